@@ -1,0 +1,3 @@
+from reconstruct.cli import main
+
+main()

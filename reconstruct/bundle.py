@@ -1,0 +1,288 @@
+"""The evidence bundle: the raw records a run collected, exactly as each API returned them.
+
+Layout (every data file is a JSON array of response bodies, one per request, in request order)::
+
+    manifest.json                               what, when, which sources, sha256 of every file
+    pagerduty/incident.json                     [{"incident": {...}}]
+    pagerduty/log_entries.json                  [{"log_entries": [...], "more": true, ...}, ...]
+    pagerduty/alerts.json, pagerduty/notes.json
+    slack/auth.test.json                        [{"ok": true, "url": "https://acme.slack.com/"}]
+    slack/users.list.json                       pages of users.list
+    slack/<CHANNEL_ID>/conversations.info.json
+    slack/<CHANNEL_ID>/conversations.history.json
+    slack/<CHANNEL_ID>/replies/<thread_ts>.json pages of conversations.replies for one thread
+    github/<owner>/<repo>/repo.json             [GET /repos/{owner}/{repo}]
+    github/<owner>/<repo>/deployments.json      pages of GET .../deployments
+    github/<owner>/<repo>/statuses/<id>.json    pages of GET .../deployments/{id}/statuses
+    github/<owner>/<repo>/merged_prs.json       pages of GET /search/issues (is:pr is:merged)
+    github/<owner>/<repo>/pulls/<n>.json        [GET .../pulls/{n}] where a PR was fetched whole
+    grafana/annotations.json                    pages of GET /api/annotations
+
+Everything after collection reads a bundle, so a live run and ``--bundle DIR`` share one path.
+A bundle is written to a temporary folder beside its destination and renamed into place when
+complete, so an interrupted run never leaves a half-written bundle; files are owner-only (0600)
+because raw evidence may hold secrets that rendering redacts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from reconstruct import __version__
+from reconstruct.errors import BundleError
+from reconstruct.model import Window
+from reconstruct.timeutil import TimeFormatError, iso_z, parse_iso
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    status: str
+    """``ok``, ``failed`` or ``skipped`` (not configured / no token)."""
+    error: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    incident: str
+    window: Window
+    collected_at: datetime
+    sources: Mapping[str, SourceStatus]
+    complete: bool
+    tool_version: str
+    files: Mapping[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "tool": "reconstruct",
+            "tool_version": self.tool_version,
+            "incident": self.incident,
+            "window": {
+                "start": iso_z(self.window.start),
+                "end": iso_z(self.window.end),
+                "leadup_start": iso_z(self.window.leadup_start),
+                "ongoing": self.window.ongoing,
+            },
+            "collected_at": iso_z(self.collected_at),
+            "complete": self.complete,
+            "sources": {
+                name: _status_json(status) for name, status in sorted(self.sources.items())
+            },
+            "files": dict(sorted(self.files.items())),
+        }
+
+
+def _status_json(status: SourceStatus) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": status.status}
+    if status.error:
+        out["error"] = status.error
+    if status.meta:
+        out["meta"] = dict(status.meta)
+    return out
+
+
+def _check_relpath(relpath: str) -> str:
+    pure = PurePosixPath(relpath)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts or relpath == MANIFEST:
+        raise BundleError(f"invalid bundle path {relpath!r}")
+    return pure.as_posix()
+
+
+def dumps(value: Any) -> bytes:
+    """The one JSON encoding used in bundles: stable bytes for the same records."""
+    return (json.dumps(value, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+class Bundle:
+    """A verified, read-only evidence bundle. ``Bundle.open`` checks every file's sha256."""
+
+    def __init__(self, root: Path, manifest: Manifest, blobs: dict[str, bytes]) -> None:
+        self.root = root
+        self.manifest = manifest
+        self._blobs = blobs
+        self._parsed: dict[str, list[Any]] = {}
+
+    @classmethod
+    def open(cls, root: Path) -> Bundle:
+        manifest_path = root / MANIFEST
+        if not root.is_dir():
+            raise BundleError(f"{root}: bundle directory not found (check the --bundle path)")
+        if not manifest_path.is_file():
+            raise BundleError(f"{manifest_path}: missing; this folder is not an evidence bundle")
+        try:
+            raw = json.loads(manifest_path.read_bytes())
+        except (ValueError, OSError) as exc:
+            raise BundleError(f"{manifest_path}: corrupt manifest ({exc}); re-collect") from exc
+        manifest = _read_manifest(raw, manifest_path)
+        blobs: dict[str, bytes] = {}
+        for relpath, digest in manifest.files.items():
+            path = root / _check_relpath(relpath)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise BundleError(f"{path}: missing from the bundle; re-collect it") from exc
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise BundleError(
+                    f"{path}: sha256 does not match the manifest; the file was altered or corrupted"
+                )
+            blobs[relpath] = data
+        return cls(root, manifest, blobs)
+
+    def has(self, relpath: str) -> bool:
+        return relpath in self._blobs
+
+    def files(self, prefix: str = "") -> list[str]:
+        """Relative paths under ``prefix`` (a folder like ``slack/``), sorted."""
+        return sorted(p for p in self._blobs if p.startswith(prefix))
+
+    def pages(self, relpath: str) -> list[Any]:
+        """The response bodies stored in ``relpath``; an absent file is an empty list."""
+        if relpath in self._parsed:
+            return self._parsed[relpath]
+        data = self._blobs.get(relpath)
+        if data is None:
+            return []
+        try:
+            value = json.loads(data)
+        except ValueError as exc:
+            raise BundleError(f"{self.root / relpath}: not valid JSON ({exc})") from exc
+        if not isinstance(value, list):
+            raise BundleError(f"{self.root / relpath}: expected a JSON array of responses")
+        self._parsed[relpath] = value
+        return value
+
+    def source(self, name: str) -> SourceStatus | None:
+        return self.manifest.sources.get(name)
+
+
+def _read_manifest(raw: Any, path: Path) -> Manifest:
+    if not isinstance(raw, dict):
+        raise BundleError(f"{path}: corrupt manifest (not an object); re-collect")
+    fmt = raw.get("format")
+    if isinstance(fmt, int) and fmt > FORMAT:
+        raise BundleError(
+            f"{path}: bundle format {fmt} was written by reconstruct "
+            f"{raw.get('tool_version', '?')}; upgrade reconstruct (this is {__version__})"
+        )
+    try:
+        window = raw["window"]
+        files = raw["files"]
+        if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+        ):
+            raise TypeError("files must map paths to sha256 strings")
+        sources = {
+            str(name): SourceStatus(
+                status=str(s["status"]), error=s.get("error"), meta=s.get("meta") or {}
+            )
+            for name, s in raw["sources"].items()
+        }
+        return Manifest(
+            incident=str(raw["incident"]),
+            window=Window(
+                start=parse_iso(window["start"]),
+                end=parse_iso(window["end"]),
+                leadup_start=parse_iso(window["leadup_start"]),
+                ongoing=bool(window.get("ongoing", False)),
+            ),
+            collected_at=parse_iso(raw["collected_at"]),
+            sources=sources,
+            complete=bool(raw.get("complete", False)),
+            tool_version=str(raw.get("tool_version", "?")),
+            files=files,
+        )
+    except (KeyError, TypeError, AttributeError, TimeFormatError) as exc:
+        raise BundleError(f"{path}: corrupt manifest ({exc!s}); re-collect") from exc
+
+
+class BundleWriter:
+    """Collects files in a private temp folder; ``finish`` writes the manifest and renames it
+    into place, replacing any older bundle at ``dest`` only then."""
+
+    def __init__(self, dest: Path, incident: str) -> None:
+        self.dest = dest
+        self.incident = incident
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
+        self._files: dict[str, str] = {}
+        self._sources: dict[str, SourceStatus] = {}
+
+    def add(self, relpath: str, pages: list[Any]) -> None:
+        rel = _check_relpath(relpath)
+        data = dumps(pages)
+        path = self._tmp / rel
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        self._files[rel] = hashlib.sha256(data).hexdigest()
+
+    def set_source(
+        self,
+        name: str,
+        status: str,
+        error: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._sources[name] = SourceStatus(status=status, error=error, meta=dict(meta or {}))
+
+    def finish(self, window: Window, collected_at: datetime) -> Path:
+        complete = all(s.status != "failed" for s in self._sources.values())
+        manifest = Manifest(
+            incident=self.incident,
+            window=window,
+            collected_at=collected_at,
+            sources=self._sources,
+            complete=complete,
+            tool_version=__version__,
+            files=self._files,
+        )
+        fd = os.open(self._tmp / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(dumps(manifest.to_json()))
+        os.chmod(self._tmp, 0o700)
+        old = None
+        if self.dest.exists():
+            old = self.dest.with_name(f".{self.dest.name}.old-{os.getpid()}")
+            self.dest.rename(old)
+        self._tmp.rename(self.dest)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return self.dest
+
+    def abort(self) -> None:
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> BundleWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self._tmp.exists():
+            self.abort()
+
+
+def iter_records(pages: list[Any], key: str | None) -> Iterator[dict[str, Any]]:
+    """The records inside a list of response bodies: ``body[key]`` per page, or the body itself
+    when it is an array (Grafana, GitHub lists). Non-dict records are skipped."""
+    for page in pages:
+        items = page if key is None else (page.get(key) if isinstance(page, dict) else None)
+        if isinstance(items, dict):
+            items = [items]
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            if isinstance(item, dict):
+                yield item

@@ -1,0 +1,214 @@
+"""Command line. The only place where errors become exit codes:
+
+0 complete · 1 anything else · 2 usage or config error · 3 partial (a source failed;
+the draft is still written and the warnings are listed on stderr and in the draft)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from reconstruct import __version__
+from reconstruct.errors import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    ReconstructError,
+    UsageError,
+)
+
+FORMATS = ("markdown", "json", "html", "csv")
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temp file and a rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@click.group(
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--incident",
+    "incident",
+    metavar="ID",
+    help='PagerDuty incident ID or number; "demo" renders the built-in demo.',
+)
+@click.option(
+    "--bundle",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Render from a saved evidence bundle instead of the live APIs.",
+)
+@click.option(
+    "--save-bundle",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Where a live run writes its evidence bundle.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Config file (default: ./reconstruct.toml, then the user config dir).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="markdown",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write here instead of stdout.",
+)
+@click.option(
+    "--template",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    metavar="FILE",
+    help="Your own Jinja2 template for the Markdown draft.",
+)
+@click.option("--timeline-only", is_flag=True, help="Only the Timeline table and its notes.")
+@click.option("--why", is_flag=True, help="Add a column saying why each row is there.")
+@click.option(
+    "--into",
+    "into",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="DRAFT.md",
+    help="Replace only the Timeline table inside an existing draft.",
+)
+@click.option(
+    "--slack-channel",
+    metavar="CHANNEL",
+    help="The incident's Slack channel (ID or #name), if not found otherwise.",
+)
+@click.option(
+    "--slack-export",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    metavar="FILE.zip",
+    help="Read Slack from a workspace export instead of the API.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+@click.version_option(__version__, prog_name="reconstruct")
+@click.pass_context
+def cli(ctx: click.Context, /, **opts: object) -> None:
+    """Rebuild an incident's post-mortem timeline from PagerDuty, Slack, GitHub and Grafana.
+
+    \b
+    reconstruct --incident demo               the built-in demo
+    reconstruct --incident P1ABC23            collect live, save the evidence, print the draft
+    reconstruct --incident P1ABC23 --bundle DIR   render again from saved evidence
+
+    Exit codes: 0 complete, 1 error, 2 usage or config error, 3 partial (a source failed).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not opts["incident"]:
+        raise click.UsageError("missing --incident ID (try: reconstruct --incident demo)")
+    ctx.exit(_guarded(lambda: _reconstruct(**opts), bool(opts["debug"])))
+
+
+def _guarded(action: Callable[[], int], debug: bool) -> int:
+    try:
+        return action()
+    except ReconstructError as exc:
+        _err(f"reconstruct: error: {exc}")
+        return exc.exit_code if exc.exit_code != EXIT_PARTIAL else EXIT_ERROR
+    except KeyboardInterrupt:
+        _err("reconstruct: interrupted; nothing was written")
+        return 130
+    except Exception as exc:
+        if debug or os.environ.get("RECONSTRUCT_DEBUG"):
+            raise
+        _err(
+            f"reconstruct: internal error: {type(exc).__name__}: {exc} "
+            "(rerun with RECONSTRUCT_DEBUG=1 for a traceback, and please report it)"
+        )
+        return EXIT_ERROR
+
+
+def _reconstruct(**opts: object) -> int:
+    from reconstruct.config import load_config
+    from reconstruct.pipeline import RunRequest, run
+    from reconstruct.render import RenderOptions, insert_into, render
+    from reconstruct.timeutil import now_utc
+
+    config = load_config(opts["config_path"])  # type: ignore[arg-type]
+    request = RunRequest(
+        incident=str(opts["incident"]),
+        bundle=opts["bundle"],  # type: ignore[arg-type]
+        save_bundle=opts["save_bundle"],  # type: ignore[arg-type]
+        options={
+            "slack_channel": opts["slack_channel"],
+            "slack_export": opts["slack_export"],
+            "quiet": bool(opts["quiet"]) or not sys.stderr.isatty(),
+        },
+    )
+    result = run(request, config, now_utc())
+    options = RenderOptions(
+        fmt=str(opts["fmt"]),
+        template=opts["template"],  # type: ignore[arg-type]
+        timeline_only=bool(opts["timeline_only"]),
+        why=bool(opts["why"]),
+    )
+    into: Path | None = opts["into"]  # type: ignore[assignment]
+    output: Path | None = opts["output"]  # type: ignore[assignment]
+    if into is not None:
+        if options.fmt != "markdown":
+            raise UsageError("--into works with --format markdown only")
+        try:
+            draft = into.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{into}: cannot read the draft ({exc.strerror})") from exc
+        text = insert_into(draft, result.timeline, options, config)
+        output = output or into
+    else:
+        text = render(result.timeline, options, config)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+        _err(f"reconstruct: wrote {output}")
+    if result.collected_now:
+        _err(f"reconstruct: evidence bundle saved in {result.bundle_path}")
+    for warning in result.timeline.warnings:
+        _err(f"reconstruct: warning: {warning}")
+    return EXIT_PARTIAL if result.timeline.failed_sources else EXIT_OK
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="reconstruct", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
+        sys.exit(code)
+
+
+__all__ = ["EXIT_USAGE", "cli", "main", "write_atomic"]

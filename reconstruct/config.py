@@ -1,0 +1,299 @@
+"""Settings: a TOML file, overridden by the environment, over sensible defaults.
+
+Where the file comes from, first match wins: ``--config FILE``; ``./reconstruct.toml``; the user
+config dir (``reconstruct config-path`` prints it). Any key can also be set in the environment as
+``RECONSTRUCT_<TABLE>__<KEY>`` (``RECONSTRUCT_WINDOW__BEFORE=2h``). Tokens come only from the
+environment (``PAGERDUTY_TOKEN``, ``SLACK_TOKEN``, ``GITHUB_TOKEN``, ``GRAFANA_TOKEN``) and are
+never printed: ``Secret.__repr__`` hides them.
+
+Unknown keys and bad values raise ``ConfigError`` naming the file, the ``[table] key`` and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+)
+
+from reconstruct.errors import ConfigError
+from reconstruct.timeutil import parse_duration
+
+CONFIG_NAME = "reconstruct.toml"
+ENV_PREFIX = "RECONSTRUCT_"
+TOKEN_ENV = {
+    "pagerduty": "PAGERDUTY_TOKEN",
+    "slack": "SLACK_TOKEN",
+    "github": "GITHUB_TOKEN",
+    "grafana": "GRAFANA_TOKEN",
+}
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    return parse_duration(value)
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(_duration),
+    PlainSerializer(lambda d: f"{int(d.total_seconds())}s", return_type=str),
+]
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TlsConfig(_Table):
+    ca_bundle: Path | None = None
+    """PEM file of CA certificates to trust for every HTTPS source (a proxy's or a test CA)."""
+
+
+class PagerDutyConfig(_Table):
+    base_url: str = "https://api.pagerduty.com"
+
+
+class SlackConfig(_Table):
+    base_url: str = "https://slack.com/api/"
+    channels: tuple[str, ...] = ()
+    """Extra channels read over the same window (IDs or #names): alerts, deploys."""
+    incident_channel: str = "inc-{number}"
+    """Name template of the incident's own channel: {number}, {id}, {slug} are filled in."""
+    page_size: int = Field(default=200, ge=1, le=999)
+
+
+class GitHubConfig(_Table):
+    base_url: str = "https://api.github.com"
+    repos: tuple[str, ...] = ()
+    environments: tuple[str, ...] = ("production",)
+    services: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """PagerDuty service name -> repos (owner/name)."""
+    leadup_match: tuple[str, ...] = (
+        "config",
+        "ttl",
+        "timeout",
+        "pool",
+        "flag",
+        "cache",
+        "migration",
+        "limit",
+        "retry",
+    )
+    leadup_deploys: int = Field(default=3, ge=0)
+    """How many of the last deploys before the incident the timeline shows."""
+
+    @field_validator("repos")
+    @classmethod
+    def _owner_repo(cls, repos: tuple[str, ...]) -> tuple[str, ...]:
+        for repo in repos:
+            if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
+                raise ValueError(f"{repo!r} is not owner/name")
+        return repos
+
+
+class GrafanaConfig(_Table):
+    url: str | None = None
+    dashboards: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+class WindowConfig(_Table):
+    before: Duration = timedelta(hours=1)
+    after: Duration = timedelta(minutes=30)
+    leadup: Duration = timedelta(days=14)
+
+
+class NormalizeConfig(_Table):
+    merge_window: Duration = timedelta(minutes=5)
+    """Two tools' records of one occurrence must lie this close in time to become one row."""
+
+
+class ClassifyConfig(_Table):
+    """Regular expressions (case-insensitive) that give a message its kind; first kind wins."""
+
+    declare: tuple[str, ...] = (
+        r"\bdeclar(?:e|ed|ing)\b.*\b(?:incident|sev[- ]?\d)",
+        r"\b(?:incident|sev[- ]?\d)\b.*\bdeclared\b",
+        r"\bopen(?:ed|ing)? (?:a |the )?war ?room\b",
+    )
+    identify: tuple[str, ...] = (
+        r"\broot cause\b",
+        r"\bfound (?:the )?(?:cause|culprit|problem|issue)\b",
+        r"\b(?:is|was) caused by\b",
+    )
+    mitigate: tuple[str, ...] = (
+        r"\bmitigat(?:e|ed|ing|ion)\b",
+        r"\broll(?:ing|ed)? ?back\b",
+        r"\brevert(?:ed|ing)?\b",
+        r"\bscal(?:e|ed|ing) (?:up|out)\b",
+        r"\bfail(?:ing|ed)? over\b",
+    )
+    resolve: tuple[str, ...] = (r"\ball clear\b", r"\b(?:fully )?recovered\b")
+    bot_kinds: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: {
+            "alert": (r"^\W*\[(?:firing|resolved|alerting|ok)(?::\s*\d+)?\]", r"\btriggered\b"),
+            "deploy": (r"\bdeploy(?:ed|ment)\b", r"\brolled back\b", r"\brollback\b"),
+            "change": (r"\bmerged\b",),
+            "ack": (r"\backnowledged\b",),
+            "escalate": (r"\bescalated\b",),
+            "resolve": (r"\bresolved\b",),
+        }
+    )
+    """Bot and app posts: kind -> patterns, tried in this order."""
+
+    @field_validator("declare", "identify", "mitigate", "resolve")
+    @classmethod
+    def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
+        return patterns
+
+
+class SelectConfig(_Table):
+    emoji: tuple[str, ...] = ("pushpin", "rotating_light", "white_check_mark", "eyes")
+    """Reactions that put a person's message into the timeline."""
+
+
+class RenderConfig(_Table):
+    gap: Duration = timedelta(minutes=15)
+    """Silent stretches longer than this are listed under the table."""
+    max_summary: int = Field(default=280, ge=40)
+
+
+class Config(_Table):
+    tls: TlsConfig = TlsConfig()
+    pagerduty: PagerDutyConfig = PagerDutyConfig()
+    slack: SlackConfig = SlackConfig()
+    github: GitHubConfig = GitHubConfig()
+    grafana: GrafanaConfig = GrafanaConfig()
+    window: WindowConfig = WindowConfig()
+    normalize: NormalizeConfig = NormalizeConfig()
+    classify: ClassifyConfig = ClassifyConfig()
+    select: SelectConfig = SelectConfig()
+    render: RenderConfig = RenderConfig()
+
+    source_path: Path | None = Field(default=None, exclude=True)
+    """The file the settings came from (None: defaults only)."""
+
+
+class Secret:
+    """A token that prints as ``***`` everywhere; ``reveal()`` is the only way to the value."""
+
+    __slots__ = ("_value", "env")
+
+    def __init__(self, value: str, env: str) -> None:
+        self._value = value
+        self.env = env
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({self.env}=***)"
+
+    __str__ = __repr__
+
+
+def token(source: str, environ: Mapping[str, str] | None = None) -> Secret | None:
+    """The token for ``source`` from its environment variable, or None when unset or blank."""
+    env = TOKEN_ENV[source]
+    value = (environ if environ is not None else os.environ).get(env, "").strip()
+    return Secret(value, env) if value else None
+
+
+def default_config_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("reconstruct")) / "config.toml"
+
+
+def find_config_file(explicit: Path | None, cwd: Path | None = None) -> Path | None:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: config file not found (check the --config path)")
+        return explicit
+    local = (cwd or Path.cwd()) / CONFIG_NAME
+    if local.is_file():
+        return local
+    user = default_config_path()
+    return user if user.is_file() else None
+
+
+def load_config(
+    explicit: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """Read the config file (if any), apply ``RECONSTRUCT_*`` overrides, validate."""
+    path = find_config_file(explicit, cwd)
+    data: dict[str, Any] = {}
+    where = str(path) if path else "defaults"
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read config file ({exc})") from exc
+    overrides = _env_overrides(environ if environ is not None else os.environ)
+    for table, values in overrides.items():
+        existing = data.setdefault(table, {})
+        if isinstance(existing, dict):
+            existing.update(values)
+    if overrides:
+        where += " + environment"
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, where)) from exc
+    return config.model_copy(update={"source_path": path})
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, value in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        table, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        parsed: Any = value
+        if value.startswith("["):
+            try:
+                parsed = tomllib.loads(f"v = {value}")["v"]
+            except tomllib.TOMLDecodeError:
+                parsed = value
+        out.setdefault(table, {})[key] = parsed
+    return out
+
+
+def _explain(exc: ValidationError, where: str) -> str:
+    err = exc.errors()[0]
+    loc = [str(part) for part in err["loc"]]
+    if len(loc) >= 2:
+        name = f"[{loc[0]}] {'.'.join(loc[1:])}"
+    elif loc:
+        name = f"[{loc[0]}]"
+    else:
+        name = "(top level)"
+    if err["type"] == "extra_forbidden":
+        return f"{where}: {name}: unknown key; remove it or check the spelling (see README, Config)"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return f"{where}: {name}: {message}"

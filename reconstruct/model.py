@@ -1,0 +1,125 @@
+"""The data every stage after collection shares: ``Event``, ``Link``, ``Incident``, ``Window``.
+
+Raw records stay plain dicts inside the collectors; a parser turns each into an ``Event``.
+
+References (``Event.refs``) are lower-case strings with a typed prefix, so that two tools that saw
+the same occurrence can be matched without comparing text:
+
+    sha:<first 7 hex digits>        a commit (deploys, merges, bot posts quoting a SHA)
+    pr:<owner>/<repo>#<n>           a pull request
+    pd:<incident id>, pd#<number>   a PagerDuty incident
+    alert_key:<key>                 a PagerDuty alert / dedup key
+    rule:<name>:<firing|resolved>   an alert rule changing state
+    deploy:<ref>                    a deploy ref or version tag (v2.3.1)
+    url:<url>                       any other link, scheme and trailing slash dropped
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What happened. Exactly these; the renderer and metrics rely on the set."""
+
+    CHANGE = "change"  # a merged PR / config change
+    DEPLOY = "deploy"  # a deployment went live, failed or was rolled back
+    ALERT = "alert"  # an alert fired or cleared
+    PAGE = "page"  # a responder was notified
+    ACK = "ack"
+    ESCALATE = "escalate"
+    DECLARE = "declare"  # the incident was declared
+    UPDATE = "update"  # status update, note
+    IDENTIFY = "identify"  # root cause found
+    MITIGATE = "mitigate"
+    RESOLVE = "resolve"
+    ANNOTATION = "annotation"  # any other dashboard annotation
+    MESSAGE = "message"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Link:
+    """Evidence: where a person can see the record this event came from."""
+
+    source: str
+    url: str
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing that happened, as one or more tools recorded it."""
+
+    time: datetime
+    """When it happened, timezone-aware UTC."""
+    kind: Kind
+    summary: str
+    """One line of plain text (markup already made readable, not yet redacted or escaped)."""
+    sources: tuple[str, ...]
+    """The tools that reported it (``pagerduty``, ``slack``, ``github``, ``grafana``), sorted."""
+    links: tuple[Link, ...]
+    """Evidence links, at least one."""
+    key: str
+    """Stable identity of the underlying record, e.g. ``slack:C024BE91L:1710409327.000100``.
+    Two events with the same key are the same record seen twice."""
+    actor: str | None = None
+    """Who did it (a person's or bot's display name), when known."""
+    refs: frozenset[str] = field(default_factory=frozenset)
+    """References it carries, for matching across tools (see module docstring)."""
+    tags: frozenset[str] = field(default_factory=frozenset)
+    """Selection signals: ``bot``, ``human``, ``pinned``, ``reaction:<emoji>``, ``leadup``,
+    ``incident-channel``, ``edited``, ``deleted``, ``production``, ``failure``, ``rollback``..."""
+    scope: str = ""
+    """Where it was found, for coverage counts: ``slack:#inc-1234``, ``github:acme/checkout``."""
+    reason: str = ""
+    """Why the event is in the timeline; filled by selection."""
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: str
+    number: int | None
+    title: str
+    severity: str | None
+    """PagerDuty priority (``P1``), else None."""
+    services: tuple[str, ...]
+    started_at: datetime
+    resolved_at: datetime | None
+    """None while the incident is ongoing."""
+    url: str | None
+    status: str = "resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The time range the evidence was collected over, all UTC."""
+
+    start: datetime
+    end: datetime
+    leadup_start: datetime
+    ongoing: bool = False
+
+    def contains(self, when: datetime, *, leadup: bool = False) -> bool:
+        lo = self.leadup_start if leadup else self.start
+        return lo <= when <= self.end
+
+    @property
+    def span(self) -> timedelta:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """What the renderer receives: the incident, its ordered events, and what was left out."""
+
+    incident: Incident
+    window: Window
+    events: tuple[Event, ...]
+    omitted: dict[str, int] = field(default_factory=dict)
+    """Events not shown, counted per scope (``slack:#inc-1234``: 412)."""
+    collected: dict[str, int] = field(default_factory=dict)
+    """Events parsed per source before dedup and selection."""
+    warnings: tuple[str, ...] = ()
+    failed_sources: tuple[str, ...] = ()

@@ -1,0 +1,109 @@
+"""collect -> evidence bundle -> parse -> normalize -> render.
+
+A live run collects into a bundle first and then takes exactly the path of ``--bundle DIR``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from reconstruct.bundle import Bundle
+from reconstruct.collectors import BUILTIN, get_source
+from reconstruct.collectors import pagerduty as pd
+from reconstruct.config import Config
+from reconstruct.errors import UsageError
+from reconstruct.model import Event, Timeline
+from reconstruct.normalize import normalize
+from reconstruct.render import RenderOptions, render
+
+DEMO_INCIDENT = "demo"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    incident: str
+    bundle: Path | None = None
+    save_bundle: Path | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    timeline: Timeline
+    bundle_path: Path
+    collected_now: bool
+
+
+def demo_bundle_path() -> Path:
+    return Path(str(resources.files("reconstruct.demo") / "bundle"))
+
+
+def open_bundle(incident: str, path: Path) -> Bundle:
+    bundle = Bundle.open(path)
+    if incident != DEMO_INCIDENT:
+        inc = pd.parse_incident(bundle)
+        if incident not in {bundle.manifest.incident, inc.id, str(inc.number)}:
+            raise UsageError(
+                f"{path}: this bundle holds incident {inc.id} (#{inc.number}), not {incident}; "
+                "pass the matching --incident or another --bundle"
+            )
+    return bundle
+
+
+def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int]]:
+    events: list[Event] = []
+    counts: dict[str, int] = {}
+    for name in BUILTIN:
+        status = bundle.source(name)
+        if status is None or status.status == "skipped":
+            continue
+        parsed = list(get_source(name).parse(bundle))
+        counts[name] = len(parsed)
+        events.extend(parsed)
+    return events, counts
+
+
+def build_timeline(bundle: Bundle, config: Config) -> Timeline:
+    incident = pd.parse_incident(bundle)
+    events, counts = parse_bundle(bundle)
+    result = normalize(events, incident, bundle.manifest.window, config)
+    failed = tuple(sorted(n for n, s in bundle.manifest.sources.items() if s.status == "failed"))
+    warnings = [
+        f"{name}: {bundle.manifest.sources[name].error or 'collection failed'}" for name in failed
+    ]
+    if bundle.manifest.window.ongoing:
+        warnings.append("the incident was still open when the evidence was collected")
+    return Timeline(
+        incident=incident,
+        window=bundle.manifest.window,
+        events=result.events,
+        omitted=result.omitted,
+        collected=counts,
+        warnings=tuple(warnings),
+        failed_sources=failed,
+    )
+
+
+def resolve_bundle(request: RunRequest, config: Config, now: datetime) -> tuple[Path, bool]:
+    """Where the evidence comes from: the demo, ``--bundle``, or a live collection."""
+    if request.incident == DEMO_INCIDENT and request.bundle is None:
+        return demo_bundle_path(), False
+    if request.bundle is not None:
+        return request.bundle, False
+    from reconstruct.collect import collect_live
+
+    path = collect_live(request.incident, config, request.save_bundle, request.options, now)
+    return path, True
+
+
+def run(request: RunRequest, config: Config, now: datetime) -> RunResult:
+    path, collected = resolve_bundle(request, config, now)
+    bundle = open_bundle(request.incident, path)
+    return RunResult(build_timeline(bundle, config), path, collected)
+
+
+__all__ = ["RenderOptions", "RunRequest", "RunResult", "build_timeline", "render", "run"]

@@ -1,0 +1,109 @@
+"""Turn each tool's time format into timezone-aware UTC ``datetime`` values, through pendulum.
+
+Every function returns a stdlib ``datetime`` whose tzinfo is ``UTC``; naive input is rejected,
+because guessing a zone is how a timeline ends up an hour off.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pendulum
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# Epoch values above this are milliseconds (1e11 s is the year 5138).
+_MS_THRESHOLD = 100_000_000_000
+
+
+class TimeFormatError(ValueError):
+    """A timestamp that cannot be read as an unambiguous UTC instant."""
+
+
+def _stdlib(dt: pendulum.DateTime) -> datetime:
+    u = dt.in_timezone("UTC")
+    return datetime(u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond, tzinfo=UTC)
+
+
+def parse_iso(value: str) -> datetime:
+    """ISO 8601 with a ``Z`` or an explicit offset (PagerDuty, GitHub) -> UTC."""
+    if not isinstance(value, str) or not value:
+        raise TimeFormatError(f"not a timestamp: {value!r}")
+    try:
+        parsed = pendulum.parse(value, exact=True)
+    except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
+        raise TimeFormatError(f"not an ISO 8601 timestamp: {value!r}") from exc
+    if not isinstance(parsed, datetime):
+        raise TimeFormatError(f"not a date and time: {value!r}")
+    if parsed.tzinfo is None or not re.search(r"(Z|[+-]\d\d:?\d\d)$", value.strip()):
+        raise TimeFormatError(f"timestamp has no UTC offset: {value!r}")
+    return _stdlib(pendulum.instance(parsed))
+
+
+def parse_slack_ts(ts: str) -> datetime:
+    """Slack ``ts`` (``"1710409327.000100"``, epoch seconds and microseconds) -> UTC."""
+    if not isinstance(ts, str) or not re.fullmatch(r"\d{9,10}(\.\d{1,6})?", ts):
+        raise TimeFormatError(f"not a Slack ts: {ts!r}")
+    seconds, _, micros = ts.partition(".")
+    base = pendulum.from_timestamp(int(seconds), tz="UTC")
+    return _stdlib(base) + timedelta(microseconds=int(micros.ljust(6, "0") or 0))
+
+
+def parse_epoch(value: int | float) -> datetime:
+    """Epoch milliseconds (Grafana) -> UTC; values small enough to be seconds are read as such."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise TimeFormatError(f"not an epoch timestamp: {value!r}")
+    seconds = value / 1000 if value >= _MS_THRESHOLD else float(value)
+    whole = int(seconds)
+    micros = round((seconds - whole) * 1_000_000)
+    return _stdlib(pendulum.from_timestamp(whole, tz="UTC")) + timedelta(microseconds=micros)
+
+
+def to_epoch_ms(when: datetime) -> int:
+    return int(ensure_utc(when).timestamp() * 1000)
+
+
+def ensure_utc(when: datetime) -> datetime:
+    """Reject naive datetimes; convert aware ones to UTC."""
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise TimeFormatError(f"naive datetime {when.isoformat()} has no timezone")
+    return when.astimezone(UTC)
+
+
+def iso_z(when: datetime) -> str:
+    """``2026-03-14T09:42:07Z`` (microseconds kept only when present)."""
+    u = ensure_utc(when)
+    text = u.strftime("%Y-%m-%dT%H:%M:%S")
+    if u.microsecond:
+        text += f".{u.microsecond:06d}"
+    return text + "Z"
+
+
+def parse_duration(text: str) -> timedelta:
+    """``30s``, ``5m``, ``1h``, ``14d``, ``2w`` -> timedelta. Raises ValueError otherwise."""
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(f"invalid duration {text!r} (use a number and a unit: 30s, 5m, 1h, 14d)")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def format_duration(delta: timedelta) -> str:
+    """``1h 02m``, ``4m 10s``, ``45s``: for durations people read."""
+    total = int(delta.total_seconds())
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours}h {minutes:02d}m"
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{sign}{minutes}m {seconds:02d}s"
+    return f"{sign}{seconds}s"
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
