@@ -75,6 +75,8 @@ class SlackConfig(_Table):
     incident_channel: str = "inc-{number}"
     """Name template of the incident's own channel: {number}, {id}, {slug} are filled in."""
     page_size: int = Field(default=200, ge=1, le=999)
+    workspace_url: str | None = None
+    """https://WORKSPACE.slack.com/: permalinks for --slack-export (the API run asks auth.test)."""
 
 
 class GitHubConfig(_Table):
@@ -110,6 +112,8 @@ class GrafanaConfig(_Table):
     url: str | None = None
     dashboards: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    org_id: int | None = None
+    """Sent as X-Grafana-Org-Id on multi-org instances."""
 
 
 class WindowConfig(_Table):
