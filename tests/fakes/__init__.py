@@ -1,0 +1,1 @@
+"""Loopback fakes of the tools' APIs, speaking each API's documented wire format."""
