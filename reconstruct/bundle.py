@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -219,6 +220,7 @@ class BundleWriter:
         self._tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
         self._files: dict[str, str] = {}
         self._sources: dict[str, SourceStatus] = {}
+        self._lock = threading.Lock()
 
     def add(self, relpath: str, pages: list[Any]) -> None:
         rel = _check_relpath(relpath)
@@ -228,7 +230,8 @@ class BundleWriter:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        self._files[rel] = hashlib.sha256(data).hexdigest()
+        with self._lock:
+            self._files[rel] = hashlib.sha256(data).hexdigest()
 
     def set_source(
         self,
@@ -237,7 +240,8 @@ class BundleWriter:
         error: str | None = None,
         meta: Mapping[str, Any] | None = None,
     ) -> None:
-        self._sources[name] = SourceStatus(status=status, error=error, meta=dict(meta or {}))
+        with self._lock:
+            self._sources[name] = SourceStatus(status=status, error=error, meta=dict(meta or {}))
 
     def finish(self, window: Window, collected_at: datetime) -> Path:
         complete = all(s.status != "failed" for s in self._sources.values())

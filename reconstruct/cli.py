@@ -169,6 +169,7 @@ def _reconstruct(**opts: object) -> int:
             "slack_channel": opts["slack_channel"],
             "slack_export": opts["slack_export"],
             "quiet": bool(opts["quiet"]) or not sys.stderr.isatty(),
+            "output": opts["output"],
         },
     )
     result = run(request, config, now_utc())

@@ -1,14 +1,131 @@
-"""Live collection: PagerDuty first (it defines the incident and the window), then the other
-sources, written into an evidence bundle that the rest of the pipeline reads."""
+"""Live collection: PagerDuty first (it defines the incident and the window), then every
+configured source at once, all written into one evidence bundle that the rest of the pipeline
+reads exactly as it reads ``--bundle DIR``.
+
+A source that fails is recorded in the bundle's manifest (status ``failed`` and the one-line
+error) and the others still complete; the CLI then exits 3. PagerDuty failing to find the
+incident is fatal: without it there is nothing to reconstruct.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from reconstruct.config import Config
-from reconstruct.errors import UsageError
+from reconstruct.bundle import BundleWriter
+from reconstruct.collectors import BUILTIN, CollectContext, get_source
+from reconstruct.config import Config, token
+from reconstruct.errors import (
+    ConfigError,
+    ReconstructError,
+    SourceAuthError,
+    SourceError,
+    SourceNotFound,
+    UsageError,
+)
+from reconstruct.model import Incident, Window
+from reconstruct.progress import ProgressDisplay
+from reconstruct.timeutil import parse_iso
+
+
+def default_bundle_dir(incident_id: str, output: Path | None) -> Path:
+    """Beside ``--output`` when given, else in the user cache dir."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", incident_id)
+    if output is not None:
+        return output.with_name(f"{output.stem}.evidence")
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("reconstruct")) / "bundles" / safe
+
+
+def compute_window(incident: Incident, config: Config, now: datetime) -> Window:
+    start = incident.started_at - config.window.before
+    if incident.resolved_at is None:
+        end = now
+    else:
+        end = min(incident.resolved_at + config.window.after, now)
+    end = max(end, incident.started_at)
+    return Window(
+        start=start,
+        end=end,
+        leadup_start=start - config.window.leadup,
+        ongoing=incident.resolved_at is None,
+    )
+
+
+def skip_reason(name: str, config: Config, options: Mapping[str, Any]) -> str | None:
+    """Why a source is not collected on this run (None: collect it)."""
+    if name == "slack" and token("slack") is None and not options.get("slack_export"):
+        return "SLACK_TOKEN is not set"
+    if name == "github" and not config.github.repos and not config.github.services:
+        return "no [github] repos configured"
+    if name == "grafana" and not config.grafana.url:
+        return "no [grafana] url configured"
+    return None
+
+
+def fetch_incident(ref: str, config: Config) -> tuple[dict[str, Any], Incident]:
+    from reconstruct.collectors import pagerduty as pd
+
+    try:
+        body = pd.resolve_incident(config, token("pagerduty"), ref)
+    except SourceNotFound as exc:
+        raise UsageError(str(exc)) from exc
+    except SourceAuthError as exc:
+        raise ConfigError(str(exc)) from exc
+    except SourceError as exc:
+        raise ReconstructError(str(exc)) from exc
+    record = body.get("incident") if isinstance(body, dict) else None
+    if not isinstance(record, dict):
+        raise ReconstructError(f"pagerduty: unexpected answer for incident {ref}")
+    return body, incident_from_record(record)
+
+
+def incident_from_record(record: Mapping[str, Any]) -> Incident:
+    from reconstruct.collectors import pagerduty as pd
+
+    builder = getattr(pd, "incident_from_record", None)
+    if builder is not None:
+        result: Incident = builder(record)
+        return result
+    priority = record.get("priority") or {}
+    service = record.get("service") or {}
+    resolved = record.get("resolved_at")
+    return Incident(
+        id=str(record.get("id", "")),
+        number=record.get("incident_number"),
+        title=str(record.get("title") or record.get("summary") or ""),
+        severity=priority.get("summary") if isinstance(priority, dict) else None,
+        services=(str(service["summary"]),) if isinstance(service, dict) and service else (),
+        started_at=parse_iso(str(record.get("created_at"))),
+        resolved_at=parse_iso(resolved) if resolved else None,
+        url=record.get("html_url"),
+        status=str(record.get("status", "")),
+    )
+
+
+def _collect_one(name: str, ctx: CollectContext, writer: BundleWriter) -> None:
+    source = get_source(name)
+    if source.collect is None:
+        writer.set_source(name, "skipped", error="live collection not available")
+        return
+    ctx.progress(name, "collecting")
+    try:
+        meta = source.collect(ctx, writer)
+    except SourceError as exc:
+        writer.set_source(name, "failed", error=exc.detail)
+        ctx.progress(name, "failed")
+        return
+    except ReconstructError as exc:
+        writer.set_source(name, "failed", error=str(exc))
+        ctx.progress(name, "failed")
+        return
+    writer.set_source(name, "ok", meta=meta)
+    ctx.progress(name, "done")
 
 
 def collect_live(
@@ -18,4 +135,33 @@ def collect_live(
     options: dict[str, Any],
     now: datetime,
 ) -> Path:
-    raise UsageError("live collection is not available yet; use --bundle DIR or --incident demo")
+    body, inc = fetch_incident(incident, config)
+    window = compute_window(inc, config, now)
+    dest = save_bundle or default_bundle_dir(inc.id, options.get("output"))
+    display = ProgressDisplay(enabled=not options.get("quiet", False))
+    with BundleWriter(dest, inc.id) as writer, display:
+        writer.add("pagerduty/incident.json", [body])
+        wanted: list[str] = []
+        for name in BUILTIN:
+            reason = skip_reason(name, config, options)
+            if reason is None:
+                wanted.append(name)
+            else:
+                writer.set_source(name, "skipped", error=reason)
+        contexts = {
+            name: CollectContext(
+                config=config,
+                incident=inc,
+                incident_raw=body["incident"],
+                window=window,
+                token=token(name),
+                progress=display,
+                options=options,
+            )
+            for name in wanted
+        }
+        with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
+            futures = [pool.submit(_collect_one, n, contexts[n], writer) for n in wanted]
+            for future in futures:
+                future.result()
+        return writer.finish(window, now)

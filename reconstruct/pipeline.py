@@ -75,6 +75,9 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     warnings = [
         f"{name}: {bundle.manifest.sources[name].error or 'collection failed'}" for name in failed
     ]
+    for name, status in sorted(bundle.manifest.sources.items()):
+        if status.status == "skipped" and status.error:
+            warnings.append(f"{name}: not collected ({status.error})")
     if bundle.manifest.window.ongoing:
         warnings.append("the incident was still open when the evidence was collected")
     return Timeline(
