@@ -1,4 +1,15 @@
-"""Turn a Timeline into the post-mortem draft (Markdown), or JSON, HTML, CSV."""
+"""Turn a Timeline into the post-mortem draft (Markdown), or JSON, HTML, CSV.
+
+Every format first goes through ``prepare.scrub`` (secrets redacted, links http(s) only).
+
+    markdown.py   the draft and the Timeline table (Jinja2; template context documented there)
+    table.py      cell escaping, safe links, time labels
+    context.py    the values templates receive
+    metrics.py    time to acknowledge / mitigate / resolve
+    coverage.py   the note under the table: counts, omissions, failed sources, silent stretches
+    jsonout.py    JSON contract · csvout.py  CSV · html.py  standalone HTML
+    into.py       replace the Timeline inside an existing draft
+"""
 
 from __future__ import annotations
 
@@ -6,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconstruct.config import Config
+from reconstruct.errors import UsageError
 from reconstruct.model import Timeline
 
 FORMATS = ("markdown", "json", "html", "csv")
@@ -20,12 +32,34 @@ class RenderOptions:
 
 
 def render(timeline: Timeline, options: RenderOptions, config: Config) -> str:
-    """Placeholder: replaced by the real renderer."""
-    lines = ["| Time (UTC) | Event |", "|---|---|"]
-    lines += [f"| {e.time:%H:%M} | {e.summary} |" for e in timeline.events]
-    return "\n".join(lines) + "\n"
+    """The whole output for ``options.fmt``; same Timeline -> byte-identical text."""
+    from reconstruct.render import csvout, html, jsonout, markdown
+    from reconstruct.render.prepare import scrub
+
+    if options.fmt not in FORMATS:
+        raise UsageError(f"unknown format {options.fmt!r}; use one of {', '.join(FORMATS)}")
+    if options.template is not None and options.fmt != "markdown":
+        raise UsageError("--template works with --format markdown only")
+    if options.template is not None and options.timeline_only:
+        raise UsageError("--template and --timeline-only don't go together; pick one")
+    clean = scrub(timeline)
+    if options.fmt == "json":
+        return jsonout.render_json(clean)
+    if options.fmt == "csv":
+        return csvout.render_csv(clean)
+    if options.fmt == "html":
+        return html.render_html(clean, config, why=options.why, timeline_only=options.timeline_only)
+    if options.timeline_only:
+        ctx = markdown.values(clean, config, why=options.why)
+        return markdown.timeline_section(ctx)
+    return markdown.render_draft(clean, config, why=options.why, template=options.template)
 
 
 def insert_into(draft: str, timeline: Timeline, options: RenderOptions, config: Config) -> str:
-    """Placeholder: replaced by the real renderer."""
-    raise NotImplementedError
+    """``draft`` with only its Timeline table (between the reconstruct markers, or under
+    ``## Timeline``) replaced; every other byte unchanged. Raises RenderError without a place."""
+    from reconstruct.render import into, markdown
+    from reconstruct.render.prepare import scrub
+
+    ctx = markdown.values(scrub(timeline), config, why=options.why)
+    return into.insert(draft, str(ctx["timeline"]))

@@ -1,0 +1,77 @@
+"""What the note under the Timeline table says about the evidence behind it.
+
+* ``collected``: records parsed per source (``Timeline.collected``), sorted by source;
+* ``omitted``: one sentence per scope of what was left out (``Timeline.omitted``);
+* ``warnings``: each warning, plus each failed source no warning names;
+* ``gaps``: silent stretches longer than ``[render] gap`` between consecutive rows inside the
+  incident window (``window.start`` .. ``window.end``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+from reconstruct.model import Timeline
+from reconstruct.timeutil import format_duration
+
+_NOUNS = {"slack": ("message", "messages"), "pagerduty": ("log entry", "log entries")}
+_OUTSIDE = "outside window"
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    start: datetime
+    end: datetime
+
+    @property
+    def duration(self) -> str:
+        return format_duration(self.end - self.start)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    collected: tuple[tuple[str, int], ...]
+    omitted: tuple[str, ...]
+    warnings: tuple[str, ...]
+    gaps: tuple[Gap, ...]
+
+    @property
+    def collected_total(self) -> int:
+        return sum(n for _, n in self.collected)
+
+
+def omitted_sentence(scope: str, count: int) -> str:
+    """``412 other messages in slack:#inc-1234 not shown``."""
+    if scope == _OUTSIDE:
+        noun = "record" if count == 1 else "records"
+        return f"{count:,} {noun} outside the collection window not shown"
+    singular, plural = _NOUNS.get(scope.partition(":")[0], ("record", "records"))
+    noun = singular if count == 1 else plural
+    return f"{count:,} other {noun} in {scope} not shown"
+
+
+def find_gaps(timeline: Timeline, longer_than: timedelta) -> tuple[Gap, ...]:
+    window = timeline.window
+    times = sorted(e.time for e in timeline.events if window.contains(e.time))
+    return tuple(Gap(a, b) for a, b in pairwise(times) if b - a > longer_than)
+
+
+def warning_lines(timeline: Timeline) -> tuple[str, ...]:
+    lines = list(timeline.warnings)
+    for source in sorted(set(timeline.failed_sources)):
+        if not any(w.startswith(f"{source}:") or source in w.split() for w in lines):
+            lines.append(f"{source}: collection failed; its events are missing from this timeline")
+    return tuple(lines)
+
+
+def compute(timeline: Timeline, gap: timedelta) -> Coverage:
+    return Coverage(
+        collected=tuple(sorted((s, n) for s, n in timeline.collected.items())),
+        omitted=tuple(
+            omitted_sentence(scope, n) for scope, n in sorted(timeline.omitted.items()) if n > 0
+        ),
+        warnings=warning_lines(timeline),
+        gaps=find_gaps(timeline, gap),
+    )

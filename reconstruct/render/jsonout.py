@@ -1,0 +1,60 @@
+"""JSON for other tools. The contract (byte-identical run to run)::
+
+    {"incident": {"id", "number", "title", "severity", "services": [], "started_at",
+                  "resolved_at", "url"},
+     "events": [{"time": "2026-03-14T09:42:07Z", "kind": "alert", "summary": "...",
+                 "actor": null, "sources": ["pagerduty", "slack"], "reason": "...",
+                 "links": [{"source": "slack", "url": "https://...", "label": "..."}]}],
+     "omitted": {"slack:#inc-1234": 412}, "warnings": [],
+     "metrics": {"time_to_ack_s": 130, "time_to_mitigate_s": null, "time_to_resolve_s": 2820}}
+
+Times are ISO 8601 UTC with ``Z``; events in time order; text redacted but not shortened or
+escaped; links http(s) only. ``warnings`` also names failed sources no warning mentions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconstruct.model import Event, Timeline
+from reconstruct.render import coverage, metrics
+from reconstruct.render.table import safe_url
+from reconstruct.timeutil import iso_z
+
+
+def _event(event: Event) -> dict[str, Any]:
+    return {
+        "time": iso_z(event.time),
+        "kind": str(event.kind),
+        "summary": event.summary,
+        "actor": event.actor,
+        "sources": list(event.sources),
+        "reason": event.reason,
+        "links": [{"source": ln.source, "url": ln.url, "label": ln.label} for ln in event.links],
+    }
+
+
+def document(timeline: Timeline) -> dict[str, Any]:
+    """The JSON document as Python values. Expects a scrubbed Timeline."""
+    inc = timeline.incident
+    return {
+        "incident": {
+            "id": inc.id,
+            "number": inc.number,
+            "title": inc.title,
+            "severity": inc.severity,
+            "services": list(inc.services),
+            "started_at": iso_z(inc.started_at),
+            "resolved_at": iso_z(inc.resolved_at) if inc.resolved_at is not None else None,
+            "url": safe_url(inc.url) if inc.url else None,
+        },
+        "events": [_event(e) for e in sorted(timeline.events, key=lambda e: e.time)],
+        "omitted": dict(sorted(timeline.omitted.items())),
+        "warnings": list(coverage.warning_lines(timeline)),
+        "metrics": metrics.as_json(metrics.compute(timeline)),
+    }
+
+
+def render_json(timeline: Timeline) -> str:
+    return json.dumps(document(timeline), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,98 @@
+"""Make text and links safe inside a Markdown table cell.
+
+A cell holds one line. Message text must not be able to break the table (``|``, newlines), open a
+code span (`````), forge a link (``[x](javascript:...)``) or inject HTML (``<script>``): those
+characters are backslash-escaped, which every CommonMark/GFM renderer shows as the plain character.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from reconstruct.model import Link
+from reconstruct.timeutil import ensure_utc
+
+ELLIPSIS = "…"
+LINK_SEPARATOR = " · "
+MAX_LABEL = 40
+
+_MD_SPECIAL = re.compile(r"([\\|`\[\]<>])")
+_URL_UNSAFE = {
+    " ": "%20",
+    '"': "%22",
+    "<": "%3C",
+    ">": "%3E",
+    "(": "%28",
+    ")": "%29",
+    "[": "%5B",
+    "]": "%5D",
+    "\\": "%5C",
+    "`": "%60",
+    "|": "%7C",
+}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def one_line(text: str) -> str:
+    """Newlines, tabs and runs of spaces collapsed to single spaces."""
+    return " ".join(text.split())
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+
+
+def md_text(text: str) -> str:
+    """One line of plain text made inert in Markdown (tables included)."""
+    return _MD_SPECIAL.sub(r"\\\1", one_line(text))
+
+
+def safe_url(url: str) -> str | None:
+    """The URL when it is http(s) and well formed, with characters that could end a Markdown link
+    or a table cell percent-encoded; None for ``javascript:``, ``data:`` and anything else."""
+    url = url.strip()
+    if not url or _CONTROL.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return "".join(_URL_UNSAFE.get(ch, ch) for ch in url)
+
+
+def safe_links(links: Iterable[Link]) -> tuple[Link, ...]:
+    """Only links with an http(s) URL, made safe, in their given order, without duplicates."""
+    kept: list[Link] = []
+    seen: set[str] = set()
+    for link in links:
+        url = safe_url(link.url)
+        if url is None or url in seen:
+            continue
+        seen.add(url)
+        kept.append(Link(source=link.source, url=url, label=one_line(link.label)))
+    return tuple(kept)
+
+
+def md_link(link: Link) -> str:
+    """``[label](url)`` with the label (the Link's label, else its source) escaped."""
+    label = md_text(shorten(one_line(link.label) or link.source, MAX_LABEL))
+    return f"[{label}]({link.url})"
+
+
+def md_links(links: Iterable[Link]) -> str:
+    """Evidence links for a cell: ``[slack](url) · [pagerduty](url)``. Expects ``safe_links``."""
+    return LINK_SEPARATOR.join(md_link(link) for link in links)
+
+
+def time_label(when: datetime, day: date) -> str:
+    """``HH:MM`` on the incident's start day, ``YYYY-MM-DD HH:MM`` on any other day (UTC)."""
+    u = ensure_utc(when)
+    return u.strftime("%H:%M") if u.date() == day else u.strftime("%Y-%m-%d %H:%M")
