@@ -1,16 +1,399 @@
-"""github: placeholder, replaced by the real parser."""
+"""github: deployments (when a status turned success / failure) and merged PRs, per repository.
+
+Bundle files (see ``reconstruct.bundle``), per ``github/<owner>/<repo>/``:
+
+- ``repo.json``: ``[GET /repos/o/r]``; its ``html_url`` gives the web host (GitHub Enterprise too);
+- ``deployments.json`` + ``statuses/<id>.json``: one ``deploy`` event per deployment for the first
+  ``success`` status, and one (tag ``failure``) for the first ``failure``/``error`` status;
+  ``inactive``, ``pending``, ``queued``, ``in_progress`` are not events;
+- ``merged_prs.json`` (search pages, ``is:pr is:merged``) + ``pulls/<n>.json``: one ``change``
+  event per merged PR, with its title and label names in the summary so that
+  ``[github] leadup_match`` can match them.
+
+The parser tags ``production`` and ``rollback`` but never ``leadup``: the normalizer decides that by
+time. Every record is read defensively: a malformed one is skipped, never fatal.
+
+Live collection (``collect``) lives in ``reconstruct.collectors.github_live`` and imports PyGithub
+only when it runs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from reconstruct.bundle import Bundle
-from reconstruct.collectors.base import Source
-from reconstruct.model import Event
+from reconstruct.bundle import Bundle, BundleWriter, iter_records
+from reconstruct.collectors.base import CollectContext, Source
+from reconstruct.model import Event, Kind, Link
+from reconstruct.timeutil import TimeFormatError, parse_iso
+
+NAME = "github"
+_SHA = re.compile(r"[0-9a-fA-F]{7,40}")
+_ROLLBACK = re.compile(r"\broll(?:ed|ing|s)?[\s_-]?back\b|\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
+_API_REPO = re.compile(
+    r"^(?P<scheme>https?)://(?P<host>[^/]+)(?P<prefix>/api/v3)?/repos/(?P<owner>[^/]+)/(?P<repo>[^/?#]+)"
+)
+_PR_IN_REF = re.compile(r"(?:^|/)pull/(\d+)(?:/|$)")
+_PRODUCTION = {"production", "prod"}
 
 
+# -- small defensive readers ----------------------------------------------------------------------
+def _str(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_iso(value)
+    except TimeFormatError:
+        return None
+
+
+def _login(user: Any) -> str | None:
+    return _str(user.get("login")) if isinstance(user, dict) else None
+
+
+def _http(url: Any) -> str | None:
+    text = _str(url)
+    return text if text and re.match(r"https?://", text) else None
+
+
+def _sha7(sha: str | None) -> str | None:
+    return sha[:7].lower() if sha and _SHA.fullmatch(sha) else None
+
+
+# -- URLs -----------------------------------------------------------------------------------------
+def api_to_web_repo(url: str) -> str | None:
+    """The web address of the repository an API URL belongs to.
+
+    ``https://api.github.com/repos/o/r/...`` -> ``https://github.com/o/r``;
+    ``https://ghe.example.com/api/v3/repos/o/r/...`` -> ``https://ghe.example.com/o/r``;
+    ``https://api.acme.ghe.com/repos/o/r`` -> ``https://acme.ghe.com/o/r``.
+    """
+    match = _API_REPO.match(url)
+    if not match:
+        return None
+    host = match["host"]
+    if host.startswith("api."):
+        host = host[len("api.") :]
+    return f"{match['scheme']}://{host}/{match['owner']}/{match['repo']}"
+
+
+@dataclass(frozen=True)
+class _Repo:
+    name: str
+    """``owner/repo`` as the bundle folder spells it."""
+    web: str
+    """``https://github.com/owner/repo`` (or the GitHub Enterprise host)."""
+
+    @property
+    def scope(self) -> str:
+        return f"{NAME}:{self.name}"
+
+    def pr_ref(self, number: int) -> str:
+        return f"pr:{self.name.lower()}#{number}"
+
+
+def _repo_web(name: str, repo_json: Mapping[str, Any] | None, samples: list[Any]) -> str:
+    if repo_json:
+        html = _http(repo_json.get("html_url"))
+        if html:
+            return html.rstrip("/")
+        api = _http(repo_json.get("url"))
+        if api and (web := api_to_web_repo(api)):
+            return web
+    for sample in samples:
+        url = _http(sample)
+        if url and (web := api_to_web_repo(url)):
+            return web
+    return f"https://github.com/{name}"
+
+
+def _repos(bundle: Bundle) -> list[str]:
+    names: set[str] = set()
+    for path in bundle.files(f"{NAME}/"):
+        parts = path.split("/")
+        if len(parts) >= 4:
+            names.add(f"{parts[1]}/{parts[2]}")
+    return sorted(names)
+
+
+# -- parse ----------------------------------------------------------------------------------------
 def parse(bundle: Bundle) -> Iterator[Event]:
-    return iter(())
+    for name in _repos(bundle):
+        yield from parse_repo(bundle, name)
 
 
-SOURCE = Source(name="github", parse=parse)
+def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
+    """Events of one repository folder ``github/<owner>/<repo>/``."""
+    base = f"{NAME}/{name}/"
+    repo_json = next(iter_records(bundle.pages(base + "repo.json"), None), None)
+    deployments = _unique_by_id(iter_records(bundle.pages(base + "deployments.json"), None))
+    samples = [d.get("repository_url") for d in deployments] + [d.get("url") for d in deployments]
+    repo = _Repo(name=name, web=_repo_web(name, repo_json, samples))
+    display = _str(repo_json.get("full_name")) if repo_json else None
+
+    pulls: dict[int, dict[str, Any]] = {}
+    for path in bundle.files(base + "pulls/"):
+        for record in iter_records(bundle.pages(path), None):
+            number = _int(record.get("number"))
+            if number is not None:
+                pulls[number] = record
+    pr_by_sha = {
+        sha.lower(): n for n, pr in pulls.items() if (sha := _str(pr.get("merge_commit_sha")))
+    }
+
+    rollbacks = _redeploys(deployments)
+    for deployment in deployments:
+        statuses = list(iter_records(bundle.pages(f"{base}statuses/{deployment['id']}.json"), None))
+        yield from _deployment_events(
+            repo, display or name, deployment, statuses, rollbacks, pr_by_sha
+        )
+    yield from _pr_events(repo, bundle.pages(base + "merged_prs.json"), pulls)
+
+
+def _unique_by_id(records: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[int, dict[str, Any]] = {}
+    for record in records:
+        ident = _int(record.get("id"))
+        if ident is not None and ident not in seen:
+            seen[ident] = {**record, "id": ident}
+    return list(seen.values())
+
+
+def _redeploys(deployments: list[dict[str, Any]]) -> set[int]:
+    """Deployments that put back a sha deployed to the same environment earlier, with another
+    sha in between (a rollback); deploying the same sha twice in a row is a retry, not one."""
+    by_env: dict[str, list[tuple[datetime, int, str]]] = {}
+    for d in deployments:
+        when, sha = _time(d.get("created_at")), _str(d.get("sha"))
+        if when is not None and sha:
+            env = (_str(d.get("environment")) or "").lower()
+            by_env.setdefault(env, []).append((when, d["id"], sha.lower()))
+    out: set[int] = set()
+    for items in by_env.values():
+        items.sort()
+        for i, (_, ident, sha) in enumerate(items):
+            earlier = [s for _, _, s in items[:i]]
+            if earlier and earlier[-1] != sha and sha in earlier:
+                out.add(ident)
+    return out
+
+
+def _mentions_rollback(deployment: Mapping[str, Any]) -> bool:
+    payload = deployment.get("payload")
+    texts = [deployment.get("description"), deployment.get("ref"), deployment.get("task")]
+    if isinstance(payload, str):
+        texts.append(payload)
+    elif isinstance(payload, dict | list):
+        texts.append(json.dumps(payload))
+    return any(isinstance(t, str) and _ROLLBACK.search(t) for t in texts)
+
+
+def _deploy_pr(deployment: Mapping[str, Any], pr_by_sha: Mapping[str, int]) -> int | None:
+    payload = deployment.get("payload")
+    if isinstance(payload, dict):
+        for key in ("pr", "pull_request", "pull_request_number", "pr_number"):
+            value = payload.get(key)
+            number = _int(value.get("number")) if isinstance(value, dict) else _int(value)
+            if number is not None:
+                return number
+    ref = _str(deployment.get("ref"))
+    if ref and (match := _PR_IN_REF.search(ref)):
+        return int(match.group(1))
+    sha = _str(deployment.get("sha"))
+    return pr_by_sha.get(sha.lower()) if sha else None
+
+
+def _first(
+    statuses: list[dict[str, Any]], states: set[str]
+) -> tuple[dict[str, Any], datetime] | None:
+    found = [
+        (when, _int(s.get("id")) or 0, i, s)
+        for i, s in enumerate(statuses)
+        if (_str(s.get("state")) or "").lower() in states
+        and (when := _time(s.get("created_at"))) is not None
+    ]
+    if not found:
+        return None
+    when, _, _, status = min(found, key=lambda item: item[:3])
+    return status, when
+
+
+def _deployment_events(
+    repo: _Repo,
+    display: str,
+    deployment: dict[str, Any],
+    statuses: list[dict[str, Any]],
+    rollbacks: set[int],
+    pr_by_sha: Mapping[str, int],
+) -> Iterator[Event]:
+    ident: int = deployment["id"]
+    sha = _str(deployment.get("sha"))
+    sha7 = _sha7(sha)
+    ref = _str(deployment.get("ref"))
+    if (
+        ref
+        and sha
+        and (
+            ref.lower() == sha.lower()
+            or (_SHA.fullmatch(ref) and sha.lower().startswith(ref.lower()))
+        )
+    ):
+        ref = None  # a sha deployed by sha: nothing more to say
+    env = _str(deployment.get("environment")) or _str(deployment.get("original_environment"))
+    env_text = env or "an unnamed environment"
+    what = " ".join(
+        p for p in (sha7 or (sha[:12] if sha else None), f"({ref})" if ref else None) if p
+    )
+    if not what:
+        what = f"deployment {ident}"
+    rollback = ident in rollbacks or _mentions_rollback(deployment)
+
+    tags: set[str] = set()
+    if (env and env.lower() in _PRODUCTION) or deployment.get("production_environment") is True:
+        tags.add("production")
+    if rollback:
+        tags.add("rollback")
+    refs: set[str] = set()
+    if sha7:
+        refs.add(f"sha:{sha7}")
+    if ref:
+        refs.add(f"deploy:{ref.removeprefix('refs/tags/').removeprefix('refs/heads/').lower()}")
+    pr = _deploy_pr(deployment, pr_by_sha)
+    if pr is not None:
+        refs.add(repo.pr_ref(pr))
+    actor = _login(deployment.get("creator"))
+
+    outcomes = (({"success"}, False), ({"failure", "error"}, True))
+    for states, failed in outcomes:
+        first = _first(statuses, states)
+        if first is None:
+            continue
+        status, when = first
+        state = (_str(status.get("state")) or "").lower()
+        if failed:
+            summary = (
+                f"Rollback of {display} to {what} in {env_text} failed"
+                if rollback
+                else f"Deploy of {display} {what} to {env_text} failed"
+            )
+            if state == "error":
+                summary += " (error)"
+        else:
+            summary = (
+                f"Rolled back {display} to {what} in {env_text}"
+                if rollback
+                else f"Deployed {display} {what} to {env_text}"
+            )
+        links: list[Link] = []
+        log = _http(status.get("log_url")) or _http(status.get("target_url"))
+        if log:
+            links.append(Link(NAME, log, "deploy log"))
+        else:
+            links.append(Link(NAME, f"{repo.web}/deployments", "deployments"))
+        if sha and _SHA.fullmatch(sha):
+            links.append(Link(NAME, f"{repo.web}/commit/{sha}", "commit"))
+        yield Event(
+            time=when,
+            kind=Kind.DEPLOY,
+            summary=summary,
+            sources=(NAME,),
+            links=tuple(links),
+            key=f"{NAME}:deployment:{repo.name}:{ident}:{state}",
+            actor=actor or _login(status.get("creator")),
+            refs=frozenset(refs),
+            tags=frozenset(tags | ({"failure"} if failed else set())),
+            scope=repo.scope,
+        )
+
+
+def _labels(record: Mapping[str, Any]) -> list[str]:
+    labels = record.get("labels")
+    if not isinstance(labels, list):
+        return []
+    names = [_str(lbl.get("name")) if isinstance(lbl, dict) else _str(lbl) for lbl in labels]
+    return [n for n in names if n]
+
+
+def _pr_events(
+    repo: _Repo, pages: list[Any], pulls: Mapping[int, dict[str, Any]]
+) -> Iterator[Event]:
+    items: dict[int, dict[str, Any]] = {}
+    for item in iter_records(pages, "items"):
+        number = _int(item.get("number"))
+        if number is not None and isinstance(item.get("pull_request"), dict):
+            items.setdefault(number, item)
+    for number in sorted(set(items) | set(pulls)):
+        event = _pr_event(repo, number, items.get(number), pulls.get(number))
+        if event is not None:
+            yield event
+
+
+def _pr_event(
+    repo: _Repo, number: int, item: dict[str, Any] | None, full: dict[str, Any] | None
+) -> Event | None:
+    record = full or item or {}
+    if full is not None:
+        # The whole PR is the later, authoritative read: merged_at null means not merged.
+        when = _time(full.get("merged_at"))
+    else:
+        assert item is not None
+        pull = item.get("pull_request")
+        when = _time(pull.get("merged_at")) if isinstance(pull, dict) else None
+        # merged_prs.json only holds ``is:merged`` results, so closing time is the merge time.
+        when = when or _time(item.get("closed_at"))
+    if when is None:
+        return None
+    title = _str(record.get("title")) or (_str(item.get("title")) if item else None) or "(untitled)"
+    labels = _labels(record) or (_labels(item) if item else [])
+    summary = f"Merged PR #{number}: {' '.join(title.split())}"
+    if labels:
+        summary += f" (labels: {', '.join(labels)})"
+    refs = {repo.pr_ref(number)}
+    if full is not None and (sha7 := _sha7(_str(full.get("merge_commit_sha")))):
+        refs.add(f"sha:{sha7}")
+    pull = item.get("pull_request") if item else None
+    url = (
+        _http(record.get("html_url"))
+        or (_http(pull.get("html_url")) if isinstance(pull, dict) else None)
+        or f"{repo.web}/pull/{number}"
+    )
+    return Event(
+        time=when,
+        kind=Kind.CHANGE,
+        summary=summary,
+        sources=(NAME,),
+        links=(Link(NAME, url, f"PR #{number}"),),
+        key=f"{NAME}:pr:{repo.name}#{number}",
+        actor=_login(record.get("user")) or (_login(item.get("user")) if item else None),
+        refs=frozenset(refs),
+        scope=repo.scope,
+    )
+
+
+# -- live -----------------------------------------------------------------------------------------
+def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
+    """Fetch deployments, statuses and merged PRs through PyGithub (see ``github_live``)."""
+    from reconstruct.collectors import github_live
+
+    return github_live.collect(ctx, out)
+
+
+SOURCE = Source(name=NAME, parse=parse, collect=collect)
