@@ -1,0 +1,172 @@
+"""Slack ``mrkdwn`` markup -> one line of readable text, and the URLs it linked.
+
+Rendering rules (https://docs.slack.dev/messaging/formatting-message-text):
+
+    <@U123> / <@U123|old>        @display name (users list), else the label, else @U123
+    <#C123|name> / <#C123>       #name (label, else the channel names known), else #C123
+    <!here> <!channel> <!everyone>   @here @channel @everyone
+    <!subteam^S1|@oncall>        @oncall (the label), else @S1
+    <!date^...|fallback>         fallback
+    <https://x|label>            label          (the URL is kept as a ref, not in the text)
+    <https://x> / <mailto:a@b>   https://x / a@b
+    &amp; &lt; &gt;              & < >   (unescaped after the markup is read)
+
+The URLs behind labels would be lost to the normalizer (it reads refs from the summary text), so
+``render`` returns them and the parser turns them into refs with the normalizer's own
+``url_ref``: a ``<https://github.com/acme/checkout/pull/42|the fix>`` still gives
+``pr:acme/checkout#42``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+_MARKUP = re.compile(r"<([^<>\n]*)>")
+_WS = re.compile(r"\s+")
+
+
+@dataclass
+class Rendered:
+    text: str
+    urls: list[str] = field(default_factory=list)
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def render(
+    text: str,
+    users: Callable[[str], str | None],
+    channels: Mapping[str, str],
+) -> Rendered:
+    """``text`` with Slack markup made readable; ``users(id)`` gives a display name or None."""
+    urls: list[str] = []
+
+    def one(match: re.Match[str]) -> str:
+        body = match.group(1)
+        target, sep, label = body.partition("|")
+        label = unescape(label) if sep else ""
+        if target.startswith("@"):
+            user_id = target[1:]
+            name = users(user_id) or label.lstrip("@") or user_id
+            return f"@{name}"
+        if target.startswith("#"):
+            chan = target[1:]
+            return f"#{label or channels.get(chan) or chan}"
+        if target.startswith("!"):
+            special = target[1:]
+            head = special.split("^", 1)[0]
+            if head in ("here", "channel", "everyone"):
+                return f"@{head}"
+            if head == "subteam":
+                return label if label.startswith("@") else f"@{label or special.split('^')[-1]}"
+            return label or f"@{head}"
+        url = unescape(target)
+        if not url:
+            return label
+        if url.startswith("mailto:"):
+            return label or url.removeprefix("mailto:")
+        if url.startswith(("http://", "https://")):
+            urls.append(url)
+        return label or url
+
+    rendered = _MARKUP.sub(one, text or "")
+    return Rendered(text=unescape(rendered), urls=urls)
+
+
+def one_line(parts: Iterable[str]) -> str:
+    """Non-empty parts, whitespace collapsed, joined by `` — `` (no duplicates)."""
+    seen: list[str] = []
+    for part in parts:
+        clean = _WS.sub(" ", part).strip()
+        if clean and clean not in seen:
+            seen.append(clean)
+    return " — ".join(seen)
+
+
+def attachment_texts(attachments: Any) -> tuple[list[str], list[str]]:
+    """(texts, link URLs) of legacy attachments: pretext, title, text, else the fallback."""
+    texts: list[str] = []
+    links: list[str] = []
+    if not isinstance(attachments, list):
+        return texts, links
+    for att in attachments:
+        if not isinstance(att, dict):
+            continue
+        parts = [att.get(k) for k in ("pretext", "title", "text")]
+        found = [p for p in parts if isinstance(p, str) and p.strip()]
+        if not found and isinstance(att.get("fallback"), str):
+            found = [att["fallback"]]
+        texts.extend(found)
+        for key in ("title_link", "from_url"):
+            url = att.get(key)
+            if isinstance(url, str) and url.startswith(("http://", "https://")):
+                links.append(url)
+    return texts, links
+
+
+def block_texts(blocks: Any) -> list[str]:
+    """Visible text of Block Kit blocks (section, header, context, rich_text)."""
+    out: list[str] = []
+    if not isinstance(blocks, list):
+        return out
+    for block in blocks:
+        if not isinstance(block, dict):
+            continue
+        kind = block.get("type")
+        if kind in ("section", "header"):
+            text = _text_obj(block.get("text"))
+            if text:
+                out.append(text)
+            for fld in block.get("fields") or []:
+                text = _text_obj(fld)
+                if text:
+                    out.append(text)
+        elif kind == "context":
+            for el in block.get("elements") or []:
+                text = _text_obj(el)
+                if text:
+                    out.append(text)
+        elif kind == "rich_text":
+            text = "".join(_rich(el) for el in block.get("elements") or [])
+            if text.strip():
+                out.append(text)
+    return out
+
+
+def _text_obj(obj: Any) -> str:
+    if isinstance(obj, dict) and isinstance(obj.get("text"), str):
+        return str(obj["text"])
+    return ""
+
+
+def _rich(el: Any) -> str:
+    """Rich text elements back to mrkdwn so ``render`` handles users, channels and links."""
+    if not isinstance(el, dict):
+        return ""
+    kind = el.get("type")
+    if kind == "text":
+        return str(el.get("text", ""))
+    if kind == "link":
+        url = str(el.get("url", ""))
+        text = el.get("text")
+        return f"<{url}|{text}>" if text else f"<{url}>"
+    if kind == "user":
+        return f"<@{el.get('user_id', '')}>"
+    if kind == "channel":
+        return f"<#{el.get('channel_id', '')}>"
+    if kind == "broadcast":
+        return f"<!{el.get('range', 'here')}>"
+    if kind == "emoji":
+        return f":{el.get('name', '')}:"
+    if kind == "usergroup":
+        return f"<!subteam^{el.get('usergroup_id', '')}>"
+    children = el.get("elements")
+    if isinstance(children, list):
+        sep = " " if kind == "rich_text_list" else ""
+        return sep.join(_rich(child) for child in children)
+    return ""
