@@ -1,16 +1,784 @@
-"""grafana: placeholder, replaced by the real parser."""
+"""grafana: dashboard annotations and alert state changes, from ``GET /api/annotations``.
+
+Bundle: ``grafana/annotations.json`` holds the raw response bodies (each a bare JSON array of
+annotations) in request order; manifest meta ``{"url": <Grafana root, may carry a sub-path>}``
+plus ``"org_id"`` when ``[grafana] org_id`` is set.
+
+Collection (``collect``; the orchestrator calls it only when ``configured(config)``):
+
+- Auth: ``Authorization: Bearer $GRAFANA_TOKEN``, a service account token with the **Viewer**
+  role (``annotations:read`` on the configured dashboards is enough); ``X-Grafana-Org-Id`` when
+  ``[grafana] org_id`` is set.
+- Range: ``from``/``to`` = the incident window (``window.start``..``window.end``) in epoch ms.
+  Regions overlapping the window are included (Grafana matches ``time <= to and timeEnd >= from``).
+- Series: one per ``[grafana] dashboards`` UID (``dashboardUID=``), plus one for ``[grafana] tags``
+  (``tags=a&tags=b&matchAny=true``, any dashboard or none); with neither configured, one series
+  over every annotation of the organisation. So dashboards and tags add up (union).
+- Paging: the API has no pagination metadata. When a response holds exactly ``limit`` items, the
+  next request sets ``to`` to the smallest ``max(time, timeEnd)`` of that response, which is
+  inclusive, so the boundary records come again but none are skipped whichever of Grafana's sort
+  orders applies; until a response holds fewer than ``limit``. If ``to`` cannot move (more than
+  ``limit`` annotations at one millisecond) it steps back 1 ms and says so through progress.
+  Pages are stored raw; duplicates (page overlap, a record in two series) are dropped in ``parse``.
+- Retries: 429 and 5xx are retried (``Tuning.attempts`` in all), waiting ``Retry-After`` when
+  given (each wait reported through ``ctx.progress``), else exponential backoff.
+
+Parsing (``parse``), one event per annotation id:
+
+- Alert state annotations (``newState``, ``alertId`` or ``alertName`` present): entering
+  Alerting/Firing -> kind ``alert``, ref ``rule:<name>:firing``; entering Normal/OK -> kind
+  ``alert``, ref ``rule:<name>:resolved``. Pending is **not** firing: ``Normal → Pending``,
+  ``Pending → Normal`` (never fired), NoData, Error and unknown states become kind ``annotation``
+  with no rule ref, so they never merge with a chat bot's ``[FIRING]`` post. Tag
+  ``state:<new state, lower case, without Grafana's "(reason)" suffix>``; key
+  ``grafana:annotation:<id>:<state>``.
+- Other annotations: kind ``deploy`` when a tag is deploy/deployment/release/rollout (also as
+  ``type:deploy``-style tag parts) or the text says deployed/deploying/rolled back/rollback
+  (not "deployment": a deployment freeze is no deploy); else ``annotation``. Summary = the
+  text with Grafana's HTML made plain, then ``(tags: a, b)``; regions add their duration and end.
+  ``sha:`` refs from tags (``sha:…``, ``commit=…``, bare hashes) and from ``data`` keys naming a
+  commit. Key ``grafana:annotation:<id>``.
+- Link: the dashboard at the event's time ±30 min (regions: their range ±30 min), the panel
+  opened when known: ``<url>/d/<uid>?orgId=..&from=..&to=..&viewPanel=panel-<id>``. Without a
+  dashboard: alerts link the alert rule list searched by rule name, other annotations link
+  ``<url>/api/annotations?from=..&to=..`` (the record itself, readable in a logged-in browser).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import json
+import re
+import time as _time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode, urlsplit
 
-from reconstruct.bundle import Bundle
-from reconstruct.collectors.base import Source
-from reconstruct.model import Event
+from reconstruct import __version__
+from reconstruct.bundle import MANIFEST, Bundle, BundleWriter, iter_records
+from reconstruct.collectors.base import CollectContext, Source
+from reconstruct.config import TOKEN_ENV, Config
+from reconstruct.errors import (
+    BundleError,
+    SourceAuthError,
+    SourceError,
+    SourceUnavailable,
+)
+from reconstruct.model import Event, Kind, Link
+from reconstruct.timeutil import TimeFormatError, format_duration, parse_epoch
+
+if TYPE_CHECKING:
+    import httpx
+
+NAME = "grafana"
+ANNOTATIONS = "grafana/annotations.json"
+TOKEN_VAR = TOKEN_ENV[NAME]
+LINK_PAD = timedelta(minutes=30)
+"""Dashboard links show the event's time (or region) with this much on either side."""
+
+MISSING_TOKEN = (
+    f"{TOKEN_VAR} is missing; create a service account with the Viewer role in Grafana "
+    "(Administration > Users and access > Service accounts), add a token and export it as "
+    f"{TOKEN_VAR}"
+)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FIRING = frozenset({"alerting", "firing"})
+_RESOLVED = frozenset({"normal", "ok"})
+_DEPLOY_TAGS = frozenset(
+    {"deploy", "deploys", "deployed", "deployment", "deployments", "release", "releases", "rollout"}
+)
+_DEPLOY_TEXT = re.compile(
+    r"\b(?:re)?deploy(?:ed|ing)\b|\brolled (?:back|out)\b|\broll-?back\b", re.IGNORECASE
+)
+_ROLLBACK = re.compile(r"\broll-?back\b|\brolled back\b", re.IGNORECASE)
+_PRODUCTION = frozenset({"prod", "production"})
+_TAG_SPLIT = re.compile(r"[:=/,\s]+")
+_HEX = re.compile(r"[0-9a-f]{7,40}")
+_SHA_KEY = re.compile(r"sha|commit|revision|^rev$|^git", re.IGNORECASE)
+_SHA_TAG_PREFIX = frozenset({"sha", "commit", "git", "gitsha", "git_sha", "revision", "rev"})
+_LABELS = re.compile(r"^\{[^{}]*\}\s*")
+
+
+# -- parse ------------------------------------------------------------------------------
 
 
 def parse(bundle: Bundle) -> Iterator[Event]:
-    return iter(())
+    """One event per annotation in ``grafana/annotations.json``, ordered by (time, key)."""
+    status = bundle.source(NAME)
+    meta: Mapping[str, Any] = status.meta if status is not None else {}
+    root: str | None = None
+    org = _org_id(meta.get("org_id"))
+    seen: set[str] = set()
+    events: list[Event] = []
+    for record in iter_records(bundle.pages(ANNOTATIONS), None):
+        ident = _record_id(record)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        if root is None:
+            root = _bundle_root(bundle, meta)
+        event = record_event(record, ident, root, org)
+        if event is not None:
+            events.append(event)
+    events.sort(key=lambda e: (e.time, e.key))
+    yield from events
 
 
-SOURCE = Source(name="grafana", parse=parse)
+def _bundle_root(bundle: Bundle, meta: Mapping[str, Any]) -> str:
+    url = meta.get("url")
+    if isinstance(url, str) and _is_http_url(url.strip()):
+        return url.strip().rstrip("/")
+    raise BundleError(
+        f"{bundle.root / MANIFEST}: sources.grafana.meta.url is missing or not an http(s) URL, "
+        "so Grafana evidence links cannot be built; re-collect the bundle"
+    )
+
+
+def _is_http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _org_id(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _int(value: Any) -> int | None:
+    """A positive integer field (omitempty: absent, 0 and junk are all None)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    return value
+
+
+def _str(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _record_id(record: Mapping[str, Any]) -> str:
+    ident = _int(record.get("id"))
+    if ident is not None:
+        return str(ident)
+    digest = hashlib.sha256(
+        json.dumps(record, sort_keys=True, default=str).encode("utf-8")
+    ).hexdigest()
+    return f"x{digest[:12]}"
+
+
+def _when(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_epoch(value)
+    except TimeFormatError:
+        return None
+
+
+def record_event(
+    record: Mapping[str, Any], ident: str, root: str, org_id: int | None = None
+) -> Event | None:
+    """The event for one annotation (``ItemDTO``); None when it has no usable ``time``."""
+    when = _when(record.get("time"))
+    if when is None or when == _EPOCH:
+        return None
+    end = _when(record.get("timeEnd"))
+    if end is not None and end <= when:
+        end = None
+    text = plain_text(_str(record.get("text")))
+    actor = _str(record.get("login")) or _str(record.get("email")) or _str(record.get("userName"))
+    new_state = _str(record.get("newState"))
+    alert_name = " ".join(_str(record.get("alertName")).split())
+    is_alert = bool(new_state or alert_name or _int(record.get("alertId")))
+    region = _region_note(when, end)
+    if is_alert:
+        kind, summary, refs, tags, key_suffix, rule = _alert(record, text, new_state, alert_name)
+    else:
+        kind, summary, refs, tags = _annotation(record, text)
+        key_suffix, rule = "", ""
+    if region:
+        summary = f"{summary} ({region})"
+    return Event(
+        time=when,
+        kind=kind,
+        summary=summary,
+        sources=(NAME,),
+        links=(_link(record, root, org_id, when, end, rule),),
+        key=f"grafana:annotation:{ident}{key_suffix}",
+        actor=actor or None,
+        refs=frozenset(refs),
+        tags=frozenset(tags),
+        scope=NAME,
+    )
+
+
+def _base_state(state: str) -> str:
+    """``Alerting (NoData)`` -> ``alerting``; ``no_data`` stays ``no_data``."""
+    return state.split("(", 1)[0].strip().lower().replace(" ", "_")
+
+
+def _rule_name(alert_name: str, text: str, alert_id: int | None) -> str:
+    if alert_name:
+        return alert_name
+    # Unified alerting writes "<rule title> {labels} - <values>".
+    head = re.split(r"\s*\{|\s+-\s+", text, maxsplit=1)[0].strip() if text else ""
+    if head and len(head) <= 120:
+        return head
+    return f"alert {alert_id}" if alert_id else ""
+
+
+def _alert_detail(text: str, name: str) -> str:
+    rest = text
+    if name and rest.startswith(name):
+        rest = rest[len(name) :].strip()
+    rest = _LABELS.sub("", rest).strip()
+    rest = re.sub(r"^[-–—:]\s*", "", rest).strip()
+    return "" if rest == name else rest
+
+
+def _alert(
+    record: Mapping[str, Any], text: str, new_state: str, alert_name: str
+) -> tuple[Kind, str, set[str], set[str], str, str]:
+    name = _rule_name(alert_name, text, _int(record.get("alertId")))
+    prev_state = _str(record.get("prevState"))
+    new, prev = _base_state(new_state), _base_state(prev_state)
+    firing = new in _FIRING
+    resolved = new in _RESOLVED and prev != "pending"
+    label = f"Grafana alert {name}" if name else "Grafana alert"
+    if prev_state and new_state:
+        summary = f"{label}: {prev_state} → {new_state}"
+    elif firing:
+        summary = f"{label} firing"
+    elif resolved:
+        summary = f"{label} resolved"
+    elif new_state:
+        summary = f"{label}: {new_state}"
+    else:
+        summary = label
+    if new in _RESOLVED and prev == "pending":
+        summary += " (never fired)"
+    detail = _alert_detail(text, name)
+    if detail:
+        summary += f" ({detail})"
+    refs: set[str] = set()
+    rule_ref = " ".join(name.split()).lower()
+    kind = Kind.ANNOTATION
+    if firing or resolved:
+        kind = Kind.ALERT
+        if name:
+            refs.add(f"rule:{rule_ref}:{'firing' if firing else 'resolved'}")
+    tags = {f"state:{new}"} if new else set()
+    return kind, summary, refs, tags, f":{new}" if new else "", name
+
+
+def _tag_tokens(tags: Sequence[str]) -> list[list[str]]:
+    return [[t for t in _TAG_SPLIT.split(tag.lower()) if t] for tag in tags]
+
+
+def _annotation(record: Mapping[str, Any], text: str) -> tuple[Kind, str, set[str], set[str]]:
+    raw_tags = record.get("tags")
+    tags = (
+        [t.strip() for t in raw_tags if isinstance(t, str) and t.strip()]
+        if isinstance(raw_tags, list)
+        else []
+    )
+    tokens = _tag_tokens(tags)
+    flat = {t for parts in tokens for t in parts}
+    deploy = bool(flat & _DEPLOY_TAGS) or bool(_DEPLOY_TEXT.search(text))
+    summary = text or "Grafana annotation"
+    if tags:
+        summary += f" (tags: {', '.join(tags)})"
+    event_tags: set[str] = set()
+    if deploy:
+        if flat & _PRODUCTION:
+            event_tags.add("production")
+        if _ROLLBACK.search(text) or flat & {"rollback", "rolled-back"}:
+            event_tags.add("rollback")
+    return (
+        Kind.DEPLOY if deploy else Kind.ANNOTATION,
+        summary,
+        _sha_refs(tokens, record.get("data")),
+        event_tags,
+    )
+
+
+def _sha_refs(tokens: list[list[str]], data: Any) -> set[str]:
+    refs: set[str] = set()
+    for parts in tokens:
+        if len(parts) >= 2 and parts[0] in _SHA_TAG_PREFIX and _HEX.fullmatch(parts[1]):
+            refs.add(f"sha:{parts[1][:7]}")
+        elif len(parts) == 1 and _looks_like_sha(parts[0]):
+            refs.add(f"sha:{parts[0][:7]}")
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if isinstance(key, str) and _SHA_KEY.search(key) and isinstance(value, str):
+                sha = value.strip().lower()
+                if _HEX.fullmatch(sha):
+                    refs.add(f"sha:{sha[:7]}")
+    return refs
+
+
+def _looks_like_sha(token: str) -> bool:
+    """A bare tag that is a commit hash: 40 hex, or 7-39 hex with a digit and a letter."""
+    if not _HEX.fullmatch(token):
+        return False
+    return len(token) == 40 or (any(c.isdigit() for c in token) and any(c.isalpha() for c in token))
+
+
+def _region_note(when: datetime, end: datetime | None) -> str:
+    if end is None:
+        return ""
+    fmt = "%H:%M:%S" if end.date() == when.date() else "%Y-%m-%d %H:%M:%S"
+    return f"for {format_duration(end - when)}, until {end.strftime(fmt)} UTC"
+
+
+def _ms(when: datetime) -> int:
+    """Epoch milliseconds, exact (no float rounding)."""
+    return (when - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _link(
+    record: Mapping[str, Any],
+    root: str,
+    org_id: int | None,
+    when: datetime,
+    end: datetime | None,
+    rule: str,
+) -> Link:
+    uid = _str(record.get("dashboardUID"))
+    org = [("orgId", str(org_id))] if org_id else []
+    if uid:
+        panel = _int(record.get("panelId"))
+        params = [
+            *org,
+            ("from", str(_ms(when - LINK_PAD))),
+            ("to", str(_ms((end or when) + LINK_PAD))),
+        ]
+        if panel:
+            params.append(("viewPanel", f"panel-{panel}"))
+        return Link(
+            source=NAME,
+            url=f"{root}/d/{quote(uid, safe='')}?{urlencode(params)}",
+            label="Grafana panel" if panel else "Grafana dashboard",
+        )
+    if rule:
+        params = [*org, ("search", rule)]
+        return Link(
+            source=NAME,
+            url=f"{root}/alerting/list?{urlencode(params, quote_via=quote)}",
+            label="Grafana alert rules",
+        )
+    params = [("from", str(_ms(when))), ("to", str(_ms(end or when)))]
+    return Link(
+        source=NAME,
+        url=f"{root}/api/annotations?{urlencode(params)}",
+        label="Grafana annotation",
+    )
+
+
+class _PlainText(HTMLParser):
+    _BREAKS = frozenset({"br", "p", "div", "li", "tr", "td", "h1", "h2", "h3", "h4", "ul", "ol"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._href: list[str | None] = []
+        self._anchor_start: list[int] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._BREAKS:
+            self.parts.append(" ")
+        if tag == "a":
+            self._href.append(dict(attrs).get("href"))
+            self._anchor_start.append(len(self.parts))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._BREAKS:
+            self.parts.append(" ")
+        if tag == "a" and self._href:
+            href = self._href.pop()
+            start = self._anchor_start.pop()
+            label = "".join(self.parts[start:]).strip()
+            if href and _is_http_url(href) and href not in label:
+                self.parts.append(f" ({href})" if label else href)
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+_HTML_HINT = re.compile(r"<[a-zA-Z/!]|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+
+
+def plain_text(text: str) -> str:
+    """Annotation text as one plain line: Grafana's allowed HTML tags dropped (a link's address
+    kept after its label), entities decoded, whitespace collapsed."""
+    if _HTML_HINT.search(text):
+        parser = _PlainText()
+        parser.feed(text)
+        parser.close()
+        text = "".join(parser.parts)
+    return " ".join(text.split())
+
+
+# -- collect ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Request limits of a live collection (tests shrink them)."""
+
+    page_size: int = 1000
+    """``limit`` per request; a full page means there may be more."""
+    max_pages: int = 100
+    """Per series; beyond it the collection stops, says so and sets meta ``truncated``."""
+    attempts: int = 5
+    """Tries per request for 429, 5xx and network errors."""
+    backoff: float = 1.0
+    """First wait after a 5xx or network error without Retry-After; doubled per retry."""
+    max_wait: float = 60.0
+    """Longest single wait; a longer Retry-After fails the source at once."""
+    timeout: float = 30.0
+
+
+TUNING = Tuning()
+
+
+def configured(config: Config) -> bool:
+    """Whether ``[grafana] url`` is set; ``collect`` is only called when it is."""
+    return bool(_str(config.grafana.url))
+
+
+def root_url(config: Config) -> str:
+    """``[grafana] url`` without a trailing slash, checked to be an http(s) URL."""
+    url = _str(config.grafana.url).rstrip("/")
+    if not url:
+        raise SourceError(
+            NAME,
+            "[grafana] url is not set; add it to the config (url = "
+            '"https://grafana.example.com") to include dashboard annotations',
+        )
+    parts = urlsplit(url)
+    if not _is_http_url(url) or parts.query or parts.fragment:
+        raise SourceError(
+            NAME,
+            f"[grafana] url {url!r} is not an http(s) URL of Grafana's root; use e.g. "
+            '"https://grafana.example.com" or "https://example.com/grafana"',
+        )
+    return url
+
+
+def query_series(config: Config) -> list[tuple[str | None, list[tuple[str, str]]]]:
+    """The request series: (dashboard UID or None, extra query params) each."""
+    cfg = config.grafana
+    series: list[tuple[str | None, list[tuple[str, str]]]] = [
+        (uid, [("dashboardUID", uid)]) for uid in dict.fromkeys(cfg.dashboards) if uid
+    ]
+    if cfg.tags:
+        params = [("tags", tag) for tag in dict.fromkeys(cfg.tags)]
+        series.append((None, [*params, ("matchAny", "true")]))
+    if not series:
+        series.append((None, []))
+    return series
+
+
+def collect(
+    ctx: CollectContext,
+    out: BundleWriter,
+    *,
+    tuning: Tuning = TUNING,
+    sleep: Callable[[float], None] = _time.sleep,
+) -> dict[str, Any]:
+    """Fetch the window's annotations into ``grafana/annotations.json``; returns manifest meta.
+
+    Pages fetched before a failure are still written, so a failed source keeps its evidence.
+    """
+    import httpx
+
+    root = root_url(ctx.config)
+    if ctx.token is None:
+        raise SourceAuthError(NAME, MISSING_TOKEN)
+    headers = {
+        "Authorization": f"Bearer {ctx.token.reveal()}",
+        "Accept": "application/json",
+        "User-Agent": f"reconstruct/{__version__}",
+    }
+    meta: dict[str, Any] = {"url": root}
+    org_id = ctx.config.grafana.org_id
+    if org_id is not None:
+        headers["X-Grafana-Org-Id"] = str(org_id)
+        meta["org_id"] = org_id
+    start, end = _ms(ctx.window.start), _ms(ctx.window.end)
+    pages: list[Any] = []
+    try:
+        with httpx.Client(
+            base_url=root + "/",
+            headers=headers,
+            verify=ctx.ssl_context(),
+            timeout=tuning.timeout,
+        ) as client:
+            fetch = _Fetcher(client, ctx, tuning, sleep, root)
+            for uid, params in query_series(ctx.config):
+                if not fetch.series(uid, params, start, end, pages):
+                    meta["truncated"] = True
+    except BaseException:
+        if pages:
+            out.add(ANNOTATIONS, pages)
+        raise
+    out.add(ANNOTATIONS, pages)
+    return meta
+
+
+def _oldest(items: list[Any]) -> int | None:
+    """The smallest ``max(time, timeEnd)`` of a page, in the API's milliseconds."""
+    found: list[int] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        marks = [_int(item.get("time")), _int(item.get("timeEnd"))]
+        values = [m for m in marks if m is not None]
+        if values:
+            found.append(max(values))
+    return min(found) if found else None
+
+
+class _Fetcher:
+    def __init__(
+        self,
+        client: httpx.Client,
+        ctx: CollectContext,
+        tuning: Tuning,
+        sleep: Callable[[float], None],
+        root: str,
+    ) -> None:
+        self.client = client
+        self.ctx = ctx
+        self.tuning = tuning
+        self.sleep = sleep
+        self.root = root
+
+    def series(
+        self,
+        uid: str | None,
+        params: list[tuple[str, str]],
+        start: int,
+        end: int,
+        pages: list[Any],
+    ) -> bool:
+        """Page backwards through one series; False when it stopped at ``max_pages``."""
+        what = f"dashboard {uid}" if uid else "annotations"
+        to = end
+        total = 0
+        for _ in range(self.tuning.max_pages):
+            query = [
+                ("from", str(start)),
+                ("to", str(to)),
+                ("limit", str(self.tuning.page_size)),
+                *params,
+            ]
+            items = self.get(query, uid)
+            pages.append(items)
+            total += len(items)
+            self.ctx.progress(NAME, f"{what}: {total} annotations")
+            if len(items) < self.tuning.page_size:
+                return True
+            oldest = _oldest(items)
+            if oldest is None:
+                return True
+            if oldest >= to:
+                self.ctx.progress(
+                    NAME,
+                    f"{what}: more than {self.tuning.page_size} annotations at {to} ms; "
+                    "some of them may be missing",
+                )
+                oldest = to - 1
+            if oldest < start:
+                return True
+            to = oldest
+        self.ctx.progress(
+            NAME,
+            f"{what}: stopped after {self.tuning.max_pages} pages; older annotations in the "
+            "window are missing",
+        )
+        return False
+
+    def get(self, query: list[tuple[str, str]], uid: str | None) -> list[Any]:
+        import httpx
+
+        attempts = self.tuning.attempts
+        endpoint = f"{self.root}/api/annotations"
+        for attempt in range(1, attempts + 1):
+            last = attempt == attempts
+            try:
+                response = self.client.get("api/annotations", params=tuple(query))
+            except httpx.TimeoutException as exc:
+                if last:
+                    raise SourceUnavailable(
+                        NAME,
+                        f"{endpoint} did not answer within {self.tuning.timeout:g}s "
+                        f"({attempts} attempts); check that Grafana is up and retry",
+                    ) from exc
+                self._wait(self._backoff(attempt), f"timed out ({exc.__class__.__name__})", attempt)
+                continue
+            except httpx.TransportError as exc:
+                if _tls_failure(exc):
+                    raise SourceError(
+                        NAME,
+                        f"cannot verify the TLS certificate of {self.root} ({exc}); if a private "
+                        "CA signs it, set [tls] ca_bundle to that CA's PEM file",
+                    ) from exc
+                if last:
+                    raise SourceUnavailable(
+                        NAME,
+                        f"cannot reach {self.root} ({exc}); check [grafana] url and that "
+                        "Grafana is up, then retry",
+                    ) from exc
+                self._wait(self._backoff(attempt), f"network error ({exc})", attempt)
+                continue
+            status = response.status_code
+            if 200 <= status < 300:
+                return self._body(response, endpoint)
+            if status == 429 or status >= 500:
+                what = "rate limited (429)" if status == 429 else f"HTTP {status}"
+                wait = _retry_after(response.headers.get("Retry-After"))
+                if wait is not None and wait > self.tuning.max_wait:
+                    raise SourceUnavailable(
+                        NAME,
+                        f"{what}: Grafana asked to wait {wait:g}s (more than "
+                        f"{self.tuning.max_wait:g}s); retry later",
+                    )
+                if last:
+                    if status == 429:
+                        raise SourceUnavailable(
+                            NAME, f"still rate limited (429) after {attempts} attempts; retry later"
+                        )
+                    raise SourceUnavailable(
+                        NAME,
+                        f"Grafana answered HTTP {status} {attempts} times for {endpoint}"
+                        f"{_message_suffix(response)}; check the Grafana server and retry",
+                    )
+                self._wait(wait if wait is not None else self._backoff(attempt), what, attempt)
+                continue
+            raise _status_error(response, endpoint, uid, self.ctx.config)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(self.tuning.backoff * 2 ** (attempt - 1), self.tuning.max_wait))
+
+    def _wait(self, seconds: float, why: str, attempt: int) -> None:
+        self.ctx.progress(
+            NAME, f"{why}; waiting {seconds:g}s (attempt {attempt} of {self.tuning.attempts})"
+        )
+        if seconds > 0:
+            self.sleep(seconds)
+
+    @staticmethod
+    def _body(response: httpx.Response, endpoint: str) -> list[Any]:
+        try:
+            body = response.json()
+        except ValueError as exc:
+            kind = response.headers.get("Content-Type", "no Content-Type")
+            raise SourceUnavailable(
+                NAME,
+                f"{endpoint} did not return JSON ({kind}); check that [grafana] url points at "
+                "Grafana's root (with its sub-path, if any)",
+            ) from exc
+        if not isinstance(body, list):
+            raise SourceUnavailable(
+                NAME,
+                f"{endpoint} returned {type(body).__name__} instead of a JSON array of "
+                "annotations; check that [grafana] url points at Grafana",
+            )
+        return body
+
+
+def _tls_failure(exc: Exception) -> bool:
+    text = str(exc)
+    return "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(message, str):
+        return ""
+    message = " ".join(message.split())
+    return message[:200]
+
+
+def _message_suffix(response: httpx.Response) -> str:
+    message = _message(response)
+    return f" ({message})" if message else ""
+
+
+def _status_error(
+    response: httpx.Response, endpoint: str, uid: str | None, config: Config
+) -> SourceError:
+    status = response.status_code
+    message = _message(response)
+    said = f": {message}" if message else ""
+    if status == 401:
+        return SourceAuthError(
+            NAME,
+            f"{TOKEN_VAR} was rejected (401 Unauthorized{said}); it may be expired or revoked: "
+            f"create a new service account token (Viewer role) and export it as {TOKEN_VAR}",
+        )
+    if status == 403:
+        where = (
+            "on dashboards " + ", ".join(config.grafana.dashboards)
+            if config.grafana.dashboards
+            else "in this organisation"
+        )
+        return SourceAuthError(
+            NAME,
+            f"the service account of {TOKEN_VAR} may not read annotations (403 Forbidden{said}); "
+            f"give it the Viewer role (annotations:read) {where}",
+        )
+    if status == 400 and uid is not None:
+        return SourceError(
+            NAME,
+            f"Grafana does not know dashboard UID {uid!r} (400{said}); fix or remove it in "
+            "[grafana] dashboards (the UID is the part after /d/ in the dashboard's URL)",
+        )
+    if status == 400:
+        return SourceError(NAME, f"Grafana rejected the annotations query (400{said})")
+    if status == 404:
+        return SourceError(
+            NAME,
+            f"{endpoint} was not found (404); check [grafana] url, including the sub-path when "
+            "Grafana is served under one (https://example.com/grafana)",
+        )
+    if 300 <= status < 400:
+        location = response.headers.get("Location", "?")
+        return SourceError(
+            NAME,
+            f"{endpoint} redirected to {location} ({status}); set [grafana] url to the address "
+            "Grafana is served at",
+        )
+    return SourceError(NAME, f"unexpected HTTP {status} from {endpoint}{said}")
+
+
+SOURCE = Source(name=NAME, parse=parse, collect=collect)
