@@ -44,8 +44,11 @@ _TOKENS = re.compile(
     """,
     re.VERBOSE,
 )
-_BEARER = re.compile(r"\b(Bearer)\s+[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
-_PD_TOKEN = re.compile(r"\b(Token\s+token=)[\"']?[A-Za-z0-9_+\-.]+[\"']?", re.IGNORECASE)
+_BEARER = re.compile(
+    r"\b(Bearer)\s+(?=[A-Za-z\-._~+/]*\d)[A-Za-z0-9\-._~+/]{8,}=*",  # a token has a digit
+    re.IGNORECASE,
+)
+_PD_TOKEN = re.compile(r"\b(Token\s+token=[\"']?)[A-Za-z0-9_+\-.]+", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"\b([A-Za-z][A-Za-z0-9+.\-]*://[^\s/:@]+):[^\s/@]+@")
 
 

@@ -1,0 +1,108 @@
+"""Secrets never reach a rendered draft: each pattern, the tool's own tokens, every format."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from reconstruct.config import Config
+from reconstruct.model import Kind, Link
+from reconstruct.redact import redact, tool_secrets
+from reconstruct.render import RenderOptions, render
+from tests.test_render_fixture import at, ev, timeline
+
+PEM = (
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF0qJ\n"
+    "kP8rZr2Q==\n-----END RSA PRIVATE KEY-----"
+)
+
+
+@pytest.mark.parametrize(
+    ("secret", "text", "expected"),
+    [
+        (
+            "xoxb-2231-998877-AbCdEfGhIjKl",
+            "token xoxb-2231-998877-AbCdEfGhIjKl!",
+            "token [redacted]!",
+        ),
+        ("xoxp-1-2-3-abcdef0123", "xoxp-1-2-3-abcdef0123", "[redacted]"),
+        ("xapp-1-A0123-456-abcdef", "app xapp-1-A0123-456-abcdef", "app [redacted]"),
+        ("ghp_" + "a" * 36, "use ghp_" + "a" * 36 + " now", "use [redacted] now"),
+        ("gho_" + "B1" * 18, "gho_" + "B1" * 18, "[redacted]"),
+        ("ghs_" + "c2" * 18, "x=ghs_" + "c2" * 18, "x=[redacted]"),
+        ("github_pat_11ABC_" + "d" * 40, "pat github_pat_11ABC_" + "d" * 40, "pat [redacted]"),
+        ("AKIAIOSFODNN7EXAMPLE", "key AKIAIOSFODNN7EXAMPLE.", "key [redacted]."),
+        ("ASIAY34FZKBOKMUTVV7A", "ASIAY34FZKBOKMUTVV7A", "[redacted]"),
+        (
+            "eyJhbGciOi.J9.x-y_z",
+            "Authorization: Bearer eyJhbGciOi.J9.x-y_z",
+            "Authorization: Bearer [redacted]",
+        ),
+        (
+            "y_+eqQ2zW",
+            "curl -H 'Authorization: Token token=y_+eqQ2zW'",
+            "curl -H 'Authorization: Token token=[redacted]'",
+        ),
+        ("glsa_" + "Q" * 32 + "_0a1b2c3d", "glsa_" + "Q" * 32 + "_0a1b2c3d", "[redacted]"),
+        (
+            "hunter2",
+            "psql postgres://app:hunter2@db.internal:5432/x",
+            "psql postgres://app:***@db.internal:5432/x",
+        ),
+        ("MIIEpAIBAAKCAQEA0Z3VS5JJcds3xfn", f"key: {PEM} end", "key: [redacted private key] end"),
+    ],
+)
+def test_each_secret_kind(secret: str, text: str, expected: str) -> None:
+    result = redact(text)
+    assert result == expected
+    assert secret not in result
+
+
+def test_pem_without_end_is_redacted_to_the_end() -> None:
+    assert redact("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg") == "[redacted private key]"
+
+
+def test_ordinary_text_is_untouched() -> None:
+    text = (
+        "Deploy v2.3.1 to https://github.com/acme/checkout (ghp docs, xoxb tokens, Bearer of news)"
+    )
+    assert redact(text) == text
+    assert redact("") == ""
+
+
+def test_tool_tokens_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAGERDUTY_TOKEN", "u+PdOwnT0ken-Value")
+    monkeypatch.setenv("GRAFANA_TOKEN", "  plain-own-grafana-secret  ")
+    assert set(tool_secrets()) == {"u+PdOwnT0ken-Value", "plain-own-grafana-secret"}
+    text = "pd u+PdOwnT0ken-Value and grafana plain-own-grafana-secret"
+    assert redact(text) == "pd [redacted] and grafana [redacted]"
+
+
+def test_extra_secrets_and_short_values_ignored() -> None:
+    assert redact("the word abc stays, s3cr3t-value goes", ["abc", "s3cr3t-value"]) == (
+        "the word abc stays, [redacted] goes"
+    )
+
+
+def test_every_format_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    own = "own-slack-token-value-42"
+    monkeypatch.setenv("SLACK_TOKEN", own)
+    secrets = [
+        own,
+        "xoxb-2231-998877-AbCdEfGhIjKl",
+        "AKIAIOSFODNN7EXAMPLE",
+        "hunter2",
+        "glsa_" + "Q" * 32 + "_0a1b2c3d",
+    ]
+    summary = f"{own} xoxb-2231-998877-AbCdEfGhIjKl AKIAIOSFODNN7EXAMPLE https://u:hunter2@h.io"
+    link = Link("slack", f"https://h.io/x?t={own}", f"by {own}")
+    row = ev(at(9, 50), Kind.UPDATE, summary, (link,), "k", actor=f"bot glsa_{'Q' * 32}_0a1b2c3d")
+    tl = replace(timeline(), events=(row,), warnings=(f"slack: bad token {own}",))
+    tl = replace(tl, incident=replace(tl.incident, title=f"leak {own}"))
+    for fmt in ("markdown", "json", "html", "csv"):
+        for options in (RenderOptions(fmt=fmt), RenderOptions(fmt=fmt, timeline_only=True)):
+            text = render(tl, options, Config())
+            for secret in secrets:
+                assert secret not in text, (fmt, secret)
+            assert "redacted" in text

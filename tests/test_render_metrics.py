@@ -1,0 +1,138 @@
+"""Time to acknowledge / mitigate / resolve, and the coverage note under the table."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from reconstruct.config import Config, RenderConfig
+from reconstruct.model import Kind, Link, Timeline
+from reconstruct.render import RenderOptions, coverage, metrics, render
+from reconstruct.render.coverage import omitted_sentence
+from tests.test_render_fixture import at, ev, timeline
+
+
+def figures(tl: Timeline) -> dict[str, int | None]:
+    return metrics.as_json(metrics.compute(tl))
+
+
+def without(tl: Timeline, *kinds: Kind) -> Timeline:
+    return replace(tl, events=tuple(e for e in tl.events if e.kind not in kinds))
+
+
+def test_metrics_from_incident_start_to_first_row_of_each_kind() -> None:
+    tl = timeline()
+    extra_ack = ev(at(9, 50), Kind.ACK, "Acknowledged again", (Link("pd", "https://p.io"),), "a2")
+    tl = replace(tl, events=(*tl.events, extra_ack))
+    assert figures(tl) == {
+        "time_to_ack_s": 130,  # 09:42:07 -> 09:44:17, the first ack
+        "time_to_mitigate_s": 1916,  # -> 10:14:03
+        "time_to_resolve_s": 2853,  # -> 10:29:40
+    }
+
+
+def test_rows_before_the_start_do_not_count() -> None:
+    tl = timeline()
+    early = ev(at(9, 0), Kind.MITIGATE, "rolled back earlier", (Link("s", "https://s.io"),), "e")
+    assert figures(replace(tl, events=(early, *tl.events)))["time_to_mitigate_s"] == 1916
+
+
+def test_resolve_falls_back_to_incident_resolved_at() -> None:
+    tl = without(timeline(), Kind.RESOLVE)
+    tl = replace(tl, incident=replace(tl.incident, resolved_at=at(10, 31, 7)))
+    assert figures(tl)["time_to_resolve_s"] == 49 * 60
+
+
+def test_missing_rows_and_ongoing_incident_give_none() -> None:
+    tl = without(timeline(resolved=False), Kind.ACK, Kind.MITIGATE)
+    assert figures(tl) == {
+        "time_to_ack_s": None,
+        "time_to_mitigate_s": None,
+        "time_to_resolve_s": None,
+    }
+    text = render(tl, RenderOptions(), Config())
+    assert "- **Time to acknowledge:** not computable (no such row in the timeline)\n" in text
+    assert "- **Time to mitigate:** not computable (no such row in the timeline)\n" in text
+    assert "- **Time to resolve:** not yet (the incident is ongoing)\n" in text
+
+
+def test_metrics_lines_cite_the_rows() -> None:
+    text = render(timeline(), RenderOptions(), Config())
+    assert "- **Time to acknowledge:** 2m 10s (09:42 → 09:44)\n" in text
+    assert "- **Time to mitigate:** 31m 56s (09:42 → 10:14)\n" in text
+    assert "- **Time to resolve:** 47m 33s (09:42 → 10:29)\n" in text
+
+
+def test_coverage_counts_omissions_and_warnings() -> None:
+    cov = coverage.compute(timeline(), timedelta(minutes=15))
+    assert cov.collected == (("github", 31), ("grafana", 0), ("pagerduty", 14), ("slack", 431))
+    assert cov.collected_total == 476
+    assert cov.omitted == (
+        "23 other records in github:acme/checkout not shown",
+        "5 records outside the collection window not shown",
+        "412 other messages in slack:#inc-1234 not shown",
+    )
+    assert cov.warnings == (
+        "grafana: 403 Forbidden from https://grafana.acme.io/api/annotations "
+        "(check that the token has the Viewer role)",
+    )
+
+
+def test_omitted_sentence_wording() -> None:
+    assert (
+        omitted_sentence("slack:#inc-1234", 412)
+        == "412 other messages in slack:#inc-1234 not shown"
+    )
+    assert omitted_sentence("slack:#alerts", 1) == "1 other message in slack:#alerts not shown"
+    assert omitted_sentence("pagerduty", 2) == "2 other log entries in pagerduty not shown"
+    assert omitted_sentence("github:a/b", 1_204) == "1,204 other records in github:a/b not shown"
+
+
+def test_failed_source_without_warning_is_still_named() -> None:
+    tl = replace(timeline(), warnings=(), failed_sources=("github",))
+    assert coverage.warning_lines(tl) == (
+        "github: collection failed; its events are missing from this timeline",
+    )
+    text = render(tl, RenderOptions(timeline_only=True), Config())
+    assert "\n> **Warning:** github: collection failed; its events are missing" in text
+
+
+def test_warnings_are_redacted() -> None:
+    token = "ghp_" + "Z" * 36
+    tl = replace(timeline(), warnings=(f"github: 401 for token {token}",))
+    text = render(tl, RenderOptions(timeline_only=True), Config())
+    assert token not in text and "> **Warning:** github: 401 for token \\[redacted\\]" in text
+
+
+def test_gaps_inside_the_window_only() -> None:
+    gaps = coverage.find_gaps(timeline(), timedelta(minutes=15))
+    # the leadup change 11 days earlier is outside window.start..end: no 11-day "gap"
+    assert [(g.start, g.end, g.duration) for g in gaps] == [
+        (at(9, 51, 40), at(10, 12, 55), "21m 15s")
+    ]
+    assert coverage.find_gaps(timeline(), timedelta(minutes=30)) == ()
+    five = coverage.find_gaps(timeline(), timedelta(minutes=5))
+    assert [g.start.strftime("%H:%M") for g in five] == ["09:51", "10:14", "10:20"]
+
+
+def test_gap_note_in_markdown_and_setting() -> None:
+    text = render(timeline(), RenderOptions(timeline_only=True), Config())
+    assert (
+        "- Silent for 21m 15s: nothing recorded between 09:51 and 10:12 (longer than 15m).\n"
+        in text
+    )
+    quiet = render(
+        timeline(),
+        RenderOptions(timeline_only=True),
+        Config(render=RenderConfig(gap=timedelta(hours=1))),
+    )
+    assert "Silent for" not in quiet
+
+
+def test_coverage_line_in_markdown() -> None:
+    text = render(timeline(), RenderOptions(timeline_only=True), Config())
+    assert (
+        "**Coverage:** 11 rows shown from 476 records collected "
+        "(github 31, grafana 0, pagerduty 14, slack 431).\n" in text
+    )
+    assert "- 412 other messages in slack:#inc-1234 not shown.\n" in text
