@@ -19,7 +19,7 @@ ELLIPSIS = "…"
 LINK_SEPARATOR = " · "
 MAX_LABEL = 40
 
-_MD_SPECIAL = re.compile(r"([\\|`\[\]<>])")
+_MD_SPECIAL = re.compile(r"([\\|`\[\]<])")
 _URL_UNSAFE = {
     " ": "%20",
     '"': "%22",
