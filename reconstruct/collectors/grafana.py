@@ -568,7 +568,8 @@ class _Fetcher:
         pages: list[Any],
     ) -> bool:
         """Page backwards through one series; False when it stopped at ``max_pages``."""
-        what = f"dashboard {uid}" if uid else "annotations"
+        tags = [value for name, value in params if name == "tags"]
+        what = f"dashboard {uid}" if uid else f"tagged {', '.join(tags)}" if tags else "all"
         to = end
         total = 0
         for _ in range(self.tuning.max_pages):

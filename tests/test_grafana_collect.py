@@ -1,0 +1,370 @@
+"""Live Grafana collection through real httpx against the loopback fake (HTTPS, test CA)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconstruct.bundle import Bundle, BundleWriter
+from reconstruct.collectors import get_source
+from reconstruct.collectors.base import CollectContext
+from reconstruct.collectors.grafana import (
+    MISSING_TOKEN,
+    Tuning,
+    collect,
+    configured,
+    parse,
+)
+from reconstruct.config import Config, Secret
+from reconstruct.errors import SourceAuthError, SourceError, SourceUnavailable
+from reconstruct.model import Incident, Kind
+from tests.fakes.grafana import TOKEN, FakeGrafana, alert, annotation, window
+from tests.fakes.server import FakeServer, Response
+
+T0 = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
+MS0 = int(T0.timestamp()) * 1000
+MIN = 60_000
+SPAN = window(T0 - timedelta(hours=1), T0 + timedelta(hours=2))
+START_MS, END_MS = MS0 - 60 * MIN, MS0 + 120 * MIN
+FAST = Tuning(attempts=3, backoff=0.5, max_wait=30)
+INCIDENT = Incident(
+    id="PT4KHLK",
+    number=1234,
+    title="Checkout errors",
+    severity="P1",
+    services=("checkout",),
+    started_at=T0,
+    resolved_at=T0 + timedelta(hours=1),
+    url=None,
+)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.sleeps: list[float] = []
+
+    def progress(self, source: str, message: str) -> None:
+        assert source == "grafana"
+        self.messages.append(message)
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+
+@pytest.fixture
+def fake(make_server: Callable[..., FakeServer]) -> FakeGrafana:
+    return FakeGrafana(make_server())
+
+
+def make_ctx(
+    url: str | None,
+    ca_bundle: Path | None,
+    rec: Recorder | None = None,
+    token: str | None = TOKEN,
+    **grafana: Any,
+) -> CollectContext:
+    data: dict[str, Any] = {"grafana": {"url": url, **grafana} if url else grafana}
+    if ca_bundle is not None:
+        data["tls"] = {"ca_bundle": str(ca_bundle)}
+    return CollectContext(
+        config=Config.model_validate(data),
+        incident=INCIDENT,
+        incident_raw={"id": INCIDENT.id},
+        window=SPAN,
+        token=Secret(token, "GRAFANA_TOKEN") if token else None,
+        progress=(rec or Recorder()).progress,
+    )
+
+
+def run(
+    ctx: CollectContext,
+    dest: Path,
+    rec: Recorder | None = None,
+    tuning: Tuning = FAST,
+) -> tuple[dict[str, Any], Bundle]:
+    """collect into a bundle the way the orchestrator does; the bundle, re-opened."""
+    rec = rec or Recorder()
+    with BundleWriter(dest, INCIDENT.id) as writer:
+        try:
+            meta = collect(ctx, writer, tuning=tuning, sleep=rec.sleep)
+        except SourceError as exc:
+            writer.set_source("grafana", "failed", error=exc.detail)
+            writer.finish(SPAN, SPAN.end)
+            raise
+        writer.set_source("grafana", "ok", meta=meta)
+        writer.finish(SPAN, SPAN.end)
+    return meta, Bundle.open(dest)
+
+
+# -- the happy path ---------------------------------------------------------------------
+
+
+def test_collect_window_bundle_and_parse(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path):
+    fake.add(
+        alert(1, MS0, "CheckoutErrorRate", "Alerting", "Normal", dashboard_uid="chk", panel_id=2),
+        annotation(2, MS0 - 10 * MIN, "Deployed checkout v2.3.1", tags=["deploy"], login="ci"),
+        annotation(3, START_MS - MIN, "before the window"),
+        annotation(4, END_MS + MIN, "after the window"),
+        annotation(5, START_MS - 30 * MIN, "region into the window", time_end=START_MS + MIN),
+    )
+    rec = Recorder()
+    ctx = make_ctx(fake.url, ca_bundle, rec)
+    with BundleWriter(tmp_path / "b", INCIDENT.id) as writer:
+        source_collect = get_source("grafana").collect
+        assert source_collect is not None
+        meta = source_collect(ctx, writer)
+        writer.set_source("grafana", "ok", meta=meta)
+        writer.finish(SPAN, SPAN.end)
+    bundle = Bundle.open(tmp_path / "b")
+
+    assert meta == {"url": fake.url}
+    (req,) = fake.requests()
+    assert req.headers["authorization"] == f"Bearer {TOKEN}"
+    assert "x-grafana-org-id" not in req.headers
+    assert req.query == {"from": [str(START_MS)], "to": [str(END_MS)], "limit": ["1000"]}
+    assert bundle.manifest.sources["grafana"].meta == {"url": fake.url}
+    (page,) = bundle.pages("grafana/annotations.json")
+    assert [r["id"] for r in page] == [1, 2, 5]  # newest first, raw
+    assert "alertId" not in page[1] and "panelId" not in page[1]  # omitempty kept raw
+
+    events = list(parse(bundle))
+    assert [(e.key, e.kind) for e in events] == [
+        ("grafana:annotation:5", Kind.ANNOTATION),
+        ("grafana:annotation:2", Kind.DEPLOY),
+        ("grafana:annotation:1:alerting", Kind.ALERT),
+    ]
+    assert events[1].actor == "ci"
+    assert events[2].links[0].url.startswith(f"{fake.url}/d/chk?from=")
+    assert rec.messages == ["all: 3 annotations"]
+
+
+def test_sub_path_root(make_server: Callable[..., FakeServer], ca_bundle: Path, tmp_path: Path):
+    fake = FakeGrafana(make_server(), prefix="/grafana")
+    fake.add(annotation(1, MS0, "x", dashboard_uid="db"))
+    meta, bundle = run(make_ctx(fake.url + "/", ca_bundle), tmp_path / "b")
+    assert fake.server.count("GET", r"/grafana/api/annotations") == 1
+    assert fake.server.count() == 1
+    assert meta == {"url": fake.url}
+    (event,) = parse(bundle)
+    assert event.links[0].url.startswith(f"{fake.url}/d/db?")
+
+
+def test_wrong_sub_path_is_404(make_server: Callable[..., FakeServer], ca_bundle: Path, tmp_path):
+    fake = FakeGrafana(make_server(), prefix="/grafana")
+    with pytest.raises(SourceError, match=r"404.*\[grafana\] url.*sub-path") as err:
+        run(make_ctx(fake.server.base_url, ca_bundle), tmp_path / "b")
+    assert type(err.value) is SourceError
+    assert fake.server.count() == 1
+
+
+def test_dashboards_and_tags_on_the_wire(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path):
+    fake.add(
+        annotation(1, MS0, "deploy on chk", dashboard_uid="chk", tags=["deploy"]),
+        annotation(2, MS0 + MIN, "on pay", dashboard_uid="pay"),
+        annotation(3, MS0 + 2 * MIN, "org-wide release", tags=["release"]),
+        annotation(4, MS0 + 3 * MIN, "unrelated", dashboard_uid="other"),
+        annotation(5, MS0 + 4 * MIN, "both tags", tags=["deploy", "release"]),
+    )
+    rec = Recorder()
+    ctx = make_ctx(
+        fake.url,
+        ca_bundle,
+        rec,
+        dashboards=["chk", "pay", "chk"],
+        tags=["deploy", "release"],
+        org_id=3,
+    )
+    meta, bundle = run(ctx, tmp_path / "b", rec)
+    reqs = fake.requests()
+    assert [r.params("dashboardUID") for r in reqs] == [["chk"], ["pay"], []]
+    assert reqs[2].params("tags") == ["deploy", "release"]
+    assert reqs[2].param("matchAny") == "true"
+    assert all(r.headers["x-grafana-org-id"] == "3" for r in reqs)
+    assert meta == {"url": fake.url, "org_id": 3}
+    assert rec.messages == [
+        "dashboard chk: 1 annotations",
+        "dashboard pay: 1 annotations",
+        "tagged deploy, release: 3 annotations",
+    ]
+    pages = bundle.pages("grafana/annotations.json")
+    assert [[r["id"] for r in p] for p in pages] == [[1], [2], [5, 3, 1]]
+    events = list(parse(bundle))
+    assert [e.key for e in events] == [f"grafana:annotation:{i}" for i in (1, 2, 3, 5)]
+    assert "orgId=3" in events[0].links[0].url
+
+
+def test_pages_backwards_when_limit_is_hit(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path):
+    fake.add(*(annotation(i, MS0 + i * MIN, f"n{i}") for i in range(1, 26)))
+    rec = Recorder()
+    meta, bundle = run(
+        make_ctx(fake.url, ca_bundle, rec), tmp_path / "b", rec, Tuning(page_size=10)
+    )
+    reqs = fake.requests()
+    # to = the oldest time of the previous full page (inclusive): boundary records repeat.
+    assert [r.param("to") for r in reqs] == [
+        str(END_MS),
+        str(MS0 + 16 * MIN),
+        str(MS0 + 7 * MIN),
+    ]
+    assert all(r.param("from") == str(START_MS) and r.param("limit") == "10" for r in reqs)
+    assert [len(p) for p in bundle.pages("grafana/annotations.json")] == [10, 10, 7]
+    assert len(list(parse(bundle))) == 25
+    assert "truncated" not in meta
+    assert rec.messages[-1] == "all: 27 annotations"
+
+
+def test_paging_past_a_crowded_millisecond(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path):
+    fake.add(*(annotation(i, MS0, f"same {i}") for i in range(1, 16)))
+    fake.add(annotation(99, MS0 - MIN, "older"))
+    rec = Recorder()
+    _, bundle = run(make_ctx(fake.url, ca_bundle, rec), tmp_path / "b", rec, Tuning(page_size=10))
+    assert [r.param("to") for r in fake.requests()] == [str(END_MS), str(MS0), str(MS0 - 1)]
+    assert any("may be missing" in m for m in rec.messages)
+    assert "grafana:annotation:99" in {e.key for e in parse(bundle)}
+
+
+def test_stops_after_max_pages(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path):
+    fake.add(*(annotation(i, MS0 + i * MIN, f"n{i}") for i in range(1, 26)))
+    rec = Recorder()
+    meta, _ = run(
+        make_ctx(fake.url, ca_bundle, rec),
+        tmp_path / "b",
+        rec,
+        Tuning(page_size=5, max_pages=2),
+    )
+    assert len(fake.requests()) == 2
+    assert meta["truncated"] is True
+    assert "stopped after 2 pages" in rec.messages[-1]
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+def test_configured() -> None:
+    assert not configured(Config())
+    assert not configured(Config.model_validate({"grafana": {"url": "  "}}))
+    assert configured(Config.model_validate({"grafana": {"url": "https://g.example.com"}}))
+
+
+def test_unconfigured_or_bad_url(ca_bundle: Path, tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match=r"\[grafana\] url is not set"):
+        run(make_ctx(None, ca_bundle), tmp_path / "a")
+    with pytest.raises(SourceError, match=r"not an http\(s\) URL"):
+        run(make_ctx("grafana.example.com", ca_bundle), tmp_path / "b")
+
+
+def test_missing_token(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path) -> None:
+    with pytest.raises(SourceAuthError) as err:
+        run(make_ctx(fake.url, ca_bundle, token=None), tmp_path / "b")
+    assert err.value.detail == MISSING_TOKEN
+    assert "GRAFANA_TOKEN is missing" in str(err.value) and "Viewer" in str(err.value)
+    assert fake.server.count() == 0
+
+
+def test_rejected_token_401(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path) -> None:
+    with pytest.raises(SourceAuthError, match=r"GRAFANA_TOKEN was rejected \(401") as err:
+        run(make_ctx(fake.url, ca_bundle, token="glsa_wrong_secret_value"), tmp_path / "b")
+    assert "glsa_wrong_secret_value" not in str(err.value)
+    assert fake.server.count() == 1  # never retried
+
+
+def test_forbidden_403_names_viewer_and_dashboards(fake: FakeGrafana, ca_bundle, tmp_path):
+    fake.add(annotation(1, MS0, "x", dashboard_uid="chk"))
+    fake.forbidden = True
+    with pytest.raises(SourceAuthError, match=r"403.*Viewer role \(annotations:read\)") as err:
+        run(make_ctx(fake.url, ca_bundle, dashboards=["chk"]), tmp_path / "b")
+    assert "on dashboards chk" in str(err.value)
+    assert fake.server.count() == 1
+
+
+def test_unknown_dashboard_400_keeps_partial_evidence(fake: FakeGrafana, ca_bundle, tmp_path):
+    fake.add(annotation(1, MS0, "x", dashboard_uid="chk"))
+    with pytest.raises(SourceError, match=r"dashboard UID 'nope'.*\[grafana\] dashboards") as err:
+        run(make_ctx(fake.url, ca_bundle, dashboards=["chk", "nope"]), tmp_path / "b")
+    assert not isinstance(err.value, (SourceAuthError, SourceUnavailable))
+    bundle = Bundle.open(tmp_path / "b")
+    assert bundle.manifest.sources["grafana"].status == "failed"
+    assert [[r["id"] for r in p] for p in bundle.pages("grafana/annotations.json")] == [[1]]
+
+
+def test_429_honours_retry_after(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path) -> None:
+    fake.add(annotation(1, MS0, "x"))
+    slow = Response(429, {"message": "Too many requests"}, {"Retry-After": "2"})
+    fake.server.fail_next("GET", fake.path, slow, slow)
+    rec = Recorder()
+    _, bundle = run(make_ctx(fake.url, ca_bundle, rec), tmp_path / "b", rec)
+    assert fake.server.count() == 3
+    assert rec.sleeps == [2.0, 2.0]
+    assert rec.messages[:2] == [
+        "rate limited (429); waiting 2s (attempt 1 of 3)",
+        "rate limited (429); waiting 2s (attempt 2 of 3)",
+    ]
+    assert len(list(parse(bundle))) == 1
+
+
+def test_429_too_long_or_too_often(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path) -> None:
+    fake.server.fail_next("GET", fake.path, Response(429, {}, {"Retry-After": "3600"}))
+    with pytest.raises(SourceUnavailable, match="asked to wait 3600s"):
+        run(make_ctx(fake.url, ca_bundle), tmp_path / "a")
+    assert fake.server.count() == 1
+    fake.server.reset_log()
+    fake.server.fail_next("GET", fake.path, *[Response(429, {}, {"Retry-After": "0"})] * 3)
+    with pytest.raises(SourceUnavailable, match=r"still rate limited \(429\) after 3 attempts"):
+        run(make_ctx(fake.url, ca_bundle), tmp_path / "b")
+    assert fake.server.count() == 3
+
+
+def test_5xx_retried_with_backoff(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path) -> None:
+    fake.add(annotation(1, MS0, "x"))
+    fake.server.fail_next("GET", fake.path, Response(502, "bad gateway"), Response(503, {}))
+    rec = Recorder()
+    run(make_ctx(fake.url, ca_bundle, rec), tmp_path / "b", rec)
+    assert fake.server.count() == 3
+    assert rec.sleeps == [0.5, 1.0]
+    assert rec.messages[0] == "HTTP 502; waiting 0.5s (attempt 1 of 3)"
+
+
+def test_5xx_persisting_is_unavailable(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path):
+    down = Response(500, {"message": "database is locked"})
+    fake.server.fail_next("GET", fake.path, down, down, down)
+    with pytest.raises(SourceUnavailable, match=r"HTTP 500 3 times.*database is locked"):
+        run(make_ctx(fake.url, ca_bundle), tmp_path / "b")
+    assert fake.server.count() == 3
+
+
+def test_invalid_json_is_unavailable(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path):
+    login_page = Response(200, "<html>login</html>", {"Content-Type": "text/html"})
+    fake.server.fail_next("GET", fake.path, login_page)
+    with pytest.raises(SourceUnavailable, match=r"did not return JSON \(text/html\)"):
+        run(make_ctx(fake.url, ca_bundle), tmp_path / "a")
+    fake.server.fail_next("GET", fake.path, Response(200, {"message": "not a list"}))
+    with pytest.raises(SourceUnavailable, match="instead of a JSON array"):
+        run(make_ctx(fake.url, ca_bundle), tmp_path / "b")
+
+
+def test_untrusted_certificate_names_ca_bundle(fake: FakeGrafana, tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match=r"TLS certificate.*\[tls\] ca_bundle") as err:
+        run(make_ctx(fake.url, None), tmp_path / "b")
+    assert isinstance(err.value.__cause__, Exception)
+
+
+def test_connection_refused_is_unavailable(make_server, ca_bundle: Path, tmp_path: Path):
+    server = make_server()
+    url = server.base_url
+    server.stop()
+    rec = Recorder()
+    with pytest.raises(SourceUnavailable, match=r"cannot reach .*\[grafana\] url") as err:
+        run(make_ctx(url, ca_bundle, rec), tmp_path / "b", rec)
+    assert err.value.__cause__ is not None
+    assert rec.sleeps == [0.5, 1.0]
+
+
+def test_timeout_is_unavailable(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path) -> None:
+    fake.server.fail_next("GET", fake.path, Response(200, [], delay=1.0))
+    with pytest.raises(SourceUnavailable, match=r"did not answer within 0\.2s"):
+        run(make_ctx(fake.url, ca_bundle), tmp_path / "b", tuning=Tuning(attempts=1, timeout=0.2))
