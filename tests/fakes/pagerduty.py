@@ -142,7 +142,7 @@ def _in_utc(record: dict[str, Any]) -> dict[str, Any]:
     when = out.get("created_at")
     if isinstance(when, str) and re.search(r"[+-]\d\d:\d\d$", when):
         stamp = datetime.fromisoformat(when).astimezone(UTC)
-        out["created_at"] = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+        out["created_at"] = stamp.isoformat().replace("+00:00", "Z")
     return out
 
 
