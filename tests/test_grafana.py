@@ -200,7 +200,7 @@ def test_rollback_tag_and_shas_from_data_and_tags(tmp_path: Path) -> None:
         email="bob@example.com",
     )
     (event,) = events_of(tmp_path, record)
-    assert event.tags == {"rollback"}
+    assert event.tags == {"rollback"}  # no production tag or text
     # bare tags need a digit and a letter; data only under keys naming a commit
     assert event.refs == {"sha:0123abc", "sha:9f8e7d6"}
     assert event.actor == "bob@example.com"
@@ -312,3 +312,13 @@ def test_parse_is_deterministic_and_ordered(tmp_path: Path) -> None:
 )
 def test_plain_text(html: str, text: str) -> None:
     assert plain_text(html) == text
+
+
+def test_production_from_text(tmp_path: Path) -> None:
+    deploy, note = events_of(
+        tmp_path,
+        annotation(1, MS0, "Deployed checkout 4f2c9e1 to production (PR #1203)", tags=["deploy"]),
+        annotation(2, MS0 + MIN, "Scaled up in production"),
+    )
+    assert deploy.kind is Kind.DEPLOY and deploy.tags == {"production"}
+    assert note.kind is Kind.ANNOTATION and note.tags == frozenset()

@@ -34,8 +34,10 @@ Parsing (``parse``), one event per annotation id:
   ``grafana:annotation:<id>:<state>``.
 - Other annotations: kind ``deploy`` when a tag is deploy/deployment/release/rollout (also as
   ``type:deploy``-style tag parts) or the text says deployed/deploying/rolled back/rollback
-  (not "deployment": a deployment freeze is no deploy); else ``annotation``. Summary = the
-  text with Grafana's HTML made plain, then ``(tags: a, b)``; regions add their duration and end.
+  (not "deployment": a deployment freeze is no deploy); else ``annotation``. Deploys get tag
+  ``production`` (a prod/production tag, or "to production" in the text) and ``rollback``.
+  Summary = the text with Grafana's HTML made plain, then ``(tags: a, b)``; regions add their
+  duration and end.
   ``sha:`` refs from tags (``sha:…``, ``commit=…``, bare hashes) and from ``data`` keys naming a
   commit. Key ``grafana:annotation:<id>``.
 - Link: the dashboard at the event's time ±30 min (regions: their range ±30 min), the panel
@@ -97,6 +99,7 @@ _DEPLOY_TEXT = re.compile(
 )
 _ROLLBACK = re.compile(r"\broll-?back\b|\brolled back\b", re.IGNORECASE)
 _PRODUCTION = frozenset({"prod", "production"})
+_PRODUCTION_TEXT = re.compile(r"\b(?:to|in|on|into)\s+prod(?:uction)?\b", re.IGNORECASE)
 _TAG_SPLIT = re.compile(r"[:=/,\s]+")
 _HEX = re.compile(r"[0-9a-f]{7,40}")
 _SHA_KEY = re.compile(r"sha|commit|revision|^rev$|^git", re.IGNORECASE)
@@ -293,7 +296,7 @@ def _annotation(record: Mapping[str, Any], text: str) -> tuple[Kind, str, set[st
         summary += f" (tags: {', '.join(tags)})"
     event_tags: set[str] = set()
     if deploy:
-        if flat & _PRODUCTION:
+        if flat & _PRODUCTION or _PRODUCTION_TEXT.search(text):
             event_tags.add("production")
         if _ROLLBACK.search(text) or flat & {"rollback", "rolled-back"}:
             event_tags.add("rollback")
