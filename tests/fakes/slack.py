@@ -1,0 +1,265 @@
+"""A fake Slack Web API on the loopback FakeServer, in Slack's wire format.
+
+    fake = FakeSlack(server, token="xoxb-test")        # routes POST/GET /api/<method>
+    fake.add_user("U1", "ana", display_name="Ana")
+    fake.add_channel("C1", "inc-1234", messages=[...]) # messages in any order, replies included
+    fake.not_in_channel.add("C2"); fake.missing_scope["users.list"] = "users:read"
+    fake.rate_limit("conversations.history", times=1, retry_after=0)
+    base_url = fake.base_url                           # ".../api/" for [slack] base_url
+
+Behaviour (WIRE-FORMATS.md section 2): always HTTP 200 with an ``ok`` flag, except 429 (integer
+Retry-After, ``{"ok": false, "error": "ratelimited"}``); cursor pagination with
+``response_metadata.next_cursor`` ("" at the end) and ``has_more``; history newest first,
+honouring oldest/latest/inclusive/limit, top-level messages and broadcasts only; replies parent
+first then oldest first; Bearer token check; per-channel not_in_channel; missing_scope with
+needed/provided. ``page_cap[method]`` caps pages below the requested limit (Slack may do so).
+"""
+
+from __future__ import annotations
+
+import base64
+from decimal import Decimal
+from typing import Any
+
+from tests.fakes.server import FakeServer, Request, Response
+
+SCOPES = "channels:read,channels:history,groups:read,groups:history,users:read"
+
+
+def _cursor(offset: int) -> str:
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    return int(base64.b64decode(cursor).decode().split(":", 1)[1])
+
+
+def _ts(value: str) -> Decimal:
+    return Decimal(value)
+
+
+class FakeSlack:
+    def __init__(self, server: FakeServer, *, token: str = "xoxb-test-token") -> None:
+        self.server = server
+        self.token = token
+        self.team_url = "https://acme.slack.com/"
+        self.bot_user = "reconstruct"
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.not_in_channel: set[str] = set()
+        self.missing_scope: dict[str, str] = {}
+        self.page_cap: dict[str, int] = {}
+        """method -> most items per page, below the requested limit (Slack may return fewer)."""
+        server.route("POST", r"/api/(?P<method>[\w.]+)", self._handle)
+        server.route("GET", r"/api/(?P<method>[\w.]+)", self._handle)
+
+    # -- setup -----------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"{self.server.base_url}/api/"
+
+    def add_user(
+        self,
+        uid: str,
+        name: str,
+        *,
+        display_name: str = "",
+        real_name: str = "",
+        is_bot: bool = False,
+    ) -> None:
+        self.users[uid] = {
+            "id": uid,
+            "team_id": "T1",
+            "name": name,
+            "deleted": False,
+            "real_name": real_name or name,
+            "is_bot": is_bot,
+            "profile": {"display_name": display_name, "real_name": real_name or name},
+        }
+
+    def add_channel(
+        self,
+        cid: str,
+        name: str,
+        *,
+        messages: list[dict[str, Any]] | None = None,
+        private: bool = False,
+    ) -> None:
+        self.channels[cid] = {
+            "id": cid,
+            "name": name,
+            "name_normalized": name,
+            "is_channel": not private,
+            "is_group": private,
+            "is_private": private,
+            "is_archived": False,
+            "created": 1700000000,
+        }
+        self.messages[cid] = [dict(m) for m in messages or []]
+
+    def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 0) -> None:
+        body = {"ok": False, "error": "ratelimited"}
+        response = Response(429, body, {"Retry-After": str(retry_after)})
+        self.server.fail_next("POST", rf"/api/{method.replace('.', '[.]')}", *[response] * times)
+
+    def count(self, method: str) -> int:
+        return self.server.count(None, rf"/api/{method.replace('.', '[.]')}")
+
+    # -- dispatch --------------------------------------------------------------------------
+    def _handle(self, req: Request, match: Any) -> Response:
+        method = match["method"]
+        auth = req.headers.get("authorization", "")
+        if not auth:
+            return self._err("not_authed")
+        if auth != f"Bearer {self.token}":
+            return self._err("invalid_auth")
+        if method in self.missing_scope:
+            return Response(
+                200,
+                {
+                    "ok": False,
+                    "error": "missing_scope",
+                    "needed": self.missing_scope[method],
+                    "provided": "channels:read",
+                },
+            )
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return self._err("unknown_method")
+        result: Response = handler(req)
+        return result
+
+    @staticmethod
+    def _err(code: str) -> Response:
+        return Response(200, {"ok": False, "error": code})
+
+    def _limit(self, req: Request, default: int = 100) -> int:
+        limit = int(req.param("limit") or default) or default
+        cap = self.page_cap.get(req.path.rsplit("/", 1)[-1])
+        return min(limit, 1000, cap or 1000)
+
+    def _page(self, req: Request, key: str, items: list[Any], default: int = 100) -> dict[str, Any]:
+        start = _offset(req.param("cursor"))
+        limit = self._limit(req, default)
+        chunk = items[start : start + limit]
+        more = start + limit < len(items)
+        return {
+            "ok": True,
+            key: chunk,
+            "has_more": more,
+            "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""},
+        }
+
+    def _channel(self, req: Request) -> tuple[str | None, Response | None]:
+        cid = req.param("channel")
+        if not cid or cid not in self.channels:
+            return None, self._err("channel_not_found")
+        return cid, None
+
+    # -- methods ---------------------------------------------------------------------------
+    def _auth_test(self, req: Request) -> Response:
+        return Response(
+            200,
+            {
+                "ok": True,
+                "url": self.team_url,
+                "team": "Acme",
+                "user": self.bot_user,
+                "team_id": "T1",
+                "user_id": "U0BOT",
+                "bot_id": "B0BOT",
+            },
+        )
+
+    def _conversations_list(self, req: Request) -> Response:
+        types = (req.param("types") or "public_channel").split(",")
+        chans = [
+            c
+            for c in self.channels.values()
+            if ("private_channel" if c["is_private"] else "public_channel") in types
+        ]
+        return Response(200, self._page(req, "channels", chans))
+
+    def _conversations_info(self, req: Request) -> Response:
+        cid, err = self._channel(req)
+        if err:
+            return err
+        assert cid is not None
+        return Response(200, {"ok": True, "channel": self.channels[cid]})
+
+    def _in_range(self, req: Request, ts: str) -> bool:
+        inclusive = req.param("inclusive") in ("1", "true")
+        value = _ts(ts)
+        oldest, latest = req.param("oldest"), req.param("latest")
+        if oldest and (value < _ts(oldest) or (value == _ts(oldest) and not inclusive)):
+            return False
+        if latest and (value > _ts(latest) or (value == _ts(latest) and not inclusive)):
+            return False
+        return True
+
+    def _conversations_history(self, req: Request) -> Response:
+        cid, err = self._channel(req)
+        if err:
+            return err
+        assert cid is not None
+        if cid in self.not_in_channel:
+            return self._err("not_in_channel")
+        top = [
+            m
+            for m in self.messages[cid]
+            if (m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast")
+            and self._in_range(req, m["ts"])
+        ]
+        top.sort(key=lambda m: _ts(m["ts"]), reverse=True)
+        body = self._page(req, "messages", top)
+        body["pin_count"] = 0
+        return Response(200, body)
+
+    def _conversations_replies(self, req: Request) -> Response:
+        cid, err = self._channel(req)
+        if err:
+            return err
+        assert cid is not None
+        if cid in self.not_in_channel:
+            return self._err("not_in_channel")
+        ts = req.param("ts")
+        parent = next((m for m in self.messages[cid] if m["ts"] == ts), None)
+        if parent is None:
+            return self._err("thread_not_found")
+        replies = sorted(
+            (
+                m
+                for m in self.messages[cid]
+                if m.get("thread_ts") == ts and m["ts"] != ts and self._in_range(req, m["ts"])
+            ),
+            key=lambda m: _ts(m["ts"]),
+        )
+        return Response(200, self._page(req, "messages", [parent, *replies], default=1000))
+
+    def _users_list(self, req: Request) -> Response:
+        body = self._page(req, "members", list(self.users.values()), default=1000)
+        body["cache_ts"] = 1700000000
+        return Response(200, body)
+
+    def _users_info(self, req: Request) -> Response:
+        user = self.users.get(req.param("user") or "")
+        if user is None:
+            return self._err("user_not_found")
+        return Response(200, {"ok": True, "user": user})
+
+    def _chat_getPermalink(self, req: Request) -> Response:
+        cid, err = self._channel(req)
+        if err:
+            return err
+        ts = str(req.param("message_ts"))
+        return Response(
+            200,
+            {
+                "ok": True,
+                "channel": cid,
+                "permalink": f"{self.team_url}archives/{cid}/p{ts.replace('.', '')}",
+            },
+        )

@@ -1,0 +1,375 @@
+"""Slack live collection through the real slack_sdk WebClient against the loopback fake."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconstruct.bundle import Bundle, BundleWriter
+from reconstruct.collectors.base import CollectContext
+from reconstruct.collectors.slack import SOURCE, parse
+from reconstruct.config import Config, Secret
+from reconstruct.errors import SourceAuthError, SourceError, SourceNotFound
+from reconstruct.model import Event, Incident, Window
+from tests.fakes.server import FakeServer, Response
+from tests.fakes.slack import FakeSlack
+
+TOKEN = "xoxb-live-test-9f8e7d"
+START = datetime(2024, 3, 14, 9, 0, tzinfo=UTC)
+WINDOW = Window(
+    start=START, end=START + timedelta(hours=2), leadup_start=START - timedelta(days=14)
+)
+INC = "C0INC0001"
+ALERTS = "C0ALERTS1"
+INCIDENT = Incident(
+    id="Q1ABC",
+    number=1234,
+    title="Checkout 5xx errors",
+    severity="P1",
+    services=("checkout",),
+    started_at=START,
+    resolved_at=START + timedelta(hours=1),
+    url=None,
+)
+
+
+def ts(minutes: float) -> str:
+    when = START + timedelta(minutes=minutes)
+    return f"{int(when.timestamp())}.{when.microsecond:06d}"
+
+
+def msg(minutes: float, user: str | None, text: str, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "message", "ts": ts(minutes), "text": text, **extra}
+    if user:
+        out["user"] = user
+    return out
+
+
+class Run:
+    def __init__(self, fake: FakeSlack, tmp_path: Path, ca_bundle: Path) -> None:
+        self.fake = fake
+        self.tmp_path = tmp_path
+        self.ca_bundle = ca_bundle
+        self.progress: list[str] = []
+
+    def context(
+        self,
+        *,
+        slack: dict[str, Any] | None = None,
+        options: dict[str, Any] | None = None,
+        token: str | None = TOKEN,
+        raw: dict[str, Any] | None = None,
+    ) -> CollectContext:
+        config = Config.model_validate(
+            {
+                "tls": {"ca_bundle": str(self.ca_bundle)},
+                "slack": {"base_url": self.fake.base_url, "page_size": 3, **(slack or {})},
+            }
+        )
+        return CollectContext(
+            config=config,
+            incident=INCIDENT,
+            incident_raw=raw or {"id": "Q1ABC", "incident_number": 1234},
+            window=WINDOW,
+            token=Secret(token, "SLACK_TOKEN") if token else None,
+            progress=lambda source, message: self.progress.append(f"{source}: {message}"),
+            options=options or {},
+        )
+
+    def collect(self, **kwargs: Any) -> tuple[dict[str, Any], Bundle]:
+        ctx = self.context(**kwargs)
+        writer = BundleWriter(self.tmp_path / "bundle", "Q1ABC")
+        assert SOURCE.collect is not None
+        meta = dict(SOURCE.collect(ctx, writer))
+        writer.set_source("slack", "ok", meta=meta)
+        return meta, Bundle.open(writer.finish(WINDOW, START))
+
+
+@pytest.fixture
+def run(make_server: Callable[..., FakeServer], tmp_path: Path, ca_bundle: Path) -> Run:
+    fake = FakeSlack(make_server(), token=TOKEN)
+    for uid, name, display in [
+        ("U1", "ana", "Ana"),
+        ("U2", "bo", "Bo"),
+        ("U3", "cy", "Cy"),
+        ("U4", "di", ""),
+        ("U5", "ed", "Ed"),
+    ]:
+        fake.add_user(uid, name, display_name=display, real_name=name.title())
+    fake.add_user("U9", "deploybot", is_bot=True)
+    return Run(fake, tmp_path, ca_bundle)
+
+
+def incident_messages() -> list[dict[str, Any]]:
+    return [
+        msg(-30, "U1", "before the window"),
+        msg(5, "U1", "Declaring a SEV1 for checkout, <@U2> please look"),
+        msg(10, "U2", "error rate is up", thread_ts=ts(10), reply_count=3),
+        msg(11, "U3", "seeing it too", thread_ts=ts(10), parent_user_id="U2"),
+        msg(12, "U4", "rolling back", thread_ts=ts(10), subtype="thread_broadcast"),
+        msg(13, "U1", "ok", thread_ts=ts(10)),
+        msg(
+            20,
+            None,
+            "Deployed v2.3.0 to production",
+            bot_id="B1",
+            bot_profile={"id": "B1", "name": "Deployer"},
+        ),
+        msg(
+            30,
+            None,
+            "This message was deleted.",
+            subtype="tombstone",
+            thread_ts=ts(30),
+            reply_count=1,
+        ),
+        msg(31, "U5", "reply under a deleted parent", thread_ts=ts(30)),
+        msg(40, "U5", "<@U5> has joined the channel", subtype="channel_join"),
+        msg(
+            50,
+            "U1",
+            "root cause: pool size",
+            edited={"user": "U1", "ts": ts(51)},
+            pinned_to=[INC],
+            reactions=[{"name": "pushpin", "users": ["U2"], "count": 1}],
+        ),
+        msg(200, "U1", "after the window"),
+    ]
+
+
+def by_ts(events: list[Event]) -> dict[str, Event]:
+    return {e.key.rsplit(":", 1)[1]: e for e in events}
+
+
+def test_full_run_request_counts_and_events(run: Run) -> None:
+    fake = run.fake
+    fake.add_channel("C0GENERAL", "general")
+    fake.add_channel(INC, "inc-1234", messages=incident_messages())
+    fake.add_channel(ALERTS, "alerts", messages=[msg(3, "U9", "[FIRING:1] HighErrorRate")])
+
+    meta, bundle = run.collect(slack={"channels": ["#alerts"]})
+
+    assert meta["workspace_url"] == "https://acme.slack.com/"
+    assert meta["incident_channel"] == INC
+    assert meta["channels"] == {INC: "inc-1234", ALERTS: "alerts"}
+    assert meta["warnings"] == [] and meta["channel_errors"] == {}
+    counts = {
+        m: fake.count(m)
+        for m in (
+            "auth.test",
+            "conversations.list",
+            "conversations.info",
+            "conversations.history",
+            "conversations.replies",
+            "users.list",
+            "users.info",
+            "chat.getPermalink",
+        )
+    }
+    # 7 top-level messages in the window at page_size 3 -> 3 pages; alerts: 1 page.
+    # replies: one call per thread with replies, plus a second page for the thread of 4 (limit 3)
+    assert counts == {
+        "auth.test": 1,
+        "conversations.list": 1,
+        "conversations.info": 2,
+        "conversations.history": 4,
+        "conversations.replies": 3,
+        "users.list": 1,
+        "users.info": 0,
+        "chat.getPermalink": 0,
+    }
+    assert meta["requests"] == {k: v for k, v in counts.items() if v}
+    history = [r for r in fake.server.requests if r.path.endswith("conversations.history")]
+    first = history[0]
+    assert first.param("oldest") == ts(0) and first.param("latest") == ts(120)
+    assert first.param("inclusive") == "1" and first.param("limit") == "3"
+    assert first.headers["authorization"] == f"Bearer {TOKEN}"
+    assert not first.query  # the token and params travel in the form body
+
+    got = by_ts(list(parse(bundle)))
+    assert set(got) == {ts(m) for m in (5, 10, 11, 12, 13, 20, 31, 50, 3)}
+    assert got[ts(5)].summary == "Declaring a SEV1 for checkout, @Bo please look"
+    assert got[ts(5)].actor == "Ana"
+    assert got[ts(5)].tags == {"human", "incident-channel"}
+    assert got[ts(12)].tags == {"human", "thread-reply", "broadcast", "incident-channel"}
+    assert got[ts(12)].actor == "Di"  # no display name: real name
+    assert got[ts(11)].links[0].url == (
+        f"https://acme.slack.com/archives/{INC}/p{ts(11).replace('.', '')}"
+        f"?thread_ts={ts(10)}&cid={INC}"
+    )
+    assert got[ts(20)].tags == {"bot", "incident-channel"} and got[ts(20)].actor == "Deployer"
+    assert {"edited", "pinned", "reaction:pushpin"} <= got[ts(50)].tags
+    assert got[ts(31)].tags == {"human", "thread-reply", "incident-channel"}
+    assert got[ts(3)].tags == {"bot"} and got[ts(3)].scope == "slack:#alerts"
+    assert any("inc-1234" in line for line in run.progress)
+
+
+def test_channel_list_stops_when_names_found(run: Run) -> None:
+    fake = run.fake
+    for n in range(8):
+        fake.add_channel(f"C0OTHER{n:02d}", f"other-{n}")
+    fake.add_channel(INC, "inc-1234", messages=[msg(1, "U1", "hi")])
+    for n in range(8, 12):
+        fake.add_channel(f"C0OTHER{n:02d}", f"other-{n}")
+    fake.page_cap["conversations.list"] = 3
+    meta, _ = run.collect()
+    assert meta["incident_channel"] == INC
+    assert fake.count("conversations.list") == 3  # the channel is on page 3 of 5
+    listing = next(r for r in fake.server.requests if r.path.endswith("conversations.list"))
+    assert listing.param("types") == "public_channel,private_channel"
+    assert listing.param("limit") == "1000"
+    assert fake.count("users.info") == 1 and fake.count("users.list") == 0  # one user: info
+
+
+def test_slack_channel_option_id_skips_listing(run: Run) -> None:
+    run.fake.add_channel(INC, "war-room", messages=[msg(1, "U1", "hi")])
+    meta, bundle = run.collect(options={"slack_channel": INC})
+    assert meta["incident_channel"] == INC
+    assert run.fake.count("conversations.list") == 0
+    (event,) = parse(bundle)
+    assert event.scope == "slack:#war-room" and "incident-channel" in event.tags
+
+
+def test_slack_channel_option_unknown_name_fails(run: Run) -> None:
+    run.fake.add_channel(INC, "inc-1234")
+    with pytest.raises(SourceNotFound, match=r"#nope.*--slack-channel"):
+        run.collect(options={"slack_channel": "#nope"})
+
+
+def test_template_slug_and_link_fallback(run: Run) -> None:
+    run.fake.add_channel(INC, "checkout-5xx-errors", messages=[msg(1, "U1", "hi")])
+    meta, _ = run.collect(slack={"incident_channel": "{slug}"})
+    assert meta["incident_channel"] == INC
+
+    run.fake.add_channel("C0LINKED1", "war-room-7", messages=[msg(2, "U1", "linked")])
+    raw = {
+        "id": "Q1ABC",
+        "body": {"details": "war room: https://acme.slack.com/archives/C0LINKED1"},
+    }
+    meta, _ = run.collect(raw=raw)  # inc-1234 does not exist: the link wins
+    assert meta["incident_channel"] == "C0LINKED1"
+    assert any("inc-1234" in w for w in meta["warnings"])
+
+
+def test_no_incident_channel_is_a_warning(run: Run) -> None:
+    run.fake.add_channel(ALERTS, "alerts", messages=[msg(3, "U9", "[FIRING:1] X")])
+    meta, bundle = run.collect(slack={"channels": [ALERTS]})
+    assert meta["incident_channel"] is None
+    assert any("no incident channel" in w for w in meta["warnings"])
+    assert [e.scope for e in parse(bundle)] == ["slack:#alerts"]
+    assert any("warning" in line for line in run.progress)
+
+
+def test_users_fewest_calls(run: Run) -> None:
+    fake = run.fake
+    for n in range(6, 11):
+        fake.add_user(f"U{n}", f"user{n}")
+    fake.page_cap["users.list"] = 2  # pages: U1 U2 | U3 U4 | U5 U9 | U6 U7 | U8 U10
+    messages = [msg(m, u, "x") for m, u in [(1, "U1"), (2, "U2"), (3, "U3"), (4, "U4")]]
+    messages.append(msg(5, "U10", "and <@U404>"))  # U10 on the last page, U404 unknown
+    fake.add_channel(INC, "inc-1234", messages=messages)
+    _, bundle = run.collect()
+    # users.list page 1 finds U1 U2, page 2 U3 U4 (2 pages >= 2 left) -> users.info for the rest
+    assert fake.count("users.list") == 2
+    assert fake.count("users.info") == 2
+    got = by_ts(list(parse(bundle)))
+    assert got[ts(5)].actor == "user10"
+    assert got[ts(5)].summary == "and @U404"
+
+
+def test_invalid_token(run: Run) -> None:
+    run.fake.add_channel(INC, "inc-1234")
+    with pytest.raises(SourceAuthError) as info:
+        run.collect(token="xoxb-wrong-secret-123")
+    assert "SLACK_TOKEN" in str(info.value) and "invalid_auth" in str(info.value)
+    assert "xoxb-wrong-secret-123" not in str(info.value)
+    assert run.fake.count("conversations.history") == 0
+
+
+def test_missing_token(run: Run) -> None:
+    with pytest.raises(SourceAuthError, match="SLACK_TOKEN is missing"):
+        run.collect(token=None)
+    assert run.fake.server.count() == 0
+
+
+def test_missing_scope_names_the_scope(run: Run) -> None:
+    run.fake.add_channel(INC, "inc-1234", messages=[msg(1, "U1", "hi")])
+    run.fake.missing_scope["conversations.history"] = "channels:history"
+    with pytest.raises(SourceAuthError, match="channels:history"):
+        run.collect()
+
+
+def test_missing_users_read_is_a_warning(run: Run) -> None:
+    run.fake.add_channel(INC, "inc-1234", messages=[msg(1, "U1", "hi")])
+    run.fake.missing_scope["users.info"] = "users:read"
+    meta, bundle = run.collect()
+    assert any("users:read" in w for w in meta["warnings"])
+    (event,) = parse(bundle)
+    assert event.actor == "U1"
+
+
+def test_private_channels_without_groups_read(run: Run) -> None:
+    run.fake.add_channel(INC, "inc-1234", messages=[msg(1, "U1", "hi")])
+    real = run.fake._conversations_list
+
+    def only_public(req: Any) -> Response:
+        if "private_channel" in (req.param("types") or ""):
+            return Response(200, {"ok": False, "error": "missing_scope", "needed": "groups:read"})
+        return real(req)
+
+    run.fake._conversations_list = only_public  # type: ignore[method-assign]
+    meta, _ = run.collect()
+    assert meta["incident_channel"] == INC
+    assert any("groups:read" in w for w in meta["warnings"])
+
+
+def test_not_in_incident_channel_says_invite(run: Run) -> None:
+    run.fake.add_channel(INC, "inc-1234")
+    run.fake.not_in_channel.add(INC)
+    with pytest.raises(SourceError) as info:
+        run.collect()
+    text = str(info.value)
+    assert "#inc-1234" in text and INC in text and "/invite @reconstruct" in text
+
+
+def test_failing_extra_channel_keeps_incident_channel(run: Run) -> None:
+    run.fake.add_channel(INC, "inc-1234", messages=[msg(1, "U1", "hi")])
+    run.fake.add_channel(ALERTS, "alerts")
+    run.fake.not_in_channel.add(ALERTS)
+    meta, bundle = run.collect(slack={"channels": ["alerts", "C0GONE001"]})
+    assert set(meta["channel_errors"]) == {ALERTS, "C0GONE001"}
+    assert "invite" in meta["channel_errors"][ALERTS]
+    assert "not found" in meta["channel_errors"]["C0GONE001"]
+    assert [e.summary for e in parse(bundle)] == ["hi"]
+
+
+def test_rate_limit_retry_after_reports_progress(run: Run) -> None:
+    run.fake.add_channel(INC, "inc-1234", messages=[msg(1, "U1", "hi")])
+    run.fake.rate_limit("conversations.history", times=1, retry_after=0)
+    began = time.monotonic()
+    _, bundle = run.collect(options={"slack_channel": INC})
+    assert time.monotonic() - began < 5
+    assert run.fake.count("conversations.history") == 2
+    assert "slack: rate limited on conversations.history, waiting 0s" in run.progress
+    assert [e.summary for e in parse(bundle)] == ["hi"]
+
+
+def test_server_error_is_retried(run: Run) -> None:
+    run.fake.add_channel(INC, "inc-1234", messages=[msg(1, "U1", "hi")])
+    run.fake.server.fail_next(
+        "POST", r"/api/conversations[.]info", Response(503, "<html>down</html>")
+    )
+    meta, _ = run.collect(options={"slack_channel": INC})
+    assert run.fake.count("conversations.info") == 2
+    assert meta["channels"] == {INC: "inc-1234"}
+
+
+def test_unreachable_server(run: Run, tmp_path: Path) -> None:
+    ctx_slack = {"base_url": "https://127.0.0.1:9/api/"}
+    with pytest.raises(SourceError, match="cannot reach"):
+        run.collect(slack=ctx_slack)
