@@ -1,4 +1,9 @@
-"""Source-agnostic: one deduplicated, classified, selected, UTC-ordered event stream."""
+"""Source-agnostic: one deduplicated, classified, selected, UTC-ordered event stream.
+
+The steps, one module each: ``utc`` (UTC, window) -> ``dedup`` (same key) -> ``refs`` (refs from
+text) -> ``classify`` (kinds from text) -> ``merge`` (one row per occurrence across tools) ->
+``select`` (what is kept, why; counts of the rest) -> ``order``. ``docs/design.md`` has the rules.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,47 @@ from dataclasses import dataclass, field
 
 from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Window
+from reconstruct.normalize.classify import classify, compile_classifier
+from reconstruct.normalize.dedup import dedup_exact
+from reconstruct.normalize.merge import merge_tools
+from reconstruct.normalize.order import ordered
+from reconstruct.normalize.refs import refs_in_text, with_text_refs
+from reconstruct.normalize.select import select
+from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window
+
+__all__ = ["OUTSIDE", "Normalized", "normalize", "refs_in_text"]
 
 
 @dataclass(frozen=True, slots=True)
 class Normalized:
     events: tuple[Event, ...]
     omitted: dict[str, int] = field(default_factory=dict)
+    """Events left out: per scope (``slack:#inc-1234``), and ``outside window``."""
+    duplicates: int = 0
+    """Records dropped as exact duplicates (same key)."""
+    merged: int = 0
+    """Records folded into another tool's row of the same occurrence."""
 
 
 def normalize(
     events: Iterable[Event], incident: Incident, window: Window, config: Config
 ) -> Normalized:
-    """Placeholder: order only. Replaced by the real normalizer."""
-    ordered = sorted(events, key=lambda e: (e.time, e.kind.value, e.key))
-    return Normalized(events=tuple(ordered))
+    """Events from every source -> the timeline's events, in order, each with a reason.
+
+    Raises ``TimeFormatError`` for an event with a naive time (a parser bug).
+    """
+    utc = [as_utc(event) for event in events]
+    unique = dedup_exact(utc)
+    inside, outside = in_window(unique, window)
+    with_refs = [with_text_refs(event) for event in inside]
+    classified, keywords = classify(with_refs, compile_classifier(config.classify))
+    rows = merge_tools(classified, config.normalize.merge_window)
+    kept, omitted = select(rows, incident, window, config, keywords)
+    if outside:
+        omitted[OUTSIDE] = outside
+    return Normalized(
+        events=tuple(ordered(kept)),
+        omitted=dict(sorted(omitted.items())),
+        duplicates=len(utc) - len(unique),
+        merged=len(classified) - len(rows),
+    )

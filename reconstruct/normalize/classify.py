@@ -1,0 +1,136 @@
+"""Classification: what a Slack message says it is (``[classify]``).
+
+A person's message (``kind=message``, tag ``human``) matching a ``declare`` / ``identify`` /
+``mitigate`` / ``resolve`` pattern gets that kind (first kind in that order wins); a bot or app post
+(``kind=message``, tag ``bot``) gets the first kind of ``bot_kinds`` (dict order) with a matching
+pattern. The matched words are kept for the reason (``keyword "root cause"``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from reconstruct.config import ClassifyConfig
+from reconstruct.errors import ConfigError
+from reconstruct.model import Event, Kind
+from reconstruct.normalize.evolve import evolve
+
+HUMAN_KINDS = ("declare", "identify", "mitigate", "resolve")
+KEYWORD_MAX = 40
+"""Matched words longer than this (a ``.*`` pattern) are cut for the reason."""
+
+Rules = tuple[tuple[Kind, tuple[re.Pattern[str], ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Classifier:
+    human: Rules
+    bot: Rules
+    human_any: _Prefilter | None
+    """Matches whenever any ``human`` rule does: most messages need one search."""
+    bot_any: _Prefilter | None
+
+    def classify(self, event: Event) -> tuple[Kind, str] | None:
+        """The kind the event's text gives it and the matched words, or None."""
+        if event.kind is not Kind.MESSAGE:
+            return None
+        if "human" in event.tags:
+            return _first(self.human, self.human_any, event.summary)
+        if "bot" in event.tags:
+            return _first(self.bot, self.bot_any, event.summary)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Prefilter:
+    pattern: re.Pattern[str]
+    lower: bool
+    """The pattern has no upper-case letter: search the lower-cased text without IGNORECASE
+    (twice as fast)."""
+
+    def search(self, text: str) -> bool:
+        return self.pattern.search(text.lower() if self.lower else text) is not None
+
+
+def _first(rules: Rules, any_: _Prefilter | None, text: str) -> tuple[Kind, str] | None:
+    if any_ is not None and not any_.search(text):
+        return None
+    for kind, patterns in rules:
+        for pattern in patterns:
+            if match := pattern.search(text):
+                return kind, _words(match.group(0))
+    return None
+
+
+def _words(matched: str) -> str:
+    words = " ".join(matched.split()).lower()
+    return words if len(words) <= KEYWORD_MAX else words[: KEYWORD_MAX - 1].rstrip() + "…"
+
+
+def compile_classifier(config: ClassifyConfig) -> Classifier:
+    """The config's patterns compiled (cached per distinct set of patterns)."""
+    human = tuple((name, tuple(getattr(config, name))) for name in HUMAN_KINDS)
+    bot = tuple((name, tuple(patterns)) for name, patterns in config.bot_kinds.items())
+    return _compile(human, bot)
+
+
+@lru_cache(maxsize=16)
+def _compile(
+    human: tuple[tuple[str, tuple[str, ...]], ...], bot: tuple[tuple[str, tuple[str, ...]], ...]
+) -> Classifier:
+    human_rules = _rules(human, "")
+    bot_rules = _rules(bot, "bot_kinds.")
+    return Classifier(human_rules, bot_rules, _any(human), _any(bot))
+
+
+def _rules(spec: tuple[tuple[str, tuple[str, ...]], ...], prefix: str) -> Rules:
+    rules = []
+    for name, patterns in spec:
+        try:
+            kind = Kind(name)
+        except ValueError:
+            known = ", ".join(k.value for k in Kind)
+            raise ConfigError(
+                f"[classify] {prefix}{name}: unknown kind; use one of {known}"
+            ) from None
+        compiled = []
+        for pattern in patterns:
+            try:
+                compiled.append(re.compile(pattern, re.IGNORECASE))
+            except re.error as exc:
+                raise ConfigError(
+                    f"[classify] {prefix}{name}: bad regular expression {pattern!r}: {exc}"
+                ) from exc
+        rules.append((kind, tuple(compiled)))
+    return tuple(rules)
+
+
+def _any(spec: tuple[tuple[str, tuple[str, ...]], ...]) -> _Prefilter | None:
+    patterns = [p for _, group in spec for p in group]
+    # Group numbers shift inside an alternation: no prefilter for patterns using backreferences.
+    if not patterns or any(re.search(r"\\\d|\(\?P=", p) for p in patterns):
+        return None
+    joined = "|".join(f"(?:{p})" for p in patterns)
+    lower = joined == joined.lower() and joined.isascii()
+    try:
+        return _Prefilter(re.compile(joined, 0 if lower else re.IGNORECASE), lower)
+    except re.error:
+        return None
+
+
+def classify(events: Iterable[Event], classifier: Classifier) -> tuple[list[Event], dict[str, str]]:
+    """Events with their kinds from text, and the matched words per classified event key."""
+    out: list[Event] = []
+    keywords: dict[str, str] = {}
+    for event in events:
+        found = classifier.classify(event)
+        if found is None:
+            out.append(event)
+            continue
+        kind, words = found
+        keywords[event.key] = words
+        out.append(evolve(event, kind=kind) if kind is not event.kind else event)
+    return out, keywords

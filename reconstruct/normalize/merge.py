@@ -1,0 +1,142 @@
+"""Cross-tool merge: one occurrence reported by several tools becomes one event.
+
+Two records are candidates when they have the same kind, share a merge ref (``refs.MERGE_PREFIXES``;
+never time alone), lie within ``merge_window``, come from different sources and neither is a
+person's message (tag ``human``). Candidates are found per ``(kind, ref)`` bucket, sorted by time,
+looking only at the next few records of each other source within the window (n log n, no
+all-pairs). Pairs are then joined greedily, closest first; a row holds at most one record per
+source, spans at most ``merge_window`` and never joins two states of one alert rule.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from operator import attrgetter
+
+from reconstruct.model import Event, Kind
+from reconstruct.normalize.authority import event_rank
+from reconstruct.normalize.refs import MERGE_PREFIXES, merge_refs
+
+NEIGHBOURS = 4
+"""Per record and other source: how many of the next records in the bucket are candidates."""
+
+
+@dataclass(slots=True)
+class _Row:
+    members: list[int]
+    sources: set[str]
+    first: float
+    last: float
+    rules: dict[str, set[str]] = field(default_factory=dict)
+
+
+def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
+    """The events with every cross-tool occurrence folded into one row (keys must be unique).
+
+    Records that cannot merge (a person's message, no merge ref) come first, unchanged; the
+    order of the result is not the timeline's (``order`` sorts it).
+    """
+    out: list[Event] = []
+    evs: list[Event] = []
+    for event in events:
+        if "human" in event.tags or not any(r.startswith(MERGE_PREFIXES) for r in event.refs):
+            out.append(event)
+        else:
+            evs.append(event)
+    evs.sort(key=attrgetter("key"))
+    evs.sort(key=attrgetter("time"))  # stable: (time, key), so indices are deterministic
+    stamps = [e.time.timestamp() for e in evs]
+    limit = merge_window.total_seconds()
+    pairs = _candidate_pairs(evs, stamps, limit)
+    row_of: dict[int, _Row] = {}
+    for _, i, j in sorted(pairs):
+        a = row_of.get(i) or _single(evs, stamps, i)
+        b = row_of.get(j) or _single(evs, stamps, j)
+        if a is b or not _joinable(a, b, limit):
+            continue
+        a.members += b.members
+        a.sources |= b.sources
+        a.first, a.last = min(a.first, b.first), max(a.last, b.last)
+        for name, states in b.rules.items():
+            a.rules.setdefault(name, set()).update(states)
+        for member in a.members:
+            row_of[member] = a
+    for index, event in enumerate(evs):
+        row = row_of.get(index)
+        if row is None:
+            out.append(event)
+        elif index == min(row.members):
+            out.append(combine([evs[m] for m in row.members]))
+    return out
+
+
+def _candidate_pairs(
+    evs: list[Event], stamps: list[float], limit: float
+) -> set[tuple[float, int, int]]:
+    buckets: dict[tuple[Kind, str], list[int]] = defaultdict(list)
+    for index, event in enumerate(evs):
+        for ref in merge_refs(event.refs):
+            buckets[(event.kind, ref)].append(index)
+    pairs: set[tuple[float, int, int]] = set()
+    for bucket in buckets.values():
+        if len(bucket) < 2:
+            continue
+        by_sources: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for index in bucket:
+            by_sources[evs[index].sources].append(index)
+        if len(by_sources) < 2:
+            continue
+        groups = [(set(srcs), idx, [stamps[k] for k in idx]) for srcs, idx in by_sources.items()]
+        for index in bucket:
+            mine, when = evs[index].sources, stamps[index]
+            for srcs, idx, times in groups:
+                if not srcs.isdisjoint(mine):
+                    continue
+                pos = bisect_left(times, when)
+                for k in range(pos, min(pos + NEIGHBOURS, len(idx))):
+                    gap = times[k] - when
+                    if gap > limit:
+                        break
+                    other = idx[k]
+                    pairs.add((gap, min(index, other), max(index, other)))
+    return pairs
+
+
+def _single(evs: list[Event], stamps: list[float], index: int) -> _Row:
+    rules: dict[str, set[str]] = {}
+    for ref in evs[index].refs:
+        if ref.startswith("rule:"):
+            name, _, state = ref.rpartition(":")
+            rules.setdefault(name, set()).add(state)
+    return _Row([index], set(evs[index].sources), stamps[index], stamps[index], rules)
+
+
+def _joinable(a: _Row, b: _Row, limit: float) -> bool:
+    if not a.sources.isdisjoint(b.sources):
+        return False
+    if max(a.last, b.last) - min(a.first, b.first) > limit:
+        return False
+    return all(a.rules[name] == states for name, states in b.rules.items() if name in a.rules)
+
+
+def combine(records: list[Event]) -> Event:
+    """Records of one occurrence as one event: earliest time, the most authoritative record's
+    summary, key, actor and scope; links, refs, tags and sources unioned (sorted)."""
+    records = sorted(records, key=lambda e: (event_rank(e), e.time, e.key))
+    primary = records[0]
+    return Event(
+        time=min(r.time for r in records),
+        kind=primary.kind,
+        summary=primary.summary,
+        sources=tuple(sorted({s for r in records for s in r.sources})),
+        links=tuple(sorted({link for r in records for link in r.links})),
+        key=primary.key,
+        actor=next((r.actor for r in records if r.actor), None),
+        refs=frozenset().union(*(r.refs for r in records)),
+        tags=frozenset().union(*(r.tags for r in records)),
+        scope=primary.scope,
+        reason=primary.reason,
+    )
