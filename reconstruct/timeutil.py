@@ -54,14 +54,20 @@ def parse_epoch(value: int | float) -> datetime:
     """Epoch milliseconds (Grafana) -> UTC; values small enough to be seconds are read as such."""
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise TimeFormatError(f"not an epoch timestamp: {value!r}")
-    seconds = value / 1000 if value >= _MS_THRESHOLD else float(value)
-    whole = int(seconds)
-    micros = round((seconds - whole) * 1_000_000)
+    if isinstance(value, int):
+        micros_total = value * 1000 if value >= _MS_THRESHOLD else value * 1_000_000
+    else:
+        micros_total = round(value * 1000 if value >= _MS_THRESHOLD else value * 1_000_000)
+    whole, micros = divmod(micros_total, 1_000_000)
     return _stdlib(pendulum.from_timestamp(whole, tz="UTC")) + timedelta(microseconds=micros)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def to_epoch_ms(when: datetime) -> int:
-    return int(ensure_utc(when).timestamp() * 1000)
+    """Exact integer milliseconds (no float rounding)."""
+    return (ensure_utc(when) - _EPOCH) // timedelta(milliseconds=1)
 
 
 def ensure_utc(when: datetime) -> datetime:

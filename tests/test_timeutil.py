@@ -75,6 +75,11 @@ def test_iso_round_trip(when: datetime) -> None:
     assert iso_z(when).endswith("Z")
 
 
+@given(st.integers(min_value=100_000_000_000, max_value=4_000_000_000_000))
+def test_epoch_ms_round_trip_exact(ms: int) -> None:
+    assert to_epoch_ms(parse_epoch(ms)) == ms
+
+
 @given(st.integers(min_value=0, max_value=4_000_000_000_000))
 def test_epoch_ms_round_trip(ms: int) -> None:
     assume_ms = ms if ms >= 100_000_000_000 else ms * 1000
