@@ -8,6 +8,7 @@ Layout (every data file is a JSON array of response bodies, one per request, in 
     pagerduty/alerts.json, pagerduty/notes.json
     slack/auth.test.json                        [{"ok": true, "url": "https://acme.slack.com/"}]
     slack/users.list.json                       pages of users.list
+    slack/users.info.json                       users.info answers (users resolved one by one)
     slack/<CHANNEL_ID>/conversations.info.json
     slack/<CHANNEL_ID>/conversations.history.json
     slack/<CHANNEL_ID>/replies/<thread_ts>.json pages of conversations.replies for one thread

@@ -227,6 +227,16 @@ def test_bot_detection_and_bot_text(tmp_path: Path) -> None:
             "attachments": [{"fallback": "sha 1a2b3c4d"}],
         },
         {"type": "message", "user": "U3", "ts": ts(3), "text": "I am a bot user"},
+        {
+            "type": "message",
+            "bot_id": "B3",
+            "bot_profile": {"name": "PagerDuty"},
+            "ts": ts(5),
+            "text": (
+                "Resolved: <https://acme.pagerduty.com/incidents/Q3CK|#4821 Checkout errors> by Kim"
+            ),
+            "attachments": [{"fallback": "Resolved: #4821 Checkout errors", "fields": []}],
+        },
         {  # blocks only
             "type": "message",
             "user": "U1",
@@ -261,6 +271,9 @@ def test_bot_detection_and_bot_text(tmp_path: Path) -> None:
     assert deployer.actor == "Deployer"
     assert "bot" in deployer.tags
     assert "bot" in got[ts(3)].tags
+    pagerduty = got[ts(5)]
+    assert pagerduty.summary == "Resolved: #4821 Checkout errors by Kim"  # fallback not repeated
+    assert pagerduty.refs == {"pd:q3ck"}
     blocks = got[ts(4)]
     assert blocks.summary == "ping @Bo Chen doc"
     assert "human" in blocks.tags and "url:x.io/a" in blocks.refs

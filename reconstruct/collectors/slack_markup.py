@@ -79,11 +79,12 @@ def render(
 
 
 def one_line(parts: Iterable[str]) -> str:
-    """Non-empty parts, whitespace collapsed, joined by `` — `` (no duplicates)."""
+    """Non-empty parts, whitespace collapsed, joined by `` — ``; a part already contained in an
+    earlier one (an attachment fallback repeating the text) is left out."""
     seen: list[str] = []
     for part in parts:
         clean = _WS.sub(" ", part).strip()
-        if clean and clean not in seen:
+        if clean and not any(clean in kept for kept in seen):
             seen.append(clean)
     return " — ".join(seen)
 
