@@ -45,6 +45,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 @click.group(
+    name="reconstruct",
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
