@@ -78,6 +78,9 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     for name, status in sorted(bundle.manifest.sources.items()):
         if status.status == "skipped" and status.error:
             warnings.append(f"{name}: not collected ({status.error})")
+        extra = status.meta.get("warnings") if status.meta else None
+        if isinstance(extra, list):
+            warnings.extend(f"{name}: {w}" for w in extra if isinstance(w, str))
     if bundle.manifest.window.ongoing:
         warnings.append("the incident was still open when the evidence was collected")
     return Timeline(
