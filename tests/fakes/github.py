@@ -1,0 +1,380 @@
+"""A fake GitHub REST API (the parts ``reconstruct`` reads) on a loopback ``FakeServer``.
+
+    gh = FakeGitHub(server, token="ghp_test", prefix="/api/v3")     # prefix "" = api.github.com
+    gh.add_repo("acme/checkout", deployments=[...], statuses={44: [...]}, pulls=[...])
+    gh.base_url  ->  "https://127.0.0.1:PORT/api/v3"                  # [github] base_url
+
+Routes: ``/repos/o/r``; ``/repos/o/r/deployments`` (``environment`` filter, newest first);
+``/repositories/<id>/deployments`` (the form real ``Link`` headers use);
+``.../deployments/<id>/statuses``;
+``/search/issues`` (``repo:``, ``is:pr``, ``is:merged``, ``merged:A..B``); ``/repos/o/r/pulls/<n>``.
+Lists honour ``page``/``per_page`` (default 30, max 100) and send RFC 5988 ``Link`` headers
+(``next``/``last``, plus ``prev``/``first`` after page 1). Every response carries ``x-ratelimit-*``.
+Payloads are written with ``https://api.github.com`` / ``https://github.com`` URLs and rewritten to
+the fake's own host and port on the way out, as PyGithub insists on one host.
+Faults: ``server.fail_next(...)`` with ``rate_limited()``, ``secondary_limit()``, ``error()``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from tests.fakes.server import FakeServer, Request, Response
+
+API = "https://api.github.com"
+WEB = "https://github.com"
+
+
+def user(login: str) -> dict[str, Any]:
+    return {
+        "login": login,
+        "id": abs(hash(login)) % 100000,
+        "type": "Bot" if login.endswith("[bot]") else "User",
+        "url": f"{API}/users/{login}",
+        "html_url": f"{WEB}/{login}",
+    }
+
+
+def deployment(
+    repo: str,
+    ident: int,
+    sha: str,
+    ref: str,
+    created_at: str,
+    environment: str = "production",
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "url": f"{API}/repos/{repo}/deployments/{ident}",
+        "id": ident,
+        "node_id": f"DE_{ident}",
+        "sha": sha,
+        "ref": ref,
+        "task": "deploy",
+        "payload": {},
+        "original_environment": environment,
+        "environment": environment,
+        "description": None,
+        "creator": user("deploy-bot[bot]"),
+        "created_at": created_at,
+        "updated_at": created_at,
+        "statuses_url": f"{API}/repos/{repo}/deployments/{ident}/statuses",
+        "repository_url": f"{API}/repos/{repo}",
+        "transient_environment": False,
+        "production_environment": environment == "production",
+        **extra,
+    }
+
+
+def status(
+    repo: str, deployment_id: int, ident: int, state: str, created_at: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "url": f"{API}/repos/{repo}/deployments/{deployment_id}/statuses/{ident}",
+        "id": ident,
+        "node_id": f"DES_{ident}",
+        "state": state,
+        "creator": user("deploy-bot[bot]"),
+        "description": f"Deployment {state}",
+        "environment": "production",
+        "target_url": "",
+        "log_url": f"https://ci.acme.dev/deploys/{deployment_id}/{ident}",
+        "environment_url": "",
+        "created_at": created_at,
+        "updated_at": created_at,
+        "deployment_url": f"{API}/repos/{repo}/deployments/{deployment_id}",
+        "repository_url": f"{API}/repos/{repo}",
+        **extra,
+    }
+
+
+def pull(
+    repo: str,
+    number: int,
+    title: str,
+    merged_at: str | None,
+    labels: tuple[str, ...] = (),
+    merge_commit_sha: str | None = None,
+    author: str = "dev-ana",
+) -> dict[str, Any]:
+    """A full PR (``GET .../pulls/{n}``), kept consistent: merged = closed + merged_at."""
+    return {
+        "url": f"{API}/repos/{repo}/pulls/{number}",
+        "id": number * 10,
+        "html_url": f"{WEB}/{repo}/pull/{number}",
+        "issue_url": f"{API}/repos/{repo}/issues/{number}",
+        "number": number,
+        "state": "closed" if merged_at else "open",
+        "title": title,
+        "user": user(author),
+        "body": "",
+        "labels": [{"id": i, "name": name, "color": "ededed"} for i, name in enumerate(labels)],
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": merged_at or "2026-01-01T00:00:00Z",
+        "closed_at": merged_at,
+        "merged_at": merged_at,
+        "merge_commit_sha": merge_commit_sha,
+        "merged": merged_at is not None,
+        "merged_by": user("dev-ben") if merged_at else None,
+        "base": {"ref": "main"},
+        "head": {"ref": f"feature-{number}"},
+    }
+
+
+def search_item(pr: dict[str, Any], repo: str) -> dict[str, Any]:
+    """The issue-shaped search result for a PR: no merge_commit_sha, no base."""
+    number = pr["number"]
+    return {
+        "url": f"{API}/repos/{repo}/issues/{number}",
+        "repository_url": f"{API}/repos/{repo}",
+        "html_url": pr["html_url"],
+        "id": pr["id"] + 1,
+        "number": number,
+        "title": pr["title"],
+        "user": pr["user"],
+        "labels": pr["labels"],
+        "state": pr["state"],
+        "comments": 0,
+        "created_at": pr["created_at"],
+        "updated_at": pr["updated_at"],
+        "closed_at": pr["closed_at"],
+        "pull_request": {
+            "url": pr["url"],
+            "html_url": pr["html_url"],
+            "diff_url": pr["html_url"] + ".diff",
+            "patch_url": pr["html_url"] + ".patch",
+            "merged_at": pr["merged_at"],
+        },
+        "body": "",
+        "score": 1.0,
+    }
+
+
+def rate_limited(reset_in: int = 3600, status: int = 403) -> Response:
+    """Primary rate limit: remaining 0, reset in ``reset_in`` seconds."""
+    return Response(
+        status,
+        {
+            "message": "API rate limit exceeded for user ID 1.",
+            "documentation_url": "https://docs.github.com/rest/overview/rate-limits",
+        },
+        {
+            "x-ratelimit-limit": "5000",
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-used": "5000",
+            "x-ratelimit-reset": str(int(time.time()) + reset_in),
+            "x-ratelimit-resource": "core",
+        },
+    )
+
+
+def secondary_limit(retry_after: int | None = 0, status: int = 403) -> Response:
+    headers = {"retry-after": str(retry_after)} if retry_after is not None else {}
+    return Response(
+        status,
+        {
+            "message": "You have exceeded a secondary rate limit. Please wait a few minutes "
+            "before you try again.",
+            "documentation_url": "https://docs.github.com/rest/overview/rate-limits",
+        },
+        headers,
+    )
+
+
+def error(status: int, message: str) -> Response:
+    return Response(
+        status,
+        {
+            "message": message,
+            "documentation_url": "https://docs.github.com/rest",
+            "status": str(status),
+        },
+    )
+
+
+class FakeGitHub:
+    def __init__(self, server: FakeServer, *, token: str = "ghp_test", prefix: str = "") -> None:
+        self.server = server
+        self.token = token
+        self.prefix = prefix.rstrip("/")
+        self.repos: dict[str, dict[str, Any]] = {}
+        self.remaining = 5000
+        p = re.escape(self.prefix)
+        repo = r"(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)"
+        routes = [
+            (rf"{p}/repos/{repo}", self._repo),
+            (rf"{p}/repos/{repo}/deployments", self._deployments),
+            (rf"{p}/repositories/(?P<repo_id>\d+)/deployments", self._deployments),
+            (rf"{p}/repos/{repo}/deployments/(?P<id>\d+)/statuses", self._statuses),
+            (
+                rf"{p}/repositories/(?P<repo_id>\d+)/deployments/(?P<id>\d+)/statuses",
+                self._statuses,
+            ),
+            (rf"{p}/search/issues", self._search),
+            (rf"{p}/repos/{repo}/pulls/(?P<number>\d+)", self._pull),
+        ]
+        for pattern, handler in routes:
+            server.route("GET", pattern, self._guard(handler))
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url + self.prefix
+
+    def add_repo(
+        self,
+        full_name: str,
+        *,
+        deployments: list[dict[str, Any]] = (),  # type: ignore[assignment]
+        statuses: dict[int, list[dict[str, Any]]] | None = None,
+        pulls: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    ) -> None:
+        ident = 1000 + len(self.repos)
+        self.repos[full_name.lower()] = {
+            "repo": {
+                "id": ident,
+                "name": full_name.split("/")[1],
+                "full_name": full_name,
+                "private": True,
+                "owner": user(full_name.split("/")[0]),
+                "html_url": f"{WEB}/{full_name}",
+                "url": f"{API}/repos/{full_name}",
+                "deployments_url": f"{API}/repos/{full_name}/deployments",
+                "default_branch": "main",
+            },
+            "deployments": list(deployments),
+            "statuses": dict(statuses or {}),
+            "pulls": {pr["number"]: pr for pr in pulls},
+        }
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def _rewrite(self, body: Any) -> Any:
+        text = json.dumps(body).replace(API, self.base_url)
+        if self.prefix:  # GitHub Enterprise: the web UI is on the same host
+            text = text.replace(f"{WEB}/", f"{self.server.base_url}/")
+        return json.loads(text)
+
+    def _ratelimit(self, resource: str) -> dict[str, str]:
+        self.remaining = max(self.remaining - 1, 0)
+        return {
+            "x-ratelimit-limit": "5000" if resource == "core" else "30",
+            "x-ratelimit-remaining": str(self.remaining),
+            "x-ratelimit-used": str(5000 - self.remaining),
+            "x-ratelimit-reset": str(int(time.time()) + 3600),
+            "x-ratelimit-resource": resource,
+        }
+
+    def _guard(self, handler: Any) -> Any:
+        def wrapped(req: Request, match: re.Match[str]) -> Response:
+            auth = req.headers.get("authorization", "")
+            scheme, _, value = auth.partition(" ")
+            resource = "search" if req.path.endswith("/search/issues") else "core"
+            if scheme.lower() not in {"token", "bearer"} or value != self.token:
+                return Response(
+                    401,
+                    {
+                        "message": "Bad credentials",
+                        "documentation_url": "https://docs.github.com/rest",
+                        "status": "401",
+                    },
+                    self._ratelimit(resource),
+                )
+            response: Response = handler(req, match)
+            response.body = self._rewrite(response.body)
+            response.headers = {**self._ratelimit(resource), **response.headers}
+            return response
+
+        return wrapped
+
+    def _find(self, match: re.Match[str]) -> dict[str, Any] | None:
+        groups = match.groupdict()
+        if groups.get("repo_id"):
+            for data in self.repos.values():
+                if str(data["repo"]["id"]) == groups["repo_id"]:
+                    return data
+            return None
+        return self.repos.get(f"{groups['owner']}/{groups['name']}".lower())
+
+    def _not_found(self) -> Response:
+        return error(404, "Not Found")
+
+    def _page(
+        self, req: Request, items: list[Any], link_path: str
+    ) -> tuple[list[Any], dict[str, str]]:
+        per_page = min(int(req.param("per_page") or 30), 100)
+        page = max(int(req.param("page") or 1), 1)
+        last = max((len(items) + per_page - 1) // per_page, 1)
+        chunk = items[(page - 1) * per_page : page * per_page]
+        keep = {k: v[0] for k, v in req.query.items() if k not in {"page", "per_page"} and v}
+
+        def url(n: int) -> str:
+            query = urlencode({**keep, "per_page": per_page, "page": n})
+            return f"<{self.base_url}{link_path}?{query}>"
+
+        links = []
+        if page < last:
+            links += [f'{url(page + 1)}; rel="next"', f'{url(last)}; rel="last"']
+        if page > 1:
+            links += [f'{url(page - 1)}; rel="prev"', f'{url(1)}; rel="first"']
+        return chunk, ({"Link": ", ".join(links)} if links else {})
+
+    # -- handlers ------------------------------------------------------------------------------
+    def _repo(self, req: Request, match: re.Match[str]) -> Response:
+        data = self._find(match)
+        return Response(200, data["repo"]) if data else self._not_found()
+
+    def _deployments(self, req: Request, match: re.Match[str]) -> Response:
+        data = self._find(match)
+        if data is None:
+            return self._not_found()
+        env = req.param("environment")
+        items = [d for d in data["deployments"] if env is None or d["environment"] == env]
+        items.sort(key=lambda d: (d["created_at"], d["id"]), reverse=True)
+        chunk, headers = self._page(req, items, f"/repositories/{data['repo']['id']}/deployments")
+        return Response(200, chunk, headers)
+
+    def _statuses(self, req: Request, match: re.Match[str]) -> Response:
+        data = self._find(match)
+        ident = int(match["id"])
+        if data is None or not any(d["id"] == ident for d in data["deployments"]):
+            return self._not_found()
+        items = sorted(
+            data["statuses"].get(ident, []), key=lambda s: (s["created_at"], s["id"]), reverse=True
+        )
+        path = f"/repositories/{data['repo']['id']}/deployments/{ident}/statuses"
+        chunk, headers = self._page(req, items, path)
+        return Response(200, chunk, headers)
+
+    def _search(self, req: Request, match: re.Match[str]) -> Response:
+        terms = (req.param("q") or "").split()
+        repo = next((t[5:] for t in terms if t.startswith("repo:")), None)
+        if repo is None or repo.lower() not in self.repos:
+            return error(
+                422,
+                "The listed users and repositories cannot be searched either because the "
+                "resources do not exist or you do not have permission to view them.",
+            )
+        lo = hi = None
+        for term in terms:
+            if term.startswith("merged:") and ".." in term:
+                a, _, b = term[len("merged:") :].partition("..")
+                lo, hi = datetime.fromisoformat(a), datetime.fromisoformat(b)
+        prs = list(self.repos[repo.lower()]["pulls"].values())
+        if "is:merged" in terms:
+            prs = [pr for pr in prs if pr["merged_at"]]
+        if lo is not None and hi is not None:
+            prs = [pr for pr in prs if lo <= datetime.fromisoformat(pr["merged_at"]) <= hi]
+        prs.sort(key=lambda pr: pr["number"], reverse=True)
+        items = [search_item(pr, repo) for pr in prs]
+        chunk, headers = self._page(req, items, "/search/issues")
+        body = {"total_count": len(items), "incomplete_results": False, "items": chunk}
+        return Response(200, body, headers)
+
+    def _pull(self, req: Request, match: re.Match[str]) -> Response:
+        data = self._find(match)
+        pr = data["pulls"].get(int(match["number"])) if data else None
+        return Response(200, pr) if pr else self._not_found()
