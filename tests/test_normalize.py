@@ -226,6 +226,20 @@ def test_firing_and_resolved_of_the_same_rule_never_merge() -> None:
     assert "rule:higherrorrate:resolved" in rows["slack:C1:6.6"].refs
 
 
+def test_firing_and_resolved_stay_apart_even_when_they_share_another_ref() -> None:
+    firing = ev(
+        "grafana:annotation:81:alerting",
+        "Grafana alert HighErrorRate: Normal → Alerting",
+        at=0,
+        kind=Kind.ALERT,
+        refs=("rule:higherrorrate:firing", "pd#1234"),
+    )
+    resolved = bot("C1:6.8", "[RESOLVED] HighErrorRate [#1234]", at=30)
+    result = run(firing, resolved)
+    assert [e.sources for e in result.events] == [("grafana",), ("slack",)]
+    assert "pd#1234" in result.events[1].refs
+
+
 def test_staging_and_production_deploys_of_one_sha_stay_two_rows() -> None:
     staging = ev(
         "github:deployment:acme/checkout:41:success",

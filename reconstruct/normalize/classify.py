@@ -35,8 +35,8 @@ class Classifier:
 
     def classify(self, event: Event) -> tuple[Kind, str] | None:
         """The kind the event's text gives it and the matched words, or None."""
-        if event.kind is not Kind.MESSAGE:
-            return None
+        if event.kind is not Kind.MESSAGE or len(event.sources) > 1:
+            return None  # already a kind, or a finished cross-tool row
         if "human" in event.tags:
             return _first(self.human, self.human_any, event.summary)
         if "bot" in event.tags:

@@ -3,9 +3,9 @@
 Two records are candidates when they have the same kind, share a merge ref (``refs.MERGE_PREFIXES``;
 never time alone), lie within ``merge_window``, come from different sources and neither is a
 person's message (tag ``human``). Candidates are found per ``(kind, ref)`` bucket, sorted by time,
-looking only at the next few records of each other source within the window (n log n, no
-all-pairs). Pairs are then joined greedily, closest first; a row holds at most one record per
-source, spans at most ``merge_window`` and never joins two states of one alert rule.
+looking only at the next ``NEIGHBOURS`` records of each other source within the window
+(n log n, no all-pairs). Pairs are then joined greedily, closest first; a row holds at most one
+record per source, spans at most ``merge_window`` and never joins two states of one alert rule.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import event_rank
 from reconstruct.normalize.refs import MERGE_PREFIXES, merge_refs
 
-NEIGHBOURS = 4
+NEIGHBOURS = 8
 """Per record and other source: how many of the next records in the bucket are candidates."""
 
 
@@ -36,13 +36,18 @@ class _Row:
 def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
     """The events with every cross-tool occurrence folded into one row (keys must be unique).
 
-    Records that cannot merge (a person's message, no merge ref) come first, unchanged; the
-    order of the result is not the timeline's (``order`` sorts it).
+    Records that cannot merge come first, unchanged: a person's message, a record without a merge
+    ref, and a finished row (several sources: normalizing twice changes nothing). The order of
+    the result is not the timeline's (``order`` sorts it).
     """
     out: list[Event] = []
     evs: list[Event] = []
     for event in events:
-        if "human" in event.tags or not any(r.startswith(MERGE_PREFIXES) for r in event.refs):
+        if (
+            "human" in event.tags
+            or len(event.sources) != 1
+            or not any(r.startswith(MERGE_PREFIXES) for r in event.refs)
+        ):
             out.append(event)
         else:
             evs.append(event)

@@ -1,0 +1,109 @@
+"""Properties of ``normalize`` over generated event streams."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reconstruct.config import Config
+from reconstruct.model import Event, Incident, Kind, Link, Window
+from reconstruct.normalize import normalize
+from reconstruct.normalize.order import order_key
+
+T0 = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
+WINDOW = Window(T0 - timedelta(hours=1), T0 + timedelta(hours=2), T0 - timedelta(days=2))
+INCIDENT = Incident("PABC123", 1234, "Checkout errors", "P1", ("checkout",), T0, None, None)
+CONFIG = Config()
+
+SOURCES = ("slack", "pagerduty", "github", "grafana")
+KINDS = (Kind.MESSAGE, Kind.ALERT, Kind.DEPLOY, Kind.CHANGE, Kind.ACK, Kind.ANNOTATION)
+REFS = ("sha:abc1234", "pd:pabc123", "pd#1234", "rule:x:firing", "rule:x:resolved", "pr:a/b#1")
+TAGS = ("bot", "human", "pinned", "reaction:pushpin", "incident-channel", "production")
+TEXTS = (
+    "looking",
+    "root cause is the ttl",
+    "[FIRING:1] X",
+    "[RESOLVED] X",
+    "Deployed abc1234 to production",
+    "Triggered [#1234]",
+    "see https://github.com/a/b/pull/1",
+    "Reduce cache TTL",
+)
+ZONES = (UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30)))
+
+
+@st.composite
+def events(draw: st.DrawFn) -> Event:
+    source = draw(st.sampled_from(SOURCES))
+    number = draw(st.integers(0, 40))
+    key = f"{source}:{number}"
+    # One record per key: what the same key says does not vary (copies may differ in tags).
+    seconds = (number * 7919) % (4 * 86400) - 3 * 86400 + draw(st.sampled_from((0, 0, 30)))
+    zone = draw(st.sampled_from(ZONES))
+    return Event(
+        time=(T0 + timedelta(seconds=seconds)).astimezone(zone),
+        kind=KINDS[number % len(KINDS)],
+        summary=TEXTS[number % len(TEXTS)],
+        sources=(source,),
+        links=(Link(source, f"https://{source}.example/{number}"),),
+        key=key,
+        refs=frozenset(draw(st.sets(st.sampled_from(REFS), max_size=3))),
+        tags=frozenset(draw(st.sets(st.sampled_from(TAGS), max_size=3))),
+        scope=f"{source}:scope",
+    )
+
+
+@st.composite
+def clustered(draw: st.DrawFn) -> list[Event]:
+    """Events close together (many merge candidates), plus some spread over the days."""
+    spread = draw(st.lists(events(), max_size=25))
+    dense = [
+        _at(e, T0 + timedelta(seconds=draw(st.integers(-400, 400))))
+        for e in draw(st.lists(events(), max_size=25))
+    ]
+    return spread + dense
+
+
+def _at(event: Event, when: datetime) -> Event:
+    return Event(
+        when,
+        event.kind,
+        event.summary,
+        event.sources,
+        event.links,
+        event.key + ":dense",
+        event.actor,
+        event.refs,
+        event.tags,
+        event.scope,
+    )
+
+
+def run(stream: list[Event]) -> tuple[Event, ...]:
+    return normalize(stream, INCIDENT, WINDOW, CONFIG).events
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clustered(), st.randoms(use_true_random=False))
+def test_normalize_is_deterministic_sorted_utc_and_stable(stream: list[Event], rnd: object) -> None:
+    first = normalize(stream, INCIDENT, WINDOW, CONFIG)
+    shuffled = list(stream)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    assert normalize(shuffled, INCIDENT, WINDOW, CONFIG) == first
+    out = first.events
+    assert [order_key(e) for e in out] == sorted(order_key(e) for e in out)
+    assert len({e.key for e in out}) == len(out)
+    for event in out:
+        assert event.time.tzinfo is UTC
+        assert WINDOW.leadup_start <= event.time <= WINDOW.end
+        assert len(event.links) >= 1
+        assert event.reason
+        assert list(event.sources) == sorted(set(event.sources))
+        if "human" in event.tags:
+            assert len(event.sources) == 1  # a person's message never merges
+    assert run(list(out)) == out
+    # everything is accounted for: shown, merged, duplicate or omitted
+    unique = len({e.key for e in stream})
+    assert len(out) + first.merged + sum(first.omitted.values()) == unique
