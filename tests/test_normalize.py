@@ -602,3 +602,29 @@ def test_a_long_matched_phrase_is_cut_in_the_reason() -> None:
     assert row.kind is Kind.DECLARE
     assert row.reason.startswith('keyword "declared very') and row.reason.endswith('…"')
     assert len(row.reason) <= len('keyword ""') + 40
+
+
+def test_leadup_prefers_a_term_in_the_title_over_one_in_the_labels() -> None:
+    result = run(change(1, "Reduce product cache TTL to 60s (labels: config, cache)", days=3))
+    assert result.events[0].reason == 'leadup change matching "ttl"'
+    result = run(change(2, "Bump deps (labels: config)", days=3))
+    assert result.events[0].reason == 'leadup change matching "config"'
+
+
+def test_a_grafana_bot_title_with_group_labels_merges_with_the_rule_state_change() -> None:
+    firing = ev(
+        "grafana:annotation:90:alerting",
+        "Grafana alert CheckoutErrorRate: Normal → Alerting",
+        at=0,
+        kind=Kind.ALERT,
+        refs=("rule:checkouterrorrate:firing",),
+    )
+    post = bot(
+        "C4:20.1",
+        "[FIRING:1] CheckoutErrorRate checkout (Checkout critical) — **Firing**",
+        at=15,
+        tags=(),
+        scope="slack:#alerts-checkout",
+    )
+    (row,) = run(firing, post).events
+    assert row.sources == ("grafana", "slack")

@@ -21,7 +21,14 @@ from reconstruct.normalize.refs import refs_in_text
         ("deadbeef and 12345678 are no SHAs", set()),
         ("abc123 is too short", set()),
         ("[FIRING:1] HighErrorRate (checkout production)", {"rule:higherrorrate:firing"}),
-        ("[RESOLVED] High  Error Rate - checkout", {"rule:high error rate:resolved"}),
+        (
+            "[RESOLVED] High  Error Rate - checkout",
+            {"rule:high error rate:resolved", "rule:high error:resolved", "rule:high:resolved"},
+        ),
+        (
+            "[FIRING:1] CheckoutErrorRate checkout (Checkout critical) — **Firing**",
+            {"rule:checkouterrorrate checkout:firing", "rule:checkouterrorrate:firing"},
+        ),
         ("[Alerting] DiskFull", {"rule:diskfull:firing"}),
         ("release v2.3.1 is out", {"deploy:v2.3.1"}),
         ("release v2.3.1-rc.1, then", {"deploy:v2.3.1-rc.1"}),

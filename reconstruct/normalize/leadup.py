@@ -26,11 +26,14 @@ class LeadupMatcher:
     terms: tuple[tuple[str, re.Pattern[str]], ...]
 
     def match(self, event: Event) -> str | None:
-        """The first configured term the event's summary or tags match, or None."""
-        text = word_parts(" ".join((event.summary, *sorted(event.tags))))
-        for term, pattern in self.terms:
-            if pattern.search(text):
-                return term
+        """The first configured term the title matches, else the labels (the summary's
+        ``(labels: ...)`` and the tags), or None."""
+        title, _, labels = event.summary.partition("(labels:")
+        for text in (title, " ".join((labels, *sorted(event.tags)))):
+            parts = word_parts(text)
+            for term, pattern in self.terms:
+                if pattern.search(parts):
+                    return term
         return None
 
 

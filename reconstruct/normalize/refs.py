@@ -59,9 +59,7 @@ def refs_in_text(text: str, *, tokens: bool = True) -> set[str]:
         return found
     if "[" in text:
         for state, name in _RULE.findall(text):
-            ref = _rule_ref(state, name)
-            if ref:
-                found.add(ref)
+            found.update(_rule_refs(state, name))
     if not any(digit in text for digit in "0123456789"):
         return found  # a SHA or version without a digit is no SHA or version
     for match in _TOKEN.finditer(text):
@@ -88,12 +86,14 @@ def url_ref(url: str) -> str | None:
     return f"url:{host_path.lower()}" if host_path else None
 
 
-def _rule_ref(state: str, raw_name: str) -> str | None:
+def _rule_refs(state: str, raw_name: str) -> list[str]:
+    """``rule:<name>:<state>`` for the title's name and for each shorter run of its leading words:
+    Grafana's title puts the group's other label values after the rule name
+    (``[FIRING:1] CheckoutErrorRate checkout``), so ``checkouterrorrate`` must be among them."""
     name = _RULE_END.split(raw_name, maxsplit=1)[0]
-    name = " ".join(name.split()).strip(_TRAILING + " ").lower()
-    if not name:
-        return None
-    return f"rule:{name}:{'firing' if state.lower() in ('firing', 'alerting') else 'resolved'}"
+    words = name.strip(_TRAILING + " ").lower().split()
+    suffix = "firing" if state.lower() in ("firing", "alerting") else "resolved"
+    return [f"rule:{' '.join(words[:n])}:{suffix}" for n in range(len(words), 0, -1)]
 
 
 def with_text_refs(event: Event) -> Event:
