@@ -14,6 +14,7 @@ from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Window
 from reconstruct.normalize.classify import classify, compile_classifier
 from reconstruct.normalize.dedup import dedup_exact
+from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
 from reconstruct.normalize.refs import refs_in_text, with_text_refs
@@ -41,17 +42,20 @@ def normalize(
 
     Raises ``TimeFormatError`` for an event with a naive time (a parser bug).
     """
-    utc = [as_utc(event) for event in events]
-    unique = dedup_exact(utc)
-    inside, outside = in_window(unique, window)
-    with_refs = [with_text_refs(event) for event in inside]
-    classified, keywords = classify(with_refs, compile_classifier(config.classify))
-    rows = merge_tools(classified, config.normalize.merge_window)
-    kept, omitted = select(rows, incident, window, config, keywords)
+    classifier = compile_classifier(config.classify)
+    with paused_gc():
+        utc = [as_utc(event) for event in events]
+        unique = dedup_exact(utc)
+        inside, outside = in_window(unique, window)
+        with_refs = [with_text_refs(event) for event in inside]
+        classified, keywords = classify(with_refs, classifier)
+        rows = merge_tools(classified, config.normalize.merge_window)
+        kept, omitted = select(rows, incident, window, config, keywords)
+        timeline = tuple(ordered(kept))
     if outside:
         omitted[OUTSIDE] = outside
     return Normalized(
-        events=tuple(ordered(kept)),
+        events=timeline,
         omitted=dict(sorted(omitted.items())),
         duplicates=len(utc) - len(unique),
         merged=len(classified) - len(rows),
