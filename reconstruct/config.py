@@ -182,6 +182,50 @@ class RenderConfig(_Table):
     max_summary: int = Field(default=280, ge=40)
 
 
+class WatchConfig(_Table):
+    settle: Duration = timedelta(minutes=10)
+    """Wait this long after an incident resolves before building its draft."""
+    interval: Duration = timedelta(minutes=5)
+    """Between polls, when ``reconstruct watch`` runs as a loop."""
+    lookback: Duration = timedelta(days=1)
+    """On the very first run, how far back resolved incidents are considered."""
+    services: tuple[str, ...] = ()
+    """PagerDuty service IDs to watch (empty: all)."""
+    teams: tuple[str, ...] = ()
+    urgencies: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
+    """Priority names such as P1, P2 (empty: any)."""
+    state: Path | None = None
+    """SQLite state file (default: the user data dir)."""
+
+
+class DeliverSlackConfig(_Table):
+    enabled: bool = False
+    channel: str | None = None
+    """Channel to post into (default: the incident's own channel)."""
+
+
+class DeliverGitHubConfig(_Table):
+    repo: str | None = None
+    """owner/name of the docs repository that receives a pull request per post-mortem."""
+    base: str = "main"
+    path: str = "postmortems/{date}-{slug}.md"
+    """Path template in that repository: {date}, {slug}, {number}, {id}."""
+
+
+class DeliverConfig(_Table):
+    dir: Path | None = None
+    """Directory sink: one Markdown file per incident plus its evidence bundle."""
+    slack: DeliverSlackConfig = DeliverSlackConfig()
+    github: DeliverGitHubConfig = DeliverGitHubConfig()
+
+
+class ServeConfig(_Table):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    """The webhook secret comes only from the environment: PAGERDUTY_WEBHOOK_SECRET."""
+
+
 class Config(_Table):
     tls: TlsConfig = TlsConfig()
     pagerduty: PagerDutyConfig = PagerDutyConfig()
@@ -193,6 +237,9 @@ class Config(_Table):
     classify: ClassifyConfig = ClassifyConfig()
     select: SelectConfig = SelectConfig()
     render: RenderConfig = RenderConfig()
+    watch: WatchConfig = WatchConfig()
+    deliver: DeliverConfig = DeliverConfig()
+    serve: ServeConfig = ServeConfig()
 
     source_path: Path | None = Field(default=None, exclude=True)
     """The file the settings came from (None: defaults only)."""

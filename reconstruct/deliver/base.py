@@ -1,0 +1,47 @@
+"""The contract between the watcher and the sinks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from reconstruct.model import Incident
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "incident"
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    incident: Incident
+    markdown: str
+    """The rendered post-mortem draft (already redacted)."""
+    bundle_path: Path
+    """The evidence bundle it was built from."""
+    slack_channel: str | None = None
+    """The incident's Slack channel ID, when the bundle found one."""
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.incident.title)
+
+    @property
+    def date(self) -> str:
+        return self.incident.started_at.strftime("%Y-%m-%d")
+
+    @property
+    def filename(self) -> str:
+        """``YYYY-MM-DD-<slug>.md``"""
+        return f"{self.date}-{self.slug}.md"
+
+
+class Sink(Protocol):
+    name: str
+
+    def deliver(self, draft: Draft) -> str:
+        """Deliver once; return where it went. Raise DeliveryError on failure."""
+        ...
