@@ -628,3 +628,20 @@ def test_a_grafana_bot_title_with_group_labels_merges_with_the_rule_state_change
     )
     (row,) = run(firing, post).events
     assert row.sources == ("grafana", "slack")
+
+
+def test_the_garbage_collector_is_back_on_after_a_run_even_a_failed_one() -> None:
+    import gc
+
+    assert gc.isenabled()
+    run(pd_trigger())
+    assert gc.isenabled()
+    with pytest.raises(TimeFormatError):
+        run(ev("pagerduty:log_entry:Q7", "Ack", kind=Kind.ACK, when=datetime(2026, 3, 14, 9)))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run(pd_trigger())
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
