@@ -240,6 +240,28 @@ def test_firing_and_resolved_stay_apart_even_when_they_share_another_ref() -> No
     assert "pd#1234" in result.events[1].refs
 
 
+def test_the_deploy_bots_posts_in_two_channels_join_the_one_deployment() -> None:
+    deploy = ev(
+        "github:deployment:acme/checkout:42:success",
+        "Deploy abc1234 to production",
+        at=60,
+        kind=Kind.DEPLOY,
+        refs=("sha:abc1234",),
+        scope="github:acme/checkout",
+    )
+    in_incident = bot("C1:2.1", "Deployed checkout abc1234 to production", at=62)
+    in_deploys = bot(
+        "C2:2.1", "Deployed checkout abc1234 to production", at=63, tags=(), scope="slack:#deploys"
+    )
+    (row,) = run(deploy, in_incident, in_deploys).events
+    assert row.sources == ("github", "slack")
+    assert {link.url for link in row.links} == {
+        "https://github.example/github:deployment:acme/checkout:42:success",
+        "https://slack.example/slack:C1:2.1",
+        "https://slack.example/slack:C2:2.1",
+    }
+
+
 def test_staging_and_production_deploys_of_one_sha_stay_two_rows() -> None:
     staging = ev(
         "github:deployment:acme/checkout:41:success",
@@ -346,15 +368,20 @@ def test_bot_posts_take_the_first_matching_bot_kind() -> None:
             bot(
                 "C1:14.1", "[FIRING:2] DiskFull and the deploy rollback", tags=("incident-channel",)
             ),
-            bot("C3:14.2", "PR #42 merged into main", tags=(), scope="slack:#eng"),
+            bot("C3:14.2", "PR #42 merged into checkout main", tags=(), scope="slack:#eng"),
             bot("C3:14.3", "weekly digest", tags=(), scope="slack:#eng"),
+            bot("C3:14.5", "Deployed search-api 7d3e0b2 to prod", tags=(), scope="slack:#eng"),
+            bot("C3:14.6", "Deployed checkout-admin 7d3e0b2", tags=(), scope="slack:#eng"),
         )
     )
     assert rows["slack:C1:14.1"].kind is Kind.ALERT  # alert comes before deploy
     assert rows["slack:C1:14.1"].reason == "bot post in incident channel"
     assert rows["slack:C3:14.2"].kind is Kind.CHANGE
-    assert rows["slack:C3:14.2"].reason == "bot post (change)"
+    assert rows["slack:C3:14.2"].reason == "bot post (change) about checkout"
     assert "slack:C3:14.3" not in rows
+    # another service's deploy in a shared channel is counted, not shown
+    assert "slack:C3:14.5" not in rows
+    assert "slack:C3:14.6" not in rows
     custom = Config(classify=ClassifyConfig(bot_kinds={"deploy": (r"\bshipped\b",)}))
     (row,) = run(bot("C1:14.4", "shipped checkout"), config=custom).events
     assert row.kind is Kind.DEPLOY

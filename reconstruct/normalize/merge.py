@@ -5,7 +5,9 @@ never time alone), lie within ``merge_window``, come from different sources and 
 person's message (tag ``human``). Candidates are found per ``(kind, ref)`` bucket, sorted by time,
 looking only at the next ``NEIGHBOURS`` records of each other source within the window
 (n log n, no all-pairs). Pairs are then joined greedily, closest first; a row holds at most one
-record per source, spans at most ``merge_window`` and never joins two states of one alert rule.
+record per scope (one per Slack channel, one per GitHub repo: a staging and a production deploy
+of one SHA stay two rows, while the deploy bot's posts in #inc and #deploys both join the
+deployment), spans at most ``merge_window`` and never joins two states of one alert rule.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ NEIGHBOURS = 8
 @dataclass(slots=True)
 class _Row:
     members: list[int]
-    sources: set[str]
+    scopes: set[str]
     first: float
     last: float
     rules: dict[str, set[str]] = field(default_factory=dict)
@@ -63,7 +65,7 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
         if a is b or not _joinable(a, b, limit):
             continue
         a.members += b.members
-        a.sources |= b.sources
+        a.scopes |= b.scopes
         a.first, a.last = min(a.first, b.first), max(a.last, b.last)
         for name, states in b.rules.items():
             a.rules.setdefault(name, set()).update(states)
@@ -116,11 +118,13 @@ def _single(evs: list[Event], stamps: list[float], index: int) -> _Row:
         if ref.startswith("rule:"):
             name, _, state = ref.rpartition(":")
             rules.setdefault(name, set()).add(state)
-    return _Row([index], set(evs[index].sources), stamps[index], stamps[index], rules)
+    event = evs[index]
+    scope = event.scope or event.sources[0]
+    return _Row([index], {scope}, stamps[index], stamps[index], rules)
 
 
 def _joinable(a: _Row, b: _Row, limit: float) -> bool:
-    if not a.sources.isdisjoint(b.sources):
+    if not a.scopes.isdisjoint(b.scopes):
         return False
     if max(a.last, b.last) - min(a.first, b.first) > limit:
         return False

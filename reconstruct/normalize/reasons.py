@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from reconstruct.model import Event, Kind
@@ -40,9 +41,18 @@ def _base(event: Event, primary: str) -> str:
 
 
 def slack_reason(
-    event: Event, keyword: str | None, emoji: Iterable[str], incident_refs: frozenset[str]
+    event: Event,
+    keyword: str | None,
+    emoji: Iterable[str],
+    incident_refs: frozenset[str],
+    services: Iterable[str] = (),
 ) -> str | None:
-    """Why a Slack message is in the timeline, or None when it is not."""
+    """Why a Slack message is in the timeline, or None when it is not.
+
+    A bot post outside the incident channel (a shared #deploys or #alerts channel) is kept only
+    when it is about this incident: it names the incident, or it is a classified tool post
+    (deploy, alert...) that names one of the incident's services. Other services' deploys in a
+    shared channel are counted, not shown."""
     tags = event.tags
     parts: list[str] = []
     if keyword and "bot" not in tags:
@@ -57,7 +67,19 @@ def slack_reason(
         elif not incident_refs.isdisjoint(event.refs):
             parts.append("bot post about the incident")
         elif event.kind is not Kind.MESSAGE:
-            parts.append(f"bot post ({event.kind.value})")
+            service = _named_service(event.summary, services)
+            if service is None:
+                return "; ".join(parts) or None
+            parts.append(f"bot post ({event.kind.value}) about {service}")
     if not parts and event.kind is not Kind.MESSAGE:
         parts.append(f"classified as {event.kind.value}")
     return "; ".join(parts) or None
+
+
+def _named_service(text: str, services: Iterable[str]) -> str | None:
+    lowered = text.lower()
+    for service in services:
+        name = service.lower().strip()
+        if name and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lowered):
+            return service
+    return None

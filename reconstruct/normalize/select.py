@@ -52,7 +52,7 @@ def select(
         if event.time < start:
             reason = _leadup_reason(event, matcher, repos, last_deploys)
         elif is_slack_only(event):
-            reason = slack_reason(event, keywords.get(event.key), emoji, pd_refs)
+            reason = slack_reason(event, keywords.get(event.key), emoji, pd_refs, incident.services)
         else:
             reason = tool_reason(event)
         if reason is None:
