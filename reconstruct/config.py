@@ -170,6 +170,18 @@ class ClassifyConfig(_Table):
                 raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
         return patterns
 
+    @field_validator("bot_kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        from reconstruct.model import Kind
+
+        known = {k.value for k in Kind} - {"message"}
+        for kind, patterns in kinds.items():
+            if kind not in known:
+                raise ValueError(f"unknown kind {kind!r} (use one of {', '.join(sorted(known))})")
+            cls._compiles(patterns)
+        return kinds
+
 
 class SelectConfig(_Table):
     emoji: tuple[str, ...] = ("pushpin", "rotating_light", "white_check_mark", "eyes")

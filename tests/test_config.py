@@ -62,6 +62,11 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
         ("[render]\ngap = 5\n", r"\[render\] gap: invalid duration"),
         ('[classify]\nmitigate = ["(unclosed"]\n', r"\[classify\] mitigate: bad regular expr"),
         ("[window\n", r"not valid TOML"),
+        (
+            '[classify.bot_kinds]\ndeployed = ["x"]\n',
+            r"\[classify\] bot_kinds: unknown kind 'deployed'",
+        ),
+        ('[classify.bot_kinds]\ndeploy = ["(x"]\n', r"\[classify\] bot_kinds: bad regular exp"),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
