@@ -64,7 +64,7 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
         ("[window\n", r"not valid TOML"),
         (
             '[classify.bot_kinds]\ndeployed = ["x"]\n',
-            r"\[classify\] bot_kinds: unknown kind 'deployed'",
+            r"bot_kinds: unknown kind 'deployed'",
         ),
         ('[classify.bot_kinds]\ndeploy = ["(x"]\n', r"\[classify\] bot_kinds: bad regular exp"),
     ],
