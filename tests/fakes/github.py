@@ -13,10 +13,18 @@ Lists honour ``page``/``per_page`` (default 30, max 100) and send RFC 5988 ``Lin
 Payloads are written with ``https://api.github.com`` / ``https://github.com`` URLs and rewritten to
 the fake's own host and port on the way out, as PyGithub insists on one host.
 Faults: ``server.fail_next(...)`` with ``rate_limited()``, ``secondary_limit()``, ``error()``.
+
+Writes (the github sink): ``GET .../git/ref/heads/<b>``, ``POST .../git/refs`` (422 "Reference
+already exists"), ``GET``/``PUT .../contents/<path>`` (``ref``/``branch``; base64 content, sha
+required to update), ``GET .../pulls`` (``state``, ``head`` = ``owner:branch``, ``base``) and
+``POST .../pulls``. State per repo: ``refs`` (``heads/main`` -> sha; ``add_repo`` makes ``main``)
+and ``files`` ((branch, path) -> bytes).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import time
@@ -220,6 +228,16 @@ class FakeGitHub:
         ]
         for pattern, handler in routes:
             server.route("GET", pattern, self._guard(handler))
+        writes = [
+            ("GET", rf"{p}/repos/{repo}/git/ref/(?P<ref>.+)", self._get_ref),
+            ("POST", rf"{p}/repos/{repo}/git/refs", self._create_ref),
+            ("GET", rf"{p}/repos/{repo}/contents/(?P<path>.+)", self._get_contents),
+            ("PUT", rf"{p}/repos/{repo}/contents/(?P<path>.+)", self._put_contents),
+            ("GET", rf"{p}/repos/{repo}/pulls", self._list_pulls),
+            ("POST", rf"{p}/repos/{repo}/pulls", self._create_pull),
+        ]
+        for method, pattern, handler in writes:
+            server.route(method, pattern, self._guard(handler))
 
     @property
     def base_url(self) -> str:
@@ -249,6 +267,8 @@ class FakeGitHub:
             "deployments": list(deployments),
             "statuses": dict(statuses or {}),
             "pulls": {pr["number"]: pr for pr in pulls},
+            "refs": {"heads/main": "b" * 40},
+            "files": {},
         }
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -378,3 +398,131 @@ class FakeGitHub:
         data = self._find(match)
         pr = data["pulls"].get(int(match["number"])) if data else None
         return Response(200, pr) if pr else self._not_found()
+
+    # -- writes (the github sink) -------------------------------------------------------------
+    def _ref_body(self, full: str, ref: str, sha: str) -> dict[str, Any]:
+        return {
+            "ref": f"refs/{ref}",
+            "node_id": f"REF_{ref}",
+            "url": f"{API}/repos/{full}/git/refs/{ref}",
+            "object": {
+                "sha": sha,
+                "type": "commit",
+                "url": f"{API}/repos/{full}/git/commits/{sha}",
+            },
+        }
+
+    def _get_ref(self, req: Request, match: re.Match[str]) -> Response:
+        data = self._find(match)
+        if data is None or match["ref"] not in data["refs"]:
+            return self._not_found()
+        full = data["repo"]["full_name"]
+        return Response(200, self._ref_body(full, match["ref"], data["refs"][match["ref"]]))
+
+    def _create_ref(self, req: Request, match: re.Match[str]) -> Response:
+        data = self._find(match)
+        if data is None:
+            return self._not_found()
+        body = req.json()
+        ref, sha = str(body["ref"]).removeprefix("refs/"), body["sha"]
+        if ref in data["refs"]:
+            return error(422, "Reference already exists")
+        data["refs"][ref] = sha
+        return Response(201, self._ref_body(data["repo"]["full_name"], ref, sha))
+
+    @staticmethod
+    def _blob_sha(content: bytes) -> str:
+        return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+
+    def _content_body(self, full: str, path: str, branch: str, content: bytes) -> dict[str, Any]:
+        return {
+            "type": "file",
+            "encoding": "base64",
+            "size": len(content),
+            "name": path.rsplit("/", 1)[-1],
+            "path": path,
+            "content": base64.b64encode(content).decode(),
+            "sha": self._blob_sha(content),
+            "url": f"{API}/repos/{full}/contents/{path}?ref={branch}",
+            "html_url": f"{WEB}/{full}/blob/{branch}/{path}",
+        }
+
+    def _get_contents(self, req: Request, match: re.Match[str]) -> Response:
+        data = self._find(match)
+        if data is None:
+            return self._not_found()
+        branch = req.param("ref") or data["repo"]["default_branch"]
+        content = data["files"].get((branch, match["path"]))
+        if content is None:
+            return self._not_found()
+        full = data["repo"]["full_name"]
+        return Response(200, self._content_body(full, match["path"], branch, content))
+
+    def _put_contents(self, req: Request, match: re.Match[str]) -> Response:
+        data = self._find(match)
+        if data is None:
+            return self._not_found()
+        body = req.json()
+        branch = body.get("branch") or data["repo"]["default_branch"]
+        if f"heads/{branch}" not in data["refs"]:
+            return error(404, f"Branch {branch} not found")
+        key = (branch, match["path"])
+        old = data["files"].get(key)
+        if old is not None and body.get("sha") != self._blob_sha(old):
+            return error(409, f"{match['path']} does not match {body.get('sha')}")
+        if old is None and body.get("sha"):
+            return error(422, "sha wasn't supplied for a new file")
+        content = base64.b64decode(body["content"])
+        data["files"][key] = content
+        commit = hashlib.sha1(content + branch.encode()).hexdigest()
+        data["refs"][f"heads/{branch}"] = commit
+        full = data["repo"]["full_name"]
+        return Response(
+            200 if old is not None else 201,
+            {
+                "content": self._content_body(full, match["path"], branch, content),
+                "commit": {
+                    "sha": commit,
+                    "url": f"{API}/repos/{full}/git/commits/{commit}",
+                    "message": body.get("message"),
+                },
+            },
+        )
+
+    def _list_pulls(self, req: Request, match: re.Match[str]) -> Response:
+        data = self._find(match)
+        if data is None:
+            return self._not_found()
+        state, head, base = req.param("state") or "open", req.param("head"), req.param("base")
+        items = [
+            pr
+            for pr in data["pulls"].values()
+            if (state == "all" or pr["state"] == state)
+            and (head is None or pr["head"].get("label") == head)
+            and (base is None or pr["base"]["ref"] == base)
+        ]
+        items.sort(key=lambda pr: pr["number"], reverse=True)
+        chunk, headers = self._page(req, items, f"/repos/{data['repo']['full_name']}/pulls")
+        return Response(200, chunk, headers)
+
+    def _create_pull(self, req: Request, match: re.Match[str]) -> Response:
+        data = self._find(match)
+        if data is None:
+            return self._not_found()
+        body = req.json()
+        full, owner = data["repo"]["full_name"], data["repo"]["owner"]["login"]
+        head, base = body["head"], body["base"]
+        if f"heads/{head}" not in data["refs"] or f"heads/{base}" not in data["refs"]:
+            return error(422, "Validation Failed")
+        label = f"{owner}:{head}"
+        if any(
+            p["state"] == "open" and p["head"].get("label") == label for p in data["pulls"].values()
+        ):
+            return error(422, f"A pull request already exists for {label}.")
+        number = max(data["pulls"], default=0) + 1
+        pr = pull(full, number, body["title"], None, author="reconstruct-bot")
+        pr["body"] = body.get("body") or ""
+        pr["head"] = {"ref": head, "label": label, "sha": data["refs"][f"heads/{head}"]}
+        pr["base"] = {"ref": base, "label": f"{owner}:{base}"}
+        data["pulls"][number] = pr
+        return Response(201, pr)

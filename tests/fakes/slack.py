@@ -13,11 +13,18 @@ Retry-After, ``{"ok": false, "error": "ratelimited"}``); cursor pagination with
 honouring oldest/latest/inclusive/limit, top-level messages and broadcasts only; replies parent
 first then oldest first; Bearer token check; per-channel not_in_channel; missing_scope with
 needed/provided. ``page_cap[method]`` caps pages below the requested limit (Slack may do so).
+
+Writes (the slack sink): ``files.getUploadURLExternal`` hands out an upload URL on this server
+(``/upload/v1/<file_id>``, no token, like files.slack.com); ``files.completeUploadExternal``
+shares uploaded files into ``channel_id`` (not_in_channel applies) and records them in
+``fake.shared``; ``chat.postMessage`` records into ``fake.posted``. ``fake.uploads`` holds the
+uploaded bytes by file ID.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -53,7 +60,12 @@ class FakeSlack:
         self.missing_scope: dict[str, str] = {}
         self.page_cap: dict[str, int] = {}
         """method -> most items per page, below the requested limit (Slack may return fewer)."""
+        self.uploads: dict[str, bytes] = {}
+        self.pending: dict[str, dict[str, Any]] = {}
+        self.shared: list[dict[str, Any]] = []
+        self.posted: list[dict[str, Any]] = []
         server.route("POST", r"/api/(?P<method>[\w.]+)", self._handle)
+        server.route("POST", r"/upload/v1/(?P<file_id>\w+)", self._upload)
         server.route("GET", r"/api/(?P<method>[\w.]+)", self._handle)
 
     # -- setup -----------------------------------------------------------------------------
@@ -263,3 +275,70 @@ class FakeSlack:
                 "permalink": f"{self.team_url}archives/{cid}/p{ts.replace('.', '')}",
             },
         )
+
+    # -- writes ----------------------------------------------------------------------------
+    def _files_getUploadURLExternal(self, req: Request) -> Response:
+        filename, length = req.param("filename"), req.param("length")
+        if not filename or not length:
+            return self._err("invalid_arguments")
+        file_id = f"F{len(self.pending) + 1:07d}"
+        self.pending[file_id] = {"filename": filename, "length": int(length)}
+        return Response(
+            200,
+            {
+                "ok": True,
+                "upload_url": f"{self.server.base_url}/upload/v1/{file_id}",
+                "file_id": file_id,
+            },
+        )
+
+    def _upload(self, req: Request, match: Any) -> Response:
+        file_id = match["file_id"]
+        if file_id not in self.pending:
+            return Response(404, "unknown upload", {"Content-Type": "text/plain"})
+        self.uploads[file_id] = req.body
+        return Response(200, f"OK - {len(req.body)}", {"Content-Type": "text/plain"})
+
+    def _files_completeUploadExternal(self, req: Request) -> Response:
+        files = json.loads(req.param("files") or "[]")
+        channel = req.param("channel_id")
+        if channel is not None:
+            if channel not in self.channels:
+                return self._err("channel_not_found")
+            if channel in self.not_in_channel:
+                return self._err("not_in_channel")
+        out = []
+        for item in files:
+            file_id = item.get("id")
+            if file_id not in self.uploads:
+                return self._err("invalid_file_id")
+            meta = self.pending[file_id]
+            record = {
+                "id": file_id,
+                "name": meta["filename"],
+                "title": item.get("title") or meta["filename"],
+                "size": len(self.uploads[file_id]),
+                "permalink": f"{self.team_url}files/U0BOT/{file_id}/{meta['filename']}",
+            }
+            out.append(record)
+            if channel is not None:
+                self.shared.append(
+                    {
+                        **record,
+                        "channel": channel,
+                        "initial_comment": req.param("initial_comment"),
+                        "content": self.uploads[file_id],
+                    }
+                )
+        return Response(200, {"ok": True, "files": out})
+
+    def _chat_postMessage(self, req: Request) -> Response:
+        cid, err = self._channel(req)
+        if err:
+            return err
+        assert cid is not None
+        if cid in self.not_in_channel:
+            return self._err("not_in_channel")
+        ts = f"{1700000000 + len(self.posted)}.000100"
+        self.posted.append({"channel": cid, "text": req.param("text"), "ts": ts})
+        return Response(200, {"ok": True, "channel": cid, "ts": ts})
