@@ -222,9 +222,12 @@ class BundleWriter:
         self._files: dict[str, str] = {}
         self._sources: dict[str, SourceStatus] = {}
         self._lock = threading.Lock()
+        self._closed = False
 
     def add(self, relpath: str, pages: list[Any]) -> None:
         rel = _check_relpath(relpath)
+        if self._closed:
+            raise BundleError(f"bundle {self.dest} is already finished; {relpath} was not added")
         data = dumps(pages)
         path = self._tmp / rel
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -234,6 +237,10 @@ class BundleWriter:
         with self._lock:
             self._files[rel] = hashlib.sha256(data).hexdigest()
 
+    @property
+    def is_finished(self) -> bool:
+        return self._closed
+
     def set_source(
         self,
         name: str,
@@ -242,9 +249,13 @@ class BundleWriter:
         meta: Mapping[str, Any] | None = None,
     ) -> None:
         with self._lock:
+            if self._closed:
+                return
             self._sources[name] = SourceStatus(status=status, error=error, meta=dict(meta or {}))
 
     def finish(self, window: Window, collected_at: datetime) -> Path:
+        with self._lock:
+            self._closed = True
         complete = all(s.status != "failed" for s in self._sources.values())
         manifest = Manifest(
             incident=self.incident,

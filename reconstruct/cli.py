@@ -23,6 +23,7 @@ from reconstruct.errors import (
     ReconstructError,
     UsageError,
 )
+from reconstruct.watch.commands import serve, watch
 
 FORMATS = ("markdown", "json", "html", "csv")
 
@@ -115,6 +116,14 @@ def write_atomic(path: Path, text: str) -> None:
     metavar="FILE.zip",
     help="Read Slack from a workspace export instead of the API.",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="Deadline for collection; sources not done by then are reported as failed.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 @click.version_option(__version__, prog_name="reconstruct")
@@ -134,6 +143,10 @@ def cli(ctx: click.Context, /, **opts: object) -> None:
     if not opts["incident"]:
         raise click.UsageError("missing --incident ID (try: reconstruct --incident demo)")
     ctx.exit(_guarded(lambda: _reconstruct(**opts), bool(opts["debug"])))
+
+
+cli.add_command(watch)
+cli.add_command(serve)
 
 
 def _guarded(action: Callable[[], int], debug: bool) -> int:
@@ -171,6 +184,7 @@ def _reconstruct(**opts: object) -> int:
             "slack_export": opts["slack_export"],
             "quiet": bool(opts["quiet"]) or not sys.stderr.isatty(),
             "output": opts["output"],
+            "timeout": opts["timeout"],
         },
     )
     result = run(request, config, now_utc())

@@ -10,8 +10,9 @@ incident is fatal: without it there is nothing to reconstruct.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,15 @@ def incident_from_record(record: Mapping[str, Any]) -> Incident:
 
 
 def _collect_one(name: str, ctx: CollectContext, writer: BundleWriter) -> None:
+    try:
+        _collect_source(name, ctx, writer)
+    except BaseException as exc:  # noqa: BLE001 - one source's crash must not lose the others
+        if writer.is_finished:
+            return  # abandoned after the deadline: nothing to record any more
+        writer.set_source(name, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _collect_source(name: str, ctx: CollectContext, writer: BundleWriter) -> None:
     source = get_source(name)
     if source.collect is None:
         writer.set_source(name, "skipped", error="live collection not available")
@@ -148,6 +158,8 @@ def collect_live(
                 wanted.append(name)
             else:
                 writer.set_source(name, "skipped", error=reason)
+        timeout = options.get("timeout")
+        deadline = time.monotonic() + float(timeout) if timeout else None
         contexts = {
             name: CollectContext(
                 config=config,
@@ -157,11 +169,40 @@ def collect_live(
                 token=token(name),
                 progress=display,
                 options=options,
+                source=name,
+                deadline=deadline,
             )
             for name in wanted
         }
-        with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
-            futures = [pool.submit(_collect_one, n, contexts[n], writer) for n in wanted]
-            for future in futures:
-                future.result()
+        run_sources(wanted, contexts, writer, deadline)
         return writer.finish(window, now)
+
+
+def run_sources(
+    names: list[str],
+    contexts: Mapping[str, CollectContext],
+    writer: BundleWriter,
+    deadline: float | None,
+) -> None:
+    """Collect every source in its own daemon thread; at the deadline, record each unfinished
+    source as failed and go on (its thread is abandoned, so a hung API cannot hang the run)."""
+    threads = {
+        name: threading.Thread(
+            target=_collect_one,
+            args=(name, contexts[name], writer),
+            name=f"collect-{name}",
+            daemon=True,
+        )
+        for name in names
+    }
+    for thread in threads.values():
+        thread.start()
+    for name, thread in threads.items():
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        thread.join(left)
+        if thread.is_alive():
+            writer.set_source(
+                name,
+                "failed",
+                error="timed out at the --timeout deadline; rerun with a larger --timeout",
+            )

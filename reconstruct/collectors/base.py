@@ -11,6 +11,7 @@ A source is one module in ``reconstruct.collectors`` exposing ``SOURCE = Source(
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.config import Config, Secret
+from reconstruct.errors import SourceUnavailable
 from reconstruct.model import Event, Incident, Window
 
 
@@ -40,6 +42,36 @@ class CollectContext:
     progress: Progress = _silent
     options: Mapping[str, Any] = field(default_factory=dict)
     """Per-run CLI options a source may read (``slack_channel``, ``slack_export``)."""
+    source: str = ""
+    """The source this context is for (names it in deadline errors)."""
+    deadline: float | None = None
+    """``time.monotonic()`` value by which collection must end (``--timeout``); None: no limit."""
+    sleep: Callable[[float], None] = time.sleep
+    """How waits sleep (tests pass a fake clock's sleep; never patch our own functions)."""
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (never negative), or None without a deadline."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.monotonic())
+
+    def timeout(self, default: float) -> float:
+        """A per-request timeout that never runs past the deadline (at least 0.1 s)."""
+        left = self.remaining()
+        return default if left is None else max(0.1, min(default, left))
+
+    def wait(self, seconds: float, why: str) -> None:
+        """Wait before a retry: report it, and fail the source at once if the wait would pass
+        the deadline (``--timeout``) instead of sleeping past it."""
+        left = self.remaining()
+        if left is not None and seconds >= left:
+            raise SourceUnavailable(
+                self.source or "collect",
+                f"{why}, but waiting {seconds:.0f}s would pass the --timeout deadline; "
+                "rerun later or with a larger --timeout",
+            )
+        self.progress(self.source, f"{why}, waiting {seconds:.0f}s")
+        self.sleep(seconds)
 
     @property
     def ca_bundle(self) -> Path | None:
