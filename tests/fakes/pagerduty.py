@@ -100,7 +100,7 @@ class FakePagerDuty:
     def _list_incidents(self, req: Request, match: re.Match[str]) -> Response:
         if (denied := self._auth(req)) is not None:
             return denied
-        return self._page(req, "incidents", [d.incident for d in self.incidents])
+        return self._page(req, "incidents", _filtered(req, [d.incident for d in self.incidents]))
 
     def _sub(self, req: Request, match: re.Match[str]) -> Response:
         if (denied := self._auth(req)) is not None:
@@ -135,6 +135,32 @@ class FakePagerDuty:
             "total": total,
         }
         return self._send(req, body)
+
+
+def _filtered(req: Request, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """GET /incidents filters (§1.2): ``statuses[]``, ``service_ids[]``, ``team_ids[]``,
+    ``urgencies[]``, ``since``/``until`` on creation time, ``sort_by`` (one field)."""
+
+    def when(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    out = list(records)
+    if statuses := req.params("statuses[]"):
+        out = [r for r in out if r.get("status") in statuses]
+    if services := req.params("service_ids[]"):
+        out = [r for r in out if (r.get("service") or {}).get("id") in services]
+    if teams := req.params("team_ids[]"):
+        out = [r for r in out if {t.get("id") for t in r.get("teams") or []} & set(teams)]
+    if urgencies := req.params("urgencies[]"):
+        out = [r for r in out if r.get("urgency") in urgencies]
+    if since := req.param("since"):
+        out = [r for r in out if when(r["created_at"]) >= when(since)]
+    if until := req.param("until"):
+        out = [r for r in out if when(r["created_at"]) < when(until)]
+    if sort := req.param("sort_by"):
+        field_name, _, order = sort.partition(":")
+        out.sort(key=lambda r: str(r.get(field_name) or ""), reverse=order == "desc")
+    return out
 
 
 def _in_utc(record: dict[str, Any]) -> dict[str, Any]:
