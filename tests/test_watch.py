@@ -390,3 +390,32 @@ def test_default_state_file_is_in_the_user_data_dir(world: World) -> None:
     assert state_path(world.config, None) == Path(
         os.environ["XDG_DATA_HOME"], "reconstruct", "watch.sqlite"
     )
+
+
+def test_watch_once_command_delivers_then_has_nothing_new(world: World) -> None:
+    del world.fakes.pagerduty.incidents[1:]  # only the demo incident
+    config = world.tmp / "cli.toml"
+    # the real clock is months past the demo incident: look back far enough to find it
+    config.write_text(world.config_path.read_text().replace('"1d"', '"400d"'), encoding="utf-8")
+    state = world.tmp / "cli" / "watch.sqlite"
+    args = ("watch", "--once", "--state", str(state), "--config", str(config))
+    code, out, err = invoke(*args)
+    assert code == 0, err
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0].startswith("reconstruct: Q3CKSTMPD1 (#4821): new: resolved 2026-03-14 10:29")
+    assert f"reconstruct: Q3CKSTMPD1 (#4821): delivered to dir: {world.out / FILENAME}" in lines
+    assert lines[-1] == (
+        "reconstruct: watch: 1 queued, 1 delivered, 0 failed, 0 held by another run, "
+        "0 cancelled, 0 settling"
+    )
+    assert world.drafts() == [FILENAME]
+    assert (state.parent / "watch.bundles" / INCIDENT_ID / "manifest.json").is_file()
+    assert_no_token(err)
+
+    code, _, err = invoke(*args)
+    assert code == 0, err
+    assert err.splitlines() == [
+        "reconstruct: watch: 0 queued, 0 delivered, 0 failed, 0 held by another run, "
+        "0 cancelled, 0 settling"
+    ]
