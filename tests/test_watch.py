@@ -419,3 +419,34 @@ def test_watch_once_command_delivers_then_has_nothing_new(world: World) -> None:
         "reconstruct: watch: 0 queued, 0 delivered, 0 failed, 0 held by another run, "
         "0 cancelled, 0 settling"
     ]
+
+
+def test_a_draft_missing_a_failed_source_is_built_again_before_it_is_delivered(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.clock.advance(minutes=15)
+    sink = Recording()
+    monkeypatch.setenv("SLACK_TOKEN", "xoxb-revoked-0000")
+    report = world.watcher(sink).run_once()
+    assert (report.delivered, report.failed, sink.calls) == (0, 1, 0)
+    assert any("slack failed; built again on the next run (attempt 1 of 3" in x for x in world.logs)
+    assert_no_token("\n".join(world.logs))
+    assert "xoxb-revoked-0000" not in "\n".join(world.logs)
+
+    monkeypatch.setenv("SLACK_TOKEN", TOKENS["SLACK_TOKEN"])  # fixed before the next run
+    report = world.watcher(sink).run_once()
+    assert (report.delivered, report.failed) == (1, 0)
+    assert "slack.com/archives/" in sink.drafts[0].markdown, "the draft has its Slack rows"
+
+
+def test_a_source_that_keeps_failing_is_delivered_partial_on_the_last_attempt(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.clock.advance(minutes=15)
+    sink = Recording()
+    monkeypatch.setenv("SLACK_TOKEN", "xoxb-revoked-0000")
+    reports = [world.watcher(sink).run_once() for _ in range(3)]
+    assert [(r.delivered, r.failed) for r in reports] == [(0, 1), (0, 1), (1, 0)]
+    assert len(sink.drafts) == 1
+    assert world.collections() == 3
+    assert "slack.com/archives/" not in sink.drafts[0].markdown

@@ -17,6 +17,7 @@ from reconstruct.model import Incident
 class Built:
     draft: Draft
     warnings: tuple[str, ...]
+    failed_sources: tuple[str, ...] = ()
 
 
 def slack_channel(bundle: Bundle) -> str | None:
@@ -35,7 +36,7 @@ def build(incident_id: str, config: Config, bundle_dir: Path, now: datetime) -> 
     timeline = build_timeline(bundle, config)
     markdown = render(timeline, RenderOptions(fmt="markdown"), config)
     draft = Draft(timeline.incident, markdown, path, slack_channel(bundle))
-    return Built(draft, timeline.warnings)
+    return Built(draft, timeline.warnings, timeline.failed_sources)
 
 
 def draft_from(bundle_path: Path, markdown: str, channel: str | None) -> Draft:

@@ -39,6 +39,9 @@ LEASE = timedelta(minutes=30)
 OVERLAP = timedelta(minutes=10)
 """Each poll reaches this far behind the checkpoint: PagerDuty lists lag a little."""
 SAME_RESOLUTION = timedelta(minutes=1)
+PARTIAL_ATTEMPTS = 3
+"""A draft missing a failed source is built again on the next runs; the last attempt delivers it
+as it is (the draft names what is missing)."""
 
 Clock = Callable[[], datetime]
 Log = Callable[[str], None]
@@ -221,6 +224,15 @@ class Watcher:
                 return None
         for warning in built.warnings:
             self.log(f"{row.label}: warning: {warning}")
+        if built.failed_sources and row.attempts < PARTIAL_ATTEMPTS:
+            missing = ", ".join(built.failed_sources)
+            self.state.release(row.id, self.owner, self.now(), error=f"failed: {missing}")
+            self.log(
+                f"{row.label}: {missing} failed; built again on the next run "
+                f"(attempt {row.attempts} of {PARTIAL_ATTEMPTS}, the last one delivers anyway)"
+            )
+            report.failed += 1
+            return None
         if not self.state.save_built(
             row.id,
             self.owner,
