@@ -56,6 +56,7 @@ class Run:
         self.tmp_path = tmp_path
         self.ca_bundle = ca_bundle
         self.progress: list[str] = []
+        self.sleeps: list[float] = []
 
     def context(
         self,
@@ -79,6 +80,8 @@ class Run:
             token=Secret(token, "SLACK_TOKEN") if token else None,
             progress=lambda source, message: self.progress.append(f"{source}: {message}"),
             options=options or {},
+            source="slack",
+            sleep=self.sleeps.append,
         )
 
     def collect(self, **kwargs: Any) -> tuple[dict[str, Any], Bundle]:
@@ -355,7 +358,10 @@ def test_rate_limit_retry_after_reports_progress(run: Run) -> None:
     _, bundle = run.collect(options={"slack_channel": INC})
     assert time.monotonic() - began < 5
     assert run.fake.count("conversations.history") == 2
-    assert "slack: rate limited on conversations.history, waiting 0s" in run.progress
+    assert (
+        "slack: conversations.history #inc-1234 (C0INC0001) page 1: rate limited (HTTP 429), "
+        "waiting 0s"
+    ) in run.progress
     assert [e.summary for e in parse(bundle)] == ["hi"]
 
 

@@ -6,33 +6,53 @@ Calls, in order (every page of each):
     conversations.list                 only to turn channel names into IDs; stops as soon as
                                        every wanted name is found (types public + private)
     conversations.info                 per channel
-    conversations.history              per channel, oldest/latest = the window, inclusive
+    conversations.history              per channel, oldest/latest = the window, inclusive,
+                                       ``limit`` = ``[slack] page_size`` (Slack allows up to 999)
     conversations.replies              per thread with replies (latest = the window end)
     users.list / users.info            the authors and mentioned people, fewest calls (below)
 
 chat.getPermalink is never called: links are built locally (``slack.permalink``).
 
+Concurrency (issue #6): channels are independent, and so are the conversations.replies calls (one
+per thread with replies), so they overlap on a small pool (``WORKERS``, one WebClient per worker
+thread). The bound keeps a run within Slack's Tier 3 budget for conversations.history/replies
+(about 50 requests per minute per method) for all but large incidents, and a 429 from any worker
+holds every worker back on that method until its ``Retry-After`` has passed. Files are written
+after the fetches, in a fixed order (channel order, threads by ts), so a bundle's bytes never
+depend on which request finished first.
+
 Users: ``users.list`` pages (1000 users each) are read while there are at least two unknown users
 and fewer pages read than users still unknown; ``users.info`` resolves the rest one by one. So a
 small workspace costs one call and a huge one never more than about twice the number of people.
 
-Retries (bounded, through the SDK's handlers): HTTP 429 honours ``Retry-After``
-(``RateLimitErrorRetryHandler``, 5 per request, with a progress line so a long wait never looks
-hung), 500/503 (``ServerErrorRetryHandler``, 2) and connection errors (2).
+Retries are ours (the SDK's own retry handlers are off), bounded per request and deadline-aware:
+every wait goes through ``CollectContext.wait`` (a progress line, and the source fails at once
+instead of sleeping past ``--timeout``), and each request's timeout through
+``CollectContext.timeout``. HTTP 429 honours ``Retry-After`` (``Tuning.rate_retries``); 5xx,
+a body that is not JSON (cut short, or an HTML page), a slow answer and a connection error are
+retried with exponential backoff (``Tuning.retries``). Cursor pagination stops, with a warning and
+what was read kept, when a cursor comes back (a loop) or after ``Tuning.max_pages`` pages.
 
 Failures: the incident channel's errors fail the source; an extra ``[slack] channels`` channel that
 fails (not a member, not found, rate limited) is recorded in ``meta["channel_errors"]`` and a
-warning, and the rest is kept. Token problems (invalid, revoked, missing scope) always fail the
-source, except ``users:read``: without it people are shown by ID (a warning).
+warning, and the rest is kept. Token problems (invalid, revoked, expired, missing scope) always
+fail the source, except ``users:read``: without it people are shown by ID (a warning). Every
+failure names the request that failed (``conversations.history #inc-1234 (C0...) page 3``).
 Scopes: channels:read, channels:history, groups:read, groups:history, users:read.
 """
 
 from __future__ import annotations
 
+import http.client
+import logging
 import math
 import re
+import threading
+import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reconstruct.bundle import BundleWriter
@@ -51,14 +71,14 @@ from reconstruct.errors import (
 )
 
 if TYPE_CHECKING:
+    import ssl
+
     from slack_sdk import WebClient
-    from slack_sdk.errors import SlackApiError
 
 NAME = "slack"
-RATE_RETRIES = 5
-SERVER_RETRIES = 2
-CONNECTION_RETRIES = 2
 LIST_LIMIT = 1000
+WORKERS = 4
+"""Requests in flight at once (channels and threads); see the module docstring for the bound."""
 AUTH_ERRORS = frozenset(
     {
         "invalid_auth",
@@ -70,109 +90,211 @@ AUTH_ERRORS = frozenset(
         "not_allowed_token_type",
     }
 )
+SERVER_CODES = frozenset(
+    {"fatal_error", "internal_error", "service_unavailable", "request_timeout"}
+)
+NOT_JSON = "Received a response in a non-JSON format"
 MISSING_HINT = (
     "SLACK_TOKEN is missing; set it to a Slack app token (xoxb-...) with channels:history, "
     "channels:read, groups:history, groups:read and users:read, or pass --slack-export FILE.zip"
 )
+MISSING = "no Slack messages are in this draft"
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Request limits of a live collection; the defaults are for real use."""
+
+    timeout: float = 30.0
+    """Seconds per request (never past ``--timeout``; at most a third of the time left)."""
+    retries: int = 4
+    """Retries per request after a 5xx, a non-JSON body, a slow answer or a connection error."""
+    backoff: float = 1.0
+    """First wait before such a retry, doubled each time."""
+    rate_retries: int = 5
+    """Retries per request after HTTP 429 (each waits ``Retry-After``)."""
+    max_pages: int = 1000
+    """Per paginated listing; beyond it the listing stops with a warning."""
+
+
+TUNING = Tuning()
+
+
+class _Stopped(Exception):
+    """The run is already failing: a worker stops before its next request."""
+
+
+def _silent_logger() -> logging.Logger:
+    """The SDK logs failures at ERROR level; our errors already say it, once."""
+    logger = logging.getLogger("reconstruct.slack_sdk")
+    logger.propagate = False
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    return logger
 
 
 class SlackApi:
-    """A WebClient with bounded retries, request counts and errors translated for the user."""
+    """WebClients (one per thread) with bounded, deadline-aware retries, request counts and
+    errors translated for the user."""
 
-    def __init__(self, ctx: CollectContext) -> None:
-        from slack_sdk import WebClient
-        from slack_sdk.http_retry.builtin_handlers import (
-            ConnectionErrorRetryHandler,
-            RateLimitErrorRetryHandler,
-            ServerErrorRetryHandler,
-        )
-        from slack_sdk.http_retry.request import HttpRequest
-        from slack_sdk.http_retry.response import HttpResponse
-        from slack_sdk.http_retry.state import RetryState
-
+    def __init__(self, ctx: CollectContext, warn: Warn, tuning: Tuning | None = None) -> None:
         assert ctx.token is not None
-        progress = ctx.progress
-
-        class ReportingRateLimitHandler(RateLimitErrorRetryHandler):
-            """Says what it waits for, then lets the SDK honour Retry-After."""
-
-            def prepare_for_next_attempt(
-                self,
-                *,
-                state: RetryState,
-                request: HttpRequest,
-                response: HttpResponse | None = None,
-                error: Exception | None = None,
-            ) -> None:
-                if response is not None:
-                    wait = _retry_after(response.headers)
-                    method = request.url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
-                    progress(NAME, f"rate limited on {method}, waiting {wait}s")
-                super().prepare_for_next_attempt(
-                    state=state, request=request, response=response, error=error
-                )
-
+        self.ctx = ctx
+        self.warn = warn
+        self.tuning = tuning or TUNING
         self.base_url = ctx.config.slack.base_url
-        self.client: WebClient = WebClient(
-            token=ctx.token.reveal(),
-            base_url=self.base_url,
-            ssl=ctx.ssl_context(),
-            timeout=30,
-            retry_handlers=[
-                ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
-                ReportingRateLimitHandler(max_retry_count=RATE_RETRIES),
-                ServerErrorRetryHandler(max_retry_count=SERVER_RETRIES),
-            ],
-        )
         self.app_name = "reconstruct"
         self.calls: Counter[str] = Counter()
+        self.rate_waits = 0
+        self.stopped = threading.Event()
+        self._token = ctx.token
+        self._ssl: ssl.SSLContext = ctx.ssl_context()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._not_before: dict[str, float] = {}
+        """method -> monotonic time before which no worker asks it (after a 429)."""
 
-    def pages(self, method: str, what: str, **params: Any) -> Iterator[dict[str, Any]]:
-        """Every page of ``method`` (cursor pagination); the caller may stop early."""
+    def _client(self) -> WebClient:
+        client: WebClient | None = getattr(self._local, "client", None)
+        if client is None:
+            from slack_sdk import WebClient
+
+            client = WebClient(
+                token=self._token.reveal(),
+                base_url=self.base_url,
+                ssl=self._ssl,
+                timeout=math.ceil(self.tuning.timeout),
+                retry_handlers=[],
+                logger=_silent_logger(),
+            )
+            self._local.client = client
+        return client
+
+    def _request_timeout(self) -> float:
+        left = self.ctx.remaining()
+        wanted = self.tuning.timeout if left is None else min(self.tuning.timeout, left / 3)
+        return self.ctx.timeout(max(0.5, wanted))
+
+    def call(self, method: str, where: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """One request, retried (bounded) on 429, 5xx, bodies that are not JSON, slow answers and
+        connection errors; ``where`` names it in waits and errors."""
         from slack_sdk.errors import SlackApiError
 
-        try:
-            self.calls[method] += 1
-            response = self.client.api_call(method, params=params)
-            first = True
-            for page in response:
-                if not first:
-                    self.calls[method] += 1
-                first = False
-                data = page.data
-                yield dict(data) if isinstance(data, dict) else {}
-        except SlackApiError as exc:
-            raise self.error(method, what, exc) from exc
-        except OSError as exc:  # URLError, timeouts, TLS
-            raise _network_error(self.base_url, exc) from exc
+        failures = 0
+        limited = 0
+        while True:
+            if self.stopped.is_set():
+                raise _Stopped
+            self._hold_back(method, where)
+            client = self._client()
+            timeout = self._request_timeout()
+            client.timeout = timeout  # type: ignore[assignment]  # urllib takes float seconds
+            with self._lock:
+                self.calls[method] += 1
+            try:
+                response = client.api_call(method, params=dict(params))
+                data = response.data
+                return dict(data) if isinstance(data, dict) else {}
+            except SlackApiError as exc:
+                status = int(getattr(exc.response, "status_code", 0) or 0)
+                body = exc.response.data if isinstance(exc.response.data, dict) else {}
+                code = str(body.get("error") or "")
+                if status == 429 or code == "ratelimited":
+                    limited += 1
+                    if limited > self.tuning.rate_retries:
+                        raise SourceUnavailable(
+                            NAME,
+                            f"{where}: still rate limited after {self.tuning.rate_retries} "
+                            f"waits; {MISSING}; wait a few minutes and rerun",
+                        ) from exc
+                    wait = _retry_after(exc.response.headers)
+                    with self._lock:
+                        self.rate_waits += 1
+                        until = time.monotonic() + wait
+                        self._not_before[method] = max(self._not_before.get(method, 0), until)
+                    self.ctx.wait(wait, f"{where}: rate limited (HTTP 429)")
+                    continue
+                transient = _transient(status, code)
+                if transient is None:
+                    raise self.error(method, where, status, code, body) from exc
+                failures += 1
+                if failures > self.tuning.retries:
+                    raise SourceUnavailable(
+                        NAME,
+                        f"{where}: {transient} ({failures} tries); {MISSING}; {_fix(status, code)}",
+                    ) from exc
+            except TimeoutError as exc:
+                failures += 1
+                if failures > self.tuning.retries:
+                    raise SourceUnavailable(
+                        NAME,
+                        f"{where}: Slack did not answer within {timeout:.0f}s ({failures} tries); "
+                        f"{MISSING}; rerun later or with a larger --timeout",
+                    ) from exc
+                transient = f"no answer within {timeout:.0f}s"
+            except (OSError, http.client.HTTPException) as exc:  # URLError, resets, TLS
+                failures += 1
+                if failures > self.tuning.retries or _is_tls(exc):
+                    raise _network_error(where, self.base_url, exc) from exc
+                transient = f"connection failed ({_reason(exc)})"
+            delay = self.tuning.backoff * 2 ** (failures - 1)
+            self.ctx.wait(delay, f"{where}: {transient}, retry {failures}/{self.tuning.retries}")
+
+    def _hold_back(self, method: str, where: str) -> None:
+        with self._lock:
+            until = self._not_before.get(method, 0.0)
+        left = until - time.monotonic()
+        if left > 0:
+            self.ctx.wait(left, f"{where}: {method} is rate limited, holding back")
+
+    def pages(self, method: str, what: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every page of ``method`` (cursor pagination); the caller may stop early. A cursor
+        seen before (a loop) or more than ``max_pages`` pages stop it with a warning."""
+        seen: set[str] = {""}
+        cursor = ""
+        page_no = 0
+        while True:
+            page_no += 1
+            if page_no > self.tuning.max_pages:
+                self.warn(
+                    f"{method} {what}: stopped after {self.tuning.max_pages} pages; "
+                    "later records are missing (narrow the window with [window] settings)"
+                )
+                return
+            args = dict(params, cursor=cursor) if cursor else params
+            page = self.call(method, f"{method} {what} page {page_no}", args)
+            yield page
+            meta = page.get("response_metadata")
+            nxt = str(meta.get("next_cursor") or "") if isinstance(meta, dict) else ""
+            if not nxt:
+                return
+            if nxt in seen:
+                self.warn(
+                    f"{method} {what}: Slack's pagination returned to an earlier page after page "
+                    f"{page_no}; kept the {page_no} pages read, later records may be missing "
+                    "(rerun later)"
+                )
+                return
+            seen.add(nxt)
+            cursor = nxt
 
     def one(self, method: str, what: str, **params: Any) -> dict[str, Any]:
-        for page in self.pages(method, what, **params):
-            return page
-        return {}
+        return self.call(method, f"{method} {what}".strip(), params)
 
-    def error(self, method: str, what: str, exc: SlackApiError) -> SourceError:
-        response = exc.response
-        status = int(getattr(response, "status_code", 0) or 0)
-        data = response.data if isinstance(response.data, dict) else {}
-        code = str(data.get("error") or "")
-        if status == 429 or code == "ratelimited":
-            return SourceUnavailable(
-                NAME,
-                f"rate limited on {method} ({what}) after {RATE_RETRIES} retries; "
-                "wait a few minutes and rerun",
-            )
-        if status >= 500 or code in ("fatal_error", "internal_error", "service_unavailable"):
-            return SourceUnavailable(
-                NAME,
-                f"Slack answered HTTP {status} ({code or 'server error'}) on {method}; retry later",
-            )
+    def error(
+        self, method: str, where: str, status: int, code: str, data: Mapping[str, Any]
+    ) -> SourceError:
+        """A final (not retried) error answer as the user's one line."""
+        what = where.removeprefix(f"{method} ")
+        what = re.sub(r" page \d+$", "", what)
         if code in AUTH_ERRORS:
             return SourceAuthError(
                 NAME,
-                f"SLACK_TOKEN was rejected ({code}); create a new token for the Slack app "
-                "and set SLACK_TOKEN",
+                f"SLACK_TOKEN was rejected ({code}) on {where}; {MISSING}; create a new token "
+                "for the Slack app and set SLACK_TOKEN",
             )
         if code == "missing_scope":
             needed = str(data.get("needed") or "an unnamed scope")
@@ -196,52 +318,98 @@ class SlackApi:
                 f"invite the app: /invite @{self.app_name})",
             )
         if code in ("thread_not_found", "user_not_found", "users_not_found"):
-            return SourceNotFound(NAME, f"{method}: {code} ({what})")
-        return SourceError(NAME, f"{method} failed for {what}: {code or f'HTTP {status}'}")
+            return SourceNotFound(NAME, f"{where}: {code}")
+        return SourceError(NAME, f"{where} failed: {code or f'HTTP {status}'}")
+
+
+def _transient(status: int, code: str) -> str | None:
+    """What went wrong when it is worth retrying, else None."""
+    if status >= 500 or code in SERVER_CODES:
+        return f"Slack answered HTTP {status}" + (
+            f" ({code})" if code and not code.startswith(NOT_JSON) else ""
+        )
+    if code.startswith(NOT_JSON):
+        return f"Slack answered HTTP {status} with a body that is not JSON"
+    return None
+
+
+def _fix(status: int, code: str) -> str:
+    if status < 500 and code.startswith(NOT_JSON):
+        return (
+            "check that [slack] base_url ends in /api/ and that no proxy answers for Slack, "
+            "then rerun"
+        )
+    return "retry later (https://slack-status.com)"
 
 
 def _retry_after(headers: Mapping[str, Any]) -> int:
-    """Retry-After as whole seconds; fixes the header in place (the SDK needs an int)."""
-    for key in list(headers):
+    """Retry-After as whole seconds (an integer, or a float rounded up); 1 when absent or bad."""
+    for key in headers:
         if key.lower() == "retry-after":
             raw = headers[key]
             value = raw[0] if isinstance(raw, list) and raw else raw
             try:
-                seconds = max(0, math.ceil(float(value)))
+                return max(0, math.ceil(float(value)))
             except (TypeError, ValueError):
-                seconds = 1
-            if isinstance(headers, dict):
-                headers[key] = [str(seconds)]
-            return seconds
+                return 1
     return 1
 
 
-def _network_error(base_url: str, exc: OSError) -> SourceError:
-    reason = getattr(exc, "reason", exc)
-    text = str(reason)
-    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+def _reason(exc: BaseException) -> str:
+    return str(getattr(exc, "reason", exc)) or type(exc).__name__
+
+
+def _is_tls(exc: BaseException) -> bool:
+    text = _reason(exc)
+    return "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text
+
+
+def _network_error(where: str, base_url: str, exc: BaseException) -> SourceError:
+    text = _reason(exc)
+    if _is_tls(exc):
         return SourceUnavailable(
             NAME,
-            f"cannot verify the TLS certificate of {base_url} ({text}); if a proxy re-signs "
-            "traffic, set [tls] ca_bundle to its CA file",
+            f"{where}: cannot verify the TLS certificate of {base_url} ({text}); {MISSING}; if a "
+            "proxy re-signs traffic, set [tls] ca_bundle to its CA file",
         )
-    return SourceUnavailable(NAME, f"cannot reach {base_url} ({text}); check the network")
+    return SourceUnavailable(
+        NAME,
+        f"{where}: cannot reach {base_url} ({text}); {MISSING}; check the network and "
+        "[slack] base_url",
+    )
+
+
+@dataclass
+class _Channel:
+    """One channel's fetched records, written later in a fixed order."""
+
+    cid: str
+    incident: bool
+    name: str = ""
+    info: dict[str, Any] | None = None
+    history: list[dict[str, Any]] | None = None
+    threads: tuple[str, ...] = ()
+    replies: dict[str, list[dict[str, Any]]] | None = None
+    error: str | None = None
 
 
 def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     if ctx.token is None:
         raise SourceAuthError(NAME, MISSING_HINT)
-    api = SlackApi(ctx)
-    auth = api.one("auth.test", "the token")
+    warnings: list[str] = []
+    lock = threading.Lock()
+
+    def warn(message: str) -> None:
+        with lock:
+            warnings.append(message)
+        ctx.progress(NAME, f"warning: {message}")
+
+    api = SlackApi(ctx, warn)
+    auth = api.one("auth.test", "")
     out.add("slack/auth.test.json", [auth])
     workspace = auth.get("url") or ctx.config.slack.workspace_url
     if isinstance(auth.get("user"), str) and auth["user"]:
         api.app_name = auth["user"]
-    warnings: list[str] = []
-
-    def warn(message: str) -> None:
-        warnings.append(message)
-        ctx.progress(NAME, f"warning: {message}")
 
     incident, extras, fallback = wanted_channels(ctx)
     names = names_to_find([incident, *extras])
@@ -266,32 +434,43 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
             "(reading [slack] channels only)"
         )
 
-    order: list[tuple[str, bool]] = []
+    order: list[_Channel] = []
     if incident_id is not None:
-        order.append((incident_id, True))
+        order.append(_Channel(incident_id, True))
     for extra in extras:
         cid = _resolve(extra, found)
         if cid is None:
             warn(f"no channel {extra.show()} ([slack] channels) in the workspace")
-        elif all(cid != seen for seen, _ in order):
-            order.append((cid, False))
+        elif all(cid != seen.cid for seen in order):
+            order.append(_Channel(cid, False))
+
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="slack")
+    try:
+        _fetch_channels(api, ctx, pool, order, warn)
+    except BaseException:
+        api.stopped.set()  # workers stop before their next request
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
     channels: dict[str, str] = {}
     errors: dict[str, str] = {}
     users: set[str] = set()
-    for cid, is_incident in order:
-        try:
-            name, seen_users = _read_channel(api, ctx, out, cid)
-        except SourceAuthError:
-            raise
-        except SourceError as exc:
-            if is_incident:
-                raise
-            errors[cid] = exc.detail
-            warn(f"skipped {cid}: {exc.detail}")
+    for chan in order:  # a fixed order: the bundle's bytes never depend on completion order
+        if chan.error is not None:
+            errors[chan.cid] = chan.error
             continue
-        channels[cid] = name
-        users |= seen_users
+        assert chan.info is not None
+        assert chan.history is not None
+        assert chan.replies is not None
+        out.add(f"slack/{chan.cid}/conversations.info.json", [chan.info])
+        out.add(f"slack/{chan.cid}/conversations.history.json", chan.history)
+        users |= _users_in(m for p in chan.history for m in p.get("messages") or [])
+        for thread in sorted(chan.replies):
+            replies = chan.replies[thread]
+            out.add(f"slack/{chan.cid}/replies/{thread}.json", replies)
+            users |= _users_in(m for p in replies for m in p.get("messages") or [])
+        channels[chan.cid] = chan.name
 
     _resolve_users(api, out, users, warn)
     return {
@@ -301,14 +480,123 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
         "channel_errors": errors,
         "warnings": warnings,
         "requests": dict(sorted(api.calls.items())),
+        "rate_limit_waits": api.rate_waits,
     }
+
+
+def _fetch_channels(
+    api: SlackApi,
+    ctx: CollectContext,
+    pool: ThreadPoolExecutor,
+    order: list[_Channel],
+    warn: Warn,
+) -> None:
+    """Read every channel, then every thread, on the pool. The incident channel's errors and
+    token errors are raised; an extra channel's error drops that channel with a warning."""
+
+    def failed(chan: _Channel, exc: SourceError) -> None:
+        if isinstance(exc, SourceAuthError) or chan.incident:
+            raise exc
+        if chan.error is None:
+            chan.error = exc.detail
+            warn(f"skipped {chan.cid}: {exc.detail}")
+
+    heads: dict[Future[None], _Channel] = {
+        pool.submit(_read_head, api, ctx, chan): chan for chan in order
+    }
+    threads: dict[Future[list[dict[str, Any]] | None], tuple[_Channel, str]] = {}
+    for future in as_completed(heads):
+        chan = heads[future]
+        try:
+            future.result()
+        except SourceError as exc:
+            failed(chan, exc)
+            continue
+        chan.replies = {}
+        for ts in chan.threads:
+            threads[pool.submit(_read_thread, api, ctx, chan, ts)] = (chan, ts)
+    done: Counter[str] = Counter()
+    for thread_future in as_completed(threads):
+        chan, ts = threads[thread_future]
+        try:
+            replies = thread_future.result()
+        except SourceError as exc:
+            failed(chan, exc)
+            continue
+        done[chan.cid] += 1
+        ctx.progress(NAME, f"#{chan.name}: thread {done[chan.cid]}/{len(chan.threads)}")
+        if replies is not None and chan.replies is not None:
+            chan.replies[ts] = replies
+
+
+def _label(chan: _Channel) -> str:
+    return f"#{chan.name} ({chan.cid})" if chan.name and chan.name != chan.cid else chan.cid
+
+
+def _read_head(api: SlackApi, ctx: CollectContext, chan: _Channel) -> None:
+    """conversations.info and every history page of one channel (on a worker)."""
+    info = api.one("conversations.info", chan.cid, channel=chan.cid)
+    raw = info.get("channel")
+    chan.name = str(raw.get("name") or chan.cid) if isinstance(raw, dict) else chan.cid
+    label = _label(chan)
+    pages: list[dict[str, Any]] = []
+    count = 0
+    for page in api.pages(
+        "conversations.history",
+        label,
+        channel=chan.cid,
+        oldest=slack_ts(ctx.window.start),
+        latest=slack_ts(ctx.window.end),
+        inclusive=True,
+        limit=ctx.config.slack.page_size,
+    ):
+        pages.append(page)
+        count += len(page.get("messages") or [])
+        waits = f", {api.rate_waits} rate-limit waits" if api.rate_waits else ""
+        ctx.progress(NAME, f"#{chan.name}: {len(pages)} pages, {count} messages{waits}")
+    messages = [m for p in pages for m in p.get("messages") or [] if isinstance(m, dict)]
+    chan.threads = tuple(
+        sorted(
+            {
+                m["ts"]
+                for m in messages
+                if isinstance(m.get("ts"), str)
+                and _int(m.get("reply_count")) > 0
+                and m.get("thread_ts", m["ts"]) == m["ts"]
+            }
+        )
+    )
+    chan.info = info
+    chan.history = pages
+
+
+def _read_thread(
+    api: SlackApi, ctx: CollectContext, chan: _Channel, ts: str
+) -> list[dict[str, Any]] | None:
+    """Every page of one thread (on a worker); None when the thread was deleted meanwhile."""
+    try:
+        return list(
+            api.pages(
+                "conversations.replies",
+                f"thread {ts} in {_label(chan)}",
+                channel=chan.cid,
+                ts=ts,
+                latest=slack_ts(ctx.window.end),
+                inclusive=True,
+                limit=ctx.config.slack.page_size,
+            )
+        )
+    except SourceNotFound as exc:
+        if "thread_not_found" in exc.detail:
+            return None
+        raise
 
 
 def _resolve(want: Wanted, found: Mapping[str, str]) -> str | None:
     return want.value if want.is_id else found.get(want.value)
 
 
-def _find_channels(api: SlackApi, names: set[str], warn: Any) -> dict[str, str]:
+def _find_channels(api: SlackApi, names: set[str], warn: Warn) -> dict[str, str]:
     """name -> ID for the wanted names, reading conversations.list until all are found."""
     found: dict[str, str] = {}
     types = "public_channel,private_channel"
@@ -323,7 +611,7 @@ def _find_channels(api: SlackApi, names: set[str], warn: Any) -> dict[str, str]:
 
 
 def _scan(api: SlackApi, names: set[str], found: dict[str, str], types: str) -> None:
-    for page in api.pages("conversations.list", "the channel list", types=types, limit=LIST_LIMIT):
+    for page in api.pages("conversations.list", "(channel names)", types=types, limit=LIST_LIMIT):
         for chan in page.get("channels") or []:
             if not isinstance(chan, dict):
                 continue
@@ -332,64 +620,6 @@ def _scan(api: SlackApi, names: set[str], found: dict[str, str], types: str) -> 
                 found[name] = chan["id"]
         if names <= found.keys():
             return
-
-
-def _read_channel(
-    api: SlackApi, ctx: CollectContext, out: BundleWriter, cid: str
-) -> tuple[str, set[str]]:
-    info = api.one("conversations.info", cid, channel=cid)
-    out.add(f"slack/{cid}/conversations.info.json", [info])
-    chan = info.get("channel") if isinstance(info.get("channel"), dict) else {}
-    assert isinstance(chan, dict)
-    name = str(chan.get("name") or cid)
-    label = f"#{name} ({cid})"
-    size = ctx.config.slack.page_size
-    pages: list[dict[str, Any]] = []
-    count = 0
-    for page in api.pages(
-        "conversations.history",
-        label,
-        channel=cid,
-        oldest=slack_ts(ctx.window.start),
-        latest=slack_ts(ctx.window.end),
-        inclusive=True,
-        limit=size,
-    ):
-        pages.append(page)
-        count += len(page.get("messages") or [])
-        ctx.progress(NAME, f"#{name}: {count} messages")
-    out.add(f"slack/{cid}/conversations.history.json", pages)
-
-    messages = [m for p in pages for m in p.get("messages") or [] if isinstance(m, dict)]
-    users = _users_in(messages)
-    threads = sorted(
-        {
-            m["ts"]
-            for m in messages
-            if isinstance(m.get("ts"), str)
-            and _int(m.get("reply_count")) > 0
-            and m.get("thread_ts", m["ts"]) == m["ts"]
-        }
-    )
-    for n, thread in enumerate(threads, 1):
-        ctx.progress(NAME, f"#{name}: thread {n}/{len(threads)}")
-        try:
-            replies = list(
-                api.pages(
-                    "conversations.replies",
-                    f"thread {thread} in {label}",
-                    channel=cid,
-                    ts=thread,
-                    latest=slack_ts(ctx.window.end),
-                    inclusive=True,
-                    limit=size,
-                )
-            )
-        except SourceNotFound:
-            continue  # the thread was deleted meanwhile
-        out.add(f"slack/{cid}/replies/{thread}.json", replies)
-        users |= _users_in(m for p in replies for m in p.get("messages") or [])
-    return name, users
 
 
 def _int(value: Any) -> int:
@@ -414,13 +644,13 @@ def _users_in(messages: Any) -> set[str]:
     return found
 
 
-def _resolve_users(api: SlackApi, out: BundleWriter, wanted: set[str], warn: Any) -> None:
+def _resolve_users(api: SlackApi, out: BundleWriter, wanted: set[str], warn: Warn) -> None:
     remaining = set(wanted)
     list_pages: list[dict[str, Any]] = []
     info_pages: list[dict[str, Any]] = []
     try:
         if len(remaining) >= 2:
-            for page in api.pages("users.list", "the user list", limit=LIST_LIMIT):
+            for page in api.pages("users.list", "(people)", limit=LIST_LIMIT):
                 list_pages.append(page)
                 for member in page.get("members") or []:
                     if isinstance(member, dict):

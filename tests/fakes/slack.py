@@ -5,6 +5,8 @@
     fake.add_channel("C1", "inc-1234", messages=[...]) # messages in any order, replies included
     fake.not_in_channel.add("C2"); fake.missing_scope["users.list"] = "users:read"
     fake.rate_limit("conversations.history", times=1, retry_after=0)
+    fake.inject("conversations.history", Response(503, "<html>"), after=2, channel="C1")
+    fake.expire_token_after = 5; fake.repeat_cursor["conversations.history"] = 3
     base_url = fake.base_url                           # ".../api/" for [slack] base_url
 
 Behaviour (WIRE-FORMATS.md section 2): always HTTP 200 with an ``ok`` flag, except 429 (integer
@@ -13,6 +15,11 @@ Retry-After, ``{"ok": false, "error": "ratelimited"}``); cursor pagination with
 honouring oldest/latest/inclusive/limit, top-level messages and broadcasts only; replies parent
 first then oldest first; Bearer token check; per-channel not_in_channel; missing_scope with
 needed/provided. ``page_cap[method]`` caps pages below the requested limit (Slack may do so).
+
+Faults (the fault matrix, ``tests/faults.py``): ``inject(method, *responses, after=n, channel=c)``
+answers the matching requests after the first ``n`` with these responses, in order;
+``expire_token_after = n`` answers ``token_expired`` to every API request after the first ``n``;
+``repeat_cursor[method] = p`` makes page ``p`` (>= 3) point back to page ``p - 1`` (a cursor loop).
 
 Writes (the slack sink): ``files.getUploadURLExternal`` hands out an upload URL on this server
 (``/upload/v1/<file_id>``, no token, like files.slack.com); ``files.completeUploadExternal``
@@ -25,6 +32,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +56,14 @@ def _ts(value: str) -> Decimal:
     return Decimal(value)
 
 
+@dataclass
+class _Fault:
+    method: str
+    channel: str | None
+    skip: int
+    responses: list[Response] = field(default_factory=list)
+
+
 class FakeSlack:
     def __init__(self, server: FakeServer, *, token: str = "xoxb-test-token") -> None:
         self.server = server
@@ -64,6 +81,11 @@ class FakeSlack:
         self.pending: dict[str, dict[str, Any]] = {}
         self.shared: list[dict[str, Any]] = []
         self.posted: list[dict[str, Any]] = []
+        self.expire_token_after: int | None = None
+        self.repeat_cursor: dict[str, int] = {}
+        self._faults: list[_Fault] = []
+        self._api_calls = 0
+        self._lock = threading.Lock()
         server.route("POST", r"/api/(?P<method>[\w.]+)", self._handle)
         server.route("POST", r"/upload/v1/(?P<file_id>\w+)", self._upload)
         server.route("GET", r"/api/(?P<method>[\w.]+)", self._handle)
@@ -117,12 +139,39 @@ class FakeSlack:
         response = Response(429, body, {"Retry-After": str(retry_after)})
         self.server.fail_next("POST", rf"/api/{method.replace('.', '[.]')}", *[response] * times)
 
+    def inject(
+        self, method: str, *responses: Response, after: int = 0, channel: str | None = None
+    ) -> None:
+        """The requests to ``method`` (for ``channel`` when given) after the first ``after`` get
+        these responses, in order; then the real answers again."""
+        with self._lock:
+            self._faults.append(_Fault(method, channel, after, list(responses)))
+
+    def _fault(self, method: str, req: Request) -> Response | None:
+        with self._lock:
+            self._api_calls += 1
+            if self.expire_token_after is not None and self._api_calls > self.expire_token_after:
+                return self._err("token_expired")
+            for fault in self._faults:
+                if fault.method != method or not fault.responses:
+                    continue
+                if fault.channel is not None and req.param("channel") != fault.channel:
+                    continue
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
+                return fault.responses.pop(0)
+        return None
+
     def count(self, method: str) -> int:
         return self.server.count(None, rf"/api/{method.replace('.', '[.]')}")
 
     # -- dispatch --------------------------------------------------------------------------
     def _handle(self, req: Request, match: Any) -> Response:
         method = match["method"]
+        injected = self._fault(method, req)
+        if injected is not None:
+            return injected
         auth = req.headers.get("authorization", "")
         if not auth:
             return self._err("not_authed")
@@ -158,11 +207,15 @@ class FakeSlack:
         limit = self._limit(req, default)
         chunk = items[start : start + limit]
         more = start + limit < len(items)
+        nxt = _cursor(start + limit) if more else ""
+        loop_at = self.repeat_cursor.get(req.path.rsplit("/", 1)[-1])
+        if loop_at is not None and loop_at >= 3 and start == (loop_at - 1) * limit:
+            nxt = _cursor(start - limit)  # back to the previous page: a cursor loop
         return {
             "ok": True,
             key: chunk,
-            "has_more": more,
-            "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""},
+            "has_more": more or bool(nxt),
+            "response_metadata": {"next_cursor": nxt},
         }
 
     def _channel(self, req: Request) -> tuple[str | None, Response | None]:

@@ -1,0 +1,216 @@
+"""The fault matrix (``tests/faults.py``) for Slack: each fault injected into the Slack fake of the
+demo world, the real CLI run end to end, the promised outcome asserted on what the user sees."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from reconstruct.collectors import slack_live
+from tests.fakes.demo_world import DEPLOYS_CHANNEL, INCIDENT_CHANNEL, TOKENS
+from tests.fakes.server import Response
+from tests.faults import FAULTS, Outcome
+from tests.test_live_end_to_end import Live, MakeServer, bundle_bytes, row, rows
+
+HTML = "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
+DEADLINE = 20
+HISTORY = f"conversations.history #inc-4821 ({INCIDENT_CHANNEL})"
+
+
+@dataclass(frozen=True)
+class Case:
+    inject: Callable[[Live], None]
+    says: tuple[str, ...] = ()
+    """Texts of the Slack warning (WARNING, PARTIAL) or the manifest's error (PARTIAL)."""
+    timeout: int = DEADLINE
+
+
+def _error(status: int, body: str = HTML) -> Response:
+    return Response(status, body, {"Content-Type": "text/html"})
+
+
+def rate_limited(live: Live) -> None:
+    limited = {"ok": False, "error": "ratelimited"}
+    slack = live.world.slack
+    slack.inject("conversations.history", Response(429, limited, {"Retry-After": "0"}), after=1)
+    slack.inject("conversations.replies", Response(429, limited, {"Retry-After": "1"}))
+
+
+def server_error_burst(live: Live) -> None:
+    burst = [_error(500), _error(503), _error(500)]
+    live.world.slack.inject(
+        "conversations.history", *burst, after=2, channel=INCIDENT_CHANNEL
+    )  # page 3 of #inc-4821
+
+
+def server_down(live: Live) -> None:
+    live.world.slack.server.fail_next("POST", r"/api/.*", *[_error(503)] * 50)
+
+
+def connection_refused(live: Live) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    text = live.config.read_text().replace(
+        live.world.slack.base_url, f"https://127.0.0.1:{port}/api/"
+    )
+    live.config.write_text(text)
+
+
+def read_timeout_once(live: Live) -> None:
+    # --timeout 6 leaves each request at most a third of the time left (~2 s): the first history
+    # page of #inc-4821 answers after 3 s, times out, and is asked again.
+    live.world.slack.inject("conversations.history", Response(delay=3), channel=INCIDENT_CHANNEL)
+
+
+def truncated_json_once(live: Live) -> None:
+    cut = Response(
+        200, b'{"ok": true, "messages": [{"type": "mess', {"Content-Type": "application/json"}
+    )
+    live.world.slack.inject("conversations.history", cut, after=1, channel=INCIDENT_CHANNEL)
+
+
+def invalid_json(live: Live) -> None:
+    page = _error(200, "<html><body>Sign in to Acme SSO</body></html>")
+    live.world.slack.server.fail_next("POST", r"/api/.*", *[page] * 50)
+
+
+def repeating_cursor(live: Live) -> None:
+    live.world.slack.repeat_cursor["conversations.history"] = 3
+
+
+def token_expired_midrun(live: Live) -> None:
+    live.world.slack.expire_token_after = 5  # auth.test, conversations.list, then some reads
+
+
+def permission_one(live: Live) -> None:
+    live.world.slack.not_in_channel.add(DEPLOYS_CHANNEL)
+
+
+CASES: dict[str, Case] = {
+    "rate_limited": Case(rate_limited),
+    "server_error_burst": Case(server_error_burst),
+    "server_down": Case(
+        server_down, ("auth.test: Slack answered HTTP 503", "no Slack messages", "retry later")
+    ),
+    "connection_refused": Case(
+        connection_refused, ("auth.test: cannot reach https://127.0.0.1:", "check the network")
+    ),
+    "read_timeout_once": Case(read_timeout_once, timeout=6),
+    "truncated_json_once": Case(truncated_json_once),
+    "invalid_json": Case(
+        invalid_json,
+        ("auth.test: Slack answered HTTP 200 with a body that is not JSON", "base_url"),
+    ),
+    "repeating_cursor": Case(
+        repeating_cursor, (f"{HISTORY}: Slack's pagination returned to an earlier page",)
+    ),
+    "token_expired_midrun": Case(
+        token_expired_midrun, ("SLACK_TOKEN was rejected (token_expired) on ", "set SLACK_TOKEN")
+    ),
+    "permission_one": Case(
+        permission_one, (f"skipped {DEPLOYS_CHANNEL}", "/invite @reconstruct in #deploys")
+    ),
+}
+
+
+@pytest.fixture
+def live(
+    make_server: MakeServer,
+    ca_bundle: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Live:
+    world = Live(make_server, ca_bundle, tmp_path, monkeypatch)
+    # 15 per page: #inc-4821's 41 messages take three history pages.
+    world.config.write_text(
+        world.config.read_text().replace("[slack]\n", "[slack]\npage_size = 15\n")
+    )
+    monkeypatch.setattr(slack_live, "TUNING", slack_live.Tuning(backoff=0.01))
+    return world
+
+
+def test_every_fault_has_a_case() -> None:
+    assert set(CASES) == set(FAULTS)
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_fault(fault: str, live: Live) -> None:
+    if fault not in CASES:
+        pytest.fail(f"no Slack case for fault {fault!r}: add one to CASES")
+    outcome, _ = FAULTS[fault]
+    case = CASES[fault]
+    clean = None
+    if outcome is Outcome.COMPLETE:
+        code, clean, err, _ = live.collect("--timeout", str(DEADLINE), name="clean")
+        assert code == 0, err
+    case.inject(live)
+    began = time.monotonic()
+    code, out, err, dest = live.collect("--timeout", str(case.timeout))
+    elapsed = time.monotonic() - began
+    assert elapsed < case.timeout, f"took {elapsed:.1f}s"
+    assert "Traceback" not in err
+    for text in (out, err, bundle_bytes(dest).decode(errors="replace")):
+        assert TOKENS["SLACK_TOKEN"] not in text
+    warnings = [line for line in err.splitlines() if line.startswith("reconstruct: warning:")]
+    slack = live.manifest(dest)["sources"]["slack"]
+
+    if outcome is Outcome.COMPLETE:
+        assert code == 0, err
+        assert out == clean, "retries hid the fault: the same draft"
+        assert warnings == []
+        assert slack["status"] == "ok"
+    elif outcome is Outcome.WARNING:
+        assert code == 0, err
+        assert slack["status"] == "ok"
+        assert row(out, "Declaring a SEV-1")
+        (warning,) = warnings
+        assert warning.startswith("reconstruct: warning: slack: ")
+        assert all(text in warning for text in case.says), warning
+        assert warning.removeprefix("reconstruct: warning: ") in out, "the draft says it too"
+    else:
+        assert code == 3, err
+        assert row(out, "Acknowledged by Priya Raman")  # PagerDuty
+        assert row(out, "Rolled back acme/checkout to 4f2c9e1")  # GitHub and Grafana
+        assert not [r for r in rows(out) if "slack.com/archives" in r]
+        (warning,) = warnings
+        assert warning.startswith("reconstruct: warning: slack: ")
+        assert all(text in warning for text in case.says), warning
+        assert slack["status"] == "failed"
+        assert all(text in slack["error"] for text in case.says), slack["error"]
+
+
+def test_rate_limits_are_counted_and_honoured(live: Live) -> None:
+    rate_limited(live)
+    code, _, err, dest = live.collect("--timeout", str(DEADLINE))
+    assert code == 0, err
+    meta = live.manifest(dest)["sources"]["slack"]["meta"]
+    assert meta["rate_limit_waits"] == 2
+    assert live.world.slack.count("conversations.history") == 3 + 2 + 1  # 15 per page, one 429
+
+
+def test_a_retry_after_past_the_deadline_fails_at_once(live: Live) -> None:
+    limited = Response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "120"})
+    live.world.slack.inject("conversations.history", limited, channel=INCIDENT_CHANNEL)
+    began = time.monotonic()
+    code, _, err, dest = live.collect("--timeout", "10")
+    assert time.monotonic() - began < 5, "no sleeping towards the deadline"
+    assert code == 3, err
+    error = live.manifest(dest)["sources"]["slack"]["error"]
+    assert f"{HISTORY} page 1: rate limited (HTTP 429)" in error
+    assert "would pass the --timeout deadline" in error
+
+
+def test_a_failure_on_page_three_names_the_page(live: Live) -> None:
+    live.world.slack.inject(
+        "conversations.history", *[_error(503)] * 10, after=2, channel=INCIDENT_CHANNEL
+    )
+    code, _, err, dest = live.collect("--timeout", str(DEADLINE))
+    assert code == 3, err
+    error = live.manifest(dest)["sources"]["slack"]["error"]
+    assert error.startswith(f"{HISTORY} page 3: Slack answered HTTP 503 (5 tries)")
