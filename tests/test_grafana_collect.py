@@ -63,6 +63,7 @@ def make_ctx(
     token: str | None = TOKEN,
     **grafana: Any,
 ) -> CollectContext:
+    rec = rec or Recorder()
     data: dict[str, Any] = {"grafana": {"url": url, **grafana} if url else grafana}
     if ca_bundle is not None:
         data["tls"] = {"ca_bundle": str(ca_bundle)}
@@ -72,7 +73,8 @@ def make_ctx(
         incident_raw={"id": INCIDENT.id},
         window=SPAN,
         token=Secret(token, "GRAFANA_TOKEN") if token else None,
-        progress=(rec or Recorder()).progress,
+        progress=rec.progress,
+        sleep=rec.sleep,
     )
 
 
@@ -86,7 +88,7 @@ def run(
     rec = rec or Recorder()
     with BundleWriter(dest, INCIDENT.id) as writer:
         try:
-            meta = collect(ctx, writer, tuning=tuning, sleep=rec.sleep)
+            meta = collect(ctx, writer, tuning=tuning)
         except SourceError as exc:
             writer.set_source("grafana", "failed", error=exc.detail)
             writer.finish(SPAN, SPAN.end)
@@ -176,12 +178,14 @@ def test_dashboards_and_tags_on_the_wire(fake: FakeGrafana, ca_bundle: Path, tmp
     )
     meta, bundle = run(ctx, tmp_path / "b", rec)
     reqs = fake.requests()
-    assert [r.params("dashboardUID") for r in reqs] == [["chk"], ["pay"], []]
-    assert reqs[2].params("tags") == ["deploy", "release"]
-    assert reqs[2].param("matchAny") == "true"
+    # The three series run at once: requests arrive in any order, pages are stored in order.
+    assert sorted(r.params("dashboardUID") for r in reqs) == [[], ["chk"], ["pay"]]
+    (tagged,) = [r for r in reqs if not r.params("dashboardUID")]
+    assert tagged.params("tags") == ["deploy", "release"]
+    assert tagged.param("matchAny") == "true"
     assert all(r.headers["x-grafana-org-id"] == "3" for r in reqs)
     assert meta == {"url": fake.url, "org_id": 3}
-    assert rec.messages == [
+    assert sorted(rec.messages) == [
         "dashboard chk: 1 annotations",
         "dashboard pay: 1 annotations",
         "tagged deploy, release: 3 annotations",
@@ -296,8 +300,8 @@ def test_429_honours_retry_after(fake: FakeGrafana, ca_bundle: Path, tmp_path: P
     assert fake.server.count() == 3
     assert rec.sleeps == [2.0, 2.0]
     assert rec.messages[:2] == [
-        "rate limited (429); waiting 2s (attempt 1 of 3)",
-        "rate limited (429); waiting 2s (attempt 2 of 3)",
+        "rate limited (429) (all, page 1): attempt 1 of 3 failed, waiting 2s",
+        "rate limited (429) (all, page 1): attempt 2 of 3 failed, waiting 2s",
     ]
     assert len(list(parse(bundle))) == 1
 
@@ -321,7 +325,7 @@ def test_5xx_retried_with_backoff(fake: FakeGrafana, ca_bundle: Path, tmp_path: 
     run(make_ctx(fake.url, ca_bundle, rec), tmp_path / "b", rec)
     assert fake.server.count() == 3
     assert rec.sleeps == [0.5, 1.0]
-    assert rec.messages[0] == "HTTP 502; waiting 0.5s (attempt 1 of 3)"
+    assert rec.messages[0] == "HTTP 502 (all, page 1): attempt 1 of 3 failed, waiting 0s"
 
 
 def test_5xx_persisting_is_unavailable(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path):

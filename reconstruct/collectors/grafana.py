@@ -1,8 +1,12 @@
 """grafana: dashboard annotations and alert state changes, from ``GET /api/annotations``.
 
 Bundle: ``grafana/annotations.json`` holds the raw response bodies (each a bare JSON array of
-annotations) in request order; manifest meta ``{"url": <Grafana root, may carry a sub-path>}``
-plus ``"org_id"`` when ``[grafana] org_id`` is set.
+annotations) in series order, then page order; manifest meta ``{"url": <Grafana root, may carry a
+sub-path>}`` plus ``"org_id"`` when ``[grafana] org_id`` is set, ``"warnings"`` (shown with the
+draft) and ``"dashboard_errors"`` ({uid: error}, dashboards skipped for a 403) when any, and
+``"truncated"`` when a series stopped at ``Tuning.max_pages``. When collection fails after some
+pages were read, those pages are kept and ``grafana/source.json`` (``[meta]``) stands in for the
+manifest meta a failed source does not get, so the partial evidence still renders with links.
 
 Collection (``collect``; the orchestrator calls it only when ``configured(config)``):
 
@@ -20,8 +24,18 @@ Collection (``collect``; the orchestrator calls it only when ``configured(config
   orders applies; until a response holds fewer than ``limit``. If ``to`` cannot move (more than
   ``limit`` annotations at one millisecond) it steps back 1 ms and says so through progress.
   Pages are stored raw; duplicates (page overlap, a record in two series) are dropped in ``parse``.
-- Retries: 429 and 5xx are retried (``Tuning.attempts`` in all), waiting ``Retry-After`` when
-  given (each wait reported through ``ctx.progress``), else exponential backoff.
+- Concurrency: the series are independent and run at once (``Tuning.workers`` threads, one
+  ``httpx.Client``); pages are written in series order, so the bundle does not depend on timing.
+- Retries: 429, 5xx, network errors, read timeouts and a JSON body that does not decode (cut
+  short) are retried (``Tuning.attempts`` tries per request), waiting ``Retry-After`` when given,
+  else exponential backoff; every wait goes through ``ctx.wait`` (reported as progress, and the
+  source fails at once rather than wait past ``--timeout``); each request's timeout is
+  ``ctx.timeout(Tuning.timeout)``. A non-JSON page (HTML: a wrong sub-path, a login page) fails at
+  once.
+- Faults: a 403 on one of several dashboards skips that dashboard with a warning (the others are
+  kept); paging that makes no progress (a server ignoring ``to``) stops that series with a warning
+  saying how many annotations were kept; any other failure fails the source with an error naming
+  the series and page that failed, keeping the pages read before it.
 
 Parsing (``parse``), one event per annotation id:
 
@@ -71,6 +85,9 @@ if TYPE_CHECKING:
 
 NAME = "grafana"
 ANNOTATIONS = "grafana/annotations.json"
+SOURCE_META = "grafana/source.json"
+"""Written only beside the pages of a failed collection: ``[meta]``, since the manifest keeps no
+meta for a failed source and the links need the Grafana root."""
 TOKEN_VAR = TOKEN_ENV[NAME]
 LINK_PAD = timedelta(minutes=30)
 """Dashboard links show the event's time (or region) with this much on either side."""
@@ -107,6 +124,10 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     """One event per annotation in ``grafana/annotations.json``, ordered by (time, key)."""
     status = bundle.source(NAME)
     meta: Mapping[str, Any] = status.meta if status is not None else {}
+    if not meta.get("url"):
+        saved = bundle.pages(SOURCE_META)
+        if saved and isinstance(saved[0], dict):
+            meta = saved[0]
     root: str | None = None
     org = _org_id(meta.get("org_id"))
     seen: set[str] = set()

@@ -7,9 +7,8 @@ talks HTTP (httpx), imported only when a live run collects Grafana.
 
 from __future__ import annotations
 
-import time as _time
-from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -33,6 +32,7 @@ from reconstruct.collectors.grafana import (
     ANNOTATIONS,
     MISSING_TOKEN,
     NAME,
+    SOURCE_META,
     TOKEN_VAR,
     _int,
     _is_http_url,
@@ -50,15 +50,22 @@ class Tuning:
     max_pages: int = 100
     """Per series; beyond it the collection stops, says so and sets meta ``truncated``."""
     attempts: int = 5
-    """Tries per request for 429, 5xx and network errors."""
+    """Tries per request for 429, 5xx, network errors, timeouts and unreadable JSON bodies."""
     backoff: float = 1.0
     """First wait after a 5xx or network error without Retry-After; doubled per retry."""
     max_wait: float = 60.0
     """Longest single wait; a longer Retry-After fails the source at once."""
     timeout: float = 30.0
+    """Per request; never past the ``--timeout`` deadline (``CollectContext.timeout``)."""
+    workers: int = 4
+    """Series fetched at once (one per dashboard, one for tags)."""
 
 
 TUNING = Tuning()
+
+DEADLINE_GRACE = 0.5
+"""A request still hanging at the ``--timeout`` deadline is the orchestrator's to cut (it records
+the timeout); ours ends this much later, so the thread never lingers."""
 
 
 def root_url(config: Config) -> str:
@@ -94,19 +101,46 @@ def query_series(config: Config) -> list[tuple[str | None, list[tuple[str, str]]
     return series
 
 
+def series_label(uid: str | None, params: list[tuple[str, str]]) -> str:
+    """How progress, warnings and errors name a series."""
+    tags = [value for name, value in params if name == "tags"]
+    if uid:
+        return f"dashboard {uid}"
+    return f"tagged {', '.join(tags)}" if tags else "all"
+
+
+@dataclass
+class _Series:
+    """One series' outcome: its pages in order, and why it stopped early (if it did)."""
+
+    uid: str | None
+    label: str
+    pages: list[Any] = field(default_factory=list)
+    total: int = 0
+    truncated: bool = False
+    warnings: list[str] = field(default_factory=list)
+    error: SourceError | None = None
+
+
 def collect(
     ctx: CollectContext,
     out: BundleWriter,
     *,
-    tuning: Tuning = TUNING,
-    sleep: Callable[[float], None] = _time.sleep,
+    tuning: Tuning | None = None,
 ) -> dict[str, Any]:
     """Fetch the window's annotations into ``grafana/annotations.json``; returns manifest meta.
 
-    Pages fetched before a failure are still written, so a failed source keeps its evidence.
+    Series run at once (``Tuning.workers``); their pages are written in series order, then page
+    order, so the bundle's bytes do not depend on timing. Pages fetched before a failure are
+    still written, so a failed source keeps its evidence. A 403 on one configured dashboard
+    skips it with a warning when another series succeeded; any other failure fails the source,
+    naming the series and page that failed.
     """
     import httpx
 
+    tuning = tuning or TUNING
+    if not ctx.source:
+        ctx = replace(ctx, source=NAME)
     root = root_url(ctx.config)
     if ctx.token is None:
         raise SourceAuthError(NAME, MISSING_TOKEN)
@@ -121,7 +155,8 @@ def collect(
         headers["X-Grafana-Org-Id"] = str(org_id)
         meta["org_id"] = org_id
     start, end = _ms(ctx.window.start), _ms(ctx.window.end)
-    pages: list[Any] = []
+    plans = query_series(ctx.config)
+    results = [_Series(uid, series_label(uid, params)) for uid, params in plans]
     try:
         with httpx.Client(
             base_url=root + "/",
@@ -129,16 +164,81 @@ def collect(
             verify=ctx.ssl_context(),
             timeout=tuning.timeout,
         ) as client:
-            fetch = _Fetcher(client, ctx, tuning, sleep, root)
-            for uid, params in query_series(ctx.config):
-                if not fetch.series(uid, params, start, end, pages):
-                    meta["truncated"] = True
-    except BaseException:
+            fetch = _Fetcher(client, ctx, tuning, root)
+            jobs = [
+                (result, params, start, end)
+                for result, (_, params) in zip(results, plans, strict=True)
+            ]
+            if len(jobs) == 1:
+                fetch.run(*jobs[0])
+            else:
+                with ThreadPoolExecutor(
+                    max_workers=max(1, min(tuning.workers, len(jobs))),
+                    thread_name_prefix="grafana",
+                ) as pool:
+                    for future in [pool.submit(fetch.run, *job) for job in jobs]:
+                        future.result()
+    finally:
+        pages = [page for result in results for page in result.pages]
         if pages:
             out.add(ANNOTATIONS, pages)
+    try:
+        _settle(results, meta)
+    except SourceError:
+        if pages:
+            out.add(SOURCE_META, [meta])
         raise
-    out.add(ANNOTATIONS, pages)
+    if not pages:
+        out.add(ANNOTATIONS, pages)
     return meta
+
+
+def _settle(results: list[_Series], meta: dict[str, Any]) -> None:
+    """Raise the failure of the source, or record the series' warnings and skips in ``meta``."""
+    warnings: list[str] = []
+    skipped: dict[str, str] = {}
+    failed = [r for r in results if r.error is not None]
+    fine = [r for r in results if r.error is None]
+    for result in results:
+        warnings.extend(result.warnings)
+        if result.truncated:
+            meta["truncated"] = True
+    forbidden = [r for r in failed if isinstance(r.error, _Forbidden) and r.uid]
+    if fine and len(forbidden) == len(failed):
+        for result in forbidden:
+            assert result.error is not None
+            assert result.uid is not None
+            skipped[result.uid] = result.error.detail
+            warnings.append(
+                f"skipped dashboard {result.uid}: the service account of {TOKEN_VAR} may not "
+                f"read its annotations (403 Forbidden); give it the Viewer role "
+                f"(annotations:read) on dashboard {result.uid}"
+            )
+        failed = []
+    if failed:
+        first = failed[0]
+        assert first.error is not None
+        error = first.error
+        what = "the annotations" + ("" if first.label == "all" else f" of {first.label}")
+        if first.pages:
+            where = (
+                f"{what} are cut short at page {len(first.pages) + 1} "
+                f"({first.total} annotations kept)"
+            )
+        else:
+            where = f"{what} were not fetched"
+        others = [r.label for r in failed[1:]]
+        also = f" (also failed: {', '.join(others)})" if others else ""
+        kind = SourceAuthError if isinstance(error, SourceAuthError) else type(error)
+        raise kind(NAME, f"{where}{also}: {error.detail}") from error
+    if skipped:
+        meta["dashboard_errors"] = skipped
+    if warnings:
+        meta["warnings"] = warnings
+
+
+class _Forbidden(SourceAuthError):
+    """403 on a series: for a dashboard, skippable when the other series were read."""
 
 
 def _oldest(items: list[Any]) -> int | None:
@@ -154,84 +254,120 @@ def _oldest(items: list[Any]) -> int | None:
     return min(found) if found else None
 
 
+def _newest_start(items: list[Any]) -> int | None:
+    """The largest ``time`` of a page (Grafana only returns records with ``time <= to``)."""
+    found = [_int(item.get("time")) for item in items if isinstance(item, dict)]
+    values = [t for t in found if t is not None]
+    return max(values) if values else None
+
+
+def _identity(items: list[Any]) -> tuple[str, ...]:
+    """What a page holds, to notice a page served again."""
+    return tuple(
+        str(item.get("id")) if isinstance(item, dict) and item.get("id") is not None else repr(item)
+        for item in items
+    )
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+
+
 class _Fetcher:
     def __init__(
         self,
         client: httpx.Client,
         ctx: CollectContext,
         tuning: Tuning,
-        sleep: Callable[[float], None],
         root: str,
     ) -> None:
         self.client = client
         self.ctx = ctx
         self.tuning = tuning
-        self.sleep = sleep
         self.root = root
 
-    def series(
-        self,
-        uid: str | None,
-        params: list[tuple[str, str]],
-        start: int,
-        end: int,
-        pages: list[Any],
-    ) -> bool:
-        """Page backwards through one series; False when it stopped at ``max_pages``."""
-        tags = [value for name, value in params if name == "tags"]
-        what = f"dashboard {uid}" if uid else f"tagged {', '.join(tags)}" if tags else "all"
+    def run(self, result: _Series, params: list[tuple[str, str]], start: int, end: int) -> None:
+        """Fetch one series into ``result``; its failure is kept there, never raised."""
+        try:
+            self.series(result, params, start, end)
+        except SourceError as exc:
+            result.error = exc
+
+    def series(self, result: _Series, params: list[tuple[str, str]], start: int, end: int) -> None:
+        """Page backwards through one series (at most ``max_pages`` requests)."""
+        what = result.label
+        size = self.tuning.page_size
         to = end
-        total = 0
-        for _ in range(self.tuning.max_pages):
-            query = [
-                ("from", str(start)),
-                ("to", str(to)),
-                ("limit", str(self.tuning.page_size)),
-                *params,
-            ]
-            items = self.get(query, uid)
-            pages.append(items)
-            total += len(items)
-            self.ctx.progress(NAME, f"{what}: {total} annotations")
-            if len(items) < self.tuning.page_size:
-                return True
+        seen: dict[tuple[str, ...], int] = {}
+        for page in range(1, self.tuning.max_pages + 1):
+            query = [("from", str(start)), ("to", str(to)), ("limit", str(size)), *params]
+            items = self.get(query, result.uid, f"{what}, page {page}")
+            identity = _identity(items)
+            newest = _newest_start(items)
+            stuck = page > 1 and newest is not None and newest > to
+            if stuck or (items and seen.get(identity, 0) >= 2):
+                # Grafana selects time <= to: a record newer than ``to``, or the same full page a
+                # third time, means the server ignores ``to`` and paging can never move on.
+                result.warnings.append(
+                    f"{what}: Grafana returned page {page} again (paging by time made no "
+                    f"progress at {_iso(to)}); kept {result.total} annotations, older ones in "
+                    "the window may be missing"
+                )
+                self.ctx.progress(NAME, f"{what}: page {page} repeats a page already seen")
+                return
+            seen[identity] = seen.get(identity, 0) + 1
+            result.pages.append(items)
+            result.total += len(items)
+            self.ctx.progress(NAME, f"{what}: {result.total} annotations")
+            if len(items) < size:
+                return
             oldest = _oldest(items)
             if oldest is None:
-                return True
+                return
             if oldest >= to:
-                self.ctx.progress(
-                    NAME,
-                    f"{what}: more than {self.tuning.page_size} annotations at {to} ms; "
-                    "some of them may be missing",
+                message = (
+                    f"{what}: more than {size} annotations at {_iso(to)}; some of them "
+                    "may be missing"
                 )
+                result.warnings.append(message)
+                self.ctx.progress(NAME, message)
                 oldest = to - 1
             if oldest < start:
-                return True
+                return
             to = oldest
-        self.ctx.progress(
-            NAME,
-            f"{what}: stopped after {self.tuning.max_pages} pages; older annotations in the "
-            "window are missing",
+        result.truncated = True
+        message = (
+            f"{what}: stopped after {self.tuning.max_pages} pages ({result.total} annotations "
+            "kept); older annotations in the window are missing"
         )
-        return False
+        result.warnings.append(message)
+        self.ctx.progress(NAME, message)
 
-    def get(self, query: list[tuple[str, str]], uid: str | None) -> list[Any]:
+    def _timeout(self) -> float:
+        timeout = self.ctx.timeout(self.tuning.timeout)
+        left = self.ctx.remaining()
+        if left is not None and timeout >= left:
+            timeout = min(self.tuning.timeout, left + DEADLINE_GRACE)
+        return timeout
+
+    def get(self, query: list[tuple[str, str]], uid: str | None, where: str) -> list[Any]:
         import httpx
 
         attempts = self.tuning.attempts
         endpoint = f"{self.root}/api/annotations"
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
+            timeout = self._timeout()
             try:
-                response = self.client.get("api/annotations", params=tuple(query))
+                response = self.client.get("api/annotations", params=tuple(query), timeout=timeout)
             except httpx.TimeoutException as exc:
                 if last:
                     raise SourceUnavailable(
                         NAME,
-                        f"{endpoint} did not answer within {self.tuning.timeout:g}s "
+                        f"{endpoint} did not answer within {timeout:g}s "
                         f"({attempts} attempts); check that Grafana is up and retry",
                     ) from exc
-                self._wait(self._backoff(attempt), f"timed out ({exc.__class__.__name__})", attempt)
+                self._wait(self._backoff(attempt), f"timed out ({where})", attempt)
                 continue
             except httpx.TransportError as exc:
                 if _tls_failure(exc):
@@ -246,11 +382,21 @@ class _Fetcher:
                         f"cannot reach {self.root} ({exc}); check [grafana] url and that "
                         "Grafana is up, then retry",
                     ) from exc
-                self._wait(self._backoff(attempt), f"network error ({exc})", attempt)
+                self._wait(self._backoff(attempt), f"network error ({where})", attempt)
                 continue
             status = response.status_code
             if 200 <= status < 300:
-                return self._body(response, endpoint)
+                body = self._body(response, endpoint)
+                if body is not None:
+                    return body
+                if last:
+                    raise SourceUnavailable(
+                        NAME,
+                        f"{endpoint} returned a cut-short or invalid JSON body {attempts} times; "
+                        "check the Grafana server (or a proxy in front of it) and retry",
+                    )
+                self._wait(self._backoff(attempt), f"invalid JSON body ({where})", attempt)
+                continue
             if status == 429 or status >= 500:
                 what = "rate limited (429)" if status == 429 else f"HTTP {status}"
                 wait = _retry_after(response.headers.get("Retry-After"))
@@ -270,7 +416,8 @@ class _Fetcher:
                         f"Grafana answered HTTP {status} {attempts} times for {endpoint}"
                         f"{_message_suffix(response)}; check the Grafana server and retry",
                     )
-                self._wait(wait if wait is not None else self._backoff(attempt), what, attempt)
+                delay = wait if wait is not None else self._backoff(attempt)
+                self._wait(delay, f"{what} ({where})", attempt)
                 continue
             raise _status_error(response, endpoint, uid, self.ctx.config)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -279,22 +426,21 @@ class _Fetcher:
         return float(min(self.tuning.backoff * 2 ** (attempt - 1), self.tuning.max_wait))
 
     def _wait(self, seconds: float, why: str, attempt: int) -> None:
-        self.ctx.progress(
-            NAME, f"{why}; waiting {seconds:g}s (attempt {attempt} of {self.tuning.attempts})"
-        )
-        if seconds > 0:
-            self.sleep(seconds)
+        self.ctx.wait(seconds, f"{why}: attempt {attempt} of {self.tuning.attempts} failed")
 
     @staticmethod
-    def _body(response: httpx.Response, endpoint: str) -> list[Any]:
+    def _body(response: httpx.Response, endpoint: str) -> list[Any] | None:
+        """The page; None for a JSON body that does not decode (cut short: worth a retry)."""
+        kind = response.headers.get("Content-Type", "no Content-Type")
         try:
             body = response.json()
         except ValueError as exc:
-            kind = response.headers.get("Content-Type", "no Content-Type")
+            if "json" in kind.lower():
+                return None
             raise SourceUnavailable(
                 NAME,
-                f"{endpoint} did not return JSON ({kind}); check that [grafana] url points at "
-                "Grafana's root (with its sub-path, if any)",
+                f"{endpoint} did not return JSON ({kind.split(';')[0]}); check that "
+                "[grafana] url points at Grafana's root (with its sub-path, if any)",
             ) from exc
         if not isinstance(body, list):
             raise SourceUnavailable(
@@ -350,7 +496,7 @@ def _status_error(
 ) -> SourceError:
     status = response.status_code
     message = _message(response)
-    said = f": {message}" if message else ""
+    said = f": {message}" if message and message.lower() != response.reason_phrase.lower() else ""
     if status == 401:
         return SourceAuthError(
             NAME,
@@ -363,7 +509,7 @@ def _status_error(
             if config.grafana.dashboards
             else "in this organisation"
         )
-        return SourceAuthError(
+        return _Forbidden(
             NAME,
             f"the service account of {TOKEN_VAR} may not read annotations (403 Forbidden{said}); "
             f"give it the Viewer role (annotations:read) {where}",

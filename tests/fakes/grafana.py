@@ -11,6 +11,10 @@
 - ``Authorization: Bearer <token>`` else 401 ``{"message": "Unauthorized"}``; ``forbidden``
   gives 403; an unknown ``dashboardUID`` gives 400 "Invalid dashboard UID in annotation request".
 
+Faults (besides ``server.fail_next``): ``forbidden_dashboards`` (403 for those UIDs only),
+``expire_after`` (the token is rejected, 401, after that many answered requests), ``ignore_to``
+(``to`` is ignored, as a caching proxy might: paging by time never moves on).
+
     grafana = FakeGrafana(make_server(), prefix="/grafana")
     grafana.add(annotation(1, 1_710_000_000_000, "Deployed v2", tags=["deploy"]))
     grafana.url  ->  "https://127.0.0.1:PORT/grafana"
@@ -19,6 +23,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -130,6 +135,12 @@ class FakeGrafana:
         self.dashboards: set[str] = set(dashboards)
         """Known dashboard UIDs (besides those of added records)."""
         self.forbidden = False
+        self.forbidden_dashboards: set[str] = set()
+        self.expire_after: int | None = None
+        self.ignore_to = False
+        self.answered = 0
+        self._lock = threading.Lock()
+        """Requests answered with the token accepted (what ``expire_after`` counts)."""
         server.route("GET", re.escape(self.prefix) + r"/api/annotations", self._annotations)
 
     @property
@@ -153,14 +164,18 @@ class FakeGrafana:
     def _annotations(self, req: Request, match: re.Match[str]) -> Response:
         if req.headers.get("authorization") != f"Bearer {self.token}":
             return Response(401, {"message": "Unauthorized"})
-        if self.forbidden:
-            return Response(403, {"message": FORBIDDEN_MESSAGE})
+        with self._lock:
+            if self.expire_after is not None and self.answered >= self.expire_after:
+                return Response(401, {"message": "Unauthorized"})
+            self.answered += 1
         uid = req.param("dashboardUID")
+        if self.forbidden or (uid and uid in self.forbidden_dashboards):
+            return Response(403, {"message": FORBIDDEN_MESSAGE})
         if uid and uid not in self.dashboards:
             return Response(400, {"message": "Invalid dashboard UID in annotation request"})
         try:
             start = int(req.param("from") or 0)
-            end = int(req.param("to") or 0)
+            end = 2**62 if self.ignore_to else int(req.param("to") or 0)
             limit = int(req.param("limit") or 100)
             panel = int(req.param("panelId") or 0)
         except ValueError:
