@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from reconstruct.errors import (
 )
 from reconstruct.model import Window
 from tests.fakes.pagerduty import FakePagerDuty, error, rate_limited, sample_incident
-from tests.fakes.server import FakeServer, Response
+from tests.fakes.server import FakeServer, Request, Response
 from tests.test_pagerduty_parse import sample_files, write_bundle
 
 KEY = "s3cr3t-pd-key"
@@ -35,10 +36,18 @@ NOTES = r"/incidents/PABC123/notes"
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every wait (429, 5xx backoff, network retry) shrinks a thousandfold."""
-    monkeypatch.setattr(live, "TIME_SCALE", 0.001)
+class Clock:
+    """A fake sleep: records every wait instead of sleeping (``CollectContext(sleep=...)``,
+    ``resolve_incident(wait=...)``)."""
+
+    def __init__(self) -> None:
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+    def wait(self, seconds: float, why: str) -> None:
+        self.slept.append(seconds)
 
 
 @pytest.fixture
@@ -65,9 +74,14 @@ class Progress:
 
 
 def run_collect(
-    config: Config, body: dict[str, Any], dest: Path, progress: Progress | None = None
+    config: Config,
+    body: dict[str, Any],
+    dest: Path,
+    progress: Progress | None = None,
+    clock: Clock | None = None,
 ) -> tuple[dict[str, Any], Bundle]:
-    """collect() as the orchestrator calls it; the bundle also gets incident.json."""
+    """collect() as the orchestrator calls it (waits on a fake clock); the bundle also gets
+    incident.json."""
     incident = pd.incident_from_record(body["incident"])
     ctx = CollectContext(
         config=config,
@@ -76,6 +90,8 @@ def run_collect(
         window=Window(NOW, NOW, NOW),
         token=TOKEN,
         progress=progress or Progress(),
+        source="pagerduty",
+        sleep=(clock or Clock()).sleep,
     )
     with BundleWriter(dest, incident.id) as writer:
         writer.add("pagerduty/incident.json", [body])
@@ -160,10 +176,10 @@ def test_server_down(make_server: Callable[..., FakeServer], ca_bundle: Path) ->
     server = make_server()
     base = server.base_url
     server.stop()
-    started = time.monotonic()
+    clock = Clock()
     with pytest.raises(SourceUnavailable, match="cannot reach"):
-        pd.resolve_incident(config_for(base, ca_bundle), TOKEN, "PABC123")
-    assert time.monotonic() - started < 5
+        pd.resolve_incident(config_for(base, ca_bundle), TOKEN, "PABC123", wait=clock.wait)
+    assert clock.slept == [0.25, 0.5, 1.0]  # three retries, then the error
 
 
 # -- collect ---------------------------------------------------------------------------------
@@ -243,15 +259,19 @@ def test_rate_limit_honours_retry_after(
         "GET", ALERTS, Response(429, None, {"ratelimit-reset": "7"}), rate_limited()
     )
     progress = Progress()
-    started = time.monotonic()
-    meta, bundle = run_collect(config, body, tmp_path / "b", progress)
-    assert time.monotonic() - started < 5
-    assert progress.messages == [
-        ("pagerduty", "rate limited, waiting 3s"),
-        ("pagerduty", "rate limited, waiting 3s"),
-        ("pagerduty", "rate limited, waiting 7s"),
-        ("pagerduty", "rate limited, waiting 4s"),  # no hint: backoff doubles from 1s
+    clock = Clock()
+    meta, bundle = run_collect(config, body, tmp_path / "b", progress, clock)
+    # The series run concurrently: each one's waits are in order, the two interleave.
+    waits = [m for s, m in progress.messages if s == "pagerduty" and "rate limited" in m]
+    assert [m for m in waits if m.startswith("log_entries")] == [
+        "log_entries page at offset 0: rate limited, waiting 3s",
+        "log_entries page at offset 0: rate limited, waiting 3s",
     ]
+    assert [m for m in waits if m.startswith("alerts")] == [
+        "alerts page at offset 0: rate limited, waiting 7s",
+        "alerts page at offset 0: rate limited, waiting 4s",  # no hint: doubles from 1s
+    ]
+    assert sorted(clock.slept) == [3, 3, 4, 7]
     assert (fake.count(LOG), fake.count(ALERTS), fake.count(NOTES)) == (3, 3, 1)
     assert meta["requests"] == 7
     assert meta["rate_limited_waits"] == 4
@@ -261,11 +281,11 @@ def test_rate_limit_honours_retry_after(
 def test_rate_limit_is_bounded(fake: FakePagerDuty, config: Config) -> None:
     fake.add(sample_incident())
     fake.server.fail_next("GET", r"/incidents/.*", *[rate_limited("1")] * 50)
-    progress_free_start = time.monotonic()
+    clock = Clock()
     with pytest.raises(SourceUnavailable, match="rate limited by PagerDuty"):
-        pd.resolve_incident(config, TOKEN, "PABC123")
+        pd.resolve_incident(config, TOKEN, "PABC123", wait=clock.wait)
     assert fake.server.count() == live.RATE_LIMIT_RETRIES + 1
-    assert time.monotonic() - progress_free_start < 5
+    assert clock.slept == [1.0] * live.RATE_LIMIT_RETRIES
 
 
 def test_rate_limit_too_long_fails_at_once(fake: FakePagerDuty, config: Config) -> None:
@@ -279,13 +299,18 @@ def test_rate_limit_too_long_fails_at_once(fake: FakePagerDuty, config: Config) 
 def test_server_errors_are_retried(fake: FakePagerDuty, config: Config, tmp_path: Path) -> None:
     fake.add(sample_incident())
     fake.server.fail_next("GET", r"/incidents/PABC123", error(503, "Unavailable", 2000))
-    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    clock = Clock()
+    body = pd.resolve_incident(config, TOKEN, "PABC123", wait=clock.wait)
     assert fake.server.count() == 2
+    assert clock.slept == [0.25]
     fake.server.reset_log()
     fake.server.fail_next("GET", LOG, error(500, "oops", 2000), Response(502, "bad gateway"))
-    meta, _ = run_collect(config, body, tmp_path / "b")
+    clock = Clock()
+    meta, _ = run_collect(config, body, tmp_path / "b", clock=clock)
     assert fake.count(LOG) == 3
     assert meta["requests"] == 5
+    assert meta["retries"] == 2
+    assert clock.slept == [0.25, 0.5]  # backoff doubles
 
 
 def test_server_errors_forever(
@@ -295,7 +320,7 @@ def test_server_errors_forever(
     caplog.set_level(logging.DEBUG)
     fake.server.fail_next("GET", r"/incidents/.*", *[error(500, "Internal error", 2000)] * 20)
     with pytest.raises(SourceUnavailable) as info:
-        pd.resolve_incident(config, TOKEN, "PABC123")
+        pd.resolve_incident(config, TOKEN, "PABC123", wait=Clock().wait)
     assert "PagerDuty is unavailable (500" in str(info.value)
     assert fake.server.count() == live.SERVER_RETRIES + 1
     assert KEY not in caplog.text and KEY not in str(info.value)
@@ -308,9 +333,14 @@ def test_collect_fails_when_a_series_keeps_failing(
     body = pd.resolve_incident(config, TOKEN, "PABC123")
     fake.server.reset_log()
     fake.server.fail_next("GET", ALERTS, *[error(500, "x", 2000)] * 9)
-    with pytest.raises(SourceUnavailable, match=r"unavailable \(500 for /incidents/PABC123/alerts"):
+    with pytest.raises(SourceUnavailable) as info:
         run_collect(config, body, tmp_path / "b")
-    assert (fake.count(LOG), fake.count(ALERTS), fake.count(NOTES)) == (1, 4, 0)
+    assert str(info.value).startswith(
+        "pagerduty: alerts page at offset 0: PagerDuty is unavailable "
+        "(500 for /incidents/PABC123/alerts: x); retry later"
+    )
+    # The series are independent: log entries and notes were still fetched (concurrently).
+    assert (fake.count(LOG), fake.count(ALERTS), fake.count(NOTES)) == (1, 4, 1)
 
 
 def test_offset_ceiling(
@@ -328,3 +358,98 @@ def test_offset_ceiling(
     assert meta["truncated"] is True
     assert meta["log_entries"] == 5
     assert len(bundle.pages("pagerduty/log_entries.json")) == 3
+
+
+# -- concurrency, determinism, deadline ----------------------------------------------------------
+def test_series_are_fetched_concurrently(
+    fake: FakePagerDuty, config: Config, tmp_path: Path
+) -> None:
+    fake.add(sample_incident())
+    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    barrier = threading.Barrier(3, timeout=5)
+    met: list[str] = []
+
+    def together(req: Request) -> Response | None:
+        if req.path in (LOG, ALERTS, NOTES):
+            barrier.wait()  # breaks (and the test fails) unless all three are in flight at once
+            met.append(req.path)
+        return None
+
+    fake.intercept(together)
+    progress = Progress()
+    meta, _ = run_collect(config, body, tmp_path / "b", progress)
+    assert sorted(met) == sorted([LOG, ALERTS, NOTES])
+    assert meta["requests"] == 3
+    pages = [m for s, m in progress.messages if m.startswith("pages fetched")]
+    assert len(pages) == 3
+    assert pages[-1] == "pages fetched: log_entries 1, alerts 1, notes 1"
+
+
+def test_bundle_bytes_do_not_depend_on_completion_order(
+    fake: FakePagerDuty, config: Config, tmp_path: Path
+) -> None:
+    fake.add(sample_incident(filler=230, alerts=150))
+    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    files = ("log_entries", "alerts", "notes")
+
+    def slow(path: str) -> Callable[[Request], Response | None]:
+        def hook(req: Request) -> Response | None:
+            if req.path == path:
+                time.sleep(0.2)
+            return None
+
+        return hook
+
+    results = []
+    for name, path in (("slow-log", LOG), ("slow-alerts", ALERTS)):
+        fake.hooks.clear()
+        fake.intercept(slow(path))
+        run_collect(config, body, tmp_path / name)
+        results.append([(tmp_path / name / "pagerduty" / f"{f}.json").read_bytes() for f in files])
+    assert results[0] == results[1]
+
+
+def deadline_ctx(config: Config, body: dict[str, Any], seconds: float) -> CollectContext:
+    return CollectContext(
+        config=config,
+        incident=pd.incident_from_record(body["incident"]),
+        incident_raw=body["incident"],
+        window=Window(NOW, NOW, NOW),
+        token=TOKEN,
+        source="pagerduty",
+        deadline=time.monotonic() + seconds,
+        sleep=Clock().sleep,
+    )
+
+
+def test_a_wait_past_the_deadline_fails_at_once(
+    fake: FakePagerDuty, config: Config, tmp_path: Path
+) -> None:
+    fake.add(sample_incident())
+    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    fake.server.reset_log()
+    fake.server.fail_next("GET", LOG, rate_limited("60"))
+    with (
+        BundleWriter(tmp_path / "b", "PABC123") as writer,
+        pytest.raises(SourceUnavailable) as info,
+    ):
+        pd.collect(deadline_ctx(config, body, 10), writer)
+    assert "log_entries page at offset 0: rate limited, but waiting 60s would pass the " in str(
+        info.value
+    )
+    assert fake.count(LOG) == 1
+
+
+def test_a_slow_answer_is_retried_within_the_deadline(
+    fake: FakePagerDuty, config: Config, tmp_path: Path
+) -> None:
+    fake.add(sample_incident())
+    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    fake.server.reset_log()
+    fake.server.fail_next("GET", NOTES, Response(delay=2.0))
+    started = time.monotonic()
+    with BundleWriter(tmp_path / "b", "PABC123") as writer:
+        meta = pd.collect(deadline_ctx(config, body, 2.0), writer)  # a request may take 1 s
+    assert time.monotonic() - started < 1.8
+    assert meta["retries"] == 1 and meta["notes"] == 3
+    assert fake.count(NOTES) == 2

@@ -2,29 +2,53 @@
 
 The SDK is imported inside functions only, so ``reconstruct --help`` never pays for it.
 
-Retries, all bounded (the SDK alone retries 429 forever):
+Log entries, alerts and notes do not depend on each other: ``collect`` fetches the three series
+at once, one client per series (a client is not shared between threads), at the API's largest
+page size, and writes each series' pages exactly as returned, in request order, whatever order
+they arrive in (the bundle's bytes do not depend on timing).
+
+Retries, all bounded, all done here (the SDK's own retry and sleep loops are switched off):
 
 - 429: up to ``RATE_LIMIT_RETRIES`` waits per request, each honouring ``Retry-After`` or
   ``ratelimit-reset`` when given (else doubling from ``BACKOFF``); a wait longer than
-  ``MAX_RATE_LIMIT_WAIT`` fails at once. Every wait is reported through ``progress``.
-- 500/502/503/504: ``SERVER_RETRIES`` retries per request (the SDK's ``retry`` table), then
-  ``SourceUnavailable``; network errors: the SDK's 3 attempts, then ``SourceUnavailable``.
+  ``MAX_RATE_LIMIT_WAIT`` fails at once.
+- transient failures (500/502/503/504, a network error or timeout, a body that is not JSON,
+  e.g. cut short): ``SERVER_RETRIES`` retries per request, waiting ``RETRY_BACKOFF`` doubling,
+  then ``SourceUnavailable`` naming the endpoint (and the page).
+- during ``collect`` every wait goes through ``CollectContext.wait`` (reported as progress; a
+  wait that would pass ``--timeout`` fails the source instead), and a request may use at most
+  ``REQUEST_SHARE`` of the time left (``CollectContext.timeout``), so a retry still fits.
 
-``TIME_SCALE`` multiplies every sleep (tests set it near zero; messages keep the real seconds).
+Degrading rather than failing: a key that may not read alerts or notes (402/403) skips that
+series with a warning; pagination that returns records already seen (a repeating cursor) stops
+with a warning. A failure of the log entries (or a 401 anywhere) fails the source; the pages
+fetched until then are still written, so the draft keeps what was seen.
+
+``TIME_SCALE`` multiplies every sleep (end-to-end tests set it near zero, as they cannot hand
+the CLI a fake ``CollectContext.sleep``); messages and deadline checks keep the real seconds.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from reconstruct.config import Config, Secret
-from reconstruct.errors import ConfigError, SourceAuthError, SourceNotFound, SourceUnavailable
+from reconstruct.errors import (
+    ConfigError,
+    SourceAuthError,
+    SourceError,
+    SourceNotFound,
+    SourceUnavailable,
+)
 from reconstruct.timeutil import now_utc
 
 if TYPE_CHECKING:
@@ -35,23 +59,47 @@ if TYPE_CHECKING:
 NAME = "pagerduty"
 TOKEN_ENV = "PAGERDUTY_TOKEN"  # noqa: S105 (a variable name, not a secret)
 PAGE_SIZE = 100
+"""The API's largest page."""
 MAX_OFFSET = 10_000
 """PagerDuty refuses ``offset + limit`` above this (HTTP 400)."""
-TIMEOUT = 30
+TIMEOUT = 30.0
+"""Seconds one request may take without a deadline."""
+REQUEST_SHARE = 0.5
+"""With a deadline, one request may use at most this share of the time left."""
 RATE_LIMIT_RETRIES = 5
 MAX_RATE_LIMIT_WAIT = 120.0
 SERVER_RETRIES = 3
+"""Retries of a transient failure (5xx, network error, timeout, a body that is not JSON)."""
 BACKOFF = 1.0
+"""429 without a hint: wait ``BACKOFF * 2**tries``."""
+RETRY_BACKOFF = 0.25
+"""Transient failures: wait ``RETRY_BACKOFF * 2**(retry - 1)`` (0.25 s, 0.5 s, 1 s)."""
 TIME_SCALE = 1.0
 SERVER_STATUSES = (500, 502, 503, 504)
 
 Progress = Callable[[str, str], None]
+Wait = Callable[[float, str], None]
+"""``wait(seconds, why)``: sleep before a retry, or raise ``SourceUnavailable`` instead."""
+Timeout = Callable[[float], float]
+"""``timeout(default)``: the per-request timeout to use now."""
 _SDK_LOG = logging.getLogger("reconstruct.pagerduty.sdk")
 _SDK_LOG.addHandler(logging.NullHandler())  # the SDK's own retry chatter stays out of stderr
 
 
 def _silent(source: str, message: str) -> None:
     return None
+
+
+def _scaled_sleep(seconds: float, why: str) -> None:
+    time.sleep(seconds * TIME_SCALE)
+
+
+def _scale(sleep: Callable[[float], None]) -> Callable[[float], None]:
+    return lambda seconds: sleep(seconds * TIME_SCALE)
+
+
+def _fixed_timeout(default: float) -> float:
+    return default
 
 
 def ssl_context(config: Config) -> ssl.SSLContext:
@@ -86,54 +134,120 @@ def make_client(
             f"[pagerduty] base_url: {base_url!r} must start with https:// "
             "(https://api.pagerduty.com, or https://api.eu.pagerduty.com for EU accounts)"
         ) from exc
-    client.timeout = TIMEOUT
+    client.timeout = TIMEOUT  # type: ignore[assignment]  # httpx takes a float
     client.log = _SDK_LOG
-    client.retry = dict.fromkeys(SERVER_STATUSES, SERVER_RETRIES)
-    client.sleep_timer = BACKOFF * TIME_SCALE
+    client.retry = {}  # 5xx come back to _Api, which retries them (bounded, deadline-aware)
+    client.max_network_attempts = 0  # network errors too: the SDK would sleep on its own
     return client
 
 
-class _Api:
-    """GETs through one client: rate-limit waits, error translation, request counting."""
+class _Forbidden(SourceAuthError):
+    """402/403: the key may not read this endpoint (other endpoints may still work)."""
 
-    def __init__(self, client: Client, progress: Progress = _silent) -> None:
+
+class _Api:
+    """GETs through one client: bounded retries with deadline-aware waits, per-request
+    timeouts, error translation, request counting. One thread at a time."""
+
+    def __init__(
+        self,
+        client: Client,
+        progress: Progress = _silent,
+        *,
+        wait: Wait = _scaled_sleep,
+        timeout: Timeout = _fixed_timeout,
+        remaining: Callable[[], float | None] = lambda: None,
+    ) -> None:
         self.client = client
         self.progress = progress
+        self.wait = wait
+        self.timeout = timeout
+        self.remaining = remaining
         self.waits = 0
+        self.retries = 0
 
     @property
     def requests(self) -> int:
         """HTTP responses received so far, retries included."""
         return self.client.responses
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None, *, what: str = "") -> Any:
+    def _request_timeout(self) -> float:
+        left = self.remaining()
+        share = TIMEOUT if left is None else min(TIMEOUT, left * REQUEST_SHARE)
+        return self.timeout(share)
+
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        what: str = "",
+        label: str = "",
+    ) -> Any:
+        """The JSON body of ``GET path``. ``what`` names the endpoint in error texts, ``label``
+        (e.g. ``log_entries page at offset 200``) prefixes them."""
+        try:
+            return self._get(path, params, what or path, label)
+        except SourceError as exc:
+            if not label:
+                raise
+            raise type(exc)(NAME, f"{label}: {exc.detail}") from exc
+
+    def _get(self, path: str, params: Mapping[str, Any] | None, what: str, label: str) -> Any:
         from reconstruct.collectors import pagerduty_sdk as sdk
 
-        tries = 0
+        limited = 0
+        failed = 0
+        name = label or what
         while True:
-            tries += 1
+            timeout = self._request_timeout()
+            self.client.timeout = timeout  # type: ignore[assignment]  # httpx takes a float
             try:
                 response = self.client.get(path, params=dict(params or {}))
-            except sdk.RateLimited as limited:
-                self._wait(limited.response, tries)
+            except sdk.RateLimited as exc:
+                limited += 1
+                self._rate_limit_wait(exc.response, limited, label)
                 continue
             except sdk.HttpError as exc:  # 401 (the SDK raises it) or a redirect
-                raise _status_error(exc.response, what or path) from exc
+                raise _status_error(exc.response, what) from exc
             except sdk.Error as exc:
                 cause = exc.__cause__ or exc
-                raise SourceUnavailable(
-                    NAME,
-                    f"cannot reach {self.client.url} ({type(cause).__name__}: {cause}); "
-                    "check the network, proxy and [pagerduty] base_url",
-                ) from exc
+                problem = _network_problem(cause, timeout, self.client.url)
+                if _certificate_error(cause) or failed >= SERVER_RETRIES:
+                    raise SourceUnavailable(NAME, problem) from exc
+                failed += 1
+                self._retry_wait(failed, f"{name}: {_short(cause, timeout)}")
+                continue
+            if response.status_code in SERVER_STATUSES and failed < SERVER_RETRIES:
+                failed += 1
+                self._retry_wait(failed, f"{name}: PagerDuty answered {response.status_code}")
+                continue
             if not response.is_success:
-                raise _status_error(response, what or path)
+                raise _status_error(response, what)
             try:
                 return response.json()
             except ValueError as exc:
-                raise SourceUnavailable(NAME, f"GET {path}: the answer is not JSON") from exc
+                if failed >= SERVER_RETRIES:
+                    raise SourceUnavailable(
+                        NAME,
+                        f"GET {what}: the answer is not JSON ({_describe_body(response)}); "
+                        "check [pagerduty] base_url and any proxy in between",
+                    ) from exc
+                failed += 1
+                self._retry_wait(failed, f"{name}: the answer was not JSON")
 
-    def _wait(self, response: Any, tries: int) -> None:
+    def pages(self, path: str, key: str, params: Mapping[str, Any]) -> tuple[list[Any], bool]:
+        """Every page of a classic offset-paginated list, as returned; True when cut short (at
+        the API's 10,000-record ceiling, or by a repeating cursor)."""
+        series = _Series(key, path, params)
+        _paginate(self, series, lambda _s: None)
+        return series.pages, series.truncated
+
+    def _retry_wait(self, retry: int, why: str) -> None:
+        self.retries += 1
+        self.wait(RETRY_BACKOFF * 2 ** (retry - 1), why)
+
+    def _rate_limit_wait(self, response: Any, tries: int, label: str) -> None:
         wait = _retry_after(response.headers, tries)
         if tries > RATE_LIMIT_RETRIES or wait > MAX_RATE_LIMIT_WAIT:
             raise SourceUnavailable(
@@ -142,26 +256,48 @@ class _Api:
                 "retry in a few minutes",
             )
         self.waits += 1
-        self.progress(NAME, f"rate limited, waiting {_secs(wait)}")
-        time.sleep(wait * TIME_SCALE)
+        self.wait(wait, f"{label}: rate limited" if label else "rate limited")
 
-    def pages(self, path: str, key: str, params: Mapping[str, Any]) -> tuple[list[Any], bool]:
-        """Every page of a classic offset-paginated list, as returned; True when cut at the
-        API's 10,000-record ceiling."""
-        pages: list[Any] = []
-        offset = 0
-        while True:
-            limit = min(PAGE_SIZE, MAX_OFFSET - offset)
-            if limit <= 0:
-                return pages, True
-            body = self.get(path, {**params, "limit": limit, "offset": offset, "total": "false"})
-            items = body.get(key) if isinstance(body, dict) else None
-            if not isinstance(items, list):
-                raise SourceUnavailable(NAME, f"GET {path}: unexpected answer (no {key!r} list)")
-            pages.append(body)
-            if not body.get("more") or not items:
-                return pages, False
-            offset += len(items)
+
+def _short(cause: BaseException, timeout: float) -> str:
+    from reconstruct.collectors import pagerduty_sdk as sdk
+
+    if isinstance(cause, sdk.Timeout):
+        return f"no answer within {_secs(timeout)}"
+    return type(cause).__name__
+
+
+def _network_problem(cause: BaseException, timeout: float, url: str) -> str:
+    from reconstruct.collectors import pagerduty_sdk as sdk
+
+    if isinstance(cause, sdk.Timeout):
+        return (
+            f"{url} did not answer within {_secs(timeout)} ({type(cause).__name__}); "
+            "retry later or with a larger --timeout"
+        )
+    return (
+        f"cannot reach {url} ({type(cause).__name__}: {cause}); "
+        "check the network, proxy and [pagerduty] base_url"
+    )
+
+
+def _certificate_error(cause: BaseException) -> bool:
+    """A TLS verification failure: retrying cannot help."""
+    seen: BaseException | None = cause
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
+            seen
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _describe_body(response: Any) -> str:
+    kind = str(response.headers.get("content-type") or "no content type").split(";")[0]
+    return f"HTTP {response.status_code}, {kind}, {len(response.content)} bytes"
 
 
 def _retry_after(headers: Mapping[str, str], tries: int) -> float:
@@ -207,7 +343,7 @@ def _status_error(response: Any, what: str) -> Exception:
             "create a read-only REST API key and set it",
         )
     if status in (402, 403):
-        return SourceAuthError(
+        return _Forbidden(
             NAME,
             f"{TOKEN_ENV} lacks access to {what} ({status}{said}); use a key that can read "
             "incidents",
@@ -235,10 +371,16 @@ def incident_path(ref: str) -> str:
     return f"/incidents/{quote(text.lstrip('#'), safe='')}"
 
 
-def resolve_incident(config: Config, token: Secret | None, ref: str) -> dict[str, Any]:
+def resolve_incident(
+    config: Config,
+    token: Secret | None,
+    ref: str,
+    *,
+    wait: Wait = _scaled_sleep,
+) -> dict[str, Any]:
     """``{"incident": {...}}`` for an incident ID or number (GET /incidents/{ref})."""
     with make_client(config, token) as client:
-        api = _Api(client)
+        api = _Api(client, wait=wait)
         try:
             body = api.get(incident_path(ref), what=f"incident {ref}")
         except SourceNotFound as exc:
@@ -259,27 +401,182 @@ LOG_ENTRY_PARAMS: dict[str, Any] = {
 }
 
 
+@dataclass
+class _Series:
+    """One independent list of the incident: what to ask and what came back."""
+
+    key: str
+    """``log_entries``, ``alerts`` or ``notes`` (the body's list and the bundle file's name)."""
+    path: str
+    params: Mapping[str, Any]
+    paginated: bool = True
+    optional: bool = False
+    """A 402/403 skips it with a warning instead of failing the source."""
+    pages: list[Any] = field(default_factory=list)
+    records: int = 0
+    truncated: bool = False
+    warnings: list[str] = field(default_factory=list)
+    error: SourceError | None = None
+    requests: int = 0
+    waits: int = 0
+    retries: int = 0
+
+    @property
+    def file(self) -> str:
+        return f"pagerduty/{self.key}.json"
+
+
+class _Fetcher:
+    """Fetches the series of one incident concurrently and reports pages per series."""
+
+    def __init__(self, ctx: CollectContext) -> None:
+        self.ctx = ctx
+        self.verify = ctx.ssl_context()  # one context for every client (loading CAs is slow)
+        self._lock = threading.Lock()
+        self._pages: dict[str, int] = {}
+
+    def run(self, series: list[_Series]) -> None:
+        self._pages = {s.key: 0 for s in series}
+        threads = [
+            threading.Thread(target=self._one, args=(s,), name=f"pagerduty-{s.key}", daemon=True)
+            for s in series
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def _one(self, series: _Series) -> None:
+        try:
+            with make_client(self.ctx.config, self.ctx.token, verify=self.verify) as c:
+                api = _Api(
+                    c,
+                    self.ctx.progress,
+                    wait=self.ctx.wait,
+                    timeout=self.ctx.timeout,
+                    remaining=self.ctx.remaining,
+                )
+                try:
+                    if series.paginated:
+                        _paginate(api, series, self._fetched)
+                    else:
+                        self._single(api, series)
+                finally:
+                    series.requests = api.requests
+                    series.waits = api.waits
+                    series.retries = api.retries
+        except _Forbidden as exc:
+            if not series.optional:
+                series.error = exc
+                return
+            series.pages = []
+            inner = exc.__cause__ if isinstance(exc.__cause__, SourceError) else exc
+            series.warnings.append(
+                f"{series.key} skipped: {inner.detail}; the rest of the incident is kept"
+            )
+        except SourceError as exc:
+            series.error = exc
+        except Exception as exc:  # noqa: BLE001 - reported as this series' failure
+            series.error = SourceUnavailable(
+                NAME, f"{series.key}: internal error: {type(exc).__name__}: {exc}"
+            )
+
+    def _fetched(self, series: _Series) -> None:
+        with self._lock:  # reported under the lock: the last message has the final counts
+            self._pages[series.key] += 1
+            said = ", ".join(f"{k} {n}" for k, n in self._pages.items())
+            self.ctx.progress(NAME, f"pages fetched: {said}")
+
+    def _single(self, api: _Api, series: _Series) -> None:
+        body = api.get(series.path, series.params, what=series.path, label=series.key)
+        items = body.get(series.key) if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise SourceUnavailable(
+                NAME, f"{series.key}: unexpected answer (no {series.key!r} list)"
+            )
+        series.pages.append(body)
+        series.records = len(items)
+        self._fetched(series)
+
+
+def _paginate(api: _Api, series: _Series, on_page: Callable[[_Series], None]) -> None:
+    """Every page of a classic offset-paginated list, as returned. Stops at the API's
+    10,000-record ceiling (``truncated``) and when a page brings nothing new (a repeating
+    cursor: warned, as the list may be incomplete)."""
+    seen: set[str] = set()
+    offset = 0
+    while True:
+        limit = min(PAGE_SIZE, MAX_OFFSET - offset)
+        if limit <= 0:
+            series.truncated = True
+            series.warnings.append(
+                f"{series.key}: stopped at PagerDuty's {MAX_OFFSET:,}-record limit; "
+                "later records are missing"
+            )
+            return
+        label = f"{series.key} page at offset {offset}"
+        params = {**series.params, "limit": limit, "offset": offset, "total": "false"}
+        body = api.get(series.path, params, what=series.path, label=label)
+        items = body.get(series.key) if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise SourceUnavailable(NAME, f"{label}: unexpected answer (no {series.key!r} list)")
+        ids = {_identity(item) for item in items}
+        if items and ids <= seen:
+            series.truncated = True
+            series.warnings.append(
+                f"{series.key}: pagination repeated itself at offset {offset} (the page "
+                f"held only records already seen); kept {len(series.pages)} page(s), "
+                f"{series.records} records; the list may be incomplete"
+            )
+            return
+        seen |= ids
+        series.pages.append(body)
+        series.records += len(items)
+        on_page(series)
+        if not body.get("more") or not items:
+            return
+        offset += len(items)
+
+
+def _identity(record: Any) -> str:
+    if isinstance(record, dict) and record.get("id"):
+        return f"id:{record['id']}"
+    return json.dumps(record, sort_keys=True, default=str)
+
+
 def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
-    """Log entries (every page), alerts (every page) and notes of ``ctx.incident``."""
+    """Log entries (every page), alerts (every page) and notes of ``ctx.incident``, fetched
+    concurrently, written in request order."""
+    if TIME_SCALE != 1.0:  # tests: shorter sleeps; messages and deadline keep real seconds
+        ctx = replace(ctx, sleep=_scale(ctx.sleep))
     base = incident_path(ctx.incident.id)
-    with make_client(ctx.config, ctx.token, verify=ctx.ssl_context()) as client:
-        api = _Api(client, ctx.progress)
-        entries, cut = api.pages(f"{base}/log_entries", "log_entries", LOG_ENTRY_PARAMS)
-        out.add("pagerduty/log_entries.json", entries)
-        alerts, cut_alerts = api.pages(f"{base}/alerts", "alerts", {})
-        out.add("pagerduty/alerts.json", alerts)
-        notes = api.get(f"{base}/notes", what=f"notes of incident {ctx.incident.id}")
-        if not isinstance(notes, dict) or not isinstance(notes.get("notes"), list):
-            raise SourceUnavailable(NAME, "GET notes: unexpected answer (no 'notes' list)")
-        out.add("pagerduty/notes.json", [notes])
-    meta: dict[str, Any] = {
-        "log_entries": sum(len(p["log_entries"]) for p in entries),
-        "alerts": sum(len(p["alerts"]) for p in alerts),
-        "notes": len(notes["notes"]),
-        "requests": api.requests,
-    }
-    if api.waits:
-        meta["rate_limited_waits"] = api.waits
-    if cut or cut_alerts:
+    series = [
+        _Series("log_entries", f"{base}/log_entries", LOG_ENTRY_PARAMS),
+        _Series("alerts", f"{base}/alerts", {}, optional=True),
+        _Series("notes", f"{base}/notes", {}, paginated=False, optional=True),
+    ]
+    _Fetcher(ctx).run(series)
+    for s in series:
+        if s.pages:
+            out.add(s.file, s.pages)
+    warnings = [w for s in series for w in s.warnings]
+    failures = [s for s in series if s.error is not None]
+    if failures:
+        first = failures[0].error
+        assert first is not None
+        detail = "; ".join(s.error.detail for s in failures if s.error is not None)
+        kept = [f"{s.key} ({s.records})" for s in series if s.pages]
+        if kept:
+            detail += f" (kept: {', '.join(kept)})"
+        raise type(first)(NAME, detail)
+    meta: dict[str, Any] = {s.key: s.records for s in series}
+    meta["requests"] = sum(s.requests for s in series)
+    if waits := sum(s.waits for s in series):
+        meta["rate_limited_waits"] = waits
+    if retries := sum(s.retries for s in series):
+        meta["retries"] = retries
+    if any(s.truncated for s in series):
         meta["truncated"] = True
+    if warnings:
+        meta["warnings"] = warnings
     return meta

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx2
 import pagerduty
 
 Error = pagerduty.Error
 HttpError = pagerduty.HttpError
 UrlError = pagerduty.UrlError
+Timeout = httpx2.TimeoutException
+"""A request that got no answer within the client's ``timeout`` (the cause of an ``Error``)."""
 
 
 class RateLimited(Exception):
@@ -22,7 +25,10 @@ class RateLimited(Exception):
 
 class Client(pagerduty.RestApiV2Client):
     """``RestApiV2Client`` that counts responses (retries included) and hands 429 back to the
-    caller, whose wait policy is bounded and honours ``Retry-After``."""
+    caller, whose wait policy is bounded and honours ``Retry-After``.
+
+    Not shared between threads: the SDK keeps per-client call statistics and reconstruct sets
+    ``timeout`` before each request, so every concurrent series gets its own client."""
 
     responses: int = 0
 

@@ -11,6 +11,15 @@ offset-paginated (``limit`` echoed, default 25, max 100; ``offset+limit > 10000`
 ``time_zone=UTC`` renders log-entry times in UTC, otherwise in the account offset they are stored
 in. Every ``https://api.pagerduty.com`` URL in a payload is rewritten to the fake's base URL.
 Every body served is kept in ``served[path]`` (in order) so a test can compare the bundle.
+
+Faults beyond ``server.fail_next`` (which answers by path only):
+
+    fake.max_limit = 5                   # pages smaller than the client asks for (the demo's
+                                         # 9 log entries then take two pages)
+    fake.stuck.add("log_entries")        # ignore ``offset``: the first window, ``more: true``,
+                                         # forever (a repeating cursor)
+    fake.intercept(hook)                 # hook(req) -> Response | None, before every handler
+                                         # (None: answer normally), e.g. 401 on page two
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -55,6 +65,9 @@ class FakePagerDuty:
         self.token = token
         self.incidents: list[IncidentData] = []
         self.served: dict[str, list[Any]] = {}
+        self.max_limit = 100
+        self.stuck: set[str] = set()
+        self.hooks: list[Callable[[Request], Response | None]] = []
         server.route("GET", r"/incidents", self._list_incidents)
         server.route("GET", r"/incidents/(?P<ref>[^/]+)", self._incident)
         for sub in ("log_entries", "alerts", "notes"):
@@ -71,8 +84,20 @@ class FakePagerDuty:
     def count(self, pattern: str) -> int:
         return self.server.count("GET", pattern)
 
+    def intercept(self, hook: Callable[[Request], Response | None]) -> None:
+        """``hook(req)`` runs before every handler; a Response it returns is sent instead."""
+        self.hooks.append(hook)
+
+    def _hooked(self, req: Request) -> Response | None:
+        for hook in self.hooks:
+            if (response := hook(req)) is not None:
+                return response
+        return None
+
     # -- handlers ------------------------------------------------------------------------
     def _auth(self, req: Request) -> Response | None:
+        if (hooked := self._hooked(req)) is not None:
+            return hooked
         if req.headers.get("authorization") != f"Token token={self.token}":
             return error(401, "Authentication failed", 2006)
         return None
@@ -114,11 +139,13 @@ class FakePagerDuty:
         records = data.log_entries if sub == "log_entries" else data.alerts
         if sub == "log_entries" and req.param("time_zone") == "UTC":
             records = [_in_utc(r) for r in records]
-        return self._page(req, sub, records)
+        return self._page(req, sub, records, stuck=sub in self.stuck)
 
-    def _page(self, req: Request, key: str, records: list[dict[str, Any]]) -> Response:
+    def _page(
+        self, req: Request, key: str, records: list[dict[str, Any]], *, stuck: bool = False
+    ) -> Response:
         try:
-            limit = min(int(req.param("limit", "25") or 25), 100)
+            limit = min(int(req.param("limit", "25") or 25), 100, self.max_limit)
             offset = int(req.param("offset", "0") or 0)
         except ValueError:
             return error(400, "Invalid Input Provided", 2001, "limit and offset must be integers")
@@ -127,11 +154,13 @@ class FakePagerDuty:
                 400, "Invalid Input Provided", 2001, "Offset must be less than 10000 - limit"
             )
         total = len(records) if req.param("total") == "true" else None
+        if stuck:
+            offset = 0
         body = {
             key: records[offset : offset + limit],
             "limit": limit,
             "offset": offset,
-            "more": offset + limit < len(records),
+            "more": stuck or offset + limit < len(records),
             "total": total,
         }
         return self._send(req, body)
