@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -289,6 +291,10 @@ def test_unknown_dashboard_400_keeps_partial_evidence(fake: FakeGrafana, ca_bund
     bundle = Bundle.open(tmp_path / "b")
     assert bundle.manifest.sources["grafana"].status == "failed"
     assert [[r["id"] for r in p] for p in bundle.pages("grafana/annotations.json")] == [[1]]
+    assert "dashboard nope were not fetched" in err.value.detail
+    # The manifest has no meta for a failed source: grafana/source.json keeps the links working.
+    (event,) = parse(bundle)
+    assert event.links[0].url.startswith(f"{fake.url}/d/chk?")
 
 
 def test_429_honours_retry_after(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path) -> None:
@@ -367,3 +373,86 @@ def test_timeout_is_unavailable(fake: FakeGrafana, ca_bundle: Path, tmp_path: Pa
     fake.server.fail_next("GET", fake.path, Response(200, [], delay=1.0))
     with pytest.raises(SourceUnavailable, match=r"did not answer within 0\.2s"):
         run(make_ctx(fake.url, ca_bundle), tmp_path / "b", tuning=Tuning(attempts=1, timeout=0.2))
+
+
+# -- faults, deadlines, concurrency (issues #7 and #6) --------------------------------------
+
+
+def test_series_overlap_and_are_stored_in_series_order(
+    fake: FakeGrafana, ca_bundle: Path, tmp_path: Path
+) -> None:
+    uids = ["a", "b", "c", "d"]
+    fake.add(
+        *(annotation(i, MS0 + i * MIN, f"on {u}", dashboard_uid=u) for i, u in enumerate(uids))
+    )
+    fake.slow_dashboards = {"a": 0.6, "b": 0.4, "c": 0.2}  # the first series answers last
+    started = time.monotonic()
+    run(make_ctx(fake.url, ca_bundle, dashboards=uids), tmp_path / "b")
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.1, f"series ran one after the other ({elapsed:.2f}s)"
+    pages = Bundle.open(tmp_path / "b").pages("grafana/annotations.json")
+    assert [[r["dashboardUID"] for r in p] for p in pages] == [["a"], ["b"], ["c"], ["d"]]
+
+
+def test_a_cut_short_body_is_retried_and_a_persistent_one_fails(
+    fake: FakeGrafana, ca_bundle: Path, tmp_path: Path
+) -> None:
+    fake.add(annotation(1, MS0, "x"))
+    cut = Response(200, b'[{"id": 1, "ti', {"Content-Type": "application/json"})
+    fake.server.fail_next("GET", fake.path, cut)
+    rec = Recorder()
+    _, bundle = run(make_ctx(fake.url, ca_bundle, rec), tmp_path / "a", rec)
+    assert fake.server.count() == 2
+    assert rec.sleeps == [0.5]
+    assert len(list(parse(bundle))) == 1
+    fake.server.fail_next("GET", fake.path, cut, cut, cut)
+    with pytest.raises(SourceUnavailable, match="cut-short or invalid JSON body 3 times"):
+        run(make_ctx(fake.url, ca_bundle), tmp_path / "b")
+
+
+def test_no_wait_runs_past_the_deadline(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path):
+    fake.server.fail_next("GET", fake.path, Response(503, {}))
+    rec = Recorder()
+    ctx = replace(make_ctx(fake.url, ca_bundle, rec), deadline=time.monotonic() + 5)
+    slow = Tuning(attempts=3, backoff=10)
+    with pytest.raises(SourceUnavailable, match="would pass the --timeout deadline"):
+        run(ctx, tmp_path / "b", rec, slow)
+    assert rec.sleeps == []
+    assert fake.server.count() == 1
+
+
+def test_request_timeout_is_capped_by_the_deadline(
+    fake: FakeGrafana, ca_bundle: Path, tmp_path: Path
+) -> None:
+    fake.server.fail_next("GET", fake.path, Response(200, [], delay=5))
+    ctx = replace(make_ctx(fake.url, ca_bundle), deadline=time.monotonic() + 0.5)
+    started = time.monotonic()
+    with pytest.raises(SourceUnavailable, match="the annotations were not fetched"):
+        run(ctx, tmp_path / "b", tuning=Tuning(attempts=3, timeout=30))
+    assert time.monotonic() - started < 2.5
+
+
+def test_forbidden_dashboard_is_skipped_with_a_warning(
+    fake: FakeGrafana, ca_bundle: Path, tmp_path: Path
+) -> None:
+    fake.add(annotation(1, MS0, "on chk", dashboard_uid="chk"))
+    fake.add(annotation(2, MS0, "on secret", dashboard_uid="secret"))
+    fake.forbidden_dashboards = {"secret"}
+    meta, bundle = run(make_ctx(fake.url, ca_bundle, dashboards=["secret", "chk"]), tmp_path / "b")
+    (warning,) = meta["warnings"]
+    assert warning.startswith("skipped dashboard secret: ")
+    assert "Viewer role (annotations:read) on dashboard secret" in warning
+    assert list(meta["dashboard_errors"]) == ["secret"]
+    assert [e.key for e in parse(bundle)] == ["grafana:annotation:1"]
+
+
+def test_a_server_ignoring_to_stops_paging_with_a_warning(
+    fake: FakeGrafana, ca_bundle: Path, tmp_path: Path
+) -> None:
+    fake.add(*(annotation(i, MS0 + i * MIN, f"n{i}") for i in range(1, 8)))
+    fake.ignore_to = True
+    meta, bundle = run(make_ctx(fake.url, ca_bundle), tmp_path / "b", tuning=Tuning(page_size=3))
+    assert fake.server.count() == 2
+    (warning,) = meta["warnings"]
+    assert "returned page 2 again" in warning and "kept 3 annotations" in warning
+    assert len(list(parse(bundle))) == 3

@@ -12,8 +12,9 @@
   gives 403; an unknown ``dashboardUID`` gives 400 "Invalid dashboard UID in annotation request".
 
 Faults (besides ``server.fail_next``): ``forbidden_dashboards`` (403 for those UIDs only),
-``expire_after`` (the token is rejected, 401, after that many answered requests), ``ignore_to``
-(``to`` is ignored, as a caching proxy might: paging by time never moves on).
+``slow_dashboards`` ({uid: seconds} before answering), ``expire_after`` (the token is rejected,
+401, after that many answered requests), ``ignore_to`` (``to`` is ignored, as a caching proxy
+might: paging by time never moves on).
 
     grafana = FakeGrafana(make_server(), prefix="/grafana")
     grafana.add(annotation(1, 1_710_000_000_000, "Deployed v2", tags=["deploy"]))
@@ -138,6 +139,8 @@ class FakeGrafana:
         self.forbidden_dashboards: set[str] = set()
         self.expire_after: int | None = None
         self.ignore_to = False
+        self.slow_dashboards: dict[str, float] = {}
+        """Seconds each of these dashboards' requests take to answer."""
         self.answered = 0
         self._lock = threading.Lock()
         """Requests answered with the token accepted (what ``expire_after`` counts)."""
@@ -207,4 +210,5 @@ class FakeGrafana:
             key=lambda r: (r.get("timeEnd") or r.get("time", 0), r.get("time", 0), r.get("id", 0)),
             reverse=True,
         )
-        return Response(200, [omit_empty(r) for r in found[:limit]])
+        delay = self.slow_dashboards.get(uid or "", 0.0)
+        return Response(200, [omit_empty(r) for r in found[:limit]], delay=delay)
