@@ -387,7 +387,10 @@ def test_a_repo_failing_midway_writes_none_of_its_files(
     gh = fk.FakeGitHub(server, token=TOKEN)
     _small(gh)
     _small(gh, "acme/payments")
-    server.fail_next("GET", r"/search/issues", fk.error(422, "Validation Failed"))
+    # (repositories are fetched side by side: the fault names checkout's own path)
+    server.fail_next(
+        "GET", r"/repos/acme/checkout/deployments/2/statuses", fk.error(422, "Validation Failed")
+    )
     ctx = make_ctx(gh.base_url, ca_bundle, recorder, repos=(REPO, "acme/payments"))
     meta, bundle = run(ctx, tmp_path, recorder.settings())
     assert meta["repos"] == ["acme/payments"]
@@ -408,7 +411,7 @@ def test_all_repos_fail(server: FakeServer, ca_bundle: Path, recorder: Recorder,
     [
         (lambda: fk.secondary_limit(retry_after=2, status=429), 2.0),
         (lambda: fk.secondary_limit(retry_after=3, status=403), 3.0),
-        (lambda: fk.secondary_limit(retry_after=None, status=403), 0.5),
+        (lambda: fk.secondary_limit(retry_after=None, status=403), 1.0),  # whole seconds
         (lambda: fk.rate_limited(reset_in=5, status=403), 6.0),
         (lambda: fk.rate_limited(reset_in=5, status=429), 6.0),
     ],
@@ -505,3 +508,21 @@ def test_html_instead_of_json_points_at_base_url(
         make_ctx(server.base_url, ca_bundle, recorder), tmp_path, recorder.settings()
     )
     assert isinstance(err, SourceUnavailable) and "/api/v3" in str(err)
+
+
+def test_next_link_back_to_an_earlier_page_stops_with_a_warning(
+    server: FakeServer, ca_bundle: Path, recorder: Recorder, tmp_path: Path
+) -> None:
+    gh = fk.FakeGitHub(server, token=TOKEN)
+    expected = big_checkout(gh)  # 152 merged PRs: two search pages
+    gh.cursor_loop.add("/search/issues")  # page 2 links back to page 1
+    meta, bundle = run(make_ctx(gh.base_url, ca_bundle, recorder), tmp_path, recorder.settings())
+    assert server.count("GET", r"/search/issues") == 2, "page 1 is not asked again"
+    assert [len(p["items"]) for p in bundle.pages("github/acme/checkout/merged_prs.json")] == [
+        100,
+        52,
+    ]
+    [warning] = meta["warnings"]
+    assert warning.startswith("merged pull requests of acme/checkout (search): GitHub's next-page")
+    assert "stopped after 2 pages" in warning
+    assert meta["requests"] == 1 + 2 + expected["in_range"] + 2 + 2

@@ -1,95 +1,65 @@
-"""Live GitHub collection through PyGithub's ``Requester`` (raw JSON pages, ``Link`` paging).
+"""Live GitHub collection: what to fetch per repository, fetched by a small pool of workers.
 
 Per repository (``[github] repos`` plus ``[github] services[<service>]`` for each of the incident's
-PagerDuty services), in this order:
+PagerDuty services):
 
 1. ``GET /repos/o/r``: 1 request -> ``repo.json``;
 2. ``GET /repos/o/r/deployments?environment=E&per_page=100``: per environment, page by page
    (newest first) until a page reaches back past the leadup start -> ``deployments.json``;
 3. ``GET /repos/o/r/deployments/{id}/statuses?per_page=100``: 1 per deployment created inside
-   ``[leadup_start, end]`` -> ``statuses/<id>.json``;
+   ``[leadup_start, end]`` (the only ones the timeline can show) -> ``statuses/<id>.json``;
 4. ``GET /search/issues?q=repo:o/r is:pr is:merged merged:A..B&per_page=100``: every page, with
    A = leadup start, B = window end -> ``merged_prs.json``;
 5. ``GET /repos/o/r/pulls/{n}``: only for PRs merged inside the incident window (for the merge
    sha) -> ``pulls/<n>.json``.
 
-Bodies are stored exactly as GitHub sent them: we call ``Requester.requestJson`` (no PyGithub
-objects, so no lazy "completion" GETs) and follow ``Link: rel="next"`` ourselves.
+Order and overlap (issue #6): the first repository's ``GET /repos/o/r`` goes alone, so a bad token
+or base_url fails after one request; then every other request runs on ``MAX_WORKERS`` threads:
+the other repositories, each repository's deployment listings and search side by side, and each
+statuses / pull GET as soon as the listing that names it is read. Only the main thread decides
+what to fetch next and keeps the results; the bundle is written at the end in a fixed order
+(repositories as configured; repo, deployments, statuses in listing order, search, pulls), so its
+bytes do not depend on which answer came first.
 
-Errors and retries:
-
-- 5xx: retried by a bounded ``GithubRetry`` (``Settings.server_retries``, exponential backoff);
-  when exhausted -> ``SourceUnavailable``.
-- 403/429 rate limits (``Retry-After``, ``x-ratelimit-remaining: 0`` + ``x-ratelimit-reset``, or a
-  secondary-limit message): we wait ourselves, reporting ``rate limited, waiting 12s`` through
-  ``ctx.progress``, at most ``Settings.rate_limit_retries`` times and never longer than
-  ``Settings.max_rate_limit_wait`` at once; beyond that -> ``SourceUnavailable``.
-- 401 -> ``SourceAuthError`` naming GITHUB_TOKEN; other 403 -> ``SourceAuthError`` naming the
-  permission; 404/422 -> ``SourceNotFound`` naming the repository.
-
-One failing repository does not sink the others: its error is recorded in the manifest meta
-(``failed_repos``), its files are not written, and collection goes on. Only when every repository
-fails is the first error raised. Errors that would fail every repository anyway (bad credentials,
-rate limit exhausted, GitHub unreachable) are raised at once.
+HTTP, retries and errors: ``reconstruct.collectors.github_http``. One failing repository does not
+sink the others: its error is recorded in the manifest meta (``failed_repos``) and shown as a
+warning, its files are not written, and collection goes on. Only when every repository fails is
+the first error raised. Errors that would fail every repository anyway (bad credentials, rate
+limit exhausted, GitHub down or unreachable, the ``--timeout`` deadline) are raised at once.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from functools import partial
+from typing import Any
 
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors.base import CollectContext
-from reconstruct.errors import SourceAuthError, SourceError, SourceNotFound, SourceUnavailable
-from reconstruct.timeutil import TimeFormatError, format_duration, now_utc, parse_iso
-
-if TYPE_CHECKING:
-    from github import Github
-    from urllib3 import Retry
-
-NAME = "github"
-TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105 (a variable name, not a secret)
-PER_PAGE = 100
-PERMISSIONS = (
-    "a fine-grained token needs read access to Metadata, Deployments and Pull requests "
-    "(or Contents) on the repository; a classic token needs the `repo` scope"
+from reconstruct.collectors.github_http import (
+    NAME,
+    PER_PAGE,
+    PERMISSIONS,
+    TOKEN_ENV,
+    AllRepos,
+    Client,
+    Listing,
+    Settings,
 )
+from reconstruct.errors import SourceAuthError, SourceError, SourceUnavailable
+from reconstruct.timeutil import TimeFormatError, parse_iso
+
+__all__ = ["MAX_WORKERS", "Settings", "collect", "repos_for"]
+
+MAX_WORKERS = 4
+"""Requests in flight at once. GitHub asks integrators to avoid many concurrent requests (they
+trip the secondary rate limit), so this stays modest: enough to overlap the per-deployment
+statuses GETs and the repositories, not a flood."""
 SEARCH_CAP = 1000
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Client knobs; the defaults are for real use, tests shorten the waits."""
-
-    timeout: int = 30
-    server_retries: int = 3
-    backoff_factor: float = 0.5
-    rate_limit_retries: int = 3
-    max_rate_limit_wait: float = 120.0
-    secondary_wait: float = 60.0
-    sleep: Callable[[float], None] = time.sleep
-
-
-class _AllRepos:
-    """Marks an error that would fail every repository: raised at once, not per repository."""
-
-
-class _BadCredentials(SourceAuthError, _AllRepos):
-    pass
-
-
-class _RateLimited(SourceUnavailable, _AllRepos):
-    pass
-
-
-class _Unreachable(SourceUnavailable, _AllRepos):
-    pass
 
 
 def repos_for(ctx: CollectContext) -> list[str]:
@@ -110,6 +80,10 @@ def collect(
 ) -> Mapping[str, Any]:
     """Fetch every configured repository into ``out``; returns the manifest meta."""
     settings = settings or Settings()
+    if settings.sleep is not None:
+        ctx = dataclasses.replace(ctx, sleep=settings.sleep)
+    if not ctx.source:
+        ctx = dataclasses.replace(ctx, source=NAME)
     repos = repos_for(ctx)
     meta: dict[str, Any] = {"repos": [], "environments": list(ctx.config.github.environments)}
     if not repos:
@@ -120,125 +94,296 @@ def collect(
             NAME,
             f"{TOKEN_ENV} is missing; create a token ({PERMISSIONS}) and export {TOKEN_ENV}",
         )
-    client = _Client(ctx, settings)
-    failed: dict[str, str] = {}
-    errors: list[SourceError] = []
-    warnings: list[str] = []
+    client = Client(ctx, settings)
     try:
-        for repo in repos:
-            try:
-                files, notes = _collect_repo(client, ctx, repo)
-            except SourceError as exc:
-                if isinstance(exc, _AllRepos):
-                    raise
-                failed[repo] = exc.detail
-                errors.append(exc)
-                ctx.progress(NAME, f"{repo} failed: {exc.detail}; continuing with other repos")
-                continue
-            for relpath, pages in files.items():
-                out.add(relpath, pages)
-            meta["repos"].append(repo)
-            warnings.extend(notes)
+        states = _Run(client, ctx, repos).run()
     finally:
         client.close()
     meta["requests"] = client.requests
-    if failed:
-        meta["failed_repos"] = failed
-    if warnings:
-        meta["warnings"] = warnings
+    if client.rate_limit_waits:
+        meta["rate_limit_waits"] = client.rate_limit_waits
+    failed: dict[str, str] = {}
+    errors: list[SourceError] = []
+    warnings: list[str] = []
+    for state in states:
+        if state.error is not None:
+            failed[state.repo] = state.error[1].detail
+            errors.append(state.error[1])
+            continue
+        for relpath, pages in state.files().items():
+            out.add(relpath, pages)
+        meta["repos"].append(state.repo)
+        warnings.extend(state.notes)
     if errors and not meta["repos"]:
         first = errors[0]
         detail = first.detail
         if len(errors) > 1:
             detail += f" (and {len(errors) - 1} more repositories failed)"
         raise type(first)(NAME, detail) from first
+    if failed:
+        meta["failed_repos"] = failed
+        warnings[:0] = [f"skipped {repo}: {detail}" for repo, detail in failed.items()]
+    if warnings:
+        meta["warnings"] = warnings
     return meta
 
 
-# -- one repository -------------------------------------------------------------------------------
-def _collect_repo(
-    client: _Client, ctx: CollectContext, repo: str
-) -> tuple[dict[str, list[Any]], list[str]]:
-    owner, name = repo.split("/", 1)
-    base = f"{NAME}/{owner}/{name}/"
-    window = ctx.window
-    files: dict[str, list[Any]] = {}
-    notes: list[str] = []
+# -- one run: what to fetch, on a small pool --------------------------------------------------
+@dataclass
+class _Repo:
+    repo: str
+    base: str
+    envs: int
+    repo_body: Any = None
+    deployments: dict[int, list[Any]] = field(default_factory=dict)
+    """Environment index -> its pages."""
+    statuses: dict[int, list[Any]] = field(default_factory=dict)
+    in_range: dict[int, None] = field(default_factory=dict)
+    search: list[Any] | None = None
+    in_window: dict[int, None] = field(default_factory=dict)
+    pulls: dict[int, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    error: tuple[int, SourceError] | None = None
 
-    _, body = client.get(f"/repos/{owner}/{name}", what=f"repository {repo}", repo=repo)
-    files[base + "repo.json"] = [body]
+    def files(self) -> dict[str, list[Any]]:
+        """Every file of the repository, in a fixed order."""
+        deployment_pages = [p for env in range(self.envs) for p in self.deployments.get(env, [])]
+        files: dict[str, list[Any]] = {
+            self.base + "repo.json": [self.repo_body],
+            self.base + "deployments.json": deployment_pages,
+        }
+        for ident in self.in_range:
+            files[f"{self.base}statuses/{ident}.json"] = self.statuses[ident]
+        files[self.base + "merged_prs.json"] = list(self.search or [])
+        for number in self.in_window:
+            files[f"{self.base}pulls/{number}.json"] = [self.pulls[number]]
+        return files
 
-    deployment_pages: list[Any] = []
-    in_range: dict[int, None] = {}
-    for env in ctx.config.github.environments:
-        for page in client.pages(
-            f"/repos/{owner}/{name}/deployments",
-            {"environment": env, "per_page": PER_PAGE},
-            what=f"deployments of {repo}",
-            repo=repo,
-            stop=lambda page: _reaches_before(page, window.leadup_start),
-        ):
-            deployment_pages.append(page)
-            for deployment in page if isinstance(page, list) else []:
-                when = _created(deployment)
-                ident = deployment.get("id") if isinstance(deployment, dict) else None
-                if (
-                    isinstance(ident, int)
-                    and when is not None
-                    and window.leadup_start <= when <= window.end
-                ):
-                    in_range[ident] = None
-    files[base + "deployments.json"] = deployment_pages
-    for ident in in_range:
-        files[f"{base}statuses/{ident}.json"] = list(
-            client.pages(
-                f"/repos/{owner}/{name}/deployments/{ident}/statuses",
-                {"per_page": PER_PAGE},
-                what=f"statuses of deployment {ident} in {repo}",
-                repo=repo,
+    def note(self, text: str | None) -> None:
+        if text is not None and text not in self.notes:
+            self.notes.append(text)
+
+
+class _Run:
+    def __init__(self, client: Client, ctx: CollectContext, repos: list[str]) -> None:
+        self.client = client
+        self.ctx = ctx
+        self.window = ctx.window
+        envs = ctx.config.github.environments
+        self.states = [
+            _Repo(repo, f"{NAME}/{repo.split('/', 1)[0]}/{repo.split('/', 1)[1]}/", len(envs))
+            for repo in repos
+        ]
+        self.pending: dict[Future[Any], tuple[_Repo, int, Callable[[Any], None]]] = {}
+        self.order = 0
+        self.pool: ThreadPoolExecutor | None = None
+
+    def run(self) -> list[_Repo]:
+        first, *others = self.states
+        # The first request alone: a bad token or base_url fails once, not MAX_WORKERS times.
+        self.order += 1
+        try:
+            _, first.repo_body = self._repo_get(first)
+        except SourceError as exc:
+            if isinstance(exc, AllRepos):
+                raise
+            self._fail(first, self.order, exc)
+        self.pool = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="collect-github")
+        try:
+            if first.error is None:
+                self._listings(first)
+            for state in others:
+                self._submit(state, partial(self._repo_body, state), self._set_repo(state))
+                self._listings(state)
+            self._drain()
+        finally:
+            for future in self.pending:
+                future.cancel()
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        for state in self.states:
+            if state.error is None:
+                self.ctx.progress(
+                    NAME,
+                    f"{state.repo}: {_count_deployments(state)} deployments, "
+                    f"{len(state.in_range)} in range, "
+                    f"{sum(_count_items(p) for p in state.search or [])} merged PRs",
+                )
+        return self.states
+
+    # -- scheduling (main thread only) ---------------------------------------------------------
+    def _submit(self, state: _Repo, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        if state.error is not None or self.pool is None:
+            return
+        self.order += 1
+        self.pending[self.pool.submit(fn)] = (state, self.order, done)
+
+    def _drain(self) -> None:
+        while self.pending:
+            finished, _ = wait(
+                list(self.pending), timeout=self.ctx.remaining(), return_when=FIRST_COMPLETED
             )
+            if not finished:
+                raise SourceUnavailable(
+                    NAME, "timed out at the --timeout deadline; rerun with a larger --timeout"
+                )
+            for future in sorted(finished, key=lambda f: self.pending[f][1]):
+                state, order, done = self.pending.pop(future)
+                try:
+                    value = future.result()
+                except SourceError as exc:
+                    if isinstance(exc, AllRepos):
+                        raise
+                    self._fail(state, order, exc)
+                    continue
+                if state.error is None:
+                    done(value)
+
+    def _fail(self, state: _Repo, order: int, exc: SourceError) -> None:
+        if state.error is None or order < state.error[0]:
+            state.error = (order, exc)
+        for future, (other, _, _) in list(self.pending.items()):
+            if other is state and future.cancel():
+                del self.pending[future]
+        self.ctx.progress(NAME, f"{state.repo} failed: {exc.detail}; continuing with other repos")
+
+    # -- what to fetch ---------------------------------------------------------------------------
+    def _repo_get(self, state: _Repo) -> tuple[dict[str, Any], Any]:
+        return self.client.get(
+            f"/repos/{state.repo}", what=f"repository {state.repo}", repo=state.repo
         )
 
-    query = (
-        f"repo:{repo} is:pr is:merged "
-        f"merged:{_search_time(window.leadup_start)}..{_search_time(window.end, ceil=True)}"
-    )
-    search_pages = list(
-        client.pages(
-            "/search/issues",
-            {"q": query, "per_page": PER_PAGE},
-            what=f"merged pull requests of {repo} (search)",
-            repo=repo,
-        )
-    )
-    files[base + "merged_prs.json"] = search_pages
-    in_window: dict[int, None] = {}
-    for page in search_pages:
-        if not isinstance(page, dict):
-            continue
-        total = page.get("total_count")
-        if page.get("incomplete_results") is True or (
-            isinstance(total, int) and total > SEARCH_CAP
-        ):
-            note = f"{repo}: GitHub search returned incomplete merged-PR results"
-            if note not in notes:
-                notes.append(note)
-        for item in page.get("items") or []:
-            number, merged = _merged(item)
-            if number is not None and merged is not None and window.start <= merged <= window.end:
-                in_window[number] = None
-    for number in in_window:
-        _, pull = client.get(
-            f"/repos/{owner}/{name}/pulls/{number}", what=f"PR #{number} of {repo}", repo=repo
-        )
-        files[f"{base}pulls/{number}.json"] = [pull]
+    def _repo_body(self, state: _Repo) -> Any:
+        return self._repo_get(state)[1]
 
-    ctx.progress(
-        NAME,
-        f"{repo}: {sum(len(p) for p in deployment_pages if isinstance(p, list))} deployments, "
-        f"{len(in_range)} in range, {sum(_count_items(p) for p in search_pages)} merged PRs",
-    )
-    return files, notes
+    def _pull_body(self, repo: str, number: int) -> Any:
+        return self.client.get(
+            f"/repos/{repo}/pulls/{number}", what=f"PR #{number} of {repo}", repo=repo
+        )[1]
+
+    def _set_repo(self, state: _Repo) -> Callable[[Any], None]:
+        def done(body: Any) -> None:
+            state.repo_body = body
+
+        return done
+
+    def _listings(self, state: _Repo) -> None:
+        repo = state.repo
+        for index, env in enumerate(self.ctx.config.github.environments):
+            what = f"deployments of {repo}"
+            if len(self.ctx.config.github.environments) > 1:
+                what += f" ({env})"
+            self._submit(
+                state,
+                partial(
+                    self.client.pages,
+                    f"/repos/{repo}/deployments",
+                    {"environment": env, "per_page": PER_PAGE},
+                    what=what,
+                    repo=repo,
+                    stop=partial(_reaches_before, start=self.window.leadup_start),
+                    on_page=self._page_progress(what),
+                ),
+                self._deployments_done(state, index),
+            )
+        query = (
+            f"repo:{repo} is:pr is:merged merged:{_search_time(self.window.leadup_start)}.."
+            f"{_search_time(self.window.end, ceil=True)}"
+        )
+        what = f"merged pull requests of {repo} (search)"
+        self._submit(
+            state,
+            lambda: self.client.pages(
+                "/search/issues",
+                {"q": query, "per_page": PER_PAGE},
+                what=what,
+                repo=repo,
+                on_page=self._page_progress(what),
+            ),
+            self._search_done(state),
+        )
+
+    def _page_progress(self, what: str) -> Callable[[int], None]:
+        def report(number: int) -> None:
+            if number > 1:
+                self.ctx.progress(NAME, f"{what}: page {number}")
+
+        return report
+
+    def _deployments_done(self, state: _Repo, index: int) -> Callable[[Listing], None]:
+        def done(listing: Listing) -> None:
+            state.deployments[index] = listing.pages
+            state.note(listing.note)
+            repo = state.repo
+            for page in listing.pages:
+                for deployment in page if isinstance(page, list) else []:
+                    when = _created(deployment)
+                    ident = deployment.get("id") if isinstance(deployment, dict) else None
+                    if (
+                        not isinstance(ident, int)
+                        or when is None
+                        or not self.window.leadup_start <= when <= self.window.end
+                        or ident in state.in_range
+                    ):
+                        continue
+                    state.in_range[ident] = None
+                    what = f"statuses of deployment {ident} in {repo}"
+                    self._submit(
+                        state,
+                        partial(
+                            self.client.pages,
+                            f"/repos/{repo}/deployments/{ident}/statuses",
+                            {"per_page": PER_PAGE},
+                            what=what,
+                            repo=repo,
+                        ),
+                        self._statuses_done(state, ident),
+                    )
+
+        return done
+
+    def _statuses_done(self, state: _Repo, ident: int) -> Callable[[Listing], None]:
+        def done(listing: Listing) -> None:
+            state.statuses[ident] = listing.pages
+            state.note(listing.note)
+
+        return done
+
+    def _search_done(self, state: _Repo) -> Callable[[Listing], None]:
+        def done(listing: Listing) -> None:
+            state.search = listing.pages
+            state.note(listing.note)
+            repo = state.repo
+            for page in listing.pages:
+                if not isinstance(page, dict):
+                    continue
+                total = page.get("total_count")
+                if page.get("incomplete_results") is True or (
+                    isinstance(total, int) and total > SEARCH_CAP
+                ):
+                    state.note(f"{repo}: GitHub search returned incomplete merged-PR results")
+                for item in page.get("items") or []:
+                    number, merged = _merged(item)
+                    if (
+                        number is None
+                        or merged is None
+                        or not self.window.start <= merged <= self.window.end
+                        or number in state.in_window
+                    ):
+                        continue
+                    state.in_window[number] = None
+                    self._submit(
+                        state,
+                        partial(self._pull_body, repo, number),
+                        self._pull_done(state, number),
+                    )
+
+        return done
+
+    def _pull_done(self, state: _Repo, number: int) -> Callable[[Any], None]:
+        def done(body: Any) -> None:
+            state.pulls[number] = body
+
+        return done
 
 
 def _created(record: Any) -> datetime | None:
@@ -268,6 +413,10 @@ def _merged(item: Any) -> tuple[int | None, datetime | None]:
         return item["number"], None
 
 
+def _count_deployments(state: _Repo) -> int:
+    return sum(len(p) for ps in state.deployments.values() for p in ps if isinstance(p, list))
+
+
 def _count_items(page: Any) -> int:
     items = page.get("items") if isinstance(page, dict) else None
     return len(items) if isinstance(items, list) else 0
@@ -278,213 +427,3 @@ def _search_time(when: datetime, *, ceil: bool = False) -> str:
     if ceil and when.microsecond:
         when = when + timedelta(seconds=1)
     return when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-# -- HTTP -----------------------------------------------------------------------------------------
-def _server_error_retry(settings: Settings) -> Retry:
-    """A bounded ``GithubRetry`` for 5xx only; 403/429 rate limits come back to ``_Client.get``
-    so that waits are bounded and reported."""
-    from github import GithubRetry
-
-    class ServerErrorRetry(GithubRetry):
-        def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-            if status_code in (403, 429):
-                return False
-            return bool(super().is_retry(method, status_code, has_retry_after))
-
-    return ServerErrorRetry(
-        total=settings.server_retries,
-        backoff_factor=settings.backoff_factor,
-        status_forcelist=[500, 502, 503, 504],
-        respect_retry_after_header=False,
-        raise_on_status=True,
-    )
-
-
-class _Client:
-    def __init__(self, ctx: CollectContext, settings: Settings) -> None:
-        from github import Auth, Github
-
-        assert ctx.token is not None
-        self.ctx = ctx
-        self.settings = settings
-        self.base_url = ctx.config.github.base_url.rstrip("/")
-        self._base = urlsplit(self.base_url)
-        self.requests = 0
-        self.github: Github = Github(
-            auth=Auth.Token(ctx.token.reveal()),
-            base_url=self.base_url,
-            timeout=settings.timeout,
-            verify=str(ctx.ca_bundle) if ctx.ca_bundle is not None else True,
-            per_page=PER_PAGE,
-            retry=_server_error_retry(settings),
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-        )
-        self.requester = self.github.requester
-
-    def close(self) -> None:
-        self.github.close()
-
-    def pages(
-        self,
-        path: str,
-        params: dict[str, Any],
-        *,
-        what: str,
-        repo: str,
-        stop: Callable[[Any], bool] | None = None,
-    ) -> Iterator[Any]:
-        """Every page: the first request with ``params``, then ``Link: rel="next"`` verbatim."""
-        url: str | None = path
-        query: dict[str, Any] | None = params
-        while url is not None:
-            headers, body = self.get(url, query, what=what, repo=repo)
-            yield body
-            if stop is not None and stop(body):
-                return
-            url, query = self._next_link(headers, what), None
-
-    def _next_link(self, headers: Mapping[str, Any], what: str) -> str | None:
-        import requests
-
-        for link in requests.utils.parse_header_links(str(headers.get("link") or "")):
-            if link.get("rel") == "next" and link.get("url"):
-                url = link["url"]
-                parts = urlsplit(url)
-                if (parts.scheme, parts.hostname, parts.port) != (
-                    self._base.scheme,
-                    self._base.hostname,
-                    self._base.port,
-                ):
-                    raise SourceUnavailable(
-                        NAME,
-                        f"the next page of {what} points to {parts.scheme}://{parts.netloc}, not "
-                        f"{self.base_url}; check [github] base_url",
-                    )
-                return url
-        return None
-
-    def get(
-        self, url: str, params: dict[str, Any] | None = None, *, what: str, repo: str
-    ) -> tuple[dict[str, Any], Any]:
-        """One GET, with bounded waits on rate limits; returns (headers, parsed JSON body)."""
-        for attempt in range(self.settings.rate_limit_retries + 1):
-            status, headers, body = self._request(url, params, what)
-            data = _json(body, what, self.base_url)
-            if status < 400:
-                return headers, data
-            wait = self._rate_limit_wait(status, headers, data, attempt)
-            if wait is None:
-                raise _http_error(status, data, what, repo)
-            if wait > self.settings.max_rate_limit_wait:
-                lifts = now_utc() + timedelta(seconds=wait)
-                raise _RateLimited(
-                    NAME,
-                    f"GitHub rate limit reached while reading {what}; it lifts at "
-                    f"{lifts:%H:%M} UTC (in {format_duration(timedelta(seconds=round(wait)))}); "
-                    "rerun then",
-                )
-            if attempt == self.settings.rate_limit_retries:
-                break
-            self.ctx.progress(NAME, f"rate limited, waiting {math.ceil(wait)}s")
-            self.settings.sleep(wait)
-        raise _RateLimited(
-            NAME,
-            f"GitHub kept rate limiting requests for {what} after "
-            f"{self.settings.rate_limit_retries} waits; rerun in a few minutes",
-        )
-
-    def _request(
-        self, url: str, params: dict[str, Any] | None, what: str
-    ) -> tuple[int, dict[str, Any], str]:
-        import requests
-        from github import GithubException
-
-        self.requests += 1
-        try:
-            return self.requester.requestJson("GET", url, parameters=params)
-        except requests.exceptions.RetryError as exc:
-            raise SourceUnavailable(
-                NAME,
-                f"GitHub answered {what} with server errors (5xx) "
-                f"{self.settings.server_retries + 1} times; it may be down, try again later",
-            ) from exc
-        except requests.exceptions.SSLError as exc:
-            raise _Unreachable(
-                NAME,
-                f"TLS verification failed for {self.base_url}; for a proxy or GitHub Enterprise "
-                "with a private CA set [tls] ca_bundle",
-            ) from exc
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-            raise _Unreachable(
-                NAME,
-                f"cannot reach {self.base_url} ({type(exc).__name__}); check [github] base_url "
-                "and the network",
-            ) from exc
-        except GithubException as exc:
-            data = exc.data if isinstance(exc.data, dict) else {}
-            raise _http_error(exc.status, data, what, what) from exc
-
-    def _rate_limit_wait(
-        self, status: int, headers: Mapping[str, Any], data: Any, attempt: int
-    ) -> float | None:
-        """Seconds to wait before retrying, or None when this is not a rate limit."""
-        if status not in (403, 429):
-            return None
-        message = str(data.get("message") or "") if isinstance(data, dict) else ""
-        retry_after = str(headers.get("retry-after") or "").strip()
-        remaining = str(headers.get("x-ratelimit-remaining") or "").strip()
-        reset = str(headers.get("x-ratelimit-reset") or "").strip()
-        if retry_after.isdigit():
-            return float(retry_after)
-        if remaining == "0" and reset.isdigit():
-            return max(int(reset) - now_utc().timestamp(), 0.0) + 1.0
-        if "rate limit" in message.lower() or status == 429:
-            return float(self.settings.secondary_wait * (2**attempt))
-        return None
-
-
-def _json(body: str, what: str, base_url: str) -> Any:
-    if not body:
-        return None
-    try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise SourceUnavailable(
-            NAME,
-            f"GitHub sent a non-JSON answer for {what}; check [github] base_url "
-            "(GitHub Enterprise: https://HOST/api/v3)",
-        ) from exc
-
-
-def _http_error(status: int, data: Any, what: str, repo: str) -> SourceError:
-    message = str(data.get("message") or "") if isinstance(data, dict) else ""
-    said = f" (GitHub: {message})" if message else ""
-    if status == 401:
-        return _BadCredentials(
-            NAME,
-            f"{TOKEN_ENV} was rejected (401 Bad credentials); it is wrong, expired or revoked: "
-            f"create a new token and export {TOKEN_ENV}",
-        )
-    if status == 403:
-        if "saml" in message.lower() or "sso" in message.lower():
-            return SourceAuthError(
-                NAME,
-                f"{TOKEN_ENV} is not authorized for the organization's SAML SSO, needed to read "
-                f"{what}; authorize the token for SSO in GitHub's token settings{said}",
-            )
-        return SourceAuthError(NAME, f"{TOKEN_ENV} may not read {what} (403){said}; {PERMISSIONS}")
-    if status == 404:
-        return SourceNotFound(
-            NAME,
-            f"{what}: not found (404), or {TOKEN_ENV} cannot see it; check [github] repos "
-            f"(owner/name) and the token's repository access",
-        )
-    if status == 422:
-        return SourceNotFound(
-            NAME,
-            f"GitHub refused the query for {what} (422){said}; check that {repo} exists and "
-            f"{TOKEN_ENV} can read it",
-        )
-    return SourceUnavailable(NAME, f"GitHub answered {what} with HTTP {status}{said}; try again")

@@ -12,7 +12,9 @@ Lists honour ``page``/``per_page`` (default 30, max 100) and send RFC 5988 ``Lin
 (``next``/``last``, plus ``prev``/``first`` after page 1). Every response carries ``x-ratelimit-*``.
 Payloads are written with ``https://api.github.com`` / ``https://github.com`` URLs and rewritten to
 the fake's own host and port on the way out, as PyGithub insists on one host.
-Faults: ``server.fail_next(...)`` with ``rate_limited()``, ``secondary_limit()``, ``error()``.
+Faults: ``server.fail_next(...)`` with ``rate_limited()``, ``secondary_limit()``, ``error()``;
+``gh.cursor_loop.add("/search/issues")``: that listing's last page links ``rel="next"`` back to
+page 1 (a pagination loop; match on the end of the paths the ``Link`` headers name).
 
 Writes (the github sink): ``GET .../git/ref/heads/<b>``, ``POST .../git/refs`` (422 "Reference
 already exists"), ``GET``/``PUT .../contents/<path>`` (``ref``/``branch``; base64 content, sha
@@ -212,6 +214,7 @@ class FakeGitHub:
         self.prefix = prefix.rstrip("/")
         self.repos: dict[str, dict[str, Any]] = {}
         self.remaining = 5000
+        self.cursor_loop: set[str] = set()
         p = re.escape(self.prefix)
         repo = r"(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)"
         routes = [
@@ -340,6 +343,8 @@ class FakeGitHub:
             links += [f'{url(page + 1)}; rel="next"', f'{url(last)}; rel="last"']
         if page > 1:
             links += [f'{url(page - 1)}; rel="prev"', f'{url(1)}; rel="first"']
+        if page == last and any(link_path.endswith(end) for end in self.cursor_loop):
+            links.insert(0, f'{url(1)}; rel="next"')
         return chunk, ({"Link": ", ".join(links)} if links else {})
 
     # -- handlers ------------------------------------------------------------------------------
