@@ -7,10 +7,16 @@ the draft is still written and the warnings are listed on stderr and in the draf
 from __future__ import annotations
 
 import os
+import re
+import signal
 import sys
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit
 
 import click
 
@@ -26,6 +32,35 @@ from reconstruct.errors import (
 from reconstruct.watch.commands import serve, watch
 
 FORMATS = ("markdown", "json", "html", "csv")
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+_PD_ID = re.compile(r"[A-Za-z0-9]{1,64}")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C, so every ``with`` block unwinds
+    (``BundleWriter`` removes its temp folder) and nothing half-written is left."""
+
+
+def incident_ref(value: str) -> str:
+    """The incident as the pipeline takes it: a PagerDuty ID (letters and digits), an incident
+    number (digits), ``#1234``, or a PagerDuty incident URL (``https://acme.pagerduty.com/
+    incidents/Q1ABC23``). Raises UsageError for anything else, before any request is made."""
+    text = value.strip()
+    if "://" in text:
+        parts = urlsplit(text)
+        path = [p for p in parts.path.split("/") if p]
+        if parts.scheme.lower() in ("http", "https") and "incidents" in path[:-1]:
+            text = path[path.index("incidents") + 1]
+    elif text.startswith("#") and text[1:].isdigit():
+        text = text[1:]
+    if not _PD_ID.fullmatch(text) or not text.isascii():
+        raise UsageError(
+            f"--incident {value!r} is not an incident: use a PagerDuty incident ID (letters and "
+            "digits), a number (1234 or #1234) or the incident's PagerDuty URL"
+        )
+    return text
 
 
 def _err(message: str) -> None:
@@ -145,19 +180,43 @@ def cli(ctx: click.Context, /, **opts: object) -> None:
     ctx.exit(_guarded(lambda: _reconstruct(**opts), bool(opts["debug"])))
 
 
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a run is in progress, SIGTERM unwinds the main thread like Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 cli.add_command(watch)
 cli.add_command(serve)
 
 
 def _guarded(action: Callable[[], int], debug: bool) -> int:
+    from reconstruct.logredact import install as redact_logs
+
+    redact_logs()
     try:
-        return action()
+        with _sigterm_as_interrupt():
+            return action()
     except ReconstructError as exc:
         _err(f"reconstruct: error: {exc}")
         return exc.exit_code if exc.exit_code != EXIT_PARTIAL else EXIT_ERROR
+    except Terminated:
+        _err("reconstruct: terminated; nothing was written")
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         _err("reconstruct: interrupted; nothing was written")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:
         if debug or os.environ.get("RECONSTRUCT_DEBUG"):
             raise
@@ -174,9 +233,10 @@ def _reconstruct(**opts: object) -> int:
     from reconstruct.render import RenderOptions, insert_into, render
     from reconstruct.timeutil import now_utc
 
+    incident = incident_ref(str(opts["incident"]))
     config = load_config(opts["config_path"])  # type: ignore[arg-type]
     request = RunRequest(
-        incident=str(opts["incident"]),
+        incident=incident,
         bundle=opts["bundle"],  # type: ignore[arg-type]
         save_bundle=opts["save_bundle"],  # type: ignore[arg-type]
         options={

@@ -15,7 +15,7 @@ from reconstruct.bundle import Bundle
 from reconstruct.collectors import BUILTIN, get_source
 from reconstruct.collectors import pagerduty as pd
 from reconstruct.config import Config
-from reconstruct.errors import UsageError
+from reconstruct.errors import BundleError, ReconstructError, UsageError
 from reconstruct.model import Event, Timeline
 from reconstruct.normalize import normalize
 from reconstruct.render import RenderOptions, render
@@ -61,7 +61,15 @@ def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int]]:
         status = bundle.source(name)
         if status is None or status.status == "skipped":
             continue
-        parsed = list(get_source(name).parse(bundle))
+        try:
+            parsed = list(get_source(name).parse(bundle))
+        except ReconstructError:
+            raise
+        except Exception as exc:  # a record of the wrong shape: one line, not a traceback
+            raise BundleError(
+                f"{bundle.root}/{name}: cannot parse ({type(exc).__name__}: {exc}); "
+                "the bundle may be from another tool version"
+            ) from exc
         counts[name] = len(parsed)
         events.extend(parsed)
     return events, counts

@@ -14,7 +14,15 @@ from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Link, Timeline
 from reconstruct.render import coverage as coverage_mod
 from reconstruct.render import metrics as metrics_mod
-from reconstruct.render.table import md_links, md_text, one_line, safe_url, shorten, time_label
+from reconstruct.render.table import (
+    md_links,
+    md_said,
+    md_text,
+    one_line,
+    safe_url,
+    shorten,
+    time_label,
+)
 from reconstruct.timeutil import ensure_utc, format_duration, iso_z
 
 
@@ -170,11 +178,11 @@ class Row:
     @property
     def cell(self) -> str:
         """The Event cell: escaped text, then the evidence links."""
-        return f"{md_text(self.text)} — {self.links_md}"
+        return f"{md_said(self.text)} — {self.links_md}"
 
     @property
     def why_cell(self) -> str:
-        return md_text(self.event.reason)
+        return md_said(self.event.reason)
 
 
 @dataclass(frozen=True, slots=True)

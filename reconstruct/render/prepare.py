@@ -1,8 +1,9 @@
 """The one choke point every format goes through: redact secrets and drop unsafe links.
 
 ``scrub(timeline)`` returns a copy of the Timeline whose summaries, actors, link labels and URLs,
-incident title and warnings are redacted (``reconstruct.redact``) and whose links are http(s) only.
-No renderer reads the original Timeline.
+incident title and warnings are redacted (``reconstruct.redact``) and stripped of control and
+bidirectional-override characters (``table.plain``), and whose links are http(s) only. No renderer
+reads the original Timeline.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from dataclasses import replace
 
 from reconstruct.model import Event, Incident, Link, Timeline
 from reconstruct.redact import redact
-from reconstruct.render.table import safe_links
+from reconstruct.render.table import plain, safe_links
+
+
+def clean(text: str) -> str:
+    """Redacted, without control or bidi characters (newlines and tabs kept)."""
+    return plain(redact(text))
 
 
 def scrub(timeline: Timeline) -> Timeline:
-    clean = redact
-
     def clean_link(link: Link) -> Link:
         return Link(source=link.source, url=clean(link.url), label=clean(link.label))
 

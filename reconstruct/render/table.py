@@ -1,8 +1,13 @@
 """Make text and links safe inside a Markdown table cell.
 
 A cell holds one line. Message text must not be able to break the table (``|``, newlines), open a
-code span (`````), forge a link (``[x](javascript:...)``) or inject HTML (``<script>``): those
-characters are backslash-escaped, which every CommonMark/GFM renderer shows as the plain character.
+code span (`````), forge a link or image (``[x](javascript:...)``, ``![x](http://evil)``), inject
+HTML (``<script>``) or an entity (``&#8238;``): those characters are backslash-escaped, which every
+CommonMark/GFM renderer shows as the plain character. Control characters and bidirectional
+overrides (U+202E...) are removed (``plain``). In what people and bots wrote (``md_said``),
+mentions that would notify someone when the draft is pasted into Slack or GitHub (``@channel``,
+``@here``, ``@everyone``, ``@user``, ``@org/team``) get a zero-width space after the ``@``
+(``@\u200bchannel``): they read the same and ping no one.
 """
 
 from __future__ import annotations
@@ -19,7 +24,13 @@ ELLIPSIS = "…"
 LINK_SEPARATOR = " · "
 MAX_LABEL = 40
 
-_MD_SPECIAL = re.compile(r"([\\|`\[\]<])")
+_MD_SPECIAL = re.compile(r"([\\|`\[\]<&])")
+_INVISIBLE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+"""Control characters (tab, newline kept) and bidirectional marks, embeddings and overrides."""
+_MENTION = re.compile(r"(?<![\w.+-])@(?=[\w-])")
+ZWSP = "\u200b"
 _URL_UNSAFE = {
     " ": "%20",
     '"': "%22",
@@ -33,12 +44,22 @@ _URL_UNSAFE = {
     "`": "%60",
     "|": "%7C",
 }
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def plain(text: str) -> str:
+    """``text`` without control characters (tabs and newlines kept) and bidi controls."""
+    return _INVISIBLE.sub("", text)
 
 
 def one_line(text: str) -> str:
-    """Newlines, tabs and runs of spaces collapsed to single spaces."""
-    return " ".join(text.split())
+    """Newlines, tabs and runs of spaces collapsed to single spaces; control and bidi characters
+    removed."""
+    return " ".join(plain(" ".join(text.split())).split())
+
+
+def no_mentions(text: str) -> str:
+    """``@name`` -> ``@\u200bname``: reads the same, notifies no one in Slack or GitHub."""
+    return _MENTION.sub("@" + ZWSP, text)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -53,12 +74,18 @@ def md_text(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", one_line(text))
 
 
+def md_said(text: str) -> str:
+    """What people and bots wrote (event text, link labels), for a cell: ``md_text`` with the
+    mentions neutralised (``no_mentions``). The tool's own lines (warnings) keep theirs."""
+    return md_text(no_mentions(text))
+
+
 def safe_url(url: str) -> str | None:
     """The URL when it is http(s) and well formed, with characters that could end a Markdown link
     or a table cell percent-encoded; None for ``javascript:``, ``data:`` and anything else."""
     url = url.strip()
-    if not url or _CONTROL.search(url):
-        return None
+    if not url or not url.replace(" ", "").isprintable():
+        return None  # control, bidi, line-separator and other invisible characters
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -83,7 +110,7 @@ def safe_links(links: Iterable[Link]) -> tuple[Link, ...]:
 
 def md_link(link: Link) -> str:
     """``[label](url)`` with the label (the Link's label, else its source) escaped."""
-    label = md_text(shorten(one_line(link.label) or link.source, MAX_LABEL))
+    label = md_said(shorten(one_line(link.label) or link.source, MAX_LABEL))
     return f"[{label}]({link.url})"
 
 
