@@ -226,15 +226,15 @@ class BundleWriter:
 
     def add(self, relpath: str, pages: list[Any]) -> None:
         rel = _check_relpath(relpath)
-        if self._closed:
-            raise BundleError(f"bundle {self.dest} is already finished; {relpath} was not added")
         data = dumps(pages)
-        path = self._tmp / rel
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        with self._lock:
+        with self._lock:  # no file lands once the bundle is finished or aborted
+            if self._closed:
+                raise BundleError(f"bundle {self.dest} is already closed; {relpath} was not added")
+            path = self._tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
             self._files[rel] = hashlib.sha256(data).hexdigest()
 
     @property
@@ -280,6 +280,8 @@ class BundleWriter:
         return self.dest
 
     def abort(self) -> None:
+        with self._lock:
+            self._closed = True
         shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self) -> BundleWriter:
