@@ -136,7 +136,7 @@ def make_client(
         ) from exc
     client.timeout = TIMEOUT  # type: ignore[assignment]  # httpx takes a float
     client.log = _SDK_LOG
-    client.retry = {}  # 5xx come back to _Api, which retries them (bounded, deadline-aware)
+    client.retry = {}  # 5xx come back to PagerDutyApi, which retries them (bounded, deadline-aware)
     client.max_network_attempts = 0  # network errors too: the SDK would sleep on its own
     return client
 
@@ -145,7 +145,7 @@ class _Forbidden(SourceAuthError):
     """402/403: the key may not read this endpoint (other endpoints may still work)."""
 
 
-class _Api:
+class PagerDutyApi:
     """GETs through one client: bounded retries with deadline-aware waits, per-request
     timeouts, error translation, request counting. One thread at a time."""
 
@@ -380,7 +380,7 @@ def resolve_incident(
 ) -> dict[str, Any]:
     """``{"incident": {...}}`` for an incident ID or number (GET /incidents/{ref})."""
     with make_client(config, token) as client:
-        api = _Api(client, wait=wait)
+        api = PagerDutyApi(client, wait=wait)
         try:
             body = api.get(incident_path(ref), what=f"incident {ref}")
         except SourceNotFound as exc:
@@ -449,7 +449,7 @@ class _Fetcher:
     def _one(self, series: _Series) -> None:
         try:
             with make_client(self.ctx.config, self.ctx.token, verify=self.verify) as c:
-                api = _Api(
+                api = PagerDutyApi(
                     c,
                     self.ctx.progress,
                     wait=self.ctx.wait,
@@ -487,7 +487,7 @@ class _Fetcher:
             said = ", ".join(f"{k} {n}" for k, n in self._pages.items())
             self.ctx.progress(NAME, f"pages fetched: {said}")
 
-    def _single(self, api: _Api, series: _Series) -> None:
+    def _single(self, api: PagerDutyApi, series: _Series) -> None:
         body = api.get(series.path, series.params, what=series.path, label=series.key)
         items = body.get(series.key) if isinstance(body, dict) else None
         if not isinstance(items, list):
@@ -499,7 +499,7 @@ class _Fetcher:
         self._fetched(series)
 
 
-def _paginate(api: _Api, series: _Series, on_page: Callable[[_Series], None]) -> None:
+def _paginate(api: PagerDutyApi, series: _Series, on_page: Callable[[_Series], None]) -> None:
     """Every page of a classic offset-paginated list, as returned. Stops at the API's
     10,000-record ceiling (``truncated``) and when a page brings nothing new (a repeating
     cursor: warned, as the list may be incomplete)."""

@@ -66,10 +66,10 @@ def resolved_since(
 ) -> tuple[list[Resolved], bool]:
     """Incidents resolved in ``[since, until]`` (oldest resolution first) and whether the list
     was cut at PagerDuty's 10,000-record ceiling."""
-    from reconstruct.collectors.pagerduty_live import _Api, make_client
+    from reconstruct.collectors.pagerduty_live import PagerDutyApi, make_client
 
     with make_client(config, token) as client:
-        pages, cut = _Api(client).pages(
+        pages, cut = PagerDutyApi(client).pages(
             "/incidents", "incidents", list_params(config, since, until)
         )
     found: list[Resolved] = []
