@@ -396,7 +396,9 @@ def test_watch_once_command_delivers_then_has_nothing_new(world: World) -> None:
     del world.fakes.pagerduty.incidents[1:]  # only the demo incident
     config = world.tmp / "cli.toml"
     # the real clock is months past the demo incident: look back far enough to find it
-    config.write_text(world.config_path.read_text().replace('"1d"', '"400d"'), encoding="utf-8")
+    # reach back past the demo incident (2026-03-14) however long after it this runs
+    days = (datetime.now(UTC) - datetime(2026, 3, 14, tzinfo=UTC)).days + 30
+    config.write_text(world.config_path.read_text().replace('"1d"', f'"{days}d"'), encoding="utf-8")
     state = world.tmp / "cli" / "watch.sqlite"
     args = ("watch", "--once", "--state", str(state), "--config", str(config))
     code, out, err = invoke(*args)
