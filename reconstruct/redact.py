@@ -14,7 +14,8 @@
                             GRAFANA_TOKEN (``config.TOKEN_ENV``), wherever they appear
 
 plus any ``extra_secrets`` the caller passes. The token values are read through
-``config.token()`` on each call and never appear in any output or message.
+``config.token()`` on each ``redact`` call, or once per ``Redactor`` (a renderer builds one per
+render and applies it to every text), and never appear in any output or message.
 """
 
 from __future__ import annotations
@@ -62,15 +63,45 @@ def tool_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _may_match(text: str) -> bool:
+    """False only when none of the patterns can match: each needs one of these substrings (in
+    ASCII text; ``IGNORECASE`` also matches a few non-ASCII letters, so those texts say True)."""
+    if not text.isascii():
+        return True
+    if "_" in text or "-----BEGIN " in text or "xox" in text or "xapp-" in text:
+        return True  # gh*_, github_pat_, glsa_, glc_; PEM; Slack tokens
+    if "AKIA" in text or "ASIA" in text or ("@" in text and "://" in text):
+        return True  # AWS key ids; a password in a URL
+    lower = text.lower()
+    return "bearer" in lower or "token" in lower
+
+
+class Redactor:
+    """``redact`` with its literal secrets fixed: build one per render, call it per text."""
+
+    __slots__ = ("_literals",)
+
+    def __init__(self, extra_secrets: Iterable[str] = ()) -> None:
+        literals = {s for s in (*tool_secrets(), *extra_secrets) if len(s) >= MIN_SECRET_LEN}
+        self._literals = tuple(sorted(literals, key=lambda s: (-len(s), s)))
+
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        for secret in self._literals:
+            if secret in text:
+                text = text.replace(secret, MARK)
+        if not _may_match(text):
+            return text  # no pattern can match: every substitution below would be a no-op
+        text = _PEM.sub("[redacted private key]", text)
+        text = _TOKENS.sub(MARK, text)
+        text = _BEARER.sub(lambda m: f"{m.group(1)} {MARK}", text)
+        text = _PD_TOKEN.sub(lambda m: f"{m.group(1)}{MARK}", text)
+        return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:***@", text)
+
+
 def redact(text: str, extra_secrets: Iterable[str] = ()) -> str:
     """``text`` with every credential-looking part replaced by a ``[redacted]`` marker."""
     if not text:
         return text
-    literals = {s for s in (*tool_secrets(), *extra_secrets) if len(s) >= MIN_SECRET_LEN}
-    for secret in sorted(literals, key=lambda s: (-len(s), s)):
-        text = text.replace(secret, MARK)
-    text = _PEM.sub("[redacted private key]", text)
-    text = _TOKENS.sub(MARK, text)
-    text = _BEARER.sub(lambda m: f"{m.group(1)} {MARK}", text)
-    text = _PD_TOKEN.sub(lambda m: f"{m.group(1)}{MARK}", text)
-    return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:***@", text)
+    return Redactor(extra_secrets)(text)

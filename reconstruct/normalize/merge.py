@@ -59,9 +59,14 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
     limit = merge_window.total_seconds()
     pairs = _candidate_pairs(evs, stamps, limit)
     row_of: dict[int, _Row] = {}
+    """Each record's row once a pair names it: a row of one until it joins another."""
     for _, i, j in sorted(pairs):
-        a = row_of.get(i) or _single(evs, stamps, i)
-        b = row_of.get(j) or _single(evs, stamps, j)
+        a = row_of.get(i)
+        if a is None:
+            a = row_of[i] = _single(evs, stamps, i)
+        b = row_of.get(j)
+        if b is None:
+            b = row_of[j] = _single(evs, stamps, j)
         if a is b or not _joinable(a, b, limit):
             continue
         a.members += b.members
@@ -69,11 +74,11 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
         a.first, a.last = min(a.first, b.first), max(a.last, b.last)
         for name, states in b.rules.items():
             a.rules.setdefault(name, set()).update(states)
-        for member in a.members:
+        for member in b.members:
             row_of[member] = a
     for index, event in enumerate(evs):
         row = row_of.get(index)
-        if row is None:
+        if row is None or len(row.members) == 1:
             out.append(event)
         elif index == min(row.members):
             out.append(combine([evs[m] for m in row.members]))

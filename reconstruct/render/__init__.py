@@ -33,7 +33,7 @@ class RenderOptions:
 
 def render(timeline: Timeline, options: RenderOptions, config: Config) -> str:
     """The whole output for ``options.fmt``; same Timeline -> byte-identical text."""
-    from reconstruct.render import csvout, html, jsonout, markdown
+    from reconstruct.normalize.gcpause import paused_gc
     from reconstruct.render.prepare import scrub
 
     if options.fmt not in FORMATS:
@@ -42,7 +42,13 @@ def render(timeline: Timeline, options: RenderOptions, config: Config) -> str:
         raise UsageError("--template works with --format markdown only")
     if options.template is not None and options.timeline_only:
         raise UsageError("--template and --timeline-only don't go together; pick one")
-    clean = scrub(timeline)
+    with paused_gc():  # tens of thousands of acyclic rows: the collector's passes free nothing
+        return _render(scrub(timeline), options, config)
+
+
+def _render(clean: Timeline, options: RenderOptions, config: Config) -> str:
+    from reconstruct.render import csvout, html, jsonout, markdown
+
     if options.fmt == "json":
         return jsonout.render_json(clean)
     if options.fmt == "csv":
@@ -58,8 +64,10 @@ def render(timeline: Timeline, options: RenderOptions, config: Config) -> str:
 def insert_into(draft: str, timeline: Timeline, options: RenderOptions, config: Config) -> str:
     """``draft`` with only its Timeline table (between the reconstruct markers, or under
     ``## Timeline``) replaced; every other byte unchanged. Raises RenderError without a place."""
+    from reconstruct.normalize.gcpause import paused_gc
     from reconstruct.render import into, markdown
     from reconstruct.render.prepare import scrub
 
-    ctx = markdown.values(scrub(timeline), config, why=options.why)
+    with paused_gc():
+        ctx = markdown.values(scrub(timeline), config, why=options.why)
     return into.insert(draft, str(ctx["timeline"]))

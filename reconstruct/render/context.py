@@ -7,7 +7,7 @@ them through the ``md`` filter before putting them in Markdown).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from reconstruct.config import Config
@@ -184,6 +184,29 @@ class Row:
     def why_cell(self) -> str:
         return md_said(self.event.reason)
 
+    def line(self, why: bool) -> str:
+        """The row of the built-in Timeline table: ``| time_text | cell |`` (``| why_cell |``
+        added with ``why``), newline included; the same as the properties, computed once."""
+        if why:
+            return f"| {self.time_text} | {self.cell} | {self.why_cell} |\n"
+        return f"| {self.time_text} | {self.cell} |\n"
+
+
+@dataclass(frozen=True, slots=True)
+class TableLines:
+    """``table_lines(why)`` in a template: the built-in Timeline table's rows (``Row.line``),
+    joined, computed on first use (once per ``why``)."""
+
+    rows: tuple[Row, ...]
+    cache: dict[bool, str] = field(default_factory=dict)
+
+    def __call__(self, why: bool) -> str:
+        why = bool(why)
+        text = self.cache.get(why)
+        if text is None:
+            text = self.cache[why] = "".join([row.line(why) for row in self.rows])
+        return text
+
 
 @dataclass(frozen=True, slots=True)
 class MetricView:
@@ -224,6 +247,7 @@ def build(timeline: Timeline, config: Config, *, why: bool) -> dict[str, object]
     return {
         "incident": incident,
         "rows": rows,
+        "table_lines": TableLines(rows),
         "metrics": figures,
         "coverage": coverage_mod.compute(timeline, config.render.gap),
         "gap_limit": short_duration(config.render.gap),

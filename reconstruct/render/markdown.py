@@ -20,6 +20,9 @@ Template context (the same for the built-in and for ``--template FILE``):
     ``sources``, ``reason``, ``links`` (``source``/``url``/``label``; http(s) only), ``text``
     (``actor: summary``), and Markdown-ready ``cell`` (escaped text + evidence links),
     ``links_md`` and ``why_cell``.
+``table_lines(why)``
+    The rows as the built-in table prints them (``| time_text | cell |`` plus ``| why_cell |``
+    when ``why`` is true), one line each, joined; computed when first used.
 ``metrics``
     Time to acknowledge / mitigate / resolve. Each: ``key`` (``time_to_ack_s``...), ``label``,
     ``seconds`` (int or None), ``text`` (``2m 10s (09:42 → 09:44)`` or why there is none).

@@ -3,16 +3,17 @@
 ``scrub(timeline)`` returns a copy of the Timeline whose summaries, actors, link labels and URLs,
 incident title and warnings are redacted (``reconstruct.redact``) and stripped of control and
 bidirectional-override characters (``table.plain``), and whose links are http(s) only. No renderer
-reads the original Timeline.
+reads the original Timeline. The tool's own secrets are read once per scrub (one ``Redactor``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from reconstruct.model import Event, Incident, Link, Timeline
-from reconstruct.redact import redact
-from reconstruct.render.table import plain, safe_links
+from reconstruct.redact import Redactor, redact
+from reconstruct.render.table import one_line, plain, safe_url
 
 
 def clean(text: str) -> str:
@@ -20,17 +21,51 @@ def clean(text: str) -> str:
     return plain(redact(text))
 
 
+def cleaner(redactor: Redactor) -> Callable[[str], str]:
+    """``clean`` with the given redactor (its secrets read once)."""
+
+    def clean_with(text: str) -> str:
+        return plain(redactor(text)) if text else text
+
+    return clean_with
+
+
 def scrub(timeline: Timeline) -> Timeline:
-    def clean_link(link: Link) -> Link:
-        return Link(source=link.source, url=clean(link.url), label=clean(link.label))
+    clean = cleaner(Redactor())
+    seen: dict[str, str] = {}
+
+    def clean_repeated(text: str) -> str:
+        """``clean`` for text that repeats across events (reasons, actors, link labels)."""
+        done = seen.get(text)
+        if done is None:
+            done = seen[text] = clean(text)
+        return done
+
+    def clean_links(links: tuple[Link, ...]) -> tuple[Link, ...]:
+        """``safe_links`` of the links with their URLs and labels cleaned."""
+        kept: list[Link] = []
+        urls: set[str] = set()
+        for link in links:
+            url = safe_url(clean(link.url))
+            if url is None or url in urls:
+                continue
+            urls.add(url)
+            kept.append(Link(link.source, url, one_line(clean_repeated(link.label))))
+        return tuple(kept)
 
     def clean_event(event: Event) -> Event:
-        return replace(
-            event,
-            summary=clean(event.summary),
-            actor=clean(event.actor) if event.actor else None,
-            reason=clean(event.reason),
-            links=safe_links(clean_link(link) for link in event.links),
+        return Event(
+            event.time,
+            event.kind,
+            clean(event.summary),
+            event.sources,
+            clean_links(event.links),
+            event.key,
+            clean_repeated(event.actor) if event.actor else None,
+            event.refs,
+            event.tags,
+            event.scope,
+            clean_repeated(event.reason),
         )
 
     inc = timeline.incident

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from reconstruct.model import Link
@@ -24,7 +25,9 @@ ELLIPSIS = "…"
 LINK_SEPARATOR = " · "
 MAX_LABEL = 40
 
-_MD_SPECIAL = re.compile(r"([\\|`\[\]<&])")
+_MD_SPECIAL = "\\|`[]<&"
+_MD_ESCAPES = str.maketrans({ch: "\\" + ch for ch in _MD_SPECIAL})
+"""Each of ``\\ | ` [ ] < &`` gets a backslash before it."""
 _INVISIBLE = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
@@ -44,6 +47,12 @@ _URL_UNSAFE = {
     "`": "%60",
     "|": "%7C",
 }
+_URL_ESCAPES = str.maketrans(_URL_UNSAFE)
+_PLAIN_HTTP = re.compile(r"[hH][tT][tT][pP][sS]?://[!$-.0-;=@-Z^-~]")
+"""An http(s) URL whose authority starts with a printable ASCII character other than ``/ ? # [ ]``
+and space: ``urlsplit`` reads an http(s) scheme and a non-empty netloc from it when the netloc
+is all ASCII and has no bracket (checked in ``safe_url``)."""
+_NETLOC_END = re.compile(r"[/?#]")
 
 
 def plain(text: str) -> str:
@@ -54,12 +63,15 @@ def plain(text: str) -> str:
 def one_line(text: str) -> str:
     """Newlines, tabs and runs of spaces collapsed to single spaces; control and bidi characters
     removed."""
-    return " ".join(plain(" ".join(text.split())).split())
+    joined = " ".join(text.split())
+    if _INVISIBLE.search(joined) is None:
+        return joined  # already one line of single spaces
+    return " ".join(_INVISIBLE.sub("", joined).split())
 
 
 def no_mentions(text: str) -> str:
     """``@name`` -> ``@\u200bname``: reads the same, notifies no one in Slack or GitHub."""
-    return _MENTION.sub("@" + ZWSP, text)
+    return _MENTION.sub("@" + ZWSP, text) if "@" in text else text
 
 
 def shorten(text: str, limit: int) -> str:
@@ -71,7 +83,7 @@ def shorten(text: str, limit: int) -> str:
 
 def md_text(text: str) -> str:
     """One line of plain text made inert in Markdown (tables included)."""
-    return _MD_SPECIAL.sub(r"\\\1", one_line(text))
+    return one_line(text).translate(_MD_ESCAPES)
 
 
 def md_said(text: str) -> str:
@@ -86,13 +98,25 @@ def safe_url(url: str) -> str | None:
     url = url.strip()
     if not url or not url.replace(" ", "").isprintable():
         return None  # control, bidi, line-separator and other invisible characters
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return "".join(_URL_UNSAFE.get(ch, ch) for ch in url)
+    if not _is_plain_http(url):
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            return None
+    return url.translate(_URL_ESCAPES)
+
+
+def _is_plain_http(url: str) -> bool:
+    """True when ``urlsplit`` would surely give an http(s) scheme and a non-empty netloc without
+    an error (the common case, decided without it); False means: ask ``urlsplit``."""
+    if _PLAIN_HTTP.match(url) is None:
+        return False
+    start = url.index("://") + 3
+    end = _NETLOC_END.search(url, start)
+    netloc = url[start : end.start() if end else len(url)]
+    return netloc.isascii() and "[" not in netloc and "]" not in netloc
 
 
 def safe_links(links: Iterable[Link]) -> tuple[Link, ...]:
@@ -110,8 +134,13 @@ def safe_links(links: Iterable[Link]) -> tuple[Link, ...]:
 
 def md_link(link: Link) -> str:
     """``[label](url)`` with the label (the Link's label, else its source) escaped."""
-    label = md_said(shorten(one_line(link.label) or link.source, MAX_LABEL))
-    return f"[{label}]({link.url})"
+    return f"[{_label_md(link.label, link.source)}]({link.url})"
+
+
+@lru_cache(maxsize=4096)
+def _label_md(label: str, source: str) -> str:
+    """A link's label for Markdown (labels repeat: ``slack``, ``PR #42``...)."""
+    return md_said(shorten(one_line(label) or source, MAX_LABEL))
 
 
 def md_links(links: Iterable[Link]) -> str:
@@ -122,4 +151,6 @@ def md_links(links: Iterable[Link]) -> str:
 def time_label(when: datetime, day: date) -> str:
     """``HH:MM`` on the incident's start day, ``YYYY-MM-DD HH:MM`` on any other day (UTC)."""
     u = ensure_utc(when)
-    return u.strftime("%H:%M") if u.date() == day else u.strftime("%Y-%m-%d %H:%M")
+    if u.date() == day:
+        return f"{u.hour:02d}:{u.minute:02d}"  # strftime("%H:%M"), without its cost
+    return u.strftime("%Y-%m-%d %H:%M")
