@@ -1,6 +1,7 @@
 """Source-agnostic: one deduplicated, classified, selected, UTC-ordered event stream.
 
-The steps, one module each: ``utc`` (UTC, window) -> ``dedup`` (same key) -> ``refs`` (refs from
+The steps, one module each: ``utc`` (UTC, window) -> ``dedup`` (same key) -> ``chatter`` (a
+person's plain messages, which nothing keeps, counted up front) -> ``refs`` (refs from
 text) -> ``classify`` (kinds from text) -> ``merge`` (one row per occurrence across tools) ->
 ``select`` (what is kept, why; counts of the rest) -> ``order``. ``docs/design.md`` has the rules.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Window
+from reconstruct.normalize.chatter import set_aside
 from reconstruct.normalize.classify import classify, compile_classifier
 from reconstruct.normalize.dedup import dedup_exact
 from reconstruct.normalize.gcpause import paused_gc
@@ -20,6 +22,7 @@ from reconstruct.normalize.order import ordered
 from reconstruct.normalize.refs import refs_in_text, with_text_refs
 from reconstruct.normalize.select import select
 from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window
+from reconstruct.timeutil import ensure_utc
 
 __all__ = ["OUTSIDE", "Normalized", "normalize", "refs_in_text"]
 
@@ -47,11 +50,14 @@ def normalize(
         utc = [as_utc(event) for event in events]
         unique = dedup_exact(utc)
         inside, outside = in_window(unique, window)
-        with_refs = [with_text_refs(event) for event in inside]
+        candidates, chatter = set_aside(inside, ensure_utc(window.start), classifier)
+        with_refs = [with_text_refs(event) for event in candidates]
         classified, keywords = classify(with_refs, classifier)
         rows = merge_tools(classified, config.normalize.merge_window)
         kept, omitted = select(rows, incident, window, config, keywords)
         timeline = tuple(ordered(kept))
+    for scope, count in chatter.items():
+        omitted[scope] = omitted.get(scope, 0) + count
     if outside:
         omitted[OUTSIDE] = outside
     return Normalized(

@@ -12,11 +12,11 @@ deployment), spans at most ``merge_window`` and never joins two states of one al
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
-from operator import attrgetter
+from datetime import datetime, timedelta
 
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import event_rank
@@ -53,18 +53,18 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
             out.append(event)
         else:
             evs.append(event)
-    evs.sort(key=attrgetter("key"))
-    evs.sort(key=attrgetter("time"))  # stable: (time, key), so indices are deterministic
+    evs.sort(key=_time_key)  # (time, key): indices are deterministic
     stamps = [e.time.timestamp() for e in evs]
     limit = merge_window.total_seconds()
     pairs = _candidate_pairs(evs, stamps, limit)
-    row_of: dict[int, _Row] = {}
+    row_of: list[_Row | None] = [None] * len(evs)
     """Each record's row once a pair names it: a row of one until it joins another."""
-    for _, i, j in sorted(pairs):
-        a = row_of.get(i)
+    for pair in pairs:
+        i, j = (pair >> 32) & _LOW, pair & _LOW
+        a = row_of[i]
         if a is None:
             a = row_of[i] = _single(evs, stamps, i)
-        b = row_of.get(j)
+        b = row_of[j]
         if b is None:
             b = row_of[j] = _single(evs, stamps, j)
         if a is b or not _joinable(a, b, limit):
@@ -77,7 +77,7 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
         for member in b.members:
             row_of[member] = a
     for index, event in enumerate(evs):
-        row = row_of.get(index)
+        row = row_of[index]
         if row is None or len(row.members) == 1:
             out.append(event)
         elif index == min(row.members):
@@ -85,14 +85,16 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
     return out
 
 
-def _candidate_pairs(
-    evs: list[Event], stamps: list[float], limit: float
-) -> set[tuple[float, int, int]]:
+def _candidate_pairs(evs: list[Event], stamps: list[float], limit: float) -> list[int]:
+    """The candidate pairs, closest first, each as one int that sorts like ``(gap, i, j)``
+    (``_pair_key``; at a million records about twice as fast to sort as tuples)."""
     buckets: dict[tuple[Kind, str], list[int]] = defaultdict(list)
     for index, event in enumerate(evs):
         for ref in merge_refs(event.refs):
             buckets[(event.kind, ref)].append(index)
-    pairs: set[tuple[float, int, int]] = set()
+    gaps: list[float] = []
+    los: list[int] = []
+    his: list[int] = []
     for bucket in buckets.values():
         if len(bucket) < 2:
             continue
@@ -113,8 +115,28 @@ def _candidate_pairs(
                     if gap > limit:
                         break
                     other = idx[k]
-                    pairs.add((gap, min(index, other), max(index, other)))
-    return pairs
+                    gaps.append(gap)
+                    if index < other:
+                        los.append(index)
+                        his.append(other)
+                    else:
+                        los.append(other)
+                        his.append(index)
+    bits = array("Q", array("d", gaps).tobytes())
+    return sorted({_pair_key(g, i, j) for g, i, j in zip(bits, los, his, strict=True)})
+
+
+def _pair_key(gap_bits: int, i: int, j: int) -> int:
+    """``(gap, i, j)`` as one int with the same order: a gap is >= 0, and a non-negative IEEE 754
+    double orders like its bit pattern; ``i < j < 2**32``."""
+    return (gap_bits << 64) | (i << 32) | j
+
+
+_LOW = (1 << 32) - 1
+
+
+def _time_key(event: Event) -> tuple[datetime, str]:
+    return (event.time, event.key)
 
 
 def _single(evs: list[Event], stamps: list[float], index: int) -> _Row:

@@ -104,13 +104,23 @@ def with_text_refs(event: Event) -> Event:
     """
     found = refs_in_text(event.summary, tokens="human" not in event.tags)
     for link in event.links:
-        if "github" in link.url or "pagerduty" in link.url:
-            ref = url_ref(link.url)
+        url = link.url
+        if ("github" in url or "pagerduty" in url) and _may_name_record(url):
+            ref = url_ref(url)
             if ref and not ref.startswith("url:"):
                 found.add(ref)
     if not found or found <= event.refs:
         return event
     return evolve(event, refs=event.refs | found)
+
+
+def _may_name_record(url: str) -> bool:
+    """False only when ``url_ref`` surely gives a ``url:`` ref: a PR, PagerDuty incident or
+    commit URL has one of these parts (``re.I`` also matches a few non-ASCII letters)."""
+    if not url.isascii():
+        return True
+    lower = url.lower()
+    return "/pull" in lower or ".pagerduty.com/incidents/" in lower or "/commit" in lower
 
 
 def merge_refs(refs: frozenset[str]) -> list[str]:

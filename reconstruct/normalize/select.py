@@ -19,8 +19,9 @@ from reconstruct.normalize.order import order_key
 from reconstruct.normalize.reasons import slack_reason, tool_reason
 from reconstruct.timeutil import ensure_utc
 
-_SLACK = ("slack",)
-_PLAIN = frozenset({"human", "incident-channel"})
+SLACK_ONLY = ("slack",)
+PLAIN_TAGS = frozenset({"human", "incident-channel"})
+"""A person's plain message in the incident channel (``chatter.set_aside`` counts most early)."""
 
 
 def select(
@@ -45,7 +46,7 @@ def select(
     kept: list[Event] = []
     omitted: Counter[str] = Counter()
     for event in events:
-        if event.tags == _PLAIN and event.kind is Kind.MESSAGE and event.sources == _SLACK:
+        if event.tags == PLAIN_TAGS and event.kind is Kind.MESSAGE and event.sources == SLACK_ONLY:
             if event.time >= start:  # the bulk of a channel: a person's plain message
                 omitted[scope_of(event)] += 1
                 continue
@@ -78,7 +79,7 @@ def _leadup_reason(
 
 
 def is_slack_only(event: Event) -> bool:
-    return event.sources == _SLACK or not event.sources or set(event.sources) == {"slack"}
+    return event.sources == SLACK_ONLY or not event.sources or set(event.sources) == {"slack"}
 
 
 def scope_of(event: Event) -> str:

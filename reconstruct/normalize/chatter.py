@@ -1,0 +1,39 @@
+"""The bulk of a busy channel, counted up front: a person's plain message in the incident window.
+
+A Slack message whose tags are exactly ``human`` and ``incident-channel``, still
+``kind=message``, at or after ``window.start``, that no ``[classify]`` pattern matches is never
+kept: text refs and merging leave it as it is (a person's message never merges), classification
+gives it no kind, and selection counts it under its scope. ``set_aside`` counts those per scope
+before the later steps run, so they only see what they could keep (most of a large incident).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
+from reconstruct.model import Event, Kind
+from reconstruct.normalize.classify import Classifier
+from reconstruct.normalize.select import PLAIN_TAGS, SLACK_ONLY, scope_of
+
+
+def set_aside(
+    events: Iterable[Event], start: datetime, classifier: Classifier
+) -> tuple[list[Event], Counter[str]]:
+    """The events the later steps must see, and the count per scope of those set aside."""
+    rest: list[Event] = []
+    counted: Counter[str] = Counter()
+    message = Kind.MESSAGE
+    for event in events:
+        if (
+            event.tags == PLAIN_TAGS
+            and event.kind is message
+            and event.sources == SLACK_ONLY
+            and event.time >= start
+            and classifier.classify(event) is None
+        ):
+            counted[scope_of(event)] += 1
+        else:
+            rest.append(event)
+    return rest, counted
