@@ -17,6 +17,7 @@ from reconstruct.config import ClassifyConfig
 from reconstruct.errors import ConfigError
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.evolve import evolve
+from reconstruct.normalize.literals import required_words
 
 HUMAN_KINDS = ("declare", "identify", "mitigate", "resolve")
 KEYWORD_MAX = 40
@@ -50,8 +51,16 @@ class _Prefilter:
     lower: bool
     """The pattern has no upper-case letter: search the lower-cased text without IGNORECASE
     (twice as fast)."""
+    words: tuple[str, ...] | None = None
+    """``literals.required_words`` of the patterns: ASCII text holding none of them cannot
+    match (a few substring tests instead of the search)."""
 
     def search(self, text: str) -> bool:
+        if self.words is not None and text.isascii():
+            lowered = text.lower()
+            if not any(word in lowered for word in self.words):
+                return False
+            return self.pattern.search(lowered if self.lower else text) is not None
         return self.pattern.search(text.lower() if self.lower else text) is not None
 
 
@@ -116,9 +125,10 @@ def _any(spec: tuple[tuple[str, tuple[str, ...]], ...]) -> _Prefilter | None:
     joined = "|".join(f"(?:{p})" for p in patterns)
     lower = joined == joined.lower() and joined.isascii()
     try:
-        return _Prefilter(re.compile(joined, 0 if lower else re.IGNORECASE), lower)
+        pattern = re.compile(joined, 0 if lower else re.IGNORECASE)
     except re.error:
         return None
+    return _Prefilter(pattern, lower, required_words(patterns))
 
 
 def classify(events: Iterable[Event], classifier: Classifier) -> tuple[list[Event], dict[str, str]]:
