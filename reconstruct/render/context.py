@@ -186,10 +186,24 @@ class Row:
 
     def line(self, why: bool) -> str:
         """The row of the built-in Timeline table: ``| time_text | cell |`` (``| why_cell |``
-        added with ``why``), newline included; the same as the properties, computed once."""
+        added with ``why``), newline included: what those properties give, computed in one go
+        (kept equal to them)."""
+        event = self.event
+        summary = shorten(one_line(event.summary), self.max_summary)
+        actor = one_line(event.actor or "")
+        text = (
+            f"{actor}: {summary}"
+            if actor and actor.casefold() not in summary.casefold()
+            else summary
+        )
+        if event.links:
+            links = md_links(event.links)
+        else:
+            links = md_text(", ".join(event.sources)) + " (no web link)"
+        time_text = time_label(event.time, self.day)
         if why:
-            return f"| {self.time_text} | {self.cell} | {self.why_cell} |\n"
-        return f"| {self.time_text} | {self.cell} |\n"
+            return f"| {time_text} | {md_said(text)} — {links} | {md_said(event.reason)} |\n"
+        return f"| {time_text} | {md_said(text)} — {links} |\n"
 
 
 @dataclass(frozen=True, slots=True)
