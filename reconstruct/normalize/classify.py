@@ -58,9 +58,10 @@ class _Prefilter:
     def search(self, text: str) -> bool:
         if self.words is not None and text.isascii():
             lowered = text.lower()
-            if not any(word in lowered for word in self.words):
-                return False
-            return self.pattern.search(lowered if self.lower else text) is not None
+            for word in self.words:
+                if word in lowered:
+                    return self.pattern.search(lowered if self.lower else text) is not None
+            return False
         return self.pattern.search(text.lower() if self.lower else text) is not None
 
 
