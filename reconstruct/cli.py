@@ -284,7 +284,24 @@ def main() -> None:
         cli.main(prog_name="reconstruct", standalone_mode=True)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
-        sys.exit(code)
+        _exit(code)
+
+
+def _exit(code: int) -> None:
+    """Exit with ``code``. Collector threads abandoned at the deadline or by Ctrl-C may still be
+    running; letting the interpreter finalize would force-unwind them, which aborts the process
+    when one is inside a native (Rust/C++) extension frame. Everything is written and cleaned up
+    by now, so flush and leave without finalizing over them."""
+    import threading
+
+    if any(t.is_alive() and t.daemon for t in threading.enumerate()):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)
 
 
 __all__ = ["EXIT_USAGE", "cli", "main", "write_atomic"]
