@@ -68,8 +68,10 @@ def _may_match(text: str) -> bool:
     ASCII text; ``IGNORECASE`` also matches a few non-ASCII letters, so those texts say True)."""
     if not text.isascii():
         return True
-    if "_" in text or "-----BEGIN " in text or "xox" in text or "xapp-" in text:
-        return True  # gh*_, github_pat_, glsa_, glc_; PEM; Slack tokens
+    if "_" in text and ("gh" in text or "github_pat_" in text or "gl" in text):
+        return True  # gh*_, github_pat_, glsa_, glc_ (an ``_`` alone, as in ``log_entry``, is not)
+    if "-----BEGIN " in text or "xox" in text or "xapp-" in text:
+        return True  # PEM; Slack tokens
     if "AKIA" in text or "ASIA" in text or ("@" in text and "://" in text):
         return True  # AWS key ids; a password in a URL
     lower = text.lower()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Window
@@ -19,7 +20,7 @@ from reconstruct.normalize.dedup import dedup_exact
 from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
-from reconstruct.normalize.refs import refs_in_text, with_text_refs
+from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
 from reconstruct.normalize.select import select
 from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window
 from reconstruct.timeutil import ensure_utc
@@ -47,11 +48,12 @@ def normalize(
     """
     classifier = compile_classifier(config.classify)
     with paused_gc():
-        utc = [as_utc(event) for event in events]
+        utc = [event if event.time.tzinfo is UTC else as_utc(event) for event in events]
         unique = dedup_exact(utc)
         inside, outside = in_window(unique, window)
         candidates, chatter = set_aside(inside, ensure_utc(window.start), classifier)
-        with_refs = [with_text_refs(event) for event in candidates]
+        memo = TextRefs()
+        with_refs = [with_text_refs(event, memo) for event in candidates]
         classified, keywords = classify(with_refs, classifier)
         rows = merge_tools(classified, config.normalize.merge_window)
         kept, omitted = select(rows, incident, window, config, keywords)

@@ -15,6 +15,9 @@ from reconstruct.normalize.evolve import evolve
 
 def dedup_exact(events: Iterable[Event]) -> list[Event]:
     """One event per key, in first-seen order of the keys."""
+    events = events if isinstance(events, list) else list(events)
+    if len({event.key for event in events}) == len(events):
+        return events  # no key seen twice (the usual case): one set, no dict of lists
     by_key: dict[str, Event | list[Event]] = {}
     for event in events:
         seen = by_key.get(event.key)

@@ -13,7 +13,7 @@ deployment), spans at most ``merge_window`` and never joins two states of one al
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,12 +44,14 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
     """
     out: list[Event] = []
     evs: list[Event] = []
+    has_merge_ref: dict[frozenset[str], bool] = {}
+    """Per distinct set of refs (records repeat them): does it hold a merge ref?"""
     for event in events:
-        if (
-            "human" in event.tags
-            or len(event.sources) != 1
-            or not any(r.startswith(MERGE_PREFIXES) for r in event.refs)
-        ):
+        refs = event.refs
+        mergeable = has_merge_ref.get(refs)
+        if mergeable is None:
+            mergeable = has_merge_ref[refs] = any(r.startswith(MERGE_PREFIXES) for r in refs)
+        if not mergeable or len(event.sources) != 1 or "human" in event.tags:
             out.append(event)
         else:
             evs.append(event)
@@ -67,11 +69,18 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
         b = row_of[j]
         if b is None:
             b = row_of[j] = _single(evs, stamps, j)
-        if a is b or not _joinable(a, b, limit):
+        # _joinable(a, b, limit), inlined: most pairs fail on the scopes (a row is full).
+        if a is b or not a.scopes.isdisjoint(b.scopes):
+            continue
+        first = a.first if a.first <= b.first else b.first
+        last = a.last if a.last >= b.last else b.last
+        if last - first > limit:
+            continue
+        if b.rules and a.rules and not _rules_agree(a.rules, b.rules):
             continue
         a.members += b.members
         a.scopes |= b.scopes
-        a.first, a.last = min(a.first, b.first), max(a.last, b.last)
+        a.first, a.last = first, last
         for name, states in b.rules.items():
             a.rules.setdefault(name, set()).update(states)
         for member in b.members:
@@ -87,14 +96,22 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
 
 def _candidate_pairs(evs: list[Event], stamps: list[float], limit: float) -> list[int]:
     """The candidate pairs, closest first, each as one int that sorts like ``(gap, i, j)``
-    (``_pair_key``; at a million records about twice as fast to sort as tuples)."""
+    (``_pair_key``; at a million records about twice as fast to sort as tuples).
+
+    Per record and other source: the next ``NEIGHBOURS`` records at or after its time whose gap
+    (``later - earlier``) is at most ``limit``, found by bisection and taken as slices."""
     buckets: dict[tuple[Kind, str], list[int]] = defaultdict(list)
+    refs_of: dict[frozenset[str], list[str]] = {}
     for index, event in enumerate(evs):
-        for ref in merge_refs(event.refs):
-            buckets[(event.kind, ref)].append(index)
+        refs = event.refs
+        mine = refs_of.get(refs)
+        if mine is None:
+            mine = refs_of[refs] = merge_refs(refs)
+        kind = event.kind
+        for ref in mine:
+            buckets[(kind, ref)].append(index)
     gaps: list[float] = []
-    los: list[int] = []
-    his: list[int] = []
+    pairs: list[int] = []
     for bucket in buckets.values():
         if len(bucket) < 2:
             continue
@@ -105,25 +122,31 @@ def _candidate_pairs(evs: list[Event], stamps: list[float], limit: float) -> lis
             continue
         groups = [(set(srcs), idx, [stamps[k] for k in idx]) for srcs, idx in by_sources.items()]
         for index in bucket:
-            mine, when = evs[index].sources, stamps[index]
+            mine_sources, when = evs[index].sources, stamps[index]
+            high = index << 32
             for srcs, idx, times in groups:
-                if not srcs.isdisjoint(mine):
+                if not srcs.isdisjoint(mine_sources):
                     continue
                 pos = bisect_left(times, when)
-                for k in range(pos, min(pos + NEIGHBOURS, len(idx))):
-                    gap = times[k] - when
-                    if gap > limit:
-                        break
-                    other = idx[k]
-                    gaps.append(gap)
-                    if index < other:
-                        los.append(index)
-                        his.append(other)
-                    else:
-                        los.append(other)
-                        his.append(index)
+                cap = min(pos + NEIGHBOURS, len(idx))
+                end = bisect_right(times, when + limit, pos, cap)
+                # The exact test is "times[k] - when <= limit" (monotone in k): fix the rounding
+                # of "when + limit" at the boundary.
+                while end > pos and times[end - 1] - when > limit:
+                    end -= 1
+                while end < cap and times[end] - when <= limit:
+                    end += 1
+                if end == pos:
+                    continue
+                gaps += [t - when for t in times[pos:end]]
+                pairs += [high | o if index < o else (o << 32) | index for o in idx[pos:end]]
     bits = array("Q", array("d", gaps).tobytes())
-    return sorted({_pair_key(g, i, j) for g, i, j in zip(bits, los, his, strict=True)})
+    return sorted({(g << 64) | p for g, p in zip(bits, pairs, strict=True)})
+
+
+def _rules_agree(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
+    """No alert rule with different states in the two rows."""
+    return all(a[name] == states for name, states in b.items() if name in a)
 
 
 def _pair_key(gap_bits: int, i: int, j: int) -> int:
@@ -148,14 +171,6 @@ def _single(evs: list[Event], stamps: list[float], index: int) -> _Row:
     event = evs[index]
     scope = event.scope or event.sources[0]
     return _Row([index], {scope}, stamps[index], stamps[index], rules)
-
-
-def _joinable(a: _Row, b: _Row, limit: float) -> bool:
-    if not a.scopes.isdisjoint(b.scopes):
-        return False
-    if max(a.last, b.last) - min(a.first, b.first) > limit:
-        return False
-    return all(a.rules[name] == states for name, states in b.rules.items() if name in a.rules)
 
 
 def combine(records: list[Event]) -> Event:

@@ -96,22 +96,56 @@ def _rule_refs(state: str, raw_name: str) -> list[str]:
     return [f"rule:{' '.join(words[:n])}:{suffix}" for n in range(len(words), 0, -1)]
 
 
-def with_text_refs(event: Event) -> Event:
+def with_text_refs(event: Event, memo: TextRefs | None = None) -> Event:
     """The event with the refs of its summary and link URLs added (itself when nothing is new).
 
     An event's own evidence links add their ``pr:``, ``pd:`` and commit ``sha:`` refs only: a
-    record's permalink says nothing about what else it is about.
+    record's permalink says nothing about what else it is about. ``memo`` (one per normalize
+    run) remembers the refs of texts seen before: bot and tool texts repeat.
     """
-    found = refs_in_text(event.summary, tokens="human" not in event.tags)
+    tokens = "human" not in event.tags
+    found: frozenset[str] | set[str]
+    if memo is None:
+        found = refs_in_text(event.summary, tokens=tokens)
+    else:
+        found = memo.of_text(event.summary, tokens)
+    from_links: list[str] = []
     for link in event.links:
         url = link.url
         if ("github" in url or "pagerduty" in url) and _may_name_record(url):
             ref = url_ref(url)
             if ref and not ref.startswith("url:"):
-                found.add(ref)
+                from_links.append(ref)
+    if from_links:
+        found = found.union(from_links)
     if not found or found <= event.refs:
         return event
-    return evolve(event, refs=event.refs | found)
+    if memo is None:
+        return evolve(event, refs=event.refs | found)
+    return evolve(event, refs=memo.union(event.refs, frozenset(found)))
+
+
+class TextRefs:
+    """``refs_in_text`` remembered per text, and refs unions shared (one normalize run)."""
+
+    __slots__ = ("_texts", "_unions")
+
+    def __init__(self) -> None:
+        self._texts: tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]] = ({}, {})
+        self._unions: dict[tuple[frozenset[str], frozenset[str]], frozenset[str]] = {}
+
+    def of_text(self, text: str, tokens: bool) -> frozenset[str]:
+        seen = self._texts[tokens]
+        found = seen.get(text)
+        if found is None:
+            found = seen[text] = frozenset(refs_in_text(text, tokens=tokens))
+        return found
+
+    def union(self, refs: frozenset[str], found: frozenset[str]) -> frozenset[str]:
+        both = self._unions.get((refs, found))
+        if both is None:
+            both = self._unions[(refs, found)] = refs | found
+        return both
 
 
 def _may_name_record(url: str) -> bool:

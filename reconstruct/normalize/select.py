@@ -45,6 +45,8 @@ def select(
     last_deploys = {e.key for e in early_deploys[len(early_deploys) - n :]} if n else set()
     kept: list[Event] = []
     omitted: Counter[str] = Counter()
+    tool_reasons: dict[tuple[Kind, tuple[str, ...], frozenset[str]], str] = {}
+    """``tool_reason`` per (kind, sources, tags), all it reads: tool records repeat them."""
     for event in events:
         if event.tags == PLAIN_TAGS and event.kind is Kind.MESSAGE and event.sources == SLACK_ONLY:
             if event.time >= start:  # the bulk of a channel: a person's plain message
@@ -55,7 +57,10 @@ def select(
         elif is_slack_only(event):
             reason = slack_reason(event, keywords.get(event.key), emoji, pd_refs, incident.services)
         else:
-            reason = tool_reason(event)
+            facts = (event.kind, event.sources, event.tags)
+            reason = tool_reasons.get(facts)
+            if reason is None:
+                reason = tool_reasons[facts] = tool_reason(event)
         if reason is None:
             omitted[scope_of(event)] += 1
             continue

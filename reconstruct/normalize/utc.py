@@ -23,11 +23,6 @@ def as_utc(event: Event) -> Event:
 def in_window(events: Iterable[Event], window: Window) -> tuple[list[Event], int]:
     """Events within ``[window.leadup_start, window.end]``, and how many were outside."""
     lo, hi = ensure_utc(window.leadup_start), ensure_utc(window.end)
-    kept: list[Event] = []
-    outside = 0
-    for event in events:
-        if lo <= event.time <= hi:
-            kept.append(event)
-        else:
-            outside += 1
-    return kept, outside
+    events = events if isinstance(events, list) else list(events)
+    kept = [event for event in events if lo <= event.time <= hi]
+    return kept, len(events) - len(kept)
