@@ -27,6 +27,8 @@ MAX_LABEL = 40
 
 _MD_SPECIAL = "\\|`[]<&"
 _MD_ESCAPES = str.maketrans({ch: "\\" + ch for ch in _MD_SPECIAL})
+_MD_ANY = re.compile("[" + re.escape(_MD_SPECIAL) + "]")
+"""A character ``_MD_ESCAPES`` changes (a search is cheaper than a translate that changes none)."""
 """Each of ``\\ | ` [ ] < &`` gets a backslash before it."""
 _INVISIBLE = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
@@ -48,6 +50,7 @@ _URL_UNSAFE = {
     "|": "%7C",
 }
 _URL_ESCAPES = str.maketrans(_URL_UNSAFE)
+_URL_ANY = re.compile("[" + re.escape("".join(_URL_UNSAFE)) + "]")
 _PLAIN_HTTP = re.compile(r"[hH][tT][tT][pP][sS]?://[!$-.0-;=@-Z^-~]")
 """An http(s) URL whose authority starts with a printable ASCII character other than ``/ ? # [ ]``
 and space: ``urlsplit`` reads an http(s) scheme and a non-empty netloc from it when the netloc
@@ -57,12 +60,18 @@ _NETLOC_END = re.compile(r"[/?#]")
 
 def plain(text: str) -> str:
     """``text`` without control characters (tabs and newlines kept) and bidi controls."""
+    if text.isascii() and text.isprintable():
+        return text  # printable ASCII holds none of them
     return _INVISIBLE.sub("", text)
 
 
 def one_line(text: str) -> str:
     """Newlines, tabs and runs of spaces collapsed to single spaces; control and bidi characters
     removed."""
+    if text.isascii() and text.isprintable():  # the only whitespace is " ", nothing invisible
+        if "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text
+        return " ".join(text.split())
     joined = " ".join(text.split())
     if _INVISIBLE.search(joined) is None:
         return joined  # already one line of single spaces
@@ -83,7 +92,8 @@ def shorten(text: str, limit: int) -> str:
 
 def md_text(text: str) -> str:
     """One line of plain text made inert in Markdown (tables included)."""
-    return one_line(text).translate(_MD_ESCAPES)
+    text = one_line(text)
+    return text.translate(_MD_ESCAPES) if _MD_ANY.search(text) else text
 
 
 def md_said(text: str) -> str:
@@ -105,7 +115,7 @@ def safe_url(url: str) -> str | None:
             return None
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
             return None
-    return url.translate(_URL_ESCAPES)
+    return url.translate(_URL_ESCAPES) if _URL_ANY.search(url) else url
 
 
 def _is_plain_http(url: str) -> bool:
