@@ -1,10 +1,60 @@
-"""``evolve(event, **changes)``: ``dataclasses.replace`` for ``Event``, several times faster."""
+"""``evolve(event, **changes)``: ``dataclasses.replace`` for ``Event``, several times faster.
+
+``new_event(...)`` builds an ``Event`` from all its fields (in declaration order) without the
+frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field): it sets the slots
+directly, about twice as fast, with the same result (``Event`` has no ``__post_init__``).
+"""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 
 from reconstruct.model import Event, Kind, Link
+
+_new = object.__new__
+(
+    _time,
+    _kind,
+    _summary,
+    _sources,
+    _links,
+    _key,
+    _actor,
+    _refs,
+    _tags,
+    _scope,
+    _reason,
+) = (Event.__dict__[f.name].__set__ for f in fields(Event))
+
+
+def new_event(
+    time: datetime,
+    kind: Kind,
+    summary: str,
+    sources: tuple[str, ...],
+    links: tuple[Link, ...],
+    key: str,
+    actor: str | None,
+    refs: frozenset[str],
+    tags: frozenset[str],
+    scope: str,
+    reason: str,
+) -> Event:
+    """``Event(time, kind, ..., reason)`` with every field given, without ``__init__``."""
+    event: Event = _new(Event)
+    _time(event, time)
+    _kind(event, kind)
+    _summary(event, summary)
+    _sources(event, sources)
+    _links(event, links)
+    _key(event, key)
+    _actor(event, actor)
+    _refs(event, refs)
+    _tags(event, tags)
+    _scope(event, scope)
+    _reason(event, reason)
+    return event
 
 
 def evolve(
@@ -18,7 +68,7 @@ def evolve(
     tags: frozenset[str] | None = None,
     reason: str | None = None,
 ) -> Event:
-    return Event(
+    return new_event(
         event.time if time is None else time,
         event.kind if kind is None else kind,
         event.summary,

@@ -22,6 +22,7 @@ from typing import Any
 
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import event_rank
+from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.refs import MERGE_PREFIXES, merge_refs
 
 NEIGHBOURS = 8
@@ -205,16 +206,16 @@ def combine(records: list[Event]) -> Event:
     summary, key, actor and scope; links, refs, tags and sources unioned (sorted)."""
     records = sorted(records, key=lambda e: (event_rank(e), e.time, e.key))
     primary = records[0]
-    return Event(
-        time=min(r.time for r in records),
-        kind=primary.kind,
-        summary=primary.summary,
-        sources=tuple(sorted({s for r in records for s in r.sources})),
-        links=tuple(sorted({link for r in records for link in r.links})),
-        key=primary.key,
-        actor=next((r.actor for r in records if r.actor), None),
-        refs=frozenset().union(*(r.refs for r in records)),
-        tags=frozenset().union(*(r.tags for r in records)),
-        scope=primary.scope,
-        reason=primary.reason,
+    return new_event(
+        min(r.time for r in records),
+        primary.kind,
+        primary.summary,
+        tuple(sorted({s for r in records for s in r.sources})),
+        tuple(sorted({link for r in records for link in r.links})),
+        primary.key,
+        next((r.actor for r in records if r.actor), None),
+        frozenset().union(*(r.refs for r in records)),
+        frozenset().union(*(r.tags for r in records)),
+        primary.scope,
+        primary.reason,
     )

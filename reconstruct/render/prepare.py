@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from reconstruct.model import Event, Incident, Link, Timeline
+from reconstruct.normalize.evolve import new_event
 from reconstruct.redact import Redactor, redact
 from reconstruct.render.table import one_line, plain, safe_url
 
@@ -54,7 +55,7 @@ def scrub(timeline: Timeline) -> Timeline:
         return tuple(kept)
 
     def clean_event(event: Event) -> Event:
-        return Event(
+        return new_event(
             event.time,
             event.kind,
             clean(event.summary),
