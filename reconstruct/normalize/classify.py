@@ -34,6 +34,10 @@ class Classifier:
     """Matches whenever any ``human`` rule does: most messages need one search."""
     bot_any: _Prefilter | None
 
+    def human_text(self, text: str) -> tuple[Kind, str] | None:
+        """``classify`` of a plain message of a person (one source) with this text."""
+        return _first(self.human, self.human_any, text)
+
     def classify(self, event: Event) -> tuple[Kind, str] | None:
         """The kind the event's text gives it and the matched words, or None."""
         if event.kind is not Kind.MESSAGE or len(event.sources) > 1:

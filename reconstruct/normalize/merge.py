@@ -15,14 +15,13 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import event_rank
 from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.order import argsort
 from reconstruct.normalize.refs import MERGE_PREFIXES, merge_refs
 
 NEIGHBOURS = 8
@@ -99,29 +98,6 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
         elif index == min(row.members):
             out.append(combine([evs[m] for m in row.members]))
     return out
-
-
-def argsort(primary: list[float], exact: Callable[[int], Any]) -> list[int]:
-    """The indices of ``primary`` in ascending order, runs of equal values ordered by ``exact``.
-
-    Sorting floats is several times faster than sorting tuples or big ints; ties (rare with
-    sub-second times) are ordered by the exact key, so the result is that of sorting by
-    ``(primary, exact)``."""
-    order = sorted(range(len(primary)), key=primary.__getitem__)
-    if len(set(primary)) == len(primary):
-        return order
-    values = [primary[k] for k in order]
-    tied = [pos for pos in range(1, len(values)) if values[pos] == values[pos - 1]]
-    # Consecutive tied positions belong to one run of equal values.
-    at = 0
-    while at < len(tied):
-        start, stop = tied[at] - 1, tied[at] + 1
-        while at + 1 < len(tied) and tied[at + 1] == stop:
-            stop += 1
-            at += 1
-        order[start:stop] = sorted(order[start:stop], key=exact)
-        at += 1
-    return order
 
 
 def _candidate_pairs(evs: list[Event], stamps: list[float], limit: float) -> list[int]:
