@@ -14,6 +14,7 @@ from typing import Any
 from reconstruct.bundle import Bundle
 from reconstruct.collectors import BUILTIN, get_source
 from reconstruct.collectors import pagerduty as pd
+from reconstruct.collectors.skips import recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
 from reconstruct.model import Event, Timeline
@@ -54,15 +55,19 @@ def open_bundle(incident: str, path: Path) -> Bundle:
     return bundle
 
 
-def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int]]:
+def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int], list[str]]:
+    """Every source's events, the count per source, and a warning per source that had records
+    whose time could not be read as UTC (left out, never guessed)."""
     events: list[Event] = []
     counts: dict[str, int] = {}
+    warnings: list[str] = []
     for name in BUILTIN:
         status = bundle.source(name)
         if status is None or status.status == "skipped":
             continue
         try:
-            parsed = list(get_source(name).parse(bundle))
+            with recording() as skipped:
+                parsed = list(get_source(name).parse(bundle))
         except ReconstructError:
             raise
         except Exception as exc:  # a record of the wrong shape: one line, not a traceback
@@ -72,12 +77,17 @@ def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int]]:
             ) from exc
         counts[name] = len(parsed)
         events.extend(parsed)
-    return events, counts
+        if skipped:
+            warnings.append(
+                f"{name}: {len(skipped)} record(s) left out because their time has no UTC offset "
+                f"or is not a timestamp (first: {skipped[0]}); nothing was guessed"
+            )
+    return events, counts, warnings
 
 
 def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     incident = pd.parse_incident(bundle)
-    events, counts = parse_bundle(bundle)
+    events, counts, unreadable = parse_bundle(bundle)
     result = normalize(events, incident, bundle.manifest.window, config)
     failed = tuple(sorted(n for n, s in bundle.manifest.sources.items() if s.status == "failed"))
     warnings = [
@@ -89,6 +99,7 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         extra = status.meta.get("warnings") if status.meta else None
         if isinstance(extra, list):
             warnings.extend(f"{name}: {w}" for w in extra if isinstance(w, str))
+    warnings.extend(unreadable)
     if bundle.manifest.window.ongoing:
         warnings.append("the incident was still open when the evidence was collected")
     return Timeline(

@@ -299,6 +299,15 @@ def test_naive_timestamp_is_skipped_never_given_a_wrong_time(tmp_path: Path) -> 
     # Nothing moved; the Slack bot's post of the ack, no longer merged into it, keeps its own time.
     assert all(before.get(s, t) == t for s, t in after.items())
     assert not {"2026-03-14T09:44:02Z", "2026-03-14T14:44:02Z"} & set(after.values())
+    # ... and the draft says so: a shorter timeline never passes for a complete one.
+    code, out, err = render_bundle(tmp_path / "b")
+    assert code == 0, err
+    warning = (
+        "pagerduty: 1 record(s) left out because their time has no UTC offset or is not a "
+        "timestamp (first: '2026-03-14T09:44:02'); nothing was guessed"
+    )
+    assert warning in json.loads(out)["warnings"]
+    assert f"reconstruct: warning: {warning}" in err
 
 
 @pytest.mark.parametrize(

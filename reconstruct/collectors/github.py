@@ -28,6 +28,7 @@ from typing import Any
 
 from reconstruct.bundle import Bundle, BundleWriter, iter_records
 from reconstruct.collectors.base import CollectContext, Source
+from reconstruct.collectors.skips import unreadable_time
 from reconstruct.model import Event, Kind, Link
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
@@ -62,6 +63,7 @@ def _time(value: Any) -> datetime | None:
     try:
         return parse_iso(value)
     except TimeFormatError:
+        unreadable_time(value)
         return None
 
 

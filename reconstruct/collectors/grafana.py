@@ -73,6 +73,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from reconstruct.bundle import MANIFEST, Bundle, BundleWriter, iter_records
 from reconstruct.collectors.base import CollectContext, Source
+from reconstruct.collectors.skips import unreadable_time
 from reconstruct.config import TOKEN_ENV, Config
 from reconstruct.errors import (
     BundleError,
@@ -192,6 +193,7 @@ def _when(value: Any) -> datetime | None:
     try:
         return parse_epoch(value)
     except TimeFormatError:
+        unreadable_time(value)
         return None
 
 

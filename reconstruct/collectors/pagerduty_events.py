@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from reconstruct.collectors.skips import unreadable_time
 from reconstruct.model import Event, Kind, Link
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
@@ -274,6 +275,7 @@ def parse_time(value: Any) -> datetime | None:
     try:
         return parse_iso(value) if isinstance(value, str) and value else None
     except TimeFormatError:
+        unreadable_time(value)
         return None
 
 

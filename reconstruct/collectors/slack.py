@@ -35,6 +35,7 @@ from typing import Any
 
 from reconstruct.bundle import Bundle, BundleWriter, iter_records
 from reconstruct.collectors.base import CollectContext, Source
+from reconstruct.collectors.skips import unreadable_time
 from reconstruct.collectors.slack_markup import (
     attachment_texts,
     block_texts,
@@ -198,6 +199,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
     try:
         when: datetime = parse_slack_ts(ts)  # type: ignore[arg-type]
     except TimeFormatError:
+        unreadable_time(ts)
         return None
     assert isinstance(ts, str)
     user_id = msg.get("user") if isinstance(msg.get("user"), str) else None
