@@ -42,31 +42,70 @@ def scrub(timeline: Timeline) -> Timeline:
             done = seen[text] = clean(text)
         return done
 
+    labels: dict[str, str] = {}
+
+    def clean_label(label: str) -> str:
+        """A link label cleaned and made one line (labels repeat: ``slack``, ``PR #42``...)."""
+        done = labels.get(label)
+        if done is None:
+            done = labels[label] = one_line(clean_repeated(label))
+        return done
+
     def clean_links(links: tuple[Link, ...]) -> tuple[Link, ...]:
-        """``safe_links`` of the links with their URLs and labels cleaned."""
+        """``safe_links`` of the links with their URLs and labels cleaned; ``links`` itself when
+        that changes nothing."""
+        if len(links) == 1:  # the common case: no duplicate to look for
+            link = links[0]
+            url = safe_url(clean(link.url))
+            if url is None:
+                return ()
+            label = clean_label(link.label)
+            if url == link.url and label == link.label:
+                return links
+            return (Link(link.source, url, label),)
         kept: list[Link] = []
         urls: set[str] = set()
+        same = True
         for link in links:
             url = safe_url(clean(link.url))
             if url is None or url in urls:
+                same = False
                 continue
             urls.add(url)
-            kept.append(Link(link.source, url, one_line(clean_repeated(link.label))))
-        return tuple(kept)
+            label = clean_label(link.label)
+            if url == link.url and label == link.label:
+                kept.append(link)
+            else:
+                same = False
+                kept.append(Link(link.source, url, label))
+        return links if same else tuple(kept)
 
     def clean_event(event: Event) -> Event:
+        """``event`` with its texts and links cleaned; ``event`` itself when that changes
+        nothing (equal either way)."""
+        summary = clean(event.summary)
+        links = clean_links(event.links)
+        actor = clean_repeated(event.actor) if event.actor else None
+        reason = clean_repeated(event.reason)
+        if (
+            links is event.links
+            and summary == event.summary
+            and actor == event.actor
+            and reason == event.reason
+        ):
+            return event
         return new_event(
             event.time,
             event.kind,
-            clean(event.summary),
+            summary,
             event.sources,
-            clean_links(event.links),
+            links,
             event.key,
-            clean_repeated(event.actor) if event.actor else None,
+            actor,
             event.refs,
             event.tags,
             event.scope,
-            clean_repeated(event.reason),
+            reason,
         )
 
     inc = timeline.incident
