@@ -147,7 +147,8 @@ def _candidate_pairs(evs: list[Event], stamps: list[float], limit: float) -> lis
                 gaps += [t - when for t in times[pos:end]]
                 pairs += [high | o if index < o else (o << 32) | index for o in idx[pos:end]]
     bits = array("Q", array("d", gaps).tobytes())
-    return sorted({_pair_key(g, p) for g, p in zip(bits, pairs, strict=True)})
+    # _pair_key(g, p), inlined (one call per pair costs a tenth of this step at a million).
+    return sorted({(g << 64) | p for g, p in zip(bits, pairs, strict=True)})
 
 
 def _pair_key(gap_bits: int, pair: int) -> int:
