@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import ssl
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
@@ -360,3 +361,19 @@ def _explain(exc: ValidationError, where: str) -> str:
         return f"{where}: {name}: unknown key; remove it or check the spelling (see README, Config)"
     message = str(err["msg"]).removeprefix("Value error, ")
     return f"{where}: {name}: {message}"
+
+
+def ssl_context(config: Config) -> ssl.SSLContext:
+    """The TLS trust every HTTPS client uses: the system's CAs plus ``[tls] ca_bundle``.
+
+    A ``ca_bundle`` that cannot be loaded is a ``ConfigError`` naming the key and the fix."""
+    context = ssl.create_default_context()
+    if config.tls.ca_bundle is not None:
+        try:
+            context.load_verify_locations(cafile=str(config.tls.ca_bundle))
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                f"[tls] ca_bundle: cannot load {config.tls.ca_bundle} ({exc}); "
+                "point it at a PEM file of CA certificates"
+            ) from exc
+    return context

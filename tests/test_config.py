@@ -94,3 +94,17 @@ def test_tokens_only_from_environment_and_never_printed() -> None:
     assert "xoxb" not in repr(secret) and "xoxb" not in str(secret)
     assert token("slack", {"SLACK_TOKEN": "  "}) is None
     assert token("github", {}) is None
+
+
+def test_tls_trust_is_one_place_and_a_bad_ca_bundle_is_named(
+    tmp_path: Path, ca_bundle: Path
+) -> None:
+    from reconstruct.config import Config, ssl_context
+
+    good = Config.model_validate({"tls": {"ca_bundle": str(ca_bundle)}})
+    assert ssl_context(good).get_ca_certs() != ssl_context(Config()).get_ca_certs()
+    bad = tmp_path / "nope.pem"
+    bad.write_text("not a certificate")
+    config = Config.model_validate({"tls": {"ca_bundle": str(bad)}})
+    with pytest.raises(ConfigError, match=r"^\[tls\] ca_bundle: cannot load .*nope\.pem"):
+        ssl_context(config)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from reconstruct.bundle import Bundle, BundleWriter
-from reconstruct.config import Config, Secret
+from reconstruct.config import Config, Secret, ssl_context
 from reconstruct.errors import SourceUnavailable
 from reconstruct.model import Event, Incident, Window
 
@@ -78,11 +78,8 @@ class CollectContext:
         return self.config.tls.ca_bundle
 
     def ssl_context(self) -> ssl.SSLContext:
-        """Default trust plus ``[tls] ca_bundle`` when set."""
-        context = ssl.create_default_context()
-        if self.ca_bundle is not None:
-            context.load_verify_locations(cafile=str(self.ca_bundle))
-        return context
+        """Default trust plus ``[tls] ca_bundle`` (``config.ssl_context``)."""
+        return ssl_context(self.config)
 
 
 ParseFn = Callable[[Bundle], Iterable[Event]]

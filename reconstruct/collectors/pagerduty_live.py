@@ -41,7 +41,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from reconstruct.config import Config, Secret
+from reconstruct.config import Config, Secret, ssl_context
 from reconstruct.errors import (
     ConfigError,
     SourceAuthError,
@@ -100,20 +100,6 @@ def _scale(sleep: Callable[[float], None]) -> Callable[[float], None]:
 
 def _fixed_timeout(default: float) -> float:
     return default
-
-
-def ssl_context(config: Config) -> ssl.SSLContext:
-    """Default trust plus ``[tls] ca_bundle`` (the same trust as ``CollectContext``)."""
-    context = ssl.create_default_context()
-    if config.tls.ca_bundle is not None:
-        try:
-            context.load_verify_locations(cafile=str(config.tls.ca_bundle))
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigError(
-                f"[tls] ca_bundle: cannot load {config.tls.ca_bundle} ({exc}); "
-                "point it at a PEM file of CA certificates"
-            ) from exc
-    return context
 
 
 def make_client(

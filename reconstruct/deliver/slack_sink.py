@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from reconstruct.config import Config, token
+from reconstruct.config import Config, ssl_context, token
 from reconstruct.deliver.base import Draft
 from reconstruct.errors import DeliveryError
 
@@ -77,7 +77,6 @@ class SlackSink:
         self.channel = channel
 
     def _client(self) -> WebClient:
-        import ssl
 
         from slack_sdk import WebClient
         from slack_sdk.http_retry.builtin_handlers import (
@@ -92,13 +91,10 @@ class SlackSink:
                 "slack sink: SLACK_TOKEN is not set; export a Slack app token (xoxb-...) with "
                 "the files:write and chat:write scopes, or turn off [deliver.slack] enabled"
             )
-        context = ssl.create_default_context()
-        if self.config.tls.ca_bundle is not None:
-            context.load_verify_locations(cafile=str(self.config.tls.ca_bundle))
         return WebClient(
             token=secret.reveal(),
             base_url=self.config.slack.base_url,
-            ssl=context,
+            ssl=ssl_context(self.config),
             timeout=30,
             retry_handlers=[
                 ConnectionErrorRetryHandler(max_retry_count=2),
