@@ -30,7 +30,6 @@ from reconstruct.errors import (
 )
 from reconstruct.model import Incident, Window
 from reconstruct.progress import ProgressDisplay
-from reconstruct.timeutil import parse_iso
 
 
 def default_bundle_dir(incident_id: str, output: Path | None) -> Path:
@@ -64,8 +63,11 @@ def skip_reason(name: str, config: Config, options: Mapping[str, Any]) -> str | 
         return "SLACK_TOKEN is not set"
     if name == "github" and not config.github.repos and not config.github.services:
         return "no [github] repos configured"
-    if name == "grafana" and not config.grafana.url:
-        return "no [grafana] url configured"
+    if name == "grafana":
+        from reconstruct.collectors import grafana
+
+        if not grafana.configured(config):
+            return "no [grafana] url configured"
     return None
 
 
@@ -80,33 +82,8 @@ def fetch_incident(ref: str, config: Config) -> tuple[dict[str, Any], Incident]:
         raise ConfigError(str(exc)) from exc
     except SourceError as exc:
         raise ReconstructError(str(exc)) from exc
-    record = body.get("incident") if isinstance(body, dict) else None
-    if not isinstance(record, dict):
-        raise ReconstructError(f"pagerduty: unexpected answer for incident {ref}")
-    return body, incident_from_record(record)
-
-
-def incident_from_record(record: Mapping[str, Any]) -> Incident:
-    from reconstruct.collectors import pagerduty as pd
-
-    builder = getattr(pd, "incident_from_record", None)
-    if builder is not None:
-        result: Incident = builder(record)
-        return result
-    priority = record.get("priority") or {}
-    service = record.get("service") or {}
-    resolved = record.get("resolved_at")
-    return Incident(
-        id=str(record.get("id", "")),
-        number=record.get("incident_number"),
-        title=str(record.get("title") or record.get("summary") or ""),
-        severity=priority.get("summary") if isinstance(priority, dict) else None,
-        services=(str(service["summary"]),) if isinstance(service, dict) and service else (),
-        started_at=parse_iso(str(record.get("created_at"))),
-        resolved_at=parse_iso(resolved) if resolved else None,
-        url=record.get("html_url"),
-        status=str(record.get("status", "")),
-    )
+    # resolve_incident guarantees {"incident": {...}}
+    return body, pd.incident_from_record(body["incident"])
 
 
 def _collect_one(name: str, ctx: CollectContext, writer: BundleWriter) -> None:

@@ -52,8 +52,8 @@ def scrub(timeline: Timeline) -> Timeline:
         return done
 
     def clean_links(links: tuple[Link, ...]) -> tuple[Link, ...]:
-        """``safe_links`` of the links with their URLs and labels cleaned; ``links`` itself when
-        that changes nothing."""
+        """The links with http(s) URLs only (``safe_url``), without duplicates, URLs and labels
+        cleaned; ``links`` itself when that changes nothing."""
         if len(links) == 1:  # the common case: no duplicate to look for
             link = links[0]
             url = safe_url(clean(link.url))

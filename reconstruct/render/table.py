@@ -129,19 +129,6 @@ def _is_plain_http(url: str) -> bool:
     return netloc.isascii() and "[" not in netloc and "]" not in netloc
 
 
-def safe_links(links: Iterable[Link]) -> tuple[Link, ...]:
-    """Only links with an http(s) URL, made safe, in their given order, without duplicates."""
-    kept: list[Link] = []
-    seen: set[str] = set()
-    for link in links:
-        url = safe_url(link.url)
-        if url is None or url in seen:
-            continue
-        seen.add(url)
-        kept.append(Link(source=link.source, url=url, label=one_line(link.label)))
-    return tuple(kept)
-
-
 def md_link(link: Link) -> str:
     """``[label](url)`` with the label (the Link's label, else its source) escaped."""
     return f"[{_label_md(link.label, link.source)}]({link.url})"
@@ -154,7 +141,8 @@ def _label_md(label: str, source: str) -> str:
 
 
 def md_links(links: Iterable[Link]) -> str:
-    """Evidence links for a cell: ``[slack](url) · [pagerduty](url)``. Expects ``safe_links``."""
+    """Evidence links for a cell: ``[slack](url) · [pagerduty](url)``. Expects links already
+    made safe (``prepare.scrub``: http(s) only, through ``safe_url``, no duplicates)."""
     return LINK_SEPARATOR.join(md_link(link) for link in links)
 
 
