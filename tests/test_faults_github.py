@@ -186,6 +186,7 @@ def test_github_fault(fault: str, live: Live) -> None:
     assert row(out, "Rolled back acme/checkout to 4f2c9e1")
     assert github["meta"]["repos"] == ["acme/checkout"]
     if outcome is Outcome.COMPLETE:
+        assert live.world.github.server.unserved_faults() == 0, "the fault was really served"
         assert warnings == [], err
         assert "warnings" not in github["meta"]
         assert manifest["complete"] is True

@@ -163,6 +163,7 @@ def test_fault(fault: str, live: Live) -> None:
     if outcome is Outcome.COMPLETE:
         assert code == 0, err
         assert out == clean, "retries hid the fault: the same draft"
+        assert live.world.slack.unserved_faults() == 0, "the fault was really served"
         assert warnings == []
         assert slack["status"] == "ok"
     elif outcome is Outcome.WARNING:

@@ -101,6 +101,12 @@ class FakeServer:
                 and (regex is None or regex.fullmatch(r.path))
             )
 
+    def unserved_faults(self) -> int:
+        """Fault responses queued by ``fail_next`` that no request has received yet (a test of
+        a fault that retries hide asserts 0: the fault really happened)."""
+        with self._lock:
+            return sum(len(queue) for _, _, queue in self._faults)
+
     def reset_log(self) -> None:
         with self._lock:
             self.requests.clear()

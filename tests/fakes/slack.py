@@ -163,6 +163,12 @@ class FakeSlack:
                 return fault.responses.pop(0)
         return None
 
+    def unserved_faults(self) -> int:
+        """Injected responses (``inject`` and the server's ``fail_next``) not yet served."""
+        with self._lock:
+            mine = sum(len(fault.responses) for fault in self._faults)
+        return mine + self.server.unserved_faults()
+
     def count(self, method: str) -> int:
         return self.server.count(None, rf"/api/{method.replace('.', '[.]')}")
 
