@@ -64,7 +64,7 @@ def skip_reason(name: str, config: Config, options: Mapping[str, Any]) -> str | 
     if name == "github" and not config.github.repos and not config.github.services:
         return "no [github] repos configured"
     if name == "grafana":
-        from reconstruct.collectors import grafana
+        import reconstruct.collectors.grafana.parse as grafana
 
         if not grafana.configured(config):
             return "no [grafana] url configured"
@@ -72,7 +72,7 @@ def skip_reason(name: str, config: Config, options: Mapping[str, Any]) -> str | 
 
 
 def fetch_incident(ref: str, config: Config) -> tuple[dict[str, Any], Incident]:
-    from reconstruct.collectors import pagerduty as pd
+    import reconstruct.collectors.pagerduty.parse as pd
 
     try:
         body = pd.resolve_incident(config, token("pagerduty"), ref)

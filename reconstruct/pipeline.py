@@ -11,9 +11,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
 from reconstruct.collectors import BUILTIN, get_source
-from reconstruct.collectors import pagerduty as pd
 from reconstruct.collectors.skips import recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reconstruct.collectors import pagerduty as pd
+import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.config import Config, DeliverConfig
 from reconstruct.deliver import dir_sink
 from reconstruct.deliver.base import Draft

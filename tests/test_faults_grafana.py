@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from reconstruct.collectors import grafana_live
+import reconstruct.collectors.grafana.live as grafana_live
 from tests.fakes.demo_world import TOKENS
 from tests.fakes.server import Response
 from tests.faults import FAULTS, Outcome

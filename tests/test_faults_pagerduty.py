@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from reconstruct.collectors import pagerduty_live
+import reconstruct.collectors.pagerduty.live as pagerduty_live
 from tests.fakes.demo_world import TOKENS
 from tests.fakes.pagerduty import error, rate_limited
 from tests.fakes.server import Request, Response

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reconstruct.collectors import slack_live
+import reconstruct.collectors.slack.live as slack_live
 from tests.fakes.demo_world import DEPLOYS_CHANNEL, INCIDENT_CHANNEL, TOKENS
 from tests.fakes.server import Response
 from tests.faults import FAULTS, Outcome

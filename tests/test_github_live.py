@@ -12,8 +12,8 @@ import pytest
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.github import parse
-from reconstruct.collectors.github_live import Settings, collect, repos_for
+from reconstruct.collectors.github.live import Settings, collect, repos_for
+from reconstruct.collectors.github.parse import parse
 from reconstruct.config import Config, Secret
 from reconstruct.errors import SourceAuthError, SourceNotFound, SourceUnavailable
 from reconstruct.model import Incident, Kind, Link, Window

@@ -11,7 +11,7 @@ import pytest
 
 from reconstruct.bundle import Bundle
 from reconstruct.collectors import get_source
-from reconstruct.collectors.grafana import parse, plain_text
+from reconstruct.collectors.grafana.parse import parse, plain_text
 from reconstruct.errors import BundleError
 from reconstruct.model import Event, Kind
 from tests.fakes.grafana import alert, annotation, omit_empty, window, write_bundle

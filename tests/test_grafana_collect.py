@@ -14,8 +14,8 @@ import pytest
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors import get_source
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.grafana import MISSING_TOKEN, configured, parse
-from reconstruct.collectors.grafana_live import Tuning, collect
+from reconstruct.collectors.grafana.live import Tuning, collect
+from reconstruct.collectors.grafana.parse import MISSING_TOKEN, configured, parse
 from reconstruct.config import Config, Secret
 from reconstruct.errors import SourceAuthError, SourceError, SourceUnavailable
 from reconstruct.model import Incident, Kind

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import reconstruct.collectors.pagerduty.live as pagerduty_live
 from reconstruct.cli import cli
-from reconstruct.collectors import pagerduty_live
 from tests.fakes.demo_world import (
     ALERTS_CHANNEL,
     DEPLOYS_CHANNEL,

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+import reconstruct.collectors.pagerduty.live as live
+import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle, BundleWriter
-from reconstruct.collectors import pagerduty as pd
-from reconstruct.collectors import pagerduty_live as live
 from reconstruct.collectors.base import CollectContext
 from reconstruct.config import Config, Secret
 from reconstruct.errors import (

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors import get_source
-from reconstruct.collectors import pagerduty as pd
 from reconstruct.errors import BundleError
 from reconstruct.model import Event, Kind, Window
 from tests.fakes.pagerduty import IncidentData, sample_incident

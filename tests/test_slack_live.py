@@ -12,7 +12,7 @@ import pytest
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.slack import SOURCE, parse
+from reconstruct.collectors.slack.parse import SOURCE, parse
 from reconstruct.config import Config, Secret
 from reconstruct.errors import SourceAuthError, SourceError, SourceNotFound
 from reconstruct.model import Event, Incident, Window

@@ -12,7 +12,7 @@ import pytest
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors import get_source
-from reconstruct.collectors.slack import parse, permalink
+from reconstruct.collectors.slack.parse import parse, permalink
 from reconstruct.model import Event, Kind, Window
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "api-examples" / "slack"

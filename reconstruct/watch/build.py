@@ -41,7 +41,7 @@ def build(incident_id: str, config: Config, bundle_dir: Path, now: datetime) -> 
 
 def draft_from(bundle_path: Path, markdown: str, channel: str | None) -> Draft:
     """The draft a previous run built and kept in the state (its bundle is still on disk)."""
-    from reconstruct.collectors import pagerduty as pd
+    import reconstruct.collectors.pagerduty.parse as pd
 
     incident: Incident = pd.parse_incident(Bundle.open(bundle_path))
     return Draft(incident, markdown, bundle_path, channel)

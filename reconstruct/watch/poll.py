@@ -66,7 +66,7 @@ def resolved_since(
 ) -> tuple[list[Resolved], bool]:
     """Incidents resolved in ``[since, until]`` (oldest resolution first) and whether the list
     was cut at PagerDuty's 10,000-record ceiling."""
-    from reconstruct.collectors.pagerduty_live import PagerDutyApi, make_client
+    from reconstruct.collectors.pagerduty.live import PagerDutyApi, make_client
 
     with make_client(config, token) as client:
         pages, cut = PagerDutyApi(client).pages(

@@ -442,7 +442,7 @@ def plain_text(text: str) -> str:
     return " ".join(text.split())
 
 
-# -- collect (reconstruct.collectors.grafana_live) -------------------------------------
+# -- collect (reconstruct.collectors.grafana.live) -------------------------------------
 
 
 def configured(config: Config) -> bool:
@@ -452,7 +452,7 @@ def configured(config: Config) -> bool:
 
 def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     """Fetch the window's annotations into the bundle (see ``grafana_live.collect``)."""
-    from reconstruct.collectors import grafana_live
+    import reconstruct.collectors.grafana.live as grafana_live
 
     return grafana_live.collect(ctx, out)
 

@@ -21,7 +21,7 @@ what to fetch next and keeps the results; the bundle is written at the end in a 
 (repositories as configured; repo, deployments, statuses in listing order, search, pulls), so its
 bytes do not depend on which answer came first.
 
-HTTP, retries and errors: ``reconstruct.collectors.github_http``. One failing repository does not
+HTTP, retries and errors: ``reconstruct.collectors.github.http``. One failing repository does not
 sink the others: its error is recorded in the manifest meta (``failed_repos``) and shown as a
 warning, its files are not written, and collection goes on. Only when every repository fails is
 the first error raised. Errors that would fail every repository anyway (bad credentials, rate
@@ -40,7 +40,7 @@ from typing import Any
 
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.github_http import (
+from reconstruct.collectors.github.http import (
     NAME,
     PER_PAGE,
     PERMISSIONS,

@@ -1,8 +1,8 @@
 """grafana, live: fetch ``GET /api/annotations`` over the incident window into the bundle.
 
 What it asks for, how it pages and retries, and which errors it raises are described in
-``reconstruct.collectors.grafana`` (the source's module docstring); this module holds the code that
-talks HTTP (httpx), imported only when a live run collects Grafana.
+``reconstruct.collectors.grafana.parse`` (the source's module docstring); this module holds the
+code that talks HTTP (httpx), imported only when a live run collects Grafana.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import httpx
 
 
-from reconstruct.collectors.grafana import (
+from reconstruct.collectors.grafana.parse import (
     ANNOTATIONS,
     MISSING_TOKEN,
     NAME,

@@ -31,7 +31,7 @@ from typing import Any
 
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.slack_channels import Wanted, slack_ts, wanted_channels
+from reconstruct.collectors.slack.channels import Wanted, slack_ts, wanted_channels
 from reconstruct.errors import SourceError, SourceNotFound
 
 NAME = "slack"

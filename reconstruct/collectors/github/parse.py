@@ -13,7 +13,7 @@ Bundle files (see ``reconstruct.bundle``), per ``github/<owner>/<repo>/``:
 The parser tags ``production`` and ``rollback`` but never ``leadup``: the normalizer decides that by
 time. Every record is read defensively: a malformed one is skipped, never fatal.
 
-Live collection (``collect``) lives in ``reconstruct.collectors.github_live`` and imports PyGithub
+Live collection (``collect``) lives in ``reconstruct.collectors.github.live`` and imports PyGithub
 only when it runs.
 """
 
@@ -393,7 +393,7 @@ def _pr_event(
 # -- live -----------------------------------------------------------------------------------------
 def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
     """Fetch deployments, statuses and merged PRs through PyGithub (see ``github_live``)."""
-    from reconstruct.collectors import github_live
+    import reconstruct.collectors.github.live as github_live
 
     return github_live.collect(ctx, out)
 

@@ -54,7 +54,7 @@ from reconstruct.timeutil import now_utc
 if TYPE_CHECKING:
     from reconstruct.bundle import BundleWriter
     from reconstruct.collectors.base import CollectContext
-    from reconstruct.collectors.pagerduty_sdk import Client
+    from reconstruct.collectors.pagerduty.sdk import Client
 
 NAME = "pagerduty"
 TOKEN_ENV = "PAGERDUTY_TOKEN"  # noqa: S105 (a variable name, not a secret)
@@ -110,7 +110,7 @@ def make_client(
     Close it after use (``with make_client(...) as client``)."""
     if token is None:
         raise SourceAuthError(NAME, f"{TOKEN_ENV} is missing; set it to a read-only REST API key")
-    from reconstruct.collectors import pagerduty_sdk as sdk
+    import reconstruct.collectors.pagerduty.sdk as sdk
 
     base_url = config.pagerduty.base_url.rstrip("/")
     try:
@@ -180,7 +180,7 @@ class PagerDutyApi:
             raise type(exc)(NAME, f"{label}: {exc.detail}") from exc
 
     def _get(self, path: str, params: Mapping[str, Any] | None, what: str, label: str) -> Any:
-        from reconstruct.collectors import pagerduty_sdk as sdk
+        import reconstruct.collectors.pagerduty.sdk as sdk
 
         limited = 0
         failed = 0
@@ -246,7 +246,7 @@ class PagerDutyApi:
 
 
 def _short(cause: BaseException, timeout: float) -> str:
-    from reconstruct.collectors import pagerduty_sdk as sdk
+    import reconstruct.collectors.pagerduty.sdk as sdk
 
     if isinstance(cause, sdk.Timeout):
         return f"no answer within {_secs(timeout)}"
@@ -254,7 +254,7 @@ def _short(cause: BaseException, timeout: float) -> str:
 
 
 def _network_problem(cause: BaseException, timeout: float, url: str) -> str:
-    from reconstruct.collectors import pagerduty_sdk as sdk
+    import reconstruct.collectors.pagerduty.sdk as sdk
 
     if isinstance(cause, sdk.Timeout):
         return (

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.slack_channels import (
+from reconstruct.collectors.slack.channels import (
     Wanted,
     names_to_find,
     slack_ts,

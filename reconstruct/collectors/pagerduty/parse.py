@@ -20,7 +20,7 @@ from typing import Any
 
 from reconstruct.bundle import Bundle, iter_records
 from reconstruct.collectors.base import Source
-from reconstruct.collectors.pagerduty_events import (
+from reconstruct.collectors.pagerduty.events import (
     IncidentContext,
     alert_event,
     as_text,
@@ -32,7 +32,7 @@ from reconstruct.collectors.pagerduty_events import (
     parse_time,
     unique,
 )
-from reconstruct.collectors.pagerduty_live import collect, make_client, resolve_incident
+from reconstruct.collectors.pagerduty.live import collect, make_client, resolve_incident
 from reconstruct.errors import BundleError
 from reconstruct.model import Event, Incident, Link
 

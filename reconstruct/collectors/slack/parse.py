@@ -36,7 +36,7 @@ from typing import Any
 from reconstruct.bundle import Bundle, BundleWriter, iter_records
 from reconstruct.collectors.base import CollectContext, Source
 from reconstruct.collectors.skips import unreadable_time
-from reconstruct.collectors.slack_markup import (
+from reconstruct.collectors.slack.markup import (
     attachment_texts,
     block_texts,
     one_line,
@@ -292,10 +292,10 @@ def _actor(msg: Mapping[str, Any], user: Mapping[str, Any] | None, bot: bool) ->
 def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
     """Live Web API run, or ``--slack-export FILE.zip`` when that option is set."""
     if ctx.options.get("slack_export"):
-        from reconstruct.collectors.slack_export import collect_export
+        from reconstruct.collectors.slack.export import collect_export
 
         return collect_export(ctx, out)
-    from reconstruct.collectors.slack_live import collect_live
+    from reconstruct.collectors.slack.live import collect_live
 
     return collect_live(ctx, out)
 
