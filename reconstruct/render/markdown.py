@@ -136,7 +136,7 @@ def environment(extra_dir: Path | None = None) -> jinja2.Environment:
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701
+        autoescape=False,
         finalize=_finalize,
     )
     env.filters["md"] = _md_filter
