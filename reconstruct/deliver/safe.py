@@ -6,7 +6,8 @@ file names) start from the incident's title, ID and URL, so each goes through th
 (``reconstruct.redact``, with ``[redact] extra`` / ``allow``) and mention neutralising here:
 
     ``text(s)``        one line, invisible characters removed, redacted, ``@here``/``@team``
-                       neutralised (``table.no_mentions``): PR and file titles, commit messages
+                       and Slack's ``<!here>``/``<@U123>`` neutralised with a zero-width space
+                       (``table.no_mentions``): PR and file titles, commit messages
     ``slack(s)``       ``text`` with Slack's control characters ``& < >`` escaped as Slack asks
                        (https://api.slack.com/reference/surfaces/formatting#escaping), so
                        ``<!channel>``, ``<@U123>`` or ``<https://evil|click>`` show as typed
@@ -20,8 +21,9 @@ import re
 import unicodedata
 
 from reconstruct.redact import Redactor
-from reconstruct.render.table import md_said, no_mentions, one_line, plain, safe_url
+from reconstruct.render.table import ZWSP, md_said, no_mentions, one_line, plain, safe_url
 
+_SLACK_COMMAND = re.compile(r"<(?=[!@#])")
 _SLACK_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
@@ -33,11 +35,17 @@ class Outbound:
     def __init__(self, redactor: Redactor | None = None) -> None:
         self._redactor = redactor if redactor is not None else Redactor()
 
-    def text(self, value: str) -> str:
+    def _line(self, value: str) -> str:
         return no_mentions(one_line(self._redactor(plain(value))))
 
+    def text(self, value: str) -> str:
+        text = self._line(value)
+        if "<" in text:  # Slack's <!channel>, <@U123> where a commit message is relayed to Slack
+            text = _SLACK_COMMAND.sub("<" + ZWSP, text)
+        return text
+
     def slack(self, value: str) -> str:
-        return self.text(value).translate(_SLACK_ESCAPES)
+        return self._line(value).translate(_SLACK_ESCAPES)
 
     def markdown(self, value: str) -> str:
         return md_said(self._redactor(plain(value)))

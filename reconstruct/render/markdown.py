@@ -96,7 +96,7 @@ def _finalize(value: Any) -> Any:
 
 
 def _md_filter(value: Any) -> Md:
-    return value if isinstance(value, Md) else Md(md_text(str(value)))
+    return value if isinstance(value, Md) else Md(md_said(str(value)))
 
 
 def _md_links_filter(links: Any) -> Md:
