@@ -24,6 +24,9 @@ from tests.fakes.demo_world import INCIDENT_CHANNEL, REPO, TOKENS, DemoWorld
 from tests.fakes.server import FakeServer
 
 PEM_BODY = "MIIEowIBAAKCAQEAq7BFUpkGp3+LQmlQ9Nx2cZKvZ0cwbkFqWX5r1mTgNe4hsC0d"
+GITHUB_PAT = (
+    "github_pat_11AZQX7TY0aB3cD5eF7gH9_jK2lM4nP6qR8sT0uV2wX4yZ6aB8cD0eF2gH4iJ6kL8mN0pQ2rS4t"
+)
 SA_KEY_ID = "5c1f0e9a7b3d4e2f8a6c0b9d1e3f5a7c9b2d4f60"
 SECRETS: dict[str, tuple[str, str]] = {
     # kind: (the secret, the text it is pasted in)
@@ -44,10 +47,7 @@ SECRETS: dict[str, tuple[str, str]] = {
         "ghp_R8sT2vX5zB7nM4qW1eY6uI9oP3aS0dF2gH4j",
         "gh ghp_R8sT2vX5zB7nM4qW1eY6uI9oP3aS0dF2gH4j",
     ),
-    "github fine-grained token": (
-        "github_pat_11AZQX7TY0aB3cD5eF7gH9_jK2lM4nP6qR8sT0uV2wX4yZ6aB8cD0eF2gH4iJ6kL8mN0pQ2rS4tU",
-        "pat github_pat_11AZQX7TY0aB3cD5eF7gH9_jK2lM4nP6qR8sT0uV2wX4yZ6aB8cD0eF2gH4iJ6kL8mN0pQ2rS4tU",
-    ),
+    "github fine-grained token": (GITHUB_PAT, f"pat {GITHUB_PAT}"),
     "grafana token": (
         "glsa_Xk4Rt8Vz2Bn6Mq0Wy3Ep7Ju1Ic5Ol9Sa_4f2e9c1b",
         "grafana glsa_Xk4Rt8Vz2Bn6Mq0Wy3Ep7Ju1Ic5Ol9Sa_4f2e9c1b",
@@ -63,8 +63,8 @@ SECRETS: dict[str, tuple[str, str]] = {
     "jwt": (
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJvbmNhbGwtYm90IiwiaWF0IjoxNzczNDgxMDAwfQ."
         "Kq3v9XbT2mLw8RzY5nP0cJ7fH4dA1sG6eU3iO9kQxWc",
-        "jwt eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJvbmNhbGwtYm90IiwiaWF0IjoxNzczNDgxMDAwfQ."
-        "Kq3v9XbT2mLw8RzY5nP0cJ7fH4dA1sG6eU3iO9kQxWc",
+        "jwt eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJvbmNhbGwtYm90IiwiaWF0IjoxNzczNDgxMDAw"
+        "fQ.Kq3v9XbT2mLw8RzY5nP0cJ7fH4dA1sG6eU3iO9kQxWc",
     ),
     "azure storage key": (
         "Wm9vS3RvcmFnZUtleTBmRmFrZVRlc3QxMjM0NTY3ODkwYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NQ==",
@@ -128,7 +128,8 @@ SECRETS: dict[str, tuple[str, str]] = {
     ),
     "pem private key": (
         PEM_BODY,
-        f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\nT2f8bN1qLx5Rz\n-----END RSA PRIVATE KEY-----",
+        f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\nT2f8bN1qLx5Rz\n"
+        "-----END RSA PRIVATE KEY-----",
     ),
     "service account key": (
         SA_KEY_ID,
