@@ -65,7 +65,7 @@ from reconstruct.config import Config
 from reconstruct.errors import RenderError
 from reconstruct.model import Timeline
 from reconstruct.render import context
-from reconstruct.render.table import md_links, md_said, safe_url, time_label
+from reconstruct.render.table import md_links, md_said, md_text, safe_url, time_label
 from reconstruct.timeutil import format_duration, iso_z
 
 MARKER_START = "<!-- reconstruct:timeline:start -->"
@@ -96,7 +96,7 @@ def _finalize(value: Any) -> Any:
 
 
 def _md_filter(value: Any) -> Md:
-    return value if isinstance(value, Md) else Md(md_said(str(value)))
+    return value if isinstance(value, Md) else Md(md_text(str(value)))
 
 
 def _md_links_filter(links: Any) -> Md:
