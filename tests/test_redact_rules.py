@@ -108,7 +108,8 @@ def test_extra_and_allow_from_the_config_file(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     config = load_config(path)
-    summary = "ACME-12345678 ticket-pin: 4821 AWS docs key AKIAIOSFODNN7EXAMPLE, real AKIAQ3EGRT5ZXCVB7NMQ"
+    docs_key, real_key = "AKIAIOSFODNN7EXAMPLE", "AKIAQ3EGRT5ZXCVB7NMQ"
+    summary = f"ACME-12345678 ticket-pin: 4821 AWS docs key {docs_key}, real {real_key}"
     for fmt in FORMATS:
         out = render(one_row(summary), RenderOptions(fmt=fmt), config)  # type: ignore[arg-type]
         assert "ACME-12345678" not in out and "4821 AWS" not in out, fmt
