@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from reconstruct.config import TOKEN_ENV, token
 from reconstruct.redact import rules as _rules
@@ -78,7 +81,7 @@ class Redactor:
     secret, else the whole match); ``allow`` are regular expressions for harmless matches (a found
     secret that one of them matches whole is kept)."""
 
-    __slots__ = ("_allow", "_catalogue", "_extra", "_literals")
+    __slots__ = ("_allow", "_extra", "_index", "_literals")
 
     def __init__(
         self,
@@ -93,7 +96,7 @@ class Redactor:
         self._literals = _tool_literals(environ, extra_secrets)
         self._extra = tuple(Rule(EXTRA_KIND, p, None, expand=False) for p in _compile_all(extra))
         self._allow = _compile_all(allow)
-        self._catalogue = catalogue.rules()
+        self._index = _index((*_rules.OWN, *catalogue.rules()))
 
     @classmethod
     def from_config(cls, config: object) -> Redactor:
@@ -130,16 +133,23 @@ class Redactor:
             text = text[:start] + marker("service account key") + text[end:]
 
     def _spans(self, text: str) -> list[tuple[int, int, str]]:
-        lowered = text.lower()
         found: list[tuple[int, int, str]] = []
-        for rule in _rules.OWN:
-            if rule.triggers is None or any(t in lowered for t in rule.triggers):
+        index = self._index
+        wanted = index.wanted(text)
+        keywords = _KEYWORD in wanted
+        for i in sorted(wanted):  # rule order decides the kind on a tie
+            if i == _KEYWORD:
+                continue
+            if keywords and i >= index.keyword_at:
+                found.extend(_rules.keyword_spans(text))
+                keywords = False
+            rule = index.rules[i]
+            if len(text) >= rule.min_len:
                 found.extend((s, e, rule.kind) for s, e in rule.spans(text))
-        if any(t in lowered for t in _rules.KEYWORD_TRIGGERS):
+        if keywords:
             found.extend(_rules.keyword_spans(text))
-        for rule in (*self._catalogue, *self._extra):
-            if rule.triggers is None or any(t in lowered for t in rule.triggers):
-                found.extend((s, e, rule.kind) for s, e in rule.spans(text))
+        for rule in self._extra:
+            found.extend((s, e, rule.kind) for s, e in rule.spans(text))
         if not found:
             return found
         kept = [s for s in found if not self._allowed(text[s[0] : s[1]])]
@@ -150,6 +160,62 @@ class Redactor:
 
     def _allowed(self, secret: str) -> bool:
         return any(p.fullmatch(secret) for p in self._allow)
+
+
+_KEYWORD = -1
+"""The keyword-anchored rules' place in a trigger index."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """Which rules a text can need, found in one pass per case with an Aho-Corasick automaton
+    (pyahocorasick): ``folded`` finds the lower-case triggers in the lower-cased text, ``exact``
+    the case-sensitive ones in the text; each trigger found names the rules it gates."""
+
+    rules: tuple[Rule, ...]
+    always: frozenset[int]
+    folded: Any
+    exact: Any
+    keyword_at: int
+    """Where the keyword rules run in rule order (after ``rules.OWN``)."""
+
+    def wanted(self, text: str) -> set[int]:
+        """The rules (by position; ``_KEYWORD`` for the keyword rules) ``text`` can need."""
+        wanted = set(self.always)
+        for _, ids in self.folded.iter(text.lower()):
+            wanted |= ids
+        for _, ids in self.exact.iter(text):
+            wanted |= ids
+        return wanted
+
+
+def _automaton(table: dict[str, set[int]]) -> Any:
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for trigger, ids in table.items():
+        automaton.add_word(trigger, frozenset(ids))
+    if not table:
+        automaton.add_word("\x00\x00never", frozenset())  # an empty automaton cannot search
+    automaton.make_automaton()
+    return automaton
+
+
+@lru_cache(maxsize=4)
+def _index(rules: tuple[Rule, ...]) -> _Index:
+    always = {i for i, r in enumerate(rules) if r.triggers is None}
+    folded: dict[str, set[int]] = {t: {_KEYWORD} for t in _rules.KEYWORD_TRIGGERS}
+    exact: dict[str, set[int]] = {}
+    for i, rule in enumerate(rules):
+        for trigger in rule.triggers or ():
+            (exact if rule.exact else folded).setdefault(trigger, set()).add(i)
+    return _Index(
+        rules=rules,
+        always=frozenset(always),
+        folded=_automaton(folded),
+        exact=_automaton(exact),
+        keyword_at=len(_rules.OWN),
+    )
 
 
 def _only_words(text: str) -> bool:

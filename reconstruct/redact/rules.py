@@ -27,9 +27,11 @@ of a secret is left behind.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,17 @@ class Rule:
     """A further test on the found secret (False: not a secret)."""
     expand: bool = True
     """Grow the span over the token characters around it."""
+    exact: bool = False
+    """``triggers`` are tested against the text as written, not lower-cased."""
+    min_len: int = 0
+    """The shortest text the pattern can match (a shorter text is not searched)."""
+
+    def wanted(self, text: str, lowered: str) -> bool:
+        """Whether the rule can match: one of its triggers is in the text (always, without)."""
+        if self.triggers is None:
+            return True
+        haystack = text if self.exact else lowered
+        return any(t in haystack for t in self.triggers)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each secret in ``text``: the rule's groups that matched, else the
@@ -149,9 +162,10 @@ def keyword_kind(keyword: str) -> str:
     return _KIND.get(found, found.replace("_", " ").replace("-", " "))
 
 
-# key = value, key: value, "key": "value", key => value (the value is the secret).
+# key = value, key: value, "key": "value", key => value (the value is the secret). The match
+# starts at the keyword (``DB_PASSWORD=`` is found at ``PASSWORD``), which keeps the scan cheap.
 _ASSIGN = re.compile(
-    r"(?i)(?<![A-Za-z0-9])(?P<key>[\w.-]*?(?:" + _KEYWORDS + r")[\w.-]*)[\"']?"
+    r"(?i)(?P<key>(?:" + _KEYWORDS + r")[\w.-]*)[\"']?"
     r"(?:\s*(?::=|=>|=)\s*|\s*:\s+|:(?=[\"']))[\"'`]?"
     r"(?P<value>(?!\[redacted)[^\s\"'`;,&<>|)\]}]{4,})"
 )
@@ -194,9 +208,19 @@ def _rule(
     check: Callable[[str], bool] | None = None,
     *,
     expand: bool = True,
-    flags: int = 0,
+    exact: bool = False,
 ) -> Rule:
-    return Rule(kind, re.compile(pattern, flags), triggers, check, expand)
+    compiled = re.compile(pattern)
+    return Rule(kind, compiled, triggers, check, expand, exact, min_width(compiled))
+
+
+def min_width(pattern: re.Pattern[str]) -> int:
+    """The fewest characters a match of ``pattern`` has (0 when it cannot be read)."""
+    try:
+        parser: Any = importlib.import_module("re._parser")
+        return int(parser.parse(pattern.pattern, pattern.flags).getwidth()[0])
+    except Exception:  # noqa: BLE001 - a private module: no bound
+        return 0
 
 
 BLOCK_PEM = re.compile(
@@ -284,7 +308,7 @@ OWN: tuple[Rule, ...] = (
     _rule("digitalocean token", r"\bdo[por]_v1_[a-f0-9]{64}", ("_v1_",)),
     _rule("new relic key", r"\bNR(?:AK|II|JS)-[A-Za-z0-9]{20,}", ("nrak-", "nrii-", "nrjs-")),
     _rule("sendgrid key", r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}", ("sg.",)),
-    _rule("twilio key", r"\b(?:AC|SK)[0-9a-f]{32}\b", None),
+    _rule("twilio key", r"\b(?:AC|SK)[0-9a-f]{32}\b", ("AC", "SK"), exact=True),
     _rule("shopify token", r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}", ("shp",)),
     _rule("azure client secret", r"(?<![\w~.-])[\w~.-]{3}\dQ~[\w~.-]{31,34}", ("q~",)),
     _rule("azure sas signature", r"(?i)[?&;]sig=([A-Za-z0-9%+/=]{16,})", ("sig=",)),
@@ -293,7 +317,7 @@ OWN: tuple[Rule, ...] = (
     ),
     _rule(
         "password in url",
-        r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/:@]*:([^\s/@]+)@",
+        r"://[^\s/:@]*:([^\s/@]+)@",
         ("://",),
         expand=False,
     ),
