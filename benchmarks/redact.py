@@ -31,8 +31,11 @@ from reconstruct.config import Config  # noqa: E402
 from reconstruct.model import Incident, Timeline, Window  # noqa: E402
 from reconstruct.normalize import normalize  # noqa: E402
 from reconstruct.redact import Redactor  # noqa: E402
-from reconstruct.render import RenderOptions, render  # noqa: E402
-from reconstruct.render import prepare  # noqa: E402
+from reconstruct.render import (  # noqa: E402
+    RenderOptions,
+    prepare,
+    render,
+)
 
 TEXTS = {
     "chat, words only": "checkout latency cache pool error rate looking at graphs restart pods",
