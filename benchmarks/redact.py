@@ -39,9 +39,9 @@ from reconstruct.render import (  # noqa: E402
 
 TEXTS = {
     "chat, words only": "checkout latency cache pool error rate looking at graphs restart pods",
-    "chat, digits and punctuation": "p99 at 1.2s since 09:42; rolled back 4f2c9e1 (v2.3.1), 5xx down",
+    "chat, digits and punctuation": "p99 1.2s since 09:42; rolled back 4f2c9e1 (v2.3.1), 5xx down",
     "link URL": "https://acme.slack.com/archives/C024BE91L/p1773481900000300",
-    "holds a secret": "oops pasted password=Sup3rS3cret! and ghp_R8sT2vX5zB7nM4qW1eY6uI9oP3aS0dF2gH4j",
+    "holds a secret": "pasted password=Sup3rS3cret! and ghp_R8sT2vX5zB7nM4qW1eY6uI9oP3aS0dF2gH4j",
 }
 
 
