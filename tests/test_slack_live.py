@@ -174,13 +174,14 @@ def test_full_run_request_counts_and_events(run: Run) -> None:
             "chat.getPermalink",
         )
     }
-    # 7 top-level messages in the window at page_size 3 -> 3 pages; alerts: 1 page.
+    # 7 top-level messages in the window at page_size 3 -> 3 pages; alerts: 1 page; one page
+    # each over the thread lookback before the window (threads begun earlier).
     # replies: one call per thread with replies, plus a second page for the thread of 4 (limit 3)
     assert counts == {
         "auth.test": 1,
         "conversations.list": 1,
         "conversations.info": 2,
-        "conversations.history": 4,
+        "conversations.history": 6,
         "conversations.replies": 3,
         "users.list": 1,
         "users.info": 0,
@@ -357,7 +358,7 @@ def test_rate_limit_retry_after_reports_progress(run: Run) -> None:
     began = time.monotonic()
     _, bundle = run.collect(options={"slack_channel": INC})
     assert time.monotonic() - began < 5
-    assert run.fake.count("conversations.history") == 2
+    assert run.fake.count("conversations.history") == 3  # one 429, the window, the lookback
     assert (
         "slack: conversations.history #inc-1234 (C0INC0001) page 1: rate limited (HTTP 429), "
         "waiting 0s"

@@ -8,6 +8,9 @@ Calls, in order (every page of each):
     conversations.info                 per channel
     conversations.history              per channel, oldest/latest = the window, inclusive,
                                        ``limit`` = ``[slack] page_size`` (Slack allows up to 999)
+    conversations.history              per channel again, over ``[slack] thread_lookback`` before
+                                       the window: threads begun earlier with replies inside it
+                                       (``slack.threads``; their parents' ts only)
     conversations.replies              per thread with replies (latest = the window end)
     users.list / users.info            the authors and mentioned people, fewest calls (below)
 
@@ -63,6 +66,7 @@ from reconstruct.collectors.slack.channels import (
     slack_ts,
     wanted_channels,
 )
+from reconstruct.collectors.slack.threads import earlier_threads
 from reconstruct.errors import (
     SourceAuthError,
     SourceError,
@@ -564,6 +568,7 @@ def _read_head(api: SlackApi, ctx: CollectContext, chan: _Channel) -> None:
                 and _int(m.get("reply_count")) > 0
                 and m.get("thread_ts", m["ts"]) == m["ts"]
             }
+            | earlier_threads(api, ctx, chan.cid, label)
         )
     )
     chan.info = info
