@@ -24,8 +24,8 @@ from typing import Any
 from reconstruct.collectors.base import CollectContext
 from reconstruct.errors import ConfigError
 
-_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
-_LINK = re.compile(r"https://[\w.-]+\.slack\.com/archives/([CG][A-Z0-9]{6,})\b")
+_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+_LINK = re.compile(r"https://[\w.-]+\.slack\.com/archives/([CGD][A-Z0-9]{6,})\b")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
