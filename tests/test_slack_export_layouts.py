@@ -31,7 +31,7 @@ from tests.test_slack_export import INC, by_ts, collect, msg, ts
 class SlackExporterInfo(zipfile.ZipInfo):
     """A member written like Slack's exporter: UTF-8 name bytes, the UTF-8 flag NOT set."""
 
-    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 - zipfile's hook
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:
         return self.filename.encode("utf-8"), self.flag_bits & ~0x800
 
 
@@ -175,11 +175,11 @@ def test_single_user_txt_export_is_one_clear_line(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("channels/inc-1234.txt", "[9:05 AM] Ana: hi")
         zf.writestr("dms/bo.txt", "")
-    with pytest.raises(SourceError, match="TXT export.*export that user's conversations as JSON"):
+    with pytest.raises(SourceError, match=r"TXT export.*export that user's conversations as JSON"):
         collect(tmp_path, path)
 
 
-# -- end to end: the CLI with --slack-export, the other sources live --------------------------------
+# -- end to end: the CLI with --slack-export, the other sources live ------------------------
 def demo_export(live: Live, path: Path, names: dict[str, str]) -> Path:
     """The demo world's Slack evidence as the exporter writes it, channels renamed by ``names``
     (channel ID -> folder name) and only those channels included."""
