@@ -140,3 +140,42 @@ def test_export_reply_inside_the_window_to_an_earlier_thread(tmp_path: Path) -> 
     assert got[ets(20)].tags == {"human", "pinned", "thread-reply", "incident-channel"}
     assert got[ets(30)].summary == "reply to the old thread"
     assert got[ets(30)].links[0].url.endswith(f"?thread_ts={ets(-old)}&cid={EXPORT_INC}")
+
+
+def test_live_resolves_everyone_a_row_names(run: Run) -> None:
+    """Mentions in blocks and attachments and a huddle's participants are looked up too."""
+    from reconstruct.collectors.slack.parse import parse
+
+    run.fake.add_user("U3", "cy", display_name="Cy")
+    run.fake.add_user("U4", "di", display_name="Di")
+    huddle_room = {"id": "R1", "created_by": "U1", "date_start": 1, "participant_history": ["U4"]}
+    run.fake.add_channel(
+        INC,
+        "inc-1234",
+        messages=[
+            msg(
+                1,
+                None,
+                "",
+                bot_id="B1",
+                blocks=[
+                    {
+                        "type": "rich_text",
+                        "elements": [
+                            {
+                                "type": "rich_text_section",
+                                "elements": [{"type": "user", "user_id": "U2"}],
+                            }
+                        ],
+                    }
+                ],
+                attachments=[{"fields": [{"title": "IC", "value": "<@U3>"}]}],
+            ),
+            msg(2, None, "", subtype="huddle_thread", room=huddle_room),
+        ],
+    )
+    meta, bundle = run.collect(options={"slack_channel": INC})
+    assert meta["requests"]["users.list"] == 1
+    got = keyed(list(parse(bundle)))
+    assert got[ts(1)].summary == "@Bo — IC: @Cy"
+    assert got[ts(2)].summary.endswith("with Di") and got[ts(2)].actor == "Ana"

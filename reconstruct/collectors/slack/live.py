@@ -66,6 +66,7 @@ from reconstruct.collectors.slack.channels import (
     slack_ts,
     wanted_channels,
 )
+from reconstruct.collectors.slack.shapes import people_in
 from reconstruct.collectors.slack.threads import earlier_threads
 from reconstruct.errors import (
     SourceAuthError,
@@ -103,7 +104,6 @@ MISSING_HINT = (
     "channels:read, groups:history, groups:read and users:read, or pass --slack-export FILE.zip"
 )
 MISSING = "no Slack messages are in this draft"
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 Warn = Callable[[str], None]
 
@@ -632,21 +632,8 @@ def _int(value: Any) -> int:
 
 
 def _users_in(messages: Any) -> set[str]:
-    """Authors and mentioned people of these messages."""
-    found: set[str] = set()
-    for m in messages:
-        if not isinstance(m, dict):
-            continue
-        if isinstance(m.get("user"), str) and m["user"]:
-            found.add(m["user"])
-        texts = [m.get("text")]
-        for att in m.get("attachments") or []:
-            if isinstance(att, dict):
-                texts.extend([att.get("text"), att.get("pretext"), att.get("title")])
-        for text in texts:
-            if isinstance(text, str):
-                found.update(_MENTION.findall(text))
-    return found
+    """Authors and mentioned people of these messages (``shapes.people_in``)."""
+    return people_in(messages)
 
 
 def _resolve_users(api: SlackApi, out: BundleWriter, wanted: set[str], warn: Warn) -> None:

@@ -9,6 +9,7 @@ Rendering rules (https://docs.slack.dev/messaging/formatting-message-text):
     <!date^...|fallback>         fallback
     <https://x|label>            label          (the URL is kept as a ref, not in the text)
     <https://x> / <mailto:a@b>   https://x / a@b
+    *bold* _italic_ ~strike~     bold italic strike   (the markers dropped)
     &amp; &lt; &gt;              & < >   (unescaped after the markup is read)
 
 The URLs behind labels would be lost to the normalizer (it reads refs from the summary text), so
@@ -26,6 +27,8 @@ from typing import Any
 
 _MARKUP = re.compile(r"<([^<>\n]*)>")
 _WS = re.compile(r"\s+")
+_EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)([^*_~\n]+?)(?<=\S)\1(?![\w*_~])")
+"""``*bold*``, ``_italic_``, ``~strike~`` around words (not inside ``snake_case`` or ``a*b*c``)."""
 
 
 @dataclass
@@ -74,7 +77,7 @@ def render(
             urls.append(url)
         return label or url
 
-    rendered = _MARKUP.sub(one, text or "")
+    rendered = _EMPHASIS.sub(r"\2", _MARKUP.sub(one, text or ""))
     return Rendered(text=unescape(rendered), urls=urls)
 
 

@@ -22,8 +22,8 @@ with nothing readable is counted, never dropped silently:
 Text (``visible``): a person's message shows its ``text`` (the Block Kit ``rich_text`` Slack
 stores beside it says the same), else its blocks and attachments. An app's or bot's post shows
 what Slack shows: its blocks (a message with blocks uses ``text`` only as the notification
-fallback), then its attachments (pretext, title, text, fields and blocks nested in an
-attachment); ``text`` follows only when it says something the blocks do not.
+fallback, so a short "New alert" is not shown when the blocks hold the alert), then its
+attachments (pretext, author, title, text, fields and blocks nested in an attachment).
 
 Files (``files[]``, https://docs.slack.dev/reference/objects/file-object): by title, else name;
 ``mode: "hidden_by_limit"`` (older than a free workspace's visible history) and ``mode:
@@ -34,7 +34,7 @@ it (pinned, a ``[select] emoji`` reaction, a classified text), else counted with
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,13 +78,13 @@ DELETED = frozenset({"tombstone", "message_deleted"})
 NOTICES = frozenset({"message_changed", "message_replied"})
 HUDDLES = frozenset({"huddle_thread", "sh_room_created"})
 
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
 HOUSEKEEPING_REASON = "channel joins and settings"
 DELETED_REASON = "deleted"
 NOTICE_REASON = "edit and reply notices"
 EKM_REASON = "hidden by EKM"
 NOT_UNDERSTOOD = "not understood"
-
-_WORD = re.compile(r"\w+")
 
 
 def left_out_reason(msg: Any) -> str | None:
@@ -115,23 +115,11 @@ def visible(msg: Mapping[str, Any], bot: bool) -> list[str]:
         return blocks + attachments
     if not blocks:  # Slack shows the text, then the attachments
         return ([text] if text.strip() else []) + attachments
-    parts = blocks + attachments  # blocks replace the text, the notification fallback
-    if text.strip() and not _covered(text, parts):
-        parts.append(text)
-    return parts
+    return blocks + attachments  # blocks replace the text, the notification fallback
 
 
 def attachment_links(msg: Mapping[str, Any]) -> list[str]:
     return attachment_texts(msg.get("attachments"))[1]
-
-
-def _covered(text: str, parts: list[str]) -> bool:
-    """Every word of ``text`` is in ``parts``: a notification fallback of what they say."""
-    if not parts:
-        return False
-    words = set(_WORD.findall(text.lower()))
-    have = set(_WORD.findall(" ".join(parts).lower()))
-    return bool(words) and words <= have
 
 
 def file_names(msg: Mapping[str, Any]) -> list[str]:
@@ -143,9 +131,9 @@ def file_names(msg: Mapping[str, Any]) -> list[str]:
             continue
         mode = f.get("mode")
         if mode == "hidden_by_limit":
-            out.append("a file hidden by the workspace plan's history limit")
+            out.append(HIDDEN_FILE)
         elif mode == "tombstone":
-            out.append("a file since deleted")
+            out.append(DELETED_FILE)
         elif f.get("title") or f.get("name"):
             out.append(str(f.get("title") or f.get("name")))
         else:
@@ -153,8 +141,17 @@ def file_names(msg: Mapping[str, Any]) -> list[str]:
     return out
 
 
+HIDDEN_FILE = "a file hidden by the workspace plan's history limit"
+DELETED_FILE = "a file since deleted"
+
+
 def file_summary(names: list[str]) -> str:
-    return ("shared " if len(names) > 1 else "shared a file: ") + ", ".join(names)
+    """``shared a file: graph.png``, ``shared files: a.png, b.log``, ``shared a file since
+    deleted``."""
+    if len(names) == 1:
+        name = names[0]
+        return f"shared {name}" if name in (HIDDEN_FILE, DELETED_FILE) else f"shared a file: {name}"
+    return "shared files: " + ", ".join(names)
 
 
 def huddle_summary(msg: Mapping[str, Any], name: Callable[[str], str]) -> str:
@@ -171,7 +168,7 @@ def huddle_summary(msg: Mapping[str, Any], name: Callable[[str], str]) -> str:
         when = f" {start:%H:%M}–{end:%H:%M} UTC ({format_duration(end - start)})"
     elif start is not None:
         ongoing = room.get("has_ended") is False or end is None
-        when = f" started {start:%H:%M} UTC" + (", not ended when collected" if ongoing else "")
+        when = f" started {start:%H:%M} UTC" + (" (not ended when collected)" if ongoing else "")
     else:
         when = ""
     people: list[str] = []
@@ -187,3 +184,49 @@ def _epoch(value: Any) -> datetime | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return None
     return datetime.fromtimestamp(value, UTC)
+
+
+def people_in(messages: Iterable[Any]) -> set[str]:
+    """The user IDs whose names a row of these messages shows: authors, ``<@U…>`` mentions in
+    any text (attachments and blocks included), rich-text ``user`` elements and a huddle's
+    creator and participants."""
+    found: set[str] = set()
+    for m in messages:
+        if not isinstance(m, dict):
+            continue
+        if isinstance(m.get("user"), str) and m["user"]:
+            found.add(m["user"])
+        room = m.get("room")
+        if isinstance(room, dict):
+            for key in ("participant_history", "participants"):
+                found.update(u for u in room.get(key) or [] if isinstance(u, str))
+            if isinstance(room.get("created_by"), str):
+                found.add(room["created_by"])
+        _walk(m, found, top=True)
+    return found
+
+
+def _walk(value: Any, found: set[str], top: bool = False) -> None:
+    if isinstance(value, str):
+        if "<@" in value:
+            found.update(_MENTION.findall(value))
+    elif isinstance(value, dict):
+        if value.get("type") == "user" and isinstance(value.get("user_id"), str):
+            found.add(value["user_id"])
+        for key in (
+            "text",
+            "pretext",
+            "title",
+            "fields",
+            "value",
+            "blocks",
+            "elements",
+            "attachments",
+            "message_blocks",
+            "message",
+        ):
+            if key in value and not (top and key == "message"):
+                _walk(value[key], found)
+    elif isinstance(value, list):
+        for item in value:
+            _walk(item, found)
