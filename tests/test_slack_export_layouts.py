@@ -160,9 +160,10 @@ def test_configured_or_templated_channel_missing_makes_the_run_partial(tmp_path:
     )
     meta, bundle, _ = collect(tmp_path, path, slack={"channels": ["#alerts", "#deploys"]})
     assert meta["incomplete"] == [
-        "no channel #inc-1234 ([slack] incident_channel) in the export export.zip; the incident "
-        "channel's messages are missing (pass --slack-channel, or an 'all channels' export for "
-        "a private channel)",
+        "no channel #inc-1234 ([slack] incident_channel) in the export export.zip (a private "
+        "channel needs an 'all channels' export); the incident channel's messages are missing "
+        '(pass --slack-channel, or set [slack] incident_channel = "" to read [slack] channels '
+        "only)",
         "no channel #deploys ([slack] channels) in the export export.zip; its messages are missing",
     ]
     assert set(meta["incomplete"]) <= set(meta["warnings"])

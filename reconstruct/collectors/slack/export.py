@@ -59,7 +59,13 @@ from typing import Any
 
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.slack.channels import Wanted, slack_ts, wanted_channels
+from reconstruct.collectors.slack.channels import (
+    INCIDENT_CHANNEL_HINT,
+    Wanted,
+    missing_channel,
+    slack_ts,
+    wanted_channels,
+)
 from reconstruct.errors import SourceError, SourceNotFound
 
 NAME = "slack"
@@ -165,8 +171,7 @@ def collect_export(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
         ctx.progress(NAME, f"warning: {message}")
 
     def missing(message: str) -> None:
-        incomplete.append(message)
-        warn(message)
+        missing_channel(message, incomplete, warn)
 
     try:
         zf = zipfile.ZipFile(path)
@@ -215,8 +220,8 @@ def collect_export(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
         if not_found is not None:
             if chosen is None:
                 missing(
-                    f"{not_found} {path.name}; the incident channel's messages are missing "
-                    "(pass --slack-channel, or an 'all channels' export for a private channel)"
+                    f"{not_found} {path.name} (a private channel needs an 'all channels' "
+                    f"export); {INCIDENT_CHANNEL_HINT}"
                 )
             else:
                 warn(not_found)

@@ -61,7 +61,9 @@ from typing import TYPE_CHECKING, Any
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.slack.channels import (
+    INCIDENT_CHANNEL_HINT,
     Wanted,
+    missing_channel,
     names_to_find,
     slack_ts,
     wanted_channels,
@@ -420,6 +422,8 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     found = _find_channels(api, names, warn) if names else {}
 
     incident_id: str | None = None
+    not_found = ""
+    incomplete: list[str] = []
     if incident is not None:
         incident_id = _resolve(incident, found)
         if incident_id is None:
@@ -429,10 +433,14 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
                     f"channel {incident.show()} (--slack-channel) not found in the workspace; "
                     f"pass its ID, or invite the app if it is private (/invite @{api.app_name})",
                 )
-            warn(f"no channel {incident.show()} ({incident.origin}) in the workspace")
+            not_found = f"no channel {incident.show()} ({incident.origin}) in the workspace"
     if incident_id is None and fallback is not None:
         incident_id = fallback.value
-    if incident_id is None:
+    if not_found and incident_id is not None:
+        warn(not_found)
+    elif not_found:  # the incident channel's messages are missing: a partial run
+        missing_channel(f"{not_found}; {INCIDENT_CHANNEL_HINT}", incomplete, warn)
+    elif incident_id is None:
         warn(
             "no incident channel found; pass --slack-channel or set [slack] incident_channel "
             "(reading [slack] channels only)"
@@ -444,7 +452,9 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     for extra in extras:
         cid = _resolve(extra, found)
         if cid is None:
-            warn(f"no channel {extra.show()} ([slack] channels) in the workspace")
+            missing_channel(
+                f"no channel {extra.show()} ([slack] channels) in the workspace", incomplete, warn
+            )
         elif all(cid != seen.cid for seen in order):
             order.append(_Channel(cid, False))
 
@@ -483,6 +493,7 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
         "channels": channels,
         "channel_errors": errors,
         "warnings": warnings,
+        **({"incomplete": incomplete} if incomplete else {}),
         "requests": dict(sorted(api.calls.items())),
         "rate_limit_waits": api.rate_waits,
     }
