@@ -394,3 +394,15 @@ def test_counts_reach_the_coverage_note_and_json_omitted() -> None:
     assert timeline.collected["slack"] == len(events) + left[key]
     note = compute(timeline, timedelta(minutes=15)).omitted
     assert f"{left[key]} other messages in {key} not shown" in note
+
+
+def test_emphasis_markers_dropped_urls_and_identifiers_kept(tmp_path: Path) -> None:
+    text = (
+        "*Mitigated:* rolled back _checkout_ ~v2.3.1~ see <https://x.io/_next_/log> "
+        "and https://x.io/a_b_/c; my_var_name stays, 2*3*4 too"
+    )
+    got, _ = parsed(tmp_path, [{"type": "message", "user": "U1", "ts": ts(1), "text": text}])
+    assert got[ts(1)].summary == (
+        "Mitigated: rolled back checkout v2.3.1 see https://x.io/_next_/log "
+        "and https://x.io/a_b_/c; my_var_name stays, 2*3*4 too"
+    )

@@ -29,6 +29,8 @@ _MARKUP = re.compile(r"<([^<>\n]*)>")
 _WS = re.compile(r"\s+")
 _EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)([^*_~\n]+?)(?<=\S)\1(?![\w*_~])")
 """``*bold*``, ``_italic_``, ``~strike~`` around words (not inside ``snake_case`` or ``a*b*c``)."""
+_URL = re.compile(r"(?:https?://|mailto:)[^\s\x00]+")
+_HELD = re.compile(r"\x00(\d+)\x00")
 
 
 @dataclass
@@ -77,8 +79,22 @@ def render(
             urls.append(url)
         return label or url
 
-    rendered = _EMPHASIS.sub(r"\2", _MARKUP.sub(one, text or ""))
+    rendered = plain(_MARKUP.sub(one, text or ""))
     return Rendered(text=unescape(rendered), urls=urls)
+
+
+def plain(text: str) -> str:
+    """``text`` without emphasis markers; URLs in it are left exactly as they are."""
+    if not any(marker in text for marker in "*_~") or "\x00" in text:
+        return text
+    kept: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    held = _EMPHASIS.sub(r"\2", _URL.sub(hold, text))
+    return _HELD.sub(lambda m: kept[int(m.group(1))], held)
 
 
 def one_line(parts: Iterable[str]) -> str:
