@@ -228,3 +228,21 @@ def test_cli_export_with_a_non_latin_channel_and_a_missing_one(live: Live, tmp_p
     assert "#deploys" in out  # the coverage note names it too
     bundle = Bundle.open(dest)
     assert partial_sources(bundle) == ("slack",)
+
+
+def test_export_of_private_conversations_only(tmp_path: Path) -> None:
+    """A tool's export of the conversations one user can see: no channels.json at all."""
+    path = write_export(
+        tmp_path / "private.zip",
+        {
+            "groups.json": [{"id": "G0INC0001", "name": "inc-1234", "is_private": True}],
+            "users.json": USERS,
+            "inc-1234/2024-03-14.json": [msg(5, "U2", "private incident channel")],
+            "__uploads/F0001/graph.png": "not json, not read",
+        },
+    )
+    meta, bundle, _ = collect(tmp_path, path, slack={"channels": []})
+    assert meta["incident_channel"] == "G0INC0001"
+    assert [(e.summary, e.actor) for e in parse(bundle)] == [
+        ("private incident channel", "Bo Chen")
+    ]
