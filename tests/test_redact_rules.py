@@ -226,3 +226,16 @@ def _selects(index: Any, position: int, strategy: Any, given: Any, settings: Any
         assert position in index.wanted(text), (index.rules[position].kind, text)
 
     return selects
+
+
+def test_the_readme_team_template_example_renders(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Team templates", 1)[1]
+    example = section.split("```jinja\n", 1)[1].split("```", 1)[0]
+    template = tmp_path / "team.md.j2"
+    template.write_text(example, encoding="utf-8")
+    tl = timeline()
+    tl = replace(tl, incident=replace(tl.incident, title="Checkout <!here> | @oncall"))
+    out = render(tl, RenderOptions(template=template), CONFIG)
+    assert out.startswith("# #1234 Checkout \\<!here> \\| @\u200boncall\n")
+    assert "| Time (UTC) | Event |" in out and "- 10:" in out
