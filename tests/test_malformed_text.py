@@ -138,3 +138,28 @@ def test_the_bundle_layer_replaces_and_counts(tmp_path: Path) -> None:
         "grafana: 1 byte sequence(s) in grafana/annotations.json were not UTF-8 and were "
         "replaced with U+FFFD"
     ]
+
+
+def test_a_byte_that_is_not_utf8_in_a_slack_export_costs_one_character(tmp_path: Path) -> None:
+    import zipfile
+
+    from reconstruct.collectors.slack.parse import parse
+    from tests.test_slack_export import INC, collect, make_zip, ts
+
+    good = make_zip(tmp_path / "good.zip")
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "inc-1234/2024-03-14.json":
+                data = data.replace(b"Declaring SEV1", b"Declaring SEV\xff1")
+            dst.writestr(info, data)
+    meta, bundle, _ = collect(tmp_path, bad, slack={"workspace_url": "https://acme.slack.com/"})
+    events = {e.key.rsplit(":", 1)[1]: e for e in parse(bundle)}
+    assert events[ts(5)].summary.startswith("Declaring SEV\ufffd1")
+    assert len(events) == 5  # every other message too
+    assert bundle.source("slack") is not None
+    warnings = bundle.source("slack").meta["warnings"]  # type: ignore[union-attr]
+    assert any(
+        w.startswith("1 malformed character(s)") and f"slack/{INC}/" in w for w in warnings
+    ), warnings
