@@ -154,7 +154,7 @@ def test_a_byte_that_is_not_utf8_in_a_slack_export_costs_one_character(tmp_path:
             if info.filename == "inc-1234/2024-03-14.json":
                 data = data.replace(b"Declaring SEV1", b"Declaring SEV\xff1")
             dst.writestr(info, data)
-    meta, bundle, _ = collect(tmp_path, bad, slack={"workspace_url": "https://acme.slack.com/"})
+    _, bundle, _ = collect(tmp_path, bad, slack={"workspace_url": "https://acme.slack.com/"})
     events = {e.key.rsplit(":", 1)[1]: e for e in parse(bundle)}
     assert events[ts(5)].summary.startswith("Declaring SEV\ufffd1")
     assert len(events) == 5  # every other message too

@@ -48,7 +48,6 @@ run partial: ``meta["incomplete"]`` (the pipeline marks the source partial, exit
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 import zipfile
