@@ -178,14 +178,18 @@ class _Index:
     exact: Any
     keyword_at: int
     """Where the keyword rules run in rule order (after ``rules.OWN``)."""
+    need_run: frozenset[int]
+    """The rules whose every match holds a run of ``rules.RUN`` token characters."""
 
-    def wanted(self, text: str) -> set[int]:
-        """The rules (by position; ``_KEYWORD`` for the keyword rules) ``text`` can need."""
-        wanted = set(self.always)
-        for _, ids in self.folded.iter(text.lower()):
-            wanted |= ids
-        for _, ids in self.exact.iter(text):
-            wanted |= ids
+    def wanted(self, text: str) -> frozenset[int]:
+        """The rules (by position; ``_KEYWORD`` for the keyword rules) ``text`` can need: those
+        whose trigger it holds, less those that need a run of ``RUN`` token characters when it
+        has none."""
+        hits = [ids for _, ids in self.folded.iter(text.lower())]
+        hits += [ids for _, ids in self.exact.iter(text)]
+        wanted = self.always.union(*hits) if hits else self.always
+        if wanted and self.need_run & wanted and _rules.TOKEN_RUN.search(text) is None:
+            wanted = wanted - self.need_run
         return wanted
 
 
@@ -215,6 +219,7 @@ def _index(rules: tuple[Rule, ...]) -> _Index:
         folded=_automaton(folded),
         exact=_automaton(exact),
         keyword_at=len(_rules.OWN),
+        need_run=frozenset(i for i, r in enumerate(rules) if r.run >= _rules.RUN),
     )
 
 

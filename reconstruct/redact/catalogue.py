@@ -24,7 +24,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from reconstruct.redact.rules import Rule, min_width
+from reconstruct.redact.rules import Rule, min_width, token_run
 
 EXCLUDED = frozenset(
     {
@@ -65,6 +65,7 @@ def rules() -> tuple[Rule, ...]:
                         literal_triggers(pattern),
                         exact=exact,
                         min_len=min_width(pattern),
+                        run=token_run(pattern),
                     )
                 )
     return tuple(found)

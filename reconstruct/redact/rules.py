@@ -49,6 +49,8 @@ class Rule:
     """``triggers`` are tested against the text as written, not lower-cased."""
     min_len: int = 0
     """The shortest text the pattern can match (a shorter text is not searched)."""
+    run: int = 0
+    """Every match holds this many token characters in a row (``TOKEN_RUN``; 0: not known)."""
 
     def wanted(self, text: str, lowered: str) -> bool:
         """Whether the rule can match: one of its triggers is in the text (always, without)."""
@@ -211,7 +213,49 @@ def _rule(
     exact: bool = False,
 ) -> Rule:
     compiled = re.compile(pattern)
-    return Rule(kind, compiled, triggers, check, expand, exact, min_width(compiled))
+    return Rule(
+        kind, compiled, triggers, check, expand, exact, min_width(compiled), token_run(compiled)
+    )
+
+
+RUN = 16
+TOKEN_RUN = re.compile(f"[A-Za-z0-9_-]{{{RUN}}}")
+"""A run of ``RUN`` token characters: what a rule with ``run >= RUN`` needs in a text."""
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def token_run(pattern: re.Pattern[str]) -> int:
+    """The longest run of token characters (letters, digits, ``_``, ``-``) every match of
+    ``pattern`` holds: the largest minimum count of a top-level repeat over a set of such
+    characters (``[A-Za-z0-9]{36}`` -> 36); 0 when there is none or the pattern cannot be read.
+    Case-insensitive patterns count too (case folding keeps ASCII letters letters)."""
+    try:
+        parser: Any = importlib.import_module("re._parser")
+        items = list(parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # noqa: BLE001 - a private module: no bound
+        return 0
+    best = 0
+    for op, arg in items:
+        if op in (parser.MAX_REPEAT, parser.MIN_REPEAT) and len(arg[2]) == 1:
+            item_op, item_arg = arg[2][0]
+            if item_op is parser.IN and _token_set(item_arg, parser):
+                best = max(best, int(arg[0]))
+    return best
+
+
+def _token_set(items: Any, parser: Any) -> bool:
+    """Whether a character set holds only token characters (ASCII letters, digits, ``_ -``)."""
+    for op, arg in items:
+        if op is parser.LITERAL:
+            if chr(arg) not in _TOKEN_CHARS:
+                return False
+        elif op is parser.RANGE:
+            low, high = arg
+            if not all(chr(c) in _TOKEN_CHARS for c in range(low, high + 1)):
+                return False
+        else:
+            return False  # \d, \w and negations reach beyond ASCII
+    return True
 
 
 def min_width(pattern: re.Pattern[str]) -> int:
@@ -276,12 +320,27 @@ OWN: tuple[Rule, ...] = (
     ),
     _rule("slack token", r"\bxox[abeoprs]-[A-Za-z0-9-]{5,}", ("xox",)),
     _rule("slack token", r"\bxapp-\d-[A-Za-z0-9-]{5,}", ("xapp-",)),
-    _rule("github token", r"\bgh[pousr]_[A-Za-z0-9]{20,}", ("gh",)),
+    _rule(
+        "github token",
+        r"\bgh[pousr]_[A-Za-z0-9]{20,}",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+    ),
     _rule("github token", r"\bgithub_pat_[A-Za-z0-9_]{20,}", ("github_pat_",)),
     _rule(
         "gitlab token",
         r"\bgl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-[A-Za-z0-9_-]{20,}",
-        ("gl",),
+        (
+            "glpat-",
+            "gldt-",
+            "glft-",
+            "glsoat-",
+            "glrt-",
+            "glcbt-",
+            "glimt-",
+            "glptt-",
+            "glagent-",
+            "gloas-",
+        ),
     ),
     _rule("grafana token", r"\bglsa_[A-Za-z0-9_]{20,}", ("glsa_",)),
     _rule("grafana token", r"\bglc_[A-Za-z0-9+/=_-]{20,}", ("glc_",)),
@@ -318,7 +377,7 @@ OWN: tuple[Rule, ...] = (
     _rule(
         "password in url",
         r"://[^\s/:@]*:([^\s/@]+)@",
-        ("://",),
+        ("@",),
         expand=False,
     ),
     _rule(
