@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/redact.py            # 100k synthetic events (default)
     .venv/bin/python benchmarks/redact.py 10000 1000000
 
-1. Per text, best of 5: the ``Redactor`` on ordinary chat (words only), chat with digits and
+Times are CPU seconds of this process, best of several runs (a shared machine's wall time varies
+too much to compare). 1. Per text, best of 5: the ``Redactor`` on ordinary chat (words only), chat with digits and
    punctuation, evidence link URLs, and texts that hold a secret (each of them redacted).
 2. Per size: normalize the synthetic incident of ``benchmarks/normalize_bench.py`` (untimed),
    then time ``prepare.scrub`` on the kept rows with the real Redactor and with one that redacts
@@ -46,11 +47,12 @@ TEXTS = {
 
 
 def best(fn: Callable[[], object], repeat: int = 5) -> float:
+    """The least CPU time of ``repeat`` runs (steadier than wall time on a shared machine)."""
     times = []
     for _ in range(repeat):
-        began = time.perf_counter()
+        began = time.process_time()
         fn()
-        times.append(time.perf_counter() - began)
+        times.append(time.process_time() - began)
     return min(times)
 
 
@@ -69,11 +71,11 @@ def per_size(n: int) -> None:
     config = Config()
     result = normalize(synthetic(n), incident, window, config)
     timeline = Timeline(incident, window, result.events, result.omitted, {"slack": n}, ())
-    with_redaction = best(lambda: prepare.scrub(timeline, config), 3)
+    with_redaction = best(lambda: prepare.scrub(timeline, config))
     real = prepare.Redactor
     try:
         prepare.Redactor = _Nothing  # type: ignore[misc,assignment]
-        without = best(lambda: prepare.scrub(timeline, config), 3)
+        without = best(lambda: prepare.scrub(timeline, config))
     finally:
         prepare.Redactor = real  # type: ignore[misc]
     whole = best(lambda: render(timeline, RenderOptions(), config), 3)

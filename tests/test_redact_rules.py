@@ -69,6 +69,7 @@ def test_kinds(text: str, expected: str | None) -> None:
         "commit 3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a fixed the token refresh",
         "Deployed v2.3.1 (4f2c9e1) to production; p99 1200ms; https://grafana.acme.io/d/abc?x=1",
         "password reset done by Alice",
+        "secretary: Alice Smith; tokenizer: bpe; the keyboard = broken",
         "10.0.3.7 is the primary; AccountName=acme",
         "[FIRING:1] CheckoutErrorRate (prod, 5.2%)",
     ],

@@ -167,7 +167,7 @@ def keyword_kind(keyword: str) -> str:
 # key = value, key: value, "key": "value", key => value (the value is the secret). The match
 # starts at the keyword (``DB_PASSWORD=`` is found at ``PASSWORD``), which keeps the scan cheap.
 _ASSIGN = re.compile(
-    r"(?i)(?P<key>(?:" + _KEYWORDS + r")[\w.-]*)[\"']?"
+    r"(?i)(?P<key>(?:" + _KEYWORDS + r")(?:s\b|[_.-][\w.-]*)?)[\"']?"
     r"(?:\s*(?::=|=>|=)\s*|\s*:\s+|:(?=[\"']))[\"'`]?"
     r"(?P<value>(?!\[redacted)[^\s\"'`;,&<>|)\]}]{4,})"
 )
