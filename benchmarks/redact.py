@@ -4,7 +4,9 @@
     .venv/bin/python benchmarks/redact.py 10000 1000000
 
 Times are CPU seconds of this process, best of several runs (a shared machine's wall time varies
-too much to compare). 1. Per text, best of 5: the ``Redactor`` on ordinary chat (words only), chat with digits and
+too much to compare).
+
+1. Per text, best of 5: the ``Redactor`` on ordinary chat (words only), chat with digits and
    punctuation, evidence link URLs, and texts that hold a secret (each of them redacted).
 2. Per size: normalize the synthetic incident of ``benchmarks/normalize_bench.py`` (untimed),
    then time ``prepare.scrub`` on the kept rows with the real Redactor and with one that redacts
