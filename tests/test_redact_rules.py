@@ -153,7 +153,7 @@ def test_an_oversized_message_is_cut_with_a_marker_in_every_format() -> None:
     for fmt in FORMATS:
         out = render(one_row(summary), RenderOptions(fmt=fmt), CONFIG)  # type: ignore[arg-type]
         assert len(out) < 30_000, fmt
-        if fmt in ("markdown", "html"):  # the row's text is shortened to [render] max_summary
+        if fmt not in ("json", "csv"):  # the row's text is shortened to [render] max_summary
             assert "start lorem" in out and "…" in out
         else:
             assert re.search(r"cut: [\d,]+ more characters", out), fmt
