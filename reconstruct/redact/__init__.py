@@ -16,10 +16,12 @@ shown (that something was pasted is itself a fact of the incident). What is foun
 ``Redactor`` is built once per render (or delivery) and called per text; ``redact(text)`` builds
 one with the built-in rules only (logs, sinks without a config).
 
-Cost: a text whose characters are only letters and spaces cannot hold a secret any built-in rule
-finds (each needs a digit, a delimiter or a ``-----``), so it is returned after the literal
-checks; otherwise each rule runs only when one of its trigger substrings is in the lower-cased
-text. ``benchmarks/redact.py`` measures it.
+Cost: a text of letters and spaces only, with no word of ``rules.RUN`` (16) letters or more, is
+returned after the literal checks: the formats need a digit, punctuation or a long run of
+letters (the one exception, the catalogue's Artifactory ``AP...`` pattern, would match 11-letter
+words that are not keys). Otherwise a rule runs only when the text holds one of its triggers
+(``_Index``: one Aho-Corasick pass per case) and, for the rules whose every match holds 16 token
+characters in a row, such a run. ``benchmarks/redact.py`` measures it.
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ class Redactor:
         for secret, kind in self._literals:
             if secret in text:
                 text = text.replace(secret, marker(kind))
-        if not self._extra and _only_words(text):
+        if not self._extra and _only_words(text) and _rules.TOKEN_RUN.search(text) is None:
             return text
         spans = self._spans(text)
         if not spans:
