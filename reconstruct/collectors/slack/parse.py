@@ -6,10 +6,11 @@ message of conversations.history and conversations.replies; a record seen twice 
 is in both, a ``thread_broadcast`` reply too) is one event, tags/refs/links unioned.
 
 - time: ``ts``; a message whose ts cannot be read is skipped (counted by the pipeline).
-- summary: what Slack shows, made readable (``slack_markup``; ``shapes.visible``): a person's
-  ``text``; an app's blocks, attachments (and blocks nested in them), and its ``text`` where that
-  says more than the notification fallback; files by name (``shapes.file_names``); a huddle as
-  its start, end and participants. URLs hidden behind labels become refs.
+- summary: what Slack shows, made readable (``slack.markup``, ``slack.blocks``;
+  ``shapes.visible``): a person's ``text``; an app's blocks, attachments (and blocks nested in
+  them), and its ``text`` where that says more than the notification fallback; files by name
+  (``shapes.file_names``); a huddle as its start, end and participants. URLs hidden behind
+  labels become refs.
 - actor and names in the text (``<@U123>``, block user elements, huddle participants): the user's
   display name (profile.display_name, else real name, else name; users.list / users.info, else
   the ``user_profile`` Slack puts on that person's messages); bots: ``username``, else
