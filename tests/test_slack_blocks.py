@@ -375,3 +375,31 @@ def test_nothing_readable_is_still_counted_not_understood(tmp_path: Path) -> Non
         got = by_ts(list(parse(fixture_bundle(tmp_path, [message]))))
     assert got == {}
     assert dict(left) == {"slack:#inc-1234 (not understood)": 1}
+
+
+def test_people_named_inside_any_block_are_looked_up() -> None:
+    """Live collection resolves everyone a row names (``shapes.people_in``), wherever the block."""
+    from reconstruct.collectors.slack.shapes import people_in
+
+    message = post(
+        [
+            {
+                "type": "container",
+                "title": plain("Owners"),
+                "child_blocks": [{"type": "section", "text": mrkdwn("IC <@U0IC00001>")}],
+            },
+            {
+                "type": "table",
+                "rows": [
+                    [
+                        {
+                            "type": "rich_text",
+                            "elements": [section({"type": "user", "user_id": "U0DB00001"})],
+                        }
+                    ]
+                ],
+            },
+            {"type": "card", "title": mrkdwn("eu-1"), "body": mrkdwn("owner <@U0EU00001>")},
+        ]
+    )
+    assert people_in([message]) == {"U0IC00001", "U0DB00001", "U0EU00001"}
