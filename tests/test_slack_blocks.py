@@ -210,6 +210,18 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         "SEV2",
     ),
     (
+        "a user picked in a select menu: named",
+        post(
+            [
+                {
+                    "type": "actions",
+                    "elements": [{"type": "users_select", "initial_user": "U2", "action_id": "ic"}],
+                }
+            ]
+        ),
+        "@Bo Chen",
+    ),
+    (
         "markdown block: standard Markdown links and bold",
         post(
             [

@@ -238,9 +238,28 @@ def _element(el: Any, into: list[str]) -> None:
         if not label and isinstance(option, dict):
             label = _text(option.get("text"))
         for key in ("initial_value", "initial_date", "initial_time", "initial_date_time"):
-            if not label and isinstance(el.get(key), str | int) and el.get(key) != "":
-                label = str(el[key])
+            value = el.get(key)
+            if not label and isinstance(value, dict):  # rich_text_input
+                label = rich_text(value)
+            elif not label and isinstance(value, str | int) and value != "":
+                label = str(value)
+        for key, mark in _PICKED.items():  # users_select, conversations_select...
+            picked = el.get(key)
+            for one in picked if isinstance(picked, list) else [picked]:
+                if not label and isinstance(one, str) and one:
+                    label = f"<{mark}{one}>"
         _add(into, [label or _text(el.get("placeholder"))])
+
+
+_PICKED = {
+    "initial_user": "@",
+    "initial_users": "@",
+    "initial_conversation": "#",
+    "initial_conversations": "#",
+    "initial_channel": "#",
+    "initial_channels": "#",
+}
+"""A select menu's chosen user or conversation, as mrkdwn ``render`` names."""
 
 
 def rich_text(block: Any) -> str:
