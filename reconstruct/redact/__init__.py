@@ -8,7 +8,7 @@ shown (that something was pasted is itself a fact of the incident). What is foun
 2. The tool's own tokens, literally, wherever they appear: the values of ``PAGERDUTY_TOKEN``,
    ``SLACK_TOKEN``, ``GITHUB_TOKEN`` and ``GRAFANA_TOKEN`` (``config.TOKEN_ENV``), read through
    ``config.token()`` once per ``Redactor``; plus any ``extra_secrets`` the caller passes.
-3. Formats and keyword-anchored values (``rules.OWN``, ``rules.keyword_spans``), then
+3. Formats and keyword-anchored values (``rules.ALL``, ``keywords.keyword_spans``), then
    detect-secrets' catalogue (``catalogue.rules()``), then a team's ``[redact] extra`` patterns.
    A match that one of ``[redact] allow`` matches whole is kept (the tool's own tokens and blocks
    never are).
@@ -33,6 +33,7 @@ from functools import lru_cache
 from typing import Any
 
 from reconstruct.config import TOKEN_ENV, token
+from reconstruct.redact import keywords as _keywords
 from reconstruct.redact import rules as _rules
 from reconstruct.redact.rules import Rule
 
@@ -98,7 +99,7 @@ class Redactor:
         self._literals = _tool_literals(environ, extra_secrets)
         self._extra = tuple(Rule(EXTRA_KIND, p, None, expand=False) for p in _compile_all(extra))
         self._allow = _compile_all(allow)
-        self._index = _index((*_rules.OWN, *catalogue.rules()))
+        self._index = _index((*_rules.ALL, *catalogue.rules()))
 
     @classmethod
     def from_config(cls, config: object) -> Redactor:
@@ -143,13 +144,13 @@ class Redactor:
             if i == _KEYWORD:
                 continue
             if keywords and i >= index.keyword_at:
-                found.extend(_rules.keyword_spans(text))
+                found.extend(_keywords.keyword_spans(text))
                 keywords = False
             rule = index.rules[i]
             if len(text) >= rule.min_len:
                 found.extend((s, e, rule.kind) for s, e in rule.spans(text))
         if keywords:
-            found.extend(_rules.keyword_spans(text))
+            found.extend(_keywords.keyword_spans(text))
         for rule in self._extra:
             found.extend((s, e, rule.kind) for s, e in rule.spans(text))
         if not found:
@@ -179,7 +180,7 @@ class _Index:
     folded: Any
     exact: Any
     keyword_at: int
-    """Where the keyword rules run in rule order (after ``rules.OWN``)."""
+    """Where the keyword rules run in rule order (after ``rules.ALL``)."""
     need_run: frozenset[int]
     """The rules whose every match holds a run of ``rules.RUN`` token characters."""
 
@@ -210,7 +211,7 @@ def _automaton(table: dict[str, set[int]]) -> Any:
 @lru_cache(maxsize=4)
 def _index(rules: tuple[Rule, ...]) -> _Index:
     always = {i for i, r in enumerate(rules) if r.triggers is None}
-    folded: dict[str, set[int]] = {t: {_KEYWORD} for t in _rules.KEYWORD_TRIGGERS}
+    folded: dict[str, set[int]] = {t: {_KEYWORD} for t in _keywords.KEYWORD_TRIGGERS}
     exact: dict[str, set[int]] = {}
     for i, rule in enumerate(rules):
         for trigger in rule.triggers or ():
@@ -220,7 +221,7 @@ def _index(rules: tuple[Rule, ...]) -> _Index:
         always=frozenset(always),
         folded=_automaton(folded),
         exact=_automaton(exact),
-        keyword_at=len(_rules.OWN),
+        keyword_at=len(_rules.ALL),
         need_run=frozenset(i for i, r in enumerate(rules) if r.run >= _rules.RUN),
     )
 
