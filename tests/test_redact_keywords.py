@@ -8,12 +8,14 @@ from __future__ import annotations
 import random
 import string
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-from reconstruct.config import Config
+from reconstruct.config import Config, load_config
+from reconstruct.errors import ConfigError
 from reconstruct.model import Kind, Link, Timeline
-from reconstruct.redact import redact
+from reconstruct.redact import Redactor, redact
 from reconstruct.redact.keywords import classify
 from reconstruct.render import FORMATS, RenderOptions, render
 from tests.test_render_fixture import at, ev, timeline
@@ -244,3 +246,38 @@ def test_no_format_shows_them_and_every_format_keeps_the_look_alikes() -> None:
         for text in keep:
             assert text in out.replace("\\", ""), (fmt, text)
         assert out.replace("\\", "").count("[redacted: ") >= len(leaks), fmt  # rows kept
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        (".*", "matches an empty string"),
+        ("(?:)", "matches an empty string"),
+        ("[A-Za-z0-9]*", "matches an empty string"),
+        (r"\[redacted: [a-z ]+\]", "matches a redaction marker"),
+        (".+", "matches a redaction marker"),
+        (r"\S+", "matches secrets of every kind"),
+        (r"[\w=+/-]{8,}", "matches secrets of every kind"),
+    ],
+)
+def test_an_allow_pattern_that_keeps_every_secret_is_refused(
+    tmp_path: Path, pattern: str, why: str
+) -> None:
+    path = tmp_path / "reconstruct.toml"
+    path.write_text(f"[redact]\nallow = ['{pattern}']\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    line = str(info.value)
+    assert line.startswith(f"{path}: [redact] allow: ") and "\n" not in line
+    assert why in line and "turning redaction off" in line
+    with pytest.raises(ConfigError, match=r"^\[redact\] allow: .*" + why):
+        Redactor(allow=[pattern])
+
+
+def test_a_narrow_allow_pattern_still_works(tmp_path: Path) -> None:
+    path = tmp_path / "reconstruct.toml"
+    path.write_text("[redact]\nallow = ['AKIAIOSFODNN7EXAMPLE', 'ghp_0{36}']\n", encoding="utf-8")
+    config = load_config(path)
+    redactor = Redactor.from_config(config)
+    assert redactor("docs key AKIAIOSFODNN7EXAMPLE") == "docs key AKIAIOSFODNN7EXAMPLE"
+    assert redactor("real AKIAQ3EGRT5ZXCVB7NMQ") == "real [redacted: aws access key]"

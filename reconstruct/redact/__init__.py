@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from reconstruct.config import TOKEN_ENV, token
+from reconstruct.config import TOKEN_ENV, allow_problem, token
+from reconstruct.errors import ConfigError
 from reconstruct.redact import keywords as _keywords
 from reconstruct.redact import rules as _rules
 from reconstruct.redact.rules import Rule
@@ -82,7 +83,8 @@ class Redactor:
     """``redact`` with its literal secrets and team patterns fixed: build one per render, call it
     per text. ``extra`` are a team's own regular expressions (the first group that matched is the
     secret, else the whole match); ``allow`` are regular expressions for harmless matches (a found
-    secret that one of them matches whole is kept)."""
+    secret that one of them matches whole is kept; one that would keep every secret, such as
+    ``.*``, is a ``ConfigError``: ``config.allow_problem``)."""
 
     __slots__ = ("_allow", "_extra", "_index", "_literals")
 
@@ -98,6 +100,10 @@ class Redactor:
 
         self._literals = _tool_literals(environ, extra_secrets)
         self._extra = tuple(Rule(EXTRA_KIND, p, None, expand=False) for p in _compile_all(extra))
+        for pattern in allow:
+            problem = allow_problem(pattern)
+            if problem is not None:
+                raise ConfigError(f"[redact] allow: {problem}")
         self._allow = _compile_all(allow)
         self._index = _index((*_rules.ALL, *catalogue.rules()))
 
