@@ -111,7 +111,9 @@ _AFTER = re.compile(
     r"|(?P<flag>[ \t]+))"  # --password VALUE (a flag only)
     r"(?i:(?P<scheme>" + _SCHEMES + r")[ \t]+(?=[^ \t]))?"
 )
-_BARE_END = re.compile(r"[\s\"'`;,&<>|)\]}]")
+_BARE_END = re.compile(r"[\s\"'`;,<>|)\]}]|&(?=[\w.-]+=)")
+"""Where a bare value ends: a space, a quote or a delimiter; ``&`` only before the next query
+parameter (``?token=abc&x=1``), since a password may hold one."""
 _SPLIT = re.compile(r"[_.\-]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 _NUMBER = re.compile(r"[+-]?\d{1,7}(?:[.,]\d+)?")
