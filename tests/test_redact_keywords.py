@@ -48,6 +48,8 @@ PASSPHRASE = "correct horse battery staple"
         (f'client_secret = "{PASSPHRASE}" # toml', 'client_secret = "[redacted: secret]" # toml'),
         ("[db]\npassword = Tr0ub4dor&3\n", "[db]\npassword = [redacted: password]\n"),
         ("GET /v1?access_token=Zx81bQ&page=2", "GET /v1?access_token=[redacted: token]&page=2"),
+        ('the password is "correct horse"; ok', 'the password is "[redacted: password]"; ok'),
+        ("new api key: 'Q1 w2 e3'", "new api key: '[redacted: api key]'"),
         # command-line flags
         ("mysql --password Hunter2Pass -h db", "mysql --password [redacted: password] -h db"),
         ("--password=Hunter2Pass", "--password=[redacted: password]"),

@@ -309,6 +309,11 @@ _NEAR = re.compile(
     r"(?:\s+(?:is|was|are|of|for|to|the|a|new|our|my|your|here|now|set))*"
     r"\s*[:=]?\s*[\"'`]?(?P<value>[A-Za-z0-9+/_.=~-]{8,})"
 )
+_NEAR_QUOTED = re.compile(
+    r"(?i)(?<![\w.-])(?P<key>" + _NEAR_WORDS + r")(?![\w-])"
+    r"(?:\s+(?:is|was|of|for|to|the|a|new|our|my|your|here|now|set))*\s*[:=]?\s*(?=[\"'`])"
+)
+"""``the password is "correct horse battery staple"``: a quoted value after the words."""
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
@@ -328,6 +333,11 @@ def _near(text: str) -> list[tuple[int, int, str]]:
         words = components(match.group("key").replace(" ", "_"))
         kind = classify("_".join(words))
         found.append((start, start + len(value), kind[1] if kind else "secret"))
+    for match in _NEAR_QUOTED.finditer(text):
+        start, stop = _value(text, match.end())
+        if stop > start and secret_value(text[start:stop], _Level.DIRECT):
+            kind = classify("_".join(components(match.group("key").replace(" ", "_"))))
+            found.append((start, stop, kind[1] if kind else "secret"))
     return found
 
 
