@@ -45,6 +45,8 @@ TEXTS = {
     "chat, digits and punctuation": "p99 1.2s since 09:42; rolled back 4f2c9e1 (v2.3.1), 5xx down",
     "link URL": "https://acme.slack.com/archives/C024BE91L/p1773481900000300",
     "holds a secret": "pasted password=Sup3rS3cret! and ghp_R8sT2vX5zB7nM4qW1eY6uI9oP3aS0dF2gH4j",
+    "keywords, no secret": "token_ttl: 3600s, max_tokens: 4096; restarted secret-manager-7d9f8b",
+    "config line, quoted": 'db: {host: "db-1", password: "correct horse battery", port: 5432}',
 }
 
 
