@@ -195,6 +195,7 @@ FALSE_POSITIVES = [
     "auth: enabled, auth_mode: oidc, credentials: none, tokens: 1500",
     "password expiry 30d; the token refresh took 2.5s",
     "keyboard: broken; passenger: 42; author: ana; monkey_key: banana",
+    "smoke tests pass: 42/42, canary pass: green, uptime 99.95%",
 ]
 
 

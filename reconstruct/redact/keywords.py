@@ -21,7 +21,8 @@ How sure the name is decides what the value must look like (``_Level``):
             value of four characters or more that is not plainly a setting (``_setting``).
 ``KEYED``   it ends in ``key`` after a qualifier (``DD_APP_KEY``, ``x-api-key``, ``signing_key``,
             ``AccountKey``), not a data-structure key (``cache_key``, ``dedup_key``,
-            ``public_key``, ``sort_key``...): eight characters or more, letters and digits.
+            ``public_key``, ``sort_key``...), or it is a lone ``pass`` (``tests pass: green``):
+            eight characters or more, letters and digits.
 ``RELATED`` a secret word is only part of the name (``token_ttl``, ``password_policy``,
             ``SECRET_KEY_BASE``), a plural (``max_tokens``) or ``auth``: only a value that looks
             generated (mixed case and digits, or a long base64/hex run).
@@ -116,7 +117,7 @@ _BARE_END = re.compile(r"[\s\"'`;,<>|)\]}]|&(?=[\w.-]+=)")
 parameter (``?token=abc&x=1``), since a password may hold one."""
 _SPLIT = re.compile(r"[_.\-]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
-_NUMBER = re.compile(r"[+-]?\d{1,7}(?:[.,]\d+)?")
+_NUMBER = re.compile(r"[+-]?\d{1,7}(?:[.,]\d+)?|\d{1,7}/\d{1,7}")
 _UNITS = (
     r"ns|us|µs|ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|years?"
     r"|b|kb|mb|gb|tb|kib|mib|gib|tib|ki|mi|gi|ti|k|g|%|rps|qps|rpm|x|req|reqs|tokens?|chars?"
@@ -159,6 +160,8 @@ def classify(identifier: str) -> tuple[_Level, str] | None:
         return None
     last = parts[-1]
     word = _word(last)
+    if word == "pass" and len(parts) == 1:
+        return _Level.KEYED, "password"  # ``pass: Hunter2...``, not ``tests pass: green``
     if word is not None and word in _DIRECT_WORDS:
         return _Level.DIRECT, _WORD_KIND[word]
     if last == "key" and len(parts) >= 2 and parts[-2] not in _NOT_SECRET_KEYS:
