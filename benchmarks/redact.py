@@ -69,6 +69,16 @@ def per_text() -> None:
         print(f"{name:<32} {took / n * 1e6:>9.2f}  {redactor(text) != text}")
 
 
+def worst_case() -> None:
+    """A keyword then a long run of spaces: detect-secrets' IBM Cloud pattern is cubic on it,
+    so the Redactor searches the stretches between long runs (``redact.LONG_SPACE``)."""
+    redactor = Redactor()
+    for spaces in (10_000, 100_000):
+        text = "token" + " " * spaces + "!"
+        took = best(lambda text=text: redactor(text), 3)
+        print(f"keyword + {spaces:,} spaces: {took * 1e3:.1f} ms")
+
+
 def per_size(n: int) -> None:
     incident = Incident("PABC123", 1234, "Checkout errors", "P1", ("checkout",), START, None, None)
     window = Window(START, START + timedelta(hours=4), START - timedelta(days=14))
@@ -105,6 +115,8 @@ class _Nothing:
 def main(sizes: list[int]) -> None:
     Redactor()("warm the catalogue")  # imports detect-secrets once (about 0.2 s), as a render does
     per_text()
+    print()
+    worst_case()
     print()
     for n in sizes:
         per_size(n)

@@ -284,3 +284,19 @@ def test_a_narrow_allow_pattern_still_works(tmp_path: Path) -> None:
     redactor = Redactor.from_config(config)
     assert redactor("docs key AKIAIOSFODNN7EXAMPLE") == "docs key AKIAIOSFODNN7EXAMPLE"
     assert redactor("real AKIAQ3EGRT5ZXCVB7NMQ") == "real [redacted: aws access key]"
+
+
+def test_long_runs_of_spaces_split_the_text_and_lose_no_secret() -> None:
+    """One message of 10,000 spaces must not stall a render (a catalogue pattern is cubic on
+    them; ``benchmarks/redact.py`` times it): the text is searched in the stretches between
+    long runs, which no secret spans."""
+    gh = "ghp_" + fake(ALNUM, 36)
+    text = "token" + " " * 10_000 + "password=Hunter2Pass then" + "\n" * 40 + f"{gh} end"
+    got = redact(text)
+    assert got == (
+        "token"
+        + " " * 10_000
+        + "password=[redacted: password] then"
+        + "\n" * 40
+        + "[redacted: github token] end"
+    )

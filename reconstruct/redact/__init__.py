@@ -127,10 +127,29 @@ class Redactor:
                 text = text.replace(secret, marker(kind))
         if not self._extra and _only_words(text) and _rules.TOKEN_RUN.search(text) is None:
             return text
-        spans = self._spans(text)
+        if _LONG_SPACE.search(text) is None:
+            spans = self._spans(text)
+        else:
+            spans = self._segmented_spans(text)
         if not spans:
             return text
         return _apply(text, spans)
+
+    def _segmented_spans(self, text: str) -> list[tuple[int, int, str]]:
+        """``_spans`` of each stretch between runs of ``LONG_SPACE`` whitespace characters: some
+        catalogue patterns (detect-secrets' IBM Cloud one: `` *(?:=| +) *``) take cubic time on
+        a long run of spaces, and no secret spans one."""
+        found: list[tuple[int, int, str]] = []
+        pos = 0
+        for run in _LONG_SPACE.finditer(text):
+            if run.start() > pos:
+                found.extend(
+                    (s + pos, e + pos, k) for s, e, k in self._spans(text[pos : run.start()])
+                )
+            pos = run.end()
+        if pos < len(text):
+            found.extend((s + pos, e + pos, k) for s, e, k in self._spans(text[pos:]))
+        return found
 
     @staticmethod
     def _service_accounts(text: str) -> str:
@@ -170,6 +189,10 @@ class Redactor:
     def _allowed(self, secret: str) -> bool:
         return any(p.fullmatch(secret) for p in self._allow)
 
+
+LONG_SPACE = 32
+"""Whitespace runs this long split a text before the rules run (``_segmented_spans``)."""
+_LONG_SPACE = re.compile(rf"\s{{{LONG_SPACE},}}")
 
 _KEYWORD = -1
 """The keyword-anchored rules' place in a trigger index."""
