@@ -245,6 +245,7 @@ def _reconstruct(**opts: object) -> int:
             "quiet": bool(opts["quiet"]) or not sys.stderr.isatty(),
             "output": opts["output"],
             "timeout": opts["timeout"],
+            "policy": _policy(),
         },
     )
     result = run(request, config, now_utc())
@@ -277,6 +278,14 @@ def _reconstruct(**opts: object) -> int:
     for warning in result.timeline.warnings:
         _err(f"reconstruct: warning: {warning}")
     return EXIT_PARTIAL if result.timeline.failed_sources else EXIT_OK
+
+
+def _policy() -> object:
+    """The retry policy handed in as click's context object (tests: shorter waits), else None:
+    the default ``collectors._http.RetryPolicy``."""
+    from reconstruct.collectors._http import RetryPolicy
+
+    return click.get_current_context().find_object(RetryPolicy)
 
 
 def main() -> None:

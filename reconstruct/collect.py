@@ -19,6 +19,7 @@ from typing import Any
 
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors import BUILTIN, CollectContext, get_source
+from reconstruct.collectors._http import DEFAULT_POLICY, RetryPolicy
 from reconstruct.config import Config, token
 from reconstruct.errors import (
     ConfigError,
@@ -148,11 +149,17 @@ def collect_live(
                 options=options,
                 source=name,
                 deadline=deadline,
+                policy=_policy(options),
             )
             for name in wanted
         }
         run_sources(wanted, contexts, writer, deadline)
         return writer.finish(window, now)
+
+
+def _policy(options: Mapping[str, Any]) -> RetryPolicy:
+    policy = options.get("policy")
+    return policy if isinstance(policy, RetryPolicy) else DEFAULT_POLICY
 
 
 def run_sources(

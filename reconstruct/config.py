@@ -115,6 +115,8 @@ class GrafanaConfig(_Table):
     tags: tuple[str, ...] = ()
     org_id: int | None = None
     """Sent as X-Grafana-Org-Id on multi-org instances."""
+    page_size: int = Field(default=1000, ge=1, le=5000)
+    """``limit`` of each /api/annotations request; a full page means there may be more."""
 
 
 class WindowConfig(_Table):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from reconstruct.bundle import Bundle, BundleWriter
+from reconstruct.collectors._http import DEFAULT_POLICY, RetryPolicy
 from reconstruct.config import Config, Secret, ssl_context
 from reconstruct.errors import SourceUnavailable
 from reconstruct.model import Event, Incident, Window
@@ -48,12 +49,18 @@ class CollectContext:
     """``time.monotonic()`` value by which collection must end (``--timeout``); None: no limit."""
     sleep: Callable[[float], None] = time.sleep
     """How waits sleep (tests pass a fake clock's sleep; never patch our own functions)."""
+    policy: RetryPolicy = DEFAULT_POLICY
+    """Retries, waits and request timeouts (``collectors._http``); tests hand in shorter ones."""
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (never negative), or None without a deadline."""
         if self.deadline is None:
             return None
         return max(0.0, self.deadline - time.monotonic())
+
+    def request_timeout(self) -> float:
+        """Seconds the next request may take: the policy's, within the deadline."""
+        return self.policy.request_timeout(self.remaining())
 
     def timeout(self, default: float) -> float:
         """A per-request timeout that never runs past the deadline (at least 0.1 s)."""
@@ -70,7 +77,8 @@ class CollectContext:
                 f"{why}, but waiting {seconds:.0f}s would pass the --timeout deadline; "
                 "rerun later or with a larger --timeout",
             )
-        self.progress(self.source, f"{why}, waiting {seconds:.0f}s")
+        said = f"{seconds:.0f}s" if seconds >= 1 or seconds == 0 else f"{seconds:.1f}s"
+        self.progress(self.source, f"{why}, waiting {said}")
         self.sleep(seconds)
 
     @property
