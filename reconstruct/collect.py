@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors import BUILTIN, CollectContext, get_source
-from reconstruct.collectors._http import DEFAULT_POLICY, RetryPolicy
+from reconstruct.collectors._http import DEFAULT_POLICY, Pace, RetryPolicy
 from reconstruct.config import Config, token
 from reconstruct.errors import (
     ConfigError,
@@ -31,6 +31,8 @@ from reconstruct.errors import (
 )
 from reconstruct.model import Incident, Window
 from reconstruct.progress import ProgressDisplay
+
+T = TypeVar("T")
 
 
 def default_bundle_dir(incident_id: str, output: Path | None) -> Path:
@@ -72,19 +74,62 @@ def skip_reason(name: str, config: Config, options: Mapping[str, Any]) -> str | 
     return None
 
 
-def fetch_incident(ref: str, config: Config) -> tuple[dict[str, Any], Incident]:
+DEADLINE_GRACE = 2.0
+"""Seconds past the deadline a request in flight may take to end on its own timeout before the
+orchestrator gives up on it (its thread is abandoned; nothing it does later is recorded)."""
+
+
+def fetch_incident(
+    ref: str, config: Config, pace: Pace | None = None
+) -> tuple[dict[str, Any], Incident]:
+    """The incident's record and model; ``pace`` carries the run's deadline and retry policy.
+    Raises UsageError (not found), ConfigError (the token) or ReconstructError: exit 1 or 2."""
     import reconstruct.collectors.pagerduty.parse as pd
 
+    pace = pace or Pace("pagerduty")
     try:
-        body = pd.resolve_incident(config, token("pagerduty"), ref)
+        body = within_deadline(
+            pace.deadline, lambda: pd.resolve_incident(config, token("pagerduty"), ref, pace=pace)
+        )
     except SourceNotFound as exc:
         raise UsageError(str(exc)) from exc
     except SourceAuthError as exc:
         raise ConfigError(str(exc)) from exc
     except SourceError as exc:
         raise ReconstructError(str(exc)) from exc
+    except TimeoutError as exc:
+        raise ReconstructError(
+            f"pagerduty: incident {ref} was not fetched by the --timeout deadline (PagerDuty at "
+            f"{config.pagerduty.base_url} accepted the request but did not answer in time); "
+            "check that it is reachable, or rerun with a larger --timeout"
+        ) from exc
     # resolve_incident guarantees {"incident": {...}}
     return body, pd.incident_from_record(body["incident"])
+
+
+def within_deadline(deadline: float | None, action: Callable[[], T]) -> T:
+    """``action()``, or ``TimeoutError`` once ``deadline`` (``time.monotonic()``) has passed by
+    ``DEADLINE_GRACE`` seconds while it still runs (a server trickling its answer byte by byte
+    passes every per-read timeout). The action runs in a daemon thread, abandoned then."""
+    if deadline is None:
+        return action()
+    done: list[T] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            done.append(action())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="collect-incident", daemon=True)
+    thread.start()
+    thread.join(max(0.0, deadline - time.monotonic()) + DEADLINE_GRACE)
+    if failed:
+        raise failed[0]
+    if not done:
+        raise TimeoutError("the deadline passed")
+    return done[0]
 
 
 def _collect_one(name: str, ctx: CollectContext, writer: BundleWriter) -> None:
@@ -123,7 +168,10 @@ def collect_live(
     options: dict[str, Any],
     now: datetime,
 ) -> Path:
-    body, inc = fetch_incident(incident, config)
+    timeout = options.get("timeout")
+    deadline = time.monotonic() + float(timeout) if timeout else None
+    policy = _policy(options)
+    body, inc = fetch_incident(incident, config, Pace("pagerduty", policy, deadline))
     window = compute_window(inc, config, now)
     dest = save_bundle or default_bundle_dir(inc.id, options.get("output"))
     display = ProgressDisplay(enabled=not options.get("quiet", False))
@@ -136,8 +184,6 @@ def collect_live(
                 wanted.append(name)
             else:
                 writer.set_source(name, "skipped", error=reason)
-        timeout = options.get("timeout")
-        deadline = time.monotonic() + float(timeout) if timeout else None
         contexts = {
             name: CollectContext(
                 config=config,
@@ -149,7 +195,7 @@ def collect_live(
                 options=options,
                 source=name,
                 deadline=deadline,
-                policy=_policy(options),
+                policy=policy,
             )
             for name in wanted
         }

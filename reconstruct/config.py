@@ -212,6 +212,8 @@ class WatchConfig(_Table):
     """Priority names such as P1, P2 (empty: any)."""
     state: Path | None = None
     """SQLite state file (default: the user data dir)."""
+    timeout: Duration = timedelta(minutes=10)
+    """Deadline for collecting one incident (as ``--timeout`` is for one run)."""
 
 
 class DeliverSlackConfig(_Table):

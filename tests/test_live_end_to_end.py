@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import reconstruct.collectors.pagerduty.live as pagerduty_live
 from reconstruct.cli import cli
 from reconstruct.collectors._http import RetryPolicy
 from tests.fakes.demo_world import (
@@ -388,7 +387,7 @@ def test_unknown_incident_is_a_usage_error(live: Live) -> None:
 
 
 def test_pagerduty_down_is_an_error(live: Live) -> None:
-    live.monkeypatch.setattr(pagerduty_live, "TIME_SCALE", 0.001)  # the retries' backoff
+    live.policy = RetryPolicy(backoff=0.001)  # the retries' backoff
     unavailable = pd_error(503, "Service Unavailable", 2000)
     live.world.pagerduty.server.fail_next("GET", r"/incidents/.*", *[unavailable] * 10)
     code, out, err, _ = live.collect()
@@ -396,7 +395,7 @@ def test_pagerduty_down_is_an_error(live: Live) -> None:
     assert out == ""
     assert len(err.splitlines()) == 1
     assert err.startswith("reconstruct: error: pagerduty: PagerDuty is unavailable (503")
-    retries = pagerduty_live.SERVER_RETRIES
+    retries = live.policy.retries
     assert live.world.pagerduty.count(r"/incidents/4821") == 1 + retries
     live.assert_nothing_saved()
 

@@ -3,7 +3,7 @@ may take. Each source's transport (its SDK, retries off) sends one request per a
 decides everything around it.
 
     policy = ctx.policy                       RetryPolicy: counts, backoff, waits, timeouts
-    body = with_retries(ctx, attempt)         attempt(timeout) -> body, or raises Retry
+    body = with_retries(ctx.pace, attempt)    attempt(timeout) -> body, or raises Retry
     raise Retry(why, final)                   a 5xx, a connection error, a timeout, a cut-short
                                               body: retried up to policy.retries times
     raise Retry(why, final, wait=s, rate_limited=True)
@@ -26,16 +26,14 @@ from __future__ import annotations
 
 import random
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from reconstruct.errors import SourceError, SourceUnavailable
-
-if TYPE_CHECKING:
-    from reconstruct.collectors.base import CollectContext
 
 T = TypeVar("T")
 
@@ -84,6 +82,50 @@ class RetryPolicy:
 DEFAULT_POLICY = RetryPolicy()
 
 
+def _silent(source: str, message: str) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """When one source's requests may run: its policy, the run's deadline, how waits sleep and
+    are reported. ``CollectContext.pace`` gives a collector's; the incident fetch and ``watch``'s
+    poll build their own."""
+
+    source: str
+    policy: RetryPolicy = DEFAULT_POLICY
+    deadline: float | None = None
+    """``time.monotonic()`` value by which the work must end (``--timeout``); None: no limit."""
+    sleep: Callable[[float], None] = time.sleep
+    """How waits sleep (tests pass a fake clock's sleep; never patch our own functions)."""
+    progress: Callable[[str, str], None] = _silent
+    """``progress(source, message)``: every wait is reported."""
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (never negative), or None without a deadline."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.monotonic())
+
+    def request_timeout(self) -> float:
+        """Seconds the next request may take: the policy's, within the deadline."""
+        return self.policy.request_timeout(self.remaining())
+
+    def wait(self, seconds: float, why: str) -> None:
+        """Wait before a retry: report it, and fail the source at once if the wait would pass
+        the deadline (``--timeout``) instead of sleeping past it."""
+        left = self.remaining()
+        if left is not None and seconds >= left:
+            raise SourceUnavailable(
+                self.source or "collect",
+                f"{why}, but waiting {seconds:.0f}s would pass the --timeout deadline; "
+                "rerun later or with a larger --timeout",
+            )
+        said = f"{seconds:.0f}s" if seconds >= 1 or seconds == 0 else f"{seconds:.1f}s"
+        self.progress(self.source, f"{why}, waiting {said}")
+        self.sleep(seconds)
+
+
 class Retry(Exception):
     """One attempt failed in a way worth trying again.
 
@@ -116,23 +158,23 @@ class Counts:
 
 
 def with_retries(
-    ctx: CollectContext,
+    pace: Pace,
     attempt: Callable[[float], T],
     *,
     counts: Counts | None = None,
     label: str = "",
 ) -> T:
-    """``attempt(timeout)`` until it returns, retrying each ``Retry`` as ``ctx.policy`` allows.
+    """``attempt(timeout)`` until it returns, retrying each ``Retry`` as ``pace.policy`` allows.
 
     ``label`` prefixes progress lines (``log_entries page 3``). Raises the last ``Retry.final``
     when the retries are used up, ``SourceUnavailable`` when a Retry-After is longer than
     ``policy.max_wait`` or a wait would pass the deadline, and whatever ``attempt`` raises
     otherwise."""
-    policy = ctx.policy
+    policy = pace.policy
     counts = counts if counts is not None else Counts()
     failures = limited = 0
     while True:
-        timeout = policy.request_timeout(ctx.remaining())
+        timeout = pace.request_timeout()
         counts.requests += 1
         try:
             return attempt(timeout)
@@ -150,14 +192,14 @@ def with_retries(
                         "rerun later",
                     ) from exc.__cause__
                 counts.rate_limit_waits += 1
-                ctx.wait(wait, f"{where} (retry {limited} of {policy.rate_limit_retries})")
+                pace.wait(wait, f"{where} (retry {limited} of {policy.rate_limit_retries})")
                 continue
             failures += 1
             if failures > policy.retries:
                 raise exc.final from exc.__cause__
             counts.retries += 1
             wait = exc.wait if exc.wait is not None else policy.delay(failures)
-            ctx.wait(min(wait, policy.max_wait), f"{where} (retry {failures} of {policy.retries})")
+            pace.wait(min(wait, policy.max_wait), f"{where} (retry {failures} of {policy.retries})")
 
 
 def retry_after(value: str | None) -> float | None:

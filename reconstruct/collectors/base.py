@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from reconstruct.bundle import Bundle, BundleWriter
-from reconstruct.collectors._http import DEFAULT_POLICY, RetryPolicy
+from reconstruct.collectors._http import DEFAULT_POLICY, Pace, RetryPolicy
 from reconstruct.config import Config, Secret, ssl_context
-from reconstruct.errors import SourceUnavailable
 from reconstruct.model import Event, Incident, Window
 
 
@@ -52,15 +51,18 @@ class CollectContext:
     policy: RetryPolicy = DEFAULT_POLICY
     """Retries, waits and request timeouts (``collectors._http``); tests hand in shorter ones."""
 
+    @property
+    def pace(self) -> Pace:
+        """This source's requests' policy, deadline, sleep and progress (``collectors._http``)."""
+        return Pace(self.source or "collect", self.policy, self.deadline, self.sleep, self.progress)
+
     def remaining(self) -> float | None:
         """Seconds left before the deadline (never negative), or None without a deadline."""
-        if self.deadline is None:
-            return None
-        return max(0.0, self.deadline - time.monotonic())
+        return self.pace.remaining()
 
     def request_timeout(self) -> float:
         """Seconds the next request may take: the policy's, within the deadline."""
-        return self.policy.request_timeout(self.remaining())
+        return self.pace.request_timeout()
 
     def timeout(self, default: float) -> float:
         """A per-request timeout that never runs past the deadline (at least 0.1 s)."""
@@ -68,18 +70,9 @@ class CollectContext:
         return default if left is None else max(0.1, min(default, left))
 
     def wait(self, seconds: float, why: str) -> None:
-        """Wait before a retry: report it, and fail the source at once if the wait would pass
-        the deadline (``--timeout``) instead of sleeping past it."""
-        left = self.remaining()
-        if left is not None and seconds >= left:
-            raise SourceUnavailable(
-                self.source or "collect",
-                f"{why}, but waiting {seconds:.0f}s would pass the --timeout deadline; "
-                "rerun later or with a larger --timeout",
-            )
-        said = f"{seconds:.0f}s" if seconds >= 1 or seconds == 0 else f"{seconds:.1f}s"
-        self.progress(self.source, f"{why}, waiting {said}")
-        self.sleep(seconds)
+        """Wait before a retry (``Pace.wait``): fails the source at once rather than sleep past
+        the deadline."""
+        self.pace.wait(seconds, why)
 
     @property
     def ca_bundle(self) -> Path | None:

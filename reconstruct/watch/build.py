@@ -31,7 +31,8 @@ def build(incident_id: str, config: Config, bundle_dir: Path, now: datetime) -> 
     from reconstruct.pipeline import build_timeline
     from reconstruct.render import RenderOptions, render
 
-    path = collect_live(incident_id, config, bundle_dir, {"quiet": True}, now)
+    options = {"quiet": True, "timeout": config.watch.timeout.total_seconds()}
+    path = collect_live(incident_id, config, bundle_dir, options, now)
     bundle = Bundle.open(path)
     timeline = build_timeline(bundle, config)
     markdown = render(timeline, RenderOptions(fmt="markdown"), config)

@@ -317,7 +317,7 @@ class _Fetcher:
         """One page, retried as ``ctx.policy`` allows (``collectors._http``)."""
         endpoint = f"{self.root}/api/annotations"
         return with_retries(
-            self.ctx, lambda timeout: self._attempt(query, uid, endpoint, timeout), label=where
+            self.ctx.pace, lambda timeout: self._attempt(query, uid, endpoint, timeout), label=where
         )
 
     def _attempt(
