@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 import pytest
 
 from reconstruct.bundle import Bundle, BundleWriter
+from reconstruct.collectors._http import RetryPolicy
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.github.live import Settings, collect, repos_for
+from reconstruct.collectors.github.live import collect, repos_for
 from reconstruct.collectors.github.parse import parse
 from reconstruct.config import Config, Secret
 from reconstruct.errors import SourceAuthError, SourceNotFound, SourceUnavailable
@@ -47,16 +49,17 @@ class Recorder:
         assert source == "github"
         self.progress.append(message)
 
-    def settings(self, **overrides: Any) -> Settings:
+    def settings(self, **overrides: Any) -> RetryPolicy:
+        """The policy of a test run: no backoff, a secondary limit's wait of 1 s (60 times the
+        backoff of 1/60 s when a retry has none: it is 0 here), rate limits up to 30 s."""
         values: dict[str, Any] = {
-            "backoff_factor": 0.0,
-            "max_rate_limit_wait": 30.0,
-            "secondary_wait": 0.5,
-            "sleep": self.sleeps.append,
+            "backoff": 1 / 60,
+            "jitter": 0,
+            "max_wait": 30.0,
             "timeout": 10,
         }
         values.update(overrides)
-        return Settings(**values)
+        return RetryPolicy(**values)
 
 
 def make_ctx(
@@ -98,12 +101,13 @@ def make_ctx(
         window=WINDOW,
         token=Secret(token, "GITHUB_TOKEN") if token else None,
         progress=recorder.report,
+        sleep=recorder.sleeps.append,
     )
 
 
-def run(ctx: CollectContext, tmp_path: Path, settings: Settings) -> tuple[dict[str, Any], Bundle]:
+def run(ctx: CollectContext, tmp_path: Path, policy: RetryPolicy) -> tuple[dict[str, Any], Bundle]:
     with BundleWriter(tmp_path / "bundle", "Q1ABC") as out:
-        meta = dict(collect(ctx, out, settings))
+        meta = dict(collect(replace(ctx, policy=policy), out))
         out.set_source("github", "ok", meta=meta)
         path = out.finish(WINDOW, WINDOW.end + timedelta(hours=1))
     return meta, Bundle.open(path)
@@ -298,9 +302,9 @@ def test_no_repos_configured_makes_no_request(
 
 
 # -- errors ---------------------------------------------------------------------------------------
-def collect_error(ctx: CollectContext, tmp_path: Path, settings: Settings) -> Exception:
+def collect_error(ctx: CollectContext, tmp_path: Path, policy: RetryPolicy) -> Exception:
     with BundleWriter(tmp_path / "b", "Q1ABC") as out, pytest.raises(Exception) as info:
-        collect(ctx, out, settings)
+        collect(replace(ctx, policy=policy), out)
     return info.value
 
 
@@ -431,7 +435,10 @@ def test_rate_limits_wait_and_report(
     assert meta["repos"] == [REPO]
     assert server.count("GET", r"/search/issues") == 2
     assert len(recorder.sleeps) == 1 and wait - 1.5 <= recorder.sleeps[0] <= wait
-    assert f"rate limited, waiting {math.ceil(recorder.sleeps[0])}s" in recorder.progress
+    waited = f"waiting {math.ceil(recorder.sleeps[0])}s"
+    assert [m for m in recorder.progress if m.startswith("rate limited reading")] == [
+        f"rate limited reading merged pull requests of {REPO} (search) (retry 1 of 5), {waited}"
+    ]
 
 
 def test_rate_limit_too_long_fails_without_waiting(
@@ -470,7 +477,7 @@ def test_server_errors_are_retried_then_unavailable(
     _small(gh)
     server.fail_next("GET", r"/repos/acme/checkout", *[fk.error(502, "Server Error")] * 10)
     err = collect_error(
-        make_ctx(gh.base_url, ca_bundle, recorder), tmp_path, recorder.settings(server_retries=3)
+        make_ctx(gh.base_url, ca_bundle, recorder), tmp_path, recorder.settings(retries=3)
     )
     assert isinstance(err, SourceUnavailable)
     assert "server errors (5xx) 4 times" in str(err)
@@ -494,7 +501,7 @@ def test_untrusted_tls_names_ca_bundle(
     gh = fk.FakeGitHub(server, token=TOKEN)
     _small(gh)
     err = collect_error(
-        make_ctx(gh.base_url, None, recorder), tmp_path, recorder.settings(server_retries=0)
+        make_ctx(gh.base_url, None, recorder), tmp_path, recorder.settings(retries=0)
     )
     assert isinstance(err, SourceUnavailable) and "[tls] ca_bundle" in str(err)
 

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from reconstruct.errors import SourceError, SourceUnavailable
+from reconstruct.errors import SourceError, SourceTimedOut, SourceUnavailable
 
 T = TypeVar("T")
 
@@ -116,7 +116,7 @@ class Pace:
         the deadline (``--timeout``) instead of sleeping past it."""
         left = self.remaining()
         if left is not None and seconds >= left:
-            raise SourceUnavailable(
+            raise SourceTimedOut(
                 self.source or "collect",
                 f"{why}, but waiting {seconds:.0f}s would pass the --timeout deadline; "
                 "rerun later or with a larger --timeout",
@@ -131,7 +131,8 @@ class Retry(Exception):
 
     ``why`` names it in progress (``HTTP 503``, ``no answer within 2s``); ``final`` is the error
     raised when the retries are used up; ``wait`` is the server's Retry-After in seconds, if any;
-    ``rate_limited`` counts it against ``rate_limit_retries`` instead of ``retries``."""
+    ``rate_limited`` counts it against ``rate_limit_retries`` instead of ``retries``; without a
+    ``wait``, the policy's backoff times ``scale`` is waited (an API that asks for longer)."""
 
     def __init__(
         self,
@@ -140,12 +141,14 @@ class Retry(Exception):
         *,
         wait: float | None = None,
         rate_limited: bool = False,
+        scale: float = 1.0,
     ) -> None:
         super().__init__(why)
         self.why = why
         self.final = final
         self.wait = wait
         self.rate_limited = rate_limited
+        self.scale = scale
 
 
 @dataclass
@@ -182,7 +185,7 @@ def with_retries(
             where = f"{label}: {exc.why}" if label else exc.why
             if exc.rate_limited:
                 limited += 1
-                wait = exc.wait if exc.wait is not None else policy.delay(limited)
+                wait = exc.wait if exc.wait is not None else policy.delay(limited) * exc.scale
                 if limited > policy.rate_limit_retries:
                     raise exc.final from exc.__cause__
                 if wait > policy.max_wait:
@@ -198,7 +201,7 @@ def with_retries(
             if failures > policy.retries:
                 raise exc.final from exc.__cause__
             counts.retries += 1
-            wait = exc.wait if exc.wait is not None else policy.delay(failures)
+            wait = exc.wait if exc.wait is not None else policy.delay(failures) * exc.scale
             pace.wait(min(wait, policy.max_wait), f"{where} (retry {failures} of {policy.retries})")
 
 

@@ -48,12 +48,11 @@ from reconstruct.collectors.github.http import (
     AllRepos,
     Client,
     Listing,
-    Settings,
 )
-from reconstruct.errors import SourceAuthError, SourceError, SourceUnavailable
+from reconstruct.errors import SourceAuthError, SourceError, SourceTimedOut, SourceUnavailable
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
-__all__ = ["MAX_WORKERS", "Settings", "collect", "repos_for"]
+__all__ = ["MAX_WORKERS", "collect", "repos_for"]
 
 MAX_WORKERS = 4
 """Requests in flight at once. GitHub asks integrators to avoid many concurrent requests (they
@@ -75,13 +74,8 @@ def repos_for(ctx: CollectContext) -> list[str]:
     return list(seen.values())
 
 
-def collect(
-    ctx: CollectContext, out: BundleWriter, settings: Settings | None = None
-) -> Mapping[str, Any]:
+def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
     """Fetch every configured repository into ``out``; returns the manifest meta."""
-    settings = settings or Settings()
-    if settings.sleep is not None:
-        ctx = dataclasses.replace(ctx, sleep=settings.sleep)
     if not ctx.source:
         ctx = dataclasses.replace(ctx, source=NAME)
     repos = repos_for(ctx)
@@ -94,7 +88,7 @@ def collect(
             NAME,
             f"{TOKEN_ENV} is missing; create a token ({PERMISSIONS}) and export {TOKEN_ENV}",
         )
-    client = Client(ctx, settings)
+    client = Client(ctx)
     try:
         states = _Run(client, ctx, repos).run()
     finally:
@@ -185,7 +179,7 @@ class _Run:
         try:
             _, first.repo_body = self._repo_get(first)
         except SourceError as exc:
-            if isinstance(exc, AllRepos):
+            if isinstance(exc, (AllRepos, SourceTimedOut)):
                 raise
             self._fail(first, self.order, exc)
         self.pool = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="collect-github")
@@ -231,7 +225,7 @@ class _Run:
                 try:
                     value = future.result()
                 except SourceError as exc:
-                    if isinstance(exc, AllRepos):
+                    if isinstance(exc, (AllRepos, SourceTimedOut)):
                         raise
                     self._fail(state, order, exc)
                     continue

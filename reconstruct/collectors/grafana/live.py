@@ -26,6 +26,7 @@ from reconstruct.config import Config
 from reconstruct.errors import (
     SourceAuthError,
     SourceError,
+    SourceSkipped,
     SourceUnavailable,
 )
 
@@ -178,7 +179,7 @@ def _settle(results: list[_Series], meta: dict[str, Any]) -> None:
         warnings.extend(result.warnings)
         if result.truncated:
             meta["truncated"] = True
-    forbidden = [r for r in failed if isinstance(r.error, _Forbidden) and r.uid]
+    forbidden = [r for r in failed if isinstance(r.error, SourceSkipped) and r.uid]
     if fine and len(forbidden) == len(failed):
         for result in forbidden:
             assert result.error is not None
@@ -210,10 +211,6 @@ def _settle(results: list[_Series], meta: dict[str, Any]) -> None:
         meta["dashboard_errors"] = skipped
     if warnings:
         meta["warnings"] = warnings
-
-
-class _Forbidden(SourceAuthError):
-    """403 on a series: for a dashboard, skippable when the other series were read."""
 
 
 def _oldest(items: list[Any]) -> int | None:
@@ -476,7 +473,7 @@ def _status_error(response: _Reply, endpoint: str, uid: str | None, config: Conf
             if config.grafana.dashboards
             else "in this organisation"
         )
-        return _Forbidden(
+        return SourceSkipped(
             NAME,
             f"the service account of {TOKEN_VAR} may not read annotations (403 Forbidden{said}); "
             f"give it the Viewer role (annotations:read) {where}",

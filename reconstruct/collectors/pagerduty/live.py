@@ -47,6 +47,7 @@ from reconstruct.errors import (
     SourceAuthError,
     SourceError,
     SourceNotFound,
+    SourceSkipped,
     SourceUnavailable,
 )
 
@@ -90,10 +91,6 @@ def make_client(
     client.retry = {}  # 5xx come back to PagerDutyApi, which retries them (bounded, deadline-aware)
     client.max_network_attempts = 0  # network errors too: the SDK would sleep on its own
     return client
-
-
-class _Forbidden(SourceAuthError):
-    """402/403: the key may not read this endpoint (other endpoints may still work)."""
 
 
 class PagerDutyApi:
@@ -171,9 +168,7 @@ class PagerDutyApi:
                 raise problem from exc
             raise Retry(_short(cause, timeout), problem) from exc
         if response.status_code in SERVER_STATUSES:
-            raise Retry(
-                f"PagerDuty answered {response.status_code}", _status_error(response, what)
-            )
+            raise Retry(f"PagerDuty answered {response.status_code}", _status_error(response, what))
         if not response.is_success:
             raise _status_error(response, what)
         try:
@@ -253,7 +248,7 @@ def _status_error(response: Any, what: str) -> SourceError:
             "create a read-only REST API key and set it",
         )
     if status in (402, 403):
-        return _Forbidden(
+        return SourceSkipped(
             NAME,
             f"{TOKEN_ENV} lacks access to {what} ({status}{said}); use a key that can read "
             "incidents",
@@ -370,7 +365,7 @@ class _Fetcher:
                     series.requests = api.requests
                     series.waits = api.waits
                     series.retries = api.retries
-        except _Forbidden as exc:
+        except SourceSkipped as exc:
             if not series.optional:
                 series.error = exc
                 return
