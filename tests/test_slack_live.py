@@ -359,8 +359,8 @@ def test_rate_limit_retry_after_reports_progress(run: Run) -> None:
     assert time.monotonic() - began < 5
     assert run.fake.count("conversations.history") == 2
     assert (
-        "slack: conversations.history #inc-1234 (C0INC0001) page 1: rate limited (HTTP 429), "
-        "waiting 0s"
+        "slack: conversations.history #inc-1234 (C0INC0001) page 1: rate limited (HTTP 429) "
+        "(retry 1 of 5), waiting 0s"
     ) in run.progress
     assert [e.summary for e in parse(bundle)] == ["hi"]
 
