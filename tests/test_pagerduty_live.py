@@ -425,6 +425,7 @@ def deadline_ctx(config: Config, body: dict[str, Any], seconds: float) -> Collec
         source="pagerduty",
         deadline=time.monotonic() + seconds,
         sleep=Clock().sleep,
+        policy=POLICY,
     )
 
 

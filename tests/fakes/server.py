@@ -59,6 +59,9 @@ class Response:
     """Seconds to wait before answering (read-timeout faults)."""
     close: bool = False
     """Drop the connection without answering."""
+    trickle: float = 0.0
+    """Seconds between the body's bytes (after the headers): an answer that never stalls long
+    enough for a read timeout, yet takes ``len(body) * trickle`` seconds in all."""
 
     def encoded(self) -> tuple[bytes, str]:
         if isinstance(self.body, bytes):
@@ -199,9 +202,21 @@ class FakeServer:
                 if name.lower() not in {"content-type", "content-length"}:
                     h.send_header(name, value)
             h.end_headers()
-            h.wfile.write(data)
+            if response.trickle:
+                self._trickle(h, data, response.trickle)
+            else:
+                h.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             pass
+
+    def _trickle(self, h: BaseHTTPRequestHandler, data: bytes, interval: float) -> None:
+        h.wfile.flush()
+        for i in range(len(data)):
+            if self._httpd is None:  # stopped: the client gets a cut-short body
+                return
+            h.wfile.write(data[i : i + 1])
+            h.wfile.flush()
+            time.sleep(interval)
 
     def _respond(self, req: Request) -> Response:
         with self._lock:

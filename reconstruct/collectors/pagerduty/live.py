@@ -122,16 +122,18 @@ class PagerDutyApi:
         *,
         what: str = "",
         label: str = "",
+        where: str = "",
     ) -> Any:
         """The JSON body of ``GET path``. ``what`` names the endpoint in error texts, ``label``
-        (e.g. ``log_entries page at offset 200``) prefixes them."""
+        (e.g. ``log_entries page at offset 200``) prefixes them; ``where`` (default: ``label``)
+        prefixes only the retries' progress lines and the deadline's error."""
         what = what or path
         try:
             return with_retries(
                 self.pace,
                 lambda timeout: self._attempt(path, params, what, timeout),
                 counts=self.counts,
-                label=label,
+                label=where or label,
             )
         except SourceError as exc:
             if not label or exc.detail.startswith(f"{label}: "):
@@ -288,7 +290,7 @@ def resolve_incident(
     with make_client(config, token) as client:
         api = PagerDutyApi(client, pace)
         try:
-            body = api.get(incident_path(ref), what=f"incident {ref}")
+            body = api.get(incident_path(ref), what=f"incident {ref}", where=f"incident {ref}")
         except SourceNotFound as exc:
             raise SourceNotFound(
                 NAME,
