@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from reconstruct.bundle import BundleWriter
-from reconstruct.collectors import BUILTIN, CollectContext, get_source
+from reconstruct.collectors import CollectContext, get_source, names
 from reconstruct.collectors._http import DEFAULT_POLICY, Pace, RetryPolicy
-from reconstruct.config import Config, token
+from reconstruct.config import Config, Secret, env_token, token
 from reconstruct.errors import (
     ConfigError,
     ReconstructError,
@@ -62,16 +62,7 @@ def compute_window(incident: Incident, config: Config, now: datetime) -> Window:
 
 def skip_reason(name: str, config: Config, options: Mapping[str, Any]) -> str | None:
     """Why a source is not collected on this run (None: collect it)."""
-    if name == "slack" and token("slack") is None and not options.get("slack_export"):
-        return "SLACK_TOKEN is not set"
-    if name == "github" and not config.github.repos and not config.github.services:
-        return "no [github] repos configured"
-    if name == "grafana":
-        import reconstruct.collectors.grafana.parse as grafana
-
-        if not grafana.configured(config):
-            return "no [grafana] url configured"
-    return None
+    return get_source(name).skip_reason(config, options)
 
 
 DEADLINE_GRACE = 2.0
@@ -178,7 +169,7 @@ def collect_live(
     with BundleWriter(dest, inc.id) as writer, display:
         writer.add("pagerduty/incident.json", [body])
         wanted: list[str] = []
-        for name in BUILTIN:
+        for name in names():
             reason = skip_reason(name, config, options)
             if reason is None:
                 wanted.append(name)
@@ -190,7 +181,7 @@ def collect_live(
                 incident=inc,
                 incident_raw=body["incident"],
                 window=window,
-                token=token(name),
+                token=_token(name),
                 progress=display,
                 options=options,
                 source=name,
@@ -201,6 +192,11 @@ def collect_live(
         }
         run_sources(wanted, contexts, writer, deadline)
         return writer.finish(window, now)
+
+
+def _token(name: str) -> Secret | None:
+    env = get_source(name).token_env
+    return env_token(env) if env else None
 
 
 def _policy(options: Mapping[str, Any]) -> RetryPolicy:

@@ -282,7 +282,11 @@ class Secret:
 
 def token(source: str, environ: Mapping[str, str] | None = None) -> Secret | None:
     """The token for ``source`` from its environment variable, or None when unset or blank."""
-    env = TOKEN_ENV[source]
+    return env_token(TOKEN_ENV[source], environ)
+
+
+def env_token(env: str, environ: Mapping[str, str] | None = None) -> Secret | None:
+    """The token in environment variable ``env``, or None when unset or blank."""
     value = (environ if environ is not None else os.environ).get(env, "").strip()
     return Secret(value, env) if value else None
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
-from reconstruct.collectors import BUILTIN, get_source
+from reconstruct.collectors import get_source, names
 from reconstruct.collectors.skips import recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
@@ -61,7 +61,7 @@ def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int], list[str]
     events: list[Event] = []
     counts: dict[str, int] = {}
     warnings: list[str] = []
-    for name in BUILTIN:
+    for name in names():
         status = bundle.source(name)
         if status is None or status.status == "skipped":
             continue
@@ -131,4 +131,21 @@ def run(request: RunRequest, config: Config, now: datetime) -> RunResult:
     return RunResult(build_timeline(bundle, config), path, collected)
 
 
-__all__ = ["RenderOptions", "RunRequest", "RunResult", "build_timeline", "render", "run"]
+def draft(
+    request: RunRequest, config: Config, now: datetime, options: RenderOptions
+) -> tuple[str, RunResult]:
+    """The one "build a draft" path, for the CLI and ``watch`` alike: the evidence (demo,
+    ``--bundle`` or a live collection), the timeline, and the draft rendered in ``options``."""
+    result = run(request, config, now)
+    return render(result.timeline, options, config), result
+
+
+__all__ = [
+    "RenderOptions",
+    "RunRequest",
+    "RunResult",
+    "build_timeline",
+    "draft",
+    "render",
+    "run",
+]

@@ -1,6 +1,7 @@
 """The contract every source implements, and what a live collection run hands it.
 
-A source is one module in ``reconstruct.collectors`` exposing ``SOURCE = Source(...)``:
+A source is one package in ``reconstruct.collectors`` whose ``__init__`` declares
+``SOURCE = Source(name, parse, collect, token_env, skip_reason, traits)``:
 
 - ``parse(bundle) -> Iterable[Event]`` reads only the bundle (no network, no SDK import);
 - ``collect(ctx, out) -> meta`` fetches raw records through the tool's SDK and writes them with
@@ -14,6 +15,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -85,11 +87,44 @@ class CollectContext:
 
 ParseFn = Callable[[Bundle], Iterable[Event]]
 CollectFn = Callable[[CollectContext, BundleWriter], Mapping[str, Any]]
+SkipFn = Callable[[Config, Mapping[str, Any]], "str | None"]
+"""``skip_reason(config, options)``: why the source is not collected on this run, or None."""
+
+
+class Role(StrEnum):
+    """What a source's records are, for the normalizer."""
+
+    CHAT = "chat"
+    """People talking (Slack): a plain message is kept only for a reason (keyword, pin...)."""
+    TOOL = "tool"
+    """A tool's records (pages, deploys, alerts): kept, merged across tools."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTraits:
+    """What the normalizer and the renderer need to know of a source, so neither names one."""
+
+    role: Role = Role.TOOL
+    authority: int = 100
+    """Which source speaks for a merged row: the lowest number wins (ties: by name)."""
+    noun: tuple[str, str] = ("record", "records")
+    """Its records, singular and plural (``412 other messages in slack:#inc-1 not shown``)."""
+
+
+def _always(config: Config, options: Mapping[str, Any]) -> str | None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
+    """One source, declared in its package's ``__init__`` (``SOURCE = Source(...)``)."""
+
     name: str
     parse: ParseFn
     collect: CollectFn | None = None
     """None where live collection is not available for the source."""
+    token_env: str | None = None
+    """The environment variable holding its token (``GITHUB_TOKEN``); None: none needed."""
+    skip_reason: SkipFn = _always
+    """Why it is not collected on a run (not configured, no token), or None: collect it."""
+    traits: SourceTraits = SourceTraits()

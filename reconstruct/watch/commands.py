@@ -97,7 +97,7 @@ def watch(
     reconstructs it and delivers the draft to every [deliver] sink, each exactly once.
     Without --once it polls every [watch] interval until interrupted.
     """
-    from reconstruct.cli import _guarded
+    from reconstruct._guard import guarded
 
     def action() -> int:
         watcher = make_watcher(config_path, state, sinks=not dry_run)
@@ -119,7 +119,7 @@ def watch(
             _log("watch: stopped")
         return EXIT_OK
 
-    ctx.exit(_guarded(action, debug))
+    ctx.exit(guarded(action, debug))
 
 
 @click.command("serve")
@@ -140,7 +140,7 @@ def serve(
     POST /webhook (signed with PAGERDUTY_WEBHOOK_SECRET), GET /healthz, on [serve] host/port.
     A worker loop builds and delivers queued drafts every [watch] interval once they settled.
     """
-    from reconstruct.cli import _guarded
+    from reconstruct._guard import guarded
 
     def action() -> int:
         from reconstruct.watch.webhook import SECRET_ENV, create_app
@@ -168,7 +168,7 @@ def serve(
             stop.set()
         return EXIT_OK
 
-    ctx.exit(_guarded(action, debug))
+    ctx.exit(guarded(action, debug))
 
 
 def _work_loop(watcher: Watcher, stop: threading.Event) -> None:

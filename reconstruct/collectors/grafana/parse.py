@@ -71,8 +71,7 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from reconstruct.bundle import MANIFEST, Bundle, BundleWriter, iter_records
-from reconstruct.collectors.base import CollectContext, Source
+from reconstruct.bundle import MANIFEST, Bundle, iter_records
 from reconstruct.collectors.skips import unreadable_time
 from reconstruct.config import TOKEN_ENV, Config
 from reconstruct.errors import (
@@ -448,13 +447,3 @@ def plain_text(text: str) -> str:
 def configured(config: Config) -> bool:
     """Whether ``[grafana] url`` is set; ``collect`` is only called when it is."""
     return bool(_str(config.grafana.url))
-
-
-def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
-    """Fetch the window's annotations into the bundle (see ``grafana_live.collect``)."""
-    import reconstruct.collectors.grafana.live as grafana_live
-
-    return grafana_live.collect(ctx, out)
-
-
-SOURCE = Source(name=NAME, parse=parse, collect=collect)

@@ -33,8 +33,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from reconstruct.bundle import Bundle, BundleWriter, iter_records
-from reconstruct.collectors.base import CollectContext, Source
+from reconstruct.bundle import Bundle, iter_records
 from reconstruct.collectors.skips import unreadable_time
 from reconstruct.collectors.slack.markup import (
     attachment_texts,
@@ -287,17 +286,3 @@ def _actor(msg: Mapping[str, Any], user: Mapping[str, Any] | None, bot: bool) ->
                 return value.strip()
     user_id = msg.get("user")
     return user_id if isinstance(user_id, str) and user_id else None
-
-
-def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
-    """Live Web API run, or ``--slack-export FILE.zip`` when that option is set."""
-    if ctx.options.get("slack_export"):
-        from reconstruct.collectors.slack.export import collect_export
-
-        return collect_export(ctx, out)
-    from reconstruct.collectors.slack.live import collect_live
-
-    return collect_live(ctx, out)
-
-
-SOURCE = Source(name=NAME, parse=parse, collect=collect)
