@@ -75,7 +75,8 @@ class SlackConfig(_Table):
     """Extra channels read over the same window (IDs or #names): alerts, deploys."""
     incident_channel: str = "inc-{number}"
     """Name template of the incident's own channel: {number}, {id}, {slug} are filled in."""
-    page_size: int = Field(default=200, ge=1, le=999)
+    page_size: int = Field(default=999, ge=1, le=999)
+    """``limit`` of conversations.history/replies: Slack's maximum, 999 (fewer when refused)."""
     workspace_url: str | None = None
     """https://WORKSPACE.slack.com/: permalinks for --slack-export (the API run asks auth.test)."""
 

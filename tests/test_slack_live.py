@@ -12,7 +12,8 @@ import pytest
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.slack.parse import SOURCE, parse
+from reconstruct.collectors.slack import SOURCE
+from reconstruct.collectors.slack.parse import parse
 from reconstruct.config import Config, Secret
 from reconstruct.errors import SourceAuthError, SourceError, SourceNotFound
 from reconstruct.model import Event, Incident, Window
@@ -379,3 +380,15 @@ def test_unreachable_server(run: Run, tmp_path: Path) -> None:
     ctx_slack = {"base_url": "https://127.0.0.1:9/api/"}
     with pytest.raises(SourceError, match="cannot reach"):
         run.collect(slack=ctx_slack)
+
+
+def test_a_refused_page_size_falls_back_to_a_smaller_one(run: Run) -> None:
+    # An app whose limits Slack lowered: a limit above 200 is refused with invalid_limit.
+    run.fake.add_channel(INC, "inc-1234", messages=[msg(i, "U1", f"m{i}") for i in range(1, 8)])
+    run.fake.max_limit["conversations.history"] = 200
+    _, bundle = run.collect(options={"slack_channel": INC}, slack={"page_size": 999})
+    history = [r for r in run.fake.server.requests if r.path.endswith("/conversations.history")]
+    assert [r.param("limit") for r in history] == ["999", "200"]
+    assert any("refused limit=999; asking for 200" in m for m in run.progress)
+    pages = bundle.pages(f"slack/{INC}/conversations.history.json")
+    assert sum(len(p["messages"]) for p in pages) == 7

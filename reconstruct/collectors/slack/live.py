@@ -7,7 +7,8 @@ Calls, in order (every page of each):
                                        every wanted name is found (types public + private)
     conversations.info                 per channel
     conversations.history              per channel, oldest/latest = the window, inclusive,
-                                       ``limit`` = ``[slack] page_size`` (Slack allows up to 999)
+                                       ``limit`` = ``[slack] page_size`` (default and Slack's
+                                       maximum 999; ``FALLBACK_LIMITS`` when refused)
     conversations.replies              per thread with replies (latest = the window end)
     users.list / users.info            the authors and mentioned people, fewest calls (below)
 
@@ -80,6 +81,10 @@ if TYPE_CHECKING:
 NAME = "slack"
 LIST_LIMIT = 1000
 WORKERS = 4
+FALLBACK_LIMITS = (200, 15)
+"""Page sizes to fall back to, in order, when Slack refuses ``[slack] page_size``
+(``invalid_limit``): 200 is Slack's recommended page, 15 the limit of apps distributed outside
+the Marketplace since 2025 (docs.slack.dev, conversations.history)."""
 """Requests in flight at once (channels and threads); see the module docstring for the bound."""
 AUTH_ERRORS = frozenset(
     {
@@ -104,6 +109,10 @@ MISSING = "no Slack messages are in this draft"
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 Warn = Callable[[str], None]
+
+
+class _LimitRefused(SourceError):
+    """Slack refused the page size (``invalid_limit``): ``pages`` asks again for fewer."""
 
 
 class _Stopped(Exception):
@@ -256,7 +265,18 @@ class SlackApi:
                 )
                 return
             args = dict(params, cursor=cursor) if cursor else params
-            page = self.call(method, f"{method} {what} page {page_no}", args)
+            try:
+                page = self.call(method, f"{method} {what} page {page_no}", args)
+            except _LimitRefused:
+                smaller = [n for n in FALLBACK_LIMITS if n < int(params.get("limit") or 0)]
+                if not smaller:
+                    raise
+                self.ctx.progress(
+                    NAME, f"{method} refused limit={params['limit']}; asking for {smaller[0]}"
+                )
+                params = dict(params, limit=smaller[0])
+                page_no -= 1
+                continue
             yield page
             meta = page.get("response_metadata")
             nxt = str(meta.get("next_cursor") or "") if isinstance(meta, dict) else ""
@@ -307,6 +327,8 @@ class SlackApi:
                 f"channel {what} not found; check the ID or name (a private channel must "
                 f"invite the app: /invite @{self.app_name})",
             )
+        if code == "invalid_limit":
+            return _LimitRefused(NAME, f"{where}: Slack refused the page size ({code})")
         if code in ("thread_not_found", "user_not_found", "users_not_found"):
             return SourceNotFound(NAME, f"{where}: {code}")
         return SourceError(NAME, f"{where} failed: {code or f'HTTP {status}'}")
