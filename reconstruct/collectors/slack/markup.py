@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _MARKUP = re.compile(r"<([^<>\n]*)>")
-_WS = re.compile(r"\s+")
 
 
 @dataclass
@@ -44,6 +43,8 @@ def render(
     channels: Mapping[str, str],
 ) -> Rendered:
     """``text`` with Slack markup made readable; ``users(id)`` gives a display name or None."""
+    if "<" not in text and "&" not in text:  # most chatter: nothing to read (the hot path)
+        return Rendered(text=text)
     urls: list[str] = []
 
     def one(match: re.Match[str]) -> str:
@@ -83,7 +84,7 @@ def one_line(parts: Iterable[str]) -> str:
     earlier one (an attachment fallback repeating the text) is left out."""
     seen: list[str] = []
     for part in parts:
-        clean = _WS.sub(" ", part).strip()
+        clean = " ".join(part.split())  # whitespace runs collapsed (str.isspace, as regex \s)
         if clean and not any(clean in kept for kept in seen):
             seen.append(clean)
     return " — ".join(seen)

@@ -42,6 +42,7 @@ from reconstruct.collectors.slack.markup import (
     render,
 )
 from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.refs import url_ref
 from reconstruct.timeutil import TimeFormatError, parse_slack_ts
 
@@ -82,6 +83,8 @@ HOUSEKEEPING = frozenset(
 )
 DELETED = frozenset({"tombstone", "message_deleted"})
 _SKIN = re.compile(r"::skin-tone-\d$")
+_NO_REFS: frozenset[str] = frozenset()
+_SOURCES = (NAME,)
 
 
 def ts_to_permalink_part(ts: str) -> str:
@@ -147,9 +150,16 @@ class _Context:
                 if isinstance(info.get("name"), str) and info["name"]:
                     self.channels[cid] = info["name"]
 
+        self.tag_sets: dict[frozenset[str], frozenset[str]] = {}
+        """One shared frozenset per distinct tag set (most messages carry the same two tags)."""
+        self.names: dict[str, str | None] = {}
+        """user ID -> display name, worked out once per person."""
+
     def user_name(self, user_id: str) -> str | None:
-        user = self.users.get(user_id)
-        return display_name(user) if user else None
+        if user_id not in self.names:
+            user = self.users.get(user_id)
+            self.names[user_id] = display_name(user) if user else None
+        return self.names[user_id]
 
 
 def _workspace(bundle: Bundle, meta: Mapping[str, Any]) -> str | None:
@@ -252,17 +262,19 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
 
     refs = {ref for url in urls if (ref := url_ref(url))}
     name = ctx.channels.get(channel, channel)
-    return Event(
-        time=when,
-        kind=Kind.MESSAGE,
-        summary=summary,
-        sources=(NAME,),
-        links=(Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), LABEL),),
-        key=f"slack:{channel}:{ts}",
-        actor=_actor(msg, user, bot),
-        refs=frozenset(refs),
-        tags=frozenset(tags),
-        scope=f"slack:#{name}",
+    return new_event(  # Event(...) with every field, without the frozen __init__ (hot path)
+        when,
+        Kind.MESSAGE,
+        summary,
+        _SOURCES,
+        (Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), LABEL),),
+        f"slack:{channel}:{ts}",
+        (ctx.user_name(user_id) if user is not None and user_id else None)
+        or _actor(msg, user, bot),
+        frozenset(refs) if refs else _NO_REFS,
+        ctx.tag_sets.setdefault(frozen := frozenset(tags), frozen),
+        f"slack:#{name}",
+        "",
     )
 
 
