@@ -146,7 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--skip-1m", action="store_true")
     parser.add_argument("--runs", type=int, default=3, help="best of this many, per process")
+    parser.add_argument("--_write", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args._write:
+        incident, _ = offline_bundle(int(args._write[0]), Path(args._write[1]))
+        print(incident)
+        return 0
     sizes = [10_000, 100_000] + ([] if args.skip_1m else [1_000_000])
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECONSTRUCT_")}
     env["PYTHONPATH"] = str(ROOT)
@@ -157,7 +162,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="reconstruct-offline-") as tmp:
-            incident, bundle = offline_bundle(n, Path(tmp) / "bundle")
+            # Written by a child: forked from a parent holding N messages, the measured
+            # processes would start with its RSS (Linux counts it in their ru_maxrss).
+            bundle = Path(tmp) / "bundle"
+            made = subprocess.run(
+                [sys.executable, __file__, "--_write", str(n), str(bundle)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=1800,
+            )
+            incident = made.stdout.strip()
             out = Path(tmp) / "draft.md"
             floor_cmd = [sys.executable, "-c", FLOOR, str(bundle)]
             run_cmd = [
