@@ -26,7 +26,7 @@ from reconstruct.errors import (
 )
 from reconstruct.watch.commands import serve, watch
 
-FORMATS = ("markdown", "json", "html", "csv")
+FORMATS = ("markdown", "json", "html", "csv", "page")
 
 _PD_ID = re.compile(r"[A-Za-z0-9]{1,64}")
 
@@ -118,6 +118,11 @@ def write_atomic(path: Path, text: str) -> None:
 @click.option("--timeline-only", is_flag=True, help="Only the Timeline table and its notes.")
 @click.option("--why", is_flag=True, help="Add a column saying why each row is there.")
 @click.option(
+    "--diagram/--no-diagram",
+    default=None,
+    help="A Mermaid diagram of the incident above the Timeline (default: [render] diagram).",
+)
+@click.option(
     "--into",
     "into",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -194,6 +199,7 @@ def _reconstruct(**opts: object) -> int:
         template=opts["template"],  # type: ignore[arg-type]
         timeline_only=bool(opts["timeline_only"]),
         why=bool(opts["why"]),
+        diagram=config.render.diagram if opts["diagram"] is None else bool(opts["diagram"]),
     )
     into: Path | None = opts["into"]  # type: ignore[assignment]
     output: Path | None = opts["output"]  # type: ignore[assignment]

@@ -37,7 +37,8 @@ def build(incident_id: str, config: Config, bundle_dir: Path, now: datetime) -> 
         save_bundle=bundle_dir,
         options={"quiet": True, "timeout": config.watch.timeout.total_seconds()},
     )
-    markdown, result = draft(request, config, now, RenderOptions(fmt="markdown"))
+    options = RenderOptions(fmt="markdown", diagram=config.render.diagram)
+    markdown, result = draft(request, config, now, options)
     timeline = result.timeline
     channel = slack_channel(Bundle.open(result.bundle_path))
     built = Draft(timeline.incident, markdown, result.bundle_path, channel)
