@@ -105,3 +105,28 @@ def test_an_incident_fetch_that_hangs_or_trickles_is_one_line_exit_1(live: Live,
     assert "--timeout" in line
     live.assert_nothing_saved()
     assert all(not s.requests for n, s in live.world.servers.items() if n != "pagerduty")
+
+
+def test_watch_applies_a_per_incident_deadline(
+    make_server: MakeServer,
+    ca_bundle: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # `watch --once` with [watch] timeout = "3s": Grafana trickles its answers; the incident's
+    # collection ends within seconds, naming Grafana (watch then builds it again on its next run).
+    from tests.test_watch_end_to_end import Cron
+
+    cron = Cron(make_server, ca_bundle, tmp_path, monkeypatch, caplog)
+    toml = cron.workdir / "reconstruct.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('settle = "10m"\n', 'settle = "10m"\ntimeout = "3s"\n'))
+    cron.fakes.grafana.server.fail_next("GET", r".*/api/annotations", *[HANGS["trickles"]] * 50)
+    started = time.monotonic()
+    _, err = cron.run()
+    elapsed = time.monotonic() - started
+    assert elapsed < DEADLINE + SLACK_BY, f"took {elapsed:.1f}s"
+    (line,) = [line for line in err if "warning: grafana:" in line]
+    assert "--timeout" in line
+    assert any("grafana failed; built again on the next run" in line for line in err)

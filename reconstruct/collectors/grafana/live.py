@@ -327,10 +327,10 @@ class _Fetcher:
             status, headers, data = _send(self.client, query, timeout)
         except httpx.TimeoutException as exc:
             raise Retry(
-                f"no answer within {timeout:g}s",
+                f"no answer within {timeout:.1f}s",
                 SourceUnavailable(
                     NAME,
-                    f"{endpoint} did not answer within {timeout:g}s "
+                    f"{endpoint} did not answer within {timeout:.1f}s "
                     f"({attempts} attempts); check that Grafana is up and retry",
                 ),
             ) from exc
