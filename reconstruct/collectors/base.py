@@ -66,11 +66,6 @@ class CollectContext:
         """Seconds the next request may take: the policy's, within the deadline."""
         return self.pace.request_timeout()
 
-    def timeout(self, default: float) -> float:
-        """A per-request timeout that never runs past the deadline (at least 0.1 s)."""
-        left = self.remaining()
-        return default if left is None else max(0.1, min(default, left))
-
     def wait(self, seconds: float, why: str) -> None:
         """Wait before a retry (``Pace.wait``): fails the source at once rather than sleep past
         the deadline."""
