@@ -107,11 +107,11 @@ def visible(msg: Mapping[str, Any], bot: bool) -> list[str]:
     """The message's readable parts, in Slack markup (mrkdwn), in the order Slack shows them."""
     text = msg.get("text") if isinstance(msg.get("text"), str) else ""
     assert isinstance(text, str)
+    if not bot and text.strip():  # a person's text: their blocks say the same (the hot path)
+        return [text]
     blocks = block_texts(msg.get("blocks"))
     attachments, _ = attachment_texts(msg.get("attachments"))
     if not bot:
-        if text.strip():
-            return [text]
         return blocks + attachments
     if not blocks:  # Slack shows the text, then the attachments
         return ([text] if text.strip() else []) + attachments
