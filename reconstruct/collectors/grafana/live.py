@@ -1,20 +1,17 @@
 """grafana, live: fetch ``GET /api/annotations`` over the incident window into the bundle.
 
 What it asks for, how it pages and retries, and which errors it raises are described in
-``reconstruct.collectors.grafana.parse`` (the source's module docstring); this module holds the
-code that talks HTTP (httpx), imported only when a live run collects Grafana.
+``reconstruct.collectors.grafana.parse`` (the source's module docstring); this module decides
+what to ask and how to page, ``transport`` (httpx, imported on use) sends each request, and the
+shared loop (``collectors._http``) retries it.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from reconstruct import __version__
@@ -22,18 +19,7 @@ from reconstruct.bundle import BundleWriter
 from reconstruct.collectors._http import Retry, is_tls_failure, retry_after, with_retries
 from reconstruct.collectors._pages import PageGuard
 from reconstruct.collectors.base import CollectContext
-from reconstruct.config import Config
-from reconstruct.errors import (
-    SourceAuthError,
-    SourceError,
-    SourceSkipped,
-    SourceUnavailable,
-)
-
-if TYPE_CHECKING:
-    import httpx
-
-
+from reconstruct.collectors.grafana import transport
 from reconstruct.collectors.grafana.parse import (
     ANNOTATIONS,
     MISSING_TOKEN,
@@ -44,6 +30,14 @@ from reconstruct.collectors.grafana.parse import (
     _is_http_url,
     _ms,
     _str,
+)
+from reconstruct.collectors.grafana.transport import Reply
+from reconstruct.config import Config
+from reconstruct.errors import (
+    SourceAuthError,
+    SourceError,
+    SourceSkipped,
+    SourceUnavailable,
 )
 
 WORKERS = 4
@@ -113,7 +107,6 @@ def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     skips it with a warning when another series succeeded; any other failure fails the source,
     naming the series and page that failed.
     """
-    import httpx
 
     if not ctx.source:
         ctx = replace(ctx, source=NAME)
@@ -134,12 +127,7 @@ def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     plans = query_series(ctx.config)
     results = [_Series(uid, series_label(uid, params)) for uid, params in plans]
     try:
-        with httpx.Client(
-            base_url=root + "/",
-            headers=headers,
-            verify=ctx.ssl_context(),
-            timeout=ctx.policy.timeout,
-        ) as client:
+        with transport.client(root, headers, ctx.ssl_context(), ctx.policy.timeout) as client:
             fetch = _Fetcher(client, ctx, root)
             jobs = [
                 (result, params, start, end)
@@ -246,7 +234,7 @@ def _iso(ms: int) -> str:
 
 
 class _Fetcher:
-    def __init__(self, client: httpx.Client, ctx: CollectContext, root: str) -> None:
+    def __init__(self, client: Any, ctx: CollectContext, root: str) -> None:
         self.client = client
         self.ctx = ctx
         self.root = root
@@ -320,12 +308,10 @@ class _Fetcher:
     def _attempt(
         self, query: list[tuple[str, str]], uid: str | None, endpoint: str, timeout: float
     ) -> list[Any]:
-        import httpx
-
         attempts = self.ctx.policy.retries + 1
         try:
-            status, headers, data = _send(self.client, query, timeout)
-        except httpx.TimeoutException as exc:
+            reply = transport.send(self.client, query, timeout)
+        except transport.NoAnswer as exc:
             raise Retry(
                 f"no answer within {timeout:.1f}s",
                 SourceUnavailable(
@@ -334,7 +320,7 @@ class _Fetcher:
                     f"({attempts} attempts); check that Grafana is up and retry",
                 ),
             ) from exc
-        except httpx.TransportError as exc:
+        except transport.Unreachable as exc:
             if is_tls_failure(exc):
                 raise SourceError(
                     NAME,
@@ -349,7 +335,7 @@ class _Fetcher:
                     "Grafana is up, then retry",
                 ),
             ) from exc
-        reply = _Reply(status, headers, data)
+        status, headers = reply.status, reply.headers
         if 200 <= status < 300:
             return _body(reply, endpoint, attempts)
         if status == 429:
@@ -376,42 +362,7 @@ class _Fetcher:
         raise _status_error(reply, endpoint, uid, self.ctx.config)
 
 
-@dataclass(frozen=True, slots=True)
-class _Reply:
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-    @property
-    def reason(self) -> str:
-        return HTTPStatus(self.status).phrase if self.status in _STATUSES else ""
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-_STATUSES = {s.value for s in HTTPStatus}
-
-
-def _send(
-    client: httpx.Client, query: list[tuple[str, str]], timeout: float
-) -> tuple[int, Mapping[str, str], bytes]:
-    """``GET api/annotations``: status, headers and the whole body, all within ``timeout``
-    seconds (a body trickling in byte by byte is cut at the deadline, not only when one read
-    stalls)."""
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    with client.stream("GET", "api/annotations", params=tuple(query), timeout=timeout) as reply:
-        chunks: list[bytes] = []
-        for chunk in reply.iter_raw():
-            chunks.append(chunk)
-            if time.monotonic() > deadline:
-                raise httpx.ReadTimeout(f"the answer took longer than {timeout:g}s")
-        return reply.status_code, reply.headers, b"".join(chunks)
-
-
-def _body(reply: _Reply, endpoint: str, attempts: int) -> list[Any]:
+def _body(reply: Reply, endpoint: str, attempts: int) -> list[Any]:
     """The page; a JSON body that does not decode (cut short) is worth a retry."""
     kind = reply.headers.get("Content-Type", "no Content-Type")
     try:
@@ -440,7 +391,7 @@ def _body(reply: _Reply, endpoint: str, attempts: int) -> list[Any]:
     return body
 
 
-def _message(response: _Reply) -> str:
+def _message(response: Reply) -> str:
     try:
         body = response.json()
     except ValueError:
@@ -452,12 +403,12 @@ def _message(response: _Reply) -> str:
     return message[:200]
 
 
-def _message_suffix(response: _Reply) -> str:
+def _message_suffix(response: Reply) -> str:
     message = _message(response)
     return f" ({message})" if message else ""
 
 
-def _status_error(response: _Reply, endpoint: str, uid: str | None, config: Config) -> SourceError:
+def _status_error(response: Reply, endpoint: str, uid: str | None, config: Config) -> SourceError:
     status = response.status
     message = _message(response)
     said = f": {message}" if message and message.lower() != response.reason.lower() else ""

@@ -48,7 +48,6 @@ Scopes: channels:read, channels:history, groups:read, groups:history, users:read
 from __future__ import annotations
 
 import http.client
-import logging
 import math
 import re
 import threading
@@ -73,6 +72,7 @@ from reconstruct.collectors.slack.channels import (
 )
 from reconstruct.collectors.slack.shapes import people_in
 from reconstruct.collectors.slack.threads import earlier_threads
+from reconstruct.collectors.slack.transport import web_client
 from reconstruct.errors import (
     SourceAuthError,
     SourceError,
@@ -125,15 +125,6 @@ class _Stopped(Exception):
     """The run is already failing: a worker stops before its next request."""
 
 
-def _silent_logger() -> logging.Logger:
-    """The SDK logs failures at ERROR level; our errors already say it, once."""
-    logger = logging.getLogger("reconstruct.slack_sdk")
-    logger.propagate = False
-    if not logger.handlers:
-        logger.addHandler(logging.NullHandler())
-    return logger
-
-
 class SlackApi:
     """WebClients (one per thread) with bounded, deadline-aware retries, request counts and
     errors translated for the user."""
@@ -159,16 +150,7 @@ class SlackApi:
     def _client(self) -> WebClient:
         client: WebClient | None = getattr(self._local, "client", None)
         if client is None:
-            from slack_sdk import WebClient
-
-            client = WebClient(
-                token=self._token.reveal(),
-                base_url=self.base_url,
-                ssl=self._ssl,
-                timeout=math.ceil(self.ctx.policy.timeout),
-                retry_handlers=[],
-                logger=_silent_logger(),
-            )
+            client = web_client(self._token, self.base_url, self._ssl, self.ctx.policy.timeout)
             self._local.client = client
         return client
 
