@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reconstruct import __version__
-from reconstruct.bundle import BundleWriter
+from reconstruct.bundle import BundleWriter, loads_lenient
 from reconstruct.collectors._http import Retry, is_tls_failure, retry_after, with_retries
 from reconstruct.collectors._pages import PageGuard
 from reconstruct.collectors.base import CollectContext
@@ -366,7 +366,7 @@ def _body(reply: Reply, endpoint: str, attempts: int) -> list[Any]:
     """The page; a JSON body that does not decode (cut short) is worth a retry."""
     kind = reply.headers.get("Content-Type", "no Content-Type")
     try:
-        body = reply.json()
+        body = loads_lenient(reply.body)  # a byte that is not UTF-8 costs one character
     except ValueError as exc:
         if "json" in kind.lower():
             raise Retry(

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from reconstruct.bundle import loads_lenient
 from reconstruct.collectors._http import (
     DEFAULT_POLICY,
     Counts,
@@ -174,7 +175,7 @@ class PagerDutyApi:
         if not response.is_success:
             raise _status_error(response, what)
         try:
-            return response.json()
+            return loads_lenient(response.content)  # a bad byte costs one character
         except ValueError as exc:
             raise Retry(
                 "the answer was not JSON",
