@@ -14,11 +14,13 @@ from typing import Any
 import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
 from reconstruct.collectors import get_source, names
+from reconstruct.collectors._chatter import counting_chatter
 from reconstruct.collectors.skips import counting, recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
 from reconstruct.model import Event, Timeline
 from reconstruct.normalize import normalize
+from reconstruct.normalize.classify import compile_classifier
 from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.render import RenderOptions, render
 
@@ -88,10 +90,20 @@ def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int], list[str]
 
 def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     incident = pd.parse_incident(bundle)
-    with counting() as left_out:  # records a parser names a reason for, not events
+    classifier = compile_classifier(config.classify)
+    with (
+        counting() as left_out,  # records a parser names a reason for, not events
+        counting_chatter(  # people's plain messages, counted before any event is built
+            bundle.manifest.window, lambda text: classifier.human_text(text) is not None
+        ) as chatter,
+    ):
         events, counts, unreadable = parse_bundle(bundle)
     result = normalize(events, incident, bundle.manifest.window, config)
     omitted = dict(result.omitted)
+    for scope, count in chatter.counted.items():
+        omitted[scope] = omitted.get(scope, 0) + count
+        source = scope.partition(":")[0]
+        counts[source] = counts.get(source, 0) + count
     for key, count in sorted(left_out.items()):
         omitted[key] = omitted.get(key, 0) + count
         source = key.partition(":")[0]

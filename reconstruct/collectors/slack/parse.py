@@ -42,8 +42,9 @@ from datetime import datetime
 from typing import Any
 
 from reconstruct.bundle import Bundle, iter_records
+from reconstruct.collectors._chatter import ChatterTally, plain_chatter
 from reconstruct.collectors.skips import left_out, unreadable_time
-from reconstruct.collectors.slack.markup import one_line, render
+from reconstruct.collectors.slack.markup import one_line, plain, render
 from reconstruct.collectors.slack.shapes import (
     HUDDLES,
     NOT_UNDERSTOOD,
@@ -186,9 +187,15 @@ def parse(bundle: Bundle) -> Iterator[Event]:
         for message in records:
             if isinstance(message, dict):
                 ctx.learn(message)
+    chatter = plain_chatter()
     for channel, records in per_channel:
         scope = _scope(ctx, channel)
+        plain_here = (
+            chatter is not None and bool(ctx.incident_channel) and channel == ctx.incident_channel
+        )
         for n, message in enumerate(records):
+            if plain_here and _counted_as_chatter(chatter, ctx, channel, scope, message):
+                continue
             reason = left_out_reason(message)
             event = None if reason is not None else _event(ctx, channel, message)
             if event is None:
@@ -205,6 +212,37 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     for (scope, reason), count in sorted(tally.items()):
         left_out(scope, reason, count)
     return iter(sorted(events.values(), key=lambda e: (e.time, e.key)))
+
+
+_PLAIN_KEYS = frozenset(
+    {"type", "user", "text", "ts", "team", "client_msg_id", "blocks", "user_team", "source_team"}
+    | {"user_profile"}
+)
+"""The keys of a person's plain message: anything else (subtype, reactions, edits, files, pins,
+threads, attachments, bot fields) can make it more than chatter."""
+
+
+def _counted_as_chatter(
+    tally: ChatterTally | None, ctx: _Context, channel: str, scope: str, msg: Any
+) -> bool:
+    """Hand a person's plain message in the incident channel to the chatter tally (no event is
+    built when it counts it); its summary is what ``_event`` would make of it."""
+    if tally is None or type(msg) is not dict or not msg.keys() <= _PLAIN_KEYS:
+        return False
+    text, user_id, ts = msg.get("text"), msg.get("user"), msg.get("ts")
+    if not isinstance(text, str) or "<" in text or "&" in text or not isinstance(user_id, str):
+        return False
+    if msg.get("type", "message") != "message" or not isinstance(ts, str):
+        return False
+    user = ctx.users.get(user_id)
+    if user is not None and user.get("is_bot"):
+        return False
+    try:
+        when = parse_slack_ts(ts)
+    except TimeFormatError:
+        return False
+    summary = one_line([plain(text)])
+    return tally.take(scope, f"slack:{channel}:{ts}", when, summary)
 
 
 def _messages(pages: list[Any]) -> Iterator[Any]:
