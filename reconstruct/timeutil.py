@@ -47,6 +47,15 @@ def parse_iso(value: str) -> datetime:
 _SLACK_TS = re.compile(r"\d{9,10}(?:\.\d{1,6})?")
 
 
+def slack_ts_micros(ts: object) -> int | None:
+    """Slack ``ts`` as exact integer microseconds since the epoch, or None when it is not one
+    (the chatter tally compares it with the window without building a ``datetime``)."""
+    if not isinstance(ts, str) or _SLACK_TS.fullmatch(ts) is None:
+        return None
+    seconds, _, micros = ts.partition(".")
+    return int(seconds) * 1_000_000 + int(micros.ljust(6, "0") or 0)
+
+
 def parse_slack_ts(ts: str) -> datetime:
     """Slack ``ts`` (``"1710409327.000100"``, epoch seconds and microseconds) -> UTC.
 

@@ -23,7 +23,7 @@ NOW = datetime(2026, 11, 30, tzinfo=UTC)
 
 @contextmanager
 def _build_everything(window: Window, says: Callable[[str], bool]) -> Iterator[ChatterTally]:
-    tally = ChatterTally(window.start, window.end, says)
+    tally = ChatterTally(0, 0, says)
     tally.take = lambda *args: False  # type: ignore[method-assign]  # every record an event
     yield tally
 

@@ -9,7 +9,7 @@ normalizer's own test, and a chat parser hands each such message over before bui
     with counting_chatter(window, says_something) as chatter:     # the pipeline
         events = list(source.parse(bundle))
     tally = plain_chatter()                                      # a chat parser
-    if tally is not None and tally.take(scope, key, when, summary):
+    if tally is not None and tally.take(scope, key, micros, summary):
         continue                                                 # counted: no event
 
 ``take`` counts the message (once per key) when it lies inside the window and its text says
@@ -25,26 +25,35 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from reconstruct.model import Window
+from reconstruct.timeutil import ensure_utc
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(when: datetime) -> int:
+    return (ensure_utc(when) - _EPOCH) // timedelta(microseconds=1)
 
 
 @dataclass
 class ChatterTally:
-    start: datetime
-    end: datetime
+    start: int
+    """The window, in microseconds since the epoch (inclusive)."""
+    end: int
     says_something: Callable[[str], bool]
     """The normalizer's test: would this text of a person's message keep it (a keyword)?"""
     counted: Counter[str] = field(default_factory=Counter)
     """scope (``slack:#inc-1234``) -> plain messages counted instead of built."""
     keys: set[str] = field(default_factory=set)
 
-    def take(self, scope: str, key: str, when: datetime, summary: str) -> bool:
-        """Count this plain message and return True, or False: the parser builds its event."""
+    def take(self, scope: str, key: str, micros: int, summary: str) -> bool:
+        """Count this plain message (its time in microseconds since the epoch) and return True,
+        or False: the parser builds its event."""
         if key in self.keys:
             return True
-        if not summary or not self.start <= when <= self.end or self.says_something(summary):
+        if not summary or not self.start <= micros <= self.end or self.says_something(summary):
             return False
         self.keys.add(key)
         self.counted[scope] += 1
@@ -63,7 +72,7 @@ def plain_chatter() -> ChatterTally | None:
 def counting_chatter(
     window: Window, says_something: Callable[[str], bool]
 ) -> Iterator[ChatterTally]:
-    tally = ChatterTally(window.start, window.end, says_something)
+    tally = ChatterTally(_micros(window.start), _micros(window.end), says_something)
     token = _TALLY.set(tally)
     try:
         yield tally

@@ -58,7 +58,7 @@ from reconstruct.collectors.slack.shapes import (
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.refs import url_ref
-from reconstruct.timeutil import TimeFormatError, parse_slack_ts
+from reconstruct.timeutil import TimeFormatError, parse_slack_ts, slack_ts_micros
 
 NAME = "slack"
 PREFIX = "slack/"
@@ -237,12 +237,11 @@ def _counted_as_chatter(
     user = ctx.users.get(user_id)
     if user is not None and user.get("is_bot"):
         return False
-    try:
-        when = parse_slack_ts(ts)
-    except TimeFormatError:
+    micros = slack_ts_micros(ts)
+    if micros is None:
         return False
-    summary = one_line([plain(text)])
-    return tally.take(scope, f"slack:{channel}:{ts}", when, summary)
+    summary = " ".join(plain(text).split())  # one_line of the one part _event would make
+    return tally.take(scope, f"slack:{channel}:{ts}", micros, summary)
 
 
 def _messages(pages: list[Any]) -> Iterator[Any]:
