@@ -12,8 +12,9 @@ decides everything around it.
     retry_after(value)                        Retry-After in seconds (delta-seconds or HTTP date)
     is_tls_failure(exc)                       certificate verification failed: never retried
 
-Every wait goes through ``CollectContext.wait`` (a progress line; the source fails at once rather
-than sleep past ``--timeout``). Retry-After is honoured as given (RFC 9110 §10.2.3); a longer one
+Every wait goes through ``Pace.wait`` (a progress line; the source fails at once with
+``SourceTimedOut`` rather than sleep past ``--timeout``); each attempt's timeout is
+``Pace.request_timeout()``: the policy's, at most ``policy.share`` of the time left. Retry-After is honoured as given (RFC 9110 §10.2.3); a longer one
 than ``policy.max_wait`` fails the source at once. Backoff after a transient failure doubles from
 ``policy.backoff`` (capped at ``policy.max_backoff``) with jitter, so parallel workers do not
 retry in step (AWS Architecture Blog, "Exponential Backoff And Jitter").
@@ -171,8 +172,8 @@ def with_retries(
 
     ``label`` prefixes progress lines (``log_entries page 3``). Raises the last ``Retry.final``
     when the retries are used up, ``SourceUnavailable`` when a Retry-After is longer than
-    ``policy.max_wait`` or a wait would pass the deadline, and whatever ``attempt`` raises
-    otherwise."""
+    ``policy.max_wait``, ``SourceTimedOut`` when a wait would pass the deadline, and whatever
+    ``attempt`` raises otherwise."""
     policy = pace.policy
     counts = counts if counts is not None else Counts()
     failures = limited = 0
