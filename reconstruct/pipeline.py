@@ -15,7 +15,7 @@ import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
 from reconstruct.collectors import get_source, names
 from reconstruct.collectors._chatter import counting_chatter
-from reconstruct.collectors.skips import counting, recording
+from reconstruct.collectors.skips import counting, omitted_key, recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
 from reconstruct.model import Event, Timeline
@@ -105,7 +105,8 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         source = scope.partition(":")[0]
         counts[source] = counts.get(source, 0) + count
     for key, count in sorted(left_out.items()):
-        omitted[key] = omitted.get(key, 0) + count
+        shown_as = omitted_key(key)  # "<scope> (outside window)" -> "outside window"
+        omitted[shown_as] = omitted.get(shown_as, 0) + count
         source = key.partition(":")[0]
         counts[source] = counts.get(source, 0) + count
     failed = tuple(sorted(n for n, s in bundle.manifest.sources.items() if s.status == "failed"))

@@ -14,10 +14,11 @@ decides everything around it.
 
 Every wait goes through ``Pace.wait`` (a progress line; the source fails at once with
 ``SourceTimedOut`` rather than sleep past ``--timeout``); each attempt's timeout is
-``Pace.request_timeout()``: the policy's, at most ``policy.share`` of the time left. Retry-After is honoured as given (RFC 9110 §10.2.3); a longer one
-than ``policy.max_wait`` fails the source at once. Backoff after a transient failure doubles from
-``policy.backoff`` (capped at ``policy.max_backoff``) with jitter, so parallel workers do not
-retry in step (AWS Architecture Blog, "Exponential Backoff And Jitter").
+``Pace.request_timeout()``: the policy's, at most ``policy.share`` of the time left.
+Retry-After is honoured as given (RFC 9110 §10.2.3); a longer one than ``policy.max_wait`` fails
+the source at once. Backoff after a transient failure doubles from ``policy.backoff`` (capped at
+``policy.max_backoff``) with jitter, so parallel workers do not retry in step (AWS Architecture
+Blog, "Exponential Backoff And Jitter").
 
 Tests shorten every wait and timeout by handing a ``RetryPolicy`` to the ``CollectContext`` (the
 CLI takes one from ``click``'s context object), never by patching this module.
