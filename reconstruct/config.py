@@ -210,6 +210,9 @@ class WatchConfig(_Table):
     """Priority names such as P1, P2 (empty: any)."""
     state: Path | None = None
     """SQLite state file (default: the user data dir)."""
+    retention: Duration = Field(default=timedelta(days=90), ge=timedelta(days=1))
+    """Delivered, cancelled and forgotten incidents (and their kept bundles) older than this
+    are pruned from the state."""
 
 
 class DeliverSlackConfig(_Table):
