@@ -139,6 +139,9 @@ class World:
     def collections(self) -> int:
         return self.fakes.pagerduty.count(LOG_ENTRIES)
 
+    def state(self) -> State:
+        return State(self.state_path)
+
     def drafts(self) -> list[str]:
         return sorted(p.name for p in self.out.glob("*.md"))
 

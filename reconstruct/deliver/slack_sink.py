@@ -2,7 +2,10 @@
 
 Turned on by ``[deliver.slack] enabled = true``; the channel is the incident's own (from the
 bundle), else ``[deliver.slack] channel`` (an ID such as ``C0123ABCD``, or a ``#name`` looked up
-with ``conversations.list``). Uses ``WebClient.files_upload_v2``, which makes three requests:
+with ``conversations.list``). A Slack message cannot be replaced by a bot upload, so an updated
+draft (``draft.revision`` > 1: reopened and resolved again after a delivery) is posted once more,
+its comment saying it is an update that replaces the earlier one.
+Uses ``WebClient.files_upload_v2``, which makes three requests:
 ``files.getUploadURLExternal``, a POST of the bytes to the returned upload URL, and
 ``files.completeUploadExternal`` (which shares the file into the channel with ``initial_comment``).
 
@@ -63,6 +66,12 @@ def message(draft: Draft) -> str:
     ref = f"#{incident.number}" if incident.number is not None else incident.id
     rows = timeline_rows(draft.markdown)
     noun = "row" if rows == 1 else "rows"
+    if draft.is_update:
+        return (
+            f"Updated post-mortem draft for {ref} {incident.title} (revision {draft.revision}: "
+            f"the incident was reopened and resolved again): {rows} timeline {noun}; "
+            f"it replaces the earlier draft, edit it in the attached {draft.filename}."
+        )
     return (
         f"Post-mortem draft for {ref} {incident.title}: {rows} timeline {noun}; "
         f"edit it in the attached {draft.filename}."
@@ -121,7 +130,8 @@ class SlackSink:
                 channel=channel,
                 content=draft.markdown,
                 filename=draft.filename,
-                title=f"Post-mortem draft: {draft.incident.title}",
+                title=f"{'Updated p' if draft.is_update else 'P'}ost-mortem draft: "
+                f"{draft.incident.title}",
                 snippet_type="markdown",
                 initial_comment=message(draft),
             )
