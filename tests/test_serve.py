@@ -215,10 +215,10 @@ def test_healthz(hook: Hook) -> None:
 def test_serve_refuses_to_start_without_the_secret(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["serve", "--state", str(tmp_path / "s.sqlite")])
     assert result.exit_code == 2
-    assert result.stderr == (
+    assert logged(result.stderr) == [
         "reconstruct: error: PAGERDUTY_WEBHOOK_SECRET is not set; set it to the webhook "
-        "subscription's signing secret\n"
-    )
+        "subscription's signing secret"
+    ]
 
 
 def test_a_queued_webhook_is_delivered_by_the_worker_once_settled(

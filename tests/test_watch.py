@@ -390,7 +390,7 @@ def test_watch_once_without_a_sink_is_a_config_error(
 ) -> None:
     code, _, err = invoke("watch", "--once", "--state", str(tmp_path / "s.sqlite"))
     assert code == 2
-    assert err.startswith("reconstruct: error: no sink configured")
+    assert logged(err)[0].startswith("reconstruct: error: no sink configured")
 
 
 def test_watch_once_with_a_bad_token_is_a_config_error(

@@ -26,7 +26,7 @@ from reconstruct.watch.state import State
 from tests.fakes.demo_world import INCIDENT_ID, DemoWorld
 from tests.fakes.pagerduty import error as pd_error
 from tests.fakes.server import FakeServer, Request, Response
-from tests.test_watch import FILENAME, RESOLVED, Recording, World, invoke
+from tests.test_watch import FILENAME, RESOLVED, Recording, World, invoke, logged
 
 
 @pytest.fixture
@@ -418,7 +418,7 @@ def test_an_older_state_file_gains_the_new_columns(tmp_path: Path) -> None:
 def test_dry_run_checks_the_same_config_as_a_real_run(tmp_path: Path) -> None:
     code, _, err = invoke("watch", "--dry-run", "--state", str(tmp_path / "s.sqlite"))
     assert code == 2
-    assert err.startswith("reconstruct: error: no sink configured")
+    assert logged(err)[0].startswith("reconstruct: error: no sink configured")
 
 
 def test_json_logs_carry_time_incident_and_sink(world: World) -> None:

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reconstruct.errors import EXIT_ERROR, EXIT_OK, ConfigError, UsageError
+from reconstruct.errors import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    ReconstructError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     import socket
@@ -115,6 +122,15 @@ def _interrupted(
     return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
 
 
+def _failed(exc: ReconstructError, log: Callable[[str], None]) -> int:
+    """The run could not go on (a config problem, the state unusable): one log line, in the
+    log format asked for; exit 2 for config and usage errors, else 1."""
+    from reconstruct.watch.logline import Line
+
+    log(Line(f"error: {exc}", level="error"))
+    return exc.exit_code if exc.exit_code in (EXIT_ERROR, EXIT_USAGE) else EXIT_ERROR
+
+
 _config_option = click.option(
     "--config",
     "config_path",
@@ -196,6 +212,8 @@ def watch(
             return action()
         except KeyboardInterrupt as exc:
             return _interrupted(exc, holder[0] if holder else None, log)
+        except ReconstructError as exc:
+            return _failed(exc, log)
 
     ctx.exit(_guarded(guarded, debug))
 
@@ -487,5 +505,7 @@ def serve(
             return action()
         except KeyboardInterrupt as exc:
             return _interrupted(exc, holder[0] if holder else None, log)
+        except ReconstructError as exc:
+            return _failed(exc, log)
 
     ctx.exit(_guarded(guarded, debug))
