@@ -252,7 +252,7 @@ def test_two_overlapping_runs_deliver_once(world: World) -> None:
 def test_many_simultaneous_runs_deliver_once(world: World) -> None:
     world.clock.advance(minutes=15)
     sink = Recording()
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=60)
 
     def run() -> None:
         watcher = world.watcher(sink)

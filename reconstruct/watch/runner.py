@@ -69,6 +69,8 @@ PARK_AFTER = 3
 SKEW_TOLERANCE = timedelta(seconds=30)
 """A difference from PagerDuty's clock below this is noise (``Date`` has whole seconds)."""
 PARTIAL_PREFIX = ".partial-"
+PRUNE_EVERY = timedelta(days=1)
+"""A long-running ``watch`` or ``serve`` tidies up again this often."""
 
 Clock = Callable[[], datetime]
 Log = Callable[[str], None]
@@ -169,7 +171,7 @@ class Watcher:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.skew: timedelta | None = None
         """Local clock minus PagerDuty's, once known (from the last poll, kept in the state)."""
-        self._tidied = False
+        self._tidied: datetime | None = None
 
     def pd_now(self) -> datetime:
         """The local time less the last measured skew: PagerDuty's time, as near as known."""
@@ -269,13 +271,14 @@ class Watcher:
 
     # -- housekeeping --------------------------------------------------------------------------
     def tidy(self) -> None:
-        """Once per process: remove ``.partial-`` folders a killed run left (older than a lease,
-        so a concurrent run's are spared) beside the bundles and in the dir sink, and prune
-        closed incidents older than ``[watch] retention`` with their kept bundles."""
-        if self._tidied:
-            return
-        self._tidied = True
+        """At the start (and, for a long-running process, once every ``PRUNE_EVERY``): remove
+        ``.partial-`` folders a killed run left (older than a lease, so a concurrent run's are
+        spared) beside the bundles and in the dir sink, and prune closed incidents older than
+        ``[watch] retention`` with their kept bundles."""
         now = self.now()
+        if self._tidied is not None and now - self._tidied < PRUNE_EVERY:
+            return
+        self._tidied = now
         places = [self.bundles]
         if self.config.deliver.dir is not None:
             places.append(self.config.deliver.dir.expanduser())
@@ -293,16 +296,16 @@ class Watcher:
         report = report or Report()
         self.tidy()
         now = self.pd_now()
-        for row in self.state.due(now):
-            self._work(row, report)
-        now = self.pd_now()
         for row in self.state.all():
             if row.status in OPEN and row.due_at > now:
                 report.waiting += 1
-            elif row.status in OPEN and row.retry_at is not None and row.retry_at > now:
-                report.backing_off += 1
-            elif row.status == "parked":
+        for row in self.state.due(now):
+            self._work(row, report)
+        for row in self.state.all():  # after the work: what failed in it is counted too
+            if row.status == "parked":
                 report.parked += 1
+            elif row.status in OPEN and row.due_at <= now and row.retry_at and row.retry_at > now:
+                report.backing_off += 1
         return report
 
     def run_once(self) -> Report:
@@ -325,9 +328,7 @@ class Watcher:
             try:
                 report = self.run_once()
                 self._say(f"watch: {report.summary()}")
-            except ReconstructError as exc:
-                self._say(f"watch: error: {exc}; trying again in {interval}", level="error")
-            except (sqlite3.Error, OSError) as exc:
+            except Exception as exc:  # noqa: BLE001 (the loop outlives any one run)
                 self._say(
                     f"watch: error: {describe(exc)}; trying again in {interval}", level="error"
                 )

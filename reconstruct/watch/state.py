@@ -154,7 +154,13 @@ class State:
             try:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(SCHEMA)
-                _migrate(db)
+                db.execute("BEGIN IMMEDIATE")  # one process migrates; the others then see it
+                try:
+                    _migrate(db)
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
             finally:
                 db.close()
         except (OSError, sqlite3.Error) as exc:
