@@ -603,3 +603,26 @@ def test_serve_on_a_port_in_use_is_one_line_and_exit_4(
         f"reconstruct: serve: error: 127.0.0.1:{port} is already in use by another process; "
         "stop it or set another [serve] port"
     ]
+
+
+def test_after_a_late_reopen_the_draft_is_still_delivered_exactly_once(
+    make_server: Callable[..., FakeServer],
+    ca_bundle: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    DemoWorld.set_tokens(monkeypatch)
+    world = World(make_server, ca_bundle, tmp_path)
+    hook = Hook(tmp_path, world.clock)
+    world.state_path = hook.state.path
+    assert post_event(hook, "incident.resolved", RESOLVED, 2).status_code == 202
+    # a reopen from before that resolution (PagerDuty retried its delivery late)
+    stale = post_event(hook, "incident.reopened", RESOLVED - timedelta(minutes=9), 1)
+    assert stale.json() == {"status": "stale"}
+    world.clock.advance(minutes=11)
+    sink = Recording()
+    report = world.watcher(sink).process_due()
+    assert (report.delivered, report.cancelled) == (1, 0)
+    world.clock.advance(minutes=30)
+    assert world.watcher(sink).process_due().delivered == 0
+    assert len(sink.drafts) == 1
