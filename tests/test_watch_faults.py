@@ -162,6 +162,11 @@ def test_an_incident_that_keeps_failing_is_parked_reported_and_no_longer_fails_e
     assert report.summary().endswith("1 parked (see `reconstruct watch status`)")
     assert world.fakes.pagerduty.count(r"/incidents/Q3CKSTMPD1") == requests
 
+    assert world.watcher(sink).plan() == [
+        f"Q3CKSTMPD1 (#4821): parked after 3 failures ({row.last_error}); left alone until "
+        "`reconstruct watch retry Q3CKSTMPD1`"
+    ]
+
     # the CLI: status shows it with its error; retry queues it; the next run delivers once
     state = str(world.state_path)
     code, out, err = invoke("watch", "status", "--state", state)

@@ -493,6 +493,12 @@ class Watcher:
             else:
                 lines.append(f"{label}: would queue; draft due {hhmm(due)}")
         for row in self.state.all():
+            if row.status == "parked":
+                lines.append(
+                    f"{row.label}: parked after {row.failures} failures ({row.last_error}); "
+                    f"left alone until `reconstruct watch retry {row.id}`"
+                )
+                continue
             if row.status not in OPEN or row.id in seen:
                 continue
             if row.due_at > now:
