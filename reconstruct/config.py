@@ -78,6 +78,8 @@ class SlackConfig(_Table):
     page_size: int = Field(default=200, ge=1, le=999)
     workspace_url: str | None = None
     """https://WORKSPACE.slack.com/: permalinks for --slack-export (the API run asks auth.test)."""
+    thread_lookback: Duration = timedelta(hours=24)
+    """How far before the window history is read for threads whose replies fall inside it."""
 
 
 class GitHubConfig(_Table):
@@ -193,6 +195,22 @@ class RenderConfig(_Table):
     gap: Duration = timedelta(minutes=15)
     """Silent stretches longer than this are listed under the table."""
     max_summary: int = Field(default=280, ge=40)
+    diagram: bool = False
+    """Put a Mermaid diagram of the incident above the Timeline table (``--diagram``)."""
+
+
+class RedactConfig(_Table):
+    """A team's own secret patterns and known harmless matches (regular expressions)."""
+
+    extra: tuple[str, ...] = ()
+    """Also redact what these match (the first group that matched, else the whole match)."""
+    allow: tuple[str, ...] = ()
+    """Keep a found secret that one of these matches whole (never the tool's own tokens)."""
+
+    @field_validator("extra", "allow")
+    @classmethod
+    def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        return ClassifyConfig._compiles(patterns)
 
 
 class WatchConfig(_Table):
@@ -253,6 +271,7 @@ class Config(_Table):
     classify: ClassifyConfig = ClassifyConfig()
     select: SelectConfig = SelectConfig()
     render: RenderConfig = RenderConfig()
+    redact: RedactConfig = RedactConfig()
     watch: WatchConfig = WatchConfig()
     deliver: DeliverConfig = DeliverConfig()
     serve: ServeConfig = ServeConfig()

@@ -16,6 +16,7 @@ from reconstruct.collectors.slack.parse import SOURCE, parse
 from reconstruct.config import Config, Secret
 from reconstruct.errors import SourceAuthError, SourceError, SourceNotFound
 from reconstruct.model import Event, Incident, Window
+from reconstruct.pipeline import partial_sources
 from tests.fakes.server import FakeServer, Response
 from tests.fakes.slack import FakeSlack
 
@@ -174,13 +175,14 @@ def test_full_run_request_counts_and_events(run: Run) -> None:
             "chat.getPermalink",
         )
     }
-    # 7 top-level messages in the window at page_size 3 -> 3 pages; alerts: 1 page.
+    # 7 top-level messages in the window at page_size 3 -> 3 pages; alerts: 1 page; one page
+    # each over the thread lookback before the window (threads begun earlier).
     # replies: one call per thread with replies, plus a second page for the thread of 4 (limit 3)
     assert counts == {
         "auth.test": 1,
         "conversations.list": 1,
         "conversations.info": 2,
-        "conversations.history": 4,
+        "conversations.history": 6,
         "conversations.replies": 3,
         "users.list": 1,
         "users.info": 0,
@@ -224,7 +226,7 @@ def test_channel_list_stops_when_names_found(run: Run) -> None:
     assert meta["incident_channel"] == INC
     assert fake.count("conversations.list") == 3  # the channel is on page 3 of 5
     listing = next(r for r in fake.server.requests if r.path.endswith("conversations.list"))
-    assert listing.param("types") == "public_channel,private_channel"
+    assert listing.param("types") == "public_channel,private_channel,mpim"
     assert listing.param("limit") == "1000"
     assert fake.count("users.info") == 1 and fake.count("users.list") == 0  # one user: info
 
@@ -257,15 +259,32 @@ def test_template_slug_and_link_fallback(run: Run) -> None:
     meta, _ = run.collect(raw=raw)  # inc-1234 does not exist: the link wins
     assert meta["incident_channel"] == "C0LINKED1"
     assert any("inc-1234" in w for w in meta["warnings"])
+    assert "incomplete" not in meta  # the incident channel was read: the run is complete
 
 
 def test_no_incident_channel_is_a_warning(run: Run) -> None:
     run.fake.add_channel(ALERTS, "alerts", messages=[msg(3, "U9", "[FIRING:1] X")])
-    meta, bundle = run.collect(slack={"channels": [ALERTS]})
+    meta, bundle = run.collect(slack={"channels": [ALERTS], "incident_channel": ""})
     assert meta["incident_channel"] is None
     assert any("no incident channel" in w for w in meta["warnings"])
+    assert "incomplete" not in meta  # none was wanted: nothing is missing
     assert [e.scope for e in parse(bundle)] == ["slack:#alerts"]
     assert any("warning" in line for line in run.progress)
+
+
+def test_templated_or_configured_channel_not_found_makes_the_run_partial(run: Run) -> None:
+    run.fake.add_channel(ALERTS, "alerts", messages=[msg(3, "U9", "[FIRING:1] X")])
+    meta, bundle = run.collect(slack={"channels": [ALERTS, "#deploys"]})
+    assert meta["incident_channel"] is None
+    assert meta["incomplete"] == [
+        "no channel #inc-1234 ([slack] incident_channel) in the workspace; the incident "
+        "channel's messages are missing (pass --slack-channel, or set [slack] incident_channel "
+        '= "" to read [slack] channels only)',
+        "no channel #deploys ([slack] channels) in the workspace",
+    ]
+    assert set(meta["incomplete"]) <= set(meta["warnings"])
+    assert partial_sources(bundle) == ("slack",)
+    assert [e.scope for e in parse(bundle)] == ["slack:#alerts"]
 
 
 def test_users_fewest_calls(run: Run) -> None:
@@ -331,6 +350,38 @@ def test_private_channels_without_groups_read(run: Run) -> None:
     assert any("groups:read" in w for w in meta["warnings"])
 
 
+MPIM = "G0MPIM0001"
+
+
+def test_a_group_dm_in_slack_channels_is_found_by_name(run: Run) -> None:
+    """A group DM (mpim) configured by its name is listed with types=...,mpim and read."""
+    run.fake.add_channel(INC, "inc-1234", messages=[msg(1, "U1", "hi")])
+    run.fake.add_channel("C0PRIV001", "sre-leads", private=True)
+    run.fake.add_channel(
+        MPIM, "mpdm-ana--bo-1", mpim=True, messages=[msg(4, "U2", "paging the db team")]
+    )
+    meta, bundle = run.collect(slack={"channels": ["mpdm-ana--bo-1", "#sre-leads"]})
+    assert "incomplete" not in meta and meta["warnings"] == []
+    assert meta["channels"][MPIM] == "mpdm-ana--bo-1"
+    got = {e.scope: e.summary for e in parse(bundle)}
+    assert got["slack:#mpdm-ana--bo-1"] == "paging the db team"
+
+
+def test_without_mpim_read_group_dms_are_not_searched_and_the_run_is_partial(run: Run) -> None:
+    run.fake.add_channel(INC, "inc-1234", messages=[msg(1, "U1", "hi")])
+    run.fake.add_channel(MPIM, "mpdm-ana--bo-1", mpim=True)
+    run.fake.lacking_scopes.add("mpim:read")
+    meta, bundle = run.collect(slack={"channels": ["mpdm-ana--bo-1"]})
+    assert meta["incident_channel"] == INC  # public and private channels still searched
+    assert "SLACK_TOKEN lacks mpim:read: group DMs are not searched by name" in meta["warnings"]
+    assert meta["incomplete"] == ["no channel #mpdm-ana--bo-1 ([slack] channels) in the workspace"]
+    assert partial_sources(bundle) == ("slack",)
+    listings = [
+        r.param("types") for r in run.fake.server.requests if "conversations.list" in r.path
+    ]
+    assert listings == ["public_channel,private_channel,mpim", "public_channel,private_channel"]
+
+
 def test_not_in_incident_channel_says_invite(run: Run) -> None:
     run.fake.add_channel(INC, "inc-1234")
     run.fake.not_in_channel.add(INC)
@@ -357,7 +408,7 @@ def test_rate_limit_retry_after_reports_progress(run: Run) -> None:
     began = time.monotonic()
     _, bundle = run.collect(options={"slack_channel": INC})
     assert time.monotonic() - began < 5
-    assert run.fake.count("conversations.history") == 2
+    assert run.fake.count("conversations.history") == 3  # one 429, the window, the lookback
     assert (
         "slack: conversations.history #inc-1234 (C0INC0001) page 1: rate limited (HTTP 429), "
         "waiting 0s"

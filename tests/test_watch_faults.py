@@ -69,6 +69,7 @@ def test_disk_full_does_not_hold_the_other_incidents_and_is_retried_after_a_back
     world: World,
 ) -> None:
     world.clock.advance(minutes=15)
+    world.fakes.slack.add_channel("C0OLD4700", "inc-4700")  # the old incident's channel, empty
     watcher = world.watcher(Recording())
     watcher.config = world.config.model_copy(
         update={"watch": world.config.watch.model_copy(update={"lookback": timedelta(days=3)})}

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from reconstruct.config import Config, ssl_context, token
 from reconstruct.deliver.base import Draft
+from reconstruct.deliver.safe import Outbound
 from reconstruct.errors import DeliveryError
+from reconstruct.redact import Redactor
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -61,20 +63,24 @@ def timeline_rows(markdown: str) -> int:
     return 0
 
 
-def message(draft: Draft) -> str:
+def message(draft: Draft, out: Outbound | None = None) -> str:
+    """The comment posted with the file; the incident's title and ID redacted and escaped for
+    Slack (``deliver.safe``: no ``<!channel>`` or ``@here`` pings anyone)."""
+    out = out if out is not None else Outbound()
     incident = draft.incident
     ref = f"#{incident.number}" if incident.number is not None else incident.id
     rows = timeline_rows(draft.markdown)
     noun = "row" if rows == 1 else "rows"
     if draft.is_update:
         return (
-            f"Updated post-mortem draft for {ref} {incident.title} (revision {draft.revision}: "
-            f"the incident was reopened and resolved again): {rows} timeline {noun}; "
-            f"it replaces the earlier draft, edit it in the attached {draft.filename}."
+            f"Updated post-mortem draft for {out.slack(ref)} {out.slack(incident.title)} "
+            f"(revision {draft.revision}: the incident was reopened and resolved again): {rows} "
+            f"timeline {noun}; it replaces the earlier draft, edit it in the attached "
+            f"{draft.filename}."
         )
     return (
-        f"Post-mortem draft for {ref} {incident.title}: {rows} timeline {noun}; "
-        f"edit it in the attached {draft.filename}."
+        f"Post-mortem draft for {out.slack(ref)} {out.slack(incident.title)}: {rows} timeline "
+        f"{noun}; edit it in the attached {draft.filename}."
     )
 
 
@@ -123,6 +129,7 @@ class SlackSink:
             )
         client = self._client()
         channel = wanted
+        out = Outbound(Redactor.from_config(self.config))
         try:
             if not _CHANNEL_ID.fullmatch(wanted):
                 channel = _find_channel(client, wanted)
@@ -131,9 +138,9 @@ class SlackSink:
                 content=draft.markdown,
                 filename=draft.filename,
                 title=f"{'Updated p' if draft.is_update else 'P'}ost-mortem draft: "
-                f"{draft.incident.title}",
+                f"{out.text(draft.incident.title)}",
                 snippet_type="markdown",
-                initial_comment=message(draft),
+                initial_comment=message(draft, out),
             )
         except SlackApiError as exc:
             raise _error(exc, wanted) from exc

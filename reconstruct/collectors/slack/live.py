@@ -4,10 +4,14 @@ Calls, in order (every page of each):
 
     auth.test                          once: the workspace URL for permalinks, the app's name
     conversations.list                 only to turn channel names into IDs; stops as soon as
-                                       every wanted name is found (types public + private)
+                                       every wanted name is found (types public, private,
+                                       mpim: group DMs are named ``mpdm-...``)
     conversations.info                 per channel
     conversations.history              per channel, oldest/latest = the window, inclusive,
                                        ``limit`` = ``[slack] page_size`` (Slack allows up to 999)
+    conversations.history              per channel again, over ``[slack] thread_lookback`` before
+                                       the window: threads begun earlier with replies inside it
+                                       (``slack.threads``; their parents' ts only)
     conversations.replies              per thread with replies (latest = the window end)
     users.list / users.info            the authors and mentioned people, fewest calls (below)
 
@@ -38,7 +42,8 @@ fails (not a member, not found, rate limited) is recorded in ``meta["channel_err
 warning, and the rest is kept. Token problems (invalid, revoked, expired, missing scope) always
 fail the source, except ``users:read``: without it people are shown by ID (a warning). Every
 failure names the request that failed (``conversations.history #inc-1234 (C0...) page 3``).
-Scopes: channels:read, channels:history, groups:read, groups:history, users:read.
+Scopes: channels:read, channels:history, groups:read, groups:history, users:read; mpim:read and
+mpim:history for group DMs, im:history for a DM given by ID.
 """
 
 from __future__ import annotations
@@ -58,11 +63,17 @@ from typing import TYPE_CHECKING, Any
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.slack.channels import (
+    INCIDENT_CHANNEL_HINT,
+    LIST_TYPES,
     Wanted,
+    drop_unreadable_types,
+    missing_channel,
     names_to_find,
     slack_ts,
     wanted_channels,
 )
+from reconstruct.collectors.slack.shapes import people_in
+from reconstruct.collectors.slack.threads import earlier_threads
 from reconstruct.errors import (
     SourceAuthError,
     SourceError,
@@ -99,7 +110,6 @@ MISSING_HINT = (
     "channels:read, groups:history, groups:read and users:read, or pass --slack-export FILE.zip"
 )
 MISSING = "no Slack messages are in this draft"
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 Warn = Callable[[str], None]
 
@@ -416,6 +426,8 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     found = _find_channels(api, names, warn) if names else {}
 
     incident_id: str | None = None
+    not_found = ""
+    incomplete: list[str] = []
     if incident is not None:
         incident_id = _resolve(incident, found)
         if incident_id is None:
@@ -425,10 +437,14 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
                     f"channel {incident.show()} (--slack-channel) not found in the workspace; "
                     f"pass its ID, or invite the app if it is private (/invite @{api.app_name})",
                 )
-            warn(f"no channel {incident.show()} ({incident.origin}) in the workspace")
+            not_found = f"no channel {incident.show()} ({incident.origin}) in the workspace"
     if incident_id is None and fallback is not None:
         incident_id = fallback.value
-    if incident_id is None:
+    if not_found and incident_id is not None:
+        warn(not_found)
+    elif not_found:  # the incident channel's messages are missing: a partial run
+        missing_channel(f"{not_found}; {INCIDENT_CHANNEL_HINT}", incomplete, warn)
+    elif incident_id is None:
         warn(
             "no incident channel found; pass --slack-channel or set [slack] incident_channel "
             "(reading [slack] channels only)"
@@ -440,7 +456,9 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     for extra in extras:
         cid = _resolve(extra, found)
         if cid is None:
-            warn(f"no channel {extra.show()} ([slack] channels) in the workspace")
+            missing_channel(
+                f"no channel {extra.show()} ([slack] channels) in the workspace", incomplete, warn
+            )
         elif all(cid != seen.cid for seen in order):
             order.append(_Channel(cid, False))
 
@@ -479,6 +497,7 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
         "channels": channels,
         "channel_errors": errors,
         "warnings": warnings,
+        **({"incomplete": incomplete} if incomplete else {}),
         "requests": dict(sorted(api.calls.items())),
         "rate_limit_waits": api.rate_waits,
     }
@@ -564,6 +583,7 @@ def _read_head(api: SlackApi, ctx: CollectContext, chan: _Channel) -> None:
                 and _int(m.get("reply_count")) > 0
                 and m.get("thread_ts", m["ts"]) == m["ts"]
             }
+            | earlier_threads(api, ctx, chan.cid, label)
         )
     )
     chan.info = info
@@ -599,15 +619,14 @@ def _resolve(want: Wanted, found: Mapping[str, str]) -> str | None:
 def _find_channels(api: SlackApi, names: set[str], warn: Warn) -> dict[str, str]:
     """name -> ID for the wanted names, reading conversations.list until all are found."""
     found: dict[str, str] = {}
-    types = "public_channel,private_channel"
-    try:
-        _scan(api, names, found, types)
-    except SourceAuthError as exc:
-        if "groups:read" not in exc.detail:
-            raise
-        warn("SLACK_TOKEN lacks groups:read: private channels are not searched by name")
-        _scan(api, names, found, "public_channel")
-    return found
+    types = list(LIST_TYPES)
+    while True:
+        try:
+            _scan(api, names, found, ",".join(types))
+            return found
+        except SourceAuthError as exc:
+            if not drop_unreadable_types(types, exc.detail, warn):
+                raise
 
 
 def _scan(api: SlackApi, names: set[str], found: dict[str, str], types: str) -> None:
@@ -627,21 +646,8 @@ def _int(value: Any) -> int:
 
 
 def _users_in(messages: Any) -> set[str]:
-    """Authors and mentioned people of these messages."""
-    found: set[str] = set()
-    for m in messages:
-        if not isinstance(m, dict):
-            continue
-        if isinstance(m.get("user"), str) and m["user"]:
-            found.add(m["user"])
-        texts = [m.get("text")]
-        for att in m.get("attachments") or []:
-            if isinstance(att, dict):
-                texts.extend([att.get("text"), att.get("pretext"), att.get("title")])
-        for text in texts:
-            if isinstance(text, str):
-                found.update(_MENTION.findall(text))
-    return found
+    """Authors and mentioned people of these messages (``shapes.people_in``)."""
+    return people_in(messages)
 
 
 def _resolve_users(api: SlackApi, out: BundleWriter, wanted: set[str], warn: Warn) -> None:

@@ -9,6 +9,7 @@ Rendering rules (https://docs.slack.dev/messaging/formatting-message-text):
     <!date^...|fallback>         fallback
     <https://x|label>            label          (the URL is kept as a ref, not in the text)
     <https://x> / <mailto:a@b>   https://x / a@b
+    *bold* _italic_ ~strike~     bold italic strike   (the markers dropped)
     &amp; &lt; &gt;              & < >   (unescaped after the markup is read)
 
 The URLs behind labels would be lost to the normalizer (it reads refs from the summary text), so
@@ -22,10 +23,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 _MARKUP = re.compile(r"<([^<>\n]*)>")
 _WS = re.compile(r"\s+")
+_EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)([^*_~\n]+?)(?<=\S)\1(?![\w*_~])")
+"""``*bold*``, ``_italic_``, ``~strike~`` around words (not inside ``snake_case`` or ``a*b*c``)."""
+_URL = re.compile(r"(?:https?://|mailto:)[^\s\x00]+")
+_HELD = re.compile(r"\x00(\d+)\x00")
 
 
 @dataclass
@@ -74,8 +78,22 @@ def render(
             urls.append(url)
         return label or url
 
-    rendered = _MARKUP.sub(one, text or "")
+    rendered = plain(_MARKUP.sub(one, text or ""))
     return Rendered(text=unescape(rendered), urls=urls)
+
+
+def plain(text: str) -> str:
+    """``text`` without emphasis markers; URLs in it are left exactly as they are."""
+    if not any(marker in text for marker in "*_~") or "\x00" in text:
+        return text
+    kept: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    held = _EMPHASIS.sub(r"\2", _URL.sub(hold, text))
+    return _HELD.sub(lambda m: kept[int(m.group(1))], held)
 
 
 def one_line(parts: Iterable[str]) -> str:
@@ -87,87 +105,3 @@ def one_line(parts: Iterable[str]) -> str:
         if clean and not any(clean in kept for kept in seen):
             seen.append(clean)
     return " — ".join(seen)
-
-
-def attachment_texts(attachments: Any) -> tuple[list[str], list[str]]:
-    """(texts, link URLs) of legacy attachments: pretext, title, text, else the fallback."""
-    texts: list[str] = []
-    links: list[str] = []
-    if not isinstance(attachments, list):
-        return texts, links
-    for att in attachments:
-        if not isinstance(att, dict):
-            continue
-        parts = [att.get(k) for k in ("pretext", "title", "text")]
-        found = [p for p in parts if isinstance(p, str) and p.strip()]
-        if not found and isinstance(att.get("fallback"), str):
-            found = [att["fallback"]]
-        texts.extend(found)
-        for key in ("title_link", "from_url"):
-            url = att.get(key)
-            if isinstance(url, str) and url.startswith(("http://", "https://")):
-                links.append(url)
-    return texts, links
-
-
-def block_texts(blocks: Any) -> list[str]:
-    """Visible text of Block Kit blocks (section, header, context, rich_text)."""
-    out: list[str] = []
-    if not isinstance(blocks, list):
-        return out
-    for block in blocks:
-        if not isinstance(block, dict):
-            continue
-        kind = block.get("type")
-        if kind in ("section", "header"):
-            text = _text_obj(block.get("text"))
-            if text:
-                out.append(text)
-            for fld in block.get("fields") or []:
-                text = _text_obj(fld)
-                if text:
-                    out.append(text)
-        elif kind == "context":
-            for el in block.get("elements") or []:
-                text = _text_obj(el)
-                if text:
-                    out.append(text)
-        elif kind == "rich_text":
-            text = "".join(_rich(el) for el in block.get("elements") or [])
-            if text.strip():
-                out.append(text)
-    return out
-
-
-def _text_obj(obj: Any) -> str:
-    if isinstance(obj, dict) and isinstance(obj.get("text"), str):
-        return str(obj["text"])
-    return ""
-
-
-def _rich(el: Any) -> str:
-    """Rich text elements back to mrkdwn so ``render`` handles users, channels and links."""
-    if not isinstance(el, dict):
-        return ""
-    kind = el.get("type")
-    if kind == "text":
-        return str(el.get("text", ""))
-    if kind == "link":
-        url = str(el.get("url", ""))
-        text = el.get("text")
-        return f"<{url}|{text}>" if text else f"<{url}>"
-    if kind == "user":
-        return f"<@{el.get('user_id', '')}>"
-    if kind == "channel":
-        return f"<#{el.get('channel_id', '')}>"
-    if kind == "broadcast":
-        return f"<!{el.get('range', 'here')}>"
-    if kind == "emoji":
-        return f":{el.get('name', '')}:"
-    if kind == "usergroup":
-        return f"<!subteam^{el.get('usergroup_id', '')}>"
-    children = el.get("elements")
-    if isinstance(children, list):
-        sep = " " if kind == "rich_text_list" else ""
-        return sep.join(_rich(child) for child in children)
-    return ""
