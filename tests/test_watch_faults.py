@@ -126,6 +126,28 @@ def test_an_error_that_is_not_ours_is_a_failure_of_that_incident_not_of_the_run(
     assert len(sink.drafts) == 1
 
 
+def test_an_os_error_while_building_keeps_no_lease_and_a_later_run_delivers_once(
+    world: World,
+) -> None:
+    only_demo(world)
+    world.clock.advance(minutes=15)
+    blocked = world.tmp / "bundles"
+    blocked.write_text("not a directory")  # where the bundles go: the write fails for real
+    sink = Recording()
+    report = world.watcher(sink).run_once()
+    assert (report.delivered, report.failed) == (0, 1)
+    row = world.state().get(INCIDENT_ID)
+    assert row is not None and (row.owner, row.failures) == (None, 1)
+    assert row.last_error == f"FileExistsError: File exists ({blocked})"
+    assert any("transient 1 of 10" in line for line in world.logs)
+    blocked.unlink()
+    world.clock.advance(minutes=2)
+    assert world.watcher(sink).run_once().delivered == 1
+    world.clock.advance(minutes=10)
+    assert world.watcher(sink).run_once().delivered == 0
+    assert len(sink.drafts) == 1
+
+
 def test_backoff_doubles_up_to_its_ceiling() -> None:
     assert [backoff(n) for n in (1, 2, 3, 4)] == [timedelta(minutes=m) for m in (2, 4, 8, 16)]
     assert backoff(30) == timedelta(hours=2)
