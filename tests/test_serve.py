@@ -575,7 +575,10 @@ def test_a_pass_that_cannot_run_shows_in_healthz_and_recovers(tmp_path: Path, cl
     assert worker.pass_once() is False
     response = hook.request("GET", "/healthz")
     assert response.status_code == 503
-    assert response.json()["problem"].startswith("the worker's last pass failed: ")
+    assert response.json()["problem"] == (
+        "the worker's last pass failed: the state file failed "
+        "(OperationalError: unable to open database file)"
+    )
     broken.path.rmdir()
     State(broken.path)
     assert worker.pass_once() is True

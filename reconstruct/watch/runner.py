@@ -108,6 +108,8 @@ def describe(exc: BaseException) -> str:
     """Our errors are one line already; anything else is named by its type."""
     if isinstance(exc, ReconstructError):
         return str(exc)
+    if isinstance(exc, sqlite3.Error):
+        return f"the state file failed ({type(exc).__name__}: {exc})"
     if isinstance(exc, OSError) and exc.strerror:
         where = f" ({exc.filename})" if exc.filename else ""
         return f"{type(exc).__name__}: {exc.strerror}{where}"
