@@ -204,6 +204,8 @@ def test_an_incident_that_keeps_failing_is_parked_reported_and_no_longer_fails_e
 
     code, _, err = invoke("watch", "retry", INCIDENT_ID, "--state", state)  # no --yes, no tty
     assert code == 1 and world.state().get(INCIDENT_ID).status == "parked"  # type: ignore[union-attr]
+    assert err.endswith("reconstruct: nothing changed (pass --yes to skip the question)\n")
+    assert "internal error" not in err
     code, _, err = invoke("watch", "retry", INCIDENT_ID, "--yes", "--state", state)
     assert code == 0, err
     assert "Q3CKSTMPD1 (#4821): parked -> pending" in err

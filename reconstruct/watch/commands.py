@@ -311,6 +311,15 @@ def status(ctx: click.Context, as_json: bool, state: Path | None, config_path: P
     ctx.exit(_guarded(action, bool((ctx.obj or {}).get("debug"))))
 
 
+def _confirmed(question: str) -> bool:
+    """Ask on stderr; no answer (no terminal, end of input) is no."""
+    try:
+        return click.confirm(question, default=False, err=True)
+    except click.Abort:
+        click.echo("", err=True)
+        return False
+
+
 def _change(
     ctx: click.Context,
     incident: str,
@@ -331,10 +340,8 @@ def _change(
             raise UsageError(
                 f"{incident} is not in {store.path}; `reconstruct watch status` lists what is"
             )
-        if not yes and not click.confirm(
-            f"{verb} {row.label} ({row.status})?", default=False, err=True
-        ):
-            click.echo("reconstruct: nothing changed", err=True)
+        if not yes and not _confirmed(f"{verb} {row.label} ({row.status})?"):
+            click.echo("reconstruct: nothing changed (pass --yes to skip the question)", err=True)
             return EXIT_ERROR
         if verb == "retry":
             before = store.retry(incident, now_utc())
