@@ -149,3 +149,45 @@ def test_serve_stops_on_a_signal_with_its_exit_code(
     assert proc.returncode == code, stderr
     assert "Traceback" not in stderr and stdout == ""
     assert STAMP.sub("", stderr.splitlines()[-1]) == f"{word}; the next run picks up what was left"
+
+
+def test_ctrl_c_while_the_loop_waits_exits_130(
+    make_server: Callable[..., FakeServer], ca_bundle: Path, tmp_path: Path
+) -> None:
+    world = DemoWorld.start(make_server)
+    world.pagerduty.incidents.clear()  # nothing to do: the loop polls, then waits
+    config = tmp_path / "reconstruct.toml"
+    config.write_text(
+        world.config_text(ca_bundle) + f'\n[deliver]\ndir = "{tmp_path / "drafts"}"\n',
+        encoding="utf-8",
+    )
+    state = tmp_path / "watch.sqlite"
+    env = {**os.environ, **TOKENS}
+    env.pop("RECONSTRUCT_DEBUG", None)
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "reconstruct", "watch", "--config", str(config)),
+            *("--state", str(state)),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not state.exists() or State(state).checkpoint() is None:  # the first poll is done
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the loop never polled"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and stdout == ""
+    assert STAMP.sub("", stderr.splitlines()[-1]) == (
+        "interrupted; the next run picks up what was left"
+    )
