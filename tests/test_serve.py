@@ -629,3 +629,13 @@ def test_after_a_late_reopen_the_draft_is_still_delivered_exactly_once(
     world.clock.advance(minutes=30)
     assert world.watcher(sink).process_due().delivered == 0
     assert len(sink.drafts) == 1
+
+
+@pytest.mark.parametrize("number", [10**30, True, -1, "4821"], ids=str)
+def test_an_incident_number_that_cannot_be_one_is_left_out(hook: Hook, number: Any) -> None:
+    doc = json.loads(envelope("incident.resolved"))
+    doc["event"]["data"]["number"] = number
+    response = hook.post(json.dumps(doc).encode())
+    assert (response.status_code, response.json()) == (202, {"status": "new"})
+    row = hook.state.get("Q3CKSTMPD1")
+    assert row is not None and row.number is None

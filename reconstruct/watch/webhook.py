@@ -135,7 +135,7 @@ def parse_event(body: bytes, settle: timedelta) -> tuple[str, str, Action | None
     action: Action = (
         kind,
         data["id"],
-        number if isinstance(number, int) else None,
+        number if _incident_number(number) else None,
         str(data.get("title") or ""),
         occurred,
         settle,
@@ -185,6 +185,11 @@ class ConcurrencyLimit:
             await self.app(scope, receive, send)
         finally:
             self.active -= 1
+
+
+def _incident_number(value: Any) -> bool:
+    """A positive integer that fits SQLite's INTEGER (a huge one would overflow, not store)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
 def create_app(
@@ -241,6 +246,15 @@ def create_app(
         except sqlite3.Error as exc:
             log(Line(f"serve: state unavailable ({exc}); PagerDuty will retry", level="error"))
             return JSONResponse({"error": "state unavailable"}, status_code=503)
+        except Exception as exc:  # noqa: BLE001 (one line, never a traceback; PagerDuty retries)
+            log(
+                Line(
+                    f"serve: webhook not stored (internal error {type(exc).__name__}: {exc}); "
+                    "PagerDuty will retry",
+                    level="error",
+                )
+            )
+            return JSONResponse({"error": "not stored"}, status_code=503)
         if action is None:
             log(Line(f"serve: {event_type}: {outcome}"))
         else:
