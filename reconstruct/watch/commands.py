@@ -8,8 +8,6 @@ Exit codes beyond the CLI's (0 ok, 1 failed, 2 config): 130 after Ctrl-C, 143 af
 
 from __future__ import annotations
 
-import errno
-import json
 import os
 import threading
 from collections.abc import Callable
@@ -28,11 +26,9 @@ from reconstruct.errors import (
 )
 
 if TYPE_CHECKING:
-    import socket
-
     from reconstruct.config import Config
     from reconstruct.watch.runner import Watcher
-    from reconstruct.watch.state import IncidentRow, State
+    from reconstruct.watch.state import State
 
 STATE_NAME = "watch.sqlite"
 EXIT_PORT_IN_USE = 4
@@ -225,61 +221,6 @@ def _sub_options(
     return (state or parent.get("state"), config_path or parent.get("config_path"))
 
 
-def _status_lines(state: State, rows: list[IncidentRow]) -> list[str]:
-    from reconstruct.watch.runner import hhmm
-
-    lines: list[str] = []
-    for row in rows:
-        head = f"{row.label}  {row.status}"
-        if row.title:
-            head += f"  {row.title}"
-        lines.append(head)
-        lines.append(f"    resolved {hhmm(row.resolved_at)}")
-        if row.status == "pending":
-            lines.append(f"    draft due {hhmm(row.due_at)}")
-        if row.revision > 1:
-            lines.append(f"    revision {row.revision} (resolved again after a delivery)")
-        if row.owner and row.lease_until:
-            lines.append(f"    claimed by {row.owner} until {hhmm(row.lease_until)}")
-        if row.failures:
-            lines.append(f"    {row.failures} failure(s) in a row")
-        if row.retry_at and row.status != "parked":
-            lines.append(f"    retried from {hhmm(row.retry_at)}")
-        if row.last_error:
-            lines.append(f"    last error: {row.last_error}")
-        for sink, where, revision, when in state.deliveries(row.id):
-            old = "" if revision >= row.revision else f", revision {revision} (update due)"
-            lines.append(f"    delivered to {sink} {hhmm(when)}{old}: {where}")
-    return lines
-
-
-def _status_json(state: State, rows: list[IncidentRow]) -> str:
-    from reconstruct.watch.state import ts
-
-    out = []
-    for row in rows:
-        out.append(
-            {
-                "id": row.id,
-                "number": row.number,
-                "title": row.title,
-                "status": row.status,
-                "resolved_at": ts(row.resolved_at),
-                "due_at": ts(row.due_at),
-                "revision": row.revision,
-                "failures": row.failures,
-                "retry_at": ts(row.retry_at) if row.retry_at else None,
-                "last_error": row.last_error,
-                "claimed_by": row.owner,
-                "deliveries": [
-                    {"sink": sink, "location": where, "revision": rev, "delivered_at": ts(when)}
-                    for sink, where, rev, when in state.deliveries(row.id)
-                ],
-            }
-        )
-    return json.dumps(out, indent=1, ensure_ascii=False)
-
-
 @watch.command("status")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @_state_option
@@ -288,6 +229,8 @@ def _status_json(state: State, rows: list[IncidentRow]) -> str:
 def status(ctx: click.Context, as_json: bool, state: Path | None, config_path: Path | None) -> None:
     """What the state knows: pending, delivered per sink, parked with its error."""
     from reconstruct.cli import _guarded
+    from reconstruct.watch.status import as_json as status_json
+    from reconstruct.watch.status import lines as status_lines
 
     state, config_path = _sub_options(ctx, state, config_path)
 
@@ -295,7 +238,7 @@ def status(ctx: click.Context, as_json: bool, state: Path | None, config_path: P
         store = open_state(config_path, state)
         rows = store.all()
         if as_json:
-            click.echo(_status_json(store, rows))
+            click.echo(status_json(store, rows))
             return EXIT_OK
         if not rows:
             click.echo(f"nothing in {store.path}")
@@ -304,7 +247,7 @@ def status(ctx: click.Context, as_json: bool, state: Path | None, config_path: P
         for row in rows:
             counts[row.status] = counts.get(row.status, 0) + 1
         click.echo(", ".join(f"{n} {name}" for name, n in sorted(counts.items())))
-        for line in _status_lines(store, rows):
+        for line in status_lines(store, rows):
             click.echo(line)
         return EXIT_OK
 
@@ -392,40 +335,6 @@ def forget(
     _change(ctx, incident, yes, state, config_path, "forget")
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening-ready socket on host:port. Port taken -> PortInUse; other bind errors ->
-    ConfigError naming [serve] host/port."""
-    import socket
-
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except socket.gaierror as exc:
-        raise ConfigError(f"[serve] host {host!r} cannot be resolved ({exc.strerror})") from exc
-    family, kind, proto, _, address = infos[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise PortInUse(host, port) from exc
-        raise ConfigError(
-            f"[serve] host/port: cannot listen on {host}:{port} ({exc.strerror}); choose another "
-            "[serve] port or host"
-        ) from exc
-    sock.set_inheritable(True)
-    return sock
-
-
-class PortInUse(Exception):
-    def __init__(self, host: str, port: int) -> None:
-        super().__init__(
-            f"{host}:{port} is already in use by another process; stop it or set another "
-            "[serve] port"
-        )
-
-
 @click.command("serve")
 @click.option("--no-worker", is_flag=True, help="Only queue; leave the work to `watch --once`.")
 @_state_option
@@ -452,6 +361,7 @@ def serve(
     holder: list[Watcher] = []
 
     def action() -> int:
+        from reconstruct.watch.listen import PortInUse, bind
         from reconstruct.watch.webhook import SECRET_ENV, Health, Limits, create_app
         from reconstruct.watch.worker import Worker
 
