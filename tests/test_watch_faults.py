@@ -486,3 +486,19 @@ def test_status_of_an_empty_state(tmp_path: Path) -> None:
     code, out, err = invoke("watch", "--state", str(tmp_path / "s.sqlite"), "status")
     assert code == 0, err
     assert out == f"nothing in {tmp_path / 's.sqlite'}\n"
+
+
+def test_a_state_file_that_fails_mid_run_is_one_line_and_exit_1(world: World) -> None:
+    world.fakes.pagerduty.server.clock = None  # the command runs on the real clock
+    state = world.tmp / "foreign.sqlite"
+    db = sqlite3.connect(state)  # a table of the same name, written by something else
+    db.execute("CREATE TABLE incidents (id TEXT PRIMARY KEY, status TEXT)")
+    db.close()
+    code, out, err = invoke(
+        "watch", "--once", "--state", str(state), "--config", str(world.config_path)
+    )
+    assert code == 1 and out == ""
+    lines = logged(err)
+    assert lines[-1].startswith("reconstruct: error: the state file failed (OperationalError: ")
+    assert lines[-1].endswith(f"({state}); check the disk, then run again")
+    assert "internal error" not in err and "Traceback" not in err

@@ -127,6 +127,22 @@ def _failed(exc: ReconstructError, log: Callable[[str], None]) -> int:
     return exc.exit_code if exc.exit_code in (EXIT_ERROR, EXIT_USAGE) else EXIT_ERROR
 
 
+def _broken(exc: Exception, watcher: Watcher | None, log: Callable[[str], None]) -> int:
+    """The state file (or the disk under it) failed outside any one incident's work: one line
+    naming it, exit 1; the next run retries. Anything else is re-raised (an internal error)."""
+    import sqlite3
+
+    from reconstruct.watch.logline import Line
+    from reconstruct.watch.runner import describe
+
+    if not isinstance(exc, sqlite3.Error | OSError):
+        raise exc
+
+    where = f" ({watcher.state.path})" if watcher is not None else ""
+    log(Line(f"error: {describe(exc)}{where}; check the disk, then run again", level="error"))
+    return EXIT_ERROR
+
+
 _config_option = click.option(
     "--config",
     "config_path",
@@ -210,6 +226,8 @@ def watch(
             return _interrupted(exc, holder[0] if holder else None, log)
         except ReconstructError as exc:
             return _failed(exc, log)
+        except Exception as exc:  # noqa: BLE001 (state/disk failures named; others re-raised)
+            return _broken(exc, holder[0] if holder else None, log)
 
     ctx.exit(_guarded(guarded, debug))
 
@@ -424,5 +442,7 @@ def serve(
             return _interrupted(exc, holder[0] if holder else None, log)
         except ReconstructError as exc:
             return _failed(exc, log)
+        except Exception as exc:  # noqa: BLE001 (state/disk failures named; others re-raised)
+            return _broken(exc, holder[0] if holder else None, log)
 
     ctx.exit(_guarded(guarded, debug))
