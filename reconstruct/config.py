@@ -233,6 +233,9 @@ class WatchConfig(_Table):
     """SQLite state file (default: the user data dir)."""
     timeout: Duration = timedelta(minutes=10)
     """Deadline for collecting one incident (as ``--timeout`` is for one run)."""
+    retention: Duration = Field(default=timedelta(days=90), ge=timedelta(days=1))
+    """Delivered, cancelled and forgotten incidents (and their kept bundles) older than this
+    are pruned from the state."""
 
 
 class DeliverSlackConfig(_Table):

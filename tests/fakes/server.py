@@ -20,6 +20,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -78,6 +80,9 @@ class FakeServer:
     def __init__(self, *, ca: trustme.CA | None = None, latency: float = 0.0) -> None:
         self.ca = ca
         self.latency = latency
+        self.clock: Callable[[], datetime] | None = None
+        """The service's own clock for the ``Date`` header (None: the real time); the watcher
+        tests set it to their controllable clock, shifted to make a skewed local clock."""
         self.requests: list[Request] = []
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._faults: list[tuple[str, re.Pattern[str], deque[Response]]] = []
@@ -133,6 +138,11 @@ class FakeServer:
 
             def _handle(self) -> None:
                 server._dispatch(self)
+
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                if server.clock is None or timestamp is not None:
+                    return super().date_time_string(timestamp)
+                return format_datetime(server.clock().astimezone(UTC), usegmt=True)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
