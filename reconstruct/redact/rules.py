@@ -307,9 +307,10 @@ its JWT one before the signature, its npm one needs ``.npmrc`` context; it has n
 Google, OpenAI-style ``sk-``, Vault, DigitalOcean, New Relic, Shopify or Azure AD rule)."""
 
 # Vendor-prefixed tokens, written from gitleaks' rule catalogue (MIT,
-# https://github.com/gitleaks/gitleaks, cmd/generate/config/rules/*.go, checked 2026-11): the
-# formats whose prefix alone identifies them. Each pattern is our own: the documented prefix and
-# the shortest body gitleaks accepts; the span then grows over the rest of the token (``expand``).
+# https://github.com/gitleaks/gitleaks, cmd/generate/config/rules/*.go at b58d3f1, 2026-07): the
+# formats whose prefix alone identifies them. Each pattern is our own: the documented prefix and a
+# body in the vendor's alphabet, sometimes shorter than gitleaks asks (a token cut off in a chat
+# message is still found); the span then grows over the rest of the token (``expand``).
 VENDOR: tuple[Rule, ...] = (
     _rule("heroku api key", r"\bHRKU-[A-Za-z0-9_-]{20,}", ("HRKU-",), exact=True),
     _rule("linear api key", r"\blin_(?:api|oauth)_[A-Za-z0-9]{32,}", ("lin_api_", "lin_oauth_")),
