@@ -50,6 +50,10 @@ PASSPHRASE = "correct horse battery staple"
         ("GET /v1?access_token=Zx81bQ&page=2", "GET /v1?access_token=[redacted: token]&page=2"),
         ('the password is "correct horse"; ok', 'the password is "[redacted: password]"; ok'),
         ("new api key: 'Q1 w2 e3'", "new api key: '[redacted: api key]'"),
+        # chat markup around the name (Slack mrkdwn, Markdown)
+        ("*Password:* Hunter2Pass", "*Password:* [redacted: password]"),
+        ("*DB_PASS*: Hunter2Pass", "*DB_PASS*: [redacted: password]"),
+        ("`api_token`: abcd1234efgh", "`api_token`: [redacted: token]"),
         # command-line flags
         ("mysql --password Hunter2Pass -h db", "mysql --password [redacted: password] -h db"),
         ("--password=Hunter2Pass", "--password=[redacted: password]"),

@@ -106,9 +106,9 @@ _SCHEMES = r"(?:bearer|basic|token|apikey|api-key|digest|key|sso-key|otoken|gent
 _HIT = re.compile(r"(?i)secret|pass|pwd|token|key|auth|cred")
 _IDENT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _AFTER = re.compile(
-    r"(?P<kq>[\"'`]?)\]?"  # a quoted key's closing quote; an INI-style ``]``
+    r"(?P<kq>[\"'`]?)[*~]{0,2}\]?"  # a quoted key's closing quote; Slack bold; INI ``]``
     r"(?:[ \t]*(?::=|=>|\+=|=(?!=))[ \t]*"  # = := => +=  (not ==)
-    r"|[ \t]*:(?=[ \t\"'`])[ \t]*"  # YAML/JSON/header colon: space or a quote after it
+    r"|[ \t]*:(?=[ \t\"'`*_~])[*_~]{0,2}[ \t]*"  # YAML/JSON/header colon (``*Password:* x``)
     r"|(?P<flag>[ \t]+))"  # --password VALUE (a flag only)
     r"(?i:(?P<scheme>" + _SCHEMES + r")[ \t]+(?=[^ \t]))?"
 )
