@@ -54,6 +54,20 @@ PASSPHRASE = "correct horse battery staple"
         ("*Password:* Hunter2Pass", "*Password:* [redacted: password]"),
         ("*DB_PASS*: Hunter2Pass", "*DB_PASS*: [redacted: password]"),
         ("`api_token`: abcd1234efgh", "`api_token`: [redacted: token]"),
+        # XML config, curl's basic auth
+        (
+            "<server><id>nexus</id><password>Hunter2Pass</password></server>",
+            "<server><id>nexus</id><password>[redacted: password]</password></server>",
+        ),
+        ("<tokenTtl>3600s</tokenTtl>", "<tokenTtl>3600s</tokenTtl>"),
+        (
+            "curl -sS -u deploy:Wint3r-Is-Coming https://ci.acme.io/api",
+            "curl -sS -u deploy:[redacted: password] https://ci.acme.io/api",
+        ),
+        (
+            "curl --user=ana:S3cr3tPw https://x.io",
+            "curl --user=ana:[redacted: password] https://x.io",
+        ),
         # command-line flags
         ("mysql --password Hunter2Pass -h db", "mysql --password [redacted: password] -h db"),
         ("--password=Hunter2Pass", "--password=[redacted: password]"),

@@ -11,6 +11,7 @@ word, and returns the VALUE's span with the kind its marker names. The forms, as
     X-Api-Key: ...  /  Authorization: Token ...   HTTP headers (an auth scheme word is skipped)
     --password xyz  /  --client-secret=xyz        command-line flags
     Password=...;                                 connection strings
+    <password>...</password>                      XML config
 
 and, in prose, a free-standing value right after the words (``the routing key is R0123...``).
 
@@ -344,9 +345,25 @@ def _near(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+_ELEMENT = re.compile(r"<([A-Za-z_][\w.-]{0,60})>([^<\n]{1,500})</\1>")
+"""``<password>VALUE</password>`` (XML config: Maven ``settings.xml``, Tomcat, .NET)."""
+
+
+def _elements(text: str) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
+    for match in _ELEMENT.finditer(text):
+        graded = classify(match.group(1))
+        if graded is not None and secret_value(match.group(2), graded[0]):
+            found.append((*match.span(2), graded[1]))
+    return found
+
+
 def keyword_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of every value assigned to, or written right after, a secret name."""
-    return _assignments(text) + _near(text)
+    found = _assignments(text) + _near(text)
+    if "</" in text:
+        found += _elements(text)
+    return found
 
 
 __all__ = ["KEYWORD_TRIGGERS", "classify", "components", "keyword_spans", "secret_value"]

@@ -301,8 +301,15 @@ OWN: tuple[Rule, ...] = (
         ("basic",),
     ),
     _rule("pagerduty token", r"(?i)\btoken\s+token=[\"']?([^\s\"',;]+)", ("token=",), expand=False),
+    _rule(
+        "password",
+        r"(?i)\bcurl\b[^\n]{0,200}?\s(?:-u|--user)(?:[ \t]+|=)?[\"']?[^\s\"':]*:([^\s\"']+)",
+        ("curl",),
+        expand=False,
+    ),
 )
-"""Formats the catalogue lacks or only half matches (its Stripe pattern stops at 24 characters,
+"""Formats the catalogue lacks or only half matches (and ``curl -u user:PASSWORD``, after
+gitleaks' ``curl-auth-user``) (its Stripe pattern stops at 24 characters,
 its JWT one before the signature, its npm one needs ``.npmrc`` context; it has no Grafana,
 Google, OpenAI-style ``sk-``, Vault, DigitalOcean, New Relic, Shopify or Azure AD rule)."""
 
