@@ -318,3 +318,39 @@ def test_long_runs_of_spaces_split_the_text_and_lose_no_secret() -> None:
         + "\n" * 40
         + "[redacted: github token] end"
     )
+
+
+def test_look_alikes_stay_for_any_keyword_and_any_setting() -> None:
+    """Generated: pod and service names holding a keyword, and settings of secret-sounding
+    names with numbers, durations, sizes or setting words, never change; a generated value
+    assigned to the same names always does."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    keyword = st.sampled_from(["secret", "token", "password", "auth", "apikey", "credentials"])
+    word = st.sampled_from(["manager", "service", "store", "proxy", "refresher", "broker"])
+    suffix = st.sampled_from(["ttl", "limit", "policy", "bucket_size", "timeout", "min_length"])
+    quantity = st.builds(
+        lambda n, unit: f"{n}{unit}",
+        st.integers(0, 9_999_999),
+        st.sampled_from(["", "s", "ms", "m", "h", "d", "Mi", "MB", "%", " rps", "/min"]),
+    )
+    setting = st.one_of(quantity, st.sampled_from(["strict", "enabled", "true", "none", "auto"]))
+    pod = st.builds(
+        lambda k, w, h, t: f"restarted {k}-{w}-{h}-{t} in prod",
+        keyword,
+        word,
+        st.text("0123456789abcdef", min_size=10, max_size=10),
+        st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=5, max_size=5),
+    )
+
+    @settings(max_examples=150, deadline=None)
+    @given(pod, keyword, suffix, setting, st.text(ALNUM, min_size=24, max_size=40))
+    def check(pod_line: str, kw: str, tail: str, value: str, generated: str) -> None:
+        assert redact(pod_line) == pod_line
+        line = f"{kw}_{tail}: {value}"
+        assert redact(line) == line
+        secret = "Zx9" + generated
+        assert secret[:12] not in redact(f"{kw}: {secret}")
+
+    check()
