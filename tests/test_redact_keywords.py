@@ -214,6 +214,7 @@ FALSE_POSITIVES = [
     "password expiry 30d; the token refresh took 2.5s",
     "keyboard: broken; passenger: 42; author: ana; monkey_key: banana",
     "smoke tests pass: 42/42, canary pass: green, uptime 99.95%",
+    "kubectl describe secret checkout-db-v2 -n prod; rotated the token payments-api-v3",
 ]
 
 

@@ -131,6 +131,8 @@ _QUANTITY = re.compile(
 _PLACEHOLDER = re.compile(r"[$%]\{|\{\{|<[^>]*>$|\$\(|%\(|\$[A-Za-z_]\w*$|%[A-Za-z_]\w*%$")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_RESOURCE_NAME = re.compile(r"[a-z][a-z0-9]*(?:[-.][a-z0-9]+)+")
+"""A lower-case dashed or dotted name (a Kubernetes resource, a service, a host)."""
 _GENERATED = re.compile(r"[A-Za-z0-9+/=_-]{20,}")
 
 MAX_VALUE = 500
@@ -329,6 +331,8 @@ def _near(text: str) -> list[tuple[int, int, str]]:
         value = match.group("value").rstrip(".")
         if value.startswith(("http", "[redacted")) or _SHA.fullmatch(value):
             continue
+        if _RESOURCE_NAME.fullmatch(value):
+            continue  # ``kubectl describe secret checkout-db-v2``: a name, not a value
         if "=" in value.rstrip("=") or not (
             any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
         ):
