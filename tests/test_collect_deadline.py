@@ -130,3 +130,32 @@ def test_watch_applies_a_per_incident_deadline(
     (line,) = [line for line in err if "warning: grafana:" in line]
     assert "--timeout" in line
     assert any("grafana failed; built again on the next run" in line for line in err)
+
+
+@pytest.mark.parametrize("hang", list(HANGS))
+def test_watch_bounds_its_pagerduty_poll(
+    make_server: MakeServer,
+    ca_bundle: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    hang: str,
+) -> None:
+    # `watch --once` with [watch] timeout = "3s": the poll itself (GET /incidents?statuses[]=
+    # resolved) never answers or trickles; the run ends within seconds with one line naming
+    # PagerDuty and the setting to change, and queues nothing.
+    from tests.test_watch_end_to_end import Cron
+
+    cron = Cron(make_server, ca_bundle, tmp_path, monkeypatch, caplog)
+    toml = cron.workdir / "reconstruct.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('settle = "10m"\n', 'settle = "10m"\ntimeout = "3s"\n'))
+    cron.fakes.pagerduty.server.fail_next("GET", r"/incidents", *[HANGS[hang]] * 50)
+    started = time.monotonic()
+    _, err = cron.run()
+    elapsed = time.monotonic() - started
+    assert elapsed < DEADLINE + SLACK_BY, f"took {elapsed:.1f}s"
+    lines = [line for line in err if "pagerduty" in line.lower() and "timeout" in line]
+    assert lines, err
+    assert all("[watch] timeout" in line and "--timeout" not in line for line in lines), lines
+    assert cron.fakes.pagerduty.server.count("GET", r"/incidents/.*") == 0

@@ -102,6 +102,8 @@ class Pace:
     """How waits sleep (tests pass a fake clock's sleep; never patch our own functions)."""
     progress: Callable[[str, str], None] = _silent
     """``progress(source, message)``: every wait is reported."""
+    setting: str = "--timeout"
+    """The setting that sets ``deadline``, named in advice (the poll: ``[watch] timeout``)."""
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (never negative), or None without a deadline."""
@@ -120,8 +122,8 @@ class Pace:
         if left is not None and seconds >= left:
             raise SourceTimedOut(
                 self.source or "collect",
-                f"{why}, but waiting {seconds:.0f}s would pass the --timeout deadline; "
-                "rerun later or with a larger --timeout",
+                f"{why}, but waiting {seconds:.0f}s would pass the {self.setting} deadline; "
+                f"rerun later or with a larger {self.setting}",
             )
         said = f"{seconds:.0f}s" if seconds >= 1 or seconds == 0 else f"{seconds:.1f}s"
         self.progress(self.source, f"{why}, waiting {said}")

@@ -166,7 +166,9 @@ class PagerDutyApi:
             raise _status_error(exc.response, what) from exc
         except sdk.Error as exc:
             cause = exc.__cause__ or exc
-            problem = SourceUnavailable(NAME, _network_problem(cause, timeout, self.client.url))
+            problem = SourceUnavailable(
+                NAME, _network_problem(cause, timeout, self.client.url, self.pace.setting)
+            )
             if is_tls_failure(cause):
                 raise problem from exc
             raise Retry(_short(cause, timeout), problem) from exc
@@ -202,13 +204,15 @@ def _short(cause: BaseException, timeout: float) -> str:
     return type(cause).__name__
 
 
-def _network_problem(cause: BaseException, timeout: float, url: str) -> str:
+def _network_problem(
+    cause: BaseException, timeout: float, url: str, setting: str = "--timeout"
+) -> str:
     import reconstruct.collectors.pagerduty.sdk as sdk
 
     if isinstance(cause, sdk.Timeout):
         return (
             f"{url} did not answer within {_secs(timeout)} ({type(cause).__name__}); "
-            "retry later or with a larger --timeout"
+            f"retry later or with a larger {setting}"
         )
     return (
         f"cannot reach {url} ({type(cause).__name__}: {cause}); "
