@@ -51,6 +51,10 @@ PERMISSIONS = (
 )
 
 
+NO_BODY = (204, 205, 304)
+"""Statuses that carry no body (RFC 9110 §15.3.5, §15.3.6, §15.4.5); any other success without
+one was cut short."""
+
 SECONDARY_WAIT = 60.0
 """A secondary rate limit without Retry-After: wait this many times the policy's backoff (GitHub
 asks for at least a minute), doubling per wait."""
@@ -232,7 +236,9 @@ class Client:
         )
 
     def _json(self, body: str, status: int, what: str) -> Any:
-        if not body:
+        if status >= 400 and not body.strip():
+            return None  # an error without a body: the status says enough
+        if not body.strip() and status in NO_BODY:
             return None
         try:
             return json.loads(body)
@@ -245,6 +251,9 @@ class Client:
                     f"GitHub sent an HTML page, not JSON, for {what}; check [github] base_url "
                     "(GitHub Enterprise: https://HOST/api/v3)",
                 ) from None
+            # An empty body too: every GET we send answers JSON ([] for an empty list), so
+            # nothing after the status line (the connection closed inside or right after the
+            # headers, which http.client reads as a body up to the close) is a cut-short answer.
             raise Retry(
                 f"a cut-short answer reading {what}",
                 Unreachable(
