@@ -76,11 +76,12 @@ from reconstruct.collectors.slack.channels import (
 )
 from reconstruct.collectors.slack.shapes import people_in
 from reconstruct.collectors.slack.threads import earlier_threads
-from reconstruct.collectors.slack.transport import web_client
+from reconstruct.collectors.slack.transport import close_response, web_client
 from reconstruct.errors import (
     SourceAuthError,
     SourceError,
     SourceNotFound,
+    SourceTimedOut,
     SourceUnavailable,
 )
 
@@ -231,6 +232,7 @@ class SlackApi:
                 ),
             ) from exc
         except (OSError, http.client.HTTPException) as exc:  # URLError, resets, TLS
+            close_response(exc)
             final = _network_error(where, self.base_url, exc)
             if is_tls_failure(exc):
                 raise final from exc
@@ -456,7 +458,7 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
 
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="slack")
     try:
-        _fetch_channels(api, ctx, pool, order, warn)
+        _fetch_channels(api, ctx, pool, order, warn, incomplete)
     except BaseException:
         api.stopped.set()  # workers stop before their next request
         raise
@@ -501,15 +503,31 @@ def _fetch_channels(
     pool: ThreadPoolExecutor,
     order: list[_Channel],
     warn: Warn,
+    incomplete: list[str],
 ) -> None:
-    """Read every channel, then every thread, on the pool. The incident channel's errors and
-    token errors are raised; an extra channel's error drops that channel with a warning."""
+    """Read every channel, then every thread, on the pool. Token errors, the deadline and the
+    incident channel's own errors are raised (the source fails). An extra channel the app may
+    not read (not a member, not found) is dropped with a warning; one that Slack did not serve
+    (5xx, no answer, cut short) is dropped too and the run is partial (``incomplete``). A
+    thread whose replies failed is left out, the run partial; its channel's messages and the
+    other threads are kept."""
 
-    def failed(chan: _Channel, exc: SourceError) -> None:
-        if isinstance(exc, SourceAuthError) or chan.incident:
+    def failed(chan: _Channel, exc: SourceError, thread: str | None = None) -> None:
+        if isinstance(exc, SourceAuthError | SourceTimedOut):
             raise exc
-        if chan.error is None:
-            chan.error = exc.detail
+        if thread is not None:
+            lost = f"that thread's replies are not in this draft (the rest of {_label(chan)} is)"
+            missing_channel(_scoped(exc, lost), incomplete, warn)
+            return
+        if chan.incident:
+            raise exc
+        if chan.error is not None:
+            return
+        chan.error = exc.detail
+        if isinstance(exc, SourceUnavailable):
+            lost = f"the messages of {_label(chan)} are not in this draft"
+            missing_channel(_scoped(exc, lost), incomplete, warn)
+        else:  # a permission error on one channel: the rest is kept
             warn(f"skipped {chan.cid}: {exc.detail}")
 
     heads: dict[Future[None], _Channel] = {
@@ -532,12 +550,18 @@ def _fetch_channels(
         try:
             replies = thread_future.result()
         except SourceError as exc:
-            failed(chan, exc)
+            failed(chan, exc, ts)
             continue
         done[chan.cid] += 1
         ctx.progress(NAME, f"#{chan.name}: thread {done[chan.cid]}/{len(chan.threads)}")
         if replies is not None and chan.replies is not None:
             chan.replies[ts] = replies
+
+
+def _scoped(exc: SourceError, lost: str) -> str:
+    """``exc``'s line with the source-wide "no Slack messages" replaced by what is lost."""
+    detail = exc.detail
+    return detail.replace(MISSING, lost) if MISSING in detail else f"{detail}; {lost}"
 
 
 def _label(chan: _Channel) -> str:
