@@ -159,3 +159,22 @@ def test_watch_bounds_its_pagerduty_poll(
     assert lines, err
     assert all("[watch] timeout" in line and "--timeout" not in line for line in lines), lines
     assert cron.fakes.pagerduty.server.count("GET", r"/incidents/.*") == 0
+
+
+@pytest.mark.parametrize("hang", list(HANGS))
+def test_what_was_fetched_before_the_deadline_is_kept(live: Live, hang: str) -> None:
+    # PagerDuty's log entries never come (or trickle) while its alerts and notes answer: at the
+    # deadline the source fails naming the request in flight, and the notes are still rendered.
+    live.world.pagerduty.server.fail_next(
+        "GET", r"/incidents/Q3CKSTMPD1/log_entries", *[HANGS[hang]] * 50
+    )
+    code, out, err, dest, elapsed = _run(live)
+    assert elapsed < DEADLINE + SLACK_BY, f"{hang}: took {elapsed:.1f}s"
+    assert code == 3, err
+    error = live.manifest(dest)["sources"]["pagerduty"]["error"]
+    assert error.startswith("log_entries page at offset 0: "), error
+    assert "--timeout deadline" in error, error
+    assert error.endswith("(kept: alerts (1), notes (2))"), error
+    assert row(out, "Note by Kim Nguyen: SEV-1 declared")
+    (line,) = [line for line in err.splitlines() if "warning: pagerduty:" in line]
+    assert "log_entries page at offset 0" in line

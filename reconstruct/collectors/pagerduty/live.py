@@ -27,8 +27,9 @@ import json
 import logging
 import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -49,6 +50,7 @@ from reconstruct.errors import (
     SourceError,
     SourceNotFound,
     SourceSkipped,
+    SourceTimedOut,
     SourceUnavailable,
 )
 
@@ -333,6 +335,9 @@ class _Series:
     requests: int = 0
     waits: int = 0
     retries: int = 0
+    asking: str = ""
+    """The request in flight (``log_entries page at offset 200``), named if the deadline
+    passes while it runs."""
 
     @property
     def file(self) -> str:
@@ -356,8 +361,23 @@ class _Fetcher:
         ]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        deadline = self.ctx.deadline
+        for i, (thread, one) in enumerate(zip(threads, series, strict=True)):
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():  # still reading (a trickling answer): keep what came before
+                pages = list(one.pages)  # a copy: the abandoned worker's later pages are not kept
+                series[i] = replace(
+                    one,
+                    pages=pages,
+                    records=sum(len(p.get(one.key) or []) for p in pages),
+                    warnings=list(one.warnings),
+                    error=SourceTimedOut(
+                        NAME,
+                        f"{one.asking or one.key}: no complete answer by the --timeout "
+                        "deadline (PagerDuty did not answer, or kept sending); rerun later or "
+                        "with a larger --timeout",
+                    ),
+                )
 
     def _one(self, series: _Series) -> None:
         try:
@@ -395,6 +415,7 @@ class _Fetcher:
             self.ctx.progress(NAME, f"pages fetched: {said}")
 
     def _single(self, api: PagerDutyApi, series: _Series) -> None:
+        series.asking = series.key
         body = api.get(series.path, series.params, what=series.path, label=series.key)
         items = body.get(series.key) if isinstance(body, dict) else None
         if not isinstance(items, list):
@@ -422,6 +443,7 @@ def _paginate(api: PagerDutyApi, series: _Series, on_page: Callable[[_Series], N
             )
             return
         label = f"{series.key} page at offset {offset}"
+        series.asking = label
         params = {**series.params, "limit": limit, "offset": offset, "total": "false"}
         body = api.get(series.path, params, what=series.path, label=label)
         items = body.get(series.key) if isinstance(body, dict) else None
