@@ -178,3 +178,21 @@ def test_what_was_fetched_before_the_deadline_is_kept(live: Live, hang: str) -> 
     assert row(out, "Note by Kim Nguyen: SEV-1 declared")
     (line,) = [line for line in err.splitlines() if "warning: pagerduty:" in line]
     assert "log_entries page at offset 0" in line
+
+
+@pytest.mark.parametrize("hang", list(HANGS))
+def test_slack_keeps_the_channels_read_before_the_deadline(live: Live, hang: str) -> None:
+    # One thread's conversations.replies never comes (or trickles): at the deadline Slack fails
+    # naming that request, and the history already read is still rendered.
+    from tests.fakes.demo_world import INCIDENT_CHANNEL
+
+    live.world.slack.inject("conversations.replies", *[HANGS[hang]] * 50, channel=INCIDENT_CHANNEL)
+    code, out, err, dest, elapsed = _run(live)
+    assert elapsed < DEADLINE + SLACK_BY, f"{hang}: took {elapsed:.1f}s"
+    assert code == 3, err
+    error = live.manifest(dest)["sources"]["slack"]["error"]
+    assert error.startswith("conversations.replies thread "), error
+    assert "--timeout deadline" in error, error
+    assert f"(kept: #inc-4821 ({INCIDENT_CHANNEL}) (0 threads)" in error, error
+    assert row(out, "Declaring a SEV-1")
+    assert (dest / "slack" / INCIDENT_CHANNEL / "conversations.history.json").exists()

@@ -55,7 +55,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -151,6 +151,8 @@ class SlackApi:
         """method -> the page size to ask for, after Slack refused a larger one."""
         self._not_before: dict[str, float] = {}
         """method -> monotonic time before which no worker asks it (after a 429)."""
+        self.asking: dict[int, str] = {}
+        """thread id -> the request it has in flight (named when the deadline passes)."""
 
     def _client(self) -> WebClient:
         client: WebClient | None = getattr(self._local, "client", None)
@@ -164,6 +166,9 @@ class SlackApi:
         that are not JSON, slow answers and connection errors; ``where`` names it in waits and
         errors."""
         counts = Counts()
+        me = threading.get_ident()
+        with self._lock:
+            self.asking[me] = where
         try:
             return with_retries(
                 self.ctx.pace,
@@ -173,6 +178,14 @@ class SlackApi:
         finally:
             with self._lock:
                 self.rate_waits += counts.rate_limit_waits
+                self.asking.pop(me, None)
+
+    def in_flight(self) -> str:
+        """The requests still running, for the deadline's line."""
+        with self._lock:
+            asking = sorted(self.asking.values())
+        more = f" and {len(asking) - 2} more" if len(asking) > 2 else ""
+        return ", ".join(asking[:2]) + more if asking else "the next request"
 
     def _attempt(
         self, method: str, where: str, params: Mapping[str, Any], timeout: float
@@ -459,6 +472,12 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="slack")
     try:
         _fetch_channels(api, ctx, pool, order, warn, incomplete)
+    except SourceTimedOut as exc:  # the deadline: what was read is kept, the source fails
+        api.stopped.set()
+        _write(out, order, {}, {})
+        kept = [f"{_label(c)} ({len(c.replies or {})} threads)" for c in order if _done(c)]
+        said = f" (kept: {', '.join(kept)})" if kept else ""
+        raise SourceTimedOut(NAME, f"{exc.detail}{said}") from exc
     except BaseException:
         api.stopped.set()  # workers stop before their next request
         raise
@@ -467,10 +486,36 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
 
     channels: dict[str, str] = {}
     errors: dict[str, str] = {}
+    users = _write(out, order, channels, errors)
+    _resolve_users(api, out, users, warn)
+    return {
+        "workspace_url": workspace,
+        "incident_channel": incident_id,
+        "channels": channels,
+        "channel_errors": errors,
+        "warnings": warnings,
+        **({"incomplete": incomplete} if incomplete else {}),
+        "requests": dict(sorted(api.calls.items())),
+        "rate_limit_waits": api.rate_waits,
+    }
+
+
+def _done(chan: _Channel) -> bool:
+    """Its info and history were read (``_fetch_channels`` sets ``replies`` then)."""
+    return chan.error is None and chan.replies is not None
+
+
+def _write(
+    out: BundleWriter, order: list[_Channel], channels: dict[str, str], errors: dict[str, str]
+) -> set[str]:
+    """Write every channel read, in a fixed order (the bundle's bytes never depend on completion
+    order); fill ``channels`` (id -> name) and ``errors``; the users they mention."""
     users: set[str] = set()
-    for chan in order:  # a fixed order: the bundle's bytes never depend on completion order
+    for chan in order:
         if chan.error is not None:
             errors[chan.cid] = chan.error
+            continue
+        if not _done(chan):
             continue
         assert chan.info is not None
         assert chan.history is not None
@@ -483,18 +528,7 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
             out.add(f"slack/{chan.cid}/replies/{thread}.json", replies)
             users |= _users_in(m for p in replies for m in p.get("messages") or [])
         channels[chan.cid] = chan.name
-
-    _resolve_users(api, out, users, warn)
-    return {
-        "workspace_url": workspace,
-        "incident_channel": incident_id,
-        "channels": channels,
-        "channel_errors": errors,
-        "warnings": warnings,
-        **({"incomplete": incomplete} if incomplete else {}),
-        "requests": dict(sorted(api.calls.items())),
-        "rate_limit_waits": api.rate_waits,
-    }
+    return users
 
 
 def _fetch_channels(
@@ -530,11 +564,21 @@ def _fetch_channels(
         else:  # a permission error on one channel: the rest is kept
             warn(f"skipped {chan.cid}: {exc.detail}")
 
+    def by_deadline(futures: Iterable[Future[Any]]) -> Iterator[Future[Any]]:
+        try:
+            yield from as_completed(futures, timeout=ctx.remaining())
+        except TimeoutError:
+            raise SourceTimedOut(
+                NAME,
+                f"{api.in_flight()}: no complete answer by the --timeout deadline (Slack did "
+                "not answer, or kept sending); rerun later or with a larger --timeout",
+            ) from None
+
     heads: dict[Future[None], _Channel] = {
         pool.submit(_read_head, api, ctx, chan): chan for chan in order
     }
     threads: dict[Future[list[dict[str, Any]] | None], tuple[_Channel, str]] = {}
-    for future in as_completed(heads):
+    for future in by_deadline(heads):
         chan = heads[future]
         try:
             future.result()
@@ -545,7 +589,7 @@ def _fetch_channels(
         for ts in chan.threads:
             threads[pool.submit(_read_thread, api, ctx, chan, ts)] = (chan, ts)
     done: Counter[str] = Counter()
-    for thread_future in as_completed(threads):
+    for thread_future in by_deadline(threads):
         chan, ts = threads[thread_future]
         try:
             replies = thread_future.result()
