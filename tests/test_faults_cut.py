@@ -72,6 +72,11 @@ def test_a_cut_that_persists_fails_the_source_naming_the_request(
     assert manifest["complete"] is False
     (line,) = [line for line in err.splitlines() if f"warning: {source}:" in line]
     assert what in line, line
+    # reached, and the answer was cut short (urllib's clients read a cut inside the headers as
+    # a success without a body)
+    assert "cannot reach" not in line, line
+    assert any(t in line for t in ("closed the connection", "cut short", "cut-short")), line
+    assert "base_url ends in /api/" not in line, "not a wrong URL"
     assert "Traceback" not in err
     assert _unserved(live, source) == 0, "every retry was cut too"
     if source != "pagerduty":

@@ -267,3 +267,14 @@ def test_a_thread_whose_replies_fail_keeps_the_channel_and_other_threads(live: L
     kept = dest / "slack" / INCIDENT_CHANNEL
     assert (kept / "conversations.history.json").exists()
     assert len(list((kept / "replies").glob("*.json"))) == 2 - len(warnings)
+
+
+def test_ratelimited_over_http_200_is_named_as_sent(live: Live) -> None:
+    # Slack may answer ok:false "ratelimited" with HTTP 200: the line must not claim a 429.
+    limited = Response(200, {"ok": False, "error": "ratelimited"}, {"Retry-After": "120"})
+    live.world.slack.inject("conversations.history", limited, channel=INCIDENT_CHANNEL)
+    code, _, err, dest = live.collect("--timeout", "10")
+    assert code == 3, err
+    error = live.manifest(dest)["sources"]["slack"]["error"]
+    assert f"{HISTORY} page 1: rate limited (ratelimited, HTTP 200)" in error, error
+    assert "429" not in error

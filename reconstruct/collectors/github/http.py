@@ -324,6 +324,26 @@ class Client:
             requests.exceptions.ChunkedEncodingError,
             requests.exceptions.ContentDecodingError,
         ) as exc:
+            if _stalled(exc):  # the body stopped coming: a read timeout, not a lost connection
+                raise Retry(
+                    f"no answer within {timeout:.1f}s reading {what}",
+                    Unreachable(
+                        NAME,
+                        f"GitHub stopped sending {what} for {timeout:.1f}s "
+                        f"({self.ctx.policy.retries + 1} attempts); try again later, or give "
+                        "the run a larger --timeout",
+                    ),
+                ) from exc
+            if _cut(exc):
+                raise Retry(
+                    f"a cut-short answer reading {what}",
+                    Unreachable(
+                        NAME,
+                        f"{self.base_url} closed the connection before its answer for {what} "
+                        f"was complete ({self.ctx.policy.retries + 1} attempts); try again "
+                        "later, or check any proxy in between",
+                    ),
+                ) from exc
             raise Retry(
                 f"connection failed ({type(exc).__name__}) reading {what}",
                 Unreachable(
@@ -358,6 +378,40 @@ class Client:
         if "rate limit" in message.lower() or status == 429:
             return True, None
         return False, None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    at: BaseException | None = exc
+    while at is not None and len(seen) < 8:
+        seen.append(at)
+        nested = at.args[0] if at.args and isinstance(at.args[0], BaseException) else None
+        at = at.__cause__ or at.__context__ or nested
+    return seen
+
+
+def _stalled(exc: BaseException) -> bool:
+    """A read timeout inside ``exc`` (requests wraps one met while reading the body in a
+    ``ConnectionError``)."""
+    from urllib3.exceptions import ReadTimeoutError
+
+    return any(isinstance(e, ReadTimeoutError | TimeoutError) for e in _chain(exc))
+
+
+def _cut(exc: BaseException) -> bool:
+    """The answer was cut short: an incomplete body or chunk, or a closed connection before
+    the status line (``http.client.RemoteDisconnected``, ``IncompleteRead``)."""
+    import http.client
+
+    import requests
+    from urllib3.exceptions import ProtocolError
+
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return True
+    return any(
+        isinstance(e, http.client.IncompleteRead | http.client.RemoteDisconnected | ProtocolError)
+        for e in _chain(exc)
+    )
 
 
 def _page_key(url: str, params: Mapping[str, Any] | None) -> str:

@@ -178,6 +178,16 @@ class PagerDutyApi:
             raise Retry(f"PagerDuty answered {response.status_code}", _status_error(response, what))
         if not response.is_success:
             raise _status_error(response, what)
+        if not response.content:  # every GET answers JSON: closed right after the headers
+            raise Retry(
+                "the answer was cut short (no body)",
+                SourceUnavailable(
+                    NAME,
+                    f"GET {what}: PagerDuty's answer was cut short (HTTP "
+                    f"{response.status_code} without a body, {policy.retries + 1} tries); "
+                    "retry later, or check any proxy in between",
+                ),
+            )
         try:
             return loads_lenient(response.content)  # a bad byte costs one character
         except ValueError as exc:
@@ -203,6 +213,8 @@ def _short(cause: BaseException, timeout: float) -> str:
 
     if isinstance(cause, sdk.Timeout):
         return f"no answer within {_secs(timeout)}"
+    if isinstance(cause, sdk.CutShort):
+        return "the answer was cut short"
     return type(cause).__name__
 
 
@@ -215,6 +227,11 @@ def _network_problem(
         return (
             f"{url} did not answer within {_secs(timeout)} ({type(cause).__name__}); "
             f"retry later or with a larger {setting}"
+        )
+    if isinstance(cause, sdk.CutShort):
+        return (
+            f"{url} closed the connection before its answer was complete ({cause}); "
+            "retry later, or check any proxy in between"
         )
     return (
         f"cannot reach {url} ({type(cause).__name__}: {cause}); "

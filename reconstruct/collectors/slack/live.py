@@ -214,8 +214,9 @@ class SlackApi:
                 with self._lock:
                     until = time.monotonic() + (wait or 0.0)
                     self._not_before[method] = max(self._not_before.get(method, 0), until)
+                said = "HTTP 429" if status == 429 else f"{code or 'ratelimited'}, HTTP {status}"
                 raise Retry(
-                    f"{where}: rate limited (HTTP 429)",
+                    f"{where}: rate limited ({said})",
                     SourceUnavailable(
                         NAME,
                         f"{where}: still rate limited after {policy.rate_limit_retries} "
@@ -350,6 +351,8 @@ class SlackApi:
 
 def _transient(status: int, code: str) -> str | None:
     """What went wrong when it is worth retrying, else None."""
+    if _no_body(code):
+        return f"Slack's answer was cut short (HTTP {status} without a body)"
     if status >= 500 or code in SERVER_CODES:
         return f"Slack answered HTTP {status}" + (
             f" ({code})" if code and not code.startswith(NOT_JSON) else ""
@@ -359,8 +362,13 @@ def _transient(status: int, code: str) -> str | None:
     return None
 
 
+def _no_body(code: str) -> bool:
+    """The SDK's "not JSON" for an empty body: the connection closed after the headers."""
+    return code.startswith(NOT_JSON) and not code.removeprefix(NOT_JSON).strip(": ")
+
+
 def _fix(status: int, code: str) -> str:
-    if status < 500 and code.startswith(NOT_JSON):
+    if status < 500 and code.startswith(NOT_JSON) and not _no_body(code):
         return (
             "check that [slack] base_url ends in /api/ and that no proxy answers for Slack, "
             "then rerun"
@@ -383,6 +391,13 @@ def _reason(exc: BaseException) -> str:
 
 def _network_error(where: str, base_url: str, exc: BaseException) -> SourceError:
     text = _reason(exc)
+    if isinstance(exc, http.client.HTTPException):  # IncompleteRead, RemoteDisconnected, ...
+        return SourceUnavailable(
+            NAME,
+            f"{where}: {base_url} closed the connection before its answer was complete "
+            f"({text or type(exc).__name__}); {MISSING}; retry later, or check any proxy in "
+            "between",
+        )
     if is_tls_failure(exc):
         return SourceUnavailable(
             NAME,
