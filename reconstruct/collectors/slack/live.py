@@ -262,9 +262,6 @@ class SlackApi:
     def pages(self, method: str, what: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every page of ``method`` (cursor pagination); the caller may stop early. A cursor
         seen before (a loop) or more than ``max_pages`` pages stop it with a warning."""
-        cap = self._limits.get(method)
-        if cap is not None and int(params.get("limit") or 0) > cap:
-            params = dict(params, limit=cap)  # refused before: ask what was accepted
         guard = PageGuard(self.ctx.policy.max_pages)
         guard.repeated("")
         cursor = ""
@@ -277,19 +274,26 @@ class SlackApi:
                     "later records are missing (narrow the window with [window] settings)"
                 )
                 return
+            with self._lock:  # another call of this method may have been refused meanwhile
+                cap = self._limits.get(method)
+            if cap is not None and int(params.get("limit") or 0) > cap:
+                params = dict(params, limit=cap)
             args = dict(params, cursor=cursor) if cursor else params
             try:
                 page = self.call(method, f"{method} {what} page {page_no}", args)
             except _LimitRefused:
-                smaller = [n for n in FALLBACK_LIMITS if n < int(params.get("limit") or 0)]
-                if not smaller:
+                asked = int(params.get("limit") or 0)
+                with self._lock:  # one fallback per method, shared by every concurrent call
+                    cap = self._limits.get(method)
+                    smaller = [n for n in FALLBACK_LIMITS if n < asked]
+                    if (cap is None or cap >= asked) and smaller:
+                        self._limits[method] = cap = smaller[0]
+                        self.ctx.progress(
+                            NAME, f"{method} refused limit={asked}; asking for {smaller[0]}"
+                        )
+                if cap is None or cap >= asked:
                     raise
-                self.ctx.progress(
-                    NAME, f"{method} refused limit={params['limit']}; asking for {smaller[0]}"
-                )
-                params = dict(params, limit=smaller[0])
-                with self._lock:
-                    self._limits[method] = smaller[0]
+                params = dict(params, limit=cap)
                 page_no -= 1
                 continue
             yield page
