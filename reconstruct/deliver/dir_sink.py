@@ -1,5 +1,7 @@
 """The ``dir`` sink (``[deliver] dir = "PATH"``): ``YYYY-MM-DD-<slug>.md`` per incident, its
 evidence bundle copied beside it as ``YYYY-MM-DD-<slug>.evidence/`` (owner-only permissions).
+The draft itself follows the umask (``0644`` under ``022``: the team reads it) and a new version
+keeps the mode of the file it replaces; the ``.reconstruct/`` records stay owner-only.
 
 A file a person has edited since we wrote it is never overwritten. ``PATH/.reconstruct/<name>.json``
 remembers the incident and the sha256 of every version we wrote to ``<name>``; the sha is recorded
@@ -22,6 +24,7 @@ from typing import Any
 from reconstruct.config import Config
 from reconstruct.deliver.base import Draft
 from reconstruct.errors import DeliveryError
+from reconstruct.outfile import write_shared
 
 SIDECAR_DIR = ".reconstruct"
 MAX_SIBLINGS = 100
@@ -126,7 +129,7 @@ class DirSink:
                 passed.append(f"{name} belongs to incident {record.get('incident')}")
                 continue
             self._remember(name, draft.incident.id, digest)
-            _write_atomic(target, data)
+            write_shared(target, data, fsync=True)  # the umask's mode, like a file a person saves
             self._evidence(draft, target, refresh=True)
             return self._where(target, passed, None)
         raise DeliveryError(
