@@ -24,7 +24,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 COPY --from=build /wheels /tmp/wheels
 RUN pip install /tmp/wheels/incident_reconstruct-*.whl \
     && rm -rf /tmp/wheels \
-    && useradd --system --uid 10001 --user-group --create-home --home-dir /home/reconstruct \
+    && groupadd --system --gid 10001 reconstruct \
+    && useradd --system --uid 10001 --gid 10001 --create-home --home-dir /home/reconstruct \
        --shell /usr/sbin/nologin reconstruct \
     && mkdir -p /state /config \
     && chown reconstruct:reconstruct /state \

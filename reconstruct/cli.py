@@ -117,7 +117,8 @@ def timeout_seconds(ctx: click.Context, param: click.Parameter, value: object) -
     "--bundle",
     type=click.Path(path_type=Path),
     metavar="DIR",
-    help="Render from a saved evidence bundle instead of the live APIs.",
+    help="Render from a saved evidence bundle instead of the live APIs (without --incident: the "
+    "bundle's own incident).",
 )
 @click.option(
     "--save-bundle",

@@ -452,9 +452,19 @@ def _plain(err: Any) -> str:
     if kind in _BOUNDS:
         name, form = _BOUNDS[kind]
         return f"expected {form.format((err.get('ctx') or {}).get(name))}{got}"
+    ctx = err.get("ctx") or {}
+    if kind in ("literal_error", "enum"):
+        return f"expected {ctx.get('expected')}{got}"
+    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        unit = "characters" if kind.startswith("string") else "items"
+        bound = ctx.get("min_length") if "short" in kind else ctx.get("max_length")
+        return f"expected {'at least' if 'short' in kind else 'at most'} {bound} {unit}{got}"
     if kind == "missing":
         return "required; add it"
-    return str(err["msg"]).removeprefix("Value error, ")
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if message.startswith("Input should be "):  # any other type error, in the same words
+        message = "expected " + message.removeprefix("Input should be ") + got
+    return message
 
 
 def _explain(exc: ValidationError, where: str, overrides: _EnvOverrides | None = None) -> str:

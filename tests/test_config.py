@@ -224,3 +224,28 @@ def test_tls_trust_is_one_place_and_a_bad_ca_bundle_is_named(
     config = Config.model_validate({"tls": {"ca_bundle": str(bad)}})
     with pytest.raises(ConfigError, match=r"^\[tls\] ca_bundle: cannot load .*nope\.pem"):
         ssl_context(config)
+
+
+def test_other_validation_errors_are_worded_plainly_too() -> None:
+    """Kinds of value a table may add later (a choice, a bounded list) keep the same wording."""
+    from typing import Literal
+
+    from pydantic import BaseModel, Field, ValidationError
+
+    from reconstruct.config import _plain
+
+    class Table(BaseModel):
+        mode: Literal["mask", "drop"] = "mask"
+        names: tuple[str, ...] = Field(default=("a",), min_length=1)
+        when: float = 0.0
+
+    got: list[str] = []
+    for data in ({"mode": "hide"}, {"names": []}, {"when": "soon"}):
+        with pytest.raises(ValidationError) as info:
+            Table.model_validate(data)
+        got.append(_plain(info.value.errors()[0]))
+    assert got == [
+        "expected 'mask' or 'drop', got \"hide\"",
+        "expected at least 1 items, got a list",
+        'expected a number, got "soon"',
+    ]
