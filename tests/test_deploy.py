@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import shutil
 import subprocess
 import tomllib
@@ -13,6 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import dockerfile as dockerfile_parser
 import pytest
 import yaml
 
@@ -25,41 +25,37 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 # --- Dockerfile -------------------------------------------------------------------------------
 
 
-def dockerfile() -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) per instruction, continuation lines joined, comments dropped."""
-    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    text = re.sub(r"\\\n", " ", "\n".join(ln for ln in text.splitlines() if not ln.startswith("#")))
-    out = []
-    for line in text.splitlines():
-        if line.strip():
-            word, _, rest = line.strip().partition(" ")
-            out.append((word.upper(), " ".join(rest.split())))
-    return out
+def dockerfile() -> list[Any]:
+    """The instructions, parsed by Docker's own parser (the ``dockerfile`` package wraps
+    BuildKit's Go parser): a syntax error fails here as it would in ``docker build``."""
+    return list(dockerfile_parser.parse_file(str(ROOT / "Dockerfile")))
 
 
-def final_stage() -> list[tuple[str, str]]:
+def final_stage() -> list[Any]:
     steps = dockerfile()
-    last_from = max(i for i, (word, _) in enumerate(steps) if word == "FROM")
+    last_from = max(i for i, step in enumerate(steps) if step.cmd == "FROM")
     return steps[last_from:]
 
 
-def _args(word: str) -> list[str]:
-    return [rest for w, rest in final_stage() if w == word]
+def _args(word: str) -> list[tuple[str, ...]]:
+    return [step.value for step in final_stage() if step.cmd == word]
+
+
+def _runs(steps: list[Any]) -> list[str]:
+    return [" ".join(step.value[0].split()) for step in steps if step.cmd == "RUN"]
 
 
 def _env() -> dict[str, str]:
     env: dict[str, str] = {}
-    for rest in _args("ENV"):
-        for pair in shlex.split(rest):
-            key, _, value = pair.partition("=")
-            env[key] = value
+    for value in _args("ENV"):
+        env.update(zip(value[::2], value[1::2], strict=True))
     return env
 
 
 def test_dockerfile_uses_a_slim_python_base_for_every_stage() -> None:
-    args = dict(re.findall(r"ARG (\w+)=(\S+)", (ROOT / "Dockerfile").read_text(encoding="utf-8")))
-    bases = [rest.split()[0] for word, rest in dockerfile() if word == "FROM"]
-    assert bases
+    args = dict(v[0].split("=", 1) for v in (s.value for s in dockerfile() if s.cmd == "ARG"))
+    bases = [step.value[0] for step in dockerfile() if step.cmd == "FROM"]
+    assert len(bases) == 2
     for base in bases:
         image = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], base)
         assert re.fullmatch(r"python:3\.1[1-9]-slim", image), image
@@ -68,17 +64,16 @@ def test_dockerfile_uses_a_slim_python_base_for_every_stage() -> None:
 
 
 def test_dockerfile_installs_the_wheel_built_from_the_checkout() -> None:
-    steps = dockerfile()
-    assert any(w == "RUN" and "pip wheel --no-deps" in r for w, r in steps[: -len(final_stage())])
-    installs = [r for r in _args("RUN") if "pip install" in r]
-    assert len(installs) == 1 and re.search(
-        r"pip install \S*incident_reconstruct-\*\.whl", installs[0]
-    )
-    copied = [r.split()[:-1] for w, r in dockerfile() if w == "COPY" and "--from" not in r]
-    sources = {s for group in copied for s in group}
+    build_stage = dockerfile()[: -len(final_stage())]
+    assert any("pip wheel --no-deps" in r for r in _runs(build_stage))
+    installs = [r for r in _runs(final_stage()) if "pip install" in r]
+    assert len(installs) == 1
+    assert re.search(r"pip install \S*incident_reconstruct-\*\.whl", installs[0])
+    assert [s.flags for s in final_stage() if s.cmd == "COPY"] == [("--from=build",)]
+    sources = {src for s in build_stage if s.cmd == "COPY" for src in s.value[:-1]}
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     needed = {"pyproject.toml", "reconstruct", pyproject["readme"], *pyproject["license-files"]}
-    assert needed <= sources, "the wheel build needs every file pyproject.toml names"
+    assert needed == sources, "the wheel build needs every file pyproject.toml names, no more"
     allowed = (ROOT / ".dockerignore").read_text().splitlines()
     for source in sources:
         assert (ROOT / source).exists(), source
@@ -88,25 +83,29 @@ def test_dockerfile_installs_the_wheel_built_from_the_checkout() -> None:
 def test_dockerfile_runs_as_a_numeric_non_root_user() -> None:
     users = _args("USER")
     assert users, "no USER: the image would run as root"
-    uid = users[-1].split(":")[0]
+    assert [s.cmd for s in final_stage()][-3:] == ["USER", "ENTRYPOINT", "CMD"], "USER comes last"
+    uid = users[-1][0].split(":")[0]
     assert uid.isdigit() and int(uid) != 0, "numeric, so Kubernetes runAsNonRoot can check it"
-    assert any(f"--uid {uid} --gid {uid}" in r for r in _args("RUN")), "that user is created"
-    assert any(f"groupadd --system --gid {uid}" in r for r in _args("RUN")), "with its group"
+    runs = _runs(final_stage())
+    assert any(f"useradd --system --uid {uid} --gid {uid}" in r for r in runs), "user created"
+    assert any(f"groupadd --system --gid {uid}" in r for r in runs), "with its group"
 
 
 def test_dockerfile_keeps_state_in_a_volume_the_config_reads() -> None:
-    volumes = [v for rest in _args("VOLUME") for v in json.loads(rest)]
-    assert "/state" in volumes
+    volume = [s for s in final_stage() if s.cmd == "VOLUME"]
+    assert [(s.value, s.json) for s in volume] == [(("/state",), True)]
+    assert any("chown reconstruct:reconstruct /state" in r for r in _runs(final_stage()))
     env = _env()
     config = load_config(environ={k: v for k, v in env.items() if k.startswith("RECONSTRUCT_")})
     assert config.watch.state == Path("/state/watch.db"), "watch keeps its state in the volume"
     assert env["XDG_CACHE_HOME"].startswith("/state/"), "single runs' bundles too"
-    assert _args("WORKDIR")[-1] == "/config", "reconstruct.toml is read from the working dir"
+    assert _args("WORKDIR")[-1] == ("/config",), "reconstruct.toml is read from the working dir"
     assert not [k for k in env if "TOKEN" in k or "SECRET" in k], "no secret baked in"
 
 
 def test_dockerfile_entrypoint_is_the_reconstruct_command() -> None:
-    assert [json.loads(r) for r in _args("ENTRYPOINT")] == [["reconstruct"]]
+    (entrypoint,) = [s for s in final_stage() if s.cmd == "ENTRYPOINT"]
+    assert entrypoint.json and entrypoint.value == ("reconstruct",), "exec form: signals reach it"
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert "reconstruct" in scripts
 
@@ -270,5 +269,5 @@ def test_kubernetes_recipe_runs_the_image_not_pip() -> None:
     assert "/state" in mounts and mounts["/config"].get("readOnly") is True
     security = pod["securityContext"]
     assert security["runAsNonRoot"] is True
-    assert str(security["fsGroup"]) == _args("USER")[-1].split(":")[0]
+    assert str(security["fsGroup"]) == _args("USER")[-1][0].split(":")[0]
     assert job["spec"]["concurrencyPolicy"] == "Forbid"
