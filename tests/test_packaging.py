@@ -113,6 +113,7 @@ def test_every_install_line_in_the_docs_uses_the_distribution_name() -> None:
                 targets = [
                     a for a in match.group(1).split() if not a.startswith("-") and "$" not in a
                 ]
+                assert targets or "$" in match.group(1), f"{doc.name}: {line!r}: what is installed?"
                 for target in targets:
                     assert not re.fullmatch(
                         r"['\"]?reconstruct(\[[\w,]+\])?([=<>~!].*)?['\"]?", target
@@ -120,3 +121,15 @@ def test_every_install_line_in_the_docs_uses_the_distribution_name() -> None:
                         f"{doc.name}: {line.strip()!r} installs the unrelated 'reconstruct' "
                         f"from the package index; use {DIST}"
                     )
+
+
+def test_the_readme_recipes_install_the_distribution_by_name() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = re.findall(r"pip install incident-reconstruct\b", readme)
+    assert len(named) >= 4, "the install section, cron, systemd and the Actions workflow"
+    top = [ln for ln in readme.splitlines() if ln.startswith("python3 -m venv .venv")][:2]
+    venv = "python3 -m venv .venv && .venv/bin/"
+    assert top == [
+        f"{venv}pip install -q . && .venv/bin/reconstruct --incident demo",
+        f"{venv}pip install -q -e '.[test]' && .venv/bin/python -m pytest -q",
+    ], "the first two commands install from the checkout"
