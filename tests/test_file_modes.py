@@ -5,9 +5,10 @@ and the watch state hold raw evidence: owner-only whatever the umask."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -131,9 +132,19 @@ def test_state_file_stays_owner_only_under_the_usual_umask(
 ) -> None:
     umask(0o022)
     path = tmp_path / "state" / "watch.db"
-    State(path)
+    state = State(path)
     assert mode(path) == 0o600
     assert mode(path.parent) == 0o700
+    holder = sqlite3.connect(path)  # keeps the -wal and -shm files while the state writes
+    try:
+        holder.execute("SELECT count(*) FROM incidents").fetchone()
+        when = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
+        state.enqueue("Q1", 1, "title", when, timedelta(minutes=10), when)
+        files = sorted(p.name for p in path.parent.iterdir())
+        assert files == ["watch.db", "watch.db-shm", "watch.db-wal"]
+        assert all(mode(path.parent / name) == 0o600 for name in files)
+    finally:
+        holder.close()
 
 
 def test_write_shared_refuses_a_directory(tmp_path: Path) -> None:
