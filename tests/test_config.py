@@ -249,3 +249,16 @@ def test_other_validation_errors_are_worded_plainly_too() -> None:
         "expected at least 1 items, got a list",
         'expected a number, got "soon"',
     ]
+
+
+def test_the_readme_error_examples_are_what_the_tool_prints(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("and what to write instead:\n\n```text\n", 1)[1].split("```", 1)[0]
+    from_file, from_env = block.strip().splitlines()
+    path = write(tmp_path, '[slack]\npage_size = "lots"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ={})
+    assert from_file.endswith(f"reconstruct.toml: {str(info.value).split(': ', 1)[1]}")
+    with pytest.raises(ConfigError) as info:
+        load_config(environ={"RECONSTRUCT_DELIVER__SLACK__ENABLED": "yes please"})
+    assert from_env == f"reconstruct: error: {info.value}"
