@@ -216,6 +216,49 @@ class RedactConfig(_Table):
     def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         return ClassifyConfig._compiles(patterns)
 
+    @field_validator("allow")
+    @classmethod
+    def _narrow(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            problem = allow_problem(pattern)
+            if problem is not None:
+                raise ValueError(problem)
+        return patterns
+
+
+_ALLOW_PROBES = (
+    "Hunter2PassXyz",
+    "AKIAQ3EGRT5ZXCVB7NMQ",
+    "ghp_R8sT2vX5zB7nM4qW1eY6uI9oP3aS0dF2gH4j",
+    "xoxb-2849104751-5738291046-q7WfT3kLpZ9sVbN2mXc4RgHy",
+    "UGdfUGE1NXcwcmRfWmV0YTk=",
+)
+"""Secrets of five different kinds: an ``allow`` pattern matching three of them whole keeps
+secrets in general, not one known harmless value."""
+
+
+def allow_problem(pattern: str) -> str | None:
+    """Why ``pattern`` may not be a ``[redact] allow`` pattern (None when it may): one that
+    matches an empty string (``.*``), a redaction marker, or secrets of several kinds (``.+``,
+    ``\\S+``, ``\\w+``) would turn redaction off."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error:
+        return None  # reported by _compiles
+    why = None
+    if compiled.fullmatch(""):
+        why = "it matches an empty string"
+    elif compiled.fullmatch("[redacted: password]"):
+        why = "it matches a redaction marker"
+    elif sum(1 for probe in _ALLOW_PROBES if compiled.fullmatch(probe)) >= 3:
+        why = "it matches secrets of every kind"
+    if why is None:
+        return None
+    return (
+        f"{pattern!r} would keep every secret ({why}), turning redaction off; list the exact "
+        "harmless values instead (e.g. 'AKIAIOSFODNN7EXAMPLE')"
+    )
+
 
 class WatchConfig(_Table):
     settle: Duration = timedelta(minutes=10)
@@ -434,8 +477,33 @@ def _key_name(loc: tuple[str | int, ...]) -> str:
     return f"{header} {key}" if key else header
 
 
+def _duration_text(value: timedelta) -> str:
+    """``timedelta(hours=1, minutes=30)`` -> ``1h30m``, the way durations are written here."""
+    rest = int(value.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+def _bound_duration(bound: Any) -> str:
+    """A Duration field's limit as pydantic reports it (a timedelta, or its ``str()``:
+    ``1 day``, ``2 days, 0:30:00``, ``0:05:00``) written the way durations are (``1d``)."""
+    if isinstance(bound, timedelta):
+        return _duration_text(bound)
+    match = re.fullmatch(r"(?:(\d+) days?(?:, )?)?(?:(\d+):(\d\d):(\d\d))?", str(bound))
+    if not match:
+        return str(bound)
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return _duration_text(timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds))
+
+
 def _toml_text(value: Any) -> str:
-    """A value as it would look in the TOML file (``true``, ``"text"``, ``5``)."""
+    """A value as it would look in the TOML file (``true``, ``"text"``, ``5``, ``1h30m``)."""
+    if isinstance(value, timedelta):
+        return _duration_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -482,7 +550,10 @@ def _plain(err: Any) -> str:
         return f"expected {_EXPECTED[kind]}{got}"
     if kind in _BOUNDS:
         name, form = _BOUNDS[kind]
-        return f"expected {form.format((err.get('ctx') or {}).get(name))}{got}"
+        bound = (err.get("ctx") or {}).get(name)
+        if isinstance(err.get("input"), timedelta):  # a Duration field's limit
+            form, bound = form.replace("a number", "a duration"), _bound_duration(bound)
+        return f"expected {form.format(bound)}{got}"
     ctx = err.get("ctx") or {}
     if kind in ("literal_error", "enum"):
         return f"expected {ctx.get('expected')}{got}"

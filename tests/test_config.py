@@ -262,3 +262,12 @@ def test_the_readme_error_examples_are_what_the_tool_prints(tmp_path: Path) -> N
     with pytest.raises(ConfigError) as info:
         load_config(environ={"RECONSTRUCT_DELIVER__SLACK__ENABLED": "yes please"})
     assert from_env == f"reconstruct: error: {info.value}"
+
+
+def test_a_duration_below_its_minimum_is_worded_as_a_duration() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(environ={"RECONSTRUCT_WATCH__RETENTION": "1h30m"})
+    assert str(info.value) == (
+        "environment variable RECONSTRUCT_WATCH__RETENTION: [watch] retention: "
+        "expected a duration of at least 1d, got 1h30m"
+    )

@@ -81,7 +81,7 @@ def test_into_keeps_the_drafts_mode(tmp_path: Path, umask: Callable[[int], int],
     assert "Written by a person." in text and "| Time (UTC) | Event |" in text
 
 
-def test_dir_sink_draft_is_team_readable_and_evidence_owner_only(
+def test_dir_sink_draft_is_team_readable_and_its_records_owner_only(
     tmp_path: Path, umask: Callable[[int], int]
 ) -> None:
     umask(0o022)
@@ -90,10 +90,7 @@ def test_dir_sink_draft_is_team_readable_and_evidence_owner_only(
     incident = pd.parse_incident(demo_bundle())
     target = Path(sink.deliver(Draft(incident, "# Draft one\n", demo_bundle_path())))
     assert mode(target) == 0o644
-    evidence = target.with_name(f"{target.stem}.evidence")
-    assert mode(evidence) == 0o700
-    inside = list(evidence.rglob("*"))
-    assert inside and all(mode(p) == (0o700 if p.is_dir() else 0o600) for p in inside)
+    assert sorted(p.name for p in root.iterdir()) == [SIDECAR_DIR, target.name], "no evidence"
     sidecars = list((root / SIDECAR_DIR).iterdir())
     assert sidecars and all(mode(p) == 0o600 for p in sidecars)
     assert mode(root / SIDECAR_DIR) == 0o700
