@@ -393,9 +393,13 @@ def _chain(exc: BaseException) -> list[BaseException]:
 def _stalled(exc: BaseException) -> bool:
     """A read timeout inside ``exc`` (requests wraps one met while reading the body in a
     ``ConnectionError``)."""
-    from urllib3.exceptions import ReadTimeoutError
+    return any(isinstance(e, TimeoutError) or _is(e, "ReadTimeoutError") for e in _chain(exc))
 
-    return any(isinstance(e, ReadTimeoutError | TimeoutError) for e in _chain(exc))
+
+def _is(exc: BaseException, name: str) -> bool:
+    """``exc`` is a ``name`` of urllib3 (requests' transport; not imported here: it is
+    requests' dependency, not ours)."""
+    return any(c.__name__ == name and c.__module__.startswith("urllib3") for c in type(exc).__mro__)
 
 
 def _cut(exc: BaseException) -> bool:
@@ -404,12 +408,12 @@ def _cut(exc: BaseException) -> bool:
     import http.client
 
     import requests
-    from urllib3.exceptions import ProtocolError
 
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return True
     return any(
-        isinstance(e, http.client.IncompleteRead | http.client.RemoteDisconnected | ProtocolError)
+        isinstance(e, http.client.IncompleteRead | http.client.RemoteDisconnected)
+        or _is(e, "ProtocolError")
         for e in _chain(exc)
     )
 
