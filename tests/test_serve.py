@@ -325,6 +325,41 @@ def test_resolved_again_after_delivery_queues_an_update(hook: Hook, clock: Clock
     assert hook.state.delivered("Q3CKSTMPD1") == {}, "every sink gets the update"
 
 
+def delivered_once(hook: Hook) -> None:
+    assert post_event(hook, "incident.resolved", RESOLVED, 1).status_code == 202
+    row = hook.state.claim("Q3CKSTMPD1", "me", RESOLVED + SETTLE, timedelta(minutes=5))
+    assert row is not None
+    hook.state.record_delivery(row.id, "me", "dir", "/pm/x.md", RESOLVED + SETTLE)
+    hook.state.release(row.id, "me", RESOLVED + SETTLE, status="delivered")
+
+
+def test_a_flap_within_a_minute_of_the_delivered_resolution_still_gets_an_update(
+    hook: Hook,
+) -> None:
+    # PagerDuty: resolved 10:29:31 (delivered), reopened 10:29:51, resolved again 10:30:11
+    delivered_once(hook)
+    reopened = post_event(hook, "incident.reopened", RESOLVED + timedelta(seconds=20), 2)
+    assert reopened.json() == {"status": "noted"}
+    again = RESOLVED + timedelta(seconds=40)
+    response = post_event(hook, "incident.resolved", again, 3)
+    assert (response.status_code, response.json()) == (202, {"status": "update"})
+    row = hook.state.get("Q3CKSTMPD1")
+    assert row is not None and (row.status, row.revision, row.resolved_at) == ("pending", 2, again)
+    assert post_event(hook, "incident.resolved", again, 4).json() == {"status": "known"}
+
+
+def test_a_flap_whose_resolve_arrives_before_its_reopen_still_gets_one_update(hook: Hook) -> None:
+    delivered_once(hook)
+    again = RESOLVED + timedelta(seconds=40)
+    assert post_event(hook, "incident.resolved", again, 3).json() == {"status": "known"}
+    late_reopen = post_event(hook, "incident.reopened", RESOLVED + timedelta(seconds=20), 2)
+    assert (late_reopen.status_code, late_reopen.json()) == (202, {"status": "update"})
+    row = hook.state.get("Q3CKSTMPD1")
+    assert row is not None and (row.status, row.revision, row.resolved_at) == ("pending", 2, again)
+    assert post_event(hook, "incident.resolved", again, 4).json() == {"status": "known"}
+    assert hook.state.get("Q3CKSTMPD1").revision == 2  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     ("body", "why"),
     [

@@ -320,7 +320,7 @@ def test_an_incident_pagerduty_lists_late_is_still_caught(world: World) -> None:
     assert len(sink.drafts) == 1
 
 
-def resolve_again(world: World, minutes: int) -> None:
+def resolve_again(world: World, minutes: float) -> None:
     """PagerDuty: the demo incident was reopened and resolved again ``minutes`` after."""
     data = world.fakes.pagerduty.incidents[0]
     when = (RESOLVED + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -380,6 +380,29 @@ def test_resolved_again_after_delivery_updates_the_file_and_the_pull_request_and
     world.clock.advance(hours=1)
     assert run() == (0, 0, 0)
     assert len(world.fakes.slack.shared) == 2 and len(pulls) == 1
+
+
+def test_a_flap_within_a_minute_found_by_polling_gets_one_updated_draft(world: World) -> None:
+    # PagerDuty: resolved 10:29:31 (delivered), reopened and resolved again at 10:30:01; no
+    # webhook told us: only the incident's own resolved_at, seen by the next poll, changed.
+    only_demo(world)
+    sink = Recording()
+    world.clock.advance(minutes=6)
+    report = world.watcher(sink).run_once()
+    assert (report.queued, report.delivered) == (1, 1)
+    resolve_again(world, minutes=0.5)
+    world.clock.advance(minutes=5)
+    report = world.watcher(sink).run_once()
+    assert (report.queued, report.delivered, report.failed) == (1, 1, 0)
+    assert any("resolved again after its draft was delivered; an update" in x for x in world.logs)
+    assert [d.incident.resolved_at for d in sink.drafts] == [
+        RESOLVED,
+        RESOLVED + timedelta(seconds=30),
+    ]
+    world.clock.advance(minutes=5)
+    report = world.watcher(sink).run_once()
+    assert (report.queued, report.delivered) == (0, 0)
+    assert len(sink.drafts) == 2
 
 
 # -- housekeeping ------------------------------------------------------------------------------

@@ -251,7 +251,9 @@ class Watcher:
         found = self._listing(local, estimate)
         now = self.pd_now()
         for incident_id, number, title, resolved in found:
-            outcome = self.state.enqueue(incident_id, number, title, resolved, settle, now)
+            outcome = self.state.enqueue(
+                incident_id, number, title, resolved, settle, now, exact=True
+            )
             if outcome == "known":
                 continue
             report.queued += 1
@@ -483,6 +485,7 @@ class Watcher:
                 row.event_at >= resolved
                 or (
                     row.status in ("delivered", "forgotten")
+                    and row.event_at <= row.resolved_at
                     and resolved <= row.resolved_at + SAME_RESOLUTION
                 )
             ):
