@@ -525,3 +525,53 @@ def test_a_state_file_that_fails_mid_run_is_one_line_and_exit_1(world: World) ->
     assert lines[-1].startswith("reconstruct: error: the state file failed (OperationalError: ")
     assert lines[-1].endswith(f"({state}); check the disk, then run again")
     assert "internal error" not in err and "Traceback" not in err
+
+
+def test_a_state_file_on_a_full_disk_is_one_line_naming_it_and_exit_1(world: World) -> None:
+    # A real write failure: the child may not grow any file (RLIMIT_FSIZE 0; Python ignores
+    # SIGXFSZ, so SQLite's write fails with EFBIG as it would with ENOSPC on a full disk).
+    import resource
+    import subprocess
+    import sys
+
+    state = world.tmp / "full" / "watch.sqlite"
+
+    def no_room() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    where = ["--state", str(state), "--config", str(world.config_path)]
+    for command in (["watch", "--once"], ["serve", "--no-worker"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "reconstruct", *command, *where],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            preexec_fn=no_room,
+            env={**os.environ, "PAGERDUTY_WEBHOOK_SECRET": "whsec-test-0123456789"},
+            check=False,
+        )
+        assert done.returncode == 1, (command, done.stderr)
+        lines = logged(done.stderr)
+        assert len(lines) == 1, lines
+        assert lines[0].startswith(f"reconstruct: error: {state}: cannot open the watch state (")
+        assert lines[0].endswith("then run again")
+        assert "Traceback" not in done.stderr
+
+
+def test_a_damaged_state_file_is_exit_1_and_a_state_path_that_cannot_be_one_is_exit_2(
+    world: World,
+) -> None:
+    damaged = world.tmp / "damaged.sqlite"
+    damaged.write_bytes(b"this is not an SQLite database, it was overwritten" * 100)
+    code, _out, err = invoke(
+        "watch", "--once", "--state", str(damaged), "--config", str(world.config_path)
+    )
+    assert code == 1, err
+    assert logged(err)[-1].startswith(f"reconstruct: error: {damaged}: cannot open the watch")
+    (world.tmp / "a-file").write_text("", encoding="utf-8")
+    under_a_file = world.tmp / "a-file" / "watch.sqlite"
+    code, _out, err = invoke(
+        "watch", "--once", "--state", str(under_a_file), "--config", str(world.config_path)
+    )
+    assert code == 2, err
+    assert "pass --state FILE or set [watch] state to a writable path" in err

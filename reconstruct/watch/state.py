@@ -21,6 +21,7 @@ delivered revision 1 is handed the update (``deliveries.revision`` says which on
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from reconstruct.errors import ConfigError
+from reconstruct.errors import ConfigError, ReconstructError
 
 BUSY_TIMEOUT = 30.0
 OPEN = ("pending", "built")
@@ -81,6 +82,32 @@ MIGRATIONS: tuple[tuple[str, str, str], ...] = (
     ("incidents", "seen_resolved_at", "TEXT"),
 )
 """Columns added after the first release: a state file written by an older version gains them."""
+
+
+class StateFailed(ReconstructError):
+    """The state file is where it should be but failed (a full disk, an I/O error, a damaged
+    file): exit 1, not a config problem."""
+
+
+_PATH_PROBLEMS = (
+    errno.EACCES,
+    errno.EPERM,
+    errno.EISDIR,
+    errno.ENOTDIR,
+    errno.EEXIST,
+    errno.EROFS,
+    errno.ENAMETOOLONG,
+)
+_SQLITE_PATH_PROBLEMS = ("unable to open database file", "readonly database")
+
+
+def _misconfigured(exc: OSError | sqlite3.Error) -> bool:
+    """The path itself is wrong (not writable, a directory, read-only): a config problem.
+    Everything else (``database or disk is full``, ``disk I/O error``, ``file is not a
+    database``, ENOSPC, EIO) means the state failed where it is."""
+    if isinstance(exc, OSError):
+        return exc.errno in _PATH_PROBLEMS
+    return any(text in str(exc) for text in _SQLITE_PATH_PROBLEMS)
 
 
 def ts(when: datetime) -> str:
@@ -167,9 +194,14 @@ class State:
             finally:
                 db.close()
         except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(
-                f"{path}: cannot open the watch state ({exc}); pass --state FILE or set "
-                "[watch] state to a writable path"
+            if _misconfigured(exc):
+                raise ConfigError(
+                    f"{path}: cannot open the watch state ({exc}); pass --state FILE or set "
+                    "[watch] state to a writable path"
+                ) from exc
+            raise StateFailed(
+                f"{path}: cannot open the watch state ({exc}); check the disk (free space, "
+                "I/O errors) or move a damaged file aside, then run again"
             ) from exc
 
     @contextmanager
