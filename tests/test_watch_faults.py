@@ -575,3 +575,37 @@ def test_a_damaged_state_file_is_exit_1_and_a_state_path_that_cannot_be_one_is_e
     )
     assert code == 2, err
     assert "pass --state FILE or set [watch] state to a writable path" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["watch", "status"],
+        ["watch", "status", "--json"],
+        ["--incident", "demo"],
+        ["--incident", "demo", "--format", "json"],
+    ],
+    ids=["status", "status-json", "draft", "draft-json"],
+)
+def test_a_closed_stdout_ends_quietly(args: list[str], tmp_path: Path) -> None:
+    """``reconstruct … | head -1``: the reader is gone before the first write (the worst case)."""
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        if args[0] == "watch":  # an empty state: ``status`` still prints a line
+            args = ["watch", "--state", str(tmp_path / "s.sqlite"), *args[1:]]
+        done = subprocess.run(
+            [sys.executable, "-m", "reconstruct", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, "")

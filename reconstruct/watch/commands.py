@@ -135,8 +135,8 @@ def _broken(exc: Exception, watcher: Watcher | None, log: Callable[[str], None])
     from reconstruct.watch.logline import Line
     from reconstruct.watch.runner import describe
 
-    if not isinstance(exc, sqlite3.Error | OSError):
-        raise exc
+    if not isinstance(exc, sqlite3.Error | OSError) or isinstance(exc, BrokenPipeError):
+        raise exc  # a closed stdout ends quietly in ``guarded``
 
     where = f" ({watcher.state.path})" if watcher is not None else ""
     log(Line(f"error: {describe(exc)}{where}; check the disk, then run again", level="error"))
