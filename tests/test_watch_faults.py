@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -318,6 +318,60 @@ def test_an_incident_pagerduty_lists_late_is_still_caught(world: World) -> None:
     world.clock.advance(minutes=5)
     assert world.watcher(sink).run_once().delivered == 0
     assert len(sink.drafts) == 1
+
+
+class DateFault:
+    """PagerDuty's incident list hides the demo incident until ``show`` (it is not resolved
+    yet); ``wrong`` shifts the ``Date`` header of the next polls (a proxy's bad clock)."""
+
+    def __init__(self, world: World) -> None:
+        only_demo(world)
+        self.world = world
+        self.shown = False
+        self.wrong = timedelta(0)
+        world.fakes.pagerduty.server.clock = lambda: world.clock() + self.wrong
+        world.fakes.pagerduty.intercept(self.hide)
+
+    def hide(self, req: Request) -> Response | None:
+        if req.path == "/incidents" and not self.shown:
+            return Response(200, {"incidents": [], "limit": 25, "offset": 0, "more": False})
+        return None
+
+    def show(self, resolved: datetime) -> None:
+        when = resolved.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.world.fakes.pagerduty.incidents[0].incident.update(
+            resolved_at=when, last_status_change_at=when
+        )
+        self.shown = True
+
+    def poll(self) -> int:
+        return self.world.watcher(Recording()).poll().queued
+
+
+@pytest.mark.parametrize("first", [False, True], ids=["a-later-poll", "the-first-poll"])
+def test_one_wrong_date_header_does_not_blind_polling(world: World, first: bool) -> None:
+    fault = DateFault(world)
+    start = world.clock()  # 10:34:31
+    if not first:
+        assert fault.poll() == 0
+        world.clock.advance(minutes=5)
+    fault.wrong = timedelta(hours=2)
+    assert fault.poll() == 0  # its Date says two hours later than PagerDuty's time
+    fault.wrong = timedelta(0)
+    said = [x for x in world.logs if "clock:" in x]
+    if not first:
+        assert said[-1].endswith(
+            "clock: PagerDuty's Date header (2026-03-14T12:39:31Z) is 2h 0m ahead of its time as "
+            "last measured; not moving the checkpoint by it until the next poll agrees"
+        )
+        assert world.state().checkpoint() == start
+    world.clock.advance(minutes=3)
+    fault.show(world.clock() - timedelta(minutes=1))  # resolved a minute before this poll
+    assert fault.poll() == 1, "the incident resolved after the wrong header is queued"
+    world.clock.advance(minutes=1)
+    assert fault.poll() == 0
+    assert world.state().skew() == timedelta(0), "two polls that agree are believed"
+    assert world.state().checkpoint() == world.clock()
 
 
 def resolve_again(world: World, minutes: float) -> None:

@@ -236,18 +236,44 @@ class State:
                 (ts(when),),
             )
 
-    def skew(self) -> timedelta:
-        """How far the local clock was ahead of PagerDuty's at the last poll (negative: behind)."""
-        with self._tx() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'skew_seconds'").fetchone()
-        return timedelta(seconds=float(row["value"])) if row else timedelta(0)
-
-    def set_skew(self, skew: timedelta) -> None:
+    def lower_checkpoint(self, when: datetime) -> None:
+        """Move the checkpoint back to ``when`` if it is later (a ``Date`` header found wrong:
+        polling again from earlier only lists known incidents again, which change nothing)."""
         with self._tx() as db:
             db.execute(
-                "INSERT INTO meta (key, value) VALUES ('skew_seconds', ?) "
+                "UPDATE meta SET value = ? WHERE key = 'checkpoint' AND value > ?",
+                (ts(when), ts(when)),
+            )
+
+    def skew(self) -> timedelta:
+        """How far the local clock was ahead of PagerDuty's at the last poll (negative: behind)."""
+        return self.skew_known() or timedelta(0)
+
+    def skew_known(self) -> timedelta | None:
+        """The skew in use, None before the first poll measured one."""
+        return self._meta_seconds("skew_seconds")
+
+    def set_skew(self, skew: timedelta) -> None:
+        self._set_meta_seconds("skew_seconds", skew)
+
+    def last_reading(self) -> timedelta | None:
+        """Local clock minus the last poll's ``Date``, as read (trusted or not)."""
+        return self._meta_seconds("date_reading_seconds")
+
+    def set_last_reading(self, reading: timedelta) -> None:
+        self._set_meta_seconds("date_reading_seconds", reading)
+
+    def _meta_seconds(self, key: str) -> timedelta | None:
+        with self._tx() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return timedelta(seconds=float(row["value"])) if row else None
+
+    def _set_meta_seconds(self, key: str, value: timedelta) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (f"{skew.total_seconds():.3f}",),
+                (key, f"{value.total_seconds():.3f}"),
             )
 
     def _meta_time(self, key: str) -> datetime | None:
