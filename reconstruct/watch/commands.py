@@ -421,7 +421,7 @@ def serve(
                 log_level="warning",
                 access_log=False,
                 lifespan="off",
-                limit_concurrency=limits.concurrent * 2,
+                limit_concurrency=limits.concurrent * 4,  # the app refuses first
                 timeout_keep_alive=5,
                 timeout_graceful_shutdown=5,
             )
