@@ -636,17 +636,21 @@ def test_serve_on_a_port_in_use_is_one_line_and_exit_4(
     config = tmp_path / "reconstruct.toml"
     config.write_text(f'[deliver]\ndir = "{tmp_path / "out"}"\n[serve]\nport = {port}\n')
     monkeypatch.setenv("PAGERDUTY_WEBHOOK_SECRET", SECRET)
+    args = ["serve", "--config", str(config), "--state", str(tmp_path / "s.sqlite")]
     try:
-        result = CliRunner().invoke(
-            cli, ["serve", "--config", str(config), "--state", str(tmp_path / "s.sqlite")]
-        )
+        result = CliRunner().invoke(cli, args)
+        as_json = CliRunner().invoke(cli, [*args, "--log-format", "json"])
     finally:
         taken.close()
-    assert result.exit_code == EXIT_PORT_IN_USE == 4
-    assert logged(result.stderr) == [
-        f"reconstruct: serve: error: 127.0.0.1:{port} is already in use by another process; "
+    assert result.exit_code == as_json.exit_code == EXIT_PORT_IN_USE == 4
+    message = (
+        f"serve: error: 127.0.0.1:{port} is already in use by another process; "
         "stop it or set another [serve] port"
-    ]
+    )
+    assert logged(result.stderr) == [f"reconstruct: {message}"]
+    [line] = as_json.stderr.splitlines()
+    record = json.loads(line)
+    assert (record["level"], record["message"]) == ("error", message)
 
 
 def test_after_a_late_reopen_the_draft_is_still_delivered_exactly_once(

@@ -380,6 +380,7 @@ def serve(
 
     def action() -> int:
         from reconstruct.watch.listen import PortInUse, bind
+        from reconstruct.watch.logline import Line
         from reconstruct.watch.webhook import SECRET_ENV, Health, Limits, create_app
         from reconstruct.watch.worker import Worker
 
@@ -395,7 +396,7 @@ def serve(
         try:
             sock = bind(host, port)
         except PortInUse as exc:
-            log(f"serve: error: {exc}")
+            log(Line(f"serve: error: {exc}", level="error"))
             return EXIT_PORT_IN_USE
         import uvicorn
 
