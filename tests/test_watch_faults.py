@@ -374,6 +374,22 @@ def test_one_wrong_date_header_does_not_blind_polling(world: World, first: bool)
     assert world.state().checkpoint() == world.clock()
 
 
+def test_a_poll_fills_in_the_number_and_title_a_webhook_left_out(world: World) -> None:
+    only_demo(world)
+    state = world.state()
+    settle = world.config.watch.settle
+    # A resolve webhook whose data had no usable number (it was left out) queued the incident.
+    action = ("resolved", INCIDENT_ID, None, "", RESOLVED, settle)
+    assert state.webhook(["event:E1"], "incident.resolved", world.clock(), action) == "new"
+    assert world.watcher(Recording()).poll().queued == 0  # PagerDuty lists it: known
+    row = world.state().get(INCIDENT_ID)
+    assert row is not None
+    assert (row.number, row.title) == (4821, "Checkout returning 5xx for most requests")
+    code, out, err = invoke("watch", "status", "--json", "--state", str(world.state_path))
+    assert code == 0, err
+    assert [(d["id"], d["number"]) for d in json.loads(out)] == [(INCIDENT_ID, 4821)]
+
+
 def resolve_again(world: World, minutes: float) -> None:
     """PagerDuty: the demo incident was reopened and resolved again ``minutes`` after."""
     data = world.fakes.pagerduty.incidents[0]
