@@ -390,6 +390,20 @@ def test_a_poll_fills_in_the_number_and_title_a_webhook_left_out(world: World) -
     assert [(d["id"], d["number"]) for d in json.loads(out)] == [(INCIDENT_ID, 4821)]
 
 
+def test_a_sink_error_names_the_sink_once(world: World) -> None:
+    only_demo(world)
+    (world.tmp / "a-file").write_text("", encoding="utf-8")
+    world.clock.advance(minutes=6)
+    report = world.watcher(DirSink(world.tmp / "a-file" / "out")).run_once()
+    assert report.failed == 1
+    said = "\n".join(world.logs)
+    assert "not delivered to dir: cannot write into " in said
+    assert "dir: dir:" not in said
+    row = world.state().get(INCIDENT_ID)
+    assert row is not None and row.last_error is not None
+    assert row.last_error.startswith("dir: cannot write into "), row.last_error
+
+
 def resolve_again(world: World, minutes: float) -> None:
     """PagerDuty: the demo incident was reopened and resolved again ``minutes`` after."""
     data = world.fakes.pagerduty.incidents[0]

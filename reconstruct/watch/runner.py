@@ -442,10 +442,11 @@ class Watcher:
             except (KeyboardInterrupt, SystemExit):
                 raise
             except Exception as exc:  # noqa: BLE001 (one sink's failure must not stop the others)
-                errors.append(f"{sink.name}: {describe(exc)}")
+                why = describe(exc).removeprefix(f"{sink.name}: ")  # a sink's error names it
+                errors.append(f"{sink.name}: {why}")
                 passing = passing and transient(exc)
                 self._say(
-                    f"not delivered to {sink.name}: {describe(exc)}",
+                    f"not delivered to {sink.name}: {why}",
                     claimed,
                     sink=sink.name,
                     level="error",
