@@ -519,8 +519,29 @@ def test_old_state_and_its_bundles_are_pruned_and_partial_folders_cleaned(world:
     world.watcher(sink).run_once()
     assert world.state().get(INCIDENT_ID) is None
     assert not bundle.exists()
-    assert any(line.startswith("Q3CKSTMPD1 (#4821): pruned: delivered") for line in world.logs)
+    assert [x for x in world.logs if "pruned:" in x] == [
+        "Q3CKSTMPD1 (#4821): pruned: delivered, last changed 2026-03-14 10:49 UTC, "
+        "more than the 90-day retention ago"
+    ]
     assert (world.out / FILENAME).exists(), "the delivered draft itself is never touched"
+
+
+def test_retention_follows_pagerdutys_time_not_a_fast_local_clock(world: World) -> None:
+    only_demo(world)
+    world.local_ahead = timedelta(hours=2)
+    world.clock.now = world.clock() + world.local_ahead + timedelta(minutes=15)
+    sink = Recording()
+    assert world.watcher(sink).run_once().delivered == 1
+    delivered = world.state().get(INCIDENT_ID)
+    assert delivered is not None and delivered.updated_at is not None
+    world.fakes.pagerduty.incidents.clear()
+    # 90 days less an hour later: by the local clock (2 hours fast) the retention is over
+    world.clock.advance(days=89, hours=23)
+    world.watcher(sink).run_once()
+    assert world.state().get(INCIDENT_ID) is not None, "not yet past the retention"
+    world.clock.advance(hours=2)
+    world.watcher(sink).run_once()
+    assert world.state().get(INCIDENT_ID) is None
 
 
 def test_an_older_state_file_gains_the_new_columns(tmp_path: Path) -> None:

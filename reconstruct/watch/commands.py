@@ -406,7 +406,7 @@ def serve(
             watcher.state,
             config.watch.settle,
             secret,
-            watcher.now,
+            watcher.pd_now,  # PagerDuty's time, as the worker and retention use
             log,
             health=health,
             limits=limits,

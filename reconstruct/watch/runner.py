@@ -334,7 +334,12 @@ class Watcher:
                 self._say(f"removed {leftover.name}, left by an interrupted run in {place}")
         for row in self.state.prune(self.pd_now() - self.config.watch.retention):
             shutil.rmtree(self.bundles / _safe(row.id), ignore_errors=True)
-            self._say(f"pruned: {row.status} before {hhmm(row.updated_at or now)}", row)
+            days = self.config.watch.retention.days
+            self._say(
+                f"pruned: {row.status}, last changed {hhmm(row.updated_at or now)}, "
+                f"more than the {days}-day retention ago",
+                row,
+            )
 
     # -- work ----------------------------------------------------------------------------------
     def process_due(self, report: Report | None = None) -> Report:
