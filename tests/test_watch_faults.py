@@ -476,6 +476,9 @@ def test_a_flap_within_a_minute_found_by_polling_gets_one_updated_draft(world: W
     assert (report.queued, report.delivered) == (1, 1)
     resolve_again(world, minutes=0.5)
     world.clock.advance(minutes=5)
+    assert world.watcher(sink).plan()[0] == (
+        "Q3CKSTMPD1 (#4821): would queue, build and deliver to recording"
+    ), "the dry run sees the same update"
     report = world.watcher(sink).run_once()
     assert (report.queued, report.delivered, report.failed) == (1, 1, 0)
     assert any("resolved again after its draft was delivered; an update" in x for x in world.logs)

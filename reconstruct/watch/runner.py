@@ -533,7 +533,8 @@ class Watcher:
                 row.event_at >= resolved
                 or (
                     row.status in ("delivered", "forgotten")
-                    and row.event_at <= row.resolved_at
+                    and row.event_at <= row.resolved_at  # no reopen known since
+                    and not row.resolved_exact  # else a different resolved_at is a new one
                     and resolved <= row.resolved_at + SAME_RESOLUTION
                 )
             ):

@@ -143,6 +143,8 @@ class IncidentRow:
     revision: int = 1
     """1 for the first draft; one more each time it is resolved again after a delivery."""
     updated_at: datetime | None = None
+    resolved_exact: bool = False
+    """``resolved_at`` is the incident's own field (from a poll), not a webhook's time."""
 
     @property
     def label(self) -> str:
@@ -169,6 +171,7 @@ def _row(r: sqlite3.Row) -> IncidentRow:
         retry_at=from_ts(r["retry_at"]) if r["retry_at"] else None,
         revision=r["revision"],
         updated_at=from_ts(r["updated_at"]),
+        resolved_exact=bool(r["resolved_exact"]),
     )
 
 
