@@ -296,6 +296,12 @@ def main() -> None:
         cli.main(prog_name="reconstruct", standalone_mode=True)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader of what is left in the buffer went away: quietly
+            from reconstruct._guard import stdout_closed
+
+            stdout_closed()
         exit_now(code)
 
 
