@@ -14,6 +14,7 @@ from typing import Any
 import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
 from reconstruct.collectors import BUILTIN, get_source
+from reconstruct.collectors.people import identities
 from reconstruct.collectors.skips import recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
@@ -88,7 +89,7 @@ def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int], list[str]
 def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     incident = pd.parse_incident(bundle)
     events, counts, unreadable = parse_bundle(bundle)
-    result = normalize(events, incident, bundle.manifest.window, config)
+    result = normalize(events, incident, bundle.manifest.window, config, identities(bundle))
     failed = tuple(sorted(n for n, s in bundle.manifest.sources.items() if s.status == "failed"))
     warnings = [
         f"{name}: {bundle.manifest.sources[name].error or 'collection failed'}" for name in failed
