@@ -134,6 +134,11 @@ def write_atomic(path: Path, text: str) -> None:
 @click.option("--timeline-only", is_flag=True, help="Only the Timeline table and its notes.")
 @click.option("--why", is_flag=True, help="Add a column saying why each row is there.")
 @click.option(
+    "--expand",
+    is_flag=True,
+    help="Show every record of a collapsed series as its own row ([collapse] expand).",
+)
+@click.option(
     "--into",
     "into",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -235,6 +240,9 @@ def _reconstruct(**opts: object) -> int:
 
     incident = incident_ref(str(opts["incident"]))
     config = load_config(opts["config_path"])  # type: ignore[arg-type]
+    if opts.get("expand"):
+        expanded = config.collapse.model_copy(update={"expand": True})
+        config = config.model_copy(update={"collapse": expanded})
     request = RunRequest(
         incident=incident,
         bundle=opts["bundle"],  # type: ignore[arg-type]

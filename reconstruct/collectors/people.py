@@ -17,7 +17,8 @@ A person is never matched on a name here: ``normalize.people`` joins identities 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any
 
 from reconstruct.bundle import Bundle, iter_records
@@ -28,10 +29,8 @@ def identities(bundle: Bundle) -> list[Identity]:
     """Every identity the bundle holds, deduplicated, sorted."""
     found: set[Identity] = set()
     for reader in (_slack, _grafana, _pagerduty):
-        try:
+        with suppress(Exception):  # the parsers report a corrupt file; names are optional
             found.update(reader(bundle))
-        except Exception:  # noqa: BLE001  the parsers report a corrupt file; names are optional
-            continue
     return sorted(found)
 
 
@@ -42,13 +41,13 @@ def _text(value: Any) -> str:
 def _slack(bundle: Bundle) -> Iterator[Identity]:
     from reconstruct.collectors.slack.parse import display_name
 
-    users: dict[str, Mapping[str, Any]] = {}
+    users: dict[str, dict[str, Any]] = {}
     for user in iter_records(bundle.pages("slack/users.list.json"), "members"):
         users[str(user.get("id"))] = user
     for user in iter_records(bundle.pages("slack/users.info.json"), "user"):
         users[str(user.get("id"))] = user
     for user in users.values():
-        if user.get("is_bot") or user.get("deleted") and not user.get("profile"):
+        if user.get("is_bot") or (user.get("deleted") and not user.get("profile")):
             continue
         name = display_name(user)
         if not name:

@@ -15,17 +15,16 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
 
 A rule is the longest ``rule:<name>`` its row carries; a row without one is in the series of the
 rows with exactly its text. A series needs ``[collapse] min_series`` rows (default 3); fewer stay
-as they are. Milestones never collapse: per rule its first firing and its last clearing, and the
-last page for a person before each of their acknowledgements (the page that led to the ack)
-stay rows of their own, so a series row counts only the rows around them. ``[collapse] expand``
-(``--expand``) leaves every row as it is.
+as they are. Milestones never collapse: per rule its first firing and its last clearing, the first
+page for a person and the last one before each of their acknowledgements (the page that led to
+the ack) stay rows of their own, so a series row counts only the rows around them.
+``[collapse] expand`` (``--expand``) leaves every row as it is.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime
 
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind, Link
@@ -73,12 +72,12 @@ def collapse(
     out: list[Event] = []
     placed: set[str] = set()
     for event in rows:
-        row = folded.get(event.key)
-        if row is None:
+        series_row = folded.get(event.key)
+        if series_row is None:
             out.append(event)
-        elif row.key not in placed:
-            placed.add(row.key)
-            out.append(row)
+        elif series_row.key not in placed:
+            placed.add(series_row.key)
+            out.append(series_row)
     return out, len(folded) - len(placed)
 
 
@@ -100,8 +99,8 @@ def _state(event: Event) -> str:
 
 
 def _milestones(rows: list[Event]) -> set[str]:
-    """Keys of rows no series takes: per rule the first firing and the last clearing; the last
-    page for a person before each of their acknowledgements."""
+    """Keys of rows no series takes: per rule the first firing and the last clearing; the first
+    page for a person and the last one before each of their acknowledgements."""
     keep: set[str] = set()
     first: dict[str, Event] = {}
     last_clear: dict[str, Event] = {}
@@ -120,6 +119,8 @@ def _milestones(rows: list[Event]) -> set[str]:
     for event in rows:
         if event.kind is Kind.PAGE:
             for person in targets_of(event):
+                if person not in last_page:
+                    keep.add(event.key)  # the first page for a person
                 last_page[person] = event
         elif event.kind is Kind.ACK and (who := person_of(event)) and who in last_page:
             keep.add(last_page[who].key)
@@ -140,7 +141,9 @@ def _alert_series(
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)]
     out = []
     for state in dict.fromkeys(states):
-        members = [e for e, s in zip(group, states, strict=True) if s == state and e.key not in keep]
+        members = [
+            e for e, s in zip(group, states, strict=True) if s == state and e.key not in keep
+        ]
         if len(members) < config.min_series:
             continue
         verb = _STATE_WORDS.get(state, state or "raised")
@@ -179,7 +182,6 @@ def _last_state(event: Event) -> str:
     return _rule(event)[1] or "unknown"
 
 
-
 def _span(members: list[Event]) -> str:
     """``09:43–10:20`` (UTC), the dates added when it crosses midnight."""
     start, end = members[0].time, members[-1].time
@@ -211,5 +213,3 @@ def _series_row(members: list[Event], summary: str, reason: str) -> Event:
         f"{reason}: {len(members)} rows",
         tuple(members),
     )
-
-

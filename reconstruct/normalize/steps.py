@@ -162,7 +162,9 @@ def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Even
         other = a if primary is b else b
         reason = "; ".join(r for r in dict.fromkeys((primary.reason, other.reason)) if r)
         joined[i] = _joined([a, b], primary, primary.summary, reason)
-    return [joined[i] if i in joined else e for i, e in enumerate(rows) if i not in taken or i in joined]
+    return [
+        joined[i] if i in joined else e for i, e in enumerate(rows) if i not in taken or i in joined
+    ]
 
 
 def _joined(records: list[Event], primary: Event, summary: str, reason: str) -> Event:
