@@ -12,10 +12,10 @@ within ``[collapse] step_window`` (default 1 minute):
    Nguyen by Priya Raman; paged by push".
 3. **One person's words in two tools.** Two records of the same person (the same ``who:`` id, so
    joined by email or alias, never by a look-alike name) from different tools, with the same
-   words (at least ``[collapse] same_words`` of the shorter text's words, and at least three)
-   -> one row with the more specific kind (a mitigation over a dashboard annotation) and its
-   text. Changes, deploys, alerts and pages never join here: a person's message never merges
-   with a PR.
+   words (at least ``[collapse] same_words`` of the shorter text's words, and at least three;
+   compared with that person's next ``NEIGHBOURS`` records) -> one row with the more specific
+   kind (a mitigation over a dashboard annotation) and its text. Changes, deploys, alerts,
+   pages and bot posts never join here: a person's message never merges with a PR.
 
 Every link, ref, tag and source of the joined records is kept.
 """
@@ -40,6 +40,8 @@ _STOP = frozenset(
     "a an and are as at be by for from in is it of on or so the this to was we with tags".split()
 )
 MIN_WORDS = 3
+NEIGHBOURS = 16
+"""Per record: how many of the same person's next records are compared (a bound on the work)."""
 
 
 def merge_steps(events: list[Event], config: CollapseConfig) -> tuple[list[Event], int]:
@@ -68,8 +70,7 @@ def _channels(rows: list[Event], window: timedelta) -> list[Event]:
     open_steps: dict[frozenset[str], list[Event]] = {}
     groups: list[list[Event]] = []
     for event in rows:
-        whom = targets_of(event)
-        if event.kind is not Kind.PAGE or not whom:
+        if event.kind is not Kind.PAGE or not (whom := targets_of(event)):
             groups.append([event])
             continue
         step = open_steps.get(whom)
@@ -138,12 +139,17 @@ def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Even
     by_person: dict[str, list[int]] = defaultdict(list)
     for index, event in enumerate(rows):
         who = person_of(event)
-        if who and event.kind not in _NOT_WORDS and len(event.sources) == 1:
+        if (
+            who
+            and event.kind not in _NOT_WORDS
+            and len(event.sources) == 1
+            and "bot" not in event.tags
+        ):
             by_person[who].append(index)
     pairs: list[tuple[timedelta, int, int]] = []
     for indices in by_person.values():
         for n, i in enumerate(indices):
-            for j in indices[n + 1 :]:
+            for j in indices[n + 1 : n + 1 + NEIGHBOURS]:
                 gap = rows[j].time - rows[i].time
                 if gap > window:
                     break
