@@ -136,7 +136,7 @@ def write_atomic(path: Path, text: str) -> None:
 @click.option(
     "--expand",
     is_flag=True,
-    help="Show every record of a collapsed series as its own row ([collapse] expand).",
+    help="Show every record of a collapsed series as its own row.",
 )
 @click.option(
     "--into",
