@@ -464,8 +464,25 @@ def test_demo_timeline_snapshot() -> None:
     tl = build_timeline(Bundle.open(demo_bundle_path()), Config())
     text = render(tl, RenderOptions(timeline_only=True, why=True), Config())
     check_snapshot("demo_timeline_why.md", text)
-    rows = [line for line in text.splitlines() if line.startswith("| ") and "Time (UTC)" not in line]
+    rows = [
+        line for line in text.splitlines() if line.startswith("| ") and "Time (UTC)" not in line
+    ]
     assert len([r for r in rows if "Paged Priya Raman" in r]) == 1
     assert not any(r.startswith("| 09:47 | Paged") for r in rows)
     assert len([r for r in rows if "read replicas 3 -&gt; 6" in r or "replicas 3 -> 6" in r]) == 1
     assert not any("| kim:" in r or "| lee:" in r or "| priya:" in r for r in rows)
+
+
+def test_a_rule_flapping_through_pending_is_one_series(tmp_path: Path) -> None:
+    """Grafana writes Normal → Pending → Alerting → Normal: the Pending annotations (no rule
+    ref, so they never merge with a chat post) join the rule's flapping series."""
+    cycle = [("Normal", "Pending"), ("Pending", "Alerting"), ("Alerting", "Normal")]
+    flaps = [alert_state(i, "CheckoutLatency", *cycle[i % 3]) for i in range(12)]
+    other = [alert_state(3.5, "Disk full", "Normal", "Pending")]
+    tl = timeline(tmp_path, [trigger()], [], [], [*flaps, *other])
+    row = one(tl, "flapped")
+    assert row.summary.endswith("last state Normal") and row.kind == "alert"
+    assert len([m for m in row.members if m.kind == "annotation"]) == 4  # the Pending ones
+    rows = [e for e in tl.events if "CheckoutLatency" in e.summary]
+    assert len(rows) == 3, [e.summary for e in rows]  # the series, first firing, last clearing
+    assert any("Disk full" in e.summary and not e.members for e in tl.events), "another rule"

@@ -14,7 +14,9 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   "96 alerts of Cache hit ratio fired, 09:41–09:58".
 
 A rule is the longest ``rule:<name>`` its row carries; a row without one is in the series of the
-rows with exactly its text. A series needs ``[collapse] min_series`` rows (default 3); fewer stay
+rows with exactly its text. A state annotation without a rule ref (Grafana's Pending, NoData,
+Error) joins the series of the rule its text names, so a rule flapping through Pending is one
+series. A series needs ``[collapse] min_series`` rows (default 3); fewer stay
 as they are. Milestones never collapse: per rule its first firing and its last clearing, the first
 page for a person and the last one before each of their acknowledgements (the page that led to
 the ack) stay rows of their own, so a series row counts only the rows around them.
@@ -23,6 +25,7 @@ the ack) stay rows of their own, so a series row counts only the rows around the
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 
@@ -49,11 +52,15 @@ def collapse(
     series: list[tuple[str, str, list[Event]]] = []
     pages: dict[frozenset[str], list[Event]] = defaultdict(list)
     alerts: dict[str, list[Event]] = defaultdict(list)
+    states: list[Event] = []
     for event in rows:
         if event.kind is Kind.PAGE and (whom := targets_of(event)):
             pages[whom].append(event)
         elif event.kind is Kind.ALERT:
             alerts[_rule(event)[0] or f"text:{event.summary}"].append(event)
+        elif event.kind is Kind.ANNOTATION and any(t.startswith("state:") for t in event.tags):
+            states.append(event)
+    _join_states(alerts, states)
     for whom, group in pages.items():
         who = " and ".join(sorted(names.get(p, p.partition(":")[2]) for p in whom))
         members = [e for e in group if e.key not in keep]
@@ -79,6 +86,25 @@ def collapse(
             placed.add(series_row.key)
             out.append(series_row)
     return out, len(folded) - len(placed)
+
+
+def _join_states(alerts: dict[str, list[Event]], states: list[Event]) -> None:
+    """Alert state annotations without a rule ref (Grafana's Pending, NoData, Error: never a
+    firing or a clearing) join the series of the longest rule their text names, word for word,
+    so a rule flapping through Pending is one series."""
+    names = sorted((k for k in alerts if not k.startswith("text:")), key=len, reverse=True)
+    if not names or not states:
+        return
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+    joined: set[str] = set()
+    for event in states:
+        found = [m.group(1) for m in pattern.finditer(event.summary.casefold())]
+        if found:
+            name = max(found, key=len)
+            alerts[name].append(event)
+            joined.add(name)
+    for name in joined:
+        alerts[name].sort(key=order_key)
 
 
 def _rule(event: Event) -> tuple[str, str]:
@@ -199,9 +225,10 @@ def _series_row(members: list[Event], summary: str, reason: str) -> Event:
     if last.links and last is not first:
         ln = last.links[0]
         links.append(Link(ln.source, ln.url, f"last: {ln.label or ln.source}"))
+    kinds = {m.kind for m in members}
     return new_event(
         first.time,
-        first.kind,
+        Kind.ALERT if Kind.ALERT in kinds else first.kind,
         summary,
         tuple(sorted({s for m in members for s in m.sources})),
         tuple(links),
