@@ -28,11 +28,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from functools import lru_cache
 
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
-from reconstruct.normalize.order import order_key
+from reconstruct.normalize.order import order_key, ordered
 from reconstruct.normalize.people import person_of, targets_of
 
 SERIES = "series"
@@ -47,7 +48,7 @@ def collapse(
 ) -> tuple[list[Event], int]:
     """The rows with each series as one row, and how many rows were folded into series rows
     (members minus series rows). ``names``: person id -> display name."""
-    rows = sorted(events, key=order_key)
+    rows = ordered(events)
     keep = _milestones(rows)
     series: list[tuple[str, str, list[Event]]] = []
     pages: dict[frozenset[str], list[Event]] = defaultdict(list)
@@ -109,8 +110,13 @@ def _join_states(alerts: dict[str, list[Event]], states: list[Event]) -> None:
 
 def _rule(event: Event) -> tuple[str, str]:
     """The longest alert rule name the row carries and its state ("" when none)."""
+    return _rule_of(event.refs)
+
+
+@lru_cache(maxsize=4096)
+def _rule_of(refs: frozenset[str]) -> tuple[str, str]:
     best = ("", "")
-    for ref in event.refs:
+    for ref in refs:
         if ref.startswith("rule:"):
             name, _, state = ref[5:].rpartition(":")
             if len(name) > len(best[0]) or (len(name) == len(best[0]) and name < best[0]):

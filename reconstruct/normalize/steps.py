@@ -29,7 +29,7 @@ from datetime import timedelta
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.evolve import new_event
-from reconstruct.normalize.order import order_key
+from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import person_of, targets_of
 
 VIA = "via:"
@@ -47,7 +47,7 @@ NEIGHBOURS = 16
 def merge_steps(events: list[Event], config: CollapseConfig) -> tuple[list[Event], int]:
     """The rows with each step's records joined, and how many records were folded away."""
     window = config.step_window
-    rows = sorted(events, key=order_key)
+    rows = ordered(events)
     before = len(rows)
     rows = _channels(rows, window)
     rows = _escalations(rows, window)
