@@ -157,6 +157,7 @@ def bundle(
     users: list[dict[str, Any]] = (),  # type: ignore[assignment]
     annotations: list[dict[str, Any]] = (),  # type: ignore[assignment]
     alerts: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    pd_users: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> Bundle:
     writer = BundleWriter(tmp_path / "bundle", INC_ID)
     incident = {
@@ -173,6 +174,8 @@ def bundle(
     writer.add("pagerduty/incident.json", [{"incident": incident}])
     writer.add("pagerduty/log_entries.json", [{"log_entries": log_entries, "more": False}])
     writer.add("pagerduty/alerts.json", [{"alerts": list(alerts), "more": False}])
+    if pd_users:  # GET /users/{id} bodies
+        writer.add("pagerduty/users.json", [{"user": u} for u in pd_users])
     writer.set_source("pagerduty", "ok")
     writer.add("slack/auth.test.json", [{"ok": True, "url": WS}])
     writer.add("slack/users.list.json", [{"ok": True, "members": list(users)}])
@@ -486,3 +489,19 @@ def test_a_rule_flapping_through_pending_is_one_series(tmp_path: Path) -> None:
     rows = [e for e in tl.events if "CheckoutLatency" in e.summary]
     assert len(rows) == 3, [e.summary for e in rows]  # the series, first firing, last clearing
     assert any("Disk full" in e.summary and not e.members for e in tl.events), "another rule"
+
+
+def test_a_pagerduty_user_and_a_slack_user_with_one_email_are_one_person(tmp_path: Path) -> None:
+    """PagerDuty's "Priya R." (GET /users/{id}: email priya@acme.example) and Slack's priya
+    (profile.email the same): one person, shown by one name in every row."""
+    ref = {**user("Priya R."), "id": "PPRIYA1"}
+    pd_user = {"id": "PPRIYA1", "type": "user", "name": "Priya R.", "email": "Priya@Acme.Example"}
+    entries = [trigger(), entry("acknowledge", 2, agent=ref, channel={"type": "website"})]
+    messages = [said("U01PRIYA", 5, "root cause: the cache ttl")]
+    config = Config(people=PeopleConfig(display="handle"))
+    tl = timeline(tmp_path, entries, messages, [PRIYA], [], [], [pd_user], config=config)
+    assert one(tl, "Acknowledged").summary == "Acknowledged by priya"
+    assert one(tl, "Acknowledged").actor == one(tl, "root cause").actor == "priya"
+    tl = timeline(tmp_path / "n", entries, messages, [PRIYA], [], [], [pd_user])
+    names = {one(tl, "Acknowledged").actor, one(tl, "root cause").actor}
+    assert names == {"Priya Raman"}, names  # one each: the fuller name

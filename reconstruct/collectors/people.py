@@ -7,7 +7,8 @@
 - Grafana: each annotation's ``login`` with its ``email`` (``GET /api/annotations`` returns both,
   https://grafana.com/docs/grafana/latest/developers/http_api/annotations/).
 - PagerDuty: the users its log entries and notes name (``agent``, ``user``, ``assignees``:
-  ``user_reference`` objects carry ``summary``, the user's name, and no email).
+  ``user_reference`` objects carry ``summary``, the user's name, and no email), with the email of
+  each from ``pagerduty/users.json`` (``GET /users/{id}``, ``collectors.pagerduty.users``).
 - GitHub: no reader. PR and deployment objects carry a login and no email, so a login is a
   person only through ``[people] aliases`` (``"github:marco-bianchi"``).
 
@@ -76,17 +77,22 @@ def _grafana(bundle: Bundle) -> Iterator[Identity]:
 
 
 def _pagerduty(bundle: Bundle) -> Iterator[Identity]:
-    def users(value: Any) -> Iterator[str]:
+    def users(value: Any) -> Iterator[tuple[str, str]]:
         refs = value if isinstance(value, list) else [value]
         for ref in refs:
             if isinstance(ref, dict) and _text(ref.get("type")) in ("user_reference", "user"):
                 if name := _text(ref.get("summary")) or _text(ref.get("name")):
-                    yield name
+                    yield _text(ref.get("id")), name
 
-    for entry in iter_records(bundle.pages("pagerduty/log_entries.json"), "log_entries"):
+    emails = {
+        _text(user.get("id")): _text(user.get("email")).lower()
+        for user in iter_records(bundle.pages("pagerduty/users.json"), "user")
+    }
+    records = [
+        *iter_records(bundle.pages("pagerduty/log_entries.json"), "log_entries"),
+        *iter_records(bundle.pages("pagerduty/notes.json"), "notes"),
+    ]
+    for record in records:
         for field in ("agent", "user", "assignees"):
-            for name in users(entry.get(field)):
-                yield Identity("pagerduty", name, real_name=name)
-    for note in iter_records(bundle.pages("pagerduty/notes.json"), "notes"):
-        for name in users(note.get("user")):
-            yield Identity("pagerduty", name, real_name=name)
+            for uid, name in users(record.get(field)):
+                yield Identity("pagerduty", name, email=emails.get(uid, ""), real_name=name)

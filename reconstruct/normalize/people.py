@@ -9,8 +9,8 @@ any) are joined into one person when
 
 Nothing else joins them: two tools' identical or similar names stay two people. A person's display
 name is the alias key when aliased; else, with ``[people] display = "name"`` (default), the real
-name one of their tools holds (the most common, ties alphabetical), with ``"handle"`` their chat
-handle or login; else the tool's own name.
+name one of their tools holds (the most common; ties: the longest, then alphabetical), with
+``"handle"`` their chat handle or login; else the tool's own name.
 
 ``resolve`` rewrites each event: ``actor`` becomes the display name, tag ``who:<person id>`` is
 added for the actor and ``whom:<person id>`` for each ``target:<name>`` tag (the person paged or
@@ -125,11 +125,12 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
 
 
 def _display(group: list[Identity], ident: Identity, mode: str) -> str:
-    """The most common real name (or handle) the person's tools hold, ties alphabetical."""
+    """The most common real name (or handle) the person's tools hold; ties: the longest (the
+    fullest name), then alphabetical."""
     values = Counter(i.handle if mode == "handle" else i.real_name for i in group)
     values.pop("", None)
     if values:
-        return min(values.items(), key=lambda item: (-item[1], item[0]))[0]
+        return min(values.items(), key=lambda item: (-item[1], -len(item[0]), item[0]))[0]
     return ident.name
 
 

@@ -555,8 +555,17 @@ def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
         if kept:
             detail += f" (kept: {', '.join(kept)})"
         raise type(first)(NAME, detail)
+    from reconstruct.collectors.pagerduty.users import USERS_FILE, fetch_users, user_ids
+
+    named = {uid for s in series for uid in user_ids(s.pages, s.key)}
+    users, user_requests, user_warnings = fetch_users(ctx, named)
+    if users:
+        out.add(USERS_FILE, users)
+    warnings += user_warnings
     meta: dict[str, Any] = {s.key: s.records for s in series}
-    meta["requests"] = sum(s.requests for s in series)
+    if users:
+        meta["users"] = len(users)
+    meta["requests"] = sum(s.requests for s in series) + user_requests
     if waits := sum(s.waits for s in series):
         meta["rate_limited_waits"] = waits
     if retries := sum(s.retries for s in series):
