@@ -5,7 +5,8 @@ The SDK is imported inside functions only, so ``reconstruct --help`` never pays 
 Log entries, alerts and notes do not depend on each other: ``collect`` fetches the three series
 at once, one client per series (a client is not shared between threads), at the API's largest
 page size, and writes each series' pages exactly as returned, in request order, whatever order
-they arrive in (the bundle's bytes do not depend on timing).
+they arrive in (the bundle's bytes do not depend on timing). Then the people they name, one
+``GET /users/{id}`` each, for their emails (``pagerduty.users``; a failure there is a warning).
 
 Retries, all bounded, all done here (the SDK's own retry and sleep loops are switched off):
 
