@@ -505,3 +505,15 @@ def test_a_pagerduty_user_and_a_slack_user_with_one_email_are_one_person(tmp_pat
     tl = timeline(tmp_path / "n", entries, messages, [PRIYA], [], [], [pd_user])
     names = {one(tl, "Acknowledged").actor, one(tl, "root cause").actor}
     assert names == {"Priya Raman"}, names  # one each: the fuller name
+
+
+def test_demo_in_handle_mode_names_each_person_one_way() -> None:
+    from reconstruct.pipeline import demo_bundle_path
+
+    config = Config(people=PeopleConfig(display="handle"))
+    tl = build_timeline(Bundle.open(demo_bundle_path()), config)
+    tool_rows = [e for e in tl.events if "human" not in e.tags]
+    assert one(tl, "Acknowledged").summary == "Acknowledged by priya"
+    assert one(tl, "Escalated").summary == "Escalated to kim by priya; paged by push"
+    assert not any("Priya Raman" in e.summary or "Kim Nguyen" in e.summary for e in tool_rows)
+    assert {e.actor for e in tl.events if "human" in e.tags} <= {"priya", "kim", "lee", "marco"}

@@ -14,8 +14,9 @@ name one of their tools holds (the most common; ties: the longest, then alphabet
 
 ``resolve`` rewrites each event: ``actor`` becomes the display name, tag ``who:<person id>`` is
 added for the actor and ``whom:<person id>`` for each ``target:<name>`` tag (the person paged or
-escalated to); in a tool's own text (not a person's or bot's message) the tool's name for a
-person is replaced by the display name. A person id is ``alias:<key>``, ``email:<address>``, or
+escalated to); in a tool's own text (not a person's message, nor a bot's post standing alone:
+a merged row speaks with its tool's text) the tool's name for a person is replaced by the
+display name. A person id is ``alias:<key>``, ``email:<address>``, or
 ``<tool>:<name>`` for someone no email or alias joins.
 """
 
@@ -160,7 +161,8 @@ def resolve(events: Iterable[Event], people: People) -> tuple[list[Event], dict[
                 names[person.id] = person.display
                 if person.display != name:
                     renames[name] = person.display
-        if renames and not ({"human", "bot"} & event.tags):
+        own_words = "human" in event.tags or ("bot" in event.tags and len(event.sources) == 1)
+        if renames and not own_words:
             summary = _renamed(summary, renames)
         if actor == event.actor and summary == event.summary and len(tags) == len(event.tags):
             out.append(event)
