@@ -78,6 +78,8 @@ class SlackConfig(_Table):
     page_size: int = Field(default=200, ge=1, le=999)
     workspace_url: str | None = None
     """https://WORKSPACE.slack.com/: permalinks for --slack-export (the API run asks auth.test)."""
+    thread_lookback: Duration = timedelta(hours=24)
+    """How far before the window history is read for threads whose replies fall inside it."""
 
 
 class GitHubConfig(_Table):
