@@ -6,9 +6,12 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
 - **Repeated pages**: pages (kind ``page``) for the same person(s) (``whom:`` ids) ->
   "Priya Raman notified 380 times by email, 09:43–10:20".
 - **A flapping alert**: an alert rule that changes state at least ``[collapse] flap_changes``
-  times (default 4) within ``[collapse] flap_window`` (default 1h), after Elastic's definition of
-  a flapping alert (an alert that changes status at least 4 times in its last 20 runs,
-  https://www.elastic.co/guide/en/kibana/current/alerting-getting-started.html#alert-flapping) ->
+  times (default 4) within ``[collapse] flap_window`` (default 1h). Elastic calls an alert
+  flapping when it changes status at least 4 times in its last 20 rule runs (Kibana's
+  ``DEFAULT_FLAPPING_SETTINGS``, https://github.com/elastic/kibana/pull/147774); we have state
+  changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
+  Y seconds; a repeat of the same state is no change,
+  https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
   "CheckoutLatency flapped 60 times, 09:45–10:15, last state Normal".
 - **An alert storm**: alerts of one rule in one state (any other rule's alerts) ->
   "96 alerts of Cache hit ratio fired, 09:41–09:58".
