@@ -224,6 +224,19 @@ class PeopleConfig(_Table):
     aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """Display name -> the names, ``tool:name`` or emails that are that person."""
 
+    @field_validator("aliases")
+    @classmethod
+    def _known_tools(cls, aliases: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for key, entries in aliases.items():
+            for entry in entries:
+                tool, sep, name = entry.partition(":")
+                if sep and "@" not in entry and (tool.lower() not in TOKEN_ENV or not name):
+                    tools = ", ".join(sorted(TOKEN_ENV))
+                    raise ValueError(
+                        f"{key!r}: {entry!r} is not tool:name (tools: {tools}), an email or a name"
+                    )
+        return aliases
+
 
 class WatchConfig(_Table):
     settle: Duration = timedelta(minutes=10)

@@ -410,6 +410,9 @@ def test_people_config_is_checked(tmp_path: Path) -> None:
     path.write_text('[people]\ndisplay = "nickname"\n')
     with pytest.raises(ConfigError, match=r"\[people\] display"):
         load_config(path)
+    path.write_text('[people.aliases]\n"Kim" = ["jira:kim"]\n')
+    with pytest.raises(ConfigError, match=r"\[people\] aliases.*'jira:kim' is not tool:name"):
+        load_config(path)
     path.write_text("[collapse]\nmin_series = 1\n")
     with pytest.raises(ConfigError, match=r"\[collapse\] min_series"):
         load_config(path)

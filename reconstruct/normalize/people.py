@@ -5,7 +5,8 @@ any) are joined into one person when
 
 - their emails are equal (case-insensitive), or
 - ``[people] aliases`` names them under one display name: each entry is ``tool:name``
-  (``"slack:kim"``, ``"github:knguyen"``), an email, or a bare name (that name in any tool).
+  (``"slack:kim"``, ``"github:knguyen"``: the name or handle that tool shows), an email, or a
+  bare name (that name in any tool).
 
 Nothing else joins them: two tools' identical or similar names stay two people. A person's display
 name is the alias key when aliased; else, with ``[people] display = "name"`` (default), the real
@@ -87,7 +88,7 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
             for index, ident in enumerate(ids):
                 if "@" in entry and not sep and ident.email.casefold() == entry.casefold():
                     members.append(index)
-                elif sep and ident.source == tool.lower() and ident.name == name:
+                elif sep and ident.source == tool.lower() and name in (ident.name, ident.handle):
                     members.append(index)
                 elif not sep and "@" not in entry and ident.name.casefold() == entry.casefold():
                     members.append(index)
