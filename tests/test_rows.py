@@ -520,3 +520,11 @@ def test_demo_in_handle_mode_names_each_person_one_way() -> None:
     assert one(tl, "Escalated").summary == "Escalated to kim by priya; paged by push"
     assert not any("Priya Raman" in e.summary or "Kim Nguyen" in e.summary for e in tool_rows)
     assert {e.actor for e in tl.events if "human" in e.tags} <= {"priya", "kim", "lee", "marco"}
+
+
+def test_a_merged_row_never_borrows_a_bots_name(tmp_path: Path) -> None:
+    """PagerDuty's trigger (a service is its agent: no actor) and the PagerDuty app's post:
+    the row is not "PagerDuty: Incident #4711 triggered"."""
+    tl = timeline(tmp_path, [trigger(0)], [pd_app_post(0.1, "Triggered: #4711")])
+    row = one(tl, "triggered")
+    assert "slack" in row.sources and row.actor is None

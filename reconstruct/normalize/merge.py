@@ -228,9 +228,14 @@ def _single(evs: list[Event], stamps: list[float], index: int) -> _Row:
 
 def combine(records: list[Event]) -> Event:
     """Records of one occurrence as one event: earliest time, the most authoritative record's
-    summary, key, actor and scope; links, refs, tags and sources unioned (sorted)."""
+    summary, key, actor and scope; links, refs, tags and sources unioned (sorted). Without an
+    actor of its own, the row takes another record's, never a bot's: the PagerDuty app's name
+    on PagerDuty's own trigger says nothing ("PagerDuty: Incident #4711 triggered")."""
     records = sorted(records, key=lambda e: (event_rank(e), e.time, e.key))
     primary = records[0]
+    actor = primary.actor or next(
+        (r.actor for r in records if r.actor and "bot" not in r.tags), None
+    )
     return new_event(
         min(r.time for r in records),
         primary.kind,
@@ -238,7 +243,7 @@ def combine(records: list[Event]) -> Event:
         tuple(sorted({s for r in records for s in r.sources})),
         tuple(sorted({link for r in records for link in r.links})),
         primary.key,
-        next((r.actor for r in records if r.actor), None),
+        actor,
         frozenset().union(*(r.refs for r in records)),
         frozenset().union(*(r.tags for r in records)),
         primary.scope,
