@@ -528,3 +528,18 @@ def test_a_merged_row_never_borrows_a_bots_name(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(0)], [pd_app_post(0.1, "Triggered: #4711")])
     row = one(tl, "triggered")
     assert "slack" in row.sources and row.actor is None
+
+
+def test_one_persons_pagerduty_note_and_slack_message_keep_the_milestone_kind(
+    tmp_path: Path,
+) -> None:
+    """Kim writes the root cause as a PagerDuty note and in Slack (one email in both tools):
+    one row, with the Slack message's kind (identify), not the note's (update)."""
+    ref = {**user("Kim Nguyen"), "id": "PKIM001"}
+    text = "root cause: cache ttl cut to 60s in PR 1187, replicas overloaded"
+    note = entry("annotate", 30, agent=ref, channel={"type": "note", "summary": text})
+    messages = [said("U03KIM", 30.4, text)]
+    pd_user = {"id": "PKIM001", "type": "user", "name": "Kim Nguyen", "email": "kim@acme.example"}
+    tl = timeline(tmp_path, [trigger(), note], messages, [KIM], [], [], [pd_user])
+    row = one(tl, "root cause")
+    assert row.kind == "identify" and sorted(row.sources) == ["pagerduty", "slack"]

@@ -34,7 +34,9 @@ from reconstruct.normalize.people import person_of, targets_of
 
 VIA = "via:"
 _NOT_WORDS = {Kind.CHANGE, Kind.DEPLOY, Kind.ALERT, Kind.PAGE}
-_PLAIN = {Kind.MESSAGE, Kind.ANNOTATION}
+_SPECIFIC = {Kind.UPDATE: 1, Kind.ANNOTATION: 0, Kind.MESSAGE: 0}
+"""How much a kind says (a milestone kind, absent here, says most): the joined row keeps the
+record whose kind says most, the earlier on a tie."""
 _WORD = re.compile(r"\w+")
 _STOP = frozenset(
     "a an and are as at be by for from in is it of on or so the this to was we with tags".split()
@@ -164,7 +166,7 @@ def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Even
             continue
         taken.update((i, j))
         a, b = rows[i], rows[j]
-        primary = b if a.kind in _PLAIN and b.kind not in _PLAIN else a
+        primary = b if _SPECIFIC.get(b.kind, 2) > _SPECIFIC.get(a.kind, 2) else a
         other = a if primary is b else b
         reason = "; ".join(r for r in dict.fromkeys((primary.reason, other.reason)) if r)
         joined[i] = _joined([a, b], primary, primary.summary, reason)
