@@ -195,6 +195,8 @@ class RenderConfig(_Table):
     gap: Duration = timedelta(minutes=15)
     """Silent stretches longer than this are listed under the table."""
     max_summary: int = Field(default=280, ge=40)
+    diagram: bool = False
+    """Put a Mermaid diagram of the incident above the Timeline table (``--diagram``)."""
 
 
 class CollapseConfig(_Table):
