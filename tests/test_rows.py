@@ -543,3 +543,11 @@ def test_one_persons_pagerduty_note_and_slack_message_keep_the_milestone_kind(
     tl = timeline(tmp_path, [trigger(), note], messages, [KIM], [], [], [pd_user])
     row = one(tl, "root cause")
     assert row.kind == "identify" and sorted(row.sources) == ["pagerduty", "slack"]
+
+
+def test_a_series_is_no_silent_stretch(tmp_path: Path) -> None:
+    """Pages every minute for 30 minutes: the coverage note lists no silence inside them."""
+    pages = [notify(1 + i, "Priya Raman", "email") for i in range(30)]
+    tl = timeline(tmp_path, [trigger(), *pages, ack(31.5, "Priya Raman")])
+    md = render(tl, RenderOptions(timeline_only=True), Config())
+    assert "notified 28 times" in md and "Silent for" not in md
