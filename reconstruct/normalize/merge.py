@@ -179,9 +179,9 @@ _VERB_STATE = {
 def stated(event: Event) -> str | None:
     """The incident state a record says it records: its ``state:`` tag, else (a tool's or bot's
     post) the first state verb of its text (``Triggered: #4711 ...`` -> ``triggered``)."""
-    for tag in event.tags:
-        if tag.startswith("state:"):
-            return tag[6:]
+    states = sorted(tag[6:] for tag in event.tags if tag.startswith("state:"))
+    if states:
+        return states[0]
     if "bot" in event.tags:
         match = _STATE_VERB.search(event.summary)
         if match is not None:

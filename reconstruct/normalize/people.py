@@ -202,10 +202,7 @@ def _renamed(text: str, renames: Mapping[str, str]) -> str:
 
 def person_of(event: Event) -> str | None:
     """The actor's person id (``who:``), when ``resolve`` gave one."""
-    for tag in event.tags:
-        if tag.startswith(WHO):
-            return tag[len(WHO) :]
-    return None
+    return min((tag[len(WHO) :] for tag in event.tags if tag.startswith(WHO)), default=None)
 
 
 def targets_of(event: Event) -> frozenset[str]:
