@@ -551,3 +551,27 @@ def test_a_series_is_no_silent_stretch(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(), *pages, ack(31.5, "Priya Raman")])
     md = render(tl, RenderOptions(timeline_only=True), Config())
     assert "notified 28 times" in md and "Silent for" not in md
+
+
+def test_pagerduty_alerts_differing_only_in_numbers_are_one_storm(tmp_path: Path) -> None:
+    """An alert group of one incident (GET /incidents/{id}/alerts): one alert per host."""
+    alerts = [
+        {
+            "id": f"QAL{i:04d}",
+            "type": "alert",
+            "summary": f"Disk latency high on checkout-db-{i}",
+            "created_at": iso(1 + i * 0.1),
+            "html_url": f"{PD}/alerts/QAL{i:04d}",
+            "alert_key": f"disk-{i}",
+            "incident": {"id": INC_ID, "type": "incident_reference"},
+        }
+        for i in range(20)
+    ]
+    other = {**alerts[0], "id": "QOTHER", "summary": "Checkout 5xx above 5%", "alert_key": "5xx"}
+    tl = timeline(tmp_path, [trigger()], [], [], [], [*alerts, other])
+    storm = one(tl, "alerts like")
+    assert (
+        storm.summary == "19 alerts like “Alert: Disk latency high on checkout-db-1”, 09:43–09:44"
+    )
+    assert one(tl, "checkout-db-0").time == T0 + timedelta(minutes=1), "the first stays a row"
+    assert one(tl, "Checkout 5xx").members == (), "another alert stays a row"

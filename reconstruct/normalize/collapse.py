@@ -17,7 +17,8 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   "96 alerts of Cache hit ratio fired, 09:41–09:58".
 
 A rule is the longest ``rule:<name>`` its row carries; a row without one is in the series of the
-rows with exactly its text. A state annotation without a rule ref (Grafana's Pending, NoData,
+rows with its text, numbers aside (PagerDuty's alerts of one group: "Disk latency high on db-3",
+"... on db-7"). A state annotation without a rule ref (Grafana's Pending, NoData,
 Error) joins the series of the rule its text names, so a rule flapping through Pending is one
 series. A series needs ``[collapse] min_series`` rows (default 3); fewer stay
 as they are. Milestones never collapse: per rule its first firing and its last clearing, the first
@@ -61,7 +62,7 @@ def collapse(
         if event.kind is Kind.PAGE and (whom := targets_of(event)):
             pages[whom].append(event)
         elif event.kind is Kind.ALERT:
-            alerts[_rule(event)[0] or f"text:{event.summary}"].append(event)
+            alerts[_series_key(event)].append(event)
         elif event.kind is Kind.ANNOTATION and any(t.startswith("state:") for t in event.tags):
             states.append(event)
     _join_states(alerts, states)
@@ -111,6 +112,15 @@ def _join_states(alerts: dict[str, list[Event]], states: list[Event]) -> None:
         alerts[name].sort(key=order_key)
 
 
+_NUMBER = re.compile(r"\d+")
+
+
+def _series_key(event: Event) -> str:
+    """An alert row's series: its rule, else its text with every number masked (the same alert
+    on ``cache-17`` and ``cache-18``)."""
+    return _rule(event)[0] or "text:" + _NUMBER.sub("#", event.summary)
+
+
 def _rule(event: Event) -> tuple[str, str]:
     """The longest alert rule name the row carries and its state ("" when none)."""
     return _rule_of(event.refs)
@@ -142,8 +152,8 @@ def _milestones(rows: list[Event]) -> set[str]:
     for event in rows:
         if event.kind is not Kind.ALERT:
             continue
-        rule, state = _rule(event)
-        key = rule or f"text:{event.summary}"
+        state = _rule(event)[1]
+        key = _series_key(event)
         if state != _RESOLVED and key not in first:
             first[key] = event
         if state == _RESOLVED:
@@ -183,7 +193,11 @@ def _alert_series(
             continue
         verb = _STATE_WORDS.get(state, state or "raised")
         if key.startswith("text:"):
-            text = f"{members[0].summary} ({len(members)} alerts, {_span(members)})"
+            first = members[0].summary
+            if all(m.summary == first for m in members):
+                text = f"{first} ({len(members)} alerts, {_span(members)})"
+            else:
+                text = f"{len(members)} alerts like “{first}”, {_span(members)}"
         else:
             text = f"{len(members)} alerts of {name} {verb}, {_span(members)}"
         out.append((text, "alert storm (one rule)", members))
@@ -205,7 +219,7 @@ def _flaps(group: list[Event], states: list[str], config: CollapseConfig) -> boo
 def _shown_name(key: str, event: Event) -> str:
     """The rule's name as the row's text writes it (the refs hold it in lower case)."""
     if key.startswith("text:"):
-        return key[5:]
+        return event.summary
     at = event.summary.casefold().find(key)
     return event.summary[at : at + len(key)] if at >= 0 else key
 
