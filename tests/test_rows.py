@@ -575,3 +575,24 @@ def test_pagerduty_alerts_differing_only_in_numbers_are_one_storm(tmp_path: Path
     )
     assert one(tl, "checkout-db-0").time == T0 + timedelta(minutes=1), "the first stays a row"
     assert one(tl, "Checkout 5xx").members == (), "another alert stays a row"
+
+
+def test_directory_joins_by_email_and_alias_only() -> None:
+    from reconstruct.model import Identity
+    from reconstruct.normalize.people import directory
+
+    ids = [
+        Identity("slack", "kim", "kim@acme.example", "Kim Nguyen", "kim"),
+        Identity("pagerduty", "Kim Nguyen", "KIM@acme.example", "Kim Nguyen"),
+        Identity("grafana", "kim", "", handle="kim"),  # no email: not Kim, whatever the name
+        Identity("slack", "lee", "lee@acme.example", "Lee Turner", "lee"),
+    ]
+    people = directory(ids, PeopleConfig())
+    kim = people.person("slack", "kim")
+    assert people.person("pagerduty", "Kim Nguyen") == kim and kim.display == "Kim Nguyen"
+    assert people.person("grafana", "kim").id == "grafana:kim"
+    assert people.person("github", "knguyen").id == "github:knguyen"
+    aliased = directory(ids, PeopleConfig(aliases={"K. Nguyen": ["github:knguyen", "slack:kim"]}))
+    for tool, name in [("slack", "kim"), ("pagerduty", "Kim Nguyen"), ("github", "knguyen")]:
+        assert aliased.person(tool, name).display == "K. Nguyen", (tool, name)
+    assert aliased.person("slack", "lee").display == "Lee Turner"

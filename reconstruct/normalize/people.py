@@ -98,14 +98,17 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
                 bare.setdefault(f"{tool.lower()}:{name}", key)
         for index in members:
             join(members[0], index)
-        for index in members:
-            alias_of[root(index)] = key
+            alias_of.setdefault(index, key)
     groups: dict[int, list[Identity]] = {}
+    aliases: dict[int, str] = {}
     for index, ident in enumerate(ids):
-        groups.setdefault(root(index), []).append(ident)
+        top = root(index)
+        groups.setdefault(top, []).append(ident)
+        if index in alias_of:  # two keys naming one person: the first (sorted) wins
+            aliases[top] = min(aliases.get(top, alias_of[index]), alias_of[index])
     people = People()
     for top, group in groups.items():
-        alias = alias_of.get(top)
+        alias = aliases.get(top)
         emails = sorted({i.email.casefold() for i in group if i.email})
         if alias is not None:
             pid = f"alias:{alias}"
