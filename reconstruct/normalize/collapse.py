@@ -37,7 +37,7 @@ from functools import lru_cache
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
-from reconstruct.normalize.order import order_key, ordered
+from reconstruct.normalize.order import order_key
 from reconstruct.normalize.people import person_of, targets_of
 
 SERIES = "series"
@@ -50,9 +50,10 @@ _STATE_WORDS = {"firing": "fired", "resolved": "cleared"}
 def collapse(
     events: list[Event], config: CollapseConfig, names: Mapping[str, str]
 ) -> tuple[list[Event], int]:
-    """The rows with each series as one row, and how many rows were folded into series rows
-    (members minus series rows). ``names``: person id -> display name."""
-    rows = ordered(events)
+    """The rows (in timeline order, as ``steps.merge_steps`` gives them) with each series as
+    one row, and how many rows were folded into series rows (members minus series rows).
+    ``names``: person id -> display name."""
+    rows = events
     keep = _milestones(rows)
     series: list[tuple[str, str, list[Event]]] = []
     pages: dict[frozenset[str], list[Event]] = defaultdict(list)

@@ -144,31 +144,16 @@ def resolve(events: Iterable[Event], people: People) -> tuple[list[Event], dict[
     each person id's display name."""
     out: list[Event] = []
     names: dict[str, str] = {}
+    seen: dict[tuple[tuple[str, ...], str | None, frozenset[str]], _Named] = {}
+    """What ``_named`` gives per (sources, actor, tags): records repeat them."""
     for event in events:
-        tags = set(event.tags)
-        sources = sorted(event.sources, key=source_rank)
-        actor = event.actor
-        summary = event.summary
-        renames: dict[str, str] = {}
-        if actor:
-            person = _lookup(people, sources, actor)
-            tags.add(WHO + person.id)
-            names[person.id] = person.display
-            if person.display != actor:
-                renames[actor] = person.display
-            actor = person.display
-        for tag in event.tags:
-            if tag.startswith(TARGET):
-                name = tag[len(TARGET) :]
-                person = _lookup(people, sources, name)
-                tags.add(WHOM + person.id)
-                names[person.id] = person.display
-                if person.display != name:
-                    renames[name] = person.display
-        own_words = "human" in event.tags or ("bot" in event.tags and len(event.sources) == 1)
-        if renames and not own_words:
-            summary = _renamed(summary, renames)
-        if actor == event.actor and summary == event.summary and len(tags) == len(event.tags):
+        facts = (event.sources, event.actor, event.tags)
+        named = seen.get(facts)
+        if named is None:
+            named = seen[facts] = _named(event, people, names)
+        actor, tags, renames = named
+        summary = _renamed(event.summary, renames) if renames else event.summary
+        if len(tags) == len(event.tags) and summary == event.summary and actor == event.actor:
             out.append(event)
             continue
         out.append(
@@ -181,13 +166,42 @@ def resolve(events: Iterable[Event], people: People) -> tuple[list[Event], dict[
                 event.key,
                 actor,
                 event.refs,
-                frozenset(tags),
+                tags,
                 event.scope,
                 event.reason,
                 event.members,
             )
         )
     return out, names
+
+
+_Named = tuple[str | None, frozenset[str], dict[str, str]]
+"""The actor's display name, the tags with ``who:``/``whom:``, the renames for the text."""
+
+
+def _named(event: Event, people: People, names: dict[str, str]) -> _Named:
+    sources = sorted(event.sources, key=source_rank)
+    actor = event.actor
+    added: list[str] = []
+    renames: dict[str, str] = {}
+    if actor:
+        person = _lookup(people, sources, actor)
+        added.append(WHO + person.id)
+        names[person.id] = person.display
+        if person.display != actor:
+            renames[actor] = person.display
+        actor = person.display
+    for tag in event.tags:
+        if tag.startswith(TARGET):
+            name = tag[len(TARGET) :]
+            person = _lookup(people, sources, name)
+            added.append(WHOM + person.id)
+            names[person.id] = person.display
+            if person.display != name:
+                renames[name] = person.display
+    own_words = "human" in event.tags or ("bot" in event.tags and len(event.sources) == 1)
+    tags = event.tags.union(added) if added else event.tags
+    return actor, tags, {} if own_words else renames
 
 
 def _lookup(people: People, sources: list[str], name: str) -> Person:

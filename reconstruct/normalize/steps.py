@@ -140,13 +140,9 @@ def same_words(a: str, b: str, share: float) -> bool:
 def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Event]:
     by_person: dict[str, list[int]] = defaultdict(list)
     for index, event in enumerate(rows):
-        who = person_of(event)
-        if (
-            who
-            and event.kind not in _NOT_WORDS
-            and len(event.sources) == 1
-            and "bot" not in event.tags
-        ):
+        if event.kind in _NOT_WORDS or len(event.sources) != 1 or "bot" in event.tags:
+            continue
+        if who := person_of(event):
             by_person[who].append(index)
     pairs: list[tuple[timedelta, int, int]] = []
     for indices in by_person.values():
