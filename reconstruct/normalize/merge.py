@@ -10,11 +10,12 @@ of one SHA stay two rows, while the deploy bot's posts in #inc and #deploys both
 deployment), spans at most ``merge_window`` and never joins two states of one alert rule.
 
 An incident reference (``pd:``, ``pd#``) is shared by every record of the incident (its trigger,
-alerts, pages, acknowledgements, the chat app's posts), so it is never enough on its own: a pair
-whose only shared refs are incident refs joins only when both records state the same incident
-state (``stated``: a ``state:`` tag, or the verb a tool's post opens with: "Triggered",
-"Acknowledged", "Resolved"). So the PagerDuty app's "Triggered #4711" post joins the trigger log
-entry, never an alert record of the incident 15 s earlier.
+alerts, pages, acknowledgements, the chat app's posts), so it is never enough on its own: two
+alerts whose only shared refs are incident refs join only when both state the same incident
+state (``stated``: a ``state:`` tag, or the verb a tool's post says: "Triggered", "Resolved").
+So the PagerDuty app's "Triggered #4711" post joins the trigger log entry, never an alert record
+of the incident 15 s earlier. (Other kinds say it by their kind: an "Acknowledged" post is an
+``ack`` like the acknowledgement it reports.)
 """
 
 from __future__ import annotations
@@ -190,8 +191,13 @@ def stated(event: Event) -> str | None:
 
 
 def _says_the_same(a: Event, b: Event, strong: dict[frozenset[str], frozenset[str]]) -> bool:
-    """A ref other than the incident's in common, else the same stated incident state."""
+    """A ref other than the incident's in common; else, for alerts, the same stated incident
+    state. (Other kinds already say the same thing: "Acknowledged", "Escalated" and "Resolved"
+    posts and log entries have one kind each, while kind ``alert`` holds an incident's trigger
+    and every alert record of it.)"""
     if _strong(a.refs, strong) & _strong(b.refs, strong):
+        return True
+    if a.kind is not Kind.ALERT:
         return True
     state = stated(a)
     return state is not None and state == stated(b)
