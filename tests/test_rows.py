@@ -596,3 +596,18 @@ def test_directory_joins_by_email_and_alias_only() -> None:
     for tool, name in [("slack", "kim"), ("pagerduty", "Kim Nguyen"), ("github", "knguyen")]:
         assert aliased.person(tool, name).display == "K. Nguyen", (tool, name)
     assert aliased.person("slack", "lee").display == "Lee Turner"
+
+
+def test_cli_expand_shows_every_member(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reconstruct.cli import cli
+
+    pages = [notify(1 + i * 0.5, "Priya Raman", "email") for i in range(10)]
+    b = bundle(tmp_path, [trigger(), *pages])
+    args = ["--incident", INC_ID, "--bundle", str(b.root), "--format", "json"]
+    for extra, page_rows in (([], 2), (["--expand"], 10)):
+        result = CliRunner().invoke(cli, [*args, *extra], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        doc = json.loads(result.stdout)
+        assert len([e for e in doc["events"] if e["kind"] == "page"]) == page_rows
