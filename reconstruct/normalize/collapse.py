@@ -18,12 +18,13 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
 
 A rule is the longest ``rule:<name>`` its row carries; a row without one is in the series of the
 rows with its text, numbers aside (PagerDuty's alerts of one group: "Disk latency high on db-3",
-"... on db-7"). A state annotation without a rule ref (Grafana's Pending, NoData,
-Error) joins the series of the rule its text names, so a rule flapping through Pending is one
-series. A series needs ``[collapse] min_series`` rows (default 3); fewer stay
-as they are. Milestones never collapse: per rule its first firing and its last clearing, the first
-page for a person and the last one before each of their acknowledgements (the page that led to
-the ack) stay rows of their own, so a series row counts only the rows around them.
+"... on db-7"). A state annotation without a rule ref (Grafana's Pending, NoData, Error) joins
+the series of the rule its text names, so a rule flapping through Pending is one series. A
+series needs ``[collapse] min_series`` rows (default 3); fewer stay as they are.
+
+Milestones never collapse: per rule its first firing and its last clearing, the first page for a
+person and the last one before each of their acknowledgements (the page that led to the ack)
+stay rows of their own, so a series row counts only the rows around them.
 ``[collapse] expand`` (``--expand``) leaves every row as it is.
 """
 
@@ -42,7 +43,6 @@ from reconstruct.normalize.people import person_of, targets_of
 
 SERIES = "series"
 """Tag of a collapsed row."""
-_FIRING = "firing"
 _RESOLVED = "resolved"
 _STATE_WORDS = {"firing": "fired", "resolved": "cleared"}
 
@@ -54,7 +54,7 @@ def collapse(
     one row, and how many rows were folded into series rows (members minus series rows).
     ``names``: person id -> display name."""
     rows = events
-    keep = _milestones(rows)
+    keep = _milestones(rows)  # keys
     series: list[tuple[str, str, list[Event]]] = []
     pages: dict[frozenset[str], list[Event]] = defaultdict(list)
     alerts: dict[str, list[Event]] = defaultdict(list)
