@@ -13,7 +13,7 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   Y seconds; a repeat of the same state is no change,
   https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
   "CheckoutLatency flapped 60 times, 09:45–10:15, last state Normal".
-- **An alert storm**: alerts of one rule in one state (any other rule's alerts) ->
+- **An alert storm**: alerts of one rule in one state (each rule its own series) ->
   "96 alerts of Cache hit ratio fired, 09:41–09:58".
 
 A rule is the longest ``rule:<name>`` its row carries; a row without one is in the series of the
