@@ -240,6 +240,20 @@ class PeopleConfig(_Table):
         return aliases
 
 
+class RedactConfig(_Table):
+    """A team's own secret patterns and known harmless matches (regular expressions)."""
+
+    extra: tuple[str, ...] = ()
+    """Also redact what these match (the first group that matched, else the whole match)."""
+    allow: tuple[str, ...] = ()
+    """Keep a found secret that one of these matches whole (never the tool's own tokens)."""
+
+    @field_validator("extra", "allow")
+    @classmethod
+    def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        return ClassifyConfig._compiles(patterns)
+
+
 class WatchConfig(_Table):
     settle: Duration = timedelta(minutes=10)
     """Wait this long after an incident resolves before building its draft."""
@@ -297,6 +311,7 @@ class Config(_Table):
     render: RenderConfig = RenderConfig()
     collapse: CollapseConfig = CollapseConfig()
     people: PeopleConfig = PeopleConfig()
+    redact: RedactConfig = RedactConfig()
     watch: WatchConfig = WatchConfig()
     deliver: DeliverConfig = DeliverConfig()
     serve: ServeConfig = ServeConfig()
