@@ -611,3 +611,23 @@ def test_cli_expand_shows_every_member(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         doc = json.loads(result.stdout)
         assert len([e for e in doc["events"] if e["kind"] == "page"]) == page_rows
+
+
+def test_members_are_redacted_like_rows(tmp_path: Path) -> None:
+    secret = "xoxb-1234567890-1234567890-abcdefghijklmnopqrstuvwx"
+    alerts = [
+        {
+            "id": f"QAL{i:04d}",
+            "type": "alert",
+            "summary": f"Disk latency high on db-{i} (webhook token {secret})",
+            "created_at": iso(1 + i * 0.1),
+            "html_url": f"{PD}/alerts/QAL{i:04d}",
+            "incident": {"id": INC_ID, "type": "incident_reference"},
+        }
+        for i in range(6)
+    ]
+    tl = timeline(tmp_path, [trigger()], [], [], [], alerts)
+    assert any(e.members for e in tl.events)
+    for fmt in ("json", "html", "markdown", "csv"):
+        out = render(tl, RenderOptions(fmt=fmt), Config())
+        assert "xoxb-1234567890" not in out, fmt
