@@ -60,9 +60,7 @@ def fetch_users(ctx: CollectContext, ids: set[str]) -> tuple[list[Any], int, lis
     api: PagerDutyApi | None = None
     try:
         with make_client(ctx.config, ctx.token, verify=ctx.ssl_context()) as client:
-            api = PagerDutyApi(
-                client, ctx.progress, wait=ctx.wait, timeout=ctx.timeout, remaining=ctx.remaining
-            )
+            api = PagerDutyApi(client, ctx.pace)
             for uid in sorted(ids):
                 body = api.get(f"/users/{quote(uid, safe='')}", what=f"user {uid}", label="users")
                 if isinstance(body, dict) and isinstance(body.get("user"), dict):
