@@ -631,3 +631,19 @@ def test_members_are_redacted_like_rows(tmp_path: Path) -> None:
     for fmt in ("json", "html", "markdown", "csv"):
         out = render(tl, RenderOptions(fmt=fmt), Config())
         assert "xoxb-1234567890" not in out, fmt
+
+
+def test_a_series_row_satisfies_the_published_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    from tests.test_json_schema import validator
+
+    pages = [notify(1 + i * 0.5, "Priya Raman", "email") for i in range(10)]
+    tl = timeline(tmp_path, [trigger(), *pages])
+    doc = json.loads(render(tl, RenderOptions(fmt="json"), Config()))
+    assert any("members" in e for e in doc["events"])
+    validator().validate(doc)
+    series = next(e for e in doc["events"] if "members" in e)
+    series["members"] = []
+    with pytest.raises(jsonschema.ValidationError):
+        validator().validate(doc)

@@ -10,9 +10,9 @@ in the package (``SCHEMA_FILE``, ``reconstruct/render/schema/timeline-v1.schema.
      "omitted": {"slack:#inc-1234": 412}, "warnings": [],
      "metrics": {"time_to_ack_s": 130, "time_to_mitigate_s": null, "time_to_resolve_s": 2820}}
 
-A collapsed series row (``normalize.collapse``) also has ``"members"``: every record it stands
-for, each in the event shape above, in time order; its own ``links`` are the first and the last
-member's.
+A collapsed series row (``normalize.collapse``) also has ``"members"`` (in the schema): every
+record it stands for, each in the event shape above, in time order; its own ``links`` are the
+first and the last member's.
 
 Times are ISO 8601 UTC with ``Z``; events in time order; text redacted but not shortened or
 escaped; links http(s) only. ``warnings`` also names failed sources no warning mentions.
