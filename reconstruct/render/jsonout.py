@@ -6,7 +6,12 @@
                  "actor": null, "sources": ["pagerduty", "slack"], "reason": "...",
                  "links": [{"source": "slack", "url": "https://...", "label": "..."}]}],
      "omitted": {"slack:#inc-1234": 412}, "warnings": [],
-     "metrics": {"time_to_ack_s": 130, "time_to_mitigate_s": null, "time_to_resolve_s": 2820}}
+     "metrics": {"time_to_detect_s": 120, "time_to_ack_s": 130, "time_to_mitigate_s": null,
+                 "time_to_resolve_s": 2820},
+     "milestones": {"impact_start": {"time", "summary", "from_edit"} | null, "detected": ...,
+                    "acknowledged", "mitigated", "resolved", "reopened": [...]},
+     "summary": {"draft": true, "lede": "On 2026-03-14, between ...", "clauses": [{"name",
+                 "text", "rows": [{"time", "summary", "links"}]}], "blanks": [...]}}
 
 Times are ISO 8601 UTC with ``Z``; events in time order; text redacted but not shortened or
 escaped; links http(s) only. ``warnings`` also names failed sources no warning mentions.
@@ -15,12 +20,13 @@ escaped; links http(s) only. ``warnings`` also names failed sources no warning m
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from reconstruct.model import Event, Timeline
-from reconstruct.render import coverage, metrics
+from reconstruct.render import coverage, lede, metrics
 from reconstruct.render.table import safe_url
-from reconstruct.timeutil import iso_z
+from reconstruct.timeutil import ensure_utc, iso_z
 
 
 def _event(event: Event) -> dict[str, Any]:
@@ -52,8 +58,24 @@ def document(timeline: Timeline) -> dict[str, Any]:
         "events": [_event(e) for e in sorted(timeline.events, key=lambda e: e.time)],
         "omitted": dict(sorted(timeline.omitted.items())),
         "warnings": list(coverage.warning_lines(timeline)),
-        "metrics": metrics.as_json(metrics.compute(timeline)),
+        **_figures(timeline),
     }
+
+
+def _figures(timeline: Timeline) -> dict[str, Any]:
+    """``metrics`` (seconds), ``milestones`` (each ``{"time", "summary"}`` or null; ``reopened``
+    a list) and the drafted ``summary`` (``lede.as_json``)."""
+    marks = metrics.milestones(timeline)
+    day = marks_day(timeline)
+    return {
+        "metrics": metrics.as_json(metrics.compute(timeline, marks)),
+        "milestones": metrics.marks_json(marks),
+        "summary": lede.as_json(lede.build(timeline, marks, day)),
+    }
+
+
+def marks_day(timeline: Timeline) -> date:
+    return ensure_utc(timeline.incident.started_at).date()
 
 
 def render_json(timeline: Timeline) -> str:

@@ -106,6 +106,7 @@ def scrub(timeline: Timeline) -> Timeline:
             event.tags,
             event.scope,
             reason,
+            event.edited_at,
         )
 
     inc = timeline.incident

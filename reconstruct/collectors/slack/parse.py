@@ -13,6 +13,7 @@ is in both, a ``thread_broadcast`` reply too) is one event, tags/refs/links unio
 - tags: ``bot`` (bot_id, subtype bot_message, or a user marked is_bot) else ``human``;
   ``pinned``, ``reaction:<name>`` (skin tones dropped), ``thread-reply``, ``broadcast``,
   ``edited``, ``incident-channel``.
+- edited_at: ``edited.ts`` (the last edit), when the message was edited after it was posted.
 - skipped: channel housekeeping (joins, leaves, topic/purpose/name changes, pins notices...) and
   deleted messages (``tombstone``, ``message_deleted``).
 - link: permalink built locally, never asked of Slack:
@@ -246,7 +247,9 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         tags.add("thread-reply")
     if subtype == "thread_broadcast":
         tags.add("broadcast")
-    if msg.get("edited"):
+    edited = msg.get("edited")  # {"user": "U…", "ts": "1710409327.000100"}: the last edit
+    edited_at = _edited_at(edited, when)
+    if edited:
         tags.add("edited")
     if ctx.incident_channel and channel == ctx.incident_channel:
         tags.add("incident-channel")
@@ -264,7 +267,19 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         refs=frozenset(refs),
         tags=frozenset(tags),
         scope=f"slack:#{name}",
+        edited_at=edited_at,
     )
+
+
+def _edited_at(edited: Any, posted: datetime) -> datetime | None:
+    """The time of a message's last edit from its ``edited: {user, ts}`` (Web API and exports
+    alike); None when unedited or unreadable, never earlier than the post itself."""
+    ts = edited.get("ts") if isinstance(edited, dict) else None
+    try:
+        when = parse_slack_ts(ts) if isinstance(ts, str) else None
+    except TimeFormatError:
+        return None
+    return when if when is not None and when > posted else None
 
 
 def _actor(msg: Mapping[str, Any], user: Mapping[str, Any] | None, bot: bool) -> str | None:
