@@ -92,7 +92,8 @@ class Milestone(StrEnum):
     """The first alert that fired or the first page: when the tools noticed."""
     ACKNOWLEDGED = "acknowledged"
     MITIGATED = "mitigated"
-    """The first step recorded as reducing impact: a mitigation, a rollback or a revert going live."""
+    """The first step recorded as reducing impact: a mitigation, a rollback, a revert going
+    live."""
     RESOLVED = "resolved"
     """The final resolution (after the last reopen, when the incident was reopened)."""
     REOPENED = "reopened"

@@ -119,10 +119,15 @@ def is_symptom(event: Event) -> bool:
 
 
 def is_mitigation(event: Event) -> bool:
-    """A ``mitigate`` row, or a deploy that rolled back (not a failed one)."""
+    """A ``mitigate`` row, or a deploy that rolled back (not a failed one, not to a transient
+    environment)."""
     if event.kind is Kind.MITIGATE:
         return True
-    return event.kind is Kind.DEPLOY and "rollback" in event.tags and "failure" not in event.tags
+    return (
+        event.kind is Kind.DEPLOY
+        and "rollback" in event.tags
+        and not event.tags & {"failure", "transient"}
+    )
 
 
 def _revert_merges(events: list[Event]) -> list[Event]:
