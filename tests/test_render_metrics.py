@@ -25,6 +25,7 @@ def test_metrics_from_incident_start_to_first_row_of_each_kind() -> None:
     extra_ack = ev(at(9, 50), Kind.ACK, "Acknowledged again", (Link("pd", "https://p.io"),), "a2")
     tl = replace(tl, events=(*tl.events, extra_ack))
     assert figures(tl) == {
+        "time_to_detect_s": 0,  # the trigger is the first alert; nothing earlier hurt
         "time_to_ack_s": 130,  # 09:42:07 -> 09:44:17, the first ack
         "time_to_mitigate_s": 1916,  # -> 10:14:03
         "time_to_resolve_s": 2853,  # -> 10:29:40
@@ -46,6 +47,7 @@ def test_resolve_falls_back_to_incident_resolved_at() -> None:
 def test_missing_rows_and_ongoing_incident_give_none() -> None:
     tl = without(timeline(resolved=False), Kind.ACK, Kind.MITIGATE)
     assert figures(tl) == {
+        "time_to_detect_s": 0,
         "time_to_ack_s": None,
         "time_to_mitigate_s": None,
         "time_to_resolve_s": None,

@@ -4,7 +4,8 @@
                   "resolved_at", "url"},
      "events": [{"time": "2026-03-14T09:42:07Z", "kind": "alert", "summary": "...",
                  "actor": null, "sources": ["pagerduty", "slack"], "reason": "...",
-                 "links": [{"source": "slack", "url": "https://...", "label": "..."}]}],
+                 "links": [{"source": "slack", "url": "https://...", "label": "..."}],
+                 "edited_at": null}],
      "omitted": {"slack:#inc-1234": 412}, "warnings": [],
      "metrics": {"time_to_detect_s": 120, "time_to_ack_s": 130, "time_to_mitigate_s": null,
                  "time_to_resolve_s": 2820},
@@ -38,6 +39,7 @@ def _event(event: Event) -> dict[str, Any]:
         "sources": list(event.sources),
         "reason": event.reason,
         "links": [{"source": ln.source, "url": ln.url, "label": ln.label} for ln in event.links],
+        "edited_at": iso_z(event.edited_at) if event.edited_at is not None else None,
     }
 
 

@@ -136,6 +136,11 @@ def _ago(delta: timedelta) -> str:
     return _plural(total // 86400, "day")
 
 
+def _minute(when: datetime) -> datetime:
+    """``when`` cut to its minute: gaps agree with the ``HH:MM`` times the reader sees."""
+    return when.replace(second=0, microsecond=0)
+
+
 def _preceding(timeline: Timeline, before: datetime) -> tuple[Event | None, Event | None]:
     """The last deploy that went live before ``before`` (no failure, no rollback) and the last
     change merged before it (leadup included)."""
@@ -187,7 +192,7 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
         for event, noun in ((deploy, "A deploy"), (change, "A change")):
             if event is None:
                 continue
-            gap = _ago(detected.time - ensure_utc(event.time))
+            gap = _ago(_minute(detected.time) - _minute(ensure_utc(event.time)))
             parts = [Part(f"{noun}, "), _quote(event), Part(", at "), _row_at(event, day)]
             parts.append(Part(f" preceded {first} by {gap}."))
             clauses.append(Clause("preceded", tuple(parts)))
