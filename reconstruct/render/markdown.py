@@ -12,20 +12,30 @@ Template context (the same for the built-in and for ``--template FILE``):
     ``severity_text`` (severity, or says it is unknown), ``services`` (tuple),
     ``services_text`` (comma separated), ``started_at`` / ``resolved_at`` (UTC datetimes,
     resolved_at None while ongoing), ``ongoing``, ``status``, ``date`` (``YYYY-MM-DD``),
-    ``day`` (a date), ``duration_text`` (``09:42 – 10:29 UTC (47m)``).
+    ``day`` (a date), ``impact_start`` / ``resolution`` (the milestones' times, else
+    PagerDuty's), ``duration_text`` (impact start to resolution, with PagerDuty's own times when
+    they differ: ``09:40 – 10:29 UTC (49m; PagerDuty incident 09:42 – 10:29 UTC)``),
+    ``pagerduty_text`` (``09:42 – 10:29 UTC (47m)``).
 ``rows``
     The Timeline rows in time order. Each: ``time`` (UTC datetime), ``time_text`` (``HH:MM``, or
     ``YYYY-MM-DD HH:MM`` off the incident's start day), ``time_iso``, ``kind``, ``summary``
     (redacted, full), ``short_summary`` (one line, at most ``[render] max_summary``), ``actor``,
     ``sources``, ``reason``, ``links`` (``source``/``url``/``label``; http(s) only), ``text``
-    (``actor: summary``), and Markdown-ready ``cell`` (escaped text + evidence links),
-    ``links_md`` and ``why_cell``.
+    (``actor: summary``, then ``edited_text``: `` (edited 14:50)`` for an edited record), and
+    Markdown-ready ``cell`` (escaped text + evidence links), ``links_md`` and ``why_cell``.
 ``table_lines(why)``
     The rows as the built-in table prints them (``| time_text | cell |`` plus ``| why_cell |``
     when ``why`` is true), one line each, joined; computed when first used.
 ``metrics``
-    Time to acknowledge / mitigate / resolve. Each: ``key`` (``time_to_ack_s``...), ``label``,
-    ``seconds`` (int or None), ``text`` (``2m 10s (09:42 → 09:44)`` or why there is none).
+    Time to detect / acknowledge / mitigate / resolve. Each: ``key`` (``time_to_detect_s``...),
+    ``label``, ``seconds`` (int or None), ``text`` (``2m 10s (09:42 → 09:44)`` or why there is
+    none; notes an edit, a reopen, no symptom before detection).
+``milestones``
+    ``render.metrics.Milestones``: ``impact_start``, ``detected``, ``acknowledged``,
+    ``mitigated``, ``resolved`` (each ``time`` and its row ``event``, or None), ``reopened``.
+``lede_md`` / ``lede_note``
+    The Summary's drafted lede (Markdown, every time linked to its row) and the line marking it
+    as a draft.
 ``coverage``
     ``collected`` ((source, count) pairs), ``collected_total``, ``omitted`` (sentences),
     ``warnings`` (lines), ``gaps`` (each ``start``, ``end``, ``duration``).

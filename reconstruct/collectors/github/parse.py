@@ -310,7 +310,8 @@ def _deployment_events(
         what = f"deployment {ident}"
     pr = _deploy_pr(deployment, pr_by_sha)
     revert = pr is not None and pr in reverts
-    rollback = ident in rollbacks or _mentions_rollback(deployment, statuses) or revert
+    said = _mentions_rollback(deployment, statuses)
+    rollback = ident in rollbacks or said or revert
 
     tags: set[str] = set()
     if (env and env.lower() in _PRODUCTION) or deployment.get("production_environment") is True:
@@ -343,16 +344,16 @@ def _deployment_events(
             )
             if state == "error":
                 summary += " (error)"
-        elif revert and pr is not None:
-            summary = f"Deployed {display} {what} to {env_text}: revert PR #{pr}"
-            if (reverted := reverts.get(pr)) is not None:
-                summary += f" (reverts PR #{reverted})"
         else:
             summary = (
                 f"Rolled back {display} to {what} in {env_text}"
-                if rollback
+                if ident in rollbacks or said  # a revert is a new commit going forward
                 else f"Deployed {display} {what} to {env_text}"
             )
+            if revert and pr is not None:
+                summary += f": revert PR #{pr}"
+                if (reverted := reverts.get(pr)) is not None:
+                    summary += f" (reverts PR #{reverted})"
         links: list[Link] = []
         log = _http(status.get("log_url")) or _http(status.get("target_url"))
         if log:
