@@ -483,3 +483,42 @@ def test_ongoing_incident_lede_and_duration(tmp_path: Path) -> None:
     assert "- **Duration:** 14:12 UTC – ongoing\n" in text
     assert "since [14:12](" in text and "the incident is not resolved yet." in text
     assert figures(tl)["time_to_resolve_s"] is None
+
+
+# -- Slack's `edited` in both wire formats --------------------------------------------------------
+def test_edited_ts_is_read_from_the_web_api_and_from_exports(tmp_path: Path) -> None:
+    import zipfile
+
+    from reconstruct.collectors.base import CollectContext
+    from reconstruct.collectors.slack.parse import SOURCE, parse
+    from reconstruct.model import Incident
+
+    posted, edited = at(14, 16), at(14, 50)
+    message = slack_message(posted, "mitigation: rolled back", edited=edited)
+    # conversations.history, as the Web API returns it
+    api = bundle(tmp_path / "api", at(14, 13), at(15, 10), messages=[message])
+    (from_api,) = parse(api)
+    assert from_api.edited_at == edited and "edited" in from_api.tags
+
+    # a workspace export: channels.json, users.json, <channel>/<YYYY-MM-DD>.json
+    zip_path = tmp_path / "export.zip"
+    with zipfile.ZipFile(zip_path, "w") as zf:
+        zf.writestr("channels.json", json.dumps([{"id": CHANNEL, "name": "inc-4711"}]))
+        zf.writestr("users.json", json.dumps([{"id": KIM, "name": "kim"}]))
+        zf.writestr("inc-4711/2026-05-06.json", json.dumps([message]))
+    window = Window(at(13, 13), at(15, 40), at(13, 13) - timedelta(days=14))
+    incident = Incident("Q1WIRE0001", 4711, "Checkout 5xx", "P1", (), at(14, 13), None, None)
+    ctx = CollectContext(
+        config=Config.model_validate({"slack": {"workspace_url": "https://acme.slack.com/"}}),
+        incident=incident,
+        incident_raw={"id": PD_ID},
+        window=window,
+        token=None,
+        progress=lambda s, m: None,
+        options={"slack_export": zip_path, "slack_channel": CHANNEL},
+    )
+    writer = BundleWriter(tmp_path / "export-bundle", PD_ID)
+    assert SOURCE.collect is not None
+    writer.set_source("slack", "ok", meta=dict(SOURCE.collect(ctx, writer)))
+    (from_export,) = parse(Bundle.open(writer.finish(window, at(16, 0))))
+    assert from_export.edited_at == edited and from_export.time == posted

@@ -8,7 +8,8 @@ Milestones (``model.Milestone``), each found on a row of the timeline (rows befo
 - **impact start**: the earliest symptom of the affected service at or before detection: a firing
   alert, an alert in ``pending`` state (the condition held, not yet long enough to fire), a row
   tagged ``impact`` (an annotation or a responder's message saying impact started); detection
-  itself when nothing came earlier;
+  itself when nothing came earlier. An alert whose rule cleared again before the incident start
+  (``rule:<name>:resolved``) was an earlier blip: neither detection nor impact start;
 - **acknowledged / mitigated / resolved**: the first ``ack`` / mitigation / ``resolve`` row at or
   after the incident start (``Incident.started_at``, when PagerDuty triggered). A mitigation is a
   ``mitigate`` row, a deploy that rolled back (tag ``rollback``, not ``failure``) or a revert
@@ -175,14 +176,21 @@ def milestones(timeline: Timeline) -> Milestones:
     lo = min(start, window_start)
     events = sorted(timeline.events, key=lambda e: (e.time, e.key))
 
+    cleared = _clearings(events, start)
     detected = _first(
-        Milestone.DETECTED, (e for e in events if is_firing(e) or e.kind is Kind.PAGE), lo
+        Milestone.DETECTED,
+        (e for e in events if (is_firing(e) and not _blip(e, cleared)) or e.kind is Kind.PAGE),
+        lo,
     )
     impact = None
     if detected is not None:
         earlier = _first(
             Milestone.IMPACT_START,
-            (e for e in events if is_symptom(e) and counts_from(e) <= detected.time),
+            (
+                e
+                for e in events
+                if is_symptom(e) and not _blip(e, cleared) and counts_from(e) <= detected.time
+            ),
             lo,
         )
         impact = earlier or Mark(Milestone.IMPACT_START, detected.time, detected.event)
@@ -201,6 +209,27 @@ def milestones(timeline: Timeline) -> Milestones:
     )
     resolved = _resolution(timeline, events, start, reopened)
     return Milestones(impact, detected, acked, mitigated, resolved, reopened)
+
+
+def _rule_names(event: Event) -> set[str]:
+    return {ref.rsplit(":", 1)[0] for ref in event.refs if ref.startswith("rule:")}
+
+
+def _clearings(events: list[Event], start: datetime) -> dict[str, list[datetime]]:
+    """Per alert rule (``rule:<name>``), the times it cleared before the incident start."""
+    out: dict[str, list[datetime]] = {}
+    for event in events:
+        if event.kind is Kind.ALERT and ensure_utc(event.time) < start and not is_firing(event):
+            for name in _rule_names(event):
+                out.setdefault(name, []).append(ensure_utc(event.time))
+    return out
+
+
+def _blip(event: Event, cleared: dict[str, list[datetime]]) -> bool:
+    """An alert that fired and cleared again before the incident started: an earlier blip, not a
+    symptom of this incident."""
+    when = ensure_utc(event.time)
+    return any(t > when for name in _rule_names(event) for t in cleared.get(name, ()))
 
 
 def _resolution(
