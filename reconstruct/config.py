@@ -151,8 +151,9 @@ class ClassifyConfig(_Table):
     resolve: tuple[str, ...] = (r"\ball clear\b", r"\b(?:fully )?recovered\b")
     impact: tuple[str, ...] = (
         r"\bimpact (?:start(?:ed|s)?|began|begins)\b",
-        r"\b(?:users?|customers?) (?:are |were |started |began )?(?:seeing|reporting|getting)\b",
-        r"\b(?:errors?|5xx|500s|timeouts?) (?:started|began|spiked|spiking)\b",
+        r"\bcustomers? (?:are |were |started |began )?(?:seeing|reporting|getting)\b",
+        r"\busers? (?:are |were |started |began )?(?:seeing|reporting|getting)\b",
+        r"\berrors? (?:started|began|spiked|spiking)\b",
     )
     """A person's message or an annotation saying the service started hurting: tag ``impact``,
     a candidate for the impact start (the message keeps its kind)."""

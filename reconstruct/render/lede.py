@@ -141,21 +141,6 @@ def _minute(when: datetime) -> datetime:
     return when.replace(second=0, microsecond=0)
 
 
-def _preceding(timeline: Timeline, before: datetime) -> tuple[Event | None, Event | None]:
-    """The last deploy that went live before ``before`` (no failure, no rollback) and the last
-    change merged before it (leadup included)."""
-    deploy: Event | None = None
-    change: Event | None = None
-    for event in sorted(timeline.events, key=lambda e: (e.time, e.key)):
-        if ensure_utc(event.time) >= before:
-            break
-        if event.kind is Kind.DEPLOY and not event.tags & {"failure", "rollback"}:
-            deploy = event
-        elif event.kind is Kind.CHANGE and "revert" not in event.tags:
-            change = event
-    return deploy, change
-
-
 def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
     clauses: list[Clause] = []
     services = ", ".join(timeline.incident.services)
@@ -188,7 +173,7 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
         parts.append(Part("."))
         clauses.append(Clause("detected", tuple(parts)))
         first = "the first page" if detected.event.kind is Kind.PAGE else "the first alert"
-        deploy, change = _preceding(timeline, detected.time)
+        deploy, change = marks.last_deploy, marks.last_change
         for event, noun in ((deploy, "A deploy"), (change, "A change")):
             if event is None:
                 continue

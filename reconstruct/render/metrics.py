@@ -28,8 +28,8 @@ incident is ongoing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -72,6 +72,10 @@ class Milestones:
     resolved: Mark | None
     reopened: tuple[Mark, ...] = ()
     """Every reopen row, in time order."""
+    last_deploy: Event | None = None
+    """The last deploy that went live before detection (not failed, not a rollback)."""
+    last_change: Event | None = None
+    """The last change merged before detection (leadup included, reverts aside)."""
 
     def get(self, milestone: Milestone) -> Mark | None:
         if milestone is Milestone.REOPENED:
@@ -131,38 +135,50 @@ def is_mitigation(event: Event) -> bool:
     )
 
 
-def _revert_merges(events: list[Event]) -> list[Event]:
+def _revert_merges(rows: _Rows) -> list[Event]:
     """Revert PRs merged with no deploy row shipping them (same PR or commit ref): their merge is
     the only record of the revert going live."""
+    reverts = [e for e in rows.changes if "revert" in e.tags]
+    if not reverts:
+        return []
     shipped: set[str] = set()
-    for event in events:
-        if event.kind is Kind.DEPLOY and "failure" not in event.tags:
-            shipped |= {r for r in event.refs if r.startswith(("pr:", "sha:"))}
-    return [
-        e
-        for e in events
-        if e.kind is Kind.CHANGE and "revert" in e.tags and shipped.isdisjoint(e.refs)
-    ]
+    for event in rows.deploys:
+        if "failure" not in event.tags:
+            shipped.update(r for r in event.refs if r.startswith(("pr:", "sha:")))
+    return [e for e in reverts if shipped.isdisjoint(e.refs)]
 
 
 def counts_from(event: Event) -> datetime:
     """When a row counts as a milestone: its time, or its edit when the edit may have brought the
     words that gave it its kind and no other tool's record confirms it."""
-    when = ensure_utc(event.time)
-    if event.edited_at is not None and len(event.sources) <= 1:
-        edited = ensure_utc(event.edited_at)
-        if edited > when:
-            return edited
-    return when
+    edited = event.edited_at
+    if edited is not None and len(event.sources) <= 1 and edited > event.time:
+        return edited
+    return event.time
 
 
-def _first(milestone: Milestone, events: Iterable[Event], lo: datetime) -> Mark | None:
-    best: Mark | None = None
+def _first(
+    milestone: Milestone,
+    events: Iterable[Event],
+    lo: datetime,
+    accept: Callable[[Event], bool] | None = None,
+    hi: datetime | None = None,
+) -> Mark | None:
+    """The earliest row (by ``counts_from``, then key) in ``[lo, hi]`` that ``accept`` takes.
+    The time tests come first: ``accept`` runs only for a row that would be the new earliest."""
+    best: Event | None = None
+    best_time = lo
+    best_key = ""
     for event in events:
-        when = counts_from(event)
-        if when >= lo and (best is None or (when, event.key) < (best.time, _key(best))):
-            best = Mark(milestone, when, event)
-    return best
+        when = event.time if event.edited_at is None else counts_from(event)
+        if when < lo or (hi is not None and when > hi):
+            continue
+        if best is not None and (when > best_time or (when == best_time and event.key >= best_key)):
+            continue
+        if accept is not None and not accept(event):
+            continue
+        best, best_time, best_key = event, when, event.key
+    return Mark(milestone, best_time, best) if best is not None else None
 
 
 def _key(mark: Mark) -> str:
@@ -174,76 +190,158 @@ def milestones(timeline: Timeline) -> Milestones:
     start = ensure_utc(timeline.incident.started_at)
     window_start = ensure_utc(timeline.window.start)
     lo = min(start, window_start)
-    events = sorted(timeline.events, key=lambda e: (e.time, e.key))
+    rows = _Rows.of(timeline.events)
 
-    cleared = _clearings(events, start)
-    detected = _first(
-        Milestone.DETECTED,
-        (e for e in events if (is_firing(e) and not _blip(e, cleared)) or e.kind is Kind.PAGE),
-        lo,
-    )
+    cleared = _clearings(rows.alerts, start)
+
+    def fired(event: Event) -> bool:
+        return event.kind is Kind.PAGE or (is_firing(event) and not _blip(event, cleared))
+
+    detected = _first(Milestone.DETECTED, [*rows.alerts, *rows.pages], lo, fired)
     impact = None
     if detected is not None:
-        earlier = _first(
-            Milestone.IMPACT_START,
-            (
-                e
-                for e in events
-                if is_symptom(e) and not _blip(e, cleared) and counts_from(e) <= detected.time
-            ),
-            lo,
-        )
+
+        def symptom(event: Event) -> bool:
+            return is_symptom(event) and not _blip(event, cleared)
+
+        earlier = _first(Milestone.IMPACT_START, rows.symptoms, lo, symptom, detected.time)
         impact = earlier or Mark(Milestone.IMPACT_START, detected.time, detected.event)
-    acked = _first(Milestone.ACKNOWLEDGED, (e for e in events if e.kind is Kind.ACK), start)
-    mitigations = [e for e in events if is_mitigation(e)] + _revert_merges(events)
-    mitigated = _first(Milestone.MITIGATED, mitigations, start)
+    acked = _first(Milestone.ACKNOWLEDGED, rows.acks, start)
+    mitigated = _first(
+        Milestone.MITIGATED,
+        [*rows.mitigations, *rows.deploys, *_revert_merges(rows)],
+        start,
+        lambda e: e.kind is not Kind.DEPLOY or is_mitigation(e),
+    )
     reopened = tuple(
         sorted(
-            (
-                Mark(Milestone.REOPENED, counts_from(e), e)
-                for e in events
-                if "reopen" in e.tags and counts_from(e) >= start
-            ),
+            (Mark(Milestone.REOPENED, counts_from(e), e) for e in rows.reopens),
             key=lambda m: (m.time, _key(m)),
         )
     )
-    resolved = _resolution(timeline, events, start, reopened)
-    return Milestones(impact, detected, acked, mitigated, resolved, reopened)
+    reopened = tuple(m for m in reopened if m.time >= start)
+    resolved = _resolution(timeline, rows.resolves, reopened)
+    before = detected.time if detected is not None else None
+    return Milestones(
+        impact,
+        detected,
+        acked,
+        mitigated,
+        resolved,
+        reopened,
+        last_deploy=_last(rows.deploys, before, lambda e: not e.tags & _NOT_SHIPPED),
+        last_change=_last(rows.changes, before, lambda e: "revert" not in e.tags),
+    )
+
+
+_NOT_SHIPPED = frozenset({"failure", "rollback"})
+_SPECIAL = frozenset({"reopen", "impact", "state:pending"})
+
+
+def _last(
+    events: list[Event], before: datetime | None, accept: Callable[[Event], bool]
+) -> Event | None:
+    """The latest row strictly before ``before`` that ``accept`` takes (None without a bound)."""
+    if before is None:
+        return None
+    best: Event | None = None
+    for event in events:
+        if event.time >= before:
+            continue
+        if best is not None and (event.time, event.key) <= (best.time, best.key):
+            continue
+        if accept(event):
+            best = event
+    return best
+
+
+@dataclass(slots=True)
+class _Rows:
+    """The few rows each milestone can come from, in one pass (a large timeline is mostly
+    messages, which only count as symptoms when tagged ``impact``)."""
+
+    alerts: list[Event] = field(default_factory=list)
+    pages: list[Event] = field(default_factory=list)
+    symptoms: list[Event] = field(default_factory=list)
+    """Alerts, and rows tagged ``impact`` or ``state:pending``."""
+    acks: list[Event] = field(default_factory=list)
+    mitigations: list[Event] = field(default_factory=list)
+    deploys: list[Event] = field(default_factory=list)
+    changes: list[Event] = field(default_factory=list)
+    reopens: list[Event] = field(default_factory=list)
+    resolves: list[Event] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, events: Iterable[Event]) -> _Rows:
+        rows = cls()
+        alert, page, ack, mitigate, deploy, change, resolve = (
+            Kind.ALERT,
+            Kind.PAGE,
+            Kind.ACK,
+            Kind.MITIGATE,
+            Kind.DEPLOY,
+            Kind.CHANGE,
+            Kind.RESOLVE,
+        )
+        special = _SPECIAL
+        symptoms = rows.symptoms
+        for event in events:
+            kind = event.kind  # ``is`` chains: hashing an Enum member runs Python code
+            if not special.isdisjoint(event.tags):
+                if "reopen" in event.tags:
+                    rows.reopens.append(event)
+                    continue
+                if kind is not alert:
+                    symptoms.append(event)
+            if kind is alert:
+                rows.alerts.append(event)
+            elif kind is deploy:
+                rows.deploys.append(event)
+            elif kind is page:
+                rows.pages.append(event)
+            elif kind is ack:
+                rows.acks.append(event)
+            elif kind is change:
+                rows.changes.append(event)
+            elif kind is mitigate:
+                rows.mitigations.append(event)
+            elif kind is resolve:
+                rows.resolves.append(event)
+        symptoms.extend(rows.alerts)
+        return rows
 
 
 def _rule_names(event: Event) -> set[str]:
     return {ref.rsplit(":", 1)[0] for ref in event.refs if ref.startswith("rule:")}
 
 
-def _clearings(events: list[Event], start: datetime) -> dict[str, list[datetime]]:
+def _clearings(alerts: list[Event], start: datetime) -> dict[str, list[datetime]]:
     """Per alert rule (``rule:<name>``), the times it cleared before the incident start."""
     out: dict[str, list[datetime]] = {}
-    for event in events:
-        if event.kind is Kind.ALERT and ensure_utc(event.time) < start and not is_firing(event):
+    for event in alerts:
+        if event.time < start and not is_firing(event):
             for name in _rule_names(event):
-                out.setdefault(name, []).append(ensure_utc(event.time))
+                out.setdefault(name, []).append(event.time)
     return out
 
 
 def _blip(event: Event, cleared: dict[str, list[datetime]]) -> bool:
     """An alert that fired and cleared again before the incident started: an earlier blip, not a
     symptom of this incident."""
-    when = ensure_utc(event.time)
+    if not cleared:
+        return False
+    when = event.time
     return any(t > when for name in _rule_names(event) for t in cleared.get(name, ()))
 
 
 def _resolution(
-    timeline: Timeline, events: list[Event], start: datetime, reopened: tuple[Mark, ...]
+    timeline: Timeline, resolves: list[Event], reopened: tuple[Mark, ...]
 ) -> Mark | None:
     final = timeline.incident.resolved_at
     if final is None:
         return None
-    after = reopened[-1].time if reopened else start
-    found = _first(
-        Milestone.RESOLVED,
-        (e for e in events if e.kind is Kind.RESOLVE and "reopen" not in e.tags),
-        after,
-    )
+    after = reopened[-1].time if reopened else ensure_utc(timeline.incident.started_at)
+    found = _first(Milestone.RESOLVED, resolves, after)
     return found or Mark(Milestone.RESOLVED, ensure_utc(final), None)
 
 
