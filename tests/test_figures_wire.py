@@ -403,11 +403,10 @@ def test_records_of_a_merged_incident_say_where_they_came_from(tmp_path: Path) -
     assert summaries["pagerduty:alert:PALERT1"] == (
         "Alert (critical): Cache hit ratio below 50% (moved in from merged incident #4710)"
     )
-    assert summaries["pagerduty:log_entry:R0"] == (
-        "Incident #4710 triggered: Cache errors (in merged incident #4710)"
-    )
+    assert summaries["pagerduty:log_entry:R0"] == ("Merged incident #4710 triggered: Cache errors")
     merged_resolve = next(e for e in tl.events if e.key == "pagerduty:log_entry:R2")
     assert merged_resolve.kind is Kind.UPDATE  # the other incident's resolution, not this one's
+    assert merged_resolve.summary == "Resolved by Kim Nguyen (in merged incident #4710)"
     assert figures(tl)["time_to_resolve_s"] == 40 * 60
     assert not any("reopen" in e.tags for e in tl.events)
 
@@ -522,3 +521,15 @@ def test_edited_ts_is_read_from_the_web_api_and_from_exports(tmp_path: Path) -> 
     writer.set_source("slack", "ok", meta=dict(SOURCE.collect(ctx, writer)))
     (from_export,) = parse(Bundle.open(writer.finish(window, at(16, 0))))
     assert from_export.edited_at == edited and from_export.time == posted
+
+
+def test_a_note_after_the_resolution_is_no_reopen(tmp_path: Path) -> None:
+    entries = [
+        log_entry("R1", "trigger", at(10, 0)),
+        log_entry("R3", "resolve", at(10, 20)),
+        log_entry("R4", "annotate", at(10, 25), summary="Reopened the ticket in Jira"),
+    ]
+    tl = timeline_of(bundle(tmp_path, at(10, 0), at(10, 20), entries=entries))
+    assert not any("reopen" in e.tags for e in tl.events)
+    assert figures(tl)["time_to_resolve_s"] == 20 * 60
+    assert "reopened" not in markdown(tl).split("## Timeline")[0]

@@ -169,12 +169,14 @@ def entry_event(
         kind, summary = Kind.UPDATE, _reopen_summary(kind_name, ctx, actor)
         tags.add("reopen")
     elif other is not None:
-        if kind_name == "trigger":
-            summary = f"Incident {other} triggered: {_incident_title(entry) or 'no title'}"
         if kind in (Kind.ACK, Kind.RESOLVE):
             kind = Kind.UPDATE  # the other incident's lifecycle, not this one's
             tags -= {"state:acknowledged", "state:resolved"}
-        summary += f" (in merged incident {other})"
+        if kind_name == "trigger":
+            title = _incident_title(entry)
+            summary = f"Merged incident {other} triggered" + (f": {title}" if title else "")
+        else:
+            summary += f" (in merged incident {other})"
     urls = [as_text(entry.get("html_url"))]
     if kind_name == "trigger":
         if ctx.incident_key:
