@@ -14,7 +14,7 @@ from typing import Any
 import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
 from reconstruct.collectors import BUILTIN, get_source
-from reconstruct.collectors.skips import recording
+from reconstruct.collectors.skips import counting, recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
 from reconstruct.model import Event, Timeline
@@ -87,8 +87,14 @@ def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int], list[str]
 
 def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     incident = pd.parse_incident(bundle)
-    events, counts, unreadable = parse_bundle(bundle)
+    with counting() as left_out:  # records a parser names a reason for, not events
+        events, counts, unreadable = parse_bundle(bundle)
     result = normalize(events, incident, bundle.manifest.window, config)
+    omitted = dict(result.omitted)
+    for key, count in sorted(left_out.items()):
+        omitted[key] = omitted.get(key, 0) + count
+        source = key.partition(":")[0]
+        counts[source] = counts.get(source, 0) + count
     failed = tuple(sorted(n for n, s in bundle.manifest.sources.items() if s.status == "failed"))
     warnings = [
         f"{name}: {bundle.manifest.sources[name].error or 'collection failed'}" for name in failed
@@ -106,10 +112,20 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         incident=incident,
         window=bundle.manifest.window,
         events=result.events,
-        omitted=result.omitted,
+        omitted=dict(sorted(omitted.items())),
         collected=counts,
         warnings=tuple(warnings),
-        failed_sources=failed,
+        failed_sources=tuple(sorted({*failed, *partial_sources(bundle)})),
+    )
+
+
+def partial_sources(bundle: Bundle) -> tuple[str, ...]:
+    """Sources collected with part of their evidence missing (``meta["incomplete"]``: lines
+    also given as warnings, e.g. a configured Slack channel not in an export): exit 3."""
+    return tuple(
+        name
+        for name, status in sorted(bundle.manifest.sources.items())
+        if status.status == "ok" and status.meta and status.meta.get("incomplete")
     )
 
 

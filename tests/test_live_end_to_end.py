@@ -215,7 +215,8 @@ def test_each_api_is_asked_only_what_it_must(live: Live) -> None:
     assert pd.count(r"/incidents/Q3CKSTMPD1/notes") == 1
     assert len(pd.server.requests) == 4
 
-    # Slack: names resolved with one conversations.list; per channel info + one history page;
+    # Slack: names resolved with one conversations.list; per channel info + one history page
+    # over the window + one over the thread lookback before it (threads begun earlier);
     # one conversations.replies per thread that has replies (two, both in #inc-4821); the eight
     # people in one users.list page; permalinks built locally.
     sl = w.slack
@@ -236,7 +237,7 @@ def test_each_api_is_asked_only_what_it_must(live: Live) -> None:
         "auth.test": 1,
         "conversations.list": 1,
         "conversations.info": 3,
-        "conversations.history": 3,
+        "conversations.history": 6,
         "conversations.replies": 2,
         "users.list": 1,
         "users.info": 0,

@@ -5,10 +5,20 @@ draft, so a shorter timeline never passes silently for a complete one.
     with recording() as skipped:        # the pipeline, around one source's parse()
         events = list(source.parse(bundle))
     unreadable_time(value)              # a parser's time helper, where it gives up on a value
+
+A record a parser reads but deliberately makes no event of (a channel join, a deleted message)
+is counted by name instead: ``left_out(scope, reason)`` adds one to ``"<scope> (<reason>)"``,
+which the pipeline adds to the timeline's ``omitted`` counts (and to the source's collected
+count), so it is named in the coverage note and in JSON ``omitted``:
+
+    with counting() as left:            # the pipeline, around parsing
+        ...
+    left_out("slack:#inc-1234", "channel joins and settings")
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -32,3 +42,24 @@ def recording() -> Iterator[list[str]]:
         yield skipped
     finally:
         _SKIPPED.reset(token)
+
+
+_LEFT_OUT: ContextVar[Counter[str] | None] = ContextVar("reconstruct_left_out", default=None)
+
+
+def left_out(scope: str, reason: str, count: int = 1) -> None:
+    """Count ``count`` records of ``scope`` (``slack:#inc-1234``) left out for ``reason``."""
+    left = _LEFT_OUT.get()
+    if left is not None and count > 0:
+        left[f"{scope} ({reason})"] += count
+
+
+@contextmanager
+def counting() -> Iterator[Counter[str]]:
+    """Collects ``left_out`` counts: ``"<scope> (<reason>)"`` -> records."""
+    left: Counter[str] = Counter()
+    token = _LEFT_OUT.set(left)
+    try:
+        yield left
+    finally:
+        _LEFT_OUT.reset(token)

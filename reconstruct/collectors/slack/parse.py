@@ -5,17 +5,24 @@
 message of conversations.history and conversations.replies; a record seen twice (a thread parent
 is in both, a ``thread_broadcast`` reply too) is one event, tags/refs/links unioned.
 
-- time: ``ts``; a message whose ts cannot be read is skipped.
-- summary: ``text`` with markup made readable (``slack_markup``); attachment and block text is
-  added for bot posts and for messages without text. URLs hidden behind labels become refs.
-- actor: the user's display name (profile.display_name, else real name, else name; users.list /
-  users.info, else the message's own ``user_profile``); bots: ``username``, else bot_profile.name.
+- time: ``ts``; a message whose ts cannot be read is skipped (counted by the pipeline).
+- summary: what Slack shows, made readable (``slack_markup``; ``shapes.visible``): a person's
+  ``text``; an app's blocks, attachments (and blocks nested in them), and its ``text`` where that
+  says more than the notification fallback; files by name (``shapes.file_names``); a huddle as
+  its start, end and participants. URLs hidden behind labels become refs.
+- actor and names in the text (``<@U123>``, block user elements, huddle participants): the user's
+  display name (profile.display_name, else real name, else name; users.list / users.info, else
+  the ``user_profile`` Slack puts on that person's messages); bots: ``username``, else
+  ``bot_profile.name``. Only a person no evidence names is shown by ID.
+- kind: ``message``; a huddle is ``update`` (the incident's bridge, always a row).
 - tags: ``bot`` (bot_id, subtype bot_message, or a user marked is_bot) else ``human``;
   ``pinned``, ``reaction:<name>`` (skin tones dropped), ``thread-reply``, ``broadcast``,
-  ``edited``, ``incident-channel``.
+  ``edited``, ``file``, ``huddle``, ``incident-channel``.
 - edited_at: ``edited.ts`` (the last edit), when the message was edited after it was posted.
-- skipped: channel housekeeping (joins, leaves, topic/purpose/name changes, pins notices...) and
-  deleted messages (``tombstone``, ``message_deleted``).
+- counted, not rows (``shapes``; each record once, under ``"<scope> (<reason>)"`` through
+  ``skips.left_out``): channel housekeeping (joins, leaves, topic/purpose/name changes, pins
+  notices...), deleted messages (``tombstone``, ``message_deleted``), Events API notices, EKM
+  hidden messages, and records with nothing readable ("not understood").
 - link: permalink built locally, never asked of Slack:
   ``<workspace>/archives/<CHANNEL>/p<ts without dot>`` (+ ``?thread_ts=<parent>&cid=<CHANNEL>``
   for replies). The workspace is auth.test's ``url``, else the manifest's ``workspace_url``;
@@ -29,6 +36,7 @@ the export (``slack_export``) into the same bundle files.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -36,12 +44,17 @@ from typing import Any
 
 from reconstruct.bundle import Bundle, BundleWriter, iter_records
 from reconstruct.collectors.base import CollectContext, Source
-from reconstruct.collectors.skips import unreadable_time
-from reconstruct.collectors.slack.markup import (
-    attachment_texts,
-    block_texts,
-    one_line,
-    render,
+from reconstruct.collectors.skips import left_out, unreadable_time
+from reconstruct.collectors.slack.markup import one_line, render
+from reconstruct.collectors.slack.shapes import (
+    HUDDLES,
+    NOT_UNDERSTOOD,
+    attachment_links,
+    file_names,
+    file_summary,
+    huddle_summary,
+    left_out_reason,
+    visible,
 )
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.refs import url_ref
@@ -51,38 +64,6 @@ NAME = "slack"
 PREFIX = "slack/"
 LABEL = "Slack"
 
-#: Subtypes that are channel housekeeping, not things people said.
-HOUSEKEEPING = frozenset(
-    {
-        "channel_join",
-        "channel_leave",
-        "channel_topic",
-        "channel_purpose",
-        "channel_name",
-        "channel_archive",
-        "channel_unarchive",
-        "channel_convert_to_private",
-        "channel_convert_to_public",
-        "channel_posting_permissions",
-        "group_join",
-        "group_leave",
-        "group_topic",
-        "group_purpose",
-        "group_name",
-        "group_archive",
-        "group_unarchive",
-        "pinned_item",
-        "unpinned_item",
-        "bot_add",
-        "bot_remove",
-        "bot_enable",
-        "bot_disable",
-        "joiner_notification",
-        "joiner_notification_for_inviter",
-        "reminder_add",
-    }
-)
-DELETED = frozenset({"tombstone", "message_deleted"})
 _SKIN = re.compile(r"::skin-tone-\d$")
 
 
@@ -149,9 +130,24 @@ class _Context:
                 if isinstance(info.get("name"), str) and info["name"]:
                     self.channels[cid] = info["name"]
 
+        self.profiles: dict[str, str] = {}
+        """user ID -> the name on their messages' ``user_profile`` (users not listed)."""
+
+    def learn(self, msg: Mapping[str, Any]) -> None:
+        """Remember the name a message carries for its author (``user_profile``)."""
+        uid, profile = msg.get("user"), msg.get("user_profile")
+        if isinstance(uid, str) and isinstance(profile, dict) and uid not in self.profiles:
+            name = display_name({"profile": profile, "real_name": profile.get("real_name")})
+            if name:
+                self.profiles[uid] = name
+
     def user_name(self, user_id: str) -> str | None:
         user = self.users.get(user_id)
-        return display_name(user) if user else None
+        name = display_name(user) if user else None
+        return name or self.profiles.get(user_id)
+
+    def name_or_id(self, user_id: str) -> str:
+        return self.user_name(user_id) or user_id
 
 
 def _workspace(bundle: Bundle, meta: Mapping[str, Any]) -> str | None:
@@ -166,19 +162,65 @@ def _workspace(bundle: Bundle, meta: Mapping[str, Any]) -> str | None:
 def parse(bundle: Bundle) -> Iterator[Event]:
     ctx = _Context(bundle)
     events: dict[str, Event] = {}
+    counted: dict[str, tuple[str, str]] = {}
+    """record key -> (scope, reason) of a record counted instead of shown (each once)."""
+    per_channel: list[tuple[str, list[Any]]] = []
     for channel in ctx.channel_ids:
-        records = list(
-            iter_records(bundle.pages(f"{PREFIX}{channel}/conversations.history.json"), "messages")
+        records: list[Any] = list(
+            _messages(bundle.pages(f"{PREFIX}{channel}/conversations.history.json"))
         )
         for rel in bundle.files(f"{PREFIX}{channel}/replies/"):
-            records.extend(iter_records(bundle.pages(rel), "messages"))
+            records.extend(_messages(bundle.pages(rel)))
+        per_channel.append((channel, records))
         for message in records:
-            event = _event(ctx, channel, message)
+            if isinstance(message, dict):
+                ctx.learn(message)
+    for channel, records in per_channel:
+        scope = _scope(ctx, channel)
+        for n, message in enumerate(records):
+            reason = left_out_reason(message)
+            event = None if reason is not None else _event(ctx, channel, message)
             if event is None:
+                if reason is None and _readable_time(message):
+                    reason = NOT_UNDERSTOOD
+                if reason is not None:
+                    counted.setdefault(_record_key(channel, message, n), (scope, reason))
                 continue
             seen = events.get(event.key)
             events[event.key] = event if seen is None else _fold(seen, event)
+    tally: Counter[tuple[str, str]] = Counter(
+        where for key, where in counted.items() if key not in events
+    )
+    for (scope, reason), count in sorted(tally.items()):
+        left_out(scope, reason, count)
     return iter(sorted(events.values(), key=lambda e: (e.time, e.key)))
+
+
+def _messages(pages: list[Any]) -> Iterator[Any]:
+    """Every item of the pages' ``messages`` (whatever its shape: the caller counts it)."""
+    for page in pages:
+        items = page.get("messages") if isinstance(page, dict) else None
+        yield from items if isinstance(items, list) else []
+
+
+def _record_key(channel: str, message: Any, n: int) -> str:
+    ts = message.get("ts") if isinstance(message, dict) else None
+    return f"slack:{channel}:{ts}" if isinstance(ts, str) else f"slack:{channel}:#{n}"
+
+
+def _readable_time(message: Any) -> bool:
+    """False for a record whose ts the time helper already counted as unreadable."""
+    if not isinstance(message, dict):
+        return True
+    try:
+        parse_slack_ts(message.get("ts"))  # type: ignore[arg-type]
+    except TimeFormatError:
+        return False
+    return True
+
+
+def _scope(ctx: _Context, channel: str) -> str:
+    return f"slack:#{ctx.channels.get(channel, channel)}"
 
 
 def _fold(a: Event, b: Event) -> Event:
@@ -191,11 +233,8 @@ def _fold(a: Event, b: Event) -> Event:
 
 
 def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
+    """The message's row, or None (nothing readable, or its time cannot be read)."""
     subtype = msg.get("subtype")
-    if subtype in HOUSEKEEPING or subtype in DELETED:
-        return None
-    if msg.get("type", "message") != "message":
-        return None
     ts = msg.get("ts")
     try:
         when: datetime = parse_slack_ts(ts)  # type: ignore[arg-type]
@@ -205,36 +244,30 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
     assert isinstance(ts, str)
     user_id = msg.get("user") if isinstance(msg.get("user"), str) else None
     user = ctx.users.get(user_id) if user_id else None
-    bot = bool(
+    huddle = subtype in HUDDLES
+    bot = not huddle and bool(
         msg.get("bot_id") or subtype == "bot_message" or (user is not None and user.get("is_bot"))
     )
 
-    main = render(msg.get("text") or "", ctx.user_name, ctx.channels)
-    parts = [main.text]
-    urls = list(main.urls)
-    if bot or not main.text.strip():
-        att_texts, att_links = attachment_texts(msg.get("attachments"))
-        urls.extend(att_links)
-        extra = att_texts
-        if not main.text.strip() and not att_texts:
-            extra = block_texts(msg.get("blocks"))
-        for text in extra:
+    if huddle:
+        parts = [huddle_summary(msg, ctx.name_or_id)]
+        urls: list[str] = []
+    else:
+        parts, urls = [], attachment_links(msg)
+        for text in visible(msg, bot):
             rendered = render(text, ctx.user_name, ctx.channels)
             parts.append(rendered.text)
             urls.extend(rendered.urls)
+    files = file_names(msg)
+    if files:
+        parts.append(file_summary(files))
     summary = one_line(parts)
-    if not summary:
-        files = msg.get("files")
-        names = [
-            str(f.get("title") or f.get("name"))
-            for f in (files if isinstance(files, list) else [])
-            if isinstance(f, dict) and (f.get("title") or f.get("name"))
-        ]
-        summary = one_line(f"shared a file: {n}" for n in names)
     if not summary:
         return None
 
-    tags: set[str] = {"bot" if bot else "human"}
+    tags: set[str] = {"huddle"} if huddle else {"bot" if bot else "human"}
+    if files:
+        tags.add("file")
     pinned = msg.get("pinned_to")
     if isinstance(pinned, list) and channel in pinned:
         tags.add("pinned")
@@ -245,7 +278,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
     thread_ts = msg.get("thread_ts") if isinstance(msg.get("thread_ts"), str) else None
     if thread_ts and thread_ts != ts:
         tags.add("thread-reply")
-    if subtype == "thread_broadcast":
+    if subtype in ("thread_broadcast", "reply_broadcast"):
         tags.add("broadcast")
     edited = msg.get("edited")  # {"user": "U…", "ts": "1710409327.000100"}: the last edit
     edited_at = _edited_at(edited, when)
@@ -255,18 +288,17 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         tags.add("incident-channel")
 
     refs = {ref for url in urls if (ref := url_ref(url))}
-    name = ctx.channels.get(channel, channel)
     return Event(
         time=when,
-        kind=Kind.MESSAGE,
+        kind=Kind.UPDATE if huddle else Kind.MESSAGE,
         summary=summary,
         sources=(NAME,),
         links=(Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), LABEL),),
         key=f"slack:{channel}:{ts}",
-        actor=_actor(msg, user, bot),
+        actor=_actor(ctx, msg, user, bot),
         refs=frozenset(refs),
         tags=frozenset(tags),
-        scope=f"slack:#{name}",
+        scope=_scope(ctx, channel),
         edited_at=edited_at,
     )
 
@@ -282,7 +314,9 @@ def _edited_at(edited: Any, posted: datetime) -> datetime | None:
     return when if when is not None and when > posted else None
 
 
-def _actor(msg: Mapping[str, Any], user: Mapping[str, Any] | None, bot: bool) -> str | None:
+def _actor(
+    ctx: _Context, msg: Mapping[str, Any], user: Mapping[str, Any] | None, bot: bool
+) -> str | None:
     if user is not None:
         name = display_name(user)
         if name:
@@ -292,8 +326,8 @@ def _actor(msg: Mapping[str, Any], user: Mapping[str, Any] | None, bot: bool) ->
         name = display_name({"profile": profile, "real_name": profile.get("real_name")})
         if name:
             return name
-    if bot or msg.get("bot_profile") or msg.get("username"):
-        bot_profile = msg.get("bot_profile")
+    bot_profile = msg.get("bot_profile")
+    if bot or bot_profile or msg.get("username"):
         for value in (
             msg.get("username"),
             bot_profile.get("name") if isinstance(bot_profile, dict) else None,
@@ -301,7 +335,12 @@ def _actor(msg: Mapping[str, Any], user: Mapping[str, Any] | None, bot: bool) ->
             if isinstance(value, str) and value.strip():
                 return value.strip()
     user_id = msg.get("user")
-    return user_id if isinstance(user_id, str) and user_id else None
+    if not isinstance(user_id, str) or not user_id:
+        room = msg.get("room")
+        user_id = room.get("created_by") if isinstance(room, dict) else None
+    if isinstance(user_id, str) and user_id:
+        return ctx.name_or_id(user_id)
+    return None
 
 
 def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
