@@ -533,3 +533,27 @@ def test_a_note_after_the_resolution_is_no_reopen(tmp_path: Path) -> None:
     assert not any("reopen" in e.tags for e in tl.events)
     assert figures(tl)["time_to_resolve_s"] == 20 * 60
     assert "reopened" not in markdown(tl).split("## Timeline")[0]
+
+
+def test_the_pictures_show_the_figures_milestones(tmp_path: Path) -> None:
+    from reconstruct.render.story import story
+
+    old, suspect = "1" * 40, "2" * 40
+    deploys = [
+        deployment(1, old, at(11, 0)),
+        deployment(2, suspect, at(13, 58)),
+        deployment(3, old, at(14, 40)),  # the only mitigation: a GitHub rollback
+    ]
+    entries = [
+        log_entry("R1", "trigger", at(14, 12)),
+        log_entry("R3", "resolve", at(14, 50)),
+        log_entry("R4", "trigger", at(14, 55)),  # reopened
+        log_entry("R5", "resolve", at(15, 5)),
+    ]
+    tl = timeline_of(bundle(tmp_path, at(14, 12), at(15, 5), entries=entries, deployments=deploys))
+    shape = story(tl)
+    mitigated, resolved = shape.milestone("mitigated"), shape.milestone("resolved")
+    assert mitigated is not None and mitigated.time == at(14, 40)
+    assert mitigated.row is not None and "Rolled back" in tl.events[mitigated.row].summary
+    assert resolved is not None and resolved.time == at(15, 5)
+    assert figures(tl)["time_to_resolve_s"] == 53 * 60
