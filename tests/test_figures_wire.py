@@ -239,6 +239,8 @@ def test_an_edited_slack_message_counts_from_its_edit(tmp_path: Path) -> None:
         in text
     )
     assert "mitigation: rolled back the checkout deploy (edited 14:50) —" in text
+    assert "It was mitigated at [14:50](" in text
+    assert "(“mitigation: rolled back the checkout deploy”, an edit of the 14:16 message)" in text
     doc = json.loads(render(tl, RenderOptions(fmt="json"), Config()))
     assert doc["milestones"]["mitigated"]["from_edit"] is True
     assert doc["milestones"]["mitigated"]["time"] == "2026-05-06T14:50:00Z"

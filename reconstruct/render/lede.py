@@ -194,6 +194,9 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
             Part(" ("),
             _quote(mitigated.event),
         ]
+        if mitigated.from_edit:
+            posted = time_label(mitigated.event.time, day)
+            parts.append(Part(f", an edit of the {posted} message"))
         parts.append(Part(")"))
     else:
         parts = [Part("how it was mitigated: no mitigation row in the timeline", blank=True)]
