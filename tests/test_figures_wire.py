@@ -559,3 +559,19 @@ def test_the_pictures_show_the_figures_milestones(tmp_path: Path) -> None:
     assert mitigated.row is not None and "Rolled back" in tl.events[mitigated.row].summary
     assert resolved is not None and resolved.time == at(15, 5)
     assert figures(tl)["time_to_resolve_s"] == 53 * 60
+
+
+def test_a_stated_impact_start_in_utc_is_read_and_a_bare_time_is_not(tmp_path: Path) -> None:
+    stated = slack_message(at(14, 30), "impact started at 14:02 UTC according to the 5xx panel")
+    tl = timeline_of(bundle(tmp_path / "utc", at(14, 12), at(14, 59), messages=[stated]))
+    marks = metrics.milestones(tl)
+    assert marks.impact_start is not None and marks.impact_start.time == at(14, 2)
+    assert marks.impact_start.stated
+    assert figures(tl)["time_to_detect_s"] == 10 * 60
+    assert (
+        "- **Time to detect:** 10m 00s (14:02 → 14:12; impact start as stated in the 14:30 message)"
+        in markdown(tl)
+    )
+    bare = slack_message(at(14, 30), "impact started at 14:02 according to the 5xx panel")
+    tl = timeline_of(bundle(tmp_path / "bare", at(14, 12), at(14, 59), messages=[bare]))
+    assert figures(tl)["time_to_detect_s"] == 0  # no zone: never guessed

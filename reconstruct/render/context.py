@@ -299,9 +299,13 @@ class MetricView:
             return "not computable (no such row in the timeline)"
         span = format_duration(m.end - m.start)
         notes: list[str] = []
-        if m.key == "time_to_detect_s" and m.start_mark is not None and m.end_mark is not None:
-            if m.start_mark.event is m.end_mark.event:
+        start = m.start_mark
+        if m.key == "time_to_detect_s" and start is not None and m.end_mark is not None:
+            if start.event is m.end_mark.event:
                 notes.append("no symptom recorded before the first alert")
+            elif start.stated and start.event is not None:
+                posted = time_label(start.event.time, self.day)
+                notes.append(f"impact start as stated in the {posted} message")
         end = m.end_mark
         if end is not None and end.from_edit and end.event is not None:
             posted = time_label(end.event.time, self.day)

@@ -28,9 +28,10 @@ incident is ongoing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from reconstruct.model import Event, Kind, Milestone, Timeline
@@ -52,6 +53,12 @@ class Mark:
     """UTC. The row's time, or its edit time (see the module's rule on edits)."""
     event: Event | None
     """The cited row; None when the time is PagerDuty's own (``Incident.resolved_at``)."""
+
+    @property
+    def stated(self) -> bool:
+        """The time is one the row's text states ("impact started at 09:38 UTC"), before the row
+        itself."""
+        return self.event is not None and self.time < self.event.time
 
     @property
     def from_edit(self) -> bool:
@@ -148,6 +155,32 @@ def _revert_merges(rows: _Rows) -> list[Event]:
     return [e for e in reverts if shipped.isdisjoint(e.refs)]
 
 
+_STATED = re.compile(
+    r"\b(?:at|since|from|around|about|approx\.?|~)\s*~?\s*([01]?\d|2[0-3]):([0-5]\d)"
+    r"(?::([0-5]\d))?\s*(?:UTC|GMT|Z)\b",
+    re.IGNORECASE,
+)
+"""A time written with its zone: "impact started at 09:38 UTC", "since ~09:38Z"."""
+
+
+def impact_time(event: Event) -> datetime:
+    """When a symptom row says impact started: the UTC time its text states (a row tagged
+    ``impact``: "impact started at 09:38 UTC", within the day before the row), else
+    ``counts_from``. A time without ``UTC`` / ``Z`` / ``GMT`` is never read (never guessed)."""
+    when = counts_from(event)
+    if "impact" not in event.tags:
+        return when
+    found = _STATED.search(event.summary)
+    if found is None:
+        return when
+    hour, minute, second = (int(g) if g else 0 for g in found.groups())
+    posted = event.time
+    stated = posted.replace(hour=hour, minute=minute, second=second, microsecond=0)
+    if stated > posted:
+        stated -= timedelta(days=1)
+    return min(stated, when)
+
+
 def counts_from(event: Event) -> datetime:
     """When a row counts as a milestone: its time, or its edit when the edit may have brought the
     words that gave it its kind and no other tool's record confirms it."""
@@ -163,14 +196,16 @@ def _first(
     lo: datetime,
     accept: Callable[[Event], bool] | None = None,
     hi: datetime | None = None,
+    time_of: Callable[[Event], datetime] = counts_from,
 ) -> Mark | None:
-    """The earliest row (by ``counts_from``, then key) in ``[lo, hi]`` that ``accept`` takes.
+    """The earliest row (by ``time_of``, then key) in ``[lo, hi]`` that ``accept`` takes.
     The time tests come first: ``accept`` runs only for a row that would be the new earliest."""
     best: Event | None = None
     best_time = lo
     best_key = ""
+    fast = time_of is counts_from
     for event in events:
-        when = event.time if event.edited_at is None else counts_from(event)
+        when = event.time if fast and event.edited_at is None else time_of(event)
         if when < lo or (hi is not None and when > hi):
             continue
         if best is not None and (when > best_time or (when == best_time and event.key >= best_key)):
@@ -204,7 +239,9 @@ def milestones(timeline: Timeline) -> Milestones:
         def symptom(event: Event) -> bool:
             return is_symptom(event) and not _blip(event, cleared)
 
-        earlier = _first(Milestone.IMPACT_START, rows.symptoms, lo, symptom, detected.time)
+        earlier = _first(
+            Milestone.IMPACT_START, rows.symptoms, lo, symptom, detected.time, impact_time
+        )
         impact = earlier or Mark(Milestone.IMPACT_START, detected.time, detected.event)
     acked = _first(Milestone.ACKNOWLEDGED, rows.acks, start)
     mitigated = _first(
