@@ -8,8 +8,10 @@ Milestones (``model.Milestone``), each found on a row of the timeline (rows befo
 - **impact start**: the earliest symptom of the affected service at or before detection: a firing
   alert, an alert in ``pending`` state (the condition held, not yet long enough to fire), a row
   tagged ``impact`` (an annotation or a responder's message saying impact started); detection
-  itself when nothing came earlier. An alert whose rule cleared again before the incident start
-  (``rule:<name>:resolved``) was an earlier blip: neither detection nor impact start;
+  itself when nothing came earlier. A row tagged ``impact`` whose text states the time with its
+  zone ("impact started at 09:38 UTC") counts from that time (``impact_time``). An alert whose
+  rule cleared again before the incident start (``rule:<name>:resolved``) was an earlier blip:
+  neither detection nor impact start;
 - **acknowledged / mitigated / resolved**: the first ``ack`` / mitigation / ``resolve`` row at or
   after the incident start (``Incident.started_at``, when PagerDuty triggered). A mitigation is a
   ``mitigate`` row, a deploy that rolled back (tag ``rollback``, not ``failure``) or a revert
