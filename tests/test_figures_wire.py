@@ -575,3 +575,19 @@ def test_a_stated_impact_start_in_utc_is_read_and_a_bare_time_is_not(tmp_path: P
     bare = slack_message(at(14, 30), "impact started at 14:02 according to the 5xx panel")
     tl = timeline_of(bundle(tmp_path / "bare", at(14, 12), at(14, 59), messages=[bare]))
     assert figures(tl)["time_to_detect_s"] == 0  # no zone: never guessed
+
+
+def test_a_deploy_bots_rollback_post_is_the_mitigation(tmp_path: Path) -> None:
+    bot = {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B0DEPLOY1",
+        "username": "deploy-bot",
+        "text": "Rolled back checkout to v2.3.0 in production (incident #4711)",
+        "ts": slack_ts(at(14, 31)),
+    }
+    plain = {**bot, "text": "Deployed checkout v2.3.2 to production", "ts": slack_ts(at(14, 20))}
+    tl = timeline_of(bundle(tmp_path, at(14, 12), at(15, 0), messages=[plain, bot]))
+    rows = {e.summary: e for e in tl.events if e.kind is Kind.DEPLOY}
+    assert "rollback" in rows[bot["text"]].tags and "rollback" not in rows[plain["text"]].tags
+    assert figures(tl)["time_to_mitigate_s"] == 19 * 60

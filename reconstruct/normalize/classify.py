@@ -5,6 +5,9 @@ A person's message (``kind=message``, tag ``human``) matching a ``declare`` / ``
 (``kind=message``, tag ``bot``) gets the first kind of ``bot_kinds`` (dict order) with a matching
 pattern. The matched words are kept for the reason (``keyword "root cause"``).
 
+A bot post classified ``deploy`` that reports a rollback or a revert ("Rolled back checkout to
+v2.3.0") gets the tag ``rollback``, as a deploy tool's own rollback record does.
+
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
 figures) and keeps its kind; a person's message kept only for that has the reason
@@ -25,6 +28,8 @@ from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.literals import required_words
 
 HUMAN_KINDS = ("declare", "identify", "mitigate", "resolve")
+ROLLBACK = re.compile(r"\broll(?:ed|ing|s)?[\s_-]?back\b|\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
+"""A deploy tool's post that reports a rollback or a revert (tag ``rollback``: a mitigation)."""
 KEYWORD_MAX = 40
 """Matched words longer than this (a ``.*`` pattern) are cut for the reason."""
 
@@ -174,5 +179,7 @@ def classify(events: Iterable[Event], classifier: Classifier) -> tuple[list[Even
             continue
         kind, words = found
         keywords[event.key] = words
+        if kind is Kind.DEPLOY and "bot" in event.tags and ROLLBACK.search(event.summary):
+            event = evolve(event, tags=event.tags | {"rollback"})
         out.append(evolve(event, kind=kind) if kind is not event.kind else event)
     return out, keywords
