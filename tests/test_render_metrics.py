@@ -191,3 +191,18 @@ def test_a_page_can_be_the_detection_and_rows_of_other_kinds_are_no_symptom() ->
     assert marks.detected is not None and marks.detected.event is not None
     assert marks.detected.event.kind is Kind.PAGE
     assert marks.impact_start == replace(marks.detected, milestone=marks.impact_start.milestone)
+
+
+def test_a_pending_state_that_went_back_to_normal_is_no_impact_start() -> None:
+    tl = timeline()
+    link = (Link("grafana", "https://g.io/d/x?viewPanel=4"),)
+    pending = replace(
+        ev(at(9, 10), Kind.ANNOTATION, "DiskUsage: Normal → Pending", link, "g:3:pending"),
+        tags=frozenset({"state:pending"}),
+    )
+    normal = replace(
+        ev(at(9, 12), Kind.ANNOTATION, "DiskUsage: Pending → Normal", link, "g:3:normal"),
+        tags=frozenset({"state:normal"}),
+    )
+    marks = metrics.milestones(replace(tl, events=(pending, normal, *tl.events)))
+    assert marks.impact_start is not None and marks.impact_start.time == at(9, 42, 7)

@@ -11,7 +11,8 @@ Milestones (``model.Milestone``), each found on a row of the timeline (rows befo
   itself when nothing came earlier. A row tagged ``impact`` whose text states the time with its
   zone ("impact started at 09:38 UTC") counts from that time (``impact_time``). An alert whose
   rule cleared again before the incident start (``rule:<name>:resolved``) was an earlier blip:
-  neither detection nor impact start;
+  neither detection nor impact start; so is a pending state followed by any alert state back to
+  normal before detection (it may be another rule that never fired);
 - **acknowledged / mitigated / resolved**: the first ``ack`` / mitigation / ``resolve`` row at or
   after the incident start (``Incident.started_at``, when PagerDuty triggered). A mitigation is a
   ``mitigate`` row, a deploy that rolled back (tag ``rollback``, not ``failure``) or a revert
@@ -237,9 +238,15 @@ def milestones(timeline: Timeline) -> Milestones:
     detected = _first(Milestone.DETECTED, [*rows.alerts, *rows.pages], lo, fired)
     impact = None
     if detected is not None:
+        back = sorted(e.time for e in rows.clearings if e.time <= detected.time)
 
         def symptom(event: Event) -> bool:
-            return is_symptom(event) and not _blip(event, cleared)
+            if not is_symptom(event) or _blip(event, cleared):
+                return False
+            # a pending state followed by any return to normal before detection may have been
+            # another rule that never fired: not evidence enough
+            pending = "state:pending" in event.tags
+            return not (pending and back and back[-1] > event.time)
 
         earlier = _first(
             Milestone.IMPACT_START, rows.symptoms, lo, symptom, detected.time, impact_time
@@ -274,7 +281,7 @@ def milestones(timeline: Timeline) -> Milestones:
 
 
 _NOT_SHIPPED = frozenset({"failure", "rollback"})
-_SPECIAL = frozenset({"reopen", "impact", "state:pending"})
+_SPECIAL = frozenset({"reopen", "impact", "state:pending"}) | CLEARED_STATES
 
 
 def _last(
@@ -309,6 +316,8 @@ class _Rows:
     changes: list[Event] = field(default_factory=list)
     reopens: list[Event] = field(default_factory=list)
     resolves: list[Event] = field(default_factory=list)
+    clearings: list[Event] = field(default_factory=list)
+    """Rows with a state tag of an alert back to normal (``CLEARED_STATES``)."""
 
     @classmethod
     def of(cls, events: Iterable[Event]) -> _Rows:
@@ -322,15 +331,18 @@ class _Rows:
             Kind.CHANGE,
             Kind.RESOLVE,
         )
-        special = _SPECIAL
+        special, cleared_states = _SPECIAL, CLEARED_STATES
         symptoms = rows.symptoms
         for event in events:
             kind = event.kind  # ``is`` chains: hashing an Enum member runs Python code
-            if not special.isdisjoint(event.tags):
-                if "reopen" in event.tags:
+            tags = event.tags
+            if not special.isdisjoint(tags):
+                if "reopen" in tags:
                     rows.reopens.append(event)
                     continue
-                if kind is not alert:
+                if not cleared_states.isdisjoint(tags):
+                    rows.clearings.append(event)
+                if kind is not alert and ("impact" in tags or "state:pending" in tags):
                     symptoms.append(event)
             if kind is alert:
                 rows.alerts.append(event)
