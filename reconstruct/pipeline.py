@@ -14,7 +14,7 @@ from typing import Any
 import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
 from reconstruct.collectors import BUILTIN, get_source
-from reconstruct.collectors.skips import counting, recording
+from reconstruct.collectors.skips import counting, omitted_key, recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
 from reconstruct.model import Event, Timeline
@@ -92,7 +92,8 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     result = normalize(events, incident, bundle.manifest.window, config)
     omitted = dict(result.omitted)
     for key, count in sorted(left_out.items()):
-        omitted[key] = omitted.get(key, 0) + count
+        shown_as = omitted_key(key)  # "<scope> (outside window)" -> "outside window"
+        omitted[shown_as] = omitted.get(shown_as, 0) + count
         source = key.partition(":")[0]
         counts[source] = counts.get(source, 0) + count
     failed = tuple(sorted(n for n, s in bundle.manifest.sources.items() if s.status == "failed"))
@@ -106,6 +107,7 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         if isinstance(extra, list):
             warnings.extend(f"{name}: {w}" for w in extra if isinstance(w, str))
     warnings.extend(unreadable)
+    warnings.extend(bundle.decode_warnings())
     if bundle.manifest.window.ongoing:
         warnings.append("the incident was still open when the evidence was collected")
     return Timeline(

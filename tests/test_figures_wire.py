@@ -591,3 +591,19 @@ def test_a_deploy_bots_rollback_post_is_the_mitigation(tmp_path: Path) -> None:
     rows = {e.summary: e for e in tl.events if e.kind is Kind.DEPLOY}
     assert "rollback" in rows[bot["text"]].tags and "rollback" not in rows[plain["text"]].tags
     assert figures(tl)["time_to_mitigate_s"] == 19 * 60
+
+
+def test_the_lede_is_escaped_and_pings_no_one(tmp_path: Path) -> None:
+    hostile = slack_message(
+        at(14, 20),
+        "@channel rolled back | see [runbook](javascript:alert(1)) <script>x</script> `code`",
+    )
+    tl = timeline_of(bundle(tmp_path, at(14, 12), at(14, 59), messages=[hostile]))
+    text = markdown(tl)
+    summary = text.split("## Summary\n", 1)[1].split("## Impact", 1)[0]
+    assert "It was mitigated at [14:20](https://acme.slack.com/archives/" in summary
+    assert "[runbook](" not in summary and "<script>" not in summary  # no live link or markup
+    assert "\\[runbook\\]" in summary and "\\|" in summary and "\\`code\\`" in summary
+    assert "@\u200bchannel" in summary and "@channel" not in summary
+    doc = json.loads(render(tl, RenderOptions(fmt="json"), Config()))
+    assert "@\u200bchannel rolled back" in doc["summary"]["lede"]

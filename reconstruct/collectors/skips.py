@@ -14,6 +14,11 @@ count), so it is named in the coverage note and in JSON ``omitted``:
     with counting() as left:            # the pipeline, around parsing
         ...
     left_out("slack:#inc-1234", "channel joins and settings")
+
+A record a parser knows lies outside the collection window (a thread's messages posted before the
+window, read because a reply falls inside it) is counted with ``left_out(scope, OUTSIDE)``: the
+pipeline adds it to the normalizer's ``outside window`` count (``omitted_key``), like every other
+out-of-window record, and to its source's collected count.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+
+from reconstruct.normalize.utc import OUTSIDE
 
 _SKIPPED: ContextVar[list[str] | None] = ContextVar("reconstruct_skipped", default=None)
 
@@ -63,3 +70,9 @@ def counting() -> Iterator[Counter[str]]:
         yield left
     finally:
         _LEFT_OUT.reset(token)
+
+
+def omitted_key(key: str) -> str:
+    """The ``omitted`` key a ``left_out`` count is shown under: ``"<scope> (outside window)"``
+    joins the one ``outside window`` count; any other key is itself."""
+    return OUTSIDE if key.endswith(f" ({OUTSIDE})") else key
