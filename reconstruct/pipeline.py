@@ -13,12 +13,15 @@ from typing import Any
 
 import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
-from reconstruct.collectors import BUILTIN, get_source
+from reconstruct.collectors import get_source, names
+from reconstruct.collectors._chatter import counting_chatter
 from reconstruct.collectors.skips import counting, omitted_key, recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
 from reconstruct.model import Event, Timeline
 from reconstruct.normalize import normalize
+from reconstruct.normalize.classify import compile_classifier
+from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.render import RenderOptions, render
 
 DEMO_INCIDENT = "demo"
@@ -61,12 +64,12 @@ def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int], list[str]
     events: list[Event] = []
     counts: dict[str, int] = {}
     warnings: list[str] = []
-    for name in BUILTIN:
+    for name in names():
         status = bundle.source(name)
         if status is None or status.status == "skipped":
             continue
         try:
-            with recording() as skipped:
+            with recording() as skipped, paused_gc():  # acyclic records: GC passes free nothing
                 parsed = list(get_source(name).parse(bundle))
         except ReconstructError:
             raise
@@ -87,10 +90,20 @@ def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int], list[str]
 
 def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     incident = pd.parse_incident(bundle)
-    with counting() as left_out:  # records a parser names a reason for, not events
+    classifier = compile_classifier(config.classify)
+    with (
+        counting() as left_out,  # records a parser names a reason for, not events
+        counting_chatter(  # people's plain messages, counted before any event is built
+            bundle.manifest.window, lambda text: classifier.human_text(text) is not None
+        ) as chatter,
+    ):
         events, counts, unreadable = parse_bundle(bundle)
     result = normalize(events, incident, bundle.manifest.window, config)
     omitted = dict(result.omitted)
+    for scope, count in chatter.counted.items():
+        omitted[scope] = omitted.get(scope, 0) + count
+        source = scope.partition(":")[0]
+        counts[source] = counts.get(source, 0) + count
     for key, count in sorted(left_out.items()):
         shown_as = omitted_key(key)  # "<scope> (outside window)" -> "outside window"
         omitted[shown_as] = omitted.get(shown_as, 0) + count
@@ -149,4 +162,21 @@ def run(request: RunRequest, config: Config, now: datetime) -> RunResult:
     return RunResult(build_timeline(bundle, config), path, collected)
 
 
-__all__ = ["RenderOptions", "RunRequest", "RunResult", "build_timeline", "render", "run"]
+def draft(
+    request: RunRequest, config: Config, now: datetime, options: RenderOptions
+) -> tuple[str, RunResult]:
+    """The one "build a draft" path, for the CLI and ``watch`` alike: the evidence (demo,
+    ``--bundle`` or a live collection), the timeline, and the draft rendered in ``options``."""
+    result = run(request, config, now)
+    return render(result.timeline, options, config), result
+
+
+__all__ = [
+    "RenderOptions",
+    "RunRequest",
+    "RunResult",
+    "build_timeline",
+    "draft",
+    "render",
+    "run",
+]

@@ -491,7 +491,8 @@ def test_edited_ts_is_read_from_the_web_api_and_from_exports(tmp_path: Path) -> 
     import zipfile
 
     from reconstruct.collectors.base import CollectContext
-    from reconstruct.collectors.slack.parse import SOURCE, parse
+    from reconstruct.collectors.slack import SOURCE
+    from reconstruct.collectors.slack.parse import parse
     from reconstruct.model import Incident
 
     posted, edited = at(14, 16), at(14, 50)

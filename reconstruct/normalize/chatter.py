@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from reconstruct.model import Event, Kind
+from reconstruct.normalize.authority import chat_only
 from reconstruct.normalize.classify import Classifier
-from reconstruct.normalize.select import PLAIN_TAGS, SLACK_ONLY, scope_of
+from reconstruct.normalize.select import PLAIN_TAGS, scope_of
 
 
 def set_aside(
@@ -25,11 +26,12 @@ def set_aside(
     rest: list[Event] = []
     counted: Counter[str] = Counter()
     message = Kind.MESSAGE
+    chat = chat_only()
     for event in events:
         if (
             event.tags == PLAIN_TAGS
             and event.kind is message
-            and event.sources == SLACK_ONLY
+            and event.sources in chat
             and event.time >= start
             and classifier.human_text(event.summary) is None  # classify(event), tags known
         ):

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Mapping
 
 from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Kind, Window
+from reconstruct.normalize.authority import chat_only, is_chat
 from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.leadup import LeadupMatcher, compile_leadup
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.reasons import slack_reason, tool_reason
 from reconstruct.timeutil import ensure_utc
 
-SLACK_ONLY = ("slack",)
 PLAIN_TAGS = frozenset({"human", "incident-channel"})
 """A person's plain message in the incident channel (``chatter.set_aside`` counts most early)."""
 
@@ -47,14 +47,15 @@ def select(
     omitted: Counter[str] = Counter()
     tool_reasons: dict[tuple[Kind, tuple[str, ...], frozenset[str]], str] = {}
     """``tool_reason`` per (kind, sources, tags), all it reads: tool records repeat them."""
+    chat = chat_only()
     for event in events:
-        if event.tags == PLAIN_TAGS and event.kind is Kind.MESSAGE and event.sources == SLACK_ONLY:
+        if event.tags == PLAIN_TAGS and event.kind is Kind.MESSAGE and event.sources in chat:
             if event.time >= start:  # the bulk of a channel: a person's plain message
                 omitted[scope_of(event)] += 1
                 continue
         if event.time < start:
             reason = _leadup_reason(event, matcher, repos, last_deploys)
-        elif is_slack_only(event):
+        elif is_chat(event.sources):
             reason = slack_reason(event, keywords.get(event.key), emoji, pd_refs, incident.services)
         else:
             facts = (event.kind, event.sources, event.tags)
@@ -81,10 +82,6 @@ def _leadup_reason(
             return None
     term = matcher.match(event)
     return f'leadup change matching "{term}"' if term is not None else None
-
-
-def is_slack_only(event: Event) -> bool:
-    return event.sources == SLACK_ONLY or not event.sources or set(event.sources) == {"slack"}
 
 
 def scope_of(event: Event) -> str:

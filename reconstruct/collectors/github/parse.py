@@ -31,8 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from reconstruct.bundle import Bundle, BundleWriter, iter_records
-from reconstruct.collectors.base import CollectContext, Source
+from reconstruct.bundle import Bundle, iter_records
 from reconstruct.collectors.skips import unreadable_time
 from reconstruct.model import Event, Kind, Link
 from reconstruct.timeutil import TimeFormatError, parse_iso
@@ -451,11 +450,3 @@ def _pr_event(
 
 
 # -- live -----------------------------------------------------------------------------------------
-def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
-    """Fetch deployments, statuses and merged PRs through PyGithub (see ``github_live``)."""
-    import reconstruct.collectors.github.live as github_live
-
-    return github_live.collect(ctx, out)
-
-
-SOURCE = Source(name=NAME, parse=parse, collect=collect)

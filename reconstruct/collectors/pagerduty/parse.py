@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 
 from reconstruct.bundle import Bundle, iter_records
-from reconstruct.collectors.base import Source
 from reconstruct.collectors.pagerduty.events import (
     IncidentContext,
     alert_event,
@@ -38,7 +37,6 @@ from reconstruct.errors import BundleError
 from reconstruct.model import Event, Incident, Link
 
 __all__ = [
-    "SOURCE",
     "collect",
     "incident_from_record",
     "make_client",
@@ -149,6 +147,3 @@ def parse(bundle: Bundle) -> Iterator[Event]:
             links = tuple(dict.fromkeys((*extra, *event.links)))
             event = replace(event, links=links)
         yield event
-
-
-SOURCE = Source(name=NAME, parse=parse, collect=collect)
