@@ -36,6 +36,7 @@ def test_json_snapshot_and_format() -> None:
 def test_json_contract_shape() -> None:
     doc = json.loads(out("json"))
     assert list(doc) == [
+        "schema_version",
         "incident",
         "events",
         "omitted",

@@ -1,6 +1,8 @@
-"""JSON for other tools. The contract (byte-identical run to run)::
+"""JSON for other tools. The contract (byte-identical run to run), published as a JSON Schema
+in the package (``SCHEMA_FILE``, ``reconstruct/render/schema/timeline-v1.schema.json``)::
 
-    {"incident": {"id", "number", "title", "severity", "services": [], "started_at",
+    {"schema_version": 1,
+     "incident": {"id", "number", "title", "severity", "services": [], "started_at",
                   "resolved_at", "url"},
      "events": [{"time": "2026-03-14T09:42:07Z", "kind": "alert", "summary": "...",
                  "actor": null, "sources": ["pagerduty", "slack"], "reason": "...",
@@ -16,6 +18,9 @@
 
 Times are ISO 8601 UTC with ``Z``; events in time order; text redacted but not shortened or
 escaped; links http(s) only. ``warnings`` also names failed sources no warning mentions.
+
+``schema_version`` changes only when a field is removed, renamed or changes meaning; a new field
+may appear within a version (consumers ignore keys they do not know) and is added to the schema.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from reconstruct.model import Event, Timeline
 from reconstruct.render import coverage, lede, metrics
 from reconstruct.render.table import safe_url
 from reconstruct.timeutil import ensure_utc, iso_z
+
+SCHEMA_VERSION = 1
+SCHEMA_FILE = "schema/timeline-v1.schema.json"
+"""The JSON Schema of this output, relative to the ``reconstruct.render`` package."""
 
 
 def _event(event: Event) -> dict[str, Any]:
@@ -47,6 +56,7 @@ def document(timeline: Timeline) -> dict[str, Any]:
     """The JSON document as Python values. Expects a scrubbed Timeline."""
     inc = timeline.incident
     return {
+        "schema_version": SCHEMA_VERSION,
         "incident": {
             "id": inc.id,
             "number": inc.number,
@@ -78,6 +88,15 @@ def _figures(timeline: Timeline) -> dict[str, Any]:
 
 def marks_day(timeline: Timeline) -> date:
     return ensure_utc(timeline.incident.started_at).date()
+
+
+def schema() -> dict[str, Any]:
+    """The published JSON Schema (draft 2020-12) the document above satisfies."""
+    from importlib import resources
+
+    text = (resources.files("reconstruct.render") / SCHEMA_FILE).read_text(encoding="utf-8")
+    value: dict[str, Any] = json.loads(text)
+    return value
 
 
 def render_json(timeline: Timeline) -> str:
