@@ -75,6 +75,9 @@ class Event:
     """Where it was found, for coverage counts: ``slack:#inc-1234``, ``github:acme/checkout``."""
     reason: str = ""
     """Why the event is in the timeline; filled by selection."""
+    members: tuple[Event, ...] = ()
+    """A collapsed series (``normalize.collapse``): every record it stands for, in time order;
+    empty for any other row."""
     edited_at: datetime | None = None
     """When the record was last edited (Slack's ``edited.ts``), UTC; None when never edited.
     The row keeps ``time`` (when it was posted): text that gave it its kind may only date from
@@ -97,6 +100,20 @@ class Milestone(StrEnum):
     RESOLVED = "resolved"
     """The final resolution (after the last reopen, when the incident was reopened)."""
     REOPENED = "reopened"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Identity:
+    """A person as one tool knows them (``collectors.people`` reads them from the bundle)."""
+
+    source: str
+    name: str
+    """The name that tool's records show (``Event.actor``, a ``target:`` tag)."""
+    email: str = ""
+    """The email the tool holds for them ("" when it shows none)."""
+    real_name: str = ""
+    handle: str = ""
+    """A chat handle or login ("" when the tool has none)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
 from reconstruct.collectors import get_source, names
 from reconstruct.collectors._chatter import counting_chatter
+from reconstruct.collectors.people import identities
 from reconstruct.collectors.skips import counting, omitted_key, recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
@@ -98,7 +99,7 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         ) as chatter,
     ):
         events, counts, unreadable = parse_bundle(bundle)
-    result = normalize(events, incident, bundle.manifest.window, config)
+    result = normalize(events, incident, bundle.manifest.window, config, identities(bundle))
     omitted = dict(result.omitted)
     for scope, count in chatter.counted.items():
         omitted[scope] = omitted.get(scope, 0) + count

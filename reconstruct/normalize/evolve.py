@@ -25,6 +25,7 @@ _new = object.__new__
     _tags,
     _scope,
     _reason,
+    _members,
     _edited_at,
 ) = (Event.__dict__[f.name].__set__ for f in fields(Event))
 
@@ -41,9 +42,10 @@ def new_event(
     tags: frozenset[str],
     scope: str,
     reason: str,
+    members: tuple[Event, ...] = (),
     edited_at: datetime | None = None,
 ) -> Event:
-    """``Event(time, kind, ..., reason, edited_at)`` with every field given, without
+    """``Event(time, kind, ..., reason, members, edited_at)`` with every field given, without
     ``__init__``."""
     event: Event = _new(Event)
     _time(event, time)
@@ -57,6 +59,7 @@ def new_event(
     _tags(event, tags)
     _scope(event, scope)
     _reason(event, reason)
+    _members(event, members)
     _edited_at(event, edited_at)
     return event
 
@@ -84,5 +87,6 @@ def evolve(
         event.tags if tags is None else tags,
         event.scope,
         event.reason if reason is None else reason,
+        event.members,
         event.edited_at,
     )

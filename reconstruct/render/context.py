@@ -199,6 +199,11 @@ class Row:
         return _edited(self.event, self.day)
 
     @property
+    def members(self) -> tuple[Event, ...]:
+        """A collapsed series' records (time order); empty for any other row."""
+        return self.event.members
+
+    @property
     def text(self) -> str:
         """Plain ``actor: summary`` (shortened); the actor is left out when the summary names it;
         `` (edited HH:MM)`` after it when the record was edited."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -175,6 +176,24 @@ def _row(r: sqlite3.Row) -> IncidentRow:
     )
 
 
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (persistent, so only the first open changes it). Switching the
+    mode takes an exclusive lock and SQLite may answer "database is locked" at once instead of
+    waiting out the busy timeout when several processes open a new file together: such an
+    answer is retried until ``BUSY_TIMEOUT``."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
 class State:
     """One SQLite file; a fresh connection per transaction, so any thread may use it."""
 
@@ -185,7 +204,7 @@ class State:
             path.touch(mode=0o600, exist_ok=True)
             db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
             try:
-                db.execute("PRAGMA journal_mode=WAL")
+                _use_wal(db)
                 db.executescript(SCHEMA)
                 db.execute("BEGIN IMMEDIATE")  # one process migrates; the others then see it
                 try:
@@ -212,8 +231,7 @@ class State:
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA synchronous=FULL")  # WAL is the file's own mode (set on open)
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db

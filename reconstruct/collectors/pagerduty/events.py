@@ -187,6 +187,7 @@ def entry_event(
             urls.append(as_text(alert.get("html_url")))
     if kind_name == "annotate":
         tags.add("note")
+    tags.update(_target_tags(kind_name, entry))
     return Event(
         time=when,
         kind=kind,
@@ -212,6 +213,21 @@ def _incident_title(entry: Mapping[str, Any]) -> str:
     inc = entry.get("incident")
     title = _NUMBER_IN_SUMMARY.sub("", _text(inc)).strip() if isinstance(inc, dict) else ""
     return title or one_line(entry.get("summary"))
+
+
+def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:
+    """``target:<name>`` for the person a page or an escalation is for (``notify``: ``user``;
+    ``escalate``/``delegate``/``assign``: ``assignees``), ``via:<method>`` for a page's method."""
+    if kind == "notify":
+        user = _name(entry.get("user"))
+        method = _method(entry.get("channel")).removeprefix("by ")
+        tags = {f"target:{user}"} if user else set()
+        if method:
+            tags.add(f"via:{method}")
+        return tags
+    if kind in ("escalate", "delegate", "assign"):
+        return {f"target:{name}" for name in _names(entry.get("assignees"))}
+    return set()
 
 
 def _entry_summary(

@@ -6,6 +6,7 @@ Bundle files (each a JSON array of response bodies, see ``reconstruct.bundle``):
     pagerduty/log_entries.json  pages of GET /incidents/{id}/log_entries
     pagerduty/alerts.json       pages of GET /incidents/{id}/alerts
     pagerduty/notes.json        [GET /incidents/{id}/notes] (not paginated)
+    pagerduty/users.json        [GET /users/{id}, ...] the people named (read by collectors.people)
 
 Parsing reads only the bundle; live collection (``collect``, ``resolve_incident``) lives in
 ``pagerduty_live`` and imports the SDK only when called.

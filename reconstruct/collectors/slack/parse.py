@@ -356,7 +356,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         ctx.tag_sets.setdefault(frozen := frozenset(tags), frozen),
         _scope(ctx, channel),
         "",
-        edited_at,
+        edited_at=edited_at,
     )
 
 
