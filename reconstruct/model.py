@@ -111,6 +111,17 @@ class Window:
 
 
 @dataclass(frozen=True, slots=True)
+class Account:
+    """What became of one source's records: every one is shown (in a row, alone or merged) or
+    left out under a named reason, so ``shown + sum(omitted.values()) == collected``."""
+
+    collected: int
+    shown: int
+    omitted: dict[str, int] = field(default_factory=dict)
+    """Reason -> records (``not understood``, ``outside the collection window``, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Timeline:
     """What the renderer receives: the incident, its ordered events, and what was left out."""
 
@@ -123,3 +134,5 @@ class Timeline:
     """Events parsed per source before dedup and selection."""
     warnings: tuple[str, ...] = ()
     failed_sources: tuple[str, ...] = ()
+    accounts: dict[str, Account] = field(default_factory=dict)
+    """Per source: records collected, shown, and left out per reason (the accounting)."""

@@ -14,11 +14,11 @@ from typing import Any
 import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
 from reconstruct.collectors import BUILTIN, get_source
-from reconstruct.collectors.skips import recording
+from reconstruct.collectors.skips import UNREADABLE_TIME, recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
-from reconstruct.model import Event, Timeline
-from reconstruct.normalize import normalize
+from reconstruct.model import Account, Event, Timeline
+from reconstruct.normalize import Normalized, normalize
 from reconstruct.render import RenderOptions, render
 
 DEMO_INCIDENT = "demo"
@@ -55,18 +55,35 @@ def open_bundle(incident: str, path: Path) -> Bundle:
     return bundle
 
 
-def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int], list[str]]:
-    """Every source's events, the count per source, and a warning per source that had records
-    whose time could not be read as UTC (left out, never guessed)."""
+@dataclass(frozen=True)
+class Parsed:
+    """Every source's events and what the parsers did with each record they read."""
+
+    events: list[Event]
+    counts: dict[str, int]
+    """Records read per source: events + records folded into them + records left out."""
+    warnings: list[str]
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per source: records the parser left out, per reason (``skips.left_out``)."""
+    weights: dict[str, int] = field(default_factory=dict)
+    """Per event key: records folded into that event at parse time (``skips.absorbed``)."""
+
+
+def parse_bundle(bundle: Bundle) -> Parsed:
+    """Every source's events, the records read per source, what each parser left out and why,
+    and a warning per source that had records whose time could not be read as UTC (left out,
+    never guessed)."""
     events: list[Event] = []
     counts: dict[str, int] = {}
     warnings: list[str] = []
+    left: dict[str, dict[str, int]] = {}
+    weights: dict[str, int] = {}
     for name in BUILTIN:
         status = bundle.source(name)
         if status is None or status.status == "skipped":
             continue
         try:
-            with recording() as skipped:
+            with recording() as ledger:
                 parsed = list(get_source(name).parse(bundle))
         except ReconstructError:
             raise
@@ -75,20 +92,42 @@ def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int], list[str]
                 f"{bundle.root}/{name}: cannot parse ({type(exc).__name__}: {exc}); "
                 "the bundle may be from another tool version"
             ) from exc
-        counts[name] = len(parsed)
+        counts[name] = len(parsed) + sum(ledger.absorbed.values()) + sum(ledger.left_out.values())
         events.extend(parsed)
-        if skipped:
+        weights.update(ledger.absorbed)
+        if ledger.left_out:
+            left[name] = dict(sorted(ledger.left_out.items()))
+        unreadable = ledger.left_out.get(UNREADABLE_TIME, 0)
+        if unreadable:
+            first = f" (first: {ledger.unreadable[0]})" if ledger.unreadable else ""
             warnings.append(
-                f"{name}: {len(skipped)} record(s) left out because their time has no UTC offset "
-                f"or is not a timestamp (first: {skipped[0]}); nothing was guessed"
+                f"{name}: {unreadable} record(s) left out because their time has no UTC offset "
+                f"or is not a timestamp{first}; nothing was guessed"
             )
-    return events, counts, warnings
+    return Parsed(events, counts, warnings, left, weights)
+
+
+def accounts(parsed: Parsed, result: Normalized) -> dict[str, Account]:
+    """Per source: records read, shown, and left out per reason (by the parser or the
+    normalizer); ``shown + sum(omitted) == collected`` holds for each."""
+    out: dict[str, Account] = {}
+    for name in sorted(set(parsed.counts) | set(result.shown) | set(result.left_out)):
+        omitted: dict[str, int] = dict(parsed.left_out.get(name, {}))
+        for reason, n in result.left_out.get(name, {}).items():
+            omitted[reason] = omitted.get(reason, 0) + n
+        out[name] = Account(
+            collected=parsed.counts.get(name, 0),
+            shown=result.shown.get(name, 0),
+            omitted=dict(sorted(omitted.items())),
+        )
+    return out
 
 
 def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     incident = pd.parse_incident(bundle)
-    events, counts, unreadable = parse_bundle(bundle)
-    result = normalize(events, incident, bundle.manifest.window, config)
+    parsed = parse_bundle(bundle)
+    counts, unreadable = parsed.counts, parsed.warnings
+    result = normalize(parsed.events, incident, bundle.manifest.window, config, parsed.weights)
     failed = tuple(sorted(n for n, s in bundle.manifest.sources.items() if s.status == "failed"))
     warnings = [
         f"{name}: {bundle.manifest.sources[name].error or 'collection failed'}" for name in failed
@@ -110,6 +149,7 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         collected=counts,
         warnings=tuple(warnings),
         failed_sources=failed,
+        accounts=accounts(parsed, result),
     )
 
 

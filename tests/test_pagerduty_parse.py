@@ -182,7 +182,20 @@ def test_log_entry_kinds_summaries_and_utc_times(sample: tuple[Bundle, dict[str,
         assert {"pd:pabc123", "pd#4321"} <= event.refs
         assert event.sources == ("pagerduty",)
         assert event.scope == "pagerduty"
-        assert event.links and all(link.label == "PagerDuty" for link in event.links)
+        assert event.links
+        for link in event.links:
+            expected = (
+                "PD note"
+                if event.key.startswith("pagerduty:note:") and "/log_entries/" in link.url
+                else "PD log entry"
+                if "/log_entries/" in link.url
+                else "PD alert"
+                if "/alerts/" in link.url
+                else "PD note"
+                if event.key.startswith("pagerduty:note:") and len(event.links) == 1
+                else "PD incident"
+            )
+            assert link.label == expected, (event.key, link)
     assert (
         le["Q002"].links[0].url == "https://acme.pagerduty.com/incidents/PABC123/log_entries/Q002"
     )

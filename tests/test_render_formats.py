@@ -35,7 +35,7 @@ def test_json_snapshot_and_format() -> None:
 
 def test_json_contract_shape() -> None:
     doc = json.loads(out("json"))
-    assert list(doc) == ["incident", "events", "omitted", "warnings", "metrics"]
+    assert list(doc) == ["incident", "events", "records", "omitted", "warnings", "metrics"]
     assert doc["incident"] == {
         "id": "Q1ABC23",
         "number": 1234,

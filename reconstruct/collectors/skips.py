@@ -1,34 +1,89 @@
-"""Records a parser leaves out because their time cannot be read as UTC (no offset, not a
-timestamp at all). Nothing is guessed; the pipeline counts them per source and says so in the
-draft, so a shorter timeline never passes silently for a complete one.
+"""What a parser did with every record it read: the parse side of the accounting invariant.
 
-    with recording() as skipped:        # the pipeline, around one source's parse()
+Every record a parser reads ends in an event, inside another event (``absorbed``: PagerDuty
+alerts grouped under their trigger log entry), or in a count under a named reason
+(``left_out``). Nothing is guessed and nothing is dropped silently; the pipeline adds these
+counts to what the normalizer shows and omits, per source (``Timeline.accounts``).
+
+    with recording() as ledger:           # the pipeline, around one source's parse()
         events = list(source.parse(bundle))
-    unreadable_time(value)              # a parser's time helper, where it gives up on a value
+    left_out(NOT_UNDERSTOOD)              # a parser, where it gives up on a record
+    absorbed(event_key)                   # a record folded into the event with that key
+    unreadable_time(value)                # a time helper: a sample for the warning line
+    for record in records(pages, "messages"): ...   # iter_records, non-objects counted
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
-_SKIPPED: ContextVar[list[str] | None] = ContextVar("reconstruct_skipped", default=None)
+NOT_UNDERSTOOD = "not understood"
+"""A record of a shape the parser does not read (no id, no type, not an object...)."""
+UNREADABLE_TIME = "time not readable as UTC"
+"""A record whose time has no UTC offset or is not a timestamp (never guessed)."""
+
+
+@dataclass
+class ParseLedger:
+    """One source's parse: samples of unreadable times, records left out per reason, and extra
+    records folded into an event (per event key)."""
+
+    unreadable: list[str] = field(default_factory=list)
+    left_out: Counter[str] = field(default_factory=Counter)
+    absorbed: Counter[str] = field(default_factory=Counter)
+
+
+_LEDGER: ContextVar[ParseLedger | None] = ContextVar("reconstruct_ledger", default=None)
 
 
 def unreadable_time(value: Any) -> None:
-    """Note a record left out because ``value`` is not a UTC-readable time."""
-    skipped = _SKIPPED.get()
-    if skipped is not None:
-        skipped.append(repr(value)[:60])
+    """Note a time value that is not UTC-readable (a sample for the warning; the parser that
+    drops the record counts it with ``left_out(UNREADABLE_TIME)``)."""
+    ledger = _LEDGER.get()
+    if ledger is not None:
+        ledger.unreadable.append(repr(value)[:60])
+
+
+def left_out(reason: str, count: int = 1) -> None:
+    """Count ``count`` records the parser leaves out, under ``reason``."""
+    ledger = _LEDGER.get()
+    if ledger is not None and count > 0:
+        ledger.left_out[reason] += count
+
+
+def absorbed(key: str, count: int = 1) -> None:
+    """Count ``count`` records folded into the event whose key is ``key``."""
+    ledger = _LEDGER.get()
+    if ledger is not None and count > 0:
+        ledger.absorbed[key] += count
+
+
+def records(pages: list[Any], key: str | None) -> Iterator[dict[str, Any]]:
+    """``bundle.iter_records``, with every item that is not a JSON object counted as not
+    understood instead of skipped unseen."""
+    for page in pages:
+        items = page if key is None else (page.get(key) if isinstance(page, dict) else None)
+        if isinstance(items, dict):
+            items = [items]
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            if isinstance(item, dict):
+                yield item
+            else:
+                left_out(NOT_UNDERSTOOD)
 
 
 @contextmanager
-def recording() -> Iterator[list[str]]:
-    skipped: list[str] = []
-    token = _SKIPPED.set(skipped)
+def recording() -> Iterator[ParseLedger]:
+    ledger = ParseLedger()
+    token = _LEDGER.set(ledger)
     try:
-        yield skipped
+        yield ledger
     finally:
-        _SKIPPED.reset(token)
+        _LEDGER.reset(token)

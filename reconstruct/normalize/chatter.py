@@ -15,13 +15,15 @@ from datetime import datetime
 
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.classify import Classifier
+from reconstruct.normalize.reasons import omission
 from reconstruct.normalize.select import PLAIN_TAGS, SLACK_ONLY, scope_of
 
 
 def set_aside(
     events: Iterable[Event], start: datetime, classifier: Classifier
-) -> tuple[list[Event], Counter[str]]:
-    """The events the later steps must see, and the count per scope of those set aside."""
+) -> tuple[list[Event], Counter[str], Counter[tuple[str, str]]]:
+    """The events the later steps must see, the count per scope of those set aside, and the
+    same count per (source, reason) (``reasons.omission``, one reason per scope)."""
     rest: list[Event] = []
     counted: Counter[str] = Counter()
     message = Kind.MESSAGE
@@ -36,4 +38,8 @@ def set_aside(
             counted[scope_of(event)] += 1
         else:
             rest.append(event)
-    return rest, counted
+    why: Counter[tuple[str, str]] = Counter()
+    for scope, count in counted.items():
+        sample = Event(start, message, "", SLACK_ONLY, (), "", tags=PLAIN_TAGS, scope=scope)
+        why[(SLACK_ONLY[0], omission(sample, start))] += count
+    return rest, counted, why

@@ -26,3 +26,9 @@ def in_window(events: Iterable[Event], window: Window) -> tuple[list[Event], int
     events = events if isinstance(events, list) else list(events)
     kept = [event for event in events if lo <= event.time <= hi]
     return kept, len(events) - len(kept)
+
+
+def outside_of(events: Iterable[Event], window: Window) -> list[Event]:
+    """The events ``in_window`` leaves out."""
+    lo, hi = ensure_utc(window.leadup_start), ensure_utc(window.end)
+    return [event for event in events if not lo <= event.time <= hi]

@@ -5,9 +5,15 @@
      "events": [{"time": "2026-03-14T09:42:07Z", "kind": "alert", "summary": "...",
                  "actor": null, "sources": ["pagerduty", "slack"], "reason": "...",
                  "links": [{"source": "slack", "url": "https://...", "label": "..."}]}],
-     "omitted": {"slack:#inc-1234": 412}, "warnings": [],
+     "records": {"slack": {"collected": 440, "shown": 28, "omitted": 412}},
+     "omitted": {"slack": {"messages without a keyword, pin or reaction in slack:#inc-1234": 400,
+                           "deleted message": 12}},
+     "warnings": [],
      "metrics": {"time_to_ack_s": 130, "time_to_mitigate_s": null, "time_to_resolve_s": 2820}}
 
+``records`` and ``omitted`` are the accounting, per source: every record collected is shown (in
+a row, alone or merged) or counted under a named reason in ``omitted``, so ``shown`` plus the
+sum of its ``omitted`` reasons equals ``collected``.
 Times are ISO 8601 UTC with ``Z``; events in time order; text redacted but not shortened or
 escaped; links http(s) only. ``warnings`` also names failed sources no warning mentions.
 """
@@ -50,9 +56,28 @@ def document(timeline: Timeline) -> dict[str, Any]:
             "url": safe_url(inc.url) if inc.url else None,
         },
         "events": [_event(e) for e in sorted(timeline.events, key=lambda e: e.time)],
-        "omitted": dict(sorted(timeline.omitted.items())),
+        "records": {
+            source: {
+                "collected": account.collected,
+                "shown": account.shown,
+                "omitted": sum(account.omitted.values()),
+            }
+            for source, account in sorted(timeline.accounts.items())
+        },
+        "omitted": _omitted(timeline),
         "warnings": list(coverage.warning_lines(timeline)),
         "metrics": metrics.as_json(metrics.compute(timeline)),
+    }
+
+
+def _omitted(timeline: Timeline) -> dict[str, Any]:
+    """Per source, reason -> records; a Timeline without accounts: per scope, records."""
+    if not timeline.accounts:
+        return dict(sorted(timeline.omitted.items()))
+    return {
+        source: dict(sorted((r, n) for r, n in account.omitted.items() if n > 0))
+        for source, account in sorted(timeline.accounts.items())
+        if any(account.omitted.values())
     }
 
 

@@ -28,7 +28,13 @@ from typing import Any
 
 from reconstruct.bundle import Bundle, BundleWriter, iter_records
 from reconstruct.collectors.base import CollectContext, Source
-from reconstruct.collectors.skips import unreadable_time
+from reconstruct.collectors.skips import (
+    NOT_UNDERSTOOD,
+    UNREADABLE_TIME,
+    left_out,
+    records,
+    unreadable_time,
+)
 from reconstruct.model import Event, Kind, Link
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
@@ -40,6 +46,8 @@ _API_REPO = re.compile(
 )
 _PR_IN_REF = re.compile(r"(?:^|/)pull/(\d+)(?:/|$)")
 _PRODUCTION = {"production", "prod"}
+NEVER_LIVE = "deployments that never went live (no success or failure status)"
+NOT_MERGED = "pull requests not merged"
 
 
 # -- small defensive readers ----------------------------------------------------------------------
@@ -146,17 +154,19 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
     """Events of one repository folder ``github/<owner>/<repo>/``."""
     base = f"{NAME}/{name}/"
     repo_json = next(iter_records(bundle.pages(base + "repo.json"), None), None)
-    deployments = _unique_by_id(iter_records(bundle.pages(base + "deployments.json"), None))
+    deployments = _unique_by_id(records(bundle.pages(base + "deployments.json"), None))
     samples = [d.get("repository_url") for d in deployments] + [d.get("url") for d in deployments]
     repo = _Repo(name=name, web=_repo_web(name, repo_json, samples))
     display = _str(repo_json.get("full_name")) if repo_json else None
 
     pulls: dict[int, dict[str, Any]] = {}
     for path in bundle.files(base + "pulls/"):
-        for record in iter_records(bundle.pages(path), None):
+        for record in records(bundle.pages(path), None):
             number = _int(record.get("number"))
             if number is not None:
                 pulls[number] = record
+            else:
+                left_out(NOT_UNDERSTOOD)
     pr_by_sha = {
         sha.lower(): n for n, pr in pulls.items() if (sha := _str(pr.get("merge_commit_sha")))
     }
@@ -170,11 +180,14 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
     yield from _pr_events(repo, bundle.pages(base + "merged_prs.json"), pulls)
 
 
-def _unique_by_id(records: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
+def _unique_by_id(found: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Deployments once each (pages may overlap); one without an id is not understood."""
     seen: dict[int, dict[str, Any]] = {}
-    for record in records:
+    for record in found:
         ident = _int(record.get("id"))
-        if ident is not None and ident not in seen:
+        if ident is None:
+            left_out(NOT_UNDERSTOOD)
+        elif ident not in seen:
             seen[ident] = {**record, "id": ident}
     return list(seen.values())
 
@@ -284,6 +297,13 @@ def _deployment_events(
     actor = _login(deployment.get("creator"))
 
     outcomes = (({"success"}, False), ({"failure", "error"}, True))
+    if not any(_first(statuses, states) for states, _ in outcomes):
+        ended = {"success", "failure", "error"}
+        if any((_str(s.get("state")) or "").lower() in ended for s in statuses):
+            left_out(UNREADABLE_TIME)  # an outcome whose time cannot be read
+        else:
+            left_out(NEVER_LIVE)
+        return
     for states, failed in outcomes:
         first = _first(statuses, states)
         if first is None:
@@ -307,11 +327,11 @@ def _deployment_events(
         links: list[Link] = []
         log = _http(status.get("log_url")) or _http(status.get("target_url"))
         if log:
-            links.append(Link(NAME, log, "deploy log"))
+            links.append(Link(NAME, log, "deploy run"))
         else:
             links.append(Link(NAME, f"{repo.web}/deployments", "deployments"))
         if sha and _SHA.fullmatch(sha):
-            links.append(Link(NAME, f"{repo.web}/commit/{sha}", "commit"))
+            links.append(Link(NAME, f"{repo.web}/commit/{sha}", f"commit {sha[:7].lower()}"))
         yield Event(
             time=when,
             kind=Kind.DEPLOY,
@@ -338,10 +358,12 @@ def _pr_events(
     repo: _Repo, pages: list[Any], pulls: Mapping[int, dict[str, Any]]
 ) -> Iterator[Event]:
     items: dict[int, dict[str, Any]] = {}
-    for item in iter_records(pages, "items"):
+    for item in records(pages, "items"):
         number = _int(item.get("number"))
         if number is not None and isinstance(item.get("pull_request"), dict):
             items.setdefault(number, item)
+        elif number is None or number not in pulls:
+            left_out(NOT_UNDERSTOOD)  # an issue, or a result without a number
     for number in sorted(set(items) | set(pulls)):
         event = _pr_event(repo, number, items.get(number), pulls.get(number))
         if event is not None:
@@ -362,6 +384,14 @@ def _pr_event(
         # merged_prs.json only holds ``is:merged`` results, so closing time is the merge time.
         when = when or _time(item.get("closed_at"))
     if when is None:
+        if full is not None:
+            stamp = full.get("merged_at")
+            missing = NOT_MERGED  # the whole PR says merged_at null
+        else:
+            assert item is not None
+            stamp = item.get("closed_at")
+            missing = NOT_UNDERSTOOD
+        left_out(UNREADABLE_TIME if isinstance(stamp, str) and stamp else missing)
         return None
     title = _str(record.get("title")) or (_str(item.get("title")) if item else None) or "(untitled)"
     labels = _labels(record) or (_labels(item) if item else [])

@@ -71,9 +71,15 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from reconstruct.bundle import MANIFEST, Bundle, BundleWriter, iter_records
+from reconstruct.bundle import MANIFEST, Bundle, BundleWriter
 from reconstruct.collectors.base import CollectContext, Source
-from reconstruct.collectors.skips import unreadable_time
+from reconstruct.collectors.skips import (
+    NOT_UNDERSTOOD,
+    UNREADABLE_TIME,
+    left_out,
+    records,
+    unreadable_time,
+)
 from reconstruct.config import TOKEN_ENV, Config
 from reconstruct.errors import (
     BundleError,
@@ -133,7 +139,7 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     org = _org_id(meta.get("org_id"))
     seen: set[str] = set()
     events: list[Event] = []
-    for record in iter_records(bundle.pages(ANNOTATIONS), None):
+    for record in records(bundle.pages(ANNOTATIONS), None):
         ident = _record_id(record)
         if ident in seen:
             continue
@@ -143,6 +149,10 @@ def parse(bundle: Bundle) -> Iterator[Event]:
         event = record_event(record, ident, root, org)
         if event is not None:
             events.append(event)
+        else:
+            value = record.get("time")
+            readable = value is None or value == 0 or _when(value) is not None
+            left_out(NOT_UNDERSTOOD if readable else UNREADABLE_TIME)
     events.sort(key=lambda e: (e.time, e.key))
     yield from events
 

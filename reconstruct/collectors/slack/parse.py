@@ -35,7 +35,13 @@ from typing import Any
 
 from reconstruct.bundle import Bundle, BundleWriter, iter_records
 from reconstruct.collectors.base import CollectContext, Source
-from reconstruct.collectors.skips import unreadable_time
+from reconstruct.collectors.skips import (
+    NOT_UNDERSTOOD,
+    UNREADABLE_TIME,
+    left_out,
+    records,
+    unreadable_time,
+)
 from reconstruct.collectors.slack.markup import (
     attachment_texts,
     block_texts,
@@ -165,18 +171,29 @@ def _workspace(bundle: Bundle, meta: Mapping[str, Any]) -> str | None:
 def parse(bundle: Bundle) -> Iterator[Event]:
     ctx = _Context(bundle)
     events: dict[str, Event] = {}
+    left: dict[str, str] = {}
+    """Messages left out, per key, with the reason (counted once however often they were read,
+    and not at all when another copy of the same message gave an event)."""
     for channel in ctx.channel_ids:
-        records = list(
-            iter_records(bundle.pages(f"{PREFIX}{channel}/conversations.history.json"), "messages")
+        messages = list(
+            records(bundle.pages(f"{PREFIX}{channel}/conversations.history.json"), "messages")
         )
         for rel in bundle.files(f"{PREFIX}{channel}/replies/"):
-            records.extend(iter_records(bundle.pages(rel), "messages"))
-        for message in records:
+            messages.extend(records(bundle.pages(rel), "messages"))
+        for message in messages:
             event = _event(ctx, channel, message)
-            if event is None:
+            if isinstance(event, str):
+                ts = message.get("ts")
+                if isinstance(ts, str) and ts:
+                    left.setdefault(f"slack:{channel}:{ts}", event)
+                else:
+                    left_out(event)
                 continue
             seen = events.get(event.key)
             events[event.key] = event if seen is None else _fold(seen, event)
+    for key, reason in sorted(left.items()):
+        if key not in events:
+            left_out(reason)
     return iter(sorted(events.values(), key=lambda e: (e.time, e.key)))
 
 
@@ -189,18 +206,25 @@ def _fold(a: Event, b: Event) -> Event:
     )
 
 
-def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
+HOUSEKEEPING_REASON = "channel housekeeping (joins, topic and name changes, pin notices)"
+DELETED_REASON = "deleted message"
+
+
+def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | str:
+    """The message's event, or the reason it is left out."""
     subtype = msg.get("subtype")
-    if subtype in HOUSEKEEPING or subtype in DELETED:
-        return None
+    if subtype in HOUSEKEEPING:
+        return HOUSEKEEPING_REASON
+    if subtype in DELETED:
+        return DELETED_REASON
     if msg.get("type", "message") != "message":
-        return None
+        return NOT_UNDERSTOOD
     ts = msg.get("ts")
     try:
         when: datetime = parse_slack_ts(ts)  # type: ignore[arg-type]
     except TimeFormatError:
         unreadable_time(ts)
-        return None
+        return UNREADABLE_TIME if isinstance(ts, str) and ts else NOT_UNDERSTOOD
     assert isinstance(ts, str)
     user_id = msg.get("user") if isinstance(msg.get("user"), str) else None
     user = ctx.users.get(user_id) if user_id else None
@@ -231,7 +255,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         ]
         summary = one_line(f"shared a file: {n}" for n in names)
     if not summary:
-        return None
+        return NOT_UNDERSTOOD
 
     tags: set[str] = {"bot" if bot else "human"}
     pinned = msg.get("pinned_to")
@@ -258,7 +282,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         kind=Kind.MESSAGE,
         summary=summary,
         sources=(NAME,),
-        links=(Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), LABEL),),
+        links=(Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), f"#{name}"),),
         key=f"slack:{channel}:{ts}",
         actor=_actor(msg, user, bot),
         refs=frozenset(refs),

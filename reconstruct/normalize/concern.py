@@ -1,0 +1,128 @@
+"""What this incident is about, for deciding what else concerns it.
+
+``Concern.of(events, incident, window, repos)`` gathers, from the events of the window and the
+config (never from a source's name):
+
+- ``incident_refs``: ``pd:<id>``, ``pd#<number>``;
+- ``alert_refs``: the incident's alerts: ``rule:<name>`` (state dropped) and ``alert_key:`` refs
+  of the tool (non-chat) alert events in the window;
+- ``change_refs``: ``sha:``, ``pr:`` and ``deploy:`` refs of the tool change and deploy events
+  of the incident's repositories (any repository when none is configured);
+- ``repos``: ``[github] repos`` plus the repositories mapped to the incident's services;
+- ``names``: the affected services' names and the repositories' names (``checkout`` for
+  ``acme/checkout``), matched as whole words.
+
+A bot post in a shared channel concerns the incident when it carries one of these refs, names a
+repository's pull request, or names an affected service or repository (``about``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from reconstruct.model import Event, Incident, Kind
+
+_CHANGE_PREFIXES = ("sha:", "pr:", "deploy:")
+_ALERT_PREFIXES = ("rule:", "alert_key:")
+
+
+def alert_ref(ref: str) -> str | None:
+    """``rule:<name>`` for ``rule:<name>:<state>``, an ``alert_key:`` ref itself, else None."""
+    if ref.startswith("rule:"):
+        return ref.rpartition(":")[0]
+    if ref.startswith("alert_key:"):
+        return ref
+    return None
+
+
+def scope_place(scope: str) -> str:
+    """``acme/checkout`` for ``github:acme/checkout``: the part of a scope after the source."""
+    return scope.partition(":")[2].lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Concern:
+    incident_refs: frozenset[str]
+    alert_refs: frozenset[str]
+    change_refs: frozenset[str]
+    repos: frozenset[str]
+    names: tuple[str, ...]
+    """Lower case, longest first."""
+    _names: re.Pattern[str] | None
+
+    @classmethod
+    def of(
+        cls,
+        events: Iterable[Event],
+        incident: Incident,
+        start: datetime,
+        repos: frozenset[str],
+        is_chat: Callable[[Event], bool],
+    ) -> Concern:
+        """``is_chat(event)``: whether an event is only a chat post (not a tool's record)."""
+        incident_refs = {f"pd:{incident.id.lower()}"}
+        if incident.number is not None:
+            incident_refs.add(f"pd#{incident.number}")
+        alerts: set[str] = set()
+        changes: set[str] = set()
+        for event in events:
+            if event.kind is Kind.ALERT and event.time >= start and not is_chat(event):
+                alerts.update(a for ref in event.refs if (a := alert_ref(ref)))
+            elif event.kind in (Kind.CHANGE, Kind.DEPLOY) and not is_chat(event):
+                place = scope_place(event.scope)
+                if not repos or place in repos:
+                    changes.update(r for r in event.refs if r.startswith(_CHANGE_PREFIXES))
+        names = {s.strip().lower() for s in incident.services if s.strip()}
+        for repo in repos:
+            names.add(repo.lower())
+            names.add(repo.rpartition("/")[2].lower())
+        ordered = tuple(sorted((n for n in names if len(n) >= 3), key=lambda n: (-len(n), n)))
+        pattern = (
+            re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in ordered) + r")(?![\w-])")
+            if ordered
+            else None
+        )
+        return cls(
+            frozenset(incident_refs),
+            frozenset(alerts),
+            frozenset(changes),
+            repos,
+            ordered,
+            pattern,
+        )
+
+    def named(self, text: str) -> str | None:
+        """The affected service or repository the text names, or None."""
+        if self._names is None:
+            return None
+        match = self._names.search(text.lower())
+        return match.group(1) if match else None
+
+    def about(self, event: Event) -> str | None:
+        """What of this incident the event is about (for its reason), or None."""
+        refs = event.refs
+        if not self.incident_refs.isdisjoint(refs):
+            return "the incident"
+        for ref in sorted(refs):
+            alert = alert_ref(ref)
+            if alert is not None and alert in self.alert_refs:
+                return f"this incident's alert {alert.partition(':')[2]}"
+        for ref in sorted(refs):
+            if ref in self.change_refs or (
+                ref.startswith("pr:") and ref[3:].partition("#")[0] in self.repos
+            ):
+                return _ref_words(ref)
+        name = self.named(event.summary)
+        return name
+
+
+def _ref_words(ref: str) -> str:
+    prefix, _, value = ref.partition(":")
+    if prefix == "sha":
+        return f"commit {value}"
+    if prefix == "pr":
+        return f"PR #{value.partition('#')[2]}"
+    return f"release {value}"
