@@ -297,16 +297,15 @@ def _deployment_events(
     actor = _login(deployment.get("creator"))
 
     outcomes = (({"success"}, False), ({"failure", "error"}, True))
-    if not any(_first(statuses, states) for states, _ in outcomes):
-        ended = {"success", "failure", "error"}
-        if any((_str(s.get("state")) or "").lower() in ended for s in statuses):
-            left_out(UNREADABLE_TIME)  # an outcome whose time cannot be read
-        else:
-            left_out(NEVER_LIVE)
+    states_seen = {(_str(s.get("state")) or "").lower() for s in statuses}
+    if not any(states & states_seen for states, _ in outcomes):
+        left_out(NEVER_LIVE)
         return
     for states, failed in outcomes:
         first = _first(statuses, states)
         if first is None:
+            if states & states_seen:
+                left_out(UNREADABLE_TIME)  # the outcome is there, its time cannot be read
             continue
         status, when = first
         state = (_str(status.get("state")) or "").lower()

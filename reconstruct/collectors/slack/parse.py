@@ -213,12 +213,12 @@ DELETED_REASON = "deleted message"
 def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | str:
     """The message's event, or the reason it is left out."""
     subtype = msg.get("subtype")
+    if msg.get("type", "message") != "message":
+        return NOT_UNDERSTOOD
     if subtype in HOUSEKEEPING:
         return HOUSEKEEPING_REASON
     if subtype in DELETED:
         return DELETED_REASON
-    if msg.get("type", "message") != "message":
-        return NOT_UNDERSTOOD
     ts = msg.get("ts")
     try:
         when: datetime = parse_slack_ts(ts)  # type: ignore[arg-type]
