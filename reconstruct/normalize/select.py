@@ -21,6 +21,7 @@ from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.leadup import choose
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.reasons import omission, slack_reason, tool_reason
+from reconstruct.normalize.regions import REGION, overlaps
 from reconstruct.timeutil import ensure_utc
 
 SLACK_ONLY = ("slack",)
@@ -46,7 +47,7 @@ def select(
 ) -> Selection:
     """The kept events (each with a reason) and what was left out, per scope and per row."""
     events = list(events)
-    start = ensure_utc(window.start)
+    start, end = ensure_utc(window.start), ensure_utc(window.end)
     repos = configured_repos(incident, config)
     emoji = config.select.emoji
     concern = Concern.of(events, incident, start, repos, is_slack_only)
@@ -67,7 +68,10 @@ def select(
                 omitted[scope_of(event)] += 1
                 dropped.append((event, omission(event, start)))
                 continue
-        if event.time < start:
+        reason: str | None
+        if event.time < start and REGION in event.tags and overlaps(event, start, end):
+            reason = "region overlapping the incident (began before the window)"
+        elif event.time < start:
             reason = _leadup_reason(event, leadup, last_deploys)
         elif is_slack_only(event):
             reason = slack_reason(event, keywords.get(event.key), emoji, concern)
