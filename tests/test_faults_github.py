@@ -167,7 +167,7 @@ def test_github_fault(fault: str, live: Live) -> None:
         assert TOKENS["GITHUB_TOKEN"] not in text
     assert TOKENS["GITHUB_TOKEN"].encode() not in bundle_bytes(dest)
     assert row(out, "Incident #4821 triggered")  # PagerDuty and Slack
-    assert row(out, "Grafana alert CheckoutErrorRate: Normal → Alerting")
+    assert row(out, "Grafana alert CheckoutErrorRate firing")
 
     if outcome is Outcome.PARTIAL:
         assert code == 3, err

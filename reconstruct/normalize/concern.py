@@ -8,7 +8,8 @@ config (never from a source's name):
   of the tool (non-chat) alert events in the window;
 - ``change_refs``: ``sha:``, ``pr:`` and ``deploy:`` refs of the tool change and deploy events
   of the incident's repositories (any repository when none is configured);
-- ``repos``: ``[github] repos`` plus the repositories mapped to the incident's services;
+- ``repos``: ``[github] repos`` plus the repositories mapped to the incident's services (none
+  configured: the repositories the change and deploy events came from);
 - ``names``: the affected services' names and the repositories' names (``checkout`` for
   ``acme/checkout``), matched as whole words.
 
@@ -68,6 +69,15 @@ class Concern:
             incident_refs.add(f"pd#{incident.number}")
         alerts: set[str] = set()
         changes: set[str] = set()
+        events = list(events)
+        if not repos:  # none configured: the repositories the evidence came from
+            repos = frozenset(
+                place
+                for event in events
+                if event.kind in (Kind.CHANGE, Kind.DEPLOY)
+                and "/" in (place := scope_place(event.scope))
+                and not is_chat(event)
+            )
         for event in events:
             if event.kind is Kind.ALERT and event.time >= start and not is_chat(event):
                 alerts.update(a for ref in event.refs if (a := alert_ref(ref)))

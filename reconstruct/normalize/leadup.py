@@ -223,8 +223,7 @@ def choose(
             words = ", ".join(f'"{w}"' for w in shared[:4])
             parts.append(f"leadup change sharing {words} with the incident's title and notes")
         scored.append((score, event.time, event.key, "; ".join(parts)))
-    room = max(config.leadup_changes - len(chosen), 0)
     scored.sort(key=lambda s: (-s[0], -s[1].timestamp(), s[2]))
-    for _, _, key, reason in scored[:room]:
+    for _, _, key, reason in scored[: config.leadup_changes]:
         chosen[key] = reason
     return chosen

@@ -80,6 +80,7 @@ from reconstruct.collectors.skips import (
     records,
     unreadable_time,
 )
+from reconstruct.collectors.textlinks import text_links
 from reconstruct.config import TOKEN_ENV, Config
 from reconstruct.errors import (
     BundleError,
@@ -122,6 +123,7 @@ _HEX = re.compile(r"[0-9a-f]{7,40}")
 _SHA_KEY = re.compile(r"sha|commit|revision|^rev$|^git", re.IGNORECASE)
 _SHA_TAG_PREFIX = frozenset({"sha", "commit", "git", "gitsha", "git_sha", "revision", "rev"})
 _LABELS = re.compile(r"^\{[^{}]*\}\s*")
+_TEXT_URL = re.compile(r"https?://[^\s()<>\[\]\"'|]+[^\s()<>\[\]\"'|.,;:!?]")
 
 
 # -- parse ------------------------------------------------------------------------------
@@ -237,7 +239,10 @@ def record_event(
         kind=kind,
         summary=summary,
         sources=(NAME,),
-        links=(_link(record, root, org_id, when, end, rule, tags_of(record)),),
+        links=(
+            _link(record, root, org_id, when, end, rule, tags_of(record)),
+            *text_links(NAME, _TEXT_URL.findall(text)),
+        ),
         key=f"grafana:annotation:{ident}{key_suffix}",
         actor=actor or None,
         refs=frozenset(refs),

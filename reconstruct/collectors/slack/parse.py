@@ -48,6 +48,7 @@ from reconstruct.collectors.slack.markup import (
     one_line,
     render,
 )
+from reconstruct.collectors.textlinks import text_links
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.refs import url_ref
 from reconstruct.timeutil import TimeFormatError, parse_slack_ts
@@ -282,7 +283,10 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | str:
         kind=Kind.MESSAGE,
         summary=summary,
         sources=(NAME,),
-        links=(Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), f"#{name}"),),
+        links=(
+            Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), f"#{name}"),
+            *text_links(NAME, urls),
+        ),
         key=f"slack:{channel}:{ts}",
         actor=_actor(msg, user, bot),
         refs=frozenset(refs),
