@@ -130,7 +130,8 @@ def test_live_run_writes_the_draft_and_the_bundle_renders_it_again(live: Live) -
     revert = row(out, "Rolled back acme/checkout to 4f2c9e1")
     assert revert.startswith("| 10:18 |")
     assert "(https://github.com/acme/checkout/commit/4f2c9e1" in revert
-    assert f"[Grafana annotations]({live.world.grafana.url}/explore?schemaVersion=1&panes=" in revert
+    grafana = f"[Grafana annotations]({live.world.grafana.url}/explore?schemaVersion=1&panes="
+    assert grafana in revert
     assert "/api/" not in revert
     assert f"[#inc-4821](https://acme.slack.com/archives/{INCIDENT_CHANNEL}/" in revert
     resolve = row(out, "Resolved by Kim Nguyen")
