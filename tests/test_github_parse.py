@@ -70,7 +70,7 @@ def test_example_deployment_with_success_status(tmp_path: Path) -> None:
             Link(
                 "github",
                 "https://github.com/octocat/example/commit/a84d88e7554fc1fa21bcbc4efae3c782a70d2b9d",
-                "commit",
+                "commit a84d88e",
             ),
         ),
         key="github:deployment:octocat/example:1:success",

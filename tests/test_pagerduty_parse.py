@@ -106,7 +106,7 @@ def test_official_examples_conform(examples: Path, tmp_path: Path) -> None:
     assert trigger.actor is None  # a service triggered it
     assert {"pd:pt4khlk", "pd#1234", "alert_key:baf7cf21b1da41b4b0221008339ff357"} <= trigger.refs
     assert trigger.links[0].url.endswith("/incidents/PT4KHLK/log_entries/Q02JTSNZWHSEKV")
-    assert trigger.links[0].label == "PagerDuty"
+    assert trigger.links[0].label == "PD log entry"
     # the example alert names no first_trigger_log_entry: an alert event of its own
     alert = events["pagerduty:alert:PT4KHLK"]
     assert alert.kind is Kind.ALERT

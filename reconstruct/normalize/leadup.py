@@ -196,7 +196,8 @@ def choose(
     if not changes:
         return {}
     matcher = compile_leadup(config.leadup_match)
-    vocab = vocabulary(events, incident, start, repos)
+    places = frozenset(p for e in changes if "/" in (p := scope_place(e.scope)))
+    vocab = vocabulary(events, incident, start, repos | places)
     named = _named(events, start, incident)
     chosen: dict[str, str] = {}
     scored: list[tuple[int, datetime, str, str]] = []

@@ -45,19 +45,27 @@ def select(
     config: Config,
     keywords: Mapping[str, str],
 ) -> Selection:
-    """The kept events (each with a reason) and what was left out, per scope and per row."""
+    """The kept events (each with a reason) and what was left out, per scope and per row.
+
+    Only what is surely kept decides what else is: the tool records of the window and the last
+    lead-up deploys say what concerns the incident (``Concern``); the rows kept in the window
+    then say which lead-up changes are relevant (``leadup.choose``). So normalizing the result
+    again keeps the same rows."""
     events = list(events)
     start, end = ensure_utc(window.start), ensure_utc(window.end)
     repos = configured_repos(incident, config)
     emoji = config.select.emoji
-    concern = Concern.of(events, incident, start, repos, is_slack_only)
     n = config.github.leadup_deploys
     early_deploys = sorted(
         (e for e in events if e.kind is Kind.DEPLOY and e.time < start), key=order_key
     )
     last_deploys = {e.key for e in early_deploys[len(early_deploys) - n :]} if n else set()
-    leadup = choose(events, incident, start, repos, config.github)
+    surely_kept = [
+        e for e in events if (e.time >= start and not is_slack_only(e)) or e.key in last_deploys
+    ]
+    concern = Concern.of(surely_kept, incident, start, repos, is_slack_only)
     kept: list[Event] = []
+    early: list[Event] = []
     omitted: Counter[str] = Counter()
     dropped: list[tuple[Event, str]] = []
     tool_reasons: dict[tuple[Kind, tuple[str, ...], frozenset[str]], str] = {}
@@ -69,11 +77,10 @@ def select(
                 dropped.append((event, omission(event, start)))
                 continue
         reason: str | None
-        if event.time < start and REGION in event.tags and overlaps(event, start, end):
-            reason = "region overlapping the incident (began before the window)"
-        elif event.time < start:
-            reason = _leadup_reason(event, leadup, last_deploys)
-        elif is_slack_only(event):
+        if event.time < start:
+            early.append(event)  # once the window's rows are known
+            continue
+        if is_slack_only(event):
             reason = slack_reason(event, keywords.get(event.key), emoji, concern)
         else:
             facts = (event.kind, event.sources, event.tags)
@@ -84,8 +91,18 @@ def select(
             omitted[scope_of(event)] += 1
             dropped.append((event, omission(event, start)))
             continue
-        tags = event.tags | {"leadup"} if event.time < start else event.tags
-        kept.append(evolve(event, reason=event.reason or reason, tags=tags))
+        kept.append(evolve(event, reason=event.reason or reason) if not event.reason else event)
+    leadup = choose([*kept, *early], incident, start, repos, config.github) if early else {}
+    for event in early:
+        if REGION in event.tags and overlaps(event, start, end):
+            reason = "region overlapping the incident (began before the window)"
+        else:
+            reason = _leadup_reason(event, leadup, last_deploys)
+        if reason is None:
+            omitted[scope_of(event)] += 1
+            dropped.append((event, omission(event, start)))
+            continue
+        kept.append(evolve(event, reason=event.reason or reason, tags=event.tags | {"leadup"}))
     return Selection(kept, dict(omitted), dropped)
 
 
