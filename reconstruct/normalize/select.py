@@ -70,11 +70,22 @@ def select(
     dropped: list[tuple[Event, str]] = []
     tool_reasons: dict[tuple[Kind, tuple[str, ...], frozenset[str]], str] = {}
     """``tool_reason`` per (kind, sources, tags), all it reads: tool records repeat them."""
+    why_not: dict[tuple[str, Kind, bool, bool], str] = {}
+    """``omission`` per (scope, kind, bot, before the window), all it reads."""
+
+    def drop(event: Event) -> None:
+        scope = scope_of(event)
+        omitted[scope] += 1
+        facts = (scope, event.kind, "bot" in event.tags, event.time < start)
+        reason = why_not.get(facts)
+        if reason is None:
+            reason = why_not[facts] = omission(event, start)
+        dropped.append((event, reason))
+
     for event in events:
         if event.tags == PLAIN_TAGS and event.kind is Kind.MESSAGE and event.sources == SLACK_ONLY:
             if event.time >= start:  # the bulk of a channel: a person's plain message
-                omitted[scope_of(event)] += 1
-                dropped.append((event, omission(event, start)))
+                drop(event)
                 continue
         reason: str | None
         if event.time < start:
@@ -88,8 +99,7 @@ def select(
             if reason is None:
                 reason = tool_reasons[facts] = tool_reason(event)
         if reason is None:
-            omitted[scope_of(event)] += 1
-            dropped.append((event, omission(event, start)))
+            drop(event)
             continue
         kept.append(evolve(event, reason=event.reason or reason) if not event.reason else event)
     leadup = choose([*kept, *early], incident, start, repos, config.github) if early else {}
@@ -99,8 +109,7 @@ def select(
         else:
             reason = _leadup_reason(event, leadup, last_deploys)
         if reason is None:
-            omitted[scope_of(event)] += 1
-            dropped.append((event, omission(event, start)))
+            drop(event)
             continue
         kept.append(evolve(event, reason=event.reason or reason, tags=event.tags | {"leadup"}))
     return Selection(kept, dict(omitted), dropped)
