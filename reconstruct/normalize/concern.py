@@ -62,29 +62,33 @@ class Concern:
         start: datetime,
         repos: frozenset[str],
         is_chat: Callable[[Event], bool],
+        also: frozenset[str] = frozenset(),
     ) -> Concern:
-        """``is_chat(event)``: whether an event is only a chat post (not a tool's record)."""
+        """From the tool records (``is_chat(event)`` false) of the window, and those before it
+        whose key is in ``also`` (the lead-up deploys shown)."""
         incident_refs = {f"pd:{incident.id.lower()}"}
         if incident.number is not None:
             incident_refs.add(f"pd#{incident.number}")
         alerts: set[str] = set()
-        changes: set[str] = set()
-        events = list(events)
-        if not repos:  # none configured: the repositories the evidence came from
-            repos = frozenset(
-                place
-                for event in events
-                if event.kind in (Kind.CHANGE, Kind.DEPLOY)
-                and "/" in (place := scope_place(event.scope))
-                and not is_chat(event)
-            )
+        changes: list[Event] = []
+        seen: set[frozenset[str]] = set()
+        """Ref sets already read (alert records repeat them)."""
+        alert, change, deploy = Kind.ALERT, Kind.CHANGE, Kind.DEPLOY
         for event in events:
-            if event.kind is Kind.ALERT and event.time >= start and not is_chat(event):
-                alerts.update(a for ref in event.refs if (a := alert_ref(ref)))
-            elif event.kind in (Kind.CHANGE, Kind.DEPLOY) and not is_chat(event):
-                place = scope_place(event.scope)
-                if not repos or place in repos:
-                    changes.update(r for r in event.refs if r.startswith(_CHANGE_PREFIXES))
+            kind = event.kind
+            if kind is alert:
+                if event.refs not in seen and event.time >= start and not is_chat(event):
+                    seen.add(event.refs)
+                    alerts.update(a for ref in event.refs if (a := alert_ref(ref)))
+            elif (kind is change or kind is deploy) and not is_chat(event):
+                if event.time >= start or event.key in also:
+                    changes.append(event)
+        if not repos:  # none configured: the repositories the evidence came from
+            repos = frozenset(p for e in changes if "/" in (p := scope_place(e.scope)))
+        refs: set[str] = set()
+        for event in changes:
+            if scope_place(event.scope) in repos:
+                refs.update(r for r in event.refs if r.startswith(_CHANGE_PREFIXES))
         names = {s.strip().lower() for s in incident.services if s.strip()}
         for repo in repos:
             names.add(repo.lower())
@@ -98,7 +102,7 @@ class Concern:
         return cls(
             frozenset(incident_refs),
             frozenset(alerts),
-            frozenset(changes),
+            frozenset(refs),
             repos,
             ordered,
             pattern,

@@ -179,16 +179,18 @@ def _named_as(event: Event, named: _Named) -> str | None:
 
 
 def choose(
-    events: list[Event],
+    rows: list[Event],
+    early: list[Event],
     incident: Incident,
     start: datetime,
     repos: frozenset[str],
     config: GitHubConfig,
 ) -> dict[str, str]:
-    """Key -> reason of the lead-up changes to show."""
+    """Key -> reason of the lead-up changes (among ``early``, the events before ``start``) to
+    show, judged against ``rows``, the window's rows."""
     changes = [
         e
-        for e in events
+        for e in early
         if e.kind is Kind.CHANGE
         and e.time < start
         and (not repos or not scope_place(e.scope) or scope_place(e.scope) in repos)
@@ -197,8 +199,8 @@ def choose(
         return {}
     matcher = compile_leadup(config.leadup_match)
     places = frozenset(p for e in changes if "/" in (p := scope_place(e.scope)))
-    vocab = vocabulary(events, incident, start, repos | places)
-    named = _named(events, start, incident)
+    vocab = vocabulary(rows, incident, start, repos | places)
+    named = _named(rows, start, incident)
     chosen: dict[str, str] = {}
     scored: list[tuple[int, datetime, str, str]] = []
     for event in changes:

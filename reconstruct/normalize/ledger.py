@@ -112,9 +112,13 @@ class Ledger:
     def settle(self, kept: Iterable[Event], dropped: Iterable[tuple[Event, str]]) -> None:
         """Count the rows selection kept as shown and the rows it dropped under their reason,
         each with every record merged into it."""
-        for row in kept:
-            for source, n in self._records(row):
-                self.shown[source] += n
+        shown, members, weights = self.shown, self.members, self.weights
+        if not members and not weights:  # the usual case: one record per row
+            shown.update(row.sources[0] if row.sources else "unknown" for row in kept)
+        else:
+            for row in kept:
+                for source, n in self._records(row):
+                    shown[source] += n
         for row, reason in dropped:
             for source, n in self._records(row):
                 self.omitted[source][reason] += n

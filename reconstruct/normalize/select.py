@@ -60,10 +60,7 @@ def select(
         (e for e in events if e.kind is Kind.DEPLOY and e.time < start), key=order_key
     )
     last_deploys = {e.key for e in early_deploys[len(early_deploys) - n :]} if n else set()
-    surely_kept = [
-        e for e in events if (e.time >= start and not is_slack_only(e)) or e.key in last_deploys
-    ]
-    concern = Concern.of(surely_kept, incident, start, repos, is_slack_only)
+    concern = Concern.of(events, incident, start, repos, is_slack_only, frozenset(last_deploys))
     kept: list[Event] = []
     early: list[Event] = []
     omitted: Counter[str] = Counter()
@@ -102,7 +99,7 @@ def select(
             drop(event)
             continue
         kept.append(evolve(event, reason=event.reason or reason) if not event.reason else event)
-    leadup = choose([*kept, *early], incident, start, repos, config.github) if early else {}
+    leadup = choose(kept, early, incident, start, repos, config.github) if early else {}
     for event in early:
         if REGION in event.tags and overlaps(event, start, end):
             reason = "region overlapping the incident (began before the window)"
