@@ -167,3 +167,33 @@ def test_slack_links_are_labelled_by_channel_and_text_links_are_http_only(tmp_pa
         Link("slack", "https://meet.acme.example/inc-4711", "meet.acme.example"),
         Link("slack", "https://wiki.acme.example/runbooks/checkout", "wiki.acme.example"),
     )
+
+
+def test_a_pagerduty_note_keeps_the_links_written_in_it(tmp_path: Path) -> None:
+    incident = {
+        "id": "Q1",
+        "incident_number": 4711,
+        "created_at": "2026-03-14T09:42:00Z",
+        "html_url": "https://acme.pagerduty.com/incidents/Q1",
+    }
+    notes = [
+        {
+            "id": "N1",
+            "created_at": "2026-03-14T09:50:00Z",
+            "content": "Runbook: https://wiki.acme.example/runbooks/checkout-5xx. Failing over.",
+        }
+    ]
+    bundle = _write(
+        tmp_path,
+        {
+            "pagerduty/incident.json": [{"incident": incident}],
+            "pagerduty/log_entries.json": [{"log_entries": []}],
+            "pagerduty/notes.json": [{"notes": notes}],
+        },
+        {},
+    )
+    (note,) = parse_pagerduty(bundle)
+    assert note.links == (
+        Link("pagerduty", "https://acme.pagerduty.com/incidents/Q1", "PD note"),
+        Link("pagerduty", "https://wiki.acme.example/runbooks/checkout-5xx", "wiki.acme.example"),
+    )

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from reconstruct.model import Link
 
+TEXT_URL = re.compile(r"https?://[^\s()<>\[\]\"'|]+[^\s()<>\[\]\"'|.,;:!?]")
+"""An http(s) URL in plain text, without the punctuation that ends a sentence after it."""
 _PR = re.compile(r"^/[\w.-]+/[\w.-]+/pulls?/(\d+)(?:[/#?]|$)")
 _COMMIT = re.compile(r"^/[\w.-]+/[\w.-]+/commits?/([0-9a-fA-F]{7,40})\b")
 _PD_INCIDENT = re.compile(r"^/incidents/[A-Za-z0-9]+/?$")

@@ -80,7 +80,7 @@ from reconstruct.collectors.skips import (
     records,
     unreadable_time,
 )
-from reconstruct.collectors.textlinks import text_links
+from reconstruct.collectors.textlinks import TEXT_URL, text_links
 from reconstruct.config import TOKEN_ENV, Config
 from reconstruct.errors import (
     BundleError,
@@ -123,7 +123,6 @@ _HEX = re.compile(r"[0-9a-f]{7,40}")
 _SHA_KEY = re.compile(r"sha|commit|revision|^rev$|^git", re.IGNORECASE)
 _SHA_TAG_PREFIX = frozenset({"sha", "commit", "git", "gitsha", "git_sha", "revision", "rev"})
 _LABELS = re.compile(r"^\{[^{}]*\}\s*")
-_TEXT_URL = re.compile(r"https?://[^\s()<>\[\]\"'|]+[^\s()<>\[\]\"'|.,;:!?]")
 
 
 # -- parse ------------------------------------------------------------------------------
@@ -241,7 +240,7 @@ def record_event(
         sources=(NAME,),
         links=(
             _link(record, root, org_id, when, end, rule, tags_of(record)),
-            *text_links(NAME, _TEXT_URL.findall(text)),
+            *text_links(NAME, TEXT_URL.findall(text)),
         ),
         key=f"grafana:annotation:{ident}{key_suffix}",
         actor=actor or None,

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reconstruct.collectors.skips import NOT_UNDERSTOOD, UNREADABLE_TIME, left_out, unreadable_time
+from reconstruct.collectors.textlinks import TEXT_URL, text_links
 from reconstruct.model import Event, Kind, Link
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
@@ -177,7 +178,7 @@ def note_event(note: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
         kind=Kind.UPDATE,
         summary=f"Note by {author}: {text}" if author else f"Note: {text}",
         sources=(NAME,),
-        links=links_for(ctx, label=NOTE_LABEL),
+        links=(*links_for(ctx, label=NOTE_LABEL), *text_links(NAME, TEXT_URL.findall(text))),
         key=f"pagerduty:note:{note_id}",
         actor=actor,
         refs=ctx.refs_for(note),

@@ -158,7 +158,10 @@ def parse(bundle: Bundle) -> Iterator[Event]:
         extra = tuple(Link(NAME, url, NOTE_LABEL) for url in matched.get(note_id, []) if url)
         if extra:
             # The note's own log entry is "PD note"; the incident page stays as "PD incident".
-            pages = tuple(Link(NAME, ln.url, INCIDENT_LABEL) for ln in event.links)
+            pages = tuple(
+                Link(NAME, ln.url, INCIDENT_LABEL) if ln.label == NOTE_LABEL else ln
+                for ln in event.links
+            )
             links = tuple(dict.fromkeys((*extra, *pages)))
             event = replace(event, links=links)
         yield event
