@@ -299,8 +299,10 @@ def lower_bounds(world: World) -> dict[str, int]:
     channel names out of two channels; a page holds 1000), then per channel max(1, ceil(top-level
     messages in the window / page_size)) conversations.history pages (page_size = 999 in the
     benchmark config, the most the tool accepts), one conversations.replies call per thread with
-    replies, ceil((parent + replies) / page_size) pages each, and ceil(users / 1000) users.list
-    pages. conversations.info is not counted: conversations.list already gave the names.
+    replies, ceil((parent + replies) / page_size) pages each, one history page per channel over
+    the thread lookback before the window (the world has no messages there), and
+    ceil(users / 1000) users.list pages. conversations.info is not counted: conversations.list
+    already gave the names.
 
     GitHub (per_page <= 100): deployments come newest first and the tool must read until it has
     seen one older than the leadup start (or the last page): (deployments since the leadup start)
@@ -319,6 +321,7 @@ def lower_bounds(world: World) -> dict[str, int]:
     for _name, messages in world.channels.values():
         tops = [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
         slack += max(1, math.ceil(len(tops) / SLACK_PAGE))
+        slack += 1  # the listing over [slack] thread_lookback (threads begun before the window)
         for parent in tops:
             count = sum(1 for m in messages if m.get("thread_ts") == parent["ts"]) - 1
             if parent.get("reply_count"):

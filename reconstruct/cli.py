@@ -31,7 +31,7 @@ from reconstruct.errors import (
 )
 from reconstruct.watch.commands import serve, watch
 
-FORMATS = ("markdown", "json", "html", "csv")
+FORMATS = ("markdown", "json", "html", "csv", "page")
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 
@@ -133,6 +133,11 @@ def write_atomic(path: Path, text: str) -> None:
 )
 @click.option("--timeline-only", is_flag=True, help="Only the Timeline table and its notes.")
 @click.option("--why", is_flag=True, help="Add a column saying why each row is there.")
+@click.option(
+    "--diagram/--no-diagram",
+    default=None,
+    help="A Mermaid diagram of the incident above the Timeline (default: [render] diagram).",
+)
 @click.option(
     "--into",
     "into",
@@ -253,6 +258,7 @@ def _reconstruct(**opts: object) -> int:
         template=opts["template"],  # type: ignore[arg-type]
         timeline_only=bool(opts["timeline_only"]),
         why=bool(opts["why"]),
+        diagram=config.render.diagram if opts["diagram"] is None else bool(opts["diagram"]),
     )
     into: Path | None = opts["into"]  # type: ignore[assignment]
     output: Path | None = opts["output"]  # type: ignore[assignment]

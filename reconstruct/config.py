@@ -78,6 +78,8 @@ class SlackConfig(_Table):
     page_size: int = Field(default=200, ge=1, le=999)
     workspace_url: str | None = None
     """https://WORKSPACE.slack.com/: permalinks for --slack-export (the API run asks auth.test)."""
+    thread_lookback: Duration = timedelta(hours=24)
+    """How far before the window history is read for threads whose replies fall inside it."""
 
 
 class GitHubConfig(_Table):
@@ -196,6 +198,8 @@ class RenderConfig(_Table):
     gap: Duration = timedelta(minutes=15)
     """Silent stretches longer than this are listed under the table."""
     max_summary: int = Field(default=280, ge=40)
+    diagram: bool = False
+    """Put a Mermaid diagram of the incident above the Timeline table (``--diagram``)."""
 
 
 class WatchConfig(_Table):

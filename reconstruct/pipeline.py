@@ -67,6 +67,8 @@ class Parsed:
     """Per source: records the parser left out, per reason (``skips.left_out``)."""
     weights: dict[str, int] = field(default_factory=dict)
     """Per event key: records folded into that event at parse time (``skips.absorbed``)."""
+    scoped: dict[str, int] = field(default_factory=dict)
+    """The parsers' counts as ``"<scope> (<reason>)"`` -> records (``Timeline.omitted``)."""
 
 
 def parse_bundle(bundle: Bundle) -> Parsed:
@@ -78,6 +80,7 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     warnings: list[str] = []
     left: dict[str, dict[str, int]] = {}
     weights: dict[str, int] = {}
+    scoped: dict[str, int] = {}
     for name in BUILTIN:
         status = bundle.source(name)
         if status is None or status.status == "skipped":
@@ -96,15 +99,18 @@ def parse_bundle(bundle: Bundle) -> Parsed:
         events.extend(parsed)
         weights.update(ledger.absorbed)
         if ledger.left_out:
-            left[name] = dict(sorted(ledger.left_out.items()))
-        unreadable = ledger.left_out.get(UNREADABLE_TIME, 0)
+            left[name] = ledger.reasons(name)
+            for (scope, reason), n in ledger.left_out.items():
+                key = f"{scope or name} ({reason})"
+                scoped[key] = scoped.get(key, 0) + n
+        unreadable = ledger.count(UNREADABLE_TIME)
         if unreadable:
             first = f" (first: {ledger.unreadable[0]})" if ledger.unreadable else ""
             warnings.append(
                 f"{name}: {unreadable} record(s) left out because their time has no UTC offset "
                 f"or is not a timestamp{first}; nothing was guessed"
             )
-    return Parsed(events, counts, warnings, left, weights)
+    return Parsed(events, counts, warnings, left, weights, dict(sorted(scoped.items())))
 
 
 def accounts(parsed: Parsed, result: Normalized) -> dict[str, Account]:
@@ -128,6 +134,9 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     parsed = parse_bundle(bundle)
     counts, unreadable = parsed.counts, parsed.warnings
     result = normalize(parsed.events, incident, bundle.manifest.window, config, parsed.weights)
+    omitted = dict(result.omitted)
+    for key, count in parsed.scoped.items():  # records a parser names a reason for
+        omitted[key] = omitted.get(key, 0) + count
     failed = tuple(sorted(n for n, s in bundle.manifest.sources.items() if s.status == "failed"))
     warnings = [
         f"{name}: {bundle.manifest.sources[name].error or 'collection failed'}" for name in failed
@@ -145,11 +154,21 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         incident=incident,
         window=bundle.manifest.window,
         events=result.events,
-        omitted=result.omitted,
+        omitted=dict(sorted(omitted.items())),
         collected=counts,
         warnings=tuple(warnings),
-        failed_sources=failed,
+        failed_sources=tuple(sorted({*failed, *partial_sources(bundle)})),
         accounts=accounts(parsed, result),
+    )
+
+
+def partial_sources(bundle: Bundle) -> tuple[str, ...]:
+    """Sources collected with part of their evidence missing (``meta["incomplete"]``: lines
+    also given as warnings, e.g. a configured Slack channel not in an export): exit 3."""
+    return tuple(
+        name
+        for name, status in sorted(bundle.manifest.sources.items())
+        if status.status == "ok" and status.meta and status.meta.get("incomplete")
     )
 
 

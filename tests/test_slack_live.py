@@ -16,6 +16,7 @@ from reconstruct.collectors.slack.parse import SOURCE, parse
 from reconstruct.config import Config, Secret
 from reconstruct.errors import SourceAuthError, SourceError, SourceNotFound
 from reconstruct.model import Event, Incident, Window
+from reconstruct.pipeline import partial_sources
 from tests.fakes.server import FakeServer, Response
 from tests.fakes.slack import FakeSlack
 
@@ -174,13 +175,14 @@ def test_full_run_request_counts_and_events(run: Run) -> None:
             "chat.getPermalink",
         )
     }
-    # 7 top-level messages in the window at page_size 3 -> 3 pages; alerts: 1 page.
+    # 7 top-level messages in the window at page_size 3 -> 3 pages; alerts: 1 page; one page
+    # each over the thread lookback before the window (threads begun earlier).
     # replies: one call per thread with replies, plus a second page for the thread of 4 (limit 3)
     assert counts == {
         "auth.test": 1,
         "conversations.list": 1,
         "conversations.info": 2,
-        "conversations.history": 4,
+        "conversations.history": 6,
         "conversations.replies": 3,
         "users.list": 1,
         "users.info": 0,
@@ -257,15 +259,32 @@ def test_template_slug_and_link_fallback(run: Run) -> None:
     meta, _ = run.collect(raw=raw)  # inc-1234 does not exist: the link wins
     assert meta["incident_channel"] == "C0LINKED1"
     assert any("inc-1234" in w for w in meta["warnings"])
+    assert "incomplete" not in meta  # the incident channel was read: the run is complete
 
 
 def test_no_incident_channel_is_a_warning(run: Run) -> None:
     run.fake.add_channel(ALERTS, "alerts", messages=[msg(3, "U9", "[FIRING:1] X")])
-    meta, bundle = run.collect(slack={"channels": [ALERTS]})
+    meta, bundle = run.collect(slack={"channels": [ALERTS], "incident_channel": ""})
     assert meta["incident_channel"] is None
     assert any("no incident channel" in w for w in meta["warnings"])
+    assert "incomplete" not in meta  # none was wanted: nothing is missing
     assert [e.scope for e in parse(bundle)] == ["slack:#alerts"]
     assert any("warning" in line for line in run.progress)
+
+
+def test_templated_or_configured_channel_not_found_makes_the_run_partial(run: Run) -> None:
+    run.fake.add_channel(ALERTS, "alerts", messages=[msg(3, "U9", "[FIRING:1] X")])
+    meta, bundle = run.collect(slack={"channels": [ALERTS, "#deploys"]})
+    assert meta["incident_channel"] is None
+    assert meta["incomplete"] == [
+        "no channel #inc-1234 ([slack] incident_channel) in the workspace; the incident "
+        "channel's messages are missing (pass --slack-channel, or set [slack] incident_channel "
+        '= "" to read [slack] channels only)',
+        "no channel #deploys ([slack] channels) in the workspace",
+    ]
+    assert set(meta["incomplete"]) <= set(meta["warnings"])
+    assert partial_sources(bundle) == ("slack",)
+    assert [e.scope for e in parse(bundle)] == ["slack:#alerts"]
 
 
 def test_users_fewest_calls(run: Run) -> None:
@@ -357,7 +376,7 @@ def test_rate_limit_retry_after_reports_progress(run: Run) -> None:
     began = time.monotonic()
     _, bundle = run.collect(options={"slack_channel": INC})
     assert time.monotonic() - began < 5
-    assert run.fake.count("conversations.history") == 2
+    assert run.fake.count("conversations.history") == 3  # one 429, the window, the lookback
     assert (
         "slack: conversations.history #inc-1234 (C0INC0001) page 1: rate limited (HTTP 429), "
         "waiting 0s"

@@ -2,15 +2,19 @@
 
 Every record a parser reads ends in an event, inside another event (``absorbed``: PagerDuty
 alerts grouped under their trigger log entry), or in a count under a named reason
-(``left_out``). Nothing is guessed and nothing is dropped silently; the pipeline adds these
-counts to what the normalizer shows and omits, per source (``Timeline.accounts``).
+(``left_out``: a channel join, a deleted message, a record the parser does not understand, a
+time it cannot read as UTC). Nothing is guessed and nothing is dropped silently; the pipeline
+adds these counts to what the normalizer shows and omits, per source (``Timeline.accounts``).
 
     with recording() as ledger:           # the pipeline, around one source's parse()
         events = list(source.parse(bundle))
-    left_out(NOT_UNDERSTOOD)              # a parser, where it gives up on a record
+    left_out("slack:#inc-1234", "deleted")   # a parser, where it makes no event of a record
     absorbed(event_key)                   # a record folded into the event with that key
     unreadable_time(value)                # a time helper: a sample for the warning line
-    for record in records(pages, "messages"): ...   # iter_records, non-objects counted
+    for record in records(pages, "messages", scope): ...   # iter_records, non-objects counted
+
+``counting()`` collects the same ``left_out`` counts as ``"<scope> (<reason>)"`` -> records
+(what a test of one parser reads).
 """
 
 from __future__ import annotations
@@ -30,30 +34,48 @@ UNREADABLE_TIME = "time not readable as UTC"
 
 @dataclass
 class ParseLedger:
-    """One source's parse: samples of unreadable times, records left out per reason, and extra
-    records folded into an event (per event key)."""
+    """One source's parse: samples of unreadable times, records left out per (scope, reason),
+    and extra records folded into an event (per event key)."""
 
     unreadable: list[str] = field(default_factory=list)
-    left_out: Counter[str] = field(default_factory=Counter)
+    left_out: Counter[tuple[str, str]] = field(default_factory=Counter)
     absorbed: Counter[str] = field(default_factory=Counter)
+
+    def reasons(self, source: str) -> dict[str, int]:
+        """Reason -> records: ``<reason> in <scope>``, or the reason alone when the scope is
+        the source itself (``not understood`` for ``pagerduty``)."""
+        out: Counter[str] = Counter()
+        for (scope, reason), n in self.left_out.items():
+            out[reason if scope in ("", source) else f"{reason} in {scope}"] += n
+        return dict(sorted(out.items()))
+
+    def count(self, reason: str) -> int:
+        return sum(n for (_, r), n in self.left_out.items() if r == reason)
 
 
 _LEDGER: ContextVar[ParseLedger | None] = ContextVar("reconstruct_ledger", default=None)
+_LEFT_OUT: ContextVar[Counter[str] | None] = ContextVar("reconstruct_left_out", default=None)
 
 
 def unreadable_time(value: Any) -> None:
     """Note a time value that is not UTC-readable (a sample for the warning; the parser that
-    drops the record counts it with ``left_out(UNREADABLE_TIME)``)."""
+    drops the record counts it with ``left_out(scope, UNREADABLE_TIME)``)."""
     ledger = _LEDGER.get()
     if ledger is not None:
         ledger.unreadable.append(repr(value)[:60])
 
 
-def left_out(reason: str, count: int = 1) -> None:
-    """Count ``count`` records the parser leaves out, under ``reason``."""
+def left_out(scope: str, reason: str, count: int = 1) -> None:
+    """Count ``count`` records of ``scope`` (``slack:#inc-1234``, ``pagerduty``) left out for
+    ``reason``."""
+    if count <= 0:
+        return
     ledger = _LEDGER.get()
-    if ledger is not None and count > 0:
-        ledger.left_out[reason] += count
+    if ledger is not None:
+        ledger.left_out[(scope, reason)] += count
+    left = _LEFT_OUT.get()
+    if left is not None:
+        left[f"{scope} ({reason})"] += count
 
 
 def absorbed(key: str, count: int = 1) -> None:
@@ -63,9 +85,9 @@ def absorbed(key: str, count: int = 1) -> None:
         ledger.absorbed[key] += count
 
 
-def records(pages: list[Any], key: str | None) -> Iterator[dict[str, Any]]:
+def records(pages: list[Any], key: str | None, scope: str) -> Iterator[dict[str, Any]]:
     """``bundle.iter_records``, with every item that is not a JSON object counted as not
-    understood instead of skipped unseen."""
+    understood (under ``scope``) instead of skipped unseen."""
     for page in pages:
         items = page if key is None else (page.get(key) if isinstance(page, dict) else None)
         if isinstance(items, dict):
@@ -76,7 +98,7 @@ def records(pages: list[Any], key: str | None) -> Iterator[dict[str, Any]]:
             if isinstance(item, dict):
                 yield item
             else:
-                left_out(NOT_UNDERSTOOD)
+                left_out(scope, NOT_UNDERSTOOD)
 
 
 @contextmanager
@@ -87,3 +109,14 @@ def recording() -> Iterator[ParseLedger]:
         yield ledger
     finally:
         _LEDGER.reset(token)
+
+
+@contextmanager
+def counting() -> Iterator[Counter[str]]:
+    """Collects ``left_out`` counts: ``"<scope> (<reason>)"`` -> records."""
+    left: Counter[str] = Counter()
+    token = _LEFT_OUT.set(left)
+    try:
+        yield left
+    finally:
+        _LEFT_OUT.reset(token)

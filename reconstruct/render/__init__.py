@@ -8,6 +8,8 @@ Every format first goes through ``prepare.scrub`` (secrets redacted, links http(
     metrics.py    time to acknowledge / mitigate / resolve
     coverage.py   the note under the table: counts, omissions, failed sources, silent stretches
     jsonout.py    JSON contract · csvout.py  CSV · html.py  standalone HTML
+    story.py      milestones, phases and the time axis the pictures share
+    diagram.py    the Mermaid diagram (``--diagram``) · page.py  the timeline page (``page``)
     into.py       replace the Timeline inside an existing draft
 """
 
@@ -20,7 +22,7 @@ from reconstruct.config import Config
 from reconstruct.errors import UsageError
 from reconstruct.model import Timeline
 
-FORMATS = ("markdown", "json", "html", "csv")
+FORMATS = ("markdown", "json", "html", "csv", "page")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,8 @@ class RenderOptions:
     template: Path | None = None
     timeline_only: bool = False
     why: bool = False
+    diagram: bool = False
+    """A Mermaid diagram of the incident above the Timeline table (Markdown)."""
 
 
 def render(timeline: Timeline, options: RenderOptions, config: Config) -> str:
@@ -47,18 +51,22 @@ def render(timeline: Timeline, options: RenderOptions, config: Config) -> str:
 
 
 def _render(clean: Timeline, options: RenderOptions, config: Config) -> str:
-    from reconstruct.render import csvout, html, jsonout, markdown
+    from reconstruct.render import csvout, html, jsonout, markdown, page
 
     if options.fmt == "json":
         return jsonout.render_json(clean)
     if options.fmt == "csv":
         return csvout.render_csv(clean)
+    if options.fmt == "page":
+        return page.render_page(clean, config, why=options.why)
     if options.fmt == "html":
         return html.render_html(clean, config, why=options.why, timeline_only=options.timeline_only)
     if options.timeline_only:
-        ctx = markdown.values(clean, config, why=options.why)
+        ctx = markdown.values(clean, config, why=options.why, diagram=options.diagram)
         return markdown.timeline_section(ctx)
-    return markdown.render_draft(clean, config, why=options.why, template=options.template)
+    return markdown.render_draft(
+        clean, config, why=options.why, template=options.template, diagram=options.diagram
+    )
 
 
 def insert_into(draft: str, timeline: Timeline, options: RenderOptions, config: Config) -> str:
@@ -69,5 +77,5 @@ def insert_into(draft: str, timeline: Timeline, options: RenderOptions, config: 
     from reconstruct.render.prepare import scrub
 
     with paused_gc():
-        ctx = markdown.values(scrub(timeline), config, why=options.why)
+        ctx = markdown.values(scrub(timeline), config, why=options.why, diagram=options.diagram)
     return into.insert(draft, str(ctx["timeline"]))

@@ -35,6 +35,10 @@ Template context (the same for the built-in and for ``--template FILE``):
     The collection window (``start``, ``end``, ``leadup_start``, ``ongoing``).
 ``why``
     True with ``--why`` (a ``Why`` column).
+``diagram``
+    With ``--diagram`` (or ``[render] diagram = true``), the fenced ```` ```mermaid ```` block of
+    the incident's phases and milestones (``diagram.py``), already safe; else ``""``. The built-in
+    Timeline section starts with it, inside the markers, so ``--into`` refreshes it too.
 ``timeline``
     The rendered Timeline table and its notes, between the markers ``--into`` looks for.
 ``marker_start`` / ``marker_end``
@@ -59,6 +63,7 @@ from reconstruct.config import Config
 from reconstruct.errors import RenderError
 from reconstruct.model import Timeline
 from reconstruct.render import context
+from reconstruct.render.diagram import block as diagram_block
 from reconstruct.render.table import md_links, md_text, time_label
 from reconstruct.timeutil import format_duration, iso_z
 
@@ -101,9 +106,12 @@ def _render(env: jinja2.Environment, name: str, values: dict[str, Any], where: s
         raise RenderError(f"{where}: template error: {exc}") from exc
 
 
-def values(timeline: Timeline, config: Config, *, why: bool) -> dict[str, Any]:
+def values(
+    timeline: Timeline, config: Config, *, why: bool, diagram: bool = False
+) -> dict[str, Any]:
     """The full template context, ``timeline`` block included. Expects a scrubbed Timeline."""
     ctx = context.build(timeline, config, why=why)
+    ctx["diagram"] = diagram_block(timeline) if diagram else ""
     ctx["marker_start"] = MARKER_START
     ctx["marker_end"] = MARKER_END
     table = timeline_section(ctx)
@@ -117,9 +125,14 @@ def timeline_section(ctx: dict[str, Any]) -> str:
 
 
 def render_draft(
-    timeline: Timeline, config: Config, *, why: bool, template: Path | None = None
+    timeline: Timeline,
+    config: Config,
+    *,
+    why: bool,
+    template: Path | None = None,
+    diagram: bool = False,
 ) -> str:
-    ctx = values(timeline, config, why=why)
+    ctx = values(timeline, config, why=why, diagram=diagram)
     if template is None:
         return _render(environment(), DRAFT_TEMPLATE, ctx, DRAFT_TEMPLATE)
     if not template.is_file():

@@ -34,7 +34,8 @@ def build(incident_id: str, config: Config, bundle_dir: Path, now: datetime) -> 
     path = collect_live(incident_id, config, bundle_dir, {"quiet": True}, now)
     bundle = Bundle.open(path)
     timeline = build_timeline(bundle, config)
-    markdown = render(timeline, RenderOptions(fmt="markdown"), config)
+    options = RenderOptions(fmt="markdown", diagram=config.render.diagram)
+    markdown = render(timeline, options, config)
     draft = Draft(timeline.incident, markdown, path, slack_channel(bundle))
     return Built(draft, timeline.warnings, timeline.failed_sources)
 

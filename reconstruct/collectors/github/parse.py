@@ -154,19 +154,22 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
     """Events of one repository folder ``github/<owner>/<repo>/``."""
     base = f"{NAME}/{name}/"
     repo_json = next(iter_records(bundle.pages(base + "repo.json"), None), None)
-    deployments = _unique_by_id(records(bundle.pages(base + "deployments.json"), None))
+    scope = f"{NAME}:{name}"
+    deployments = _unique_by_id(
+        records(bundle.pages(base + "deployments.json"), None, scope), scope
+    )
     samples = [d.get("repository_url") for d in deployments] + [d.get("url") for d in deployments]
     repo = _Repo(name=name, web=_repo_web(name, repo_json, samples))
     display = _str(repo_json.get("full_name")) if repo_json else None
 
     pulls: dict[int, dict[str, Any]] = {}
     for path in bundle.files(base + "pulls/"):
-        for record in records(bundle.pages(path), None):
+        for record in records(bundle.pages(path), None, scope):
             number = _int(record.get("number"))
             if number is not None:
                 pulls[number] = record
             else:
-                left_out(NOT_UNDERSTOOD)
+                left_out(scope, NOT_UNDERSTOOD)
     pr_by_sha = {
         sha.lower(): n for n, pr in pulls.items() if (sha := _str(pr.get("merge_commit_sha")))
     }
@@ -180,13 +183,13 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
     yield from _pr_events(repo, bundle.pages(base + "merged_prs.json"), pulls)
 
 
-def _unique_by_id(found: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
+def _unique_by_id(found: Iterator[dict[str, Any]], scope: str) -> list[dict[str, Any]]:
     """Deployments once each (pages may overlap); one without an id is not understood."""
     seen: dict[int, dict[str, Any]] = {}
     for record in found:
         ident = _int(record.get("id"))
         if ident is None:
-            left_out(NOT_UNDERSTOOD)
+            left_out(scope, NOT_UNDERSTOOD)
         elif ident not in seen:
             seen[ident] = {**record, "id": ident}
     return list(seen.values())
@@ -299,13 +302,13 @@ def _deployment_events(
     outcomes = (({"success"}, False), ({"failure", "error"}, True))
     states_seen = {(_str(s.get("state")) or "").lower() for s in statuses}
     if not any(states & states_seen for states, _ in outcomes):
-        left_out(NEVER_LIVE)
+        left_out(repo.scope, NEVER_LIVE)
         return
     for states, failed in outcomes:
         first = _first(statuses, states)
         if first is None:
             if states & states_seen:
-                left_out(UNREADABLE_TIME)  # the outcome is there, its time cannot be read
+                left_out(repo.scope, UNREADABLE_TIME)  # the outcome is there, its time is not
             continue
         status, when = first
         state = (_str(status.get("state")) or "").lower()
@@ -357,12 +360,12 @@ def _pr_events(
     repo: _Repo, pages: list[Any], pulls: Mapping[int, dict[str, Any]]
 ) -> Iterator[Event]:
     items: dict[int, dict[str, Any]] = {}
-    for item in records(pages, "items"):
+    for item in records(pages, "items", repo.scope):
         number = _int(item.get("number"))
         if number is not None and isinstance(item.get("pull_request"), dict):
             items.setdefault(number, item)
         elif number is None or number not in pulls:
-            left_out(NOT_UNDERSTOOD)  # an issue, or a result without a number
+            left_out(repo.scope, NOT_UNDERSTOOD)  # an issue, or a result without a number
     for number in sorted(set(items) | set(pulls)):
         event = _pr_event(repo, number, items.get(number), pulls.get(number))
         if event is not None:
@@ -390,7 +393,7 @@ def _pr_event(
             assert item is not None
             stamp = item.get("closed_at")
             missing = NOT_UNDERSTOOD
-        left_out(UNREADABLE_TIME if isinstance(stamp, str) and stamp else missing)
+        left_out(repo.scope, UNREADABLE_TIME if isinstance(stamp, str) and stamp else missing)
         return None
     title = _str(record.get("title")) or (_str(item.get("title")) if item else None) or "(untitled)"
     labels = _labels(record) or (_labels(item) if item else [])

@@ -140,7 +140,7 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     org = _org_id(meta.get("org_id"))
     seen: set[str] = set()
     events: list[Event] = []
-    for record in records(bundle.pages(ANNOTATIONS), None):
+    for record in records(bundle.pages(ANNOTATIONS), None, NAME):
         ident = _record_id(record)
         if ident in seen:
             continue
@@ -153,7 +153,7 @@ def parse(bundle: Bundle) -> Iterator[Event]:
         else:
             value = record.get("time")
             readable = value is None or value == 0 or _when(value) is not None
-            left_out(NOT_UNDERSTOOD if readable else UNREADABLE_TIME)
+            left_out(NAME, NOT_UNDERSTOOD if readable else UNREADABLE_TIME)
     events.sort(key=lambda e: (e.time, e.key))
     yield from events
 

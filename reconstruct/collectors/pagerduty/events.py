@@ -77,7 +77,7 @@ def entry_event(
     entry_id = as_text(entry.get("id"))
     kind_name = entry_type(entry)
     if when is None or not entry_id or not (kind_name or one_line(entry.get("summary"))):
-        left_out(why_unread(entry.get("created_at"), when))
+        left_out(NAME, why_unread(entry.get("created_at"), when))
         return None
     agent = entry.get("agent")
     actor = _user_name(agent)
@@ -144,7 +144,7 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
     when = parse_time(alert.get("created_at"))
     alert_id = as_text(alert.get("id"))
     if when is None or not alert_id:
-        left_out(why_unread(alert.get("created_at"), when))
+        left_out(NAME, why_unread(alert.get("created_at"), when))
         return None
     refs = set(ctx.refs_for(alert))
     if key := as_text(alert.get("alert_key")):
@@ -167,7 +167,7 @@ def note_event(note: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
     when = parse_time(note.get("created_at"))
     note_id = as_text(note.get("id"))
     if when is None or not note_id:
-        left_out(why_unread(note.get("created_at"), when))
+        left_out(NAME, why_unread(note.get("created_at"), when))
         return None
     user = note.get("user")
     actor = _user_name(user)

@@ -10,13 +10,18 @@ The incident's own channel, first match wins:
 
 plus every channel of ``[slack] channels`` (IDs or names). Names are looked up in the workspace
 (conversations.list) or the export's ``channels.json``.
+
+A wanted channel that cannot be found (the templated or linked incident channel when no other
+incident channel is found, a ``[slack] channels`` entry) is a warning naming it and an entry of
+``meta["incomplete"]``: the pipeline then marks the run partial (exit 3), so a draft missing a
+channel's messages never passes for complete (``missing_channel``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,9 +29,21 @@ from typing import Any
 from reconstruct.collectors.base import CollectContext
 from reconstruct.errors import ConfigError
 
-_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
-_LINK = re.compile(r"https://[\w.-]+\.slack\.com/archives/([CG][A-Z0-9]{6,})\b")
+_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+_LINK = re.compile(r"https://[\w.-]+\.slack\.com/archives/([CGD][A-Z0-9]{6,})\b")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+INCIDENT_CHANNEL_HINT = (
+    "the incident channel's messages are missing (pass --slack-channel, or set [slack] "
+    'incident_channel = "" to read [slack] channels only)'
+)
+
+
+def missing_channel(message: str, incomplete: list[str], warn: Callable[[str], None]) -> None:
+    """A wanted channel is not there: a warning, and the run is partial."""
+    incomplete.append(message)
+    warn(message)
 
 
 def is_channel_id(value: str) -> bool:

@@ -8,6 +8,9 @@ Calls, in order (every page of each):
     conversations.info                 per channel
     conversations.history              per channel, oldest/latest = the window, inclusive,
                                        ``limit`` = ``[slack] page_size`` (Slack allows up to 999)
+    conversations.history              per channel again, over ``[slack] thread_lookback`` before
+                                       the window: threads begun earlier with replies inside it
+                                       (``slack.threads``; their parents' ts only)
     conversations.replies              per thread with replies (latest = the window end)
     users.list / users.info            the authors and mentioned people, fewest calls (below)
 
@@ -58,11 +61,15 @@ from typing import TYPE_CHECKING, Any
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.slack.channels import (
+    INCIDENT_CHANNEL_HINT,
     Wanted,
+    missing_channel,
     names_to_find,
     slack_ts,
     wanted_channels,
 )
+from reconstruct.collectors.slack.shapes import people_in
+from reconstruct.collectors.slack.threads import earlier_threads
 from reconstruct.errors import (
     SourceAuthError,
     SourceError,
@@ -99,7 +106,6 @@ MISSING_HINT = (
     "channels:read, groups:history, groups:read and users:read, or pass --slack-export FILE.zip"
 )
 MISSING = "no Slack messages are in this draft"
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 Warn = Callable[[str], None]
 
@@ -416,6 +422,8 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     found = _find_channels(api, names, warn) if names else {}
 
     incident_id: str | None = None
+    not_found = ""
+    incomplete: list[str] = []
     if incident is not None:
         incident_id = _resolve(incident, found)
         if incident_id is None:
@@ -425,10 +433,14 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
                     f"channel {incident.show()} (--slack-channel) not found in the workspace; "
                     f"pass its ID, or invite the app if it is private (/invite @{api.app_name})",
                 )
-            warn(f"no channel {incident.show()} ({incident.origin}) in the workspace")
+            not_found = f"no channel {incident.show()} ({incident.origin}) in the workspace"
     if incident_id is None and fallback is not None:
         incident_id = fallback.value
-    if incident_id is None:
+    if not_found and incident_id is not None:
+        warn(not_found)
+    elif not_found:  # the incident channel's messages are missing: a partial run
+        missing_channel(f"{not_found}; {INCIDENT_CHANNEL_HINT}", incomplete, warn)
+    elif incident_id is None:
         warn(
             "no incident channel found; pass --slack-channel or set [slack] incident_channel "
             "(reading [slack] channels only)"
@@ -440,7 +452,9 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     for extra in extras:
         cid = _resolve(extra, found)
         if cid is None:
-            warn(f"no channel {extra.show()} ([slack] channels) in the workspace")
+            missing_channel(
+                f"no channel {extra.show()} ([slack] channels) in the workspace", incomplete, warn
+            )
         elif all(cid != seen.cid for seen in order):
             order.append(_Channel(cid, False))
 
@@ -479,6 +493,7 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
         "channels": channels,
         "channel_errors": errors,
         "warnings": warnings,
+        **({"incomplete": incomplete} if incomplete else {}),
         "requests": dict(sorted(api.calls.items())),
         "rate_limit_waits": api.rate_waits,
     }
@@ -564,6 +579,7 @@ def _read_head(api: SlackApi, ctx: CollectContext, chan: _Channel) -> None:
                 and _int(m.get("reply_count")) > 0
                 and m.get("thread_ts", m["ts"]) == m["ts"]
             }
+            | earlier_threads(api, ctx, chan.cid, label)
         )
     )
     chan.info = info
@@ -627,21 +643,8 @@ def _int(value: Any) -> int:
 
 
 def _users_in(messages: Any) -> set[str]:
-    """Authors and mentioned people of these messages."""
-    found: set[str] = set()
-    for m in messages:
-        if not isinstance(m, dict):
-            continue
-        if isinstance(m.get("user"), str) and m["user"]:
-            found.add(m["user"])
-        texts = [m.get("text")]
-        for att in m.get("attachments") or []:
-            if isinstance(att, dict):
-                texts.extend([att.get("text"), att.get("pretext"), att.get("title")])
-        for text in texts:
-            if isinstance(text, str):
-                found.update(_MENTION.findall(text))
-    return found
+    """Authors and mentioned people of these messages (``shapes.people_in``)."""
+    return people_in(messages)
 
 
 def _resolve_users(api: SlackApi, out: BundleWriter, wanted: set[str], warn: Warn) -> None:

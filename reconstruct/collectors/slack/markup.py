@@ -9,6 +9,7 @@ Rendering rules (https://docs.slack.dev/messaging/formatting-message-text):
     <!date^...|fallback>         fallback
     <https://x|label>            label          (the URL is kept as a ref, not in the text)
     <https://x> / <mailto:a@b>   https://x / a@b
+    *bold* _italic_ ~strike~     bold italic strike   (the markers dropped)
     &amp; &lt; &gt;              & < >   (unescaped after the markup is read)
 
 The URLs behind labels would be lost to the normalizer (it reads refs from the summary text), so
@@ -26,6 +27,10 @@ from typing import Any
 
 _MARKUP = re.compile(r"<([^<>\n]*)>")
 _WS = re.compile(r"\s+")
+_EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)([^*_~\n]+?)(?<=\S)\1(?![\w*_~])")
+"""``*bold*``, ``_italic_``, ``~strike~`` around words (not inside ``snake_case`` or ``a*b*c``)."""
+_URL = re.compile(r"(?:https?://|mailto:)[^\s\x00]+")
+_HELD = re.compile(r"\x00(\d+)\x00")
 
 
 @dataclass
@@ -74,8 +79,22 @@ def render(
             urls.append(url)
         return label or url
 
-    rendered = _MARKUP.sub(one, text or "")
+    rendered = plain(_MARKUP.sub(one, text or ""))
     return Rendered(text=unescape(rendered), urls=urls)
+
+
+def plain(text: str) -> str:
+    """``text`` without emphasis markers; URLs in it are left exactly as they are."""
+    if not any(marker in text for marker in "*_~") or "\x00" in text:
+        return text
+    kept: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    held = _EMPHASIS.sub(r"\2", _URL.sub(hold, text))
+    return _HELD.sub(lambda m: kept[int(m.group(1))], held)
 
 
 def one_line(parts: Iterable[str]) -> str:
@@ -90,7 +109,10 @@ def one_line(parts: Iterable[str]) -> str:
 
 
 def attachment_texts(attachments: Any) -> tuple[list[str], list[str]]:
-    """(texts, link URLs) of legacy attachments: pretext, title, text, else the fallback."""
+    """(texts, link URLs) of legacy attachments (https://docs.slack.dev/messaging/formatting-
+    message-text#attachments): pretext, author, title, text, ``fields`` as ``title: value``, the
+    Block Kit ``blocks`` an attachment may hold (and a shared message's ``message_blocks``),
+    else the fallback."""
     texts: list[str] = []
     links: list[str] = []
     if not isinstance(attachments, list):
@@ -98,12 +120,23 @@ def attachment_texts(attachments: Any) -> tuple[list[str], list[str]]:
     for att in attachments:
         if not isinstance(att, dict):
             continue
-        parts = [att.get(k) for k in ("pretext", "title", "text")]
+        parts = [att.get(k) for k in ("pretext", "author_name", "title", "text")]
         found = [p for p in parts if isinstance(p, str) and p.strip()]
+        fields = att.get("fields")
+        for fld in fields if isinstance(fields, list) else []:
+            if not isinstance(fld, dict):
+                continue
+            title, value = fld.get("title"), fld.get("value")
+            if isinstance(value, str) and value.strip():
+                found.append(f"{title}: {value}" if isinstance(title, str) and title else value)
+        found += block_texts(att.get("blocks"))
+        for shared in att.get("message_blocks") or []:
+            if isinstance(shared, dict) and isinstance(shared.get("message"), dict):
+                found += block_texts(shared["message"].get("blocks"))
         if not found and isinstance(att.get("fallback"), str):
             found = [att["fallback"]]
         texts.extend(found)
-        for key in ("title_link", "from_url"):
+        for key in ("title_link", "from_url", "author_link"):
             url = att.get(key)
             if isinstance(url, str) and url.startswith(("http://", "https://")):
                 links.append(url)
@@ -111,7 +144,9 @@ def attachment_texts(attachments: Any) -> tuple[list[str], list[str]]:
 
 
 def block_texts(blocks: Any) -> list[str]:
-    """Visible text of Block Kit blocks (section, header, context, rich_text)."""
+    """Visible text of Block Kit blocks (https://docs.slack.dev/reference/block-kit/blocks):
+    section (text, fields), header, context, rich_text, markdown; images, buttons, dividers and
+    inputs show no facts and are left out."""
     out: list[str] = []
     if not isinstance(blocks, list):
         return out
@@ -132,8 +167,10 @@ def block_texts(blocks: Any) -> list[str]:
                 text = _text_obj(el)
                 if text:
                     out.append(text)
+        elif kind == "markdown" and isinstance(block.get("text"), str):
+            out.append(block["text"])
         elif kind == "rich_text":
-            text = "".join(_rich(el) for el in block.get("elements") or [])
+            text = " ".join(_rich(el) for el in block.get("elements") or [])
             if text.strip():
                 out.append(text)
     return out
@@ -166,6 +203,8 @@ def _rich(el: Any) -> str:
         return f":{el.get('name', '')}:"
     if kind == "usergroup":
         return f"<!subteam^{el.get('usergroup_id', '')}>"
+    if kind == "date":
+        return str(el.get("fallback") or "")
     children = el.get("elements")
     if isinstance(children, list):
         sep = " " if kind == "rich_text_list" else ""

@@ -5,17 +5,27 @@
 message of conversations.history and conversations.replies; a record seen twice (a thread parent
 is in both, a ``thread_broadcast`` reply too) is one event, tags/refs/links unioned.
 
-- time: ``ts``; a message whose ts cannot be read is skipped.
-- summary: ``text`` with markup made readable (``slack_markup``); attachment and block text is
-  added for bot posts and for messages without text. URLs hidden behind labels become refs.
-- actor: the user's display name (profile.display_name, else real name, else name; users.list /
-  users.info, else the message's own ``user_profile``); bots: ``username``, else bot_profile.name.
+- time: ``ts``; a message whose ts cannot be read is counted (``time not readable as UTC``).
+- summary: what Slack shows, made readable (``slack_markup``; ``shapes.visible``): a person's
+  ``text``; an app's blocks, attachments (and blocks nested in them), and its ``text`` where that
+  says more than the notification fallback; files by name (``shapes.file_names``); a huddle as
+  its start, end and participants. URLs hidden behind labels become refs.
+- actor and names in the text (``<@U123>``, block user elements, huddle participants): the user's
+  display name (profile.display_name, else real name, else name; users.list / users.info, else
+  the ``user_profile`` Slack puts on that person's messages); bots: ``username``, else
+  ``bot_profile.name``. Only a person no evidence names is shown by ID.
+- kind: ``message``; a huddle is ``update`` (the incident's bridge, always a row).
 - tags: ``bot`` (bot_id, subtype bot_message, or a user marked is_bot) else ``human``;
   ``pinned``, ``reaction:<name>`` (skin tones dropped), ``thread-reply``, ``broadcast``,
-  ``edited``, ``incident-channel``.
-- skipped: channel housekeeping (joins, leaves, topic/purpose/name changes, pins notices...) and
-  deleted messages (``tombstone``, ``message_deleted``).
-- link: permalink built locally, never asked of Slack:
+  ``edited``, ``file``, ``huddle``, ``incident-channel``.
+- counted, not rows (``shapes``; each record once, under ``"<scope> (<reason>)"`` through
+  ``skips.left_out``): channel housekeeping (joins, leaves, topic/purpose/name changes, pins
+  notices...), deleted messages (``tombstone``, ``message_deleted``), Events API notices, EKM
+  hidden messages, records with nothing readable ("not understood"), and records whose ts is
+  not a Slack timestamp ("time not readable as UTC").
+- links: the permalink, labelled with the channel (``#inc-4711``), then every http(s) URL the
+  text links (``textlinks``: a bridge, a runbook, a PR). The permalink is built locally, never
+  asked of Slack:
   ``<workspace>/archives/<CHANNEL>/p<ts without dot>`` (+ ``?thread_ts=<parent>&cid=<CHANNEL>``
   for replies). The workspace is auth.test's ``url``, else the manifest's ``workspace_url``;
   without either (an export run with no ``[slack] workspace_url``) the link opens the channel:
@@ -28,6 +38,7 @@ the export (``slack_export``) into the same bundle files.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -35,18 +46,17 @@ from typing import Any
 
 from reconstruct.bundle import Bundle, BundleWriter, iter_records
 from reconstruct.collectors.base import CollectContext, Source
-from reconstruct.collectors.skips import (
+from reconstruct.collectors.skips import UNREADABLE_TIME, left_out, unreadable_time
+from reconstruct.collectors.slack.markup import one_line, render
+from reconstruct.collectors.slack.shapes import (
+    HUDDLES,
     NOT_UNDERSTOOD,
-    UNREADABLE_TIME,
-    left_out,
-    records,
-    unreadable_time,
-)
-from reconstruct.collectors.slack.markup import (
-    attachment_texts,
-    block_texts,
-    one_line,
-    render,
+    attachment_links,
+    file_names,
+    file_summary,
+    huddle_summary,
+    left_out_reason,
+    visible,
 )
 from reconstruct.collectors.textlinks import text_links
 from reconstruct.model import Event, Kind, Link
@@ -57,38 +67,6 @@ NAME = "slack"
 PREFIX = "slack/"
 LABEL = "Slack"
 
-#: Subtypes that are channel housekeeping, not things people said.
-HOUSEKEEPING = frozenset(
-    {
-        "channel_join",
-        "channel_leave",
-        "channel_topic",
-        "channel_purpose",
-        "channel_name",
-        "channel_archive",
-        "channel_unarchive",
-        "channel_convert_to_private",
-        "channel_convert_to_public",
-        "channel_posting_permissions",
-        "group_join",
-        "group_leave",
-        "group_topic",
-        "group_purpose",
-        "group_name",
-        "group_archive",
-        "group_unarchive",
-        "pinned_item",
-        "unpinned_item",
-        "bot_add",
-        "bot_remove",
-        "bot_enable",
-        "bot_disable",
-        "joiner_notification",
-        "joiner_notification_for_inviter",
-        "reminder_add",
-    }
-)
-DELETED = frozenset({"tombstone", "message_deleted"})
 _SKIN = re.compile(r"::skin-tone-\d$")
 
 
@@ -155,9 +133,24 @@ class _Context:
                 if isinstance(info.get("name"), str) and info["name"]:
                     self.channels[cid] = info["name"]
 
+        self.profiles: dict[str, str] = {}
+        """user ID -> the name on their messages' ``user_profile`` (users not listed)."""
+
+    def learn(self, msg: Mapping[str, Any]) -> None:
+        """Remember the name a message carries for its author (``user_profile``)."""
+        uid, profile = msg.get("user"), msg.get("user_profile")
+        if isinstance(uid, str) and isinstance(profile, dict) and uid not in self.profiles:
+            name = display_name({"profile": profile, "real_name": profile.get("real_name")})
+            if name:
+                self.profiles[uid] = name
+
     def user_name(self, user_id: str) -> str | None:
         user = self.users.get(user_id)
-        return display_name(user) if user else None
+        name = display_name(user) if user else None
+        return name or self.profiles.get(user_id)
+
+    def name_or_id(self, user_id: str) -> str:
+        return self.user_name(user_id) or user_id
 
 
 def _workspace(bundle: Bundle, meta: Mapping[str, Any]) -> str | None:
@@ -172,30 +165,69 @@ def _workspace(bundle: Bundle, meta: Mapping[str, Any]) -> str | None:
 def parse(bundle: Bundle) -> Iterator[Event]:
     ctx = _Context(bundle)
     events: dict[str, Event] = {}
-    left: dict[str, str] = {}
-    """Messages left out, per key, with the reason (counted once however often they were read,
-    and not at all when another copy of the same message gave an event)."""
+    counted: dict[str, tuple[str, str]] = {}
+    """record key -> (scope, reason) of a record counted instead of shown (each once)."""
+    per_channel: list[tuple[str, list[Any]]] = []
     for channel in ctx.channel_ids:
-        messages = list(
-            records(bundle.pages(f"{PREFIX}{channel}/conversations.history.json"), "messages")
+        records: list[Any] = list(
+            _messages(bundle.pages(f"{PREFIX}{channel}/conversations.history.json"))
         )
         for rel in bundle.files(f"{PREFIX}{channel}/replies/"):
-            messages.extend(records(bundle.pages(rel), "messages"))
-        for message in messages:
-            event = _event(ctx, channel, message)
-            if isinstance(event, str):
-                ts = message.get("ts")
-                if isinstance(ts, str) and ts:
-                    left.setdefault(f"slack:{channel}:{ts}", event)
-                else:
-                    left_out(event)
+            records.extend(_messages(bundle.pages(rel)))
+        per_channel.append((channel, records))
+        for message in records:
+            if isinstance(message, dict):
+                ctx.learn(message)
+    for channel, records in per_channel:
+        scope = _scope(ctx, channel)
+        for n, message in enumerate(records):
+            reason = left_out_reason(message)
+            event = None if reason is not None else _event(ctx, channel, message)
+            if event is None:
+                if reason is None:
+                    reason = NOT_UNDERSTOOD if _readable_time(message) else UNREADABLE_TIME
+                if reason is not None:
+                    counted.setdefault(_record_key(channel, message, n), (scope, reason))
                 continue
             seen = events.get(event.key)
             events[event.key] = event if seen is None else _fold(seen, event)
-    for key, reason in sorted(left.items()):
-        if key not in events:
-            left_out(reason)
+    tally: Counter[tuple[str, str]] = Counter(
+        where for key, where in counted.items() if key not in events
+    )
+    for (scope, reason), count in sorted(tally.items()):
+        left_out(scope, reason, count)
     return iter(sorted(events.values(), key=lambda e: (e.time, e.key)))
+
+
+def _messages(pages: list[Any]) -> Iterator[Any]:
+    """Every item of the pages' ``messages`` (whatever its shape: the caller counts it)."""
+    for page in pages:
+        items = page.get("messages") if isinstance(page, dict) else None
+        yield from items if isinstance(items, list) else []
+
+
+def _record_key(channel: str, message: Any, n: int) -> str:
+    ts = message.get("ts") if isinstance(message, dict) else None
+    return f"slack:{channel}:{ts}" if isinstance(ts, str) else f"slack:{channel}:#{n}"
+
+
+def _readable_time(message: Any) -> bool:
+    """False for a record whose ts the time helper already counted as unreadable."""
+    if not isinstance(message, dict):
+        return True
+    try:
+        parse_slack_ts(message.get("ts"))  # type: ignore[arg-type]
+    except TimeFormatError:
+        return False
+    return True
+
+
+def _scope(ctx: _Context, channel: str) -> str:
+    return f"slack:#{_name(ctx, channel)}"
+
+
+def _name(ctx: _Context, channel: str) -> str:
+    return ctx.channels.get(channel, channel)
 
 
 def _fold(a: Event, b: Event) -> Event:
@@ -207,58 +239,42 @@ def _fold(a: Event, b: Event) -> Event:
     )
 
 
-HOUSEKEEPING_REASON = "channel housekeeping (joins, topic and name changes, pin notices)"
-DELETED_REASON = "deleted message"
-
-
-def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | str:
-    """The message's event, or the reason it is left out."""
+def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
+    """The message's row, or None (nothing readable, or its time cannot be read)."""
     subtype = msg.get("subtype")
-    if msg.get("type", "message") != "message":
-        return NOT_UNDERSTOOD
-    if subtype in HOUSEKEEPING:
-        return HOUSEKEEPING_REASON
-    if subtype in DELETED:
-        return DELETED_REASON
     ts = msg.get("ts")
     try:
         when: datetime = parse_slack_ts(ts)  # type: ignore[arg-type]
     except TimeFormatError:
         unreadable_time(ts)
-        return UNREADABLE_TIME if isinstance(ts, str) and ts else NOT_UNDERSTOOD
+        return None
     assert isinstance(ts, str)
     user_id = msg.get("user") if isinstance(msg.get("user"), str) else None
     user = ctx.users.get(user_id) if user_id else None
-    bot = bool(
+    huddle = subtype in HUDDLES
+    bot = not huddle and bool(
         msg.get("bot_id") or subtype == "bot_message" or (user is not None and user.get("is_bot"))
     )
 
-    main = render(msg.get("text") or "", ctx.user_name, ctx.channels)
-    parts = [main.text]
-    urls = list(main.urls)
-    if bot or not main.text.strip():
-        att_texts, att_links = attachment_texts(msg.get("attachments"))
-        urls.extend(att_links)
-        extra = att_texts
-        if not main.text.strip() and not att_texts:
-            extra = block_texts(msg.get("blocks"))
-        for text in extra:
+    if huddle:
+        parts = [huddle_summary(msg, ctx.name_or_id)]
+        urls: list[str] = []
+    else:
+        parts, urls = [], attachment_links(msg)
+        for text in visible(msg, bot):
             rendered = render(text, ctx.user_name, ctx.channels)
             parts.append(rendered.text)
             urls.extend(rendered.urls)
+    files = file_names(msg)
+    if files:
+        parts.append(file_summary(files))
     summary = one_line(parts)
     if not summary:
-        files = msg.get("files")
-        names = [
-            str(f.get("title") or f.get("name"))
-            for f in (files if isinstance(files, list) else [])
-            if isinstance(f, dict) and (f.get("title") or f.get("name"))
-        ]
-        summary = one_line(f"shared a file: {n}" for n in names)
-    if not summary:
-        return NOT_UNDERSTOOD
+        return None
 
-    tags: set[str] = {"bot" if bot else "human"}
+    tags: set[str] = {"huddle"} if huddle else {"bot" if bot else "human"}
+    if files:
+        tags.add("file")
     pinned = msg.get("pinned_to")
     if isinstance(pinned, list) and channel in pinned:
         tags.add("pinned")
@@ -269,7 +285,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | str:
     thread_ts = msg.get("thread_ts") if isinstance(msg.get("thread_ts"), str) else None
     if thread_ts and thread_ts != ts:
         tags.add("thread-reply")
-    if subtype == "thread_broadcast":
+    if subtype in ("thread_broadcast", "reply_broadcast"):
         tags.add("broadcast")
     if msg.get("edited"):
         tags.add("edited")
@@ -277,25 +293,26 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | str:
         tags.add("incident-channel")
 
     refs = {ref for url in urls if (ref := url_ref(url))}
-    name = ctx.channels.get(channel, channel)
     return Event(
         time=when,
-        kind=Kind.MESSAGE,
+        kind=Kind.UPDATE if huddle else Kind.MESSAGE,
         summary=summary,
         sources=(NAME,),
         links=(
-            Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), f"#{name}"),
+            Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), f"#{_name(ctx, channel)}"),
             *text_links(NAME, urls),
         ),
         key=f"slack:{channel}:{ts}",
-        actor=_actor(msg, user, bot),
+        actor=_actor(ctx, msg, user, bot),
         refs=frozenset(refs),
         tags=frozenset(tags),
-        scope=f"slack:#{name}",
+        scope=_scope(ctx, channel),
     )
 
 
-def _actor(msg: Mapping[str, Any], user: Mapping[str, Any] | None, bot: bool) -> str | None:
+def _actor(
+    ctx: _Context, msg: Mapping[str, Any], user: Mapping[str, Any] | None, bot: bool
+) -> str | None:
     if user is not None:
         name = display_name(user)
         if name:
@@ -305,8 +322,8 @@ def _actor(msg: Mapping[str, Any], user: Mapping[str, Any] | None, bot: bool) ->
         name = display_name({"profile": profile, "real_name": profile.get("real_name")})
         if name:
             return name
-    if bot or msg.get("bot_profile") or msg.get("username"):
-        bot_profile = msg.get("bot_profile")
+    bot_profile = msg.get("bot_profile")
+    if bot or bot_profile or msg.get("username"):
         for value in (
             msg.get("username"),
             bot_profile.get("name") if isinstance(bot_profile, dict) else None,
@@ -314,7 +331,12 @@ def _actor(msg: Mapping[str, Any], user: Mapping[str, Any] | None, bot: bool) ->
             if isinstance(value, str) and value.strip():
                 return value.strip()
     user_id = msg.get("user")
-    return user_id if isinstance(user_id, str) and user_id else None
+    if not isinstance(user_id, str) or not user_id:
+        room = msg.get("room")
+        user_id = room.get("created_by") if isinstance(room, dict) else None
+    if isinstance(user_id, str) and user_id:
+        return ctx.name_or_id(user_id)
+    return None
 
 
 def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:

@@ -1,0 +1,163 @@
+"""The incident's shape for pictures: its milestones, its phases and the time axis to draw them on.
+
+Read from a scrubbed Timeline's rows only (kinds, tags and refs; no source is named), so the
+Mermaid diagram (``diagram.py``) and the timeline page (``page.py``) show what the table shows.
+
+Milestones (each the first row of its kind inside the incident, else absent):
+
+    impact      the first alert row at or after the collection window's start (the earliest
+                symptom a tool recorded)
+    detected    the incident's trigger (``Incident.started_at``: when PagerDuty opened it)
+    ack         the first ``ack`` row
+    mitigated   the first ``mitigate`` row
+    recovered   the first alert row that clears a rule (a ``rule:<name>:resolved`` ref)
+    resolved    the first ``resolve`` row, else ``Incident.resolved_at``
+
+Phases run between consecutive milestones: ``detection`` (impact -> detected), ``response``
+(detected -> mitigated), ``mitigation`` (mitigated -> recovered), ``recovery`` (recovered ->
+resolved); a phase whose ends are missing or out of order is left out. ``leadup`` is the span of
+the rows tagged ``leadup`` (changes and deploys before the incident).
+
+The axis covers the incident itself with a margin (a quarter of its span, at least five minutes).
+Leadup rows days earlier would squash the incident into a sliver, so rows before the axis start
+are not placed on it: they are ``earlier`` (drawn as one mark at the axis start, and listed in the
+table as always).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from reconstruct.model import Event, Kind, Timeline
+from reconstruct.timeutil import ensure_utc
+
+MIN_MARGIN = timedelta(minutes=5)
+MIN_SPAN = timedelta(minutes=10)
+LEADUP_TAG = "leadup"
+
+MILESTONES = ("impact", "detected", "ack", "mitigated", "recovered", "resolved")
+MILESTONE_LABELS = {
+    "impact": "Impact start",
+    "detected": "Incident triggered",
+    "ack": "Acknowledged",
+    "mitigated": "Mitigation",
+    "recovered": "Alert cleared",
+    "resolved": "Resolved",
+}
+PHASES = (
+    ("detection", "impact", "detected"),
+    ("response", "detected", "mitigated"),
+    ("mitigation", "mitigated", "recovered"),
+    ("recovery", "recovered", "resolved"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    name: str
+    """One of ``MILESTONES``."""
+    time: datetime
+    """UTC."""
+    row: int | None
+    """Index of the row it comes from in ``Timeline.events``; None for ``Incident`` times."""
+
+    @property
+    def label(self) -> str:
+        return MILESTONE_LABELS[self.name]
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    name: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    milestones: tuple[Milestone, ...]
+    phases: tuple[Phase, ...]
+    axis_start: datetime
+    axis_end: datetime
+    earlier: tuple[int, ...]
+    """Rows (indexes) before ``axis_start``: leadup days earlier, kept off the axis."""
+
+    def milestone(self, name: str) -> Milestone | None:
+        for m in self.milestones:
+            if m.name == name:
+                return m
+        return None
+
+    @property
+    def span(self) -> timedelta:
+        return self.axis_end - self.axis_start
+
+
+def clears_rule(event: Event) -> bool:
+    """An alert row that records a rule returning to normal."""
+    return event.kind is Kind.ALERT and any(
+        r.startswith("rule:") and r.endswith(":resolved") for r in event.refs
+    )
+
+
+def _first(events: tuple[Event, ...], start: datetime, test: object) -> int | None:
+    for i, event in enumerate(events):
+        if ensure_utc(event.time) >= start and callable(test) and test(event):
+            return i
+    return None
+
+
+def milestones(timeline: Timeline) -> tuple[Milestone, ...]:
+    events = timeline.events
+    window_start = ensure_utc(timeline.window.start)
+    incident = timeline.incident
+    found: list[Milestone] = []
+
+    def add(name: str, row: int | None, when: datetime | None = None) -> None:
+        if row is not None:
+            found.append(Milestone(name, ensure_utc(events[row].time), row))
+        elif when is not None:
+            found.append(Milestone(name, ensure_utc(when), None))
+
+    add("impact", _first(events, window_start, lambda e: e.kind is Kind.ALERT))
+    add("detected", None, incident.started_at)
+    start = ensure_utc(incident.started_at)
+    add("ack", _first(events, start, lambda e: e.kind is Kind.ACK))
+    add("mitigated", _first(events, window_start, lambda e: e.kind is Kind.MITIGATE))
+    add("recovered", _first(events, window_start, clears_rule))
+    resolve = _first(events, start, lambda e: e.kind is Kind.RESOLVE)
+    add("resolved", resolve, None if resolve is not None else incident.resolved_at)
+    return tuple(sorted(found, key=lambda m: (m.time, MILESTONES.index(m.name))))
+
+
+def _phases(marks: tuple[Milestone, ...], leadup: tuple[datetime, ...]) -> tuple[Phase, ...]:
+    at = {m.name: m.time for m in marks}
+    out: list[Phase] = []
+    if leadup:
+        out.append(Phase("leadup", min(leadup), max(leadup)))
+    for name, a, b in PHASES:
+        if a in at and b in at and at[a] < at[b]:
+            out.append(Phase(name, at[a], at[b]))
+    return tuple(out)
+
+
+def story(timeline: Timeline) -> Story:
+    """Milestones, phases and the axis of ``timeline`` (a scrubbed Timeline)."""
+    marks = milestones(timeline)
+    events = timeline.events
+    core = [m.time for m in marks]
+    inside = [ensure_utc(e.time) for e in events if LEADUP_TAG not in e.tags] or [
+        ensure_utc(timeline.window.start)
+    ]
+    lo = min([*core, min(inside)])
+    hi = max([*core, max(inside)])
+    if timeline.incident.resolved_at is None:
+        hi = max(hi, ensure_utc(timeline.window.end))
+    if hi - lo < MIN_SPAN:
+        hi = lo + MIN_SPAN
+    margin = max((hi - lo) / 4, MIN_MARGIN)
+    axis_start, axis_end = lo - margin, hi + margin / 2
+    earlier = tuple(i for i, e in enumerate(events) if ensure_utc(e.time) < axis_start)
+    leadup = tuple(ensure_utc(e.time) for e in events if LEADUP_TAG in e.tags)
+    return Story(marks, _phases(marks, leadup), axis_start, axis_end, earlier)
