@@ -67,6 +67,7 @@ def timeline(
     *,
     slack: dict[str, list[dict[str, Any]]] | None = None,
     notes: list[dict[str, Any]] | None = None,
+    log_entries: list[Any] | None = None,
     prs: list[Any] | None = None,
     deployments: list[tuple[dict[str, Any], list[dict[str, Any]]]] = (),  # type: ignore[assignment]
     annotations: list[dict[str, Any]] | None = None,
@@ -84,7 +85,7 @@ def timeline(
         "service": {"id": "PSVC", "type": "service_reference", "summary": "checkout"},
     }
     writer.add("pagerduty/incident.json", [{"incident": incident}])
-    writer.add("pagerduty/log_entries.json", [{"log_entries": []}])
+    writer.add("pagerduty/log_entries.json", [{"log_entries": log_entries or []}])
     writer.add("pagerduty/alerts.json", [{"alerts": []}])
     writer.add("pagerduty/notes.json", [{"notes": notes or []}])
     writer.set_source("pagerduty", "ok")
@@ -295,4 +296,37 @@ def test_a_region_that_began_before_the_window_and_overlaps_it_is_shown_with_its
     assert row(tl, "Maintenance window").summary.endswith("until 2026-03-15 09:42:00 UTC)")
     assert absent(tl, "Earlier load test")
     assert tl.accounts["grafana"].omitted == {"records before the incident window in grafana": 1}
+    check_accounts(tl)
+
+
+# -- A: PagerDuty log entries of every type: a row, or counted as not understood ----------------
+
+
+def test_every_log_entry_is_a_row_with_its_own_words_or_counted(tmp_path: Path) -> None:
+    def entry(n: int, kind: str | None, summary: str | None) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "id": f"R{n}",
+            "created_at": iso(T0 + timedelta(minutes=n)),
+            "html_url": f"https://acme.pagerduty.com/incidents/Q1INC47/log_entries/R{n}",
+        }
+        if kind is not None:
+            record["type"] = kind
+        if summary is not None:
+            record["summary"] = summary
+        return record
+
+    entries = [
+        entry(1, "urgency_change_log_entry", "Urgency changed from low to high"),
+        entry(2, "snooze_log_entry", "Snoozed for 30 minutes by Priya Raman"),
+        entry(3, "some_future_log_entry", "Something PagerDuty adds next year"),
+        entry(4, None, None),  # no type and no summary: nothing to show
+        {"type": "notify_log_entry", "created_at": iso(T0)},  # no id
+        "not a log entry",
+    ]
+    tl = timeline(tmp_path, log_entries=entries)
+    assert row(tl, "Urgency changed").reason == "PagerDuty log entry"
+    assert row(tl, "Snoozed for 30 minutes").reason == "PagerDuty log entry"
+    assert row(tl, "Something PagerDuty adds").reason == "PagerDuty log entry"
+    assert tl.accounts["pagerduty"].omitted == {"not understood": 3}
+    assert tl.accounts["pagerduty"].collected == 6
     check_accounts(tl)

@@ -31,8 +31,10 @@ def _base(event: Event, primary: str) -> str:
     if primary == "pagerduty":
         if kind is Kind.PAGE:
             return "responder paged"
-        if "note" in tags or kind is Kind.UPDATE:
+        if "note" in tags:
             return "PagerDuty note"
+        if kind is Kind.UPDATE:  # urgency or priority change, snooze, status update...
+            return "PagerDuty log entry"
         return "PagerDuty state change"
     if kind is Kind.ALERT:
         return "alert state change"
