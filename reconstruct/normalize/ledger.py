@@ -119,6 +119,13 @@ class Ledger:
             for row in kept:
                 for source, n in self._records(row):
                     shown[source] += n
+        if not members and not weights:
+            pairs = Counter(
+                (row.sources[0] if row.sources else "unknown", why) for row, why in dropped
+            )
+            for (source, reason), n in pairs.items():
+                self.omitted[source][reason] += n
+            return
         for row, reason in dropped:
             for source, n in self._records(row):
                 self.omitted[source][reason] += n
