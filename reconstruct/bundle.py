@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -104,8 +105,67 @@ def _check_relpath(relpath: str) -> str:
 
 
 def dumps(value: Any) -> bytes:
-    """The one JSON encoding used in bundles: stable bytes for the same records."""
-    return (json.dumps(value, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    """The one JSON encoding used in bundles: stable bytes for the same records. A malformed
+    character (``encode``) becomes U+FFFD."""
+    return encode(value)[0]
+
+
+REPLACEMENT = "\ufffd"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encode(value: Any) -> tuple[bytes, int, int]:
+    """``(bytes, characters replaced, records touched)``: ``value`` as bundle JSON. A lone
+    surrogate (JSON's ``"\\ud83d"`` without its pair, as Slack sends for a message cut inside an
+    emoji) or a byte that was not UTF-8 (``loads_lenient`` keeps it as a surrogate) cannot be
+    written as UTF-8: each becomes U+FFFD and is counted, with the objects (records) it was in,
+    instead of failing the file and with it the source."""
+    text = json.dumps(value, ensure_ascii=False, indent=1) + "\n"
+    try:
+        return text.encode("utf-8"), 0, 0
+    except UnicodeEncodeError:
+        pass
+    counts = [0, 0]
+    clean = _replace_surrogates(value, counts)
+    data = (json.dumps(clean, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return data, counts[0], max(counts[1], 1)
+
+
+def _replace_surrogates(
+    value: Any, counts: list[int], top: bool = True, in_record: bool = False
+) -> Any:
+    """``value`` with every lone surrogate in its strings (keys too) replaced; ``counts`` gets
+    [characters, records that held one]. A record is an object in a list inside a page (a Slack
+    message, a log entry, an annotation); objects inside a record are part of it."""
+    if isinstance(value, str):
+        found = len(_SURROGATE.findall(value))
+        counts[0] += found
+        return _SURROGATE.sub(REPLACEMENT, value) if found else value
+    if isinstance(value, list):
+        out: list[Any] = []
+        for item in value:
+            is_record = not top and not in_record and isinstance(item, dict)
+            before = counts[0]
+            out.append(_replace_surrogates(item, counts, False, in_record or is_record))
+            if is_record and counts[0] > before:
+                counts[1] += 1
+        return out
+    if isinstance(value, dict):
+        return {
+            (_replace_surrogates(k, counts) if isinstance(k, str) else k): _replace_surrogates(
+                v, counts, False, in_record
+            )
+            for k, v in value.items()
+        }
+    return value
+
+
+def loads_lenient(data: bytes) -> Any:
+    """JSON from an API answer whose bytes may not all be UTF-8: each bad byte is kept as a lone
+    surrogate (``surrogateescape``), which ``encode`` replaces and counts when the page is saved,
+    so one bad byte costs one character, not the page. Raises ValueError for text that is not
+    JSON."""
+    return json.loads(data.decode("utf-8", errors="surrogateescape"))
 
 
 class Bundle:
@@ -116,6 +176,8 @@ class Bundle:
         self.manifest = manifest
         self._blobs = blobs
         self._parsed: dict[str, list[Any]] = {}
+        self.replaced: dict[str, int] = {}
+        """Files read with bytes that were not UTF-8: how many were replaced."""
 
     @classmethod
     def open(cls, root: Path) -> Bundle:
@@ -159,12 +221,32 @@ class Bundle:
             return []
         try:
             value = json.loads(data)
+        except UnicodeDecodeError:
+            value = self._lenient(relpath, data)
         except ValueError as exc:
             raise BundleError(f"{self.root / relpath}: not valid JSON ({exc})") from exc
         if not isinstance(value, list):
             raise BundleError(f"{self.root / relpath}: expected a JSON array of responses")
         self._parsed[relpath] = value
         return value
+
+    def _lenient(self, relpath: str, data: bytes) -> Any:
+        """A file with bytes that are not UTF-8 (not written by this tool): each becomes U+FFFD
+        and is counted in ``replaced``."""
+        text = data.decode("utf-8", errors="replace")
+        self.replaced[relpath] = text.count(REPLACEMENT) - data.count(REPLACEMENT.encode())
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise BundleError(f"{self.root / relpath}: not valid JSON ({exc})") from exc
+
+    def decode_warnings(self) -> list[str]:
+        """One line per file read so far whose malformed bytes were replaced."""
+        return [
+            f"{rel.split('/', 1)[0]}: {n} byte sequence(s) in {rel} were not UTF-8 and were "
+            "replaced with U+FFFD"
+            for rel, n in sorted(self.replaced.items())
+        ]
 
     def source(self, name: str) -> SourceStatus | None:
         return self.manifest.sources.get(name)
@@ -221,12 +303,13 @@ class BundleWriter:
         self._tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
         self._files: dict[str, str] = {}
         self._sources: dict[str, SourceStatus] = {}
+        self._replaced: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
         self._closed = False
 
     def add(self, relpath: str, pages: list[Any]) -> None:
         rel = _check_relpath(relpath)
-        data = dumps(pages)
+        data, replaced, records = encode(pages)
         with self._lock:  # no file lands once the bundle is finished or aborted
             if self._closed:
                 raise BundleError(f"bundle {self.dest} is already closed; {relpath} was not added")
@@ -236,6 +319,8 @@ class BundleWriter:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             self._files[rel] = hashlib.sha256(data).hexdigest()
+            if replaced:
+                self._replaced[rel] = (replaced, records)
 
     @property
     def is_finished(self) -> bool:
@@ -253,9 +338,27 @@ class BundleWriter:
                 return
             self._sources[name] = SourceStatus(status=status, error=error, meta=dict(meta or {}))
 
+    def _count_replaced(self) -> None:
+        """Each source's files with replaced characters, as warnings in its meta (shown on stderr
+        and in the draft)."""
+        for rel, (chars, records) in sorted(self._replaced.items()):
+            name = rel.split("/", 1)[0]
+            status = self._sources.get(name)
+            if status is None:
+                continue
+            meta = dict(status.meta)
+            warnings = [w for w in meta.get("warnings") or [] if isinstance(w, str)]
+            warnings.append(
+                f"{chars} malformed character(s) (lone surrogate or invalid UTF-8) in {records} "
+                f"record(s) of {rel} replaced with U+FFFD; the rest of those records is intact"
+            )
+            meta["warnings"] = warnings
+            self._sources[name] = SourceStatus(status.status, status.error, meta)
+
     def finish(self, window: Window, collected_at: datetime) -> Path:
         with self._lock:
             self._closed = True
+            self._count_replaced()
         complete = all(s.status != "failed" for s in self._sources.values())
         manifest = Manifest(
             incident=self.incident,

@@ -280,8 +280,10 @@ def _reconstruct(**opts: object) -> int:
         _err(f"reconstruct: wrote {output}")
     if result.collected_now:
         _err(f"reconstruct: evidence bundle saved in {result.bundle_path}")
+    from reconstruct.redact import redact
+
     for warning in result.timeline.warnings:
-        _err(f"reconstruct: warning: {warning}")
+        _err(f"reconstruct: warning: {redact(warning)}")  # as the draft shows it
     return EXIT_PARTIAL if result.timeline.failed_sources else EXIT_OK
 
 

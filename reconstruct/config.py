@@ -202,6 +202,20 @@ class RenderConfig(_Table):
     """Put a Mermaid diagram of the incident above the Timeline table (``--diagram``)."""
 
 
+class RedactConfig(_Table):
+    """A team's own secret patterns and known harmless matches (regular expressions)."""
+
+    extra: tuple[str, ...] = ()
+    """Also redact what these match (the first group that matched, else the whole match)."""
+    allow: tuple[str, ...] = ()
+    """Keep a found secret that one of these matches whole (never the tool's own tokens)."""
+
+    @field_validator("extra", "allow")
+    @classmethod
+    def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        return ClassifyConfig._compiles(patterns)
+
+
 class WatchConfig(_Table):
     settle: Duration = timedelta(minutes=10)
     """Wait this long after an incident resolves before building its draft."""
@@ -257,6 +271,7 @@ class Config(_Table):
     classify: ClassifyConfig = ClassifyConfig()
     select: SelectConfig = SelectConfig()
     render: RenderConfig = RenderConfig()
+    redact: RedactConfig = RedactConfig()
     watch: WatchConfig = WatchConfig()
     deliver: DeliverConfig = DeliverConfig()
     serve: ServeConfig = ServeConfig()

@@ -96,4 +96,4 @@ def test_secret_redacted_in_what_sinks_receive(
     draft = Draft(
         incident=tl.incident, markdown=render(tl, RenderOptions(), CONFIG), bundle_path=tmp_path
     )
-    assert TOKEN not in draft.markdown and "token \\[redacted\\]" in draft.markdown
+    assert TOKEN not in draft.markdown and "token \\[redacted: SLACK_TOKEN\\]" in draft.markdown

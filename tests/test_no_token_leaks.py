@@ -108,4 +108,4 @@ def test_log_records_are_redacted_whatever_the_logger(monkeypatch: object) -> No
     )
     message = redact_record(record).getMessage()
     assert TOKENS["PAGERDUTY_TOKEN"] not in message and "pw@" not in message
-    assert "[redacted]" in message
+    assert "[redacted: PAGERDUTY_TOKEN]" in message and "[redacted: password in url]" in message

@@ -24,33 +24,41 @@ PEM = (
         (
             "xoxb-2231-998877-AbCdEfGhIjKl",
             "token xoxb-2231-998877-AbCdEfGhIjKl!",
-            "token [redacted]!",
+            "token [redacted: slack token]!",
         ),
-        ("xoxp-1-2-3-abcdef0123", "xoxp-1-2-3-abcdef0123", "[redacted]"),
-        ("xapp-1-A0123-456-abcdef", "app xapp-1-A0123-456-abcdef", "app [redacted]"),
-        ("ghp_" + "a" * 36, "use ghp_" + "a" * 36 + " now", "use [redacted] now"),
-        ("gho_" + "B1" * 18, "gho_" + "B1" * 18, "[redacted]"),
-        ("ghs_" + "c2" * 18, "x=ghs_" + "c2" * 18, "x=[redacted]"),
-        ("github_pat_11ABC_" + "d" * 40, "pat github_pat_11ABC_" + "d" * 40, "pat [redacted]"),
-        ("AKIAIOSFODNN7EXAMPLE", "key AKIAIOSFODNN7EXAMPLE.", "key [redacted]."),
-        ("ASIAY34FZKBOKMUTVV7A", "ASIAY34FZKBOKMUTVV7A", "[redacted]"),
+        ("xoxp-1-2-3-abcdef0123", "xoxp-1-2-3-abcdef0123", "[redacted: slack token]"),
+        ("xapp-1-A0123-456-abcdef", "app xapp-1-A0123-456-abcdef", "app [redacted: slack token]"),
+        ("ghp_" + "a" * 36, "use ghp_" + "a" * 36 + " now", "use [redacted: github token] now"),
+        ("gho_" + "B1" * 18, "gho_" + "B1" * 18, "[redacted: github token]"),
+        ("ghs_" + "c2" * 18, "x=ghs_" + "c2" * 18, "x=[redacted: github token]"),
+        (
+            "github_pat_11ABC_" + "d" * 40,
+            "pat github_pat_11ABC_" + "d" * 40,
+            "pat [redacted: github token]",
+        ),
+        ("AKIAIOSFODNN7EXAMPLE", "key AKIAIOSFODNN7EXAMPLE.", "key [redacted: aws access key]."),
+        ("ASIAY34FZKBOKMUTVV7A", "ASIAY34FZKBOKMUTVV7A", "[redacted: aws access key]"),
         (
             "eyJhbGciOi.J9.x-y_z",
             "Authorization: Bearer eyJhbGciOi.J9.x-y_z",
-            "Authorization: Bearer [redacted]",
+            "Authorization: Bearer [redacted: bearer token]",
         ),
         (
             "y_+eqQ2zW",
             "curl -H 'Authorization: Token token=y_+eqQ2zW'",
-            "curl -H 'Authorization: Token token=[redacted]'",
+            "curl -H 'Authorization: Token token=[redacted: pagerduty token]'",
         ),
-        ("glsa_" + "Q" * 32 + "_0a1b2c3d", "glsa_" + "Q" * 32 + "_0a1b2c3d", "[redacted]"),
+        (
+            "glsa_" + "Q" * 32 + "_0a1b2c3d",
+            "glsa_" + "Q" * 32 + "_0a1b2c3d",
+            "[redacted: grafana token]",
+        ),
         (
             "hunter2",
             "psql postgres://app:hunter2@db.internal:5432/x",
-            "psql postgres://app:***@db.internal:5432/x",
+            "psql postgres://app:[redacted: password in url]@db.internal:5432/x",
         ),
-        ("MIIEpAIBAAKCAQEA0Z3VS5JJcds3xfn", f"key: {PEM} end", "key: [redacted private key] end"),
+        ("MIIEpAIBAAKCAQEA0Z3VS5JJcds3xfn", f"key: {PEM} end", "key: [redacted: private key] end"),
     ],
 )
 def test_each_secret_kind(secret: str, text: str, expected: str) -> None:
@@ -60,7 +68,7 @@ def test_each_secret_kind(secret: str, text: str, expected: str) -> None:
 
 
 def test_pem_without_end_is_redacted_to_the_end() -> None:
-    assert redact("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg") == "[redacted private key]"
+    assert redact("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg") == "[redacted: private key]"
 
 
 def test_ordinary_text_is_untouched() -> None:
@@ -76,12 +84,12 @@ def test_tool_tokens_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("GRAFANA_TOKEN", "  plain-own-grafana-secret  ")
     assert set(tool_secrets()) == {"u+PdOwnT0ken-Value", "plain-own-grafana-secret"}
     text = "pd u+PdOwnT0ken-Value and grafana plain-own-grafana-secret"
-    assert redact(text) == "pd [redacted] and grafana [redacted]"
+    assert redact(text) == "pd [redacted: PAGERDUTY_TOKEN] and grafana [redacted: GRAFANA_TOKEN]"
 
 
 def test_extra_secrets_and_short_values_ignored() -> None:
     assert redact("the word abc stays, s3cr3t-value goes", ["abc", "s3cr3t-value"]) == (
-        "the word abc stays, [redacted] goes"
+        "the word abc stays, [redacted: secret] goes"
     )
 
 

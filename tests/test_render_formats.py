@@ -102,7 +102,10 @@ def test_json_text_is_redacted_not_escaped_or_shortened() -> None:
     assert [link["url"] for link in hostile["links"]] == [
         "https://acme.slack.com/archives/C024BE91L/p1773481900000300"
     ]
-    assert len(events[9]["summary"]) > 280 and "[redacted] (rotated)" in events[9]["summary"]
+    assert (
+        len(events[9]["summary"]) > 280
+        and "[redacted: github token] (rotated)" in events[9]["summary"]
+    )
 
 
 def test_json_ongoing_and_missing_metrics_are_null() -> None:

@@ -127,7 +127,7 @@ def test_long_summary_is_shortened_with_an_ellipsis() -> None:
 def test_secrets_never_reach_the_draft() -> None:
     text = md()
     assert SLACK_TOKEN_IN_TEXT not in text and GITHUB_TOKEN_IN_TEXT not in text
-    assert "bot token is \\[redacted\\]" in text
+    assert "bot token is \\[redacted: slack token\\]" in text
 
 
 def test_unknown_severity_and_ongoing_incident() -> None:

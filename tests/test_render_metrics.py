@@ -101,7 +101,9 @@ def test_warnings_are_redacted() -> None:
     token = "ghp_" + "Z" * 36
     tl = replace(timeline(), warnings=(f"github: 401 for token {token}",))
     text = render(tl, RenderOptions(timeline_only=True), Config())
-    assert token not in text and "> **Warning:** github: 401 for token \\[redacted\\]" in text
+    assert token not in text and (
+        "> **Warning:** github: 401 for token \\[redacted: github token\\]" in text
+    )
 
 
 def test_gaps_inside_the_window_only() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -11,8 +10,11 @@ from reconstruct.model import Incident
 
 
 def slugify(text: str, limit: int = 60) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:limit].rstrip("-") or "incident"
+    """The title reduced to a safe file and branch name: redacted, ASCII ``[a-z0-9-]`` only
+    (``deliver.safe``)."""
+    from reconstruct.deliver.safe import Outbound
+
+    return Outbound().slug(text, limit)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,11 +18,14 @@ with Contents and Pull requests read/write on the docs repository (classic: ``re
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from reconstruct.config import Config, token
 from reconstruct.deliver.base import Draft
+from reconstruct.deliver.safe import Outbound
 from reconstruct.errors import DeliveryError
+from reconstruct.redact import Redactor
 
 if TYPE_CHECKING:
     from github.Repository import Repository
@@ -45,8 +48,8 @@ class GitHubSink:
             path = self.settings.path.format(
                 date=draft.date,
                 slug=draft.slug,
-                number=incident.number if incident.number is not None else incident.id,
-                id=incident.id,
+                number=incident.number if incident.number is not None else draft_id(draft),
+                id=draft_id(draft),
             )
         except (KeyError, IndexError, ValueError) as exc:
             raise DeliveryError(
@@ -117,10 +120,14 @@ class GitHubSink:
                 return  # made by an earlier attempt: reuse it
             raise
 
+    def _out(self) -> Outbound:
+        return Outbound(Redactor.from_config(self.config))
+
     def _file(self, repo: Repository, path: str, branch: str, draft: Draft) -> None:
         from github import UnknownObjectException
 
-        message = f"Add post-mortem draft: {draft.incident.title}"
+        title = self._out().text(draft.incident.title)
+        message = f"Add post-mortem draft: {title}"
         try:
             existing = repo.get_contents(path, ref=branch)
         except UnknownObjectException:
@@ -132,7 +139,7 @@ class GitHubSink:
             )
         if existing.decoded_content == draft.markdown.encode():
             return
-        update = f"Update post-mortem draft: {draft.incident.title}"
+        update = f"Update post-mortem draft: {title}"
         repo.update_file(path, update, draft.markdown, existing.sha, branch=branch)
 
     def _pull(self, repo: Repository, branch: str, path: str, draft: Draft) -> str:
@@ -140,20 +147,28 @@ class GitHubSink:
         for pull in repo.get_pulls(state="open", head=f"{owner}:{branch}", base=self.settings.base):
             return str(pull.html_url)
         incident = draft.incident
-        ref = f"#{incident.number}" if incident.number is not None else incident.id
+        out = self._out()
+        ref = f"#{incident.number}" if incident.number is not None else draft_id(draft)
         body = (
-            f"The post-mortem draft for {ref} {incident.title}, rebuilt by `reconstruct` from "
-            f"PagerDuty, Slack, GitHub and Grafana.\n\nEdit `{path}` on this branch, then merge."
+            f"The post-mortem draft for {ref} {out.markdown(incident.title)}, rebuilt by "
+            "`reconstruct` from PagerDuty, Slack, GitHub and Grafana.\n\n"
+            f"Edit `{path}` on this branch, then merge."
         )
-        if incident.url:
-            body += f"\n\nIncident: {incident.url}"
+        url = out.url(incident.url)
+        if url:
+            body += f"\n\nIncident: {url}"
         pull = repo.create_pull(
             base=self.settings.base,
             head=branch,
-            title=f"Post-mortem: {ref} {incident.title}",
+            title=f"Post-mortem: {ref} {out.text(incident.title)}",
             body=body,
         )
         return str(pull.html_url)
+
+
+def draft_id(draft: Draft) -> str:
+    """The incident ID as it may appear in a path, branch or title (``[A-Za-z0-9-]`` only)."""
+    return re.sub(r"[^A-Za-z0-9-]+", "-", draft.incident.id).strip("-") or "incident"
 
 
 def _message(data: Any) -> str:

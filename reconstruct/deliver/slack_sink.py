@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from reconstruct.config import Config, ssl_context, token
 from reconstruct.deliver.base import Draft
+from reconstruct.deliver.safe import Outbound
 from reconstruct.errors import DeliveryError
+from reconstruct.redact import Redactor
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -58,14 +60,17 @@ def timeline_rows(markdown: str) -> int:
     return 0
 
 
-def message(draft: Draft) -> str:
+def message(draft: Draft, out: Outbound | None = None) -> str:
+    """The comment posted with the file; the incident's title and ID redacted and escaped for
+    Slack (``deliver.safe``: no ``<!channel>`` or ``@here`` pings anyone)."""
+    out = out if out is not None else Outbound()
     incident = draft.incident
     ref = f"#{incident.number}" if incident.number is not None else incident.id
     rows = timeline_rows(draft.markdown)
     noun = "row" if rows == 1 else "rows"
     return (
-        f"Post-mortem draft for {ref} {incident.title}: {rows} timeline {noun}; "
-        f"edit it in the attached {draft.filename}."
+        f"Post-mortem draft for {out.slack(ref)} {out.slack(incident.title)}: {rows} timeline "
+        f"{noun}; edit it in the attached {draft.filename}."
     )
 
 
@@ -114,6 +119,7 @@ class SlackSink:
             )
         client = self._client()
         channel = wanted
+        out = Outbound(Redactor.from_config(self.config))
         try:
             if not _CHANNEL_ID.fullmatch(wanted):
                 channel = _find_channel(client, wanted)
@@ -121,9 +127,9 @@ class SlackSink:
                 channel=channel,
                 content=draft.markdown,
                 filename=draft.filename,
-                title=f"Post-mortem draft: {draft.incident.title}",
+                title=f"Post-mortem draft: {out.text(draft.incident.title)}",
                 snippet_type="markdown",
-                initial_comment=message(draft),
+                initial_comment=message(draft, out),
             )
         except SlackApiError as exc:
             raise _error(exc, wanted) from exc

@@ -47,7 +47,7 @@ def render(timeline: Timeline, options: RenderOptions, config: Config) -> str:
     if options.template is not None and options.timeline_only:
         raise UsageError("--template and --timeline-only don't go together; pick one")
     with paused_gc():  # tens of thousands of acyclic rows: the collector's passes free nothing
-        return _render(scrub(timeline), options, config)
+        return _render(scrub(timeline, config), options, config)
 
 
 def _render(clean: Timeline, options: RenderOptions, config: Config) -> str:
@@ -77,5 +77,7 @@ def insert_into(draft: str, timeline: Timeline, options: RenderOptions, config: 
     from reconstruct.render.prepare import scrub
 
     with paused_gc():
-        ctx = markdown.values(scrub(timeline), config, why=options.why, diagram=options.diagram)
+        ctx = markdown.values(
+            scrub(timeline, config), config, why=options.why, diagram=options.diagram
+        )
     return into.insert(draft, str(ctx["timeline"]))

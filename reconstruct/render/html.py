@@ -1,9 +1,11 @@
 """A small standalone HTML document with the Timeline as a ``<table>``, for pasting into Google Docs
-or Confluence. Jinja2 autoescaping is on: every value is escaped; link URLs are http(s) only."""
+or Confluence. Jinja2 autoescaping is on, in its sandboxed environment: every value is escaped;
+link URLs are http(s) only."""
 
 from __future__ import annotations
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from reconstruct.config import Config
 from reconstruct.errors import RenderError
@@ -16,7 +18,7 @@ TEMPLATE = "timeline.html.j2"
 
 def render_html(timeline: Timeline, config: Config, *, why: bool, timeline_only: bool) -> str:
     """Expects a scrubbed Timeline."""
-    env = jinja2.Environment(
+    env = SandboxedEnvironment(
         loader=jinja2.PackageLoader("reconstruct.render", "templates"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

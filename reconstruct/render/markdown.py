@@ -48,8 +48,13 @@ Filters: ``md`` (plain text -> escaped one-line Markdown), ``md_links`` (links -
 ...``), ``iso`` (datetime -> ``2026-03-14T09:42:07Z``), ``duration`` (timedelta -> ``4m 10s``),
 ``hhmm(incident.day)`` (datetime -> ``HH:MM``, with the date when not on that day).
 
-Plain strings are not escaped automatically (``autoescape=False``): use ``| md`` on any text you
-place in Markdown yourself.
+Every string a template prints is escaped for Markdown on its way out (the environment's
+``finalize``: ``table.md_said``, mentions neutralised), unless it is already Markdown: the values
+above ending in ``_md`` or ``cell``, ``timeline``, ``table_lines(...)`` and what the ``md`` and
+``md_links`` filters return (``Md``). ``{{ incident.title }}`` and ``{{ incident.title | md }}``
+print the same. Every string was redacted before the template sees it (``prepare.scrub``), and
+templates run in Jinja2's ``SandboxedEnvironment``, so a team template can neither print a secret
+or live markup nor reach Python internals.
 """
 
 from __future__ import annotations
@@ -58,13 +63,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from reconstruct.config import Config
 from reconstruct.errors import RenderError
 from reconstruct.model import Timeline
 from reconstruct.render import context
 from reconstruct.render.diagram import block as diagram_block
-from reconstruct.render.table import md_links, md_text, time_label
+from reconstruct.render.table import md_links, md_said, md_text, safe_url, time_label
 from reconstruct.timeutil import format_duration, iso_z
 
 MARKER_START = "<!-- reconstruct:timeline:start -->"
@@ -73,20 +79,73 @@ DRAFT_TEMPLATE = "postmortem.md.j2"
 TIMELINE_TEMPLATE = "timeline.md.j2"
 
 
+class Md(str):
+    """Text already escaped for Markdown (printed as is)."""
+
+    __slots__ = ()
+
+
+def _finalize(value: Any) -> Any:
+    """What a template prints: strings escaped for Markdown unless already ``Md`` (or an http(s)
+    URL that ``safe_url`` leaves unchanged, as in ``[x]({{ incident.url }})``)."""
+    if not isinstance(value, str) or isinstance(value, Md):
+        return value
+    if value.startswith(("http://", "https://")) and safe_url(value) == value:
+        return value
+    core = value.strip(" ")
+    if core == value:
+        return md_said(value)
+    lead = value[: len(value) - len(value.lstrip(" "))]
+    trail = value[len(value.rstrip(" ")) :]
+    return lead + md_said(core) + trail  # ``", "`` between items keeps its space
+
+
+def _md_filter(value: Any) -> Md:
+    return value if isinstance(value, Md) else Md(md_text(str(value)))
+
+
+def _md_links_filter(links: Any) -> Md:
+    return Md(md_links(links))
+
+
+_ESCAPED_FIELDS = frozenset({"cell", "links_md", "why_cell"})
+
+
+class _EscapedRow:
+    """A context row whose Markdown-ready fields are marked ``Md``; every other field as is."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: Any) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._row, name)
+        return Md(value) if name in _ESCAPED_FIELDS and isinstance(value, str) else value
+
+
+def _md_table_lines(table_lines: Any) -> Any:
+    def lines(why: bool) -> Md:
+        return Md(table_lines(why))
+
+    return lines
+
+
 def environment(extra_dir: Path | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if extra_dir is not None:
         loaders.append(jinja2.FileSystemLoader(str(extra_dir)))
     loaders.append(jinja2.PackageLoader("reconstruct.render", "templates"))
-    # Markdown, not HTML: text is escaped in Python (table.md_text, the ``md`` filter).
-    env = jinja2.Environment(
+    # Markdown, not HTML: every printed string is escaped by ``_finalize`` (table.md_said).
+    env = SandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701
+        autoescape=False,
+        finalize=_finalize,
     )
-    env.filters["md"] = md_text
-    env.filters["md_links"] = md_links
+    env.filters["md"] = _md_filter
+    env.filters["md_links"] = _md_links_filter
     env.filters["iso"] = iso_z
     env.filters["duration"] = format_duration
     env.filters["hhmm"] = time_label
@@ -111,11 +170,13 @@ def values(
 ) -> dict[str, Any]:
     """The full template context, ``timeline`` block included. Expects a scrubbed Timeline."""
     ctx = context.build(timeline, config, why=why)
-    ctx["diagram"] = diagram_block(timeline) if diagram else ""
-    ctx["marker_start"] = MARKER_START
-    ctx["marker_end"] = MARKER_END
+    ctx["rows"] = tuple(_EscapedRow(row) for row in ctx["rows"])  # type: ignore[attr-defined]
+    ctx["table_lines"] = _md_table_lines(ctx["table_lines"])
+    ctx["diagram"] = Md(diagram_block(timeline)) if diagram else ""  # a fenced block, made safe
+    ctx["marker_start"] = Md(MARKER_START)
+    ctx["marker_end"] = Md(MARKER_END)
     table = timeline_section(ctx)
-    ctx["timeline"] = f"{MARKER_START}\n{table}{MARKER_END}\n"
+    ctx["timeline"] = Md(f"{MARKER_START}\n{table}{MARKER_END}\n")
     return ctx
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from reconstruct.config import Config
 from reconstruct.errors import RenderError
@@ -311,7 +312,7 @@ def style_hash(css: str = CSS) -> str:
 
 def render_page(timeline: Timeline, config: Config, *, why: bool) -> str:
     """The page for a scrubbed Timeline; same Timeline -> byte-identical text."""
-    env = jinja2.Environment(
+    env = SandboxedEnvironment(
         loader=jinja2.PackageLoader("reconstruct.render", "templates"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

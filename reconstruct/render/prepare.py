@@ -1,9 +1,12 @@
 """The one choke point every format goes through: redact secrets and drop unsafe links.
 
-``scrub(timeline)`` returns a copy of the Timeline whose summaries, actors, link labels and URLs,
-incident title and warnings are redacted (``reconstruct.redact``) and stripped of control and
-bidirectional-override characters (``table.plain``), and whose links are http(s) only. No renderer
-reads the original Timeline. The tool's own secrets are read once per scrub (one ``Redactor``).
+``scrub(timeline, config)`` returns a copy of the Timeline whose summaries, actors, reasons, link
+labels and URLs, incident title, services and warnings are stripped of control, bidirectional and
+zero-width characters (``table.plain``) and then redacted (``reconstruct.redact``, with the
+config's ``[redact] extra`` and ``allow``), and whose links are http(s) only. A message longer
+than ``MAX_TEXT`` characters is cut there with a marker saying how much was left out (the whole
+message stays behind its evidence link). No renderer reads the original Timeline. The tool's own
+secrets are read once per scrub (one ``Redactor``).
 """
 
 from __future__ import annotations
@@ -11,22 +14,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Link, Timeline
 from reconstruct.normalize.evolve import new_event
-from reconstruct.redact import Redactor, redact
+from reconstruct.redact import MARKER, Redactor, redact
 from reconstruct.render.table import one_line, plain, safe_url
+
+MAX_TEXT = 4000
+"""Characters of one message (or title) kept in any format; the rest is cut with a marker."""
+
+
+def cut(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` cut to ``limit`` characters (never inside a redaction marker) followed by
+    `` [… cut: N more characters; the whole message is behind its evidence link]``."""
+    if len(text) <= limit:
+        return text
+    end = limit
+    for match in MARKER.finditer(text, max(0, limit - 80), limit + 80):
+        if match.start() < end < match.end():
+            end = match.start()
+    rest = len(text) - end
+    return (
+        f"{text[:end].rstrip()} [… cut: {rest:,} more characters; "
+        "the whole message is behind its evidence link]"
+    )
 
 
 def clean(text: str) -> str:
-    """Redacted, without control or bidi characters (newlines and tabs kept)."""
-    return plain(redact(text))
+    """Without control, bidi or zero-width characters (newlines and tabs kept), then redacted."""
+    return redact(plain(text))
 
 
 def cleaner(redactor: Redactor) -> Callable[[str], str]:
     """``clean`` with the given redactor (its secrets read once)."""
 
     def clean_with(text: str) -> str:
-        return plain(redactor(text)) if text else text
+        return redactor(plain(text)) if text else text
 
     return clean_with
 
@@ -43,8 +66,8 @@ def distinct_labels(links: list[Link]) -> tuple[Link, ...]:
     return tuple(out)
 
 
-def scrub(timeline: Timeline) -> Timeline:
-    clean = cleaner(Redactor())
+def scrub(timeline: Timeline, config: Config | None = None) -> Timeline:
+    clean = cleaner(Redactor.from_config(config) if config is not None else Redactor())
     seen: dict[str, str] = {}
 
     def clean_repeated(text: str) -> str:
@@ -97,7 +120,7 @@ def scrub(timeline: Timeline) -> Timeline:
     def clean_event(event: Event) -> Event:
         """``event`` with its texts and links cleaned; ``event`` itself when that changes
         nothing (equal either way)."""
-        summary = clean(event.summary)
+        summary = cut(clean(event.summary))
         links = clean_links(event.links)
         actor = clean_repeated(event.actor) if event.actor else None
         reason = clean_repeated(event.reason)
@@ -125,7 +148,7 @@ def scrub(timeline: Timeline) -> Timeline:
     inc = timeline.incident
     incident: Incident = replace(
         inc,
-        title=clean(inc.title),
+        title=cut(clean(inc.title)),
         services=tuple(clean(s) for s in inc.services),
         url=clean(inc.url) if inc.url else None,
     )

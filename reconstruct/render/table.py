@@ -34,6 +34,16 @@ _INVISIBLE = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
 """Control characters (tab, newline kept) and bidirectional marks, embeddings and overrides."""
+_ZERO_WIDTH = re.compile(
+    "[\u00ad\u034f\u115f\u1160\u180e\u200b\u200c\u2060-\u2064\u3164\ufeff\uffa0"
+    "\U000e0000-\U000e007f]"
+    "|(?<![\u2600-\u27bf\ufe0f\U0001f000-\U0001faff])\u200d"
+    "|\u200d(?![\u2600-\u27bf\U0001f000-\U0001faff])"
+)
+"""Invisible characters that hide text or split a word (a secret, a mention) without showing:
+zero-width space and non-joiner, word joiner and invisible operators, BOM, soft hyphen, Mongolian
+vowel separator, combining grapheme joiner, Hangul fillers, Unicode tag characters; the zero-width
+joiner except between two emoji (where it builds one, as in a family emoji)."""
 _MENTION = re.compile(r"(?<![\w.+-])@(?=[\w-])")
 ZWSP = "\u200b"
 _URL_UNSAFE = {
@@ -59,10 +69,11 @@ _NETLOC_END = re.compile(r"[/?#]")
 
 
 def plain(text: str) -> str:
-    """``text`` without control characters (tabs and newlines kept) and bidi controls."""
+    """``text`` without control characters (tabs and newlines kept), bidi controls and
+    zero-width or other invisible characters (``_ZERO_WIDTH``)."""
     if text.isascii() and text.isprintable():
         return text  # printable ASCII holds none of them
-    return _INVISIBLE.sub("", text)
+    return _ZERO_WIDTH.sub("", _INVISIBLE.sub("", text))
 
 
 def one_line(text: str) -> str:

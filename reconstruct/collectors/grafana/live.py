@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from reconstruct import __version__
-from reconstruct.bundle import BundleWriter
+from reconstruct.bundle import BundleWriter, loads_lenient
 from reconstruct.collectors.base import CollectContext
 from reconstruct.config import Config
 from reconstruct.errors import (
@@ -433,7 +433,7 @@ class _Fetcher:
         """The page; None for a JSON body that does not decode (cut short: worth a retry)."""
         kind = response.headers.get("Content-Type", "no Content-Type")
         try:
-            body = response.json()
+            body = loads_lenient(response.content)  # a byte that is not UTF-8 costs one character
         except ValueError as exc:
             if "json" in kind.lower():
                 return None

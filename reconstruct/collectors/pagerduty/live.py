@@ -41,6 +41,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from reconstruct.bundle import loads_lenient
 from reconstruct.config import Config, Secret, ssl_context
 from reconstruct.errors import (
     ConfigError,
@@ -211,7 +212,7 @@ class PagerDutyApi:
             if not response.is_success:
                 raise _status_error(response, what)
             try:
-                return response.json()
+                return loads_lenient(response.content)  # a bad byte costs one character
             except ValueError as exc:
                 if failed >= SERVER_RETRIES:
                     raise SourceUnavailable(

@@ -48,7 +48,6 @@ run partial: ``meta["incomplete"]`` (the pipeline marks the source partial, exit
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 import zipfile
@@ -57,7 +56,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from reconstruct.bundle import BundleWriter
+from reconstruct.bundle import BundleWriter, loads_lenient
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.slack.channels import (
     INCIDENT_CHANNEL_HINT,
@@ -141,7 +140,7 @@ class _Export:
                 raise SourceError(NAME, f"{self.path}: {member} is missing from the export")
             return None
         try:
-            return json.loads(self.zf.read(info).decode("utf-8"))
+            return loads_lenient(self.zf.read(info))  # a bad byte costs one character
         except (ValueError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
             raise SourceError(NAME, f"{self.path}: {member} is not valid JSON ({exc})") from exc
 

@@ -1,0 +1,263 @@
+"""Hide secrets in text before it is rendered, delivered or logged.
+
+``redact(text)`` replaces each secret with a marker that names its kind and nothing of its value,
+``[redacted: aws access key]``; the text around it stays, so a row that carried a secret is still
+shown (that something was pasted is itself a fact of the incident). What is found, in this order:
+
+1. Blocks, replaced whole: PEM private keys, JSON service-account keys (``rules.BLOCKS``).
+2. The tool's own tokens, literally, wherever they appear: the values of ``PAGERDUTY_TOKEN``,
+   ``SLACK_TOKEN``, ``GITHUB_TOKEN`` and ``GRAFANA_TOKEN`` (``config.TOKEN_ENV``), read through
+   ``config.token()`` once per ``Redactor``; plus any ``extra_secrets`` the caller passes.
+3. Formats and keyword-anchored values (``rules.OWN``, ``rules.keyword_spans``), then
+   detect-secrets' catalogue (``catalogue.rules()``), then a team's ``[redact] extra`` patterns.
+   A match that one of ``[redact] allow`` matches whole is kept (the tool's own tokens and blocks
+   never are).
+
+``Redactor`` is built once per render (or delivery) and called per text; ``redact(text)`` builds
+one with the built-in rules only (logs, sinks without a config).
+
+Cost: a text of letters and spaces only, with no word of ``rules.RUN`` (16) letters or more, is
+returned after the literal checks: the formats need a digit, punctuation or a long run of
+letters (the one exception, the catalogue's Artifactory ``AP...`` pattern, would match 11-letter
+words that are not keys). Otherwise a rule runs only when the text holds one of its triggers
+(``_Index``: one Aho-Corasick pass per case) and, for the rules whose every match holds 16 token
+characters in a row, such a run. ``benchmarks/redact.py`` measures it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from reconstruct.config import TOKEN_ENV, token
+from reconstruct.redact import rules as _rules
+from reconstruct.redact.rules import Rule
+
+MIN_SECRET_LEN = 4
+"""Literal secrets shorter than this are ignored: replacing them would shred ordinary text."""
+MARKER = re.compile(r"\[redacted: [^\]\n]{1,60}\]")
+"""A marker this module wrote (later passes leave it alone, so redaction is idempotent)."""
+EXTRA_KIND = "extra pattern"
+
+
+def marker(kind: str) -> str:
+    """``[redacted: <kind>]``."""
+    return f"[redacted: {kind}]"
+
+
+def tool_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The values of the tool's own token variables that are set (for literal redaction)."""
+    found: list[str] = []
+    for source in sorted(TOKEN_ENV):
+        secret = token(source, environ)
+        if secret is not None:
+            found.append(secret.reveal())
+    return tuple(found)
+
+
+def _tool_literals(
+    environ: Mapping[str, str] | None, extra_secrets: Iterable[str]
+) -> tuple[tuple[str, str], ...]:
+    """(value, kind) of each literal secret, longest first."""
+    literals: dict[str, str] = {}
+    for source, name in sorted(TOKEN_ENV.items()):
+        secret = token(source, environ)
+        if secret is not None and len(secret.reveal()) >= MIN_SECRET_LEN:
+            literals.setdefault(secret.reveal(), name)
+    for value in extra_secrets:
+        if len(value) >= MIN_SECRET_LEN:
+            literals.setdefault(value, "secret")
+    return tuple(sorted(literals.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+
+
+def _compile_all(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in patterns)
+
+
+class Redactor:
+    """``redact`` with its literal secrets and team patterns fixed: build one per render, call it
+    per text. ``extra`` are a team's own regular expressions (the first group that matched is the
+    secret, else the whole match); ``allow`` are regular expressions for harmless matches (a found
+    secret that one of them matches whole is kept)."""
+
+    __slots__ = ("_allow", "_extra", "_index", "_literals")
+
+    def __init__(
+        self,
+        extra_secrets: Iterable[str] = (),
+        *,
+        extra: Sequence[str] = (),
+        allow: Sequence[str] = (),
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        from reconstruct.redact import catalogue
+
+        self._literals = _tool_literals(environ, extra_secrets)
+        self._extra = tuple(Rule(EXTRA_KIND, p, None, expand=False) for p in _compile_all(extra))
+        self._allow = _compile_all(allow)
+        self._index = _index((*_rules.OWN, *catalogue.rules()))
+
+    @classmethod
+    def from_config(cls, config: object) -> Redactor:
+        """A Redactor with ``[redact] extra`` and ``allow`` from ``config`` (a ``Config``)."""
+        settings = getattr(config, "redact", None)
+        extra = tuple(getattr(settings, "extra", ()) or ())
+        allow = tuple(getattr(settings, "allow", ()) or ())
+        return cls(extra=extra, allow=allow)
+
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        if "-----BEGIN " in text or "PuTTY-User-Key-File-" in text:
+            text = _rules.BLOCK_PEM.sub(marker("private key"), text)
+        if "service_account" in text:
+            text = self._service_accounts(text)
+        for secret, kind in self._literals:
+            if secret in text:
+                text = text.replace(secret, marker(kind))
+        if not self._extra and _only_words(text) and _rules.TOKEN_RUN.search(text) is None:
+            return text
+        spans = self._spans(text)
+        if not spans:
+            return text
+        return _apply(text, spans)
+
+    @staticmethod
+    def _service_accounts(text: str) -> str:
+        while True:
+            match = _rules.BLOCK_SERVICE_ACCOUNT.search(text)
+            if match is None:
+                return text
+            start, end = _rules.service_account_span(text, match)
+            text = text[:start] + marker("service account key") + text[end:]
+
+    def _spans(self, text: str) -> list[tuple[int, int, str]]:
+        found: list[tuple[int, int, str]] = []
+        index = self._index
+        wanted = index.wanted(text)
+        keywords = _KEYWORD in wanted
+        for i in sorted(wanted):  # rule order decides the kind on a tie
+            if i == _KEYWORD:
+                continue
+            if keywords and i >= index.keyword_at:
+                found.extend(_rules.keyword_spans(text))
+                keywords = False
+            rule = index.rules[i]
+            if len(text) >= rule.min_len:
+                found.extend((s, e, rule.kind) for s, e in rule.spans(text))
+        if keywords:
+            found.extend(_rules.keyword_spans(text))
+        for rule in self._extra:
+            found.extend((s, e, rule.kind) for s, e in rule.spans(text))
+        if not found:
+            return found
+        kept = [s for s in found if not self._allowed(text[s[0] : s[1]])]
+        protected = [m.span() for m in MARKER.finditer(text)] if "[redacted: " in text else []
+        if protected:
+            kept = [s for s in kept if not any(s[0] < e and b < s[1] for b, e in protected)]
+        return kept
+
+    def _allowed(self, secret: str) -> bool:
+        return any(p.fullmatch(secret) for p in self._allow)
+
+
+_KEYWORD = -1
+"""The keyword-anchored rules' place in a trigger index."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """Which rules a text can need, found in one pass per case with an Aho-Corasick automaton
+    (pyahocorasick): ``folded`` finds the lower-case triggers in the lower-cased text, ``exact``
+    the case-sensitive ones in the text; each trigger found names the rules it gates."""
+
+    rules: tuple[Rule, ...]
+    always: frozenset[int]
+    folded: Any
+    exact: Any
+    keyword_at: int
+    """Where the keyword rules run in rule order (after ``rules.OWN``)."""
+    need_run: frozenset[int]
+    """The rules whose every match holds a run of ``rules.RUN`` token characters."""
+
+    def wanted(self, text: str) -> frozenset[int]:
+        """The rules (by position; ``_KEYWORD`` for the keyword rules) ``text`` can need: those
+        whose trigger it holds, less those that need a run of ``RUN`` token characters when it
+        has none."""
+        hits = [ids for _, ids in self.folded.iter(text.lower())]
+        hits += [ids for _, ids in self.exact.iter(text)]
+        wanted = self.always.union(*hits) if hits else self.always
+        if wanted and self.need_run & wanted and _rules.TOKEN_RUN.search(text) is None:
+            wanted = wanted - self.need_run
+        return wanted
+
+
+def _automaton(table: dict[str, set[int]]) -> Any:
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for trigger, ids in table.items():
+        automaton.add_word(trigger, frozenset(ids))
+    if not table:
+        automaton.add_word("\x00\x00never", frozenset())  # an empty automaton cannot search
+    automaton.make_automaton()
+    return automaton
+
+
+@lru_cache(maxsize=4)
+def _index(rules: tuple[Rule, ...]) -> _Index:
+    always = {i for i, r in enumerate(rules) if r.triggers is None}
+    folded: dict[str, set[int]] = {t: {_KEYWORD} for t in _rules.KEYWORD_TRIGGERS}
+    exact: dict[str, set[int]] = {}
+    for i, rule in enumerate(rules):
+        for trigger in rule.triggers or ():
+            (exact if rule.exact else folded).setdefault(trigger, set()).add(i)
+    return _Index(
+        rules=rules,
+        always=frozenset(always),
+        folded=_automaton(folded),
+        exact=_automaton(exact),
+        keyword_at=len(_rules.OWN),
+        need_run=frozenset(i for i, r in enumerate(rules) if r.run >= _rules.RUN),
+    )
+
+
+def _only_words(text: str) -> bool:
+    """True when ``text`` holds nothing but letters and spaces (no digit, no punctuation)."""
+    return text.replace(" ", "").isalpha()
+
+
+def _apply(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """``text`` with each span replaced by its marker; overlapping spans become one, named by
+    the one that starts first (the earlier rule on a tie)."""
+    order = sorted(range(len(spans)), key=lambda i: (spans[i][0], -spans[i][1], i))
+    out: list[str] = []
+    pos = 0
+    cur_start, cur_end, cur_kind = -1, -1, ""
+    for i in order:
+        start, end, kind = spans[i]
+        if start < cur_end:
+            cur_end = max(cur_end, end)
+            continue
+        if cur_end >= 0:
+            out.append(text[pos:cur_start])
+            out.append(marker(cur_kind))
+            pos = cur_end
+        cur_start, cur_end, cur_kind = start, end, kind
+    out.append(text[pos:cur_start])
+    out.append(marker(cur_kind))
+    out.append(text[cur_end:])
+    return "".join(out)
+
+
+def redact(text: str, extra_secrets: Iterable[str] = ()) -> str:
+    """``text`` with every credential-looking part replaced by a ``[redacted: kind]`` marker."""
+    if not text:
+        return text
+    return Redactor(extra_secrets)(text)
+
+
+__all__ = ["MARKER", "Redactor", "marker", "redact", "tool_secrets"]
