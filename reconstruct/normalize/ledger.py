@@ -70,44 +70,23 @@ class Ledger:
             return
         kept = {event.key for event in after}
         folded = [event for event in before if event.key not in kept]
-        by_link: dict[str, list[Event]] = defaultdict(list)
         merged = [row for row in after if len(row.sources) > 1]
+        by_link: dict[str, list[Event]] = defaultdict(list)
         for row in merged:
             for link in row.links:
                 by_link[link.url].append(row)
+        members, weights = self.members, self.weights
         for event in folded:
-            found = self._row_of(event, by_link, merged)
-            share = self.members.get(event.key) or [(source_of(event), self.weight(event))]
-            self.members.pop(event.key, None)
+            found = _row_of(event, by_link, merged)
+            share = members.pop(event.key, None) or [(source_of(event), self.weight(event))]
             if found is None:
-                self.omitted[source_of(event)]["merged into a row that was not found"] += sum(
-                    n for _, n in share
-                )
+                reason = "merged into a row that was not found"
+                self.omitted[source_of(event)][reason] += sum(n for _, n in share)
                 continue
-            mine = self.members.setdefault(
-                found.key, [(source_of(found), self.weights.get(found.key, 0) + 1)]
-            )
+            mine = members.get(found.key)
+            if mine is None:
+                mine = members[found.key] = [(source_of(found), weights.get(found.key, 0) + 1)]
             mine.extend(share)
-
-    @staticmethod
-    def _row_of(
-        event: Event, by_link: Mapping[str, list[Event]], merged: list[Event]
-    ) -> Event | None:
-        urls = {link.url for link in event.links}
-        pool = by_link.get(min(urls), []) if urls else merged
-        candidates = [
-            row
-            for row in pool
-            if row.key != event.key
-            and urls <= {link.url for link in row.links}
-            and set(event.sources) <= set(row.sources)
-        ]
-        if not candidates:
-            return None
-        return min(
-            candidates,
-            key=lambda r: (r.kind is not event.kind, abs(r.time - event.time), r.key),
-        )
 
     def settle(self, kept: Iterable[Event], dropped: Iterable[tuple[Event, str]]) -> None:
         """Count the rows selection kept as shown and the rows it dropped under their reason,
@@ -140,3 +119,29 @@ class Ledger:
             for source, reasons in sorted(self.omitted.items())
             if any(reasons.values())
         }
+
+
+def _row_of(event: Event, by_link: Mapping[str, list[Event]], merged: list[Event]) -> Event | None:
+    """The merged row holding every link of ``event`` and its source; of several, the one of
+    its kind nearest in time."""
+    links = event.links
+    pool = by_link.get(links[0].url, ()) if links else merged
+    if len(pool) == 1 and len(links) == 1:  # the usual case: its permalink is in one row
+        row = pool[0]
+        if row.key != event.key and set(event.sources) <= set(row.sources):
+            return row
+        return None
+    urls = {link.url for link in links}
+    candidates = [
+        row
+        for row in pool
+        if row.key != event.key
+        and urls <= {link.url for link in row.links}
+        and set(event.sources) <= set(row.sources)
+    ]
+    if not candidates:
+        return None
+    return min(
+        candidates,
+        key=lambda r: (r.kind is not event.kind, abs(r.time - event.time), r.key),
+    )
