@@ -197,3 +197,18 @@ def test_a_pagerduty_note_keeps_the_links_written_in_it(tmp_path: Path) -> None:
         Link("pagerduty", "https://acme.pagerduty.com/incidents/Q1", "PD note"),
         Link("pagerduty", "https://wiki.acme.example/runbooks/checkout-5xx", "wiki.acme.example"),
     )
+
+
+def test_a_team_template_reads_the_accounting(tmp_path: Path) -> None:
+    template = tmp_path / "team.md.j2"
+    template.write_text(
+        "{% for source, a in coverage.accounts %}"
+        "{{ source }}: {{ a.shown }}/{{ a.collected }}"
+        "{% for reason, n in a.omitted.items() %}; {{ n }} {{ reason }}{% endfor %}\n"
+        "{% endfor %}",
+        encoding="utf-8",
+    )
+    timeline = build_timeline(Bundle.open(demo_bundle_path()), Config())
+    text = render(timeline, RenderOptions(template=template), Config())
+    assert "grafana: 5/5\n" in text
+    assert "slack: 14/54; 2 bot posts about other services in slack:#deploys;" in text

@@ -39,6 +39,8 @@ class Coverage:
     omitted: tuple[str, ...]
     warnings: tuple[str, ...]
     gaps: tuple[Gap, ...]
+    accounts: tuple[tuple[str, Account], ...] = ()
+    """Per source (sorted): ``collected``, ``shown``, ``omitted`` (reason -> records)."""
 
     @property
     def collected_total(self) -> int:
@@ -96,4 +98,5 @@ def compute(timeline: Timeline, gap: timedelta) -> Coverage:
         omitted=omitted,
         warnings=warning_lines(timeline),
         gaps=find_gaps(timeline, gap),
+        accounts=tuple(sorted(timeline.accounts.items())),
     )

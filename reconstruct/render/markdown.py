@@ -28,7 +28,8 @@ Template context (the same for the built-in and for ``--template FILE``):
     ``seconds`` (int or None), ``text`` (``2m 10s (09:42 → 09:44)`` or why there is none).
 ``coverage``
     ``collected`` ((source, count) pairs), ``collected_total``, ``omitted`` (sentences),
-    ``warnings`` (lines), ``gaps`` (each ``start``, ``end``, ``duration``).
+    ``warnings`` (lines), ``gaps`` (each ``start``, ``end``, ``duration``), ``accounts``
+    ((source, account) pairs; each ``collected``, ``shown``, ``omitted``: reason -> records).
 ``gap_limit``
     ``[render] gap`` as text (``15m``).
 ``window``
