@@ -72,6 +72,7 @@ def timeline(
     deployments: list[tuple[dict[str, Any], list[dict[str, Any]]]] = (),  # type: ignore[assignment]
     annotations: list[dict[str, Any]] | None = None,
     config: Config | None = None,
+    service: str = "checkout",
 ) -> Timeline:
     writer = BundleWriter(tmp_path / "bundle", "Q1INC47")
     incident = {
@@ -82,7 +83,7 @@ def timeline(
         "created_at": iso(T0),
         "resolved_at": iso(T0 + timedelta(minutes=50)),
         "html_url": "https://acme.pagerduty.com/incidents/Q1INC47",
-        "service": {"id": "PSVC", "type": "service_reference", "summary": "checkout"},
+        "service": {"id": "PSVC", "type": "service_reference", "summary": service},
     }
     writer.add("pagerduty/incident.json", [{"incident": incident}])
     writer.add("pagerduty/log_entries.json", [{"log_entries": log_entries or []}])
@@ -330,3 +331,21 @@ def test_every_log_entry_is_a_row_with_its_own_words_or_counted(tmp_path: Path) 
     assert tl.accounts["pagerduty"].omitted == {"not understood": 3}
     assert tl.accounts["pagerduty"].collected == 6
     check_accounts(tl)
+
+
+def test_a_service_is_named_by_its_distinctive_words_not_by_a_longer_name(tmp_path: Path) -> None:
+    slack = {
+        OPS: [
+            message(
+                T0 + timedelta(minutes=3), "Failover of checkout primary to db-2 done", bot=True
+            ),
+            message(T0 + timedelta(minutes=4), "Restarted checkout-api pods (3/3 ready)", bot=True),
+            message(T0 + timedelta(minutes=5), "Failover of checkout-worker queue done", bot=True),
+            message(T0 + timedelta(minutes=6), "Scaled the API gateway to 12 nodes", bot=True),
+        ]
+    }
+    tl = timeline(tmp_path, slack=slack, service="Checkout API")
+    assert row(tl, "Failover of checkout primary").reason == "bot post about checkout"
+    assert row(tl, "Restarted checkout-api").reason == "bot post about checkout-api"
+    assert absent(tl, "checkout-worker") and absent(tl, "API gateway")
+    assert tl.accounts["slack"].omitted == {"bot posts about other services in slack:#ops-bots": 2}

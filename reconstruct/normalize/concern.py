@@ -10,8 +10,9 @@ config (never from a source's name):
   of the incident's repositories (any repository when none is configured);
 - ``repos``: ``[github] repos`` plus the repositories mapped to the incident's services (none
   configured: the repositories the change and deploy events came from);
-- ``names``: the affected services' names and the repositories' names (``checkout`` for
-  ``acme/checkout``), matched as whole words.
+- ``names``: the affected services' names (``name_forms``: ``Checkout API``, ``checkout-api``,
+  ``checkout``) and the repositories' names (``checkout`` for ``acme/checkout``), matched as
+  whole words.
 
 A bot post in a shared channel concerns the incident when it carries one of these refs, names a
 repository's pull request, or names an affected service or repository (``about``).
@@ -28,6 +29,25 @@ from reconstruct.model import Event, Incident, Kind
 
 _CHANGE_PREFIXES = ("sha:", "pr:", "deploy:")
 _ALERT_PREFIXES = ("rule:", "alert_key:")
+
+
+GENERIC = frozenset(
+    """api apis app apps service services svc server servers backend frontend web prod
+    production staging primary cluster worker workers the and for""".split()
+)
+"""Words of a service's name that do not name it on their own (``Checkout API``: ``api``)."""
+
+
+def name_forms(service: str) -> set[str]:
+    """How a text may name a service: ``Checkout API`` -> ``checkout api``, ``checkout-api``,
+    ``checkout_api``, and its distinctive words of 4+ letters (``checkout``)."""
+    name = " ".join(service.lower().split())
+    if not name:
+        return set()
+    words = re.findall(r"[a-z0-9]+", name)
+    forms = {name, "-".join(words), "_".join(words)}
+    forms.update(w for w in words if len(w) >= 4 and w not in GENERIC and not w.isdigit())
+    return {f for f in forms if f}
 
 
 def alert_ref(ref: str) -> str | None:
@@ -89,7 +109,9 @@ class Concern:
         for event in changes:
             if scope_place(event.scope) in repos:
                 refs.update(r for r in event.refs if r.startswith(_CHANGE_PREFIXES))
-        names = {s.strip().lower() for s in incident.services if s.strip()}
+        names: set[str] = set()
+        for service in incident.services:
+            names.update(name_forms(service))
         for repo in repos:
             names.add(repo.lower())
             names.add(repo.rpartition("/")[2].lower())
