@@ -156,7 +156,8 @@ def bundles(draw: st.DrawFn) -> tuple[dict[str, list[Any]], Expect]:
     texts = st.sampled_from(
         [
             "looking into it",
-            "root cause is the redis client",
+            "root cause is the redis client, see <https://github.com/acme/checkout/pull/1201|#1201>",
+            "bridge: <https://meet.acme.example/inc|bridge>",
             "Deployed checkout 4f2c9e1 to production",
             "Deployed search-api 7d3e0b2 to production",
             "[FIRING:1] CheckoutErrorRate",
@@ -253,6 +254,8 @@ def bundles(draw: st.DrawFn) -> tuple[dict[str, list[Any]], Expect]:
         if draw(st.booleans()):
             record.update(alertId=7, alertName="CheckoutErrorRate", newState="Alerting")
             record["prevState"] = "Normal"
+        elif draw(st.booleans()):  # a region, possibly begun long before the window
+            record["timeEnd"] = epoch_ms(draw(st.sampled_from(OFFSETS)))
         flaw = draw(st.sampled_from(["", "", "no time", "bad time"]))
         if flaw == "no time":
             del record["time"]
