@@ -14,7 +14,7 @@ from typing import Any
 import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
 from reconstruct.collectors import BUILTIN, get_source
-from reconstruct.collectors.skips import UNREADABLE_TIME, recording
+from reconstruct.collectors.skips import UNREADABLE_TIME, omitted_key, recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
 from reconstruct.model import Account, Event, Timeline
@@ -136,7 +136,8 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     result = normalize(parsed.events, incident, bundle.manifest.window, config, parsed.weights)
     omitted = dict(result.omitted)
     for key, count in parsed.scoped.items():  # records a parser names a reason for
-        omitted[key] = omitted.get(key, 0) + count
+        shown_as = omitted_key(key)  # "<scope> (outside window)" -> "outside window"
+        omitted[shown_as] = omitted.get(shown_as, 0) + count
     failed = tuple(sorted(n for n, s in bundle.manifest.sources.items() if s.status == "failed"))
     warnings = [
         f"{name}: {bundle.manifest.sources[name].error or 'collection failed'}" for name in failed

@@ -149,6 +149,22 @@ def test_without_users_json_names_come_from_the_messages(tmp_path: Path) -> None
     assert got[ts(2)].summary == "thanks @kim" and got[ts(2)].actor == "U8"
 
 
+@pytest.mark.parametrize("users", [[], {}])
+def test_an_empty_users_json_is_said_to_list_no_users(tmp_path: Path, users: Any) -> None:
+    path = write_export(
+        tmp_path / "export.zip",
+        {
+            "channels.json": [{"id": INC, "name": "inc-1234"}],
+            "users.json": users,  # present, but no user in it
+            "inc-1234/2024-03-14.json": [msg(1, "U7", "on it")],
+        },
+    )
+    meta, _, _ = collect(tmp_path, path, slack={"channels": []})
+    (line,) = [w for w in meta["warnings"] if "users" in w]
+    assert line.startswith("users.json in export.zip lists no users: people are shown")
+    assert "has no users.json" not in line
+
+
 def test_configured_or_templated_channel_missing_makes_the_run_partial(tmp_path: Path) -> None:
     path = write_export(
         tmp_path / "export.zip",

@@ -226,7 +226,7 @@ def test_channel_list_stops_when_names_found(run: Run) -> None:
     assert meta["incident_channel"] == INC
     assert fake.count("conversations.list") == 3  # the channel is on page 3 of 5
     listing = next(r for r in fake.server.requests if r.path.endswith("conversations.list"))
-    assert listing.param("types") == "public_channel,private_channel"
+    assert listing.param("types") == "public_channel,private_channel,mpim"
     assert listing.param("limit") == "1000"
     assert fake.count("users.info") == 1 and fake.count("users.list") == 0  # one user: info
 
@@ -348,6 +348,38 @@ def test_private_channels_without_groups_read(run: Run) -> None:
     meta, _ = run.collect()
     assert meta["incident_channel"] == INC
     assert any("groups:read" in w for w in meta["warnings"])
+
+
+MPIM = "G0MPIM0001"
+
+
+def test_a_group_dm_in_slack_channels_is_found_by_name(run: Run) -> None:
+    """A group DM (mpim) configured by its name is listed with types=...,mpim and read."""
+    run.fake.add_channel(INC, "inc-1234", messages=[msg(1, "U1", "hi")])
+    run.fake.add_channel("C0PRIV001", "sre-leads", private=True)
+    run.fake.add_channel(
+        MPIM, "mpdm-ana--bo-1", mpim=True, messages=[msg(4, "U2", "paging the db team")]
+    )
+    meta, bundle = run.collect(slack={"channels": ["mpdm-ana--bo-1", "#sre-leads"]})
+    assert "incomplete" not in meta and meta["warnings"] == []
+    assert meta["channels"][MPIM] == "mpdm-ana--bo-1"
+    got = {e.scope: e.summary for e in parse(bundle)}
+    assert got["slack:#mpdm-ana--bo-1"] == "paging the db team"
+
+
+def test_without_mpim_read_group_dms_are_not_searched_and_the_run_is_partial(run: Run) -> None:
+    run.fake.add_channel(INC, "inc-1234", messages=[msg(1, "U1", "hi")])
+    run.fake.add_channel(MPIM, "mpdm-ana--bo-1", mpim=True)
+    run.fake.lacking_scopes.add("mpim:read")
+    meta, bundle = run.collect(slack={"channels": ["mpdm-ana--bo-1"]})
+    assert meta["incident_channel"] == INC  # public and private channels still searched
+    assert "SLACK_TOKEN lacks mpim:read: group DMs are not searched by name" in meta["warnings"]
+    assert meta["incomplete"] == ["no channel #mpdm-ana--bo-1 ([slack] channels) in the workspace"]
+    assert partial_sources(bundle) == ("slack",)
+    listings = [
+        r.param("types") for r in run.fake.server.requests if "conversations.list" in r.path
+    ]
+    assert listings == ["public_channel,private_channel,mpim", "public_channel,private_channel"]
 
 
 def test_not_in_incident_channel_says_invite(run: Run) -> None:

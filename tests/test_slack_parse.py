@@ -25,14 +25,24 @@ INC = "C0INC0001"
 ALERTS = "C0ALERTS1"
 
 
+EXAMPLES_WINDOW = Window(  # the official examples' messages date from 2013 to 2017
+    start=datetime(2010, 1, 1, tzinfo=UTC),
+    end=datetime(2020, 1, 1, tzinfo=UTC),
+    leadup_start=datetime(2009, 12, 18, tzinfo=UTC),
+)
+
+
 def make_bundle(
-    tmp_path: Path, files: dict[str, list[Any]], meta: dict[str, Any] | None = None
+    tmp_path: Path,
+    files: dict[str, list[Any]],
+    meta: dict[str, Any] | None = None,
+    window: Window = WINDOW,
 ) -> Bundle:
     writer = BundleWriter(tmp_path / "bundle", "Q1")
     for rel, pages in files.items():
         writer.add(rel, pages)
     writer.set_source("slack", "ok", meta=meta or {})
-    return Bundle.open(writer.finish(WINDOW, START))
+    return Bundle.open(writer.finish(window, START))
 
 
 def example(name: str) -> Any:
@@ -61,6 +71,7 @@ def test_official_examples(tmp_path: Path) -> None:
             f"slack/{chan}/replies/{thread}.json": [example("conversations.replies.json")],
         },
         {"incident_channel": chan, "channels": {chan: "general"}},
+        window=EXAMPLES_WINDOW,
     )
     events = list(parse(bundle))
     assert len(events) == 6
@@ -110,6 +121,7 @@ def test_official_pins_example_message_is_pinned(tmp_path: Path) -> None:
     bundle = make_bundle(
         tmp_path,
         {f"slack/{chan}/conversations.history.json": [{"ok": True, "messages": [message]}]},
+        window=EXAMPLES_WINDOW,
     )
     (event,) = parse(bundle)
     assert "pinned" in event.tags

@@ -9,11 +9,14 @@ in-window reply is written with its thread.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from reconstruct.bundle import Bundle
+from reconstruct.collectors.skips import counting
 from reconstruct.config import Config
 from reconstruct.model import Event
 from reconstruct.normalize import normalize
@@ -83,8 +86,10 @@ def test_live_reply_inside_the_window_to_an_earlier_thread(run: Run) -> None:
     assert [r.param("ts") for r in replies] == [ts(-60)]  # not the thread that went quiet
     assert meta["requests"]["conversations.history"] == 2
 
-    got = keyed(list(parse(bundle)))
-    assert set(got) == {ts(-60), ts(-30), ts(25), ts(10)}
+    with counting() as left:
+        got = keyed(list(parse(bundle)))
+    assert set(got) == {ts(25), ts(10)}  # the parent and the reply before the window: counted
+    assert dict(left) == {"slack:#inc-1234 (outside window)": 2}
     reply = got[ts(25)]
     assert reply.tags == {"human", "pinned", "thread-reply", "incident-channel"}
     assert reply.links[0].url.endswith(f"?thread_ts={ts(-60)}&cid={INC}")
@@ -92,7 +97,6 @@ def test_live_reply_inside_the_window_to_an_earlier_thread(run: Run) -> None:
     timeline = normalize(list(parse(bundle)), INCIDENT, WINDOW, Config())
     shown = {e.key for e in timeline.events}
     assert f"slack:{INC}:{ts(25)}" in shown  # treated like any other message: pinned, a row
-    assert f"slack:{INC}:{ts(-60)}" not in shown  # the parent stays counted (before the window)
 
 
 def test_live_lookback_zero_reads_no_history_before_the_window(run: Run) -> None:
@@ -136,7 +140,10 @@ def test_export_reply_inside_the_window_to_an_earlier_thread(tmp_path: Path) -> 
     orphan = bundle.pages(f"slack/{EXPORT_INC}/replies/{ets(-old)}.json")
     assert [m["ts"] for m in orphan[0]["messages"]] == [ets(30)]  # its parent is not read
 
-    got = keyed(list(parse(bundle)))
+    with counting() as left:
+        got = keyed(list(parse(bundle)))
+    assert ets(-600) not in got and ets(-590) not in got
+    assert dict(left) == {"slack:#inc-1234 (outside window)": 2}
     assert got[ets(20)].tags == {"human", "pinned", "thread-reply", "incident-channel"}
     assert got[ets(30)].summary == "reply to the old thread"
     assert got[ets(30)].links[0].url.endswith(f"?thread_ts={ets(-old)}&cid={EXPORT_INC}")
@@ -179,3 +186,40 @@ def test_live_resolves_everyone_a_row_names(run: Run) -> None:
     got = keyed(list(parse(bundle)))
     assert got[ts(1)].summary == "@Bo — IC: @Cy"
     assert got[ts(2)].summary.endswith("with Di") and got[ts(2)].actor == "Ana"
+
+
+def test_thread_messages_before_the_window_are_counted_outside_the_window(tmp_path: Path) -> None:
+    """Through the pipeline: the parent and an early reply of a thread begun an hour before the
+    window are in ``outside window`` (the coverage note's "outside the collection window"), not
+    in the channel's "other messages"; the in-window reply is a row; nothing is lost."""
+    from reconstruct.pipeline import build_timeline
+    from reconstruct.render.coverage import compute
+    from tests.test_bad_input import Pages, write_bundle
+
+    chan, parent = "C07KX4821QA", "1773474120.000100"  # the demo's channel; 07:42, 1h before
+    thread = [
+        {"type": "message", "user": "U1", "text": "p99 looks odd", "ts": parent,
+         "thread_ts": parent, "reply_count": 2, "latest_reply": "1773482400.000200"},
+        {"type": "message", "user": "U2", "text": "watching", "ts": "1773474400.000100",
+         "thread_ts": parent},
+        {"type": "message", "user": "U2", "text": "root cause identified: pool exhausted",
+         "ts": "1773482400.000200", "thread_ts": parent},
+    ]  # fmt: skip
+
+    def add_thread(files: Pages) -> None:
+        files[f"slack/{chan}/replies/{parent}.json"] = [
+            {"ok": True, "messages": thread, "has_more": False}
+        ]
+
+    base = build_timeline(Bundle.open(write_bundle(tmp_path / "a", None)), Config())
+    timeline = build_timeline(Bundle.open(write_bundle(tmp_path / "b", add_thread)), Config())
+    assert timeline.omitted["outside window"] == base.omitted.get("outside window", 0) + 2
+    for scope, count in base.omitted.items():
+        if scope != "outside window":
+            assert timeline.omitted.get(scope) == count  # no "other messages" added
+    assert timeline.collected["slack"] == base.collected["slack"] + 3
+    reply = next(e for e in timeline.events if e.key == f"slack:{chan}:1773482400.000200")
+    assert reply.kind.value == "identify"
+    note = compute(timeline, timedelta(minutes=15)).omitted
+    n = timeline.omitted["outside window"]
+    assert f"{n} records outside the collection window not shown" in note

@@ -15,6 +15,11 @@ adds these counts to what the normalizer shows and omits, per source (``Timeline
 
 ``counting()`` collects the same ``left_out`` counts as ``"<scope> (<reason>)"`` -> records
 (what a test of one parser reads).
+
+A record a parser knows lies outside the collection window (a thread's messages posted before the
+window, read because a reply falls inside it) is counted with ``left_out(scope, OUTSIDE)``: it
+joins the normalizer's ``outside the collection window`` count (``omitted_key``,
+``ParseLedger.reasons``), like every other out-of-window record.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+
+from reconstruct.normalize.ledger import OUTSIDE_REASON
+from reconstruct.normalize.utc import OUTSIDE
 
 NOT_UNDERSTOOD = "not understood"
 """A record of a shape the parser does not read (no id, no type, not an object...)."""
@@ -46,7 +54,10 @@ class ParseLedger:
         the source itself (``not understood`` for ``pagerduty``)."""
         out: Counter[str] = Counter()
         for (scope, reason), n in self.left_out.items():
-            out[reason if scope in ("", source) else f"{reason} in {scope}"] += n
+            if reason == OUTSIDE:
+                out[OUTSIDE_REASON] += n
+            else:
+                out[reason if scope in ("", source) else f"{reason} in {scope}"] += n
         return dict(sorted(out.items()))
 
     def count(self, reason: str) -> int:
@@ -120,3 +131,9 @@ def counting() -> Iterator[Counter[str]]:
         yield left
     finally:
         _LEFT_OUT.reset(token)
+
+
+def omitted_key(key: str) -> str:
+    """The ``omitted`` key a ``left_out`` count is shown under: ``"<scope> (outside window)"``
+    joins the one ``outside window`` count; any other key is itself."""
+    return OUTSIDE if key.endswith(f" ({OUTSIDE})") else key

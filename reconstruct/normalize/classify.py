@@ -3,7 +3,10 @@
 A person's message (``kind=message``, tag ``human``) matching a ``declare`` / ``identify`` /
 ``mitigate`` / ``resolve`` pattern gets that kind (first kind in that order wins); a bot or app post
 (``kind=message``, tag ``bot``) gets the first kind of ``bot_kinds`` (dict order) with a matching
-pattern. The matched words are kept for the reason (``keyword "root cause"``).
+pattern; a bot, app or workflow post no ``bot_kinds`` pattern matches is then read like a person's
+message (a workflow's "Declared incident SEV-1", an incident app's "Root cause identified", an
+autoscaler's "scaled out payments-api"), so an alert bot's "[FIRING] ..." stays an ``alert`` and
+its milestones are never lost. The matched words are kept for the reason (``keyword "root cause"``).
 """
 
 from __future__ import annotations
@@ -44,8 +47,9 @@ class Classifier:
             return None  # already a kind, or a finished cross-tool row
         if "human" in event.tags:
             return _first(self.human, self.human_any, event.summary)
-        if "bot" in event.tags:
-            return _first(self.bot, self.bot_any, event.summary)
+        if "bot" in event.tags:  # a more specific tool kind first, else the milestones
+            found = _first(self.bot, self.bot_any, event.summary)
+            return found or _first(self.human, self.human_any, event.summary)
         return None
 
 

@@ -4,6 +4,7 @@
     fake.add_user("U1", "ana", display_name="Ana")
     fake.add_channel("C1", "inc-1234", messages=[...]) # messages in any order, replies included
     fake.not_in_channel.add("C2"); fake.missing_scope["users.list"] = "users:read"
+    fake.add_channel("G1", "mpdm-ana--bo-1", mpim=True); fake.lacking_scopes.add("mpim:read")
     fake.rate_limit("conversations.history", times=1, retry_after=0)
     fake.inject("conversations.history", Response(503, "<html>"), after=2, channel="C1")
     fake.expire_token_after = 5; fake.repeat_cursor["conversations.history"] = 3
@@ -14,7 +15,9 @@ Retry-After, ``{"ok": false, "error": "ratelimited"}``); cursor pagination with
 ``response_metadata.next_cursor`` ("" at the end) and ``has_more``; history newest first,
 honouring oldest/latest/inclusive/limit, top-level messages and broadcasts only; replies parent
 first then oldest first; Bearer token check; per-channel not_in_channel; missing_scope with
-needed/provided. ``page_cap[method]`` caps pages below the requested limit (Slack may do so).
+needed/provided; conversations.list lists only the ``types`` asked for (a type needing a scope
+in ``lacking_scopes`` answers missing_scope). ``page_cap[method]`` caps pages below the requested
+limit (Slack may do so).
 
 Faults (the fault matrix, ``tests/faults.py``): ``inject(method, *responses, after=n, channel=c)``
 answers the matching requests after the first ``n`` with these responses, in order;
@@ -40,6 +43,23 @@ from typing import Any
 from tests.fakes.server import FakeServer, Request, Response
 
 SCOPES = "channels:read,channels:history,groups:read,groups:history,users:read"
+
+
+TYPE_SCOPES = {
+    "public_channel": "channels:read",
+    "private_channel": "groups:read",
+    "mpim": "mpim:read",
+    "im": "im:read",
+}
+"""conversations.list ``types`` -> the read scope each needs."""
+
+
+def _conversation_type(chan: dict[str, Any]) -> str:
+    if chan.get("is_im"):
+        return "im"
+    if chan.get("is_mpim"):
+        return "mpim"
+    return "private_channel" if chan.get("is_private") else "public_channel"
 
 
 def _cursor(offset: int) -> str:
@@ -75,6 +95,8 @@ class FakeSlack:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.not_in_channel: set[str] = set()
         self.missing_scope: dict[str, str] = {}
+        self.lacking_scopes: set[str] = set()
+        """Read scopes the token lacks: conversations.list refuses the types needing them."""
         self.page_cap: dict[str, int] = {}
         """method -> most items per page, below the requested limit (Slack may return fewer)."""
         self.uploads: dict[str, bytes] = {}
@@ -121,13 +143,19 @@ class FakeSlack:
         *,
         messages: list[dict[str, Any]] | None = None,
         private: bool = False,
+        mpim: bool = False,
     ) -> None:
+        """A public channel, a private one, or (``mpim``) a group DM named ``mpdm-a--b-1``
+        (conversation object: https://docs.slack.dev/reference/objects/conversation-object)."""
+        private = private or mpim
         self.channels[cid] = {
             "id": cid,
             "name": name,
             "name_normalized": name,
             "is_channel": not private,
-            "is_group": private,
+            "is_group": private and not mpim,
+            "is_mpim": mpim,
+            "is_im": False,
             "is_private": private,
             "is_archived": False,
             "created": 1700000000,
@@ -246,12 +274,15 @@ class FakeSlack:
         )
 
     def _conversations_list(self, req: Request) -> Response:
+        """Only the ``types`` asked for (default public_channel); a type whose read scope is in
+        ``lacking_scopes`` answers missing_scope naming it, as Slack does."""
         types = (req.param("types") or "public_channel").split(",")
-        chans = [
-            c
-            for c in self.channels.values()
-            if ("private_channel" if c["is_private"] else "public_channel") in types
-        ]
+        for kind in types:
+            needed = TYPE_SCOPES.get(kind)
+            if needed in self.lacking_scopes:
+                body = {"ok": False, "error": "missing_scope", "needed": needed}
+                return Response(200, {**body, "provided": SCOPES})
+        chans = [c for c in self.channels.values() if _conversation_type(c) in types]
         return Response(200, self._page(req, "channels", chans))
 
     def _conversations_info(self, req: Request) -> Response:

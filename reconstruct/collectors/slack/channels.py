@@ -40,6 +40,32 @@ INCIDENT_CHANNEL_HINT = (
 )
 
 
+LIST_TYPES = {
+    "public_channel": ("channels:read", "public channels"),
+    "private_channel": ("groups:read", "private channels"),
+    "mpim": ("mpim:read", "group DMs"),
+}
+"""The conversations.list ``types`` a name is looked up in, with the read scope each needs
+(https://docs.slack.dev/reference/methods/conversations.list: any of public_channel,
+private_channel, mpim, im). A group DM is named ``mpdm-ana--bo-1``; a DM (``im``) has no name,
+so ``[slack] channels`` gives it by ID (``D...``), read without listing."""
+_NEEDED = re.compile(r"lacks the (\S+) scope")
+
+
+def drop_unreadable_types(types: list[str], detail: str, warn: Callable[[str], None]) -> bool:
+    """After a ``missing_scope`` answer (``detail``: "lacks the mpim:read scope ..."), remove
+    from ``types`` the types beyond public channels whose scope the token lacks, with a warning
+    each; False when there is none to remove (the error stands)."""
+    needed = _NEEDED.search(detail)
+    scopes = set(needed.group(1).split(",")) if needed else set()
+    lacking = [t for t in types[1:] if LIST_TYPES[t][0] in scopes]
+    for kind in lacking:
+        types.remove(kind)
+        scope, what = LIST_TYPES[kind]
+        warn(f"SLACK_TOKEN lacks {scope}: {what} are not searched by name")
+    return bool(lacking)
+
+
 def missing_channel(message: str, incomplete: list[str], warn: Callable[[str], None]) -> None:
     """A wanted channel is not there: a warning, and the run is partial."""
     incomplete.append(message)

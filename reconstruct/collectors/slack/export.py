@@ -20,8 +20,9 @@ name is decoded as UTF-8 again when it is valid UTF-8 (a name with the flag, or 
 UTF-8, is kept), then NFC-normalized (macOS's Archive Utility writes decomposed names), so a
 channel ``障害-4711`` is found by name. Folder names match channel names case-insensitively.
 
-A file the layout may lack is optional: without ``users.json``/``org_users.json`` people are
-shown by the name in each message's ``user_profile`` (else their ID) and a warning says so. The
+A file the layout may lack is optional: without ``users.json``/``org_users.json``, or with one
+that lists no users (``[]``), people are shown by the name in each message's ``user_profile``
+(else their ID) and a warning says which. The
 single-user TXT export (``channels/``, ``dms/``, ``files/`` of text files) cannot be read: one
 line says to export JSON instead. Nothing is extracted to disk and no network is used.
 
@@ -182,12 +183,21 @@ def collect_export(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
         for member in CONVERSATION_FILES:
             chans += [c for c in _records(export.load(member)) if isinstance(c.get("id"), str)]
         users: list[dict[str, Any]] = []
+        present: list[str] = []
         for member in USER_FILES:
-            users = users or _records(export.load(member))
+            listed = export.load(member)
+            if listed is not None:
+                present.append(member)
+            users = users or _records(listed)
         if not users:
+            missing_users = (
+                f"{' and '.join(present)} in {path.name} lists no users"
+                if present
+                else f"{path.name} has no users.json (org_users.json on Enterprise Grid)"
+            )
             warn(
-                f"{path.name} has no users.json (org_users.json on Enterprise Grid): people are "
-                "shown by the name on their messages, else their Slack ID"
+                f"{missing_users}: people are shown by the name on their messages, else their "
+                "Slack ID"
             )
         by_id: dict[str, dict[str, Any]] = {}
         by_name: dict[str, dict[str, Any]] = {}

@@ -4,7 +4,8 @@ Calls, in order (every page of each):
 
     auth.test                          once: the workspace URL for permalinks, the app's name
     conversations.list                 only to turn channel names into IDs; stops as soon as
-                                       every wanted name is found (types public + private)
+                                       every wanted name is found (types public, private,
+                                       mpim: group DMs are named ``mpdm-...``)
     conversations.info                 per channel
     conversations.history              per channel, oldest/latest = the window, inclusive,
                                        ``limit`` = ``[slack] page_size`` (Slack allows up to 999)
@@ -41,7 +42,8 @@ fails (not a member, not found, rate limited) is recorded in ``meta["channel_err
 warning, and the rest is kept. Token problems (invalid, revoked, expired, missing scope) always
 fail the source, except ``users:read``: without it people are shown by ID (a warning). Every
 failure names the request that failed (``conversations.history #inc-1234 (C0...) page 3``).
-Scopes: channels:read, channels:history, groups:read, groups:history, users:read.
+Scopes: channels:read, channels:history, groups:read, groups:history, users:read; mpim:read and
+mpim:history for group DMs, im:history for a DM given by ID.
 """
 
 from __future__ import annotations
@@ -62,7 +64,9 @@ from reconstruct.bundle import BundleWriter
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.slack.channels import (
     INCIDENT_CHANNEL_HINT,
+    LIST_TYPES,
     Wanted,
+    drop_unreadable_types,
     missing_channel,
     names_to_find,
     slack_ts,
@@ -615,15 +619,14 @@ def _resolve(want: Wanted, found: Mapping[str, str]) -> str | None:
 def _find_channels(api: SlackApi, names: set[str], warn: Warn) -> dict[str, str]:
     """name -> ID for the wanted names, reading conversations.list until all are found."""
     found: dict[str, str] = {}
-    types = "public_channel,private_channel"
-    try:
-        _scan(api, names, found, types)
-    except SourceAuthError as exc:
-        if "groups:read" not in exc.detail:
-            raise
-        warn("SLACK_TOKEN lacks groups:read: private channels are not searched by name")
-        _scan(api, names, found, "public_channel")
-    return found
+    types = list(LIST_TYPES)
+    while True:
+        try:
+            _scan(api, names, found, ",".join(types))
+            return found
+        except SourceAuthError as exc:
+            if not drop_unreadable_types(types, exc.detail, warn):
+                raise
 
 
 def _scan(api: SlackApi, names: set[str], found: dict[str, str], types: str) -> None:

@@ -6,10 +6,11 @@ message of conversations.history and conversations.replies; a record seen twice 
 is in both, a ``thread_broadcast`` reply too) is one event, tags/refs/links unioned.
 
 - time: ``ts``; a message whose ts cannot be read is counted (``time not readable as UTC``).
-- summary: what Slack shows, made readable (``slack_markup``; ``shapes.visible``): a person's
-  ``text``; an app's blocks, attachments (and blocks nested in them), and its ``text`` where that
-  says more than the notification fallback; files by name (``shapes.file_names``); a huddle as
-  its start, end and participants. URLs hidden behind labels become refs.
+- summary: what Slack shows, made readable (``slack.markup``, ``slack.blocks``;
+  ``shapes.visible``): a person's ``text``; an app's blocks, attachments (and blocks nested in
+  them), and its ``text`` where that says more than the notification fallback; files by name
+  (``shapes.file_names``); a huddle as its start, end and participants. URLs hidden behind
+  labels become refs.
 - actor and names in the text (``<@U123>``, block user elements, huddle participants): the user's
   display name (profile.display_name, else real name, else name; users.list / users.info, else
   the ``user_profile`` Slack puts on that person's messages); bots: ``username``, else
@@ -22,7 +23,9 @@ is in both, a ``thread_broadcast`` reply too) is one event, tags/refs/links unio
   ``skips.left_out``): channel housekeeping (joins, leaves, topic/purpose/name changes, pins
   notices...), deleted messages (``tombstone``, ``message_deleted``), Events API notices, EKM
   hidden messages, records with nothing readable ("not understood"), and records whose ts is
-  not a Slack timestamp ("time not readable as UTC").
+  not a Slack timestamp ("time not readable as UTC"). Messages posted before the window (the
+  parent and early replies of a thread begun earlier with a reply inside it) are counted under
+  ``outside window``, like every other record outside the collection window.
 - links: the permalink, labelled with the channel (``#inc-4711``), then every http(s) URL the
   text links (``textlinks``: a bridge, a runbook, a PR). The permalink is built locally, never
   asked of Slack:
@@ -61,6 +64,7 @@ from reconstruct.collectors.slack.shapes import (
 from reconstruct.collectors.textlinks import text_links
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.refs import url_ref
+from reconstruct.normalize.utc import OUTSIDE
 from reconstruct.timeutil import TimeFormatError, parse_slack_ts
 
 NAME = "slack"
@@ -164,6 +168,7 @@ def _workspace(bundle: Bundle, meta: Mapping[str, Any]) -> str | None:
 
 def parse(bundle: Bundle) -> Iterator[Event]:
     ctx = _Context(bundle)
+    start = bundle.manifest.window.start
     events: dict[str, Event] = {}
     counted: dict[str, tuple[str, str]] = {}
     """record key -> (scope, reason) of a record counted instead of shown (each once)."""
@@ -183,6 +188,8 @@ def parse(bundle: Bundle) -> Iterator[Event]:
         for n, message in enumerate(records):
             reason = left_out_reason(message)
             event = None if reason is not None else _event(ctx, channel, message)
+            if event is not None and event.time < start:
+                event, reason = None, OUTSIDE  # a thread's message posted before the window
             if event is None:
                 if reason is None:
                     reason = NOT_UNDERSTOOD if _readable_time(message) else UNREADABLE_TIME

@@ -23,7 +23,9 @@ Text (``visible``): a person's message shows its ``text`` (the Block Kit ``rich_
 stores beside it says the same), else its blocks and attachments. An app's or bot's post shows
 what Slack shows: its blocks (a message with blocks uses ``text`` only as the notification
 fallback, so a short "New alert" is not shown when the blocks hold the alert), then its
-attachments (pretext, author, title, text, fields and blocks nested in an attachment).
+attachments (pretext, author, title, text, fields and blocks nested in an attachment). Every
+block type is read (``slack.blocks``: images by title or alt text, video, tables, cards...);
+the words of controls (buttons, menus, icons) are shown only when nothing else is readable.
 
 Files (``files[]``, https://docs.slack.dev/reference/objects/file-object): by title, else name;
 ``mode: "hidden_by_limit"`` (older than a free workspace's visible history) and ``mode:
@@ -38,7 +40,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from reconstruct.collectors.slack.markup import attachment_texts, block_texts
+from reconstruct.collectors.slack.blocks import attachment_texts, block_texts
 from reconstruct.timeutil import format_duration
 
 HOUSEKEEPING = frozenset(
@@ -104,22 +106,26 @@ def left_out_reason(msg: Any) -> str | None:
 
 
 def visible(msg: Mapping[str, Any], bot: bool) -> list[str]:
-    """The message's readable parts, in Slack markup (mrkdwn), in the order Slack shows them."""
+    """The message's readable parts, in Slack markup (mrkdwn), in the order Slack shows them;
+    only when none has content, the words of its controls (buttons, icons: ``slack.blocks``),
+    unless it shares files (which the row names)."""
     text = msg.get("text") if isinstance(msg.get("text"), str) else ""
     assert isinstance(text, str)
     blocks = block_texts(msg.get("blocks"))
-    attachments, _ = attachment_texts(msg.get("attachments"))
-    if not bot:
-        if text.strip():
-            return [text]
-        return blocks + attachments
-    if not blocks:  # Slack shows the text, then the attachments
-        return ([text] if text.strip() else []) + attachments
-    return blocks + attachments  # blocks replace the text, the notification fallback
+    attachments = attachment_texts(msg.get("attachments"))
+    if not bot and text.strip():
+        shown = [text]
+    elif not bot or blocks.content:  # blocks replace the text, the notification fallback
+        shown = blocks.content + attachments.content
+    else:  # Slack shows the text, then the attachments
+        shown = ([text] if text.strip() else []) + attachments.content
+    if shown or msg.get("files"):
+        return shown
+    return blocks.controls + attachments.controls
 
 
 def attachment_links(msg: Mapping[str, Any]) -> list[str]:
-    return attachment_texts(msg.get("attachments"))[1]
+    return attachment_texts(msg.get("attachments")).links
 
 
 def file_names(msg: Mapping[str, Any]) -> list[str]:
@@ -224,6 +230,18 @@ def _walk(value: Any, found: set[str], top: bool = False) -> None:
             "attachments",
             "message_blocks",
             "message",
+            "accessory",
+            "child_blocks",
+            "rich_text_title",
+            "subtitle",
+            "body",
+            "rows",
+            "tasks",
+            "details",
+            "output",
+            "label",
+            "element",
+            "description",
         ):
             if key in value and not (top and key == "message"):
                 _walk(value[key], found)
