@@ -22,9 +22,14 @@ from hypothesis import strategies as st
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.config import Config
-from reconstruct.model import Window
+from reconstruct.model import Event, Window
+from reconstruct.normalize import normalize
+from reconstruct.normalize.ledger import NO_ROW
 from reconstruct.pipeline import build_timeline
 from reconstruct.render import RenderOptions, render
+from tests.test_normalize_properties import INCIDENT as NORMALIZE_INCIDENT
+from tests.test_normalize_properties import WINDOW as NORMALIZE_WINDOW
+from tests.test_normalize_properties import clustered
 
 T0 = datetime(2026, 3, 14, 9, 42, tzinfo=UTC)
 WINDOW = Window(T0 - timedelta(hours=1), T0 + timedelta(hours=2), T0 - timedelta(days=14))
@@ -315,6 +320,7 @@ def test_every_record_is_shown_or_counted_under_a_reason(
         )
         assert not_understood == expect.not_understood[source], (source, account.omitted)
         assert all(n > 0 and reason for reason, n in account.omitted.items())
+        assert NO_ROW not in account.omitted, account.omitted
     # Every row holds at least one shown record of each of its sources.
     for event in timeline.events:
         for source in event.sources:
@@ -329,3 +335,17 @@ def test_every_record_is_shown_or_counted_under_a_reason(
             "omitted": sum(account.omitted.values()),
         }
         assert doc["omitted"].get(source, {}) == {r: n for r, n in account.omitted.items() if n}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clustered())
+def test_the_normalizer_shows_or_counts_every_event_it_is_given(stream: list[Event]) -> None:
+    """Straight through ``normalize`` (merges, duplicates, the lead-up, chat set aside): per
+    source, the records in rows plus those left out under a reason are the events given."""
+    result = normalize(stream, NORMALIZE_INCIDENT, NORMALIZE_WINDOW, Config())
+    given_per_source = Counter(event.sources[0] for event in stream)
+    for source, n in given_per_source.items():
+        left = sum(result.left_out.get(source, {}).values())
+        assert result.shown.get(source, 0) + left == n, (source, result.shown, result.left_out)
+    assert sum(result.shown.values()) >= len(result.events)
+    assert not any(NO_ROW in reasons for reasons in result.left_out.values())

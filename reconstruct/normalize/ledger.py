@@ -24,6 +24,8 @@ from reconstruct.model import Event
 
 DUPLICATE = "copies of a record already read"
 OUTSIDE_REASON = "outside the collection window"
+NO_ROW = "merged into a row that was not found"
+"""Never expected (``fold`` finds every folded record's row); counted rather than lost."""
 
 
 def source_of(event: Event) -> str:
@@ -76,16 +78,19 @@ class Ledger:
             for link in row.links:
                 by_link[link.url].append(row)
         members, weights = self.members, self.weights
+        merged_keys = {row.key for row in merged}
+        primary = {e.key: source_of(e) for e in before if e.key in merged_keys}
+        """A merged row's source is its primary record's (the row keeps that record's key)."""
         for event in folded:
             found = _row_of(event, by_link, merged)
             share = members.pop(event.key, None) or [(source_of(event), self.weight(event))]
             if found is None:
-                reason = "merged into a row that was not found"
-                self.omitted[source_of(event)][reason] += sum(n for _, n in share)
+                self.omitted[source_of(event)][NO_ROW] += sum(n for _, n in share)
                 continue
             mine = members.get(found.key)
             if mine is None:
-                mine = members[found.key] = [(source_of(found), weights.get(found.key, 0) + 1)]
+                source = primary.get(found.key) or source_of(found)
+                mine = members[found.key] = [(source, weights.get(found.key, 0) + 1)]
             mine.extend(share)
 
     def settle(self, kept: Iterable[Event], dropped: Iterable[tuple[Event, str]]) -> None:
