@@ -5,13 +5,15 @@ A record handed to ``normalize`` (an event; one that folds others in at parse ti
 
 - ``shown``: in a row of the timeline, alone or merged with other tools' records;
 - ``omitted[source][reason]``: left out, under a named reason: a copy of a record already read
-  (``DUPLICATE``), outside the collection window (``OUTSIDE``), or not selected (the reasons
+  (``DUPLICATE``), outside the collection window (``OUTSIDE_REASON``), or not selected (the reasons
   ``reasons.omission`` gives, which name the scope: ``messages without a keyword, pin or
   reaction in slack:#inc-4821``).
 
 Cross-tool merging folds records into rows without saying which; ``fold`` finds each folded
 record's row again: the row holding all of its links (``merge.combine`` unions them), of its
-kind and nearest in time. Costs one pass over the records, plus a link index over merged rows.
+kind and nearest in time; a merged row then counts each of its records under that record's own
+source (the row itself is its primary record's). Costs one pass over the records, plus a link
+index over merged rows.
 """
 
 from __future__ import annotations
