@@ -1,7 +1,7 @@
 """What this incident is about, for deciding what else concerns it.
 
-``Concern.of(events, incident, window, repos)`` gathers, from the events of the window and the
-config (never from a source's name):
+``Concern.of(events, incident, start, repos, is_chat, also)`` gathers, from the tool records of
+the window (and the lead-up deploys shown, ``also``) and the config, never from a source's name:
 
 - ``incident_refs``: ``pd:<id>``, ``pd#<number>``;
 - ``alert_refs``: the incident's alerts: ``rule:<name>`` (state dropped) and ``alert_key:`` refs
@@ -28,8 +28,6 @@ from datetime import datetime
 from reconstruct.model import Event, Incident, Kind
 
 _CHANGE_PREFIXES = ("sha:", "pr:", "deploy:")
-_ALERT_PREFIXES = ("rule:", "alert_key:")
-
 
 GENERIC = frozenset(
     """api apis app apps service services svc server servers backend frontend web prod
