@@ -69,7 +69,7 @@ def timeline(
     notes: list[dict[str, Any]] | None = None,
     log_entries: list[Any] | None = None,
     prs: list[Any] | None = None,
-    deployments: list[tuple[dict[str, Any], list[dict[str, Any]]]] = (),  # type: ignore[assignment]
+    deployments: list[tuple[dict[str, Any], list[dict[str, Any]] | None]] = (),  # type: ignore[assignment]
     annotations: list[dict[str, Any]] | None = None,
     config: Config | None = None,
     service: str = "checkout",
@@ -107,7 +107,8 @@ def timeline(
     writer.add(base + "merged_prs.json", [{"items": prs or []}])
     writer.add(base + "deployments.json", [[d for d, _ in deployments]])
     for deployment, statuses in deployments:
-        writer.add(f"{base}statuses/{deployment['id']}.json", [statuses])
+        if statuses is not None:  # None: not read (a live run skips old deployments)
+            writer.add(f"{base}statuses/{deployment['id']}.json", [statuses])
     writer.set_source("github", "ok", meta={"repos": ["acme/checkout"]})
     writer.add("grafana/annotations.json", [annotations or []])
     writer.set_source("grafana", "ok", meta={"url": "https://grafana.acme.example"})
@@ -349,3 +350,29 @@ def test_a_service_is_named_by_its_distinctive_words_not_by_a_longer_name(tmp_pa
     assert row(tl, "Restarted checkout-api").reason == "bot post about checkout-api"
     assert absent(tl, "checkout-worker") and absent(tl, "API gateway")
     assert tl.accounts["slack"].omitted == {"bot posts about other services in slack:#ops-bots": 2}
+
+
+def test_deployments_without_an_outcome_are_counted_for_why(tmp_path: Path) -> None:
+    def deployment(ident: int, created: datetime) -> dict[str, Any]:
+        return {
+            "id": ident,
+            "sha": SHA,
+            "ref": "main",
+            "environment": "production",
+            "created_at": iso(created),
+        }
+
+    pending = [{"id": 5, "state": "pending", "created_at": iso(T0)}]
+    tl = timeline(
+        tmp_path,
+        deployments=[
+            (deployment(1, T0 - timedelta(minutes=5)), pending),  # never went live
+            (deployment(2, T0 - timedelta(days=20)), None),  # before the lead-up: not read
+        ],
+    )
+    never = "deployments that never went live (no success or failure status)"
+    assert tl.accounts["github"].omitted == {
+        f"{never} in github:acme/checkout": 1,
+        "outside the collection window": 1,
+    }
+    check_accounts(tl)

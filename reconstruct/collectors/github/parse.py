@@ -36,6 +36,7 @@ from reconstruct.collectors.skips import (
     unreadable_time,
 )
 from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.utc import OUTSIDE
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
 NAME = "github"
@@ -175,8 +176,19 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
     }
 
     rollbacks = _redeploys(deployments)
+    window = bundle.manifest.window
     for deployment in deployments:
-        statuses = list(iter_records(bundle.pages(f"{base}statuses/{deployment['id']}.json"), None))
+        path = f"{base}statuses/{deployment['id']}.json"
+        created = _time(deployment.get("created_at"))
+        if (
+            not bundle.has(path)
+            and created is not None
+            and not window.contains(created, leadup=True)
+        ):
+            # Created outside [leadup start, window end]: a live run reads no statuses for it.
+            left_out(repo.scope, OUTSIDE)
+            continue
+        statuses = list(iter_records(bundle.pages(path), None))
         yield from _deployment_events(
             repo, display or name, deployment, statuses, rollbacks, pr_by_sha
         )
