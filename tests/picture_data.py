@@ -22,6 +22,9 @@ HOSTILE = [
     "a#58;b &#35; c; d",
     "\u202eevil\u202c \x00 \x1b[31m",
     "@channel ping",
+    "gantt declared incident SEV-1",
+    "call me on the bridge",
+    "2026-03-14 deploy went out",
     "x" * 300,
 ]
 

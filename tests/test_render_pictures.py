@@ -28,12 +28,28 @@ def task_lines(text: str) -> list[str]:
     return [line for line in body if not line.startswith("    section ")]
 
 
-@pytest.mark.parametrize("raw", [*data.HOSTILE, "section x", "Click here", "accTitle: x", ""])
+KEYWORD_STARTS = [
+    "section x",
+    "Click here",
+    "accTitle: x",
+    "gantt declared incident",
+    "GANTT",
+    "call me",
+    "vert x",
+    "href x",
+    "weekday monday",
+    "2026-03-14 deploy",
+    "",
+]
+
+
+@pytest.mark.parametrize("raw", [*data.HOSTILE, *KEYWORD_STARTS])
 def test_mermaid_text_is_inert(raw: str) -> None:
     safe = mermaid_text(raw)
     assert SAFE_LABEL.fullmatch(safe), safe
-    head = safe.split(" ", 1)[0].lower()
-    assert head not in {"section", "click", "title", "acctitle", "dateformat"}
+    head = re.split(r"\W", safe, maxsplit=1)[0].lower()
+    assert head not in {"section", "click", "title", "acctitle", "gantt", "call", "vert", "href"}
+    assert not re.match(r"\d{4}-\d\d-\d\d", safe)
     assert len(safe) <= 48
 
 
@@ -80,8 +96,12 @@ def test_ongoing_incident_draws_up_to_the_window_end() -> None:
     ongoing = type(tl)(data.incident(tl.incident.started_at, None), tl.window, tl.events[:6])
     shape = story(ongoing)
     assert shape.milestone("resolved") is None
-    assert shape.axis_end >= tl.window.end
-    assert "Recovery" not in mermaid(ongoing)
+    last = ongoing.events[-1].time
+    assert shape.open_since == last  # still open since the last row...
+    assert last < shape.axis_end < tl.window.end  # ...and the axis ends after it, not at "now"
+    text = mermaid(ongoing)
+    assert "Recovery" not in text
+    assert "    section Ongoing\n    Still open when collected 2026-05-07 :active, " in text
 
 
 def test_hostile_text_cannot_add_statements() -> None:
@@ -175,6 +195,55 @@ def test_page_draws_every_row_once_and_each_milestone() -> None:
     assert rows == [f"row-{i + 1}" for i in range(len(tl.events))]
     merged = [a for a in marks if len(tl.events[int(a["data-row"] or 0) - 1].sources) > 1]
     assert merged  # merged rows are one mark
+
+
+def test_a_long_open_incident_keeps_few_ticks() -> None:
+    tl = data.three_days()
+    months = type(tl)(
+        data.incident(tl.incident.started_at, None),
+        type(tl.window)(
+            tl.window.start, tl.window.start + timedelta(days=240), tl.window.leadup_start
+        ),
+        (
+            *tl.events[:5],
+            data.event(
+                tl.events[4].time + timedelta(days=200),
+                tl.events[5].kind,
+                "still looking",
+                ("slack",),
+                99,
+            ),
+        ),
+    )
+    text = mermaid(months)
+    assert "    axisFormat %Y-%m-%d\n" in text
+    weeks = re.search(r"tickInterval (\d+)week", text)
+    assert weeks is not None
+    assert story(months).span / timedelta(weeks=int(weeks.group(1))) <= 12
+    _, page = page_of(months)
+    ticks = [a for t, a in page.tags if t == "text" and a.get("class") == "tick"]
+    assert 2 <= len(ticks) <= 13
+
+
+def test_a_section_says_how_many_rows_it_leaves_to_the_table() -> None:
+    tl = data.three_days()
+    extra = tuple(
+        data.event(
+            tl.events[5].time + timedelta(minutes=i),
+            tl.events[6].kind,
+            f"step {i}",
+            ("slack",),
+            200 + i,
+        )
+        for i in range(10)
+    )
+    busy = type(tl)(
+        tl.incident, tl.window, tuple(sorted((*tl.events, *extra), key=lambda e: e.time))
+    )
+    text = mermaid(busy)
+    shown = len(re.findall(r"^    step \d+ :milestone", text, re.M))
+    said = re.search(r"^    (\d+) more rows \(see the table\) :milestone", text, re.M)
+    assert said is not None and shown + int(said.group(1)) == 10
 
 
 def test_page_is_deterministic() -> None:

@@ -33,24 +33,41 @@ MAX_PER_SECTION = 6
 """Milestone rows drawn per section at most (the table lists every row)."""
 
 _UNSAFE = re.compile(r"[^\w .,'()/+\-!?=]")
-_KEYWORDS = (
-    "accdescr",
-    "acctitle",
-    "axisformat",
-    "click",
-    "dateformat",
-    "displaymode",
-    "excludes",
-    "inclusiveenddates",
-    "includes",
-    "section",
-    "tickinterval",
-    "title",
-    "todaymarker",
-    "topaxis",
-    "weekday",
-    "weekend",
+_KEYWORDS = frozenset(
+    (
+        "accdescr",
+        "accdescription",
+        "acctitle",
+        "after",
+        "active",
+        "axisformat",
+        "call",
+        "click",
+        "crit",
+        "dateformat",
+        "displaymode",
+        "done",
+        "excludes",
+        "gantt",
+        "href",
+        "inclusiveenddates",
+        "includes",
+        "milestone",
+        "section",
+        "tickinterval",
+        "title",
+        "todaymarker",
+        "topaxis",
+        "vert",
+        "weekday",
+        "weekend",
+    )
 )
+"""Words Mermaid's gantt lexer reads as a statement when a line starts with them (its ``rules``:
+``gantt``, ``call``, ``click``, ``section``, ``title``, ``weekday``..., checked against Mermaid
+11's lexer) or that carry meaning in a task's data; a label starting with one is prefixed."""
+_DATE_START = re.compile(r"\d{4}-\d\d-\d\d")
+"""A label starting like a date is lexed as a date, not text."""
 _TICKS = (
     (timedelta(minutes=1), "1minute"),
     (timedelta(minutes=5), "5minute"),
@@ -99,8 +116,8 @@ def mermaid_text(text: str, limit: int = MAX_LABEL) -> str:
         safe = shorten(safe, limit - 2).replace("…", "...")
     if not safe:
         return "(no text)"
-    head = safe.split(" ", 1)[0].casefold()
-    if head in _KEYWORDS or head.startswith(("acc", "%%")):
+    head = re.split(r"[^\w]", safe, maxsplit=1)[0].casefold()
+    if head in _KEYWORDS or head.startswith("acc") or _DATE_START.match(safe):
         safe = "- " + safe
     return safe
 
@@ -113,7 +130,8 @@ def _tick(span: timedelta) -> tuple[timedelta, str]:
     for step, name in _TICKS:
         if span / step <= MAX_TICKS:
             return step, name
-    return _TICKS[-1]
+    weeks = -(-span // (timedelta(days=7) * MAX_TICKS))  # whole weeks, rounded up
+    return timedelta(days=7 * weeks), f"{weeks}week"
 
 
 def tick_step(span: timedelta) -> timedelta:
@@ -121,9 +139,12 @@ def tick_step(span: timedelta) -> timedelta:
     return _tick(span)[0]
 
 
-def _axis_format(shape: Story) -> str:
+def axis_format(shape: Story) -> str:
+    """``%H:%M`` within a day, ``%m-%d %H:%M`` across days, ``%Y-%m-%d`` across months."""
     if shape.axis_start.date() == shape.axis_end.date():
         return "%H:%M"
+    if shape.span > timedelta(days=45):
+        return "%Y-%m-%d"
     return "%m-%d %H:%M"
 
 
@@ -160,12 +181,19 @@ def _section_rows(timeline: Timeline, shape: Story) -> dict[str, list[tuple[date
         )
     for i in leadup[-MAX_PER_SECTION:]:
         out["Leadup"].append((ensure_utc(timeline.events[i].time), _row_label(timeline.events[i])))
+    more: dict[str, list[datetime]] = {name: [] for name in SECTION_ORDER}
     for i, event in enumerate(timeline.events):
         kind_section = _ROW_KINDS.get(event.kind)
         if kind_section is None or i in used or i in earlier or "leadup" in event.tags:
             continue
         if len(out[kind_section]) < MAX_PER_SECTION:
             out[kind_section].append((ensure_utc(event.time), _row_label(event)))
+        else:
+            more[kind_section].append(ensure_utc(event.time))
+    for section, times in more.items():
+        if times:  # said, never dropped silently
+            noun = "row" if len(times) == 1 else "rows"
+            out[section].append((max(times), f"{len(times)} more {noun} (see the table)"))
     return out
 
 
@@ -178,7 +206,7 @@ def mermaid(timeline: Timeline) -> str:
         "gantt",
         f"    title {mermaid_text(f'Incident {ref} {incident.title}', 80)} (UTC)",
         "    dateFormat YYYY-MM-DD HH:mm:ss",
-        f"    axisFormat {_axis_format(shape)}",
+        f"    axisFormat {axis_format(shape)}",
         f"    tickInterval {_tick(shape.span)[1]}",
         "    todayMarker off",
     ]
@@ -201,6 +229,14 @@ def mermaid(timeline: Timeline) -> str:
         for when, label in sorted(marks):
             n += 1
             lines.append(f"    {label} :milestone, m{n}, {_stamp(max(when, shape.axis_start))}, 0s")
+    if shape.open_since is not None:
+        n += 1
+        seconds = max(int((shape.axis_end - shape.open_since).total_seconds()), 1)
+        lines.append("    section Ongoing")
+        lines.append(
+            f"    Still open when collected {ensure_utc(timeline.window.end):%Y-%m-%d} "
+            f":active, p{n}, {_stamp(shape.open_since)}, {seconds}s"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -209,4 +245,4 @@ def block(timeline: Timeline) -> str:
     return f"```mermaid\n{mermaid(timeline)}```\n"
 
 
-__all__ = ["Milestone", "block", "mermaid", "mermaid_text", "tick_step"]
+__all__ = ["Milestone", "axis_format", "block", "mermaid", "mermaid_text", "tick_step"]

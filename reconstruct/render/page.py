@@ -34,7 +34,7 @@ from reconstruct.errors import RenderError
 from reconstruct.model import Event, Timeline
 from reconstruct.render import context
 from reconstruct.render import metrics as metrics_mod
-from reconstruct.render.diagram import tick_step
+from reconstruct.render.diagram import axis_format, tick_step
 from reconstruct.render.story import Story, story
 from reconstruct.render.table import one_line, shorten, time_label
 from reconstruct.timeutil import ensure_utc
@@ -64,7 +64,8 @@ h1 { font-size: 1.4rem; margin: 0 0 .4rem; }
 h2 { font-size: 1.1rem; margin: 1.6rem 0 .5rem; }
 .facts { display: flex; flex-wrap: wrap; gap: .3rem 1.4rem; padding: 0; list-style: none; }
 .facts li { white-space: nowrap; }
-svg { width: 100%; height: auto; display: block; }
+.picture { overflow-x: auto; }
+svg { width: 100%; min-width: 880px; height: auto; display: block; }
 svg text { font: 11px system-ui, sans-serif; fill: #1b1f24; }
 svg .lane-name { font-weight: 600; }
 svg .tick { fill: #57606a; }
@@ -82,6 +83,7 @@ tr:target { background: #fff8c5; }
 @media print {
   @page { size: A4 landscape; margin: 10mm; }
   body { margin: 0; max-width: none; font-size: 10pt; }
+  svg { min-width: 0; }
   tr { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
 }
@@ -225,10 +227,10 @@ def _ticks(scale: Scale, shape: Story) -> tuple[Tick, ...]:
     anchor = datetime(start.year, start.month, start.day, tzinfo=start.tzinfo)
     n = -(-(start - anchor) // step)
     when = anchor + step * n
-    same_day = shape.axis_start.date() == shape.axis_end.date()
+    fmt = axis_format(shape)
     out = []
     while when <= shape.axis_end:
-        label = when.strftime("%H:%M" if same_day else "%m-%d %H:%M")
+        label = when.strftime(fmt)
         out.append(Tick(scale.x(when), label))
         when += step
     return tuple(out)
@@ -271,6 +273,9 @@ def layout(timeline: Timeline) -> dict[str, object]:
         for p in shape.phases
         if p.end > shape.axis_start
     )
+    if shape.open_since is not None:  # still open when the evidence was collected
+        x = scale.x(shape.open_since)
+        bands = (*bands, Band("ongoing", x, max(WIDTH - RIGHT - x, 1.0), "#fff1e5"))
     lines = tuple(
         Line(m.name, m.label, scale.x(m.time), 14.0 + 13.0 * (n % 3), m.row)
         for n, m in enumerate(shape.milestones)

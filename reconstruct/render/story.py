@@ -18,7 +18,9 @@ Phases run between consecutive milestones: ``detection`` (impact -> detected), `
 resolved); a phase whose ends are missing or out of order is left out. ``leadup`` is the span of
 the rows tagged ``leadup`` (changes and deploys before the incident).
 
-The axis covers the incident itself with a margin (a quarter of its span, at least five minutes).
+The axis covers the incident itself with a margin (a quarter of its span, at least five minutes);
+an ongoing incident's axis ends after its last row (``open_since`` marks it still open), not at
+collection time.
 Leadup rows days earlier would squash the incident into a sliver, so rows before the axis start
 are not placed on it: they are ``earlier`` (drawn as one mark at the axis start, and listed in the
 table as always).
@@ -82,6 +84,9 @@ class Story:
     axis_end: datetime
     earlier: tuple[int, ...]
     """Rows (indexes) before ``axis_start``: leadup days earlier, kept off the axis."""
+    open_since: datetime | None = None
+    """While the incident is ongoing: the last milestone or row, from which it is still open
+    (drawn up to the axis end); None once it is resolved."""
 
     def milestone(self, name: str) -> Milestone | None:
         for m in self.milestones:
@@ -152,12 +157,14 @@ def story(timeline: Timeline) -> Story:
     ]
     lo = min([*core, min(inside)])
     hi = max([*core, max(inside)])
-    if timeline.incident.resolved_at is None:
-        hi = max(hi, ensure_utc(timeline.window.end))
     if hi - lo < MIN_SPAN:
         hi = lo + MIN_SPAN
     margin = max((hi - lo) / 4, MIN_MARGIN)
     axis_start, axis_end = lo - margin, hi + margin / 2
+    ongoing = timeline.incident.resolved_at is None
+    # An ongoing incident's axis ends after its last row, not at collection time: months of
+    # silence before the collection would squash every row into the left edge.
+    open_since = max([*core, max(inside)]) if ongoing else None
     earlier = tuple(i for i, e in enumerate(events) if ensure_utc(e.time) < axis_start)
     leadup = tuple(ensure_utc(e.time) for e in events if LEADUP_TAG in e.tags)
-    return Story(marks, _phases(marks, leadup), axis_start, axis_end, earlier)
+    return Story(marks, _phases(marks, leadup), axis_start, axis_end, earlier, open_since)
