@@ -11,7 +11,11 @@ Bundle files (see ``reconstruct.bundle``), per ``github/<owner>/<repo>/``:
   ``[github] leadup_match`` can match them.
 
 The parser tags ``production`` and ``rollback`` but never ``leadup``: the normalizer decides that by
-time. Every record is read defensively: a malformed one is skipped, never fatal.
+time. Every record is read defensively: a malformed one is counted (``not understood``), never
+fatal; a deployment without a success or failure status is counted as never gone live (or as
+outside the window when created outside it: a live run reads no statuses for it), an unmerged
+PR as not merged. Links: ``deploy run`` (the status's log or target URL, else the repository's
+deployments page), ``commit <sha7>``, ``PR #<n>``.
 
 Live collection (``collect``) lives in ``reconstruct.collectors.github.live`` and imports PyGithub
 only when it runs.

@@ -39,13 +39,16 @@ Collection (``collect``; the orchestrator calls it only when ``configured(config
 
 Parsing (``parse``), one event per annotation id:
 
-- Alert state annotations (``newState``, ``alertId`` or ``alertName`` present): entering
-  Alerting/Firing -> kind ``alert``, ref ``rule:<name>:firing``; entering Normal/OK -> kind
-  ``alert``, ref ``rule:<name>:resolved``. Pending is **not** firing: ``Normal → Pending``,
-  ``Pending → Normal`` (never fired), NoData, Error and unknown states become kind ``annotation``
-  with no rule ref, so they never merge with a chat bot's ``[FIRING]`` post. Tag
-  ``state:<new state, lower case, without Grafana's "(reason)" suffix>``; key
-  ``grafana:annotation:<id>:<state>``.
+- Alert state annotations (``newState``, ``alertId`` or ``alertName`` present), worded for what
+  the state means (``STATE_WORDS``, ``REASON_WORDS``; unified ``eval.State`` with Grafana's
+  ``(reason)``: MissingSeries, NoData, Error, Paused, Updated, RuleDeleted, KeepLast; legacy
+  alerting, ok, no_data, pending, paused, unknown): a new firing -> kind ``alert``, ref
+  ``rule:<name>:firing``; Normal after a state that notified -> kind ``alert``, ref
+  ``rule:<name>:resolved``. Pending is **not** firing: ``Pending -> Normal`` never fired; a
+  reset (rule paused, updated, deleted), ``still firing``, Pending, NoData, Error, Recovering
+  and unknown states are kind ``annotation`` with no rule ref, so they never merge with a chat
+  bot's ``[FIRING]`` post. Tag ``state:<new state, lower case, without "(reason)" or "_">``;
+  key ``grafana:annotation:<id>:<state>``.
 - Other annotations: kind ``deploy`` when a tag is deploy/deployment/release/rollout (also as
   ``type:deploy``-style tag parts) or the text says deployed/deploying/rolled back/rollback
   (not "deployment": a deployment freeze is no deploy); else ``annotation``. Deploys get tag
@@ -53,11 +56,16 @@ Parsing (``parse``), one event per annotation id:
   Summary = the text with Grafana's HTML made plain, then ``(tags: a, b)``; regions add their
   duration and end.
   ``sha:`` refs from tags (``sha:…``, ``commit=…``, bare hashes) and from ``data`` keys naming a
-  commit. Key ``grafana:annotation:<id>``.
+  commit. Key ``grafana:annotation:<id>``. A region also gets tags ``region`` and
+  ``until:<end, ISO 8601 UTC>`` (the normalizer keeps one still going when the window starts).
+- Not understood (counted, ``skips.left_out``): a record without a time; ``time not readable as
+  UTC``: a time that is not an epoch timestamp.
 - Link: the dashboard at the event's time ±30 min (regions: their range ±30 min), the panel
   opened when known: ``<url>/d/<uid>?orgId=..&from=..&to=..&viewPanel=panel-<id>``. Without a
-  dashboard: alerts link the alert rule list searched by rule name, other annotations link
-  ``<url>/api/annotations?from=..&to=..`` (the record itself, readable in a logged-in browser).
+  dashboard: alerts link the alert rule list searched by rule name, other annotations Explore
+  over their range ±30 min, running the Grafana data source's annotations query for their tags
+  (``explore_url``; never ``/api/annotations``, which is JSON). Then any http(s) link written in
+  the text (``textlinks``).
 """
 
 from __future__ import annotations
