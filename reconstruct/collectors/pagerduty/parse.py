@@ -7,6 +7,14 @@ Bundle files (each a JSON array of response bodies, see ``reconstruct.bundle``):
     pagerduty/alerts.json       pages of GET /incidents/{id}/alerts
     pagerduty/notes.json        [GET /incidents/{id}/notes] (not paginated)
 
+One event per log entry, alert and note. An alert whose ``first_trigger_log_entry`` is a trigger
+log entry, and an annotate log entry that records a note, are folded into that event (counted
+with it, ``skips.absorbed``); a record without a readable time, an id, or a type and a summary
+is counted (``not understood``, ``time not readable as UTC``). A log entry of a type this
+parser has no words for (a type PagerDuty adds later) is a row with PagerDuty's own summary.
+Links, web pages only (``html_url``; the REST API's ``self`` never): ``PD log entry``, ``PD
+alert``, ``PD note``, ``PD incident``, then any http(s) link written in a note.
+
 Parsing reads only the bundle; live collection (``collect``, ``resolve_incident``) lives in
 ``pagerduty_live`` and imports the SDK only when called.
 """
