@@ -131,7 +131,7 @@ class Timeline:
     omitted: dict[str, int] = field(default_factory=dict)
     """Events not shown, counted per scope (``slack:#inc-1234``: 412)."""
     collected: dict[str, int] = field(default_factory=dict)
-    """Events parsed per source before dedup and selection."""
+    """Records read per source (events, records folded into them, records a parser counted)."""
     warnings: tuple[str, ...] = ()
     failed_sources: tuple[str, ...] = ()
     accounts: dict[str, Account] = field(default_factory=dict)
