@@ -228,6 +228,7 @@ class Bundle:
         if not isinstance(value, list):
             raise BundleError(f"{self.root / relpath}: expected a JSON array of responses")
         self._parsed[relpath] = value
+        self._blobs[relpath] = b""  # verified and decoded: the raw bytes are not needed again
         return value
 
     def _lenient(self, relpath: str, data: bytes) -> Any:

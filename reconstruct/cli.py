@@ -1,4 +1,5 @@
-"""Command line. The only place where errors become exit codes:
+"""Command line: parse arguments, build the draft (``pipeline.draft``), write it. Exit codes
+(``_guard.guarded``, shared with ``watch`` and ``serve``):
 
 0 complete · 1 anything else · 2 usage or config error · 3 partial (a source failed;
 the draft is still written and the warnings are listed on stderr and in the draft)
@@ -8,39 +9,26 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import sys
 import tempfile
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from urllib.parse import urlsplit
 
 import click
 
 from reconstruct import __version__
+from reconstruct._guard import _err, exit_now, guarded
 from reconstruct.errors import (
-    EXIT_ERROR,
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_USAGE,
-    ReconstructError,
     UsageError,
 )
 from reconstruct.watch.commands import serve, watch
 
 FORMATS = ("markdown", "json", "html", "csv", "page")
-EXIT_INTERRUPTED = 130  # 128 + SIGINT
-EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 _PD_ID = re.compile(r"[A-Za-z0-9]{1,64}")
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread like Ctrl-C, so every ``with`` block unwinds
-    (``BundleWriter`` removes its temp folder) and nothing half-written is left."""
 
 
 def incident_ref(value: str) -> str:
@@ -61,10 +49,6 @@ def incident_ref(value: str) -> str:
             "digits), a number (1234 or #1234) or the incident's PagerDuty URL"
         )
     return text
-
-
-def _err(message: str) -> None:
-    click.echo(message, err=True)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -182,60 +166,17 @@ def cli(ctx: click.Context, /, **opts: object) -> None:
         return
     if not opts["incident"]:
         raise click.UsageError("missing --incident ID (try: reconstruct --incident demo)")
-    ctx.exit(_guarded(lambda: _reconstruct(**opts), bool(opts["debug"])))
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise Terminated
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """While a run is in progress, SIGTERM unwinds the main thread like Ctrl-C does."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    ctx.exit(guarded(lambda: _reconstruct(**opts), bool(opts["debug"])))
 
 
 cli.add_command(watch)
 cli.add_command(serve)
 
 
-def _guarded(action: Callable[[], int], debug: bool) -> int:
-    from reconstruct.logredact import install as redact_logs
-
-    redact_logs()
-    try:
-        with _sigterm_as_interrupt():
-            return action()
-    except ReconstructError as exc:
-        _err(f"reconstruct: error: {exc}")
-        return exc.exit_code if exc.exit_code != EXIT_PARTIAL else EXIT_ERROR
-    except Terminated:
-        _err("reconstruct: terminated; nothing was written")
-        return EXIT_TERMINATED
-    except KeyboardInterrupt:
-        _err("reconstruct: interrupted; nothing was written")
-        return EXIT_INTERRUPTED
-    except Exception as exc:
-        if debug or os.environ.get("RECONSTRUCT_DEBUG"):
-            raise
-        _err(
-            f"reconstruct: internal error: {type(exc).__name__}: {exc} "
-            "(rerun with RECONSTRUCT_DEBUG=1 for a traceback, and please report it)"
-        )
-        return EXIT_ERROR
-
-
 def _reconstruct(**opts: object) -> int:
     from reconstruct.config import load_config
-    from reconstruct.pipeline import RunRequest, run
-    from reconstruct.render import RenderOptions, insert_into, render
+    from reconstruct.pipeline import RunRequest, draft, run
+    from reconstruct.render import RenderOptions, insert_into
     from reconstruct.timeutil import now_utc
 
     incident = incident_ref(str(opts["incident"]))
@@ -250,9 +191,9 @@ def _reconstruct(**opts: object) -> int:
             "quiet": bool(opts["quiet"]) or not sys.stderr.isatty(),
             "output": opts["output"],
             "timeout": opts["timeout"],
+            "policy": _policy(),
         },
     )
-    result = run(request, config, now_utc())
     options = RenderOptions(
         fmt=str(opts["fmt"]),
         template=opts["template"],  # type: ignore[arg-type]
@@ -262,17 +203,18 @@ def _reconstruct(**opts: object) -> int:
     )
     into: Path | None = opts["into"]  # type: ignore[assignment]
     output: Path | None = opts["output"]  # type: ignore[assignment]
-    if into is not None:
+    if into is None:
+        text, result = draft(request, config, now_utc(), options)
+    else:
+        result = run(request, config, now_utc())
         if options.fmt != "markdown":
             raise UsageError("--into works with --format markdown only")
         try:
-            draft = into.read_text(encoding="utf-8")
+            existing = into.read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{into}: cannot read the draft ({exc.strerror})") from exc
-        text = insert_into(draft, result.timeline, options, config)
+        text = insert_into(existing, result.timeline, options, config)
         output = output or into
-    else:
-        text = render(result.timeline, options, config)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -287,29 +229,20 @@ def _reconstruct(**opts: object) -> int:
     return EXIT_PARTIAL if result.timeline.failed_sources else EXIT_OK
 
 
+def _policy() -> object:
+    """The retry policy handed in as click's context object (tests: shorter waits), else None:
+    the default ``collectors._http.RetryPolicy``."""
+    from reconstruct.collectors._http import RetryPolicy
+
+    return click.get_current_context().find_object(RetryPolicy)
+
+
 def main() -> None:
     try:
         cli.main(prog_name="reconstruct", standalone_mode=True)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
-        _exit(code)
-
-
-def _exit(code: int) -> None:
-    """Exit with ``code``. Collector threads abandoned at the deadline or by Ctrl-C may still be
-    running; letting the interpreter finalize would force-unwind them, which aborts the process
-    when one is inside a native (Rust/C++) extension frame. Everything is written and cleaned up
-    by now, so flush and leave without finalizing over them."""
-    import threading
-
-    if any(t.is_alive() and t.daemon for t in threading.enumerate()):
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        os._exit(code)
-    sys.exit(code)
+        exit_now(code)
 
 
 __all__ = ["EXIT_USAGE", "cli", "main", "write_atomic"]

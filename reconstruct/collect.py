@@ -12,14 +12,15 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from reconstruct.bundle import BundleWriter
-from reconstruct.collectors import BUILTIN, CollectContext, get_source
-from reconstruct.config import Config, token
+from reconstruct.collectors import CollectContext, get_source, names
+from reconstruct.collectors._http import DEFAULT_POLICY, Pace, RetryPolicy
+from reconstruct.config import Config, Secret, env_token, token
 from reconstruct.errors import (
     ConfigError,
     ReconstructError,
@@ -30,6 +31,8 @@ from reconstruct.errors import (
 )
 from reconstruct.model import Incident, Window
 from reconstruct.progress import ProgressDisplay
+
+T = TypeVar("T")
 
 
 def default_bundle_dir(incident_id: str, output: Path | None) -> Path:
@@ -59,31 +62,65 @@ def compute_window(incident: Incident, config: Config, now: datetime) -> Window:
 
 def skip_reason(name: str, config: Config, options: Mapping[str, Any]) -> str | None:
     """Why a source is not collected on this run (None: collect it)."""
-    if name == "slack" and token("slack") is None and not options.get("slack_export"):
-        return "SLACK_TOKEN is not set"
-    if name == "github" and not config.github.repos and not config.github.services:
-        return "no [github] repos configured"
-    if name == "grafana":
-        import reconstruct.collectors.grafana.parse as grafana
-
-        if not grafana.configured(config):
-            return "no [grafana] url configured"
-    return None
+    return get_source(name).skip_reason(config, options)
 
 
-def fetch_incident(ref: str, config: Config) -> tuple[dict[str, Any], Incident]:
+DEADLINE_GRACE = 2.0
+"""Seconds past the deadline a request in flight may take to end on its own timeout before the
+orchestrator gives up on it (its thread is abandoned; nothing it does later is recorded)."""
+
+
+def fetch_incident(
+    ref: str, config: Config, pace: Pace | None = None
+) -> tuple[dict[str, Any], Incident]:
+    """The incident's record and model; ``pace`` carries the run's deadline and retry policy.
+    Raises UsageError (not found), ConfigError (the token) or ReconstructError: exit 1 or 2."""
     import reconstruct.collectors.pagerduty.parse as pd
 
+    pace = pace or Pace("pagerduty")
     try:
-        body = pd.resolve_incident(config, token("pagerduty"), ref)
+        body = within_deadline(
+            pace.deadline, lambda: pd.resolve_incident(config, token("pagerduty"), ref, pace=pace)
+        )
     except SourceNotFound as exc:
         raise UsageError(str(exc)) from exc
     except SourceAuthError as exc:
         raise ConfigError(str(exc)) from exc
     except SourceError as exc:
         raise ReconstructError(str(exc)) from exc
+    except TimeoutError as exc:
+        raise ReconstructError(
+            f"pagerduty: incident {ref} was not fetched by the --timeout deadline (PagerDuty at "
+            f"{config.pagerduty.base_url} accepted the request but did not answer in time); "
+            "check that it is reachable, or rerun with a larger --timeout"
+        ) from exc
     # resolve_incident guarantees {"incident": {...}}
     return body, pd.incident_from_record(body["incident"])
+
+
+def within_deadline(deadline: float | None, action: Callable[[], T]) -> T:
+    """``action()``, or ``TimeoutError`` once ``deadline`` (``time.monotonic()``) has passed by
+    ``DEADLINE_GRACE`` seconds while it still runs (a server trickling its answer byte by byte
+    passes every per-read timeout). The action runs in a daemon thread, abandoned then."""
+    if deadline is None:
+        return action()
+    done: list[T] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            done.append(action())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="collect-incident", daemon=True)
+    thread.start()
+    thread.join(max(0.0, deadline - time.monotonic()) + DEADLINE_GRACE)
+    if failed:
+        raise failed[0]
+    if not done:
+        raise TimeoutError("the deadline passed")
+    return done[0]
 
 
 def _collect_one(name: str, ctx: CollectContext, writer: BundleWriter) -> None:
@@ -122,37 +159,49 @@ def collect_live(
     options: dict[str, Any],
     now: datetime,
 ) -> Path:
-    body, inc = fetch_incident(incident, config)
+    timeout = options.get("timeout")
+    deadline = time.monotonic() + float(timeout) if timeout else None
+    policy = _policy(options)
+    body, inc = fetch_incident(incident, config, Pace("pagerduty", policy, deadline))
     window = compute_window(inc, config, now)
     dest = save_bundle or default_bundle_dir(inc.id, options.get("output"))
     display = ProgressDisplay(enabled=not options.get("quiet", False))
     with BundleWriter(dest, inc.id) as writer, display:
         writer.add("pagerduty/incident.json", [body])
         wanted: list[str] = []
-        for name in BUILTIN:
+        for name in names():
             reason = skip_reason(name, config, options)
             if reason is None:
                 wanted.append(name)
             else:
                 writer.set_source(name, "skipped", error=reason)
-        timeout = options.get("timeout")
-        deadline = time.monotonic() + float(timeout) if timeout else None
         contexts = {
             name: CollectContext(
                 config=config,
                 incident=inc,
                 incident_raw=body["incident"],
                 window=window,
-                token=token(name),
+                token=_token(name),
                 progress=display,
                 options=options,
                 source=name,
                 deadline=deadline,
+                policy=policy,
             )
             for name in wanted
         }
         run_sources(wanted, contexts, writer, deadline)
         return writer.finish(window, now)
+
+
+def _token(name: str) -> Secret | None:
+    env = get_source(name).token_env
+    return env_token(env) if env else None
+
+
+def _policy(options: Mapping[str, Any]) -> RetryPolicy:
+    policy = options.get("policy")
+    return policy if isinstance(policy, RetryPolicy) else DEFAULT_POLICY
 
 
 def run_sources(

@@ -75,7 +75,8 @@ class SlackConfig(_Table):
     """Extra channels read over the same window (IDs or #names): alerts, deploys."""
     incident_channel: str = "inc-{number}"
     """Name template of the incident's own channel: {number}, {id}, {slug} are filled in."""
-    page_size: int = Field(default=200, ge=1, le=999)
+    page_size: int = Field(default=999, ge=1, le=999)
+    """``limit`` of conversations.history/replies: Slack's maximum, 999 (fewer when refused)."""
     workspace_url: str | None = None
     """https://WORKSPACE.slack.com/: permalinks for --slack-export (the API run asks auth.test)."""
     thread_lookback: Duration = timedelta(hours=24)
@@ -120,6 +121,8 @@ class GrafanaConfig(_Table):
     tags: tuple[str, ...] = ()
     org_id: int | None = None
     """Sent as X-Grafana-Org-Id on multi-org instances."""
+    page_size: int = Field(default=1000, ge=1, le=5000)
+    """``limit`` of each /api/annotations request; a full page means there may be more."""
 
 
 class WindowConfig(_Table):
@@ -231,6 +234,11 @@ class WatchConfig(_Table):
     """Priority names such as P1, P2 (empty: any)."""
     state: Path | None = None
     """SQLite state file (default: the user data dir)."""
+    timeout: Duration = timedelta(minutes=10)
+    """Deadline for collecting one incident (as ``--timeout`` is for one run)."""
+    retention: Duration = Field(default=timedelta(days=90), ge=timedelta(days=1))
+    """Delivered, cancelled and forgotten incidents (and their kept bundles) older than this
+    are pruned from the state."""
 
 
 class DeliverSlackConfig(_Table):
@@ -300,7 +308,11 @@ class Secret:
 
 def token(source: str, environ: Mapping[str, str] | None = None) -> Secret | None:
     """The token for ``source`` from its environment variable, or None when unset or blank."""
-    env = TOKEN_ENV[source]
+    return env_token(TOKEN_ENV[source], environ)
+
+
+def env_token(env: str, environ: Mapping[str, str] | None = None) -> Secret | None:
+    """The token in environment variable ``env``, or None when unset or blank."""
     value = (environ if environ is not None else os.environ).get(env, "").strip()
     return Secret(value, env) if value else None
 

@@ -6,8 +6,11 @@
     ├── BundleError                  exit 1: a bundle file is missing, corrupt or altered
     ├── SourceError                  one source failed; the others still render (exit 3)
     │   ├── SourceAuthError          the token is missing, invalid or lacks a scope: fix and rerun
+    │   │   └── SourceSkipped        403/402 on one channel, repo, dashboard or endpoint: that
+    │   │                            scope is skipped with a warning when others were read
     │   ├── SourceNotFound           the thing asked for does not exist in that source
     │   └── SourceUnavailable        the source is down or rate limited too long: retry
+    │       └── SourceTimedOut       the run's --timeout deadline passed: stop every scope
     ├── RenderError                  exit 1: a template or output file could not be written
     └── DeliveryError                exit 1: a sink could not deliver a draft
 
@@ -56,12 +59,22 @@ class SourceAuthError(SourceError):
     pass
 
 
+class SourceSkipped(SourceAuthError):
+    """The token may not read one scope (a channel, repo, dashboard or endpoint; HTTP 403/402):
+    a source that read others skips it with a warning instead of failing."""
+
+
 class SourceNotFound(SourceError):
     pass
 
 
 class SourceUnavailable(SourceError):
     pass
+
+
+class SourceTimedOut(SourceUnavailable):
+    """The run's ``--timeout`` deadline passed (or a wait would pass it): no scope of the source
+    can go on, so it is raised at once, not recorded per scope."""
 
 
 class RenderError(ReconstructError):

@@ -5,6 +5,7 @@ A live run collects into a bundle first and then takes exactly the path of ``--b
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -13,12 +14,16 @@ from typing import Any
 
 import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
-from reconstruct.collectors import BUILTIN, get_source
+from reconstruct.collectors import get_source, names
+from reconstruct.collectors._chatter import counting_chatter, plain_chatter
 from reconstruct.collectors.skips import UNREADABLE_TIME, omitted_key, recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
 from reconstruct.model import Account, Event, Timeline
 from reconstruct.normalize import Normalized, normalize
+from reconstruct.normalize.classify import compile_classifier
+from reconstruct.normalize.gcpause import paused_gc
+from reconstruct.normalize.reasons import plain_reason
 from reconstruct.render import RenderOptions, render
 
 DEMO_INCIDENT = "demo"
@@ -81,12 +86,14 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     left: dict[str, dict[str, int]] = {}
     weights: dict[str, int] = {}
     scoped: dict[str, int] = {}
-    for name in BUILTIN:
+    chatter = plain_chatter()
+    for name in names():
         status = bundle.source(name)
         if status is None or status.status == "skipped":
             continue
         try:
-            with recording() as ledger:
+            before = Counter(chatter.counted) if chatter is not None else Counter()
+            with recording() as ledger, paused_gc():  # acyclic records: GC passes free nothing
                 parsed = list(get_source(name).parse(bundle))
         except ReconstructError:
             raise
@@ -95,11 +102,22 @@ def parse_bundle(bundle: Bundle) -> Parsed:
                 f"{bundle.root}/{name}: cannot parse ({type(exc).__name__}: {exc}); "
                 "the bundle may be from another tool version"
             ) from exc
-        counts[name] = len(parsed) + sum(ledger.absorbed.values()) + sum(ledger.left_out.values())
+        plain = (chatter.counted - before) if chatter is not None else Counter()
+        """People's plain messages this parser handed to the chatter tally (no events)."""
+        counts[name] = (
+            len(parsed)
+            + sum(ledger.absorbed.values())
+            + sum(ledger.left_out.values())
+            + sum(plain.values())
+        )
         events.extend(parsed)
         weights.update(ledger.absorbed)
-        if ledger.left_out:
-            left[name] = ledger.reasons(name)
+        if ledger.left_out or plain:
+            reasons = ledger.reasons(name)
+            for scope, n in plain.items():
+                reasons[plain_reason(scope)] = reasons.get(plain_reason(scope), 0) + n
+                scoped[scope] = scoped.get(scope, 0) + n
+            left[name] = dict(sorted(reasons.items()))
             for (scope, reason), n in ledger.left_out.items():
                 key = f"{scope or name} ({reason})"
                 scoped[key] = scoped.get(key, 0) + n
@@ -131,11 +149,15 @@ def accounts(parsed: Parsed, result: Normalized) -> dict[str, Account]:
 
 def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     incident = pd.parse_incident(bundle)
-    parsed = parse_bundle(bundle)
+    classifier = compile_classifier(config.classify)
+    with counting_chatter(  # people's plain messages, counted before any event is built
+        bundle.manifest.window, lambda text: classifier.human_text(text) is not None
+    ):
+        parsed = parse_bundle(bundle)
     counts, unreadable = parsed.counts, parsed.warnings
     result = normalize(parsed.events, incident, bundle.manifest.window, config, parsed.weights)
     omitted = dict(result.omitted)
-    for key, count in parsed.scoped.items():  # records a parser names a reason for
+    for key, count in parsed.scoped.items():  # records a parser counted, with a reason
         shown_as = omitted_key(key)  # "<scope> (outside window)" -> "outside window"
         omitted[shown_as] = omitted.get(shown_as, 0) + count
     failed = tuple(sorted(n for n, s in bundle.manifest.sources.items() if s.status == "failed"))
@@ -192,4 +214,21 @@ def run(request: RunRequest, config: Config, now: datetime) -> RunResult:
     return RunResult(build_timeline(bundle, config), path, collected)
 
 
-__all__ = ["RenderOptions", "RunRequest", "RunResult", "build_timeline", "render", "run"]
+def draft(
+    request: RunRequest, config: Config, now: datetime, options: RenderOptions
+) -> tuple[str, RunResult]:
+    """The one "build a draft" path, for the CLI and ``watch`` alike: the evidence (demo,
+    ``--bundle`` or a live collection), the timeline, and the draft rendered in ``options``."""
+    result = run(request, config, now)
+    return render(result.timeline, options, config), result
+
+
+__all__ = [
+    "RenderOptions",
+    "RunRequest",
+    "RunResult",
+    "build_timeline",
+    "draft",
+    "render",
+    "run",
+]

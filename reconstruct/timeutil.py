@@ -17,6 +17,9 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks
 _MS_THRESHOLD = 100_000_000_000
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class TimeFormatError(ValueError):
     """A timestamp that cannot be read as an unambiguous UTC instant."""
 
@@ -41,13 +44,27 @@ def parse_iso(value: str) -> datetime:
     return _stdlib(pendulum.instance(parsed))
 
 
+_SLACK_TS = re.compile(r"\d{9,10}(?:\.\d{1,6})?")
+
+
+def slack_ts_micros(ts: object) -> int | None:
+    """Slack ``ts`` as exact integer microseconds since the epoch, or None when it is not one
+    (the chatter tally compares it with the window without building a ``datetime``)."""
+    if not isinstance(ts, str) or _SLACK_TS.fullmatch(ts) is None:
+        return None
+    seconds, _, micros = ts.partition(".")
+    return int(seconds) * 1_000_000 + int(micros.ljust(6, "0") or 0)
+
+
 def parse_slack_ts(ts: str) -> datetime:
-    """Slack ``ts`` (``"1710409327.000100"``, epoch seconds and microseconds) -> UTC."""
-    if not isinstance(ts, str) or not re.fullmatch(r"\d{9,10}(\.\d{1,6})?", ts):
+    """Slack ``ts`` (``"1710409327.000100"``, epoch seconds and microseconds) -> UTC.
+
+    Exact integer arithmetic in the standard library (no float, no pendulum): the hot path of a
+    large channel, one call per message."""
+    if not isinstance(ts, str) or _SLACK_TS.fullmatch(ts) is None:
         raise TimeFormatError(f"not a Slack ts: {ts!r}")
     seconds, _, micros = ts.partition(".")
-    base = pendulum.from_timestamp(int(seconds), tz="UTC")
-    return _stdlib(base) + timedelta(microseconds=int(micros.ljust(6, "0") or 0))
+    return _EPOCH + timedelta(seconds=int(seconds), microseconds=int(micros.ljust(6, "0") or 0))
 
 
 def parse_epoch(value: int | float) -> datetime:
@@ -60,9 +77,6 @@ def parse_epoch(value: int | float) -> datetime:
         micros_total = round(value * 1000 if value >= _MS_THRESHOLD else value * 1_000_000)
     whole, micros = divmod(micros_total, 1_000_000)
     return _stdlib(pendulum.from_timestamp(whole, tz="UTC")) + timedelta(microseconds=micros)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_epoch_ms(when: datetime) -> int:

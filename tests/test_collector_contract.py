@@ -1,9 +1,10 @@
 """The contract every built-in source keeps (``reconstruct.collectors.base``, docs/design.md).
 
-One suite, parametrized over ``reconstruct.collectors.BUILTIN``:
+One suite, parametrized over ``reconstruct.collectors.BUILTIN`` plus the test-only example source
+(``tests/example_source``, registered with one line as a new source would be):
 
-- the registry: ``get_source(name)`` is the module's ``SOURCE`` and carries the module's name;
-  ``collect`` is callable or None;
+- the registry: ``get_source(name)`` is the registered module's ``SOURCE`` and carries the
+  registered name; ``collect`` is callable or None; its traits and token variable are declared;
 - an empty bundle (only a manifest, the source marked ``ok``) parses to nothing, without error;
 - on the built-in demo bundle (skipped while it does not exist): every event has a tz-aware UTC
   time, a ``Kind``, at least one http(s) evidence link, a non-empty key unique within the
@@ -21,8 +22,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from reconstruct import collectors
 from reconstruct.bundle import Bundle, BundleWriter
-from reconstruct.collectors import BUILTIN, get_source
+from reconstruct.collectors import BUILTIN, Role, get_source
 from reconstruct.model import Event, Kind, Window
 
 _REF = re.compile(r"^(?:sha|pr|pd|alert_key|rule|deploy|url):\S|^pd#\d+$")
@@ -32,6 +34,14 @@ WINDOW = Window(
     end=T0 + timedelta(hours=2),
     leadup_start=T0 - timedelta(days=15),
 )
+
+
+NAMES = (*BUILTIN, "example")
+
+
+@pytest.fixture(autouse=True)
+def _example_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(collectors.REGISTRY, "example", "tests.example_source")
 
 
 def demo_bundle() -> Bundle:
@@ -59,17 +69,20 @@ def _is_http(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-@pytest.mark.parametrize("name", BUILTIN)
+@pytest.mark.parametrize("name", NAMES)
 def test_registry_entry(name: str) -> None:
-    module = importlib.import_module(f"reconstruct.collectors.{name}")
+    module = importlib.import_module(collectors.REGISTRY[name])
     source = get_source(name)
     assert source is module.SOURCE
-    assert source.name == name == module.__name__.rsplit(".", 1)[-1]
+    assert source.name == name
     assert callable(source.parse)
     assert source.collect is None or callable(source.collect)
+    assert source.token_env is None or source.token_env.isupper()
+    assert isinstance(source.traits.role, Role)
+    assert all(source.traits.noun)
 
 
-@pytest.mark.parametrize("name", BUILTIN)
+@pytest.mark.parametrize("name", NAMES)
 def test_empty_bundle_parses_to_nothing(name: str, tmp_path: Path) -> None:
     with BundleWriter(tmp_path / "empty", "PEMPTY1") as writer:
         writer.set_source(name, "ok")

@@ -168,6 +168,28 @@ def test_a_changed_draft_updates_the_file_on_the_branch(gh: fk.FakeGitHub, ca_bu
     assert len(docs(gh)["pulls"]) == 1
 
 
+def test_an_update_after_the_pull_request_was_merged_proposes_it_in_a_new_one(
+    gh: fk.FakeGitHub, ca_bundle: Path
+) -> None:
+    s = sink(gh, ca_bundle)
+    s.deliver(DRAFT)
+    (first,) = docs(gh)["pulls"].values()
+    first.update(state="closed", merged=True, merged_at="2026-03-15T09:00:00Z")
+    update = Draft(INCIDENT, MARKDOWN + "\n| 11:09 | resolved again |\n", Path("b"), revision=2)
+    where = s.deliver(update)
+    pulls = sorted(docs(gh)["pulls"].values(), key=lambda pr: pr["number"])
+    assert len(pulls) == 2 and where == pulls[1]["html_url"] != first["html_url"]
+    assert pulls[1]["title"] == "Post-mortem (revision 2): #4821 Checkout 5xx errors"
+    assert "Revision 2: the incident was reopened and resolved again" in pulls[1]["body"]
+    assert docs(gh)["files"][(BRANCH, PATH)] == update.markdown.encode()
+    puts = [r for r in gh.server.requests if r.method == "PUT"]
+    assert (
+        puts[-1].json()["message"] == "Update post-mortem draft (revision 2): Checkout 5xx errors"
+    )
+    assert s.deliver(update) == where, "delivering the update again changes nothing"
+    assert len(docs(gh)["pulls"]) == 2
+
+
 def deliver_error(gh: fk.FakeGitHub, ca_bundle: Path, **deliver: Any) -> str:
     with pytest.raises(DeliveryError) as info:
         sink(gh, ca_bundle, **deliver).deliver(DRAFT)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from reconstruct.collectors._http import RetryPolicy
 from tests.fakes import github as fk
 from tests.fakes.demo_world import TOKENS
 from tests.fakes.server import Response
@@ -19,6 +20,9 @@ from tests.faults import FAULTS, Outcome
 from tests.test_live_end_to_end import Live, MakeServer, bundle_bytes, row, rows
 
 TIMEOUT = 5.0
+FAST = RetryPolicy(backoff=0.01)
+"""Three retries per request with short backoff (handed to the CLI as click's context object);
+Retry-After is honoured as given."""
 STATUSES = r"/repos/acme/checkout/deployments/\d+/statuses"
 SEARCH = r"/search/issues"
 EVERYTHING = r"/.*"
@@ -142,7 +146,7 @@ CASES: dict[str, Case] = {
 def live(
     make_server: MakeServer, ca_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Live:
-    return Live(make_server, ca_bundle, tmp_path, monkeypatch)
+    return Live(make_server, ca_bundle, tmp_path, monkeypatch, policy=FAST)
 
 
 def test_every_fault_has_a_case() -> None:

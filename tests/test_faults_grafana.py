@@ -1,13 +1,12 @@
 """The fault matrix for Grafana: every fault of ``tests.faults.FAULTS`` injected into the Grafana
 fake, and the promised ``Outcome`` checked through the real CLI against the four-fake demo world.
 
-The retry waits and request timeout are shrunk by swapping the module's ``TUNING`` value (data, not
-code: the collector's own retry loop, ``ctx.wait`` and ``ctx.timeout`` run as in production).
+The retry waits and request timeout are shrunk by a ``RetryPolicy`` handed to the CLI (click's
+context object): the shared retry loop, ``ctx.wait`` and the request timeouts run as in production.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -16,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-import reconstruct.collectors.grafana.live as grafana_live
+from reconstruct.collectors._http import RetryPolicy
 from tests.fakes.demo_world import TOKENS
 from tests.fakes.server import Response
 from tests.faults import FAULTS, Outcome
 from tests.test_live_end_to_end import Live, MakeServer, bundle_bytes, row, rows
 
-FAST = grafana_live.Tuning(backoff=0.01, max_wait=5.0, timeout=0.5)
-"""Production limits (5 attempts), with millisecond backoff and a 0.5 s request timeout."""
+FAST = RetryPolicy(retries=4, backoff=0.01, max_wait=5.0, timeout=0.5)
+"""5 attempts, with millisecond backoff and a 0.5 s request timeout."""
 DEMO_IDS = [48217, 48216, 48215, 48212, 48211]
 """The demo's Grafana annotations, newest first (one page)."""
 FIRING = "Grafana alert CheckoutErrorRate firing"
@@ -37,7 +36,9 @@ class Case:
     """Requests the Grafana fake sees (None: not checked)."""
     says: tuple[str, ...] = ()
     """What the one Grafana warning line must contain (WARNING and PARTIAL)."""
-    tuning: grafana_live.Tuning = FAST
+    policy: RetryPolicy = FAST
+    page_size: int | None = None
+    """``[grafana] page_size`` (None: the default)."""
 
 
 def _fail(live: Live, *responses: Response) -> None:
@@ -96,7 +97,7 @@ CASES: dict[str, Case] = {
         _repeat,
         2,
         ("all: Grafana returned page 2 again", "kept 2 annotations", "may be missing"),
-        dataclasses.replace(FAST, page_size=2),
+        page_size=2,
     ),
     "token_expired_midrun": Case(
         _expire,
@@ -106,7 +107,7 @@ CASES: dict[str, Case] = {
             "GRAFANA_TOKEN was rejected (401",
             "create a new service account token",
         ),
-        dataclasses.replace(FAST, page_size=2),
+        page_size=2,
     ),
     "permission_one": Case(
         _forbid_one,
@@ -136,8 +137,9 @@ def test_fault(
 ) -> None:
     outcome, _ = FAULTS[name]
     case = case_for(name)
-    live = Live(make_server, ca_bundle, tmp_path, monkeypatch)
-    monkeypatch.setattr(grafana_live, "TUNING", case.tuning)
+    live = Live(make_server, ca_bundle, tmp_path, monkeypatch, policy=case.policy)
+    if case.page_size is not None:
+        _add_config(live, f"page_size = {case.page_size}")
     case.inject(live)
 
     started = time.monotonic()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-import reconstruct.collectors.pagerduty.live as pagerduty_live
+from reconstruct.collectors._http import RetryPolicy
 from tests.fakes.demo_world import TOKENS
 from tests.fakes.pagerduty import error, rate_limited
 from tests.fakes.server import Request, Response
@@ -44,19 +44,17 @@ PD_NOTE = "Note by Kim Nguyen: SEV-1 declared"
 PD_ALERT_LINK = "acme.pagerduty.com/alerts/QXUSOCDQETOIJG"
 
 
-@pytest.fixture(autouse=True)
-def _short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Retry waits shrink a hundredfold (the CLI builds its own ``CollectContext``, so a fake
-    sleep cannot be handed in); deadline checks and messages keep the real seconds. Request
-    timeouts stay real: ``read_timeout_once`` waits for one."""
-    monkeypatch.setattr(pagerduty_live, "TIME_SCALE", 0.01)
+FAST = RetryPolicy(backoff=0.0025, jitter=0)
+"""Three retries per request with millisecond backoff, handed to the CLI as click's context
+object; Retry-After is honoured as given. Request timeouts stay real (half the time left):
+``read_timeout_once`` waits for one."""
 
 
 @pytest.fixture
 def live(
     make_server: MakeServer, ca_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Live:
-    return Live(make_server, ca_bundle, tmp_path, monkeypatch)
+    return Live(make_server, ca_bundle, tmp_path, monkeypatch, policy=FAST)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import reconstruct.collectors.slack.live as slack_live
+from reconstruct.collectors._http import RetryPolicy
 from tests.fakes.demo_world import DEPLOYS_CHANNEL, INCIDENT_CHANNEL, TOKENS
 from tests.fakes.server import Response
 from tests.faults import FAULTS, Outcome
@@ -119,6 +119,10 @@ CASES: dict[str, Case] = {
 }
 
 
+FAST = RetryPolicy(retries=4, backoff=0.01)
+"""Five tries per request with short backoff (handed to the CLI as click's context object)."""
+
+
 @pytest.fixture
 def live(
     make_server: MakeServer,
@@ -126,12 +130,11 @@ def live(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Live:
-    world = Live(make_server, ca_bundle, tmp_path, monkeypatch)
+    world = Live(make_server, ca_bundle, tmp_path, monkeypatch, policy=FAST)
     # 15 per page: #inc-4821's 41 messages take three history pages.
     world.config.write_text(
         world.config.read_text().replace("[slack]\n", "[slack]\npage_size = 15\n")
     )
-    monkeypatch.setattr(slack_live, "TUNING", slack_live.Tuning(backoff=0.01))
     return world
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 import pytest
 
 from reconstruct.bundle import Bundle, BundleWriter
+from reconstruct.collectors._http import RetryPolicy
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.github.live import Settings, collect, repos_for
+from reconstruct.collectors.github.live import collect, repos_for
 from reconstruct.collectors.github.parse import parse
 from reconstruct.config import Config, Secret
 from reconstruct.errors import SourceAuthError, SourceNotFound, SourceUnavailable
@@ -47,16 +49,17 @@ class Recorder:
         assert source == "github"
         self.progress.append(message)
 
-    def settings(self, **overrides: Any) -> Settings:
+    def settings(self, **overrides: Any) -> RetryPolicy:
+        """The policy of a test run: no backoff, a secondary limit's wait of 1 s (60 times the
+        backoff of 1/60 s when a retry has none: it is 0 here), rate limits up to 30 s."""
         values: dict[str, Any] = {
-            "backoff_factor": 0.0,
-            "max_rate_limit_wait": 30.0,
-            "secondary_wait": 0.5,
-            "sleep": self.sleeps.append,
+            "backoff": 1 / 60,
+            "jitter": 0,
+            "max_wait": 30.0,
             "timeout": 10,
         }
         values.update(overrides)
-        return Settings(**values)
+        return RetryPolicy(**values)
 
 
 def make_ctx(
@@ -98,12 +101,13 @@ def make_ctx(
         window=WINDOW,
         token=Secret(token, "GITHUB_TOKEN") if token else None,
         progress=recorder.report,
+        sleep=recorder.sleeps.append,
     )
 
 
-def run(ctx: CollectContext, tmp_path: Path, settings: Settings) -> tuple[dict[str, Any], Bundle]:
+def run(ctx: CollectContext, tmp_path: Path, policy: RetryPolicy) -> tuple[dict[str, Any], Bundle]:
     with BundleWriter(tmp_path / "bundle", "Q1ABC") as out:
-        meta = dict(collect(ctx, out, settings))
+        meta = dict(collect(replace(ctx, policy=policy), out))
         out.set_source("github", "ok", meta=meta)
         path = out.finish(WINDOW, WINDOW.end + timedelta(hours=1))
     return meta, Bundle.open(path)
@@ -146,7 +150,9 @@ def big_checkout(gh: fk.FakeGitHub) -> dict[str, int]:
         fk.pull(REPO, 1190, "Still open", None),
     ]
     gh.add_repo(REPO, deployments=deployments, statuses=statuses, pulls=pulls)
-    return {"in_range": 113, "prs": 152}
+    # Statuses asked for: the one deployment inside the window (10:30) and the lead-up walk back
+    # to the 3 newest before it (07:30, 04:30, 01:30; [github] leadup_deploys = 3).
+    return {"in_range": 113, "statuses": 4, "prs": 152}
 
 
 @pytest.fixture
@@ -167,14 +173,19 @@ def test_pages_leadup_and_exact_request_counts(
     meta, bundle = run(make_ctx(gh.base_url, ca_bundle, recorder), tmp_path, recorder.settings())
 
     # 1 repo GET + 2 deployment pages (the 2nd reaches past the leadup start; page 3 is never
-    # asked) + 1 statuses GET per in-range deployment + 2 search pages + 2 in-window PR GETs.
+    # asked) + 1 statuses GET per deployment the timeline can show (not per in-range one: 4 of
+    # 113) + 2 search pages + 2 in-window PR GETs.
     assert server.count("GET", r"/repos/acme/checkout") == 1
     assert server.count("GET", r"/(repos/acme/checkout|repositories/\d+)/deployments") == 2
-    assert server.count("GET", r"/repos/acme/checkout/deployments/\d+/statuses") == 113
+    assert server.count("GET", r"/repos/acme/checkout/deployments/\d+/statuses") == 4
+    asked = sorted(
+        int(r.path.split("/")[-2]) for r in server.requests if r.path.endswith("/statuses")
+    )
+    assert asked == [4997, 4998, 4999, 5000], "the window's deploy, then the 3 newest before"
     assert server.count("GET", r"/search/issues") == 2
     assert server.count("GET", r"/repos/acme/checkout/pulls/\d+") == 2
     assert server.count("GET", r"/repos/acme/checkout/pulls/(1187|1188)") == 2
-    total = 1 + 2 + expected["in_range"] + 2 + 2
+    total = 1 + 2 + expected["statuses"] + 2 + 2
     assert server.count() == total  # nothing else: no lazy completion GETs, no retries
     assert meta["requests"] == total
     assert meta["repos"] == [REPO]
@@ -204,7 +215,10 @@ def test_pages_leadup_and_exact_request_counts(
     events = list(parse(bundle))
     deploys = [e for e in events if e.kind is Kind.DEPLOY]
     changes = {e.key: e for e in events if e.kind is Kind.CHANGE}
-    assert len(deploys) == expected["in_range"]
+    assert len(deploys) == expected["statuses"]
+    assert meta["leadup_deployments_not_read"] == {
+        REPO: expected["in_range"] - expected["statuses"]
+    }, "the lead-up deployments not read are counted"
     assert len(changes) == expected["prs"]
     live = next(e for e in deploys if e.key == "github:deployment:acme/checkout:4999:success")
     assert live.summary == "Deployed acme/checkout abc1234 (v3.229) to production"
@@ -224,7 +238,7 @@ def test_pages_leadup_and_exact_request_counts(
     assert ttl.refs == {"pr:acme/checkout#1187", "sha:abc1234"}
     assert ttl.links == (Link("github", "https://github.com/acme/checkout/pull/1187", "PR #1187"),)
     assert "github:pr:acme/checkout#900" not in changes
-    assert any("113 in range" in m for m in recorder.progress)
+    assert any("4 with statuses read" in m for m in recorder.progress)
 
 
 def _small(gh: fk.FakeGitHub, repo: str = REPO) -> None:
@@ -302,9 +316,9 @@ def test_no_repos_configured_makes_no_request(
 
 
 # -- errors ---------------------------------------------------------------------------------------
-def collect_error(ctx: CollectContext, tmp_path: Path, settings: Settings) -> Exception:
+def collect_error(ctx: CollectContext, tmp_path: Path, policy: RetryPolicy) -> Exception:
     with BundleWriter(tmp_path / "b", "Q1ABC") as out, pytest.raises(Exception) as info:
-        collect(ctx, out, settings)
+        collect(replace(ctx, policy=policy), out)
     return info.value
 
 
@@ -435,7 +449,10 @@ def test_rate_limits_wait_and_report(
     assert meta["repos"] == [REPO]
     assert server.count("GET", r"/search/issues") == 2
     assert len(recorder.sleeps) == 1 and wait - 1.5 <= recorder.sleeps[0] <= wait
-    assert f"rate limited, waiting {math.ceil(recorder.sleeps[0])}s" in recorder.progress
+    waited = f"waiting {math.ceil(recorder.sleeps[0])}s"
+    assert [m for m in recorder.progress if m.startswith("rate limited reading")] == [
+        f"rate limited reading merged pull requests of {REPO} (search) (retry 1 of 5), {waited}"
+    ]
 
 
 def test_rate_limit_too_long_fails_without_waiting(
@@ -474,7 +491,7 @@ def test_server_errors_are_retried_then_unavailable(
     _small(gh)
     server.fail_next("GET", r"/repos/acme/checkout", *[fk.error(502, "Server Error")] * 10)
     err = collect_error(
-        make_ctx(gh.base_url, ca_bundle, recorder), tmp_path, recorder.settings(server_retries=3)
+        make_ctx(gh.base_url, ca_bundle, recorder), tmp_path, recorder.settings(retries=3)
     )
     assert isinstance(err, SourceUnavailable)
     assert "server errors (5xx) 4 times" in str(err)
@@ -498,7 +515,7 @@ def test_untrusted_tls_names_ca_bundle(
     gh = fk.FakeGitHub(server, token=TOKEN)
     _small(gh)
     err = collect_error(
-        make_ctx(gh.base_url, None, recorder), tmp_path, recorder.settings(server_retries=0)
+        make_ctx(gh.base_url, None, recorder), tmp_path, recorder.settings(retries=0)
     )
     assert isinstance(err, SourceUnavailable) and "[tls] ca_bundle" in str(err)
 
@@ -529,4 +546,27 @@ def test_next_link_back_to_an_earlier_page_stops_with_a_warning(
     [warning] = meta["warnings"]
     assert warning.startswith("merged pull requests of acme/checkout (search): GitHub's next-page")
     assert "stopped after 2 pages" in warning
-    assert meta["requests"] == 1 + 2 + expected["in_range"] + 2 + 2
+    assert meta["requests"] == 1 + 2 + expected["statuses"] + 2 + 2
+
+
+def test_the_leadup_walk_goes_on_past_deployments_that_never_went_live(
+    server: FakeServer, ca_bundle: Path, recorder: Recorder, tmp_path: Path
+) -> None:
+    # Newest first before the window: two deployments that never went live (queued, then
+    # inactive), then five that did. The walk reads statuses until 3 deploys are found.
+    gh = fk.FakeGitHub(server, token=TOKEN)
+    start = WINDOW.start
+    deployments, statuses = [], {}
+    for k in range(7):
+        created = start - timedelta(hours=k + 1)
+        ident = 700 - k
+        deployments.append(fk.deployment(REPO, ident, sha_for(k + 2), f"v{k}", iso(created)))
+        state = "queued" if k < 2 else "success"
+        statuses[ident] = [fk.status(REPO, ident, ident * 10, state, iso(created))]
+    gh.add_repo(REPO, deployments=deployments, statuses=statuses, pulls=[])
+    meta, bundle = run(make_ctx(gh.base_url, ca_bundle, recorder), tmp_path, recorder.settings())
+    asked = [int(r.path.split("/")[-2]) for r in server.requests if r.path.endswith("/statuses")]
+    assert sorted(asked, reverse=True) == [700, 699, 698, 697, 696]
+    assert meta["leadup_deployments_not_read"] == {REPO: 2}
+    deploys = [e for e in parse(bundle) if e.kind is Kind.DEPLOY]
+    assert len(deploys) == 3

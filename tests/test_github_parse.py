@@ -12,7 +12,8 @@ import pytest
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors import get_source
-from reconstruct.collectors.github.parse import SOURCE, api_to_web_repo, parse
+from reconstruct.collectors.github import SOURCE
+from reconstruct.collectors.github.parse import api_to_web_repo, parse
 from reconstruct.model import Event, Kind, Link, Window
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "api-examples" / "github"

@@ -13,8 +13,9 @@ import pytest
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors import get_source
+from reconstruct.collectors._http import RetryPolicy
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.grafana.live import Tuning, collect
+from reconstruct.collectors.grafana.live import collect
 from reconstruct.collectors.grafana.parse import MISSING_TOKEN, configured, parse
 from reconstruct.config import Config, Secret
 from reconstruct.errors import SourceAuthError, SourceError, SourceUnavailable
@@ -27,7 +28,7 @@ MS0 = int(T0.timestamp()) * 1000
 MIN = 60_000
 SPAN = window(T0 - timedelta(hours=1), T0 + timedelta(hours=2))
 START_MS, END_MS = MS0 - 60 * MIN, MS0 + 120 * MIN
-FAST = Tuning(attempts=3, backoff=0.5, max_wait=30)
+FAST = RetryPolicy(retries=2, backoff=0.5, jitter=0, max_wait=30)
 INCIDENT = Incident(
     id="PT4KHLK",
     number=1234,
@@ -84,13 +85,14 @@ def run(
     ctx: CollectContext,
     dest: Path,
     rec: Recorder | None = None,
-    tuning: Tuning = FAST,
+    policy: RetryPolicy = FAST,
 ) -> tuple[dict[str, Any], Bundle]:
     """collect into a bundle the way the orchestrator does; the bundle, re-opened."""
     rec = rec or Recorder()
+    ctx = replace(ctx, policy=policy)
     with BundleWriter(dest, INCIDENT.id) as writer:
         try:
-            meta = collect(ctx, writer, tuning=tuning)
+            meta = collect(ctx, writer)
         except SourceError as exc:
             writer.set_source("grafana", "failed", error=exc.detail)
             writer.finish(SPAN, SPAN.end)
@@ -202,9 +204,7 @@ def test_dashboards_and_tags_on_the_wire(fake: FakeGrafana, ca_bundle: Path, tmp
 def test_pages_backwards_when_limit_is_hit(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path):
     fake.add(*(annotation(i, MS0 + i * MIN, f"n{i}") for i in range(1, 26)))
     rec = Recorder()
-    meta, bundle = run(
-        make_ctx(fake.url, ca_bundle, rec), tmp_path / "b", rec, Tuning(page_size=10)
-    )
+    meta, bundle = run(make_ctx(fake.url, ca_bundle, rec, page_size=10), tmp_path / "b", rec)
     reqs = fake.requests()
     # to = the oldest time of the previous full page (inclusive): boundary records repeat.
     assert [r.param("to") for r in reqs] == [
@@ -223,7 +223,7 @@ def test_paging_past_a_crowded_millisecond(fake: FakeGrafana, ca_bundle: Path, t
     fake.add(*(annotation(i, MS0, f"same {i}") for i in range(1, 16)))
     fake.add(annotation(99, MS0 - MIN, "older"))
     rec = Recorder()
-    _, bundle = run(make_ctx(fake.url, ca_bundle, rec), tmp_path / "b", rec, Tuning(page_size=10))
+    _, bundle = run(make_ctx(fake.url, ca_bundle, rec, page_size=10), tmp_path / "b", rec)
     assert [r.param("to") for r in fake.requests()] == [str(END_MS), str(MS0), str(MS0 - 1)]
     assert any("may be missing" in m for m in rec.messages)
     assert "grafana:annotation:99" in {e.key for e in parse(bundle)}
@@ -233,10 +233,10 @@ def test_stops_after_max_pages(fake: FakeGrafana, ca_bundle: Path, tmp_path: Pat
     fake.add(*(annotation(i, MS0 + i * MIN, f"n{i}") for i in range(1, 26)))
     rec = Recorder()
     meta, _ = run(
-        make_ctx(fake.url, ca_bundle, rec),
+        make_ctx(fake.url, ca_bundle, rec, page_size=5),
         tmp_path / "b",
         rec,
-        Tuning(page_size=5, max_pages=2),
+        replace(FAST, max_pages=2),
     )
     assert len(fake.requests()) == 2
     assert meta["truncated"] is True
@@ -306,8 +306,8 @@ def test_429_honours_retry_after(fake: FakeGrafana, ca_bundle: Path, tmp_path: P
     assert fake.server.count() == 3
     assert rec.sleeps == [2.0, 2.0]
     assert rec.messages[:2] == [
-        "rate limited (429) (all, page 1): attempt 1 of 3 failed, waiting 2s",
-        "rate limited (429) (all, page 1): attempt 2 of 3 failed, waiting 2s",
+        "all, page 1: rate limited (429) (retry 1 of 5), waiting 2s",
+        "all, page 1: rate limited (429) (retry 2 of 5), waiting 2s",
     ]
     assert len(list(parse(bundle))) == 1
 
@@ -320,7 +320,11 @@ def test_429_too_long_or_too_often(fake: FakeGrafana, ca_bundle: Path, tmp_path:
     fake.server.reset_log()
     fake.server.fail_next("GET", fake.path, *[Response(429, {}, {"Retry-After": "0"})] * 3)
     with pytest.raises(SourceUnavailable, match=r"still rate limited \(429\) after 3 attempts"):
-        run(make_ctx(fake.url, ca_bundle), tmp_path / "b")
+        run(
+            make_ctx(fake.url, ca_bundle),
+            tmp_path / "b",
+            policy=replace(FAST, rate_limit_retries=2),
+        )
     assert fake.server.count() == 3
 
 
@@ -331,14 +335,18 @@ def test_5xx_retried_with_backoff(fake: FakeGrafana, ca_bundle: Path, tmp_path: 
     run(make_ctx(fake.url, ca_bundle, rec), tmp_path / "b", rec)
     assert fake.server.count() == 3
     assert rec.sleeps == [0.5, 1.0]
-    assert rec.messages[0] == "HTTP 502 (all, page 1): attempt 1 of 3 failed, waiting 0s"
+    assert rec.messages[0] == "all, page 1: HTTP 502 (retry 1 of 2), waiting 0.5s"
 
 
 def test_5xx_persisting_is_unavailable(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path):
     down = Response(500, {"message": "database is locked"})
     fake.server.fail_next("GET", fake.path, down, down, down)
     with pytest.raises(SourceUnavailable, match=r"HTTP 500 3 times.*database is locked"):
-        run(make_ctx(fake.url, ca_bundle), tmp_path / "b")
+        run(
+            make_ctx(fake.url, ca_bundle),
+            tmp_path / "b",
+            policy=replace(FAST, rate_limit_retries=2),
+        )
     assert fake.server.count() == 3
 
 
@@ -372,7 +380,11 @@ def test_connection_refused_is_unavailable(make_server, ca_bundle: Path, tmp_pat
 def test_timeout_is_unavailable(fake: FakeGrafana, ca_bundle: Path, tmp_path: Path) -> None:
     fake.server.fail_next("GET", fake.path, Response(200, [], delay=1.0))
     with pytest.raises(SourceUnavailable, match=r"did not answer within 0\.2s"):
-        run(make_ctx(fake.url, ca_bundle), tmp_path / "b", tuning=Tuning(attempts=1, timeout=0.2))
+        run(
+            make_ctx(fake.url, ca_bundle),
+            tmp_path / "b",
+            policy=replace(FAST, retries=0, timeout=0.2),
+        )
 
 
 # -- faults, deadlines, concurrency (issues #7 and #6) --------------------------------------
@@ -414,7 +426,7 @@ def test_no_wait_runs_past_the_deadline(fake: FakeGrafana, ca_bundle: Path, tmp_
     fake.server.fail_next("GET", fake.path, Response(503, {}))
     rec = Recorder()
     ctx = replace(make_ctx(fake.url, ca_bundle, rec), deadline=time.monotonic() + 5)
-    slow = Tuning(attempts=3, backoff=10)
+    slow = replace(FAST, backoff=10)
     with pytest.raises(SourceUnavailable, match="would pass the --timeout deadline"):
         run(ctx, tmp_path / "b", rec, slow)
     assert rec.sleeps == []
@@ -428,7 +440,7 @@ def test_request_timeout_is_capped_by_the_deadline(
     ctx = replace(make_ctx(fake.url, ca_bundle), deadline=time.monotonic() + 0.5)
     started = time.monotonic()
     with pytest.raises(SourceUnavailable, match="the annotations were not fetched"):
-        run(ctx, tmp_path / "b", tuning=Tuning(attempts=3, timeout=30))
+        run(ctx, tmp_path / "b", policy=replace(FAST, timeout=30))
     assert time.monotonic() - started < 2.5
 
 
@@ -451,7 +463,7 @@ def test_a_server_ignoring_to_stops_paging_with_a_warning(
 ) -> None:
     fake.add(*(annotation(i, MS0 + i * MIN, f"n{i}") for i in range(1, 8)))
     fake.ignore_to = True
-    meta, bundle = run(make_ctx(fake.url, ca_bundle), tmp_path / "b", tuning=Tuning(page_size=3))
+    meta, bundle = run(make_ctx(fake.url, ca_bundle, page_size=3), tmp_path / "b")
     assert fake.server.count() == 2
     (warning,) = meta["warnings"]
     assert "returned page 2 again" in warning and "kept 3 annotations" in warning

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import reconstruct.collectors.pagerduty.live as pagerduty_live
 from reconstruct.cli import cli
+from reconstruct.collectors._http import RetryPolicy
 from tests.fakes.demo_world import (
     ALERTS_CHANNEL,
     DEPLOYS_CHANNEL,
@@ -34,8 +34,9 @@ MakeServer = Callable[..., FakeServer]
 ROW = re.compile(r"^\| (?:\d{4}-\d\d-\d\d )?\d\d:\d\d \|")
 
 
-def reconstruct(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, [*args, "--quiet"], catch_exceptions=False)
+def reconstruct(*args: str, policy: RetryPolicy | None = None) -> tuple[int, str, str]:
+    """The CLI; ``policy`` (shorter waits) goes in as click's context object."""
+    result = CliRunner().invoke(cli, [*args, "--quiet"], obj=policy, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -70,7 +71,10 @@ class Live:
         monkeypatch: pytest.MonkeyPatch,
         *,
         ongoing: bool = False,
+        policy: RetryPolicy | None = None,
     ) -> None:
+        self.policy = policy
+        """The retry policy every run of this world uses (None: the default)."""
         self.world = DemoWorld.start(make_server, ongoing=ongoing)
         self.config = self.world.write_config(tmp_path / "reconstruct.toml", ca_bundle)
         self.world.set_tokens(monkeypatch)
@@ -82,7 +86,14 @@ class Live:
     def collect(self, *extra: str, name: str = "bundle") -> tuple[int, str, str, Path]:
         dest = self.out / name
         code, out, err = reconstruct(
-            "--incident", "4821", "--save-bundle", str(dest), "--config", str(self.config), *extra
+            "--incident",
+            "4821",
+            "--save-bundle",
+            str(dest),
+            "--config",
+            str(self.config),
+            *extra,
+            policy=self.policy,
         )
         return code, out, err, dest
 
@@ -388,7 +399,7 @@ def test_unknown_incident_is_a_usage_error(live: Live) -> None:
 
 
 def test_pagerduty_down_is_an_error(live: Live) -> None:
-    live.monkeypatch.setattr(pagerduty_live, "TIME_SCALE", 0.001)  # the retries' backoff
+    live.policy = RetryPolicy(backoff=0.001)  # the retries' backoff
     unavailable = pd_error(503, "Service Unavailable", 2000)
     live.world.pagerduty.server.fail_next("GET", r"/incidents/.*", *[unavailable] * 10)
     code, out, err, _ = live.collect()
@@ -396,7 +407,7 @@ def test_pagerduty_down_is_an_error(live: Live) -> None:
     assert out == ""
     assert len(err.splitlines()) == 1
     assert err.startswith("reconstruct: error: pagerduty: PagerDuty is unavailable (503")
-    retries = pagerduty_live.SERVER_RETRIES
+    retries = live.policy.retries
     assert live.world.pagerduty.count(r"/incidents/4821") == 1 + retries
     live.assert_nothing_saved()
 

@@ -15,6 +15,7 @@ import pytest
 import reconstruct.collectors.pagerduty.live as live
 import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle, BundleWriter
+from reconstruct.collectors._http import Pace, RetryPolicy
 from reconstruct.collectors.base import CollectContext
 from reconstruct.config import Config, Secret
 from reconstruct.errors import (
@@ -36,9 +37,13 @@ NOTES = r"/incidents/PABC123/notes"
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 
 
+POLICY = RetryPolicy(backoff=0.25, jitter=0)
+"""Three retries per request, backoff 0.25 s doubling, no jitter (exact waits to assert)."""
+
+
 class Clock:
     """A fake sleep: records every wait instead of sleeping (``CollectContext(sleep=...)``,
-    ``resolve_incident(wait=...)``)."""
+    ``resolve_incident(pace=clock.pace())``)."""
 
     def __init__(self) -> None:
         self.slept: list[float] = []
@@ -46,8 +51,8 @@ class Clock:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
 
-    def wait(self, seconds: float, why: str) -> None:
-        self.slept.append(seconds)
+    def pace(self) -> Pace:
+        return Pace("pagerduty", POLICY, sleep=self.sleep)
 
 
 @pytest.fixture
@@ -92,6 +97,7 @@ def run_collect(
         progress=progress or Progress(),
         source="pagerduty",
         sleep=(clock or Clock()).sleep,
+        policy=POLICY,
     )
     with BundleWriter(dest, incident.id) as writer:
         writer.add("pagerduty/incident.json", [body])
@@ -178,7 +184,7 @@ def test_server_down(make_server: Callable[..., FakeServer], ca_bundle: Path) ->
     server.stop()
     clock = Clock()
     with pytest.raises(SourceUnavailable, match="cannot reach"):
-        pd.resolve_incident(config_for(base, ca_bundle), TOKEN, "PABC123", wait=clock.wait)
+        pd.resolve_incident(config_for(base, ca_bundle), TOKEN, "PABC123", pace=clock.pace())
     assert clock.slept == [0.25, 0.5, 1.0]  # three retries, then the error
 
 
@@ -264,14 +270,14 @@ def test_rate_limit_honours_retry_after(
     # The series run concurrently: each one's waits are in order, the two interleave.
     waits = [m for s, m in progress.messages if s == "pagerduty" and "rate limited" in m]
     assert [m for m in waits if m.startswith("log_entries")] == [
-        "log_entries page at offset 0: rate limited, waiting 3s",
-        "log_entries page at offset 0: rate limited, waiting 3s",
+        "log_entries page at offset 0: rate limited (retry 1 of 5), waiting 3s",
+        "log_entries page at offset 0: rate limited (retry 2 of 5), waiting 3s",
     ]
     assert [m for m in waits if m.startswith("alerts")] == [
-        "alerts page at offset 0: rate limited, waiting 7s",
-        "alerts page at offset 0: rate limited, waiting 4s",  # no hint: doubles from 1s
+        "alerts page at offset 0: rate limited (retry 1 of 5), waiting 7s",
+        "alerts page at offset 0: rate limited (retry 2 of 5), waiting 0.5s",  # no hint: backoff
     ]
-    assert sorted(clock.slept) == [3, 3, 4, 7]
+    assert sorted(clock.slept) == [0.5, 3, 3, 7]
     assert (fake.count(LOG), fake.count(ALERTS), fake.count(NOTES)) == (3, 3, 1)
     assert meta["requests"] == 7
     assert meta["rate_limited_waits"] == 4
@@ -283,9 +289,9 @@ def test_rate_limit_is_bounded(fake: FakePagerDuty, config: Config) -> None:
     fake.server.fail_next("GET", r"/incidents/.*", *[rate_limited("1")] * 50)
     clock = Clock()
     with pytest.raises(SourceUnavailable, match="rate limited by PagerDuty"):
-        pd.resolve_incident(config, TOKEN, "PABC123", wait=clock.wait)
-    assert fake.server.count() == live.RATE_LIMIT_RETRIES + 1
-    assert clock.slept == [1.0] * live.RATE_LIMIT_RETRIES
+        pd.resolve_incident(config, TOKEN, "PABC123", pace=clock.pace())
+    assert fake.server.count() == POLICY.rate_limit_retries + 1
+    assert clock.slept == [1.0] * POLICY.rate_limit_retries
 
 
 def test_rate_limit_too_long_fails_at_once(fake: FakePagerDuty, config: Config) -> None:
@@ -300,7 +306,7 @@ def test_server_errors_are_retried(fake: FakePagerDuty, config: Config, tmp_path
     fake.add(sample_incident())
     fake.server.fail_next("GET", r"/incidents/PABC123", error(503, "Unavailable", 2000))
     clock = Clock()
-    body = pd.resolve_incident(config, TOKEN, "PABC123", wait=clock.wait)
+    body = pd.resolve_incident(config, TOKEN, "PABC123", pace=clock.pace())
     assert fake.server.count() == 2
     assert clock.slept == [0.25]
     fake.server.reset_log()
@@ -320,9 +326,9 @@ def test_server_errors_forever(
     caplog.set_level(logging.DEBUG)
     fake.server.fail_next("GET", r"/incidents/.*", *[error(500, "Internal error", 2000)] * 20)
     with pytest.raises(SourceUnavailable) as info:
-        pd.resolve_incident(config, TOKEN, "PABC123", wait=Clock().wait)
+        pd.resolve_incident(config, TOKEN, "PABC123", pace=Clock().pace())
     assert "PagerDuty is unavailable (500" in str(info.value)
-    assert fake.server.count() == live.SERVER_RETRIES + 1
+    assert fake.server.count() == POLICY.retries + 1
     assert KEY not in caplog.text and KEY not in str(info.value)
 
 
@@ -419,6 +425,7 @@ def deadline_ctx(config: Config, body: dict[str, Any], seconds: float) -> Collec
         source="pagerduty",
         deadline=time.monotonic() + seconds,
         sleep=Clock().sleep,
+        policy=POLICY,
     )
 
 
@@ -434,8 +441,9 @@ def test_a_wait_past_the_deadline_fails_at_once(
         pytest.raises(SourceUnavailable) as info,
     ):
         pd.collect(deadline_ctx(config, body, 10), writer)
-    assert "log_entries page at offset 0: rate limited, but waiting 60s would pass the " in str(
-        info.value
+    assert (
+        "log_entries page at offset 0: rate limited (retry 1 of 5), but waiting 60s would pass "
+        in str(info.value)
     )
     assert fake.count(LOG) == 1
 

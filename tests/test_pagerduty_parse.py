@@ -320,4 +320,4 @@ def test_registered_source() -> None:
     source = get_source("pagerduty")
     assert source.name == "pagerduty"
     assert source.parse is pd.parse
-    assert source.collect is pd.collect
+    assert source.collect is not None and source.token_env == "PAGERDUTY_TOKEN"

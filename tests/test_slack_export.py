@@ -12,7 +12,8 @@ import pytest
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.slack.parse import SOURCE, parse
+from reconstruct.collectors.slack import SOURCE
+from reconstruct.collectors.slack.parse import parse
 from reconstruct.config import Config
 from reconstruct.errors import SourceError, SourceNotFound
 from reconstruct.model import Event, Incident, Window

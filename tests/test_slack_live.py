@@ -12,7 +12,8 @@ import pytest
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.slack.parse import SOURCE, parse
+from reconstruct.collectors.slack import SOURCE
+from reconstruct.collectors.slack.parse import parse
 from reconstruct.config import Config, Secret
 from reconstruct.errors import SourceAuthError, SourceError, SourceNotFound
 from reconstruct.model import Event, Incident, Window
@@ -410,8 +411,8 @@ def test_rate_limit_retry_after_reports_progress(run: Run) -> None:
     assert time.monotonic() - began < 5
     assert run.fake.count("conversations.history") == 3  # one 429, the window, the lookback
     assert (
-        "slack: conversations.history #inc-1234 (C0INC0001) page 1: rate limited (HTTP 429), "
-        "waiting 0s"
+        "slack: conversations.history #inc-1234 (C0INC0001) page 1: rate limited (HTTP 429) "
+        "(retry 1 of 5), waiting 0s"
     ) in run.progress
     assert [e.summary for e in parse(bundle)] == ["hi"]
 
@@ -430,3 +431,17 @@ def test_unreachable_server(run: Run, tmp_path: Path) -> None:
     ctx_slack = {"base_url": "https://127.0.0.1:9/api/"}
     with pytest.raises(SourceError, match="cannot reach"):
         run.collect(slack=ctx_slack)
+
+
+def test_a_refused_page_size_falls_back_to_a_smaller_one(run: Run) -> None:
+    # An app whose limits Slack lowered: a limit above 200 is refused with invalid_limit.
+    run.fake.add_channel(INC, "inc-1234", messages=[msg(i, "U1", f"m{i}") for i in range(1, 8)])
+    run.fake.max_limit["conversations.history"] = 200
+    _, bundle = run.collect(options={"slack_channel": INC}, slack={"page_size": 999})
+    history = [r for r in run.fake.server.requests if r.path.endswith("/conversations.history")]
+    limits = [r.param("limit") for r in history]
+    assert limits[:2] == ["999", "200"], "refused, then asked again for 200"
+    assert set(limits[2:]) <= {"200"}, "later listings ask for 200 at once"
+    assert any("refused limit=999; asking for 200" in m for m in run.progress)
+    pages = bundle.pages(f"slack/{INC}/conversations.history.json")
+    assert sum(len(p["messages"]) for p in pages) == 7

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import stat
 import threading
 from collections.abc import Callable
@@ -119,6 +120,9 @@ class World:
         self.config: Config = load_config(path)
         self.state_path = tmp / "state" / "watch.sqlite"
         self.clock = Clock(RESOLVED + timedelta(minutes=5))
+        self.local_ahead = timedelta(0)
+        """How far the local clock (``clock``) runs ahead of PagerDuty's (its ``Date`` header)."""
+        self.fakes.pagerduty.server.clock = lambda: self.clock() - self.local_ahead
         self.logs: list[str] = []
 
     def watcher(self, *sinks: Sink, lease: timedelta = LEASE) -> Watcher:
@@ -134,6 +138,9 @@ class World:
 
     def collections(self) -> int:
         return self.fakes.pagerduty.count(LOG_ENTRIES)
+
+    def state(self) -> State:
+        return State(self.state_path)
 
     def drafts(self) -> list[str]:
         return sorted(p.name for p in self.out.glob("*.md"))
@@ -168,7 +175,8 @@ def test_new_incident_is_queued_settles_then_is_delivered_once_and_old_ones_are_
     listed = world.fakes.pagerduty.server.requests[0]
     assert listed.path == "/incidents"
     assert listed.params("statuses[]") == ["resolved"]
-    assert listed.param("until") == "2026-03-14T10:34:31Z"
+    # `until` bounds creation time only, a day past the local clock (which may run behind)
+    assert listed.param("until") == "2026-03-15T10:34:31Z"
 
     world.clock.advance(minutes=6)  # 10:40:31, the 10-minute settle delay is over
     report = world.watcher(DirSink(world.out), sink).run_once()
@@ -244,7 +252,7 @@ def test_two_overlapping_runs_deliver_once(world: World) -> None:
 def test_many_simultaneous_runs_deliver_once(world: World) -> None:
     world.clock.advance(minutes=15)
     sink = Recording()
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=60)
 
     def run() -> None:
         watcher = world.watcher(sink)
@@ -290,11 +298,15 @@ def test_an_incident_that_cannot_be_built_is_retried_on_the_next_run(world: Worl
         "GET", r"/incidents/Q3CKSTMPD1", pd_error(404, "Not Found", 2100)
     )
     report = world.watcher(sink).run_once()
-    assert (report.delivered, report.failed) == (0, 1)
+    assert (report.delivered, report.failed) == (0, 1), world.logs
     assert any(
-        line.startswith("Q3CKSTMPD1 (#4821): not built: ") and "retried on the next run" in line
+        line.startswith("Q3CKSTMPD1 (#4821): failed: ")
+        and "failure 1 of 3, retried from 2026-03-14 10:51 UTC" in line
         for line in world.logs
-    )
+    ), world.logs
+    report = world.watcher(sink).run_once()
+    assert (report.delivered, report.failed, report.backing_off) == (0, 0, 1), "backing off"
+    world.clock.advance(minutes=2)
     report = world.watcher(sink).run_once()
     assert (report.delivered, report.failed) == (1, 0)
     assert len(sink.drafts) == 1
@@ -306,10 +318,12 @@ def test_a_failing_sink_is_retried_alone(world: World) -> None:
     flaky = Recording("flaky", fail=1)
     report = world.watcher(good, flaky).run_once()
     assert (report.delivered, report.failed) == (0, 1)
+    assert "Q3CKSTMPD1 (#4821): not delivered to flaky: flaky: the service said no" in world.logs
     assert any(
-        "not delivered to flaky: flaky: the service said no; retried on the next run" in x
+        "failed: flaky: flaky: the service said no; transient 1 of 10, retried from" in x
         for x in world.logs
     )
+    world.clock.advance(minutes=2)
     report = world.watcher(good, flaky).run_once()
     assert (report.delivered, report.failed) == (1, 0)
     assert (good.calls, len(good.drafts)) == (1, 1), "the sink that succeeded is not repeated"
@@ -332,19 +346,31 @@ def test_reopened_before_the_settle_delay_is_cancelled(world: World) -> None:
 
 
 # -- the command ---------------------------------------------------------------------------------
+STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ")
+
+
 def invoke(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 
+def logged(err: str) -> list[str]:
+    """stderr's log lines without their UTC timestamps (every line has one)."""
+    lines = err.splitlines()
+    for line in lines:
+        assert STAMP.match(line), line
+    return [STAMP.sub("", line, count=1) for line in lines]
+
+
 def test_dry_run_lists_what_it_would_do_and_does_nothing(world: World) -> None:
+    world.fakes.pagerduty.server.clock = None  # the command runs on the real clock
     state = world.tmp / "cli.sqlite"
     code, _out, err = invoke(
         "watch", "--dry-run", "--state", str(state), "--config", str(world.config_path)
     )
     assert code == 0, err
     # the real clock is long past the demo incident: outside the 1-day lookback
-    assert err.splitlines() == ["reconstruct: dry run: nothing to do"]
+    assert logged(err) == ["reconstruct: dry run: nothing to do"]
     assert world.collections() == 0
     assert not world.out.exists()
 
@@ -364,7 +390,7 @@ def test_watch_once_without_a_sink_is_a_config_error(
 ) -> None:
     code, _, err = invoke("watch", "--once", "--state", str(tmp_path / "s.sqlite"))
     assert code == 2
-    assert err.startswith("reconstruct: error: no sink configured")
+    assert logged(err)[0].startswith("reconstruct: error: no sink configured")
 
 
 def test_watch_once_with_a_bad_token_is_a_config_error(
@@ -393,6 +419,7 @@ def test_default_state_file_is_in_the_user_data_dir(world: World) -> None:
 
 
 def test_watch_once_command_delivers_then_has_nothing_new(world: World) -> None:
+    world.fakes.pagerduty.server.clock = None  # the command runs on the real clock
     del world.fakes.pagerduty.incidents[1:]  # only the demo incident
     config = world.tmp / "cli.toml"
     # the real clock is months past the demo incident: look back far enough to find it
@@ -404,7 +431,7 @@ def test_watch_once_command_delivers_then_has_nothing_new(world: World) -> None:
     code, out, err = invoke(*args)
     assert code == 0, err
     assert out == ""
-    lines = err.splitlines()
+    lines = logged(err)
     assert lines[0].startswith("reconstruct: Q3CKSTMPD1 (#4821): new: resolved 2026-03-14 10:29")
     assert f"reconstruct: Q3CKSTMPD1 (#4821): delivered to dir: {world.out / FILENAME}" in lines
     assert lines[-1] == (
@@ -417,7 +444,7 @@ def test_watch_once_command_delivers_then_has_nothing_new(world: World) -> None:
 
     code, _, err = invoke(*args)
     assert code == 0, err
-    assert err.splitlines() == [
+    assert logged(err) == [
         "reconstruct: watch: 0 queued, 0 delivered, 0 failed, 0 held by another run, "
         "0 cancelled, 0 settling"
     ]

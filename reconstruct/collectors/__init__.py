@@ -1,23 +1,62 @@
-"""Sources, one module each, behind a plain registry.
+"""Sources, one package each, behind a plain registry.
 
-Adding a source costs one module here (exposing ``SOURCE``), its name in ``BUILTIN`` and a fake
-in ``tests/fakes``; nothing else changes. Modules are imported on first use.
+Adding a source costs its package (``SOURCE = Source(...)`` in its ``__init__``: name, token
+variable, ``skip_reason``, ``collect``, ``parse`` and the ``traits`` the normalizer reads) and
+one line in ``REGISTRY``; nothing outside ``collectors/`` names it. Packages are imported on
+first use, so ``--help`` stays fast. Tests register an example source the same way
+(``tests/example_source``).
 """
 
 from __future__ import annotations
 
 import importlib
+from functools import cache
 
-from reconstruct.collectors.base import CollectContext, Source
+from reconstruct.collectors.base import CollectContext, Role, Source, SourceTraits
 
-BUILTIN: tuple[str, ...] = ("pagerduty", "slack", "github", "grafana")
+REGISTRY: dict[str, str] = {
+    "pagerduty": "reconstruct.collectors.pagerduty",
+    "slack": "reconstruct.collectors.slack",
+    "github": "reconstruct.collectors.github",
+    "grafana": "reconstruct.collectors.grafana",
+}
+"""Source name -> the module that declares its ``SOURCE``, in collection and parse order."""
 
-__all__ = ["BUILTIN", "CollectContext", "Source", "get_source"]
+BUILTIN: tuple[str, ...] = tuple(REGISTRY)
+"""The sources that ship with reconstruct."""
+
+__all__ = [
+    "BUILTIN",
+    "REGISTRY",
+    "CollectContext",
+    "Role",
+    "Source",
+    "SourceTraits",
+    "get_source",
+    "names",
+    "traits",
+]
+
+
+def names() -> tuple[str, ...]:
+    """Every registered source, in order."""
+    return tuple(REGISTRY)
 
 
 def get_source(name: str) -> Source:
-    if name not in BUILTIN:
-        raise KeyError(f"unknown source {name!r}; known: {', '.join(BUILTIN)}")
-    module = importlib.import_module(f"reconstruct.collectors.{name}")
+    if name not in REGISTRY:
+        raise KeyError(f"unknown source {name!r}; known: {', '.join(REGISTRY)}")
+    module = importlib.import_module(REGISTRY[name])
     source: Source = module.SOURCE
     return source
+
+
+def traits() -> dict[str, SourceTraits]:
+    """Each registered source's traits (what ``normalize`` and ``render`` read); cached per
+    registry, so a source registered later (a test's) is seen."""
+    return _traits(tuple(REGISTRY.items()))
+
+
+@cache
+def _traits(registry: tuple[tuple[str, str], ...]) -> dict[str, SourceTraits]:
+    return {name: get_source(name).traits for name, _ in registry}

@@ -1,6 +1,7 @@
 """The contract every source implements, and what a live collection run hands it.
 
-A source is one module in ``reconstruct.collectors`` exposing ``SOURCE = Source(...)``:
+A source is one package in ``reconstruct.collectors`` whose ``__init__`` declares
+``SOURCE = Source(name, parse, collect, token_env, skip_reason, traits)``:
 
 - ``parse(bundle) -> Iterable[Event]`` reads only the bundle (no network, no SDK import);
 - ``collect(ctx, out) -> meta`` fetches raw records through the tool's SDK and writes them with
@@ -14,12 +15,13 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
 from reconstruct.bundle import Bundle, BundleWriter
+from reconstruct.collectors._http import DEFAULT_POLICY, Pace, RetryPolicy
 from reconstruct.config import Config, Secret, ssl_context
-from reconstruct.errors import SourceUnavailable
 from reconstruct.model import Event, Incident, Window
 
 
@@ -48,30 +50,26 @@ class CollectContext:
     """``time.monotonic()`` value by which collection must end (``--timeout``); None: no limit."""
     sleep: Callable[[float], None] = time.sleep
     """How waits sleep (tests pass a fake clock's sleep; never patch our own functions)."""
+    policy: RetryPolicy = DEFAULT_POLICY
+    """Retries, waits and request timeouts (``collectors._http``); tests hand in shorter ones."""
+
+    @property
+    def pace(self) -> Pace:
+        """This source's requests' policy, deadline, sleep and progress (``collectors._http``)."""
+        return Pace(self.source or "collect", self.policy, self.deadline, self.sleep, self.progress)
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (never negative), or None without a deadline."""
-        if self.deadline is None:
-            return None
-        return max(0.0, self.deadline - time.monotonic())
+        return self.pace.remaining()
 
-    def timeout(self, default: float) -> float:
-        """A per-request timeout that never runs past the deadline (at least 0.1 s)."""
-        left = self.remaining()
-        return default if left is None else max(0.1, min(default, left))
+    def request_timeout(self) -> float:
+        """Seconds the next request may take: the policy's, within the deadline."""
+        return self.pace.request_timeout()
 
     def wait(self, seconds: float, why: str) -> None:
-        """Wait before a retry: report it, and fail the source at once if the wait would pass
-        the deadline (``--timeout``) instead of sleeping past it."""
-        left = self.remaining()
-        if left is not None and seconds >= left:
-            raise SourceUnavailable(
-                self.source or "collect",
-                f"{why}, but waiting {seconds:.0f}s would pass the --timeout deadline; "
-                "rerun later or with a larger --timeout",
-            )
-        self.progress(self.source, f"{why}, waiting {seconds:.0f}s")
-        self.sleep(seconds)
+        """Wait before a retry (``Pace.wait``): fails the source at once rather than sleep past
+        the deadline."""
+        self.pace.wait(seconds, why)
 
     @property
     def ca_bundle(self) -> Path | None:
@@ -84,11 +82,44 @@ class CollectContext:
 
 ParseFn = Callable[[Bundle], Iterable[Event]]
 CollectFn = Callable[[CollectContext, BundleWriter], Mapping[str, Any]]
+SkipFn = Callable[[Config, Mapping[str, Any]], "str | None"]
+"""``skip_reason(config, options)``: why the source is not collected on this run, or None."""
+
+
+class Role(StrEnum):
+    """What a source's records are, for the normalizer."""
+
+    CHAT = "chat"
+    """People talking (Slack): a plain message is kept only for a reason (keyword, pin...)."""
+    TOOL = "tool"
+    """A tool's records (pages, deploys, alerts): kept, merged across tools."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTraits:
+    """What the normalizer and the renderer need to know of a source, so neither names one."""
+
+    role: Role = Role.TOOL
+    authority: int = 100
+    """Which source speaks for a merged row: the lowest number wins (ties: by name)."""
+    noun: tuple[str, str] = ("record", "records")
+    """Its records, singular and plural (``412 other messages in slack:#inc-1 not shown``)."""
+
+
+def _always(config: Config, options: Mapping[str, Any]) -> str | None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
+    """One source, declared in its package's ``__init__`` (``SOURCE = Source(...)``)."""
+
     name: str
     parse: ParseFn
     collect: CollectFn | None = None
     """None where live collection is not available for the source."""
+    token_env: str | None = None
+    """The environment variable holding its token (``GITHUB_TOKEN``); None: none needed."""
+    skip_reason: SkipFn = _always
+    """Why it is not collected on a run (not configured, no token), or None: collect it."""
+    traits: SourceTraits = SourceTraits()

@@ -26,6 +26,13 @@ class Draft:
     """The evidence bundle it was built from."""
     slack_channel: str | None = None
     """The incident's Slack channel ID, when the bundle found one."""
+    revision: int = 1
+    """1 for the first draft; 2, 3... when the incident was reopened and resolved again after
+    an earlier draft was delivered (a sink updates what it delivered, or says it is an update)."""
+
+    @property
+    def is_update(self) -> bool:
+        return self.revision > 1
 
     @property
     def slug(self) -> str:

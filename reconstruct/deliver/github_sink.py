@@ -12,7 +12,10 @@ Turned on by ``[deliver.github] repo = "owner/name"``. Through PyGithub, in orde
     POST /repos/o/r/pulls                        only when no open PR exists for the branch
 
 so a retry after a half-finished attempt reuses the branch, the file and the pull request instead
-of making second ones. Returns the pull request's html_url. Token: GITHUB_TOKEN, fine-grained
+of making second ones. An updated draft (``draft.revision`` > 1: reopened and resolved again
+after a delivery) goes the same way: the file on the branch is updated, so an open pull request
+shows the new revision; when that one was merged or closed, a new one proposes the update.
+Returns the pull request's html_url. Token: GITHUB_TOKEN, fine-grained
 with Contents and Pull requests read/write on the docs repository (classic: ``repo``).
 """
 
@@ -139,7 +142,8 @@ class GitHubSink:
             )
         if existing.decoded_content == draft.markdown.encode():
             return
-        update = f"Update post-mortem draft: {title}"
+        revision = f" (revision {draft.revision})" if draft.is_update else ""
+        update = f"Update post-mortem draft{revision}: {title}"
         repo.update_file(path, update, draft.markdown, existing.sha, branch=branch)
 
     def _pull(self, repo: Repository, branch: str, path: str, draft: Draft) -> str:
@@ -157,10 +161,16 @@ class GitHubSink:
         url = out.url(incident.url)
         if url:
             body += f"\n\nIncident: {url}"
+        if draft.is_update:
+            body += (
+                f"\n\nRevision {draft.revision}: the incident was reopened and resolved again "
+                "after the earlier draft was proposed."
+            )
+        what = f"Post-mortem (revision {draft.revision})" if draft.is_update else "Post-mortem"
         pull = repo.create_pull(
             base=self.settings.base,
             head=branch,
-            title=f"Post-mortem: {ref} {out.text(incident.title)}",
+            title=f"{what}: {ref} {out.text(incident.title)}",
             body=body,
         )
         return str(pull.html_url)

@@ -2,7 +2,10 @@
 
 Turned on by ``[deliver.slack] enabled = true``; the channel is the incident's own (from the
 bundle), else ``[deliver.slack] channel`` (an ID such as ``C0123ABCD``, or a ``#name`` looked up
-with ``conversations.list``). Uses ``WebClient.files_upload_v2``, which makes three requests:
+with ``conversations.list``). A Slack message cannot be replaced by a bot upload, so an updated
+draft (``draft.revision`` > 1: reopened and resolved again after a delivery) is posted once more,
+its comment saying it is an update that replaces the earlier one.
+Uses ``WebClient.files_upload_v2``, which makes three requests:
 ``files.getUploadURLExternal``, a POST of the bytes to the returned upload URL, and
 ``files.completeUploadExternal`` (which shares the file into the channel with ``initial_comment``).
 
@@ -68,6 +71,13 @@ def message(draft: Draft, out: Outbound | None = None) -> str:
     ref = f"#{incident.number}" if incident.number is not None else incident.id
     rows = timeline_rows(draft.markdown)
     noun = "row" if rows == 1 else "rows"
+    if draft.is_update:
+        return (
+            f"Updated post-mortem draft for {out.slack(ref)} {out.slack(incident.title)} "
+            f"(revision {draft.revision}: the incident was reopened and resolved again): {rows} "
+            f"timeline {noun}; it replaces the earlier draft, edit it in the attached "
+            f"{draft.filename}."
+        )
     return (
         f"Post-mortem draft for {out.slack(ref)} {out.slack(incident.title)}: {rows} timeline "
         f"{noun}; edit it in the attached {draft.filename}."
@@ -127,7 +137,8 @@ class SlackSink:
                 channel=channel,
                 content=draft.markdown,
                 filename=draft.filename,
-                title=f"Post-mortem draft: {out.text(draft.incident.title)}",
+                title=f"{'Updated p' if draft.is_update else 'P'}ost-mortem draft: "
+                f"{out.text(draft.incident.title)}",
                 snippet_type="markdown",
                 initial_comment=message(draft, out),
             )

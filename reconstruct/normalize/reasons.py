@@ -86,5 +86,10 @@ def omission(event: Event, start: datetime) -> str:
     if "bot" in event.tags:
         return f"bot posts about other services in {scope}"
     if event.kind is Kind.MESSAGE:
-        return f"messages without a keyword, pin or reaction in {scope}"
+        return plain_reason(scope)
     return f"{event.kind.value} records not selected in {scope}"
+
+
+def plain_reason(scope: str) -> str:
+    """Why a person's plain message is not shown (also for those counted while parsing)."""
+    return f"messages without a keyword, pin or reaction in {scope}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Kind, Window
+from reconstruct.normalize.authority import chat_only, is_chat
 from reconstruct.normalize.concern import Concern
 from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.leadup import choose
@@ -24,7 +25,6 @@ from reconstruct.normalize.reasons import omission, slack_reason, tool_reason
 from reconstruct.normalize.regions import REGION, overlaps
 from reconstruct.timeutil import ensure_utc
 
-SLACK_ONLY = ("slack",)
 PLAIN_TAGS = frozenset({"human", "incident-channel"})
 """A person's plain message in the incident channel (``chatter.set_aside`` counts most early)."""
 
@@ -60,7 +60,7 @@ def select(
         (e for e in events if e.kind is Kind.DEPLOY and e.time < start), key=order_key
     )
     last_deploys = {e.key for e in early_deploys[len(early_deploys) - n :]} if n else set()
-    concern = Concern.of(events, incident, start, repos, is_slack_only, frozenset(last_deploys))
+    concern = Concern.of(events, incident, start, repos, _chat, frozenset(last_deploys))
     kept: list[Event] = []
     early: list[Event] = []
     omitted: Counter[str] = Counter()
@@ -79,8 +79,9 @@ def select(
             reason = why_not[facts] = omission(event, start)
         dropped.append((event, reason))
 
+    chat = chat_only()
     for event in events:
-        if event.tags == PLAIN_TAGS and event.kind is Kind.MESSAGE and event.sources == SLACK_ONLY:
+        if event.tags == PLAIN_TAGS and event.kind is Kind.MESSAGE and event.sources in chat:
             if event.time >= start:  # the bulk of a channel: a person's plain message
                 drop(event)
                 continue
@@ -88,7 +89,7 @@ def select(
         if event.time < start:
             early.append(event)  # once the window's rows are known
             continue
-        if is_slack_only(event):
+        if is_chat(event.sources):
             reason = slack_reason(event, keywords.get(event.key), emoji, concern)
         else:
             facts = (event.kind, event.sources, event.tags)
@@ -120,8 +121,8 @@ def _leadup_reason(event: Event, leadup: Mapping[str, str], last_deploys: set[st
     return leadup.get(event.key)
 
 
-def is_slack_only(event: Event) -> bool:
-    return event.sources == SLACK_ONLY or not event.sources or set(event.sources) == {"slack"}
+def _chat(event: Event) -> bool:
+    return is_chat(event.sources)
 
 
 def scope_of(event: Event) -> str:

@@ -19,7 +19,6 @@ from itertools import pairwise
 from reconstruct.model import Account, Timeline
 from reconstruct.timeutil import format_duration
 
-_NOUNS = {"slack": ("message", "messages"), "pagerduty": ("log entry", "log entries")}
 _OUTSIDE = "outside window"
 
 
@@ -52,9 +51,16 @@ def omitted_sentence(scope: str, count: int) -> str:
     if scope == _OUTSIDE:
         noun = "record" if count == 1 else "records"
         return f"{count:,} {noun} outside the collection window not shown"
-    singular, plural = _NOUNS.get(scope.partition(":")[0], ("record", "records"))
+    singular, plural = _nouns().get(scope.partition(":")[0], ("record", "records"))
     noun = singular if count == 1 else plural
     return f"{count:,} other {noun} in {scope} not shown"
+
+
+def _nouns() -> dict[str, tuple[str, str]]:
+    """Each source's record nouns, from its declared traits (no source is named here)."""
+    from reconstruct.collectors import traits
+
+    return {name: t.noun for name, t in traits().items()}
 
 
 def account_sentence(source: str, account: Account) -> str:

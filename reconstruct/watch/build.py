@@ -1,5 +1,5 @@
-"""One incident -> evidence bundle -> Markdown draft, exactly the CLI's live path
-(``collect_live`` into a bundle, ``build_timeline``, ``render`` markdown)."""
+"""One incident -> evidence bundle -> Markdown draft, through the CLI's own path
+(``pipeline.draft``: ``collect_live`` into a bundle, ``build_timeline``, ``render``)."""
 
 from __future__ import annotations
 
@@ -27,17 +27,22 @@ def slack_channel(bundle: Bundle) -> str | None:
 
 
 def build(incident_id: str, config: Config, bundle_dir: Path, now: datetime) -> Built:
-    from reconstruct.collect import collect_live
-    from reconstruct.pipeline import build_timeline
-    from reconstruct.render import RenderOptions, render
+    """Collect and render one incident through the CLI's own path (``pipeline.draft``), under a
+    per-incident deadline (``[watch] timeout``)."""
+    from reconstruct.pipeline import RunRequest, draft
+    from reconstruct.render import RenderOptions
 
-    path = collect_live(incident_id, config, bundle_dir, {"quiet": True}, now)
-    bundle = Bundle.open(path)
-    timeline = build_timeline(bundle, config)
+    request = RunRequest(
+        incident=incident_id,
+        save_bundle=bundle_dir,
+        options={"quiet": True, "timeout": config.watch.timeout.total_seconds()},
+    )
     options = RenderOptions(fmt="markdown", diagram=config.render.diagram)
-    markdown = render(timeline, options, config)
-    draft = Draft(timeline.incident, markdown, path, slack_channel(bundle))
-    return Built(draft, timeline.warnings, timeline.failed_sources)
+    markdown, result = draft(request, config, now, options)
+    timeline = result.timeline
+    channel = slack_channel(Bundle.open(result.bundle_path))
+    built = Draft(timeline.incident, markdown, result.bundle_path, channel)
+    return Built(built, timeline.warnings, timeline.failed_sources)
 
 
 def draft_from(bundle_path: Path, markdown: str, channel: str | None) -> Draft:

@@ -4,19 +4,29 @@ client, every page, filtered by ``[watch] services/teams/urgencies/priorities``.
 PagerDuty's ``since``/``until`` filter on creation time, so the request spans incidents created
 up to ``OPEN_AT_MOST`` before the checkpoint and the resolution time is checked here; an incident
 open longer than that is not seen by polling (a webhook still queues it).
+
+The local clock decides nothing here: the resolution time is PagerDuty's (``resolved_at``, else
+``last_status_change_at``), every resolution since the checkpoint is taken however far in the
+local future it lies, ``until`` reaches a day past the local time, and PagerDuty's own time comes
+back from the first response's ``Date`` header (RFC 9110 §6.6.1, one-second resolution) for the
+next checkpoint and the skew check.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from reconstruct.config import Config, Secret
 from reconstruct.timeutil import iso_z, parse_iso
 
 OPEN_AT_MOST = timedelta(days=7)
+UNTIL_MARGIN = timedelta(days=1)
+"""``until`` is sent this far past the local time, so a local clock running behind PagerDuty's
+does not cut off incidents created in what it thinks is the future."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +37,22 @@ class Resolved:
     resolved_at: datetime
 
 
-def list_params(config: Config, since: datetime, until: datetime) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Listing:
+    resolved: list[Resolved]
+    """Oldest resolution first."""
+    cut: bool
+    """The list was cut at PagerDuty's 10,000-record ceiling."""
+    server_time: datetime | None
+    """PagerDuty's time when it answered (the first response's ``Date``), None without one."""
+
+
+def list_params(config: Config, since: datetime, now: datetime) -> dict[str, Any]:
     watch = config.watch
     params: dict[str, Any] = {
         "statuses[]": ["resolved"],
         "since": iso_z(since - OPEN_AT_MOST),
-        "until": iso_z(until),
+        "until": iso_z(now + UNTIL_MARGIN),
         "sort_by": "created_at:asc",
         "time_zone": "UTC",
     }
@@ -61,16 +81,35 @@ def _priority_ok(record: Mapping[str, Any], wanted: tuple[str, ...]) -> bool:
     return isinstance(name, str) and name.lower() in {w.lower() for w in wanted}
 
 
-def resolved_since(
-    config: Config, token: Secret | None, since: datetime, until: datetime
-) -> tuple[list[Resolved], bool]:
-    """Incidents resolved in ``[since, until]`` (oldest resolution first) and whether the list
-    was cut at PagerDuty's 10,000-record ceiling."""
+def date_header(value: str | None) -> datetime | None:
+    """An HTTP ``Date`` (``Sun, 06 Nov 1994 08:49:37 GMT``) as UTC; None when absent or bad."""
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def resolved_since(config: Config, token: Secret | None, since: datetime, now: datetime) -> Listing:
+    """Incidents resolved at or after ``since`` (PagerDuty's times); ``now`` is the local
+    estimate of PagerDuty's time, used only to bound the creation-time filter."""
     from reconstruct.collectors.pagerduty.live import PagerDutyApi, make_client
 
+    dates: list[datetime] = []
+
+    def on_response(response: Any) -> None:
+        when = date_header(response.headers.get("date"))
+        if when is not None:
+            dates.append(when)
+
     with make_client(config, token) as client:
+        hooks = client.event_hooks
+        hooks["response"] = [*hooks.get("response", []), on_response]
+        client.event_hooks = hooks
         pages, cut = PagerDutyApi(client).pages(
-            "/incidents", "incidents", list_params(config, since, until)
+            "/incidents", "incidents", list_params(config, since, now)
         )
     found: list[Resolved] = []
     for page in pages:
@@ -78,7 +117,7 @@ def resolved_since(
             if not isinstance(record, dict) or record.get("status") != "resolved":
                 continue
             when = resolved_at(record)
-            if when is None or not since <= when <= until:
+            if when is None or when < since:
                 continue
             if not _priority_ok(record, config.watch.priorities):
                 continue
@@ -92,4 +131,4 @@ def resolved_since(
                 )
             )
     found.sort(key=lambda r: (r.resolved_at, r.id))
-    return found, cut
+    return Listing(found, cut, dates[0] if dates else None)

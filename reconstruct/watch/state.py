@@ -8,7 +8,15 @@ sink again (sinks are idempotent for this reason) and never the ones already rec
 
 Incident status: ``pending`` (queued; settling until ``due_at``), ``built`` (draft rendered and
 kept here, some sinks still to deliver), ``delivered`` (every sink done), ``cancelled``
-(reopened before it was delivered; a later resolution queues it again).
+(reopened before it was delivered; a later resolution queues it again), ``parked`` (failed
+``failures`` times in a row; left alone with ``last_error`` until ``watch retry``), ``forgotten``
+(dropped by ``watch forget``; only a later resolution queues it again).
+
+Order: ``event_at`` is PagerDuty's time of the last status change applied (a resolution or a
+reopen, from the webhook's ``occurred_at`` or the incident's resolution time when polling). An
+event older than it changes nothing, whatever order the events arrive in. ``revision`` counts the
+drafts of one incident: resolved again after a delivery, it gets revision 2, and every sink that
+delivered revision 1 is handed the update (``deliveries.revision`` says which one each sink has).
 """
 
 from __future__ import annotations
@@ -24,6 +32,11 @@ from reconstruct.errors import ConfigError
 
 BUSY_TIMEOUT = 30.0
 OPEN = ("pending", "built")
+CLOSED = ("delivered", "cancelled", "forgotten")
+"""Statuses ``prune`` may remove once they are older than the retention."""
+SAME_RESOLUTION = timedelta(minutes=1)
+"""Resolution times this close apart are one resolution (a webhook's ``occurred_at`` and the
+incident's ``resolved_at`` differ by a moment); a delivered draft is updated only for later ones."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -57,6 +70,15 @@ CREATE TABLE IF NOT EXISTS webhook_events (
 );
 """
 
+MIGRATIONS: tuple[tuple[str, str, str], ...] = (
+    ("incidents", "event_at", "TEXT"),
+    ("incidents", "failures", "INTEGER NOT NULL DEFAULT 0"),
+    ("incidents", "retry_at", "TEXT"),
+    ("incidents", "revision", "INTEGER NOT NULL DEFAULT 1"),
+    ("deliveries", "revision", "INTEGER NOT NULL DEFAULT 1"),
+)
+"""Columns added after the first release: a state file written by an older version gains them."""
+
 
 def ts(when: datetime) -> str:
     """Fixed-width UTC text: compares in SQL the way the times compare."""
@@ -82,6 +104,15 @@ class IncidentRow:
     slack_channel: str | None
     attempts: int
     last_error: str | None
+    event_at: datetime
+    """PagerDuty's time of the last status change applied (resolution or reopen)."""
+    failures: int = 0
+    """Failed attempts in a row (reset by a delivery)."""
+    retry_at: datetime | None = None
+    """Backing off until then after a failure."""
+    revision: int = 1
+    """1 for the first draft; one more each time it is resolved again after a delivery."""
+    updated_at: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -103,6 +134,11 @@ def _row(r: sqlite3.Row) -> IncidentRow:
         slack_channel=r["slack_channel"],
         attempts=r["attempts"],
         last_error=r["last_error"],
+        event_at=from_ts(r["event_at"] or r["resolved_at"]),
+        failures=r["failures"],
+        retry_at=from_ts(r["retry_at"]) if r["retry_at"] else None,
+        revision=r["revision"],
+        updated_at=from_ts(r["updated_at"]),
     )
 
 
@@ -118,6 +154,13 @@ class State:
             try:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(SCHEMA)
+                db.execute("BEGIN IMMEDIATE")  # one process migrates; the others then see it
+                try:
+                    _migrate(db)
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
             finally:
                 db.close()
         except (OSError, sqlite3.Error) as exc:
@@ -143,13 +186,13 @@ class State:
         finally:
             db.close()
 
-    # -- checkpoint ------------------------------------------------------------------------------
+    # -- checkpoint and clock ----------------------------------------------------------------------
     def checkpoint(self) -> datetime | None:
-        with self._tx() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'checkpoint'").fetchone()
-        return from_ts(row["value"]) if row else None
+        """PagerDuty's time of the last successful poll (its ``Date`` header), None before one."""
+        return self._meta_time("checkpoint")
 
     def set_checkpoint(self, when: datetime) -> None:
+        """Move the checkpoint forward (never back)."""
         with self._tx() as db:
             db.execute(
                 "INSERT INTO meta (key, value) VALUES ('checkpoint', ?) "
@@ -157,6 +200,25 @@ class State:
                 "WHERE excluded.value > meta.value",
                 (ts(when),),
             )
+
+    def skew(self) -> timedelta:
+        """How far the local clock was ahead of PagerDuty's at the last poll (negative: behind)."""
+        with self._tx() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'skew_seconds'").fetchone()
+        return timedelta(seconds=float(row["value"])) if row else timedelta(0)
+
+    def set_skew(self, skew: timedelta) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('skew_seconds', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (f"{skew.total_seconds():.3f}",),
+            )
+
+    def _meta_time(self, key: str) -> datetime | None:
+        with self._tx() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return from_ts(row["value"]) if row else None
 
     # -- queue -----------------------------------------------------------------------------------
     def enqueue(
@@ -169,14 +231,28 @@ class State:
         now: datetime,
     ) -> str:
         """Queue a resolution: ``new``, ``requeued`` (resolved again after a reopen or a later
-        resolution of a queued one), or ``known`` (nothing changed)."""
+        resolution of a queued one), ``update`` (resolved again after its draft was delivered:
+        the next revision), or ``known`` (nothing changed: not later than what we know)."""
         with self._tx() as db:
             return _enqueue(db, incident_id, number, title, resolved_at, settle, now)
 
-    def cancel(self, incident_id: str, now: datetime) -> bool:
-        """Reopened: a queued or built draft is not delivered (True when one was cancelled)."""
+    def reopen(self, incident_id: str, occurred_at: datetime, now: datetime) -> str:
+        """Reopened at ``occurred_at`` (PagerDuty's time): ``cancelled`` (a draft not delivered
+        yet), ``noted`` (remembered: a resolution older than the reopen changes nothing), or
+        ``stale`` (older than the last status change we know: ignored)."""
         with self._tx() as db:
-            return _cancel(db, incident_id, now)
+            return _reopen(db, incident_id, occurred_at, now)
+
+    def cancel(self, incident_id: str, now: datetime) -> bool:
+        """Reopened (as the incident says now): a queued or built draft is not delivered (True
+        when one was cancelled)."""
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE incidents SET status = 'cancelled', owner = NULL, lease_until = NULL, "
+                "updated_at = ? WHERE id = ? AND status IN ('pending', 'built')",
+                (ts(now), incident_id),
+            )
+            return cur.rowcount == 1
 
     def webhook(
         self,
@@ -203,16 +279,16 @@ class State:
             kind, incident_id, number, title, when, settle = action
             if kind == "resolved":
                 return _enqueue(db, incident_id, number, title, when, settle, now)
-            return "cancelled" if _cancel(db, incident_id, now) else "nothing to cancel"
+            return _reopen(db, incident_id, when, now)
 
     # -- work ------------------------------------------------------------------------------------
     def due(self, now: datetime) -> list[IncidentRow]:
-        """Open incidents whose settle delay is over (leased or not), oldest first."""
+        """Open incidents whose settle delay and backoff are over (leased or not), oldest first."""
         with self._tx() as db:
             rows = db.execute(
                 "SELECT * FROM incidents WHERE status IN ('pending', 'built') AND due_at <= ? "
-                "ORDER BY due_at, id",
-                (ts(now),),
+                "AND (retry_at IS NULL OR retry_at <= ?) ORDER BY due_at, id",
+                (ts(now), ts(now)),
             ).fetchall()
         return [_row(r) for r in rows]
 
@@ -235,8 +311,9 @@ class State:
             r = db.execute(
                 "UPDATE incidents SET owner = ?, lease_until = ?, attempts = attempts + 1, "
                 "updated_at = ? WHERE id = ? AND status IN ('pending', 'built') AND due_at <= ? "
+                "AND (retry_at IS NULL OR retry_at <= ?) "
                 "AND (owner IS NULL OR owner = ? OR lease_until <= ?) RETURNING *",
-                (owner, ts(now + lease), ts(now), incident_id, ts(now), owner, ts(now)),
+                (owner, ts(now + lease), ts(now), incident_id, ts(now), ts(now), owner, ts(now)),
             ).fetchone()
         return _row(r) if r else None
 
@@ -273,27 +350,41 @@ class State:
         with self._tx() as db:
             db.execute(
                 "UPDATE incidents SET status = 'pending', resolved_at = ?, due_at = ?, "
+                "event_at = MAX(COALESCE(event_at, ''), ?), "
                 "owner = NULL, lease_until = NULL, bundle_path = NULL, markdown = NULL "
                 "WHERE id = ? AND owner = ?",
-                (ts(resolved_at), ts(due), incident_id, owner),
+                (ts(resolved_at), ts(due), ts(resolved_at), incident_id, owner),
             )
 
     def delivered(self, incident_id: str) -> dict[str, str]:
-        """sink name -> where it went, for the sinks already done."""
+        """sink name -> where it went, for the sinks that have the incident's current revision."""
         with self._tx() as db:
             rows = db.execute(
-                "SELECT sink, location FROM deliveries WHERE incident_id = ?", (incident_id,)
+                "SELECT d.sink, d.location FROM deliveries d JOIN incidents i "
+                "ON i.id = d.incident_id WHERE d.incident_id = ? AND d.revision >= i.revision",
+                (incident_id,),
             ).fetchall()
         return {r["sink"]: r["location"] for r in rows}
+
+    def deliveries(self, incident_id: str) -> list[tuple[str, str, int, datetime]]:
+        """Every sink that received a revision: (sink, location, revision, delivered_at)."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT * FROM deliveries WHERE incident_id = ? ORDER BY sink", (incident_id,)
+            ).fetchall()
+        return [(r["sink"], r["location"], r["revision"], from_ts(r["delivered_at"])) for r in rows]
 
     def record_delivery(
         self, incident_id: str, owner: str, sink: str, location: str, now: datetime
     ) -> None:
         with self._tx() as db:
             db.execute(
-                "INSERT OR IGNORE INTO deliveries (incident_id, sink, location, delivered_at) "
-                "VALUES (?, ?, ?, ?)",
-                (incident_id, sink, location, ts(now)),
+                "INSERT INTO deliveries (incident_id, sink, location, delivered_at, revision) "
+                "SELECT ?, ?, ?, ?, revision FROM incidents WHERE id = ? "
+                "ON CONFLICT (incident_id, sink) DO UPDATE SET location = excluded.location, "
+                "delivered_at = excluded.delivered_at, revision = excluded.revision "
+                "WHERE excluded.revision > deliveries.revision",
+                (incident_id, sink, location, ts(now), incident_id),
             )
 
     def release(
@@ -305,14 +396,109 @@ class State:
         status: str | None = None,
         error: str | None = None,
     ) -> None:
-        """Give the lease back; ``status`` (delivered/cancelled) closes the incident."""
+        """Give the lease back; ``status`` (delivered/cancelled) closes the incident. A
+        delivery clears the failure count."""
         with self._tx() as db:
             db.execute(
                 "UPDATE incidents SET owner = NULL, lease_until = NULL, "
-                "status = COALESCE(?, status), last_error = ?, updated_at = ? "
+                "status = COALESCE(?, status), last_error = ?, updated_at = ?, "
+                "failures = CASE WHEN ? = 'delivered' THEN 0 ELSE failures END, "
+                "retry_at = CASE WHEN ? = 'delivered' THEN NULL ELSE retry_at END "
                 "WHERE id = ? AND owner = ?",
-                (status, error, ts(now), incident_id, owner),
+                (status, error, ts(now), status, status, incident_id, owner),
             )
+
+    def failed(
+        self,
+        incident_id: str,
+        owner: str,
+        now: datetime,
+        *,
+        error: str,
+        retry_at: datetime | None,
+    ) -> None:
+        """One more failure in a row: give the lease back and back off until ``retry_at``;
+        ``retry_at`` None parks the incident (left alone until ``retry``)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE incidents SET owner = NULL, lease_until = NULL, last_error = ?, "
+                "failures = failures + 1, retry_at = ?, updated_at = ?, "
+                "status = CASE WHEN ? IS NULL THEN 'parked' ELSE status END "
+                "WHERE id = ? AND owner = ?",
+                (
+                    error,
+                    ts(retry_at) if retry_at else None,
+                    ts(now),
+                    ts(retry_at) if retry_at else None,
+                    incident_id,
+                    owner,
+                ),
+            )
+
+    def release_all(self, owner: str, now: datetime) -> int:
+        """Give back every lease ``owner`` holds (an interrupted run); how many."""
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE incidents SET owner = NULL, lease_until = NULL, updated_at = ? "
+                "WHERE owner = ?",
+                (ts(now), owner),
+            )
+            return cur.rowcount
+
+    # -- operating it ------------------------------------------------------------------------------
+    def retry(self, incident_id: str, now: datetime) -> str | None:
+        """Put a parked, failing, cancelled or forgotten incident back in the queue, due now, with
+        no failure counted: its previous status, or None when there is no such incident. A draft
+        already built is kept (the sinks still to do get the same bytes); a delivered incident
+        is left as it is (``delivered`` is returned)."""
+        with self._tx() as db:
+            r = db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+            if r is None or r["status"] == "delivered":
+                return r["status"] if r else None
+            kept = r["markdown"] is not None and r["bundle_path"] is not None
+            kept = kept and r["status"] in ("built", "parked")
+            db.execute(
+                "UPDATE incidents SET status = ?, due_at = MIN(due_at, ?), "
+                "failures = 0, retry_at = NULL, attempts = 0, last_error = NULL, owner = NULL, "
+                "lease_until = NULL, bundle_path = CASE WHEN ? THEN bundle_path END, "
+                "markdown = CASE WHEN ? THEN markdown END, updated_at = ? WHERE id = ?",
+                ("built" if kept else "pending", ts(now), kept, kept, ts(now), incident_id),
+            )
+            return str(r["status"])
+
+    def forget(self, incident_id: str, now: datetime) -> str | None:
+        """Drop an incident: it is not built or delivered (only a later resolution queues it
+        again). Its previous status, or None when there is no such incident."""
+        with self._tx() as db:
+            r = db.execute("SELECT status FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+            if r is None:
+                return None
+            db.execute(
+                "UPDATE incidents SET status = 'forgotten', owner = NULL, lease_until = NULL, "
+                "retry_at = NULL, bundle_path = NULL, markdown = NULL, updated_at = ? WHERE id = ?",
+                (ts(now), incident_id),
+            )
+            return str(r["status"])
+
+    def prune(self, before: datetime) -> list[IncidentRow]:
+        """Delete closed incidents (delivered, cancelled, forgotten) last changed before
+        ``before``, their deliveries, and webhook ids received before it; the rows removed."""
+        with self._tx() as db:
+            rows = db.execute(
+                "DELETE FROM incidents WHERE status IN ('delivered', 'cancelled', 'forgotten') "
+                "AND updated_at < ? RETURNING *",
+                (ts(before),),
+            ).fetchall()
+            db.execute("DELETE FROM deliveries WHERE incident_id NOT IN (SELECT id FROM incidents)")
+            db.execute("DELETE FROM webhook_events WHERE received_at < ?", (ts(before),))
+        return [_row(r) for r in rows]
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    for table, column, kind in MIGRATIONS:
+        names = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+        if column not in names:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 def _enqueue(
@@ -325,30 +511,64 @@ def _enqueue(
     now: datetime,
 ) -> str:
     due = ts(resolved_at + settle)
+    when = ts(resolved_at)
     row = db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
     if row is None:
         db.execute(
-            "INSERT INTO incidents (id, number, title, resolved_at, due_at, status, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, 'pending', ?)",
-            (incident_id, number, title, ts(resolved_at), due, ts(now)),
+            "INSERT INTO incidents (id, number, title, resolved_at, due_at, status, event_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+            (incident_id, number, title, when, due, when, ts(now)),
         )
         return "new"
-    if ts(resolved_at) <= row["resolved_at"] or row["status"] == "delivered":
-        return "known"
-    if row["status"] == "cancelled":
-        db.execute("DELETE FROM deliveries WHERE incident_id = ?", (incident_id,))
+    last = row["event_at"] or row["resolved_at"]
+    if when <= last or when <= row["resolved_at"]:
+        return "known"  # not later than the last status change we applied
+    status = row["status"]
+    if (
+        status in ("delivered", "forgotten")
+        and resolved_at <= from_ts(row["resolved_at"]) + SAME_RESOLUTION
+    ):
+        return "known"  # the same resolution, reported a moment apart
+    again = status == "delivered" or (
+        status != "forgotten"
+        and db.execute("SELECT 1 FROM deliveries WHERE incident_id = ?", (incident_id,)).fetchone()
+        is not None
+    )
     db.execute(
-        "UPDATE incidents SET status = 'pending', resolved_at = ?, due_at = ?, bundle_path = NULL, "
-        "markdown = NULL, last_error = NULL, updated_at = ? WHERE id = ?",
-        (ts(resolved_at), due, ts(now), incident_id),
+        "UPDATE incidents SET status = 'pending', resolved_at = ?, due_at = ?, event_at = ?, "
+        "number = COALESCE(?, number), title = CASE WHEN ? = '' THEN title ELSE ? END, "
+        "bundle_path = NULL, markdown = NULL, last_error = NULL, failures = 0, retry_at = NULL, "
+        "attempts = 0, revision = revision + ?, updated_at = ? WHERE id = ?",
+        (when, due, when, number, title, title, 1 if again else 0, ts(now), incident_id),
     )
-    return "requeued"
+    if status == "forgotten":
+        db.execute("DELETE FROM deliveries WHERE incident_id = ?", (incident_id,))
+    return "update" if status == "delivered" else "requeued"
 
 
-def _cancel(db: sqlite3.Connection, incident_id: str, now: datetime) -> bool:
-    cur = db.execute(
-        "UPDATE incidents SET status = 'cancelled', owner = NULL, lease_until = NULL, "
-        "updated_at = ? WHERE id = ? AND status IN ('pending', 'built')",
-        (ts(now), incident_id),
+def _reopen(db: sqlite3.Connection, incident_id: str, occurred_at: datetime, now: datetime) -> str:
+    when = ts(occurred_at)
+    row = db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+    if row is None:
+        # Remembered, so that a resolution older than this reopen, arriving later, is ignored.
+        db.execute(
+            "INSERT INTO incidents (id, title, resolved_at, due_at, status, event_at, updated_at) "
+            "VALUES (?, '', ?, ?, 'cancelled', ?, ?)",
+            (incident_id, when, when, when, ts(now)),
+        )
+        return "noted"
+    last = row["event_at"] or row["resolved_at"]
+    if when <= last or when <= row["resolved_at"]:
+        return "stale"  # a reopen from before the resolution we know: it changes nothing
+    db.execute(
+        "UPDATE incidents SET event_at = ?, updated_at = ? WHERE id = ?",
+        (when, ts(now), incident_id),
     )
-    return cur.rowcount == 1
+    if row["status"] in OPEN:
+        db.execute(
+            "UPDATE incidents SET status = 'cancelled', owner = NULL, lease_until = NULL "
+            "WHERE id = ?",
+            (incident_id,),
+        )
+        return "cancelled"
+    return "noted"

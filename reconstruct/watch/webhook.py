@@ -5,32 +5,51 @@ POST /webhook   verify ``X-PagerDuty-Signature`` (HMAC-SHA256 of the raw body, a
                 otherwise. Duplicates (same ``X-Webhook-Id`` or event id) answer 200 and
                 change nothing. ``incident.resolved`` queues the incident (due = occurred_at
                 + settle) and ``incident.reopened`` cancels a draft not yet delivered, in one
-                SQLite transaction with the duplicate record; other events: 200, ignored.
-                No collection happens here: the answer comes in milliseconds and the work is
-                done by ``serve``'s worker loop (or the next ``reconstruct watch --once``).
-GET /healthz    200 ``{"ok": true}`` when the state file answers.
+                SQLite transaction with the duplicate record, ordered by ``occurred_at`` (an
+                event older than the last one applied changes nothing); other events: 200,
+                ignored. No collection happens here: the answer comes in milliseconds and the
+                work is done by ``serve``'s worker loop (or the next ``watch --once``).
+GET /healthz    200 ``{"ok": true}`` when the state file answers and the worker runs; 503 with
+                ``{"ok": false, "problem": "..."}`` saying why otherwise.
+
+Limits (an unauthenticated client reaches this before any signature check): a body over
+``Limits.body`` bytes is refused with 413 from its ``Content-Length`` before it is read, or as
+soon as a chunked body passes the limit; a body not complete within ``Limits.read_timeout``
+seconds gets 408; more than ``Limits.concurrent`` requests in progress get 503 with
+``Retry-After`` (PagerDuty retries). A signed body that is not JSON or not a v3 event envelope
+gets 400 and one log line.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import sqlite3
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from reconstruct.errors import ReconstructError
 from reconstruct.timeutil import parse_iso
+from reconstruct.watch.logline import Line
 from reconstruct.watch.state import State
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 MAX_BODY = 1_000_000
+"""Bytes. PagerDuty's v3 payloads are a few kilobytes (the event and a summary of the incident)."""
+READ_TIMEOUT = 10.0
+"""Seconds for a whole request body to arrive."""
+MAX_CONCURRENT = 32
+"""Requests in progress at once; more get 503 (PagerDuty retries a webhook that failed)."""
 SECRET_ENV = "PAGERDUTY_WEBHOOK_SECRET"  # noqa: S105 (a variable name, not a secret)
 
 Action = tuple[str, str, int | None, str, datetime, timedelta]
@@ -57,15 +76,50 @@ class BadEvent(ValueError):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    body: int = MAX_BODY
+    read_timeout: float = READ_TIMEOUT
+    concurrent: int = MAX_CONCURRENT
+
+
+class Health:
+    """What ``/healthz`` reports about the worker: set by the worker thread, read by requests.
+
+    ``problem`` is one operator-facing line (no secret, no path beyond the state file's)."""
+
+    def __init__(self, *, worker: bool) -> None:
+        self.worker = worker
+        self._lock = threading.Lock()
+        self._problem: str | None = None
+        self._thread: threading.Thread | None = None
+
+    def watch(self, thread: threading.Thread) -> None:
+        with self._lock:
+            self._thread = thread
+
+    def failing(self, problem: str | None) -> None:
+        with self._lock:
+            self._problem = problem
+
+    def problem(self) -> str | None:
+        with self._lock:
+            if self.worker and self._thread is not None and not self._thread.is_alive():
+                return self._problem or "the worker stopped"
+            if self.worker and self._thread is None:
+                return "the worker has not started"
+            return self._problem
+
+
 def parse_event(body: bytes, settle: timedelta) -> tuple[str, str, Action | None]:
     """(event id, event type, what to do) from a v3 envelope; BadEvent when malformed."""
     try:
         doc = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise BadEvent("not JSON") from exc
     event = doc.get("event") if isinstance(doc, dict) else None
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str):
-        raise BadEvent("no event envelope")
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not event["id"]:
+        raise BadEvent("not a v3 webhook: no event envelope with an id")
     event_id, event_type = event["id"], str(event.get("event_type") or "")
     data: Any = event.get("data")
     if event_type not in ("incident.resolved", "incident.reopened"):
@@ -81,12 +135,61 @@ def parse_event(body: bytes, settle: timedelta) -> tuple[str, str, Action | None
     action: Action = (
         kind,
         data["id"],
-        number if isinstance(number, int) else None,
+        number if _incident_number(number) else None,
         str(data.get("title") or ""),
         occurred,
         settle,
     )
     return event_id, event_type, action
+
+
+class TooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limits: Limits) -> bytes:
+    """The body, refused (TooLarge) past ``limits.body`` without reading the rest; raises
+    TimeoutError when it does not arrive within ``limits.read_timeout``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limits.body):
+        raise TooLarge
+    body = bytearray()
+    async with asyncio.timeout(limits.read_timeout):
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limits.body:
+                raise TooLarge
+    return bytes(body)
+
+
+class ConcurrencyLimit:
+    """ASGI middleware: at most ``limit`` HTTP requests in progress; the next get 503."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.active = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.active >= self.limit:
+            from starlette.responses import JSONResponse
+
+            busy = JSONResponse({"error": "busy"}, status_code=503, headers={"Retry-After": "5"})
+            await busy(scope, receive, send)
+            return
+        self.active += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.active -= 1
+
+
+def _incident_number(value: Any) -> bool:
+    """A positive integer that fits SQLite's INTEGER (a huge one would overflow, not store)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
 def create_app(
@@ -95,23 +198,45 @@ def create_app(
     secret: str,
     now: Callable[[], datetime],
     log: Callable[[str], None],
+    *,
+    health: Health | None = None,
+    limits: Limits = Limits(),
 ) -> Starlette:
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
+    from starlette.middleware import Middleware
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
     async def webhook(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return JSONResponse({"error": "body too large"}, status_code=413)
+        try:
+            body = await read_body(request, limits)
+        except TooLarge:
+            log(Line(f"serve: webhook refused: body over {limits.body} bytes", level="warning"))
+            return JSONResponse(
+                {"error": f"body over {limits.body} bytes"},
+                status_code=413,
+                headers={"Connection": "close"},
+            )
+        except TimeoutError:
+            log(
+                Line(
+                    f"serve: webhook refused: body not received within {limits.read_timeout:g}s",
+                    level="warning",
+                )
+            )
+            return JSONResponse(
+                {"error": "request body timed out"},
+                status_code=408,
+                headers={"Connection": "close"},
+            )
         if not verify(secret, body, request.headers.get("x-pagerduty-signature")):
-            log("serve: webhook refused: no valid X-PagerDuty-Signature")
+            log(Line("serve: webhook refused: no valid X-PagerDuty-Signature", level="warning"))
             return JSONResponse({"error": "invalid signature"}, status_code=401)
         try:
             event_id, event_type, action = parse_event(body, settle)
         except BadEvent as exc:
-            log(f"serve: webhook refused: {exc}")
+            log(Line(f"serve: signed webhook refused: {exc}", level="warning"))
             return JSONResponse({"error": str(exc)}, status_code=400)
         ids = [f"event:{event_id}"]
         if hook := request.headers.get("x-webhook-id"):
@@ -119,23 +244,45 @@ def create_app(
         try:
             outcome = await run_in_threadpool(state.webhook, ids, event_type, now(), action)
         except sqlite3.Error as exc:
-            log(f"serve: state unavailable ({exc}); PagerDuty will retry")
+            log(Line(f"serve: state unavailable ({exc}); PagerDuty will retry", level="error"))
             return JSONResponse({"error": "state unavailable"}, status_code=503)
-        what = f" incident {action[1]}" if action else ""
-        log(f"serve: {event_type}{what}: {outcome}")
-        status = 202 if outcome in ("new", "requeued", "cancelled") else 200
+        except Exception as exc:  # noqa: BLE001 (one line, never a traceback; PagerDuty retries)
+            log(
+                Line(
+                    f"serve: webhook not stored (internal error {type(exc).__name__}: {exc}); "
+                    "PagerDuty will retry",
+                    level="error",
+                )
+            )
+            return JSONResponse({"error": "not stored"}, status_code=503)
+        if action is None:
+            log(Line(f"serve: {event_type}: {outcome}"))
+        else:
+            log(
+                Line(
+                    f"serve: {event_type} incident {action[1]}: {outcome}",
+                    incident=action[1],
+                    number=action[2],
+                )
+            )
+        status = 202 if outcome in ("new", "requeued", "update", "cancelled") else 200
         return JSONResponse({"status": outcome}, status_code=status)
 
     async def healthz(request: Request) -> Response:
         try:
             await run_in_threadpool(state.checkpoint)
-        except sqlite3.Error:
-            return JSONResponse({"ok": False}, status_code=503)
+        except sqlite3.Error as exc:
+            broken = f"the state file does not answer ({exc})"
+            return JSONResponse({"ok": False, "problem": broken}, status_code=503)
+        problem = health.problem() if health is not None else None
+        if problem is not None:
+            return JSONResponse({"ok": False, "problem": problem}, status_code=503)
         return JSONResponse({"ok": True})
 
     return Starlette(
         routes=[
             Route("/webhook", webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
-        ]
+        ],
+        middleware=[Middleware(ConcurrencyLimit, limit=limits.concurrent)],
     )

@@ -20,6 +20,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -59,6 +61,9 @@ class Response:
     """Seconds to wait before answering (read-timeout faults)."""
     close: bool = False
     """Drop the connection without answering."""
+    trickle: float = 0.0
+    """Seconds between the body's bytes (after the headers): an answer that never stalls long
+    enough for a read timeout, yet takes ``len(body) * trickle`` seconds in all."""
 
     def encoded(self) -> tuple[bytes, str]:
         if isinstance(self.body, bytes):
@@ -75,6 +80,9 @@ class FakeServer:
     def __init__(self, *, ca: trustme.CA | None = None, latency: float = 0.0) -> None:
         self.ca = ca
         self.latency = latency
+        self.clock: Callable[[], datetime] | None = None
+        """The service's own clock for the ``Date`` header (None: the real time); the watcher
+        tests set it to their controllable clock, shifted to make a skewed local clock."""
         self.requests: list[Request] = []
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._faults: list[tuple[str, re.Pattern[str], deque[Response]]] = []
@@ -130,6 +138,11 @@ class FakeServer:
 
             def _handle(self) -> None:
                 server._dispatch(self)
+
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                if server.clock is None or timestamp is not None:
+                    return super().date_time_string(timestamp)
+                return format_datetime(server.clock().astimezone(UTC), usegmt=True)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
@@ -199,9 +212,21 @@ class FakeServer:
                 if name.lower() not in {"content-type", "content-length"}:
                     h.send_header(name, value)
             h.end_headers()
-            h.wfile.write(data)
+            if response.trickle:
+                self._trickle(h, data, response.trickle)
+            else:
+                h.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             pass
+
+    def _trickle(self, h: BaseHTTPRequestHandler, data: bytes, interval: float) -> None:
+        h.wfile.flush()
+        for i in range(len(data)):
+            if self._httpd is None:  # stopped: the client gets a cut-short body
+                return
+            h.wfile.write(data[i : i + 1])
+            h.wfile.flush()
+            time.sleep(interval)
 
     def _respond(self, req: Request) -> Response:
         with self._lock:

@@ -99,6 +99,9 @@ class FakeSlack:
         """Read scopes the token lacks: conversations.list refuses the types needing them."""
         self.page_cap: dict[str, int] = {}
         """method -> most items per page, below the requested limit (Slack may return fewer)."""
+        self.max_limit: dict[str, int] = {}
+        """method -> the largest ``limit`` it accepts; a larger one is refused with
+        ``invalid_limit`` (an app whose limits Slack lowered)."""
         self.uploads: dict[str, bytes] = {}
         self.pending: dict[str, dict[str, Any]] = {}
         self.shared: list[dict[str, Any]] = []
@@ -224,6 +227,8 @@ class FakeSlack:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return self._err("unknown_method")
+        if method in self.max_limit and int(req.param("limit") or 0) > self.max_limit[method]:
+            return self._err("invalid_limit")
         result: Response = handler(req)
         return result
 

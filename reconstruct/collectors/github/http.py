@@ -9,16 +9,14 @@ can send each other's requests. So every worker thread gets its own connection (
 ``requests.Session``), handed to ``requestJson(cnx=...)``; the rest of the ``Requester`` (auth
 header, URL building, rate-limit bookkeeping) is safe to share.
 
-Retries (all bounded, every wait through ``ctx.wait``, so nothing sleeps past ``--timeout``):
-
-- urllib3/PyGithub retries are off (``retry=0`` on our connections): PyGithub's default
-  ``GithubRetry`` retries 5xx ten times and sleeps on 403s by itself, without reporting;
-- 5xx, connection errors, timeouts and a cut-short JSON body: ``Settings.server_retries`` retries,
-  exponential backoff (``backoff_factor * 2**n``);
-- 403/429 rate limits: ``Retry-After``, the primary reset, or the secondary-limit backoff, at most
-  ``Settings.rate_limit_retries`` waits, none longer than ``Settings.max_rate_limit_wait``;
-- per-request timeout: ``ctx.timeout(...)`` of at most ``Settings.timeout`` and at most half of
-  the time left, so one stalled response still leaves time for its retry.
+Retries are the shared loop's (``collectors._http.with_retries``, ``ctx.policy``); urllib3's and
+PyGithub's are off (``retry=0`` on our connections; PyGithub's default ``GithubRetry`` retries 5xx
+ten times and sleeps on 403s by itself, without reporting). 5xx, connection errors, timeouts and
+a cut-short JSON body are retried with backoff; 403/429 rate limits wait ``Retry-After``, the
+primary reset (``x-ratelimit-reset``), or for a secondary limit without either a minute times
+the policy's backoff, doubling (GitHub: "wait for at least one minute before retrying",
+docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api). Each request's
+timeout is ``ctx.request_timeout()``.
 """
 
 from __future__ import annotations
@@ -33,6 +31,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from reconstruct.collectors._http import Counts, Retry, retry_after, with_retries
+from reconstruct.collectors._pages import PageGuard
 from reconstruct.collectors.base import CollectContext
 from reconstruct.errors import SourceAuthError, SourceError, SourceNotFound, SourceUnavailable
 from reconstruct.timeutil import format_duration, now_utc
@@ -45,27 +45,15 @@ if TYPE_CHECKING:
 NAME = "github"
 TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105 (a variable name, not a secret)
 PER_PAGE = 100
-MAX_PAGES = 100
-"""No listing is followed past this many pages (10,000 records at ``per_page=100``)."""
 PERMISSIONS = (
     "a fine-grained token needs read access to Metadata, Deployments and Pull requests "
     "(or Contents) on the repository; a classic token needs the `repo` scope"
 )
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Client knobs; the defaults are for real use, tests shorten the waits."""
-
-    timeout: float = 30.0
-    """Per-request timeout in seconds (also capped by ``--timeout``, see the module doc)."""
-    server_retries: int = 3
-    backoff_factor: float = 0.25
-    rate_limit_retries: int = 3
-    max_rate_limit_wait: float = 120.0
-    secondary_wait: float = 60.0
-    sleep: Callable[[float], None] | None = None
-    """How waits sleep; None: the context's (``CollectContext.sleep``)."""
+SECONDARY_WAIT = 60.0
+"""A secondary rate limit without Retry-After: wait this many times the policy's backoff (GitHub
+asks for at least a minute), doubling per wait."""
 
 
 class AllRepos:
@@ -91,20 +79,12 @@ class Listing:
     """Why paging stopped early (a next link that loops, the page cap), as a warning."""
 
 
-class _Retryable(Exception):
-    def __init__(self, kind: str, final: SourceError) -> None:
-        super().__init__(kind)
-        self.kind = kind
-        self.final = final
-
-
 class Client:
-    def __init__(self, ctx: CollectContext, settings: Settings) -> None:
+    def __init__(self, ctx: CollectContext) -> None:
         from github import Auth, Github
 
         assert ctx.token is not None
         self.ctx = ctx
-        self.settings = settings
         self.base_url = ctx.config.github.base_url.rstrip("/")
         self._base = urlsplit(self.base_url)
         self._lock = threading.Lock()
@@ -115,7 +95,7 @@ class Client:
         self.github = Github(
             auth=Auth.Token(ctx.token.reveal()),
             base_url=self.base_url,
-            timeout=int(settings.timeout),
+            timeout=int(ctx.policy.timeout),
             per_page=PER_PAGE,
             retry=None,
             seconds_between_requests=None,
@@ -144,21 +124,20 @@ class Client:
         """Every page: the first request with ``params``, then ``Link: rel="next"`` verbatim.
 
         Stops (with a note) when a next link leads back to a page already read, by page number or
-        by content, and after ``MAX_PAGES`` pages."""
+        by content, and after ``ctx.policy.max_pages`` pages."""
         url: str | None = path
         query: dict[str, Any] | None = params
         pages: list[Any] = []
-        seen_keys = {_page_key(path, params)}
-        seen_bodies: set[str] = set()
+        links = PageGuard(self.ctx.policy.max_pages)
+        bodies = PageGuard(self.ctx.policy.max_pages)
+        links.repeated(_page_key(path, params))
         while url is not None:
             number = len(pages) + 1
             label = what if number == 1 else f"{what} (page {number})"
             headers, body = self.get(url, query, what=label, repo=repo)
             digest = _digest(body)
-            if digest is not None and digest in seen_bodies:
+            if digest is not None and bodies.repeated(digest):
                 return Listing(pages, _loop_note(what, len(pages)))
-            if digest is not None:
-                seen_bodies.add(digest)
             pages.append(body)
             if on_page is not None:
                 on_page(number)
@@ -167,14 +146,12 @@ class Client:
             url, query = self._next_link(headers, what), None
             if url is None:
                 break
-            key = _page_key(url, None)
-            if key in seen_keys:
+            if links.repeated(_page_key(url, None)):
                 return Listing(pages, _loop_note(what, len(pages)))
-            seen_keys.add(key)
-            if len(pages) >= MAX_PAGES:
+            if len(pages) >= self.ctx.policy.max_pages:
                 return Listing(
                     pages,
-                    f"{what}: stopped after {MAX_PAGES} pages; later records were skipped",
+                    f"{what}: stopped after {len(pages)} pages; later records were skipped",
                 )
         return Listing(pages)
 
@@ -198,52 +175,43 @@ class Client:
                 return str(url)
         return None
 
-    # -- one GET, with bounded retries ---------------------------------------------------------
+    # -- one GET, retried by the shared loop ----------------------------------------------------
     def get(
         self, url: str, params: dict[str, Any] | None = None, *, what: str, repo: str
     ) -> tuple[dict[str, Any], Any]:
         """One GET with bounded, reported, deadline-aware retries: (headers, parsed JSON body)."""
-        s = self.settings
-        failures = 0
-        rate_waits = 0
-        for _ in range(1 + s.server_retries + s.rate_limit_retries):
-            try:
-                headers, data = self._attempt(url, params, what, repo, rate_waits)
-                return headers, data
-            except _Retryable as exc:
-                if exc.kind == "rate limited":
-                    rate_waits += 1
-                    continue
-                failures += 1
-                if failures > s.server_retries:
-                    raise exc.final from None
-                delay = s.backoff_factor * (2 ** (failures - 1))
-                self._wait(
-                    delay, f"{exc.kind} reading {what} (retry {failures}/{s.server_retries})"
-                )
-        raise SourceUnavailable(NAME, f"gave up reading {what} after too many retries")
+        counts = Counts()
+        try:
+            return with_retries(
+                self.ctx.pace,
+                lambda timeout: self._attempt(url, params, what, repo, timeout),
+                counts=counts,
+            )
+        finally:
+            with self._lock:
+                self.rate_limit_waits += counts.rate_limit_waits
 
     def _attempt(
-        self, url: str, params: dict[str, Any] | None, what: str, repo: str, rate_waits: int
+        self, url: str, params: dict[str, Any] | None, what: str, repo: str, timeout: float
     ) -> tuple[dict[str, Any], Any]:
-        s = self.settings
-        status, headers, body = self._request(url, params, what)
+        attempts = self.ctx.policy.retries + 1
+        status, headers, body = self._request(url, params, what, timeout)
         if status >= 500:
-            raise _Retryable(
-                f"HTTP {status}",
+            raise Retry(
+                f"HTTP {status} reading {what}",
                 Unreachable(
                     NAME,
-                    f"GitHub answered {what} with server errors (5xx) {s.server_retries + 1} "
-                    "times; it may be down, try again later",
+                    f"GitHub answered {what} with server errors (5xx) {attempts} times; it may "
+                    "be down, try again later",
                 ),
             )
         data = self._json(body, status, what)
         if status < 400:
             return headers, data
-        wait = self._rate_limit_wait(status, headers, data, rate_waits)
-        if wait is None:
+        limited, wait = self._rate_limit_wait(status, headers, data)
+        if not limited:
             raise _http_error(status, data, what, repo)
-        if wait > s.max_rate_limit_wait:
+        if wait is not None and wait > self.ctx.policy.max_wait:
             lifts = now_utc() + timedelta(seconds=wait)
             raise RateLimited(
                 NAME,
@@ -251,22 +219,17 @@ class Client:
                 f"{lifts:%H:%M} UTC (in {format_duration(timedelta(seconds=round(wait)))}); "
                 "rerun then",
             )
-        if rate_waits >= s.rate_limit_retries:
-            raise RateLimited(
+        raise Retry(
+            f"rate limited reading {what}",
+            RateLimited(
                 NAME,
                 f"GitHub kept rate limiting requests for {what} after "
-                f"{s.rate_limit_retries} waits; rerun in a few minutes",
-            )
-        with self._lock:
-            self.rate_limit_waits += 1
-        self._wait(float(math.ceil(wait)), "rate limited")
-        raise _Retryable("rate limited", RateLimited(NAME, f"rate limited reading {what}"))
-
-    def _wait(self, seconds: float, why: str) -> None:
-        try:
-            self.ctx.wait(seconds, why)
-        except SourceUnavailable as exc:
-            raise _DeadlineReached(NAME, exc.detail) from None
+                f"{self.ctx.policy.rate_limit_retries} waits; rerun in a few minutes",
+            ),
+            wait=None if wait is None else float(math.ceil(wait)),
+            rate_limited=True,
+            scale=SECONDARY_WAIT,
+        )
 
     def _json(self, body: str, status: int, what: str) -> Any:
         if not body:
@@ -282,21 +245,15 @@ class Client:
                     f"GitHub sent an HTML page, not JSON, for {what}; check [github] base_url "
                     "(GitHub Enterprise: https://HOST/api/v3)",
                 ) from None
-            raise _Retryable(
-                "a cut-short answer",
+            raise Retry(
+                f"a cut-short answer reading {what}",
                 Unreachable(
                     NAME,
                     f"GitHub sent a cut-short or non-JSON answer for {what} "
-                    f"{self.settings.server_retries + 1} times; try again later, or check "
+                    f"{self.ctx.policy.retries + 1} times; try again later, or check "
                     "[github] base_url and any proxy in between",
                 ),
             ) from None
-
-    def request_timeout(self) -> float:
-        """At most ``Settings.timeout`` and half of what is left before ``--timeout``."""
-        left = self.ctx.remaining()
-        wanted = self.settings.timeout if left is None else min(self.settings.timeout, left / 2)
-        return self.ctx.timeout(wanted)
 
     def _connection(self) -> Connection:
         """This thread's own connection (see the module doc: PyGithub's shared one is not
@@ -325,14 +282,13 @@ class Client:
         return connection
 
     def _request(
-        self, url: str, params: dict[str, Any] | None, what: str
+        self, url: str, params: dict[str, Any] | None, what: str, timeout: float
     ) -> tuple[int, dict[str, Any], str]:
         import requests
 
         with self._lock:
             self.requests += 1
         connection = self._connection()
-        timeout = self.request_timeout()
         connection.timeout = timeout  # type: ignore[assignment]  # requests takes a float
         try:
             status, headers, body = self.requester.requestJson(
@@ -345,12 +301,12 @@ class Client:
                 "with a private CA set [tls] ca_bundle",
             ) from exc
         except requests.exceptions.Timeout as exc:
-            raise _Retryable(
-                f"no answer within {timeout:.1f}s",
+            raise Retry(
+                f"no answer within {timeout:.1f}s reading {what}",
                 Unreachable(
                     NAME,
                     f"GitHub did not answer {what} within {timeout:.1f}s "
-                    f"({self.settings.server_retries + 1} attempts); try again later, or give "
+                    f"({self.ctx.policy.retries + 1} attempts); try again later, or give "
                     "the run a larger --timeout",
                 ),
             ) from exc
@@ -359,8 +315,8 @@ class Client:
             requests.exceptions.ChunkedEncodingError,
             requests.exceptions.ContentDecodingError,
         ) as exc:
-            raise _Retryable(
-                f"connection failed ({type(exc).__name__})",
+            raise Retry(
+                f"connection failed ({type(exc).__name__}) reading {what}",
                 Unreachable(
                     NAME,
                     f"cannot reach {self.base_url} ({type(exc).__name__}) reading {what}; check "
@@ -376,26 +332,23 @@ class Client:
         return status, headers, body
 
     def _rate_limit_wait(
-        self, status: int, headers: Mapping[str, Any], data: Any, attempt: int
-    ) -> float | None:
-        """Seconds to wait before retrying, or None when this is not a rate limit."""
+        self, status: int, headers: Mapping[str, Any], data: Any
+    ) -> tuple[bool, float | None]:
+        """Whether this is a rate limit, and the seconds GitHub asks to wait (None: a secondary
+        limit without a hint, ``SECONDARY_WAIT`` times the policy's backoff)."""
         if status not in (403, 429):
-            return None
+            return False, None
         message = str(data.get("message") or "") if isinstance(data, dict) else ""
-        retry_after = str(headers.get("retry-after") or "").strip()
+        after = retry_after(str(headers.get("retry-after") or ""))
         remaining = str(headers.get("x-ratelimit-remaining") or "").strip()
         reset = str(headers.get("x-ratelimit-reset") or "").strip()
-        if retry_after.isdigit():
-            return float(retry_after)
+        if after is not None:
+            return True, after
         if remaining == "0" and reset.isdigit():
-            return max(int(reset) - now_utc().timestamp(), 0.0) + 1.0
+            return True, max(int(reset) - now_utc().timestamp(), 0.0) + 1.0
         if "rate limit" in message.lower() or status == 429:
-            return float(self.settings.secondary_wait * (2**attempt))
-        return None
-
-
-class _DeadlineReached(SourceUnavailable, AllRepos):
-    pass
+            return True, None
+        return False, None
 
 
 def _page_key(url: str, params: Mapping[str, Any] | None) -> str:

@@ -6,8 +6,11 @@ PagerDuty services):
 1. ``GET /repos/o/r``: 1 request -> ``repo.json``;
 2. ``GET /repos/o/r/deployments?environment=E&per_page=100``: per environment, page by page
    (newest first) until a page reaches back past the leadup start -> ``deployments.json``;
-3. ``GET /repos/o/r/deployments/{id}/statuses?per_page=100``: 1 per deployment created inside
-   ``[leadup_start, end]`` (the only ones the timeline can show) -> ``statuses/<id>.json``;
+3. ``GET /repos/o/r/deployments/{id}/statuses?per_page=100`` -> ``statuses/<id>.json``, only
+   for deployments the timeline can show: each one created inside the incident window, and the
+   lead-up ones (created in ``[leadup_start, window start)``) walking back newest first, a batch
+   at a time, until ``[github] leadup_deploys`` deploy events before the window are found. A busy
+   repository's older deployments stay in ``deployments.json`` without statuses (no events);
 4. ``GET /search/issues?q=repo:o/r is:pr is:merged merged:A..B&per_page=100``: every page, with
    A = leadup start, B = window end -> ``merged_prs.json``;
 5. ``GET /repos/o/r/pulls/{n}``: only for PRs merged inside the incident window (for the merge
@@ -48,12 +51,11 @@ from reconstruct.collectors.github.http import (
     AllRepos,
     Client,
     Listing,
-    Settings,
 )
-from reconstruct.errors import SourceAuthError, SourceError, SourceUnavailable
+from reconstruct.errors import SourceAuthError, SourceError, SourceTimedOut, SourceUnavailable
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
-__all__ = ["MAX_WORKERS", "Settings", "collect", "repos_for"]
+__all__ = ["MAX_WORKERS", "collect", "repos_for"]
 
 MAX_WORKERS = 4
 """Requests in flight at once. GitHub asks integrators to avoid many concurrent requests (they
@@ -75,13 +77,8 @@ def repos_for(ctx: CollectContext) -> list[str]:
     return list(seen.values())
 
 
-def collect(
-    ctx: CollectContext, out: BundleWriter, settings: Settings | None = None
-) -> Mapping[str, Any]:
+def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
     """Fetch every configured repository into ``out``; returns the manifest meta."""
-    settings = settings or Settings()
-    if settings.sleep is not None:
-        ctx = dataclasses.replace(ctx, sleep=settings.sleep)
     if not ctx.source:
         ctx = dataclasses.replace(ctx, source=NAME)
     repos = repos_for(ctx)
@@ -94,7 +91,7 @@ def collect(
             NAME,
             f"{TOKEN_ENV} is missing; create a token ({PERMISSIONS}) and export {TOKEN_ENV}",
         )
-    client = Client(ctx, settings)
+    client = Client(ctx)
     try:
         states = _Run(client, ctx, repos).run()
     finally:
@@ -113,6 +110,8 @@ def collect(
         for relpath, pages in state.files().items():
             out.add(relpath, pages)
         meta["repos"].append(state.repo)
+        if state.leadup:  # listed, never shown: counted, not read (``_Run._walk_back``)
+            meta.setdefault("leadup_deployments_not_read", {})[state.repo] = len(state.leadup)
         warnings.extend(state.notes)
     if errors and not meta["repos"]:
         first = errors[0]
@@ -139,6 +138,15 @@ class _Repo:
     """Environment index -> its pages."""
     statuses: dict[int, list[Any]] = field(default_factory=dict)
     in_range: dict[int, None] = field(default_factory=dict)
+    """Deployments whose statuses were fetched, in request order."""
+    leadup: list[tuple[datetime, int]] = field(default_factory=list)
+    """Lead-up deployments (created before the window) not read yet, newest first."""
+    listed: int = 0
+    """Environments whose deployments are listed."""
+    shown: int = 0
+    """Deploy events before the window found in the statuses read."""
+    reading: int = 0
+    """Lead-up statuses requests in flight."""
     search: list[Any] | None = None
     in_window: dict[int, None] = field(default_factory=dict)
     pulls: dict[int, Any] = field(default_factory=dict)
@@ -185,7 +193,7 @@ class _Run:
         try:
             _, first.repo_body = self._repo_get(first)
         except SourceError as exc:
-            if isinstance(exc, AllRepos):
+            if isinstance(exc, (AllRepos, SourceTimedOut)):
                 raise
             self._fail(first, self.order, exc)
         self.pool = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="collect-github")
@@ -205,7 +213,7 @@ class _Run:
                 self.ctx.progress(
                     NAME,
                     f"{state.repo}: {_count_deployments(state)} deployments, "
-                    f"{len(state.in_range)} in range, "
+                    f"{len(state.in_range)} with statuses read, "
                     f"{sum(_count_items(p) for p in state.search or [])} merged PRs",
                 )
         return self.states
@@ -231,7 +239,7 @@ class _Run:
                 try:
                     value = future.result()
                 except SourceError as exc:
-                    if isinstance(exc, AllRepos):
+                    if isinstance(exc, (AllRepos, SourceTimedOut)):
                         raise
                     self._fail(state, order, exc)
                     continue
@@ -313,7 +321,6 @@ class _Run:
         def done(listing: Listing) -> None:
             state.deployments[index] = listing.pages
             state.note(listing.note)
-            repo = state.repo
             for page in listing.pages:
                 for deployment in page if isinstance(page, list) else []:
                     when = _created(deployment)
@@ -325,26 +332,53 @@ class _Run:
                         or ident in state.in_range
                     ):
                         continue
-                    state.in_range[ident] = None
-                    what = f"statuses of deployment {ident} in {repo}"
-                    self._submit(
-                        state,
-                        partial(
-                            self.client.pages,
-                            f"/repos/{repo}/deployments/{ident}/statuses",
-                            {"per_page": PER_PAGE},
-                            what=what,
-                            repo=repo,
-                        ),
-                        self._statuses_done(state, ident),
-                    )
+                    if when >= self.window.start:
+                        self._statuses(state, ident, leadup=False)
+                    else:
+                        state.leadup.append((when, ident))
+            state.listed += 1
+            if state.listed == state.envs:
+                state.leadup = sorted(set(state.leadup), reverse=True)
+                self._walk_back(state)
 
         return done
 
-    def _statuses_done(self, state: _Repo, ident: int) -> Callable[[Listing], None]:
+    def _walk_back(self, state: _Repo) -> None:
+        """Statuses of lead-up deployments, newest first, only until the deploys the timeline
+        shows before the window (``[github] leadup_deploys``) are found: a busy repository's
+        older deployments are never asked about (their records stay in deployments.json)."""
+        wanted = self.ctx.config.github.leadup_deploys - state.shown
+        if state.reading or wanted <= 0:
+            return
+        batch, state.leadup = state.leadup[:wanted], state.leadup[wanted:]
+        for _, ident in batch:
+            self._statuses(state, ident, leadup=True)
+
+    def _statuses(self, state: _Repo, ident: int, *, leadup: bool) -> None:
+        state.in_range[ident] = None
+        if leadup:
+            state.reading += 1
+        repo = state.repo
+        self._submit(
+            state,
+            partial(
+                self.client.pages,
+                f"/repos/{repo}/deployments/{ident}/statuses",
+                {"per_page": PER_PAGE},
+                what=f"statuses of deployment {ident} in {repo}",
+                repo=repo,
+            ),
+            self._statuses_done(state, ident, leadup),
+        )
+
+    def _statuses_done(self, state: _Repo, ident: int, leadup: bool) -> Callable[[Listing], None]:
         def done(listing: Listing) -> None:
             state.statuses[ident] = listing.pages
             state.note(listing.note)
+            if leadup:
+                state.reading -= 1
+                state.shown += _deploys_before(listing.pages, self.window.start)
+                self._walk_back(state)
 
         return done
 
@@ -393,6 +427,24 @@ def _created(record: Any) -> datetime | None:
         return parse_iso(str(record.get("created_at") or ""))
     except TimeFormatError:
         return None
+
+
+def _deploys_before(pages: list[Any], start: datetime) -> int:
+    """The deploy events these statuses make before ``start``: the first success, and the first
+    failure or error (``github.parse``), each counted when its time is before ``start``."""
+    found = 0
+    for states in (("success",), ("failure", "error")):
+        times = [
+            when
+            for page in pages
+            for status in (page if isinstance(page, list) else [])
+            if isinstance(status, dict)
+            and str(status.get("state") or "").lower() in states
+            and (when := _created(status)) is not None
+        ]
+        if times and min(times) < start:
+            found += 1
+    return found
 
 
 def _reaches_before(page: Any, start: datetime) -> bool:

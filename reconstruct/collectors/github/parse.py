@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from reconstruct.bundle import Bundle, BundleWriter, iter_records
-from reconstruct.collectors.base import CollectContext, Source
+from reconstruct.bundle import Bundle, iter_records
 from reconstruct.collectors.skips import (
     NOT_UNDERSTOOD,
     UNREADABLE_TIME,
@@ -52,6 +51,10 @@ _API_REPO = re.compile(
 _PR_IN_REF = re.compile(r"(?:^|/)pull/(\d+)(?:/|$)")
 _PRODUCTION = {"production", "prod"}
 NEVER_LIVE = "deployments that never went live (no success or failure status)"
+EARLIER_DEPLOYS = "earlier deploys"
+"""Lead-up deployments older than the ones shown, whose statuses a live run does not read (the
+normalizer's own reason for the lead-up deploys it does not show)."""
+NOT_READ = "deployments whose statuses were not read"
 NOT_MERGED = "pull requests not merged"
 
 
@@ -184,13 +187,13 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
     for deployment in deployments:
         path = f"{base}statuses/{deployment['id']}.json"
         created = _time(deployment.get("created_at"))
-        if (
-            not bundle.has(path)
-            and created is not None
-            and not window.contains(created, leadup=True)
-        ):
-            # Created outside [leadup start, window end]: a live run reads no statuses for it.
-            left_out(repo.scope, OUTSIDE)
+        if not bundle.has(path):  # a live run reads statuses only for deploys it can show
+            if created is not None and not window.contains(created, leadup=True):
+                left_out(repo.scope, OUTSIDE)
+            elif created is not None and created < window.start:
+                left_out(repo.scope, EARLIER_DEPLOYS)  # beyond the last leadup_deploys
+            else:
+                left_out(repo.scope, NOT_READ)
             continue
         statuses = list(iter_records(bundle.pages(path), None))
         yield from _deployment_events(
@@ -439,11 +442,3 @@ def _pr_event(
 
 
 # -- live -----------------------------------------------------------------------------------------
-def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
-    """Fetch deployments, statuses and merged PRs through PyGithub (see ``github_live``)."""
-    import reconstruct.collectors.github.live as github_live
-
-    return github_live.collect(ctx, out)
-
-
-SOURCE = Source(name=NAME, parse=parse, collect=collect)

@@ -1,8 +1,9 @@
 """grafana, live: fetch ``GET /api/annotations`` over the incident window into the bundle.
 
 What it asks for, how it pages and retries, and which errors it raises are described in
-``reconstruct.collectors.grafana.parse`` (the source's module docstring); this module holds the
-code that talks HTTP (httpx), imported only when a live run collects Grafana.
+``reconstruct.collectors.grafana.parse`` (the source's module docstring); this module decides
+what to ask and how to page, ``transport`` (httpx, imported on use) sends each request, and the
+shared loop (``collectors._http``) retries it.
 """
 
 from __future__ import annotations
@@ -10,24 +11,15 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from reconstruct import __version__
 from reconstruct.bundle import BundleWriter, loads_lenient
+from reconstruct.collectors._http import Retry, is_tls_failure, retry_after, with_retries
+from reconstruct.collectors._pages import PageGuard
 from reconstruct.collectors.base import CollectContext
-from reconstruct.config import Config
-from reconstruct.errors import (
-    SourceAuthError,
-    SourceError,
-    SourceUnavailable,
-)
-
-if TYPE_CHECKING:
-    import httpx
-
-
+from reconstruct.collectors.grafana import transport
 from reconstruct.collectors.grafana.parse import (
     ANNOTATIONS,
     MISSING_TOKEN,
@@ -39,33 +31,17 @@ from reconstruct.collectors.grafana.parse import (
     _ms,
     _str,
 )
+from reconstruct.collectors.grafana.transport import Reply
+from reconstruct.config import Config
+from reconstruct.errors import (
+    SourceAuthError,
+    SourceError,
+    SourceSkipped,
+    SourceUnavailable,
+)
 
-
-@dataclass(frozen=True, slots=True)
-class Tuning:
-    """Request limits of a live collection (tests shrink them)."""
-
-    page_size: int = 1000
-    """``limit`` per request; a full page means there may be more."""
-    max_pages: int = 100
-    """Per series; beyond it the collection stops, says so and sets meta ``truncated``."""
-    attempts: int = 5
-    """Tries per request for 429, 5xx, network errors, timeouts and unreadable JSON bodies."""
-    backoff: float = 1.0
-    """First wait after a 5xx or network error without Retry-After; doubled per retry."""
-    max_wait: float = 60.0
-    """Longest single wait; a longer Retry-After fails the source at once."""
-    timeout: float = 30.0
-    """Per request; never past the ``--timeout`` deadline (``CollectContext.timeout``)."""
-    workers: int = 4
-    """Series fetched at once (one per dashboard, one for tags)."""
-
-
-TUNING = Tuning()
-
-DEADLINE_GRACE = 0.5
-"""A request still hanging at the ``--timeout`` deadline is the orchestrator's to cut (it records
-the timeout); ours ends this much later, so the thread never lingers."""
+WORKERS = 4
+"""Series fetched at once (one per dashboard, one for tags)."""
 
 
 def root_url(config: Config) -> str:
@@ -122,23 +98,16 @@ class _Series:
     error: SourceError | None = None
 
 
-def collect(
-    ctx: CollectContext,
-    out: BundleWriter,
-    *,
-    tuning: Tuning | None = None,
-) -> dict[str, Any]:
+def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     """Fetch the window's annotations into ``grafana/annotations.json``; returns manifest meta.
 
-    Series run at once (``Tuning.workers``); their pages are written in series order, then page
+    Series run at once (``WORKERS``); their pages are written in series order, then page
     order, so the bundle's bytes do not depend on timing. Pages fetched before a failure are
     still written, so a failed source keeps its evidence. A 403 on one configured dashboard
     skips it with a warning when another series succeeded; any other failure fails the source,
     naming the series and page that failed.
     """
-    import httpx
 
-    tuning = tuning or TUNING
     if not ctx.source:
         ctx = replace(ctx, source=NAME)
     root = root_url(ctx.config)
@@ -158,13 +127,8 @@ def collect(
     plans = query_series(ctx.config)
     results = [_Series(uid, series_label(uid, params)) for uid, params in plans]
     try:
-        with httpx.Client(
-            base_url=root + "/",
-            headers=headers,
-            verify=ctx.ssl_context(),
-            timeout=tuning.timeout,
-        ) as client:
-            fetch = _Fetcher(client, ctx, tuning, root)
+        with transport.client(root, headers, ctx.ssl_context(), ctx.policy.timeout) as client:
+            fetch = _Fetcher(client, ctx, root)
             jobs = [
                 (result, params, start, end)
                 for result, (_, params) in zip(results, plans, strict=True)
@@ -173,7 +137,7 @@ def collect(
                 fetch.run(*jobs[0])
             else:
                 with ThreadPoolExecutor(
-                    max_workers=max(1, min(tuning.workers, len(jobs))),
+                    max_workers=max(1, min(WORKERS, len(jobs))),
                     thread_name_prefix="grafana",
                 ) as pool:
                     for future in [pool.submit(fetch.run, *job) for job in jobs]:
@@ -203,7 +167,7 @@ def _settle(results: list[_Series], meta: dict[str, Any]) -> None:
         warnings.extend(result.warnings)
         if result.truncated:
             meta["truncated"] = True
-    forbidden = [r for r in failed if isinstance(r.error, _Forbidden) and r.uid]
+    forbidden = [r for r in failed if isinstance(r.error, SourceSkipped) and r.uid]
     if fine and len(forbidden) == len(failed):
         for result in forbidden:
             assert result.error is not None
@@ -235,10 +199,6 @@ def _settle(results: list[_Series], meta: dict[str, Any]) -> None:
         meta["dashboard_errors"] = skipped
     if warnings:
         meta["warnings"] = warnings
-
-
-class _Forbidden(SourceAuthError):
-    """403 on a series: for a dashboard, skippable when the other series were read."""
 
 
 def _oldest(items: list[Any]) -> int | None:
@@ -274,17 +234,11 @@ def _iso(ms: int) -> str:
 
 
 class _Fetcher:
-    def __init__(
-        self,
-        client: httpx.Client,
-        ctx: CollectContext,
-        tuning: Tuning,
-        root: str,
-    ) -> None:
+    def __init__(self, client: Any, ctx: CollectContext, root: str) -> None:
         self.client = client
         self.ctx = ctx
-        self.tuning = tuning
         self.root = root
+        self.size = ctx.config.grafana.page_size
 
     def run(self, result: _Series, params: list[tuple[str, str]], start: int, end: int) -> None:
         """Fetch one series into ``result``; its failure is kept there, never raised."""
@@ -294,18 +248,27 @@ class _Fetcher:
             result.error = exc
 
     def series(self, result: _Series, params: list[tuple[str, str]], start: int, end: int) -> None:
-        """Page backwards through one series (at most ``max_pages`` requests)."""
+        """Page backwards through one series (at most ``policy.max_pages`` requests)."""
         what = result.label
-        size = self.tuning.page_size
+        size = self.size
         to = end
-        seen: dict[tuple[str, ...], int] = {}
-        for page in range(1, self.tuning.max_pages + 1):
+        guard = PageGuard(self.ctx.policy.max_pages, repeats=3)
+        while True:
+            if guard.full():
+                result.truncated = True
+                message = (
+                    f"{what}: stopped after {guard.max_pages} pages ({result.total} annotations "
+                    "kept); older annotations in the window may be missing"
+                )
+                result.warnings.append(message)
+                self.ctx.progress(NAME, message)
+                return
+            page = guard.pages + 1
             query = [("from", str(start)), ("to", str(to)), ("limit", str(size)), *params]
             items = self.get(query, result.uid, f"{what}, page {page}")
-            identity = _identity(items)
             newest = _newest_start(items)
             stuck = page > 1 and newest is not None and newest > to
-            if stuck or (items and seen.get(identity, 0) >= 2):
+            if stuck or (items and guard.repeated(_identity(items))):
                 # Grafana selects time <= to: a record newer than ``to``, or the same full page a
                 # third time, means the server ignores ``to`` and paging can never move on.
                 result.warnings.append(
@@ -315,7 +278,6 @@ class _Fetcher:
                 )
                 self.ctx.progress(NAME, f"{what}: page {page} repeats a page already seen")
                 return
-            seen[identity] = seen.get(identity, 0) + 1
             result.pages.append(items)
             result.total += len(items)
             self.ctx.progress(NAME, f"{what}: {result.total} annotations")
@@ -335,146 +297,101 @@ class _Fetcher:
             if oldest < start:
                 return
             to = oldest
-        result.truncated = True
-        message = (
-            f"{what}: stopped after {self.tuning.max_pages} pages ({result.total} annotations "
-            "kept); older annotations in the window are missing"
-        )
-        result.warnings.append(message)
-        self.ctx.progress(NAME, message)
-
-    def _timeout(self) -> float:
-        timeout = self.ctx.timeout(self.tuning.timeout)
-        left = self.ctx.remaining()
-        if left is not None and timeout >= left:
-            timeout = min(self.tuning.timeout, left + DEADLINE_GRACE)
-        return timeout
 
     def get(self, query: list[tuple[str, str]], uid: str | None, where: str) -> list[Any]:
-        import httpx
-
-        attempts = self.tuning.attempts
+        """One page, retried as ``ctx.policy`` allows (``collectors._http``)."""
         endpoint = f"{self.root}/api/annotations"
-        for attempt in range(1, attempts + 1):
-            last = attempt == attempts
-            timeout = self._timeout()
-            try:
-                response = self.client.get("api/annotations", params=tuple(query), timeout=timeout)
-            except httpx.TimeoutException as exc:
-                if last:
-                    raise SourceUnavailable(
-                        NAME,
-                        f"{endpoint} did not answer within {timeout:g}s "
-                        f"({attempts} attempts); check that Grafana is up and retry",
-                    ) from exc
-                self._wait(self._backoff(attempt), f"timed out ({where})", attempt)
-                continue
-            except httpx.TransportError as exc:
-                if _tls_failure(exc):
-                    raise SourceError(
-                        NAME,
-                        f"cannot verify the TLS certificate of {self.root} ({exc}); if a private "
-                        "CA signs it, set [tls] ca_bundle to that CA's PEM file",
-                    ) from exc
-                if last:
-                    raise SourceUnavailable(
-                        NAME,
-                        f"cannot reach {self.root} ({exc}); check [grafana] url and that "
-                        "Grafana is up, then retry",
-                    ) from exc
-                self._wait(self._backoff(attempt), f"network error ({where})", attempt)
-                continue
-            status = response.status_code
-            if 200 <= status < 300:
-                body = self._body(response, endpoint)
-                if body is not None:
-                    return body
-                if last:
-                    raise SourceUnavailable(
-                        NAME,
-                        f"{endpoint} returned a cut-short or invalid JSON body {attempts} times; "
-                        "check the Grafana server (or a proxy in front of it) and retry",
-                    )
-                self._wait(self._backoff(attempt), f"invalid JSON body ({where})", attempt)
-                continue
-            if status == 429 or status >= 500:
-                what = "rate limited (429)" if status == 429 else f"HTTP {status}"
-                wait = _retry_after(response.headers.get("Retry-After"))
-                if wait is not None and wait > self.tuning.max_wait:
-                    raise SourceUnavailable(
-                        NAME,
-                        f"{what}: Grafana asked to wait {wait:g}s (more than "
-                        f"{self.tuning.max_wait:g}s); retry later",
-                    )
-                if last:
-                    if status == 429:
-                        raise SourceUnavailable(
-                            NAME, f"still rate limited (429) after {attempts} attempts; retry later"
-                        )
-                    raise SourceUnavailable(
-                        NAME,
-                        f"Grafana answered HTTP {status} {attempts} times for {endpoint}"
-                        f"{_message_suffix(response)}; check the Grafana server and retry",
-                    )
-                delay = wait if wait is not None else self._backoff(attempt)
-                self._wait(delay, f"{what} ({where})", attempt)
-                continue
-            raise _status_error(response, endpoint, uid, self.ctx.config)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return with_retries(
+            self.ctx.pace, lambda timeout: self._attempt(query, uid, endpoint, timeout), label=where
+        )
 
-    def _backoff(self, attempt: int) -> float:
-        return float(min(self.tuning.backoff * 2 ** (attempt - 1), self.tuning.max_wait))
-
-    def _wait(self, seconds: float, why: str, attempt: int) -> None:
-        self.ctx.wait(seconds, f"{why}: attempt {attempt} of {self.tuning.attempts} failed")
-
-    @staticmethod
-    def _body(response: httpx.Response, endpoint: str) -> list[Any] | None:
-        """The page; None for a JSON body that does not decode (cut short: worth a retry)."""
-        kind = response.headers.get("Content-Type", "no Content-Type")
+    def _attempt(
+        self, query: list[tuple[str, str]], uid: str | None, endpoint: str, timeout: float
+    ) -> list[Any]:
+        attempts = self.ctx.policy.retries + 1
         try:
-            body = loads_lenient(response.content)  # a byte that is not UTF-8 costs one character
-        except ValueError as exc:
-            if "json" in kind.lower():
-                return None
-            raise SourceUnavailable(
-                NAME,
-                f"{endpoint} did not return JSON ({kind.split(';')[0]}); check that "
-                "[grafana] url points at Grafana's root (with its sub-path, if any)",
+            reply = transport.send(self.client, query, timeout)
+        except transport.NoAnswer as exc:
+            raise Retry(
+                f"no answer within {timeout:.1f}s",
+                SourceUnavailable(
+                    NAME,
+                    f"{endpoint} did not answer within {timeout:.1f}s "
+                    f"({attempts} attempts); check that Grafana is up and retry",
+                ),
             ) from exc
-        if not isinstance(body, list):
-            raise SourceUnavailable(
-                NAME,
-                f"{endpoint} returned {type(body).__name__} instead of a JSON array of "
-                "annotations; check that [grafana] url points at Grafana",
+        except transport.Unreachable as exc:
+            if is_tls_failure(exc):
+                raise SourceError(
+                    NAME,
+                    f"cannot verify the TLS certificate of {self.root} ({exc}); if a private "
+                    "CA signs it, set [tls] ca_bundle to that CA's PEM file",
+                ) from exc
+            raise Retry(
+                "network error",
+                SourceUnavailable(
+                    NAME,
+                    f"cannot reach {self.root} ({exc}); check [grafana] url and that "
+                    "Grafana is up, then retry",
+                ),
+            ) from exc
+        status, headers = reply.status, reply.headers
+        if 200 <= status < 300:
+            return _body(reply, endpoint, attempts)
+        if status == 429:
+            raise Retry(
+                "rate limited (429)",
+                SourceUnavailable(
+                    NAME,
+                    f"still rate limited (429) after {self.ctx.policy.rate_limit_retries + 1} "
+                    "attempts; retry later",
+                ),
+                wait=retry_after(headers.get("Retry-After")),
+                rate_limited=True,
             )
-        return body
+        if status >= 500:
+            raise Retry(
+                f"HTTP {status}",
+                SourceUnavailable(
+                    NAME,
+                    f"Grafana answered HTTP {status} {attempts} times for {endpoint}"
+                    f"{_message_suffix(reply)}; check the Grafana server and retry",
+                ),
+                wait=retry_after(headers.get("Retry-After")),
+            )
+        raise _status_error(reply, endpoint, uid, self.ctx.config)
 
 
-def _tls_failure(exc: Exception) -> bool:
-    text = str(exc)
-    return "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
+def _body(reply: Reply, endpoint: str, attempts: int) -> list[Any]:
+    """The page; a JSON body that does not decode (cut short) is worth a retry."""
+    kind = reply.headers.get("Content-Type", "no Content-Type")
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+        body = loads_lenient(reply.body)  # a byte that is not UTF-8 costs one character
+    except ValueError as exc:
+        if "json" in kind.lower():
+            raise Retry(
+                "invalid JSON body",
+                SourceUnavailable(
+                    NAME,
+                    f"{endpoint} returned a cut-short or invalid JSON body {attempts} times; "
+                    "check the Grafana server (or a proxy in front of it) and retry",
+                ),
+            ) from exc
+        raise SourceUnavailable(
+            NAME,
+            f"{endpoint} did not return JSON ({kind.split(';')[0]}); check that "
+            "[grafana] url points at Grafana's root (with its sub-path, if any)",
+        ) from exc
+    if not isinstance(body, list):
+        raise SourceUnavailable(
+            NAME,
+            f"{endpoint} returned {type(body).__name__} instead of a JSON array of "
+            "annotations; check that [grafana] url points at Grafana",
+        )
+    return body
 
 
-def _message(response: httpx.Response) -> str:
+def _message(response: Reply) -> str:
     try:
         body = response.json()
     except ValueError:
@@ -486,17 +403,15 @@ def _message(response: httpx.Response) -> str:
     return message[:200]
 
 
-def _message_suffix(response: httpx.Response) -> str:
+def _message_suffix(response: Reply) -> str:
     message = _message(response)
     return f" ({message})" if message else ""
 
 
-def _status_error(
-    response: httpx.Response, endpoint: str, uid: str | None, config: Config
-) -> SourceError:
-    status = response.status_code
+def _status_error(response: Reply, endpoint: str, uid: str | None, config: Config) -> SourceError:
+    status = response.status
     message = _message(response)
-    said = f": {message}" if message and message.lower() != response.reason_phrase.lower() else ""
+    said = f": {message}" if message and message.lower() != response.reason.lower() else ""
     if status == 401:
         return SourceAuthError(
             NAME,
@@ -509,7 +424,7 @@ def _status_error(
             if config.grafana.dashboards
             else "in this organisation"
         )
-        return _Forbidden(
+        return SourceSkipped(
             NAME,
             f"the service account of {TOKEN_VAR} may not read annotations (403 Forbidden{said}); "
             f"give it the Viewer role (annotations:read) {where}",

@@ -4,7 +4,7 @@ Bundle: ``grafana/annotations.json`` holds the raw response bodies (each a bare 
 annotations) in series order, then page order; manifest meta ``{"url": <Grafana root, may carry a
 sub-path>}`` plus ``"org_id"`` when ``[grafana] org_id`` is set, ``"warnings"`` (shown with the
 draft) and ``"dashboard_errors"`` ({uid: error}, dashboards skipped for a 403) when any, and
-``"truncated"`` when a series stopped at ``Tuning.max_pages``. When collection fails after some
+``"truncated"`` when a series stopped at ``RetryPolicy.max_pages``. When collection fails after some
 pages were read, those pages are kept and ``grafana/source.json`` (``[meta]``) stands in for the
 manifest meta a failed source does not get, so the partial evidence still renders with links.
 
@@ -24,14 +24,14 @@ Collection (``collect``; the orchestrator calls it only when ``configured(config
   orders applies; until a response holds fewer than ``limit``. If ``to`` cannot move (more than
   ``limit`` annotations at one millisecond) it steps back 1 ms and says so through progress.
   Pages are stored raw; duplicates (page overlap, a record in two series) are dropped in ``parse``.
-- Concurrency: the series are independent and run at once (``Tuning.workers`` threads, one
+- Concurrency: the series are independent and run at once (``live.WORKERS`` threads, one
   ``httpx.Client``); pages are written in series order, so the bundle does not depend on timing.
 - Retries: 429, 5xx, network errors, read timeouts and a JSON body that does not decode (cut
-  short) are retried (``Tuning.attempts`` tries per request), waiting ``Retry-After`` when given,
-  else exponential backoff; every wait goes through ``ctx.wait`` (reported as progress, and the
-  source fails at once rather than wait past ``--timeout``); each request's timeout is
-  ``ctx.timeout(Tuning.timeout)``. A non-JSON page (HTML: a wrong sub-path, a login page) fails at
-  once.
+  short) are retried by the shared loop of ``collectors._http`` (``ctx.policy``), waiting
+  ``Retry-After`` when given, else backoff; every wait goes through ``ctx.wait`` (reported as
+  progress; the source fails at once rather than wait past ``--timeout``); each request's
+  timeout, ``ctx.request_timeout()``, bounds the whole body too. A non-JSON page (HTML: a wrong
+  sub-path, a login page) fails at once.
 - Faults: a 403 on one of several dashboards skips that dashboard with a warning (the others are
   kept); paging that makes no progress (a server ignoring ``to``) stops that series with a warning
   saying how many annotations were kept; any other failure fails the source with an error naming
@@ -79,8 +79,7 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from reconstruct.bundle import MANIFEST, Bundle, BundleWriter
-from reconstruct.collectors.base import CollectContext, Source
+from reconstruct.bundle import MANIFEST, Bundle
 from reconstruct.collectors.skips import (
     NOT_UNDERSTOOD,
     UNREADABLE_TIME,
@@ -560,13 +559,3 @@ def plain_text(text: str) -> str:
 def configured(config: Config) -> bool:
     """Whether ``[grafana] url`` is set; ``collect`` is only called when it is."""
     return bool(_str(config.grafana.url))
-
-
-def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
-    """Fetch the window's annotations into the bundle (see ``grafana_live.collect``)."""
-    import reconstruct.collectors.grafana.live as grafana_live
-
-    return grafana_live.collect(ctx, out)
-
-
-SOURCE = Source(name=NAME, parse=parse, collect=collect)

@@ -1,5 +1,30 @@
-"""The pagerduty source: its parser (``parse``) and live collection, behind ``SOURCE``."""
+"""The pagerduty source: the incident and its log entries, alerts and notes (REST API v2).
 
-from reconstruct.collectors.pagerduty.parse import SOURCE
+The incident provider: collected first, it defines the incident and the window (``collect.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reconstruct.bundle import BundleWriter
+from reconstruct.collectors.base import CollectContext, Role, Source, SourceTraits
+from reconstruct.collectors.pagerduty import parse as _parse
+
+
+def _collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
+    from reconstruct.collectors.pagerduty.live import collect
+
+    return collect(ctx, out)
+
+
+SOURCE = Source(
+    name="pagerduty",
+    parse=_parse.parse,
+    collect=_collect,
+    token_env="PAGERDUTY_TOKEN",  # noqa: S106 (a variable name, not a secret)
+    traits=SourceTraits(Role.TOOL, authority=1, noun=("log entry", "log entries")),
+)
 
 __all__ = ["SOURCE"]

@@ -7,25 +7,18 @@ at once, one client per series (a client is not shared between threads), at the 
 page size, and writes each series' pages exactly as returned, in request order, whatever order
 they arrive in (the bundle's bytes do not depend on timing).
 
-Retries, all bounded, all done here (the SDK's own retry and sleep loops are switched off):
-
-- 429: up to ``RATE_LIMIT_RETRIES`` waits per request, each honouring ``Retry-After`` or
-  ``ratelimit-reset`` when given (else doubling from ``BACKOFF``); a wait longer than
-  ``MAX_RATE_LIMIT_WAIT`` fails at once.
-- transient failures (500/502/503/504, a network error or timeout, a body that is not JSON,
-  e.g. cut short): ``SERVER_RETRIES`` retries per request, waiting ``RETRY_BACKOFF`` doubling,
-  then ``SourceUnavailable`` naming the endpoint (and the page).
-- during ``collect`` every wait goes through ``CollectContext.wait`` (reported as progress; a
-  wait that would pass ``--timeout`` fails the source instead), and a request may use at most
-  ``REQUEST_SHARE`` of the time left (``CollectContext.timeout``), so a retry still fits.
+Retries are the shared loop's (``collectors._http.with_retries``, ``ctx.policy``); the SDK's own
+retry and sleep loops are switched off (``make_client``): a 429 waits ``Retry-After`` or
+``ratelimit-reset``; 500/502/503/504, a network error or timeout and a body that is not JSON
+(cut short) are retried with backoff, then ``SourceUnavailable`` names the endpoint (and the
+page). Every wait goes through ``Pace.wait`` (reported; a wait that would pass ``--timeout``
+fails the source instead), and each request's timeout is ``Pace.request_timeout()``.
 
 Degrading rather than failing: a key that may not read alerts or notes (402/403) skips that
 series with a warning; pagination that returns records already seen (a repeating cursor) stops
 with a warning. A failure of the log entries (or a 401 anywhere) fails the source; the pages
 fetched until then are still written, so the draft keeps what was seen.
 
-``TIME_SCALE`` multiplies every sleep (end-to-end tests set it near zero, as they cannot hand
-the CLI a fake ``CollectContext.sleep``); messages and deadline checks keep the real seconds.
 """
 
 from __future__ import annotations
@@ -34,23 +27,30 @@ import json
 import logging
 import ssl
 import threading
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from email.utils import parsedate_to_datetime
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from reconstruct.bundle import loads_lenient
+from reconstruct.collectors._http import (
+    DEFAULT_POLICY,
+    Counts,
+    Pace,
+    Retry,
+    is_tls_failure,
+    retry_after,
+    with_retries,
+)
 from reconstruct.config import Config, Secret, ssl_context
 from reconstruct.errors import (
     ConfigError,
     SourceAuthError,
     SourceError,
     SourceNotFound,
+    SourceSkipped,
     SourceUnavailable,
 )
-from reconstruct.timeutil import now_utc
 
 if TYPE_CHECKING:
     from reconstruct.bundle import BundleWriter
@@ -63,44 +63,10 @@ PAGE_SIZE = 100
 """The API's largest page."""
 MAX_OFFSET = 10_000
 """PagerDuty refuses ``offset + limit`` above this (HTTP 400)."""
-TIMEOUT = 30.0
-"""Seconds one request may take without a deadline."""
-REQUEST_SHARE = 0.5
-"""With a deadline, one request may use at most this share of the time left."""
-RATE_LIMIT_RETRIES = 5
-MAX_RATE_LIMIT_WAIT = 120.0
-SERVER_RETRIES = 3
-"""Retries of a transient failure (5xx, network error, timeout, a body that is not JSON)."""
-BACKOFF = 1.0
-"""429 without a hint: wait ``BACKOFF * 2**tries``."""
-RETRY_BACKOFF = 0.25
-"""Transient failures: wait ``RETRY_BACKOFF * 2**(retry - 1)`` (0.25 s, 0.5 s, 1 s)."""
-TIME_SCALE = 1.0
 SERVER_STATUSES = (500, 502, 503, 504)
 
-Progress = Callable[[str, str], None]
-Wait = Callable[[float, str], None]
-"""``wait(seconds, why)``: sleep before a retry, or raise ``SourceUnavailable`` instead."""
-Timeout = Callable[[float], float]
-"""``timeout(default)``: the per-request timeout to use now."""
 _SDK_LOG = logging.getLogger("reconstruct.pagerduty.sdk")
 _SDK_LOG.addHandler(logging.NullHandler())  # the SDK's own retry chatter stays out of stderr
-
-
-def _silent(source: str, message: str) -> None:
-    return None
-
-
-def _scaled_sleep(seconds: float, why: str) -> None:
-    time.sleep(seconds * TIME_SCALE)
-
-
-def _scale(sleep: Callable[[float], None]) -> Callable[[float], None]:
-    return lambda seconds: sleep(seconds * TIME_SCALE)
-
-
-def _fixed_timeout(default: float) -> float:
-    return default
 
 
 def make_client(
@@ -121,47 +87,34 @@ def make_client(
             f"[pagerduty] base_url: {base_url!r} must start with https:// "
             "(https://api.pagerduty.com, or https://api.eu.pagerduty.com for EU accounts)"
         ) from exc
-    client.timeout = TIMEOUT  # type: ignore[assignment]  # httpx takes a float
+    client.timeout = DEFAULT_POLICY.timeout  # type: ignore[assignment]  # httpx takes a float
     client.log = _SDK_LOG
     client.retry = {}  # 5xx come back to PagerDutyApi, which retries them (bounded, deadline-aware)
     client.max_network_attempts = 0  # network errors too: the SDK would sleep on its own
     return client
 
 
-class _Forbidden(SourceAuthError):
-    """402/403: the key may not read this endpoint (other endpoints may still work)."""
-
-
 class PagerDutyApi:
-    """GETs through one client: bounded retries with deadline-aware waits, per-request
-    timeouts, error translation, request counting. One thread at a time."""
+    """GETs through one client, retried by the shared loop (``collectors._http``) as
+    ``pace.policy`` allows, errors translated, requests counted. One thread at a time."""
 
-    def __init__(
-        self,
-        client: Client,
-        progress: Progress = _silent,
-        *,
-        wait: Wait = _scaled_sleep,
-        timeout: Timeout = _fixed_timeout,
-        remaining: Callable[[], float | None] = lambda: None,
-    ) -> None:
+    def __init__(self, client: Client, pace: Pace | None = None) -> None:
         self.client = client
-        self.progress = progress
-        self.wait = wait
-        self.timeout = timeout
-        self.remaining = remaining
-        self.waits = 0
-        self.retries = 0
+        self.pace = pace or Pace(NAME)
+        self.counts = Counts()
 
     @property
     def requests(self) -> int:
         """HTTP responses received so far, retries included."""
         return self.client.responses
 
-    def _request_timeout(self) -> float:
-        left = self.remaining()
-        share = TIMEOUT if left is None else min(TIMEOUT, left * REQUEST_SHARE)
-        return self.timeout(share)
+    @property
+    def waits(self) -> int:
+        return self.counts.rate_limit_waits
+
+    @property
+    def retries(self) -> int:
+        return self.counts.retries
 
     def get(
         self,
@@ -170,58 +123,68 @@ class PagerDutyApi:
         *,
         what: str = "",
         label: str = "",
+        where: str = "",
     ) -> Any:
         """The JSON body of ``GET path``. ``what`` names the endpoint in error texts, ``label``
-        (e.g. ``log_entries page at offset 200``) prefixes them."""
+        (e.g. ``log_entries page at offset 200``) prefixes them; ``where`` (default: ``label``)
+        prefixes only the retries' progress lines and the deadline's error."""
+        what = what or path
         try:
-            return self._get(path, params, what or path, label)
+            return with_retries(
+                self.pace,
+                lambda timeout: self._attempt(path, params, what, timeout),
+                counts=self.counts,
+                label=where or label,
+            )
         except SourceError as exc:
-            if not label:
+            if not label or exc.detail.startswith(f"{label}: "):
                 raise
             raise type(exc)(NAME, f"{label}: {exc.detail}") from exc
 
-    def _get(self, path: str, params: Mapping[str, Any] | None, what: str, label: str) -> Any:
+    def _attempt(
+        self, path: str, params: Mapping[str, Any] | None, what: str, timeout: float
+    ) -> Any:
         import reconstruct.collectors.pagerduty.sdk as sdk
 
-        limited = 0
-        failed = 0
-        name = label or what
-        while True:
-            timeout = self._request_timeout()
-            self.client.timeout = timeout  # type: ignore[assignment]  # httpx takes a float
-            try:
-                response = self.client.get(path, params=dict(params or {}))
-            except sdk.RateLimited as exc:
-                limited += 1
-                self._rate_limit_wait(exc.response, limited, label)
-                continue
-            except sdk.HttpError as exc:  # 401 (the SDK raises it) or a redirect
-                raise _status_error(exc.response, what) from exc
-            except sdk.Error as exc:
-                cause = exc.__cause__ or exc
-                problem = _network_problem(cause, timeout, self.client.url)
-                if _certificate_error(cause) or failed >= SERVER_RETRIES:
-                    raise SourceUnavailable(NAME, problem) from exc
-                failed += 1
-                self._retry_wait(failed, f"{name}: {_short(cause, timeout)}")
-                continue
-            if response.status_code in SERVER_STATUSES and failed < SERVER_RETRIES:
-                failed += 1
-                self._retry_wait(failed, f"{name}: PagerDuty answered {response.status_code}")
-                continue
-            if not response.is_success:
-                raise _status_error(response, what)
-            try:
-                return loads_lenient(response.content)  # a bad byte costs one character
-            except ValueError as exc:
-                if failed >= SERVER_RETRIES:
-                    raise SourceUnavailable(
-                        NAME,
-                        f"GET {what}: the answer is not JSON ({_describe_body(response)}); "
-                        "check [pagerduty] base_url and any proxy in between",
-                    ) from exc
-                failed += 1
-                self._retry_wait(failed, f"{name}: the answer was not JSON")
+        policy = self.pace.policy
+        self.client.timeout = timeout  # type: ignore[assignment]  # httpx takes a float
+        try:
+            response = self.client.get(path, params=dict(params or {}))
+        except sdk.RateLimited as exc:
+            headers = exc.response.headers
+            raise Retry(
+                "rate limited",
+                SourceUnavailable(
+                    NAME,
+                    f"rate limited by PagerDuty {policy.rate_limit_retries + 1} times; "
+                    "retry in a few minutes",
+                ),
+                wait=retry_after(headers.get("retry-after") or headers.get("ratelimit-reset")),
+                rate_limited=True,
+            ) from exc
+        except sdk.HttpError as exc:  # 401 (the SDK raises it) or a redirect
+            raise _status_error(exc.response, what) from exc
+        except sdk.Error as exc:
+            cause = exc.__cause__ or exc
+            problem = SourceUnavailable(NAME, _network_problem(cause, timeout, self.client.url))
+            if is_tls_failure(cause):
+                raise problem from exc
+            raise Retry(_short(cause, timeout), problem) from exc
+        if response.status_code in SERVER_STATUSES:
+            raise Retry(f"PagerDuty answered {response.status_code}", _status_error(response, what))
+        if not response.is_success:
+            raise _status_error(response, what)
+        try:
+            return loads_lenient(response.content)  # a bad byte costs one character
+        except ValueError as exc:
+            raise Retry(
+                "the answer was not JSON",
+                SourceUnavailable(
+                    NAME,
+                    f"GET {what}: the answer is not JSON ({_describe_body(response)}); "
+                    "check [pagerduty] base_url and any proxy in between",
+                ),
+            ) from exc
 
     def pages(self, path: str, key: str, params: Mapping[str, Any]) -> tuple[list[Any], bool]:
         """Every page of a classic offset-paginated list, as returned; True when cut short (at
@@ -229,21 +192,6 @@ class PagerDutyApi:
         series = _Series(key, path, params)
         _paginate(self, series, lambda _s: None)
         return series.pages, series.truncated
-
-    def _retry_wait(self, retry: int, why: str) -> None:
-        self.retries += 1
-        self.wait(RETRY_BACKOFF * 2 ** (retry - 1), why)
-
-    def _rate_limit_wait(self, response: Any, tries: int, label: str) -> None:
-        wait = _retry_after(response.headers, tries)
-        if tries > RATE_LIMIT_RETRIES or wait > MAX_RATE_LIMIT_WAIT:
-            raise SourceUnavailable(
-                NAME,
-                f"rate limited by PagerDuty ({tries} times; asked to wait {_secs(wait)}); "
-                "retry in a few minutes",
-            )
-        self.waits += 1
-        self.wait(wait, f"{label}: rate limited" if label else "rate limited")
 
 
 def _short(cause: BaseException, timeout: float) -> str:
@@ -268,36 +216,9 @@ def _network_problem(cause: BaseException, timeout: float, url: str) -> str:
     )
 
 
-def _certificate_error(cause: BaseException) -> bool:
-    """A TLS verification failure: retrying cannot help."""
-    seen: BaseException | None = cause
-    for _ in range(5):
-        if seen is None:
-            return False
-        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
-            seen
-        ):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
 def _describe_body(response: Any) -> str:
     kind = str(response.headers.get("content-type") or "no content type").split(";")[0]
     return f"HTTP {response.status_code}, {kind}, {len(response.content)} bytes"
-
-
-def _retry_after(headers: Mapping[str, str], tries: int) -> float:
-    value = headers.get("retry-after") or headers.get("ratelimit-reset")
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                return max(0.0, (parsedate_to_datetime(value) - now_utc()).total_seconds())
-            except (TypeError, ValueError):
-                pass
-    return float(BACKOFF * 2**tries)
 
 
 def _secs(seconds: float) -> str:
@@ -319,7 +240,7 @@ def _error_text(response: Any) -> str:
     return "; ".join(p for p in parts if p)[:300]
 
 
-def _status_error(response: Any, what: str) -> Exception:
+def _status_error(response: Any, what: str) -> SourceError:
     status = int(response.status_code)
     detail = _error_text(response)
     said = f": {detail}" if detail else ""
@@ -330,7 +251,7 @@ def _status_error(response: Any, what: str) -> Exception:
             "create a read-only REST API key and set it",
         )
     if status in (402, 403):
-        return _Forbidden(
+        return SourceSkipped(
             NAME,
             f"{TOKEN_ENV} lacks access to {what} ({status}{said}); use a key that can read "
             "incidents",
@@ -363,13 +284,14 @@ def resolve_incident(
     token: Secret | None,
     ref: str,
     *,
-    wait: Wait = _scaled_sleep,
+    pace: Pace | None = None,
 ) -> dict[str, Any]:
-    """``{"incident": {...}}`` for an incident ID or number (GET /incidents/{ref})."""
+    """``{"incident": {...}}`` for an incident ID or number (GET /incidents/{ref}); ``pace``
+    carries the run's deadline and retry policy."""
     with make_client(config, token) as client:
-        api = PagerDutyApi(client, wait=wait)
+        api = PagerDutyApi(client, pace)
         try:
-            body = api.get(incident_path(ref), what=f"incident {ref}")
+            body = api.get(incident_path(ref), what=f"incident {ref}", where=f"incident {ref}")
         except SourceNotFound as exc:
             raise SourceNotFound(
                 NAME,
@@ -436,13 +358,7 @@ class _Fetcher:
     def _one(self, series: _Series) -> None:
         try:
             with make_client(self.ctx.config, self.ctx.token, verify=self.verify) as c:
-                api = PagerDutyApi(
-                    c,
-                    self.ctx.progress,
-                    wait=self.ctx.wait,
-                    timeout=self.ctx.timeout,
-                    remaining=self.ctx.remaining,
-                )
+                api = PagerDutyApi(c, self.ctx.pace)
                 try:
                     if series.paginated:
                         _paginate(api, series, self._fetched)
@@ -452,7 +368,7 @@ class _Fetcher:
                     series.requests = api.requests
                     series.waits = api.waits
                     series.retries = api.retries
-        except _Forbidden as exc:
+        except SourceSkipped as exc:
             if not series.optional:
                 series.error = exc
                 return
@@ -534,8 +450,6 @@ def _identity(record: Any) -> str:
 def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     """Log entries (every page), alerts (every page) and notes of ``ctx.incident``, fetched
     concurrently, written in request order."""
-    if TIME_SCALE != 1.0:  # tests: shorter sleeps; messages and deadline keep real seconds
-        ctx = replace(ctx, sleep=_scale(ctx.sleep))
     base = incident_path(ctx.incident.id)
     series = [
         _Series("log_entries", f"{base}/log_entries", LOG_ENTRY_PARAMS),

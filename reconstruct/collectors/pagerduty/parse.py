@@ -27,7 +27,6 @@ from datetime import datetime
 from typing import Any
 
 from reconstruct.bundle import Bundle, iter_records
-from reconstruct.collectors.base import Source
 from reconstruct.collectors.pagerduty.events import (
     INCIDENT_LABEL,
     NOTE_LABEL,
@@ -49,7 +48,6 @@ from reconstruct.model import Event, Incident, Link
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
 __all__ = [
-    "SOURCE",
     "collect",
     "incident_from_record",
     "make_client",
@@ -181,6 +179,3 @@ def _readable(entry: Mapping[str, Any]) -> bool:
         return isinstance(value, str) and bool(value) and parse_iso(value) is not None
     except TimeFormatError:
         return False
-
-
-SOURCE = Source(name=NAME, parse=parse, collect=collect)

@@ -8,7 +8,8 @@ Calls, in order (every page of each):
                                        mpim: group DMs are named ``mpdm-...``)
     conversations.info                 per channel
     conversations.history              per channel, oldest/latest = the window, inclusive,
-                                       ``limit`` = ``[slack] page_size`` (Slack allows up to 999)
+                                       ``limit`` = ``[slack] page_size`` (default and Slack's
+                                       maximum 999; ``FALLBACK_LIMITS`` when refused)
     conversations.history              per channel again, over ``[slack] thread_lookback`` before
                                        the window: threads begun earlier with replies inside it
                                        (``slack.threads``; their parents' ts only)
@@ -29,13 +30,13 @@ Users: ``users.list`` pages (1000 users each) are read while there are at least 
 and fewer pages read than users still unknown; ``users.info`` resolves the rest one by one. So a
 small workspace costs one call and a huge one never more than about twice the number of people.
 
-Retries are ours (the SDK's own retry handlers are off), bounded per request and deadline-aware:
-every wait goes through ``CollectContext.wait`` (a progress line, and the source fails at once
-instead of sleeping past ``--timeout``), and each request's timeout through
-``CollectContext.timeout``. HTTP 429 honours ``Retry-After`` (``Tuning.rate_retries``); 5xx,
-a body that is not JSON (cut short, or an HTML page), a slow answer and a connection error are
-retried with exponential backoff (``Tuning.retries``). Cursor pagination stops, with a warning and
-what was read kept, when a cursor comes back (a loop) or after ``Tuning.max_pages`` pages.
+Retries are the shared loop's (``collectors._http.with_retries``, ``ctx.policy``; the SDK's own
+retry handlers are off): every wait goes through ``Pace.wait`` (a progress line, and the source
+fails at once instead of sleeping past ``--timeout``), each request's timeout is
+``Pace.request_timeout()``. HTTP 429 honours ``Retry-After``; 5xx, a body that is not JSON (cut
+short, or an HTML page), a slow answer and a connection error are retried with backoff. Cursor
+pagination (``collectors._pages.PageGuard``) stops, with a warning and what was read kept, when a
+cursor comes back (a loop) or after ``policy.max_pages`` pages.
 
 Failures: the incident channel's errors fail the source; an extra ``[slack] channels`` channel that
 fails (not a member, not found, rate limited) is recorded in ``meta["channel_errors"]`` and a
@@ -49,7 +50,6 @@ mpim:history for group DMs, im:history for a DM given by ID.
 from __future__ import annotations
 
 import http.client
-import logging
 import math
 import re
 import threading
@@ -61,6 +61,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reconstruct.bundle import BundleWriter
+from reconstruct.collectors._http import Counts, Retry, is_tls_failure, retry_after, with_retries
+from reconstruct.collectors._pages import PageGuard
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.slack.channels import (
     INCIDENT_CHANNEL_HINT,
@@ -74,6 +76,7 @@ from reconstruct.collectors.slack.channels import (
 )
 from reconstruct.collectors.slack.shapes import people_in
 from reconstruct.collectors.slack.threads import earlier_threads
+from reconstruct.collectors.slack.transport import web_client
 from reconstruct.errors import (
     SourceAuthError,
     SourceError,
@@ -89,6 +92,10 @@ if TYPE_CHECKING:
 NAME = "slack"
 LIST_LIMIT = 1000
 WORKERS = 4
+FALLBACK_LIMITS = (200, 15)
+"""Page sizes to fall back to, in order, when Slack refuses ``[slack] page_size``
+(``invalid_limit``): 200 is Slack's recommended page, 15 the limit of apps distributed outside
+the Marketplace since 2025 (docs.slack.dev, conversations.history)."""
 """Requests in flight at once (channels and threads); see the module docstring for the bound."""
 AUTH_ERRORS = frozenset(
     {
@@ -114,47 +121,22 @@ MISSING = "no Slack messages are in this draft"
 Warn = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class Tuning:
-    """Request limits of a live collection; the defaults are for real use."""
-
-    timeout: float = 30.0
-    """Seconds per request (never past ``--timeout``; at most a third of the time left)."""
-    retries: int = 4
-    """Retries per request after a 5xx, a non-JSON body, a slow answer or a connection error."""
-    backoff: float = 1.0
-    """First wait before such a retry, doubled each time."""
-    rate_retries: int = 5
-    """Retries per request after HTTP 429 (each waits ``Retry-After``)."""
-    max_pages: int = 1000
-    """Per paginated listing; beyond it the listing stops with a warning."""
-
-
-TUNING = Tuning()
+class _LimitRefused(SourceError):
+    """Slack refused the page size (``invalid_limit``): ``pages`` asks again for fewer."""
 
 
 class _Stopped(Exception):
     """The run is already failing: a worker stops before its next request."""
 
 
-def _silent_logger() -> logging.Logger:
-    """The SDK logs failures at ERROR level; our errors already say it, once."""
-    logger = logging.getLogger("reconstruct.slack_sdk")
-    logger.propagate = False
-    if not logger.handlers:
-        logger.addHandler(logging.NullHandler())
-    return logger
-
-
 class SlackApi:
     """WebClients (one per thread) with bounded, deadline-aware retries, request counts and
     errors translated for the user."""
 
-    def __init__(self, ctx: CollectContext, warn: Warn, tuning: Tuning | None = None) -> None:
+    def __init__(self, ctx: CollectContext, warn: Warn) -> None:
         assert ctx.token is not None
         self.ctx = ctx
         self.warn = warn
-        self.tuning = tuning or TUNING
         self.base_url = ctx.config.slack.base_url
         self.app_name = "reconstruct"
         self.calls: Counter[str] = Counter()
@@ -164,94 +146,95 @@ class SlackApi:
         self._ssl: ssl.SSLContext = ctx.ssl_context()
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._limits: dict[str, int] = {}
+        """method -> the page size to ask for, after Slack refused a larger one."""
         self._not_before: dict[str, float] = {}
         """method -> monotonic time before which no worker asks it (after a 429)."""
 
     def _client(self) -> WebClient:
         client: WebClient | None = getattr(self._local, "client", None)
         if client is None:
-            from slack_sdk import WebClient
-
-            client = WebClient(
-                token=self._token.reveal(),
-                base_url=self.base_url,
-                ssl=self._ssl,
-                timeout=math.ceil(self.tuning.timeout),
-                retry_handlers=[],
-                logger=_silent_logger(),
-            )
+            client = web_client(self._token, self.base_url, self._ssl, self.ctx.policy.timeout)
             self._local.client = client
         return client
 
-    def _request_timeout(self) -> float:
-        left = self.ctx.remaining()
-        wanted = self.tuning.timeout if left is None else min(self.tuning.timeout, left / 3)
-        return self.ctx.timeout(max(0.5, wanted))
-
     def call(self, method: str, where: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        """One request, retried (bounded) on 429, 5xx, bodies that are not JSON, slow answers and
-        connection errors; ``where`` names it in waits and errors."""
+        """One request, retried by the shared loop (``collectors._http``) on 429, 5xx, bodies
+        that are not JSON, slow answers and connection errors; ``where`` names it in waits and
+        errors."""
+        counts = Counts()
+        try:
+            return with_retries(
+                self.ctx.pace,
+                lambda timeout: self._attempt(method, where, params, timeout),
+                counts=counts,
+            )
+        finally:
+            with self._lock:
+                self.rate_waits += counts.rate_limit_waits
+
+    def _attempt(
+        self, method: str, where: str, params: Mapping[str, Any], timeout: float
+    ) -> dict[str, Any]:
         from slack_sdk.errors import SlackApiError
 
-        failures = 0
-        limited = 0
-        while True:
-            if self.stopped.is_set():
-                raise _Stopped
-            self._hold_back(method, where)
-            client = self._client()
-            timeout = self._request_timeout()
-            client.timeout = timeout  # type: ignore[assignment]  # urllib takes float seconds
-            with self._lock:
-                self.calls[method] += 1
-            try:
-                response = client.api_call(method, params=dict(params))
-                data = response.data
-                return dict(data) if isinstance(data, dict) else {}
-            except SlackApiError as exc:
-                status = int(getattr(exc.response, "status_code", 0) or 0)
-                body = exc.response.data if isinstance(exc.response.data, dict) else {}
-                code = str(body.get("error") or "")
-                if status == 429 or code == "ratelimited":
-                    limited += 1
-                    if limited > self.tuning.rate_retries:
-                        raise SourceUnavailable(
-                            NAME,
-                            f"{where}: still rate limited after {self.tuning.rate_retries} "
-                            f"waits; {MISSING}; wait a few minutes and rerun",
-                        ) from exc
-                    wait = _retry_after(exc.response.headers)
-                    with self._lock:
-                        self.rate_waits += 1
-                        until = time.monotonic() + wait
-                        self._not_before[method] = max(self._not_before.get(method, 0), until)
-                    self.ctx.wait(wait, f"{where}: rate limited (HTTP 429)")
-                    continue
-                transient = _transient(status, code)
-                if transient is None:
-                    raise self.error(method, where, status, code, body) from exc
-                failures += 1
-                if failures > self.tuning.retries:
-                    raise SourceUnavailable(
+        if self.stopped.is_set():
+            raise _Stopped
+        self._hold_back(method, where)
+        policy = self.ctx.policy
+        client = self._client()
+        client.timeout = timeout  # type: ignore[assignment]  # urllib takes float seconds
+        with self._lock:
+            self.calls[method] += 1
+        try:
+            response = client.api_call(method, params=dict(params))
+            data = response.data
+            return dict(data) if isinstance(data, dict) else {}
+        except SlackApiError as exc:
+            status = int(getattr(exc.response, "status_code", 0) or 0)
+            body = exc.response.data if isinstance(exc.response.data, dict) else {}
+            code = str(body.get("error") or "")
+            if status == 429 or code == "ratelimited":
+                after = retry_after(_header(exc.response.headers, "retry-after"))
+                wait = float(math.ceil(after)) if after is not None else None
+                with self._lock:
+                    until = time.monotonic() + (wait or 0.0)
+                    self._not_before[method] = max(self._not_before.get(method, 0), until)
+                raise Retry(
+                    f"{where}: rate limited (HTTP 429)",
+                    SourceUnavailable(
                         NAME,
-                        f"{where}: {transient} ({failures} tries); {MISSING}; {_fix(status, code)}",
-                    ) from exc
-            except TimeoutError as exc:
-                failures += 1
-                if failures > self.tuning.retries:
-                    raise SourceUnavailable(
-                        NAME,
-                        f"{where}: Slack did not answer within {timeout:.0f}s ({failures} tries); "
-                        f"{MISSING}; rerun later or with a larger --timeout",
-                    ) from exc
-                transient = f"no answer within {timeout:.0f}s"
-            except (OSError, http.client.HTTPException) as exc:  # URLError, resets, TLS
-                failures += 1
-                if failures > self.tuning.retries or _is_tls(exc):
-                    raise _network_error(where, self.base_url, exc) from exc
-                transient = f"connection failed ({_reason(exc)})"
-            delay = self.tuning.backoff * 2 ** (failures - 1)
-            self.ctx.wait(delay, f"{where}: {transient}, retry {failures}/{self.tuning.retries}")
+                        f"{where}: still rate limited after {policy.rate_limit_retries} "
+                        f"waits; {MISSING}; wait a few minutes and rerun",
+                    ),
+                    wait=wait,
+                    rate_limited=True,
+                ) from exc
+            transient = _transient(status, code)
+            if transient is None:
+                raise self.error(method, where, status, code, body) from exc
+            tries = policy.retries + 1
+            raise Retry(
+                f"{where}: {transient}",
+                SourceUnavailable(
+                    NAME, f"{where}: {transient} ({tries} tries); {MISSING}; {_fix(status, code)}"
+                ),
+            ) from exc
+        except TimeoutError as exc:
+            raise Retry(
+                f"{where}: no answer within {timeout:.0f}s",
+                SourceUnavailable(
+                    NAME,
+                    f"{where}: Slack did not answer within {timeout:.0f}s "
+                    f"({policy.retries + 1} tries); {MISSING}; rerun later or with a larger "
+                    "--timeout",
+                ),
+            ) from exc
+        except (OSError, http.client.HTTPException) as exc:  # URLError, resets, TLS
+            final = _network_error(where, self.base_url, exc)
+            if is_tls_failure(exc):
+                raise final from exc
+            raise Retry(f"{where}: connection failed ({_reason(exc)})", final) from exc
 
     def _hold_back(self, method: str, where: str) -> None:
         with self._lock:
@@ -263,32 +246,48 @@ class SlackApi:
     def pages(self, method: str, what: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every page of ``method`` (cursor pagination); the caller may stop early. A cursor
         seen before (a loop) or more than ``max_pages`` pages stop it with a warning."""
-        seen: set[str] = {""}
+        cap = self._limits.get(method)
+        if cap is not None and int(params.get("limit") or 0) > cap:
+            params = dict(params, limit=cap)  # refused before: ask what was accepted
+        guard = PageGuard(self.ctx.policy.max_pages)
+        guard.repeated("")
         cursor = ""
         page_no = 0
         while True:
             page_no += 1
-            if page_no > self.tuning.max_pages:
+            if page_no > guard.max_pages:
                 self.warn(
-                    f"{method} {what}: stopped after {self.tuning.max_pages} pages; "
+                    f"{method} {what}: stopped after {guard.max_pages} pages; "
                     "later records are missing (narrow the window with [window] settings)"
                 )
                 return
             args = dict(params, cursor=cursor) if cursor else params
-            page = self.call(method, f"{method} {what} page {page_no}", args)
+            try:
+                page = self.call(method, f"{method} {what} page {page_no}", args)
+            except _LimitRefused:
+                smaller = [n for n in FALLBACK_LIMITS if n < int(params.get("limit") or 0)]
+                if not smaller:
+                    raise
+                self.ctx.progress(
+                    NAME, f"{method} refused limit={params['limit']}; asking for {smaller[0]}"
+                )
+                params = dict(params, limit=smaller[0])
+                with self._lock:
+                    self._limits[method] = smaller[0]
+                page_no -= 1
+                continue
             yield page
             meta = page.get("response_metadata")
             nxt = str(meta.get("next_cursor") or "") if isinstance(meta, dict) else ""
             if not nxt:
                 return
-            if nxt in seen:
+            if guard.repeated(nxt):
                 self.warn(
                     f"{method} {what}: Slack's pagination returned to an earlier page after page "
                     f"{page_no}; kept the {page_no} pages read, later records may be missing "
                     "(rerun later)"
                 )
                 return
-            seen.add(nxt)
             cursor = nxt
 
     def one(self, method: str, what: str, **params: Any) -> dict[str, Any]:
@@ -327,6 +326,8 @@ class SlackApi:
                 f"channel {what} not found; check the ID or name (a private channel must "
                 f"invite the app: /invite @{self.app_name})",
             )
+        if code == "invalid_limit":
+            return _LimitRefused(NAME, f"{where}: Slack refused the page size ({code})")
         if code in ("thread_not_found", "user_not_found", "users_not_found"):
             return SourceNotFound(NAME, f"{where}: {code}")
         return SourceError(NAME, f"{where} failed: {code or f'HTTP {status}'}")
@@ -352,31 +353,22 @@ def _fix(status: int, code: str) -> str:
     return "retry later (https://slack-status.com)"
 
 
-def _retry_after(headers: Mapping[str, Any]) -> int:
-    """Retry-After as whole seconds (an integer, or a float rounded up); 1 when absent or bad."""
-    for key in headers:
-        if key.lower() == "retry-after":
-            raw = headers[key]
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    """A response header by case-insensitive name (the SDK may hand a list of values)."""
+    for key, raw in headers.items():
+        if key.lower() == name:
             value = raw[0] if isinstance(raw, list) and raw else raw
-            try:
-                return max(0, math.ceil(float(value)))
-            except (TypeError, ValueError):
-                return 1
-    return 1
+            return str(value)
+    return None
 
 
 def _reason(exc: BaseException) -> str:
     return str(getattr(exc, "reason", exc)) or type(exc).__name__
 
 
-def _is_tls(exc: BaseException) -> bool:
-    text = _reason(exc)
-    return "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text
-
-
 def _network_error(where: str, base_url: str, exc: BaseException) -> SourceError:
     text = _reason(exc)
-    if _is_tls(exc):
+    if is_tls_failure(exc):
         return SourceUnavailable(
             NAME,
             f"{where}: cannot verify the TLS certificate of {base_url} ({text}); {MISSING}; if a "

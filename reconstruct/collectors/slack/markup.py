@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 _MARKUP = re.compile(r"<([^<>\n]*)>")
-_WS = re.compile(r"\s+")
 _EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)([^*_~\n]+?)(?<=\S)\1(?![\w*_~])")
 """``*bold*``, ``_italic_``, ``~strike~`` around words (not inside ``snake_case`` or ``a*b*c``)."""
 _URL = re.compile(r"(?:https?://|mailto:)[^\s\x00]+")
@@ -48,6 +47,8 @@ def render(
     channels: Mapping[str, str],
 ) -> Rendered:
     """``text`` with Slack markup made readable; ``users(id)`` gives a display name or None."""
+    if "<" not in text and "&" not in text:  # most chatter: nothing to read (the hot path)
+        return Rendered(text=plain(text))
     urls: list[str] = []
 
     def one(match: re.Match[str]) -> str:
@@ -84,7 +85,7 @@ def render(
 
 def plain(text: str) -> str:
     """``text`` without emphasis markers; URLs in it are left exactly as they are."""
-    if not any(marker in text for marker in "*_~") or "\x00" in text:
+    if ("*" not in text and "_" not in text and "~" not in text) or "\x00" in text:
         return text
     kept: list[str] = []
 
@@ -101,7 +102,7 @@ def one_line(parts: Iterable[str]) -> str:
     earlier one (an attachment fallback repeating the text) is left out."""
     seen: list[str] = []
     for part in parts:
-        clean = _WS.sub(" ", part).strip()
+        clean = " ".join(part.split())  # whitespace runs collapsed (str.isspace, as regex \s)
         if clean and not any(clean in kept for kept in seen):
             seen.append(clean)
     return " — ".join(seen)

@@ -47,10 +47,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from reconstruct.bundle import Bundle, BundleWriter, iter_records
-from reconstruct.collectors.base import CollectContext, Source
+from reconstruct.bundle import Bundle, iter_records
+from reconstruct.collectors._chatter import ChatterTally, plain_chatter
 from reconstruct.collectors.skips import UNREADABLE_TIME, left_out, unreadable_time
-from reconstruct.collectors.slack.markup import one_line, render
+from reconstruct.collectors.slack.markup import one_line, plain, render
 from reconstruct.collectors.slack.shapes import (
     HUDDLES,
     NOT_UNDERSTOOD,
@@ -63,15 +63,18 @@ from reconstruct.collectors.slack.shapes import (
 )
 from reconstruct.collectors.textlinks import text_links
 from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.refs import url_ref
 from reconstruct.normalize.utc import OUTSIDE
-from reconstruct.timeutil import TimeFormatError, parse_slack_ts
+from reconstruct.timeutil import TimeFormatError, parse_slack_ts, slack_ts_micros
 
 NAME = "slack"
 PREFIX = "slack/"
 LABEL = "Slack"
 
 _SKIN = re.compile(r"::skin-tone-\d$")
+_NO_REFS: frozenset[str] = frozenset()
+_SOURCES = (NAME,)
 
 
 def ts_to_permalink_part(ts: str) -> str:
@@ -139,6 +142,16 @@ class _Context:
 
         self.profiles: dict[str, str] = {}
         """user ID -> the name on their messages' ``user_profile`` (users not listed)."""
+        self.tag_sets: dict[frozenset[str], frozenset[str]] = {}
+        """One shared frozenset per distinct tag set (most messages carry the same two tags)."""
+        self.listed: dict[str, str | None] = {}
+        """user ID -> the display name of a listed user, worked out once per person."""
+
+    def listed_name(self, user_id: str, user: Mapping[str, Any]) -> str | None:
+        """``display_name(user)`` of the listed user ``user_id``, once per person (hot path)."""
+        if user_id not in self.listed:
+            self.listed[user_id] = display_name(user)
+        return self.listed[user_id]
 
     def learn(self, msg: Mapping[str, Any]) -> None:
         """Remember the name a message carries for its author (``user_profile``)."""
@@ -183,9 +196,15 @@ def parse(bundle: Bundle) -> Iterator[Event]:
         for message in records:
             if isinstance(message, dict):
                 ctx.learn(message)
+    chatter = plain_chatter()
     for channel, records in per_channel:
         scope = _scope(ctx, channel)
+        plain_here = (
+            chatter is not None and bool(ctx.incident_channel) and channel == ctx.incident_channel
+        )
         for n, message in enumerate(records):
+            if plain_here and _counted_as_chatter(chatter, ctx, channel, scope, message):
+                continue
             reason = left_out_reason(message)
             event = None if reason is not None else _event(ctx, channel, message)
             if event is not None and event.time < start:
@@ -204,6 +223,36 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     for (scope, reason), count in sorted(tally.items()):
         left_out(scope, reason, count)
     return iter(sorted(events.values(), key=lambda e: (e.time, e.key)))
+
+
+_PLAIN_KEYS = frozenset(
+    {"type", "user", "text", "ts", "team", "client_msg_id", "blocks", "user_team", "source_team"}
+    | {"user_profile"}
+)
+"""The keys of a person's plain message: anything else (subtype, reactions, edits, files, pins,
+threads, attachments, bot fields) can make it more than chatter."""
+
+
+def _counted_as_chatter(
+    tally: ChatterTally | None, ctx: _Context, channel: str, scope: str, msg: Any
+) -> bool:
+    """Hand a person's plain message in the incident channel to the chatter tally (no event is
+    built when it counts it); its summary is what ``_event`` would make of it."""
+    if tally is None or type(msg) is not dict or not msg.keys() <= _PLAIN_KEYS:
+        return False
+    text, user_id, ts = msg.get("text"), msg.get("user"), msg.get("ts")
+    if not isinstance(text, str) or "<" in text or "&" in text or not isinstance(user_id, str):
+        return False
+    if msg.get("type", "message") != "message" or not isinstance(ts, str):
+        return False
+    user = ctx.users.get(user_id)
+    if user is not None and user.get("is_bot"):
+        return False
+    micros = slack_ts_micros(ts)
+    if micros is None:
+        return False
+    summary = " ".join(plain(text).split())  # one_line of the one part _event would make
+    return tally.take(scope, f"slack:{channel}:{ts}", micros, summary)
 
 
 def _messages(pages: list[Any]) -> Iterator[Any]:
@@ -300,20 +349,21 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         tags.add("incident-channel")
 
     refs = {ref for url in urls if (ref := url_ref(url))}
-    return Event(
-        time=when,
-        kind=Kind.UPDATE if huddle else Kind.MESSAGE,
-        summary=summary,
-        sources=(NAME,),
-        links=(
+    return new_event(  # Event(...) with every field, without the frozen __init__ (hot path)
+        when,
+        Kind.UPDATE if huddle else Kind.MESSAGE,
+        summary,
+        _SOURCES,
+        (
             Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), f"#{_name(ctx, channel)}"),
             *text_links(NAME, urls),
         ),
-        key=f"slack:{channel}:{ts}",
-        actor=_actor(ctx, msg, user, bot),
-        refs=frozenset(refs),
-        tags=frozenset(tags),
-        scope=_scope(ctx, channel),
+        f"slack:{channel}:{ts}",
+        _actor(ctx, msg, user, bot),
+        frozenset(refs) if refs else _NO_REFS,
+        ctx.tag_sets.setdefault(frozen := frozenset(tags), frozen),
+        _scope(ctx, channel),
+        "",
     )
 
 
@@ -321,7 +371,8 @@ def _actor(
     ctx: _Context, msg: Mapping[str, Any], user: Mapping[str, Any] | None, bot: bool
 ) -> str | None:
     if user is not None:
-        name = display_name(user)
+        user_id = msg.get("user")
+        name = ctx.listed_name(user_id, user) if isinstance(user_id, str) else display_name(user)
         if name:
             return name
     profile = msg.get("user_profile")
@@ -344,17 +395,3 @@ def _actor(
     if isinstance(user_id, str) and user_id:
         return ctx.name_or_id(user_id)
     return None
-
-
-def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
-    """Live Web API run, or ``--slack-export FILE.zip`` when that option is set."""
-    if ctx.options.get("slack_export"):
-        from reconstruct.collectors.slack.export import collect_export
-
-        return collect_export(ctx, out)
-    from reconstruct.collectors.slack.live import collect_live
-
-    return collect_live(ctx, out)
-
-
-SOURCE = Source(name=NAME, parse=parse, collect=collect)

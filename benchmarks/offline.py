@@ -1,0 +1,221 @@
+"""Issue #13's offline figures: the whole ``reconstruct --bundle`` process on a large incident.
+
+    .venv/bin/python benchmarks/offline.py            # 10k, 100k and 1M Slack messages
+    .venv/bin/python benchmarks/offline.py --skip-1m
+
+For each size a bundle is written once (``offline_bundle``: the demo-like PagerDuty incident and
+N messages in the incident channel: mostly people's plain chatter, some bot posts with
+attachments, reactions, pins, threads and replies, a few keywords), then two processes run, each
+alone, each measured from outside (wall time, and peak RSS from ``os.wait4``: that process only):
+
+- the floor: a fresh interpreter that reads every bundle file, checks its sha256 and decodes its
+  JSON (what any run must do with the evidence), and exits;
+- the run: ``python -m reconstruct --incident ID --bundle DIR --output FILE --quiet``.
+
+Targets: at 100k the run within 1.5x of the floor's time and under 200 MB; at 1M under 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from reconstruct.bundle import BundleWriter  # noqa: E402
+from reconstruct.model import Window  # noqa: E402
+from tests.fakes import pagerduty as pd  # noqa: E402
+
+CHANNEL = "C0INC4321A"
+WORDS = "checkout latency cache pool error rate looking at graphs restart pods db ttl ok".split()
+KEYWORDS = ("root cause is the cache ttl", "mitigated by rolling back", "declaring a sev-1")
+PAGE = 999
+FLOOR = """
+import hashlib, json, sys
+from pathlib import Path
+root = Path(sys.argv[1])
+manifest = json.loads((root / "manifest.json").read_bytes())
+for rel, digest in manifest["files"].items():
+    data = (root / rel).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == digest
+    json.loads(data)
+"""
+
+
+def _message(rng: random.Random, ts: str, i: int) -> dict[str, Any]:
+    roll = rng.random()
+    if roll < 0.03:
+        return {
+            "type": "message",
+            "subtype": "bot_message",
+            "bot_id": "B0ALERTS",
+            "username": "grafana",
+            "text": "",
+            "ts": ts,
+            "attachments": [
+                {
+                    "title": f"[FIRING:1] Rule{i % 40}",
+                    "text": "error rate above 5%",
+                    "title_link": f"https://grafana.acme.example/alerting/{i % 40}",
+                }
+            ],
+        }
+    text = " ".join(rng.choices(WORDS, k=rng.randint(4, 14)))
+    if roll < 0.035:
+        text = f"{rng.choice(KEYWORDS)} {text}"
+    msg: dict[str, Any] = {
+        "type": "message",
+        "user": f"U{rng.randrange(200):04d}",
+        "text": text,
+        "ts": ts,
+        "team": "T0ACME",
+    }
+    if roll > 0.985:
+        msg["reactions"] = [{"name": "eyes", "users": ["U0001"], "count": 1}]
+    if roll > 0.998:
+        msg["pinned_to"] = [CHANNEL]
+    return msg
+
+
+def offline_bundle(n: int, dest: Path, seed: int = 13) -> tuple[str, Path]:
+    """A bundle of PagerDuty's sample incident and ``n`` messages in its channel."""
+    rng = random.Random(seed)
+    data = pd.sample_incident()
+    started = datetime.fromisoformat(str(data.incident["created_at"]).replace("Z", "+00:00"))
+    window = Window(
+        start=started - timedelta(hours=1),
+        end=started + timedelta(hours=3),
+        leadup_start=started - timedelta(days=15),
+    )
+    span = int((window.end - window.start).total_seconds()) - 120
+    base = int(window.start.timestamp()) + 60
+    stamps = sorted(base + rng.randrange(span) for _ in range(n))
+    messages = [_message(rng, f"{sec}.{i % 1_000_000:06d}", i) for i, sec in enumerate(stamps)]
+    messages.reverse()  # conversations.history: newest first
+    pages = [
+        {"ok": True, "messages": messages[i : i + PAGE], "has_more": i + PAGE < n}
+        for i in range(0, n, PAGE)
+    ]
+    users = [
+        {"id": f"U{k:04d}", "name": f"user{k}", "profile": {"display_name": f"User {k}"}}
+        for k in range(200)
+    ]
+    with BundleWriter(dest, str(data.incident["id"])) as out:
+        out.add("pagerduty/incident.json", [{"incident": data.incident}])
+        out.add("pagerduty/log_entries.json", [{"log_entries": data.log_entries, "more": False}])
+        out.add("slack/auth.test.json", [{"ok": True, "url": "https://acme.slack.com/"}])
+        out.add("slack/users.list.json", [{"ok": True, "members": users}])
+        out.add(
+            f"slack/{CHANNEL}/conversations.info.json",
+            [{"ok": True, "channel": {"id": CHANNEL, "name": f"inc-{pd.NUMBER}"}}],
+        )
+        out.add(f"slack/{CHANNEL}/conversations.history.json", pages)
+        out.set_source("pagerduty", "ok", meta={"log_entries": len(data.log_entries)})
+        out.set_source(
+            "slack", "ok", meta={"incident_channel": CHANNEL, "channels": {CHANNEL: "inc"}}
+        )
+        out.set_source("github", "skipped", error="no [github] repos configured")
+        out.set_source("grafana", "skipped", error="no [grafana] url configured")
+        path = out.finish(window, window.end + timedelta(hours=1))
+    return str(data.incident["id"]), path
+
+
+def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MB) of that process alone, exit code."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - started
+    if proc.stderr is not None:
+        proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return took, usage.ru_maxrss / 1024, proc.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--skip-1m", action="store_true")
+    parser.add_argument("--runs", type=int, default=3, help="best of this many, per process")
+    parser.add_argument("--_write", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args._write:
+        incident, _ = offline_bundle(int(args._write[0]), Path(args._write[1]))
+        print(incident)
+        return 0
+    sizes = [10_000, 100_000] + ([] if args.skip_1m else [1_000_000])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECONSTRUCT_")}
+    env["PYTHONPATH"] = str(ROOT)
+    failed = False
+    print(
+        f"{'messages':>9} | {'floor s':>7} | {'run s':>6} | {'ratio':>5} | "
+        f"{'floor MB':>8} | {'run MB':>6} | target"
+    )
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="reconstruct-offline-") as tmp:
+            # Written by a child: forked from a parent holding N messages, the measured
+            # processes would start with its RSS (Linux counts it in their ru_maxrss).
+            bundle = Path(tmp) / "bundle"
+            made = subprocess.run(
+                [sys.executable, __file__, "--_write", str(n), str(bundle)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=1800,
+            )
+            incident = made.stdout.strip()
+            out = Path(tmp) / "draft.md"
+            floor_cmd = [sys.executable, "-c", FLOOR, str(bundle)]
+            run_cmd = [
+                sys.executable,
+                "-m",
+                "reconstruct",
+                "--incident",
+                incident,
+                "--bundle",
+                str(bundle),
+                "--output",
+                str(out),
+                "--quiet",
+                "--config",
+                str(Path(tmp) / "none.toml"),
+            ]
+            (Path(tmp) / "none.toml").write_text("")
+            runs = 1 if n >= 1_000_000 else args.runs
+            floors = [measure(floor_cmd, env) for _ in range(runs)]
+            results = [measure(run_cmd, env) for _ in range(runs)]
+        if any(code not in (0, 3) for *_, code in results):
+            print(f"{n:>9,} | the run failed (exit {results[0][2]})")
+            failed = True
+            continue
+        floor_s, floor_mb = min(f[0] for f in floors), max(f[1] for f in floors)
+        run_s, run_mb = min(r[0] for r in results), max(r[1] for r in results)
+        ratio = run_s / floor_s
+        if n == 100_000:
+            ok = ratio <= 1.5 and run_mb < 200
+            target = f"<= 1.5x floor, < 200 MB: {'met' if ok else 'NOT met'}"
+        elif n == 1_000_000:
+            ok = run_mb < 1536
+            target = f"< 1.5 GB: {'met' if ok else 'NOT met'}"
+        else:
+            ok, target = True, "-"
+        failed |= not ok
+        print(
+            f"{n:>9,} | {floor_s:7.2f} | {run_s:6.2f} | {ratio:5.2f} | "
+            f"{floor_mb:8.0f} | {run_mb:6.0f} | {target}"
+        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""A person's plain messages, counted from the raw records instead of built into events.
+
+Most of a large incident channel is people talking: a plain message (``human`` and
+``incident-channel`` tags only, inside the window, its text matching none of ``[classify]``) is
+never shown, only counted (``normalize.chatter.set_aside``). Building an event for each costs most
+of an offline run, so while the pipeline parses it opens a ``counting_chatter`` block with the
+normalizer's own test, and a chat parser hands each such message over before building anything:
+
+    with counting_chatter(window, says_something) as chatter:     # the pipeline
+        events = list(source.parse(bundle))
+    tally = plain_chatter()                                      # a chat parser
+    if tally is not None and tally.take(scope, key, micros, summary):
+        continue                                                 # counted: no event
+
+``take`` counts the message (once per key) when it lies inside the window and its text says
+nothing the normalizer would keep it for; otherwise the parser builds the event as usual. The
+pipeline adds the counts to the timeline's ``omitted`` (per scope, exactly as ``set_aside`` does)
+and to the source's collected count, so the draft is byte-identical either way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from reconstruct.model import Window
+from reconstruct.timeutil import ensure_utc
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(when: datetime) -> int:
+    return (ensure_utc(when) - _EPOCH) // timedelta(microseconds=1)
+
+
+@dataclass
+class ChatterTally:
+    start: int
+    """The window, in microseconds since the epoch (inclusive)."""
+    end: int
+    says_something: Callable[[str], bool]
+    """The normalizer's test: would this text of a person's message keep it (a keyword)?"""
+    counted: Counter[str] = field(default_factory=Counter)
+    """scope (``slack:#inc-1234``) -> plain messages counted instead of built."""
+    keys: set[str] = field(default_factory=set)
+
+    def take(self, scope: str, key: str, micros: int, summary: str) -> bool:
+        """Count this plain message (its time in microseconds since the epoch) and return True,
+        or False: the parser builds its event."""
+        if key in self.keys:
+            return True
+        if not summary or not self.start <= micros <= self.end or self.says_something(summary):
+            return False
+        self.keys.add(key)
+        self.counted[scope] += 1
+        return True
+
+
+_TALLY: ContextVar[ChatterTally | None] = ContextVar("reconstruct_chatter", default=None)
+
+
+def plain_chatter() -> ChatterTally | None:
+    """The open tally (None outside the pipeline: every record becomes an event)."""
+    return _TALLY.get()
+
+
+@contextmanager
+def counting_chatter(
+    window: Window, says_something: Callable[[str], bool]
+) -> Iterator[ChatterTally]:
+    tally = ChatterTally(_micros(window.start), _micros(window.end), says_something)
+    token = _TALLY.set(tally)
+    try:
+        yield tally
+    finally:
+        _TALLY.reset(token)

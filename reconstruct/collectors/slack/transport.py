@@ -1,0 +1,40 @@
+"""Slack's transport: ``slack_sdk.WebClient`` (imported on use) as reconstruct builds it.
+
+Its own retry handlers are off (``retry_handlers=[]``) so the shared loop (``collectors._http``)
+is the only one that retries, and its logger is muted (it logs failures at ERROR level; our error
+line already says it, once). One client per worker thread: ``SlackApi`` keeps them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import ssl
+from typing import TYPE_CHECKING
+
+from reconstruct.config import Secret
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+
+def _silent_logger() -> logging.Logger:
+    logger = logging.getLogger("reconstruct.slack_sdk")
+    logger.propagate = False
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    return logger
+
+
+def web_client(token: Secret, base_url: str, verify: ssl.SSLContext, timeout: float) -> WebClient:
+    """A ``WebClient`` for ``[slack] base_url``; ``timeout`` is set again before each request."""
+    from slack_sdk import WebClient
+
+    return WebClient(
+        token=token.reveal(),
+        base_url=base_url,
+        ssl=verify,
+        timeout=math.ceil(timeout),
+        retry_handlers=[],
+        logger=_silent_logger(),
+    )

@@ -1,0 +1,113 @@
+"""A test-only source ("example"): what adding a source costs, and the proof it costs no more.
+
+It lives only here (its own package) and is registered with one line,
+``REGISTRY["example"] = "tests.example_source"`` (``tests/test_example_source.py``); nothing in
+``reconstruct/`` names it. Its API is a made-up status page: ``GET /api/events?cursor=C`` answers
+``{"events": [{"id", "at" (RFC 3339), "text"}], "next": C or null}``. It uses the shared policy
+(``collectors._http``: retries, waits, timeouts) and the shared page guard (``collectors._pages``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from reconstruct.bundle import Bundle, BundleWriter, iter_records
+from reconstruct.collectors._http import Retry, retry_after, with_retries
+from reconstruct.collectors._pages import PageGuard
+from reconstruct.collectors.base import CollectContext, Role, Source, SourceTraits
+from reconstruct.config import Config
+from reconstruct.errors import SourceAuthError, SourceError, SourceUnavailable
+from reconstruct.model import Event, Kind, Link
+
+NAME = "example"
+TOKEN_ENV = "EXAMPLE_TOKEN"
+FILE = "example/events.json"
+BASE_URL: dict[str, str] = {}
+"""Where its API is: the test sets ``BASE_URL["url"]`` (a real source reads its config table)."""
+
+
+def _get(ctx: CollectContext, client: Any, params: dict[str, str]) -> Any:
+    import httpx
+
+    def attempt(timeout: float) -> Any:
+        try:
+            reply = client.get("/api/events", params=params, timeout=timeout)
+        except httpx.TransportError as exc:
+            final = SourceUnavailable(NAME, f"cannot reach the API ({exc})")
+            raise Retry("no answer", final) from exc
+        if reply.status_code == 429:
+            raise Retry(
+                "rate limited",
+                SourceUnavailable(NAME, "still rate limited; rerun later"),
+                wait=retry_after(reply.headers.get("Retry-After")),
+                rate_limited=True,
+            )
+        if reply.status_code >= 500:
+            raise Retry(f"HTTP {reply.status_code}", SourceUnavailable(NAME, "the API is down"))
+        if reply.status_code == 401:
+            raise SourceAuthError(NAME, f"{TOKEN_ENV} was rejected (401); set a valid token")
+        if reply.status_code != 200:
+            raise SourceError(NAME, f"unexpected HTTP {reply.status_code}")
+        return reply.json()
+
+    return with_retries(ctx.pace, attempt, label="events")
+
+
+def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
+    import httpx
+
+    if ctx.token is None:
+        raise SourceAuthError(NAME, f"{TOKEN_ENV} is missing; set it")
+    headers = {"Authorization": f"Bearer {ctx.token.reveal()}"}
+    pages: list[Any] = []
+    warnings: list[str] = []
+    guard = PageGuard(ctx.policy.max_pages)
+    with httpx.Client(base_url=BASE_URL["url"], headers=headers, verify=ctx.ssl_context()) as c:
+        cursor = ""
+        while not guard.full():
+            body = _get(ctx, c, {"cursor": cursor} if cursor else {})
+            pages.append(body)
+            guard.repeated(cursor)
+            cursor = str(body.get("next") or "")
+            if not cursor:
+                break
+            if guard.seen(cursor):
+                warnings.append("events: the next cursor came back; later events may be missing")
+                break
+    out.add(FILE, pages)
+    meta: dict[str, Any] = {"events": sum(len(p.get("events") or []) for p in pages)}
+    if warnings:
+        meta["warnings"] = warnings
+    return meta
+
+
+def parse(bundle: Bundle) -> Iterator[Event]:
+    if FILE not in bundle.files(f"{NAME}/"):
+        return
+    for record in iter_records(bundle.pages(FILE), "events"):
+        when = datetime.fromisoformat(str(record["at"]))
+        yield Event(
+            time=when,
+            kind=Kind.UPDATE,
+            summary=str(record.get("text") or "status update"),
+            sources=(NAME,),
+            links=(Link(NAME, f"https://status.example.com/events/{record['id']}"),),
+            key=f"{NAME}:{record['id']}",
+            scope=f"{NAME}:status",
+        )
+
+
+def _skip_reason(config: Config, options: Mapping[str, Any]) -> str | None:
+    return None if BASE_URL.get("url") else "no example API configured"
+
+
+SOURCE = Source(
+    name=NAME,
+    parse=parse,
+    collect=collect,
+    token_env=TOKEN_ENV,
+    skip_reason=_skip_reason,
+    traits=SourceTraits(Role.TOOL, authority=5, noun=("status update", "status updates")),
+)
