@@ -368,10 +368,12 @@ def test_deployments_without_an_outcome_are_counted_for_why(tmp_path: Path) -> N
         deployments=[
             (deployment(1, T0 - timedelta(minutes=5)), pending),  # never went live
             (deployment(2, T0 - timedelta(days=20)), None),  # before the lead-up: not read
+            (deployment(3, T0 - timedelta(days=9)), None),  # an older lead-up deploy: not read
         ],
     )
     never = "deployments that never went live (no success or failure status)"
     assert tl.accounts["github"].omitted == {
+        "earlier deploys in github:acme/checkout": 1,
         f"{never} in github:acme/checkout": 1,
         "outside the collection window": 1,
     }
