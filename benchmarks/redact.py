@@ -45,6 +45,8 @@ TEXTS = {
     "chat, digits and punctuation": "p99 1.2s since 09:42; rolled back 4f2c9e1 (v2.3.1), 5xx down",
     "link URL": "https://acme.slack.com/archives/C024BE91L/p1773481900000300",
     "holds a secret": "pasted password=Sup3rS3cret! and ghp_R8sT2vX5zB7nM4qW1eY6uI9oP3aS0dF2gH4j",
+    "keywords, no secret": "token_ttl: 3600s, max_tokens: 4096; restarted secret-manager-7d9f8b",
+    "config line, quoted": 'db: {host: "db-1", password: "correct horse battery", port: 5432}',
 }
 
 
@@ -65,6 +67,16 @@ def per_text() -> None:
     for name, text in TEXTS.items():
         took = best(lambda text=text: [redactor(text) for _ in range(n)])
         print(f"{name:<32} {took / n * 1e6:>9.2f}  {redactor(text) != text}")
+
+
+def worst_case() -> None:
+    """A keyword then a long run of spaces: detect-secrets' IBM Cloud pattern is cubic on it,
+    so the Redactor searches the stretches between long runs (``redact.LONG_SPACE``)."""
+    redactor = Redactor()
+    for spaces in (10_000, 100_000):
+        text = "token" + " " * spaces + "!"
+        took = best(lambda text=text: redactor(text), 3)
+        print(f"keyword + {spaces:,} spaces: {took * 1e3:.1f} ms")
 
 
 def per_size(n: int) -> None:
@@ -103,6 +115,8 @@ class _Nothing:
 def main(sizes: list[int]) -> None:
     Redactor()("warm the catalogue")  # imports detect-secrets once (about 0.2 s), as a render does
     per_text()
+    print()
+    worst_case()
     print()
     for n in sizes:
         per_size(n)

@@ -218,6 +218,49 @@ class RedactConfig(_Table):
     def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         return ClassifyConfig._compiles(patterns)
 
+    @field_validator("allow")
+    @classmethod
+    def _narrow(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            problem = allow_problem(pattern)
+            if problem is not None:
+                raise ValueError(problem)
+        return patterns
+
+
+_ALLOW_PROBES = (
+    "Hunter2PassXyz",
+    "AKIAQ3EGRT5ZXCVB7NMQ",
+    "ghp_R8sT2vX5zB7nM4qW1eY6uI9oP3aS0dF2gH4j",
+    "xoxb-2849104751-5738291046-q7WfT3kLpZ9sVbN2mXc4RgHy",
+    "UGdfUGE1NXcwcmRfWmV0YTk=",
+)
+"""Secrets of five different kinds: an ``allow`` pattern matching three of them whole keeps
+secrets in general, not one known harmless value."""
+
+
+def allow_problem(pattern: str) -> str | None:
+    """Why ``pattern`` may not be a ``[redact] allow`` pattern (None when it may): one that
+    matches an empty string (``.*``), a redaction marker, or secrets of several kinds (``.+``,
+    ``\\S+``, ``\\w+``) would turn redaction off."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error:
+        return None  # reported by _compiles
+    why = None
+    if compiled.fullmatch(""):
+        why = "it matches an empty string"
+    elif compiled.fullmatch("[redacted: password]"):
+        why = "it matches a redaction marker"
+    elif sum(1 for probe in _ALLOW_PROBES if compiled.fullmatch(probe)) >= 3:
+        why = "it matches secrets of every kind"
+    if why is None:
+        return None
+    return (
+        f"{pattern!r} would keep every secret ({why}), turning redaction off; list the exact "
+        "harmless values instead (e.g. 'AKIAIOSFODNN7EXAMPLE')"
+    )
+
 
 class WatchConfig(_Table):
     settle: Duration = timedelta(minutes=10)

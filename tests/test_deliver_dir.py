@@ -1,10 +1,10 @@
-"""The dir sink: one Markdown file per incident plus its evidence, idempotent, and never over a
-file a person has edited since."""
+"""The dir sink: one Markdown file per incident (never its raw evidence), idempotent, and never over
+a file a person has edited since."""
 
 from __future__ import annotations
 
 import dataclasses
-import stat
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,18 +30,19 @@ def mds(root: Path) -> list[str]:
     return sorted(p.name for p in root.glob("*.md"))
 
 
-def test_writes_the_draft_and_a_private_copy_of_the_evidence(tmp_path: Path, draft: Draft) -> None:
-    where = DirSink(tmp_path / "out").deliver(draft)
+def test_writes_the_draft_and_never_the_raw_evidence(tmp_path: Path, draft: Draft) -> None:
+    """The shared folder gets the (redacted) draft only: the bundle holds every secret people
+    pasted, so it stays where it was collected, untouched."""
+    bundle = tmp_path / "private" / "bundle"
+    shutil.copytree(demo_bundle_path(), bundle)
+    where = DirSink(tmp_path / "out").deliver(dataclasses.replace(draft, bundle_path=bundle))
     target = tmp_path / "out" / NAME
     assert where == str(target)
     assert target.read_text() == "# Draft one\n"
-    evidence = target.with_name(NAME.replace(".md", ".evidence"))
-    assert (evidence / "manifest.json").read_bytes() == (
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".reconstruct", NAME]
+    assert (bundle / "manifest.json").read_bytes() == (
         demo_bundle_path() / "manifest.json"
     ).read_bytes()
-    modes = {stat.S_IMODE(p.stat().st_mode) for p in evidence.rglob("*")}
-    assert modes <= {0o600, 0o700}
-    assert stat.S_IMODE(evidence.stat().st_mode) == 0o700
 
 
 def test_delivering_the_same_draft_again_writes_nothing_new(tmp_path: Path, draft: Draft) -> None:
@@ -69,7 +70,7 @@ def test_an_edited_file_is_never_overwritten(tmp_path: Path, draft: Draft) -> No
     assert where == f"{beside} ({NAME} edited since it was written, left as is)"
     assert (tmp_path / NAME).read_text().endswith("written by a person.\n")
     assert beside.read_text() == "# Draft two\n"
-    assert (tmp_path / NAME.replace(".md", "-2.evidence") / "manifest.json").is_file()
+    assert not (tmp_path / NAME.replace(".md", "-2.evidence")).exists()
     assert sink.deliver(dataclasses.replace(draft, markdown="# Draft two\n")).endswith(
         "already delivered)"
     )

@@ -125,7 +125,8 @@ def test_extra_and_allow_from_the_config_file(tmp_path: Path) -> None:
 
 def test_allow_never_keeps_the_tools_own_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_TOKEN", "xoxb-own-4821-token")
-    assert Redactor(allow=[".*"])("t xoxb-own-4821-token") == "t [redacted: SLACK_TOKEN]"
+    own = Redactor(allow=["xoxb-own-4821-token"])
+    assert own("t xoxb-own-4821-token") == "t [redacted: SLACK_TOKEN]"
 
 
 def test_a_bad_extra_pattern_is_one_config_line(tmp_path: Path) -> None:
@@ -180,7 +181,9 @@ def test_a_team_template_cannot_reopen_a_hole(tmp_path: Path) -> None:
     tl = replace(tl, incident=replace(tl.incident, title="Down <!here> @here"))  # type: ignore[arg-type]
     out = render(tl, RenderOptions(template=template), CONFIG)  # type: ignore[arg-type]
     first, cell = out.splitlines()[:2]
-    assert first.startswith("Down \\<!here> @\u200bhere | see \\[x\\](javascript:alert(1)) \\<b>")
+    assert first.startswith(
+        "Down \\<\u200b!here> @\u200bhere | see \\[x\\](javascript:alert(1)) \\<b>"
+    )
     assert (
         "@\u200bchannel" in first
         and "z9z9" not in out
@@ -238,5 +241,5 @@ def test_the_readme_team_template_example_renders(tmp_path: Path) -> None:
     tl = timeline()
     tl = replace(tl, incident=replace(tl.incident, title="Checkout <!here> | @oncall"))
     out = render(tl, RenderOptions(template=template), CONFIG)
-    assert out.startswith("# #1234 Checkout \\<!here> \\| @\u200boncall\n")
+    assert out.startswith("# #1234 Checkout \\<\u200b!here> \\| @\u200boncall\n")
     assert "| Time (UTC) | Event |" in out and "- 10:" in out

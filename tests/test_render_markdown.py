@@ -188,6 +188,15 @@ def test_own_template_can_include_the_builtin_timeline(tmp_path: Path) -> None:
         ("{{ incident.nope }}", "template error"),
         ("{% for x in rows %}", "line 1: template syntax error"),
         ('{% include "missing.j2" %}', "template 'missing.j2' not found"),
+        # runtime errors of the template's own expressions, and what the sandbox refuses
+        ("{{ range(10**9)|list|length }}", "line 1: template error: OverflowError: Range too big"),
+        ('{{ "x" * 10**10 }}', "line 1: template error: a repetition longer than 1,000,000"),
+        ("{% set n = 10**8 %}{{ 2 ** n }}", "line 1: template error: exponent 100000000"),
+        ("ok\n\n{{ 1 / 0 }}", "line 3: template error: ZeroDivisionError: division by zero"),
+        ("{{ rows[99999] }}", "line 1: template error: tuple object has no element 99999"),
+        ('{{ "%d" % "x" }}', "line 1: template error: TypeError"),
+        ("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", "template error: RecursionError"),
+        ("{{ incident.__class__ }}", "template error: access to attribute '__class__'"),
     ],
 )
 def test_own_template_errors_are_one_line(tmp_path: Path, source: str, message: str) -> None:
@@ -195,7 +204,24 @@ def test_own_template_errors_are_one_line(tmp_path: Path, source: str, message: 
     template.write_text(source, encoding="utf-8")
     with pytest.raises(RenderError, match=re.escape(message)) as info:
         render(timeline(), RenderOptions(template=template), CONFIG)
-    assert str(template) in str(info.value) and "\n" not in str(info.value)
+    assert str(info.value).startswith(f"{template}: ") and "\n" not in str(info.value)
+    assert info.value.exit_code == 1
+
+
+def test_a_failing_team_template_is_one_cli_line_exit_1(tmp_path: Path) -> None:
+    """Not ``internal error: OverflowError ... please report it``: the template is named."""
+    from click.testing import CliRunner
+
+    from reconstruct.cli import cli
+
+    template = tmp_path / "team.md.j2"
+    template.write_text("# {{ incident.title }}\n{{ range(10**9)|list|length }}\n", "utf-8")
+    result = CliRunner().invoke(cli, ["--incident", "demo", "--template", str(template)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "internal error" not in lines[0]
+    assert lines[0].startswith(f"reconstruct: error: {template}: line 2: template error: ")
+    assert "fix the template" in lines[0]
 
 
 def test_template_only_with_markdown(tmp_path: Path) -> None:

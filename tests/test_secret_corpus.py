@@ -1,4 +1,4 @@
-"""Issue #12's corpus: fake secrets of 30 kinds in every source and in the incident title, collected
+"""Issue #12's corpus: fake secrets of 40 kinds in every source and in the incident title, collected
 live from the loopback fakes, rendered in every format and delivered through every sink. None of
 them, nor the first 12 characters of any, may appear in any output, any request a sink sent (as
 the fakes captured it), or any file or branch name; and the rows that carried them are still
@@ -137,6 +137,40 @@ SECRETS: dict[str, tuple[str, str]] = {
         + SA_KEY_ID
         + '", "client_email": "deployer@acme-prod.iam.gserviceaccount.com"}',
     ),
+    # the newcomer test's leaks (second pass of #12): keyword forms, prefixes, pairs
+    "datadog app key": (
+        "4b8d2f6a0c3e5a7c9e1b3d5f7a9c2e4b6d8f0a1c",
+        "DD_APP_KEY: 4b8d2f6a0c3e5a7c9e1b3d5f7a9c2e4b6d8f0a1c",
+    ),
+    "heroku api key v2": (
+        "HRKU-AAq9Xz3Lm8Np2Wv5Ty7Rs4Uo1Ik9Jh6GfZk2Vb8Nm4Qw7Er1Ty5Ui9Op3As_wQ",
+        "heroku HRKU-AAq9Xz3Lm8Np2Wv5Ty7Rs4Uo1Ik9Jh6GfZk2Vb8Nm4Qw7Er1Ty5Ui9Op3As_wQ",
+    ),
+    "quoted passphrase": ("horse battery staple", 'password = "correct horse battery staple"'),
+    "yaml pass": ("Hunter2PassXyz", "pass: Hunter2PassXyz"),
+    "kubernetes data": ("UGdfUGE1NXcwcmRfWmV0YTk=", "data: DB_PASS: UGdfUGE1NXcwcmRfWmV0YTk="),
+    "aws key pair": (
+        "Yq8vT2pL9mN4xR7kW1zY5bC3dF6gJ0sA2uE8iO4z",
+        "AKIAZ7XR2M4KZ9PL3WTC / Yq8vT2pL9mN4xR7kW1zY5bC3dF6gJ0sA2uE8iO4z",
+    ),
+    "docker auth": (
+        "ZGVwbG95OmdocF9SOGZLMm1YOXZMNHFUN3da",
+        '{"auths":{"ghcr.io":{"auth":"ZGVwbG95OmdocF9SOGZLMm1YOXZMNHFUN3da"}}}',
+    ),
+    "npm auth token": (
+        "6c1b3f7e-1d0a-4f2b-9c8e-5a4d3b2c1e0f",
+        "//registry.npmjs.org/:_authToken=6c1b3f7e-1d0a-4f2b-9c8e-5a4d3b2c1e0f",
+    ),
+    "api key header": ("7fa8c2d19b3e5f70", "curl -H 'X-Api-Key: 7fa8c2d19b3e5f70' https://api"),
+    "password flag": ("Wint3rIsC0ming", "mysql --password Wint3rIsC0ming -h db"),
+    "linear api key": (
+        "lin_api_k2m9x4q7w1e8r5t3y6u0i2o4p7a9s1d3f5g8h0j2",
+        "linear lin_api_k2m9x4q7w1e8r5t3y6u0i2o4p7a9s1d3f5g8h0j2",
+    ),
+    "doppler token": (
+        "dp.pt.Zk4Lm8Np2Wv5Ty7Rs4Uo1Ik9Jh6GfZk2Vb8Nm4Qw7E",
+        "doppler dp.pt.Zk4Lm8Np2Wv5Ty7Rs4Uo1Ik9Jh6GfZk2Vb8Nm4Qw7E",
+    ),
     **{
         name.lower(): (value, f"{name.lower().replace('_', ' ')} {value}")
         for name, value in TOKENS.items()
@@ -241,7 +275,7 @@ def test_no_secret_in_any_format_sink_or_name(
         assert b"<!channel>" not in body.replace(b"\\<!channel>", b"")  # escaped in the file
     [shared] = world.slack.shared
     assert leaks(json.dumps(shared, default=repr)) == []
-    assert "&lt;!channel&gt;" in str(shared["initial_comment"])
+    assert "&lt;\u200b!channel&gt;" in str(shared["initial_comment"])
     docs = world.github.repos[DOCS]
     names = [*docs["refs"], *(p for _, p in docs["files"])]
     for branch, file_path in docs["files"]:

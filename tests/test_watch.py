@@ -186,10 +186,10 @@ def test_new_incident_is_queued_settles_then_is_delivered_once_and_old_ones_are_
     text = (world.out / FILENAME).read_text()
     assert text == sink.drafts[0].markdown
     assert text.startswith("# Post-mortem: Checkout returning 5xx for most requests\n")
-    evidence = world.out / FILENAME.replace(".md", ".evidence")
-    assert (evidence / "manifest.json").is_file()
-    assert stat.S_IMODE(evidence.stat().st_mode) == 0o700
-    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in evidence.rglob("*") if p.is_file())
+    assert not (world.out / FILENAME.replace(".md", ".evidence")).exists(), "raw: kept private"
+    bundle = sink.drafts[0].bundle_path
+    assert bundle.parent == world.tmp / "bundles" and (bundle / "manifest.json").is_file()
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in bundle.rglob("*") if p.is_file())
     assert f"Q3CKSTMPD1 (#4821): delivered to dir: {world.out / FILENAME}" in world.logs
     assert "Q3CKSTMPD1 (#4821): delivered to recording: memory://Q3CKSTMPD1" in world.logs
     assert_no_token("\n".join(world.logs))

@@ -179,12 +179,12 @@ def assert_draft_is_the_full_post_mortem(markdown: str) -> None:
 
 def assert_in_the_dir_once(cron: Cron) -> str:
     assert [p.name for p in cron.drafts()] == [FILENAME]
-    assert sorted(p.name for p in cron.out.iterdir()) == [".reconstruct", EVIDENCE, FILENAME]
-    evidence = cron.out / EVIDENCE
+    assert sorted(p.name for p in cron.out.iterdir()) == [".reconstruct", FILENAME]
+    assert not (cron.out / EVIDENCE).exists(), "the raw evidence never goes to the shared folder"
+    evidence = cron.state.parent / "watch.bundles" / INCIDENT_ID  # kept private, by the state
     assert (evidence / "manifest.json").is_file()
     inside = list(evidence.rglob("*"))
     assert stat.S_IMODE(evidence.stat().st_mode) == 0o700
-    assert all(stat.S_IMODE(p.stat().st_mode) == 0o700 for p in inside if p.is_dir())
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in inside if p.is_file())
     return (cron.out / FILENAME).read_text(encoding="utf-8")
 

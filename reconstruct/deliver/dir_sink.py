@@ -1,5 +1,7 @@
-"""The ``dir`` sink (``[deliver] dir = "PATH"``): ``YYYY-MM-DD-<slug>.md`` per incident, its
-evidence bundle copied beside it as ``YYYY-MM-DD-<slug>.evidence/`` (owner-only permissions).
+"""The ``dir`` sink (``[deliver] dir = "PATH"``): ``YYYY-MM-DD-<slug>.md`` per incident, and only
+that. The evidence bundle holds raw evidence (every secret people pasted), and PATH is a folder the
+team shares, so the bundle is never copied there: it stays where it was collected (``watch`` keeps
+it owner-only beside its state file, ``<state>.bundles/<incident>``; ``Draft.bundle_path``).
 
 A file a person has edited since we wrote it is never overwritten. ``PATH/.reconstruct/<name>.json``
 remembers the incident and the sha256 of every version we wrote to ``<name>``; the sha is recorded
@@ -14,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -41,26 +42,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _copy_private(src: Path, dest: Path) -> None:
-    """Copy the bundle to ``dest`` (dirs 0700, files 0600), replacing an older copy."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
-    try:
-        for item in sorted(src.rglob("*")):
-            target = tmp / item.relative_to(src)
-            if item.is_dir():
-                target.mkdir(mode=0o700, exist_ok=True)
-            elif item.is_file():
-                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                shutil.copyfile(item, target)
-                target.chmod(0o600)
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
@@ -120,24 +101,17 @@ class DirSink:
                     passed.append(f"{name} {why}")
                     continue
                 if current == digest:
-                    self._evidence(draft, target, refresh=False)
                     return self._where(target, passed, "already delivered")
             elif record is not None and not ours:
                 passed.append(f"{name} belongs to incident {record.get('incident')}")
                 continue
             self._remember(name, draft.incident.id, digest)
             _write_atomic(target, data)
-            self._evidence(draft, target, refresh=True)
             return self._where(target, passed, None)
         raise DeliveryError(
             f"dir: {MAX_SIBLINGS} files named {stem}*.md already exist in {self.root}; "
             "move some away"
         )
-
-    def _evidence(self, draft: Draft, target: Path, *, refresh: bool) -> None:
-        dest = target.with_name(f"{target.stem}.evidence")
-        if refresh or not dest.is_dir():
-            _copy_private(draft.bundle_path, dest)
 
     @staticmethod
     def _where(target: Path, passed: list[str], note: str | None) -> str:

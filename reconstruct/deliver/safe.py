@@ -21,9 +21,8 @@ import re
 import unicodedata
 
 from reconstruct.redact import Redactor
-from reconstruct.render.table import ZWSP, md_said, no_mentions, one_line, plain, safe_url
+from reconstruct.render.table import md_said, no_mentions, one_line, plain, safe_url
 
-_SLACK_COMMAND = re.compile(r"<(?=[!@#])")
 _SLACK_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
@@ -39,10 +38,7 @@ class Outbound:
         return no_mentions(one_line(self._redactor(plain(value))))
 
     def text(self, value: str) -> str:
-        text = self._line(value)
-        if "<" in text:  # Slack's <!channel>, <@U123> where a commit message is relayed to Slack
-            text = _SLACK_COMMAND.sub("<" + ZWSP, text)
-        return text
+        return self._line(value)  # no_mentions also breaks Slack's <!channel>, <@U123>
 
     def slack(self, value: str) -> str:
         return self._line(value).translate(_SLACK_ESCAPES)

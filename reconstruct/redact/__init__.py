@@ -8,7 +8,7 @@ shown (that something was pasted is itself a fact of the incident). What is foun
 2. The tool's own tokens, literally, wherever they appear: the values of ``PAGERDUTY_TOKEN``,
    ``SLACK_TOKEN``, ``GITHUB_TOKEN`` and ``GRAFANA_TOKEN`` (``config.TOKEN_ENV``), read through
    ``config.token()`` once per ``Redactor``; plus any ``extra_secrets`` the caller passes.
-3. Formats and keyword-anchored values (``rules.OWN``, ``rules.keyword_spans``), then
+3. Formats and keyword-anchored values (``rules.ALL``, ``keywords.keyword_spans``), then
    detect-secrets' catalogue (``catalogue.rules()``), then a team's ``[redact] extra`` patterns.
    A match that one of ``[redact] allow`` matches whole is kept (the tool's own tokens and blocks
    never are).
@@ -32,7 +32,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from reconstruct.config import TOKEN_ENV, token
+from reconstruct.config import TOKEN_ENV, allow_problem, token
+from reconstruct.errors import ConfigError
+from reconstruct.redact import keywords as _keywords
 from reconstruct.redact import rules as _rules
 from reconstruct.redact.rules import Rule
 
@@ -81,7 +83,8 @@ class Redactor:
     """``redact`` with its literal secrets and team patterns fixed: build one per render, call it
     per text. ``extra`` are a team's own regular expressions (the first group that matched is the
     secret, else the whole match); ``allow`` are regular expressions for harmless matches (a found
-    secret that one of them matches whole is kept)."""
+    secret that one of them matches whole is kept; one that would keep every secret, such as
+    ``.*``, is a ``ConfigError``: ``config.allow_problem``)."""
 
     __slots__ = ("_allow", "_extra", "_index", "_literals")
 
@@ -97,8 +100,12 @@ class Redactor:
 
         self._literals = _tool_literals(environ, extra_secrets)
         self._extra = tuple(Rule(EXTRA_KIND, p, None, expand=False) for p in _compile_all(extra))
+        for pattern in allow:
+            problem = allow_problem(pattern)
+            if problem is not None:
+                raise ConfigError(f"[redact] allow: {problem}")
         self._allow = _compile_all(allow)
-        self._index = _index((*_rules.OWN, *catalogue.rules()))
+        self._index = _index((*_rules.ALL, *catalogue.rules()))
 
     @classmethod
     def from_config(cls, config: object) -> Redactor:
@@ -120,10 +127,29 @@ class Redactor:
                 text = text.replace(secret, marker(kind))
         if not self._extra and _only_words(text) and _rules.TOKEN_RUN.search(text) is None:
             return text
-        spans = self._spans(text)
+        if _LONG_SPACE.search(text) is None:
+            spans = self._spans(text)
+        else:
+            spans = self._segmented_spans(text)
         if not spans:
             return text
         return _apply(text, spans)
+
+    def _segmented_spans(self, text: str) -> list[tuple[int, int, str]]:
+        """``_spans`` of each stretch between runs of ``LONG_SPACE`` whitespace characters: some
+        catalogue patterns (detect-secrets' IBM Cloud one: `` *(?:=| +) *``) take cubic time on
+        a long run of spaces, and no secret spans one."""
+        found: list[tuple[int, int, str]] = []
+        pos = 0
+        for run in _LONG_SPACE.finditer(text):
+            if run.start() > pos:
+                found.extend(
+                    (s + pos, e + pos, k) for s, e, k in self._spans(text[pos : run.start()])
+                )
+            pos = run.end()
+        if pos < len(text):
+            found.extend((s + pos, e + pos, k) for s, e, k in self._spans(text[pos:]))
+        return found
 
     @staticmethod
     def _service_accounts(text: str) -> str:
@@ -143,13 +169,13 @@ class Redactor:
             if i == _KEYWORD:
                 continue
             if keywords and i >= index.keyword_at:
-                found.extend(_rules.keyword_spans(text))
+                found.extend(_keywords.keyword_spans(text))
                 keywords = False
             rule = index.rules[i]
             if len(text) >= rule.min_len:
                 found.extend((s, e, rule.kind) for s, e in rule.spans(text))
         if keywords:
-            found.extend(_rules.keyword_spans(text))
+            found.extend(_keywords.keyword_spans(text))
         for rule in self._extra:
             found.extend((s, e, rule.kind) for s, e in rule.spans(text))
         if not found:
@@ -163,6 +189,10 @@ class Redactor:
     def _allowed(self, secret: str) -> bool:
         return any(p.fullmatch(secret) for p in self._allow)
 
+
+LONG_SPACE = 32
+"""Whitespace runs this long split a text before the rules run (``_segmented_spans``)."""
+_LONG_SPACE = re.compile(rf"\s{{{LONG_SPACE},}}")
 
 _KEYWORD = -1
 """The keyword-anchored rules' place in a trigger index."""
@@ -179,7 +209,7 @@ class _Index:
     folded: Any
     exact: Any
     keyword_at: int
-    """Where the keyword rules run in rule order (after ``rules.OWN``)."""
+    """Where the keyword rules run in rule order (after ``rules.ALL``)."""
     need_run: frozenset[int]
     """The rules whose every match holds a run of ``rules.RUN`` token characters."""
 
@@ -210,7 +240,7 @@ def _automaton(table: dict[str, set[int]]) -> Any:
 @lru_cache(maxsize=4)
 def _index(rules: tuple[Rule, ...]) -> _Index:
     always = {i for i, r in enumerate(rules) if r.triggers is None}
-    folded: dict[str, set[int]] = {t: {_KEYWORD} for t in _rules.KEYWORD_TRIGGERS}
+    folded: dict[str, set[int]] = {t: {_KEYWORD} for t in _keywords.KEYWORD_TRIGGERS}
     exact: dict[str, set[int]] = {}
     for i, rule in enumerate(rules):
         for trigger in rule.triggers or ():
@@ -220,7 +250,7 @@ def _index(rules: tuple[Rule, ...]) -> _Index:
         always=frozenset(always),
         folded=_automaton(folded),
         exact=_automaton(exact),
-        keyword_at=len(_rules.OWN),
+        keyword_at=len(_rules.ALL),
         need_run=frozenset(i for i, r in enumerate(rules) if r.run >= _rules.RUN),
     )
 

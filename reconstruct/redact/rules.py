@@ -12,11 +12,11 @@ Three families, tried in this order (on overlap the earlier rule names the kind)
     line (or the end of the text when it was cut), and JSON service-account keys (Google Cloud's
     ``"type": "service_account"`` object, from its ``{`` to its matching ``}``).
 ``OWN``
-    Formats the catalogue (``catalogue.py``) lacks or matches only in part, and the keyword-anchored
-    rules: a value after ``secret``, ``password``, ``token``, ``api_key``, ``routing_key``... as
-    ``key=value``, ``key: value``, ``"key": "value"`` or ``the token is VALUE``; connection-string
-    passwords (``Password=...;``); basic auth in URLs; bearer and PagerDuty ``Token token=``
-    headers.
+    Formats the catalogue (``catalogue.py``) lacks or matches only in part (vendor-prefixed
+    tokens, after gitleaks' rule catalogue), basic auth in URLs, bearer and PagerDuty
+    ``Token token=`` headers; then the keyword-anchored rules (``keywords.py``: a value assigned
+    to ``password``, ``DB_PASS``, ``client_secret``, ``x-api-key``... or written after
+    ``the token is``).
 the catalogue
     detect-secrets' regex plugins (``catalogue.rules()``), a maintained list.
 
@@ -97,110 +97,12 @@ def _has_digit_and_letter(value: str) -> bool:
     return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
 
 
-_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-
-
-def _looks_secret(value: str) -> bool:
-    """A free-standing value after a keyword: letters and digits mixed, not a git SHA, not a
-    URL, not a marker."""
-    if value.startswith(("http", "[redacted")) or _SHA.fullmatch(value):
-        return False
-    if "=" in value.rstrip("="):
-        return False  # ``key=value`` itself, left to the assignment rule
-    return _has_digit_and_letter(value)
-
-
-def _assigned(value: str) -> bool:
-    """A value after ``key=`` / ``key: ``: not empty-looking, not a placeholder or a marker."""
-    low = value.lower()
-    if low.startswith("[redacted") or low in {"null", "none", "true", "false", "undefined"}:
-        return False
-    if low.startswith(("${", "{{", "<", "%(", "$(")) or set(low) <= {"*", "x", "."}:
-        return False  # a template variable or a mask, not a value
-    return True
-
-
 def _aws_secret(value: str) -> bool:
     return (
         any(c.isupper() for c in value)
         and any(c.islower() for c in value)
         and any(c.isdigit() for c in value)
     )
-
-
-# Keywords whose value is a secret. Affixes are allowed (``DB_PASSWORD``, ``x-api-key``,
-# ``SLACK_TOKEN``, ``client_secret``, ``AccountKey``).
-_KEYWORDS = (
-    r"secret|password|passwd|passphrase|pwd|token|api[_ -]?key|apikey|access[_ -]?key"
-    r"|private[_ -]?key|routing[_ -]?key|integration[_ -]?key|service[_ -]?key|auth[_ -]?key"
-    r"|account[_ -]?key|sharedaccesskey|signing[_ -]?key|credentials?"
-)
-KEYWORD_TRIGGERS = (
-    "secret",
-    "passw",
-    "passphrase",
-    "pwd",
-    "token",
-    "key",
-    "credential",
-)
-_KIND = {
-    "passwd": "password",
-    "pwd": "password",
-    "passphrase": "password",
-    "apikey": "api key",
-    "sharedaccesskey": "shared access key",
-    "credentials": "credential",
-}
-
-
-def keyword_kind(keyword: str) -> str:
-    """``DB_Password`` -> ``password``; ``x-api-key`` -> ``api key``."""
-    low = keyword.lower()
-    match = re.search(_KEYWORDS, low)
-    if match is None:
-        return "secret"
-    found = match.group()
-    return _KIND.get(found, found.replace("_", " ").replace("-", " "))
-
-
-# key = value, key: value, "key": "value", key => value (the value is the secret). The match
-# starts at the keyword (``DB_PASSWORD=`` is found at ``PASSWORD``), which keeps the scan cheap.
-_ASSIGN = re.compile(
-    r"(?i)(?P<key>(?:" + _KEYWORDS + r")(?:s\b|[_.-][\w.-]*)?)[\"']?"
-    r"(?:\s*(?::=|=>|=)\s*|\s*:\s+|:(?=[\"']))[\"'`]?"
-    r"(?P<value>(?!\[redacted)[^\s\"'`;,&<>|)\]}]{4,})"
-)
-# the token is VALUE / secret VALUE / routing key: VALUE (a free-standing value: mixed letters
-# and digits, eight characters or more).
-_NEAR = re.compile(
-    r"(?i)(?<![A-Za-z0-9])(?P<key>" + _KEYWORDS + r")s?\b"
-    r"(?:\s+(?:is|was|are|of|for|to|the|a|new|our|my|your|here|now|set|=|:|-))*"
-    r"\s*[:=]?\s*[\"'`]?(?P<value>[A-Za-z0-9+/_.=~-]{8,})"
-)
-
-
-def keyword_spans(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of every value after a secret keyword in ``text``."""
-    found: list[tuple[int, int, str]] = []
-    for match in _ASSIGN.finditer(text):
-        value = match.group("value")
-        if _assigned(value):
-            start, end = match.span("value")
-            found.append((start, _trim(text, start, end), keyword_kind(match.group("key"))))
-    for match in _NEAR.finditer(text):
-        value = match.group("value")
-        if _looks_secret(value):
-            start, end = expand(text, *match.span("value"))
-            found.append((start, end, keyword_kind(match.group("key"))))
-    return found
-
-
-def _trim(text: str, start: int, end: int) -> int:
-    """A value's end without a sentence's closing punctuation."""
-    while end > start + 1 and text[end - 1] in ".,":
-        end -= 1
-    return end
 
 
 def _rule(
@@ -342,6 +244,8 @@ OWN: tuple[Rule, ...] = (
             "gloas-",
         ),
     ),
+    _rule("gitlab token", r"\bglffct-[A-Za-z0-9_-]{20,}", ("glffct-",)),
+    _rule("gitlab token", r"\bGR1348941[\w-]{20,}", ("GR1348941",), exact=True),
     _rule("grafana token", r"\bglsa_[A-Za-z0-9_]{20,}", ("glsa_",)),
     _rule("grafana token", r"\bglc_[A-Za-z0-9+/=_-]{20,}", ("glc_",)),
     _rule(
@@ -351,11 +255,16 @@ OWN: tuple[Rule, ...] = (
     ),
     _rule(
         "aws secret key",
-        r"(?i)(?:secret|aws)[^\n]{0,40}?(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
-        ("secret", "aws"),
+        r"(?i)(?:secret|aws|\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b)[^\n]{0,40}?"
+        r"(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+        ("secret", "aws", "akia", "asia", "abia", "acca", "a3t"),
         _aws_secret,
     ),
-    _rule("stripe key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}", ("_live_", "_test_")),
+    _rule(
+        "stripe key",
+        r"\b(?:sk|rk|pk)_(?:live|test|prod)_[A-Za-z0-9]{10,}",
+        ("_live_", "_test_", "_prod_"),
+    ),
     _rule("stripe webhook secret", r"\bwhsec_[A-Za-z0-9+/=]{20,}", ("whsec_",)),
     _rule("npm token", r"\bnpm_[A-Za-z0-9]{36}\b", ("npm_",)),
     _rule("pypi token", r"\bpypi-[A-Za-z0-9_-]{50,}", ("pypi-",)),
@@ -392,7 +301,113 @@ OWN: tuple[Rule, ...] = (
         ("basic",),
     ),
     _rule("pagerduty token", r"(?i)\btoken\s+token=[\"']?([^\s\"',;]+)", ("token=",), expand=False),
+    _rule(
+        "password",
+        r"(?i)\bcurl\b[^\n]{0,200}?\s(?:-u|--user)(?:[ \t]+|=)?[\"']?[^\s\"':]*:([^\s\"']+)",
+        ("curl",),
+        expand=False,
+    ),
 )
-"""Formats the catalogue lacks or only half matches (its Stripe pattern stops at 24 characters,
+"""Formats the catalogue lacks or only half matches (and ``curl -u user:PASSWORD``, after
+gitleaks' ``curl-auth-user``) (its Stripe pattern stops at 24 characters,
 its JWT one before the signature, its npm one needs ``.npmrc`` context; it has no Grafana,
 Google, OpenAI-style ``sk-``, Vault, DigitalOcean, New Relic, Shopify or Azure AD rule)."""
+
+# Vendor-prefixed tokens, written from gitleaks' rule catalogue (MIT,
+# https://github.com/gitleaks/gitleaks, cmd/generate/config/rules/*.go at b58d3f1, 2026-07): the
+# formats whose prefix alone identifies them. Each pattern is our own: the documented prefix and a
+# body in the vendor's alphabet, sometimes shorter than gitleaks asks (a token cut off in a chat
+# message is still found); the span then grows over the rest of the token (``expand``).
+VENDOR: tuple[Rule, ...] = (
+    _rule("heroku api key", r"\bHRKU-[A-Za-z0-9_-]{20,}", ("HRKU-",), exact=True),
+    _rule("linear api key", r"\blin_(?:api|oauth)_[A-Za-z0-9]{32,}", ("lin_api_", "lin_oauth_")),
+    _rule("doppler token", r"\bdp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,}", ("dp.",)),
+    _rule(
+        "atlassian api token",
+        r"\bAT(?:ATT|CTT)3[A-Za-z0-9_=-]{40,}|\bATBB[A-Za-z0-9]{28,}",
+        ("ATATT", "ATCTT", "ATBB"),
+        exact=True,
+    ),
+    _rule("postman api key", r"\bPMAK-[A-Fa-f0-9]{24}-[A-Fa-f0-9]{34}", ("pmak-",)),
+    _rule("grafana api key", r"\beyJrIjoi[A-Za-z0-9]{40,}={0,3}", ("eyJrIjoi",), exact=True),
+    _rule("pulumi token", r"\bpul-[a-f0-9]{40}", ("pul-",)),
+    _rule(
+        "terraform cloud token",
+        r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,}",
+        (".atlasv1.",),
+    ),
+    _rule("databricks token", r"\bdapi[a-f0-9]{32}(?:-\d)?", ("dapi",)),
+    _rule("hugging face token", r"\b(?:hf|api_org)_[A-Za-z]{34}\b", ("hf_", "api_org_")),
+    _rule("age secret key", r"AGE-SECRET-KEY-1[0-9A-Z]{58}", ("age-secret-key-1",)),
+    _rule("1password token", r"\bops_eyJ[A-Za-z0-9+/]{100,}={0,3}", ("ops_eyj",)),
+    _rule(
+        "1password secret key",
+        r"\bA3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}\b",
+        ("A3-",),
+        exact=True,
+    ),
+    _rule("adobe client secret", r"\bp8e-[A-Za-z0-9]{32}", ("p8e-",)),
+    _rule("airtable token", r"\bpat[A-Za-z0-9]{14}\.[a-f0-9]{64}", ("pat",)),
+    _rule("alibaba access key", r"\bLTAI[A-Za-z0-9]{20}\b", ("LTAI",), exact=True),
+    _rule("aws bedrock api key", r"\bABSK[A-Za-z0-9+/]{109,}={0,2}", ("ABSK",), exact=True),
+    _rule("clojars token", r"(?i)\bCLOJARS_[a-z0-9]{60}", ("clojars_",)),
+    _rule("cloudflare origin ca key", r"\bv1\.0-[a-f0-9]{24}-[a-f0-9]{146}", ("v1.0-",)),
+    _rule("duffel token", r"\bduffel_(?:test|live)_[A-Za-z0-9_=-]{43}", ("duffel_",)),
+    _rule("dynatrace token", r"\bdt0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64}", ("dt0c01.",)),
+    _rule("easypost key", r"\bEZ[AT]K[A-Za-z0-9]{54}", ("EZAK", "EZTK"), exact=True),
+    _rule("facebook token", r"\bEAA[MC][A-Za-z0-9]{100,}", ("EAAM", "EAAC"), exact=True),
+    _rule("flutterwave key", r"\bFLW(?:SECK|PUBK)_TEST-[A-Za-z0-9]{12,}", ("flwseck_", "flwpubk_")),
+    _rule(
+        "fly.io token",
+        r"\b(?:fo1_[\w-]{43}|fm1[ar]_[A-Za-z0-9+/]{100,}={0,3}|fm2_[A-Za-z0-9+/]{100,}={0,3})",
+        ("fo1_", "fm1a_", "fm1r_", "fm2_"),
+    ),
+    _rule("frame.io token", r"\bfio-u-[A-Za-z0-9_=-]{64}", ("fio-u-",)),
+    _rule("google oauth client secret", r"\bGOCSPX-[A-Za-z0-9_-]{28}", ("gocspx-",)),
+    _rule(
+        "harness token",
+        r"\b(?:pat|sat)\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20}",
+        ("pat.", "sat."),
+    ),
+    _rule("infracost token", r"\bico-[A-Za-z0-9]{32}", ("ico-",)),
+    _rule("intra42 secret", r"\bs-s4t2(?:ud|af)-[a-f0-9]{64}", ("s-s4t2",)),
+    _rule("maxmind license key", r"\b[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk\b", ("_mmk",)),
+    _rule(
+        "microsoft teams webhook",
+        r"https://[A-Za-z0-9-]+\.webhook\.office\.com/webhookb2/\S+",
+        ("webhook.office.com",),
+        expand=False,
+    ),
+    _rule("notion token", r"\bntn_[0-9]{11}[A-Za-z0-9]{35}", ("ntn_",)),
+    _rule("octopus deploy key", r"\bAPI-[A-Z0-9]{26}\b", ("API-",), exact=True),
+    _rule("openshift token", r"\bsha256~[\w-]{43}", ("sha256~",)),
+    _rule("perplexity key", r"\bpplx-[A-Za-z0-9]{48}", ("pplx-",)),
+    _rule("planetscale token", r"\bpscale_(?:tkn|pw|oauth)_[\w=.-]{32,}", ("pscale_",)),
+    _rule("prefect token", r"\bpnu_[A-Za-z0-9]{36}", ("pnu_",)),
+    _rule("readme token", r"\brdme_[a-z0-9]{70}", ("rdme_",)),
+    _rule("rubygems token", r"\brubygems_[a-f0-9]{48}", ("rubygems_",)),
+    _rule("scalingo token", r"\btk-us-[\w-]{48}", ("tk-us-",)),
+    _rule("brevo key", r"\bxkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}", ("xkeysib-",)),
+    _rule("sentry token", r"\bsntry[su]_[A-Za-z0-9+/=_]{40,}", ("sntrys_", "sntryu_")),
+    _rule("settlemint token", r"\bsm_[aps]at_[A-Za-z0-9]{16}", ("sm_aat_", "sm_pat_", "sm_sat_")),
+    _rule("shippo token", r"\bshippo_(?:live|test)_[a-fA-F0-9]{40}", ("shippo_",)),
+    _rule("sourcegraph token", r"\bsgp_(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40}", ("sgp_",)),
+    _rule("square token", r"\bEAAA[\w-]{22,60}", ("EAAA",), exact=True),
+    _rule("typeform token", r"\btfp_[A-Za-z0-9_.=-]{59}", ("tfp_",)),
+    _rule("yandex token", r"\bAQVN[A-Za-z0-9_-]{35,38}", ("AQVN",), exact=True),
+    _rule("groq key", r"\bgsk_[A-Za-z0-9]{52}", ("gsk_",)),
+    _rule("xai key", r"\bxai-[A-Za-z0-9]{80}", ("xai-",)),
+    _rule("docker hub token", r"\bdckr_(?:pat|oat)_[A-Za-z0-9_-]{20,}", ("dckr_",)),
+    _rule(
+        "supabase key", r"\bsbp_[a-f0-9]{40}|\bsb_secret_[A-Za-z0-9_-]{20,}", ("sbp_", "sb_secret_")
+    ),
+    _rule("tailscale key", r"\btskey-[a-z]+-[A-Za-z0-9]+-[A-Za-z0-9]{10,}", ("tskey-",)),
+    _rule("langsmith key", r"\blsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}", ("lsv2_",)),
+    _rule("mapbox secret token", r"\bsk\.eyJ[A-Za-z0-9_-]{40,}\.[A-Za-z0-9_-]{20,}", ("sk.eyj",)),
+    _rule("gitlab session cookie", r"_gitlab_session=([0-9a-z]{32})", ("_gitlab_session=",)),
+)
+"""Prefixed formats from gitleaks' catalogue that neither detect-secrets nor the rules above
+have (kinds named after the vendor)."""
+
+ALL: tuple[Rule, ...] = (*OWN, *VENDOR)
+"""Our rules in the order they are tried (before the keyword rules and the catalogue)."""

@@ -64,6 +64,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from reconstruct.config import Config
@@ -138,7 +139,7 @@ def environment(extra_dir: Path | None = None) -> jinja2.Environment:
         loaders.append(jinja2.FileSystemLoader(str(extra_dir)))
     loaders.append(jinja2.PackageLoader("reconstruct.render", "templates"))
     # Markdown, not HTML: every printed string is escaped by ``_finalize`` (table.md_said).
-    env = SandboxedEnvironment(
+    env = _Sandbox(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -154,6 +155,8 @@ def environment(extra_dir: Path | None = None) -> jinja2.Environment:
 
 
 def _render(env: jinja2.Environment, name: str, values: dict[str, Any], where: str) -> str:
+    """``name`` rendered; every way a template can fail is one ``RenderError`` line naming
+    ``where`` (the template file) and the line, and saying what to do (exit 1)."""
     try:
         return env.get_template(name).render(values)
     except jinja2.TemplateSyntaxError as exc:
@@ -162,8 +165,76 @@ def _render(env: jinja2.Environment, name: str, values: dict[str, Any], where: s
         ) from exc
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"{where}: template {exc.name!r} not found") from exc
-    except jinja2.TemplateError as exc:
-        raise RenderError(f"{where}: template error: {exc}") from exc
+    except jinja2.TemplateError as exc:  # UndefinedError, the sandbox's SecurityError...
+        raise RenderError(_failure(exc, where, str(exc))) from exc
+    except _TEMPLATE_FAULTS as exc:  # raised by an expression of the template itself
+        raise RenderError(_failure(exc, where, f"{type(exc).__name__}: {exc}")) from exc
+
+
+_TEMPLATE_FAULTS = (
+    ArithmeticError,  # OverflowError (the sandbox's range limit), ZeroDivisionError
+    LookupError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    MemoryError,
+    RecursionError,
+)
+MAX_ERROR = 200
+"""Characters of an exception's own text kept in the one line."""
+
+
+def _failure(exc: BaseException, where: str, what: str) -> str:
+    """``FILE: line N: template error: WHAT; fix the template ...`` on one line."""
+    what = " ".join(what.split())
+    if len(what) > MAX_ERROR:
+        what = what[: MAX_ERROR - 1] + "…"
+    line = _template_line(exc, where)
+    at = f"line {line}: " if line else ""
+    return (
+        f"{where}: {at}template error: {what}; fix the template "
+        "(README: Team templates lists the variables)"
+    )
+
+
+def _template_line(exc: BaseException, where: str) -> int | None:
+    """The line of ``where`` (a template file, or a built-in template's name) the error was
+    raised on: Jinja2 rewrites the traceback so that template frames carry the template's file
+    name and line. None when no frame is the template's."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename == where or filename.endswith(("/" + where, "\\" + where)):
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
+MAX_REPEAT = 1_000_000
+"""The longest string or list a template may build with ``*``."""
+MAX_EXPONENT = 10_000
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja2's sandbox, also refusing ``*`` and ``**`` results too large to build (``"x" *
+    10**10`` would exhaust memory before any error): a ``SecurityError`` like the sandbox's own
+    ``range`` limit."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"exponent {right} is larger than {MAX_EXPONENT}")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(times, int)
+                    and len(seq) * times > MAX_REPEAT
+                ):
+                    raise SecurityError(f"a repetition longer than {MAX_REPEAT:,} items")
+        return super().call_binop(context, operator, left, right)
 
 
 def values(

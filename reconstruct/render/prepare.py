@@ -3,7 +3,9 @@
 ``scrub(timeline, config)`` returns a copy of the Timeline whose summaries, actors, reasons, link
 labels and URLs, incident title, services and warnings are stripped of control, bidirectional and
 zero-width characters (``table.plain``) and then redacted (``reconstruct.redact``, with the
-config's ``[redact] extra`` and ``allow``), and whose links are http(s) only. A message longer
+config's ``[redact] extra`` and ``allow``), whose mentions (``@here``, ``<!channel>``, ``<@U123>``)
+are neutralised in what people and bots wrote (``table.no_mentions``: every format, since a JSON or
+CSV row may be posted on by another tool), and whose links are http(s) only. A message longer
 than ``MAX_TEXT`` characters is cut there with a marker saying how much was left out (the whole
 message stays behind its evidence link). No renderer reads the original Timeline. The tool's own
 secrets are read once per scrub (one ``Redactor``).
@@ -18,7 +20,7 @@ from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Link, Timeline
 from reconstruct.normalize.evolve import new_event
 from reconstruct.redact import MARKER, Redactor, redact
-from reconstruct.render.table import one_line, plain, safe_url
+from reconstruct.render.table import no_mentions, one_line, plain, safe_url
 
 MAX_TEXT = 4000
 """Characters of one message (or title) kept in any format; the rest is cut with a marker."""
@@ -74,7 +76,7 @@ def scrub(timeline: Timeline, config: Config | None = None) -> Timeline:
         """``clean`` for text that repeats across events (reasons, actors, link labels)."""
         done = seen.get(text)
         if done is None:
-            done = seen[text] = clean(text)
+            done = seen[text] = no_mentions(clean(text))
         return done
 
     labels: dict[str, str] = {}
@@ -120,7 +122,7 @@ def scrub(timeline: Timeline, config: Config | None = None) -> Timeline:
     def clean_event(event: Event) -> Event:
         """``event`` with its texts and links cleaned; ``event`` itself when that changes
         nothing (equal either way)."""
-        summary = cut(clean(event.summary))
+        summary = cut(no_mentions(clean(event.summary)))
         links = clean_links(event.links)
         actor = clean_repeated(event.actor) if event.actor else None
         reason = clean_repeated(event.reason)
@@ -148,8 +150,8 @@ def scrub(timeline: Timeline, config: Config | None = None) -> Timeline:
     inc = timeline.incident
     incident: Incident = replace(
         inc,
-        title=cut(clean(inc.title)),
-        services=tuple(clean(s) for s in inc.services),
+        title=cut(no_mentions(clean(inc.title))),
+        services=tuple(no_mentions(clean(s)) for s in inc.services),
         url=clean(inc.url) if inc.url else None,
     )
     return replace(

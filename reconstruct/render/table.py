@@ -6,8 +6,9 @@ HTML (``<script>``) or an entity (``&#8238;``): those characters are backslash-e
 CommonMark/GFM renderer shows as the plain character. Control characters and bidirectional
 overrides (U+202E...) are removed (``plain``). In what people and bots wrote (``md_said``),
 mentions that would notify someone when the draft is pasted into Slack or GitHub (``@channel``,
-``@here``, ``@everyone``, ``@user``, ``@org/team``) get a zero-width space after the ``@``
-(``@\u200bchannel``): they read the same and ping no one.
+``@here``, ``@everyone``, ``@user``, ``@org/team``, Slack's ``<!channel>`` and ``<@U123>``) get a
+zero-width space after the ``@`` or the ``<`` (``@\u200bchannel``, ``<\u200b!channel>``): they
+read the same and ping no one. ``prepare.scrub`` already does this for every format.
 """
 
 from __future__ import annotations
@@ -89,9 +90,20 @@ def one_line(text: str) -> str:
     return " ".join(_INVISIBLE.sub("", joined).split())
 
 
+_SLACK_COMMAND = re.compile(r"<(?=[!@#])")
+"""Slack's control sequences: ``<!channel>``, ``<!here>``, ``<!subteam^S123>``, ``<@U123>``,
+``<#C123>`` (https://api.slack.com/reference/surfaces/formatting#advanced)."""
+
+
 def no_mentions(text: str) -> str:
-    """``@name`` -> ``@\u200bname``: reads the same, notifies no one in Slack or GitHub."""
-    return _MENTION.sub("@" + ZWSP, text) if "@" in text else text
+    """``@name`` -> ``@\u200bname`` and Slack's ``<!channel>`` / ``<@U123>`` ->
+    ``<\u200b!channel>`` / ``<\u200b@U123>``: they read the same and notify no one in Slack or
+    GitHub, whether the text is pasted, posted through an API or read by another tool."""
+    if "@" in text:
+        text = _MENTION.sub("@" + ZWSP, text)
+    if "<" in text:
+        text = _SLACK_COMMAND.sub("<" + ZWSP, text)
+    return text
 
 
 def shorten(text: str, limit: int) -> str:

@@ -1,0 +1,373 @@
+"""Keyword-anchored secrets: a value assigned to a name that says it is a secret.
+
+``keyword_spans(text)`` finds ``NAME <operator> VALUE`` where NAME is an identifier (snake, kebab,
+dotted, camel or UPPER case; a CLI flag's ``--`` included) one of whose components is a secret
+word, and returns the VALUE's span with the kind its marker names. The forms, as tools write them:
+
+    password = "correct horse battery staple"     TOML, INI, Python (quoted: to the closing quote)
+    DB_PASS: UGdfUGE1NXcwcmRf                     YAML, Kubernetes ``data:``
+    "client_secret": "..."  /  {"auth":"..."}     JSON (Docker's ``config.json`` ``auths``)
+    export API_TOKEN='...'  /  _authToken=npm_... env files, ``.npmrc``
+    X-Api-Key: ...  /  Authorization: Token ...   HTTP headers (an auth scheme word is skipped)
+    --password xyz  /  --client-secret=xyz        command-line flags
+    Password=...;                                 connection strings
+    <password>...</password>                      XML config
+
+and, in prose, a free-standing value right after the words (``the routing key is R0123...``).
+
+How sure the name is decides what the value must look like (``_Level``):
+
+``DIRECT``  the identifier's last component is a secret word (``password``, ``DB_PASS``, ``pwd``,
+            ``passphrase``, ``client_secret``, ``token``, ``apiKey``, ``credentials``...): any
+            value of four characters or more that is not plainly a setting (``_setting``).
+``KEYED``   it ends in ``key`` after a qualifier (``DD_APP_KEY``, ``x-api-key``, ``signing_key``,
+            ``AccountKey``), not a data-structure key (``cache_key``, ``dedup_key``,
+            ``public_key``, ``sort_key``...), or it is a lone ``pass`` (``tests pass: green``):
+            eight characters or more, letters and digits.
+``RELATED`` a secret word is only part of the name (``token_ttl``, ``password_policy``,
+            ``SECRET_KEY_BASE``), a plural (``max_tokens``) or ``auth``: only a value that looks
+            generated (mixed case and digits, or a long base64/hex run).
+
+Never a secret, whatever the name: numbers (below eight digits), durations and sizes (``3600s``,
+``512Mi``), booleans and null, placeholders (``${VAR}``, ``<token>``, ``***``), URLs and paths,
+and the setting words of ``_SETTING_WORDS`` (``strict``, ``enabled``, ``rotated``...). A name
+inside a hyphenated word (``secret-manager-7d9f8b6c5d-x2k9p``, ``token-service-v2``) is not
+assigned anything, so it is never a keyword.
+
+Shapes follow gitleaks' ``generic-api-key`` rule (MIT, https://github.com/gitleaks/gitleaks,
+``cmd/generate/config/rules/generic.go``: keyword in an identifier, an assignment operator, a
+quoted or bare value), written here for chat text rather than source files.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from enum import IntEnum
+
+KEYWORD_TRIGGERS = ("secret", "pass", "pwd", "token", "key", "auth", "cred")
+"""Lower-case substrings one of which a text must hold for the keyword rules to run."""
+
+
+class _Level(IntEnum):
+    DIRECT = 1
+    KEYED = 2
+    RELATED = 3
+
+
+_WORD_KIND = {
+    "secret": "secret",
+    "secrets": "secret",
+    "password": "password",
+    "passwords": "password",
+    "passwd": "password",
+    "pass": "password",
+    "pwd": "password",
+    "passphrase": "password",
+    "token": "token",
+    "tokens": "token",
+    "apikey": "api key",
+    "secretkey": "secret key",
+    "accesskey": "access key",
+    "privatekey": "private key",
+    "authtoken": "token",
+    "accesstoken": "token",
+    "credential": "credential",
+    "credentials": "credential",
+    "creds": "credential",
+    "auth": "credential",
+    "authorization": "credential",
+}
+_DIRECT_WORDS = frozenset(_WORD_KIND) - {"secrets", "passwords", "tokens", "auth"}
+"""A last component that names the secret itself."""
+_SUFFIXES = ("password", "passwd", "passphrase", "secret", "token", "apikey")
+"""A component ending in one of these is that word (``dbpassword``, ``GITHUBTOKEN``)."""
+_NOT_SECRET_KEYS = frozenset(
+    "public primary foreign partition sort range hash cache dedup deduplication idempotency "
+    "unique composite row object s3 lookup shard sharding group message msg map dict json yaml "
+    "config env host index label metric event field column table cursor page next last first "
+    "join natural candidate surrogate secondary the a this that which any each some".split()
+)
+"""Words before ``key`` that make it a data-structure key, not a credential."""
+_SETTING_WORDS = frozenset(
+    "strict lax none null nil undefined empty blank unset set enabled disabled enable disable "
+    "on off true false yes no required optional default auto automatic manual hidden masked "
+    "redacted removed rotated rotating rotate expired expiring expires revoked invalid valid "
+    "missing present changed change reset updated deleted unknown ok okay tbd todo same new "
+    "old inherit inherited env environment vault file random generated weak strong medium low "
+    "high never always sha256 sha512 bcrypt argon2 argon2id scrypt md5 plain plaintext hashed "
+    "encrypted base64 jwt oauth oauth2 oidc saml basic bearer header cookie query kms static "
+    "dynamic ephemeral temporary permanent local remote here there below above attached sent "
+    "shared leaked compromised exposed ignored needed wrong correct fine broken works working "
+    "failed failing success successful refreshed refresh renewed".split()
+)
+_SCHEMES = r"(?:bearer|basic|token|apikey|api-key|digest|key|sso-key|otoken|gentoken|splunk)"
+
+_HIT = re.compile(r"(?i)secret|pass|pwd|token|key|auth|cred")
+_IDENT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_AFTER = re.compile(
+    r"(?P<kq>[\"'`]?)[*~]{0,2}\]?"  # a quoted key's closing quote; Slack bold; INI ``]``
+    r"(?:[ \t]*(?::=|=>|\+=|=(?!=))[ \t]*"  # = := => +=  (not ==)
+    r"|[ \t]*:(?=[ \t\"'`*_~])[*_~]{0,2}[ \t]*"  # YAML/JSON/header colon (``*Password:* x``)
+    r"|(?P<flag>[ \t]+))"  # --password VALUE (a flag only)
+    r"(?i:(?P<scheme>" + _SCHEMES + r")[ \t]+(?=[^ \t]))?"
+)
+_BARE_END = re.compile(r"[\s\"'`;,<>|)\]}]|&(?=[\w.-]+=)")
+"""Where a bare value ends: a space, a quote or a delimiter; ``&`` only before the next query
+parameter (``?token=abc&x=1``), since a password may hold one."""
+_SPLIT = re.compile(r"[_.\-]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+_NUMBER = re.compile(r"[+-]?\d{1,7}(?:[.,]\d+)?|\d{1,7}/\d{1,7}")
+_UNITS = (
+    r"ns|us|µs|ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|years?"
+    r"|b|kb|mb|gb|tb|kib|mib|gib|tib|ki|mi|gi|ti|k|g|%|rps|qps|rpm|x|req|reqs|tokens?|chars?"
+)
+_QUANTITY = re.compile(
+    r"(?i)[+-]?\d+(?:[.,]\d+)?[ ]?(?:" + _UNITS + r")?(?:/(?:s|sec|m|min|h|hr|d|day))?"
+    r"|(?:\d+(?:\.\d+)?(?:ns|us|ms|s|m|h|d|w))+"
+)
+"""``3600s``, ``1h30m``, ``250ms``, ``512Mi``, ``10MB``, ``5%``, ``5000rps``, ``30/min``."""
+_PLACEHOLDER = re.compile(r"[$%]\{|\{\{|<[^>]*>$|\$\(|%\(|\$[A-Za-z_]\w*$|%[A-Za-z_]\w*%$")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_RESOURCE_NAME = re.compile(r"[a-z][a-z0-9]*(?:[-.][a-z0-9]+)+")
+"""A lower-case dashed or dotted name (a Kubernetes resource, a service, a host)."""
+_GENERATED = re.compile(r"[A-Za-z0-9+/=_-]{20,}")
+
+MAX_VALUE = 500
+"""The longest value read after a keyword (a quoted value without its closing quote ends there
+or at the end of the line)."""
+
+
+def components(identifier: str) -> list[str]:
+    """``DD_APP_KEY`` -> ``[dd, app, key]``; ``SharedAccessKey`` -> ``[shared, access, key]``;
+    ``--client-secret`` -> ``[client, secret]``; ``X-Api-Key`` -> ``[x, api, key]``."""
+    return [c.lower() for c in _SPLIT.split(identifier.strip("-_.$@:")) if c]
+
+
+def _word(component: str) -> str | None:
+    """The secret word a component is (``dbpassword`` is ``password``), or None."""
+    if component in _WORD_KIND:
+        return component
+    for suffix in _SUFFIXES:
+        if component.endswith(suffix):
+            return suffix
+    return None
+
+
+def classify(identifier: str) -> tuple[_Level, str] | None:
+    """How sure ``identifier`` is to name a secret, and the kind; None when it names none."""
+    parts = components(identifier)
+    if not parts:
+        return None
+    last = parts[-1]
+    word = _word(last)
+    if word == "pass" and len(parts) == 1:
+        return _Level.KEYED, "password"  # ``pass: Hunter2...``, not ``tests pass: green``
+    if word is not None and word in _DIRECT_WORDS:
+        return _Level.DIRECT, _WORD_KIND[word]
+    if last == "key" and len(parts) >= 2 and parts[-2] not in _NOT_SECRET_KEYS:
+        qualifier = parts[-2]
+        return _Level.KEYED, "api key" if qualifier == "api" else f"{qualifier} key"
+    for part in reversed(parts):
+        word = _word(part)
+        if word is not None:
+            return _Level.RELATED, _WORD_KIND[word]
+    return None
+
+
+def _setting(value: str) -> bool:
+    """True for a value that is plainly not a secret: a small number, a duration or size, a
+    boolean, a placeholder, a URL or path, a setting word, a mask."""
+    low = value.lower().strip()
+    if not low or low.startswith("[redacted") or low in _SETTING_WORDS:
+        return True
+    if _NUMBER.fullmatch(low) or _QUANTITY.fullmatch(low):
+        return True
+    if _PLACEHOLDER.match(value) or set(low) <= set("*x.-_# "):
+        return True
+    if low.startswith(("http://", "https://", "/", "./", "../", "~/", "file:")):
+        return True
+    return False
+
+
+def _entropy(value: str) -> float:
+    counts = Counter(value)
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _generated(value: str) -> bool:
+    """Looks machine-made: no spaces and either upper, lower and digits (12 or more), or a run
+    of 20+ base64/hex characters holding letters and digits that is not a UUID or a git SHA."""
+    if any(c.isspace() for c in value) or _UUID.fullmatch(value) or _HEX_SHA.fullmatch(value):
+        return False
+    upper = any(c.isupper() for c in value)
+    lower = any(c.islower() for c in value)
+    digit = any(c.isdigit() for c in value)
+    if upper and lower and digit and len(value) >= 12:
+        return True
+    return bool(
+        _GENERATED.fullmatch(value)
+        and digit
+        and (upper or lower)
+        and "-" not in value.strip("-")
+        and _entropy(value) >= 3.0
+    )
+
+
+def secret_value(value: str, level: _Level) -> bool:
+    """Whether ``value``, assigned to a name of ``level``, is the secret."""
+    if _setting(value):
+        return False
+    if level is _Level.DIRECT:
+        return len(value.strip()) >= 4
+    if level is _Level.KEYED:
+        return (
+            len(value) >= 8
+            and not any(c.isspace() for c in value)
+            and any(c.isdigit() for c in value)
+            and any(c.isalpha() for c in value)
+        )
+    return _generated(value)
+
+
+def _identifier_start(text: str, pos: int) -> int:
+    while pos > 0 and text[pos - 1] in _IDENT:
+        pos -= 1
+    return pos
+
+
+def _identifier_end(text: str, pos: int) -> int:
+    n = len(text)
+    while pos < n and text[pos] in _IDENT:
+        pos += 1
+    return pos
+
+
+def _value(text: str, start: int) -> tuple[int, int]:
+    """The value's span at ``start``: inside its quotes (single, double, backtick; ``\\``
+    escapes; to the end of the line when unclosed), else up to a space or a delimiter."""
+    n = len(text)
+    if start >= n:
+        return start, start
+    quote = text[start]
+    if quote in "\"'`":
+        i = start + 1
+        limit = min(n, i + MAX_VALUE)
+        while i < limit:
+            ch = text[i]
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote or ch == "\n":
+                break
+            i += 1
+        return start + 1, min(i, n)
+    match = _BARE_END.search(text, start, min(n, start + MAX_VALUE))
+    end = match.start() if match else min(n, start + MAX_VALUE)
+    while end > start + 1 and text[end - 1] in ".,":
+        end -= 1  # a sentence's full stop
+    return start, end
+
+
+def _assignments(text: str) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
+    pos = 0
+    while True:
+        hit = _HIT.search(text, pos)
+        if hit is None:
+            return found
+        begin = _identifier_start(text, hit.start())
+        end = _identifier_end(text, hit.end())
+        pos = max(end, hit.end())
+        identifier = text[begin:end].rstrip(".")
+        end = begin + len(identifier)
+        if begin > 0 and text[begin - 1] in "-" and identifier[:1].isalpha():
+            continue  # inside a hyphenated word
+        after = _AFTER.match(text, end)
+        if after is None or (after.group("flag") and not identifier.startswith("-")):
+            continue
+        if after.group("kq") and begin > 0 and text[begin - 1] not in "\"'`":
+            continue  # a closing quote with no opening one: prose, not a key
+        level_kind = classify(identifier)
+        if level_kind is None:
+            continue
+        level, kind = level_kind
+        start, stop = _value(text, after.end())
+        value = text[start:stop]
+        inner = value.split("=", 1)[0] if "=" in value.rstrip("=") else ""
+        if inner and _IDENT.issuperset(inner) and classify(inner) is not None:
+            continue  # ``Token token=VALUE``: the inner assignment is the one to redact
+        if stop > start and secret_value(value, level):
+            found.append((start, stop, kind))
+            pos = max(pos, stop)
+    return found
+
+
+_NEAR_WORDS = (
+    r"secret|password|passwd|passphrase|token|api[_ -]?key|apikey|access[_ -]?key"
+    r"|private[_ -]?key|routing[_ -]?key|integration[_ -]?key|credentials?"
+)
+_NEAR = re.compile(
+    r"(?i)(?<![\w.-])(?P<key>" + _NEAR_WORDS + r")s?(?![\w-])"
+    r"(?:\s+(?:is|was|are|of|for|to|the|a|new|our|my|your|here|now|set))*"
+    r"\s*[:=]?\s*[\"'`]?(?P<value>[A-Za-z0-9+/_.=~-]{8,})"
+)
+_NEAR_QUOTED = re.compile(
+    r"(?i)(?<![\w.-])(?P<key>" + _NEAR_WORDS + r")(?![\w-])"
+    r"(?:\s+(?:is|was|of|for|to|the|a|new|our|my|your|here|now|set))*\s*[:=]?\s*(?=[\"'`])"
+)
+"""``the password is "correct horse battery staple"``: a quoted value after the words."""
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def _near(text: str) -> list[tuple[int, int, str]]:
+    """``the routing key is R0123...``: a value of letters and digits (8+) right after the
+    words, not a SHA, a URL or an assignment of its own."""
+    found: list[tuple[int, int, str]] = []
+    for match in _NEAR.finditer(text):
+        value = match.group("value").rstrip(".")
+        if value.startswith(("http", "[redacted")) or _SHA.fullmatch(value):
+            continue
+        if _RESOURCE_NAME.fullmatch(value):
+            continue  # ``kubectl describe secret checkout-db-v2``: a name, not a value
+        if "=" in value.rstrip("=") or not (
+            any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+        ):
+            continue
+        start = match.start("value")
+        words = components(match.group("key").replace(" ", "_"))
+        kind = classify("_".join(words))
+        found.append((start, start + len(value), kind[1] if kind else "secret"))
+    for match in _NEAR_QUOTED.finditer(text):
+        start, stop = _value(text, match.end())
+        if stop > start and secret_value(text[start:stop], _Level.DIRECT):
+            kind = classify("_".join(components(match.group("key").replace(" ", "_"))))
+            found.append((start, stop, kind[1] if kind else "secret"))
+    return found
+
+
+_ELEMENT = re.compile(r"<([A-Za-z_][\w.-]{0,60})>([^<\n]{1,500})</\1>")
+"""``<password>VALUE</password>`` (XML config: Maven ``settings.xml``, Tomcat, .NET)."""
+
+
+def _elements(text: str) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
+    for match in _ELEMENT.finditer(text):
+        graded = classify(match.group(1))
+        if graded is not None and secret_value(match.group(2), graded[0]):
+            found.append((*match.span(2), graded[1]))
+    return found
+
+
+def keyword_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every value assigned to, or written right after, a secret name."""
+    found = _assignments(text) + _near(text)
+    if "</" in text:
+        found += _elements(text)
+    return found
+
+
+__all__ = ["KEYWORD_TRIGGERS", "classify", "components", "keyword_spans", "secret_value"]
