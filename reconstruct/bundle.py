@@ -315,7 +315,8 @@ class BundleWriter:
             if self._closed:
                 raise BundleError(f"bundle {self.dest} is already closed; {relpath} was not added")
             path = self._tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            for folder in reversed(PurePosixPath(rel).parents[:-1]):  # each one 0700, whatever
+                (self._tmp / folder).mkdir(exist_ok=True, mode=0o700)  # the umask: mkdir -p isn't
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)

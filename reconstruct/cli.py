@@ -7,10 +7,10 @@ the draft is still written and the warnings are listed on stderr and in the draf
 
 from __future__ import annotations
 
-import os
+import json
+import math
 import re
 import sys
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +22,8 @@ from reconstruct.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_USAGE,
+    BundleError,
+    RenderError,
     UsageError,
 )
 from reconstruct.watch.commands import serve, watch
@@ -52,16 +54,35 @@ def incident_ref(value: str) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file and a rename: never a half-written file."""
+    """Write ``text`` to ``path`` through a temp file and a rename: never a half-written file.
+    A new file follows the umask, an existing one keeps its mode (``reconstruct.outfile``)."""
+    from reconstruct.outfile import write_shared
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_shared(path, text.encode("utf-8"))
+
+
+def timeout_seconds(ctx: click.Context, param: click.Parameter, value: object) -> float:
+    """``--timeout``: seconds (``600``, ``90.5``) or a duration (``90s``, ``10m``, ``1h30m``),
+    as seconds; at least 1. Anything else is click's usage error (exit 2) naming the option."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        text = str(value).strip()
+        try:
+            seconds = float(text)
+        except ValueError:
+            from reconstruct.timeutil import parse_duration
+
+            try:
+                seconds = parse_duration(text).total_seconds()
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), ctx, param) from exc
+    if not math.isfinite(seconds) or seconds < 1:
+        raise click.BadParameter(
+            f"{value!r}: give at least 1 second (600, 90s, 10m, 1h30m)", ctx, param
+        )
+    return seconds
 
 
 @click.group(
@@ -79,7 +100,8 @@ def write_atomic(path: Path, text: str) -> None:
     "--bundle",
     type=click.Path(path_type=Path),
     metavar="DIR",
-    help="Render from a saved evidence bundle instead of the live APIs.",
+    help="Render from a saved evidence bundle instead of the live APIs (without --incident: the "
+    "bundle's own incident).",
 )
 @click.option(
     "--save-bundle",
@@ -142,11 +164,12 @@ def write_atomic(path: Path, text: str) -> None:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=1),
-    default=600,
+    callback=timeout_seconds,
+    default="10m",
     show_default=True,
-    metavar="SECONDS",
-    help="Deadline for collection; sources not done by then are reported as failed.",
+    metavar="DURATION",
+    help="Deadline for collection (600, 90s, 10m, 1h30m); sources not done by then are reported "
+    "as failed.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
@@ -164,9 +187,25 @@ def cli(ctx: click.Context, /, **opts: object) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    if not opts["incident"]:
+    if not opts["incident"] and not opts["bundle"]:
         raise click.UsageError("missing --incident ID (try: reconstruct --incident demo)")
     ctx.exit(guarded(lambda: _reconstruct(**opts), bool(opts["debug"])))
+
+
+def bundle_incident(path: Path) -> str:
+    """The incident a saved bundle holds (its manifest's ``incident``), for ``--bundle DIR``
+    without ``--incident``. A folder that is not a readable bundle raises the same one-line
+    ``BundleError`` rendering it would."""
+    from reconstruct.bundle import MANIFEST, Bundle
+
+    try:
+        incident = json.loads((path / MANIFEST).read_bytes()).get("incident")
+    except (OSError, ValueError, AttributeError):
+        incident = None
+    if isinstance(incident, str | int) and not isinstance(incident, bool) and str(incident):
+        return str(incident)
+    Bundle.open(path)  # raises the BundleError naming what is wrong
+    raise BundleError(f"{path / MANIFEST}: names no incident; pass --incident ID")
 
 
 cli.add_command(watch)
@@ -179,7 +218,17 @@ def _reconstruct(**opts: object) -> int:
     from reconstruct.render import RenderOptions, insert_into
     from reconstruct.timeutil import now_utc
 
-    incident = incident_ref(str(opts["incident"]))
+    bundle: Path | None = opts["bundle"]  # type: ignore[assignment]
+    output: Path | None = opts["output"]  # type: ignore[assignment]
+    if output is not None and output.is_dir():
+        raise UsageError(
+            f"--output {output}: is a directory; give a file name, e.g. {output / 'postmortem.md'}"
+        )
+    if opts["incident"]:
+        incident = incident_ref(str(opts["incident"]))
+    else:
+        assert bundle is not None  # checked in cli()
+        incident = bundle_incident(bundle)
     config = load_config(opts["config_path"])  # type: ignore[arg-type]
     request = RunRequest(
         incident=incident,
@@ -202,7 +251,6 @@ def _reconstruct(**opts: object) -> int:
         diagram=config.render.diagram if opts["diagram"] is None else bool(opts["diagram"]),
     )
     into: Path | None = opts["into"]  # type: ignore[assignment]
-    output: Path | None = opts["output"]  # type: ignore[assignment]
     if into is None:
         text, result = draft(request, config, now_utc(), options)
     else:
@@ -218,7 +266,13 @@ def _reconstruct(**opts: object) -> int:
     if output is None:
         click.echo(text, nl=False)
     else:
-        write_atomic(output, text)
+        try:
+            write_atomic(output, text)
+        except OSError as exc:
+            raise RenderError(
+                f"{output}: cannot write the draft ({exc.strerror or exc}); "
+                "check the path and its folder's permissions"
+            ) from exc
         _err(f"reconstruct: wrote {output}")
     if result.collected_now:
         _err(f"reconstruct: evidence bundle saved in {result.bundle_path}")

@@ -11,6 +11,7 @@ Unknown keys and bad values raise ``ConfigError`` naming the file, the ``[table]
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import ssl
@@ -384,7 +385,11 @@ def load_config(
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Config:
-    """Read the config file (if any), apply ``RECONSTRUCT_*`` overrides, validate."""
+    """Read the config file (if any), apply ``RECONSTRUCT_*`` overrides, validate.
+
+    An override reaches any depth: ``RECONSTRUCT_DELIVER__SLACK__ENABLED=true`` sets
+    ``[deliver.slack] enabled``. A bad value is a ``ConfigError`` naming the file or the
+    environment variable it came from, the ``[table] key`` and the expected form in plain words."""
     path = find_config_file(explicit, cwd)
     data: dict[str, Any] = {}
     where = str(path) if path else "defaults"
@@ -396,48 +401,195 @@ def load_config(
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read config file ({exc})") from exc
     overrides = _env_overrides(environ if environ is not None else os.environ)
-    for table, values in overrides.items():
-        existing = data.setdefault(table, {})
-        if isinstance(existing, dict):
-            existing.update(values)
-    if overrides:
-        where += " + environment"
+    for keys, (_, value) in overrides.items():
+        _set_nested(data, keys, value)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, where)) from exc
+        raise ConfigError(_explain(exc, where, overrides)) from exc
     return config.model_copy(update={"source_path": path})
 
 
-def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
+_EnvOverrides = dict[tuple[str, ...], tuple[str, Any]]
+"""(``deliver``, ``slack``, ``enabled``) -> (the variable's name, its value as read)."""
+
+
+def _env_overrides(environ: Mapping[str, str]) -> _EnvOverrides:
+    """Every ``RECONSTRUCT_<TABLE>__<KEY>`` (``__`` between levels, any depth), lower-cased.
+
+    A value starting with ``[`` or ``{`` is read as a TOML list or inline table; everything else
+    stays text and is converted (and checked) like the same text in the file."""
+    out: _EnvOverrides = {}
     for name, value in sorted(environ.items()):
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
-        table, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        keys = tuple(name[len(ENV_PREFIX) :].lower().split("__"))
+        if not all(keys):
+            raise ConfigError(
+                f"environment variable {name}: not a config key; write "
+                "RECONSTRUCT_<TABLE>__<KEY>, e.g. RECONSTRUCT_WINDOW__BEFORE=2h"
+            )
         parsed: Any = value
-        if value.startswith("["):
+        if value.lstrip().startswith(("[", "{")):
             try:
                 parsed = tomllib.loads(f"v = {value}")["v"]
-            except tomllib.TOMLDecodeError:
-                parsed = value
-        out.setdefault(table, {})[key] = parsed
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(
+                    f"environment variable {name}: not a valid TOML list or table ({exc}); "
+                    """write it as in the file, e.g. '["a", "b"]' or '{ key = "value" }'"""
+                ) from exc
+        out[keys] = (name, parsed)
     return out
 
 
-def _explain(exc: ValidationError, where: str) -> str:
-    err = exc.errors()[0]
-    loc = [str(part) for part in err["loc"]]
-    if len(loc) >= 2:
-        name = f"[{loc[0]}] {'.'.join(loc[1:])}"
-    elif loc:
-        name = f"[{loc[0]}]"
+def _set_nested(data: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
+    """Put ``value`` at ``data[k1][k2]...``; an inline table merges into a table already there."""
+    node = data
+    for key in keys[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = node[key] = {}
+        node = child
+    last = keys[-1]
+    if isinstance(value, dict) and isinstance(node.get(last), dict):
+        node[last].update(value)
     else:
-        name = "(top level)"
-    if err["type"] == "extra_forbidden":
-        return f"{where}: {name}: unknown key; remove it or check the spelling (see README, Config)"
+        node[last] = value
+
+
+def _key_name(loc: tuple[str | int, ...]) -> str:
+    """``("deliver", "slack", "enabled")`` -> ``[deliver.slack] enabled``: the tables as the
+    file's header, then the key (``, item 2`` for a list entry)."""
+    tables: list[str] = []
+    model: type[BaseModel] = Config
+    i = 0
+    while i < len(loc) - 1 and isinstance(loc[i], str):
+        field = model.model_fields.get(str(loc[i]))
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        tables.append(str(loc[i]))
+        model = annotation
+        i += 1
+    if not tables and loc:
+        tables, i = [str(loc[0])], 1
+    key = ""
+    for part in loc[i:]:
+        key += f", item {part + 1}" if isinstance(part, int) else (f".{part}" if key else part)
+    header = f"[{'.'.join(tables)}]" if tables else "(top level)"
+    return f"{header} {key}" if key else header
+
+
+def _duration_text(value: timedelta) -> str:
+    """``timedelta(hours=1, minutes=30)`` -> ``1h30m``, the way durations are written here."""
+    rest = int(value.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+def _bound_duration(bound: Any) -> str:
+    """A Duration field's limit as pydantic reports it (a timedelta, or its ``str()``:
+    ``1 day``, ``2 days, 0:30:00``, ``0:05:00``) written the way durations are (``1d``)."""
+    if isinstance(bound, timedelta):
+        return _duration_text(bound)
+    match = re.fullmatch(r"(?:(\d+) days?(?:, )?)?(?:(\d+):(\d\d):(\d\d))?", str(bound))
+    if not match:
+        return str(bound)
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return _duration_text(timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds))
+
+
+def _toml_text(value: Any) -> str:
+    """A value as it would look in the TOML file (``true``, ``"text"``, ``5``, ``1h30m``)."""
+    if isinstance(value, timedelta):
+        return _duration_text(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+_EXPECTED = {
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text in quotes",
+    "list_type": 'a list, such as ["a", "b"]',
+    "tuple_type": 'a list, such as ["a", "b"]',
+    "set_type": 'a list, such as ["a", "b"]',
+    "dict_type": "a table of keys and values",
+    "model_type": "a table of keys and values",
+    "model_attributes_type": "a table of keys and values",
+    "path_type": "a file path in quotes",
+}
+_BOUNDS = {
+    "greater_than_equal": ("ge", "a number of at least {}"),
+    "greater_than": ("gt", "a number above {}"),
+    "less_than_equal": ("le", "a number of at most {}"),
+    "less_than": ("lt", "a number below {}"),
+}
+
+
+def _plain(err: Any) -> str:
+    """What went wrong with one value, in words a config author uses (not pydantic's)."""
+    kind = str(err["type"])
+    got = f", got {_toml_text(err['input'])}" if "input" in err else ""
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}{got}"
+    if kind in _BOUNDS:
+        name, form = _BOUNDS[kind]
+        bound = (err.get("ctx") or {}).get(name)
+        if isinstance(err.get("input"), timedelta):  # a Duration field's limit
+            form, bound = form.replace("a number", "a duration"), _bound_duration(bound)
+        return f"expected {form.format(bound)}{got}"
+    ctx = err.get("ctx") or {}
+    if kind in ("literal_error", "enum"):
+        return f"expected {ctx.get('expected')}{got}"
+    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        unit = "characters" if kind.startswith("string") else "items"
+        bound = ctx.get("min_length") if "short" in kind else ctx.get("max_length")
+        return f"expected {'at least' if 'short' in kind else 'at most'} {bound} {unit}{got}"
+    if kind == "missing":
+        return "required; add it"
     message = str(err["msg"]).removeprefix("Value error, ")
-    return f"{where}: {name}: {message}"
+    if message.startswith("Input should be "):  # any other type error, in the same words
+        message = "expected " + message.removeprefix("Input should be ") + got
+    return message
+
+
+def _explain(exc: ValidationError, where: str, overrides: _EnvOverrides | None = None) -> str:
+    """One line for the first error: where the value came from (the file, or the environment
+    variable that set it), the ``[table] key``, and what to write instead."""
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    name = _key_name(loc)
+    source = where
+    for keys, (variable, _) in (overrides or {}).items():
+        if loc[: len(keys)] == keys or keys[: len(loc)] == loc:
+            source = f"environment variable {variable}"
+            break
+    if err["type"] == "extra_forbidden":
+        what = "table" if len(loc) == 1 else "key"
+        return (
+            f"{source}: {name}: unknown {what}; "
+            "remove it or check the spelling (see README, Config)"
+        )
+    return f"{source}: {name}: {_plain(err)}"
 
 
 def ssl_context(config: Config) -> ssl.SSLContext:

@@ -11,8 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pendulum
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_DURATION = re.compile(r"(?:\d+\s*[wdhms]\s*)+")
+_DURATION_PART = re.compile(r"(\d+)\s*([wdhms])")
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+_UNIT_ORDER = "wdhms"
+DURATION_FORMS = "a number and a unit, or several from largest to smallest: 30s, 5m, 1h30m, 14d"
 # Epoch values above this are milliseconds (1e11 s is the year 5138).
 _MS_THRESHOLD = 100_000_000_000
 
@@ -101,11 +104,21 @@ def iso_z(when: datetime) -> str:
 
 
 def parse_duration(text: str) -> timedelta:
-    """``30s``, ``5m``, ``1h``, ``14d``, ``2w`` -> timedelta. Raises ValueError otherwise."""
-    match = _DURATION.match(text) if isinstance(text, str) else None
-    if not match:
-        raise ValueError(f"invalid duration {text!r} (use a number and a unit: 30s, 5m, 1h, 14d)")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    """``30s``, ``5m``, ``1h``, ``14d``, ``2w``, or several from the largest unit to the smallest
+    (``1h30m``, ``2d 12h``, ``1m30s``) -> timedelta. Raises ValueError otherwise (a bare number,
+    a fraction, a sign, a unit given twice or out of order)."""
+    if not isinstance(text, str):
+        raise ValueError(f"invalid duration {text!r} (write it in quotes: {DURATION_FORMS})")
+    stripped = text.strip()
+    if not _DURATION.fullmatch(stripped):
+        raise ValueError(f"invalid duration {text!r} (use {DURATION_FORMS})")
+    parts = _DURATION_PART.findall(stripped)
+    order = [_UNIT_ORDER.index(unit) for _, unit in parts]
+    if order != sorted(set(order)):
+        raise ValueError(
+            f"invalid duration {text!r} (give each unit once, largest first: 1h30m, not 30m1h)"
+        )
+    return timedelta(**{_UNITS[unit]: int(number) for number, unit in parts})
 
 
 def format_duration(delta: timedelta) -> str:

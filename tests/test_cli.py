@@ -168,7 +168,7 @@ def test_bad_config_exit_2(tmp_path: Path) -> None:
     assert out == ""
     assert err.strip() == (
         f"reconstruct: error: {config}: [window] before: invalid duration 'an hour' "
-        "(use a number and a unit: 30s, 5m, 1h, 14d)"
+        "(use a number and a unit, or several from largest to smallest: 30s, 5m, 1h30m, 14d)"
     )
 
 
@@ -176,7 +176,7 @@ def test_local_config_file_is_read(tmp_path: Path) -> None:
     Path("reconstruct.toml").write_text("[nope]\n")
     code, _, err = run("--incident", "demo")
     assert code == 2
-    assert "reconstruct.toml: [nope]: unknown key" in err
+    assert "reconstruct.toml: [nope]: unknown table" in err
 
 
 def test_missing_incident_is_usage_error() -> None:

@@ -203,10 +203,13 @@ def test_live_json_is_the_demo_timeline_and_rerenders_identically(live: Live) ->
     # merged:<leadup start>..<window end>). The demo drops them in the normalizer.
     # The live run reads that early deployment but not its statuses (created before the leadup
     # start): it is outside the collection window there too, and counted so.
-    assert demo["omitted"]["github"].pop("outside the collection window") == 2
-    assert doc["omitted"]["github"].pop("outside the collection window") == 1
+    assert demo["omitted"].pop("outside window") == 2
+    assert doc["omitted"].pop("outside window") == 1
     assert doc["omitted"] == demo["omitted"]
+    assert demo["records"]["github"]["omitted"].pop("outside the collection window") == 2
+    assert doc["records"]["github"]["omitted"].pop("outside the collection window") == 1
     assert demo["records"]["github"]["collected"] - 1 == doc["records"]["github"]["collected"]
+    assert doc["records"]["github"]["omitted"] == demo["records"]["github"]["omitted"]
     assert {k: v for k, v in doc["records"].items() if k != "github"} == {
         k: v for k, v in demo["records"].items() if k != "github"
     }

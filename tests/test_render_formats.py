@@ -35,7 +35,15 @@ def test_json_snapshot_and_format() -> None:
 
 def test_json_contract_shape() -> None:
     doc = json.loads(out("json"))
-    assert list(doc) == ["incident", "events", "records", "omitted", "warnings", "metrics"]
+    assert list(doc) == [
+        "schema_version",
+        "incident",
+        "events",
+        "omitted",
+        "warnings",
+        "metrics",
+        "records",
+    ]
     assert doc["incident"] == {
         "id": "Q1ABC23",
         "number": 1234,

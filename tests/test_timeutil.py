@@ -88,13 +88,23 @@ def test_epoch_ms_round_trip(ms: int) -> None:
 
 @pytest.mark.parametrize(
     ("text", "delta"),
-    [("30s", timedelta(seconds=30)), ("5m", timedelta(minutes=5)), ("14d", timedelta(days=14))],
+    [
+        ("30s", timedelta(seconds=30)),
+        ("5m", timedelta(minutes=5)),
+        ("14d", timedelta(days=14)),
+        ("1h30m", timedelta(hours=1, minutes=30)),
+        ("2d 12h", timedelta(days=2, hours=12)),
+        ("1w1d1h1m1s", timedelta(weeks=1, days=1, hours=1, minutes=1, seconds=1)),
+        (" 90s ", timedelta(seconds=90)),
+    ],
 )
 def test_durations(text: str, delta: timedelta) -> None:
     assert parse_duration(text) == delta
 
 
-@pytest.mark.parametrize("text", ["5", "m", "1.5h", "-1h", "1y"])
+@pytest.mark.parametrize(
+    "text", ["5", "m", "1.5h", "-1h", "1y", "30m1h", "1h1h", "1h 30", "", "h30m"]
+)
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError, match="invalid duration"):
         parse_duration(text)

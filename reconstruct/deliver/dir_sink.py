@@ -2,6 +2,8 @@
 that. The evidence bundle holds raw evidence (every secret people pasted), and PATH is a folder the
 team shares, so the bundle is never copied there: it stays where it was collected (``watch`` keeps
 it owner-only beside its state file, ``<state>.bundles/<incident>``; ``Draft.bundle_path``).
+The draft follows the umask (``0644`` under ``022``: the team reads it) and a new version keeps the
+mode of the file it replaces; the ``.reconstruct/`` records stay owner-only.
 
 A file a person has edited since we wrote it is never overwritten. ``PATH/.reconstruct/<name>.json``
 remembers the incident and the sha256 of every version we wrote to ``<name>``; the sha is recorded
@@ -23,6 +25,7 @@ from typing import Any
 from reconstruct.config import Config
 from reconstruct.deliver.base import Draft
 from reconstruct.errors import DeliveryError
+from reconstruct.outfile import write_shared
 
 SIDECAR_DIR = ".reconstruct"
 MAX_SIBLINGS = 100
@@ -106,7 +109,7 @@ class DirSink:
                 passed.append(f"{name} belongs to incident {record.get('incident')}")
                 continue
             self._remember(name, draft.incident.id, digest)
-            _write_atomic(target, data)
+            write_shared(target, data, fsync=True)  # the umask's mode, like a file a person saves
             return self._where(target, passed, None)
         raise DeliveryError(
             f"dir: {MAX_SIBLINGS} files named {stem}*.md already exist in {self.root}; "

@@ -1,21 +1,27 @@
-"""JSON for other tools. The contract (byte-identical run to run)::
+"""JSON for other tools. The contract (byte-identical run to run), published as a JSON Schema
+in the package (``SCHEMA_FILE``, ``reconstruct/render/schema/timeline-v1.schema.json``)::
 
-    {"incident": {"id", "number", "title", "severity", "services": [], "started_at",
+    {"schema_version": 1,
+     "incident": {"id", "number", "title", "severity", "services": [], "started_at",
                   "resolved_at", "url"},
      "events": [{"time": "2026-03-14T09:42:07Z", "kind": "alert", "summary": "...",
                  "actor": null, "sources": ["pagerduty", "slack"], "reason": "...",
                  "links": [{"source": "slack", "url": "https://...", "label": "..."}]}],
-     "records": {"slack": {"collected": 440, "shown": 28, "omitted": 412}},
-     "omitted": {"slack": {"messages without a keyword, pin or reaction in slack:#inc-1234": 400,
-                           "deleted message": 12}},
-     "warnings": [],
-     "metrics": {"time_to_ack_s": 130, "time_to_mitigate_s": null, "time_to_resolve_s": 2820}}
+     "omitted": {"slack:#inc-1234": 400, "slack:#inc-1234 (deleted)": 12}, "warnings": [],
+     "metrics": {"time_to_ack_s": 130, "time_to_mitigate_s": null, "time_to_resolve_s": 2820},
+     "records": {"slack": {"collected": 440, "shown": 28, "omitted": {
+         "messages without a keyword, pin or reaction in slack:#inc-1234": 400,
+         "deleted in slack:#inc-1234": 12}}}}
 
-``records`` and ``omitted`` are the accounting, per source: every record collected is shown (in
-a row, alone or merged) or counted under a named reason in ``omitted``, so ``shown`` plus the
-sum of its ``omitted`` reasons equals ``collected``.
+``omitted`` counts what is not shown per scope, and per scope and reason where a parser named one
+(``"<scope> (<reason>)"``). ``records`` is the accounting, per source: every record collected is
+shown (in a row, alone or merged) or counted under a named reason, so ``shown`` plus the sum of
+its ``omitted`` reasons equals ``collected``.
 Times are ISO 8601 UTC with ``Z``; events in time order; text redacted but not shortened or
 escaped; links http(s) only. ``warnings`` also names failed sources no warning mentions.
+
+``schema_version`` changes only when a field is removed, renamed or changes meaning; a new field
+may appear within a version (consumers ignore keys they do not know) and is added to the schema.
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ from reconstruct.model import Event, Timeline
 from reconstruct.render import coverage, metrics
 from reconstruct.render.table import safe_url
 from reconstruct.timeutil import iso_z
+
+SCHEMA_VERSION = 1
+SCHEMA_FILE = "schema/timeline-v1.schema.json"
+"""The JSON Schema of this output, relative to the ``reconstruct.render`` package."""
 
 
 def _event(event: Event) -> dict[str, Any]:
@@ -45,6 +55,7 @@ def document(timeline: Timeline) -> dict[str, Any]:
     """The JSON document as Python values. Expects a scrubbed Timeline."""
     inc = timeline.incident
     return {
+        "schema_version": SCHEMA_VERSION,
         "incident": {
             "id": inc.id,
             "number": inc.number,
@@ -56,29 +67,27 @@ def document(timeline: Timeline) -> dict[str, Any]:
             "url": safe_url(inc.url) if inc.url else None,
         },
         "events": [_event(e) for e in sorted(timeline.events, key=lambda e: e.time)],
+        "omitted": dict(sorted(timeline.omitted.items())),
+        "warnings": list(coverage.warning_lines(timeline)),
+        "metrics": metrics.as_json(metrics.compute(timeline)),
         "records": {
             source: {
                 "collected": account.collected,
                 "shown": account.shown,
-                "omitted": sum(account.omitted.values()),
+                "omitted": dict(sorted((r, n) for r, n in account.omitted.items() if n > 0)),
             }
             for source, account in sorted(timeline.accounts.items())
         },
-        "omitted": _omitted(timeline),
-        "warnings": list(coverage.warning_lines(timeline)),
-        "metrics": metrics.as_json(metrics.compute(timeline)),
     }
 
 
-def _omitted(timeline: Timeline) -> dict[str, Any]:
-    """Per source, reason -> records; a Timeline without accounts: per scope, records."""
-    if not timeline.accounts:
-        return dict(sorted(timeline.omitted.items()))
-    return {
-        source: dict(sorted((r, n) for r, n in account.omitted.items() if n > 0))
-        for source, account in sorted(timeline.accounts.items())
-        if any(account.omitted.values())
-    }
+def schema() -> dict[str, Any]:
+    """The published JSON Schema (draft 2020-12) the document above satisfies."""
+    from importlib import resources
+
+    text = (resources.files("reconstruct.render") / SCHEMA_FILE).read_text(encoding="utf-8")
+    value: dict[str, Any] = json.loads(text)
+    return value
 
 
 def render_json(timeline: Timeline) -> str:

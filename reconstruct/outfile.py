@@ -1,0 +1,62 @@
+"""Write a file people share (a draft from ``--output``, ``--into`` or the ``dir`` sink).
+
+Atomic: the bytes go to a temporary file beside the target, which is then renamed over it, so a
+reader (or an interrupted run) never sees half a draft. Permissions:
+
+- a new file gets ``0666`` less the user's umask, like any file an editor or ``cp`` creates
+  (``0644``, readable by the team, under the usual umask ``022``; ``0600`` under ``077``);
+- a file that already exists keeps its mode (``--into`` a draft the team shares stays shared, one
+  a person made private stays private).
+
+Evidence bundles and the watch state are NOT written through here: they hold raw evidence and stay
+owner-only (``bundle.py``, ``watch/state.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import uuid
+from pathlib import Path
+
+NEW_FILE_MODE = 0o666
+"""Asked of the kernel for a new file; the umask takes its bits away."""
+
+
+def write_shared(path: Path, data: bytes, *, fsync: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically, with the permissions described above.
+
+    Raises ``OSError`` (``IsADirectoryError`` when ``path`` is a directory, ``PermissionError``
+    ...); the caller turns it into one line naming the file."""
+    try:
+        keep: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        keep = None
+    if keep is not None and path.is_dir():
+        raise IsADirectoryError(21, "Is a directory", str(path))
+    tmp, fd = _create_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if keep is not None:
+                os.fchmod(fh.fileno(), keep)
+            fh.write(data)
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _create_beside(path: Path) -> tuple[Path, int]:
+    """A new, empty temporary file in ``path``'s folder, created ``0666`` less the umask (unlike
+    ``tempfile.mkstemp``, which always makes ``0600``)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+        try:
+            return tmp, os.open(tmp, flags, NEW_FILE_MODE)
+        except FileExistsError:
+            continue
+    raise FileExistsError(17, "no free temporary name", str(path.parent))  # pragma: no cover
