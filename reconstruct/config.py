@@ -206,6 +206,47 @@ class RenderConfig(_Table):
     """Put a Mermaid diagram of the incident above the Timeline table (``--diagram``)."""
 
 
+class CollapseConfig(_Table):
+    """Row economy (``normalize.steps``, ``normalize.collapse``)."""
+
+    expand: bool = False
+    """Show every record of a series as its own row (``--expand``)."""
+    min_series: int = Field(default=3, ge=2)
+    """Rows of one series (pages to one person, alerts of one rule and state) it takes to
+    collapse them into one row."""
+    flap_changes: int = Field(default=4, ge=2)
+    """An alert rule flaps when it changes state at least this often within ``flap_window``."""
+    flap_window: Duration = timedelta(hours=1)
+    step_window: Duration = timedelta(minutes=1)
+    """Records of one step (a page over several channels, an escalation and its page, one
+    person's words in two tools) lie this close in time."""
+    same_words: float = Field(default=0.6, gt=0, le=1)
+    """One person's two records are one step when this share of the shorter one's words are in
+    the other."""
+
+
+class PeopleConfig(_Table):
+    """One name per person (``normalize.people``)."""
+
+    display: str = Field(default="name", pattern="^(name|handle)$")
+    """``name``: a person's real name; ``handle``: their chat handle or login."""
+    aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """Display name -> the names, ``tool:name`` or emails that are that person."""
+
+    @field_validator("aliases")
+    @classmethod
+    def _known_tools(cls, aliases: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for key, entries in aliases.items():
+            for entry in entries:
+                tool, sep, name = entry.partition(":")
+                if sep and "@" not in entry and (tool.lower() not in TOKEN_ENV or not name):
+                    tools = ", ".join(sorted(TOKEN_ENV))
+                    raise ValueError(
+                        f"{key!r}: {entry!r} is not tool:name (tools: {tools}), an email or a name"
+                    )
+        return aliases
+
+
 class RedactConfig(_Table):
     """A team's own secret patterns and known harmless matches (regular expressions)."""
 
@@ -323,6 +364,8 @@ class Config(_Table):
     classify: ClassifyConfig = ClassifyConfig()
     select: SelectConfig = SelectConfig()
     render: RenderConfig = RenderConfig()
+    collapse: CollapseConfig = CollapseConfig()
+    people: PeopleConfig = PeopleConfig()
     redact: RedactConfig = RedactConfig()
     watch: WatchConfig = WatchConfig()
     deliver: DeliverConfig = DeliverConfig()

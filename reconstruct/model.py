@@ -75,6 +75,23 @@ class Event:
     """Where it was found, for coverage counts: ``slack:#inc-1234``, ``github:acme/checkout``."""
     reason: str = ""
     """Why the event is in the timeline; filled by selection."""
+    members: tuple[Event, ...] = ()
+    """A collapsed series (``normalize.collapse``): every record it stands for, in time order;
+    empty for any other row."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Identity:
+    """A person as one tool knows them (``collectors.people`` reads them from the bundle)."""
+
+    source: str
+    name: str
+    """The name that tool's records show (``Event.actor``, a ``target:`` tag)."""
+    email: str = ""
+    """The email the tool holds for them ("" when it shows none)."""
+    real_name: str = ""
+    handle: str = ""
+    """A chat handle or login ("" when the tool has none)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
 from reconstruct.collectors import get_source, names
 from reconstruct.collectors._chatter import counting_chatter, plain_chatter
+from reconstruct.collectors.people import identities
 from reconstruct.collectors.skips import UNREADABLE_TIME, omitted_key, recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
@@ -155,7 +156,8 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     ):
         parsed = parse_bundle(bundle)
     counts, unreadable = parsed.counts, parsed.warnings
-    result = normalize(parsed.events, incident, bundle.manifest.window, config, parsed.weights)
+    window = bundle.manifest.window
+    result = normalize(parsed.events, incident, window, config, identities(bundle), parsed.weights)
     omitted = dict(result.omitted)
     for key, count in parsed.scoped.items():  # records a parser counted, with a reason
         shown_as = omitted_key(key)  # "<scope> (outside window)" -> "outside window"

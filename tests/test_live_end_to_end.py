@@ -230,13 +230,15 @@ def test_each_api_is_asked_only_what_it_must(live: Live) -> None:
     assert code == 0, err
     w = live.world
 
-    # PagerDuty: the incident by number, then one page each (100 per page) and the notes.
+    # PagerDuty: the incident by number, then one page each (100 per page) and the notes, and
+    # one GET /users/{id} per person named (Priya and Kim: their emails).
     pd = w.pagerduty
     assert pd.count(r"/incidents/4821") == 1
     assert pd.count(r"/incidents/Q3CKSTMPD1/log_entries") == 1
     assert pd.count(r"/incidents/Q3CKSTMPD1/alerts") == 1
     assert pd.count(r"/incidents/Q3CKSTMPD1/notes") == 1
-    assert len(pd.server.requests) == 4
+    assert pd.count(r"/users/[^/]+") == 2
+    assert len(pd.server.requests) == 6
 
     # Slack: names resolved with one conversations.list; per channel info + one history page
     # over the window + one over the thread lookback before it (threads begun earlier);

@@ -161,6 +161,11 @@ class Row:
         return self.event.links
 
     @property
+    def members(self) -> tuple[Event, ...]:
+        """A collapsed series' records (time order); empty for any other row."""
+        return self.event.members
+
+    @property
     def text(self) -> str:
         """Plain ``actor: summary`` (shortened); the actor is left out when the summary names it."""
         summary = self.short_summary

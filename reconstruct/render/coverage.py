@@ -78,7 +78,9 @@ def account_sentence(source: str, account: Account) -> str:
 
 def find_gaps(timeline: Timeline, longer_than: timedelta) -> tuple[Gap, ...]:
     window = timeline.window
-    times = sorted(e.time for e in timeline.events if window.contains(e.time))
+    # A collapsed series row stands for records all along its span: their times count.
+    every = (t for e in timeline.events for t in (e.time, *(m.time for m in e.members)))
+    times = sorted(t for t in every if window.contains(t))
     return tuple(Gap(a, b) for a, b in pairwise(times) if b - a > longer_than)
 
 

@@ -17,6 +17,10 @@ in the package (``SCHEMA_FILE``, ``reconstruct/render/schema/timeline-v1.schema.
 (``"<scope> (<reason>)"``). ``records`` is the accounting, per source: every record collected is
 shown (in a row, alone or merged) or counted under a named reason, so ``shown`` plus the sum of
 its ``omitted`` reasons equals ``collected``.
+A collapsed series row (``normalize.collapse``) also has ``"members"`` (in the schema): every
+record it stands for, each in the event shape above, in time order; its own ``links`` are the
+first and the last member's.
+
 Times are ISO 8601 UTC with ``Z``; events in time order; text redacted but not shortened or
 escaped; links http(s) only. ``warnings`` also names failed sources no warning mentions.
 
@@ -40,6 +44,13 @@ SCHEMA_FILE = "schema/timeline-v1.schema.json"
 
 
 def _event(event: Event) -> dict[str, Any]:
+    out = _record(event)
+    if event.members:
+        out["members"] = [_record(m) for m in event.members]
+    return out
+
+
+def _record(event: Event) -> dict[str, Any]:
     return {
         "time": iso_z(event.time),
         "kind": str(event.kind),

@@ -17,7 +17,8 @@ Template context (the same for the built-in and for ``--template FILE``):
     The Timeline rows in time order. Each: ``time`` (UTC datetime), ``time_text`` (``HH:MM``, or
     ``YYYY-MM-DD HH:MM`` off the incident's start day), ``time_iso``, ``kind``, ``summary``
     (redacted, full), ``short_summary`` (one line, at most ``[render] max_summary``), ``actor``,
-    ``sources``, ``reason``, ``links`` (``source``/``url``/``label``; http(s) only), ``text``
+    ``sources``, ``reason``, ``links`` (``source``/``url``/``label``; http(s) only), ``members``
+    (a collapsed series' records, each an event with ``time``, ``summary``, ``links``...), ``text``
     (``actor: summary``), and Markdown-ready ``cell`` (escaped text + evidence links),
     ``links_md`` and ``why_cell``.
 ``table_lines(why)``

@@ -126,11 +126,13 @@ def scrub(timeline: Timeline, config: Config | None = None) -> Timeline:
         links = clean_links(event.links)
         actor = clean_repeated(event.actor) if event.actor else None
         reason = clean_repeated(event.reason)
+        members = tuple(clean_event(m) for m in event.members) if event.members else ()
         if (
             links is event.links
             and summary == event.summary
             and actor == event.actor
             and reason == event.reason
+            and members == event.members
         ):
             return event
         return new_event(
@@ -145,6 +147,7 @@ def scrub(timeline: Timeline, config: Config | None = None) -> Timeline:
             event.tags,
             event.scope,
             reason,
+            members,
         )
 
     inc = timeline.incident

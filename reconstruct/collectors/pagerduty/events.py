@@ -93,6 +93,7 @@ def entry_event(
             urls.append(as_text(alert.get("html_url")))
     if kind_name == "annotate":
         tags.add("note")
+    tags.update(_target_tags(kind_name, entry))
     return Event(
         time=when,
         kind=_KINDS.get(kind_name, Kind.UPDATE),
@@ -105,6 +106,21 @@ def entry_event(
         tags=frozenset(tags),
         scope=NAME,
     )
+
+
+def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:
+    """``target:<name>`` for the person a page or an escalation is for (``notify``: ``user``;
+    ``escalate``/``delegate``/``assign``: ``assignees``), ``via:<method>`` for a page's method."""
+    if kind == "notify":
+        user = _name(entry.get("user"))
+        method = _method(entry.get("channel")).removeprefix("by ")
+        tags = {f"target:{user}"} if user else set()
+        if method:
+            tags.add(f"via:{method}")
+        return tags
+    if kind in ("escalate", "delegate", "assign"):
+        return {f"target:{name}" for name in _names(entry.get("assignees"))}
+    return set()
 
 
 def _entry_summary(

@@ -5,7 +5,8 @@ The SDK is imported inside functions only, so ``reconstruct --help`` never pays 
 Log entries, alerts and notes do not depend on each other: ``collect`` fetches the three series
 at once, one client per series (a client is not shared between threads), at the API's largest
 page size, and writes each series' pages exactly as returned, in request order, whatever order
-they arrive in (the bundle's bytes do not depend on timing).
+they arrive in (the bundle's bytes do not depend on timing). Then the people they name, one
+``GET /users/{id}`` each, for their emails (``pagerduty.users``; a failure there is a warning).
 
 Retries are the shared loop's (``collectors._http.with_retries``, ``ctx.policy``); the SDK's own
 retry and sleep loops are switched off (``make_client``): a 429 waits ``Retry-After`` or
@@ -470,8 +471,17 @@ def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
         if kept:
             detail += f" (kept: {', '.join(kept)})"
         raise type(first)(NAME, detail)
+    from reconstruct.collectors.pagerduty.users import USERS_FILE, fetch_users, user_ids
+
+    named = {uid for s in series for uid in user_ids(s.pages, s.key)}
+    users, user_requests, user_warnings = fetch_users(ctx, named)
+    if users:
+        out.add(USERS_FILE, users)
+    warnings += user_warnings
     meta: dict[str, Any] = {s.key: s.records for s in series}
-    meta["requests"] = sum(s.requests for s in series)
+    if users:
+        meta["users"] = len(users)
+    meta["requests"] = sum(s.requests for s in series) + user_requests
     if waits := sum(s.waits for s in series):
         meta["rate_limited_waits"] = waits
     if retries := sum(s.retries for s in series):

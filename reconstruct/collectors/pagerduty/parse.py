@@ -6,6 +6,7 @@ Bundle files (each a JSON array of response bodies, see ``reconstruct.bundle``):
     pagerduty/log_entries.json  pages of GET /incidents/{id}/log_entries
     pagerduty/alerts.json       pages of GET /incidents/{id}/alerts
     pagerduty/notes.json        [GET /incidents/{id}/notes] (not paginated)
+    pagerduty/users.json        [GET /users/{id}, ...] the people named (read by collectors.people)
 
 One event per log entry, alert and note. An alert whose ``first_trigger_log_entry`` is a trigger
 log entry, and an annotate log entry that records a note, are folded into that event (counted
