@@ -1,9 +1,11 @@
 """The accounting invariant, as a property over generated bundles in each tool's wire format.
 
 Every record a bundle holds is shown in a row (alone or merged) or counted under a named reason:
-per source, ``shown + sum(omitted) == collected``, ``collected`` is the number of distinct
-records the generator wrote (page overlaps and a thread parent read twice are one record), and
-``not understood`` counts exactly the malformed records it wrote. Through every parser, the
+per source, ``shown + sum(omitted) == collected``, ``collected`` is the number of records the
+generator wrote (a thread parent read from history and from its replies is one record; a record
+served again with the same id, in overlapping pages or twice in one file, is collected and
+counted under ``copies of a record already read``), and ``not understood`` counts exactly the
+malformed records it wrote. Through every parser, the
 normalizer and the JSON renderer.
 """
 
@@ -34,6 +36,7 @@ from tests.test_normalize_properties import clustered
 T0 = datetime(2026, 3, 14, 9, 42, tzinfo=UTC)
 WINDOW = Window(T0 - timedelta(hours=1), T0 + timedelta(hours=2), T0 - timedelta(days=14))
 NOT_UNDERSTOOD = "not understood"
+COPIES = "copies of a record already read"
 
 # Times as each tool writes them, and ones a parser cannot read (no offset, not a time).
 OFFSETS = (-20 * 86400, -3 * 86400, -30 * 60, 0, 95, 600, 3000, 5 * 3600)
@@ -55,11 +58,17 @@ def slack_ts(seconds: int, n: int) -> str:
 class Expect:
     collected: Counter[str] = field(default_factory=Counter)
     not_understood: Counter[str] = field(default_factory=Counter)
+    copies: Counter[str] = field(default_factory=Counter)
 
     def add(self, source: str, *, malformed: bool = False) -> None:
         self.collected[source] += 1
         if malformed:
             self.not_understood[source] += 1
+
+    def copy(self, source: str) -> None:
+        """A record served again with an id already read: collected, counted as a copy."""
+        self.collected[source] += 1
+        self.copies[source] += 1
 
 
 @st.composite
@@ -122,7 +131,8 @@ def bundles(draw: st.DrawFn) -> tuple[dict[str, list[Any]], Expect]:
         else:
             expect.add("pagerduty")
         if draw(st.booleans()) and "id" in entry:
-            entries.append(dict(entry))  # the next page repeats it: one record
+            entries.append(dict(entry))  # the next page repeats it: a copy, counted
+            expect.copy("pagerduty")
     if draw(st.booleans()):
         entries.append("not an entry")
         expect.add("pagerduty", malformed=True)
@@ -140,6 +150,9 @@ def bundles(draw: st.DrawFn) -> tuple[dict[str, list[Any]], Expect]:
             alert["first_trigger_log_entry"] = {"id": draw(st.sampled_from(trigger_ids))}
         alerts.append(alert)
         expect.add("pagerduty")
+        if draw(st.integers(0, 3)) == 0:
+            alerts.append(dict(alert))  # served twice (overlapping pages)
+            expect.copy("pagerduty")
     files["pagerduty/alerts.json"] = [{"alerts": alerts}]
     notes = []
     for n in range(draw(st.integers(0, 3))):
@@ -190,9 +203,14 @@ def bundles(draw: st.DrawFn) -> tuple[dict[str, list[Any]], Expect]:
                 message["ts"] = f"later-{n}"
             elif flaw == "not a message":
                 message["type"] = "desktop_notification"
-            (replies if draw(st.booleans()) else history).append(message)
-            if draw(st.booleans()):
+            in_replies = draw(st.booleans())
+            (replies if in_replies else history).append(message)
+            if not in_replies and draw(st.booleans()):
                 replies.append(dict(message))  # a thread parent read twice: one record
+            if flaw != "bad ts" and draw(st.integers(0, 3)) == 0:
+                # the same ts twice in one file (an export listing a message twice): a copy
+                (replies if in_replies else history).append(dict(message))
+                expect.copy("slack")
             malformed = flaw == "not a message" or (
                 not text and subtype not in ("channel_join", "message_deleted") and not flaw
             )
@@ -228,6 +246,9 @@ def bundles(draw: st.DrawFn) -> tuple[dict[str, list[Any]], Expect]:
             for _ in range(max(outcomes, 1)):
                 expect.add("github")
         deployments.append(deployment)
+        if "id" in deployment and draw(st.integers(0, 3)) == 0:
+            deployments.append(dict(deployment))  # pages overlap: a copy, counted
+            expect.copy("github")
     files[base + "deployments.json"] = [deployments]
     items: list[Any] = []
     for n in range(draw(st.integers(0, 5))):
@@ -245,6 +266,9 @@ def bundles(draw: st.DrawFn) -> tuple[dict[str, list[Any]], Expect]:
             del item["number"]
         items.append(item)
         expect.add("github", malformed=shape != "pr")
+        if shape == "pr" and draw(st.integers(0, 3)) == 0:
+            items.append(dict(item))  # the same PR on two search pages: a copy, counted
+            expect.copy("github")
     files[base + "merged_prs.json"] = [{"total_count": len(items), "items": items}]
 
     # -- Grafana: GET /api/annotations pages ------------------------------------------------
@@ -268,7 +292,8 @@ def bundles(draw: st.DrawFn) -> tuple[dict[str, list[Any]], Expect]:
             record["time"] = "yesterday"
         annotations.append(record)
         if draw(st.booleans()):
-            annotations.append(dict(record))  # pages overlap: one record
+            annotations.append(dict(record))  # pages overlap: a copy, counted
+            expect.copy("grafana")
         expect.add("grafana", malformed=flaw == "no time")
     files["grafana/annotations.json"] = [annotations]
     return files, expect
@@ -319,6 +344,8 @@ def test_every_record_is_shown_or_counted_under_a_reason(
             n for reason, n in account.omitted.items() if reason.startswith(NOT_UNDERSTOOD)
         )
         assert not_understood == expect.not_understood[source], (source, account.omitted)
+        copies = sum(n for reason, n in account.omitted.items() if reason.startswith(COPIES))
+        assert copies == expect.copies[source], (source, account.omitted)
         assert all(n > 0 and reason for reason, n in account.omitted.items())
         assert NO_ROW not in account.omitted, account.omitted
     # Every row holds at least one shown record of each of its sources.

@@ -25,19 +25,22 @@ joins the normalizer's ``outside the collection window`` count (``omitted_key``,
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconstruct.normalize.ledger import OUTSIDE_REASON
+from reconstruct.normalize.ledger import DUPLICATE, OUTSIDE_REASON
 from reconstruct.normalize.utc import OUTSIDE
 
 NOT_UNDERSTOOD = "not understood"
 """A record of a shape the parser does not read (no id, no type, not an object...)."""
 UNREADABLE_TIME = "time not readable as UTC"
 """A record whose time has no UTC offset or is not a timestamp (never guessed)."""
+COPY = DUPLICATE
+"""A record served again with the id of one already read (overlapping pages, a record in two
+series, an export listing a message twice): counted, like the normalizer's copies."""
 
 
 @dataclass
@@ -110,6 +113,23 @@ def records(pages: list[Any], key: str | None, scope: str) -> Iterator[dict[str,
                 yield item
             else:
                 left_out(scope, NOT_UNDERSTOOD)
+
+
+def first_copies(
+    found: Iterable[dict[str, Any]], ident: Callable[[dict[str, Any]], Hashable], scope: str
+) -> Iterator[dict[str, Any]]:
+    """Records in order, each id once: every later record with an id already read is counted
+    under ``COPY`` (in ``scope``). A record whose id is falsy (none) is passed on for the
+    caller to judge."""
+    seen: set[Hashable] = set()
+    for record in found:
+        key = ident(record)
+        if key and key in seen:
+            left_out(scope, COPY)
+            continue
+        if key:
+            seen.add(key)
+        yield record
 
 
 @contextmanager

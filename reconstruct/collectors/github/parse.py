@@ -37,6 +37,7 @@ from typing import Any
 
 from reconstruct.bundle import Bundle, iter_records
 from reconstruct.collectors.skips import (
+    COPY,
     NOT_UNDERSTOOD,
     UNREADABLE_TIME,
     left_out,
@@ -217,13 +218,16 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
 
 
 def _unique_by_id(found: Iterator[dict[str, Any]], scope: str) -> list[dict[str, Any]]:
-    """Deployments once each (pages may overlap); one without an id is not understood."""
+    """Deployments once each (pages may overlap: each extra copy is counted under ``COPY``);
+    one without an id is not understood."""
     seen: dict[int, dict[str, Any]] = {}
     for record in found:
         ident = _int(record.get("id"))
         if ident is None:
             left_out(scope, NOT_UNDERSTOOD)
-        elif ident not in seen:
+        elif ident in seen:
+            left_out(scope, COPY)  # served twice (overlapping pages): counted, not lost
+        else:
             seen[ident] = {**record, "id": ident}
     return list(seen.values())
 
@@ -435,7 +439,10 @@ def _pr_events(
     for item in records(pages, "items", repo.scope):
         number = _int(item.get("number"))
         if number is not None and isinstance(item.get("pull_request"), dict):
-            items.setdefault(number, item)
+            if number in items:
+                left_out(repo.scope, COPY)  # the same PR in two result pages
+            else:
+                items[number] = item
         elif number is None or number not in pulls:
             left_out(repo.scope, NOT_UNDERSTOOD)  # an issue, or a result without a number
     for number in sorted(set(items) | set(pulls)):

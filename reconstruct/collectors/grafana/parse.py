@@ -23,7 +23,8 @@ Collection (``collect``; the orchestrator calls it only when ``configured(config
   inclusive, so the boundary records come again but none are skipped whichever of Grafana's sort
   orders applies; until a response holds fewer than ``limit``. If ``to`` cannot move (more than
   ``limit`` annotations at one millisecond) it steps back 1 ms and says so through progress.
-  Pages are stored raw; duplicates (page overlap, a record in two series) are dropped in ``parse``.
+  Pages are stored raw; duplicates (page overlap, a record in two series) are kept once in
+  ``parse``, each extra copy counted (``copies of a record already read``).
 - Concurrency: the series are independent and run at once (``live.WORKERS`` threads, one
   ``httpx.Client``); pages are written in series order, so the bundle does not depend on timing.
 - Retries: 429, 5xx, network errors, read timeouts and a JSON body that does not decode (cut
@@ -83,6 +84,7 @@ from reconstruct.bundle import MANIFEST, Bundle
 from reconstruct.collectors.skips import (
     NOT_UNDERSTOOD,
     UNREADABLE_TIME,
+    first_copies,
     left_out,
     records,
     unreadable_time,
@@ -145,13 +147,10 @@ def parse(bundle: Bundle) -> Iterator[Event]:
             meta = saved[0]
     root: str | None = None
     org = _org_id(meta.get("org_id"))
-    seen: set[str] = set()
     events: list[Event] = []
-    for record in records(bundle.pages(ANNOTATIONS), None, NAME):
+    found = records(bundle.pages(ANNOTATIONS), None, NAME)
+    for record in first_copies(found, _record_id, NAME):  # a copy: counted under COPY
         ident = _record_id(record)
-        if ident in seen:
-            continue
-        seen.add(ident)
         if root is None:
             root = _bundle_root(bundle, meta)
         event = record_event(record, ident, root, org)

@@ -23,7 +23,13 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from reconstruct.collectors.skips import NOT_UNDERSTOOD, UNREADABLE_TIME, left_out, unreadable_time
+from reconstruct.collectors.skips import (
+    NOT_UNDERSTOOD,
+    UNREADABLE_TIME,
+    first_copies,
+    left_out,
+    unreadable_time,
+)
 from reconstruct.collectors.textlinks import TEXT_URL, text_links
 from reconstruct.model import Event, Kind, Link
 from reconstruct.timeutil import TimeFormatError, parse_iso
@@ -348,17 +354,10 @@ def match_note(
 
 
 # -- small readers ----------------------------------------------------------------------------
-def unique(records: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Records in order, a repeated id (pages that overlapped) kept once."""
-    seen: set[str] = set()
-    out = []
-    for record in records:
-        rid = as_text(record.get("id"))
-        if rid and rid in seen:
-            continue
-        seen.add(rid)
-        out.append(record)
-    return out
+def unique(records: Iterator[dict[str, Any]], scope: str) -> list[dict[str, Any]]:
+    """Records in order, a repeated id (pages that overlapped, a record served twice) kept once
+    and each extra copy counted (``skips.COPY``, under ``scope``)."""
+    return list(first_copies(records, lambda record: as_text(record.get("id")), scope))
 
 
 def incident_number(incident: Mapping[str, Any]) -> int | None:

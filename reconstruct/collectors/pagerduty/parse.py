@@ -127,9 +127,9 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     if bundle.has(INCIDENT_FILE):
         incident = next(iter_records(bundle.pages(INCIDENT_FILE), "incident"), {})
     ctx = IncidentContext(incident)
-    entries = unique(records(bundle.pages(LOG_ENTRIES_FILE), "log_entries", NAME))
-    alerts = unique(records(bundle.pages(ALERTS_FILE), "alerts", NAME))
-    notes = unique(records(bundle.pages(NOTES_FILE), "notes", NAME))
+    entries = unique(records(bundle.pages(LOG_ENTRIES_FILE), "log_entries", NAME), NAME)
+    alerts = unique(records(bundle.pages(ALERTS_FILE), "alerts", NAME), NAME)
+    notes = unique(records(bundle.pages(NOTES_FILE), "notes", NAME), NAME)
     ctx.learn(entries + alerts)
     ctx.reopens = reopen_ids(entries, ctx.id)
 

@@ -3,7 +3,9 @@
 ``parse(bundle)`` reads ``slack/`` in the bundle (layout in ``reconstruct.bundle``, plus
 ``slack/users.info.json``: pages of users.info for users resolved one by one). One event per
 message of conversations.history and conversations.replies; a record seen twice (a thread parent
-is in both, a ``thread_broadcast`` reply too) is one event, tags/refs/links unioned.
+is in both, a ``thread_broadcast`` reply too) is one event, tags/refs/links unioned; a ts
+repeated within one file (an export listing a message twice) is counted as a copy
+(``copies of a record already read``).
 
 - time: ``ts``; a message whose ts cannot be read is counted (``time not readable as UTC``).
 - summary: what Slack shows, made readable (``slack.markup``, ``slack.blocks``;
@@ -50,7 +52,7 @@ from typing import Any
 
 from reconstruct.bundle import Bundle, iter_records
 from reconstruct.collectors._chatter import ChatterTally, plain_chatter
-from reconstruct.collectors.skips import UNREADABLE_TIME, left_out, unreadable_time
+from reconstruct.collectors.skips import COPY, UNREADABLE_TIME, left_out, unreadable_time
 from reconstruct.collectors.slack.markup import one_line, plain, render
 from reconstruct.collectors.slack.shapes import (
     HUDDLES,
@@ -188,11 +190,12 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     """record key -> (scope, reason) of a record counted instead of shown (each once)."""
     per_channel: list[tuple[str, list[Any]]] = []
     for channel in ctx.channel_ids:
-        records: list[Any] = list(
-            _messages(bundle.pages(f"{PREFIX}{channel}/conversations.history.json"))
+        scope = _scope(ctx, channel)
+        records = _once(
+            _messages(bundle.pages(f"{PREFIX}{channel}/conversations.history.json")), scope
         )
         for rel in bundle.files(f"{PREFIX}{channel}/replies/"):
-            records.extend(_messages(bundle.pages(rel)))
+            records.extend(_once(_messages(bundle.pages(rel)), scope))
         per_channel.append((channel, records))
         for message in records:
             if isinstance(message, dict):
@@ -261,6 +264,24 @@ def _messages(pages: list[Any]) -> Iterator[Any]:
     for page in pages:
         items = page.get("messages") if isinstance(page, dict) else None
         yield from items if isinstance(items, list) else []
+
+
+def _once(messages: Iterator[Any], scope: str) -> list[Any]:
+    """One file's messages, a ts already read in that file counted as a copy (``COPY``): in a
+    channel a ts names one message, so a second record with it is the same message served
+    again (overlapping pages, an export listing it twice). The same message in history and in
+    its thread's replies (a parent, a broadcast) is one record, read from both, not counted."""
+    seen: set[str] = set()
+    out: list[Any] = []
+    for message in messages:
+        ts = message.get("ts") if isinstance(message, dict) else None
+        if isinstance(ts, str) and ts in seen:
+            left_out(scope, COPY)
+            continue
+        if isinstance(ts, str):
+            seen.add(ts)
+        out.append(message)
+    return out
 
 
 def _record_key(channel: str, message: Any, n: int) -> str:
