@@ -12,6 +12,7 @@ import pytest
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors.base import CollectContext
+from reconstruct.collectors.skips import counting
 from reconstruct.collectors.slack import SOURCE
 from reconstruct.collectors.slack.parse import parse
 from reconstruct.config import Config
@@ -126,12 +127,27 @@ def test_export_round_trip(tmp_path: Path) -> None:
     assert meta["channels"] == {INC: "inc-1234", ALERTS: "alerts"}
     assert meta["warnings"] == []
     history = bundle.pages(f"slack/{INC}/conversations.history.json")
-    assert [m["ts"] for m in history[0]["messages"]] == [ts(13), ts(12), ts(10), ts(5)]
+    # the day file of the window: every message is collected, those before and after the
+    # window for the parser and normalizer to count (``outside window``); yesterday's file is
+    # read only for thread parents
+    assert [m["ts"] for m in history[0]["messages"]] == [
+        ts(200),
+        ts(13),
+        ts(12),
+        ts(10),
+        ts(5),
+        ts(-5),
+    ]
     replies = bundle.pages(f"slack/{INC}/replies/{ts(10)}.json")
     assert [m["ts"] for m in replies[0]["messages"]] == [ts(10), ts(11), ts(12)]
 
-    got = by_ts(list(parse(bundle)))
-    assert set(got) == {ts(5), ts(10), ts(11), ts(12), ts(3)}
+    with counting() as left:
+        got = by_ts(list(parse(bundle)))
+    assert set(got) == {ts(5), ts(10), ts(11), ts(12), ts(3), ts(200)}  # 200: the normalizer's
+    assert left == {
+        "slack:#inc-1234 (outside window)": 1,  # "just before"
+        "slack:#inc-1234 (channel joins and settings)": 1,
+    }
     assert got[ts(5)].summary == "Declaring SEV1, @Bo Chen please look"
     assert got[ts(5)].tags == {"human", "pinned", "incident-channel"}
     assert (

@@ -31,7 +31,10 @@ Written, as if the API had answered (one page each):
     slack/users.list.json                   {"ok": true, "members": users.json}
     slack/<ID>/conversations.info.json      {"ok": true, "channel": the channels.json entry}
     slack/<ID>/conversations.history.json   top-level messages and broadcasts in the window,
-                                            newest first
+                                            newest first, and every other one of a day file
+                                            of the window's days (its ts outside the window,
+                                            unreadable or missing), for the parser to count
+                                            (``outside window``, ``time not readable as UTC``)
     slack/<ID>/replies/<thread_ts>.json     parent, then its replies up to the window end; also
                                             for a thread started before the window (up to
                                             ``[slack] thread_lookback`` earlier, else without
@@ -292,20 +295,31 @@ def _write_channel(
     lookback = ctx.config.slack.thread_lookback
     first = (ctx.window.start - lookback - timedelta(days=1)).date().isoformat()
     last = (ctx.window.end + timedelta(days=1)).date().isoformat()
+    held = (ctx.window.start.date().isoformat(), ctx.window.end.date().isoformat())
     messages: list[dict[str, Any]] = []
+    ours: set[int] = set()
+    """ids of the messages of day files that hold part of the window (every one is collected)."""
     for day in sorted(days):
         if first <= day <= last:
             member = days[day]
-            messages.extend(_records(export.read(member, member[len(export.prefix) :])))
+            found = _records(export.read(member, member[len(export.prefix) :]))
+            if held[0] <= day <= held[1]:
+                ours.update(id(m) for m in found)
+            messages.extend(found)
     oldest, latest = Decimal(slack_ts(ctx.window.start)), Decimal(slack_ts(ctx.window.end))
 
     def stamp(m: dict[str, Any]) -> Decimal:
         return _ts(m.get("ts")) or Decimal(0)
 
+    def collected(m: dict[str, Any]) -> bool:
+        """In the window; or in a day file of the window's days, whatever its time: the parser
+        counts it (``outside window``, or ``time not readable as UTC`` with a warning)."""
+        return oldest <= stamp(m) <= latest or id(m) in ours
+
     top = [
         m
         for m in messages
-        if oldest <= stamp(m) <= latest
+        if collected(m)
         and (m.get("thread_ts") in (None, m.get("ts")) or m.get("subtype") == "thread_broadcast")
     ]
     top.sort(key=stamp, reverse=True)
@@ -319,7 +333,7 @@ def _write_channel(
                 parents.setdefault(ts, m)
         elif isinstance(parent, str) and stamp(m) <= latest:
             replies.setdefault(parent, []).append(m)
-    in_window = {str(m.get("ts")) for m in top}
+    in_window = {str(m.get("ts")) for m in top if oldest <= stamp(m) <= latest}
     threads = sorted(
         ts
         for ts, thread in replies.items()
