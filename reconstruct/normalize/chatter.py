@@ -1,7 +1,8 @@
 """The bulk of a busy channel, counted up front: a person's plain message in the incident window.
 
 A Slack message whose tags are exactly ``human`` and ``incident-channel``, still
-``kind=message``, at or after ``window.start``, that no ``[classify]`` pattern matches is never
+``kind=message``, at or after ``window.start``, that no ``[classify]`` pattern matches and that
+names no PR (``leadup.names_change``: the lead-up reads those) is never
 kept: text refs and merging leave it as it is (a person's message never merges), classification
 gives it no kind, and selection counts it under its scope. ``set_aside`` counts those per scope
 before the later steps run, so they only see what they could keep (most of a large incident).
@@ -16,6 +17,7 @@ from datetime import datetime
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import chat_only
 from reconstruct.normalize.classify import Classifier
+from reconstruct.normalize.leadup import names_change
 from reconstruct.normalize.reasons import plain_reason
 from reconstruct.normalize.select import PLAIN_TAGS, scope_of
 
@@ -36,6 +38,7 @@ def set_aside(
             and event.sources in chat
             and event.time >= start
             and classifier.human_text(event.summary) is None  # classify(event), tags known
+            and not names_change(event.summary)  # the lead-up reads it (``leadup.choose``)
         ):
             per_source[(event.sources, scope_of(event))] += 1
         else:

@@ -3,9 +3,14 @@
 ``choose`` ranks the lead-up changes (kind ``change`` before the window, in the incident's
 repositories) by their relevance to this incident and keeps a few (``[github] leadup_changes``):
 
-1. **Named in the evidence**: a change whose PR number (``#1187``, ``PR 1187``, ``pull/1187``)
-   or commit (7+ hex digits) appears in an event of the window, or whose ``pr:``/``sha:`` ref an
-   event of the window carries, is always shown (beyond the cap).
+1. **Named in the evidence**: a change whose PR number (``#1187``, ``PR 1187``, ``pull/1187``,
+   ``acme/checkout#1187``) or commit (7+ hex digits) appears in an event of the window, or whose
+   ``pr:``/``sha:`` ref an event of the window carries, is always shown (beyond the cap). The
+   events read are every collected record of the window that is about this incident: the rows
+   kept, and the messages of the incident's own channel that are not shown (a plain "fyi
+   <PR link>" is not a row, but it names the change); a record not shown from elsewhere (a
+   busy ``#deploys``) names a change only by what says its repository too: a PR URL or
+   ``owner/repo#N``.
 2. **Words in common** with what the incident says about itself. The vocabulary is the word
    parts of the incident title (weight 1) and of the root-cause (``identify``) and ``mitigate``
    rows and the notes of the window (weight 2), without stop words, numbers, words under three
@@ -35,6 +40,7 @@ from reconstruct.normalize.concern import scope_place
 
 _PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _NAMED_NUMBER = re.compile(r"(?:#|\bPR\s*#?\s*|/pulls?/)(\d{1,7})\b", re.IGNORECASE)
+_QUALIFIED = re.compile(r"(?<![\w./-])([\w.-]+/[\w.-]+)#(\d{1,7})\b")
 _HEX = re.compile(r"(?<![0-9a-zA-Z])([0-9a-f]{7,40})(?![0-9a-zA-Z])", re.IGNORECASE)
 THRESHOLD = 2
 TERM_SCORE = 2
@@ -144,15 +150,37 @@ class _Named:
     refs: frozenset[str]
 
 
-def _named(events: Iterable[Event], start: datetime, incident: Incident) -> _Named:
+def names_change(text: str) -> bool:
+    """Whether a message's text names a PR (``#1187``, ``PR 1187``, a PR URL, ``owner/repo#N``):
+    such a message is read for the lead-up even when it is not shown."""
+    return ("#" in text or "pull" in text or "PR" in text) and bool(_NAMED_NUMBER.search(text))
+
+
+def _qualified(text: str) -> set[str]:
+    """``pr:`` refs of the ``owner/repo#N`` forms in ``text``."""
+    if "/" not in text or "#" not in text:
+        return set()
+    return {f"pr:{m.group(1).lower()}#{int(m.group(2))}" for m in _QUALIFIED.finditer(text)}
+
+
+def _named(
+    events: Iterable[Event], start: datetime, incident: Incident, linked: Iterable[Event] = ()
+) -> _Named:
+    """What ``events`` name, in every form; ``linked`` add only the names that say their
+    repository (``pr:`` refs, ``owner/repo#N``)."""
     numbers: dict[int, str] = {}
     shas: dict[str, str] = {}
     refs: set[str] = set()
+    for event in linked:
+        if event.time >= start:
+            refs.update(r for r in event.refs if r.startswith("pr:"))
+            refs.update(_qualified(event.summary))
     for event in events:
         if event.time < start:
             continue
         refs.update(r for r in event.refs if r.startswith(("pr:", "sha:")))
         text = event.summary
+        refs.update(_qualified(text))
         if "#" in text or "pull" in text or "PR" in text or "pr " in text:
             for match in _NAMED_NUMBER.finditer(text):
                 number = int(match.group(1))
@@ -185,9 +213,13 @@ def choose(
     start: datetime,
     repos: frozenset[str],
     config: GitHubConfig,
+    said: Iterable[Event] = (),
+    linked: Iterable[Event] = (),
 ) -> dict[str, str]:
     """Key -> reason of the lead-up changes (among ``early``, the events before ``start``) to
-    show, judged against ``rows``, the window's rows."""
+    show, judged against ``rows``, the window's rows; ``said``: records of the window not shown
+    but about this incident (every name they hold counts), ``linked``: other records not shown
+    (only a name with its repository counts)."""
     changes = [
         e
         for e in early
@@ -200,7 +232,7 @@ def choose(
     matcher = compile_leadup(config.leadup_match)
     places = frozenset(p for e in changes if "/" in (p := scope_place(e.scope)))
     vocab = vocabulary(rows, incident, start, repos | places)
-    named = _named(rows, start, incident)
+    named = _named([*rows, *said], start, incident, linked)
     chosen: dict[str, str] = {}
     scored: list[tuple[int, datetime, str, str]] = []
     for event in changes:

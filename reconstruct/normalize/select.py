@@ -100,7 +100,11 @@ def select(
             drop(event)
             continue
         kept.append(evolve(event, reason=event.reason or reason) if not event.reason else event)
-    leadup = choose(kept, early, incident, start, repos, config.github) if early else {}
+    leadup: dict[str, str] = {}
+    if early:  # a change named in a record not shown still names it (``leadup.choose``)
+        said = [e for e, _ in dropped if "incident-channel" in e.tags and e.time >= start]
+        linked = [e for e, _ in dropped if "incident-channel" not in e.tags and e.time >= start]
+        leadup = choose(kept, early, incident, start, repos, config.github, said, linked)
     for event in early:
         if REGION in event.tags and overlaps(event, start, end):
             reason = "region overlapping the incident (began before the window)"
