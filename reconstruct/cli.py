@@ -64,7 +64,8 @@ def write_atomic(path: Path, text: str) -> None:
 
 def timeout_seconds(ctx: click.Context, param: click.Parameter, value: object) -> float:
     """``--timeout``: seconds (``600``, ``90.5``) or a duration (``90s``, ``10m``, ``1h30m``),
-    as seconds; at least 1. Anything else is click's usage error (exit 2) naming the option."""
+    as seconds; 1 to ``MAX_DURATION`` (ten years). Anything else is click's usage error (exit 2)
+    naming the option."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = float(value)
     else:
@@ -78,9 +79,11 @@ def timeout_seconds(ctx: click.Context, param: click.Parameter, value: object) -
                 seconds = parse_duration(text).total_seconds()
             except ValueError as exc:
                 raise click.BadParameter(str(exc), ctx, param) from exc
-    if not math.isfinite(seconds) or seconds < 1:
+    from reconstruct.timeutil import MAX_DURATION, MAX_DURATION_TEXT
+
+    if not math.isfinite(seconds) or not 1 <= seconds <= MAX_DURATION.total_seconds():
         raise click.BadParameter(
-            f"{value!r}: give at least 1 second (600, 90s, 10m, 1h30m)", ctx, param
+            f"{value!r}: give 1 second to {MAX_DURATION_TEXT} (600, 90s, 10m, 1h30m)", ctx, param
         )
     return seconds
 
