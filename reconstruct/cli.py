@@ -130,9 +130,9 @@ def timeout_seconds(ctx: click.Context, param: click.Parameter, value: object) -
 @click.option(
     "--output",
     "-o",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, readable=False),  # /dev/stdout is write-only
     metavar="FILE",
-    help="Write here instead of stdout.",
+    help='Write here instead of stdout ("-" is stdout).',
 )
 @click.option(
     "--template",
@@ -223,6 +223,8 @@ def _reconstruct(**opts: object) -> int:
 
     bundle: Path | None = opts["bundle"]  # type: ignore[assignment]
     output: Path | None = opts["output"]  # type: ignore[assignment]
+    if output == Path("-"):
+        output = None  # stdout, as most tools read "-"
     if output is not None and output.is_dir():
         raise UsageError(
             f"--output {output}: is a directory; give a file name, e.g. {output / 'postmortem.md'}"
@@ -241,7 +243,7 @@ def _reconstruct(**opts: object) -> int:
             "slack_channel": opts["slack_channel"],
             "slack_export": opts["slack_export"],
             "quiet": bool(opts["quiet"]) or not sys.stderr.isatty(),
-            "output": opts["output"],
+            "output": output,
             "timeout": opts["timeout"],
             "policy": _policy(),
         },
@@ -265,7 +267,7 @@ def _reconstruct(**opts: object) -> int:
         except OSError as exc:
             raise UsageError(f"{into}: cannot read the draft ({exc.strerror})") from exc
         text = insert_into(existing, result.timeline, options, config)
-        output = output or into
+        output = into if opts["output"] is None else output
     if output is None:
         click.echo(text, nl=False)
     else:
