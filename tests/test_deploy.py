@@ -100,7 +100,7 @@ def test_dockerfile_keeps_state_in_a_volume_the_config_reads() -> None:
     config = load_config(environ={k: v for k, v in env.items() if k.startswith("RECONSTRUCT_")})
     assert config.watch.state == Path("/state/watch.db"), "watch keeps its state in the volume"
     assert env["XDG_CACHE_HOME"].startswith("/state/"), "single runs' bundles too"
-    assert _args("WORKDIR")[-1] == ("/config",), "reconstruct.toml is read from the working dir"
+    assert _args("WORKDIR")[-1] == ("/work",), "drafts are written to the working dir"
     assert not [k for k in env if "TOKEN" in k or "SECRET" in k], "no secret baked in"
 
 
@@ -326,3 +326,28 @@ def test_action_refuses_a_cache_key_that_could_be_read_as_a_run() -> None:
         assert (proc.returncode == 0) is ok, (key, proc.stdout)
         if not ok:
             assert "cache-key" in proc.stdout
+
+
+def test_dockerfile_working_dir_is_writable_and_finds_the_config(tmp_path: Path) -> None:
+    """``-o pm.md`` in the image writes to /work, the image user's; reconstruct.toml is found
+    there through a link to the read-only /config mount (and an unmounted /config is no error)."""
+    runs = " ".join(_runs(final_stage()))
+    assert "chown reconstruct:reconstruct /state /work" in runs
+    assert "ln -s /config/reconstruct.toml /work/reconstruct.toml" in runs
+    config_dir, work = tmp_path / "mounted-config", tmp_path / "workdir"
+    config_dir.mkdir()
+    work.mkdir()
+    (work / "reconstruct.toml").symlink_to(config_dir / "reconstruct.toml")
+    unmounted = load_config(cwd=work, environ={})  # a dangling link: the defaults, no error
+    assert unmounted.source_path != work / "reconstruct.toml"
+    (config_dir / "reconstruct.toml").write_text('[window]\nbefore = "2h"\n', encoding="utf-8")
+    config = load_config(cwd=work, environ={})
+    assert config.source_path == work / "reconstruct.toml"
+    assert config.window.before.total_seconds() == 7200
+
+
+def test_dockerfile_serve_listens_beyond_the_container_and_exposes_its_port() -> None:
+    env = _env()
+    config = load_config(environ={k: v for k, v in env.items() if k.startswith("RECONSTRUCT_")})
+    assert config.serve.host == "0.0.0.0", "a container's loopback is unreachable from outside"
+    assert _args("EXPOSE") == [(str(config.serve.port),)]
