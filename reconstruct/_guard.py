@@ -66,6 +66,8 @@ def guarded(action: Callable[[], int], debug: bool) -> int:
     except KeyboardInterrupt:
         _err("reconstruct: interrupted; nothing was written")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return stdout_closed()
     except Exception as exc:
         if debug or os.environ.get("RECONSTRUCT_DEBUG"):
             raise
@@ -74,6 +76,19 @@ def guarded(action: Callable[[], int], debug: bool) -> int:
             "(rerun with RECONSTRUCT_DEBUG=1 for a traceback, and please report it)"
         )
         return EXIT_ERROR
+
+
+def stdout_closed() -> int:
+    """Whoever read stdout went away (``reconstruct watch status | head -1``): end quietly, exit
+    0. stdout is pointed at the null device so that the interpreter's last flush does not fail
+    again (the Python docs' "Note on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # not a real file descriptor (a test runner's stream): nothing more to flush
+    return 0
 
 
 def exit_now(code: int) -> None:

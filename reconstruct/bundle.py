@@ -6,6 +6,7 @@ Layout (every data file is a JSON array of response bodies, one per request, in 
     pagerduty/incident.json                     [{"incident": {...}}]
     pagerduty/log_entries.json                  [{"log_entries": [...], "more": true, ...}, ...]
     pagerduty/alerts.json, pagerduty/notes.json
+    pagerduty/users.json                        [{"user": {...}}, ...] (GET /users/{id}, emails)
     slack/auth.test.json                        [{"ok": true, "url": "https://acme.slack.com/"}]
     slack/users.list.json                       pages of users.list
     slack/users.info.json                       users.info answers (users resolved one by one)
@@ -361,7 +362,9 @@ class BundleWriter:
         with self._lock:
             self._closed = True
             self._count_replaced()
-        complete = all(s.status != "failed" for s in self._sources.values())
+        complete = all(
+            s.status != "failed" and not s.meta.get("incomplete") for s in self._sources.values()
+        )
         manifest = Manifest(
             incident=self.incident,
             window=window,

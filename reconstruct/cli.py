@@ -143,6 +143,11 @@ def timeout_seconds(ctx: click.Context, param: click.Parameter, value: object) -
 @click.option("--timeline-only", is_flag=True, help="Only the Timeline table and its notes.")
 @click.option("--why", is_flag=True, help="Add a column saying why each row is there.")
 @click.option(
+    "--expand",
+    is_flag=True,
+    help="Show every record of a collapsed series as its own row.",
+)
+@click.option(
     "--diagram/--no-diagram",
     default=None,
     help="A Mermaid diagram of the incident above the Timeline (default: [render] diagram).",
@@ -235,6 +240,9 @@ def _reconstruct(**opts: object) -> int:
         assert bundle is not None  # checked in cli()
         incident = bundle_incident(bundle)
     config = load_config(opts["config_path"])  # type: ignore[arg-type]
+    if opts.get("expand"):
+        expanded = config.collapse.model_copy(update={"expand": True})
+        config = config.model_copy(update={"collapse": expanded})
     request = RunRequest(
         incident=incident,
         bundle=opts["bundle"],  # type: ignore[arg-type]
@@ -301,6 +309,12 @@ def main() -> None:
         cli.main(prog_name="reconstruct", standalone_mode=True)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader of what is left in the buffer went away: quietly
+            from reconstruct._guard import stdout_closed
+
+            stdout_closed()
         exit_now(code)
 
 

@@ -103,6 +103,9 @@ class GitHubConfig(_Table):
     )
     leadup_deploys: int = Field(default=3, ge=0)
     """How many of the last deploys before the incident the timeline shows."""
+    leadup_changes: int = Field(default=5, ge=0)
+    """At most this many lead-up changes chosen by relevance (changes named in the evidence are
+    always shown)."""
 
     @field_validator("repos")
     @classmethod
@@ -155,6 +158,14 @@ class ClassifyConfig(_Table):
         r"\bfail(?:ing|ed)? over\b",
     )
     resolve: tuple[str, ...] = (r"\ball clear\b", r"\b(?:fully )?recovered\b")
+    impact: tuple[str, ...] = (
+        r"\bimpact (?:start(?:ed|s)?|began|begins)\b",
+        r"\bcustomers? (?:are |were |started |began )?(?:seeing|reporting|getting)\b",
+        r"\busers? (?:are |were |started |began )?(?:seeing|reporting|getting)\b",
+        r"\berrors? (?:started|began|spiked|spiking)\b",
+    )
+    """A person's message or an annotation saying the service started hurting: tag ``impact``,
+    a candidate for the impact start (the message keeps its kind)."""
     bot_kinds: dict[str, tuple[str, ...]] = Field(
         default_factory=lambda: {
             "alert": (r"^\W*\[(?:firing|resolved|alerting|ok)(?::\s*\d+)?\]", r"\btriggered\b"),
@@ -167,7 +178,7 @@ class ClassifyConfig(_Table):
     )
     """Bot and app posts: kind -> patterns, tried in this order."""
 
-    @field_validator("declare", "identify", "mitigate", "resolve")
+    @field_validator("declare", "identify", "mitigate", "resolve", "impact")
     @classmethod
     def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in patterns:
@@ -201,6 +212,47 @@ class RenderConfig(_Table):
     max_summary: int = Field(default=280, ge=40)
     diagram: bool = False
     """Put a Mermaid diagram of the incident above the Timeline table (``--diagram``)."""
+
+
+class CollapseConfig(_Table):
+    """Row economy (``normalize.steps``, ``normalize.collapse``)."""
+
+    expand: bool = False
+    """Show every record of a series as its own row (``--expand``)."""
+    min_series: int = Field(default=3, ge=2)
+    """Rows of one series (pages to one person, alerts of one rule and state) it takes to
+    collapse them into one row."""
+    flap_changes: int = Field(default=4, ge=2)
+    """An alert rule flaps when it changes state at least this often within ``flap_window``."""
+    flap_window: Duration = timedelta(hours=1)
+    step_window: Duration = timedelta(minutes=1)
+    """Records of one step (a page over several channels, an escalation and its page, one
+    person's words in two tools) lie this close in time."""
+    same_words: float = Field(default=0.6, gt=0, le=1)
+    """One person's two records are one step when this share of the shorter one's words are in
+    the other."""
+
+
+class PeopleConfig(_Table):
+    """One name per person (``normalize.people``)."""
+
+    display: str = Field(default="name", pattern="^(name|handle)$")
+    """``name``: a person's real name; ``handle``: their chat handle or login."""
+    aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """Display name -> the names, ``tool:name`` or emails that are that person."""
+
+    @field_validator("aliases")
+    @classmethod
+    def _known_tools(cls, aliases: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for key, entries in aliases.items():
+            for entry in entries:
+                tool, sep, name = entry.partition(":")
+                if sep and "@" not in entry and (tool.lower() not in TOKEN_ENV or not name):
+                    tools = ", ".join(sorted(TOKEN_ENV))
+                    raise ValueError(
+                        f"{key!r}: {entry!r} is not tool:name (tools: {tools}), an email or a name"
+                    )
+        return aliases
 
 
 class RedactConfig(_Table):
@@ -320,6 +372,8 @@ class Config(_Table):
     classify: ClassifyConfig = ClassifyConfig()
     select: SelectConfig = SelectConfig()
     render: RenderConfig = RenderConfig()
+    collapse: CollapseConfig = CollapseConfig()
+    people: PeopleConfig = PeopleConfig()
     redact: RedactConfig = RedactConfig()
     watch: WatchConfig = WatchConfig()
     deliver: DeliverConfig = DeliverConfig()

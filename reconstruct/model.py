@@ -75,6 +75,45 @@ class Event:
     """Where it was found, for coverage counts: ``slack:#inc-1234``, ``github:acme/checkout``."""
     reason: str = ""
     """Why the event is in the timeline; filled by selection."""
+    members: tuple[Event, ...] = ()
+    """A collapsed series (``normalize.collapse``): every record it stands for, in time order;
+    empty for any other row."""
+    edited_at: datetime | None = None
+    """When the record was last edited (Slack's ``edited.ts``), UTC; None when never edited.
+    The row keeps ``time`` (when it was posted): text that gave it its kind may only date from
+    the edit, so figures never take an edited row's milestone earlier than this."""
+
+
+class Milestone(StrEnum):
+    """The moments of an incident's story the figures and the Summary's lede are measured between
+    (``render.metrics`` finds each one's row; the README defines them)."""
+
+    IMPACT_START = "impact_start"
+    """The earliest symptom of the affected service: a firing or pending alert, an annotation or a
+    responder's message saying impact started; never later than detection."""
+    DETECTED = "detected"
+    """The first alert that fired or the first page: when the tools noticed."""
+    ACKNOWLEDGED = "acknowledged"
+    MITIGATED = "mitigated"
+    """The first step recorded as reducing impact: a mitigation, a rollback, a revert going
+    live."""
+    RESOLVED = "resolved"
+    """The final resolution (after the last reopen, when the incident was reopened)."""
+    REOPENED = "reopened"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Identity:
+    """A person as one tool knows them (``collectors.people`` reads them from the bundle)."""
+
+    source: str
+    name: str
+    """The name that tool's records show (``Event.actor``, a ``target:`` tag)."""
+    email: str = ""
+    """The email the tool holds for them ("" when it shows none)."""
+    real_name: str = ""
+    handle: str = ""
+    """A chat handle or login ("" when the tool has none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +150,17 @@ class Window:
 
 
 @dataclass(frozen=True, slots=True)
+class Account:
+    """What became of one source's records: every one is shown (in a row, alone or merged) or
+    left out under a named reason, so ``shown + sum(omitted.values()) == collected``."""
+
+    collected: int
+    shown: int
+    omitted: dict[str, int] = field(default_factory=dict)
+    """Reason -> records (``not understood``, ``outside the collection window``, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Timeline:
     """What the renderer receives: the incident, its ordered events, and what was left out."""
 
@@ -120,6 +170,8 @@ class Timeline:
     omitted: dict[str, int] = field(default_factory=dict)
     """Events not shown, counted per scope (``slack:#inc-1234``: 412)."""
     collected: dict[str, int] = field(default_factory=dict)
-    """Events parsed per source before dedup and selection."""
+    """Records read per source (events, records folded into them, records a parser counted)."""
     warnings: tuple[str, ...] = ()
     failed_sources: tuple[str, ...] = ()
+    accounts: dict[str, Account] = field(default_factory=dict)
+    """Per source: records collected, shown, and left out per reason (the accounting)."""

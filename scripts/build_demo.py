@@ -570,7 +570,44 @@ def pagerduty(out: BundleWriter) -> None:
         [{"alerts": [pd_alert()], "limit": 100, "offset": 0, "more": False, "total": None}],
     )
     out.add("pagerduty/notes.json", [{"notes": pd_notes()}])
+    # GET /users/{id} per person the log entries and notes name (collectors.pagerduty.users).
+    out.add("pagerduty/users.json", pd_users([*entries, *pd_notes()]))
     out.set_source("pagerduty", "ok")
+
+
+def pd_users(records: list[Json]) -> list[Json]:
+    """``{"user": {...}}`` bodies (GET /users/{id}), sorted by id, for every user named."""
+    named: set[str] = set()
+    for record in records:
+        for field in ("agent", "user", "assignees"):
+            value = record.get(field)
+            for ref in value if isinstance(value, list) else [value]:
+                if isinstance(ref, dict) and ref.get("type") == "user_reference":
+                    named.add(ref["id"])
+    by_id = {p.pd_id: p for p in PEOPLE}
+    return [
+        {
+            "user": {
+                "id": uid,
+                "type": "user",
+                "summary": by_id[uid].real_name,
+                "self": f"{PD_API}/users/{uid}",
+                "html_url": f"{PD_WEB}/users/{uid}",
+                "name": by_id[uid].real_name,
+                "email": by_id[uid].email,
+                "time_zone": "Europe/London",
+                "color": "purple",
+                "role": "user",
+                "description": "",
+                "invitation_sent": False,
+                "job_title": by_id[uid].title,
+                "teams": [],
+                "contact_methods": [],
+                "notification_rules": [],
+            }
+        }
+        for uid in sorted(named)
+    ]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ incident and one full of hostile text (built directly as model objects, no colle
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from reconstruct.config import Config
@@ -149,6 +150,11 @@ def large(rows: int = 1500) -> Timeline:
     found.append(
         event(START + timedelta(hours=39), Kind.RESOLVE, "Resolved by Bo", ("pagerduty",), 92)
     )
+    pages = tuple(
+        event(START + timedelta(minutes=5 + i), Kind.PAGE, "Notified Bo", ("pagerduty",), 3000 + i)
+        for i in range(40)
+    )
+    found.append(replace(pages[0], summary="Bo notified 40 times by email", members=pages))
     found.sort(key=lambda e: e.time)
     window = Window(
         START - timedelta(hours=1), START + timedelta(hours=41), START - timedelta(days=14)

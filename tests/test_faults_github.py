@@ -171,13 +171,13 @@ def test_github_fault(fault: str, live: Live) -> None:
         assert TOKENS["GITHUB_TOKEN"] not in text
     assert TOKENS["GITHUB_TOKEN"].encode() not in bundle_bytes(dest)
     assert row(out, "Incident #4821 triggered")  # PagerDuty and Slack
-    assert row(out, "Grafana alert CheckoutErrorRate: Normal → Alerting")
+    assert row(out, "Grafana alert CheckoutErrorRate firing")
 
     if outcome is Outcome.PARTIAL:
         assert code == 3, err
         assert github["status"] == "failed"
         assert case.manifest in github["error"], github["error"]
-        assert not [r for r in rows(out) if "github.com/acme/checkout" in r]
+        assert not [r for r in rows(out) if "Merged PR #" in r or "[deploy run]" in r]
         assert len(warnings) == 1, err
         assert warnings[0].startswith("reconstruct: warning: github: ")
         assert case.says in warnings[0], warnings[0]
@@ -208,3 +208,15 @@ def test_rate_limit_wait_and_retries_are_counted(live: Live) -> None:
     meta = live.manifest(dest)["sources"]["github"]["meta"]
     assert meta["rate_limit_waits"] == 1
     assert meta["requests"] == 9  # the 8 of a clean run, one of them twice
+
+
+def test_a_stalled_body_is_a_timeout_not_a_lost_connection(live: Live) -> None:
+    # The headers come, then the body stops for longer than a request may wait.
+    live.policy = RetryPolicy(retries=1, backoff=0.01, timeout=0.5)
+    stalled = Response(200, b'[{"id": 1}]', {"Content-Type": "application/json"}, trickle=2)
+    live.world.github.server.fail_next("GET", SEARCH, *[stalled] * 2)
+    code, _, err, dest = live.collect("--timeout", "20")
+    assert code == 3, err
+    error = live.manifest(dest)["sources"]["github"]["error"]
+    assert "GitHub stopped sending merged pull requests of acme/checkout (search)" in error, error
+    assert "ConnectionError" not in error

@@ -93,6 +93,7 @@ def pd_trigger(at: float = 0) -> Event:
         "Triggered: checkout 5xx above 5%",
         at=at,
         kind=Kind.ALERT,
+        tags=("state:triggered",),  # as the parser tags a trigger log entry
         refs=("pd:pabc123", "pd#1234"),
         url=PD_URL,
     )

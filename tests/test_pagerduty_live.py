@@ -34,6 +34,8 @@ TOKEN = Secret(KEY, "PAGERDUTY_TOKEN")
 LOG = r"/incidents/PABC123/log_entries"
 ALERTS = r"/incidents/PABC123/alerts"
 NOTES = r"/incidents/PABC123/notes"
+PEOPLE = 4
+"""GET /users/{id} once per person the sample's log entries and notes name (their emails)."""
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 
 
@@ -200,8 +202,14 @@ def test_collect_paginates_and_writes_what_was_served(
     assert fake.count(LOG) == 3
     assert fake.count(ALERTS) == 2
     assert fake.count(NOTES) == 1
-    assert fake.server.count() == 6
-    assert meta == {"log_entries": 242, "alerts": 152, "notes": 3, "requests": 6}
+    assert fake.server.count() == 6 + PEOPLE
+    assert meta == {
+        "log_entries": 242,
+        "alerts": 152,
+        "notes": 3,
+        "users": PEOPLE,
+        "requests": 6 + PEOPLE,
+    }
     log_requests = [r for r in fake.server.requests if r.path == LOG]
     assert [(r.param("offset"), r.param("limit")) for r in log_requests] == [
         ("0", "100"),
@@ -250,7 +258,7 @@ def test_collect_small_incident_takes_one_request_per_series(
     fake.server.reset_log()
     meta, bundle = run_collect(config, body, tmp_path / "b")
     assert (fake.count(LOG), fake.count(ALERTS), fake.count(NOTES)) == (1, 1, 1)
-    assert meta["requests"] == 3
+    assert meta["requests"] == 3 + PEOPLE
     assert pd.parse_incident(bundle).resolved_at is None
 
 
@@ -279,7 +287,7 @@ def test_rate_limit_honours_retry_after(
     ]
     assert sorted(clock.slept) == [0.5, 3, 3, 7]
     assert (fake.count(LOG), fake.count(ALERTS), fake.count(NOTES)) == (3, 3, 1)
-    assert meta["requests"] == 7
+    assert meta["requests"] == 7 + PEOPLE
     assert meta["rate_limited_waits"] == 4
     assert len(list(pd.parse(bundle))) == 12  # 8 log entries, 3 notes, 1 alert
 
@@ -314,7 +322,7 @@ def test_server_errors_are_retried(fake: FakePagerDuty, config: Config, tmp_path
     clock = Clock()
     meta, _ = run_collect(config, body, tmp_path / "b", clock=clock)
     assert fake.count(LOG) == 3
-    assert meta["requests"] == 5
+    assert meta["requests"] == 5 + PEOPLE
     assert meta["retries"] == 2
     assert clock.slept == [0.25, 0.5]  # backoff doubles
 
@@ -385,7 +393,7 @@ def test_series_are_fetched_concurrently(
     progress = Progress()
     meta, _ = run_collect(config, body, tmp_path / "b", progress)
     assert sorted(met) == sorted([LOG, ALERTS, NOTES])
-    assert meta["requests"] == 3
+    assert meta["requests"] == 3 + PEOPLE
     pages = [m for s, m in progress.messages if m.startswith("pages fetched")]
     assert len(pages) == 3
     assert pages[-1] == "pages fetched: log_entries 1, alerts 1, notes 1"

@@ -246,6 +246,15 @@ def test_a_section_says_how_many_rows_it_leaves_to_the_table() -> None:
     assert said is not None and shown + int(said.group(1)) == 10
 
 
+def test_a_collapsed_series_is_one_mark_drawn_as_a_span_with_its_count() -> None:
+    tl = data.large(200)
+    html, _ = page_of(tl)
+    series = [i for i, e in enumerate(tl.events) if e.members]
+    assert len(series) == 1
+    mark = html.split(f'data-row="{series[0] + 1}"', 1)[1].split("</a>", 1)[0]
+    assert "<rect " in mark and "×40</text>" in mark
+
+
 def test_page_is_deterministic() -> None:
     tl = data.three_days()
     assert render(tl, RenderOptions(fmt="page"), Config()) == render(

@@ -325,6 +325,41 @@ def test_resolved_again_after_delivery_queues_an_update(hook: Hook, clock: Clock
     assert hook.state.delivered("Q3CKSTMPD1") == {}, "every sink gets the update"
 
 
+def delivered_once(hook: Hook) -> None:
+    assert post_event(hook, "incident.resolved", RESOLVED, 1).status_code == 202
+    row = hook.state.claim("Q3CKSTMPD1", "me", RESOLVED + SETTLE, timedelta(minutes=5))
+    assert row is not None
+    hook.state.record_delivery(row.id, "me", "dir", "/pm/x.md", RESOLVED + SETTLE)
+    hook.state.release(row.id, "me", RESOLVED + SETTLE, status="delivered")
+
+
+def test_a_flap_within_a_minute_of_the_delivered_resolution_still_gets_an_update(
+    hook: Hook,
+) -> None:
+    # PagerDuty: resolved 10:29:31 (delivered), reopened 10:29:51, resolved again 10:30:11
+    delivered_once(hook)
+    reopened = post_event(hook, "incident.reopened", RESOLVED + timedelta(seconds=20), 2)
+    assert reopened.json() == {"status": "noted"}
+    again = RESOLVED + timedelta(seconds=40)
+    response = post_event(hook, "incident.resolved", again, 3)
+    assert (response.status_code, response.json()) == (202, {"status": "update"})
+    row = hook.state.get("Q3CKSTMPD1")
+    assert row is not None and (row.status, row.revision, row.resolved_at) == ("pending", 2, again)
+    assert post_event(hook, "incident.resolved", again, 4).json() == {"status": "known"}
+
+
+def test_a_flap_whose_resolve_arrives_before_its_reopen_still_gets_one_update(hook: Hook) -> None:
+    delivered_once(hook)
+    again = RESOLVED + timedelta(seconds=40)
+    assert post_event(hook, "incident.resolved", again, 3).json() == {"status": "known"}
+    late_reopen = post_event(hook, "incident.reopened", RESOLVED + timedelta(seconds=20), 2)
+    assert (late_reopen.status_code, late_reopen.json()) == (202, {"status": "update"})
+    row = hook.state.get("Q3CKSTMPD1")
+    assert row is not None and (row.status, row.revision, row.resolved_at) == ("pending", 2, again)
+    assert post_event(hook, "incident.resolved", again, 4).json() == {"status": "known"}
+    assert hook.state.get("Q3CKSTMPD1").revision == 2  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     ("body", "why"),
     [
@@ -448,27 +483,33 @@ def test_a_slow_client_gets_a_408_and_does_not_hold_the_endpoint(
         served.close()
 
 
-def test_concurrent_requests_beyond_the_limit_get_503(tmp_path: Path, clock: Clock) -> None:
+def test_slow_unsigned_bodies_never_fail_healthz_and_hold_pagerduty_off_only_briefly(
+    tmp_path: Path, clock: Clock
+) -> None:
     import time
 
-    hook = Hook(tmp_path, clock, limits=Limits(concurrent=2, read_timeout=5))
+    hook = Hook(tmp_path, clock, limits=Limits(concurrent=2, read_timeout=1.0))
     served = Served(hook.app)
+    url = f"http://127.0.0.1:{served.port}"
+    body = envelope("incident.resolved")
+    signed = {"X-PagerDuty-Signature": f"v1={sign(SECRET, body)}"}
     held = [served.connect() for _ in range(2)]
     try:
         for sock in held:
             sock.sendall(head(1000) + b"{")  # in progress: waiting for the rest of the body
         time.sleep(0.3)  # let uvicorn hand both to the app (nothing is asserted about timing)
-        response = httpx.get(f"http://127.0.0.1:{served.port}/healthz")
-        assert (response.status_code, response.headers["retry-after"]) == (503, "5")
+        health = httpx.get(f"{url}/healthz")
+        assert (health.status_code, health.json()) == (200, {"ok": True}), "never counted"
+        busy = httpx.post(f"{url}/webhook", content=body, headers=signed)
+        assert (busy.status_code, busy.headers["retry-after"]) == (503, "5")
+        assert "serve: webhook refused: 2 bodies already being read" in hook.logs
+        for sock in held:  # the slow clients are cut off at the read timeout
+            assert answer(sock).startswith(b"HTTP/1.1 408 ")
+        delivered = httpx.post(f"{url}/webhook", content=body, headers=signed)
+        assert (delivered.status_code, delivered.json()) == (202, {"status": "new"})
     finally:
         for sock in held:
             sock.close()
-    try:
-        deadline = time.monotonic() + 10
-        while httpx.get(f"http://127.0.0.1:{served.port}/healthz").status_code != 200:
-            assert time.monotonic() < deadline, "the slots were never given back"
-            time.sleep(0.05)
-    finally:
         served.close()
 
 
@@ -595,17 +636,21 @@ def test_serve_on_a_port_in_use_is_one_line_and_exit_4(
     config = tmp_path / "reconstruct.toml"
     config.write_text(f'[deliver]\ndir = "{tmp_path / "out"}"\n[serve]\nport = {port}\n')
     monkeypatch.setenv("PAGERDUTY_WEBHOOK_SECRET", SECRET)
+    args = ["serve", "--config", str(config), "--state", str(tmp_path / "s.sqlite")]
     try:
-        result = CliRunner().invoke(
-            cli, ["serve", "--config", str(config), "--state", str(tmp_path / "s.sqlite")]
-        )
+        result = CliRunner().invoke(cli, args)
+        as_json = CliRunner().invoke(cli, [*args, "--log-format", "json"])
     finally:
         taken.close()
-    assert result.exit_code == EXIT_PORT_IN_USE == 4
-    assert logged(result.stderr) == [
-        f"reconstruct: serve: error: 127.0.0.1:{port} is already in use by another process; "
+    assert result.exit_code == as_json.exit_code == EXIT_PORT_IN_USE == 4
+    message = (
+        f"serve: error: 127.0.0.1:{port} is already in use by another process; "
         "stop it or set another [serve] port"
-    ]
+    )
+    assert logged(result.stderr) == [f"reconstruct: {message}"]
+    [line] = as_json.stderr.splitlines()
+    record = json.loads(line)
+    assert (record["level"], record["message"]) == ("error", message)
 
 
 def test_after_a_late_reopen_the_draft_is_still_delivered_exactly_once(

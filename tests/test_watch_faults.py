@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -320,7 +320,91 @@ def test_an_incident_pagerduty_lists_late_is_still_caught(world: World) -> None:
     assert len(sink.drafts) == 1
 
 
-def resolve_again(world: World, minutes: int) -> None:
+class DateFault:
+    """PagerDuty's incident list hides the demo incident until ``show`` (it is not resolved
+    yet); ``wrong`` shifts the ``Date`` header of the next polls (a proxy's bad clock)."""
+
+    def __init__(self, world: World) -> None:
+        only_demo(world)
+        self.world = world
+        self.shown = False
+        self.wrong = timedelta(0)
+        world.fakes.pagerduty.server.clock = lambda: world.clock() + self.wrong
+        world.fakes.pagerduty.intercept(self.hide)
+
+    def hide(self, req: Request) -> Response | None:
+        if req.path == "/incidents" and not self.shown:
+            return Response(200, {"incidents": [], "limit": 25, "offset": 0, "more": False})
+        return None
+
+    def show(self, resolved: datetime) -> None:
+        when = resolved.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.world.fakes.pagerduty.incidents[0].incident.update(
+            resolved_at=when, last_status_change_at=when
+        )
+        self.shown = True
+
+    def poll(self) -> int:
+        return self.world.watcher(Recording()).poll().queued
+
+
+@pytest.mark.parametrize("first", [False, True], ids=["a-later-poll", "the-first-poll"])
+def test_one_wrong_date_header_does_not_blind_polling(world: World, first: bool) -> None:
+    fault = DateFault(world)
+    start = world.clock()  # 10:34:31
+    if not first:
+        assert fault.poll() == 0
+        world.clock.advance(minutes=5)
+    fault.wrong = timedelta(hours=2)
+    assert fault.poll() == 0  # its Date says two hours later than PagerDuty's time
+    fault.wrong = timedelta(0)
+    said = [x for x in world.logs if "clock:" in x]
+    if not first:
+        assert said[-1].endswith(
+            "clock: PagerDuty's Date header (2026-03-14T12:39:31Z) is 2h 0m ahead of its time as "
+            "last measured; not moving the checkpoint by it until the next poll agrees"
+        )
+        assert world.state().checkpoint() == start
+    world.clock.advance(minutes=3)
+    fault.show(world.clock() - timedelta(minutes=1))  # resolved a minute before this poll
+    assert fault.poll() == 1, "the incident resolved after the wrong header is queued"
+    world.clock.advance(minutes=1)
+    assert fault.poll() == 0
+    assert world.state().skew() == timedelta(0), "two polls that agree are believed"
+    assert world.state().checkpoint() == world.clock()
+
+
+def test_a_poll_fills_in_the_number_and_title_a_webhook_left_out(world: World) -> None:
+    only_demo(world)
+    state = world.state()
+    settle = world.config.watch.settle
+    # A resolve webhook whose data had no usable number (it was left out) queued the incident.
+    action = ("resolved", INCIDENT_ID, None, "", RESOLVED, settle)
+    assert state.webhook(["event:E1"], "incident.resolved", world.clock(), action) == "new"
+    assert world.watcher(Recording()).poll().queued == 0  # PagerDuty lists it: known
+    row = world.state().get(INCIDENT_ID)
+    assert row is not None
+    assert (row.number, row.title) == (4821, "Checkout returning 5xx for most requests")
+    code, out, err = invoke("watch", "status", "--json", "--state", str(world.state_path))
+    assert code == 0, err
+    assert [(d["id"], d["number"]) for d in json.loads(out)] == [(INCIDENT_ID, 4821)]
+
+
+def test_a_sink_error_names_the_sink_once(world: World) -> None:
+    only_demo(world)
+    (world.tmp / "a-file").write_text("", encoding="utf-8")
+    world.clock.advance(minutes=6)
+    report = world.watcher(DirSink(world.tmp / "a-file" / "out")).run_once()
+    assert report.failed == 1
+    said = "\n".join(world.logs)
+    assert "not delivered to dir: cannot write into " in said
+    assert "dir: dir:" not in said
+    row = world.state().get(INCIDENT_ID)
+    assert row is not None and row.last_error is not None
+    assert row.last_error.startswith("dir: cannot write into "), row.last_error
+
+
+def resolve_again(world: World, minutes: float) -> None:
     """PagerDuty: the demo incident was reopened and resolved again ``minutes`` after."""
     data = world.fakes.pagerduty.incidents[0]
     when = (RESOLVED + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -382,6 +466,32 @@ def test_resolved_again_after_delivery_updates_the_file_and_the_pull_request_and
     assert len(world.fakes.slack.shared) == 2 and len(pulls) == 1
 
 
+def test_a_flap_within_a_minute_found_by_polling_gets_one_updated_draft(world: World) -> None:
+    # PagerDuty: resolved 10:29:31 (delivered), reopened and resolved again at 10:30:01; no
+    # webhook told us: only the incident's own resolved_at, seen by the next poll, changed.
+    only_demo(world)
+    sink = Recording()
+    world.clock.advance(minutes=6)
+    report = world.watcher(sink).run_once()
+    assert (report.queued, report.delivered) == (1, 1)
+    resolve_again(world, minutes=0.5)
+    world.clock.advance(minutes=5)
+    assert world.watcher(sink).plan()[0] == (
+        "Q3CKSTMPD1 (#4821): would queue, build and deliver to recording"
+    ), "the dry run sees the same update"
+    report = world.watcher(sink).run_once()
+    assert (report.queued, report.delivered, report.failed) == (1, 1, 0)
+    assert any("resolved again after its draft was delivered; an update" in x for x in world.logs)
+    assert [d.incident.resolved_at for d in sink.drafts] == [
+        RESOLVED,
+        RESOLVED + timedelta(seconds=30),
+    ]
+    world.clock.advance(minutes=5)
+    report = world.watcher(sink).run_once()
+    assert (report.queued, report.delivered) == (0, 0)
+    assert len(sink.drafts) == 2
+
+
 # -- housekeeping ------------------------------------------------------------------------------
 def test_old_state_and_its_bundles_are_pruned_and_partial_folders_cleaned(world: World) -> None:
     only_demo(world)
@@ -412,8 +522,29 @@ def test_old_state_and_its_bundles_are_pruned_and_partial_folders_cleaned(world:
     world.watcher(sink).run_once()
     assert world.state().get(INCIDENT_ID) is None
     assert not bundle.exists()
-    assert any(line.startswith("Q3CKSTMPD1 (#4821): pruned: delivered") for line in world.logs)
+    assert [x for x in world.logs if "pruned:" in x] == [
+        "Q3CKSTMPD1 (#4821): pruned: delivered, last changed 2026-03-14 10:49 UTC, "
+        "more than the 90-day retention ago"
+    ]
     assert (world.out / FILENAME).exists(), "the delivered draft itself is never touched"
+
+
+def test_retention_follows_pagerdutys_time_not_a_fast_local_clock(world: World) -> None:
+    only_demo(world)
+    world.local_ahead = timedelta(hours=2)
+    world.clock.now = world.clock() + world.local_ahead + timedelta(minutes=15)
+    sink = Recording()
+    assert world.watcher(sink).run_once().delivered == 1
+    delivered = world.state().get(INCIDENT_ID)
+    assert delivered is not None and delivered.updated_at is not None
+    world.fakes.pagerduty.incidents.clear()
+    # 90 days less an hour later: by the local clock (2 hours fast) the retention is over
+    world.clock.advance(days=89, hours=23)
+    world.watcher(sink).run_once()
+    assert world.state().get(INCIDENT_ID) is not None, "not yet past the retention"
+    world.clock.advance(hours=2)
+    world.watcher(sink).run_once()
+    assert world.state().get(INCIDENT_ID) is None
 
 
 def test_an_older_state_file_gains_the_new_columns(tmp_path: Path) -> None:
@@ -502,3 +633,87 @@ def test_a_state_file_that_fails_mid_run_is_one_line_and_exit_1(world: World) ->
     assert lines[-1].startswith("reconstruct: error: the state file failed (OperationalError: ")
     assert lines[-1].endswith(f"({state}); check the disk, then run again")
     assert "internal error" not in err and "Traceback" not in err
+
+
+def test_a_state_file_on_a_full_disk_is_one_line_naming_it_and_exit_1(world: World) -> None:
+    # A real write failure: the child may not grow any file (RLIMIT_FSIZE 0; Python ignores
+    # SIGXFSZ, so SQLite's write fails with EFBIG as it would with ENOSPC on a full disk).
+    import resource
+    import subprocess
+    import sys
+
+    state = world.tmp / "full" / "watch.sqlite"
+
+    def no_room() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    where = ["--state", str(state), "--config", str(world.config_path)]
+    for command in (["watch", "--once"], ["serve", "--no-worker"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "reconstruct", *command, *where],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            preexec_fn=no_room,
+            env={**os.environ, "PAGERDUTY_WEBHOOK_SECRET": "whsec-test-0123456789"},
+            check=False,
+        )
+        assert done.returncode == 1, (command, done.stderr)
+        lines = logged(done.stderr)
+        assert len(lines) == 1, lines
+        assert lines[0].startswith(f"reconstruct: error: {state}: cannot open the watch state (")
+        assert lines[0].endswith("then run again")
+        assert "Traceback" not in done.stderr
+
+
+def test_a_damaged_state_file_is_exit_1_and_a_state_path_that_cannot_be_one_is_exit_2(
+    world: World,
+) -> None:
+    damaged = world.tmp / "damaged.sqlite"
+    damaged.write_bytes(b"this is not an SQLite database, it was overwritten" * 100)
+    code, _out, err = invoke(
+        "watch", "--once", "--state", str(damaged), "--config", str(world.config_path)
+    )
+    assert code == 1, err
+    assert logged(err)[-1].startswith(f"reconstruct: error: {damaged}: cannot open the watch")
+    (world.tmp / "a-file").write_text("", encoding="utf-8")
+    under_a_file = world.tmp / "a-file" / "watch.sqlite"
+    code, _out, err = invoke(
+        "watch", "--once", "--state", str(under_a_file), "--config", str(world.config_path)
+    )
+    assert code == 2, err
+    assert "pass --state FILE or set [watch] state to a writable path" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["watch", "status"],
+        ["watch", "status", "--json"],
+        ["--incident", "demo"],
+        ["--incident", "demo", "--format", "json"],
+    ],
+    ids=["status", "status-json", "draft", "draft-json"],
+)
+def test_a_closed_stdout_ends_quietly(args: list[str], tmp_path: Path) -> None:
+    """``reconstruct … | head -1``: the reader is gone before the first write (the worst case)."""
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        if args[0] == "watch":  # an empty state: ``status`` still prints a line
+            args = ["watch", "--state", str(tmp_path / "s.sqlite"), *args[1:]]
+        done = subprocess.run(
+            [sys.executable, "-m", "reconstruct", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, "")

@@ -3,26 +3,32 @@
 The steps, one module each: ``utc`` (UTC, window) -> ``dedup`` (same key) -> ``chatter`` (a
 person's plain messages, which nothing keeps, counted up front) -> ``refs`` (refs from
 text) -> ``classify`` (kinds from text) -> ``merge`` (one row per occurrence across tools) ->
-``select`` (what is kept, why; counts of the rest) -> ``order``. ``docs/design.md`` has the rules.
+``select`` (what is kept, why; counts of the rest) -> ``people`` (one name and id per person) ->
+``steps`` (one step, one row) -> ``collapse`` (a series as one row) -> ``order``.
+``docs/design.md`` has the rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 
 from reconstruct.config import Config
-from reconstruct.model import Event, Incident, Window
+from reconstruct.model import Event, Identity, Incident, Window
 from reconstruct.normalize.chatter import set_aside
 from reconstruct.normalize.classify import classify, compile_classifier
+from reconstruct.normalize.collapse import collapse
 from reconstruct.normalize.dedup import dedup_exact
 from reconstruct.normalize.gcpause import paused_gc
+from reconstruct.normalize.ledger import OUTSIDE_REASON, Ledger
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
+from reconstruct.normalize.people import directory, resolve
 from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
 from reconstruct.normalize.select import select
-from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window
+from reconstruct.normalize.steps import merge_steps
+from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window, outside_of
 from reconstruct.timeutil import ensure_utc
 
 __all__ = ["OUTSIDE", "Normalized", "normalize", "refs_in_text"]
@@ -37,27 +43,56 @@ class Normalized:
     """Records dropped as exact duplicates (same key)."""
     merged: int = 0
     """Records folded into another tool's row of the same occurrence."""
+    steps: int = 0
+    """Rows joined into another row of the same step (``steps``)."""
+    collapsed: int = 0
+    """Rows folded into a series row (members minus series rows; ``collapse``)."""
+    shown: dict[str, int] = field(default_factory=dict)
+    """Records in a row (alone or merged), per source (``ledger``)."""
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Records not in any row, per source and reason (``ledger``)."""
 
 
 def normalize(
-    events: Iterable[Event], incident: Incident, window: Window, config: Config
+    events: Iterable[Event],
+    incident: Incident,
+    window: Window,
+    config: Config,
+    identities: Iterable[Identity] = (),
+    weights: Mapping[str, int] | None = None,
 ) -> Normalized:
     """Events from every source -> the timeline's events, in order, each with a reason.
 
+    ``weights``: per event key, the records beyond the first the event stands for (records a
+    parser folded into it); the accounting (``shown``, ``left_out``) counts them with it.
     Raises ``TimeFormatError`` for an event with a naive time (a parser bug).
     """
     classifier = compile_classifier(config.classify)
+    ledger = Ledger(weights or {})
     with paused_gc():
         utc = [event if event.time.tzinfo is UTC else as_utc(event) for event in events]
         unique = dedup_exact(utc)
+        ledger.duplicates(utc, unique)
         inside, outside = in_window(unique, window)
-        candidates, chatter = set_aside(inside, ensure_utc(window.start), classifier)
+        if outside:
+            ledger.omit(outside_of(unique, window), OUTSIDE_REASON)
+        candidates, chatter, chatter_why = set_aside(inside, ensure_utc(window.start), classifier)
+        ledger.omit_counts(chatter_why)
         memo = TextRefs()
         with_refs = [with_text_refs(event, memo) for event in candidates]
         classified, keywords = classify(with_refs, classifier)
         rows = merge_tools(classified, config.normalize.merge_window)
-        kept, omitted = select(rows, incident, window, config, keywords)
-        timeline = tuple(ordered(kept))
+        ledger.fold(classified, rows)
+        selection = select(rows, incident, window, config, keywords)
+        kept, omitted = selection.kept, selection.omitted
+        ledger.settle(kept, selection.dropped)  # every record of a kept row is shown
+        people = directory(identities, config.people)
+        named, names = resolve(kept, people)
+        stepped, steps = merge_steps(named, config.collapse)
+        collapsed = 0
+        if not config.collapse.expand:
+            stepped, collapsed = collapse(stepped, config.collapse, names)
+        timeline = tuple(ordered(stepped))
     for scope, count in chatter.items():
         omitted[scope] = omitted.get(scope, 0) + count
     if outside:
@@ -67,4 +102,8 @@ def normalize(
         omitted=dict(sorted(omitted.items())),
         duplicates=len(utc) - len(unique),
         merged=len(classified) - len(rows),
+        steps=steps,
+        collapsed=collapsed,
+        shown=dict(sorted(ledger.shown.items())),
+        left_out=ledger.omitted_dict(),
     )

@@ -25,6 +25,8 @@ _new = object.__new__
     _tags,
     _scope,
     _reason,
+    _members,
+    _edited_at,
 ) = (Event.__dict__[f.name].__set__ for f in fields(Event))
 
 
@@ -40,8 +42,11 @@ def new_event(
     tags: frozenset[str],
     scope: str,
     reason: str,
+    members: tuple[Event, ...] = (),
+    edited_at: datetime | None = None,
 ) -> Event:
-    """``Event(time, kind, ..., reason)`` with every field given, without ``__init__``."""
+    """``Event(time, kind, ..., reason, members, edited_at)`` with every field given, without
+    ``__init__``."""
     event: Event = _new(Event)
     _time(event, time)
     _kind(event, kind)
@@ -54,6 +59,8 @@ def new_event(
     _tags(event, tags)
     _scope(event, scope)
     _reason(event, reason)
+    _members(event, members)
+    _edited_at(event, edited_at)
     return event
 
 
@@ -80,4 +87,6 @@ def evolve(
         event.tags if tags is None else tags,
         event.scope,
         event.reason if reason is None else reason,
+        event.members,
+        event.edited_at,
     )

@@ -8,10 +8,19 @@ looking only at the next ``NEIGHBOURS`` records of each other source within the 
 record per scope (one per Slack channel, one per GitHub repo: a staging and a production deploy
 of one SHA stay two rows, while the deploy bot's posts in #inc and #deploys both join the
 deployment), spans at most ``merge_window`` and never joins two states of one alert rule.
+
+An incident reference (``pd:``, ``pd#``) is shared by every record of the incident (its trigger,
+alerts, pages, acknowledgements, the chat app's posts), so it is never enough on its own: two
+alerts whose only shared refs are incident refs join only when both state the same incident
+state (``stated``: a ``state:`` tag, or the verb a tool's post says: "Triggered", "Resolved").
+So the PagerDuty app's "Triggered #4711" post joins the trigger log entry, never an alert record
+of the incident 15 s earlier. (Other kinds say it by their kind: an "Acknowledged" post is an
+``ack`` like the acknowledgement it reports.)
 """
 
 from __future__ import annotations
 
+import re
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -65,6 +74,7 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
     stamps = [times[k] for k in by_time]
     limit = merge_window.total_seconds()
     pairs = _candidate_pairs(evs, stamps, limit)
+    strong: dict[frozenset[str], frozenset[str]] = {}
     row_of: list[_Row | None] = [None] * len(evs)
     """Each record's row once a pair names it: a row of one until it joins another."""
     for pair in pairs:
@@ -83,6 +93,8 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
         if last - first > limit:
             continue
         if b.rules and a.rules and not _rules_agree(a.rules, b.rules):
+            continue
+        if not _says_the_same(evs[i], evs[j], strong):
             continue
         a.members += b.members
         a.scopes |= b.scopes
@@ -153,6 +165,54 @@ def _candidate_pairs(evs: list[Event], stamps: list[float], limit: float) -> lis
     return sorted({(g << 64) | p for g, p in zip(bits, pairs, strict=True)})
 
 
+INCIDENT_PREFIXES = ("pd:", "pd#")
+"""Refs every record of one incident carries: never enough to merge on alone."""
+_STATE_VERB = re.compile(r"\b(triggered|unacknowledged|acknowledged|resolved|reopened)\b", re.I)
+_VERB_STATE = {
+    "triggered": "triggered",
+    "unacknowledged": "triggered",
+    "reopened": "triggered",
+    "acknowledged": "acknowledged",
+    "resolved": "resolved",
+}
+
+
+def stated(event: Event) -> str | None:
+    """The incident state a record says it records: its ``state:`` tag, else (a tool's or bot's
+    post) the first state verb of its text (``Triggered: #4711 ...`` -> ``triggered``)."""
+    states = sorted(tag[6:] for tag in event.tags if tag.startswith("state:"))
+    if states:
+        return states[0]
+    if "bot" in event.tags:
+        match = _STATE_VERB.search(event.summary)
+        if match is not None:
+            return _VERB_STATE[match.group(1).lower()]
+    return None
+
+
+def _says_the_same(a: Event, b: Event, strong: dict[frozenset[str], frozenset[str]]) -> bool:
+    """A ref other than the incident's in common; else, for alerts, the same stated incident
+    state. (Other kinds already say the same thing: "Acknowledged", "Escalated" and "Resolved"
+    posts and log entries have one kind each, while kind ``alert`` holds an incident's trigger
+    and every alert record of it.)"""
+    if _strong(a.refs, strong) & _strong(b.refs, strong):
+        return True
+    if a.kind is not Kind.ALERT:
+        return True
+    state = stated(a)
+    return state is not None and state == stated(b)
+
+
+def _strong(refs: frozenset[str], memo: dict[frozenset[str], frozenset[str]]) -> frozenset[str]:
+    """The merge refs that are not incident refs (remembered per distinct set of refs)."""
+    found = memo.get(refs)
+    if found is None:
+        found = memo[refs] = frozenset(
+            r for r in merge_refs(refs) if not r.startswith(INCIDENT_PREFIXES)
+        )
+    return found
+
+
 def _rules_agree(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
     """No alert rule with different states in the two rows."""
     return all(a[name] == states for name, states in b.items() if name in a)
@@ -174,9 +234,14 @@ def _single(evs: list[Event], stamps: list[float], index: int) -> _Row:
 
 def combine(records: list[Event]) -> Event:
     """Records of one occurrence as one event: earliest time, the most authoritative record's
-    summary, key, actor and scope; links, refs, tags and sources unioned (sorted)."""
+    summary, key, actor and scope; links, refs, tags and sources unioned (sorted). Without an
+    actor of its own, the row takes another record's, never a bot's: the PagerDuty app's name
+    on PagerDuty's own trigger says nothing ("PagerDuty: Incident #4711 triggered")."""
     records = sorted(records, key=lambda e: (event_rank(e), e.time, e.key))
     primary = records[0]
+    actor = primary.actor or next(
+        (r.actor for r in records if r.actor and "bot" not in r.tags), None
+    )
     return new_event(
         min(r.time for r in records),
         primary.kind,
@@ -184,7 +249,7 @@ def combine(records: list[Event]) -> Event:
         tuple(sorted({s for r in records for s in r.sources})),
         tuple(sorted({link for r in records for link in r.links})),
         primary.key,
-        next((r.actor for r in records if r.actor), None),
+        actor,
         frozenset().union(*(r.refs for r in records)),
         frozenset().union(*(r.tags for r in records)),
         primary.scope,

@@ -205,12 +205,6 @@ def lanes(timeline: Timeline) -> tuple[str, ...]:
     return (*first, *sorted(present - set(first)))
 
 
-def _members(event: Event) -> tuple[Event, ...]:
-    """The members of a collapsed series row (``Event.members`` where the model has it)."""
-    members = getattr(event, "members", ())
-    return tuple(members) if members else ()
-
-
 def _title(event: Event, day: datetime) -> str:
     when = time_label(event.time, day.date())
     actor = one_line(event.actor or "")
@@ -249,7 +243,7 @@ def layout(timeline: Timeline) -> dict[str, object]:
     marks = []
     for i, event in enumerate(timeline.events):
         x = scale.gutter_x(earlier[i]) if i in earlier else scale.x(event.time)
-        members = _members(event)
+        members = event.members
         span_end = scale.x(max(m.time for m in members)) if members and i not in earlier else None
         marks.append(
             Mark(

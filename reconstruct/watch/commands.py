@@ -135,8 +135,8 @@ def _broken(exc: Exception, watcher: Watcher | None, log: Callable[[str], None])
     from reconstruct.watch.logline import Line
     from reconstruct.watch.runner import describe
 
-    if not isinstance(exc, sqlite3.Error | OSError):
-        raise exc
+    if not isinstance(exc, sqlite3.Error | OSError) or isinstance(exc, BrokenPipeError):
+        raise exc  # a closed stdout ends quietly in ``guarded``
 
     where = f" ({watcher.state.path})" if watcher is not None else ""
     log(Line(f"error: {describe(exc)}{where}; check the disk, then run again", level="error"))
@@ -380,6 +380,7 @@ def serve(
 
     def action() -> int:
         from reconstruct.watch.listen import PortInUse, bind
+        from reconstruct.watch.logline import Line
         from reconstruct.watch.webhook import SECRET_ENV, Health, Limits, create_app
         from reconstruct.watch.worker import Worker
 
@@ -395,7 +396,7 @@ def serve(
         try:
             sock = bind(host, port)
         except PortInUse as exc:
-            log(f"serve: error: {exc}")
+            log(Line(f"serve: error: {exc}", level="error"))
             return EXIT_PORT_IN_USE
         import uvicorn
 
@@ -405,7 +406,7 @@ def serve(
             watcher.state,
             config.watch.settle,
             secret,
-            watcher.now,
+            watcher.pd_now,  # PagerDuty's time, as the worker and retention use
             log,
             health=health,
             limits=limits,
@@ -421,7 +422,7 @@ def serve(
                 log_level="warning",
                 access_log=False,
                 lifespan="off",
-                limit_concurrency=limits.concurrent * 2,
+                limit_concurrency=limits.concurrent * 4,  # the app refuses first
                 timeout_keep_alive=5,
                 timeout_graceful_shutdown=5,
             )

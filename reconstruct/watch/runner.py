@@ -36,6 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconstruct.config import Config, token
 from reconstruct.deliver.base import Draft, Sink
@@ -48,6 +49,7 @@ from reconstruct.errors import (
     SourceError,
     SourceUnavailable,
 )
+from reconstruct.timeutil import iso_z
 from reconstruct.watch.logline import Line
 from reconstruct.watch.state import OPEN, SAME_RESOLUTION, IncidentRow, State
 
@@ -68,9 +70,15 @@ PARK_AFTER = 3
 """Other failures in a row (not found, a bad bundle, a bug) before it is parked."""
 SKEW_TOLERANCE = timedelta(seconds=30)
 """A difference from PagerDuty's clock below this is noise (``Date`` has whole seconds)."""
+DATE_JUMP = timedelta(minutes=5)
+"""A ``Date`` header this far from PagerDuty's time as last measured is not believed until the
+next poll reads the same: one wrong header cannot move the checkpoint past incidents."""
 PARTIAL_PREFIX = ".partial-"
 PRUNE_EVERY = timedelta(days=1)
 """A long-running ``watch`` or ``serve`` tidies up again this often."""
+
+if TYPE_CHECKING:
+    from reconstruct.watch.poll import Listing
 
 Clock = Callable[[], datetime]
 Log = Callable[[str], None]
@@ -208,24 +216,58 @@ class Watcher:
     ) -> list[tuple[str, int | None, str, datetime]]:
         """What PagerDuty lists as resolved since the checkpoint (less ``OVERLAP``); ``move``:
         record the new checkpoint and the measured skew (a dry run does not)."""
-        from reconstruct.watch.poll import resolved_since
-
         checkpoint = self.state.checkpoint()
         since = checkpoint - OVERLAP if checkpoint else estimate - self.config.watch.lookback
+        listing = self._list(since, estimate)
+        if listing.cut:
+            self._say("pagerduty: the incident list was cut at 10,000 records; poll more often")
+        server = listing.server_time
+        if server is not None and not self._date_trusted(local, server, keep=move):
+            # Polled from the earlier of the two readings until they agree again.
+            earlier = min(server, local - (self.state.skew_known() or timedelta(0)))
+            if move:
+                self.state.lower_checkpoint(earlier)
+            if earlier - OVERLAP < since:  # the checkpoint itself came from a wrong header
+                listing = self._list(earlier - OVERLAP, estimate)
+        elif move:
+            self.state.set_checkpoint(server or estimate)
+        return [(r.id, r.number, r.title, r.resolved_at) for r in listing.resolved]
+
+    def _list(self, since: datetime, estimate: datetime) -> Listing:
+        from reconstruct.watch.poll import resolved_since
+
         try:
-            listing = resolved_since(self.config, token("pagerduty"), since, estimate)
+            return resolved_since(self.config, token("pagerduty"), since, estimate)
         except SourceAuthError as exc:
             raise ConfigError(str(exc)) from exc
         except SourceError as exc:
             raise ReconstructError(str(exc)) from exc
-        if listing.cut:
-            self._say("pagerduty: the incident list was cut at 10,000 records; poll more often")
-        server = listing.server_time
-        if server is not None:
-            self._measured(local - server, keep=move)
-        if move:
-            self.state.set_checkpoint(server or estimate)
-        return [(r.id, r.number, r.title, r.resolved_at) for r in listing.resolved]
+
+    def _date_trusted(self, local: datetime, server: datetime, *, keep: bool) -> bool:
+        """Check one ``Date`` header against the skew in use: False (logged; the skew in use is
+        kept) when it is more than ``DATE_JUMP`` away from it and the poll before did not read
+        the same (one wrong header, a proxy's stale cache). Two polls in a row that agree are
+        believed (the local clock itself jumped)."""
+        reading = local - server
+        prior = self.state.skew_known()
+        last = self.state.last_reading()
+        if keep:
+            self.state.set_last_reading(reading)
+        if (
+            prior is None
+            or abs(reading - prior) <= DATE_JUMP
+            or (last is not None and abs(reading - last) <= SKEW_TOLERANCE)
+        ):
+            self._measured(reading, keep=keep)
+            return True
+        way = "ahead of" if prior > reading else "behind"
+        self._say(
+            f"clock: PagerDuty's Date header ({iso_z(server)}) is {span(prior - reading)} {way} "
+            "its time as last measured; not moving the checkpoint by it until the next poll "
+            "agrees",
+            level="warning",
+        )
+        return False
 
     def _measured(self, skew: timedelta, *, keep: bool) -> None:
         if abs(skew) < SKEW_TOLERANCE:
@@ -251,7 +293,9 @@ class Watcher:
         found = self._listing(local, estimate)
         now = self.pd_now()
         for incident_id, number, title, resolved in found:
-            outcome = self.state.enqueue(incident_id, number, title, resolved, settle, now)
+            outcome = self.state.enqueue(
+                incident_id, number, title, resolved, settle, now, exact=True
+            )
             if outcome == "known":
                 continue
             report.queued += 1
@@ -290,7 +334,12 @@ class Watcher:
                 self._say(f"removed {leftover.name}, left by an interrupted run in {place}")
         for row in self.state.prune(self.pd_now() - self.config.watch.retention):
             shutil.rmtree(self.bundles / _safe(row.id), ignore_errors=True)
-            self._say(f"pruned: {row.status} before {hhmm(row.updated_at or now)}", row)
+            days = self.config.watch.retention.days
+            self._say(
+                f"pruned: {row.status}, last changed {hhmm(row.updated_at or now)}, "
+                f"more than the {days}-day retention ago",
+                row,
+            )
 
     # -- work ----------------------------------------------------------------------------------
     def process_due(self, report: Report | None = None) -> Report:
@@ -398,10 +447,11 @@ class Watcher:
             except (KeyboardInterrupt, SystemExit):
                 raise
             except Exception as exc:  # noqa: BLE001 (one sink's failure must not stop the others)
-                errors.append(f"{sink.name}: {describe(exc)}")
+                why = describe(exc).removeprefix(f"{sink.name}: ")  # a sink's error names it
+                errors.append(f"{sink.name}: {why}")
                 passing = passing and transient(exc)
                 self._say(
-                    f"not delivered to {sink.name}: {describe(exc)}",
+                    f"not delivered to {sink.name}: {why}",
                     claimed,
                     sink=sink.name,
                     level="error",
@@ -483,6 +533,8 @@ class Watcher:
                 row.event_at >= resolved
                 or (
                     row.status in ("delivered", "forgotten")
+                    and row.event_at <= row.resolved_at  # no reopen known since
+                    and not row.resolved_exact  # else a different resolved_at is a new one
                     and resolved <= row.resolved_at + SAME_RESOLUTION
                 )
             ):

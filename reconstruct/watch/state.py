@@ -21,14 +21,16 @@ delivered revision 1 is handed the update (``deliveries.revision`` says which on
 
 from __future__ import annotations
 
+import errno
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from reconstruct.errors import ConfigError
+from reconstruct.errors import ConfigError, ReconstructError
 
 BUSY_TIMEOUT = 30.0
 OPEN = ("pending", "built")
@@ -36,7 +38,8 @@ CLOSED = ("delivered", "cancelled", "forgotten")
 """Statuses ``prune`` may remove once they are older than the retention."""
 SAME_RESOLUTION = timedelta(minutes=1)
 """Resolution times this close apart are one resolution (a webhook's ``occurred_at`` and the
-incident's ``resolved_at`` differ by a moment); a delivered draft is updated only for later ones."""
+incident's ``resolved_at`` differ by a moment); a delivered draft is updated only for later ones,
+unless a reopen is known in between or both times are the incident's own ``resolved_at`` (exact)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -76,8 +79,36 @@ MIGRATIONS: tuple[tuple[str, str, str], ...] = (
     ("incidents", "retry_at", "TEXT"),
     ("incidents", "revision", "INTEGER NOT NULL DEFAULT 1"),
     ("deliveries", "revision", "INTEGER NOT NULL DEFAULT 1"),
+    ("incidents", "resolved_exact", "INTEGER NOT NULL DEFAULT 0"),
+    ("incidents", "seen_resolved_at", "TEXT"),
 )
 """Columns added after the first release: a state file written by an older version gains them."""
+
+
+class StateFailed(ReconstructError):
+    """The state file is where it should be but failed (a full disk, an I/O error, a damaged
+    file): exit 1, not a config problem."""
+
+
+_PATH_PROBLEMS = (
+    errno.EACCES,
+    errno.EPERM,
+    errno.EISDIR,
+    errno.ENOTDIR,
+    errno.EEXIST,
+    errno.EROFS,
+    errno.ENAMETOOLONG,
+)
+_SQLITE_PATH_PROBLEMS = ("unable to open database file", "readonly database")
+
+
+def _misconfigured(exc: OSError | sqlite3.Error) -> bool:
+    """The path itself is wrong (not writable, a directory, read-only): a config problem.
+    Everything else (``database or disk is full``, ``disk I/O error``, ``file is not a
+    database``, ENOSPC, EIO) means the state failed where it is."""
+    if isinstance(exc, OSError):
+        return exc.errno in _PATH_PROBLEMS
+    return any(text in str(exc) for text in _SQLITE_PATH_PROBLEMS)
 
 
 def ts(when: datetime) -> str:
@@ -113,6 +144,8 @@ class IncidentRow:
     revision: int = 1
     """1 for the first draft; one more each time it is resolved again after a delivery."""
     updated_at: datetime | None = None
+    resolved_exact: bool = False
+    """``resolved_at`` is the incident's own field (from a poll), not a webhook's time."""
 
     @property
     def label(self) -> str:
@@ -139,7 +172,26 @@ def _row(r: sqlite3.Row) -> IncidentRow:
         retry_at=from_ts(r["retry_at"]) if r["retry_at"] else None,
         revision=r["revision"],
         updated_at=from_ts(r["updated_at"]),
+        resolved_exact=bool(r["resolved_exact"]),
     )
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (persistent, so only the first open changes it). Switching the
+    mode takes an exclusive lock and SQLite may answer "database is locked" at once instead of
+    waiting out the busy timeout when several processes open a new file together: such an
+    answer is retried until ``BUSY_TIMEOUT``."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 class State:
@@ -152,7 +204,7 @@ class State:
             path.touch(mode=0o600, exist_ok=True)
             db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
             try:
-                db.execute("PRAGMA journal_mode=WAL")
+                _use_wal(db)
                 db.executescript(SCHEMA)
                 db.execute("BEGIN IMMEDIATE")  # one process migrates; the others then see it
                 try:
@@ -164,9 +216,14 @@ class State:
             finally:
                 db.close()
         except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(
-                f"{path}: cannot open the watch state ({exc}); pass --state FILE or set "
-                "[watch] state to a writable path"
+            if _misconfigured(exc):
+                raise ConfigError(
+                    f"{path}: cannot open the watch state ({exc}); pass --state FILE or set "
+                    "[watch] state to a writable path"
+                ) from exc
+            raise StateFailed(
+                f"{path}: cannot open the watch state ({exc}); check the disk (free space, "
+                "I/O errors) or move a damaged file aside, then run again"
             ) from exc
 
     @contextmanager
@@ -174,8 +231,7 @@ class State:
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA synchronous=FULL")  # WAL is the file's own mode (set on open)
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -201,18 +257,44 @@ class State:
                 (ts(when),),
             )
 
-    def skew(self) -> timedelta:
-        """How far the local clock was ahead of PagerDuty's at the last poll (negative: behind)."""
-        with self._tx() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'skew_seconds'").fetchone()
-        return timedelta(seconds=float(row["value"])) if row else timedelta(0)
-
-    def set_skew(self, skew: timedelta) -> None:
+    def lower_checkpoint(self, when: datetime) -> None:
+        """Move the checkpoint back to ``when`` if it is later (a ``Date`` header found wrong:
+        polling again from earlier only lists known incidents again, which change nothing)."""
         with self._tx() as db:
             db.execute(
-                "INSERT INTO meta (key, value) VALUES ('skew_seconds', ?) "
+                "UPDATE meta SET value = ? WHERE key = 'checkpoint' AND value > ?",
+                (ts(when), ts(when)),
+            )
+
+    def skew(self) -> timedelta:
+        """How far the local clock was ahead of PagerDuty's at the last poll (negative: behind)."""
+        return self.skew_known() or timedelta(0)
+
+    def skew_known(self) -> timedelta | None:
+        """The skew in use, None before the first poll measured one."""
+        return self._meta_seconds("skew_seconds")
+
+    def set_skew(self, skew: timedelta) -> None:
+        self._set_meta_seconds("skew_seconds", skew)
+
+    def last_reading(self) -> timedelta | None:
+        """Local clock minus the last poll's ``Date``, as read (trusted or not)."""
+        return self._meta_seconds("date_reading_seconds")
+
+    def set_last_reading(self, reading: timedelta) -> None:
+        self._set_meta_seconds("date_reading_seconds", reading)
+
+    def _meta_seconds(self, key: str) -> timedelta | None:
+        with self._tx() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return timedelta(seconds=float(row["value"])) if row else None
+
+    def _set_meta_seconds(self, key: str, value: timedelta) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (f"{skew.total_seconds():.3f}",),
+                (key, f"{value.total_seconds():.3f}"),
             )
 
     def _meta_time(self, key: str) -> datetime | None:
@@ -229,19 +311,27 @@ class State:
         resolved_at: datetime,
         settle: timedelta,
         now: datetime,
+        *,
+        exact: bool = False,
     ) -> str:
         """Queue a resolution: ``new``, ``requeued`` (resolved again after a reopen or a later
         resolution of a queued one), ``update`` (resolved again after its draft was delivered:
-        the next revision), or ``known`` (nothing changed: not later than what we know)."""
+        the next revision), or ``known`` (nothing changed: not later than what we know).
+        ``exact``: ``resolved_at`` is the incident's own field (a poll), not a webhook's
+        ``occurred_at``. A known incident still gains its number and title when they were
+        missing."""
         with self._tx() as db:
-            return _enqueue(db, incident_id, number, title, resolved_at, settle, now)
+            return _enqueue(db, incident_id, number, title, resolved_at, settle, now, exact=exact)
 
-    def reopen(self, incident_id: str, occurred_at: datetime, now: datetime) -> str:
+    def reopen(
+        self, incident_id: str, occurred_at: datetime, now: datetime, settle: timedelta
+    ) -> str:
         """Reopened at ``occurred_at`` (PagerDuty's time): ``cancelled`` (a draft not delivered
-        yet), ``noted`` (remembered: a resolution older than the reopen changes nothing), or
-        ``stale`` (older than the last status change we know: ignored)."""
+        yet), ``update`` (a later resolution had already arrived, out of order, for a delivered
+        draft: queued now), ``noted`` (remembered: a resolution older than the reopen changes
+        nothing), or ``stale`` (older than the last status change we know: ignored)."""
         with self._tx() as db:
-            return _reopen(db, incident_id, occurred_at, now)
+            return _reopen(db, incident_id, occurred_at, now, settle)
 
     def cancel(self, incident_id: str, now: datetime) -> bool:
         """Reopened (as the incident says now): a queued or built draft is not delivered (True
@@ -279,7 +369,7 @@ class State:
             kind, incident_id, number, title, when, settle = action
             if kind == "resolved":
                 return _enqueue(db, incident_id, number, title, when, settle, now)
-            return _reopen(db, incident_id, when, now)
+            return _reopen(db, incident_id, when, now, settle)
 
     # -- work ------------------------------------------------------------------------------------
     def due(self, now: datetime) -> list[IncidentRow]:
@@ -509,6 +599,8 @@ def _enqueue(
     resolved_at: datetime,
     settle: timedelta,
     now: datetime,
+    *,
+    exact: bool = False,
 ) -> str:
     due = ts(resolved_at + settle)
     when = ts(resolved_at)
@@ -516,18 +608,36 @@ def _enqueue(
     if row is None:
         db.execute(
             "INSERT INTO incidents (id, number, title, resolved_at, due_at, status, event_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-            (incident_id, number, title, when, due, when, ts(now)),
+            "resolved_exact, seen_resolved_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+            (incident_id, number, title, when, due, when, int(exact), when, ts(now)),
         )
         return "new"
+    # What a poll or a webhook says of the incident itself is kept even when the event is old.
+    db.execute(
+        "UPDATE incidents SET number = COALESCE(number, ?), "
+        "title = CASE WHEN title = '' THEN ? ELSE title END, "
+        "seen_resolved_at = MAX(COALESCE(seen_resolved_at, ''), ?) WHERE id = ?",
+        (number, title, when, incident_id),
+    )
     last = row["event_at"] or row["resolved_at"]
     if when <= last or when <= row["resolved_at"]:
         return "known"  # not later than the last status change we applied
     status = row["status"]
+    reopened_since = last > row["resolved_at"]  # a reopen applied after the known resolution
+    both_exact = exact and bool(row["resolved_exact"])
     if (
         status in ("delivered", "forgotten")
+        and not reopened_since
+        and not both_exact
         and resolved_at <= from_ts(row["resolved_at"]) + SAME_RESOLUTION
     ):
+        if exact:  # the incident's own time replaces the webhook's: later polls compare exactly
+            db.execute(
+                "UPDATE incidents SET resolved_at = ?, event_at = ?, resolved_exact = 1 "
+                "WHERE id = ?",
+                (when, when, incident_id),
+            )
         return "known"  # the same resolution, reported a moment apart
     again = status == "delivered" or (
         status != "forgotten"
@@ -536,17 +646,35 @@ def _enqueue(
     )
     db.execute(
         "UPDATE incidents SET status = 'pending', resolved_at = ?, due_at = ?, event_at = ?, "
+        "resolved_exact = ?, "
         "number = COALESCE(?, number), title = CASE WHEN ? = '' THEN title ELSE ? END, "
         "bundle_path = NULL, markdown = NULL, last_error = NULL, failures = 0, retry_at = NULL, "
         "attempts = 0, revision = revision + ?, updated_at = ? WHERE id = ?",
-        (when, due, when, number, title, title, 1 if again else 0, ts(now), incident_id),
+        (
+            when,
+            due,
+            when,
+            int(exact),
+            number,
+            title,
+            title,
+            1 if again else 0,
+            ts(now),
+            incident_id,
+        ),
     )
     if status == "forgotten":
         db.execute("DELETE FROM deliveries WHERE incident_id = ?", (incident_id,))
     return "update" if status == "delivered" else "requeued"
 
 
-def _reopen(db: sqlite3.Connection, incident_id: str, occurred_at: datetime, now: datetime) -> str:
+def _reopen(
+    db: sqlite3.Connection,
+    incident_id: str,
+    occurred_at: datetime,
+    now: datetime,
+    settle: timedelta,
+) -> str:
     when = ts(occurred_at)
     row = db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
     if row is None:
@@ -560,6 +688,12 @@ def _reopen(db: sqlite3.Connection, incident_id: str, occurred_at: datetime, now
     last = row["event_at"] or row["resolved_at"]
     if when <= last or when <= row["resolved_at"]:
         return "stale"  # a reopen from before the resolution we know: it changes nothing
+    seen = row["seen_resolved_at"]
+    if row["status"] == "delivered" and seen is not None and seen > when:
+        # Out of order: the resolution after this reopen arrived first (and was taken for the
+        # delivered one). Apply the reopen, then that resolution: an updated draft.
+        db.execute("UPDATE incidents SET event_at = ? WHERE id = ?", (when, incident_id))
+        return _enqueue(db, incident_id, None, "", from_ts(seen), settle, now, exact=False)
     db.execute(
         "UPDATE incidents SET event_at = ?, updated_at = ? WHERE id = ?",
         (when, ts(now), incident_id),

@@ -15,9 +15,9 @@ GET /healthz    200 ``{"ok": true}`` when the state file answers and the worker 
 Limits (an unauthenticated client reaches this before any signature check): a body over
 ``Limits.body`` bytes is refused with 413 from its ``Content-Length`` before it is read, or as
 soon as a chunked body passes the limit; a body not complete within ``Limits.read_timeout``
-seconds gets 408; more than ``Limits.concurrent`` requests in progress get 503 with
-``Retry-After`` (PagerDuty retries). A signed body that is not JSON or not a v3 event envelope
-gets 400 and one log line.
+seconds gets 408; more than ``Limits.concurrent`` bodies being read at once get 503 with
+``Retry-After`` (PagerDuty retries). ``/healthz`` is never counted or refused. A signed body
+that is not JSON or not a v3 event envelope gets 400 and one log line.
 """
 
 from __future__ import annotations
@@ -42,14 +42,15 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
-    from starlette.types import ASGIApp, Receive, Scope, Send
 
 MAX_BODY = 1_000_000
 """Bytes. PagerDuty's v3 payloads are a few kilobytes (the event and a summary of the incident)."""
-READ_TIMEOUT = 10.0
-"""Seconds for a whole request body to arrive."""
-MAX_CONCURRENT = 32
-"""Requests in progress at once; more get 503 (PagerDuty retries a webhook that failed)."""
+READ_TIMEOUT = 3.0
+"""Seconds for a whole request body to arrive: PagerDuty sends a few kilobytes at once, so a
+body still trickling in after this is a slow or hostile client (it gets 408)."""
+MAX_CONCURRENT = 64
+"""Webhook bodies being read at once; more get 503 (PagerDuty retries a webhook that failed).
+``/healthz`` and signed requests past their body do not count."""
 SECRET_ENV = "PAGERDUTY_WEBHOOK_SECRET"  # noqa: S105 (a variable name, not a secret)
 
 Action = tuple[str, str, int | None, str, datetime, timedelta]
@@ -162,29 +163,25 @@ async def read_body(request: Request, limits: Limits) -> bytes:
     return bytes(body)
 
 
-class ConcurrencyLimit:
-    """ASGI middleware: at most ``limit`` HTTP requests in progress; the next get 503."""
+class BodySlots:
+    """At most ``limit`` request bodies being read at once. Only the unauthenticated phase
+    holds a slot (from the request line until the body is in, at most ``read_timeout``): a
+    signed delivery gives its slot back before it is stored, and ``/healthz`` never takes one,
+    so slow clients can neither fail the health check nor hold PagerDuty off for longer than
+    the read timeout. One event loop: no lock needed."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
+    def __init__(self, limit: int) -> None:
         self.limit = limit
         self.active = 0
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def take(self) -> bool:
         if self.active >= self.limit:
-            from starlette.responses import JSONResponse
-
-            busy = JSONResponse({"error": "busy"}, status_code=503, headers={"Retry-After": "5"})
-            await busy(scope, receive, send)
-            return
+            return False
         self.active += 1
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.active -= 1
+        return True
+
+    def give_back(self) -> None:
+        self.active -= 1
 
 
 def _incident_number(value: Any) -> bool:
@@ -204,11 +201,20 @@ def create_app(
 ) -> Starlette:
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
-    from starlette.middleware import Middleware
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
+    slots = BodySlots(limits.concurrent)
+
     async def webhook(request: Request) -> Response:
+        if not slots.take():
+            log(
+                Line(
+                    f"serve: webhook refused: {limits.concurrent} bodies already being read",
+                    level="warning",
+                )
+            )
+            return JSONResponse({"error": "busy"}, status_code=503, headers={"Retry-After": "5"})
         try:
             body = await read_body(request, limits)
         except TooLarge:
@@ -230,6 +236,8 @@ def create_app(
                 status_code=408,
                 headers={"Connection": "close"},
             )
+        finally:
+            slots.give_back()
         if not verify(secret, body, request.headers.get("x-pagerduty-signature")):
             log(Line("serve: webhook refused: no valid X-PagerDuty-Signature", level="warning"))
             return JSONResponse({"error": "invalid signature"}, status_code=401)
@@ -284,5 +292,4 @@ def create_app(
             Route("/webhook", webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],
-        middleware=[Middleware(ConcurrencyLimit, limit=limits.concurrent)],
     )

@@ -72,6 +72,7 @@ class FakePagerDuty:
         server.route("GET", r"/incidents/(?P<ref>[^/]+)", self._incident)
         for sub in ("log_entries", "alerts", "notes"):
             server.route("GET", rf"/incidents/(?P<ref>[^/]+)/(?P<sub>{sub})", self._sub)
+        server.route("GET", r"/users/(?P<uid>[^/]+)", self._user)
 
     @property
     def base_url(self) -> str:
@@ -121,6 +122,20 @@ class FakePagerDuty:
         if data is None:
             return error(404, "Not Found", 2100)
         return self._send(req, {"incident": data.incident})
+
+    def _user(self, req: Request, match: re.Match[str]) -> Response:
+        """GET /users/{id}: a user any incident names (``{"user": {...}}``, with ``email``)."""
+        if (denied := self._auth(req)) is not None:
+            return denied
+        for data in self.incidents:
+            for record in [*data.log_entries, *data.notes]:
+                for name in ("agent", "user", "assignees"):
+                    value = record.get(name)
+                    for ref in value if isinstance(value, list) else [value]:
+                        if isinstance(ref, dict) and ref.get("id") == match["uid"]:
+                            if ref.get("type") == "user_reference":
+                                return self._send(req, {"user": full_user(ref)})
+        return error(404, "Not Found", 2100)
 
     def _list_incidents(self, req: Request, match: re.Match[str]) -> Response:
         if (denied := self._auth(req)) is not None:
@@ -225,6 +240,31 @@ def user(uid: str, name: str) -> dict[str, Any]:
         "summary": name,
         "self": f"{API}/users/{uid}",
         "html_url": f"{WEB}/users/{uid}",
+    }
+
+
+def full_user(ref: dict[str, Any]) -> dict[str, Any]:
+    """The user object GET /users/{id} returns for a ``user_reference`` (the fields a user has
+    in PagerDuty's API reference; the email made from the name)."""
+    name = ref["summary"]
+    return {
+        "id": ref["id"],
+        "type": "user",
+        "summary": name,
+        "self": ref.get("self", f"{API}/users/{ref['id']}"),
+        "html_url": ref.get("html_url", f"{WEB}/users/{ref['id']}"),
+        "name": name,
+        "email": name.lower().replace(" ", ".") + "@acme.example",
+        "time_zone": "America/New_York",
+        "color": "green",
+        "role": "user",
+        "avatar_url": "https://secure.gravatar.com/avatar/0?s=200&d=mp",
+        "description": "",
+        "invitation_sent": False,
+        "job_title": "",
+        "teams": [],
+        "contact_methods": [],
+        "notification_rules": [],
     }
 
 

@@ -1,12 +1,30 @@
-"""PagerDuty records (log entries, alerts, notes) -> ``Event``s; read by ``pagerduty.parse``."""
+"""PagerDuty records (log entries, alerts, notes) -> ``Event``s; read by ``pagerduty.parse``.
+
+**Reopened incidents.** PagerDuty reopens a resolved incident when its status is set back to
+``triggered`` or ``acknowledged`` (REST ``PUT /incidents/{id}``; webhook ``incident.reopened``).
+Its log has no reopen entry type in the API reference's enum, so ``reopen_ids`` reads the order: the
+first state entry (trigger, acknowledge, unacknowledge, or any type or summary naming a reopen)
+after a resolve entry reopened the incident. That entry becomes an ``update`` tagged ``reopen``
+("Incident #4711 reopened by Kim"): a row, and the marker figures use to run time to resolve to
+the final resolution.
+
+**Merged incidents.** Merging resolves the source incidents and moves their alerts to the target
+(REST ``PUT /incidents/{id}/merge``). A log entry whose ``incident`` is another incident, and an
+alert whose ``first_trigger_log_entry`` belongs to another incident (its ``incident``, or the
+incident id in its ``html_url`` / ``self``), came from a merged incident: its summary says which
+("moved in from merged incident #4710"), and that incident's acknowledgement or resolution is an
+``update``, never this incident's ack or resolve.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from reconstruct.collectors.skips import unreadable_time
+from reconstruct.collectors.skips import NOT_UNDERSTOOD, UNREADABLE_TIME, left_out, unreadable_time
+from reconstruct.collectors.textlinks import TEXT_URL, text_links
 from reconstruct.model import Event, Kind, Link
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
@@ -35,7 +53,15 @@ _STATE_TAGS = {
     "acknowledgement": "state:acknowledged",
     "resolve": "state:resolved",
 }
+LOG_ENTRY_LABEL = "PD log entry"
+ALERT_LABEL = "PD alert"
+NOTE_LABEL = "PD note"
+INCIDENT_LABEL = "PD incident"
 _METHODS = (("phone", "by phone"), ("sms", "by SMS"), ("email", "by email"), ("push", "by push"))
+_REOPEN_STATES = frozenset({"trigger", "acknowledge", "acknowledgement", "unacknowledge"})
+"""Entry types that put a resolved incident back in an open state."""
+_INCIDENT_IN_URL = re.compile(r"/incidents/([A-Za-z0-9]+)/|[?&]incident_id=([A-Za-z0-9]+)")
+_NUMBER_IN_SUMMARY = re.compile(r"^\s*\[#(\d+)\]")
 
 
 # -- events -----------------------------------------------------------------------------------
@@ -46,15 +72,81 @@ class IncidentContext:
         self.id = as_text(incident.get("id"))
         self.number = incident_number(incident)
         self.title = as_text(incident.get("title"))
-        self.url = as_text(incident.get("html_url")) or as_text(incident.get("self"))
+        # html_url only: ``self`` is the REST API's address, not a page a person can read.
+        self.url = as_text(incident.get("html_url"))
         self.incident_key = as_text(incident.get("incident_key"))
         self.refs = _incident_refs(self.id, self.number)
+        self.reopens: frozenset[str] = frozenset()
+        """Ids of the log entries that reopened the incident (``reopen_ids``)."""
+        self.labels: dict[str, str] = {}
+        """Other incidents' ids -> ``#4710`` (from the ``[#4710] title`` of their references)."""
 
     def refs_for(self, record: Mapping[str, Any]) -> frozenset[str]:
         inc = record.get("incident")
         if isinstance(inc, dict) and as_text(inc.get("id")):
             return self.refs | {f"pd:{as_text(inc['id']).lower()}"}
         return self.refs
+
+    def learn(self, records: list[dict[str, Any]]) -> None:
+        """Note the ``#number`` of every other incident the records reference."""
+        for record in records:
+            inc = record.get("incident")
+            if isinstance(inc, dict) and (found := _NUMBER_IN_SUMMARY.match(_text(inc))):
+                self.labels.setdefault(as_text(inc.get("id")), f"#{found.group(1)}")
+
+    def other_incident(self, record: Mapping[str, Any]) -> str | None:
+        """The other incident's label (``#4710`` or its id) when the record belongs to another
+        (merged) incident, else None."""
+        inc = record.get("incident")
+        other = as_text(inc.get("id")) if isinstance(inc, dict) else ""
+        if not other or not self.id or other == self.id:
+            return None
+        return self.labels.get(other, other)
+
+    def moved_from(self, alert: Mapping[str, Any]) -> str | None:
+        """For an alert: the merged incident it was first triggered in, else None."""
+        first = alert.get("first_trigger_log_entry")
+        if not isinstance(first, dict) or not self.id:
+            return None
+        other = ""
+        if isinstance(first.get("incident"), dict):
+            other = as_text(first["incident"].get("id"))
+        for url in (first.get("html_url"), first.get("self")):
+            if not other and (found := _INCIDENT_IN_URL.search(as_text(url))):
+                other = found.group(1) or found.group(2)
+        if not other or other == self.id:
+            return None
+        return self.labels.get(other, other)
+
+
+def _text(ref: Mapping[str, Any]) -> str:
+    return as_text(ref.get("summary"))
+
+
+def reopen_ids(entries: list[dict[str, Any]], incident_id: str) -> frozenset[str]:
+    """Ids of the entries that reopened the incident: the first state entry after each resolve
+    (entries of other, merged incidents aside)."""
+    dated = [(when, as_text(e.get("id")), e) for e in entries if (when := _quiet_time(e))]
+    out: set[str] = set()
+    resolved = False
+    for _, entry_id, entry in sorted(dated, key=lambda item: item[:2]):
+        inc = entry.get("incident")
+        if (
+            incident_id
+            and isinstance(inc, dict)
+            and as_text(inc.get("id")) not in ("", incident_id)
+        ):
+            continue
+        kind = entry_type(entry)
+        if kind == "resolve":
+            resolved = True
+            continue
+        summary = one_line(entry.get("summary")).lower()
+        named = "reopen" in kind or (kind != "annotate" and summary.startswith("reopened"))
+        if named or (resolved and kind in _REOPEN_STATES):
+            out.add(entry_id)
+            resolved = False
+    return frozenset(out)
 
 
 def _incident_refs(incident_id: str, number: int | None) -> frozenset[str]:
@@ -69,13 +161,29 @@ def entry_event(
 ) -> Event | None:
     when = parse_time(entry.get("created_at"))
     entry_id = as_text(entry.get("id"))
-    if when is None or not entry_id:
-        return None
     kind_name = entry_type(entry)
+    if when is None or not entry_id or not (kind_name or one_line(entry.get("summary"))):
+        left_out(NAME, why_unread(entry.get("created_at"), when))
+        return None
     agent = entry.get("agent")
     actor = _user_name(agent)
     refs = set(ctx.refs_for(entry))
     tags = {_STATE_TAGS[kind_name]} if kind_name in _STATE_TAGS else set()
+    kind = _KINDS.get(kind_name, Kind.UPDATE)
+    summary = _entry_summary(kind_name, entry, ctx, actor)
+    other = ctx.other_incident(entry)
+    if entry_id in ctx.reopens:
+        kind, summary = Kind.UPDATE, _reopen_summary(kind_name, ctx, actor)
+        tags.add("reopen")
+    elif other is not None:
+        if kind in (Kind.ACK, Kind.RESOLVE):
+            kind = Kind.UPDATE  # the other incident's lifecycle, not this one's
+            tags -= {"state:acknowledged", "state:resolved"}
+        if kind_name == "trigger":
+            title = _incident_title(entry)
+            summary = f"Merged incident {other} triggered" + (f": {title}" if title else "")
+        else:
+            summary += f" (in merged incident {other})"
     urls = [as_text(entry.get("html_url"))]
     if kind_name == "trigger":
         if ctx.incident_key:
@@ -86,10 +194,11 @@ def entry_event(
             urls.append(as_text(alert.get("html_url")))
     if kind_name == "annotate":
         tags.add("note")
+    tags.update(_target_tags(kind_name, entry))
     return Event(
         time=when,
-        kind=_KINDS.get(kind_name, Kind.UPDATE),
-        summary=_entry_summary(kind_name, entry, ctx, actor),
+        kind=kind,
+        summary=summary,
         sources=(NAME,),
         links=links_for(ctx, *urls),
         key=f"pagerduty:log_entry:{entry_id}",
@@ -98,6 +207,34 @@ def entry_event(
         tags=frozenset(tags),
         scope=NAME,
     )
+
+
+def _reopen_summary(kind: str, ctx: IncidentContext, actor: str | None) -> str:
+    label = f"#{ctx.number}" if ctx.number is not None else ctx.id or "incident"
+    state = {"acknowledge": " (acknowledged)", "acknowledgement": " (acknowledged)"}.get(kind, "")
+    by = f" by {actor}" if actor else ""
+    return f"Incident {label} reopened{state}{by}"
+
+
+def _incident_title(entry: Mapping[str, Any]) -> str:
+    inc = entry.get("incident")
+    title = _NUMBER_IN_SUMMARY.sub("", _text(inc)).strip() if isinstance(inc, dict) else ""
+    return title or one_line(entry.get("summary"))
+
+
+def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:
+    """``target:<name>`` for the person a page or an escalation is for (``notify``: ``user``;
+    ``escalate``/``delegate``/``assign``: ``assignees``), ``via:<method>`` for a page's method."""
+    if kind == "notify":
+        user = _name(entry.get("user"))
+        method = _method(entry.get("channel")).removeprefix("by ")
+        tags = {f"target:{user}"} if user else set()
+        if method:
+            tags.add(f"via:{method}")
+        return tags
+    if kind in ("escalate", "delegate", "assign"):
+        return {f"target:{name}" for name in _names(entry.get("assignees"))}
+    return set()
 
 
 def _entry_summary(
@@ -137,16 +274,20 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
     when = parse_time(alert.get("created_at"))
     alert_id = as_text(alert.get("id"))
     if when is None or not alert_id:
+        left_out(NAME, why_unread(alert.get("created_at"), when))
         return None
     refs = set(ctx.refs_for(alert))
     if key := as_text(alert.get("alert_key")):
         refs.add(f"alert_key:{key.lower()}")
     severity = as_text(alert.get("severity"))
     text = one_line(alert.get("summary")) or key or alert_id
+    summary = f"Alert ({severity}): {text}" if severity else f"Alert: {text}"
+    if (moved := ctx.moved_from(alert) or ctx.other_incident(alert)) is not None:
+        summary += f" (moved in from merged incident {moved})"
     return Event(
         time=when,
         kind=Kind.ALERT,
-        summary=f"Alert ({severity}): {text}" if severity else f"Alert: {text}",
+        summary=summary,
         sources=(NAME,),
         links=links_for(ctx, as_text(alert.get("html_url"))),
         key=f"pagerduty:alert:{alert_id}",
@@ -159,6 +300,7 @@ def note_event(note: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
     when = parse_time(note.get("created_at"))
     note_id = as_text(note.get("id"))
     if when is None or not note_id:
+        left_out(NAME, why_unread(note.get("created_at"), when))
         return None
     user = note.get("user")
     actor = _user_name(user)
@@ -169,7 +311,7 @@ def note_event(note: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
         kind=Kind.UPDATE,
         summary=f"Note by {author}: {text}" if author else f"Note: {text}",
         sources=(NAME,),
-        links=links_for(ctx),
+        links=(*links_for(ctx, label=NOTE_LABEL), *text_links(NAME, TEXT_URL.findall(text))),
         key=f"pagerduty:note:{note_id}",
         actor=actor,
         refs=ctx.refs_for(note),
@@ -265,10 +407,37 @@ def _names(refs: Any) -> list[str]:
     return [n for n in (_name(r) for r in refs) if n] if isinstance(refs, list) else []
 
 
-def links_for(ctx: IncidentContext, *urls: str) -> tuple[Link, ...]:
-    """The record's own page first, then any other pages, else the incident's page."""
+def links_for(ctx: IncidentContext, *urls: str, label: str = "") -> tuple[Link, ...]:
+    """The record's own page first, then any other pages, else the incident's page; each
+    labelled for what it opens (``link_label``), or ``label`` when given."""
     found = [u for u in dict.fromkeys(urls) if u] or ([ctx.url] if ctx.url else [])
-    return tuple(Link(NAME, url, "PagerDuty") for url in found)
+    return tuple(Link(NAME, url, label or link_label(url)) for url in found)
+
+
+def link_label(url: str) -> str:
+    """``PD log entry`` (``.../incidents/<id>/log_entries/<id>``), ``PD alert``
+    (``.../alerts/<id>``), else ``PD incident``."""
+    path = url.split("://", 1)[-1].split("?", 1)[0]
+    if "/log_entries/" in path:
+        return LOG_ENTRY_LABEL
+    if "/alerts/" in path:
+        return ALERT_LABEL
+    return INCIDENT_LABEL
+
+
+def why_unread(value: Any, when: datetime | None) -> str:
+    """The reason a record is left out: its time is there but unreadable, or it lacks what the
+    parser needs (a time, an id, a type)."""
+    return UNREADABLE_TIME if when is None and isinstance(value, str) and value else NOT_UNDERSTOOD
+
+
+def _quiet_time(record: Mapping[str, Any]) -> datetime | None:
+    """``created_at`` for ordering only (``parse_time`` counts what it cannot read, once)."""
+    value = record.get("created_at")
+    try:
+        return parse_iso(value) if isinstance(value, str) and value else None
+    except TimeFormatError:
+        return None
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -1,0 +1,266 @@
+"""Row economy: a series of like rows becomes one row with its count, span and first and last
+evidence; every record stays in that row's ``members``.
+
+Runs last (after ``steps``), on the kept rows. Three kinds of series:
+
+- **Repeated pages**: pages (kind ``page``) for the same person(s) (``whom:`` ids) ->
+  "Priya Raman notified 380 times by email, 09:43–10:20".
+- **A flapping alert**: an alert rule that changes state at least ``[collapse] flap_changes``
+  times (default 4) within ``[collapse] flap_window`` (default 1h). Elastic calls an alert
+  flapping when it changes status at least 4 times in its last 20 rule runs (Kibana's
+  ``DEFAULT_FLAPPING_SETTINGS``, https://github.com/elastic/kibana/pull/147774); we have state
+  changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
+  Y seconds; a repeat of the same state is no change,
+  https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
+  "CheckoutLatency flapped 60 times, 09:45–10:15, last state Normal".
+- **An alert storm**: alerts of one rule in one state (each rule its own series) ->
+  "96 alerts of Cache hit ratio fired, 09:41–09:58".
+
+A rule is the longest ``rule:<name>`` its row carries; a row without one is in the series of the
+rows with its text, numbers aside (PagerDuty's alerts of one group: "Disk latency high on db-3",
+"... on db-7"). A state annotation without a rule ref (Grafana's Pending, NoData, Error) joins
+the series of the rule its text names, so a rule flapping through Pending is one series. A
+series needs ``[collapse] min_series`` rows (default 3); fewer stay as they are.
+
+Milestones never collapse: per rule its first firing and its last clearing, the first page for a
+person and the last one before each of their acknowledgements (the page that led to the ack)
+stay rows of their own, so a series row counts only the rows around them.
+``[collapse] expand`` (``--expand``) leaves every row as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from functools import lru_cache
+
+from reconstruct.config import CollapseConfig
+from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.order import order_key
+from reconstruct.normalize.people import person_of, targets_of
+
+SERIES = "series"
+"""Tag of a collapsed row."""
+_RESOLVED = "resolved"
+_STATE_WORDS = {"firing": "fired", "resolved": "cleared"}
+
+
+def collapse(
+    events: list[Event], config: CollapseConfig, names: Mapping[str, str]
+) -> tuple[list[Event], int]:
+    """The rows (in timeline order, as ``steps.merge_steps`` gives them) with each series as
+    one row, and how many rows were folded into series rows (members minus series rows).
+    ``names``: person id -> display name."""
+    rows = events
+    keep = _milestones(rows)  # keys
+    series: list[tuple[str, str, list[Event]]] = []
+    pages: dict[frozenset[str], list[Event]] = defaultdict(list)
+    alerts: dict[str, list[Event]] = defaultdict(list)
+    states: list[Event] = []
+    for event in rows:
+        if event.kind is Kind.PAGE and (whom := targets_of(event)):
+            pages[whom].append(event)
+        elif event.kind is Kind.ALERT:
+            alerts[_series_key(event)].append(event)
+        elif event.kind is Kind.ANNOTATION and any(t.startswith("state:") for t in event.tags):
+            states.append(event)
+    _join_states(alerts, states)
+    for whom, group in pages.items():
+        who = " and ".join(sorted(names.get(p, p.partition(":")[2]) for p in whom))
+        members = [e for e in group if e.key not in keep]
+        if len(members) >= config.min_series:
+            methods = sorted({t[4:] for e in members for t in e.tags if t.startswith("via:")})
+            how = f" by {', '.join(methods)}" if methods else ""
+            text = f"{who} notified {len(members)} times{how}, {_span(members)}"
+            series.append((text, "repeated pages", members))
+    for key, group in alerts.items():
+        series.extend(_alert_series(key, group, keep, config))
+    folded: dict[str, Event] = {}
+    for summary, reason, members in series:
+        row = _series_row(members, summary, reason)
+        for member in members:
+            folded[member.key] = row
+    out: list[Event] = []
+    placed: set[str] = set()
+    for event in rows:
+        series_row = folded.get(event.key)
+        if series_row is None:
+            out.append(event)
+        elif series_row.key not in placed:
+            placed.add(series_row.key)
+            out.append(series_row)
+    return out, len(folded) - len(placed)
+
+
+def _join_states(alerts: dict[str, list[Event]], states: list[Event]) -> None:
+    """Alert state annotations without a rule ref (Grafana's Pending, NoData, Error: never a
+    firing or a clearing) join the series of the longest rule their text names, word for word,
+    so a rule flapping through Pending is one series."""
+    names = sorted((k for k in alerts if not k.startswith("text:")), key=len, reverse=True)
+    if not names or not states:
+        return
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+    joined: set[str] = set()
+    for event in states:
+        found = [m.group(1) for m in pattern.finditer(event.summary.casefold())]
+        if found:
+            name = max(found, key=len)
+            alerts[name].append(event)
+            joined.add(name)
+    for name in joined:
+        alerts[name].sort(key=order_key)
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def _series_key(event: Event) -> str:
+    """An alert row's series: its rule, else its text with every number masked (the same alert
+    on ``cache-17`` and ``cache-18``)."""
+    return _rule(event)[0] or "text:" + _NUMBER.sub("#", event.summary)
+
+
+def _rule(event: Event) -> tuple[str, str]:
+    """The longest alert rule name the row carries and its state ("" when none)."""
+    return _rule_of(event.refs)
+
+
+@lru_cache(maxsize=4096)
+def _rule_of(refs: frozenset[str]) -> tuple[str, str]:
+    best = ("", "")
+    for ref in refs:
+        if ref.startswith("rule:"):
+            name, _, state = ref[5:].rpartition(":")
+            if len(name) > len(best[0]) or (len(name) == len(best[0]) and name < best[0]):
+                best = (name, state)
+    return best
+
+
+def _state(event: Event) -> str:
+    return _rule(event)[1] or next(
+        (t[6:] for t in sorted(event.tags) if t.startswith("state:")), ""
+    )
+
+
+def _milestones(rows: list[Event]) -> set[str]:
+    """Keys of rows no series takes: per rule the first firing and the last clearing; the first
+    page for a person and the last one before each of their acknowledgements."""
+    keep: set[str] = set()
+    first: dict[str, Event] = {}
+    last_clear: dict[str, Event] = {}
+    for event in rows:
+        if event.kind is not Kind.ALERT:
+            continue
+        state = _rule(event)[1]
+        key = _series_key(event)
+        if state != _RESOLVED and key not in first:
+            first[key] = event
+        if state == _RESOLVED:
+            last_clear[key] = event
+    keep.update(e.key for e in first.values())
+    keep.update(e.key for e in last_clear.values())
+    last_page: dict[str, Event] = {}
+    for event in rows:
+        if event.kind is Kind.PAGE:
+            for person in targets_of(event):
+                if person not in last_page:
+                    keep.add(event.key)  # the first page for a person
+                last_page[person] = event
+        elif event.kind is Kind.ACK and (who := person_of(event)) and who in last_page:
+            keep.add(last_page[who].key)
+    return keep
+
+
+def _alert_series(
+    key: str, group: list[Event], keep: set[str], config: CollapseConfig
+) -> list[tuple[str, str, list[Event]]]:
+    name = _shown_name(key, group[0])
+    states = [_state(e) for e in group]
+    if _flaps(group, states, config):
+        members = [e for e in group if e.key not in keep]
+        if len(members) < config.min_series:
+            return []
+        last = _last_state(group[-1])
+        text = f"{name} flapped {len(members)} times, {_span(members)}, last state {last}"
+        return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)]
+    out = []
+    for state in dict.fromkeys(states):
+        members = [
+            e for e, s in zip(group, states, strict=True) if s == state and e.key not in keep
+        ]
+        if len(members) < config.min_series:
+            continue
+        verb = _STATE_WORDS.get(state, state or "raised")
+        if key.startswith("text:"):
+            first = members[0].summary
+            if all(m.summary == first for m in members):
+                text = f"{first} ({len(members)} alerts, {_span(members)})"
+            else:
+                text = f"{len(members)} alerts like “{first}”, {_span(members)}"
+        else:
+            text = f"{len(members)} alerts of {name} {verb}, {_span(members)}"
+        out.append((text, "alert storm (one rule)", members))
+    return out
+
+
+def _flaps(group: list[Event], states: list[str], config: CollapseConfig) -> bool:
+    """At least ``flap_changes`` state changes within ``flap_window``."""
+    changes = [
+        e.time for e, prev, now in zip(group[1:], states, states[1:], strict=False) if now != prev
+    ]
+    need = config.flap_changes
+    for n in range(len(changes) - need + 1):
+        if changes[n + need - 1] - changes[n] <= config.flap_window:
+            return True
+    return False
+
+
+def _shown_name(key: str, event: Event) -> str:
+    """The rule's name as the row's text writes it (the refs hold it in lower case)."""
+    if key.startswith("text:"):
+        return event.summary
+    at = event.summary.casefold().find(key)
+    return event.summary[at : at + len(key)] if at >= 0 else key
+
+
+def _last_state(event: Event) -> str:
+    for tag in sorted(event.tags):
+        if tag.startswith("state:"):
+            return tag[6:].capitalize()
+    return _rule(event)[1] or "unknown"
+
+
+def _span(members: list[Event]) -> str:
+    """``09:43–10:20`` (UTC), the dates added when it crosses midnight."""
+    start, end = members[0].time, members[-1].time
+    if start.date() != end.date():
+        return f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M}"
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+def _series_row(members: list[Event], summary: str, reason: str) -> Event:
+    first, last = members[0], members[-1]
+    links: list[Link] = []
+    if first.links:
+        ln = first.links[0]
+        links.append(Link(ln.source, ln.url, f"first: {ln.label or ln.source}"))
+    if last.links and last is not first:
+        ln = last.links[0]
+        links.append(Link(ln.source, ln.url, f"last: {ln.label or ln.source}"))
+    kinds = {m.kind for m in members}
+    return new_event(
+        first.time,
+        Kind.ALERT if Kind.ALERT in kinds else first.kind,
+        summary,
+        tuple(sorted({s for m in members for s in m.sources})),
+        tuple(links),
+        f"{SERIES}:{first.key}",
+        None,
+        frozenset().union(*(m.refs for m in members)),
+        frozenset().union(*(m.tags for m in members)) | {SERIES},
+        first.scope,
+        f"{reason}: {len(members)} rows",
+        tuple(members),
+    )

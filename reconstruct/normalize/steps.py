@@ -1,0 +1,192 @@
+"""One step, one row: records of one step that ``merge`` (same kind, a shared ref) cannot join.
+
+Runs on the kept rows after ``people.resolve`` (which gives each its ``who:`` / ``whom:`` ids),
+within ``[collapse] step_window`` (default 1 minute):
+
+1. **A page over several channels.** Pages (kind ``page``) for the same person by different
+   methods (``via:`` tags: push, phone, SMS, email) -> one row, "Paged Priya Raman by push and
+   phone". A second page by the same method is a repeat, not another channel: it stays a row
+   (``collapse`` may fold it into a series).
+2. **An escalation and the page it caused.** An escalation (kind ``escalate``) for a person and
+   that person's page at most ``step_window`` later -> one ``escalate`` row, "Escalated to Kim
+   Nguyen by Priya Raman; paged by push".
+3. **One person's words in two tools.** Two records of the same person (the same ``who:`` id, so
+   joined by email or alias, never by a look-alike name) from different tools, with the same
+   words (at least ``[collapse] same_words`` of the shorter text's words, and at least three;
+   compared with that person's next ``NEIGHBOURS`` records) -> one row with the more specific
+   kind (a mitigation over a dashboard annotation) and its text. Changes, deploys, alerts,
+   pages and bot posts never join here: a person's message never merges with a PR.
+
+Every link, ref, tag and source of the joined records is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import timedelta
+
+from reconstruct.config import CollapseConfig
+from reconstruct.model import Event, Kind
+from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.order import ordered
+from reconstruct.normalize.people import person_of, targets_of
+
+VIA = "via:"
+_NOT_WORDS = {Kind.CHANGE, Kind.DEPLOY, Kind.ALERT, Kind.PAGE}
+_SPECIFIC = {Kind.UPDATE: 1, Kind.ANNOTATION: 0, Kind.MESSAGE: 0}
+"""How much a kind says (a milestone kind, absent here, says most): the joined row keeps the
+record whose kind says most, the earlier on a tie."""
+_WORD = re.compile(r"\w+")
+_STOP = frozenset(
+    "a an and are as at be by for from in is it of on or so the this to was we with tags".split()
+)
+MIN_WORDS = 3
+NEIGHBOURS = 16
+"""Per record: how many of the same person's next records are compared (a bound on the work)."""
+
+
+def merge_steps(events: list[Event], config: CollapseConfig) -> tuple[list[Event], int]:
+    """The rows with each step's records joined, and how many records were folded away."""
+    window = config.step_window
+    rows = ordered(events)
+    before = len(rows)
+    rows = _channels(rows, window)
+    rows = _escalations(rows, window)
+    rows = _same_words(rows, window, config.same_words)
+    return rows, before - len(rows)
+
+
+def _via(event: Event) -> list[str]:
+    return sorted(tag[len(VIA) :] for tag in event.tags if tag.startswith(VIA))
+
+
+def _methods(methods: list[str]) -> str:
+    unique = list(dict.fromkeys(methods))
+    if len(unique) <= 1:
+        return "".join(unique)
+    return ", ".join(unique[:-1]) + " and " + unique[-1]
+
+
+def _channels(rows: list[Event], window: timedelta) -> list[Event]:
+    open_steps: dict[frozenset[str], list[Event]] = {}
+    groups: list[list[Event]] = []
+    for event in rows:
+        if event.kind is not Kind.PAGE or not (whom := targets_of(event)):
+            groups.append([event])
+            continue
+        step = open_steps.get(whom)
+        if (
+            step is not None
+            and event.time - step[0].time <= window
+            and not set(_via(event)) & {m for e in step for m in _via(e)}
+        ):
+            step.append(event)
+            continue
+        step = [event]
+        open_steps[whom] = step
+        groups.append(step)
+    out = []
+    for group in groups:
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        methods = [m for e in group for m in _via(e)]
+        first = group[0]
+        said = _via(first)
+        summary = first.summary
+        if said and summary.endswith(f"by {said[0]}"):
+            summary = summary[: -len(said[0])] + _methods(methods)
+        else:
+            summary += f" (also by {_methods(methods[len(said) :])})"
+        out.append(_joined(group, first, summary, first.reason))
+    return out
+
+
+def _escalations(rows: list[Event], window: timedelta) -> list[Event]:
+    taken: set[int] = set()
+    joined: dict[int, Event] = {}
+    for index, event in enumerate(rows):
+        if event.kind is not Kind.ESCALATE or not (whom := targets_of(event)):
+            continue
+        for later in range(index + 1, len(rows)):
+            page = rows[later]
+            if page.time - event.time > window:
+                break
+            if later in taken or page.kind is not Kind.PAGE or not targets_of(page) <= whom:
+                continue
+            taken.add(later)
+            methods = _methods(_via(page))
+            summary = f"{event.summary}; paged" + (f" by {methods}" if methods else "")
+            joined[index] = _joined([event, page], event, summary, event.reason)
+            break
+    return [joined.get(i, e) for i, e in enumerate(rows) if i not in taken]
+
+
+def words(text: str) -> frozenset[str]:
+    """The words of a text that say something (lower case, without a few small words)."""
+    return frozenset(w for w in _WORD.findall(text.casefold()) if w not in _STOP)
+
+
+def same_words(a: str, b: str, share: float) -> bool:
+    """At least ``share`` of the shorter text's words (and ``MIN_WORDS``) are in the other."""
+    wa, wb = words(a), words(b)
+    shorter = min(len(wa), len(wb))
+    if shorter < MIN_WORDS:
+        return False
+    return len(wa & wb) >= max(MIN_WORDS, share * shorter)
+
+
+def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Event]:
+    by_person: dict[str, list[int]] = defaultdict(list)
+    for index, event in enumerate(rows):
+        if event.kind in _NOT_WORDS or len(event.sources) != 1 or "bot" in event.tags:
+            continue
+        if who := person_of(event):
+            by_person[who].append(index)
+    pairs: list[tuple[timedelta, int, int]] = []
+    for indices in by_person.values():
+        for n, i in enumerate(indices):
+            for j in indices[n + 1 : n + 1 + NEIGHBOURS]:
+                gap = rows[j].time - rows[i].time
+                if gap > window:
+                    break
+                if rows[i].sources != rows[j].sources and same_words(
+                    rows[i].summary, rows[j].summary, share
+                ):
+                    pairs.append((gap, i, j))
+    taken: set[int] = set()
+    joined: dict[int, Event] = {}
+    for _gap, i, j in sorted(pairs):
+        if i in taken or j in taken:
+            continue
+        taken.update((i, j))
+        a, b = rows[i], rows[j]
+        primary = b if _SPECIFIC.get(b.kind, 2) > _SPECIFIC.get(a.kind, 2) else a
+        other = a if primary is b else b
+        reason = "; ".join(r for r in dict.fromkeys((primary.reason, other.reason)) if r)
+        joined[i] = _joined([a, b], primary, primary.summary, reason)
+    return [
+        joined[i] if i in joined else e for i, e in enumerate(rows) if i not in taken or i in joined
+    ]
+
+
+def _joined(records: list[Event], primary: Event, summary: str, reason: str) -> Event:
+    """The records as one row: the earliest time, ``primary``'s kind, key, actor and scope,
+    its links first, then every other link; refs, tags and sources unioned."""
+    links = list(primary.links)
+    for record in records:
+        links.extend(link for link in record.links if link not in links)
+    return new_event(
+        min(r.time for r in records),
+        primary.kind,
+        summary,
+        tuple(sorted({s for r in records for s in r.sources})),
+        tuple(links),
+        primary.key,
+        primary.actor or next((r.actor for r in records if r.actor), None),
+        frozenset().union(*(r.refs for r in records)),
+        frozenset().union(*(r.tags for r in records)),
+        primary.scope,
+        reason,
+    )
