@@ -58,7 +58,10 @@ def write_atomic(path: Path, text: str) -> None:
     A new file follows the umask, an existing one keeps its mode (``reconstruct.outfile``)."""
     from reconstruct.outfile import write_shared
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # a folder on the way is a file: say that, not "File exists"
+        raise NotADirectoryError(20, f"{exc.filename} is a file, not a folder") from exc
     write_shared(path, text.encode("utf-8"))
 
 
@@ -222,7 +225,7 @@ cli.add_command(serve)
 
 def _reconstruct(**opts: object) -> int:
     from reconstruct.config import load_config
-    from reconstruct.pipeline import RunRequest, draft, run
+    from reconstruct.pipeline import RunRequest, demo_bundle_path, draft, run
     from reconstruct.render import RenderOptions, insert_into
     from reconstruct.timeutil import now_utc
 
@@ -239,6 +242,11 @@ def _reconstruct(**opts: object) -> int:
     else:
         assert bundle is not None  # checked in cli()
         incident = bundle_incident(bundle)
+    save: Path | None = opts["save_bundle"]  # type: ignore[assignment]
+    shipped = bundle if bundle is not None else demo_bundle_path() if incident == "demo" else None
+    if save is not None and shipped is not None and save.resolve() != shipped.resolve():
+        if save.exists():  # checked before the draft is written, not after
+            raise UsageError(f"--save-bundle {save}: already exists; give a new folder")
     config = load_config(opts["config_path"])  # type: ignore[arg-type]
     if opts.get("expand"):
         expanded = config.collapse.model_copy(update={"expand": True})
@@ -274,7 +282,10 @@ def _reconstruct(**opts: object) -> int:
             existing = into.read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{into}: cannot read the draft ({exc.strerror})") from exc
-        text = insert_into(existing, result.timeline, options, config)
+        try:
+            text = insert_into(existing, result.timeline, options, config)
+        except RenderError as exc:  # the draft given is not one we can fill: a usage error
+            raise UsageError(f"--into {into}: {exc}") from exc
         output = into if opts["output"] is None else output
     if output is None:
         click.echo(text, nl=False)
@@ -289,11 +300,29 @@ def _reconstruct(**opts: object) -> int:
         _err(f"reconstruct: wrote {output}")
     if result.collected_now:
         _err(f"reconstruct: evidence bundle saved in {result.bundle_path}")
+    elif opts["save_bundle"] is not None:
+        _save_shipped_bundle(result.bundle_path, opts["save_bundle"])  # type: ignore[arg-type]
     from reconstruct.redact import redact
 
     for warning in result.timeline.warnings:
         _err(f"reconstruct: warning: {redact(warning)}")  # as the draft shows it
     return EXIT_PARTIAL if result.timeline.failed_sources else EXIT_OK
+
+
+def _save_shipped_bundle(source: Path, dest: Path) -> None:
+    """``--save-bundle`` with evidence already on disk (the demo, ``--bundle``): copy it there,
+    so the option never silently writes nothing. A ``dest`` already there is left alone."""
+    import shutil
+
+    if source.resolve() == dest.resolve():
+        return
+    if dest.exists():
+        raise UsageError(f"--save-bundle {dest}: already exists; give a new folder")
+    try:
+        shutil.copytree(source, dest)
+    except OSError as exc:
+        raise UsageError(f"--save-bundle {dest}: cannot copy the bundle ({exc})") from exc
+    _err(f"reconstruct: evidence bundle copied to {dest}")
 
 
 def _policy() -> object:

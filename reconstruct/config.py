@@ -47,6 +47,8 @@ TOKEN_ENV = {
 def _duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
+    if not isinstance(value, str):  # shown as the file has it (``true``, ``5``), not Python's
+        raise ValueError(f"invalid duration {_toml_text(value)} (write it in quotes: 1h30m, 14d)")
     return parse_duration(value)
 
 
@@ -420,6 +422,11 @@ def default_config_path() -> Path:
 
 def find_config_file(explicit: Path | None, cwd: Path | None = None) -> Path | None:
     if explicit is not None:
+        if explicit.is_dir():
+            raise ConfigError(
+                f"{explicit}: is a directory, not a config file; give the file, "
+                f"e.g. --config {explicit / CONFIG_NAME}"
+            )
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: config file not found (check the --config path)")
         return explicit
@@ -577,8 +584,8 @@ _EXPECTED = {
     "int_from_float": "a whole number",
     "float_type": "a number",
     "float_parsing": "a number",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
+    "bool_type": "true or false (yes/no, on/off and 1/0 are read the same way)",
+    "bool_parsing": "true or false (yes/no, on/off and 1/0 are read the same way)",
     "string_type": "text in quotes",
     "list_type": 'a list, such as ["a", "b"]',
     "tuple_type": 'a list, such as ["a", "b"]',

@@ -47,7 +47,12 @@ def write_shared(path: Path, data: bytes, *, fsync: bool = False) -> None:
     if path.is_symlink():
         path = Path(os.path.realpath(path))  # a dangling link creates the file it names
     keep = stat.S_IMODE(st.st_mode) if st is not None else None
-    tmp, fd = _create_beside(path)
+    try:
+        tmp, fd = _create_beside(path)
+    except OSError as exc:  # e.g. /proc/version: the file is there, its folder takes no new file
+        raise OSError(
+            exc.errno, f"no new file can be made in {path.parent} ({exc.strerror})"
+        ) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             if keep is not None:
