@@ -71,6 +71,18 @@ class TlsConfig(_Table):
 class PagerDutyConfig(_Table):
     base_url: str = "https://api.pagerduty.com"
 
+    @field_validator("base_url")
+    @classmethod
+    def _https(cls, url: str) -> str:
+        """The PagerDuty SDK talks HTTPS only (``pagerduty.RestApiV2Client`` refuses any other
+        scheme): checked here so the error names the file or variable the URL came from."""
+        if not url.strip().lower().startswith("https://"):
+            raise ValueError(
+                f"{url!r} must start with https:// (https://api.pagerduty.com, or "
+                "https://api.eu.pagerduty.com for EU accounts)"
+            )
+        return url
+
 
 class SlackConfig(_Table):
     base_url: str = "https://slack.com/api/"

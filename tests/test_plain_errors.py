@@ -109,3 +109,16 @@ def test_save_bundle_already_there_is_refused_before_any_output(tmp_path: Path) 
     assert code == 2
     assert f"--save-bundle {dest}: already exists" in err
     assert not output.exists()
+
+
+def test_pagerduty_base_url_without_https_names_its_source(tmp_path: Path) -> None:
+    path = tmp_path / "reconstruct.toml"
+    path.write_text('[pagerduty]\nbase_url = "http://api.pagerduty.com"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ={})
+    assert str(info.value).startswith(f"{path}: [pagerduty] base_url: 'http://api.pagerduty.com'")
+    assert "must start with https://" in str(info.value)
+    variable = "RECONSTRUCT_PAGERDUTY__BASE_URL"
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ={variable: "ftp://x"})
+    assert str(info.value).startswith(f"environment variable {variable}: [pagerduty] base_url")
