@@ -248,6 +248,13 @@ def _reconstruct(**opts: object) -> int:
         if save.exists():  # checked before the draft is written, not after
             raise UsageError(f"--save-bundle {save}: already exists; give a new folder")
     config = load_config(opts["config_path"])  # type: ignore[arg-type]
+    from reconstruct.config import stray_variables
+
+    for name in stray_variables():
+        _err(
+            f"reconstruct: warning: environment variable {name} names no config key and is "
+            "ignored; write RECONSTRUCT_<TABLE>__<KEY>, e.g. RECONSTRUCT_RENDER__DIAGRAM=true"
+        )
     if opts.get("expand"):
         expanded = config.collapse.model_copy(update={"expand": True})
         config = config.model_copy(update={"collapse": expanded})

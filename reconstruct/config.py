@@ -480,6 +480,21 @@ def load_config(
     return config.model_copy(update={"source_path": path})
 
 
+NON_KEY_VARIABLES = frozenset({"RECONSTRUCT_DEBUG"})
+"""``RECONSTRUCT_*`` variables the tool reads that are not config keys."""
+
+
+def stray_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """``RECONSTRUCT_*`` variables that name no config key (no ``__``: ``RECONSTRUCT_RENDER=1``,
+    a typo for ``RECONSTRUCT_RENDER__DIAGRAM``), sorted; they are ignored, so the caller warns."""
+    names = (environ if environ is not None else os.environ).keys()
+    return sorted(
+        n
+        for n in names
+        if n.startswith(ENV_PREFIX) and "__" not in n and n not in NON_KEY_VARIABLES
+    )
+
+
 _EnvOverrides = dict[tuple[str, ...], tuple[str, Any]]
 """(``deliver``, ``slack``, ``enabled``) -> (the variable's name, its value as read)."""
 

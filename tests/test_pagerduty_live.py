@@ -167,7 +167,7 @@ def test_unknown_incident(fake: FakePagerDuty, config: Config) -> None:
     assert fake.server.count() == 1
 
 
-def test_plain_http_base_url_is_a_config_error(ca_bundle: Path) -> None:
+def test_plain_http_base_url_is_a_config_error() -> None:
     """Refused when the config is read (naming the file or variable), before any request."""
     with pytest.raises(
         ConfigError, match=r"RECONSTRUCT_PAGERDUTY__BASE_URL: \[pagerduty\] base_url"

@@ -122,3 +122,18 @@ def test_pagerduty_base_url_without_https_names_its_source(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as info:
         load_config(path, environ={variable: "ftp://x"})
     assert str(info.value).startswith(f"environment variable {variable}: [pagerduty] base_url")
+
+
+def test_a_reconstruct_variable_naming_no_key_is_warned_about(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RECONSTRUCT_RENDER", "1")
+    monkeypatch.setenv("RECONSTRUCT_DEBUG", "1")  # read by the tool, not a config key
+    monkeypatch.setenv("RECONSTRUCT_RENDER__DIAGRAM", "false")
+    code, _, err = run("--incident", "demo", "--timeline-only")
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if "names no config key" in line]
+    assert warnings == [
+        "reconstruct: warning: environment variable RECONSTRUCT_RENDER names no config key and "
+        "is ignored; write RECONSTRUCT_<TABLE>__<KEY>, e.g. RECONSTRUCT_RENDER__DIAGRAM=true"
+    ]
