@@ -12,7 +12,10 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
   Y seconds; a repeat of the same state is no change,
   https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
-  "CheckoutLatency flapped 60 times, 09:45–10:15, last state Normal".
+  "CheckoutLatency flapped: 58 state changes 09:45–10:14, the last to Alerting (60 with the
+  09:45 and 10:15 rows)": the count, span and last state are exactly the row's members'; the
+  rule's milestones (first firing, last clearing) are rows of their own, named by their times,
+  and the total counts them too.
 - **An alert storm**: alerts of one rule in one state (each rule its own series) ->
   "96 alerts of Cache hit ratio fired, 09:41–09:58".
 
@@ -182,8 +185,11 @@ def _alert_series(
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return []
-        last = _last_state(group[-1])
-        text = f"{name} flapped {len(members)} times, {_span(members)}, last state {last}"
+        last = _last_state(members[-1])
+        text = f"{name} flapped: {len(members)} state changes {_span(members)}, the last to {last}"
+        if apart := [e for e in group if e.key in keep]:
+            times = " and ".join(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
+            text += f" ({len(group)} with the {times} rows)"
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)]
     out = []
     for state in dict.fromkeys(states):
