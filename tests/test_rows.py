@@ -334,7 +334,7 @@ def test_an_alert_storm_of_one_rule_keeps_first_firing_and_last_clearing(tmp_pat
     other = [alert_state(5, "Disk full", "Normal", "Alerting")]
     tl = timeline(tmp_path, [trigger()], [], [], [*fired, *cleared, *other])
     storm = one(tl, "alerts of Cache hit ratio fired")
-    assert storm.summary.startswith("11 alerts of Cache hit ratio fired, 09:42–")
+    assert storm.summary.startswith("11 alerts of Cache hit ratio fired across 11 pods, 09:42–")
     assert one(tl, "alerts of Cache hit ratio cleared").members[-1].time == T0 + timedelta(
         minutes=32
     )
