@@ -362,7 +362,9 @@ class BundleWriter:
         with self._lock:
             self._closed = True
             self._count_replaced()
-        complete = all(s.status != "failed" for s in self._sources.values())
+        complete = all(
+            s.status != "failed" and not s.meta.get("incomplete") for s in self._sources.values()
+        )
         manifest = Manifest(
             incident=self.incident,
             window=window,

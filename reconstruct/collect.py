@@ -224,8 +224,9 @@ def run_sources(
     for thread in threads.values():
         thread.start()
     for name, thread in threads.items():
+        # a source that watches the deadline itself ends just after it with what it fetched
         left = None if deadline is None else max(0.0, deadline - time.monotonic())
-        thread.join(left)
+        thread.join(None if left is None else left + DEADLINE_GRACE)
         if thread.is_alive():
             writer.set_source(
                 name,

@@ -155,6 +155,14 @@ class ClassifyConfig(_Table):
         r"\bfail(?:ing|ed)? over\b",
     )
     resolve: tuple[str, ...] = (r"\ball clear\b", r"\b(?:fully )?recovered\b")
+    impact: tuple[str, ...] = (
+        r"\bimpact (?:start(?:ed|s)?|began|begins)\b",
+        r"\bcustomers? (?:are |were |started |began )?(?:seeing|reporting|getting)\b",
+        r"\busers? (?:are |were |started |began )?(?:seeing|reporting|getting)\b",
+        r"\berrors? (?:started|began|spiked|spiking)\b",
+    )
+    """A person's message or an annotation saying the service started hurting: tag ``impact``,
+    a candidate for the impact start (the message keeps its kind)."""
     bot_kinds: dict[str, tuple[str, ...]] = Field(
         default_factory=lambda: {
             "alert": (r"^\W*\[(?:firing|resolved|alerting|ok)(?::\s*\d+)?\]", r"\btriggered\b"),
@@ -167,7 +175,7 @@ class ClassifyConfig(_Table):
     )
     """Bot and app posts: kind -> patterns, tried in this order."""
 
-    @field_validator("declare", "identify", "mitigate", "resolve")
+    @field_validator("declare", "identify", "mitigate", "resolve", "impact")
     @classmethod
     def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in patterns:

@@ -78,6 +78,28 @@ class Event:
     members: tuple[Event, ...] = ()
     """A collapsed series (``normalize.collapse``): every record it stands for, in time order;
     empty for any other row."""
+    edited_at: datetime | None = None
+    """When the record was last edited (Slack's ``edited.ts``), UTC; None when never edited.
+    The row keeps ``time`` (when it was posted): text that gave it its kind may only date from
+    the edit, so figures never take an edited row's milestone earlier than this."""
+
+
+class Milestone(StrEnum):
+    """The moments of an incident's story the figures and the Summary's lede are measured between
+    (``render.metrics`` finds each one's row; the README defines them)."""
+
+    IMPACT_START = "impact_start"
+    """The earliest symptom of the affected service: a firing or pending alert, an annotation or a
+    responder's message saying impact started; never later than detection."""
+    DETECTED = "detected"
+    """The first alert that fired or the first page: when the tools noticed."""
+    ACKNOWLEDGED = "acknowledged"
+    MITIGATED = "mitigated"
+    """The first step recorded as reducing impact: a mitigation, a rollback, a revert going
+    live."""
+    RESOLVED = "resolved"
+    """The final resolution (after the last reopen, when the incident was reopened)."""
+    REOPENED = "reopened"
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -130,3 +130,69 @@ def test_watch_applies_a_per_incident_deadline(
     (line,) = [line for line in err if "warning: grafana:" in line]
     assert "--timeout" in line
     assert any("grafana failed; built again on the next run" in line for line in err)
+
+
+@pytest.mark.parametrize("hang", list(HANGS))
+def test_watch_bounds_its_pagerduty_poll(
+    make_server: MakeServer,
+    ca_bundle: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    hang: str,
+) -> None:
+    # `watch --once` with [watch] timeout = "3s": the poll itself (GET /incidents?statuses[]=
+    # resolved) never answers or trickles; the run ends within seconds with one line naming
+    # PagerDuty and the setting to change, and queues nothing.
+    from tests.test_watch_end_to_end import Cron
+
+    cron = Cron(make_server, ca_bundle, tmp_path, monkeypatch, caplog)
+    toml = cron.workdir / "reconstruct.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('settle = "10m"\n', 'settle = "10m"\ntimeout = "3s"\n'))
+    cron.fakes.pagerduty.server.fail_next("GET", r"/incidents", *[HANGS[hang]] * 50)
+    started = time.monotonic()
+    _, err = cron.run()
+    elapsed = time.monotonic() - started
+    assert elapsed < DEADLINE + SLACK_BY, f"took {elapsed:.1f}s"
+    lines = [line for line in err if "pagerduty" in line.lower() and "timeout" in line]
+    assert lines, err
+    assert all("[watch] timeout" in line and "--timeout" not in line for line in lines), lines
+    assert cron.fakes.pagerduty.server.count("GET", r"/incidents/.*") == 0
+
+
+@pytest.mark.parametrize("hang", list(HANGS))
+def test_what_was_fetched_before_the_deadline_is_kept(live: Live, hang: str) -> None:
+    # PagerDuty's log entries never come (or trickle) while its alerts and notes answer: at the
+    # deadline the source fails naming the request in flight, and the notes are still rendered.
+    live.world.pagerduty.server.fail_next(
+        "GET", r"/incidents/Q3CKSTMPD1/log_entries", *[HANGS[hang]] * 50
+    )
+    code, out, err, dest, elapsed = _run(live)
+    assert elapsed < DEADLINE + SLACK_BY, f"{hang}: took {elapsed:.1f}s"
+    assert code == 3, err
+    error = live.manifest(dest)["sources"]["pagerduty"]["error"]
+    assert error.startswith("log_entries page at offset 0: "), error
+    assert "--timeout deadline" in error, error
+    assert error.endswith("(kept: alerts (1), notes (2))"), error
+    assert row(out, "Note by Kim Nguyen: SEV-1 declared")
+    (line,) = [line for line in err.splitlines() if "warning: pagerduty:" in line]
+    assert "log_entries page at offset 0" in line
+
+
+@pytest.mark.parametrize("hang", list(HANGS))
+def test_slack_keeps_the_channels_read_before_the_deadline(live: Live, hang: str) -> None:
+    # One thread's conversations.replies never comes (or trickles): at the deadline Slack fails
+    # naming that request, and the history already read is still rendered.
+    from tests.fakes.demo_world import INCIDENT_CHANNEL
+
+    live.world.slack.inject("conversations.replies", *[HANGS[hang]] * 50, channel=INCIDENT_CHANNEL)
+    code, out, err, dest, elapsed = _run(live)
+    assert elapsed < DEADLINE + SLACK_BY, f"{hang}: took {elapsed:.1f}s"
+    assert code == 3, err
+    error = live.manifest(dest)["sources"]["slack"]["error"]
+    assert error.startswith("conversations.replies thread "), error
+    assert "--timeout deadline" in error, error
+    assert f"(kept: #inc-4821 ({INCIDENT_CHANNEL}) (0 threads)" in error, error
+    assert row(out, "Declaring a SEV-1")
+    assert (dest / "slack" / INCIDENT_CHANNEL / "conversations.history.json").exists()

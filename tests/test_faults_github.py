@@ -208,3 +208,15 @@ def test_rate_limit_wait_and_retries_are_counted(live: Live) -> None:
     meta = live.manifest(dest)["sources"]["github"]["meta"]
     assert meta["rate_limit_waits"] == 1
     assert meta["requests"] == 9  # the 8 of a clean run, one of them twice
+
+
+def test_a_stalled_body_is_a_timeout_not_a_lost_connection(live: Live) -> None:
+    # The headers come, then the body stops for longer than a request may wait.
+    live.policy = RetryPolicy(retries=1, backoff=0.01, timeout=0.5)
+    stalled = Response(200, b'[{"id": 1}]', {"Content-Type": "application/json"}, trickle=2)
+    live.world.github.server.fail_next("GET", SEARCH, *[stalled] * 2)
+    code, _, err, dest = live.collect("--timeout", "20")
+    assert code == 3, err
+    error = live.manifest(dest)["sources"]["github"]["error"]
+    assert "GitHub stopped sending merged pull requests of acme/checkout (search)" in error, error
+    assert "ConnectionError" not in error

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from reconstruct.collectors._http import RetryPolicy
+from reconstruct.collectors.slack.live import MISSING
 from tests.fakes.demo_world import DEPLOYS_CHANNEL, INCIDENT_CHANNEL, TOKENS
 from tests.fakes.server import Response
 from tests.faults import FAULTS, Outcome
@@ -219,3 +220,61 @@ def test_a_failure_on_page_three_names_the_page(live: Live) -> None:
     assert code == 3, err
     error = live.manifest(dest)["sources"]["slack"]["error"]
     assert error.startswith(f"{HISTORY} page 3: Slack answered HTTP 503 (5 tries)")
+
+
+# -- one channel or one thread that Slack does not serve: partial, the rest kept -----------------
+DEPLOYS = f"#deploys ({DEPLOYS_CHANNEL})"
+THREAD = "1773481780.019235"
+"""The first thread of #inc-4821 (its replies: "cache hit ratio went from 97% to 12%")."""
+
+
+@pytest.mark.parametrize("fault", ["503 every time", "no answer"])
+def test_an_extra_channel_slack_does_not_serve_is_partial_and_named(live: Live, fault: str) -> None:
+    live.policy = RetryPolicy(retries=2, backoff=0.01, timeout=0.5)
+    down = _error(503) if fault == "503 every time" else Response(delay=2)
+    live.world.slack.inject("conversations.history", *[down] * 20, channel=DEPLOYS_CHANNEL)
+    code, out, err, dest = live.collect("--timeout", str(DEADLINE))
+    assert code == 3, err
+    manifest = live.manifest(dest)
+    assert manifest["complete"] is False
+    slack = manifest["sources"]["slack"]
+    assert slack["status"] == "ok"
+    assert DEPLOYS_CHANNEL in slack["meta"]["channel_errors"]
+    (warning,) = [line for line in err.splitlines() if line.startswith("reconstruct: warning:")]
+    assert f"conversations.history {DEPLOYS} page 1: " in warning, warning
+    assert f"the messages of {DEPLOYS} are not in this draft" in warning
+    assert MISSING not in warning and MISSING not in out, "Slack messages are in this draft"
+    assert row(out, "Declaring a SEV-1")
+    assert not (dest / "slack" / DEPLOYS_CHANNEL).exists()
+
+
+def test_a_thread_whose_replies_fail_keeps_the_channel_and_other_threads(live: Live) -> None:
+    live.world.slack.inject(
+        "conversations.replies", *[_error(503)] * 20, channel=INCIDENT_CHANNEL
+    )  # both threads' replies fail at first; the retries of one use up the faults
+    code, out, err, dest = live.collect("--timeout", str(DEADLINE))
+    assert code == 3, err
+    manifest = live.manifest(dest)
+    assert manifest["complete"] is False
+    assert manifest["sources"]["slack"]["status"] == "ok"
+    warnings = [line for line in err.splitlines() if line.startswith("reconstruct: warning:")]
+    assert warnings, err
+    for warning in warnings:
+        assert "conversations.replies thread " in warning, warning
+        assert "that thread's replies are not in this draft" in warning
+        assert MISSING not in warning
+    assert row(out, "Declaring a SEV-1")  # the channel's history is kept
+    kept = dest / "slack" / INCIDENT_CHANNEL
+    assert (kept / "conversations.history.json").exists()
+    assert len(list((kept / "replies").glob("*.json"))) == 2 - len(warnings)
+
+
+def test_ratelimited_over_http_200_is_named_as_sent(live: Live) -> None:
+    # Slack may answer ok:false "ratelimited" with HTTP 200: the line must not claim a 429.
+    limited = Response(200, {"ok": False, "error": "ratelimited"}, {"Retry-After": "120"})
+    live.world.slack.inject("conversations.history", limited, channel=INCIDENT_CHANNEL)
+    code, _, err, dest = live.collect("--timeout", "10")
+    assert code == 3, err
+    error = live.manifest(dest)["sources"]["slack"]["error"]
+    assert f"{HISTORY} page 1: rate limited (ratelimited, HTTP 200)" in error, error
+    assert "429" not in error

@@ -124,7 +124,8 @@ def test_live_run_writes_the_draft_and_the_bundle_renders_it_again(live: Live) -
     assert code == 0, err
     assert err.splitlines() == [f"reconstruct: evidence bundle saved in {dest}"]
     assert out.startswith("# Post-mortem: Checkout returning 5xx for most requests\n")
-    assert "- **Duration:** 09:42 – 10:29 UTC (47m)" in out
+    # impact start (the Grafana alert at 09:41:50) to resolution, PagerDuty's own times beside it
+    assert "- **Duration:** 09:41 – 10:29 UTC (47m; PagerDuty incident 09:42 – 10:29 UTC)" in out
 
     leadup = row(out, "Merged PR #1187")
     assert leadup.startswith("| 2026-03-03 10:14 |")
@@ -410,7 +411,7 @@ def test_ongoing_incident_is_marked_ongoing(
     live = Live(make_server, ca_bundle, tmp_path, monkeypatch, ongoing=True)
     code, out, err, dest = live.collect()
     assert code == 0, err
-    assert "- **Duration:** 09:42 UTC – ongoing" in out
+    assert "- **Duration:** 09:41 UTC – ongoing (PagerDuty incident 09:42 UTC – ongoing)" in out
     assert "not yet (the incident is ongoing)" in out
     assert "the incident was still open when the evidence was collected" in out
     assert "warning: the incident was still open" in err

@@ -35,7 +35,16 @@ def test_json_snapshot_and_format() -> None:
 
 def test_json_contract_shape() -> None:
     doc = json.loads(out("json"))
-    assert list(doc) == ["schema_version", "incident", "events", "omitted", "warnings", "metrics"]
+    assert list(doc) == [
+        "schema_version",
+        "incident",
+        "events",
+        "omitted",
+        "warnings",
+        "metrics",
+        "milestones",
+        "summary",
+    ]
     assert doc["incident"] == {
         "id": "Q1ABC23",
         "number": 1234,
@@ -49,7 +58,16 @@ def test_json_contract_shape() -> None:
     events = doc["events"]
     assert len(events) == 11
     for event in events:
-        assert set(event) == {"time", "kind", "summary", "actor", "sources", "reason", "links"}
+        assert set(event) == {
+            "time",
+            "kind",
+            "summary",
+            "actor",
+            "sources",
+            "reason",
+            "links",
+            "edited_at",
+        }
         assert event["time"].endswith("Z") and event["reason"]
         assert event["links"], "every event has at least one link"
         for link in event["links"]:
@@ -75,6 +93,7 @@ def test_json_contract_shape() -> None:
                 "label": "",
             },
         ],
+        "edited_at": None,
     }
     assert doc["omitted"] == {
         "github:acme/checkout": 23,
@@ -86,10 +105,15 @@ def test_json_contract_shape() -> None:
         "(check that the token has the Viewer role)"
     ]
     assert doc["metrics"] == {
+        "time_to_detect_s": 0,
         "time_to_ack_s": 130,
         "time_to_mitigate_s": 1916,
         "time_to_resolve_s": 2853,
     }
+    assert doc["summary"]["draft"] is True
+    assert doc["summary"]["lede"].startswith(
+        "On 2026-03-14, between 09:42 and 10:29 UTC, checkout, payments ___ (what users saw"
+    )
 
 
 def test_json_text_is_redacted_not_escaped_or_shortened() -> None:
@@ -114,10 +138,13 @@ def test_json_ongoing_and_missing_metrics_are_null() -> None:
     doc = json.loads(render(tl, RenderOptions(fmt="json"), CONFIG))
     assert doc["incident"]["resolved_at"] is None and doc["incident"]["severity"] is None
     assert doc["metrics"] == {
+        "time_to_detect_s": 0,
         "time_to_ack_s": 130,
         "time_to_mitigate_s": None,
         "time_to_resolve_s": None,
     }
+    assert doc["milestones"]["resolved"] is None and doc["milestones"]["mitigated"] is None
+    assert doc["summary"]["lede"].startswith("On 2026-03-14, since 09:42 UTC (ongoing), checkout")
 
 
 def test_html_snapshot() -> None:

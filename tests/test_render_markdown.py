@@ -169,7 +169,9 @@ def test_own_template_gets_the_same_context(tmp_path: Path) -> None:
     )
     text = render(timeline(), RenderOptions(template=template), CONFIG)
     check_snapshot("own_template.md", text)
-    assert text.startswith("# Checkout errors after Redis failover (P1)\ntime_to_ack_s=130\n")
+    assert text.startswith(
+        "# Checkout errors after Redis failover (P1)\ntime_to_detect_s=0\ntime_to_ack_s=130\n"
+    )
     assert "rows=11 first=2026-03-03 14:10 why=False\n" in text
     assert SLACK_TOKEN_IN_TEXT not in text
     assert MARKER_START in text and "| Time (UTC) | Event |" in text

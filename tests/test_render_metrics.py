@@ -25,6 +25,7 @@ def test_metrics_from_incident_start_to_first_row_of_each_kind() -> None:
     extra_ack = ev(at(9, 50), Kind.ACK, "Acknowledged again", (Link("pd", "https://p.io"),), "a2")
     tl = replace(tl, events=(*tl.events, extra_ack))
     assert figures(tl) == {
+        "time_to_detect_s": 0,  # the trigger is the first alert; nothing earlier hurt
         "time_to_ack_s": 130,  # 09:42:07 -> 09:44:17, the first ack
         "time_to_mitigate_s": 1916,  # -> 10:14:03
         "time_to_resolve_s": 2853,  # -> 10:29:40
@@ -46,6 +47,7 @@ def test_resolve_falls_back_to_incident_resolved_at() -> None:
 def test_missing_rows_and_ongoing_incident_give_none() -> None:
     tl = without(timeline(resolved=False), Kind.ACK, Kind.MITIGATE)
     assert figures(tl) == {
+        "time_to_detect_s": 0,
         "time_to_ack_s": None,
         "time_to_mitigate_s": None,
         "time_to_resolve_s": None,
@@ -138,3 +140,71 @@ def test_coverage_line_in_markdown() -> None:
         "(github 31, grafana 0, pagerduty 14, slack 431).\n" in text
     )
     assert "- 412 other messages in slack:#inc-1234 not shown.\n" in text
+
+
+def test_a_pending_alert_before_the_first_alert_is_the_impact_start() -> None:
+    tl = timeline()
+    pending = replace(
+        ev(
+            at(9, 40),
+            Kind.ANNOTATION,
+            "Grafana alert CheckoutErrorRate: Normal → Pending",
+            (Link("grafana", "https://g.io/d/x?viewPanel=4"),),
+            "grafana:annotation:7:pending",
+        ),
+        tags=frozenset({"state:pending"}),
+    )
+    tl = replace(tl, events=(pending, *tl.events))
+    marks = metrics.milestones(tl)
+    assert marks.impact_start is not None and marks.impact_start.event is pending
+    assert figures(tl)["time_to_detect_s"] == 127  # 09:40:00 -> the trigger at 09:42:07
+    text = render(tl, RenderOptions(), Config())
+    assert "- **Time to detect:** 2m 07s (09:40 → 09:42)\n" in text
+    assert "- **Duration:** 09:40 – 10:29 UTC (49m; PagerDuty incident 09:42 – 10:29 UTC)\n" in text
+
+
+def test_an_alert_that_fired_and_cleared_before_the_incident_is_a_blip() -> None:
+    tl = timeline()
+    link = (Link("grafana", "https://g.io/d/x?viewPanel=9"),)
+    fired = replace(
+        ev(at(9, 0), Kind.ALERT, "DiskFull firing", link, "g:1:alerting"),
+        refs=frozenset({"rule:diskfull:firing"}),
+    )
+    cleared = replace(
+        ev(at(9, 5), Kind.ALERT, "DiskFull resolved", link, "g:1:ok"),
+        refs=frozenset({"rule:diskfull:resolved"}),
+    )
+    still = replace(
+        ev(at(9, 30), Kind.ALERT, "CacheHitRatio firing", link, "g:2:alerting"),
+        refs=frozenset({"rule:cachehitratio:firing"}),
+    )
+    marks = metrics.milestones(replace(tl, events=(fired, cleared, *tl.events)))
+    assert marks.detected is not None and marks.detected.time == at(9, 42, 7)
+    assert marks.impact_start is not None and marks.impact_start.time == at(9, 42, 7)
+    # an alert still firing when the incident starts is its first alert
+    marks = metrics.milestones(replace(tl, events=(fired, cleared, still, *tl.events)))
+    assert marks.detected is not None and marks.detected.event is still
+
+
+def test_a_page_can_be_the_detection_and_rows_of_other_kinds_are_no_symptom() -> None:
+    tl = timeline()
+    events = tuple(e for e in tl.events if e.kind is not Kind.ALERT)
+    marks = metrics.milestones(replace(tl, events=events))
+    assert marks.detected is not None and marks.detected.event is not None
+    assert marks.detected.event.kind is Kind.PAGE
+    assert marks.impact_start == replace(marks.detected, milestone=marks.impact_start.milestone)
+
+
+def test_a_pending_state_that_went_back_to_normal_is_no_impact_start() -> None:
+    tl = timeline()
+    link = (Link("grafana", "https://g.io/d/x?viewPanel=4"),)
+    pending = replace(
+        ev(at(9, 10), Kind.ANNOTATION, "DiskUsage: Normal → Pending", link, "g:3:pending"),
+        tags=frozenset({"state:pending"}),
+    )
+    normal = replace(
+        ev(at(9, 12), Kind.ANNOTATION, "DiskUsage: Pending → Normal", link, "g:3:normal"),
+        tags=frozenset({"state:normal"}),
+    )
+    marks = metrics.milestones(replace(tl, events=(pending, normal, *tl.events)))
+    assert marks.impact_start is not None and marks.impact_start.time == at(9, 42, 7)

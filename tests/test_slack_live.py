@@ -445,3 +445,25 @@ def test_a_refused_page_size_falls_back_to_a_smaller_one(run: Run) -> None:
     assert any("refused limit=999; asking for 200" in m for m in run.progress)
     pages = bundle.pages(f"slack/{INC}/conversations.history.json")
     assert sum(len(p["messages"]) for p in pages) == 7
+
+
+def test_a_refused_page_size_is_shared_by_concurrent_calls(run: Run) -> None:
+    # Twelve threads read on four workers while Slack refuses limit=999 for replies: one
+    # fallback for the method, said once; no call asks 999 after it was refused.
+    messages = []
+    for i in range(12):
+        parent = msg(2 + i, "U1", f"thread {i}", reply_count=1)
+        parent["thread_ts"] = parent["ts"]
+        reply = msg(2.5 + i, "U2", f"reply {i}")
+        reply["thread_ts"] = parent["ts"]
+        messages += [parent, reply]
+    run.fake.add_channel(INC, "inc-1234", messages=messages)
+    run.fake.max_limit["conversations.replies"] = 200
+    run.fake.server.latency = 0.2  # the workers' first calls are all in flight at once
+    _, bundle = run.collect(options={"slack_channel": INC}, slack={"page_size": 999})
+    replies = [r for r in run.fake.server.requests if r.path.endswith("/conversations.replies")]
+    refused = [r for r in replies if r.param("limit") == "999"]
+    assert 2 <= len(refused) <= 4, "only the calls already in flight were refused"
+    assert len(replies) == 12 + len(refused)
+    assert sum("refused limit=999" in m for m in run.progress) == 1
+    assert len([f for f in bundle.files() if "/replies/" in f]) == 12

@@ -102,6 +102,8 @@ class Pace:
     """How waits sleep (tests pass a fake clock's sleep; never patch our own functions)."""
     progress: Callable[[str, str], None] = _silent
     """``progress(source, message)``: every wait is reported."""
+    setting: str = "--timeout"
+    """The setting that sets ``deadline``, named in advice (the poll: ``[watch] timeout``)."""
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (never negative), or None without a deadline."""
@@ -120,8 +122,8 @@ class Pace:
         if left is not None and seconds >= left:
             raise SourceTimedOut(
                 self.source or "collect",
-                f"{why}, but waiting {seconds:.0f}s would pass the --timeout deadline; "
-                "rerun later or with a larger --timeout",
+                f"{why}, but waiting {seconds:.0f}s would pass the {self.setting} deadline; "
+                f"rerun later or with a larger {self.setting}",
             )
         said = f"{seconds:.0f}s" if seconds >= 1 or seconds == 0 else f"{seconds:.1f}s"
         self.progress(self.source, f"{why}, waiting {said}")
@@ -178,6 +180,7 @@ def with_retries(
     policy = pace.policy
     counts = counts if counts is not None else Counts()
     failures = limited = 0
+    began = time.monotonic()
     while True:
         timeout = pace.request_timeout()
         counts.requests += 1
@@ -204,7 +207,17 @@ def with_retries(
                 raise exc.final from exc.__cause__
             counts.retries += 1
             wait = exc.wait if exc.wait is not None else policy.delay(failures) * exc.scale
-            pace.wait(min(wait, policy.max_wait), f"{where} (retry {failures} of {policy.retries})")
+            wait = min(wait, policy.max_wait)
+            left = pace.remaining()
+            if left is not None and wait >= left:
+                spent = time.monotonic() - began  # the last try's timeout is not all it took
+                raise SourceTimedOut(
+                    exc.final.source,
+                    f"{where} (try {failures} of {policy.retries + 1}, {spent:.0f}s after the "
+                    f"first), but waiting {wait:.0f}s would pass the {pace.setting} deadline; "
+                    f"rerun later or with a larger {pace.setting}",
+                ) from exc.__cause__
+            pace.wait(wait, f"{where} (retry {failures} of {policy.retries})")
 
 
 def retry_after(value: str | None) -> float | None:

@@ -7,6 +7,14 @@ pattern; a bot, app or workflow post no ``bot_kinds`` pattern matches is then re
 message (a workflow's "Declared incident SEV-1", an incident app's "Root cause identified", an
 autoscaler's "scaled out payments-api"), so an alert bot's "[FIRING] ..." stays an ``alert`` and
 its milestones are never lost. The matched words are kept for the reason (``keyword "root cause"``).
+
+A bot post classified ``deploy`` that reports a rollback or a revert ("Rolled back checkout to
+v2.3.0") gets the tag ``rollback``, as a deploy tool's own rollback record does.
+
+A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
+"customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
+figures) and keeps its kind; a person's message kept only for that has the reason
+``keyword "<words>"``.
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.literals import required_words
 
 HUMAN_KINDS = ("declare", "identify", "mitigate", "resolve")
+ROLLBACK = re.compile(r"\broll(?:ed|ing|s)?[\s_-]?back\b|\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
+"""A deploy tool's post that reports a rollback or a revert (tag ``rollback``: a mitigation)."""
 KEYWORD_MAX = 40
 """Matched words longer than this (a ``.*`` pattern) are cut for the reason."""
 
@@ -36,6 +46,15 @@ class Classifier:
     human_any: _Prefilter | None
     """Matches whenever any ``human`` rule does: most messages need one search."""
     bot_any: _Prefilter | None
+    impact: tuple[re.Pattern[str], ...] = ()
+    """``[classify] impact``: text saying impact started."""
+
+    def impact_words(self, text: str) -> str | None:
+        """The words of ``text`` an ``impact`` pattern matches, else None."""
+        for pattern in self.impact:
+            if match := pattern.search(text):
+                return _words(match.group(0))
+        return None
 
     def human_text(self, text: str) -> tuple[Kind, str] | None:
         """``classify`` of a plain message of a person (one source) with this text."""
@@ -92,16 +111,20 @@ def compile_classifier(config: ClassifyConfig) -> Classifier:
     """The config's patterns compiled (cached per distinct set of patterns)."""
     human = tuple((name, tuple(getattr(config, name))) for name in HUMAN_KINDS)
     bot = tuple((name, tuple(patterns)) for name, patterns in config.bot_kinds.items())
-    return _compile(human, bot)
+    return _compile(human, bot, tuple(config.impact))
 
 
 @lru_cache(maxsize=16)
 def _compile(
-    human: tuple[tuple[str, tuple[str, ...]], ...], bot: tuple[tuple[str, tuple[str, ...]], ...]
+    human: tuple[tuple[str, tuple[str, ...]], ...],
+    bot: tuple[tuple[str, tuple[str, ...]], ...],
+    impact: tuple[str, ...] = (),
 ) -> Classifier:
-    human_rules = _rules(human, "")
-    bot_rules = _rules(bot, "bot_kinds.")
-    return Classifier(human_rules, bot_rules, _any(human), _any(bot))
+    # impact patterns last, as kind ``message``: they keep a person's message (no kind change)
+    spec = (*human, ("message", impact)) if impact else human
+    human_rules = _rules(spec, "")
+    impact_rules = human_rules[-1][1] if impact else ()
+    return Classifier(human_rules, _rules(bot, "bot_kinds."), _any(spec), _any(bot), impact_rules)
 
 
 def _rules(spec: tuple[tuple[str, tuple[str, ...]], ...], prefix: str) -> Rules:
@@ -150,11 +173,17 @@ def classify(events: Iterable[Event], classifier: Classifier) -> tuple[list[Even
         if human_any is not None and "human" in event.tags and not human_any.search(event.summary):
             out.append(event)
             continue
+        if classifier.impact and ("human" in event.tags or event.kind is Kind.ANNOTATION):
+            impact = classifier.impact_words(event.summary)
+            if impact is not None:
+                event = evolve(event, tags=event.tags | {"impact"})
         found = classifier.classify(event)
         if found is None:
             out.append(event)
             continue
         kind, words = found
         keywords[event.key] = words
+        if kind is Kind.DEPLOY and "bot" in event.tags and ROLLBACK.search(event.summary):
+            event = evolve(event, tags=event.tags | {"rollback"})
         out.append(evolve(event, kind=kind) if kind is not event.kind else event)
     return out, keywords

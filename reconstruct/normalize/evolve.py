@@ -26,6 +26,7 @@ _new = object.__new__
     _scope,
     _reason,
     _members,
+    _edited_at,
 ) = (Event.__dict__[f.name].__set__ for f in fields(Event))
 
 
@@ -42,8 +43,9 @@ def new_event(
     scope: str,
     reason: str,
     members: tuple[Event, ...] = (),
+    edited_at: datetime | None = None,
 ) -> Event:
-    """``Event(time, kind, ..., reason, members)`` with every field given, without
+    """``Event(time, kind, ..., reason, members, edited_at)`` with every field given, without
     ``__init__``."""
     event: Event = _new(Event)
     _time(event, time)
@@ -58,6 +60,7 @@ def new_event(
     _scope(event, scope)
     _reason(event, reason)
     _members(event, members)
+    _edited_at(event, edited_at)
     return event
 
 
@@ -85,4 +88,5 @@ def evolve(
         event.scope,
         event.reason if reason is None else reason,
         event.members,
+        event.edited_at,
     )

@@ -181,6 +181,7 @@ def resolve(events: Iterable[Event], people: People) -> tuple[list[Event], dict[
                 event.scope,
                 event.reason,
                 event.members,
+                event.edited_at,
             )
         )
     return out, names

@@ -5,7 +5,8 @@ Every format first goes through ``prepare.scrub`` (secrets redacted, links http(
     markdown.py   the draft and the Timeline table (Jinja2; template context documented there)
     table.py      cell escaping, safe links, time labels
     context.py    the values templates receive
-    metrics.py    time to acknowledge / mitigate / resolve
+    metrics.py    milestones; time to detect / acknowledge / mitigate / resolve
+    lede.py       the Summary's drafted lede
     coverage.py   the note under the table: counts, omissions, failed sources, silent stretches
     jsonout.py    JSON contract · csvout.py  CSV · html.py  standalone HTML
     story.py      milestones, phases and the time axis the pictures share

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Link, Timeline
 from reconstruct.render import coverage as coverage_mod
+from reconstruct.render import lede as lede_mod
 from reconstruct.render import metrics as metrics_mod
 from reconstruct.render.table import (
     md_links,
@@ -37,6 +38,8 @@ def short_duration(delta: timedelta) -> str:
 @dataclass(frozen=True, slots=True)
 class IncidentView:
     incident: Incident
+    marks: metrics_mod.Milestones | None = None
+    """The milestones (impact start, resolution) the Duration runs between."""
 
     @property
     def id(self) -> str:
@@ -101,8 +104,8 @@ class IncidentView:
         return self.day.isoformat()
 
     @property
-    def duration_text(self) -> str:
-        """``09:42 – 10:29 UTC (47m)``; ``09:42 UTC – ongoing`` while unresolved."""
+    def pagerduty_text(self) -> str:
+        """PagerDuty's own times: ``09:42 – 10:29 UTC (47m)``; ``09:42 UTC – ongoing``."""
         start = self.started_at.strftime("%H:%M")
         end = self.resolved_at
         if end is None:
@@ -110,6 +113,36 @@ class IncidentView:
         return (
             f"{start} – {time_label(end, self.day)} UTC ({short_duration(end - self.started_at)})"
         )
+
+    @property
+    def impact_start(self) -> datetime:
+        """The impact start (``metrics``), else PagerDuty's trigger time."""
+        mark = self.marks.impact_start if self.marks is not None else None
+        return mark.time if mark is not None else self.started_at
+
+    @property
+    def resolution(self) -> datetime | None:
+        """The final resolution (``metrics``), else PagerDuty's resolve time; None while ongoing."""
+        mark = self.marks.resolved if self.marks is not None else None
+        return mark.time if mark is not None else self.resolved_at
+
+    @property
+    def duration_text(self) -> str:
+        """Impact start to resolution, with PagerDuty's own times when they differ:
+        ``09:40 – 10:29 UTC (49m; PagerDuty incident 09:42 – 10:29 UTC)``; ``09:42 UTC –
+        ongoing`` while unresolved."""
+        start, end = self.impact_start, self.resolution
+        label = time_label(start, self.day)
+        if end is None:
+            text = f"{label} UTC – ongoing"
+        else:
+            text = f"{label} – {time_label(end, self.day)} UTC ({short_duration(end - start)})"
+        if start == self.started_at and end == self.resolved_at:
+            return text
+        pagerduty = self.pagerduty_text
+        if text.endswith(")"):
+            return f"{text[:-1]}; PagerDuty incident {pagerduty.split(' (')[0]})"
+        return f"{text} (PagerDuty incident {pagerduty})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,18 +194,24 @@ class Row:
         return self.event.links
 
     @property
+    def edited_text(self) -> str:
+        """`` (edited 14:50)`` for a row edited after it was posted, else empty."""
+        return _edited(self.event, self.day)
+
+    @property
     def members(self) -> tuple[Event, ...]:
         """A collapsed series' records (time order); empty for any other row."""
         return self.event.members
 
     @property
     def text(self) -> str:
-        """Plain ``actor: summary`` (shortened); the actor is left out when the summary names it."""
+        """Plain ``actor: summary`` (shortened); the actor is left out when the summary names it;
+        `` (edited HH:MM)`` after it when the record was edited."""
         summary = self.short_summary
         actor = one_line(self.event.actor or "")
         if actor and actor.casefold() not in summary.casefold():
-            return f"{actor}: {summary}"
-        return summary
+            return f"{actor}: {summary}{self.edited_text}"
+        return summary + self.edited_text
 
     @property
     def links_md(self) -> str:
@@ -201,6 +240,8 @@ class Row:
             if actor and actor.casefold() not in summary.casefold()
             else summary
         )
+        if event.edited_at is not None:
+            text += _edited(event, self.day)
         if event.links:
             links = md_links(event.links)
         else:
@@ -209,6 +250,13 @@ class Row:
         if why:
             return f"| {time_text} | {md_said(text)} — {links} | {md_said(event.reason)} |\n"
         return f"| {time_text} | {md_said(text)} — {links} |\n"
+
+
+def _edited(event: Event, day: date) -> str:
+    edited = event.edited_at
+    if edited is None or ensure_utc(edited) <= ensure_utc(event.time):
+        return ""
+    return f" (edited {time_label(edited, day)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,24 +295,48 @@ class MetricView:
 
     @property
     def text(self) -> str:
-        """``2m 10s (09:42 → 09:44)``, or why there is no figure."""
+        """``2m 10s (09:42 → 09:44)``, or why there is no figure; says when the end is an edit,
+        when the incident was reopened, and when no symptom came before detection."""
         m = self.metric
         if m.end is None:
             if m.key == "time_to_resolve_s" and self.ongoing:
                 return "not yet (the incident is ongoing)"
             return "not computable (no such row in the timeline)"
         span = format_duration(m.end - m.start)
-        return f"{span} ({time_label(m.start, self.day)} → {time_label(m.end, self.day)})"
+        notes: list[str] = []
+        start = m.start_mark
+        if m.key == "time_to_detect_s" and start is not None and m.end_mark is not None:
+            if start.event is m.end_mark.event:
+                notes.append("no symptom recorded before the first alert")
+            elif start.stated and start.event is not None:
+                posted = time_label(start.event.time, self.day)
+                notes.append(f"impact start as stated in the {posted} message")
+        end = m.end_mark
+        if end is not None and end.from_edit and end.event is not None:
+            posted = time_label(end.event.time, self.day)
+            notes.append(f"from the edit of the {posted} message")
+        if m.reopened:
+            times = ", ".join(time_label(r.time, self.day) for r in m.reopened)
+            notes.append(f"reopened {times}; to the final resolution")
+        cited = f"{time_label(m.start, self.day)} → {time_label(m.end, self.day)}"
+        return f"{span} ({'; '.join([cited, *notes])})"
 
 
 def build(timeline: Timeline, config: Config, *, why: bool) -> dict[str, object]:
     """Template context from a scrubbed Timeline (without the rendered ``timeline`` block)."""
-    incident = IncidentView(timeline.incident)
+    marks = metrics_mod.milestones(timeline)
+    incident = IncidentView(timeline.incident, marks)
     day = incident.day
     rows = tuple(Row(e, day, config.render.max_summary) for e in timeline.events)
-    figures = tuple(MetricView(m, day, incident.ongoing) for m in metrics_mod.compute(timeline))
+    figures = tuple(
+        MetricView(m, day, incident.ongoing) for m in metrics_mod.compute(timeline, marks)
+    )
+    lede = lede_mod.build(timeline, marks, day)
     return {
         "incident": incident,
+        "milestones": marks,
+        "lede_md": lede.markdown(),
+        "lede_note": lede_mod.DRAFT_NOTE,
         "rows": rows,
         "table_lines": TableLines(rows),
         "metrics": figures,

@@ -6,9 +6,15 @@ in the package (``SCHEMA_FILE``, ``reconstruct/render/schema/timeline-v1.schema.
                   "resolved_at", "url"},
      "events": [{"time": "2026-03-14T09:42:07Z", "kind": "alert", "summary": "...",
                  "actor": null, "sources": ["pagerduty", "slack"], "reason": "...",
-                 "links": [{"source": "slack", "url": "https://...", "label": "..."}]}],
+                 "links": [{"source": "slack", "url": "https://...", "label": "..."}],
+                 "edited_at": null}],
      "omitted": {"slack:#inc-1234": 412}, "warnings": [],
-     "metrics": {"time_to_ack_s": 130, "time_to_mitigate_s": null, "time_to_resolve_s": 2820}}
+     "metrics": {"time_to_detect_s": 120, "time_to_ack_s": 130, "time_to_mitigate_s": null,
+                 "time_to_resolve_s": 2820},
+     "milestones": {"impact_start": {"time", "summary", "from_edit"} | null, "detected": ...,
+                    "acknowledged", "mitigated", "resolved", "reopened": [...]},
+     "summary": {"draft": true, "lede": "On 2026-03-14, between ...", "clauses": [{"name",
+                 "text", "rows": [{"time", "summary", "links"}]}], "blanks": [...]}}
 
 A collapsed series row (``normalize.collapse``) also has ``"members"`` (in the schema): every
 record it stands for, each in the event shape above, in time order; its own ``links`` are the
@@ -24,12 +30,13 @@ may appear within a version (consumers ignore keys they do not know) and is adde
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from reconstruct.model import Event, Timeline
-from reconstruct.render import coverage, metrics
+from reconstruct.render import coverage, lede, metrics
 from reconstruct.render.table import safe_url
-from reconstruct.timeutil import iso_z
+from reconstruct.timeutil import ensure_utc, iso_z
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = "schema/timeline-v1.schema.json"
@@ -52,6 +59,7 @@ def _record(event: Event) -> dict[str, Any]:
         "sources": list(event.sources),
         "reason": event.reason,
         "links": [{"source": ln.source, "url": ln.url, "label": ln.label} for ln in event.links],
+        "edited_at": iso_z(event.edited_at) if event.edited_at is not None else None,
     }
 
 
@@ -73,8 +81,24 @@ def document(timeline: Timeline) -> dict[str, Any]:
         "events": [_event(e) for e in sorted(timeline.events, key=lambda e: e.time)],
         "omitted": dict(sorted(timeline.omitted.items())),
         "warnings": list(coverage.warning_lines(timeline)),
-        "metrics": metrics.as_json(metrics.compute(timeline)),
+        **_figures(timeline),
     }
+
+
+def _figures(timeline: Timeline) -> dict[str, Any]:
+    """``metrics`` (seconds), ``milestones`` (each ``{"time", "summary"}`` or null; ``reopened``
+    a list) and the drafted ``summary`` (``lede.as_json``)."""
+    marks = metrics.milestones(timeline)
+    day = marks_day(timeline)
+    return {
+        "metrics": metrics.as_json(metrics.compute(timeline, marks)),
+        "milestones": metrics.marks_json(marks),
+        "summary": lede.as_json(lede.build(timeline, marks, day)),
+    }
+
+
+def marks_day(timeline: Timeline) -> date:
+    return ensure_utc(timeline.incident.started_at).date()
 
 
 def schema() -> dict[str, Any]:

@@ -12,21 +12,31 @@ Template context (the same for the built-in and for ``--template FILE``):
     ``severity_text`` (severity, or says it is unknown), ``services`` (tuple),
     ``services_text`` (comma separated), ``started_at`` / ``resolved_at`` (UTC datetimes,
     resolved_at None while ongoing), ``ongoing``, ``status``, ``date`` (``YYYY-MM-DD``),
-    ``day`` (a date), ``duration_text`` (``09:42 – 10:29 UTC (47m)``).
+    ``day`` (a date), ``impact_start`` / ``resolution`` (the milestones' times, else
+    PagerDuty's), ``duration_text`` (impact start to resolution, with PagerDuty's own times when
+    they differ: ``09:40 – 10:29 UTC (49m; PagerDuty incident 09:42 – 10:29 UTC)``),
+    ``pagerduty_text`` (``09:42 – 10:29 UTC (47m)``).
 ``rows``
     The Timeline rows in time order. Each: ``time`` (UTC datetime), ``time_text`` (``HH:MM``, or
     ``YYYY-MM-DD HH:MM`` off the incident's start day), ``time_iso``, ``kind``, ``summary``
     (redacted, full), ``short_summary`` (one line, at most ``[render] max_summary``), ``actor``,
     ``sources``, ``reason``, ``links`` (``source``/``url``/``label``; http(s) only), ``members``
     (a collapsed series' records, each an event with ``time``, ``summary``, ``links``...), ``text``
-    (``actor: summary``), and Markdown-ready ``cell`` (escaped text + evidence links),
-    ``links_md`` and ``why_cell``.
+    (``actor: summary``, then ``edited_text``: `` (edited 14:50)`` for an edited record), and
+    Markdown-ready ``cell`` (escaped text + evidence links), ``links_md`` and ``why_cell``.
 ``table_lines(why)``
     The rows as the built-in table prints them (``| time_text | cell |`` plus ``| why_cell |``
     when ``why`` is true), one line each, joined; computed when first used.
 ``metrics``
-    Time to acknowledge / mitigate / resolve. Each: ``key`` (``time_to_ack_s``...), ``label``,
-    ``seconds`` (int or None), ``text`` (``2m 10s (09:42 → 09:44)`` or why there is none).
+    Time to detect / acknowledge / mitigate / resolve. Each: ``key`` (``time_to_detect_s``...),
+    ``label``, ``seconds`` (int or None), ``text`` (``2m 10s (09:42 → 09:44)`` or why there is
+    none; notes an edit, a reopen, no symptom before detection).
+``milestones``
+    ``render.metrics.Milestones``: ``impact_start``, ``detected``, ``acknowledged``,
+    ``mitigated``, ``resolved`` (each ``time`` and its row ``event``, or None), ``reopened``.
+``lede_md`` / ``lede_note``
+    The Summary's drafted lede (Markdown, every time linked to its row) and the line marking it
+    as a draft.
 ``coverage``
     ``collected`` ((source, count) pairs), ``collected_total``, ``omitted`` (sentences),
     ``warnings`` (lines), ``gaps`` (each ``start``, ``end``, ``duration``).
@@ -51,11 +61,11 @@ Filters: ``md`` (plain text -> escaped one-line Markdown), ``md_links`` (links -
 
 Every string a template prints is escaped for Markdown on its way out (the environment's
 ``finalize``: ``table.md_said``, mentions neutralised), unless it is already Markdown: the values
-above ending in ``_md`` or ``cell``, ``timeline``, ``table_lines(...)`` and what the ``md`` and
-``md_links`` filters return (``Md``). ``{{ incident.title }}`` and ``{{ incident.title | md }}``
-print the same. Every string was redacted before the template sees it (``prepare.scrub``), and
-templates run in Jinja2's ``SandboxedEnvironment``, so a team template can neither print a secret
-or live markup nor reach Python internals.
+above ending in ``_md`` (``lede_md`` included) or ``cell``, ``timeline``, ``table_lines(...)``
+and what the ``md`` and ``md_links`` filters return (``Md``). ``{{ incident.title }}`` and
+``{{ incident.title | md }}`` print the same. Every string was redacted before the template sees
+it (``prepare.scrub``), and templates run in Jinja2's ``SandboxedEnvironment``, so a team template
+can neither print a secret or live markup nor reach Python internals.
 """
 
 from __future__ import annotations
@@ -245,6 +255,7 @@ def values(
     ctx["rows"] = tuple(_EscapedRow(row) for row in ctx["rows"])  # type: ignore[attr-defined]
     ctx["table_lines"] = _md_table_lines(ctx["table_lines"])
     ctx["diagram"] = Md(diagram_block(timeline)) if diagram else ""  # a fenced block, made safe
+    ctx["lede_md"] = Md(ctx["lede_md"])  # escaped part by part in ``lede.Lede.markdown``
     ctx["marker_start"] = Md(MARKER_START)
     ctx["marker_end"] = Md(MARKER_END)
     table = timeline_section(ctx)

@@ -1,28 +1,113 @@
-"""The figures responders quote: time to acknowledge, to mitigate and to resolve.
+"""The incident's milestones and the figures responders quote between them.
 
-Each runs from the incident start (``Incident.started_at``, when PagerDuty triggered) to the first
-row of that kind at or after the start: ``ack`` for acknowledge, ``mitigate`` for mitigate,
-``resolve`` for resolve (or, without such a row, ``Incident.resolved_at``). A figure is None when
-there is no such row, and time to resolve is None while the incident is ongoing.
+Milestones (``model.Milestone``), each found on a row of the timeline (rows before
+``Window.start`` never count):
+
+- **detected**: the first alert that fired (an ``alert`` row that is not a clearing) or the first
+  ``page`` row, whichever comes first;
+- **impact start**: the earliest symptom of the affected service at or before detection: a firing
+  alert, an alert in ``pending`` state (the condition held, not yet long enough to fire), a row
+  tagged ``impact`` (an annotation or a responder's message saying impact started); detection
+  itself when nothing came earlier. A row tagged ``impact`` whose text states the time with its
+  zone ("impact started at 09:38 UTC") counts from that time (``impact_time``). An alert whose
+  rule cleared again before the incident start (``rule:<name>:resolved``) was an earlier blip:
+  neither detection nor impact start; so is a pending state followed by any alert state back to
+  normal before detection (it may be another rule that never fired);
+- **acknowledged / mitigated / resolved**: the first ``ack`` / mitigation / ``resolve`` row at or
+  after the incident start (``Incident.started_at``, when PagerDuty triggered). A mitigation is a
+  ``mitigate`` row, a deploy that rolled back (tag ``rollback``, not ``failure``) or a revert
+  going live (a ``change`` tagged ``revert`` when no deploy row ships it). When the incident was
+  reopened (rows tagged ``reopen``), resolved is the first resolution after the last reopen; with
+  no such row, PagerDuty's ``Incident.resolved_at``.
+
+**Edits.** A row whose text was edited after it was posted (``Event.edited_at``) and that no other
+tool's record confirms (one source) may have got its kind from words added by the edit: as a
+milestone it counts from the edit, never from the post.
+
+Figures: time to detect (impact start -> detected), then time to acknowledge / mitigate / resolve
+from the incident start. A figure is None when a row is missing; time to resolve is None while the
+incident is ongoing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
-from reconstruct.model import Kind, Timeline
+from reconstruct.model import Event, Kind, Milestone, Timeline
+from reconstruct.timeutil import ensure_utc, iso_z
+
+CLEARED_STATES = frozenset(
+    {"state:ok", "state:normal", "state:resolved", "state:inactive", "state:no_data_resolved"}
+)
+"""State tags of an alert that stopped firing."""
+PENDING_STATES = frozenset({"state:pending"})
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """One milestone: the row it comes from and the time it counts from."""
+
+    milestone: Milestone
+    time: datetime
+    """UTC. The row's time, or its edit time (see the module's rule on edits)."""
+    event: Event | None
+    """The cited row; None when the time is PagerDuty's own (``Incident.resolved_at``)."""
+
+    @property
+    def stated(self) -> bool:
+        """The time is one the row's text states ("impact started at 09:38 UTC"), before the row
+        itself."""
+        return self.event is not None and self.time < self.event.time
+
+    @property
+    def from_edit(self) -> bool:
+        """The time is the row's edit, not its post."""
+        return (
+            self.event is not None
+            and self.event.edited_at is not None
+            and (ensure_utc(self.event.edited_at) == self.time != ensure_utc(self.event.time))
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Milestones:
+    impact_start: Mark | None
+    detected: Mark | None
+    acknowledged: Mark | None
+    mitigated: Mark | None
+    resolved: Mark | None
+    reopened: tuple[Mark, ...] = ()
+    """Every reopen row, in time order."""
+    last_deploy: Event | None = None
+    """The last deploy that went live before detection (not failed, not a rollback)."""
+    last_change: Event | None = None
+    """The last change merged before detection (leadup included, reverts aside)."""
+
+    def get(self, milestone: Milestone) -> Mark | None:
+        if milestone is Milestone.REOPENED:
+            return self.reopened[-1] if self.reopened else None
+        found: Mark | None = getattr(self, milestone.value)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
 class Metric:
     key: str
-    """JSON key: ``time_to_ack_s``, ``time_to_mitigate_s``, ``time_to_resolve_s``."""
+    """JSON key: ``time_to_detect_s``, ``time_to_ack_s``, ``time_to_mitigate_s``,
+    ``time_to_resolve_s``."""
     label: str
     """``Time to acknowledge``."""
     start: datetime
     end: datetime | None
     """The cited row's time, None when not computable."""
+    start_mark: Mark | None = None
+    end_mark: Mark | None = None
+    reopened: tuple[Mark, ...] = ()
+    """For time to resolve: the reopens before the final resolution."""
 
     @property
     def seconds(self) -> int | None:
@@ -31,28 +116,342 @@ class Metric:
         return int((self.end - self.start).total_seconds())
 
 
+# -- what a row is -------------------------------------------------------------------------------
+def is_firing(event: Event) -> bool:
+    """An alert row that fired (not a clearing, not a reopen)."""
+    if event.kind is not Kind.ALERT or "reopen" in event.tags:
+        return False
+    if not event.tags.isdisjoint(CLEARED_STATES):
+        return False
+    rules = [ref for ref in event.refs if ref.startswith("rule:")]
+    return not rules or any(ref.endswith(":firing") for ref in rules)
+
+
+def is_symptom(event: Event) -> bool:
+    """Evidence that the service was already hurting: a firing or pending alert, or a row tagged
+    ``impact``."""
+    return is_firing(event) or "impact" in event.tags or not event.tags.isdisjoint(PENDING_STATES)
+
+
+def is_mitigation(event: Event) -> bool:
+    """A ``mitigate`` row, or a deploy that rolled back (not a failed one, not to a transient
+    environment)."""
+    if event.kind is Kind.MITIGATE:
+        return True
+    return (
+        event.kind is Kind.DEPLOY
+        and "rollback" in event.tags
+        and not event.tags & {"failure", "transient"}
+    )
+
+
+def _revert_merges(rows: _Rows) -> list[Event]:
+    """Revert PRs merged with no deploy row shipping them (same PR or commit ref): their merge is
+    the only record of the revert going live."""
+    reverts = [e for e in rows.changes if "revert" in e.tags]
+    if not reverts:
+        return []
+    shipped: set[str] = set()
+    for event in rows.deploys:
+        if "failure" not in event.tags:
+            shipped.update(r for r in event.refs if r.startswith(("pr:", "sha:")))
+    return [e for e in reverts if shipped.isdisjoint(e.refs)]
+
+
+_STATED = re.compile(
+    r"\b(?:at|since|from|around|about|approx\.?|~)\s*~?\s*([01]?\d|2[0-3]):([0-5]\d)"
+    r"(?::([0-5]\d))?\s*(?:UTC|GMT|Z)\b",
+    re.IGNORECASE,
+)
+"""A time written with its zone: "impact started at 09:38 UTC", "since ~09:38Z"."""
+
+
+def impact_time(event: Event) -> datetime:
+    """When a symptom row says impact started: the UTC time its text states (a row tagged
+    ``impact``: "impact started at 09:38 UTC", within the day before the row), else
+    ``counts_from``. A time without ``UTC`` / ``Z`` / ``GMT`` is never read (never guessed)."""
+    when = counts_from(event)
+    if "impact" not in event.tags:
+        return when
+    found = _STATED.search(event.summary)
+    if found is None:
+        return when
+    hour, minute, second = (int(g) if g else 0 for g in found.groups())
+    posted = event.time
+    stated = posted.replace(hour=hour, minute=minute, second=second, microsecond=0)
+    if stated > posted:
+        stated -= timedelta(days=1)
+    return min(stated, when)
+
+
+def counts_from(event: Event) -> datetime:
+    """When a row counts as a milestone: its time, or its edit when the edit may have brought the
+    words that gave it its kind and no other tool's record confirms it."""
+    edited = event.edited_at
+    if edited is not None and len(event.sources) <= 1 and edited > event.time:
+        return edited
+    return event.time
+
+
+def _first(
+    milestone: Milestone,
+    events: Iterable[Event],
+    lo: datetime,
+    accept: Callable[[Event], bool] | None = None,
+    hi: datetime | None = None,
+    time_of: Callable[[Event], datetime] = counts_from,
+) -> Mark | None:
+    """The earliest row (by ``time_of``, then key) in ``[lo, hi]`` that ``accept`` takes.
+    The time tests come first: ``accept`` runs only for a row that would be the new earliest."""
+    best: Event | None = None
+    best_time = lo
+    best_key = ""
+    fast = time_of is counts_from
+    for event in events:
+        when = event.time if fast and event.edited_at is None else time_of(event)
+        if when < lo or (hi is not None and when > hi):
+            continue
+        if best is not None and (when > best_time or (when == best_time and event.key >= best_key)):
+            continue
+        if accept is not None and not accept(event):
+            continue
+        best, best_time, best_key = event, when, event.key
+    return Mark(milestone, best_time, best) if best is not None else None
+
+
+def _key(mark: Mark) -> str:
+    return mark.event.key if mark.event is not None else ""
+
+
+# -- milestones ----------------------------------------------------------------------------------
+def milestones(timeline: Timeline) -> Milestones:
+    start = ensure_utc(timeline.incident.started_at)
+    window_start = ensure_utc(timeline.window.start)
+    lo = min(start, window_start)
+    rows = _Rows.of(timeline.events)
+
+    cleared = _clearings(rows.alerts, start)
+
+    def fired(event: Event) -> bool:
+        return event.kind is Kind.PAGE or (is_firing(event) and not _blip(event, cleared))
+
+    detected = _first(Milestone.DETECTED, [*rows.alerts, *rows.pages], lo, fired)
+    impact = None
+    if detected is not None:
+        back = sorted(e.time for e in rows.clearings if e.time <= detected.time)
+
+        def symptom(event: Event) -> bool:
+            if not is_symptom(event) or _blip(event, cleared):
+                return False
+            # a pending state followed by any return to normal before detection may have been
+            # another rule that never fired: not evidence enough
+            pending = "state:pending" in event.tags
+            return not (pending and back and back[-1] > event.time)
+
+        earlier = _first(
+            Milestone.IMPACT_START, rows.symptoms, lo, symptom, detected.time, impact_time
+        )
+        impact = earlier or Mark(Milestone.IMPACT_START, detected.time, detected.event)
+    acked = _first(Milestone.ACKNOWLEDGED, rows.acks, start)
+    mitigated = _first(
+        Milestone.MITIGATED,
+        [*rows.mitigations, *rows.deploys, *_revert_merges(rows)],
+        start,
+        lambda e: e.kind is not Kind.DEPLOY or is_mitigation(e),
+    )
+    reopened = tuple(
+        sorted(
+            (Mark(Milestone.REOPENED, counts_from(e), e) for e in rows.reopens),
+            key=lambda m: (m.time, _key(m)),
+        )
+    )
+    reopened = tuple(m for m in reopened if m.time >= start)
+    resolved = _resolution(timeline, rows.resolves, reopened)
+    before = detected.time if detected is not None else None
+    return Milestones(
+        impact,
+        detected,
+        acked,
+        mitigated,
+        resolved,
+        reopened,
+        last_deploy=_last(rows.deploys, before, lambda e: not e.tags & _NOT_SHIPPED),
+        last_change=_last(rows.changes, before, lambda e: "revert" not in e.tags),
+    )
+
+
+_NOT_SHIPPED = frozenset({"failure", "rollback"})
+_SPECIAL = frozenset({"reopen", "impact", "state:pending"}) | CLEARED_STATES
+
+
+def _last(
+    events: list[Event], before: datetime | None, accept: Callable[[Event], bool]
+) -> Event | None:
+    """The latest row strictly before ``before`` that ``accept`` takes (None without a bound)."""
+    if before is None:
+        return None
+    best: Event | None = None
+    for event in events:
+        if event.time >= before:
+            continue
+        if best is not None and (event.time, event.key) <= (best.time, best.key):
+            continue
+        if accept(event):
+            best = event
+    return best
+
+
+@dataclass(slots=True)
+class _Rows:
+    """The few rows each milestone can come from, in one pass (a large timeline is mostly
+    messages, which only count as symptoms when tagged ``impact``)."""
+
+    alerts: list[Event] = field(default_factory=list)
+    pages: list[Event] = field(default_factory=list)
+    symptoms: list[Event] = field(default_factory=list)
+    """Alerts, and rows tagged ``impact`` or ``state:pending``."""
+    acks: list[Event] = field(default_factory=list)
+    mitigations: list[Event] = field(default_factory=list)
+    deploys: list[Event] = field(default_factory=list)
+    changes: list[Event] = field(default_factory=list)
+    reopens: list[Event] = field(default_factory=list)
+    resolves: list[Event] = field(default_factory=list)
+    clearings: list[Event] = field(default_factory=list)
+    """Rows with a state tag of an alert back to normal (``CLEARED_STATES``)."""
+
+    @classmethod
+    def of(cls, events: Iterable[Event]) -> _Rows:
+        rows = cls()
+        alert, page, ack, mitigate, deploy, change, resolve = (
+            Kind.ALERT,
+            Kind.PAGE,
+            Kind.ACK,
+            Kind.MITIGATE,
+            Kind.DEPLOY,
+            Kind.CHANGE,
+            Kind.RESOLVE,
+        )
+        special, cleared_states = _SPECIAL, CLEARED_STATES
+        symptoms = rows.symptoms
+        for event in events:
+            kind = event.kind  # ``is`` chains: hashing an Enum member runs Python code
+            tags = event.tags
+            if not special.isdisjoint(tags):
+                if "reopen" in tags:
+                    rows.reopens.append(event)
+                    continue
+                if not cleared_states.isdisjoint(tags):
+                    rows.clearings.append(event)
+                if kind is not alert and ("impact" in tags or "state:pending" in tags):
+                    symptoms.append(event)
+            if kind is alert:
+                rows.alerts.append(event)
+            elif kind is deploy:
+                rows.deploys.append(event)
+            elif kind is page:
+                rows.pages.append(event)
+            elif kind is ack:
+                rows.acks.append(event)
+            elif kind is change:
+                rows.changes.append(event)
+            elif kind is mitigate:
+                rows.mitigations.append(event)
+            elif kind is resolve:
+                rows.resolves.append(event)
+        symptoms.extend(rows.alerts)
+        return rows
+
+
+def _rule_names(event: Event) -> set[str]:
+    return {ref.rsplit(":", 1)[0] for ref in event.refs if ref.startswith("rule:")}
+
+
+def _clearings(alerts: list[Event], start: datetime) -> dict[str, list[datetime]]:
+    """Per alert rule (``rule:<name>``), the times it cleared before the incident start."""
+    out: dict[str, list[datetime]] = {}
+    for event in alerts:
+        if event.time < start and not is_firing(event):
+            for name in _rule_names(event):
+                out.setdefault(name, []).append(event.time)
+    return out
+
+
+def _blip(event: Event, cleared: dict[str, list[datetime]]) -> bool:
+    """An alert that fired and cleared again before the incident started: an earlier blip, not a
+    symptom of this incident."""
+    if not cleared:
+        return False
+    when = event.time
+    return any(t > when for name in _rule_names(event) for t in cleared.get(name, ()))
+
+
+def _resolution(
+    timeline: Timeline, resolves: list[Event], reopened: tuple[Mark, ...]
+) -> Mark | None:
+    final = timeline.incident.resolved_at
+    if final is None:
+        return None
+    after = reopened[-1].time if reopened else ensure_utc(timeline.incident.started_at)
+    found = _first(Milestone.RESOLVED, resolves, after)
+    return found or Mark(Milestone.RESOLVED, ensure_utc(final), None)
+
+
+# -- figures -------------------------------------------------------------------------------------
 _FIGURES = (
-    ("time_to_ack_s", "Time to acknowledge", Kind.ACK),
-    ("time_to_mitigate_s", "Time to mitigate", Kind.MITIGATE),
-    ("time_to_resolve_s", "Time to resolve", Kind.RESOLVE),
+    ("time_to_ack_s", "Time to acknowledge", Milestone.ACKNOWLEDGED),
+    ("time_to_mitigate_s", "Time to mitigate", Milestone.MITIGATED),
+    ("time_to_resolve_s", "Time to resolve", Milestone.RESOLVED),
 )
 
 
-def compute(timeline: Timeline) -> tuple[Metric, ...]:
-    start = timeline.incident.started_at
-    first: dict[Kind, datetime] = {}
-    for event in sorted(timeline.events, key=lambda e: e.time):
-        if event.time >= start and event.kind not in first:
-            first[event.kind] = event.time
-    out: list[Metric] = []
-    for key, label, kind in _FIGURES:
-        end = first.get(kind)
-        if kind is Kind.RESOLVE:
-            resolved = timeline.incident.resolved_at
-            end = None if resolved is None else (end or resolved)
-        out.append(Metric(key=key, label=label, start=start, end=end))
+def compute(timeline: Timeline, marks: Milestones | None = None) -> tuple[Metric, ...]:
+    marks = marks if marks is not None else milestones(timeline)
+    start = ensure_utc(timeline.incident.started_at)
+    impact, detected = marks.impact_start, marks.detected
+    out = [
+        Metric(
+            key="time_to_detect_s",
+            label="Time to detect",
+            start=impact.time if impact is not None else start,
+            end=detected.time if detected is not None and impact is not None else None,
+            start_mark=impact,
+            end_mark=detected,
+        )
+    ]
+    for key, label, milestone in _FIGURES:
+        mark = marks.get(milestone)
+        out.append(
+            Metric(
+                key=key,
+                label=label,
+                start=start,
+                end=mark.time if mark is not None else None,
+                end_mark=mark,
+                reopened=marks.reopened if milestone is Milestone.RESOLVED else (),
+            )
+        )
     return tuple(out)
 
 
 def as_json(metrics: tuple[Metric, ...]) -> dict[str, int | None]:
     return {m.key: m.seconds for m in metrics}
+
+
+def marks_json(marks: Milestones) -> dict[str, Any]:
+    """Each milestone as ``{"time", "summary", "from_edit"}`` (``summary`` null for PagerDuty's
+    own resolve time), or null; ``reopened`` a list of those."""
+
+    def one(mark: Mark | None) -> dict[str, Any] | None:
+        if mark is None:
+            return None
+        return {
+            "time": iso_z(mark.time),
+            "summary": mark.event.summary if mark.event is not None else None,
+            "from_edit": mark.from_edit,
+        }
+
+    out: dict[str, Any] = {
+        m.value: one(marks.get(m)) for m in Milestone if m is not Milestone.REOPENED
+    }
+    out["reopened"] = [one(m) for m in marks.reopened]
+    return out

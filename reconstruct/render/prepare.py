@@ -134,6 +134,7 @@ def scrub(timeline: Timeline, config: Config | None = None) -> Timeline:
             event.scope,
             reason,
             members,
+            event.edited_at,
         )
 
     inc = timeline.incident

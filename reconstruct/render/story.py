@@ -3,15 +3,17 @@
 Read from a scrubbed Timeline's rows only (kinds, tags and refs; no source is named), so the
 Mermaid diagram (``diagram.py``) and the timeline page (``page.py``) show what the table shows.
 
-Milestones (each the first row of its kind inside the incident, else absent):
+Milestones (else absent); impact, ack, mitigated and resolved are the figures' own
+(``metrics.milestones``: rollbacks and reverts mitigate, an edited message counts from its edit,
+a reopened incident resolves at its final resolution):
 
-    impact      the first alert row at or after the collection window's start (the earliest
-                symptom a tool recorded)
+    impact      the impact start: the earliest symptom (a firing or pending alert, a row tagged
+                ``impact``), else the first alert or page
     detected    the incident's trigger (``Incident.started_at``: when PagerDuty opened it)
-    ack         the first ``ack`` row
-    mitigated   the first ``mitigate`` row
+    ack         the first acknowledgement
+    mitigated   the first mitigation
     recovered   the first alert row that clears a rule (a ``rule:<name>:resolved`` ref)
-    resolved    the first ``resolve`` row, else ``Incident.resolved_at``
+    resolved    the final resolution, else ``Incident.resolved_at``
 
 Phases run between consecutive milestones: ``detection`` (impact -> detected), ``response``
 (detected -> mitigated), ``mitigation`` (mitigated -> recovered), ``recovery`` (recovered ->
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reconstruct.model import Event, Kind, Timeline
+from reconstruct.render import metrics as figures
 from reconstruct.timeutil import ensure_utc
 
 MIN_MARGIN = timedelta(minutes=5)
@@ -118,6 +121,12 @@ def milestones(timeline: Timeline) -> tuple[Milestone, ...]:
     window_start = ensure_utc(timeline.window.start)
     incident = timeline.incident
     found: list[Milestone] = []
+    # impact, ack, mitigation and resolution as the figures define them (``metrics``: rollbacks,
+    # edits, reopens), so the pictures and the header never disagree
+    marks = figures.milestones(timeline)
+    cited = [marks.impact_start, marks.acknowledged, marks.mitigated, marks.resolved]
+    wanted = {id(m.event) for m in cited if m is not None and m.event is not None}
+    index = {id(e): i for i, e in enumerate(events) if id(e) in wanted} if wanted else {}
 
     def add(name: str, row: int | None, when: datetime | None = None) -> None:
         if row is not None:
@@ -125,14 +134,17 @@ def milestones(timeline: Timeline) -> tuple[Milestone, ...]:
         elif when is not None:
             found.append(Milestone(name, ensure_utc(when), None))
 
-    add("impact", _first(events, window_start, lambda e: e.kind is Kind.ALERT))
+    def cite(name: str, mark: figures.Mark | None) -> None:
+        if mark is not None:
+            row = index.get(id(mark.event)) if mark.event is not None else None
+            found.append(Milestone(name, ensure_utc(mark.time), row))
+
+    cite("impact", marks.impact_start)
     add("detected", None, incident.started_at)
-    start = ensure_utc(incident.started_at)
-    add("ack", _first(events, start, lambda e: e.kind is Kind.ACK))
-    add("mitigated", _first(events, window_start, lambda e: e.kind is Kind.MITIGATE))
+    cite("ack", marks.acknowledged)
+    cite("mitigated", marks.mitigated)
     add("recovered", _first(events, window_start, clears_rule))
-    resolve = _first(events, start, lambda e: e.kind is Kind.RESOLVE)
-    add("resolved", resolve, None if resolve is not None else incident.resolved_at)
+    cite("resolved", marks.resolved)
     return tuple(sorted(found, key=lambda m: (m.time, MILESTONES.index(m.name))))
 
 

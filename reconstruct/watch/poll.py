@@ -104,13 +104,33 @@ def resolved_since(config: Config, token: Secret | None, since: datetime, now: d
         if when is not None:
             dates.append(when)
 
-    with make_client(config, token) as client:
-        hooks = client.event_hooks
-        hooks["response"] = [*hooks.get("response", []), on_response]
-        client.event_hooks = hooks
-        pages, cut = PagerDutyApi(client).pages(
-            "/incidents", "incidents", list_params(config, since, now)
-        )
+    import time
+
+    from reconstruct.collect import within_deadline
+    from reconstruct.collectors._http import Pace
+    from reconstruct.errors import SourceTimedOut
+
+    limit = config.watch.timeout.total_seconds()
+    pace = Pace("pagerduty", deadline=time.monotonic() + limit, setting="[watch] timeout")
+
+    def poll() -> tuple[list[Any], bool]:
+        with make_client(config, token) as client:
+            hooks = client.event_hooks
+            hooks["response"] = [*hooks.get("response", []), on_response]
+            client.event_hooks = hooks
+            return PagerDutyApi(client, pace).pages(
+                "/incidents", "incidents", list_params(config, since, now)
+            )
+
+    try:  # the poll is bounded like one incident's collection (a trickling answer too)
+        pages, cut = within_deadline(pace.deadline, poll)
+    except TimeoutError as exc:
+        raise SourceTimedOut(
+            "pagerduty",
+            f"GET /incidents (the resolved-incident poll) at {config.pagerduty.base_url} did "
+            f"not finish within [watch] timeout ({limit:g}s); check that PagerDuty is "
+            "reachable, or raise [watch] timeout",
+        ) from exc
     found: list[Resolved] = []
     for page in pages:
         for record in page["incidents"]:

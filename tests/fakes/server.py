@@ -61,6 +61,9 @@ class Response:
     """Seconds to wait before answering (read-timeout faults)."""
     close: bool = False
     """Drop the connection without answering."""
+    raw: bytes | None = None
+    """Sent as is in place of a response, then the connection is closed: a response cut short
+    inside its status line, its headers or a chunked body (``CUT_IN_HEADERS``)."""
     trickle: float = 0.0
     """Seconds between the body's bytes (after the headers): an answer that never stalls long
     enough for a read timeout, yet takes ``len(body) * trickle`` seconds in all."""
@@ -196,6 +199,15 @@ class FakeServer:
             time.sleep(self.latency)
         if response.delay:
             time.sleep(response.delay)
+        if response.raw is not None:
+            h.close_connection = True
+            try:
+                h.wfile.write(response.raw)
+                h.wfile.flush()
+                h.connection.shutdown(2)
+            except OSError:
+                pass
+            return
         if response.close:
             h.close_connection = True
             try:

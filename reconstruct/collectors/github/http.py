@@ -51,6 +51,10 @@ PERMISSIONS = (
 )
 
 
+NO_BODY = (204, 205, 304)
+"""Statuses that carry no body (RFC 9110 §15.3.5, §15.3.6, §15.4.5); any other success without
+one was cut short."""
+
 SECONDARY_WAIT = 60.0
 """A secondary rate limit without Retry-After: wait this many times the policy's backoff (GitHub
 asks for at least a minute), doubling per wait."""
@@ -232,7 +236,9 @@ class Client:
         )
 
     def _json(self, body: str, status: int, what: str) -> Any:
-        if not body:
+        if status >= 400 and not body.strip():
+            return None  # an error without a body: the status says enough
+        if not body.strip() and status in NO_BODY:
             return None
         try:
             return json.loads(body)
@@ -245,6 +251,9 @@ class Client:
                     f"GitHub sent an HTML page, not JSON, for {what}; check [github] base_url "
                     "(GitHub Enterprise: https://HOST/api/v3)",
                 ) from None
+            # An empty body too: every GET we send answers JSON ([] for an empty list), so
+            # nothing after the status line (the connection closed inside or right after the
+            # headers, which http.client reads as a body up to the close) is a cut-short answer.
             raise Retry(
                 f"a cut-short answer reading {what}",
                 Unreachable(
@@ -315,6 +324,26 @@ class Client:
             requests.exceptions.ChunkedEncodingError,
             requests.exceptions.ContentDecodingError,
         ) as exc:
+            if _stalled(exc):  # the body stopped coming: a read timeout, not a lost connection
+                raise Retry(
+                    f"no answer within {timeout:.1f}s reading {what}",
+                    Unreachable(
+                        NAME,
+                        f"GitHub stopped sending {what} for {timeout:.1f}s "
+                        f"({self.ctx.policy.retries + 1} attempts); try again later, or give "
+                        "the run a larger --timeout",
+                    ),
+                ) from exc
+            if _cut(exc):
+                raise Retry(
+                    f"a cut-short answer reading {what}",
+                    Unreachable(
+                        NAME,
+                        f"{self.base_url} closed the connection before its answer for {what} "
+                        f"was complete ({self.ctx.policy.retries + 1} attempts); try again "
+                        "later, or check any proxy in between",
+                    ),
+                ) from exc
             raise Retry(
                 f"connection failed ({type(exc).__name__}) reading {what}",
                 Unreachable(
@@ -349,6 +378,44 @@ class Client:
         if "rate limit" in message.lower() or status == 429:
             return True, None
         return False, None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    at: BaseException | None = exc
+    while at is not None and len(seen) < 8:
+        seen.append(at)
+        nested = at.args[0] if at.args and isinstance(at.args[0], BaseException) else None
+        at = at.__cause__ or at.__context__ or nested
+    return seen
+
+
+def _stalled(exc: BaseException) -> bool:
+    """A read timeout inside ``exc`` (requests wraps one met while reading the body in a
+    ``ConnectionError``)."""
+    return any(isinstance(e, TimeoutError) or _is(e, "ReadTimeoutError") for e in _chain(exc))
+
+
+def _is(exc: BaseException, name: str) -> bool:
+    """``exc`` is a ``name`` of urllib3 (requests' transport; not imported here: it is
+    requests' dependency, not ours)."""
+    return any(c.__name__ == name and c.__module__.startswith("urllib3") for c in type(exc).__mro__)
+
+
+def _cut(exc: BaseException) -> bool:
+    """The answer was cut short: an incomplete body or chunk, or a closed connection before
+    the status line (``http.client.RemoteDisconnected``, ``IncompleteRead``)."""
+    import http.client
+
+    import requests
+
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return True
+    return any(
+        isinstance(e, http.client.IncompleteRead | http.client.RemoteDisconnected)
+        or _is(e, "ProtocolError")
+        for e in _chain(exc)
+    )
 
 
 def _page_key(url: str, params: Mapping[str, Any] | None) -> str:

@@ -8,8 +8,13 @@ Bundle files (see ``reconstruct.bundle``), per ``github/<owner>/<repo>/``:
   ``inactive``, ``pending``, ``queued``, ``in_progress`` are not events;
 - ``merged_prs.json`` (search pages, ``is:pr is:merged``) + ``pulls/<n>.json``: one ``change``
   event per merged PR, with its title and label names in the summary so that
-  ``[github] leadup_match`` can match them.
+  ``[github] leadup_match`` can match them. A revert PR (title ``Revert "..."`` as GitHub's revert
+  button writes it, ``revert: ...``, or a body ``Reverts owner/repo#123``) is tagged ``revert``.
 
+A deployment is a rollback (tag ``rollback``) when it puts back a sha that was live in the same
+environment before another one, when its ``task`` / ``description`` / ``ref`` / ``payload`` /
+environment names or a status ``description`` say so (``rollback``, ``rolled back``, ``revert``),
+or when it ships a revert PR. ``transient_environment: true`` adds ``transient``.
 The parser tags ``production`` and ``rollback`` but never ``leadup``: the normalizer decides that by
 time. Every record is read defensively: a malformed one is skipped, never fatal.
 
@@ -38,6 +43,13 @@ _API_REPO = re.compile(
     r"^(?P<scheme>https?)://(?P<host>[^/]+)(?P<prefix>/api/v3)?/repos/(?P<owner>[^/]+)/(?P<repo>[^/?#]+)"
 )
 _PR_IN_REF = re.compile(r"(?:^|/)pull/(\d+)(?:/|$)")
+_REVERT_TITLE = re.compile(
+    r'^\s*(?:revert\s*"|revert(?:\(.*?\))?!?:\s|revert\s+#\d)', re.IGNORECASE
+)
+"""GitHub's revert button titles a PR ``Revert "<title>"``; Conventional Commits write
+``revert: <title>``; people write ``Revert #1187``."""
+_REVERTS_BODY = re.compile(r"\bReverts\s+(?:[\w.-]+/[\w.-]+)?#(\d+)", re.IGNORECASE)
+"""The body GitHub's revert button writes: ``Reverts owner/repo#1187``."""
 _PRODUCTION = {"production", "prod"}
 
 
@@ -161,12 +173,14 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
     }
 
     rollbacks = _redeploys(deployments)
+    search = list(bundle.pages(base + "merged_prs.json"))
+    reverts = _reverts(search, pulls)
     for deployment in deployments:
         statuses = list(iter_records(bundle.pages(f"{base}statuses/{deployment['id']}.json"), None))
         yield from _deployment_events(
-            repo, display or name, deployment, statuses, rollbacks, pr_by_sha
+            repo, display or name, deployment, statuses, rollbacks, pr_by_sha, reverts
         )
-    yield from _pr_events(repo, bundle.pages(base + "merged_prs.json"), pulls)
+    yield from _pr_events(repo, search, pulls, reverts)
 
 
 def _unique_by_id(records: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -197,9 +211,36 @@ def _redeploys(deployments: list[dict[str, Any]]) -> set[int]:
     return out
 
 
-def _mentions_rollback(deployment: Mapping[str, Any]) -> bool:
+def _reverts(pages: list[Any], pulls: Mapping[int, dict[str, Any]]) -> dict[int, int | None]:
+    """Revert PRs: number -> the PR it reverts (from ``Reverts owner/repo#N`` in the body), or
+    None when only the title says it is a revert."""
+    records: dict[int, dict[str, Any]] = {}
+    for item in iter_records(pages, "items"):
+        number = _int(item.get("number"))
+        if number is not None:
+            records.setdefault(number, item)
+    records.update(pulls)
+    out: dict[int, int | None] = {}
+    for number, record in records.items():
+        title, body = _str(record.get("title")) or "", _str(record.get("body")) or ""
+        found = _REVERTS_BODY.search(body)
+        if found or _REVERT_TITLE.match(title):
+            out[number] = int(found.group(1)) if found else None
+    return out
+
+
+def _mentions_rollback(deployment: Mapping[str, Any], statuses: list[dict[str, Any]]) -> bool:
+    """The deployment says it rolls back: its ``task`` (``rollback``, ``deploy:rollback``),
+    ``description``, ``ref``, ``payload``, environment names, or a status description."""
     payload = deployment.get("payload")
-    texts = [deployment.get("description"), deployment.get("ref"), deployment.get("task")]
+    texts = [
+        deployment.get("description"),
+        deployment.get("ref"),
+        deployment.get("task"),
+        deployment.get("environment"),
+        deployment.get("original_environment"),
+        *(s.get("description") for s in statuses),
+    ]
     if isinstance(payload, str):
         texts.append(payload)
     elif isinstance(payload, dict | list):
@@ -244,6 +285,7 @@ def _deployment_events(
     statuses: list[dict[str, Any]],
     rollbacks: set[int],
     pr_by_sha: Mapping[str, int],
+    reverts: Mapping[int, int | None],
 ) -> Iterator[Event]:
     ident: int = deployment["id"]
     sha = _str(deployment.get("sha"))
@@ -265,19 +307,23 @@ def _deployment_events(
     )
     if not what:
         what = f"deployment {ident}"
-    rollback = ident in rollbacks or _mentions_rollback(deployment)
+    pr = _deploy_pr(deployment, pr_by_sha)
+    revert = pr is not None and pr in reverts
+    said = _mentions_rollback(deployment, statuses)
+    rollback = ident in rollbacks or said or revert
 
     tags: set[str] = set()
     if (env and env.lower() in _PRODUCTION) or deployment.get("production_environment") is True:
         tags.add("production")
     if rollback:
         tags.add("rollback")
+    if deployment.get("transient_environment") is True:
+        tags.add("transient")
     refs: set[str] = set()
     if sha7:
         refs.add(f"sha:{sha7}")
     if ref:
         refs.add(f"deploy:{ref.removeprefix('refs/tags/').removeprefix('refs/heads/').lower()}")
-    pr = _deploy_pr(deployment, pr_by_sha)
     if pr is not None:
         refs.add(repo.pr_ref(pr))
     actor = _login(deployment.get("creator"))
@@ -300,9 +346,13 @@ def _deployment_events(
         else:
             summary = (
                 f"Rolled back {display} to {what} in {env_text}"
-                if rollback
+                if ident in rollbacks or said  # a revert is a new commit going forward
                 else f"Deployed {display} {what} to {env_text}"
             )
+            if revert and pr is not None:
+                summary += f": revert PR #{pr}"
+                if (reverted := reverts.get(pr)) is not None:
+                    summary += f" (reverts PR #{reverted})"
         links: list[Link] = []
         log = _http(status.get("log_url")) or _http(status.get("target_url"))
         if log:
@@ -334,7 +384,10 @@ def _labels(record: Mapping[str, Any]) -> list[str]:
 
 
 def _pr_events(
-    repo: _Repo, pages: list[Any], pulls: Mapping[int, dict[str, Any]]
+    repo: _Repo,
+    pages: list[Any],
+    pulls: Mapping[int, dict[str, Any]],
+    reverts: Mapping[int, int | None],
 ) -> Iterator[Event]:
     items: dict[int, dict[str, Any]] = {}
     for item in iter_records(pages, "items"):
@@ -342,13 +395,17 @@ def _pr_events(
         if number is not None and isinstance(item.get("pull_request"), dict):
             items.setdefault(number, item)
     for number in sorted(set(items) | set(pulls)):
-        event = _pr_event(repo, number, items.get(number), pulls.get(number))
+        event = _pr_event(repo, number, items.get(number), pulls.get(number), reverts)
         if event is not None:
             yield event
 
 
 def _pr_event(
-    repo: _Repo, number: int, item: dict[str, Any] | None, full: dict[str, Any] | None
+    repo: _Repo,
+    number: int,
+    item: dict[str, Any] | None,
+    full: dict[str, Any] | None,
+    reverts: Mapping[int, int | None],
 ) -> Event | None:
     record = full or item or {}
     if full is not None:
@@ -367,6 +424,8 @@ def _pr_event(
     summary = f"Merged PR #{number}: {' '.join(title.split())}"
     if labels:
         summary += f" (labels: {', '.join(labels)})"
+    if (reverted := reverts.get(number)) is not None and f"#{reverted}" not in summary:
+        summary += f" (reverts PR #{reverted})"
     refs = {repo.pr_ref(number)}
     if full is not None and (sha7 := _sha7(_str(full.get("merge_commit_sha")))):
         refs.add(f"sha:{sha7}")
@@ -385,6 +444,7 @@ def _pr_event(
         key=f"{NAME}:pr:{repo.name}#{number}",
         actor=_login(record.get("user")) or (_login(item.get("user")) if item else None),
         refs=frozenset(refs),
+        tags=frozenset({"revert"}) if number in reverts else frozenset(),
         scope=repo.scope,
     )
 

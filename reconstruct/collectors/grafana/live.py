@@ -327,6 +327,16 @@ class _Fetcher:
                     f"cannot verify the TLS certificate of {self.root} ({exc}); if a private "
                     "CA signs it, set [tls] ca_bundle to that CA's PEM file",
                 ) from exc
+            if isinstance(exc, transport.CutShort):
+                raise Retry(
+                    "the answer was cut short",
+                    SourceUnavailable(
+                        NAME,
+                        f"{self.root} closed the connection before its answer was complete "
+                        f"({exc}; {attempts} attempts); check that Grafana (or a proxy in front "
+                        "of it) is up, then retry",
+                    ),
+                ) from exc
             raise Retry(
                 "network error",
                 SourceUnavailable(

@@ -29,6 +29,10 @@ class Unreachable(Exception):
     """The request did not get through (connection refused or reset, TLS, DNS)."""
 
 
+class CutShort(Unreachable):
+    """The connection closed inside the status line, the headers or the body."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """One answer: status, headers, the whole body."""
@@ -55,7 +59,7 @@ def client(root: str, headers: Mapping[str, str], verify: ssl.SSLContext, timeou
 def send(http: httpx.Client, query: list[tuple[str, str]], timeout: float) -> Reply:
     """``GET api/annotations``: status, headers and the whole body, all within ``timeout``
     seconds (a body trickling in byte by byte is cut at the deadline, not only when one read
-    stalls). Raises ``NoAnswer`` or ``Unreachable``."""
+    stalls). Raises ``NoAnswer``, ``CutShort`` or ``Unreachable``."""
     import httpx
 
     deadline = time.monotonic() + timeout
@@ -69,5 +73,7 @@ def send(http: httpx.Client, query: list[tuple[str, str]], timeout: float) -> Re
             return Reply(got.status_code, got.headers, b"".join(chunks))
     except httpx.TimeoutException as exc:
         raise NoAnswer(str(exc)) from exc
+    except httpx.RemoteProtocolError as exc:
+        raise CutShort(str(exc)) from exc
     except httpx.TransportError as exc:
         raise Unreachable(str(exc)) from exc

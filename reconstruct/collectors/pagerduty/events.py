@@ -1,7 +1,24 @@
-"""PagerDuty records (log entries, alerts, notes) -> ``Event``s; read by ``pagerduty.parse``."""
+"""PagerDuty records (log entries, alerts, notes) -> ``Event``s; read by ``pagerduty.parse``.
+
+**Reopened incidents.** PagerDuty reopens a resolved incident when its status is set back to
+``triggered`` or ``acknowledged`` (REST ``PUT /incidents/{id}``; webhook ``incident.reopened``).
+Its log has no reopen entry type in the API reference's enum, so ``reopen_ids`` reads the order: the
+first state entry (trigger, acknowledge, unacknowledge, or any type or summary naming a reopen)
+after a resolve entry reopened the incident. That entry becomes an ``update`` tagged ``reopen``
+("Incident #4711 reopened by Kim"): a row, and the marker figures use to run time to resolve to
+the final resolution.
+
+**Merged incidents.** Merging resolves the source incidents and moves their alerts to the target
+(REST ``PUT /incidents/{id}/merge``). A log entry whose ``incident`` is another incident, and an
+alert whose ``first_trigger_log_entry`` belongs to another incident (its ``incident``, or the
+incident id in its ``html_url`` / ``self``), came from a merged incident: its summary says which
+("moved in from merged incident #4710"), and that incident's acknowledgement or resolution is an
+``update``, never this incident's ack or resolve.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +53,10 @@ _STATE_TAGS = {
     "resolve": "state:resolved",
 }
 _METHODS = (("phone", "by phone"), ("sms", "by SMS"), ("email", "by email"), ("push", "by push"))
+_REOPEN_STATES = frozenset({"trigger", "acknowledge", "acknowledgement", "unacknowledge"})
+"""Entry types that put a resolved incident back in an open state."""
+_INCIDENT_IN_URL = re.compile(r"/incidents/([A-Za-z0-9]+)/|[?&]incident_id=([A-Za-z0-9]+)")
+_NUMBER_IN_SUMMARY = re.compile(r"^\s*\[#(\d+)\]")
 
 
 # -- events -----------------------------------------------------------------------------------
@@ -49,12 +70,77 @@ class IncidentContext:
         self.url = as_text(incident.get("html_url")) or as_text(incident.get("self"))
         self.incident_key = as_text(incident.get("incident_key"))
         self.refs = _incident_refs(self.id, self.number)
+        self.reopens: frozenset[str] = frozenset()
+        """Ids of the log entries that reopened the incident (``reopen_ids``)."""
+        self.labels: dict[str, str] = {}
+        """Other incidents' ids -> ``#4710`` (from the ``[#4710] title`` of their references)."""
 
     def refs_for(self, record: Mapping[str, Any]) -> frozenset[str]:
         inc = record.get("incident")
         if isinstance(inc, dict) and as_text(inc.get("id")):
             return self.refs | {f"pd:{as_text(inc['id']).lower()}"}
         return self.refs
+
+    def learn(self, records: list[dict[str, Any]]) -> None:
+        """Note the ``#number`` of every other incident the records reference."""
+        for record in records:
+            inc = record.get("incident")
+            if isinstance(inc, dict) and (found := _NUMBER_IN_SUMMARY.match(_text(inc))):
+                self.labels.setdefault(as_text(inc.get("id")), f"#{found.group(1)}")
+
+    def other_incident(self, record: Mapping[str, Any]) -> str | None:
+        """The other incident's label (``#4710`` or its id) when the record belongs to another
+        (merged) incident, else None."""
+        inc = record.get("incident")
+        other = as_text(inc.get("id")) if isinstance(inc, dict) else ""
+        if not other or not self.id or other == self.id:
+            return None
+        return self.labels.get(other, other)
+
+    def moved_from(self, alert: Mapping[str, Any]) -> str | None:
+        """For an alert: the merged incident it was first triggered in, else None."""
+        first = alert.get("first_trigger_log_entry")
+        if not isinstance(first, dict) or not self.id:
+            return None
+        other = ""
+        if isinstance(first.get("incident"), dict):
+            other = as_text(first["incident"].get("id"))
+        for url in (first.get("html_url"), first.get("self")):
+            if not other and (found := _INCIDENT_IN_URL.search(as_text(url))):
+                other = found.group(1) or found.group(2)
+        if not other or other == self.id:
+            return None
+        return self.labels.get(other, other)
+
+
+def _text(ref: Mapping[str, Any]) -> str:
+    return as_text(ref.get("summary"))
+
+
+def reopen_ids(entries: list[dict[str, Any]], incident_id: str) -> frozenset[str]:
+    """Ids of the entries that reopened the incident: the first state entry after each resolve
+    (entries of other, merged incidents aside)."""
+    dated = [(when, as_text(e.get("id")), e) for e in entries if (when := _quiet_time(e))]
+    out: set[str] = set()
+    resolved = False
+    for _, entry_id, entry in sorted(dated, key=lambda item: item[:2]):
+        inc = entry.get("incident")
+        if (
+            incident_id
+            and isinstance(inc, dict)
+            and as_text(inc.get("id")) not in ("", incident_id)
+        ):
+            continue
+        kind = entry_type(entry)
+        if kind == "resolve":
+            resolved = True
+            continue
+        summary = one_line(entry.get("summary")).lower()
+        named = "reopen" in kind or (kind != "annotate" and summary.startswith("reopened"))
+        if named or (resolved and kind in _REOPEN_STATES):
+            out.add(entry_id)
+            resolved = False
+    return frozenset(out)
 
 
 def _incident_refs(incident_id: str, number: int | None) -> frozenset[str]:
@@ -76,6 +162,21 @@ def entry_event(
     actor = _user_name(agent)
     refs = set(ctx.refs_for(entry))
     tags = {_STATE_TAGS[kind_name]} if kind_name in _STATE_TAGS else set()
+    kind = _KINDS.get(kind_name, Kind.UPDATE)
+    summary = _entry_summary(kind_name, entry, ctx, actor)
+    other = ctx.other_incident(entry)
+    if entry_id in ctx.reopens:
+        kind, summary = Kind.UPDATE, _reopen_summary(kind_name, ctx, actor)
+        tags.add("reopen")
+    elif other is not None:
+        if kind in (Kind.ACK, Kind.RESOLVE):
+            kind = Kind.UPDATE  # the other incident's lifecycle, not this one's
+            tags -= {"state:acknowledged", "state:resolved"}
+        if kind_name == "trigger":
+            title = _incident_title(entry)
+            summary = f"Merged incident {other} triggered" + (f": {title}" if title else "")
+        else:
+            summary += f" (in merged incident {other})"
     urls = [as_text(entry.get("html_url"))]
     if kind_name == "trigger":
         if ctx.incident_key:
@@ -89,8 +190,8 @@ def entry_event(
     tags.update(_target_tags(kind_name, entry))
     return Event(
         time=when,
-        kind=_KINDS.get(kind_name, Kind.UPDATE),
-        summary=_entry_summary(kind_name, entry, ctx, actor),
+        kind=kind,
+        summary=summary,
         sources=(NAME,),
         links=links_for(ctx, *urls),
         key=f"pagerduty:log_entry:{entry_id}",
@@ -99,6 +200,19 @@ def entry_event(
         tags=frozenset(tags),
         scope=NAME,
     )
+
+
+def _reopen_summary(kind: str, ctx: IncidentContext, actor: str | None) -> str:
+    label = f"#{ctx.number}" if ctx.number is not None else ctx.id or "incident"
+    state = {"acknowledge": " (acknowledged)", "acknowledgement": " (acknowledged)"}.get(kind, "")
+    by = f" by {actor}" if actor else ""
+    return f"Incident {label} reopened{state}{by}"
+
+
+def _incident_title(entry: Mapping[str, Any]) -> str:
+    inc = entry.get("incident")
+    title = _NUMBER_IN_SUMMARY.sub("", _text(inc)).strip() if isinstance(inc, dict) else ""
+    return title or one_line(entry.get("summary"))
 
 
 def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:
@@ -159,10 +273,13 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
         refs.add(f"alert_key:{key.lower()}")
     severity = as_text(alert.get("severity"))
     text = one_line(alert.get("summary")) or key or alert_id
+    summary = f"Alert ({severity}): {text}" if severity else f"Alert: {text}"
+    if (moved := ctx.moved_from(alert) or ctx.other_incident(alert)) is not None:
+        summary += f" (moved in from merged incident {moved})"
     return Event(
         time=when,
         kind=Kind.ALERT,
-        summary=f"Alert ({severity}): {text}" if severity else f"Alert: {text}",
+        summary=summary,
         sources=(NAME,),
         links=links_for(ctx, as_text(alert.get("html_url"))),
         key=f"pagerduty:alert:{alert_id}",
@@ -285,6 +402,15 @@ def links_for(ctx: IncidentContext, *urls: str) -> tuple[Link, ...]:
     """The record's own page first, then any other pages, else the incident's page."""
     found = [u for u in dict.fromkeys(urls) if u] or ([ctx.url] if ctx.url else [])
     return tuple(Link(NAME, url, "PagerDuty") for url in found)
+
+
+def _quiet_time(record: Mapping[str, Any]) -> datetime | None:
+    """``created_at`` for ordering only (``parse_time`` counts what it cannot read, once)."""
+    value = record.get("created_at")
+    try:
+        return parse_iso(value) if isinstance(value, str) and value else None
+    except TimeFormatError:
+        return None
 
 
 def parse_time(value: Any) -> datetime | None:

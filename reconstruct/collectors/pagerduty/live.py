@@ -28,8 +28,9 @@ import json
 import logging
 import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -50,6 +51,7 @@ from reconstruct.errors import (
     SourceError,
     SourceNotFound,
     SourceSkipped,
+    SourceTimedOut,
     SourceUnavailable,
 )
 
@@ -167,7 +169,9 @@ class PagerDutyApi:
             raise _status_error(exc.response, what) from exc
         except sdk.Error as exc:
             cause = exc.__cause__ or exc
-            problem = SourceUnavailable(NAME, _network_problem(cause, timeout, self.client.url))
+            problem = SourceUnavailable(
+                NAME, _network_problem(cause, timeout, self.client.url, self.pace.setting)
+            )
             if is_tls_failure(cause):
                 raise problem from exc
             raise Retry(_short(cause, timeout), problem) from exc
@@ -175,6 +179,16 @@ class PagerDutyApi:
             raise Retry(f"PagerDuty answered {response.status_code}", _status_error(response, what))
         if not response.is_success:
             raise _status_error(response, what)
+        if not response.content:  # every GET answers JSON: closed right after the headers
+            raise Retry(
+                "the answer was cut short (no body)",
+                SourceUnavailable(
+                    NAME,
+                    f"GET {what}: PagerDuty's answer was cut short (HTTP "
+                    f"{response.status_code} without a body, {policy.retries + 1} tries); "
+                    "retry later, or check any proxy in between",
+                ),
+            )
         try:
             return loads_lenient(response.content)  # a bad byte costs one character
         except ValueError as exc:
@@ -200,16 +214,25 @@ def _short(cause: BaseException, timeout: float) -> str:
 
     if isinstance(cause, sdk.Timeout):
         return f"no answer within {_secs(timeout)}"
+    if isinstance(cause, sdk.CutShort):
+        return "the answer was cut short"
     return type(cause).__name__
 
 
-def _network_problem(cause: BaseException, timeout: float, url: str) -> str:
+def _network_problem(
+    cause: BaseException, timeout: float, url: str, setting: str = "--timeout"
+) -> str:
     import reconstruct.collectors.pagerduty.sdk as sdk
 
     if isinstance(cause, sdk.Timeout):
         return (
             f"{url} did not answer within {_secs(timeout)} ({type(cause).__name__}); "
-            "retry later or with a larger --timeout"
+            f"retry later or with a larger {setting}"
+        )
+    if isinstance(cause, sdk.CutShort):
+        return (
+            f"{url} closed the connection before its answer was complete ({cause}); "
+            "retry later, or check any proxy in between"
         )
     return (
         f"cannot reach {url} ({type(cause).__name__}: {cause}); "
@@ -330,6 +353,9 @@ class _Series:
     requests: int = 0
     waits: int = 0
     retries: int = 0
+    asking: str = ""
+    """The request in flight (``log_entries page at offset 200``), named if the deadline
+    passes while it runs."""
 
     @property
     def file(self) -> str:
@@ -353,8 +379,23 @@ class _Fetcher:
         ]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        deadline = self.ctx.deadline
+        for i, (thread, one) in enumerate(zip(threads, series, strict=True)):
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():  # still reading (a trickling answer): keep what came before
+                pages = list(one.pages)  # a copy: the abandoned worker's later pages are not kept
+                series[i] = replace(
+                    one,
+                    pages=pages,
+                    records=sum(len(p.get(one.key) or []) for p in pages),
+                    warnings=list(one.warnings),
+                    error=SourceTimedOut(
+                        NAME,
+                        f"{one.asking or one.key}: no complete answer by the --timeout "
+                        "deadline (PagerDuty did not answer, or kept sending); rerun later or "
+                        "with a larger --timeout",
+                    ),
+                )
 
     def _one(self, series: _Series) -> None:
         try:
@@ -392,6 +433,7 @@ class _Fetcher:
             self.ctx.progress(NAME, f"pages fetched: {said}")
 
     def _single(self, api: PagerDutyApi, series: _Series) -> None:
+        series.asking = series.key
         body = api.get(series.path, series.params, what=series.path, label=series.key)
         items = body.get(series.key) if isinstance(body, dict) else None
         if not isinstance(items, list):
@@ -419,6 +461,7 @@ def _paginate(api: PagerDutyApi, series: _Series, on_page: Callable[[_Series], N
             )
             return
         label = f"{series.key} page at offset {offset}"
+        series.asking = label
         params = {**series.params, "limit": limit, "offset": offset, "total": "false"}
         body = api.get(series.path, params, what=series.path, label=label)
         items = body.get(series.key) if isinstance(body, dict) else None

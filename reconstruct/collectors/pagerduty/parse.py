@@ -30,6 +30,7 @@ from reconstruct.collectors.pagerduty.events import (
     match_note,
     note_event,
     parse_time,
+    reopen_ids,
     unique,
 )
 from reconstruct.collectors.pagerduty.live import collect, make_client, resolve_incident
@@ -114,6 +115,8 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     entries = unique(iter_records(bundle.pages(LOG_ENTRIES_FILE), "log_entries"))
     alerts = unique(iter_records(bundle.pages(ALERTS_FILE), "alerts"))
     notes = unique(iter_records(bundle.pages(NOTES_FILE), "notes"))
+    ctx.learn(entries + alerts)
+    ctx.reopens = reopen_ids(entries, ctx.id)
 
     trigger_ids = {as_text(e.get("id")) for e in entries if entry_type(e) == "trigger"}
     attached: dict[str, list[Mapping[str, Any]]] = {}

@@ -13,6 +13,8 @@ HttpError = pagerduty.HttpError
 UrlError = pagerduty.UrlError
 Timeout = httpx2.TimeoutException
 """A request that got no answer within the client's ``timeout`` (the cause of an ``Error``)."""
+CutShort = httpx2.RemoteProtocolError
+"""The connection closed inside the status line, the headers or the body (a cause of ``Error``)."""
 
 
 class RateLimited(Exception):

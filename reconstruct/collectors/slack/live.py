@@ -55,7 +55,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -76,11 +76,12 @@ from reconstruct.collectors.slack.channels import (
 )
 from reconstruct.collectors.slack.shapes import people_in
 from reconstruct.collectors.slack.threads import earlier_threads
-from reconstruct.collectors.slack.transport import web_client
+from reconstruct.collectors.slack.transport import close_response, web_client
 from reconstruct.errors import (
     SourceAuthError,
     SourceError,
     SourceNotFound,
+    SourceTimedOut,
     SourceUnavailable,
 )
 
@@ -150,6 +151,8 @@ class SlackApi:
         """method -> the page size to ask for, after Slack refused a larger one."""
         self._not_before: dict[str, float] = {}
         """method -> monotonic time before which no worker asks it (after a 429)."""
+        self.asking: dict[int, str] = {}
+        """thread id -> the request it has in flight (named when the deadline passes)."""
 
     def _client(self) -> WebClient:
         client: WebClient | None = getattr(self._local, "client", None)
@@ -163,6 +166,9 @@ class SlackApi:
         that are not JSON, slow answers and connection errors; ``where`` names it in waits and
         errors."""
         counts = Counts()
+        me = threading.get_ident()
+        with self._lock:
+            self.asking[me] = where
         try:
             return with_retries(
                 self.ctx.pace,
@@ -172,6 +178,14 @@ class SlackApi:
         finally:
             with self._lock:
                 self.rate_waits += counts.rate_limit_waits
+                self.asking.pop(me, None)
+
+    def in_flight(self) -> str:
+        """The requests still running, for the deadline's line."""
+        with self._lock:
+            asking = sorted(self.asking.values())
+        more = f" and {len(asking) - 2} more" if len(asking) > 2 else ""
+        return ", ".join(asking[:2]) + more if asking else "the next request"
 
     def _attempt(
         self, method: str, where: str, params: Mapping[str, Any], timeout: float
@@ -200,8 +214,9 @@ class SlackApi:
                 with self._lock:
                     until = time.monotonic() + (wait or 0.0)
                     self._not_before[method] = max(self._not_before.get(method, 0), until)
+                said = "HTTP 429" if status == 429 else f"{code or 'ratelimited'}, HTTP {status}"
                 raise Retry(
-                    f"{where}: rate limited (HTTP 429)",
+                    f"{where}: rate limited ({said})",
                     SourceUnavailable(
                         NAME,
                         f"{where}: still rate limited after {policy.rate_limit_retries} "
@@ -231,6 +246,7 @@ class SlackApi:
                 ),
             ) from exc
         except (OSError, http.client.HTTPException) as exc:  # URLError, resets, TLS
+            close_response(exc)
             final = _network_error(where, self.base_url, exc)
             if is_tls_failure(exc):
                 raise final from exc
@@ -246,9 +262,6 @@ class SlackApi:
     def pages(self, method: str, what: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every page of ``method`` (cursor pagination); the caller may stop early. A cursor
         seen before (a loop) or more than ``max_pages`` pages stop it with a warning."""
-        cap = self._limits.get(method)
-        if cap is not None and int(params.get("limit") or 0) > cap:
-            params = dict(params, limit=cap)  # refused before: ask what was accepted
         guard = PageGuard(self.ctx.policy.max_pages)
         guard.repeated("")
         cursor = ""
@@ -261,19 +274,26 @@ class SlackApi:
                     "later records are missing (narrow the window with [window] settings)"
                 )
                 return
+            with self._lock:  # another call of this method may have been refused meanwhile
+                cap = self._limits.get(method)
+            if cap is not None and int(params.get("limit") or 0) > cap:
+                params = dict(params, limit=cap)
             args = dict(params, cursor=cursor) if cursor else params
             try:
                 page = self.call(method, f"{method} {what} page {page_no}", args)
             except _LimitRefused:
-                smaller = [n for n in FALLBACK_LIMITS if n < int(params.get("limit") or 0)]
-                if not smaller:
+                asked = int(params.get("limit") or 0)
+                with self._lock:  # one fallback per method, shared by every concurrent call
+                    cap = self._limits.get(method)
+                    smaller = [n for n in FALLBACK_LIMITS if n < asked]
+                    if (cap is None or cap >= asked) and smaller:
+                        self._limits[method] = cap = smaller[0]
+                        self.ctx.progress(
+                            NAME, f"{method} refused limit={asked}; asking for {smaller[0]}"
+                        )
+                if cap is None or cap >= asked:
                     raise
-                self.ctx.progress(
-                    NAME, f"{method} refused limit={params['limit']}; asking for {smaller[0]}"
-                )
-                params = dict(params, limit=smaller[0])
-                with self._lock:
-                    self._limits[method] = smaller[0]
+                params = dict(params, limit=cap)
                 page_no -= 1
                 continue
             yield page
@@ -335,6 +355,8 @@ class SlackApi:
 
 def _transient(status: int, code: str) -> str | None:
     """What went wrong when it is worth retrying, else None."""
+    if _no_body(code):
+        return f"Slack's answer was cut short (HTTP {status} without a body)"
     if status >= 500 or code in SERVER_CODES:
         return f"Slack answered HTTP {status}" + (
             f" ({code})" if code and not code.startswith(NOT_JSON) else ""
@@ -344,8 +366,13 @@ def _transient(status: int, code: str) -> str | None:
     return None
 
 
+def _no_body(code: str) -> bool:
+    """The SDK's "not JSON" for an empty body: the connection closed after the headers."""
+    return code.startswith(NOT_JSON) and not code.removeprefix(NOT_JSON).strip(": ")
+
+
 def _fix(status: int, code: str) -> str:
-    if status < 500 and code.startswith(NOT_JSON):
+    if status < 500 and code.startswith(NOT_JSON) and not _no_body(code):
         return (
             "check that [slack] base_url ends in /api/ and that no proxy answers for Slack, "
             "then rerun"
@@ -368,6 +395,13 @@ def _reason(exc: BaseException) -> str:
 
 def _network_error(where: str, base_url: str, exc: BaseException) -> SourceError:
     text = _reason(exc)
+    if isinstance(exc, http.client.HTTPException):  # IncompleteRead, RemoteDisconnected, ...
+        return SourceUnavailable(
+            NAME,
+            f"{where}: {base_url} closed the connection before its answer was complete "
+            f"({text or type(exc).__name__}); {MISSING}; retry later, or check any proxy in "
+            "between",
+        )
     if is_tls_failure(exc):
         return SourceUnavailable(
             NAME,
@@ -456,7 +490,13 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
 
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="slack")
     try:
-        _fetch_channels(api, ctx, pool, order, warn)
+        _fetch_channels(api, ctx, pool, order, warn, incomplete)
+    except SourceTimedOut as exc:  # the deadline: what was read is kept, the source fails
+        api.stopped.set()
+        _write(out, order, {}, {})
+        kept = [f"{_label(c)} ({len(c.replies or {})} threads)" for c in order if _done(c)]
+        said = f" (kept: {', '.join(kept)})" if kept else ""
+        raise SourceTimedOut(NAME, f"{exc.detail}{said}") from exc
     except BaseException:
         api.stopped.set()  # workers stop before their next request
         raise
@@ -465,23 +505,7 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
 
     channels: dict[str, str] = {}
     errors: dict[str, str] = {}
-    users: set[str] = set()
-    for chan in order:  # a fixed order: the bundle's bytes never depend on completion order
-        if chan.error is not None:
-            errors[chan.cid] = chan.error
-            continue
-        assert chan.info is not None
-        assert chan.history is not None
-        assert chan.replies is not None
-        out.add(f"slack/{chan.cid}/conversations.info.json", [chan.info])
-        out.add(f"slack/{chan.cid}/conversations.history.json", chan.history)
-        users |= _users_in(m for p in chan.history for m in p.get("messages") or [])
-        for thread in sorted(chan.replies):
-            replies = chan.replies[thread]
-            out.add(f"slack/{chan.cid}/replies/{thread}.json", replies)
-            users |= _users_in(m for p in replies for m in p.get("messages") or [])
-        channels[chan.cid] = chan.name
-
+    users = _write(out, order, channels, errors)
     _resolve_users(api, out, users, warn)
     return {
         "workspace_url": workspace,
@@ -495,28 +519,85 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     }
 
 
+def _done(chan: _Channel) -> bool:
+    """Its info and history were read (``_fetch_channels`` sets ``replies`` then)."""
+    return chan.error is None and chan.replies is not None
+
+
+def _write(
+    out: BundleWriter, order: list[_Channel], channels: dict[str, str], errors: dict[str, str]
+) -> set[str]:
+    """Write every channel read, in a fixed order (the bundle's bytes never depend on completion
+    order); fill ``channels`` (id -> name) and ``errors``; the users they mention."""
+    users: set[str] = set()
+    for chan in order:
+        if chan.error is not None:
+            errors[chan.cid] = chan.error
+            continue
+        if not _done(chan):
+            continue
+        assert chan.info is not None
+        assert chan.history is not None
+        assert chan.replies is not None
+        out.add(f"slack/{chan.cid}/conversations.info.json", [chan.info])
+        out.add(f"slack/{chan.cid}/conversations.history.json", chan.history)
+        users |= _users_in(m for p in chan.history for m in p.get("messages") or [])
+        for thread in sorted(chan.replies):
+            replies = chan.replies[thread]
+            out.add(f"slack/{chan.cid}/replies/{thread}.json", replies)
+            users |= _users_in(m for p in replies for m in p.get("messages") or [])
+        channels[chan.cid] = chan.name
+    return users
+
+
 def _fetch_channels(
     api: SlackApi,
     ctx: CollectContext,
     pool: ThreadPoolExecutor,
     order: list[_Channel],
     warn: Warn,
+    incomplete: list[str],
 ) -> None:
-    """Read every channel, then every thread, on the pool. The incident channel's errors and
-    token errors are raised; an extra channel's error drops that channel with a warning."""
+    """Read every channel, then every thread, on the pool. Token errors, the deadline and the
+    incident channel's own errors are raised (the source fails). An extra channel the app may
+    not read (not a member, not found) is dropped with a warning; one that Slack did not serve
+    (5xx, no answer, cut short) is dropped too and the run is partial (``incomplete``). A
+    thread whose replies failed is left out, the run partial; its channel's messages and the
+    other threads are kept."""
 
-    def failed(chan: _Channel, exc: SourceError) -> None:
-        if isinstance(exc, SourceAuthError) or chan.incident:
+    def failed(chan: _Channel, exc: SourceError, thread: str | None = None) -> None:
+        if isinstance(exc, SourceAuthError | SourceTimedOut):
             raise exc
-        if chan.error is None:
-            chan.error = exc.detail
+        if thread is not None:
+            lost = f"that thread's replies are not in this draft (the rest of {_label(chan)} is)"
+            missing_channel(_scoped(exc, lost), incomplete, warn)
+            return
+        if chan.incident:
+            raise exc
+        if chan.error is not None:
+            return
+        chan.error = exc.detail
+        if isinstance(exc, SourceUnavailable):
+            lost = f"the messages of {_label(chan)} are not in this draft"
+            missing_channel(_scoped(exc, lost), incomplete, warn)
+        else:  # a permission error on one channel: the rest is kept
             warn(f"skipped {chan.cid}: {exc.detail}")
+
+    def by_deadline(futures: Iterable[Future[Any]]) -> Iterator[Future[Any]]:
+        try:
+            yield from as_completed(futures, timeout=ctx.remaining())
+        except TimeoutError:
+            raise SourceTimedOut(
+                NAME,
+                f"{api.in_flight()}: no complete answer by the --timeout deadline (Slack did "
+                "not answer, or kept sending); rerun later or with a larger --timeout",
+            ) from None
 
     heads: dict[Future[None], _Channel] = {
         pool.submit(_read_head, api, ctx, chan): chan for chan in order
     }
     threads: dict[Future[list[dict[str, Any]] | None], tuple[_Channel, str]] = {}
-    for future in as_completed(heads):
+    for future in by_deadline(heads):
         chan = heads[future]
         try:
             future.result()
@@ -527,17 +608,23 @@ def _fetch_channels(
         for ts in chan.threads:
             threads[pool.submit(_read_thread, api, ctx, chan, ts)] = (chan, ts)
     done: Counter[str] = Counter()
-    for thread_future in as_completed(threads):
+    for thread_future in by_deadline(threads):
         chan, ts = threads[thread_future]
         try:
             replies = thread_future.result()
         except SourceError as exc:
-            failed(chan, exc)
+            failed(chan, exc, ts)
             continue
         done[chan.cid] += 1
         ctx.progress(NAME, f"#{chan.name}: thread {done[chan.cid]}/{len(chan.threads)}")
         if replies is not None and chan.replies is not None:
             chan.replies[ts] = replies
+
+
+def _scoped(exc: SourceError, lost: str) -> str:
+    """``exc``'s line with the source-wide "no Slack messages" replaced by what is lost."""
+    detail = exc.detail
+    return detail.replace(MISSING, lost) if MISSING in detail else f"{detail}; {lost}"
 
 
 def _label(chan: _Channel) -> str:

@@ -19,6 +19,7 @@ is in both, a ``thread_broadcast`` reply too) is one event, tags/refs/links unio
 - tags: ``bot`` (bot_id, subtype bot_message, or a user marked is_bot) else ``human``;
   ``pinned``, ``reaction:<name>`` (skin tones dropped), ``thread-reply``, ``broadcast``,
   ``edited``, ``file``, ``huddle``, ``incident-channel``.
+- edited_at: ``edited.ts`` (the last edit), when the message was edited after it was posted.
 - counted, not rows (``shapes``; each record once, under ``"<scope> (<reason>)"`` through
   ``skips.left_out``): channel housekeeping (joins, leaves, topic/purpose/name changes, pins
   notices...), deleted messages (``tombstone``, ``message_deleted``), Events API notices, EKM
@@ -335,7 +336,9 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         tags.add("thread-reply")
     if subtype in ("thread_broadcast", "reply_broadcast"):
         tags.add("broadcast")
-    if msg.get("edited"):
+    edited = msg.get("edited")  # {"user": "U…", "ts": "1710409327.000100"}: the last edit
+    edited_at = _edited_at(edited, when)
+    if edited:
         tags.add("edited")
     if ctx.incident_channel and channel == ctx.incident_channel:
         tags.add("incident-channel")
@@ -353,7 +356,19 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         ctx.tag_sets.setdefault(frozen := frozenset(tags), frozen),
         _scope(ctx, channel),
         "",
+        edited_at=edited_at,
     )
+
+
+def _edited_at(edited: Any, posted: datetime) -> datetime | None:
+    """The time of a message's last edit from its ``edited: {user, ts}`` (Web API and exports
+    alike); None when unedited or unreadable, never earlier than the post itself."""
+    ts = edited.get("ts") if isinstance(edited, dict) else None
+    try:
+        when = parse_slack_ts(ts) if isinstance(ts, str) else None
+    except TimeFormatError:
+        return None
+    return when if when is not None and when > posted else None
 
 
 def _actor(

@@ -38,3 +38,18 @@ def web_client(token: Secret, base_url: str, verify: ssl.SSLContext, timeout: fl
         retry_handlers=[],
         logger=_silent_logger(),
     )
+
+
+def close_response(exc: BaseException) -> None:
+    """Close the response a failed read left open. ``WebClient`` reads the body without closing
+    the response when the read fails, and ``http.client`` does not close it either when a
+    chunked body is cut short (``IncompleteRead``): its socket would stay open until garbage
+    collection. The response is the SDK's local ``resp`` in the failed call's frames."""
+    import http.client
+
+    tb = exc.__traceback__
+    while tb is not None:
+        resp = tb.tb_frame.f_locals.get("resp")
+        if isinstance(resp, http.client.HTTPResponse):
+            resp.close()
+        tb = tb.tb_next

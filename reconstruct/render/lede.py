@@ -1,0 +1,244 @@
+"""The Summary's drafted lede, in the post-mortem template's pattern.
+
+"On 2026-03-14, between 09:40 and 10:29 UTC, checkout ___ for ___." -- what was affected and
+between when and when (impact start to resolution, UTC); how it was detected; the deploy or change
+that preceded it (``preceded ... by``, never ``caused``: the evidence orders events, it does not
+prove causes); how it was mitigated and resolved. Every time is the time of a timeline row and
+links to that row's first evidence link. What no tool knows (what users saw, how many, revenue)
+is a blank for the author. The whole is a draft, marked as such where it is rendered.
+
+``build(timeline, marks, day)`` gives ``Lede``: clauses made of ``Part``s; ``markdown`` and
+``plain`` render them, ``as_json`` gives the JSON ``summary`` object. Expects a scrubbed Timeline
+(links http(s) only, text redacted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from reconstruct.model import Event, Kind, Timeline
+from reconstruct.render.metrics import Mark, Milestones
+from reconstruct.render.table import md_said, md_text, no_mentions, one_line, shorten, time_label
+from reconstruct.timeutil import ensure_utc, format_duration, iso_z
+
+QUOTE_MAX = 100
+"""Row text quoted in the lede is cut to this many characters."""
+DRAFT_NOTE = (
+    "Draft by reconstruct from the timeline: check each clause against the row it links to, "
+    "fill in the blanks, then delete this line."
+)
+BLANKS = {
+    "seen": "what users saw: errors, slowness, missing data",
+    "affected": "how many users, or what share of requests",
+    "revenue": "revenue impact, if known",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A piece of a clause: plain ``text``; a row's time (``event`` set, ``text`` is the time
+    label); a quoted row text (``quote``); or a ``blank`` for the author (``text`` the hint)."""
+
+    text: str
+    event: Event | None = None
+    quote: bool = False
+    blank: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    name: str
+    """``what``, ``detected``, ``preceded``, ``mitigated``, ``resolved``, ``impact``."""
+    parts: tuple[Part, ...]
+
+    @property
+    def rows(self) -> tuple[Event, ...]:
+        return tuple(p.event for p in self.parts if p.event is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Lede:
+    clauses: tuple[Clause, ...]
+
+    def markdown(self) -> str:
+        return " ".join(_clause_md(c) for c in self.clauses)
+
+    def plain(self) -> str:
+        return " ".join(_clause_plain(c) for c in self.clauses)
+
+
+def _md(text: str) -> str:
+    """``md_text`` keeping the spaces at either end (parts join into one line)."""
+    core = text.strip()
+    if not core:
+        return text
+    head, tail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+    return f"{head}{md_text(core)}{tail}"
+
+
+def _part_md(part: Part) -> str:
+    if part.blank:
+        return f"_({md_text(part.text)})_"
+    if part.event is not None:
+        link = part.event.links[0].url if part.event.links else None
+        label = md_text(part.text)
+        return f"[{label}]({link})" if link else label
+    if part.quote:
+        return f"“{md_said(part.text)}”"
+    return _md(part.text)
+
+
+def _part_plain(part: Part) -> str:
+    if part.blank:
+        return f"___ ({part.text})"
+    if part.quote:
+        return f"“{no_mentions(part.text)}”"
+    return part.text
+
+
+def _clause_md(clause: Clause) -> str:
+    return "".join(_part_md(p) for p in clause.parts)
+
+
+def _clause_plain(clause: Clause) -> str:
+    return "".join(_part_plain(p) for p in clause.parts)
+
+
+# -- building --------------------------------------------------------------------------------------
+def _at(mark: Mark, day: date) -> Part:
+    """The mark's time, linked to its row (PagerDuty's own time when it has no row)."""
+    return Part(time_label(mark.time, day), event=mark.event)
+
+
+def _row_at(event: Event, day: date) -> Part:
+    return Part(time_label(event.time, day), event=event)
+
+
+def _quote(event: Event) -> Part:
+    return Part(shorten(one_line(event.summary), QUOTE_MAX), quote=True)
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}{'s' if n != 1 else ''}"
+
+
+def _ago(delta: timedelta) -> str:
+    """``45s``, ``14 minutes``, ``43 hours``, ``10 days``: how far apart, rounded down."""
+    total = int(delta.total_seconds())
+    if total < 60:
+        return format_duration(delta)
+    if total < 2 * 3600:
+        return _plural(total // 60, "minute")
+    if total < 2 * 86400:
+        return _plural(total // 3600, "hour")
+    return _plural(total // 86400, "day")
+
+
+def _minute(when: datetime) -> datetime:
+    """``when`` cut to its minute: gaps agree with the ``HH:MM`` times the reader sees."""
+    return when.replace(second=0, microsecond=0)
+
+
+def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
+    clauses: list[Clause] = []
+    services = ", ".join(timeline.incident.services)
+    what = [Part(f"On {day.isoformat()}, ")]
+    impact, resolved = marks.impact_start, marks.resolved
+    if impact is not None and resolved is not None:
+        what += [Part("between "), _at(impact, day), Part(" and "), _at(resolved, day)]
+        what.append(Part(" UTC, "))
+    elif impact is not None:
+        what += [Part("since "), _at(impact, day), Part(" UTC (ongoing), ")]
+    else:
+        what.append(Part("at a time no row of the timeline shows, "))
+    what.append(Part(services) if services else Part("the affected service", blank=True))
+    what += [Part(" "), Part(BLANKS["seen"], blank=True), Part(" for ")]
+    what += [Part(BLANKS["affected"], blank=True), Part(".")]
+    clauses.append(Clause("what", tuple(what)))
+
+    detected = marks.detected
+    if detected is not None and detected.event is not None:
+        parts = [
+            Part("It was detected at "),
+            _at(detected, day),
+            Part(" by "),
+            _quote(detected.event),
+        ]
+        if impact is not None and impact.time < detected.time:
+            parts.append(Part(f", {format_duration(detected.time - impact.time)} after the first"))
+            parts.append(Part(" symptom at "))
+            parts.append(_at(impact, day))
+        parts.append(Part("."))
+        clauses.append(Clause("detected", tuple(parts)))
+        first = "the first page" if detected.event.kind is Kind.PAGE else "the first alert"
+        deploy, change = marks.last_deploy, marks.last_change
+        for event, noun in ((deploy, "A deploy"), (change, "A change")):
+            if event is None:
+                continue
+            gap = _ago(_minute(detected.time) - _minute(ensure_utc(event.time)))
+            parts = [Part(f"{noun}, "), _quote(event), Part(", at "), _row_at(event, day)]
+            parts.append(Part(f" preceded {first} by {gap}."))
+            clauses.append(Clause("preceded", tuple(parts)))
+    else:
+        clauses.append(
+            Clause("detected", (Part("how it was detected: no alert or page row", blank=True),))
+        )
+
+    mitigated = marks.mitigated
+    if mitigated is not None and mitigated.event is not None:
+        parts = [
+            Part("It was mitigated at "),
+            _at(mitigated, day),
+            Part(" ("),
+            _quote(mitigated.event),
+        ]
+        if mitigated.from_edit:
+            posted = time_label(mitigated.event.time, day)
+            parts.append(Part(f", an edit of the {posted} message"))
+        parts.append(Part(")"))
+    else:
+        parts = [Part("how it was mitigated: no mitigation row in the timeline", blank=True)]
+    if resolved is not None:
+        verb = "finally resolved" if marks.reopened else "resolved"
+        lead = f" and {verb} at " if len(parts) > 1 else f"; it was {verb} at "
+        parts += [Part(lead), _at(resolved, day)]
+        for i, reopen in enumerate(marks.reopened):
+            parts += [Part(", after being reopened at " if i == 0 else " and "), _at(reopen, day)]
+        parts.append(Part("."))
+    else:
+        parts.append(Part("; the incident is not resolved yet."))
+    clauses.append(Clause("mitigated", tuple(parts)))
+    clauses.append(
+        Clause("impact", (Part("Revenue impact: "), Part(BLANKS["revenue"], blank=True), Part(".")))
+    )
+    return Lede(tuple(clauses))
+
+
+def as_json(lede: Lede) -> dict[str, Any]:
+    """``{"draft": true, "lede": "...", "clauses": [{"name", "text", "rows": [{"time",
+    "summary", "links"}]}], "blanks": [...]}``: the JSON ``summary`` object."""
+    return {
+        "draft": True,
+        "lede": lede.plain(),
+        "clauses": [
+            {
+                "name": c.name,
+                "text": _clause_plain(c),
+                "rows": [
+                    {
+                        "time": iso_z(e.time),
+                        "summary": e.summary,
+                        "links": [
+                            {"source": ln.source, "url": ln.url, "label": ln.label}
+                            for ln in e.links
+                        ],
+                    }
+                    for e in c.rows
+                ],
+            }
+            for c in lede.clauses
+        ],
+        "blanks": [p.text for c in lede.clauses for p in c.parts if p.blank],
+    }
