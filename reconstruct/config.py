@@ -103,6 +103,9 @@ class GitHubConfig(_Table):
     )
     leadup_deploys: int = Field(default=3, ge=0)
     """How many of the last deploys before the incident the timeline shows."""
+    leadup_changes: int = Field(default=5, ge=0)
+    """At most this many lead-up changes chosen by relevance (changes named in the evidence are
+    always shown)."""
 
     @field_validator("repos")
     @classmethod

@@ -150,6 +150,17 @@ class Window:
 
 
 @dataclass(frozen=True, slots=True)
+class Account:
+    """What became of one source's records: every one is shown (in a row, alone or merged) or
+    left out under a named reason, so ``shown + sum(omitted.values()) == collected``."""
+
+    collected: int
+    shown: int
+    omitted: dict[str, int] = field(default_factory=dict)
+    """Reason -> records (``not understood``, ``outside the collection window``, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Timeline:
     """What the renderer receives: the incident, its ordered events, and what was left out."""
 
@@ -159,6 +170,8 @@ class Timeline:
     omitted: dict[str, int] = field(default_factory=dict)
     """Events not shown, counted per scope (``slack:#inc-1234``: 412)."""
     collected: dict[str, int] = field(default_factory=dict)
-    """Events parsed per source before dedup and selection."""
+    """Records read per source (events, records folded into them, records a parser counted)."""
     warnings: tuple[str, ...] = ()
     failed_sources: tuple[str, ...] = ()
+    accounts: dict[str, Account] = field(default_factory=dict)
+    """Per source: records collected, shown, and left out per reason (the accounting)."""

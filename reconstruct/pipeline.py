@@ -5,6 +5,7 @@ A live run collects into a bundle first and then takes exactly the path of ``--b
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -14,15 +15,16 @@ from typing import Any
 import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
 from reconstruct.collectors import get_source, names
-from reconstruct.collectors._chatter import counting_chatter
+from reconstruct.collectors._chatter import counting_chatter, plain_chatter
 from reconstruct.collectors.people import identities
-from reconstruct.collectors.skips import counting, omitted_key, recording
+from reconstruct.collectors.skips import UNREADABLE_TIME, omitted_key, recording
 from reconstruct.config import Config
 from reconstruct.errors import BundleError, ReconstructError, UsageError
-from reconstruct.model import Event, Timeline
-from reconstruct.normalize import normalize
+from reconstruct.model import Account, Event, Timeline
+from reconstruct.normalize import Normalized, normalize
 from reconstruct.normalize.classify import compile_classifier
 from reconstruct.normalize.gcpause import paused_gc
+from reconstruct.normalize.reasons import plain_reason
 from reconstruct.render import RenderOptions, render
 
 DEMO_INCIDENT = "demo"
@@ -59,18 +61,40 @@ def open_bundle(incident: str, path: Path) -> Bundle:
     return bundle
 
 
-def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int], list[str]]:
-    """Every source's events, the count per source, and a warning per source that had records
-    whose time could not be read as UTC (left out, never guessed)."""
+@dataclass(frozen=True)
+class Parsed:
+    """Every source's events and what the parsers did with each record they read."""
+
+    events: list[Event]
+    counts: dict[str, int]
+    """Records read per source: events + records folded into them + records left out."""
+    warnings: list[str]
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per source: records the parser left out, per reason (``skips.left_out``)."""
+    weights: dict[str, int] = field(default_factory=dict)
+    """Per event key: records folded into that event at parse time (``skips.absorbed``)."""
+    scoped: dict[str, int] = field(default_factory=dict)
+    """The parsers' counts as ``"<scope> (<reason>)"`` -> records (``Timeline.omitted``)."""
+
+
+def parse_bundle(bundle: Bundle) -> Parsed:
+    """Every source's events, the records read per source, what each parser left out and why,
+    and a warning per source that had records whose time could not be read as UTC (left out,
+    never guessed)."""
     events: list[Event] = []
     counts: dict[str, int] = {}
     warnings: list[str] = []
+    left: dict[str, dict[str, int]] = {}
+    weights: dict[str, int] = {}
+    scoped: dict[str, int] = {}
+    chatter = plain_chatter()
     for name in names():
         status = bundle.source(name)
         if status is None or status.status == "skipped":
             continue
         try:
-            with recording() as skipped, paused_gc():  # acyclic records: GC passes free nothing
+            before = Counter(chatter.counted) if chatter is not None else Counter()
+            with recording() as ledger, paused_gc():  # acyclic records: GC passes free nothing
                 parsed = list(get_source(name).parse(bundle))
         except ReconstructError:
             raise
@@ -79,37 +103,65 @@ def parse_bundle(bundle: Bundle) -> tuple[list[Event], dict[str, int], list[str]
                 f"{bundle.root}/{name}: cannot parse ({type(exc).__name__}: {exc}); "
                 "the bundle may be from another tool version"
             ) from exc
-        counts[name] = len(parsed)
+        plain = (chatter.counted - before) if chatter is not None else Counter()
+        """People's plain messages this parser handed to the chatter tally (no events)."""
+        counts[name] = (
+            len(parsed)
+            + sum(ledger.absorbed.values())
+            + sum(ledger.left_out.values())
+            + sum(plain.values())
+        )
         events.extend(parsed)
-        if skipped:
+        weights.update(ledger.absorbed)
+        if ledger.left_out or plain:
+            reasons = ledger.reasons(name)
+            for scope, n in plain.items():
+                reasons[plain_reason(scope)] = reasons.get(plain_reason(scope), 0) + n
+                scoped[scope] = scoped.get(scope, 0) + n
+            left[name] = dict(sorted(reasons.items()))
+            for (scope, reason), n in ledger.left_out.items():
+                key = f"{scope or name} ({reason})"
+                scoped[key] = scoped.get(key, 0) + n
+        unreadable = ledger.count(UNREADABLE_TIME)
+        if unreadable:
+            first = f" (first: {ledger.unreadable[0]})" if ledger.unreadable else ""
             warnings.append(
-                f"{name}: {len(skipped)} record(s) left out because their time has no UTC offset "
-                f"or is not a timestamp (first: {skipped[0]}); nothing was guessed"
+                f"{name}: {unreadable} record(s) left out because their time has no UTC offset "
+                f"or is not a timestamp{first}; nothing was guessed"
             )
-    return events, counts, warnings
+    return Parsed(events, counts, warnings, left, weights, dict(sorted(scoped.items())))
+
+
+def accounts(parsed: Parsed, result: Normalized) -> dict[str, Account]:
+    """Per source: records read, shown, and left out per reason (by the parser or the
+    normalizer); ``shown + sum(omitted) == collected`` holds for each."""
+    out: dict[str, Account] = {}
+    for name in sorted(set(parsed.counts) | set(result.shown) | set(result.left_out)):
+        omitted: dict[str, int] = dict(parsed.left_out.get(name, {}))
+        for reason, n in result.left_out.get(name, {}).items():
+            omitted[reason] = omitted.get(reason, 0) + n
+        out[name] = Account(
+            collected=parsed.counts.get(name, 0),
+            shown=result.shown.get(name, 0),
+            omitted=dict(sorted(omitted.items())),
+        )
+    return out
 
 
 def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     incident = pd.parse_incident(bundle)
     classifier = compile_classifier(config.classify)
-    with (
-        counting() as left_out,  # records a parser names a reason for, not events
-        counting_chatter(  # people's plain messages, counted before any event is built
-            bundle.manifest.window, lambda text: classifier.human_text(text) is not None
-        ) as chatter,
+    with counting_chatter(  # people's plain messages, counted before any event is built
+        bundle.manifest.window, lambda text: classifier.human_text(text) is not None
     ):
-        events, counts, unreadable = parse_bundle(bundle)
-    result = normalize(events, incident, bundle.manifest.window, config, identities(bundle))
+        parsed = parse_bundle(bundle)
+    counts, unreadable = parsed.counts, parsed.warnings
+    window = bundle.manifest.window
+    result = normalize(parsed.events, incident, window, config, identities(bundle), parsed.weights)
     omitted = dict(result.omitted)
-    for scope, count in chatter.counted.items():
-        omitted[scope] = omitted.get(scope, 0) + count
-        source = scope.partition(":")[0]
-        counts[source] = counts.get(source, 0) + count
-    for key, count in sorted(left_out.items()):
+    for key, count in parsed.scoped.items():  # records a parser counted, with a reason
         shown_as = omitted_key(key)  # "<scope> (outside window)" -> "outside window"
         omitted[shown_as] = omitted.get(shown_as, 0) + count
-        source = key.partition(":")[0]
-        counts[source] = counts.get(source, 0) + count
     failed = tuple(sorted(n for n, s in bundle.manifest.sources.items() if s.status == "failed"))
     warnings = [
         f"{name}: {bundle.manifest.sources[name].error or 'collection failed'}" for name in failed
@@ -132,6 +184,7 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         collected=counts,
         warnings=tuple(warnings),
         failed_sources=tuple(sorted({*failed, *partial_sources(bundle)})),
+        accounts=accounts(parsed, result),
     )
 
 

@@ -58,4 +58,4 @@ def test_legacy_eval_matches_tags_name_the_instance(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger()], [], [], [record, both])
     rows = [e.summary for e in tl.events if "Disk full" in e.summary]
     assert rows[0].startswith("Grafana alert Disk full (instance=db-3:9100)"), rows
-    assert rows[1].startswith("Grafana alert Disk full:"), "two instances: the row is the rule's"
+    assert rows[1] == "Grafana alert Disk full firing", "two instances: the row is the rule's"

@@ -25,7 +25,7 @@ FAST = RetryPolicy(retries=4, backoff=0.01, max_wait=5.0, timeout=0.5)
 """5 attempts, with millisecond backoff and a 0.5 s request timeout."""
 DEMO_IDS = [48217, 48216, 48215, 48212, 48211]
 """The demo's Grafana annotations, newest first (one page)."""
-FIRING = "Grafana alert CheckoutErrorRate: Normal → Alerting"
+FIRING = "Grafana alert CheckoutErrorRate firing"
 TIMEOUT = 10.0
 
 

@@ -226,8 +226,12 @@ def test_pages_leadup_and_exact_request_counts(
     assert live.refs == {"sha:abc1234", "deploy:v3.229", "pr:acme/checkout#1187"}
     assert live.tags == {"production"}
     assert live.links == (
-        Link("github", "https://ci.acme.dev/deploys/4999/9999", "deploy log"),
-        Link("github", f"https://github.com/acme/checkout/commit/{SHA_LIVE}", "commit"),
+        Link("github", "https://ci.acme.dev/deploys/4999/9999", "deploy run"),
+        Link(
+            "github",
+            f"https://github.com/acme/checkout/commit/{SHA_LIVE}",
+            f"commit {SHA_LIVE[:7]}",
+        ),
     )
     ttl = changes["github:pr:acme/checkout#1187"]
     assert ttl.summary == "Merged PR #1187: Reduce product cache TTL to 60s (labels: config)"
@@ -268,7 +272,7 @@ def test_enterprise_base_url_with_api_v3_prefix(
     web = f"{server.base_url}/acme/checkout"
     assert failed.links == (
         Link("github", f"{web}/deployments", "deployments"),
-        Link("github", f"{web}/commit/{SHA_LIVE}", "commit"),
+        Link("github", f"{web}/commit/{SHA_LIVE}", f"commit {SHA_LIVE[:7]}"),
     )
     assert events["github:pr:acme/checkout#7"].links == (Link("github", f"{web}/pull/7", "PR #7"),)
 

@@ -67,11 +67,11 @@ def test_example_deployment_with_success_status(tmp_path: Path) -> None:
         summary="Deployed octocat/example a84d88e (topic-branch) to production",
         sources=("github",),
         links=(
-            Link("github", "https://example.com/deployment/42/output", "deploy log"),
+            Link("github", "https://example.com/deployment/42/output", "deploy run"),
             Link(
                 "github",
                 "https://github.com/octocat/example/commit/a84d88e7554fc1fa21bcbc4efae3c782a70d2b9d",
-                "commit",
+                "commit a84d88e",
             ),
         ),
         key="github:deployment:octocat/example:1:success",
@@ -260,14 +260,16 @@ def test_checkout_events(tmp_path: Path) -> None:
     assert deploy.refs == {"sha:abc1234", "deploy:v2.3.1", "pr:acme/checkout#1187"}
     assert deploy.actor == "deploy-bot"
     assert deploy.links == (
-        Link("github", "https://ci.acme.dev/run/9", "deploy log"),
-        Link("github", f"https://github.com/acme/checkout/commit/{SHA_NEW}", "commit"),
+        Link("github", "https://ci.acme.dev/run/9", "deploy run"),
+        Link(
+            "github", f"https://github.com/acme/checkout/commit/{SHA_NEW}", f"commit {SHA_NEW[:7]}"
+        ),
     )
 
     rollback = events["github:deployment:acme/checkout:45:success"]
     assert rollback.summary == "Rolled back acme/checkout to c0ffee1 (v2.3.0) in production"
     assert rollback.tags == {"production", "rollback"}
-    assert rollback.links[0] == Link("github", "https://ci.acme.dev/run/10", "deploy log")
+    assert rollback.links[0] == Link("github", "https://ci.acme.dev/run/10", "deploy run")
 
     failed = events["github:deployment:acme/checkout:46:failure"]
     assert failed.time == datetime(2026, 3, 14, 10, 51, tzinfo=UTC)
@@ -385,7 +387,7 @@ def test_web_host_for_enterprise(
     deploy = events["github:deployment:acme/checkout:7:success"]
     assert deploy.links == (
         Link("github", f"{web}/deployments", "deployments"),
-        Link("github", f"{web}/commit/{SHA_NEW}", "commit"),
+        Link("github", f"{web}/commit/{SHA_NEW}", f"commit {SHA_NEW[:7]}"),
     )
     assert events["github:pr:acme/checkout#5"].links == (Link("github", f"{web}/pull/5", "PR #5"),)
 

@@ -39,6 +39,17 @@ def query(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query)
 
 
+def explore(url: str, root: str) -> tuple[dict[str, list[str]], list[str], dict[str, str]]:
+    """An Explore link: its other parameters, the annotations query's tags, and its range."""
+    assert url.startswith(f"{root}/explore?")
+    params = query(url)
+    (pane,) = json.loads(params.pop("panes")[0]).values()
+    (q,) = pane["queries"]
+    assert q["queryType"] == "annotations" and q["type"] == "tags"
+    assert q["datasource"] == {"type": "datasource", "uid": "grafana"}
+    return params, q["tags"], pane["range"]
+
+
 # -- the documented example ---------------------------------------------------------------
 
 
@@ -82,8 +93,8 @@ def test_alert_firing_and_clearing(tmp_path: Path) -> None:
     firing, cleared = events
     assert firing.kind is Kind.ALERT and cleared.kind is Kind.ALERT
     assert firing.time == T0 and cleared.time == T0 + timedelta(minutes=12)
-    assert firing.summary == "Grafana alert CheckoutErrorRate: Normal → Alerting"
-    assert cleared.summary == "Grafana alert CheckoutErrorRate: Alerting → Normal"
+    assert firing.summary == "Grafana alert CheckoutErrorRate firing"
+    assert cleared.summary == "Grafana alert CheckoutErrorRate resolved"
     assert firing.refs == {"rule:checkouterrorrate:firing"}
     assert cleared.refs == {"rule:checkouterrorrate:resolved"}
     assert firing.tags == {"state:alerting"} and cleared.tags == {"state:normal"}
@@ -102,9 +113,9 @@ def test_pending_is_not_firing(tmp_path: Path) -> None:
     )
     assert pending.kind is Kind.ANNOTATION and pending.refs == frozenset()
     assert pending.tags == {"state:pending"}
-    assert pending.summary == "Grafana alert DiskFull: Normal → Pending"
+    assert pending.summary == "Grafana alert DiskFull pending (condition met, not firing yet)"
     assert never.kind is Kind.ANNOTATION and never.refs == frozenset()
-    assert never.summary == "Grafana alert DiskFull: Pending → Normal (never fired)"
+    assert never.summary == "Grafana alert DiskFull back to normal without firing (never fired)"
 
 
 def test_legacy_states_and_reasons(tmp_path: Path) -> None:
@@ -140,7 +151,7 @@ def test_unified_alert_text_without_alert_name(tmp_path: Path) -> None:
         text="HighLatency {alertname=HighLatency, team=payments} - B=3.2",
     )
     (event,) = events_of(tmp_path, record)
-    assert event.summary == "Grafana alert HighLatency: Normal → Alerting (B=3.2)"
+    assert event.summary == "Grafana alert HighLatency firing (B=3.2)"
     assert event.refs == {"rule:highlatency:firing"}
     # No dashboard: the alert rule list, searched by the rule's name.
     assert event.links[0].url == f"{ROOT}/alerting/list?search=HighLatency"
@@ -239,9 +250,12 @@ def test_sub_path_root_and_org_in_links(tmp_path: Path) -> None:
         f"https://ops.example.com/grafana/d/a%20b%2Fc?orgId=3&from={MS0 - 30 * MIN}"
         f"&to={MS0 + 30 * MIN}"
     )
-    assert org_wide.links[0].url == (
-        f"https://ops.example.com/grafana/api/annotations?from={MS0 + MIN}&to={MS0 + MIN}"
+    assert explore(org_wide.links[0].url, "https://ops.example.com/grafana") == (
+        {"orgId": ["3"], "schemaVersion": ["1"]},
+        [],
+        {"from": str(MS0 - 29 * MIN), "to": str(MS0 + 31 * MIN)},
     )
+    assert org_wide.links[0].label == "Grafana annotations"
     assert rule.links[0].url == (
         "https://ops.example.com/grafana/alerting/list?orgId=3&search=Error%20Budget"
     )
@@ -258,7 +272,10 @@ def test_omitempty_records(tmp_path: Path) -> None:
     first = events[0]
     assert first.key == "grafana:annotation:5"
     assert first.actor is None and first.refs == frozenset() and first.tags == frozenset()
-    assert first.links[0].url == f"{ROOT}/api/annotations?from={MS0}&to={MS0}"
+    assert explore(first.links[0].url, ROOT)[2] == {
+        "from": str(MS0 - 30 * MIN),
+        "to": str(MS0 + 30 * MIN),
+    }
     assert events[2].key.startswith("grafana:annotation:x")
     # The record without an id gets the same content-derived key on every parse.
     assert events[2].key == events_of(tmp_path / "again", no_id)[0].key

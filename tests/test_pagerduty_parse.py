@@ -106,7 +106,7 @@ def test_official_examples_conform(examples: Path, tmp_path: Path) -> None:
     assert trigger.actor is None  # a service triggered it
     assert {"pd:pt4khlk", "pd#1234", "alert_key:baf7cf21b1da41b4b0221008339ff357"} <= trigger.refs
     assert trigger.links[0].url.endswith("/incidents/PT4KHLK/log_entries/Q02JTSNZWHSEKV")
-    assert trigger.links[0].label == "PagerDuty"
+    assert trigger.links[0].label == "PD log entry"
     # the example alert names no first_trigger_log_entry: an alert event of its own
     alert = events["pagerduty:alert:PT4KHLK"]
     assert alert.kind is Kind.ALERT
@@ -182,7 +182,20 @@ def test_log_entry_kinds_summaries_and_utc_times(sample: tuple[Bundle, dict[str,
         assert {"pd:pabc123", "pd#4321"} <= event.refs
         assert event.sources == ("pagerduty",)
         assert event.scope == "pagerduty"
-        assert event.links and all(link.label == "PagerDuty" for link in event.links)
+        assert event.links
+        for link in event.links:
+            expected = (
+                "PD note"
+                if event.key.startswith("pagerduty:note:") and "/log_entries/" in link.url
+                else "PD log entry"
+                if "/log_entries/" in link.url
+                else "PD alert"
+                if "/alerts/" in link.url
+                else "PD note"
+                if event.key.startswith("pagerduty:note:") and len(event.links) == 1
+                else "PD incident"
+            )
+            assert link.label == expected, (event.key, link)
     assert (
         le["Q002"].links[0].url == "https://acme.pagerduty.com/incidents/PABC123/log_entries/Q002"
     )

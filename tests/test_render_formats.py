@@ -44,6 +44,7 @@ def test_json_contract_shape() -> None:
         "metrics",
         "milestones",
         "summary",
+        "records",
     ]
     assert doc["incident"] == {
         "id": "Q1ABC23",

@@ -87,7 +87,7 @@ def test_official_examples(tmp_path: Path) -> None:
     assert first.tags == {"human", "incident-channel"}
     (link,) = first.links
     assert link.url == f"https://subarachnoid.slack.com/archives/{chan}/p1512085950000216"
-    assert link.label == "Slack"
+    assert link.label == "#general"
     assert re.search(r"/p\d{16}$", link.url)
     parent = got[thread]
     assert "thread-reply" not in parent.tags

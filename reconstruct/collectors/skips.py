@@ -1,24 +1,25 @@
-"""Records a parser leaves out because their time cannot be read as UTC (no offset, not a
-timestamp at all). Nothing is guessed; the pipeline counts them per source and says so in the
-draft, so a shorter timeline never passes silently for a complete one.
+"""What a parser did with every record it read: the parse side of the accounting invariant.
 
-    with recording() as skipped:        # the pipeline, around one source's parse()
+Every record a parser reads ends in an event, inside another event (``absorbed``: PagerDuty
+alerts grouped under their trigger log entry), or in a count under a named reason
+(``left_out``: a channel join, a deleted message, a record the parser does not understand, a
+time it cannot read as UTC). Nothing is guessed and nothing is dropped silently; the pipeline
+adds these counts to what the normalizer shows and omits, per source (``Timeline.accounts``).
+
+    with recording() as ledger:           # the pipeline, around one source's parse()
         events = list(source.parse(bundle))
-    unreadable_time(value)              # a parser's time helper, where it gives up on a value
+    left_out("slack:#inc-1234", "deleted")   # a parser, where it makes no event of a record
+    absorbed(event_key)                   # a record folded into the event with that key
+    unreadable_time(value)                # a time helper: a sample for the warning line
+    for record in records(pages, "messages", scope): ...   # iter_records, non-objects counted
 
-A record a parser reads but deliberately makes no event of (a channel join, a deleted message)
-is counted by name instead: ``left_out(scope, reason)`` adds one to ``"<scope> (<reason>)"``,
-which the pipeline adds to the timeline's ``omitted`` counts (and to the source's collected
-count), so it is named in the coverage note and in JSON ``omitted``:
-
-    with counting() as left:            # the pipeline, around parsing
-        ...
-    left_out("slack:#inc-1234", "channel joins and settings")
+``counting()`` collects the same ``left_out`` counts as ``"<scope> (<reason>)"`` -> records
+(what a test of one parser reads).
 
 A record a parser knows lies outside the collection window (a thread's messages posted before the
-window, read because a reply falls inside it) is counted with ``left_out(scope, OUTSIDE)``: the
-pipeline adds it to the normalizer's ``outside window`` count (``omitted_key``), like every other
-out-of-window record, and to its source's collected count.
+window, read because a reply falls inside it) is counted with ``left_out(scope, OUTSIDE)``: it
+joins the normalizer's ``outside the collection window`` count (``omitted_key``,
+``ParseLedger.reasons``), like every other out-of-window record.
 """
 
 from __future__ import annotations
@@ -27,38 +28,98 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
+from reconstruct.normalize.ledger import OUTSIDE_REASON
 from reconstruct.normalize.utc import OUTSIDE
 
-_SKIPPED: ContextVar[list[str] | None] = ContextVar("reconstruct_skipped", default=None)
+NOT_UNDERSTOOD = "not understood"
+"""A record of a shape the parser does not read (no id, no type, not an object...)."""
+UNREADABLE_TIME = "time not readable as UTC"
+"""A record whose time has no UTC offset or is not a timestamp (never guessed)."""
 
 
-def unreadable_time(value: Any) -> None:
-    """Note a record left out because ``value`` is not a UTC-readable time."""
-    skipped = _SKIPPED.get()
-    if skipped is not None:
-        skipped.append(repr(value)[:60])
+@dataclass
+class ParseLedger:
+    """One source's parse: samples of unreadable times, records left out per (scope, reason),
+    and extra records folded into an event (per event key)."""
+
+    unreadable: list[str] = field(default_factory=list)
+    left_out: Counter[tuple[str, str]] = field(default_factory=Counter)
+    absorbed: Counter[str] = field(default_factory=Counter)
+
+    def reasons(self, source: str) -> dict[str, int]:
+        """Reason -> records: ``<reason> in <scope>``, or the reason alone when the scope is
+        the source itself (``not understood`` for ``pagerduty``)."""
+        out: Counter[str] = Counter()
+        for (scope, reason), n in self.left_out.items():
+            if reason == OUTSIDE:
+                out[OUTSIDE_REASON] += n
+            else:
+                out[reason if scope in ("", source) else f"{reason} in {scope}"] += n
+        return dict(sorted(out.items()))
+
+    def count(self, reason: str) -> int:
+        return sum(n for (_, r), n in self.left_out.items() if r == reason)
 
 
-@contextmanager
-def recording() -> Iterator[list[str]]:
-    skipped: list[str] = []
-    token = _SKIPPED.set(skipped)
-    try:
-        yield skipped
-    finally:
-        _SKIPPED.reset(token)
-
-
+_LEDGER: ContextVar[ParseLedger | None] = ContextVar("reconstruct_ledger", default=None)
 _LEFT_OUT: ContextVar[Counter[str] | None] = ContextVar("reconstruct_left_out", default=None)
 
 
+def unreadable_time(value: Any) -> None:
+    """Note a time value that is not UTC-readable (a sample for the warning; the parser that
+    drops the record counts it with ``left_out(scope, UNREADABLE_TIME)``)."""
+    ledger = _LEDGER.get()
+    if ledger is not None:
+        ledger.unreadable.append(repr(value)[:60])
+
+
 def left_out(scope: str, reason: str, count: int = 1) -> None:
-    """Count ``count`` records of ``scope`` (``slack:#inc-1234``) left out for ``reason``."""
+    """Count ``count`` records of ``scope`` (``slack:#inc-1234``, ``pagerduty``) left out for
+    ``reason``."""
+    if count <= 0:
+        return
+    ledger = _LEDGER.get()
+    if ledger is not None:
+        ledger.left_out[(scope, reason)] += count
     left = _LEFT_OUT.get()
-    if left is not None and count > 0:
+    if left is not None:
         left[f"{scope} ({reason})"] += count
+
+
+def absorbed(key: str, count: int = 1) -> None:
+    """Count ``count`` records folded into the event whose key is ``key``."""
+    ledger = _LEDGER.get()
+    if ledger is not None and count > 0:
+        ledger.absorbed[key] += count
+
+
+def records(pages: list[Any], key: str | None, scope: str) -> Iterator[dict[str, Any]]:
+    """``bundle.iter_records``, with every item that is not a JSON object counted as not
+    understood (under ``scope``) instead of skipped unseen."""
+    for page in pages:
+        items = page if key is None else (page.get(key) if isinstance(page, dict) else None)
+        if isinstance(items, dict):
+            items = [items]
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            if isinstance(item, dict):
+                yield item
+            else:
+                left_out(scope, NOT_UNDERSTOOD)
+
+
+@contextmanager
+def recording() -> Iterator[ParseLedger]:
+    ledger = ParseLedger()
+    token = _LEDGER.set(ledger)
+    try:
+        yield ledger
+    finally:
+        _LEDGER.reset(token)
 
 
 @contextmanager

@@ -10,7 +10,7 @@ text) -> ``classify`` (kinds from text) -> ``merge`` (one row per occurrence acr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 
@@ -21,13 +21,14 @@ from reconstruct.normalize.classify import classify, compile_classifier
 from reconstruct.normalize.collapse import collapse
 from reconstruct.normalize.dedup import dedup_exact
 from reconstruct.normalize.gcpause import paused_gc
+from reconstruct.normalize.ledger import OUTSIDE_REASON, Ledger
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import directory, resolve
 from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
 from reconstruct.normalize.select import select
 from reconstruct.normalize.steps import merge_steps
-from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window
+from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window, outside_of
 from reconstruct.timeutil import ensure_utc
 
 __all__ = ["OUTSIDE", "Normalized", "normalize", "refs_in_text"]
@@ -46,6 +47,10 @@ class Normalized:
     """Rows joined into another row of the same step (``steps``)."""
     collapsed: int = 0
     """Rows folded into a series row (members minus series rows; ``collapse``)."""
+    shown: dict[str, int] = field(default_factory=dict)
+    """Records in a row (alone or merged), per source (``ledger``)."""
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Records not in any row, per source and reason (``ledger``)."""
 
 
 def normalize(
@@ -54,22 +59,33 @@ def normalize(
     window: Window,
     config: Config,
     identities: Iterable[Identity] = (),
+    weights: Mapping[str, int] | None = None,
 ) -> Normalized:
     """Events from every source -> the timeline's events, in order, each with a reason.
 
+    ``weights``: per event key, the records beyond the first the event stands for (records a
+    parser folded into it); the accounting (``shown``, ``left_out``) counts them with it.
     Raises ``TimeFormatError`` for an event with a naive time (a parser bug).
     """
     classifier = compile_classifier(config.classify)
+    ledger = Ledger(weights or {})
     with paused_gc():
         utc = [event if event.time.tzinfo is UTC else as_utc(event) for event in events]
         unique = dedup_exact(utc)
+        ledger.duplicates(utc, unique)
         inside, outside = in_window(unique, window)
-        candidates, chatter = set_aside(inside, ensure_utc(window.start), classifier)
+        if outside:
+            ledger.omit(outside_of(unique, window), OUTSIDE_REASON)
+        candidates, chatter, chatter_why = set_aside(inside, ensure_utc(window.start), classifier)
+        ledger.omit_counts(chatter_why)
         memo = TextRefs()
         with_refs = [with_text_refs(event, memo) for event in candidates]
         classified, keywords = classify(with_refs, classifier)
         rows = merge_tools(classified, config.normalize.merge_window)
-        kept, omitted = select(rows, incident, window, config, keywords)
+        ledger.fold(classified, rows)
+        selection = select(rows, incident, window, config, keywords)
+        kept, omitted = selection.kept, selection.omitted
+        ledger.settle(kept, selection.dropped)  # every record of a kept row is shown
         people = directory(identities, config.people)
         named, names = resolve(kept, people)
         stepped, steps = merge_steps(named, config.collapse)
@@ -88,4 +104,6 @@ def normalize(
         merged=len(classified) - len(rows),
         steps=steps,
         collapsed=collapsed,
+        shown=dict(sorted(ledger.shown.items())),
+        left_out=ledger.omitted_dict(),
     )

@@ -16,15 +16,17 @@ from datetime import datetime
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import chat_only
 from reconstruct.normalize.classify import Classifier
+from reconstruct.normalize.reasons import plain_reason
 from reconstruct.normalize.select import PLAIN_TAGS, scope_of
 
 
 def set_aside(
     events: Iterable[Event], start: datetime, classifier: Classifier
-) -> tuple[list[Event], Counter[str]]:
-    """The events the later steps must see, and the count per scope of those set aside."""
+) -> tuple[list[Event], Counter[str], Counter[tuple[str, str]]]:
+    """The events the later steps must see, the count per scope of those set aside, and the
+    same count per (source, reason) (``reasons.plain_reason``, one reason per scope)."""
     rest: list[Event] = []
-    counted: Counter[str] = Counter()
+    per_source: Counter[tuple[tuple[str, ...], str]] = Counter()
     message = Kind.MESSAGE
     chat = chat_only()
     for event in events:
@@ -35,7 +37,12 @@ def set_aside(
             and event.time >= start
             and classifier.human_text(event.summary) is None  # classify(event), tags known
         ):
-            counted[scope_of(event)] += 1
+            per_source[(event.sources, scope_of(event))] += 1
         else:
             rest.append(event)
-    return rest, counted
+    counted: Counter[str] = Counter()
+    why: Counter[tuple[str, str]] = Counter()
+    for (sources, scope), count in per_source.items():
+        counted[scope] += count
+        why[(sources[0], plain_reason(scope))] += count
+    return rest, counted, why

@@ -1,20 +1,76 @@
-"""``[github] leadup_match``: does a change's title or labels mention one of the terms?
+"""The lead-up: which changes before ``window.start`` the timeline shows, and why.
 
-Text and terms are split into lower-case word parts (``ReduceCacheTTL`` and ``cache_ttl`` give
-``reduce cache ttl`` and ``cache ttl``); a term matches at the start of a word part and may end
-inside one, so ``ttl`` matches "Reduce cache TTL" and ``limit`` matches "rate-limiter".
+``choose`` ranks the lead-up changes (kind ``change`` before the window, in the incident's
+repositories) by their relevance to this incident and keeps a few (``[github] leadup_changes``):
+
+1. **Named in the evidence**: a change whose PR number (``#1187``, ``PR 1187``, ``pull/1187``)
+   or commit (7+ hex digits) appears in an event of the window, or whose ``pr:``/``sha:`` ref an
+   event of the window carries, is always shown (beyond the cap).
+2. **Words in common** with what the incident says about itself. The vocabulary is the word
+   parts of the incident title (weight 1) and of the root-cause (``identify``) and ``mitigate``
+   rows and the notes of the window (weight 2), without stop words, numbers, words under three
+   letters, and the names of the affected services and repositories (every change there would
+   match them). A change scores the weight of each vocabulary word its title or labels hold.
+3. **``[github] leadup_match`` terms** (``ttl``, ``pool``, ...) add 2.
+4. **Dependency and config changes** (labels or title words such as ``dependencies``, ``bump``,
+   ``upgrade``, ``config``) add 1 to a change that already scored: they rank higher.
+
+A change needs a score of at least 2 (or to be named). Ties go to the later change. Text and
+terms are split into lower-case word parts (``ReduceCacheTTL`` and ``cache_ttl`` give ``reduce
+cache ttl`` and ``cache ttl``); a term matches at the start of a word part and may end inside
+one, so ``ttl`` matches "Reduce cache TTL" and ``limit`` matches "rate-limiter".
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
-from reconstruct.model import Event
+from reconstruct.config import GitHubConfig
+from reconstruct.model import Event, Incident, Kind
+from reconstruct.normalize.concern import scope_place
 
 _PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_NAMED_NUMBER = re.compile(r"(?:#|\bPR\s*#?\s*|/pulls?/)(\d{1,7})\b", re.IGNORECASE)
+_HEX = re.compile(r"(?<![0-9a-zA-Z])([0-9a-f]{7,40})(?![0-9a-zA-Z])", re.IGNORECASE)
+THRESHOLD = 2
+TERM_SCORE = 2
+DEPENDENCY_WORDS = frozenset(
+    {
+        "dependency",
+        "dependencies",
+        "deps",
+        "dep",
+        "bump",
+        "bumps",
+        "upgrade",
+        "upgrades",
+        "downgrade",
+        "config",
+        "configuration",
+        "settings",
+        "version",
+    }
+)
+STOP_WORDS = frozenset(
+    """
+    the and for with from into onto that this these those was were are is be been being has have
+    had not but all any can could should would will just than then there their them they its our
+    you your yes very more most much many some such only also over under after before about again
+    when while what which who whom why how where here out off per via due get got new old now
+    one two three first last next still back down up incident incidents issue issues error errors
+    problem problems fix fixed fixes fixing update updated updates add added adds remove removed
+    change changes changed service services request requests returning return returned failing
+    failed fail failure failures root cause caused causes mitigation mitigate mitigated mitigating
+    rollback rolled rolling roll revert reverted reverting scale scaled scaling deploy deployed
+    deploying deployment note notes merged merge alert alerts alerting firing resolved status
+    prod production minutes minute hours hour seconds since going gone came come like look looks
+    looking seen see sev declared declaring ack acknowledged page paged users user customers
+    """.split()
+)
 
 
 def word_parts(text: str) -> str:
@@ -50,3 +106,127 @@ def _compile(terms: tuple[str, ...]) -> LeadupMatcher:
             pattern = re.compile(r"(?<![a-z0-9])" + " ".join(re.escape(p) for p in parts))
             compiled.append((term, pattern))
     return LeadupMatcher(tuple(compiled))
+
+
+def _words(text: str, drop: frozenset[str]) -> set[str]:
+    return {
+        w
+        for w in word_parts(text).split()
+        if len(w) >= 3 and not w.isdigit() and w not in STOP_WORDS and w not in drop
+    }
+
+
+def vocabulary(
+    events: Iterable[Event], incident: Incident, start: datetime, repos: frozenset[str]
+) -> dict[str, int]:
+    """Word -> weight: the incident title's words (1), the words of the window's root-cause and
+    mitigation rows and notes (2); the services' and repositories' own names left out."""
+    drop: set[str] = set()
+    for name in (*incident.services, *repos):
+        drop.update(word_parts(name).split())
+    dropped = frozenset(drop)
+    words = dict.fromkeys(_words(incident.title, dropped), 1)
+    for event in events:
+        if event.time < start:
+            continue
+        if event.kind in (Kind.IDENTIFY, Kind.MITIGATE) or "note" in event.tags:
+            for word in _words(event.summary, dropped):
+                words[word] = 2
+    return words
+
+
+@dataclass(frozen=True, slots=True)
+class _Named:
+    numbers: Mapping[int, str]
+    """PR number -> how it was named (``#1187``)."""
+    shas: Mapping[str, str]
+    """First 7 hex digits -> how it was named."""
+    refs: frozenset[str]
+
+
+def _named(events: Iterable[Event], start: datetime, incident: Incident) -> _Named:
+    numbers: dict[int, str] = {}
+    shas: dict[str, str] = {}
+    refs: set[str] = set()
+    for event in events:
+        if event.time < start:
+            continue
+        refs.update(r for r in event.refs if r.startswith(("pr:", "sha:")))
+        text = event.summary
+        if "#" in text or "pull" in text or "PR" in text or "pr " in text:
+            for match in _NAMED_NUMBER.finditer(text):
+                number = int(match.group(1))
+                if number != incident.number:
+                    numbers.setdefault(number, match.group(0).strip())
+        for match in _HEX.finditer(text):
+            token = match.group(1).lower()
+            if any(c.isdigit() for c in token) and any(c.isalpha() for c in token):
+                shas.setdefault(token[:7], token)
+    return _Named(numbers, shas, frozenset(refs))
+
+
+def _named_as(event: Event, named: _Named) -> str | None:
+    for ref in sorted(event.refs):
+        if ref in named.refs:
+            return "linked" if ref.startswith("pr:") else f"commit {ref[4:]} named"
+        if ref.startswith("pr:"):
+            number = int(ref.partition("#")[2] or 0)
+            if number in named.numbers:
+                return f'"{named.numbers[number]}" named'
+        if ref.startswith("sha:") and ref[4:] in named.shas:
+            return f"commit {ref[4:]} named"
+    return None
+
+
+def choose(
+    rows: list[Event],
+    early: list[Event],
+    incident: Incident,
+    start: datetime,
+    repos: frozenset[str],
+    config: GitHubConfig,
+) -> dict[str, str]:
+    """Key -> reason of the lead-up changes (among ``early``, the events before ``start``) to
+    show, judged against ``rows``, the window's rows."""
+    changes = [
+        e
+        for e in early
+        if e.kind is Kind.CHANGE
+        and e.time < start
+        and (not repos or not scope_place(e.scope) or scope_place(e.scope) in repos)
+    ]
+    if not changes:
+        return {}
+    matcher = compile_leadup(config.leadup_match)
+    places = frozenset(p for e in changes if "/" in (p := scope_place(e.scope)))
+    vocab = vocabulary(rows, incident, start, repos | places)
+    named = _named(rows, start, incident)
+    chosen: dict[str, str] = {}
+    scored: list[tuple[int, datetime, str, str]] = []
+    for event in changes:
+        how = _named_as(event, named)
+        if how is not None:
+            chosen[event.key] = f"leadup change {how} in the evidence"
+            continue
+        title, _, labels = event.summary.partition("(labels:")
+        text = f"{title} {labels} {' '.join(sorted(event.tags))}"
+        shared = sorted(w for w in _words(text, frozenset()) if w in vocab)
+        score = sum(vocab[w] for w in shared)
+        term = matcher.match(event)
+        if term is not None:
+            score += TERM_SCORE
+        if score and DEPENDENCY_WORDS.intersection(word_parts(text).split()):
+            score += 1
+        if score < THRESHOLD:
+            continue
+        parts = []
+        if term is not None:
+            parts.append(f'leadup change matching "{term}"')
+        if shared:
+            words = ", ".join(f'"{w}"' for w in shared[:4])
+            parts.append(f"leadup change sharing {words} with the incident's title and notes")
+        scored.append((score, event.time, event.key, "; ".join(parts)))
+    scored.sort(key=lambda s: (-s[0], -s[1].timestamp(), s[2]))
+    for _, _, key, reason in scored[: config.leadup_changes]:
+        chosen[key] = reason
+    return chosen

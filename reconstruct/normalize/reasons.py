@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+from datetime import datetime
 
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import primary_source, source_rank
+from reconstruct.normalize.concern import Concern
 
 
 def tool_reason(event: Event) -> str:
@@ -30,8 +31,10 @@ def _base(event: Event, primary: str) -> str:
     if primary == "pagerduty":
         if kind is Kind.PAGE:
             return "responder paged"
-        if "note" in tags or kind is Kind.UPDATE:
+        if "note" in tags:
             return "PagerDuty note"
+        if kind is Kind.UPDATE:  # urgency or priority change, snooze, status update...
+            return "PagerDuty log entry"
         return "PagerDuty state change"
     if kind is Kind.ALERT:
         return "alert state change"
@@ -41,18 +44,15 @@ def _base(event: Event, primary: str) -> str:
 
 
 def slack_reason(
-    event: Event,
-    keyword: str | None,
-    emoji: Iterable[str],
-    incident_refs: frozenset[str],
-    services: Iterable[str] = (),
+    event: Event, keyword: str | None, emoji: Iterable[str], concern: Concern
 ) -> str | None:
-    """Why a Slack message is in the timeline, or None when it is not.
+    """Why a chat message is in the timeline, or None when it is not.
 
     A bot post outside the incident channel (a shared #deploys or #alerts channel) is kept only
-    when it is about this incident: it names the incident, or it is a classified tool post
-    (deploy, alert...) that names one of the incident's services. Other services' deploys in a
-    shared channel are counted, not shown."""
+    when it concerns this incident (``Concern.about``): it names the incident, carries one of
+    its alerts (rule or alert key), a commit, PR or release of its repositories, or names an
+    affected service or repository. Other services' posts in a shared channel are counted, not
+    shown."""
     tags = event.tags
     parts: list[str] = []
     if keyword and "bot" not in tags:
@@ -64,22 +64,32 @@ def slack_reason(
     if "bot" in tags:
         if "incident-channel" in tags:
             parts.append("bot post in incident channel")
-        elif not incident_refs.isdisjoint(event.refs):
-            parts.append("bot post about the incident")
-        elif event.kind is not Kind.MESSAGE:
-            service = _named_service(event.summary, services)
-            if service is None:
-                return "; ".join(parts) or None
-            parts.append(f"bot post ({event.kind.value}) about {service}")
-    if not parts and event.kind is not Kind.MESSAGE:
+        else:
+            about = concern.about(event)
+            if about is not None:
+                what = f" ({event.kind.value})" if event.kind is not Kind.MESSAGE else ""
+                parts.append(f"bot post{what} about {about}")
+    if not parts and event.kind is not Kind.MESSAGE and "bot" not in tags:
         parts.append(f"classified as {event.kind.value}")
     return "; ".join(parts) or None
 
 
-def _named_service(text: str, services: Iterable[str]) -> str | None:
-    lowered = text.lower()
-    for service in services:
-        name = service.lower().strip()
-        if name and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lowered):
-            return service
-    return None
+def omission(event: Event, start: datetime) -> str:
+    """Why a row is not in the timeline, naming where it was found (its scope)."""
+    scope = event.scope or (event.sources[0] if event.sources else "unknown")
+    if event.time < start:
+        if event.kind is Kind.CHANGE:
+            return f"earlier changes not found relevant to this incident in {scope}"
+        if event.kind is Kind.DEPLOY:
+            return f"earlier deploys in {scope}"
+        return f"records before the incident window in {scope}"
+    if "bot" in event.tags:
+        return f"bot posts about other services in {scope}"
+    if event.kind is Kind.MESSAGE:
+        return plain_reason(scope)
+    return f"{event.kind.value} records not selected in {scope}"
+
+
+def plain_reason(scope: str) -> str:
+    """Why a person's plain message is not shown (also for those counted while parsing)."""
+    return f"messages without a keyword, pin or reaction in {scope}"

@@ -1,27 +1,41 @@
-"""Selection: what the timeline keeps, why, and how much was left out per scope.
+"""Selection: what the timeline keeps, why, and why the rest was left out.
 
-In the window: every tool event; Slack messages only when a bot posted them in the incident
-channel or about the incident, they are pinned, reacted to with a ``[select] emoji``, or
-classified. Before ``window.start`` (the lead-up): changes matching ``[github] leadup_match`` to the
-configured repos, and the last ``[github] leadup_deploys`` deploys; nothing else.
+In the window: every tool event; chat messages only when a bot posted them in the incident
+channel or about this incident (``concern.Concern.about``: its refs, alerts, changes, services),
+they are pinned, reacted to with a ``[select] emoji``, or classified. Before ``window.start``
+(the lead-up): the changes ``leadup.choose`` finds relevant to this incident, and the last
+``[github] leadup_deploys`` deploys; nothing else. Every row left out gets a reason
+(``reasons.omission``), counted per scope and per reason.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Kind, Window
 from reconstruct.normalize.authority import chat_only, is_chat
+from reconstruct.normalize.concern import Concern
 from reconstruct.normalize.evolve import evolve
-from reconstruct.normalize.leadup import LeadupMatcher, compile_leadup
+from reconstruct.normalize.leadup import choose
 from reconstruct.normalize.order import order_key
-from reconstruct.normalize.reasons import slack_reason, tool_reason
+from reconstruct.normalize.reasons import omission, slack_reason, tool_reason
+from reconstruct.normalize.regions import REGION, overlaps
 from reconstruct.timeutil import ensure_utc
 
 PLAIN_TAGS = frozenset({"human", "incident-channel"})
 """A person's plain message in the incident channel (``chatter.set_aside`` counts most early)."""
+
+
+@dataclass(slots=True)
+class Selection:
+    kept: list[Event]
+    omitted: dict[str, int]
+    """Rows left out per scope."""
+    dropped: list[tuple[Event, str]] = field(default_factory=list)
+    """Every row left out, with the reason (``reasons.omission``)."""
 
 
 def select(
@@ -30,58 +44,85 @@ def select(
     window: Window,
     config: Config,
     keywords: Mapping[str, str],
-) -> tuple[list[Event], dict[str, int]]:
-    """The kept events (each with a reason) and the omitted count per scope."""
+) -> Selection:
+    """The kept events (each with a reason) and what was left out, per scope and per row.
+
+    Only what is surely kept decides what else is: the tool records of the window and the last
+    lead-up deploys say what concerns the incident (``Concern``); the rows kept in the window
+    then say which lead-up changes are relevant (``leadup.choose``). So normalizing the result
+    again keeps the same rows."""
     events = list(events)
-    start = ensure_utc(window.start)
-    matcher = compile_leadup(config.github.leadup_match)
+    start, end = ensure_utc(window.start), ensure_utc(window.end)
     repos = configured_repos(incident, config)
     emoji = config.select.emoji
-    pd_refs = incident_refs(incident)
     n = config.github.leadup_deploys
     early_deploys = sorted(
         (e for e in events if e.kind is Kind.DEPLOY and e.time < start), key=order_key
     )
     last_deploys = {e.key for e in early_deploys[len(early_deploys) - n :]} if n else set()
+    concern = Concern.of(events, incident, start, repos, _chat, frozenset(last_deploys))
     kept: list[Event] = []
+    early: list[Event] = []
     omitted: Counter[str] = Counter()
+    dropped: list[tuple[Event, str]] = []
     tool_reasons: dict[tuple[Kind, tuple[str, ...], frozenset[str]], str] = {}
     """``tool_reason`` per (kind, sources, tags), all it reads: tool records repeat them."""
+    why_not: dict[tuple[str, Kind, bool, bool], str] = {}
+    """``omission`` per (scope, kind, bot, before the window), all it reads."""
+
+    def drop(event: Event) -> None:
+        scope = scope_of(event)
+        omitted[scope] += 1
+        facts = (scope, event.kind, "bot" in event.tags, event.time < start)
+        reason = why_not.get(facts)
+        if reason is None:
+            reason = why_not[facts] = omission(event, start)
+        dropped.append((event, reason))
+
     chat = chat_only()
     for event in events:
         if event.tags == PLAIN_TAGS and event.kind is Kind.MESSAGE and event.sources in chat:
             if event.time >= start:  # the bulk of a channel: a person's plain message
-                omitted[scope_of(event)] += 1
+                drop(event)
                 continue
+        reason: str | None
         if event.time < start:
-            reason = _leadup_reason(event, matcher, repos, last_deploys)
-        elif is_chat(event.sources):
-            reason = slack_reason(event, keywords.get(event.key), emoji, pd_refs, incident.services)
+            early.append(event)  # once the window's rows are known
+            continue
+        if is_chat(event.sources):
+            reason = slack_reason(event, keywords.get(event.key), emoji, concern)
         else:
             facts = (event.kind, event.sources, event.tags)
             reason = tool_reasons.get(facts)
             if reason is None:
                 reason = tool_reasons[facts] = tool_reason(event)
         if reason is None:
-            omitted[scope_of(event)] += 1
+            drop(event)
             continue
-        tags = event.tags | {"leadup"} if event.time < start else event.tags
-        kept.append(evolve(event, reason=event.reason or reason, tags=tags))
-    return kept, dict(omitted)
+        kept.append(evolve(event, reason=event.reason or reason) if not event.reason else event)
+    leadup = choose(kept, early, incident, start, repos, config.github) if early else {}
+    for event in early:
+        if REGION in event.tags and overlaps(event, start, end):
+            reason = "region overlapping the incident (began before the window)"
+        else:
+            reason = _leadup_reason(event, leadup, last_deploys)
+        if reason is None:
+            drop(event)
+            continue
+        kept.append(evolve(event, reason=event.reason or reason, tags=event.tags | {"leadup"}))
+    return Selection(kept, dict(omitted), dropped)
 
 
-def _leadup_reason(
-    event: Event, matcher: LeadupMatcher, repos: frozenset[str], last_deploys: set[str]
-) -> str | None:
+def _leadup_reason(event: Event, leadup: Mapping[str, str], last_deploys: set[str]) -> str | None:
     if event.kind is Kind.DEPLOY and event.key in last_deploys:
         return f"leadup: {tool_reason(event)}"
     if event.kind is not Kind.CHANGE:
         return None
-    if repos and event.scope.startswith("github:"):
-        if event.scope.removeprefix("github:").lower() not in repos:
-            return None
-    term = matcher.match(event)
-    return f'leadup change matching "{term}"' if term is not None else None
+    return leadup.get(event.key)
+
+
+def _chat(event: Event) -> bool:
+    return is_chat(event.sources)
 
 
 def scope_of(event: Event) -> str:

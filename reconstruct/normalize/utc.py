@@ -7,6 +7,7 @@ from datetime import UTC
 
 from reconstruct.model import Event, Window
 from reconstruct.normalize.evolve import evolve
+from reconstruct.normalize.regions import REGION, overlaps
 from reconstruct.timeutil import ensure_utc
 
 OUTSIDE = "outside window"
@@ -21,8 +22,25 @@ def as_utc(event: Event) -> Event:
 
 
 def in_window(events: Iterable[Event], window: Window) -> tuple[list[Event], int]:
-    """Events within ``[window.leadup_start, window.end]``, and how many were outside."""
+    """Events within ``[window.leadup_start, window.end]`` (and regions still going at
+    ``window.start``: ``regions.overlaps``), and how many were outside."""
     lo, hi = ensure_utc(window.leadup_start), ensure_utc(window.end)
+    start = ensure_utc(window.start)
     events = events if isinstance(events, list) else list(events)
-    kept = [event for event in events if lo <= event.time <= hi]
+    kept = [
+        event
+        for event in events
+        if lo <= event.time <= hi or (REGION in event.tags and overlaps(event, start, hi))
+    ]
     return kept, len(events) - len(kept)
+
+
+def outside_of(events: Iterable[Event], window: Window) -> list[Event]:
+    """The events ``in_window`` leaves out."""
+    lo, hi = ensure_utc(window.leadup_start), ensure_utc(window.end)
+    start = ensure_utc(window.start)
+    return [
+        event
+        for event in events
+        if not (lo <= event.time <= hi or (REGION in event.tags and overlaps(event, start, hi)))
+    ]

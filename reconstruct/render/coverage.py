@@ -1,7 +1,10 @@
 """What the note under the Timeline table says about the evidence behind it.
 
-* ``collected``: records parsed per source (``Timeline.collected``), sorted by source;
-* ``omitted``: one sentence per scope of what was left out (``Timeline.omitted``);
+* ``collected``: records read per source (``Timeline.collected``), sorted by source;
+* ``omitted``: one sentence per source saying what became of its records
+  (``Timeline.accounts``): how many are in the table and how many were left out, per named
+  reason, so that shown + left out = collected can be checked (``account_sentence``); a
+  Timeline without accounts gets one sentence per scope (``Timeline.omitted``);
 * ``warnings``: each warning, plus each failed source no warning names;
 * ``gaps``: silent stretches longer than ``[render] gap`` between consecutive rows inside the
   incident window (``window.start`` .. ``window.end``).
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 
-from reconstruct.model import Timeline
+from reconstruct.model import Account, Timeline
 from reconstruct.timeutil import format_duration
 
 _OUTSIDE = "outside window"
@@ -35,6 +38,8 @@ class Coverage:
     omitted: tuple[str, ...]
     warnings: tuple[str, ...]
     gaps: tuple[Gap, ...]
+    accounts: tuple[tuple[str, Account], ...] = ()
+    """Per source (sorted): ``collected``, ``shown``, ``omitted`` (reason -> records)."""
 
     @property
     def collected_total(self) -> int:
@@ -58,6 +63,19 @@ def _nouns() -> dict[str, tuple[str, str]]:
     return {name: t.noun for name, t in traits().items()}
 
 
+def account_sentence(source: str, account: Account) -> str:
+    """``slack: 54 records collected, 14 shown in the table, 40 not shown (28 messages without
+    a keyword, pin or reaction in slack:#inc-4821; 7 channel housekeeping ...)``."""
+    noun = "record" if account.collected == 1 else "records"
+    head = f"{source}: {account.collected:,} {noun} collected, {account.shown:,} shown in the table"
+    left = [(reason, n) for reason, n in sorted(account.omitted.items()) if n > 0]
+    if not left:
+        return head
+    total = sum(n for _, n in left)
+    details = "; ".join(f"{n:,} {reason}" for reason, n in left)
+    return f"{head}, {total:,} not shown ({details})"
+
+
 def find_gaps(timeline: Timeline, longer_than: timedelta) -> tuple[Gap, ...]:
     window = timeline.window
     # A collapsed series row stands for records all along its span: their times count.
@@ -75,11 +93,18 @@ def warning_lines(timeline: Timeline) -> tuple[str, ...]:
 
 
 def compute(timeline: Timeline, gap: timedelta) -> Coverage:
-    return Coverage(
-        collected=tuple(sorted((s, n) for s, n in timeline.collected.items())),
-        omitted=tuple(
+    if timeline.accounts:
+        collected = tuple(sorted((s, a.collected) for s, a in timeline.accounts.items()))
+        omitted = tuple(account_sentence(s, a) for s, a in sorted(timeline.accounts.items()))
+    else:
+        collected = tuple(sorted((s, n) for s, n in timeline.collected.items()))
+        omitted = tuple(
             omitted_sentence(scope, n) for scope, n in sorted(timeline.omitted.items()) if n > 0
-        ),
+        )
+    return Coverage(
+        collected=collected,
+        omitted=omitted,
         warnings=warning_lines(timeline),
         gaps=find_gaps(timeline, gap),
+        accounts=tuple(sorted(timeline.accounts.items())),
     )

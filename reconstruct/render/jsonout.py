@@ -8,14 +8,21 @@ in the package (``SCHEMA_FILE``, ``reconstruct/render/schema/timeline-v1.schema.
                  "actor": null, "sources": ["pagerduty", "slack"], "reason": "...",
                  "links": [{"source": "slack", "url": "https://...", "label": "..."}],
                  "edited_at": null}],
-     "omitted": {"slack:#inc-1234": 412}, "warnings": [],
+     "omitted": {"slack:#inc-1234": 400, "slack:#inc-1234 (deleted)": 12}, "warnings": [],
      "metrics": {"time_to_detect_s": 120, "time_to_ack_s": 130, "time_to_mitigate_s": null,
                  "time_to_resolve_s": 2820},
      "milestones": {"impact_start": {"time", "summary", "from_edit"} | null, "detected": ...,
                     "acknowledged", "mitigated", "resolved", "reopened": [...]},
      "summary": {"draft": true, "lede": "On 2026-03-14, between ...", "clauses": [{"name",
-                 "text", "rows": [{"time", "summary", "links"}]}], "blanks": [...]}}
+                 "text", "rows": [{"time", "summary", "links"}]}], "blanks": [...]},
+     "records": {"slack": {"collected": 440, "shown": 28, "omitted": {
+         "messages without a keyword, pin or reaction in slack:#inc-1234": 400,
+         "deleted in slack:#inc-1234": 12}}}}
 
+``omitted`` counts what is not shown per scope, and per scope and reason where a parser named one
+(``"<scope> (<reason>)"``). ``records`` is the accounting, per source: every record collected is
+shown (in a row, alone or merged) or counted under a named reason, so ``shown`` plus the sum of
+its ``omitted`` reasons equals ``collected``.
 A collapsed series row (``normalize.collapse``) also has ``"members"`` (in the schema): every
 record it stands for, each in the event shape above, in time order; its own ``links`` are the
 first and the last member's.
@@ -82,6 +89,14 @@ def document(timeline: Timeline) -> dict[str, Any]:
         "omitted": dict(sorted(timeline.omitted.items())),
         "warnings": list(coverage.warning_lines(timeline)),
         **_figures(timeline),
+        "records": {
+            source: {
+                "collected": account.collected,
+                "shown": account.shown,
+                "omitted": dict(sorted((r, n) for r, n in account.omitted.items() if n > 0)),
+            }
+            for source, account in sorted(timeline.accounts.items())
+        },
     }
 
 

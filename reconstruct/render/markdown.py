@@ -39,7 +39,8 @@ Template context (the same for the built-in and for ``--template FILE``):
     as a draft.
 ``coverage``
     ``collected`` ((source, count) pairs), ``collected_total``, ``omitted`` (sentences),
-    ``warnings`` (lines), ``gaps`` (each ``start``, ``end``, ``duration``).
+    ``warnings`` (lines), ``gaps`` (each ``start``, ``end``, ``duration``), ``accounts``
+    ((source, account) pairs; each ``collected``, ``shown``, ``omitted``: reason -> records).
 ``gap_limit``
     ``[render] gap`` as text (``15m``).
 ``window``

@@ -56,6 +56,18 @@ def cleaner(redactor: Redactor) -> Callable[[str], str]:
     return clean_with
 
 
+def distinct_labels(links: list[Link]) -> tuple[Link, ...]:
+    """The links with no label twice: a repeated label gets `` (2)``, `` (3)``... in link order
+    (``PD log entry``, ``PD log entry (2)``), so a reader can tell the links of a row apart."""
+    seen: dict[str, int] = {}
+    out = []
+    for link in links:
+        base = link.label or link.source
+        n = seen[base] = seen.get(base, 0) + 1
+        out.append(link if n == 1 else Link(link.source, link.url, f"{base} ({n})"))
+    return tuple(out)
+
+
 def scrub(timeline: Timeline, config: Config | None = None) -> Timeline:
     clean = cleaner(Redactor.from_config(config) if config is not None else Redactor())
     seen: dict[str, str] = {}
@@ -103,6 +115,8 @@ def scrub(timeline: Timeline, config: Config | None = None) -> Timeline:
             else:
                 same = False
                 kept.append(Link(link.source, url, label))
+        if len({link.label or link.source for link in kept}) < len(kept):
+            return distinct_labels(kept)
         return links if same else tuple(kept)
 
     def clean_event(event: Event) -> Event:

@@ -16,7 +16,11 @@ environment before another one, when its ``task`` / ``description`` / ``ref`` / 
 environment names or a status ``description`` say so (``rollback``, ``rolled back``, ``revert``),
 or when it ships a revert PR. ``transient_environment: true`` adds ``transient``.
 The parser tags ``production`` and ``rollback`` but never ``leadup``: the normalizer decides that by
-time. Every record is read defensively: a malformed one is skipped, never fatal.
+time. Every record is read defensively: a malformed one is counted (``not understood``), never
+fatal; a deployment without a success or failure status is counted as never gone live (or as
+outside the window when created outside it: a live run reads no statuses for it), an unmerged
+PR as not merged. Links: ``deploy run`` (the status's log or target URL, else the repository's
+deployments page), ``commit <sha7>``, ``PR #<n>``.
 
 Live collection (``collect``) lives in ``reconstruct.collectors.github.live`` and imports PyGithub
 only when it runs.
@@ -32,8 +36,15 @@ from datetime import datetime
 from typing import Any
 
 from reconstruct.bundle import Bundle, iter_records
-from reconstruct.collectors.skips import unreadable_time
+from reconstruct.collectors.skips import (
+    NOT_UNDERSTOOD,
+    UNREADABLE_TIME,
+    left_out,
+    records,
+    unreadable_time,
+)
 from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.utc import OUTSIDE
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
 NAME = "github"
@@ -51,6 +62,12 @@ _REVERT_TITLE = re.compile(
 _REVERTS_BODY = re.compile(r"\bReverts\s+(?:[\w.-]+/[\w.-]+)?#(\d+)", re.IGNORECASE)
 """The body GitHub's revert button writes: ``Reverts owner/repo#1187``."""
 _PRODUCTION = {"production", "prod"}
+NEVER_LIVE = "deployments that never went live (no success or failure status)"
+EARLIER_DEPLOYS = "earlier deploys"
+"""Lead-up deployments older than the ones shown, whose statuses a live run does not read (the
+normalizer's own reason for the lead-up deploys it does not show)."""
+NOT_READ = "deployments whose statuses were not read"
+NOT_MERGED = "pull requests not merged"
 
 
 # -- small defensive readers ----------------------------------------------------------------------
@@ -157,17 +174,22 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
     """Events of one repository folder ``github/<owner>/<repo>/``."""
     base = f"{NAME}/{name}/"
     repo_json = next(iter_records(bundle.pages(base + "repo.json"), None), None)
-    deployments = _unique_by_id(iter_records(bundle.pages(base + "deployments.json"), None))
+    scope = f"{NAME}:{name}"
+    deployments = _unique_by_id(
+        records(bundle.pages(base + "deployments.json"), None, scope), scope
+    )
     samples = [d.get("repository_url") for d in deployments] + [d.get("url") for d in deployments]
     repo = _Repo(name=name, web=_repo_web(name, repo_json, samples))
     display = _str(repo_json.get("full_name")) if repo_json else None
 
     pulls: dict[int, dict[str, Any]] = {}
     for path in bundle.files(base + "pulls/"):
-        for record in iter_records(bundle.pages(path), None):
+        for record in records(bundle.pages(path), None, scope):
             number = _int(record.get("number"))
             if number is not None:
                 pulls[number] = record
+            else:
+                left_out(scope, NOT_UNDERSTOOD)
     pr_by_sha = {
         sha.lower(): n for n, pr in pulls.items() if (sha := _str(pr.get("merge_commit_sha")))
     }
@@ -175,19 +197,33 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
     rollbacks = _redeploys(deployments)
     search = list(bundle.pages(base + "merged_prs.json"))
     reverts = _reverts(search, pulls)
+    window = bundle.manifest.window
     for deployment in deployments:
-        statuses = list(iter_records(bundle.pages(f"{base}statuses/{deployment['id']}.json"), None))
+        path = f"{base}statuses/{deployment['id']}.json"
+        created = _time(deployment.get("created_at"))
+        if not bundle.has(path):  # a live run reads statuses only for deploys it can show
+            if created is not None and not window.contains(created, leadup=True):
+                left_out(repo.scope, OUTSIDE)
+            elif created is not None and created < window.start:
+                left_out(repo.scope, EARLIER_DEPLOYS)  # beyond the last leadup_deploys
+            else:
+                left_out(repo.scope, NOT_READ)
+            continue
+        statuses = list(iter_records(bundle.pages(path), None))
         yield from _deployment_events(
             repo, display or name, deployment, statuses, rollbacks, pr_by_sha, reverts
         )
     yield from _pr_events(repo, search, pulls, reverts)
 
 
-def _unique_by_id(records: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
+def _unique_by_id(found: Iterator[dict[str, Any]], scope: str) -> list[dict[str, Any]]:
+    """Deployments once each (pages may overlap); one without an id is not understood."""
     seen: dict[int, dict[str, Any]] = {}
-    for record in records:
+    for record in found:
         ident = _int(record.get("id"))
-        if ident is not None and ident not in seen:
+        if ident is None:
+            left_out(scope, NOT_UNDERSTOOD)
+        elif ident not in seen:
             seen[ident] = {**record, "id": ident}
     return list(seen.values())
 
@@ -329,9 +365,15 @@ def _deployment_events(
     actor = _login(deployment.get("creator"))
 
     outcomes = (({"success"}, False), ({"failure", "error"}, True))
+    states_seen = {(_str(s.get("state")) or "").lower() for s in statuses}
+    if not any(states & states_seen for states, _ in outcomes):
+        left_out(repo.scope, NEVER_LIVE)
+        return
     for states, failed in outcomes:
         first = _first(statuses, states)
         if first is None:
+            if states & states_seen:
+                left_out(repo.scope, UNREADABLE_TIME)  # the outcome is there, its time is not
             continue
         status, when = first
         state = (_str(status.get("state")) or "").lower()
@@ -356,11 +398,11 @@ def _deployment_events(
         links: list[Link] = []
         log = _http(status.get("log_url")) or _http(status.get("target_url"))
         if log:
-            links.append(Link(NAME, log, "deploy log"))
+            links.append(Link(NAME, log, "deploy run"))
         else:
             links.append(Link(NAME, f"{repo.web}/deployments", "deployments"))
         if sha and _SHA.fullmatch(sha):
-            links.append(Link(NAME, f"{repo.web}/commit/{sha}", "commit"))
+            links.append(Link(NAME, f"{repo.web}/commit/{sha}", f"commit {sha[:7].lower()}"))
         yield Event(
             time=when,
             kind=Kind.DEPLOY,
@@ -390,10 +432,12 @@ def _pr_events(
     reverts: Mapping[int, int | None],
 ) -> Iterator[Event]:
     items: dict[int, dict[str, Any]] = {}
-    for item in iter_records(pages, "items"):
+    for item in records(pages, "items", repo.scope):
         number = _int(item.get("number"))
         if number is not None and isinstance(item.get("pull_request"), dict):
             items.setdefault(number, item)
+        elif number is None or number not in pulls:
+            left_out(repo.scope, NOT_UNDERSTOOD)  # an issue, or a result without a number
     for number in sorted(set(items) | set(pulls)):
         event = _pr_event(repo, number, items.get(number), pulls.get(number), reverts)
         if event is not None:
@@ -418,6 +462,14 @@ def _pr_event(
         # merged_prs.json only holds ``is:merged`` results, so closing time is the merge time.
         when = when or _time(item.get("closed_at"))
     if when is None:
+        if full is not None:
+            stamp = full.get("merged_at")
+            missing = NOT_MERGED  # the whole PR says merged_at null
+        else:
+            assert item is not None
+            stamp = item.get("closed_at")
+            missing = NOT_UNDERSTOOD
+        left_out(repo.scope, UNREADABLE_TIME if isinstance(stamp, str) and stamp else missing)
         return None
     title = _str(record.get("title")) or (_str(item.get("title")) if item else None) or "(untitled)"
     labels = _labels(record) or (_labels(item) if item else [])

@@ -39,15 +39,18 @@ Collection (``collect``; the orchestrator calls it only when ``configured(config
 
 Parsing (``parse``), one event per annotation id:
 
-- Alert state annotations (``newState``, ``alertId`` or ``alertName`` present): entering
-  Alerting/Firing -> kind ``alert``, ref ``rule:<name>:firing``; entering Normal/OK -> kind
-  ``alert``, ref ``rule:<name>:resolved``. Pending is **not** firing: ``Normal → Pending``,
-  ``Pending → Normal`` (never fired), NoData, Error and unknown states become kind ``annotation``
-  with no rule ref, so they never merge with a chat bot's ``[FIRING]`` post. Tag
-  ``state:<new state, lower case, without Grafana's "(reason)" suffix>``; the instance labels
-  (pod, instance, host…: ``_instance_labels``) follow the rule name, ``Grafana alert
-  CheckoutErrors (pod=web-00): Normal → Alerting``, each also a tag ``label:<key>=<value>``; key
-  ``grafana:annotation:<id>:<state>``.
+- Alert state annotations (``newState``, ``alertId`` or ``alertName`` present), worded for what
+  the state means (``STATE_WORDS``, ``REASON_WORDS``; unified ``eval.State`` with Grafana's
+  ``(reason)``: MissingSeries, NoData, Error, Paused, Updated, RuleDeleted, KeepLast; legacy
+  alerting, ok, no_data, pending, paused, unknown): a new firing -> kind ``alert``, ref
+  ``rule:<name>:firing``; Normal after a state that notified -> kind ``alert``, ref
+  ``rule:<name>:resolved``. Pending is **not** firing: ``Pending -> Normal`` never fired; a
+  reset (rule paused, updated, deleted), ``still firing``, Pending, NoData, Error, Recovering
+  and unknown states are kind ``annotation`` with no rule ref, so they never merge with a chat
+  bot's ``[FIRING]`` post. Tag ``state:<new state, lower case, without "(reason)" or "_">``;
+  the instance labels (pod, instance, host…: ``_instance_labels``) follow the rule name,
+  ``Grafana alert CheckoutErrors (pod=web-00) firing``, each also a tag ``label:<key>=<value>``;
+  key ``grafana:annotation:<id>:<state>``.
 - Other annotations: kind ``deploy`` when a tag is deploy/deployment/release/rollout (also as
   ``type:deploy``-style tag parts) or the text says deployed/deploying/rolled back/rollback
   (not "deployment": a deployment freeze is no deploy); else ``annotation``. Deploys get tag
@@ -55,11 +58,16 @@ Parsing (``parse``), one event per annotation id:
   Summary = the text with Grafana's HTML made plain, then ``(tags: a, b)``; regions add their
   duration and end.
   ``sha:`` refs from tags (``sha:…``, ``commit=…``, bare hashes) and from ``data`` keys naming a
-  commit. Key ``grafana:annotation:<id>``.
+  commit. Key ``grafana:annotation:<id>``. A region also gets tags ``region`` and
+  ``until:<end, ISO 8601 UTC>`` (the normalizer keeps one still going when the window starts).
+- Not understood (counted, ``skips.left_out``): a record without a time; ``time not readable as
+  UTC``: a time that is not an epoch timestamp.
 - Link: the dashboard at the event's time ±30 min (regions: their range ±30 min), the panel
   opened when known: ``<url>/d/<uid>?orgId=..&from=..&to=..&viewPanel=panel-<id>``. Without a
-  dashboard: alerts link the alert rule list searched by rule name, other annotations link
-  ``<url>/api/annotations?from=..&to=..`` (the record itself, readable in a logged-in browser).
+  dashboard: alerts link the alert rule list searched by rule name, other annotations Explore
+  over their range ±30 min, running the Grafana data source's annotations query for their tags
+  (``explore_url``; never ``/api/annotations``, which is JSON). Then any http(s) link written in
+  the text (``textlinks``).
 """
 
 from __future__ import annotations
@@ -73,14 +81,21 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from reconstruct.bundle import MANIFEST, Bundle, iter_records
-from reconstruct.collectors.skips import unreadable_time
+from reconstruct.bundle import MANIFEST, Bundle
+from reconstruct.collectors.skips import (
+    NOT_UNDERSTOOD,
+    UNREADABLE_TIME,
+    left_out,
+    records,
+    unreadable_time,
+)
+from reconstruct.collectors.textlinks import TEXT_URL, text_links
 from reconstruct.config import TOKEN_ENV, Config
 from reconstruct.errors import (
     BundleError,
 )
 from reconstruct.model import Event, Kind, Link
-from reconstruct.timeutil import TimeFormatError, format_duration, parse_epoch
+from reconstruct.timeutil import TimeFormatError, format_duration, iso_z, parse_epoch
 
 if TYPE_CHECKING:
     pass
@@ -140,7 +155,7 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     org = _org_id(meta.get("org_id"))
     seen: set[str] = set()
     events: list[Event] = []
-    for record in iter_records(bundle.pages(ANNOTATIONS), None):
+    for record in records(bundle.pages(ANNOTATIONS), None, NAME):
         ident = _record_id(record)
         if ident in seen:
             continue
@@ -150,6 +165,10 @@ def parse(bundle: Bundle) -> Iterator[Event]:
         event = record_event(record, ident, root, org)
         if event is not None:
             events.append(event)
+        else:
+            value = record.get("time")
+            readable = value is None or value == 0 or _when(value) is not None
+            left_out(NAME, NOT_UNDERSTOOD if readable else UNREADABLE_TIME)
     events.sort(key=lambda e: (e.time, e.key))
     yield from events
 
@@ -227,12 +246,17 @@ def record_event(
         key_suffix, rule = "", ""
     if region:
         summary = f"{summary} ({region})"
+    if end is not None:
+        tags = {*tags, "region", f"until:{iso_z(end)}"}
     return Event(
         time=when,
         kind=kind,
         summary=summary,
         sources=(NAME,),
-        links=(_link(record, root, org_id, when, end, rule),),
+        links=(
+            _link(record, root, org_id, when, end, rule, tags_of(record)),
+            *text_links(NAME, TEXT_URL.findall(text)),
+        ),
         key=f"grafana:annotation:{ident}{key_suffix}",
         actor=actor or None,
         refs=frozenset(refs),
@@ -242,8 +266,46 @@ def record_event(
 
 
 def _base_state(state: str) -> str:
-    """``Alerting (NoData)`` -> ``alerting``; ``no_data`` stays ``no_data``."""
-    return state.split("(", 1)[0].strip().lower().replace(" ", "_")
+    """``Alerting (NoData)`` -> ``alerting``; ``no_data`` and ``NoData`` -> ``nodata``."""
+    return state.split("(", 1)[0].strip().lower().replace(" ", "").replace("_", "")
+
+
+def _state_reasons(state: str) -> list[str]:
+    """``Alerting (NoData, KeepLast)`` -> ``["nodata", "keeplast"]``; ``Normal`` -> ``[]``."""
+    _, _, rest = state.partition("(")
+    return [r.strip().lower() for r in rest.rstrip(") ").split(",") if r.strip()]
+
+
+STATE_WORDS = {
+    "alerting": "firing",
+    "firing": "firing",
+    "normal": "normal",
+    "ok": "normal",
+    "pending": "pending (condition met, not firing yet)",
+    "nodata": "no data (the query returned no data)",
+    "error": "evaluation error (the query or expression failed)",
+    "recovering": "recovering (condition cleared, firing until its keep-firing period ends)",
+    "paused": "paused",
+    "unknown": "in an unknown state",
+}
+"""What each state of Grafana's alerting means (unified: ``eval.State``; legacy: ``alerting``,
+``ok``, ``no_data``, ``pending``, ``paused``, ``unknown``)."""
+REASON_WORDS = {
+    "missingseries": "its series disappeared",
+    "nodata": "no data",
+    "error": "query error",
+    "paused": "rule paused",
+    "updated": "rule updated",
+    "ruledeleted": "rule deleted",
+    "keeplast": "last state kept",
+}
+"""The ``(reason)`` Grafana appends to a state (``ngalert/models`` ``StateReason*``)."""
+_STOPPED = frozenset({"paused", "updated", "ruledeleted"})
+"""Reasons that reset a rule's state: the alert stopped, it did not recover."""
+
+
+def _reason_text(reasons: list[str]) -> str:
+    return ", ".join(REASON_WORDS.get(r, r) for r in reasons)
 
 
 def _rule_name(alert_name: str, text: str, alert_id: int | None) -> str:
@@ -265,30 +327,56 @@ def _alert_detail(text: str, name: str) -> str:
     return "" if rest == name else rest
 
 
+def _state_summary(label: str, new_state: str, prev_state: str) -> tuple[str, bool, bool]:
+    """The alert's change in words, and whether it fired / resolved.
+
+    Firing: the new state is Alerting (any reason but a reset). Resolved: Normal after a state
+    that notified (Alerting, Recovering, NoData, Error), except when the rule was paused,
+    updated or deleted (the alert stopped; it did not recover). Pending -> Normal never fired.
+    """
+    new, prev = _base_state(new_state), _base_state(prev_state)
+    reasons = _state_reasons(new_state)
+    why = _reason_text(reasons)
+    stopped = bool(_STOPPED.intersection(reasons))
+    if not new_state:
+        return label, False, False
+    if new in _FIRING:
+        if stopped:
+            return f"{label} still firing, {why}", False, False
+        if prev in _FIRING:
+            return (
+                (f"{label} still firing ({why})" if why else f"{label} still firing"),
+                False,
+                False,
+            )
+        return (f"{label} firing ({why})" if why else f"{label} firing"), True, False
+    if new in _RESOLVED:
+        if prev == "pending":
+            return f"{label} back to normal without firing (never fired)", False, False
+        if stopped:
+            was = f" (was {STATE_WORDS.get(prev, prev)})" if prev_state else ""
+            return f"{label} stopped: {why}{was}", False, False
+        if prev in _RESOLVED:
+            return (f"{label} normal ({why})" if why else f"{label} normal"), False, False
+        return (f"{label} resolved ({why})" if why else f"{label} resolved"), False, True
+    words = STATE_WORDS.get(new, new_state)
+    text = f"{label} {words}"
+    if why and new != "nodata" and not (new == "error" and reasons == ["error"]):
+        text += f" ({why})"
+    return text, False, False
+
+
 def _alert(
     record: Mapping[str, Any], text: str, new_state: str, alert_name: str
 ) -> tuple[Kind, str, set[str], set[str], str, str]:
     name = _rule_name(alert_name, text, _int(record.get("alertId")))
     prev_state = _str(record.get("prevState"))
-    new, prev = _base_state(new_state), _base_state(prev_state)
-    firing = new in _FIRING
-    resolved = new in _RESOLVED and prev != "pending"
+    new = _base_state(new_state)
     label = f"Grafana alert {name}" if name else "Grafana alert"
     instance = _instance_labels(record, text)
     if instance:
         label += f" ({', '.join(f'{k}={v}' for k, v in instance)})"
-    if prev_state and new_state:
-        summary = f"{label}: {prev_state} → {new_state}"
-    elif firing:
-        summary = f"{label} firing"
-    elif resolved:
-        summary = f"{label} resolved"
-    elif new_state:
-        summary = f"{label}: {new_state}"
-    else:
-        summary = label
-    if new in _RESOLVED and prev == "pending":
-        summary += " (never fired)"
+    summary, firing, resolved = _state_summary(label, new_state, prev_state)
     detail = _alert_detail(text, name)
     if detail:
         summary += f" ({detail})"
@@ -399,6 +487,15 @@ def _ms(when: datetime) -> int:
     return (when - _EPOCH) // timedelta(milliseconds=1)
 
 
+def tags_of(record: Mapping[str, Any]) -> list[str]:
+    raw = record.get("tags")
+    return (
+        [t.strip() for t in raw if isinstance(t, str) and t.strip()]
+        if isinstance(raw, list)
+        else []
+    )
+
+
 def _link(
     record: Mapping[str, Any],
     root: str,
@@ -406,16 +503,14 @@ def _link(
     when: datetime,
     end: datetime | None,
     rule: str,
+    tags: list[str],
 ) -> Link:
     uid = _str(record.get("dashboardUID"))
     org = [("orgId", str(org_id))] if org_id else []
+    span = [("from", str(_ms(when - LINK_PAD))), ("to", str(_ms((end or when) + LINK_PAD)))]
     if uid:
         panel = _int(record.get("panelId"))
-        params = [
-            *org,
-            ("from", str(_ms(when - LINK_PAD))),
-            ("to", str(_ms((end or when) + LINK_PAD))),
-        ]
+        params = [*org, *span]
         if panel:
             params.append(("viewPanel", f"panel-{panel}"))
         return Link(
@@ -430,12 +525,29 @@ def _link(
             url=f"{root}/alerting/list?{urlencode(params, quote_via=quote)}",
             label="Grafana alert rules",
         )
-    params = [("from", str(_ms(when))), ("to", str(_ms(end or when)))]
-    return Link(
-        source=NAME,
-        url=f"{root}/api/annotations?{urlencode(params)}",
-        label="Grafana annotation",
-    )
+    return Link(source=NAME, url=explore_url(root, org_id, span, tags), label="Grafana annotations")
+
+
+def explore_url(root: str, org_id: int | None, span: list[tuple[str, str]], tags: list[str]) -> str:
+    """Grafana's Explore over the annotation's time range (±``LINK_PAD``), running the built-in
+    Grafana data source's annotations query (``queryType: "annotations"``, filtered by the
+    annotation's tags): a page a person can read, where ``/api/annotations`` is JSON. The
+    ``panes`` form is Explore's URL since Grafana 10 (``schemaVersion=1``)."""
+    query: dict[str, Any] = {
+        "refId": "A",
+        "datasource": {"type": "datasource", "uid": "grafana"},
+        "queryType": "annotations",
+        "type": "tags",
+        "tags": tags,
+        "matchAny": False,
+        "limit": 100,
+    }
+    pane = {"datasource": "grafana", "queries": [query], "range": dict(span)}
+    panes = json.dumps({"a": pane}, separators=(",", ":"), sort_keys=True)
+    params = [("schemaVersion", "1"), ("panes", panes)]
+    if org_id:
+        params.append(("orgId", str(org_id)))
+    return f"{root}/explore?{urlencode(params, quote_via=quote)}"
 
 
 class _PlainText(HTMLParser):

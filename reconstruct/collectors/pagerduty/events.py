@@ -23,7 +23,8 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from reconstruct.collectors.skips import unreadable_time
+from reconstruct.collectors.skips import NOT_UNDERSTOOD, UNREADABLE_TIME, left_out, unreadable_time
+from reconstruct.collectors.textlinks import TEXT_URL, text_links
 from reconstruct.model import Event, Kind, Link
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
@@ -52,6 +53,10 @@ _STATE_TAGS = {
     "acknowledgement": "state:acknowledged",
     "resolve": "state:resolved",
 }
+LOG_ENTRY_LABEL = "PD log entry"
+ALERT_LABEL = "PD alert"
+NOTE_LABEL = "PD note"
+INCIDENT_LABEL = "PD incident"
 _METHODS = (("phone", "by phone"), ("sms", "by SMS"), ("email", "by email"), ("push", "by push"))
 _REOPEN_STATES = frozenset({"trigger", "acknowledge", "acknowledgement", "unacknowledge"})
 """Entry types that put a resolved incident back in an open state."""
@@ -67,7 +72,8 @@ class IncidentContext:
         self.id = as_text(incident.get("id"))
         self.number = incident_number(incident)
         self.title = as_text(incident.get("title"))
-        self.url = as_text(incident.get("html_url")) or as_text(incident.get("self"))
+        # html_url only: ``self`` is the REST API's address, not a page a person can read.
+        self.url = as_text(incident.get("html_url"))
         self.incident_key = as_text(incident.get("incident_key"))
         self.refs = _incident_refs(self.id, self.number)
         self.reopens: frozenset[str] = frozenset()
@@ -155,9 +161,10 @@ def entry_event(
 ) -> Event | None:
     when = parse_time(entry.get("created_at"))
     entry_id = as_text(entry.get("id"))
-    if when is None or not entry_id:
-        return None
     kind_name = entry_type(entry)
+    if when is None or not entry_id or not (kind_name or one_line(entry.get("summary"))):
+        left_out(NAME, why_unread(entry.get("created_at"), when))
+        return None
     agent = entry.get("agent")
     actor = _user_name(agent)
     refs = set(ctx.refs_for(entry))
@@ -267,6 +274,7 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
     when = parse_time(alert.get("created_at"))
     alert_id = as_text(alert.get("id"))
     if when is None or not alert_id:
+        left_out(NAME, why_unread(alert.get("created_at"), when))
         return None
     refs = set(ctx.refs_for(alert))
     if key := as_text(alert.get("alert_key")):
@@ -292,6 +300,7 @@ def note_event(note: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
     when = parse_time(note.get("created_at"))
     note_id = as_text(note.get("id"))
     if when is None or not note_id:
+        left_out(NAME, why_unread(note.get("created_at"), when))
         return None
     user = note.get("user")
     actor = _user_name(user)
@@ -302,7 +311,7 @@ def note_event(note: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
         kind=Kind.UPDATE,
         summary=f"Note by {author}: {text}" if author else f"Note: {text}",
         sources=(NAME,),
-        links=links_for(ctx),
+        links=(*links_for(ctx, label=NOTE_LABEL), *text_links(NAME, TEXT_URL.findall(text))),
         key=f"pagerduty:note:{note_id}",
         actor=actor,
         refs=ctx.refs_for(note),
@@ -398,10 +407,28 @@ def _names(refs: Any) -> list[str]:
     return [n for n in (_name(r) for r in refs) if n] if isinstance(refs, list) else []
 
 
-def links_for(ctx: IncidentContext, *urls: str) -> tuple[Link, ...]:
-    """The record's own page first, then any other pages, else the incident's page."""
+def links_for(ctx: IncidentContext, *urls: str, label: str = "") -> tuple[Link, ...]:
+    """The record's own page first, then any other pages, else the incident's page; each
+    labelled for what it opens (``link_label``), or ``label`` when given."""
     found = [u for u in dict.fromkeys(urls) if u] or ([ctx.url] if ctx.url else [])
-    return tuple(Link(NAME, url, "PagerDuty") for url in found)
+    return tuple(Link(NAME, url, label or link_label(url)) for url in found)
+
+
+def link_label(url: str) -> str:
+    """``PD log entry`` (``.../incidents/<id>/log_entries/<id>``), ``PD alert``
+    (``.../alerts/<id>``), else ``PD incident``."""
+    path = url.split("://", 1)[-1].split("?", 1)[0]
+    if "/log_entries/" in path:
+        return LOG_ENTRY_LABEL
+    if "/alerts/" in path:
+        return ALERT_LABEL
+    return INCIDENT_LABEL
+
+
+def why_unread(value: Any, when: datetime | None) -> str:
+    """The reason a record is left out: its time is there but unreadable, or it lacks what the
+    parser needs (a time, an id, a type)."""
+    return UNREADABLE_TIME if when is None and isinstance(value, str) and value else NOT_UNDERSTOOD
 
 
 def _quiet_time(record: Mapping[str, Any]) -> datetime | None:

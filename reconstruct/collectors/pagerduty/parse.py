@@ -8,6 +8,14 @@ Bundle files (each a JSON array of response bodies, see ``reconstruct.bundle``):
     pagerduty/notes.json        [GET /incidents/{id}/notes] (not paginated)
     pagerduty/users.json        [GET /users/{id}, ...] the people named (read by collectors.people)
 
+One event per log entry, alert and note. An alert whose ``first_trigger_log_entry`` is a trigger
+log entry, and an annotate log entry that records a note, are folded into that event (counted
+with it, ``skips.absorbed``); a record without a readable time, an id, or a type and a summary
+is counted (``not understood``, ``time not readable as UTC``). A log entry of a type this
+parser has no words for (a type PagerDuty adds later) is a row with PagerDuty's own summary.
+Links, web pages only (``html_url``; the REST API's ``self`` never): ``PD log entry``, ``PD
+alert``, ``PD note``, ``PD incident``, then any http(s) link written in a note.
+
 Parsing reads only the bundle; live collection (``collect``, ``resolve_incident``) lives in
 ``pagerduty_live`` and imports the SDK only when called.
 """
@@ -21,6 +29,8 @@ from typing import Any
 
 from reconstruct.bundle import Bundle, iter_records
 from reconstruct.collectors.pagerduty.events import (
+    INCIDENT_LABEL,
+    NOTE_LABEL,
     IncidentContext,
     alert_event,
     as_text,
@@ -34,8 +44,10 @@ from reconstruct.collectors.pagerduty.events import (
     unique,
 )
 from reconstruct.collectors.pagerduty.live import collect, make_client, resolve_incident
+from reconstruct.collectors.skips import absorbed, records
 from reconstruct.errors import BundleError
 from reconstruct.model import Event, Incident, Link
+from reconstruct.timeutil import TimeFormatError, parse_iso
 
 __all__ = [
     "collect",
@@ -108,22 +120,29 @@ def parse_incident(bundle: Bundle) -> Incident:
 
 
 def parse(bundle: Bundle) -> Iterator[Event]:
+    """One event per log entry, alert and note. Alerts grouped under a trigger log entry and
+    annotate log entries that record a note are folded into that event (``skips.absorbed``);
+    a record without a readable time, an id or a type is counted (``skips.left_out``)."""
     incident: Mapping[str, Any] = {}
     if bundle.has(INCIDENT_FILE):
         incident = next(iter_records(bundle.pages(INCIDENT_FILE), "incident"), {})
     ctx = IncidentContext(incident)
-    entries = unique(iter_records(bundle.pages(LOG_ENTRIES_FILE), "log_entries"))
-    alerts = unique(iter_records(bundle.pages(ALERTS_FILE), "alerts"))
-    notes = unique(iter_records(bundle.pages(NOTES_FILE), "notes"))
+    entries = unique(records(bundle.pages(LOG_ENTRIES_FILE), "log_entries", NAME))
+    alerts = unique(records(bundle.pages(ALERTS_FILE), "alerts", NAME))
+    notes = unique(records(bundle.pages(NOTES_FILE), "notes", NAME))
     ctx.learn(entries + alerts)
     ctx.reopens = reopen_ids(entries, ctx.id)
 
-    trigger_ids = {as_text(e.get("id")) for e in entries if entry_type(e) == "trigger"}
+    trigger_ids = {
+        as_text(e.get("id"))
+        for e in entries
+        if entry_type(e) == "trigger" and as_text(e.get("id")) and _readable(e)
+    }
     attached: dict[str, list[Mapping[str, Any]]] = {}
     for alert in alerts:
         first = alert.get("first_trigger_log_entry")
         first_id = as_text(first.get("id")) if isinstance(first, dict) else ""
-        if first_id and first_id in trigger_ids:
+        if first_id and first_id in trigger_ids and as_text(alert.get("id")):
             attached.setdefault(first_id, []).append(alert)
         elif (event := alert_event(alert, ctx)) is not None:
             yield event
@@ -138,13 +157,29 @@ def parse(bundle: Bundle) -> Iterator[Event]:
             note_id = match_note(entry, note_events, matched)
             if note_id is not None:
                 matched.setdefault(note_id, []).append(as_text(entry.get("html_url")))
+                absorbed(note_events[note_id][1].key)
                 continue
-        event = entry_event(entry, ctx, attached.get(as_text(entry.get("id")), []))
+        grouped = attached.get(as_text(entry.get("id")), [])
+        event = entry_event(entry, ctx, grouped)
         if event is not None:
+            absorbed(event.key, len(grouped))
             yield event
     for note_id, (_note, event) in note_events.items():
-        extra = tuple(Link(NAME, url, "PagerDuty") for url in matched.get(note_id, []) if url)
+        extra = tuple(Link(NAME, url, NOTE_LABEL) for url in matched.get(note_id, []) if url)
         if extra:
-            links = tuple(dict.fromkeys((*extra, *event.links)))
+            # The note's own log entry is "PD note"; the incident page stays as "PD incident".
+            pages = tuple(
+                Link(NAME, ln.url, INCIDENT_LABEL) if ln.label == NOTE_LABEL else ln
+                for ln in event.links
+            )
+            links = tuple(dict.fromkeys((*extra, *pages)))
             event = replace(event, links=links)
         yield event
+
+
+def _readable(entry: Mapping[str, Any]) -> bool:
+    value = entry.get("created_at")
+    try:
+        return isinstance(value, str) and bool(value) and parse_iso(value) is not None
+    except TimeFormatError:
+        return False

@@ -5,7 +5,7 @@
 message of conversations.history and conversations.replies; a record seen twice (a thread parent
 is in both, a ``thread_broadcast`` reply too) is one event, tags/refs/links unioned.
 
-- time: ``ts``; a message whose ts cannot be read is skipped (counted by the pipeline).
+- time: ``ts``; a message whose ts cannot be read is counted (``time not readable as UTC``).
 - summary: what Slack shows, made readable (``slack.markup``, ``slack.blocks``;
   ``shapes.visible``): a person's ``text``; an app's blocks, attachments (and blocks nested in
   them), and its ``text`` where that says more than the notification fallback; files by name
@@ -23,10 +23,13 @@ is in both, a ``thread_broadcast`` reply too) is one event, tags/refs/links unio
 - counted, not rows (``shapes``; each record once, under ``"<scope> (<reason>)"`` through
   ``skips.left_out``): channel housekeeping (joins, leaves, topic/purpose/name changes, pins
   notices...), deleted messages (``tombstone``, ``message_deleted``), Events API notices, EKM
-  hidden messages, and records with nothing readable ("not understood"). Messages posted before
-  the window (the parent and early replies of a thread begun earlier with a reply inside it)
-  are counted under ``outside window``, like every other record outside the collection window.
-- link: permalink built locally, never asked of Slack:
+  hidden messages, records with nothing readable ("not understood"), and records whose ts is
+  not a Slack timestamp ("time not readable as UTC"). Messages posted before the window (the
+  parent and early replies of a thread begun earlier with a reply inside it) are counted under
+  ``outside window``, like every other record outside the collection window.
+- links: the permalink, labelled with the channel (``#inc-4711``), then every http(s) URL the
+  text links (``textlinks``: a bridge, a runbook, a PR). The permalink is built locally, never
+  asked of Slack:
   ``<workspace>/archives/<CHANNEL>/p<ts without dot>`` (+ ``?thread_ts=<parent>&cid=<CHANNEL>``
   for replies). The workspace is auth.test's ``url``, else the manifest's ``workspace_url``;
   without either (an export run with no ``[slack] workspace_url``) the link opens the channel:
@@ -47,7 +50,7 @@ from typing import Any
 
 from reconstruct.bundle import Bundle, iter_records
 from reconstruct.collectors._chatter import ChatterTally, plain_chatter
-from reconstruct.collectors.skips import left_out, unreadable_time
+from reconstruct.collectors.skips import UNREADABLE_TIME, left_out, unreadable_time
 from reconstruct.collectors.slack.markup import one_line, plain, render
 from reconstruct.collectors.slack.shapes import (
     HUDDLES,
@@ -59,6 +62,7 @@ from reconstruct.collectors.slack.shapes import (
     left_out_reason,
     visible,
 )
+from reconstruct.collectors.textlinks import text_links
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.refs import url_ref
@@ -207,8 +211,8 @@ def parse(bundle: Bundle) -> Iterator[Event]:
             if event is not None and event.time < start:
                 event, reason = None, OUTSIDE  # a thread's message posted before the window
             if event is None:
-                if reason is None and _readable_time(message):
-                    reason = NOT_UNDERSTOOD
+                if reason is None:
+                    reason = NOT_UNDERSTOOD if _readable_time(message) else UNREADABLE_TIME
                 if reason is not None:
                     counted.setdefault(_record_key(channel, message, n), (scope, reason))
                 continue
@@ -276,7 +280,11 @@ def _readable_time(message: Any) -> bool:
 
 
 def _scope(ctx: _Context, channel: str) -> str:
-    return f"slack:#{ctx.channels.get(channel, channel)}"
+    return f"slack:#{_name(ctx, channel)}"
+
+
+def _name(ctx: _Context, channel: str) -> str:
+    return ctx.channels.get(channel, channel)
 
 
 def _fold(a: Event, b: Event) -> Event:
@@ -349,7 +357,10 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         Kind.UPDATE if huddle else Kind.MESSAGE,
         summary,
         _SOURCES,
-        (Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), LABEL),),
+        (
+            Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), f"#{_name(ctx, channel)}"),
+            *text_links(NAME, urls),
+        ),
         f"slack:{channel}:{ts}",
         _actor(ctx, msg, user, bot),
         frozenset(refs) if refs else _NO_REFS,

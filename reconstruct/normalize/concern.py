@@ -1,0 +1,162 @@
+"""What this incident is about, for deciding what else concerns it.
+
+``Concern.of(events, incident, start, repos, is_chat, also)`` gathers, from the tool records of
+the window (and the lead-up deploys shown, ``also``) and the config, never from a source's name:
+
+- ``incident_refs``: ``pd:<id>``, ``pd#<number>``;
+- ``alert_refs``: the incident's alerts: ``rule:<name>`` (state dropped) and ``alert_key:`` refs
+  of the tool (non-chat) alert events in the window;
+- ``change_refs``: ``sha:``, ``pr:`` and ``deploy:`` refs of the tool change and deploy events
+  of the incident's repositories (any repository when none is configured);
+- ``repos``: ``[github] repos`` plus the repositories mapped to the incident's services (none
+  configured: the repositories the change and deploy events came from);
+- ``names``: the affected services' names (``name_forms``: ``Checkout API``, ``checkout-api``,
+  ``checkout``) and the repositories' names (``checkout`` for ``acme/checkout``), matched as
+  whole words.
+
+A bot post in a shared channel concerns the incident when it carries one of these refs, names a
+repository's pull request, or names an affected service or repository (``about``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from reconstruct.model import Event, Incident, Kind
+
+_CHANGE_PREFIXES = ("sha:", "pr:", "deploy:")
+
+GENERIC = frozenset(
+    """api apis app apps service services svc server servers backend frontend web prod
+    production staging primary cluster worker workers the and for""".split()
+)
+"""Words of a service's name that do not name it on their own (``Checkout API``: ``api``)."""
+
+
+def name_forms(service: str) -> set[str]:
+    """How a text may name a service: ``Checkout API`` -> ``checkout api``, ``checkout-api``,
+    ``checkout_api``, and its distinctive words of 4+ letters (``checkout``)."""
+    name = " ".join(service.lower().split())
+    if not name:
+        return set()
+    words = re.findall(r"[a-z0-9]+", name)
+    forms = {name, "-".join(words), "_".join(words)}
+    forms.update(w for w in words if len(w) >= 4 and w not in GENERIC and not w.isdigit())
+    return {f for f in forms if f}
+
+
+def alert_ref(ref: str) -> str | None:
+    """``rule:<name>`` for ``rule:<name>:<state>``, an ``alert_key:`` ref itself, else None."""
+    if ref.startswith("rule:"):
+        return ref.rpartition(":")[0]
+    if ref.startswith("alert_key:"):
+        return ref
+    return None
+
+
+def scope_place(scope: str) -> str:
+    """``acme/checkout`` for ``github:acme/checkout``: the part of a scope after the source."""
+    return scope.partition(":")[2].lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Concern:
+    incident_refs: frozenset[str]
+    alert_refs: frozenset[str]
+    change_refs: frozenset[str]
+    repos: frozenset[str]
+    names: tuple[str, ...]
+    """Lower case, longest first."""
+    _names: re.Pattern[str] | None
+
+    @classmethod
+    def of(
+        cls,
+        events: Iterable[Event],
+        incident: Incident,
+        start: datetime,
+        repos: frozenset[str],
+        is_chat: Callable[[Event], bool],
+        also: frozenset[str] = frozenset(),
+    ) -> Concern:
+        """From the tool records (``is_chat(event)`` false) of the window, and those before it
+        whose key is in ``also`` (the lead-up deploys shown)."""
+        incident_refs = {f"pd:{incident.id.lower()}"}
+        if incident.number is not None:
+            incident_refs.add(f"pd#{incident.number}")
+        alerts: set[str] = set()
+        changes: list[Event] = []
+        seen: set[frozenset[str]] = set()
+        """Ref sets already read (alert records repeat them)."""
+        alert, change, deploy = Kind.ALERT, Kind.CHANGE, Kind.DEPLOY
+        for event in events:
+            kind = event.kind
+            if kind is alert:
+                if event.refs not in seen and event.time >= start and not is_chat(event):
+                    seen.add(event.refs)
+                    alerts.update(a for ref in event.refs if (a := alert_ref(ref)))
+            elif (kind is change or kind is deploy) and not is_chat(event):
+                if event.time >= start or event.key in also:
+                    changes.append(event)
+        if not repos:  # none configured: the repositories the evidence came from
+            repos = frozenset(p for e in changes if "/" in (p := scope_place(e.scope)))
+        refs: set[str] = set()
+        for event in changes:
+            if scope_place(event.scope) in repos:
+                refs.update(r for r in event.refs if r.startswith(_CHANGE_PREFIXES))
+        names: set[str] = set()
+        for service in incident.services:
+            names.update(name_forms(service))
+        for repo in repos:
+            names.add(repo.lower())
+            names.add(repo.rpartition("/")[2].lower())
+        ordered = tuple(sorted((n for n in names if len(n) >= 3), key=lambda n: (-len(n), n)))
+        pattern = (
+            re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in ordered) + r")(?![\w-])")
+            if ordered
+            else None
+        )
+        return cls(
+            frozenset(incident_refs),
+            frozenset(alerts),
+            frozenset(refs),
+            repos,
+            ordered,
+            pattern,
+        )
+
+    def named(self, text: str) -> str | None:
+        """The affected service or repository the text names, or None."""
+        if self._names is None:
+            return None
+        match = self._names.search(text.lower())
+        return match.group(1) if match else None
+
+    def about(self, event: Event) -> str | None:
+        """What of this incident the event is about (for its reason), or None."""
+        refs = event.refs
+        if not self.incident_refs.isdisjoint(refs):
+            return "the incident"
+        for ref in sorted(refs):
+            alert = alert_ref(ref)
+            if alert is not None and alert in self.alert_refs:
+                return f"this incident's alert {alert.partition(':')[2]}"
+        for ref in sorted(refs):
+            if ref in self.change_refs or (
+                ref.startswith("pr:") and ref[3:].partition("#")[0] in self.repos
+            ):
+                return _ref_words(ref)
+        name = self.named(event.summary)
+        return name
+
+
+def _ref_words(ref: str) -> str:
+    prefix, _, value = ref.partition(":")
+    if prefix == "sha":
+        return f"commit {value}"
+    if prefix == "pr":
+        return f"PR #{value.partition('#')[2]}"
+    return f"release {value}"

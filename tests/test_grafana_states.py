@@ -1,0 +1,78 @@
+"""Every alert state and state reason Grafana's alerting writes, worded for what it means.
+
+Unified alerting writes ``newState``/``prevState`` as ``eval.State`` (Normal, Alerting, Pending,
+NoData, Error, Recovering) with an optional ``(reason)``: ``models.StateReason*`` (MissingSeries,
+NoData, Error, Paused, Updated, RuleDeleted, KeepLast; ``FormatStateAndReason``, several joined
+with ", "). Legacy alerting wrote lower-case alerting, ok, no_data, pending, paused, unknown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconstruct.model import Kind
+from tests.fakes.grafana import alert, annotation
+from tests.test_grafana import MIN, MS0, events_of
+
+FIRING, RESOLVED, NOTE = "firing", "resolved", None
+
+
+@pytest.mark.parametrize(
+    ("prev", "new", "summary", "merges_as"),
+    [
+        ("Normal", "Alerting", "Lag firing", FIRING),
+        ("Pending", "Alerting", "Lag firing", FIRING),
+        ("Normal", "Alerting (NoData)", "Lag firing (no data)", FIRING),
+        ("Normal", "Alerting (Error)", "Lag firing (query error)", FIRING),
+        (
+            "Alerting",
+            "Alerting (NoData, KeepLast)",
+            "Lag still firing (no data, last state kept)",
+            NOTE,
+        ),
+        ("Alerting", "Alerting (Paused)", "Lag still firing, rule paused", NOTE),
+        ("Alerting", "Normal", "Lag resolved", RESOLVED),
+        ("Recovering", "Normal", "Lag resolved", RESOLVED),
+        ("Alerting", "Normal (MissingSeries)", "Lag resolved (its series disappeared)", RESOLVED),
+        ("NoData", "Normal (NoData)", "Lag resolved (no data)", RESOLVED),
+        ("Alerting", "Normal (Paused)", "Lag stopped: rule paused (was firing)", NOTE),
+        ("Alerting", "Normal (Updated)", "Lag stopped: rule updated (was firing)", NOTE),
+        ("Alerting", "Normal (RuleDeleted)", "Lag stopped: rule deleted (was firing)", NOTE),
+        ("Normal", "Normal (MissingSeries)", "Lag normal (its series disappeared)", NOTE),
+        ("Pending", "Normal", "Lag back to normal without firing (never fired)", NOTE),
+        ("Normal", "Pending", "Lag pending (condition met, not firing yet)", NOTE),
+        ("Normal", "NoData", "Lag no data (the query returned no data)", NOTE),
+        ("Normal", "Error", "Lag evaluation error (the query or expression failed)", NOTE),
+        (
+            "Alerting",
+            "Recovering",
+            "Lag recovering (condition cleared, firing until its keep-firing period ends)",
+            NOTE,
+        ),
+        # legacy alerting
+        ("", "alerting", "Lag firing", FIRING),
+        ("", "ok", "Lag resolved", RESOLVED),
+        ("ok", "no_data", "Lag no data (the query returned no data)", NOTE),
+        ("ok", "pending", "Lag pending (condition met, not firing yet)", NOTE),
+        ("alerting", "paused", "Lag paused", NOTE),
+        ("", "unknown", "Lag in an unknown state", NOTE),
+    ],
+)
+def test_state_is_worded_for_what_it_means(
+    tmp_path: Path, prev: str, new: str, summary: str, merges_as: str | None
+) -> None:
+    (event,) = events_of(tmp_path, alert(1, MS0, "Lag", new, prev))
+    assert event.summary == f"Grafana alert {summary}"
+    if merges_as is None:
+        assert event.kind is Kind.ANNOTATION and event.refs == frozenset()
+    else:
+        assert event.kind is Kind.ALERT and event.refs == {f"rule:lag:{merges_as}"}
+    base = new.split("(")[0].strip().lower().replace("_", "")
+    assert event.tags == {f"state:{base}"}
+
+
+def test_a_region_keeps_its_end_for_the_normalizer(tmp_path: Path) -> None:
+    (event,) = events_of(tmp_path, annotation(1, MS0, "Load test", time_end=MS0 + 90 * MIN))
+    assert event.tags == {"region", "until:2026-03-14T10:30:00Z"}
