@@ -121,6 +121,13 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[unit]: int(number) for number, unit in parts})
 
 
+def between(start: datetime, end: datetime) -> timedelta:
+    """``end - start`` in whole seconds of each time: sub-second parts (Slack's ``ts`` carries
+    microseconds) are dropped from both before subtracting, so a figure always agrees with the
+    ``HH:MM:SS`` times it cites (14:08:00.0001 -> 15:10:00 is 1h 02m, not 1h 01m 59.9999s)."""
+    return end.replace(microsecond=0) - start.replace(microsecond=0)
+
+
 def format_duration(delta: timedelta) -> str:
     """``1h 02m``, ``4m 10s``, ``45s``: for durations people read."""
     total = int(delta.total_seconds())

@@ -235,8 +235,8 @@ def test_an_edited_slack_message_counts_from_its_edit(tmp_path: Path) -> None:
     assert figures(tl)["time_to_mitigate_s"] == 37 * 60
     text = markdown(tl)
     assert (
-        "- **Time to mitigate:** 37m 00s (14:13 → 14:50; from the edit of the 14:16 message)\n"
-        in text
+        "- **Time to mitigate:** 37m 00s "
+        "(14:13:00 → 14:50:00; from the edit of the 14:16 message)\n" in text
     )
     assert "mitigation: rolled back the checkout deploy (edited 14:50) —" in text
     assert "It was mitigated at [14:50](" in text
@@ -266,7 +266,7 @@ def test_another_record_confirms_an_earlier_mitigation(tmp_path: Path) -> None:
     ]
     tl = timeline_of(bundle(tmp_path, start, at(15, 10), messages=[msg], deployments=deploys))
     assert figures(tl)["time_to_mitigate_s"] == 18 * 60  # the GitHub rollback at 14:31
-    assert "- **Time to mitigate:** 18m 00s (14:13 → 14:31)\n" in markdown(tl)
+    assert "- **Time to mitigate:** 18m 00s (14:13:00 → 14:31:00)\n" in markdown(tl)
 
 
 # -- rollbacks and reverts ------------------------------------------------------------------------
@@ -355,8 +355,8 @@ def test_resolve_reopen_resolve_runs_to_the_final_resolution(tmp_path: Path) -> 
     assert got["time_to_ack_s"] == 2 * 60
     text = markdown(tl)
     assert (
-        "- **Time to resolve:** 52m 00s (10:00 → 10:52; reopened 10:35; to the final resolution)\n"
-        in text
+        "- **Time to resolve:** 52m 00s "
+        "(10:00:00 → 10:52:00; reopened 10:35; to the final resolution)\n" in text
     )
     assert "| 10:35 | Incident #4711 reopened (acknowledged) by Kim Nguyen —" in text
 
@@ -439,7 +439,7 @@ def test_impact_start_detection_and_the_lede(tmp_path: Path) -> None:
     assert marks.detected is not None and marks.detected.time == start
     assert figures(tl)["time_to_detect_s"] == 7 * 60
     text = markdown(tl)
-    assert "- **Time to detect:** 7m 00s (14:05 → 14:12)\n" in text
+    assert "- **Time to detect:** 7m 00s (14:05:00 → 14:12:00)\n" in text
     assert "- **Duration:** 14:05 – 14:59 UTC (54m; PagerDuty incident 14:12 – 14:59 UTC)\n" in text
     summary = text.split("## Summary\n", 1)[1].split("## Impact", 1)[0]
     assert "_Draft by reconstruct" in summary
@@ -472,8 +472,8 @@ def test_detection_without_an_earlier_symptom_says_so(tmp_path: Path) -> None:
     assert figures(tl)["time_to_detect_s"] == 0
     text = markdown(tl)
     assert (
-        "- **Time to detect:** 0s (14:12 → 14:12; no symptom recorded before the first alert)\n"
-        in text
+        "- **Time to detect:** 0s "
+        "(14:12:00 → 14:12:00; no symptom recorded before the first alert)\n" in text
     )
     assert "- **Duration:** 14:12 – 14:59 UTC (47m)\n" in text
 
@@ -570,8 +570,8 @@ def test_a_stated_impact_start_in_utc_is_read_and_a_bare_time_is_not(tmp_path: P
     assert marks.impact_start.stated
     assert figures(tl)["time_to_detect_s"] == 10 * 60
     assert (
-        "- **Time to detect:** 10m 00s (14:02 → 14:12; impact start as stated in the 14:30 message)"
-        in markdown(tl)
+        "- **Time to detect:** 10m 00s "
+        "(14:02:00 → 14:12:00; impact start as stated in the 14:30 message)" in markdown(tl)
     )
     bare = slack_message(at(14, 30), "impact started at 14:02 according to the 5xx panel")
     tl = timeline_of(bundle(tmp_path / "bare", at(14, 12), at(14, 59), messages=[bare]))

@@ -355,3 +355,12 @@ def test_look_alikes_stay_for_any_keyword_and_any_setting() -> None:
         assert secret[:12] not in redact(f"{kw}: {secret}")
 
     check()
+
+
+def test_a_possessive_after_a_secret_word_is_prose_not_a_quoted_value() -> None:
+    from reconstruct.redact import redact
+
+    line = "check [github] repos (owner/name) and the token's repository access"
+    assert redact(line) == line
+    assert redact("the password's length is fine") == "the password's length is fine"
+    assert "hunter" not in redact("the password is 'hunter2 horse battery'")

@@ -70,7 +70,7 @@ def test_draft_follows_the_template_sections() -> None:
     assert "- **Severity:** P1\n" in text
     assert "- **Duration:** 09:42 – 10:29 UTC (47m)\n" in text
     assert "- **Services affected:** checkout, payments\n" in text
-    assert "- **Time to acknowledge:** 2m 10s (09:42 → 09:44)\n" in text
+    assert "- **Time to acknowledge:** 2m 10s (09:42:07 → 09:44:17)\n" in text
     assert "| Action | Owner | Due | Ticket |" in text
     assert text.count(MARKER_START) == 1 and text.count(MARKER_END) == 1
     assert text.index(MARKER_START) < text.index("| Time (UTC) | Event |") < text.index(MARKER_END)

@@ -60,9 +60,9 @@ def test_missing_rows_and_ongoing_incident_give_none() -> None:
 
 def test_metrics_lines_cite_the_rows() -> None:
     text = render(timeline(), RenderOptions(), Config())
-    assert "- **Time to acknowledge:** 2m 10s (09:42 → 09:44)\n" in text
-    assert "- **Time to mitigate:** 31m 56s (09:42 → 10:14)\n" in text
-    assert "- **Time to resolve:** 47m 33s (09:42 → 10:29)\n" in text
+    assert "- **Time to acknowledge:** 2m 10s (09:42:07 → 09:44:17)\n" in text
+    assert "- **Time to mitigate:** 31m 56s (09:42:07 → 10:14:03)\n" in text
+    assert "- **Time to resolve:** 47m 33s (09:42:07 → 10:29:40)\n" in text
 
 
 def test_coverage_counts_omissions_and_warnings() -> None:
@@ -159,7 +159,7 @@ def test_a_pending_alert_before_the_first_alert_is_the_impact_start() -> None:
     assert marks.impact_start is not None and marks.impact_start.event is pending
     assert figures(tl)["time_to_detect_s"] == 127  # 09:40:00 -> the trigger at 09:42:07
     text = render(tl, RenderOptions(), Config())
-    assert "- **Time to detect:** 2m 07s (09:40 → 09:42)\n" in text
+    assert "- **Time to detect:** 2m 07s (09:40:00 → 09:42:07)\n" in text
     assert "- **Duration:** 09:40 – 10:29 UTC (49m; PagerDuty incident 09:42 – 10:29 UTC)\n" in text
 
 
@@ -208,3 +208,28 @@ def test_a_pending_state_that_went_back_to_normal_is_no_impact_start() -> None:
     )
     marks = metrics.milestones(replace(tl, events=(pending, normal, *tl.events)))
     assert marks.impact_start is not None and marks.impact_start.time == at(9, 42, 7)
+
+
+def test_sub_second_times_never_shave_a_second_off_a_figure() -> None:
+    """Slack's ``ts`` carries microseconds: 09:42:07.000100 -> 09:44:17 is 2m 10s, as the
+    cited times say, not 2m 09.9999s shown as 2m 09s."""
+    tl = timeline()
+    start = tl.incident.started_at.replace(microsecond=100)
+    tl = replace(tl, incident=replace(tl.incident, started_at=start))
+    events = tuple(
+        replace(e, time=e.time.replace(microsecond=100)) if e.time == at(9, 42, 7) else e
+        for e in tl.events
+    )
+    tl = replace(tl, events=events)
+    assert figures(tl)["time_to_ack_s"] == 130
+    text = render(tl, RenderOptions(), Config())
+    assert "- **Time to acknowledge:** 2m 10s (09:42:07 → 09:44:17)\n" in text
+
+
+def test_each_milestone_in_json_carries_its_rows_links() -> None:
+    import json
+
+    doc = json.loads(render(timeline(), RenderOptions(fmt="json"), Config()))
+    acked = doc["milestones"]["acknowledged"]
+    row = next(e for e in doc["events"] if e["time"].startswith("2026-03-14T09:44:17"))
+    assert acked["links"] == row["links"] and acked["links"]

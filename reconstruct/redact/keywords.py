@@ -318,6 +318,7 @@ _NEAR = re.compile(
 _NEAR_QUOTED = re.compile(
     r"(?i)(?<![\w.-])(?P<key>" + _NEAR_WORDS + r")(?![\w-])"
     r"(?:\s+(?:is|was|of|for|to|the|a|new|our|my|your|here|now|set))*\s*[:=]?\s*(?=[\"'`])"
+    r"(?!'s\b)"  # ``the token's scopes``: a possessive, not a quoted value
 )
 """``the password is "correct horse battery staple"``: a quoted value after the words."""
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")

@@ -24,7 +24,14 @@ from reconstruct.render.table import (
     shorten,
     time_label,
 )
-from reconstruct.timeutil import ensure_utc, format_duration, iso_z
+from reconstruct.timeutil import between, ensure_utc, format_duration, iso_z
+
+
+def second_label(when: datetime, day: date) -> str:
+    """``HH:MM:SS`` (with the date off ``day``): the times a figure cites, so a reader can check
+    its seconds."""
+    u = ensure_utc(when)
+    return u.strftime("%H:%M:%S" if u.date() == day else "%Y-%m-%d %H:%M:%S")
 
 
 def short_duration(delta: timedelta) -> str:
@@ -111,7 +118,8 @@ class IncidentView:
         if end is None:
             return f"{start} UTC – ongoing"
         return (
-            f"{start} – {time_label(end, self.day)} UTC ({short_duration(end - self.started_at)})"
+            f"{start} – {time_label(end, self.day)} UTC "
+            f"({short_duration(between(self.started_at, end))})"
         )
 
     @property
@@ -136,7 +144,8 @@ class IncidentView:
         if end is None:
             text = f"{label} UTC – ongoing"
         else:
-            text = f"{label} – {time_label(end, self.day)} UTC ({short_duration(end - start)})"
+            span = short_duration(between(start, end))
+            text = f"{label} – {time_label(end, self.day)} UTC ({span})"
         if start == self.started_at and end == self.resolved_at:
             return text
         pagerduty = self.pagerduty_text
@@ -295,14 +304,14 @@ class MetricView:
 
     @property
     def text(self) -> str:
-        """``2m 10s (09:42 → 09:44)``, or why there is no figure; says when the end is an edit,
-        when the incident was reopened, and when no symptom came before detection."""
+        """``2m 10s (09:42:07 → 09:44:17)``, or why there is no figure; says when the end is an
+        edit, when the incident was reopened, and when no symptom came before detection."""
         m = self.metric
         if m.end is None:
             if m.key == "time_to_resolve_s" and self.ongoing:
                 return "not yet (the incident is ongoing)"
             return "not computable (no such row in the timeline)"
-        span = format_duration(m.end - m.start)
+        span = format_duration(between(m.start, m.end))
         notes: list[str] = []
         start = m.start_mark
         if m.key == "time_to_detect_s" and start is not None and m.end_mark is not None:
@@ -318,7 +327,7 @@ class MetricView:
         if m.reopened:
             times = ", ".join(time_label(r.time, self.day) for r in m.reopened)
             notes.append(f"reopened {times}; to the final resolution")
-        cited = f"{time_label(m.start, self.day)} → {time_label(m.end, self.day)}"
+        cited = f"{second_label(m.start, self.day)} → {second_label(m.end, self.day)}"
         return f"{span} ({'; '.join([cited, *notes])})"
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from reconstruct.model import Event, Kind, Timeline
 from reconstruct.render.metrics import Mark, Milestones
 from reconstruct.render.table import md_said, md_text, no_mentions, one_line, shorten, time_label
-from reconstruct.timeutil import ensure_utc, format_duration, iso_z
+from reconstruct.timeutil import between, ensure_utc, format_duration, iso_z
 
 QUOTE_MAX = 100
 """Row text quoted in the lede is cut to this many characters."""
@@ -167,7 +167,8 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
             _quote(detected.event),
         ]
         if impact is not None and impact.time < detected.time:
-            parts.append(Part(f", {format_duration(detected.time - impact.time)} after the first"))
+            gap = format_duration(between(impact.time, detected.time))
+            parts.append(Part(f", {gap} after the first"))
             parts.append(Part(" symptom at "))
             parts.append(_at(impact, day))
         parts.append(Part("."))

@@ -29,7 +29,7 @@ Template context (the same for the built-in and for ``--template FILE``):
     when ``why`` is true), one line each, joined; computed when first used.
 ``metrics``
     Time to detect / acknowledge / mitigate / resolve. Each: ``key`` (``time_to_detect_s``...),
-    ``label``, ``seconds`` (int or None), ``text`` (``2m 10s (09:42 → 09:44)`` or why there is
+    ``label``, ``seconds`` (int or None), ``text`` (``2m 10s (09:42:07 → 09:44:17)`` or why there is
     none; notes an edit, a reopen, no symptom before detection).
 ``milestones``
     ``render.metrics.Milestones``: ``impact_start``, ``detected``, ``acknowledged``,

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reconstruct.model import Event, Kind, Milestone, Timeline
-from reconstruct.timeutil import ensure_utc, iso_z
+from reconstruct.timeutil import between, ensure_utc, iso_z
 
 CLEARED_STATES = frozenset(
     {"state:ok", "state:normal", "state:resolved", "state:inactive", "state:no_data_resolved"}
@@ -113,7 +113,7 @@ class Metric:
     def seconds(self) -> int | None:
         if self.end is None:
             return None
-        return int((self.end - self.start).total_seconds())
+        return int(between(self.start, self.end).total_seconds())
 
 
 # -- what a row is -------------------------------------------------------------------------------
@@ -438,8 +438,9 @@ def as_json(metrics: tuple[Metric, ...]) -> dict[str, int | None]:
 
 
 def marks_json(marks: Milestones) -> dict[str, Any]:
-    """Each milestone as ``{"time", "summary", "from_edit"}`` (``summary`` null for PagerDuty's
-    own resolve time), or null; ``reopened`` a list of those."""
+    """Each milestone as ``{"time", "summary", "from_edit", "links"}`` (``summary`` null and
+    ``links`` empty for PagerDuty's own resolve time), or null; ``reopened`` a list of those.
+    ``links`` are the cited row's evidence links, so a reader finds the row a figure cites."""
 
     def one(mark: Mark | None) -> dict[str, Any] | None:
         if mark is None:
@@ -448,6 +449,10 @@ def marks_json(marks: Milestones) -> dict[str, Any]:
             "time": iso_z(mark.time),
             "summary": mark.event.summary if mark.event is not None else None,
             "from_edit": mark.from_edit,
+            "links": [
+                {"source": ln.source, "url": ln.url, "label": ln.label}
+                for ln in (mark.event.links if mark.event is not None else ())
+            ],
         }
 
     out: dict[str, Any] = {
