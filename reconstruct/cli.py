@@ -58,13 +58,17 @@ def write_atomic(path: Path, text: str) -> None:
     A new file follows the umask, an existing one keeps its mode (``reconstruct.outfile``)."""
     from reconstruct.outfile import write_shared
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # a folder on the way is a file: say that, not "File exists"
+        raise NotADirectoryError(20, f"{exc.filename} is a file, not a folder") from exc
     write_shared(path, text.encode("utf-8"))
 
 
 def timeout_seconds(ctx: click.Context, param: click.Parameter, value: object) -> float:
     """``--timeout``: seconds (``600``, ``90.5``) or a duration (``90s``, ``10m``, ``1h30m``),
-    as seconds; at least 1. Anything else is click's usage error (exit 2) naming the option."""
+    as seconds; 1 to ``MAX_DURATION`` (ten years). Anything else is click's usage error (exit 2)
+    naming the option."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = float(value)
     else:
@@ -78,9 +82,11 @@ def timeout_seconds(ctx: click.Context, param: click.Parameter, value: object) -
                 seconds = parse_duration(text).total_seconds()
             except ValueError as exc:
                 raise click.BadParameter(str(exc), ctx, param) from exc
-    if not math.isfinite(seconds) or seconds < 1:
+    from reconstruct.timeutil import MAX_DURATION, MAX_DURATION_TEXT
+
+    if not math.isfinite(seconds) or not 1 <= seconds <= MAX_DURATION.total_seconds():
         raise click.BadParameter(
-            f"{value!r}: give at least 1 second (600, 90s, 10m, 1h30m)", ctx, param
+            f"{value!r}: give 1 second to {MAX_DURATION_TEXT} (600, 90s, 10m, 1h30m)", ctx, param
         )
     return seconds
 
@@ -127,9 +133,9 @@ def timeout_seconds(ctx: click.Context, param: click.Parameter, value: object) -
 @click.option(
     "--output",
     "-o",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, readable=False),  # /dev/stdout is write-only
     metavar="FILE",
-    help="Write here instead of stdout.",
+    help='Write here instead of stdout ("-" is stdout).',
 )
 @click.option(
     "--template",
@@ -219,12 +225,14 @@ cli.add_command(serve)
 
 def _reconstruct(**opts: object) -> int:
     from reconstruct.config import load_config
-    from reconstruct.pipeline import RunRequest, draft, run
+    from reconstruct.pipeline import RunRequest, demo_bundle_path, draft, run
     from reconstruct.render import RenderOptions, insert_into
     from reconstruct.timeutil import now_utc
 
     bundle: Path | None = opts["bundle"]  # type: ignore[assignment]
     output: Path | None = opts["output"]  # type: ignore[assignment]
+    if output == Path("-"):
+        output = None  # stdout, as most tools read "-"
     if output is not None and output.is_dir():
         raise UsageError(
             f"--output {output}: is a directory; give a file name, e.g. {output / 'postmortem.md'}"
@@ -234,7 +242,19 @@ def _reconstruct(**opts: object) -> int:
     else:
         assert bundle is not None  # checked in cli()
         incident = bundle_incident(bundle)
+    save: Path | None = opts["save_bundle"]  # type: ignore[assignment]
+    shipped = bundle if bundle is not None else demo_bundle_path() if incident == "demo" else None
+    if save is not None and shipped is not None and save.resolve() != shipped.resolve():
+        if save.exists():  # checked before the draft is written, not after
+            raise UsageError(f"--save-bundle {save}: already exists; give a new folder")
     config = load_config(opts["config_path"])  # type: ignore[arg-type]
+    from reconstruct.config import stray_variables
+
+    for name in stray_variables():
+        _err(
+            f"reconstruct: warning: environment variable {name} names no config key and is "
+            "ignored; write RECONSTRUCT_<TABLE>__<KEY>, e.g. RECONSTRUCT_RENDER__DIAGRAM=true"
+        )
     if opts.get("expand"):
         expanded = config.collapse.model_copy(update={"expand": True})
         config = config.model_copy(update={"collapse": expanded})
@@ -246,7 +266,7 @@ def _reconstruct(**opts: object) -> int:
             "slack_channel": opts["slack_channel"],
             "slack_export": opts["slack_export"],
             "quiet": bool(opts["quiet"]) or not sys.stderr.isatty(),
-            "output": opts["output"],
+            "output": output,
             "timeout": opts["timeout"],
             "policy": _policy(),
         },
@@ -269,8 +289,11 @@ def _reconstruct(**opts: object) -> int:
             existing = into.read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{into}: cannot read the draft ({exc.strerror})") from exc
-        text = insert_into(existing, result.timeline, options, config)
-        output = output or into
+        try:
+            text = insert_into(existing, result.timeline, options, config)
+        except RenderError as exc:  # the draft given is not one we can fill: a usage error
+            raise UsageError(f"--into {into}: {exc}") from exc
+        output = into if opts["output"] is None else output
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -284,11 +307,29 @@ def _reconstruct(**opts: object) -> int:
         _err(f"reconstruct: wrote {output}")
     if result.collected_now:
         _err(f"reconstruct: evidence bundle saved in {result.bundle_path}")
+    elif opts["save_bundle"] is not None:
+        _save_shipped_bundle(result.bundle_path, opts["save_bundle"])  # type: ignore[arg-type]
     from reconstruct.redact import redact
 
     for warning in result.timeline.warnings:
         _err(f"reconstruct: warning: {redact(warning)}")  # as the draft shows it
     return EXIT_PARTIAL if result.timeline.failed_sources else EXIT_OK
+
+
+def _save_shipped_bundle(source: Path, dest: Path) -> None:
+    """``--save-bundle`` with evidence already on disk (the demo, ``--bundle``): copy it there,
+    so the option never silently writes nothing. A ``dest`` already there is left alone."""
+    import shutil
+
+    if source.resolve() == dest.resolve():
+        return
+    if dest.exists():
+        raise UsageError(f"--save-bundle {dest}: already exists; give a new folder")
+    try:
+        shutil.copytree(source, dest)
+    except OSError as exc:
+        raise UsageError(f"--save-bundle {dest}: cannot copy the bundle ({exc})") from exc
+    _err(f"reconstruct: evidence bundle copied to {dest}")
 
 
 def _policy() -> object:

@@ -47,6 +47,8 @@ TOKEN_ENV = {
 def _duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
+    if not isinstance(value, str):  # shown as the file has it (``true``, ``5``), not Python's
+        raise ValueError(f"invalid duration {_toml_text(value)} (write it in quotes: 1h30m, 14d)")
     return parse_duration(value)
 
 
@@ -68,6 +70,18 @@ class TlsConfig(_Table):
 
 class PagerDutyConfig(_Table):
     base_url: str = "https://api.pagerduty.com"
+
+    @field_validator("base_url")
+    @classmethod
+    def _https(cls, url: str) -> str:
+        """The PagerDuty SDK talks HTTPS only (``pagerduty.RestApiV2Client`` refuses any other
+        scheme): checked here so the error names the file or variable the URL came from."""
+        if not url.strip().lower().startswith("https://"):
+            raise ValueError(
+                f"{url!r} must start with https:// (https://api.pagerduty.com, or "
+                "https://api.eu.pagerduty.com for EU accounts)"
+            )
+        return url
 
 
 class SlackConfig(_Table):
@@ -420,6 +434,11 @@ def default_config_path() -> Path:
 
 def find_config_file(explicit: Path | None, cwd: Path | None = None) -> Path | None:
     if explicit is not None:
+        if explicit.is_dir():
+            raise ConfigError(
+                f"{explicit}: is a directory, not a config file; give the file, "
+                f"e.g. --config {explicit / CONFIG_NAME}"
+            )
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: config file not found (check the --config path)")
         return explicit
@@ -459,6 +478,21 @@ def load_config(
     except ValidationError as exc:
         raise ConfigError(_explain(exc, where, overrides)) from exc
     return config.model_copy(update={"source_path": path})
+
+
+NON_KEY_VARIABLES = frozenset({"RECONSTRUCT_DEBUG"})
+"""``RECONSTRUCT_*`` variables the tool reads that are not config keys."""
+
+
+def stray_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """``RECONSTRUCT_*`` variables that name no config key (no ``__``: ``RECONSTRUCT_RENDER=1``,
+    a typo for ``RECONSTRUCT_RENDER__DIAGRAM``), sorted; they are ignored, so the caller warns."""
+    names = (environ if environ is not None else os.environ).keys()
+    return sorted(
+        n
+        for n in names
+        if n.startswith(ENV_PREFIX) and "__" not in n and n not in NON_KEY_VARIABLES
+    )
 
 
 _EnvOverrides = dict[tuple[str, ...], tuple[str, Any]]
@@ -577,8 +611,8 @@ _EXPECTED = {
     "int_from_float": "a whole number",
     "float_type": "a number",
     "float_parsing": "a number",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
+    "bool_type": "true or false (yes/no, on/off and 1/0 are read the same way)",
+    "bool_parsing": "true or false (yes/no, on/off and 1/0 are read the same way)",
     "string_type": "text in quotes",
     "list_type": 'a list, such as ["a", "b"]',
     "tuple_type": 'a list, such as ["a", "b"]',

@@ -8,6 +8,13 @@ reader (or an interrupted run) never sees half a draft. Permissions:
 - a file that already exists keeps its mode (``--into`` a draft the team shares stays shared, one
   a person made private stays private).
 
+What the target is decides how it is written:
+
+- a symlink (or a chain of them) to a regular file: the file it names is written, atomically
+  beside it, keeping its mode; the link stays a link (a draft shared through a link is updated);
+- something that is not a regular file (a FIFO, a character device such as ``/dev/stdout`` or a
+  terminal, a socket): opened and written in place, never replaced by a regular file.
+
 Evidence bundles and the watch state are NOT written through here: they hold raw evidence and stay
 owner-only (``bundle.py``, ``watch/state.py``).
 """
@@ -29,12 +36,23 @@ def write_shared(path: Path, data: bytes, *, fsync: bool = False) -> None:
     Raises ``OSError`` (``IsADirectoryError`` when ``path`` is a directory, ``PermissionError``
     ...); the caller turns it into one line naming the file."""
     try:
-        keep: int | None = stat.S_IMODE(path.stat().st_mode)
+        st: os.stat_result | None = path.stat()  # follows symlinks: the target's kind and mode
     except FileNotFoundError:
-        keep = None
-    if keep is not None and path.is_dir():
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(21, "Is a directory", str(path))
-    tmp, fd = _create_beside(path)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        _write_in_place(path, data)
+        return
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))  # a dangling link creates the file it names
+    keep = stat.S_IMODE(st.st_mode) if st is not None else None
+    try:
+        tmp, fd = _create_beside(path)
+    except OSError as exc:  # e.g. /proc/version: the file is there, its folder takes no new file
+        raise OSError(
+            exc.errno, f"no new file can be made in {path.parent} ({exc.strerror})"
+        ) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             if keep is not None:
@@ -47,6 +65,12 @@ def write_shared(path: Path, data: bytes, *, fsync: bool = False) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _write_in_place(path: Path, data: bytes) -> None:
+    """Write into a FIFO or device as it is (opening a FIFO waits for its reader)."""
+    with open(os.open(path, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)), "wb") as fh:
+        fh.write(data)
 
 
 def _create_beside(path: Path) -> tuple[Path, int]:

@@ -15,7 +15,12 @@ _DURATION = re.compile(r"(?:\d+\s*[wdhms]\s*)+")
 _DURATION_PART = re.compile(r"(\d+)\s*([wdhms])")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 _UNIT_ORDER = "wdhms"
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 DURATION_FORMS = "a number and a unit, or several from largest to smallest: 30s, 5m, 1h30m, 14d"
+MAX_DURATION = timedelta(days=3650)
+"""The longest duration any setting or option takes (ten years): beyond it a window or a timeout
+means nothing, and date arithmetic would overflow (``OverflowError``) far later."""
+MAX_DURATION_TEXT = "3650d"
 # Epoch values above this are milliseconds (1e11 s is the year 5138).
 _MS_THRESHOLD = 100_000_000_000
 
@@ -106,7 +111,7 @@ def iso_z(when: datetime) -> str:
 def parse_duration(text: str) -> timedelta:
     """``30s``, ``5m``, ``1h``, ``14d``, ``2w``, or several from the largest unit to the smallest
     (``1h30m``, ``2d 12h``, ``1m30s``) -> timedelta. Raises ValueError otherwise (a bare number,
-    a fraction, a sign, a unit given twice or out of order)."""
+    a fraction, a sign, a unit given twice or out of order, or more than ``MAX_DURATION``)."""
     if not isinstance(text, str):
         raise ValueError(f"invalid duration {text!r} (write it in quotes: {DURATION_FORMS})")
     stripped = text.strip()
@@ -118,6 +123,9 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(
             f"invalid duration {text!r} (give each unit once, largest first: 1h30m, not 30m1h)"
         )
+    seconds = sum(int(number) * _UNIT_SECONDS[unit] for number, unit in parts)
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"duration {text!r} is too long (use 0s to {MAX_DURATION_TEXT})")
     return timedelta(**{_UNITS[unit]: int(number) for number, unit in parts})
 
 

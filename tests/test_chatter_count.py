@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 import reconstruct.pipeline as pipeline
-from benchmarks.offline import offline_bundle
 from reconstruct.collectors._chatter import ChatterTally
 from reconstruct.config import Config
 from reconstruct.model import Window
 from reconstruct.render import RenderOptions
+from tests.fakes.offline_world import offline_bundle
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 

@@ -106,7 +106,8 @@ def test_environment_reaches_nested_tables(tmp_path: Path) -> None:
         (
             {"RECONSTRUCT_DELIVER__SLACK__ENABLED": "yes please"},
             r"^environment variable RECONSTRUCT_DELIVER__SLACK__ENABLED: \[deliver\.slack\] "
-            r'enabled: expected true or false, got "yes please"$',
+            r"enabled: expected true or false \(yes/no, on/off and 1/0 are read the same way\), "
+            r'got "yes please"$',
         ),
         (
             {"RECONSTRUCT_DELIVER__SLACK__ENABLD": "true"},

@@ -4,6 +4,7 @@ exists), the composite GitHub Action, and the README's workflow and Kubernetes r
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -99,7 +100,7 @@ def test_dockerfile_keeps_state_in_a_volume_the_config_reads() -> None:
     config = load_config(environ={k: v for k, v in env.items() if k.startswith("RECONSTRUCT_")})
     assert config.watch.state == Path("/state/watch.db"), "watch keeps its state in the volume"
     assert env["XDG_CACHE_HOME"].startswith("/state/"), "single runs' bundles too"
-    assert _args("WORKDIR")[-1] == ("/config",), "reconstruct.toml is read from the working dir"
+    assert _args("WORKDIR")[-1] == ("/work",), "drafts are written to the working dir"
     assert not [k for k in env if "TOKEN" in k or "SECRET" in k], "no secret baked in"
 
 
@@ -271,3 +272,82 @@ def test_kubernetes_recipe_runs_the_image_not_pip() -> None:
     assert security["runAsNonRoot"] is True
     assert str(security["fsGroup"]) == _args("USER")[-1][0].split(":")[0]
     assert job["spec"]["concurrencyPolicy"] == "Forbid"
+
+
+def _cache_keys(step: dict[str, Any], cache_key: str, run_id: int) -> str:
+    return (
+        str(step["with"]["key"] if "key" in step["with"] else step["with"]["restore-keys"])
+        .replace("${{ inputs.cache-key }}", cache_key)
+        .replace("${{ github.run_id }}", str(run_id))
+        .replace("${{ github.run_attempt }}", "1")
+    )
+
+
+@pytest.mark.parametrize(
+    ("mine", "other"),
+    [
+        ("reconstruct-state", "reconstruct-state-eu"),
+        ("reconstruct-state", "reconstruct-state-1"),
+        ("shard", "shard-2024"),
+        ("a", "a-b"),
+    ],
+)
+def test_a_sharded_watcher_never_restores_another_watchers_state(mine: str, other: str) -> None:
+    """actions/cache restores the newest entry whose key starts with a restore-keys prefix: no
+    entry saved under another cache-key may start with this one's prefix (either way round)."""
+    steps = action()["runs"]["steps"]
+    save = _step(steps, "actions/cache/save@")
+    restore = _step(steps, "actions/cache/restore@")
+    prefix = str(restore["with"]["restore-keys"])
+    for a, b in ((mine, other), (other, mine)):
+        own = _cache_keys(save, a, 7)
+        foreign = _cache_keys(save, b, 8)
+        mine_prefix = prefix.replace("${{ inputs.cache-key }}", a)
+        assert own.startswith(mine_prefix)
+        assert not foreign.startswith(mine_prefix), f"{a} would restore {foreign}"
+
+
+def test_action_refuses_a_cache_key_that_could_be_read_as_a_run() -> None:
+    check = next(s for s in action()["runs"]["steps"] if "CACHE_KEY" in s.get("env", {}))
+    assert check["env"]["CACHE_KEY"] == "${{ inputs.cache-key }}"
+    for key, ok in (
+        ("reconstruct-state", True),
+        ("shard-eu", True),
+        ("x-run-1", False),
+        ("", False),
+    ):
+        proc = subprocess.run(
+            ["bash", "-c", check["run"]],
+            env={"CACHE_KEY": key, "PATH": os.environ["PATH"]},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert (proc.returncode == 0) is ok, (key, proc.stdout)
+        if not ok:
+            assert "cache-key" in proc.stdout
+
+
+def test_dockerfile_working_dir_is_writable_and_finds_the_config(tmp_path: Path) -> None:
+    """``-o pm.md`` in the image writes to /work, the image user's; reconstruct.toml is found
+    there through a link to the read-only /config mount (and an unmounted /config is no error)."""
+    runs = " ".join(_runs(final_stage()))
+    assert "chown reconstruct:reconstruct /state /work" in runs
+    assert "ln -s /config/reconstruct.toml /work/reconstruct.toml" in runs
+    config_dir, work = tmp_path / "mounted-config", tmp_path / "workdir"
+    config_dir.mkdir()
+    work.mkdir()
+    (work / "reconstruct.toml").symlink_to(config_dir / "reconstruct.toml")
+    unmounted = load_config(cwd=work, environ={})  # a dangling link: the defaults, no error
+    assert unmounted.source_path != work / "reconstruct.toml"
+    (config_dir / "reconstruct.toml").write_text('[window]\nbefore = "2h"\n', encoding="utf-8")
+    config = load_config(cwd=work, environ={})
+    assert config.source_path == work / "reconstruct.toml"
+    assert config.window.before.total_seconds() == 7200
+
+
+def test_dockerfile_serve_listens_beyond_the_container_and_exposes_its_port() -> None:
+    env = _env()
+    config = load_config(environ={k: v for k, v in env.items() if k.startswith("RECONSTRUCT_")})
+    assert config.serve.host == "0.0.0.0", "a container's loopback is unreachable from outside"
+    assert _args("EXPOSE") == [(str(config.serve.port),)]

@@ -133,3 +133,24 @@ def test_the_readme_recipes_install_the_distribution_by_name() -> None:
         f"{venv}pip install -q . && .venv/bin/reconstruct --incident demo",
         f"{venv}pip install -q -e '.[test]' && .venv/bin/python -m pytest -q",
     ], "the first two commands install from the checkout"
+
+
+def test_the_sdists_tests_import_only_what_the_sdist_ships() -> None:
+    """Every module a test imports is installed, or comes from a folder the sdist includes (the
+    sdist ships ``tests/`` but not ``benchmarks/`` or ``scripts/``); CI also collects the tests
+    from the unpacked sdist."""
+    shipped = set(PYPROJECT["tool"]["hatch"]["build"]["targets"]["sdist"]["include"])
+    local = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    unshipped: list[str] = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                roots = [node.module.split(".")[0]]
+            elif isinstance(node, ast.Import):
+                roots = [alias.name.split(".")[0] for alias in node.names]
+            else:
+                continue
+            unshipped += [
+                f"{path.relative_to(ROOT)}: {r}" for r in roots if r in local and r not in shipped
+            ]
+    assert unshipped == []

@@ -17,7 +17,7 @@ import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors._http import Pace, RetryPolicy
 from reconstruct.collectors.base import CollectContext
-from reconstruct.config import Config, Secret
+from reconstruct.config import Config, Secret, load_config
 from reconstruct.errors import (
     ConfigError,
     SourceAuthError,
@@ -167,9 +167,12 @@ def test_unknown_incident(fake: FakePagerDuty, config: Config) -> None:
     assert fake.server.count() == 1
 
 
-def test_plain_http_base_url_is_a_config_error(ca_bundle: Path) -> None:
-    with pytest.raises(ConfigError, match=r"\[pagerduty\] base_url"):
-        pd.resolve_incident(config_for("http://127.0.0.1:9", ca_bundle), TOKEN, "P1")
+def test_plain_http_base_url_is_a_config_error() -> None:
+    """Refused when the config is read (naming the file or variable), before any request."""
+    with pytest.raises(
+        ConfigError, match=r"RECONSTRUCT_PAGERDUTY__BASE_URL: \[pagerduty\] base_url"
+    ):
+        load_config(environ={"RECONSTRUCT_PAGERDUTY__BASE_URL": "http://127.0.0.1:9"})
 
 
 def test_untrusted_certificate(fake: FakePagerDuty) -> None:
