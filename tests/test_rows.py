@@ -334,7 +334,7 @@ def test_an_alert_storm_of_one_rule_keeps_first_firing_and_last_clearing(tmp_pat
     other = [alert_state(5, "Disk full", "Normal", "Alerting")]
     tl = timeline(tmp_path, [trigger()], [], [], [*fired, *cleared, *other])
     storm = one(tl, "alerts of Cache hit ratio fired")
-    assert storm.summary.startswith("11 alerts of Cache hit ratio fired, 09:42–")
+    assert storm.summary.startswith("11 alerts of Cache hit ratio fired across 11 pods, 09:42–")
     assert one(tl, "alerts of Cache hit ratio cleared").members[-1].time == T0 + timedelta(
         minutes=32
     )
@@ -353,8 +353,13 @@ def test_a_flapping_rule_is_one_row_with_its_last_state(tmp_path: Path) -> None:
     ]  # fmt: skip
     tl = timeline(tmp_path, [trigger()], [], [], flaps)
     row = one(tl, "flapped")
-    assert row.summary == "CheckoutLatency flapped 8 times, 09:43–09:50, last state Normal"
-    assert len([e for e in tl.events if "CheckoutLatency" in e.summary]) == 3
+    assert row.summary == (
+        "CheckoutLatency flapped: 8 state changes 09:43–09:50, the last to Alerting"
+        " (10 with the 09:42 and 09:51 rows)"
+    ), "count, span and last state are the members'; the total names the milestone rows"
+    assert len(row.members) == 8 and "state:alerting" in row.members[-1].tags
+    rows = [e for e in tl.events if "CheckoutLatency" in e.summary]
+    assert [f"{e.time:%H:%M}" for e in rows] == ["09:42", "09:43", "09:51"]
 
 
 def test_slow_state_changes_are_not_flapping(tmp_path: Path) -> None:
@@ -487,7 +492,8 @@ def test_a_rule_flapping_through_pending_is_one_series(tmp_path: Path) -> None:
     other = [alert_state(3.5, "Disk full", "Normal", "Pending")]
     tl = timeline(tmp_path, [trigger()], [], [], [*flaps, *other])
     row = one(tl, "flapped")
-    assert row.summary.endswith("last state Normal") and row.kind == "alert"
+    assert row.summary.endswith("the last to Alerting (12 with the 09:43 and 09:53 rows)")
+    assert row.kind == "alert" and "state:alerting" in row.members[-1].tags
     assert len([m for m in row.members if m.kind == "annotation"]) == 4  # the Pending ones
     rows = [e for e in tl.events if "CheckoutLatency" in e.summary]
     assert len(rows) == 3, [e.summary for e in rows]  # the series, first firing, last clearing

@@ -12,9 +12,14 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
   Y seconds; a repeat of the same state is no change,
   https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
-  "CheckoutLatency flapped 60 times, 09:45–10:15, last state Normal".
+  "CheckoutLatency flapped: 58 state changes 09:45–10:14, the last to Alerting (60 with the
+  09:45 and 10:15 rows)": the count, span and last state are exactly the row's members'; the
+  rule's milestones (first firing, last clearing) are rows of their own, named by their times,
+  and the total counts them too.
 - **An alert storm**: alerts of one rule in one state (each rule its own series) ->
-  "96 alerts of Cache hit ratio fired, 09:41–09:58".
+  "96 alerts of Cache hit ratio fired, 09:41–09:58"; with the instance label that differs most
+  among them (tag ``label:<key>=<value>``), "96 alerts of Cache hit ratio fired across 40 pods,
+  09:41–09:58".
 
 A rule is the longest ``rule:<name>`` its row carries; a row without one is in the series of the
 rows with its text, numbers aside (PagerDuty's alerts of one group: "Disk latency high on db-3",
@@ -40,6 +45,9 @@ from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.people import person_of, targets_of
+
+LABEL = "label:"
+"""An alert's instance label, ``label:<key>=<value>`` (``label:pod=web-00``)."""
 
 SERIES = "series"
 """Tag of a collapsed row."""
@@ -182,8 +190,11 @@ def _alert_series(
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return []
-        last = _last_state(group[-1])
-        text = f"{name} flapped {len(members)} times, {_span(members)}, last state {last}"
+        last = _last_state(members[-1])
+        text = f"{name} flapped: {len(members)} state changes {_span(members)}, the last to {last}"
+        if apart := [e for e in group if e.key in keep]:
+            times = " and ".join(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
+            text += f" ({len(group)} with the {times} rows)"
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)]
     out = []
     for state in dict.fromkeys(states):
@@ -200,9 +211,25 @@ def _alert_series(
             else:
                 text = f"{len(members)} alerts like “{first}”, {_span(members)}"
         else:
-            text = f"{len(members)} alerts of {name} {verb}, {_span(members)}"
+            text = f"{len(members)} alerts of {name} {verb}{_across(members)}, {_span(members)}"
         out.append((text, "alert storm (one rule)", members))
     return out
+
+
+def _across(members: list[Event]) -> str:
+    """`` across 40 pods``: the instance label (tag ``label:<key>=<value>``) whose values differ
+    most among the members; "" when none differs."""
+    values: dict[str, set[str]] = defaultdict(set)
+    for event in members:
+        for tag in event.tags:
+            if tag.startswith(LABEL):
+                key, _, value = tag[len(LABEL) :].partition("=")
+                values[key].add(value)
+    best = max(sorted(values.items()), key=lambda item: len(item[1]), default=None)
+    if best is None or len(best[1]) < 2:
+        return ""
+    key, seen = best
+    return f" across {len(seen)} {key if key.endswith('s') else key + 's'}"
 
 
 def _flaps(group: list[Event], states: list[str], config: CollapseConfig) -> bool:

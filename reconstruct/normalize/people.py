@@ -8,7 +8,11 @@ any) are joined into one person when
   (``"slack:kim"``, ``"github:knguyen"``: the name or handle that tool shows), an email, or a
   bare name (that name in any tool).
 
-Nothing else joins them: two tools' identical or similar names stay two people. A person's display
+Nothing else joins them: two tools' identical or similar names stay two people (a Grafana login
+``asouza`` with no email is not the Slack user whose handle is ``asouza``). Records name a person
+by the tool's name only, so a tool name that several of that tool's identities share with different
+emails (one with none) cannot say which of them a record means: it joins no one and keeps the tool
+name (``<tool>:<name>``) unless ``[people] aliases`` names it. A person's display
 name is the alias key when aliased; else, with ``[people] display = "name"`` (default), the real
 name one of their tools holds (the most common; ties: the longest, then alphabetical), with
 ``"handle"`` their chat handle or login; else the tool's own name.
@@ -73,9 +77,13 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
         if a != b:
             parent[max(a, b)] = min(a, b)
 
+    emails_of: dict[tuple[str, str], set[str]] = {}
+    for ident in ids:
+        emails_of.setdefault((ident.source, ident.name), set()).add(ident.email.casefold())
+    ambiguous = {key for key, emails in emails_of.items() if len(emails) > 1}
     by_email: dict[str, int] = {}
     for index, ident in enumerate(ids):
-        if ident.email:
+        if ident.email and (ident.source, ident.name) not in ambiguous:
             first = by_email.setdefault(ident.email.casefold(), index)
             join(first, index)
     alias_of: dict[int, str] = {}
@@ -118,7 +126,10 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
             pid = f"{group[0].source}:{group[0].name}"
         for ident in group:
             display = alias or _display(group, ident, config.display)
-            people.known[(ident.source, ident.name)] = Person(pid, display)
+            person = Person(pid, display)
+            if (ident.source, ident.name) in ambiguous and alias is None:
+                person = Person(f"{ident.source}:{ident.name}", ident.name)
+            people.known[(ident.source, ident.name)] = person
     for name, key in bare.items():
         person = Person(f"alias:{key}", key)
         if ":" in name:

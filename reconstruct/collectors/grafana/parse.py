@@ -49,6 +49,8 @@ Parsing (``parse``), one event per annotation id:
   reset (rule paused, updated, deleted), ``still firing``, Pending, NoData, Error, Recovering
   and unknown states are kind ``annotation`` with no rule ref, so they never merge with a chat
   bot's ``[FIRING]`` post. Tag ``state:<new state, lower case, without "(reason)" or "_">``;
+  the instance labels (pod, instance, host…: ``_instance_labels``) follow the rule name,
+  ``Grafana alert CheckoutErrors (pod=web-00) firing``, each also a tag ``label:<key>=<value>``;
   key ``grafana:annotation:<id>:<state>``.
 - Other annotations: kind ``deploy`` when a tag is deploy/deployment/release/rollout (also as
   ``type:deploy``-style tag parts) or the text says deployed/deploying/rolled back/rollback
@@ -132,6 +134,12 @@ _HEX = re.compile(r"[0-9a-f]{7,40}")
 _SHA_KEY = re.compile(r"sha|commit|revision|^rev$|^git", re.IGNORECASE)
 _SHA_TAG_PREFIX = frozenset({"sha", "commit", "git", "gitsha", "git_sha", "revision", "rev"})
 _LABELS = re.compile(r"^\{[^{}]*\}\s*")
+_LABEL_SET = re.compile(r"\{([^{}]*)\}")
+_INSTANCE_KEYS = (
+    "instance", "pod", "host", "hostname", "node", "nodename", "container", "device", "mountpoint"
+)  # fmt: skip
+"""Labels that say which instance an alert is about; the others (``alertname``,
+``grafana_folder``, severity, team) say nothing a row needs."""
 
 
 # -- parse ------------------------------------------------------------------------------
@@ -364,6 +372,9 @@ def _alert(
     prev_state = _str(record.get("prevState"))
     new = _base_state(new_state)
     label = f"Grafana alert {name}" if name else "Grafana alert"
+    instance = _instance_labels(record, text)
+    if instance:
+        label += f" ({', '.join(f'{k}={v}' for k, v in instance)})"
     summary, firing, resolved = _state_summary(label, new_state, prev_state)
     detail = _alert_detail(text, name)
     if detail:
@@ -376,7 +387,37 @@ def _alert(
         if name:
             refs.add(f"rule:{rule_ref}:{'firing' if firing else 'resolved'}")
     tags = {f"state:{new}"} if new else set()
+    tags.update(f"label:{k}={v}" for k, v in instance)
     return kind, summary, refs, tags, f":{new}" if new else "", name
+
+
+def _instance_labels(record: Mapping[str, Any], text: str) -> list[tuple[str, str]]:
+    """The instance labels (``_INSTANCE_KEYS``, in that order) of an alert state annotation.
+
+    Unified alerting writes them in ``text``: ``"<rule title> {alertname=X, grafana_folder=Y,
+    pod=web-00} - B=1, C=1"`` (``historian.buildAnnotationTextAndData``: ``labels.String()``,
+    ``k=v`` joined by ", "); legacy alerting in ``data.evalMatches[].tags`` (one per series
+    matched). A label with several values across matches is left out (the row is the rule's).
+    """
+    found: dict[str, set[str]] = {}
+    match = _LABEL_SET.search(text)
+    if match:
+        for pair in match.group(1).split(","):
+            key, sep, value = pair.partition("=")
+            if sep:
+                found.setdefault(key.strip(), set()).add(value.strip().strip('"'))
+    data = record.get("data")
+    matches = data.get("evalMatches") if isinstance(data, dict) else None
+    for item in matches if isinstance(matches, list) else []:
+        tags = item.get("tags") if isinstance(item, dict) else None
+        for key, value in tags.items() if isinstance(tags, dict) else ():
+            if isinstance(value, str):
+                found.setdefault(str(key), set()).add(value.strip())
+    return [
+        (key, next(iter(found[key])))
+        for key in _INSTANCE_KEYS
+        if len(found.get(key, ())) == 1 and next(iter(found[key]))
+    ]
 
 
 def _tag_tokens(tags: Sequence[str]) -> list[list[str]]:
