@@ -117,6 +117,16 @@ class Metric:
 
 
 # -- what a row is -------------------------------------------------------------------------------
+def is_clearing(event: Event) -> bool:
+    """An alert row that records a rule or alert returning to normal (a cleared state tag, or a
+    ``rule:<name>:resolved`` ref)."""
+    if event.kind is not Kind.ALERT:
+        return False
+    if not event.tags.isdisjoint(CLEARED_STATES):
+        return True
+    return any(r.startswith("rule:") and r.endswith(":resolved") for r in event.refs)
+
+
 def is_firing(event: Event) -> bool:
     """An alert row that fired (not a clearing, not a reopen)."""
     if event.kind is not Kind.ALERT or "reopen" in event.tags:

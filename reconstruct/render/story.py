@@ -12,7 +12,7 @@ a reopened incident resolves at its final resolution):
     detected    the incident's trigger (``Incident.started_at``: when PagerDuty opened it)
     ack         the first acknowledgement
     mitigated   the first mitigation
-    recovered   the first alert row that clears a rule (a ``rule:<name>:resolved`` ref)
+    recovered   the first alert row back to normal (``metrics.is_clearing``)
     resolved    the final resolution, else ``Incident.resolved_at``
 
 Phases run between consecutive milestones: ``detection`` (impact -> detected), ``response``
@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from reconstruct.model import Event, Kind, Timeline
+from reconstruct.model import Event, Timeline
 from reconstruct.render import metrics as figures
 from reconstruct.timeutil import ensure_utc
 
@@ -102,13 +102,6 @@ class Story:
         return self.axis_end - self.axis_start
 
 
-def clears_rule(event: Event) -> bool:
-    """An alert row that records a rule returning to normal."""
-    return event.kind is Kind.ALERT and any(
-        r.startswith("rule:") and r.endswith(":resolved") for r in event.refs
-    )
-
-
 def _first(events: tuple[Event, ...], start: datetime, test: object) -> int | None:
     for i, event in enumerate(events):
         if ensure_utc(event.time) >= start and callable(test) and test(event):
@@ -143,7 +136,7 @@ def milestones(timeline: Timeline) -> tuple[Milestone, ...]:
     add("detected", None, incident.started_at)
     cite("ack", marks.acknowledged)
     cite("mitigated", marks.mitigated)
-    add("recovered", _first(events, window_start, clears_rule))
+    add("recovered", _first(events, window_start, figures.is_clearing))
     cite("resolved", marks.resolved)
     return tuple(sorted(found, key=lambda m: (m.time, MILESTONES.index(m.name))))
 
