@@ -84,6 +84,10 @@ _SLACK_TS = re.compile(r"\d{9,10}(?:\.\d{1,6})?")
 def slack_ts_micros(ts: object) -> int | None:
     """Slack ``ts`` as exact integer microseconds since the epoch, or None when it is not one
     (the chatter tally compares it with the window without building a ``datetime``)."""
+    if type(ts) is str and len(ts) == 17 and ts[10] == "." and ts.isascii():
+        digits = ts[:10] + ts[11:]  # the form Slack writes: 10 + 6 digits (the hot path)
+        if digits.isdigit():
+            return int(digits)
     if not isinstance(ts, str) or _SLACK_TS.fullmatch(ts) is None:
         return None
     seconds, _, micros = ts.partition(".")
@@ -95,10 +99,10 @@ def parse_slack_ts(ts: str) -> datetime:
 
     Exact integer arithmetic in the standard library (no float, no pendulum): the hot path of a
     large channel, one call per message."""
-    if not isinstance(ts, str) or _SLACK_TS.fullmatch(ts) is None:
+    micros = slack_ts_micros(ts)
+    if micros is None:
         raise TimeFormatError(f"not a Slack ts: {ts!r}")
-    seconds, _, micros = ts.partition(".")
-    return _EPOCH + timedelta(seconds=int(seconds), microseconds=int(micros.ljust(6, "0") or 0))
+    return _EPOCH + timedelta(microseconds=micros)
 
 
 def parse_epoch(value: int | float) -> datetime:

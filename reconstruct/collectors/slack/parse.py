@@ -53,7 +53,7 @@ from typing import Any
 from reconstruct.bundle import Bundle, iter_records
 from reconstruct.collectors._chatter import ChatterTally, plain_chatter
 from reconstruct.collectors.skips import COPY, UNREADABLE_TIME, left_out, unreadable_time
-from reconstruct.collectors.slack.markup import one_line, render
+from reconstruct.collectors.slack.markup import one_line, plain, render
 from reconstruct.collectors.slack.shapes import (
     HUDDLES,
     NOT_UNDERSTOOD,
@@ -192,20 +192,22 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     for rels in files.values():  # names on messages (exports), before any row
         for rel in rels:
             if bundle.holds(rel, b'"user_profile"'):
-                for message in _once(_messages(bundle.pages(rel)), None):
+                for message in _records(bundle.pages(rel), None):
                     if isinstance(message, dict):
                         ctx.learn(message)
     chatter = plain_chatter()
     for channel, rels in files.items():
         scope = _scope(ctx, channel)
-        plain_here = (
-            chatter is not None and bool(ctx.incident_channel) and channel == ctx.incident_channel
+        plain = (
+            _Plain(chatter, ctx, channel, scope)
+            if chatter is not None and ctx.incident_channel and channel == ctx.incident_channel
+            else None
         )
         n = -1  # the record's place among the channel's records (its key when it has no ts)
         for rel in rels:  # each page decoded when reached, none kept (``Bundle.stream``)
-            for message in _once(_messages(bundle.stream(rel)), scope):
+            for message in _records(bundle.stream(rel), scope):
                 n += 1
-                if plain_here and _counted_as_chatter(chatter, ctx, channel, scope, message):
+                if plain is not None and plain.take(message):
                     continue
                 reason = left_out_reason(message)
                 event = None if reason is not None else _event(ctx, channel, message)
@@ -244,53 +246,56 @@ threads, attachments, bot fields) can make it more than chatter. Its ``blocks`` 
 composer's ``rich_text`` mirror of its text, which a person's row never reads (``visible``)."""
 
 
-def _counted_as_chatter(
-    tally: ChatterTally | None, ctx: _Context, channel: str, scope: str, msg: Any
-) -> bool:
-    """Hand a person's plain message in the incident channel to the chatter tally (no event is
-    built when it counts it); its summary is what ``_event`` would make of it (mentions and
-    links rendered as on its row)."""
-    if tally is None or type(msg) is not dict or not msg.keys() <= _PLAIN_KEYS:
-        return False
-    text, user_id, ts = msg.get("text"), msg.get("user"), msg.get("ts")
-    if type(text) is not str or type(user_id) is not str or type(ts) is not str:
-        return False
-    if msg.get("type", "message") != "message":
-        return False
-    user = ctx.users.get(user_id)
-    if user is not None and user.get("is_bot"):
-        return False
-    micros = slack_ts_micros(ts)
-    if micros is None:
-        return False
-    # one_line of the one part _event would make (``visible``: a person's text)
-    summary = " ".join(render(text, ctx.user_name, ctx.channels).text.split())
-    return tally.take(scope, f"slack:{channel}:{ts}", micros, summary)
+class _Plain:
+    """The incident channel's chatter test: hands a person's plain message to the chatter tally
+    (no event is built when it counts it) with the summary ``_event`` would give it."""
+
+    def __init__(self, tally: ChatterTally, ctx: _Context, channel: str, scope: str) -> None:
+        self.tally = tally
+        self.ctx = ctx
+        self.scope = scope
+        self.prefix = f"slack:{channel}:"
+        self.bots = frozenset(uid for uid, user in ctx.users.items() if user.get("is_bot"))
+
+    def take(self, msg: Any) -> bool:
+        """True when the tally counted ``msg`` (the hot path: one call per message)."""
+        if type(msg) is not dict or not msg.keys() <= _PLAIN_KEYS:
+            return False
+        text, user_id, ts = msg.get("text"), msg.get("user"), msg.get("ts")
+        if type(text) is not str or type(user_id) is not str or type(ts) is not str:
+            return False
+        if msg.get("type", "message") != "message" or user_id in self.bots:
+            return False
+        micros = slack_ts_micros(ts)
+        if micros is None:
+            return False
+        # ``visible``: a person's text is the one part; ``one_line`` collapses its whitespace
+        if "<" in text or "&" in text:
+            text = render(text, self.ctx.user_name, self.ctx.channels).text
+        elif "*" in text or "_" in text or "~" in text:
+            text = plain(text)
+        return self.tally.take(self.scope, self.prefix + ts, micros, " ".join(text.split()))
 
 
-def _messages(pages: Iterable[Any]) -> Iterator[Any]:
-    """Every item of the pages' ``messages`` (whatever its shape: the caller counts it)."""
+def _records(pages: Iterable[Any], scope: str | None) -> Iterator[Any]:
+    """Every item of the pages' ``messages`` (whatever its shape: the caller counts it), a ts
+    already read in that file counted as a copy (``COPY``; not counted when ``scope`` is None:
+    a first look at the file). In a channel a ts names one message, so a second record with it
+    is the same message served again (overlapping pages, an export listing it twice). The same
+    message in history and in its thread's replies (a parent, a broadcast) is one record, read
+    from both, not counted."""
+    seen: set[str] = set()
     for page in pages:
         items = page.get("messages") if isinstance(page, dict) else None
-        yield from items if isinstance(items, list) else []
-
-
-def _once(messages: Iterator[Any], scope: str | None) -> Iterator[Any]:
-    """One file's messages, a ts already read in that file counted as a copy (``COPY``; not
-    counted when ``scope`` is None: a first look at the file): in a channel a ts names one
-    message, so a second record with it is the same message served again (overlapping pages,
-    an export listing it twice). The same message in history and in its thread's replies (a
-    parent, a broadcast) is one record, read from both, not counted."""
-    seen: set[str] = set()
-    for message in messages:
-        ts = message.get("ts") if isinstance(message, dict) else None
-        if isinstance(ts, str) and ts in seen:
-            if scope is not None:
-                left_out(scope, COPY)
-            continue
-        if isinstance(ts, str):
-            seen.add(ts)
-        yield message
+        for message in items if isinstance(items, list) else ():
+            ts = message.get("ts") if isinstance(message, dict) else None
+            if isinstance(ts, str):
+                if ts in seen:
+                    if scope is not None:
+                        left_out(scope, COPY)
+                    continue
+                seen.add(ts)
+            yield message
 
 
 def _record_key(channel: str, message: Any, n: int) -> str:
