@@ -1,6 +1,8 @@
 """People's plain messages counted from the raw records (``collectors._chatter``), before any
 event is built, give exactly the draft that building every event and setting chatter aside in
-the normalizer gives (issue #13: the offline hot path)."""
+the normalizer gives (issue #13: the offline hot path). The channel is ``offline_world``'s: the
+shapes today's Web API returns (``rich_text`` blocks beside the text, mentions, links, edits,
+reactions, threads)."""
 
 from __future__ import annotations
 

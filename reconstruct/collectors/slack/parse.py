@@ -352,7 +352,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         parts = [huddle_summary(msg, ctx.name_or_id)]
         urls: list[str] = []
     else:
-        parts, urls = [], attachment_links(msg)
+        parts, urls = [], attachment_links(msg) if "attachments" in msg else []
         for text in visible(msg, bot):
             rendered = render(text, ctx.user_name, ctx.channels)
             parts.append(rendered.text)
@@ -394,7 +394,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         _SOURCES,
         (
             Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), f"#{_name(ctx, channel)}"),
-            *text_links(NAME, urls),
+            *(text_links(NAME, urls) if urls else ()),
         ),
         f"slack:{channel}:{ts}",
         _actor(ctx, msg, user, bot),
