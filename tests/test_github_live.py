@@ -174,7 +174,8 @@ def test_pages_leadup_and_exact_request_counts(
 
     # 1 repo GET + 2 deployment pages (the 2nd reaches past the leadup start; page 3 is never
     # asked) + 1 statuses GET per deployment the timeline can show (not per in-range one: 4 of
-    # 113) + 2 search pages + 2 in-window PR GETs.
+    # 113) + 2 search pages + 2 in-window PR GETs + 1 commits page (the PRs' author, dev-ana, is
+    # a person: her commit email is looked for; the repository has no commits in range).
     assert server.count("GET", r"/repos/acme/checkout") == 1
     assert server.count("GET", r"/(repos/acme/checkout|repositories/\d+)/deployments") == 2
     assert server.count("GET", r"/repos/acme/checkout/deployments/\d+/statuses") == 4
@@ -185,7 +186,8 @@ def test_pages_leadup_and_exact_request_counts(
     assert server.count("GET", r"/search/issues") == 2
     assert server.count("GET", r"/repos/acme/checkout/pulls/\d+") == 2
     assert server.count("GET", r"/repos/acme/checkout/pulls/(1187|1188)") == 2
-    total = 1 + 2 + expected["statuses"] + 2 + 2
+    assert server.count("GET", r"/repos/acme/checkout/commits") == 1
+    total = 1 + 2 + expected["statuses"] + 2 + 2 + 1
     assert server.count() == total  # nothing else: no lazy completion GETs, no retries
     assert meta["requests"] == total
     assert meta["repos"] == [REPO]
@@ -265,7 +267,8 @@ def test_enterprise_base_url_with_api_v3_prefix(
     _, bundle = run(make_ctx(gh.base_url, ca_bundle, recorder), tmp_path, recorder.settings())
     assert all(r.path.startswith("/api/v3/") for r in server.requests)
     # repo + 1 deployment page + 1 statuses (the January deploy is outside the leadup) + search
-    assert server.count() == 4
+    # + commits (the PR's author is a person)
+    assert server.count() == 5
     events = {e.key: e for e in parse(bundle)}
     failed = events["github:deployment:acme/checkout:2:failure"]
     assert failed.summary == "Deploy of acme/checkout abc1234 (v2.3.1) to production failed"
@@ -546,7 +549,7 @@ def test_next_link_back_to_an_earlier_page_stops_with_a_warning(
     [warning] = meta["warnings"]
     assert warning.startswith("merged pull requests of acme/checkout (search): GitHub's next-page")
     assert "stopped after 2 pages" in warning
-    assert meta["requests"] == 1 + 2 + expected["statuses"] + 2 + 2
+    assert meta["requests"] == 1 + 2 + expected["statuses"] + 2 + 2 + 1
 
 
 def test_the_leadup_walk_goes_on_past_deployments_that_never_went_live(

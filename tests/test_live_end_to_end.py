@@ -281,8 +281,9 @@ def test_each_api_is_asked_only_what_it_must(live: Live) -> None:
     ]
 
     # GitHub: the repository, one deployments page, statuses only for the four deployments
-    # created since the leadup start (not 2259310876, from 2026-02-24), one search page, and the
-    # full PR only for #1203, merged inside the incident window. No PyGithub lazy completion.
+    # created since the leadup start (not 2259310876, from 2026-02-24), one search page, the
+    # full PR only for #1203, merged inside the incident window, and one commits page (the PR
+    # authors' commit emails). No PyGithub lazy completion.
     gh = w.github.server
     paths = [r.path for r in gh.requests]
     assert sorted(paths) == sorted(
@@ -295,14 +296,21 @@ def test_each_api_is_asked_only_what_it_must(live: Live) -> None:
             "/repos/acme/checkout/deployments/2270554108/statuses",
             "/search/issues",
             "/repos/acme/checkout/pulls/1203",
+            "/repos/acme/checkout/commits",
         ]
     )
+    commits = next(r for r in gh.requests if r.path.endswith("/commits"))
+    assert commits.query == {
+        "since": ["2026-02-28T08:42:07Z"],  # the leadup start and window end, whole seconds
+        "until": ["2026-03-14T10:59:31Z"],
+        "per_page": ["100"],
+    }
     assert all(r.method == "GET" for r in gh.requests)
 
     # Grafana: every annotation of the window in one request.
     assert [r.path for r in w.grafana.server.requests] == ["/api/annotations"]
     manifest = live.manifest(dest)
-    assert manifest["sources"]["github"]["meta"]["requests"] == 8
+    assert manifest["sources"]["github"]["meta"]["requests"] == 9
 
 
 # -- one source fails: the draft is still written, exit 3 ------------------------------------------

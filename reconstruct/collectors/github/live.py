@@ -14,15 +14,21 @@ PagerDuty services):
 4. ``GET /search/issues?q=repo:o/r is:pr is:merged merged:A..B&per_page=100``: every page, with
    A = leadup start, B = window end -> ``merged_prs.json``;
 5. ``GET /repos/o/r/pulls/{n}``: only for PRs merged inside the incident window (for the merge
-   sha) -> ``pulls/<n>.json``.
+   sha) -> ``pulls/<n>.json``;
+6. ``GET /repos/o/r/commits?since=A&until=B&per_page=100`` (the default branch, newest first), once
+   the deployments and the search are read, and only when a person's login (not a bot's) created
+   one of those deployments or PRs: page by page until each such login has shown an email that is
+   not a GitHub noreply address, else to the last page -> ``commits.json``
+   (``github.authors``: login <-> email pairs for one name per person). Optional: when it fails,
+   the repository's evidence is kept and a warning says logins keep their names.
 
 Order and overlap (issue #6): the first repository's ``GET /repos/o/r`` goes alone, so a bad token
 or base_url fails after one request; then every other request runs on ``MAX_WORKERS`` threads:
 the other repositories, each repository's deployment listings and search side by side, and each
 statuses / pull GET as soon as the listing that names it is read. Only the main thread decides
 what to fetch next and keeps the results; the bundle is written at the end in a fixed order
-(repositories as configured; repo, deployments, statuses in listing order, search, pulls), so its
-bytes do not depend on which answer came first.
+(repositories as configured; repo, deployments, statuses in listing order, search, pulls,
+commits), so its bytes do not depend on which answer came first.
 
 HTTP, retries and errors: ``reconstruct.collectors.github.http``. One failing repository does not
 sink the others: its error is recorded in the manifest meta (``failed_repos``) and shown as a
@@ -43,6 +49,7 @@ from typing import Any
 
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors.base import CollectContext
+from reconstruct.collectors.github.authors import COMMITS_FILE, human_login, until_known
 from reconstruct.collectors.github.http import (
     NAME,
     PER_PAGE,
@@ -150,6 +157,11 @@ class _Repo:
     search: list[Any] | None = None
     in_window: dict[int, None] = field(default_factory=dict)
     pulls: dict[int, Any] = field(default_factory=dict)
+    people: dict[str, None] = field(default_factory=dict)
+    """People's logins on the deployments and PRs listed (``github.authors``), in listing order."""
+    authors_asked: bool = False
+    commits: list[Any] | None = None
+    """The commits listing's pages (None: not asked, or it failed)."""
     notes: list[str] = field(default_factory=list)
     error: tuple[int, SourceError] | None = None
 
@@ -165,7 +177,13 @@ class _Repo:
         files[self.base + "merged_prs.json"] = list(self.search or [])
         for number in self.in_window:
             files[f"{self.base}pulls/{number}.json"] = [self.pulls[number]]
+        if self.commits is not None:
+            files[self.base + COMMITS_FILE] = self.commits
         return files
+
+    def person(self, user: Any) -> None:
+        if (login := human_login(user)) is not None:
+            self.people.setdefault(login, None)
 
     def note(self, text: str | None) -> None:
         if text is not None and text not in self.notes:
@@ -325,6 +343,8 @@ class _Run:
                 for deployment in page if isinstance(page, list) else []:
                     when = _created(deployment)
                     ident = deployment.get("id") if isinstance(deployment, dict) else None
+                    if when is not None and self.window.leadup_start <= when <= self.window.end:
+                        state.person(deployment.get("creator"))
                     if (
                         not isinstance(ident, int)
                         or when is None
@@ -340,6 +360,7 @@ class _Run:
             if state.listed == state.envs:
                 state.leadup = sorted(set(state.leadup), reverse=True)
                 self._walk_back(state)
+                self._authors(state)
 
         return done
 
@@ -396,6 +417,8 @@ class _Run:
                 ):
                     state.note(f"{repo}: GitHub search returned incomplete merged-PR results")
                 for item in page.get("items") or []:
+                    if isinstance(item, dict):
+                        state.person(item.get("user"))
                     number, merged = _merged(item)
                     if (
                         number is None
@@ -410,6 +433,50 @@ class _Run:
                         partial(self._pull_body, repo, number),
                         self._pull_done(state, number),
                     )
+            self._authors(state)
+
+        return done
+
+    def _authors(self, state: _Repo) -> None:
+        """The commits listing, once the deployments and the search are read, only when a
+        person (not a bot) created one of them; read until each has shown a usable email."""
+        if state.authors_asked or state.listed < state.envs or state.search is None:
+            return
+        state.authors_asked = True
+        if not state.people:
+            return
+        repo = state.repo
+        params = {
+            "since": _commit_time(self.window.leadup_start),
+            "until": _commit_time(self.window.end, ceil=True),
+            "per_page": PER_PAGE,
+        }
+        stop = until_known(state.people)
+
+        def read() -> Listing | SourceError:
+            try:
+                return self.client.pages(
+                    f"/repos/{repo}/commits",
+                    params,
+                    what=f"the commits of {repo}",
+                    repo=repo,
+                    stop=stop,
+                )
+            except SourceError as exc:  # optional: the repository's evidence stands without it
+                return exc
+
+        self._submit(state, read, self._authors_done(state))
+
+    def _authors_done(self, state: _Repo) -> Callable[[Listing | SourceError], None]:
+        def done(result: Listing | SourceError) -> None:
+            if isinstance(result, SourceError):
+                state.note(
+                    f"{state.repo}: commit emails not read ({result.detail}); GitHub logins "
+                    "keep their names unless [people] aliases map them"
+                )
+                return
+            state.commits = result.pages
+            state.note(result.note)
 
         return done
 
@@ -479,3 +546,11 @@ def _search_time(when: datetime, *, ceil: bool = False) -> str:
     if ceil and when.microsecond:
         when = when + timedelta(seconds=1)
     return when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _commit_time(when: datetime, *, ceil: bool = False) -> str:
+    """``since`` / ``until`` of the commits listing: ISO 8601 ``YYYY-MM-DDTHH:MM:SSZ`` (as
+    PyGithub's ``Repository.get_commits`` sends them); whole seconds, widened outwards."""
+    if ceil and when.microsecond:
+        when = when + timedelta(seconds=1)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
