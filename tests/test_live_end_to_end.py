@@ -128,7 +128,9 @@ def test_live_run_writes_the_draft_and_the_bundle_renders_it_again(live: Live) -
     assert "- **Duration:** 09:41 – 10:29 UTC (47m; PagerDuty incident 09:42 – 10:29 UTC)" in out
 
     leadup = row(out, "Merged PR #1187")
-    assert leadup.startswith("| 2026-03-03 10:14 |")
+    # marco-bianchi's login joined to Slack's Marco by his commit email (one name per person)
+    assert leadup.startswith("| 2026-03-03 10:14 | Marco Bianchi: Merged PR #1187")
+    assert "marco-bianchi" not in out
     assert "(https://github.com/acme/checkout/pull/1187)" in leadup
     trigger = row(out, "Incident #4821 triggered")
     assert trigger.startswith("| 09:42 |")
