@@ -261,14 +261,18 @@ def generate(args: argparse.Namespace, seed: int = 6) -> World:
         pulls.append(
             gh.pull(REPO, n, f"Change {n}: tune cache", iso(when), labels, sha, author=author)
         )
-    # The default branch: each PR's squash commit, by its author, at its merge. Developers whose
-    # number is in PRIVATE keep their address private (noreply only): the tool reads the commits
-    # of the whole range looking for theirs, the costliest case.
+    # The default branch: each PR's squash commit, by its author, at its merge, and the commit
+    # each deployment ships, pushed a few minutes before it. Developers whose number is in
+    # PRIVATE keep their address private (noreply only): no page of commits gives theirs.
     commits = [
         gh.commit(REPO, p["merge_commit_sha"], login, _dev_email(login), p["merged_at"])
         for p in pulls
         for login in [p["user"]["login"]]
     ]
+    for i, d in enumerate(deployments):
+        login = f"dev-{i % DEVELOPERS:02d}"
+        pushed = iso(gh_time(d["created_at"]) - timedelta(minutes=5))
+        commits.append(gh.commit(REPO, d["sha"], login, _dev_email(login), pushed))
 
     # Grafana: alert state changes and plain annotations, all inside the window.
     annotations = []
@@ -333,16 +337,17 @@ def _dev_email(login: str) -> str:
 
 
 def _commits_bound(world: World) -> int:
-    """Commit listing pages (newest first, 100 each) until every person's login on a PR or
-    deployment of the range has shown a usable (not noreply) address, else every page of the
-    range; none when no person's login is there."""
-    in_range = [
-        p
+    """The commits of [leadup start, window end], newest first, 100 a page, for the logins of the
+    people (not bots) who opened the PRs or created the deployments of that range: none when
+    there are none; page 1; then, for the logins page 1 leaves without a usable (not noreply)
+    address, the cheaper of the remaining pages (read until every login has one) and one
+    ``author=<login>`` request each."""
+    missing = {
+        p["user"]["login"]
         for p in world.pulls
         if world.leadup_start <= gh_time(p["merged_at"]) <= world.end
         and not p["user"]["login"].endswith("[bot]")
-    ]
-    missing = {p["user"]["login"] for p in in_range}
+    }
     missing |= {
         d["creator"]["login"]
         for d in world.deployments
@@ -356,12 +361,23 @@ def _commits_bound(world: World) -> int:
         key=_committed,
         reverse=True,
     )
-    for index, item in enumerate(listed):
+
+    def known(item: dict[str, Any]) -> None:
         if "users.noreply." not in item["commit"]["author"]["email"]:
             missing.discard(item["author"]["login"])
+
+    for item in listed[:100]:
+        known(item)
+    pages = max(1, math.ceil(len(listed) / 100))
+    if not missing or pages == 1:
+        return 1
+    if pages - 1 > len(missing):
+        return 1 + len(missing)
+    for index in range(100, len(listed)):
+        known(listed[index])
         if not missing:
             return math.ceil((index + 1) / 100)
-    return max(1, math.ceil(len(listed) / 100))
+    return pages
 
 
 def _pd_users(world: World) -> set[str]:
@@ -406,10 +422,10 @@ def lower_bounds(world: World) -> dict[str, int]:
     ceil(PRs merged in [leadup start, window end] / 100)) search pages; one GET pulls/{n} per
     PR merged inside the incident window (search results carry no merge sha); and the commits of
     the default branch over [leadup start, window end] (newest first, 100 a page), the one source
-    of a login's email, read until every person's login on those PRs and deployments has shown an
-    address that is not a noreply one, else to the last page (``_commits_bound``; none when only
-    bots made them). GET /repos/o/r is not counted: every call above addresses the repository by
-    name.
+    of a login's email: page 1, then for the people's logins on those PRs and deployments still
+    without an address that is not a noreply one, the cheaper of the remaining pages and one
+    ``author=<login>`` request each (``_commits_bound``; none when only bots made them). GET
+    /repos/o/r is not counted: every call above addresses the repository by name.
 
     Grafana (limit 1000): max(1, ceil(annotations in the window / 1000)) GET /api/annotations.
     """

@@ -204,6 +204,38 @@ def test_the_listing_stops_once_every_login_has_an_email(
     assert [len(p) for p in bundle.pages("github/acme/checkout/commits.json")] == [100, 50]
 
 
+def test_many_pages_left_ask_per_login_instead(
+    server: FakeServer, ca_bundle: Path, tmp_path: Path
+) -> None:
+    """350 commits in range (4 pages). Page 1 leaves lee-t (only older commits) and sam-o
+    (noreply only) without an address: 3 pages remain against 2 logins, so it asks
+    ``author=<login>`` of the same range once each instead: 3 requests, not 4."""
+    filler = [
+        fk.commit(REPO, f"{k:040x}", "dev-ben", "ben@acme.example", at(-3000 + k))
+        for k in range(340)
+    ]
+    history = [
+        *filler,
+        *commits("ana-dev", "ana@acme.example", start=-10),
+        *commits("lee-t", "lee@acme.example", start=-9000),
+        *commits("sam-o", *["60317720+sam-o@users.noreply.github.com"] * 8, start=-2900),
+    ]
+    lee = slack_user("U06LEE", "lee", "Lee Turner", "lee@acme.example")
+    pulls = [pr(21, "ana-dev", 10), pr(22, "lee-t", 20), pr(23, "sam-o", 30)]
+    _, bundle = world(
+        tmp_path, server, ca_bundle, pulls=pulls, history=history, slack_users=[ANA_SLACK, lee]
+    )
+    asked = [r for r in server.requests if r.path.endswith("/commits")]
+    assert sorted(str(r.param("author")) for r in asked) == ["None", "lee-t", "sam-o"]
+    assert all(r.param("since") == "2026-02-28T09:00:00Z" for r in asked)
+    pages = bundle.pages("github/acme/checkout/commits.json")
+    assert [len(p) for p in pages] == [100, 1, 8], "page 1, then lee-t's and sam-o's answers"
+    found = rows(build_timeline(bundle, Config()))
+    assert found["Merged PR #21"][0] == "Ana Souza"
+    assert found["Merged PR #22"][0] == "Lee Turner"
+    assert found["Merged PR #23"][0] == "sam-o"
+
+
 def test_a_noreply_address_never_joins(server: FakeServer, ca_bundle: Path, tmp_path: Path) -> None:
     """sam-o commits only with noreply addresses; a Slack profile showing the very same address
     is still not him (a noreply address names the GitHub account, no mailbox another tool

@@ -8,7 +8,8 @@ Routes: ``/repos/o/r``; ``/repos/o/r/deployments`` (``environment`` filter, newe
 ``/repositories/<id>/deployments`` (the form real ``Link`` headers use);
 ``.../deployments/<id>/statuses``;
 ``/search/issues`` (``repo:``, ``is:pr``, ``is:merged``, ``merged:A..B``); ``/repos/o/r/pulls/<n>``;
-``/repos/o/r/commits`` (``since``/``until`` on the committer date, as GitHub filters, newest first).
+``/repos/o/r/commits`` (``since``/``until`` on the committer date, as GitHub filters; ``author``
+a login or an email; newest first).
 Lists honour ``page``/``per_page`` (default 30, max 100) and send RFC 5988 ``Link`` headers
 (``next``/``last``, plus ``prev``/``first`` after page 1). Every response carries ``x-ratelimit-*``.
 Payloads are written with ``https://api.github.com`` / ``https://github.com`` URLs and rewritten to
@@ -465,8 +466,15 @@ class FakeGitHub:
                 item["commit"]["committer"]["date"].replace("Z", "+00:00")
             )
 
-        since, until = req.param("since"), req.param("until")
+        since, until, author = req.param("since"), req.param("until"), req.param("author")
         items = list(data["commits"])
+        if author:  # "GitHub username or email address"
+            items = [
+                c
+                for c in items
+                if (c["author"] or {}).get("login", "").lower() == author.lower()
+                or c["commit"]["author"]["email"].lower() == author.lower()
+            ]
         if since:
             items = [
                 c for c in items if when(c) >= datetime.fromisoformat(since.replace("Z", "+00:00"))

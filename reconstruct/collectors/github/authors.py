@@ -21,9 +21,10 @@ timeline events).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 COMMITS_FILE = "commits.json"
 
@@ -83,6 +84,12 @@ def authors(pages: Iterable[Any]) -> Iterator[Author]:
             )
 
 
+def unknown(logins: Iterable[str], pages: Iterable[Any]) -> list[str]:
+    """The logins (sorted) that no commit of ``pages`` shows with a usable email."""
+    found = {a.login.casefold() for a in authors(pages) if a.email}
+    return sorted({login for login in logins if login.casefold() not in found})
+
+
 def until_known(logins: Iterable[str]) -> Callable[[Any], bool]:
     """A page predicate for ``Client.pages(stop=...)``: true once every login has shown a usable
     (non-noreply) email on some page so far. One listing's worker calls it, page by page."""
@@ -95,3 +102,22 @@ def until_known(logins: Iterable[str]) -> Callable[[Any], bool]:
         return not missing
 
     return stop
+
+
+def pages_after(headers: Mapping[str, Any]) -> int | None:
+    """How many pages follow this one: from the ``Link`` header's ``rel="last"`` URL's ``page``
+    (GitHub's page-numbered listings send it; none on the last page, so 0 there), None when a
+    next page is linked but no last one."""
+    import requests
+
+    links = {
+        link.get("rel"): link.get("url", "")
+        for link in requests.utils.parse_header_links(str(headers.get("link") or ""))
+    }
+    if "next" not in links:
+        return 0
+    last = parse_qs(urlsplit(links.get("last") or "").query).get("page", [""])[0]
+    current = parse_qs(urlsplit(links["next"]).query).get("page", [""])[0]
+    if not (last.isdigit() and current.isdigit()):
+        return None
+    return int(last) - int(current) + 1

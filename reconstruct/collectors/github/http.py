@@ -159,6 +159,10 @@ class Client:
                 )
         return Listing(pages)
 
+    def next_link(self, headers: Mapping[str, Any], what: str) -> str | None:
+        """The ``rel="next"`` URL of an answer's headers (None on the last page)."""
+        return self._next_link(headers, what)
+
     def _next_link(self, headers: Mapping[str, Any], what: str) -> str | None:
         import requests
 

@@ -17,10 +17,12 @@ PagerDuty services):
    sha) -> ``pulls/<n>.json``;
 6. ``GET /repos/o/r/commits?since=A&until=B&per_page=100`` (the default branch, newest first), once
    the deployments and the search are read, and only when a person's login (not a bot's) created
-   one of those deployments or PRs: page by page until each such login has shown an email that is
-   not a GitHub noreply address, else to the last page -> ``commits.json``
-   (``github.authors``: login <-> email pairs for one name per person). Optional: when it fails,
-   the repository's evidence is kept and a warning says logins keep their names.
+   one of those deployments or PRs: page 1; then, for the logins it shows with no address (none,
+   or a GitHub noreply one), whichever asks less: the remaining pages (``rel="last"`` says how
+   many; stopping once every login has an address) or ``&author=<login>`` of the same range, one
+   request each -> ``commits.json`` (``github.authors``: login <-> email pairs for one name per
+   person). Optional: when it fails, the repository's evidence is kept and a warning says logins
+   keep their names.
 
 Order and overlap (issue #6): the first repository's ``GET /repos/o/r`` goes alone, so a bad token
 or base_url fails after one request; then every other request runs on ``MAX_WORKERS`` threads:
@@ -49,7 +51,13 @@ from typing import Any
 
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors.base import CollectContext
-from reconstruct.collectors.github.authors import COMMITS_FILE, human_login, until_known
+from reconstruct.collectors.github.authors import (
+    COMMITS_FILE,
+    human_login,
+    pages_after,
+    unknown,
+    until_known,
+)
 from reconstruct.collectors.github.http import (
     NAME,
     PER_PAGE,
@@ -161,7 +169,10 @@ class _Repo:
     """People's logins on the deployments and PRs listed (``github.authors``), in listing order."""
     authors_asked: bool = False
     commits: list[Any] | None = None
-    """The commits listing's pages (None: not asked, or it failed)."""
+    """The commits listing's pages read (None: not asked, or its first page failed)."""
+    by_author: dict[str, Any] = field(default_factory=dict)
+    """Login -> its ``author=<login>`` page of the same range."""
+    commits_failed: bool = False
     notes: list[str] = field(default_factory=list)
     error: tuple[int, SourceError] | None = None
 
@@ -178,7 +189,8 @@ class _Repo:
         for number in self.in_window:
             files[f"{self.base}pulls/{number}.json"] = [self.pulls[number]]
         if self.commits is not None:
-            files[self.base + COMMITS_FILE] = self.commits
+            by_author = [self.by_author[login] for login in sorted(self.by_author)]
+            files[self.base + COMMITS_FILE] = [*self.commits, *by_author]
         return files
 
     def person(self, user: Any) -> None:
@@ -438,47 +450,118 @@ class _Run:
         return done
 
     def _authors(self, state: _Repo) -> None:
-        """The commits listing, once the deployments and the search are read, only when a
-        person (not a bot) created one of them; read until each has shown a usable email."""
+        """The commits' first page, once the deployments and the search are read, only when a
+        person (not a bot) created one of them (``github.authors``)."""
         if state.authors_asked or state.listed < state.envs or state.search is None:
             return
         state.authors_asked = True
         if not state.people:
             return
-        repo = state.repo
-        params = {
+        what = f"the commits of {state.repo}"
+        params = self._commit_params()
+        self._submit(
+            state,
+            _optional(
+                partial(
+                    self.client.get,
+                    f"/repos/{state.repo}/commits",
+                    params,
+                    what=what,
+                    repo=state.repo,
+                )
+            ),
+            self._first_commits_done(state, what),
+        )
+
+    def _commit_params(self, **extra: Any) -> dict[str, Any]:
+        return {
+            **extra,
             "since": _commit_time(self.window.leadup_start),
             "until": _commit_time(self.window.end, ceil=True),
             "per_page": PER_PAGE,
         }
-        stop = until_known(state.people)
 
-        def read() -> Listing | SourceError:
-            try:
-                return self.client.pages(
-                    f"/repos/{repo}/commits",
-                    params,
-                    what=f"the commits of {repo}",
-                    repo=repo,
-                    stop=stop,
-                )
-            except SourceError as exc:  # optional: the repository's evidence stands without it
-                return exc
+    def _first_commits_done(self, state: _Repo, what: str) -> Callable[[Any], None]:
+        """The logins page 1 leaves without an address: the remaining pages (stopping once all
+        are known) when they are no more than those logins, else one ``author=<login>`` listing
+        of the same range each: whichever asks less."""
 
-        self._submit(state, read, self._authors_done(state))
-
-    def _authors_done(self, state: _Repo) -> Callable[[Listing | SourceError], None]:
-        def done(result: Listing | SourceError) -> None:
+        def done(result: tuple[dict[str, Any], Any] | SourceError) -> None:
             if isinstance(result, SourceError):
-                state.note(
-                    f"{state.repo}: commit emails not read ({result.detail}); GitHub logins "
-                    "keep their names unless [people] aliases map them"
+                self._commits_failed(state, result)
+                return
+            headers, body = result
+            state.commits = [body]
+            missing = unknown(state.people, [body])
+            after = pages_after(headers)
+            if not missing or after == 0:
+                return
+            try:
+                url = self.client.next_link(headers, what)
+            except SourceError as exc:
+                self._commits_failed(state, exc)
+                return
+            repo = state.repo
+            if url is not None and after is not None and after <= len(missing):
+                self._submit(
+                    state,
+                    _optional(
+                        partial(
+                            self.client.pages,
+                            url,
+                            {},
+                            what=what,
+                            repo=repo,
+                            stop=until_known(missing),
+                        )
+                    ),
+                    self._more_commits_done(state),
                 )
                 return
-            state.commits = result.pages
-            state.note(result.note)
+            for login in missing:
+                self._submit(
+                    state,
+                    _optional(
+                        partial(
+                            self.client.get,
+                            f"/repos/{repo}/commits",
+                            self._commit_params(author=login),
+                            what=f"the commits of {login} in {repo}",
+                            repo=repo,
+                        )
+                    ),
+                    self._login_commits_done(state, login),
+                )
 
         return done
+
+    def _more_commits_done(self, state: _Repo) -> Callable[[Any], None]:
+        def done(result: Listing | SourceError) -> None:
+            if isinstance(result, SourceError):
+                self._commits_failed(state, result)
+            elif state.commits is not None:
+                state.commits.extend(result.pages)
+                state.note(result.note)
+
+        return done
+
+    def _login_commits_done(self, state: _Repo, login: str) -> Callable[[Any], None]:
+        def done(result: tuple[dict[str, Any], Any] | SourceError) -> None:
+            if isinstance(result, SourceError):
+                self._commits_failed(state, result)
+            else:
+                state.by_author[login] = result[1]
+
+        return done
+
+    def _commits_failed(self, state: _Repo, exc: SourceError) -> None:
+        """Optional: a failure keeps the repository's evidence and warns once."""
+        if not state.commits_failed:
+            state.commits_failed = True
+            state.note(
+                f"{state.repo}: commit emails not read ({exc.detail}); GitHub logins "
+                "keep their names unless [people] aliases map them"
+            )
 
     def _pull_done(self, state: _Repo, number: int) -> Callable[[Any], None]:
         def done(body: Any) -> None:
@@ -546,6 +629,19 @@ def _search_time(when: datetime, *, ceil: bool = False) -> str:
     if ceil and when.microsecond:
         when = when + timedelta(seconds=1)
     return when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _optional(call: Callable[[], Any]) -> Callable[[], Any]:
+    """``call``, its ``SourceError`` returned instead of raised (a request the repository's
+    evidence does not need: ``_Run._commits_failed`` warns)."""
+
+    def run() -> Any:
+        try:
+            return call()
+        except SourceError as exc:
+            return exc
+
+    return run
 
 
 def _commit_time(when: datetime, *, ceil: bool = False) -> str:
