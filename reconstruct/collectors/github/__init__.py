@@ -1,4 +1,5 @@
-"""The github source: deployments and their statuses, and merged pull requests (REST API)."""
+"""The github source: deployments and their statuses, merged pull requests, and the commit authors
+that tie logins to emails (REST API)."""
 
 from __future__ import annotations
 
