@@ -14,8 +14,9 @@ UI's ``noreply@github.com``) is never another tool's email: it ties the login to
 is dropped here (https://docs.github.com/en/account-and-profile/reference/email-addresses-reference).
 Bots (``type: "Bot"`` or a login ending ``[bot]``) are nobody's person and are left out.
 
-Bundle: ``github/<owner>/<repo>/commits.json``, the listing's pages as returned (arrays of
-commits, newest first). ``collectors.people`` reads them; the parser does not (commits are not
+Bundle: ``github/<owner>/<repo>/commits.json``, the pages as returned (arrays of commits, newest
+first): the range listing's, then the ``author=<login>`` answers by login (``github.live`` step 6
+says which it asks). ``collectors.people`` reads them; the parser does not (commits are not
 timeline events).
 """
 
@@ -40,10 +41,9 @@ class Author:
 
 def is_noreply(email: str) -> bool:
     """A GitHub-made address that names the account, not a mailbox another tool knows."""
-    _, at, domain = email.strip().lower().rpartition("@")
-    return bool(at) and (
-        domain.startswith("users.noreply.") or email.lower() == "noreply@github.com"
-    )
+    address = email.strip().lower()
+    _, at, domain = address.rpartition("@")
+    return bool(at) and (domain.startswith("users.noreply.") or address == "noreply@github.com")
 
 
 def is_bot(user: Any) -> bool:
