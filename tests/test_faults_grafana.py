@@ -103,7 +103,8 @@ CASES: dict[str, Case] = {
         _expire,
         2,
         (
-            "the annotations are cut short at page 2 (2 annotations kept)",
+            "the annotations are cut short at page 2: ",
+            "(kept: all (2 annotations))",
             "GRAFANA_TOKEN was rejected (401",
             "create a new service account token",
         ),

@@ -52,11 +52,20 @@ class CollectContext:
     """How waits sleep (tests pass a fake clock's sleep; never patch our own functions)."""
     policy: RetryPolicy = DEFAULT_POLICY
     """Retries, waits and request timeouts (``collectors._http``); tests hand in shorter ones."""
+    setting: str = "--timeout"
+    """The setting that sets ``deadline``, named in advice (``watch``: ``[watch] timeout``)."""
 
     @property
     def pace(self) -> Pace:
         """This source's requests' policy, deadline, sleep and progress (``collectors._http``)."""
-        return Pace(self.source or "collect", self.policy, self.deadline, self.sleep, self.progress)
+        return Pace(
+            self.source or "collect",
+            self.policy,
+            self.deadline,
+            self.sleep,
+            self.progress,
+            self.setting,
+        )
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (never negative), or None without a deadline."""
