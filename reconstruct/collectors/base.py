@@ -113,6 +113,11 @@ class SourceTraits:
     """Which source speaks for a merged row: the lowest number wins (ties: by name)."""
     noun: tuple[str, str] = ("record", "records")
     """Its records, singular and plural (``412 other messages in slack:#inc-1 not shown``)."""
+    reasons: tuple[tuple[str, str], ...] = ()
+    """Why a kept row this source speaks for is in the timeline (``--why``), first match:
+    ``(what, wording)``, ``what`` an event kind (``page``), ``tag:<tag>`` (``tag:note``) or
+    ``*`` (any). Deploys are worded alike for every source; with no match, the normalizer's
+    own wording (``change``, ``alert state change``, ``<kind> from <source>``)."""
 
 
 def _always(config: Config, options: Mapping[str, Any]) -> str | None:

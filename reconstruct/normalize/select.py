@@ -21,7 +21,7 @@ from reconstruct.normalize.concern import Concern
 from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.leadup import choose
 from reconstruct.normalize.order import order_key
-from reconstruct.normalize.reasons import omission, slack_reason, tool_reason
+from reconstruct.normalize.reasons import chat_reason, omission, tool_reason
 from reconstruct.normalize.regions import REGION, overlaps
 from reconstruct.timeutil import ensure_utc
 
@@ -90,7 +90,7 @@ def select(
             early.append(event)  # once the window's rows are known
             continue
         if is_chat(event.sources):
-            reason = slack_reason(event, keywords.get(event.key), emoji, concern)
+            reason = chat_reason(event, keywords.get(event.key), emoji, concern)
         else:
             facts = (event.kind, event.sources, event.tags)
             reason = tool_reasons.get(facts)
