@@ -198,5 +198,5 @@ def test_fault(
     if name == "token_expired_midrun":
         assert ids == DEMO_IDS[:2], "the page read before the 401 is kept"
     if name == "permission_one":
-        assert grafana["meta"]["dashboard_errors"].keys() == {"payments"}
+        assert grafana["meta"]["failed_parts"].keys() == {"payments"}
         assert ids == [48217, 48215, 48212], "checkout-overview's annotations are kept"

@@ -8,6 +8,7 @@ pipeline renders those pages and marks the source partial (a warning, exit 3).
     done = first_done(pace, futures, asking.said, "GitHub")   # finished ones, or SourceTimedOut
     raise timed_out(pace, "log_entries page at offset 200", "PagerDuty")
     raise keeping(exc, ["alerts (1)", "notes (2)"])       # "<exc's line> (kept: alerts (1), ...)"
+    failed_parts(meta, {"C0DEPLOYS": "not_in_channel ..."})  # one channel, repo, dashboard lost
 
 A worker that pages a listing appends each page to a list the collecting thread can see; at
 the deadline that thread writes a copy (``list(pages)``), so pages an abandoned worker reads
@@ -51,6 +52,19 @@ class InFlight:
             asking = sorted(self._asking.values())
         more = f" and {len(asking) - 2} more" if len(asking) > 2 else ""
         return ", ".join(asking[:2]) + more if asking else "the next request"
+
+
+FAILED_PARTS = "failed_parts"
+"""The manifest meta of a source part of which failed while the rest was collected, one shape
+for every source: ``{part: its one-line error}``, a part being what the source is configured
+by (a Slack channel ID, a GitHub repository, a Grafana dashboard UID); each is a warning too.
+Absent when every part was read."""
+
+
+def failed_parts(meta: dict[str, Any], failed: dict[str, str]) -> None:
+    """Record ``failed`` (part -> error) in ``meta`` under ``FAILED_PARTS``, if any."""
+    if failed:
+        meta[FAILED_PARTS] = dict(failed)
 
 
 def timed_out(pace: Pace, asking: str, tool: str) -> SourceTimedOut:

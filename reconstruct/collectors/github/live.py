@@ -25,7 +25,7 @@ what to fetch next and keeps the results; the bundle is written at the end in a 
 bytes do not depend on which answer came first.
 
 HTTP, retries and errors: ``reconstruct.collectors.github.http``. One failing repository does not
-sink the others: its error is recorded in the manifest meta (``failed_repos``) and shown as a
+sink the others: its error is recorded in the manifest meta (``failed_parts``) and shown as a
 warning, its files are not written, and collection goes on. Only when every repository fails is
 the first error raised. Errors that would fail every repository anyway (bad credentials, rate
 limit exhausted, GitHub down or unreachable, the ``--timeout`` deadline) are raised at once.
@@ -42,7 +42,7 @@ from functools import partial
 from typing import Any
 
 from reconstruct.bundle import BundleWriter
-from reconstruct.collectors._partial import first_done, keeping
+from reconstruct.collectors._partial import failed_parts, first_done, keeping
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.github.http import (
     NAME,
@@ -123,8 +123,8 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
         if len(errors) > 1:
             detail += f" (and {len(errors) - 1} more repositories failed)"
         raise type(first)(NAME, detail) from first
+    failed_parts(meta, failed)
     if failed:
-        meta["failed_repos"] = failed
         warnings[:0] = [f"skipped {repo}: {detail}" for repo, detail in failed.items()]
     if warnings:
         meta["warnings"] = warnings

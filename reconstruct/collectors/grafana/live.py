@@ -18,7 +18,7 @@ from reconstruct import __version__
 from reconstruct.bundle import BundleWriter, loads_lenient
 from reconstruct.collectors._http import Retry, is_tls_failure, retry_after, with_retries
 from reconstruct.collectors._pages import PageGuard
-from reconstruct.collectors._partial import keeping
+from reconstruct.collectors._partial import failed_parts, keeping
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.grafana import transport
 from reconstruct.collectors.grafana.parse import (
@@ -194,8 +194,7 @@ def _settle(results: list[_Series], meta: dict[str, Any]) -> None:
         kind = SourceAuthError if isinstance(error, SourceAuthError) else type(error)
         kept = [f"{r.label} ({r.total} annotations)" for r in results if r.pages]
         raise keeping(kind(NAME, f"{where}{also}: {error.detail}"), kept) from error
-    if skipped:
-        meta["dashboard_errors"] = skipped
+    failed_parts(meta, skipped)
     if warnings:
         meta["warnings"] = warnings
 

@@ -39,7 +39,7 @@ pagination (``collectors._pages.PageGuard``) stops, with a warning and what was 
 cursor comes back (a loop) or after ``policy.max_pages`` pages.
 
 Failures: the incident channel's errors fail the source; an extra ``[slack] channels`` channel that
-fails (not a member, not found, rate limited) is recorded in ``meta["channel_errors"]`` and a
+fails (not a member, not found, rate limited) is recorded in ``meta["failed_parts"]`` and a
 warning, and the rest is kept. Token problems (invalid, revoked, expired, missing scope) always
 fail the source, except ``users:read``: without it people are shown by ID (a warning). Every
 failure names the request that failed (``conversations.history #inc-1234 (C0...) page 3``).
@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Any
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors._http import Counts, Retry, is_tls_failure, retry_after, with_retries
 from reconstruct.collectors._pages import PageGuard
-from reconstruct.collectors._partial import InFlight, keeping, timed_out
+from reconstruct.collectors._partial import InFlight, failed_parts, keeping, timed_out
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.slack.channels import (
     INCIDENT_CHANNEL_HINT,
@@ -497,16 +497,18 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     errors: dict[str, str] = {}
     users = _write(out, order, channels, errors)
     _resolve_users(api, out, users, warn)
-    return {
+    meta: dict[str, Any] = {
         "workspace_url": workspace,
         "incident_channel": incident_id,
         "channels": channels,
-        "channel_errors": errors,
-        "warnings": warnings,
-        **({"incomplete": incomplete} if incomplete else {}),
-        "requests": dict(sorted(api.calls.items())),
-        "rate_limit_waits": api.rate_waits,
     }
+    failed_parts(meta, errors)
+    meta["warnings"] = warnings
+    if incomplete:
+        meta["incomplete"] = incomplete
+    meta["requests"] = dict(sorted(api.calls.items()))
+    meta["rate_limit_waits"] = api.rate_waits
+    return meta
 
 
 def _done(chan: _Channel) -> bool:
