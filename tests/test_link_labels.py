@@ -22,7 +22,7 @@ T0 = datetime(2026, 3, 14, 9, 42, tzinfo=UTC)
 WINDOW = Window(T0 - timedelta(hours=1), T0 + timedelta(hours=2), T0 - timedelta(days=14))
 LABELS = re.compile(
     r"^(PD (alert|log entry|note|incident)|#[\w-]+|PR #\d+|deploy run|deployments"
-    r"|commit [0-9a-f]{7}|Grafana (panel|dashboard|annotations|alert rules)"
+    r"|commit [0-9a-f]{7}|Grafana (panel|dashboard|annotations|alert rules?|silence)"
     r"|[a-z0-9.-]+\.[a-z]+)( \(\d+\))?$"
 )
 
@@ -100,6 +100,16 @@ def test_url_labels() -> None:
     assert url_label("https://acme.pagerduty.com/alerts/QXUSOC") == "PD alert"
     assert url_label("https://g.acme.example/d/chk/overview?viewPanel=panel-4") == "Grafana panel"
     assert url_label("https://www.runbooks.acme.example/checkout#5xx") == "runbooks.acme.example"
+    # a notification's GeneratorURL and SilenceURL (Grafana's notification template reference)
+    rule = "https://g.acme.example/alerting/grafana/ce2k9rq5xj0g0c/view?orgId=1"
+    assert url_label(rule) == "Grafana alert rule"
+    assert url_label("https://g.acme.example/alerting/prom-1/HighLatency/view") == (
+        "Grafana alert rule"
+    )
+    silence = "https://g.acme.example/alerting/silence/new?alertmanager=grafana&matcher=a%3Db"
+    assert url_label(silence) == "Grafana silence"
+    assert url_label("https://g.acme.example/alerting/list") == "g.acme.example"
+    assert url_label("https://docs.google.com/document/d/1abc/edit") == "docs.google.com"
 
 
 def _write(tmp_path: Path, files: dict[str, list[object]], meta: dict[str, object]) -> Bundle:

@@ -3,8 +3,8 @@
 A chat message's ``<https://meet.example/inc|bridge>`` reads "bridge" in the row; the address
 would be lost to the reader. ``text_links`` turns each http(s) URL of the text into a ``Link``
 after the record's own, labelled for what it opens: ``PR #1203``, ``commit 9c1e7a4``, ``PD
-incident``, ``Grafana dashboard``, else the host (``meet.acme.example``). Other schemes
-(``javascript:``, ``mailto:``) are never links.
+incident``, ``Grafana dashboard``, ``Grafana alert rule``, else the host
+(``meet.acme.example``). Other schemes (``javascript:``, ``mailto:``) are never links.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ TEXT_URL = re.compile(r"https?://[^\s()<>\[\]\"'|]+[^\s()<>\[\]\"'|.,;:!?]")
 _PR = re.compile(r"^/[\w.-]+/[\w.-]+/pulls?/(\d+)(?:[/#?]|$)")
 _COMMIT = re.compile(r"^/[\w.-]+/[\w.-]+/commits?/([0-9a-fA-F]{7,40})\b")
 _PD_INCIDENT = re.compile(r"^/incidents/[A-Za-z0-9]+/?$")
+_GRAFANA_RULE = re.compile(r"^/alerting/[^/]+/[^/]+/view/?$")
+"""A Grafana alert rule's page: ``{{ .GeneratorURL }}`` of a notification,
+``/alerting/grafana/<rule uid>/view`` (Grafana-managed) or ``/alerting/<data source>/<rule>/view``
+(Grafana docs, "Notification template reference")."""
 
 
 def url_label(url: str) -> str:
@@ -37,8 +41,12 @@ def url_label(url: str) -> str:
             return "PD alert"
         if _PD_INCIDENT.match(path):
             return "PD incident"
-    if path.startswith("/d/"):
+    if path.startswith(("/d/", "/d-solo/")):
         return "Grafana panel" if "viewPanel=" in parts.query else "Grafana dashboard"
+    if _GRAFANA_RULE.match(path):
+        return "Grafana alert rule"
+    if path.startswith("/alerting/silence/"):  # ``{{ .SilenceURL }}``
+        return "Grafana silence"
     return host.removeprefix("www.") or url
 
 
