@@ -110,3 +110,17 @@ def test_github_keeps_the_deployments_listed_before_the_deadline(live: Live, han
     assert "(kept: acme/checkout (100 deployments, 0 with statuses, 7 merged PRs))" in line
     assert _records(dest / "github" / "acme" / "checkout" / "deployments.json") == 100
     assert row(out, "Merged PR #1187")
+
+
+def test_what_was_kept_is_added_to_a_new_error_of_the_same_kind() -> None:
+    from reconstruct.collectors._partial import keeping
+    from reconstruct.errors import SourceAuthError, SourceTimedOut
+
+    late = SourceTimedOut("github", "search (page 2): no complete answer by the deadline")
+    kept = keeping(late, ["acme/checkout (5 deployments)", ""])
+    assert type(kept) is SourceTimedOut and kept.source == "github"
+    assert kept.detail == f"{late.detail} (kept: acme/checkout (5 deployments))"
+    revoked = SourceAuthError("slack", "token_revoked")
+    alone = keeping(revoked, [])
+    assert (type(alone), alone.detail) == (SourceAuthError, "token_revoked")
+    assert alone is not revoked, "a new error: `raise keeping(exc, ...) from exc` is no cycle"

@@ -95,8 +95,6 @@ def kept_note(kept: Iterable[str]) -> str:
 
 
 def keeping(exc: SourceError, kept: Iterable[str]) -> SourceError:
-    """``exc`` (same class, same source) with what was kept added to its line."""
-    note = kept_note(kept)
-    if not note:
-        return exc
-    return type(exc)(exc.source, f"{exc.detail}{note}")
+    """A new error of ``exc``'s class and source, with what was kept added to its line (always
+    a new one, so ``raise keeping(exc, kept) from exc`` never makes ``exc`` its own cause)."""
+    return type(exc)(exc.source, f"{exc.detail}{kept_note(kept)}")
