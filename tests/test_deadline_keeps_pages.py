@@ -110,6 +110,9 @@ def test_github_keeps_the_deployments_listed_before_the_deadline(live: Live, han
     assert "(kept: acme/checkout (100 deployments, 0 with statuses, 7 merged PRs))" in line
     assert _records(dest / "github" / "acme" / "checkout" / "deployments.json") == 100
     assert row(out, "Merged PR #1187")
+    # Nothing kept disappears: the window's deployment, listed but without statuses, is counted.
+    assert "- github: 107 records collected, 2 shown in the table, 105 not shown" in out
+    assert "1 deployments whose statuses were not read in github:acme/checkout" in out
 
 
 def test_what_was_kept_is_added_to_a_new_error_of_the_same_kind() -> None:
