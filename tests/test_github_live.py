@@ -191,7 +191,7 @@ def test_pages_leadup_and_exact_request_counts(
     assert server.count() == total  # nothing else: no lazy completion GETs, no retries
     assert meta["requests"] == total
     assert meta["repos"] == [REPO]
-    assert "failed_repos" not in meta
+    assert "failed_parts" not in meta
 
     # requests: per_page=100 and the environment filter; page 2 came from Link rel=next
     first = next(r for r in server.requests if r.path.endswith("/deployments"))
@@ -395,8 +395,8 @@ def test_one_repo_fails_the_other_is_kept(
     ctx = make_ctx(gh.base_url, ca_bundle, recorder, repos=("acme/gone", REPO))
     meta, bundle = run(ctx, tmp_path, recorder.settings())
     assert meta["repos"] == [REPO]
-    assert set(meta["failed_repos"]) == {"acme/gone"}
-    assert "not found" in meta["failed_repos"]["acme/gone"]
+    assert set(meta["failed_parts"]) == {"acme/gone"}
+    assert "not found" in meta["failed_parts"]["acme/gone"]
     assert bundle.files("github/acme/gone/") == []
     assert any(m.startswith("acme/gone failed:") for m in recorder.progress)
     assert {e.scope for e in parse(bundle)} == {"github:acme/checkout"}
@@ -415,7 +415,7 @@ def test_a_repo_failing_midway_writes_none_of_its_files(
     ctx = make_ctx(gh.base_url, ca_bundle, recorder, repos=(REPO, "acme/payments"))
     meta, bundle = run(ctx, tmp_path, recorder.settings())
     assert meta["repos"] == ["acme/payments"]
-    assert "(422)" in meta["failed_repos"][REPO]
+    assert "(422)" in meta["failed_parts"][REPO]
     assert bundle.files("github/acme/checkout/") == []
 
 

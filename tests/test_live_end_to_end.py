@@ -387,7 +387,7 @@ def test_app_not_in_an_extra_channel_keeps_the_rest(live: Live) -> None:
     assert f"skipped {DEPLOYS_CHANNEL}" in warning[0] and "/invite @reconstruct" in warning[0]
     manifest = live.manifest(dest)
     assert manifest["sources"]["slack"]["status"] == "ok"
-    assert list(manifest["sources"]["slack"]["meta"]["channel_errors"]) == [DEPLOYS_CHANNEL]
+    assert list(manifest["sources"]["slack"]["meta"]["failed_parts"]) == [DEPLOYS_CHANNEL]
 
 
 # -- nothing to render: one line, no bundle --------------------------------------------------------

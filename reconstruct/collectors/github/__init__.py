@@ -30,7 +30,11 @@ SOURCE = Source(
     collect=_collect,
     token_env="GITHUB_TOKEN",  # noqa: S106 (a variable name, not a secret)
     skip_reason=_skip_reason,
-    traits=SourceTraits(Role.TOOL, authority=0),
+    traits=SourceTraits(
+        Role.TOOL,
+        authority=0,
+        reasons=(("change", "merged PR"),),
+    ),
 )
 
 __all__ = ["SOURCE"]

@@ -33,7 +33,7 @@ what to fetch next and keeps the results; the bundle is written at the end in a 
 commits), so its bytes do not depend on which answer came first.
 
 HTTP, retries and errors: ``reconstruct.collectors.github.http``. One failing repository does not
-sink the others: its error is recorded in the manifest meta (``failed_repos``) and shown as a
+sink the others: its error is recorded in the manifest meta (``failed_parts``) and shown as a
 warning, its files are not written, and collection goes on. Only when every repository fails is
 the first error raised. Errors that would fail every repository anyway (bad credentials, rate
 limit exhausted, GitHub down or unreachable, the ``--timeout`` deadline) are raised at once.
@@ -43,13 +43,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from reconstruct.bundle import BundleWriter
+from reconstruct.collectors._partial import failed_parts, first_done, keeping
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.github.authors import (
     COMMITS_FILE,
@@ -67,7 +68,7 @@ from reconstruct.collectors.github.http import (
     Client,
     Listing,
 )
-from reconstruct.errors import SourceAuthError, SourceError, SourceTimedOut, SourceUnavailable
+from reconstruct.errors import SourceAuthError, SourceError, SourceTimedOut
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
 __all__ = ["MAX_WORKERS", "collect", "repos_for"]
@@ -107,8 +108,11 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
             f"{TOKEN_ENV} is missing; create a token ({PERMISSIONS}) and export {TOKEN_ENV}",
         )
     client = Client(ctx)
+    run = _Run(client, ctx, repos)
     try:
-        states = _Run(client, ctx, repos).run()
+        states = run.run()
+    except SourceTimedOut as exc:  # the deadline: what was read is kept, the source fails
+        raise keeping(exc, _keep(run.states, out)) from exc
     finally:
         client.close()
     meta["requests"] = client.requests
@@ -134,12 +138,33 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
         if len(errors) > 1:
             detail += f" (and {len(errors) - 1} more repositories failed)"
         raise type(first)(NAME, detail) from first
+    failed_parts(meta, failed)
     if failed:
-        meta["failed_repos"] = failed
         warnings[:0] = [f"skipped {repo}: {detail}" for repo, detail in failed.items()]
     if warnings:
         meta["warnings"] = warnings
     return meta
+
+
+def _keep(states: list[_Repo], out: BundleWriter) -> list[str]:
+    """At the deadline: write each repository's pages read so far (``_Repo.files``); what was
+    kept, for the source's line."""
+    kept: list[str] = []
+    for state in states:
+        if state.error is not None or state.repo_body is None:
+            continue
+        files = state.files()
+        for relpath, pages in files.items():
+            out.add(relpath, pages)
+        deployments = sum(
+            len(p) for p in files[state.base + "deployments.json"] if isinstance(p, list)
+        )
+        prs = sum(_count_items(p) for p in files[state.base + "merged_prs.json"])
+        kept.append(
+            f"{state.repo} ({deployments} deployments, {len(state.statuses)} with statuses, "
+            f"{prs} merged PRs)"
+        )
+    return kept
 
 
 # -- one run: what to fetch, on a small pool --------------------------------------------------
@@ -175,19 +200,33 @@ class _Repo:
     commits_failed: bool = False
     notes: list[str] = field(default_factory=list)
     error: tuple[int, SourceError] | None = None
+    reading_pages: dict[str, list[Any]] = field(default_factory=dict)
+    """A deployments listing (``deployments:<env index>``) or the search (``search``): the pages
+    read so far, appended by the worker paging it (``Client.pages(into=...)``)."""
 
     def files(self) -> dict[str, list[Any]]:
-        """Every file of the repository, in a fixed order."""
-        deployment_pages = [p for env in range(self.envs) for p in self.deployments.get(env, [])]
+        """Every file of the repository, in a fixed order. Cut short by the deadline: the
+        listings' pages read so far; statuses and PRs only once read whole (a deployment's first
+        success may be on a later page of its statuses)."""
+        deployment_pages = [
+            p
+            for env in range(self.envs)
+            for p in self.deployments.get(
+                env, list(self.reading_pages.get(f"deployments:{env}", []))
+            )
+        ]
         files: dict[str, list[Any]] = {
             self.base + "repo.json": [self.repo_body],
             self.base + "deployments.json": deployment_pages,
         }
         for ident in self.in_range:
-            files[f"{self.base}statuses/{ident}.json"] = self.statuses[ident]
-        files[self.base + "merged_prs.json"] = list(self.search or [])
+            if ident in self.statuses:
+                files[f"{self.base}statuses/{ident}.json"] = self.statuses[ident]
+        search = self.search if self.search is not None else self.reading_pages.get("search")
+        files[self.base + "merged_prs.json"] = list(search or [])
         for number in self.in_window:
-            files[f"{self.base}pulls/{number}.json"] = [self.pulls[number]]
+            if number in self.pulls:
+                files[f"{self.base}pulls/{number}.json"] = [self.pulls[number]]
         if self.commits is not None:
             by_author = [self.by_author[login] for login in sorted(self.by_author)]
             files[self.base + COMMITS_FILE] = [*self.commits, *by_author]
@@ -257,13 +296,7 @@ class _Run:
 
     def _drain(self) -> None:
         while self.pending:
-            finished, _ = wait(
-                list(self.pending), timeout=self.ctx.remaining(), return_when=FIRST_COMPLETED
-            )
-            if not finished:
-                raise SourceUnavailable(
-                    NAME, "timed out at the --timeout deadline; rerun with a larger --timeout"
-                )
+            finished = first_done(self.ctx.pace, self.pending, self.client.asking.said, "GitHub")
             for future in sorted(finished, key=lambda f: self.pending[f][1]):
                 state, order, done = self.pending.pop(future)
                 try:
@@ -320,6 +353,7 @@ class _Run:
                     repo=repo,
                     stop=partial(_reaches_before, start=self.window.leadup_start),
                     on_page=self._page_progress(what),
+                    into=state.reading_pages.setdefault(f"deployments:{index}", []),
                 ),
                 self._deployments_done(state, index),
             )
@@ -328,6 +362,7 @@ class _Run:
             f"{_search_time(self.window.end, ceil=True)}"
         )
         what = f"merged pull requests of {repo} (search)"
+        into = state.reading_pages.setdefault("search", [])
         self._submit(
             state,
             lambda: self.client.pages(
@@ -336,6 +371,7 @@ class _Run:
                 what=what,
                 repo=repo,
                 on_page=self._page_progress(what),
+                into=into,
             ),
             self._search_done(state),
         )
