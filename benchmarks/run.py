@@ -103,6 +103,7 @@ class World:
     statuses: dict[int, list[dict[str, Any]]]
     pulls: list[dict[str, Any]]
     annotations: list[dict[str, Any]]
+    commits: list[dict[str, Any]] = field(default_factory=list)
     facts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -256,7 +257,22 @@ def generate(args: argparse.Namespace, seed: int = 6) -> World:
             when = leadup_start - timedelta(hours=rng.uniform(1, 240))
         labels = ("config",) if rng.random() < 0.1 else ()
         sha = f"{rng.randrange(16**40):040x}"
-        pulls.append(gh.pull(REPO, n, f"Change {n}: tune cache", iso(when), labels, sha))
+        author = f"dev-{n % DEVELOPERS:02d}"
+        pulls.append(
+            gh.pull(REPO, n, f"Change {n}: tune cache", iso(when), labels, sha, author=author)
+        )
+    # The default branch: each PR's squash commit, by its author, at its merge, and the commit
+    # each deployment ships, pushed a few minutes before it. Developers whose number is in
+    # PRIVATE keep their address private (noreply only): no page of commits gives theirs.
+    commits = [
+        gh.commit(REPO, p["merge_commit_sha"], login, _dev_email(login), p["merged_at"])
+        for p in pulls
+        for login in [p["user"]["login"]]
+    ]
+    for i, d in enumerate(deployments):
+        login = f"dev-{i % DEVELOPERS:02d}"
+        pushed = iso(gh_time(d["created_at"]) - timedelta(minutes=5))
+        commits.append(gh.commit(REPO, d["sha"], login, _dev_email(login), pushed))
 
     # Grafana: alert state changes and plain annotations, all inside the window.
     annotations = []
@@ -270,7 +286,7 @@ def generate(args: argparse.Namespace, seed: int = 6) -> World:
             annotations.append(gf.annotation(i + 1, at, f"marker {i}", tags=["deploy"]))
 
     world = World(
-        started, resolved, data, users, channels, deployments, statuses, pulls, annotations
+        started, resolved, data, users, channels, deployments, statuses, pulls, annotations, commits
     )
     world.facts = {
         "log entries": len(entries),
@@ -282,6 +298,7 @@ def generate(args: argparse.Namespace, seed: int = 6) -> World:
         "users": len(users),
         "deployments": len(deployments),
         "PRs": len(pulls),
+        "commits": len(commits),
         "annotations": len(annotations),
     }
     return world
@@ -306,12 +323,86 @@ def _statuses_bound(world: World, since: list[dict[str, Any]]) -> int:
     return inside + asked
 
 
+DEVELOPERS = 12
+"""PR authors of the generated repository (``dev-00`` ...)."""
+PRIVATE = {5, 11}
+"""Developers who commit with their noreply address only."""
+
+
+def _dev_email(login: str) -> str:
+    number = int(login.rsplit("-", 1)[1])
+    if number in PRIVATE:
+        return f"{70000 + number}+{login}@users.noreply.github.com"
+    return f"{login}@acme.example"
+
+
+def _commits_bound(world: World) -> int:
+    """The commits of [leadup start, window end], newest first, 100 a page, for the logins of the
+    people (not bots) who opened the PRs or created the deployments of that range: none when
+    there are none; page 1; then, for the logins page 1 leaves without a usable (not noreply)
+    address, the cheaper of the remaining pages (read until every login has one) and one
+    ``author=<login>`` request each."""
+    missing = {
+        p["user"]["login"]
+        for p in world.pulls
+        if world.leadup_start <= gh_time(p["merged_at"]) <= world.end
+        and not p["user"]["login"].endswith("[bot]")
+    }
+    missing |= {
+        d["creator"]["login"]
+        for d in world.deployments
+        if world.leadup_start <= gh_time(d["created_at"]) <= world.end
+        and not d["creator"]["login"].endswith("[bot]")
+    }
+    if not missing:
+        return 0
+    listed = sorted(
+        (c for c in world.commits if world.leadup_start <= _committed(c) <= world.end),
+        key=_committed,
+        reverse=True,
+    )
+
+    def known(item: dict[str, Any]) -> None:
+        if "users.noreply." not in item["commit"]["author"]["email"]:
+            missing.discard(item["author"]["login"])
+
+    for item in listed[:100]:
+        known(item)
+    pages = max(1, math.ceil(len(listed) / 100))
+    if not missing or pages == 1:
+        return 1
+    if pages - 1 > len(missing):
+        return 1 + len(missing)
+    for index in range(100, len(listed)):
+        known(listed[index])
+        if not missing:
+            return math.ceil((index + 1) / 100)
+    return pages
+
+
+def _pd_users(world: World) -> set[str]:
+    found: set[str] = set()
+    for record in [*world.incident.log_entries, *world.incident.notes]:
+        for field_name in ("agent", "user", "assignees"):
+            value = record.get(field_name)
+            for ref in value if isinstance(value, list) else [value]:
+                if isinstance(ref, dict) and ref.get("type") in ("user_reference", "user"):
+                    found.add(str(ref["id"]))
+    return found
+
+
+def _committed(item: dict[str, Any]) -> datetime:
+    return gh_time(item["commit"]["committer"]["date"])
+
+
 def lower_bounds(world: World) -> dict[str, int]:
     """The fewest requests each API allows for this data, at its largest page size.
 
     PagerDuty (limit <= 100): 1 GET /incidents/{number} (the incident itself), ceil(log entries /
     100) and ceil(alerts / 100) pages (at least 1 each: an empty list is still one answer), 1 GET
-    notes (not paginated).
+    notes (not paginated), and 1 GET /users/{id} per user the log entries and notes name
+    (``agent``, ``user``, ``assignees``): the only source of their emails, and PagerDuty has no
+    endpoint that reads several users by id.
 
     Slack: 1 auth.test (the workspace URL, which permalinks need), 1 conversations.list page (two
     channel names out of two channels; a page holds 1000), then per channel max(1, ceil(top-level
@@ -328,14 +419,19 @@ def lower_bounds(world: World) -> dict[str, int]:
     (2 statuses each: one page) per deployment the timeline can show: each one created inside the
     window, and the lead-up ones walked back newest first until ``LEADUP_DEPLOYS`` of them went
     live before the window (a deployment's only way to be known live is its statuses); max(1,
-    ceil(PRs merged in [leadup start, window end] / 100)) search pages; and one GET pulls/{n} per
-    PR merged inside the incident window (search results carry no merge sha). GET /repos/o/r is not
-    counted: every call above addresses the repository by name.
+    ceil(PRs merged in [leadup start, window end] / 100)) search pages; one GET pulls/{n} per
+    PR merged inside the incident window (search results carry no merge sha); and the commits of
+    the default branch over [leadup start, window end] (newest first, 100 a page), the one source
+    of a login's email: page 1, then for the people's logins on those PRs and deployments still
+    without an address that is not a noreply one, the cheaper of the remaining pages and one
+    ``author=<login>`` request each (``_commits_bound``; none when only bots made them). GET
+    /repos/o/r is not counted: every call above addresses the repository by name.
 
     Grafana (limit 1000): max(1, ceil(annotations in the window / 1000)) GET /api/annotations.
     """
     pd_bound = 1 + max(1, math.ceil(len(world.incident.log_entries) / 100))
     pd_bound += max(1, math.ceil(len(world.incident.alerts) / 100)) + 1
+    pd_bound += len(_pd_users(world))
 
     slack = 1 + 1
     for _name, messages in world.channels.values():
@@ -355,6 +451,7 @@ def lower_bounds(world: World) -> dict[str, int]:
     merged = [gh_time(p["merged_at"]) for p in world.pulls]
     github += max(1, math.ceil(sum(world.leadup_start <= t <= world.end for t in merged) / 100))
     github += sum(world.start <= t <= world.end for t in merged)
+    github += _commits_bound(world)
 
     inside = sum(ms(world.start) <= a["time"] <= ms(world.end) for a in world.annotations)
     grafana = max(1, math.ceil(inside / 1000))
@@ -405,7 +502,11 @@ def start_fakes(world: World, ca: trustme.CA, latency: float) -> Fakes:
             slack.add_channel(cid, name, messages=messages)
         github = FakeGitHub(server(), token=TOKENS["github"])
         github.add_repo(
-            REPO, deployments=world.deployments, statuses=world.statuses, pulls=world.pulls
+            REPO,
+            deployments=world.deployments,
+            statuses=world.statuses,
+            pulls=world.pulls,
+            commits=world.commits,
         )
         grafana = FakeGrafana(server(), token=TOKENS["grafana"])
         grafana.add(*world.annotations)

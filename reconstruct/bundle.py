@@ -18,6 +18,7 @@ Layout (every data file is a JSON array of response bodies, one per request, in 
     github/<owner>/<repo>/statuses/<id>.json    pages of GET .../deployments/{id}/statuses
     github/<owner>/<repo>/merged_prs.json       pages of GET /search/issues (is:pr is:merged)
     github/<owner>/<repo>/pulls/<n>.json        [GET .../pulls/{n}] where a PR was fetched whole
+    github/<owner>/<repo>/commits.json          pages of GET .../commits (login <-> email pairs)
     grafana/annotations.json                    pages of GET /api/annotations
 
 Everything after collection reads a bundle, so a live run and ``--bundle DIR`` share one path.

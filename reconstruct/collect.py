@@ -90,9 +90,9 @@ def fetch_incident(
         raise ReconstructError(str(exc)) from exc
     except TimeoutError as exc:
         raise ReconstructError(
-            f"pagerduty: incident {ref} was not fetched by the --timeout deadline (PagerDuty at "
-            f"{config.pagerduty.base_url} accepted the request but did not answer in time); "
-            "check that it is reachable, or rerun with a larger --timeout"
+            f"pagerduty: incident {ref} was not fetched by the {pace.setting} deadline (PagerDuty "
+            f"at {config.pagerduty.base_url} accepted the request but did not answer in time); "
+            f"check that it is reachable, or rerun with a larger {pace.setting}"
         ) from exc
     # resolve_incident guarantees {"incident": {...}}
     return body, pd.incident_from_record(body["incident"])
@@ -162,7 +162,10 @@ def collect_live(
     timeout = options.get("timeout")
     deadline = time.monotonic() + float(timeout) if timeout else None
     policy = _policy(options)
-    body, inc = fetch_incident(incident, config, Pace("pagerduty", policy, deadline))
+    setting = str(options.get("deadline_setting") or "--timeout")
+    body, inc = fetch_incident(
+        incident, config, Pace("pagerduty", policy, deadline, setting=setting)
+    )
     window = compute_window(inc, config, now)
     dest = save_bundle or default_bundle_dir(inc.id, options.get("output"))
     display = ProgressDisplay(enabled=not options.get("quiet", False))
@@ -187,10 +190,11 @@ def collect_live(
                 source=name,
                 deadline=deadline,
                 policy=policy,
+                setting=setting,
             )
             for name in wanted
         }
-        run_sources(wanted, contexts, writer, deadline)
+        run_sources(wanted, contexts, writer, deadline, setting)
         return writer.finish(window, now)
 
 
@@ -209,9 +213,11 @@ def run_sources(
     contexts: Mapping[str, CollectContext],
     writer: BundleWriter,
     deadline: float | None,
+    setting: str = "--timeout",
 ) -> None:
     """Collect every source in its own daemon thread; at the deadline, record each unfinished
-    source as failed and go on (its thread is abandoned, so a hung API cannot hang the run)."""
+    source as failed and go on (its thread is abandoned, so a hung API cannot hang the run).
+    ``setting`` names what sets the deadline in the advice (``[watch] timeout`` for ``watch``)."""
     threads = {
         name: threading.Thread(
             target=_collect_one,
@@ -231,5 +237,5 @@ def run_sources(
             writer.set_source(
                 name,
                 "failed",
-                error="timed out at the --timeout deadline; rerun with a larger --timeout",
+                error=f"timed out at the {setting} deadline; rerun with a larger {setting}",
             )

@@ -16,7 +16,8 @@ import os
 import re
 import ssl
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -375,6 +376,21 @@ class ServeConfig(_Table):
     """The webhook secret comes only from the environment: PAGERDUTY_WEBHOOK_SECRET."""
 
 
+@dataclass(frozen=True, slots=True)
+class LeadupSettings:
+    """What the normalizer reads to choose the lead-up's rows, named for no source
+    (``Config.leadup``; the pipeline builds it for each incident)."""
+
+    deploys: int
+    """Deploys before the window shown (the last ones)."""
+    changes: int
+    """Lead-up changes shown at most, found relevant by score."""
+    match: tuple[str, ...]
+    """Terms that make a lead-up change relevant."""
+    repos: frozenset[str]
+    """The incident's repositories, lower case (empty: any)."""
+
+
 class Config(_Table):
     tls: TlsConfig = TlsConfig()
     pagerduty: PagerDutyConfig = PagerDutyConfig()
@@ -395,6 +411,21 @@ class Config(_Table):
 
     source_path: Path | None = Field(default=None, exclude=True)
     """The file the settings came from (None: defaults only)."""
+
+    def leadup(self, services: Iterable[str]) -> LeadupSettings:
+        """The lead-up settings for an incident on ``services``: ``[github] leadup_deploys``,
+        ``leadup_changes``, ``leadup_match``, and ``[github] repos`` plus the repositories
+        ``[github] services`` maps those services to."""
+        cfg = self.github
+        repos = set(cfg.repos)
+        for service in services:
+            repos.update(cfg.services.get(service, ()))
+        return LeadupSettings(
+            deploys=cfg.leadup_deploys,
+            changes=cfg.leadup_changes,
+            match=tuple(cfg.leadup_match),
+            repos=frozenset(repo.lower() for repo in repos),
+        )
 
 
 class Secret:

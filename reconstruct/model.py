@@ -114,6 +114,10 @@ class Identity:
     real_name: str = ""
     handle: str = ""
     """A chat handle or login ("" when the tool has none)."""
+    uid: str = ""
+    """The tool's own id for the account (a Slack user ID, a PagerDuty user id, a Grafana
+    ``userId``, a GitHub account id; "" when its records show none): one account's identities
+    are one person whatever their emails; two accounts sharing a name are never merged."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,7 +159,15 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         parsed = parse_bundle(bundle)
     counts, unreadable = parsed.counts, parsed.warnings
     window = bundle.manifest.window
-    result = normalize(parsed.events, incident, window, config, identities(bundle), parsed.weights)
+    result = normalize(
+        parsed.events,
+        incident,
+        window,
+        config,
+        identities(bundle),
+        parsed.weights,
+        leadup=config.leadup(incident.services),
+    )
     omitted = dict(result.omitted)
     for key, count in parsed.scoped.items():  # records a parser counted, with a reason
         shown_as = omitted_key(key)  # "<scope> (outside window)" -> "outside window"

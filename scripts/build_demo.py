@@ -1689,6 +1689,96 @@ def full_pr(pr: PR) -> Json:
     }
 
 
+# Commit emails (``GET /repos/o/r/commits``: ``commit.author.email``). Local commits carry each
+# person's work address; a commit made on github.com (a merge, the revert button) carries the
+# account's web commit email: Marco keeps his private (the noreply address), Sam keeps every
+# address private. The work address is what ties a login to the same person in Slack/PagerDuty.
+WEB_PRIVATE = {MARCO.gh_login, SAM.gh_login}
+LOCAL_PRIVATE = {SAM.gh_login}
+WEB_FLOW = gh_user("web-flow", 19864447)
+
+
+def noreply(user: Json) -> str:
+    return f"{user['id']}+{user['login']}@users.noreply.github.com"
+
+
+def commit_email(user: Json, *, web: bool) -> str:
+    person = next((p for p in PEOPLE if p.gh_login == user["login"]), None)
+    if person is None or person.gh_login in (WEB_PRIVATE if web else LOCAL_PRIVATE):
+        return noreply(user)
+    return person.email
+
+
+def gh_commit(
+    sha: str,
+    author: Json,
+    when: datetime,
+    message: str,
+    parents: tuple[str, ...],
+    *,
+    web: bool,
+) -> Json:
+    """One item of ``GET /repos/{o}/{r}/commits``. A commit made on github.com is committed by
+    ``GitHub <noreply@github.com>`` (the ``web-flow`` account); a pushed one by its author."""
+    api = f"{REPO_API}/commits/{sha}"
+    person = next((p for p in PEOPLE if p.gh_login == author["login"]), None)
+    name = person.real_name if person else str(author["login"])
+    git_author = {"name": name, "email": commit_email(author, web=web), "date": iso_z(when)}
+    git_committer = (
+        {"name": "GitHub", "email": "noreply@github.com", "date": iso_z(when)}
+        if web
+        else dict(git_author)
+    )
+    return {
+        "url": api,
+        "sha": sha,
+        "node_id": base64.b64encode(f"06:Commit{REPO_ID}:{sha}".encode()).decode("ascii"),
+        "html_url": f"{GH_WEB}/{FULL}/commit/{sha}",
+        "comments_url": f"{api}/comments",
+        "commit": {
+            "url": f"{REPO_API}/git/commits/{sha}",
+            "author": git_author,
+            "committer": git_committer,
+            "message": message,
+            "tree": {
+                "url": f"{REPO_API}/git/trees/{hex_sha(sha + ':tree')}",
+                "sha": hex_sha(sha + ":tree"),
+            },
+            "comment_count": 0,
+            "verification": {
+                "verified": web,
+                "reason": "valid" if web else "unsigned",
+                "signature": None,
+                "payload": None,
+                "verified_at": iso_z(when) if web else None,
+            },
+        },
+        "author": author,
+        "committer": WEB_FLOW if web else author,
+        "parents": [
+            {"url": f"{REPO_API}/commits/{p}", "html_url": f"{GH_WEB}/{FULL}/commit/{p}", "sha": p}
+            for p in parents
+        ],
+    }
+
+
+def pr_commits(pr: PR) -> list[Json]:
+    """The PR's head commit (pushed, or made by the revert button / a bot on github.com) and its
+    merge commit (the merge button: the merger, on github.com)."""
+    web_head = pr.author["type"] == "Bot" or pr.title.startswith("Revert ")
+    head_time = pr.created - timedelta(minutes=7) if not web_head else pr.created
+    head = gh_commit(pr.head_sha, pr.author, head_time, pr.title, (pr.base_sha,), web=web_head)
+    merge = gh_commit(
+        pr.merge_sha,
+        pr.merged_by,
+        pr.merged,
+        f"Merge pull request #{pr.number} from {OWNER}/{pr.branch}\n\n{pr.title}",
+        (pr.base_sha, pr.head_sha),
+        web=True,
+    )
+    return [head, merge]
+
+
 class Deploy:
     def __init__(self, ident: int, sha: str, created: datetime, minutes: int, note: str) -> None:
         self.id = ident
@@ -1779,7 +1869,17 @@ def github(out: BundleWriter) -> None:
     )
     for pr in PRS:
         out.add(f"{base}/pulls/{pr.number}.json", [full_pr(pr)])
+    # GET /repos/acme/checkout/commits?since=<leadup start>&until=<window end>&per_page=100: the
+    # default branch's commits committed in that range, newest first, in one page.
+    commits = [c for pr in PRS for c in pr_commits(pr)]
+    commits = [c for c in commits if WINDOW.contains(_committed(c), leadup=True)]
+    commits.sort(key=_committed, reverse=True)
+    out.add(f"{base}/commits.json", [commits])
     out.set_source("github", "ok", meta={"repos": [FULL]})
+
+
+def _committed(item: Json) -> datetime:
+    return datetime.fromisoformat(item["commit"]["committer"]["date"].replace("Z", "+00:00"))
 
 
 # ----------------------------------------------------------------------------------------------

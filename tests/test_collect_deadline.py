@@ -115,7 +115,8 @@ def test_watch_applies_a_per_incident_deadline(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # `watch --once` with [watch] timeout = "3s": Grafana trickles its answers; the incident's
-    # collection ends within seconds, naming Grafana (watch then builds it again on its next run).
+    # collection ends within seconds, naming Grafana (watch then builds it again on its next run)
+    # and the setting watch really reads: `[watch] timeout`, not the CLI's --timeout.
     from tests.test_watch_end_to_end import Cron
 
     cron = Cron(make_server, ca_bundle, tmp_path, monkeypatch, caplog)
@@ -128,7 +129,9 @@ def test_watch_applies_a_per_incident_deadline(
     elapsed = time.monotonic() - started
     assert elapsed < DEADLINE + SLACK_BY, f"took {elapsed:.1f}s"
     (line,) = [line for line in err if "warning: grafana:" in line]
-    assert "--timeout" in line
+    assert "[watch] timeout deadline" in line, line
+    assert "rerun later or with a larger [watch] timeout" in line, line
+    assert "--timeout" not in line, line
     assert any("grafana failed; built again on the next run" in line for line in err)
 
 

@@ -76,6 +76,24 @@ def test_registered_with_one_line_it_is_a_source(registered: None) -> None:
     )
 
 
+def test_its_traits_word_why_its_rows_are_kept(registered: None) -> None:
+    # The normalizer names no source: a kept row's reason comes from the traits of the source
+    # that speaks for it, here the example's own wording, also for a merged row.
+    from reconstruct.model import Event, Kind, Link
+    from reconstruct.normalize.reasons import tool_reason
+
+    def update(*sources: str) -> Event:
+        link = Link("example", "https://status.example.com/events/1")
+        return Event(WINDOW.start, Kind.UPDATE, "Degraded", sources, (link,), key="example:1")
+
+    assert tool_reason(update("example")) == "status page update"
+    assert (
+        tool_reason(update("example", "unregistered"))
+        == "status page update; also seen in unregistered"
+    ), "it speaks for the row (5 before an unknown source)"
+    assert tool_reason(update("unregistered")) == "update from unregistered"
+
+
 def test_it_is_collected_through_the_shared_policy_and_parsed(
     registered: None,
     make_server: MakeServer,

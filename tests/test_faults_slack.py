@@ -239,7 +239,7 @@ def test_an_extra_channel_slack_does_not_serve_is_partial_and_named(live: Live, 
     assert manifest["complete"] is False
     slack = manifest["sources"]["slack"]
     assert slack["status"] == "ok"
-    assert DEPLOYS_CHANNEL in slack["meta"]["channel_errors"]
+    assert DEPLOYS_CHANNEL in slack["meta"]["failed_parts"]
     (warning,) = [line for line in err.splitlines() if line.startswith("reconstruct: warning:")]
     assert f"conversations.history {DEPLOYS} page 1: " in warning, warning
     assert f"the messages of {DEPLOYS} are not in this draft" in warning

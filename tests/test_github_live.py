@@ -174,7 +174,8 @@ def test_pages_leadup_and_exact_request_counts(
 
     # 1 repo GET + 2 deployment pages (the 2nd reaches past the leadup start; page 3 is never
     # asked) + 1 statuses GET per deployment the timeline can show (not per in-range one: 4 of
-    # 113) + 2 search pages + 2 in-window PR GETs.
+    # 113) + 2 search pages + 2 in-window PR GETs + 1 commits page (the PRs' author, dev-ana, is
+    # a person: her commit email is looked for; the repository has no commits in range).
     assert server.count("GET", r"/repos/acme/checkout") == 1
     assert server.count("GET", r"/(repos/acme/checkout|repositories/\d+)/deployments") == 2
     assert server.count("GET", r"/repos/acme/checkout/deployments/\d+/statuses") == 4
@@ -185,11 +186,12 @@ def test_pages_leadup_and_exact_request_counts(
     assert server.count("GET", r"/search/issues") == 2
     assert server.count("GET", r"/repos/acme/checkout/pulls/\d+") == 2
     assert server.count("GET", r"/repos/acme/checkout/pulls/(1187|1188)") == 2
-    total = 1 + 2 + expected["statuses"] + 2 + 2
+    assert server.count("GET", r"/repos/acme/checkout/commits") == 1
+    total = 1 + 2 + expected["statuses"] + 2 + 2 + 1
     assert server.count() == total  # nothing else: no lazy completion GETs, no retries
     assert meta["requests"] == total
     assert meta["repos"] == [REPO]
-    assert "failed_repos" not in meta
+    assert "failed_parts" not in meta
 
     # requests: per_page=100 and the environment filter; page 2 came from Link rel=next
     first = next(r for r in server.requests if r.path.endswith("/deployments"))
@@ -265,7 +267,8 @@ def test_enterprise_base_url_with_api_v3_prefix(
     _, bundle = run(make_ctx(gh.base_url, ca_bundle, recorder), tmp_path, recorder.settings())
     assert all(r.path.startswith("/api/v3/") for r in server.requests)
     # repo + 1 deployment page + 1 statuses (the January deploy is outside the leadup) + search
-    assert server.count() == 4
+    # + commits (the PR's author is a person)
+    assert server.count() == 5
     events = {e.key: e for e in parse(bundle)}
     failed = events["github:deployment:acme/checkout:2:failure"]
     assert failed.summary == "Deploy of acme/checkout abc1234 (v2.3.1) to production failed"
@@ -392,8 +395,8 @@ def test_one_repo_fails_the_other_is_kept(
     ctx = make_ctx(gh.base_url, ca_bundle, recorder, repos=("acme/gone", REPO))
     meta, bundle = run(ctx, tmp_path, recorder.settings())
     assert meta["repos"] == [REPO]
-    assert set(meta["failed_repos"]) == {"acme/gone"}
-    assert "not found" in meta["failed_repos"]["acme/gone"]
+    assert set(meta["failed_parts"]) == {"acme/gone"}
+    assert "not found" in meta["failed_parts"]["acme/gone"]
     assert bundle.files("github/acme/gone/") == []
     assert any(m.startswith("acme/gone failed:") for m in recorder.progress)
     assert {e.scope for e in parse(bundle)} == {"github:acme/checkout"}
@@ -412,7 +415,7 @@ def test_a_repo_failing_midway_writes_none_of_its_files(
     ctx = make_ctx(gh.base_url, ca_bundle, recorder, repos=(REPO, "acme/payments"))
     meta, bundle = run(ctx, tmp_path, recorder.settings())
     assert meta["repos"] == ["acme/payments"]
-    assert "(422)" in meta["failed_repos"][REPO]
+    assert "(422)" in meta["failed_parts"][REPO]
     assert bundle.files("github/acme/checkout/") == []
 
 
@@ -546,7 +549,7 @@ def test_next_link_back_to_an_earlier_page_stops_with_a_warning(
     [warning] = meta["warnings"]
     assert warning.startswith("merged pull requests of acme/checkout (search): GitHub's next-page")
     assert "stopped after 2 pages" in warning
-    assert meta["requests"] == 1 + 2 + expected["statuses"] + 2 + 2
+    assert meta["requests"] == 1 + 2 + expected["statuses"] + 2 + 2 + 1
 
 
 def test_the_leadup_walk_goes_on_past_deployments_that_never_went_live(

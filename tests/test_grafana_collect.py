@@ -454,7 +454,7 @@ def test_forbidden_dashboard_is_skipped_with_a_warning(
     (warning,) = meta["warnings"]
     assert warning.startswith("skipped dashboard secret: ")
     assert "Viewer role (annotations:read) on dashboard secret" in warning
-    assert list(meta["dashboard_errors"]) == ["secret"]
+    assert list(meta["failed_parts"]) == ["secret"]
     assert [e.key for e in parse(bundle)] == ["grafana:annotation:1"]
 
 

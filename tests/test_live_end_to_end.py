@@ -128,7 +128,9 @@ def test_live_run_writes_the_draft_and_the_bundle_renders_it_again(live: Live) -
     assert "- **Duration:** 09:41 – 10:29 UTC (47m; PagerDuty incident 09:42 – 10:29 UTC)" in out
 
     leadup = row(out, "Merged PR #1187")
-    assert leadup.startswith("| 2026-03-03 10:14 |")
+    # marco-bianchi's login joined to Slack's Marco by his commit email (one name per person)
+    assert leadup.startswith("| 2026-03-03 10:14 | Marco Bianchi: Merged PR #1187")
+    assert "marco-bianchi" not in out
     assert "(https://github.com/acme/checkout/pull/1187)" in leadup
     trigger = row(out, "Incident #4821 triggered")
     assert trigger.startswith("| 09:42 |")
@@ -281,8 +283,9 @@ def test_each_api_is_asked_only_what_it_must(live: Live) -> None:
     ]
 
     # GitHub: the repository, one deployments page, statuses only for the four deployments
-    # created since the leadup start (not 2259310876, from 2026-02-24), one search page, and the
-    # full PR only for #1203, merged inside the incident window. No PyGithub lazy completion.
+    # created since the leadup start (not 2259310876, from 2026-02-24), one search page, the
+    # full PR only for #1203, merged inside the incident window, and one commits page (the PR
+    # authors' commit emails). No PyGithub lazy completion.
     gh = w.github.server
     paths = [r.path for r in gh.requests]
     assert sorted(paths) == sorted(
@@ -295,14 +298,21 @@ def test_each_api_is_asked_only_what_it_must(live: Live) -> None:
             "/repos/acme/checkout/deployments/2270554108/statuses",
             "/search/issues",
             "/repos/acme/checkout/pulls/1203",
+            "/repos/acme/checkout/commits",
         ]
     )
+    commits = next(r for r in gh.requests if r.path.endswith("/commits"))
+    assert commits.query == {
+        "since": ["2026-02-28T08:42:07Z"],  # the leadup start and window end, whole seconds
+        "until": ["2026-03-14T10:59:31Z"],
+        "per_page": ["100"],
+    }
     assert all(r.method == "GET" for r in gh.requests)
 
     # Grafana: every annotation of the window in one request.
     assert [r.path for r in w.grafana.server.requests] == ["/api/annotations"]
     manifest = live.manifest(dest)
-    assert manifest["sources"]["github"]["meta"]["requests"] == 8
+    assert manifest["sources"]["github"]["meta"]["requests"] == 9
 
 
 # -- one source fails: the draft is still written, exit 3 ------------------------------------------
@@ -377,7 +387,7 @@ def test_app_not_in_an_extra_channel_keeps_the_rest(live: Live) -> None:
     assert f"skipped {DEPLOYS_CHANNEL}" in warning[0] and "/invite @reconstruct" in warning[0]
     manifest = live.manifest(dest)
     assert manifest["sources"]["slack"]["status"] == "ok"
-    assert list(manifest["sources"]["slack"]["meta"]["channel_errors"]) == [DEPLOYS_CHANNEL]
+    assert list(manifest["sources"]["slack"]["meta"]["failed_parts"]) == [DEPLOYS_CHANNEL]
 
 
 # -- nothing to render: one line, no bundle --------------------------------------------------------

@@ -556,6 +556,32 @@ def test_leadup_match_is_configurable_and_zero_deploys_keeps_none() -> None:
     assert result.events[0].reason == 'leadup change matching "readme"'
 
 
+def test_the_leadup_settings_are_handed_in_named_for_no_source() -> None:
+    # The pipeline builds the lead-up settings (``Config.leadup``); the normalizer reads them
+    # and not the [github] table: handed in, they win over that table.
+    from reconstruct.config import LeadupSettings
+
+    events = [
+        change(1, "Reduce cache TTL", days=3),
+        change(2, "Update README", days=2),
+        change(3, "Tune the README", days=2, repo="acme/other"),
+        *(deploy_before(n, hours=n * 5) for n in range(1, 4)),
+    ]
+    settings = LeadupSettings(
+        deploys=1, changes=5, match=("readme",), repos=frozenset({"acme/checkout"})
+    )
+    handed = normalize(events, INCIDENT, WINDOW, Config(), leadup=settings)
+    assert [e.key for e in handed.events] == [
+        "github:pr:acme/checkout:2",
+        "github:deployment:acme/checkout:1:success",
+    ]
+    config = Config(
+        github=GitHubConfig(repos=("acme/checkout",), leadup_match=("readme",), leadup_deploys=1)
+    )
+    assert config.leadup(INCIDENT.services) == settings
+    assert normalize(events, INCIDENT, WINDOW, config) == handed, "the default: Config.leadup"
+
+
 def test_changes_inside_the_window_are_kept_whatever_their_title() -> None:
     result = run(change(1, "Update README", days=0.01))
     assert [e.reason for e in result.events] == ["merged PR"]

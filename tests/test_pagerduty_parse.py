@@ -12,6 +12,7 @@ import pytest
 import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors import get_source
+from reconstruct.collectors.skips import NOT_UNDERSTOOD, recording
 from reconstruct.errors import BundleError
 from reconstruct.model import Event, Kind, Window
 from tests.fakes.pagerduty import IncidentData, sample_incident
@@ -245,6 +246,21 @@ def test_unmatched_annotate_entry_is_its_own_note(tmp_path: Path) -> None:
     assert note.tags == {"note"}
     assert note.summary == "Note by Priya Raman: Rolling back v2.3.1"
     assert events["pagerduty:log_entry:Q008"].summary.startswith("Annotate entry")
+
+
+def test_an_annotate_entry_without_an_id_is_not_understood_even_beside_its_note(
+    tmp_path: Path,
+) -> None:
+    data = sample_incident()
+    with recording() as before:
+        list(pd.parse(write_bundle(tmp_path / "before", sample_files(data))))
+    entry = next(e for e in data.log_entries if e["id"] == "Q007")  # records note PN001
+    del entry["id"]
+    with recording() as ledger:
+        events = by_key(list(pd.parse(write_bundle(tmp_path, sample_files(data)))))
+    assert ledger.count(NOT_UNDERSTOOD) == before.count(NOT_UNDERSTOOD) + 1
+    note = events["pagerduty:note:PN001"]  # still shown, without the unreadable entry's link
+    assert not any(link.url.endswith("/log_entries/Q007") for link in note.links)
 
 
 def test_ongoing_incident(tmp_path: Path) -> None:

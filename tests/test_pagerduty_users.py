@@ -61,4 +61,5 @@ def test_a_key_that_may_not_read_users_keeps_the_incident(
     (warning,) = meta["warnings"]
     assert warning.startswith("users skipped: ") and "[people] aliases" in warning
     assert all(i.email == "" for i in identities(bundle) if i.source == "pagerduty")
-    assert Identity("pagerduty", "Priya Raman", real_name="Priya Raman") in identities(bundle)
+    priya = Identity("pagerduty", "Priya Raman", real_name="Priya Raman", uid="PUSR001")
+    assert priya in identities(bundle)

@@ -162,7 +162,7 @@ def test_full_run_request_counts_and_events(run: Run) -> None:
     assert meta["workspace_url"] == "https://acme.slack.com/"
     assert meta["incident_channel"] == INC
     assert meta["channels"] == {INC: "inc-1234", ALERTS: "alerts"}
-    assert meta["warnings"] == [] and meta["channel_errors"] == {}
+    assert meta["warnings"] == [] and "failed_parts" not in meta
     counts = {
         m: fake.count(m)
         for m in (
@@ -397,9 +397,9 @@ def test_failing_extra_channel_keeps_incident_channel(run: Run) -> None:
     run.fake.add_channel(ALERTS, "alerts")
     run.fake.not_in_channel.add(ALERTS)
     meta, bundle = run.collect(slack={"channels": ["alerts", "C0GONE001"]})
-    assert set(meta["channel_errors"]) == {ALERTS, "C0GONE001"}
-    assert "invite" in meta["channel_errors"][ALERTS]
-    assert "not found" in meta["channel_errors"]["C0GONE001"]
+    assert set(meta["failed_parts"]) == {ALERTS, "C0GONE001"}
+    assert "invite" in meta["failed_parts"][ALERTS]
+    assert "not found" in meta["failed_parts"]["C0GONE001"]
     assert [e.summary for e in parse(bundle)] == ["hi"]
 
 

@@ -151,6 +151,19 @@ def test_an_os_error_while_building_keeps_no_lease_and_a_later_run_delivers_once
 def test_backoff_doubles_up_to_its_ceiling() -> None:
     assert [backoff(n) for n in (1, 2, 3, 4)] == [timedelta(minutes=m) for m in (2, 4, 8, 16)]
     assert backoff(30) == timedelta(hours=2)
+    assert backoff(0) == timedelta(0)
+    assert backoff(5000) == timedelta(hours=2), "no overflow however many failures"
+
+
+def test_watch_and_the_sources_share_one_backoff() -> None:
+    # watch's backoff is the sources' RetryPolicy.delay on its own scale, without jitter: a
+    # policy with the same first wait and ceiling waits exactly as long, failure by failure.
+    from reconstruct.collectors._http import RetryPolicy
+
+    policy = RetryPolicy(backoff=120.0, max_backoff=7200.0, jitter=0)
+    assert [backoff(n).total_seconds() for n in range(8)] == [policy.delay(n) for n in range(8)]
+    jittered = RetryPolicy(backoff=120.0, max_backoff=7200.0, jitter=0.25)
+    assert all(90.0 <= jittered.delay(1) <= 120.0 for _ in range(50))
 
 
 # -- parking -------------------------------------------------------------------------------------

@@ -68,8 +68,12 @@ class RetryPolicy:
     warning that later records are missing."""
 
     def delay(self, attempt: int) -> float:
-        """The backoff before retry ``attempt`` (1-based): doubling, capped, with jitter."""
-        base = min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
+        """The backoff before retry ``attempt`` (1-based; 0 or less: none): doubling from
+        ``backoff``, capped at ``max_backoff``, with jitter. The one backoff of the tool: the
+        sources' retries and ``watch``'s retry of a failed incident (``watch.runner.backoff``)."""
+        if attempt <= 0:
+            return 0.0
+        base = min(self.backoff * 2 ** min(attempt - 1, 62), self.max_backoff)
         if self.jitter <= 0:
             return float(base)
         return float(base * (1 - self.jitter * random.random()))  # noqa: S311 - not crypto

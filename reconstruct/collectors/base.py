@@ -52,11 +52,20 @@ class CollectContext:
     """How waits sleep (tests pass a fake clock's sleep; never patch our own functions)."""
     policy: RetryPolicy = DEFAULT_POLICY
     """Retries, waits and request timeouts (``collectors._http``); tests hand in shorter ones."""
+    setting: str = "--timeout"
+    """The setting that sets ``deadline``, named in advice (``watch``: ``[watch] timeout``)."""
 
     @property
     def pace(self) -> Pace:
         """This source's requests' policy, deadline, sleep and progress (``collectors._http``)."""
-        return Pace(self.source or "collect", self.policy, self.deadline, self.sleep, self.progress)
+        return Pace(
+            self.source or "collect",
+            self.policy,
+            self.deadline,
+            self.sleep,
+            self.progress,
+            self.setting,
+        )
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (never negative), or None without a deadline."""
@@ -104,6 +113,11 @@ class SourceTraits:
     """Which source speaks for a merged row: the lowest number wins (ties: by name)."""
     noun: tuple[str, str] = ("record", "records")
     """Its records, singular and plural (``412 other messages in slack:#inc-1 not shown``)."""
+    reasons: tuple[tuple[str, str], ...] = ()
+    """Why a kept row this source speaks for is in the timeline (``--why``), first match:
+    ``(what, wording)``, ``what`` an event kind (``page``), ``tag:<tag>`` (``tag:note``) or
+    ``*`` (any). Deploys are worded alike for every source; with no match, the normalizer's
+    own wording (``change``, ``alert state change``, ``<kind> from <source>``)."""
 
 
 def _always(config: Config, options: Mapping[str, Any]) -> str | None:

@@ -9,8 +9,13 @@
 - PagerDuty: the users its log entries and notes name (``agent``, ``user``, ``assignees``:
   ``user_reference`` objects carry ``summary``, the user's name, and no email), with the email of
   each from ``pagerduty/users.json`` (``GET /users/{id}``, ``collectors.pagerduty.users``).
-- GitHub: no reader. PR and deployment objects carry a login and no email, so a login is a
-  person only through ``[people] aliases`` (``"github:marco-bianchi"``).
+- GitHub: PR and deployment objects carry a login and no email; the commit authors a live run
+  reads (``github/<owner>/<repo>/commits.json``, ``collectors.github.authors``) pair a login with
+  the email of its commits (GitHub noreply addresses and bots left out). A login without such a
+  commit is a person only through ``[people] aliases`` (``"github:marco-bianchi"``).
+
+Each identity carries the tool's own account id (``uid``) where the records show it: Slack's user
+ID, PagerDuty's user id, Grafana's ``userId``, GitHub's account id.
 
 A person is never matched on a name here: ``normalize.people`` joins identities by email and by
 ``[people] aliases`` only.
@@ -29,7 +34,7 @@ from reconstruct.model import Identity
 def identities(bundle: Bundle) -> list[Identity]:
     """Every identity the bundle holds, deduplicated, sorted."""
     found: set[Identity] = set()
-    for reader in (_slack, _grafana, _pagerduty):
+    for reader in (_slack, _grafana, _pagerduty, _github):
         with suppress(Exception):  # the parsers report a corrupt file; names are optional
             found.update(reader(bundle))
     return sorted(found)
@@ -61,6 +66,7 @@ def _slack(bundle: Bundle) -> Iterator[Identity]:
             email=_text(profile.get("email")).lower(),
             real_name=_text(profile.get("real_name")) or _text(user.get("real_name")),
             handle=_text(profile.get("display_name")) or _text(user.get("name")),
+            uid=_text(user.get("id")),
         )
 
 
@@ -72,8 +78,15 @@ def _grafana(bundle: Bundle) -> Iterator[Identity]:
             if not isinstance(record, dict):
                 continue
             login, email = _text(record.get("login")), _text(record.get("email")).lower()
+            uid = record.get("userId")
             if login:
-                yield Identity("grafana", login, email=email, handle=login)
+                yield Identity(
+                    "grafana",
+                    login,
+                    email=email,
+                    handle=login,
+                    uid=str(uid) if isinstance(uid, int) and uid > 0 else "",
+                )
 
 
 def _pagerduty(bundle: Bundle) -> Iterator[Identity]:
@@ -95,4 +108,17 @@ def _pagerduty(bundle: Bundle) -> Iterator[Identity]:
     for record in records:
         for field in ("agent", "user", "assignees"):
             for uid, name in users(record.get(field)):
-                yield Identity("pagerduty", name, email=emails.get(uid, ""), real_name=name)
+                yield Identity(
+                    "pagerduty", name, email=emails.get(uid, ""), real_name=name, uid=uid
+                )
+
+
+def _github(bundle: Bundle) -> Iterator[Identity]:
+    from reconstruct.collectors.github.authors import COMMITS_FILE, authors
+
+    for path in bundle.files("github/"):
+        if path.endswith("/" + COMMITS_FILE) and path.count("/") == 3:
+            for author in authors(bundle.pages(path)):
+                # No ``handle``: with ``[people] display = "handle"`` a person shows their chat
+                # handle, and the login only when nothing else names them.
+                yield Identity("github", author.login, email=author.email, uid=author.uid)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 
-from reconstruct.config import Config
+from reconstruct.config import Config, LeadupSettings
 from reconstruct.model import Event, Identity, Incident, Window
 from reconstruct.normalize.chatter import set_aside
 from reconstruct.normalize.classify import classify, compile_classifier
@@ -60,11 +60,14 @@ def normalize(
     config: Config,
     identities: Iterable[Identity] = (),
     weights: Mapping[str, int] | None = None,
+    leadup: LeadupSettings | None = None,
 ) -> Normalized:
     """Events from every source -> the timeline's events, in order, each with a reason.
 
     ``weights``: per event key, the records beyond the first the event stands for (records a
     parser folded into it); the accounting (``shown``, ``left_out``) counts them with it.
+    ``leadup``: the lead-up settings, source-agnostic (the pipeline passes
+    ``config.leadup(incident.services)``, also the default).
     Raises ``TimeFormatError`` for an event with a naive time (a parser bug).
     """
     classifier = compile_classifier(config.classify)
@@ -83,7 +86,7 @@ def normalize(
         classified, keywords = classify(with_refs, classifier)
         rows = merge_tools(classified, config.normalize.merge_window)
         ledger.fold(classified, rows)
-        selection = select(rows, incident, window, config, keywords)
+        selection = select(rows, incident, window, config, keywords, leadup)
         kept, omitted = selection.kept, selection.omitted
         ledger.settle(kept, selection.dropped)  # every record of a kept row is shown
         people = directory(identities, config.people)

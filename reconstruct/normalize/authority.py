@@ -1,6 +1,7 @@
 """What the normalizer knows of sources, read from their declared traits (``SourceTraits`` in
 ``reconstruct.collectors``), so no module here names one: which source speaks for a merged row
-(the lowest ``authority``), and which sources are chat (a person's plain message is set aside).
+(the lowest ``authority``), which sources are chat (a person's plain message is set aside), and
+how a source words why its rows are kept (``reasons``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ UNKNOWN = 1_000
 """The rank of a source without traits (an old bundle's, a test's): after every known one."""
 
 
-_DERIVED: dict[int, tuple[object, dict[str, int], frozenset[tuple[str, ...]]]] = {}
-"""Per traits table (``collectors.traits()`` is cached per registry): ranks and chat sources."""
+Reasons = dict[str, tuple[tuple[str, str], ...]]
+_DERIVED: dict[int, tuple[object, dict[str, int], frozenset[tuple[str, ...]], Reasons]] = {}
+"""Per traits table (``collectors.traits()`` is cached per registry): ranks, chat sources and
+each source's reason wording."""
 
 
-def _derived() -> tuple[dict[str, int], frozenset[tuple[str, ...]]]:
+def _derived() -> tuple[dict[str, int], frozenset[tuple[str, ...]], Reasons]:
     from reconstruct.collectors import Role, traits
 
     found = traits()
@@ -25,8 +28,9 @@ def _derived() -> tuple[dict[str, int], frozenset[tuple[str, ...]]]:
     if got is None or got[0] is not found:
         ranks = {name: t.authority for name, t in found.items()}
         chat = frozenset((name,) for name, t in found.items() if t.role is Role.CHAT)
-        got = _DERIVED[id(found)] = (found, ranks, chat)
-    return got[1], got[2]
+        reasons = {name: t.reasons for name, t in found.items() if t.reasons}
+        got = _DERIVED[id(found)] = (found, ranks, chat, reasons)
+    return got[1], got[2], got[3]
 
 
 def _authority() -> dict[str, int]:
@@ -56,3 +60,12 @@ def primary_source(sources: Iterable[str]) -> str:
 
 def event_rank(event: Event) -> tuple[int, str]:
     return source_rank(primary_source(event.sources))
+
+
+def source_reason(event: Event, source: str) -> str | None:
+    """How ``source`` words why ``event`` (a row it speaks for) is kept: the first of its
+    ``SourceTraits.reasons`` that matches the event's kind or tags; None without a match."""
+    for what, wording in _derived()[2].get(source, ()):
+        if what in ("*", event.kind.value) or (what[:4] == "tag:" and what[4:] in event.tags):
+            return wording
+    return None

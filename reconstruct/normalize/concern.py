@@ -8,7 +8,7 @@ the window (and the lead-up deploys shown, ``also``) and the config, never from 
   of the tool (non-chat) alert events in the window;
 - ``change_refs``: ``sha:``, ``pr:`` and ``deploy:`` refs of the tool change and deploy events
   of the incident's repositories (any repository when none is configured);
-- ``repos``: ``[github] repos`` plus the repositories mapped to the incident's services (none
+- ``repos``: ``LeadupSettings.repos``, the incident's repositories (none
   configured: the repositories the change and deploy events came from);
 - ``names``: the affected services' names (``name_forms``: ``Checkout API``, ``checkout-api``,
   ``checkout``) and the repositories' names (``checkout`` for ``acme/checkout``), matched as

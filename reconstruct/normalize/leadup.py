@@ -1,7 +1,7 @@
 """The lead-up: which changes before ``window.start`` the timeline shows, and why.
 
 ``choose`` ranks the lead-up changes (kind ``change`` before the window, in the incident's
-repositories) by their relevance to this incident and keeps a few (``[github] leadup_changes``):
+repositories) by their relevance to this incident and keeps a few (``LeadupSettings.changes``):
 
 1. **Named in the evidence**: a change whose PR number (``#1187``, ``PR 1187``, ``pull/1187``,
    ``acme/checkout#1187``) or commit (7+ hex digits) appears in an event of the window, or whose
@@ -16,7 +16,7 @@ repositories) by their relevance to this incident and keeps a few (``[github] le
    rows and the notes of the window (weight 2), without stop words, numbers, words under three
    letters, and the names of the affected services and repositories (every change there would
    match them). A change scores the weight of each vocabulary word its title or labels hold.
-3. **``[github] leadup_match`` terms** (``ttl``, ``pool``, ...) add 2.
+3. **``LeadupSettings.match`` terms** (``ttl``, ``pool``, ...) add 2.
 4. **Dependency and config changes** (labels or title words such as ``dependencies``, ``bump``,
    ``upgrade``, ``config``) add 1 to a change that already scored: they rank higher.
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from reconstruct.config import GitHubConfig
+from reconstruct.config import LeadupSettings
 from reconstruct.model import Event, Incident, Kind
 from reconstruct.normalize.concern import scope_place
 
@@ -211,15 +211,16 @@ def choose(
     early: list[Event],
     incident: Incident,
     start: datetime,
-    repos: frozenset[str],
-    config: GitHubConfig,
+    settings: LeadupSettings,
     said: Iterable[Event] = (),
     linked: Iterable[Event] = (),
 ) -> dict[str, str]:
     """Key -> reason of the lead-up changes (among ``early``, the events before ``start``) to
     show, judged against ``rows``, the window's rows; ``said``: records of the window not shown
     but about this incident (every name they hold counts), ``linked``: other records not shown
-    (only a name with its repository counts)."""
+    (only a name with its repository counts); ``settings``: the incident's repositories, the
+    terms and how many to show."""
+    repos = settings.repos
     changes = [
         e
         for e in early
@@ -229,7 +230,7 @@ def choose(
     ]
     if not changes:
         return {}
-    matcher = compile_leadup(config.leadup_match)
+    matcher = compile_leadup(settings.match)
     places = frozenset(p for e in changes if "/" in (p := scope_place(e.scope)))
     vocab = vocabulary(rows, incident, start, repos | places)
     named = _named([*rows, *said], start, incident, linked)
@@ -259,6 +260,6 @@ def choose(
             parts.append(f"leadup change sharing {words} with the incident's title and notes")
         scored.append((score, event.time, event.key, "; ".join(parts)))
     scored.sort(key=lambda s: (-s[0], -s[1].timestamp(), s[2]))
-    for _, _, key, reason in scored[: config.leadup_changes]:
+    for _, _, key, reason in scored[: settings.changes]:
         chosen[key] = reason
     return chosen

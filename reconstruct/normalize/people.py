@@ -10,9 +10,11 @@ any) are joined into one person when
 
 Nothing else joins them: two tools' identical or similar names stay two people (a Grafana login
 ``asouza`` with no email is not the Slack user whose handle is ``asouza``). Records name a person
-by the tool's name only, so a tool name that several of that tool's identities share with different
-emails (one with none) cannot say which of them a record means: it joins no one and keeps the tool
-name (``<tool>:<name>``) unless ``[people] aliases`` names it. A person's display
+by the tool's name only, so a tool name that several of that tool's accounts share (different
+``Identity.uid``; without uids, different emails, one with none) cannot say which of them a record
+means: it joins no one and keeps the tool name (``<tool>:<name>``) unless ``[people] aliases``
+names it. One account's identities are one person with every email they show (a GitHub login
+whose commits carry a work and a personal address). A person's display
 name is the alias key when aliased; else, with ``[people] display = "name"`` (default), the real
 name one of their tools holds (the most common; ties: the longest, then alphabetical), with
 ``"handle"`` their chat handle or login; else the tool's own name.
@@ -77,10 +79,15 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
         if a != b:
             parent[max(a, b)] = min(a, b)
 
-    emails_of: dict[tuple[str, str], set[str]] = {}
+    accounts: dict[tuple[str, str], set[str]] = {}
     for ident in ids:
-        emails_of.setdefault((ident.source, ident.name), set()).add(ident.email.casefold())
-    ambiguous = {key for key, emails in emails_of.items() if len(emails) > 1}
+        account = ident.uid or f"email:{ident.email.casefold()}"
+        accounts.setdefault((ident.source, ident.name), set()).add(account)
+    ambiguous = {key for key, found in accounts.items() if len(found) > 1}
+    first_of: dict[tuple[str, str], int] = {}
+    for index, ident in enumerate(ids):  # one account's identities: one person, every email
+        if (named := (ident.source, ident.name)) not in ambiguous:
+            join(first_of.setdefault(named, index), index)
     by_email: dict[str, int] = {}
     for index, ident in enumerate(ids):
         if ident.email and (ident.source, ident.name) not in ambiguous:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from reconstruct.model import Event, Kind
-from reconstruct.normalize.authority import primary_source, source_rank
+from reconstruct.normalize.authority import primary_source, source_rank, source_reason
 from reconstruct.normalize.concern import Concern
 
 
@@ -19,6 +19,8 @@ def tool_reason(event: Event) -> str:
 
 
 def _base(event: Event, primary: str) -> str:
+    """Deploys alike for every source; else the primary source's own wording (its traits'
+    ``reasons``), else the kind's."""
     kind, tags = event.kind, event.tags
     if kind is Kind.DEPLOY:
         if "failure" in tags:
@@ -26,24 +28,17 @@ def _base(event: Event, primary: str) -> str:
         if "rollback" in tags:
             return "rollback"
         return "deploy to production" if "production" in tags else "deploy"
+    worded = source_reason(event, primary)
+    if worded is not None:
+        return worded
     if kind is Kind.CHANGE:
-        return "merged PR" if primary == "github" else "change"
-    if primary == "pagerduty":
-        if kind is Kind.PAGE:
-            return "responder paged"
-        if "note" in tags:
-            return "PagerDuty note"
-        if kind is Kind.UPDATE:  # urgency or priority change, snooze, status update...
-            return "PagerDuty log entry"
-        return "PagerDuty state change"
+        return "change"
     if kind is Kind.ALERT:
         return "alert state change"
-    if primary == "grafana":
-        return "dashboard annotation"
     return f"{kind.value} from {primary or 'unknown source'}"
 
 
-def slack_reason(
+def chat_reason(
     event: Event, keyword: str | None, emoji: Iterable[str], concern: Concern
 ) -> str | None:
     """Why a chat message is in the timeline, or None when it is not.

@@ -4,7 +4,7 @@ In the window: every tool event; chat messages only when a bot posted them in th
 channel or about this incident (``concern.Concern.about``: its refs, alerts, changes, services),
 they are pinned, reacted to with a ``[select] emoji``, or classified. Before ``window.start``
 (the lead-up): the changes ``leadup.choose`` finds relevant to this incident, and the last
-``[github] leadup_deploys`` deploys; nothing else. Every row left out gets a reason
+``LeadupSettings.deploys`` deploys; nothing else. Every row left out gets a reason
 (``reasons.omission``), counted per scope and per reason.
 """
 
@@ -14,14 +14,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from reconstruct.config import Config
+from reconstruct.config import Config, LeadupSettings
 from reconstruct.model import Event, Incident, Kind, Window
 from reconstruct.normalize.authority import chat_only, is_chat
 from reconstruct.normalize.concern import Concern
 from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.leadup import choose
 from reconstruct.normalize.order import order_key
-from reconstruct.normalize.reasons import omission, slack_reason, tool_reason
+from reconstruct.normalize.reasons import chat_reason, omission, tool_reason
 from reconstruct.normalize.regions import REGION, overlaps
 from reconstruct.timeutil import ensure_utc
 
@@ -44,18 +44,21 @@ def select(
     window: Window,
     config: Config,
     keywords: Mapping[str, str],
+    leadup_settings: LeadupSettings | None = None,
 ) -> Selection:
     """The kept events (each with a reason) and what was left out, per scope and per row.
 
     Only what is surely kept decides what else is: the tool records of the window and the last
     lead-up deploys say what concerns the incident (``Concern``); the rows kept in the window
     then say which lead-up changes are relevant (``leadup.choose``). So normalizing the result
-    again keeps the same rows."""
+    again keeps the same rows. ``leadup_settings``: default ``config.leadup`` of the incident's
+    services."""
     events = list(events)
     start, end = ensure_utc(window.start), ensure_utc(window.end)
-    repos = configured_repos(incident, config)
+    settings = leadup_settings or config.leadup(incident.services)
+    repos = settings.repos
     emoji = config.select.emoji
-    n = config.github.leadup_deploys
+    n = settings.deploys
     early_deploys = sorted(
         (e for e in events if e.kind is Kind.DEPLOY and e.time < start), key=order_key
     )
@@ -90,7 +93,7 @@ def select(
             early.append(event)  # once the window's rows are known
             continue
         if is_chat(event.sources):
-            reason = slack_reason(event, keywords.get(event.key), emoji, concern)
+            reason = chat_reason(event, keywords.get(event.key), emoji, concern)
         else:
             facts = (event.kind, event.sources, event.tags)
             reason = tool_reasons.get(facts)
@@ -104,7 +107,7 @@ def select(
     if early:  # a change named in a record not shown still names it (``leadup.choose``)
         said = [e for e, _ in dropped if "incident-channel" in e.tags and e.time >= start]
         linked = [e for e, _ in dropped if "incident-channel" not in e.tags and e.time >= start]
-        leadup = choose(kept, early, incident, start, repos, config.github, said, linked)
+        leadup = choose(kept, early, incident, start, settings, said, linked)
     for event in early:
         if REGION in event.tags and overlaps(event, start, end):
             reason = "region overlapping the incident (began before the window)"
@@ -131,14 +134,6 @@ def _chat(event: Event) -> bool:
 
 def scope_of(event: Event) -> str:
     return event.scope or (event.sources[0] if event.sources else "unknown")
-
-
-def configured_repos(incident: Incident, config: Config) -> frozenset[str]:
-    """``[github] repos`` plus the repos mapped to the incident's services; empty: any repo."""
-    repos = set(config.github.repos)
-    for service in incident.services:
-        repos.update(config.github.services.get(service, ()))
-    return frozenset(repo.lower() for repo in repos)
 
 
 def incident_refs(incident: Incident) -> frozenset[str]:

@@ -12,6 +12,10 @@ from reconstruct.config import Config
 from reconstruct.deliver.base import Draft
 from reconstruct.model import Incident
 
+DEADLINE_SETTING = "[watch] timeout"
+"""What sets ``watch``'s per-incident deadline, named in every deadline message of its runs
+(``collect_live``'s ``deadline_setting``; ``--timeout`` is the CLI's)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Built:
@@ -35,7 +39,11 @@ def build(incident_id: str, config: Config, bundle_dir: Path, now: datetime) -> 
     request = RunRequest(
         incident=incident_id,
         save_bundle=bundle_dir,
-        options={"quiet": True, "timeout": config.watch.timeout.total_seconds()},
+        options={
+            "quiet": True,
+            "timeout": config.watch.timeout.total_seconds(),
+            "deadline_setting": DEADLINE_SETTING,
+        },
     )
     options = RenderOptions(fmt="markdown", diagram=config.render.diagram)
     markdown, result = draft(request, config, now, options)

@@ -38,6 +38,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconstruct.collectors._http import RetryPolicy
 from reconstruct.config import Config, token
 from reconstruct.deliver.base import Draft, Sink
 from reconstruct.errors import (
@@ -64,6 +65,11 @@ as it is (the draft names what is missing)."""
 BACKOFF_FIRST = timedelta(minutes=2)
 BACKOFF_MAX = timedelta(hours=2)
 """After the n-th failure in a row an incident waits ``BACKOFF_FIRST * 2**(n-1)``, at most this."""
+RETRY_POLICY = RetryPolicy(
+    backoff=BACKOFF_FIRST.total_seconds(), max_backoff=BACKOFF_MAX.total_seconds(), jitter=0
+)
+"""The sources' backoff (``RetryPolicy.delay``) on ``watch``'s scale, exact: the state records
+``retry_at`` and every run of watch must agree on it."""
 PARK_AFTER_TRANSIENT = 10
 """Transient failures in a row before an incident is parked (about 8 hours of retries)."""
 PARK_AFTER = 3
@@ -125,10 +131,8 @@ def describe(exc: BaseException) -> str:
 
 
 def backoff(failures: int) -> timedelta:
-    if failures <= 0:
-        return timedelta(0)
-    wait: timedelta = BACKOFF_FIRST * 2 ** min(failures - 1, 20)
-    return min(BACKOFF_MAX, wait)
+    """How long an incident waits after ``failures`` failures in a row (``RETRY_POLICY``)."""
+    return timedelta(seconds=RETRY_POLICY.delay(failures))
 
 
 @dataclass

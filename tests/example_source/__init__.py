@@ -109,5 +109,10 @@ SOURCE = Source(
     collect=collect,
     token_env=TOKEN_ENV,
     skip_reason=_skip_reason,
-    traits=SourceTraits(Role.TOOL, authority=5, noun=("status update", "status updates")),
+    traits=SourceTraits(
+        Role.TOOL,
+        authority=5,
+        noun=("status update", "status updates"),
+        reasons=(("update", "status page update"),),
+    ),
 )

@@ -7,11 +7,12 @@
 The demo bundle holds every record as its API returned it; here they go back behind the APIs:
 PagerDuty's incident, log entries, alerts and notes; Slack's channels (conversations.info), users
 (users.list), top-level messages (conversations.history) and thread replies; GitHub's repository,
-deployments, their statuses and the merged PRs (full ``pulls/<n>`` records, from which the fake
-builds its search results); Grafana's annotations. The PagerDuty and GitHub fakes rewrite their
-public API hosts to their own base URL on the way out; web links (``acme.pagerduty.com``,
-``github.com``, ``acme.slack.com``) stay as in the demo. Grafana links are built from
-``[grafana] url``, so they carry the fake's host instead of ``grafana.acme.example``.
+deployments, their statuses, the merged PRs (full ``pulls/<n>`` records, from which the fake
+builds its search results) and the default branch's commits; Grafana's annotations. The PagerDuty
+and GitHub fakes rewrite their public API hosts to their own base URL on the way out; web links
+(``acme.pagerduty.com``, ``github.com``, ``acme.slack.com``) stay as in the demo. Grafana links
+are built from ``[grafana] url``, so they carry the fake's host instead of
+``grafana.acme.example``.
 """
 
 from __future__ import annotations
@@ -94,11 +95,13 @@ def load_github(fake: FakeGitHub, bundle: Bundle) -> None:
         for path in bundle.files(base + "statuses/")
     }
     pulls = [record for path in bundle.files(base + "pulls/") for record in bundle.pages(path)]
+    commits = list(iter_records(bundle.pages(base + "commits.json"), None))
     fake.add_repo(
         REPO,
         deployments=copy.deepcopy(deployments),
         statuses=copy.deepcopy(statuses),
         pulls=copy.deepcopy(pulls),
+        commits=copy.deepcopy(commits),
     )
     # The demo's own repository record (its id is what the deployments' Link headers name).
     fake.repos[REPO]["repo"] = copy.deepcopy(bundle.pages(base + "repo.json")[0])

@@ -7,7 +7,9 @@
 Routes: ``/repos/o/r``; ``/repos/o/r/deployments`` (``environment`` filter, newest first);
 ``/repositories/<id>/deployments`` (the form real ``Link`` headers use);
 ``.../deployments/<id>/statuses``;
-``/search/issues`` (``repo:``, ``is:pr``, ``is:merged``, ``merged:A..B``); ``/repos/o/r/pulls/<n>``.
+``/search/issues`` (``repo:``, ``is:pr``, ``is:merged``, ``merged:A..B``); ``/repos/o/r/pulls/<n>``;
+``/repos/o/r/commits`` (``since``/``until`` on the committer date, as GitHub filters; ``author``
+a login or an email; newest first).
 Lists honour ``page``/``per_page`` (default 30, max 100) and send RFC 5988 ``Link`` headers
 (``next``/``last``, plus ``prev``/``first`` after page 1). Every response carries ``x-ratelimit-*``.
 Payloads are written with ``https://api.github.com`` / ``https://github.com`` URLs and rewritten to
@@ -136,6 +138,53 @@ def pull(
     }
 
 
+def commit(
+    repo: str,
+    sha: str,
+    login: str | None,
+    email: str,
+    when: str,
+    *,
+    name: str = "",
+    committer: str | None = None,
+    message: str = "change",
+) -> dict[str, Any]:
+    """One item of ``GET /repos/o/r/commits``: the git author (``commit.author``: name, email,
+    date) and the account GitHub linked it to (``author``: a simple user, ``None`` when the email
+    is on no account). ``committer``: the git committer's email (default: the web UI's
+    ``noreply@github.com``, as for a merge made on github.com)."""
+    git_committer = committer or "noreply@github.com"
+    return {
+        "url": f"{API}/repos/{repo}/commits/{sha}",
+        "sha": sha,
+        "node_id": f"C_{sha[:12]}",
+        "html_url": f"{WEB}/{repo}/commit/{sha}",
+        "comments_url": f"{API}/repos/{repo}/commits/{sha}/comments",
+        "commit": {
+            "url": f"{API}/repos/{repo}/git/commits/{sha}",
+            "author": {"name": name or login or email, "email": email, "date": when},
+            "committer": {
+                "name": "GitHub" if committer is None else name,
+                "email": git_committer,
+                "date": when,
+            },
+            "message": message,
+            "tree": {"url": f"{API}/repos/{repo}/git/trees/{sha}", "sha": sha},
+            "comment_count": 0,
+            "verification": {
+                "verified": False,
+                "reason": "unsigned",
+                "signature": None,
+                "payload": None,
+                "verified_at": None,
+            },
+        },
+        "author": user(login) if login else None,
+        "committer": user("web-flow") if committer is None else (user(login) if login else None),
+        "parents": [],
+    }
+
+
 def search_item(pr: dict[str, Any], repo: str) -> dict[str, Any]:
     """The issue-shaped search result for a PR: no merge_commit_sha, no base."""
     number = pr["number"]
@@ -228,6 +277,7 @@ class FakeGitHub:
             ),
             (rf"{p}/search/issues", self._search),
             (rf"{p}/repos/{repo}/pulls/(?P<number>\d+)", self._pull),
+            (rf"{p}/repos/{repo}/commits", self._commits),
         ]
         for pattern, handler in routes:
             server.route("GET", pattern, self._guard(handler))
@@ -253,6 +303,7 @@ class FakeGitHub:
         deployments: list[dict[str, Any]] = (),  # type: ignore[assignment]
         statuses: dict[int, list[dict[str, Any]]] | None = None,
         pulls: list[dict[str, Any]] = (),  # type: ignore[assignment]
+        commits: list[dict[str, Any]] = (),  # type: ignore[assignment]
     ) -> None:
         ident = 1000 + len(self.repos)
         self.repos[full_name.lower()] = {
@@ -270,6 +321,7 @@ class FakeGitHub:
             "deployments": list(deployments),
             "statuses": dict(statuses or {}),
             "pulls": {pr["number"]: pr for pr in pulls},
+            "commits": list(commits),
             "refs": {"heads/main": "b" * 40},
             "files": {},
         }
@@ -403,6 +455,37 @@ class FakeGitHub:
         data = self._find(match)
         pr = data["pulls"].get(int(match["number"])) if data else None
         return Response(200, pr) if pr else self._not_found()
+
+    def _commits(self, req: Request, match: re.Match[str]) -> Response:
+        data = self._find(match)
+        if data is None:
+            return self._not_found()
+
+        def when(item: dict[str, Any]) -> datetime:
+            return datetime.fromisoformat(
+                item["commit"]["committer"]["date"].replace("Z", "+00:00")
+            )
+
+        since, until, author = req.param("since"), req.param("until"), req.param("author")
+        items = list(data["commits"])
+        if author:  # "GitHub username or email address"
+            items = [
+                c
+                for c in items
+                if (c["author"] or {}).get("login", "").lower() == author.lower()
+                or c["commit"]["author"]["email"].lower() == author.lower()
+            ]
+        if since:
+            items = [
+                c for c in items if when(c) >= datetime.fromisoformat(since.replace("Z", "+00:00"))
+            ]
+        if until:
+            items = [
+                c for c in items if when(c) <= datetime.fromisoformat(until.replace("Z", "+00:00"))
+            ]
+        items.sort(key=when, reverse=True)
+        chunk, headers = self._page(req, items, f"/repos/{data['repo']['full_name']}/commits")
+        return Response(200, chunk, headers)
 
     # -- writes (the github sink) -------------------------------------------------------------
     def _ref_body(self, full: str, ref: str, sha: str) -> dict[str, Any]:

@@ -113,7 +113,7 @@ def _person(rng: random.Random, ts: str, roll: float) -> dict[str, Any]:
         msg["user_team"] = TEAM
         msg["source_team"] = TEAM
     if rng.random() < 0.04:
-        seconds, _, micros = ts.partition(".")
+        seconds = ts.partition(".")[0]
         msg["edited"] = {"user": user, "ts": f"{int(seconds) + rng.randint(5, 300)}.000000"}
     if rng.random() < 0.06:
         name = rng.choice(("eyes", "+1", "+1::skin-tone-3", "white_check_mark", "pray"))

@@ -89,6 +89,8 @@ class FakeServer:
         self.requests: list[Request] = []
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._faults: list[tuple[str, re.Pattern[str], deque[Response]]] = []
+        self._passes: dict[int, int] = {}
+        """Per fault (its index in ``_faults``): matching requests still to pass through."""
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -97,9 +99,14 @@ class FakeServer:
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         self._routes.append((method.upper(), re.compile(pattern), handler))
 
-    def fail_next(self, method: str, pattern: str, *responses: Response) -> None:
-        """The next matching requests get these responses, in order, before the real handler."""
-        self._faults.append((method.upper(), re.compile(pattern), deque(responses)))
+    def fail_next(self, method: str, pattern: str, *responses: Response, after: int = 0) -> None:
+        """The next matching requests get these responses, in order, before the real handler;
+        with ``after``, only once that many matching requests were answered as usual (a
+        listing's later page: the path is the same, only the query differs)."""
+        with self._lock:
+            if after:
+                self._passes[len(self._faults)] = after
+            self._faults.append((method.upper(), re.compile(pattern), deque(responses)))
 
     # -- inspection ----------------------------------------------------------------------
     def count(self, method: str | None = None, pattern: str | None = None) -> int:
@@ -242,8 +249,11 @@ class FakeServer:
 
     def _respond(self, req: Request) -> Response:
         with self._lock:
-            for method, pattern, queue in self._faults:
+            for index, (method, pattern, queue) in enumerate(self._faults):
                 if queue and method == req.method and pattern.fullmatch(req.path):
+                    if self._passes.get(index):
+                        self._passes[index] -= 1
+                        continue
                     return queue.popleft()
         for method, pattern, handler in self._routes:
             match = pattern.fullmatch(req.path)

@@ -1,4 +1,5 @@
-"""The github source: deployments and their statuses, and merged pull requests (REST API)."""
+"""The github source: deployments and their statuses, merged pull requests, and the commit authors
+that tie logins to emails (REST API)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,11 @@ SOURCE = Source(
     collect=_collect,
     token_env="GITHUB_TOKEN",  # noqa: S106 (a variable name, not a secret)
     skip_reason=_skip_reason,
-    traits=SourceTraits(Role.TOOL, authority=0),
+    traits=SourceTraits(
+        Role.TOOL,
+        authority=0,
+        reasons=(("change", "merged PR"),),
+    ),
 )
 
 __all__ = ["SOURCE"]

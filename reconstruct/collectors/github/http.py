@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from reconstruct.collectors._http import Counts, Retry, retry_after, with_retries
 from reconstruct.collectors._pages import PageGuard
+from reconstruct.collectors._partial import InFlight
 from reconstruct.collectors.base import CollectContext
 from reconstruct.errors import SourceAuthError, SourceError, SourceNotFound, SourceUnavailable
 from reconstruct.timeutil import format_duration, now_utc
@@ -96,6 +97,8 @@ class Client:
         self._connections: list[Connection] = []
         self.requests = 0
         self.rate_limit_waits = 0
+        self.asking = InFlight()
+        """The request each worker has in flight (named when the deadline passes)."""
         self.github = Github(
             auth=Auth.Token(ctx.token.reveal()),
             base_url=self.base_url,
@@ -124,14 +127,17 @@ class Client:
         repo: str,
         stop: Callable[[Any], bool] | None = None,
         on_page: Callable[[int], None] | None = None,
+        into: list[Any] | None = None,
     ) -> Listing:
         """Every page: the first request with ``params``, then ``Link: rel="next"`` verbatim.
 
         Stops (with a note) when a next link leads back to a page already read, by page number or
-        by content, and after ``ctx.policy.max_pages`` pages."""
+        by content, and after ``ctx.policy.max_pages`` pages. Each page is appended to ``into``
+        as it is read, so a listing cut short (the deadline) keeps the pages before
+        (``collectors._partial``)."""
         url: str | None = path
         query: dict[str, Any] | None = params
-        pages: list[Any] = []
+        pages: list[Any] = into if into is not None else []
         links = PageGuard(self.ctx.policy.max_pages)
         bodies = PageGuard(self.ctx.policy.max_pages)
         links.repeated(_page_key(path, params))
@@ -158,6 +164,10 @@ class Client:
                     f"{what}: stopped after {len(pages)} pages; later records were skipped",
                 )
         return Listing(pages)
+
+    def next_link(self, headers: Mapping[str, Any], what: str) -> str | None:
+        """The ``rel="next"`` URL of an answer's headers (None on the last page)."""
+        return self._next_link(headers, what)
 
     def _next_link(self, headers: Mapping[str, Any], what: str) -> str | None:
         import requests
@@ -186,11 +196,12 @@ class Client:
         """One GET with bounded, reported, deadline-aware retries: (headers, parsed JSON body)."""
         counts = Counts()
         try:
-            return with_retries(
-                self.ctx.pace,
-                lambda timeout: self._attempt(url, params, what, repo, timeout),
-                counts=counts,
-            )
+            with self.asking(what):
+                return with_retries(
+                    self.ctx.pace,
+                    lambda timeout: self._attempt(url, params, what, repo, timeout),
+                    counts=counts,
+                )
         finally:
             with self._lock:
                 self.rate_limit_waits += counts.rate_limit_waits
@@ -316,7 +327,7 @@ class Client:
                     NAME,
                     f"GitHub did not answer {what} within {timeout:.1f}s "
                     f"({self.ctx.policy.retries + 1} attempts); try again later, or give "
-                    "the run a larger --timeout",
+                    f"the run a larger {self.ctx.pace.setting}",
                 ),
             ) from exc
         except (
@@ -331,7 +342,7 @@ class Client:
                         NAME,
                         f"GitHub stopped sending {what} for {timeout:.1f}s "
                         f"({self.ctx.policy.retries + 1} attempts); try again later, or give "
-                        "the run a larger --timeout",
+                        f"the run a larger {self.ctx.pace.setting}",
                     ),
                 ) from exc
             if _cut(exc):

@@ -14,18 +14,26 @@ PagerDuty services):
 4. ``GET /search/issues?q=repo:o/r is:pr is:merged merged:A..B&per_page=100``: every page, with
    A = leadup start, B = window end -> ``merged_prs.json``;
 5. ``GET /repos/o/r/pulls/{n}``: only for PRs merged inside the incident window (for the merge
-   sha) -> ``pulls/<n>.json``.
+   sha) -> ``pulls/<n>.json``;
+6. ``GET /repos/o/r/commits?since=A&until=B&per_page=100`` (the default branch, newest first), once
+   the deployments and the search are read, and only when a person's login (not a bot's) created
+   one of those deployments or PRs: page 1; then, for the logins it shows with no address (none,
+   or a GitHub noreply one), whichever asks less: the remaining pages (``rel="last"`` says how
+   many; stopping once every login has an address) or ``&author=<login>`` of the same range, one
+   request each -> ``commits.json`` (``github.authors``: login <-> email pairs for one name per
+   person). Optional: when it fails, the repository's evidence is kept and a warning says logins
+   keep their names.
 
 Order and overlap (issue #6): the first repository's ``GET /repos/o/r`` goes alone, so a bad token
 or base_url fails after one request; then every other request runs on ``MAX_WORKERS`` threads:
 the other repositories, each repository's deployment listings and search side by side, and each
 statuses / pull GET as soon as the listing that names it is read. Only the main thread decides
 what to fetch next and keeps the results; the bundle is written at the end in a fixed order
-(repositories as configured; repo, deployments, statuses in listing order, search, pulls), so its
-bytes do not depend on which answer came first.
+(repositories as configured; repo, deployments, statuses in listing order, search, pulls,
+commits), so its bytes do not depend on which answer came first.
 
 HTTP, retries and errors: ``reconstruct.collectors.github.http``. One failing repository does not
-sink the others: its error is recorded in the manifest meta (``failed_repos``) and shown as a
+sink the others: its error is recorded in the manifest meta (``failed_parts``) and shown as a
 warning, its files are not written, and collection goes on. Only when every repository fails is
 the first error raised. Errors that would fail every repository anyway (bad credentials, rate
 limit exhausted, GitHub down or unreachable, the ``--timeout`` deadline) are raised at once.
@@ -35,14 +43,22 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from reconstruct.bundle import BundleWriter
+from reconstruct.collectors._partial import failed_parts, first_done, keeping
 from reconstruct.collectors.base import CollectContext
+from reconstruct.collectors.github.authors import (
+    COMMITS_FILE,
+    human_login,
+    pages_after,
+    unknown,
+    until_known,
+)
 from reconstruct.collectors.github.http import (
     NAME,
     PER_PAGE,
@@ -52,7 +68,7 @@ from reconstruct.collectors.github.http import (
     Client,
     Listing,
 )
-from reconstruct.errors import SourceAuthError, SourceError, SourceTimedOut, SourceUnavailable
+from reconstruct.errors import SourceAuthError, SourceError, SourceTimedOut
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
 __all__ = ["MAX_WORKERS", "collect", "repos_for"]
@@ -92,8 +108,11 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
             f"{TOKEN_ENV} is missing; create a token ({PERMISSIONS}) and export {TOKEN_ENV}",
         )
     client = Client(ctx)
+    run = _Run(client, ctx, repos)
     try:
-        states = _Run(client, ctx, repos).run()
+        states = run.run()
+    except SourceTimedOut as exc:  # the deadline: what was read is kept, the source fails
+        raise keeping(exc, _keep(run.states, out)) from exc
     finally:
         client.close()
     meta["requests"] = client.requests
@@ -119,12 +138,33 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
         if len(errors) > 1:
             detail += f" (and {len(errors) - 1} more repositories failed)"
         raise type(first)(NAME, detail) from first
+    failed_parts(meta, failed)
     if failed:
-        meta["failed_repos"] = failed
         warnings[:0] = [f"skipped {repo}: {detail}" for repo, detail in failed.items()]
     if warnings:
         meta["warnings"] = warnings
     return meta
+
+
+def _keep(states: list[_Repo], out: BundleWriter) -> list[str]:
+    """At the deadline: write each repository's pages read so far (``_Repo.files``); what was
+    kept, for the source's line."""
+    kept: list[str] = []
+    for state in states:
+        if state.error is not None or state.repo_body is None:
+            continue
+        files = state.files()
+        for relpath, pages in files.items():
+            out.add(relpath, pages)
+        deployments = sum(
+            len(p) for p in files[state.base + "deployments.json"] if isinstance(p, list)
+        )
+        prs = sum(_count_items(p) for p in files[state.base + "merged_prs.json"])
+        kept.append(
+            f"{state.repo} ({deployments} deployments, {len(state.statuses)} with statuses, "
+            f"{prs} merged PRs)"
+        )
+    return kept
 
 
 # -- one run: what to fetch, on a small pool --------------------------------------------------
@@ -150,22 +190,51 @@ class _Repo:
     search: list[Any] | None = None
     in_window: dict[int, None] = field(default_factory=dict)
     pulls: dict[int, Any] = field(default_factory=dict)
+    people: dict[str, None] = field(default_factory=dict)
+    """People's logins on the deployments and PRs listed (``github.authors``), in listing order."""
+    authors_asked: bool = False
+    commits: list[Any] | None = None
+    """The commits listing's pages read (None: not asked, or its first page failed)."""
+    by_author: dict[str, Any] = field(default_factory=dict)
+    """Login -> its ``author=<login>`` page of the same range."""
+    commits_failed: bool = False
     notes: list[str] = field(default_factory=list)
     error: tuple[int, SourceError] | None = None
+    reading_pages: dict[str, list[Any]] = field(default_factory=dict)
+    """A deployments listing (``deployments:<env index>``) or the search (``search``): the pages
+    read so far, appended by the worker paging it (``Client.pages(into=...)``)."""
 
     def files(self) -> dict[str, list[Any]]:
-        """Every file of the repository, in a fixed order."""
-        deployment_pages = [p for env in range(self.envs) for p in self.deployments.get(env, [])]
+        """Every file of the repository, in a fixed order. Cut short by the deadline: the
+        listings' pages read so far; statuses and PRs only once read whole (a deployment's first
+        success may be on a later page of its statuses)."""
+        deployment_pages = [
+            p
+            for env in range(self.envs)
+            for p in self.deployments.get(
+                env, list(self.reading_pages.get(f"deployments:{env}", []))
+            )
+        ]
         files: dict[str, list[Any]] = {
             self.base + "repo.json": [self.repo_body],
             self.base + "deployments.json": deployment_pages,
         }
         for ident in self.in_range:
-            files[f"{self.base}statuses/{ident}.json"] = self.statuses[ident]
-        files[self.base + "merged_prs.json"] = list(self.search or [])
+            if ident in self.statuses:
+                files[f"{self.base}statuses/{ident}.json"] = self.statuses[ident]
+        search = self.search if self.search is not None else self.reading_pages.get("search")
+        files[self.base + "merged_prs.json"] = list(search or [])
         for number in self.in_window:
-            files[f"{self.base}pulls/{number}.json"] = [self.pulls[number]]
+            if number in self.pulls:
+                files[f"{self.base}pulls/{number}.json"] = [self.pulls[number]]
+        if self.commits is not None:
+            by_author = [self.by_author[login] for login in sorted(self.by_author)]
+            files[self.base + COMMITS_FILE] = [*self.commits, *by_author]
         return files
+
+    def person(self, user: Any) -> None:
+        if (login := human_login(user)) is not None:
+            self.people.setdefault(login, None)
 
     def note(self, text: str | None) -> None:
         if text is not None and text not in self.notes:
@@ -227,13 +296,7 @@ class _Run:
 
     def _drain(self) -> None:
         while self.pending:
-            finished, _ = wait(
-                list(self.pending), timeout=self.ctx.remaining(), return_when=FIRST_COMPLETED
-            )
-            if not finished:
-                raise SourceUnavailable(
-                    NAME, "timed out at the --timeout deadline; rerun with a larger --timeout"
-                )
+            finished = first_done(self.ctx.pace, self.pending, self.client.asking.said, "GitHub")
             for future in sorted(finished, key=lambda f: self.pending[f][1]):
                 state, order, done = self.pending.pop(future)
                 try:
@@ -290,6 +353,7 @@ class _Run:
                     repo=repo,
                     stop=partial(_reaches_before, start=self.window.leadup_start),
                     on_page=self._page_progress(what),
+                    into=state.reading_pages.setdefault(f"deployments:{index}", []),
                 ),
                 self._deployments_done(state, index),
             )
@@ -298,6 +362,7 @@ class _Run:
             f"{_search_time(self.window.end, ceil=True)}"
         )
         what = f"merged pull requests of {repo} (search)"
+        into = state.reading_pages.setdefault("search", [])
         self._submit(
             state,
             lambda: self.client.pages(
@@ -306,6 +371,7 @@ class _Run:
                 what=what,
                 repo=repo,
                 on_page=self._page_progress(what),
+                into=into,
             ),
             self._search_done(state),
         )
@@ -325,6 +391,8 @@ class _Run:
                 for deployment in page if isinstance(page, list) else []:
                     when = _created(deployment)
                     ident = deployment.get("id") if isinstance(deployment, dict) else None
+                    if when is not None and self.window.leadup_start <= when <= self.window.end:
+                        state.person(deployment.get("creator"))
                     if (
                         not isinstance(ident, int)
                         or when is None
@@ -340,6 +408,7 @@ class _Run:
             if state.listed == state.envs:
                 state.leadup = sorted(set(state.leadup), reverse=True)
                 self._walk_back(state)
+                self._authors(state)
 
         return done
 
@@ -396,6 +465,8 @@ class _Run:
                 ):
                     state.note(f"{repo}: GitHub search returned incomplete merged-PR results")
                 for item in page.get("items") or []:
+                    if isinstance(item, dict):
+                        state.person(item.get("user"))
                     number, merged = _merged(item)
                     if (
                         number is None
@@ -410,8 +481,123 @@ class _Run:
                         partial(self._pull_body, repo, number),
                         self._pull_done(state, number),
                     )
+            self._authors(state)
 
         return done
+
+    def _authors(self, state: _Repo) -> None:
+        """The commits' first page, once the deployments and the search are read, only when a
+        person (not a bot) created one of them (``github.authors``)."""
+        if state.authors_asked or state.listed < state.envs or state.search is None:
+            return
+        state.authors_asked = True
+        if not state.people:
+            return
+        what = f"the commits of {state.repo}"
+        params = self._commit_params()
+        self._submit(
+            state,
+            _optional(
+                partial(
+                    self.client.get,
+                    f"/repos/{state.repo}/commits",
+                    params,
+                    what=what,
+                    repo=state.repo,
+                )
+            ),
+            self._first_commits_done(state, what),
+        )
+
+    def _commit_params(self, **extra: Any) -> dict[str, Any]:
+        return {
+            **extra,
+            "since": _commit_time(self.window.leadup_start),
+            "until": _commit_time(self.window.end, ceil=True),
+            "per_page": PER_PAGE,
+        }
+
+    def _first_commits_done(self, state: _Repo, what: str) -> Callable[[Any], None]:
+        """The logins page 1 leaves without an address: the remaining pages (stopping once all
+        are known) when they are no more than those logins, else one ``author=<login>`` listing
+        of the same range each: whichever asks less."""
+
+        def done(result: tuple[dict[str, Any], Any] | SourceError) -> None:
+            if isinstance(result, SourceError):
+                self._commits_failed(state, result)
+                return
+            headers, body = result
+            state.commits = [body]
+            missing = unknown(state.people, [body])
+            after = pages_after(headers)
+            if not missing or after == 0:
+                return
+            try:
+                url = self.client.next_link(headers, what)
+            except SourceError as exc:
+                self._commits_failed(state, exc)
+                return
+            repo = state.repo
+            if url is not None and after is not None and after <= len(missing):
+                self._submit(
+                    state,
+                    _optional(
+                        partial(
+                            self.client.pages,
+                            url,
+                            {},
+                            what=what,
+                            repo=repo,
+                            stop=until_known(missing),
+                        )
+                    ),
+                    self._more_commits_done(state),
+                )
+                return
+            for login in missing:
+                self._submit(
+                    state,
+                    _optional(
+                        partial(
+                            self.client.get,
+                            f"/repos/{repo}/commits",
+                            self._commit_params(author=login),
+                            what=f"the commits of {login} in {repo}",
+                            repo=repo,
+                        )
+                    ),
+                    self._login_commits_done(state, login),
+                )
+
+        return done
+
+    def _more_commits_done(self, state: _Repo) -> Callable[[Any], None]:
+        def done(result: Listing | SourceError) -> None:
+            if isinstance(result, SourceError):
+                self._commits_failed(state, result)
+            elif state.commits is not None:
+                state.commits.extend(result.pages)
+                state.note(result.note)
+
+        return done
+
+    def _login_commits_done(self, state: _Repo, login: str) -> Callable[[Any], None]:
+        def done(result: tuple[dict[str, Any], Any] | SourceError) -> None:
+            if isinstance(result, SourceError):
+                self._commits_failed(state, result)
+            else:
+                state.by_author[login] = result[1]
+
+        return done
+
+    def _commits_failed(self, state: _Repo, exc: SourceError) -> None:
+        """Optional: a failure keeps the repository's evidence and warns once."""
+        if not state.commits_failed:
+            state.commits_failed = True
+            state.note(
+                f"{state.repo}: commit emails not read ({exc.detail}); GitHub logins "
+                "keep their names unless [people] aliases map them"
+            )
 
     def _pull_done(self, state: _Repo, number: int) -> Callable[[Any], None]:
         def done(body: Any) -> None:
@@ -479,3 +665,24 @@ def _search_time(when: datetime, *, ceil: bool = False) -> str:
     if ceil and when.microsecond:
         when = when + timedelta(seconds=1)
     return when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _optional(call: Callable[[], Any]) -> Callable[[], Any]:
+    """``call``, its ``SourceError`` returned instead of raised (a request the repository's
+    evidence does not need: ``_Run._commits_failed`` warns)."""
+
+    def run() -> Any:
+        try:
+            return call()
+        except SourceError as exc:
+            return exc
+
+    return run
+
+
+def _commit_time(when: datetime, *, ceil: bool = False) -> str:
+    """``since`` / ``until`` of the commits listing: ISO 8601 ``YYYY-MM-DDTHH:MM:SSZ`` (as
+    PyGithub's ``Repository.get_commits`` sends them); whole seconds, widened outwards."""
+    if ceil and when.microsecond:
+        when = when + timedelta(seconds=1)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")

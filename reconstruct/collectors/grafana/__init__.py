@@ -27,7 +27,11 @@ SOURCE = Source(
     collect=_collect,
     token_env=_parse.TOKEN_VAR,
     skip_reason=_skip_reason,
-    traits=SourceTraits(Role.TOOL, authority=2),
+    traits=SourceTraits(
+        Role.TOOL,
+        authority=2,
+        reasons=(("alert", "alert state change"), ("*", "dashboard annotation")),
+    ),
 )
 
 __all__ = ["SOURCE"]

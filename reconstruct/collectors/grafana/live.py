@@ -18,6 +18,7 @@ from reconstruct import __version__
 from reconstruct.bundle import BundleWriter, loads_lenient
 from reconstruct.collectors._http import Retry, is_tls_failure, retry_after, with_retries
 from reconstruct.collectors._pages import PageGuard
+from reconstruct.collectors._partial import failed_parts, keeping
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.grafana import transport
 from reconstruct.collectors.grafana.parse import (
@@ -185,18 +186,15 @@ def _settle(results: list[_Series], meta: dict[str, Any]) -> None:
         error = first.error
         what = "the annotations" + ("" if first.label == "all" else f" of {first.label}")
         if first.pages:
-            where = (
-                f"{what} are cut short at page {len(first.pages) + 1} "
-                f"({first.total} annotations kept)"
-            )
+            where = f"{what} are cut short at page {len(first.pages) + 1}"
         else:
             where = f"{what} were not fetched"
         others = [r.label for r in failed[1:]]
         also = f" (also failed: {', '.join(others)})" if others else ""
         kind = SourceAuthError if isinstance(error, SourceAuthError) else type(error)
-        raise kind(NAME, f"{where}{also}: {error.detail}") from error
-    if skipped:
-        meta["dashboard_errors"] = skipped
+        kept = [f"{r.label} ({r.total} annotations)" for r in results if r.pages]
+        raise keeping(kind(NAME, f"{where}{also}: {error.detail}"), kept) from error
+    failed_parts(meta, skipped)
     if warnings:
         meta["warnings"] = warnings
 

@@ -3,7 +3,7 @@
 Bundle: ``grafana/annotations.json`` holds the raw response bodies (each a bare JSON array of
 annotations) in series order, then page order; manifest meta ``{"url": <Grafana root, may carry a
 sub-path>}`` plus ``"org_id"`` when ``[grafana] org_id`` is set, ``"warnings"`` (shown with the
-draft) and ``"dashboard_errors"`` ({uid: error}, dashboards skipped for a 403) when any, and
+draft) and ``"failed_parts"`` ({uid: error}, dashboards skipped for a 403) when any, and
 ``"truncated"`` when a series stopped at ``RetryPolicy.max_pages``. When collection fails after some
 pages were read, those pages are kept and ``grafana/source.json`` (``[meta]``) stands in for the
 manifest meta a failed source does not get, so the partial evidence still renders with links.

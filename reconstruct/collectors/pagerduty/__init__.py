@@ -24,7 +24,17 @@ SOURCE = Source(
     parse=_parse.parse,
     collect=_collect,
     token_env="PAGERDUTY_TOKEN",  # noqa: S106 (a variable name, not a secret)
-    traits=SourceTraits(Role.TOOL, authority=1, noun=("log entry", "log entries")),
+    traits=SourceTraits(
+        Role.TOOL,
+        authority=1,
+        noun=("log entry", "log entries"),
+        reasons=(
+            ("page", "responder paged"),
+            ("tag:note", "PagerDuty note"),
+            ("update", "PagerDuty log entry"),  # urgency or priority change, snooze, status...
+            ("*", "PagerDuty state change"),
+        ),
+    ),
 )
 
 __all__ = ["SOURCE"]

@@ -44,6 +44,7 @@ from reconstruct.collectors._http import (
     retry_after,
     with_retries,
 )
+from reconstruct.collectors._partial import keeping, timed_out
 from reconstruct.config import Config, Secret, ssl_context
 from reconstruct.errors import (
     ConfigError,
@@ -51,7 +52,6 @@ from reconstruct.errors import (
     SourceError,
     SourceNotFound,
     SourceSkipped,
-    SourceTimedOut,
     SourceUnavailable,
 )
 
@@ -389,12 +389,7 @@ class _Fetcher:
                     pages=pages,
                     records=sum(len(p.get(one.key) or []) for p in pages),
                     warnings=list(one.warnings),
-                    error=SourceTimedOut(
-                        NAME,
-                        f"{one.asking or one.key}: no complete answer by the --timeout "
-                        "deadline (PagerDuty did not answer, or kept sending); rerun later or "
-                        "with a larger --timeout",
-                    ),
+                    error=timed_out(self.ctx.pace, one.asking or one.key, "PagerDuty"),
                 )
 
     def _one(self, series: _Series) -> None:
@@ -511,9 +506,7 @@ def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
         assert first is not None
         detail = "; ".join(s.error.detail for s in failures if s.error is not None)
         kept = [f"{s.key} ({s.records})" for s in series if s.pages]
-        if kept:
-            detail += f" (kept: {', '.join(kept)})"
-        raise type(first)(NAME, detail)
+        raise keeping(type(first)(NAME, detail), kept)
     from reconstruct.collectors.pagerduty.users import USERS_FILE, fetch_users, user_ids
 
     named = {uid for s in series for uid in user_ids(s.pages, s.key)}

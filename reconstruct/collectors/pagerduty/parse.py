@@ -153,7 +153,8 @@ def parse(bundle: Bundle) -> Iterator[Event]:
             note_events[as_text(note.get("id"))] = (note, event)
     matched: dict[str, list[str]] = {}
     for entry in entries:
-        if entry_type(entry) == "annotate":
+        if entry_type(entry) == "annotate" and as_text(entry.get("id")):
+            # an entry without an id is not understood, whether or not a note matches it
             note_id = match_note(entry, note_events, matched)
             if note_id is not None:
                 matched.setdefault(note_id, []).append(as_text(entry.get("html_url")))

@@ -39,7 +39,7 @@ pagination (``collectors._pages.PageGuard``) stops, with a warning and what was 
 cursor comes back (a loop) or after ``policy.max_pages`` pages.
 
 Failures: the incident channel's errors fail the source; an extra ``[slack] channels`` channel that
-fails (not a member, not found, rate limited) is recorded in ``meta["channel_errors"]`` and a
+fails (not a member, not found, rate limited) is recorded in ``meta["failed_parts"]`` and a
 warning, and the rest is kept. Token problems (invalid, revoked, expired, missing scope) always
 fail the source, except ``users:read``: without it people are shown by ID (a warning). Every
 failure names the request that failed (``conversations.history #inc-1234 (C0...) page 3``).
@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING, Any
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors._http import Counts, Retry, is_tls_failure, retry_after, with_retries
 from reconstruct.collectors._pages import PageGuard
+from reconstruct.collectors._partial import InFlight, failed_parts, keeping, timed_out
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.slack.channels import (
     INCIDENT_CHANNEL_HINT,
@@ -151,8 +152,8 @@ class SlackApi:
         """method -> the page size to ask for, after Slack refused a larger one."""
         self._not_before: dict[str, float] = {}
         """method -> monotonic time before which no worker asks it (after a 429)."""
-        self.asking: dict[int, str] = {}
-        """thread id -> the request it has in flight (named when the deadline passes)."""
+        self.asking = InFlight()
+        """The request each worker has in flight (named when the deadline passes)."""
 
     def _client(self) -> WebClient:
         client: WebClient | None = getattr(self._local, "client", None)
@@ -166,26 +167,16 @@ class SlackApi:
         that are not JSON, slow answers and connection errors; ``where`` names it in waits and
         errors."""
         counts = Counts()
-        me = threading.get_ident()
-        with self._lock:
-            self.asking[me] = where
         try:
-            return with_retries(
-                self.ctx.pace,
-                lambda timeout: self._attempt(method, where, params, timeout),
-                counts=counts,
-            )
+            with self.asking(where):
+                return with_retries(
+                    self.ctx.pace,
+                    lambda timeout: self._attempt(method, where, params, timeout),
+                    counts=counts,
+                )
         finally:
             with self._lock:
                 self.rate_waits += counts.rate_limit_waits
-                self.asking.pop(me, None)
-
-    def in_flight(self) -> str:
-        """The requests still running, for the deadline's line."""
-        with self._lock:
-            asking = sorted(self.asking.values())
-        more = f" and {len(asking) - 2} more" if len(asking) > 2 else ""
-        return ", ".join(asking[:2]) + more if asking else "the next request"
 
     def _attempt(
         self, method: str, where: str, params: Mapping[str, Any], timeout: float
@@ -242,7 +233,7 @@ class SlackApi:
                     NAME,
                     f"{where}: Slack did not answer within {timeout:.0f}s "
                     f"({policy.retries + 1} tries); {MISSING}; rerun later or with a larger "
-                    "--timeout",
+                    f"{self.ctx.pace.setting}",
                 ),
             ) from exc
         except (OSError, http.client.HTTPException) as exc:  # URLError, resets, TLS
@@ -495,8 +486,7 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
         api.stopped.set()
         _write(out, order, {}, {})
         kept = [f"{_label(c)} ({len(c.replies or {})} threads)" for c in order if _done(c)]
-        said = f" (kept: {', '.join(kept)})" if kept else ""
-        raise SourceTimedOut(NAME, f"{exc.detail}{said}") from exc
+        raise keeping(exc, kept) from exc
     except BaseException:
         api.stopped.set()  # workers stop before their next request
         raise
@@ -507,16 +497,18 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     errors: dict[str, str] = {}
     users = _write(out, order, channels, errors)
     _resolve_users(api, out, users, warn)
-    return {
+    meta: dict[str, Any] = {
         "workspace_url": workspace,
         "incident_channel": incident_id,
         "channels": channels,
-        "channel_errors": errors,
-        "warnings": warnings,
-        **({"incomplete": incomplete} if incomplete else {}),
-        "requests": dict(sorted(api.calls.items())),
-        "rate_limit_waits": api.rate_waits,
     }
+    failed_parts(meta, errors)
+    meta["warnings"] = warnings
+    if incomplete:
+        meta["incomplete"] = incomplete
+    meta["requests"] = dict(sorted(api.calls.items()))
+    meta["rate_limit_waits"] = api.rate_waits
+    return meta
 
 
 def _done(chan: _Channel) -> bool:
@@ -587,11 +579,7 @@ def _fetch_channels(
         try:
             yield from as_completed(futures, timeout=ctx.remaining())
         except TimeoutError:
-            raise SourceTimedOut(
-                NAME,
-                f"{api.in_flight()}: no complete answer by the --timeout deadline (Slack did "
-                "not answer, or kept sending); rerun later or with a larger --timeout",
-            ) from None
+            raise timed_out(ctx.pace, api.asking.said(), "Slack") from None
 
     heads: dict[Future[None], _Channel] = {
         pool.submit(_read_head, api, ctx, chan): chan for chan in order
