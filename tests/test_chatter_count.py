@@ -14,9 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import reconstruct.pipeline as pipeline
-from reconstruct.collectors._chatter import ChatterTally
+from reconstruct.bundle import Bundle, BundleWriter
+from reconstruct.collectors._chatter import ChatterTally, counting_chatter
+from reconstruct.collectors.skips import recording
+from reconstruct.collectors.slack.parse import parse as slack_parse
 from reconstruct.config import Config
 from reconstruct.model import Window
 from reconstruct.render import RenderOptions
@@ -107,3 +112,55 @@ def _elements(message: dict[str, Any]) -> list[dict[str, Any]]:
     section = message["blocks"][0]["elements"][0]
     elements: list[dict[str, Any]] = section["elements"]
     return elements
+
+
+PIECES = [
+    "checking the pool", "root cause", " ", "  ", "\n", "\t", "<@U0001ACME>", "<@U0009ZZZZ|old>",
+    "<https://grafana.acme.example/d/x?orgId=1&amp;viewPanel=4|p99 panel>",
+    "<https://runbooks.acme.example/cache>", "<#C0INC4321A|inc>", "<!here>", "*bold*",
+    "_italic_", "~gone~", "snake_case_name", "&lt;tag&gt;", "&amp;", ":eyes:", "café", "PR #1187",
+]  # fmt: skip
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(PIECES), min_size=1, max_size=7).map("".join),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_the_chatter_count_reads_each_text_as_its_row_shows_it(
+    tmp_path_factory: pytest.TempPathFactory, texts: list[str]
+) -> None:
+    """What the chatter path tests for keywords is the summary the message's row would have:
+    mentions by display name, links by label, markup and escapes read, whitespace collapsed."""
+    incident, bundle_path = offline_bundle(0, tmp_path_factory.mktemp("b") / "bundle")
+    bundle = Bundle.open(bundle_path)
+    start = int(bundle.manifest.window.start.timestamp()) + 60
+    messages = [
+        {"user": "U0002ACME", "type": "message", "ts": f"{start + i}.000100", "text": text,
+         "team": "T0ACME4C2", "blocks": [{"type": "rich_text", "block_id": "a1", "elements": []}]}
+        for i, text in enumerate(texts)
+    ]  # fmt: skip
+    history = f"slack/{CHANNEL}/conversations.history.json"
+    with BundleWriter(bundle_path, incident) as out:  # the same bundle, these messages in it
+        for rel in bundle.files():
+            out.add(
+                rel, bundle.pages(rel) if rel != history else [{"ok": True, "messages": messages}]
+            )
+        for name, status in bundle.manifest.sources.items():
+            out.set_source(name, status.status, status.error, status.meta)
+        out.finish(bundle.manifest.window, bundle.manifest.collected_at)
+    read: list[str] = []
+
+    def keeps(text: str) -> bool:  # "says something": every message is built into its row
+        read.append(text)
+        return True
+
+    with recording(), counting_chatter(bundle.manifest.window, keeps):
+        rows = list(slack_parse(Bundle.open(bundle_path)))
+    summaries = [row.summary for row in rows if row.summary]
+    assert read == summaries
