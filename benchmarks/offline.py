@@ -10,17 +10,22 @@ text, mentions, links, edits, reactions, threads with their replies, an alerting
 about 725 bytes a message in the bundle), then each process runs alone, measured from outside
 (wall time, and peak RSS from ``os.wait4``: that process only), best time of ``--runs``:
 
-- the floor: a fresh interpreter that reads every bundle file, checks its sha256 and decodes each
-  response body in it, and exits: what any run must do with the evidence. It decodes with the
-  run's own decoder, msgspec, the way the run does (``Bundle.stream``: a file split into its
-  bodies, each decoded and dropped), so the ratio compares like with like; a floor decoding with
-  ``json.loads`` would be slower than the run's own decoding and flatter the ratio;
-- ``json.loads`` (shown for reference, not a target): the same with the standard library, each
-  file decoded whole, as the tool did before it streamed pages (and as the issue's floor did);
+- the floor (issue's definition: read + sha256 + json.loads, interpreter start): a fresh
+  interpreter that reads every bundle file, checks its sha256, decodes it whole with the
+  standard library's ``json.loads`` and exits. Issue #13 defines its floor as "reading, hashing
+  and decoding the bundle plus interpreter start" and names "a faster JSON decoder if it earns
+  its place" as one way for the run to come near it, so its floor decodes with the standard
+  library and a faster decoder in the run is one of the intended levers. The targets are judged
+  against this floor;
+- the strict floor (the run's own decoder, msgspec page by page): the same reading and hashing,
+  each file split into its response bodies and each decoded with msgspec and dropped, as the run
+  does (``Bundle.stream``). Not a target: printed, with the run's ratio to it, so nobody has to
+  guess how much of the margin the faster decoder buys;
 - the run: ``python -m reconstruct --incident ID --bundle DIR --output FILE --quiet``.
 
-Targets (issue #13): at 100k the run within 1.5x of the floor's time and under 200 MB; at 1M
-under 1.5 GB. Each line says whether its targets are met.
+Targets (issue #13), judged against the issue's floor: at 100k the run within 1.5x of the floor's
+time and under 200 MB; at 1M under 1.5 GB. Each line prints the ratio to both floors and says
+whether its targets are met.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ if str(ROOT) not in sys.path:
 
 from tests.fakes.offline_world import offline_bundle  # noqa: E402
 
-FLOOR = """
+STRICT_FLOOR = """
 import hashlib, json, sys
 from pathlib import Path
 import msgspec
@@ -53,7 +58,7 @@ for rel, digest in manifest["files"].items():
         body.decode(raw)
 """
 
-STDLIB_FLOOR = """
+FLOOR = """
 import hashlib, json, sys
 from pathlib import Path
 root = Path(sys.argv[1])
@@ -95,9 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECONSTRUCT_")}
     env["PYTHONPATH"] = str(ROOT)
     failed = False
+    print("floor: the issue's definition (read + sha256 + json.loads, interpreter start)")
+    print("strict floor: the run's own decoder (msgspec page by page); not a target")
     print(
-        f"{'messages':>9} | {'bundle MB':>9} | {'floor s':>7} | {'run s':>6} | {'ratio':>5} | "
-        f"{'floor MB':>8} | {'run MB':>6} | {'json.loads s/MB':>15} | targets"
+        f"{'messages':>9} | {'bundle MB':>9} | {'floor s/MB':>11} | {'strict floor s/MB':>17} | "
+        f"{'run s/MB':>10} | {'run/floor':>9} | {'run/strict':>10} | targets (vs floor)"
     )
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="reconstruct-offline-") as tmp:
@@ -116,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             out = Path(tmp) / "draft.md"
             size = sum(f.stat().st_size for f in bundle.rglob("*") if f.is_file()) / 2**20
             floor_cmd = [sys.executable, "-c", FLOOR, str(bundle)]
-            stdlib_cmd = [sys.executable, "-c", STDLIB_FLOOR, str(bundle)]
+            strict_cmd = [sys.executable, "-c", STRICT_FLOOR, str(bundle)]
             run_cmd = [
                 sys.executable,
                 "-m",
@@ -133,19 +140,19 @@ def main(argv: list[str] | None = None) -> int:
             ]
             (Path(tmp) / "none.toml").write_text("")
             runs = 1 if n >= 1_000_000 else args.runs
-            floors, stdlib, results = [], [], []
+            floors, stricts, results = [], [], []
             for _ in range(runs):  # interleaved: a burst of load on the VM hits all three
                 floors.append(measure(floor_cmd, env))
-                stdlib.append(measure(stdlib_cmd, env))
+                stricts.append(measure(strict_cmd, env))
                 results.append(measure(run_cmd, env))
         if any(code not in (0, 3) for *_, code in results):
             print(f"{n:>9,} | the run failed (exit {results[0][2]})")
             failed = True
             continue
         floor_s, floor_mb = min(f[0] for f in floors), max(f[1] for f in floors)
+        strict_s, strict_mb = min(f[0] for f in stricts), max(f[1] for f in stricts)
         run_s, run_mb = min(r[0] for r in results), max(r[1] for r in results)
-        json_s, json_mb = min(f[0] for f in stdlib), max(f[1] for f in stdlib)
-        ratio = run_s / floor_s
+        ratio, strict = run_s / floor_s, run_s / strict_s
         if n == 100_000:
             fast, small = ratio <= 1.5, run_mb < 200
             target = f"<= 1.5x floor: {_met(fast)}; < 200 MB: {_met(small)}"
@@ -157,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
             ok, target = True, "-"
         failed |= not ok
         print(
-            f"{n:>9,} | {size:9.0f} | {floor_s:7.2f} | {run_s:6.2f} | {ratio:5.2f} | "
-            f"{floor_mb:8.0f} | {run_mb:6.0f} | {json_s:7.2f} {json_mb:7.0f} | {target}"
+            f"{n:>9,} | {size:9.0f} | {floor_s:5.2f} {floor_mb:5.0f} | "
+            f"{strict_s:11.2f} {strict_mb:5.0f} | {run_s:5.2f} {run_mb:4.0f} | "
+            f"{ratio:9.2f} | {strict:10.2f} | {target}"
         )
     return 1 if failed else 0
 
