@@ -24,7 +24,7 @@ from reconstruct.model import Account, Event, Timeline
 from reconstruct.normalize import Normalized, normalize
 from reconstruct.normalize.classify import compile_classifier
 from reconstruct.normalize.gcpause import paused_gc
-from reconstruct.normalize.leadup import names_change
+from reconstruct.normalize.leadup import names_anything, names_change
 from reconstruct.normalize.reasons import plain_reason
 from reconstruct.render import RenderOptions, render
 
@@ -155,6 +155,8 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
     with counting_chatter(  # people's plain messages, counted before any event is built
         bundle.manifest.window,
         lambda text: classifier.human_text(text) is not None or names_change(text),
+        names_anything,  # a thread reply or edited message left out is read for the lead-up
+        config.select.emoji,
     ):
         parsed = parse_bundle(bundle)
     counts, unreadable = parsed.counts, parsed.warnings

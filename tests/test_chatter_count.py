@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reconstruct.pipeline as pipeline
+import tests.test_selection_wire as selection_wire
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors._chatter import ChatterTally, counting_chatter
 from reconstruct.collectors.skips import recording
@@ -31,7 +32,9 @@ NOW = datetime(2026, 11, 30, tzinfo=UTC)
 
 
 @contextmanager
-def _build_everything(window: Window, says: Callable[[str], bool]) -> Iterator[ChatterTally]:
+def _build_everything(
+    window: Window, says: Callable[[str], bool], *_: object
+) -> Iterator[ChatterTally]:
     tally = ChatterTally(0, 0, says)
     tally.take = lambda *args: False  # type: ignore[method-assign]  # every record an event
     yield tally
@@ -84,8 +87,8 @@ def test_plain_messages_with_their_rich_text_blocks_are_counted_before_any_event
     counting = pipeline.counting_chatter
 
     @contextmanager
-    def _kept(window: Window, says: Callable[[str], bool]) -> Iterator[ChatterTally]:
-        with counting(window, says) as tally:
+    def _kept(window: Window, says: Callable[[str], bool], *more: Any) -> Iterator[ChatterTally]:
+        with counting(window, says, *more) as tally:
             tallies.append(tally)
             yield tally
 
@@ -100,7 +103,12 @@ def test_plain_messages_with_their_rich_text_blocks_are_counted_before_any_event
     assert any(el["type"] == "user" for m in taken for el in _elements(m)), "a mention"
     assert any(el["type"] == "link" for m in taken for el in _elements(m)), "a labelled link"
     assert any("&amp;" in m["text"] for m in taken), "an escaped & in a link's URL"
-    assert not any({"thread_ts", "edited", "reactions", "subtype"} & m.keys() for m in taken)
+    assert not any("subtype" in m or "reply_count" in m for m in taken), "no broadcast, parent"
+    assert any(m.get("thread_ts", m["ts"]) != m["ts"] for m in taken), "a thread reply"
+    assert any("edited" in m for m in taken), "an edited message"
+    assert any("reactions" in m for m in taken), "a reaction [select] emoji does not keep"
+    kept = set(Config().select.emoji)
+    assert not any(r["name"].split("::")[0] in kept for m in taken for r in m.get("reactions", []))
     monkeypatch.setattr(pipeline, "counting_chatter", _build_everything)
     late, again = pipeline.draft(request, config, NOW, RenderOptions(fmt="markdown"))
     assert early == late
@@ -164,3 +172,78 @@ def test_the_chatter_count_reads_each_text_as_its_row_shows_it(
         rows = list(slack_parse(Bundle.open(bundle_path)))
     summaries = [row.summary for row in rows if row.summary]
     assert read == summaries
+
+
+def _tagged(when: datetime, text: str, n: int, **extra: Any) -> dict[str, Any]:
+    """A person's message with a thread reply's, an edit's or reactions' keys (Web API shapes)."""
+    return {**selection_wire.message(when, text, n=n), **extra}
+
+
+def test_thread_replies_edits_and_reactions_are_counted_unless_they_name_a_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thread reply, an edited message and one with a reaction ``[select] emoji`` does not
+    keep end as chatter ("messages without a keyword, pin or reaction in <scope>"), so they are
+    counted from the raw records; one whose text names a commit (read for the lead-up when not
+    shown: ``leadup.choose``'s ``said``) or that a reaction keeps is built. The Markdown draft
+    and the JSON accounts are byte-identical either way."""
+    t0, inc = selection_wire.T0, selection_wire.INC
+    parent = selection_wire.ts(t0 + timedelta(minutes=3))
+    minute = [t0 + timedelta(minutes=m) for m in range(4, 60)]
+    edit = {"user": "U0PRIYA", "ts": selection_wire.ts(t0 + timedelta(minutes=59))}
+    messages = [
+        _tagged(t0 + timedelta(minutes=3), "anyone on this?", 0, thread_ts=parent,
+                reply_count=3, reply_users=["U0PRIYA"], latest_reply=parent),
+        _tagged(minute[0], "looking", 0, thread_ts=parent, parent_user_id="U0PRIYA"),
+        _tagged(minute[1], "same here", 0, edited=edit),
+        _tagged(minute[2], "ok", 0, reactions=[{"name": "+1::skin-tone-3", "users": ["U1"]}]),
+        _tagged(minute[3], "was it 9c1e7a4?", 0, thread_ts=parent, parent_user_id="U0PRIYA"),
+        _tagged(minute[4], "deployed 9c1e7a4f0b2d", 0, edited=edit),
+        _tagged(minute[5], "see <https://github.com/acme/checkout/commit/9c1e7a4f>", 0,
+                thread_ts=parent, parent_user_id="U0PRIYA"),
+        _tagged(minute[6], "on it", 0, reactions=[{"name": "eyes", "users": ["U1"]}]),
+        *(selection_wire.message(when, "still looking", n=1) for when in minute[7:]),
+        *(_tagged(when, "mhm", 2, thread_ts=parent, parent_user_id="U0PRIYA")
+          for when in minute[7:]),
+    ]  # fmt: skip
+    deployment = {
+        "id": 77,
+        "sha": selection_wire.SHA,
+        "ref": "main",
+        "environment": "production",
+        "created_at": selection_wire.iso(t0 - timedelta(days=2)),
+    }
+    statuses = [
+        {"id": 1, "state": "success", "created_at": selection_wire.iso(t0 - timedelta(days=2))}
+    ]
+    prs = [selection_wire.pr_item(1194, "Tune the payment widget", t0 - timedelta(days=3))]
+    selection_wire.timeline(
+        tmp_path, slack={inc: messages}, prs=prs, deployments=[(deployment, statuses)]
+    )
+    request = pipeline.RunRequest(incident="Q1INC47", bundle=tmp_path / "bundle")
+    tallies: list[ChatterTally] = []
+    counting = pipeline.counting_chatter
+
+    @contextmanager
+    def _kept(window: Window, says: Callable[[str], bool], *more: Any) -> Iterator[ChatterTally]:
+        with counting(window, says, *more) as tally:
+            tallies.append(tally)
+            yield tally
+
+    drafts: dict[str, list[str]] = {}
+    for counting_early in (_kept, _build_everything):
+        monkeypatch.setattr(pipeline, "counting_chatter", counting_early)
+        for fmt in ("markdown", "json"):
+            text, _ = pipeline.draft(request, Config(), NOW, RenderOptions(fmt=fmt))
+            drafts.setdefault(fmt, []).append(text)
+    assert drafts["markdown"][0] == drafts["markdown"][1]
+    assert drafts["json"][0] == drafts["json"][1]
+    accounts = json.loads(drafts["json"][0])["records"]["slack"]
+    assert accounts["collected"] == len(messages)
+    texts = {m["ts"]: m["text"] for m in messages}
+    taken = {texts[key.rpartition(":")[2]] for key in tallies[0].keys}
+    assert {"looking", "same here", "ok", "mhm", "still looking"} <= taken
+    named = {"was it 9c1e7a4?", "deployed 9c1e7a4f0b2d", "anyone on this?", "on it"}
+    assert not taken & named, "a commit named, a parent, a kept reaction: built as events"
+    assert not any("github.com" in t for t in taken)
+    assert "on it" in drafts["markdown"][0], "the :eyes: reaction keeps it"

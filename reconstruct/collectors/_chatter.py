@@ -13,15 +13,24 @@ normalizer's own test, and a chat parser hands each such message over before bui
         continue                                                 # counted: no event
 
 ``take`` counts the message (once per key) when it lies inside the window and its text says
-nothing the normalizer would keep it for; otherwise the parser builds the event as usual. The
-pipeline adds the counts to the timeline's ``omitted`` (per scope, exactly as ``set_aside`` does)
-and to the source's collected count, so the draft is byte-identical either way.
+nothing the normalizer would keep it for; otherwise the parser builds the event as usual.
+
+A person's message that carries a tag a plain one does not (``thread-reply``, ``edited``, a
+reaction no ``[select] emoji`` names) ends exactly like chatter when it is not kept: no step reads
+those tags, selection leaves it out under the same reason (``reasons.plain_reason``). One thing
+differs: the normalizer sets only plain messages aside up front, so such a message reaches
+selection and, left out there, is read for the lead-up (``leadup.choose``'s ``said``: the PRs,
+commits and URLs it names). ``take(..., tagged=True)`` counts it only when its text also names
+none of those (``names``; no ``names`` given: never) and every reaction is one ``emoji`` does
+not keep. The pipeline adds the counts to the timeline's ``omitted`` (per scope, exactly as
+``set_aside`` does) and to the source's collected count, so the draft is byte-identical either
+way.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -44,16 +53,24 @@ class ChatterTally:
     end: int
     says_something: Callable[[str], bool]
     """The normalizer's test: would this text of a person's message keep it (a keyword)?"""
+    names: Callable[[str], bool] | None = None
+    """Would this text name a change for the lead-up (``leadup.names_anything``)? Tagged
+    messages are counted only with this test."""
+    emoji: frozenset[str] = frozenset()
+    """``[select] emoji``: a reaction with one of these keeps a message."""
     counted: Counter[str] = field(default_factory=Counter)
     """scope (``slack:#inc-1234``) -> plain messages counted instead of built."""
     keys: set[str] = field(default_factory=set)
 
-    def take(self, scope: str, key: str, micros: int, summary: str) -> bool:
+    def take(self, scope: str, key: str, micros: int, summary: str, tagged: bool = False) -> bool:
         """Count this plain message (its time in microseconds since the epoch) and return True,
-        or False: the parser builds its event."""
+        or False: the parser builds its event. ``tagged``: a thread reply or an edited message
+        (its reactions already checked against ``emoji``)."""
         if key in self.keys:
             return True
         if not summary or not self.start <= micros <= self.end or self.says_something(summary):
+            return False
+        if tagged and (self.names is None or self.names(summary)):
             return False
         self.keys.add(key)
         self.counted[scope] += 1
@@ -70,9 +87,14 @@ def plain_chatter() -> ChatterTally | None:
 
 @contextmanager
 def counting_chatter(
-    window: Window, says_something: Callable[[str], bool]
+    window: Window,
+    says_something: Callable[[str], bool],
+    names: Callable[[str], bool] | None = None,
+    emoji: Iterable[str] = (),
 ) -> Iterator[ChatterTally]:
-    tally = ChatterTally(_micros(window.start), _micros(window.end), says_something)
+    tally = ChatterTally(
+        _micros(window.start), _micros(window.end), says_something, names, frozenset(emoji)
+    )
     token = _TALLY.set(tally)
     try:
         yield tally

@@ -156,6 +156,27 @@ def names_change(text: str) -> bool:
     return ("#" in text or "pull" in text or "PR" in text) and bool(_NAMED_NUMBER.search(text))
 
 
+def names_anything(text: str) -> bool:
+    """Whether a record not shown with this text (and no refs but its text's) would name a change
+    for the lead-up (``_named``: a PR number, ``owner/repo#N``, a commit SHA, a URL). A person's
+    message in the incident channel that is not plain (a thread reply, an edited message) is
+    read for the lead-up when it is not shown (``said``), so it is counted up front only when
+    this is False (``collectors._chatter``)."""
+    if "://" in text:
+        return True
+    if ("#" in text or "pull" in text or "PR" in text or "pr " in text) and _NAMED_NUMBER.search(
+        text
+    ):
+        return True
+    if _qualified(text):
+        return True
+    for match in _HEX.finditer(text):
+        token = match.group(1)
+        if any(c.isdigit() for c in token) and any(c.isalpha() for c in token):
+            return True
+    return False
+
+
 def _qualified(text: str) -> set[str]:
     """``pr:`` refs of the ``owner/repo#N`` forms in ``text``."""
     if "/" not in text or "#" not in text:

@@ -199,7 +199,7 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     for channel, rels in files.items():
         scope = _scope(ctx, channel)
         plain = (
-            _Plain(chatter, ctx, channel, scope)
+            _Plain(chatter, ctx, channel, scope, events)
             if chatter is not None and ctx.incident_channel and channel == ctx.incident_channel
             else None
         )
@@ -246,35 +246,74 @@ threads, attachments, bot fields) can make it more than chatter. Its ``blocks`` 
 composer's ``rich_text`` mirror of its text, which a person's row never reads (``visible``)."""
 
 
+_TAGGED_KEYS = frozenset({"thread_ts", "parent_user_id", "edited", "reactions"})
+"""A thread reply's keys (``thread_ts`` of its parent, ``parent_user_id``), an edit and
+reactions: such a person's message is left out exactly like a plain one unless its text names a
+change or a reaction keeps it (``collectors._chatter``: counted with ``tagged=True``)."""
+_CHATTER_KEYS = _PLAIN_KEYS | _TAGGED_KEYS
+
+
 class _Plain:
     """The incident channel's chatter test: hands a person's plain message to the chatter tally
     (no event is built when it counts it) with the summary ``_event`` would give it."""
 
-    def __init__(self, tally: ChatterTally, ctx: _Context, channel: str, scope: str) -> None:
+    def __init__(
+        self,
+        tally: ChatterTally,
+        ctx: _Context,
+        channel: str,
+        scope: str,
+        events: Mapping[str, Event],
+    ) -> None:
         self.tally = tally
         self.ctx = ctx
         self.scope = scope
         self.prefix = f"slack:{channel}:"
         self.bots = frozenset(uid for uid, user in ctx.users.items() if user.get("is_bot"))
+        self.events = events
+        """The events built so far: a copy of a message already built is folded, not counted."""
 
     def take(self, msg: Any) -> bool:
         """True when the tally counted ``msg`` (the hot path: one call per message)."""
-        if type(msg) is not dict or not msg.keys() <= _PLAIN_KEYS:
+        if type(msg) is not dict or not msg.keys() <= _CHATTER_KEYS:
             return False
         text, user_id, ts = msg.get("text"), msg.get("user"), msg.get("ts")
         if type(text) is not str or type(user_id) is not str or type(ts) is not str:
             return False
         if msg.get("type", "message") != "message" or user_id in self.bots:
             return False
+        tagged = not msg.keys().isdisjoint(_TAGGED_KEYS)
+        if tagged and not self._left_out_as_plain(msg, ts):
+            return False
         micros = slack_ts_micros(ts)
-        if micros is None:
+        key = self.prefix + ts
+        if micros is None or key in self.events:
             return False
         # ``visible``: a person's text is the one part; ``one_line`` collapses its whitespace
         if "<" in text or "&" in text:
-            text = render(text, self.ctx.user_name, self.ctx.channels).text
+            rendered = render(text, self.ctx.user_name, self.ctx.channels)
+            if tagged and rendered.urls:  # its refs are read for the lead-up
+                return False
+            text = rendered.text
         elif "*" in text or "_" in text or "~" in text:
             text = plain(text)
-        return self.tally.take(self.scope, self.prefix + ts, micros, " ".join(text.split()))
+        return self.tally.take(self.scope, key, micros, " ".join(text.split()), tagged)
+
+    def _left_out_as_plain(self, msg: dict[str, Any], ts: str) -> bool:
+        """A thread reply (never its parent, which is read twice), an edited message, reactions
+        none of which ``[select] emoji`` keeps: the tags ``_event`` gives it change nothing when
+        its text says nothing (``chat_reason``)."""
+        thread_ts = msg.get("thread_ts", ts)
+        if "thread_ts" in msg and (type(thread_ts) is not str or thread_ts == ts):
+            return False
+        reactions = msg.get("reactions")
+        if isinstance(reactions, list):
+            keep = self.tally.emoji
+            for reaction in reactions:
+                name = reaction.get("name") if isinstance(reaction, dict) else None
+                if isinstance(name, str) and _SKIN.sub("", name) in keep:
+                    return False
+        return True
 
 
 def _records(pages: Iterable[Any], scope: str | None) -> Iterator[Any]:
