@@ -75,7 +75,8 @@ def fetch_incident(
 ) -> tuple[dict[str, Any], Incident]:
     """The incident's record and model; ``pace`` carries the run's deadline and retry policy.
     Raises UsageError (not found), ConfigError (the token) or ReconstructError: exit 1 or 2."""
-    import reconstruct.collectors.pagerduty.parse as pd
+    import reconstruct.collectors.pagerduty.live as pd
+    from reconstruct.collectors.pagerduty.parse import incident_from_record
 
     pace = pace or Pace("pagerduty")
     try:
@@ -95,7 +96,7 @@ def fetch_incident(
             f"check that it is reachable, or rerun with a larger {pace.setting}"
         ) from exc
     # resolve_incident guarantees {"incident": {...}}
-    return body, pd.incident_from_record(body["incident"])
+    return body, incident_from_record(body["incident"])
 
 
 def within_deadline(deadline: float | None, action: Callable[[], T]) -> T:

@@ -103,7 +103,7 @@ def run_collect(
     )
     with BundleWriter(dest, incident.id) as writer:
         writer.add("pagerduty/incident.json", [body])
-        meta = dict(pd.collect(ctx, writer))
+        meta = dict(live.collect(ctx, writer))
         writer.set_source("pagerduty", "ok", meta=meta)
         writer.finish(ctx.window, NOW)
     return meta, Bundle.open(dest)
@@ -116,7 +116,7 @@ def run_collect(
 )
 def test_resolve_by_id_or_number(fake: FakePagerDuty, config: Config, ref: str) -> None:
     fake.add(sample_incident())
-    body = pd.resolve_incident(config, TOKEN, ref)
+    body = live.resolve_incident(config, TOKEN, ref)
     assert body["incident"]["id"] == "PABC123"
     assert body["incident"]["self"] == f"{fake.base_url}/incidents/PABC123"
     assert fake.server.count() == 1
@@ -127,7 +127,7 @@ def test_resolve_by_id_or_number(fake: FakePagerDuty, config: Config, ref: str) 
 
 def test_missing_token(fake: FakePagerDuty, config: Config) -> None:
     with pytest.raises(SourceAuthError) as info:
-        pd.resolve_incident(config, None, "PABC123")
+        live.resolve_incident(config, None, "PABC123")
     assert str(info.value) == (
         "pagerduty: PAGERDUTY_TOKEN is missing; set it to a read-only REST API key"
     )
@@ -139,7 +139,7 @@ def test_wrong_token(fake: FakePagerDuty, config: Config, caplog: pytest.LogCapt
     caplog.set_level(logging.DEBUG)
     wrong = Secret("wrong-key-123", "PAGERDUTY_TOKEN")
     with pytest.raises(SourceAuthError) as info:
-        pd.resolve_incident(config, wrong, "PABC123")
+        live.resolve_incident(config, wrong, "PABC123")
     message = str(info.value)
     assert "PAGERDUTY_TOKEN" in message
     assert "invalid or revoked" in message
@@ -153,13 +153,13 @@ def test_key_without_access(fake: FakePagerDuty, config: Config, status: int) ->
     fake.add(sample_incident())
     fake.server.fail_next("GET", r"/incidents/.*", error(status, "Access Denied", 2010))
     with pytest.raises(SourceAuthError, match="PAGERDUTY_TOKEN lacks access"):
-        pd.resolve_incident(config, TOKEN, "PABC123")
+        live.resolve_incident(config, TOKEN, "PABC123")
 
 
 def test_unknown_incident(fake: FakePagerDuty, config: Config) -> None:
     fake.add(sample_incident())
     with pytest.raises(SourceNotFound) as info:
-        pd.resolve_incident(config, TOKEN, "9999")
+        live.resolve_incident(config, TOKEN, "9999")
     assert str(info.value) == (
         "pagerduty: incident 9999 not found; check the ID or number "
         "(and [pagerduty] base_url for EU accounts)"
@@ -180,7 +180,7 @@ def test_untrusted_certificate(fake: FakePagerDuty) -> None:
     with pytest.raises(
         SourceUnavailable, match=r"cannot reach .*(CERTIFICATE_VERIFY_FAILED|certificate)"
     ):
-        pd.resolve_incident(config_for(fake.base_url, None), TOKEN, "PABC123")
+        live.resolve_incident(config_for(fake.base_url, None), TOKEN, "PABC123")
 
 
 def test_server_down(make_server: Callable[..., FakeServer], ca_bundle: Path) -> None:
@@ -189,7 +189,7 @@ def test_server_down(make_server: Callable[..., FakeServer], ca_bundle: Path) ->
     server.stop()
     clock = Clock()
     with pytest.raises(SourceUnavailable, match="cannot reach"):
-        pd.resolve_incident(config_for(base, ca_bundle), TOKEN, "PABC123", pace=clock.pace())
+        live.resolve_incident(config_for(base, ca_bundle), TOKEN, "PABC123", pace=clock.pace())
     assert clock.slept == [0.25, 0.5, 1.0]  # three retries, then the error
 
 
@@ -198,7 +198,7 @@ def test_collect_paginates_and_writes_what_was_served(
     fake: FakePagerDuty, config: Config, tmp_path: Path
 ) -> None:
     data = fake.add(sample_incident(filler=230, alerts=150))  # 242 log entries, 152 alerts
-    body = pd.resolve_incident(config, TOKEN, "4321")
+    body = live.resolve_incident(config, TOKEN, "4321")
     fake.server.reset_log()
     meta, bundle = run_collect(config, body, tmp_path / "live")
 
@@ -257,7 +257,7 @@ def test_collect_small_incident_takes_one_request_per_series(
     fake: FakePagerDuty, config: Config, tmp_path: Path
 ) -> None:
     fake.add(sample_incident(resolved=False))
-    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    body = live.resolve_incident(config, TOKEN, "PABC123")
     fake.server.reset_log()
     meta, bundle = run_collect(config, body, tmp_path / "b")
     assert (fake.count(LOG), fake.count(ALERTS), fake.count(NOTES)) == (1, 1, 1)
@@ -269,7 +269,7 @@ def test_rate_limit_honours_retry_after(
     fake: FakePagerDuty, config: Config, tmp_path: Path
 ) -> None:
     fake.add(sample_incident())
-    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    body = live.resolve_incident(config, TOKEN, "PABC123")
     fake.server.reset_log()
     fake.server.fail_next("GET", LOG, rate_limited("3"), rate_limited("3"))
     fake.server.fail_next(
@@ -300,7 +300,7 @@ def test_rate_limit_is_bounded(fake: FakePagerDuty, config: Config) -> None:
     fake.server.fail_next("GET", r"/incidents/.*", *[rate_limited("1")] * 50)
     clock = Clock()
     with pytest.raises(SourceUnavailable, match="rate limited by PagerDuty"):
-        pd.resolve_incident(config, TOKEN, "PABC123", pace=clock.pace())
+        live.resolve_incident(config, TOKEN, "PABC123", pace=clock.pace())
     assert fake.server.count() == POLICY.rate_limit_retries + 1
     assert clock.slept == [1.0] * POLICY.rate_limit_retries
 
@@ -309,7 +309,7 @@ def test_rate_limit_too_long_fails_at_once(fake: FakePagerDuty, config: Config) 
     fake.add(sample_incident())
     fake.server.fail_next("GET", r"/incidents/.*", rate_limited("3600"))
     with pytest.raises(SourceUnavailable, match="asked to wait 3600s"):
-        pd.resolve_incident(config, TOKEN, "PABC123")
+        live.resolve_incident(config, TOKEN, "PABC123")
     assert fake.server.count() == 1
 
 
@@ -317,7 +317,7 @@ def test_server_errors_are_retried(fake: FakePagerDuty, config: Config, tmp_path
     fake.add(sample_incident())
     fake.server.fail_next("GET", r"/incidents/PABC123", error(503, "Unavailable", 2000))
     clock = Clock()
-    body = pd.resolve_incident(config, TOKEN, "PABC123", pace=clock.pace())
+    body = live.resolve_incident(config, TOKEN, "PABC123", pace=clock.pace())
     assert fake.server.count() == 2
     assert clock.slept == [0.25]
     fake.server.reset_log()
@@ -337,7 +337,7 @@ def test_server_errors_forever(
     caplog.set_level(logging.DEBUG)
     fake.server.fail_next("GET", r"/incidents/.*", *[error(500, "Internal error", 2000)] * 20)
     with pytest.raises(SourceUnavailable) as info:
-        pd.resolve_incident(config, TOKEN, "PABC123", pace=Clock().pace())
+        live.resolve_incident(config, TOKEN, "PABC123", pace=Clock().pace())
     assert "PagerDuty is unavailable (500" in str(info.value)
     assert fake.server.count() == POLICY.retries + 1
     assert KEY not in caplog.text and KEY not in str(info.value)
@@ -347,7 +347,7 @@ def test_collect_fails_when_a_series_keeps_failing(
     fake: FakePagerDuty, config: Config, tmp_path: Path
 ) -> None:
     fake.add(sample_incident())
-    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    body = live.resolve_incident(config, TOKEN, "PABC123")
     fake.server.reset_log()
     fake.server.fail_next("GET", ALERTS, *[error(500, "x", 2000)] * 9)
     with pytest.raises(SourceUnavailable) as info:
@@ -366,7 +366,7 @@ def test_offset_ceiling(
     monkeypatch.setattr(live, "PAGE_SIZE", 2)
     monkeypatch.setattr(live, "MAX_OFFSET", 5)
     fake.add(sample_incident())
-    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    body = live.resolve_incident(config, TOKEN, "PABC123")
     fake.server.reset_log()
     meta, bundle = run_collect(config, body, tmp_path / "b")
     assert [
@@ -382,7 +382,7 @@ def test_series_are_fetched_concurrently(
     fake: FakePagerDuty, config: Config, tmp_path: Path
 ) -> None:
     fake.add(sample_incident())
-    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    body = live.resolve_incident(config, TOKEN, "PABC123")
     barrier = threading.Barrier(3, timeout=5)
     met: list[str] = []
 
@@ -406,7 +406,7 @@ def test_bundle_bytes_do_not_depend_on_completion_order(
     fake: FakePagerDuty, config: Config, tmp_path: Path
 ) -> None:
     fake.add(sample_incident(filler=230, alerts=150))
-    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    body = live.resolve_incident(config, TOKEN, "PABC123")
     files = ("log_entries", "alerts", "notes")
 
     def slow(path: str) -> Callable[[Request], Response | None]:
@@ -444,14 +444,14 @@ def test_a_wait_past_the_deadline_fails_at_once(
     fake: FakePagerDuty, config: Config, tmp_path: Path
 ) -> None:
     fake.add(sample_incident())
-    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    body = live.resolve_incident(config, TOKEN, "PABC123")
     fake.server.reset_log()
     fake.server.fail_next("GET", LOG, rate_limited("60"))
     with (
         BundleWriter(tmp_path / "b", "PABC123") as writer,
         pytest.raises(SourceUnavailable) as info,
     ):
-        pd.collect(deadline_ctx(config, body, 10), writer)
+        live.collect(deadline_ctx(config, body, 10), writer)
     assert (
         "log_entries page at offset 0: rate limited (retry 1 of 5), but waiting 60s would pass "
         in str(info.value)
@@ -463,12 +463,12 @@ def test_a_slow_answer_is_retried_within_the_deadline(
     fake: FakePagerDuty, config: Config, tmp_path: Path
 ) -> None:
     fake.add(sample_incident())
-    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    body = live.resolve_incident(config, TOKEN, "PABC123")
     fake.server.reset_log()
     fake.server.fail_next("GET", NOTES, Response(delay=2.0))
     started = time.monotonic()
     with BundleWriter(tmp_path / "b", "PABC123") as writer:
-        meta = pd.collect(deadline_ctx(config, body, 2.0), writer)  # a request may take 1 s
+        meta = live.collect(deadline_ctx(config, body, 2.0), writer)  # a request may take 1 s
     assert time.monotonic() - started < 1.8
     assert meta["retries"] == 1 and meta["notes"] == 3
     assert fake.count(NOTES) == 2

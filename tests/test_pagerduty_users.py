@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reconstruct.collectors.pagerduty import parse as pd
+from reconstruct.collectors.pagerduty import live as pd
 from reconstruct.collectors.people import identities
 from reconstruct.config import Config
 from reconstruct.model import Identity

@@ -114,9 +114,12 @@ def _pagerduty(bundle: Bundle) -> Iterator[Identity]:
 
 
 def _github(bundle: Bundle) -> Iterator[Identity]:
+    files = bundle.files("github/")
+    if not files:  # GitHub not collected: its modules not imported
+        return
     from reconstruct.collectors.github.authors import COMMITS_FILE, authors
 
-    for path in bundle.files("github/"):
+    for path in files:
         if path.endswith("/" + COMMITS_FILE) and path.count("/") == 3:
             for author in authors(bundle.pages(path)):
                 # No ``handle``: with ``[people] display = "handle"`` a person shows their chat

@@ -17,7 +17,7 @@ Links, web pages only (``html_url``; the REST API's ``self`` never): ``PD log en
 alert``, ``PD note``, ``PD incident``, then any http(s) link written in a note.
 
 Parsing reads only the bundle; live collection (``collect``, ``resolve_incident``) lives in
-``pagerduty_live`` and imports the SDK only when called.
+``pagerduty.live``, imported only by a live run (an offline run never loads it or the SDK).
 """
 
 from __future__ import annotations
@@ -43,20 +43,12 @@ from reconstruct.collectors.pagerduty.events import (
     reopen_ids,
     unique,
 )
-from reconstruct.collectors.pagerduty.live import collect, make_client, resolve_incident
 from reconstruct.collectors.skips import absorbed, records
 from reconstruct.errors import BundleError
 from reconstruct.model import Event, Incident, Link
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
-__all__ = [
-    "collect",
-    "incident_from_record",
-    "make_client",
-    "parse",
-    "parse_incident",
-    "resolve_incident",
-]
+__all__ = ["incident_from_record", "parse", "parse_incident"]
 
 NAME = "pagerduty"
 INCIDENT_FILE = "pagerduty/incident.json"
