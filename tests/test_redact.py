@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +115,43 @@ def test_every_format_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
             for secret in secrets:
                 assert secret not in text, (fmt, secret)
             assert "redacted" in text
+
+
+def test_a_series_members_are_redacted_in_every_format_that_prints_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A collapsed series row's records (``members``) are printed by JSON, HTML, the page and a
+    ``--template`` reading ``rows[].members``: each gets them redacted (the built-in Markdown and
+    CSV print only the row, whose own text is redacted either way)."""
+    own = "own-slack-token-value-42"
+    monkeypatch.setenv("SLACK_TOKEN", own)
+    secrets = [own, "xoxb-2231-998877-AbCdEfGhIjKl", "hunter2"]
+    members = tuple(
+        ev(
+            at(9, 50 + i),
+            Kind.ALERT,
+            f"page {i} xoxb-2231-998877-AbCdEfGhIjKl",
+            (Link("pagerduty", f"https://u:hunter2@h.io/{i}", f"PD {own}"),),
+            f"m{i}",
+            actor=f"bot {own}",
+        )
+        for i in range(3)
+    )
+    row = replace(
+        ev(at(9, 50), Kind.ALERT, "3 pages", (Link("pagerduty", "https://h.io/0", "PD"),), "s"),
+        members=members,
+    )
+    tl = replace(timeline(), events=(row,))
+    template = tmp_path / "members.md.j2"
+    template.write_text(
+        "{% for row in rows %}{% for m in row.members %}{{ m.summary }} {{ m.actor }}"
+        "{% for l in m.links %} {{ l.url }} {{ l.label }}{% endfor %}\n{% endfor %}{% endfor %}"
+    )
+    options = [RenderOptions(fmt=fmt) for fmt in ("markdown", "json", "html", "csv", "page")]
+    for option in [*options, RenderOptions(fmt="markdown", template=template)]:
+        text = render(tl, option, Config())
+        for secret in secrets:
+            assert secret not in text, (option, secret)
+    printed = render(tl, RenderOptions(fmt="markdown", template=template), Config())
+    assert printed.count("page ") == 3 and printed.count("redacted: slack token") == 3
+    assert "page 2 [redacted: slack token]" in render(tl, RenderOptions(fmt="json"), Config())

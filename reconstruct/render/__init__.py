@@ -48,7 +48,9 @@ def render(timeline: Timeline, options: RenderOptions, config: Config) -> str:
     if options.template is not None and options.timeline_only:
         raise UsageError("--template and --timeline-only don't go together; pick one")
     with paused_gc():  # tens of thousands of acyclic rows: the collector's passes free nothing
-        return _render(scrub(timeline, config), options, config)
+        # series members: only the formats that print them get them cleaned (``scrub``)
+        members = options.fmt not in ("markdown", "csv") or options.template is not None
+        return _render(scrub(timeline, config, members), options, config)
 
 
 def _render(clean: Timeline, options: RenderOptions, config: Config) -> str:

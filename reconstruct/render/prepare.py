@@ -68,7 +68,12 @@ def distinct_labels(links: list[Link]) -> tuple[Link, ...]:
     return tuple(out)
 
 
-def scrub(timeline: Timeline, config: Config | None = None) -> Timeline:
+def scrub(timeline: Timeline, config: Config | None = None, members: bool = True) -> Timeline:
+    """The Timeline every renderer reads. ``members=False``: a series row's records are left as
+    they are, for a format that never prints them (the built-in Markdown and CSV read only
+    their times); JSON, HTML, the page and a ``--template`` (``rows[].members``) get them
+    cleaned like every row."""
+    scrub_members = members
     clean = cleaner(Redactor.from_config(config) if config is not None else Redactor())
     seen: dict[str, str] = {}
 
@@ -126,7 +131,11 @@ def scrub(timeline: Timeline, config: Config | None = None) -> Timeline:
         links = clean_links(event.links)
         actor = clean_repeated(event.actor) if event.actor else None
         reason = clean_repeated(event.reason)
-        members = tuple(clean_event(m) for m in event.members) if event.members else ()
+        members = (
+            tuple(clean_event(m) for m in event.members)
+            if event.members and scrub_members
+            else event.members
+        )
         if (
             links is event.links
             and summary == event.summary
