@@ -166,7 +166,7 @@ class _Context:
 
     def user_name(self, user_id: str) -> str | None:
         user = self.users.get(user_id)
-        name = display_name(user) if user else None
+        name = self.listed_name(user_id, user) if user else None
         return name or self.profiles.get(user_id)
 
     def name_or_id(self, user_id: str) -> str:
