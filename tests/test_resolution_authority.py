@@ -18,9 +18,7 @@ from tests.test_figures_wire import timeline_of as timeline_from
 def test_an_early_all_clear_is_not_the_resolution(tmp_path: Path) -> None:
     entries = [log_entry("R1", "trigger", at(14, 5)), log_entry("R9", "resolve", at(15, 10))]
     early = slack_message(at(14, 35), "all clear on card-auth, payments still failing in eu")
-    tl = timeline_from(
-        bundle(tmp_path, at(14, 5), at(15, 10), entries=entries, messages=[early])
-    )
+    tl = timeline_from(bundle(tmp_path, at(14, 5), at(15, 10), entries=entries, messages=[early]))
     assert any(e.kind is Kind.RESOLVE and e.time == at(14, 35) for e in tl.events)  # still a row
     assert figures(tl)["time_to_resolve_s"] == 65 * 60
     marks = metrics.milestones(tl)
@@ -63,9 +61,7 @@ def test_after_a_reopen_the_last_resolve_entry_is_the_resolution(tmp_path: Path)
         log_entry("R5", "resolve", at(10, 52)),
     ]
     early = slack_message(at(10, 40), "all clear on eu-west")
-    tl = timeline_from(
-        bundle(tmp_path, at(10, 0), at(10, 52), entries=entries, messages=[early])
-    )
+    tl = timeline_from(bundle(tmp_path, at(10, 0), at(10, 52), entries=entries, messages=[early]))
     assert figures(tl)["time_to_resolve_s"] == 52 * 60
 
 
