@@ -298,7 +298,7 @@ def _alias_problem(entry: str) -> str | None:
     tool, sep, name = entry.partition(":")
     if sep and "@" not in tool and (tool.lower() not in TOKEN_ENV or not name.strip()):
         return f"is not tool:name (tools: {tools}), an email or a name"
-    address = name if sep and tool.lower() in TOKEN_ENV else entry
+    address = name.removeprefix("@") if sep and tool.lower() in TOKEN_ENV else entry
     if "@" in address and not _EMAIL.fullmatch(address.strip()):
         return "is not an email (name@domain, e.g. bob@acme.example)"
     return None

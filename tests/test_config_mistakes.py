@@ -89,7 +89,7 @@ def test_the_alias_forms_the_readme_documents_are_accepted(tmp_path: Path) -> No
     path = tmp_path / "reconstruct.toml"
     path.write_text(
         "[people.aliases]\n"
-        '"Sam Lee" = ["sam.lee@corp.example", "slack:U0SAMLEE1", "slack:samlee",'
+        '"Sam Lee" = ["sam.lee@corp.example", "slack:U0SAMLEE1", "slack:@samlee",'
         ' "github:slee", "grafana:slee", "pagerduty:PSAM001", "pagerduty:sam@corp.example",'
         ' "Samuel Lee"]\n',
         encoding="utf-8",

@@ -108,7 +108,13 @@ def test_an_alias_by_email_or_user_id_or_username_renames_that_account_only(
     tmp_path: Path,
 ) -> None:
     for n, entry_form in enumerate(
-        ["samuel.lee@corp.example", "slack:U0SAMLEE2", "slack:samuel.lee", "SLACK:Samuel.Lee"]
+        [
+            "samuel.lee@corp.example",
+            "slack:U0SAMLEE2",
+            "slack:samuel.lee",
+            "slack:@samuel.lee",
+            "SLACK:Samuel.Lee",
+        ]
     ):
         config = aliased({"Samuel Lee": [entry_form]})
         tl = timeline(tmp_path / str(n), [trigger()], BOTH, [SAM1, SAM2], config=config)

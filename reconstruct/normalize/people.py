@@ -114,7 +114,7 @@ def _entry_matches(entry: str, ident: Identity) -> bool:
     if sep and tool.lower() in _HANDLE_TOOLS:
         if ident.source != tool.lower():
             return False
-        folded = name.casefold()
+        folded = name.removeprefix("@").casefold()  # ``slack:@samlee`` as people write it
         return (
             name in (ident.uid, ident.name, ident.handle)
             or (bool(ident.login) and folded == ident.login.casefold())
@@ -129,7 +129,7 @@ def _is_name(entry: str, ident: Identity) -> bool:
     """Whether ``entry`` matched ``ident`` by a name it shows (not by an id, login or email)."""
     tool, sep, name = entry.partition(":")
     if sep and tool.lower() in _HANDLE_TOOLS:
-        folded = name.casefold()
+        folded = name.removeprefix("@").casefold()
         by_id = name == ident.uid or (bool(ident.login) and folded == ident.login.casefold())
         return not by_id and not (bool(ident.email) and folded == ident.email.casefold())
     return "@" not in entry
