@@ -23,7 +23,8 @@ with every email they show (a GitHub login whose commits carry a work and a pers
 A person's display name is the alias key when aliased; else, with ``[people] display = "name"``
 (default), the real name one of their tools holds (the most common; ties: the longest, then
 alphabetical), with ``"handle"`` their chat handle or login; else the tool's own name. Two
-people of one draft shown by one name are told apart by their handle (``Sam Lee (@samlee)`` /
+people of one draft shown by one name, whom a tool says are two (each has an account in it, not
+the same one), are told apart by their handle (``Sam Lee (@samlee)`` /
 ``Sam Lee (@samuel.lee)``: a Slack username first, then a GitHub or Grafana login, else an
 email, else the tool's account id).
 
@@ -201,6 +202,7 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
     tops: dict[tuple[str, str], set[int]] = {}
     for index, ident in enumerate(ids):
         tops.setdefault((ident.source, ident.name), set()).add(root(index))
+    pid_of: dict[int, str] = {}
     for top, group in groups.items():
         alias = aliases.get(top)
         emails = sorted({i.email.casefold() for i in group if i.email})
@@ -212,6 +214,7 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
             pid = f"{group[0].source}:{group[0].name}#{group[0].uid}"
         else:
             pid = f"{group[0].source}:{group[0].name}"
+        pid_of[top] = pid
         if handle := _handle(group):
             people.handles[pid] = handle
         people.accounts[pid] = (
@@ -233,7 +236,7 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
             people.known.setdefault((tool, tool_name), person)
         else:
             people.by_name[name] = person
-    _check_names(people, groups, aliases)
+    _check_names(people, groups, aliases, pid_of)
     return people
 
 
@@ -275,29 +278,36 @@ def _check_join(key: str, members: list[Identity], warnings: list[str]) -> None:
 
 
 def _check_names(
-    people: People, groups: dict[int, list[Identity]], aliases: dict[int, str]
+    people: People,
+    groups: dict[int, list[Identity]],
+    aliases: dict[int, str],
+    pid_of: dict[int, str],
 ) -> None:
-    """Warn when an alias gives someone the name another person (another email) shows."""
-    shown: dict[str, list[tuple[str, list[Identity]]]] = {}
+    """Warn when an alias gives someone the name another person shows whom the tools say is
+    someone else (``_differ``: another account of a tool both have)."""
+    shown: dict[str, set[int]] = {}
     for top, group in groups.items():
         for ident in group:
             for name in {ident.name, ident.real_name} - {""}:
-                shown.setdefault(name.casefold(), []).append((aliases.get(top, ""), group))
+                shown.setdefault(name.casefold(), set()).add(top)
     for top, key in sorted(aliases.items(), key=lambda item: item[1]):
-        mine = {i.email.casefold() for i in groups[top] if i.email}
-        for alias, group in shown.get(key.casefold(), ()):
-            theirs = {i.email.casefold() for i in group if i.email}
-            if alias == key or not mine or not theirs or mine & theirs:
+        for other in sorted(shown.get(key.casefold(), ())):
+            if aliases.get(other) == key or not _differ(people, pid_of[top], pid_of[other]):
                 continue
-            warnings = people.warnings
             text = (
-                f"[people] aliases {_quoted(key)}: {', '.join(sorted(mine))} gets the name of "
-                f"another person ({', '.join(sorted(theirs))}); their emails say they are two "
-                "people, so the draft tells them apart; add that person's email to the alias "
-                "if they are one"
+                f"[people] aliases {_quoted(key)}: {_who(groups[top])} gets the name of "
+                f"another person ({_who(groups[other])}); their accounts say they are two "
+                "people, so the draft tells them apart; add that person to the alias if they "
+                "are one"
             )
-            if text not in warnings:
-                warnings.append(text)
+            if text not in people.warnings:
+                people.warnings.append(text)
+
+
+def _who(group: list[Identity]) -> str:
+    """A person's emails, else their accounts (``slack:U0SAMLEE2``)."""
+    emails = sorted({i.email.casefold() for i in group if i.email})
+    return ", ".join(emails or sorted({f"{i.source}:{i.uid or i.name}" for i in group}))
 
 
 def _handle(group: list[Identity]) -> str:
@@ -409,14 +419,12 @@ def _told_apart(names: Mapping[str, str], people: People) -> dict[str, str]:
 
 
 def _differ(people: People, one: str, other: str) -> bool:
-    """Whether the tools say two person ids are two people: both have emails and share none, or
-    both have an account in one tool (two accounts: they were not joined). A name no email or
-    alias joins is not known to be anyone else (PagerDuty's "Priya Raman" without an email may
-    be Slack's)."""
-    emails, uids = people.accounts.get(one, (frozenset(), frozenset()))
-    their_emails, their_uids = people.accounts.get(other, (frozenset(), frozenset()))
-    if emails and their_emails and not emails & their_emails:
-        return True
+    """Whether the tools say two person ids are two people: both have an account in one tool,
+    and not the same one (two Slack users shown "Sam Lee"). Different emails in different tools
+    say nothing (one person's PagerDuty and Slack addresses often differ), nor does a name no
+    email or alias joins (PagerDuty's "Priya Raman" without an email may be Slack's)."""
+    uids = people.accounts.get(one, (frozenset(), frozenset()))[1]
+    their_uids = people.accounts.get(other, (frozenset(), frozenset()))[1]
     tools = {tool for tool, _ in uids} & {tool for tool, _ in their_uids}
     return bool(tools) and not uids & their_uids
 
