@@ -84,6 +84,16 @@ def test_a_name_nothing_says_is_someone_else_is_not_qualified(tmp_path: Path) ->
     assert "Acknowledged by Sam Lee" in [e.summary for e in tl.events]
 
 
+def test_one_persons_two_emails_in_two_tools_are_not_told_apart(tmp_path: Path) -> None:
+    """PagerDuty's Sam Lee with sam@ and Slack's with sam.lee@: nothing says they are two (one
+    person's addresses often differ between tools); one plain name."""
+    pd_users = [{"id": "PSAM001", "type": "user", "name": "Sam Lee", "email": "sam@corp.example"}]
+    entries = [trigger(), paged(1, "PSAM001", "Sam Lee")]
+    tl = timeline(tmp_path, entries, BOTH[:1], [SAM1], [], [], pd_users)
+    assert [e.summary for e in tl.events if e.kind == "page"] == ["Paged Sam Lee by email"]
+    assert said_by(tl) == ["Sam Lee"]
+
+
 def test_two_pagerduty_users_with_one_name_are_told_apart(tmp_path: Path) -> None:
     pages = [paged(1, "PSAM001", "Sam Lee"), paged(1.5, "PSAM002", "Sam Lee")]
     pd_users = [
