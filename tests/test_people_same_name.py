@@ -147,6 +147,17 @@ def test_an_alias_naming_a_name_two_people_show_is_refused_with_a_warning(
         assert "slack:U0SAMLEE1, slack:U0SAMLEE2" in line
 
 
+def test_a_bare_name_two_tools_show_with_their_own_emails_is_one_person(tmp_path: Path) -> None:
+    """ "Sam Lee" in Slack (sam.lee@) and in PagerDuty (sam@): no tool says two people, so the
+    bare name names both."""
+    pd_users = [{"id": "PSAM001", "type": "user", "name": "Sam Lee", "email": "sam@corp.example"}]
+    entries = [trigger(), paged(1, "PSAM001", "Sam Lee")]
+    config = aliased({"Samuel Lee": ["Sam Lee"]})
+    tl = timeline(tmp_path, entries, BOTH[:1], [SAM1], [], [], pd_users, config=config)
+    assert [e.summary for e in tl.events if e.kind == "page"] == ["Paged Samuel Lee by email"]
+    assert said_by(tl) == ["Samuel Lee"] and people_warnings(tl) == []
+
+
 def test_an_alias_that_names_no_one_gets_a_warning(tmp_path: Path) -> None:
     config = aliased({"Marco Bianchi": ["slack:marco", "marco@acme.example"]})
     tl = timeline(tmp_path, [trigger()], BOTH[:1], [SAM1, SAM2], config=config)

@@ -75,10 +75,8 @@ class People:
     """Record key -> the tool name it shows -> the person, for names several accounts show."""
     handles: dict[str, str] = field(default_factory=dict)
     """Person id -> what tells them apart from another person of the same name (``@samlee``)."""
-    accounts: dict[str, tuple[frozenset[str], frozenset[tuple[str, str]]]] = field(
-        default_factory=dict
-    )
-    """Person id -> their emails and ``(tool, account id)``s: what says two people differ."""
+    accounts: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    """Person id -> their ``(tool, account id)``s: what says two people differ."""
     matched: set[str] = field(default_factory=set)
     """Alias keys that name at least one identity."""
     refused: set[str] = field(default_factory=set)
@@ -102,12 +100,17 @@ def _accounts(ids: list[Identity]) -> dict[tuple[str, str], set[str]]:
 
 
 def _two_people(found: list[Identity]) -> bool:
-    """Whether identities are (at least) two people by their tools' own word: two account ids
-    of one tool, or two emails."""
-    uids = {(i.source, i.uid) for i in found if i.uid}
-    tools = Counter(tool for tool, _ in uids)
-    emails = {i.email.casefold() for i in found if i.email}
-    return any(n > 1 for n in tools.values()) or len(emails) > 1
+    """Whether identities are (at least) two people by a tool's own word: two of its account ids,
+    or two emails it holds. Different emails in different tools say nothing (one person's
+    PagerDuty and Slack addresses often differ)."""
+    per_tool: dict[str, tuple[set[str], set[str]]] = {}
+    for ident in found:
+        uids, emails = per_tool.setdefault(ident.source, (set(), set()))
+        if ident.uid:
+            uids.add(ident.uid)
+        if ident.email:
+            emails.add(ident.email.casefold())
+    return any(len(uids) > 1 or len(emails) > 1 for uids, emails in per_tool.values())
 
 
 def _entry_matches(entry: str, ident: Identity) -> bool:
@@ -217,10 +220,7 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
         pid_of[top] = pid
         if handle := _handle(group):
             people.handles[pid] = handle
-        people.accounts[pid] = (
-            frozenset(emails),
-            frozenset((i.source, i.uid) for i in group if i.uid),
-        )
+        people.accounts[pid] = frozenset((i.source, i.uid) for i in group if i.uid)
         for ident in group:
             person = Person(pid, alias or _display(group, ident, config.display))
             named = (ident.source, ident.name)
@@ -423,8 +423,8 @@ def _differ(people: People, one: str, other: str) -> bool:
     and not the same one (two Slack users shown "Sam Lee"). Different emails in different tools
     say nothing (one person's PagerDuty and Slack addresses often differ), nor does a name no
     email or alias joins (PagerDuty's "Priya Raman" without an email may be Slack's)."""
-    uids = people.accounts.get(one, (frozenset(), frozenset()))[1]
-    their_uids = people.accounts.get(other, (frozenset(), frozenset()))[1]
+    uids = people.accounts.get(one, frozenset())
+    their_uids = people.accounts.get(other, frozenset())
     tools = {tool for tool, _ in uids} & {tool for tool, _ in their_uids}
     return bool(tools) and not uids & their_uids
 
