@@ -98,7 +98,8 @@ class Milestone(StrEnum):
     """The first step recorded as reducing impact: a mitigation, a rollback, a revert going
     live."""
     RESOLVED = "resolved"
-    """The final resolution (after the last reopen, when the incident was reopened)."""
+    """The final resolution as the incident tool records it (its resolve row, else its resolve
+    time; after the last reopen), never an earlier "all clear" in chat."""
     REOPENED = "reopened"
 
 
