@@ -94,7 +94,7 @@ def normalize(
         ledger.settle(kept, selection.dropped)  # every record of a kept row is shown
         people = directory(identities, config.people)
         named, names = resolve(kept, people)
-        alias_warnings = tuple(people_warnings(people, names))
+        alias_warnings = tuple(people_warnings(people))
         stepped, steps = merge_steps(named, config.collapse)
         collapsed = 0
         if not config.collapse.expand:

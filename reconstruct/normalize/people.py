@@ -429,22 +429,11 @@ def _differ(people: People, one: str, other: str) -> bool:
     return bool(tools) and not uids & their_uids
 
 
-def warnings(people: People, names: Mapping[str, str]) -> list[str]:
+def warnings(people: People) -> list[str]:
     """Alias problems, one line each: a name two people show, a join or a name the tools' emails
-    contradict (``directory``), and an alias that names no one in this incident's records
-    (``names``: the person ids ``resolve`` gave)."""
-    out = list(people.warnings)
-    used = {pid[len(ALIAS) :] for pid in names if pid.startswith(ALIAS)} | people.matched
-    for key, entries in sorted(people.aliases.items()):
-        if key in used or key in people.refused:
-            continue
-        listed = ", ".join(_quoted(e) for e in entries)
-        out.append(
-            f"[people] aliases {_quoted(key)}: {listed} names no one in this incident's records "
-            "(forms: an email, slack:<user ID or handle>, github:<login>, grafana:<login>, "
-            "pagerduty:<user id or email>, or the name a tool shows); check the spelling"
-        )
-    return out
+    contradict (``directory``). An alias that names no one in this incident's records says
+    nothing: a team's config lists everyone, and most are not in a given incident."""
+    return list(people.warnings)
 
 
 _Named = tuple[str | None, frozenset[str], dict[str, str]]
