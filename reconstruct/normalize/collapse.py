@@ -12,10 +12,11 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
   Y seconds; a repeat of the same state is no change,
   https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
-  "CheckoutLatency flapped: 58 state changes 09:45–10:14, the last to Alerting (60 with the
-  09:45 and 10:15 rows)": the count, span and last state are exactly the row's members'; the
-  rule's milestones (first firing, last clearing) are rows of their own, named by their times,
-  and the total counts them too.
+  "CheckoutLatency flapped: 58 state changes 09:45–10:14, last state Alerting (60 in all,
+  counting the rows at 09:45 and 10:15)": the count, span and last state are exactly the row's
+  members'; the rule's milestones (first firing, last clearing) are rows of their own, named by
+  their times, and the total counts them too. States are named as Grafana writes them
+  (``NoData``, ``OK``).
 - **An alert storm**: alerts of one rule in one state (each rule its own series) ->
   "96 alerts of Cache hit ratio fired, 09:41–09:58"; with the instance label that differs most
   among them (tag ``label:<key>=<value>``), "96 alerts of Cache hit ratio fired across 40 pods,
@@ -191,10 +192,13 @@ def _alert_series(
         if len(members) < config.min_series:
             return []
         last = _last_state(members[-1])
-        text = f"{name} flapped: {len(members)} state changes {_span(members)}, the last to {last}"
+        text = f"{name} flapped: {len(members)} state changes {_span(members)}, last state {last}"
         if apart := [e for e in group if e.key in keep]:
-            times = " and ".join(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
-            text += f" ({len(group)} with the {times} rows)"
+            times = list(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
+            rows = "the row" if len(apart) == 1 else "the rows"
+            if len(apart) > 1 and len(times) == 1:
+                rows = f"the {len(apart)} rows"
+            text += f" ({len(group)} in all, counting {rows} at {' and '.join(times)})"
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)]
     out = []
     for state in dict.fromkeys(states):
@@ -252,10 +256,15 @@ def _shown_name(key: str, event: Event) -> str:
     return event.summary[at : at + len(key)] if at >= 0 else key
 
 
+_STATE_NAMES = {"nodata": "NoData", "no_data": "NoData", "ok": "OK"}
+"""States as Grafana writes them where ``capitalize`` would not (``Nodata``, ``Ok``)."""
+
+
 def _last_state(event: Event) -> str:
     for tag in sorted(event.tags):
         if tag.startswith("state:"):
-            return tag[6:].capitalize()
+            state = tag[6:]
+            return _STATE_NAMES.get(state, state.replace("_", " ").capitalize())
     return _rule(event)[1] or "unknown"
 
 
