@@ -21,6 +21,7 @@ from reconstruct.normalize.classify import classify, compile_classifier
 from reconstruct.normalize.collapse import collapse
 from reconstruct.normalize.dedup import dedup_exact
 from reconstruct.normalize.gcpause import paused_gc
+from reconstruct.normalize.instances import with_instance
 from reconstruct.normalize.ledger import OUTSIDE_REASON, Ledger
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
@@ -82,7 +83,7 @@ def normalize(
         candidates, chatter, chatter_why = set_aside(inside, ensure_utc(window.start), classifier)
         ledger.omit_counts(chatter_why)
         memo = TextRefs()
-        with_refs = [with_text_refs(event, memo) for event in candidates]
+        with_refs = [with_text_refs(with_instance(event), memo) for event in candidates]
         classified, keywords = classify(with_refs, classifier)
         rows = merge_tools(classified, config.normalize.merge_window)
         ledger.fold(classified, rows)

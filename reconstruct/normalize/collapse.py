@@ -43,15 +43,14 @@ from functools import lru_cache
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.instances import LABEL, alertnames
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.people import person_of, targets_of
-
-LABEL = "label:"
-"""An alert's instance label, ``label:<key>=<value>`` (``label:pod=web-00``)."""
 
 SERIES = "series"
 """Tag of a collapsed row."""
 _RESOLVED = "resolved"
+_TRIGGERED = "state:triggered"
 _STATE_WORDS = {"firing": "fired", "resolved": "cleared"}
 
 
@@ -67,13 +66,17 @@ def collapse(
     pages: dict[frozenset[str], list[Event]] = defaultdict(list)
     alerts: dict[str, list[Event]] = defaultdict(list)
     states: list[Event] = []
+    known = _known_rules(rows)
     for event in rows:
         if event.kind is Kind.PAGE and (whom := targets_of(event)):
             pages[whom].append(event)
         elif event.kind is Kind.ALERT:
-            alerts[_series_key(event)].append(event)
+            alerts[_series_key(event, known)].append(event)
         elif event.kind is Kind.ANNOTATION and any(t.startswith("state:") for t in event.tags):
-            states.append(event)
+            if key := _rule_key(event, known):
+                alerts[key].append(event)
+            else:
+                states.append(event)
     _join_states(alerts, states)
     for whom, group in pages.items():
         who = " and ".join(sorted(names.get(p, p.partition(":")[2]) for p in whom))
@@ -103,9 +106,8 @@ def collapse(
 
 
 def _join_states(alerts: dict[str, list[Event]], states: list[Event]) -> None:
-    """Alert state annotations without a rule ref (Grafana's Pending, NoData, Error: never a
-    firing or a clearing) join the series of the longest rule their text names, word for word,
-    so a rule flapping through Pending is one series."""
+    """Alert state annotations without a rule name of their own join the series of the longest
+    rule their text names, word for word, so a rule flapping through Pending is one series."""
     names = sorted((k for k in alerts if not k.startswith("text:")), key=len, reverse=True)
     if not names or not states:
         return
@@ -124,10 +126,41 @@ def _join_states(alerts: dict[str, list[Event]], states: list[Event]) -> None:
 _NUMBER = re.compile(r"\d+")
 
 
-def _series_key(event: Event) -> str:
+def _known_rules(rows: list[Event]) -> frozenset[str]:
+    """Rule names a tool states as a name, not read off a title: an ``alertname:`` tag (a
+    label or the dashboard's rule), or the one rule a row carries. A chat title
+    (``[FIRING:1] PaymentsLatencyHigh payments``) gives every run of its leading words, so
+    its rule is the longest of them that is a known name."""
+    known: set[str] = set()
+    for event in rows:
+        if event.kind is not Kind.ALERT and event.kind is not Kind.ANNOTATION:
+            continue
+        known.update(n.casefold() for n in alertnames(event.tags))
+        rules = _rules_of(event.refs)
+        if len(rules) == 1:
+            known.update(rules)
+    return frozenset(known)
+
+
+def _rule_key(event: Event, known: frozenset[str]) -> str:
+    """The row's rule: the longest of its names (``alertname:`` tags, ``rule:`` refs) that is
+    a known name, else the longest; "" when it names none."""
+    names = _rules_of(event.refs) | {n.casefold() for n in alertnames(event.tags)}
+    if not names:
+        return ""
+    best = sorted(names & known or names, key=lambda n: (-len(n), n))
+    return best[0]
+
+
+def _series_key(event: Event, known: frozenset[str]) -> str:
     """An alert row's series: its rule, else its text with every number masked (the same alert
     on ``cache-17`` and ``cache-18``)."""
-    return _rule(event)[0] or "text:" + _NUMBER.sub("#", event.summary)
+    return _rule_key(event, known) or "text:" + _NUMBER.sub("#", event.summary)
+
+
+@lru_cache(maxsize=4096)
+def _rules_of(refs: frozenset[str]) -> frozenset[str]:
+    return frozenset(ref[5:].rpartition(":")[0] for ref in refs if ref.startswith("rule:"))
 
 
 def _rule(event: Event) -> tuple[str, str]:
@@ -146,32 +179,36 @@ def _rule_of(refs: frozenset[str]) -> tuple[str, str]:
     return best
 
 
+_SAME_STATE = {"alerting": "firing", "normal": "resolved"}
+"""A state annotation's ``state:`` tag as the state a firing or clearing row's ref says."""
+
+
 def _state(event: Event) -> str:
-    return _rule(event)[1] or next(
+    state = _rule(event)[1] or next(
         (t[6:] for t in sorted(event.tags) if t.startswith("state:")), ""
     )
+    return _SAME_STATE.get(state, state)
 
 
 def _milestones(rows: list[Event]) -> set[str]:
-    """Keys of rows no series takes: per rule the first firing and the last clearing; the first
-    page for a person and the last one before each of their acknowledgements."""
+    """Keys of rows no series takes: the incident's first firing and its last clearing (of any
+    rule); the first page for a person (an escalation that paged them counts) and the last one
+    before each of their acknowledgements (the page that led to the ack)."""
     keep: set[str] = set()
-    first: dict[str, Event] = {}
-    last_clear: dict[str, Event] = {}
+    first: Event | None = None
+    last_clear: Event | None = None
     for event in rows:
-        if event.kind is not Kind.ALERT:
-            continue
+        if event.kind is not Kind.ALERT or _TRIGGERED in event.tags:
+            continue  # the incident's own trigger is a row of its own, not an alert's firing
         state = _rule(event)[1]
-        key = _series_key(event)
-        if state != _RESOLVED and key not in first:
-            first[key] = event
+        if state != _RESOLVED and first is None:
+            first = event
         if state == _RESOLVED:
-            last_clear[key] = event
-    keep.update(e.key for e in first.values())
-    keep.update(e.key for e in last_clear.values())
+            last_clear = event
+    keep.update(e.key for e in (first, last_clear) if e is not None)
     last_page: dict[str, Event] = {}
     for event in rows:
-        if event.kind is Kind.PAGE:
+        if event.kind is Kind.PAGE or (event.kind is Kind.ESCALATE and _paged(event)):
             for person in targets_of(event):
                 if person not in last_page:
                     keep.add(event.key)  # the first page for a person
@@ -181,21 +218,48 @@ def _milestones(rows: list[Event]) -> set[str]:
     return keep
 
 
+def _paged(event: Event) -> bool:
+    """An escalation row that holds the page it caused (``steps``: a ``via:`` tag)."""
+    return any(t.startswith("via:") for t in event.tags)
+
+
 def _alert_series(
     key: str, group: list[Event], keep: set[str], config: CollapseConfig
 ) -> list[tuple[str, str, list[Event]]]:
-    name = _shown_name(key, group[0])
+    name = _shown_name(key, group)
     states = [_state(e) for e in group]
+    apart = [e for e in group if e.key in keep]
     if _flaps(group, states, config):
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return []
         last = _last_state(members[-1])
         text = f"{name} flapped: {len(members)} state changes {_span(members)}, the last to {last}"
-        if apart := [e for e in group if e.key in keep]:
+        if apart:
             times = " and ".join(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
             text += f" ({len(group)} with the {times} rows)"
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)]
+    if not key.startswith("text:"):
+        # one rule, one row: its milestones (the incident's first firing, last clearing) apart
+        members = [e for e in group if e.key not in keep]
+        if len(members) < config.min_series:
+            return []
+        parts: list[tuple[int, str]] = []
+        for state in dict.fromkeys(states):
+            of_state = [e for e, s in zip(group, states, strict=True) if s == state]
+            verb = _STATE_WORDS.get(state, state or "raised")
+            part = f"{verb}{_across(of_state)}, {_span(of_state)}"
+            if own := [e for e in of_state if e.key in keep]:
+                times = " and ".join(dict.fromkeys(f"{e.time:%H:%M:%S}" for e in own))
+                part += f" (the {times} one its own row)"
+            parts.append((len(of_state), part))
+        (count, first), rest = parts[0], parts[1:]
+        if count > 1 and count == max(n for n, _ in parts):
+            # "100 alerts of X fired across 100 pods, 14:03–14:12; 100 cleared ..., 14:50–14:59"
+            text = f"{count} alerts of {name} {first}" + "".join(f"; {n} {p}" for n, p in rest)
+        else:
+            text = f"{name}: " + "; ".join(f"{n} {p}" for n, p in parts)
+        return [(text, "alert storm (one rule)", members)]
     out = []
     for state in dict.fromkeys(states):
         members = [
@@ -203,15 +267,11 @@ def _alert_series(
         ]
         if len(members) < config.min_series:
             continue
-        verb = _STATE_WORDS.get(state, state or "raised")
-        if key.startswith("text:"):
-            first = members[0].summary
-            if all(m.summary == first for m in members):
-                text = f"{first} ({len(members)} alerts, {_span(members)})"
-            else:
-                text = f"{len(members)} alerts like “{first}”, {_span(members)}"
+        first = members[0].summary
+        if all(m.summary == first for m in members):
+            text = f"{first} ({len(members)} alerts, {_span(members)})"
         else:
-            text = f"{len(members)} alerts of {name} {verb}{_across(members)}, {_span(members)}"
+            text = f"{len(members)} alerts like “{first}”, {_span(members)}"
         out.append((text, "alert storm (one rule)", members))
     return out
 
@@ -244,12 +304,20 @@ def _flaps(group: list[Event], states: list[str], config: CollapseConfig) -> boo
     return False
 
 
-def _shown_name(key: str, event: Event) -> str:
-    """The rule's name as the row's text writes it (the refs hold it in lower case)."""
+def _shown_name(key: str, group: list[Event]) -> str:
+    """The rule's name as a tool wrote it (the refs hold it in lower case): an ``alertname:``
+    tag, else the members' text."""
     if key.startswith("text:"):
-        return event.summary
-    at = event.summary.casefold().find(key)
-    return event.summary[at : at + len(key)] if at >= 0 else key
+        return group[0].summary
+    for event in group:
+        for name in alertnames(event.tags):
+            if name.casefold() == key:
+                return name
+    for event in group:
+        at = event.summary.casefold().find(key)
+        if at >= 0:
+            return event.summary[at : at + len(key)]
+    return key
 
 
 def _last_state(event: Event) -> str:
@@ -260,10 +328,13 @@ def _last_state(event: Event) -> str:
 
 
 def _span(members: list[Event]) -> str:
-    """``09:43–10:20`` (UTC), the dates added when it crosses midnight."""
+    """``09:43–10:20`` (UTC), the dates added when it crosses midnight; ``at 09:44`` within
+    one minute."""
     start, end = members[0].time, members[-1].time
     if start.date() != end.date():
         return f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M}"
+    if f"{start:%H:%M}" == f"{end:%H:%M}":
+        return f"at {start:%H:%M}"
     return f"{start:%H:%M}–{end:%H:%M}"
 
 
