@@ -240,7 +240,10 @@ def _alert_series(
             text += f" ({len(group)} with the {times} rows)"
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)]
     if not key.startswith("text:"):
-        # one rule, one row: its milestones (the incident's first firing, last clearing) apart
+        # one rule, one row: its milestones (the incident's first firing, last clearing) apart;
+        # a state that is no firing or clearing (Pending, NoData) stays a row when not flapping
+        pairs = [(e, s) for e, s in zip(group, states, strict=True) if e.kind is Kind.ALERT]
+        group, states = [e for e, _ in pairs], [s for _, s in pairs]
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return []
