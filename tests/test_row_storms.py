@@ -286,7 +286,9 @@ def test_pages_within_a_minute_of_an_escalation_are_its_row(tmp_path: Path) -> N
     later = [notify(7 + k, "Kim Nguyen", "email") for k in range(5)]
     tl = timeline(tmp_path, [trigger(), escalate(5, "Priya Raman", "Kim Nguyen"), *pages, *later])
     row = one(tl, "Escalated to Kim Nguyen")
-    assert row.summary == "Escalated to Kim Nguyen by Priya Raman; paged by email and push (3 pages)"
+    assert row.summary == (
+        "Escalated to Kim Nguyen by Priya Raman; paged by email and push (3 pages)"
+    )
     assert len(row.links) == 4
     rows = [e.summary for e in tl.events if "Kim Nguyen" in e.summary]
     assert rows[1] == "Kim Nguyen notified 5 times by email, 09:49–09:53", rows
