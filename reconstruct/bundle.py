@@ -42,6 +42,8 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import msgspec
+
 from reconstruct import __version__
 from reconstruct.errors import BundleError
 from reconstruct.model import Window
@@ -178,6 +180,7 @@ class Bundle:
         self.manifest = manifest
         self._blobs = blobs
         self._parsed: dict[str, list[Any]] = {}
+        self._released: set[str] = set()
         self.replaced: dict[str, int] = {}
         """Files read with bytes that were not UTF-8: how many were replaced."""
 
@@ -214,30 +217,89 @@ class Bundle:
         """Relative paths under ``prefix`` (a folder like ``slack/``), sorted."""
         return sorted(p for p in self._blobs if p.startswith(prefix))
 
+    def holds(self, relpath: str, text: bytes) -> bool:
+        """Whether the file's raw bytes contain ``text`` (a look before decoding it; True once
+        the file is decoded and kept)."""
+        if relpath in self._parsed:
+            return True
+        data = self._data(relpath)
+        return data is not None and text in data
+
     def pages(self, relpath: str) -> list[Any]:
-        """The response bodies stored in ``relpath``; an absent file is an empty list."""
+        """The response bodies stored in ``relpath``; an absent file is an empty list. Kept once
+        decoded (small files, read by several parsers)."""
         if relpath in self._parsed:
             return self._parsed[relpath]
-        data = self._blobs.get(relpath)
+        value = list(self.stream(relpath))
+        self._parsed[relpath] = value
+        return value
+
+    def stream(self, relpath: str) -> Iterator[Any]:
+        """The response bodies of ``relpath`` one at a time, each decoded when it is reached and
+        not kept (a large channel's history: holding every page at once would double the run's
+        memory). The file's raw bytes are released when the last body has been read; reading
+        the file again reads it from disk and checks its sha256 again.
+
+        Decoded with msgspec (``msgspec.json``: the file split into its bodies without decoding
+        them, then each body), the same values as ``json.loads``; a file msgspec refuses (a lone
+        surrogate escape, ``NaN``, a number out of range, bytes that are not UTF-8) is read with
+        the standard library instead, exactly as before. Raises ``BundleError`` for a file that
+        is not a JSON array."""
+        if relpath in self._parsed:
+            yield from self._parsed[relpath]
+            return
+        data = self._data(relpath)
         if data is None:
-            return []
+            return
+        try:
+            bodies: list[Any] = _SPLIT.decode(data)
+        except msgspec.DecodeError:
+            bodies = self._stdlib(relpath, data, whole=True)
+        for body in bodies:
+            if type(body) is msgspec.Raw:
+                try:
+                    body = _ANY.decode(body)
+                except msgspec.DecodeError:
+                    body = self._stdlib(relpath, bytes(body))
+            yield body
+        del bodies
+        self._blobs[relpath] = b""  # verified and decoded: the raw bytes are not needed again
+        self._released.add(relpath)
+
+    def _data(self, relpath: str) -> bytes | None:
+        """The file's verified bytes (read again, and checked again, once released)."""
+        if relpath not in self._released:
+            return self._blobs.get(relpath)
+        path = self.root / relpath
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise BundleError(f"{path}: missing from the bundle; re-collect it") from exc
+        if hashlib.sha256(data).hexdigest() != self.manifest.files[relpath]:
+            raise BundleError(
+                f"{path}: sha256 does not match the manifest; the file was altered or corrupted"
+            )
+        return data
+
+    def _stdlib(self, relpath: str, data: bytes, whole: bool = False) -> Any:
+        """``data`` (the ``whole`` file, which must be an array, or one body of it) read by
+        ``json.loads``, lenient about bytes that are not UTF-8."""
         try:
             value = json.loads(data)
         except UnicodeDecodeError:
             value = self._lenient(relpath, data)
         except ValueError as exc:
             raise BundleError(f"{self.root / relpath}: not valid JSON ({exc})") from exc
-        if not isinstance(value, list):
+        if whole and not isinstance(value, list):
             raise BundleError(f"{self.root / relpath}: expected a JSON array of responses")
-        self._parsed[relpath] = value
-        self._blobs[relpath] = b""  # verified and decoded: the raw bytes are not needed again
         return value
 
     def _lenient(self, relpath: str, data: bytes) -> Any:
         """A file with bytes that are not UTF-8 (not written by this tool): each becomes U+FFFD
         and is counted in ``replaced``."""
         text = data.decode("utf-8", errors="replace")
-        self.replaced[relpath] = text.count(REPLACEMENT) - data.count(REPLACEMENT.encode())
+        replaced = text.count(REPLACEMENT) - data.count(REPLACEMENT.encode())
+        self.replaced[relpath] = self.replaced.get(relpath, 0) + replaced
         try:
             return json.loads(text)
         except ValueError as exc:
@@ -253,6 +315,11 @@ class Bundle:
 
     def source(self, name: str) -> SourceStatus | None:
         return self.manifest.sources.get(name)
+
+
+_SPLIT = msgspec.json.Decoder(list[msgspec.Raw])
+"""A bundle file -> its response bodies, each still undecoded (views of the file's bytes)."""
+_ANY = msgspec.json.Decoder()
 
 
 def _read_manifest(raw: Any, path: Path) -> Manifest:

@@ -11,7 +11,9 @@ import json
 import math
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import click
@@ -26,7 +28,6 @@ from reconstruct.errors import (
     RenderError,
     UsageError,
 )
-from reconstruct.watch.commands import serve, watch
 
 FORMATS = ("markdown", "json", "html", "csv", "page")
 
@@ -91,7 +92,29 @@ def timeout_seconds(ctx: click.Context, param: click.Parameter, value: object) -
     return seconds
 
 
+class _Commands(click.Group):
+    """``reconstruct`` and its subcommands, ``watch`` and ``serve`` imported only when one is
+    named or listed (``--help``): a draft run never loads the watcher's module."""
+
+    LAZY: ClassVar[Mapping[str, str]] = {
+        "watch": "reconstruct.watch.commands",
+        "serve": "reconstruct.watch.commands",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module = importlib.import_module(self.LAZY[cmd_name])
+            self.add_command(getattr(module, cmd_name))
+        return super().get_command(ctx, cmd_name)
+
+
 @click.group(
+    cls=_Commands,
     name="reconstruct",
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -217,10 +240,6 @@ def bundle_incident(path: Path) -> str:
         return str(incident)
     Bundle.open(path)  # raises the BundleError naming what is wrong
     raise BundleError(f"{path / MANIFEST}: names no incident; pass --incident ID")
-
-
-cli.add_command(watch)
-cli.add_command(serve)
 
 
 def _reconstruct(**opts: object) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import stat
 from datetime import UTC, datetime, timedelta
@@ -121,3 +122,59 @@ def test_rewrite_replaces_old_bundle_whole(tmp_path: Path) -> None:
 def test_paths_stay_inside(tmp_path: Path, bad: str) -> None:
     with BundleWriter(tmp_path / "b", "P1") as w, pytest.raises(BundleError):
         w.add(bad, [])
+
+
+# -- reading a large file page by page (issue #13) ---------------------------------------------
+HISTORY = "slack/C1/conversations.history.json"
+
+
+def _with_file(path: Path, rel: str, data: bytes) -> Path:
+    """The bundle with ``rel`` holding ``data`` (not written by this tool), its sha256 in the
+    manifest."""
+    (path / rel).write_bytes(data)
+    manifest = json.loads((path / "manifest.json").read_bytes())
+    manifest["files"][rel] = hashlib.sha256(data).hexdigest()
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    return path
+
+
+def test_a_file_streamed_page_by_page_is_read_again_from_disk_and_checked(tmp_path: Path) -> None:
+    pages = [{"ok": True, "messages": [{"ts": f"{n}.000100", "text": "ü"}]} for n in range(3)]
+    path = _with_file(write(tmp_path / "b"), HISTORY, json.dumps(pages).encode())
+    bundle = Bundle.open(path)
+    assert bundle.holds(HISTORY, b'"ts"') and not bundle.holds(HISTORY, b'"user_profile"')
+    assert list(bundle.stream(HISTORY)) == pages
+    assert list(bundle.stream(HISTORY)) == pages, "released, then read again"
+    (path / HISTORY).write_bytes(json.dumps(pages[:1]).encode())
+    with pytest.raises(BundleError, match=r"conversations\.history\.json: sha256 does not match"):
+        list(bundle.stream(HISTORY))
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        b'{"messages": [{"text": "cut inside an emoji \\ud83d", "ts": "1.000100"}]}',
+        b'{"n": NaN, "big": 1e400, "int": 123456789012345678901234567890}',
+        b'{"text": "caf\xe9 is not UTF-8"}',
+    ],
+)
+def test_pages_msgspec_refuses_read_as_the_standard_library_reads_them(
+    tmp_path: Path, page: bytes
+) -> None:
+    data = b'[\n {"ok": true},\n ' + page + b"\n]\n"
+    bundle = Bundle.open(_with_file(write(tmp_path / "b"), HISTORY, data))
+    try:
+        expected = json.loads(data)
+    except UnicodeDecodeError:
+        expected = json.loads(data.decode("utf-8", errors="replace"))
+    assert json.dumps(list(bundle.stream(HISTORY))) == json.dumps(expected)  # NaN != NaN
+    assert bundle.replaced == ({HISTORY: 1} if b"\xe9" in page else {})
+
+
+@pytest.mark.parametrize(("data", "message"), [(b"[{]", "not valid JSON"), (b"{}", "expected a")])
+def test_a_file_that_is_not_an_array_of_pages_is_named(
+    tmp_path: Path, data: bytes, message: str
+) -> None:
+    bundle = Bundle.open(_with_file(write(tmp_path / "b"), HISTORY, data))
+    with pytest.raises(BundleError, match=rf"conversations\.history\.json: {message}"):
+        list(bundle.stream(HISTORY))

@@ -1,22 +1,31 @@
 """People's plain messages counted from the raw records (``collectors._chatter``), before any
 event is built, give exactly the draft that building every event and setting chatter aside in
-the normalizer gives (issue #13: the offline hot path)."""
+the normalizer gives (issue #13: the offline hot path). The channel is ``offline_world``'s: the
+shapes today's Web API returns (``rich_text`` blocks beside the text, mentions, links, edits,
+reactions, threads)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import reconstruct.pipeline as pipeline
-from reconstruct.collectors._chatter import ChatterTally
+from reconstruct.bundle import Bundle, BundleWriter
+from reconstruct.collectors._chatter import ChatterTally, counting_chatter
+from reconstruct.collectors.skips import recording
+from reconstruct.collectors.slack.parse import parse as slack_parse
 from reconstruct.config import Config
 from reconstruct.model import Window
 from reconstruct.render import RenderOptions
-from tests.fakes.offline_world import offline_bundle
+from tests.fakes.offline_world import CHANNEL, offline_bundle
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 
@@ -51,3 +60,107 @@ def test_a_keyword_keeps_a_plain_message(tmp_path: Path) -> None:
     request = pipeline.RunRequest(incident=incident, bundle=bundle)
     text, _ = pipeline.draft(request, Config(), NOW, RenderOptions(fmt="markdown"))
     assert "root cause is the cache ttl" in text.lower()
+
+
+def _channel_messages(bundle: Path) -> dict[str, dict[str, Any]]:
+    """Every message record of the incident channel (history and replies), by its key."""
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted((bundle / "slack" / CHANNEL).rglob("*.json")):
+        for page in json.loads(path.read_bytes()):
+            for message in page.get("messages", []):
+                out[f"slack:{CHANNEL}:{message['ts']}"] = message
+    return out
+
+
+def test_plain_messages_with_their_rich_text_blocks_are_counted_before_any_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Today's Web API gives a person's message its composer ``rich_text`` block beside the text
+    (mentions as ``user`` elements, links as ``link`` elements): such a message is still plain
+    chatter, counted from the raw record, and the draft is the same as when every message is
+    built into an event and the normalizer sets it aside."""
+    incident, bundle = offline_bundle(3000, tmp_path / "bundle", seed=7)
+    tallies: list[ChatterTally] = []
+    counting = pipeline.counting_chatter
+
+    @contextmanager
+    def _kept(window: Window, says: Callable[[str], bool]) -> Iterator[ChatterTally]:
+        with counting(window, says) as tally:
+            tallies.append(tally)
+            yield tally
+
+    monkeypatch.setattr(pipeline, "counting_chatter", _kept)
+    request = pipeline.RunRequest(incident=incident, bundle=bundle)
+    config = Config.model_validate({"classify": {}})
+    early, result = pipeline.draft(request, config, NOW, RenderOptions(fmt="markdown"))
+    records = _channel_messages(bundle)
+    taken = [records[key] for key in tallies[0].keys]
+    assert len(taken) > 1500, "most of the channel is counted from the raw records"
+    assert all(m["blocks"][0]["type"] == "rich_text" for m in taken)
+    assert any(el["type"] == "user" for m in taken for el in _elements(m)), "a mention"
+    assert any(el["type"] == "link" for m in taken for el in _elements(m)), "a labelled link"
+    assert any("&amp;" in m["text"] for m in taken), "an escaped & in a link's URL"
+    assert not any({"thread_ts", "edited", "reactions", "subtype"} & m.keys() for m in taken)
+    monkeypatch.setattr(pipeline, "counting_chatter", _build_everything)
+    late, again = pipeline.draft(request, config, NOW, RenderOptions(fmt="markdown"))
+    assert early == late
+    assert again.timeline.omitted == result.timeline.omitted
+    assert again.timeline.accounts == result.timeline.accounts
+
+
+def _elements(message: dict[str, Any]) -> list[dict[str, Any]]:
+    section = message["blocks"][0]["elements"][0]
+    elements: list[dict[str, Any]] = section["elements"]
+    return elements
+
+
+PIECES = [
+    "checking the pool", "root cause", " ", "  ", "\n", "\t", "<@U0001ACME>", "<@U0009ZZZZ|old>",
+    "<https://grafana.acme.example/d/x?orgId=1&amp;viewPanel=4|p99 panel>",
+    "<https://runbooks.acme.example/cache>", "<#C0INC4321A|inc>", "<!here>", "*bold*",
+    "_italic_", "~gone~", "snake_case_name", "&lt;tag&gt;", "&amp;", ":eyes:", "café", "PR #1187",
+]  # fmt: skip
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(PIECES), min_size=1, max_size=7).map("".join),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_the_chatter_count_reads_each_text_as_its_row_shows_it(
+    tmp_path_factory: pytest.TempPathFactory, texts: list[str]
+) -> None:
+    """What the chatter path tests for keywords is the summary the message's row would have:
+    mentions by display name, links by label, markup and escapes read, whitespace collapsed."""
+    incident, bundle_path = offline_bundle(0, tmp_path_factory.mktemp("b") / "bundle")
+    bundle = Bundle.open(bundle_path)
+    start = int(bundle.manifest.window.start.timestamp()) + 60
+    messages = [
+        {"user": "U0002ACME", "type": "message", "ts": f"{start + i}.000100", "text": text,
+         "team": "T0ACME4C2", "blocks": [{"type": "rich_text", "block_id": "a1", "elements": []}]}
+        for i, text in enumerate(texts)
+    ]  # fmt: skip
+    history = f"slack/{CHANNEL}/conversations.history.json"
+    with BundleWriter(bundle_path, incident) as out:  # the same bundle, these messages in it
+        for rel in bundle.files():
+            out.add(
+                rel, bundle.pages(rel) if rel != history else [{"ok": True, "messages": messages}]
+            )
+        for name, status in bundle.manifest.sources.items():
+            out.set_source(name, status.status, status.error, status.meta)
+        out.finish(bundle.manifest.window, bundle.manifest.collected_at)
+    read: list[str] = []
+
+    def keeps(text: str) -> bool:  # "says something": every message is built into its row
+        read.append(text)
+        return True
+
+    with recording(), counting_chatter(bundle.manifest.window, keeps):
+        rows = list(slack_parse(Bundle.open(bundle_path)))
+    summaries = [row.summary for row in rows if row.summary]
+    assert read == summaries

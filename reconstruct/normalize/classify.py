@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from reconstruct.config import ClassifyConfig
 from reconstruct.errors import ConfigError
@@ -78,16 +79,21 @@ class _Prefilter:
     lower: bool
     """The pattern has no upper-case letter: search the lower-cased text without IGNORECASE
     (twice as fast)."""
-    words: tuple[str, ...] | None = None
-    """``literals.required_words`` of the patterns: ASCII text holding none of them cannot
-    match (a few substring tests instead of the search)."""
+    words: Any = None
+    """An Aho-Corasick automaton (pyahocorasick) of each pattern's ``literals.required_words``
+    word -> the patterns holding it, each compiled alone (as ``pattern`` is: without IGNORECASE
+    when ``lower``): ASCII text holding none of the words cannot match, and holding some, only
+    their patterns can (one pass over the text, then a short pattern or two, instead of the
+    whole alternation). None: every text needs the search."""
 
     def search(self, text: str) -> bool:
         if self.words is not None and text.isascii():
             lowered = text.lower()
-            for word in self.words:
-                if word in lowered:
-                    return self.pattern.search(lowered if self.lower else text) is not None
+            subject = lowered if self.lower else text
+            for _, patterns in self.words.iter(lowered):
+                for pattern in patterns:
+                    if pattern.search(subject) is not None:
+                        return True
             return False
         return self.pattern.search(text.lower() if self.lower else text) is not None
 
@@ -156,11 +162,25 @@ def _any(spec: tuple[tuple[str, tuple[str, ...]], ...]) -> _Prefilter | None:
         return None
     joined = "|".join(f"(?:{p})" for p in patterns)
     lower = joined == joined.lower() and joined.isascii()
+    flags = 0 if lower else re.IGNORECASE
     try:
-        pattern = re.compile(joined, 0 if lower else re.IGNORECASE)
+        pattern = re.compile(joined, flags)
     except re.error:
         return None
-    return _Prefilter(pattern, lower, required_words(patterns))
+    if required_words(patterns) is None:
+        return _Prefilter(pattern, lower)
+    import ahocorasick
+
+    gates: dict[str, list[re.Pattern[str]]] = {}
+    for one in patterns:
+        needs = required_words([one])
+        assert needs is not None  # every pattern has one: the whole set has
+        gates.setdefault(needs[0], []).append(re.compile(one, flags))
+    automaton = ahocorasick.Automaton()
+    for word, gated in gates.items():
+        automaton.add_word(word, tuple(gated))
+    automaton.make_automaton()
+    return _Prefilter(pattern, lower, automaton)
 
 
 def classify(events: Iterable[Event], classifier: Classifier) -> tuple[list[Event], dict[str, str]]:

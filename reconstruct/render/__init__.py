@@ -52,16 +52,24 @@ def render(timeline: Timeline, options: RenderOptions, config: Config) -> str:
 
 
 def _render(clean: Timeline, options: RenderOptions, config: Config) -> str:
-    from reconstruct.render import csvout, html, jsonout, markdown, page
+    if options.fmt == "json":  # each format's module imported when it is asked for
+        from reconstruct.render import jsonout
 
-    if options.fmt == "json":
         return jsonout.render_json(clean)
     if options.fmt == "csv":
+        from reconstruct.render import csvout
+
         return csvout.render_csv(clean)
     if options.fmt == "page":
+        from reconstruct.render import page
+
         return page.render_page(clean, config, why=options.why)
     if options.fmt == "html":
+        from reconstruct.render import html
+
         return html.render_html(clean, config, why=options.why, timeline_only=options.timeline_only)
+    from reconstruct.render import markdown
+
     if options.timeline_only:
         ctx = markdown.values(clean, config, why=options.why, diagram=options.diagram)
         return markdown.timeline_section(ctx)

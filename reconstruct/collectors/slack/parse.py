@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -188,39 +188,39 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     events: dict[str, Event] = {}
     counted: dict[str, tuple[str, str]] = {}
     """record key -> (scope, reason) of a record counted instead of shown (each once)."""
-    per_channel: list[tuple[str, list[Any]]] = []
-    for channel in ctx.channel_ids:
-        scope = _scope(ctx, channel)
-        records = _once(
-            _messages(bundle.pages(f"{PREFIX}{channel}/conversations.history.json")), scope
-        )
-        for rel in bundle.files(f"{PREFIX}{channel}/replies/"):
-            records.extend(_once(_messages(bundle.pages(rel)), scope))
-        per_channel.append((channel, records))
-        for message in records:
-            if isinstance(message, dict):
-                ctx.learn(message)
+    files = {channel: _files(bundle, channel) for channel in ctx.channel_ids}
+    for rels in files.values():  # names on messages (exports), before any row
+        for rel in rels:
+            if bundle.holds(rel, b'"user_profile"'):
+                for message in _records(bundle.pages(rel), None):
+                    if isinstance(message, dict):
+                        ctx.learn(message)
     chatter = plain_chatter()
-    for channel, records in per_channel:
+    for channel, rels in files.items():
         scope = _scope(ctx, channel)
-        plain_here = (
-            chatter is not None and bool(ctx.incident_channel) and channel == ctx.incident_channel
+        plain = (
+            _Plain(chatter, ctx, channel, scope)
+            if chatter is not None and ctx.incident_channel and channel == ctx.incident_channel
+            else None
         )
-        for n, message in enumerate(records):
-            if plain_here and _counted_as_chatter(chatter, ctx, channel, scope, message):
-                continue
-            reason = left_out_reason(message)
-            event = None if reason is not None else _event(ctx, channel, message)
-            if event is not None and event.time < start:
-                event, reason = None, OUTSIDE  # a thread's message posted before the window
-            if event is None:
-                if reason is None:
-                    reason = NOT_UNDERSTOOD if _readable_time(message) else UNREADABLE_TIME
-                if reason is not None:
-                    counted.setdefault(_record_key(channel, message, n), (scope, reason))
-                continue
-            seen = events.get(event.key)
-            events[event.key] = event if seen is None else _fold(seen, event)
+        n = -1  # the record's place among the channel's records (its key when it has no ts)
+        for rel in rels:  # each page decoded when reached, none kept (``Bundle.stream``)
+            for message in _records(bundle.stream(rel), scope):
+                n += 1
+                if plain is not None and plain.take(message):
+                    continue
+                reason = left_out_reason(message)
+                event = None if reason is not None else _event(ctx, channel, message)
+                if event is not None and event.time < start:
+                    event, reason = None, OUTSIDE  # a thread's message posted before the window
+                if event is None:
+                    if reason is None:
+                        reason = NOT_UNDERSTOOD if _readable_time(message) else UNREADABLE_TIME
+                    if reason is not None:
+                        counted.setdefault(_record_key(channel, message, n), (scope, reason))
+                    continue
+                seen = events.get(event.key)
+                events[event.key] = event if seen is None else _fold(seen, event)
     tally: Counter[tuple[str, str]] = Counter(
         where for key, where in counted.items() if key not in events
     )
@@ -229,59 +229,73 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     return iter(sorted(events.values(), key=lambda e: (e.time, e.key)))
 
 
+def _files(bundle: Bundle, channel: str) -> list[str]:
+    """The channel's message files in reading order: its history, then each thread's replies."""
+    return [
+        f"{PREFIX}{channel}/conversations.history.json",
+        *bundle.files(f"{PREFIX}{channel}/replies/"),
+    ]
+
+
 _PLAIN_KEYS = frozenset(
     {"type", "user", "text", "ts", "team", "client_msg_id", "blocks", "user_team", "source_team"}
     | {"user_profile"}
 )
 """The keys of a person's plain message: anything else (subtype, reactions, edits, files, pins,
-threads, attachments, bot fields) can make it more than chatter."""
+threads, attachments, bot fields) can make it more than chatter. Its ``blocks`` are the
+composer's ``rich_text`` mirror of its text, which a person's row never reads (``visible``)."""
 
 
-def _counted_as_chatter(
-    tally: ChatterTally | None, ctx: _Context, channel: str, scope: str, msg: Any
-) -> bool:
-    """Hand a person's plain message in the incident channel to the chatter tally (no event is
-    built when it counts it); its summary is what ``_event`` would make of it."""
-    if tally is None or type(msg) is not dict or not msg.keys() <= _PLAIN_KEYS:
-        return False
-    text, user_id, ts = msg.get("text"), msg.get("user"), msg.get("ts")
-    if not isinstance(text, str) or "<" in text or "&" in text or not isinstance(user_id, str):
-        return False
-    if msg.get("type", "message") != "message" or not isinstance(ts, str):
-        return False
-    user = ctx.users.get(user_id)
-    if user is not None and user.get("is_bot"):
-        return False
-    micros = slack_ts_micros(ts)
-    if micros is None:
-        return False
-    summary = " ".join(plain(text).split())  # one_line of the one part _event would make
-    return tally.take(scope, f"slack:{channel}:{ts}", micros, summary)
+class _Plain:
+    """The incident channel's chatter test: hands a person's plain message to the chatter tally
+    (no event is built when it counts it) with the summary ``_event`` would give it."""
+
+    def __init__(self, tally: ChatterTally, ctx: _Context, channel: str, scope: str) -> None:
+        self.tally = tally
+        self.ctx = ctx
+        self.scope = scope
+        self.prefix = f"slack:{channel}:"
+        self.bots = frozenset(uid for uid, user in ctx.users.items() if user.get("is_bot"))
+
+    def take(self, msg: Any) -> bool:
+        """True when the tally counted ``msg`` (the hot path: one call per message)."""
+        if type(msg) is not dict or not msg.keys() <= _PLAIN_KEYS:
+            return False
+        text, user_id, ts = msg.get("text"), msg.get("user"), msg.get("ts")
+        if type(text) is not str or type(user_id) is not str or type(ts) is not str:
+            return False
+        if msg.get("type", "message") != "message" or user_id in self.bots:
+            return False
+        micros = slack_ts_micros(ts)
+        if micros is None:
+            return False
+        # ``visible``: a person's text is the one part; ``one_line`` collapses its whitespace
+        if "<" in text or "&" in text:
+            text = render(text, self.ctx.user_name, self.ctx.channels).text
+        elif "*" in text or "_" in text or "~" in text:
+            text = plain(text)
+        return self.tally.take(self.scope, self.prefix + ts, micros, " ".join(text.split()))
 
 
-def _messages(pages: list[Any]) -> Iterator[Any]:
-    """Every item of the pages' ``messages`` (whatever its shape: the caller counts it)."""
+def _records(pages: Iterable[Any], scope: str | None) -> Iterator[Any]:
+    """Every item of the pages' ``messages`` (whatever its shape: the caller counts it), a ts
+    already read in that file counted as a copy (``COPY``; not counted when ``scope`` is None:
+    a first look at the file). In a channel a ts names one message, so a second record with it
+    is the same message served again (overlapping pages, an export listing it twice). The same
+    message in history and in its thread's replies (a parent, a broadcast) is one record, read
+    from both, not counted."""
+    seen: set[str] = set()
     for page in pages:
         items = page.get("messages") if isinstance(page, dict) else None
-        yield from items if isinstance(items, list) else []
-
-
-def _once(messages: Iterator[Any], scope: str) -> list[Any]:
-    """One file's messages, a ts already read in that file counted as a copy (``COPY``): in a
-    channel a ts names one message, so a second record with it is the same message served
-    again (overlapping pages, an export listing it twice). The same message in history and in
-    its thread's replies (a parent, a broadcast) is one record, read from both, not counted."""
-    seen: set[str] = set()
-    out: list[Any] = []
-    for message in messages:
-        ts = message.get("ts") if isinstance(message, dict) else None
-        if isinstance(ts, str) and ts in seen:
-            left_out(scope, COPY)
-            continue
-        if isinstance(ts, str):
-            seen.add(ts)
-        out.append(message)
-    return out
+        for message in items if isinstance(items, list) else ():
+            ts = message.get("ts") if isinstance(message, dict) else None
+            if isinstance(ts, str):
+                if ts in seen:
+                    if scope is not None:
+                        left_out(scope, COPY)
+                    continue
+                seen.add(ts)
+            yield message
 
 
 def _record_key(channel: str, message: Any, n: int) -> str:
@@ -338,7 +352,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         parts = [huddle_summary(msg, ctx.name_or_id)]
         urls: list[str] = []
     else:
-        parts, urls = [], attachment_links(msg)
+        parts, urls = [], attachment_links(msg) if "attachments" in msg else []
         for text in visible(msg, bot):
             rendered = render(text, ctx.user_name, ctx.channels)
             parts.append(rendered.text)
@@ -380,7 +394,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         _SOURCES,
         (
             Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), f"#{_name(ctx, channel)}"),
-            *text_links(NAME, urls),
+            *(text_links(NAME, urls) if urls else ()),
         ),
         f"slack:{channel}:{ts}",
         _actor(ctx, msg, user, bot),
