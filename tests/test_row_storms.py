@@ -300,3 +300,32 @@ def test_a_page_two_minutes_after_an_escalation_is_not_its_row(tmp_path: Path) -
                              notify(7, "Kim Nguyen", "email")])  # fmt: skip
     assert one(tl, "Escalated to Kim Nguyen").summary.endswith("by Priya Raman")
     assert "Paged Kim Nguyen by email" in texts(tl)
+
+
+# -- instance labels from the tools' alert text ----------------------------------------------
+def test_labels_are_read_from_grafanas_alert_list_in_any_layout() -> None:
+    from reconstruct.normalize.instances import instance_tags, labels_in_text
+
+    text = (
+        "**Firing**\n\nValue: B=2.1\nLabels:\n - alertname = Cache hit ratio\n"
+        " - grafana_folder = Cache\n - pod = cache-07\nAnnotations:\n - summary = low\n"
+        "Source: https://grafana.acme.example/alerting/grafana/x/view\n"
+    )
+    want = {"alertname": "Cache hit ratio", "grafana_folder": "Cache", "pod": "cache-07"}
+    assert labels_in_text(text) == want
+    assert labels_in_text(" ".join(text.split())) == want, "a chat post's text, one line"
+    assert instance_tags(want) == {"label:pod=cache-07", "alertname:Cache hit ratio"}
+    two = text + text.replace("cache-07", "cache-08")
+    assert labels_in_text(two) == {"alertname": "Cache hit ratio", "grafana_folder": "Cache"}, (
+        "a notification of two alerts names no one pod"
+    )
+    assert labels_in_text("pod = cache-07, no list here") == {}
+
+
+def test_a_person_quoting_an_alert_gets_no_instance(tmp_path: Path) -> None:
+    """A person's message pasting the alert text is no alert record: no labels, no merge."""
+    text = f"seeing this: Labels: - alertname = {RULE} - pod = payments-000"
+    messages = [said("U02LEE", 0.1, text, reactions=[{"name": "pushpin", "count": 1}])]
+    tl = timeline(tmp_path, [trigger()], messages, [LEE], [])
+    row = one(tl, "seeing this")
+    assert not any(t.startswith(("label:", "alertname:")) for t in row.tags)
