@@ -1,8 +1,8 @@
 """Source-agnostic: one deduplicated, classified, selected, UTC-ordered event stream.
 
 The steps, one module each: ``utc`` (UTC, window) -> ``dedup`` (same key) -> ``chatter`` (a
-person's plain messages, which nothing keeps, counted up front) -> ``refs`` (refs from
-text) -> ``classify`` (kinds from text) -> ``merge`` (one row per occurrence across tools) ->
+person's plain messages, which nothing keeps, counted up front) -> ``instances`` (an alert's
+instance labels) and ``refs`` (refs from text) -> ``classify`` (kinds from text) -> ``merge`` (one row per occurrence across tools) ->
 ``select`` (what is kept, why; counts of the rest) -> ``people`` (one name and id per person) ->
 ``steps`` (one step, one row) -> ``collapse`` (a series as one row) -> ``order``.
 ``docs/design.md`` has the rules.

@@ -6,30 +6,37 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
 - **Repeated pages**: pages (kind ``page``) for the same person(s) (``whom:`` ids) ->
   "Priya Raman notified 380 times by email, 09:43–10:20".
 - **A flapping alert**: an alert rule that changes state at least ``[collapse] flap_changes``
-  times (default 4) within ``[collapse] flap_window`` (default 1h). Elastic calls an alert
+  times (default 4) within ``[collapse] flap_window`` (default 1h), whatever the states
+  (Pending and Normal without ever firing too). Elastic calls an alert
   flapping when it changes status at least 4 times in its last 20 rule runs (Kibana's
   ``DEFAULT_FLAPPING_SETTINGS``, https://github.com/elastic/kibana/pull/147774); we have state
   changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
   Y seconds; a repeat of the same state is no change,
   https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
-  "CheckoutLatency flapped: 58 state changes 09:45–10:14, the last to Alerting (60 with the
-  09:45 and 10:15 rows)": the count, span and last state are exactly the row's members'; the
-  rule's milestones (first firing, last clearing) are rows of their own, named by their times,
-  and the total counts them too.
-- **An alert storm**: alerts of one rule in one state (each rule its own series) ->
-  "96 alerts of Cache hit ratio fired, 09:41–09:58"; with the instance label that differs most
-  among them (tag ``label:<key>=<value>``), "96 alerts of Cache hit ratio fired across 40 pods,
-  09:41–09:58".
+  "CheckoutLatency flapped: 60 state changes 09:45–10:15, the last to Normal": the count, span
+  and last state are exactly the row's members'; a milestone among them (below) is a row of
+  its own, named by its time, and only the total in brackets counts it ("(60 with the 09:45
+  row)").
+- **An alert storm**: the alerts of one rule, firing and clearing (each rule its own row) ->
+  "96 alerts of Cache hit ratio fired across 96 pods, 09:41–09:58; 96 cleared across 96 pods,
+  10:25–10:35": per state its count, the instance label that differs most among them (tag
+  ``label:<key>=<value>``) and its span; a milestone among them is named, "(the 09:41:00 one
+  its own row)". Alerts without a rule: one series per state and text, numbers aside.
 
-A rule is the longest ``rule:<name>`` its row carries; a row without one is in the series of the
-rows with its text, numbers aside (PagerDuty's alerts of one group: "Disk latency high on db-3",
-"... on db-7"). A state annotation without a rule ref (Grafana's Pending, NoData, Error) joins
-the series of the rule its text names, so a rule flapping through Pending is one series. A
-series needs ``[collapse] min_series`` rows (default 3); fewer stay as they are.
+A rule is the longest of the row's names (``rule:<name>`` refs, ``alertname:<name>`` tags) that
+a tool states as a name (an ``alertname:`` tag anywhere, or the only rule a row carries: a chat
+title's ``[FIRING:1] PaymentsLatencyHigh payments`` gives every run of its leading words), else
+the longest; its shown name is an ``alertname:`` tag's, as written. A row without one is in the
+series of the rows with its text, numbers aside (PagerDuty's alerts of one group: "Disk latency
+high on db-3", "... on db-7"). A state annotation (Grafana's Pending, NoData, Error) is in its
+rule's series by its ``alertname:`` tag, else by the rule its text names, so a rule flapping
+through Pending is one series; when the rule does not flap, such states stay rows. A series
+needs ``[collapse] min_series`` rows (default 3); fewer stay as they are.
 
-Milestones never collapse: per rule its first firing and its last clearing, the first page for a
-person and the last one before each of their acknowledgements (the page that led to the ack)
-stay rows of their own, so a series row counts only the rows around them.
+Milestones never collapse: the incident's first firing and its last clearing (of any rule; the
+incident's own trigger is a row anyway), the first page for a person (an escalation row holding
+their page counts, ``steps``) and the last one before each of their acknowledgements (the page
+that led to the ack) stay rows of their own, so a series row holds only the rows around them.
 ``[collapse] expand`` (``--expand``) leaves every row as it is.
 """
 
