@@ -2,7 +2,8 @@
 
 The steps, one module each: ``utc`` (UTC, window) -> ``dedup`` (same key) -> ``chatter`` (a
 person's plain messages, which nothing keeps, counted up front) -> ``instances`` (an alert's
-instance labels) and ``refs`` (refs from text) -> ``classify`` (kinds from text) -> ``merge`` (one row per occurrence across tools) ->
+instance labels) and ``refs`` (refs from text) -> ``classify`` (kinds from text) -> ``merge``
+(one row per occurrence across tools) ->
 ``select`` (what is kept, why; counts of the rest) -> ``people`` (one name and id per person) ->
 ``steps`` (one step, one row) -> ``collapse`` (a series as one row) -> ``order``.
 ``docs/design.md`` has the rules.
