@@ -129,13 +129,13 @@ def test_a_row_with_many_links_of_one_label_shows_the_first_last_and_count(
 
 
 def test_a_few_links_of_one_label_are_all_shown(tmp_path: Path) -> None:
-    entries, alerts = grouped_alerts(3)
+    entries, alerts = grouped_alerts(5)
     tl = timeline(tmp_path, entries, [], [], [], alerts)
     line = next(ln for ln in markdown(tl).splitlines() if "triggered" in ln)
-    assert line.count("[PD alert") == 3 and " … " not in line
+    assert line.count("[PD alert") == 5 and " … " not in line, "at most 5 (the default) shown"
     fewer = Config(collapse=CollapseConfig(max_links=2))
     line = next(ln for ln in markdown(tl, fewer).splitlines() if "triggered" in ln)
-    assert "(3 PD alert links)" in line, "[collapse] max_links sets the bound"
+    assert "(5 PD alert links)" in line, "[collapse] max_links sets the bound"
 
 
 # -- F2: an alert storm across instances, seen by three tools -----------------------------------
