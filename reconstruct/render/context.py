@@ -16,6 +16,7 @@ from reconstruct.render import coverage as coverage_mod
 from reconstruct.render import lede as lede_mod
 from reconstruct.render import metrics as metrics_mod
 from reconstruct.render.table import (
+    link_groups,
     md_links,
     md_said,
     md_text,
@@ -204,6 +205,12 @@ class Row:
     @property
     def links(self) -> tuple[Link, ...]:
         return self.event.links
+
+    @property
+    def link_groups(self) -> list[tuple[Link, ...]]:
+        """The links, each alone, those of a label with more than ``max_links`` as one group
+        (``table.link_groups``): a group shows its first and last, and opens to all."""
+        return link_groups(self.event.links, self.max_links)
 
     @property
     def edited_text(self) -> str:
