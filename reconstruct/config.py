@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -148,7 +148,7 @@ class WindowConfig(_Table):
 
 
 class NormalizeConfig(_Table):
-    merge_window: Duration = timedelta(minutes=5)
+    merge_window: Duration = Field(default=timedelta(minutes=5), gt=timedelta(0))
     """Two tools' records of one occurrence must lie this close in time to become one row."""
 
 
@@ -222,7 +222,7 @@ class SelectConfig(_Table):
 
 
 class RenderConfig(_Table):
-    gap: Duration = timedelta(minutes=15)
+    gap: Duration = Field(default=timedelta(minutes=15), gt=timedelta(0))
     """Silent stretches longer than this are listed under the table."""
     max_summary: int = Field(default=280, ge=40)
     diagram: bool = False
@@ -243,8 +243,8 @@ class CollapseConfig(_Table):
     collapse them into one row."""
     flap_changes: int = Field(default=4, ge=2)
     """An alert rule flaps when it changes state at least this often within ``flap_window``."""
-    flap_window: Duration = timedelta(hours=1)
-    step_window: Duration = timedelta(minutes=1)
+    flap_window: Duration = Field(default=timedelta(hours=1), gt=timedelta(0))
+    step_window: Duration = Field(default=timedelta(minutes=1), gt=timedelta(0))
     """Records of one step (a page over several channels, an escalation and its page, one
     person's words in two tools) lie this close in time."""
     same_words: float = Field(default=0.6, gt=0, le=1)
@@ -255,23 +255,65 @@ class CollapseConfig(_Table):
 class PeopleConfig(_Table):
     """One name per person (``normalize.people``)."""
 
-    display: str = Field(default="name", pattern="^(name|handle)$")
+    display: Literal["name", "handle"] = "name"
     """``name``: a person's real name; ``handle``: their chat handle or login."""
     aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-    """Display name -> the names, ``tool:name`` or emails that are that person."""
+    """Display name -> the emails, ``tool:<account id, handle or email>`` or names that are that
+    person."""
 
     @field_validator("aliases")
     @classmethod
     def _known_tools(cls, aliases: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        owner: dict[str, str] = {}
         for key, entries in aliases.items():
+            listed = json.dumps(list(entries), ensure_ascii=False)
+            if not key.strip():
+                raise ValueError(
+                    f'"" = {listed}: the key is the name rows show for this person; '
+                    'write it, e.g. "Bob Okoro" = [...]'
+                )
+            if not entries:
+                raise ValueError(
+                    f"{_toml_text(key)} = []: an empty list names no one; list the emails, "
+                    "tool:<id or handle> or names that are this person, or remove the key"
+                )
             for entry in entries:
-                tool, sep, name = entry.partition(":")
-                if sep and "@" not in entry and (tool.lower() not in TOKEN_ENV or not name):
-                    tools = ", ".join(sorted(TOKEN_ENV))
+                problem = _alias_problem(entry.strip())
+                if problem is not None:
+                    raise ValueError(f"{_toml_text(key)}: {_toml_text(entry)} {problem}")
+                same = _alias_identity(entry)
+                if (other := owner.setdefault(same, key)) != key:
                     raise ValueError(
-                        f"{key!r}: {entry!r} is not tool:name (tools: {tools}), an email or a name"
+                        f"{_toml_text(entry)} is under both {_toml_text(other)} and "
+                        f"{_toml_text(key)}; one account is one person: keep it under one name"
                     )
         return aliases
+
+
+_EMAIL = re.compile(r"[^@\s:]+@[^@\s]+\.[^@\s.]+")
+"""name@domain.tld: what an alias entry with an ``@`` must be (``bob@`` is not an email)."""
+
+
+def _alias_problem(entry: str) -> str | None:
+    """Why an ``[people] aliases`` entry names no one (None when it may name someone)."""
+    tools = ", ".join(sorted(TOKEN_ENV))
+    if not entry:
+        return f"is empty; write an email, tool:<id or handle> (tools: {tools}) or a name"
+    tool, sep, name = entry.partition(":")
+    if sep and "@" not in tool and (tool.lower() not in TOKEN_ENV or not name.strip()):
+        return f"is not tool:name (tools: {tools}), an email or a name"
+    address = name.removeprefix("@") if sep and tool.lower() in TOKEN_ENV else entry
+    if "@" in address and not _EMAIL.fullmatch(address.strip()):
+        return "is not an email (name@domain, e.g. bob@acme.example)"
+    return None
+
+
+def _alias_identity(entry: str) -> str:
+    """An alias entry as one account: tool lower-cased, the rest case-folded."""
+    tool, sep, name = entry.strip().partition(":")
+    if sep and tool.lower() in TOKEN_ENV:
+        return f"{tool.lower()}:{name.strip().casefold()}"
+    return entry.strip().casefold()
 
 
 class RedactConfig(_Table):
@@ -616,6 +658,8 @@ def _bound_duration(bound: Any) -> str:
     ``1 day``, ``2 days, 0:30:00``, ``0:05:00``) written the way durations are (``1d``)."""
     if isinstance(bound, timedelta):
         return _duration_text(bound)
+    if plain := re.fullmatch(r"(\d+) seconds?", str(bound)):  # pydantic's ``0 seconds``
+        return _duration_text(timedelta(seconds=int(plain.group(1))))
     match = re.fullmatch(r"(?:(\d+) days?(?:, )?)?(?:(\d+):(\d\d):(\d\d))?", str(bound))
     if not match:
         return str(bound)

@@ -98,7 +98,8 @@ class Milestone(StrEnum):
     """The first step recorded as reducing impact: a mitigation, a rollback, a revert going
     live."""
     RESOLVED = "resolved"
-    """The final resolution (after the last reopen, when the incident was reopened)."""
+    """The final resolution as the incident tool records it (its resolve row, else its resolve
+    time; after the last reopen), never an earlier "all clear" in chat."""
     REOPENED = "reopened"
 
 
@@ -118,6 +119,12 @@ class Identity:
     """The tool's own id for the account (a Slack user ID, a PagerDuty user id, a Grafana
     ``userId``, a GitHub account id; "" when its records show none): one account's identities
     are one person whatever their emails; two accounts sharing a name are never merged."""
+    login: str = ""
+    """The account's own unique handle in that tool (Slack's username ``name``, a GitHub or
+    Grafana login; "" when it has none): what tells apart two people shown by one name."""
+    records: frozenset[str] = frozenset()
+    """When several accounts of the tool show this ``name``: the keys (``Event.key``) of the
+    records that name this account, so a record says which of them it means."""
 
 
 @dataclass(frozen=True, slots=True)

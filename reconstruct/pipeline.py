@@ -183,6 +183,7 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         if isinstance(extra, list):
             warnings.extend(f"{name}: {w}" for w in extra if isinstance(w, str))
     warnings.extend(unreadable)
+    warnings.extend(result.warnings)  # [people] aliases that name no one, or two people
     warnings.extend(bundle.decode_warnings())
     if bundle.manifest.window.ongoing:
         warnings.append("the incident was still open when the evidence was collected")

@@ -300,10 +300,12 @@ def test_people_aliases_still_override(server: FakeServer, ca_bundle: Path, tmp_
         slack_users=[MARCO_SLACK],
     )
     aliases = {"Marco B.": ["slack:marco"], "Lee Turner": ["github:lee-t"]}
-    found = rows(build_timeline(bundle, Config(people=PeopleConfig(aliases=aliases))))
+    tl = build_timeline(bundle, Config(people=PeopleConfig(aliases=aliases)))
+    found = rows(tl)
     assert found["Merged PR #15"] == ("Marco B.", "alias:Marco B.")
     assert found["Acknowledged by Marco B."][1] == "alias:Marco B."
     assert found["Merged PR #16"] == ("Lee Turner", "alias:Lee Turner"), "a login with no commits"
+    assert not [w for w in tl.warnings if "[people]" in w], "both aliases name someone"
 
 
 def test_bots_are_nobodys_person_and_ask_for_nothing(

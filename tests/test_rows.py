@@ -374,8 +374,8 @@ def test_a_flapping_rule_is_one_row_with_its_last_state(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger()], [], [], flaps)
     row = one(tl, "flapped")
     assert row.summary == (
-        "CheckoutLatency flapped: 8 state changes 09:43–09:50, the last to Alerting"
-        " (10 with the 09:42 and 09:51 rows)"
+        "CheckoutLatency flapped: 8 state changes 09:43–09:50, last state Alerting"
+        " (10 in all, counting the rows at 09:42 and 09:51)"
     ), "count, span and last state are the members'; the total names the milestone rows"
     assert len(row.members) == 8 and "state:alerting" in row.members[-1].tags
     rows = [e for e in tl.events if "CheckoutLatency" in e.summary]
@@ -436,7 +436,7 @@ def test_people_config_is_checked(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"\[people\] display"):
         load_config(path)
     path.write_text('[people.aliases]\n"Kim" = ["jira:kim"]\n')
-    with pytest.raises(ConfigError, match=r"\[people\] aliases.*'jira:kim' is not tool:name"):
+    with pytest.raises(ConfigError, match=r'\[people\] aliases.*"jira:kim" is not tool:name'):
         load_config(path)
     path.write_text("[collapse]\nmin_series = 1\n")
     with pytest.raises(ConfigError, match=r"\[collapse\] min_series"):
@@ -512,7 +512,9 @@ def test_a_rule_flapping_through_pending_is_one_series(tmp_path: Path) -> None:
     other = [alert_state(3.5, "Disk full", "Normal", "Pending")]
     tl = timeline(tmp_path, [trigger()], [], [], [*flaps, *other])
     row = one(tl, "flapped")
-    assert row.summary.endswith("the last to Alerting (12 with the 09:43 and 09:53 rows)")
+    assert row.summary.endswith(
+        "last state Alerting (12 in all, counting the rows at 09:43 and 09:53)"
+    )
     assert row.kind == "alert" and "state:alerting" in row.members[-1].tags
     assert len([m for m in row.members if m.kind == "annotation"]) == 4  # the Pending ones
     rows = [e for e in tl.events if "CheckoutLatency" in e.summary]

@@ -15,7 +15,14 @@
   commit is a person only through ``[people] aliases`` (``"github:marco-bianchi"``).
 
 Each identity carries the tool's own account id (``uid``) where the records show it: Slack's user
-ID, PagerDuty's user id, Grafana's ``userId``, GitHub's account id.
+ID, PagerDuty's user id, Grafana's ``userId``, GitHub's account id; and the account's unique
+handle (``login``): Slack's username (``name``), a GitHub or Grafana login.
+
+A name several accounts of one tool show (two Slack users whose ``profile.display_name`` is
+"Sam Lee", two PagerDuty users with one ``summary``) does not say whose a record is; the record
+does: each such identity lists the keys of the records that name its account (``records``): a
+Slack message's ``user`` (``slack:<channel>:<ts>``), a PagerDuty log entry's ``agent``, ``user``
+or ``assignees`` (``pagerduty:log_entry:<id>``) and a note's ``user`` (``pagerduty:note:<id>``).
 
 A person is never matched on a name here: ``normalize.people`` joins identities by email and by
 ``[people] aliases`` only.
@@ -23,6 +30,7 @@ A person is never matched on a name here: ``normalize.people`` joins identities 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
@@ -52,12 +60,16 @@ def _slack(bundle: Bundle) -> Iterator[Identity]:
         users[str(user.get("id"))] = user
     for user in iter_records(bundle.pages("slack/users.info.json"), "user"):
         users[str(user.get("id"))] = user
-    for user in users.values():
+    named: dict[str, tuple[str, dict[str, Any]]] = {}
+    for uid, user in users.items():
         if user.get("is_bot") or (user.get("deleted") and not user.get("profile")):
             continue
-        name = display_name(user)
-        if not name:
-            continue
+        if name := display_name(user):
+            named[uid] = (name, user)
+    accounts = Counter(name for name, _ in named.values())
+    shared = {uid for uid, (name, _) in named.items() if accounts[name] > 1}
+    records = _slack_records(bundle, shared) if shared else {}
+    for uid, (name, user) in sorted(named.items()):
         profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
         assert isinstance(profile, dict)
         yield Identity(
@@ -67,7 +79,26 @@ def _slack(bundle: Bundle) -> Iterator[Identity]:
             real_name=_text(profile.get("real_name")) or _text(user.get("real_name")),
             handle=_text(profile.get("display_name")) or _text(user.get("name")),
             uid=_text(user.get("id")),
+            login=_text(user.get("name")),
+            records=frozenset(records.get(uid, ())),
         )
+
+
+def _slack_records(bundle: Bundle, users: set[str]) -> dict[str, set[str]]:
+    """Per user ID in ``users``: the keys of the messages they posted (``user``), in every
+    channel's history and thread replies (the files ``collectors.slack.parse`` reads)."""
+    out: dict[str, set[str]] = {}
+    for path in bundle.files("slack/"):
+        parts = path.split("/")
+        if len(parts) < 3 or parts[1].startswith("."):
+            continue
+        if parts[2] != "conversations.history.json" and parts[2] != "replies":
+            continue
+        for message in iter_records(bundle.pages(path), "messages"):
+            user, ts = message.get("user"), message.get("ts")
+            if isinstance(user, str) and user in users and isinstance(ts, str):
+                out.setdefault(user, set()).add(f"slack:{parts[1]}:{ts}")
+    return out
 
 
 def _grafana(bundle: Bundle) -> Iterator[Identity]:
@@ -86,6 +117,7 @@ def _grafana(bundle: Bundle) -> Iterator[Identity]:
                     email=email,
                     handle=login,
                     uid=str(uid) if isinstance(uid, int) and uid > 0 else "",
+                    login=login,
                 )
 
 
@@ -101,16 +133,27 @@ def _pagerduty(bundle: Bundle) -> Iterator[Identity]:
         _text(user.get("id")): _text(user.get("email")).lower()
         for user in iter_records(bundle.pages("pagerduty/users.json"), "user")
     }
-    records = [
-        *iter_records(bundle.pages("pagerduty/log_entries.json"), "log_entries"),
-        *iter_records(bundle.pages("pagerduty/notes.json"), "notes"),
-    ]
-    for record in records:
-        for field in ("agent", "user", "assignees"):
-            for uid, name in users(record.get(field)):
-                yield Identity(
-                    "pagerduty", name, email=emails.get(uid, ""), real_name=name, uid=uid
-                )
+    named: dict[tuple[str, str], set[str]] = {}
+    """(user id, name) -> the keys of the records naming that user."""
+    for prefix, path, key in (
+        ("pagerduty:log_entry:", "pagerduty/log_entries.json", "log_entries"),
+        ("pagerduty:note:", "pagerduty/notes.json", "notes"),
+    ):
+        for record in iter_records(bundle.pages(path), key):
+            record_key = prefix + _text(record.get("id"))
+            for field in ("agent", "user", "assignees"):
+                for uid, name in users(record.get(field)):
+                    named.setdefault((uid, name), set()).add(record_key)
+    accounts = Counter(name for _, name in named)
+    for (uid, name), keys in sorted(named.items()):
+        yield Identity(
+            "pagerduty",
+            name,
+            email=emails.get(uid, ""),
+            real_name=name,
+            uid=uid,
+            records=frozenset(keys) if accounts[name] > 1 and uid else frozenset(),
+        )
 
 
 def _github(bundle: Bundle) -> Iterator[Identity]:
@@ -121,4 +164,6 @@ def _github(bundle: Bundle) -> Iterator[Identity]:
             for author in authors(bundle.pages(path)):
                 # No ``handle``: with ``[people] display = "handle"`` a person shows their chat
                 # handle, and the login only when nothing else names them.
-                yield Identity("github", author.login, email=author.email, uid=author.uid)
+                yield Identity(
+                    "github", author.login, email=author.email, uid=author.uid, login=author.login
+                )

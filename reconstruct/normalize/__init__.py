@@ -27,6 +27,7 @@ from reconstruct.normalize.ledger import OUTSIDE_REASON, Ledger
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import directory, resolve
+from reconstruct.normalize.people import warnings as people_warnings
 from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
 from reconstruct.normalize.select import select
 from reconstruct.normalize.steps import merge_steps
@@ -53,6 +54,8 @@ class Normalized:
     """Records in a row (alone or merged), per source (``ledger``)."""
     left_out: dict[str, dict[str, int]] = field(default_factory=dict)
     """Records not in any row, per source and reason (``ledger``)."""
+    warnings: tuple[str, ...] = ()
+    """``[people] aliases`` problems, one line each (``people.warnings``)."""
 
 
 def normalize(
@@ -93,6 +96,7 @@ def normalize(
         ledger.settle(kept, selection.dropped)  # every record of a kept row is shown
         people = directory(identities, config.people)
         named, names = resolve(kept, people)
+        alias_warnings = tuple(people_warnings(people))
         stepped, steps = merge_steps(named, config.collapse)
         collapsed = 0
         if not config.collapse.expand:
@@ -111,4 +115,5 @@ def normalize(
         collapsed=collapsed,
         shown=dict(sorted(ledger.shown.items())),
         left_out=ledger.omitted_dict(),
+        warnings=alias_warnings,
     )

@@ -13,10 +13,10 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
   Y seconds; a repeat of the same state is no change,
   https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
-  "CheckoutLatency flapped: 60 state changes 09:45–10:15, the last to Normal": the count, span
-  and last state are exactly the row's members'; a milestone among them (below) is a row of
-  its own, named by its time, and only the total in brackets counts it ("(60 with the 09:45
-  row)").
+  "CheckoutLatency flapped: 60 state changes 09:45–10:15, last state Normal": the count, span
+  and last state are exactly the row's members' (states named as Grafana writes them:
+  ``NoData``, ``OK``); a milestone among them (below) is a row of its own, named by its time,
+  and only the total in brackets counts it ("(60 in all, counting the row at 09:45)").
 - **An alert storm**: the alerts of one rule, firing and clearing (each rule its own row) ->
   "96 alerts of Cache hit ratio fired across 96 pods, 09:41–09:58; 96 cleared across 96 pods,
   10:25–10:35": per state its count, the instance label that differs most among them (tag
@@ -241,10 +241,13 @@ def _alert_series(
         if len(members) < config.min_series:
             return []
         last = _last_state(members[-1])
-        text = f"{name} flapped: {len(members)} state changes {_span(members)}, the last to {last}"
+        text = f"{name} flapped: {len(members)} state changes {_span(members)}, last state {last}"
         if apart:
-            times = " and ".join(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
-            text += f" ({len(group)} with the {times} rows)"
+            times = list(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
+            rows = "the row" if len(apart) == 1 else "the rows"
+            if len(apart) > 1 and len(times) == 1:
+                rows = f"the {len(apart)} rows"
+            text += f" ({len(group)} in all, counting {rows} at {' and '.join(times)})"
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)]
     if not key.startswith("text:"):
         # one rule, one row: its milestones (the incident's first firing, last clearing) apart;
@@ -330,10 +333,15 @@ def _shown_name(key: str, group: list[Event]) -> str:
     return key
 
 
+_STATE_NAMES = {"nodata": "NoData", "no_data": "NoData", "ok": "OK"}
+"""States as Grafana writes them where ``capitalize`` would not (``Nodata``, ``Ok``)."""
+
+
 def _last_state(event: Event) -> str:
     for tag in sorted(event.tags):
         if tag.startswith("state:"):
-            return tag[6:].capitalize()
+            state = tag[6:]
+            return _STATE_NAMES.get(state, state.replace("_", " ").capitalize())
     return _rule(event)[1] or "unknown"
 
 

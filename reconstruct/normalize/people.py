@@ -4,31 +4,42 @@ Identities (``model.Identity``: a tool's name for someone, with the email that t
 any) are joined into one person when
 
 - their emails are equal (case-insensitive), or
-- ``[people] aliases`` names them under one display name: each entry is ``tool:name``
-  (``"slack:kim"``, ``"github:knguyen"``: the name or handle that tool shows), an email, or a
-  bare name (that name in any tool).
+- ``[people] aliases`` names them under one display name. An entry names identities, never a
+  name two people share: an email (the address a tool holds), ``tool:<id>`` where ``<id>`` is
+  that tool's account id, unique handle or email (``slack:U0SAMLEE2``, ``slack:samuel.lee``,
+  ``github:knguyen``, ``grafana:kim``, ``pagerduty:PKIM001``, ``pagerduty:kim@acme.example``)
+  or the name its records show (``slack:Kim Nguyen``), or a bare name (that name in any tool).
+  A name (bare or ``tool:``) that two people show (two accounts: two account ids, or two
+  emails) names no one and gets a warning; so does an entry that names no one in the incident.
 
 Nothing else joins them: two tools' identical or similar names stay two people (a Grafana login
 ``asouza`` with no email is not the Slack user whose handle is ``asouza``). Records name a person
-by the tool's name only, so a tool name that several of that tool's accounts share (different
-``Identity.uid``; without uids, different emails, one with none) cannot say which of them a record
-means: it joins no one and keeps the tool name (``<tool>:<name>``) unless ``[people] aliases``
-names it. One account's identities are one person with every email they show (a GitHub login
-whose commits carry a work and a personal address). A person's display
-name is the alias key when aliased; else, with ``[people] display = "name"`` (default), the real
-name one of their tools holds (the most common; ties: the longest, then alphabetical), with
-``"handle"`` their chat handle or login; else the tool's own name.
+by the tool's name; when several of that tool's accounts show the name (different
+``Identity.uid``; without uids, different emails, one with none), the record's key says which
+(``Identity.records``, ``collectors.people``): that record goes to its account's person. A record
+no account claims cannot say which: it joins no one and keeps the tool name (``<tool>:<name>``)
+unless every account showing the name is one person. One account's identities are one person
+with every email they show (a GitHub login whose commits carry a work and a personal address).
+A person's display name is the alias key when aliased; else, with ``[people] display = "name"``
+(default), the real name one of their tools holds (the most common; ties: the longest, then
+alphabetical), with ``"handle"`` their chat handle or login; else the tool's own name. Two
+people of one draft shown by one name, whom a tool says are two (each has an account in it, not
+the same one), are told apart by their handle (``Sam Lee (@samlee)`` /
+``Sam Lee (@samuel.lee)``: a Slack username first, then a GitHub or Grafana login, else an
+email, else the tool's account id).
 
 ``resolve`` rewrites each event: ``actor`` becomes the display name, tag ``who:<person id>`` is
 added for the actor and ``whom:<person id>`` for each ``target:<name>`` tag (the person paged or
 escalated to); in a tool's own text (not a person's message, nor a bot's post standing alone:
 a merged row speaks with its tool's text) the tool's name for a person is replaced by the
 display name. A person id is ``alias:<key>``, ``email:<address>``, or
-``<tool>:<name>`` for someone no email or alias joins.
+``<tool>:<name>`` for someone no email or alias joins (``<tool>:<name>#<account id>`` when the
+tool shows that name for several accounts).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -42,6 +53,9 @@ from reconstruct.normalize.evolve import new_event
 TARGET = "target:"
 WHO = "who:"
 WHOM = "whom:"
+ALIAS = "alias:"
+_HANDLE_TOOLS = ("slack", "github", "grafana", "pagerduty")
+"""Whose login tells two same-named people apart first (the chat handle people know)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +71,72 @@ class People:
     known: dict[tuple[str, str], Person] = field(default_factory=dict)
     by_name: dict[str, Person] = field(default_factory=dict)
     """Bare alias names (any tool)."""
+    by_record: dict[str, dict[str, Person]] = field(default_factory=dict)
+    """Record key -> the tool name it shows -> the person, for names several accounts show."""
+    handles: dict[str, str] = field(default_factory=dict)
+    """Person id -> what tells them apart from another person of the same name (``@samlee``)."""
+    accounts: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    """Person id -> their ``(tool, account id)``s: what says two people differ."""
+    matched: set[str] = field(default_factory=set)
+    """Alias keys that name at least one identity."""
+    refused: set[str] = field(default_factory=set)
+    """Alias keys with an entry left out (a name two people show): warned about already."""
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """Alias problems found by ``directory`` (see ``warnings``)."""
 
     def person(self, source: str, name: str) -> Person:
         found = self.known.get((source, name)) or self.by_name.get(name.casefold())
         return found if found is not None else Person(f"{source}:{name}", name)
+
+
+def _accounts(ids: list[Identity]) -> dict[tuple[str, str], set[str]]:
+    """``(tool, name)`` -> the accounts showing it (account id, else ``email:<address>``)."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for ident in ids:
+        account = ident.uid or f"email:{ident.email.casefold()}"
+        out.setdefault((ident.source, ident.name), set()).add(account)
+    return out
+
+
+def _two_people(found: list[Identity]) -> bool:
+    """Whether identities are (at least) two people by a tool's own word: two of its account ids,
+    or two emails it holds. Different emails in different tools say nothing (one person's
+    PagerDuty and Slack addresses often differ)."""
+    per_tool: dict[str, tuple[set[str], set[str]]] = {}
+    for ident in found:
+        uids, emails = per_tool.setdefault(ident.source, (set(), set()))
+        if ident.uid:
+            uids.add(ident.uid)
+        if ident.email:
+            emails.add(ident.email.casefold())
+    return any(len(uids) > 1 or len(emails) > 1 for uids, emails in per_tool.values())
+
+
+def _entry_matches(entry: str, ident: Identity) -> bool:
+    tool, sep, name = entry.partition(":")
+    if sep and tool.lower() in _HANDLE_TOOLS:
+        if ident.source != tool.lower():
+            return False
+        folded = name.removeprefix("@").casefold()  # ``slack:@samlee`` as people write it
+        return (
+            name in (ident.uid, ident.name, ident.handle)
+            or (bool(ident.login) and folded == ident.login.casefold())
+            or (bool(ident.email) and folded == ident.email.casefold())
+        )
+    if "@" in entry:
+        return bool(ident.email) and ident.email.casefold() == entry.casefold()
+    return ident.name.casefold() == entry.casefold()
+
+
+def _is_name(entry: str, ident: Identity) -> bool:
+    """Whether ``entry`` matched ``ident`` by a name it shows (not by an id, login or email)."""
+    tool, sep, name = entry.partition(":")
+    if sep and tool.lower() in _HANDLE_TOOLS:
+        folded = name.removeprefix("@").casefold()
+        by_id = name == ident.uid or (bool(ident.login) and folded == ident.login.casefold())
+        return not by_id and not (bool(ident.email) and folded == ident.email.casefold())
+    return "@" not in entry
 
 
 def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
@@ -79,38 +155,43 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
         if a != b:
             parent[max(a, b)] = min(a, b)
 
-    accounts: dict[tuple[str, str], set[str]] = {}
-    for ident in ids:
-        account = ident.uid or f"email:{ident.email.casefold()}"
-        accounts.setdefault((ident.source, ident.name), set()).add(account)
+    accounts = _accounts(ids)
     ambiguous = {key for key, found in accounts.items() if len(found) > 1}
-    first_of: dict[tuple[str, str], int] = {}
+    first_of: dict[tuple[str, ...], int] = {}
     for index, ident in enumerate(ids):  # one account's identities: one person, every email
-        if (named := (ident.source, ident.name)) not in ambiguous:
-            join(first_of.setdefault(named, index), index)
+        named = (ident.source, ident.name)
+        account = (*named, ident.uid) if named in ambiguous and ident.uid else named
+        if named not in ambiguous or ident.uid:
+            join(first_of.setdefault(account, index), index)
     by_email: dict[str, int] = {}
     for index, ident in enumerate(ids):
-        if ident.email and (ident.source, ident.name) not in ambiguous:
-            first = by_email.setdefault(ident.email.casefold(), index)
-            join(first, index)
+        if ident.email and ((ident.source, ident.name) not in ambiguous or ident.uid):
+            join(by_email.setdefault(ident.email.casefold(), index), index)
+    people = People(aliases={k: tuple(v) for k, v in config.aliases.items()})
     alias_of: dict[int, str] = {}
     bare: dict[str, str] = {}
     for key, entries in sorted(config.aliases.items()):
         members: list[int] = []
-        for entry in entries:
-            entry = entry.strip()
+        for entry in (e.strip() for e in entries):
+            found = [i for i, ident in enumerate(ids) if _entry_matches(entry, ident)]
+            by_name = [ids[i] for i in found if _is_name(entry, ids[i])]
+            if by_name and _two_people(by_name):
+                people.warnings.append(
+                    f"[people] aliases {_quoted(key)}: {_quoted(entry)} is the name of "
+                    f"{_listing(by_name)}, two people; name the one you mean by email or "
+                    f"tool:<user id or handle> ({_forms(by_name)}); left out"
+                )
+                people.refused.add(key)
+                continue
+            members.extend(found)
             tool, sep, name = entry.partition(":")
-            for index, ident in enumerate(ids):
-                if "@" in entry and not sep and ident.email.casefold() == entry.casefold():
-                    members.append(index)
-                elif sep and ident.source == tool.lower() and name in (ident.name, ident.handle):
-                    members.append(index)
-                elif not sep and "@" not in entry and ident.name.casefold() == entry.casefold():
-                    members.append(index)
-            if not sep and "@" not in entry:
-                bare[entry.casefold()] = key
-            elif sep:
+            if sep and tool.lower() in _HANDLE_TOOLS:
                 bare.setdefault(f"{tool.lower()}:{name}", key)
+            elif "@" not in entry:
+                bare[entry.casefold()] = key
+        if members:
+            people.matched.add(key)
+            _check_join(key, [ids[i] for i in members], people.warnings)
         for index in members:
             join(members[0], index)
             alias_of.setdefault(index, key)
@@ -121,30 +202,130 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
         groups.setdefault(top, []).append(ident)
         if index in alias_of:  # two keys naming one person: the first (sorted) wins
             aliases[top] = min(aliases.get(top, alias_of[index]), alias_of[index])
-    people = People()
+    tops: dict[tuple[str, str], set[int]] = {}
+    for index, ident in enumerate(ids):
+        tops.setdefault((ident.source, ident.name), set()).add(root(index))
+    pid_of: dict[int, str] = {}
     for top, group in groups.items():
         alias = aliases.get(top)
         emails = sorted({i.email.casefold() for i in group if i.email})
         if alias is not None:
-            pid = f"alias:{alias}"
+            pid = ALIAS + alias
         elif emails:
             pid = f"email:{emails[0]}"
+        elif (group[0].source, group[0].name) in ambiguous and group[0].uid:
+            pid = f"{group[0].source}:{group[0].name}#{group[0].uid}"
         else:
             pid = f"{group[0].source}:{group[0].name}"
+        pid_of[top] = pid
+        if handle := _handle(group):
+            people.handles[pid] = handle
+        people.accounts[pid] = frozenset((i.source, i.uid) for i in group if i.uid)
         for ident in group:
-            display = alias or _display(group, ident, config.display)
-            person = Person(pid, display)
-            if (ident.source, ident.name) in ambiguous and alias is None:
+            person = Person(pid, alias or _display(group, ident, config.display))
+            named = (ident.source, ident.name)
+            for record in ident.records:
+                people.by_record.setdefault(record, {})[ident.name] = person
+            if named in ambiguous and len(tops[named]) > 1:
                 person = Person(f"{ident.source}:{ident.name}", ident.name)
-            people.known[(ident.source, ident.name)] = person
+            people.known[named] = person
     for name, key in bare.items():
-        person = Person(f"alias:{key}", key)
+        person = Person(ALIAS + key, key)
         if ":" in name:
             tool, _, tool_name = name.partition(":")
             people.known.setdefault((tool, tool_name), person)
         else:
             people.by_name[name] = person
+    _check_names(people, groups, aliases, pid_of)
     return people
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _listing(found: list[Identity]) -> str:
+    tools = sorted({i.source for i in found})
+    return f"{len({(i.source, i.uid or i.email) for i in found})} {'/'.join(tools)} accounts"
+
+
+def _forms(found: list[Identity]) -> str:
+    """The entries that name each account of ``found`` alone (``slack:U0SAM1``, an email)."""
+    out = []
+    for ident in sorted(found):
+        if ident.uid:
+            out.append(f"{ident.source}:{ident.uid}")
+        elif ident.email:
+            out.append(ident.email)
+    return ", ".join(dict.fromkeys(out)) or "none known"
+
+
+def _check_join(key: str, members: list[Identity], warnings: list[str]) -> None:
+    """Warn when an alias joins two accounts of one tool whose emails differ: the tool itself
+    says they are two people."""
+    seen: dict[str, Identity] = {}
+    for ident in sorted(members):
+        if not (ident.uid and ident.email):
+            continue
+        other = seen.setdefault(ident.source, ident)
+        if other.uid != ident.uid and other.email.casefold() != ident.email.casefold():
+            warnings.append(
+                f"[people] aliases {_quoted(key)}: joins two {ident.source} accounts whose "
+                f"emails say they are two people ({other.email}, {ident.email}); "
+                "check the alias"
+            )
+            return
+
+
+def _check_names(
+    people: People,
+    groups: dict[int, list[Identity]],
+    aliases: dict[int, str],
+    pid_of: dict[int, str],
+) -> None:
+    """Warn when an alias gives someone the name another person shows whom the tools say is
+    someone else (``_differ``: another account of a tool both have)."""
+    shown: dict[str, set[int]] = {}
+    for top, group in groups.items():
+        for ident in group:
+            for name in {ident.name, ident.real_name} - {""}:
+                shown.setdefault(name.casefold(), set()).add(top)
+    for top, key in sorted(aliases.items(), key=lambda item: item[1]):
+        for other in sorted(shown.get(key.casefold(), ())):
+            if aliases.get(other) == key or not _differ(people, pid_of[top], pid_of[other]):
+                continue
+            text = (
+                f"[people] aliases {_quoted(key)}: {_who(groups[top])} gets the name of "
+                f"another person ({_who(groups[other])}); their accounts say they are two "
+                "people, so the draft tells them apart; add that person to the alias if they "
+                "are one"
+            )
+            if text not in people.warnings:
+                people.warnings.append(text)
+
+
+def _who(group: list[Identity]) -> str:
+    """A person's emails, else their accounts (``slack:U0SAMLEE2``)."""
+    emails = sorted({i.email.casefold() for i in group if i.email})
+    return ", ".join(emails or sorted({f"{i.source}:{i.uid or i.name}" for i in group}))
+
+
+def _handle(group: list[Identity]) -> str:
+    """What tells this person apart from another of the same name: a login (Slack's first),
+    else an email, else a tool's account id; "" when nothing does."""
+    ordered = sorted(
+        group, key=lambda i: (_HANDLE_TOOLS.index(i.source) if i.source in _HANDLE_TOOLS else 9, i)
+    )
+    for ident in ordered:
+        if ident.login:
+            return "@" + ident.login
+    emails = sorted(i.email for i in group if i.email)
+    if emails:
+        return emails[0]
+    for ident in ordered:
+        if ident.uid:
+            return f"{ident.source} {ident.uid}"
+    return ""
 
 
 def _display(group: list[Identity], ident: Identity, mode: str) -> str:
@@ -159,16 +340,23 @@ def _display(group: list[Identity], ident: Identity, mode: str) -> str:
 
 def resolve(events: Iterable[Event], people: People) -> tuple[list[Event], dict[str, str]]:
     """The events with one display name and id per person (see the module docstring), and
-    each person id's display name."""
+    each person id's display name. Two people these events name who show one name are told
+    apart by their handle (``People.handles``)."""
+    rows = list(events)
+    shown: dict[str, str] = {}
+    names = _names(rows, people, shown)
+    shown = _told_apart(names, people)
+    if shown:
+        names = {pid: shown.get(pid, display) for pid, display in names.items()}
     out: list[Event] = []
-    names: dict[str, str] = {}
-    seen: dict[tuple[tuple[str, ...], str | None, frozenset[str]], _Named] = {}
-    """What ``_named`` gives per (sources, actor, tags): records repeat them."""
-    for event in events:
-        facts = (event.sources, event.actor, event.tags)
+    seen: dict[tuple[tuple[str, ...], str | None, frozenset[str], str], _Named] = {}
+    """What ``_named`` gives per (sources, actor, tags, record key when it says whose): records
+    repeat them."""
+    for event in rows:
+        facts = _facts(event, people)
         named = seen.get(facts)
         if named is None:
-            named = seen[facts] = _named(event, people, names)
+            named = seen[facts] = _named(event, people, {}, shown)
         actor, tags, renames = named
         summary = _renamed(event.summary, renames) if renames else event.summary
         if len(tags) == len(event.tags) and summary == event.summary and actor == event.actor:
@@ -194,36 +382,95 @@ def resolve(events: Iterable[Event], people: People) -> tuple[list[Event], dict[
     return out, names
 
 
+def _facts(event: Event, people: People) -> tuple[tuple[str, ...], str | None, frozenset[str], str]:
+    key = event.key if event.key in people.by_record else ""
+    return (event.sources, event.actor, event.tags, key)
+
+
+def _names(rows: list[Event], people: People, shown: dict[str, str]) -> dict[str, str]:
+    """Each person id the rows name -> display name."""
+    names: dict[str, str] = {}
+    seen: set[tuple[tuple[str, ...], str | None, frozenset[str], str]] = set()
+    for event in rows:
+        facts = _facts(event, people)
+        if facts not in seen:
+            seen.add(facts)
+            _named(event, people, names, shown)
+    return names
+
+
+def _told_apart(names: Mapping[str, str], people: People) -> dict[str, str]:
+    """Person id -> display name with their handle (``Sam Lee (@samlee)``) for each person
+    shown by the name of another whom the tools say is someone else (``_differ``), when their
+    handles tell them apart."""
+    by_display: dict[str, list[str]] = {}
+    for pid, display in names.items():
+        by_display.setdefault(display.casefold(), []).append(pid)
+    out: dict[str, str] = {}
+    for pids in by_display.values():
+        if len(pids) < 2:
+            continue
+        for pid in sorted(pids):
+            handle = people.handles.get(pid)
+            others = [other for other in pids if other != pid and _differ(people, pid, other)]
+            if handle and others and handle not in {people.handles.get(o) for o in others}:
+                out[pid] = f"{names[pid]} ({handle})"
+    return out
+
+
+def _differ(people: People, one: str, other: str) -> bool:
+    """Whether the tools say two person ids are two people: both have an account in one tool,
+    and not the same one (two Slack users shown "Sam Lee"). Different emails in different tools
+    say nothing (one person's PagerDuty and Slack addresses often differ), nor does a name no
+    email or alias joins (PagerDuty's "Priya Raman" without an email may be Slack's)."""
+    uids = people.accounts.get(one, frozenset())
+    their_uids = people.accounts.get(other, frozenset())
+    tools = {tool for tool, _ in uids} & {tool for tool, _ in their_uids}
+    return bool(tools) and not uids & their_uids
+
+
+def warnings(people: People) -> list[str]:
+    """Alias problems, one line each: a name two people show, a join or a name the tools' emails
+    contradict (``directory``). An alias that names no one in this incident's records says
+    nothing: a team's config lists everyone, and most are not in a given incident."""
+    return list(people.warnings)
+
+
 _Named = tuple[str | None, frozenset[str], dict[str, str]]
 """The actor's display name, the tags with ``who:``/``whom:``, the renames for the text."""
 
 
-def _named(event: Event, people: People, names: dict[str, str]) -> _Named:
+def _named(event: Event, people: People, names: dict[str, str], shown: Mapping[str, str]) -> _Named:
     sources = sorted(event.sources, key=source_rank)
     actor = event.actor
     added: list[str] = []
     renames: dict[str, str] = {}
     if actor:
-        person = _lookup(people, sources, actor)
+        person = _lookup(people, sources, actor, event.key)
+        display = shown.get(person.id, person.display)
         added.append(WHO + person.id)
-        names[person.id] = person.display
-        if person.display != actor:
-            renames[actor] = person.display
-        actor = person.display
+        names[person.id] = display
+        if display != actor:
+            renames[actor] = display
+        actor = display
     for tag in event.tags:
         if tag.startswith(TARGET):
             name = tag[len(TARGET) :]
-            person = _lookup(people, sources, name)
+            person = _lookup(people, sources, name, event.key)
+            display = shown.get(person.id, person.display)
             added.append(WHOM + person.id)
-            names[person.id] = person.display
-            if person.display != name:
-                renames[name] = person.display
+            names[person.id] = display
+            if display != name:
+                renames[name] = display
     own_words = "human" in event.tags or ("bot" in event.tags and len(event.sources) == 1)
     tags = event.tags.union(added) if added else event.tags
     return actor, tags, {} if own_words else renames
 
 
-def _lookup(people: People, sources: list[str], name: str) -> Person:
+def _lookup(people: People, sources: list[str], name: str, key: str = "") -> Person:
+    record = people.by_record.get(key) if key else None
+    if record is not None and name in record:
+        return record[name]
     for source in sources:
         found = people.known.get((source, name))
         if found is not None:

@@ -13,12 +13,17 @@ Milestones (``model.Milestone``), each found on a row of the timeline (rows befo
   rule cleared again before the incident start (``rule:<name>:resolved``) was an earlier blip:
   neither detection nor impact start; so is a pending state followed by any alert state back to
   normal before detection (it may be another rule that never fired);
-- **acknowledged / mitigated / resolved**: the first ``ack`` / mitigation / ``resolve`` row at or
-  after the incident start (``Incident.started_at``, when PagerDuty triggered). A mitigation is a
-  ``mitigate`` row, a deploy that rolled back (tag ``rollback``, not ``failure``) or a revert
-  going live (a ``change`` tagged ``revert`` when no deploy row ships it). When the incident was
-  reopened (rows tagged ``reopen``), resolved is the first resolution after the last reopen; with
-  no such row, PagerDuty's ``Incident.resolved_at``.
+- **acknowledged / mitigated**: the first ``ack`` / mitigation row at or after the incident
+  start (``Incident.started_at``, when PagerDuty triggered). A mitigation is a ``mitigate`` row, a
+  deploy that rolled back (tag ``rollback``, not ``failure``) or a revert going live (a
+  ``change`` tagged ``revert`` when no deploy row ships it);
+- **resolved**: the incident's final resolution, which the incident tool records: its own
+  resolve row (a ``resolve`` row from a tool, not chat: PagerDuty's resolve log entry; the last
+  one after the last reopen, rows tagged ``reopen``), else its ``Incident.resolved_at``. A
+  responder's "all clear" (a chat row of kind ``resolve``) is never the resolution while the tool
+  has one: an early "all clear on card-auth, payments still failing" is a row, not the end. Only
+  when the tool gives no time (a resolved incident without ``resolved_at``) is the last
+  ``resolve`` row after the last reopen the resolution.
 
 **Edits.** A row whose text was edited after it was posted (``Event.edited_at``) and that no other
 tool's record confirms (one source) may have got its kind from words added by the edit: as a
@@ -38,6 +43,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reconstruct.model import Event, Kind, Milestone, Timeline
+from reconstruct.normalize.authority import is_chat
 from reconstruct.timeutil import between, ensure_utc, iso_z
 
 CLEARED_STATES = frozenset(
@@ -398,12 +404,34 @@ def _blip(event: Event, cleared: dict[str, list[datetime]]) -> bool:
 def _resolution(
     timeline: Timeline, resolves: list[Event], reopened: tuple[Mark, ...]
 ) -> Mark | None:
-    final = timeline.incident.resolved_at
-    if final is None:
+    """The incident's final resolution (after the last reopen): the incident tool's own resolve
+    (its last resolve row from a tool, not chat; else ``Incident.resolved_at``), else the last
+    resolve row (a responder's "all clear" counts only when the incident tool has no time);
+    None while the incident is ongoing."""
+    incident = timeline.incident
+    final = incident.resolved_at
+    if final is None and incident.status != "resolved":
         return None
-    after = reopened[-1].time if reopened else ensure_utc(timeline.incident.started_at)
-    found = _first(Milestone.RESOLVED, resolves, after)
-    return found or Mark(Milestone.RESOLVED, ensure_utc(final), None)
+    after = reopened[-1].time if reopened else ensure_utc(incident.started_at)
+    own = _last_resolve(resolves, after, lambda e: not is_chat(e.sources))
+    if own is not None:
+        return own
+    if final is not None:
+        return Mark(Milestone.RESOLVED, ensure_utc(final), None)
+    return _last_resolve(resolves, after, lambda e: True)
+
+
+def _last_resolve(
+    resolves: list[Event], after: datetime, accept: Callable[[Event], bool]
+) -> Mark | None:
+    """The latest resolve row (by ``counts_from``, then key) at or after ``after`` that
+    ``accept`` takes."""
+    found = [(counts_from(e), e.key, e) for e in resolves if accept(e)]
+    found = [item for item in found if item[0] >= after]
+    if not found:
+        return None
+    when, _, event = max(found, key=lambda item: item[:2])
+    return Mark(Milestone.RESOLVED, when, event)
 
 
 # -- figures -------------------------------------------------------------------------------------

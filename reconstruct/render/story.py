@@ -13,7 +13,8 @@ a reopened incident resolves at its final resolution):
     ack         the first acknowledgement
     mitigated   the first mitigation
     recovered   the first alert row back to normal (``metrics.is_clearing``)
-    resolved    the final resolution, else ``Incident.resolved_at``
+    resolved    the final resolution as the incident tool records it (``metrics``: its resolve
+                row, else ``Incident.resolved_at``; never an earlier "all clear" in chat)
 
 Phases run between consecutive milestones: ``detection`` (impact -> detected), ``response``
 (detected -> mitigated), ``mitigation`` (mitigated -> recovered), ``recovery`` (recovered ->
