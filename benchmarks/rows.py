@@ -288,9 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         bundle = write(inc, Path(tmp))
         config = Config(slack={"channels": [ALERTS_CH]})  # type: ignore[arg-type]
-        # Before: no series collapse and no step merges (records of one step never lie 0 s
+        # Before: no series collapse and no step merges (records of one step never lie 1 ms
         # apart here), so every record the selection keeps is its own row.
-        unmerged = CollapseConfig(expand=True, step_window=timedelta(0))
+        unmerged = CollapseConfig(expand=True, step_window=timedelta(milliseconds=1))
         before = build_timeline(bundle, config.model_copy(update={"collapse": unmerged}))
         after = build_timeline(bundle, config)
     records = sum(before.collected.values())

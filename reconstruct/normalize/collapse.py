@@ -263,8 +263,8 @@ def _alert_series(
             verb = _STATE_WORDS.get(state, state or "raised")
             part = f"{verb}{_across(of_state)}, {_span(of_state)}"
             if own := [e for e in of_state if e.key in keep]:
-                times = " and ".join(dict.fromkeys(f"{e.time:%H:%M:%S}" for e in own))
-                part += f" (the {times} one its own row)"
+                when = " and ".join(dict.fromkeys(f"{e.time:%H:%M:%S}" for e in own))
+                part += f" (the {when} one its own row)"
             parts.append((len(of_state), part))
         (count, first), rest = parts[0], parts[1:]
         if count > 1 and count == max(n for n, _ in parts):
