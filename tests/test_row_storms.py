@@ -130,6 +130,9 @@ def test_a_row_with_many_links_of_one_label_shows_the_first_last_and_count(
     (cell,) = [ln for ln in html.splitlines() if "triggered" in ln and "<td>" in ln]
     assert "(100 PD alert links)</summary>" in cell, "HTML opens the group to every link"
     assert cell.count(f'href="{PD}/alerts/') == 102  # first and last, then all 100
+    page = render(tl, RenderOptions(fmt="page"), Config())
+    (cell,) = [ln for ln in page.splitlines() if "triggered" in ln and "<td" in ln]
+    assert "(100 PD alert links)</summary>" in cell and cell.count(f"{PD}/alerts/") == 102
 
 
 def test_a_few_links_of_one_label_are_all_shown(tmp_path: Path) -> None:
