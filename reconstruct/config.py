@@ -233,7 +233,11 @@ class CollapseConfig(_Table):
     """Row economy (``normalize.steps``, ``normalize.collapse``)."""
 
     expand: bool = False
-    """Show every record of a series as its own row (``--expand``)."""
+    """Show every record of a series as its own row (``--expand``), and every evidence link."""
+    max_links: int = Field(default=5, ge=1)
+    """Evidence links of one label (``PD alert``) a Markdown row shows; more show as the first
+    and the last with their count (JSON keeps every link; ``expand`` shows them all). 5: a page
+    by push, phone, SMS and email after its escalation still shows each log entry."""
     min_series: int = Field(default=3, ge=2)
     """Rows of one series (pages to one person, alerts of one rule and state) it takes to
     collapse them into one row."""

@@ -29,7 +29,11 @@ def test_the_first_firing_names_its_pod_and_the_storm_counts_pods(tmp_path: Path
     rows = [e for e in tl.events if "CheckoutErrors" in e.summary]
     assert rows[0].summary.startswith("Grafana alert CheckoutErrors (pod=web-00)"), rows[0]
     assert "grafana_folder" not in rows[0].summary and "severity" not in rows[0].summary
-    assert rows[1].summary.startswith("9 alerts of CheckoutErrors fired across 9 pods, "), rows[1]
+    assert rows[1].summary == (
+        "10 alerts of CheckoutErrors fired across 10 pods, 09:42–09:44 (the 09:42:00 one its own"
+        " row)"
+    ), "the rule's count and pods, the first firing (a row of its own) among them"
+    assert len(rows[1].members) == 9
 
 
 def test_expanded_storm_rows_differ_by_pod(tmp_path: Path) -> None:

@@ -97,7 +97,8 @@ def test_alert_firing_and_clearing(tmp_path: Path) -> None:
     assert cleared.summary == "Grafana alert CheckoutErrorRate resolved"
     assert firing.refs == {"rule:checkouterrorrate:firing"}
     assert cleared.refs == {"rule:checkouterrorrate:resolved"}
-    assert firing.tags == {"state:alerting"} and cleared.tags == {"state:normal"}
+    name = "alertname:CheckoutErrorRate"
+    assert firing.tags == {"state:alerting", name} and cleared.tags == {"state:normal", name}
     assert firing.key == "grafana:annotation:10:alerting"
     assert cleared.key == "grafana:annotation:11:normal"
     assert query(firing.links[0].url)["viewPanel"] == ["panel-4"]
@@ -112,7 +113,7 @@ def test_pending_is_not_firing(tmp_path: Path) -> None:
         alert(2, MS0 + MIN, "DiskFull", "Normal", "Pending"),
     )
     assert pending.kind is Kind.ANNOTATION and pending.refs == frozenset()
-    assert pending.tags == {"state:pending"}
+    assert pending.tags == {"state:pending", "alertname:DiskFull"}
     assert pending.summary == "Grafana alert DiskFull pending (condition met, not firing yet)"
     assert never.kind is Kind.ANNOTATION and never.refs == frozenset()
     assert never.summary == "Grafana alert DiskFull back to normal without firing (never fired)"
@@ -132,13 +133,13 @@ def test_legacy_states_and_reasons(tmp_path: Path) -> None:
     assert legacy_ok.summary == "Grafana alert Queue Depth resolved"
     assert legacy_ok.refs == {"rule:queue depth:resolved"}
     assert nodata_fire.kind is Kind.ALERT and nodata_fire.refs == {"rule:lag:firing"}
-    assert nodata_fire.tags == {"state:alerting"}
+    assert nodata_fire.tags == {"state:alerting", "alertname:Lag"}
     assert (nodata.kind, nodata.refs, nodata.tags) == (
         Kind.ANNOTATION,
         frozenset(),
-        frozenset({"state:nodata"}),
+        frozenset({"state:nodata", "alertname:Lag"}),
     )
-    assert err.kind is Kind.ANNOTATION and err.tags == {"state:error"}
+    assert err.kind is Kind.ANNOTATION and err.tags == {"state:error", "alertname:Lag"}
 
 
 def test_unified_alert_text_without_alert_name(tmp_path: Path) -> None:
@@ -178,7 +179,7 @@ def test_deploy_annotation(tmp_path: Path) -> None:
         "by CI & friends (tags: deploy, production, sha:ABC1234)"
     )
     assert event.refs == {"sha:abc1234"}
-    assert event.tags == {"production"}
+    assert event.tags == {"production", "written"}  # alice's own words
     assert event.actor == "alice"
     assert event.key == "grafana:annotation:20"
 
@@ -211,7 +212,7 @@ def test_rollback_tag_and_shas_from_data_and_tags(tmp_path: Path) -> None:
         email="bob@example.com",
     )
     (event,) = events_of(tmp_path, record)
-    assert event.tags == {"rollback"}  # no production tag or text
+    assert event.tags == {"rollback", "written"}  # no production tag or text; bob wrote it
     # bare tags need a digit and a letter; data only under keys naming a commit
     assert event.refs == {"sha:0123abc", "sha:9f8e7d6"}
     assert event.actor == "bob@example.com"

@@ -334,15 +334,35 @@ def test_an_alert_storm_of_one_rule_keeps_first_firing_and_last_clearing(tmp_pat
     other = [alert_state(5, "Disk full", "Normal", "Alerting")]
     tl = timeline(tmp_path, [trigger()], [], [], [*fired, *cleared, *other])
     storm = one(tl, "alerts of Cache hit ratio fired")
-    assert storm.summary.startswith("11 alerts of Cache hit ratio fired across 11 pods, 09:42–")
-    assert one(tl, "alerts of Cache hit ratio cleared").members[-1].time == T0 + timedelta(
-        minutes=32
-    )
+    assert storm.summary == (
+        "12 alerts of Cache hit ratio fired across 12 pods, 09:42–09:44 (the 09:42:00 one its"
+        " own row); 12 cleared across 12 pods, 10:12–10:14 (the 10:14:12 one its own row)"
+    ), "one row for the rule: counts and spans of all its alerts, the milestones named"
+    assert len(storm.members) == 22 and storm.members[-1].time == T0 + timedelta(minutes=32)
     singles = [e for e in tl.events if not e.members and "Cache hit ratio" in e.summary]
     assert [e.time for e in singles] == [T0, T0 + timedelta(minutes=32.2)], (
         "the first firing and the last clearing are rows of their own"
     )
     assert any("Disk full" in e.summary and not e.members for e in tl.events), "another rule"
+
+
+def test_a_storm_rule_that_is_no_milestone_is_one_row(tmp_path: Path) -> None:
+    """Several storms: only the incident's first firing and last clearing stay apart; every
+    other rule is one row (both states), however many instances fired and cleared."""
+    first = [alert_state(0, "Cache hit ratio", "Normal", "Alerting", "pod=c0"),
+             alert_state(40, "Cache hit ratio", "Alerting", "Normal", "pod=c0")]  # fmt: skip
+    queue = [alert_state(2 + i * 0.1, "Queue depth", "Normal", "Alerting", f"pod=q{i}")
+             for i in range(5)]  # fmt: skip
+    queue += [alert_state(20 + i * 0.1, "Queue depth", "Alerting", "Normal", f"pod=q{i}")
+              for i in range(5)]  # fmt: skip
+    tl = timeline(tmp_path, [trigger()], [], [], [*first, *queue])
+    rows = [e for e in tl.events if "Queue depth" in e.summary]
+    assert [e.summary for e in rows] == [
+        "5 alerts of Queue depth fired across 5 pods, at 09:44; 5 cleared across 5 pods, at 10:02"
+    ]
+    assert len(rows[0].members) == 10
+    cache = [e for e in tl.events if "Cache hit ratio" in e.summary]
+    assert [e.members for e in cache] == [(), ()], "the milestones stay rows"
 
 
 def test_a_flapping_rule_is_one_row_with_its_last_state(tmp_path: Path) -> None:

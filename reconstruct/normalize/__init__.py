@@ -1,8 +1,9 @@
 """Source-agnostic: one deduplicated, classified, selected, UTC-ordered event stream.
 
 The steps, one module each: ``utc`` (UTC, window) -> ``dedup`` (same key) -> ``chatter`` (a
-person's plain messages, which nothing keeps, counted up front) -> ``refs`` (refs from
-text) -> ``classify`` (kinds from text) -> ``merge`` (one row per occurrence across tools) ->
+person's plain messages, which nothing keeps, counted up front) -> ``instances`` (an alert's
+instance labels) and ``refs`` (refs from text) -> ``classify`` (kinds from text) -> ``merge``
+(one row per occurrence across tools) ->
 ``select`` (what is kept, why; counts of the rest) -> ``people`` (one name and id per person) ->
 ``steps`` (one step, one row) -> ``collapse`` (a series as one row) -> ``order``.
 ``docs/design.md`` has the rules.
@@ -21,6 +22,7 @@ from reconstruct.normalize.classify import classify, compile_classifier
 from reconstruct.normalize.collapse import collapse
 from reconstruct.normalize.dedup import dedup_exact
 from reconstruct.normalize.gcpause import paused_gc
+from reconstruct.normalize.instances import with_instance
 from reconstruct.normalize.ledger import OUTSIDE_REASON, Ledger
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
@@ -85,7 +87,7 @@ def normalize(
         candidates, chatter, chatter_why = set_aside(inside, ensure_utc(window.start), classifier)
         ledger.omit_counts(chatter_why)
         memo = TextRefs()
-        with_refs = [with_text_refs(event, memo) for event in candidates]
+        with_refs = [with_text_refs(with_instance(event), memo) for event in candidates]
         classified, keywords = classify(with_refs, classifier)
         rows = merge_tools(classified, config.normalize.merge_window)
         ledger.fold(classified, rows)

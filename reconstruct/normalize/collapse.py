@@ -6,31 +6,37 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
 - **Repeated pages**: pages (kind ``page``) for the same person(s) (``whom:`` ids) ->
   "Priya Raman notified 380 times by email, 09:43–10:20".
 - **A flapping alert**: an alert rule that changes state at least ``[collapse] flap_changes``
-  times (default 4) within ``[collapse] flap_window`` (default 1h). Elastic calls an alert
+  times (default 4) within ``[collapse] flap_window`` (default 1h), whatever the states
+  (Pending and Normal without ever firing too). Elastic calls an alert
   flapping when it changes status at least 4 times in its last 20 rule runs (Kibana's
   ``DEFAULT_FLAPPING_SETTINGS``, https://github.com/elastic/kibana/pull/147774); we have state
   changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
   Y seconds; a repeat of the same state is no change,
   https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
-  "CheckoutLatency flapped: 58 state changes 09:45–10:14, last state Alerting (60 in all,
-  counting the rows at 09:45 and 10:15)": the count, span and last state are exactly the row's
-  members'; the rule's milestones (first firing, last clearing) are rows of their own, named by
-  their times, and the total counts them too. States are named as Grafana writes them
-  (``NoData``, ``OK``).
-- **An alert storm**: alerts of one rule in one state (each rule its own series) ->
-  "96 alerts of Cache hit ratio fired, 09:41–09:58"; with the instance label that differs most
-  among them (tag ``label:<key>=<value>``), "96 alerts of Cache hit ratio fired across 40 pods,
-  09:41–09:58".
+  "CheckoutLatency flapped: 60 state changes 09:45–10:15, last state Normal": the count, span
+  and last state are exactly the row's members' (states named as Grafana writes them:
+  ``NoData``, ``OK``); a milestone among them (below) is a row of its own, named by its time,
+  and only the total in brackets counts it ("(60 in all, counting the row at 09:45)").
+- **An alert storm**: the alerts of one rule, firing and clearing (each rule its own row) ->
+  "96 alerts of Cache hit ratio fired across 96 pods, 09:41–09:58; 96 cleared across 96 pods,
+  10:25–10:35": per state its count, the instance label that differs most among them (tag
+  ``label:<key>=<value>``) and its span; a milestone among them is named, "(the 09:41:00 one
+  its own row)". Alerts without a rule: one series per state and text, numbers aside.
 
-A rule is the longest ``rule:<name>`` its row carries; a row without one is in the series of the
-rows with its text, numbers aside (PagerDuty's alerts of one group: "Disk latency high on db-3",
-"... on db-7"). A state annotation without a rule ref (Grafana's Pending, NoData, Error) joins
-the series of the rule its text names, so a rule flapping through Pending is one series. A
-series needs ``[collapse] min_series`` rows (default 3); fewer stay as they are.
+A rule is the longest of the row's names (``rule:<name>`` refs, ``alertname:<name>`` tags) that
+a tool states as a name (an ``alertname:`` tag anywhere, or the only rule a row carries: a chat
+title's ``[FIRING:1] PaymentsLatencyHigh payments`` gives every run of its leading words), else
+the longest; its shown name is an ``alertname:`` tag's, as written. A row without one is in the
+series of the rows with its text, numbers aside (PagerDuty's alerts of one group: "Disk latency
+high on db-3", "... on db-7"). A state annotation (Grafana's Pending, NoData, Error) is in its
+rule's series by its ``alertname:`` tag, else by the rule its text names, so a rule flapping
+through Pending is one series; when the rule does not flap, such states stay rows. A series
+needs ``[collapse] min_series`` rows (default 3); fewer stay as they are.
 
-Milestones never collapse: per rule its first firing and its last clearing, the first page for a
-person and the last one before each of their acknowledgements (the page that led to the ack)
-stay rows of their own, so a series row counts only the rows around them.
+Milestones never collapse: the incident's first firing and its last clearing (of any rule; the
+incident's own trigger is a row anyway), the first page for a person (an escalation row holding
+their page counts, ``steps``) and the last one before each of their acknowledgements (the page
+that led to the ack) stay rows of their own, so a series row holds only the rows around them.
 ``[collapse] expand`` (``--expand``) leaves every row as it is.
 """
 
@@ -44,15 +50,14 @@ from functools import lru_cache
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.instances import LABEL, alertnames
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.people import person_of, targets_of
-
-LABEL = "label:"
-"""An alert's instance label, ``label:<key>=<value>`` (``label:pod=web-00``)."""
 
 SERIES = "series"
 """Tag of a collapsed row."""
 _RESOLVED = "resolved"
+_TRIGGERED = "state:triggered"
 _STATE_WORDS = {"firing": "fired", "resolved": "cleared"}
 
 
@@ -68,13 +73,17 @@ def collapse(
     pages: dict[frozenset[str], list[Event]] = defaultdict(list)
     alerts: dict[str, list[Event]] = defaultdict(list)
     states: list[Event] = []
+    known = _known_rules(rows)
     for event in rows:
         if event.kind is Kind.PAGE and (whom := targets_of(event)):
             pages[whom].append(event)
         elif event.kind is Kind.ALERT:
-            alerts[_series_key(event)].append(event)
+            alerts[_series_key(event, known)].append(event)
         elif event.kind is Kind.ANNOTATION and any(t.startswith("state:") for t in event.tags):
-            states.append(event)
+            if key := _rule_key(event, known):
+                alerts[key].append(event)
+            else:
+                states.append(event)
     _join_states(alerts, states)
     for whom, group in pages.items():
         who = " and ".join(sorted(names.get(p, p.partition(":")[2]) for p in whom))
@@ -104,9 +113,8 @@ def collapse(
 
 
 def _join_states(alerts: dict[str, list[Event]], states: list[Event]) -> None:
-    """Alert state annotations without a rule ref (Grafana's Pending, NoData, Error: never a
-    firing or a clearing) join the series of the longest rule their text names, word for word,
-    so a rule flapping through Pending is one series."""
+    """Alert state annotations without a rule name of their own join the series of the longest
+    rule their text names, word for word, so a rule flapping through Pending is one series."""
     names = sorted((k for k in alerts if not k.startswith("text:")), key=len, reverse=True)
     if not names or not states:
         return
@@ -125,10 +133,41 @@ def _join_states(alerts: dict[str, list[Event]], states: list[Event]) -> None:
 _NUMBER = re.compile(r"\d+")
 
 
-def _series_key(event: Event) -> str:
+def _known_rules(rows: list[Event]) -> frozenset[str]:
+    """Rule names a tool states as a name, not read off a title: an ``alertname:`` tag (a
+    label or the dashboard's rule), or the one rule a row carries. A chat title
+    (``[FIRING:1] PaymentsLatencyHigh payments``) gives every run of its leading words, so
+    its rule is the longest of them that is a known name."""
+    known: set[str] = set()
+    for event in rows:
+        if event.kind is not Kind.ALERT and event.kind is not Kind.ANNOTATION:
+            continue
+        known.update(n.casefold() for n in alertnames(event.tags))
+        rules = _rules_of(event.refs)
+        if len(rules) == 1:
+            known.update(rules)
+    return frozenset(known)
+
+
+def _rule_key(event: Event, known: frozenset[str]) -> str:
+    """The row's rule: the longest of its names (``alertname:`` tags, ``rule:`` refs) that is
+    a known name, else the longest; "" when it names none."""
+    names = _rules_of(event.refs) | {n.casefold() for n in alertnames(event.tags)}
+    if not names:
+        return ""
+    best = sorted(names & known or names, key=lambda n: (-len(n), n))
+    return best[0]
+
+
+def _series_key(event: Event, known: frozenset[str]) -> str:
     """An alert row's series: its rule, else its text with every number masked (the same alert
     on ``cache-17`` and ``cache-18``)."""
-    return _rule(event)[0] or "text:" + _NUMBER.sub("#", event.summary)
+    return _rule_key(event, known) or "text:" + _NUMBER.sub("#", event.summary)
+
+
+@lru_cache(maxsize=4096)
+def _rules_of(refs: frozenset[str]) -> frozenset[str]:
+    return frozenset(ref[5:].rpartition(":")[0] for ref in refs if ref.startswith("rule:"))
 
 
 def _rule(event: Event) -> tuple[str, str]:
@@ -147,32 +186,36 @@ def _rule_of(refs: frozenset[str]) -> tuple[str, str]:
     return best
 
 
+_SAME_STATE = {"alerting": "firing", "normal": "resolved"}
+"""A state annotation's ``state:`` tag as the state a firing or clearing row's ref says."""
+
+
 def _state(event: Event) -> str:
-    return _rule(event)[1] or next(
+    state = _rule(event)[1] or next(
         (t[6:] for t in sorted(event.tags) if t.startswith("state:")), ""
     )
+    return _SAME_STATE.get(state, state)
 
 
 def _milestones(rows: list[Event]) -> set[str]:
-    """Keys of rows no series takes: per rule the first firing and the last clearing; the first
-    page for a person and the last one before each of their acknowledgements."""
+    """Keys of rows no series takes: the incident's first firing and its last clearing (of any
+    rule); the first page for a person (an escalation that paged them counts) and the last one
+    before each of their acknowledgements (the page that led to the ack)."""
     keep: set[str] = set()
-    first: dict[str, Event] = {}
-    last_clear: dict[str, Event] = {}
+    first: Event | None = None
+    last_clear: Event | None = None
     for event in rows:
-        if event.kind is not Kind.ALERT:
-            continue
+        if event.kind is not Kind.ALERT or _TRIGGERED in event.tags:
+            continue  # the incident's own trigger is a row of its own, not an alert's firing
         state = _rule(event)[1]
-        key = _series_key(event)
-        if state != _RESOLVED and key not in first:
-            first[key] = event
+        if state != _RESOLVED and first is None:
+            first = event
         if state == _RESOLVED:
-            last_clear[key] = event
-    keep.update(e.key for e in first.values())
-    keep.update(e.key for e in last_clear.values())
+            last_clear = event
+    keep.update(e.key for e in (first, last_clear) if e is not None)
     last_page: dict[str, Event] = {}
     for event in rows:
-        if event.kind is Kind.PAGE:
+        if event.kind is Kind.PAGE or (event.kind is Kind.ESCALATE and _paged(event)):
             for person in targets_of(event):
                 if person not in last_page:
                     keep.add(event.key)  # the first page for a person
@@ -182,24 +225,54 @@ def _milestones(rows: list[Event]) -> set[str]:
     return keep
 
 
+def _paged(event: Event) -> bool:
+    """An escalation row that holds the page it caused (``steps``: a ``via:`` tag)."""
+    return any(t.startswith("via:") for t in event.tags)
+
+
 def _alert_series(
     key: str, group: list[Event], keep: set[str], config: CollapseConfig
 ) -> list[tuple[str, str, list[Event]]]:
-    name = _shown_name(key, group[0])
+    name = _shown_name(key, group)
     states = [_state(e) for e in group]
+    apart = [e for e in group if e.key in keep]
     if _flaps(group, states, config):
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return []
         last = _last_state(members[-1])
         text = f"{name} flapped: {len(members)} state changes {_span(members)}, last state {last}"
-        if apart := [e for e in group if e.key in keep]:
+        if apart:
             times = list(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
             rows = "the row" if len(apart) == 1 else "the rows"
             if len(apart) > 1 and len(times) == 1:
                 rows = f"the {len(apart)} rows"
             text += f" ({len(group)} in all, counting {rows} at {' and '.join(times)})"
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)]
+    if not key.startswith("text:"):
+        # one rule, one row: its milestones (the incident's first firing, last clearing) apart;
+        # a state that is no firing or clearing (Pending, NoData) stays a row when not flapping
+        pairs = [(e, s) for e, s in zip(group, states, strict=True) if e.kind is Kind.ALERT]
+        group, states = [e for e, _ in pairs], [s for _, s in pairs]
+        members = [e for e in group if e.key not in keep]
+        if len(members) < config.min_series:
+            return []
+        parts: list[tuple[int, str]] = []
+        for state in dict.fromkeys(states):
+            of_state = [e for e, s in zip(group, states, strict=True) if s == state]
+            verb = _STATE_WORDS.get(state, state or "raised")
+            part = f"{verb}{_across(of_state)}, {_span(of_state)}"
+            if own := [e for e in of_state if e.key in keep]:
+                when = " and ".join(dict.fromkeys(f"{e.time:%H:%M:%S}" for e in own))
+                part += f" (the {when} one its own row)"
+            parts.append((len(of_state), part))
+        (count, first), rest = parts[0], parts[1:]
+        if count > 1 and count == max(n for n, _ in parts):
+            # "100 alerts of X fired across 100 pods, 14:03–14:12; 100 cleared ..., 14:50–14:59"
+            text = f"{count} alerts of {name} {first}" + "".join(f"; {n} {p}" for n, p in rest)
+        else:
+            text = f"{name}: " + "; ".join(f"{n} {p}" for n, p in parts)
+        return [(text, "alert storm (one rule)", members)]
     out = []
     for state in dict.fromkeys(states):
         members = [
@@ -207,15 +280,11 @@ def _alert_series(
         ]
         if len(members) < config.min_series:
             continue
-        verb = _STATE_WORDS.get(state, state or "raised")
-        if key.startswith("text:"):
-            first = members[0].summary
-            if all(m.summary == first for m in members):
-                text = f"{first} ({len(members)} alerts, {_span(members)})"
-            else:
-                text = f"{len(members)} alerts like “{first}”, {_span(members)}"
+        first = members[0].summary
+        if all(m.summary == first for m in members):
+            text = f"{first} ({len(members)} alerts, {_span(members)})"
         else:
-            text = f"{len(members)} alerts of {name} {verb}{_across(members)}, {_span(members)}"
+            text = f"{len(members)} alerts like “{first}”, {_span(members)}"
         out.append((text, "alert storm (one rule)", members))
     return out
 
@@ -248,12 +317,20 @@ def _flaps(group: list[Event], states: list[str], config: CollapseConfig) -> boo
     return False
 
 
-def _shown_name(key: str, event: Event) -> str:
-    """The rule's name as the row's text writes it (the refs hold it in lower case)."""
+def _shown_name(key: str, group: list[Event]) -> str:
+    """The rule's name as a tool wrote it (the refs hold it in lower case): an ``alertname:``
+    tag, else the members' text."""
     if key.startswith("text:"):
-        return event.summary
-    at = event.summary.casefold().find(key)
-    return event.summary[at : at + len(key)] if at >= 0 else key
+        return group[0].summary
+    for event in group:
+        for name in alertnames(event.tags):
+            if name.casefold() == key:
+                return name
+    for event in group:
+        at = event.summary.casefold().find(key)
+        if at >= 0:
+            return event.summary[at : at + len(key)]
+    return key
 
 
 _STATE_NAMES = {"nodata": "NoData", "no_data": "NoData", "ok": "OK"}
@@ -269,10 +346,13 @@ def _last_state(event: Event) -> str:
 
 
 def _span(members: list[Event]) -> str:
-    """``09:43–10:20`` (UTC), the dates added when it crosses midnight."""
+    """``09:43–10:20`` (UTC), the dates added when it crosses midnight; ``at 09:44`` within
+    one minute."""
     start, end = members[0].time, members[-1].time
     if start.date() != end.date():
         return f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M}"
+    if f"{start:%H:%M}" == f"{end:%H:%M}":
+        return f"at {start:%H:%M}"
     return f"{start:%H:%M}–{end:%H:%M}"
 
 

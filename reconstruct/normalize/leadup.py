@@ -227,6 +227,10 @@ def _named_as(event: Event, named: _Named) -> str | None:
     return None
 
 
+_NAMED_REASON = "leadup change "
+_IN_EVIDENCE = " in the evidence"
+
+
 def choose(
     rows: list[Event],
     early: list[Event],
@@ -261,6 +265,10 @@ def choose(
         how = _named_as(event, named)
         if how is not None:
             chosen[event.key] = f"leadup change {how} in the evidence"
+            continue
+        if event.reason.startswith(_NAMED_REASON) and event.reason.endswith(_IN_EVIDENCE):
+            # a row of a timeline normalized again: the record that named it may be no row
+            chosen[event.key] = event.reason
             continue
         title, _, labels = event.summary.partition("(labels:")
         text = f"{title} {labels} {' '.join(sorted(event.tags))}"

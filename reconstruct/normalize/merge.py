@@ -7,7 +7,11 @@ looking only at the next ``NEIGHBOURS`` records of each other source within the 
 (n log n, no all-pairs). Pairs are then joined greedily, closest first; a row holds at most one
 record per scope (one per Slack channel, one per GitHub repo: a staging and a production deploy
 of one SHA stay two rows, while the deploy bot's posts in #inc and #deploys both join the
-deployment), spans at most ``merge_window`` and never joins two states of one alert rule.
+deployment), spans at most ``merge_window`` and never joins two states of one alert rule, nor
+two instances of one (``instances``: a row's instance labels, ``label:pod=web-00``, agree; two
+records joined on a rule alone have the same labels, or one has none and its text names the
+other's values, ``same_instance``; an alert rule's refs are also bucketed per instance, so a storm
+of 100 pods pairs pod with pod).
 
 An incident reference (``pd:``, ``pd#``) is shared by every record of the incident (its trigger,
 alerts, pages, acknowledgements, the chat app's posts), so it is never enough on its own: two
@@ -30,6 +34,7 @@ from datetime import timedelta
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import event_rank
 from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.instances import LABEL, instance_of
 from reconstruct.normalize.order import argsort
 from reconstruct.normalize.refs import MERGE_PREFIXES, merge_refs
 
@@ -44,6 +49,8 @@ class _Row:
     first: float
     last: float
     rules: dict[str, set[str]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    """Instance labels (``pod`` -> ``web-00``) of the row's records: a row is one instance."""
 
 
 def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
@@ -94,6 +101,8 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
             continue
         if b.rules and a.rules and not _rules_agree(a.rules, b.rules):
             continue
+        if not _labels_agree(a.labels, b.labels):
+            continue
         if not _says_the_same(evs[i], evs[j], strong):
             continue
         a.members += b.members
@@ -101,6 +110,7 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
         a.first, a.last = first, last
         for name, states in b.rules.items():
             a.rules.setdefault(name, set()).update(states)
+        a.labels.update(b.labels)
         for member in b.members:
             row_of[member] = a
     for index, event in enumerate(evs):
@@ -121,12 +131,12 @@ def _candidate_pairs(evs: list[Event], stamps: list[float], limit: float) -> lis
     Per record and other source: the next ``NEIGHBOURS`` records at or after its time whose gap
     (``later - earlier``) is at most ``limit``, found by bisection and taken as slices."""
     buckets: dict[tuple[Kind, str], list[int]] = defaultdict(list)
-    refs_of: dict[frozenset[str], list[str]] = {}
+    refs_of: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
     for index, event in enumerate(evs):
-        refs = event.refs
-        mine = refs_of.get(refs)
+        both = (event.refs, event.tags)
+        mine = refs_of.get(both)
         if mine is None:
-            mine = refs_of[refs] = merge_refs(refs)
+            mine = refs_of[both] = _bucket_refs(event)
         kind = event.kind
         for ref in mine:
             buckets[(kind, ref)].append(index)
@@ -191,12 +201,16 @@ def stated(event: Event) -> str | None:
 
 
 def _says_the_same(a: Event, b: Event, strong: dict[frozenset[str], frozenset[str]]) -> bool:
-    """A ref other than the incident's in common; else, for alerts, the same stated incident
-    state. (Other kinds already say the same thing: "Acknowledged", "Escalated" and "Resolved"
-    posts and log entries have one kind each, while kind ``alert`` holds an incident's trigger
+    """A ref other than the incident's in common (when that is an alert rule's only, the same
+    instance labels, ``instances``); else, for alerts, the same stated incident state. (Other
+    kinds already say the same thing: "Acknowledged", "Escalated" and "Resolved" posts and log
+    entries have one kind each, while kind ``alert`` holds an incident's trigger
     and every alert record of it.)"""
-    if _strong(a.refs, strong) & _strong(b.refs, strong):
-        return True
+    shared = _strong(a.refs, strong) & _strong(b.refs, strong)
+    if shared:
+        # an alert rule's name (and the time) alone: only for the same instance
+        rule_only = all(r.startswith("rule:") for r in shared)
+        return not rule_only or same_instance(a, b)
     if a.kind is not Kind.ALERT:
         return True
     state = stated(a)
@@ -211,6 +225,41 @@ def _strong(refs: frozenset[str], memo: dict[frozenset[str], frozenset[str]]) ->
             r for r in merge_refs(refs) if not r.startswith(INCIDENT_PREFIXES)
         )
     return found
+
+
+def _bucket_refs(event: Event) -> list[str]:
+    """The merge refs a record is bucketed by; an alert rule's refs carry the record's instance
+    labels (``rule:x:firing|label:pod=web-00``) too, so the records of one instance are
+    neighbours however many instances of the rule fire at once. (The bare ref stays: a chat
+    title that names its instance by value only, ``[FIRING:1] Cache hit ratio (cache-07)``.)"""
+    mine = merge_refs(event.refs)
+    instance = instance_of(event.tags)
+    if not instance:
+        return mine
+    suffix = "|" + ",".join(instance)
+    return mine + [ref + suffix for ref in mine if ref.startswith("rule:")]
+
+
+def same_instance(a: Event, b: Event) -> bool:
+    """The same instance labels; or one record has none and its text names each of the other's
+    instance label values as a word (Grafana's default notification title lists the values
+    only: ``[FIRING:1] Cache hit ratio (cache-07)``)."""
+    ia, ib = instance_of(a.tags), instance_of(b.tags)
+    if ia == ib:
+        return True
+    if ia and ib:
+        return False
+    labeled, text = (ia, b.summary) if ia else (ib, a.summary)
+    return all(_names_value(text, tag.partition("=")[2]) for tag in labeled)
+
+
+def _names_value(text: str, value: str) -> bool:
+    return bool(value) and re.search(rf"(?<![\w.-]){re.escape(value)}(?![\w.-])", text) is not None
+
+
+def _labels_agree(a: dict[str, str], b: dict[str, str]) -> bool:
+    """No instance label with different values in the two rows."""
+    return all(a[k] == v for k, v in b.items() if k in a)
 
 
 def _rules_agree(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
@@ -229,7 +278,8 @@ def _single(evs: list[Event], stamps: list[float], index: int) -> _Row:
             rules.setdefault(name, set()).add(state)
     event = evs[index]
     scope = event.scope or event.sources[0]
-    return _Row([index], {scope}, stamps[index], stamps[index], rules)
+    labels = dict(t[len(LABEL) :].partition("=")[::2] for t in instance_of(event.tags))
+    return _Row([index], {scope}, stamps[index], stamps[index], rules, labels)
 
 
 def combine(records: list[Event]) -> Event:

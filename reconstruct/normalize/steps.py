@@ -8,14 +8,17 @@ within ``[collapse] step_window`` (default 1 minute):
    phone". A second page by the same method is a repeat, not another channel: it stays a row
    (``collapse`` may fold it into a series).
 2. **An escalation and the page it caused.** An escalation (kind ``escalate``) for a person and
-   that person's page at most ``step_window`` later -> one ``escalate`` row, "Escalated to Kim
-   Nguyen by Priya Raman; paged by push".
+   that person's pages at most ``step_window`` later (every one: a repeat within the minute is
+   the same step) -> one ``escalate`` row, "Escalated to Kim Nguyen by Priya Raman; paged by
+   push". ``collapse`` counts it as the person's first page, so their series starts after it.
 3. **One person's words in two tools.** Two records of the same person (the same ``who:`` id, so
    joined by email or alias, never by a look-alike name) from different tools, with the same
    words (at least ``[collapse] same_words`` of the shorter text's words, and at least three;
    compared with that person's next ``NEIGHBOURS`` records) -> one row with the more specific
-   kind (a mitigation over a dashboard annotation) and its text. Changes, deploys, alerts,
-   pages and bot posts never join here: a person's message never merges with a PR.
+   kind (a mitigation over a dashboard annotation, a rollback annotation over a message) and
+   its text. A record a person wrote (tag ``written``: their dashboard annotation) joins
+   whatever kind its tags gave it; changes, deploys, alerts, pages and bot posts a tool wrote
+   never join here: a person's message never merges with a PR or a deployment record.
 
 Every link, ref, tag and source of the joined records is kept.
 """
@@ -29,6 +32,7 @@ from datetime import timedelta
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.instances import WRITTEN
 from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import person_of, targets_of
 
@@ -109,17 +113,22 @@ def _escalations(rows: list[Event], window: timedelta) -> list[Event]:
     for index, event in enumerate(rows):
         if event.kind is not Kind.ESCALATE or not (whom := targets_of(event)):
             continue
+        pages: list[Event] = []
         for later in range(index + 1, len(rows)):
             page = rows[later]
             if page.time - event.time > window:
                 break
             if later in taken or page.kind is not Kind.PAGE or not targets_of(page) <= whom:
                 continue
-            taken.add(later)
-            methods = _methods(_via(page))
+            taken.add(later)  # every page of theirs within the window: the escalation's
+            pages.append(page)
+        if pages:
+            via = sorted(m for page in pages for m in _via(page))
+            methods = _methods(via)
             summary = f"{event.summary}; paged" + (f" by {methods}" if methods else "")
-            joined[index] = _joined([event, page], event, summary, event.reason)
-            break
+            if len(via) > len(set(via)):  # a method twice: say how many pages
+                summary += f" ({len(via)} pages)"
+            joined[index] = _joined([event, *pages], event, summary, event.reason)
     return [joined.get(i, e) for i, e in enumerate(rows) if i not in taken]
 
 
@@ -140,7 +149,9 @@ def same_words(a: str, b: str, share: float) -> bool:
 def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Event]:
     by_person: dict[str, list[int]] = defaultdict(list)
     for index, event in enumerate(rows):
-        if event.kind in _NOT_WORDS or len(event.sources) != 1 or "bot" in event.tags:
+        if len(event.sources) != 1 or "bot" in event.tags:
+            continue
+        if event.kind in _NOT_WORDS and WRITTEN not in event.tags:
             continue
         if who := person_of(event):
             by_person[who].append(index)

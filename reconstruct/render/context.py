@@ -16,6 +16,7 @@ from reconstruct.render import coverage as coverage_mod
 from reconstruct.render import lede as lede_mod
 from reconstruct.render import metrics as metrics_mod
 from reconstruct.render.table import (
+    link_groups,
     md_links,
     md_said,
     md_text,
@@ -161,6 +162,9 @@ class Row:
     event: Event
     day: date
     max_summary: int
+    max_links: int | None = None
+    """Links of one label shown before the first and last stand for them (``md_links``);
+    None: every link."""
 
     @property
     def time(self) -> datetime:
@@ -203,6 +207,12 @@ class Row:
         return self.event.links
 
     @property
+    def link_groups(self) -> list[tuple[Link, ...]]:
+        """The links, each alone, those of a label with more than ``max_links`` as one group
+        (``table.link_groups``): a group shows its first and last, and opens to all."""
+        return link_groups(self.event.links, self.max_links)
+
+    @property
     def edited_text(self) -> str:
         """`` (edited 14:50)`` for a row edited after it was posted, else empty."""
         return _edited(self.event, self.day)
@@ -225,7 +235,7 @@ class Row:
     @property
     def links_md(self) -> str:
         if self.event.links:
-            return md_links(self.event.links)
+            return md_links(self.event.links, self.max_links)
         return md_text(", ".join(self.event.sources)) + " (no web link)"
 
     @property
@@ -252,7 +262,7 @@ class Row:
         if event.edited_at is not None:
             text += _edited(event, self.day)
         if event.links:
-            links = md_links(event.links)
+            links = md_links(event.links, self.max_links)
         else:
             links = md_text(", ".join(event.sources)) + " (no web link)"
         time_text = time_label(event.time, self.day)
@@ -336,7 +346,8 @@ def build(timeline: Timeline, config: Config, *, why: bool) -> dict[str, object]
     marks = metrics_mod.milestones(timeline)
     incident = IncidentView(timeline.incident, marks)
     day = incident.day
-    rows = tuple(Row(e, day, config.render.max_summary) for e in timeline.events)
+    most = None if config.collapse.expand else config.collapse.max_links
+    rows = tuple(Row(e, day, config.render.max_summary, most) for e in timeline.events)
     figures = tuple(
         MetricView(m, day, incident.ongoing) for m in metrics_mod.compute(timeline, marks)
     )

@@ -11,7 +11,7 @@ from reconstruct.config import Config
 from reconstruct.errors import RenderError
 from reconstruct.model import Timeline
 from reconstruct.render import context
-from reconstruct.render.table import time_label
+from reconstruct.render.table import label_kind, time_label
 
 TEMPLATE = "timeline.html.j2"
 
@@ -25,6 +25,7 @@ def render_html(timeline: Timeline, config: Config, *, why: bool, timeline_only:
         autoescape=True,
     )
     env.filters["hhmm"] = time_label
+    env.filters["label_kind"] = label_kind
     ctx = context.build(timeline, config, why=why)
     ctx["timeline_only"] = timeline_only
     try:

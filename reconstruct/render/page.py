@@ -36,7 +36,7 @@ from reconstruct.render import context
 from reconstruct.render import metrics as metrics_mod
 from reconstruct.render.diagram import axis_format, tick_step
 from reconstruct.render.story import Story, story
-from reconstruct.render.table import one_line, shorten, time_label
+from reconstruct.render.table import label_kind, one_line, shorten, time_label
 from reconstruct.timeutil import ensure_utc
 
 TEMPLATE = "page.html.j2"
@@ -318,6 +318,7 @@ def render_page(timeline: Timeline, config: Config, *, why: bool) -> str:
         autoescape=True,
     )
     env.filters["hhmm"] = time_label
+    env.filters["label_kind"] = label_kind
     ctx = context.build(timeline, config, why=why)
     ctx["draw"] = layout(timeline)
     ctx["css"] = CSS

@@ -163,10 +163,51 @@ def _label_md(label: str, source: str) -> str:
     return md_said(shorten(one_line(label) or source, MAX_LABEL))
 
 
-def md_links(links: Iterable[Link]) -> str:
+def md_links(links: Iterable[Link], most: int | None = None) -> str:
     """Evidence links for a cell: ``[slack](url) · [pagerduty](url)``. Expects links already
-    made safe (``prepare.scrub``: http(s) only, through ``safe_url``, no duplicates)."""
-    return LINK_SEPARATOR.join(md_link(link) for link in links)
+    made safe (``prepare.scrub``: http(s) only, through ``safe_url``, no duplicates).
+
+    ``most``: with more than that many links of one label (``PD alert``, ``PD alert (2)``...,
+    the numbers ``prepare.distinct_labels`` adds), that label shows its first and last link
+    and their count, where its first link was: ``[PD alert](u1) … [PD alert (100)](u100) (100
+    PD alert links)``, as a collapsed series shows its first and last. None: every link."""
+    shown = []
+    for group in link_groups(links, most):
+        if len(group) == 1:
+            shown.append(md_link(group[0]))
+        else:
+            count = f"{len(group)} {md_said(label_kind(group[0]))} links"
+            shown.append(f"{md_link(group[0])} … {md_link(group[-1])} ({count})")
+    return LINK_SEPARATOR.join(shown)
+
+
+def link_groups(links: Iterable[Link], most: int | None) -> list[tuple[Link, ...]]:
+    """The links in order, each alone, except that the links of a label with more than ``most``
+    of them are one group (where its first link was): a row shows that group's first and last
+    and its count (``md_links``; HTML can open the rest). None: every link alone."""
+    links = list(links)
+    if most is None or len(links) <= most:
+        return [(link,) for link in links]
+    kinds: dict[str, list[Link]] = {}
+    for link in links:
+        kinds.setdefault(label_kind(link), []).append(link)
+    out: list[tuple[Link, ...]] = []
+    for link in links:
+        same = kinds[label_kind(link)]
+        if len(same) <= most:
+            out.append((link,))
+        elif link is same[0]:
+            out.append(tuple(same))
+    return out
+
+
+_NUMBERED = re.compile(r" \(\d+\)$")
+
+
+def label_kind(link: Link) -> str:
+    """What a link is, without the number that tells it from others of its kind: ``PD alert``
+    for ``PD alert (7)``."""
+    return _NUMBERED.sub("", link.label or link.source)
 
 
 def time_label(when: datetime, day: date) -> str:

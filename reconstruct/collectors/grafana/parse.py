@@ -50,14 +50,16 @@ Parsing (``parse``), one event per annotation id:
   and unknown states are kind ``annotation`` with no rule ref, so they never merge with a chat
   bot's ``[FIRING]`` post. Tag ``state:<new state, lower case, without "(reason)" or "_">``;
   the instance labels (pod, instance, host…: ``_instance_labels``) follow the rule name,
-  ``Grafana alert CheckoutErrors (pod=web-00) firing``, each also a tag ``label:<key>=<value>``;
+  ``Grafana alert CheckoutErrors (pod=web-00) firing``, each also a tag ``label:<key>=<value>``,
+  and the rule's name a tag ``alertname:<name>`` (every state: a flapping rule is one series);
   key ``grafana:annotation:<id>:<state>``.
 - Other annotations: kind ``deploy`` when a tag is deploy/deployment/release/rollout (also as
   ``type:deploy``-style tag parts) or the text says deployed/deploying/rolled back/rollback
   (not "deployment": a deployment freeze is no deploy); else ``annotation``. Deploys get tag
   ``production`` (a prod/production tag, or "to production" in the text) and ``rollback``.
   Summary = the text with Grafana's HTML made plain, then ``(tags: a, b)``; regions add their
-  duration and end.
+  duration and end. One a person wrote (it has a ``login``, ``email`` or ``userName``) gets tag
+  ``written``: its text is their words, whatever kind (a deploy, a rollback) it has.
   ``sha:`` refs from tags (``sha:…``, ``commit=…``, bare hashes) and from ``data`` keys naming a
   commit. Key ``grafana:annotation:<id>``. A region also gets tags ``region`` and
   ``until:<end, ISO 8601 UTC>`` (the normalizer keeps one still going when the window starts).
@@ -97,6 +99,7 @@ from reconstruct.errors import (
     BundleError,
 )
 from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.instances import ALERTNAME, WRITTEN
 from reconstruct.timeutil import TimeFormatError, format_duration, iso_z, parse_epoch
 
 if TYPE_CHECKING:
@@ -247,6 +250,8 @@ def record_event(
         summary = f"{summary} ({region})"
     if end is not None:
         tags = {*tags, "region", f"until:{iso_z(end)}"}
+    if actor and not is_alert:
+        tags = {*tags, WRITTEN}  # a person's own words, whatever kind its tags give it
     return Event(
         time=when,
         kind=kind,
@@ -388,6 +393,8 @@ def _alert(
             refs.add(f"rule:{rule_ref}:{'firing' if firing else 'resolved'}")
     tags = {f"state:{new}"} if new else set()
     tags.update(f"label:{k}={v}" for k, v in instance)
+    if name:
+        tags.add(ALERTNAME + name)  # the rule's name as written, for every state (a series')
     return kind, summary, refs, tags, f":{new}" if new else "", name
 
 

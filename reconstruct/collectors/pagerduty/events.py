@@ -32,6 +32,7 @@ from reconstruct.collectors.skips import (
 )
 from reconstruct.collectors.textlinks import TEXT_URL, text_links
 from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.instances import instance_tags, labels_in_text
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
 NAME = "pagerduty"
@@ -298,8 +299,27 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
         links=links_for(ctx, as_text(alert.get("html_url"))),
         key=f"pagerduty:alert:{alert_id}",
         refs=frozenset(refs),
+        tags=frozenset(instance_tags(alert_labels(alert))),
         scope=NAME,
     )
+
+
+def alert_labels(alert: Mapping[str, Any]) -> dict[str, str]:
+    """The alert's labels, from its ``body.details`` (the Events API v2 ``custom_details``):
+    Grafana's and Alertmanager's PagerDuty notifiers send ``{"firing": "Labels:\\n - alertname
+    = X\\n - pod = p-1\\n...", "num_firing": "1", ...}``; a sender may also put labels as keys
+    (``{"pod": "p-1"}``). {} when the alert carries none."""
+    body = alert.get("body")
+    details = body.get("details") if isinstance(body, dict) else None
+    if not isinstance(details, dict):
+        return {}
+    text = "\n".join(v for v in details.values() if isinstance(v, str) and "Labels:" in v)
+    labels = labels_in_text(text)
+    for key, value in details.items():
+        if isinstance(key, str) and isinstance(value, str) and key not in labels:
+            if key != "firing" and key != "resolved" and "\n" not in value and value.strip():
+                labels[key] = value.strip()
+    return labels
 
 
 def note_event(note: Mapping[str, Any], ctx: IncidentContext) -> Event | None:

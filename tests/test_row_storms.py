@@ -1,0 +1,338 @@
+"""Row economy at storm size (#11), on the tools' wire formats: many evidence links of one kind,
+an alert storm seen by three tools (one row per instance, named for its rule), a rule flapping
+without firing, a person's rollback annotation and their message, the pages of an escalation.
+
+PagerDuty ``GET /incidents/{id}/alerts``: ``body.details`` is the Events API v2
+``custom_details``; Grafana's PagerDuty notifier sends ``{"firing": "Labels:\\n - alertname =
+...", "num_firing": ...}``. Grafana ``GET /api/annotations``: unified alerting's state
+annotations write the labels in ``text`` (``"<rule> {alertname=X, pod=p} - B=1, C=1"``). Slack
+``conversations.history``: Grafana's Slack notifier posts an attachment, ``title`` "[FIRING:1]
+<group label values> (<other common label values>)", ``text`` its ``__text_alert_list``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from reconstruct.config import CollapseConfig, Config
+from reconstruct.model import Event, Identity, Incident, Kind, Link
+from reconstruct.normalize import normalize
+from reconstruct.render import RenderOptions, render
+from tests.test_rows import (
+    CHANNEL,
+    INC_ID,
+    INC_NO,
+    INC_URL,
+    LEE,
+    PD,
+    T0,
+    WINDOW,
+    WS,
+    alert_state,
+    annotation,
+    escalate,
+    iso,
+    notify,
+    one,
+    said,
+    texts,
+    timeline,
+    trigger,
+    ts,
+)
+
+RULE = "PaymentsLatencyHigh"
+
+
+def pd_alert(n: int, minutes: float, trigger_id: str, pod: str | None = None) -> dict[str, Any]:
+    """One alert of GET /incidents/{id}/alerts as Grafana's PagerDuty notifier raises it."""
+    labels = f"Labels:\n - alertname = {RULE}\n - grafana_folder = Payments\n"
+    if pod is not None:
+        labels += f" - pod = {pod}\n"
+    title = f"[FIRING:1] {RULE} payments" + (f" ({pod})" if pod else "")
+    return {
+        "id": f"QAL{n:04d}",
+        "type": "alert",
+        "summary": title,
+        "created_at": iso(minutes),
+        "html_url": f"{PD}/alerts/QAL{n:04d}",
+        "status": "resolved",
+        "alert_key": f"k-{n}",
+        "severity": "critical",
+        "first_trigger_log_entry": {
+            "id": trigger_id,
+            "type": "trigger_log_entry_reference",
+            "html_url": f"{INC_URL}/log_entries/{trigger_id}",
+        },
+        "incident": {"id": INC_ID, "type": "incident_reference"},
+        "body": {
+            "type": "alert_body",
+            "details": {"firing": labels, "num_firing": "1", "num_resolved": "0"},
+        },
+    }
+
+
+def grafana_state(minutes: float, pod: str, prev: str, new: str) -> dict[str, Any]:
+    record = alert_state(minutes, RULE, prev, new)
+    record["text"] = f"{RULE} {{alertname={RULE}, grafana_folder=Payments, pod={pod}}} - B=2.1"
+    return record
+
+
+def slack_alert_post(minutes: float, pod: str, status: str = "FIRING") -> dict[str, Any]:
+    """Grafana's Slack notifier: a bot message with one attachment."""
+    title = f"[{status}{':1' if status == 'FIRING' else ''}] {RULE} payments ({pod})"
+    body = f"**{status.title()}**\n\nValue: B=2.1\nLabels:\n - alertname = {RULE}\n"
+    body += f" - grafana_folder = Payments\n - pod = {pod}\nAnnotations:\n - summary = slow\n"
+    return {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B07GRFN2KLM",
+        "username": "Grafana",
+        "text": "",
+        "ts": ts(minutes),
+        "attachments": [{"id": 1, "title": title, "text": body, "fallback": title}],
+    }
+
+
+# -- F1: many evidence links of one label --------------------------------------------------------
+def grouped_alerts(count: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The trigger log entry and ``count`` alerts grouped under it (their first trigger)."""
+    first = trigger()
+    alerts = [pd_alert(n, 0.01 * n, first["id"], f"p-{n:03d}") for n in range(count)]
+    return [first], alerts
+
+
+def markdown(tl: Any, config: Config | None = None) -> str:
+    return render(tl, RenderOptions(timeline_only=True), config or Config())
+
+
+def test_a_row_with_many_links_of_one_label_shows_the_first_last_and_count(
+    tmp_path: Path,
+) -> None:
+    entries, alerts = grouped_alerts(100)
+    tl = timeline(tmp_path, entries, [], [], [], alerts)
+    row = one(tl, "triggered")
+    assert len([ln for ln in row.links if "/alerts/" in ln.url]) == 100, "every link is kept"
+    line = next(ln for ln in markdown(tl).splitlines() if "triggered" in ln)
+    assert line.count("[PD alert") == 2 and "(100 PD alert links)" in line
+    assert f"[PD alert]({PD}/alerts/QAL0000) … [PD alert (100)]({PD}/alerts/QAL0099)" in line
+    assert "[PD log entry]" in line, "the other labels are shown as they are"
+    data = json.loads(render(tl, RenderOptions(fmt="json"), Config()))
+    (trig,) = [e for e in data["events"] if "triggered" in e["summary"]]
+    assert len([ln for ln in trig["links"] if "/alerts/" in ln["url"]]) == 100
+    expanded = Config(collapse=CollapseConfig(expand=True))
+    line = next(ln for ln in markdown(tl, expanded).splitlines() if "triggered" in ln)
+    assert line.count("[PD alert") == 100, "--expand shows every link"
+    html = render(tl, RenderOptions(fmt="html"), Config())
+    (cell,) = [ln for ln in html.splitlines() if "triggered" in ln and "<td>" in ln]
+    assert "(100 PD alert links)</summary>" in cell, "HTML opens the group to every link"
+    assert cell.count(f'href="{PD}/alerts/') == 102  # first and last, then all 100
+    page = render(tl, RenderOptions(fmt="page"), Config())
+    (cell,) = [ln for ln in page.splitlines() if "triggered" in ln and "<td" in ln]
+    assert "(100 PD alert links)</summary>" in cell and cell.count(f"{PD}/alerts/") == 102
+
+
+def test_a_few_links_of_one_label_are_all_shown(tmp_path: Path) -> None:
+    entries, alerts = grouped_alerts(5)
+    tl = timeline(tmp_path, entries, [], [], [], alerts)
+    line = next(ln for ln in markdown(tl).splitlines() if "triggered" in ln)
+    assert line.count("[PD alert") == 5 and " … " not in line, "at most 5 (the default) shown"
+    fewer = Config(collapse=CollapseConfig(max_links=2))
+    line = next(ln for ln in markdown(tl, fewer).splitlines() if "triggered" in ln)
+    assert "(5 PD alert links)" in line, "[collapse] max_links sets the bound"
+
+
+# -- F2: an alert storm across instances, seen by three tools -----------------------------------
+def storm(count: int, with_posts: bool = True) -> tuple[list[Any], list[Any], list[Any]]:
+    """``count`` pods fire: Grafana every 6 s from 0, its Slack post 2 s later, the PagerDuty
+    alert (its own trigger entry) two minutes later every 5 s, so by time alone pod k's alert
+    lies next to another pod's annotation. All clear at minute 40."""
+    entries, alerts, notes, posts = [], [], [], []
+    for k in range(count):
+        pod = f"payments-{k:03d}"
+        notes.append(grafana_state(0.1 * k, pod, "Normal", "Alerting"))
+        notes.append(grafana_state(40 + 0.1 * k, pod, "Alerting", "Normal"))
+        if with_posts:
+            posts.append(slack_alert_post(0.1 * k + 0.03, pod))
+            posts.append(slack_alert_post(40 + 0.1 * k + 0.03, pod, "RESOLVED"))
+        # its own trigger entry (not among the incident's log entries read: the alert is a row)
+        alerts.append(pd_alert(k, 2 + k / 12, f"RTRIGA{k:03d}", pod))
+    return [trigger(), *entries], alerts, notes + posts
+
+
+def pods_of(event: Event) -> set[str]:
+    """The pods a row's records name (their links and texts)."""
+    records = event.members or (event,)
+    found = set()
+    for record in records:
+        found |= {t.split("=", 1)[1] for t in record.tags if t.startswith("label:pod=")}
+    return found
+
+
+def test_a_storm_merges_per_instance_and_is_named_for_its_rule(tmp_path: Path) -> None:
+    entries, alerts, notes = storm(30)
+    posts = [n for n in notes if "attachments" in n]
+    grafana = [n for n in notes if "attachments" not in n]
+    tl = timeline(tmp_path, entries, posts, [], grafana, alerts)
+    rows = [e for e in tl.events if RULE in e.summary]
+    fired = one(tl, f"alerts of {RULE} fired")
+    assert fired.summary.startswith(f"30 alerts of {RULE} fired across 30 pods, "), fired.summary
+    assert "; 30 cleared across 30 pods" in fired.summary
+    for member in fired.members:
+        assert len(pods_of(member)) == 1, f"one instance per merged row: {member.summary}"
+    merged = [m for m in fired.members if len(m.sources) == 3]
+    assert len(merged) >= 25, "most firings are seen by the three tools, each of one pod"
+    assert all(len(pods_of(m)) == 1 for m in merged)
+    assert len(rows) == 3, texts(tl)  # the first firing, the rule's row, the last clearing
+
+
+def test_without_the_chat_posts_the_storm_is_still_one_rule(tmp_path: Path) -> None:
+    entries, alerts, notes = storm(30, with_posts=False)
+    tl = timeline(tmp_path, entries, [], [], notes, alerts)
+    storms = [e for e in tl.events if e.members and "alerts of" in e.summary]
+    assert [e.summary.split(" fired")[0] for e in storms] == [f"30 alerts of {RULE}"]
+
+
+def test_alerts_of_two_pods_never_merge_on_the_rule_and_time(tmp_path: Path) -> None:
+    """Grafana's annotation for pod A and the PagerDuty alert for pod B, 10 s apart: two rows;
+    a chat title naming the pod by value only joins its own pod's annotation."""
+    alerts = [pd_alert(1, 5.2, "RTRIGB", "payments-b")]
+    entries = [trigger()]
+    notes = [grafana_state(5, "payments-a", "Normal", "Alerting")]
+    post = slack_alert_post(5.05, "payments-a")
+    post["attachments"][0]["text"] = "**Firing**\n\nValue: B=2.1\n"  # no labels: values only
+    tl = timeline(tmp_path, entries, [post], [], notes, alerts)
+    rows = [e for e in tl.events if RULE in e.summary]
+    assert len(rows) == 2, texts(tl)
+    (a,) = [e for e in rows if "grafana" in e.sources]
+    assert sorted(a.sources) == ["grafana", "slack"], "the title names payments-a"
+    assert pods_of(a) == {"payments-a"}
+
+
+# -- F4: flapping whatever the states -----------------------------------------------------------
+def test_a_rule_flapping_pending_and_normal_without_firing_is_one_row(tmp_path: Path) -> None:
+    flaps = [
+        alert_state(1.5 * k, "CardAuthP99", *(("Normal", "Pending") if k % 2 == 0
+                                              else ("Pending", "Normal")))
+        for k in range(20)
+    ]  # fmt: skip
+    other = [alert_state(3, "DiskFull", "Normal", "Pending")]
+    tl = timeline(tmp_path, [trigger()], [], [], [*flaps, *other])
+    rows = [e for e in tl.events if "CardAuthP99" in e.summary]
+    assert [e.summary for e in rows] == [
+        "CardAuthP99 flapped: 20 state changes 09:42–10:10, last state Normal"
+    ]
+    assert len(rows[0].members) == 20
+    assert one(tl, "DiskFull").members == (), "another rule's one state stays its row"
+
+
+def test_slow_pending_changes_are_not_flapping(tmp_path: Path) -> None:
+    changes = [
+        alert_state(25 * k, "CardAuthP99", *(("Normal", "Pending") if k % 2 == 0
+                                             else ("Pending", "Normal")))
+        for k in range(4)
+    ]  # fmt: skip
+    tl = timeline(tmp_path, [trigger()], [], [], changes)
+    assert len([e for e in tl.events if "CardAuthP99" in e.summary]) == 4
+
+
+# -- F5: a person's words in two tools, whatever kind -------------------------------------------
+ROLLBACK = "rolling back checkout to v2.3.1 now (rollback)"
+
+
+def rollback_note(minutes: float, login: str, email: str) -> dict[str, Any]:
+    """A person's annotation whose words make it a rollback (kind deploy, tag rollback)."""
+    note = annotation(minutes, ROLLBACK, login, email)
+    note["tags"] = ["rollback", "checkout"]
+    return note
+
+
+def test_a_persons_rollback_message_and_annotation_are_one_row(tmp_path: Path) -> None:
+    messages = [said("U02LEE", 20, ROLLBACK)]
+    notes = [rollback_note(20.25, "lee", "lee@acme.example")]
+    tl = timeline(tmp_path, [trigger()], messages, [LEE], notes)
+    rows = [e for e in tl.events if "rolling back" in e.summary]
+    assert len(rows) == 1, texts(tl)
+    assert sorted(rows[0].sources) == ["grafana", "slack"] and rows[0].actor == "Lee Turner"
+    assert "rollback" in rows[0].tags
+
+
+def test_another_persons_rollback_annotation_stays_its_row(tmp_path: Path) -> None:
+    messages = [said("U02LEE", 20, ROLLBACK)]
+    notes = [rollback_note(20.25, "kim", "kim@acme.example")]
+    tl = timeline(tmp_path, [trigger()], messages, [LEE], notes)
+    assert len([e for e in tl.events if "rolling back" in e.summary]) == 2
+
+
+def test_a_persons_message_never_merges_with_a_deployment_record() -> None:
+    """A deploy tool's own record (a GitHub deployment, kind deploy, no words of a person)."""
+    incident = Incident(INC_ID, INC_NO, "Checkout errors", "P1", ("checkout",), T0, None, INC_URL)
+    message = Event(
+        T0 + timedelta(minutes=30), Kind.MESSAGE, "deployed checkout abc1234 to production",
+        ("slack",), (Link("slack", f"{WS}archives/{CHANNEL}/p1"),), "slack:C:1", "lee",
+        tags=frozenset({"human", "incident-channel", "pinned"}), scope="slack:#inc-4711",
+    )  # fmt: skip
+    deployment = Event(
+        T0 + timedelta(minutes=30, seconds=20), Kind.DEPLOY,
+        "Deployed checkout abc1234 to production", ("github",),
+        (Link("github", "https://github.com/acme/checkout/deployments", "deploy run"),),
+        "github:deployment:1", "lee", scope="github:acme/checkout",
+    )  # fmt: skip
+    ident = [Identity("slack", "lee", "lee@acme.example", "Lee Turner", "lee")]
+    result = normalize([message, deployment], incident, WINDOW, Config(), ident)
+    assert len(result.events) == 2
+
+
+# -- F8: the pages of an escalation -------------------------------------------------------------
+def test_pages_within_a_minute_of_an_escalation_are_its_row(tmp_path: Path) -> None:
+    pages = [notify(5.05, "Kim Nguyen", "push"), notify(5.5, "Kim Nguyen", "email"),
+             notify(5.9, "Kim Nguyen", "email")]  # fmt: skip
+    later = [notify(7 + k, "Kim Nguyen", "email") for k in range(5)]
+    tl = timeline(tmp_path, [trigger(), escalate(5, "Priya Raman", "Kim Nguyen"), *pages, *later])
+    row = one(tl, "Escalated to Kim Nguyen")
+    assert row.summary == (
+        "Escalated to Kim Nguyen by Priya Raman; paged by email and push (3 pages)"
+    )
+    assert len(row.links) == 4
+    rows = [e.summary for e in tl.events if "Kim Nguyen" in e.summary]
+    assert rows[1] == "Kim Nguyen notified 5 times by email, 09:49–09:53", rows
+    assert len(rows) == 2, "no stray page row between the escalation and the series"
+
+
+def test_a_page_two_minutes_after_an_escalation_is_not_its_row(tmp_path: Path) -> None:
+    tl = timeline(tmp_path, [trigger(), escalate(5, "Priya Raman", "Kim Nguyen"),
+                             notify(7, "Kim Nguyen", "email")])  # fmt: skip
+    assert one(tl, "Escalated to Kim Nguyen").summary.endswith("by Priya Raman")
+    assert "Paged Kim Nguyen by email" in texts(tl)
+
+
+# -- instance labels from the tools' alert text ----------------------------------------------
+def test_labels_are_read_from_grafanas_alert_list_in_any_layout() -> None:
+    from reconstruct.normalize.instances import instance_tags, labels_in_text
+
+    text = (
+        "**Firing**\n\nValue: B=2.1\nLabels:\n - alertname = Cache hit ratio\n"
+        " - grafana_folder = Cache\n - pod = cache-07\nAnnotations:\n - summary = low\n"
+        "Source: https://grafana.acme.example/alerting/grafana/x/view\n"
+    )
+    want = {"alertname": "Cache hit ratio", "grafana_folder": "Cache", "pod": "cache-07"}
+    assert labels_in_text(text) == want
+    assert labels_in_text(" ".join(text.split())) == want, "a chat post's text, one line"
+    assert instance_tags(want) == {"label:pod=cache-07", "alertname:Cache hit ratio"}
+    two = text + text.replace("cache-07", "cache-08")
+    assert labels_in_text(two) == {"alertname": "Cache hit ratio", "grafana_folder": "Cache"}, (
+        "a notification of two alerts names no one pod"
+    )
+    assert labels_in_text("pod = cache-07, no list here") == {}
+
+
+def test_a_person_quoting_an_alert_gets_no_instance(tmp_path: Path) -> None:
+    """A person's message pasting the alert text is no alert record: no labels, no merge."""
+    text = f"seeing this: Labels: - alertname = {RULE} - pod = payments-000"
+    messages = [said("U02LEE", 0.1, text, reactions=[{"name": "pushpin", "count": 1}])]
+    tl = timeline(tmp_path, [trigger()], messages, [LEE], [])
+    row = one(tl, "seeing this")
+    assert not any(t.startswith(("label:", "alertname:")) for t in row.tags)
