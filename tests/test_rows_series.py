@@ -190,7 +190,8 @@ def test_a_repeated_state_is_no_state_change(tmp_path: Path) -> None:
 
 def test_a_flap_without_repeats_says_none(tmp_path: Path) -> None:
     flaps = [
-        alert_state(20 + 4 * i, "SettlementBacklog", *(("Normal", "Alerting") if i % 2 == 0 else ("Alerting", "Normal")))
+        alert_state(20 + 4 * i, "SettlementBacklog", *(("Normal", "Alerting") if i % 2 == 0
+                                                       else ("Alerting", "Normal")))
         for i in range(6)
     ]  # fmt: skip
     row = one(timeline(tmp_path, [trigger()], [], [], [*OTHER, *flaps]), "flapped")
@@ -233,3 +234,22 @@ def test_identifiers_are_tokens_with_digits_or_inner_marks() -> None:
         "v2.14.3",
     }
     assert identifiers("scaling -> done; see https://x.example/a") == {"https://x.example/a"}
+
+
+def test_failed_repeats_are_counted_apart_in_a_series(tmp_path: Path) -> None:
+    repeats = [
+        page(
+            1 + i * 0.5, "Priya Raman", "email_notification", "failed" if i % 4 == 3 else "success"
+        )
+        for i in range(8)
+    ]
+    tl = timeline(tmp_path, [trigger(), *repeats])
+    row = one(tl, "notified")
+    assert row.summary == "Priya Raman notified 5 times by email, 09:43–09:46; 2 more failed"
+    assert len(row.members) == 7
+
+
+def test_only_failed_repeats_say_so(tmp_path: Path) -> None:
+    repeats = [page(1 + i * 2, "Priya Raman", "phone_notification", "failed") for i in range(5)]
+    tl = timeline(tmp_path, [trigger(), *repeats])
+    assert one(tl, "failed,").summary == "4 pages to Priya Raman failed, 09:45–09:51"

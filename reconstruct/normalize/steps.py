@@ -8,8 +8,9 @@ within ``[collapse] step_window`` (default 1 minute):
    page -> one row, "Paged Priya Raman by push and phone". A second page by a method already in
    the step at the same second (PagerDuty logs one push per device, each at the round's time)
    is part of the same step, never a row of its own; a later page by a used method is a repeat
-   (the next round) and starts the next row (``collapse`` may fold it into a series). A page that failed (tag ``failed:<method>``, no ``via:``) joins the step
-   and is worded as failed: "Paged Priya Raman by push and email; phone page failed".
+   (the next round) and starts the next row (``collapse`` may fold it into a series). A page
+   that failed (tag ``failed:<method>``, no ``via:``) joins the step the same way and is worded
+   as failed: "Paged Priya Raman by push and email; phone page failed".
 2. **An escalation and the page it caused.** An escalation (kind ``escalate``) for a person and
    that person's pages at most ``step_window`` later (every one: a repeat within the minute is
    the same step) -> one ``escalate`` row, "Escalated to Kim Nguyen by Priya Raman; paged by
@@ -118,12 +119,12 @@ def _channels(rows: list[Event], window: timedelta) -> list[Event]:
 
 
 def _same_round(step: list[Event], page: Event) -> bool:
-    """The page is of the step's round: by a method the step has not used yet (a failed
-    attempt's method counts apart), or by one it has at the very same second (PagerDuty logs
+    """The page is of the step's round: by a method the step has not used yet (delivered or
+    failed), or by one it has at the very same second (PagerDuty logs
     one push per device, each at the time of the round); a later page by a used method is a
     repeat, the next round."""
-    used = {m: e.time for e in step for m in _via(e)}
-    return all(m not in used or used[m] == page.time for m in _via(page))
+    used = {m: e.time for e in step for m in (*_via(e), *_failed(e))}
+    return all(m not in used or used[m] == page.time for m in (*_via(page), *_failed(page)))
 
 
 def _failed(event: Event) -> list[str]:
