@@ -106,6 +106,14 @@ def test_a_bot_post_with_a_milestone_kind_stays_its_own_row(tmp_path: Path) -> N
     assert len(rolled) == 1 and not rolled[0].members and rolled[0].kind != "message"
 
 
+def test_a_pinned_bot_post_stays_its_own_row(tmp_path: Path) -> None:
+    posts = [bot_post(1 + i, f"Pod api-{i} restarted") for i in range(4)]
+    posts[2]["pinned_to"] = ["C0INC4711A"]  # conversations.history: the channels it is pinned in
+    tl = timeline(tmp_path, [trigger()], posts)
+    assert len(one(tl, "posts like").members) == 3
+    assert "Pod api-2 restarted" in texts(tl)
+
+
 def test_a_person_repeating_themself_is_no_bot_series(tmp_path: Path) -> None:
     messages = [said("U02LEE", 1 + i, f"restarting pod api-{i} (OOMKilled)") for i in range(4)]
     tl = timeline(tmp_path, [trigger()], messages, [LEE])

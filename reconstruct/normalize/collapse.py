@@ -29,7 +29,8 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   in one channel with the same shape (``shape``: the text with every URL, chat mention or
   token holding a digit masked) -> "kube-events: 120 posts like “Pod payments-api-6d9f-00
   restarted (OOMKilled), restart count 1”, 14:03–15:05". A bot post a rule gave a milestone
-  kind (a status update, a mitigation) is no plain post: it stays a row of its own.
+  kind (a status update, a mitigation) or a person pinned is no plain post: it stays a row of
+  its own.
 
 A rule is the longest of the row's names (``rule:<name>`` refs, ``alertname:<name>`` tags) that
 a tool states as a name (an ``alertname:`` tag anywhere, or the only rule a row carries: a chat
@@ -84,7 +85,7 @@ def collapse(
     posts: dict[tuple[str, str, str], list[Event]] = defaultdict(list)
     known = _known_rules(rows)
     for event in rows:
-        if event.kind is Kind.MESSAGE and "bot" in event.tags and len(event.sources) == 1:
+        if _plain_bot_post(event):
             bot = person_of(event) or event.actor or ""
             posts[(bot, event.scope or "", shape(event.summary))].append(event)
         elif event.kind is Kind.PAGE and (whom := targets_of(event)):
@@ -267,6 +268,17 @@ def _milestones(rows: list[Event]) -> set[str]:
         elif event.kind is Kind.ACK and (who := person_of(event)) and who in last_page:
             keep.add(last_page[who].key)
     return keep
+
+
+def _plain_bot_post(event: Event) -> bool:
+    """A bot's post that is no milestone: kind ``message`` (no rule gave it another), one tool's
+    (not joined to another tool's record of the same occurrence), not pinned (a person kept it)."""
+    return (
+        event.kind is Kind.MESSAGE
+        and "bot" in event.tags
+        and "pinned" not in event.tags
+        and len(event.sources) == 1
+    )
 
 
 def _failed(event: Event) -> bool:
