@@ -89,7 +89,9 @@ def normalize(
         memo = TextRefs()
         with_refs = [with_text_refs(with_instance(event), memo) for event in candidates]
         classified, keywords = classify(with_refs, classifier)
-        rows = merge_tools(classified, config.normalize.merge_window)
+        rows = merge_tools(
+            classified, config.normalize.merge_window, config.normalize.instance_window
+        )
         ledger.fold(classified, rows)
         selection = select(rows, incident, window, config, keywords, leadup)
         kept, omitted = selection.kept, selection.omitted
