@@ -42,7 +42,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reconstruct.config import PeopleConfig
@@ -173,6 +173,8 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
             join(by_email.setdefault(ident.email.casefold(), index), index)
     people = People(aliases={k: tuple(v) for k, v in config.aliases.items()})
     alias_of: dict[int, str] = {}
+    named_by: dict[int, dict[str, str]] = {}
+    """Identity index -> alias key -> the first entry of that key that names it."""
     bare: dict[str, str] = {}
     for key, entries in sorted(config.aliases.items()):
         members: list[int] = []
@@ -188,6 +190,8 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
                 people.refused.add(key)
                 continue
             members.extend(found)
+            for index in found:
+                named_by.setdefault(index, {}).setdefault(key, entry)
             tool, sep, name = entry.partition(":")
             if sep and tool.lower() in _HANDLE_TOOLS:
                 bare.setdefault(f"{tool.lower()}:{name}", key)
@@ -244,6 +248,7 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
         else:
             people.by_name[name] = person
     _check_names(people, groups, aliases, pid_of)
+    _check_keys(people, ids, named_by, root, aliases)
     return people
 
 
@@ -282,6 +287,41 @@ def _check_join(key: str, members: list[Identity], warnings: list[str]) -> None:
                 "check the alias"
             )
             return
+
+
+def _check_keys(
+    people: People,
+    ids: list[Identity],
+    named_by: dict[int, dict[str, str]],
+    root: Callable[[int], int],
+    aliases: dict[int, str],
+) -> None:
+    """Warn when two alias keys name one person: one account by two forms (``"X" =
+    ["slack:@bstone"]``, ``"Y" = ["slack:U0BOB0002"]``, the same Slack user: only the directory
+    knows), or two accounts that are one person (their email). The rows say the first key."""
+    keys_of: dict[int, dict[str, str]] = {}
+    for index, by_key in sorted(named_by.items()):
+        if len(by_key) > 1:
+            ident = ids[index]
+            account = f"{ident.source} account {ident.uid or ident.name}"
+            _two_keys(people, by_key, account, aliases[root(index)])
+        for key, entry in by_key.items():
+            keys_of.setdefault(root(index), {}).setdefault(key, entry)
+    for top, by_key in sorted(keys_of.items()):
+        if len(by_key) > 1:
+            group = [ident for i, ident in enumerate(ids) if root(i) == top]
+            _two_keys(people, by_key, f"one person, {_who(group)}", aliases[top])
+
+
+def _two_keys(people: People, by_key: Mapping[str, str], what: str, shown: str) -> None:
+    keys = sorted(by_key)
+    named = ", ".join(f"{_quoted(by_key[k])} under {_quoted(k)}" for k in keys)
+    text = (
+        f"[people] aliases {' and '.join(_quoted(k) for k in keys)} name {what} ({named}); "
+        f"rows say {_quoted(shown)}; keep it under one name"
+    )
+    if not any(w.startswith(text.partition(" name ")[0] + " name ") for w in people.warnings):
+        people.warnings.append(text)
 
 
 def _check_names(
