@@ -20,6 +20,7 @@ gains the post's links, refs and source (the app's name and ``bot`` tag stay out
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from datetime import timedelta
 
 from reconstruct.model import Event
@@ -44,10 +45,16 @@ def _incident_refs(event: Event) -> frozenset[str]:
 
 def merge_echoes(rows: list[Event], window: timedelta) -> tuple[list[Event], int]:
     """The rows with each post reporting a note joined to it, and how many posts joined."""
-    notes = [i for i, e in enumerate(rows) if NOTE in e.tags and "bot" not in e.tags]
-    if not notes:
+    said: dict[int, frozenset[str]] = {}
+    for i, e in enumerate(rows):
+        if NOTE in e.tags and "bot" not in e.tags:
+            text = _words(e.summary) - _words(e.actor or "") - _NOTE_WORDS
+            if len(text) >= MIN_WORDS:
+                said[i] = text
+    if not said:
         return rows, 0
-    said = {i: _words(rows[i].summary) - _words(rows[i].actor or "") - _NOTE_WORDS for i in notes}
+    notes = sorted(said, key=lambda i: (rows[i].time, i))
+    times = [rows[i].time for i in notes]
     echoes: dict[int, list[int]] = {}
     for index, post in enumerate(rows):
         if "bot" not in post.tags or NOTE in post.tags or len(post.sources) != 1:
@@ -57,12 +64,13 @@ def merge_echoes(rows: list[Event], window: timedelta) -> tuple[list[Event], int
             continue
         heard = _words(post.summary)
         best: tuple[timedelta, int] | None = None
-        for i in notes:
-            note = rows[i]
-            gap = abs(post.time - note.time)
-            if gap > window or incident.isdisjoint(note.refs):
+        low = bisect_left(times, post.time - window)
+        high = bisect_right(times, post.time + window)
+        for i in notes[low:high]:
+            gap = abs(post.time - rows[i].time)
+            if incident.isdisjoint(rows[i].refs) or not said[i] <= heard:
                 continue
-            if len(said[i]) >= MIN_WORDS and said[i] <= heard and (best is None or gap < best[0]):
+            if best is None or gap < best[0]:
                 best = (gap, i)
         if best is not None:
             echoes.setdefault(best[1], []).append(index)
