@@ -196,7 +196,7 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
             _quote(mitigated.event),
         ]
         if mitigated.from_edit:
-            posted = time_label(mitigated.event.time, day)
+            posted = time_label((mitigated.source or mitigated.event).time, day)
             parts.append(Part(f", an edit of the {posted} message"))
         parts.append(Part(")"))
     else:
