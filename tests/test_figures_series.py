@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reconstruct.render.metrics import compute, milestones
-from tests.test_row_storms import RULE, grafana_state, markdown
+from tests.test_row_storms import grafana_state, markdown
 from tests.test_rows import T0, alert_state, timeline, trigger
 
 
