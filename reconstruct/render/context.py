@@ -26,7 +26,7 @@ from reconstruct.render.table import (
     shorten,
     time_label,
 )
-from reconstruct.timeutil import between, ensure_utc, format_duration, iso_z
+from reconstruct.timeutil import between, ensure_utc, exact_duration, format_duration, iso_z
 
 
 def second_label(when: datetime, day: date) -> str:
@@ -336,7 +336,7 @@ class MetricView:
             if m.key == "time_to_resolve_s" and self.ongoing:
                 return "not yet (the incident is ongoing)"
             return "not computable (no such row in the timeline)"
-        span = format_duration(between(m.start, m.end))
+        span = exact_duration(between(m.start, m.end))
         notes: list[str] = []
         start = m.start_mark
         if m.key == "time_to_detect_s" and start is not None and m.end_mark is not None:
