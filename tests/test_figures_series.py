@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reconstruct.render.metrics import compute, milestones
+from reconstruct.render.story import milestones as story_milestones
 from tests.test_row_storms import grafana_state, markdown
 from tests.test_rows import T0, alert_state, timeline, trigger
 
@@ -68,3 +69,13 @@ def test_a_rule_that_fired_and_cleared_before_the_incident_is_still_a_blip(
     marks = milestones(tl)
     assert marks.detected is not None and marks.detected.time == T0 - timedelta(minutes=8)
     assert marks.impact_start is not None and marks.impact_start.time == marks.detected.time
+
+
+def test_the_pictures_recovery_is_the_first_clearing_record_not_the_series_row(
+    tmp_path: Path,
+) -> None:
+    tl = timeline(tmp_path, [trigger()], [], [], storm(-2.5))
+    (series,) = [e for e in tl.events if e.members]
+    assert series.time < T0, "the series row sits at its first firing, before the incident"
+    (recovered,) = [m for m in story_milestones(tl) if m.name == "recovered"]
+    assert recovered.time == T0 + timedelta(minutes=3)  # pod 0 back to normal
