@@ -1,7 +1,7 @@
 """Headless Chromium for the picture tests (Debian's ``chromium`` driven by Playwright).
 
 The browser tests skip, with the reason, when Chromium or Playwright is missing; with
-``RECONSTRUCT_REQUIRE_BROWSER=1`` (CI sets it) a missing browser fails them instead, so CI cannot
+``CI_REQUIRE_BROWSER=1`` (CI sets it) a missing browser fails them instead, so CI cannot
 pass without having run them. Mermaid (the library GitHub draws diagrams with) is read from
 ``$MERMAID_JS`` or ``.cache/mermaid/node_modules/mermaid/dist/mermaid.min.js`` (``.ci/run``
 installs it from the npm registry).
@@ -30,8 +30,8 @@ CHROMIUM_ARGS = [
 
 
 def _missing(reason: str) -> None:
-    if os.environ.get("RECONSTRUCT_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (RECONSTRUCT_REQUIRE_BROWSER=1: CI must run the browser tests)")
+    if os.environ.get("CI_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (CI_REQUIRE_BROWSER=1: CI must run the browser tests)")
     pytest.skip(reason)
 
 
