@@ -150,6 +150,10 @@ class WindowConfig(_Table):
 class NormalizeConfig(_Table):
     merge_window: Duration = Field(default=timedelta(minutes=5), gt=timedelta(0))
     """Two tools' records of one occurrence must lie this close in time to become one row."""
+    instance_window: Duration = Field(default=timedelta(minutes=6), gt=timedelta(0))
+    """A tool's record of one alert instance and a chat notification of it (same rule, state
+    and instance labels) may lie this far apart: Alertmanager's default group_wait (30 s) and
+    group_interval (5 m) hold a notification back up to 5 m 30 s; 30 s more for delivery."""
 
 
 class ClassifyConfig(_Table):

@@ -5,7 +5,8 @@ person's plain messages, which nothing keeps, counted up front) -> ``instances``
 instance labels) and ``refs`` (refs from text) -> ``classify`` (kinds from text) -> ``merge``
 (one row per occurrence across tools) ->
 ``select`` (what is kept, why; counts of the rest) -> ``people`` (one name and id per person) ->
-``steps`` (one step, one row) -> ``collapse`` (a series as one row) -> ``order``.
+``steps`` (one step, one row) -> ``echoes`` (a chat app's post of a note) ->
+``collapse`` (a series as one row) -> ``order``.
 ``docs/design.md`` has the rules.
 """
 
@@ -21,6 +22,7 @@ from reconstruct.normalize.chatter import set_aside
 from reconstruct.normalize.classify import classify, compile_classifier
 from reconstruct.normalize.collapse import collapse
 from reconstruct.normalize.dedup import dedup_exact
+from reconstruct.normalize.echoes import merge_echoes
 from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.normalize.instances import with_instance
 from reconstruct.normalize.ledger import OUTSIDE_REASON, Ledger
@@ -89,7 +91,9 @@ def normalize(
         memo = TextRefs()
         with_refs = [with_text_refs(with_instance(event), memo) for event in candidates]
         classified, keywords = classify(with_refs, classifier)
-        rows = merge_tools(classified, config.normalize.merge_window)
+        rows = merge_tools(
+            classified, config.normalize.merge_window, config.normalize.instance_window
+        )
         ledger.fold(classified, rows)
         selection = select(rows, incident, window, config, keywords, leadup)
         kept, omitted = selection.kept, selection.omitted
@@ -98,6 +102,7 @@ def normalize(
         named, names = resolve(kept, people)
         alias_warnings = tuple(people_warnings(people))
         stepped, steps = merge_steps(named, config.collapse)
+        stepped, echoed = merge_echoes(stepped, config.normalize.merge_window)
         collapsed = 0
         if not config.collapse.expand:
             stepped, collapsed = collapse(stepped, config.collapse, names)
@@ -110,7 +115,7 @@ def normalize(
         events=timeline,
         omitted=dict(sorted(omitted.items())),
         duplicates=len(utc) - len(unique),
-        merged=len(classified) - len(rows),
+        merged=len(classified) - len(rows) + echoed,
         steps=steps,
         collapsed=collapsed,
         shown=dict(sorted(ledger.shown.items())),

@@ -40,6 +40,14 @@ from reconstruct.normalize.refs import MERGE_PREFIXES, merge_refs
 
 NEIGHBOURS = 8
 """Per record and other source: how many of the next records in the bucket are candidates."""
+INSTANCE_WINDOW = timedelta(minutes=6)
+"""Default ``[normalize] instance_window``: how far apart a tool's record of one alert instance
+and a chat notification of it (same rule, state and instance labels) may lie. Alertmanager,
+also Grafana's, holds a group's first notification ``group_wait`` (default 30 s) and notifies
+an alert that joins a group already notified at the group's next flush, up to
+``group_interval`` (default 5 m) later: 5 m 30 s, plus 30 s for delivery
+(https://prometheus.io/docs/alerting/latest/configuration/#route)."""
+_INSTANCE_SEP = "|"
 
 
 @dataclass(slots=True)
@@ -53,8 +61,14 @@ class _Row:
     """Instance labels (``pod`` -> ``web-00``) of the row's records: a row is one instance."""
 
 
-def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
+def merge_tools(
+    events: list[Event], merge_window: timedelta, instance_window: timedelta | None = None
+) -> list[Event]:
     """The events with every cross-tool occurrence folded into one row (keys must be unique).
+
+    ``instance_window`` (at least ``merge_window``): how far apart two records of one alert
+    instance may lie, both with its instance labels and the same rule and state
+    (``INSTANCE_WINDOW``: a chat notification Alertmanager held back by its grouping).
 
     Records that cannot merge come first, unchanged: a person's message, a record without a merge
     ref, and a finished row (several sources: normalizing twice changes nothing). The order of
@@ -80,7 +94,8 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
     evs = [evs[k] for k in by_time]
     stamps = [times[k] for k in by_time]
     limit = merge_window.total_seconds()
-    pairs = _candidate_pairs(evs, stamps, limit)
+    wide = max(limit, (instance_window or INSTANCE_WINDOW).total_seconds())
+    pairs = _candidate_pairs(evs, stamps, limit, wide)
     strong: dict[frozenset[str], frozenset[str]] = {}
     row_of: list[_Row | None] = [None] * len(evs)
     """Each record's row once a pair names it: a row of one until it joins another."""
@@ -97,7 +112,7 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
             continue
         first = a.first if a.first <= b.first else b.first
         last = a.last if a.last >= b.last else b.last
-        if last - first > limit:
+        if last - first > limit and (last - first > wide or not _one_instance(a, b)):
             continue
         if b.rules and a.rules and not _rules_agree(a.rules, b.rules):
             continue
@@ -122,14 +137,15 @@ def merge_tools(events: list[Event], merge_window: timedelta) -> list[Event]:
     return out
 
 
-def _candidate_pairs(evs: list[Event], stamps: list[float], limit: float) -> list[int]:
+def _candidate_pairs(evs: list[Event], stamps: list[float], limit: float, wide: float) -> list[int]:
     """The candidate pairs, closest first, each as one int that sorts like ``(gap, i, j)``:
     ``gap_bits << 64 | i << 32 | j``. A gap is >= 0, and a non-negative IEEE 754 double orders
     like its bit pattern; ``i < j < 2**32``. At a million records this sorts about twice as fast
     as tuples (a float sort by index costs as much: its random reads of the scattered floats).
 
     Per record and other source: the next ``NEIGHBOURS`` records at or after its time whose gap
-    (``later - earlier``) is at most ``limit``, found by bisection and taken as slices."""
+    (``later - earlier``) is at most ``limit`` (``wide`` in an alert instance's bucket, whose
+    ref carries the instance labels), found by bisection and taken as slices."""
     buckets: dict[tuple[Kind, str], list[int]] = defaultdict(list)
     refs_of: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
     for index, event in enumerate(evs):
@@ -142,9 +158,10 @@ def _candidate_pairs(evs: list[Event], stamps: list[float], limit: float) -> lis
             buckets[(kind, ref)].append(index)
     gaps: list[float] = []
     pairs: list[int] = []
-    for bucket in buckets.values():
+    for (_kind, ref), bucket in buckets.items():
         if len(bucket) < 2:
             continue
+        span = wide if _INSTANCE_SEP + LABEL in ref else limit
         by_sources: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for index in bucket:
             by_sources[evs[index].sources].append(index)
@@ -159,12 +176,12 @@ def _candidate_pairs(evs: list[Event], stamps: list[float], limit: float) -> lis
                     continue
                 pos = bisect_left(times, when)
                 cap = min(pos + NEIGHBOURS, len(idx))
-                end = bisect_right(times, when + limit, pos, cap)
-                # The exact test is "times[k] - when <= limit" (monotone in k): fix the rounding
-                # of "when + limit" at the boundary.
-                while end > pos and times[end - 1] - when > limit:
+                end = bisect_right(times, when + span, pos, cap)
+                # The exact test is "times[k] - when <= span" (monotone in k): fix the rounding
+                # of "when + span" at the boundary.
+                while end > pos and times[end - 1] - when > span:
                     end -= 1
-                while end < cap and times[end] - when <= limit:
+                while end < cap and times[end] - when <= span:
                     end += 1
                 if end == pos:
                     continue
@@ -236,7 +253,7 @@ def _bucket_refs(event: Event) -> list[str]:
     instance = instance_of(event.tags)
     if not instance:
         return mine
-    suffix = "|" + ",".join(instance)
+    suffix = _INSTANCE_SEP + ",".join(instance)
     return mine + [ref + suffix for ref in mine if ref.startswith("rule:")]
 
 
@@ -255,6 +272,12 @@ def same_instance(a: Event, b: Event) -> bool:
 
 def _names_value(text: str, value: str) -> bool:
     return bool(value) and re.search(rf"(?<![\w.-]){re.escape(value)}(?![\w.-])", text) is not None
+
+
+def _one_instance(a: _Row, b: _Row) -> bool:
+    """Both rows name an alert instance (labels) of a rule they share: they may lie as far
+    apart as ``instance_window``."""
+    return bool(a.labels and b.labels and a.rules.keys() & b.rules.keys())
 
 
 def _labels_agree(a: dict[str, str], b: dict[str, str]) -> bool:

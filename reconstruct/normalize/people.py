@@ -42,7 +42,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reconstruct.config import PeopleConfig
@@ -56,6 +56,8 @@ WHOM = "whom:"
 ALIAS = "alias:"
 _HANDLE_TOOLS = ("slack", "github", "grafana", "pagerduty")
 """Whose login tells two same-named people apart first (the chat handle people know)."""
+_TOOL_NAMES = {"slack": "Slack", "github": "GitHub", "grafana": "Grafana", "pagerduty": "PagerDuty"}
+"""How a row names the tool of a login that two people's handles share (``alice (GitHub)``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,8 @@ class People:
     """Record key -> the tool name it shows -> the person, for names several accounts show."""
     handles: dict[str, str] = field(default_factory=dict)
     """Person id -> what tells them apart from another person of the same name (``@samlee``)."""
+    handle_tools: dict[str, str] = field(default_factory=dict)
+    """Person id -> the tool whose login ``handles`` holds (``slack``), for a login only."""
     accounts: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
     """Person id -> their ``(tool, account id)``s: what says two people differ."""
     matched: set[str] = field(default_factory=set)
@@ -169,6 +173,8 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
             join(by_email.setdefault(ident.email.casefold(), index), index)
     people = People(aliases={k: tuple(v) for k, v in config.aliases.items()})
     alias_of: dict[int, str] = {}
+    named_by: dict[int, dict[str, str]] = {}
+    """Identity index -> alias key -> the first entry of that key that names it."""
     bare: dict[str, str] = {}
     for key, entries in sorted(config.aliases.items()):
         members: list[int] = []
@@ -184,6 +190,8 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
                 people.refused.add(key)
                 continue
             members.extend(found)
+            for index in found:
+                named_by.setdefault(index, {}).setdefault(key, entry)
             tool, sep, name = entry.partition(":")
             if sep and tool.lower() in _HANDLE_TOOLS:
                 bare.setdefault(f"{tool.lower()}:{name}", key)
@@ -218,8 +226,11 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
         else:
             pid = f"{group[0].source}:{group[0].name}"
         pid_of[top] = pid
-        if handle := _handle(group):
+        handle, tool = _handle(group)
+        if handle:
             people.handles[pid] = handle
+        if tool:
+            people.handle_tools[pid] = tool
         people.accounts[pid] = frozenset((i.source, i.uid) for i in group if i.uid)
         for ident in group:
             person = Person(pid, alias or _display(group, ident, config.display))
@@ -237,6 +248,7 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
         else:
             people.by_name[name] = person
     _check_names(people, groups, aliases, pid_of)
+    _check_keys(people, ids, named_by, root, aliases)
     return people
 
 
@@ -277,6 +289,41 @@ def _check_join(key: str, members: list[Identity], warnings: list[str]) -> None:
             return
 
 
+def _check_keys(
+    people: People,
+    ids: list[Identity],
+    named_by: dict[int, dict[str, str]],
+    root: Callable[[int], int],
+    aliases: dict[int, str],
+) -> None:
+    """Warn when two alias keys name one person: one account by two forms (``"X" =
+    ["slack:@bstone"]``, ``"Y" = ["slack:U0BOB0002"]``, the same Slack user: only the directory
+    knows), or two accounts that are one person (their email). The rows say the first key."""
+    keys_of: dict[int, dict[str, str]] = {}
+    for index, by_key in sorted(named_by.items()):
+        if len(by_key) > 1:
+            ident = ids[index]
+            account = f"{ident.source} account {ident.uid or ident.name}"
+            _two_keys(people, by_key, account, aliases[root(index)])
+        for key, entry in by_key.items():
+            keys_of.setdefault(root(index), {}).setdefault(key, entry)
+    for top, by_key in sorted(keys_of.items()):
+        if len(by_key) > 1:
+            group = [ident for i, ident in enumerate(ids) if root(i) == top]
+            _two_keys(people, by_key, f"one person, {_who(group)}", aliases[top])
+
+
+def _two_keys(people: People, by_key: Mapping[str, str], what: str, shown: str) -> None:
+    keys = sorted(by_key)
+    named = ", ".join(f"{_quoted(by_key[k])} under {_quoted(k)}" for k in keys)
+    text = (
+        f"[people] aliases {' and '.join(_quoted(k) for k in keys)} name {what} ({named}); "
+        f"rows say {_quoted(shown)}; keep it under one name"
+    )
+    if not any(w.startswith(text.partition(" name ")[0] + " name ") for w in people.warnings):
+        people.warnings.append(text)
+
+
 def _check_names(
     people: People,
     groups: dict[int, list[Identity]],
@@ -310,22 +357,23 @@ def _who(group: list[Identity]) -> str:
     return ", ".join(emails or sorted({f"{i.source}:{i.uid or i.name}" for i in group}))
 
 
-def _handle(group: list[Identity]) -> str:
+def _handle(group: list[Identity]) -> tuple[str, str]:
     """What tells this person apart from another of the same name: a login (Slack's first),
-    else an email, else a tool's account id; "" when nothing does."""
+    else an email, else a tool's account id; "" when nothing does. With the tool whose login
+    it is ("" for an email or an account id)."""
     ordered = sorted(
         group, key=lambda i: (_HANDLE_TOOLS.index(i.source) if i.source in _HANDLE_TOOLS else 9, i)
     )
     for ident in ordered:
         if ident.login:
-            return "@" + ident.login
+            return "@" + ident.login, ident.source
     emails = sorted(i.email for i in group if i.email)
     if emails:
-        return emails[0]
+        return emails[0], ""
     for ident in ordered:
         if ident.uid:
-            return f"{ident.source} {ident.uid}"
-    return ""
+            return f"{ident.source} {ident.uid}", ""
+    return "", ""
 
 
 def _display(group: list[Identity], ident: Identity, mode: str) -> str:
@@ -402,7 +450,9 @@ def _names(rows: list[Event], people: People, shown: dict[str, str]) -> dict[str
 def _told_apart(names: Mapping[str, str], people: People) -> dict[str, str]:
     """Person id -> display name with their handle (``Sam Lee (@samlee)``) for each person
     shown by the name of another whom the tools say is someone else (``_differ``), when their
-    handles tell them apart."""
+    handles tell them apart; when they do not (one login in two tools: Slack's ``alice`` and
+    GitHub's ``alice``), with the tool the login is of: ``alice (Slack)`` and
+    ``alice (GitHub)`` when the name shown is that login, else ``Alice (GitHub @alice)``."""
     by_display: dict[str, list[str]] = {}
     for pid, display in names.items():
         by_display.setdefault(display.casefold(), []).append(pid)
@@ -413,8 +463,14 @@ def _told_apart(names: Mapping[str, str], people: People) -> dict[str, str]:
         for pid in sorted(pids):
             handle = people.handles.get(pid)
             others = [other for other in pids if other != pid and _differ(people, pid, other)]
-            if handle and others and handle not in {people.handles.get(o) for o in others}:
+            if not handle or not others:
+                continue
+            if handle not in {people.handles.get(o) for o in others}:
                 out[pid] = f"{names[pid]} ({handle})"
+            elif tool := people.handle_tools.get(pid):
+                tool = _TOOL_NAMES.get(tool, tool)
+                same = handle[1:].casefold() == names[pid].casefold()
+                out[pid] = f"{names[pid]} ({tool if same else f'{tool} {handle}'})"
     return out
 
 
