@@ -63,6 +63,38 @@ _NOT_STATED = re.compile(
 """A question opening or a negation before a milestone's words, in the same clause."""
 _NOT_YET = re.compile(r"^\W*not(?: yet)?\b", re.IGNORECASE)
 """A negation right after the words: "rollback not yet", "root cause not known"."""
+_URL = re.compile(r"\S+://\S*")
+"""A link in the text: its path's words are no talk ("/plan/", "?if=")."""
+_SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|\n")
+"""Where a sentence ends (the clause marks but a comma or a dash)."""
+_NEGATION = re.compile(
+    r"\b(?:not|no|nope|never|nothing|nobody|without"
+    r"|(?:do|does|did|is|are|was|were|have|has|had|wo|ca|could|should|would|must)n'?t|cannot)\b",
+    re.IGNORECASE,
+)
+"""A negation in an earlier clause of the same sentence: "not yet - rolling back would..."."""
+_TALK = re.compile(
+    # hedges, conditionals, modals
+    r"\b(?:if|could|would|might|may|maybe|perhaps|possibly|probably|once|unless|whether)\b"
+    r"|\bin case\b|\b(?:i|we|you|they|he|she|it|that)'d\b"
+    # offers and opinions
+    r"|\b(?:happy|glad|willing|ready) to\b|(?<![\w+])\+1\b"
+    r"|\b(?:is|are|was|looks|seems|sounds|would be) (?:trivial|risky|easy|safe|simple|dangerous"
+    r"|an option|off the table|on the table)\b"
+    r"|\bhold(?:ing)? off\b|\brather\b|\bprefer\b"
+    # plans, proposals and status
+    r"|\b(?:let's|let us|should|need to|needs to|want to|going to|gonna)\b"
+    r"|\bpending\b|\b(?:up|ready|open) for review\b|\b(?:pr|pull request|mr) (?:is )?up\b"
+    r"|\bplan(?:s|ned|ning)?\b|\bpropos(?:e|ed|al|ing)\b|\bsuggest(?:s|ed|ion|ing)?\b"
+    r"|\bconsider(?:s|ed|ing)?\b|\bprep(?:ping|ped|are|ared|aring)?\b"
+    # references
+    r"|(?<!\bper )(?<!\bper the )\b(?:runbook|playbook)s?\b|\bbutton\b"
+    r"|\blast (?:time|week|month|year|incident|outage)\b|\busually\b|\bnormally\b"
+    r"|\bprevious(?:ly)?\b(?! (?:version|release|build|image|deploy|tag|commit|revision))",
+    re.IGNORECASE,
+)
+"""Words of a clause that only talks about a milestone (a hedge, an offer or opinion, a plan or a
+status, a reference), anywhere in the match's clause."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +187,14 @@ def states(text: str, start: int, end: int) -> bool:
     if cut is None and rest.rstrip().endswith("?"):
         return False
     before = _APOSTROPHE.sub("'", before)
-    return _NOT_STATED.search(before) is None and _NOT_YET.match(rest) is None
+    if _NOT_STATED.search(before) is not None or _NOT_YET.match(rest) is not None:
+        return False
+    clause = _URL.sub(" ", f"{before} {text[start:end]} {_APOSTROPHE.sub(chr(39), rest)}")
+    if _TALK.search(clause) is not None:
+        return False
+    sentence = _SENTENCE_END.split(text[:start])[-1]
+    earlier = sentence[: len(sentence) - len(_CLAUSE_END.split(sentence)[-1])]
+    return _NEGATION.search(_APOSTROPHE.sub("'", earlier)) is None
 
 
 def _words(matched: str) -> str:
