@@ -56,3 +56,83 @@ def test_statements_keep_their_kind_and_a_later_clause_counts(tmp_path: Path) ->
     assert got[ts(6)].kind is Kind.RESOLVE  # the negation is in another clause
     figures = {m.key: m.seconds for m in compute(timeline)}
     assert figures["time_to_mitigate_s"] == 3 * 60
+
+
+TALK_ABOUT = [
+    # hedges, conditionals, modals (a newcomer's reproducers, probe1/probe8)
+    "not yet - rolling back would also undo the schema migration in that deploy, checking first",
+    "not yet, rolling back would also undo the migration",
+    "we could roll back but it is risky",
+    "if we roll back we lose the migration",
+    "the root cause might be the broker upgrade",
+    "once we know the root cause we can act",
+    "I\u2019d declare a SEV-1 incident if US lag keeps growing",
+    "we might need to declare a SEV-1 incident",
+    "will post all clear once US catches up",
+    "if lag keeps growing we scale out to 96 pods",
+    "maybe failing over to us-west helps",
+    # offers and opinions
+    "happy to revert",
+    "revert is trivial, one line",
+    "+1 revert",
+    "rollback is off the table",
+    "holding off on the rollback",
+    # plans, proposals, status
+    "ok let's revert #820 only, not the whole deploy",
+    "revert PR up: #823",
+    "revert pending review",
+    "the plan is to roll back after the heap dump",
+    "I propose we scale out checkout",
+    "considering a rollback of the 13:55 deploy",
+    # references (probe9)
+    "runbook for rollback: https://wiki.acme.example/kafka/rollback",
+    "the rollback button in spinnaker is greyed out",
+    "last time the rollback took 20 minutes",
+    "prepping the revert in case we need it",
+    "previous rollback of checkout took an hour",
+]
+
+
+def test_talk_about_a_milestone_sets_none(tmp_path: Path) -> None:
+    got, timeline = rows(tmp_path, [said(3 + i, t) for i, t in enumerate(TALK_ABOUT)])
+    for i, text in enumerate(TALK_ABOUT):
+        row = got.get(ts(3 + i))
+        assert row is None or row.kind is Kind.MESSAGE, text
+    figures = {m.key: m.seconds for m in compute(timeline)}
+    assert figures["time_to_mitigate_s"] is None
+
+
+STATED = [
+    ("rolling back now", Kind.MITIGATE),
+    ("rolled back", Kind.MITIGATE),
+    ("reverting #820", Kind.MITIGATE),
+    ("Rolled back checkout to the previous version", Kind.MITIGATE),
+    ("rolling back per the runbook", Kind.MITIGATE),
+    ("revert deployed, lag draining: 1.1M -> 600k", Kind.MITIGATE),
+    ("root cause is the session timeout in #820", Kind.IDENTIFY),
+    ("declaring SEV-1", Kind.DECLARE),
+    ("all clear, lag is back to zero (https://grafana.example/d/lag?if=1&plan=2)", Kind.RESOLVE),
+    ("not the whole deploy. rolling back #820 now", Kind.MITIGATE),
+]
+
+
+def test_statements_next_to_talk_keep_their_kind(tmp_path: Path) -> None:
+    got, timeline = rows(tmp_path, [said(3 + i, t) for i, (t, _) in enumerate(STATED)])
+    for i, (text, kind) in enumerate(STATED):
+        assert got[ts(3 + i)].kind is kind, text
+    figures = {m.key: m.seconds for m in compute(timeline)}
+    assert figures["time_to_mitigate_s"] == 3 * 60
+
+
+def test_a_milestone_after_talk_sets_the_figure(tmp_path: Path) -> None:
+    got, timeline = rows(
+        tmp_path,
+        [
+            said(3, "not yet - rolling back would also undo the schema migration, checking first"),
+            said(5, "happy to revert"),
+            said(9, "Rolling back order-consumer: deploying revert #823 now", "U2"),
+        ],
+    )
+    assert got[ts(9)].kind is Kind.MITIGATE
+    figures = {m.key: m.seconds for m in compute(timeline)}
+    assert figures["time_to_mitigate_s"] == 9 * 60

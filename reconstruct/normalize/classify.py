@@ -18,6 +18,20 @@ match counts instead ("should we roll back? yes, rolling back now" is a mitigati
 clause). "should we do a rollback? not yet", "not rolling back", "no rollback", "root cause isn't
 known yet" get no kind; "rolling back now", "root cause is the pool", "all clear" keep theirs.
 
+**Talk about a milestone is no milestone either.** A clause that only talks about it, wherever in
+the clause the words are (links left out), sets none (``_TALK``): a hedge, condition or modal
+(``if``, ``could``, ``would``, ``I'd``, ``might``, ``may``, ``maybe``, ``once``, ``unless``,
+``whether``, ``in case``), an offer or opinion (``happy to``, ``+1``, ``is trivial``, ``is
+risky``, ``is off the table``, ``holding off``, ``rather``), a plan, proposal or status
+(``let's``, ``should``, ``need to``, ``going to``, ``pending``, ``up for review``, ``PR up``,
+``plan``, ``propose``, ``suggest``, ``considering``, ``prepping``), a reference (``runbook``
+but "per the runbook", ``button``, ``last time``, ``usually``, ``previous`` but "the previous
+version"); and so does a clause after a negation in an earlier clause of its sentence ("not yet
+- rolling back would...", "not yet, rolling back..."). "happy to revert", "revert PR up: #823",
+"the root cause might be the upgrade", "I'd declare a SEV-1 if lag grows", "will post all clear
+once US catches up" get no kind; "rolled back", "reverting", "Rolled back checkout to the
+previous version", "declaring SEV-1" keep theirs.
+
 A bot post classified ``deploy`` that reports a rollback or a revert ("Rolled back checkout to
 v2.3.0") gets the tag ``rollback``, as a deploy tool's own rollback record does.
 
