@@ -234,6 +234,38 @@ def test_a_note_blaming_the_redis_client_surfaces_the_upgrade_pr(tmp_path: Path)
     check_accounts(tl)
 
 
+def test_one_common_word_relates_no_change_and_an_identifier_does(tmp_path: Path) -> None:
+    note = {
+        "id": "PNOTE2",
+        "created_at": iso(T0 + timedelta(minutes=25)),
+        "content": "Cause: max_conn on the read replicas is 50 and the consumer fleet doubled; "
+        "one line fix",
+        "user": {"id": "PU1", "type": "user_reference", "summary": "Kim Nguyen"},
+    }
+    prs = [
+        pr_item(1190, "Raise max_conn to 200", T0 - timedelta(days=6), ()),
+        pr_item(1191, "Fix typo in consumer log line", T0 - timedelta(days=2), ("docs",)),
+        pr_item(1192, "Autoscale the consumer fleet", T0 - timedelta(days=3), ()),
+        pr_item(1193, "Show read-only badge", T0 - timedelta(days=4), ("ui",)),
+    ]
+    tl = timeline(tmp_path, notes=[note], prs=prs)
+    # an identifier alone relates a change ("conn" and "max" alone are too short or common)
+    assert row(tl, "Raise max_conn").reason == (
+        'leadup change sharing "max_conn" with the incident\'s title and notes'
+    )
+    # two uncommon words do
+    assert row(tl, "Autoscale the consumer").reason == (
+        'leadup change sharing "consumer", "fleet" with the incident\'s title and notes'
+    )
+    # "line" is a common word and "consumer" alone one word: never enough; "read" alone neither
+    for other in ("typo", "read-only"):
+        assert absent(tl, other)
+    assert tl.accounts["github"].omitted == {
+        "earlier changes not found relevant to this incident in github:acme/checkout": 2
+    }
+    check_accounts(tl)
+
+
 def test_a_change_named_in_the_evidence_is_always_shown_and_the_rest_is_capped(
     tmp_path: Path,
 ) -> None:

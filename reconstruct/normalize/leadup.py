@@ -13,9 +13,18 @@ repositories) by their relevance to this incident and keeps a few (``LeadupSetti
    ``owner/repo#N``.
 2. **Words in common** with what the incident says about itself. The vocabulary is the word
    parts of the incident title (weight 1) and of the root-cause (``identify``) and ``mitigate``
-   rows and the notes of the window (weight 2), without stop words, numbers, words under three
-   letters, and the names of the affected services and repositories (every change there would
-   match them). A change scores the weight of each vocabulary word its title or labels hold.
+   rows and the notes of the window (weight 2), without common words (``STOP_WORDS``: English
+   function words and the words any change or chat uses, "line", "typo", "log", "test"...),
+   numbers, words under four letters (but a three-letter acronym written in capitals: ``TTL``,
+   ``DNS``), and the names of the affected services and repositories (every change there would
+   match them). A change scores the weight of each vocabulary word its title or labels hold, but
+   **one word alone is never enough**: the words count when two or more are shared, or with an
+   identifier or a term.
+   **Identifiers** in the same texts (``session.timeout.ms``, ``cache_ttl``, ``src/pool.py``,
+   ``RateLimiter``, ``redis-cache``: dotted, snake-case, path, camel-case or hyphenated names,
+   links left out, not the affected services' and repositories' own names) score
+   ``IDENTIFIER_SCORE`` (3) each when the change's title or labels hold their word parts in
+   order: one is enough. (PR numbers and commits are identifiers too: they name the change, 1.)
 3. **``LeadupSettings.match`` terms** (``ttl``, ``pool``, ...) add 2.
 4. **Dependency and config changes** (labels or title words such as ``dependencies``, ``bump``,
    ``upgrade``, ``config``) add 1 to a change that already scored: they rank higher.
@@ -44,6 +53,15 @@ _QUALIFIED = re.compile(r"(?<![\w./-])([\w.-]+/[\w.-]+)#(\d{1,7})\b")
 _HEX = re.compile(r"(?<![0-9a-zA-Z])([0-9a-f]{7,40})(?![0-9a-zA-Z])", re.IGNORECASE)
 THRESHOLD = 2
 TERM_SCORE = 2
+IDENTIFIER_SCORE = 3
+MIN_WORD = 4
+"""Shorter vocabulary words are too common to relate a change (but a capitals acronym of 3)."""
+_IDENTIFIER = re.compile(
+    r"(?<![\w./-])(?:[A-Za-z][A-Za-z0-9]*(?:[._/-][A-Za-z0-9]+)+|[A-Za-z][a-z0-9]+[A-Z][A-Za-z0-9]*)"
+)
+"""A dotted, snake-case, path, hyphenated or camel-case name: ``session.timeout.ms``,
+``cache_ttl``, ``src/pool.py``, ``redis-cache``, ``RateLimiter``."""
+_LINK = re.compile(r"\S+://\S*")
 DEPENDENCY_WORDS = frozenset(
     {
         "dependency",
@@ -75,6 +93,12 @@ STOP_WORDS = frozenset(
     deploying deployment note notes merged merge alert alerts alerting firing resolved status
     prod production minutes minute hours hour seconds since going gone came come like look looks
     looking seen see sev declared declaring ack acknowledged page paged users user customers
+    line lines typo typos log logs logging message messages test tests testing spec specs doc
+    docs readme comment comments code refactor refactoring cleanup clean minor small bug bugs
+    support handle handling use used using make makes allow allows value values default check
+    checks name names rename file files lint format style improve better missing wrong correct
+    instead case cases time times data start started stop work works working need needs thing
+    things want know think trivial happy help sure yet done ready okay take took make made
     """.split()
 )
 
@@ -115,11 +139,54 @@ def _compile(terms: tuple[str, ...]) -> LeadupMatcher:
 
 
 def _words(text: str, drop: frozenset[str]) -> set[str]:
-    return {
-        w
-        for w in word_parts(text).split()
-        if len(w) >= 3 and not w.isdigit() and w not in STOP_WORDS and w not in drop
-    }
+    """The uncommon word parts of ``text``, lower-case (module rule 2)."""
+    out = set()
+    for part in _PART.findall(text):
+        word = part.lower()
+        if len(word) < MIN_WORD and not (len(word) == 3 and part.isupper()):
+            continue
+        if not word.isdigit() and word not in STOP_WORDS and word not in drop:
+            out.add(word)
+    return out
+
+
+def identifiers(text: str, drop: frozenset[str]) -> dict[str, str]:
+    """Word parts (``session timeout ms``) -> the identifier as written, of the identifiers in
+    ``text`` (module rule 2); links, plain hyphenated words (``follow-up``, ``read-only``) and
+    the names ``drop`` holds all of are none."""
+    out: dict[str, str] = {}
+    for match in _IDENTIFIER.finditer(_LINK.sub(" ", text)):
+        token = match.group(0).rstrip("._/-")
+        parts = word_parts(token).split()
+        alpha = [p for p in parts if not p.isdigit()]
+        if len(alpha) < 2 or all(p in drop for p in alpha):
+            continue
+        if not re.search(r"[._/]|[a-z][A-Z]", token) and any(
+            len(p) < 3 or p in STOP_WORDS for p in alpha
+        ):
+            continue  # a hyphenated English word, not a name
+        out.setdefault(" ".join(parts), token)
+    return out
+
+
+def _about(
+    events: Iterable[Event], incident: Incident, start: datetime
+) -> Iterable[tuple[str, int]]:
+    """(text, weight) of what the incident says about itself: the title (1), the window's
+    root-cause and mitigation rows and notes (2)."""
+    yield incident.title, 1
+    for event in events:
+        if event.time < start:
+            continue
+        if event.kind in (Kind.IDENTIFY, Kind.MITIGATE) or "note" in event.tags:
+            yield event.summary, 2
+
+
+def _dropped(incident: Incident, repos: frozenset[str]) -> frozenset[str]:
+    drop: set[str] = set()
+    for name in (*incident.services, *repos):
+        drop.update(word_parts(name).split())
+    return frozenset(drop)
 
 
 def vocabulary(
@@ -127,18 +194,25 @@ def vocabulary(
 ) -> dict[str, int]:
     """Word -> weight: the incident title's words (1), the words of the window's root-cause and
     mitigation rows and notes (2); the services' and repositories' own names left out."""
-    drop: set[str] = set()
-    for name in (*incident.services, *repos):
-        drop.update(word_parts(name).split())
-    dropped = frozenset(drop)
-    words = dict.fromkeys(_words(incident.title, dropped), 1)
-    for event in events:
-        if event.time < start:
-            continue
-        if event.kind in (Kind.IDENTIFY, Kind.MITIGATE) or "note" in event.tags:
-            for word in _words(event.summary, dropped):
-                words[word] = 2
+    dropped = _dropped(incident, repos)
+    words: dict[str, int] = {}
+    for text, weight in _about(events, incident, start):
+        for word in _words(text, dropped):
+            words[word] = max(weight, words.get(word, 0))
     return words
+
+
+def vocabulary_identifiers(
+    events: Iterable[Event], incident: Incident, start: datetime, repos: frozenset[str]
+) -> dict[str, str]:
+    """Word parts -> identifier as first written, of the identifiers in the texts ``vocabulary``
+    reads."""
+    dropped = _dropped(incident, repos)
+    found: dict[str, str] = {}
+    for text, _ in _about(events, incident, start):
+        for parts, token in identifiers(text, dropped).items():
+            found.setdefault(parts, token)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +332,7 @@ def choose(
     matcher = compile_leadup(settings.match)
     places = frozenset(p for e in changes if "/" in (p := scope_place(e.scope)))
     vocab = vocabulary(rows, incident, start, repos | places)
+    idents = vocabulary_identifiers(rows, incident, start, repos | places)
     named = _named([*rows, *said], start, incident, linked)
     chosen: dict[str, str] = {}
     scored: list[tuple[int, datetime, str, str]] = []
@@ -272,9 +347,17 @@ def choose(
             continue
         title, _, labels = event.summary.partition("(labels:")
         text = f"{title} {labels} {' '.join(sorted(event.tags))}"
+        spaced = f" {word_parts(text)} "
+        held = sorted(token for parts, token in idents.items() if f" {parts} " in spaced)
         shared = sorted(w for w in _words(text, frozenset()) if w in vocab)
-        score = sum(vocab[w] for w in shared)
         term = matcher.match(event)
+        score = IDENTIFIER_SCORE * len(held)
+        if len(shared) >= 2 or (shared and (held or term is not None)):
+            score += sum(vocab[w] for w in shared)  # one word alone is never enough
+        else:
+            shared = []
+        inside = {p for token in held for p in word_parts(token).split()}
+        shared = [*held, *(w for w in shared if w not in inside)]
         if term is not None:
             score += TERM_SCORE
         if score and DEPENDENCY_WORDS.intersection(word_parts(text).split()):
