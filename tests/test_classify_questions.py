@@ -90,6 +90,7 @@ TALK_ABOUT = [
     "last time the rollback took 20 minutes",
     "prepping the revert in case we need it",
     "previous rollback of checkout took an hour",
+    "we rolled back last time and it made things worse",
 ]
 
 
@@ -113,6 +114,8 @@ STATED = [
     ("declaring SEV-1", Kind.DECLARE),
     ("all clear, lag is back to zero (https://grafana.example/d/lag?if=1&plan=2)", Kind.RESOLVE),
     ("not the whole deploy. rolling back #820 now", Kind.MITIGATE),
+    ("rolled back #820 and lag should drain in a few minutes", Kind.MITIGATE),
+    ("Reverted #820, might take a minute to drain", Kind.MITIGATE),
 ]
 
 

@@ -27,7 +27,9 @@ risky``, ``is off the table``, ``holding off``, ``rather``), a plan, proposal or
 ``plan``, ``propose``, ``suggest``, ``considering``, ``prepping``), a reference (``runbook``
 but "per the runbook", ``button``, ``last time``, ``usually``, ``previous`` but "the previous
 version"); and so does a clause after a negation in an earlier clause of its sentence ("not yet
-- rolling back would...", "not yet, rolling back..."). "happy to revert", "revert PR up: #823",
+- rolling back would...", "not yet, rolling back..."). After words saying it was done ("rolled
+back", "reverted", "scaled out") only a reference counts: "rolled back and lag should drain" is a
+mitigation, "we rolled back last time" is not. "happy to revert", "revert PR up: #823",
 "the root cause might be the upgrade", "I'd declare a SEV-1 if lag grows", "will post all clear
 once US catches up" get no kind; "rolled back", "reverting", "Rolled back checkout to the
 previous version", "declaring SEV-1" keep theirs.
@@ -100,15 +102,21 @@ _TALK = re.compile(
     r"|\b(?:let's|let us|should|need to|needs to|want to|going to|gonna)\b"
     r"|\bpending\b|\b(?:up|ready|open) for review\b|\b(?:pr|pull request|mr) (?:is )?up\b"
     r"|\bplan(?:s|ned|ning)?\b|\bpropos(?:e|ed|al|ing)\b|\bsuggest(?:s|ed|ion|ing)?\b"
-    r"|\bconsider(?:s|ed|ing)?\b|\bprep(?:ping|ped|are|ared|aring)?\b"
-    # references
-    r"|(?<!\bper )(?<!\bper the )\b(?:runbook|playbook)s?\b|\bbutton\b"
+    r"|\bconsider(?:s|ed|ing)?\b|\bprep(?:ping|ped|are|ared|aring)?\b",
+    re.IGNORECASE,
+)
+"""Words of a clause that only talks about a milestone (a hedge, an offer or opinion, a plan or a
+status), anywhere in the match's clause (before only when the match says it was done)."""
+_REFERENCE = re.compile(
+    r"(?<!\bper )(?<!\bper the )\b(?:runbook|playbook)s?\b|\bbutton\b"
     r"|\blast (?:time|week|month|year|incident|outage)\b|\busually\b|\bnormally\b"
     r"|\bprevious(?:ly)?\b(?! (?:version|release|build|image|deploy|tag|commit|revision))",
     re.IGNORECASE,
 )
-"""Words of a clause that only talks about a milestone (a hedge, an offer or opinion, a plan or a
-status, a reference), anywhere in the match's clause."""
+"""A reference to a milestone (a runbook, a past incident), anywhere in the match's clause."""
+_DONE = re.compile(r"ed\b", re.IGNORECASE)
+"""A match saying it was done ("rolled back", "reverted", "scaled out"): a hedge after it ("rolled
+back and lag should drain") does not undo it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +211,11 @@ def states(text: str, start: int, end: int) -> bool:
     before = _APOSTROPHE.sub("'", before)
     if _NOT_STATED.search(before) is not None or _NOT_YET.match(rest) is not None:
         return False
-    clause = _URL.sub(" ", f"{before} {text[start:end]} {_APOSTROPHE.sub(chr(39), rest)}")
-    if _TALK.search(clause) is not None:
+    rest = _URL.sub(" ", _APOSTROPHE.sub("'", rest))
+    clause = f"{_URL.sub(' ', before)} {text[start:end]} {rest}"
+    if _REFERENCE.search(clause) is not None:
+        return False
+    if _TALK.search(clause if _DONE.search(text[start:end]) is None else before) is not None:
         return False
     sentence = _SENTENCE_END.split(text[:start])[-1]
     earlier = sentence[: len(sentence) - len(_CLAUSE_END.split(sentence)[-1])]
