@@ -116,6 +116,7 @@ STATED = [
     ("not the whole deploy. rolling back #820 now", Kind.MITIGATE),
     ("rolled back #820 and lag should drain in a few minutes", Kind.MITIGATE),
     ("Reverted #820, might take a minute to drain", Kind.MITIGATE),
+    ("rolled back | see the runbook https://wiki.example/rollback", Kind.MITIGATE),
 ]
 
 

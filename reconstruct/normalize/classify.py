@@ -28,8 +28,9 @@ risky``, ``is off the table``, ``holding off``, ``rather``), a plan, proposal or
 but "per the runbook", ``button``, ``last time``, ``usually``, ``previous`` but "the previous
 version"); and so does a clause after a negation in an earlier clause of its sentence ("not yet
 - rolling back would...", "not yet, rolling back..."). After words saying it was done ("rolled
-back", "reverted", "scaled out") only a reference counts: "rolled back and lag should drain" is a
-mitigation, "we rolled back last time" is not. "happy to revert", "revert PR up: #823",
+back", "reverted", "scaled out") only another time counts (``last time``, ``usually``): "rolled
+back and lag should drain" and "rolled back, see the runbook" are mitigations, "we rolled back
+last time" is not. "happy to revert", "revert PR up: #823",
 "the root cause might be the upgrade", "I'd declare a SEV-1 if lag grows", "will post all clear
 once US catches up" get no kind; "rolled back", "reverting", "Rolled back checkout to the
 previous version", "declaring SEV-1" keep theirs.
@@ -109,11 +110,16 @@ _TALK = re.compile(
 status), anywhere in the match's clause (before only when the match says it was done)."""
 _REFERENCE = re.compile(
     r"(?<!\bper )(?<!\bper the )\b(?:runbook|playbook)s?\b|\bbutton\b"
-    r"|\blast (?:time|week|month|year|incident|outage)\b|\busually\b|\bnormally\b"
     r"|\bprevious(?:ly)?\b(?! (?:version|release|build|image|deploy|tag|commit|revision))",
     re.IGNORECASE,
 )
-"""A reference to a milestone (a runbook, a past incident), anywhere in the match's clause."""
+"""A reference to a milestone (a runbook, a button, a previous one), anywhere in the match's
+clause (before only when the match says it was done: "rolled back, see the runbook")."""
+_HABIT = re.compile(
+    r"\blast (?:time|week|month|year|incident|outage)\b|\busually\b|\bnormally\b",
+    re.IGNORECASE,
+)
+"""A milestone of another time ("last time", "usually"), anywhere in the match's clause."""
 _DONE = re.compile(r"ed\b", re.IGNORECASE)
 """A match saying it was done ("rolled back", "reverted", "scaled out"): a hedge after it ("rolled
 back and lag should drain") does not undo it."""
@@ -213,9 +219,10 @@ def states(text: str, start: int, end: int) -> bool:
         return False
     rest = _URL.sub(" ", _APOSTROPHE.sub("'", rest))
     clause = f"{_URL.sub(' ', before)} {text[start:end]} {rest}"
-    if _REFERENCE.search(clause) is not None:
+    if _HABIT.search(clause) is not None:
         return False
-    if _TALK.search(clause if _DONE.search(text[start:end]) is None else before) is not None:
+    about = clause if _DONE.search(text[start:end]) is None else before
+    if _REFERENCE.search(about) is not None or _TALK.search(about) is not None:
         return False
     sentence = _SENTENCE_END.split(text[:start])[-1]
     earlier = sentence[: len(sentence) - len(_CLAUSE_END.split(sentence)[-1])]
