@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors._http import DEFAULT_POLICY, Pace, RetryPolicy
+from reconstruct.collectors._partial import Handover
 from reconstruct.config import Config, Secret, ssl_context
 from reconstruct.model import Event, Incident, Window
 
@@ -54,6 +55,9 @@ class CollectContext:
     """Retries, waits and request timeouts (``collectors._http``); tests hand in shorter ones."""
     setting: str = "--timeout"
     """The setting that sets ``deadline``, named in advice (``watch``: ``[watch] timeout``)."""
+    handover: Handover = field(default_factory=Handover)
+    """The pages read and requests in flight, taken if the deadline cuts the source off
+    (``collectors._partial.Handover``)."""
 
     @property
     def pace(self) -> Pace:

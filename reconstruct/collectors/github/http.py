@@ -77,6 +77,11 @@ class Unreachable(SourceUnavailable, AllRepos):
     pass
 
 
+class ServerFailed(SourceUnavailable):
+    """5xx or cut-short answers to one request, retries used up: only the repository it was
+    for fails (what was read of it is kept); another repository may well answer."""
+
+
 @dataclass(frozen=True)
 class Listing:
     pages: list[Any]
@@ -97,7 +102,7 @@ class Client:
         self._connections: list[Connection] = []
         self.requests = 0
         self.rate_limit_waits = 0
-        self.asking = InFlight()
+        self.asking: InFlight = ctx.handover.asking
         """The request each worker has in flight (named when the deadline passes)."""
         self.github = Github(
             auth=Auth.Token(ctx.token.reveal()),
@@ -214,7 +219,7 @@ class Client:
         if status >= 500:
             raise Retry(
                 f"HTTP {status} reading {what}",
-                Unreachable(
+                ServerFailed(
                     NAME,
                     f"GitHub answered {what} with server errors (5xx) {attempts} times; it may "
                     "be down, try again later",
@@ -267,7 +272,7 @@ class Client:
             # headers, which http.client reads as a body up to the close) is a cut-short answer.
             raise Retry(
                 f"a cut-short answer reading {what}",
-                Unreachable(
+                ServerFailed(
                     NAME,
                     f"GitHub sent a cut-short or non-JSON answer for {what} "
                     f"{self.ctx.policy.retries + 1} times; try again later, or check "
@@ -348,7 +353,7 @@ class Client:
             if _cut(exc):
                 raise Retry(
                     f"a cut-short answer reading {what}",
-                    Unreachable(
+                    ServerFailed(
                         NAME,
                         f"{self.base_url} closed the connection before its answer for {what} "
                         f"was complete ({self.ctx.policy.retries + 1} attempts); try again "

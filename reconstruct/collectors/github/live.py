@@ -50,7 +50,7 @@ from functools import partial
 from typing import Any
 
 from reconstruct.bundle import BundleWriter
-from reconstruct.collectors._partial import failed_parts, first_done, keeping
+from reconstruct.collectors._partial import failed_parts, first_done, keeping, kept_note
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.github.authors import (
     COMMITS_FILE,
@@ -109,21 +109,28 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
         )
     client = Client(ctx)
     run = _Run(client, ctx, repos)
+    # cut off in the middle of a request (a trickling answer): the orchestrator writes these
+    ctx.handover.offer(lambda: _keep(run.states, out))
     try:
         states = run.run()
     except SourceTimedOut as exc:  # the deadline: what was read is kept, the source fails
-        raise keeping(exc, _keep(run.states, out)) from exc
+        raise keeping(exc, _keep(run.states, out) if ctx.handover.claim() else []) from exc
     finally:
         client.close()
+    if not ctx.handover.claim():
+        return meta  # cut off at the deadline: its pages were handed over
     meta["requests"] = client.requests
     if client.rate_limit_waits:
         meta["rate_limit_waits"] = client.rate_limit_waits
     failed: dict[str, str] = {}
     errors: list[SourceError] = []
     warnings: list[str] = []
+    kept: list[str] = []
     for state in states:
-        if state.error is not None:
-            failed[state.repo] = state.error[1].detail
+        if state.error is not None:  # what was read of it before the failure is kept
+            said = _keep([state], out)
+            kept.extend(said)
+            failed[state.repo] = state.error[1].detail + kept_note(said)
             errors.append(state.error[1])
             continue
         for relpath, pages in state.files().items():
@@ -137,7 +144,7 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
         detail = first.detail
         if len(errors) > 1:
             detail += f" (and {len(errors) - 1} more repositories failed)"
-        raise type(first)(NAME, detail) from first
+        raise keeping(type(first)(NAME, detail), kept) from first
     failed_parts(meta, failed)
     if failed:
         warnings[:0] = [f"skipped {repo}: {detail}" for repo, detail in failed.items()]
@@ -147,11 +154,11 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
 
 
 def _keep(states: list[_Repo], out: BundleWriter) -> list[str]:
-    """At the deadline: write each repository's pages read so far (``_Repo.files``); what was
-    kept, for the source's line."""
+    """At the deadline, or for a repository that failed part-way: write each repository's pages
+    read so far (``_Repo.files``); what was kept, for the source's line."""
     kept: list[str] = []
     for state in states:
-        if state.error is not None or state.repo_body is None:
+        if state.repo_body is None:
             continue
         files = state.files()
         for relpath, pages in files.items():

@@ -127,6 +127,16 @@ def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     start, end = _ms(ctx.window.start), _ms(ctx.window.end)
     plans = query_series(ctx.config)
     results = [_Series(uid, series_label(uid, params)) for uid, params in plans]
+
+    def hand_over() -> list[str]:  # the deadline cut the source off (``_partial.Handover``)
+        kept = [(r.label, list(r.pages), r.total) for r in results]
+        pages = [page for _, read, _ in kept for page in read]
+        if pages:
+            out.add(ANNOTATIONS, pages)
+            out.add(SOURCE_META, [meta])
+        return [f"{label} ({total} annotations)" for label, read, total in kept if read]
+
+    ctx.handover.offer(hand_over)
     try:
         with transport.client(root, headers, ctx.ssl_context(), ctx.policy.timeout) as client:
             fetch = _Fetcher(client, ctx, root)
@@ -145,8 +155,11 @@ def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
                         future.result()
     finally:
         pages = [page for result in results for page in result.pages]
-        if pages:
+        mine = ctx.handover.claim()  # False: cut off at the deadline, its pages handed over
+        if mine and pages:
             out.add(ANNOTATIONS, pages)
+    if not mine:
+        return meta
     try:
         _settle(results, meta)
     except SourceError:
@@ -299,9 +312,12 @@ class _Fetcher:
     def get(self, query: list[tuple[str, str]], uid: str | None, where: str) -> list[Any]:
         """One page, retried as ``ctx.policy`` allows (``collectors._http``)."""
         endpoint = f"{self.root}/api/annotations"
-        return with_retries(
-            self.ctx.pace, lambda timeout: self._attempt(query, uid, endpoint, timeout), label=where
-        )
+        with self.ctx.handover.asking(f"annotations ({where})"):
+            return with_retries(
+                self.ctx.pace,
+                lambda timeout: self._attempt(query, uid, endpoint, timeout),
+                label=where,
+            )
 
     def _attempt(
         self, query: list[tuple[str, str]], uid: str | None, endpoint: str, timeout: float
