@@ -139,7 +139,8 @@ def _collect_source(name: str, ctx: CollectContext, writer: BundleWriter) -> Non
         writer.set_source(name, "skipped", error="live collection not available")
         return
     ctx.progress(name, "collecting")
-    status, error, meta = "ok", None, {}
+    status, error = "ok", None
+    meta: Mapping[str, Any] = {}
     try:
         meta = source.collect(ctx, writer)
     except SourceError as exc:

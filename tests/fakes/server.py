@@ -13,7 +13,6 @@ to it over real sockets; TLS uses a trustme test CA that the tool trusts via ``[
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 import re
 import ssl
 import threading
@@ -23,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit

@@ -31,7 +31,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from reconstruct.collectors._http import Counts, Retry, retry_after, with_retries
+from reconstruct.collectors._http import (
+    Counts,
+    Retry,
+    retry_after,
+    seconds_text,
+    still_rate_limited,
+    with_retries,
+)
 from reconstruct.collectors._pages import PageGuard
 from reconstruct.collectors._partial import InFlight
 from reconstruct.collectors.base import CollectContext
@@ -243,8 +250,7 @@ class Client:
             f"rate limited reading {what}",
             RateLimited(
                 NAME,
-                f"GitHub kept rate limiting requests for {what} after "
-                f"{self.ctx.policy.rate_limit_retries} waits; rerun in a few minutes",
+                f"{what}: {still_rate_limited(self.ctx.policy, 'GitHub')}",
             ),
             wait=None if wait is None else float(math.ceil(wait)),
             rate_limited=True,
@@ -327,10 +333,10 @@ class Client:
             ) from exc
         except requests.exceptions.Timeout as exc:
             raise Retry(
-                f"no answer within {timeout:.1f}s reading {what}",
+                f"no answer within {seconds_text(timeout)} reading {what}",
                 Unreachable(
                     NAME,
-                    f"GitHub did not answer {what} within {timeout:.1f}s "
+                    f"GitHub did not answer {what} within {seconds_text(timeout)} "
                     f"({self.ctx.policy.retries + 1} attempts); try again later, or give "
                     f"the run a larger {self.ctx.pace.setting}",
                 ),
@@ -342,10 +348,10 @@ class Client:
         ) as exc:
             if _stalled(exc):  # the body stopped coming: a read timeout, not a lost connection
                 raise Retry(
-                    f"no answer within {timeout:.1f}s reading {what}",
+                    f"no answer within {seconds_text(timeout)} reading {what}",
                     Unreachable(
                         NAME,
-                        f"GitHub stopped sending {what} for {timeout:.1f}s "
+                        f"GitHub stopped sending {what} for {seconds_text(timeout)} "
                         f"({self.ctx.policy.retries + 1} attempts); try again later, or give "
                         f"the run a larger {self.ctx.pace.setting}",
                     ),

@@ -16,7 +16,14 @@ from urllib.parse import urlsplit
 
 from reconstruct import __version__
 from reconstruct.bundle import BundleWriter, loads_lenient
-from reconstruct.collectors._http import Retry, is_tls_failure, retry_after, with_retries
+from reconstruct.collectors._http import (
+    Retry,
+    is_tls_failure,
+    retry_after,
+    seconds_text,
+    still_rate_limited,
+    with_retries,
+)
 from reconstruct.collectors._pages import PageGuard
 from reconstruct.collectors._partial import failed_parts, keeping
 from reconstruct.collectors.base import CollectContext
@@ -327,10 +334,10 @@ class _Fetcher:
             reply = transport.send(self.client, query, timeout)
         except transport.NoAnswer as exc:
             raise Retry(
-                f"no answer within {timeout:.1f}s",
+                f"no answer within {seconds_text(timeout)}",
                 SourceUnavailable(
                     NAME,
-                    f"{endpoint} did not answer within {timeout:.1f}s "
+                    f"{endpoint} did not answer within {seconds_text(timeout)} "
                     f"({attempts} attempts); check that Grafana is up and retry",
                 ),
             ) from exc
@@ -367,8 +374,7 @@ class _Fetcher:
                 "rate limited (429)",
                 SourceUnavailable(
                     NAME,
-                    f"still rate limited (429) after {self.ctx.policy.rate_limit_retries + 1} "
-                    "attempts; retry later",
+                    still_rate_limited(self.ctx.policy, "Grafana"),
                 ),
                 wait=retry_after(headers.get("Retry-After")),
                 rate_limited=True,
