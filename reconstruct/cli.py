@@ -266,7 +266,9 @@ def _reconstruct(**opts: object) -> int:
     if save is not None and shipped is not None and save.resolve() != shipped.resolve():
         if save.exists():  # checked before the draft is written, not after
             raise UsageError(f"--save-bundle {save}: already exists; give a new folder")
-    config = load_config(opts["config_path"])  # type: ignore[arg-type]
+    from reconstruct.collectors import config_models
+
+    config = load_config(opts["config_path"], source_tables=config_models())  # type: ignore[arg-type]
     from reconstruct.config import stray_variables
 
     for name in stray_variables():

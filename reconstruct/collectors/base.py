@@ -19,6 +19,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from pydantic import BaseModel
+
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors._http import DEFAULT_POLICY, Pace, RetryPolicy
 from reconstruct.collectors._partial import Handover
@@ -141,3 +143,7 @@ class Source:
     skip_reason: SkipFn = _always
     """Why it is not collected on a run (not configured, no token), or None: collect it."""
     traits: SourceTraits = SourceTraits()
+    config_model: type[BaseModel] | None = None
+    """Its own config table ``[<name>]``, if it has one: a pydantic model (``extra="forbid"``,
+    like the built-in tables), validated when the config is loaded; the source reads it as
+    ``config.table(name)``, and ``RECONSTRUCT_<NAME>__<KEY>`` sets its keys."""
