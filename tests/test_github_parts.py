@@ -5,6 +5,7 @@ Through PyGithub's requester against the loopback GitHub fake."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors.github.live import collect
 from reconstruct.collectors.github.parse import parse
-from reconstruct.errors import SourceUnavailable
+from reconstruct.errors import SourceError, SourceUnavailable
 from reconstruct.model import Kind
 from tests.fakes import github as fk
 from tests.fakes.server import FakeServer, Response
@@ -109,3 +110,29 @@ def test_deployments_page_2_failing_keeps_what_was_read(
     assert f"github/{REPO}/merged_prs.json" in files
     changes = [e for e in parse(bundle) if e.kind is Kind.CHANGE]
     assert len(changes) >= 2  # the window's merged PRs (the lead-up's show as a count)
+
+
+def test_statuses_are_read_as_each_deployments_page_arrives(
+    server: FakeServer, ca_bundle: Path, recorder: Recorder, tmp_path: Path
+) -> None:
+    # page 2 of the deployments never comes: the deploy in the window and the lead-up's last
+    # three (all on page 1) still show, their statuses read while page 2 was awaited
+    gh = fk.FakeGitHub(server, token=TOKEN)
+    expected = big_checkout(gh)
+    server.fail_next("GET", r"/repositories/\d+/deployments$", *[Response(delay=30)] * 10)
+    deadline = time.monotonic() + 3
+    ctx = replace(make_ctx(gh.base_url, ca_bundle, recorder), deadline=deadline)
+    with BundleWriter(tmp_path / "bundle", "Q1ABC") as out:
+        with pytest.raises(SourceError) as info:
+            collect(replace(ctx, policy=recorder.settings(timeout=30)), out)
+        out.set_source("github", "failed", error=info.value.detail)
+        path = out.finish(WINDOW, WINDOW.end)
+    line = info.value.detail
+    assert f"deployments of {REPO} (page 2)" in line, line
+    assert line.endswith(
+        f"(kept: {REPO} (100 deployments, {expected['statuses']} with statuses, 152 merged PRs))"
+    ), line
+    deploys = [e for e in parse(Bundle.open(path)) if e.kind is Kind.DEPLOY]
+    assert len(deploys) == expected["statuses"]
+    # the bound holds: statuses only for the deployments that can be shown
+    assert server.count("GET", r".*/statuses") == expected["statuses"]

@@ -85,7 +85,7 @@ class Unreachable(SourceUnavailable, AllRepos):
 
 
 class ServerFailed(SourceUnavailable):
-    """5xx or cut-short answers to one request, retries used up: only the repository it was
+    """5xx, cut-short or unanswered requests (its retries used up): only the repository it was
     for fails (what was read of it is kept); another repository may well answer."""
 
 
@@ -334,7 +334,7 @@ class Client:
         except requests.exceptions.Timeout as exc:
             raise Retry(
                 f"no answer within {seconds_text(timeout)} reading {what}",
-                Unreachable(
+                ServerFailed(
                     NAME,
                     f"GitHub did not answer {what} within {seconds_text(timeout)} "
                     f"({self.ctx.policy.retries + 1} attempts); try again later, or give "
@@ -349,7 +349,7 @@ class Client:
             if _stalled(exc):  # the body stopped coming: a read timeout, not a lost connection
                 raise Retry(
                     f"no answer within {seconds_text(timeout)} reading {what}",
-                    Unreachable(
+                    ServerFailed(
                         NAME,
                         f"GitHub stopped sending {what} for {seconds_text(timeout)} "
                         f"({self.ctx.policy.retries + 1} attempts); try again later, or give "
