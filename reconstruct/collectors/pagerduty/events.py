@@ -236,8 +236,9 @@ def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:
         user = _name(entry.get("user"))
         method = _method(entry.get("channel")).removeprefix("by ")
         tags = {f"target:{user}"} if user else set()
-        if method:
-            tags.add(f"via:{method}")
+        if method:  # a failed notification reached no one: no channel of the page
+            failed = _failure(entry.get("channel")) is not None
+            tags.add(f"{'failed' if failed else 'via'}:{method}")
         return tags
     if kind in ("escalate", "delegate", "assign"):
         return {f"target:{name}" for name in _names(entry.get("assignees"))}
@@ -262,12 +263,14 @@ def _entry_summary(
         user = _name(entry.get("user"))
         if user:
             method = _method(entry.get("channel"))
+            if (failure := _failure(entry.get("channel"))) is not None:
+                return f"Page to {user} {method} failed{failure}".replace("  ", " ")
             return f"Paged {user} {method}".rstrip()
     by = f" by {actor}" if actor else ""
     if kind in ("acknowledge", "acknowledgement"):
         return f"Acknowledged{by}"
     if kind == "resolve":
-        return own if not actor and own else f"Resolved{by}"
+        return f"Resolved{by}" if actor else _automatic_resolve(entry) or own or "Resolved"
     if kind in ("escalate", "delegate", "assign") and names:
         verb = "Escalated" if kind == "escalate" else "Reassigned"
         return f"{verb} to {names}{by}"
@@ -275,6 +278,39 @@ def _entry_summary(
         text = _note_text(entry)
         return f"Note{by}: {text}" if text else own or f"Note added{by}"
     return own or kind.replace("_", " ").capitalize()
+
+
+_RESOLVE_CHANNELS = {
+    "api": "API",
+    "auto": "",
+    "timeout": "auto-resolve timeout",
+    "email": "email",
+    "nagios": "Nagios",
+    "web_trigger": "web trigger",
+}
+"""A resolve log entry's ``channel.type`` when no person resolved it (REST API v2, Log Entries:
+``channel`` types ``api``, ``auto``, ``timeout``, ``email``, ``nagios``, ``web_trigger``...;
+PagerDuty's own ``summary`` is then "Resolved through the API.", "Resolved by timeout.")."""
+
+
+def _automatic_resolve(entry: Mapping[str, Any]) -> str:
+    """A resolve no person did, worded like the other resolve rows: "Resolved automatically by
+    Grafana (API)", "Resolved automatically (auto-resolve timeout)"; the integration that sent it
+    named when the ``agent`` is one (``*_inbound_integration_reference``); "" for a channel
+    this does not know."""
+    channel = entry.get("channel")
+    kind = as_text(channel.get("type")).lower() if isinstance(channel, dict) else ""
+    if kind not in _RESOLVE_CHANNELS:
+        return ""
+    agent = entry.get("agent")
+    integration = (
+        _name(agent)
+        if isinstance(agent, dict) and "integration" in as_text(agent.get("type"))
+        else ""
+    )
+    how = _RESOLVE_CHANNELS[kind]
+    text = "Resolved automatically" + (f" by {integration}" if integration else "")
+    return f"{text} ({how})" if how else text
 
 
 def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
@@ -409,6 +445,23 @@ def _method(channel: Any) -> str:
             if needle in low:
                 return words
     return ""
+
+
+_FAILURES = {"failed": "", "no_answer": " (no answer)", "busy": " (line busy)"}
+"""A notification's ``status`` when it did not reach the person -> how the row says why.
+PagerDuty's ``notify_log_entry`` carries ``channel.notification`` = ``{type, status, address}``;
+``status`` is ``success``, ``failed``, ``no_answer`` or ``busy`` (REST API v1 log entries
+reference, "Notification" object; the pagerduty Haskell client's ``NotificationStatus`` has
+Success, Failed and NoAnswer). Any other value (or none) reads as delivered."""
+
+
+def _failure(channel: Any) -> str | None:
+    """Why the notification failed ("" for a plain failure, " (no answer)"), None when it was
+    delivered or says nothing (no ``status``: a notification is read as delivered)."""
+    notification = channel.get("notification") if isinstance(channel, dict) else None
+    if not isinstance(notification, dict):
+        return None
+    return _FAILURES.get(as_text(notification.get("status")).strip().lower())
 
 
 def _user_name(ref: Any) -> str | None:
