@@ -153,7 +153,7 @@ class Handover:
         with self._lock:
             write = None if self._claimed else self._write
             self._claimed = self._cut = True
-        return self.asking.said(), (write() if write is not None else [])
+        return self.asking.said(), (_tries(write) if write is not None else [])
 
     def line(self, setting: str) -> str:
         """The source's one line when cut off at the deadline (after ``cut``)."""
@@ -162,3 +162,14 @@ class Handover:
             f"{asking}: no complete answer by the {setting} deadline (the server did not answer, "
             f"or kept sending); rerun later or with a larger {setting}{kept_note(kept)}"
         )
+
+
+def _tries(write: Callable[[], list[str]]) -> list[str]:
+    """``write()``, tried again when the abandoned thread changed a dict it walks meanwhile
+    (``RuntimeError``: changed size during iteration); nothing kept if it keeps failing."""
+    for _ in range(3):
+        try:
+            return write()
+        except RuntimeError:
+            continue
+    return []
