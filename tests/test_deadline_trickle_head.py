@@ -19,6 +19,7 @@ from tests.test_live_end_to_end import Live, MakeServer, row
 TRICKLE = Response(200, BODY, {"Content-Type": "application/json"}, trickle=0.5, trickle_head=True)
 FIRST = {
     # source: (method, path of its first request, what its line names)
+    "pagerduty": ("GET", r"/incidents/Q3CKSTMPD1/(log_entries|alerts|notes)", "log_entries page"),
     "slack": ("POST", r"/api/auth\.test", "auth.test"),
     "github": ("GET", r"/repos/[^/]+/[^/]+$", "repository acme/"),
     "grafana": ("GET", r".*/api/annotations", "annotations ("),
