@@ -171,7 +171,8 @@ def _section_rows(timeline: Timeline, shape: Story) -> dict[str, list[tuple[date
             label = said if head in said.casefold() else f"{mark.label} - {said}"
         out[section].append((mark.time, mermaid_text(label)))
     earlier = set(shape.earlier)
-    leadup = [i for i, e in enumerate(timeline.events) if "leadup" in e.tags and i not in earlier]
+    lead = set(shape.leadup)
+    leadup = [i for i in shape.leadup if i not in earlier and i not in used]
     if shape.earlier:
         first = ensure_utc(timeline.events[shape.earlier[0]].time)
         n = len(shape.earlier)
@@ -179,12 +180,19 @@ def _section_rows(timeline: Timeline, shape: Story) -> dict[str, list[tuple[date
         out["Leadup"].append(
             (shape.axis_start, f"{n} earlier {noun} since {first:%Y-%m-%d} (see the table)")
         )
+        # the earlier changes and deploys by name (with their date), the latest ones when many
+        named = [i for i in shape.earlier if i in lead]
+        room = max(MAX_PER_SECTION - 1 - len(leadup), 0)
+        for i in named[-room:] if room else []:
+            event = timeline.events[i]
+            label = f"{ensure_utc(event.time):%b %d} {_row_label(event)}"
+            out["Leadup"].append((shape.axis_start, mermaid_text(label)))
     for i in leadup[-MAX_PER_SECTION:]:
         out["Leadup"].append((ensure_utc(timeline.events[i].time), _row_label(timeline.events[i])))
     more: dict[str, list[datetime]] = {name: [] for name in SECTION_ORDER}
     for i, event in enumerate(timeline.events):
         kind_section = _ROW_KINDS.get(event.kind)
-        if kind_section is None or i in used or i in earlier or "leadup" in event.tags:
+        if kind_section is None or i in used or i in earlier or i in lead:
             continue
         if len(out[kind_section]) < MAX_PER_SECTION:
             out[kind_section].append((ensure_utc(event.time), _row_label(event)))
