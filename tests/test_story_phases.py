@@ -5,6 +5,7 @@ before the impact start are the leadup, named in the diagram."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from datetime import timedelta
 
 from reconstruct.model import Kind, Timeline, Window
@@ -66,7 +67,7 @@ def test_recovery_is_the_last_clearing_after_the_mitigation() -> None:
     assert phases["mitigation"] == (START + 40 * M, START + 59 * M)
     assert phases["recovery"] == (START + 59 * M, START + 66 * M)
     ends = [p for p in shape.phases if p.name != "leadup"]
-    assert all(a.end <= b.start for a, b in zip(ends, ends[1:], strict=False)), ends
+    assert all(a.end <= b.start for a, b in pairwise(ends)), ends
 
 
 def test_a_clearing_before_the_mitigation_is_no_recovery() -> None:
