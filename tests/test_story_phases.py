@@ -5,8 +5,8 @@ before the impact start are the leadup, named in the diagram."""
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from datetime import timedelta
+from itertools import pairwise
 
 from reconstruct.model import Kind, Timeline, Window
 from reconstruct.render.diagram import mermaid
