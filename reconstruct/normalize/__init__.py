@@ -3,7 +3,8 @@
 The steps, one module each: ``utc`` (UTC, window) -> ``dedup`` (same key) -> ``chatter`` (a
 person's plain messages, which nothing keeps, counted up front) -> ``instances`` (an alert's
 instance labels) and ``refs`` (refs from text) -> ``classify`` (kinds from text) -> ``merge``
-(one row per occurrence across tools) ->
+(one row per occurrence across tools) -> ``deploystart`` (a deploy bot's start post joins the
+deployment that went live) ->
 ``select`` (what is kept, why; counts of the rest) -> ``people`` (one name and id per person) ->
 ``steps`` (one step, one row) -> ``echoes`` (a chat app's post of a note) ->
 ``collapse`` (a series as one row) -> ``order``.
@@ -26,6 +27,7 @@ from reconstruct.normalize.echoes import merge_echoes
 from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.normalize.instances import with_instance
 from reconstruct.normalize.ledger import OUTSIDE_REASON, Ledger
+from reconstruct.normalize.deploystart import join_deploy_starts
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import directory, resolve
@@ -94,6 +96,7 @@ def normalize(
         rows = merge_tools(
             classified, config.normalize.merge_window, config.normalize.instance_window
         )
+        rows = join_deploy_starts(rows)[0]  # counted in ``merged``: the rows are fewer
         ledger.fold(classified, rows)
         selection = select(rows, incident, window, config, keywords, leadup)
         kept, omitted = selection.kept, selection.omitted
