@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 from itertools import pairwise
 
-from reconstruct.model import Kind, Timeline, Window
+from reconstruct.model import Event, Kind, Timeline, Window
 from reconstruct.render.diagram import mermaid
 from reconstruct.render.story import MILESTONES, story
 from tests.picture_data import START, event, incident
@@ -16,7 +16,7 @@ from tests.picture_data import START, event, incident
 M = timedelta(minutes=1)
 
 
-def rule(minutes: float, state: str, n: int, name: str = "rebalancerate") -> object:
+def rule(minutes: float, state: str, n: int, name: str = "rebalancerate") -> Event:
     tag = "state:normal" if state == "resolved" else "state:alerting"
     return event(
         START + minutes * M,
@@ -53,7 +53,7 @@ def flapping(*, last_clear: float | None) -> Timeline:
     events.sort(key=lambda e: e.time)
     window = Window(START - timedelta(hours=1), START + 2 * timedelta(hours=1),
                     START - 14 * timedelta(days=1))  # fmt: skip
-    return Timeline(incident(START, START + 66 * M), window, tuple(events))  # type: ignore[arg-type]
+    return Timeline(incident(START, START + 66 * M), window, tuple(events))
 
 
 def test_recovery_is_the_last_clearing_after_the_mitigation() -> None:
