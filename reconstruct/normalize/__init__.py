@@ -23,11 +23,11 @@ from reconstruct.normalize.chatter import set_aside
 from reconstruct.normalize.classify import classify, compile_classifier
 from reconstruct.normalize.collapse import collapse
 from reconstruct.normalize.dedup import dedup_exact
+from reconstruct.normalize.deploystart import join_deploy_starts
 from reconstruct.normalize.echoes import merge_echoes
 from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.normalize.instances import with_instance
 from reconstruct.normalize.ledger import OUTSIDE_REASON, Ledger
-from reconstruct.normalize.deploystart import join_deploy_starts
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import directory, resolve
