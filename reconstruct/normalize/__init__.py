@@ -96,8 +96,10 @@ def normalize(
         rows = merge_tools(
             classified, config.normalize.merge_window, config.normalize.instance_window
         )
-        rows = join_deploy_starts(rows)[0]  # counted in ``merged``: the rows are fewer
         ledger.fold(classified, rows)
+        merged_rows = rows
+        rows, started = join_deploy_starts(rows)
+        ledger.fold(merged_rows, rows, started)
         selection = select(rows, incident, window, config, keywords, leadup)
         kept, omitted = selection.kept, selection.omitted
         ledger.settle(kept, selection.dropped)  # every record of a kept row is shown

@@ -53,17 +53,17 @@ def _start_post(event: Event) -> bool:
     )
 
 
-def join_deploy_starts(rows: list[Event]) -> tuple[list[Event], int]:
+def join_deploy_starts(rows: list[Event]) -> tuple[list[Event], frozenset[str]]:
     """``rows`` with each deploy bot's start post folded into its deployment's row (see the
-    module doc); the number of posts folded. Order is kept (the first row of each join stays in
-    place of the deployment row)."""
+    module doc), and the keys of the rows that took a post (for ``Ledger.fold``). Order is kept
+    (a deployment's row stays in its place)."""
     by_sha: dict[str, list[tuple[float, str, int]]] = defaultdict(list)
     for i, row in enumerate(rows):
         if _deployment(row):
             for sha in _shas(row):
                 by_sha[sha].append((row.time.timestamp(), row.key, i))
     if not by_sha:
-        return rows, 0
+        return rows, frozenset()
     for found in by_sha.values():
         found.sort()
     joins: dict[int, list[Event]] = defaultdict(list)
@@ -92,7 +92,7 @@ def join_deploy_starts(rows: list[Event]) -> tuple[list[Event], int]:
             continue
         posts = joins.get(i)
         out.append(_join(row, posts) if posts else row)
-    return out, len(folded)
+    return out, frozenset(rows[i].key for i in joins)
 
 
 def _join(row: Event, posts: list[Event]) -> Event:
