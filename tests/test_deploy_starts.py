@@ -50,6 +50,7 @@ def test_the_bot_start_post_joins_the_deployment_that_went_live(tmp_path: Path) 
     urls = {link.url for link in row.links}
     assert "https://deploy.acme.example/runs/7" in urls
     assert any("p" + slack_ts(at(14, 25, 4)).replace(".", "") in u for u in urls), urls
+    assert any(link.label.endswith("(start)") for link in row.links), row.links
     assert not rows_naming(tl, "Deploying checkout"), "one deploy, one row"
     assert figures(tl)["time_to_mitigate_s"] == 30 * 60 + 20, "the rollback went live at 14:30"
 

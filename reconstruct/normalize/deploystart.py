@@ -14,7 +14,8 @@ the deployment row:
   of several rows of that commit, the post joins the first one at or after it.
 
 The joined row keeps the deployment's time (when it went live: a mitigation figure citing it
-does not move), kind, key, text and actor, adds every link, source, ref and tag of the post, and
+does not move), kind, key, text and actor, adds every link (labelled ``(start)``), source, ref and
+tag of the post, and
 says when the deploy started ("(started 10:13)", UTC) when that was in an earlier minute.
 """
 
@@ -24,7 +25,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from datetime import timedelta
 
-from reconstruct.model import Event, Kind
+from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
 
 START_WINDOW = timedelta(minutes=30)
@@ -95,6 +96,12 @@ def join_deploy_starts(rows: list[Event]) -> tuple[list[Event], frozenset[str]]:
     return out, frozenset(rows[i].key for i in joins)
 
 
+def _start_link(link: Link) -> Link:
+    """The start post's link, labelled as such beside the deployment's own post in one channel
+    ("#deploys (start)" and "#deploys")."""
+    return Link(link.source, link.url, f"{link.label} (start)" if link.label else "deploy start")
+
+
 def _join(row: Event, posts: list[Event]) -> Event:
     records = [row, *posts]
     start = min(p.time for p in posts)
@@ -106,7 +113,7 @@ def _join(row: Event, posts: list[Event]) -> Event:
         row.kind,
         summary,
         tuple(sorted({s for r in records for s in r.sources})),
-        tuple(sorted({link for r in records for link in r.links})),
+        tuple(sorted({*row.links, *(_start_link(link) for p in posts for link in p.links)})),
         row.key,
         row.actor,
         frozenset().union(*(r.refs for r in records)),
