@@ -6,7 +6,8 @@ block natively (https://mermaid.js.org/syntax/gantt.html). The block shows the i
 phase, on a UTC time axis whose tick and label format follow the incident's length (``HH:MM`` for
 a short incident, ``MM-DD HH:MM`` across days). Leadup rows before the axis start are one
 milestone at the axis start (``3 earlier changes since 2026-03-03``) so that days of leadup do not
-squash the incident itself.
+squash the incident itself; the changes and deploys among them are named there too, with their
+date (``Mar 03 Merged PR 1187 ...``), as many as the section has room for (the latest).
 
 Times are written as UTC wall-clock times (``dateFormat YYYY-MM-DD HH:mm:ss``): Mermaid reads and
 prints them in the same zone, so the axis shows the UTC times the table shows.

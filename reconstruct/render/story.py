@@ -31,8 +31,8 @@ The axis covers the incident itself with a margin (a quarter of its span, at lea
 an ongoing incident's axis ends after its last row (``open_since`` marks it still open), not at
 collection time.
 Leadup rows days earlier would squash the incident into a sliver, so rows before the axis start
-are not placed on it: they are ``earlier`` (drawn as one mark at the axis start, and listed in the
-table as always).
+are not placed on it: they are ``earlier`` (drawn at the axis start, and listed in the table as
+always).
 """
 
 from __future__ import annotations
