@@ -3,7 +3,8 @@
 The steps, one module each: ``utc`` (UTC, window) -> ``dedup`` (same key) -> ``chatter`` (a
 person's plain messages, which nothing keeps, counted up front) -> ``instances`` (an alert's
 instance labels) and ``refs`` (refs from text) -> ``classify`` (kinds from text) -> ``merge``
-(one row per occurrence across tools) ->
+(one row per occurrence across tools) -> ``deploystart`` (a deploy bot's start post joins the
+deployment that went live) ->
 ``select`` (what is kept, why; counts of the rest) -> ``people`` (one name and id per person) ->
 ``steps`` (one step, one row) -> ``echoes`` (a chat app's post of a note) ->
 ``collapse`` (a series as one row) -> ``order``.
@@ -22,6 +23,7 @@ from reconstruct.normalize.chatter import set_aside
 from reconstruct.normalize.classify import classify, compile_classifier
 from reconstruct.normalize.collapse import collapse
 from reconstruct.normalize.dedup import dedup_exact
+from reconstruct.normalize.deploystart import join_deploy_starts
 from reconstruct.normalize.echoes import merge_echoes
 from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.normalize.instances import with_instance
@@ -95,6 +97,9 @@ def normalize(
             classified, config.normalize.merge_window, config.normalize.instance_window
         )
         ledger.fold(classified, rows)
+        merged_rows = rows
+        rows, started = join_deploy_starts(rows)
+        ledger.fold(merged_rows, rows, started)
         selection = select(rows, incident, window, config, keywords, leadup)
         kept, omitted = selection.kept, selection.omitted
         ledger.settle(kept, selection.dropped)  # every record of a kept row is shown

@@ -68,13 +68,17 @@ class Ledger:
                 self.omitted[source_of(event)][DUPLICATE] += 1
             first.setdefault(event.key, event)
 
-    def fold(self, before: list[Event], after: list[Event]) -> None:
-        """Find the row of every record ``merge`` folded into another record's row."""
+    def fold(
+        self, before: list[Event], after: list[Event], grown: frozenset[str] = frozenset()
+    ) -> None:
+        """Find the row of every record ``merge`` folded into another record's row (a row of
+        several sources, or one whose key is in ``grown``: a row of one tool that took records
+        of the same tool)."""
         if len(before) == len(after):
             return
         kept = {event.key for event in after}
         folded = [event for event in before if event.key not in kept]
-        merged = [row for row in after if len(row.sources) > 1]
+        merged = [row for row in after if len(row.sources) > 1 or row.key in grown]
         by_link: dict[str, list[Event]] = defaultdict(list)
         for row in merged:
             for link in row.links:

@@ -6,7 +6,8 @@ block natively (https://mermaid.js.org/syntax/gantt.html). The block shows the i
 phase, on a UTC time axis whose tick and label format follow the incident's length (``HH:MM`` for
 a short incident, ``MM-DD HH:MM`` across days). Leadup rows before the axis start are one
 milestone at the axis start (``3 earlier changes since 2026-03-03``) so that days of leadup do not
-squash the incident itself.
+squash the incident itself; the changes and deploys among them are named there too, with their
+date (``Mar 03 Merged PR 1187 ...``), as many as the section has room for (the latest).
 
 Times are written as UTC wall-clock times (``dateFormat YYYY-MM-DD HH:mm:ss``): Mermaid reads and
 prints them in the same zone, so the axis shows the UTC times the table shows.
@@ -171,7 +172,8 @@ def _section_rows(timeline: Timeline, shape: Story) -> dict[str, list[tuple[date
             label = said if head in said.casefold() else f"{mark.label} - {said}"
         out[section].append((mark.time, mermaid_text(label)))
     earlier = set(shape.earlier)
-    leadup = [i for i, e in enumerate(timeline.events) if "leadup" in e.tags and i not in earlier]
+    lead = set(shape.leadup)
+    leadup = [i for i in shape.leadup if i not in earlier and i not in used]
     if shape.earlier:
         first = ensure_utc(timeline.events[shape.earlier[0]].time)
         n = len(shape.earlier)
@@ -179,12 +181,19 @@ def _section_rows(timeline: Timeline, shape: Story) -> dict[str, list[tuple[date
         out["Leadup"].append(
             (shape.axis_start, f"{n} earlier {noun} since {first:%Y-%m-%d} (see the table)")
         )
+        # the earlier changes and deploys by name (with their date), the latest ones when many
+        named = [i for i in shape.earlier if i in lead]
+        room = max(MAX_PER_SECTION - 1 - len(leadup), 0)
+        for i in named[-room:] if room else []:
+            event = timeline.events[i]
+            label = f"{ensure_utc(event.time):%b %d} {_row_label(event)}"
+            out["Leadup"].append((shape.axis_start, mermaid_text(label)))
     for i in leadup[-MAX_PER_SECTION:]:
         out["Leadup"].append((ensure_utc(timeline.events[i].time), _row_label(timeline.events[i])))
     more: dict[str, list[datetime]] = {name: [] for name in SECTION_ORDER}
     for i, event in enumerate(timeline.events):
         kind_section = _ROW_KINDS.get(event.kind)
-        if kind_section is None or i in used or i in earlier or "leadup" in event.tags:
+        if kind_section is None or i in used or i in earlier or i in lead:
             continue
         if len(out[kind_section]) < MAX_PER_SECTION:
             out[kind_section].append((ensure_utc(event.time), _row_label(event)))

@@ -12,22 +12,27 @@ a reopened incident resolves at its final resolution):
     detected    the incident's trigger (``Incident.started_at``: when PagerDuty opened it)
     ack         the first acknowledgement
     mitigated   the first mitigation
-    recovered   the first alert record back to normal (``metrics.is_clearing``; a series row's
-                members at their own times)
+    recovered   the incident's last clearing: the latest alert record back to normal
+                (``metrics.is_clearing``; a series row's members at their own times) up to the
+                resolution, the clearing the Timeline keeps as a milestone; absent when it comes
+                before the mitigation or the acknowledgement (a flapping rule back to normal while
+                responders are still on it is no recovery)
     resolved    the final resolution as the incident tool records it (``metrics``: its resolve
                 row, else ``Incident.resolved_at``; never an earlier "all clear" in chat)
 
 Phases run between consecutive milestones: ``detection`` (impact -> detected), ``response``
 (detected -> mitigated), ``mitigation`` (mitigated -> recovered), ``recovery`` (recovered ->
-resolved); a phase whose ends are missing or out of order is left out. ``leadup`` is the span of
-the rows tagged ``leadup`` (changes and deploys before the incident).
+resolved); a phase whose ends are missing or out of order, or that would start before the phase
+drawn ahead of it ends, is left out. ``leadup`` is the span of the leadup rows: rows tagged
+``leadup`` and every change or deploy before the impact start (the change that preceded the
+incident belongs there, not in the mitigation).
 
 The axis covers the incident itself with a margin (a quarter of its span, at least five minutes);
 an ongoing incident's axis ends after its last row (``open_since`` marks it still open), not at
 collection time.
 Leadup rows days earlier would squash the incident into a sliver, so rows before the axis start
-are not placed on it: they are ``earlier`` (drawn as one mark at the axis start, and listed in the
-table as always).
+are not placed on it: they are ``earlier`` (drawn at the axis start, and listed in the table as
+always).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from reconstruct.model import Event, Timeline
+from reconstruct.model import Event, Kind, Timeline
 from reconstruct.render import metrics as figures
 from reconstruct.timeutil import ensure_utc
 
@@ -89,6 +94,8 @@ class Story:
     axis_end: datetime
     earlier: tuple[int, ...]
     """Rows (indexes) before ``axis_start``: leadup days earlier, kept off the axis."""
+    leadup: tuple[int, ...] = ()
+    """Rows (indexes) of the leadup (``leadup_rows``), ``earlier`` ones included."""
     open_since: datetime | None = None
     """While the incident is ongoing: the last milestone or row, from which it is still open
     (drawn up to the axis end); None once it is resolved."""
@@ -104,14 +111,19 @@ class Story:
         return self.axis_end - self.axis_start
 
 
-def _first_clearing(events: tuple[Event, ...], start: datetime) -> tuple[int, datetime] | None:
-    """The first record back to normal at or after ``start``: its row and time (a series row's
-    members count at their own times, not by the row's summed tags)."""
+def _last_clearing(
+    events: tuple[Event, ...], start: datetime, end: datetime | None
+) -> tuple[int, datetime] | None:
+    """The last record back to normal at or after ``start`` (and at or before ``end`` when
+    given): its row and time (a series row's members count at their own times, not by the row's
+    summed tags)."""
     best: tuple[int, datetime] | None = None
     for i, event in enumerate(events):
         for record in event.members or (event,):
             when = ensure_utc(record.time)
-            if when >= start and figures.is_clearing(record) and (best is None or when < best[1]):
+            if when < start or (end is not None and when > end):
+                continue
+            if figures.is_clearing(record) and (best is None or when >= best[1]):
                 best = (i, when)
     return best
 
@@ -143,8 +155,12 @@ def milestones(timeline: Timeline) -> tuple[Milestone, ...]:
     add("detected", None, incident.started_at)
     cite("ack", marks.acknowledged)
     cite("mitigated", marks.mitigated)
-    recovered = _first_clearing(events, window_start)
-    if recovered is not None:
+    end = ensure_utc(marks.resolved.time) if marks.resolved is not None else None
+    recovered = _last_clearing(events, window_start, end)
+    # never before responders acted: a rule back to normal before the mitigation (or the ack)
+    # is a flap, not the recovery
+    floor = [ensure_utc(m.time) for m in (marks.acknowledged, marks.mitigated) if m is not None]
+    if recovered is not None and all(recovered[1] >= t for t in floor):
         found.append(Milestone("recovered", recovered[1], recovered[0]))
     cite("resolved", marks.resolved)
     return tuple(sorted(found, key=lambda m: (m.time, MILESTONES.index(m.name))))
@@ -155,9 +171,24 @@ def _phases(marks: tuple[Milestone, ...], leadup: tuple[datetime, ...]) -> tuple
     out: list[Phase] = []
     if leadup:
         out.append(Phase("leadup", min(leadup), max(leadup)))
+    ahead: datetime | None = None
     for name, a, b in PHASES:
-        if a in at and b in at and at[a] < at[b]:
+        if a in at and b in at and at[a] < at[b] and (ahead is None or at[a] >= ahead):
             out.append(Phase(name, at[a], at[b]))
+            ahead = at[b]
+    return tuple(out)
+
+
+def leadup_rows(timeline: Timeline, marks: tuple[Milestone, ...]) -> tuple[int, ...]:
+    """Rows (indexes) of the leadup: tagged ``leadup``, or a change or deploy before the impact
+    start (else the first milestone)."""
+    first = min((m.time for m in marks), default=None)
+    impact = next((m.time for m in marks if m.name == "impact"), first)
+    out: list[int] = []
+    for i, e in enumerate(timeline.events):
+        early = impact is not None and ensure_utc(e.time) < impact
+        if LEADUP_TAG in e.tags or (early and e.kind in (Kind.CHANGE, Kind.DEPLOY)):
+            out.append(i)
     return tuple(out)
 
 
@@ -166,7 +197,9 @@ def story(timeline: Timeline) -> Story:
     marks = milestones(timeline)
     events = timeline.events
     core = [m.time for m in marks]
-    inside = [ensure_utc(e.time) for e in events if LEADUP_TAG not in e.tags] or [
+    lead = leadup_rows(timeline, marks)
+    skip = set(lead)
+    inside = [ensure_utc(e.time) for i, e in enumerate(events) if i not in skip] or [
         ensure_utc(timeline.window.start)
     ]
     lo = min([*core, min(inside)])
@@ -180,5 +213,5 @@ def story(timeline: Timeline) -> Story:
     # silence before the collection would squash every row into the left edge.
     open_since = max([*core, max(inside)]) if ongoing else None
     earlier = tuple(i for i, e in enumerate(events) if ensure_utc(e.time) < axis_start)
-    leadup = tuple(ensure_utc(e.time) for e in events if LEADUP_TAG in e.tags)
-    return Story(marks, _phases(marks, leadup), axis_start, axis_end, earlier, open_since)
+    leadup = tuple(ensure_utc(events[i].time) for i in lead)
+    return Story(marks, _phases(marks, leadup), axis_start, axis_end, earlier, lead, open_since)

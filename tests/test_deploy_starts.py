@@ -1,0 +1,70 @@
+"""A deploy bot's "Deploying <service> <sha>" post joins the deployment of that sha that went live
+minutes later: one deploy, one row (GitHub deployments and statuses, Slack bot posts as
+``conversations.history`` returns them: ``bot_id`` and ``bot_profile``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from reconstruct.model import Kind, Timeline
+from tests.test_figures_wire import at, bundle, deployment, figures, slack_ts, timeline_of
+
+SHA = "4f2c9e1a83b07d5562e9c4f1a0d7b3e8c26f9a15"
+
+
+def bot_post(when: datetime, text: str) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "user": "U07DPLYBOT3",
+        "bot_id": "B07DPLY3MNR",
+        "app_id": "A07DPLY4ZTW",
+        "text": text,
+        "ts": slack_ts(when),
+        "bot_profile": {"id": "B07DPLY3MNR", "name": "deploybot", "app_id": "A07DPLY4ZTW"},
+    }
+
+
+def person(when: datetime, text: str) -> dict[str, Any]:
+    return {"type": "message", "user": "U03KIM", "text": text, "ts": slack_ts(when)}
+
+
+def run(tmp_path: Path, messages: list[dict[str, Any]], live: datetime) -> Timeline:
+    deploys = [deployment(7, SHA, live, task="rollback")]
+    return timeline_of(
+        bundle(tmp_path, at(14, 0), at(15, 0), messages=messages, deployments=deploys)
+    )
+
+
+def rows_naming(tl: Timeline, needle: str) -> list[Any]:
+    return [e for e in tl.events if needle in e.summary]
+
+
+def test_the_bot_start_post_joins_the_deployment_that_went_live(tmp_path: Path) -> None:
+    post = bot_post(at(14, 25, 4), "Deploying checkout 4f2c9e1 to production, started by <@U03KIM>")
+    tl = run(tmp_path, [post], at(14, 30, 20))
+    (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY]
+    assert row.time == at(14, 30, 20), "the row is when it went live"
+    assert row.summary.endswith("(started 14:25)"), row.summary
+    urls = {link.url for link in row.links}
+    assert "https://deploy.acme.example/runs/7" in urls
+    assert any("p" + slack_ts(at(14, 25, 4)).replace(".", "") in u for u in urls), urls
+    assert any(link.label.endswith("(start)") for link in row.links), row.links
+    assert not rows_naming(tl, "Deploying checkout"), "one deploy, one row"
+    assert figures(tl)["time_to_mitigate_s"] == 30 * 60 + 20, "the rollback went live at 14:30"
+
+
+def test_posts_that_are_not_this_deploys_start_stay_rows(tmp_path: Path) -> None:
+    cases = {
+        "another sha": bot_post(at(14, 25), "Deploying checkout 9c1e7a4 to production"),
+        "two shas": bot_post(at(14, 25), "Deploying checkout 4f2c9e1 over 9c1e7a4"),
+        "a person": person(at(14, 25), "Deploying checkout 4f2c9e1 to production now"),
+        "after it went live": bot_post(at(14, 35), "Deploying checkout 4f2c9e1 to canary"),
+        "long before": bot_post(at(13, 50), "Deploying checkout 4f2c9e1 to production"),
+    }
+    for name, message in cases.items():
+        tl = run(tmp_path / name.replace(" ", "-"), [message], at(14, 30))
+        (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY]
+        assert "(started" not in row.summary, name
+        assert len(row.links) == 2, (name, row.links)  # deploy run and commit only
