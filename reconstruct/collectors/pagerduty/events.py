@@ -231,14 +231,18 @@ def _incident_title(entry: Mapping[str, Any]) -> str:
 
 def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:
     """``target:<name>`` for the person a page or an escalation is for (``notify``: ``user``;
-    ``escalate``/``delegate``/``assign``: ``assignees``), ``via:<method>`` for a page's method."""
+    ``escalate``/``delegate``/``assign``: ``assignees``), ``via:<method>`` for a page's method,
+    ``failed:<method>`` for one that did not reach them, with ``failure:<method>:<why>`` when the
+    notification's status says why (``no answer``, ``line busy``)."""
     if kind == "notify":
         user = _name(entry.get("user"))
         method = _method(entry.get("channel")).removeprefix("by ")
         tags = {f"target:{user}"} if user else set()
         if method:  # a failed notification reached no one: no channel of the page
-            failed = _failure(entry.get("channel")) is not None
-            tags.add(f"{'failed' if failed else 'via'}:{method}")
+            failure = _failure(entry.get("channel"))
+            tags.add(f"{'via' if failure is None else 'failed'}:{method}")
+            if failure:  # why, as a row says it: ``failure:phone:no answer``
+                tags.add(f"failure:{method}:{failure.strip()[1:-1]}")
         return tags
     if kind in ("escalate", "delegate", "assign"):
         return {f"target:{name}" for name in _names(entry.get("assignees"))}
