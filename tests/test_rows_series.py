@@ -13,12 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from reconstruct.normalize.collapse import shape
 from reconstruct.normalize.steps import identifiers
 from tests.test_rows import (
     LEE,
     alert_state,
     annotation,
+    entry,
     escalate,
     notify,
     one,
@@ -27,6 +30,7 @@ from tests.test_rows import (
     timeline,
     trigger,
     ts,
+    user,
 )
 
 
@@ -305,3 +309,35 @@ def test_only_unanswered_repeats_say_why(tmp_path: Path) -> None:
     assert one(tl, "pages to").summary == (
         "4 phone pages to Priya Raman failed (no answer), 09:45–09:51"
     )
+
+
+# -- an escalation no person did ----------------------------------------------------------------
+POLICY = {"id": "PESCPOL", "type": "escalation_policy_reference", "summary": "Checkout"}
+
+
+@pytest.mark.parametrize(
+    ("channel", "own", "said"),
+    [
+        ("timeout", "Escalated to level 2 due to timeout.", ", level 2, due to timeout"),
+        ("auto", "Escalated to level 3.", ", level 3, automatically"),
+        ("timeout", "Escalated.", ", due to timeout"),
+    ],
+)
+def test_an_automatic_escalation_says_its_level_and_why(
+    tmp_path: Path, channel: str, own: str, said: str
+) -> None:
+    auto = entry(
+        "escalate",
+        5,
+        summary=own,
+        agent=POLICY,
+        assignees=[user("Kim Nguyen")],
+        channel={"type": channel},
+    )
+    tl = timeline(tmp_path, [trigger(), auto])
+    assert one(tl, "Escalated").summary == f"Escalated to Kim Nguyen{said}"
+
+
+def test_a_persons_escalation_says_who_not_the_level(tmp_path: Path) -> None:
+    tl = timeline(tmp_path, [trigger(), escalate(5, "Priya Raman", "Kim Nguyen")])
+    assert one(tl, "Escalated").summary == "Escalated to Kim Nguyen by Priya Raman"

@@ -277,11 +277,28 @@ def _entry_summary(
         return f"Resolved{by}" if actor else _automatic_resolve(entry) or own or "Resolved"
     if kind in ("escalate", "delegate", "assign") and names:
         verb = "Escalated" if kind == "escalate" else "Reassigned"
-        return f"{verb} to {names}{by}"
+        return f"{verb} to {names}{by or _automatic_escalation(entry, own)}"
     if kind == "annotate":
         text = _note_text(entry)
         return f"Note{by}: {text}" if text else own or f"Note added{by}"
     return own or kind.replace("_", " ").capitalize()
+
+
+_LEVEL = re.compile(r"\blevel (\d+)\b", re.IGNORECASE)
+_ESCALATE_CHANNELS = {"timeout": "due to timeout", "auto": "automatically"}
+"""An escalation no person did: its ``channel.type`` says why (``timeout``: the level's
+escalation delay passed unacknowledged; ``auto``: by the escalation policy), its level is only in
+PagerDuty's own ``summary`` ("Escalated to level 2 due to timeout."; REST API v1 log entries
+reference: ``escalate_log_entry`` carries ``assignees`` and ``channel``, no level field)."""
+
+
+def _automatic_escalation(entry: Mapping[str, Any], own: str) -> str:
+    """``, level 2, due to timeout`` for an escalation no person did, "" when nothing says."""
+    channel = entry.get("channel")
+    why = _ESCALATE_CHANNELS.get(as_text(channel.get("type")) if isinstance(channel, dict) else "")
+    level = _LEVEL.search(own)
+    parts = [f"level {level.group(1)}" if level else "", why or ""]
+    return "".join(f", {p}" for p in parts if p)
 
 
 _RESOLVE_CHANNELS = {
