@@ -152,7 +152,7 @@ class SlackApi:
         """method -> the page size to ask for, after Slack refused a larger one."""
         self._not_before: dict[str, float] = {}
         """method -> monotonic time before which no worker asks it (after a 429)."""
-        self.asking = InFlight()
+        self.asking: InFlight = ctx.handover.asking
         """The request each worker has in flight (named when the deadline passes)."""
 
     def _client(self) -> WebClient:
