@@ -141,7 +141,11 @@ def _channels(rows: list[Event], window: timedelta) -> list[Event]:
             summary += f"; {failed_words(failed, group)}"
         elif failed and (tried := _failed(first)) and f"by {tried[0]} failed" in summary:
             summary = summary.replace(f"by {tried[0]} failed", f"by {_methods(failed)} failed", 1)
-            summary = summary.replace(" (no answer)", "").replace(" (line busy)", "")
+            whys = sorted(
+                {t.rpartition(":")[2] for e in group for t in e.tags if t.startswith(FAILURE)}
+            )
+            for said_why in whys:  # the first page's why, said again below if every one shares it
+                summary = summary.replace(f" ({said_why})", "")
             why = {failure_of(group, m) for m in failed}
             summary += f" ({why.pop()})" if len(why) == 1 and "" not in why else ""
         out.append(_joined(group, first, summary, first.reason))
