@@ -4,7 +4,9 @@ evidence; every record stays in that row's ``members``.
 Runs last (after ``steps``), on the kept rows. Three kinds of series:
 
 - **Repeated pages**: pages (kind ``page``) for the same person(s) (``whom:`` ids) ->
-  "Priya Raman notified 380 times by email, 09:43–10:20".
+  "Priya Raman notified 380 times by email, 09:43–10:20"; pages that reached no one counted
+  apart, per method, with why when each says the same ("; 2 phone pages failed (no answer)"), or
+  "4 phone pages to Kim Nguyen failed (no answer), 09:45–09:51" when none reached them.
 - **A flapping alert**: an alert rule that changes state at least ``[collapse] flap_changes``
   times (default 4) within ``[collapse] flap_window`` (default 1h), whatever the states
   (Pending and Normal without ever firing too). Elastic calls an alert
