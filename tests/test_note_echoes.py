@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.test_rows import (
     INC_NO,
     INC_URL,
@@ -91,3 +93,21 @@ def test_a_short_note_is_not_recognised_in_a_post(tmp_path: Path) -> None:
         [KIM],
     )
     assert len([e for e in tl.events if "rolling back" in e.summary]) == 2, texts(tl)
+
+
+@pytest.mark.parametrize("lead", ["Status: ", "PD note: ", "Update for everyone: "])
+def test_the_apps_post_joins_a_note_its_author_pasted_with_a_lead_in(
+    tmp_path: Path, lead: str
+) -> None:
+    messages = [app_note_post(29.7, TEXT), said("U03KIM", 30.3, lead + TEXT)]
+    tl = timeline(tmp_path, [trigger(), note(30, TEXT)], messages, [KIM], [], [], [KIM_PD])
+    row = one(tl, "Heap exhaustion")
+    assert len([link for link in row.links if "slack.com" in link.url]) == 2, texts(tl)
+    assert not any("added a note" in s for s in texts(tl))
+
+
+def test_a_post_of_a_different_note_stays_apart_from_a_pasted_note(tmp_path: Path) -> None:
+    other = "Heap exhaustion on payments pods after v3.1.0; not rolling back yet, watching GC."
+    messages = [app_note_post(29.7, other), said("U03KIM", 30.3, "Status: " + TEXT)]
+    tl = timeline(tmp_path, [trigger(), note(30, TEXT)], messages, [KIM], [], [], [KIM_PD])
+    assert len([s for s in texts(tl) if "added a note" in s]) == 1, texts(tl)

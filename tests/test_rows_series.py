@@ -13,12 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from reconstruct.normalize.collapse import shape
 from reconstruct.normalize.steps import identifiers
 from tests.test_rows import (
     LEE,
     alert_state,
     annotation,
+    entry,
     escalate,
     notify,
     one,
@@ -27,6 +30,7 @@ from tests.test_rows import (
     timeline,
     trigger,
     ts,
+    user,
 )
 
 
@@ -159,7 +163,9 @@ def test_failed_notifications_are_worded_as_failed(tmp_path: Path) -> None:
     ]
     tl = timeline(tmp_path, entries)
     row = one(tl, "Priya")
-    assert row.summary == "Paged Priya Raman by push; SMS and phone pages failed"
+    assert row.summary == (
+        "Paged Priya Raman by push; SMS page failed, phone page failed (no answer)"
+    )
     assert "via:phone" not in row.tags and "failed:phone" in row.tags
     assert one(tl, "Kim").summary == "Page to Kim Nguyen by phone failed"
 
@@ -253,11 +259,85 @@ def test_failed_repeats_are_counted_apart_in_a_series(tmp_path: Path) -> None:
     ]
     tl = timeline(tmp_path, [trigger(), *repeats])
     row = one(tl, "notified")
-    assert row.summary == "Priya Raman notified 5 times by email, 09:43–09:46; 2 more failed"
+    assert row.summary == "Priya Raman notified 5 times by email, 09:43–09:46; 2 email pages failed"
     assert len(row.members) == 7
 
 
 def test_only_failed_repeats_say_so(tmp_path: Path) -> None:
     repeats = [page(1 + i * 2, "Priya Raman", "phone_notification", "failed") for i in range(5)]
     tl = timeline(tmp_path, [trigger(), *repeats])
-    assert one(tl, "failed,").summary == "4 pages to Priya Raman failed, 09:45–09:51"
+    assert one(tl, "failed,").summary == "4 phone pages to Priya Raman failed, 09:45–09:51"
+
+
+def test_unanswered_phone_pages_inside_a_series_are_said_with_why(tmp_path: Path) -> None:
+    rounds = [
+        page(1 + i, "Alex Chen", method, "no_answer" if method.startswith("phone") else "success")
+        for i in range(8)
+        for method in ("sms_notification", "email_notification")
+        + (("phone_notification",) if i in (2, 5) else ())
+    ]
+    tl = timeline(tmp_path, [trigger(), *rounds])
+    row = one(tl, "notified")
+    assert row.summary.endswith("; 2 phone pages failed (no answer)"), row.summary
+    assert row.summary.startswith("Alex Chen notified "), row.summary
+
+
+def test_every_failure_wording_says_no_answer(tmp_path: Path) -> None:
+    entries = [
+        trigger(),
+        page(0.2, "Priya Raman", "push_notification"),
+        page(0.4, "Priya Raman", "phone_notification", "no_answer"),
+        page(5, "Kim Nguyen", "phone_notification", "no_answer"),
+        page(5.2, "Kim Nguyen", "sms_notification", "no_answer"),
+        escalate(9, "Priya Raman", "Sam Lee"),
+        page(9.2, "Sam Lee", "push_notification"),
+        page(9.4, "Sam Lee", "phone_notification", "busy"),
+    ]
+    tl = timeline(tmp_path, entries)
+    assert one(tl, "Paged Priya").summary == (
+        "Paged Priya Raman by push; phone page failed (no answer)"
+    )
+    assert one(tl, "Kim").summary == "Page to Kim Nguyen by phone and SMS failed (no answer)"
+    assert one(tl, "Escalated").summary == (
+        "Escalated to Sam Lee by Priya Raman; paged by push; phone page failed (line busy)"
+    )
+
+
+def test_only_unanswered_repeats_say_why(tmp_path: Path) -> None:
+    repeats = [page(1 + i * 2, "Priya Raman", "phone_notification", "no_answer") for i in range(5)]
+    tl = timeline(tmp_path, [trigger(), *repeats])
+    assert one(tl, "pages to").summary == (
+        "4 phone pages to Priya Raman failed (no answer), 09:45–09:51"
+    )
+
+
+# -- an escalation no person did ----------------------------------------------------------------
+POLICY = {"id": "PESCPOL", "type": "escalation_policy_reference", "summary": "Checkout"}
+
+
+@pytest.mark.parametrize(
+    ("channel", "own", "said"),
+    [
+        ("timeout", "Escalated to level 2 due to timeout.", ", level 2, due to timeout"),
+        ("auto", "Escalated to level 3.", ", level 3, automatically"),
+        ("timeout", "Escalated.", ", due to timeout"),
+    ],
+)
+def test_an_automatic_escalation_says_its_level_and_why(
+    tmp_path: Path, channel: str, own: str, said: str
+) -> None:
+    auto = entry(
+        "escalate",
+        5,
+        summary=own,
+        agent=POLICY,
+        assignees=[user("Kim Nguyen")],
+        channel={"type": channel},
+    )
+    tl = timeline(tmp_path, [trigger(), auto])
+    assert one(tl, "Escalated").summary == f"Escalated to Kim Nguyen{said}"
+
+
+def test_a_persons_escalation_says_who_not_the_level(tmp_path: Path) -> None:
+    tl = timeline(tmp_path, [trigger(), escalate(5, "Priya Raman", "Kim Nguyen")])
+    assert one(tl, "Escalated").summary == "Escalated to Kim Nguyen by Priya Raman"

@@ -4,7 +4,9 @@ evidence; every record stays in that row's ``members``.
 Runs last (after ``steps``), on the kept rows. Three kinds of series:
 
 - **Repeated pages**: pages (kind ``page``) for the same person(s) (``whom:`` ids) ->
-  "Priya Raman notified 380 times by email, 09:43–10:20".
+  "Priya Raman notified 380 times by email, 09:43–10:20"; pages that reached no one counted
+  apart, per method, with why when each says the same ("; 2 phone pages failed (no answer)"), or
+  "4 phone pages to Kim Nguyen failed (no answer), 09:45–09:51" when none reached them.
 - **A flapping alert**: an alert rule that changes state at least ``[collapse] flap_changes``
   times (default 4) within ``[collapse] flap_window`` (default 1h), whatever the states
   (Pending and Normal without ever firing too). Elastic calls an alert
@@ -62,6 +64,7 @@ from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.instances import LABEL, alertnames
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.people import person_of, targets_of
+from reconstruct.normalize.steps import failure_of
 
 SERIES = "series"
 """Tag of a collapsed row."""
@@ -105,12 +108,13 @@ def collapse(
             methods = sorted({t[4:] for e in members for t in e.tags if t.startswith("via:")})
             how = f" by {', '.join(methods)}" if methods else ""
             reached = [e for e in members if _paged(e) or not _failed(e)]
-            failed = len(members) - len(reached)
             if reached:
                 text = f"{who} notified {len(reached)} times{how}, {_span(members)}"
-                text += f"; {failed} more failed" if failed else ""
+                text += f"; {fails}" if (fails := _failures(members)) else ""
             else:
-                text = f"{failed} pages to {who} failed, {_span(members)}"
+                text = f"{len(members)} {_failed_methods(members)}pages to {who} failed"
+                text += f" ({why})" if (why := _one_failure(members)) else ""
+                text += f", {_span(members)}"
             series.append((text, "repeated pages", members))
     for key, group in alerts.items():
         series.extend(_alert_series(key, group, keep, config))
@@ -284,6 +288,40 @@ def _plain_bot_post(event: Event) -> bool:
 def _failed(event: Event) -> bool:
     """A page that did not reach the person (``steps``: a ``failed:`` tag)."""
     return any(t.startswith("failed:") for t in event.tags)
+
+
+def _failed_of(event: Event) -> list[str]:
+    """The methods by which a page row did not reach the person (``failed:`` tags; a step row
+    that also reached them by that method has it as ``via:`` too, and it is left out)."""
+    via = {t[4:] for t in event.tags if t.startswith("via:")}
+    return sorted(t[7:] for t in event.tags if t.startswith("failed:") and t[7:] not in via)
+
+
+def _failures(members: list[Event]) -> str:
+    """The failed pages among a series' members, per method, with why when every one says the
+    same: ``2 phone pages failed (no answer)``, ``1 SMS page failed, 2 phone pages failed``."""
+    counts: dict[str, int] = defaultdict(int)
+    for event in members:
+        for method in _failed_of(event):
+            counts[method] += 1
+    parts = []
+    for method in sorted(counts):
+        n = counts[method]
+        why = failure_of([e for e in members if method in _failed_of(e)], method)
+        parts.append(f"{n} {method} page{'s' * (n > 1)} failed" + (f" ({why})" if why else ""))
+    return ", ".join(parts)
+
+
+def _failed_methods(members: list[Event]) -> str:
+    """``phone `` when every failed page of a series was by one method, else ""."""
+    methods = {m for e in members for m in _failed_of(e)}
+    return f"{methods.pop()} " if len(methods) == 1 else ""
+
+
+def _one_failure(members: list[Event]) -> str:
+    methods = {m for e in members for m in _failed_of(e)}
+    whys = {failure_of(members, m) for m in methods}
+    return whys.pop() if len(whys) == 1 else ""
 
 
 def _paged(event: Event) -> bool:

@@ -12,9 +12,12 @@ A post joins a note row when it is a bot's post (tag ``bot``) and the row a note
 not a bot's) of the same incident (an incident ref in common, ``merge.INCIDENT_PREFIXES``), at
 most ``merge_window`` apart, and the post's words hold every word of the note's text (at least
 ``MIN_WORDS``; the author's name and the words "note" and "by" aside: the row may read "Note
-by Bob Stone: ..."). Each post joins the closest such note; a note takes every post that
-reports it (one per channel). The row keeps the note's kind, text, actor, key and tags, and
-gains the post's links, refs and source (the app's name and ``bot`` tag stay out of it).
+by Bob Stone: ..."). A note row that ``steps`` joined with its author's copy (several sources)
+reads as the copy, which may add a word or two ("Status: ..."): up to ``COPY_SLACK`` of its words
+(and at most a fifth of them) may be missing from the post. Each post joins the closest such
+note; a note takes every post that reports it (one per channel). The row keeps the note's kind,
+text, actor, key and tags, and gains the post's links, refs and source (the app's name and
+``bot`` tag stay out of it).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from reconstruct.normalize.merge import INCIDENT_PREFIXES
 NOTE = "note"
 MIN_WORDS = 3
 """A note of fewer words says too little to be recognised in another text."""
+COPY_SLACK = 3
+"""Words an author's copy of a note may add that the chat app's post of the note lacks."""
 _WORD = re.compile(r"\w+")
 _NOTE_WORDS = frozenset({"note", "by"})
 """Words a note row's own framing adds ("Note by Kim Nguyen: ..."), not the note's."""
@@ -68,7 +73,7 @@ def merge_echoes(rows: list[Event], window: timedelta) -> tuple[list[Event], int
         high = bisect_right(times, post.time + window)
         for i in notes[low:high]:
             gap = abs(post.time - rows[i].time)
-            if incident.isdisjoint(rows[i].refs) or not said[i] <= heard:
+            if incident.isdisjoint(rows[i].refs) or not _reports(said[i], heard, rows[i]):
                 continue
             if best is None or gap < best[0]:
                 best = (gap, i)
@@ -78,6 +83,18 @@ def merge_echoes(rows: list[Event], window: timedelta) -> tuple[list[Event], int
     taken = {k for posts in echoes.values() for k in posts}
     out = [joined.get(i, e) for i, e in enumerate(rows) if i not in taken]
     return out, len(taken)
+
+
+def _reports(note: frozenset[str], heard: frozenset[str], row: Event) -> bool:
+    """Whether a post of words ``heard`` holds the note row's words ``note``: every one, or, for
+    a row read as its author's copy (more than one source), all but ``COPY_SLACK`` (and at most
+    a fifth), with ``MIN_WORDS`` in common."""
+    missing = len(note - heard)
+    if missing == 0:
+        return True
+    if len(row.sources) < 2 or missing > COPY_SLACK or missing * 5 > len(note):
+        return False
+    return len(note & heard) >= MIN_WORDS
 
 
 def _joined(note: Event, posts: list[Event]) -> Event:

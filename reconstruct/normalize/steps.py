@@ -46,6 +46,9 @@ from reconstruct.normalize.people import person_of, targets_of
 VIA = "via:"
 FAILED = "failed:"
 """Tag of a page that did not reach the person (``failed:<method>``); it has no ``via:`` tag."""
+FAILURE = "failure:"
+"""Why a failed page did not reach the person, as a row says it (``failure:phone:no answer``,
+``failure:phone:line busy``); absent for a plain failure."""
 _NOT_WORDS = {Kind.CHANGE, Kind.DEPLOY, Kind.ALERT, Kind.PAGE}
 _SPECIFIC = {Kind.UPDATE: 1, Kind.ANNOTATION: 0, Kind.MESSAGE: 0}
 """How much a kind says (a milestone kind, absent here, says most): the joined row keeps the
@@ -81,6 +84,30 @@ def _methods(methods: list[str]) -> str:
     return ", ".join(unique[:-1]) + " and " + unique[-1]
 
 
+def failure_of(events: list[Event], method: str) -> str:
+    """Why the failed ``method`` pages among ``events`` failed (``no answer``), "" when no tag
+    says (a plain failure) or the pages say different things."""
+    prefix = f"{FAILURE}{method}:"
+    whys = {t[len(prefix) :] for e in events for t in e.tags if t.startswith(prefix)}
+    plain = any(
+        f"{FAILED}{method}" in e.tags and not any(t.startswith(prefix) for t in e.tags)
+        for e in events
+    )
+    return whys.pop() if len(whys) == 1 and not plain else ""
+
+
+def failed_words(failed: list[str], events: list[Event]) -> str:
+    """``phone page failed (no answer)``; ``SMS and phone pages failed``; methods that failed
+    for different reasons each said apart: ``SMS page failed, phone page failed (no answer)``."""
+    by_why: dict[str, list[str]] = {}
+    for method in dict.fromkeys(failed):
+        by_why.setdefault(failure_of(events, method), []).append(method)
+    return ", ".join(
+        f"{_methods(methods)} page{'s' * (len(methods) > 1)} failed" + (f" ({why})" if why else "")
+        for why, methods in by_why.items()
+    )
+
+
 def _channels(rows: list[Event], window: timedelta) -> list[Event]:
     open_steps: dict[frozenset[str], list[Event]] = {}
     groups: list[list[Event]] = []
@@ -111,9 +138,16 @@ def _channels(rows: list[Event], window: timedelta) -> list[Event]:
             summary += f" (also by {_methods(rest)})" if rest else ""
         failed = [m for e in group for m in _failed(e) if m not in methods]
         if said and failed:
-            summary += f"; {_methods(failed)} page{'s' if len(set(failed)) > 1 else ''} failed"
+            summary += f"; {failed_words(failed, group)}"
         elif failed and (tried := _failed(first)) and f"by {tried[0]} failed" in summary:
             summary = summary.replace(f"by {tried[0]} failed", f"by {_methods(failed)} failed", 1)
+            whys = sorted(
+                {t.rpartition(":")[2] for e in group for t in e.tags if t.startswith(FAILURE)}
+            )
+            for said_why in whys:  # the first page's why, said again below if every one shares it
+                summary = summary.replace(f" ({said_why})", "")
+            why = {failure_of(group, m) for m in failed}
+            summary += f" ({why.pop()})" if len(why) == 1 and "" not in why else ""
         out.append(_joined(group, first, summary, first.reason))
     return out
 
@@ -155,7 +189,7 @@ def _escalations(rows: list[Event], window: timedelta) -> list[Event]:
             if len(via) > len(set(via)):  # a method twice: say how many pages
                 summary += f" ({len(via)} pages)"
             if failed := [m for page in pages for m in _failed(page) if m not in via]:
-                summary += f"; {_methods(sorted(failed))} page{'s' * (len(set(failed)) > 1)} failed"
+                summary += f"; {failed_words(sorted(failed), pages)}"
             joined[index] = _joined([event, *pages], event, summary, event.reason)
     return [joined.get(i, e) for i, e in enumerate(rows) if i not in taken]
 

@@ -133,7 +133,7 @@ class Redactor:
             spans = self._segmented_spans(text)
         if not spans:
             return text
-        return _apply(text, spans)
+        return _apply(text, _whole_words(text, spans))
 
     def _segmented_spans(self, text: str) -> list[tuple[int, int, str]]:
         """``_spans`` of each stretch between runs of ``LONG_SPACE`` whitespace characters: some
@@ -258,6 +258,21 @@ def _index(rules: tuple[Rule, ...]) -> _Index:
 def _only_words(text: str) -> bool:
     """True when ``text`` holds nothing but letters and spaces (no digit, no punctuation)."""
     return text.replace(" ", "").isalpha()
+
+
+def _whole_words(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Each span widened over the letters and digits either side of it: a value never starts or
+    ends inside a word, so no rule (a filler word mistaken for part of the phrase, a pattern
+    that anchors late) can leave the first or last characters of a secret in the text."""
+    n = len(text)
+    widened: list[tuple[int, int, str]] = []
+    for start, end, kind in spans:
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+        while end < n and text[end].isalnum():
+            end += 1
+        widened.append((start, end, kind))
+    return widened
 
 
 def _apply(text: str, spans: list[tuple[int, int, str]]) -> str:

@@ -312,12 +312,13 @@ _NEAR_WORDS = (
 )
 _NEAR = re.compile(
     r"(?i)(?<![\w.-])(?P<key>" + _NEAR_WORDS + r")s?(?![\w-])"
-    r"(?:\s+(?:is|was|are|of|for|to|the|a|new|our|my|your|here|now|set))*"
-    r"\s*[:=]?\s*[\"'`]?(?P<value>[A-Za-z0-9+/_.=~-]{8,})"
+    r"(?:\s+(?:is|was|are|of|for|to|the|a|new|our|my|your|here|now|set)(?=\s))*"
+    r"\s*[:=]?\s*[\"'`]?(?<![\w.+/=~-])(?P<value>[A-Za-z0-9+/_.=~-]{8,})"
 )
 _NEAR_QUOTED = re.compile(
     r"(?i)(?<![\w.-])(?P<key>" + _NEAR_WORDS + r")(?![\w-])"
-    r"(?:\s+(?:is|was|of|for|to|the|a|new|our|my|your|here|now|set))*\s*[:=]?\s*(?=[\"'`])"
+    r"(?:\s+(?:is|was|of|for|to|the|a|new|our|my|your|here|now|set)(?=\s))*"
+    r"\s*[:=]?\s*(?=[\"'`])"
     r"(?!'s\b)"  # ``the token's scopes``: a possessive, not a quoted value
 )
 """``the password is "correct horse battery staple"``: a quoted value after the words."""

@@ -21,6 +21,7 @@ from reconstruct.render.table import (
     md_links,
     md_said,
     md_text,
+    names,
     one_line,
     safe_url,
     shorten,
@@ -229,7 +230,7 @@ class Row:
         `` (edited HH:MM)`` after it when the record was edited."""
         summary = self.short_summary
         actor = one_line(self.event.actor or "")
-        if actor and actor.casefold() not in summary.casefold():
+        if actor and not names(actor, summary):
             return f"{actor}: {summary}{self.edited_text}"
         return summary + self.edited_text
 
@@ -255,11 +256,7 @@ class Row:
         event = self.event
         summary = shorten(one_line(event.summary), self.max_summary)
         actor = one_line(event.actor or "")
-        text = (
-            f"{actor}: {summary}"
-            if actor and actor.casefold() not in summary.casefold()
-            else summary
-        )
+        text = f"{actor}: {summary}" if actor and not names(actor, summary) else summary
         if event.edited_at is not None:
             text += _edited(event, self.day)
         if event.links:

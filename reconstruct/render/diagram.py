@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from reconstruct.model import Event, Kind, Timeline
 from reconstruct.render.story import Milestone, Story, story
-from reconstruct.render.table import one_line, shorten
+from reconstruct.render.table import names, one_line, shorten
 from reconstruct.timeutil import ensure_utc
 
 MAX_LABEL = 48
@@ -152,7 +152,7 @@ def axis_format(shape: Story) -> str:
 def _row_label(event: Event) -> str:
     actor = one_line(event.actor or "")
     summary = one_line(event.summary)
-    if actor and actor.casefold() not in summary.casefold():
+    if actor and not names(actor, summary):
         summary = f"{actor}: {summary}"
     return mermaid_text(summary)
 

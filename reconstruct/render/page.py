@@ -36,7 +36,7 @@ from reconstruct.render import context
 from reconstruct.render import metrics as metrics_mod
 from reconstruct.render.diagram import axis_format, tick_step
 from reconstruct.render.story import Story, story
-from reconstruct.render.table import label_kind, one_line, shorten, time_label
+from reconstruct.render.table import label_kind, names, one_line, shorten, time_label
 from reconstruct.timeutil import ensure_utc
 
 TEMPLATE = "page.html.j2"
@@ -209,7 +209,7 @@ def _title(event: Event, day: datetime) -> str:
     when = time_label(event.time, day.date())
     actor = one_line(event.actor or "")
     text = one_line(event.summary)
-    if actor and actor.casefold() not in text.casefold():
+    if actor and not names(actor, text):
         text = f"{actor}: {text}"
     links = "\n".join(f"{ln.label or ln.source}: {ln.url}" for ln in event.links)
     return shorten(f"{when} UTC  {text}", MAX_TITLE) + ("\n" + links if links else "")

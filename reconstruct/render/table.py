@@ -77,6 +77,20 @@ def plain(text: str) -> str:
     return _ZERO_WIDTH.sub("", _INVISIBLE.sub("", text))
 
 
+def names(actor: str, text: str) -> bool:
+    """Whether ``text`` already names ``actor`` as whole words (case-insensitive), so a row can
+    leave the ``actor:`` prefix out: ``Jonathan Parker is looking`` does not name ``Jonathan
+    Park``, ``Jonathan Park is looking`` does."""
+    if not actor:
+        return False
+    return _names_pattern(actor).search(text) is not None
+
+
+@lru_cache(maxsize=1024)
+def _names_pattern(actor: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(actor) + r"(?!\w)", re.IGNORECASE)
+
+
 def one_line(text: str) -> str:
     """Newlines, tabs and runs of spaces collapsed to single spaces; control and bidi characters
     removed."""

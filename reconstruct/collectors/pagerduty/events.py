@@ -231,14 +231,18 @@ def _incident_title(entry: Mapping[str, Any]) -> str:
 
 def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:
     """``target:<name>`` for the person a page or an escalation is for (``notify``: ``user``;
-    ``escalate``/``delegate``/``assign``: ``assignees``), ``via:<method>`` for a page's method."""
+    ``escalate``/``delegate``/``assign``: ``assignees``), ``via:<method>`` for a page's method,
+    ``failed:<method>`` for one that did not reach them, with ``failure:<method>:<why>`` when the
+    notification's status says why (``no answer``, ``line busy``)."""
     if kind == "notify":
         user = _name(entry.get("user"))
         method = _method(entry.get("channel")).removeprefix("by ")
         tags = {f"target:{user}"} if user else set()
         if method:  # a failed notification reached no one: no channel of the page
-            failed = _failure(entry.get("channel")) is not None
-            tags.add(f"{'failed' if failed else 'via'}:{method}")
+            failure = _failure(entry.get("channel"))
+            tags.add(f"{'via' if failure is None else 'failed'}:{method}")
+            if failure:  # why, as a row says it: ``failure:phone:no answer``
+                tags.add(f"failure:{method}:{failure.strip()[1:-1]}")
         return tags
     if kind in ("escalate", "delegate", "assign"):
         return {f"target:{name}" for name in _names(entry.get("assignees"))}
@@ -273,11 +277,28 @@ def _entry_summary(
         return f"Resolved{by}" if actor else _automatic_resolve(entry) or own or "Resolved"
     if kind in ("escalate", "delegate", "assign") and names:
         verb = "Escalated" if kind == "escalate" else "Reassigned"
-        return f"{verb} to {names}{by}"
+        return f"{verb} to {names}{by or _automatic_escalation(entry, own)}"
     if kind == "annotate":
         text = _note_text(entry)
         return f"Note{by}: {text}" if text else own or f"Note added{by}"
     return own or kind.replace("_", " ").capitalize()
+
+
+_LEVEL = re.compile(r"\blevel (\d+)\b", re.IGNORECASE)
+_ESCALATE_CHANNELS = {"timeout": "due to timeout", "auto": "automatically"}
+"""An escalation no person did: its ``channel.type`` says why (``timeout``: the level's
+escalation delay passed unacknowledged; ``auto``: by the escalation policy), its level is only in
+PagerDuty's own ``summary`` ("Escalated to level 2 due to timeout."; REST API v1 log entries
+reference: ``escalate_log_entry`` carries ``assignees`` and ``channel``, no level field)."""
+
+
+def _automatic_escalation(entry: Mapping[str, Any], own: str) -> str:
+    """``, level 2, due to timeout`` for an escalation no person did, "" when nothing says."""
+    channel = entry.get("channel")
+    why = _ESCALATE_CHANNELS.get(as_text(channel.get("type")) if isinstance(channel, dict) else "")
+    level = _LEVEL.search(own)
+    parts = [f"level {level.group(1)}" if level else "", why or ""]
+    return "".join(f", {p}" for p in parts if p)
 
 
 _RESOLVE_CHANNELS = {

@@ -64,6 +64,7 @@ from reconstruct.collectors.slack.shapes import (
     left_out_reason,
     visible,
 )
+from reconstruct.collectors.slack.shortcodes import emojize
 from reconstruct.collectors.textlinks import text_links
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
@@ -394,7 +395,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         parts, urls = [], attachment_links(msg) if "attachments" in msg else []
         for text in visible(msg, bot):
             rendered = render(text, ctx.user_name, ctx.channels)
-            parts.append(rendered.text)
+            parts.append(emojize(rendered.text) if bot else rendered.text)
             urls.extend(rendered.urls)
     files = file_names(msg)
     if files:

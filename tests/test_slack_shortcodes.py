@@ -1,0 +1,45 @@
+"""A bot's Slack text shows emoji as Slack does: ``:bell: Reminder`` reads ``🔔 Reminder``; a
+name no table knows (a workspace's custom emoji) stays as written, and people's words are quoted
+as they wrote them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconstruct.collectors.slack.shortcodes import emojize
+from tests.test_rows import KIM, said, texts, timeline, trigger
+from tests.test_rows_series import bot_post
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (":bell: Reminder: update the status page", "🔔 Reminder: update the status page"),
+        ("Deploy :white_check_mark: done :rotating_light:", "Deploy ✅ done 🚨"),
+        (":+1: ok", "👍 ok"),
+        (":acme-party: shipped", ":acme-party: shipped"),
+        ("at 12:30:45 UTC", "at 12:30:45 UTC"),
+        ("status:ok:done", "status:ok:done"),
+        ("no shortcode here", "no shortcode here"),
+    ],
+)
+def test_known_shortcodes_become_emoji(text: str, shown: str) -> None:
+    assert emojize(text) == shown
+
+
+def test_a_bots_post_shows_the_emoji_and_a_persons_message_stays(tmp_path: Path) -> None:
+    messages = [
+        bot_post(20, ":bell: Reminder: the status page has not been updated", "Statuspage"),
+        said(
+            "U03KIM",
+            21,
+            ":eyes: looking at the replica lag now",
+            reactions=[{"name": "pushpin", "count": 1, "users": ["U01PRIYA"]}],
+        ),
+    ]
+    tl = timeline(tmp_path, [trigger()], messages, [KIM])
+    shown = texts(tl)
+    assert any(t.startswith("🔔 Reminder: the status page") for t in shown), shown
+    assert any(":eyes: looking at the replica lag" in t for t in shown), shown
