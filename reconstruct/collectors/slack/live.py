@@ -63,7 +63,13 @@ from typing import TYPE_CHECKING, Any
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors._http import Counts, Retry, is_tls_failure, retry_after, with_retries
 from reconstruct.collectors._pages import PageGuard
-from reconstruct.collectors._partial import InFlight, failed_parts, keeping, timed_out
+from reconstruct.collectors._partial import (
+    InFlight,
+    failed_parts,
+    keeping,
+    kept_note,
+    timed_out,
+)
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.slack.channels import (
     INCIDENT_CHANNEL_HINT,
@@ -418,6 +424,11 @@ class _Channel:
     threads: tuple[str, ...] = ()
     replies: dict[str, list[dict[str, Any]]] | None = None
     error: str | None = None
+    read_all: bool = False
+    """Every history page was read (``history`` is appended page by page as they arrive)."""
+    lost: list[str] | None = None
+    """Lines of the parts of it that failed while the rest was read (a later history page,
+    the listing of threads begun before the window): warnings, the run partial."""
 
 
 def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
@@ -485,8 +496,7 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     except SourceTimedOut as exc:  # the deadline: what was read is kept, the source fails
         api.stopped.set()
         _write(out, order, {}, {})
-        kept = [f"{_label(c)} ({len(c.replies or {})} threads)" for c in order if _done(c)]
-        raise keeping(exc, kept) from exc
+        raise keeping(exc, _kept(order)) from exc
     except BaseException:
         api.stopped.set()  # workers stop before their next request
         raise
@@ -496,7 +506,11 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     channels: dict[str, str] = {}
     errors: dict[str, str] = {}
     users = _write(out, order, channels, errors)
-    _resolve_users(api, out, users, warn)
+    lost = next((c for c in order if c.incident and c.error is not None and c.lost), None)
+    if lost is not None:  # nothing of the incident channel could be read: the source fails
+        assert lost.lost is not None
+        raise SourceUnavailable(NAME, f"{lost.lost[0]}{kept_note(_kept(order))}")
+    _resolve_users(api, out, users, warn, incomplete)
     meta: dict[str, Any] = {
         "workspace_url": workspace,
         "incident_channel": incident_id,
@@ -516,6 +530,26 @@ def _done(chan: _Channel) -> bool:
     return chan.error is None and chan.replies is not None
 
 
+def _begun(chan: _Channel) -> bool:
+    """Its info and at least one history page were read (the deadline may cut the rest)."""
+    return chan.error is None and chan.info is not None and bool(chan.history)
+
+
+def _kept(order: list[_Channel]) -> list[str]:
+    """What ``_write`` wrote of each channel, for the line of a source that failed:
+    ``#inc-1 (C1) (3 threads)``, ``#inc-1 (C1) (999 messages; its later pages and threads not
+    read)``."""
+    kept: list[str] = []
+    for chan in order:
+        if _done(chan):
+            kept.append(f"{_label(chan)} ({len(chan.replies or {})} threads)")
+        elif _begun(chan):
+            count = sum(len(p.get("messages") or []) for p in list(chan.history or []))
+            rest = "its threads" if chan.read_all else "its later pages and threads"
+            kept.append(f"{_label(chan)} ({count} messages; {rest} not read)")
+    return kept
+
+
 def _write(
     out: BundleWriter, order: list[_Channel], channels: dict[str, str], errors: dict[str, str]
 ) -> set[str]:
@@ -526,15 +560,17 @@ def _write(
         if chan.error is not None:
             errors[chan.cid] = chan.error
             continue
-        if not _done(chan):
+        if chan.lost:
+            errors[chan.cid] = "; ".join(chan.lost)
+        if not _begun(chan):
             continue
         assert chan.info is not None
-        assert chan.history is not None
-        assert chan.replies is not None
+        history = list(chan.history or [])  # a copy: a worker cut off may still append
         out.add(f"slack/{chan.cid}/conversations.info.json", [chan.info])
-        out.add(f"slack/{chan.cid}/conversations.history.json", chan.history)
-        users |= _users_in(m for p in chan.history for m in p.get("messages") or [])
-        for thread in sorted(chan.replies):
+        out.add(f"slack/{chan.cid}/conversations.history.json", history)
+        users |= _users_in(m for p in history for m in p.get("messages") or [])
+        for thread in sorted(chan.replies or {}):
+            assert chan.replies is not None
             replies = chan.replies[thread]
             out.add(f"slack/{chan.cid}/replies/{thread}.json", replies)
             users |= _users_in(m for p in replies for m in p.get("messages") or [])
@@ -564,13 +600,16 @@ def _fetch_channels(
             lost = f"that thread's replies are not in this draft (the rest of {_label(chan)} is)"
             missing_channel(_scoped(exc, lost), incomplete, warn)
             return
-        if chan.incident:
+        if chan.incident and not isinstance(exc, SourceUnavailable):
             raise exc
         if chan.error is not None:
             return
         chan.error = exc.detail
         if isinstance(exc, SourceUnavailable):
             lost = f"the messages of {_label(chan)} are not in this draft"
+            if chan.incident:  # the source fails once the other channels are read
+                chan.lost = [_scoped(exc, lost)]
+                return
             missing_channel(_scoped(exc, lost), incomplete, warn)
         else:  # a permission error on one channel: the rest is kept
             warn(f"skipped {chan.cid}: {exc.detail}")
@@ -593,6 +632,8 @@ def _fetch_channels(
             failed(chan, exc)
             continue
         chan.replies = {}
+        for line in chan.lost or []:  # a later page or the earlier threads' listing failed
+            missing_channel(line, incomplete, warn)
         for ts in chan.threads:
             threads[pool.submit(_read_thread, api, ctx, chan, ts)] = (chan, ts)
     done: Counter[str] = Counter()
@@ -620,41 +661,67 @@ def _label(chan: _Channel) -> str:
 
 
 def _read_head(api: SlackApi, ctx: CollectContext, chan: _Channel) -> None:
-    """conversations.info and every history page of one channel (on a worker)."""
+    """conversations.info and every history page of one channel (on a worker), each page
+    appended to ``chan.history`` as it arrives (the deadline keeps the pages read). A page after
+    the first that Slack does not serve (5xx, cut short, rate limited beyond the policy), or a
+    failed listing of threads begun before the window (an optional read), costs only itself:
+    the pages and threads read are kept and ``chan.lost`` names what is missing."""
     info = api.one("conversations.info", chan.cid, channel=chan.cid)
     raw = info.get("channel")
     chan.name = str(raw.get("name") or chan.cid) if isinstance(raw, dict) else chan.cid
     label = _label(chan)
     pages: list[dict[str, Any]] = []
-    count = 0
-    for page in api.pages(
-        "conversations.history",
-        label,
-        channel=chan.cid,
-        oldest=slack_ts(ctx.window.start),
-        latest=slack_ts(ctx.window.end),
-        inclusive=True,
-        limit=ctx.config.slack.page_size,
-    ):
-        pages.append(page)
-        count += len(page.get("messages") or [])
-        waits = f", {api.rate_waits} rate-limit waits" if api.rate_waits else ""
-        ctx.progress(NAME, f"#{chan.name}: {len(pages)} pages, {count} messages{waits}")
-    messages = [m for p in pages for m in p.get("messages") or [] if isinstance(m, dict)]
-    chan.threads = tuple(
-        sorted(
-            {
-                m["ts"]
-                for m in messages
-                if isinstance(m.get("ts"), str)
-                and _int(m.get("reply_count")) > 0
-                and m.get("thread_ts", m["ts"]) == m["ts"]
-            }
-            | earlier_threads(api, ctx, chan.cid, label)
-        )
-    )
-    chan.info = info
     chan.history = pages
+    chan.info = info
+    count = 0
+    lost: list[str] = []
+    try:
+        for page in api.pages(
+            "conversations.history",
+            label,
+            channel=chan.cid,
+            oldest=slack_ts(ctx.window.start),
+            latest=slack_ts(ctx.window.end),
+            inclusive=True,
+            limit=ctx.config.slack.page_size,
+        ):
+            pages.append(page)
+            count += len(page.get("messages") or [])
+            waits = f", {api.rate_waits} rate-limit waits" if api.rate_waits else ""
+            ctx.progress(NAME, f"#{chan.name}: {len(pages)} pages, {count} messages{waits}")
+        chan.read_all = True
+    except SourceUnavailable as exc:
+        if isinstance(exc, SourceTimedOut) or not pages:
+            raise
+        lost.append(
+            _scoped(
+                exc,
+                f"the messages of {label} after page {len(pages)} are not in this draft "
+                f"(kept {count} messages)",
+            )
+        )
+    messages = [m for p in pages for m in p.get("messages") or [] if isinstance(m, dict)]
+    threads = {
+        m["ts"]
+        for m in messages
+        if isinstance(m.get("ts"), str)
+        and _int(m.get("reply_count")) > 0
+        and m.get("thread_ts", m["ts"]) == m["ts"]
+    }
+    try:
+        threads |= earlier_threads(api, ctx, chan.cid, label)
+    except SourceUnavailable as exc:
+        if isinstance(exc, SourceTimedOut):
+            raise
+        lost.append(
+            _scoped(
+                exc,
+                f"threads of {label} begun before the window are not in this draft "
+                f"(its messages in the window are)",
+            )
+        )
+    chan.threads = tuple(sorted(threads))
+    chan.lost = lost or None
 
 
 def _read_thread(
@@ -717,7 +784,12 @@ def _users_in(messages: Any) -> set[str]:
     return people_in(messages)
 
 
-def _resolve_users(api: SlackApi, out: BundleWriter, wanted: set[str], warn: Warn) -> None:
+def _resolve_users(
+    api: SlackApi, out: BundleWriter, wanted: set[str], warn: Warn, incomplete: list[str]
+) -> None:
+    """users.list pages, then users.info for the rest (the module docstring's rule). A lookup
+    that cannot finish (Slack does not serve it, the deadline) keeps what was read and makes
+    the run partial with one warning: the people not looked up are shown by their Slack ID."""
     remaining = set(wanted)
     list_pages: list[dict[str, Any]] = []
     info_pages: list[dict[str, Any]] = []
@@ -739,6 +811,9 @@ def _resolve_users(api: SlackApi, out: BundleWriter, wanted: set[str], warn: War
         if "users:read" not in exc.detail:
             raise
         warn("SLACK_TOKEN lacks users:read: people are shown by their Slack ID")
+    except SourceUnavailable as exc:
+        lost = "people not looked up yet are shown by their Slack ID (names may be missing)"
+        missing_channel(_scoped(exc, lost), incomplete, warn)
     if list_pages:
         out.add("slack/users.list.json", list_pages)
     if info_pages:
