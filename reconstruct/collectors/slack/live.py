@@ -510,7 +510,7 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     if lost is not None:  # nothing of the incident channel could be read: the source fails
         assert lost.lost is not None
         raise SourceUnavailable(NAME, f"{lost.lost[0]}{kept_note(_kept(order))}")
-    _resolve_users(api, out, users, warn, incomplete)
+    _resolve_users(api, ctx, out, users, warn, incomplete)
     meta: dict[str, Any] = {
         "workspace_url": workspace,
         "incident_channel": incident_id,
@@ -785,28 +785,27 @@ def _users_in(messages: Any) -> set[str]:
 
 
 def _resolve_users(
-    api: SlackApi, out: BundleWriter, wanted: set[str], warn: Warn, incomplete: list[str]
+    api: SlackApi,
+    ctx: CollectContext,
+    out: BundleWriter,
+    wanted: set[str],
+    warn: Warn,
+    incomplete: list[str],
 ) -> None:
-    """users.list pages, then users.info for the rest (the module docstring's rule). A lookup
-    that cannot finish (Slack does not serve it, the deadline) keeps what was read and makes
+    """users.list pages, then users.info for the rest (the module docstring's rule), on a
+    worker watched until the deadline (a trickling answer passes every read timeout). A lookup
+    that cannot finish (Slack does not serve it, the deadline) keeps the pages read and makes
     the run partial with one warning: the people not looked up are shown by their Slack ID."""
-    remaining = set(wanted)
     list_pages: list[dict[str, Any]] = []
     info_pages: list[dict[str, Any]] = []
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-users")
     try:
-        if len(remaining) >= 2:
-            for page in api.pages("users.list", "(people)", limit=LIST_LIMIT):
-                list_pages.append(page)
-                for member in page.get("members") or []:
-                    if isinstance(member, dict):
-                        remaining.discard(str(member.get("id")))
-                if len(remaining) < 2 or len(list_pages) >= len(remaining):
-                    break
-        for user in sorted(remaining):
-            try:
-                info_pages.append(api.one("users.info", f"user {user}", user=user))
-            except SourceNotFound:
-                continue
+        future = pool.submit(_look_up_users, api, set(wanted), list_pages, info_pages)
+        try:
+            future.result(timeout=ctx.remaining())
+        except TimeoutError:
+            api.stopped.set()  # the worker stops before its next request
+            raise timed_out(ctx.pace, api.asking.said(), "Slack") from None
     except SourceAuthError as exc:
         if "users:read" not in exc.detail:
             raise
@@ -814,7 +813,31 @@ def _resolve_users(
     except SourceUnavailable as exc:
         lost = "people not looked up yet are shown by their Slack ID (names may be missing)"
         missing_channel(_scoped(exc, lost), incomplete, warn)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     if list_pages:
-        out.add("slack/users.list.json", list_pages)
+        out.add("slack/users.list.json", list(list_pages))
     if info_pages:
-        out.add("slack/users.info.json", info_pages)
+        out.add("slack/users.info.json", list(info_pages))
+
+
+def _look_up_users(
+    api: SlackApi,
+    remaining: set[str],
+    list_pages: list[dict[str, Any]],
+    info_pages: list[dict[str, Any]],
+) -> None:
+    """Append users.list pages while they may pay, then users.info answers, as they arrive."""
+    if len(remaining) >= 2:
+        for page in api.pages("users.list", "(people)", limit=LIST_LIMIT):
+            list_pages.append(page)
+            for member in page.get("members") or []:
+                if isinstance(member, dict):
+                    remaining.discard(str(member.get("id")))
+            if len(remaining) < 2 or len(list_pages) >= len(remaining):
+                break
+    for user in sorted(remaining):
+        try:
+            info_pages.append(api.one("users.info", f"user {user}", user=user))
+        except SourceNotFound:
+            continue
