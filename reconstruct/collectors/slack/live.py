@@ -156,6 +156,9 @@ class SlackApi:
         self._lock = threading.Lock()
         self._limits: dict[str, int] = {}
         """method -> the page size to ask for, after Slack refused a larger one."""
+        self._probes: dict[str, threading.Event] = {}
+        """method -> set once its first paged call has answered (the page size is known then):
+        concurrent first calls wait for it, so a refused size is asked for once per run."""
         self._not_before: dict[str, float] = {}
         """method -> monotonic time before which no worker asks it (after a 429)."""
         self.asking = InFlight()
@@ -258,9 +261,37 @@ class SlackApi:
 
     def pages(self, method: str, what: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every page of ``method`` (cursor pagination); the caller may stop early. A cursor
-        seen before (a loop) or more than ``max_pages`` pages stop it with a warning."""
+        seen before (a loop) or more than ``max_pages`` pages stop it with a warning. The
+        method's first call probes the page size: concurrent calls wait for its first answer,
+        so a size Slack refuses is asked for once per run (``_probe``)."""
         guard = PageGuard(self.ctx.policy.max_pages)
         guard.repeated("")
+        probe = self._probe(method) if "limit" in params else None
+        try:
+            yield from self._paged(method, what, params, guard, probe)
+        finally:
+            if probe is not None:
+                probe.set()
+
+    def _probe(self, method: str) -> threading.Event | None:
+        """The event to set once this call's first page answered, when it is the method's first
+        paged call; else wait (until the deadline) for that first call to learn the page size."""
+        with self._lock:
+            probe = self._probes.get(method)
+            if probe is None:
+                probe = self._probes[method] = threading.Event()
+                return probe
+        probe.wait(self.ctx.remaining())
+        return None
+
+    def _paged(
+        self,
+        method: str,
+        what: str,
+        params: dict[str, Any],
+        guard: PageGuard,
+        probe: threading.Event | None,
+    ) -> Iterator[dict[str, Any]]:
         cursor = ""
         page_no = 0
         while True:
@@ -293,6 +324,8 @@ class SlackApi:
                 params = dict(params, limit=cap)
                 page_no -= 1
                 continue
+            if probe is not None:
+                probe.set()  # the page size is known: the method's other calls may go
             yield page
             meta = page.get("response_metadata")
             nxt = str(meta.get("next_cursor") or "") if isinstance(meta, dict) else ""
