@@ -38,10 +38,16 @@ short, or an HTML page), a slow answer and a connection error are retried with b
 pagination (``collectors._pages.PageGuard``) stops, with a warning and what was read kept, when a
 cursor comes back (a loop) or after ``policy.max_pages`` pages.
 
-Failures: the incident channel's errors fail the source; an extra ``[slack] channels`` channel that
-fails (not a member, not found, rate limited) is recorded in ``meta["failed_parts"]`` and a
-warning, and the rest is kept. Token problems (invalid, revoked, expired, missing scope) always
-fail the source, except ``users:read``: without it people are shown by ID (a warning). Every
+Failures cost only what failed: history pages are appended as they arrive, so a later page that
+Slack does not serve (5xx, cut short, rate limited beyond the policy), a failed listing of threads
+begun before the window (optional) or the deadline keeps the pages and threads read and the other
+channels; the failed part is in ``meta["failed_parts"]`` (channel ID -> its line) and one warning,
+the run partial. An extra ``[slack] channels`` channel that fails whole (not a member, not found,
+rate limited) is recorded the same way. The incident channel's permission errors fail the source,
+and so does an incident channel of which nothing could be read (the other channels are kept,
+named in the line). A people lookup (users.list, users.info) that cannot finish is partial too.
+Token problems (invalid, revoked, expired, missing scope) always fail the source, except
+``users:read``: without it people are shown by ID (a warning). Every
 failure names the request that failed (``conversations.history #inc-1234 (C0...) page 3``).
 Scopes: channels:read, channels:history, groups:read, groups:history, users:read; mpim:read and
 mpim:history for group DMs, im:history for a DM given by ID.
@@ -56,7 +62,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +72,7 @@ from reconstruct.collectors._pages import PageGuard
 from reconstruct.collectors._partial import (
     InFlight,
     failed_parts,
+    first_done,
     keeping,
     kept_note,
     timed_out,
@@ -647,40 +654,62 @@ def _fetch_channels(
         else:  # a permission error on one channel: the rest is kept
             warn(f"skipped {chan.cid}: {exc.detail}")
 
-    def by_deadline(futures: Iterable[Future[Any]]) -> Iterator[Future[Any]]:
-        try:
-            yield from as_completed(futures, timeout=ctx.remaining())
-        except TimeoutError:
-            raise timed_out(ctx.pace, api.asking.said(), "Slack") from None
-
-    heads: dict[Future[None], _Channel] = {
-        pool.submit(_read_head, api, ctx, chan): chan for chan in order
+    pending: dict[Future[Any], tuple[str, _Channel, str]] = {
+        pool.submit(_read_head, api, ctx, chan): ("head", chan, "") for chan in order
     }
-    threads: dict[Future[list[dict[str, Any]] | None], tuple[_Channel, str]] = {}
-    for future in by_deadline(heads):
-        chan = heads[future]
-        try:
-            future.result()
-        except SourceError as exc:
-            failed(chan, exc)
-            continue
-        chan.replies = {}
-        for line in chan.lost or []:  # a later page or the earlier threads' listing failed
-            missing_channel(line, incomplete, warn)
-        for ts in chan.threads:
-            threads[pool.submit(_read_thread, api, ctx, chan, ts)] = (chan, ts)
     done: Counter[str] = Counter()
-    for thread_future in by_deadline(threads):
-        chan, ts = threads[thread_future]
-        try:
-            replies = thread_future.result()
-        except SourceError as exc:
-            failed(chan, exc, ts)
-            continue
-        done[chan.cid] += 1
-        ctx.progress(NAME, f"#{chan.name}: thread {done[chan.cid]}/{len(chan.threads)}")
-        if replies is not None and chan.replies is not None:
-            chan.replies[ts] = replies
+
+    def read_threads(chan: _Channel, stamps: Iterable[str]) -> None:
+        for ts in stamps:
+            pending[pool.submit(_read_thread, api, ctx, chan, ts)] = ("thread", chan, ts)
+
+    while pending:
+        for future in sorted(
+            first_done(ctx.pace, pending, api.asking.said, "Slack"),
+            key=lambda f: order.index(pending[f][1]),
+        ):
+            kind, chan, ts = pending.pop(future)
+            try:
+                result = future.result()
+            except SourceError as exc:
+                if kind == "lookback":
+                    if isinstance(exc, SourceAuthError | SourceTimedOut):
+                        raise exc from None
+                    missing_channel(_lookback_lost(exc, chan), incomplete, warn)
+                    _add_lost(chan, _lookback_lost(exc, chan))
+                else:
+                    failed(chan, exc, ts or None)
+                continue
+            if kind == "head":
+                chan.replies = {}
+                for line in chan.lost or []:  # a later history page failed
+                    missing_channel(line, incomplete, warn)
+                read_threads(chan, chan.threads)
+                if ctx.config.slack.thread_lookback.total_seconds() > 0:
+                    lookback = pool.submit(earlier_threads, api, ctx, chan.cid, _label(chan))
+                    pending[lookback] = ("lookback", chan, "")
+            elif kind == "lookback":  # threads begun earlier, answered in the window
+                more = sorted(set(result) - set(chan.threads))
+                chan.threads = (*chan.threads, *more)
+                read_threads(chan, more)
+            else:
+                done[chan.cid] += 1
+                ctx.progress(NAME, f"#{chan.name}: thread {done[chan.cid]}/{len(chan.threads)}")
+                if result is not None and chan.replies is not None:
+                    chan.replies[ts] = result
+
+
+def _lookback_lost(exc: SourceError, chan: _Channel) -> str:
+    label = _label(chan)
+    return _scoped(
+        exc,
+        f"threads of {label} begun before the window are not in this draft "
+        "(its messages in the window are)",
+    )
+
+
+def _add_lost(chan: _Channel, line: str) -> None:
+    chan.lost = [*(chan.lost or []), line]
 
 
 def _scoped(exc: SourceError, lost: str) -> str:
@@ -696,9 +725,10 @@ def _label(chan: _Channel) -> str:
 def _read_head(api: SlackApi, ctx: CollectContext, chan: _Channel) -> None:
     """conversations.info and every history page of one channel (on a worker), each page
     appended to ``chan.history`` as it arrives (the deadline keeps the pages read). A page after
-    the first that Slack does not serve (5xx, cut short, rate limited beyond the policy), or a
-    failed listing of threads begun before the window (an optional read), costs only itself:
-    the pages and threads read are kept and ``chan.lost`` names what is missing."""
+    the first that Slack does not serve (5xx, cut short, rate limited beyond the policy) costs
+    only itself: the pages read are kept and ``chan.lost`` names what is missing. Threads begun
+    before the window are listed apart (``threads.earlier_threads``, an optional read on the
+    pool), so its failure or hang never holds back these threads' replies."""
     info = api.one("conversations.info", chan.cid, channel=chan.cid)
     raw = info.get("channel")
     chan.name = str(raw.get("name") or chan.cid) if isinstance(raw, dict) else chan.cid
@@ -734,26 +764,17 @@ def _read_head(api: SlackApi, ctx: CollectContext, chan: _Channel) -> None:
             )
         )
     messages = [m for p in pages for m in p.get("messages") or [] if isinstance(m, dict)]
-    threads = {
-        m["ts"]
-        for m in messages
-        if isinstance(m.get("ts"), str)
-        and _int(m.get("reply_count")) > 0
-        and m.get("thread_ts", m["ts"]) == m["ts"]
-    }
-    try:
-        threads |= earlier_threads(api, ctx, chan.cid, label)
-    except SourceUnavailable as exc:
-        if isinstance(exc, SourceTimedOut):
-            raise
-        lost.append(
-            _scoped(
-                exc,
-                f"threads of {label} begun before the window are not in this draft "
-                f"(its messages in the window are)",
-            )
+    chan.threads = tuple(
+        sorted(
+            {
+                m["ts"]
+                for m in messages
+                if isinstance(m.get("ts"), str)
+                and _int(m.get("reply_count")) > 0
+                and m.get("thread_ts", m["ts"]) == m["ts"]
+            }
         )
-    chan.threads = tuple(sorted(threads))
+    )
     chan.lost = lost or None
 
 
