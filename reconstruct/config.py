@@ -221,8 +221,11 @@ class ClassifyConfig(_Table):
 
 
 class SelectConfig(_Table):
-    emoji: tuple[str, ...] = ("pushpin", "rotating_light", "white_check_mark", "eyes")
-    """Reactions that put a person's message into the timeline."""
+    emoji: tuple[str, ...] = ("pushpin", "rotating_light", "white_check_mark")
+    """Reactions that put a person's message into the timeline: marks of significance, not of
+    attention. 📌 ``pushpin`` is what incident.io and Rootly read as "add to the timeline", 🚨
+    ``rotating_light`` flags an alarm, ✅ ``white_check_mark`` a step done or confirmed. 👀
+    ``eyes`` ("looking") is no default: teams put it on everything."""
 
 
 class RenderConfig(_Table):

@@ -183,5 +183,16 @@ def format_duration(delta: timedelta) -> str:
     return f"{sign}{seconds}s"
 
 
+def exact_duration(delta: timedelta) -> str:
+    """``1h 35m 12s``, ``4m 10s``, ``45s``, ``2d 1h 00m 05s``: ``format_duration`` to the second
+    at any length (a figure, whose two cited times are to the second)."""
+    total = int(delta.total_seconds())
+    if abs(total) < 3600:
+        return format_duration(delta)
+    sign = "-" if total < 0 else ""
+    minutes, seconds = divmod(abs(total), 60)
+    return f"{sign}{format_duration(timedelta(minutes=minutes))} {seconds:02d}s"
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)

@@ -201,7 +201,7 @@ def test_thread_replies_edits_and_reactions_are_counted_unless_they_name_a_chang
         _tagged(minute[4], "deployed 9c1e7a4f0b2d", 0, edited=edit),
         _tagged(minute[5], "see <https://github.com/acme/checkout/commit/9c1e7a4f>", 0,
                 thread_ts=parent, parent_user_id="U0PRIYA"),
-        _tagged(minute[6], "on it", 0, reactions=[{"name": "eyes", "users": ["U1"]}]),
+        _tagged(minute[6], "on it", 0, reactions=[{"name": "pushpin", "users": ["U1"]}]),
         *(selection_wire.message(when, "still looking", n=1) for when in minute[7:]),
         *(_tagged(when, "mhm", 2, thread_ts=parent, parent_user_id="U0PRIYA")
           for when in minute[7:]),
@@ -246,4 +246,4 @@ def test_thread_replies_edits_and_reactions_are_counted_unless_they_name_a_chang
     named = {"was it 9c1e7a4?", "deployed 9c1e7a4f0b2d", "anyone on this?", "on it"}
     assert not taken & named, "a commit named, a parent, a kept reaction: built as events"
     assert not any("github.com" in t for t in taken)
-    assert "on it" in drafts["markdown"][0], "the :eyes: reaction keeps it"
+    assert "on it" in drafts["markdown"][0], "the :pushpin: reaction keeps it"

@@ -607,4 +607,4 @@ def test_the_lede_is_escaped_and_pings_no_one(tmp_path: Path) -> None:
     assert "\\[runbook\\]" in summary and "\\|" in summary and "\\`code\\`" in summary
     assert "@\u200bchannel" in summary and "@channel" not in summary
     doc = json.loads(render(tl, RenderOptions(fmt="json"), Config()))
-    assert "@\u200bchannel rolled back" in doc["summary"]["lede"]
+    assert "“@channel rolled back" in doc["summary"]["lede"]  # data: as written

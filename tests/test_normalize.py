@@ -415,8 +415,9 @@ def test_selection_keeps_what_matters_and_counts_the_rest_per_channel() -> None:
     result = run(
         human("C1:16.1", "hmm"),
         human("C1:16.2", "the dashboard is red", tags=("pinned",)),
-        human("C1:16.3", "paging db team", tags=("reaction:pushpin", "reaction:eyes")),
+        human("C1:16.3", "paging db team", tags=("reaction:pushpin", "reaction:white_check_mark")),
         human("C1:16.4", "lol", tags=("reaction:joy",)),
+        human("C1:16.9", "looking", tags=("reaction:eyes",)),  # "looking": no significance
         bot("C1:16.5", "Reminder: update the status page"),
         bot("C9:16.6", "lunch menu", tags=(), scope="slack:#random"),
         bot("C9:16.7", "Incident #1234 is now SEV-2", tags=(), scope="slack:#random"),
@@ -441,7 +442,7 @@ def test_selection_keeps_what_matters_and_counts_the_rest_per_channel() -> None:
     reasons = {e.key: e.reason for e in result.events}
     assert reasons == {
         "slack:C1:16.2": "pinned",
-        "slack:C1:16.3": "reaction :pushpin:; reaction :eyes:",
+        "slack:C1:16.3": "reaction :pushpin:; reaction :white_check_mark:",
         "slack:C1:16.5": "bot post in incident channel",
         "slack:C9:16.7": "bot post about the incident",
         "pagerduty:log_entry:Q9": "PagerDuty note",
@@ -449,7 +450,7 @@ def test_selection_keeps_what_matters_and_counts_the_rest_per_channel() -> None:
         "grafana:annotation:5": "dashboard annotation",
         "github:pr:acme/checkout:9": "merged PR",
     }
-    assert result.omitted == {INC: 2, "slack:#random": 2}
+    assert result.omitted == {INC: 3, "slack:#random": 2}
 
 
 def test_reaction_emoji_are_configurable() -> None:
@@ -463,6 +464,9 @@ def test_reaction_emoji_are_configurable() -> None:
     )
     assert rows["slack:C1:17.1"].reason == "reaction :joy:"
     assert "slack:C1:17.2" not in rows
+    eyes = Config(select=SelectConfig(emoji=("pushpin", "eyes")))  # an author who wants :eyes:
+    rows = by_key(run(human("C1:17.3", "looking", tags=("reaction:eyes",)), config=eyes))
+    assert rows["slack:C1:17.3"].reason == "reaction :eyes:"
 
 
 def test_deploy_reasons() -> None:

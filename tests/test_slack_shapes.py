@@ -277,7 +277,7 @@ def test_file_shares_rows_when_pinned_or_reacted_else_counted(tmp_path: Path) ->
     gone = {"id": "F0GONE001", "mode": "tombstone"}
     messages = [
         share(1, [graph], pinned_to=[INC]),
-        share(2, [hidden], reactions=[{"name": "eyes", "users": ["U2"], "count": 1}]),
+        share(2, [hidden], reactions=[{"name": "white_check_mark", "users": ["U2"], "count": 1}]),
         share(3, [gone]),
         share(4, [graph, {"id": "F0LOG0001", "name": "pods.log"}]),
     ]
@@ -290,7 +290,7 @@ def test_file_shares_rows_when_pinned_or_reacted_else_counted(tmp_path: Path) ->
 
     timeline = normalize(list(got.values()), INCIDENT, WINDOW, Config())
     rows = {e.key.rsplit(":", 1)[1]: e.reason for e in timeline.events}
-    assert rows == {ts(1): "pinned", ts(2): "reaction :eyes:"}
+    assert rows == {ts(1): "pinned", ts(2): "reaction :white_check_mark:"}
     assert timeline.omitted == {"slack:#inc-1234": 2}
 
 

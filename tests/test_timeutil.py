@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from reconstruct.timeutil import (
     TimeFormatError,
     ensure_utc,
+    exact_duration,
     format_duration,
     iso_z,
     parse_duration,
@@ -115,3 +116,11 @@ def test_format_duration() -> None:
     assert format_duration(timedelta(seconds=130)) == "2m 10s"
     assert format_duration(timedelta(hours=1, minutes=2)) == "1h 02m"
     assert format_duration(timedelta(seconds=45)) == "45s"
+
+
+def test_exact_duration_keeps_the_seconds_at_any_length() -> None:
+    assert exact_duration(timedelta(hours=1, minutes=35, seconds=12)) == "1h 35m 12s"
+    assert exact_duration(timedelta(hours=2)) == "2h 00m 00s"
+    assert exact_duration(timedelta(days=1, seconds=5)) == "1d 0h 00m 05s"
+    assert exact_duration(timedelta(minutes=4, seconds=10)) == "4m 10s"  # as format_duration
+    assert exact_duration(timedelta(seconds=-3605)) == "-1h 00m 05s"

@@ -8,6 +8,16 @@ message (a workflow's "Declared incident SEV-1", an incident app's "Root cause i
 autoscaler's "scaled out payments-api"), so an alert bot's "[FIRING] ..." stays an ``alert`` and
 its milestones are never lost. The matched words are kept for the reason (``keyword "root cause"``).
 
+**Questions and negations are not milestones.** A milestone pattern (``declare`` / ``identify`` /
+``mitigate`` / ``resolve`` / ``impact``) counts only where its clause states it: a match whose
+clause (text between ``. ! ? ;``, a line break, a comma or a dash) ends with ``?``, or has before
+the match a question opening (``should we``, ``shall we``, ``can we``, ``could we``, ``do we``,
+``did we``, ``are we``, ``is it``...) or a negation (``not``, ``no``, ``never``, ``don't``, ``do
+not``, ``won't``, ``can't``, ``isn't``...), or is followed by ``not yet``, is skipped, and the next
+match counts instead ("should we roll back? yes, rolling back now" is a mitigation from its second
+clause). "should we do a rollback? not yet", "not rolling back", "no rollback", "root cause isn't
+known yet" get no kind; "rolling back now", "root cause is the pool", "all clear" keep theirs.
+
 A bot post classified ``deploy`` that reports a rollback or a revert ("Rolled back checkout to
 v2.3.0") gets the tag ``rollback``, as a deploy tool's own rollback record does.
 
@@ -39,6 +49,21 @@ KEYWORD_MAX = 40
 
 Rules = tuple[tuple[Kind, tuple[re.Pattern[str], ...]], ...]
 
+_CLAUSE_END = re.compile(r"[.!?;,](?=\s|$)|\n|\s[-\u2013\u2014]+\s")
+"""Where a clause ends: a sentence or clause mark before a space (not ``v2.3.0`` or a URL's
+``?q=``), a line break, a spaced dash."""
+_APOSTROPHE = re.compile("[\u2018\u2019\u02bc]")
+_NOT_STATED = re.compile(
+    r"\b(?:(?:should|shall|can|could|would|do|does|did|are|were|will|have|has) (?:we|you|i|they)"
+    r"|(?:is|was|does|did) (?:it|that|this)"
+    r"|not|no|never|nothing|nobody|without"
+    r"|(?:do|does|did|is|are|was|were|have|has|had|wo|ca|could|should|would|must)n'?t|cannot)\b",
+    re.IGNORECASE,
+)
+"""A question opening or a negation before a milestone's words, in the same clause."""
+_NOT_YET = re.compile(r"^\W*not(?: yet)?\b", re.IGNORECASE)
+"""A negation right after the words: "rollback not yet", "root cause not known"."""
+
 
 @dataclass(frozen=True, slots=True)
 class Classifier:
@@ -53,23 +78,24 @@ class Classifier:
     def impact_words(self, text: str) -> str | None:
         """The words of ``text`` an ``impact`` pattern matches, else None."""
         for pattern in self.impact:
-            if match := pattern.search(text):
-                return _words(match.group(0))
+            for match in pattern.finditer(text):
+                if states(text, match.start(), match.end()):
+                    return _words(match.group(0))
         return None
 
     def human_text(self, text: str) -> tuple[Kind, str] | None:
         """``classify`` of a plain message of a person (one source) with this text."""
-        return _first(self.human, self.human_any, text)
+        return _first(self.human, self.human_any, text, stated=True)
 
     def classify(self, event: Event) -> tuple[Kind, str] | None:
         """The kind the event's text gives it and the matched words, or None."""
         if event.kind is not Kind.MESSAGE or len(event.sources) > 1:
             return None  # already a kind, or a finished cross-tool row
         if "human" in event.tags:
-            return _first(self.human, self.human_any, event.summary)
+            return _first(self.human, self.human_any, event.summary, stated=True)
         if "bot" in event.tags:  # a more specific tool kind first, else the milestones
             found = _first(self.bot, self.bot_any, event.summary)
-            return found or _first(self.human, self.human_any, event.summary)
+            return found or _first(self.human, self.human_any, event.summary, stated=True)
         return None
 
 
@@ -98,14 +124,38 @@ class _Prefilter:
         return self.pattern.search(text.lower() if self.lower else text) is not None
 
 
-def _first(rules: Rules, any_: _Prefilter | None, text: str) -> tuple[Kind, str] | None:
+def _first(
+    rules: Rules, any_: _Prefilter | None, text: str, stated: bool = False
+) -> tuple[Kind, str] | None:
+    """The first rule with a match in ``text``; ``stated``: only a match its clause states (see
+    the module's rule on questions and negations)."""
     if any_ is not None and not any_.search(text):
         return None
     for kind, patterns in rules:
         for pattern in patterns:
-            if match := pattern.search(text):
-                return kind, _words(match.group(0))
+            if not stated:
+                if match := pattern.search(text):
+                    return kind, _words(match.group(0))
+                continue
+            for match in pattern.finditer(text):
+                if states(text, match.start(), match.end()):
+                    return kind, _words(match.group(0))
     return None
+
+
+def states(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` (a milestone pattern's match) is stated: its clause is no
+    question and does not negate it (the module's rule)."""
+    before = _CLAUSE_END.split(text[:start])[-1]
+    after = text[end:]
+    cut = _CLAUSE_END.search(after)
+    if cut is not None and cut.group(0).startswith("?"):
+        return False
+    rest = after[: cut.start()] if cut is not None else after
+    if cut is None and rest.rstrip().endswith("?"):
+        return False
+    before = _APOSTROPHE.sub("'", before)
+    return _NOT_STATED.search(before) is None and _NOT_YET.match(rest) is None
 
 
 def _words(matched: str) -> str:

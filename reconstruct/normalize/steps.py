@@ -123,7 +123,9 @@ def _escalations(rows: list[Event], window: timedelta) -> list[Event]:
             taken.add(later)  # every page of theirs within the window: the escalation's
             pages.append(page)
         if pages:
-            via = sorted(m for page in pages for m in _via(page))
+            # in time order: pages are; one page row's methods as its text says them ("by
+            # push, phone and email", joined in time order), not its tags' (sorted) order
+            via = [m for p in pages for m in sorted(_via(p), key=lambda m: p.summary.rfind(m))]
             methods = _methods(via)
             summary = f"{event.summary}; paged" + (f" by {methods}" if methods else "")
             if len(via) > len(set(via)):  # a method twice: say how many pages

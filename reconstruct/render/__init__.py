@@ -50,7 +50,9 @@ def render(timeline: Timeline, options: RenderOptions, config: Config) -> str:
     with paused_gc():  # tens of thousands of acyclic rows: the collector's passes free nothing
         # series members: only the formats that print them get them cleaned (``scrub``)
         members = options.fmt not in ("markdown", "csv") or options.template is not None
-        return _render(scrub(timeline, config, members), options, config)
+        # mentions neutralised where a person pastes or a sink posts the text, not in data
+        mentions = options.fmt not in ("json", "csv")
+        return _render(scrub(timeline, config, members, mentions), options, config)
 
 
 def _render(clean: Timeline, options: RenderOptions, config: Config) -> str:

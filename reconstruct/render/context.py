@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from reconstruct.config import Config
-from reconstruct.model import Event, Incident, Link, Timeline
+from reconstruct.model import Event, Incident, Kind, Link, Timeline
+from reconstruct.normalize.authority import is_chat
 from reconstruct.render import coverage as coverage_mod
 from reconstruct.render import lede as lede_mod
 from reconstruct.render import metrics as metrics_mod
@@ -25,7 +26,7 @@ from reconstruct.render.table import (
     shorten,
     time_label,
 )
-from reconstruct.timeutil import between, ensure_utc, format_duration, iso_z
+from reconstruct.timeutil import between, ensure_utc, exact_duration, format_duration, iso_z
 
 
 def second_label(when: datetime, day: date) -> str:
@@ -294,6 +295,20 @@ class TableLines:
         return text
 
 
+def record_noun(event: Event) -> str:
+    """What a cited record is, for a figure's note: ``annotation`` (a dashboard annotation),
+    ``note`` (an incident note), ``alert``, else ``message`` (chat)."""
+    if event.kind is Kind.ANNOTATION or (
+        event.kind is not Kind.MESSAGE and event.sources == ("grafana",)
+    ):
+        return "annotation"
+    if event.kind is Kind.UPDATE and not is_chat(event.sources):
+        return "note"
+    if event.kind is Kind.ALERT:
+        return "alert"
+    return "message"
+
+
 @dataclass(frozen=True, slots=True)
 class MetricView:
     metric: metrics_mod.Metric
@@ -321,18 +336,19 @@ class MetricView:
             if m.key == "time_to_resolve_s" and self.ongoing:
                 return "not yet (the incident is ongoing)"
             return "not computable (no such row in the timeline)"
-        span = format_duration(between(m.start, m.end))
+        span = exact_duration(between(m.start, m.end))
         notes: list[str] = []
         start = m.start_mark
         if m.key == "time_to_detect_s" and start is not None and m.end_mark is not None:
-            if start.event is m.end_mark.event:
+            source = start.source
+            if source is m.end_mark.source:
                 notes.append("no symptom recorded before the first alert")
-            elif start.stated and start.event is not None:
-                posted = time_label(start.event.time, self.day)
-                notes.append(f"impact start as stated in the {posted} message")
+            elif start.stated and source is not None:
+                posted = time_label(source.time, self.day)
+                notes.append(f"impact start as stated in the {posted} {record_noun(source)}")
         end = m.end_mark
-        if end is not None and end.from_edit and end.event is not None:
-            posted = time_label(end.event.time, self.day)
+        if end is not None and end.from_edit and end.source is not None:
+            posted = time_label(end.source.time, self.day)
             notes.append(f"from the edit of the {posted} message")
         if m.reopened:
             times = ", ".join(time_label(r.time, self.day) for r in m.reopened)

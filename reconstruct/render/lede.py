@@ -20,7 +20,7 @@ from typing import Any
 
 from reconstruct.model import Event, Kind, Timeline
 from reconstruct.render.metrics import Mark, Milestones
-from reconstruct.render.table import md_said, md_text, no_mentions, one_line, shorten, time_label
+from reconstruct.render.table import md_said, md_text, one_line, shorten, time_label
 from reconstruct.timeutil import between, ensure_utc, format_duration, iso_z
 
 QUOTE_MAX = 100
@@ -93,8 +93,8 @@ def _part_md(part: Part) -> str:
 def _part_plain(part: Part) -> str:
     if part.blank:
         return f"___ ({part.text})"
-    if part.quote:
-        return f"“{no_mentions(part.text)}”"
+    if part.quote:  # JSON's: the text as scrubbed for it (mentions as written)
+        return f"“{part.text}”"
     return part.text
 
 
@@ -196,7 +196,7 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
             _quote(mitigated.event),
         ]
         if mitigated.from_edit:
-            posted = time_label(mitigated.event.time, day)
+            posted = time_label((mitigated.source or mitigated.event).time, day)
             parts.append(Part(f", an edit of the {posted} message"))
         parts.append(Part(")"))
     else:

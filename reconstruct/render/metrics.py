@@ -25,6 +25,12 @@ Milestones (``model.Milestone``), each found on a row of the timeline (rows befo
   when the tool gives no time (a resolved incident without ``resolved_at``) is the last
   ``resolve`` row after the last reopen the resolution.
 
+**Series.** A collapsed series row (``Event.members``) counts through its records, never its
+summed tags: each member is read as its own record (a storm's first firing at 13:57 can be the
+detection or the impact start, and its clearings count at their own times, not the row's), and a
+milestone found on a member cites the series row (``Mark.event``) with the member's time and the
+member as ``Mark.record``. A member that is also its own row counts once, as that row.
+
 **Edits.** A row whose text was edited after it was posted (``Event.edited_at``) and that no other
 tool's record confirms (one source) may have got its kind from words added by the edit: as a
 milestone it counts from the edit, never from the post.
@@ -62,20 +68,29 @@ class Mark:
     """UTC. The row's time, or its edit time (see the module's rule on edits)."""
     event: Event | None
     """The cited row; None when the time is PagerDuty's own (``Incident.resolved_at``)."""
+    record: Event | None = None
+    """The series member of ``event`` the time comes from; None: the row itself."""
+
+    @property
+    def source(self) -> Event | None:
+        """The record the time comes from: the series member, else the row."""
+        return self.record if self.record is not None else self.event
 
     @property
     def stated(self) -> bool:
-        """The time is one the row's text states ("impact started at 09:38 UTC"), before the row
-        itself."""
-        return self.event is not None and self.time < self.event.time
+        """The time is one the record's text states ("impact started at 09:38 UTC"), before the
+        record itself."""
+        source = self.source
+        return source is not None and self.time < source.time
 
     @property
     def from_edit(self) -> bool:
-        """The time is the row's edit, not its post."""
+        """The time is the record's edit, not its post."""
+        source = self.source
         return (
-            self.event is not None
-            and self.event.edited_at is not None
-            and (ensure_utc(self.event.edited_at) == self.time != ensure_utc(self.event.time))
+            source is not None
+            and source.edited_at is not None
+            and (ensure_utc(source.edited_at) == self.time != ensure_utc(source.time))
         )
 
 
@@ -244,7 +259,8 @@ def milestones(timeline: Timeline) -> Milestones:
     start = ensure_utc(timeline.incident.started_at)
     window_start = ensure_utc(timeline.window.start)
     lo = min(start, window_start)
-    rows = _Rows.of(timeline.events)
+    series = _series(timeline.events)
+    rows = _Rows.of(_records(timeline.events, series) if series else timeline.events)
 
     cleared = _clearings(rows.alerts, start)
 
@@ -284,16 +300,50 @@ def milestones(timeline: Timeline) -> Milestones:
     reopened = tuple(m for m in reopened if m.time >= start)
     resolved = _resolution(timeline, rows.resolves, reopened)
     before = detected.time if detected is not None else None
+    last_deploy = _last(rows.deploys, before, lambda e: not e.tags & _NOT_SHIPPED)
+    last_change = _last(rows.changes, before, lambda e: "revert" not in e.tags)
+    if series:
+
+        def cite(mark: Mark | None) -> Mark | None:
+            row = series.get(id(mark.event)) if mark is not None else None
+            if mark is None or row is None:
+                return mark
+            return Mark(mark.milestone, mark.time, row, mark.event)
+
+        return Milestones(
+            cite(impact),
+            cite(detected),
+            cite(acked),
+            cite(mitigated),
+            cite(resolved),
+            tuple(m for m in map(cite, reopened) if m is not None),
+            last_deploy=series.get(id(last_deploy), last_deploy),
+            last_change=series.get(id(last_change), last_change),
+        )
     return Milestones(
-        impact,
-        detected,
-        acked,
-        mitigated,
-        resolved,
-        reopened,
-        last_deploy=_last(rows.deploys, before, lambda e: not e.tags & _NOT_SHIPPED),
-        last_change=_last(rows.changes, before, lambda e: "revert" not in e.tags),
+        impact, detected, acked, mitigated, resolved, reopened, last_deploy, last_change
     )
+
+
+def _series(events: Iterable[Event]) -> dict[int, Event]:
+    """Each series member (by ``id``) -> its series row; members that are also their own row
+    (same key) left out: they count as that row."""
+    collapsed = [e for e in events if e.members]
+    if not collapsed:
+        return {}
+    own = {e.key for e in events if not e.members}
+    return {id(m): row for row in collapsed for m in row.members if m.key not in own}
+
+
+def _records(events: Iterable[Event], series: dict[int, Event]) -> list[Event]:
+    """The rows with each series row replaced by its members (``_series``)."""
+    out: list[Event] = []
+    for event in events:
+        if event.members:
+            out.extend(m for m in event.members if id(m) in series)
+        else:
+            out.append(event)
+    return out
 
 
 _NOT_SHIPPED = frozenset({"failure", "rollback"})

@@ -4,11 +4,12 @@
 labels and URLs, incident title, services and warnings are stripped of control, bidirectional and
 zero-width characters (``table.plain``) and then redacted (``reconstruct.redact``, with the
 config's ``[redact] extra`` and ``allow``), whose mentions (``@here``, ``<!channel>``, ``<@U123>``)
-are neutralised in what people and bots wrote (``table.no_mentions``: every format, since a JSON or
-CSV row may be posted on by another tool), and whose links are http(s) only. A message longer
-than ``MAX_TEXT`` characters is cut there with a marker saying how much was left out (the whole
-message stays behind its evidence link). No renderer reads the original Timeline. The tool's own
-secrets are read once per scrub (one ``Redactor``).
+are neutralised in what people and bots wrote (``table.no_mentions``: the formats a person pastes
+or a sink posts, where a mention would notify: Markdown, HTML, the page; JSON and CSV are data and
+keep the text as written, redacted, ``mentions=False``), and whose links are http(s) only. A
+message longer than ``MAX_TEXT`` characters is cut there with a marker saying how much was left
+out (the whole message stays behind its evidence link). No renderer reads the original Timeline.
+The tool's own secrets are read once per scrub (one ``Redactor``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Link, Timeline
 from reconstruct.normalize.evolve import new_event
 from reconstruct.redact import MARKER, Redactor, redact
-from reconstruct.render.table import no_mentions, one_line, plain, safe_url
+from reconstruct.render.table import no_mentions as _no_mentions
+from reconstruct.render.table import one_line, plain, safe_url
 
 MAX_TEXT = 4000
 """Characters of one message (or title) kept in any format; the rest is cut with a marker."""
@@ -68,12 +70,20 @@ def distinct_labels(links: list[Link]) -> tuple[Link, ...]:
     return tuple(out)
 
 
-def scrub(timeline: Timeline, config: Config | None = None, members: bool = True) -> Timeline:
+def _as_written(text: str) -> str:
+    return text
+
+
+def scrub(
+    timeline: Timeline, config: Config | None = None, members: bool = True, mentions: bool = True
+) -> Timeline:
     """The Timeline every renderer reads. ``members=False``: a series row's records are left as
     they are, for a format that never prints them (the built-in Markdown and CSV read only
     their times); JSON, HTML, the page and a ``--template`` (``rows[].members``) get them
-    cleaned like every row."""
+    cleaned like every row. ``mentions=False``: mentions are left as written (JSON, CSV: data,
+    not a text a sink posts), still redacted."""
     scrub_members = members
+    no_mentions = _no_mentions if mentions else _as_written
     clean = cleaner(Redactor.from_config(config) if config is not None else Redactor())
     seen: dict[str, str] = {}
 

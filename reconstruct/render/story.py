@@ -12,7 +12,8 @@ a reopened incident resolves at its final resolution):
     detected    the incident's trigger (``Incident.started_at``: when PagerDuty opened it)
     ack         the first acknowledgement
     mitigated   the first mitigation
-    recovered   the first alert row back to normal (``metrics.is_clearing``)
+    recovered   the first alert record back to normal (``metrics.is_clearing``; a series row's
+                members at their own times)
     resolved    the final resolution as the incident tool records it (``metrics``: its resolve
                 row, else ``Incident.resolved_at``; never an earlier "all clear" in chat)
 
@@ -103,11 +104,16 @@ class Story:
         return self.axis_end - self.axis_start
 
 
-def _first(events: tuple[Event, ...], start: datetime, test: object) -> int | None:
+def _first_clearing(events: tuple[Event, ...], start: datetime) -> tuple[int, datetime] | None:
+    """The first record back to normal at or after ``start``: its row and time (a series row's
+    members count at their own times, not by the row's summed tags)."""
+    best: tuple[int, datetime] | None = None
     for i, event in enumerate(events):
-        if ensure_utc(event.time) >= start and callable(test) and test(event):
-            return i
-    return None
+        for record in event.members or (event,):
+            when = ensure_utc(record.time)
+            if when >= start and figures.is_clearing(record) and (best is None or when < best[1]):
+                best = (i, when)
+    return best
 
 
 def milestones(timeline: Timeline) -> tuple[Milestone, ...]:
@@ -137,7 +143,9 @@ def milestones(timeline: Timeline) -> tuple[Milestone, ...]:
     add("detected", None, incident.started_at)
     cite("ack", marks.acknowledged)
     cite("mitigated", marks.mitigated)
-    add("recovered", _first(events, window_start, figures.is_clearing))
+    recovered = _first_clearing(events, window_start)
+    if recovered is not None:
+        found.append(Milestone("recovered", recovered[1], recovered[0]))
     cite("resolved", marks.resolved)
     return tuple(sorted(found, key=lambda m: (m.time, MILESTONES.index(m.name))))
 

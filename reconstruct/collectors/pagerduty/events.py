@@ -267,7 +267,7 @@ def _entry_summary(
     if kind in ("acknowledge", "acknowledgement"):
         return f"Acknowledged{by}"
     if kind == "resolve":
-        return own if not actor and own else f"Resolved{by}"
+        return f"Resolved{by}" if actor else _automatic_resolve(entry) or own or "Resolved"
     if kind in ("escalate", "delegate", "assign") and names:
         verb = "Escalated" if kind == "escalate" else "Reassigned"
         return f"{verb} to {names}{by}"
@@ -275,6 +275,39 @@ def _entry_summary(
         text = _note_text(entry)
         return f"Note{by}: {text}" if text else own or f"Note added{by}"
     return own or kind.replace("_", " ").capitalize()
+
+
+_RESOLVE_CHANNELS = {
+    "api": "API",
+    "auto": "",
+    "timeout": "auto-resolve timeout",
+    "email": "email",
+    "nagios": "Nagios",
+    "web_trigger": "web trigger",
+}
+"""A resolve log entry's ``channel.type`` when no person resolved it (REST API v2, Log Entries:
+``channel`` types ``api``, ``auto``, ``timeout``, ``email``, ``nagios``, ``web_trigger``...;
+PagerDuty's own ``summary`` is then "Resolved through the API.", "Resolved by timeout.")."""
+
+
+def _automatic_resolve(entry: Mapping[str, Any]) -> str:
+    """A resolve no person did, worded like the other resolve rows: "Resolved automatically by
+    Grafana (API)", "Resolved automatically (auto-resolve timeout)"; the integration that sent it
+    named when the ``agent`` is one (``*_inbound_integration_reference``); "" for a channel
+    this does not know."""
+    channel = entry.get("channel")
+    kind = as_text(channel.get("type")).lower() if isinstance(channel, dict) else ""
+    if kind not in _RESOLVE_CHANNELS:
+        return ""
+    agent = entry.get("agent")
+    integration = (
+        _name(agent)
+        if isinstance(agent, dict) and "integration" in as_text(agent.get("type"))
+        else ""
+    )
+    how = _RESOLVE_CHANNELS[kind]
+    text = "Resolved automatically" + (f" by {integration}" if integration else "")
+    return f"{text} ({how})" if how else text
 
 
 def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
