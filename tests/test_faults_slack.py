@@ -213,12 +213,28 @@ def test_a_retry_after_past_the_deadline_fails_at_once(live: Live) -> None:
     assert "would pass the --timeout deadline" in error
 
 
+CUT = Response(
+    raw=b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n"
+    b'{"ok": true, "messages": [{"type": "message", "ts": "17'
+)
+"""A history page whose body stops after 62 of its 400 bytes (the connection closed)."""
+LIMITED = Response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"})
+PAGE_THREE = {
+    # fault: (response, tries, what the warning says)
+    "503 every time": (_error(503), 5, "Slack answered HTTP 503 (5 tries)"),
+    "cut short every time": (CUT, 5, "closed the connection before its answer was complete"),
+    "rate limited beyond the policy": (LIMITED, 6, "still rate limited after 5 waits"),
+}
+
+
+@pytest.mark.parametrize("fault", list(PAGE_THREE))
 def test_a_failure_on_page_three_keeps_pages_one_and_two_and_the_other_channels(
-    live: Live,
+    live: Live, fault: str
 ) -> None:
-    # #inc-4821's 41 messages take three pages of 15; page 3 answers 503 every time (5 tries).
+    # #inc-4821's 41 messages take three pages of 15; page 3 fails on every try.
+    response, tries, says = PAGE_THREE[fault]
     live.world.slack.inject(
-        "conversations.history", *[_error(503)] * 5, after=2, channel=INCIDENT_CHANNEL
+        "conversations.history", *[response] * tries, after=2, channel=INCIDENT_CHANNEL
     )
     code, out, err, dest = live.collect("--timeout", str(DEADLINE))
     assert code == 3, err
@@ -227,9 +243,8 @@ def test_a_failure_on_page_three_keeps_pages_one_and_two_and_the_other_channels(
     slack = manifest["sources"]["slack"]
     assert slack["status"] == "ok" and manifest["complete"] is False
     (warning,) = [line for line in err.splitlines() if line.startswith("reconstruct: warning:")]
-    assert warning.startswith(
-        f"reconstruct: warning: slack: {HISTORY} page 3: Slack answered HTTP 503 (5 tries)"
-    ), warning
+    assert warning.startswith(f"reconstruct: warning: slack: {HISTORY} page 3: "), warning
+    assert says in warning, warning
     said = f"the messages of #inc-4821 ({INCIDENT_CHANNEL}) after page 2 are not in this draft"
     assert f"{said} (kept 30 messages)" in warning, warning
     assert MISSING not in warning and MISSING not in out
