@@ -9,7 +9,8 @@ chatter messages in the incident channel; Priya Raman paged by push and phone, t
 email until she acknowledges; an escalation to Kim Nguyen and the page it caused; a storm of 96
 per-instance alerts of one rule firing and clearing (with the alert bot's posts in #alerts); a
 rule flapping through Pending 60 times; 150 PagerDuty alerts with one text; the PagerDuty app's
-posts; and the milestones of a real incident (trigger, declaration, root cause, mitigation in
+posts; two bots in the incident channel (120 pod restarts, 25 status page reminders); and the
+milestones of a real incident (trigger, declaration, root cause, mitigation in
 Slack and on the dashboard by the same person, all clear, resolution).
 
 Prints the rows before (``[collapse] expand`` and no step merges: every record the selection
@@ -228,6 +229,14 @@ def generate(seed: int = 11) -> Incident:
             milestone=True)  # fmt: skip
     inc.annotate(46.3, "cache pool 4 -> 8 nodes", login="lee", email="lee@acme.example")
     inc.say(55, "priya", "all clear, latency back to baseline", milestone=True)
+    # Bots in the incident channel: a pod-restart feed and a status page reminder.
+    for i in range(120):
+        pod = f"checkout-7c9d{i % 7}-{i:03d}"
+        inc.bot(2 + 50 * i / 119, "kube-events", f"Pod {pod} restarted (OOMKilled), count {i // 7}")
+    for i in range(25):
+        inc.bot(
+            3.5 + 2 * i, "incident-bot", f":hourglass: {5 + 2 * i} minutes since the last update"
+        )
     return inc
 
 

@@ -14,7 +14,9 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   Y seconds; a repeat of the same state is no change,
   https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
   "CheckoutLatency flapped: 60 state changes 09:45–10:15, last state Normal": the count, span
-  and last state are exactly the row's members' (states named as Grafana writes them:
+  and last state are exactly the row's members' (a member repeating the state before it, as
+  Grafana's "Alerting -> Alerting" on a re-evaluation, is kept but not counted: "(2 repeats of
+  a state not counted)"; states named as Grafana writes them:
   ``NoData``, ``OK``); a milestone among them (below) is a row of its own, named by its time,
   and only the total in brackets counts it ("(60 in all, counting the row at 09:45)").
 - **An alert storm**: the alerts of one rule, firing and clearing (each rule its own row) ->
@@ -22,6 +24,13 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   10:25–10:35": per state its count, the instance label that differs most among them (tag
   ``label:<key>=<value>``) and its span; a milestone among them is named, "(the 09:41:00 one
   its own row)". Alerts without a rule: one series per state and text, numbers aside.
+
+- **A bot's repeated posts**: one bot's plain posts (kind ``message``, tag ``bot``, one tool)
+  in one channel with the same shape (``shape``: the text with every URL, chat mention or
+  token holding a digit masked) -> "kube-events: 120 posts like “Pod payments-api-6d9f-00
+  restarted (OOMKilled), restart count 1”, 14:03–15:05". A bot post a rule gave a milestone
+  kind (a status update, a mitigation) or a person pinned is no plain post: it stays a row of
+  its own.
 
 A rule is the longest of the row's names (``rule:<name>`` refs, ``alertname:<name>`` tags) that
 a tool states as a name (an ``alertname:`` tag anywhere, or the only rule a row carries: a chat
@@ -73,9 +82,13 @@ def collapse(
     pages: dict[frozenset[str], list[Event]] = defaultdict(list)
     alerts: dict[str, list[Event]] = defaultdict(list)
     states: list[Event] = []
+    posts: dict[tuple[str, str, str], list[Event]] = defaultdict(list)
     known = _known_rules(rows)
     for event in rows:
-        if event.kind is Kind.PAGE and (whom := targets_of(event)):
+        if _plain_bot_post(event):
+            bot = person_of(event) or event.actor or ""
+            posts[(bot, event.scope or "", shape(event.summary))].append(event)
+        elif event.kind is Kind.PAGE and (whom := targets_of(event)):
             pages[whom].append(event)
         elif event.kind is Kind.ALERT:
             alerts[_series_key(event, known)].append(event)
@@ -91,13 +104,29 @@ def collapse(
         if len(members) >= config.min_series:
             methods = sorted({t[4:] for e in members for t in e.tags if t.startswith("via:")})
             how = f" by {', '.join(methods)}" if methods else ""
-            text = f"{who} notified {len(members)} times{how}, {_span(members)}"
+            reached = [e for e in members if _paged(e) or not _failed(e)]
+            failed = len(members) - len(reached)
+            if reached:
+                text = f"{who} notified {len(reached)} times{how}, {_span(members)}"
+                text += f"; {failed} more failed" if failed else ""
+            else:
+                text = f"{failed} pages to {who} failed, {_span(members)}"
             series.append((text, "repeated pages", members))
     for key, group in alerts.items():
         series.extend(_alert_series(key, group, keep, config))
+    actors: dict[str, str] = {}
+    for group in posts.values():
+        if len(group) >= config.min_series:
+            first = group[0].summary
+            if all(e.summary == first for e in group):
+                text = f"“{first}” posted {len(group)} times, {_span(group)}"
+            else:
+                text = f"{len(group)} posts like “{first}”, {_span(group)}"
+            series.append((text, "repeated bot posts", group))
+            actors[group[0].key] = group[0].actor or ""
     folded: dict[str, Event] = {}
     for summary, reason, members in series:
-        row = _series_row(members, summary, reason)
+        row = _series_row(members, summary, reason, actors.get(members[0].key))
         for member in members:
             folded[member.key] = row
     out: list[Event] = []
@@ -131,6 +160,22 @@ def _join_states(alerts: dict[str, list[Event]], states: list[Event]) -> None:
 
 
 _NUMBER = re.compile(r"\d+")
+_MASKS = (
+    re.compile(r"<?https?://[^\s>|]+(?:\|[^>]*)?>?"),  # a URL, a chat link <url|label>
+    re.compile(r"<[@#!][^>]*>"),  # a chat mention of a person, channel or group
+    re.compile(r"[\w./:@+-]*\d[\w./:@+-]*"),  # a number, id, version, time, pod or host name
+)
+
+
+def shape(text: str) -> str:
+    """A bot post's shape: its text with every URL and chat mention, and every token holding a
+    digit (a number, an id, a version, a time, ``payments-api-6d9f-00``, ``db-3``,
+    ``10.0.3.7:8080``) masked as ``#``, runs of white space as one space. Words, case and
+    punctuation stay: a pod or host name without a digit is a word, so two such names are two
+    shapes."""
+    for pattern in _MASKS:
+        text = pattern.sub("#", text)
+    return " ".join(text.split())
 
 
 def _known_rules(rows: list[Event]) -> frozenset[str]:
@@ -225,6 +270,22 @@ def _milestones(rows: list[Event]) -> set[str]:
     return keep
 
 
+def _plain_bot_post(event: Event) -> bool:
+    """A bot's post that is no milestone: kind ``message`` (no rule gave it another), one tool's
+    (not joined to another tool's record of the same occurrence), not pinned (a person kept it)."""
+    return (
+        event.kind is Kind.MESSAGE
+        and "bot" in event.tags
+        and "pinned" not in event.tags
+        and len(event.sources) == 1
+    )
+
+
+def _failed(event: Event) -> bool:
+    """A page that did not reach the person (``steps``: a ``failed:`` tag)."""
+    return any(t.startswith("failed:") for t in event.tags)
+
+
 def _paged(event: Event) -> bool:
     """An escalation row that holds the page it caused (``steps``: a ``via:`` tag)."""
     return any(t.startswith("via:") for t in event.tags)
@@ -240,14 +301,24 @@ def _alert_series(
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return []
+        repeats = {
+            e.key
+            for e, prev, now in zip(group[1:], states, states[1:], strict=False)
+            if now == prev
+        }
+        changes = len([e for e in members if e.key not in repeats])
         last = _last_state(members[-1])
-        text = f"{name} flapped: {len(members)} state changes {_span(members)}, last state {last}"
+        text = f"{name} flapped: {changes} state changes {_span(members)}, last state {last}"
         if apart:
             times = list(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
             rows = "the row" if len(apart) == 1 else "the rows"
             if len(apart) > 1 and len(times) == 1:
                 rows = f"the {len(apart)} rows"
-            text += f" ({len(group)} in all, counting {rows} at {' and '.join(times)})"
+            text += (
+                f" ({len(group) - len(repeats)} in all, counting {rows} at {' and '.join(times)})"
+            )
+        if repeated := len([e for e in members if e.key in repeats]):
+            text += f" ({repeated} repeat{'s' * (repeated > 1)} of a state not counted)"
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)]
     if not key.startswith("text:"):
         # one rule, one row: its milestones (the incident's first firing, last clearing) apart;
@@ -356,7 +427,7 @@ def _span(members: list[Event]) -> str:
     return f"{start:%H:%M}–{end:%H:%M}"
 
 
-def _series_row(members: list[Event], summary: str, reason: str) -> Event:
+def _series_row(members: list[Event], summary: str, reason: str, actor: str | None = None) -> Event:
     first, last = members[0], members[-1]
     links: list[Link] = []
     if first.links:
@@ -373,7 +444,7 @@ def _series_row(members: list[Event], summary: str, reason: str) -> Event:
         tuple(sorted({s for m in members for s in m.sources})),
         tuple(links),
         f"{SERIES}:{first.key}",
-        None,
+        actor or None,
         frozenset().union(*(m.refs for m in members)),
         frozenset().union(*(m.tags for m in members)) | {SERIES},
         first.scope,

@@ -4,9 +4,13 @@ Runs on the kept rows after ``people.resolve`` (which gives each its ``who:`` / 
 within ``[collapse] step_window`` (default 1 minute):
 
 1. **A page over several channels.** Pages (kind ``page``) for the same person by different
-   methods (``via:`` tags: push, phone, SMS, email) -> one row, "Paged Priya Raman by push and
-   phone". A second page by the same method is a repeat, not another channel: it stays a row
-   (``collapse`` may fold it into a series).
+   methods (``via:`` tags: push, phone, SMS, email) within ``step_window`` of the step's first
+   page -> one row, "Paged Priya Raman by push and phone". A second page by a method already in
+   the step at the same second (PagerDuty logs one push per device, each at the round's time)
+   is part of the same step, never a row of its own; a later page by a used method is a repeat
+   (the next round) and starts the next row (``collapse`` may fold it into a series). A page
+   that failed (tag ``failed:<method>``, no ``via:``) joins the step the same way and is worded
+   as failed: "Paged Priya Raman by push and email; phone page failed".
 2. **An escalation and the page it caused.** An escalation (kind ``escalate``) for a person and
    that person's pages at most ``step_window`` later (every one: a repeat within the minute is
    the same step) -> one ``escalate`` row, "Escalated to Kim Nguyen by Priya Raman; paged by
@@ -14,7 +18,10 @@ within ``[collapse] step_window`` (default 1 minute):
 3. **One person's words in two tools.** Two records of the same person (the same ``who:`` id, so
    joined by email or alias, never by a look-alike name) from different tools, with the same
    words (at least ``[collapse] same_words`` of the shorter text's words, and at least three;
-   compared with that person's next ``NEIGHBOURS`` records) -> one row with the more specific
+   compared with that person's next ``NEIGHBOURS`` records) and no identifier of their own
+   (``identifiers``: a service, version, host or number; one text may name more of them than
+   the other, never a different one: "rolling back payments-api" and "Rolling back ledger-api"
+   are two actions) -> one row with the more specific
    kind (a mitigation over a dashboard annotation, a rollback annotation over a message) and
    its text. A record a person wrote (tag ``written``: their dashboard annotation) joins
    whatever kind its tags gave it; changes, deploys, alerts, pages and bot posts a tool wrote
@@ -37,6 +44,8 @@ from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import person_of, targets_of
 
 VIA = "via:"
+FAILED = "failed:"
+"""Tag of a page that did not reach the person (``failed:<method>``); it has no ``via:`` tag."""
 _NOT_WORDS = {Kind.CHANGE, Kind.DEPLOY, Kind.ALERT, Kind.PAGE}
 _SPECIFIC = {Kind.UPDATE: 1, Kind.ANNOTATION: 0, Kind.MESSAGE: 0}
 """How much a kind says (a milestone kind, absent here, says most): the joined row keeps the
@@ -80,12 +89,8 @@ def _channels(rows: list[Event], window: timedelta) -> list[Event]:
             groups.append([event])
             continue
         step = open_steps.get(whom)
-        if (
-            step is not None
-            and event.time - step[0].time <= window
-            and not set(_via(event)) & {m for e in step for m in _via(e)}
-        ):
-            step.append(event)
+        if step is not None and event.time - step[0].time <= window and _same_round(step, event):
+            step.append(event)  # a new channel, a second device or a failed attempt: one step
             continue
         step = [event]
         open_steps[whom] = step
@@ -96,15 +101,34 @@ def _channels(rows: list[Event], window: timedelta) -> list[Event]:
             out.append(group[0])
             continue
         methods = [m for e in group for m in _via(e)]
-        first = group[0]
+        first = next((e for e in group if _via(e)), group[0])
         said = _via(first)
         summary = first.summary
         if said and summary.endswith(f"by {said[0]}"):
             summary = summary[: -len(said[0])] + _methods(methods)
-        else:
-            summary += f" (also by {_methods(methods[len(said) :])})"
+        elif said:
+            rest = [m for m in dict.fromkeys(methods) if m not in said]
+            summary += f" (also by {_methods(rest)})" if rest else ""
+        failed = [m for e in group for m in _failed(e) if m not in methods]
+        if said and failed:
+            summary += f"; {_methods(failed)} page{'s' if len(set(failed)) > 1 else ''} failed"
+        elif failed and (tried := _failed(first)) and f"by {tried[0]} failed" in summary:
+            summary = summary.replace(f"by {tried[0]} failed", f"by {_methods(failed)} failed", 1)
         out.append(_joined(group, first, summary, first.reason))
     return out
+
+
+def _same_round(step: list[Event], page: Event) -> bool:
+    """The page is of the step's round: by a method the step has not used yet (delivered or
+    failed), or by one it has at the very same second (PagerDuty logs
+    one push per device, each at the time of the round); a later page by a used method is a
+    repeat, the next round."""
+    used = {m: e.time for e in step for m in (*_via(e), *_failed(e))}
+    return all(m not in used or used[m] == page.time for m in (*_via(page), *_failed(page)))
+
+
+def _failed(event: Event) -> list[str]:
+    return sorted(tag[len(FAILED) :] for tag in event.tags if tag.startswith(FAILED))
 
 
 def _escalations(rows: list[Event], window: timedelta) -> list[Event]:
@@ -130,6 +154,8 @@ def _escalations(rows: list[Event], window: timedelta) -> list[Event]:
             summary = f"{event.summary}; paged" + (f" by {methods}" if methods else "")
             if len(via) > len(set(via)):  # a method twice: say how many pages
                 summary += f" ({len(via)} pages)"
+            if failed := [m for page in pages for m in _failed(page) if m not in via]:
+                summary += f"; {_methods(sorted(failed))} page{'s' * (len(set(failed)) > 1)} failed"
             joined[index] = _joined([event, *pages], event, summary, event.reason)
     return [joined.get(i, e) for i, e in enumerate(rows) if i not in taken]
 
@@ -139,13 +165,37 @@ def words(text: str) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(text.casefold()) if w not in _STOP)
 
 
+_TOKEN = re.compile(r"\S+")
+_EDGE = "()[]{}<>\"'`,;:!?*_~.…“”‘’"
+_IDENTIFIER = re.compile(r"\w[-./]\w|\d")
+
+
+def identifiers(text: str) -> frozenset[str]:
+    """The text's identifiers, lower case: its tokens (split at white space, the punctuation
+    around them stripped) holding a digit or a ``-``, ``.`` or ``/`` between letters or digits:
+    a service (``payments-api``), a version (``v2.14.3``), a host (``db-3``, ``api.acme.io``), a
+    path or URL, a number. Case, punctuation around words and every other word are no
+    identifier."""
+    found = set()
+    for token in _TOKEN.findall(text.casefold()):
+        token = token.strip(_EDGE)
+        if _IDENTIFIER.search(token):
+            found.add(token)
+    return frozenset(found)
+
+
 def same_words(a: str, b: str, share: float) -> bool:
-    """At least ``share`` of the shorter text's words (and ``MIN_WORDS``) are in the other."""
+    """At least ``share`` of the shorter text's words (and ``MIN_WORDS``) are in the other, and
+    their identifiers agree: one text's are all in the other's (it may name more, never a
+    different service, version or host)."""
     wa, wb = words(a), words(b)
     shorter = min(len(wa), len(wb))
     if shorter < MIN_WORDS:
         return False
-    return len(wa & wb) >= max(MIN_WORDS, share * shorter)
+    if len(wa & wb) < max(MIN_WORDS, share * shorter):
+        return False
+    ia, ib = identifiers(a), identifiers(b)
+    return ia <= ib or ib <= ia
 
 
 def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Event]:

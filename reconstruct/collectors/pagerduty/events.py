@@ -236,8 +236,9 @@ def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:
         user = _name(entry.get("user"))
         method = _method(entry.get("channel")).removeprefix("by ")
         tags = {f"target:{user}"} if user else set()
-        if method:
-            tags.add(f"via:{method}")
+        if method:  # a failed notification reached no one: no channel of the page
+            failed = _failure(entry.get("channel")) is not None
+            tags.add(f"{'failed' if failed else 'via'}:{method}")
         return tags
     if kind in ("escalate", "delegate", "assign"):
         return {f"target:{name}" for name in _names(entry.get("assignees"))}
@@ -262,6 +263,8 @@ def _entry_summary(
         user = _name(entry.get("user"))
         if user:
             method = _method(entry.get("channel"))
+            if (failure := _failure(entry.get("channel"))) is not None:
+                return f"Page to {user} {method} failed{failure}".replace("  ", " ")
             return f"Paged {user} {method}".rstrip()
     by = f" by {actor}" if actor else ""
     if kind in ("acknowledge", "acknowledgement"):
@@ -442,6 +445,23 @@ def _method(channel: Any) -> str:
             if needle in low:
                 return words
     return ""
+
+
+_FAILURES = {"failed": "", "no_answer": " (no answer)", "busy": " (line busy)"}
+"""A notification's ``status`` when it did not reach the person -> how the row says why.
+PagerDuty's ``notify_log_entry`` carries ``channel.notification`` = ``{type, status, address}``;
+``status`` is ``success``, ``failed``, ``no_answer`` or ``busy`` (REST API v1 log entries
+reference, "Notification" object; the pagerduty Haskell client's ``NotificationStatus`` has
+Success, Failed and NoAnswer). Any other value (or none) reads as delivered."""
+
+
+def _failure(channel: Any) -> str | None:
+    """Why the notification failed ("" for a plain failure, " (no answer)"), None when it was
+    delivered or says nothing (no ``status``: a notification is read as delivered)."""
+    notification = channel.get("notification") if isinstance(channel, dict) else None
+    if not isinstance(notification, dict):
+        return None
+    return _FAILURES.get(as_text(notification.get("status")).strip().lower())
 
 
 def _user_name(ref: Any) -> str | None:
