@@ -120,3 +120,19 @@ def test_people_lookups_that_finish_leave_the_run_complete(live: Live) -> None:
     sources = live.manifest(dest)["sources"]
     assert "incomplete" not in sources["slack"]["meta"]
     assert "incomplete" not in sources["pagerduty"]["meta"]
+
+
+def test_a_page_size_probe_that_trickles_holds_the_other_threads_back_briefly(
+    live: Live,
+) -> None:
+    # The first conversations.replies call probes the page size for the others; it trickles to
+    # the deadline. The other thread waits for it ``PROBE_WAIT`` at most, then is read.
+    live.world.slack.inject("conversations.replies", HANGS["trickles"], channel=INCIDENT_CHANNEL)
+    started = time.monotonic()
+    code, _, err, dest = live.collect("--timeout", "8", "--quiet")
+    assert time.monotonic() - started < 8 + SLACK_BY
+    assert code == 3, err
+    (line,) = _warnings(err, "slack")
+    assert "conversations.replies thread " in line and "--timeout deadline" in line, line
+    assert f"(kept: {INC} (1 threads)" in line, line
+    assert len(list((dest / "slack" / INCIDENT_CHANNEL / "replies").glob("*.json"))) == 1

@@ -112,6 +112,9 @@ FALLBACK_LIMITS = (200, 15)
 (``invalid_limit``): 200 is Slack's recommended page, 15 the limit of apps distributed outside
 the Marketplace since 2025 (docs.slack.dev, conversations.history)."""
 """Requests in flight at once (channels and threads); see the module docstring for the bound."""
+PROBE_WAIT = 3.0
+"""Seconds a method's concurrent first calls wait for its page-size probe to answer; a probe
+that hangs or trickles (one thread Slack never serves) holds the others back no longer."""
 AUTH_ERRORS = frozenset(
     {
         "invalid_auth",
@@ -282,13 +285,14 @@ class SlackApi:
 
     def _probe(self, method: str) -> threading.Event | None:
         """The event to set once this call's first page answered, when it is the method's first
-        paged call; else wait (until the deadline) for that first call to learn the page size."""
+        paged call; else wait (``PROBE_WAIT`` at most) for that first call to learn the size."""
         with self._lock:
             probe = self._probes.get(method)
             if probe is None:
                 probe = self._probes[method] = threading.Event()
                 return probe
-        probe.wait(self.ctx.remaining())
+        left = self.ctx.remaining()
+        probe.wait(PROBE_WAIT if left is None else min(PROBE_WAIT, left))
         return None
 
     def _paged(
