@@ -80,14 +80,14 @@ def timeout_seconds(ctx: click.Context, param: click.Parameter, value: object) -
             from reconstruct.timeutil import parse_duration
 
             try:
-                seconds = parse_duration(text).total_seconds()
+                seconds = parse_duration(text, least="1s").total_seconds()
             except ValueError as exc:
                 raise click.BadParameter(str(exc), ctx, param) from exc
     from reconstruct.timeutil import MAX_DURATION, MAX_DURATION_TEXT
 
     if not math.isfinite(seconds) or not 1 <= seconds <= MAX_DURATION.total_seconds():
         raise click.BadParameter(
-            f"{value!r}: give 1 second to {MAX_DURATION_TEXT} (600, 90s, 10m, 1h30m)", ctx, param
+            f"{value!r}: use 1s to {MAX_DURATION_TEXT} (600, 90s, 10m, 1h30m)", ctx, param
         )
     return seconds
 
@@ -266,7 +266,9 @@ def _reconstruct(**opts: object) -> int:
     if save is not None and shipped is not None and save.resolve() != shipped.resolve():
         if save.exists():  # checked before the draft is written, not after
             raise UsageError(f"--save-bundle {save}: already exists; give a new folder")
-    config = load_config(opts["config_path"])  # type: ignore[arg-type]
+    from reconstruct.collectors import config_models
+
+    config = load_config(opts["config_path"], source_tables=config_models())  # type: ignore[arg-type]
     from reconstruct.config import stray_variables
 
     for name in stray_variables():

@@ -128,7 +128,7 @@ def _collect_one(name: str, ctx: CollectContext, writer: BundleWriter) -> None:
     try:
         _collect_source(name, ctx, writer)
     except BaseException as exc:  # noqa: BLE001 - one source's crash must not lose the others
-        if writer.is_finished:
+        if writer.is_finished or ctx.handover.cut_off:
             return  # abandoned after the deadline: nothing to record any more
         writer.set_source(name, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
 
@@ -139,18 +139,18 @@ def _collect_source(name: str, ctx: CollectContext, writer: BundleWriter) -> Non
         writer.set_source(name, "skipped", error="live collection not available")
         return
     ctx.progress(name, "collecting")
+    status, error = "ok", None
+    meta: Mapping[str, Any] = {}
     try:
         meta = source.collect(ctx, writer)
     except SourceError as exc:
-        writer.set_source(name, "failed", error=exc.detail)
-        ctx.progress(name, "failed")
-        return
+        status, error = "failed", exc.detail
     except ReconstructError as exc:
-        writer.set_source(name, "failed", error=str(exc))
-        ctx.progress(name, "failed")
-        return
-    writer.set_source(name, "ok", meta=meta)
-    ctx.progress(name, "done")
+        status, error = "failed", str(exc)
+    if ctx.handover.cut_off:
+        return  # cut off at the deadline: ``run_sources`` recorded it with the pages read
+    writer.set_source(name, status, error=error, meta=meta)
+    ctx.progress(name, "done" if status == "ok" else "failed")
 
 
 def collect_live(
@@ -235,8 +235,6 @@ def run_sources(
         left = None if deadline is None else max(0.0, deadline - time.monotonic())
         thread.join(None if left is None else left + DEADLINE_GRACE)
         if thread.is_alive():
-            writer.set_source(
-                name,
-                "failed",
-                error=f"timed out at the {setting} deadline; rerun with a larger {setting}",
-            )
+            # the source's own request timeouts did not end it (a trickling answer): it hands
+            # over the pages it read, and the line names the request in flight
+            writer.set_source(name, "failed", error=contexts[name].handover.line(setting))

@@ -29,6 +29,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    create_model,
     field_validator,
 )
 
@@ -464,6 +465,14 @@ class Config(_Table):
 
     source_path: Path | None = Field(default=None, exclude=True)
     """The file the settings came from (None: defaults only)."""
+    tables: Mapping[str, Any] = Field(default_factory=dict, exclude=True)
+    """A registered source's own table (``[statuspage]``), validated by the model it declares
+    (``Source.config_model``, given to ``load_config``): table name -> that model."""
+
+    def table(self, name: str) -> Any:
+        """Source ``name``'s own table as its ``config_model``; None when the file (and the
+        environment) has no such table, or the source declares none."""
+        return self.tables.get(name)
 
     def leadup(self, services: Iterable[str]) -> LeadupSettings:
         """The lead-up settings for an incident on ``services``: ``[github] leadup_deploys``,
@@ -538,12 +547,16 @@ def load_config(
     *,
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    source_tables: Mapping[str, type[BaseModel]] | None = None,
 ) -> Config:
     """Read the config file (if any), apply ``RECONSTRUCT_*`` overrides, validate.
 
     An override reaches any depth: ``RECONSTRUCT_DELIVER__SLACK__ENABLED=true`` sets
     ``[deliver.slack] enabled``. A bad value is a ``ConfigError`` naming the file or the
-    environment variable it came from, the ``[table] key`` and the expected form in plain words."""
+    environment variable it came from, the ``[table] key`` and the expected form in plain words.
+    ``source_tables`` (``collectors.config_models()``): the tables registered sources declare,
+    each validated by its model like the built-in tables (its ``extra="forbid"`` refuses a
+    misspelt key); without it such a table is an unknown one."""
     path = find_config_file(explicit, cwd)
     data: dict[str, Any] = {}
     where = str(path) if path else "defaults"
@@ -557,11 +570,29 @@ def load_config(
     overrides = _env_overrides(environ if environ is not None else os.environ)
     for keys, (_, value) in overrides.items():
         _set_nested(data, keys, value)
+    own = {
+        name: data.pop(name)
+        for name in source_tables or {}
+        if name in data and name not in Config.model_fields
+    }
     try:
         config = Config.model_validate(data)
+        tables = _source_tables(own, source_tables or {})
     except ValidationError as exc:
         raise ConfigError(_explain(exc, where, overrides)) from exc
-    return config.model_copy(update={"source_path": path})
+    return config.model_copy(update={"source_path": path, "tables": tables})
+
+
+def _source_tables(
+    data: Mapping[str, Any], models: Mapping[str, type[BaseModel]]
+) -> dict[str, Any]:
+    """Each registered source's table validated by its model, errors located ``[name] key``."""
+    if not data:
+        return {}
+    fields: dict[str, Any] = {name: (models[name], ...) for name in data}
+    wrapper = create_model("SourceTables", __base__=_Table, **fields)
+    checked = wrapper.model_validate(data)
+    return {name: getattr(checked, name) for name in data}
 
 
 NON_KEY_VARIABLES = frozenset({"RECONSTRUCT_DEBUG"})

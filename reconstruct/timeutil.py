@@ -138,10 +138,11 @@ def iso_z(when: datetime) -> str:
     return text + "Z"
 
 
-def parse_duration(text: str) -> timedelta:
+def parse_duration(text: str, *, least: str = "0s") -> timedelta:
     """``30s``, ``5m``, ``1h``, ``14d``, ``2w``, or several from the largest unit to the smallest
     (``1h30m``, ``2d 12h``, ``1m30s``) -> timedelta. Raises ValueError otherwise (a bare number,
-    a fraction, a sign, a unit given twice or out of order, or more than ``MAX_DURATION``)."""
+    a fraction, a sign, a unit given twice or out of order, or more than ``MAX_DURATION``).
+    ``least`` is the shortest the caller accepts, named with the bound (``--timeout``: 1s)."""
     if not isinstance(text, str):
         raise ValueError(f"invalid duration {text!r} (write it in quotes: {DURATION_FORMS})")
     stripped = text.strip()
@@ -155,7 +156,7 @@ def parse_duration(text: str) -> timedelta:
         )
     seconds = sum(int(number) * _UNIT_SECONDS[unit] for number, unit in parts)
     if seconds > MAX_DURATION.total_seconds():
-        raise ValueError(f"duration {text!r} is too long (use 0s to {MAX_DURATION_TEXT})")
+        raise ValueError(f"duration {text!r} is too long (use {least} to {MAX_DURATION_TEXT})")
     return timedelta(**{_UNITS[unit]: int(number) for number, unit in parts})
 
 

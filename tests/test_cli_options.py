@@ -50,8 +50,10 @@ def test_timeout_takes_seconds_or_a_duration(text: str, seconds: float) -> None:
     [
         ("soon", "invalid duration 'soon'"),
         ("30m1h", "largest first"),
-        ("0", "give 1 second to 3650d"),
-        ("nan", "give 1 second to 3650d"),
+        ("0", "use 1s to 3650d"),
+        ("0s", "use 1s to 3650d"),
+        ("nan", "use 1s to 3650d"),
+        ("3651d", "is too long (use 1s to 3650d)"),
     ],
 )
 def test_bad_timeout_is_a_usage_error_naming_the_option(text: str, message: str) -> None:

@@ -123,3 +123,33 @@ def test_demo_parse_is_deterministic(name: str) -> None:
     again = list(get_source(name).parse(bundle))
     fresh = list(get_source(name).parse(Bundle.open(bundle.root)))
     assert first == again == fresh
+
+
+# -- docs/design.md: "a new source without a case fails the suite" ---------------------------------
+def fault_matrix_gap(name: str) -> str | None:
+    """Why source ``name`` misses its fault matrix (``tests/test_faults_<name>.py`` with one
+    ``CASES`` entry per fault of ``tests/faults.py``), or None when it has it."""
+    from tests.faults import FAULTS
+
+    if not Path(__file__).with_name(f"test_faults_{name}.py").is_file():
+        return (
+            f"source {name!r} has no fault matrix: add tests/test_faults_{name}.py with a CASES "
+            "entry for every fault of tests/faults.py"
+        )
+    cases = getattr(importlib.import_module(f"tests.test_faults_{name}"), "CASES", None)
+    missing = sorted(set(FAULTS) - set(cases or ()))
+    return f"source {name!r} has no case for {', '.join(missing)}" if missing else None
+
+
+@pytest.mark.parametrize("name", collectors.REGISTRY.copy())
+def test_every_registered_source_has_its_fault_matrix(name: str) -> None:
+    # over the registry as the package ships it (and as a new source's one line extends it)
+    assert fault_matrix_gap(name) is None, fault_matrix_gap(name)
+
+
+def test_a_source_without_a_fault_matrix_is_named() -> None:
+    # the test-only example source has no fault matrix: the check names it and what to add
+    assert fault_matrix_gap("example") == (
+        "source 'example' has no fault matrix: add tests/test_faults_example.py with a CASES "
+        "entry for every fault of tests/faults.py"
+    )

@@ -9,6 +9,7 @@ the contract suite (``test_collector_contract``) runs over it like over every bu
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collect import run_sources
 from reconstruct.collectors._http import RetryPolicy
 from reconstruct.collectors.base import CollectContext
-from reconstruct.config import Config, Secret
+from reconstruct.config import Config, Secret, load_config
+from reconstruct.errors import ConfigError
 from reconstruct.model import Incident, Window
 from reconstruct.normalize.authority import primary_source
 from reconstruct.render.coverage import omitted_sentence
@@ -63,6 +65,50 @@ def _fake(make_server: MakeServer) -> FakeServer:
     return server
 
 
+def _config(tmp_path: Path, text: str) -> Config:
+    path = tmp_path / "reconstruct.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path, environ={}, source_tables=collectors.config_models())
+
+
+def test_its_own_config_table_is_validated_like_the_built_in_ones(
+    registered: None, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, '[example]\nurl = "https://status.example.com"\n')
+    assert config.table("example") == example.ExampleConfig(url="https://status.example.com")
+    assert collectors.get_source("example").skip_reason(config, {}) is None
+    with pytest.raises(ConfigError) as info:
+        _config(tmp_path, '[example]\nurll = "https://status.example.com"\n')
+    assert str(info.value) == (
+        f"{tmp_path / 'reconstruct.toml'}: [example] urll: unknown key; remove it or check the "
+        "spelling (see README, Config)"
+    )
+    with pytest.raises(ConfigError, match=r"\[example\] url: "):
+        _config(tmp_path, "[example]\nurl = 3\n")
+    # set from the environment like any key
+    path = tmp_path / "empty.toml"
+    path.write_text("", encoding="utf-8")
+    config = load_config(
+        path,
+        environ={"RECONSTRUCT_EXAMPLE__URL": "https://env.example.com"},
+        source_tables=collectors.config_models(),
+    )
+    assert config.table("example").url == "https://env.example.com"
+
+
+def test_no_table_means_not_collected(registered: None, tmp_path: Path) -> None:
+    config = _config(tmp_path, "")
+    assert config.table("example") is None
+    assert collectors.get_source("example").skip_reason(config, {}) == (
+        "no example API configured (set [example] url)"
+    )
+
+
+def test_unregistered_its_table_is_unknown(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\[example\]: unknown table"):
+        _config(tmp_path, '[example]\nurl = "https://status.example.com"\n')
+
+
 def test_registered_with_one_line_it_is_a_source(registered: None) -> None:
     assert "example" in collectors.names()
     source = collectors.get_source("example")
@@ -102,8 +148,9 @@ def test_it_is_collected_through_the_shared_policy_and_parsed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server = _fake(make_server)
-    monkeypatch.setitem(example.BASE_URL, "url", server.base_url)
-    config = Config.model_validate({"tls": {"ca_bundle": str(ca_bundle)}})
+    config = _config(
+        tmp_path, f'[tls]\nca_bundle = "{ca_bundle}"\n[example]\nurl = "{server.base_url}"\n'
+    )
     assert collectors.get_source("example").skip_reason(config, {}) is None
     sleeps: list[float] = []
     ctx = CollectContext(
@@ -128,3 +175,40 @@ def test_it_is_collected_through_the_shared_policy_and_parsed(
     events = list(collectors.get_source("example").parse(bundle))
     assert [e.summary for e in events] == ["Degraded", "Fixed"]
     assert json.loads((tmp_path / "b" / "manifest.json").read_text())["sources"]["example"]
+
+
+def test_cut_off_by_the_deadline_it_hands_over_the_pages_read(
+    registered: None, make_server: MakeServer, ca_bundle: Path, tmp_path: Path
+) -> None:
+    # page 1 answers; page 2 trickles its status line and headers past the deadline, so no read
+    # timeout fires: the orchestrator cuts the source off and writes what it handed over
+    server = make_server()
+    page1 = {"events": [{"id": "e1", "at": "2026-03-14T09:05:00+00:00", "text": "Degraded"}]}
+    server.route("GET", r"/api/events", lambda req, _: Response(200, {**page1, "next": "c2"}))
+    slow = Response(200, {"events": [], "next": None}, trickle=0.5, trickle_head=True)
+    server.fail_next("GET", r"/api/events", *[slow] * 10, after=1)
+    config = _config(
+        tmp_path, f'[tls]\nca_bundle = "{ca_bundle}"\n[example]\nurl = "{server.base_url}"\n'
+    )
+    deadline = time.monotonic() + 1.5
+    ctx = CollectContext(
+        config=config,
+        incident=INCIDENT,
+        incident_raw={},
+        window=WINDOW,
+        token=Secret("ex-token", "EXAMPLE_TOKEN"),
+        source="example",
+        deadline=deadline,
+        policy=RetryPolicy(backoff=0.01, jitter=0, timeout=30),
+    )
+    with BundleWriter(tmp_path / "b", INCIDENT.id) as writer:
+        run_sources(["example"], {"example": ctx}, writer, deadline)
+        writer.finish(WINDOW, WINDOW.end)
+    status = Bundle.open(tmp_path / "b").source("example")
+    assert status is not None and status.status == "failed"
+    assert status.error == (
+        "events page 2: no complete answer by the --timeout deadline (the server did not "
+        "answer, or kept sending); rerun later or with a larger --timeout (kept: events (1))"
+    )
+    events = list(collectors.get_source("example").parse(Bundle.open(tmp_path / "b")))
+    assert [e.summary for e in events] == ["Degraded"]

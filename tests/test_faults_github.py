@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from reconstruct.collectors._http import RetryPolicy
+from tests.builtin import err_lines
 from tests.fakes import github as fk
 from tests.fakes.demo_world import TOKENS
 from tests.fakes.server import Response
@@ -165,7 +166,7 @@ def test_github_fault(fault: str, live: Live) -> None:
 
     manifest = live.manifest(dest)
     github = manifest["sources"]["github"]
-    warnings = [line for line in err.splitlines() if line.startswith("reconstruct: warning:")]
+    warnings = [line for line in err_lines(err) if line.startswith("reconstruct: warning:")]
     for text in (out, err):
         assert "Traceback" not in text
         assert TOKENS["GITHUB_TOKEN"] not in text

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from reconstruct.collectors._http import RetryPolicy
+from tests.builtin import builtin_sources, err_lines
 from tests.fakes.demo_world import TOKENS
 from tests.fakes.server import Response
 from tests.faults import FAULTS, Outcome
@@ -156,11 +157,11 @@ def test_fault(
         assert len(live.world.grafana.requests()) == case.requests
     manifest = live.manifest(dest)
     grafana = manifest["sources"]["grafana"]
-    others = {n: s["status"] for n, s in manifest["sources"].items() if n != "grafana"}
+    others = {n: s["status"] for n, s in builtin_sources(manifest).items() if n != "grafana"}
     assert others == {"pagerduty": "ok", "slack": "ok", "github": "ok"}
     assert row(out, "Incident #4821 triggered")  # PagerDuty and Slack
     assert row(out, "Declaring a SEV-1")  # Slack
-    warnings = [line for line in err.splitlines() if "warning" in line]
+    warnings = [line for line in err_lines(err) if "warning" in line]
     path = dest / "grafana" / "annotations.json"
     stored = json.loads(path.read_text()) if path.exists() else []
     ids = [record["id"] for page in stored for record in page]

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from reconstruct.collectors._http import RetryPolicy
+from tests.builtin import builtin_sources, err_lines
 from tests.fakes.demo_world import TOKENS
 from tests.fakes.pagerduty import error, rate_limited
 from tests.fakes.server import Request, Response
@@ -66,7 +67,7 @@ class Run:
     elapsed: float
 
     def warnings(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.startswith("reconstruct: warning")]
+        return [line for line in err_lines(self.err) if line.startswith("reconstruct: warning")]
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def assert_partial(live: Live, r: Run, says: str) -> str:
     pagerduty = manifest["sources"]["pagerduty"]
     assert pagerduty["status"] == "failed"
     assert says in pagerduty["error"]
-    assert {n: s["status"] for n, s in manifest["sources"].items() if n != "pagerduty"} == {
+    assert {n: s["status"] for n, s in builtin_sources(manifest).items() if n != "pagerduty"} == {
         "slack": "ok",
         "github": "ok",
         "grafana": "ok",
@@ -140,7 +141,7 @@ def assert_fatal(live: Live, r: Run, says: str) -> None:
     """The incident itself could not be fetched: one line, exit 1, nothing saved."""
     assert r.code == 1, r.err
     assert r.out == ""
-    assert len(r.err.splitlines()) == 1, r.err
+    assert len(err_lines(r.err)) == 1, r.err
     assert r.err.startswith("reconstruct: error: pagerduty: ")
     assert says in r.err
     live.assert_nothing_saved()

@@ -14,6 +14,7 @@ import pytest
 
 from reconstruct.collectors._http import RetryPolicy
 from reconstruct.collectors.slack.live import MISSING
+from tests.builtin import err_lines
 from tests.fakes.demo_world import DEPLOYS_CHANNEL, INCIDENT_CHANNEL, TOKENS
 from tests.fakes.server import Response
 from tests.faults import FAULTS, Outcome
@@ -162,7 +163,7 @@ def test_fault(fault: str, live: Live) -> None:
     assert "Traceback" not in err
     for text in (out, err, bundle_bytes(dest).decode(errors="replace")):
         assert TOKENS["SLACK_TOKEN"] not in text
-    warnings = [line for line in err.splitlines() if line.startswith("reconstruct: warning:")]
+    warnings = [line for line in err_lines(err) if line.startswith("reconstruct: warning:")]
     slack = live.manifest(dest)["sources"]["slack"]
 
     if outcome is Outcome.COMPLETE:
@@ -328,7 +329,7 @@ def test_an_extra_channel_slack_does_not_serve_is_partial_and_named(live: Live, 
     slack = manifest["sources"]["slack"]
     assert slack["status"] == "ok"
     assert DEPLOYS_CHANNEL in slack["meta"]["failed_parts"]
-    (warning,) = [line for line in err.splitlines() if line.startswith("reconstruct: warning:")]
+    (warning,) = [line for line in err_lines(err) if line.startswith("reconstruct: warning:")]
     assert f"conversations.history {DEPLOYS} page 1: " in warning, warning
     assert f"the messages of {DEPLOYS} are not in this draft" in warning
     assert MISSING not in warning and MISSING not in out, "Slack messages are in this draft"
@@ -345,7 +346,7 @@ def test_a_thread_whose_replies_fail_keeps_the_channel_and_other_threads(live: L
     manifest = live.manifest(dest)
     assert manifest["complete"] is False
     assert manifest["sources"]["slack"]["status"] == "ok"
-    warnings = [line for line in err.splitlines() if line.startswith("reconstruct: warning:")]
+    warnings = [line for line in err_lines(err) if line.startswith("reconstruct: warning:")]
     assert warnings, err
     for warning in warnings:
         assert "conversations.replies thread " in warning, warning

@@ -402,7 +402,7 @@ def test_one_repo_fails_the_other_is_kept(
     assert {e.scope for e in parse(bundle)} == {"github:acme/checkout"}
 
 
-def test_a_repo_failing_midway_writes_none_of_its_files(
+def test_a_repo_failing_midway_keeps_what_was_read_of_it(
     server: FakeServer, ca_bundle: Path, recorder: Recorder, tmp_path: Path
 ) -> None:
     gh = fk.FakeGitHub(server, token=TOKEN)
@@ -416,7 +416,15 @@ def test_a_repo_failing_midway_writes_none_of_its_files(
     meta, bundle = run(ctx, tmp_path, recorder.settings())
     assert meta["repos"] == ["acme/payments"]
     assert "(422)" in meta["failed_parts"][REPO]
-    assert bundle.files("github/acme/checkout/") == []
+    assert meta["failed_parts"][REPO].endswith(
+        "(kept: acme/checkout (2 deployments, 0 with statuses, 1 merged PRs))"
+    ), meta["failed_parts"]
+    # the listings read whole are kept; the statuses that failed are not written
+    files = bundle.files("github/acme/checkout/")
+    assert "github/acme/checkout/deployments.json" in files
+    assert "github/acme/checkout/merged_prs.json" in files
+    assert "github/acme/checkout/statuses/2.json" not in files
+    assert {e.scope for e in parse(bundle)} == {"github:acme/checkout", "github:acme/payments"}
 
 
 def test_all_repos_fail(server: FakeServer, ca_bundle: Path, recorder: Recorder, tmp_path) -> None:
@@ -483,7 +491,12 @@ def test_rate_limit_retries_are_bounded(
         tmp_path,
         recorder.settings(rate_limit_retries=2),
     )
-    assert isinstance(err, SourceUnavailable) and "after 2 waits" in str(err)
+    assert isinstance(err, SourceUnavailable)
+    # the one wording of the shared policy (PagerDuty and Grafana say the same)
+    assert str(err) == (
+        "github: repository acme/checkout: GitHub still rate limited it after 2 waits "
+        "(HTTP 429); wait a few minutes and rerun"
+    )
     assert server.count() == 3 and recorder.sleeps == [1.0, 1.0]
 
 

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from reconstruct.cli import cli
 from reconstruct.collectors._http import RetryPolicy
+from tests.builtin import builtin_sources, err_lines
 from tests.fakes.demo_world import (
     ALERTS_CHANNEL,
     DEPLOYS_CHANNEL,
@@ -122,7 +123,7 @@ def live(
 def test_live_run_writes_the_draft_and_the_bundle_renders_it_again(live: Live) -> None:
     code, out, err, dest = live.collect()
     assert code == 0, err
-    assert err.splitlines() == [f"reconstruct: evidence bundle saved in {dest}"]
+    assert err_lines(err) == [f"reconstruct: evidence bundle saved in {dest}"]
     assert out.startswith("# Post-mortem: Checkout returning 5xx for most requests\n")
     # impact start (the Grafana alert at 09:41:50) to resolution, PagerDuty's own times beside it
     assert "- **Duration:** 09:41 – 10:29 UTC (47m; PagerDuty incident 09:42 – 10:29 UTC)" in out
@@ -155,7 +156,7 @@ def test_live_run_writes_the_draft_and_the_bundle_renders_it_again(live: Live) -
     manifest = live.manifest(dest)
     assert manifest["incident"] == "Q3CKSTMPD1"
     assert manifest["complete"] is True
-    assert {name: s["status"] for name, s in manifest["sources"].items()} == {
+    assert {name: s["status"] for name, s in builtin_sources(manifest).items()} == {
         "pagerduty": "ok",
         "slack": "ok",
         "github": "ok",
@@ -174,15 +175,16 @@ def test_live_run_writes_the_draft_and_the_bundle_renders_it_again(live: Live) -
 
     # The requirement: rendering the saved evidence gives the same bytes, offline.
     live.world.reset_logs()
-    again = live.render(dest)
-    assert again == (0, out, "")
+    code, again, err = live.render(dest)
+    assert (code, again, err_lines(err)) == (0, out, [])
     assert all(not s.requests for s in live.world.servers.values()), "--bundle stays offline"
 
 
 def test_live_json_is_the_demo_timeline_and_rerenders_identically(live: Live) -> None:
     code, out, err, dest = live.collect("--format", "json")
     assert code == 0, err
-    assert live.render(dest, "--format", "json") == (0, out, "")
+    code, again, err = live.render(dest, "--format", "json")
+    assert (code, again, err_lines(err)) == (0, out, [])
 
     doc = json.loads(out)
     code, demo_out, _ = reconstruct("--incident", "demo", "--format", "json")
@@ -330,7 +332,7 @@ def test_rejected_github_token_degrades_to_a_partial_draft(live: Live) -> None:
     notice = [line for line in out.splitlines() if "github:" in line and "GITHUB_TOKEN" in line]
     assert notice, "the draft says GitHub is missing and why"
 
-    lines = err.splitlines()
+    lines = err_lines(err)
     assert lines[0] == f"reconstruct: evidence bundle saved in {dest}"
     warnings = [line for line in lines if "warning" in line]
     assert len(warnings) == 1 and len(lines) == 2
@@ -341,7 +343,7 @@ def test_rejected_github_token_degrades_to_a_partial_draft(live: Live) -> None:
     assert github["status"] == "failed"
     assert "GITHUB_TOKEN was rejected" in github["error"]
     assert manifest["complete"] is False
-    assert {n: s["status"] for n, s in manifest["sources"].items() if n != "github"} == {
+    assert {n: s["status"] for n, s in builtin_sources(manifest).items() if n != "github"} == {
         "pagerduty": "ok",
         "slack": "ok",
         "grafana": "ok",
@@ -362,7 +364,7 @@ def test_app_not_in_the_incident_channel_fails_slack_and_says_to_invite_it(live:
     assert row(out, "Acknowledged by Priya Raman")
     assert row(out, "Rolled back acme/checkout to 4f2c9e1")
     assert not [r for r in rows(out) if "slack.com/archives" in r]
-    warning = [line for line in err.splitlines() if "warning" in line]
+    warning = [line for line in err_lines(err) if "warning" in line]
     assert len(warning) == 1
     assert warning[0].startswith("reconstruct: warning: slack: the app is not a member of")
     assert "#inc-4821" in warning[0] and "/invite @reconstruct" in warning[0]
@@ -382,7 +384,7 @@ def test_app_not_in_an_extra_channel_keeps_the_rest(live: Live) -> None:
 
     assert row(out, "Declaring a SEV-1")
     assert not [r for r in rows(out) if f"archives/{DEPLOYS_CHANNEL}/" in r]
-    warning = [line for line in err.splitlines() if "warning" in line]
+    warning = [line for line in err_lines(err) if "warning" in line]
     assert len(warning) == 1
     assert f"skipped {DEPLOYS_CHANNEL}" in warning[0] and "/invite @reconstruct" in warning[0]
     manifest = live.manifest(dest)
@@ -396,7 +398,7 @@ def test_rejected_pagerduty_token_is_a_config_error(live: Live) -> None:
     code, out, err, _ = live.collect()
     assert code == 2
     assert out == ""
-    assert len(err.splitlines()) == 1
+    assert len(err_lines(err)) == 1
     assert err.startswith("reconstruct: error: pagerduty: PAGERDUTY_TOKEN was rejected (401)")
     assert "pd-wrong-token-zzz" not in err
     live.assert_nothing_saved()
@@ -409,7 +411,7 @@ def test_unknown_incident_is_a_usage_error(live: Live) -> None:
     )
     assert code == 2
     assert out == ""
-    assert len(err.splitlines()) == 1
+    assert len(err_lines(err)) == 1
     assert err.startswith("reconstruct: error: pagerduty: incident 9999 not found")
     live.assert_nothing_saved()
 
@@ -421,7 +423,7 @@ def test_pagerduty_down_is_an_error(live: Live) -> None:
     code, out, err, _ = live.collect()
     assert code == 1
     assert out == ""
-    assert len(err.splitlines()) == 1
+    assert len(err_lines(err)) == 1
     assert err.startswith("reconstruct: error: pagerduty: PagerDuty is unavailable (503")
     retries = live.policy.retries
     assert live.world.pagerduty.count(r"/incidents/4821") == 1 + retries

@@ -23,6 +23,7 @@ from reconstruct.collectors.slack.export import member_name
 from reconstruct.collectors.slack.parse import parse
 from reconstruct.errors import SourceError
 from reconstruct.pipeline import partial_sources
+from tests.builtin import err_lines
 from tests.fakes.demo_world import ALERTS_CHANNEL, INCIDENT_CHANNEL
 from tests.test_live_end_to_end import Live, MakeServer, row
 from tests.test_slack_export import INC, by_ts, collect, msg, ts
@@ -236,7 +237,7 @@ def test_cli_export_with_a_non_latin_channel_and_a_missing_one(live: Live, tmp_p
     assert code == 3, err
     assert row(out, "Declaring a SEV-1")  # the incident channel, found by its Japanese name
     assert f"archives/{INCIDENT_CHANNEL}/" in row(out, "Declaring a SEV-1")
-    warnings = [line for line in err.splitlines() if "warning" in line]
+    warnings = [line for line in err_lines(err) if "warning" in line]
     assert warnings == [
         "reconstruct: warning: slack: no channel #deploys ([slack] channels) in the export "
         "slack-export.zip; its messages are missing"

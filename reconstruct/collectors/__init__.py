@@ -12,6 +12,8 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
+from pydantic import BaseModel
+
 from reconstruct.collectors.base import CollectContext, Role, Source, SourceTraits
 
 REGISTRY: dict[str, str] = {
@@ -32,6 +34,7 @@ __all__ = [
     "Role",
     "Source",
     "SourceTraits",
+    "config_models",
     "get_source",
     "names",
     "traits",
@@ -49,6 +52,20 @@ def get_source(name: str) -> Source:
     module = importlib.import_module(REGISTRY[name])
     source: Source = module.SOURCE
     return source
+
+
+def config_models() -> dict[str, type[BaseModel]]:
+    """The config tables registered sources declare (``Source.config_model``), for
+    ``config.load_config(source_tables=...)``; the built-in sources' tables are ``Config``'s own,
+    so only other sources' packages are imported."""
+    models: dict[str, type[BaseModel]] = {}
+    for name in REGISTRY:
+        if name in BUILTIN:
+            continue
+        model = get_source(name).config_model
+        if model is not None:
+            models[name] = model
+    return models
 
 
 def traits() -> dict[str, SourceTraits]:

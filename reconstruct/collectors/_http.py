@@ -257,3 +257,18 @@ def is_tls_failure(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def seconds_text(seconds: float) -> str:
+    """A wait or timeout as users read it: ``3s``, ``12s``; below 10 s to a tenth (``0.2s``,
+    ``2.5s``), so a short timeout never reads ``0s``."""
+    return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:.1f}".removesuffix(".0") + "s"
+
+
+def still_rate_limited(policy: RetryPolicy, tool: str) -> str:
+    """The one wording, for every source, of a request still rate limited once its
+    ``policy.rate_limit_retries`` waits are used up (``tool`` names the service)."""
+    return (
+        f"{tool} still rate limited it after {policy.rate_limit_retries} waits (HTTP 429); "
+        "wait a few minutes and rerun"
+    )

@@ -98,3 +98,78 @@ def keeping(exc: SourceError, kept: Iterable[str]) -> SourceError:
     """A new error of ``exc``'s class and source, with what was kept added to its line (always
     a new one, so ``raise keeping(exc, kept) from exc`` never makes ``exc`` its own cause)."""
     return type(exc)(exc.source, f"{exc.detail}{kept_note(kept)}")
+
+
+class Handover:
+    """What a source hands over when the deadline cuts it off in the middle of a request.
+
+    A status line, headers or body trickling in a byte at a time passes every per-read timeout,
+    so the source's thread cannot end on its own by the deadline; the orchestrator
+    (``collect.run_sources``) then abandons it. So that the pages read so far are not lost with
+    it, a source that pages offers a writer for them, and names its requests through
+    ``asking`` (the one ``CollectContext.handover`` of its run):
+
+        ctx.handover.offer(lambda: write_pages(list(pages)))   # returns what it kept
+        with ctx.handover.asking("annotations, page 2"): ...   # the request in flight
+        finally:
+            if ctx.handover.claim():                           # not cut off: write them itself
+                write_pages(pages)
+
+    Exactly one of the two writes: the source's own (``claim``) or the orchestrator's at the
+    deadline (``cut``). The cut's line names the requests in flight and what was kept."""
+
+    def __init__(self) -> None:
+        self.asking = InFlight()
+        self._lock = threading.Lock()
+        self._write: Callable[[], list[str]] | None = None
+        self._claimed = False
+        self._cut = False
+
+    def offer(self, write: Callable[[], list[str]]) -> None:
+        """At the deadline, ``write()`` writes the pages read so far (a copy of the lists) and
+        returns what it kept (``["acme/api (40 merged PRs)"]``); it runs in the orchestrator's
+        thread, at most once."""
+        with self._lock:
+            self._write = write
+
+    def claim(self) -> bool:
+        """The source writes its pages itself: True unless the deadline already cut it off (then
+        the orchestrator wrote them, and the source must not write any more)."""
+        with self._lock:
+            if self._claimed:
+                return False
+            self._claimed = True
+            return True
+
+    @property
+    def cut_off(self) -> bool:
+        """Whether the orchestrator cut this source off at the deadline."""
+        with self._lock:
+            return self._cut
+
+    def cut(self) -> tuple[str, list[str]]:
+        """At the deadline: (the requests in flight, what the offered writer kept); writes
+        nothing when the source already claimed its own write."""
+        with self._lock:
+            write = None if self._claimed else self._write
+            self._claimed = self._cut = True
+        return self.asking.said(), (_tries(write) if write is not None else [])
+
+    def line(self, setting: str) -> str:
+        """The source's one line when cut off at the deadline (after ``cut``)."""
+        asking, kept = self.cut()
+        return (
+            f"{asking}: no complete answer by the {setting} deadline (the server did not answer, "
+            f"or kept sending); rerun later or with a larger {setting}{kept_note(kept)}"
+        )
+
+
+def _tries(write: Callable[[], list[str]]) -> list[str]:
+    """``write()``, tried again when the abandoned thread changed a dict it walks meanwhile
+    (``RuntimeError``: changed size during iteration); nothing kept if it keeps failing."""
+    for _ in range(3):
+        try:
+            return write()
+        except RuntimeError:
+            continue
+    return []

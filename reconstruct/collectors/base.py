@@ -19,8 +19,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from pydantic import BaseModel
+
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.collectors._http import DEFAULT_POLICY, Pace, RetryPolicy
+from reconstruct.collectors._partial import Handover
 from reconstruct.config import Config, Secret, ssl_context
 from reconstruct.model import Event, Incident, Window
 
@@ -54,6 +57,9 @@ class CollectContext:
     """Retries, waits and request timeouts (``collectors._http``); tests hand in shorter ones."""
     setting: str = "--timeout"
     """The setting that sets ``deadline``, named in advice (``watch``: ``[watch] timeout``)."""
+    handover: Handover = field(default_factory=Handover)
+    """The pages read and requests in flight, taken if the deadline cuts the source off
+    (``collectors._partial.Handover``)."""
 
     @property
     def pace(self) -> Pace:
@@ -137,3 +143,7 @@ class Source:
     skip_reason: SkipFn = _always
     """Why it is not collected on a run (not configured, no token), or None: collect it."""
     traits: SourceTraits = SourceTraits()
+    config_model: type[BaseModel] | None = None
+    """Its own config table ``[<name>]``, if it has one: a pydantic model (``extra="forbid"``,
+    like the built-in tables), validated when the config is loaded; the source reads it as
+    ``config.table(name)``, and ``RECONSTRUCT_<NAME>__<KEY>`` sets its keys."""

@@ -74,13 +74,14 @@ def make_watcher(
     sinks: bool,
     log: Callable[[str], None],
 ) -> Watcher:
+    from reconstruct.collectors import config_models
     from reconstruct.config import load_config
     from reconstruct.deliver import configured_sinks
     from reconstruct.timeutil import now_utc
     from reconstruct.watch.runner import Watcher
     from reconstruct.watch.state import State
 
-    config = load_config(config_path)
+    config = load_config(config_path, source_tables=config_models())
     path = state_path(config, explicit_state)
     chosen = configured_sinks(config)
     if sinks and not chosen:
@@ -99,10 +100,13 @@ def make_watcher(
 
 
 def open_state(config_path: Path | None, explicit_state: Path | None) -> State:
+    from reconstruct.collectors import config_models
     from reconstruct.config import load_config
     from reconstruct.watch.state import State
 
-    return State(state_path(load_config(config_path), explicit_state))
+    return State(
+        state_path(load_config(config_path, source_tables=config_models()), explicit_state)
+    )
 
 
 def _interrupted(

@@ -5,6 +5,8 @@ It lives only here (its own package) and is registered with one line,
 ``reconstruct/`` names it. Its API is a made-up status page: ``GET /api/events?cursor=C`` answers
 ``{"events": [{"id", "at" (RFC 3339), "text"}], "next": C or null}``. It uses the shared policy
 (``collectors._http``: retries, waits, timeouts) and the shared page guard (``collectors._pages``).
+Its config is its own table, ``[example] url = "https://..."`` (``config_model``), and when the
+deadline cuts it off mid-request it hands over the pages read (``collectors._partial.Handover``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from reconstruct.bundle import Bundle, BundleWriter, iter_records
 from reconstruct.collectors._http import Retry, retry_after, with_retries
@@ -24,8 +28,19 @@ from reconstruct.model import Event, Kind, Link
 NAME = "example"
 TOKEN_ENV = "EXAMPLE_TOKEN"
 FILE = "example/events.json"
-BASE_URL: dict[str, str] = {}
-"""Where its API is: the test sets ``BASE_URL["url"]`` (a real source reads its config table)."""
+
+
+class ExampleConfig(BaseModel):
+    """``[example]``: validated like the built-in tables (a misspelt key is refused)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    url: str | None = None
+    """Where its API is (no URL: not collected)."""
+
+
+def _url(config: Config) -> str | None:
+    table = config.table(NAME)
+    return table.url if isinstance(table, ExampleConfig) else None
 
 
 def _get(ctx: CollectContext, client: Any, params: dict[str, str]) -> Any:
@@ -55,6 +70,12 @@ def _get(ctx: CollectContext, client: Any, params: dict[str, str]) -> Any:
     return with_retries(ctx.pace, attempt, label="events")
 
 
+def _write(out: BundleWriter, pages: list[Any]) -> list[str]:
+    """Write the pages read; what was kept, for the source's line."""
+    out.add(FILE, pages)
+    return [f"events ({sum(len(p.get('events') or []) for p in pages)})"] if pages else []
+
+
 def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
     import httpx
 
@@ -64,10 +85,15 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
     pages: list[Any] = []
     warnings: list[str] = []
     guard = PageGuard(ctx.policy.max_pages)
-    with httpx.Client(base_url=BASE_URL["url"], headers=headers, verify=ctx.ssl_context()) as c:
+    # cut off at the deadline in the middle of a request: the orchestrator writes these
+    ctx.handover.offer(lambda: _write(out, list(pages)))
+    with httpx.Client(
+        base_url=str(_url(ctx.config)), headers=headers, verify=ctx.ssl_context()
+    ) as c:
         cursor = ""
         while not guard.full():
-            body = _get(ctx, c, {"cursor": cursor} if cursor else {})
+            with ctx.handover.asking(f"events page {guard.pages + 1}"):
+                body = _get(ctx, c, {"cursor": cursor} if cursor else {})
             pages.append(body)
             guard.repeated(cursor)
             cursor = str(body.get("next") or "")
@@ -76,6 +102,8 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
             if guard.seen(cursor):
                 warnings.append("events: the next cursor came back; later events may be missing")
                 break
+    if not ctx.handover.claim():
+        return {}  # cut off: the orchestrator wrote the pages and recorded the source
     out.add(FILE, pages)
     meta: dict[str, Any] = {"events": sum(len(p.get("events") or []) for p in pages)}
     if warnings:
@@ -100,7 +128,7 @@ def parse(bundle: Bundle) -> Iterator[Event]:
 
 
 def _skip_reason(config: Config, options: Mapping[str, Any]) -> str | None:
-    return None if BASE_URL.get("url") else "no example API configured"
+    return None if _url(config) else "no example API configured (set [example] url)"
 
 
 SOURCE = Source(
@@ -109,6 +137,7 @@ SOURCE = Source(
     collect=collect,
     token_env=TOKEN_ENV,
     skip_reason=_skip_reason,
+    config_model=ExampleConfig,
     traits=SourceTraits(
         Role.TOOL,
         authority=5,

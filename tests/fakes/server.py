@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -67,6 +68,9 @@ class Response:
     trickle: float = 0.0
     """Seconds between the body's bytes (after the headers): an answer that never stalls long
     enough for a read timeout, yet takes ``len(body) * trickle`` seconds in all."""
+    trickle_head: bool = False
+    """With ``trickle``: the status line and headers trickle too, so the client is still
+    reading the head (inside the SDK's or httpx's send, before any body read of its own)."""
 
     def encoded(self) -> tuple[bytes, str]:
         if isinstance(self.body, bytes):
@@ -223,6 +227,22 @@ class FakeServer:
                 pass
             return
         data, content_type = response.encoded()
+        if response.trickle and response.trickle_head:
+            extra = "".join(
+                f"{name}: {value}\r\n"
+                for name, value in response.headers.items()
+                if name.lower() not in {"content-type", "content-length"}
+            )
+            head = (
+                f"HTTP/1.1 {response.status} {HTTPStatus(response.status).phrase}\r\n"
+                f"Content-Type: {content_type}\r\nContent-Length: {len(data)}\r\n{extra}\r\n"
+            )
+            h.close_connection = True
+            try:
+                self._trickle(h, head.encode() + data, response.trickle)
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                pass
+            return
         try:
             h.send_response(response.status)
             h.send_header("Content-Type", content_type)

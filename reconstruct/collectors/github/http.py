@@ -31,7 +31,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from reconstruct.collectors._http import Counts, Retry, retry_after, with_retries
+from reconstruct.collectors._http import (
+    Counts,
+    Retry,
+    retry_after,
+    seconds_text,
+    still_rate_limited,
+    with_retries,
+)
 from reconstruct.collectors._pages import PageGuard
 from reconstruct.collectors._partial import InFlight
 from reconstruct.collectors.base import CollectContext
@@ -77,6 +84,11 @@ class Unreachable(SourceUnavailable, AllRepos):
     pass
 
 
+class ServerFailed(SourceUnavailable):
+    """5xx, cut-short or unanswered requests (its retries used up): only the repository it was
+    for fails (what was read of it is kept); another repository may well answer."""
+
+
 @dataclass(frozen=True)
 class Listing:
     pages: list[Any]
@@ -97,7 +109,7 @@ class Client:
         self._connections: list[Connection] = []
         self.requests = 0
         self.rate_limit_waits = 0
-        self.asking = InFlight()
+        self.asking: InFlight = ctx.handover.asking
         """The request each worker has in flight (named when the deadline passes)."""
         self.github = Github(
             auth=Auth.Token(ctx.token.reveal()),
@@ -214,7 +226,7 @@ class Client:
         if status >= 500:
             raise Retry(
                 f"HTTP {status} reading {what}",
-                Unreachable(
+                ServerFailed(
                     NAME,
                     f"GitHub answered {what} with server errors (5xx) {attempts} times; it may "
                     "be down, try again later",
@@ -238,8 +250,7 @@ class Client:
             f"rate limited reading {what}",
             RateLimited(
                 NAME,
-                f"GitHub kept rate limiting requests for {what} after "
-                f"{self.ctx.policy.rate_limit_retries} waits; rerun in a few minutes",
+                f"{what}: {still_rate_limited(self.ctx.policy, 'GitHub')}",
             ),
             wait=None if wait is None else float(math.ceil(wait)),
             rate_limited=True,
@@ -267,7 +278,7 @@ class Client:
             # headers, which http.client reads as a body up to the close) is a cut-short answer.
             raise Retry(
                 f"a cut-short answer reading {what}",
-                Unreachable(
+                ServerFailed(
                     NAME,
                     f"GitHub sent a cut-short or non-JSON answer for {what} "
                     f"{self.ctx.policy.retries + 1} times; try again later, or check "
@@ -322,10 +333,10 @@ class Client:
             ) from exc
         except requests.exceptions.Timeout as exc:
             raise Retry(
-                f"no answer within {timeout:.1f}s reading {what}",
-                Unreachable(
+                f"no answer within {seconds_text(timeout)} reading {what}",
+                ServerFailed(
                     NAME,
-                    f"GitHub did not answer {what} within {timeout:.1f}s "
+                    f"GitHub did not answer {what} within {seconds_text(timeout)} "
                     f"({self.ctx.policy.retries + 1} attempts); try again later, or give "
                     f"the run a larger {self.ctx.pace.setting}",
                 ),
@@ -337,10 +348,10 @@ class Client:
         ) as exc:
             if _stalled(exc):  # the body stopped coming: a read timeout, not a lost connection
                 raise Retry(
-                    f"no answer within {timeout:.1f}s reading {what}",
-                    Unreachable(
+                    f"no answer within {seconds_text(timeout)} reading {what}",
+                    ServerFailed(
                         NAME,
-                        f"GitHub stopped sending {what} for {timeout:.1f}s "
+                        f"GitHub stopped sending {what} for {seconds_text(timeout)} "
                         f"({self.ctx.policy.retries + 1} attempts); try again later, or give "
                         f"the run a larger {self.ctx.pace.setting}",
                     ),
@@ -348,7 +359,7 @@ class Client:
             if _cut(exc):
                 raise Retry(
                     f"a cut-short answer reading {what}",
-                    Unreachable(
+                    ServerFailed(
                         NAME,
                         f"{self.base_url} closed the connection before its answer for {what} "
                         f"was complete ({self.ctx.policy.retries + 1} attempts); try again "

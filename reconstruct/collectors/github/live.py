@@ -43,14 +43,20 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from reconstruct.bundle import BundleWriter
-from reconstruct.collectors._partial import failed_parts, first_done, keeping
+from reconstruct.collectors._partial import (
+    failed_parts,
+    first_done,
+    keeping,
+    kept_note,
+    timed_out,
+)
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.github.authors import (
     COMMITS_FILE,
@@ -77,6 +83,8 @@ MAX_WORKERS = 4
 """Requests in flight at once. GitHub asks integrators to avoid many concurrent requests (they
 trip the secondary rate limit), so this stays modest: enough to overlap the per-deployment
 statuses GETs and the repositories, not a flood."""
+PAGE_TICK = 0.05
+"""Seconds between looks at a deployments listing's pages while it is paged (``_Run._drain``)."""
 SEARCH_CAP = 1000
 
 
@@ -109,21 +117,28 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
         )
     client = Client(ctx)
     run = _Run(client, ctx, repos)
+    # cut off in the middle of a request (a trickling answer): the orchestrator writes these
+    ctx.handover.offer(lambda: _keep(run.states, out))
     try:
         states = run.run()
     except SourceTimedOut as exc:  # the deadline: what was read is kept, the source fails
-        raise keeping(exc, _keep(run.states, out)) from exc
+        raise keeping(exc, _keep(run.states, out) if ctx.handover.claim() else []) from exc
     finally:
         client.close()
+    if not ctx.handover.claim():
+        return meta  # cut off at the deadline: its pages were handed over
     meta["requests"] = client.requests
     if client.rate_limit_waits:
         meta["rate_limit_waits"] = client.rate_limit_waits
     failed: dict[str, str] = {}
     errors: list[SourceError] = []
     warnings: list[str] = []
+    kept: list[str] = []
     for state in states:
-        if state.error is not None:
-            failed[state.repo] = state.error[1].detail
+        if state.error is not None:  # what was read of it before the failure is kept
+            said = _keep([state], out)
+            kept.extend(said)
+            failed[state.repo] = state.error[1].detail + kept_note(said)
             errors.append(state.error[1])
             continue
         for relpath, pages in state.files().items():
@@ -137,7 +152,7 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
         detail = first.detail
         if len(errors) > 1:
             detail += f" (and {len(errors) - 1} more repositories failed)"
-        raise type(first)(NAME, detail) from first
+        raise keeping(type(first)(NAME, detail), kept) from first
     failed_parts(meta, failed)
     if failed:
         warnings[:0] = [f"skipped {repo}: {detail}" for repo, detail in failed.items()]
@@ -147,11 +162,11 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
 
 
 def _keep(states: list[_Repo], out: BundleWriter) -> list[str]:
-    """At the deadline: write each repository's pages read so far (``_Repo.files``); what was
-    kept, for the source's line."""
+    """At the deadline, or for a repository that failed part-way: write each repository's pages
+    read so far (``_Repo.files``); what was kept, for the source's line."""
     kept: list[str] = []
     for state in states:
-        if state.error is not None or state.repo_body is None:
+        if state.repo_body is None:
             continue
         files = state.files()
         for relpath, pages in files.items():
@@ -200,6 +215,8 @@ class _Repo:
     commits_failed: bool = False
     notes: list[str] = field(default_factory=list)
     error: tuple[int, SourceError] | None = None
+    handled: dict[int, int] = field(default_factory=dict)
+    """Environment index -> pages of its deployments listing already scheduled from."""
     reading_pages: dict[str, list[Any]] = field(default_factory=dict)
     """A deployments listing (``deployments:<env index>``) or the search (``search``): the pages
     read so far, appended by the worker paging it (``Client.pages(into=...)``)."""
@@ -296,7 +313,17 @@ class _Run:
 
     def _drain(self) -> None:
         while self.pending:
-            finished = first_done(self.ctx.pace, self.pending, self.client.asking.said, "GitHub")
+            self._pages_arrived()
+            if self._listing_one_env():  # look at its pages as they arrive, a tick at a time
+                left = self.ctx.pace.remaining()
+                tick = PAGE_TICK if left is None else min(PAGE_TICK, left)
+                finished, _ = wait(list(self.pending), timeout=tick, return_when=FIRST_COMPLETED)
+                if not finished and left is not None and left <= PAGE_TICK:
+                    raise timed_out(self.ctx.pace, self.client.asking.said(), "GitHub")
+            else:
+                finished = first_done(
+                    self.ctx.pace, self.pending, self.client.asking.said, "GitHub"
+                )
             for future in sorted(finished, key=lambda f: self.pending[f][1]):
                 state, order, done = self.pending.pop(future)
                 try:
@@ -383,27 +410,54 @@ class _Run:
 
         return report
 
+    def _listing_one_env(self) -> bool:
+        """Whether a repository's one deployments listing is still being paged."""
+        return any(
+            s.envs == 1 and s.error is None and 0 not in s.deployments and s.repo_body is not None
+            for s in self.states
+        )
+
+    def _pages_arrived(self) -> None:
+        """Statuses for the deployments of each page as it arrives (issue #13), so a listing
+        cut short by the deadline still shows the deployments of its first pages: with one
+        environment the listing is newest first, so the in-window deployments and the lead-up's
+        newest come first. (With several, the lead-up is walked once every listing is read.)"""
+        for state in self.states:
+            if state.envs != 1 or state.error is not None or 0 in state.deployments:
+                continue
+            pages = list(state.reading_pages.get("deployments:0", []))
+            if len(pages) > state.handled.get(0, 0):
+                self._take(state, 0, pages)
+                state.leadup = sorted(set(state.leadup), reverse=True)
+                self._walk_back(state)
+
+    def _take(self, state: _Repo, index: int, pages: list[Any]) -> None:
+        """Schedule from the pages of listing ``index`` not scheduled from yet."""
+        start = state.handled.get(index, 0)
+        state.handled[index] = max(start, len(pages))
+        for page in pages[start:]:
+            for deployment in page if isinstance(page, list) else []:
+                when = _created(deployment)
+                ident = deployment.get("id") if isinstance(deployment, dict) else None
+                if when is not None and self.window.leadup_start <= when <= self.window.end:
+                    state.person(deployment.get("creator"))
+                if (
+                    not isinstance(ident, int)
+                    or when is None
+                    or not self.window.leadup_start <= when <= self.window.end
+                    or ident in state.in_range
+                ):
+                    continue
+                if when >= self.window.start:
+                    self._statuses(state, ident, leadup=False)
+                else:
+                    state.leadup.append((when, ident))
+
     def _deployments_done(self, state: _Repo, index: int) -> Callable[[Listing], None]:
         def done(listing: Listing) -> None:
             state.deployments[index] = listing.pages
             state.note(listing.note)
-            for page in listing.pages:
-                for deployment in page if isinstance(page, list) else []:
-                    when = _created(deployment)
-                    ident = deployment.get("id") if isinstance(deployment, dict) else None
-                    if when is not None and self.window.leadup_start <= when <= self.window.end:
-                        state.person(deployment.get("creator"))
-                    if (
-                        not isinstance(ident, int)
-                        or when is None
-                        or not self.window.leadup_start <= when <= self.window.end
-                        or ident in state.in_range
-                    ):
-                        continue
-                    if when >= self.window.start:
-                        self._statuses(state, ident, leadup=False)
-                    else:
-                        state.leadup.append((when, ident))
+            self._take(state, index, listing.pages)
             state.listed += 1
             if state.listed == state.envs:
                 state.leadup = sorted(set(state.leadup), reverse=True)

@@ -16,7 +16,14 @@ from urllib.parse import urlsplit
 
 from reconstruct import __version__
 from reconstruct.bundle import BundleWriter, loads_lenient
-from reconstruct.collectors._http import Retry, is_tls_failure, retry_after, with_retries
+from reconstruct.collectors._http import (
+    Retry,
+    is_tls_failure,
+    retry_after,
+    seconds_text,
+    still_rate_limited,
+    with_retries,
+)
 from reconstruct.collectors._pages import PageGuard
 from reconstruct.collectors._partial import failed_parts, keeping
 from reconstruct.collectors.base import CollectContext
@@ -127,6 +134,16 @@ def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     start, end = _ms(ctx.window.start), _ms(ctx.window.end)
     plans = query_series(ctx.config)
     results = [_Series(uid, series_label(uid, params)) for uid, params in plans]
+
+    def hand_over() -> list[str]:  # the deadline cut the source off (``_partial.Handover``)
+        kept = [(r.label, list(r.pages), r.total) for r in results]
+        pages = [page for _, read, _ in kept for page in read]
+        if pages:
+            out.add(ANNOTATIONS, pages)
+            out.add(SOURCE_META, [meta])
+        return [f"{label} ({total} annotations)" for label, read, total in kept if read]
+
+    ctx.handover.offer(hand_over)
     try:
         with transport.client(root, headers, ctx.ssl_context(), ctx.policy.timeout) as client:
             fetch = _Fetcher(client, ctx, root)
@@ -145,8 +162,11 @@ def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
                         future.result()
     finally:
         pages = [page for result in results for page in result.pages]
-        if pages:
+        mine = ctx.handover.claim()  # False: cut off at the deadline, its pages handed over
+        if mine and pages:
             out.add(ANNOTATIONS, pages)
+    if not mine:
+        return meta
     try:
         _settle(results, meta)
     except SourceError:
@@ -299,9 +319,12 @@ class _Fetcher:
     def get(self, query: list[tuple[str, str]], uid: str | None, where: str) -> list[Any]:
         """One page, retried as ``ctx.policy`` allows (``collectors._http``)."""
         endpoint = f"{self.root}/api/annotations"
-        return with_retries(
-            self.ctx.pace, lambda timeout: self._attempt(query, uid, endpoint, timeout), label=where
-        )
+        with self.ctx.handover.asking(f"annotations ({where})"):
+            return with_retries(
+                self.ctx.pace,
+                lambda timeout: self._attempt(query, uid, endpoint, timeout),
+                label=where,
+            )
 
     def _attempt(
         self, query: list[tuple[str, str]], uid: str | None, endpoint: str, timeout: float
@@ -311,10 +334,10 @@ class _Fetcher:
             reply = transport.send(self.client, query, timeout)
         except transport.NoAnswer as exc:
             raise Retry(
-                f"no answer within {timeout:.1f}s",
+                f"no answer within {seconds_text(timeout)}",
                 SourceUnavailable(
                     NAME,
-                    f"{endpoint} did not answer within {timeout:.1f}s "
+                    f"{endpoint} did not answer within {seconds_text(timeout)} "
                     f"({attempts} attempts); check that Grafana is up and retry",
                 ),
             ) from exc
@@ -351,8 +374,7 @@ class _Fetcher:
                 "rate limited (429)",
                 SourceUnavailable(
                     NAME,
-                    f"still rate limited (429) after {self.ctx.policy.rate_limit_retries + 1} "
-                    "attempts; retry later",
+                    still_rate_limited(self.ctx.policy, "Grafana"),
                 ),
                 wait=retry_after(headers.get("Retry-After")),
                 rate_limited=True,

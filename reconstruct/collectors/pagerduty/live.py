@@ -42,6 +42,8 @@ from reconstruct.collectors._http import (
     Retry,
     is_tls_failure,
     retry_after,
+    seconds_text,
+    still_rate_limited,
     with_retries,
 )
 from reconstruct.collectors._partial import keeping, timed_out
@@ -159,8 +161,7 @@ class PagerDutyApi:
                 "rate limited",
                 SourceUnavailable(
                     NAME,
-                    f"rate limited by PagerDuty {policy.rate_limit_retries + 1} times; "
-                    "retry in a few minutes",
+                    still_rate_limited(policy, "PagerDuty"),
                 ),
                 wait=retry_after(headers.get("retry-after") or headers.get("ratelimit-reset")),
                 rate_limited=True,
@@ -246,7 +247,7 @@ def _describe_body(response: Any) -> str:
 
 
 def _secs(seconds: float) -> str:
-    return f"{seconds:.0f}s" if seconds >= 1 or seconds == 0 else f"{seconds:.1f}s"
+    return seconds_text(seconds)
 
 
 def _error_text(response: Any) -> str:

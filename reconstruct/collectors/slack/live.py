@@ -171,7 +171,7 @@ class SlackApi:
         concurrent first calls wait for it, so a refused size is asked for once per run."""
         self._not_before: dict[str, float] = {}
         """method -> monotonic time before which no worker asks it (after a 429)."""
-        self.asking = InFlight()
+        self.asking: InFlight = ctx.handover.asking
         """The request each worker has in flight (named when the deadline passes)."""
 
     def _client(self) -> WebClient:
