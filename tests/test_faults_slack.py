@@ -3,6 +3,7 @@ demo world, the real CLI run end to end, the promised outcome asserted on what t
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Callable
@@ -213,14 +214,101 @@ def test_a_retry_after_past_the_deadline_fails_at_once(live: Live) -> None:
     assert "would pass the --timeout deadline" in error
 
 
-def test_a_failure_on_page_three_names_the_page(live: Live) -> None:
+CUT = Response(
+    raw=b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n"
+    b'{"ok": true, "messages": [{"type": "message", "ts": "17'
+)
+"""A history page whose body stops after 62 of its 400 bytes (the connection closed)."""
+LIMITED = Response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"})
+PAGE_THREE = {
+    # fault: (response, tries, what the warning says)
+    "503 every time": (_error(503), 5, "Slack answered HTTP 503 (5 tries)"),
+    "cut short every time": (CUT, 5, "closed the connection before its answer was complete"),
+    "rate limited beyond the policy": (LIMITED, 6, "still rate limited after 5 waits"),
+}
+
+
+@pytest.mark.parametrize("fault", list(PAGE_THREE))
+def test_a_failure_on_page_three_keeps_pages_one_and_two_and_the_other_channels(
+    live: Live, fault: str
+) -> None:
+    # #inc-4821's 41 messages take three pages of 15; page 3 fails on every try.
+    response, tries, says = PAGE_THREE[fault]
     live.world.slack.inject(
-        "conversations.history", *[_error(503)] * 10, after=2, channel=INCIDENT_CHANNEL
+        "conversations.history", *[response] * tries, after=2, channel=INCIDENT_CHANNEL
     )
+    code, out, err, dest = live.collect("--timeout", str(DEADLINE))
+    assert code == 3, err
+    assert live.world.slack.unserved_faults() == 0
+    manifest = live.manifest(dest)
+    slack = manifest["sources"]["slack"]
+    assert slack["status"] == "ok" and manifest["complete"] is False
+    (warning,) = [line for line in err.splitlines() if line.startswith("reconstruct: warning:")]
+    assert warning.startswith(f"reconstruct: warning: slack: {HISTORY} page 3: "), warning
+    assert says in warning, warning
+    said = f"the messages of #inc-4821 ({INCIDENT_CHANNEL}) after page 2 are not in this draft"
+    assert f"{said} (kept 30 messages)" in warning, warning
+    assert MISSING not in warning and MISSING not in out
+    assert list(slack["meta"]["failed_parts"]) == [INCIDENT_CHANNEL]
+    pages = json.loads(
+        (dest / "slack" / INCIDENT_CHANNEL / "conversations.history.json").read_text()
+    )
+    assert [len(p["messages"]) for p in pages] == [15, 15]
+    assert row(out, "Declaring a SEV-1"), "page 1 is in the draft"
+    assert (dest / "slack" / DEPLOYS_CHANNEL / "conversations.history.json").exists()
+
+
+def test_a_failed_listing_of_earlier_threads_costs_only_itself(live: Live) -> None:
+    # The incident channel's three window pages answer; the fourth history request, the
+    # optional listing of threads begun before the window (``[slack] thread_lookback``), 503s.
+    live.world.slack.inject(
+        "conversations.history", *[_error(503)] * 5, after=3, channel=INCIDENT_CHANNEL
+    )
+    code, out, err, dest = live.collect("--timeout", str(DEADLINE))
+    assert code == 3, err
+    assert live.world.slack.unserved_faults() == 0
+    lookback = [
+        r
+        for r in live.world.slack.server.requests
+        if r.path.endswith("/conversations.history")
+        and r.param("channel") == INCIDENT_CHANNEL
+        and r.param("inclusive") in ("0", "false", "False")
+    ]
+    assert len(lookback) == 5, "the failing request was the lookback listing"
+    slack = live.manifest(dest)["sources"]["slack"]
+    assert slack["status"] == "ok"
+    (warning,) = [line for line in err.splitlines() if line.startswith("reconstruct: warning:")]
+    assert f"{HISTORY} (threads begun before the window) page 1: Slack answered HTTP 503" in (
+        warning
+    ), warning
+    assert "begun before the window are not in this draft (its messages in the window are)" in (
+        warning
+    )
+    assert list(slack["meta"]["failed_parts"]) == [INCIDENT_CHANNEL]
+    pages = json.loads(
+        (dest / "slack" / INCIDENT_CHANNEL / "conversations.history.json").read_text()
+    )
+    assert sum(len(p["messages"]) for p in pages) == 41, "every window page kept"
+    assert row(out, "Declaring a SEV-1")
+    assert list((dest / "slack" / INCIDENT_CHANNEL / "replies").glob("*.json")), "threads read"
+
+
+def test_an_incident_channel_slack_never_serves_fails_slack_keeping_the_others(
+    live: Live,
+) -> None:
+    # Nothing of #inc-4821 can be read: the source fails (its own channel is the point), but
+    # #deploys, read meanwhile, is still written and named as kept.
+    live.world.slack.inject("conversations.history", *[_error(503)] * 5, channel=INCIDENT_CHANNEL)
     code, _, err, dest = live.collect("--timeout", str(DEADLINE))
     assert code == 3, err
-    error = live.manifest(dest)["sources"]["slack"]["error"]
-    assert error.startswith(f"{HISTORY} page 3: Slack answered HTTP 503 (5 tries)")
+    slack = live.manifest(dest)["sources"]["slack"]
+    assert slack["status"] == "failed"
+    assert slack["error"].startswith(f"{HISTORY} page 1: Slack answered HTTP 503 (5 tries)")
+    said = f"the messages of #inc-4821 ({INCIDENT_CHANNEL}) are not in this draft"
+    assert said in slack["error"] and MISSING not in slack["error"], slack["error"]
+    assert f"(kept: #deploys ({DEPLOYS_CHANNEL}) (0 threads), #alerts-" in slack["error"]
+    assert (dest / "slack" / DEPLOYS_CHANNEL / "conversations.history.json").exists()
+    assert not (dest / "slack" / INCIDENT_CHANNEL).exists()
 
 
 # -- one channel or one thread that Slack does not serve: partial, the rest kept -----------------

@@ -60,6 +60,23 @@ def test_a_key_that_may_not_read_users_keeps_the_incident(
     assert "users" not in meta and not bundle.has("pagerduty/users.json")
     (warning,) = meta["warnings"]
     assert warning.startswith("users skipped: ") and "[people] aliases" in warning
+    assert "incomplete" not in meta, "a key that may not read users: a warning, not partial"
     assert all(i.email == "" for i in identities(bundle) if i.source == "pagerduty")
     priya = Identity("pagerduty", "Priya Raman", real_name="Priya Raman", uid="PUSR001")
     assert priya in identities(bundle)
+
+
+def test_a_users_lookup_that_cannot_finish_makes_the_run_partial(
+    fake: FakePagerDuty, config: Config, tmp_path: Path
+) -> None:
+    # GET /users/{id} answers 503 on every try: the emails are missing, so the run is partial
+    # (exit 3) with the one warning naming the lookup, like Slack's users.list (issue #13).
+    fake.add(sample_incident())
+    body = pd.resolve_incident(config, TOKEN, "PABC123")
+    fake.server.fail_next("GET", USERS, *[error(503, "Service Unavailable", 2001)] * 20)
+    meta, bundle = run_collect(config, body, tmp_path / "b")
+    assert meta["log_entries"] == 12 and meta["notes"] == 3
+    (warning,) = meta["warnings"]
+    assert warning.startswith("users skipped: ") and "503" in warning, warning
+    assert meta["incomplete"] == [warning]
+    assert not bundle.has("pagerduty/users.json")

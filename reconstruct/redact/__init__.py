@@ -5,9 +5,10 @@
 shown (that something was pasted is itself a fact of the incident). What is found, in this order:
 
 1. Blocks, replaced whole: PEM private keys, JSON service-account keys (``rules.BLOCKS``).
-2. The tool's own tokens, literally, wherever they appear: the values of ``PAGERDUTY_TOKEN``,
-   ``SLACK_TOKEN``, ``GITHUB_TOKEN`` and ``GRAFANA_TOKEN`` (``config.TOKEN_ENV``), read through
-   ``config.token()`` once per ``Redactor``; plus any ``extra_secrets`` the caller passes.
+2. The tool's own tokens, literally, wherever they appear: the value of every registered
+   source's token variable (``Source.token_env``: ``PAGERDUTY_TOKEN``, ``SLACK_TOKEN``,
+   ``GITHUB_TOKEN``, ``GRAFANA_TOKEN`` and any source added since; ``token_variables``), read
+   once per ``Redactor``; plus any ``extra_secrets`` the caller passes.
 3. Formats and keyword-anchored values (``rules.ALL``, ``keywords.keyword_spans``), then
    detect-secrets' catalogue (``catalogue.rules()``), then a team's ``[redact] extra`` patterns.
    A match that one of ``[redact] allow`` matches whole is kept (the tool's own tokens and blocks
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from reconstruct.config import TOKEN_ENV, allow_problem, token
+from reconstruct.config import TOKEN_ENV, allow_problem, env_token
 from reconstruct.errors import ConfigError
 from reconstruct.redact import keywords as _keywords
 from reconstruct.redact import rules as _rules
@@ -50,11 +51,27 @@ def marker(kind: str) -> str:
     return f"[redacted: {kind}]"
 
 
+def token_variables() -> tuple[str, ...]:
+    """Every registered source's token variable(s) (``Source.token_env``: the registry is the
+    one list, so a source added later is redacted too), with the built-in ``config.TOKEN_ENV``,
+    sorted: ``("EXAMPLE_TOKEN", "GITHUB_TOKEN", ...)``."""
+    from reconstruct import collectors  # imported on use: the sources' packages load lazily
+
+    found = set(TOKEN_ENV.values())
+    for name in collectors.names():
+        env: object = collectors.get_source(name).token_env
+        if isinstance(env, str):
+            found.add(env)
+        elif isinstance(env, tuple | list):  # a source read by more than one variable
+            found.update(e for e in env if isinstance(e, str))
+    return tuple(sorted(found))
+
+
 def tool_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """The values of the tool's own token variables that are set (for literal redaction)."""
     found: list[str] = []
-    for source in sorted(TOKEN_ENV):
-        secret = token(source, environ)
+    for name in token_variables():
+        secret = env_token(name, environ)
         if secret is not None:
             found.append(secret.reveal())
     return tuple(found)
@@ -63,10 +80,10 @@ def tool_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
 def _tool_literals(
     environ: Mapping[str, str] | None, extra_secrets: Iterable[str]
 ) -> tuple[tuple[str, str], ...]:
-    """(value, kind) of each literal secret, longest first."""
+    """(value, kind) of each literal secret, longest first; kind is the variable's name."""
     literals: dict[str, str] = {}
-    for source, name in sorted(TOKEN_ENV.items()):
-        secret = token(source, environ)
+    for name in token_variables():
+        secret = env_token(name, environ)
         if secret is not None and len(secret.reveal()) >= MIN_SECRET_LEN:
             literals.setdefault(secret.reveal(), name)
     for value in extra_secrets:

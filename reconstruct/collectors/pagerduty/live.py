@@ -511,11 +511,13 @@ def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     from reconstruct.collectors.pagerduty.users import USERS_FILE, fetch_users, user_ids
 
     named = {uid for s in series for uid in user_ids(s.pages, s.key)}
-    users, user_requests, user_warnings = fetch_users(ctx, named)
+    users, user_requests, user_warnings, unfinished = fetch_users(ctx, named)
     if users:
         out.add(USERS_FILE, users)
     warnings += user_warnings
     meta: dict[str, Any] = {s.key: s.records for s in series}
+    if unfinished:  # the people lookup could not finish: partial, exit 3
+        meta["incomplete"] = list(user_warnings)
     if users:
         meta["users"] = len(users)
     meta["requests"] = sum(s.requests for s in series) + user_requests

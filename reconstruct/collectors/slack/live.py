@@ -38,10 +38,16 @@ short, or an HTML page), a slow answer and a connection error are retried with b
 pagination (``collectors._pages.PageGuard``) stops, with a warning and what was read kept, when a
 cursor comes back (a loop) or after ``policy.max_pages`` pages.
 
-Failures: the incident channel's errors fail the source; an extra ``[slack] channels`` channel that
-fails (not a member, not found, rate limited) is recorded in ``meta["failed_parts"]`` and a
-warning, and the rest is kept. Token problems (invalid, revoked, expired, missing scope) always
-fail the source, except ``users:read``: without it people are shown by ID (a warning). Every
+Failures cost only what failed: history pages are appended as they arrive, so a later page that
+Slack does not serve (5xx, cut short, rate limited beyond the policy), a failed listing of threads
+begun before the window (optional) or the deadline keeps the pages and threads read and the other
+channels; the failed part is in ``meta["failed_parts"]`` (channel ID -> its line) and one warning,
+the run partial. An extra ``[slack] channels`` channel that fails whole (not a member, not found,
+rate limited) is recorded the same way. The incident channel's permission errors fail the source,
+and so does an incident channel of which nothing could be read (the other channels are kept,
+named in the line). A people lookup (users.list, users.info) that cannot finish is partial too.
+Token problems (invalid, revoked, expired, missing scope) always fail the source, except
+``users:read``: without it people are shown by ID (a warning). Every
 failure names the request that failed (``conversations.history #inc-1234 (C0...) page 3``).
 Scopes: channels:read, channels:history, groups:read, groups:history, users:read; mpim:read and
 mpim:history for group DMs, im:history for a DM given by ID.
@@ -56,14 +62,21 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors._http import Counts, Retry, is_tls_failure, retry_after, with_retries
 from reconstruct.collectors._pages import PageGuard
-from reconstruct.collectors._partial import InFlight, failed_parts, keeping, timed_out
+from reconstruct.collectors._partial import (
+    InFlight,
+    failed_parts,
+    first_done,
+    keeping,
+    kept_note,
+    timed_out,
+)
 from reconstruct.collectors.base import CollectContext
 from reconstruct.collectors.slack.channels import (
     INCIDENT_CHANNEL_HINT,
@@ -99,6 +112,9 @@ FALLBACK_LIMITS = (200, 15)
 (``invalid_limit``): 200 is Slack's recommended page, 15 the limit of apps distributed outside
 the Marketplace since 2025 (docs.slack.dev, conversations.history)."""
 """Requests in flight at once (channels and threads); see the module docstring for the bound."""
+PROBE_WAIT = 3.0
+"""Seconds a method's concurrent first calls wait for its page-size probe to answer; a probe
+that hangs or trickles (one thread Slack never serves) holds the others back no longer."""
 AUTH_ERRORS = frozenset(
     {
         "invalid_auth",
@@ -150,6 +166,9 @@ class SlackApi:
         self._lock = threading.Lock()
         self._limits: dict[str, int] = {}
         """method -> the page size to ask for, after Slack refused a larger one."""
+        self._probes: dict[str, threading.Event] = {}
+        """method -> set once its first paged call has answered (the page size is known then):
+        concurrent first calls wait for it, so a refused size is asked for once per run."""
         self._not_before: dict[str, float] = {}
         """method -> monotonic time before which no worker asks it (after a 429)."""
         self.asking: InFlight = ctx.handover.asking
@@ -252,9 +271,38 @@ class SlackApi:
 
     def pages(self, method: str, what: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every page of ``method`` (cursor pagination); the caller may stop early. A cursor
-        seen before (a loop) or more than ``max_pages`` pages stop it with a warning."""
+        seen before (a loop) or more than ``max_pages`` pages stop it with a warning. The
+        method's first call probes the page size: concurrent calls wait for its first answer,
+        so a size Slack refuses is asked for once per run (``_probe``)."""
         guard = PageGuard(self.ctx.policy.max_pages)
         guard.repeated("")
+        probe = self._probe(method) if "limit" in params else None
+        try:
+            yield from self._paged(method, what, params, guard, probe)
+        finally:
+            if probe is not None:
+                probe.set()
+
+    def _probe(self, method: str) -> threading.Event | None:
+        """The event to set once this call's first page answered, when it is the method's first
+        paged call; else wait (``PROBE_WAIT`` at most) for that first call to learn the size."""
+        with self._lock:
+            probe = self._probes.get(method)
+            if probe is None:
+                probe = self._probes[method] = threading.Event()
+                return probe
+        left = self.ctx.remaining()
+        probe.wait(PROBE_WAIT if left is None else min(PROBE_WAIT, left))
+        return None
+
+    def _paged(
+        self,
+        method: str,
+        what: str,
+        params: dict[str, Any],
+        guard: PageGuard,
+        probe: threading.Event | None,
+    ) -> Iterator[dict[str, Any]]:
         cursor = ""
         page_no = 0
         while True:
@@ -287,6 +335,8 @@ class SlackApi:
                 params = dict(params, limit=cap)
                 page_no -= 1
                 continue
+            if probe is not None:
+                probe.set()  # the page size is known: the method's other calls may go
             yield page
             meta = page.get("response_metadata")
             nxt = str(meta.get("next_cursor") or "") if isinstance(meta, dict) else ""
@@ -418,6 +468,11 @@ class _Channel:
     threads: tuple[str, ...] = ()
     replies: dict[str, list[dict[str, Any]]] | None = None
     error: str | None = None
+    read_all: bool = False
+    """Every history page was read (``history`` is appended page by page as they arrive)."""
+    lost: list[str] | None = None
+    """Lines of the parts of it that failed while the rest was read (a later history page,
+    the listing of threads begun before the window): warnings, the run partial."""
 
 
 def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
@@ -485,8 +540,7 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     except SourceTimedOut as exc:  # the deadline: what was read is kept, the source fails
         api.stopped.set()
         _write(out, order, {}, {})
-        kept = [f"{_label(c)} ({len(c.replies or {})} threads)" for c in order if _done(c)]
-        raise keeping(exc, kept) from exc
+        raise keeping(exc, _kept(order)) from exc
     except BaseException:
         api.stopped.set()  # workers stop before their next request
         raise
@@ -496,7 +550,11 @@ def collect_live(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
     channels: dict[str, str] = {}
     errors: dict[str, str] = {}
     users = _write(out, order, channels, errors)
-    _resolve_users(api, out, users, warn)
+    lost = next((c for c in order if c.incident and c.error is not None and c.lost), None)
+    if lost is not None:  # nothing of the incident channel could be read: the source fails
+        assert lost.lost is not None
+        raise SourceUnavailable(NAME, f"{lost.lost[0]}{kept_note(_kept(order))}")
+    _resolve_users(api, ctx, out, users, warn, incomplete)
     meta: dict[str, Any] = {
         "workspace_url": workspace,
         "incident_channel": incident_id,
@@ -516,6 +574,26 @@ def _done(chan: _Channel) -> bool:
     return chan.error is None and chan.replies is not None
 
 
+def _begun(chan: _Channel) -> bool:
+    """Its info and at least one history page were read (the deadline may cut the rest)."""
+    return chan.error is None and chan.info is not None and bool(chan.history)
+
+
+def _kept(order: list[_Channel]) -> list[str]:
+    """What ``_write`` wrote of each channel, for the line of a source that failed:
+    ``#inc-1 (C1) (3 threads)``, ``#inc-1 (C1) (999 messages; its later pages and threads not
+    read)``."""
+    kept: list[str] = []
+    for chan in order:
+        if _done(chan):
+            kept.append(f"{_label(chan)} ({len(chan.replies or {})} threads)")
+        elif _begun(chan):
+            count = sum(len(p.get("messages") or []) for p in list(chan.history or []))
+            rest = "its threads" if chan.read_all else "its later pages and threads"
+            kept.append(f"{_label(chan)} ({count} messages; {rest} not read)")
+    return kept
+
+
 def _write(
     out: BundleWriter, order: list[_Channel], channels: dict[str, str], errors: dict[str, str]
 ) -> set[str]:
@@ -526,15 +604,17 @@ def _write(
         if chan.error is not None:
             errors[chan.cid] = chan.error
             continue
-        if not _done(chan):
+        if chan.lost:
+            errors[chan.cid] = "; ".join(chan.lost)
+        if not _begun(chan):
             continue
         assert chan.info is not None
-        assert chan.history is not None
-        assert chan.replies is not None
+        history = list(chan.history or [])  # a copy: a worker cut off may still append
         out.add(f"slack/{chan.cid}/conversations.info.json", [chan.info])
-        out.add(f"slack/{chan.cid}/conversations.history.json", chan.history)
-        users |= _users_in(m for p in chan.history for m in p.get("messages") or [])
-        for thread in sorted(chan.replies):
+        out.add(f"slack/{chan.cid}/conversations.history.json", history)
+        users |= _users_in(m for p in history for m in p.get("messages") or [])
+        for thread in sorted(chan.replies or {}):
+            assert chan.replies is not None
             replies = chan.replies[thread]
             out.add(f"slack/{chan.cid}/replies/{thread}.json", replies)
             users |= _users_in(m for p in replies for m in p.get("messages") or [])
@@ -564,49 +644,76 @@ def _fetch_channels(
             lost = f"that thread's replies are not in this draft (the rest of {_label(chan)} is)"
             missing_channel(_scoped(exc, lost), incomplete, warn)
             return
-        if chan.incident:
+        if chan.incident and not isinstance(exc, SourceUnavailable):
             raise exc
         if chan.error is not None:
             return
         chan.error = exc.detail
         if isinstance(exc, SourceUnavailable):
             lost = f"the messages of {_label(chan)} are not in this draft"
+            if chan.incident:  # the source fails once the other channels are read
+                chan.lost = [_scoped(exc, lost)]
+                return
             missing_channel(_scoped(exc, lost), incomplete, warn)
         else:  # a permission error on one channel: the rest is kept
             warn(f"skipped {chan.cid}: {exc.detail}")
 
-    def by_deadline(futures: Iterable[Future[Any]]) -> Iterator[Future[Any]]:
-        try:
-            yield from as_completed(futures, timeout=ctx.remaining())
-        except TimeoutError:
-            raise timed_out(ctx.pace, api.asking.said(), "Slack") from None
-
-    heads: dict[Future[None], _Channel] = {
-        pool.submit(_read_head, api, ctx, chan): chan for chan in order
+    pending: dict[Future[Any], tuple[str, _Channel, str]] = {
+        pool.submit(_read_head, api, ctx, chan): ("head", chan, "") for chan in order
     }
-    threads: dict[Future[list[dict[str, Any]] | None], tuple[_Channel, str]] = {}
-    for future in by_deadline(heads):
-        chan = heads[future]
-        try:
-            future.result()
-        except SourceError as exc:
-            failed(chan, exc)
-            continue
-        chan.replies = {}
-        for ts in chan.threads:
-            threads[pool.submit(_read_thread, api, ctx, chan, ts)] = (chan, ts)
     done: Counter[str] = Counter()
-    for thread_future in by_deadline(threads):
-        chan, ts = threads[thread_future]
-        try:
-            replies = thread_future.result()
-        except SourceError as exc:
-            failed(chan, exc, ts)
-            continue
-        done[chan.cid] += 1
-        ctx.progress(NAME, f"#{chan.name}: thread {done[chan.cid]}/{len(chan.threads)}")
-        if replies is not None and chan.replies is not None:
-            chan.replies[ts] = replies
+
+    def read_threads(chan: _Channel, stamps: Iterable[str]) -> None:
+        for ts in stamps:
+            pending[pool.submit(_read_thread, api, ctx, chan, ts)] = ("thread", chan, ts)
+
+    while pending:
+        for future in sorted(
+            first_done(ctx.pace, pending, api.asking.said, "Slack"),
+            key=lambda f: order.index(pending[f][1]),
+        ):
+            kind, chan, ts = pending.pop(future)
+            try:
+                result = future.result()
+            except SourceError as exc:
+                if kind == "lookback":
+                    if isinstance(exc, SourceAuthError | SourceTimedOut):
+                        raise exc from None
+                    missing_channel(_lookback_lost(exc, chan), incomplete, warn)
+                    _add_lost(chan, _lookback_lost(exc, chan))
+                else:
+                    failed(chan, exc, ts or None)
+                continue
+            if kind == "head":
+                chan.replies = {}
+                for line in chan.lost or []:  # a later history page failed
+                    missing_channel(line, incomplete, warn)
+                read_threads(chan, chan.threads)
+                if ctx.config.slack.thread_lookback.total_seconds() > 0:
+                    lookback = pool.submit(earlier_threads, api, ctx, chan.cid, _label(chan))
+                    pending[lookback] = ("lookback", chan, "")
+            elif kind == "lookback":  # threads begun earlier, answered in the window
+                more = sorted(set(result) - set(chan.threads))
+                chan.threads = (*chan.threads, *more)
+                read_threads(chan, more)
+            else:
+                done[chan.cid] += 1
+                ctx.progress(NAME, f"#{chan.name}: thread {done[chan.cid]}/{len(chan.threads)}")
+                if result is not None and chan.replies is not None:
+                    chan.replies[ts] = result
+
+
+def _lookback_lost(exc: SourceError, chan: _Channel) -> str:
+    label = _label(chan)
+    return _scoped(
+        exc,
+        f"threads of {label} begun before the window are not in this draft "
+        "(its messages in the window are)",
+    )
+
+
+def _add_lost(chan: _Channel, line: str) -> None:
+    chan.lost = [*(chan.lost or []), line]
 
 
 def _scoped(exc: SourceError, lost: str) -> str:
@@ -620,26 +727,46 @@ def _label(chan: _Channel) -> str:
 
 
 def _read_head(api: SlackApi, ctx: CollectContext, chan: _Channel) -> None:
-    """conversations.info and every history page of one channel (on a worker)."""
+    """conversations.info and every history page of one channel (on a worker), each page
+    appended to ``chan.history`` as it arrives (the deadline keeps the pages read). A page after
+    the first that Slack does not serve (5xx, cut short, rate limited beyond the policy) costs
+    only itself: the pages read are kept and ``chan.lost`` names what is missing. Threads begun
+    before the window are listed apart (``threads.earlier_threads``, an optional read on the
+    pool), so its failure or hang never holds back these threads' replies."""
     info = api.one("conversations.info", chan.cid, channel=chan.cid)
     raw = info.get("channel")
     chan.name = str(raw.get("name") or chan.cid) if isinstance(raw, dict) else chan.cid
     label = _label(chan)
     pages: list[dict[str, Any]] = []
+    chan.history = pages
+    chan.info = info
     count = 0
-    for page in api.pages(
-        "conversations.history",
-        label,
-        channel=chan.cid,
-        oldest=slack_ts(ctx.window.start),
-        latest=slack_ts(ctx.window.end),
-        inclusive=True,
-        limit=ctx.config.slack.page_size,
-    ):
-        pages.append(page)
-        count += len(page.get("messages") or [])
-        waits = f", {api.rate_waits} rate-limit waits" if api.rate_waits else ""
-        ctx.progress(NAME, f"#{chan.name}: {len(pages)} pages, {count} messages{waits}")
+    lost: list[str] = []
+    try:
+        for page in api.pages(
+            "conversations.history",
+            label,
+            channel=chan.cid,
+            oldest=slack_ts(ctx.window.start),
+            latest=slack_ts(ctx.window.end),
+            inclusive=True,
+            limit=ctx.config.slack.page_size,
+        ):
+            pages.append(page)
+            count += len(page.get("messages") or [])
+            waits = f", {api.rate_waits} rate-limit waits" if api.rate_waits else ""
+            ctx.progress(NAME, f"#{chan.name}: {len(pages)} pages, {count} messages{waits}")
+        chan.read_all = True
+    except SourceUnavailable as exc:
+        if isinstance(exc, SourceTimedOut) or not pages:
+            raise
+        lost.append(
+            _scoped(
+                exc,
+                f"the messages of {label} after page {len(pages)} are not in this draft "
+                f"(kept {count} messages)",
+            )
+        )
     messages = [m for p in pages for m in p.get("messages") or [] if isinstance(m, dict)]
     chan.threads = tuple(
         sorted(
@@ -650,11 +777,9 @@ def _read_head(api: SlackApi, ctx: CollectContext, chan: _Channel) -> None:
                 and _int(m.get("reply_count")) > 0
                 and m.get("thread_ts", m["ts"]) == m["ts"]
             }
-            | earlier_threads(api, ctx, chan.cid, label)
         )
     )
-    chan.info = info
-    chan.history = pages
+    chan.lost = lost or None
 
 
 def _read_thread(
@@ -717,29 +842,60 @@ def _users_in(messages: Any) -> set[str]:
     return people_in(messages)
 
 
-def _resolve_users(api: SlackApi, out: BundleWriter, wanted: set[str], warn: Warn) -> None:
-    remaining = set(wanted)
+def _resolve_users(
+    api: SlackApi,
+    ctx: CollectContext,
+    out: BundleWriter,
+    wanted: set[str],
+    warn: Warn,
+    incomplete: list[str],
+) -> None:
+    """users.list pages, then users.info for the rest (the module docstring's rule), on a
+    worker watched until the deadline (a trickling answer passes every read timeout). A lookup
+    that cannot finish (Slack does not serve it, the deadline) keeps the pages read and makes
+    the run partial with one warning: the people not looked up are shown by their Slack ID."""
     list_pages: list[dict[str, Any]] = []
     info_pages: list[dict[str, Any]] = []
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-users")
     try:
-        if len(remaining) >= 2:
-            for page in api.pages("users.list", "(people)", limit=LIST_LIMIT):
-                list_pages.append(page)
-                for member in page.get("members") or []:
-                    if isinstance(member, dict):
-                        remaining.discard(str(member.get("id")))
-                if len(remaining) < 2 or len(list_pages) >= len(remaining):
-                    break
-        for user in sorted(remaining):
-            try:
-                info_pages.append(api.one("users.info", f"user {user}", user=user))
-            except SourceNotFound:
-                continue
+        future = pool.submit(_look_up_users, api, set(wanted), list_pages, info_pages)
+        try:
+            future.result(timeout=ctx.remaining())
+        except TimeoutError:
+            api.stopped.set()  # the worker stops before its next request
+            raise timed_out(ctx.pace, api.asking.said(), "Slack") from None
     except SourceAuthError as exc:
         if "users:read" not in exc.detail:
             raise
         warn("SLACK_TOKEN lacks users:read: people are shown by their Slack ID")
+    except SourceUnavailable as exc:
+        lost = "people not looked up yet are shown by their Slack ID (names may be missing)"
+        missing_channel(_scoped(exc, lost), incomplete, warn)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     if list_pages:
-        out.add("slack/users.list.json", list_pages)
+        out.add("slack/users.list.json", list(list_pages))
     if info_pages:
-        out.add("slack/users.info.json", info_pages)
+        out.add("slack/users.info.json", list(info_pages))
+
+
+def _look_up_users(
+    api: SlackApi,
+    remaining: set[str],
+    list_pages: list[dict[str, Any]],
+    info_pages: list[dict[str, Any]],
+) -> None:
+    """Append users.list pages while they may pay, then users.info answers, as they arrive."""
+    if len(remaining) >= 2:
+        for page in api.pages("users.list", "(people)", limit=LIST_LIMIT):
+            list_pages.append(page)
+            for member in page.get("members") or []:
+                if isinstance(member, dict):
+                    remaining.discard(str(member.get("id")))
+            if len(remaining) < 2 or len(list_pages) >= len(remaining):
+                break
+    for user in sorted(remaining):
+        try:
+            info_pages.append(api.one("users.info", f"user {user}", user=user))
+        except SourceNotFound:
+            continue
