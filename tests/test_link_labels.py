@@ -23,7 +23,7 @@ WINDOW = Window(T0 - timedelta(hours=1), T0 + timedelta(hours=2), T0 - timedelta
 LABELS = re.compile(
     r"^(PD (alert|log entry|note|incident)|#[\w-]+|PR #\d+|deploy run|deployments"
     r"|commit [0-9a-f]{7}|Grafana (panel|dashboard|annotations|alert rules?|silence)"
-    r"|[a-z0-9.-]+\.[a-z]+)( \(\d+\))?$"
+    r"|[a-z0-9.-]+\.[a-z]+)( \(start\))?( \(\d+\))?$"
 )
 
 
