@@ -27,7 +27,7 @@ from tests.test_rows import (
     user,
 )
 
-TEXT = "Heap exhaustion on checkout pods after v2.15.0; considering rollback to v2.14.3."
+TEXT = "Heap exhaustion on checkout pods after v2.15.0; rolling back to v2.14.3 now."
 KIM_PD = {"id": "PKIM001", "type": "user", "name": "Kim Nguyen", "email": "kim@acme.example"}
 
 
