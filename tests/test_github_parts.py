@@ -5,6 +5,7 @@ Through PyGithub's requester against the loopback GitHub fake."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -136,3 +137,31 @@ def test_statuses_are_read_as_each_deployments_page_arrives(
     assert len(deploys) == expected["statuses"]
     # the bound holds: statuses only for the deployments that can be shown
     assert server.count("GET", r".*/statuses") == expected["statuses"]
+
+
+def test_a_rate_limit_lifting_after_the_run_keeps_what_was_read(
+    server: FakeServer, ca_bundle: Path, recorder: Recorder, tmp_path: Path
+) -> None:
+    # One 429 whose Retry-After is a day away stops every request, but the repositories read
+    # so far are written and named; the line gives the day the limit lifts.
+    gh = fk.FakeGitHub(server, token=TOKEN)
+    _small(gh)
+    _small(gh, OTHER)
+    server.fail_next(
+        "GET",
+        rf"/repos/{OTHER}/deployments/\d+/statuses",
+        fk.secondary_limit(retry_after=86400, status=429),
+    )
+    ctx = make_ctx(gh.base_url, ca_bundle, recorder, repos=(REPO, OTHER))
+    with BundleWriter(tmp_path / "bundle", "Q1ABC") as out:
+        with pytest.raises(SourceUnavailable) as info:
+            collect(replace(ctx, policy=recorder.settings()), out)
+        out.set_source("github", "failed", error=info.value.detail)
+        path = out.finish(WINDOW, WINDOW.end)
+    line = info.value.detail
+    assert "GitHub rate limit reached while reading statuses of deployment" in line, line
+    assert re.search(r"lifts at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 1d 0h 00m\)", line), line
+    assert f"(kept: {REPO} (" in line, line
+    bundle = Bundle.open(path)
+    assert f"github/{REPO}/deployments.json" in bundle.files(f"github/{REPO}/")
+    assert f"github:{REPO}" in {e.scope for e in parse(bundle)}

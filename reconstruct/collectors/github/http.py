@@ -239,11 +239,13 @@ class Client:
         if not limited:
             raise _http_error(status, data, what, repo)
         if wait is not None and wait > self.ctx.policy.max_wait:
-            lifts = now_utc() + timedelta(seconds=wait)
+            now = now_utc()
+            lifts = now + timedelta(seconds=wait)
+            at = f"{lifts:%H:%M}" if lifts.date() == now.date() else f"{lifts:%Y-%m-%d %H:%M}"
             raise RateLimited(
                 NAME,
                 f"GitHub rate limit reached while reading {what}; it lifts at "
-                f"{lifts:%H:%M} UTC (in {format_duration(timedelta(seconds=round(wait)))}); "
+                f"{at} UTC (in {format_duration(timedelta(seconds=round(wait)))}); "
                 "rerun then",
             )
         raise Retry(

@@ -73,6 +73,7 @@ from reconstruct.collectors.github.http import (
     AllRepos,
     Client,
     Listing,
+    RateLimited,
 )
 from reconstruct.errors import SourceAuthError, SourceError, SourceTimedOut
 from reconstruct.timeutil import TimeFormatError, parse_iso
@@ -121,7 +122,11 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
     ctx.handover.offer(lambda: _keep(run.states, out))
     try:
         states = run.run()
-    except SourceTimedOut as exc:  # the deadline: what was read is kept, the source fails
+    except SourceError as exc:
+        # the deadline, or a rate limit that lifts only after the run (it stops every
+        # request): what was read is kept, the source fails
+        if not isinstance(exc, (SourceTimedOut, RateLimited)):
+            raise
         raise keeping(exc, _keep(run.states, out) if ctx.handover.claim() else []) from exc
     finally:
         client.close()
