@@ -1,7 +1,8 @@
-"""The contract every built-in source keeps (``reconstruct.collectors.base``, docs/design.md).
+"""The contract every source keeps (``reconstruct.collectors.base``, docs/design.md).
 
-One suite, parametrized over ``reconstruct.collectors.BUILTIN`` plus the test-only example source
-(``tests/example_source``, registered with one line as a new source would be):
+One suite, parametrized over every source in ``reconstruct.collectors.REGISTRY`` plus the
+test-only example source (``tests/example_source``, registered with one line as a new source
+would be):
 
 - the registry: ``get_source(name)`` is the registered module's ``SOURCE`` and carries the
   registered name; ``collect`` is callable or None; its traits and token variable are declared;
@@ -36,7 +37,8 @@ WINDOW = Window(
 )
 
 
-NAMES = (*BUILTIN, "example")
+NAMES = tuple(dict.fromkeys((*BUILTIN, *collectors.names(), "example")))
+"""Every registered source (one added to ``REGISTRY``'s literal too) and the example."""
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import types
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,23 @@ def test_no_table_means_not_collected(registered: None, tmp_path: Path) -> None:
 def test_unregistered_its_table_is_unknown(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"\[example\]: unknown table"):
         _config(tmp_path, '[example]\nurl = "https://status.example.com"\n')
+
+
+def test_a_line_in_the_registry_literal_gives_it_its_table(tmp_path: Path) -> None:
+    # the README's one line, written in REGISTRY's dict literal: the registry module's own
+    # source with that line added, run as a module of its own
+    text = Path(collectors.__file__).read_text(encoding="utf-8")
+    line = '    "grafana": "reconstruct.collectors.grafana",\n'
+    assert line in text
+    text = text.replace(line, line + '    "example": "tests.example_source",\n')
+    module = types.ModuleType("registry_with_example")
+    exec(compile(text, "registry_with_example", "exec"), module.__dict__)
+    assert "example" in module.names()
+    assert "example" not in module.BUILTIN
+    path = tmp_path / "reconstruct.toml"
+    path.write_text('[example]\nurl = "https://status.example.com"\n', encoding="utf-8")
+    config = load_config(path, environ={}, source_tables=module.config_models())
+    assert config.table("example") is not None
 
 
 def test_registered_with_one_line_it_is_a_source(registered: None) -> None:
