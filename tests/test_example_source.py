@@ -230,3 +230,44 @@ def test_cut_off_by_the_deadline_it_hands_over_the_pages_read(
     )
     events = list(collectors.get_source("example").parse(Bundle.open(tmp_path / "b")))
     assert [e.summary for e in events] == ["Degraded"]
+
+
+PAGE_2_FAULTS = {
+    "5xx": lambda: Response(503, "down"),
+    "hang": lambda: Response(200, {"events": [], "next": None}, delay=2),
+}
+
+
+@pytest.mark.parametrize("fault", list(PAGE_2_FAULTS))
+def test_its_own_retries_spent_it_keeps_the_pages_read(
+    registered: None, make_server: MakeServer, ca_bundle: Path, tmp_path: Path, fault: str
+) -> None:
+    # page 1 answers; page 2 fails (or hangs past each request's timeout) until the source's
+    # own retry loop gives up before the run's deadline: page 1 is still written and named
+    server = make_server()
+    page1 = {"events": [{"id": "e1", "at": "2026-03-14T09:05:00+00:00", "text": "Degraded"}]}
+    server.route("GET", r"/api/events", lambda req, _: Response(200, {**page1, "next": "c2"}))
+    server.fail_next("GET", r"/api/events", *[PAGE_2_FAULTS[fault]() for _ in range(10)], after=1)
+    config = _config(
+        tmp_path, f'[tls]\nca_bundle = "{ca_bundle}"\n[example]\nurl = "{server.base_url}"\n'
+    )
+    ctx = CollectContext(
+        config=config,
+        incident=INCIDENT,
+        incident_raw={},
+        window=WINDOW,
+        token=Secret("ex-token", "EXAMPLE_TOKEN"),
+        source="example",
+        deadline=time.monotonic() + 30,
+        policy=RetryPolicy(retries=1, backoff=0.01, jitter=0, timeout=0.3),
+    )
+    with BundleWriter(tmp_path / "b", INCIDENT.id) as writer:
+        run_sources(["example"], {"example": ctx}, writer, None)
+        writer.finish(WINDOW, WINDOW.end)
+    status = Bundle.open(tmp_path / "b").source("example")
+    assert status is not None and status.status == "failed"
+    assert status.error is not None
+    assert status.error.startswith("events page 2: "), status.error
+    assert status.error.endswith(" (kept: events (1))"), status.error
+    events = list(collectors.get_source("example").parse(Bundle.open(tmp_path / "b")))
+    assert [e.summary for e in events] == ["Degraded"]

@@ -20,9 +20,10 @@ from pydantic import BaseModel, ConfigDict
 from reconstruct.bundle import Bundle, BundleWriter, iter_records
 from reconstruct.collectors._http import Retry, retry_after, with_retries
 from reconstruct.collectors._pages import PageGuard
+from reconstruct.collectors._partial import keeping
 from reconstruct.collectors.base import CollectContext, Role, Source, SourceTraits
 from reconstruct.config import Config
-from reconstruct.errors import SourceAuthError, SourceError, SourceUnavailable
+from reconstruct.errors import SourceAuthError, SourceError, SourceTimedOut, SourceUnavailable
 from reconstruct.model import Event, Kind, Link
 
 NAME = "example"
@@ -92,8 +93,17 @@ def collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
     ) as c:
         cursor = ""
         while not guard.full():
-            with ctx.handover.asking(f"events page {guard.pages + 1}"):
-                body = _get(ctx, c, {"cursor": cursor} if cursor else {})
+            asking = f"events page {guard.pages + 1}"
+            try:
+                with ctx.handover.asking(asking):
+                    body = _get(ctx, c, {"cursor": cursor} if cursor else {})
+            except SourceError as exc:  # its own failure (retries spent): keep what was read
+                if not ctx.handover.claim():
+                    raise  # cut off: the orchestrator already wrote the pages handed over
+                said = exc  # the deadline's line names the request already
+                if not isinstance(exc, SourceTimedOut):
+                    said = type(exc)(NAME, f"{asking}: {exc.detail}")
+                raise keeping(said, _write(out, pages)) from exc
             pages.append(body)
             guard.repeated(cursor)
             cursor = str(body.get("next") or "")
