@@ -468,3 +468,20 @@ def test_a_refused_page_size_is_shared_by_concurrent_calls(run: Run) -> None:
     assert len(replies) == 12 + len(refused)
     assert sum("refused limit=999" in m for m in run.progress) == 1
     assert len([f for f in bundle.files() if "/replies/" in f]) == 12
+
+
+def test_a_request_held_back_by_a_rate_limit_names_the_refused_one(run: Run) -> None:
+    # Slack refuses one channel's history (429, Retry-After 30); the other channel's history,
+    # held back by the same method's wait, names the request that was refused, not itself
+    run.fake.add_channel(INC, "inc-1234", messages=[msg(1, "U1", "hi")])
+    run.fake.add_channel(ALERTS, "alerts", messages=[msg(2, "U2", "alert")])
+    refused = Response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "30"})
+    run.fake.inject("conversations.history", refused, channel=ALERTS)
+    run.collect(slack={"channels": [ALERTS]})
+    waits = [line for line in run.progress if "rate limited" in line and "waiting" in line]
+    assert waits, run.progress
+    refused_where = "slack: conversations.history #alerts (C0ALERTS1) page 1"
+    for line in waits:
+        assert line.startswith(f"{refused_where}: "), line
+    held = [line for line in waits if "held back" in line]
+    assert held, waits

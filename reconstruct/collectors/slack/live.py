@@ -169,8 +169,9 @@ class SlackApi:
         self._probes: dict[str, threading.Event] = {}
         """method -> set once its first paged call has answered (the page size is known then):
         concurrent first calls wait for it, so a refused size is asked for once per run."""
-        self._not_before: dict[str, float] = {}
-        """method -> monotonic time before which no worker asks it (after a 429)."""
+        self._not_before: dict[str, tuple[float, str]] = {}
+        """method -> monotonic time before which no worker asks it (after a 429), and the
+        request Slack refused (named when a held-back request gives up)."""
         self.asking: InFlight = ctx.handover.asking
         """The request each worker has in flight (named when the deadline passes)."""
 
@@ -223,7 +224,8 @@ class SlackApi:
                 wait = float(math.ceil(after)) if after is not None else None
                 with self._lock:
                     until = time.monotonic() + (wait or 0.0)
-                    self._not_before[method] = max(self._not_before.get(method, 0), until)
+                    if until >= self._not_before.get(method, (0.0, ""))[0]:
+                        self._not_before[method] = (until, where)
                 said = "HTTP 429" if status == 429 else f"{code or 'ratelimited'}, HTTP {status}"
                 raise Retry(
                     f"{where}: rate limited ({said})",
@@ -264,10 +266,11 @@ class SlackApi:
 
     def _hold_back(self, method: str, where: str) -> None:
         with self._lock:
-            until = self._not_before.get(method, 0.0)
+            until, refused = self._not_before.get(method, (0.0, ""))
         left = until - time.monotonic()
-        if left > 0:
-            self.ctx.wait(left, f"{where}: {method} is rate limited, holding back")
+        if left > 0:  # the line names the request Slack refused, not the one held back
+            held = "" if refused == where else f"; {where} held back"
+            self.ctx.wait(left, f"{refused}: {method} was rate limited{held}")
 
     def pages(self, method: str, what: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every page of ``method`` (cursor pagination); the caller may stop early. A cursor
