@@ -432,8 +432,13 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
 
     refs = {ref for url in urls if (ref := url_ref(url))}
     actor = _actor(ctx, msg, user, bot)
-    if bot and "#" in summary and actor is not None and actor.casefold() == PAGERDUTY_APP:
-        # the app's plain-text "#7302" is the incident's number (no link to read it from)
+    if (
+        bot
+        and "#" in summary
+        and actor is not None
+        and actor.casefold() == PAGERDUTY_APP
+        and not any(ref.startswith("pd:") for ref in refs)
+    ):  # the app's plain-text "#7302" is the incident's number (no link to read it from)
         refs.update(f"pd#{int(n)}" for n in _INCIDENT_NUMBER.findall(summary))
     return new_event(  # Event(...) with every field, without the frozen __init__ (hot path)
         when,
