@@ -400,6 +400,10 @@ def test_any_word_before_key_in_prose_names_a_secret(text: str, expected: str) -
         "the ssh key is ~/.ssh/id_ed25519",  # a path
         "you just pasted the cloudflare key, rotating it after this",
         "cloudflare key rotation2026 done",  # no operator: only a generated value counts
+        # an incident tool's deduplication keys (PagerDuty's incident_key / alert_key), not secrets
+        "incident key 3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c",
+        "alert_key: a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6",
+        "trace key: 4bf92f3577b34da6a3ce929d0e0e4736",
     ],
 )
 def test_prose_that_only_mentions_a_key_stays(text: str) -> None:

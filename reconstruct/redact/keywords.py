@@ -24,8 +24,8 @@ How sure the name is decides what the value must look like (``_Level``):
             value of four characters or more that is not plainly a setting (``_setting``).
 ``KEYED``   it ends in ``key`` after a qualifier (``DD_APP_KEY``, ``x-api-key``, ``signing_key``,
             ``AccountKey``), not a data-structure key (``cache_key``, ``dedup_key``,
-            ``public_key``, ``sort_key``...), or it is a lone ``pass`` (``tests pass: green``):
-            eight characters or more, letters and digits.
+            ``public_key``, ``sort_key``, ``incident_key``...), or it is a lone ``pass`` (``tests
+            pass: green``): eight characters or more, letters and digits.
 ``RELATED`` a secret word is only part of the name (``token_ttl``, ``password_policy``,
             ``SECRET_KEY_BASE``), a plural (``max_tokens``) or ``auth``: only a value that looks
             generated (mixed case and digits, or a long base64/hex run).
@@ -89,7 +89,8 @@ _NOT_SECRET_KEYS = frozenset(
     "public primary foreign partition sort range hash cache dedup deduplication idempotency "
     "unique composite row object s3 lookup shard sharding group message msg map dict json yaml "
     "config env host index label metric event field column table cursor page next last first "
-    "join natural candidate surrogate secondary the a this that which any each some".split()
+    "join natural candidate surrogate secondary the a this that which any each some "
+    "incident alert grouping correlation trace request span bucket redis kafka record".split()
 )
 """Words before ``key`` that make it a data-structure key, not a credential."""
 _SETTING_WORDS = frozenset(
