@@ -171,6 +171,7 @@ DONE_DESPITE_WORDS_AFTER = [
     "reverting the change that didn't compile",
     "rolling back because the canary doesn't look good",
     "rolled back, it didn't help",
+    "reverting #820 not the whole deploy",
     "scaled out to 6",
     "reverting",
 ]

@@ -132,7 +132,8 @@ _RELATIVE = re.compile(
 """Where the match's own clause hands over to another subject ("reverting the change that
 didn't compile"): the words after it say nothing of the milestone."""
 _AFTER_NOT = re.compile(
-    r"\b(?:not|never|(?:do|does|did|is|are|was|were|have|has|had|wo|ca)n'?t|cannot|wont)\b"
+    r"\b(?:(?:will|would|does|did|do|is|are|was|can) not"
+    r"|(?:do|does|did|is|are|was|were|have|has|had|wo|ca)n'?t|cannot|wont)\b"
     r"|^\W*(?:[\w'-]+\s+){0,3}?(?:(?:is|was|has|had|got|been|just|already|also|still|again"
     r"|it|this|that|them)\s+)*(?:failed|failing|fails|errored|blocked|stuck|broke"
     r"|too (?:slow|risky|late|long)|eta)\b"
