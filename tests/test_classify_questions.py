@@ -140,3 +140,47 @@ def test_a_milestone_after_talk_sets_the_figure(tmp_path: Path) -> None:
     assert got[ts(9)].kind is Kind.MITIGATE
     figures = {m.key: m.seconds for m in compute(timeline)}
     assert figures["time_to_mitigate_s"] == 9 * 60
+
+
+NOT_DONE_AFTER = [
+    # a newcomer's reproducers: the negation, failure, ETA or opinion comes after the words
+    "scaling up won't help here",
+    "reverting it is too slow, renewing by hand instead",
+    "the rollback failed, pipeline red, retrying",
+    "rollback blocked by the freeze, asking for override",
+    "rollback ETA 5 min",
+    "rollback is the safest option imo",
+    "reverting the flag will not help",
+    "failing over doesn't fix the cert",
+    "rollback is stuck on the freeze",
+]
+
+
+def test_a_negation_failure_eta_or_opinion_after_the_words_sets_none(tmp_path: Path) -> None:
+    got, timeline = rows(tmp_path, [said(3 + i, t) for i, t in enumerate(NOT_DONE_AFTER)])
+    for i, text in enumerate(NOT_DONE_AFTER):
+        row = got.get(ts(3 + i))
+        assert row is None or row.kind is Kind.MESSAGE, text
+    figures = {m.key: m.seconds for m in compute(timeline)}
+    assert figures["time_to_mitigate_s"] is None
+
+
+DONE_DESPITE_WORDS_AFTER = [
+    "rolling back now, ETA 5 min",
+    "rolling back the failed deploy",
+    "reverting the change that didn't compile",
+    "rolling back because the canary doesn't look good",
+    "rolled back, it didn't help",
+    "reverting #820 not the whole deploy",
+    "scaled out to 6",
+    "reverting",
+]
+
+
+def test_statements_with_such_words_about_something_else_keep_their_kind(tmp_path: Path) -> None:
+    texts = DONE_DESPITE_WORDS_AFTER
+    got, timeline = rows(tmp_path, [said(3 + i, t) for i, t in enumerate(texts)])
+    for i, text in enumerate(texts):
+        assert got[ts(3 + i)].kind is Kind.MITIGATE, text
+    figures = {m.key: m.seconds for m in compute(timeline)}
+    assert figures["time_to_mitigate_s"] == 3 * 60

@@ -111,3 +111,38 @@ def test_a_post_of_a_different_note_stays_apart_from_a_pasted_note(tmp_path: Pat
     messages = [app_note_post(29.7, other), said("U03KIM", 30.3, "Status: " + TEXT)]
     tl = timeline(tmp_path, [trigger(), note(30, TEXT)], messages, [KIM], [], [], [KIM_PD])
     assert len([s for s in texts(tl) if "added a note" in s]) == 1, texts(tl)
+
+
+def plain_note_post(
+    minutes: float, text: str, number: int, name: str = "PagerDuty"
+) -> dict[str, Any]:
+    """The app's post as plain text with the incident's number and no link (the app user's post:
+    ``user``, ``bot_id`` and ``app_id``, the note's text after the number)."""
+    return {
+        "type": "message",
+        "user": "U07PDAPP01Z",
+        "bot_id": "B07PDAPP1QX",
+        "app_id": "A0PDUTY8KZ",
+        "username": name,
+        "text": f"Kim Nguyen added a note to #{number}: {text}",
+        "ts": ts(minutes),
+    }
+
+
+def test_the_apps_plain_text_post_joins_the_note_by_the_incident_number(tmp_path: Path) -> None:
+    tl = timeline(tmp_path, [trigger(), note(30, TEXT)], [plain_note_post(30.05, TEXT, INC_NO)])
+    row = one(tl, "Heap exhaustion")
+    assert sorted(row.sources) == ["pagerduty", "slack"], texts(tl)
+    assert not any("added a note" in s for s in texts(tl))
+
+
+@pytest.mark.parametrize(
+    ("number", "name"), [(INC_NO + 1, "PagerDuty"), (INC_NO, "Deploybot")], ids=["other", "bot"]
+)
+def test_another_incidents_number_or_another_bots_number_stays_its_row(
+    tmp_path: Path, number: int, name: str
+) -> None:
+    posts = [plain_note_post(30.05, TEXT, number, name)]
+    tl = timeline(tmp_path, [trigger(), note(30, TEXT)], posts)
+    assert len([s for s in texts(tl) if "added a note" in s]) == 1, texts(tl)
+    assert one(tl, "Note by").sources == ("pagerduty",)

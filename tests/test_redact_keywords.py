@@ -364,3 +364,47 @@ def test_a_possessive_after_a_secret_word_is_prose_not_a_quoted_value() -> None:
     assert redact(line) == line
     assert redact("the password's length is fine") == "the password's length is fine"
     assert "hunter" not in redact("the password is 'hunter2 horse battery'")
+
+
+EAB = "qW3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC"
+CLOUDFLARE = "9f8e7d6c5b4a39281706f5e4d3c2b1a0c4d5e"  # 37 hex characters: not a git SHA
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"the eab hmac key is {EAB}", "the eab hmac key is [redacted: hmac key]"),
+        (f"eab key: {EAB}", "eab key: [redacted: eab key]"),
+        (f"cloudflare key {CLOUDFLARE}", "cloudflare key [redacted: cloudflare key]"),
+        ("the signing key is Sg7hK2pQ9xLm4", "the signing key is [redacted: signing key]"),
+        ("webhook key: whk8f3Kq9Zx2, rotate it", "webhook key: [redacted: webhook key], rotate it"),
+        ("license key LK7f9Q2xZ8mN4pR1.", "license key [redacted: license key]."),
+        ("Stripe key = 'sk9Lm2Qx8Zp4'", "Stripe key = '[redacted: stripe key]'"),
+    ],
+)
+def test_any_word_before_key_in_prose_names_a_secret(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cache key is user_id",
+        "primary key: id",
+        "the key is to restart",
+        "keyboard shortcuts work again",
+        "the key is abc12345678",  # ``the key``: prose, not a named key
+        "partition key: tenant_42abc",
+        "gpg key 3AA5C34371567BD2",  # a short key id, not generated-looking
+        "kms key is checkout-db-v2",  # a resource name
+        "the ssh key is ~/.ssh/id_ed25519",  # a path
+        "you just pasted the cloudflare key, rotating it after this",
+        "cloudflare key rotation2026 done",  # no operator: only a generated value counts
+        # an incident tool's deduplication keys (PagerDuty's incident_key / alert_key), not secrets
+        "incident key 3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c",
+        "alert_key: a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6",
+        "trace key: 4bf92f3577b34da6a3ce929d0e0e4736",
+    ],
+)
+def test_prose_that_only_mentions_a_key_stays(text: str) -> None:
+    assert redact(text) == text

@@ -17,6 +17,11 @@ not``, ``won't``, ``can't``, ``isn't``...), or is followed by ``not yet``, is sk
 match counts instead ("should we roll back? yes, rolling back now" is a mitigation from its second
 clause). "should we do a rollback? not yet", "not rolling back", "no rollback", "root cause isn't
 known yet" get no kind; "rolling back now", "root cause is the pool", "all clear" keep theirs.
+A match not saying it was done is skipped too when its own clause (up to ``that``, ``which``,
+``because``, ``but``, ``and``...) goes on with a negation ("scaling up won't help"), a failure or
+block ("the rollback failed", "rollback blocked by the freeze", "reverting it is too slow"; not an
+attribute: "rolling back the failed deploy"), an ETA ("rollback ETA 5 min") or an opinion
+("rollback is the safest option imo"); "rolling back now, ETA 5 min" keeps its kind.
 
 **Talk about a milestone is no milestone either.** A clause that only talks about it, wherever in
 the clause the words are (links left out), sets none (``_TALK``): a hedge, condition or modal
@@ -120,6 +125,29 @@ _HABIT = re.compile(
     re.IGNORECASE,
 )
 """A milestone of another time ("last time", "usually"), anywhere in the match's clause."""
+_RELATIVE = re.compile(
+    r"\b(?:that|which|who|whose|where|because|since|as|so|but|and|while|until|after|before)\b",
+    re.IGNORECASE,
+)
+"""Where the match's own clause hands over to another subject ("reverting the change that
+didn't compile"): the words after it say nothing of the milestone."""
+_AFTER_NOT = re.compile(
+    r"\b(?:(?:will|would|does|did|do|is|are|was|can) not"
+    r"|(?:do|does|did|is|are|was|were|have|has|had|wo|ca)n'?t|cannot|wont)\b"
+    r"|^\W*(?:[\w'-]+\s+){0,3}?(?:(?:is|was|has|had|got|been|just|already|also|still|again"
+    r"|it|this|that|them)\s+)*(?:failed|failing|fails|errored|blocked|stuck|broke"
+    r"|too (?:slow|risky|late|long)|eta)\b"
+    r"|\b(?:imo|imho|safest|(?:an?|the|best|safest|only|other|good|better|viable) options?)\b",
+    re.IGNORECASE,
+)
+"""After the match, in its clause: a negation ("scaling up won't help"), a failure or block
+("the rollback failed", "rollback blocked by the freeze", "reverting it is too slow"), an ETA
+("rollback ETA 5 min") or an opinion ("rollback is the safest option imo")."""
+_FAILED_WORD = re.compile(
+    r"(?:^|\s)(?:the|a|an|our|that|this|those|these)\s+(?:failed|failing|blocked|stuck)\b",
+    re.IGNORECASE,
+)
+"""A failure word as an attribute ("rolling back the failed deploy"): no failure of the step."""
 _DONE = re.compile(r"ed\b", re.IGNORECASE)
 """A match saying it was done ("rolled back", "reverted", "scaled out"): a hedge after it ("rolled
 back and lag should drain") does not undo it."""
@@ -221,7 +249,14 @@ def states(text: str, start: int, end: int) -> bool:
     clause = f"{_URL.sub(' ', before)} {text[start:end]} {rest}"
     if _HABIT.search(clause) is not None:
         return False
-    about = clause if _DONE.search(text[start:end]) is None else before
+    done = _DONE.search(text[start:end]) is not None
+    if not done:
+        own = rest[: m.start()] if (m := _RELATIVE.search(rest)) is not None else rest
+        if (hit := _AFTER_NOT.search(own)) is not None and not _FAILED_WORD.search(
+            own[: hit.end()]
+        ):
+            return False
+    about = clause if not done else before
     if _REFERENCE.search(about) is not None or _TALK.search(about) is not None:
         return False
     sentence = _SENTENCE_END.split(text[:start])[-1]

@@ -9,7 +9,8 @@ them: this step does, after ``steps`` (which first joins the note with its autho
 chat, one person's words in two tools).
 
 A post joins a note row when it is a bot's post (tag ``bot``) and the row a note (tag ``note``,
-not a bot's) of the same incident (an incident ref in common, ``merge.INCIDENT_PREFIXES``), at
+not a bot's) of the same incident (an incident ref in common, ``merge.INCIDENT_PREFIXES``; the
+chat collector reads an app post's plain-text "#7302" as that ref when the app is the tool), at
 most ``merge_window`` apart, and the post's words hold every word of the note's text (at least
 ``MIN_WORDS``; the author's name and the words "note" and "by" aside: the row may read "Note
 by Bob Stone: ..."). A note row that ``steps`` joined with its author's copy (several sources)

@@ -14,6 +14,8 @@ word, and returns the VALUE's span with the kind its marker names. The forms, as
     <password>...</password>                      XML config
 
 and, in prose, a free-standing value right after the words (``the routing key is R0123...``).
+Any word before ``key`` in prose counts as its qualifier (``the eab hmac key is qW3e...``,
+``eab key: qW3e...``, ``cloudflare key 9f8e...``; ``_prose_keys``), graded as ``<word>_key``.
 
 How sure the name is decides what the value must look like (``_Level``):
 
@@ -22,8 +24,8 @@ How sure the name is decides what the value must look like (``_Level``):
             value of four characters or more that is not plainly a setting (``_setting``).
 ``KEYED``   it ends in ``key`` after a qualifier (``DD_APP_KEY``, ``x-api-key``, ``signing_key``,
             ``AccountKey``), not a data-structure key (``cache_key``, ``dedup_key``,
-            ``public_key``, ``sort_key``...), or it is a lone ``pass`` (``tests pass: green``):
-            eight characters or more, letters and digits.
+            ``public_key``, ``sort_key``, ``incident_key``...), or it is a lone ``pass`` (``tests
+            pass: green``): eight characters or more, letters and digits.
 ``RELATED`` a secret word is only part of the name (``token_ttl``, ``password_policy``,
             ``SECRET_KEY_BASE``), a plural (``max_tokens``) or ``auth``: only a value that looks
             generated (mixed case and digits, or a long base64/hex run).
@@ -87,7 +89,8 @@ _NOT_SECRET_KEYS = frozenset(
     "public primary foreign partition sort range hash cache dedup deduplication idempotency "
     "unique composite row object s3 lookup shard sharding group message msg map dict json yaml "
     "config env host index label metric event field column table cursor page next last first "
-    "join natural candidate surrogate secondary the a this that which any each some".split()
+    "join natural candidate surrogate secondary the a this that which any each some "
+    "incident alert grouping correlation trace request span bucket redis kafka record".split()
 )
 """Words before ``key`` that make it a data-structure key, not a credential."""
 _SETTING_WORDS = frozenset(
@@ -351,6 +354,36 @@ def _near(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+_PROSE_KEY = re.compile(
+    r"(?i)(?<![\w.-])(?P<qual>[a-z][a-z0-9]*)[ \t]+key(?![\w-])"
+    r"(?:(?P<op>[ \t]+(?:is|was)[ \t]+|[ \t]*[:=][ \t]*)|[ \t]+)"
+    r"[\"'`]?(?<![\w.+/=~-])(?P<value>[A-Za-z0-9+/_.=~-]{8,})"
+)
+"""``the eab hmac key is qW3e...``, ``eab key: qW3e...``, ``cloudflare key 9f8e...``: any word
+before ``key`` in prose (the word next to ``key`` graded as ``classify`` grades ``<word>_key``,
+so ``cache key``, ``primary key``, ``the key`` are data-structure keys or plain prose)."""
+
+
+def _prose_keys(text: str) -> list[tuple[int, int, str]]:
+    """A value after ``<word> key is|was|:|=`` that passes the ``KEYED`` check; after a bare
+    ``<word> key`` (no operator: ``cloudflare key 9f8e...``) only a value that looks generated."""
+    found: list[tuple[int, int, str]] = []
+    for match in _PROSE_KEY.finditer(text):
+        graded = classify(f"{match.group('qual')}_key")
+        if graded is None or graded[0] is not _Level.KEYED:
+            continue
+        value = match.group("value").rstrip(".")
+        if value.lower().startswith(("http", "[redacted")) or _SHA.fullmatch(value):
+            continue
+        if _RESOURCE_NAME.fullmatch(value) or "=" in value.rstrip("="):
+            continue  # ``the kms key is checkout-db-v2``: a name, not a value
+        ok = secret_value(value, _Level.KEYED) if match.group("op") else _generated(value)
+        if ok:
+            start = match.start("value")
+            found.append((start, start + len(value), graded[1]))
+    return found
+
+
 _ELEMENT = re.compile(r"<([A-Za-z_][\w.-]{0,60})>([^<\n]{1,500})</\1>")
 """``<password>VALUE</password>`` (XML config: Maven ``settings.xml``, Tomcat, .NET)."""
 
@@ -366,7 +399,7 @@ def _elements(text: str) -> list[tuple[int, int, str]]:
 
 def keyword_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of every value assigned to, or written right after, a secret name."""
-    found = _assignments(text) + _near(text)
+    found = _assignments(text) + _near(text) + _prose_keys(text)
     if "</" in text:
         found += _elements(text)
     return found

@@ -78,6 +78,10 @@ LABEL = "Slack"
 
 _SKIN = re.compile(r"::skin-tone-\d$")
 _NO_REFS: frozenset[str] = frozenset()
+PAGERDUTY_APP = "pagerduty"
+"""The PagerDuty Slack app's bot name (``username`` / ``bot_profile.name``, case aside)."""
+_INCIDENT_NUMBER = re.compile(r"(?<![\w&#/])#(\d+)\b")
+"""An incident number as the PagerDuty app writes it in plain text ("added a note to #7302")."""
 _SOURCES = (NAME,)
 
 
@@ -427,6 +431,15 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         tags.add("incident-channel")
 
     refs = {ref for url in urls if (ref := url_ref(url))}
+    actor = _actor(ctx, msg, user, bot)
+    if (
+        bot
+        and "#" in summary
+        and actor is not None
+        and actor.casefold() == PAGERDUTY_APP
+        and not any(ref.startswith("pd:") for ref in refs)
+    ):  # the app's plain-text "#7302" is the incident's number (no link to read it from)
+        refs.update(f"pd#{int(n)}" for n in _INCIDENT_NUMBER.findall(summary))
     return new_event(  # Event(...) with every field, without the frozen __init__ (hot path)
         when,
         Kind.UPDATE if huddle else Kind.MESSAGE,
@@ -437,7 +450,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
             *(text_links(NAME, urls) if urls else ()),
         ),
         f"slack:{channel}:{ts}",
-        _actor(ctx, msg, user, bot),
+        actor,
         frozenset(refs) if refs else _NO_REFS,
         ctx.tag_sets.setdefault(frozen := frozenset(tags), frozen),
         _scope(ctx, channel),
