@@ -221,3 +221,27 @@ def test_a_stalled_body_is_a_timeout_not_a_lost_connection(live: Live) -> None:
     error = live.manifest(dest)["sources"]["github"]["error"]
     assert "GitHub stopped sending merged pull requests of acme/checkout (search)" in error, error
     assert "ConnectionError" not in error
+
+
+def test_a_rate_limit_lifting_tomorrow_keeps_what_was_read(live: Live) -> None:
+    # one 429 with a day's Retry-After stops GitHub; what was read is written and named
+    live.world.github.server.fail_next(
+        "GET", STATUSES, fk.secondary_limit(retry_after=86400, status=429)
+    )
+    code, out, err, dest = live.collect("--timeout", str(TIMEOUT))
+    assert code == 3, err
+    warnings = [line for line in err_lines(err) if line.startswith("reconstruct: warning:")]
+    assert len(warnings) == 1, err
+    line = warnings[0]
+    assert line.startswith(
+        "reconstruct: warning: github: GitHub rate limit reached while reading statuses of "
+        "deployment "
+    ), line
+    assert "UTC (in 1d 0h 00m); rerun then (kept: acme/checkout (" in line, line
+    assert "github" in live.manifest(dest)["sources"]
+    assert any(p.startswith("github/acme/checkout/") for p in _bundle_files(dest)), "kept"
+    assert row(out, "Incident #4821 triggered"), "the other sources render"
+
+
+def _bundle_files(dest: Path) -> list[str]:
+    return [str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()]
