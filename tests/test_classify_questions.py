@@ -184,3 +184,15 @@ def test_statements_with_such_words_about_something_else_keep_their_kind(tmp_pat
         assert got[ts(3 + i)].kind is Kind.MITIGATE, text
     figures = {m.key: m.seconds for m in compute(timeline)}
     assert figures["time_to_mitigate_s"] == 3 * 60
+
+
+def test_a_statement_of_fact_goes_on_with_failure_words() -> None:
+    """Impact and root cause are facts, not steps: "failed" after them is what they report."""
+    from reconstruct.config import ClassifyConfig
+    from reconstruct.normalize.classify import compile_classifier
+
+    classifier = compile_classifier(ClassifyConfig())
+    impact = "customers are reporting failed card payments on checkout"
+    assert classifier.impact_words(impact) is not None
+    found = classifier.human_text("the rollback failed, pipeline red, retrying")
+    assert found is None or found[0] != "mitigate"

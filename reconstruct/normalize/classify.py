@@ -148,6 +148,8 @@ _FAILED_WORD = re.compile(
     re.IGNORECASE,
 )
 """A failure word as an attribute ("rolling back the failed deploy"): no failure of the step."""
+_ACTIONS = frozenset({Kind.MITIGATE, Kind.RESOLVE, Kind.DECLARE})
+"""Kinds that name a step someone takes: words after the match can undo them."""
 _DONE = re.compile(r"ed\b", re.IGNORECASE)
 """A match saying it was done ("rolled back", "reverted", "scaled out"): a hedge after it ("rolled
 back and lag should drain") does not undo it."""
@@ -167,7 +169,7 @@ class Classifier:
         """The words of ``text`` an ``impact`` pattern matches, else None."""
         for pattern in self.impact:
             for match in pattern.finditer(text):
-                if states(text, match.start(), match.end()):
+                if states(text, match.start(), match.end(), action=False):
                     return _words(match.group(0))
         return None
 
@@ -226,14 +228,17 @@ def _first(
                     return kind, _words(match.group(0))
                 continue
             for match in pattern.finditer(text):
-                if states(text, match.start(), match.end()):
+                if states(text, match.start(), match.end(), kind in _ACTIONS):
                     return kind, _words(match.group(0))
     return None
 
 
-def states(text: str, start: int, end: int) -> bool:
+def states(text: str, start: int, end: int, action: bool = True) -> bool:
     """Whether ``text[start:end]`` (a milestone pattern's match) is stated: its clause is no
-    question and does not negate it (the module's rule)."""
+    question and does not negate it (the module's rule). ``action``: the match names a step
+    someone takes (mitigate, resolve, declare), so a negation, failure, ETA or opinion after it
+    undoes it; a statement of fact (impact, root cause) goes on with such words ("customers are
+    reporting failed payments")."""
     before = _CLAUSE_END.split(text[:start])[-1]
     after = text[end:]
     cut = _CLAUSE_END.search(after)
@@ -250,7 +255,7 @@ def states(text: str, start: int, end: int) -> bool:
     if _HABIT.search(clause) is not None:
         return False
     done = _DONE.search(text[start:end]) is not None
-    if not done:
+    if action and not done:
         own = rest[: m.start()] if (m := _RELATIVE.search(rest)) is not None else rest
         if (hit := _AFTER_NOT.search(own)) is not None and not _FAILED_WORD.search(
             own[: hit.end()]
