@@ -263,6 +263,11 @@ class _Repo:
             self.notes.append(text)
 
 
+SETTLE_WAIT = 2.0
+"""Seconds the run waits for requests already in flight when an error ends every repository,
+so answers on their way are kept (never past the deadline)."""
+
+
 class _Run:
     def __init__(self, client: Client, ctx: CollectContext, repos: list[str]) -> None:
         self.client = client
@@ -276,6 +281,8 @@ class _Run:
         self.pending: dict[Future[Any], tuple[_Repo, int, Callable[[Any], None]]] = {}
         self.order = 0
         self.pool: ThreadPoolExecutor | None = None
+        self.stopping = False
+        """An error that ends every repository was met: nothing new is asked."""
 
     def run(self) -> list[_Repo]:
         first, *others = self.states
@@ -311,7 +318,7 @@ class _Run:
 
     # -- scheduling (main thread only) ---------------------------------------------------------
     def _submit(self, state: _Repo, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        if state.error is not None or self.pool is None:
+        if state.error is not None or self.pool is None or self.stopping:
             return
         self.order += 1
         self.pending[self.pool.submit(fn)] = (state, self.order, done)
@@ -335,11 +342,31 @@ class _Run:
                     value = future.result()
                 except SourceError as exc:
                     if isinstance(exc, (AllRepos, SourceTimedOut)):
+                        self._settle()
                         raise
                     self._fail(state, order, exc)
                     continue
                 if state.error is None:
                     done(value)
+
+    def _settle(self) -> None:
+        """Before an error that ends every repository stops the run (a rate limit that lifts
+        after it): take in every answer that already arrived, so its pages are kept."""
+        self.stopping = True
+        left = self.ctx.pace.remaining()
+        settle = SETTLE_WAIT if left is None else max(0.0, min(SETTLE_WAIT, left))
+        if self.pending and settle:  # requests in flight answer within moments, or not at all
+            wait(list(self.pending), timeout=settle)
+        for future in sorted(self.pending, key=lambda f: self.pending[f][1]):
+            if not future.done() or future.cancelled():
+                continue
+            state, _, done = self.pending.pop(future)
+            try:
+                value = future.result()
+            except SourceError:
+                continue
+            if state.error is None:
+                done(value)
 
     def _fail(self, state: _Repo, order: int, exc: SourceError) -> None:
         if state.error is None or order < state.error[0]:
