@@ -337,17 +337,24 @@ class _Run:
                     self.ctx.pace, self.pending, self.client.asking.said, "GitHub"
                 )
             for future in sorted(finished, key=lambda f: self.pending[f][1]):
-                state, order, done = self.pending.pop(future)
-                try:
-                    value = future.result()
-                except SourceError as exc:
-                    if isinstance(exc, (AllRepos, SourceTimedOut)):
-                        self._settle()
-                        raise
-                    self._fail(state, order, exc)
+                if (failed := self._answered(future)) is None:
                     continue
-                if state.error is None:
-                    done(value)
+                state, order, exc = failed
+                if isinstance(exc, (AllRepos, SourceTimedOut)):
+                    self._settle()
+                    raise exc
+                self._fail(state, order, exc)
+
+    def _answered(self, future: Future[Any]) -> tuple[_Repo, int, SourceError] | None:
+        """Take in an answered request (its value handed on); its error when it failed."""
+        state, order, done = self.pending.pop(future)
+        try:
+            value = future.result()
+        except SourceError as exc:
+            return state, order, exc
+        if state.error is None:
+            done(value)
+        return None
 
     def _settle(self) -> None:
         """Before an error that ends every repository stops the run (a rate limit that lifts
@@ -358,15 +365,8 @@ class _Run:
         if self.pending and settle:  # requests in flight answer within moments, or not at all
             wait(list(self.pending), timeout=settle)
         for future in sorted(self.pending, key=lambda f: self.pending[f][1]):
-            if not future.done() or future.cancelled():
-                continue
-            state, _, done = self.pending.pop(future)
-            try:
-                value = future.result()
-            except SourceError:
-                continue
-            if state.error is None:
-                done(value)
+            if future.done() and not future.cancelled():
+                self._answered(future)  # a failed one adds nothing: the run is ending
 
     def _fail(self, state: _Repo, order: int, exc: SourceError) -> None:
         if state.error is None or order < state.error[0]:
