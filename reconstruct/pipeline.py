@@ -15,7 +15,7 @@ from typing import Any
 
 import reconstruct.collectors.pagerduty.parse as pd
 from reconstruct.bundle import Bundle
-from reconstruct.collectors import get_source, names
+from reconstruct.collectors import Role, get_source, names, traits
 from reconstruct.collectors._chatter import counting_chatter, plain_chatter
 from reconstruct.collectors.people import identities
 from reconstruct.collectors.skips import UNREADABLE_TIME, omitted_key, recording
@@ -24,6 +24,7 @@ from reconstruct.errors import BundleError, ReconstructError, UsageError
 from reconstruct.model import Account, Event, Timeline
 from reconstruct.normalize import Normalized, normalize
 from reconstruct.normalize.classify import Classifier, compile_classifier
+from reconstruct.normalize.copies import is_written
 from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.normalize.leadup import names_anything, names_change
 from reconstruct.normalize.reasons import plain_reason
@@ -82,15 +83,21 @@ class Parsed:
 def parse_bundle(bundle: Bundle) -> Parsed:
     """Every source's events, the records read per source, what each parser left out and why,
     and a warning per source that had records whose time could not be read as UTC (left out,
-    never guessed)."""
-    events: list[Event] = []
+    never guessed). Chat sources are parsed last (the events stay in registry order): a
+    person's message near a record they wrote in a tool is built, not counted as chatter
+    (``ChatterTally.hold_near``)."""
+    per_source: dict[str, list[Event]] = {}
     counts: dict[str, int] = {}
-    warnings: list[str] = []
     left: dict[str, dict[str, int]] = {}
     weights: dict[str, int] = {}
     scoped: dict[str, int] = {}
     chatter = plain_chatter()
-    for name in names():
+    roles = traits()
+    chat = {name for name in names() if name in roles and roles[name].role is Role.CHAT}
+    said: dict[str, list[str]] = {}
+    for name in sorted(names(), key=chat.__contains__):  # tools first, then chat
+        if chatter is not None and name in chat and not chatter.written:
+            chatter.hold_near(e.time for got in per_source.values() for e in got if is_written(e))
         status = bundle.source(name)
         if status is None or status.status == "skipped":
             continue
@@ -113,7 +120,7 @@ def parse_bundle(bundle: Bundle) -> Parsed:
             + sum(ledger.left_out.values())
             + sum(plain.values())
         )
-        events.extend(parsed)
+        per_source[name] = parsed
         weights.update(ledger.absorbed)
         if ledger.left_out or plain:
             reasons = ledger.reasons(name)
@@ -127,10 +134,15 @@ def parse_bundle(bundle: Bundle) -> Parsed:
         unreadable = ledger.count(UNREADABLE_TIME)
         if unreadable:
             first = f" (first: {ledger.unreadable[0]})" if ledger.unreadable else ""
-            warnings.append(
+            said[name] = [
                 f"{name}: {unreadable} record(s) left out because their time has no UTC offset "
                 f"or is not a timestamp{first}; nothing was guessed"
-            )
+            ]
+    order = list(names())  # the registry's order, whatever the parse order
+    events = [e for name in order for e in per_source.get(name, ())]
+    counts = {name: counts[name] for name in order if name in counts}
+    left = {name: left[name] for name in order if name in left}
+    warnings = [line for name in order for line in said.get(name, ())]
     return Parsed(events, counts, warnings, left, weights, dict(sorted(scoped.items())))
 
 
@@ -172,6 +184,7 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         _says_something(classifier),
         names_anything,  # a thread reply or edited message left out is read for the lead-up
         config.select.emoji,
+        config.collapse.step_window,
     ):
         parsed = parse_bundle(bundle)
     counts, unreadable = parsed.counts, parsed.warnings

@@ -13,7 +13,11 @@ normalizer's own test, and a chat parser hands each such message over before bui
         continue                                                 # counted: no event
 
 ``take`` counts the message (once per key) when it lies inside the window and its text says
-nothing the normalizer would keep it for; otherwise the parser builds the event as usual.
+nothing the normalizer would keep it for; otherwise the parser builds the event as usual. A
+message at most ``[collapse] step_window`` from a record a person wrote in a tool (``written``:
+their dashboard annotation or incident note, ``normalize.copies``) is never counted here: it may
+be their own copy of it, which ``steps`` joins to its row (the pipeline parses chat sources after
+the tools, so those records' times are known first).
 
 A person's message that carries a tag a plain one does not (``thread-reply``, ``edited``, a
 reaction no ``[select] emoji`` names) ends exactly like chatter when it is not kept: no step reads
@@ -29,6 +33,7 @@ way.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -61,6 +66,21 @@ class ChatterTally:
     counted: Counter[str] = field(default_factory=Counter)
     """scope (``slack:#inc-1234``) -> plain messages counted instead of built."""
     keys: set[str] = field(default_factory=set)
+    written: tuple[int, ...] = ()
+    """Sorted times (microseconds since the epoch) of records people wrote in tools."""
+    step: int = 0
+    """``[collapse] step_window`` in microseconds: a message this near a ``written`` time is
+    built, not counted."""
+
+    def hold_near(self, times: Iterable[datetime]) -> None:
+        """Build (never count) messages at most ``step`` from any of ``times`` (the records
+        people wrote in tools, ``normalize.copies.is_written``)."""
+        self.written = tuple(sorted(_micros(t) for t in times))
+
+    def _near(self, micros: int) -> bool:
+        written = self.written
+        i = bisect_left(written, micros - self.step)
+        return i < len(written) and written[i] <= micros + self.step
 
     def take(self, scope: str, key: str, micros: int, summary: str, tagged: bool = False) -> bool:
         """Count this plain message (its time in microseconds since the epoch) and return True,
@@ -72,6 +92,8 @@ class ChatterTally:
             return False
         if tagged and (self.names is None or self.names(summary)):
             return False
+        if self.written and self._near(micros):
+            return False  # maybe a person's copy of a record they wrote (``normalize.copies``)
         self.keys.add(key)
         self.counted[scope] += 1
         return True
@@ -91,9 +113,16 @@ def counting_chatter(
     says_something: Callable[[str], bool],
     names: Callable[[str], bool] | None = None,
     emoji: Iterable[str] = (),
+    step: timedelta = timedelta(0),
 ) -> Iterator[ChatterTally]:
+    """``step``: ``[collapse] step_window`` (``ChatterTally.hold_near``)."""
     tally = ChatterTally(
-        _micros(window.start), _micros(window.end), says_something, names, frozenset(emoji)
+        _micros(window.start),
+        _micros(window.end),
+        says_something,
+        names,
+        frozenset(emoji),
+        step=step // timedelta(microseconds=1),
     )
     token = _TALLY.set(tally)
     try:

@@ -22,6 +22,7 @@ from reconstruct.model import Event, Identity, Incident, Window
 from reconstruct.normalize.chatter import set_aside
 from reconstruct.normalize.classify import classify, compile_classifier
 from reconstruct.normalize.collapse import collapse
+from reconstruct.normalize.copies import Written, unjoined
 from reconstruct.normalize.dedup import dedup_exact
 from reconstruct.normalize.deploystart import join_deploy_starts
 from reconstruct.normalize.echoes import merge_echoes
@@ -33,7 +34,7 @@ from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import directory, resolve
 from reconstruct.normalize.people import warnings as people_warnings
 from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
-from reconstruct.normalize.select import select
+from reconstruct.normalize.select import scope_of, select
 from reconstruct.normalize.steps import merge_steps
 from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window, outside_of
 from reconstruct.timeutil import ensure_utc
@@ -88,7 +89,9 @@ def normalize(
         inside, outside = in_window(unique, window)
         if outside:
             ledger.omit(outside_of(unique, window), OUTSIDE_REASON)
-        candidates, chatter, chatter_why = set_aside(inside, ensure_utc(window.start), classifier)
+        start = ensure_utc(window.start)
+        written = Written.of(inside, config.collapse.step_window)  # a copy's records (``copies``)
+        candidates, chatter, chatter_why = set_aside(inside, start, classifier, written)
         ledger.omit_counts(chatter_why)
         memo = TextRefs()
         with_refs = [with_text_refs(with_instance(event), memo) for event in candidates]
@@ -100,13 +103,18 @@ def normalize(
         merged_rows = rows
         rows, started = join_deploy_starts(rows)
         ledger.fold(merged_rows, rows, started)
-        selection = select(rows, incident, window, config, keywords, leadup)
-        kept, omitted = selection.kept, selection.omitted
+        selection = select(rows, incident, window, config, keywords, leadup, written)
+        kept, omitted, held = selection.kept, selection.omitted, selection.held
         ledger.settle(kept, selection.dropped)  # every record of a kept row is shown
         people = directory(identities, config.people)
-        named, names = resolve(kept, people)
+        named, names = resolve([*kept, *(e for e, _ in held)] if held else kept, people)
         alias_warnings = tuple(people_warnings(people))
         stepped, steps = merge_steps(named, config.collapse)
+        if held:  # a held-back message that joined no record is left out as selection says
+            stepped, joined, left = unjoined(stepped, held)
+            ledger.settle(joined, left)
+            for event, _ in left:
+                omitted[scope_of(event)] = omitted.get(scope_of(event), 0) + 1
         stepped, echoed = merge_echoes(stepped, config.normalize.merge_window)
         collapsed = 0
         if not config.collapse.expand:

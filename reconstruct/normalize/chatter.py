@@ -2,7 +2,9 @@
 
 A Slack message whose tags are exactly ``human`` and ``incident-channel``, still
 ``kind=message``, at or after ``window.start``, that no ``[classify]`` pattern matches and that
-names no PR (``leadup.names_change``: the lead-up reads those) is never
+names no PR (``leadup.names_change``: the lead-up reads those) and lies more than
+``[collapse] step_window`` from every record a person wrote in a tool (``copies``: it may be
+their copy of it, which ``steps`` joins) is never
 kept: text refs and merging leave it as it is (a person's message never merges), classification
 gives it no kind, and selection counts it under its scope. ``set_aside`` counts those per scope
 before the later steps run, so they only see what they could keep (most of a large incident).
@@ -17,26 +19,30 @@ from datetime import datetime
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import chat_only
 from reconstruct.normalize.classify import Classifier
+from reconstruct.normalize.copies import NOWHERE, Written
 from reconstruct.normalize.leadup import names_change
 from reconstruct.normalize.reasons import plain_reason
 from reconstruct.normalize.select import PLAIN_TAGS, scope_of
 
 
 def set_aside(
-    events: Iterable[Event], start: datetime, classifier: Classifier
+    events: Iterable[Event], start: datetime, classifier: Classifier, written: Written = NOWHERE
 ) -> tuple[list[Event], Counter[str], Counter[tuple[str, str]]]:
     """The events the later steps must see, the count per scope of those set aside, and the
-    same count per (source, reason) (``reasons.plain_reason``, one reason per scope)."""
+    same count per (source, reason) (``reasons.plain_reason``, one reason per scope).
+    ``written``: the records people wrote in tools; a message near one is not set aside."""
     rest: list[Event] = []
     per_source: Counter[tuple[tuple[str, ...], str]] = Counter()
     message = Kind.MESSAGE
     chat = chat_only()
+    near = written.near if written.times else None
     for event in events:
         if (
             event.tags == PLAIN_TAGS
             and event.kind is message
             and event.sources in chat
             and event.time >= start
+            and (near is None or not near(event.time))  # maybe a copy (``copies``)
             and classifier.human_text(event.summary) is None  # classify(event), tags known
             and not names_change(event.summary)  # the lead-up reads it (``leadup.choose``)
         ):

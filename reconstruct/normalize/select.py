@@ -5,7 +5,9 @@ channel or about this incident (``concern.Concern.about``: its refs, alerts, cha
 they are pinned, reacted to with a ``[select] emoji``, or classified. Before ``window.start``
 (the lead-up): the changes ``leadup.choose`` finds relevant to this incident, and the last
 ``LeadupSettings.deploys`` deploys; nothing else. Every row left out gets a reason
-(``reasons.omission``), counted per scope and per reason.
+(``reasons.omission``), counted per scope and per reason, except a person's message in the
+window that may be their copy of what they wrote in a tool (``copies``): it is held back for
+``steps``, with the reason it would be left out under.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from reconstruct.config import Config, LeadupSettings
 from reconstruct.model import Event, Incident, Kind, Window
 from reconstruct.normalize.authority import chat_only, is_chat
 from reconstruct.normalize.concern import Concern
+from reconstruct.normalize.copies import NOWHERE, Written, could_copy
 from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.leadup import choose
 from reconstruct.normalize.order import order_key
@@ -36,6 +39,9 @@ class Selection:
     """Rows left out per scope."""
     dropped: list[tuple[Event, str]] = field(default_factory=list)
     """Every row left out, with the reason (``reasons.omission``)."""
+    held: list[tuple[Event, str]] = field(default_factory=list)
+    """People's messages that would be left out (with that reason) but may be their copy of a
+    record they wrote in a tool (``copies``): neither kept nor counted yet."""
 
 
 def select(
@@ -45,6 +51,7 @@ def select(
     config: Config,
     keywords: Mapping[str, str],
     leadup_settings: LeadupSettings | None = None,
+    written: Written = NOWHERE,
 ) -> Selection:
     """The kept events (each with a reason) and what was left out, per scope and per row.
 
@@ -52,7 +59,7 @@ def select(
     lead-up deploys say what concerns the incident (``Concern``); the rows kept in the window
     then say which lead-up changes are relevant (``leadup.choose``). So normalizing the result
     again keeps the same rows. ``leadup_settings``: default ``config.leadup`` of the incident's
-    services."""
+    services. ``written``: the records people wrote in tools (``copies``)."""
     events = list(events)
     start, end = ensure_utc(window.start), ensure_utc(window.end)
     settings = leadup_settings or config.leadup(incident.services)
@@ -68,6 +75,7 @@ def select(
     early: list[Event] = []
     omitted: Counter[str] = Counter()
     dropped: list[tuple[Event, str]] = []
+    held: list[tuple[Event, str]] = []
     tool_reasons: dict[tuple[Kind, tuple[str, ...], frozenset[str]], str] = {}
     """``tool_reason`` per (kind, sources, tags), all it reads: tool records repeat them."""
     why_not: dict[tuple[str, Kind, bool, bool], str] = {}
@@ -75,11 +83,14 @@ def select(
 
     def drop(event: Event) -> None:
         scope = scope_of(event)
-        omitted[scope] += 1
         facts = (scope, event.kind, "bot" in event.tags, event.time < start)
         reason = why_not.get(facts)
         if reason is None:
             reason = why_not[facts] = omission(event, start)
+        if written.times and event.time >= start and could_copy(event, written):
+            held.append((event, reason))  # ``steps`` may join it with the record; else counted
+            return
+        omitted[scope] += 1
         dropped.append((event, reason))
 
     chat = chat_only()
@@ -105,8 +116,9 @@ def select(
         kept.append(evolve(event, reason=event.reason or reason) if not event.reason else event)
     leadup: dict[str, str] = {}
     if early:  # a change named in a record not shown still names it (``leadup.choose``)
-        said = [e for e, _ in dropped if "incident-channel" in e.tags and e.time >= start]
-        linked = [e for e, _ in dropped if "incident-channel" not in e.tags and e.time >= start]
+        out = [*dropped, *held]
+        said = [e for e, _ in out if "incident-channel" in e.tags and e.time >= start]
+        linked = [e for e, _ in out if "incident-channel" not in e.tags and e.time >= start]
         leadup = choose(kept, early, incident, start, settings, said, linked)
     for event in early:
         if REGION in event.tags and overlaps(event, start, end):
@@ -117,7 +129,7 @@ def select(
             drop(event)
             continue
         kept.append(evolve(event, reason=event.reason or reason, tags=event.tags | {"leadup"}))
-    return Selection(kept, dict(omitted), dropped)
+    return Selection(kept, dict(omitted), dropped, held)
 
 
 def _leadup_reason(event: Event, leadup: Mapping[str, str], last_deploys: set[str]) -> str | None:
