@@ -43,6 +43,22 @@ previous version", "declaring SEV-1" keep theirs.
 A bot post classified ``deploy`` that reports a rollback or a revert ("Rolled back checkout to
 v2.3.0") gets the tag ``rollback``, as a deploy tool's own rollback record does.
 
+**Words of a list that are something else here are not read as it** (``NOT_TALK``, one table
+of phrase kinds, each with examples; their words are masked before the rules above read the
+clause):
+
+- a date: a month name beside a day or a year, or after ``in``/``on``/``since``/``until``/
+  ``early``/``mid``... ("impact started May 3", "deployed on 3 May", "since May 2026",
+  "mid-May"), and "May" capitalised inside a sentence ("the May release"): the month, not the
+  modal "may" ("it may be the cache" is still a hedge). No list holds another month's name
+  ("march" as a verb reads as nothing);
+- a wait for objections: an action announced unless someone stops it ("rolling back now if
+  nobody objects", "unless someone objects", "if no one shouts", "barring objections",
+  "hearing no objections, rolling back") is announced, not a condition: it sets the kind. A
+  real condition ("if the error rate stays up we roll back", "rolling back unless the canary
+  recovers", "if anyone objects we won't roll back") is still a plan and sets none;
+- ``once more`` / ``once again``: a repeat, not "once <something happens>".
+
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
 figures) and keeps its kind; a person's message kept only for that has the reason
@@ -151,6 +167,40 @@ _FAILED_WORD = re.compile(
 _ACTIONS = frozenset({Kind.MITIGATE, Kind.RESOLVE, Kind.DECLARE})
 """Kinds that name a step someone takes: words after the match can undo them."""
 _DONE = re.compile(r"ed\b", re.IGNORECASE)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?\b"
+_OBJECT = (
+    r"(?:object(?:s|ed)?|objections?|shouts?|screams?|yells?|complains?|disagrees?|minds?"
+    r"|pushback|push(?:es)? back|concerns?|says? (?:otherwise|no|stop)|stops? (?:me|us)"
+    r"|speaks? up|(?:is|are) opposed|vetoes|has (?:a problem|concerns|objections))\b"
+)
+NOT_TALK: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "date",
+        rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+\d{{4}}\b)?"
+        rf"|\b{_MONTH}\.?\s+(?:{_DAY}|\d{{4}}\b)(?:,?\s+\d{{4}}\b)?"
+        rf"|\b(?:in|on|since|until|till|through|from|by|during|early|mid|late|end of|start of)"
+        rf"[\s-]+{_MONTH}\b"
+        r"|(?<=\w )(?-i:May)\b",
+        ("impact started May 3", "deployed on 3 May", "since May 2026", "the May release"),
+    ),
+    (
+        "a wait for objections",
+        r"\bif\s+(?:no ?one|nobody|noone|none of you|there(?:'s| is| are) no|we (?:hear|get) no"
+        rf"|i (?:hear|see) no|no)\s+(?:\w+\s+){{0,2}}?{_OBJECT}"
+        r"|\bunless\s+(?:some ?one|somebody|any ?one|anybody|you|y'?all|folks|people"
+        rf"|there(?:'s| is| are)|we (?:hear|get)|i (?:hear|see))\s+(?:\w+\s+){{0,2}}?{_OBJECT}"
+        r"|\b(?:barring|absent|hearing no|seeing no)\s+(?:any\s+)?objections?\b",
+        ("rolling back now if nobody objects", "unless someone objects", "if no one shouts"),
+    ),
+    ("a repeat", r"\bonce (?:more|again)\b", ("scaling out once more",)),
+)
+"""Phrases whose words a list above holds but which say something else: (kind, pattern,
+examples). Masked (their characters blanked) in the text ``states`` reads, outside the match."""
+_MASK = re.compile("|".join(f"(?:{pattern})" for _, pattern, _ in NOT_TALK), re.IGNORECASE)
 """A match saying it was done ("rolled back", "reverted", "scaled out"): a hedge after it ("rolled
 back and lag should drain") does not undo it."""
 
@@ -239,6 +289,9 @@ def states(text: str, start: int, end: int, action: bool = True) -> bool:
     someone takes (mitigate, resolve, declare), so a negation, failure, ETA or opinion after it
     undoes it; a statement of fact (impact, root cause) goes on with such words ("customers are
     reporting failed payments")."""
+    if _MASK.search(text) is not None:  # its words are no talk (``NOT_TALK``)
+        masked = _MASK.sub(lambda m: " " * len(m.group(0)), text)
+        text = masked[:start] + text[start:end] + masked[end:]
     before = _CLAUSE_END.split(text[:start])[-1]
     after = text[end:]
     cut = _CLAUSE_END.search(after)
