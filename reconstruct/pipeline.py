@@ -96,8 +96,8 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     chat = {name for name in names() if name in roles and roles[name].role is Role.CHAT}
     said: dict[str, list[str]] = {}
     for name in sorted(names(), key=chat.__contains__):  # tools first, then chat
-        if chatter is not None and name in chat and not chatter.written:
-            chatter.hold_near(e.time for got in per_source.values() for e in got if is_written(e))
+        if chatter is not None and name in chat and not chatter.written.times:
+            chatter.hold_near(e for got in per_source.values() for e in got if is_written(e))
         status = bundle.source(name)
         if status is None or status.status == "skipped":
             continue
@@ -185,6 +185,7 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         names_anything,  # a thread reply or edited message left out is read for the lead-up
         config.select.emoji,
         config.collapse.step_window,
+        config.collapse.same_words,
     ):
         parsed = parse_bundle(bundle)
     counts, unreadable = parsed.counts, parsed.warnings

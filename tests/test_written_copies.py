@@ -24,7 +24,7 @@ from reconstruct.model import Timeline
 from reconstruct.normalize.reasons import plain_reason
 from reconstruct.pipeline import build_timeline
 from tests.test_chatter_count import _build_everything
-from tests.test_rows import KIM, LEE, bundle, ms, trigger, ts
+from tests.test_rows import KIM, LEE, bundle, entry, ms, trigger, ts, user
 
 SCOPE = "slack:#inc-4711"
 CERT = "Force-renewed cert for api.acme.example via cert-manager (new notAfter 2027-02-18)"
@@ -190,4 +190,21 @@ def test_other_words_near_an_annotation_are_counted_as_before(tmp_path: Path) ->
     )
     assert chatter(tl) == chatter(alone) == (1, 1)
     assert not any("coffee" in e.summary for e in tl.events)
+    assert balanced(tl)
+
+
+def test_a_persons_slack_copy_of_their_pagerduty_note_joins_it(tmp_path: Path) -> None:
+    """PagerDuty's ``annotate_log_entry`` (the note in ``channel.summary``, the author as
+    ``agent``, their email from ``GET /users/{id}``) and Kim's own plain message, same words."""
+    text = "gw-6, gw-7 and gw-8 kept the expired cert in their local cache; restarted those pods"
+    kim_pd = {"id": "PKIM001", "type": "user", "name": "Kim Nguyen", "email": "kim@acme.example"}
+    ref = {**user("Kim Nguyen"), "id": "PKIM001"}
+    note = entry("annotate", 38, agent=ref, channel={"type": "note", "summary": text})
+    message = slack_message("U03KIM", 38.3)
+    message["text"], message["blocks"] = text, []
+    tl = build_timeline(
+        bundle(tmp_path, [trigger(), note], [message], [KIM], [], [], [kim_pd]), Config()
+    )
+    rows = [e for e in tl.events if "local cache" in e.summary]
+    assert len(rows) == 1 and sorted(rows[0].sources) == ["pagerduty", "slack"], rows
     assert balanced(tl)

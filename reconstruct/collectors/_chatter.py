@@ -14,10 +14,10 @@ normalizer's own test, and a chat parser hands each such message over before bui
 
 ``take`` counts the message (once per key) when it lies inside the window and its text says
 nothing the normalizer would keep it for; otherwise the parser builds the event as usual. A
-message at most ``[collapse] step_window`` from a record a person wrote in a tool (``written``:
-their dashboard annotation or incident note, ``normalize.copies``) is never counted here: it may
-be their own copy of it, which ``steps`` joins to its row (the pipeline parses chat sources after
-the tools, so those records' times are known first).
+message that may be a person's copy of a record they wrote in a tool (their dashboard annotation
+or incident note, with the same words within ``[collapse] step_window``: ``normalize.copies``)
+is never counted here: ``steps`` may join it to that record's row (the pipeline parses chat
+sources after the tools and hands their events to ``hold_near`` first).
 
 A person's message that carries a tag a plain one does not (``thread-reply``, ``edited``, a
 reaction no ``[select] emoji`` names) ends exactly like chatter when it is not kept: no step reads
@@ -33,7 +33,6 @@ way.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -41,7 +40,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from reconstruct.model import Window
+from reconstruct.model import Event, Window
+from reconstruct.normalize.copies import NOWHERE, Written
 from reconstruct.timeutil import ensure_utc
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -66,21 +66,16 @@ class ChatterTally:
     counted: Counter[str] = field(default_factory=Counter)
     """scope (``slack:#inc-1234``) -> plain messages counted instead of built."""
     keys: set[str] = field(default_factory=set)
-    written: tuple[int, ...] = ()
-    """Sorted times (microseconds since the epoch) of records people wrote in tools."""
-    step: int = 0
-    """``[collapse] step_window`` in microseconds: a message this near a ``written`` time is
-    built, not counted."""
+    step: timedelta = timedelta(0)
+    """``[collapse] step_window``."""
+    share: float = 1.0
+    """``[collapse] same_words``."""
+    written: Written = NOWHERE
+    """The records people wrote in tools (``hold_near``)."""
 
-    def hold_near(self, times: Iterable[datetime]) -> None:
-        """Build (never count) messages at most ``step`` from any of ``times`` (the records
-        people wrote in tools, ``normalize.copies.is_written``)."""
-        self.written = tuple(sorted(_micros(t) for t in times))
-
-    def _near(self, micros: int) -> bool:
-        written = self.written
-        i = bisect_left(written, micros - self.step)
-        return i < len(written) and written[i] <= micros + self.step
+    def hold_near(self, events: Iterable[Event]) -> None:
+        """Build (never count) a message that may copy one of these events' written records."""
+        self.written = Written.of(events, self.step, self.share)
 
     def take(self, scope: str, key: str, micros: int, summary: str, tagged: bool = False) -> bool:
         """Count this plain message (its time in microseconds since the epoch) and return True,
@@ -92,7 +87,9 @@ class ChatterTally:
             return False
         if tagged and (self.names is None or self.names(summary)):
             return False
-        if self.written and self._near(micros):
+        if self.written.times and self.written.copies(
+            _EPOCH + timedelta(microseconds=micros), summary
+        ):
             return False  # maybe a person's copy of a record they wrote (``normalize.copies``)
         self.keys.add(key)
         self.counted[scope] += 1
@@ -114,15 +111,18 @@ def counting_chatter(
     names: Callable[[str], bool] | None = None,
     emoji: Iterable[str] = (),
     step: timedelta = timedelta(0),
+    share: float = 1.0,
 ) -> Iterator[ChatterTally]:
-    """``step``: ``[collapse] step_window`` (``ChatterTally.hold_near``)."""
+    """``step``, ``share``: ``[collapse] step_window`` and ``same_words``
+    (``ChatterTally.hold_near``)."""
     tally = ChatterTally(
         _micros(window.start),
         _micros(window.end),
         says_something,
         names,
         frozenset(emoji),
-        step=step // timedelta(microseconds=1),
+        step=step,
+        share=share,
     )
     token = _TALLY.set(tally)
     try:

@@ -90,7 +90,7 @@ def normalize(
         if outside:
             ledger.omit(outside_of(unique, window), OUTSIDE_REASON)
         start = ensure_utc(window.start)
-        written = Written.of(inside, config.collapse.step_window)  # a copy's records (``copies``)
+        written = Written.of(inside, config.collapse.step_window, config.collapse.same_words)
         candidates, chatter, chatter_why = set_aside(inside, start, classifier, written)
         ledger.omit_counts(chatter_why)
         memo = TextRefs()

@@ -2,9 +2,9 @@
 
 A Slack message whose tags are exactly ``human`` and ``incident-channel``, still
 ``kind=message``, at or after ``window.start``, that no ``[classify]`` pattern matches and that
-names no PR (``leadup.names_change``: the lead-up reads those) and lies more than
-``[collapse] step_window`` from every record a person wrote in a tool (``copies``: it may be
-their copy of it, which ``steps`` joins) is never
+names no PR (``leadup.names_change``: the lead-up reads those) and is no copy of a record a
+person wrote in a tool (``copies``: the same words within ``[collapse] step_window``, which
+``steps`` joins) is never
 kept: text refs and merging leave it as it is (a person's message never merges), classification
 gives it no kind, and selection counts it under its scope. ``set_aside`` counts those per scope
 before the later steps run, so they only see what they could keep (most of a large incident).
@@ -30,21 +30,21 @@ def set_aside(
 ) -> tuple[list[Event], Counter[str], Counter[tuple[str, str]]]:
     """The events the later steps must see, the count per scope of those set aside, and the
     same count per (source, reason) (``reasons.plain_reason``, one reason per scope).
-    ``written``: the records people wrote in tools; a message near one is not set aside."""
+    ``written``: the records people wrote in tools; a copy of one is not set aside."""
     rest: list[Event] = []
     per_source: Counter[tuple[tuple[str, ...], str]] = Counter()
     message = Kind.MESSAGE
     chat = chat_only()
-    near = written.near if written.times else None
+    copies = written.copies if written.times else None
     for event in events:
         if (
             event.tags == PLAIN_TAGS
             and event.kind is message
             and event.sources in chat
             and event.time >= start
-            and (near is None or not near(event.time))  # maybe a copy (``copies``)
             and classifier.human_text(event.summary) is None  # classify(event), tags known
             and not names_change(event.summary)  # the lead-up reads it (``leadup.choose``)
+            and (copies is None or not copies(event.time, event.summary))  # ``copies``
         ):
             per_source[(event.sources, scope_of(event))] += 1
         else:

@@ -5,17 +5,19 @@ and their dashboard annotation (tag ``written``) or incident note (tag ``note``)
 words, within ``[collapse] step_window``. A message whose words classify as nothing ("Force-renewed
 cert for api.acme.example via cert-manager") would otherwise be counted as chatter before
 ``steps`` runs (the Slack parser's tally, ``chatter.set_aside``, ``select``), and the record's
-row would lack the message's link. So such a message is held back instead: a person's plain
-message at most ``step_window`` from a record a person wrote in a tool that is not chat (its
-time found by bisection in the sorted times of those records: set-aside stays one comparison
-per message when there is none, a bisection when there are some) reaches ``steps``; one that
-joins nothing there is then counted under the reason selection gives it (``reasons.omission``:
-"messages without a keyword, pin or reaction in <scope>"), exactly as before.
+row would lack the message's link. So such a message is held back instead: a person's message
+at most ``step_window`` from a record a person wrote in a tool that is not chat, with the same
+words as that record (``steps.share_words`` and ``steps.agree``, the rule ``steps`` applies; the
+person is not known yet, the words are). The records' times are sorted once and bisected, so
+set-aside costs one comparison per message when there is no such record and a bisection when
+there are some; only a message in a record's window has its words read. One that joins nothing
+in ``steps`` (another person's, say) is then counted under the reason selection gives it
+(``reasons.omission``: "messages without a keyword, pin or reaction in <scope>"), as before.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +26,7 @@ from reconstruct.model import Event
 from reconstruct.normalize.authority import chat_only
 from reconstruct.normalize.echoes import NOTE
 from reconstruct.normalize.instances import WRITTEN
+from reconstruct.normalize.steps import MIN_WORDS, agree, identifiers, share_words, words
 
 WRITTEN_TAGS = frozenset({WRITTEN, NOTE})
 
@@ -35,43 +38,81 @@ def is_written(event: Event) -> bool:
     return (
         not tags.isdisjoint(WRITTEN_TAGS)
         and "bot" not in tags
-        and event.sources not in chat_only()
         and bool(event.sources)
+        and event.sources not in chat_only()
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """The sorted times of the records people wrote in tools, and the step window."""
+    """The records people wrote in tools, in time order: their times, and each text's
+    ``words`` and ``identifiers``; the step window and ``[collapse] same_words``."""
 
     times: tuple[datetime, ...]
+    said: tuple[tuple[frozenset[str], frozenset[str], tuple[str, ...]], ...]
+    """Per record: its ``words``, its ``identifiers``, and its words longest first (a message
+    holding fewer than ``MIN_WORDS`` of them, even inside other words, cannot share its words:
+    a few substring tests spare most messages the word split)."""
     window: timedelta
+    share: float
 
     @classmethod
-    def of(cls, events: Iterable[Event], window: timedelta) -> Written:
-        return cls(tuple(sorted(e.time for e in events if is_written(e))), window)
+    def of(cls, events: Iterable[Event], window: timedelta, share: float) -> Written:
+        found = sorted((e.time, e.summary) for e in events if is_written(e))
+        return cls(
+            tuple(t for t, _ in found),
+            tuple(_said(text) for _, text in found),
+            window,
+            share,
+        )
 
-    def near(self, when: datetime) -> bool:
-        """Whether a record people wrote lies at most ``window`` from ``when`` (UTC)."""
+    def copies(self, when: datetime, text: str) -> bool:
+        """Whether a message of ``text`` at ``when`` (UTC) may be its author's copy of one of
+        these records: at most ``window`` apart, with the same words."""
         times = self.times
         if not times:
             return False
-        i = bisect_left(times, when - self.window)
-        return i < len(times) and times[i] <= when + self.window
+        low = bisect_left(times, when - self.window)
+        high = bisect_right(times, when + self.window, low)
+        if low == high:
+            return False
+        lowered = text.lower() if text.isascii() else text.casefold()  # as ``words`` reads it
+        mine: frozenset[str] | None = None
+        ids: frozenset[str] | None = None
+        for theirs, their_ids, longest in self.said[low:high]:
+            hits = 0
+            for word in longest:
+                if word in lowered:
+                    hits += 1
+                    if hits == MIN_WORDS:
+                        break
+            else:
+                continue  # fewer than MIN_WORDS of its words anywhere in the text
+            mine = words(text) if mine is None else mine
+            if share_words(mine, theirs, self.share):
+                ids = identifiers(text) if ids is None else ids
+                if agree(ids, their_ids):
+                    return True
+        return False
 
 
-NOWHERE = Written((), timedelta(0))
+def _said(text: str) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    said = words(text)
+    return said, identifiers(text), tuple(sorted(said, key=lambda w: (-len(w), w)))
+
+
+NOWHERE = Written((), (), timedelta(0), 1.0)
 """No record people wrote: nothing is held back."""
 
 
 def could_copy(event: Event, written: Written) -> bool:
-    """A person's chat message (tag ``human``, not a bot's) near a record people wrote."""
+    """A person's chat message (tag ``human``, not a bot's) that may copy a written record."""
     return (
         bool(written.times)
         and "human" in event.tags
         and "bot" not in event.tags
         and event.sources in chat_only()
-        and written.near(event.time)
+        and written.copies(event.time, event.summary)
     )
 
 

@@ -223,12 +223,17 @@ def same_words(a: str, b: str, share: float) -> bool:
     their identifiers agree: one text's are all in the other's (it may name more, never a
     different service, version or host)."""
     wa, wb = words(a), words(b)
+    return share_words(wa, wb, share) and agree(identifiers(a), identifiers(b))
+
+
+def share_words(wa: frozenset[str], wb: frozenset[str], share: float) -> bool:
+    """``same_words``' word test on the texts' ``words``."""
     shorter = min(len(wa), len(wb))
-    if shorter < MIN_WORDS:
-        return False
-    if len(wa & wb) < max(MIN_WORDS, share * shorter):
-        return False
-    ia, ib = identifiers(a), identifiers(b)
+    return shorter >= MIN_WORDS and len(wa & wb) >= max(MIN_WORDS, share * shorter)
+
+
+def agree(ia: frozenset[str], ib: frozenset[str]) -> bool:
+    """``same_words``' identifier test: one text's ``identifiers`` are all in the other's."""
     return ia <= ib or ib <= ia
 
 
