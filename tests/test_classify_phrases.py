@@ -118,10 +118,11 @@ def test_a_real_condition_or_modal_is_still_a_plan(text: str) -> None:
 def test_the_phrase_table_documents_each_kind_with_examples_it_masks() -> None:
     import re
 
-    for kind, pattern, examples in NOT_TALK:
+    for kind, gates, pattern, examples in NOT_TALK:
         assert examples, kind
         for example in examples:
             assert re.search(pattern, example, re.IGNORECASE), (kind, example)
+            assert any(gate in example.lower() for gate in gates), (kind, example)
 
 
 def test_time_to_mitigate_reads_the_announced_rollback(tmp_path: Path) -> None:

@@ -167,6 +167,8 @@ _FAILED_WORD = re.compile(
 _ACTIONS = frozenset({Kind.MITIGATE, Kind.RESOLVE, Kind.DECLARE})
 """Kinds that name a step someone takes: words after the match can undo them."""
 _DONE = re.compile(r"ed\b", re.IGNORECASE)
+"""A match saying it was done ("rolled back", "reverted", "scaled out"): a hedge after it ("rolled
+back and lag should drain") does not undo it."""
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -177,9 +179,10 @@ _OBJECT = (
     r"|pushback|push(?:es)? back|concerns?|says? (?:otherwise|no|stop)|stops? (?:me|us)"
     r"|speaks? up|(?:is|are) opposed|vetoes|has (?:a problem|concerns|objections))\b"
 )
-NOT_TALK: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+NOT_TALK: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
     (
         "date",
+        ("may",),
         rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+\d{{4}}\b)?"
         rf"|\b{_MONTH}\.?\s+(?:{_DAY}|\d{{4}}\b)(?:,?\s+\d{{4}}\b)?"
         rf"|\b(?:in|on|since|until|till|through|from|by|during|early|mid|late|end of|start of)"
@@ -189,6 +192,8 @@ NOT_TALK: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
     (
         "a wait for objections",
+        ("object", "shout", "scream", "yell", "complain", "disagree", "mind", "push", "concern",
+         "say", "stop", "speak", "oppose", "veto", "problem"),
         r"\bif\s+(?:no ?one|nobody|noone|none of you|there(?:'s| is| are) no|we (?:hear|get) no"
         rf"|i (?:hear|see) no|no)\s+(?:\w+\s+){{0,2}}?{_OBJECT}"
         r"|\bunless\s+(?:some ?one|somebody|any ?one|anybody|you|y'?all|folks|people"
@@ -196,13 +201,14 @@ NOT_TALK: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         r"|\b(?:barring|absent|hearing no|seeing no)\s+(?:any\s+)?objections?\b",
         ("rolling back now if nobody objects", "unless someone objects", "if no one shouts"),
     ),
-    ("a repeat", r"\bonce (?:more|again)\b", ("scaling out once more",)),
-)
-"""Phrases whose words a list above holds but which say something else: (kind, pattern,
-examples). Masked (their characters blanked) in the text ``states`` reads, outside the match."""
-_MASK = re.compile("|".join(f"(?:{pattern})" for _, pattern, _ in NOT_TALK), re.IGNORECASE)
-"""A match saying it was done ("rolled back", "reverted", "scaled out"): a hedge after it ("rolled
-back and lag should drain") does not undo it."""
+    ("a repeat", ("once",), r"\bonce (?:more|again)\b", ("scaling out once more",)),
+)  # fmt: skip
+"""Phrases whose words a list above holds but which say something else: (kind, the words one
+of them always holds (lower case), pattern, examples). Masked (their characters blanked) in the
+text ``states`` reads, outside the match; a kind's pattern is searched only in a text holding
+one of its words (a few substring tests, most texts need no search). A date matters only where
+it holds a list's word: "may"."""
+_MASKS = tuple((gates, re.compile(p, re.IGNORECASE)) for _, gates, p, _ in NOT_TALK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,9 +295,7 @@ def states(text: str, start: int, end: int, action: bool = True) -> bool:
     someone takes (mitigate, resolve, declare), so a negation, failure, ETA or opinion after it
     undoes it; a statement of fact (impact, root cause) goes on with such words ("customers are
     reporting failed payments")."""
-    if _MASK.search(text) is not None:  # its words are no talk (``NOT_TALK``)
-        masked = _MASK.sub(lambda m: " " * len(m.group(0)), text)
-        text = masked[:start] + text[start:end] + masked[end:]
+    text = _masked(text, start, end)
     before = _CLAUSE_END.split(text[:start])[-1]
     after = text[end:]
     cut = _CLAUSE_END.search(after)
@@ -320,6 +324,18 @@ def states(text: str, start: int, end: int, action: bool = True) -> bool:
     sentence = _SENTENCE_END.split(text[:start])[-1]
     earlier = sentence[: len(sentence) - len(_CLAUSE_END.split(sentence)[-1])]
     return _NEGATION.search(_APOSTROPHE.sub("'", earlier)) is None
+
+
+def _masked(text: str, start: int, end: int) -> str:
+    """``text`` with each ``NOT_TALK`` phrase outside ``text[start:end]`` blanked."""
+    lowered = text.lower()
+    masked = text
+    for gates, pattern in _MASKS:
+        if any(gate in lowered for gate in gates):
+            masked = pattern.sub(lambda m: " " * len(m.group(0)), masked)
+    if masked is text:
+        return text
+    return masked[:start] + text[start:end] + masked[end:]
 
 
 def _words(matched: str) -> str:
