@@ -23,6 +23,7 @@ from reconstruct.config import Config
 from reconstruct.model import Timeline
 from reconstruct.normalize.reasons import plain_reason
 from reconstruct.pipeline import build_timeline
+from reconstruct.render import RenderOptions, render
 from tests.test_chatter_count import _build_everything
 from tests.test_rows import KIM, LEE, bundle, entry, ms, trigger, ts, user
 
@@ -101,6 +102,18 @@ def chatter(tl: Timeline) -> tuple[int, int]:
     return tl.omitted.get(SCOPE, 0), tl.accounts["slack"].omitted.get(plain_reason(SCOPE), 0)
 
 
+COUNTED = (
+    "- slack: 1 record collected, 0 shown in the table, 1 not shown "
+    "(1 messages without a keyword, pin or reaction in slack:#inc-4711)."
+)
+
+
+def coverage(tl: Timeline) -> list[str]:
+    """The Markdown draft's coverage line for Slack."""
+    md = render(tl, RenderOptions(), Config())
+    return [line for line in md.splitlines() if line.startswith("- slack:")]
+
+
 def balanced(tl: Timeline) -> bool:
     return all(a.shown + sum(a.omitted.values()) == a.collected for a in tl.accounts.values())
 
@@ -151,6 +164,7 @@ def unjoined_case(tmp_path: Path, message: dict[str, Any], note: dict[str, Any])
     assert len(rows) == 1 and rows[0].sources == ("grafana",), [e.summary for e in tl.events]
     assert chatter(tl) == chatter(alone) == (1, 1)
     assert tl.accounts["slack"] == alone.accounts["slack"]
+    assert coverage(tl) == coverage(alone) == [COUNTED]
     assert balanced(tl)
 
 
@@ -190,6 +204,7 @@ def test_other_words_near_an_annotation_are_counted_as_before(tmp_path: Path) ->
     )
     assert chatter(tl) == chatter(alone) == (1, 1)
     assert not any("coffee" in e.summary for e in tl.events)
+    assert coverage(tl) == coverage(alone) == [COUNTED]
     assert balanced(tl)
 
 
