@@ -323,7 +323,7 @@ def test_a_revert_pr_going_live_is_the_mitigation(tmp_path: Path) -> None:
     assert mark is not None and mark.event is not None
     assert mark.time == at(14, 33)  # when it went live, not the merge at 14:25
     assert mark.event.summary == (
-        "Deployed acme/checkout 7777777 (main) to production: revert PR #1210 (reverts PR #1187)"
+        "Deployed revert PR #1210 (reverts PR #1187) to production: acme/checkout 7777777 (main)"
     )
     change = next(e for e in tl.events if e.kind is Kind.CHANGE)
     assert "revert" in change.tags

@@ -314,10 +314,12 @@ def test_rollback_from_description_or_payload(tmp_path: Path) -> None:
     events = by_key(list(parse(write_bundle(tmp_path, files))))
     one = events["github:deployment:acme/api:1:success"]
     two = events["github:deployment:acme/api:2:success"]
-    assert "rollback" in one.tags and "rollback" in two.tags
-    # deployed by sha: no deploy: ref, just the sha
+    assert "rollback" in one.tags and "rollback" in two.tags, "both undo a change: mitigations"
+    assert "revert" in two.tags and "revert" not in one.tags
+    assert one.summary == "Rolled back acme/api to c0ffee1 (v1) in production"
+    # deployed by sha: no deploy: ref, just the sha; a revert is a deploy going forward
     assert two.refs == {"sha:abc1234"}
-    assert two.summary == "Rolled back acme/api to abc1234 in production"
+    assert two.summary == "Deployed a revert to production: acme/api abc1234"
 
 
 def test_same_sha_twice_in_a_row_is_not_a_rollback(tmp_path: Path) -> None:
