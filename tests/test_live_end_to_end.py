@@ -126,7 +126,8 @@ def test_live_run_writes_the_draft_and_the_bundle_renders_it_again(live: Live) -
     assert err_lines(err) == [f"reconstruct: evidence bundle saved in {dest}"]
     assert out.startswith("# Post-mortem: Checkout returning 5xx for most requests\n")
     # impact start (the Grafana alert at 09:41:50) to resolution, PagerDuty's own times beside it
-    assert "- **Duration:** 09:41 – 10:29 UTC (47m; PagerDuty incident 09:42 – 10:29 UTC)" in out
+    duration = "09:41 – 10:29 UTC (47m 41s; PagerDuty incident 09:42 – 10:29 UTC)"
+    assert f"- **Duration:** {duration}" in out
 
     leadup = row(out, "Merged PR #1187")
     # marco-bianchi's login joined to Slack's Marco by his commit email (one name per person)

@@ -18,7 +18,9 @@ acme/checkout to 1a2b3c4 in production". It deploys a revert (tag ``revert``) wh
 PR or those words say ``revert`` (``deploybot: checkout 4f2c9e1 (revert #412)``): a revert is a new
 commit going forward, "Deployed revert PR #415 (reverts PR #412) to production: acme/edge-gateway
 7c1d2e3 (main)". Both undo a change: both are tagged ``rollback`` (a mitigation, when it went live;
-``render.metrics``). ``transient_environment: true`` adds ``transient``.
+``render.metrics``). ``transient_environment: true`` adds ``transient``; the deployment's
+``created_at`` (when it was requested) is the tag ``requested:<ISO 8601 UTC>``, so
+``normalize.deploystart`` joins a deploy bot's start post however long the rollout took.
 The parser tags ``production`` and ``rollback`` but never ``leadup``: the normalizer decides that by
 time. Every record is read defensively: a malformed one is counted (``not understood``), never
 fatal; a deployment without a success or failure status is counted as never gone live (or as
@@ -49,8 +51,9 @@ from reconstruct.collectors.skips import (
     unreadable_time,
 )
 from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.deploystart import REQUESTED
 from reconstruct.normalize.utc import OUTSIDE
-from reconstruct.timeutil import TimeFormatError, parse_iso
+from reconstruct.timeutil import TimeFormatError, iso_z, parse_iso
 
 NAME = "github"
 _SHA = re.compile(r"[0-9a-fA-F]{7,40}")
@@ -305,6 +308,15 @@ def _texts(deployment: Mapping[str, Any], statuses: list[dict[str, Any]]) -> lis
     return [t for t in texts if isinstance(t, str)]
 
 
+def _requested(value: Any) -> str:
+    """The deployment's ``created_at`` (when it was requested) as ISO 8601 UTC, "" when absent
+    or unreadable (``_redeploys`` counts an unreadable one already)."""
+    try:
+        return iso_z(parse_iso(value)) if isinstance(value, str) and value else ""
+    except TimeFormatError:
+        return ""
+
+
 def _reverting(
     deployment: Mapping[str, Any],
     statuses: list[dict[str, Any]],
@@ -395,6 +407,8 @@ def _deployment_events(
         tags.add("revert")
     if deployment.get("transient_environment") is True:
         tags.add("transient")
+    if requested := _requested(deployment.get("created_at")):
+        tags.add(f"{REQUESTED}{requested}")  # the deploy's start, however long it took to go live
     refs: set[str] = set()
     if sha7:
         refs.add(f"sha:{sha7}")
