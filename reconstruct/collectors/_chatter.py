@@ -87,9 +87,7 @@ class ChatterTally:
             return False
         if tagged and (self.names is None or self.names(summary)):
             return False
-        if self.written.times and self.written.copies(
-            _EPOCH + timedelta(microseconds=micros), summary
-        ):
+        if self.written.micros and self.written.copies_at(micros, summary):
             return False  # maybe a person's copy of a record they wrote (``normalize.copies``)
         self.keys.add(key)
         self.counted[scope] += 1

@@ -20,7 +20,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from reconstruct.model import Event
 from reconstruct.normalize.authority import chat_only
@@ -29,6 +29,8 @@ from reconstruct.normalize.instances import WRITTEN
 from reconstruct.normalize.steps import MIN_WORDS, agree, identifiers, share_words, words
 
 WRITTEN_TAGS = frozenset({WRITTEN, NOTE})
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
 
 
 def is_written(event: Event) -> bool:
@@ -55,6 +57,8 @@ class Written:
     a few substring tests spare most messages the word split)."""
     window: timedelta
     share: float
+    micros: tuple[int, ...] = ()
+    """``times`` in microseconds since the epoch (``copies_at``, the chatter tally's clock)."""
 
     @classmethod
     def of(cls, events: Iterable[Event], window: timedelta, share: float) -> Written:
@@ -64,6 +68,7 @@ class Written:
             tuple(_said(text) for _, text in found),
             window,
             share,
+            tuple((t - _EPOCH) // _MICRO for t, _ in found),
         )
 
     def copies(self, when: datetime, text: str) -> bool:
@@ -74,8 +79,17 @@ class Written:
             return False
         low = bisect_left(times, when - self.window)
         high = bisect_right(times, when + self.window, low)
-        if low == high:
-            return False
+        return low < high and self._shares(low, high, text)
+
+    def copies_at(self, micros: int, text: str) -> bool:
+        """``copies`` at a time in microseconds since the epoch (no datetime is built)."""
+        times, step = self.micros, self.window // _MICRO
+        low = bisect_left(times, micros - step)
+        high = bisect_right(times, micros + step, low)
+        return low < high and self._shares(low, high, text)
+
+    def _shares(self, low: int, high: int, text: str) -> bool:
+        """Whether ``text`` has the same words as a record of ``said[low:high]``."""
         lowered = text.lower() if text.isascii() else text.casefold()  # as ``words`` reads it
         mine: frozenset[str] | None = None
         ids: frozenset[str] | None = None
