@@ -21,11 +21,25 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   a state not counted)"; states named as Grafana writes them:
   ``NoData``, ``OK``); a milestone among them (below) is a row of its own, named by its time,
   and only the total in brackets counts it ("(60 in all, counting the row at 09:45)").
-- **An alert storm**: the alerts of one rule, firing and clearing (each rule its own row) ->
-  "96 alerts of Cache hit ratio fired across 96 pods, 09:41–09:58; 96 cleared across 96 pods,
-  10:25–10:35": per state its count, the instance label that differs most among them (tag
-  ``label:<key>=<value>``) and its span; a milestone among them is named, "(the 09:41:00 one
-  its own row)". Alerts without a rule: one series per state and text, numbers aside.
+- **An alert storm**: the alerts of one rule, each part at the time it happened. Its firings
+  (per state that is no clearing) join the incident's first firing when it is theirs: "Grafana
+  alert Cache hit ratio (pod=cache-00) firing; 96 pods firing by 09:58" (the instance label
+  that differs most among them, tag ``label:<key>=<value>``, and when the last fired), else are
+  a row at their first time, "96 alerts of Cache hit ratio fired across 96 pods,
+  09:41–09:58". Its clearings split into waves (a gap over ``[collapse] wave_gap``, default 5
+  minutes, starts the next), each at its own time: the wave holding the incident's last
+  clearing joins that row ("...resolved; the last of 8 instances to clear (gw-6 … gw-8
+  cleared 14:41–14:42)", or "..., 14:33–14:42" for one wave); every other wave is a row at
+  its first clearing, a partial recovery: "EdgeTLSHandshakeErrors cleared on 5 of 8
+  instances (gw-1 … gw-5), 14:33–14:34" ("on all 5 pods" when it is every instance). A part
+  or wave of fewer than ``min_series`` alerts (a milestone it joins counted) stays as its
+  rows. A joined row keeps the milestone's time, key, kind and links, adds the ``first:`` /
+  ``last:`` link of the records joined before / after it, and holds every record as
+  ``members``. Alerts without a rule: one series per state and text, numbers aside.
+- **Pending, then firing** (``pending``): before a rule's storm is cut, an instance's Pending
+  record and its firing within ``[collapse] pending_window`` are one row, the firing's ("...
+  firing (B=0.6, C=1; pending since 13:58)"); not for a rule that flaps (its flapping row
+  counts every state change).
 
 - **A bot's repeated posts**: one bot's plain posts (kind ``message``, tag ``bot``, one tool)
   in one channel with the same shape (``shape``: the text with every URL, chat mention or
@@ -47,7 +61,8 @@ needs ``[collapse] min_series`` rows (default 3); fewer stay as they are.
 Milestones never collapse: the incident's first firing and its last clearing (of any rule; the
 incident's own trigger is a row anyway), the first page for a person (an escalation row holding
 their page counts, ``steps``) and the last one before each of their acknowledgements (the page
-that led to the ack) stay rows of their own, so a series row holds only the rows around them.
+that led to the ack) stay rows of their own, so a series row holds only the rows around them;
+a storm's part joins a milestone's row (above), never hides it.
 ``[collapse] expand`` (``--expand``) leaves every row as it is.
 """
 
