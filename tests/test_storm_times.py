@@ -278,3 +278,13 @@ def test_alertmanager_style_chat_posts_place_their_clearings_in_waves(tmp_path: 
     )
     assert rows[2].summary.endswith("the last of 6 pods to clear (payments-003 … payments-005"
                                     " cleared at 10:12)")  # fmt: skip
+
+
+def test_a_rule_firing_again_later_is_a_row_at_that_time(tmp_path: Path) -> None:
+    """The storm clears, then three gateways fire again half an hour later: the first firing's
+    row says only its own wave; the second is a row at its own time."""
+    again = [state(60 + 0.1 * k, gw, "Normal", "Alerting") for k, gw in enumerate(GATEWAYS[:3])]
+    tl = timeline(tmp_path, [trigger()], [], [], [*tls_storm(), *again])
+    rows = rows_of(tl)
+    assert rows[0][1].endswith("; 8 instances firing by 09:42")
+    assert ("10:42:00", f"3 more alerts of {RULE} fired across 3 instances, at 10:42") in rows

@@ -24,7 +24,8 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
 - **An alert storm**: the alerts of one rule, each part at the time it happened. Its firings
   (per state that is no clearing) join the incident's first firing when it is theirs: "Grafana
   alert Cache hit ratio (pod=cache-00) firing; 96 pods firing by 09:58" (the instance label
-  that differs most among them, tag ``label:<key>=<value>``, and when the last fired), else are
+  that differs most among them, tag ``label:<key>=<value>``, and when the last fired; firings
+  more than ``wave_gap`` after that wave, the rule firing again, are a row of their own), else are
   a row at their first time, "96 alerts of Cache hit ratio fired across 96 pods,
   09:41–09:58". Its clearings split into waves (a gap over ``[collapse] wave_gap``, default 5
   minutes, starts the next), each at its own time: the wave holding the incident's last
@@ -71,6 +72,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from datetime import timedelta
 from functools import lru_cache
 from itertools import pairwise
 
@@ -435,20 +437,29 @@ def _storm(
         if len(of_state) < config.min_series:
             continue
         own = next((e for e in of_state if e.key in keep), None)
-        rest = [e for e in of_state if e is not own]
         if state == _RESOLVED:
             series_, joins_ = _clearings(name, of_state, own, label, every, config)
             series.extend(series_)
             joins.extend(joins_)
         elif own is not None:
-            word = "firing" if state == "firing" else _STATE_WORDS.get(state, state or "raised")
-            end = f"{rest[-1].time:%H:%M}"
-            if label:
-                count = len(_values(of_state, label))
-                text = f"{count} {_plural(label, count)} {word} by {end}"
-            else:
-                text = f"{len(of_state)} alerts of the rule {word} by {end}"
-            joins.append((own.key, text, rest))
+            # the milestone's wave joins it; other waves (the rule firing again) are a row
+            waves = _waves(of_state, config.wave_gap)
+            first = next(w for w in waves if own in w)
+            later = [w for w in waves if w is not first]
+            if len(first) >= config.min_series:
+                word = "firing" if state == "firing" else _STATE_WORDS.get(state, state or "raised")
+                end = f"{first[-1].time:%H:%M}"
+                if label:
+                    count = len(_values(first, label))
+                    text = f"{count} {_plural(label, count)} {word} by {end}"
+                else:
+                    text = f"{len(first)} alerts of the rule {word} by {end}"
+                joins.append((own.key, text, [e for e in first if e is not own]))
+            again = [e for wave in later for e in wave]
+            if len(again) >= config.min_series:
+                verb = _STATE_WORDS.get(state, state or "raised")
+                text = f"{len(again)} more alerts of {name} {verb}{_across(again)}, {_span(again)}"
+                series.append((text, _STORM, again))
         else:
             verb = _STATE_WORDS.get(state, state or "raised")
             text = f"{len(of_state)} alerts of {name} {verb}{_across(of_state)}, {_span(of_state)}"
@@ -468,11 +479,7 @@ def _clearings(
     the incident's last clearing (``own``) joins its row ("the last of 8 instances to clear"),
     every other wave is a row of its own ("X cleared on 5 of 8 instances (gw-1 … gw-5),
     14:33–14:34")."""
-    waves: list[list[Event]] = [[cleared[0]]]
-    for before, event in pairwise(cleared):
-        if event.time - before.time > config.wave_gap:
-            waves.append([])
-        waves[-1].append(event)
+    waves = _waves(cleared, config.wave_gap)
     series: _Series = []
     joins: _Joins = []
     back: set[str] = set()  # instances cleared so far
@@ -505,6 +512,17 @@ def _clearings(
             )
         series.append((text, _STORM, wave))
     return series, joins
+
+
+def _waves(events: list[Event], gap: timedelta) -> list[list[Event]]:
+    """The events (time order, at least one) in waves: a gap longer than ``gap`` starts the
+    next."""
+    waves: list[list[Event]] = [[events[0]]]
+    for before, event in pairwise(events):
+        if event.time - before.time > gap:
+            waves.append([])
+        waves[-1].append(event)
+    return waves
 
 
 def _instance_label(members: list[Event]) -> str:
