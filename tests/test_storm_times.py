@@ -236,6 +236,8 @@ def test_pending_sets_the_impact_start_through_the_firing_row(tmp_path: Path) ->
     assert figures["time_to_detect_s"] == 60
     header = render(tl, RenderOptions(), Config())
     assert "(09:40:00 → 09:41:00" in header
+    # the lede quotes the record that fired, not the words the storm added to its row
+    assert f"by “Grafana alert {RULE} (instance=gw-1) firing (B=0.600000, C=1.000000)”" in header
 
 
 def test_a_responders_stated_impact_start_still_counts_before_pending(tmp_path: Path) -> None:

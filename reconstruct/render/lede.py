@@ -164,7 +164,7 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
             Part("It was detected at "),
             _at(detected, day),
             Part(" by "),
-            _quote(detected.event),
+            _quote(detected.source or detected.event),  # a series' member: its own words
         ]
         if impact is not None and impact.time < detected.time:
             gap = format_duration(between(impact.time, detected.time))
