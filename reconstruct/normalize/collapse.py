@@ -96,7 +96,8 @@ def collapse(
     events: list[Event], config: CollapseConfig, names: Mapping[str, str]
 ) -> tuple[list[Event], int]:
     """The rows (in timeline order, as ``steps.merge_steps`` gives them) with each series as
-    one row, and how many rows were folded into series rows (members minus series rows).
+    one row, and how many rows were folded into another row (a series row, a milestone's row a
+    storm's part joined, a firing's row its Pending joined).
     ``names``: person id -> display name."""
     rows = events
     keep = _milestones(rows)  # keys
