@@ -16,10 +16,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from reconstruct.config import CollapseConfig, Config
+import pytest
+
+from reconstruct.config import CollapseConfig, Config, load_config
+from reconstruct.errors import ConfigError
 from reconstruct.model import Event, Timeline
 from reconstruct.render import RenderOptions, render
 from reconstruct.render.metrics import compute, milestones
+from tests.test_row_storms import RULE as PAY
+from tests.test_row_storms import slack_alert_post
 from tests.test_rows import T0, ms, said, slack_user, texts, timeline, trigger
 
 RULE = "EdgeTLSHandshakeErrors"
@@ -264,9 +269,6 @@ def test_expand_shows_every_record_and_json_keeps_every_member(tmp_path: Path) -
 def test_alertmanager_style_chat_posts_place_their_clearings_in_waves(tmp_path: Path) -> None:
     """Grafana's Slack notifier (Alertmanager's message shape: ``[FIRING:1]`` / ``[RESOLVED]``
     titles, the ``Labels:`` list in the attachment's text), no annotations: the same rows."""
-    from tests.test_row_storms import RULE as PAY
-    from tests.test_row_storms import slack_alert_post
-
     pods = [f"payments-{k:03d}" for k in range(6)]
     posts = [slack_alert_post(-1 + 0.2 * k, pod) for k, pod in enumerate(pods)]
     posts += [slack_alert_post(20 + 0.2 * k, pod, "RESOLVED") for k, pod in enumerate(pods[:3])]
@@ -290,3 +292,20 @@ def test_a_rule_firing_again_later_is_a_row_at_that_time(tmp_path: Path) -> None
     rows = rows_of(tl)
     assert rows[0][1].endswith("; 8 instances firing by 09:42")
     assert ("10:42:00", f"3 more alerts of {RULE} fired across 3 instances, at 10:42") in rows
+
+
+def test_the_new_thresholds_are_read_from_the_config_file_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "reconstruct.toml"
+    path.write_text('[collapse]\npending_window = "3m"\nwave_gap = "90s"\n')
+    collapse = load_config(path).collapse
+    assert (collapse.pending_window, collapse.wave_gap) == (
+        timedelta(minutes=3),
+        timedelta(seconds=90),
+    )
+    assert (Config().collapse.pending_window, Config().collapse.wave_gap) == (
+        timedelta(minutes=10),
+        timedelta(minutes=5),
+    ), "the README's defaults"
+    path.write_text('[collapse]\nwave_gap = "0s"\n')
+    with pytest.raises(ConfigError, match=r"\[collapse\] wave_gap"):
+        load_config(path)
