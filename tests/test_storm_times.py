@@ -309,3 +309,17 @@ def test_the_new_thresholds_are_read_from_the_config_file_and_checked(tmp_path: 
     path.write_text('[collapse]\nwave_gap = "0s"\n')
     with pytest.raises(ConfigError, match=r"\[collapse\] wave_gap"):
         load_config(path)
+
+
+def test_a_partial_recovery_names_instances_that_are_no_run_one_by_one(tmp_path: Path) -> None:
+    notes = [state(-1 + 0.2 * k, gw, "Normal", "Alerting") for k, gw in enumerate(GATEWAYS)]
+    back = ["gw-1", "gw-3", "gw-4", "gw-7"]
+    notes += [state(30 + 0.2 * k, gw, "Alerting", "Normal") for k, gw in enumerate(back)]
+    rest = [gw for gw in GATEWAYS if gw not in back]
+    notes += [state(45 + 0.2 * k, gw, "Alerting", "Normal") for k, gw in enumerate(rest)]
+    tl = timeline(tmp_path, [trigger()], [], [], notes)
+    rows = rows_of(tl)
+    assert rows[1] == ("10:12:00", f"{RULE} cleared on 4 of 8 instances (gw-1, gw-3, gw-4, gw-7),"
+                                   " at 10:12")  # fmt: skip
+    assert rows[2][1].endswith("the last of 8 instances to clear (gw-2, gw-5, gw-6, gw-8"
+                               " cleared at 10:27)")  # fmt: skip
