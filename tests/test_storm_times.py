@@ -323,3 +323,16 @@ def test_a_partial_recovery_names_instances_that_are_no_run_one_by_one(tmp_path:
                                    " at 10:12")  # fmt: skip
     assert rows[2][1].endswith("the last of 8 instances to clear (gw-2, gw-5, gw-6, gw-8"
                                " cleared at 10:27)")  # fmt: skip
+
+
+def test_the_first_firings_words_quoted_in_the_summary_are_redacted(tmp_path: Path) -> None:
+    """The lede quotes the record that fired (a member of its row): cleaned like the row."""
+    secret = "xoxb-2231-998877-AbCdEfGhIjKl"
+    notes = tls_storm()
+    notes[1]["text"] = notes[1]["text"].replace(" - B=", f" - token {secret} B=")
+    tl = timeline(tmp_path, [trigger()], [], [], notes)
+    for fmt in ("markdown", "html", "json", "csv"):
+        out = render(tl, RenderOptions(fmt=fmt), Config())  # type: ignore[arg-type]
+        assert secret not in out, fmt
+    markdown = render(tl, RenderOptions(), Config())
+    assert f"by “Grafana alert {RULE} (instance=gw-1) firing (token \\[redacted: " in markdown
