@@ -336,3 +336,19 @@ def test_the_first_firings_words_quoted_in_the_summary_are_redacted(tmp_path: Pa
         assert secret not in out, fmt
     markdown = render(tl, RenderOptions(), Config())
     assert f"by “Grafana alert {RULE} (instance=gw-1) firing (token \\[redacted: " in markdown
+
+
+def test_a_storm_whose_every_instance_goes_pending_first_is_no_flapping(tmp_path: Path) -> None:
+    """A rule with a one-minute pending period: each gateway goes Pending, fires a minute later
+    (Pending and Alerting of different gateways interleave), then clears."""
+    notes = []
+    for k, gw in enumerate(GATEWAYS):
+        notes.append(state(-2 + 0.2 * k, gw, "Normal", "Pending"))
+        notes.append(state(-1 + 0.2 * k, gw, "Pending", "Alerting"))
+        notes.append(state(35 + 0.2 * k, gw, "Alerting", "Normal"))
+    tl = timeline(tmp_path, [trigger()], [], [], notes)
+    assert not any("flapped" in e.summary for e in tl.events), texts(tl)
+    rows = [e for e in tl.events if RULE in e.summary]
+    assert [(f"{e.time:%H:%M}", len(e.members)) for e in rows] == [("09:41", 16), ("10:18", 8)]
+    assert rows[0].summary.endswith("(B=0.600000, C=1.000000; pending since 09:40); 8 instances"
+                                    " firing by 09:42")  # fmt: skip

@@ -39,8 +39,9 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   ``members``. Alerts without a rule: one series per state and text, numbers aside.
 - **Pending, then firing** (``pending``): before a rule's storm is cut, an instance's Pending
   record and its firing within ``[collapse] pending_window`` are one row, the firing's ("...
-  firing (B=0.6, C=1; pending since 13:58)"); not for a rule that flaps (its flapping row
-  counts every state change).
+  firing (B=0.6, C=1; pending since 13:58)"). A rule whose every instance goes Pending first
+  (a pending period) is judged for flapping with these steps joined; one that still flaps
+  keeps every record in its flapping row, each state change counted.
 
 - **A bot's repeated posts**: one bot's plain posts (kind ``message``, tag ``bot``, one tool)
   in one channel with the same shape (``shape``: the text with every URL, chat mention or
@@ -140,10 +141,14 @@ def collapse(
             series.append((text, "repeated pages", members))
     joins: dict[str, list[tuple[str, list[Event]]]] = defaultdict(list)
     for key, group in alerts.items():
-        if not key.startswith("text:") and not _flaps(group, [_state(e) for e in group], config):
-            group, taken = join_pending(group, config.pending_window, _state)
-            gone |= taken
-            stepped.update((e.key, e) for e in group if e.members)
+        if not key.startswith("text:"):
+            # every instance of a rule with a pending period goes Pending before it fires: the
+            # rule flaps when it does so with its Pending steps joined, never because of them
+            joined_group, taken = join_pending(group, config.pending_window, _state)
+            if taken and not _flaps(joined_group, [_state(e) for e in joined_group], config):
+                group = joined_group
+                gone |= taken
+                stepped.update((e.key, e) for e in group if e.members)
         found, joined = _alert_series(key, group, keep, config)
         series.extend(found)
         for milestone, text, members in joined:
