@@ -86,7 +86,7 @@ def test_github_keeps_the_merged_prs_read_before_the_deadline(live: Live, hang: 
     assert _records(dest / "github" / "acme" / "checkout" / "merged_prs.json") == 100
     assert row(out, "Merged PR #1187").startswith("| 2026-03-03 10:14 |")
     assert "[deploy run](https://deploy.acme.example/checkout/runs/2301877465)" in row(
-        out, "Rolled back acme/checkout to 4f2c9e1"
+        out, "to production: acme/checkout 4f2c9e1"
     ), "the listings that were complete are kept whole"
 
 
@@ -111,7 +111,7 @@ def test_github_keeps_the_deployments_listed_before_the_deadline(live: Live, han
     assert "(kept: acme/checkout (100 deployments, 4 with statuses, 7 merged PRs))" in line
     assert _records(dest / "github" / "acme" / "checkout" / "deployments.json") == 100
     assert row(out, "Merged PR #1187")
-    assert row(out, "Rolled back acme/checkout to 4f2c9e1")
+    assert row(out, "Deployed revert PR #1203")
     assert "deployments whose statuses were not read" not in out
 
 

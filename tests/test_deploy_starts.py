@@ -68,3 +68,38 @@ def test_posts_that_are_not_this_deploys_start_stay_rows(tmp_path: Path) -> None
         (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY]
         assert "(started" not in row.summary, name
         assert len(row.links) == 2, (name, row.links)  # deploy run and commit only
+
+
+def _slow(tmp_path: Path, post: datetime, created_at: str | None) -> Any:
+    """A rollout GitHub records as requested at ``created_at`` (the deployment object's
+    ``created_at``) that went live at 15:10, 45 minutes after the bot's start post."""
+    extra: dict[str, Any] = {"task": "rollback"}
+    if created_at is not None:
+        extra["created_at"] = created_at
+    deploys = [deployment(8, SHA, at(15, 10), **extra)]
+    message = bot_post(post, "Deploying checkout 4f2c9e1 to production, started by <@U03KIM>")
+    tl = timeline_of(
+        bundle(tmp_path, at(14, 0), at(15, 30), messages=[message], deployments=deploys)
+    )
+    (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY]
+    return row, tl
+
+
+def test_a_slow_rollout_takes_its_start_post_by_the_deployments_created_at(
+    tmp_path: Path,
+) -> None:
+    row, tl = _slow(tmp_path, at(14, 24, 40), "2026-05-06T14:24:35Z")
+    assert row.time == at(15, 10) and row.summary.endswith("(started 14:24)"), row.summary
+    assert not rows_naming(tl, "Deploying checkout"), "one deploy, one row"
+    assert figures(tl)["time_to_mitigate_s"] == 70 * 60, "mitigated when it went live"
+
+
+def test_a_post_long_before_the_request_or_without_one_stays_a_row(tmp_path: Path) -> None:
+    cases = {
+        "40 min before the request": (at(13, 44), "2026-05-06T14:24:35Z"),
+        "created_at unreadable": (at(14, 24, 40), "yesterday"),
+    }
+    for name, (post, created_at) in cases.items():
+        row, tl = _slow(tmp_path / name.replace(" ", "-"), post, created_at)
+        assert "(started" not in row.summary, name
+        assert len(rows_naming(tl, "Deploying checkout")) == 1, name

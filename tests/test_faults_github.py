@@ -188,7 +188,7 @@ def test_github_fault(fault: str, live: Live) -> None:
     assert code == 0, err
     assert github["status"] == "ok"
     assert row(out, "Merged PR #1187").startswith("| 2026-03-03 10:14 |")
-    assert row(out, "Rolled back acme/checkout to 4f2c9e1")
+    assert row(out, "Deployed revert PR #1203")
     assert github["meta"]["repos"] == ["acme/checkout"]
     if outcome is Outcome.COMPLETE:
         assert live.world.github.server.unserved_faults() == 0, "the fault was really served"

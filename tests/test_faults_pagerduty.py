@@ -132,7 +132,7 @@ def assert_partial(live: Live, r: Run, says: str) -> str:
     # The other sources render; the incident itself heads the draft.
     assert r.out.startswith("# Post-mortem: Checkout returning 5xx for most requests\n")
     assert row(r.out, "Declaring a SEV-1")
-    assert row(r.out, "Rolled back acme/checkout to 4f2c9e1")
+    assert row(r.out, "Deployed revert PR #1203")
     error: str = pagerduty["error"]
     return error
 

@@ -183,7 +183,7 @@ def test_fault(fault: str, live: Live) -> None:
     else:
         assert code == 3, err
         assert row(out, "Acknowledged by Priya Raman")  # PagerDuty
-        assert row(out, "Rolled back acme/checkout to 4f2c9e1")  # GitHub and Grafana
+        assert row(out, "Deployed revert PR #1203")  # GitHub and Grafana
         assert not [r for r in rows(out) if "slack.com/archives" in r]
         (warning,) = warnings
         assert warning.startswith("reconstruct: warning: slack: ")

@@ -323,7 +323,7 @@ def test_a_revert_pr_going_live_is_the_mitigation(tmp_path: Path) -> None:
     assert mark is not None and mark.event is not None
     assert mark.time == at(14, 33)  # when it went live, not the merge at 14:25
     assert mark.event.summary == (
-        "Deployed acme/checkout 7777777 (main) to production: revert PR #1210 (reverts PR #1187)"
+        "Deployed revert PR #1210 (reverts PR #1187) to production: acme/checkout 7777777 (main)"
     )
     change = next(e for e in tl.events if e.kind is Kind.CHANGE)
     assert "revert" in change.tags
@@ -440,7 +440,8 @@ def test_impact_start_detection_and_the_lede(tmp_path: Path) -> None:
     assert figures(tl)["time_to_detect_s"] == 7 * 60
     text = markdown(tl)
     assert "- **Time to detect:** 7m 00s (14:05:00 → 14:12:00)\n" in text
-    assert "- **Duration:** 14:05 – 14:59 UTC (54m; PagerDuty incident 14:12 – 14:59 UTC)\n" in text
+    duration = "14:05 – 14:59 UTC (54m 00s; PagerDuty incident 14:12 – 14:59 UTC)"
+    assert f"- **Duration:** {duration}\n" in text
     summary = text.split("## Summary\n", 1)[1].split("## Impact", 1)[0]
     assert "_Draft by reconstruct" in summary
     slack = f"https://acme.slack.com/archives/{CHANNEL}/p"
@@ -475,7 +476,7 @@ def test_detection_without_an_earlier_symptom_says_so(tmp_path: Path) -> None:
         "- **Time to detect:** 0s "
         "(14:12:00 → 14:12:00; no symptom recorded before the first alert)\n" in text
     )
-    assert "- **Duration:** 14:12 – 14:59 UTC (47m)\n" in text
+    assert "- **Duration:** 14:12 – 14:59 UTC (47m 00s)\n" in text
 
 
 def test_ongoing_incident_lede_and_duration(tmp_path: Path) -> None:

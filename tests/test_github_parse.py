@@ -77,7 +77,7 @@ def test_example_deployment_with_success_status(tmp_path: Path) -> None:
         key="github:deployment:octocat/example:1:success",
         actor="octocat",
         refs=frozenset({"sha:a84d88e", "deploy:topic-branch"}),
-        tags=frozenset({"production"}),
+        tags=frozenset({"production", "requested:2012-07-20T01:19:13Z"}),  # its created_at
         scope="github:octocat/example",
     )
 
@@ -256,7 +256,7 @@ def test_checkout_events(tmp_path: Path) -> None:
     deploy = events["github:deployment:acme/checkout:44:success"]
     assert deploy.time == datetime(2026, 3, 14, 9, 42, 7, tzinfo=UTC)
     assert deploy.summary == "Deployed acme/checkout abc1234 (v2.3.1) to production"
-    assert deploy.tags == {"production"}
+    assert deploy.tags == {"production", "requested:2026-03-14T09:40:00Z"}  # its created_at
     assert deploy.refs == {"sha:abc1234", "deploy:v2.3.1", "pr:acme/checkout#1187"}
     assert deploy.actor == "deploy-bot"
     assert deploy.links == (
@@ -268,19 +268,19 @@ def test_checkout_events(tmp_path: Path) -> None:
 
     rollback = events["github:deployment:acme/checkout:45:success"]
     assert rollback.summary == "Rolled back acme/checkout to c0ffee1 (v2.3.0) in production"
-    assert rollback.tags == {"production", "rollback"}
+    assert rollback.tags == {"production", "rollback", "requested:2026-03-14T10:30:00Z"}
     assert rollback.links[0] == Link("github", "https://ci.acme.dev/run/10", "deploy run")
 
     failed = events["github:deployment:acme/checkout:46:failure"]
     assert failed.time == datetime(2026, 3, 14, 10, 51, tzinfo=UTC)
     assert failed.summary == "Deploy of acme/checkout deadbee (v2.3.2) to production failed"
-    assert failed.tags == {"production", "failure"}
+    assert failed.tags == {"production", "failure", "requested:2026-03-14T10:50:00Z"}
     assert failed.links[0] == Link(
         "github", "https://github.com/acme/checkout/deployments", "deployments"
     )
 
     staging = events["github:deployment:acme/checkout:42:success"]
-    assert staging.tags == frozenset()
+    assert staging.tags == {"requested:2026-03-14T09:35:00Z"}  # no production, no rollback
     assert staging.summary == "Deployed acme/checkout abc1234 (main) to staging"
 
     pr = events["github:pr:acme/checkout#1187"]
@@ -314,10 +314,12 @@ def test_rollback_from_description_or_payload(tmp_path: Path) -> None:
     events = by_key(list(parse(write_bundle(tmp_path, files))))
     one = events["github:deployment:acme/api:1:success"]
     two = events["github:deployment:acme/api:2:success"]
-    assert "rollback" in one.tags and "rollback" in two.tags
-    # deployed by sha: no deploy: ref, just the sha
+    assert "rollback" in one.tags and "rollback" in two.tags, "both undo a change: mitigations"
+    assert "revert" in two.tags and "revert" not in one.tags
+    assert one.summary == "Rolled back acme/api to c0ffee1 (v1) in production"
+    # deployed by sha: no deploy: ref, just the sha; a revert is a deploy going forward
     assert two.refs == {"sha:abc1234"}
-    assert two.summary == "Rolled back acme/api to abc1234 in production"
+    assert two.summary == "Deployed a revert to production: acme/api abc1234"
 
 
 def test_same_sha_twice_in_a_row_is_not_a_rollback(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def test_draft_follows_the_template_sections() -> None:
     assert text.startswith("# Post-mortem: Checkout errors after Redis failover\n")
     assert "- **Status:** Draft\n" in text
     assert "- **Severity:** P1\n" in text
-    assert "- **Duration:** 09:42 – 10:29 UTC (47m)\n" in text
+    assert "- **Duration:** 09:42 – 10:29 UTC (47m 33s)\n" in text  # 09:42:07 -> 10:29:40
     assert "- **Services affected:** checkout, payments\n" in text
     assert "- **Time to acknowledge:** 2m 10s (09:42:07 → 09:44:17)\n" in text
     assert "| Action | Owner | Due | Ticket |" in text

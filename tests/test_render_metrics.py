@@ -160,7 +160,10 @@ def test_a_pending_alert_before_the_first_alert_is_the_impact_start() -> None:
     assert figures(tl)["time_to_detect_s"] == 127  # 09:40:00 -> the trigger at 09:42:07
     text = render(tl, RenderOptions(), Config())
     assert "- **Time to detect:** 2m 07s (09:40:00 → 09:42:07)\n" in text
-    assert "- **Duration:** 09:40 – 10:29 UTC (49m; PagerDuty incident 09:42 – 10:29 UTC)\n" in text
+    assert (
+        "- **Duration:** 09:40 – 10:29 UTC (49m 40s; PagerDuty incident 09:42 – 10:29 UTC)\n"
+        in text
+    )  # 09:40:00 -> 10:29:40, to the second as the figures
 
 
 def test_an_alert_that_fired_and_cleared_before_the_incident_is_a_blip() -> None:

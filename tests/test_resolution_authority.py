@@ -26,7 +26,7 @@ def test_an_early_all_clear_is_not_the_resolution(tmp_path: Path) -> None:
     assert marks.resolved.event.key == "pagerduty:log_entry:R9"
     text = markdown(tl)
     assert "- **Time to resolve:** 1h 05m 00s (14:05:00 → 15:10:00)\n" in text
-    assert "- **Duration:** 14:05 – 15:10 UTC (1h 05m)" in text
+    assert "- **Duration:** 14:05 – 15:10 UTC (1h 05m 00s)" in text
     summary = text.split("## Summary")[1].split("\n## ")[0]
     assert " and [15:10](https://acme.pagerduty.com/incidents/" in summary
     assert "resolved at [15:10](https://acme.pagerduty.com/incidents/" in summary

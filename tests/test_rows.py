@@ -222,14 +222,15 @@ def test_a_page_over_push_and_phone_within_a_minute_is_one_row(tmp_path: Path) -
     assert len(row.links) == 2, "both log entries stay linked"
 
 
-def test_pages_to_two_people_or_minutes_apart_stay_rows(tmp_path: Path) -> None:
+def test_pages_to_two_people_stay_rows_one_persons_minutes_apart_join(tmp_path: Path) -> None:
+    """Minutes apart, before anyone answered, one person's pages are one row with each method's
+    time (``normalize.repeats``); another person's page is a row of its own."""
     tl = timeline(tmp_path, [trigger(), notify(0.2, "Priya Raman", "push"),
                              notify(0.5, "Kim Nguyen", "phone"),
                              notify(4.0, "Priya Raman", "phone")])  # fmt: skip
     assert [t for t in texts(tl) if t.startswith("Paged")] == [
-        "Paged Priya Raman by push",
+        "Paged Priya Raman by push at 09:42, by phone at 09:46",
         "Paged Kim Nguyen by phone",
-        "Paged Priya Raman by phone",
     ]
 
 
@@ -318,12 +319,15 @@ def test_repeated_pages_collapse_around_the_page_that_led_to_the_ack(tmp_path: P
     assert [e.time for e in own] == [T0 + timedelta(minutes=1), T0 + timedelta(minutes=20.5)]
 
 
-def test_a_few_pages_do_not_collapse(tmp_path: Path) -> None:
-    """The first page is a row of its own; two more are fewer than ``min_series`` (3)."""
+def test_a_few_pages_are_no_series_but_one_row(tmp_path: Path) -> None:
+    """The first page and two more (fewer than ``min_series``, 3): no series row, but one row
+    with each page's time, every page a member (``normalize.repeats``)."""
     pages = [notify(1 + i * 2, "Priya Raman", "email") for i in range(3)]
     tl = timeline(tmp_path, [trigger(), *pages])
-    assert not any(e.members for e in tl.events)
-    assert len([e for e in tl.events if e.kind == "page"]) == 3
+    row = one(tl, "Priya")
+    assert row.summary == "Paged Priya Raman by email at 09:43, 09:45 and 09:47"
+    assert "notified" not in row.summary and len(row.members) == 3 and len(row.links) == 3
+    assert len([e for e in tl.events if e.kind == "page"]) == 1
 
 
 def test_an_alert_storm_of_one_rule_keeps_first_firing_and_last_clearing(tmp_path: Path) -> None:

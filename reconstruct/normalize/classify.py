@@ -41,7 +41,9 @@ once US catches up" get no kind; "rolled back", "reverting", "Rolled back checko
 previous version", "declaring SEV-1" keep theirs.
 
 A bot post classified ``deploy`` that reports a rollback or a revert ("Rolled back checkout to
-v2.3.0") gets the tag ``rollback``, as a deploy tool's own rollback record does.
+v2.3.0", "Deploying revert of #412") gets the tag ``rollback``, as a deploy tool's own rollback
+record does; one that names a revert also gets ``revert``: a revert is a new commit going
+forward, a deploy of the revert, not a rollback (the row keeps the bot's own words).
 
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
@@ -66,6 +68,8 @@ from reconstruct.normalize.literals import required_words
 HUMAN_KINDS = ("declare", "identify", "mitigate", "resolve")
 ROLLBACK = re.compile(r"\broll(?:ed|ing|s)?[\s_-]?back\b|\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
 """A deploy tool's post that reports a rollback or a revert (tag ``rollback``: a mitigation)."""
+REVERT = re.compile(r"\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
+"""A deploy tool's post that ships a revert (tag ``revert`` too)."""
 KEYWORD_MAX = 40
 """Matched words longer than this (a ``.*`` pattern) are cut for the reason."""
 
@@ -365,6 +369,7 @@ def classify(events: Iterable[Event], classifier: Classifier) -> tuple[list[Even
         kind, words = found
         keywords[event.key] = words
         if kind is Kind.DEPLOY and "bot" in event.tags and ROLLBACK.search(event.summary):
-            event = evolve(event, tags=event.tags | {"rollback"})
+            undo = {"rollback", "revert"} if REVERT.search(event.summary) else {"rollback"}
+            event = evolve(event, tags=event.tags | undo)
         out.append(evolve(event, kind=kind) if kind is not event.kind else event)
     return out, keywords

@@ -42,7 +42,9 @@ series of the rows with its text, numbers aside (PagerDuty's alerts of one group
 high on db-3", "... on db-7"). A state annotation (Grafana's Pending, NoData, Error) is in its
 rule's series by its ``alertname:`` tag, else by the rule its text names, so a rule flapping
 through Pending is one series; when the rule does not flap, such states stay rows. A series
-needs ``[collapse] min_series`` rows (default 3); fewer stay as they are.
+needs ``[collapse] min_series`` rows (default 3); fewer stay as they are, but a person's pages
+too few for a series join the first page of their assignment (``repeats``: "Paged Ana Silva by
+push at 14:00 and 14:05").
 
 Milestones never collapse: the incident's first firing and its last clearing (of any rule; the
 incident's own trigger is a row anyway), the first page for a person (an escalation row holding
@@ -64,6 +66,7 @@ from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.instances import LABEL, alertnames
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.people import person_of, targets_of
+from reconstruct.normalize.repeats import repeat_rows
 from reconstruct.normalize.steps import failure_of
 
 SERIES = "series"
@@ -101,6 +104,7 @@ def collapse(
             else:
                 states.append(event)
     _join_states(alerts, states)
+    few: list[frozenset[str]] = []  # people paged too few times for a series (``repeats``)
     for whom, group in pages.items():
         who = " and ".join(sorted(names.get(p, p.partition(":")[2]) for p in whom))
         members = [e for e in group if e.key not in keep]
@@ -116,6 +120,8 @@ def collapse(
                 text += f" ({why})" if (why := _one_failure(members)) else ""
                 text += f", {_span(members)}"
             series.append((text, "repeated pages", members))
+        else:
+            few.append(whom)
     for key, group in alerts.items():
         series.extend(_alert_series(key, group, keep, config))
     actors: dict[str, str] = {}
@@ -132,6 +138,9 @@ def collapse(
     for summary, reason, members in series:
         row = _series_row(members, summary, reason, actors.get(members[0].key))
         for member in members:
+            folded[member.key] = row
+    for row in repeat_rows(rows, few, keep, names):  # paged again before anyone answered
+        for member in row.members:
             folded[member.key] = row
     out: list[Event] = []
     placed: set[str] = set()

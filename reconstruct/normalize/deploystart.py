@@ -12,7 +12,11 @@ the deployment row:
   record), not itself a deploy, change, alert or page record, and every ``sha:`` ref it has is
   one of the row's (it names that commit and no other);
 - the post lies at most ``START_WINDOW`` before the row (the deploy going live) and not after it;
-  of several rows of that commit, the post joins the first one at or after it.
+  of several rows of that commit, the post joins the first one at or after it. When the row says
+  when the deploy was requested (tag ``requested:<ISO 8601 UTC>``, which a collector sets from
+  its deploy record: GitHub's deployment ``created_at``), the window runs from ``START_WINDOW``
+  before the earlier of the two: a rollout that went live an hour after it started still takes
+  its start post.
 
 The joined row keeps the deployment's time (when it went live: a mitigation figure citing it
 does not move), kind, key, text and actor, adds every link (labelled ``(start)``), source, ref and
@@ -28,10 +32,14 @@ from datetime import timedelta
 
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
+from reconstruct.timeutil import TimeFormatError, parse_iso
 
 START_WINDOW = timedelta(minutes=30)
 """How long before a deployment went live the bot's start post may lie: a build and rollout
 (GitHub keeps a deployment ``in_progress`` until its ``success`` status)."""
+REQUESTED = "requested:"
+"""Tag of a deploy row: when the deploy was requested (``requested:2026-11-20T14:24:35Z``), as the
+deploy tool recorded it (GitHub: the deployment's ``created_at``); absent when unknown."""
 _SHA = "sha:"
 _RECORDS = {Kind.DEPLOY, Kind.CHANGE, Kind.ALERT, Kind.PAGE}
 
@@ -48,6 +56,19 @@ def _deployment(event: Event) -> bool:
         and "human" not in tags  # a person's words take no post either
         and bool(_shas(event))
     )
+
+
+def _since(event: Event) -> float:
+    """The deploy's earliest known moment, epoch seconds: its ``requested:`` time when that is
+    earlier than going live, else the row's time (an unreadable tag is no time)."""
+    live = event.time.timestamp()
+    for tag in event.tags:
+        if tag.startswith(REQUESTED):
+            try:
+                live = min(live, parse_iso(tag[len(REQUESTED) :]).timestamp())
+            except TimeFormatError:
+                continue
+    return live
 
 
 def _start_post(event: Event) -> bool:
@@ -86,7 +107,7 @@ def join_deploy_starts(rows: list[Event]) -> tuple[list[Event], frozenset[str]]:
         for sha in shas:
             found = by_sha.get(sha, [])
             at = bisect_left(found, (when, "", -1))
-            if at < len(found) and found[at][0] - when <= limit:
+            if at < len(found) and _since(rows[found[at][2]]) - when <= limit:
                 candidate = found[at]
                 if best is None or candidate < best:
                     best = candidate

@@ -25,6 +25,8 @@ def _base(event: Event, primary: str) -> str:
     if kind is Kind.DEPLOY:
         if "failure" in tags:
             return "failed deploy"
+        if "revert" in tags:
+            return "revert deployed"  # a new commit going forward, not a rollback
         if "rollback" in tags:
             return "rollback"
         return "deploy to production" if "production" in tags else "deploy"

@@ -115,14 +115,15 @@ class IncidentView:
 
     @property
     def pagerduty_text(self) -> str:
-        """PagerDuty's own times: ``09:42 – 10:29 UTC (47m)``; ``09:42 UTC – ongoing``."""
+        """PagerDuty's own times: ``09:42 – 10:29 UTC (47m 20s)``, the span to the second as the
+        figures give it; ``09:42 UTC – ongoing``."""
         start = self.started_at.strftime("%H:%M")
         end = self.resolved_at
         if end is None:
             return f"{start} UTC – ongoing"
         return (
             f"{start} – {time_label(end, self.day)} UTC "
-            f"({short_duration(between(self.started_at, end))})"
+            f"({exact_duration(between(self.started_at, end))})"
         )
 
     @property
@@ -140,14 +141,15 @@ class IncidentView:
     @property
     def duration_text(self) -> str:
         """Impact start to resolution, with PagerDuty's own times when they differ:
-        ``09:40 – 10:29 UTC (49m; PagerDuty incident 09:42 – 10:29 UTC)``; ``09:42 UTC –
-        ongoing`` while unresolved."""
+        ``09:40 – 10:29 UTC (49m 30s; PagerDuty incident 09:42 – 10:29 UTC)``; ``09:42 UTC –
+        ongoing`` while unresolved. The times are ``HH:MM``; the span is exact to the second
+        (``exact_duration``, as the figures give theirs: 09:40:00 -> 10:29:30 is ``49m 30s``)."""
         start, end = self.impact_start, self.resolution
         label = time_label(start, self.day)
         if end is None:
             text = f"{label} UTC – ongoing"
         else:
-            span = short_duration(between(start, end))
+            span = exact_duration(between(start, end))
             text = f"{label} – {time_label(end, self.day)} UTC ({span})"
         if start == self.started_at and end == self.resolved_at:
             return text

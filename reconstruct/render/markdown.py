@@ -14,8 +14,9 @@ Template context (the same for the built-in and for ``--template FILE``):
     resolved_at None while ongoing), ``ongoing``, ``status``, ``date`` (``YYYY-MM-DD``),
     ``day`` (a date), ``impact_start`` / ``resolution`` (the milestones' times, else
     PagerDuty's), ``duration_text`` (impact start to resolution, with PagerDuty's own times when
-    they differ: ``09:40 – 10:29 UTC (49m; PagerDuty incident 09:42 – 10:29 UTC)``),
-    ``pagerduty_text`` (``09:42 – 10:29 UTC (47m)``).
+    they differ; the span exact to the second: ``09:40 – 10:29 UTC (49m 30s; PagerDuty incident
+    09:42 – 10:29 UTC)``),
+    ``pagerduty_text`` (``09:42 – 10:29 UTC (47m 20s)``).
 ``rows``
     The Timeline rows in time order. Each: ``time`` (UTC datetime), ``time_text`` (``HH:MM``, or
     ``YYYY-MM-DD HH:MM`` off the incident's start day), ``time_iso``, ``kind``, ``summary``

@@ -165,7 +165,8 @@ def is_symptom(event: Event) -> bool:
 
 
 def is_mitigation(event: Event) -> bool:
-    """A ``mitigate`` row, or a deploy that rolled back (not a failed one, not to a transient
+    """A ``mitigate`` row, or a deploy that rolled back or shipped a revert (tag ``rollback``,
+    which a revert deploy, tagged ``revert``, carries too; not a failed one, not to a transient
     environment)."""
     if event.kind is Kind.MITIGATE:
         return True

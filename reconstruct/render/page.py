@@ -37,7 +37,7 @@ from reconstruct.render import metrics as metrics_mod
 from reconstruct.render.diagram import axis_format, tick_step
 from reconstruct.render.story import Story, story
 from reconstruct.render.table import label_kind, names, one_line, shorten, time_label
-from reconstruct.timeutil import ensure_utc
+from reconstruct.timeutil import between, ensure_utc, exact_duration
 
 TEMPLATE = "page.html.j2"
 LANE_ORDER = ("pagerduty", "slack", "github", "grafana")
@@ -280,7 +280,7 @@ def layout(timeline: Timeline) -> dict[str, object]:
         if metric.end is None or metric.end < metric.start:
             continue
         x0, x1 = scale.x(metric.start), scale.x(metric.end)
-        text = f"{metric.label} {context.short_duration(metric.end - metric.start)}"
+        text = f"{metric.label} {exact_duration(between(metric.start, metric.end))}"
         figures.append(Figure(metric.key, text, x0, max(x1 - x0, 1.0), y))
         y += FIGURE
     height = y + AXIS

@@ -11,10 +11,16 @@ Bundle files (see ``reconstruct.bundle``), per ``github/<owner>/<repo>/``:
   ``[github] leadup_match`` can match them. A revert PR (title ``Revert "..."`` as GitHub's revert
   button writes it, ``revert: ...``, or a body ``Reverts owner/repo#123``) is tagged ``revert``.
 
-A deployment is a rollback (tag ``rollback``) when it puts back a sha that was live in the same
-environment before another one, when its ``task`` / ``description`` / ``ref`` / ``payload`` /
-environment names or a status ``description`` say so (``rollback``, ``rolled back``, ``revert``),
-or when it ships a revert PR. ``transient_environment: true`` adds ``transient``.
+A deployment is a rollback when it puts back a sha that was live in the same environment before
+another one, or when its ``task`` / ``description`` / ``ref`` / ``payload`` / environment names or
+a status ``description`` say so (``rollback``, ``rolled back``, ``rolling back``): "Rolled back
+acme/checkout to 1a2b3c4 in production". It deploys a revert (tag ``revert``) when it ships a revert
+PR or those words say ``revert`` (``deploybot: checkout 4f2c9e1 (revert #412)``): a revert is a new
+commit going forward, "Deployed revert PR #415 (reverts PR #412) to production: acme/edge-gateway
+7c1d2e3 (main)". Both undo a change: both are tagged ``rollback`` (a mitigation, when it went live;
+``render.metrics``). ``transient_environment: true`` adds ``transient``; the deployment's
+``created_at`` (when it was requested) is the tag ``requested:<ISO 8601 UTC>``, so
+``normalize.deploystart`` joins a deploy bot's start post however long the rollout took.
 The parser tags ``production`` and ``rollback`` but never ``leadup``: the normalizer decides that by
 time. Every record is read defensively: a malformed one is counted (``not understood``), never
 fatal; a deployment without a success or failure status is counted as never gone live (or as
@@ -45,12 +51,16 @@ from reconstruct.collectors.skips import (
     unreadable_time,
 )
 from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.deploystart import REQUESTED
 from reconstruct.normalize.utc import OUTSIDE
-from reconstruct.timeutil import TimeFormatError, parse_iso
+from reconstruct.timeutil import TimeFormatError, iso_z, parse_iso
 
 NAME = "github"
 _SHA = re.compile(r"[0-9a-fA-F]{7,40}")
-_ROLLBACK = re.compile(r"\broll(?:ed|ing|s)?[\s_-]?back\b|\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
+_ROLLBACK = re.compile(r"\broll(?:ed|ing|s)?[\s_-]?back\b", re.IGNORECASE)
+_REVERT = re.compile(r"\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
+_REVERT_OF = re.compile(r"\brevert(?:ed|ing|s)?\s+(?:of\s+)?(?:PR\s+)?#(\d+)\b", re.IGNORECASE)
+"""A deployment's words naming what it reverts: ``revert #412``, ``revert of PR #412``."""
 _API_REPO = re.compile(
     r"^(?P<scheme>https?)://(?P<host>[^/]+)(?P<prefix>/api/v3)?/repos/(?P<owner>[^/]+)/(?P<repo>[^/?#]+)"
 )
@@ -269,9 +279,19 @@ def _reverts(pages: list[Any], pulls: Mapping[int, dict[str, Any]]) -> dict[int,
     return out
 
 
-def _mentions_rollback(deployment: Mapping[str, Any], statuses: list[dict[str, Any]]) -> bool:
-    """The deployment says it rolls back: its ``task`` (``rollback``, ``deploy:rollback``),
-    ``description``, ``ref``, ``payload``, environment names, or a status description."""
+def _mentions(
+    deployment: Mapping[str, Any], statuses: list[dict[str, Any]], words: re.Pattern[str]
+) -> re.Match[str] | None:
+    """The first match of ``words`` (``_ROLLBACK``: it rolls back, ``deploy:rollback``;
+    ``_REVERT``) in the deployment's ``task``, ``description``, ``ref``, ``payload``, environment
+    names, or a status description; None when none says it."""
+    for text in _texts(deployment, statuses):
+        if found := words.search(text):
+            return found
+    return None
+
+
+def _texts(deployment: Mapping[str, Any], statuses: list[dict[str, Any]]) -> list[str]:
     payload = deployment.get("payload")
     texts = [
         deployment.get("description"),
@@ -285,7 +305,32 @@ def _mentions_rollback(deployment: Mapping[str, Any], statuses: list[dict[str, A
         texts.append(payload)
     elif isinstance(payload, dict | list):
         texts.append(json.dumps(payload))
-    return any(isinstance(t, str) and _ROLLBACK.search(t) for t in texts)
+    return [t for t in texts if isinstance(t, str)]
+
+
+def _requested(value: Any) -> str:
+    """The deployment's ``created_at`` (when it was requested) as ISO 8601 UTC, "" when absent
+    or unreadable (``_redeploys`` counts an unreadable one already)."""
+    try:
+        return iso_z(parse_iso(value)) if isinstance(value, str) and value else ""
+    except TimeFormatError:
+        return ""
+
+
+def _reverting(
+    deployment: Mapping[str, Any],
+    statuses: list[dict[str, Any]],
+    pr: int | None,
+    reverts: Mapping[int, int | None],
+) -> str:
+    """What a revert deployment ships, as a row says it: ``revert PR #415 (reverts PR #412)``
+    (its revert PR, from the PR's body), ``a revert of #412`` (its own words), ``a revert``."""
+    if pr is not None:
+        reverted = reverts.get(pr)
+        return f"revert PR #{pr}" + (f" (reverts PR #{reverted})" if reverted is not None else "")
+    if found := _mentions(deployment, statuses, _REVERT_OF):
+        return f"a revert of #{found.group(1)}"
+    return "a revert"
 
 
 def _deploy_pr(deployment: Mapping[str, Any], pr_by_sha: Mapping[str, int]) -> int | None:
@@ -348,17 +393,22 @@ def _deployment_events(
     if not what:
         what = f"deployment {ident}"
     pr = _deploy_pr(deployment, pr_by_sha)
-    revert = pr is not None and pr in reverts
-    said = _mentions_rollback(deployment, statuses)
-    rollback = ident in rollbacks or said or revert
+    said = ident in rollbacks or _mentions(deployment, statuses, _ROLLBACK) is not None
+    reverts_pr = pr is not None and pr in reverts
+    revert = reverts_pr or _mentions(deployment, statuses, _REVERT) is not None
+    rollback = said or revert  # either undoes a change: a mitigation when it went live
 
     tags: set[str] = set()
     if (env and env.lower() in _PRODUCTION) or deployment.get("production_environment") is True:
         tags.add("production")
     if rollback:
         tags.add("rollback")
+    if revert:
+        tags.add("revert")
     if deployment.get("transient_environment") is True:
         tags.add("transient")
+    if requested := _requested(deployment.get("created_at")):
+        tags.add(f"{REQUESTED}{requested}")  # the deploy's start, however long it took to go live
     refs: set[str] = set()
     if sha7:
         refs.add(f"sha:{sha7}")
@@ -381,24 +431,24 @@ def _deployment_events(
             continue
         status, when = first
         state = (_str(status.get("state")) or "").lower()
+        reverting = _reverting(deployment, statuses, pr if reverts_pr else None, reverts)
         if failed:
-            summary = (
-                f"Rollback of {display} to {what} in {env_text} failed"
-                if rollback
-                else f"Deploy of {display} {what} to {env_text} failed"
-            )
+            if said:
+                summary = f"Rollback of {display} to {what} in {env_text} failed"
+            elif revert:
+                summary = f"Deploy of {reverting} to {env_text} failed: {display} {what}"
+            else:
+                summary = f"Deploy of {display} {what} to {env_text} failed"
             if state == "error":
                 summary += " (error)"
+        elif said:
+            summary = f"Rolled back {display} to {what} in {env_text}"
+            if reverts_pr:
+                summary += f": {reverting}"
+        elif revert:  # a revert is a new commit going forward, no rollback
+            summary = f"Deployed {reverting} to {env_text}: {display} {what}"
         else:
-            summary = (
-                f"Rolled back {display} to {what} in {env_text}"
-                if ident in rollbacks or said  # a revert is a new commit going forward
-                else f"Deployed {display} {what} to {env_text}"
-            )
-            if revert and pr is not None:
-                summary += f": revert PR #{pr}"
-                if (reverted := reverts.get(pr)) is not None:
-                    summary += f" (reverts PR #{reverted})"
+            summary = f"Deployed {display} {what} to {env_text}"
         links: list[Link] = []
         log = _http(status.get("log_url")) or _http(status.get("target_url"))
         if log:
