@@ -100,23 +100,29 @@ class SlackConfig(_Table):
     """How far before the window history is read for threads whose replies fall inside it."""
 
 
+DEFAULT_LEADUP_MATCH = (
+    "config",
+    "ttl",
+    "timeout",
+    "pool",
+    "flag",
+    "cache",
+    "migration",
+    "limit",
+    "retry",
+)
+"""``[github] leadup_match`` when the config sets none (or sets these same terms)."""
+
+
 class GitHubConfig(_Table):
     base_url: str = "https://api.github.com"
     repos: tuple[str, ...] = ()
     environments: tuple[str, ...] = ("production",)
     services: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """PagerDuty service name -> repos (owner/name)."""
-    leadup_match: tuple[str, ...] = (
-        "config",
-        "ttl",
-        "timeout",
-        "pool",
-        "flag",
-        "cache",
-        "migration",
-        "limit",
-        "retry",
-    )
+    leadup_match: tuple[str, ...] = DEFAULT_LEADUP_MATCH
+    """Terms that make a lead-up change relevant: set here, one alone is enough; the default's
+    count only with a mention tied to the incident (``LeadupSettings.default_terms``)."""
     leadup_deploys: int = Field(default=3, ge=0)
     """How many of the last deploys before the incident the timeline shows."""
     leadup_changes: int = Field(default=5, ge=0)
@@ -449,6 +455,9 @@ class LeadupSettings:
     """Terms that make a lead-up change relevant."""
     repos: frozenset[str]
     """The incident's repositories, lower case (empty: any)."""
+    default_terms: bool = False
+    """``match`` is the default term list, not chosen for this installation: a change matching
+    one counts only with a mention tied to the incident (``normalize.leadup`` rule 3)."""
 
 
 class Config(_Table):
@@ -493,6 +502,8 @@ class Config(_Table):
             changes=cfg.leadup_changes,
             match=tuple(cfg.leadup_match),
             repos=frozenset(repo.lower() for repo in repos),
+            default_terms={t.casefold() for t in cfg.leadup_match}
+            == {t.casefold() for t in DEFAULT_LEADUP_MATCH},
         )
 
 
