@@ -15,8 +15,8 @@ Slack and on the dashboard by the same person, all clear, resolution).
 
 Prints the rows before (``[collapse] expand`` and no step merges: every record the selection
 keeps is its own row) and after, the target (at most 35 rows), and whether every milestone is
-still a row of its own. ``--show`` prints the Markdown Timeline after. A figure to watch, not a
-test.
+still a row of its own (at its own time; the records of its step or storm may join it).
+``--show`` prints the Markdown Timeline after. A figure to watch, not a test.
 """
 
 from __future__ import annotations
@@ -303,7 +303,9 @@ def main(argv: list[str] | None = None) -> int:
         before = build_timeline(bundle, config.model_copy(update={"collapse": unmerged}))
         after = build_timeline(bundle, config)
     records = sum(before.collected.values())
-    own_rows = {e.key for e in after.events if not e.members}
+    # a series row's key is ``series:<its first member>``: only a milestone's own row (alone,
+    # or with the records joined to it: its storm, its Pending) has the milestone's key
+    own_rows = {e.key for e in after.events}
     missing = [key for key in inc.milestones if key not in own_rows]
     print(f"records collected      {records:>6,}")
     print(f"rows before            {len(before.events):>6,}  (every record its own row)")

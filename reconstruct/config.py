@@ -100,23 +100,29 @@ class SlackConfig(_Table):
     """How far before the window history is read for threads whose replies fall inside it."""
 
 
+DEFAULT_LEADUP_MATCH = (
+    "config",
+    "ttl",
+    "timeout",
+    "pool",
+    "flag",
+    "cache",
+    "migration",
+    "limit",
+    "retry",
+)
+"""``[github] leadup_match`` when the config sets none (or sets these same terms)."""
+
+
 class GitHubConfig(_Table):
     base_url: str = "https://api.github.com"
     repos: tuple[str, ...] = ()
     environments: tuple[str, ...] = ("production",)
     services: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """PagerDuty service name -> repos (owner/name)."""
-    leadup_match: tuple[str, ...] = (
-        "config",
-        "ttl",
-        "timeout",
-        "pool",
-        "flag",
-        "cache",
-        "migration",
-        "limit",
-        "retry",
-    )
+    leadup_match: tuple[str, ...] = DEFAULT_LEADUP_MATCH
+    """Terms that make a lead-up change relevant: set here, one alone is enough; the default's
+    count only with a mention tied to the incident (``LeadupSettings.default_terms``)."""
     leadup_deploys: int = Field(default=3, ge=0)
     """How many of the last deploys before the incident the timeline shows."""
     leadup_changes: int = Field(default=5, ge=0)
@@ -255,6 +261,12 @@ class CollapseConfig(_Table):
     step_window: Duration = Field(default=timedelta(minutes=1), gt=timedelta(0))
     """Records of one step (a page over several channels, an escalation and its page, one
     person's words in two tools) lie this close in time."""
+    pending_window: Duration = Field(default=timedelta(minutes=10), gt=timedelta(0))
+    """An alert instance's Pending state followed by its firing within this long is one step,
+    the firing's row (a Grafana rule's pending period, ``for``, is commonly 1 to 5 minutes)."""
+    wave_gap: Duration = Field(default=timedelta(minutes=5), gt=timedelta(0))
+    """A rule's clearings further apart than this are two waves, each said at its own time (5
+    of 8 instances back at 14:33, the last 3 at 14:42: a partial recovery)."""
     same_words: float = Field(default=0.6, gt=0, le=1)
     """One person's two records are one step when this share of the shorter one's words are in
     the other."""
@@ -443,6 +455,9 @@ class LeadupSettings:
     """Terms that make a lead-up change relevant."""
     repos: frozenset[str]
     """The incident's repositories, lower case (empty: any)."""
+    default_terms: bool = False
+    """``match`` is the default term list, not chosen for this installation: a change matching
+    one counts only with a mention tied to the incident (``normalize.leadup`` rule 3)."""
 
 
 class Config(_Table):
@@ -487,6 +502,8 @@ class Config(_Table):
             changes=cfg.leadup_changes,
             match=tuple(cfg.leadup_match),
             repos=frozenset(repo.lower() for repo in repos),
+            default_terms={t.casefold() for t in cfg.leadup_match}
+            == {t.casefold() for t in DEFAULT_LEADUP_MATCH},
         )
 
 

@@ -46,14 +46,18 @@ def test_a_storms_first_firing_is_detection_and_its_clearings_count_at_their_tim
 def test_a_member_only_in_the_series_is_cited_through_its_row(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger()], [], [], storm(-2.5))
     kept = T0 - timedelta(minutes=3) + timedelta(seconds=6)  # pod 1: the first firing's row
-    first = kept + timedelta(seconds=6)  # pod 2: the series' first firing
-    (series,) = [e for e in tl.events if e.members]
-    assert series.members[0].time == first
-    # without the first firing's own row, the earliest firing is inside the series
-    tl = replace(tl, events=tuple(e for e in tl.events if e.members or e.time != kept))
+    first = kept + timedelta(seconds=6)  # pod 2: the storm's next firing
+    joined = next(e for e in tl.events if e.members)
+    assert joined.time == kept and joined.members[0].time == kept
+    marks = milestones(tl)
+    assert marks.detected is not None and marks.detected.time == kept
+    assert marks.detected.event is joined, "the figure cites the row of the table"
+    # without the first firing's own record, the earliest firing is another member of the row
+    alone = replace(joined, members=joined.members[1:])
+    tl = replace(tl, events=tuple(alone if e is joined else e for e in tl.events))
     marks = milestones(tl)
     assert marks.detected is not None and marks.detected.time == first
-    assert marks.detected.event is series, "the figure cites the row of the table"
+    assert marks.detected.event is alone, "the figure cites the row of the table"
     assert marks.detected.record is not None and marks.detected.record.time == first
     assert not marks.detected.stated, "a member's own time is no time stated in a text"
 
@@ -75,7 +79,7 @@ def test_the_pictures_recovery_is_the_last_clearing_record_not_the_series_row(
     tmp_path: Path,
 ) -> None:
     tl = timeline(tmp_path, [trigger()], [], [], storm(-2.5))
-    (series,) = [e for e in tl.events if e.members]
-    assert series.time < T0, "the series row sits at its first firing, before the incident"
+    series = next(e for e in tl.events if e.members)
+    assert series.time < T0, "the storm's row sits at its first firing, before the incident"
     (recovered,) = [m for m in story_milestones(tl) if m.name == "recovered"]
     assert recovered.time == T0 + timedelta(minutes=3.5)  # the last pod back to normal

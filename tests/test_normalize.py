@@ -525,7 +525,15 @@ def deploy_before(n: int, *, hours: float) -> Event:
 
 
 def test_leadup_keeps_matching_changes_and_the_last_deploys() -> None:
-    config = Config(github=GitHubConfig(repos=("acme/checkout",), leadup_deploys=2))
+    # terms set in the config count alone (the default terms need a tie to the incident:
+    # tests/test_leadup_default_terms.py)
+    config = Config(
+        github=GitHubConfig(
+            repos=("acme/checkout",),
+            leadup_deploys=2,
+            leadup_match=("ttl", "timeout", "pool", "limit"),
+        )
+    )
     result = run(
         change(1, "Reduce cache TTL to 30s", days=3),
         change(2, "Update README", days=2),
@@ -662,9 +670,12 @@ def test_a_long_matched_phrase_is_cut_in_the_reason() -> None:
 
 
 def test_leadup_prefers_a_term_in_the_title_over_one_in_the_labels() -> None:
-    result = run(change(1, "Reduce product cache TTL to 60s (labels: config, cache)", days=3))
+    config = Config(github=GitHubConfig(leadup_match=("config", "ttl", "cache")))
+    result = run(
+        change(1, "Reduce product cache TTL to 60s (labels: config, cache)", days=3), config=config
+    )
     assert result.events[0].reason == 'leadup change matching "ttl"'
-    result = run(change(2, "Bump deps (labels: config)", days=3))
+    result = run(change(2, "Bump deps (labels: config)", days=3), config=config)
     assert result.events[0].reason == 'leadup change matching "config"'
 
 

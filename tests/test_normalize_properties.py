@@ -109,3 +109,30 @@ def test_normalize_is_deterministic_sorted_utc_and_stable(stream: list[Event], r
     unique = len({e.key for e in stream})
     folded = first.merged + first.steps + first.collapsed  # into another row or a series row
     assert len(out) + folded + sum(first.omitted.values()) == unique
+
+
+def test_a_row_tagged_human_takes_no_deploy_start_post() -> None:
+    # found by the property above: a bot post naming a commit joined a deploy row tagged human
+    def record(key: str, kind: Kind, text: str, tags: tuple[str, ...]) -> Event:
+        source = key.partition(":")[0]
+        return Event(
+            T0,
+            kind,
+            text,
+            (source,),
+            (Link(source, f"https://{source}.example/{key}"),),
+            key,
+            refs=frozenset({"sha:abc1234"}),
+            tags=frozenset(tags),
+            scope=f"{source}:scope",
+        )
+
+    out = run(
+        [
+            record("slack:0", Kind.MESSAGE, "looking", ("bot",)),
+            record("pagerduty:26", Kind.DEPLOY, "[FIRING:1] X", ("human",)),
+        ]
+    )
+    assert [(e.key, e.sources) for e in out if "human" in e.tags] == [
+        ("pagerduty:26", ("pagerduty",))
+    ]

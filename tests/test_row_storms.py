@@ -178,22 +178,23 @@ def test_a_storm_merges_per_instance_and_is_named_for_its_rule(tmp_path: Path) -
     grafana = [n for n in notes if "attachments" not in n]
     tl = timeline(tmp_path, entries, posts, [], grafana, alerts)
     rows = [e for e in tl.events if RULE in e.summary]
-    fired = one(tl, f"alerts of {RULE} fired")
-    assert fired.summary.startswith(f"30 alerts of {RULE} fired across 30 pods, "), fired.summary
-    assert "; 30 cleared across 30 pods" in fired.summary
+    fired = one(tl, "30 pods firing by")
+    assert fired.summary.endswith(f"{RULE} payments (payments-000); 30 pods firing by 09:44")
+    assert one(tl, "to clear").summary.endswith("; the last of 30 pods to clear, 10:22–10:24")
     for member in fired.members:
         assert len(pods_of(member)) == 1, f"one instance per merged row: {member.summary}"
     merged = [m for m in fired.members if len(m.sources) == 3]
     assert len(merged) >= 25, "most firings are seen by the three tools, each of one pod"
     assert all(len(pods_of(m)) == 1 for m in merged)
-    assert len(rows) == 3, texts(tl)  # the first firing, the rule's row, the last clearing
+    assert len(rows) == 2, texts(tl)  # the first firing and the last clearing, each joined
 
 
 def test_without_the_chat_posts_the_storm_is_still_one_rule(tmp_path: Path) -> None:
     entries, alerts, notes = storm(30, with_posts=False)
     tl = timeline(tmp_path, entries, [], [], notes, alerts)
-    storms = [e for e in tl.events if e.members and "alerts of" in e.summary]
-    assert [e.summary.split(" fired")[0] for e in storms] == [f"30 alerts of {RULE}"]
+    storms = [e for e in tl.events if e.members and "firing by" in e.summary]
+    assert [e.summary.rpartition("; ")[2] for e in storms] == ["30 pods firing by 09:44"]
+    assert len(storms[0].members) == 30, "one rule's storm: every pod's firing"
 
 
 def test_alerts_of_two_pods_never_merge_on_the_rule_and_time(tmp_path: Path) -> None:

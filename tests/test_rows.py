@@ -330,29 +330,36 @@ def test_a_few_pages_are_no_series_but_one_row(tmp_path: Path) -> None:
     assert len([e for e in tl.events if e.kind == "page"]) == 1
 
 
-def test_an_alert_storm_of_one_rule_keeps_first_firing_and_last_clearing(tmp_path: Path) -> None:
+def test_an_alert_storm_of_one_rule_joins_its_first_firing_and_last_clearing(
+    tmp_path: Path,
+) -> None:
     fired = [alert_state(i * 0.2, "Cache hit ratio", "Normal", "Alerting", f"pod=c{i}")
              for i in range(12)]  # fmt: skip
     cleared = [alert_state(30 + i * 0.2, "Cache hit ratio", "Alerting", "Normal", f"pod=c{i}")
                for i in range(12)]  # fmt: skip
     other = [alert_state(5, "Disk full", "Normal", "Alerting")]
     tl = timeline(tmp_path, [trigger()], [], [], [*fired, *cleared, *other])
-    storm = one(tl, "alerts of Cache hit ratio fired")
-    assert storm.summary == (
-        "12 alerts of Cache hit ratio fired across 12 pods, 09:42–09:44 (the 09:42:00 one its"
-        " own row); 12 cleared across 12 pods, 10:12–10:14 (the 10:14:12 one its own row)"
-    ), "one row for the rule: counts and spans of all its alerts, the milestones named"
-    assert len(storm.members) == 22 and storm.members[-1].time == T0 + timedelta(minutes=32)
-    singles = [e for e in tl.events if not e.members and "Cache hit ratio" in e.summary]
-    assert [e.time for e in singles] == [T0, T0 + timedelta(minutes=32.2)], (
-        "the first firing and the last clearing are rows of their own"
-    )
+    rows = [e for e in tl.events if "Cache hit ratio" in e.summary]
+    assert [(f"{e.time:%H:%M:%S}", e.summary) for e in rows] == [
+        ("09:42:00", "Grafana alert Cache hit ratio (pod=c0) firing; 12 pods firing by 09:44"),
+        (
+            "10:14:12",
+            "Grafana alert Cache hit ratio (pod=c11) resolved; the last of 12 pods to clear,"
+            " 10:12–10:14",
+        ),
+    ], "each part at its own time, in the row of the milestone it joins"
+    firing, clearing = rows
+    assert len(firing.members) == 12 and firing.members[0].time == T0
+    assert len(clearing.members) == 12 and clearing.members[-1].time == clearing.time
+    assert not any("its own row" in e.summary for e in tl.events)
     assert any("Disk full" in e.summary and not e.members for e in tl.events), "another rule"
 
 
-def test_a_storm_rule_that_is_no_milestone_is_one_row(tmp_path: Path) -> None:
-    """Several storms: only the incident's first firing and last clearing stay apart; every
-    other rule is one row (both states), however many instances fired and cleared."""
+def test_a_storm_rule_that_is_no_milestone_fires_and_clears_at_its_own_times(
+    tmp_path: Path,
+) -> None:
+    """Several storms: only the incident's first firing and last clearing are joined; another
+    rule's firings are one row at their first time, its clearings one row at theirs."""
     first = [alert_state(0, "Cache hit ratio", "Normal", "Alerting", "pod=c0"),
              alert_state(40, "Cache hit ratio", "Alerting", "Normal", "pod=c0")]  # fmt: skip
     queue = [alert_state(2 + i * 0.1, "Queue depth", "Normal", "Alerting", f"pod=q{i}")
@@ -361,10 +368,11 @@ def test_a_storm_rule_that_is_no_milestone_is_one_row(tmp_path: Path) -> None:
               for i in range(5)]  # fmt: skip
     tl = timeline(tmp_path, [trigger()], [], [], [*first, *queue])
     rows = [e for e in tl.events if "Queue depth" in e.summary]
-    assert [e.summary for e in rows] == [
-        "5 alerts of Queue depth fired across 5 pods, at 09:44; 5 cleared across 5 pods, at 10:02"
+    assert [(f"{e.time:%H:%M}", e.summary) for e in rows] == [
+        ("09:44", "5 alerts of Queue depth fired across 5 pods, at 09:44"),
+        ("10:02", "Queue depth cleared on all 5 pods, at 10:02"),
     ]
-    assert len(rows[0].members) == 10
+    assert [len(e.members) for e in rows] == [5, 5]
     cache = [e for e in tl.events if "Cache hit ratio" in e.summary]
     assert [e.members for e in cache] == [(), ()], "the milestones stay rows"
 

@@ -54,7 +54,8 @@ class Normalized:
     steps: int = 0
     """Rows joined into another row of the same step (``steps``)."""
     collapsed: int = 0
-    """Rows folded into a series row (members minus series rows; ``collapse``)."""
+    """Rows folded into another row: a series row, a milestone's row a storm's part joined, a
+    firing's row its Pending joined (``collapse``)."""
     shown: dict[str, int] = field(default_factory=dict)
     """Records in a row (alone or merged), per source (``ledger``)."""
     left_out: dict[str, dict[str, int]] = field(default_factory=dict)

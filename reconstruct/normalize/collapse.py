@@ -21,11 +21,27 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   a state not counted)"; states named as Grafana writes them:
   ``NoData``, ``OK``); a milestone among them (below) is a row of its own, named by its time,
   and only the total in brackets counts it ("(60 in all, counting the row at 09:45)").
-- **An alert storm**: the alerts of one rule, firing and clearing (each rule its own row) ->
-  "96 alerts of Cache hit ratio fired across 96 pods, 09:41–09:58; 96 cleared across 96 pods,
-  10:25–10:35": per state its count, the instance label that differs most among them (tag
-  ``label:<key>=<value>``) and its span; a milestone among them is named, "(the 09:41:00 one
-  its own row)". Alerts without a rule: one series per state and text, numbers aside.
+- **An alert storm**: the alerts of one rule, each part at the time it happened. Its firings
+  (per state that is no clearing) join the incident's first firing when it is theirs: "Grafana
+  alert Cache hit ratio (pod=cache-00) firing; 96 pods firing by 09:58" (the instance label
+  that differs most among them, tag ``label:<key>=<value>``, and when the last fired; firings
+  more than ``wave_gap`` after that wave, the rule firing again, are a row of their own), else are
+  a row at their first time, "96 alerts of Cache hit ratio fired across 96 pods,
+  09:41–09:58". Its clearings split into waves (a gap over ``[collapse] wave_gap``, default 5
+  minutes, starts the next), each at its own time: the wave holding the incident's last
+  clearing joins that row ("...resolved; the last of 8 instances to clear (gw-6 … gw-8
+  cleared 14:41–14:42)", or "..., 14:33–14:42" for one wave); every other wave is a row at
+  its first clearing, a partial recovery: "EdgeTLSHandshakeErrors cleared on 5 of 8
+  instances (gw-1 … gw-5), 14:33–14:34" ("on all 5 pods" when it is every instance). A part
+  or wave of fewer than ``min_series`` alerts (a milestone it joins counted) stays as its
+  rows. A joined row keeps the milestone's time, key, kind and links, adds the ``first:`` /
+  ``last:`` link of the records joined before / after it, and holds every record as
+  ``members``. Alerts without a rule: one series per state and text, numbers aside.
+- **Pending, then firing** (``pending``): before a rule's storm is cut, an instance's Pending
+  record and its firing within ``[collapse] pending_window`` are one row, the firing's ("...
+  firing (B=0.6, C=1; pending since 13:58)"). A rule whose every instance goes Pending first
+  (a pending period) is judged for flapping with these steps joined; one that still flaps
+  keeps every record in its flapping row, each state change counted.
 
 - **A bot's repeated posts**: one bot's plain posts (kind ``message``, tag ``bot``, one tool)
   in one channel with the same shape (``shape``: the text with every URL, chat mention or
@@ -49,7 +65,8 @@ push at 14:00 and 14:05").
 Milestones never collapse: the incident's first firing and its last clearing (of any rule; the
 incident's own trigger is a row anyway), the first page for a person (an escalation row holding
 their page counts, ``steps``) and the last one before each of their acknowledgements (the page
-that led to the ack) stay rows of their own, so a series row holds only the rows around them.
+that led to the ack) stay rows of their own, so a series row holds only the rows around them;
+a storm's part joins a milestone's row (above), never hides it.
 ``[collapse] expand`` (``--expand``) leaves every row as it is.
 """
 
@@ -58,13 +75,16 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from datetime import timedelta
 from functools import lru_cache
+from itertools import pairwise
 
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.instances import LABEL, alertnames
 from reconstruct.normalize.order import order_key
+from reconstruct.normalize.pending import join_pending
 from reconstruct.normalize.people import person_of, targets_of
 from reconstruct.normalize.repeats import repeat_rows
 from reconstruct.normalize.steps import failure_of
@@ -80,7 +100,8 @@ def collapse(
     events: list[Event], config: CollapseConfig, names: Mapping[str, str]
 ) -> tuple[list[Event], int]:
     """The rows (in timeline order, as ``steps.merge_steps`` gives them) with each series as
-    one row, and how many rows were folded into series rows (members minus series rows).
+    one row, and how many rows were folded into another row (a series row, a milestone's row a
+    storm's part joined, a firing's row its Pending joined).
     ``names``: person id -> display name."""
     rows = events
     keep = _milestones(rows)  # keys
@@ -104,6 +125,8 @@ def collapse(
             else:
                 states.append(event)
     _join_states(alerts, states)
+    gone: set[str] = set()  # rows joined into another: a pending record, a milestone's storm
+    stepped: dict[str, Event] = {}  # firing key -> its row with the pending record
     few: list[frozenset[str]] = []  # people paged too few times for a series (``repeats``)
     for whom, group in pages.items():
         who = " and ".join(sorted(names.get(p, p.partition(":")[2]) for p in whom))
@@ -122,8 +145,21 @@ def collapse(
             series.append((text, "repeated pages", members))
         else:
             few.append(whom)
+    joins: dict[str, list[tuple[str, list[Event]]]] = defaultdict(list)
     for key, group in alerts.items():
-        series.extend(_alert_series(key, group, keep, config))
+        if not key.startswith("text:"):
+            # every instance of a rule with a pending period goes Pending before it fires: the
+            # rule flaps when it does so with its Pending steps joined, never because of them
+            joined_group, taken = join_pending(group, config.pending_window, _state)
+            if taken and not _flaps(joined_group, [_state(e) for e in joined_group], config):
+                group = joined_group
+                gone |= taken
+                stepped.update((e.key, e) for e in group if e.members)
+        found, joined = _alert_series(key, group, keep, config)
+        series.extend(found)
+        for milestone, text, members in joined:
+            joins[milestone].append((text, members))
+            gone.update(e.key for e in members)
     actors: dict[str, str] = {}
     for group in posts.values():
         if len(group) >= config.min_series:
@@ -145,13 +181,16 @@ def collapse(
     out: list[Event] = []
     placed: set[str] = set()
     for event in rows:
+        if event.key in gone:
+            continue
         series_row = folded.get(event.key)
         if series_row is None:
-            out.append(event)
+            row = stepped.get(event.key, event)
+            out.append(_joined_row(row, joins[event.key]) if event.key in joins else row)
         elif series_row.key not in placed:
             placed.add(series_row.key)
             out.append(series_row)
-    return out, len(folded) - len(placed)
+    return out, len(rows) - len(out)
 
 
 def _join_states(alerts: dict[str, list[Event]], states: list[Event]) -> None:
@@ -338,16 +377,22 @@ def _paged(event: Event) -> bool:
     return any(t.startswith("via:") for t in event.tags)
 
 
+_Series = list[tuple[str, str, list[Event]]]
+"""Series rows to make: (text, reason, members)."""
+_Joins = list[tuple[str, str, list[Event]]]
+"""Parts that join a milestone's row: (its key, the words added, the records joined)."""
+
+
 def _alert_series(
     key: str, group: list[Event], keep: set[str], config: CollapseConfig
-) -> list[tuple[str, str, list[Event]]]:
+) -> tuple[_Series, _Joins]:
     name = _shown_name(key, group)
     states = [_state(e) for e in group]
     apart = [e for e in group if e.key in keep]
     if _flaps(group, states, config):
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
-            return []
+            return [], []
         repeats = {
             e.key
             for e, prev, now in zip(group[1:], states, states[1:], strict=False)
@@ -366,31 +411,11 @@ def _alert_series(
             )
         if repeated := len([e for e in members if e.key in repeats]):
             text += f" ({repeated} repeat{'s' * (repeated > 1)} of a state not counted)"
-        return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)]
+        return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)], []
     if not key.startswith("text:"):
-        # one rule, one row: its milestones (the incident's first firing, last clearing) apart;
         # a state that is no firing or clearing (Pending, NoData) stays a row when not flapping
         pairs = [(e, s) for e, s in zip(group, states, strict=True) if e.kind is Kind.ALERT]
-        group, states = [e for e, _ in pairs], [s for _, s in pairs]
-        members = [e for e in group if e.key not in keep]
-        if len(members) < config.min_series:
-            return []
-        parts: list[tuple[int, str]] = []
-        for state in dict.fromkeys(states):
-            of_state = [e for e, s in zip(group, states, strict=True) if s == state]
-            verb = _STATE_WORDS.get(state, state or "raised")
-            part = f"{verb}{_across(of_state)}, {_span(of_state)}"
-            if own := [e for e in of_state if e.key in keep]:
-                when = " and ".join(dict.fromkeys(f"{e.time:%H:%M:%S}" for e in own))
-                part += f" (the {when} one its own row)"
-            parts.append((len(of_state), part))
-        (count, first), rest = parts[0], parts[1:]
-        if count > 1 and count == max(n for n, _ in parts):
-            # "100 alerts of X fired across 100 pods, 14:03–14:12; 100 cleared ..., 14:50–14:59"
-            text = f"{count} alerts of {name} {first}" + "".join(f"; {n} {p}" for n, p in rest)
-        else:
-            text = f"{name}: " + "; ".join(f"{n} {p}" for n, p in parts)
-        return [(text, "alert storm (one rule)", members)]
+        return _storm(name, [e for e, _ in pairs], [s for _, s in pairs], keep, config)
     out = []
     for state in dict.fromkeys(states):
         members = [
@@ -404,12 +429,120 @@ def _alert_series(
         else:
             text = f"{len(members)} alerts like “{first}”, {_span(members)}"
         out.append((text, "alert storm (one rule)", members))
-    return out
+    return out, []
 
 
-def _across(members: list[Event]) -> str:
-    """`` across 40 pods``: the instance label (tag ``label:<key>=<value>``) whose values differ
-    most among the members; "" when none differs."""
+_STORM = "alert storm (one rule)"
+
+
+def _storm(
+    name: str, group: list[Event], states: list[str], keep: set[str], config: CollapseConfig
+) -> tuple[_Series, _Joins]:
+    """One rule's alerts, each part at the time it happened: its firings (per state that is no
+    clearing) join the incident's first firing when it is theirs, else are a row at their first
+    time; its clearings, in waves ``wave_gap`` apart, each a row at its first time, the wave
+    holding the incident's last clearing joined to that row. A part or wave of fewer than
+    ``min_series`` alerts (a milestone it joins counted) stays as its rows."""
+    series: _Series = []
+    joins: _Joins = []
+    label = _instance_label(group)
+    every = _values(group, label)
+    for state in dict.fromkeys(states):
+        of_state = [e for e, s in zip(group, states, strict=True) if s == state]
+        if len(of_state) < config.min_series:
+            continue
+        own = next((e for e in of_state if e.key in keep), None)
+        if state == _RESOLVED:
+            series_, joins_ = _clearings(name, of_state, own, label, every, config)
+            series.extend(series_)
+            joins.extend(joins_)
+        elif own is not None:
+            # the milestone's wave joins it; other waves (the rule firing again) are a row
+            waves = _waves(of_state, config.wave_gap)
+            first = next(w for w in waves if own in w)
+            later = [w for w in waves if w is not first]
+            if len(first) >= config.min_series:
+                word = "firing" if state == "firing" else _STATE_WORDS.get(state, state or "raised")
+                end = f"{first[-1].time:%H:%M}"
+                if label:
+                    count = len(_values(first, label))
+                    text = f"{count} {_plural(label, count)} {word} by {end}"
+                else:
+                    text = f"{len(first)} alerts of the rule {word} by {end}"
+                joins.append((own.key, text, [e for e in first if e is not own]))
+            again = [e for wave in later for e in wave]
+            if len(again) >= config.min_series:
+                verb = _STATE_WORDS.get(state, state or "raised")
+                text = f"{len(again)} more alerts of {name} {verb}{_across(again)}, {_span(again)}"
+                series.append((text, _STORM, again))
+        else:
+            verb = _STATE_WORDS.get(state, state or "raised")
+            text = f"{len(of_state)} alerts of {name} {verb}{_across(of_state)}, {_span(of_state)}"
+            series.append((text, _STORM, of_state))
+    return series, joins
+
+
+def _clearings(
+    name: str,
+    cleared: list[Event],
+    own: Event | None,
+    label: str,
+    every: list[str],
+    config: CollapseConfig,
+) -> tuple[_Series, _Joins]:
+    """A rule's clearings in waves (a gap over ``wave_gap`` starts the next): the wave holding
+    the incident's last clearing (``own``) joins its row ("the last of 8 instances to clear"),
+    every other wave is a row of its own ("X cleared on 5 of 8 instances (gw-1 … gw-5),
+    14:33–14:34")."""
+    waves = _waves(cleared, config.wave_gap)
+    series: _Series = []
+    joins: _Joins = []
+    back: set[str] = set()  # instances cleared so far
+    total = len(_values(cleared, label)) if label else len(cleared)
+    noun = _plural(label, total) if label else "alerts of the rule"
+    for wave in waves:
+        values = _values(wave, label)
+        back.update(values)
+        if len(wave) < config.min_series:
+            continue
+        if own is not None and own in wave:
+            rest = [e for e in wave if e is not own]
+            text = f"the last of {total} {noun} to clear"
+            if len(waves) == 1:
+                text += f", {_span(wave)}"
+            else:
+                which = _names(values) if label else f"{len(wave)}"
+                text += f" ({which} cleared {_span(wave)})"
+            joins.append((own.key, text, rest))
+            continue
+        if not label:
+            text = f"{len(wave)} alerts of {name} cleared, {_span(wave)}"
+        elif len(values) == len(every):
+            text = f"{name} cleared on all {len(values)} {_plural(label, 2)}, {_span(wave)}"
+        else:
+            last = " the last" if len(waves) > 1 and back >= set(every) else ""
+            text = (
+                f"{name} cleared on{last} {len(values)} of {len(every)} {_plural(label, 2)}"
+                f" ({_names(values)}), {_span(wave)}"
+            )
+        series.append((text, _STORM, wave))
+    return series, joins
+
+
+def _waves(events: list[Event], gap: timedelta) -> list[list[Event]]:
+    """The events (time order, at least one) in waves: a gap longer than ``gap`` starts the
+    next."""
+    waves: list[list[Event]] = [[events[0]]]
+    for before, event in pairwise(events):
+        if event.time - before.time > gap:
+            waves.append([])
+        waves[-1].append(event)
+    return waves
+
+
+def _instance_label(members: list[Event]) -> str:
+    """The instance label (tag ``label:<key>=<value>``) whose values differ most among the
+    members; "" when none differs."""
     values: dict[str, set[str]] = defaultdict(set)
     for event in members:
         for tag in event.tags:
@@ -417,10 +550,51 @@ def _across(members: list[Event]) -> str:
                 key, _, value = tag[len(LABEL) :].partition("=")
                 values[key].add(value)
     best = max(sorted(values.items()), key=lambda item: len(item[1]), default=None)
-    if best is None or len(best[1]) < 2:
+    return best[0] if best is not None and len(best[1]) > 1 else ""
+
+
+def _values(members: list[Event], label: str) -> list[str]:
+    """The ``label`` values the members name, each once, in natural order (``gw-2`` before
+    ``gw-10``); [] without a label."""
+    if not label:
+        return []
+    prefix = f"{LABEL}{label}="
+    found = {t[len(prefix) :] for e in members for t in e.tags if t.startswith(prefix)}
+    return sorted(found, key=_natural)
+
+
+def _natural(value: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", value) if p)
+
+
+def _plural(label: str, count: int) -> str:
+    return label if count == 1 or label.endswith("s") else label + "s"
+
+
+_NUMBERED = re.compile(r"(.*?)(\d+)")
+
+
+def _names(values: list[str]) -> str:
+    """``gw-1 … gw-5`` for a run of numbered names without a gap; else up to four names, then
+    how many more: ``db-2, db-7, db-9, db-12 and 3 more``."""
+    parts = [_NUMBERED.fullmatch(v) for v in values]
+    if len(values) >= 3 and all(parts):
+        prefixes = {p.group(1) for p in parts if p}
+        numbers = [int(p.group(2)) for p in parts if p]
+        if len(prefixes) == 1 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            return f"{values[0]} … {values[-1]}"
+    if len(values) <= 4:
+        return ", ".join(values)
+    return f"{', '.join(values[:4])} and {len(values) - 4} more"
+
+
+def _across(members: list[Event]) -> str:
+    """`` across 40 pods``: the instance label (tag ``label:<key>=<value>``) whose values differ
+    most among the members; "" when none differs."""
+    label = _instance_label(members)
+    if not label:
         return ""
-    key, seen = best
-    return f" across {len(seen)} {key if key.endswith('s') else key + 's'}"
+    return f" across {len(_values(members, label))} {_plural(label, 2)}"
 
 
 def _flaps(group: list[Event], states: list[str], config: CollapseConfig) -> bool:
@@ -484,6 +658,8 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
         ln = last.links[0]
         links.append(Link(ln.source, ln.url, f"last: {ln.label or ln.source}"))
     kinds = {m.kind for m in members}
+    rows = len(members)
+    members = _records(members)
     return new_event(
         first.time,
         Kind.ALERT if Kind.ALERT in kinds else first.kind,
@@ -495,6 +671,43 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
         frozenset().union(*(m.refs for m in members)),
         frozenset().union(*(m.tags for m in members)) | {SERIES},
         first.scope,
-        f"{reason}: {len(members)} rows",
+        f"{reason}: {rows} rows",
         tuple(members),
+    )
+
+
+def _records(rows: list[Event]) -> list[Event]:
+    """The records the rows stand for (a row of one step, pending then firing, is two)."""
+    return [record for row in rows for record in (row.members or (row,))]
+
+
+def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
+    """A milestone's row with the parts of its rule's storm that join it: its text, then each
+    part's words; its links, then the ``first:`` / ``last:`` link of the records joined before /
+    after it; every record its ``members`` (time order)."""
+    joined = sorted((m for _, members in parts for m in members), key=order_key)
+    summary = row.summary + "".join(f"; {text}" for text, _ in parts)
+    links = list(row.links)
+    earliest, latest = joined[0], joined[-1]
+    if earliest.time < row.time and earliest.links:
+        ln = earliest.links[0]
+        links.append(Link(ln.source, ln.url, f"first: {ln.label or ln.source}"))
+    if latest.time > row.time and latest.links:
+        ln = latest.links[0]
+        links.append(Link(ln.source, ln.url, f"last: {ln.label or ln.source}"))
+    members = sorted(_records([row, *joined]), key=order_key)
+    return new_event(
+        row.time,
+        row.kind,
+        summary,
+        tuple(sorted({s for m in members for s in m.sources})),
+        tuple(links),
+        row.key,
+        row.actor,
+        frozenset().union(*(m.refs for m in members)),
+        frozenset().union(*(m.tags for m in members)),
+        row.scope,
+        f"{row.reason}; {_STORM}: {len(joined)} rows joined",
+        tuple(members),
+        row.edited_at,
     )

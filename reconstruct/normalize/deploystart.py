@@ -6,7 +6,8 @@ rollout. ``merge`` joins only records within ``merge_window`` of each other, so 
 row of its own beside the deployment's: the same deploy twice. This step folds such a post into
 the deployment row:
 
-- the row is a deploy (kind ``deploy``, not tagged ``failure``) with a ``sha:`` ref;
+- the row is a deploy (kind ``deploy``, not tagged ``failure`` nor ``human``) with a ``sha:``
+  ref;
 - the post is a bot's (tag ``bot``, never ``human``: a person's message never joins a deployment
   record), not itself a deploy, change, alert or page record, and every ``sha:`` ref it has is
   one of the row's (it names that commit and no other);
@@ -48,7 +49,13 @@ def _shas(event: Event) -> set[str]:
 
 
 def _deployment(event: Event) -> bool:
-    return event.kind is Kind.DEPLOY and "failure" not in event.tags and bool(_shas(event))
+    tags = event.tags
+    return (
+        event.kind is Kind.DEPLOY
+        and "failure" not in tags
+        and "human" not in tags  # a person's words take no post either
+        and bool(_shas(event))
+    )
 
 
 def _since(event: Event) -> float:

@@ -25,7 +25,13 @@ repositories) by their relevance to this incident and keeps a few (``LeadupSetti
    links left out, not the affected services' and repositories' own names) score
    ``IDENTIFIER_SCORE`` (3) each when the change's title or labels hold their word parts in
    order: one is enough. (PR numbers and commits are identifiers too: they name the change, 1.)
-3. **``LeadupSettings.match`` terms** (``ttl``, ``pool``, ...) add 2.
+3. **``LeadupSettings.match`` terms** (``ttl``, ``pool``, ...) add 2. The default terms
+   (``LeadupSettings.default_terms``: no list chosen for this installation) count only with a
+   mention tied to the incident: an identifier or a vocabulary word of rule 2 (one is enough
+   here), or an affected service named (``concern.name_forms``: ``checkout-api``, ``checkout``
+   for "Checkout API"): "Add retry to checkout-api client" is a lead-up change of a checkout
+   incident, "Add retry to the billing client" is not.
+   Terms set in the config count alone.
 4. **Dependency and config changes** (labels or title words such as ``dependencies``, ``bump``,
    ``upgrade``, ``config``) add 1 to a change that already scored: they rank higher.
 
@@ -45,7 +51,7 @@ from functools import lru_cache
 
 from reconstruct.config import LeadupSettings
 from reconstruct.model import Event, Incident, Kind
-from reconstruct.normalize.concern import scope_place
+from reconstruct.normalize.concern import name_forms, scope_place
 
 _PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _NAMED_NUMBER = re.compile(r"(?:#|\bPR\s*#?\s*|/pulls?/)(\d{1,7})\b", re.IGNORECASE)
@@ -301,6 +307,13 @@ def _named_as(event: Event, named: _Named) -> str | None:
     return None
 
 
+def _service_forms(incident: Incident) -> list[tuple[str, str]]:
+    """(word parts, form) of each way a text may name an affected service
+    (``concern.name_forms``: ``checkout api``/``checkout-api``, ``checkout``), longest first."""
+    forms = {(word_parts(form), form) for name in incident.services for form in name_forms(name)}
+    return sorted(((p, f) for p, f in forms if p), key=lambda pf: (-len(pf[0]), pf))
+
+
 _NAMED_REASON = "leadup change "
 _IN_EVIDENCE = " in the evidence"
 
@@ -334,6 +347,7 @@ def choose(
     vocab = vocabulary(rows, incident, start, repos | places)
     idents = vocabulary_identifiers(rows, incident, start, repos | places)
     named = _named([*rows, *said], start, incident, linked)
+    services = _service_forms(incident)
     chosen: dict[str, str] = {}
     scored: list[tuple[int, datetime, str, str]] = []
     for event in changes:
@@ -351,6 +365,9 @@ def choose(
         held = sorted(token for parts, token in idents.items() if f" {parts} " in spaced)
         shared = sorted(w for w in _words(text, frozenset()) if w in vocab)
         term = matcher.match(event)
+        service = next((form for said_as, form in services if f" {said_as} " in spaced), None)
+        if settings.default_terms and not (held or shared or service):
+            term = None  # a default term alone says nothing about this incident
         score = IDENTIFIER_SCORE * len(held)
         if len(shared) >= 2 or (shared and (held or term is not None)):
             score += sum(vocab[w] for w in shared)  # one word alone is never enough
@@ -367,6 +384,8 @@ def choose(
         parts = []
         if term is not None:
             parts.append(f'leadup change matching "{term}"')
+            if settings.default_terms and service is not None and not shared:
+                parts[-1] += f' and naming the affected service "{service}"'
         if shared:
             words = ", ".join(f'"{w}"' for w in shared[:4])
             parts.append(f"leadup change sharing {words} with the incident's title and notes")

@@ -116,6 +116,12 @@ def _row_at(event: Event, day: date) -> Part:
     return Part(time_label(event.time, day), event=event)
 
 
+def _own(row: Event, record: Event | None) -> Event:
+    """What a clause quotes for a mark's row: the record the time comes from when it is the
+    row's own (a first firing its storm joined: its words, not the storm's), else the row."""
+    return record if record is not None and record.key == row.key else row
+
+
 def _quote(event: Event) -> Part:
     return Part(shorten(one_line(event.summary), QUOTE_MAX), quote=True)
 
@@ -164,7 +170,7 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
             Part("It was detected at "),
             _at(detected, day),
             Part(" by "),
-            _quote(detected.event),
+            _quote(_own(detected.event, detected.record)),
         ]
         if impact is not None and impact.time < detected.time:
             gap = format_duration(between(impact.time, detected.time))

@@ -79,9 +79,10 @@ def scrub(
 ) -> Timeline:
     """The Timeline every renderer reads. ``members=False``: a series row's records are left as
     they are, for a format that never prints them (the built-in Markdown and CSV read only
-    their times); JSON, HTML, the page and a ``--template`` (``rows[].members``) get them
-    cleaned like every row. ``mentions=False``: mentions are left as written (JSON, CSV: data,
-    not a text a sink posts), still redacted."""
+    their times), all but the row's own record (the Summary may quote it); JSON, HTML, the page
+    and a ``--template`` (``rows[].members``) get them cleaned like every row.
+    ``mentions=False``: mentions are left as written (JSON, CSV: data, not a text a sink posts),
+    still redacted."""
     scrub_members = members
     no_mentions = _no_mentions if mentions else _as_written
     clean = cleaner(Redactor.from_config(config) if config is not None else Redactor())
@@ -141,11 +142,10 @@ def scrub(
         links = clean_links(event.links)
         actor = clean_repeated(event.actor) if event.actor else None
         reason = clean_repeated(event.reason)
-        members = (
-            tuple(clean_event(m) for m in event.members)
-            if event.members and scrub_members
-            else event.members
-        )
+        members = event.members
+        if members:  # a row's own record among them (a storm joined to it) is always cleaned
+            own = event.key
+            members = tuple(clean_event(m) if scrub_members or m.key == own else m for m in members)
         if (
             links is event.links
             and summary == event.summary

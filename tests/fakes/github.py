@@ -16,7 +16,10 @@ Payloads are written with ``https://api.github.com`` / ``https://github.com`` UR
 the fake's own host and port on the way out, as PyGithub insists on one host.
 Faults: ``server.fail_next(...)`` with ``rate_limited()``, ``secondary_limit()``, ``error()``;
 ``gh.cursor_loop.add("/search/issues")``: that listing's last page links ``rel="next"`` back to
-page 1 (a pagination loop; match on the end of the paths the ``Link`` headers name).
+page 1 (a pagination loop; match on the end of the paths the ``Link`` headers name);
+``gh.slow[r"/repos/acme/web/deployments"] = 0.5``: requests whose path matches (``re.fullmatch``,
+as ``fail_next``) get their usual answer that many seconds late (an answer still on its way when
+another request fails).
 
 Writes (the github sink): ``GET .../git/ref/heads/<b>``, ``POST .../git/refs`` (422 "Reference
 already exists"), ``GET``/``PUT .../contents/<path>`` (``ref``/``branch``; base64 content, sha
@@ -264,6 +267,8 @@ class FakeGitHub:
         self.repos: dict[str, dict[str, Any]] = {}
         self.remaining = 5000
         self.cursor_loop: set[str] = set()
+        self.slow: dict[str, float] = {}
+        """Path pattern -> seconds the usual answer to a matching request waits."""
         p = re.escape(self.prefix)
         repo = r"(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)"
         routes = [
@@ -361,6 +366,9 @@ class FakeGitHub:
             response: Response = handler(req, match)
             response.body = self._rewrite(response.body)
             response.headers = {**self._ratelimit(resource), **response.headers}
+            for pattern, seconds in self.slow.items():
+                if re.fullmatch(pattern, req.path):
+                    response.delay = max(response.delay, seconds)
             return response
 
         return wrapped

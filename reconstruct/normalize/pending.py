@@ -1,0 +1,89 @@
+"""Pending, then firing: one alert instance's step, one row.
+
+An alerting tool that waits before it fires (Grafana's pending period, a rule's ``for``) writes
+two records of one step: the instance going ``Pending`` (the condition met, not long enough
+yet) and, once the period has passed, the same instance firing. Grafana's state annotations
+(``GET /api/annotations``; ``historian.BuildAnnotationTextAndData``: ``prevState`` ``Normal``,
+``newState`` ``Pending``, then ``Pending`` -> ``Alerting``, the text ``"<rule title> {<labels>} -
+B=0.600000, C=1.000000"``) become, through the parser, an ``annotation`` row tagged
+``state:pending`` and an ``alert`` row with ref ``rule:<name>:firing``, both tagged with the
+rule's ``alertname:`` and the instance's ``label:`` tags.
+
+A pending record (kind ``annotation``, tag ``state:pending``) whose instance's next record of
+the same rule (``collapse`` groups records by rule) is a firing (kind ``alert``, state firing) at
+most ``[collapse] pending_window`` (default 10 minutes) later joins that firing's row: its time,
+key, kind, links and text, "... firing (B=0.6, C=1; pending since 13:58)", and both records as
+its ``members`` (time order). Another instance's firing, a firing past the window, or a next
+record that is no firing (back to Normal, NoData) leaves the pending record a row of its own.
+The instance is the record's ``label:`` tags, all of them: two records without any are one
+instance of a rule without instance labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from reconstruct.model import Event, Kind
+from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.instances import instance_of
+
+PENDING = "state:pending"
+"""Tag of a pre-firing state record (Grafana's ``Pending``)."""
+
+
+def join_pending(
+    group: list[Event], window: timedelta, state: Callable[[Event], str]
+) -> tuple[list[Event], set[str]]:
+    """One rule's records (time order) with each pending record that led to its instance's
+    firing joined into that firing's row, and the keys of the pending records joined.
+    ``state``: a record's state as ``collapse`` names it (``firing``, ``resolved``...)."""
+    next_of: dict[tuple[str, ...], Event] = {}
+    pairs: dict[str, Event] = {}  # firing key -> its pending record
+    for event in reversed(group):
+        instance = instance_of(event.tags)
+        later = next_of.get(instance)
+        if (
+            later is not None
+            and event.kind is Kind.ANNOTATION
+            and PENDING in event.tags
+            and later.kind is Kind.ALERT
+            and state(later) == "firing"
+            and later.key not in pairs
+            and timedelta(0) <= later.time - event.time <= window
+        ):
+            pairs[later.key] = event
+        next_of[instance] = event
+    if not pairs:
+        return group, set()
+    taken = {p.key for p in pairs.values()}
+    out = []
+    for event in group:
+        if event.key in taken:
+            continue
+        pending = pairs.get(event.key)
+        out.append(event if pending is None else _joined(pending, event))
+    return out, taken
+
+
+def _joined(pending: Event, firing: Event) -> Event:
+    since = f"pending since {pending.time:%H:%M}"
+    if pending.time.date() != firing.time.date():
+        since = f"pending since {pending.time:%Y-%m-%d %H:%M}"
+    summary = firing.summary
+    summary = f"{summary[:-1]}; {since})" if summary.endswith(")") else f"{summary} ({since})"
+    return new_event(
+        firing.time,
+        firing.kind,
+        summary,
+        tuple(sorted({*firing.sources, *pending.sources})),
+        firing.links,
+        firing.key,
+        firing.actor,
+        firing.refs | pending.refs,
+        firing.tags | pending.tags,
+        firing.scope,
+        firing.reason,
+        (pending, firing),
+        firing.edited_at,
+    )
