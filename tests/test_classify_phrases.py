@@ -85,8 +85,14 @@ ANNOUNCED = [
     "rolling back unless you say otherwise",
     "rolling back unless anyone pushes back",
     "scaling out once more",
+    "last call: rolling back unless objections",
+    "rolling back unless told otherwise",
+    "reverting #820 in 5 unless I hear otherwise",
+    "rolling back if there's no pushback",
+    "failing over to us-west if no objections",
+    "if anyone asks, we rolled back at 14:05",
 ]
-"""Actions announced, waiting only for objections: a mitigation."""
+"""Actions announced, waiting only for objections (or done): a mitigation."""
 
 PLANS = [
     "if the error rate stays up we roll back",
@@ -99,6 +105,14 @@ PLANS = [
     "once lag drains we scale out",
     "we may roll back",
     "rolling back may take a while",
+    "rolling back unless the error rate drops",
+    "if nobody answers the page in 5 we roll back",
+    "unless someone finds the cause, we revert",
+    "rolling back if anyone sees more errors",
+    "if the error rate stays up, we roll back",
+    "if lag keeps growing, we scale out to 96 pods",
+    "once lag drains, rolling back the consumer",
+    "in case the canary fails, reverting is the fallback",
 ]
 """Real conditions, modals and plans: no kind."""
 

@@ -61,6 +61,11 @@ clause):
   recovers", "if anyone objects we won't roll back") is still a plan and sets none;
 - ``once more`` / ``once again``: a repeat, not "once <something happens>".
 
+A condition opening an earlier clause of the sentence is talk too ("if the error rate stays up,
+we roll back", "once lag drains, rolling back"), unless the match says it was done ("if anyone
+asks, we rolled back at 14:05"); a wait for objections there is no condition ("if no one
+shouts, rolling back").
+
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
 figures) and keeps its kind; a person's message kept only for that has the reason
@@ -140,6 +145,9 @@ _REFERENCE = re.compile(
 )
 """A reference to a milestone (a runbook, a button, a previous one), anywhere in the match's
 clause (before only when the match says it was done: "rolled back, see the runbook")."""
+_CONDITION = re.compile(r"\b(?:if|unless|once|whether|in case)\b", re.IGNORECASE)
+"""A condition opening an earlier clause of the match's sentence ("if the error rate stays up,
+we roll back"): the match is a plan, unless it says it was done."""
 _HABIT = re.compile(
     r"\blast (?:time|week|month|year|incident|outage)\b|\busually\b|\bnormally\b",
     re.IGNORECASE,
@@ -197,12 +205,13 @@ NOT_TALK: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
     (
         "a wait for objections",
         ("object", "shout", "scream", "yell", "complain", "disagree", "mind", "push", "concern",
-         "say", "stop", "speak", "oppose", "veto", "problem"),
+         "say", "stop", "speak", "oppose", "veto", "problem", "otherwise"),
         r"\bif\s+(?:no ?one|nobody|noone|none of you|there(?:'s| is| are) no|we (?:hear|get) no"
         rf"|i (?:hear|see) no|no)\s+(?:\w+\s+){{0,2}}?{_OBJECT}"
         r"|\bunless\s+(?:some ?one|somebody|any ?one|anybody|you|y'?all|folks|people"
         rf"|there(?:'s| is| are)|we (?:hear|get)|i (?:hear|see))\s+(?:\w+\s+){{0,2}}?{_OBJECT}"
-        r"|\b(?:barring|absent|hearing no|seeing no)\s+(?:any\s+)?objections?\b",
+        r"|\b(?:barring|absent|hearing no|seeing no|unless)\s+(?:any\s+)?objections?\b"
+        r"|\bunless (?:told|(?:i|we) hear|(?:some|any)one says) otherwise\b",
         ("rolling back now if nobody objects", "unless someone objects", "if no one shouts"),
     ),
     ("a repeat", ("once",), r"\bonce (?:more|again)\b", ("scaling out once more",)),
@@ -327,6 +336,8 @@ def states(text: str, start: int, end: int, action: bool = True) -> bool:
         return False
     sentence = _SENTENCE_END.split(text[:start])[-1]
     earlier = sentence[: len(sentence) - len(_CLAUSE_END.split(sentence)[-1])]
+    if not done and _CONDITION.search(earlier) is not None:
+        return False  # "if the error rate stays up, we roll back": a plan
     return _NEGATION.search(_APOSTROPHE.sub("'", earlier)) is None
 
 
