@@ -1928,7 +1928,7 @@ def annotation(ident: int, when: datetime, end: datetime | None = None, **fields
 
 
 def alert_annotation(ident: int, when: datetime, new: str, prev: str, values: Json) -> Json:
-    shown = ", ".join(f"{k}={v}" for k, v in values.items())
+    shown = ", ".join(f"{k}={v:f}" for k, v in values.items())  # Go %f, as Grafana writes it
     return annotation(
         ident,
         when,

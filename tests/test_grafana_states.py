@@ -76,3 +76,24 @@ def test_state_is_worded_for_what_it_means(
 def test_a_region_keeps_its_end_for_the_normalizer(tmp_path: Path) -> None:
     (event,) = events_of(tmp_path, annotation(1, MS0, "Load test", time_end=MS0 + 90 * MIN))
     assert event.tags == {"region", "until:2026-03-14T10:30:00Z"}
+
+
+@pytest.mark.parametrize(
+    ("values", "shown"),
+    [
+        # Go's %f, as buildAnnotationTextAndData (ngalert/state/historian/annotation.go) writes
+        ("B=0.600000, C=1.000000", "B=0.6, C=1"),
+        ("A=0.912000, B=0.000000", "A=0.912, B=0"),
+        ("B=1500000000.000000", "B=1500000000"),
+        ("B=-3.250000, C=100.050000", "B=-3.25, C=100.05"),
+        ("B=NaN, C=+Inf", "B=NaN, C=+Inf"),
+        ("Error", "Error"),
+        ("No data", "No data"),
+    ],
+)
+def test_a_state_annotations_values_read_as_the_alert_notification_prints_them(
+    tmp_path: Path, values: str, shown: str
+) -> None:
+    text = f"Lag {{alertname=Lag, grafana_folder=Kafka, instance=broker-3}} - {values}"
+    (event,) = events_of(tmp_path, alert(1, MS0, "Lag", "Alerting", "Normal", text=text))
+    assert event.summary == f"Grafana alert Lag (instance=broker-3) firing ({shown})"

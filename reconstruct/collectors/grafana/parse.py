@@ -322,12 +322,24 @@ def _rule_name(alert_name: str, text: str, alert_id: int | None) -> str:
     return f"alert {alert_id}" if alert_id else ""
 
 
+_FIXED_POINT = re.compile(r"(?<==)([-+]?\d+)\.(\d*?)0+(?=,|\s|$)")
+"""A value as Go's ``%f`` writes it, with the zeros that pad it to six decimals."""
+
+
 def _alert_detail(text: str, name: str) -> str:
+    """What a unified alerting state annotation says after its rule and labels: its values.
+
+    Grafana writes ``<rule title> {<labels>} - <refID>=<value>, ...`` with each value as Go's
+    ``%f`` (six decimals: ``B=0.600000, C=1.000000``; ``ngalert/state/historian/annotation.go``
+    ``buildAnnotationTextAndData``), or ``Error`` / ``No data``. The padding zeros are dropped
+    (``B=0.6, C=1``): the value is the same, as the alert's chat notification prints it.
+    """
     rest = text
     if name and rest.startswith(name):
         rest = rest[len(name) :].strip()
     rest = _LABELS.sub("", rest).strip()
     rest = re.sub(r"^[-–—:]\s*", "", rest).strip()
+    rest = _FIXED_POINT.sub(lambda m: m[1] + (f".{m[2]}" if m[2] else ""), rest)
     return "" if rest == name else rest
 
 
