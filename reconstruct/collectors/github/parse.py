@@ -10,6 +10,12 @@ Bundle files (see ``reconstruct.bundle``), per ``github/<owner>/<repo>/``:
   event per merged PR, with its title and label names in the summary so that
   ``[github] leadup_match`` can match them. A revert PR (title ``Revert "..."`` as GitHub's revert
   button writes it, ``revert: ...``, or a body ``Reverts owner/repo#123``) is tagged ``revert``.
+  The actor is who merged it: ``merged_by`` of the single-PR body (``GET /repos/o/r/pulls/{n}``,
+  https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request); the search items and the pulls
+  listing carry no ``merged_by``, so a PR read only from them has no actor. Its author (``user``)
+  is named in the text when they are not the merger, ``Merged PR #2296: Revert "..." (opened by
+  rahul-menon)``, and tagged ``target:<login>`` so ``normalize.people`` gives the author one
+  name per person too (in the text and as ``whom:``).
 
 A deployment is a rollback when it puts back a sha that was live in the same environment before
 another one, or when its ``task`` / ``description`` / ``ref`` / ``payload`` / environment names or
@@ -56,6 +62,8 @@ from reconstruct.normalize.utc import OUTSIDE
 from reconstruct.timeutil import TimeFormatError, iso_z, parse_iso
 
 NAME = "github"
+TARGET = "target:"
+"""The tag naming a person a record is about besides its actor (``normalize.people``)."""
 _SHA = re.compile(r"[0-9a-fA-F]{7,40}")
 _ROLLBACK = re.compile(r"\broll(?:ed|ing|s)?[\s_-]?back\b", re.IGNORECASE)
 _REVERT = re.compile(r"\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
@@ -530,7 +538,12 @@ def _pr_event(
         return None
     title = _str(record.get("title")) or (_str(item.get("title")) if item else None) or "(untitled)"
     labels = _labels(record) or (_labels(item) if item else [])
+    author = _login(record.get("user")) or (_login(item.get("user")) if item else None)
+    merger = _login(full.get("merged_by")) if full is not None else None
     summary = f"Merged PR #{number}: {' '.join(title.split())}"
+    opened = author if author and author != merger else None
+    if opened:
+        summary += f" (opened by {opened})"
     if labels:
         summary += f" (labels: {', '.join(labels)})"
     if (reverted := reverts.get(number)) is not None and f"#{reverted}" not in summary:
@@ -551,9 +564,11 @@ def _pr_event(
         sources=(NAME,),
         links=(Link(NAME, url, f"PR #{number}"),),
         key=f"{NAME}:pr:{repo.name}#{number}",
-        actor=_login(record.get("user")) or (_login(item.get("user")) if item else None),
+        actor=merger,
         refs=frozenset(refs),
-        tags=frozenset({"revert"}) if number in reverts else frozenset(),
+        tags=frozenset(
+            {*(["revert"] if number in reverts else []), *([TARGET + opened] if opened else [])}
+        ),
         scope=repo.scope,
     )
 
