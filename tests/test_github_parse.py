@@ -510,3 +510,44 @@ def test_merged_by_is_the_actor_and_the_author_is_named(tmp_path: Path) -> None:
         "Merged PR #2297: Pin pool size",
         frozenset(),
     )
+
+
+def test_a_lead_up_prs_merge_sha_comes_from_the_commits_listing(tmp_path: Path) -> None:
+    # The search item has no merge_commit_sha; GET /repos/o/r/commits does: GitHub's merge commit
+    # ("Merge pull request #1187 from owner/branch") and squash commit ("Title (#1190)") titles.
+    merge, squash, other = "9c1e7a4" + "0" * 33, "e140662" + "1" * 33, "ad1fc8f" + "2" * 33
+
+    def commit(sha: str, message: str) -> dict[str, Any]:
+        author = {"name": "Ana", "email": "ana@acme.example", "date": "2026-03-10T08:00:00Z"}
+        return {
+            "sha": sha,
+            "commit": {"message": message, "author": author, "committer": author},
+            "author": _user("dev-ana"),
+        }
+
+    files = {
+        "github/acme/checkout/merged_prs.json": [
+            {
+                "items": [
+                    search_item(1187, "Reduce TTL", "2026-03-10T08:00:00Z", []),
+                    search_item(1190, "Add illustration", "2026-03-10T09:00:00Z", []),
+                ]
+            }
+        ],
+        "github/acme/checkout/commits.json": [
+            [
+                commit(merge, "Merge pull request #1187 from acme/ana/ttl\n\nReduce TTL"),
+                commit(squash, "Add illustration (#1190)\n\n* wip"),
+                commit(other, "Merge pull request #77 from acme/old"),  # not a PR collected
+            ]
+        ],
+        "github/acme/checkout/deployments.json": [
+            [deployment(50, merge, "main", "2026-03-10T08:20:00Z")]
+        ],
+        "github/acme/checkout/statuses/50.json": [[status(1, "success", "2026-03-10T08:25:00Z")]],
+    }
+    events = by_key(list(parse(write_bundle(tmp_path, files))))
+    assert events["github:pr:acme/checkout#1187"].refs == {"pr:acme/checkout#1187", "sha:9c1e7a4"}
+    assert events["github:pr:acme/checkout#1190"].refs == {"pr:acme/checkout#1190", "sha:e140662"}
+    deploy = events["github:deployment:acme/checkout:50:success"]
+    assert "pr:acme/checkout#1187" in deploy.refs
