@@ -299,7 +299,7 @@ def test_pages_within_a_minute_of_an_escalation_are_its_row(tmp_path: Path) -> N
     )
     assert len(row.links) == 4
     rows = [e.summary for e in tl.events if "Kim Nguyen" in e.summary]
-    assert rows[1] == "Kim Nguyen notified 5 times by email, 09:49–09:53", rows
+    assert rows[1] == "Kim Nguyen paged 5 times, 09:49–09:53 (5 email notifications)", rows
     assert len(rows) == 2, "no stray page row between the escalation and the series"
 
 
