@@ -21,11 +21,12 @@ on-call users, ``channel.type`` ``auto`` (or the trigger's own ``api`` / ``web_t
 ``agent`` the service or escalation policy (``service_reference``,
 ``escalation_policy_reference``) or none, and ``summary`` "Assigned to Dana Whitfield."
 (REST API v2, List log entries; ``AssignLogEntry``). Nobody reassigned anything: that entry
-(``initial_assignments``: an assignment no user made, within ``FIRST_ASSIGNMENT`` of the
-incident's first trigger and before any other assignment or escalation) is an ``escalate`` row
-"Assigned to Dana Whitfield" tagged ``INITIAL`` (``normalize.repeats`` words it with the pages
-it caused: "Paged Dana Whitfield by push"). A later assignment, or one a user made (agent
-``user_reference``), stays a reassignment: "Reassigned to Mei Lin by Raj Patel".
+(``initial_assignments``: within ``FIRST_ASSIGNMENT`` of the incident's first trigger, before
+any escalation) is an ``escalate`` row "Assigned to Dana Whitfield"; when no user made it (no
+``user_reference`` agent) it is tagged ``INITIAL`` and ``normalize.repeats`` words it as the
+pages it caused ("Paged Dana Whitfield by push"); a user's (who created the incident and chose
+whom) says so: "Assigned to Dana Whitfield by Raj Patel". A later assignment stays a
+reassignment: "Reassigned to Mei Lin by Raj Patel", "Reassigned to Mei Lin, automatically".
 
 **Notifications.** Each ``notify_log_entry`` is one notification to one contact method (a
 device, a number, an address); its row carries a tag ``notice:<via|failed>:<method>:<entry id>``
@@ -178,10 +179,10 @@ def reopen_ids(entries: list[dict[str, Any]], incident_id: str) -> frozenset[str
 
 
 def initial_assignments(entries: list[dict[str, Any]], incident_id: str) -> frozenset[str]:
-    """Ids of the ``assign`` entries of the incident's first assignment: no user's (``agent``
-    not a ``user_reference``), at most ``FIRST_ASSIGNMENT`` after its first trigger entry, with
-    no assignment, escalation or delegation before them (entries of other, merged incidents
-    aside). Empty without a trigger entry: nothing then says the assignment was the first."""
+    """Ids of the ``assign`` entries of the incident's first assignment: at most
+    ``FIRST_ASSIGNMENT`` after its first trigger entry, with no escalation or delegation before
+    them (entries of other, merged incidents aside). Empty without a trigger entry: nothing then
+    says the assignment was the first."""
     dated = []
     for entry in entries:
         inc = entry.get("incident")
@@ -197,9 +198,8 @@ def initial_assignments(entries: list[dict[str, Any]], incident_id: str) -> froz
         kind = entry_type(entry)
         if kind not in ("assign", "escalate", "delegate"):
             continue
-        first = kind == "assign" and start <= when <= start + FIRST_ASSIGNMENT
-        if not first or _user_name(entry.get("agent")) is not None:
-            break  # an assignment a user made, or a later one: every later one is news
+        if kind != "assign" or not start <= when <= start + FIRST_ASSIGNMENT:
+            break  # a later assignment, or one after an escalation: news
         out.add(entry_id)
     return frozenset(out)
 
@@ -231,8 +231,9 @@ def entry_event(
         kind, summary = Kind.UPDATE, _reopen_summary(kind_name, ctx, actor)
         tags.add("reopen")
     elif entry_id in ctx.initial and (names := ", ".join(_names(entry.get("assignees")))):
-        summary = f"Assigned to {names}"  # the trigger's own assignment: nobody reassigned
-        tags.add(INITIAL)
+        # the trigger's own assignment: nobody reassigned; no person's is the page's context
+        summary = f"Assigned to {names}" + (f" by {actor}" if actor else "")
+        tags.update(() if actor else (INITIAL,))
     elif other is not None:
         if kind in (Kind.ACK, Kind.RESOLVE):
             kind = Kind.UPDATE  # the other incident's lifecycle, not this one's
