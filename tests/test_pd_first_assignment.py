@@ -217,3 +217,8 @@ def test_a_series_none_reached_counts_its_calls(tmp_path: Path) -> None:
         "4 phone pages to Dana Whitfield failed (no answer), 09:45–09:51"
         " (8 notifications: 8 by phone failed, no answer)"
     )
+
+
+def test_the_first_assignment_row_says_why_as_a_page(tmp_path: Path) -> None:
+    tl = timeline(tmp_path, [trigger(), assigned(0, DANA), *rounds(0.05)])
+    assert one(tl, DANA).reason == "responder paged (the trigger's assignment)"
