@@ -222,3 +222,13 @@ def test_a_series_none_reached_counts_its_calls(tmp_path: Path) -> None:
 def test_the_first_assignment_row_says_why_as_a_page(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(), assigned(0, DANA), *rounds(0.05)])
     assert one(tl, DANA).reason == "responder paged (the trigger's assignment)"
+
+
+def test_a_first_assignment_whose_pages_reached_no_one_says_so(tmp_path: Path) -> None:
+    calls = [page(m, DANA, "phone_notification", "no_answer") for m in (0.05, 5.05)]
+    tl = timeline(tmp_path, [trigger(), assigned(0, DANA), *calls])
+    assert one(tl, DANA).summary == (
+        "Pages to Dana Whitfield by phone at 09:42 and 09:47 failed (no answer)"
+    )
+    tl = timeline(tmp_path / "once", [trigger(), assigned(0, DANA), calls[0]])
+    assert one(tl, DANA).summary == "Page to Dana Whitfield by phone failed (no answer)"

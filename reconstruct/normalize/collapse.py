@@ -314,7 +314,7 @@ def _milestones(rows: list[Event]) -> set[str]:
     keep.update(e.key for e in (first, last_clear) if e is not None)
     last_page: dict[str, Event] = {}
     for event in rows:
-        if event.kind is Kind.PAGE or (event.kind is Kind.ESCALATE and _paged(event)):
+        if event.kind is Kind.PAGE or (event.kind is Kind.ESCALATE and _tried(event)):
             for person in targets_of(event):
                 if person not in last_page:
                     keep.add(event.key)  # the first page for a person
@@ -357,6 +357,11 @@ def _one_failure(members: list[Event]) -> str:
     methods = {m for e in members for m in _failed_of(e)}
     whys = {failure_of(members, m) for m in methods}
     return whys.pop() if len(whys) == 1 else ""
+
+
+def _tried(event: Event) -> bool:
+    """An escalation row that holds the page it caused, delivered or not (``steps``)."""
+    return _paged(event) or _failed(event)
 
 
 def _paged(event: Event) -> bool:
