@@ -140,8 +140,9 @@ def collapse(
                 text = f"{len(members)} {_failed_methods(members)}pages to {who} failed"
                 text += f" ({why})" if (why := _one_failure(members)) else ""
                 text += f", {_span(members)}"
-                if sum(notices(e).total() for e in members) > len(members):
-                    text += f" ({tally(members)})"
+                if (n := sum(notices(e).total() for e in members)) > len(members):
+                    one_method = len({m for e in members for _, m in notices(e)}) == 1
+                    text += f" ({n} notifications)" if one_method else f" ({tally(members)})"
             series.append((text, "repeated pages", members))
         else:
             few.append(whom)
