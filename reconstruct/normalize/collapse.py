@@ -797,7 +797,7 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
         links.append(Link(ln.source, ln.url, f"last: {ln.label or ln.source}"))
     kinds = {m.kind for m in members}
     rows = len(members)
-    members = _records(members)
+    members = sorted(_records(members), key=order_key)
     return new_event(
         first.time,
         Kind.ALERT if Kind.ALERT in kinds else first.kind,
