@@ -176,14 +176,22 @@ def test_a_re_evaluation_of_a_lone_alert_is_counted_in_its_row(tmp_path: Path) -
     assert len(row.members) == 3 and [ln.label for ln in row.links] == ["Grafana panel"]
 
 
-def test_the_only_record_of_an_instance_stays_a_row(tmp_path: Path) -> None:
-    """Still firing with no earlier record of that pod (it fired before the window): a row."""
-    notes = [*DISK_ROWS, *lag_storm(), *keep_last(30, ["orders-consumer-9"])]
+def test_the_only_record_of_an_instance_or_a_paused_rule_stays_a_row(tmp_path: Path) -> None:
+    """Still firing with no earlier record of that pod (it fired before the window): a row; a
+    person pausing the rule while it fires is news, not a re-evaluation."""
+    paused = state(31, "orders-consumer-4", "Alerting", "Alerting (Paused)")
+    notes = [*DISK_ROWS, *lag_storm(), *keep_last(30, ["orders-consumer-9"]), paused]
     tl = timeline(tmp_path, [trigger()], [], [], notes)
+    rows = rows_of(tl)
     assert (
         "10:12",
         f"Grafana alert {RULE} (pod=orders-consumer-9) still firing (no data, last state kept)",
-    ) in rows_of(tl)
+    ) in rows
+    assert (
+        "10:13",
+        f"Grafana alert {RULE} (pod=orders-consumer-4) still firing, rule paused (B=412000, C=1)",
+    ) in rows
+    assert "re-evaluation" not in rows[0][1]
 
 
 def test_a_rule_going_nodata_on_many_pods_is_a_row_one_pod_its_own_row(tmp_path: Path) -> None:

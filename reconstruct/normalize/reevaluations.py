@@ -15,10 +15,12 @@ record of the same rule (the instance: its ``label:`` tags, ``instances.instance
 that record's row, the **root** (the first record of a chain of re-evaluations): the root keeps
 its time, key, kind, text and links, and holds the re-evaluations as ``members`` after its own
 records, so a storm's row, a series row or the root's own row counts them and JSON keeps each
-one. A record whose instance has no earlier record (the only record of its instance, say the
-firing began before the window) is no re-evaluation: it stays a row. A change of state is
-never one: ``Alerting`` -> ``NoData`` (a rule going NoData) or ``Error`` is a row, and
-``collapse`` puts many of them in a wave row.
+one. Never a re-evaluation: a record tagged ``stopped`` (the rule paused, updated or deleted:
+"still firing, rule paused" is news); a record whose instance has no earlier record (the only
+record of its instance, say the firing began before the window: it stays a row); a change of
+state (``Alerting`` -> ``NoData``, a rule going NoData, or ``Error``: a row, and ``collapse``
+puts many at once in a wave row). A flapping rule keeps its repeats in its flapping row
+(``collapse``), uncounted.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from collections.abc import Callable
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.instances import instance_of
+
+STOPPED = "stopped"
+"""Tag of a state record of a rule a person paused, updated or deleted (Grafana's reasons
+``Paused``, ``Updated``, ``RuleDeleted``): news even when the state stays."""
 
 
 def join_reevaluations(
@@ -43,7 +49,12 @@ def join_reevaluations(
         instance = instance_of(event.tags)
         before = last.get(instance)
         last[instance] = event
-        if before is None or event.kind is not Kind.ANNOTATION or state(event) != state(before):
+        if (
+            before is None
+            or event.kind is not Kind.ANNOTATION
+            or STOPPED in event.tags
+            or state(event) != state(before)
+        ):
             continue
         root = root_of.get(before.key, before)
         root_of[event.key] = root
