@@ -15,28 +15,37 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
   Y seconds; a repeat of the same state is no change,
   https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
-  "CheckoutLatency flapped: 60 state changes 09:45–10:15, last state Normal": the count, span
-  and last state are exactly the row's members' (a member repeating the state before it, as
-  Grafana's "Alerting -> Alerting" on a re-evaluation, is kept but not counted: "(2 repeats of
-  a state not counted)"; states named as Grafana writes them:
-  ``NoData``, ``OK``); a milestone among them (below) is a row of its own, named by its time,
-  and only the total in brackets counts it ("(60 in all, counting the row at 09:45)").
+  "CheckoutLatency flapped 60 times 09:45–10:15, last state Normal": the count, span and last
+  state are the rule's, every state change counted (a record repeating the state before it, as
+  Grafana's "Alerting -> Alerting" on a re-evaluation, is a member but not counted: "(2 repeats
+  of a state not counted)"; states named as Grafana writes them: ``NoData``, ``OK``); a
+  milestone among them (below) is a row of its own, named by its time: "(the change at 09:10
+  is a row of its own)".
 - **An alert storm**: the alerts of one rule, each part at the time it happened. Its firings
-  (per state that is no clearing) join the incident's first firing when it is theirs: "Grafana
-  alert Cache hit ratio (pod=cache-00) firing; 96 pods firing by 09:58" (the instance label
-  that differs most among them, tag ``label:<key>=<value>``, and when the last fired; firings
-  more than ``wave_gap`` after that wave, the rule firing again, are a row of their own), else are
-  a row at their first time, "96 alerts of Cache hit ratio fired across 96 pods,
-  09:41–09:58". Its clearings split into waves (a gap over ``[collapse] wave_gap``, default 5
-  minutes, starts the next), each at its own time: the wave holding the incident's last
-  clearing joins that row ("...resolved; the last of 8 instances to clear (gw-6 … gw-8
-  cleared 14:41–14:42)", or "..., 14:33–14:42" for one wave); every other wave is a row at
-  its first clearing, a partial recovery: "EdgeTLSHandshakeErrors cleared on 5 of 8
-  instances (gw-1 … gw-5), 14:33–14:34" ("on all 5 pods" when it is every instance). A part
-  or wave of fewer than ``min_series`` alerts (a milestone it joins counted) stays as its
-  rows. A joined row keeps the milestone's time, key, kind and links, adds the ``first:`` /
-  ``last:`` link of the records joined before / after it, and holds every record as
+  (per state that is no clearing) split into waves (a gap over ``[collapse] wave_gap``, default
+  5 minutes, starts the next): the wave holding the incident's first firing joins that row:
+  "Grafana alert Cache hit ratio (pod=cache-00) firing; 96 pods firing by 09:58" (the instance
+  label that differs most among them, tag ``label:<key>=<value>``, and when the last fired);
+  every other wave is a row at its first time, "96 alerts of Cache hit ratio fired across 96
+  pods, 09:41–09:58", "KafkaLag firing again on 25 pods (orders-5 … orders-19, search-0 …
+  search-9), 10:40–10:46" when every instance of the wave fired in an earlier one, "12 more
+  alerts of ..." when some are new. NoData and Error (a change of state) on ``min_series``
+  instances or more within a wave are a row, "KafkaLag went NoData on 12 pods (...),
+  10:30–10:31"; fewer stay rows. Its clearings split into waves too, each at its own time: the
+  wave holding the incident's last clearing joins that row ("...resolved; the last of 8
+  instances to clear (gw-6 … gw-8 cleared 14:41–14:42)", or "..., 14:33–14:42" for one wave);
+  every other wave is a row at its first clearing, a partial recovery: "EdgeTLSHandshakeErrors
+  cleared on 5 of 8 instances (gw-1 … gw-5), 14:33–14:34" ("on all 5 pods" when it is every
+  instance). A part or wave of fewer than ``min_series`` alerts (a milestone it joins counted)
+  stays as its rows. A joined row keeps the milestone's time, key, kind and links, adds the
+  ``first:`` / ``last:`` link of the records joined before / after it, and holds every record as
   ``members``. Alerts without a rule: one series per state and text, numbers aside.
+- **Re-evaluations** (``reevaluations``): a state record that is no new firing or clearing and
+  keeps its instance's previous state (Grafana's "Alerting -> Alerting (NoData, KeepLast)") is
+  a member of the row holding that previous record, counted in its words ("...; 3
+  re-evaluations at 10:30: still firing on search-0 … search-2"), never a row; a rule paused,
+  updated or deleted (tag ``stopped``) or an instance's only record stays a row. A flapping
+  rule keeps them in its flapping row, uncounted.
 - **Pending, then firing** (``pending``): before a rule's storm is cut, an instance's Pending
   record and its firing within ``[collapse] pending_window`` are one row, the firing's ("...
   firing (B=0.6, C=1; pending since 13:58)"). A rule whose every instance goes Pending first
