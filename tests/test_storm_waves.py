@@ -23,6 +23,8 @@ from typing import Any
 from reconstruct.config import CollapseConfig, Config
 from reconstruct.model import Timeline
 from reconstruct.render import RenderOptions, render
+from tests.test_row_storms import RULE as PAY
+from tests.test_row_storms import slack_alert_post
 from tests.test_rows import ms, texts, timeline, trigger
 
 RULE = "KafkaConsumerLagHigh"
@@ -224,3 +226,18 @@ def test_a_flapping_rule_keeps_its_repeats_in_its_flapping_row(tmp_path: Path) -
         f"{RULE} flapped 8 times 09:44–09:58, last state Normal (1 repeat of a state not counted)"
     )
     assert len(row.members) == 9
+
+
+def test_a_notifiers_repeat_for_pods_still_firing_is_no_firing_again(tmp_path: Path) -> None:
+    """Grafana's Slack notifier (Alertmanager's ``repeat_interval``) posts ``[FIRING:1]`` again
+    for pods that never cleared: "still firing, notified again", never "firing again"."""
+    pods = [f"payments-{k:03d}" for k in range(4)]
+    posts = [slack_alert_post(-1 + 0.2 * k, pod) for k, pod in enumerate(pods)]
+    posts += [slack_alert_post(60 + 0.2 * k, pod) for k, pod in enumerate(pods)]
+    disk = [state(-3, "kafka-broker-2", "Normal", "Alerting", DISK)]
+    tl = timeline(tmp_path, [trigger()], posts, [], disk)
+    assert rows_of(tl, PAY) == [
+        ("09:41", f"4 alerts of {PAY} fired across 4 pods, at 09:41"),
+        ("10:42", f"{PAY} still firing on 4 pods (payments-000 … payments-003), notified again"
+                  " at 10:42"),
+    ]  # fmt: skip

@@ -566,53 +566,72 @@ def _storm(
         if state == _RESOLVED:
             series_, joins_ = _clearings(name, of_state, own, label, every, config)
         else:
-            series_, joins_ = _firings(name, state, of_state, own, label, config)
+            cleared = [e for e, s in zip(group, states, strict=True) if s == _RESOLVED]
+            series_, joins_ = _firings(name, state, of_state, own, cleared, label, config)
         series.extend(series_)
         joins.extend(joins_)
     return series, joins
 
 
 def _firings(
-    name: str, state: str, fired: list[Event], own: Event | None, label: str, config: CollapseConfig
+    name: str,
+    state: str,
+    fired: list[Event],
+    own: Event | None,
+    cleared: list[Event],
+    label: str,
+    config: CollapseConfig,
 ) -> tuple[_Series, _Joins]:
     """A rule's firings (of one state) in waves (a gap over ``wave_gap`` starts the next), each
     at its own time: the wave holding the incident's first firing (``own``) joins its row ("8
-    instances firing by 09:42"); every other wave is a row at its first firing, "96 alerts of X
-    fired across 96 pods, 09:41–09:58", "X firing again on 25 pods (…), 10:40–10:46" when every
-    instance it names fired in an earlier wave, "12 more alerts of X fired ..." otherwise."""
+    instances firing by 09:42"); every other wave is a row at its first firing: "96 alerts of X
+    fired across 96 pods, 09:41–09:58"; "X firing again on 25 pods (…), 10:40–10:46" when each
+    of its instances fired before and cleared since (``cleared``: the rule's clearings); "X
+    still firing on 3 pods (…), notified again at 10:40" when each fired before and has not
+    cleared (a notifier's repeat); "12 more alerts of X fired ..." otherwise."""
     series: _Series = []
     joins: _Joins = []
     word = "firing" if state == "firing" else _STATE_WORDS.get(state, state or "raised")
     verb = _STATE_WORDS.get(state, state or "raised")
-    seen: set[tuple[str, ...]] = set()  # instances that fired in an earlier wave
+    last_fired: dict[tuple[str, ...], Event] = {}  # instance -> its latest firing so far
+    clearings: dict[tuple[str, ...], list[Event]] = defaultdict(list)
+    for event in cleared:
+        clearings[instance_of(event.tags)].append(event)
     for n, wave in enumerate(_waves(fired, config.wave_gap)):
-        instances = {instance_of(e.tags) for e in wave}
-        again = n > 0 and instances <= seen
-        seen |= instances
+        kinds = set()  # "again", "still" or "new" per firing
+        for event in wave:
+            instance = instance_of(event.tags)
+            before = last_fired.get(instance)
+            if before is None:
+                kinds.add("new")
+            elif any(before.time <= c.time <= event.time for c in clearings[instance]):
+                kinds.add("again")
+            else:
+                kinds.add("still")
+        for event in wave:
+            last_fired[instance_of(event.tags)] = event
         if len(wave) < config.min_series:
             continue
+        values = _values(wave, label)
+        where = f"on {len(values)} {_plural(label, len(values))} ({_names(values)})"
         if own is not None and own in wave:
             end = f"{wave[-1].time:%H:%M}"
             if label:
-                count = len(_values(wave, label))
-                text = f"{count} {_plural(label, count)} {word} by {end}"
+                text = f"{len(values)} {_plural(label, len(values))} {word} by {end}"
             else:
                 text = f"{len(wave)} alerts of the rule {word} by {end}"
             joins.append((own.key, text, [e for e in wave if e is not own]))
-        elif again and label:
-            values = _values(wave, label)
-            text = (
-                f"{name} {word} again on {len(values)} {_plural(label, len(values))}"
-                f" ({_names(values)}), {_span(wave)}"
-            )
-            series.append((text, _STORM, wave))
-        elif again:
-            text = f"{name} {word} again ({len(wave)} alerts), {_span(wave)}"
-            series.append((text, _STORM, wave))
+            continue
+        if kinds == {"again"}:
+            text = f"{name} {word} again {where}" if label else f"{name} {word} again"
+            text += f", {_span(wave)}" if label else f" ({len(wave)} alerts), {_span(wave)}"
+        elif kinds == {"still"}:
+            text = f"{name} still {word} {where}" if label else f"{name} still {word}"
+            text += f", notified again {_span(wave)}"
         else:
             more = " more" if n > 0 else ""
             text = f"{len(wave)}{more} alerts of {name} {verb}{_across(wave)}, {_span(wave)}"
-            series.append((text, _STORM, wave))
+        series.append((text, _STORM, wave))
     return series, joins
 
 
