@@ -241,3 +241,20 @@ def test_a_notifiers_repeat_for_pods_still_firing_is_no_firing_again(tmp_path: P
         ("10:42", f"{PAY} still firing on 4 pods (payments-000 … payments-003), notified again"
                   " at 10:42"),
     ]  # fmt: skip
+
+
+def test_re_evaluations_of_the_first_firings_wave_are_counted_in_the_milestones_row(
+    tmp_path: Path,
+) -> None:
+    """The storm holds the incident's first firing (orders-consumer-0): re-evaluations of the
+    wave joined to it, and of the milestone's own pod, are counted in that row."""
+    notes = [*lag_storm(), *keep_last(10, ["orders-consumer-0"]), *keep_last(30, PODS[4:])]
+    tl = timeline(tmp_path, [trigger()], [], [], notes)
+    first = next(e for e in tl.events if RULE in e.summary)
+    assert first.summary == (
+        f"Grafana alert {RULE} (pod=orders-consumer-0) firing (B=412000, C=1);"
+        " 6 pods firing by 09:42; 3 re-evaluations 09:52–10:12: still firing on"
+        " orders-consumer-0, orders-consumer-4, orders-consumer-5"
+    )
+    assert len(first.members) == 6 + 3
+    assert not any("last state kept" in s and not e.members for e in tl.events for s in [e.summary])

@@ -205,7 +205,9 @@ def collapse(
         if series_row is None:
             row = stepped.get(event.key, event)
             row = _joined_row(row, joins[event.key]) if event.key in joins else row
-            out.append(_noted(row, noted[event.key]) if event.key in noted else row)
+            if event.key in noted and event.key not in joins:  # else counted in the join
+                row = _noted(row, noted[event.key])
+            out.append(row)
         elif series_row.key not in placed:
             placed.add(series_row.key)
             out.append(series_row)
@@ -446,7 +448,8 @@ def _alert_series(
         if held:
             label = _instance_label(group)
             found = [(t + _held_words(m, held, label), r, m) for t, r, m in found]
-            joins = [(k, t + _held_words(m, held, label), m) for k, t, m in joins]
+            # the milestone's own re-evaluations are counted with its wave's
+            joins = [(k, t + _held_words(m, held, label, k), m) for k, t, m in joins]
         return found, joins
     out = []
     for state in dict.fromkeys(states):
@@ -497,9 +500,13 @@ def _state_waves(
     return out
 
 
-def _held_words(members: list[Event], held: Mapping[str, list[Event]], label: str) -> str:
-    """The words a part adds for the re-evaluations its rows hold ("" when none)."""
-    records = sorted((q for e in members for q in held.get(e.key, ())), key=order_key)
+def _held_words(
+    members: list[Event], held: Mapping[str, list[Event]], label: str, own: str = ""
+) -> str:
+    """The words a part adds for the re-evaluations its rows (and the milestone ``own`` it
+    joins) hold ("" when none)."""
+    keys = [own, *(e.key for e in members)] if own else [e.key for e in members]
+    records = sorted((q for k in keys for q in held.get(k, ())), key=order_key)
     return _still(records, label) if records else ""
 
 
