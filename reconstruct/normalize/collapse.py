@@ -512,8 +512,8 @@ def _held_words(
 
 def _still(records: list[Event], label: str) -> str:
     """``; 3 re-evaluations at 10:30: still firing on search-indexer-0 … search-indexer-2``:
-    re-evaluations that kept their state, per state, with the instances when ``label`` names
-    more than one."""
+    re-evaluations that kept their state, per state, with their instances' ``label`` values
+    (none when "": a row of one instance names it already)."""
     parts = []
     by_state: dict[str, list[Event]] = defaultdict(list)
     for record in records:
@@ -522,8 +522,7 @@ def _still(records: list[Event], label: str) -> str:
         word = _STILL_WORDS.get(state) or _last_state(of_state[0])
         n = len(of_state)
         text = f"{n} re-evaluation{'s' * (n > 1)} {_span(of_state)}: still {word}"
-        values = _values(of_state, label)
-        if len(values) > 1:
+        if values := _values(of_state, label):
             text += f" on {_names(values)}"
         parts.append(text)
     return "; " + "; ".join(parts)
