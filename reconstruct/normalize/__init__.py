@@ -6,7 +6,7 @@ instance labels) and ``refs`` (refs from text) -> ``classify`` (kinds from text)
 (one row per occurrence across tools) -> ``deploystart`` (a deploy bot's start post joins the
 deployment that went live) ->
 ``select`` (what is kept, why; counts of the rest) -> ``people`` (one name and id per person) ->
-``steps`` (one step, one row) -> ``echoes`` (a chat app's post of a note) ->
+``steps`` (one step, one row) -> ``echoes`` (a chat app's post of a record) ->
 ``collapse`` (a series as one row) -> ``order``.
 ``docs/design.md`` has the rules.
 """
@@ -116,7 +116,7 @@ def normalize(
             ledger.settle(joined, left)
             for event, _ in left:
                 omitted[scope_of(event)] = omitted.get(scope_of(event), 0) + 1
-        stepped, echoed = merge_echoes(stepped, config.normalize.merge_window)
+        stepped, echoed = merge_echoes(stepped, config.normalize.merge_window, named)
         collapsed = 0
         if not config.collapse.expand:
             stepped, collapsed = collapse(stepped, config.collapse, names)

@@ -257,20 +257,45 @@ def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Even
                     rows[i].summary, rows[j].summary, share
                 ):
                     pairs.append((gap, i, j))
-    taken: set[int] = set()
+    clusters = _clusters(rows, sorted(pairs), window)
     joined: dict[int, Event] = {}
-    for _gap, i, j in sorted(pairs):
-        if i in taken or j in taken:
-            continue
-        taken.update((i, j))
-        a, b = rows[i], rows[j]
-        primary = b if _SPECIFIC.get(b.kind, 2) > _SPECIFIC.get(a.kind, 2) else a
-        other = a if primary is b else b
-        reason = "; ".join(r for r in dict.fromkeys((primary.reason, other.reason)) if r)
-        joined[i] = _joined([a, b], primary, primary.summary, reason)
+    taken: set[int] = set()
+    for members in clusters:
+        taken.update(members)
+        records = [rows[i] for i in members]  # in time order
+        primary = max(records, key=lambda e: _SPECIFIC.get(e.kind, 2))  # earliest on a tie
+        ordered_records = [primary, *(r for r in records if r is not primary)]
+        reason = "; ".join(r for r in dict.fromkeys(e.reason for e in ordered_records) if r)
+        joined[members[0]] = _joined(records, primary, primary.summary, reason)
     return [
         joined[i] if i in joined else e for i, e in enumerate(rows) if i not in taken or i in joined
     ]
+
+
+def _clusters(
+    rows: list[Event], pairs: list[tuple[timedelta, int, int]], window: timedelta
+) -> list[list[int]]:
+    """The pairs (closest first) joined into steps: two records' steps become one when they
+    hold no tool in common (one record per tool), span at most ``window``, and every record's
+    ``identifiers`` agree with every other's (a record joins a row of two tools through either
+    one's words, never naming a different service than the other)."""
+    step_of: dict[int, list[int]] = {}
+    for _gap, i, j in pairs:
+        a, b = step_of.get(i, [i]), step_of.get(j, [j])
+        if a is b:
+            continue
+        both = sorted((*a, *b))
+        if {s for k in a for s in rows[k].sources} & {s for k in b for s in rows[k].sources}:
+            continue
+        if rows[both[-1]].time - rows[both[0]].time > window:
+            continue
+        ids = [identifiers(rows[k].summary) for k in both]
+        if not all(agree(x, y) for n, x in enumerate(ids) for y in ids[n + 1 :]):
+            continue
+        for k in both:
+            step_of[k] = both
+    unique = {id(step): step for step in step_of.values()}
+    return sorted(unique.values())
 
 
 def _joined(records: list[Event], primary: Event, summary: str, reason: str) -> Event:
