@@ -21,9 +21,13 @@ within ``[collapse] step_window`` (default 1 minute):
    compared with that person's next ``NEIGHBOURS`` records) and no identifier of their own
    (``identifiers``: a service, version, host or number; one text may name more of them than
    the other, never a different one: "rolling back payments-api" and "Rolling back ledger-api"
-   are two actions) -> one row with the more specific
+   are two actions) -> one row with the most specific
    kind (a mitigation over a dashboard annotation, a rollback annotation over a message) and
-   its text. A record a person wrote (tag ``written``: their dashboard annotation) joins
+   its text. A step may hold one record per tool (a dashboard annotation, a message and an
+   incident note of one action are one row): a record joins a step when it has the same words
+   as one of the step's records, no tool of the step is its own, the step then spans at most
+   ``step_window``, and every record's identifiers agree with every other's (pairs are taken
+   closest first). A record a person wrote (tag ``written``: their dashboard annotation) joins
    whatever kind its tags gave it; changes, deploys, alerts, pages and bot posts a tool wrote
    never join here: a person's message never merges with a PR or a deployment record.
 
