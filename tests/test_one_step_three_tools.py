@@ -10,16 +10,30 @@ Nguyen added a note to #4711: ...", "Status update on <incident link> by Kim Ngu
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from reconstruct.bundle import Bundle, BundleWriter
+from reconstruct.config import Config
+from reconstruct.model import Timeline
+from reconstruct.pipeline import build_timeline
 from tests.test_rows import (
+    CHANNEL,
+    GRAFANA,
+    INC_ID,
     INC_NO,
     INC_URL,
     KIM,
     LEE,
+    T0,
+    WINDOW,
+    WS,
     annotation,
     entry,
+    iso,
     one,
     said,
     texts,
@@ -206,3 +220,100 @@ def test_an_app_post_of_other_words_or_another_incident_stays_its_row(tmp_path: 
     tl = timeline(tmp_path, [trigger(), reassign], posts)
     assert len([s for s in texts(tl) if "Reassigned" in s]) == 3, texts(tl)
     assert one(tl, "Reassigned to Mei Lin by Raj Patel").sources == ("pagerduty",)
+
+
+# -- a bot's post of an event a tool recorded -------------------------------------------------
+ALERTS = "C0ALRTPAY1"
+FAILOVER = "Patroni failover: payments-db primary pg-payments-01 -> pg-payments-02"
+
+
+def with_alerts_channel(
+    tmp_path: Path, annotations: list[dict[str, Any]], posts: list[dict[str, Any]]
+) -> Timeline:
+    """The incident's bundle with an alerts channel (``conversations.history``) beside the
+    incident channel, and the Grafana annotations (``GET /api/annotations``)."""
+    writer = BundleWriter(tmp_path / "bundle", INC_ID)
+    incident = {
+        "id": INC_ID,
+        "type": "incident",
+        "incident_number": INC_NO,
+        "title": "Checkout errors",
+        "status": "resolved",
+        "created_at": iso(0),
+        "resolved_at": iso(60),
+        "html_url": INC_URL,
+        "service": {"id": "PSVC", "type": "service_reference", "summary": "checkout"},
+    }
+    writer.add("pagerduty/incident.json", [{"incident": incident}])
+    writer.add("pagerduty/log_entries.json", [{"log_entries": [trigger()], "more": False}])
+    writer.add("pagerduty/alerts.json", [{"alerts": [], "more": False}])
+    writer.set_source("pagerduty", "ok")
+    writer.add("slack/auth.test.json", [{"ok": True, "url": WS}])
+    writer.add("slack/users.list.json", [{"ok": True, "members": []}])
+    channels = {CHANNEL: "inc-4711", ALERTS: "alerts-payments"}
+    for cid, name in channels.items():
+        writer.add(
+            f"slack/{cid}/conversations.info.json",
+            [{"ok": True, "channel": {"id": cid, "name": name}}],
+        )
+        messages = posts if cid == ALERTS else []
+        writer.add(
+            f"slack/{cid}/conversations.history.json",
+            [{"ok": True, "messages": messages, "has_more": False}],
+        )
+    meta = {"workspace_url": WS, "incident_channel": CHANNEL, "channels": channels}
+    writer.set_source("slack", "ok", meta=meta)
+    writer.add("grafana/annotations.json", [annotations])
+    writer.set_source("grafana", "ok", meta={"url": GRAFANA})
+    return build_timeline(Bundle.open(writer.finish(WINDOW, T0 + timedelta(days=1))), Config())
+
+
+def bot_post(minutes: float, text: str) -> dict[str, Any]:
+    """A bot's post (an incoming webhook: ``subtype: bot_message``, ``username``)."""
+    return {
+        "type": "message",
+        "subtype": "bot_message",
+        "username": "patroni-bot",
+        "bot_id": "B0PATRONI",
+        "text": text,
+        "ts": ts(minutes),
+    }
+
+
+def failover_annotation(minutes: float, text: str = FAILOVER) -> dict[str, Any]:
+    record = annotation(minutes, text, "sa-1-patroni")
+    record["timeEnd"] = record["time"] + 41_000  # a region: "(for 41s, until ...)"
+    return record
+
+
+def test_a_bots_post_of_an_annotated_event_joins_its_row(tmp_path: Path) -> None:
+    """The post states numbers differently ("lag 0 B"; the row says "for 41s"): the same words
+    and names (payments-db, pg-payments-01, pg-payments-02) make it the row's link."""
+    post = bot_post(-1.2, "Patroni: failover of payments-db primary pg-payments-01 -> "
+                    "pg-payments-02 complete (lag 0 B)")  # fmt: skip
+    tl = with_alerts_channel(tmp_path, [failover_annotation(-2)], [post])
+    row = one(tl, "Patroni failover")
+    assert sorted(row.sources) == ["grafana", "slack"], texts(tl)
+    assert row.actor == "sa-1-patroni" and "bot" not in row.tags
+    assert not any("complete (lag" in s for s in texts(tl))
+    assert not tl.omitted, "the post is shown as the row's link, in no count"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patroni: failover of ledger-db primary pg-ledger-01 -> pg-ledger-02 complete",
+        "Patroni: switchover scheduled for payments-db tonight",
+    ],
+    ids=["other-names", "other-words"],
+)
+def test_a_bots_post_of_another_event_stays_counted(tmp_path: Path, text: str) -> None:
+    tl = with_alerts_channel(tmp_path, [failover_annotation(-2)], [bot_post(-1.2, text)])
+    assert one(tl, "Patroni failover").sources == ("grafana",)
+    assert sum(tl.omitted.values()) == 1, "the post stays in its named count"
+
+
+def test_a_bots_post_minutes_later_stays_counted(tmp_path: Path) -> None:
+    post = bot_post(1, f"{FAILOVER} complete")
+    tl = with_alerts_channel(tmp_path, [failover_annotation(-2)], [post])
+    assert one(tl, "Patroni failover").sources == ("grafana",)

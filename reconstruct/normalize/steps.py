@@ -37,12 +37,15 @@ Every link, ref, tag and source of the joined records is kept.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import timedelta
 
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind
-from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.authority import is_chat
+from reconstruct.normalize.echoes import NOTE
+from reconstruct.normalize.evolve import evolve, new_event
 from reconstruct.normalize.instances import WRITTEN
 from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import person_of, targets_of
@@ -61,6 +64,7 @@ _WORD = re.compile(r"\w+")
 _STOP = frozenset(
     "a an and are as at be by for from in is it of on or so the this to was we with tags".split()
 )
+_WRITTEN = frozenset({WRITTEN, NOTE})
 MIN_WORDS = 3
 NEIGHBOURS = 16
 """Per record: how many of the same person's next records are compared (a bound on the work)."""
@@ -74,6 +78,7 @@ def merge_steps(events: list[Event], config: CollapseConfig) -> tuple[list[Event
     rows = _channels(rows, window)
     rows = _escalations(rows, window)
     rows = _same_words(rows, window, config.same_words)
+    rows = _bot_reports(rows, window, config.same_words)
     return rows, before - len(rows)
 
 
@@ -222,6 +227,17 @@ def identifiers(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+_NAME = re.compile(r"[^\W\d_]")
+
+
+def names(found: frozenset[str]) -> frozenset[str]:
+    """The ``identifiers`` that name something (a letter and a ``-``, ``.`` or ``/`` between
+    letters or digits: ``payments-db``, ``pg-payments-02``, ``v2.14.3``), not a bare number, a
+    duration or a time (``0``, ``41s``, ``08:11:01``), which a tool's post and its record of
+    the same event state differently."""
+    return frozenset(i for i in found if _NAME.search(i) and re.search(r"\w[-./]\w", i))
+
+
 def same_words(a: str, b: str, share: float) -> bool:
     """At least ``share`` of the shorter text's words (and ``MIN_WORDS``) are in the other, and
     their identifiers agree: one text's are all in the other's (it may name more, never a
@@ -274,6 +290,57 @@ def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Even
     return [
         joined[i] if i in joined else e for i, e in enumerate(rows) if i not in taken or i in joined
     ]
+
+
+def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Event]:
+    """Rule 4: each bot's post outside the incident channel joins the closest row of a record
+    written in a tool (tag ``written`` or ``note``, not from chat) at most ``window`` apart,
+    with the same words and the same ``names`` (one's all in the other's, at least one)."""
+    targets = sorted(
+        (
+            i
+            for i, e in enumerate(rows)
+            if not e.tags.isdisjoint(_WRITTEN) and "bot" not in e.tags and not is_chat(e.sources)
+        ),
+        key=lambda i: (rows[i].time, i),
+    )
+    if not targets:
+        return rows
+    times = [rows[i].time for i in targets]
+    said = {i: (words(rows[i].summary), names(identifiers(rows[i].summary))) for i in targets}
+    posts: dict[int, list[int]] = defaultdict(list)
+    for index, post in enumerate(rows):
+        tags = post.tags
+        if "bot" not in tags or "incident-channel" in tags or not is_chat(post.sources):
+            continue
+        low = bisect_left(times, post.time - window)
+        high = bisect_right(times, post.time + window, low)
+        if low == high:
+            continue
+        heard, named = words(post.summary), names(identifiers(post.summary))
+        best: tuple[timedelta, int] | None = None
+        for i in targets[low:high]:
+            theirs, their_names = said[i]
+            if not named or not their_names or not agree(named, their_names):
+                continue
+            if share_words(heard, theirs, share):
+                gap = abs(post.time - rows[i].time)
+                if best is None or (gap, i) < best:
+                    best = (gap, i)
+        if best is not None:
+            posts[best[1]].append(index)
+    if not posts:
+        return rows
+    taken = {k for found in posts.values() for k in found}
+    out = []
+    for i, e in enumerate(rows):
+        if i in taken:
+            continue
+        if i in posts:
+            joined = _joined([e, *(rows[k] for k in posts[i])], e, e.summary, e.reason)
+            e = evolve(joined, tags=e.tags)  # the record's tags, never the bot's
+        out.append(e)
+    return out
 
 
 def _clusters(
