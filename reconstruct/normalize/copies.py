@@ -13,6 +13,10 @@ set-aside costs one comparison per message when there is no such record and a bi
 there are some; only a message in a record's window has its words read. One that joins nothing
 in ``steps`` (another person's, say) is then counted under the reason selection gives it
 (``reasons.omission``: "messages without a keyword, pin or reaction in <scope>"), as before.
+
+A bot's post outside the incident channel that may report such a record (``Written.reports``:
+the same words and ``steps.names`` within the window; ``steps`` rule 4) is held back the same
+way, and counted as "bot posts about other services in <scope>" when it joins nothing.
 """
 
 from __future__ import annotations

@@ -30,6 +30,14 @@ within ``[collapse] step_window`` (default 1 minute):
    closest first). A record a person wrote (tag ``written``: their dashboard annotation) joins
    whatever kind its tags gave it; changes, deploys, alerts, pages and bot posts a tool wrote
    never join here: a person's message never merges with a PR or a deployment record.
+4. **A bot's post of an event a tool recorded.** A bot's post outside the incident channel (a
+   database's failover bot in ``#alerts-payments``) within ``step_window`` of a record written
+   in a tool (tag ``written`` or ``note``: a service account's annotation "Patroni failover:
+   payments-db primary pg-payments-01 -> pg-payments-02"), with the same words and the same
+   ``names`` (identifiers naming something; the post and the record state numbers, durations
+   and times differently: "lag 0 B", "for 41s") -> the post is the row's link; the row keeps
+   its kind, text, actor and tags. ``copies`` holds such a post back from selection's count
+   ("bot posts about other services"); one that joins nothing is counted there as before.
 
 Every link, ref, tag and source of the joined records is kept.
 """
