@@ -53,13 +53,14 @@ def _incident_refs(event: Event) -> frozenset[str]:
     return frozenset(r for r in event.refs if r.startswith(INCIDENT_PREFIXES))
 
 
-def _said(event: Event) -> frozenset[str] | None:
-    """The words of a record a chat app may report (``None`` when it is none): an incident
-    tool's record of an incident, not a bot's, of at least ``MIN_WORDS`` words."""
-    if "bot" in event.tags or event.sources in chat_only() or not _incident_refs(event):
-        return None
-    text = _words(event.summary) - _words(event.actor or "") - _NOTE_WORDS
-    return text if len(text) >= MIN_WORDS else None
+def _reportable(event: Event, chat: frozenset[tuple[str, ...]]) -> bool:
+    """A record a chat app may report: an incident tool's record of an incident, not a bot's."""
+    return "bot" not in event.tags and event.sources not in chat and bool(_incident_refs(event))
+
+
+def _said(event: Event) -> frozenset[str]:
+    """The words of a record's own text (its author's name and a note's framing aside)."""
+    return _words(event.summary) - _words(event.actor or "") - _NOTE_WORDS
 
 
 def merge_echoes(
@@ -68,47 +69,60 @@ def merge_echoes(
     """The rows with each post reporting a record joined to that record's row, and how many
     posts joined. ``records``: the rows before ``steps`` joined them (each record's own text);
     a row is also read by its own text."""
+    posts = [
+        (index, incident)
+        for index, post in enumerate(rows)
+        if "bot" in post.tags
+        and NOTE not in post.tags
+        and len(post.sources) == 1
+        and (incident := _incident_refs(post))
+    ]
+    if not posts:
+        return rows, 0
+    chat = chat_only()
     row_of_link: dict[Link, int] = {}
     shared: set[Link] = set()  # a link of several rows (the incident's page) says no row
     for i, e in enumerate(rows):
         for link in e.links:
             if row_of_link.setdefault(link, i) != i:
                 shared.add(link)
-    said: list[tuple[int, frozenset[str]]] = []
+    candidates: list[tuple[int, Event]] = []
+    """(row, record): a record the row holds that a post may report; its words read lazily."""
     for record in records:
-        if (text := _said(record)) is None:
+        if not _reportable(record, chat):
             continue
         found = {row_of_link[k] for k in record.links if k in row_of_link and k not in shared}
         if len(found) == 1 and "bot" not in rows[i := found.pop()].tags:
-            said.append((i, text))
-    for i, e in enumerate(rows):
-        if (text := _said(e)) is not None:
-            said.append((i, text))
-    if not said:
+            candidates.append((i, record))
+    candidates.extend((i, e) for i, e in enumerate(rows) if _reportable(e, chat))
+    if not candidates:
         return rows, 0
-    said.sort(key=lambda s: (rows[s[0]].time, s[0]))
-    times = [rows[i].time for i, _ in said]
+    candidates.sort(key=lambda c: (rows[c[0]].time, c[0]))
+    times = [rows[i].time for i, _ in candidates]
+    said: dict[int, frozenset[str]] = {}
     echoes: dict[int, list[int]] = {}
-    for index, post in enumerate(rows):
-        if "bot" not in post.tags or NOTE in post.tags or len(post.sources) != 1:
-            continue
-        incident = _incident_refs(post)
-        if not incident:
-            continue
+    for index, incident in posts:
+        post = rows[index]
         heard = _words(post.summary)
         best: tuple[int, timedelta, int] | None = None
         low = bisect_left(times, post.time - window)
-        high = bisect_right(times, post.time + window)
-        for i, text in said[low:high]:
-            if i == index or incident.isdisjoint(rows[i].refs) or not text <= heard:
+        high = bisect_right(times, post.time + window, low)
+        for n in range(low, high):
+            i, record = candidates[n]
+            if incident.isdisjoint(rows[i].refs):
+                continue
+            text = said.get(n)
+            if text is None:
+                text = said[n] = _said(record)
+            if len(text) < MIN_WORDS or not text <= heard:
                 continue
             rank = (-len(text), abs(post.time - rows[i].time), i)
             if best is None or rank < best:
                 best = rank
         if best is not None:
             echoes.setdefault(best[2], []).append(index)
-    joined = {i: _joined(rows[i], [rows[k] for k in posts]) for i, posts in echoes.items()}
-    taken = {k for posts in echoes.values() for k in posts}
+    joined = {i: _joined(rows[i], [rows[k] for k in found]) for i, found in echoes.items()}
+    taken = {k for found in echoes.values() for k in found}
     out = [joined.get(i, e) for i, e in enumerate(rows) if i not in taken]
     return out, len(taken)
 

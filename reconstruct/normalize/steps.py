@@ -51,7 +51,7 @@ from datetime import timedelta
 
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind
-from reconstruct.normalize.authority import is_chat
+from reconstruct.normalize.authority import chat_only, is_chat
 from reconstruct.normalize.echoes import NOTE
 from reconstruct.normalize.evolve import evolve, new_event
 from reconstruct.normalize.instances import WRITTEN
@@ -304,6 +304,14 @@ def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Eve
     """Rule 4: each bot's post outside the incident channel joins the closest row of a record
     written in a tool (tag ``written`` or ``note``, not from chat) at most ``window`` apart,
     with the same words and the same ``names`` (one's all in the other's, at least one)."""
+    chat = chat_only()
+    heard_from = [
+        i
+        for i, e in enumerate(rows)
+        if "bot" in e.tags and "incident-channel" not in e.tags and e.sources in chat
+    ]
+    if not heard_from:
+        return rows
     targets = sorted(
         (
             i
@@ -317,10 +325,8 @@ def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Eve
     times = [rows[i].time for i in targets]
     said = {i: (words(rows[i].summary), names(identifiers(rows[i].summary))) for i in targets}
     posts: dict[int, list[int]] = defaultdict(list)
-    for index, post in enumerate(rows):
-        tags = post.tags
-        if "bot" not in tags or "incident-channel" in tags or not is_chat(post.sources):
-            continue
+    for index in heard_from:
+        post = rows[index]
         low = bisect_left(times, post.time - window)
         high = bisect_right(times, post.time + window, low)
         if low == high:
