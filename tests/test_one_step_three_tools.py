@@ -317,3 +317,11 @@ def test_a_bots_post_minutes_later_stays_counted(tmp_path: Path) -> None:
     post = bot_post(1, f"{FAILOVER} complete")
     tl = with_alerts_channel(tmp_path, [failover_annotation(-2)], [post])
     assert one(tl, "Patroni failover").sources == ("grafana",)
+
+
+def test_an_alert_notification_never_joins_an_annotation_by_its_words(tmp_path: Path) -> None:
+    """Alertmanager's notification is an alert (a tool's own record, joined by its rule, never by
+    words): it never becomes an annotation row's link."""
+    post = bot_post(-1.2, f"[FIRING:1] PatroniFailover ({FAILOVER})")
+    tl = with_alerts_channel(tmp_path, [failover_annotation(-2)], [post])
+    assert one(tl, "Patroni failover").sources == ("grafana",), texts(tl)

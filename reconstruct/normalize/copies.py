@@ -32,6 +32,7 @@ from reconstruct.normalize.echoes import NOTE
 from reconstruct.normalize.instances import WRITTEN
 from reconstruct.normalize.steps import (
     MIN_WORDS,
+    TOOL_KINDS,
     agree,
     identifiers,
     names,
@@ -154,7 +155,11 @@ def could_copy(event: Event, written: Written) -> bool:
     if not written.times or event.sources not in chat_only():
         return False
     if "bot" in event.tags:
-        return "incident-channel" not in event.tags and written.reports(event.time, event.summary)
+        return (
+            "incident-channel" not in event.tags
+            and event.kind not in TOOL_KINDS
+            and written.reports(event.time, event.summary)
+        )
     return "human" in event.tags and written.copies(event.time, event.summary)
 
 

@@ -35,7 +35,8 @@ within ``[collapse] step_window`` (default 1 minute):
    in a tool (tag ``written`` or ``note``: a service account's annotation "Patroni failover:
    payments-db primary pg-payments-01 -> pg-payments-02"), with the same words and the same
    ``names`` (identifiers naming something; the post and the record state numbers, durations
-   and times differently: "lag 0 B", "for 41s") -> the post is the row's link; the row keeps
+   and times differently: "lag 0 B", "for 41s"), unless the post reads as a tool's own record
+   (``TOOL_KINDS``: an alert's notification, a deploy) -> the post is the row's link; the row keeps
    its kind, text, actor and tags. ``copies`` holds such a post back from selection's count
    ("bot posts about other services"); one that joins nothing is counted there as before.
 
@@ -64,7 +65,9 @@ FAILED = "failed:"
 FAILURE = "failure:"
 """Why a failed page did not reach the person, as a row says it (``failure:phone:no answer``,
 ``failure:phone:line busy``); absent for a plain failure."""
-_NOT_WORDS = {Kind.CHANGE, Kind.DEPLOY, Kind.ALERT, Kind.PAGE}
+TOOL_KINDS = frozenset({Kind.CHANGE, Kind.DEPLOY, Kind.ALERT, Kind.PAGE})
+"""Kinds of a tool's own records (a PR, a deployment, an alert, a page): they join by their
+refs (``merge``), never by words (rules 3 and 4), unless a person wrote them (``written``)."""
 _SPECIFIC = {Kind.UPDATE: 1, Kind.ANNOTATION: 0, Kind.MESSAGE: 0}
 """How much a kind says (a milestone kind, absent here, says most): the joined row keeps the
 record whose kind says most, the earlier on a tie."""
@@ -270,7 +273,7 @@ def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Even
     for index, event in enumerate(rows):
         if len(event.sources) != 1 or "bot" in event.tags:
             continue
-        if event.kind in _NOT_WORDS and WRITTEN not in event.tags:
+        if event.kind in TOOL_KINDS and WRITTEN not in event.tags:
             continue
         if who := person_of(event):
             by_person[who].append(index)
@@ -308,7 +311,10 @@ def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Eve
     heard_from = [
         i
         for i, e in enumerate(rows)
-        if "bot" in e.tags and "incident-channel" not in e.tags and e.sources in chat
+        if "bot" in e.tags
+        and "incident-channel" not in e.tags
+        and e.sources in chat
+        and e.kind not in TOOL_KINDS  # an alert's notification is the alert's own row
     ]
     if not heard_from:
         return rows
