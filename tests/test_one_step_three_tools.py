@@ -127,20 +127,28 @@ def test_another_persons_third_record_stays_its_row(tmp_path: Path) -> None:
     assert tl.omitted, "Lee's message is in a named count"
 
 
-def test_a_step_spans_at_most_the_step_window(tmp_path: Path) -> None:
-    """The annotation and the note are 70 s apart (the message between them): the message joins
-    the closer one, the other stays its row."""
+def test_each_record_joins_within_the_step_window_of_another(tmp_path: Path) -> None:
+    """The message 20 s before the annotation, the note 50 s after it (70 s after the message):
+    each within a minute of a record of the step it shares its words with, one row."""
     tl = timeline(
         tmp_path,
-        [trigger(), note(42.2, DID)],
-        [said("U03KIM", 41.9, DID)],
+        [trigger(), note(41 + 62 / 60, DID)],
+        [said("U03KIM", 41 - 20 / 60 + 12 / 60, DID)],
         [KIM],
-        [kim_grafana(41.0, DID)],
+        [kim_grafana(41.2, DID)],
         [],
         [KIM_PD],
     )
+    row = one(tl, "pool size")
+    assert sorted(row.sources) == ["grafana", "pagerduty", "slack"], texts(tl)
+
+
+def test_a_record_a_minute_and_a_half_from_the_step_stays_its_row(tmp_path: Path) -> None:
+    tl = timeline(
+        tmp_path, [trigger(), note(42.5, DID)], [], [KIM], [kim_grafana(41.0, DID)], [], [KIM_PD]
+    )
     rows = [e for e in tl.events if "pool size" in e.summary]
-    assert sorted(len(e.sources) for e in rows) == [1, 2], texts(tl)
+    assert sorted(e.sources for e in rows) == [("grafana",), ("pagerduty",)], texts(tl)
 
 
 # -- the app's copies of any record -----------------------------------------------------------

@@ -25,9 +25,9 @@ within ``[collapse] step_window`` (default 1 minute):
    kind (a mitigation over a dashboard annotation, a rollback annotation over a message) and
    its text. A step may hold one record per tool (a dashboard annotation, a message and an
    incident note of one action are one row): a record joins a step when it has the same words
-   as one of the step's records, no tool of the step is its own, the step then spans at most
-   ``step_window``, and every record's identifiers agree with every other's (pairs are taken
-   closest first). A record a person wrote (tag ``written``: their dashboard annotation) joins
+   as one of the step's records at most ``step_window`` from it, no tool of the step is its
+   own, and every record's identifiers agree with every other's (pairs are taken closest
+   first). A record a person wrote (tag ``written``: their dashboard annotation) joins
    whatever kind its tags gave it; changes, deploys, alerts, pages and bot posts a tool wrote
    never join here: a person's message never merges with a PR or a deployment record.
 4. **A bot's post of an event a tool recorded.** A bot's post outside the incident channel (a
@@ -288,7 +288,7 @@ def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Even
                     rows[i].summary, rows[j].summary, share
                 ):
                     pairs.append((gap, i, j))
-    clusters = _clusters(rows, sorted(pairs), window)
+    clusters = _clusters(rows, sorted(pairs))
     joined: dict[int, Event] = {}
     taken: set[int] = set()
     for members in clusters:
@@ -363,13 +363,12 @@ def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Eve
     return out
 
 
-def _clusters(
-    rows: list[Event], pairs: list[tuple[timedelta, int, int]], window: timedelta
-) -> list[list[int]]:
-    """The pairs (closest first) joined into steps: two records' steps become one when they
-    hold no tool in common (one record per tool), span at most ``window``, and every record's
-    ``identifiers`` agree with every other's (a record joins a row of two tools through either
-    one's words, never naming a different service than the other)."""
+def _clusters(rows: list[Event], pairs: list[tuple[timedelta, int, int]]) -> list[list[int]]:
+    """The pairs (closest first; each at most ``step_window`` apart) joined into steps: two
+    records' steps become one when they hold no tool in common (one record per tool, so a step
+    of three tools spans at most twice the window) and every record's ``identifiers`` agree
+    with every other's (a record joins a row of two tools through either one's words, never
+    naming a different service than the other)."""
     step_of: dict[int, list[int]] = {}
     for _gap, i, j in pairs:
         a, b = step_of.get(i, [i]), step_of.get(j, [j])
@@ -377,8 +376,6 @@ def _clusters(
             continue
         both = sorted((*a, *b))
         if {s for k in a for s in rows[k].sources} & {s for k in b for s in rows[k].sources}:
-            continue
-        if rows[both[-1]].time - rows[both[0]].time > window:
             continue
         ids = [identifiers(rows[k].summary) for k in both]
         if not all(agree(x, y) for n, x in enumerate(ids) for y in ids[n + 1 :]):
