@@ -335,7 +335,19 @@ def _entry_summary(
     if kind == "annotate":
         text = _note_text(entry)
         return f"Note{by}: {text}" if text else own or f"Note added{by}"
+    if kind == "status_update" and (said := _status_update_text(entry)) and said not in own:
+        return f"Status update: {said}"
     return own or kind.replace("_", " ").capitalize()
+
+
+def _status_update_text(entry: Mapping[str, Any]) -> str:
+    """What a ``status_update_log_entry`` told the stakeholders: its ``message`` (the field
+    PagerDuty's Go client prints under the summary, ``LogEntry.Message``), else the channel's
+    ``summary``; "" when neither says. Its own ``summary`` may only say one was sent."""
+    channel = entry.get("channel")
+    return one_line(entry.get("message")) or (
+        one_line(channel.get("summary")) if isinstance(channel, dict) else ""
+    )
 
 
 _LEVEL = re.compile(r"\blevel (\d+)\b", re.IGNORECASE)
