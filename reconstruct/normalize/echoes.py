@@ -54,8 +54,14 @@ def _incident_refs(event: Event) -> frozenset[str]:
 
 
 def _reportable(event: Event, chat: frozenset[tuple[str, ...]]) -> bool:
-    """A record a chat app may report: an incident tool's record of an incident, not a bot's."""
-    return "bot" not in event.tags and event.sources not in chat and bool(_incident_refs(event))
+    """A record a chat app may report: an incident tool's record of an incident, not a bot's
+    and not a person's chat message (tag ``human``: a person's words take no post; a note row
+    ``steps`` joined with its author's copy is found through the note's own record)."""
+    return (
+        not {"bot", "human"} & event.tags
+        and event.sources not in chat
+        and bool(_incident_refs(event))
+    )
 
 
 def _said(event: Event) -> frozenset[str]:
