@@ -66,6 +66,31 @@ we roll back", "once lag drains, rolling back"), unless the match says it was do
 asks, we rolled back at 14:05"); a wait for objections there is no condition ("if no one
 shouts, rolling back").
 
+**A step is no milestone when it is not the step being taken** (``_taken``, for ``mitigate``,
+``resolve`` and ``declare``): a match not saying it was done followed in its clause by a time to
+come is a plan ("revert after", "roll back later"; ``_LATER``), and an instruction is no action
+("ok. Rahul raise it now, revert after": the step counts when someone records it done); opening a
+revert or rollback PR is its status ("opening a revert of #2291", ``_TALK``). For ``mitigate``
+and ``resolve``, a report of the cause is none: words later in the message saying the step set
+the incident off ("FYI the DB failed over at 08:10 UTC, that's what kicked this off", "..., that's
+the trigger"; ``_CAUSE``), or a step said done whose sentence states a time before the
+incident's start ("Patroni failed over payments-db at 08:10"; ``clock.recent_utc``: a time
+without a zone only within the hour before the message). "failing over to the replica now",
+"failed over to us-west, errors dropping", "reverting the PR that caused this" stay mitigations.
+For ``resolve``, a partial recovery is none: part of the service before the words ("half the
+pods recovered", "6 of 12 pods recovered", "partially recovered"; ``_PARTIAL``) or part still
+failing after them ("..., the other 6 still throwing"; ``_STILL_BAD``).
+
+**A status update keeps its kind.** A message opening with a status update ("Status update:
+...", "Mei Lin: Status update: ...", PagerDuty's Slack app's "Status update on #7310 ... by Mei
+Lin: ...") is kind ``update`` (``STATUS_UPDATE``): "Mitigation in progress" there names the
+phase, not a step.
+
+**A person's annotation is read like their message.** A dashboard annotation a person wrote
+(kind ``annotation``, tag ``written``) gets a milestone kind from its words (its ``(tags: ...)``
+list left out: "Raised pool size to 50 on payments-api" is a mitigation), and one tagged
+``mitigation`` (``tag:mitigation``, ``MITIGATION_TAGS``) is a mitigation whatever its words.
+
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
 figures) and keeps its kind; a person's message kept only for that has the reason
@@ -313,7 +338,8 @@ class Classifier:
             if not event.tags.isdisjoint(MITIGATION_TAGS):
                 return Kind.MITIGATE, next(t for t in sorted(event.tags & MITIGATION_TAGS))[4:]
             text = _TAGS_SUFFIX.sub("", event.summary)
-            return _first(self.human, self.human_any, text, stated=True, when=when)
+            found = _first(self.human, self.human_any, text, stated=True, when=when)
+            return found if found is not None and found[0] is not Kind.MESSAGE else None
         if event.kind is not Kind.MESSAGE:
             return None  # already a kind
         if STATUS_UPDATE.match(event.summary):
