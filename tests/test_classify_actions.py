@@ -141,7 +141,7 @@ PARTIAL = [
     "checkout recovered but payments still erroring",
     "most consumers recovered",
 ]
-"""Part of the service recovered: no resolution."""
+"""Part of the service recovered: a status (``update``), no resolution."""
 
 RECOVERED = ["fully recovered", "all pods recovered", "recovered, still watching latency"]
 
@@ -152,8 +152,8 @@ def test_a_plan_or_a_revert_prs_status_sets_no_kind(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", PARTIAL)
-def test_a_partial_recovery_is_no_resolution(text: str) -> None:
-    assert kind_of(text) is not Kind.RESOLVE, text
+def test_a_partial_recovery_is_a_status_not_a_resolution(text: str) -> None:
+    assert kind_of(text) is Kind.UPDATE, text
 
 
 @pytest.mark.parametrize("text", RECOVERED)
@@ -366,6 +366,8 @@ def test_a_plan_a_revert_prs_status_and_a_partial_recovery_set_no_figure(tmp_pat
     )
     assert mitigated(tl) == (at(8, 58), 42 * 60 + 56)
     assert not any(e.kind is Kind.RESOLVE and "slack" in e.sources for e in tl.events)
+    partial = next(e for e in tl.events if e.time == at(8, 44, 50))
+    assert partial.kind is Kind.UPDATE  # a row, a status
 
 
 def test_a_restart_and_an_annotation_tagged_mitigation_are_mitigations(tmp_path: Path) -> None:

@@ -77,9 +77,10 @@ the trigger"; ``_CAUSE``), or a step said done whose sentence states a time befo
 incident's start ("Patroni failed over payments-db at 08:10"; ``clock.recent_utc``: a time
 without a zone only within the hour before the message). "failing over to the replica now",
 "failed over to us-west, errors dropping", "reverting the PR that caused this" stay mitigations.
-For ``resolve``, a partial recovery is none: part of the service before the words ("half the
-pods recovered", "6 of 12 pods recovered", "partially recovered"; ``_PARTIAL``) or part still
-failing after them ("..., the other 6 still throwing"; ``_STILL_BAD``).
+For ``resolve``, a partial recovery is no resolution but a status (kind ``update``, a row): part
+of the service before the words ("half the pods recovered", "6 of 12 pods recovered", "partially
+recovered"; ``_PARTIAL``) or part still failing after them ("..., the other 6 still throwing",
+"all clear on card-auth, payments still failing"; ``_STILL_BAD``).
 
 **A status update keeps its kind.** A message opening with a status update ("Status update:
 ...", "Mei Lin: Status update: ...", PagerDuty's Slack app's "Status update on #7310 ... by Mei
@@ -392,6 +393,7 @@ def _first(
     a step reported with a time before the incident."""
     if any_ is not None and not any_.search(text):
         return None
+    partial: str | None = None
     for kind, patterns in rules:
         for pattern in patterns:
             if not stated:
@@ -400,31 +402,36 @@ def _first(
                 continue
             for match in pattern.finditer(text):
                 start, end = match.start(), match.end()
-                if states(text, start, end, kind in _ACTIONS) and _taken(
-                    kind, text, start, end, when
-                ):
+                if not states(text, start, end, kind in _ACTIONS):
+                    continue
+                taken = _taken(kind, text, start, end, when)
+                if taken is kind:
                     return kind, _words(match.group(0))
-    return None
+                if taken is Kind.UPDATE and partial is None:
+                    partial = _words(match.group(0))
+    # a partial recovery and nothing else: a status ("half the pods recovered, ...")
+    return (Kind.UPDATE, partial) if partial is not None else None
 
 
 def _taken(
     kind: Kind, text: str, start: int, end: int, when: tuple[datetime, datetime] | None
-) -> bool:
-    """Whether a stated match of ``kind`` is the step itself: no plan for later ("revert after"),
-    no report of the cause ("..., that's what kicked this off"; a step said done with a time
-    before the incident's start), no partial recovery ("half the pods recovered")."""
+) -> Kind | None:
+    """The kind a stated match of ``kind`` gives: ``kind`` when it is the step itself; None for a
+    plan for later ("revert after") or a report of the cause ("..., that's what kicked this off";
+    a step said done with a time before the incident's start); ``update`` for a partial recovery
+    ("half the pods recovered, the other 6 still throwing": a status, no resolution)."""
     if kind not in _ACTIONS:
-        return True
+        return kind
     after = text[end:]
     cut = _CLAUSE_END.search(after)
     rest = after[: cut.start()] if cut is not None else after
     done = _DONE.search(text[start:end]) is not None
     if not done and _LATER.search(rest) is not None:
-        return False  # "revert after", "roll back later": a plan
+        return None  # "revert after", "roll back later": a plan
     if kind is Kind.DECLARE:
-        return True
+        return kind
     if _CAUSE.search(after) is not None:
-        return False  # "the DB failed over at 08:10 UTC, that's what kicked this off"
+        return None  # "the DB failed over at 08:10 UTC, that's what kicked this off"
     if done and when is not None:
         posted, incident_start = when
         sentence_start = len(text[:start]) - len(_SENTENCE_END.split(text[:start])[-1])
@@ -432,12 +439,12 @@ def _taken(
         sentence = text[sentence_start : end + (ends.start() if ends is not None else len(after))]
         at = recent_utc(sentence, posted)
         if at is not None and at < incident_start:
-            return False  # "Patroni failed over payments-db at 08:10": before the incident
+            return None  # "Patroni failed over payments-db at 08:10": before the incident
     if kind is Kind.RESOLVE:
         before = _CLAUSE_END.split(text[:start])[-1]
         if _PARTIAL.search(before) is not None or _STILL_BAD.search(after) is not None:
-            return False  # "half the pods recovered, the other 6 still throwing"
-    return True
+            return Kind.UPDATE  # "half the pods recovered, the other 6 still throwing"
+    return kind
 
 
 def states(text: str, start: int, end: int, action: bool = True) -> bool:
