@@ -169,7 +169,8 @@ _OBJECT = (
     r"|daemons?|hosts?|servers?|apps?|api|replicas?|tasks?|jobs?|statefulsets?|daemonsets?"
     r"|[\w.-]+/[\w.-]+|[\w]+-(?:api|service|svc|worker|consumer|server|db|app)(?:-[\w-]+)?)\b"
 )
-"""What a restart acts on: "restarted the pods", "bouncing orders-consumer and
+"""What a restart acts on, said done or under way (an instruction, "restart the pods", is no
+action): "restarted the pods", "bouncing orders-consumer and
 notifications-worker deployments", "restarted deploy/checkout", "restarting payments-api"; not
 "Pod x restarted (CrashLoopBackOff)" or "restart count" (a pod restarting by itself)."""
 _SETTING = (
@@ -201,14 +202,14 @@ class ClassifyConfig(_Table):
         r"\bscal(?:e|ed|ing) (?:up|out)\b",
         r"\bfail(?:ing|ed)? over\b",
         r"\b(?:rollout|rolling|rolled out an?|did an?|doing an?|ran an?|kicked off an?) restart\b",
-        rf"\brestart(?:ed|ing|s)?{_OBJECT}",
-        rf"\bbounc(?:e|ed|es|ing){_OBJECT}",
-        rf"\brecycl(?:e|ed|es|ing){_OBJECT}",
-        rf"\brais(?:e|ed|es|ing){_SETTING}",
-        rf"\bincreas(?:e|ed|es|ing){_SETTING}",
-        rf"\bbump(?:ed|s|ing)?{_SETTING}",
-        rf"\bexpand(?:ed|s|ing)?{_SETTING}",
-        rf"\bresiz(?:e|ed|es|ing){_SETTING}",
+        rf"\brestart(?:ed|ing){_OBJECT}",
+        rf"\bbounc(?:ed|ing){_OBJECT}",
+        rf"\brecycl(?:ed|ing){_OBJECT}",
+        rf"\brais(?:ed|ing){_SETTING}",
+        rf"\bincreas(?:ed|ing){_SETTING}",
+        rf"\bbump(?:ed|ing){_SETTING}",
+        rf"\bexpand(?:ed|ing){_SETTING}",
+        rf"\bresiz(?:ed|ing){_SETTING}",
     )
     resolve: tuple[str, ...] = (r"\ball clear\b", r"\b(?:fully )?recovered\b")
     impact: tuple[str, ...] = (

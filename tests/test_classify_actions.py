@@ -182,6 +182,8 @@ NOT_ACTIONS = [
     "raised a ticket with AWS",
     "raised the priority to P1",
     "restarting the pods won't help",
+    "restart the pods",  # an instruction: the step counts when someone says it is done
+    "Rahul raise the pool size now",
 ]
 
 

@@ -129,6 +129,13 @@ STATUS_UPDATE = re.compile(
 ..."): kind ``update``, whatever its words ("Mitigation in progress" names the phase, not a
 step)."""
 STATUS_WORDS = "status update"
+
+
+def _status_update(text: str) -> bool:
+    """``STATUS_UPDATE`` opens ``text`` (a substring test first: most texts hold no "update")."""
+    return ("pdate" in text or "PDATE" in text) and STATUS_UPDATE.match(text) is not None
+
+
 MITIGATION_TAGS = frozenset({"tag:mitigation", "tag:mitigated", "tag:mitigate"})
 """A person's dashboard annotation tagged so (``tags: ["kafka", "mitigation"]``) records a
 mitigation."""
@@ -325,7 +332,7 @@ class Classifier:
 
     def human_text(self, text: str) -> tuple[Kind, str] | None:
         """``classify`` of a plain message of a person (one source) with this text."""
-        if STATUS_UPDATE.match(text):
+        if _status_update(text):
             return Kind.UPDATE, STATUS_WORDS
         return _first(self.human, self.human_any, text, stated=True)
 
@@ -343,7 +350,7 @@ class Classifier:
             return found if found is not None and found[0] is not Kind.MESSAGE else None
         if event.kind is not Kind.MESSAGE:
             return None  # already a kind
-        if STATUS_UPDATE.match(event.summary):
+        if _status_update(event.summary):
             return Kind.UPDATE, STATUS_WORDS  # its words describe the phase, not a step
         if "human" in event.tags:
             return _first(self.human, self.human_any, event.summary, stated=True, when=when)
