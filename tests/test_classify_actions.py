@@ -13,7 +13,9 @@ written here, through the real parsers, normalizer and metrics, asserting the fi
   ``fallback``, ``fields`` and ``footer: "PagerDuty"``, the incident as ``<url|#N title>``);
 - Grafana ``GET /api/annotations`` items (``ItemDTO``: ``id``, ``alertId: 0``, ``dashboardUID``,
   ``panelId``, ``userId``, ``login``, ``email``, ``time``/``timeEnd`` in epoch ms, ``text``,
-  ``tags``), one a person wrote and one a service account (``sa-1-patroni``) wrote;
+  ``tags``; Grafana HTTP API, "Find Annotations", grafana.com/docs/grafana/latest/developers/
+  http_api/annotations), one a person wrote and one a service account (login ``sa-1-...``)
+  wrote;
 - PagerDuty ``/incidents/{id}/log_entries`` (``trigger_log_entry``).
 """
 
