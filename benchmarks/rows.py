@@ -192,6 +192,10 @@ def generate(seed: int = 11) -> Incident:
     # an escalation and its page, the resolution.
     service = {"id": "PSVC01", "type": "service_reference", "summary": "checkout"}
     inc.entry("trigger", 0, True, agent=service, channel={"type": "api"})
+    # the trigger's own assignment (PagerDuty logs it at the trigger's second): its row is the
+    # first page's, worded as that page ("Paged Priya Raman by push and phone")
+    inc.entry("assign", 0, True, agent=service, assignees=[inc.user("priya")],
+              channel={"type": "auto"})  # fmt: skip
     link = f"<{INC_URL}|#{INC_NO} Checkout latency and cache misses>"
     inc.bot(0.1, "PagerDuty", f"Triggered: {link}")
     for i in range(150):
@@ -207,7 +211,7 @@ def generate(seed: int = 11) -> Incident:
                 "incident": {"id": INC_ID, "type": "incident_reference"},
             }
         )
-    inc.page(0.2, "priya", "push", milestone=True)
+    inc.page(0.2, "priya", "push")
     inc.page(0.6, "priya", "phone")
     for i in range(380):
         inc.page(1.5 + 36.5 * i / 379, "priya", "email", milestone=i == 379)

@@ -295,11 +295,11 @@ def test_pages_within_a_minute_of_an_escalation_are_its_row(tmp_path: Path) -> N
     tl = timeline(tmp_path, [trigger(), escalate(5, "Priya Raman", "Kim Nguyen"), *pages, *later])
     row = one(tl, "Escalated to Kim Nguyen")
     assert row.summary == (
-        "Escalated to Kim Nguyen by Priya Raman; paged by push and email (3 pages)"
+        "Escalated to Kim Nguyen by Priya Raman; paged by push and email (3 notifications)"
     )
     assert len(row.links) == 4
     rows = [e.summary for e in tl.events if "Kim Nguyen" in e.summary]
-    assert rows[1] == "Kim Nguyen notified 5 times by email, 09:49–09:53", rows
+    assert rows[1] == "Kim Nguyen paged 5 times, 09:49–09:53 (5 email notifications)", rows
     assert len(rows) == 2, "no stray page row between the escalation and the series"
 
 

@@ -143,7 +143,7 @@ def test_a_second_push_device_at_the_same_second_is_the_same_page(tmp_path: Path
     tl = timeline(tmp_path, [trigger(), *first, *repeats])
     assert [t for t in texts(tl) if "Priya" in t] == [
         "Paged Priya Raman by push, SMS, phone and email",
-        "Priya Raman notified 6 times by email, 09:43–09:46",
+        "Priya Raman paged 6 times, 09:43–09:46 (6 email notifications)",
     ]
 
 
@@ -262,8 +262,10 @@ def test_failed_repeats_are_counted_apart_in_a_series(tmp_path: Path) -> None:
         for i in range(8)
     ]
     tl = timeline(tmp_path, [trigger(), *repeats])
-    row = one(tl, "notified")
-    assert row.summary == "Priya Raman notified 5 times by email, 09:43–09:46; 2 email pages failed"
+    row = one(tl, "times")
+    assert row.summary == (
+        "Priya Raman paged 7 times, 09:43–09:46 (7 notifications: 5 email; 2 by email failed)"
+    )
     assert len(row.members) == 7
 
 
@@ -281,9 +283,11 @@ def test_unanswered_phone_pages_inside_a_series_are_said_with_why(tmp_path: Path
         + (("phone_notification",) if i in (2, 5) else ())
     ]
     tl = timeline(tmp_path, [trigger(), *rounds])
-    row = one(tl, "notified")
-    assert row.summary.endswith("; 2 phone pages failed (no answer)"), row.summary
-    assert row.summary.startswith("Alex Chen notified "), row.summary
+    row = one(tl, "times")
+    assert row.summary == (
+        "Alex Chen paged 7 times, 09:44–09:50"
+        " (16 notifications: 7 email, 7 SMS; 2 by phone failed, no answer)"
+    )
 
 
 def test_every_failure_wording_says_no_answer(tmp_path: Path) -> None:

@@ -3,10 +3,12 @@ evidence; every record stays in that row's ``members``.
 
 Runs last (after ``steps``), on the kept rows. Three kinds of series:
 
-- **Repeated pages**: pages (kind ``page``) for the same person(s) (``whom:`` ids) ->
-  "Priya Raman notified 380 times by email, 09:43–10:20"; pages that reached no one counted
-  apart, per method, with why when each says the same ("; 2 phone pages failed (no answer)"), or
-  "4 phone pages to Kim Nguyen failed (no answer), 09:45–09:51" when none reached them.
+- **Repeated pages**: pages (kind ``page``, one row per round) for the same person(s)
+  (``whom:`` ids) -> "Dana Okoro paged 14 times, 09:05–09:18 (32 notifications: 14 push, 14
+  email, 4 SMS)": the pages counted as rounds, the notifications (log entries: one per device,
+  number or address, ``repeats.tally``) exactly per method, the failed ones said apart ("; 2 by
+  phone failed, no answer"); when none reached them, "4 phone pages to Kim Nguyen failed (no
+  answer), 09:45–09:51", with the notifications counted when a page held more than one.
 - **A flapping alert**: an alert rule that changes state at least ``[collapse] flap_changes``
   times (default 4) within ``[collapse] flap_window`` (default 1h), whatever the states
   (Pending and Normal without ever firing too). Elastic calls an alert
@@ -86,7 +88,7 @@ from reconstruct.normalize.instances import LABEL, alertnames
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.pending import join_pending
 from reconstruct.normalize.people import person_of, targets_of
-from reconstruct.normalize.repeats import repeat_rows
+from reconstruct.normalize.repeats import first_pages, notices, repeat_rows, tally
 from reconstruct.normalize.steps import failure_of
 
 SERIES = "series"
@@ -132,16 +134,15 @@ def collapse(
         who = " and ".join(sorted(names.get(p, p.partition(":")[2]) for p in whom))
         members = [e for e in group if e.key not in keep]
         if len(members) >= config.min_series:
-            methods = sorted({t[4:] for e in members for t in e.tags if t.startswith("via:")})
-            how = f" by {', '.join(methods)}" if methods else ""
-            reached = [e for e in members if _paged(e) or not _failed(e)]
-            if reached:
-                text = f"{who} notified {len(reached)} times{how}, {_span(members)}"
-                text += f"; {fails}" if (fails := _failures(members)) else ""
+            if any(_paged(e) or not _failed(e) for e in members):  # rounds, then notifications
+                text = f"{who} paged {len(members)} times, {_span(members)} ({tally(members)})"
             else:
                 text = f"{len(members)} {_failed_methods(members)}pages to {who} failed"
                 text += f" ({why})" if (why := _one_failure(members)) else ""
                 text += f", {_span(members)}"
+                if (n := sum(notices(e).total() for e in members)) > len(members):
+                    one_method = len({m for e in members for _, m in notices(e)}) == 1
+                    text += f" ({n} notifications)" if one_method else f" ({tally(members)})"
             series.append((text, "repeated pages", members))
         else:
             few.append(whom)
@@ -175,6 +176,8 @@ def collapse(
         row = _series_row(members, summary, reason, actors.get(members[0].key))
         for member in members:
             folded[member.key] = row
+    for row in first_pages(rows, names):  # the trigger's own assignment: worded as its page
+        folded[row.key] = row
     for row in repeat_rows(rows, few, keep, names):  # paged again before anyone answered
         for member in row.members:
             folded[member.key] = row
@@ -312,7 +315,7 @@ def _milestones(rows: list[Event]) -> set[str]:
     keep.update(e.key for e in (first, last_clear) if e is not None)
     last_page: dict[str, Event] = {}
     for event in rows:
-        if event.kind is Kind.PAGE or (event.kind is Kind.ESCALATE and _paged(event)):
+        if event.kind is Kind.PAGE or (event.kind is Kind.ESCALATE and _tried(event)):
             for person in targets_of(event):
                 if person not in last_page:
                     keep.add(event.key)  # the first page for a person
@@ -345,21 +348,6 @@ def _failed_of(event: Event) -> list[str]:
     return sorted(t[7:] for t in event.tags if t.startswith("failed:") and t[7:] not in via)
 
 
-def _failures(members: list[Event]) -> str:
-    """The failed pages among a series' members, per method, with why when every one says the
-    same: ``2 phone pages failed (no answer)``, ``1 SMS page failed, 2 phone pages failed``."""
-    counts: dict[str, int] = defaultdict(int)
-    for event in members:
-        for method in _failed_of(event):
-            counts[method] += 1
-    parts = []
-    for method in sorted(counts):
-        n = counts[method]
-        why = failure_of([e for e in members if method in _failed_of(e)], method)
-        parts.append(f"{n} {method} page{'s' * (n > 1)} failed" + (f" ({why})" if why else ""))
-    return ", ".join(parts)
-
-
 def _failed_methods(members: list[Event]) -> str:
     """``phone `` when every failed page of a series was by one method, else ""."""
     methods = {m for e in members for m in _failed_of(e)}
@@ -370,6 +358,11 @@ def _one_failure(members: list[Event]) -> str:
     methods = {m for e in members for m in _failed_of(e)}
     whys = {failure_of(members, m) for m in methods}
     return whys.pop() if len(whys) == 1 else ""
+
+
+def _tried(event: Event) -> bool:
+    """An escalation row that holds the page it caused, delivered or not (``steps``)."""
+    return _paged(event) or _failed(event)
 
 
 def _paged(event: Event) -> bool:

@@ -186,8 +186,8 @@ def _escalations(rows: list[Event], window: timedelta) -> list[Event]:
             via = [m for p in pages for m in sorted(_via(p), key=lambda m: p.summary.rfind(m))]
             methods = _methods(via)
             summary = f"{event.summary}; paged" + (f" by {methods}" if methods else "")
-            if len(via) > len(set(via)):  # a method twice: say how many pages
-                summary += f" ({len(via)} pages)"
+            if len(via) > len(set(via)):  # a method twice: say how many notifications
+                summary += f" ({len(via)} notifications)"
             if failed := [m for page in pages for m in _failed(page) if m not in via]:
                 summary += f"; {failed_words(sorted(failed), pages)}"
             joined[index] = _joined([event, *pages], event, summary, event.reason)

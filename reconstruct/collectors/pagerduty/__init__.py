@@ -11,6 +11,7 @@ from typing import Any
 from reconstruct.bundle import BundleWriter
 from reconstruct.collectors.base import CollectContext, Role, Source, SourceTraits
 from reconstruct.collectors.pagerduty import parse as _parse
+from reconstruct.normalize.repeats import INITIAL
 
 
 def _collect(ctx: CollectContext, out: BundleWriter) -> Mapping[str, Any]:
@@ -30,6 +31,7 @@ SOURCE = Source(
         noun=("log entry", "log entries"),
         reasons=(
             ("page", "responder paged"),
+            (f"tag:{INITIAL}", "responder paged (the trigger's assignment)"),
             ("tag:note", "PagerDuty note"),
             ("update", "PagerDuty log entry"),  # urgency or priority change, snooze, status...
             ("*", "PagerDuty state change"),

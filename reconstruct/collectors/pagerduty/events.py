@@ -14,6 +14,23 @@ alert whose ``first_trigger_log_entry`` belongs to another incident (its ``incid
 incident id in its ``html_url`` / ``self``), came from a merged incident: its summary says which
 ("moved in from merged incident #4710"), and that incident's acknowledgement or resolution is an
 ``update``, never this incident's ack or resolve.
+
+**The first assignment.** When an incident triggers, PagerDuty assigns it to the escalation
+policy's first level and logs an ``assign_log_entry`` at the trigger's second: ``assignees`` the
+on-call users, ``channel.type`` ``auto`` (or the trigger's own ``api`` / ``web_trigger``), its
+``agent`` the service or escalation policy (``service_reference``,
+``escalation_policy_reference``) or none, and ``summary`` "Assigned to Dana Whitfield."
+(REST API v2, List log entries; ``AssignLogEntry``). Nobody reassigned anything: that entry
+(``initial_assignments``: within ``FIRST_ASSIGNMENT`` of the incident's first trigger, before
+any escalation) is an ``escalate`` row "Assigned to Dana Whitfield"; when no user made it (no
+``user_reference`` agent) it is tagged ``INITIAL`` and ``normalize.repeats`` words it as the
+pages it caused ("Paged Dana Whitfield by push"); a user's (who created the incident and chose
+whom) says so: "Assigned to Dana Whitfield by Raj Patel". A later assignment stays a
+reassignment: "Reassigned to Mei Lin by Raj Patel", "Reassigned to Mei Lin, automatically".
+
+**Notifications.** Each ``notify_log_entry`` is one notification to one contact method (a
+device, a number, an address); its row carries a tag ``notice:<via|failed>:<method>:<entry id>``
+(``NOTICE``), so a row joining several (``steps``, ``collapse``) counts them exactly.
 """
 
 from __future__ import annotations
@@ -33,11 +50,14 @@ from reconstruct.collectors.skips import (
 from reconstruct.collectors.textlinks import TEXT_URL, text_links
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.instances import instance_tags, labels_in_text
+from reconstruct.normalize.repeats import INITIAL, NOTICE
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
 NAME = "pagerduty"
 NOTE_MATCH = timedelta(minutes=1)
 """An annotate log entry and a note this close in time (same text) are one note."""
+FIRST_ASSIGNMENT = timedelta(minutes=1)
+"""An assignment no user made this close after the incident's first trigger is its first one."""
 
 _KINDS: dict[str, Kind] = {
     "trigger": Kind.ALERT,
@@ -85,6 +105,8 @@ class IncidentContext:
         self.refs = _incident_refs(self.id, self.number)
         self.reopens: frozenset[str] = frozenset()
         """Ids of the log entries that reopened the incident (``reopen_ids``)."""
+        self.initial: frozenset[str] = frozenset()
+        """Ids of the incident's first assignments (``initial_assignments``)."""
         self.labels: dict[str, str] = {}
         """Other incidents' ids -> ``#4710`` (from the ``[#4710] title`` of their references)."""
 
@@ -156,6 +178,32 @@ def reopen_ids(entries: list[dict[str, Any]], incident_id: str) -> frozenset[str
     return frozenset(out)
 
 
+def initial_assignments(entries: list[dict[str, Any]], incident_id: str) -> frozenset[str]:
+    """Ids of the ``assign`` entries of the incident's first assignment: at most
+    ``FIRST_ASSIGNMENT`` after its first trigger entry, with no escalation or delegation before
+    them (entries of other, merged incidents aside). Empty without a trigger entry: nothing then
+    says the assignment was the first."""
+    dated = []
+    for entry in entries:
+        inc = entry.get("incident")
+        other = isinstance(inc, dict) and as_text(inc.get("id")) not in ("", incident_id)
+        if (when := _quiet_time(entry)) is not None and not (incident_id and other):
+            dated.append((when, as_text(entry.get("id")), entry))
+    dated.sort(key=lambda item: item[:2])
+    start = next((when for when, _, e in dated if entry_type(e) == "trigger"), None)
+    out: set[str] = set()
+    if start is None:
+        return frozenset()
+    for when, entry_id, entry in dated:
+        kind = entry_type(entry)
+        if kind not in ("assign", "escalate", "delegate"):
+            continue
+        if kind != "assign" or not start <= when <= start + FIRST_ASSIGNMENT:
+            break  # a later assignment, or one after an escalation: news
+        out.add(entry_id)
+    return frozenset(out)
+
+
 def _incident_refs(incident_id: str, number: int | None) -> frozenset[str]:
     refs = {f"pd:{incident_id.lower()}"} if incident_id else set()
     if number is not None:
@@ -182,6 +230,10 @@ def entry_event(
     if entry_id in ctx.reopens:
         kind, summary = Kind.UPDATE, _reopen_summary(kind_name, ctx, actor)
         tags.add("reopen")
+    elif entry_id in ctx.initial and (names := ", ".join(_names(entry.get("assignees")))):
+        # the trigger's own assignment: nobody reassigned; no person's is the page's context
+        summary = f"Assigned to {names}" + (f" by {actor}" if actor else "")
+        tags.update(() if actor else (INITIAL,))
     elif other is not None:
         if kind in (Kind.ACK, Kind.RESOLVE):
             kind = Kind.UPDATE  # the other incident's lifecycle, not this one's
@@ -202,6 +254,8 @@ def entry_event(
     if kind_name == "annotate":
         tags.add("note")
     tags.update(_target_tags(kind_name, entry))
+    if kind_name == "notify" and (sent := [t for t in tags if t.startswith(("via:", "failed:"))]):
+        tags.add(f"{NOTICE}{sent[0]}:{entry_id}")  # one notification, counted by rows joining it
     return Event(
         time=when,
         kind=kind,

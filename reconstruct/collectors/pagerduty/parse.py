@@ -37,6 +37,7 @@ from reconstruct.collectors.pagerduty.events import (
     entry_event,
     entry_type,
     incident_number,
+    initial_assignments,
     match_note,
     note_event,
     parse_time,
@@ -124,6 +125,7 @@ def parse(bundle: Bundle) -> Iterator[Event]:
     notes = unique(records(bundle.pages(NOTES_FILE), "notes", NAME), NAME)
     ctx.learn(entries + alerts)
     ctx.reopens = reopen_ids(entries, ctx.id)
+    ctx.initial = initial_assignments(entries, ctx.id)
 
     trigger_ids = {
         as_text(e.get("id"))
