@@ -293,8 +293,9 @@ class CollapseConfig(_Table):
     """An alert instance's Pending state followed by its firing within this long is one step,
     the firing's row (a Grafana rule's pending period, ``for``, is commonly 1 to 5 minutes)."""
     wave_gap: Duration = Field(default=timedelta(minutes=5), gt=timedelta(0))
-    """A rule's clearings further apart than this are two waves, each said at its own time (5
-    of 8 instances back at 14:33, the last 3 at 14:42: a partial recovery)."""
+    """A rule's firings or clearings further apart than this are two waves, each said at its own
+    time (5 of 8 instances back at 14:33, the last 3 at 14:42: a partial recovery; 25 pods
+    firing again at 10:40)."""
     same_words: float = Field(default=0.6, gt=0, le=1)
     """One person's two records are one step when this share of the shorter one's words are in
     the other."""

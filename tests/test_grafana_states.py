@@ -70,7 +70,9 @@ def test_state_is_worded_for_what_it_means(
     else:
         assert event.kind is Kind.ALERT and event.refs == {f"rule:lag:{merges_as}"}
     base = new.split("(")[0].strip().lower().replace("_", "")
-    assert event.tags == {f"state:{base}", "alertname:Lag"}  # the rule's name, every state
+    stopped = {"stopped"} if any(r in new for r in ("Paused", "Updated", "RuleDeleted")) else set()
+    # the rule's name, every state; a reset of the rule tagged (never a re-evaluation)
+    assert event.tags == {f"state:{base}", "alertname:Lag", *stopped}
 
 
 def test_a_region_keeps_its_end_for_the_normalizer(tmp_path: Path) -> None:

@@ -224,7 +224,7 @@ def test_a_rule_flapping_pending_and_normal_without_firing_is_one_row(tmp_path: 
     tl = timeline(tmp_path, [trigger()], [], [], [*flaps, *other])
     rows = [e for e in tl.events if "CardAuthP99" in e.summary]
     assert [e.summary for e in rows] == [
-        "CardAuthP99 flapped: 20 state changes 09:42–10:10, last state Normal"
+        "CardAuthP99 flapped 20 times 09:42–10:10, last state Normal"
     ]
     assert len(rows[0].members) == 20
     assert one(tl, "DiskFull").members == (), "another rule's one state stays its row"

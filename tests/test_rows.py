@@ -386,9 +386,9 @@ def test_a_flapping_rule_is_one_row_with_its_last_state(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger()], [], [], flaps)
     row = one(tl, "flapped")
     assert row.summary == (
-        "CheckoutLatency flapped: 8 state changes 09:43–09:50, last state Alerting"
-        " (10 in all, counting the rows at 09:42 and 09:51)"
-    ), "count, span and last state are the members'; the total names the milestone rows"
+        "CheckoutLatency flapped 10 times 09:42–09:51, last state Normal"
+        " (the changes at 09:42 and 09:51 are rows of their own)"
+    ), "every change counted, the milestone rows named by their times"
     assert len(row.members) == 8 and "state:alerting" in row.members[-1].tags
     rows = [e for e in tl.events if "CheckoutLatency" in e.summary]
     assert [f"{e.time:%H:%M}" for e in rows] == ["09:42", "09:43", "09:51"]
@@ -525,7 +525,8 @@ def test_a_rule_flapping_through_pending_is_one_series(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger()], [], [], [*flaps, *other])
     row = one(tl, "flapped")
     assert row.summary.endswith(
-        "last state Alerting (12 in all, counting the rows at 09:43 and 09:53)"
+        "flapped 12 times 09:42–09:53, last state Normal"
+        " (the changes at 09:43 and 09:53 are rows of their own)"
     )
     assert row.kind == "alert" and "state:alerting" in row.members[-1].tags
     assert len([m for m in row.members if m.kind == "annotation"]) == 4  # the Pending ones

@@ -202,7 +202,7 @@ def test_a_repeated_state_is_no_state_change(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger()], [], [], [*OTHER, *flaps])
     row = one(tl, "flapped")
     assert len(row.members) == 8
-    assert row.summary.startswith("SettlementBacklog flapped: 6 state changes 10:02–10:30")
+    assert row.summary.startswith("SettlementBacklog flapped 6 times 10:02–10:30")
     assert row.summary.endswith("(2 repeats of a state not counted)")
 
 
@@ -213,7 +213,7 @@ def test_a_flap_without_repeats_says_none(tmp_path: Path) -> None:
         for i in range(6)
     ]  # fmt: skip
     row = one(timeline(tmp_path, [trigger()], [], [], [*OTHER, *flaps]), "flapped")
-    assert "6 state changes" in row.summary and "repeat" not in row.summary
+    assert "flapped 6 times" in row.summary and "repeat" not in row.summary
 
 
 # -- one person, two actions -------------------------------------------------------------------

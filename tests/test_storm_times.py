@@ -291,7 +291,7 @@ def test_a_rule_firing_again_later_is_a_row_at_that_time(tmp_path: Path) -> None
     tl = timeline(tmp_path, [trigger()], [], [], [*tls_storm(), *again])
     rows = rows_of(tl)
     assert rows[0][1].endswith("; 8 instances firing by 09:42")
-    assert ("10:42:00", f"3 more alerts of {RULE} fired across 3 instances, at 10:42") in rows
+    assert ("10:42:00", f"{RULE} firing again on 3 instances (gw-1 … gw-3), at 10:42") in rows
 
 
 def test_the_new_thresholds_are_read_from_the_config_file_and_checked(tmp_path: Path) -> None:

@@ -17,28 +17,37 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
   Y seconds; a repeat of the same state is no change,
   https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
-  "CheckoutLatency flapped: 60 state changes 09:45–10:15, last state Normal": the count, span
-  and last state are exactly the row's members' (a member repeating the state before it, as
-  Grafana's "Alerting -> Alerting" on a re-evaluation, is kept but not counted: "(2 repeats of
-  a state not counted)"; states named as Grafana writes them:
-  ``NoData``, ``OK``); a milestone among them (below) is a row of its own, named by its time,
-  and only the total in brackets counts it ("(60 in all, counting the row at 09:45)").
+  "CheckoutLatency flapped 60 times 09:45–10:15, last state Normal": the count, span and last
+  state are the rule's, every state change counted (a record repeating the state before it, as
+  Grafana's "Alerting -> Alerting" on a re-evaluation, is a member but not counted: "(2 repeats
+  of a state not counted)"; states named as Grafana writes them: ``NoData``, ``OK``); a
+  milestone among them (below) is a row of its own, named by its time: "(the change at 09:10
+  is a row of its own)".
 - **An alert storm**: the alerts of one rule, each part at the time it happened. Its firings
-  (per state that is no clearing) join the incident's first firing when it is theirs: "Grafana
-  alert Cache hit ratio (pod=cache-00) firing; 96 pods firing by 09:58" (the instance label
-  that differs most among them, tag ``label:<key>=<value>``, and when the last fired; firings
-  more than ``wave_gap`` after that wave, the rule firing again, are a row of their own), else are
-  a row at their first time, "96 alerts of Cache hit ratio fired across 96 pods,
-  09:41–09:58". Its clearings split into waves (a gap over ``[collapse] wave_gap``, default 5
-  minutes, starts the next), each at its own time: the wave holding the incident's last
-  clearing joins that row ("...resolved; the last of 8 instances to clear (gw-6 … gw-8
-  cleared 14:41–14:42)", or "..., 14:33–14:42" for one wave); every other wave is a row at
-  its first clearing, a partial recovery: "EdgeTLSHandshakeErrors cleared on 5 of 8
-  instances (gw-1 … gw-5), 14:33–14:34" ("on all 5 pods" when it is every instance). A part
-  or wave of fewer than ``min_series`` alerts (a milestone it joins counted) stays as its
-  rows. A joined row keeps the milestone's time, key, kind and links, adds the ``first:`` /
-  ``last:`` link of the records joined before / after it, and holds every record as
+  (per state that is no clearing) split into waves (a gap over ``[collapse] wave_gap``, default
+  5 minutes, starts the next): the wave holding the incident's first firing joins that row:
+  "Grafana alert Cache hit ratio (pod=cache-00) firing; 96 pods firing by 09:58" (the instance
+  label that differs most among them, tag ``label:<key>=<value>``, and when the last fired);
+  every other wave is a row at its first time, "96 alerts of Cache hit ratio fired across 96
+  pods, 09:41–09:58", "KafkaLag firing again on 25 pods (orders-5 … orders-19, search-0 …
+  search-9), 10:40–10:46" when every instance of the wave fired in an earlier one, "12 more
+  alerts of ..." when some are new. NoData and Error (a change of state) on ``min_series``
+  instances or more within a wave are a row, "KafkaLag went NoData on 12 pods (...),
+  10:30–10:31"; fewer stay rows. Its clearings split into waves too, each at its own time: the
+  wave holding the incident's last clearing joins that row ("...resolved; the last of 8
+  instances to clear (gw-6 … gw-8 cleared 14:41–14:42)", or "..., 14:33–14:42" for one wave);
+  every other wave is a row at its first clearing, a partial recovery: "EdgeTLSHandshakeErrors
+  cleared on 5 of 8 instances (gw-1 … gw-5), 14:33–14:34" ("on all 5 pods" when it is every
+  instance). A part or wave of fewer than ``min_series`` alerts (a milestone it joins counted)
+  stays as its rows. A joined row keeps the milestone's time, key, kind and links, adds the
+  ``first:`` / ``last:`` link of the records joined before / after it, and holds every record as
   ``members``. Alerts without a rule: one series per state and text, numbers aside.
+- **Re-evaluations** (``reevaluations``): a state record that is no new firing or clearing and
+  keeps its instance's previous state (Grafana's "Alerting -> Alerting (NoData, KeepLast)") is
+  a member of the row holding that previous record, counted in its words ("...; 3
+  re-evaluations at 10:30: still firing on search-0 … search-2"), never a row; a rule paused,
+  updated or deleted (tag ``stopped``) or an instance's only record stays a row. A flapping
+  rule keeps them in its flapping row, uncounted.
 - **Pending, then firing** (``pending``): before a rule's storm is cut, an instance's Pending
   record and its firing within ``[collapse] pending_window`` are one row, the firing's ("...
   firing (B=0.6, C=1; pending since 13:58)"). A rule whose every instance goes Pending first
@@ -84,10 +93,11 @@ from itertools import pairwise
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
-from reconstruct.normalize.instances import LABEL, alertnames
+from reconstruct.normalize.instances import LABEL, alertnames, instance_of
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.pending import join_pending
 from reconstruct.normalize.people import person_of, targets_of
+from reconstruct.normalize.reevaluations import join_reevaluations
 from reconstruct.normalize.repeats import first_pages, notices, repeat_rows, tally
 from reconstruct.normalize.steps import failure_of
 
@@ -129,6 +139,7 @@ def collapse(
     _join_states(alerts, states)
     gone: set[str] = set()  # rows joined into another: a pending record, a milestone's storm
     stepped: dict[str, Event] = {}  # firing key -> its row with the pending record
+    noted: dict[str, str] = {}  # a re-evaluations' root key -> the words its own row adds
     few: list[frozenset[str]] = []  # people paged too few times for a series (``repeats``)
     for whom, group in pages.items():
         who = " and ".join(sorted(names.get(p, p.partition(":")[2]) for p in whom))
@@ -148,6 +159,7 @@ def collapse(
             few.append(whom)
     joins: dict[str, list[tuple[str, list[Event]]]] = defaultdict(list)
     for key, group in alerts.items():
+        held: dict[str, list[Event]] = {}
         if not key.startswith("text:"):
             # every instance of a rule with a pending period goes Pending before it fires: the
             # rule flaps when it does so with its Pending steps joined, never because of them
@@ -156,7 +168,13 @@ def collapse(
                 group = joined_group
                 gone |= taken
                 stepped.update((e.key, e) for e in group if e.members)
-        found, joined = _alert_series(key, group, keep, config)
+            if not _flaps(group, [_state(e) for e in group], config):
+                # a re-evaluation that changes nothing rides in its root's row
+                group, held = join_reevaluations(group, _state)
+                gone.update(e.key for quiet in held.values() for e in quiet)
+                stepped.update((e.key, e) for e in group if e.key in held)
+                noted.update((k, _still(v, "")) for k, v in held.items())
+        found, joined = _alert_series(key, group, keep, config, held)
         series.extend(found)
         for milestone, text, members in joined:
             joins[milestone].append((text, members))
@@ -189,7 +207,10 @@ def collapse(
         series_row = folded.get(event.key)
         if series_row is None:
             row = stepped.get(event.key, event)
-            out.append(_joined_row(row, joins[event.key]) if event.key in joins else row)
+            row = _joined_row(row, joins[event.key]) if event.key in joins else row
+            if event.key in noted and event.key not in joins:  # else counted in the join
+                row = _noted(row, noted[event.key])
+            out.append(row)
         elif series_row.key not in placed:
             placed.add(series_row.key)
             out.append(series_row)
@@ -377,8 +398,15 @@ _Joins = list[tuple[str, str, list[Event]]]
 
 
 def _alert_series(
-    key: str, group: list[Event], keep: set[str], config: CollapseConfig
+    key: str,
+    group: list[Event],
+    keep: set[str],
+    config: CollapseConfig,
+    held: Mapping[str, list[Event]] | None = None,
 ) -> tuple[_Series, _Joins]:
+    """One rule's (or one text's) rows as series rows and parts joining a milestone's row.
+    ``held``: root key -> the re-evaluations its row holds (``reevaluations``), counted in the
+    words of the part that takes the root."""
     name = _shown_name(key, group)
     states = [_state(e) for e in group]
     apart = [e for e in group if e.key in keep]
@@ -391,24 +419,31 @@ def _alert_series(
             for e, prev, now in zip(group[1:], states, states[1:], strict=False)
             if now == prev
         }
-        changes = len([e for e in members if e.key not in repeats])
-        last = _last_state(members[-1])
-        text = f"{name} flapped: {changes} state changes {_span(members)}, last state {last}"
+        changes = len(group) - len(repeats)
+        last = _last_state(group[-1])
+        text = f"{name} flapped {changes} times {_span(group)}, last state {last}"
         if apart:
             times = list(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
-            rows = "the row" if len(apart) == 1 else "the rows"
-            if len(apart) > 1 and len(times) == 1:
-                rows = f"the {len(apart)} rows"
-            text += (
-                f" ({len(group) - len(repeats)} in all, counting {rows} at {' and '.join(times)})"
-            )
+            if len(apart) == 1:
+                text += f" (the change at {times[0]} is a row of its own)"
+            else:
+                which = f"{len(apart)} changes" if len(times) == 1 else "changes"
+                text += f" (the {which} at {' and '.join(times)} are rows of their own)"
         if repeated := len([e for e in members if e.key in repeats]):
             text += f" ({repeated} repeat{'s' * (repeated > 1)} of a state not counted)"
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)], []
     if not key.startswith("text:"):
-        # a state that is no firing or clearing (Pending, NoData) stays a row when not flapping
+        # a state that is no firing or clearing (Pending, NoData) stays a row when not flapping;
+        # NoData and Error on many instances at once are a wave row
         pairs = [(e, s) for e, s in zip(group, states, strict=True) if e.kind is Kind.ALERT]
-        return _storm(name, [e for e, _ in pairs], [s for _, s in pairs], keep, config)
+        found, joins = _storm(name, [e for e, _ in pairs], [s for _, s in pairs], keep, config)
+        found += _state_waves(name, group, states, config)
+        if held:
+            label = _instance_label(group)
+            found = [(t + _held_words(m, held, label), r, m) for t, r, m in found]
+            # the milestone's own re-evaluations are counted with its wave's
+            joins = [(k, t + _held_words(m, held, label, k), m) for k, t, m in joins]
+        return found, joins
     out = []
     for state in dict.fromkeys(states):
         members = [
@@ -425,6 +460,89 @@ def _alert_series(
     return out, []
 
 
+_NEWS_STATES = ("nodata", "error")
+"""States of a rule's instances that are news when many instances reach them at once."""
+
+
+def _state_waves(
+    name: str, group: list[Event], states: list[str], config: CollapseConfig
+) -> _Series:
+    """A rule going NoData or Error on many instances: per state, in waves ``wave_gap`` apart,
+    each wave of at least ``min_series`` records a row at its first time, "KafkaLag went NoData
+    on 12 pods (lag-0 … lag-11), 10:30–10:31"; smaller waves stay as their rows."""
+    out: _Series = []
+    for state in _NEWS_STATES:
+        of_state = [
+            e
+            for e, s in zip(group, states, strict=True)
+            if s == state and e.kind is Kind.ANNOTATION
+        ]
+        if len(of_state) < config.min_series:
+            continue
+        shown = _last_state(of_state[0])
+        for wave in _waves(of_state, config.wave_gap):
+            if len(wave) < config.min_series:
+                continue
+            label = _instance_label(wave)
+            if label:
+                values = _values(wave, label)
+                where = f" on {len(values)} {_plural(label, len(values))} ({_names(values)})"
+            else:
+                where = f" ({len(wave)} records)"
+            out.append((f"{name} went {shown}{where}, {_span(wave)}", _STORM, wave))
+    return out
+
+
+def _held_words(
+    members: list[Event], held: Mapping[str, list[Event]], label: str, own: str = ""
+) -> str:
+    """The words a part adds for the re-evaluations its rows (and the milestone ``own`` it
+    joins) hold ("" when none)."""
+    keys = [own, *(e.key for e in members)] if own else [e.key for e in members]
+    records = sorted((q for k in keys for q in held.get(k, ())), key=order_key)
+    return _still(records, label) if records else ""
+
+
+def _still(records: list[Event], label: str) -> str:
+    """``; 3 re-evaluations at 10:30: still firing on search-indexer-0 … search-indexer-2``:
+    re-evaluations that kept their state, per state, with their instances' ``label`` values
+    (none when "": a row of one instance names it already)."""
+    parts = []
+    by_state: dict[str, list[Event]] = defaultdict(list)
+    for record in records:
+        by_state[_state(record)].append(record)
+    for state, of_state in by_state.items():
+        word = _STILL_WORDS.get(state) or _last_state(of_state[0])
+        n = len(of_state)
+        text = f"{n} re-evaluation{'s' * (n > 1)} {_span(of_state)}: still {word}"
+        if values := _values(of_state, label):
+            text += f" on {_names(values)}"
+        parts.append(text)
+    return "; " + "; ".join(parts)
+
+
+_STILL_WORDS = {"firing": "firing", "resolved": "normal"}
+
+
+def _noted(row: Event, words: str) -> Event:
+    """A row with the words for the re-evaluations it holds added to its text."""
+    return new_event(
+        row.time,
+        row.kind,
+        row.summary + words,
+        row.sources,
+        row.links,
+        row.key,
+        row.actor,
+        row.refs,
+        row.tags,
+        row.scope,
+        row.reason,
+        row.members,
+        row.edited_at,
+    )
+
+
 _STORM = "alert storm (one rule)"
 
 
@@ -432,10 +550,9 @@ def _storm(
     name: str, group: list[Event], states: list[str], keep: set[str], config: CollapseConfig
 ) -> tuple[_Series, _Joins]:
     """One rule's alerts, each part at the time it happened: its firings (per state that is no
-    clearing) join the incident's first firing when it is theirs, else are a row at their first
-    time; its clearings, in waves ``wave_gap`` apart, each a row at its first time, the wave
-    holding the incident's last clearing joined to that row. A part or wave of fewer than
-    ``min_series`` alerts (a milestone it joins counted) stays as its rows."""
+    clearing) and its clearings, each in waves ``wave_gap`` apart, each wave a row at its first
+    time, the wave holding the incident's first firing or last clearing joined to that row. A
+    wave of fewer than ``min_series`` alerts (a milestone it joins counted) stays as its rows."""
     series: _Series = []
     joins: _Joins = []
     label = _instance_label(group)
@@ -447,31 +564,73 @@ def _storm(
         own = next((e for e in of_state if e.key in keep), None)
         if state == _RESOLVED:
             series_, joins_ = _clearings(name, of_state, own, label, every, config)
-            series.extend(series_)
-            joins.extend(joins_)
-        elif own is not None:
-            # the milestone's wave joins it; other waves (the rule firing again) are a row
-            waves = _waves(of_state, config.wave_gap)
-            first = next(w for w in waves if own in w)
-            later = [w for w in waves if w is not first]
-            if len(first) >= config.min_series:
-                word = "firing" if state == "firing" else _STATE_WORDS.get(state, state or "raised")
-                end = f"{first[-1].time:%H:%M}"
-                if label:
-                    count = len(_values(first, label))
-                    text = f"{count} {_plural(label, count)} {word} by {end}"
-                else:
-                    text = f"{len(first)} alerts of the rule {word} by {end}"
-                joins.append((own.key, text, [e for e in first if e is not own]))
-            again = [e for wave in later for e in wave]
-            if len(again) >= config.min_series:
-                verb = _STATE_WORDS.get(state, state or "raised")
-                text = f"{len(again)} more alerts of {name} {verb}{_across(again)}, {_span(again)}"
-                series.append((text, _STORM, again))
         else:
-            verb = _STATE_WORDS.get(state, state or "raised")
-            text = f"{len(of_state)} alerts of {name} {verb}{_across(of_state)}, {_span(of_state)}"
-            series.append((text, _STORM, of_state))
+            cleared = [e for e, s in zip(group, states, strict=True) if s == _RESOLVED]
+            series_, joins_ = _firings(name, state, of_state, own, cleared, label, config)
+        series.extend(series_)
+        joins.extend(joins_)
+    return series, joins
+
+
+def _firings(
+    name: str,
+    state: str,
+    fired: list[Event],
+    own: Event | None,
+    cleared: list[Event],
+    label: str,
+    config: CollapseConfig,
+) -> tuple[_Series, _Joins]:
+    """A rule's firings (of one state) in waves (a gap over ``wave_gap`` starts the next), each
+    at its own time: the wave holding the incident's first firing (``own``) joins its row ("8
+    instances firing by 09:42"); every other wave is a row at its first firing: "96 alerts of X
+    fired across 96 pods, 09:41–09:58"; "X firing again on 25 pods (…), 10:40–10:46" when each
+    of its instances fired before and cleared since (``cleared``: the rule's clearings); "X
+    still firing on 3 pods (…), notified again at 10:40" when each fired before and has not
+    cleared (a notifier's repeat); "12 more alerts of X fired ..." otherwise."""
+    series: _Series = []
+    joins: _Joins = []
+    word = "firing" if state == "firing" else _STATE_WORDS.get(state, state or "raised")
+    verb = _STATE_WORDS.get(state, state or "raised")
+    last_fired: dict[tuple[str, ...], Event] = {}  # instance -> its latest firing so far
+    clearings: dict[tuple[str, ...], list[Event]] = defaultdict(list)
+    for event in cleared:
+        clearings[instance_of(event.tags)].append(event)
+    for n, wave in enumerate(_waves(fired, config.wave_gap)):
+        kinds = set()  # "again", "still" or "new" per firing
+        for event in wave:
+            instance = instance_of(event.tags)
+            before = last_fired.get(instance)
+            if before is None:
+                kinds.add("new")
+            elif any(before.time <= c.time <= event.time for c in clearings[instance]):
+                kinds.add("again")
+            else:
+                kinds.add("still")
+        for event in wave:
+            last_fired[instance_of(event.tags)] = event
+        if len(wave) < config.min_series:
+            continue
+        values = _values(wave, label)
+        where = f"on {len(values)} {_plural(label, len(values))} ({_names(values)})"
+        if own is not None and own in wave:
+            end = f"{wave[-1].time:%H:%M}"
+            if label:
+                text = f"{len(values)} {_plural(label, len(values))} {word} by {end}"
+            else:
+                text = f"{len(wave)} alerts of the rule {word} by {end}"
+            joins.append((own.key, text, [e for e in wave if e is not own]))
+            continue
+        if kinds == {"again"}:
+            text = f"{name} {word} again {where}" if label else f"{name} {word} again"
+            text += f", {_span(wave)}" if label else f" ({len(wave)} alerts), {_span(wave)}"
+        elif kinds == {"still"}:
+            text = f"{name} still {word} {where}" if label else f"{name} still {word}"
+            text += f", notified again {_span(wave)}"
+        else:
+            more = " more" if n > 0 else ""
+            text = f"{len(wave)}{more} alerts of {name} {verb}{_across(wave)}, {_span(wave)}"
+        series.append((text, _STORM, wave))
     return series, joins
 
 
@@ -568,17 +727,30 @@ _NUMBERED = re.compile(r"(.*?)(\d+)")
 
 
 def _names(values: list[str]) -> str:
-    """``gw-1 … gw-5`` for a run of numbered names without a gap; else up to four names, then
-    how many more: ``db-2, db-7, db-9, db-12 and 3 more``."""
-    parts = [_NUMBERED.fullmatch(v) for v in values]
-    if len(values) >= 3 and all(parts):
-        prefixes = {p.group(1) for p in parts if p}
-        numbers = [int(p.group(2)) for p in parts if p]
-        if len(prefixes) == 1 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
-            return f"{values[0]} … {values[-1]}"
-    if len(values) <= 4:
-        return ", ".join(values)
-    return f"{', '.join(values[:4])} and {len(values) - 4} more"
+    """The values (natural order) by runs: ``gw-1 … gw-5`` for three or more numbered names of
+    one prefix without a gap, each other name as it is; up to four such parts, then how many
+    more names: ``orders-0 … orders-19, search-3 … search-9``, ``db-2, db-7, db-9, db-12 and 3
+    more``."""
+    runs: list[list[str]] = []
+    before: tuple[str, int] | None = None  # prefix and number of the name before
+    for value in values:
+        match = _NUMBERED.fullmatch(value)
+        here = (match.group(1), int(match.group(2))) if match else None
+        if runs and here and before and here == (before[0], before[1] + 1):
+            runs[-1].append(value)
+        else:
+            runs.append([value])
+        before = here
+    parts: list[tuple[str, int]] = []  # (as shown, how many names)
+    for run in runs:
+        if len(run) >= 3:
+            parts.append((f"{run[0]} … {run[-1]}", len(run)))
+        else:
+            parts.extend((value, 1) for value in run)
+    if len(parts) <= 4:
+        return ", ".join(shown for shown, _ in parts)
+    rest = len(values) - sum(n for _, n in parts[:4])
+    return f"{', '.join(shown for shown, _ in parts[:4])} and {rest} more"
 
 
 def _across(members: list[Event]) -> str:
@@ -652,7 +824,7 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
         links.append(Link(ln.source, ln.url, f"last: {ln.label or ln.source}"))
     kinds = {m.kind for m in members}
     rows = len(members)
-    members = _records(members)
+    members = sorted(_records(members), key=order_key)
     return new_event(
         first.time,
         Kind.ALERT if Kind.ALERT in kinds else first.kind,

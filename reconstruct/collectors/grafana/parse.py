@@ -48,7 +48,8 @@ Parsing (``parse``), one event per annotation id:
   ``rule:<name>:resolved``. Pending is **not** firing: ``Pending -> Normal`` never fired; a
   reset (rule paused, updated, deleted), ``still firing``, Pending, NoData, Error, Recovering
   and unknown states are kind ``annotation`` with no rule ref, so they never merge with a chat
-  bot's ``[FIRING]`` post. Tag ``state:<new state, lower case, without "(reason)" or "_">``;
+  bot's ``[FIRING]`` post. Tag ``state:<new state, lower case, without "(reason)" or "_">``,
+  and ``stopped`` when the reason is a reset (Paused, Updated, RuleDeleted);
   the instance labels (pod, instance, host…: ``_instance_labels``) follow the rule name,
   ``Grafana alert CheckoutErrors (pod=web-00) firing``, each also a tag ``label:<key>=<value>``,
   and the rule's name a tag ``alertname:<name>`` (every state: a flapping rule is one series);
@@ -405,6 +406,8 @@ def _alert(
         if name:
             refs.add(f"rule:{rule_ref}:{'firing' if firing else 'resolved'}")
     tags = {f"state:{new}"} if new else set()
+    if _STOPPED.intersection(_state_reasons(new_state)):
+        tags.add("stopped")  # the rule was paused, updated or deleted: news, whatever the state
     tags.update(f"label:{k}={v}" for k, v in instance)
     if name:
         tags.add(ALERTNAME + name)  # the rule's name as written, for every state (a series')
