@@ -1549,7 +1549,7 @@ PRS = (
         ("config", "incident"),
         at(10, 2, 41),
         at(10, 12, 31),
-        gh_person(KIM),
+        gh_person(MARCO),  # he says "approved, merging" at 10:09 and "merged" at 10:12
         "revert-1187-marco/price-freshness-ttl",
         "Reverts acme/checkout#1187\n\nIncident #4821: with a 60s TTL the product cache never "
         "warms after a Redis failover.",
@@ -1867,8 +1867,11 @@ def github(out: BundleWriter) -> None:
             {"total_count": len(items), "incomplete_results": False, "items": items[5:]},
         ],
     )
+    # GET /repos/acme/checkout/pulls/{n}: only for the PRs merged inside the incident window,
+    # as a live run asks (``github.live`` step 5); the lead-up PRs are their search items only.
     for pr in PRS:
-        out.add(f"{base}/pulls/{pr.number}.json", [full_pr(pr)])
+        if WINDOW.contains(pr.merged):
+            out.add(f"{base}/pulls/{pr.number}.json", [full_pr(pr)])
     # GET /repos/acme/checkout/commits?since=<leadup start>&until=<window end>&per_page=100: the
     # default branch's commits committed in that range, newest first, in one page.
     commits = [c for pr in PRS for c in pr_commits(pr)]

@@ -361,6 +361,9 @@ def test_every_record_is_shown_or_counted_under_a_reason(
             "shown": account.shown,
             "omitted": {r: n for r, n in account.omitted.items() if n},
         }
+    # ... and its per-scope ``omitted`` counts the same records (one ledger, two views).
+    left = sum(sum(a.omitted.values()) for a in accounts.values())
+    assert sum(doc["omitted"].values()) == left, (doc["omitted"], doc["records"])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -375,3 +378,5 @@ def test_the_normalizer_shows_or_counts_every_event_it_is_given(stream: list[Eve
         assert result.shown.get(source, 0) + left == n, (source, result.shown, result.left_out)
     assert sum(result.shown.values()) >= len(result.events)
     assert not any(NO_ROW in reasons for reasons in result.left_out.values())
+    left = sum(sum(reasons.values()) for reasons in result.left_out.values())
+    assert sum(result.omitted.values()) == left, (result.omitted, result.left_out)

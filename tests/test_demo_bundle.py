@@ -15,6 +15,7 @@ import pytest
 
 from reconstruct.bundle import Bundle
 from reconstruct.pipeline import demo_bundle_path
+from reconstruct.timeutil import parse_iso
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "build_demo.py"
@@ -189,10 +190,16 @@ def test_github_wire_format(demo: Bundle) -> None:
     assert all(i["pull_request"]["merged_at"] for i in items)
     numbers = {i["number"] for i in items}
     assert {1187, 1203} <= numbers
-    for number in numbers:
+    # GET /repos/o/r/pulls/{n} only for the PRs merged in the window, as a live run asks.
+    window = demo.manifest.window
+    in_window = {i["number"] for i in items if window.contains(parse_iso(i["closed_at"]))}
+    assert in_window == {1203}
+    assert {p.rsplit("/", 1)[1] for p in demo.files(f"{base}/pulls/")} == {"1203.json"}
+    for number in in_window:
         (pr,) = demo.pages(f"{base}/pulls/{number}.json")
         assert pr["merged"] is True and pr["state"] == "closed"
         assert pr["html_url"] == f"https://github.com/acme/checkout/pull/{number}"
+        assert pr["merged_by"]["login"] == "marco-bianchi"  # "approved, merging" at 10:09
 
 
 def test_cross_tool_duplicates_share_the_revert_sha(demo: Bundle) -> None:

@@ -448,9 +448,8 @@ def test_impact_start_detection_and_the_lede(tmp_path: Path) -> None:
     assert f"between [14:05]({slack}{slack_ts(at(14, 5)).replace('.', '')}) and [14:59](" in summary
     assert "UTC, checkout _(what users saw" in summary
     assert "A deploy, “Deployed acme/checkout 9999999 (v2.3.1) to production”, at " in summary
-    assert (
-        "[13:58](https://deploy.acme.example/runs/1) preceded the first alert by 14 minutes."
-        in (summary)
+    assert "[13:58](https://deploy.acme.example/runs/1) preceded the first alert by 14m 00s." in (
+        summary
     )
     assert "It was mitigated at [14:40](" in summary
     assert "_(how many users, or what share of requests)_" in summary
@@ -462,7 +461,7 @@ def test_impact_start_detection_and_the_lede(tmp_path: Path) -> None:
     assert doc["milestones"]["impact_start"]["time"] == "2026-05-06T14:05:00Z"
     assert doc["summary"]["draft"] is True
     assert doc["summary"]["lede"].startswith("On 2026-05-06, between 14:05 and 14:59 UTC, checkout")
-    assert "preceded the first alert by 14 minutes" in doc["summary"]["lede"]
+    assert "preceded the first alert by 14m 00s" in doc["summary"]["lede"]
     preceded = next(c for c in doc["summary"]["clauses"] if c["name"] == "preceded")
     assert preceded["rows"][0]["time"] == "2026-05-06T13:58:00Z"
     assert "how many users, or what share of requests" in doc["summary"]["blanks"]

@@ -196,6 +196,7 @@ def checkout_files() -> dict[str, list[Any]]:
         "merged": True,
         "merged_at": "2026-03-14T09:30:00Z",
         "merge_commit_sha": SHA_NEW,
+        "merged_by": _user("dev-ana"),
     }
     del pull["pull_request"]
     return {
@@ -293,7 +294,10 @@ def test_checkout_events(tmp_path: Path) -> None:
     assert pr.links == (Link("github", "https://github.com/acme/checkout/pull/1187", "PR #1187"),)
 
     leadup = events["github:pr:acme/checkout#1180"]
-    assert leadup.summary == "Merged PR #1180: Bump pool size"
+    # A search item has no merged_by: the author is named, and not as the one who merged it.
+    assert leadup.summary == "Merged PR #1180: Bump pool size (opened by dev-ana)"
+    assert leadup.actor is None
+    assert leadup.tags == {"target:dev-ana"}
     assert leadup.refs == {"pr:acme/checkout#1180"}
     assert all("leadup" not in e.tags for e in events.values())
 
@@ -413,7 +417,7 @@ def test_full_pr_not_merged_wins_and_closed_at_fallback(tmp_path: Path) -> None:
     [event] = list(parse(write_bundle(tmp_path, files)))
     assert event.key == "github:pr:acme/api#3"
     assert event.time == datetime(2026, 3, 14, 9, 10, tzinfo=UTC)
-    assert event.summary == "Merged PR #3: closed fallback (labels: flag)"
+    assert event.summary == "Merged PR #3: closed fallback (opened by dev-ana) (labels: flag)"
 
 
 def test_malformed_records_are_skipped(tmp_path: Path) -> None:
@@ -465,3 +469,85 @@ def test_registered_source(tmp_path: Path) -> None:
     assert get_source("github") is SOURCE
     assert SOURCE.collect is not None
     assert list(SOURCE.parse(write_bundle(tmp_path, {"slack/x.json": [[]]}))) == []
+
+
+def test_merged_by_is_the_actor_and_the_author_is_named(tmp_path: Path) -> None:
+    # GET /repos/o/r/pulls/{n}: ``user`` opened it, ``merged_by`` merged it (a simple-user
+    # object, only in this body; the search item has neither merged_by nor merge_commit_sha).
+    item = {
+        **search_item(2296, 'Revert "Lower pool size"', "2026-03-14T10:57:12Z", []),
+        "user": _user("rahul-menon"),
+    }
+    pull = {
+        **item,
+        "url": f"{API}/pulls/2296",
+        "merged": True,
+        "merged_at": "2026-03-14T10:57:12Z",
+        "merge_commit_sha": SHA_NEW,
+        "merged_by": _user("gobi"),
+        "body": "Reverts acme/checkout#2291",
+    }
+    del pull["pull_request"]
+    own = {**pull, "number": 2297, "title": "Pin pool size", "body": ""}
+    own["merged_by"] = _user("rahul-menon")
+    files = {
+        "github/acme/checkout/merged_prs.json": [
+            {"total_count": 2, "incomplete_results": False, "items": [item]}
+        ],
+        "github/acme/checkout/pulls/2296.json": [pull],
+        "github/acme/checkout/pulls/2297.json": [own],
+    }
+    events = by_key(list(parse(write_bundle(tmp_path, files))))
+    merged = events["github:pr:acme/checkout#2296"]
+    assert merged.actor == "gobi"
+    assert merged.summary == (
+        'Merged PR #2296: Revert "Lower pool size" (opened by rahul-menon) (reverts PR #2291)'
+    )
+    assert merged.tags == {"revert", "target:rahul-menon"}
+    mine = events["github:pr:acme/checkout#2297"]
+    assert (mine.actor, mine.summary, mine.tags) == (
+        "rahul-menon",
+        "Merged PR #2297: Pin pool size",
+        frozenset(),
+    )
+
+
+def test_a_lead_up_prs_merge_sha_comes_from_the_commits_listing(tmp_path: Path) -> None:
+    # The search item has no merge_commit_sha; GET /repos/o/r/commits does: GitHub's merge commit
+    # ("Merge pull request #1187 from owner/branch") and squash commit ("Title (#1190)") titles.
+    merge, squash, other = "9c1e7a4" + "0" * 33, "e140662" + "1" * 33, "ad1fc8f" + "2" * 33
+
+    def commit(sha: str, message: str) -> dict[str, Any]:
+        author = {"name": "Ana", "email": "ana@acme.example", "date": "2026-03-10T08:00:00Z"}
+        return {
+            "sha": sha,
+            "commit": {"message": message, "author": author, "committer": author},
+            "author": _user("dev-ana"),
+        }
+
+    files = {
+        "github/acme/checkout/merged_prs.json": [
+            {
+                "items": [
+                    search_item(1187, "Reduce TTL", "2026-03-10T08:00:00Z", []),
+                    search_item(1190, "Add illustration", "2026-03-10T09:00:00Z", []),
+                ]
+            }
+        ],
+        "github/acme/checkout/commits.json": [
+            [
+                commit(merge, "Merge pull request #1187 from acme/ana/ttl\n\nReduce TTL"),
+                commit(squash, "Add illustration (#1190)\n\n* wip"),
+                commit(other, "Merge pull request #77 from acme/old"),  # not a PR collected
+            ]
+        ],
+        "github/acme/checkout/deployments.json": [
+            [deployment(50, merge, "main", "2026-03-10T08:20:00Z")]
+        ],
+        "github/acme/checkout/statuses/50.json": [[status(1, "success", "2026-03-10T08:25:00Z")]],
+    }
+    events = by_key(list(parse(write_bundle(tmp_path, files))))
+    assert events["github:pr:acme/checkout#1187"].refs == {"pr:acme/checkout#1187", "sha:9c1e7a4"}
+    assert events["github:pr:acme/checkout#1190"].refs == {"pr:acme/checkout#1190", "sha:e140662"}
+    deploy = events["github:deployment:acme/checkout:50:success"]
+    assert "pr:acme/checkout#1187" in deploy.refs

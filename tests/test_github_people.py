@@ -24,7 +24,7 @@ from reconstruct.collectors.github.live import collect
 from reconstruct.collectors.people import identities
 from reconstruct.config import Config, PeopleConfig
 from reconstruct.model import Identity, Timeline
-from reconstruct.normalize.people import directory, person_of
+from reconstruct.normalize.people import directory, person_of, targets_of
 from reconstruct.pipeline import build_timeline
 from tests.fakes import github as fk
 from tests.fakes.server import FakeServer
@@ -393,3 +393,57 @@ def test_account_ids_keep_two_people_with_one_name_apart() -> None:
     ]
     person = directory([kim, *one], PeopleConfig()).person("grafana", "kim")
     assert person.display == "Kim Nguyen"
+
+
+def test_the_merger_is_the_actor_and_the_author_gets_one_name_too(
+    server: FakeServer, ca_bundle: Path, tmp_path: Path
+) -> None:
+    """PR #1204 opened by marco-bianchi, merged by ana-souza (``merged_by`` of the PR GitHub
+    returns for the PR merged in the window): Ana merged it, Marco is named as its author,
+    each by the name their commit email joins them to."""
+    history = [
+        *commits("marco-bianchi", "marco@acme.example"),
+        *commits("ana-souza", "ana@acme.example", start=-500),
+    ]
+    pull = fk.pull(
+        REPO, 1204, "Tune pool timeout", at(30), author="marco-bianchi", merged_by="ana-souza"
+    )
+    _, bundle = world(
+        tmp_path,
+        server,
+        ca_bundle,
+        pulls=[pull],
+        history=history,
+        slack_users=[MARCO_SLACK, ANA_SLACK],
+    )
+    [row] = [e for e in build_timeline(bundle, Config()).events if "PR #1204" in e.summary]
+    assert (row.actor, person_of(row)) == ("Ana Souza", "email:ana@acme.example")
+    assert row.summary == "Merged PR #1204: Tune pool timeout (opened by Marco Bianchi)"
+    assert targets_of(row) == {"email:marco@acme.example"}
+
+
+def test_the_merger_of_a_pr_in_the_window_is_asked_for_too(
+    server: FakeServer, ca_bundle: Path, tmp_path: Path
+) -> None:
+    """lee-t merged PR #31 (``merged_by``, read from the PR itself) and opened nothing; page 1
+    of 250 commits does not show him, so his ``author=`` commits are asked for: the merge row
+    reads Lee Turner, the name Slack knows by that email."""
+    filler = [
+        fk.commit(REPO, f"{k:040x}", "dev-ben", "ben@acme.example", at(-3000 + k))
+        for k in range(240)
+    ]
+    history = [
+        *filler,
+        *commits("ana-dev", "ana@acme.example", start=-10),
+        *commits("lee-t", "lee@acme.example", start=-9000),
+    ]
+    lee = slack_user("U06LEE", "lee", "Lee Turner", "lee@acme.example")
+    pulls = [fk.pull(REPO, 31, "Tune pool timeout", at(30), author="ana-dev", merged_by="lee-t")]
+    _, bundle = world(
+        tmp_path, server, ca_bundle, pulls=pulls, history=history, slack_users=[ANA_SLACK, lee]
+    )
+    asked = [r for r in server.requests if r.path.endswith("/commits")]
+    assert sorted(str(r.param("author")) for r in asked) == ["None", "lee-t"]
+    [row] = [e for e in build_timeline(bundle, Config()).events if "PR #31" in e.summary]
+    assert row.actor == "Lee Turner"
+    assert row.summary == "Merged PR #31: Tune pool timeout (opened by Ana Souza)"

@@ -131,7 +131,11 @@ def test_live_run_writes_the_draft_and_the_bundle_renders_it_again(live: Live) -
 
     leadup = row(out, "Merged PR #1187")
     # marco-bianchi's login joined to Slack's Marco by his commit email (one name per person)
-    assert leadup.startswith("| 2026-03-03 10:14 | Marco Bianchi: Merged PR #1187")
+    # (a lead-up PR is read from the search only: no merged_by, so its author is named as such)
+    assert leadup.startswith(
+        "| 2026-03-03 10:14 | Merged PR #1187: Reduce product cache TTL to 60s "
+        "(opened by Marco Bianchi)"
+    )
     assert "marco-bianchi" not in out
     assert "(https://github.com/acme/checkout/pull/1187)" in leadup
     trigger = row(out, "Incident #4821 triggered")

@@ -105,10 +105,12 @@ def test_normalize_is_deterministic_sorted_utc_and_stable(stream: list[Event], r
             assert len(event.sources) == 1  # a person's message never merges (a series row
             # holds its members' tags and sources, each member one tool's)
     assert run(list(out)) == out
-    # everything is accounted for: shown, merged, duplicate or omitted
-    unique = len({e.key for e in stream})
-    folded = first.merged + first.steps + first.collapsed  # into another row or a series row
-    assert len(out) + folded + sum(first.omitted.values()) == unique
+    # everything is accounted for: every record (copies too) in a row or omitted, where
+    # ``omitted`` (per scope) counts records, as ``left_out`` (per source and reason) does
+    assert sum(first.shown.values()) + sum(first.omitted.values()) == len(stream)
+    left = sum(sum(reasons.values()) for reasons in first.left_out.values())
+    assert sum(first.omitted.values()) == left
+    assert first.duplicates == len(stream) - len({e.key for e in stream})
 
 
 def test_a_row_tagged_human_takes_no_deploy_start_post() -> None:

@@ -34,7 +34,7 @@ from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import directory, resolve
 from reconstruct.normalize.people import warnings as people_warnings
 from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
-from reconstruct.normalize.select import scope_of, select
+from reconstruct.normalize.select import select
 from reconstruct.normalize.steps import merge_steps
 from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window, outside_of
 from reconstruct.timeutil import ensure_utc
@@ -93,7 +93,7 @@ def normalize(
         start = ensure_utc(window.start)
         written = Written.of(inside, config.collapse.step_window, config.collapse.same_words)
         candidates, chatter, chatter_why = set_aside(inside, start, classifier, written)
-        ledger.omit_counts(chatter_why)
+        ledger.omit_counts(chatter_why, chatter)
         memo = TextRefs()
         with_refs = [with_text_refs(with_instance(event), memo) for event in candidates]
         classified, keywords = classify(with_refs, classifier, ensure_utc(incident.started_at))
@@ -105,7 +105,7 @@ def normalize(
         rows, started = join_deploy_starts(rows)
         ledger.fold(merged_rows, rows, started)
         selection = select(rows, incident, window, config, keywords, leadup, written)
-        kept, omitted, held = selection.kept, selection.omitted, selection.held
+        kept, held = selection.kept, selection.held
         ledger.settle(kept, selection.dropped)  # every record of a kept row is shown
         people = directory(identities, config.people)
         named, names = resolve([*kept, *(e for e, _ in held)] if held else kept, people)
@@ -114,20 +114,14 @@ def normalize(
         if held:  # a held-back message that joined no record is left out as selection says
             stepped, joined, left = unjoined(stepped, held)
             ledger.settle(joined, left)
-            for event, _ in left:
-                omitted[scope_of(event)] = omitted.get(scope_of(event), 0) + 1
         stepped, echoed = merge_echoes(stepped, config.normalize.merge_window)
         collapsed = 0
         if not config.collapse.expand:
             stepped, collapsed = collapse(stepped, config.collapse, names)
         timeline = tuple(ordered(stepped))
-    for scope, count in chatter.items():
-        omitted[scope] = omitted.get(scope, 0) + count
-    if outside:
-        omitted[OUTSIDE] = outside
     return Normalized(
         events=timeline,
-        omitted=dict(sorted(omitted.items())),
+        omitted=ledger.scoped_dict(),  # the records of ``left_out``, per scope: one ledger
         duplicates=len(utc) - len(unique),
         merged=len(classified) - len(rows) + echoed,
         steps=steps,

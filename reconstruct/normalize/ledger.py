@@ -9,6 +9,11 @@ A record handed to ``normalize`` (an event; one that folds others in at parse ti
   ``reasons.omission`` gives, which name the scope: ``messages without a keyword, pin or
   reaction in slack:#inc-4821``).
 
+``scoped`` holds the same records left out, keyed as ``Timeline.omitted`` shows them: one count,
+two views, so the two always agree (per scope: the rows selection left out, with every record
+merged into them, and people's plain messages, under the scope they were found in,
+``slack:#inc-4821``; ``OUTSIDE`` for the window; ``"<scope> (<reason>)"`` for copies).
+
 Cross-tool merging folds records into rows without saying which; ``fold`` finds each folded
 record's row again: the row holding all of its links (``merge.combine`` unions them), of its
 kind and nearest in time; a merged row then counts each of its records under that record's own
@@ -23,11 +28,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reconstruct.model import Event
+from reconstruct.normalize.utc import OUTSIDE
 
 DUPLICATE = "copies of a record already read"
 OUTSIDE_REASON = "outside the collection window"
 NO_ROW = "merged into a row that was not found"
 """Never expected (``fold`` finds every folded record's row); counted rather than lost."""
+
+
+def scope_of(event: Event) -> str:
+    """Where a record was found (``Event.scope``, else its first source)."""
+    return event.scope or source_of(event)
 
 
 def source_of(event: Event) -> str:
@@ -43,19 +54,28 @@ class Ledger:
     omitted: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     members: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     """Per merged row key: (source, records) of every record folded into it."""
+    scoped: Counter[str] = field(default_factory=Counter)
+    """The records of ``omitted`` per ``Timeline.omitted`` key (module docstring)."""
 
     def weight(self, event: Event) -> int:
         return 1 + self.weights.get(event.key, 0) if self.weights else 1
 
     def omit(self, events: Iterable[Event], reason: str) -> None:
-        """Count whole events (records not yet merged) under ``reason``."""
+        """Count whole events (records not yet merged) under ``reason``; ``OUTSIDE_REASON``
+        is shown as ``OUTSIDE``, any other under the event's scope."""
         for event in events:
-            self.omitted[source_of(event)][reason] += self.weight(event)
+            n = self.weight(event)
+            self.omitted[source_of(event)][reason] += n
+            self.scoped[OUTSIDE if reason == OUTSIDE_REASON else scope_of(event)] += n
 
-    def omit_counts(self, counts: Mapping[tuple[str, str], int]) -> None:
-        """Count ``{(source, reason): records}`` (single records, already counted)."""
+    def omit_counts(
+        self, counts: Mapping[tuple[str, str], int], by_scope: Mapping[str, int]
+    ) -> None:
+        """Count ``{(source, reason): records}`` (single records, already counted), the same
+        records per scope in ``by_scope``."""
         for (source, reason), n in counts.items():
             self.omitted[source][reason] += n
+        self.scoped.update(by_scope)
 
     def duplicates(self, before: list[Event], unique: list[Event]) -> None:
         """Copies dropped by ``dedup_exact`` (same key): each extra copy is one record."""
@@ -66,6 +86,7 @@ class Ledger:
         for event in before:
             if copies[event.key] > 1 and event.key in first:
                 self.omitted[source_of(event)][DUPLICATE] += 1
+                self.scoped[f"{scope_of(event)} ({DUPLICATE})"] += 1
             first.setdefault(event.key, event)
 
     def fold(
@@ -92,6 +113,7 @@ class Ledger:
             share = members.pop(event.key, None) or [(source_of(event), self.weight(event))]
             if found is None:
                 self.omitted[source_of(event)][NO_ROW] += sum(n for _, n in share)
+                self.scoped[f"{scope_of(event)} ({NO_ROW})"] += sum(n for _, n in share)
                 continue
             mine = members.get(found.key)
             if mine is None:
@@ -115,14 +137,20 @@ class Ledger:
             )
             for (source, reason), n in pairs.items():
                 self.omitted[source][reason] += n
+            self.scoped.update(scope_of(row) for row, _ in dropped)
             return
         for row, reason in dropped:
             for source, n in self._records(row):
                 self.omitted[source][reason] += n
+                self.scoped[scope_of(row)] += n
 
     def _records(self, row: Event) -> list[tuple[str, int]]:
         members = self.members.get(row.key)
         return members if members is not None else [(source_of(row), self.weight(row))]
+
+    def scoped_dict(self) -> dict[str, int]:
+        """``scoped`` as ``Timeline.omitted`` holds it: sorted, no zeros."""
+        return {key: n for key, n in sorted(self.scoped.items()) if n > 0}
 
     def omitted_dict(self) -> dict[str, dict[str, int]]:
         return {

@@ -19,8 +19,10 @@ in the package (``SCHEMA_FILE``, ``reconstruct/render/schema/timeline-v1.schema.
          "messages without a keyword, pin or reaction in slack:#inc-1234": 400,
          "deleted in slack:#inc-1234": 12}}}}
 
-``omitted`` counts what is not shown per scope, and per scope and reason where a parser named one
-(``"<scope> (<reason>)"``). ``records`` is the accounting, per source: every record collected is
+``omitted`` counts the records not shown per scope, and per scope and reason where a parser named
+one or a copy was dropped (``"<scope> (<reason>)"``); it counts the same records as ``records``'
+``omitted`` (one ledger: ``normalize.ledger``), so their sums agree. ``records`` is the
+accounting, per source: every record collected is
 shown (in a row, alone or merged) or counted under a named reason, so ``shown`` plus the sum of
 its ``omitted`` reasons equals ``collected``.
 A collapsed series row (``normalize.collapse``) also has ``"members"`` (in the schema): every

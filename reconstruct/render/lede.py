@@ -14,17 +14,19 @@ is a blank for the author. The whole is a draft, marked as such where it is rend
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from reconstruct.model import Event, Kind, Timeline
-from reconstruct.render.metrics import Mark, Milestones
-from reconstruct.render.table import md_said, md_text, one_line, shorten, time_label
-from reconstruct.timeutil import between, ensure_utc, format_duration, iso_z
+from reconstruct.render.metrics import Mark, Milestones, shipped
+from reconstruct.render.table import ELLIPSIS, md_said, md_text, one_line, time_label
+from reconstruct.timeutil import between, exact_duration, iso_z
 
 QUOTE_MAX = 100
-"""Row text quoted in the lede is cut to this many characters."""
+"""Row text quoted in the lede is fitted to this many characters (``fit``)."""
+_GROUP = re.compile(r"\(([^()]*)\)")
 DRAFT_NOTE = (
     "Draft by reconstruct from the timeline: check each clause against the row it links to, "
     "fill in the blanks, then delete this line."
@@ -123,28 +125,40 @@ def _own(row: Event, record: Event | None) -> Event:
 
 
 def _quote(event: Event) -> Part:
-    return Part(shorten(one_line(event.summary), QUOTE_MAX), quote=True)
+    return Part(fit(one_line(event.summary), QUOTE_MAX), quote=True)
 
 
-def _plural(n: int, unit: str) -> str:
-    return f"{n} {unit}{'s' if n != 1 else ''}"
+def fit(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, never cut inside a word and keeping its end
+    (an alert row's state: ``... (instance=..., mountpoint=...) firing``). Parenthesised groups
+    (labels, ``(opened by ...)``) give up their last words first, the longest group first,
+    down to ``(…)``: ``(instance=kafka-broker-2:9100, …) firing``; only then is the end cut,
+    after a whole word, with an ellipsis."""
+    while len(text) > limit:
+        groups = [m for m in _GROUP.finditer(text) if m.group(1) not in ("", ELLIPSIS)]
+        if not groups:
+            return _cut(text, limit)
+        group = max(groups, key=lambda m: (len(m.group(1)), -m.start()))
+        inner = _cut(group.group(1), len(group.group(1)) - (len(text) - limit))
+        text = f"{text[: group.start(1)]}{inner}{text[group.end(1) :]}"
+    return text
 
 
-def _ago(delta: timedelta) -> str:
-    """``45s``, ``14 minutes``, ``43 hours``, ``10 days``: how far apart, rounded down."""
-    total = int(delta.total_seconds())
-    if total < 60:
-        return format_duration(delta)
-    if total < 2 * 3600:
-        return _plural(total // 60, "minute")
-    if total < 2 * 86400:
-        return _plural(total // 3600, "hour")
-    return _plural(total // 86400, "day")
-
-
-def _minute(when: datetime) -> datetime:
-    """``when`` cut to its minute: gaps agree with the ``HH:MM`` times the reader sees."""
-    return when.replace(second=0, microsecond=0)
+def _cut(text: str, room: int) -> str:
+    """``text`` cut after a whole word so that it and an ellipsis take at most ``room``
+    characters (``ELLIPSIS`` alone when no word fits); a list cut after an item ends ``, …``."""
+    if len(text) <= room:
+        return text
+    head = text[: max(room - 1, 0)]
+    if text[len(head)] not in " ,":  # inside a word: back to the word's start
+        head = head[: max(head.rfind(" "), 0)]
+    head = head.rstrip()
+    if head.endswith(","):
+        head = head.rstrip(",")
+        return f"{head}, {ELLIPSIS}" if len(head) + 3 <= room else _cut(head, room)
+    if head.endswith(":") and len(head) + 2 <= room:  # ``labels: …``
+        return f"{head} {ELLIPSIS}"
+    return f"{head.rstrip(';:')}{ELLIPSIS}" if head else ELLIPSIS
 
 
 def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
@@ -173,7 +187,7 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
             _quote(_own(detected.event, detected.record)),
         ]
         if impact is not None and impact.time < detected.time:
-            gap = format_duration(between(impact.time, detected.time))
+            gap = exact_duration(between(impact.time, detected.time))
             parts.append(Part(f", {gap} after the first"))
             parts.append(Part(" symptom at "))
             parts.append(_at(impact, day))
@@ -181,10 +195,12 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
         clauses.append(Clause("detected", tuple(parts)))
         first = "the first page" if detected.event.kind is Kind.PAGE else "the first alert"
         deploy, change = marks.last_deploy, marks.last_change
-        for event, noun in ((deploy, "A deploy"), (change, "A change")):
-            if event is None:
-                continue
-            gap = _ago(_minute(detected.time) - _minute(ensure_utc(event.time)))
+        nouns = {"deploy": "A deploy", "change": "A change"}
+        if deploy is not None and change is not None and shipped(deploy, change):
+            nouns["deploy"] = "The deploy that shipped it"
+        found = [(e, nouns[name]) for e, name in ((deploy, "deploy"), (change, "change")) if e]
+        for event, noun in sorted(found, key=lambda pair: (pair[0].time, pair[0].key)):
+            gap = exact_duration(between(event.time, detected.time))  # as the figures give it
             parts = [Part(f"{noun}, "), _quote(event), Part(", at "), _row_at(event, day)]
             parts.append(Part(f" preceded {first} by {gap}."))
             clauses.append(Clause("preceded", tuple(parts)))

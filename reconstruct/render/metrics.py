@@ -104,9 +104,13 @@ class Milestones:
     reopened: tuple[Mark, ...] = ()
     """Every reopen row, in time order."""
     last_deploy: Event | None = None
-    """The last deploy that went live before detection (not failed, not a rollback)."""
+    """The deploy that went live before detection (not failed, not a rollback) the lede names
+    (``_preceding``): the one that shipped ``last_change`` when its refs say so, else one a
+    root-cause row names, else the last."""
     last_change: Event | None = None
-    """The last change merged before detection (leadup included, reverts aside)."""
+    """The change merged before detection (leadup included, reverts aside) the lede names
+    (``_preceding``): one a root-cause row names, else one the incident's records name (its
+    reason: ``leadup change ... in the evidence``), else the last."""
 
     def get(self, milestone: Milestone) -> Mark | None:
         if milestone is Milestone.REOPENED:
@@ -288,8 +292,7 @@ def milestones(timeline: Timeline) -> Milestones:
     reopened = tuple(m for m in reopened if m.time >= start)
     resolved = _resolution(timeline, rows.resolves, reopened)
     before = detected.time if detected is not None else None
-    last_deploy = _last(rows.deploys, before, lambda e: not e.tags & _NOT_SHIPPED)
-    last_change = _last(rows.changes, before, lambda e: "revert" not in e.tags)
+    last_change, last_deploy = _preceding(rows, before)
     if series:
 
         def cite(mark: Mark | None) -> Mark | None:
@@ -338,21 +341,58 @@ _NOT_SHIPPED = frozenset({"failure", "rollback"})
 _SPECIAL = frozenset({"reopen", "impact", "state:pending"}) | CLEARED_STATES
 
 
-def _last(
-    events: list[Event], before: datetime | None, accept: Callable[[Event], bool]
-) -> Event | None:
-    """The latest row strictly before ``before`` that ``accept`` takes (None without a bound)."""
+_IN_EVIDENCE = ("leadup change ", " in the evidence")
+"""The reason ``normalize.leadup`` gives a lead-up change a record of the incident names."""
+_CHANGE_REFS = ("pr:", "sha:")
+
+
+def _change_refs(event: Event) -> frozenset[str]:
+    """The PR and commit refs of a row, and its links: what says which change it is."""
+    refs = {ref for ref in event.refs if ref.startswith(_CHANGE_REFS)}
+    return frozenset(refs | {link.url for link in event.links})
+
+
+def shipped(deploy: Event, change: Event) -> bool:
+    """Whether the tools say ``deploy`` shipped ``change``: it went live after the merge and
+    carries the change's PR or commit ref."""
+    refs = {ref for ref in change.refs if ref.startswith(_CHANGE_REFS)}
+    return deploy.time >= change.time and bool(refs & deploy.refs)
+
+
+def _preceding(rows: _Rows, before: datetime | None) -> tuple[Event | None, Event | None]:
+    """The change and the deploy before detection (``before``) the lede says preceded it.
+
+    Change: of the changes merged before detection (reverts aside), one a root-cause row
+    (``Kind.IDENTIFY``, at any time) names by its PR, commit or link; else one the incident's
+    records name (``leadup change ... in the evidence``); else the latest; the latest of a tier.
+    Deploy (went live before detection, not failed, not a rollback): the first one whose PR or
+    commit refs are the change's (the deploy that shipped it); else one a root-cause row names;
+    else the latest."""
     if before is None:
-        return None
-    best: Event | None = None
-    for event in events:
-        if event.time >= before:
-            continue
-        if best is not None and (event.time, event.key) <= (best.time, best.key):
-            continue
-        if accept(event):
-            best = event
-    return best
+        return None, None
+    changes = [e for e in rows.changes if e.time < before and "revert" not in e.tags]
+    deploys = [e for e in rows.deploys if e.time < before and not e.tags & _NOT_SHIPPED]
+    named = frozenset().union(*(_change_refs(e) for e in rows.causes))
+
+    def by_cause(event: Event) -> bool:
+        return bool(named and _change_refs(event) & named)
+
+    def in_evidence(event: Event) -> bool:
+        head, tail = _IN_EVIDENCE
+        return event.reason.startswith(head) and event.reason.endswith(tail)
+
+    change = _latest(changes, by_cause) or _latest(changes, in_evidence) or _latest(changes)
+    deploy = None
+    if change is not None:
+        found = [e for e in deploys if shipped(e, change)]
+        deploy = min(found, key=lambda e: (e.time, e.key), default=None)
+    return change, deploy or _latest(deploys, by_cause) or _latest(deploys)
+
+
+def _latest(events: list[Event], accept: Callable[[Event], bool] | None = None) -> Event | None:
+    """The latest of ``events`` (by time, then key) that ``accept`` takes."""
+    found = [e for e in events if accept is None or accept(e)]
+    return max(found, key=lambda e: (e.time, e.key), default=None)
 
 
 @dataclass(slots=True)
@@ -372,6 +412,8 @@ class _Rows:
     resolves: list[Event] = field(default_factory=list)
     clearings: list[Event] = field(default_factory=list)
     """Rows with a state tag of an alert back to normal (``CLEARED_STATES``)."""
+    causes: list[Event] = field(default_factory=list)
+    """Root-cause rows (``Kind.IDENTIFY``): the changes they name come first in the lede."""
 
     @classmethod
     def of(cls, events: Iterable[Event]) -> _Rows:
@@ -412,6 +454,8 @@ class _Rows:
                 rows.mitigations.append(event)
             elif kind is resolve:
                 rows.resolves.append(event)
+            elif kind is Kind.IDENTIFY:
+                rows.causes.append(event)
         symptoms.extend(rows.alerts)
         return rows
 

@@ -7,12 +7,12 @@
 The demo bundle holds every record as its API returned it; here they go back behind the APIs:
 PagerDuty's incident, log entries, alerts and notes; Slack's channels (conversations.info), users
 (users.list), top-level messages (conversations.history) and thread replies; GitHub's repository,
-deployments, their statuses, the merged PRs (full ``pulls/<n>`` records, from which the fake
-builds its search results) and the default branch's commits; Grafana's annotations. The PagerDuty
-and GitHub fakes rewrite their public API hosts to their own base URL on the way out; web links
-(``acme.pagerduty.com``, ``github.com``, ``acme.slack.com``) stay as in the demo. Grafana links
-are built from ``[grafana] url``, so they carry the fake's host instead of
-``grafana.acme.example``.
+deployments, their statuses, the merged PRs (full ``pulls/<n>`` records, and the lead-up PRs'
+search items, from which the fake builds its search results) and the default branch's commits;
+Grafana's annotations. The PagerDuty and GitHub fakes rewrite their public API hosts to their
+own base URL on the way out; web links (``acme.pagerduty.com``, ``github.com``,
+``acme.slack.com``) stay as in the demo. Grafana links are built from ``[grafana] url``, so they
+carry the fake's host instead of ``grafana.acme.example``.
 """
 
 from __future__ import annotations
@@ -95,6 +95,13 @@ def load_github(fake: FakeGitHub, bundle: Bundle) -> None:
         for path in bundle.files(base + "statuses/")
     }
     pulls = [record for path in bundle.files(base + "pulls/") for record in bundle.pages(path)]
+    # The bundle holds ``pulls/<n>`` for the PRs merged in the window only (a live run asks for
+    # no other); the lead-up PRs behind the search are their search items, in a full PR's shape.
+    full = {pr["number"] for pr in pulls}
+    for item in iter_records(bundle.pages(base + "merged_prs.json"), "items"):
+        if item["number"] not in full:
+            pull = item["pull_request"]
+            pulls.append({**item, "url": pull["url"], "merged_at": pull["merged_at"]})
     commits = list(iter_records(bundle.pages(base + "commits.json"), None))
     fake.add_repo(
         REPO,

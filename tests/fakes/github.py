@@ -116,8 +116,10 @@ def pull(
     labels: tuple[str, ...] = (),
     merge_commit_sha: str | None = None,
     author: str = "dev-ana",
+    merged_by: str | None = None,
 ) -> dict[str, Any]:
-    """A full PR (``GET .../pulls/{n}``), kept consistent: merged = closed + merged_at."""
+    """A full PR (``GET .../pulls/{n}``), kept consistent: merged = closed + merged_at;
+    ``merged_by`` (a simple-user object, only in this body) is ``merged_by``, else the author."""
     return {
         "url": f"{API}/repos/{repo}/pulls/{number}",
         "id": number * 10,
@@ -135,7 +137,7 @@ def pull(
         "merged_at": merged_at,
         "merge_commit_sha": merge_commit_sha,
         "merged": merged_at is not None,
-        "merged_by": user("dev-ben") if merged_at else None,
+        "merged_by": user(merged_by or author) if merged_at else None,
         "base": {"ref": "main"},
         "head": {"ref": f"feature-{number}"},
     }

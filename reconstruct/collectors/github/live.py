@@ -14,15 +14,15 @@ PagerDuty services):
 4. ``GET /search/issues?q=repo:o/r is:pr is:merged merged:A..B&per_page=100``: every page, with
    A = leadup start, B = window end -> ``merged_prs.json``;
 5. ``GET /repos/o/r/pulls/{n}``: only for PRs merged inside the incident window (for the merge
-   sha) -> ``pulls/<n>.json``;
+   sha and ``merged_by``, which the search items lack) -> ``pulls/<n>.json``;
 6. ``GET /repos/o/r/commits?since=A&until=B&per_page=100`` (the default branch, newest first), once
-   the deployments and the search are read, and only when a person's login (not a bot's) created
-   one of those deployments or PRs: page 1; then, for the logins it shows with no address (none,
-   or a GitHub noreply one), whichever asks less: the remaining pages (``rel="last"`` says how
-   many; stopping once every login has an address) or ``&author=<login>`` of the same range, one
-   request each -> ``commits.json`` (``github.authors``: login <-> email pairs for one name per
-   person). Optional: when it fails, the repository's evidence is kept and a warning says logins
-   keep their names.
+   the deployments, the search and the step-5 PRs are read, and only when a person's login (not a
+   bot's) created one of those deployments or PRs, or merged one (``merged_by``): page 1; then,
+   for the logins it shows with no address (none, or a GitHub noreply one), whichever asks less:
+   the remaining pages (``rel="last"`` says how many; stopping once every login has an address)
+   or ``&author=<login>`` of the same range, one request each -> ``commits.json``
+   (``github.authors``: login <-> email pairs for one name per person). Optional: when it fails,
+   the repository's evidence is kept and a warning says logins keep their names.
 
 Order and overlap (issue #6): the first repository's ``GET /repos/o/r`` goes alone, so a bad token
 or base_url fails after one request; then every other request runs on ``MAX_WORKERS`` threads:
@@ -572,9 +572,15 @@ class _Run:
         return done
 
     def _authors(self, state: _Repo) -> None:
-        """The commits' first page, once the deployments and the search are read, only when a
-        person (not a bot) created one of them (``github.authors``)."""
-        if state.authors_asked or state.listed < state.envs or state.search is None:
+        """The commits' first page, once the deployments, the search and the PRs merged in the
+        window are read, only when a person (not a bot) created one of them or merged such a PR
+        (``merged_by``: the merge row's actor) (``github.authors``)."""
+        if (
+            state.authors_asked
+            or state.listed < state.envs
+            or state.search is None
+            or len(state.pulls) < len(state.in_window)
+        ):
             return
         state.authors_asked = True
         if not state.people:
@@ -688,6 +694,8 @@ class _Run:
     def _pull_done(self, state: _Repo, number: int) -> Callable[[Any], None]:
         def done(body: Any) -> None:
             state.pulls[number] = body
+            state.person(body.get("merged_by") if isinstance(body, dict) else None)
+            self._authors(state)
 
         return done
 

@@ -10,6 +10,12 @@ Bundle files (see ``reconstruct.bundle``), per ``github/<owner>/<repo>/``:
   event per merged PR, with its title and label names in the summary so that
   ``[github] leadup_match`` can match them. A revert PR (title ``Revert "..."`` as GitHub's revert
   button writes it, ``revert: ...``, or a body ``Reverts owner/repo#123``) is tagged ``revert``.
+  The actor is who merged it: ``merged_by`` of the single-PR body (``GET /repos/o/r/pulls/{n}``,
+  https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request); the search items and the pulls
+  listing carry no ``merged_by``, so a PR read only from them has no actor. Its author (``user``)
+  is named in the text when they are not the merger, ``Merged PR #2296: Revert "..." (opened by
+  rahul-menon)``, and tagged ``target:<login>`` so ``normalize.people`` gives the author one
+  name per person too (in the text and as ``whom:``).
 
 A deployment is a rollback when it puts back a sha that was live in the same environment before
 another one, or when its ``task`` / ``description`` / ``ref`` / ``payload`` / environment names or
@@ -42,6 +48,7 @@ from datetime import datetime
 from typing import Any
 
 from reconstruct.bundle import Bundle, iter_records
+from reconstruct.collectors.github.authors import COMMITS_FILE
 from reconstruct.collectors.skips import (
     COPY,
     NOT_UNDERSTOOD,
@@ -56,6 +63,8 @@ from reconstruct.normalize.utc import OUTSIDE
 from reconstruct.timeutil import TimeFormatError, iso_z, parse_iso
 
 NAME = "github"
+TARGET = "target:"
+"""The tag naming a person a record is about besides its actor (``normalize.people``)."""
 _SHA = re.compile(r"[0-9a-fA-F]{7,40}")
 _ROLLBACK = re.compile(r"\broll(?:ed|ing|s)?[\s_-]?back\b", re.IGNORECASE)
 _REVERT = re.compile(r"\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
@@ -72,6 +81,9 @@ _REVERT_TITLE = re.compile(
 ``revert: <title>``; people write ``Revert #1187``."""
 _REVERTS_BODY = re.compile(r"\bReverts\s+(?:[\w.-]+/[\w.-]+)?#(\d+)", re.IGNORECASE)
 """The body GitHub's revert button writes: ``Reverts owner/repo#1187``."""
+_MERGE_TITLE = re.compile(r"^Merge pull request #(\d+) from \S")
+_SQUASH_TITLE = re.compile(r"\(#(\d+)\)\s*$")
+"""GitHub's merge commit and squash commit titles name the PR they merged."""
 _PRODUCTION = {"production", "prod"}
 NEVER_LIVE = "deployments that never went live (no success or failure status)"
 EARLIER_DEPLOYS = "earlier deploys"
@@ -204,9 +216,14 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
     pr_by_sha = {
         sha.lower(): n for n, pr in pulls.items() if (sha := _str(pr.get("merge_commit_sha")))
     }
+    search = list(bundle.pages(base + "merged_prs.json"))
+    merged = {n for item in iter_records(search, "items") if (n := _int(item.get("number")))}
+    for sha, number in _merge_commits(bundle.pages(base + COMMITS_FILE)).items():
+        if number in merged:  # a lead-up PR read from the search only: its merge sha
+            pr_by_sha.setdefault(sha, number)
+    sha_of = {n: sha for sha, n in sorted(pr_by_sha.items(), reverse=True)}
 
     rollbacks = _redeploys(deployments)
-    search = list(bundle.pages(base + "merged_prs.json"))
     reverts = _reverts(search, pulls)
     window = bundle.manifest.window
     for deployment in deployments:
@@ -224,7 +241,26 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
         yield from _deployment_events(
             repo, display or name, deployment, statuses, rollbacks, pr_by_sha, reverts
         )
-    yield from _pr_events(repo, search, pulls, reverts)
+    yield from _pr_events(repo, search, pulls, reverts, sha_of)
+
+
+def _merge_commits(pages: list[Any]) -> dict[str, int]:
+    """Merge sha -> PR number, from the default branch's commits (``commits.json``, read for
+    people too: ``github.authors``): GitHub's merge commit message ``Merge pull request #1187
+    from owner/branch`` and its squash commit title ``Reduce cache TTL (#1187)``. The search
+    items carry no ``merge_commit_sha``; this links a lead-up PR to the deploy that shipped it
+    at no request."""
+    found: dict[str, int] = {}
+    for commit in iter_records(pages, None):
+        sha = _str(commit.get("sha"))
+        body = commit.get("commit")
+        message = _str(body.get("message")) if isinstance(body, dict) else None
+        if not sha or not _SHA.fullmatch(sha) or not message:
+            continue
+        title = message.splitlines()[0]
+        if match := _MERGE_TITLE.match(title) or _SQUASH_TITLE.search(title):
+            found.setdefault(sha.lower(), int(match.group(1)))
+    return found
 
 
 def _unique_by_id(found: Iterator[dict[str, Any]], scope: str) -> list[dict[str, Any]]:
@@ -484,6 +520,7 @@ def _pr_events(
     pages: list[Any],
     pulls: Mapping[int, dict[str, Any]],
     reverts: Mapping[int, int | None],
+    sha_of: Mapping[int, str],
 ) -> Iterator[Event]:
     items: dict[int, dict[str, Any]] = {}
     for item in records(pages, "items", repo.scope):
@@ -496,7 +533,9 @@ def _pr_events(
         elif number is None or number not in pulls:
             left_out(repo.scope, NOT_UNDERSTOOD)  # an issue, or a result without a number
     for number in sorted(set(items) | set(pulls)):
-        event = _pr_event(repo, number, items.get(number), pulls.get(number), reverts)
+        event = _pr_event(
+            repo, number, items.get(number), pulls.get(number), reverts, sha_of.get(number)
+        )
         if event is not None:
             yield event
 
@@ -507,6 +546,7 @@ def _pr_event(
     item: dict[str, Any] | None,
     full: dict[str, Any] | None,
     reverts: Mapping[int, int | None],
+    merge_sha: str | None = None,
 ) -> Event | None:
     record = full or item or {}
     if full is not None:
@@ -530,13 +570,19 @@ def _pr_event(
         return None
     title = _str(record.get("title")) or (_str(item.get("title")) if item else None) or "(untitled)"
     labels = _labels(record) or (_labels(item) if item else [])
+    author = _login(record.get("user")) or (_login(item.get("user")) if item else None)
+    merger = _login(full.get("merged_by")) if full is not None else None
     summary = f"Merged PR #{number}: {' '.join(title.split())}"
+    opened = author if author and author != merger else None
+    if opened:
+        summary += f" (opened by {opened})"
     if labels:
         summary += f" (labels: {', '.join(labels)})"
     if (reverted := reverts.get(number)) is not None and f"#{reverted}" not in summary:
         summary += f" (reverts PR #{reverted})"
     refs = {repo.pr_ref(number)}
-    if full is not None and (sha7 := _sha7(_str(full.get("merge_commit_sha")))):
+    sha = _str(full.get("merge_commit_sha")) if full is not None else None
+    if sha7 := _sha7(sha or merge_sha):
         refs.add(f"sha:{sha7}")
     pull = item.get("pull_request") if item else None
     url = (
@@ -551,9 +597,11 @@ def _pr_event(
         sources=(NAME,),
         links=(Link(NAME, url, f"PR #{number}"),),
         key=f"{NAME}:pr:{repo.name}#{number}",
-        actor=_login(record.get("user")) or (_login(item.get("user")) if item else None),
+        actor=merger,
         refs=frozenset(refs),
-        tags=frozenset({"revert"}) if number in reverts else frozenset(),
+        tags=frozenset(
+            {*(["revert"] if number in reverts else []), *([TARGET + opened] if opened else [])}
+        ),
         scope=repo.scope,
     )
 
