@@ -6,7 +6,7 @@ instance labels) and ``refs`` (refs from text) -> ``classify`` (kinds from text)
 (one row per occurrence across tools) -> ``deploystart`` (a deploy bot's start post joins the
 deployment that went live) ->
 ``select`` (what is kept, why; counts of the rest) -> ``people`` (one name and id per person) ->
-``steps`` (one step, one row) -> ``echoes`` (a chat app's post of a note) ->
+``steps`` (one step, one row) -> ``echoes`` (a chat app's post of a record) ->
 ``collapse`` (a series as one row) -> ``order``.
 ``docs/design.md`` has the rules.
 """
@@ -114,7 +114,7 @@ def normalize(
         if held:  # a held-back message that joined no record is left out as selection says
             stepped, joined, left = unjoined(stepped, held)
             ledger.settle(joined, left)
-        stepped, echoed = merge_echoes(stepped, config.normalize.merge_window)
+        stepped, echoed = merge_echoes(stepped, config.normalize.merge_window, named)
         collapsed = 0
         if not config.collapse.expand:
             stepped, collapsed = collapse(stepped, config.collapse, names)

@@ -13,6 +13,10 @@ set-aside costs one comparison per message when there is no such record and a bi
 there are some; only a message in a record's window has its words read. One that joins nothing
 in ``steps`` (another person's, say) is then counted under the reason selection gives it
 (``reasons.omission``: "messages without a keyword, pin or reaction in <scope>"), as before.
+
+A bot's post outside the incident channel that may report such a record (``Written.reports``:
+the same words and ``steps.names`` within the window; ``steps`` rule 4) is held back the same
+way, and counted as "bot posts about other services in <scope>" when it joins nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +30,15 @@ from reconstruct.model import Event
 from reconstruct.normalize.authority import chat_only
 from reconstruct.normalize.echoes import NOTE
 from reconstruct.normalize.instances import WRITTEN
-from reconstruct.normalize.steps import MIN_WORDS, agree, identifiers, share_words, words
+from reconstruct.normalize.steps import (
+    MIN_WORDS,
+    TOOL_KINDS,
+    agree,
+    identifiers,
+    names,
+    share_words,
+    words,
+)
 
 WRITTEN_TAGS = frozenset({WRITTEN, NOTE})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -88,6 +100,24 @@ class Written:
         high = bisect_right(times, micros + step, low)
         return low < high and self._shares(low, high, text)
 
+    def reports(self, when: datetime, text: str) -> bool:
+        """Whether a bot's post of ``text`` at ``when`` may report one of these records (a tool
+        posting the event a service account annotated): at most ``window`` apart, with the same
+        words and the same ``steps.names`` (a post and a record state numbers and times
+        differently: "lag 0 B", "for 41s")."""
+        times = self.times
+        if not times:
+            return False
+        low = bisect_left(times, when - self.window)
+        high = bisect_right(times, when + self.window, low)
+        if low == high:
+            return False
+        mine, named = words(text), names(identifiers(text))
+        return bool(named) and any(
+            share_words(mine, theirs, self.share) and bool(n := names(ids)) and agree(named, n)
+            for theirs, ids, _ in self.said[low:high]
+        )
+
     def _shares(self, low: int, high: int, text: str) -> bool:
         """Whether ``text`` has the same words as a record of ``said[low:high]``."""
         lowered = text.lower() if text.isascii() else text.casefold()  # as ``words`` reads it
@@ -120,14 +150,17 @@ NOWHERE = Written((), (), timedelta(0), 1.0)
 
 
 def could_copy(event: Event, written: Written) -> bool:
-    """A person's chat message (tag ``human``, not a bot's) that may copy a written record."""
-    return (
-        bool(written.times)
-        and "human" in event.tags
-        and "bot" not in event.tags
-        and event.sources in chat_only()
-        and written.copies(event.time, event.summary)
-    )
+    """A person's chat message (tag ``human``, not a bot's) that may copy a written record, or
+    a bot's post outside the incident channel that may report one (``Written.reports``)."""
+    if not written.times or event.sources not in chat_only():
+        return False
+    if "bot" in event.tags:
+        return (
+            "incident-channel" not in event.tags
+            and event.kind not in TOOL_KINDS
+            and written.reports(event.time, event.summary)
+        )
+    return "human" in event.tags and written.copies(event.time, event.summary)
 
 
 def unjoined(

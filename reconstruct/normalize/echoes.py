@@ -1,41 +1,45 @@
-"""A chat app's post that reports a note joins that note's row.
+"""A chat app's post that reports an incident tool's record joins that record's row.
 
-An incident tool's chat app repeats a note added to the incident in the incident's channel
-(PagerDuty's Slack app: "Bob Stone added a note to #7302" with the note's text as the
-attachment's text), as it repeats the incident's state changes (which ``merge`` joins by kind
-and stated state). A note is a free text whose kind ``classify`` reads from its words, and the
-post's kind is read from other words ("added a note"), so ``merge`` (same kind) cannot join
-them: this step does, after ``steps`` (which first joins the note with its author's own copy in
-chat, one person's words in two tools).
+An incident tool's chat app repeats in the incident's channel what is recorded on the incident
+(PagerDuty's Slack app: "Bob Stone added a note to #7302: <the note>", "Reassigned: #7302 <title>
+to Mei Lin by Raj Patel", "Status update on #7302 <title> by Mei Lin: <the update>"). ``merge``
+joins a post whose kind is the record's (an "Acknowledged" post and the acknowledgement, a
+"Triggered" post and the trigger); a note or status update is free text whose kind ``classify``
+reads from its words, and a reassignment post reads as no state change, so the post's kind may
+differ from the record's and ``merge`` (same kind) cannot join them: this step does, after
+``steps`` (which first joins a note with its author's own copy in chat, one person's words in two
+tools).
 
-A post joins a note row when it is a bot's post (tag ``bot``) and the row a note (tag ``note``,
-not a bot's) of the same incident (an incident ref in common, ``merge.INCIDENT_PREFIXES``; the
-chat collector reads an app post's plain-text "#7302" as that ref when the app is the tool), at
-most ``merge_window`` apart, and the post's words hold every word of the note's text (at least
-``MIN_WORDS``; the author's name and the words "note" and "by" aside: the row may read "Note
-by Bob Stone: ..."). A note row that ``steps`` joined with its author's copy (several sources)
-reads as the copy, which may add a word or two ("Status: ..."): up to ``COPY_SLACK`` of its words
-(and at most a fifth of them) may be missing from the post. Each post joins the closest such
-note; a note takes every post that reports it (one per channel). The row keeps the note's kind,
-text, actor, key and tags, and gains the post's links, refs and source (the app's name and
-``bot`` tag stay out of it).
+A post joins a row when the post is a bot's (tag ``bot``, one source) and the row holds a record
+the post reports: a record of the incident tool (not a bot's, not from chat alone,
+``authority.chat_only``; a note, a status update, a reassignment, any kind) of the same incident
+(an incident ref in common, ``merge.INCIDENT_PREFIXES``; the chat collector reads an app post's
+plain-text "#7302" as that ref when the app is the tool), at most ``merge_window`` apart, whose
+own text's words (at least ``MIN_WORDS``; its author's name and the words "note" and "by" aside:
+a row may read "Note by Bob Stone: ...") are every one in the post. A record's own text is read
+from ``records`` (the rows before ``steps``), so a note row that ``steps`` joined with its
+author's copy in chat (which reads as the copy: "root cause: ... filled up, <PR link>") is still
+recognised by the note's words. Each post joins the row of the record it reports most fully
+(most words, then the closest); a row takes every post that reports it (one per channel). The row
+keeps its kind, text, actor, key and tags, and gains the post's links, refs and source (the
+app's name and ``bot`` tag stay out of it).
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from datetime import timedelta
 
-from reconstruct.model import Event
+from reconstruct.model import Event, Link
+from reconstruct.normalize.authority import chat_only
 from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.merge import INCIDENT_PREFIXES
 
 NOTE = "note"
 MIN_WORDS = 3
-"""A note of fewer words says too little to be recognised in another text."""
-COPY_SLACK = 3
-"""Words an author's copy of a note may add that the chat app's post of the note lacks."""
+"""A record of fewer words says too little to be recognised in another text."""
 _WORD = re.compile(r"\w+")
 _NOTE_WORDS = frozenset({"note", "by"})
 """Words a note row's own framing adds ("Note by Kim Nguyen: ..."), not the note's."""
@@ -49,71 +53,96 @@ def _incident_refs(event: Event) -> frozenset[str]:
     return frozenset(r for r in event.refs if r.startswith(INCIDENT_PREFIXES))
 
 
-def merge_echoes(rows: list[Event], window: timedelta) -> tuple[list[Event], int]:
-    """The rows with each post reporting a note joined to it, and how many posts joined."""
-    said: dict[int, frozenset[str]] = {}
-    for i, e in enumerate(rows):
-        if NOTE in e.tags and "bot" not in e.tags:
-            text = _words(e.summary) - _words(e.actor or "") - _NOTE_WORDS
-            if len(text) >= MIN_WORDS:
-                said[i] = text
-    if not said:
+def _reportable(event: Event, chat: frozenset[tuple[str, ...]]) -> bool:
+    """A record a chat app may report: an incident tool's record of an incident, not a bot's."""
+    return "bot" not in event.tags and event.sources not in chat and bool(_incident_refs(event))
+
+
+def _said(event: Event) -> frozenset[str]:
+    """The words of a record's own text (its author's name and a note's framing aside)."""
+    return _words(event.summary) - _words(event.actor or "") - _NOTE_WORDS
+
+
+def merge_echoes(
+    rows: list[Event], window: timedelta, records: Iterable[Event] = ()
+) -> tuple[list[Event], int]:
+    """The rows with each post reporting a record joined to that record's row, and how many
+    posts joined. ``records``: the rows before ``steps`` joined them (each record's own text);
+    a row is also read by its own text."""
+    posts = [
+        (index, incident)
+        for index, post in enumerate(rows)
+        if "bot" in post.tags
+        and NOTE not in post.tags
+        and len(post.sources) == 1
+        and (incident := _incident_refs(post))
+    ]
+    if not posts:
         return rows, 0
-    notes = sorted(said, key=lambda i: (rows[i].time, i))
-    times = [rows[i].time for i in notes]
+    chat = chat_only()
+    row_of_link: dict[Link, int] = {}
+    shared: set[Link] = set()  # a link of several rows (the incident's page) says no row
+    for i, e in enumerate(rows):
+        for link in e.links:
+            if row_of_link.setdefault(link, i) != i:
+                shared.add(link)
+    candidates: list[tuple[int, Event]] = []
+    """(row, record): a record the row holds that a post may report; its words read lazily."""
+    for record in records:
+        if not _reportable(record, chat):
+            continue
+        found = {row_of_link[k] for k in record.links if k in row_of_link and k not in shared}
+        if len(found) == 1 and "bot" not in rows[i := found.pop()].tags:
+            candidates.append((i, record))
+    candidates.extend((i, e) for i, e in enumerate(rows) if _reportable(e, chat))
+    if not candidates:
+        return rows, 0
+    candidates.sort(key=lambda c: (rows[c[0]].time, c[0]))
+    times = [rows[i].time for i, _ in candidates]
+    said: dict[int, frozenset[str]] = {}
     echoes: dict[int, list[int]] = {}
-    for index, post in enumerate(rows):
-        if "bot" not in post.tags or NOTE in post.tags or len(post.sources) != 1:
-            continue
-        incident = _incident_refs(post)
-        if not incident:
-            continue
+    for index, incident in posts:
+        post = rows[index]
         heard = _words(post.summary)
-        best: tuple[timedelta, int] | None = None
+        best: tuple[int, timedelta, int] | None = None
         low = bisect_left(times, post.time - window)
-        high = bisect_right(times, post.time + window)
-        for i in notes[low:high]:
-            gap = abs(post.time - rows[i].time)
-            if incident.isdisjoint(rows[i].refs) or not _reports(said[i], heard, rows[i]):
+        high = bisect_right(times, post.time + window, low)
+        for n in range(low, high):
+            i, record = candidates[n]
+            if incident.isdisjoint(rows[i].refs):
                 continue
-            if best is None or gap < best[0]:
-                best = (gap, i)
+            text = said.get(n)
+            if text is None:
+                text = said[n] = _said(record)
+            if len(text) < MIN_WORDS or not text <= heard:
+                continue
+            rank = (-len(text), abs(post.time - rows[i].time), i)
+            if best is None or rank < best:
+                best = rank
         if best is not None:
-            echoes.setdefault(best[1], []).append(index)
-    joined = {i: _joined(rows[i], [rows[k] for k in posts]) for i, posts in echoes.items()}
-    taken = {k for posts in echoes.values() for k in posts}
+            echoes.setdefault(best[2], []).append(index)
+    joined = {i: _joined(rows[i], [rows[k] for k in found]) for i, found in echoes.items()}
+    taken = {k for found in echoes.values() for k in found}
     out = [joined.get(i, e) for i, e in enumerate(rows) if i not in taken]
     return out, len(taken)
 
 
-def _reports(note: frozenset[str], heard: frozenset[str], row: Event) -> bool:
-    """Whether a post of words ``heard`` holds the note row's words ``note``: every one, or, for
-    a row read as its author's copy (more than one source), all but ``COPY_SLACK`` (and at most
-    a fifth), with ``MIN_WORDS`` in common."""
-    missing = len(note - heard)
-    if missing == 0:
-        return True
-    if len(row.sources) < 2 or missing > COPY_SLACK or missing * 5 > len(note):
-        return False
-    return len(note & heard) >= MIN_WORDS
-
-
-def _joined(note: Event, posts: list[Event]) -> Event:
-    links = list(note.links)
+def _joined(row: Event, posts: list[Event]) -> Event:
+    links = list(row.links)
     for post in posts:
         links.extend(link for link in post.links if link not in links)
     return new_event(
-        min(e.time for e in (note, *posts)),
-        note.kind,
-        note.summary,
-        tuple(sorted({s for e in (note, *posts) for s in e.sources})),
+        min(e.time for e in (row, *posts)),
+        row.kind,
+        row.summary,
+        tuple(sorted({s for e in (row, *posts) for s in e.sources})),
         tuple(links),
-        note.key,
-        note.actor,
-        frozenset().union(note.refs, *(p.refs for p in posts)),
-        note.tags,
-        note.scope,
-        note.reason,
-        note.members,
-        note.edited_at,
+        row.key,
+        row.actor,
+        frozenset().union(row.refs, *(p.refs for p in posts)),
+        row.tags,
+        row.scope,
+        row.reason,
+        row.members,
+        row.edited_at,
     )

@@ -99,7 +99,12 @@ class Ledger:
             return
         kept = {event.key for event in after}
         folded = [event for event in before if event.key not in kept]
-        merged = [row for row in after if len(row.sources) > 1 or row.key in grown]
+        unchanged = {id(event) for event in before}  # a row passed through took no record
+        merged = [
+            row
+            for row in after
+            if id(row) not in unchanged and (len(row.sources) > 1 or row.key in grown)
+        ]
         by_link: dict[str, list[Event]] = defaultdict(list)
         for row in merged:
             for link in row.links:

@@ -21,11 +21,24 @@ within ``[collapse] step_window`` (default 1 minute):
    compared with that person's next ``NEIGHBOURS`` records) and no identifier of their own
    (``identifiers``: a service, version, host or number; one text may name more of them than
    the other, never a different one: "rolling back payments-api" and "Rolling back ledger-api"
-   are two actions) -> one row with the more specific
+   are two actions) -> one row with the most specific
    kind (a mitigation over a dashboard annotation, a rollback annotation over a message) and
-   its text. A record a person wrote (tag ``written``: their dashboard annotation) joins
+   its text. A step may hold one record per tool (a dashboard annotation, a message and an
+   incident note of one action are one row): a record joins a step when it has the same words
+   as one of the step's records at most ``step_window`` from it, no tool of the step is its
+   own, and every record's identifiers agree with every other's (pairs are taken closest
+   first). A record a person wrote (tag ``written``: their dashboard annotation) joins
    whatever kind its tags gave it; changes, deploys, alerts, pages and bot posts a tool wrote
    never join here: a person's message never merges with a PR or a deployment record.
+4. **A bot's post of an event a tool recorded.** A bot's post outside the incident channel (a
+   database's failover bot in ``#alerts-payments``) within ``step_window`` of a record written
+   in a tool (tag ``written`` or ``note``: a service account's annotation "Patroni failover:
+   payments-db primary pg-payments-01 -> pg-payments-02"), with the same words and the same
+   ``names`` (identifiers naming something; the post and the record state numbers, durations
+   and times differently: "lag 0 B", "for 41s"), unless the post reads as a tool's own record
+   (``TOOL_KINDS``: an alert's notification, a deploy) -> the post is the row's link; the row keeps
+   its kind, text, actor and tags. ``copies`` holds such a post back from selection's count
+   ("bot posts about other services"); one that joins nothing is counted there as before.
 
 Every link, ref, tag and source of the joined records is kept.
 """
@@ -33,12 +46,15 @@ Every link, ref, tag and source of the joined records is kept.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import timedelta
 
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind
-from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.authority import chat_only, is_chat
+from reconstruct.normalize.echoes import NOTE
+from reconstruct.normalize.evolve import evolve, new_event
 from reconstruct.normalize.instances import WRITTEN
 from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import person_of, targets_of
@@ -49,7 +65,9 @@ FAILED = "failed:"
 FAILURE = "failure:"
 """Why a failed page did not reach the person, as a row says it (``failure:phone:no answer``,
 ``failure:phone:line busy``); absent for a plain failure."""
-_NOT_WORDS = {Kind.CHANGE, Kind.DEPLOY, Kind.ALERT, Kind.PAGE}
+TOOL_KINDS = frozenset({Kind.CHANGE, Kind.DEPLOY, Kind.ALERT, Kind.PAGE})
+"""Kinds of a tool's own records (a PR, a deployment, an alert, a page): they join by their
+refs (``merge``), never by words (rules 3 and 4), unless a person wrote them (``written``)."""
 _SPECIFIC = {Kind.UPDATE: 1, Kind.ANNOTATION: 0, Kind.MESSAGE: 0}
 """How much a kind says (a milestone kind, absent here, says most): the joined row keeps the
 record whose kind says most, the earlier on a tie."""
@@ -57,6 +75,7 @@ _WORD = re.compile(r"\w+")
 _STOP = frozenset(
     "a an and are as at be by for from in is it of on or so the this to was we with tags".split()
 )
+_WRITTEN = frozenset({WRITTEN, NOTE})
 MIN_WORDS = 3
 NEIGHBOURS = 16
 """Per record: how many of the same person's next records are compared (a bound on the work)."""
@@ -70,6 +89,7 @@ def merge_steps(events: list[Event], config: CollapseConfig) -> tuple[list[Event
     rows = _channels(rows, window)
     rows = _escalations(rows, window)
     rows = _same_words(rows, window, config.same_words)
+    rows = _bot_reports(rows, window, config.same_words)
     return rows, before - len(rows)
 
 
@@ -218,6 +238,17 @@ def identifiers(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+_NAME = re.compile(r"[^\W\d_]")
+
+
+def names(found: frozenset[str]) -> frozenset[str]:
+    """The ``identifiers`` that name something (a letter and a ``-``, ``.`` or ``/`` between
+    letters or digits: ``payments-db``, ``pg-payments-02``, ``v2.14.3``), not a bare number, a
+    duration or a time (``0``, ``41s``, ``08:11:01``), which a tool's post and its record of
+    the same event state differently."""
+    return frozenset(i for i in found if _NAME.search(i) and re.search(r"\w[-./]\w", i))
+
+
 def same_words(a: str, b: str, share: float) -> bool:
     """At least ``share`` of the shorter text's words (and ``MIN_WORDS``) are in the other, and
     their identifiers agree: one text's are all in the other's (it may name more, never a
@@ -242,7 +273,7 @@ def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Even
     for index, event in enumerate(rows):
         if len(event.sources) != 1 or "bot" in event.tags:
             continue
-        if event.kind in _NOT_WORDS and WRITTEN not in event.tags:
+        if event.kind in TOOL_KINDS and WRITTEN not in event.tags:
             continue
         if who := person_of(event):
             by_person[who].append(index)
@@ -257,20 +288,102 @@ def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Even
                     rows[i].summary, rows[j].summary, share
                 ):
                     pairs.append((gap, i, j))
-    taken: set[int] = set()
+    clusters = _clusters(rows, sorted(pairs))
     joined: dict[int, Event] = {}
-    for _gap, i, j in sorted(pairs):
-        if i in taken or j in taken:
-            continue
-        taken.update((i, j))
-        a, b = rows[i], rows[j]
-        primary = b if _SPECIFIC.get(b.kind, 2) > _SPECIFIC.get(a.kind, 2) else a
-        other = a if primary is b else b
-        reason = "; ".join(r for r in dict.fromkeys((primary.reason, other.reason)) if r)
-        joined[i] = _joined([a, b], primary, primary.summary, reason)
+    taken: set[int] = set()
+    for members in clusters:
+        taken.update(members)
+        records = [rows[i] for i in members]  # in time order
+        primary = max(records, key=lambda e: _SPECIFIC.get(e.kind, 2))  # earliest on a tie
+        ordered_records = [primary, *(r for r in records if r is not primary)]
+        reason = "; ".join(r for r in dict.fromkeys(e.reason for e in ordered_records) if r)
+        joined[members[0]] = _joined(records, primary, primary.summary, reason)
     return [
         joined[i] if i in joined else e for i, e in enumerate(rows) if i not in taken or i in joined
     ]
+
+
+def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Event]:
+    """Rule 4: each bot's post outside the incident channel joins the closest row of a record
+    written in a tool (tag ``written`` or ``note``, not from chat) at most ``window`` apart,
+    with the same words and the same ``names`` (one's all in the other's, at least one)."""
+    chat = chat_only()
+    heard_from = [
+        i
+        for i, e in enumerate(rows)
+        if "bot" in e.tags
+        and "incident-channel" not in e.tags
+        and e.sources in chat
+        and e.kind not in TOOL_KINDS  # an alert's notification is the alert's own row
+    ]
+    if not heard_from:
+        return rows
+    targets = sorted(
+        (
+            i
+            for i, e in enumerate(rows)
+            if not e.tags.isdisjoint(_WRITTEN) and "bot" not in e.tags and not is_chat(e.sources)
+        ),
+        key=lambda i: (rows[i].time, i),
+    )
+    if not targets:
+        return rows
+    times = [rows[i].time for i in targets]
+    said = {i: (words(rows[i].summary), names(identifiers(rows[i].summary))) for i in targets}
+    posts: dict[int, list[int]] = defaultdict(list)
+    for index in heard_from:
+        post = rows[index]
+        low = bisect_left(times, post.time - window)
+        high = bisect_right(times, post.time + window, low)
+        if low == high:
+            continue
+        heard, named = words(post.summary), names(identifiers(post.summary))
+        best: tuple[timedelta, int] | None = None
+        for i in targets[low:high]:
+            theirs, their_names = said[i]
+            if not named or not their_names or not agree(named, their_names):
+                continue
+            if share_words(heard, theirs, share):
+                gap = abs(post.time - rows[i].time)
+                if best is None or (gap, i) < best:
+                    best = (gap, i)
+        if best is not None:
+            posts[best[1]].append(index)
+    if not posts:
+        return rows
+    taken = {k for found in posts.values() for k in found}
+    out = []
+    for i, e in enumerate(rows):
+        if i in taken:
+            continue
+        if i in posts:
+            joined = _joined([e, *(rows[k] for k in posts[i])], e, e.summary, e.reason)
+            e = evolve(joined, tags=e.tags)  # the record's tags, never the bot's
+        out.append(e)
+    return out
+
+
+def _clusters(rows: list[Event], pairs: list[tuple[timedelta, int, int]]) -> list[list[int]]:
+    """The pairs (closest first; each at most ``step_window`` apart) joined into steps: two
+    records' steps become one when they hold no tool in common (one record per tool, so a step
+    of three tools spans at most twice the window) and every record's ``identifiers`` agree
+    with every other's (a record joins a row of two tools through either one's words, never
+    naming a different service than the other)."""
+    step_of: dict[int, list[int]] = {}
+    for _gap, i, j in pairs:
+        a, b = step_of.get(i, [i]), step_of.get(j, [j])
+        if a is b:
+            continue
+        both = sorted((*a, *b))
+        if {s for k in a for s in rows[k].sources} & {s for k in b for s in rows[k].sources}:
+            continue
+        ids = [identifiers(rows[k].summary) for k in both]
+        if not all(agree(x, y) for n, x in enumerate(ids) for y in ids[n + 1 :]):
+            continue
+        for k in both:
+            step_of[k] = both
+    unique = {id(step): step for step in step_of.values()}
+    return sorted(unique.values())
 
 
 def _joined(records: list[Event], primary: Event, summary: str, reason: str) -> Event:
