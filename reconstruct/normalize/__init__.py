@@ -96,7 +96,7 @@ def normalize(
         ledger.omit_counts(chatter_why, chatter)
         memo = TextRefs()
         with_refs = [with_text_refs(with_instance(event), memo) for event in candidates]
-        classified, keywords = classify(with_refs, classifier)
+        classified, keywords = classify(with_refs, classifier, ensure_utc(incident.started_at))
         rows = merge_tools(
             classified, config.normalize.merge_window, config.normalize.instance_window
         )
