@@ -208,3 +208,27 @@ def test_posts_of_another_deploy_stay_rows(tmp_path: Path) -> None:
         (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY and "(main)" in e.summary]
         assert len(row.links) == 2, (name, row.links)  # deploy run and commit only
         assert "(started" not in row.summary, name
+
+
+def test_an_environment_word_picks_the_deploy_of_that_environment(tmp_path: Path) -> None:
+    """One sha to staging at 14:30 and to production at 14:31 (two GitHub deployments, two
+    rows): each bot post joins the row of the environment it names ("prod" is production)."""
+    staging = {
+        "environment": "staging",
+        "original_environment": "staging",
+        "production_environment": False,
+    }
+    deploys = [deployment(7, SHA, at(14, 30), **staging), deployment(8, SHA, at(14, 31))]
+    posts = [
+        # each nearer in time to the other environment's row
+        legacy_bot(at(14, 30, 50), "✅ checkout@4f2c9e1 is live in staging"),
+        legacy_bot(at(14, 30, 10), "✅ checkout@4f2c9e1 is live in prod"),
+    ]
+    tl = timeline_of(bundle(tmp_path, at(14, 0), at(15, 0), messages=posts, deployments=deploys))
+    rows = {e.summary: e for e in tl.events if "4f2c9e1" in e.summary}
+    assert len(rows) == 2, list(rows)
+    for row in rows.values():
+        post = at(14, 30, 50) if "staging" in row.summary else at(14, 30, 10)
+        urls = [link.url for link in row.links if "slack" in link.url]
+        assert urls == [u for u in urls if "p" + slack_ts(post).replace(".", "") in u], urls
+        assert len(urls) == 1, (row.summary, row.links)

@@ -39,8 +39,9 @@ failed (``FAILED``) joins nothing.
 
 A post naming a service or environment picks among the rows of its commit: when it names the
 repository of some of them ("search-api", a monorepo deploying one sha as several services),
-only those; when it names production ("production", "prod", "prd"), only rows tagged
-``production``; another environment ("staging", "canary", ...), only rows not so tagged.
+only those; when it names production ("production", "prod", "prd"), no row of another
+environment it names ("staging", "canary", ...); when it names another environment, no row
+tagged ``production`` or naming it.
 """
 
 from __future__ import annotations
@@ -119,13 +120,7 @@ def _since(event: Event) -> float:
 
 def _bot_post(event: Event) -> bool:
     tags = event.tags
-    return (
-        "bot" in tags
-        and "human" not in tags
-        and len(event.sources) == 1
-        and not event.members
-        and bool(_shas(event))
-    )
+    return "bot" in tags and "human" not in tags and not event.members and bool(_shas(event))
 
 
 def _starting(event: Event) -> bool:
@@ -194,10 +189,19 @@ def _aimed(post: Event, rows: list[Event], candidates: list[int]) -> list[int]:
     for service in _services(text, _shas(post)):
         found = [i for i in found if service == _repo(rows[i]) or _names(rows[i].summary, service)]
     if _PRODUCTION.search(text):
-        found = [i for i in found if "production" in rows[i].tags]
+        found = [i for i in found if not _elsewhere(rows[i])]
     elif _OTHER_ENV.search(text):
-        found = [i for i in found if "production" not in rows[i].tags]
+        found = [i for i in found if not _in_production(rows[i])]
     return found
+
+
+def _in_production(row: Event) -> bool:
+    return "production" in row.tags or _PRODUCTION.search(row.summary) is not None
+
+
+def _elsewhere(row: Event) -> bool:
+    """The row is a deploy to another environment than production (one it names)."""
+    return not _in_production(row) and _OTHER_ENV.search(row.summary) is not None
 
 
 def join_deploy_starts(
