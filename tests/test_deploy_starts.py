@@ -232,3 +232,17 @@ def test_an_environment_word_picks_the_deploy_of_that_environment(tmp_path: Path
         urls = [link.url for link in row.links if "slack" in link.url]
         assert urls == [u for u in urls if "p" + slack_ts(post).replace(".", "") in u], urls
         assert len(urls) == 1, (row.summary, row.links)
+
+
+def test_a_start_post_triggered_by_someone_is_no_alert(tmp_path: Path) -> None:
+    """With no deployment to join, "triggered by @marco" of a deploy start leaves the post a bot
+    message (as "started by" does); an alert bot's "triggered" keeps its alert."""
+    posts = [
+        legacy_bot(at(14, 5), "Deploying checkout 4f2c9e1 to production, triggered by <@U03KIM>"),
+        legacy_bot(at(14, 6), "Alert triggered by checkout 5xx rate above 5%"),
+    ]
+    tl = timeline_of(bundle(tmp_path, at(14, 0), at(15, 0), messages=posts))
+    (start,) = rows_naming(tl, "Deploying checkout")
+    (alert,) = rows_naming(tl, "5xx rate")
+    assert start.kind is Kind.MESSAGE, start
+    assert alert.kind is Kind.ALERT, alert
