@@ -126,6 +126,7 @@ def test_a_start_post_joins_whatever_words_surround_its_commit(tmp_path: Path) -
         "requested by": ":rocket: Deploying checkout@4f2c9e1 to prod (requested by <@U03KIM>)",
         "initiated by": "Rolling out checkout 4f2c9e1 to production, initiated by Kim",
         "pipeline": "Deploying checkout 4f2c9e1 to production via pipeline #123",
+        "no service": "Deploying hotfix 4f2c9e1 (requested by <@U03KIM>)",
         "by name": "Deploy started: checkout 4f2c9e1 → production by marco",
         "deployment started": "Deployment of checkout 4f2c9e1 to prod started (by marco)",
         "link": "Deploying checkout <https://github.com/acme/checkout/commit/"

@@ -164,10 +164,12 @@ def _names(text: str, word: str) -> bool:
 
 _BEFORE_SHA = re.compile(r"([A-Za-z][\w.-]*)[ \t]*[@:(\[`*]*[ \t]*([0-9a-fA-F]{7,40})(?!\w)")
 _NO_SERVICE = frozenset(
-    "deploying deploy deployed deployment rolling out releasing release shipping promoting "
-    "commit sha revision rev version build ref at of to for with main master head is "
-    "production prod staging".split()
+    "deploying deploy deployed deployment rolling out releasing release released shipping "
+    "promoting commit sha revision rev version build image tag branch ref at of to for with on "
+    "from main master head is the a new latest hotfix fix patch revert reverting rollback "
+    "production prod prd staging stage canary".split()
 )
+"""Words before a commit that name no service ("Deploying hotfix c0ffee1", "commit c0ffee1")."""
 
 
 def _services(text: str, shas: set[str]) -> set[str]:
@@ -183,16 +185,26 @@ def _services(text: str, shas: set[str]) -> set[str]:
 
 def _aimed(post: Event, rows: list[Event], candidates: list[int]) -> list[int]:
     """The candidates (indices into ``rows``) the post's service and environment words allow:
-    a service it names before the commit is the row's repository or in the row's text."""
+    a service it names before the commit is the row's (``_serves``)."""
     text = post.summary
     found = candidates
     for service in _services(text, _shas(post)):
-        found = [i for i in found if service == _repo(rows[i]) or _names(rows[i].summary, service)]
+        found = [i for i in found if _serves(rows[i], service)]
     if _PRODUCTION.search(text):
         found = [i for i in found if not _elsewhere(rows[i])]
     elif _OTHER_ENV.search(text):
         found = [i for i in found if not _in_production(rows[i])]
     return found
+
+
+def _serves(row: Event, service: str) -> bool:
+    """The row is a deploy of ``service``: its repository, or a word of its text or of a link
+    (a monorepo's deploy run ``https://deploy.acme.example/search-api/runs/77``)."""
+    return (
+        service == _repo(row)
+        or _names(row.summary, service)
+        or any(_names(link.url, service) for link in row.links)
+    )
 
 
 def _in_production(row: Event) -> bool:
