@@ -163,6 +163,25 @@ class NormalizeConfig(_Table):
     group_interval (5 m) hold a notification back up to 5 m 30 s; 30 s more for delivery."""
 
 
+_OBJECT = (
+    r"\s+(?:the |all |both |every |each |our |a |an )?(?:[\w./-]+\s+){0,3}?"
+    r"(?:pods?|deploy(?:ment)?s?|services?|workers?|consumers?|containers?|nodes?|brokers?|instances?|process(?:es)?"
+    r"|daemons?|hosts?|servers?|apps?|api|replicas?|tasks?|jobs?|statefulsets?|daemonsets?"
+    r"|[\w.-]+/[\w.-]+|[\w]+-(?:api|service|svc|worker|consumer|server|db|app)(?:-[\w-]+)?)\b"
+)
+"""What a restart acts on, said done or under way (an instruction, "restart the pods", is no
+action): "restarted the pods", "bouncing orders-consumer and
+notifications-worker deployments", "restarted deploy/checkout", "restarting payments-api"; not
+"Pod x restarted (CrashLoopBackOff)" or "restart count" (a pod restarting by itself)."""
+_SETTING = (
+    r"\s+(?:the |a |an |our |its )?(?:[\w./-]+\s+){0,3}?(?:pool|size|limits?|volumes?|disks?"
+    r"|memory|mem|cpu|capacity|replicas|connections|timeouts?|quota|heap|max_\w+|retention"
+    r"|partitions|threads|workers|storage|throughput|iops|shards|concurrency)\b"
+)
+"""What raising or expanding acts on: "Raised pool size to 50", "Expanded kafka-broker-2 data
+volume", "bumped the memory limit"; not "raised a ticket", "raised the priority"."""
+
+
 class ClassifyConfig(_Table):
     """Regular expressions (case-insensitive) that give a message its kind; first kind wins."""
 
@@ -182,6 +201,15 @@ class ClassifyConfig(_Table):
         r"\brevert(?:ed|ing)?\b",
         r"\bscal(?:e|ed|ing) (?:up|out)\b",
         r"\bfail(?:ing|ed)? over\b",
+        r"\b(?:rollout|rolling|rolled out an?|did an?|doing an?|ran an?|kicked off an?) restart\b",
+        rf"\brestart(?:ed|ing){_OBJECT}",
+        rf"\bbounc(?:ed|ing){_OBJECT}",
+        rf"\brecycl(?:ed|ing){_OBJECT}",
+        rf"\brais(?:ed|ing){_SETTING}",
+        rf"\bincreas(?:ed|ing){_SETTING}",
+        rf"\bbump(?:ed|ing){_SETTING}",
+        rf"\bexpand(?:ed|ing){_SETTING}",
+        rf"\bresiz(?:ed|ing){_SETTING}",
     )
     resolve: tuple[str, ...] = (r"\ball clear\b", r"\b(?:fully )?recovered\b")
     impact: tuple[str, ...] = (

@@ -70,7 +70,7 @@ def test_doc_example_conformance(tmp_path: Path) -> None:
         assert event.actor is None  # userName "" is the old, empty field
         assert event.sources == ("grafana",)
         assert event.scope == "grafana"
-        assert event.refs == frozenset() and event.tags == frozenset()
+        assert event.refs == frozenset() and event.tags == {"tag:tag1", "tag:tag2"}
         (link,) = event.links
         assert link.url.startswith(f"{ROOT}/d/{uid}?")
         ms = int(event.time.timestamp()) * 1000

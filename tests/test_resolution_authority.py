@@ -19,7 +19,8 @@ def test_an_early_all_clear_is_not_the_resolution(tmp_path: Path) -> None:
     entries = [log_entry("R1", "trigger", at(14, 5)), log_entry("R9", "resolve", at(15, 10))]
     early = slack_message(at(14, 35), "all clear on card-auth, payments still failing in eu")
     tl = timeline_from(bundle(tmp_path, at(14, 5), at(15, 10), entries=entries, messages=[early]))
-    assert any(e.kind is Kind.RESOLVE and e.time == at(14, 35) for e in tl.events)  # still a row
+    # still a row: a partial all clear is a status update (#11), never the resolution
+    assert any(e.kind is Kind.UPDATE and e.time == at(14, 35) for e in tl.events)
     assert figures(tl)["time_to_resolve_s"] == 65 * 60
     marks = metrics.milestones(tl)
     assert marks.resolved is not None and marks.resolved.event is not None

@@ -96,13 +96,13 @@ def normalize(
         ledger.omit_counts(chatter_why, chatter)
         memo = TextRefs()
         with_refs = [with_text_refs(with_instance(event), memo) for event in candidates]
-        classified, keywords = classify(with_refs, classifier)
+        classified, keywords = classify(with_refs, classifier, ensure_utc(incident.started_at))
         rows = merge_tools(
             classified, config.normalize.merge_window, config.normalize.instance_window
         )
         ledger.fold(classified, rows)
         merged_rows = rows
-        rows, started = join_deploy_starts(rows)
+        rows, started = join_deploy_starts(rows, config.normalize.merge_window)
         ledger.fold(merged_rows, rows, started)
         selection = select(rows, incident, window, config, keywords, leadup, written)
         kept, held = selection.kept, selection.held

@@ -66,6 +66,32 @@ we roll back", "once lag drains, rolling back"), unless the match says it was do
 asks, we rolled back at 14:05"); a wait for objections there is no condition ("if no one
 shouts, rolling back").
 
+**A step is no milestone when it is not the step being taken** (``_taken``, for ``mitigate``,
+``resolve`` and ``declare``): a match not saying it was done followed in its clause by a time to
+come is a plan ("revert after", "roll back later"; ``_LATER``), and an instruction is no action
+("ok. Rahul raise it now, revert after": the step counts when someone records it done); opening a
+revert or rollback PR is its status ("opening a revert of #2291", ``_TALK``). For ``mitigate``
+and ``resolve``, a report of the cause is none: words later in the message saying the step set
+the incident off ("FYI the DB failed over at 08:10 UTC, that's what kicked this off", "..., that's
+the trigger"; ``_CAUSE``), or a step said done whose sentence states a time before the
+incident's start ("Patroni failed over payments-db at 08:10"; ``clock.recent_utc``: a time
+without a zone only within the hour before the message). "failing over to the replica now",
+"failed over to us-west, errors dropping", "reverting the PR that caused this" stay mitigations.
+For ``resolve``, a partial recovery is no resolution but a status (kind ``update``, a row): part
+of the service before the words ("half the pods recovered", "6 of 12 pods recovered", "partially
+recovered"; ``_PARTIAL``) or part still failing after them ("..., the other 6 still throwing",
+"all clear on card-auth, payments still failing"; ``_STILL_BAD``).
+
+**A status update keeps its kind.** A message opening with a status update ("Status update:
+...", "Mei Lin: Status update: ...", PagerDuty's Slack app's "Status update on #7310 ... by Mei
+Lin: ...") is kind ``update`` (``STATUS_UPDATE``): "Mitigation in progress" there names the
+phase, not a step.
+
+**A person's annotation is read like their message.** A dashboard annotation a person wrote
+(kind ``annotation``, tag ``written``) gets a milestone kind from its words (its ``(tags: ...)``
+list left out: "Raised pool size to 50 on payments-api" is a mitigation), and one tagged
+``mitigation`` (``tag:mitigation``, ``MITIGATION_TAGS``) is a mitigation whatever its words.
+
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
 figures) and keeps its kind; a person's message kept only for that has the reason
@@ -77,13 +103,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from reconstruct.config import ClassifyConfig
 from reconstruct.errors import ConfigError
 from reconstruct.model import Event, Kind
+from reconstruct.normalize.clock import recent_utc
+from reconstruct.normalize.deploystart import STARTING
 from reconstruct.normalize.evolve import evolve
+from reconstruct.normalize.instances import WRITTEN
 from reconstruct.normalize.literals import required_words
 
 HUMAN_KINDS = ("declare", "identify", "mitigate", "resolve")
@@ -91,6 +121,27 @@ ROLLBACK = re.compile(r"\broll(?:ed|ing|s)?[\s_-]?back\b|\brevert(?:ed|ing|s)?\b
 """A deploy tool's post that reports a rollback or a revert (tag ``rollback``: a mitigation)."""
 REVERT = re.compile(r"\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
 """A deploy tool's post that ships a revert (tag ``revert`` too)."""
+STATUS_UPDATE = re.compile(
+    r"^\W*(?:[\w.' -]{1,40}:\s*)?(?:status update|incident update|update on #?\d+)\b",
+    re.IGNORECASE,
+)
+"""A status update, as a person or an incident tool's chat app posts it ("Status update: ...",
+"Mei Lin: Status update: ...", PagerDuty's Slack app: "Status update on #7310 ... by Mei Lin:
+..."): kind ``update``, whatever its words ("Mitigation in progress" names the phase, not a
+step)."""
+STATUS_WORDS = "status update"
+
+
+def _status_update(text: str) -> bool:
+    """``STATUS_UPDATE`` opens ``text`` (a substring test first: most texts hold no "update")."""
+    return ("pdate" in text or "PDATE" in text) and STATUS_UPDATE.match(text) is not None
+
+
+MITIGATION_TAGS = frozenset({"tag:mitigation", "tag:mitigated", "tag:mitigate"})
+"""A person's dashboard annotation tagged so (``tags: ["kafka", "mitigation"]``) records a
+mitigation."""
+_TAGS_SUFFIX = re.compile(r"\s*\(tags: [^()]*\)")
+"""An annotation's own tags as its summary lists them: labels, not the person's words."""
 KEYWORD_MAX = 40
 """Matched words longer than this (a ``.*`` pattern) are cut for the reason."""
 
@@ -133,7 +184,10 @@ _TALK = re.compile(
     r"|\b(?:let's|let us|should|need to|needs to|want to|going to|gonna)\b"
     r"|\bpending\b|\b(?:up|ready|open) for review\b|\b(?:pr|pull request|mr) (?:is )?up\b"
     r"|\bplan(?:s|ned|ning)?\b|\bpropos(?:e|ed|al|ing)\b|\bsuggest(?:s|ed|ion|ing)?\b"
-    r"|\bconsider(?:s|ed|ing)?\b|\bprep(?:ping|ped|are|ared|aring)?\b",
+    r"|\bconsider(?:s|ed|ing)?\b|\bprep(?:ping|ped|are|ared|aring)?\b"
+    # a revert or rollback PR being opened: its status, not the change going live
+    r"|\b(?:open(?:s|ed|ing)?|put(?:ting)? up|creat(?:e|es|ed|ing)|draft(?:s|ed|ing)?"
+    r"|rais(?:e|es|ing))\s+(?:up\s+)?(?:(?:a|an|the)\s+)?(?:revert|rollback)\b",
     re.IGNORECASE,
 )
 """Words of a clause that only talks about a milestone (a hedge, an offer or opinion, a plan or a
@@ -176,6 +230,41 @@ _FAILED_WORD = re.compile(
     re.IGNORECASE,
 )
 """A failure word as an attribute ("rolling back the failed deploy"): no failure of the step."""
+_CAUSE = re.compile(
+    r"\b(?:that|this|which|it)(?:'s|\s+is|\s+was)\s+(?:(?:what|when|how|why)\b(?:\s+[\w'-]+){0,4}?"
+    r"\s+(?:kicked|set|started|triggered|caused|began|led|broke|tipped)\b"
+    r"|(?:the|our|probably the|likely the)\s+(?:trigger|cause|root cause|culprit|start)\b)"
+    r"|(?:^|[,;.]\s*|\band\s+)(?:that|this)\s+(?:(?:is|was)\s+)?(?:what\s+)?"
+    r"(?:kicked|set|started|triggered|caused)\s+(?:this|it|all this|everything|the incident)\b",
+    re.IGNORECASE,
+)
+"""Later in the message, words saying the step before them set the incident off ("FYI the DB
+failed over at 08:10 UTC, that's what kicked this off", "..., which is what started this",
+"..., that's the trigger"): a report of the cause, not a responder's action."""
+_LATER = re.compile(
+    r"\b(?:later|afterwards?|tomorrow|tonight|eventually|next (?:week|sprint|window|release)"
+    r"|after (?:the|this|that|we|it|things|lunch|hours)|when (?:it'?s|things|we'?re) (?:over|done"
+    r"|calm|stable))\b|^\W*after\W*$",
+    re.IGNORECASE,
+)
+"""After a match not saying it was done, in its clause: a time to come ("revert after", "roll
+back later", "revert after the incident"): a plan."""
+_PARTIAL = re.compile(
+    r"\b(?:half|some|most|many|several|few|part|partially|partly|mostly|one|two|three"
+    r"|first)\b(?:\s+of)?(?:\s+(?:the|our|these|those))?(?:\s+[\w-]+)?\s*$"
+    r"|\b\d+\s*(?:of|/|out of)\s*\d+\b[^,;.]*$|\b\d+\s*%[^,;.]*$",
+    re.IGNORECASE,
+)
+"""Before a resolve match, in its clause: only part recovered ("half the pods recovered", "6 of
+12 pods recovered", "partially recovered")."""
+_STILL_BAD = re.compile(
+    r"\bstill\s+(?:\w+\s+)?(?:throwing|failing|erroring|errors?|down|broken|firing|alerting"
+    r"|timing out|crash(?:ing|looping)|degraded|unhealthy|lagging|stuck|affected|impacted"
+    r"|seeing errors|5\d\d|failed|red)\b|\b(?:not|isn't|aren't) (?:yet )?(?:fully )?recovered\b",
+    re.IGNORECASE,
+)
+"""After a resolve match, anywhere in the message: part still failing ("half the pods
+recovered, the other 6 still throwing")."""
 _ACTIONS = frozenset({Kind.MITIGATE, Kind.RESOLVE, Kind.DECLARE})
 """Kinds that name a step someone takes: words after the match can undo them."""
 _DONE = re.compile(r"ed\b", re.IGNORECASE)
@@ -244,17 +333,33 @@ class Classifier:
 
     def human_text(self, text: str) -> tuple[Kind, str] | None:
         """``classify`` of a plain message of a person (one source) with this text."""
+        if _status_update(text):
+            return Kind.UPDATE, STATUS_WORDS
         return _first(self.human, self.human_any, text, stated=True)
 
-    def classify(self, event: Event) -> tuple[Kind, str] | None:
-        """The kind the event's text gives it and the matched words, or None."""
-        if event.kind is not Kind.MESSAGE or len(event.sources) > 1:
-            return None  # already a kind, or a finished cross-tool row
+    def classify(self, event: Event, start: datetime | None = None) -> tuple[Kind, str] | None:
+        """The kind the event's text gives it and the matched words, or None. ``start``: the
+        incident's start (UTC), for a step reported with a time before it."""
+        if len(event.sources) > 1:
+            return None  # a finished cross-tool row
+        when = (event.time, start) if start is not None else None
+        if event.kind is Kind.ANNOTATION and WRITTEN in event.tags:
+            if not event.tags.isdisjoint(MITIGATION_TAGS):
+                return Kind.MITIGATE, next(t for t in sorted(event.tags & MITIGATION_TAGS))[4:]
+            text = _TAGS_SUFFIX.sub("", event.summary)
+            found = _first(self.human, self.human_any, text, stated=True, when=when)
+            return found if found is not None and found[0] is not Kind.MESSAGE else None
+        if event.kind is not Kind.MESSAGE:
+            return None  # already a kind
+        if _status_update(event.summary):
+            return Kind.UPDATE, STATUS_WORDS  # its words describe the phase, not a step
         if "human" in event.tags:
-            return _first(self.human, self.human_any, event.summary, stated=True)
+            return _first(self.human, self.human_any, event.summary, stated=True, when=when)
         if "bot" in event.tags:  # a more specific tool kind first, else the milestones
             found = _first(self.bot, self.bot_any, event.summary)
-            return found or _first(self.human, self.human_any, event.summary, stated=True)
+            return found or _first(
+                self.human, self.human_any, event.summary, stated=True, when=when
+            )
         return None
 
 
@@ -284,12 +389,19 @@ class _Prefilter:
 
 
 def _first(
-    rules: Rules, any_: _Prefilter | None, text: str, stated: bool = False
+    rules: Rules,
+    any_: _Prefilter | None,
+    text: str,
+    stated: bool = False,
+    when: tuple[datetime, datetime] | None = None,
 ) -> tuple[Kind, str] | None:
     """The first rule with a match in ``text``; ``stated``: only a match its clause states (see
-    the module's rule on questions and negations)."""
+    the module's rules on questions, negations, talk, plans, reports of the cause and partial
+    recoveries). ``when``: (the message's time, the incident's start), both UTC, for the rule on
+    a step reported with a time before the incident."""
     if any_ is not None and not any_.search(text):
         return None
+    partial: str | None = None
     for kind, patterns in rules:
         for pattern in patterns:
             if not stated:
@@ -297,9 +409,50 @@ def _first(
                     return kind, _words(match.group(0))
                 continue
             for match in pattern.finditer(text):
-                if states(text, match.start(), match.end(), kind in _ACTIONS):
+                start, end = match.start(), match.end()
+                if not states(text, start, end, kind in _ACTIONS):
+                    continue
+                taken = _taken(kind, text, start, end, when)
+                if taken is kind:
                     return kind, _words(match.group(0))
-    return None
+                if taken is Kind.UPDATE and partial is None:
+                    partial = _words(match.group(0))
+    # a partial recovery and nothing else: a status ("half the pods recovered, ...")
+    return (Kind.UPDATE, partial) if partial is not None else None
+
+
+def _taken(
+    kind: Kind, text: str, start: int, end: int, when: tuple[datetime, datetime] | None
+) -> Kind | None:
+    """The kind a stated match of ``kind`` gives: ``kind`` when it is the step itself; None for a
+    plan for later ("revert after") or a report of the cause ("..., that's what kicked this off";
+    a step said done with a time before the incident's start); ``update`` for a partial recovery
+    ("half the pods recovered, the other 6 still throwing": a status, no resolution)."""
+    if kind not in _ACTIONS:
+        return kind
+    after = text[end:]
+    cut = _CLAUSE_END.search(after)
+    rest = after[: cut.start()] if cut is not None else after
+    done = _DONE.search(text[start:end]) is not None
+    if not done and _LATER.search(rest) is not None:
+        return None  # "revert after", "roll back later": a plan
+    if kind is Kind.DECLARE:
+        return kind
+    if _CAUSE.search(after) is not None:
+        return None  # "the DB failed over at 08:10 UTC, that's what kicked this off"
+    if done and when is not None:
+        posted, incident_start = when
+        sentence_start = len(text[:start]) - len(_SENTENCE_END.split(text[:start])[-1])
+        ends = _SENTENCE_END.search(after)
+        sentence = text[sentence_start : end + (ends.start() if ends is not None else len(after))]
+        at = recent_utc(sentence, posted)
+        if at is not None and at < incident_start:
+            return None  # "Patroni failed over payments-db at 08:10": before the incident
+    if kind is Kind.RESOLVE:
+        before = _CLAUSE_END.split(text[:start])[-1]
+        if _PARTIAL.search(before) is not None or _STILL_BAD.search(after) is not None:
+            return Kind.UPDATE  # "half the pods recovered, the other 6 still throwing"
+    return kind
 
 
 def states(text: str, start: int, end: int, action: bool = True) -> bool:
@@ -428,8 +581,12 @@ def _any(spec: tuple[tuple[str, tuple[str, ...]], ...]) -> _Prefilter | None:
     return _Prefilter(pattern, lower, automaton)
 
 
-def classify(events: Iterable[Event], classifier: Classifier) -> tuple[list[Event], dict[str, str]]:
-    """Events with their kinds from text, and the matched words per classified event key."""
+def classify(
+    events: Iterable[Event], classifier: Classifier, start: datetime | None = None
+) -> tuple[list[Event], dict[str, str]]:
+    """Events with their kinds from text, and the matched words per classified event key.
+    ``start``: the incident's start (UTC): a step a message reports done at a time before it
+    is a report of the cause, no milestone."""
     out: list[Event] = []
     keywords: dict[str, str] = {}
     human_any = classifier.human_any
@@ -442,14 +599,30 @@ def classify(events: Iterable[Event], classifier: Classifier) -> tuple[list[Even
             impact = classifier.impact_words(event.summary)
             if impact is not None:
                 event = evolve(event, tags=event.tags | {"impact"})
-        found = classifier.classify(event)
+        found = classifier.classify(event, start)
         if found is None:
             out.append(event)
             continue
         kind, words = found
+        if kind is Kind.ALERT and "bot" in event.tags and _deploy_trigger(event.summary, words):
+            out.append(event)  # "Deploying checkout 4f2c9e1, triggered by @marco": no alert
+            continue
         keywords[event.key] = words
         if kind is Kind.DEPLOY and "bot" in event.tags and ROLLBACK.search(event.summary):
             undo = {"rollback", "revert"} if REVERT.search(event.summary) else {"rollback"}
             event = evolve(event, tags=event.tags | undo)
         out.append(evolve(event, kind=kind) if kind is not event.kind else event)
     return out, keywords
+
+
+_TRIGGERED_BY = re.compile(r"\btriggered by\b", re.IGNORECASE)
+
+
+def _deploy_trigger(text: str, words: str) -> bool:
+    """A deploy bot's start post whose only alert word is who triggered the deploy
+    ("Deploying checkout 4f2c9e1 to production, triggered by @marco": ``deploystart.STARTING``)."""
+    return (
+        words.lower() == "triggered"
+        and _TRIGGERED_BY.search(text) is not None
+        and STARTING.search(text) is not None
+    )

@@ -42,14 +42,14 @@ incident is ongoing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from reconstruct.model import Event, Kind, Milestone, Timeline
 from reconstruct.normalize.authority import is_chat
+from reconstruct.normalize.clock import stated_utc
 from reconstruct.timeutil import between, ensure_utc, iso_z
 
 CLEARED_STATES = frozenset(
@@ -194,30 +194,17 @@ def _revert_merges(rows: _Rows) -> list[Event]:
     return [e for e in reverts if shipped.isdisjoint(e.refs)]
 
 
-_STATED = re.compile(
-    r"\b(?:at|since|from|around|about|approx\.?|~)\s*~?\s*([01]?\d|2[0-3]):([0-5]\d)"
-    r"(?::([0-5]\d))?\s*(?:UTC|GMT|Z)\b",
-    re.IGNORECASE,
-)
-"""A time written with its zone: "impact started at 09:38 UTC", "since ~09:38Z"."""
-
-
 def impact_time(event: Event) -> datetime:
     """When a symptom row says impact started: the UTC time its text states (a row tagged
-    ``impact``: "impact started at 09:38 UTC", within the day before the row), else
-    ``counts_from``. A time without ``UTC`` / ``Z`` / ``GMT`` is never read (never guessed)."""
+    ``impact``: "impact started 08:12 UTC", "errors began at 09:12 CET (08:12 UTC)", within the
+    day before the row; ``normalize.clock.stated_utc``), else ``counts_from``. A time without
+    a zone, or in an abbreviation naming several offsets (IST, CST), is never read (never
+    guessed)."""
     when = counts_from(event)
     if "impact" not in event.tags:
         return when
-    found = _STATED.search(event.summary)
-    if found is None:
-        return when
-    hour, minute, second = (int(g) if g else 0 for g in found.groups())
-    posted = event.time
-    stated = posted.replace(hour=hour, minute=minute, second=second, microsecond=0)
-    if stated > posted:
-        stated -= timedelta(days=1)
-    return min(stated, when)
+    stated = stated_utc(event.summary, event.time)
+    return when if stated is None else min(stated, when)
 
 
 def counts_from(event: Event) -> datetime:

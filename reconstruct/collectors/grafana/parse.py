@@ -60,7 +60,8 @@ Parsing (``parse``), one event per annotation id:
   ``production`` (a prod/production tag, or "to production" in the text) and ``rollback``.
   Summary = the text with Grafana's HTML made plain, then ``(tags: a, b)``; regions add their
   duration and end. One a person wrote (it has a ``login``, ``email`` or ``userName``) gets tag
-  ``written``: its text is their words, whatever kind (a deploy, a rollback) it has.
+  ``written``: its text is their words, whatever kind (a deploy, a rollback) it has. Each tag
+  of an ``annotation`` is an event tag ``tag:<tag, lower case>`` (``tag:mitigation``).
   ``sha:`` refs from tags (``sha:…``, ``commit=…``, bare hashes) and from ``data`` keys naming a
   commit. Key ``grafana:annotation:<id>``. A region also gets tags ``region`` and
   ``until:<end, ISO 8601 UTC>`` (the normalizer keeps one still going when the window starts).
@@ -460,6 +461,8 @@ def _annotation(record: Mapping[str, Any], text: str) -> tuple[Kind, str, set[st
     if tags:
         summary += f" (tags: {', '.join(tags)})"
     event_tags: set[str] = set()
+    if not deploy:  # its labels ("tag:mitigation"); a deploy's are read above
+        event_tags.update(f"tag:{tag.lower()}" for tag in tags)
     if deploy:
         if flat & _PRODUCTION or _PRODUCTION_TEXT.search(text):
             event_tags.add("production")
