@@ -104,6 +104,18 @@ def test_a_rule_without_a_milestone_firing_again_is_a_row_at_that_time(tmp_path:
     assert len(again.members) == 3 and all(m.time.minute == 32 for m in again.members)
 
 
+def test_a_clearing_wave_of_pods_that_cleared_before_is_cleared_again(tmp_path: Path) -> None:
+    notes = [state(-1 + 0.2 * k, pod, "Normal", "Alerting") for k, pod in enumerate(PODS)]
+    notes += [state(20 + 0.1 * k, pod, "Alerting", "Normal") for k, pod in enumerate(PODS)]
+    notes += [state(50 + 0.3 * k, pod, "Normal", "Alerting") for k, pod in enumerate(PODS[1:4])]
+    notes += [state(80 + 0.1 * k, pod, "Alerting", "Normal") for k, pod in enumerate(PODS[1:4])]
+    tl = timeline(tmp_path, [trigger()], [], [], [*DISK_ROWS, *notes])
+    assert rows_of(tl)[-1] == (
+        "11:02",
+        f"{RULE} cleared again on 3 pods (orders-consumer-1 … orders-consumer-3), at 11:02",
+    ), rows_of(tl)
+
+
 def test_a_later_wave_of_pods_that_never_fired_is_more_alerts_not_again(tmp_path: Path) -> None:
     notes = [state(-1 + 0.2 * k, pod, "Normal", "Alerting") for k, pod in enumerate(PODS[:3])]
     notes += [state(30 + 0.2 * k, pod, "Normal", "Alerting") for k, pod in enumerate(PODS[3:])]
