@@ -99,3 +99,21 @@ def test_a_state_annotations_values_read_as_the_alert_notification_prints_them(
     text = f"Lag {{alertname=Lag, grafana_folder=Kafka, instance=broker-3}} - {values}"
     (event,) = events_of(tmp_path, alert(1, MS0, "Lag", "Alerting", "Normal", text=text))
     assert event.summary == f"Grafana alert Lag (instance=broker-3) firing ({shown})"
+
+
+@pytest.mark.parametrize(
+    ("labels", "shown"),
+    [
+        ("alertname=ImgCheck, grafana_folder=CDN, region=eu, severity=critical", "region=eu"),
+        ("alertname=ImgCheck, instance=https://img.acme.example, job=img, probe=Frankfurt",
+         "instance=https://img.acme.example, probe=Frankfurt"),
+        ("alertname=ImgCheck, cluster=prod-2, team=cdn, zone=us-east-1a",
+         "zone=us-east-1a, cluster=prod-2"),
+    ],
+)  # fmt: skip
+def test_a_rows_instance_names_the_place_its_labels_name(
+    tmp_path: Path, labels: str, shown: str
+) -> None:
+    text = f"ImgCheck {{{labels}}} - B=1.000000"
+    (event,) = events_of(tmp_path, alert(1, MS0, "ImgCheck", "Alerting", "Normal", text=text))
+    assert event.summary == f"Grafana alert ImgCheck ({shown}) firing (B=1)"

@@ -323,9 +323,7 @@ def test_a_region_that_began_before_the_window_and_overlaps_it_is_shown_with_its
     tl = timeline(tmp_path, annotations=[load_test, freeze, over])
     load = row(tl, "Load test: 5k rps")
     assert load.time == T0 - timedelta(hours=3)
-    assert load.summary == (
-        "Load test: 5k rps on checkout (tags: loadtest) (for 3h 30m, until 10:12:00 UTC)"
-    )
+    assert load.summary == ("Load test: 5k rps on checkout (for 3h 30m, until 10:12:00 UTC)")
     assert load.reason == "region overlapping the incident (began before the window)"
     assert row(tl, "Maintenance window").summary.endswith("until 2026-03-15 09:42:00 UTC)")
     assert absent(tl, "Earlier load test")

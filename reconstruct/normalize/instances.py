@@ -36,10 +36,13 @@ WRITTEN = "written"
 """Tag of a tool's record whose text a person wrote (a dashboard annotation they added): their
 own words in that tool, whatever kind its tags give it (``steps`` joins it with their message)."""
 INSTANCE_KEYS = (
-    "instance", "pod", "host", "hostname", "node", "nodename", "container", "device", "mountpoint"
+    "instance", "pod", "host", "hostname", "node", "nodename", "container", "device", "mountpoint",
+    "region", "zone", "availability_zone", "cluster", "datacenter", "dc", "location", "probe",
 )  # fmt: skip
-"""Labels that say which instance an alert is about; the others (``grafana_folder``, severity,
-team) are the same on every instance of a rule."""
+"""Labels that say which instance or place an alert is about, in that order (Grafana Synthetic
+Monitoring's checks carry ``instance``, ``job`` and ``probe``; cloud alerts a ``region`` or
+``zone``); the others (``alertname``, ``grafana_folder``, severity, team) are the same on every
+instance of a rule and say nothing a row needs."""
 
 _BLOCK = re.compile(
     r"Labels:\s*(.*?)(?=\b(?:Annotations|Source|Silence|Dashboard|Panel|Value|Labels):|$)",

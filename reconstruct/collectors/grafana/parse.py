@@ -58,10 +58,11 @@ Parsing (``parse``), one event per annotation id:
   ``type:deploy``-style tag parts) or the text says deployed/deploying/rolled back/rollback
   (not "deployment": a deployment freeze is no deploy); else ``annotation``. Deploys get tag
   ``production`` (a prod/production tag, or "to production" in the text) and ``rollback``.
-  Summary = the text with Grafana's HTML made plain, then ``(tags: a, b)``; regions add their
-  duration and end. One a person wrote (it has a ``login``, ``email`` or ``userName``) gets tag
-  ``written``: its text is their words, whatever kind (a deploy, a rollback) it has. Each tag
-  of an ``annotation`` is an event tag ``tag:<tag, lower case>`` (``tag:mitigation``).
+  Summary = the text with Grafana's HTML made plain (``(tags: a, b)`` only when it has no text:
+  an author deletes tags after words); regions add their duration and end. One a person wrote
+  (it has a ``login``, ``email`` or ``userName``) gets tag ``written``: its text is their
+  words, whatever kind (a deploy, a rollback) it has. Each tag of an ``annotation`` is an
+  event tag ``tag:<tag, lower case>`` (``tag:mitigation``).
   ``sha:`` refs from tags (``sha:…``, ``commit=…``, bare hashes) and from ``data`` keys naming a
   commit. Key ``grafana:annotation:<id>``. A region also gets tags ``region`` and
   ``until:<end, ISO 8601 UTC>`` (the normalizer keeps one still going when the window starts).
@@ -101,7 +102,7 @@ from reconstruct.errors import (
     BundleError,
 )
 from reconstruct.model import Event, Kind, Link
-from reconstruct.normalize.instances import ALERTNAME, WRITTEN
+from reconstruct.normalize.instances import ALERTNAME, INSTANCE_KEYS, WRITTEN
 from reconstruct.timeutil import TimeFormatError, format_duration, iso_z, parse_epoch
 
 if TYPE_CHECKING:
@@ -140,11 +141,7 @@ _SHA_KEY = re.compile(r"sha|commit|revision|^rev$|^git", re.IGNORECASE)
 _SHA_TAG_PREFIX = frozenset({"sha", "commit", "git", "gitsha", "git_sha", "revision", "rev"})
 _LABELS = re.compile(r"^\{[^{}]*\}\s*")
 _LABEL_SET = re.compile(r"\{([^{}]*)\}")
-_INSTANCE_KEYS = (
-    "instance", "pod", "host", "hostname", "node", "nodename", "container", "device", "mountpoint"
-)  # fmt: skip
-"""Labels that say which instance an alert is about; the others (``alertname``,
-``grafana_folder``, severity, team) say nothing a row needs."""
+_INSTANCE_KEYS = INSTANCE_KEYS  # one list for every source (``normalize.instances``)
 
 
 # -- parse ------------------------------------------------------------------------------
@@ -458,7 +455,7 @@ def _annotation(record: Mapping[str, Any], text: str) -> tuple[Kind, str, set[st
     flat = {t for parts in tokens for t in parts}
     deploy = bool(flat & _DEPLOY_TAGS) or bool(_DEPLOY_TEXT.search(text))
     summary = text or "Grafana annotation"
-    if tags:
+    if tags and not text:  # the tags are metadata; they say what it is only when nothing else does
         summary += f" (tags: {', '.join(tags)})"
     event_tags: set[str] = set()
     if not deploy:  # its labels ("tag:mitigation"); a deploy's are read above
