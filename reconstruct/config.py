@@ -194,17 +194,18 @@ _FLAG_OFF = (
 """After a flag and its name: "flag search_v2_ranking disabled", "feature flag X was turned off";
 not a state ("flag X is disabled in staging", "the flag was disabled by default")."""
 _DRAINED = (
-    r"\s+(?!(?:from|to|down|out|away|by|in|at|off)\b)(?:the\s+)?(?:[\w./-]+\s+){0,3}?"
+    r"\s+(?!(?:from|to|down|out|away|by|in|at|off|on|over|across|slowly|quickly|fast|nicely)\b)"
+    r"(?:the\s+)?(?:[\w./-]+\s+)?"
     r"(?:nodes?|hosts?|pods?|instances?|brokers?|servers?|traffic|zones?|az|region|[\w.-]+-\d+)\b"
 )
 """What draining or cordoning acts on: "drained node ip-10-0-3-7", "draining es-data-2"; not
 "lag drained from the brokers" (a recovery, not a step)."""
 _OFFENDER = (
-    r"\s+(?!(?:by|on|from|for|until)\b)(?:the\s+|a\s+|that\s+|this\s+|those\s+|all\s+)?"
-    r"(?:[\w./-]+\s+){0,3}?(?:ips?|ip ranges?|clients?|user[\s-]?agents?|tenants?|customers?|bots?"
+    r"\s+(?!(?:by|on|from|for|until|to)\b)(?:the\s+|a\s+|that\s+|this\s+|those\s+|all\s+)?"
+    r"(?:[\w./-]+\s+){0,2}?(?:ips?|ip ranges?|clients?|user[\s-]?agents?|tenants?|customers?|bots?"
     r"|crawlers?|scrapers?|asns?|cidrs?|callers?|\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?)\b"
 )
-"""Who blocking, banning or (rate-)limiting acts on: "blocked the bad client", "rate-limited
+"""Who blocking, banning or rate-limiting acts on: "blocked the bad client", "rate-limited
 tenant acme-42", "banned 203.0.113.7"; not "rollback blocked by the freeze", "rate limited by
 GitHub" (a limit put on us)."""
 _WORK = (
@@ -245,21 +246,27 @@ class ClassifyConfig(_Table):
         rf"\bexpand(?:ed|ing){_SETTING}",
         rf"\bresiz(?:ed|ing){_SETTING}",
         rf"\bdisabl(?:ed|ing){_FLAG}",
-        rf"\bkill(?:ed|ing){_FLAG}",
-        rf"\bturn(?:ed|ing) off{_FLAG}",
-        rf"\bswitch(?:ed|ing) off{_FLAG}",
+        rf"\bkilled{_FLAG}",
+        rf"\bkilling{_FLAG}",
+        rf"\bturned off{_FLAG}",
+        rf"\bturning off{_FLAG}",
+        rf"\bswitched off{_FLAG}",
+        rf"\bswitching off{_FLAG}",
         rf"\bflag(?:\s+(?!(?:is|are|was|were|stays|remains|by|in)\b)[\w./-]+){{0,2}}\s+{_FLAG_OFF}",
         r"\bflipp(?:ed|ing)\s+(?:the\s+)?(?:[\w./-]+\s+){0,3}?off\b",
         r"\b(?:flipp|pull|hitt|throw|engag|activat|trigger)(?:ed|ing)\s+(?:the\s+)?(?:[\w./-]+\s+)"
         r"{0,2}?kill[\s-]?switch\b",
         r"\bfail(?:ing|ed)\s+(?:the\s+|all\s+)?(?:[\w./-]+\s+)?(?:traffic|db|database|primary|writes"
-        r"|reads|region|cluster|[\w.-]+-db)\s+over\b",
+        r"|reads|region|cluster|[\w.-]+-db) over\b",
         rf"\bdrain(?:ed|ing){_DRAINED}",
         rf"\bcordon(?:ed|ing){_DRAINED}",
-        rf"\bblock(?:ed|ing){_OFFENDER}",
+        rf"\bblocked{_OFFENDER}",
+        rf"\bblocking{_OFFENDER}",
         rf"\bban(?:ned|ning){_OFFENDER}",
-        rf"\blimit(?:ed|ing){_OFFENDER}",
-        r"\bshed(?:ding)?\s+(?:some\s+|the\s+)?(?:load|traffic)\b",
+        rf"\brate[\s-]?limit(?:ed|ing){_OFFENDER}",
+        r"\bshedding (?:some |the )?(?:load|traffic)\b",
+        r"\bshed load\b",
+        r"\bshed traffic\b",
         rf"\bpaus(?:ed|ing){_WORK}",
         rf"\bsuspend(?:ed|ing){_WORK}",
     )

@@ -70,6 +70,11 @@ def test_a_flag_traffic_or_load_step_said_done_or_under_way_is_a_mitigation(text
         "paused for a minute to think",
         "disabled alerts for the maintenance",
         "disabling the flag would be risky",
+        "lag is draining on the brokers",
+        "lag draining slowly across brokers",
+        "impact limited to EU customers",
+        "limited impact to EU customers",
+        "deploys blocked for all tenants",
     ],
 )
 def test_a_question_state_or_instruction_about_a_flag_is_no_mitigation(text: str) -> None:
