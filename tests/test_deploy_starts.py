@@ -103,3 +103,147 @@ def test_a_post_long_before_the_request_or_without_one_stays_a_row(tmp_path: Pat
         row, tl = _slow(tmp_path / name.replace(" ", "-"), post, created_at)
         assert "(started" not in row.summary, name
         assert len(rows_naming(tl, "Deploying checkout")) == 1, name
+
+
+def legacy_bot(when: datetime, text: str = "", **extra: Any) -> dict[str, Any]:
+    """A ``subtype: bot_message`` post as an incoming webhook or a legacy bot writes it
+    (``conversations.history``: ``bot_id`` and ``username``, no ``user``), its words in ``text``
+    or only in ``attachments`` / ``blocks``."""
+    return {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B05DPLYHOOK",
+        "username": "deploybot",
+        "text": text,
+        "ts": slack_ts(when),
+        **extra,
+    }
+
+
+def test_a_start_post_joins_whatever_words_surround_its_commit(tmp_path: Path) -> None:
+    wordings = {
+        "triggered by": "Deploying checkout 4f2c9e1 to production, triggered by <@U03KIM>",
+        "requested by": ":rocket: Deploying checkout@4f2c9e1 to prod (requested by <@U03KIM>)",
+        "initiated by": "Rolling out checkout 4f2c9e1 to production, initiated by Kim",
+        "pipeline": "Deploying checkout 4f2c9e1 to production via pipeline #123",
+        "no service": "Deploying hotfix 4f2c9e1 (requested by <@U03KIM>)",
+        "by name": "Deploy started: checkout 4f2c9e1 → production by marco",
+        "deployment started": "Deployment of checkout 4f2c9e1 to prod started (by marco)",
+        "link": "Deploying checkout <https://github.com/acme/checkout/commit/"
+        + SHA
+        + "|4f2c9e1> to production",
+    }
+    for name, text in wordings.items():
+        tl = run(
+            tmp_path / name.replace(" ", "-"), [legacy_bot(at(14, 25, 4), text)], at(14, 30, 20)
+        )
+        (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY]
+        assert row.summary.endswith("(started 14:25)"), (name, row.summary)
+        assert len([e for e in tl.events if "4f2c9e1" in e.summary]) == 1, (name, tl.events)
+
+
+def test_a_start_post_in_attachments_or_blocks_joins(tmp_path: Path) -> None:
+    words = "Deploying checkout 4f2c9e1 to production, triggered by <@U03KIM>"
+    shapes = {
+        "attachments": legacy_bot(
+            at(14, 25), attachments=[{"color": "#439FE0", "fallback": words, "text": words}]
+        ),
+        "blocks": legacy_bot(
+            at(14, 25),
+            blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": words}}],
+        ),
+    }
+    for name, message in shapes.items():
+        tl = run(tmp_path / name, [message], at(14, 30, 20))
+        (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY]
+        assert row.summary.endswith("(started 14:25)"), (name, row.summary)
+
+
+def test_the_bot_finish_post_joins_the_deployment_row(tmp_path: Path) -> None:
+    wordings = [
+        "checkout 4f2c9e1 is live in production",
+        ":white_check_mark: checkout@4f2c9e1 is live in prod",
+        "✅ checkout@4f2c9e1 is live in prod",
+        "checkout 4f2c9e1 rolled out to production",
+        "Released checkout 4f2c9e1 to production",
+        "checkout 4f2c9e1 shipped to prod :tada:",
+        "Deploy of checkout 4f2c9e1 to production finished",
+        "checkout 4f2c9e1: rollout succeeded (production)",
+    ]
+    for n, text in enumerate(wordings):
+        post = legacy_bot(at(14, 31, 5), text)
+        tl = run(tmp_path / str(n), [post], at(14, 30, 20))
+        (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY]
+        assert row.time == at(14, 30, 20), text
+        assert "(started" not in row.summary, text
+        assert len([e for e in tl.events if "4f2c9e1" in e.summary]) == 1, (text, tl.events)
+        post_url = "p" + slack_ts(at(14, 31, 5)).replace(".", "")
+        links = [link for link in row.links if post_url in link.url]
+        assert links and not links[0].label.endswith("(start)"), (text, row.links)
+
+
+def test_start_and_finish_posts_both_join_one_row(tmp_path: Path) -> None:
+    posts = [
+        legacy_bot(at(14, 25), "Deploying checkout 4f2c9e1 to production, triggered by marco"),
+        legacy_bot(at(14, 30, 40), "✅ checkout@4f2c9e1 is live in prod"),
+    ]
+    tl = run(tmp_path, posts, at(14, 30, 20))
+    rows = [e for e in tl.events if "4f2c9e1" in e.summary]
+    assert len(rows) == 1 and rows[0].summary.endswith("(started 14:25)"), rows
+    assert len(rows[0].links) == 4, rows[0].links
+
+
+def test_posts_of_another_deploy_stay_rows(tmp_path: Path) -> None:
+    cases = {
+        "another sha": legacy_bot(at(14, 31), "checkout 9c1e7a4 is live in production"),
+        "another service": legacy_bot(at(14, 31), "billing 4f2c9e1 is live in production"),
+        "another service starting": legacy_bot(at(14, 25), "Deploying billing 4f2c9e1 to prod"),
+        "another environment": legacy_bot(at(14, 31), "checkout 4f2c9e1 is live in staging"),
+        "failed": legacy_bot(at(14, 31), "❌ checkout 4f2c9e1 deploy failed (production)"),
+        "finish long after": legacy_bot(at(14, 45), "checkout 4f2c9e1 is live in production"),
+        "finish long before": legacy_bot(at(14, 10), "checkout 4f2c9e1 is live in production"),
+        "a person": person(at(14, 31), "checkout 4f2c9e1 is live in production"),
+    }
+    for name, message in cases.items():
+        tl = run(tmp_path / name.replace(" ", "-"), [message], at(14, 30))
+        (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY and "(main)" in e.summary]
+        assert len(row.links) == 2, (name, row.links)  # deploy run and commit only
+        assert "(started" not in row.summary, name
+
+
+def test_an_environment_word_picks_the_deploy_of_that_environment(tmp_path: Path) -> None:
+    """One sha to staging at 14:30 and to production at 14:31 (two GitHub deployments, two
+    rows): each bot post joins the row of the environment it names ("prod" is production)."""
+    staging = {
+        "environment": "staging",
+        "original_environment": "staging",
+        "production_environment": False,
+    }
+    deploys = [deployment(7, SHA, at(14, 30), **staging), deployment(8, SHA, at(14, 31))]
+    posts = [
+        # each nearer in time to the other environment's row
+        legacy_bot(at(14, 30, 50), "✅ checkout@4f2c9e1 is live in staging"),
+        legacy_bot(at(14, 30, 10), "✅ checkout@4f2c9e1 is live in prod"),
+    ]
+    tl = timeline_of(bundle(tmp_path, at(14, 0), at(15, 0), messages=posts, deployments=deploys))
+    rows = {e.summary: e for e in tl.events if "4f2c9e1" in e.summary}
+    assert len(rows) == 2, list(rows)
+    for row in rows.values():
+        post = at(14, 30, 50) if "staging" in row.summary else at(14, 30, 10)
+        urls = [link.url for link in row.links if "slack" in link.url]
+        assert urls == [u for u in urls if "p" + slack_ts(post).replace(".", "") in u], urls
+        assert len(urls) == 1, (row.summary, row.links)
+
+
+def test_a_start_post_triggered_by_someone_is_no_alert(tmp_path: Path) -> None:
+    """With no deployment to join, "triggered by @marco" of a deploy start leaves the post a bot
+    message (as "started by" does); an alert bot's "triggered" keeps its alert."""
+    posts = [
+        legacy_bot(at(14, 5), "Deploying checkout 4f2c9e1 to production, triggered by <@U03KIM>"),
+        legacy_bot(at(14, 6), "Alert triggered by checkout 5xx rate above 5%"),
+    ]
+    tl = timeline_of(bundle(tmp_path, at(14, 0), at(15, 0), messages=posts))
+    (start,) = rows_naming(tl, "Deploying checkout")
+    (alert,) = rows_naming(tl, "5xx rate")
+    assert start.kind is Kind.MESSAGE, start
+    assert alert.kind is Kind.ALERT, alert

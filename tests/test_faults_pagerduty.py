@@ -253,7 +253,7 @@ def _check_repeating_cursor(live: Live, r: Run) -> None:
         live,
         r,
         "log_entries: pagination repeated itself at offset 5 (the page held only records "
-        "already seen); kept 1 page(s), 5 records; the list may be incomplete",
+        "already seen); kept 1 page, 5 records; the list may be incomplete",
     )
     assert meta["truncated"] is True
     assert meta["log_entries"] == 5

@@ -417,7 +417,7 @@ def test_a_repo_failing_midway_keeps_what_was_read_of_it(
     assert meta["repos"] == ["acme/payments"]
     assert "(422)" in meta["failed_parts"][REPO]
     assert meta["failed_parts"][REPO].endswith(
-        "(kept: acme/checkout (2 deployments, 0 with statuses, 1 merged PRs))"
+        "(kept: acme/checkout (2 deployments, 0 with statuses, 1 merged PR))"
     ), meta["failed_parts"]
     # the listings read whole are kept; the statuses that failed are not written
     files = bundle.files("github/acme/checkout/")

@@ -78,7 +78,7 @@ def test_a_rate_limit_ending_the_run_keeps_a_repository_answered_meanwhile(live:
     ), line
     assert line.endswith(
         "UTC (in 1d 0h 00m); rerun then (kept: acme/checkout (0 deployments, 0 with statuses, "
-        f"7 merged PRs), {WEB} (1 deployments, 0 with statuses, 1 merged PRs))"
+        f"7 merged PRs), {WEB} (1 deployment, 0 with statuses, 1 merged PR))"
     ), line
     assert live.manifest(dest)["sources"]["github"]["status"] == "failed"
 

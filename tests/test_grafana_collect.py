@@ -190,8 +190,8 @@ def test_dashboards_and_tags_on_the_wire(fake: FakeGrafana, ca_bundle: Path, tmp
     assert all(r.headers["x-grafana-org-id"] == "3" for r in reqs)
     assert meta == {"url": fake.url, "org_id": 3}
     assert sorted(rec.messages) == [
-        "dashboard chk: 1 annotations",
-        "dashboard pay: 1 annotations",
+        "dashboard chk: 1 annotation",
+        "dashboard pay: 1 annotation",
         "tagged deploy, release: 3 annotations",
     ]
     pages = bundle.pages("grafana/annotations.json")

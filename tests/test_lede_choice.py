@@ -6,6 +6,7 @@ in their wire shapes (``tests.test_figures_wire``)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def test_a_quote_loses_its_labels_before_its_state_and_never_half_a_word() -> No
     )
     assert fit(ALERT, 60) == "Grafana alert KafkaBrokerDiskUsageHigh (…) firing"
     assert fit("Merged PR #903: Enable producer idempotence (labels: performance)", 55) == (
-        "Merged PR #903: Enable producer idempotence (labels: …)"
+        "Merged PR #903: Enable producer idempotence"
     )
     plain = "Status update by Mei Lin: we are seeing recovery on all consumers now"
     assert fit(plain, 40) == "Status update by Mei Lin: we are seeing…"
@@ -104,3 +105,42 @@ def test_a_quote_loses_its_labels_before_its_state_and_never_half_a_word() -> No
         assert set(words.split()) <= set(
             ALERT.replace("(", " ").replace(")", " ").replace(",", " ").split()
         ), got
+
+
+MERGED = (
+    "Merged PR #901: Roll out search_v2_ranking flag to 50% of tenants (opened by Dana Lopez)"
+    " (labels: feature-flag, ranking)"
+)
+REVERT = (
+    "Deployed revert PR #905 (reverts PR #901) to production: acme/search-api c0ffee1 (main)"
+    " (started 10:32)"
+)
+
+
+def test_a_quote_drops_the_labels_first_and_keeps_the_author() -> None:
+    assert fit(MERGED, 100) == (
+        "Merged PR #901: Roll out search_v2_ranking flag to 50% of tenants (opened by Dana Lopez)"
+    )
+    # the author gives up whole words, never "(opened…)"
+    assert fit(MERGED, 75) == (
+        "Merged PR #901: Roll out search_v2_ranking flag to 50% of tenants (…)"
+    )
+
+
+def test_a_quote_never_cuts_inside_a_pr_or_commit_reference() -> None:
+    assert fit(REVERT, 100) == (
+        "Deployed revert PR #905 (reverts PR #901) to production: acme/search-api c0ffee1 (main)"
+        " (…)"
+    )
+    for limit in range(1, len(REVERT) + 1):
+        got = fit(REVERT, limit)
+        assert len(got) <= limit, got
+        assert "(reverts PR…" not in got and not got.endswith(("PR…", "PR #…")), got
+        # every reference whole or absent: no "#90", no "c0ffe", no "PR" without its number
+        assert set(re.findall(r"#\d+", got)) <= {"#905", "#901"}, got
+        assert set(re.findall(r"\bc0\w*", got)) <= {"c0ffee1"}, got
+        assert all(m.end() < len(got) and got[m.end()] == " " for m in re.finditer("PR", got))
+    assert fit("Deployed acme/search-api c0ffee1234 to production", 33) == (
+        "Deployed acme/search-api…"
+    )
+    assert fit("Reverted commit c0ffee1234 by hand", 24) == "Reverted…"

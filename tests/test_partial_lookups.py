@@ -134,5 +134,5 @@ def test_a_page_size_probe_that_trickles_holds_the_other_threads_back_briefly(
     assert code == 3, err
     (line,) = _warnings(err, "slack")
     assert "conversations.replies thread " in line and "--timeout deadline" in line, line
-    assert f"(kept: {INC} (1 threads)" in line, line
+    assert f"(kept: {INC} (1 thread)" in line, line
     assert len(list((dest / "slack" / INCIDENT_CHANNEL / "replies").glob("*.json"))) == 1

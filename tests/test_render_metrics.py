@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 
 from reconstruct.config import Config, RenderConfig
-from reconstruct.model import Kind, Link, Timeline
+from reconstruct.model import Account, Kind, Link, Timeline
 from reconstruct.render import RenderOptions, coverage, metrics, render
 from reconstruct.render.coverage import omitted_sentence
 from tests.test_render_fixture import at, ev, timeline
@@ -88,6 +89,47 @@ def test_omitted_sentence_wording() -> None:
     assert omitted_sentence("slack:#alerts", 1) == "1 other message in slack:#alerts not shown"
     assert omitted_sentence("pagerduty", 2) == "2 other log entries in pagerduty not shown"
     assert omitted_sentence("github:a/b", 1_204) == "1,204 other records in github:a/b not shown"
+
+
+def test_one_record_left_out_is_counted_in_the_singular_and_the_json_key_stays() -> None:
+    """The reasons the parsers and the selection give, as the pipeline counts them: one record
+    reads "1 message ...", more "2 messages ..."; the ``omitted`` keys (JSON) keep the plural."""
+    from reconstruct.collectors.github.parse import NEVER_LIVE, NOT_MERGED
+    from reconstruct.collectors.slack.shapes import HOUSEKEEPING_REASON, NOTICE_REASON
+    from reconstruct.normalize.ledger import DUPLICATE
+    from reconstruct.normalize.reasons import plain_reason
+
+    chat = plain_reason("slack:#alerts-search")
+    reasons = {
+        chat: "1 message without a keyword, pin or reaction in slack:#alerts-search",
+        DUPLICATE: "1 copy of a record already read",
+        f"{NEVER_LIVE} in github:a/b": "1 deployment that never went live (no success or"
+        " failure status) in github:a/b",
+        f"{NOT_MERGED} in github:a/b": "1 pull request not merged in github:a/b",
+        f"{HOUSEKEEPING_REASON} in slack:#x": "1 channel join or setting in slack:#x",
+        f"{NOTICE_REASON} in slack:#x": "1 edit or reply notice in slack:#x",
+        "bot posts about other services in slack:#deploys": "1 bot post about other services"
+        " in slack:#deploys",
+        "earlier deploys in github:a/b": "1 earlier deploy in github:a/b",
+        "alert records not selected in grafana": "1 alert record not selected in grafana",
+        "not understood": "1 not understood",
+    }
+    for reason, one in reasons.items():
+        account = Account(collected=1, shown=0, omitted={reason: 1})
+        assert coverage.account_sentence("s", account) == (
+            f"s: 1 record collected, 0 shown in the table, 1 not shown ({one})"
+        )
+    two = Account(collected=3, shown=1, omitted={chat: 2})
+    assert coverage.account_sentence("slack", two).endswith(
+        "(2 messages without a keyword, pin or reaction in slack:#alerts-search)"
+    )
+    tl = replace(timeline(), accounts={"slack": Account(collected=1, shown=0, omitted={chat: 1})})
+    assert json.loads(render(tl, RenderOptions(fmt="json"), Config()))["records"]["slack"] == {
+        "collected": 1,
+        "shown": 0,
+        "omitted": {chat: 1},
+    }
+    assert "(1 message without a keyword" in render(tl, RenderOptions(), Config())
 
 
 def test_failed_source_without_warning_is_still_named() -> None:

@@ -147,6 +147,38 @@ def test_two_clearing_waves_are_a_partial_recovery_row_and_the_last_clearing_row
     assert last.links[-1].url == last.members[0].links[0].url, "gw-6's panel, the wave's first"
 
 
+def test_an_instance_firing_again_says_so_and_the_last_clearing_counts_instances(
+    tmp_path: Path,
+) -> None:
+    """gw-3 clears with the rollback, fires again alone and is the last to clear: its firing
+    row says when it cleared, and the last clearing counts instances (5 + 3 = 8), gw-3's second
+    clearing said apart, never "the last of 8" next to four names after "5 of 8"."""
+    again = [state(37, "gw-3", "Normal", "Alerting"), state(42, "gw-3", "Alerting", "Normal")]
+    tl = timeline(tmp_path, [trigger()], [], [], [*tls_storm(late=(41, 41.5, 41.8)), *again])
+    assert rows_of(tl)[1:] == [
+        ("10:15:00", f"{RULE} cleared on 5 of 8 instances (gw-1 … gw-5), 10:15–10:16"),
+        (
+            "10:19:00",
+            f"Grafana alert {RULE} (instance=gw-3) firing again (cleared 10:15) (B=0.6, C=1)",
+        ),
+        (
+            "10:24:00",
+            f"Grafana alert {RULE} (instance=gw-3) resolved (B=0, C=0); the last of 8"
+            " instances to clear; 3 more (gw-6 … gw-8) cleared 10:23–10:24, and gw-3 again",
+        ),
+    ], rows_of(tl)
+    last = [e for e in tl.events if RULE in e.summary][-1]
+    assert gateways(last) == ["gw-3", *GATEWAYS[5:]]
+
+
+def test_a_first_firing_or_a_notifiers_repeat_is_never_firing_again(tmp_path: Path) -> None:
+    """Firing twice without a clearing between (a repeat) is no "firing again"."""
+    notes = [state(-1, "gw-1", "Normal", "Alerting"), state(10, "gw-1", "Alerting", "Alerting"),
+             state(20, "gw-1", "Alerting", "Normal")]  # fmt: skip
+    tl = timeline(tmp_path, [trigger()], [], [], notes)
+    assert not any("again" in summary for _, summary in rows_of(tl)), rows_of(tl)
+
+
 def test_one_clearing_wave_joins_the_last_clearing(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger()], [], [], tls_storm(late=(35, 35.5, 36)))
     assert rows_of(tl)[1:] == [

@@ -95,11 +95,25 @@ def test_a_rule_without_a_milestone_firing_again_is_a_row_at_that_time(tmp_path:
                   " at 10:02"),
         ("10:32", f"{RULE} firing again on 3 pods (orders-consumer-1 … orders-consumer-3),"
                   " at 10:32"),
-        ("11:02", f"{RULE} cleared on the last 5 of 6 pods (orders-consumer-1 …"
-                  " orders-consumer-5), at 11:02"),
+        # instances are counted, not clearings: 4 + 2 = 6 pods, three of them cleared again
+        ("11:02", f"{RULE} cleared on the last 2 of 6 pods (orders-consumer-4,"
+                  " orders-consumer-5) and again on orders-consumer-1 … orders-consumer-3,"
+                  " at 11:02"),
     ]  # fmt: skip
     again = next(e for e in tl.events if "firing again" in e.summary)
     assert len(again.members) == 3 and all(m.time.minute == 32 for m in again.members)
+
+
+def test_a_clearing_wave_of_pods_that_cleared_before_is_cleared_again(tmp_path: Path) -> None:
+    notes = [state(-1 + 0.2 * k, pod, "Normal", "Alerting") for k, pod in enumerate(PODS)]
+    notes += [state(20 + 0.1 * k, pod, "Alerting", "Normal") for k, pod in enumerate(PODS)]
+    notes += [state(50 + 0.3 * k, pod, "Normal", "Alerting") for k, pod in enumerate(PODS[1:4])]
+    notes += [state(80 + 0.1 * k, pod, "Alerting", "Normal") for k, pod in enumerate(PODS[1:4])]
+    tl = timeline(tmp_path, [trigger()], [], [], [*DISK_ROWS, *notes])
+    assert rows_of(tl)[-1] == (
+        "11:02",
+        f"{RULE} cleared again on 3 pods (orders-consumer-1 … orders-consumer-3), at 11:02",
+    ), rows_of(tl)
 
 
 def test_a_later_wave_of_pods_that_never_fired_is_more_alerts_not_again(tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ def chatter(tl: Timeline) -> tuple[int, int]:
 
 COUNTED = (
     "- slack: 1 record collected, 0 shown in the table, 1 not shown "
-    "(1 messages without a keyword, pin or reaction in slack:#inc-4711)."
+    "(1 message without a keyword, pin or reaction in slack:#inc-4711)."
 )
 
 

@@ -102,7 +102,7 @@ def normalize(
         )
         ledger.fold(classified, rows)
         merged_rows = rows
-        rows, started = join_deploy_starts(rows)
+        rows, started = join_deploy_starts(rows, config.normalize.merge_window)
         ledger.fold(merged_rows, rows, started)
         selection = select(rows, incident, window, config, keywords, leadup, written)
         kept, held = selection.kept, selection.held

@@ -129,6 +129,7 @@ from reconstruct.config import ClassifyConfig
 from reconstruct.errors import ConfigError
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.clock import recent_utc
+from reconstruct.normalize.deploystart import STARTING
 from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.instances import WRITTEN
 from reconstruct.normalize.literals import required_words
@@ -645,9 +646,25 @@ def classify(
             out.append(event)
             continue
         kind, words = found
+        if kind is Kind.ALERT and "bot" in event.tags and _deploy_trigger(event.summary, words):
+            out.append(event)  # "Deploying checkout 4f2c9e1, triggered by @marco": no alert
+            continue
         keywords[event.key] = words
         if kind is Kind.DEPLOY and "bot" in event.tags and ROLLBACK.search(event.summary):
             undo = {"rollback", "revert"} if REVERT.search(event.summary) else {"rollback"}
             event = evolve(event, tags=event.tags | undo)
         out.append(evolve(event, kind=kind) if kind is not event.kind else event)
     return out, keywords
+
+
+_TRIGGERED_BY = re.compile(r"\btriggered by\b", re.IGNORECASE)
+
+
+def _deploy_trigger(text: str, words: str) -> bool:
+    """A deploy bot's start post whose only alert word is who triggered the deploy
+    ("Deploying checkout 4f2c9e1 to production, triggered by @marco": ``deploystart.STARTING``)."""
+    return (
+        words.lower() == "triggered"
+        and _TRIGGERED_BY.search(text) is not None
+        and STARTING.search(text) is not None
+    )

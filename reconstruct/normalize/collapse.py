@@ -38,7 +38,11 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   instances to clear (gw-6 … gw-8 cleared 14:41–14:42)", or "..., 14:33–14:42" for one wave);
   every other wave is a row at its first clearing, a partial recovery: "EdgeTLSHandshakeErrors
   cleared on 5 of 8 instances (gw-1 … gw-5), 14:33–14:34" ("on all 5 pods" when it is every
-  instance). A part or wave of fewer than ``min_series`` alerts (a milestone it joins counted)
+  instance). Instances are counted, not clearings: an instance that cleared in an earlier wave
+  and fired since is said apart ("...; 3 more (gw-6 … gw-8) cleared 14:41–14:42, and gw-3
+  again", "... cleared on the last 2 of 8 instances (gw-7, gw-8) and again on gw-3"), and its
+  firing row, when it stays a row, says so: "... firing again (cleared 14:34) (B=0.6, C=1)".
+  A part or wave of fewer than ``min_series`` alerts (a milestone it joins counted)
   stays as its rows. A joined row keeps the milestone's time, key, kind and links, adds the
   ``first:`` / ``last:`` link of the records joined before / after it, and holds every record as
   ``members``. Alerts without a rule: one series per state and text, numbers aside.
@@ -158,6 +162,7 @@ def collapse(
         else:
             few.append(whom)
     joins: dict[str, list[tuple[str, list[Event]]]] = defaultdict(list)
+    refired: dict[str, Event] = {}  # a firing's key -> its instance's clearing before it
     for key, group in alerts.items():
         held: dict[str, list[Event]] = {}
         if not key.startswith("text:"):
@@ -174,6 +179,8 @@ def collapse(
                 gone.update(e.key for quiet in held.values() for e in quiet)
                 stepped.update((e.key, e) for e in group if e.key in held)
                 noted.update((k, _still(v, "")) for k, v in held.items())
+        if not key.startswith("text:"):
+            refired.update(_refired(group))
         found, joined = _alert_series(key, group, keep, config, held)
         series.extend(found)
         for milestone, text, members in joined:
@@ -210,11 +217,63 @@ def collapse(
             row = _joined_row(row, joins[event.key]) if event.key in joins else row
             if event.key in noted and event.key not in joins:  # else counted in the join
                 row = _noted(row, noted[event.key])
+            if event.key in refired:
+                row = _again(row, refired[event.key])
             out.append(row)
         elif series_row.key not in placed:
             placed.add(series_row.key)
             out.append(series_row)
     return out, len(rows) - len(out)
+
+
+def _refired(group: list[Event]) -> dict[str, Event]:
+    """Firings of an instance that cleared since its firing before: firing key -> that
+    clearing (the latest), for the words "firing again (cleared 10:26)"."""
+    out: dict[str, Event] = {}
+    fired: set[tuple[str, ...]] = set()
+    cleared: dict[tuple[str, ...], Event] = {}  # instance -> its clearing since it last fired
+    for event in group:
+        if event.kind is not Kind.ALERT:
+            continue
+        instance, state = instance_of(event.tags), _state(event)
+        if state == _RESOLVED:
+            if instance in fired:
+                cleared[instance] = event
+        elif state == "firing":
+            if instance in cleared:
+                out[event.key] = cleared.pop(instance)
+            fired.add(instance)
+    return out
+
+
+_FIRING = re.compile(r"\bfiring\b(?! again)")
+
+
+def _again(row: Event, clearing: Event) -> Event:
+    """A re-firing's row: its state word "firing" (the first after the rule's name) said as
+    "firing again (cleared 10:26)"; the row as it is when its text has no such word."""
+    rule = _rule(row)[0]
+    at = row.summary.casefold().find(rule) + len(rule) if rule else 0
+    match = _FIRING.search(row.summary, max(at, 0))
+    if match is None:
+        return row
+    words = f"firing again (cleared {clearing.time:%H:%M})"
+    summary = row.summary[: match.start()] + words + row.summary[match.end() :]
+    return new_event(
+        row.time,
+        row.kind,
+        summary,
+        row.sources,
+        row.links,
+        row.key,
+        row.actor,
+        row.refs,
+        row.tags,
+        row.scope,
+        row.reason,
+        row.members,
+        row.edited_at,
+    )
 
 
 def _join_states(alerts: dict[str, list[Event]], states: list[Event]) -> None:
@@ -654,6 +713,8 @@ def _clearings(
     noun = _plural(label, total) if label else "alerts of the rule"
     for wave in waves:
         values = _values(wave, label)
+        again = [v for v in values if v in back]  # cleared in an earlier wave, fired since
+        new = [v for v in values if v not in back]
         back.update(values)
         if len(wave) < config.min_series:
             continue
@@ -662,21 +723,33 @@ def _clearings(
             text = f"the last of {total} {noun} to clear"
             if len(waves) == 1:
                 text += f", {_span(wave)}"
-            else:
-                which = _names(values) if label else f"{len(wave)}"
-                text += f" ({which} cleared {_span(wave)})"
+            elif not label:
+                text += f" ({len(wave)} cleared {_span(wave)})"
+            elif not again:
+                text += f" ({_names(values)} cleared {_span(wave)})"
+            else:  # instances, not clearings, are counted: "3 more" and who cleared again
+                more = f"{len(new)} more ({_names(new)})" if new else "none new"
+                text += f"; {more} cleared {_span(wave)}, and {_names(again)} again"
             joins.append((own.key, text, rest))
             continue
         if not label:
             text = f"{len(wave)} alerts of {name} cleared, {_span(wave)}"
-        elif len(values) == len(every):
+        elif not new:
+            text = (
+                f"{name} cleared again on {len(again)} {_plural(label, len(again))}"
+                f" ({_names(again)}), {_span(wave)}"
+            )
+        elif len(values) == len(every) and not again:
             text = f"{name} cleared on all {len(values)} {_plural(label, 2)}, {_span(wave)}"
         else:
             last = " the last" if len(waves) > 1 and back >= set(every) else ""
+            more = " more" if again and not last else ""
             text = (
-                f"{name} cleared on{last} {len(values)} of {len(every)} {_plural(label, 2)}"
-                f" ({_names(values)}), {_span(wave)}"
+                f"{name} cleared on{last} {len(new)}{more} of {len(every)} {_plural(label, 2)}"
+                f" ({_names(new)})"
             )
+            text += f" and again on {_names(again)}" if again else ""
+            text += f", {_span(wave)}"
         series.append((text, _STORM, wave))
     return series, joins
 

@@ -22,10 +22,31 @@ The joined row keeps the deployment's time (when it went live: a mitigation figu
 does not move), kind, key, text and actor, adds every link (labelled ``(start)``), source, ref and
 tag of the post, and
 says when the deploy started ("(started 10:13)", UTC) when that was in an earlier minute.
+
+A start post may say more than the service, commit and environment ("triggered by @marcus",
+"requested by", "via pipeline #123", "(by @marco)", an emoji, a link): whatever kind a word of it
+gave the post (a bot's "triggered" reads as an alert, "Deployment ... started" as a deploy), a
+bot's post that says a deploy is starting (``STARTING``: "Deploying", "Rolling out", "Deploy
+started", "Starting deployment") and names the row's commit is that deploy's start.
+
+The bot's post that the deploy finished ("search-api c0ffee1 is live in production", "✅
+search-api@c0ffee1 is live in prod", ``FINISHED``: is live, deployed, rolled out, released,
+shipped, finished, succeeded, completed, ✅) joins the row of its commit nearest to it within
+``merge_window`` (either side: the deploy tool and the bot record one moment): ``merge`` joins
+only records of one kind, and a bot's finish post that says no "deployed" has none. It adds its
+links, sources, refs and tags, and the row keeps its text and time. A post that says the deploy
+failed (``FAILED``) joins nothing.
+
+A post naming a service or environment picks among the rows of its commit: when it names the
+repository of some of them ("search-api", a monorepo deploying one sha as several services),
+only those; when it names production ("production", "prod", "prd"), no row of another
+environment it names ("staging", "canary", ...); when it names another environment, no row
+tagged ``production`` or naming it.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import defaultdict
 from datetime import timedelta
@@ -42,6 +63,31 @@ REQUESTED = "requested:"
 deploy tool recorded it (GitHub: the deployment's ``created_at``); absent when unknown."""
 _SHA = "sha:"
 _RECORDS = {Kind.DEPLOY, Kind.CHANGE, Kind.ALERT, Kind.PAGE}
+STARTING = re.compile(
+    r"\b(?:deploying|rolling out|releasing|shipping|promoting)\b"
+    r"|\bdeploy(?:ment)?\b.*\b(?:started|starting|in progress|kicked off|began|begun)\b"
+    r"|\bstart(?:ed|ing) (?:a |the )?(?:deploy(?:ment)?|rollout|release)\b",
+    re.IGNORECASE,
+)
+"""A deploy bot's words that a deploy is starting."""
+FINISHED = re.compile(
+    r"\b(?:is|went|now) live\b|\bdeployed\b|\brolled out\b|\breleased\b|\bshipped\b"
+    r"|\b(?:finished|succeeded|successful|completed|complete|done)\b"
+    r"|\u2705|:white_check_mark:|:heavy_check_mark:|\u2714",
+    re.IGNORECASE,
+)
+"""A deploy bot's words that a deploy finished (went live)."""
+FAILED = re.compile(
+    r"\b(?:fail(?:ed|ure|s)?|errored|error|aborted|cancel(?:l)?ed|timed out|rolled back|rollback)\b"
+    r"|\u274c|:x:|:rotating_light:",
+    re.IGNORECASE,
+)
+"""A deploy bot's words that a deploy did not go live: such a post joins nothing."""
+_PRODUCTION = re.compile(r"\b(?:production|prod|prd)\b", re.IGNORECASE)
+_OTHER_ENV = re.compile(
+    r"\b(?:staging|stage|stg|canary|dev|development|qa|test|testing|sandbox|preview|uat)\b",
+    re.IGNORECASE,
+)
 
 
 def _shas(event: Event) -> set[str]:
@@ -55,6 +101,7 @@ def _deployment(event: Event) -> bool:
         and "failure" not in tags
         and "human" not in tags  # a person's words take no post either
         and bool(_shas(event))
+        and not _starting(event)  # a bot's "Deployment of ... started" is the start's post
     )
 
 
@@ -71,21 +118,111 @@ def _since(event: Event) -> float:
     return live
 
 
-def _start_post(event: Event) -> bool:
+def _bot_post(event: Event) -> bool:
     tags = event.tags
+    return "bot" in tags and "human" not in tags and not event.members and bool(_shas(event))
+
+
+def _starting(event: Event) -> bool:
+    """A bot's post saying a deploy is starting, whatever kind a word of it gave it."""
+    text = event.summary
     return (
-        "bot" in tags
-        and "human" not in tags
-        and event.kind not in _RECORDS
-        and not event.members
-        and bool(_shas(event))
+        _bot_post(event)
+        and event.kind in {Kind.MESSAGE, Kind.ALERT, Kind.DEPLOY}
+        and STARTING.search(text) is not None
+        and FINISHED.search(text) is None
+        and FAILED.search(text) is None
     )
 
 
-def join_deploy_starts(rows: list[Event]) -> tuple[list[Event], frozenset[str]]:
-    """``rows`` with each deploy bot's start post folded into its deployment's row (see the
-    module doc), and the keys of the rows that took a post (for ``Ledger.fold``). Order is kept
-    (a deployment's row stays in its place)."""
+def _start_post(event: Event) -> bool:
+    return _bot_post(event) and (event.kind not in _RECORDS or _starting(event))
+
+
+def _finish_post(event: Event) -> bool:
+    """A bot's post saying a deploy finished (not failed, not starting)."""
+    text = event.summary
+    return (
+        _bot_post(event)
+        and event.kind in {Kind.MESSAGE, Kind.DEPLOY}
+        and FINISHED.search(text) is not None
+        and FAILED.search(text) is None
+        and STARTING.search(text) is None
+    )
+
+
+def _repo(row: Event) -> str:
+    """The repository name of a row's scope (``github:acme/search-api`` -> ``search-api``)."""
+    return row.scope.rpartition(":")[2].rpartition("/")[2].lower() if row.scope else ""
+
+
+def _names(text: str, word: str) -> bool:
+    return (
+        bool(word) and re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, re.I) is not None
+    )
+
+
+_BEFORE_SHA = re.compile(r"([A-Za-z][\w.-]*)[ \t]*[@:(\[`*]*[ \t]*([0-9a-fA-F]{7,40})(?!\w)")
+_NO_SERVICE = frozenset(
+    "deploying deploy deployed deployment rolling out releasing release released shipping "
+    "promoting commit sha revision rev version build image tag branch ref at of to for with on "
+    "from main master head is the a new latest hotfix fix patch revert reverting rollback "
+    "production prod prd staging stage canary".split()
+)
+"""Words before a commit that name no service ("Deploying hotfix c0ffee1", "commit c0ffee1")."""
+
+
+def _services(text: str, shas: set[str]) -> set[str]:
+    """The service names the post puts right before its commits ("search-api c0ffee1",
+    "search-api@c0ffee1", "search-api:c0ffee1"), lower-case."""
+    found = set()
+    for match in _BEFORE_SHA.finditer(text):
+        word = match.group(1).lower().rstrip(".-")
+        if f"{_SHA}{match.group(2)[:7].lower()}" in shas and word not in _NO_SERVICE:
+            found.add(word)
+    return found
+
+
+def _aimed(post: Event, rows: list[Event], candidates: list[int]) -> list[int]:
+    """The candidates (indices into ``rows``) the post's service and environment words allow:
+    a service it names before the commit is the row's (``_serves``)."""
+    text = post.summary
+    found = candidates
+    for service in _services(text, _shas(post)):
+        found = [i for i in found if _serves(rows[i], service)]
+    if _PRODUCTION.search(text):
+        found = [i for i in found if not _elsewhere(rows[i])]
+    elif _OTHER_ENV.search(text):
+        found = [i for i in found if not _in_production(rows[i])]
+    return found
+
+
+def _serves(row: Event, service: str) -> bool:
+    """The row is a deploy of ``service``: its repository, or a word of its text or of a link
+    (a monorepo's deploy run ``https://deploy.acme.example/search-api/runs/77``)."""
+    return (
+        service == _repo(row)
+        or _names(row.summary, service)
+        or any(_names(link.url, service) for link in row.links)
+    )
+
+
+def _in_production(row: Event) -> bool:
+    return "production" in row.tags or _PRODUCTION.search(row.summary) is not None
+
+
+def _elsewhere(row: Event) -> bool:
+    """The row is a deploy to another environment than production (one it names)."""
+    return not _in_production(row) and _OTHER_ENV.search(row.summary) is not None
+
+
+def join_deploy_starts(
+    rows: list[Event], merge_window: timedelta = timedelta(minutes=5)
+) -> tuple[list[Event], frozenset[str]]:
+    """``rows`` with each deploy bot's start and finish post folded into its deployment's row
+    (see the module doc; ``merge_window``: how far a finish post may lie from the row), and the
+    keys of the rows that took a post (for ``Ledger.fold``). Order is kept (a deployment's row
+    stays in its place)."""
     by_sha: dict[str, list[tuple[float, str, int]]] = defaultdict(list)
     for i, row in enumerate(rows):
         if _deployment(row):
@@ -96,31 +233,44 @@ def join_deploy_starts(rows: list[Event]) -> tuple[list[Event], frozenset[str]]:
     for found in by_sha.values():
         found.sort()
     joins: dict[int, list[Event]] = defaultdict(list)
+    finishes: set[str] = set()  # keys of the finish posts
     folded: set[int] = set()
     limit = START_WINDOW.total_seconds()
+    near = merge_window.total_seconds()
     for i, post in enumerate(rows):
-        if not _start_post(post) or _deployment(post):
+        finish = post.kind is Kind.MESSAGE and _finish_post(post)
+        if not finish and (not _start_post(post) or _deployment(post)):
             continue
         shas = _shas(post)
         when = post.time.timestamp()
-        best: tuple[float, str, int] | None = None
+        candidates: list[tuple[float, str, int]] = []
         for sha in shas:
             found = by_sha.get(sha, [])
-            at = bisect_left(found, (when, "", -1))
-            if at < len(found) and _since(rows[found[at][2]]) - when <= limit:
-                candidate = found[at]
-                if best is None or candidate < best:
-                    best = candidate
-        if best is None or not shas <= _shas(rows[best[2]]):
-            continue  # names another commit too, or no deployment of it went live soon after
-        joins[best[2]].append(post)
+            if finish:
+                lo = bisect_left(found, (when - near, "", -1))
+                candidates += [c for c in found[lo:] if c[0] <= when + near]
+            else:
+                at = bisect_left(found, (when, "", -1))
+                candidates += [c for c in found[at:] if _since(rows[c[2]]) - when <= limit]
+        allowed = set(_aimed(post, rows, [c[2] for c in candidates]))
+        fits = sorted(
+            (abs(c[0] - when) if finish else 0.0, c)
+            for c in set(candidates)
+            if c[2] in allowed and c[2] != i and shas <= _shas(rows[c[2]])
+        )
+        if not fits:
+            continue  # another commit or service too, or no deployment of it near enough
+        best = fits[0][1][2]
+        joins[best].append(post)
         folded.add(i)
+        if finish:
+            finishes.add(post.key)
     out: list[Event] = []
     for i, row in enumerate(rows):
         if i in folded:
             continue
         posts = joins.get(i)
-        out.append(_join(row, posts) if posts else row)
+        out.append(_join(row, posts, finishes) if posts else row)
     return out, frozenset(rows[i].key for i in joins)
 
 
@@ -130,10 +280,11 @@ def _start_link(link: Link) -> Link:
     return Link(link.source, link.url, f"{link.label} (start)" if link.label else "deploy start")
 
 
-def _join(row: Event, posts: list[Event]) -> Event:
+def _join(row: Event, posts: list[Event], finishes: set[str]) -> Event:
     records = [row, *posts]
-    start = min(p.time for p in posts)
+    starts = [p for p in posts if p.key not in finishes]
     summary = row.summary
+    start = min((p.time for p in starts), default=row.time)
     if start.replace(second=0, microsecond=0) < row.time.replace(second=0, microsecond=0):
         summary += f" (started {start:%H:%M})"
     return new_event(
@@ -141,7 +292,15 @@ def _join(row: Event, posts: list[Event]) -> Event:
         row.kind,
         summary,
         tuple(sorted({s for r in records for s in r.sources})),
-        tuple(sorted({*row.links, *(_start_link(link) for p in posts for link in p.links)})),
+        tuple(
+            sorted(
+                {
+                    *row.links,
+                    *(_start_link(link) for p in starts for link in p.links),
+                    *(link for p in posts if p.key in finishes for link in p.links),
+                }
+            )
+        ),
         row.key,
         row.actor,
         frozenset().union(*(r.refs for r in records)),

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -72,8 +73,41 @@ def account_sentence(source: str, account: Account) -> str:
     if not left:
         return head
     total = sum(n for _, n in left)
-    details = "; ".join(f"{n:,} {reason}" for reason, n in left)
+    details = "; ".join(f"{n:,} {counted(reason, n)}" for reason, n in left)
     return f"{head}, {total:,} not shown ({details})"
+
+
+_ONE: tuple[tuple[str, str], ...] = (
+    ("copies of ", "copy of "),
+    ("channel joins and settings", "channel join or setting"),
+    ("edit and reply notices", "edit or reply notice"),
+    ("pull requests ", "pull request "),
+)
+"""Reason openings whose singular is not their first plural noun less its ``s``."""
+_PLURAL = re.compile(
+    r"^((?:[a-z]+ )?)(messages|records|posts|changes|deploys|deployments|annotations|"
+    r"alerts|entries|notes|replies|threads|events)\b"
+)
+"""A reason's counted noun: its first word, or its second after one qualifier ("bot posts",
+"earlier deploys", "alert records")."""
+_SINGULAR = {"entries": "entry", "replies": "reply"}
+
+
+def counted(reason: str, count: int) -> str:
+    """The reason as shown after ``count``: its noun singular for one record (``1 message
+    without a keyword ...``). Only the shown text changes: the ``omitted`` keys (JSON) keep
+    the plural reason whatever the count."""
+    if count != 1:
+        return reason
+    for plural, singular in _ONE:
+        if reason.startswith(plural):
+            return singular + reason[len(plural) :]
+    match = _PLURAL.match(reason)
+    if match is None:
+        return reason  # no counted noun: "not understood", "deleted", "outside the ..."
+    noun = match.group(2)
+    one = _SINGULAR.get(noun, noun[:-1])
+    return f"{match.group(1)}{one}{reason[match.end() :]}"
 
 
 def find_gaps(timeline: Timeline, longer_than: timedelta) -> tuple[Gap, ...]:

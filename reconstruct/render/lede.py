@@ -128,30 +128,63 @@ def _quote(event: Event) -> Part:
     return Part(fit(one_line(event.summary), QUOTE_MAX), quote=True)
 
 
+_LABELS = re.compile(r" ?\(labels?: [^()]*\)")
+"""A change's labels group (``(labels: feature-flag)``), the first words a quote gives up."""
+_REF = re.compile(
+    r"(?:\b(?:PRs?|pull requests?|issues?|commits?|reverts?)\s+)?(?:[\w.-]+/[\w.-]+)?#\d+"
+    r"|\b(?:commits?\s+)?(?=[0-9a-f]*\d)[0-9a-f]{7,40}\b",
+    re.IGNORECASE,
+)
+"""A PR, issue or commit reference (``PR #901``, ``acme/api#12``, ``commit c0ffee1``): never
+cut inside."""
+_ITEM = re.compile(r"[,;] ")
+
+
 def fit(text: str, limit: int) -> str:
-    """``text`` in at most ``limit`` characters, never cut inside a word and keeping its end
-    (an alert row's state: ``... (instance=..., mountpoint=...) firing``). Parenthesised groups
-    (labels, ``(opened by ...)``) give up their last words first, the longest group first,
-    down to ``(…)``: ``(instance=kafka-broker-2:9100, …) firing``; only then is the end cut,
-    after a whole word, with an ellipsis."""
+    """``text`` in at most ``limit`` characters, never cut inside a word or a PR, issue or commit
+    reference (``_REF``), and keeping its end (an alert row's state: ``... (instance=...,
+    mountpoint=...) firing``). First a change's labels group goes (``(labels: feature-flag)``),
+    then the other parenthesised groups give up their last whole items, the longest group first,
+    down to ``(…)``: ``(instance=kafka-broker-2:9100, …) firing``, ``(opened by Dana Lopez)``
+    whole or ``(…)``; a group holding a reference (``(reverts PR #901)``) only after every
+    other, and whole; only then is the end cut, after a whole word, with an ellipsis."""
+    while len(text) > limit and (labels := _LABELS.search(text)) is not None:
+        text = text[: labels.start()] + text[labels.end() :]
     while len(text) > limit:
         groups = [m for m in _GROUP.finditer(text) if m.group(1) not in ("", ELLIPSIS)]
         if not groups:
             return _cut(text, limit)
-        group = max(groups, key=lambda m: (len(m.group(1)), -m.start()))
-        inner = _cut(group.group(1), len(group.group(1)) - (len(text) - limit))
+        plain = [m for m in groups if not _REF.search(m.group(1))]
+        group = max(plain or groups, key=lambda m: (len(m.group(1)), -m.start()))
+        room = len(group.group(1)) - (len(text) - limit)
+        inner = _items(group.group(1), room) if plain else ELLIPSIS
         text = f"{text[: group.start(1)]}{inner}{text[group.end(1) :]}"
     return text
 
 
+def _items(text: str, room: int) -> str:
+    """A group's text in at most ``room`` characters: its first whole items (``, `` or ``; ``
+    apart) and ``, …``; ``ELLIPSIS`` alone when not even the first fits."""
+    for sep in reversed(list(_ITEM.finditer(text))):
+        head = text[: sep.start()]
+        if len(head) + 3 <= room:
+            return f"{head}, {ELLIPSIS}"
+    return ELLIPSIS
+
+
 def _cut(text: str, room: int) -> str:
-    """``text`` cut after a whole word so that it and an ellipsis take at most ``room``
-    characters (``ELLIPSIS`` alone when no word fits); a list cut after an item ends ``, …``."""
+    """``text`` cut after a whole word, never inside a reference (``_REF``), so that it and an
+    ellipsis take at most ``room`` characters (``ELLIPSIS`` alone when no word fits); a list
+    cut after an item ends ``, …``."""
     if len(text) <= room:
         return text
     head = text[: max(room - 1, 0)]
     if text[len(head)] not in " ,":  # inside a word: back to the word's start
         head = head[: max(head.rfind(" "), 0)]
+    for ref in _REF.finditer(text):
+        if ref.start() < len(head) < ref.end() or (ref.start() < len(head.rstrip()) < ref.end()):
+            head = text[: ref.start()]
+            break
     head = head.rstrip()
     if head.endswith(","):
         head = head.rstrip(",")

@@ -77,6 +77,7 @@ from reconstruct.collectors.github.http import (
 )
 from reconstruct.errors import SourceAuthError, SourceError, SourceTimedOut
 from reconstruct.timeutil import TimeFormatError, parse_iso
+from reconstruct.wording import count_of
 
 __all__ = ["MAX_WORKERS", "collect", "repos_for"]
 
@@ -181,8 +182,8 @@ def _keep(states: list[_Repo], out: BundleWriter) -> list[str]:
         )
         prs = sum(_count_items(p) for p in files[state.base + "merged_prs.json"])
         kept.append(
-            f"{state.repo} ({deployments} deployments, {len(state.statuses)} with statuses, "
-            f"{prs} merged PRs)"
+            f"{state.repo} ({count_of(deployments, 'deployment')}, {len(state.statuses)} with "
+            f"statuses, {count_of(prs, 'merged PR')})"
         )
     return kept
 

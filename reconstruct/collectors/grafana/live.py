@@ -47,6 +47,7 @@ from reconstruct.errors import (
     SourceSkipped,
     SourceUnavailable,
 )
+from reconstruct.wording import count_of
 
 WORKERS = 4
 """Series fetched at once (one per dashboard, one for tags)."""
@@ -141,7 +142,7 @@ def collect(ctx: CollectContext, out: BundleWriter) -> dict[str, Any]:
         if pages:
             out.add(ANNOTATIONS, pages)
             out.add(SOURCE_META, [meta])
-        return [f"{label} ({total} annotations)" for label, read, total in kept if read]
+        return [f"{label} ({count_of(total, 'annotation')})" for label, read, total in kept if read]
 
     ctx.handover.offer(hand_over)
     try:
@@ -212,7 +213,7 @@ def _settle(results: list[_Series], meta: dict[str, Any]) -> None:
         others = [r.label for r in failed[1:]]
         also = f" (also failed: {', '.join(others)})" if others else ""
         kind = SourceAuthError if isinstance(error, SourceAuthError) else type(error)
-        kept = [f"{r.label} ({r.total} annotations)" for r in results if r.pages]
+        kept = [f"{r.label} ({count_of(r.total, 'annotation')})" for r in results if r.pages]
         raise keeping(kind(NAME, f"{where}{also}: {error.detail}"), kept) from error
     failed_parts(meta, skipped)
     if warnings:
@@ -275,8 +276,9 @@ class _Fetcher:
             if guard.full():
                 result.truncated = True
                 message = (
-                    f"{what}: stopped after {guard.max_pages} pages ({result.total} annotations "
-                    "kept); older annotations in the window may be missing"
+                    f"{what}: stopped after {count_of(guard.max_pages, 'page')} "
+                    f"({count_of(result.total, 'annotation')} kept); older annotations in the "
+                    "window may be missing"
                 )
                 result.warnings.append(message)
                 self.ctx.progress(NAME, message)
@@ -291,14 +293,14 @@ class _Fetcher:
                 # third time, means the server ignores ``to`` and paging can never move on.
                 result.warnings.append(
                     f"{what}: Grafana returned page {page} again (paging by time made no "
-                    f"progress at {_iso(to)}); kept {result.total} annotations, older ones in "
-                    "the window may be missing"
+                    f"progress at {_iso(to)}); kept {count_of(result.total, 'annotation')}, older "
+                    "ones in the window may be missing"
                 )
                 self.ctx.progress(NAME, f"{what}: page {page} repeats a page already seen")
                 return
             result.pages.append(items)
             result.total += len(items)
-            self.ctx.progress(NAME, f"{what}: {result.total} annotations")
+            self.ctx.progress(NAME, f"{what}: {count_of(result.total, 'annotation')}")
             if len(items) < size:
                 return
             oldest = _oldest(items)

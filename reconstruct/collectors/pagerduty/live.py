@@ -56,6 +56,7 @@ from reconstruct.errors import (
     SourceSkipped,
     SourceUnavailable,
 )
+from reconstruct.wording import count_of
 
 if TYPE_CHECKING:
     from reconstruct.bundle import BundleWriter
@@ -468,8 +469,8 @@ def _paginate(api: PagerDutyApi, series: _Series, on_page: Callable[[_Series], N
             series.truncated = True
             series.warnings.append(
                 f"{series.key}: pagination repeated itself at offset {offset} (the page "
-                f"held only records already seen); kept {len(series.pages)} page(s), "
-                f"{series.records} records; the list may be incomplete"
+                f"held only records already seen); kept {count_of(len(series.pages), 'page')}, "
+                f"{count_of(series.records, 'record')}; the list may be incomplete"
             )
             return
         seen |= ids

@@ -98,6 +98,7 @@ from reconstruct.errors import (
     SourceTimedOut,
     SourceUnavailable,
 )
+from reconstruct.wording import count_of
 
 if TYPE_CHECKING:
     import ssl
@@ -589,11 +590,11 @@ def _kept(order: list[_Channel]) -> list[str]:
     kept: list[str] = []
     for chan in order:
         if _done(chan):
-            kept.append(f"{_label(chan)} ({len(chan.replies or {})} threads)")
+            kept.append(f"{_label(chan)} ({count_of(len(chan.replies or {}), 'thread')})")
         elif _begun(chan):
             count = sum(len(p.get("messages") or []) for p in list(chan.history or []))
             rest = "its threads" if chan.read_all else "its later pages and threads"
-            kept.append(f"{_label(chan)} ({count} messages; {rest} not read)")
+            kept.append(f"{_label(chan)} ({count_of(count, 'message')}; {rest} not read)")
     return kept
 
 
@@ -767,7 +768,7 @@ def _read_head(api: SlackApi, ctx: CollectContext, chan: _Channel) -> None:
             _scoped(
                 exc,
                 f"the messages of {label} after page {len(pages)} are not in this draft "
-                f"(kept {count} messages)",
+                f"(kept {count_of(count, 'message')})",
             )
         )
     messages = [m for p in pages for m in p.get("messages") or [] if isinstance(m, dict)]
