@@ -180,6 +180,41 @@ _SETTING = (
 )
 """What raising or expanding acts on: "Raised pool size to 50", "Expanded kafka-broker-2 data
 volume", "bumped the memory limit"; not "raised a ticket", "raised the priority"."""
+_FLAG = (
+    r"\s+(?:the\s+|a\s+|our\s+|all\s+)?(?:[\w./-]+\s+){0,3}?(?:(?:feature[\s-]?)?flags?|toggles?"
+    r"|features?|experiments?|kill[\s-]?switch(?:es)?)\b"
+)
+"""A feature flag being turned off, said done or under way (an instruction, "disable the flag",
+is no action): "Disabled flag search_v2_ranking", "disabling the search_v2_ranking flag",
+"turned off the new-checkout feature"; not "disabled alerts" (no flag)."""
+_FLAG_OFF = (
+    r"(?:(?:has been|have been|got|was|were)\s+)?(?:disabled|turned off|switched off|killed"
+    r"|flipped off|rolled back)\b(?!\s+(?:by default|in (?:staging|dev|test|qa)))"
+)
+"""After a flag and its name: "flag search_v2_ranking disabled", "feature flag X was turned off";
+not a state ("flag X is disabled in staging", "the flag was disabled by default")."""
+_DRAINED = (
+    r"\s+(?!(?:from|to|down|out|away|by|in|at|off|on|over|across|slowly|quickly|fast|nicely)\b)"
+    r"(?:the\s+)?(?:[\w./-]+\s+)?"
+    r"(?:nodes?|hosts?|pods?|instances?|brokers?|servers?|traffic|zones?|az|region|[\w.-]+-\d+)\b"
+)
+"""What draining or cordoning acts on: "drained node ip-10-0-3-7", "draining es-data-2"; not
+"lag drained from the brokers" (a recovery, not a step)."""
+_OFFENDER = (
+    r"\s+(?!(?:by|on|from|for|until|to)\b)(?:the\s+|a\s+|that\s+|this\s+|those\s+|all\s+)?"
+    r"(?:[\w./-]+\s+){0,2}?(?:ips?|ip ranges?|clients?|user[\s-]?agents?|tenants?|customers?|bots?"
+    r"|crawlers?|scrapers?|asns?|cidrs?|callers?|\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?)\b"
+)
+"""Who blocking, banning or rate-limiting acts on: "blocked the bad client", "rate-limited
+tenant acme-42", "banned 203.0.113.7"; not "rollback blocked by the freeze", "rate limited by
+GitHub" (a limit put on us)."""
+_WORK = (
+    r"\s+(?:the\s+|all\s+|our\s+)?(?:[\w./-]+\s+){0,3}?(?:jobs?|consumers?|workers?|queues?"
+    r"|cron(?:job)?s?|batch(?:es)?|backfills?|migrations?|ingestion|replication"
+    r"|[\w.-]+-(?:worker|consumer|job|cron))\b"
+)
+"""What pausing or suspending acts on: "paused the reindex job", "suspending orders-consumer";
+not "paused for a minute"."""
 
 
 class ClassifyConfig(_Table):
@@ -210,6 +245,30 @@ class ClassifyConfig(_Table):
         rf"\bbump(?:ed|ing){_SETTING}",
         rf"\bexpand(?:ed|ing){_SETTING}",
         rf"\bresiz(?:ed|ing){_SETTING}",
+        rf"\bdisabl(?:ed|ing){_FLAG}",
+        rf"\bkilled{_FLAG}",
+        rf"\bkilling{_FLAG}",
+        rf"\bturned off{_FLAG}",
+        rf"\bturning off{_FLAG}",
+        rf"\bswitched off{_FLAG}",
+        rf"\bswitching off{_FLAG}",
+        rf"\bflag(?:\s+(?!(?:is|are|was|were|stays|remains|by|in)\b)[\w./-]+){{0,2}}\s+{_FLAG_OFF}",
+        r"\bflipp(?:ed|ing)\s+(?:the\s+)?(?:[\w./-]+\s+){0,3}?off\b",
+        r"\b(?:flipp|pull|hitt|throw|engag|activat|trigger)(?:ed|ing)\s+(?:the\s+)?(?:[\w./-]+\s+)"
+        r"{0,2}?kill[\s-]?switch\b",
+        r"\bfail(?:ing|ed)\s+(?:the\s+|all\s+)?(?:[\w./-]+\s+)?(?:traffic|db|database|primary|writes"
+        r"|reads|region|cluster|[\w.-]+-db) over\b",
+        rf"\bdrain(?:ed|ing){_DRAINED}",
+        rf"\bcordon(?:ed|ing){_DRAINED}",
+        rf"\bblocked{_OFFENDER}",
+        rf"\bblocking{_OFFENDER}",
+        rf"\bban(?:ned|ning){_OFFENDER}",
+        rf"\brate[\s-]?limit(?:ed|ing){_OFFENDER}",
+        r"\bshedding (?:some |the )?(?:load|traffic)\b",
+        r"\bshed load\b",
+        r"\bshed traffic\b",
+        rf"\bpaus(?:ed|ing){_WORK}",
+        rf"\bsuspend(?:ed|ing){_WORK}",
     )
     resolve: tuple[str, ...] = (r"\ball clear\b", r"\b(?:fully )?recovered\b")
     impact: tuple[str, ...] = (

@@ -18,6 +18,7 @@ WORDS = [
     "users are seeing", "customers reporting", "declared", "SEV-1", "incident", "all clear",
     "recovered", "failing over", "scaled out", "opened a war room", "found the culprit",
     "was caused by", "mitigation", "reverted", "impact started", "checkout", "p99", "ok",
+    "disabled", "flag", "search_v2", "drained", "node", "paused", "the", "job", "off", "flipped",
     "é", "Ⅸ", "ǅ", "İ", "K",  # non-ASCII: folding rules differ, the whole alternation runs
 ]  # fmt: skip
 

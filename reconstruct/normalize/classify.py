@@ -92,6 +92,24 @@ phase, not a step.
 list left out: "Raised pool size to 50 on payments-api" is a mitigation), and one tagged
 ``mitigation`` (``tag:mitigation``, ``MITIGATION_TAGS``) is a mitigation whatever its words.
 
+**An incident note is read like its author's message.** A note (kind ``update``, tag ``note``,
+one source) gets a milestone kind (``declare`` / ``identify`` / ``mitigate`` / ``resolve``) from
+its own words (``note_text``: its row's "Note by Alex Rivera: " framing left out) and keeps the
+tag ``note``, which ``steps`` and ``echoes`` join it by (never its kind); its impact words tag it
+``impact``. A chat app's post of a note ("Kim Nguyen added a note to #4711: ...", ``_NOTE_POST``)
+a ``bot_kinds`` pattern does not match takes no milestone kind: were it a mitigation too,
+``merge`` (same kind, the incident ref in common) would take it into the note's row first, and
+the author's own copy in chat (``steps``: one source each) could no longer join; ``echoes``
+joins the post to the note's row. A post of a note whose tool is not collected so sets no
+milestone (the note's words are the tool's record).
+
+The default ``mitigate`` words (``config.ClassifyConfig``) name the step said done or under way,
+never the bare verb (an instruction, and a cost: a bare "disable" or "block" gate would send
+most messages through the patterns): a flag turned off ("Disabled flag X", "flag X disabled",
+"flipped X off", "flipped the kill switch"), traffic failed over, a node drained or cordoned, a
+client blocked, banned or rate-limited, load shed, a job or consumer paused or suspended. A
+state is none: "flag X is disabled in staging", "the flag was disabled by default".
+
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
 figures) and keeps its kind; a person's message kept only for that has the reason
@@ -142,6 +160,23 @@ MITIGATION_TAGS = frozenset({"tag:mitigation", "tag:mitigated", "tag:mitigate"})
 mitigation."""
 _TAGS_SUFFIX = re.compile(r"\s*\(tags: [^()]*\)")
 """An annotation's own tags as its summary lists them: labels, not the person's words."""
+NOTE = "note"
+"""An incident tool's note (kind ``update``): read like a person's message; it keeps the tag."""
+_NOTE_KINDS = frozenset({Kind.DECLARE, Kind.IDENTIFY, Kind.MITIGATE, Kind.RESOLVE})
+_NOTE_FRAME = re.compile(r"^Note(?: by [^:]{1,80})?:\s*")
+"""A note row's own framing ("Note by Alex Rivera: "): the tool's words, not the author's."""
+
+_NOTE_POST = re.compile(r"\badded a note to\b", re.IGNORECASE)
+"""A chat app's post of an incident note ("Kim Nguyen added a note to #4711: ..."): no milestone
+of its own, so ``merge`` (same kind) does not take it into the note's row before ``steps`` joins
+the note with its author's own copy; ``echoes`` joins it to the note's row."""
+
+
+def note_text(summary: str) -> str:
+    """A note row's own text: its summary without the framing ("Note by Alex Rivera: ")."""
+    return _NOTE_FRAME.sub("", summary, count=1)
+
+
 KEYWORD_MAX = 40
 """Matched words longer than this (a ``.*`` pattern) are cut for the reason."""
 
@@ -349,6 +384,9 @@ class Classifier:
             text = _TAGS_SUFFIX.sub("", event.summary)
             found = _first(self.human, self.human_any, text, stated=True, when=when)
             return found if found is not None and found[0] is not Kind.MESSAGE else None
+        if NOTE in event.tags and event.kind is Kind.UPDATE:
+            found = _first(self.human, self.human_any, note_text(event.summary), True, when)
+            return found if found is not None and found[0] in _NOTE_KINDS else None
         if event.kind is not Kind.MESSAGE:
             return None  # already a kind
         if _status_update(event.summary):
@@ -357,6 +395,8 @@ class Classifier:
             return _first(self.human, self.human_any, event.summary, stated=True, when=when)
         if "bot" in event.tags:  # a more specific tool kind first, else the milestones
             found = _first(self.bot, self.bot_any, event.summary)
+            if found is None and _NOTE_POST.search(event.summary):
+                return None  # a chat app's copy of a note: the note's own record is the step
             return found or _first(
                 self.human, self.human_any, event.summary, stated=True, when=when
             )
@@ -595,8 +635,10 @@ def classify(
         if human_any is not None and "human" in event.tags and not human_any.search(event.summary):
             out.append(event)
             continue
-        if classifier.impact and ("human" in event.tags or event.kind is Kind.ANNOTATION):
-            impact = classifier.impact_words(event.summary)
+        if classifier.impact and (
+            "human" in event.tags or event.kind is Kind.ANNOTATION or NOTE in event.tags
+        ):
+            impact = classifier.impact_words(note_text(event.summary))
             if impact is not None:
                 event = evolve(event, tags=event.tags | {"impact"})
         found = classifier.classify(event, start)
