@@ -399,3 +399,12 @@ def test_a_stated_impact_start_sets_time_to_detect(tmp_path: Path, text: str) ->
     tl = timeline(tmp_path, [person(at(8, 36, 45), text)])
     figures = metrics.as_json(metrics.compute(tl))
     assert figures["time_to_detect_s"] == 3 * 60 + 4  # 08:12:00 → 08:15:04 (the trigger)
+
+
+def test_a_stated_impact_start_before_the_collection_window_still_counts(tmp_path: Path) -> None:
+    # the window opens an hour before the trigger (07:15:04); the message states 06:30 UTC
+    tl = timeline(tmp_path, [person(at(8, 36, 45), "impact started 06:30 UTC (before paging)")])
+    marks = metrics.milestones(tl)
+    assert marks.impact_start is not None and marks.impact_start.time == at(6, 30)
+    figures = metrics.as_json(metrics.compute(tl))
+    assert figures["time_to_detect_s"] == 1 * 3600 + 45 * 60 + 4  # 06:30:00 → 08:15:04

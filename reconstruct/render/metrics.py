@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from reconstruct.model import Event, Kind, Milestone, Timeline
@@ -194,6 +194,12 @@ def _revert_merges(rows: _Rows) -> list[Event]:
     return [e for e in reverts if shipped.isdisjoint(e.refs)]
 
 
+STATED_REACH = timedelta(days=1)
+"""How far before the collection window a stated impact start may lie: ``stated_utc`` reads a
+time on the message's day, the latest not after it ("impact started 08:30 UTC" posted at 10:09
+is 08:30, whether or not the window reaches back that far)."""
+
+
 def impact_time(event: Event) -> datetime:
     """When a symptom row says impact started: the UTC time its text states (a row tagged
     ``impact``: "impact started 08:12 UTC", "errors began at 09:12 CET (08:12 UTC)", within the
@@ -272,8 +278,16 @@ def milestones(timeline: Timeline) -> Milestones:
             pending = "state:pending" in event.tags
             return not (pending and back and back[-1] > event.time)
 
+        def collected(event: Event) -> bool:  # the row is in the window; the time it states
+            return event.time >= lo and symptom(event)  # may be earlier (up to a day)
+
         earlier = _first(
-            Milestone.IMPACT_START, rows.symptoms, lo, symptom, detected.time, impact_time
+            Milestone.IMPACT_START,
+            rows.symptoms,
+            lo - STATED_REACH,
+            collected,
+            detected.time,
+            impact_time,
         )
         impact = earlier or Mark(Milestone.IMPACT_START, detected.time, detected.event)
     acked = _first(Milestone.ACKNOWLEDGED, rows.acks, start)
