@@ -247,3 +247,25 @@ def test_a_start_post_triggered_by_someone_is_no_alert(tmp_path: Path) -> None:
     (alert,) = rows_naming(tl, "5xx rate")
     assert start.kind is Kind.MESSAGE, start
     assert alert.kind is Kind.ALERT, alert
+
+
+def test_a_finish_post_triggered_by_someone_joins_the_deployment_row(tmp_path: Path) -> None:
+    """A deploy bot's finish post naming who triggered it ("✅ auth-service 5e1f0c2 is live in
+    production (triggered by @tomas)") is no alert: it joins its deploy row, one row."""
+    wordings = [
+        "✅ checkout 4f2c9e1 is live in production (triggered by <@U03KIM>)",
+        "checkout 4f2c9e1 is live in production (triggered by <@U03KIM>)",
+        ":white_check_mark: checkout@4f2c9e1 deployed to prod, requested by <@U03KIM>",
+    ]
+    for n, text in enumerate(wordings):
+        tl = run(tmp_path / str(n), [legacy_bot(at(14, 31, 5), text)], at(14, 30, 20))
+        rows = [e for e in tl.events if "4f2c9e1" in e.summary]
+        assert len(rows) == 1 and rows[0].kind is Kind.DEPLOY, (text, rows)
+        assert not [e for e in tl.events if "U03KIM" in e.summary or "triggered by" in e.summary]
+
+
+def test_an_alert_triggered_by_a_check_with_done_words_stays_an_alert(tmp_path: Path) -> None:
+    posts = [legacy_bot(at(14, 6), "Alert triggered by checkout health check: 3 probes failed")]
+    tl = timeline_of(bundle(tmp_path, at(14, 0), at(15, 0), messages=posts))
+    (alert,) = rows_naming(tl, "health check")
+    assert alert.kind is Kind.ALERT, alert

@@ -129,7 +129,7 @@ from reconstruct.config import ClassifyConfig
 from reconstruct.errors import ConfigError
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.clock import recent_utc
-from reconstruct.normalize.deploystart import STARTING
+from reconstruct.normalize.deploystart import FINISHED, STARTING
 from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.instances import WRITTEN
 from reconstruct.normalize.literals import required_words
@@ -658,13 +658,18 @@ def classify(
 
 
 _TRIGGERED_BY = re.compile(r"\btriggered by\b", re.IGNORECASE)
+_BY_PERSON = re.compile(r"\b(?:triggered|requested|initiated) by\s+<?@", re.IGNORECASE)
+"""Who started a deploy, as a deploy bot names them: "(triggered by @tomas)", "triggered by
+<@U14TOMASGA>" (Slack's mention)."""
 
 
 def _deploy_trigger(text: str, words: str) -> bool:
-    """A deploy bot's start post whose only alert word is who triggered the deploy
-    ("Deploying checkout 4f2c9e1 to production, triggered by @marco": ``deploystart.STARTING``)."""
-    return (
-        words.lower() == "triggered"
-        and _TRIGGERED_BY.search(text) is not None
-        and STARTING.search(text) is not None
-    )
+    """A deploy bot's post whose only alert word is who triggered the deploy: a start post
+    ("Deploying checkout 4f2c9e1 to production, triggered by @marco": ``deploystart.STARTING``)
+    or a finish post naming a person ("auth-service 5e1f0c2 is live in production (triggered by
+    @tomas)": ``deploystart.FINISHED``)."""
+    if words.lower() != "triggered" or _TRIGGERED_BY.search(text) is None:
+        return False
+    if STARTING.search(text) is not None:
+        return True
+    return FINISHED.search(text) is not None and _BY_PERSON.search(text) is not None
