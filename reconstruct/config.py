@@ -216,6 +216,25 @@ _WORK = (
 """What pausing or suspending acts on: "paused the reindex job", "suspending orders-consumer";
 not "paused for a minute"."""
 
+_NOT_STATE = r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbeen )"
+"""Before a flush word: not a state of the store ("redis is evicting keys": a symptom)."""
+_FLUSHED = (
+    r"\s+(?:the\s+|all\s+|our\s+)?(?:[\w./:-]+\s+){0,3}?(?:caches?|queues?|sessions?|keys?"
+    r"|entries|dns|cdn|backlogs?|dlqs?|buffers?|[\w.-]+-(?:cache|redis|queue|sessions?)(?:-[\w-]+)?)"
+    r"\b"
+)
+"""What flushing, purging, evicting or clearing acts on, said done or under way: "Flushed expired
+sessions on redis-sessions-2", "purged the cache", "purging the CDN cache", "cleared the
+queue"; not "cache flush is scheduled nightly" (a noun), "should we purge?" (bare verb)."""
+_FLUSHED_AFTER = (
+    r"\b(?:caches?|queues?|[\w.-]+-(?:cache|queue))\s+(?:(?:has been|have been|was|were|got)\s+)?"
+    r"{verb}\b(?!\s+(?:nightly|daily|hourly|weekly|every|automatically|on (?:a )?schedule"
+    r"|by default))"
+)
+"""A cache or queue said flushed after its name: "CDN cache purged", "the queue was cleared";
+not a schedule ("cache cleared nightly"). ``{verb}``: one pattern per verb, each with a word the
+prefilter can require."""
+
 
 class ClassifyConfig(_Table):
     """Regular expressions (case-insensitive) that give a message its kind; first kind wins."""
@@ -269,8 +288,20 @@ class ClassifyConfig(_Table):
         r"\bshed traffic\b",
         rf"\bpaus(?:ed|ing){_WORK}",
         rf"\bsuspend(?:ed|ing){_WORK}",
+        rf"{_NOT_STATE}\bflush(?:ed|ing){_FLUSHED}",
+        rf"{_NOT_STATE}\bpurg(?:ed|ing){_FLUSHED}",
+        rf"{_NOT_STATE}\bevict(?:ed|ing){_FLUSHED}",
+        rf"{_NOT_STATE}\bcleared{_FLUSHED}",
+        rf"{_NOT_STATE}\bclearing{_FLUSHED}",
+        *(_FLUSHED_AFTER.replace("{verb}", verb) for verb in ("flushed", "purged", "cleared")),
     )
-    resolve: tuple[str, ...] = (r"\ball clear\b", r"\b(?:fully )?recovered\b")
+    resolve: tuple[str, ...] = (
+        r"\ball clear\b",
+        r"\b(?:fully )?recovered\b",
+        r"\bpartial(?:ly)? recover(?:y|ing)\b",
+    )
+    """A recovery said of the service ("all clear", "checkout recovered"); a partial one ("half
+    the pods recovered", "partial recovery: 30 of 44 nodes") is a status (kind ``update``)."""
     impact: tuple[str, ...] = (
         r"\bimpact (?:start(?:ed|s)?|began|begins)\b",
         r"\bcustomers? (?:are |were |started |began )?(?:seeing|reporting|getting)\b",

@@ -284,6 +284,21 @@ _LATER = re.compile(
 )
 """After a match not saying it was done, in its clause: a time to come ("revert after", "roll
 back later", "revert after the incident"): a plan."""
+_COMING = re.compile(
+    r"\b(?:soon|shortly|to follow|queued up|up next)\b|\bcoming\b(?!\s+(?:from|in|through|down"
+    r"|back|off|out of))|\bnext\W*$|^\W*first\W*$"
+    r"|^\W*(?:[\w#'./-]+\s+){0,4}?(?:will|'ll|is going to|goes out|going out)\b",
+    re.IGNORECASE,
+)
+"""After a match not saying it was done, in its own clause: a step to come ("Revert of #2291
+coming", "rollback next", "revert first, capacity later", "failover soon", "the revert will go
+out after CI"): a plan."""
+_PLAN_HEAD = re.compile(r"\b(?:plan|next steps?|to ?do|proposal|options?)\s*:", re.IGNORECASE)
+"""Opening the match's sentence: a list of steps to come ("plan: revert #2291, then scale
+out")."""
+_WILL = re.compile(r"\b(?:will|shall)\b|'ll\b", re.IGNORECASE)
+"""Before a match not saying it was done, in its clause: "we will revert", "I'll roll back": a
+plan."""
 _PARTIAL = re.compile(
     r"\b(?:half|some|most|many|several|few|part|partially|partly|mostly|one|two|three"
     r"|first)\b(?:\s+of)?(?:\s+(?:the|our|these|those))?(?:\s+[\w-]+)?\s*$"
@@ -292,6 +307,19 @@ _PARTIAL = re.compile(
 )
 """Before a resolve match, in its clause: only part recovered ("half the pods recovered", "6 of
 12 pods recovered", "partially recovered")."""
+_ATTRIBUTE = re.compile(
+    r"\b(?:the|these|those|its|their|our|some|each|any|on|in|across|for|of|from|to|with)\s+$",
+    re.IGNORECASE,
+)
+"""Before a resolve match: a determiner or a preposition ("on the recovered nodes")..."""
+_NOUN = re.compile(
+    r"^\s+(?!(?:now|at|by|in|on|after|within|since|from|to|and|or|fully|ok|okay|again|already|as"
+    r"|but|so|for|around|just|completely|cleanly|too|yet|overnight|here|there|[\d:]+)\b)"
+    r"[a-z][\w-]*",
+    re.IGNORECASE,
+)
+"""... and a noun after it: the words describe some things ("the recovered nodes"), they do not
+say the service recovered."""
 _STILL_BAD = re.compile(
     r"\bstill\s+(?:\w+\s+)?(?:throwing|failing|erroring|errors?|down|broken|firing|alerting"
     r"|timing out|crash(?:ing|looping)|degraded|unhealthy|lagging|stuck|affected|impacted"
@@ -476,6 +504,13 @@ def _taken(
     done = _DONE.search(text[start:end]) is not None
     if not done and _LATER.search(rest) is not None:
         return None  # "revert after", "roll back later": a plan
+    if _PLAN_HEAD.search(_SENTENCE_END.split(text[:start])[-1]) is not None:
+        return None  # "plan: revert #2291, then scale out"
+    if not done:
+        own = rest[: m.start()] if (m := _RELATIVE.search(rest)) is not None else rest
+        before = _APOSTROPHE.sub("'", _CLAUSE_END.split(text[:start])[-1])
+        if _COMING.search(_APOSTROPHE.sub("'", own)) is not None or _WILL.search(before):
+            return None  # "Revert of #2291 coming", "revert first", "we will revert": a plan
     if kind is Kind.DECLARE:
         return kind
     if _CAUSE.search(after) is not None:
@@ -490,6 +525,10 @@ def _taken(
             return None  # "Patroni failed over payments-db at 08:10": before the incident
     if kind is Kind.RESOLVE:
         before = _CLAUSE_END.split(text[:start])[-1]
+        if _ATTRIBUTE.search(before) is not None and _NOUN.match(after) is not None:
+            return None  # "the stale upstream in its cache on the recovered nodes": an attribute
+        if "partial" in text[start:end].lower():
+            return Kind.UPDATE  # "partial recovery: 30 of 44 nodes resolving cleanly"
         if _PARTIAL.search(before) is not None or _STILL_BAD.search(after) is not None:
             return Kind.UPDATE  # "half the pods recovered, the other 6 still throwing"
     return kind
