@@ -445,3 +445,21 @@ def test_a_notifiers_post_is_a_member_of_a_storm_row_not_one_more_alert(tmp_path
     row = one(tl, f"alerts of {RULE} fired")
     assert row.summary == f"8 alerts of {RULE} fired across 8 instances, 09:41–09:42"
     assert len(row.members) == 9 and any("[FIRING:8]" in m.summary for m in row.members)
+
+
+def test_a_long_list_of_instances_in_the_last_clearing_is_a_count_with_first_and_last(
+    tmp_path: Path,
+) -> None:
+    """Twelve databases (odd numbers, no run to shorten): six clear, fire again and clear with
+    the other six; the last clearing names each group by its count, first and last, never a
+    list the renderer would cut mid-name."""
+    dbs = [f"db-{n}" for n in range(1, 24, 2)]
+    notes = [state(-1 + 0.05 * k, db, "Normal", "Alerting") for k, db in enumerate(dbs)]
+    notes += [state(20 + 0.05 * k, db, "Alerting", "Normal") for k, db in enumerate(dbs[:6])]
+    notes += [state(30 + 0.05 * k, db, "Normal", "Alerting") for k, db in enumerate(dbs[:6])]
+    notes += [state(50 + 0.05 * k, db, "Alerting", "Normal") for k, db in enumerate(dbs)]
+    tl = timeline(tmp_path, [trigger()], [], [], notes)
+    assert rows_of(tl)[-1][1].endswith(
+        "; the last of 12 instances to clear; 6 more (db-13 to db-23) cleared at 10:32,"
+        " and 6 again (db-1 to db-11)"
+    ), rows_of(tl)

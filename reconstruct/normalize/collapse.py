@@ -43,7 +43,13 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   again", "... cleared on the last 2 of 8 instances (gw-7, gw-8) and again on gw-3"), and its
   firing row, when it stays a row, says so: "... firing again (cleared 14:34) (B=0.6, C=1)".
   A part or wave of fewer than ``min_series`` alerts (a milestone it joins counted)
-  stays as its rows. A joined row keeps the milestone's time, key, kind and links, adds the
+  stays as its rows. A notifier's chat post of the group (Alertmanager's ``[FIRING:44] X`` /
+  ``[RESOLVED] X`` in Slack: a bot's record naming no instance and holding no state record)
+  is no alert of its own when the tool's own records of the rule exist: a member of the part
+  it falls within ``wave_gap`` of, never counted, never moving a span or a "by" time, never the
+  incident's first firing or last clearing (the last clearing's row links the post). Long
+  instance lists there are a count with the first and last: "20 again (ip-10-40-17-40 to
+  ip-10-40-19-97)". A joined row keeps the milestone's time, key, kind and links, adds the
   ``first:`` / ``last:`` link of the records joined before / after it, and holds every record as
   ``members``. Alerts without a rule: one series per state and text, numbers aside.
 - **Re-evaluations** (``reevaluations``): a state record that is no new firing or clearing and
