@@ -165,8 +165,7 @@ def test_gap_note_in_markdown_and_setting() -> None:
     text = render(timeline(), RenderOptions(timeline_only=True), Config())
     assert (
         "- No row for 21m 15s, between 09:51 and 10:12 (longer than 15m): records there, if any, "
-        "are counted above.\n"
-        in text
+        "are counted above.\n" in text
     )
     quiet = render(
         timeline(),
