@@ -164,15 +164,15 @@ def test_gaps_inside_the_window_only() -> None:
 def test_gap_note_in_markdown_and_setting() -> None:
     text = render(timeline(), RenderOptions(timeline_only=True), Config())
     assert (
-        "- Silent for 21m 15s: nothing recorded between 09:51 and 10:12 (longer than 15m).\n"
-        in text
+        "- No row for 21m 15s, between 09:51 and 10:12 (longer than 15m): records there, if any, "
+        "are counted above.\n" in text
     )
     quiet = render(
         timeline(),
         RenderOptions(timeline_only=True),
         Config(render=RenderConfig(gap=timedelta(hours=1))),
     )
-    assert "Silent for" not in quiet
+    assert "No row for" not in quiet
 
 
 def test_coverage_line_in_markdown() -> None:

@@ -25,7 +25,7 @@ from reconstruct.render import RenderOptions, render
 from reconstruct.render.metrics import compute, milestones
 from tests.test_row_storms import RULE as PAY
 from tests.test_row_storms import slack_alert_post
-from tests.test_rows import T0, ms, said, slack_user, texts, timeline, trigger
+from tests.test_rows import T0, ms, one, said, slack_user, texts, timeline, trigger, ts
 
 RULE = "EdgeTLSHandshakeErrors"
 _ids = iter(range(90_001, 99_999))
@@ -384,3 +384,82 @@ def test_a_storm_whose_every_instance_goes_pending_first_is_no_flapping(tmp_path
     assert [(f"{e.time:%H:%M}", len(e.members)) for e in rows] == [("09:41", 16), ("10:18", 8)]
     assert rows[0].summary.endswith("(B=0.6, C=1; pending since 09:40); 8 instances"
                                     " firing by 09:42")  # fmt: skip
+
+
+# -- a notifier's chat posts of the group are no alerts of their own ------------------------------
+def am_post(minutes: float, status: str, firing: int = 8) -> dict[str, Any]:
+    """Alertmanager's Slack receiver with its default templates (``slack.default.title``:
+    ``[FIRING:<n>] <group labels> (<common labels>)``, ``[RESOLVED] ...``; ``fallback`` the title
+    and ``|`` the Alertmanager link; ``title_link`` the alerts view): one post per notification
+    of the group, not per alert."""
+    title = f"[{status}{f':{firing}' if status == 'FIRING' else ''}] {RULE} (critical)"
+    link = f"https://alertmanager.acme.example/#/alerts?receiver=slack&filter=%7Balertname%3D%22{RULE}%22%7D"
+    return {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B07ALRTMGR1",
+        "username": "alertmanager",
+        "text": "",
+        "ts": ts(minutes),
+        "attachments": [
+            {
+                "id": 1,
+                "color": "danger" if status == "FIRING" else "good",
+                "title": title,
+                "title_link": link,
+                "fallback": f"{title} | {link}",
+                "text": f"*Alert:* {RULE} - {status.lower()}\n*Instances:* {firing}\n",
+                "mrkdwn_in": ["text"],
+            }
+        ],
+    }
+
+
+def test_a_notifiers_posts_of_the_group_never_stretch_count_or_head_the_storm_rows(
+    tmp_path: Path,
+) -> None:
+    """The first notification, its repeat 3 minutes on (``repeat_interval``) and the resolved
+    notification after the last clearing: the rows keep Grafana's own times and counts, the
+    posts are members (uncounted) and the last clearing links the resolved post."""
+    posts = [am_post(-0.5, "FIRING"), am_post(3, "FIRING"), am_post(42.5, "RESOLVED")]
+    tl = timeline(tmp_path, [trigger()], posts, [], tls_storm())
+    rows = rows_of(tl)
+    assert rows[0][1].endswith("; 8 instances firing by 09:42"), rows
+    assert rows[-1][0] == "10:24:00" and rows[-1][1].startswith(
+        f"Grafana alert {RULE} (instance=gw-8) resolved"
+    ), rows
+    assert not any(summary.startswith("[") for _, summary in rows), "no post is a row"
+    first, last = (one(tl, summary) for _, summary in (rows[0], rows[-1]))
+    assert sum("[FIRING:8]" in m.summary for m in first.members) == 2
+    (resolved,) = [m for m in last.members if "[RESOLVED]" in m.summary]
+    assert resolved.links[0].url in [ln.url for ln in last.links], "the post joins as a link"
+
+
+def test_a_notifiers_post_is_a_member_of_a_storm_row_not_one_more_alert(tmp_path: Path) -> None:
+    first = [state(-5, "lb-1", "Normal", "Alerting", "EdgeDown", 300),
+             state(50, "lb-1", "Alerting", "Normal", "EdgeDown", 300)]  # fmt: skip
+    posts = [am_post(-0.5, "FIRING")]
+    tl = timeline(
+        tmp_path, [trigger()], posts, [], [*first, *tls_storm(pending=False, late=(34,) * 3)]
+    )
+    row = one(tl, f"alerts of {RULE} fired")
+    assert row.summary == f"8 alerts of {RULE} fired across 8 instances, 09:41–09:42"
+    assert len(row.members) == 9 and any("[FIRING:8]" in m.summary for m in row.members)
+
+
+def test_a_long_list_of_instances_in_the_last_clearing_is_a_count_with_first_and_last(
+    tmp_path: Path,
+) -> None:
+    """Twelve databases (odd numbers, no run to shorten): six clear, fire again and clear with
+    the other six; the last clearing names each group by its count, first and last, never a
+    list the renderer would cut mid-name."""
+    dbs = [f"db-{n}" for n in range(1, 24, 2)]
+    notes = [state(-1 + 0.05 * k, db, "Normal", "Alerting") for k, db in enumerate(dbs)]
+    notes += [state(20 + 0.05 * k, db, "Alerting", "Normal") for k, db in enumerate(dbs[:6])]
+    notes += [state(30 + 0.05 * k, db, "Normal", "Alerting") for k, db in enumerate(dbs[:6])]
+    notes += [state(50 + 0.05 * k, db, "Alerting", "Normal") for k, db in enumerate(dbs)]
+    tl = timeline(tmp_path, [trigger()], [], [], notes)
+    assert rows_of(tl)[-1][1].endswith(
+        "; the last of 12 instances to clear; 6 more (db-13 to db-23) cleared at 10:32,"
+        " and 6 again (db-1 to db-11)"
+    ), rows_of(tl)

@@ -43,7 +43,13 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   again", "... cleared on the last 2 of 8 instances (gw-7, gw-8) and again on gw-3"), and its
   firing row, when it stays a row, says so: "... firing again (cleared 14:34) (B=0.6, C=1)".
   A part or wave of fewer than ``min_series`` alerts (a milestone it joins counted)
-  stays as its rows. A joined row keeps the milestone's time, key, kind and links, adds the
+  stays as its rows. A notifier's chat post of the group (Alertmanager's ``[FIRING:44] X`` /
+  ``[RESOLVED] X`` in Slack: a bot's record naming no instance and holding no state record)
+  is no alert of its own when the tool's own records of the rule exist: a member of the part
+  it falls within ``wave_gap`` of, never counted, never moving a span or a "by" time, never the
+  incident's first firing or last clearing (the last clearing's row links the post). Long
+  instance lists there are a count with the first and last: "20 again (ip-10-40-17-40 to
+  ip-10-40-19-97)". A joined row keeps the milestone's time, key, kind and links, adds the
   ``first:`` / ``last:`` link of the records joined before / after it, and holds every record as
   ``members``. Alerts without a rule: one series per state and text, numbers aside.
 - **Re-evaluations** (``reevaluations``): a state record that is no new firing or clearing and
@@ -384,9 +390,15 @@ def _milestones(rows: list[Event]) -> set[str]:
     keep: set[str] = set()
     first: Event | None = None
     last_clear: Event | None = None
+    known = _known_rules(rows)
+    recorded = {  # rules the tool's own records hold: their chat notices are no milestone
+        _series_key(e, known) for e in rows if e.kind is Kind.ALERT and not _notice(e)
+    }
     for event in rows:
         if event.kind is not Kind.ALERT or _TRIGGERED in event.tags:
             continue  # the incident's own trigger is a row of its own, not an alert's firing
+        if _notice(event) and _series_key(event, known) in recorded:
+            continue
         state = _rule(event)[1]
         if state != _RESOLVED and first is None:
             first = event
@@ -614,20 +626,70 @@ def _storm(
     wave of fewer than ``min_series`` alerts (a milestone it joins counted) stays as its rows."""
     series: _Series = []
     joins: _Joins = []
-    label = _instance_label(group)
+    # a chat notice of a group the tool's own records hold is no alert of its own
+    told = {e.key for e in group if _notice(e)} if any(not _notice(e) for e in group) else set()
+    label = _instance_label([e for e in group if e.key not in told])
     every = _values(group, label)
     for state in dict.fromkeys(states):
-        of_state = [e for e, s in zip(group, states, strict=True) if s == state]
+        in_state = [e for e, s in zip(group, states, strict=True) if s == state]
+        of_state = [e for e in in_state if e.key not in told]
         if len(of_state) < config.min_series:
             continue
         own = next((e for e in of_state if e.key in keep), None)
         if state == _RESOLVED:
             series_, joins_ = _clearings(name, of_state, own, label, every, config)
         else:
-            cleared = [e for e, s in zip(group, states, strict=True) if s == _RESOLVED]
+            cleared = [
+                e
+                for e, s in zip(group, states, strict=True)
+                if s == _RESOLVED and e.key not in told
+            ]
             series_, joins_ = _firings(name, state, of_state, own, cleared, label, config)
+        notices = [e for e in in_state if e.key in told and e.key not in keep]
+        series_, joins_ = _with_notices(series_, joins_, own, notices, config.wave_gap)
         series.extend(series_)
         joins.extend(joins_)
+    return series, joins
+
+
+def _notice(event: Event) -> bool:
+    """A chat post a notifier made of an alert group (Alertmanager's ``[FIRING:12] X`` in
+    Slack): a bot's record of one source that holds no state record of the tool (tag
+    ``state:``) and names no instance (tag ``label:``)."""
+    return (
+        "bot" in event.tags
+        and len(event.sources) == 1
+        and not any(t.startswith(("state:", LABEL)) for t in event.tags)
+    )
+
+
+def _with_notices(
+    series: _Series,
+    joins: _Joins,
+    own: Event | None,
+    notices: list[Event],
+    gap: timedelta,
+) -> tuple[_Series, _Joins]:
+    """The parts with each chat notice (``_notice``) a member, uncounted, of the part whose
+    records it falls among (within ``gap`` of its first or last record); a notice near no part
+    stays a row."""
+    parts: list[tuple[int, list[Event]]] = [(i, m) for i, (_, _, m) in enumerate(series)]
+    parts += [(-1 - i, [own, *m] if own else m) for i, (_, _, m) in enumerate(joins)]
+    added: dict[int, list[Event]] = defaultdict(list)
+    for notice in notices:
+        near = [
+            i
+            for i, members in parts
+            if min(e.time for e in members) - gap
+            <= notice.time
+            <= max(e.time for e in members) + gap
+        ]
+        if near:
+            added[near[0]].append(notice)
+    series = [(t, r, sorted([*m, *added[i]], key=order_key)) for i, (t, r, m) in enumerate(series)]
+    joins = [
+        (k, t, sorted([*m, *added[-1 - i]], key=order_key)) for i, (k, t, m) in enumerate(joins)
+    ]
     return series, joins
 
 
@@ -728,8 +790,10 @@ def _clearings(
             elif not again:
                 text += f" ({_names(values)} cleared {_span(wave)})"
             else:  # instances, not clearings, are counted: "3 more" and who cleared again
-                more = f"{len(new)} more ({_names(new)})" if new else "none new"
-                text += f"; {more} cleared {_span(wave)}, and {_names(again)} again"
+                more = f"{len(new)} more ({_brief(new)})" if new else "none new"
+                twice = f"{_brief(again)} again"
+                twice = twice if len(again) < 3 else f"{len(again)} again ({_brief(again)})"
+                text += f"; {more} cleared {_span(wave)}, and {twice}"
             joins.append((own.key, text, rest))
             continue
         if not label:
@@ -826,6 +890,15 @@ def _names(values: list[str]) -> str:
     return f"{', '.join(shown for shown, _ in parts[:4])} and {rest} more"
 
 
+def _brief(values: list[str]) -> str:
+    """``_names`` when it names every value in four parts or fewer, else the first and the
+    last (natural order): ``ip-10-40-17-40 to ip-10-40-18-97``, never a list cut mid-name."""
+    names = _names(values)
+    return (
+        names if names.count(", ") < 4 and " more" not in names else f"{values[0]} to {values[-1]}"
+    )
+
+
 def _across(members: list[Event]) -> str:
     """`` across 40 pods``: the instance label (tag ``label:<key>=<value>``) whose values differ
     most among the members; "" when none differs."""
@@ -887,7 +960,8 @@ def _span(members: list[Event]) -> str:
 
 
 def _series_row(members: list[Event], summary: str, reason: str, actor: str | None = None) -> Event:
-    first, last = members[0], members[-1]
+    counted = _counted(members)
+    first, last = counted[0], counted[-1]
     links: list[Link] = []
     if first.links:
         ln = first.links[0]
@@ -914,6 +988,12 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
     )
 
 
+def _counted(rows: list[Event]) -> list[Event]:
+    """The rows (time order) without chat notices (``_notice``) when any other is among them."""
+    counted = [e for e in rows if not _notice(e)]
+    return counted or rows
+
+
 def _records(rows: list[Event]) -> list[Event]:
     """The records the rows stand for (a row of one step, pending then firing, is two)."""
     return [record for row in rows for record in (row.members or (row,))]
@@ -926,13 +1006,17 @@ def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
     joined = sorted((m for _, members in parts for m in members), key=order_key)
     summary = row.summary + "".join(f"; {text}" for text, _ in parts)
     links = list(row.links)
-    earliest, latest = joined[0], joined[-1]
+    counted = _counted(joined) if _notice(row) else [e for e in joined if not _notice(e)]
+    earliest, latest = (counted[0], counted[-1]) if counted else (row, row)
     if earliest.time < row.time and earliest.links:
         ln = earliest.links[0]
         links.append(Link(ln.source, ln.url, f"first: {ln.label or ln.source}"))
     if latest.time > row.time and latest.links:
         ln = latest.links[0]
         links.append(Link(ln.source, ln.url, f"last: {ln.label or ln.source}"))
+    told = [e for e in joined if e not in counted and e.links]
+    if told and told[-1].links[0].url not in {ln.url for ln in links}:
+        links.append(told[-1].links[0])  # the chat's latest notice of the group
     members = sorted(_records([row, *joined]), key=order_key)
     return new_event(
         row.time,

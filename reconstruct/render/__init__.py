@@ -7,7 +7,7 @@ Every format first goes through ``prepare.scrub`` (secrets redacted, links http(
     context.py    the values templates receive
     metrics.py    milestones; time to detect / acknowledge / mitigate / resolve
     lede.py       the Summary's drafted lede
-    coverage.py   the note under the table: counts, omissions, failed sources, silent stretches
+    coverage.py   the note under the table: counts, omissions, failed sources, stretches with no row
     jsonout.py    JSON contract · csvout.py  CSV · html.py  standalone HTML
     story.py      milestones, phases and the time axis the pictures share
     diagram.py    the Mermaid diagram (``--diagram``) · page.py  the timeline page (``page``)
