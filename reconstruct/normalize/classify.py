@@ -68,19 +68,25 @@ shouts, rolling back").
 
 **A step is no milestone when it is not the step being taken** (``_taken``, for ``mitigate``,
 ``resolve`` and ``declare``): a match not saying it was done followed in its clause by a time to
-come is a plan ("revert after", "roll back later"; ``_LATER``), and an instruction is no action
-("ok. Rahul raise it now, revert after": the step counts when someone records it done); opening a
-revert or rollback PR is its status ("opening a revert of #2291", ``_TALK``). For ``mitigate``
-and ``resolve``, a report of the cause is none: words later in the message saying the step set
-the incident off ("FYI the DB failed over at 08:10 UTC, that's what kicked this off", "..., that's
-the trigger"; ``_CAUSE``), or a step said done whose sentence states a time before the
-incident's start ("Patroni failed over payments-db at 08:10"; ``clock.recent_utc``: a time
-without a zone only within the hour before the message). "failing over to the replica now",
-"failed over to us-west, errors dropping", "reverting the PR that caused this" stay mitigations.
-For ``resolve``, a partial recovery is no resolution but a status (kind ``update``, a row): part
-of the service before the words ("half the pods recovered", "6 of 12 pods recovered", "partially
-recovered"; ``_PARTIAL``) or part still failing after them ("..., the other 6 still throwing",
-"all clear on card-auth, payments still failing"; ``_STILL_BAD``).
+come is a plan ("revert after", "roll back later"; ``_LATER``), so is a step to come ("Revert of
+#2291 coming", "rollback next", "revert first, capacity later", "failing over soon", "the revert
+will go out"; ``_COMING``), one after ``will`` / ``'ll`` ("we will revert"; ``_WILL``) and any step
+of a sentence opening with "plan:" or "next steps:" (``_PLAN_HEAD``), and an instruction is no
+action ("ok. Rahul raise it now, revert after": the step counts when someone records it done);
+opening a revert or rollback PR is its status ("opening a revert of #2291", ``_TALK``). For
+``mitigate`` and ``resolve``, a report of the cause is none: words later in the message saying the
+step set the incident off ("FYI the DB failed over at 08:10 UTC, that's what kicked this off", "...,
+that's the trigger"; ``_CAUSE``), or a step said done whose sentence states a time before the
+incident's start ("Patroni failed over payments-db at 08:10"; ``clock.recent_utc``: a time without a
+zone only within the hour before the message). "failing over to the replica now", "failed over to
+us-west, errors dropping", "reverting the PR that caused this" stay mitigations. For ``resolve``, a
+partial recovery is no resolution but a status (kind ``update``, a row): part of the service before
+the words ("half the pods recovered", "6 of 12 pods recovered", "partially recovered"; ``_PARTIAL``)
+or part still failing after them ("..., the other 6 still throwing", "all clear on card-auth,
+payments still failing"; ``_STILL_BAD``), and so is a "partial recovery" (the match itself);
+"recovered" describing some things ("on the recovered nodes", "the recovered pods are serving": a
+determiner or preposition before, a noun after; ``_ATTRIBUTE``, ``_NOUN``) is none: a resolution
+says the service recovered.
 
 **A status update keeps its kind.** A message opening with a status update ("Status update:
 ...", "Mei Lin: Status update: ...", PagerDuty's Slack app's "Status update on #7310 ... by Mei
@@ -107,8 +113,11 @@ The default ``mitigate`` words (``config.ClassifyConfig``) name the step said do
 never the bare verb (an instruction, and a cost: a bare "disable" or "block" gate would send
 most messages through the patterns): a flag turned off ("Disabled flag X", "flag X disabled",
 "flipped X off", "flipped the kill switch"), traffic failed over, a node drained or cordoned, a
-client blocked, banned or rate-limited, load shed, a job or consumer paused or suspended. A
-state is none: "flag X is disabled in staging", "the flag was disabled by default".
+client blocked, banned or rate-limited, load shed, a job or consumer paused or suspended, a
+cache or queue flushed, purged, evicted or cleared ("Flushed expired sessions on
+redis-sessions-2", "purging the CDN cache"; not "cache flush is scheduled nightly", "should we
+purge?", "redis is evicting keys"). A state is none: "flag X is disabled in staging", "the flag
+was disabled by default".
 
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
