@@ -138,3 +138,25 @@ def test_a_row_tagged_human_takes_no_deploy_start_post() -> None:
     assert [(e.key, e.sources) for e in out if "human" in e.tags] == [
         ("pagerduty:26", ("pagerduty",))
     ]
+
+
+def test_a_post_joining_a_record_never_moves_it_near_other_posts() -> None:
+    # found by the property above: the app's post 5 min before the record joined it and moved
+    # the row to its own time, within reach of a post 1 s earlier: a second run joined that too
+    def post(when: datetime, kind: Kind, n: int, refs: set[str], src: str = "slack") -> Event:
+        link = Link(src, f"https://{src}.example/{n}", "")
+        tags = frozenset({"bot"}) if src == "slack" else frozenset()
+        return Event(
+            when, kind, "root cause is the ttl", (src,), (link,), f"{src}:{n}:dense",
+            None, frozenset(refs), tags, f"{src}:scope", "", (), None,
+        )  # fmt: skip
+
+    stream = [
+        post(T0 + timedelta(minutes=-5), Kind.ALERT, 1, {"pd:pabc123"}),
+        post(T0 + timedelta(minutes=-5, seconds=-1), Kind.ANNOTATION, 17, {"pd:pabc123"}),
+        post(T0, Kind.ALERT, 1, {"pd:pabc123"}, src="pagerduty"),
+    ]
+    out = run(stream)
+    assert run(list(out)) == out
+    (row,) = (e for e in out if "pagerduty" in e.sources)
+    assert row.time == T0, "the record's own time"

@@ -21,7 +21,7 @@ from ``records`` (the rows before ``steps``), so a note row that ``steps`` joine
 author's copy in chat (which reads as the copy: "root cause: ... filled up, <PR link>") is still
 recognised by the note's words. Each post joins the row of the record it reports most fully
 (most words, then the closest); a row takes every post that reports it (one per channel). The row
-keeps its kind, text, actor, key and tags, and gains the post's links, refs and source (the
+keeps its time, kind, text, actor, key and tags, and gains the post's links, refs and source (the
 app's name and ``bot`` tag stay out of it).
 """
 
@@ -138,7 +138,7 @@ def _joined(row: Event, posts: list[Event]) -> Event:
     for post in posts:
         links.extend(link for link in post.links if link not in links)
     return new_event(
-        min(e.time for e in (row, *posts)),
+        row.time,  # the record's own time: a post never moves it (nor brings other posts near)
         row.kind,
         row.summary,
         tuple(sorted({s for e in (row, *posts) for s in e.sources})),
