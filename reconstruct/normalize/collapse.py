@@ -102,7 +102,7 @@ from itertools import pairwise
 
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind, Link
-from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.evolve import evolve, new_event
 from reconstruct.normalize.instances import LABEL, alertnames, instance_of
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.pending import join_pending
@@ -264,22 +264,7 @@ def _again(row: Event, clearing: Event) -> Event:
     if match is None:
         return row
     words = f"firing again (cleared {clearing.time:%H:%M})"
-    summary = row.summary[: match.start()] + words + row.summary[match.end() :]
-    return new_event(
-        row.time,
-        row.kind,
-        summary,
-        row.sources,
-        row.links,
-        row.key,
-        row.actor,
-        row.refs,
-        row.tags,
-        row.scope,
-        row.reason,
-        row.members,
-        row.edited_at,
-    )
+    return evolve(row, summary=row.summary[: match.start()] + words + row.summary[match.end() :])
 
 
 def _join_states(alerts: dict[str, list[Event]], states: list[Event]) -> None:
@@ -597,21 +582,7 @@ _STILL_WORDS = {"firing": "firing", "resolved": "normal"}
 
 def _noted(row: Event, words: str) -> Event:
     """A row with the words for the re-evaluations it holds added to its text."""
-    return new_event(
-        row.time,
-        row.kind,
-        row.summary + words,
-        row.sources,
-        row.links,
-        row.key,
-        row.actor,
-        row.refs,
-        row.tags,
-        row.scope,
-        row.reason,
-        row.members,
-        row.edited_at,
-    )
+    return evolve(row, summary=row.summary + words)
 
 
 _STORM = "alert storm (one rule)"

@@ -69,6 +69,7 @@ def evolve(
     *,
     time: datetime | None = None,
     kind: Kind | None = None,
+    summary: str | None = None,
     links: tuple[Link, ...] | None = None,
     sources: tuple[str, ...] | None = None,
     refs: frozenset[str] | None = None,
@@ -78,7 +79,7 @@ def evolve(
     return new_event(
         event.time if time is None else time,
         event.kind if kind is None else kind,
-        event.summary,
+        event.summary if summary is None else summary,
         event.sources if sources is None else sources,
         event.links if links is None else links,
         event.key,
