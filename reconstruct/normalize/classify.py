@@ -337,6 +337,85 @@ _STILL_BAD = re.compile(
 )
 """After a resolve match, anywhere in the message: part still failing ("half the pods
 recovered, the other 6 still throwing")."""
+_COORDINATED = re.compile(r"(?:\b(?:and|then|or|plus)|&)\s*$", re.IGNORECASE)
+"""A verb coordinated with an earlier one ("it's draining 6 nodes and evicting everything"): its
+subject is the earlier verb's."""
+_VERB_WORD = re.compile(r"\b[a-z]+(?:ing|ed)\b", re.IGNORECASE)
+_AUX = re.compile(
+    r"(?:'s|'re|'m|'ve|\s+(?:is|are|am|was|were|be|been|being|has|have|had|keeps?|kept|got"
+    r"|gets|getting|start(?:s|ed)?|began|begins|continu(?:es|ed)(?:\s+to)?|still|just|already"
+    r"|now|also|actually|currently|again|apparently|automatically|auto|slowly|then|basically))+"
+    r"\s*$",
+    re.IGNORECASE,
+)
+"""Between a subject and its verb: an auxiliary or an adverb ("it's draining", "the HPA keeps
+scaling up", "pods are restarting", "we're also draining")."""
+_SUBJECT = re.compile(r"([\w@<>#./'-]+)\s*$")
+_RESPONDERS = frozenset(
+    "we i you he she us me team oncall on-call ops sre sres ic someone somebody everyone folks"
+    " y'all".split()
+)
+"""Subjects that are people responding ("we drained", "I'm pausing")."""
+_THINGS = frozenset("it they this that which these those something everything".split())
+"""Pronouns that stand for the failing thing ("it's draining 6 nodes at a time")."""
+_NO_SUBJECT = frozenset(
+    "ok okay ack yes yep yeah so and then fyi update done also now first next k right alright"
+    " cool sure thanks the a an our their its his her my your to of for with on in at from by"
+    " into onto".split()
+)
+"""A word before the verb that is no subject (an interjection, a determiner, a preposition):
+the step is the writer's ("ok drained -06", "the cache was purged")."""
+_PROCESSES = frozenset(
+    "upgrade upgrades rollout rollouts autoscaler autoscalers hpa vpa karpenter kubelet kubernetes"
+    " k8s gke eks aks controller operator scheduler cluster node nodes pod pods job jobs cron"
+    " cronjob script automation drain deploy deployment pipeline system terraform argo argocd"
+    " flux spinnaker redis kafka lag queue cache".split()
+)
+"""Things that act by themselves: as a subject they are the failing process ("GKE drained",
+"kubelet is evicting")."""
+_DETERMINED = re.compile(
+    r"\b(?:the|a|an|its|their|this|that|these|those)\s+(?:[\w./#-]+\s+){0,3}$", re.IGNORECASE
+)
+"""A noun phrase a determiner opens ("the pool-b upgrade drained"): a thing, not a person."""
+_NAME = re.compile(r"[A-Z][a-z]+")
+"""A person's name ("Kim is draining -06")."""
+
+
+def _described(before: str) -> bool:
+    """Whether the subject of a mitigation's verb, in ``before`` (its clause up to the match), is
+    the failing thing, not a responder: a description of the fault, no step ("it's draining 6
+    nodes at a time", "the upgrade is evicting everything", "pods are restarting", "the HPA
+    keeps scaling up"). No subject ("drained -06", "ok, paused the upgrade"), a person ("we",
+    "I'm", "Kim is", "@mei") or a name is a responder's step."""
+    head = _APOSTROPHE.sub("'", before)
+    for _ in range(3):  # "it's draining 6 nodes at a time and evicting": the first verb's subject
+        coordinated = _COORDINATED.search(head)
+        if coordinated is None:
+            break
+        verbs = list(_VERB_WORD.finditer(head, 0, coordinated.start()))
+        if not verbs:
+            break
+        head = head[: verbs[-1].start()]
+    aux = _AUX.search(head)
+    rest = head[: aux.start()] if aux is not None else head
+    found = _SUBJECT.search(rest)
+    if found is None:
+        return False
+    word = found.group(1)
+    low = word.lower().strip(".'")
+    if low in _RESPONDERS or word.startswith(("@", "<@")):
+        return False
+    if low in _THINGS or low in _PROCESSES:
+        return True
+    if low in _NO_SUBJECT:
+        return False
+    if _DETERMINED.search(rest[: found.start()]) is not None:
+        return True  # "the pool-b upgrade drained 6 nodes"
+    if aux is not None:
+        return _NAME.fullmatch(word) is None  # "lag is draining"; "Kim is draining -06"
+    return re.search(r"[\d_.-]", word) is not None  # "orders-consumer restarted" vs "kim drained"
+
+
 _ACTIONS = frozenset({Kind.MITIGATE, Kind.RESOLVE, Kind.DECLARE})
 """Kinds that name a step someone takes: words after the match can undo them."""
 _DONE = re.compile(r"ed\b", re.IGNORECASE)
@@ -522,6 +601,8 @@ def _taken(
             return None  # "Revert of #2291 coming", "revert first", "we will revert": a plan
     if kind is Kind.DECLARE:
         return kind
+    if kind is Kind.MITIGATE and _described(_CLAUSE_END.split(text[:start])[-1]):
+        return None  # "it's draining 6 nodes at a time": the failing thing's doing, no step
     if _CAUSE.search(after) is not None:
         return None  # "the DB failed over at 08:10 UTC, that's what kicked this off"
     if done and when is not None:
