@@ -206,7 +206,7 @@ _ANY = (
     r"|back|slowly|quickly|fast|nicely|automatically|itself|themselves|constantly|repeatedly"
     r"|continuously|every\s+(?:\d+|few|other|time|minute|hour|second)|twice|once"
     r"|\d+\s*(?:x|times?))\b)(?:(?:the|a|an|all|both|our|its)\s+)?"
-    r"[\w<@#\"'`.-][\w<>@#\"'`./:-]*"
+    r"[\w<@#\"'`.-][\w<>@#./:-]*"
 )
 """Any object: a word after the verb that is no preposition, adverb or count ("drained
 gke-prod-pool-b-5c1d9e06", "cordoned nodes -06 and -07", "paused the pool-b node pool

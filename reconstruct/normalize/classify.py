@@ -381,6 +381,20 @@ _NAME = re.compile(r"[A-Z][a-z]+")
 """A person's name ("Kim is draining -06")."""
 
 
+_QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;)")
+"""A quoted line (Slack's blockquote, "&gt; " in the API's text): another tool's words."""
+
+
+def _quoted(text: str, start: int) -> bool:
+    """Whether ``text[start:]`` begins inside a quote: a blockquoted line, or after an odd
+    number of straight double quotes (or an open curly one) on its line ("\"drained
+    gke-prod-pool-b-5c1d9e06\" is what the upgrade log says": the tool's words, no step)."""
+    line = text[:start].rsplit("\n", 1)[-1]
+    if _QUOTE_LINE.match(line) is not None:
+        return True
+    return line.count('"') % 2 == 1 or line.count("\u201c") > line.count("\u201d")
+
+
 def _described(before: str) -> bool:
     """Whether the subject of a mitigation's verb, in ``before`` (its clause up to the match), is
     the failing thing, not a responder: a description of the fault, no step ("it's draining 6
@@ -601,7 +615,9 @@ def _taken(
             return None  # "Revert of #2291 coming", "revert first", "we will revert": a plan
     if kind is Kind.DECLARE:
         return kind
-    if kind is Kind.MITIGATE and _described(_CLAUSE_END.split(text[:start])[-1]):
+    if kind is Kind.MITIGATE and (
+        _described(_CLAUSE_END.split(text[:start])[-1]) or _quoted(text, start)
+    ):
         return None  # "it's draining 6 nodes at a time": the failing thing's doing, no step
     if _CAUSE.search(after) is not None:
         return None  # "the DB failed over at 08:10 UTC, that's what kicked this off"
