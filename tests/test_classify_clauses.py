@@ -35,6 +35,7 @@ RESPONDER_STEPS = [
     "uncordoned -01 and -02 so pods can land",
     "ok, drained -06",
     "<@U02MEI> drained -06 and -07",
+    "@Kim Nguyen paused the upgrade",
     "I'm draining ip-10-0-3-7 now",
     "Kim is draining gke-prod-pool-b-5c1d9e06",
     "evicted the stuck pods from -06",
@@ -80,6 +81,7 @@ DESCRIPTIONS = [
     "the rollout stopped at 40%",
     "the upgrade paused itself",
     "redis is evicting keys",
+    "@kim the upgrade is draining nodes",
 ]
 """The failing thing's doing (its subject a process, a pronoun for it, or a passive): a
 description of the fault, no step."""

@@ -109,15 +109,35 @@ the author's own copy in chat (``steps``: one source each) could no longer join;
 joins the post to the note's row. A post of a note whose tool is not collected so sets no
 milestone (the note's words are the tool's record).
 
-The default ``mitigate`` words (``config.ClassifyConfig``) name the step said done or under way,
-never the bare verb (an instruction, and a cost: a bare "disable" or "block" gate would send
-most messages through the patterns): a flag turned off ("Disabled flag X", "flag X disabled",
-"flipped X off", "flipped the kill switch"), traffic failed over, a node drained or cordoned, a
-client blocked, banned or rate-limited, load shed, a job or consumer paused or suspended, a
-cache or queue flushed, purged, evicted or cleared ("Flushed expired sessions on
-redis-sessions-2", "purging the CDN cache"; not "cache flush is scheduled nightly", "should we
-purge?", "redis is evicting keys"). A state is none: "flag X is disabled in staging", "the flag
-was disabled by default".
+**A mitigation is a responder's step** (a clause: subject, verb, object). The default
+``mitigate`` words (``config.ClassifyConfig``) name an action verb said done or under way
+("-ed", "-ing": "drained", "we're pausing", "I'm draining"), never the bare verb (an
+instruction, and a cost: a bare "disable" or "block" gate would send most messages through the
+patterns), with any object after it (a word that is no preposition, adverb or count: node
+names, pools, services): a node cordoned, uncordoned or drained ("cordoned
+gke-prod-pool-b-5c1d9e06 and gke-prod-pool-b-5c1d9e07", "drained -06"), a rollout, upgrade,
+deploy, canary, job or consumer paused, suspended, halted or aborted ("paused the pool-b node
+pool upgrade"), stopped, cancelled or frozen ("froze deploys"; not "stopped seeing errors"),
+something restarted, bounced or recycled, scaled up or out ("scaled pool-b from 12 to 18"),
+rolled back, reverted or failed over, a setting raised or increased, a flag (or auto-upgrade,
+the autoscaler) turned off ("Disabled flag X", "flag X disabled", "flipped X off", "flipped the
+kill switch"), a client blocked, banned or rate-limited, load shed, a cache flushed, purged,
+evicted or cleared ("Flushed expired sessions on redis-sessions-2", "CDN cache purged"; not
+"cache flush is scheduled nightly", "should we purge?"). A state is none: "flag X is disabled in
+staging", "the flag was disabled by default"; so is another sense of the verb, without an
+object ("paused for a minute", "lag drained from the brokers", "the pod restarted 3 times").
+
+**The failing thing's doing is a description, no step** (``_described``, for ``mitigate``): the
+verb's subject in its clause (through "and": "it's draining 6 nodes at a time and evicting
+everything") is a pronoun for it (``it``, ``they``, ``this``...), a process (``upgrade``,
+``autoscaler``, ``HPA``, ``GKE``, ``kubelet``, ``pods``, ``nodes``...; ``_PROCESSES``), a noun
+phrase a determiner opens ("the pool-b upgrade drained"), a noun with an auxiliary ("lag is
+draining", "pods are restarting", "the HPA keeps scaling up") or a resource's name
+("kube-controller-manager evicted 24 pods"). No subject ("drained -06", "ok, paused the
+upgrade"), a person ("we", "I'm", "@mei", "Kim is draining -06") or a name ("kim drained -06")
+is a responder's step. A tool's words quoted (a blockquoted line, "&gt; drained ..." in Slack's
+text, or inside double quotes: "\"drained gke-...\" is what the upgrade log says";
+``_quoted``) are no step either.
 
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
@@ -379,6 +399,8 @@ _DETERMINED = re.compile(
 """A noun phrase a determiner opens ("the pool-b upgrade drained"): a thing, not a person."""
 _NAME = re.compile(r"[A-Z][a-z]+")
 """A person's name ("Kim is draining -06")."""
+_MENTION = re.compile(r"(?:^|\s)<?@[\u200b\w][\w.'-]*(?:\s+(?:[A-Z][\w.'-]*|\d+)){0,2}>?\s*$")
+"""A person mentioned by a display name of up to three words ("@Kim Nguyen", "@User 16")."""
 
 
 _QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;)")
@@ -417,7 +439,7 @@ def _described(before: str) -> bool:
         return False
     word = found.group(1)
     low = word.lower().strip(".'")
-    if low in _RESPONDERS or word.startswith(("@", "<@")):
+    if low in _RESPONDERS or _MENTION.search(rest) is not None:
         return False
     if low in _THINGS or low in _PROCESSES:
         return True
