@@ -34,6 +34,8 @@ RESPONDER_STEPS = [
     "cordoned nodes -06 and -07, uncordoned -01 and -02",
     "uncordoned -01 and -02 so pods can land",
     "ok, drained -06",
+    "14:47 cordoned -06 and -07",
+    "#3329 reverted the PDB change",
     "<@U02MEI> drained -06 and -07",
     "@Kim Nguyen paused the upgrade",
     "I'm draining ip-10-0-3-7 now",

@@ -449,7 +449,8 @@ def _described(before: str) -> bool:
         return True  # "the pool-b upgrade drained 6 nodes"
     if aux is not None:
         return _NAME.fullmatch(word) is None  # "lag is draining"; "Kim is draining -06"
-    return re.search(r"[\d_.-]", word) is not None  # "orders-consumer restarted" vs "kim drained"
+    # "orders-consumer restarted" (a resource's name); "kim drained", "14:47 drained" (a time)
+    return re.search(r"[\d_.-]", word) is not None and re.search(r"[a-z]", low) is not None
 
 
 _ACTIONS = frozenset({Kind.MITIGATE, Kind.RESOLVE, Kind.DECLARE})
