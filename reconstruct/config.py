@@ -205,14 +205,17 @@ _ANY = (
     r"|till|since|after|before|during|while|as|and|or|but|because|so|then|now|yet|again|too|up"
     r"|back|slowly|quickly|fast|nicely|automatically|itself|themselves|constantly|repeatedly"
     r"|continuously|every\s+(?:\d+|few|other|time|minute|hour|second)|twice|once"
-    r"|\d+\s*(?:x|times?))\b)(?:(?:the|a|an|all|both|our|its)\s+)?"
+    r"|\d+\s*(?:x|times?))\b)(?!(?:(?:the|all|our)\s+)?(?:alerts?|alerting|alarms?"
+    r"|notifications?|pag(?:es|ing|er)|monitors?|monitoring|escalations?)\b)"
+    r"(?:(?:the|a|an|all|both|our|its)\s+)?"
     r"[\w<@#\"'`.-][\w<>@#./:-]*"
 )
 """Any object: a word after the verb that is no preposition, adverb or count ("drained
 gke-prod-pool-b-5c1d9e06", "cordoned nodes -06 and -07", "paused the pool-b node pool
 upgrade", "halted the canary"); not "paused for a minute", "lag drained from the brokers", "pod
-restarted 3 times". Whose step it is, a responder's or the failing thing's ("it's draining 6
-nodes at a time"), ``classify`` reads from the clause's subject."""
+restarted 3 times", nor the alerting ("paused alerts for the maintenance": not the fault).
+Whose step it is, a responder's or the failing thing's ("it's draining 6 nodes at a time"),
+``classify`` reads from the clause's subject."""
 
 _NOT_STATE = r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbeen )"
 """Before a flush word: not a state of the store ("redis is evicting keys": a symptom)."""

@@ -110,6 +110,8 @@ NOT_TAKEN = [
     # no object: another sense of the verb
     "paused for a minute to think",
     "stopped seeing errors on checkout",
+    "paused alerts for the maintenance",
+    "suspended paging for checkout",
     # a tool's words quoted
     '"drained gke-prod-pool-b-5c1d9e06" is what the upgrade log says',
     "&gt; drained gke-prod-pool-b-5c1d9e06 (upgrade operation-1795013060)",
