@@ -204,16 +204,18 @@ _ANY = (
     r"\s+(?!(?:from|to|down|out|away|by|in|at|off|on|over|across|for|with|within|into|until"
     r"|till|since|after|before|during|while|as|and|or|but|because|so|then|now|yet|again|too|up"
     r"|back|slowly|quickly|fast|nicely|automatically|itself|themselves|constantly|repeatedly"
-    r"|continuously|every\s+(?:\d+|few|other|time|minute|hour|second)|twice|once"
-    r"|\d+\s*(?:x|times?))\b)(?!(?:(?:the|all|our)\s+)?(?:alerts?|alerting|alarms?"
-    r"|notifications?|pag(?:es|ing|er)|monitors?|monitoring|escalations?)\b)"
+    r"|continuously|every\s+(?:\d+|few|other|time|minute|hour|second)|twice|once|there|here"
+    r"|my|your|his|her|\d+\s*(?:x|times?))\b)(?!(?:(?:the|all|our)\s+)?(?:\w+\s+)?(?:alerts?"
+    r"|alerting|alarms?|notifications?|pag(?:es|ing|er)|monitors?|monitoring|escalations?"
+    r"|dashboards?|playlists?|calls?|bridge|meetings?|zoom|huddle|laptop)\b)"
     r"(?:(?:the|a|an|all|both|our|its)\s+)?"
     r"[\w<@#\"'`.-][\w<>@#./:-]*"
 )
 """Any object: a word after the verb that is no preposition, adverb or count ("drained
 gke-prod-pool-b-5c1d9e06", "cordoned nodes -06 and -07", "paused the pool-b node pool
 upgrade", "halted the canary"); not "paused for a minute", "lag drained from the brokers", "pod
-restarted 3 times", nor the alerting ("paused alerts for the maintenance": not the fault).
+restarted 3 times", "restarting my laptop", nor the response's own tools ("paused alerts
+for the maintenance", "aborting the call": not the fault).
 Whose step it is, a responder's or the failing thing's ("it's draining 6 nodes at a time"),
 ``classify`` reads from the clause's subject."""
 
@@ -297,8 +299,8 @@ class ClassifyConfig(_Table):
         rf"\bcancel(?:l?ed|l?ing){_WORK}",
         rf"\bfroze{_WORK}",
         rf"\bfreezing{_WORK}",
-        rf"{_NOT_STATE}\bflush(?:ed|ing){_ANY}",
-        rf"{_NOT_STATE}\bpurg(?:ed|ing){_ANY}",
+        rf"{_NOT_STATE}\bflush(?:ed|ing){_FLUSHED}",
+        rf"{_NOT_STATE}\bpurg(?:ed|ing){_FLUSHED}",
         rf"{_NOT_STATE}\bevict(?:ed|ing){_ANY}",
         rf"{_NOT_STATE}\bcleared{_FLUSHED}",
         rf"{_NOT_STATE}\bclearing{_FLUSHED}",

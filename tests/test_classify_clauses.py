@@ -107,11 +107,19 @@ NOT_TAKEN = [
     "we haven't drained -06",
     "no need to restart kafka",
     "pause the upgrade",
-    # no object: another sense of the verb
+    # no object, another sense of the verb, the response's own tools
     "paused for a minute to think",
     "stopped seeing errors on checkout",
     "paused alerts for the maintenance",
     "suspended paging for checkout",
+    "we paused there for a sec to look at graphs",
+    "restarting my laptop, brb",
+    "aborting the call, switching to zoom",
+    "paused the Grafana playlist",
+    "flushing the logs to disk before restart",
+    # a participle describing a noun
+    "evicted pods are piling up in pool-b",
+    "drained nodes show SchedulingDisabled",
     # a tool's words quoted
     '"drained gke-prod-pool-b-5c1d9e06" is what the upgrade log says',
     "&gt; drained gke-prod-pool-b-5c1d9e06 (upgrade operation-1795013060)",

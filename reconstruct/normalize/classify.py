@@ -121,11 +121,14 @@ pool upgrade"), stopped, cancelled or frozen ("froze deploys"; not "stopped seei
 something restarted, bounced or recycled, scaled up or out ("scaled pool-b from 12 to 18"),
 rolled back, reverted or failed over, a setting raised or increased, a flag (or auto-upgrade,
 the autoscaler) turned off ("Disabled flag X", "flag X disabled", "flipped X off", "flipped the
-kill switch"), a client blocked, banned or rate-limited, load shed, a cache flushed, purged,
-evicted or cleared ("Flushed expired sessions on redis-sessions-2", "CDN cache purged"; not
+kill switch"), a client blocked, banned or rate-limited, load shed, pods or keys evicted, a cache
+flushed, purged or cleared ("Flushed expired sessions on redis-sessions-2", "CDN cache purged"; not
 "cache flush is scheduled nightly", "should we purge?"). A state is none: "flag X is disabled in
 staging", "the flag was disabled by default"; so is another sense of the verb, without an
-object ("paused for a minute", "lag drained from the brokers", "the pod restarted 3 times").
+object ("paused for a minute", "lag drained from the brokers", "the pod restarted 3 times"),
+one on the responders' own things ("restarting my laptop", "paused alerts for the maintenance",
+"aborting the call"), and a participle describing a noun ("evicted pods are piling up",
+"drained nodes show SchedulingDisabled"; ``_attribute``).
 
 **The failing thing's doing is a description, no step** (``_described``, for ``mitigate``): the
 verb's subject in its clause (through "and": "it's draining 6 nodes at a time and evicting
@@ -403,6 +406,29 @@ _MENTION = re.compile(r"(?:^|\s)<?@[\u200b\w][\w.'-]*(?:\s+(?:[A-Z][\w.'-]*|\d+)
 """A person mentioned by a display name of up to three words ("@Kim Nguyen", "@User 16")."""
 
 
+_PARTICIPLE = re.compile(
+    r"(?:evict|drain|cordon|restart|bounc|recycl|paus|suspend|halt|abort|stopp|cancell?|flush"
+    r"|purg)ed",
+    re.IGNORECASE,
+)
+_ITS_VERB = re.compile(
+    r"\s+(?:[\w./-]+\s+){1,2}?(?:are|is|were|was|show|shows|have|has|keep|keeps|look|looks"
+    r"|seem|seems|remain|remains|stay|stays)\b",
+    re.IGNORECASE,
+)
+"""After a participle opening its clause, a noun and its own verb: the participle describes the
+noun ("evicted pods are piling up", "drained nodes show SchedulingDisabled"), no step."""
+
+
+def _attribute(text: str, start: int) -> bool:
+    """Whether the match at ``start`` opens its clause with a participle describing the noun
+    after it ("evicted pods are piling up in pool-b")."""
+    if re.search(r"\w", _CLAUSE_END.split(text[:start])[-1]) is not None:
+        return False
+    verb = _PARTICIPLE.match(text, start)
+    return verb is not None and _ITS_VERB.match(text, verb.end()) is not None
+
+
 _QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;)")
 """A quoted line (Slack's blockquote, "&gt; " in the API's text): another tool's words."""
 
@@ -639,7 +665,9 @@ def _taken(
     if kind is Kind.DECLARE:
         return kind
     if kind is Kind.MITIGATE and (
-        _described(_CLAUSE_END.split(text[:start])[-1]) or _quoted(text, start)
+        _described(_CLAUSE_END.split(text[:start])[-1])
+        or _quoted(text, start)
+        or _attribute(text, start)
     ):
         return None  # "it's draining 6 nodes at a time": the failing thing's doing, no step
     if _CAUSE.search(after) is not None:
