@@ -9,20 +9,26 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   number or address, ``repeats.tally``) exactly per method, the failed ones said apart ("; 2 by
   phone failed, no answer"); when none reached them, "4 phone pages to Kim Nguyen failed (no
   answer), 09:45–09:51", with the notifications counted when a page held more than one.
-- **A flapping alert**: an alert rule that changes state at least ``[collapse] flap_changes``
-  times (default 4) within ``[collapse] flap_window`` (default 1h), whatever the states
-  (Pending and Normal without ever firing too). Elastic calls an alert
+- **A flapping alert**: an alert rule one of whose instances (``instances.instance_of``: its
+  ``label:`` tags; a rule naming none is one instance) changes state at least ``[collapse]
+  flap_changes`` times (default 4) within ``[collapse] flap_window`` (default 1h), whatever the
+  states (Pending and Normal without ever firing too). Elastic calls an alert
   flapping when it changes status at least 4 times in its last 20 rule runs (Kibana's
   ``DEFAULT_FLAPPING_SETTINGS``, https://github.com/elastic/kibana/pull/147774); we have state
   changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
   Y seconds; a repeat of the same state is no change,
-  https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
-  "CheckoutLatency flapped 60 times 09:45–10:15, last state Normal": the count, span and last
-  state are the rule's, every state change counted (a record repeating the state before it, as
-  Grafana's "Alerting -> Alerting" on a re-evaluation, is a member but not counted: "(2 repeats
-  of a state not counted)"; states named as Grafana writes them: ``NoData``, ``OK``); a
-  milestone among them (below) is a row of its own, named by its time: "(the change at 09:10
-  is a row of its own)".
+  https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html). Changes are counted per instance
+  (pod B firing after pod A is a change of B, no repeat): one instance ->
+  "CheckoutLatency flapped 60 times 09:45–10:15, last state Normal"; several ->
+  "CoreDNSForwardLatency flapped on 1 of 6 pods (coredns-2xkqz), 24 state changes
+  14:01–15:24; last state Normal on all" (the instances that flap, named when not all; every
+  instance's changes; each one's last state: "last state Normal on 5 pods, Alerting on
+  coredns-2xkqz"). A record repeating its instance's state before it (Grafana's "Alerting ->
+  Alerting" on a re-evaluation, a re-notification) is a member but not counted: "(2 repeats
+  of a state not counted)"; a notifier's post of the group naming no instance when others do
+  (``[FIRING:6] X``) is a member, no instance and no repeat; states named as Grafana writes
+  them: ``NoData``, ``OK``; a milestone among them (below) is a row of its own, named by its
+  time: "(the change at 09:10 is a row of its own)".
 - **An alert storm**: the alerts of one rule, each part at the time it happened. Its firings
   (per state that is no clearing) split into waves (a gap over ``[collapse] wave_gap``, default
   5 minutes, starts the next): the wave holding the incident's first firing joins that row:
