@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from reconstruct.config import CollapseConfig, Config
-from tests.test_rows import INC_ID, INC_URL, PD, alert_state, iso, one, texts, timeline, trigger
+from tests.test_rows import INC_ID, INC_URL, PD, alert_state, iso, one, texts, timeline, trigger, ts
 
 RULE = "UpstreamConnectErrors"
 SERVICES = ["checkout-api", "orders-api", "payments-api", "search-api", "cart-api", "auth-gw"]
@@ -142,3 +142,38 @@ def test_alertmanagers_pagerduty_alerts_are_named_by_their_differing_label(tmp_p
     assert rows[0].summary == (
         f"Alert (critical): [FIRING:1] {RULE} (upstream=10.40.0.53) critical"
     ), "the text says the instance after the rule's name"
+
+
+def slack_post(minutes: float, blocks: list[tuple[str, str]]) -> dict[str, Any]:
+    """Alertmanager's Slack notifier with Grafana's default text: one attachment, ``title``
+    ``[FIRING:n] <rule>``, ``text`` the ``__text_alert_list`` of each alert (``Value:``,
+    ``Labels:``, ``Annotations:``)."""
+    title = f"[FIRING:{len(blocks)}] {RULE} DNS"
+    text = "**Firing**\n\n" + "".join(
+        f"Value: B={minutes:.1f}\nLabels:\n - alertname = {RULE}\n - grafana_folder = DNS\n"
+        f" - service = {service}\nAnnotations:\n - summary = {summary}\n"
+        "Source: https://grafana.acme.example/alerting/grafana/abc/view\n\n"
+        for service, summary in blocks
+    )
+    return {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B07GRFN2KLM",
+        "username": "Grafana",
+        "text": "",
+        "ts": ts(minutes),
+        "attachments": [{"id": 1, "title": title, "text": text, "fallback": title}],
+    }
+
+
+def test_chat_posts_of_one_alert_are_named_by_their_service(tmp_path: Path) -> None:
+    """Each post of one alert names its ``service`` (it differs between the rule's posts); the
+    ``summary`` annotation, different in every post, names nothing; a post of two alerts names
+    no one service."""
+    posts = [slack_post(1 + n, [(s, f"{n + 3} errors/s")]) for n, s in enumerate(SERVICES[:3])]
+    posts.append(slack_post(5, [(SERVICES[3], "4 errors/s"), (SERVICES[4], "9 errors/s")]))
+    config = Config(collapse=CollapseConfig(expand=True))
+    tl = timeline(tmp_path, [trigger(0)], posts, [], [], config=config)
+    rows = [e for e in tl.events if "slack" in e.sources and RULE in e.summary]
+    named = [sorted(t for t in e.tags if t.startswith(("label:", "alertlabel:"))) for e in rows]
+    assert named == [[f"label:service={s}"] for s in SERVICES[:3]] + [[]], named
