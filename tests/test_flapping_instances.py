@@ -167,3 +167,12 @@ def test_a_notifiers_posts_of_the_group_are_no_instance_and_no_repeat(tmp_path: 
         "last state Normal on all" + APART
     ), "the posts are members, neither an instance of their own nor repeats"
     assert len(row.members) == 20 - 2 + len(posts), [t for t in texts(tl) if "kube-system" in t]
+
+
+def test_two_pods_flapping_are_both(tmp_path: Path) -> None:
+    records = []
+    for n, pod in enumerate(PODS[:2]):
+        for k in range(6):
+            records.append(state(1 + 2 * k + 0.1 * n, pod, *(UP if k % 2 == 0 else DOWN)))
+    tl = timeline(tmp_path, [trigger(0)], [], [], records)
+    assert flapped(tl).summary.startswith(f"{RULE} flapped on both pods, 12 state changes ")

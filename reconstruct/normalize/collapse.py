@@ -930,9 +930,11 @@ def _flapping_words(
         label = _instance_label(records)
         noun = _plural(label, 2) if label else "instances"
         flapping = [rs for rs in per.values() if _flapping(rs, config)]
-        some = "all" if len(flapping) == len(per) else f"{len(flapping)} of"
-        text = f"{name} flapped on {some} {len(per)} {noun}"
-        if some != "all" and (values := _values([rs[0][0] for rs in flapping], label)):
+        some = f"{len(flapping)} of {len(per)}"
+        if len(flapping) == len(per):
+            some = "both" if len(per) == 2 else f"all {len(per)}"
+        text = f"{name} flapped on {some} {noun}"
+        if len(flapping) < len(per) and (values := _values([rs[0][0] for rs in flapping], label)):
             text += f" ({_names(values)})"
         text += f", {changes} state changes {_span(records)}; last state "
         last: dict[str, list[Event]] = defaultdict(list)
@@ -944,7 +946,8 @@ def _flapping_words(
             parts = []
             for state, ends in sorted(last.items(), key=lambda item: (-len(item[1]), item[0])):
                 values = _values(ends, label)
-                where = _names(values) if 0 < len(values) <= 2 else f"{len(ends)} {noun}"
+                many = _plural(label, len(ends)) if label else "instance" + "s" * (len(ends) > 1)
+                where = _names(values) if 0 < len(values) <= 2 else f"{len(ends)} {many}"
                 parts.append(f"{state} on {where}")
             text += ", ".join(parts)
     if apart:
