@@ -59,6 +59,7 @@ RESPONDER_STEPS = [
     "scaling pool-b to 18 nodes",
     "scaled pool-b from 12 to 18 nodes",
     "Flushed the DNS cache on the resolvers",
+    "this mitigated it, errors back to baseline",  # the word itself says the fault eased
 ]
 """A responder's step, said done or under way: a mitigation."""
 

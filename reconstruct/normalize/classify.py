@@ -130,17 +130,17 @@ one on the responders' own things ("restarting my laptop", "paused alerts for th
 "aborting the call"), and a participle describing a noun ("evicted pods are piling up",
 "drained nodes show SchedulingDisabled"; ``_attribute``).
 
-**The failing thing's doing is a description, no step** (``_described``, for ``mitigate``): the
-verb's subject in its clause (through "and": "it's draining 6 nodes at a time and evicting
-everything") is a pronoun for it (``it``, ``they``, ``this``...), a process (``upgrade``,
-``autoscaler``, ``HPA``, ``GKE``, ``kubelet``, ``pods``, ``nodes``...; ``_PROCESSES``), a noun
-phrase a determiner opens ("the pool-b upgrade drained"), a noun with an auxiliary ("lag is
-draining", "pods are restarting", "the HPA keeps scaling up") or a resource's name
-("kube-controller-manager evicted 24 pods"). No subject ("drained -06", "ok, paused the
-upgrade"), a person ("we", "I'm", "@mei", "Kim is draining -06") or a name ("kim drained -06")
+**The failing thing's doing is a description, no step** (``_described``, for ``mitigate``; not for
+the word "mitigated" itself: "this mitigated it"): the verb's subject in its clause (through "and":
+"it's draining 6 nodes at a time and evicting everything") is a pronoun for it (``it``, ``they``,
+``this``...), a process (``upgrade``, ``autoscaler``, ``HPA``, ``GKE``, ``kubelet``, ``pods``,
+``nodes``...; ``_PROCESSES``), a noun phrase a determiner opens ("the pool-b upgrade drained"), a
+noun with an auxiliary ("lag is draining", "pods are restarting", "the HPA keeps scaling up") or a
+resource's name ("kube-controller-manager evicted 24 pods"). No subject ("drained -06", "ok, paused
+the upgrade"), a person ("we", "I'm", "@mei", "Kim is draining -06") or a name ("kim drained -06")
 is a responder's step. A tool's words quoted (a blockquoted line, "&gt; drained ..." in Slack's
-text, or inside double quotes: "\"drained gke-...\" is what the upgrade log says";
-``_quoted``) are no step either.
+text, or inside double quotes: "\"drained gke-...\" is what the upgrade log says"; ``_quoted``) are
+no step either.
 
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
@@ -665,7 +665,10 @@ def _taken(
     if kind is Kind.DECLARE:
         return kind
     if kind is Kind.MITIGATE and (
-        _described(_CLAUSE_END.split(text[:start])[-1])
+        (
+            _described(_CLAUSE_END.split(text[:start])[-1])
+            and not text[start:end].lower().startswith("mitigat")  # "this mitigated it"
+        )
         or _quoted(text, start)
         or _attribute(text, start)
     ):
