@@ -44,10 +44,15 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   firing row, when it stays a row, says so: "... firing again (cleared 14:34) (B=0.6, C=1)".
   A part or wave of fewer than ``min_series`` alerts (a milestone it joins counted)
   stays as its rows. A notifier's chat post of the group (Alertmanager's ``[FIRING:44] X`` /
-  ``[RESOLVED] X`` in Slack: a bot's record naming no instance and holding no state record)
-  is no alert of its own when the tool's own records of the rule exist: a member of the part
-  it falls within ``wave_gap`` of, never counted, never moving a span or a "by" time, never the
-  incident's first firing or last clearing (the last clearing's row links the post). Long
+  ``[RESOLVED] X`` in Slack, Grafana's ``[FIRING:12, RESOLVED:18] X`` listing each alert's
+  ``Labels:``: a bot's record holding no state record that names no instance or reports
+  several alerts, ``groupposts``) is no alert of its own when the tool's own records of the
+  rule exist: a member and a link of the wave it falls within ``wave_gap`` of, of a state it
+  reports (the nearest; a post of both joins the clearing on a tie), never counted, never
+  moving a span or a "by" time, never the incident's first firing or last clearing; the row's
+  reason says "30 rows and 1 chat post". The tool's records count; a post counts only the
+  instances (``label`` values) it lists in the wave's state that no record of the tool has in
+  that state, each once, in the first wave it joins. Long
   instance lists there are a count with the first and last: "20 again (ip-10-40-17-40 to
   ip-10-40-19-97)". A joined row keeps the milestone's time, key, kind and links, adds the
   ``first:`` / ``last:`` link of the records joined before / after it, and holds every record as
