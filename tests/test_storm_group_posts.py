@@ -35,12 +35,14 @@ EDGE_DOWN = [state(-5, "lb-1", "Normal", "Alerting", "EdgeDown", 300),
 parts are rows of their own."""
 
 
-def alert_list(instances: list[str], value: str, rule: str = RULE) -> str:
-    """Grafana's ``__text_alert_list``: one block per alert."""
+def alert_list(instances: list[str], value: str, rule: str = RULE, cluster: bool = True) -> str:
+    """Grafana's ``__text_alert_list``: one block per alert (``cluster=False``: a rule whose
+    alerts carry no ``cluster`` label)."""
     out = ""
+    where = " - cluster = edge-eu-1\n" if cluster else ""
     for instance in instances:
         out += (
-            f"\nValue: {value}\nLabels:\n - alertname = {rule}\n - cluster = edge-eu-1\n"
+            f"\nValue: {value}\nLabels:\n - alertname = {rule}\n{where}"
             f" - grafana_folder = Edge\n - instance = {instance}\n - severity = critical\n"
             "Annotations:\n - summary = TLS handshakes failing at the edge\n"
             f"Source: {RULE_URL}\n"
@@ -56,6 +58,7 @@ def grafana_post(
     resolved: list[str] = (),  # type: ignore[assignment]
     rule: str = RULE,
     sections: bool = True,
+    cluster: bool = True,
 ) -> dict[str, Any]:
     """Grafana's Slack notification of the group: ``firing`` and ``resolved`` instances;
     ``sections=False``: only the resolved list under ``**Resolved**`` (a template that leaves
@@ -66,10 +69,10 @@ def grafana_post(
     title = f"[{status}] {rule} Edge (edge-eu-1 critical)"
     text = ""
     if firing and sections:
-        text += "**Firing**\n" + alert_list(firing, "B=0.6, C=1", rule)
+        text += "**Firing**\n" + alert_list(firing, "B=0.6, C=1", rule, cluster)
         text += "\n\n" if resolved else ""
     if resolved:
-        text += "**Resolved**\n" + alert_list(resolved, "B=0, C=0", rule)
+        text += "**Resolved**\n" + alert_list(resolved, "B=0, C=0", rule, cluster)
     stamp = T0.timestamp() + minutes * 60
     return {
         "type": "message",
@@ -152,6 +155,19 @@ def test_the_resolved_post_of_the_group_is_a_link_of_the_last_clearing(tmp_path:
     row = one(tl, last[1])
     assert any(m.summary.startswith("[RESOLVED]") for m in row.members)
     assert row.links[-1].label == "#inc-4711"
+    assert posts_in(tl) == []
+
+
+def test_a_post_listing_several_instances_joins_no_one_instances_record(tmp_path: Path) -> None:
+    """``[RESOLVED]`` listing gw-6, gw-7 and gw-8 (no label every alert shares names an
+    instance) names each of them, and is none of them: it is a link of the wave's row, not
+    merged into gw-8's clearing."""
+    post = grafana_post(42.3, [], GATEWAYS[5:], cluster=False)
+    tl = timeline(tmp_path, [trigger()], [post], [], [*EDGE_DOWN, *tls_storm()])
+    row = one(tl, "cleared on the last 3 of 8")
+    assert row.reason == "alert storm (one rule): 3 rows and 1 chat post"
+    assert row.links[-1].label == "#inc-4711"
+    assert [len(m.sources) for m in row.members] == [1, 1, 1, 1], "no record merged with it"
     assert posts_in(tl) == []
 
 
