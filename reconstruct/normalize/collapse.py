@@ -1022,7 +1022,8 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
     if last.links and last is not first:
         ln = last.links[0]
         links.append(Link(ln.source, ln.url, f"last: {ln.label or ln.source}"))
-    told = [e for e in members if e not in counted]
+    kept = {id(e) for e in counted}
+    told = [e for e in members if id(e) not in kept]
     if reason == _STORM and (posted := [e for e in told if e.links]):
         if posted[-1].links[0].url not in {ln.url for ln in links}:
             links.append(posted[-1].links[0])  # the chat's latest notice of the group
@@ -1075,7 +1076,8 @@ def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
     if latest.time > row.time and latest.links:
         ln = latest.links[0]
         links.append(Link(ln.source, ln.url, f"last: {ln.label or ln.source}"))
-    told = [e for e in joined if e not in counted]
+    kept = {id(e) for e in counted}
+    told = [e for e in joined if id(e) not in kept]
     posted = [e for e in told if e.links]
     if posted and posted[-1].links[0].url not in {ln.url for ln in links}:
         links.append(posted[-1].links[0])  # the chat's latest notice of the group
