@@ -240,12 +240,14 @@ def collapse(
 
 def _refired(group: list[Event]) -> dict[str, Event]:
     """Firings of an instance that cleared since its firing before: firing key -> that
-    clearing (the latest), for the words "firing again (cleared 10:26)"."""
+    clearing (the latest), for the words "firing again (cleared 10:26)". A chat notice of the
+    group (``_notice``) is no instance's firing or clearing when the tool's records exist."""
     out: dict[str, Event] = {}
     fired: set[tuple[str, ...]] = set()
     cleared: dict[tuple[str, ...], Event] = {}  # instance -> its clearing since it last fired
+    recorded = any(not _notice(e) for e in group)
     for event in group:
-        if event.kind is not Kind.ALERT:
+        if event.kind is not Kind.ALERT or (recorded and _notice(event)):
             continue
         instance, state = instance_of(event.tags), _state(event)
         if state == _RESOLVED:
