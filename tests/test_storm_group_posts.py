@@ -97,17 +97,28 @@ def grafana_post(
     }
 
 
+def by_app(post: dict[str, Any]) -> dict[str, Any]:
+    """The same notification sent with a bot token (``chat.postMessage``): no subtype, the app's
+    bot user and ``bot_profile`` instead of the webhook's ``username``."""
+    app = {k: v for k, v in post.items() if k not in ("subtype", "username")}
+    app |= {"user": "U07GRFNBOT1", "app_id": "A07GRFNAPP1", "team": "T0ACME0001"}
+    app["bot_profile"] = {"id": post["bot_id"], "name": "Grafana", "app_id": "A07GRFNAPP1",
+                          "deleted": False, "team_id": "T0ACME0001"}  # fmt: skip
+    return app
+
+
 def posts_in(tl: Timeline) -> list[str]:
     """Rows a chat post of a group heads."""
     return [s for s in texts(tl) if s.startswith("[")]
 
 
+@pytest.mark.parametrize("app", [False, True], ids=["webhook", "bot-token"])
 def test_a_group_post_is_a_member_and_link_of_the_storm_row_never_counted(
-    tmp_path: Path,
+    tmp_path: Path, app: bool
 ) -> None:
     """The post lists all eight alerts; the labels they share (cluster) are in every block, so
     its text names no one instance: "8 alerts", not 9."""
-    post = grafana_post(-0.3, GATEWAYS)
+    post = by_app(grafana_post(-0.3, GATEWAYS)) if app else grafana_post(-0.3, GATEWAYS)
     notes = [*EDGE_DOWN, *tls_storm(pending=False, late=(34,) * 3)]
     tl = timeline(tmp_path, [trigger()], [post], [], notes)
     row = one(tl, f"alerts of {RULE} fired")
