@@ -182,6 +182,49 @@ def test_a_post_listing_several_instances_joins_no_one_instances_record(tmp_path
     assert posts_in(tl) == []
 
 
+def recoveries() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Eight gateways fire; three clear at 10:02, three at 10:12, the last two at 10:22, each
+    time followed by the group's notification (two of them of both states)."""
+    notes = [state(-1 + 0.2 * k, gw, "Normal", "Alerting") for k, gw in enumerate(GATEWAYS)]
+    for start, cleared in ((20, GATEWAYS[:3]), (30, GATEWAYS[3:6]), (40, GATEWAYS[6:])):
+        notes += [state(start + 0.1 * k, gw, "Alerting", "Normal") for k, gw in enumerate(cleared)]
+    posts = [
+        grafana_post(-0.3, GATEWAYS),
+        grafana_post(20.5, GATEWAYS[3:], GATEWAYS[:3]),
+        grafana_post(30.5, GATEWAYS[6:], GATEWAYS[3:6]),
+        grafana_post(40.5, [], GATEWAYS[6:]),
+    ]
+    return posts, [*EDGE_DOWN, *notes]
+
+
+def test_a_storms_mixed_posts_between_its_recoveries_are_no_flapping(tmp_path: Path) -> None:
+    """The posts' states (firing, firing and resolved, resolved) between the tool's clearings
+    are no state changes of the rule: it never reads as flapping."""
+    posts, notes = recoveries()
+    tl = timeline(tmp_path, [trigger()], posts, [], notes)
+    assert not [t for t in texts(tl) if "flapped" in t], texts(tl)
+    assert rows_of(tl)[:3] == [
+        ("09:41:00", f"8 alerts of {RULE} fired across 8 instances, 09:41–09:42"),
+        ("10:02:00", f"{RULE} cleared on 3 of 8 instances (gw-1 … gw-3), at 10:02"),
+        ("10:12:00", f"{RULE} cleared on 3 of 8 instances (gw-4 … gw-6), at 10:12"),
+    ]
+
+
+def test_a_post_beside_a_wave_too_small_for_a_row_links_the_nearest_record(
+    tmp_path: Path,
+) -> None:
+    """The last two gateways' clearings stay rows (fewer than ``min_series``): their post is a
+    link of the nearest one's row, never a third row, and the row's words stay its own."""
+    posts, notes = recoveries()
+    tl = timeline(tmp_path, [trigger()], posts, [], notes)
+    assert posts_in(tl) == []
+    row = one(tl, f"Grafana alert {RULE} (instance=gw-8) resolved")
+    assert row.summary == f"Grafana alert {RULE} (instance=gw-8) resolved (B=0, C=0)"
+    assert row.reason.endswith("; alert storm (one rule): 1 chat post joined"), row.reason
+    assert [ln.label for ln in row.links] == ["Grafana panel", "#inc-4711"]
+    assert one(tl, "(instance=gw-7) resolved").links[-1].label == "Grafana panel"
+
+
 def test_two_rules_group_posts_never_join_each_others_storm(tmp_path: Path) -> None:
     """Another rule's group post in the same minute, of the same gateways: a row of its own
     (no record of that rule to join), and the TLS storm's count stays its own."""

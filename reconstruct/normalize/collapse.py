@@ -181,11 +181,11 @@ def collapse(
             # every instance of a rule with a pending period goes Pending before it fires: the
             # rule flaps when it does so with its Pending steps joined, never because of them
             joined_group, taken = join_pending(group, config.pending_window, _state)
-            if taken and not _flaps(joined_group, [_state(e) for e in joined_group], config):
+            if taken and not _flaps_recorded(joined_group, config):
                 group = joined_group
                 gone |= taken
                 stepped.update((e.key, e) for e in group if e.members)
-            if not _flaps(group, [_state(e) for e in group], config):
+            if not _flaps_recorded(group, config):
                 # a re-evaluation that changes nothing rides in its root's row
                 group, held = join_reevaluations(group, _state)
                 gone.update(e.key for quiet in held.values() for e in quiet)
@@ -474,7 +474,7 @@ def _alert_series(
     name = _shown_name(key, group)
     states = [_state(e) for e in group]
     apart = [e for e in group if e.key in keep]
-    if _flaps(group, states, config):
+    if _flaps_recorded(group, config):
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return [], []
@@ -641,7 +641,45 @@ def _storm(
             )
         series.extend(series_)
         joins.extend(joins_)
+    joins.extend(_beside(notices, placed, group, states, told, config.wave_gap))
     return series, joins
+
+
+def _beside(
+    notices: list[Event],
+    placed: Mapping[_Wave, list[Event]],
+    group: list[Event],
+    states: list[str],
+    told: set[str],
+    gap: timedelta,
+) -> _Joins:
+    """A notice in no wave (its wave is a few rows) joins the row of the tool's record it is
+    nearest, of a state it reports, within ``gap``: a link of that row, its words unchanged
+    (the post of the last two gateways to clear is no third row beside theirs)."""
+    waved = {id(e) for posts in placed.values() for e in posts}
+    out: _Joins = []
+    for notice in notices:
+        if id(notice) in waved:
+            continue
+        best: tuple[timedelta, int, str] | None = None
+        for rank, state in enumerate(_reports(notice)):
+            for event, s in zip(group, states, strict=True):
+                if s != state or event.key in told or event.kind is not Kind.ALERT:
+                    continue
+                away = abs(event.time - notice.time)
+                if away <= gap and (best is None or (away, rank, event.key) < best):
+                    best = (away, rank, event.key)
+        if best is not None:
+            out.append((best[2], "", [notice]))
+    return out
+
+
+def _flaps_recorded(group: list[Event], config: CollapseConfig) -> bool:
+    """Whether a rule flaps (``_flaps``), judged on the tool's own records: a chat notice of
+    the group (``_notice``: a repeat notification, a post of both firing and resolved alerts)
+    is no state change of the rule."""
+    recorded = [e for e in group if not _notice(e)] or group
+    return _flaps(recorded, [_state(e) for e in recorded], config)
 
 
 def _notice(event: Event) -> bool:
@@ -1047,6 +1085,13 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
     )
 
 
+def _joined_words(rows: int, told: list[Event]) -> str:
+    """``7 rows joined and 1 chat post``; ``1 chat post joined`` when no row joined."""
+    if rows or not told:
+        return f"{rows} rows joined{_posts(told)}"
+    return f"{len(told)} chat post{'s' * (len(told) > 1)} joined"
+
+
 def _posts(told: list[Event]) -> str:
     """`` and 2 chat posts`` of the group a row holds, uncounted; "" for none."""
     return f" and {len(told)} chat post{'s' * (len(told) > 1)}" if told else ""
@@ -1068,7 +1113,7 @@ def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
     part's words; its links, then the ``first:`` / ``last:`` link of the records joined before /
     after it; every record its ``members`` (time order)."""
     joined = sorted((m for _, members in parts for m in members), key=order_key)
-    summary = row.summary + "".join(f"; {text}" for text, _ in parts)
+    summary = row.summary + "".join(f"; {text}" for text, _ in parts if text)
     links = list(row.links)
     counted = _counted(joined) if _notice(row) else [e for e in joined if not _notice(e)]
     earliest, latest = (counted[0], counted[-1]) if counted else (row, row)
@@ -1095,7 +1140,7 @@ def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
         frozenset().union(*(m.refs for m in members)),
         frozenset().union(*(m.tags for m in members)),
         row.scope,
-        f"{row.reason}; {_STORM}: {len(joined) - len(told)} rows joined{_posts(told)}",
+        f"{row.reason}; {_STORM}: {_joined_words(len(joined) - len(told), told)}",
         tuple(members),
         row.edited_at,
     )
