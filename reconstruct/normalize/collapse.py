@@ -52,7 +52,9 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   moving a span or a "by" time, never the incident's first firing or last clearing; the row's
   reason says "30 rows and 1 chat post". The tool's records count; a post counts only the
   instances (``label`` values) it lists in the wave's state that no record of the tool has in
-  that state, each once, in the first wave it joins. Long
+  that state, each once, in the first wave it joins. A notice beside a wave too small for a
+  row joins the row of the nearest record of a state it reports (``_beside``), its words
+  unchanged; notices are no state changes when a rule is judged for flapping. Long
   instance lists there are a count with the first and last: "20 again (ip-10-40-17-40 to
   ip-10-40-19-97)". A joined row keeps the milestone's time, key, kind and links, adds the
   ``first:`` / ``last:`` link of the records joined before / after it, and holds every record as
