@@ -27,6 +27,10 @@ commit going forward, "Deployed revert PR #415 (reverts PR #412) to production: 
 ``render.metrics``). ``transient_environment: true`` adds ``transient``; the deployment's
 ``created_at`` (when it was requested) is the tag ``requested:<ISO 8601 UTC>``, so
 ``normalize.deploystart`` joins a deploy bot's start post however long the rollout took.
+A deployment's actor is its ``creator`` (else the status's): a GitHub App's login reads
+``shipit (bot)`` (``shipit[bot]``, as every login of an app reads in rows), and the row is tagged
+``actor:bot`` when the creator is an app (``type: "Bot"``), so ``normalize.deployer`` may credit
+the person the deploy bot's post names.
 The parser tags ``production`` and ``rollback`` but never ``leadup``: the normalizer decides that by
 time. Every record is read defensively: a malformed one is counted (``not understood``), never
 fatal; a deployment without a success or failure status is counted as never gone live (or as
@@ -58,6 +62,7 @@ from reconstruct.collectors.skips import (
     unreadable_time,
 )
 from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.deployer import BOT_ACTOR, bot_login
 from reconstruct.normalize.deploystart import REQUESTED
 from reconstruct.normalize.utc import OUTSIDE
 from reconstruct.timeutil import TimeFormatError, iso_z, parse_iso
@@ -119,7 +124,17 @@ def _time(value: Any) -> datetime | None:
 
 
 def _login(user: Any) -> str | None:
-    return _str(user.get("login")) if isinstance(user, dict) else None
+    """The account's login as rows show it: a GitHub App's ``shipit[bot]`` reads
+    ``shipit (bot)`` (``deployer.bot_login``)."""
+    login = _str(user.get("login")) if isinstance(user, dict) else None
+    return bot_login(login) if login else None
+
+
+def _is_bot(user: Any) -> bool:
+    """An app's account: ``type: "Bot"`` (a GitHub App's ``<app>[bot]``), not a person."""
+    return isinstance(user, dict) and (
+        user.get("type") == "Bot" or str(user.get("login") or "").endswith("[bot]")
+    )
 
 
 def _http(url: Any) -> str | None:
@@ -452,7 +467,8 @@ def _deployment_events(
         refs.add(f"deploy:{ref.removeprefix('refs/tags/').removeprefix('refs/heads/').lower()}")
     if pr is not None:
         refs.add(repo.pr_ref(pr))
-    actor = _login(deployment.get("creator"))
+    creator = deployment.get("creator")
+    actor = _login(creator)
 
     outcomes = (({"success"}, False), ({"failure", "error"}, True))
     states_seen = {(_str(s.get("state")) or "").lower() for s in statuses}
@@ -502,7 +518,11 @@ def _deployment_events(
             key=f"{NAME}:deployment:{repo.name}:{ident}:{state}",
             actor=actor or _login(status.get("creator")),
             refs=frozenset(refs),
-            tags=frozenset(tags | ({"failure"} if failed else set())),
+            tags=frozenset(
+                tags
+                | ({"failure"} if failed else set())
+                | ({BOT_ACTOR} if _is_bot(creator if actor else status.get("creator")) else set())
+            ),
             scope=repo.scope,
         )
 
