@@ -163,8 +163,9 @@ class _Directory:
                 if word:
                     self.by_word.setdefault(word.casefold(), []).append(ident)
         self.by_display: dict[str, set[Person]] = {}
-        for person in people.known.values():
-            self.by_display.setdefault(person.display.casefold(), set()).add(person)
+        for (_, name), person in people.known.items():  # aliases' ``github:<login>`` too
+            for word in {name, person.display}:
+                self.by_display.setdefault(word.casefold(), set()).add(person)
 
     def find(self, written: str) -> set[Person]:
         """The people ``written`` names exactly (``@`` dropped); two accounts of one tool
