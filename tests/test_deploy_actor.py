@@ -90,6 +90,7 @@ def timeline(
     messages: list[dict[str, Any]],
     creator: dict[str, Any] = SHIPIT,
     aliases: dict[str, tuple[str, ...]] | None = None,
+    payload: dict[str, Any] | str | None = None,
 ) -> Timeline:
     """A deployment of ``SHA`` that went live at 14:30:20 (requested 14:29:20) by ``creator``,
     the Slack posts ``messages`` in the incident channel, and the workspace's users list."""
@@ -124,7 +125,9 @@ def timeline(
             "workspace_url": "https://acme.slack.com/",
         },
     )
-    record, statuses = deployment(7, SHA, at(14, 30, 20), task="rollback", creator=creator)
+    record, statuses = deployment(
+        7, SHA, at(14, 30, 20), task="rollback", creator=creator, payload=payload or {}
+    )
     for status in statuses:
         status["creator"] = creator
     base = "github/acme/checkout/"
@@ -219,6 +222,7 @@ def test_a_github_login_credits_the_person_it_is(tmp_path: Path) -> None:
         ("only cc'd", f"cc <@{LEE}>"),
         ("a name two accounts show", "started by <@U04SAMLEE1>"),
         ("a user the list lacks", "started by <@U09NOBODY1>"),
+        ("one known, one not", f"started by <@{RAJ}>, triggered by <@U09NOBODY1>"),
         ("a similar name", "requested by R. Patel"),
         ("a name's first word", "requested by Raj Pat"),
         ("no one", "from main"),
@@ -242,6 +246,31 @@ def test_whoever_is_cc_d_after_the_starter_is_not_the_starter(tmp_path: Path) ->
         at(14, 25), f"Deploying checkout 4f2c9e1 to production, started by <@{RAJ}> cc <@{LEE}>"
     )
     assert deploy_row(timeline(tmp_path, [post])).actor == "Raj Patel"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        # hubot-deploy's payload: ``notify.user`` is the chat user ID, ``user_name`` their name
+        {"name": "checkout", "notify": {"adapter": "slack", "room": "C01DEPLOYS2", "user": RAJ}},
+        {"notify": {"user": "U09NOBODY1", "user_name": "raj"}},
+        # GitHub's API reference example, given as a JSON string
+        '{"user": "raj", "room_id": 123456}',
+    ],
+)
+def test_the_person_an_apps_deployment_payload_names_is_credited(
+    tmp_path: Path, payload: dict[str, Any] | str
+) -> None:
+    row = deploy_row(timeline(tmp_path, [], payload=payload))
+    assert (row.actor, row.summary) == (
+        "Raj Patel",
+        "Rolled back acme/checkout to 4f2c9e1 (main) in production (via shipit)",
+    )
+
+
+def test_a_payload_naming_no_known_person_leaves_the_app(tmp_path: Path) -> None:
+    row = deploy_row(timeline(tmp_path, [], payload={"notify": {"user_name": "rajesh"}}))
+    assert row.actor == "shipit (bot)"
 
 
 def test_without_a_start_post_the_app_is_the_actor(tmp_path: Path) -> None:

@@ -28,8 +28,13 @@ Two steps:
   login, user ID or alias key some identity or ``[people] aliases`` holds: never by a similar
   name. A name that resolves to no one, or to two people (a Slack display name two accounts
   show; a Slack name and another person's GitHub login), or two credited names that are two
-  people ("started by @raj and @lee") leave the app as the actor. A deployment a person created
-  keeps its creator.
+  people ("started by @raj and @lee") or of whom one is unknown leave the app as the actor. A
+  deployment a person created keeps its creator.
+
+A collector may add ``started-by:`` itself from its deploy record: GitHub's deployment
+``payload`` is free-form, and a chat-ops tool creating deployments writes who asked for it there
+(hubot-deploy: ``payload.notify.user_name``, the chat user's name; GitHub's API reference example:
+``payload: {"user": "atmos"}``).
 """
 
 from __future__ import annotations
@@ -110,9 +115,10 @@ def credit_starters(
         if not said or (row.actor is not None and BOT_ACTOR not in row.tags):
             out.append(row)
             continue
-        found = {person.id: person for name in said for person in directory.find(name)}
-        if len(found) != 1:
-            out.append(row)  # no one, or several: the app stays the actor
+        each = [directory.find(name) for name in said]
+        found = {person.id: person for people_of in each for person in people_of}
+        if len(found) != 1 or not all(each):
+            out.append(row)  # no one, several, or someone unknown: the app stays the actor
             continue
         person = next(iter(found.values()))
         display = names.setdefault(person.id, person.display)

@@ -30,7 +30,8 @@ commit going forward, "Deployed revert PR #415 (reverts PR #412) to production: 
 A deployment's actor is its ``creator`` (else the status's): a GitHub App's login reads
 ``shipit (bot)`` (``shipit[bot]``, as every login of an app reads in rows), and the row is tagged
 ``actor:bot`` when the creator is an app (``type: "Bot"``), so ``normalize.deployer`` may credit
-the person the deploy bot's post names.
+the person the deploy bot's post names, or the one its ``payload`` names (``notify.user_name``,
+``notify.user``, ``user``: tag ``started-by:<name>``).
 The parser tags ``production`` and ``rollback`` but never ``leadup``: the normalizer decides that by
 time. Every record is read defensively: a malformed one is counted (``not understood``), never
 fatal; a deployment without a success or failure status is counted as never gone live (or as
@@ -62,7 +63,7 @@ from reconstruct.collectors.skips import (
     unreadable_time,
 )
 from reconstruct.model import Event, Kind, Link
-from reconstruct.normalize.deployer import BOT_ACTOR, bot_login
+from reconstruct.normalize.deployer import BOT_ACTOR, STARTED_BY, bot_login
 from reconstruct.normalize.deploystart import REQUESTED
 from reconstruct.normalize.utc import OUTSIDE
 from reconstruct.timeutil import TimeFormatError, iso_z, parse_iso
@@ -128,6 +129,25 @@ def _login(user: Any) -> str | None:
     ``shipit (bot)`` (``deployer.bot_login``)."""
     login = _str(user.get("login")) if isinstance(user, dict) else None
     return bot_login(login) if login else None
+
+
+def _requester(payload: Any) -> str | None:
+    """Who asked for a deployment an app created, as its free-form ``payload`` says: chat-ops
+    tools write it (hubot-deploy: ``notify.user_name``, else ``notify.user``; GitHub's API
+    reference example: ``{"user": "atmos"}``); None when it says no one."""
+    if isinstance(payload, str):  # the API also returns a payload given as a JSON string
+        try:
+            payload = json.loads(payload)
+        except ValueError:
+            return None
+    if not isinstance(payload, dict):
+        return None
+    notify = payload.get("notify")
+    notify = notify if isinstance(notify, dict) else {}
+    for value in (notify.get("user_name"), notify.get("user"), payload.get("user")):
+        if (name := _str(value)) is not None:
+            return name
+    return None
 
 
 def _is_bot(user: Any) -> bool:
@@ -469,6 +489,8 @@ def _deployment_events(
         refs.add(repo.pr_ref(pr))
     creator = deployment.get("creator")
     actor = _login(creator)
+    if _is_bot(creator) and (requester := _requester(deployment.get("payload"))):
+        tags.add(STARTED_BY + requester)  # ``normalize.deployer`` credits them when they resolve
 
     outcomes = (({"success"}, False), ({"failure", "error"}, True))
     states_seen = {(_str(s.get("state")) or "").lower() for s in statuses}
