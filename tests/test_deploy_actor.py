@@ -19,6 +19,7 @@ Wire formats written here as the tools write them:
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,9 @@ import pytest
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.config import Config, PeopleConfig
-from reconstruct.model import Event, Kind, Timeline, Window
-from reconstruct.normalize.deployer import credits
+from reconstruct.model import Event, Identity, Kind, Link, Timeline, Window
+from reconstruct.normalize.deployer import credit_starters, credits
+from reconstruct.normalize.people import directory
 from reconstruct.pipeline import build_timeline
 from reconstruct.render import RenderOptions, render
 from tests.test_figures_wire import CHANNEL, PD_ID, at, deployment, log_entry, pd_incident, slack_ts
@@ -304,3 +306,19 @@ def test_a_deployment_a_person_created_keeps_its_creator(tmp_path: Path) -> None
 )
 def test_credit_phrases_as_deploy_bots_write_them(text: str, expected: list[str]) -> None:
     assert credits(text) == expected
+
+
+def test_a_merged_row_whose_actor_is_a_person_keeps_them() -> None:
+    """A row another tool's record made a person's (``merge.combine``: the most authoritative
+    record's actor) keeps that person, though the app's record in it is tagged."""
+    ids = [Identity("slack", "raj", real_name="Raj Patel", uid=RAJ, login="raj")]
+    people = directory(ids, PeopleConfig())
+    tags = frozenset({"bot-actor:shipit (bot)", "started-by:@raj"})
+    base = Event(at(14, 30), Kind.DEPLOY, "Deployed x", ("github",), (Link("github", "u"),), "k")
+    rows = [
+        replace(base, actor="Jules Moreau", tags=tags),
+        replace(base, actor="shipit (bot)", tags=tags),
+    ]
+    out = credit_starters(rows, people, ids, {})
+    assert [r.actor for r in out] == ["Jules Moreau", "Raj Patel"]
+    assert out[1].summary == "Deployed x (via shipit)"

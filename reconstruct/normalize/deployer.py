@@ -19,17 +19,16 @@ Two steps:
   word ``CLAUSE_END``: "cc", "via", "in", "to", "for", ...). Who is "cc"'d is informed, not the
   one who started it: "started by @raj cc @lee" credits @raj, and "cc @lee" alone credits no one.
 - ``credit_starters(rows, people, identities, names)`` (after ``people.resolve``): a deploy row
-  (kind ``deploy``) whose actor is an app (tag ``actor:bot``, which a collector sets: GitHub's
-  creator ``type: "Bot"`` or a ``[bot]`` login) or unknown, whose ``started-by:`` names resolve
-  to exactly one person, gets that person's one display name as actor (``who:`` their id) and
-  "(via <app>)" after its text ("(started 13:59 via shipit)" when ``deploystart`` said when it
-  started), the app's name without its "(bot)" mark. A name resolves to a
-  person only through the people directory, by an exact (case-insensitive) name, real name,
-  login, user ID or alias key some identity or ``[people] aliases`` holds: never by a similar
-  name. A name that resolves to no one, or to two people (a Slack display name two accounts
-  show; a Slack name and another person's GitHub login), or two credited names that are two
-  people ("started by @raj and @lee") or of whom one is unknown leave the app as the actor. A
-  deployment a person created keeps its creator.
+  (kind ``deploy``) whose actor is an app (tag ``bot-actor:<its name>``, which a collector sets:
+  GitHub's creator ``type: "Bot"`` or a ``[bot]`` login) or unknown, whose ``started-by:`` names
+  resolve to exactly one person, gets that person's one display name as actor (``who:`` their id)
+  and "(via <app>)" after its text ("(started 13:59 via shipit)" when ``deploystart`` said when it
+  started), the app's name without its "(bot)" mark. A name resolves to a person only through the
+  people directory, by an exact (case-insensitive) name, real name, login, user ID or alias key some
+  identity or ``[people] aliases`` holds: never by a similar name. A name that resolves to no one,
+  or to two people (a Slack display name two accounts show; a Slack name and another person's GitHub
+  login), or two credited names that are two people ("started by @raj and @lee") or of whom one is
+  unknown leave the app as the actor. A deployment a person created keeps its creator.
 
 A collector may add ``started-by:`` itself from its deploy record: GitHub's deployment
 ``payload`` is free-form, and a chat-ops tool creating deployments writes who asked for it there
@@ -46,8 +45,10 @@ from reconstruct.model import Event, Identity, Kind
 from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.people import WHO, People, Person
 
-BOT_ACTOR = "actor:bot"
-"""Tag of a row whose actor is an app, not a person (GitHub: the creator's ``type: "Bot"``)."""
+BOT_ACTOR = "bot-actor:"
+"""Tag of a record whose actor is an app, not a person, with that actor's name
+(``bot-actor:shipit (bot)``; GitHub: the creator's ``type: "Bot"``). A row that merged it with
+another tool's record whose actor is a person (``merge.combine``) keeps that person."""
 STARTED_BY = "started-by:"
 """Tag of a deploy row: a name a joined bot post credits with starting it, as written there."""
 BOT_MARK = " (bot)"
@@ -112,7 +113,7 @@ def credit_starters(
     out: list[Event] = []
     for row in rows:
         said = _credited(row) if row.kind is Kind.DEPLOY else []
-        if not said or (row.actor is not None and BOT_ACTOR not in row.tags):
+        if not said or (row.actor is not None and BOT_ACTOR + row.actor not in row.tags):
             out.append(row)
             continue
         each = [directory.find(name) for name in said]

@@ -29,9 +29,9 @@ commit going forward, "Deployed revert PR #415 (reverts PR #412) to production: 
 ``normalize.deploystart`` joins a deploy bot's start post however long the rollout took.
 A deployment's actor is its ``creator`` (else the status's): a GitHub App's login reads
 ``shipit (bot)`` (``shipit[bot]``, as every login of an app reads in rows), and the row is tagged
-``actor:bot`` when the creator is an app (``type: "Bot"``), so ``normalize.deployer`` may credit
-the person the deploy bot's post names, or the one its ``payload`` names (``notify.user_name``,
-``notify.user``, ``user``: tag ``started-by:<name>``).
+``bot-actor:<name>`` when the creator is an app (``type: "Bot"``), so ``normalize.deployer``
+may credit the person the deploy bot's post names, or the one its ``payload`` names
+(``notify.user_name``, ``notify.user``, ``user``: tag ``started-by:<name>``).
 The parser tags ``production`` and ``rollback`` but never ``leadup``: the normalizer decides that by
 time. Every record is read defensively: a malformed one is counted (``not understood``), never
 fatal; a deployment without a success or failure status is counted as never gone live (or as
@@ -523,6 +523,8 @@ def _deployment_events(
             summary = f"Deployed {reverting} to {env_text}: {display} {what}"
         else:
             summary = f"Deployed {display} {what} to {env_text}"
+        by_status = status.get("creator")
+        by = actor or _login(by_status)
         links: list[Link] = []
         log = _http(status.get("log_url")) or _http(status.get("target_url"))
         if log:
@@ -538,12 +540,12 @@ def _deployment_events(
             sources=(NAME,),
             links=tuple(links),
             key=f"{NAME}:deployment:{repo.name}:{ident}:{state}",
-            actor=actor or _login(status.get("creator")),
+            actor=by,
             refs=frozenset(refs),
             tags=frozenset(
                 tags
                 | ({"failure"} if failed else set())
-                | ({BOT_ACTOR} if _is_bot(creator if actor else status.get("creator")) else set())
+                | ({BOT_ACTOR + by} if by and _is_bot(creator if actor else by_status) else set())
             ),
             scope=repo.scope,
         )
