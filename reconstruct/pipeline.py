@@ -227,6 +227,7 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         warnings=tuple(warnings),
         failed_sources=tuple(sorted({*failed, *partial_sources(bundle)})),
         accounts=accounts(parsed, result),
+        set_aside=result.set_aside,
     )
 
 

@@ -5,7 +5,8 @@ person's plain messages, which nothing keeps, counted up front) -> ``instances``
 instance labels) and ``refs`` (refs from text) -> ``classify`` (kinds from text) -> ``merge``
 (one row per occurrence across tools) -> ``deploystart`` (a deploy bot's start post joins the
 deployment that went live) ->
-``select`` (what is kept, why; counts of the rest) -> ``people`` (one name and id per person) ->
+``select`` (what is kept, why; counts of the rest; ``during``: the window's changes tied to the
+incident) -> ``people`` (one name and id per person) ->
 ``steps`` (one step, one row) -> ``echoes`` (a chat app's post of a record) ->
 ``collapse`` (a series as one row) -> ``order``.
 ``docs/design.md`` has the rules.
@@ -62,6 +63,9 @@ class Normalized:
     """Records not in any row, per source and reason (``ledger``)."""
     warnings: tuple[str, ...] = ()
     """``[people] aliases`` problems, one line each (``people.warnings``)."""
+    set_aside: tuple[Event, ...] = ()
+    """The window's changes with no tie to the incident (``during``), counted in ``omitted``,
+    each with the reason it is counted under and its links."""
 
 
 def normalize(
@@ -106,7 +110,7 @@ def normalize(
         ledger.fold(merged_rows, rows, started)
         selection = select(rows, incident, window, config, keywords, leadup, written)
         kept, held = selection.kept, selection.held
-        ledger.settle(kept, selection.dropped)  # every record of a kept row is shown
+        ledger.settle(kept, selection.dropped, selection.echoes)  # a kept row's are shown
         people = directory(identities, config.people)
         named, names = resolve([*kept, *(e for e, _ in held)] if held else kept, people)
         alias_warnings = tuple(people_warnings(people))
@@ -129,4 +133,5 @@ def normalize(
         shown=dict(sorted(ledger.shown.items())),
         left_out=ledger.omitted_dict(),
         warnings=alias_warnings,
+        set_aside=tuple(selection.set_aside),
     )
