@@ -26,6 +26,7 @@ from reconstruct.normalize.collapse import collapse
 from reconstruct.normalize.copies import Written, unjoined
 from reconstruct.normalize.dedup import dedup_exact
 from reconstruct.normalize.deploystart import join_deploy_starts
+from reconstruct.normalize.during import mentions
 from reconstruct.normalize.echoes import merge_echoes
 from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.normalize.instances import with_instance
@@ -96,7 +97,9 @@ def normalize(
             ledger.omit(outside_of(unique, window), OUTSIDE_REASON)
         start = ensure_utc(window.start)
         written = Written.of(inside, config.collapse.step_window, config.collapse.same_words)
-        candidates, chatter, chatter_why = set_aside(inside, start, classifier, written)
+        candidates, chatter, chatter_why = set_aside(
+            inside, start, classifier, written, mentions(inside)
+        )
         ledger.omit_counts(chatter_why, chatter)
         memo = TextRefs()
         with_refs = [with_text_refs(with_instance(event), memo) for event in candidates]

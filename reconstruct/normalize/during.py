@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,6 +49,12 @@ from reconstruct.normalize.leadup import Named, Relevance, named_as, named_in, w
 
 TIE = "; tie to the incident: "
 """The tail of a kept change's reason (``--why``), read again by a later normalization."""
+UNTIED = (
+    "no tie to the incident: not an affected service's repository, no revert, no deploy before "
+    "the first alert, its PR, commit and repository named by no record of the incident, no "
+    "words in common with the incident's title and notes"
+)
+"""Why a change of the window is not a row (``--why`` says it under the table)."""
 MAX_LISTED = 4
 """Changes a count's reason lists by name; more are "and N more"."""
 _CHANGING = (Kind.CHANGE, Kind.DEPLOY)
@@ -139,6 +145,35 @@ def judge(
     return Judged({k: TIE + why for k, why in tied.items()}, unrelated)
 
 
+_HEX = re.compile(
+    r"(?<![0-9a-zA-Z])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}(?![0-9a-zA-Z])"
+)
+"""A commit as people write it: 7 to 40 hex digits, a letter and a digit among them."""
+
+
+def mentions(events: Iterable[Event]) -> Callable[[str], bool] | None:
+    """A test of a message's text: does it name a commit or one of the repositories of these
+    events' changes and deploys (rule 3)? Such a message of the incident channel is read here
+    even when it is no row (``chatter.set_aside`` and the parsers' tally keep it). None when no
+    change or deploy of a repository is among ``events``."""
+    places = {
+        scope_place(e.scope) for e in events if e.kind in _CHANGING and "/" in scope_place(e.scope)
+    }
+    if not places:
+        return None
+    repos = _RepoNames.of_places(places)
+
+    def says(text: str) -> bool:
+        if _HEX.search(text):
+            return True
+        lower = text.lower()
+        return bool(repos.short and repos.short.search(lower)) or bool(
+            repos.full and repos.full.search(lower)
+        )
+
+    return says
+
+
 def _speaks(event: Event, start: datetime) -> bool:
     """Whether a record may name a change: not a change or deploy record itself (a person's
     message classified so still speaks), not a bot's post outside the incident channel unless
@@ -196,7 +231,11 @@ class _RepoNames:
 
     @classmethod
     def of(cls, events: Iterable[Event]) -> _RepoNames:
-        places = sorted(_places(events), key=lambda p: (-len(p), p))
+        return cls.of_places(_places(events))
+
+    @classmethod
+    def of_places(cls, found: Iterable[str]) -> _RepoNames:
+        places = sorted(set(found), key=lambda p: (-len(p), p))
         shorts = sorted(
             {p.rpartition("/")[2] for p in places if len(p.rpartition("/")[2]) >= 3},
             key=lambda s: (-len(s), s),
