@@ -30,7 +30,7 @@ from reconstruct.render import RenderOptions, render
 
 T0 = datetime(2026, 3, 14, 9, 42, tzinfo=UTC)
 WINDOW = Window(T0 - timedelta(hours=1), T0 + timedelta(hours=2), T0 - timedelta(days=14))
-INC = "C0INC4711"
+INC, DEPLOYS = "C0INC4711", "C0DEPLOYS"
 BILLING_SHA = "7d3e0b2a9c4f61e08b5d2c7a3f9e1b4d6c8a0e52"
 CHECKOUT_SHA = "9c1e7a4f0b2d83c6e5a17f9d0c4b8e2a6d3f5b71"
 API = "https://api.github.com/repos"
@@ -42,6 +42,18 @@ def iso(when: datetime) -> str:
 
 def ms(when: datetime) -> int:
     return int(when.timestamp() * 1000)
+
+
+def bot_post(when: datetime, text: str) -> dict[str, Any]:
+    """A deploy bot's post (``bot_message``) in a shared channel."""
+    return {
+        "type": "message",
+        "subtype": "bot_message",
+        "ts": f"{int(when.timestamp())}.000100",
+        "bot_id": "B0BOT1",
+        "username": "deploybot",
+        "text": text,
+    }
 
 
 def message(when: datetime, text: str, n: int = 0) -> dict[str, Any]:
@@ -135,6 +147,7 @@ def timeline(
     tmp_path: Path,
     *,
     messages: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    deploys_channel: list[dict[str, Any]] = (),  # type: ignore[assignment]
     deployments: dict[str, list[tuple[dict[str, Any], list[dict[str, Any]]]]] | None = None,
     prs: dict[str, list[dict[str, Any]]] | None = None,
     config: Config | None = None,
@@ -156,13 +169,16 @@ def timeline(
     writer.add("pagerduty/notes.json", [{"notes": []}])
     writer.set_source("pagerduty", "ok")
     writer.add(f"slack/{INC}/conversations.history.json", [{"messages": list(messages)}])
+    if deploys_channel:
+        history = [{"messages": list(deploys_channel)}]
+        writer.add(f"slack/{DEPLOYS}/conversations.history.json", history)
     writer.set_source(
         "slack",
         "ok",
         meta={
             "workspace_url": "https://acme.slack.com/",
             "incident_channel": INC,
-            "channels": {INC: "inc-4711"},
+            "channels": {INC: "inc-4711", DEPLOYS: "deploys"},
         },
     )
     repos = ["acme/billing-api", "acme/checkout"]
@@ -342,3 +358,22 @@ def test_a_production_deploy_before_the_first_alert_is_a_row(tmp_path: Path) -> 
         tmp_path / "b", deployments=billing_deploy(T0 - timedelta(minutes=7)), config=configured
     )
     assert rows_with(tl, "Deployed acme/billing-api")
+
+
+def test_a_bot_post_about_a_change_set_aside_is_counted_with_other_services(
+    tmp_path: Path,
+) -> None:
+    """A CI bot's post naming the other service's commit concerned the incident only through
+    that commit: with the deploy set aside it is a bot post about another service."""
+    posts = [bot_post(T0 - timedelta(minutes=30), "Build 512 for acme/billing-api@7d3e0b2 passed")]
+    tl = timeline(tmp_path, deployments=billing_deploy(), deploys_channel=posts)
+    assert not rows_with(tl, "Build 512") and not rows_with(tl, "billing-api")
+    assert tl.accounts["slack"].omitted == {"bot posts about other services in slack:#deploys": 1}
+    check_accounts(tl)
+    shown = timeline(
+        tmp_path / "all",
+        deployments=billing_deploy(),
+        deploys_channel=posts,
+        config=Config(github=GitHubConfig(window_changes="all")),
+    )
+    assert row(shown, "Build 512").reason == "bot post about commit 7d3e0b2"

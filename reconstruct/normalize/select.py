@@ -13,7 +13,7 @@ window that may be their copy of what they wrote in a tool (``copies``): it is h
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -126,6 +126,15 @@ def select(
     said = [e for e, _ in out if "incident-channel" in e.tags and e.time >= start]
     linked = [e for e, _ in out if "incident-channel" not in e.tags and e.time >= start]
     kept, set_aside = _during(kept, said, linked, incident, start, settings, omitted, dropped)
+    if set_aside:  # a bot's post about a change set aside is about another service too
+        aside = {e.key for e in set_aside}
+        rest = (e for e in events if e.key not in aside)
+        narrow = Concern.of(rest, incident, start, repos, _chat, frozenset(last_deploys))
+
+        def still(event: Event) -> str | None:
+            return chat_reason(event, keywords.get(event.key), emoji, narrow)
+
+        kept = _about_others(kept, still, drop)
     leadup: dict[str, str] = {}
     if early:  # a change named in a record not shown still names it (``leadup.choose``)
         leadup = choose(kept, early, incident, start, settings, said, linked)
@@ -170,6 +179,27 @@ def _during(
         else:
             rows.append(event)
     return rows, set_aside
+
+
+def _about_others(
+    kept: list[Event], still: Callable[[Event], str | None], drop: Callable[[Event], None]
+) -> list[Event]:
+    """``kept`` without the bot posts outside the incident channel that were kept only for a
+    change ``during`` set aside (``still``: their reason without it, None): those are dropped
+    (``drop``) as bot posts about other services."""
+    rows: list[Event] = []
+    for event in kept:
+        tags = event.tags
+        if (
+            "bot" in tags
+            and "incident-channel" not in tags
+            and is_chat(event.sources)
+            and still(event) is None
+        ):
+            drop(event)
+        else:
+            rows.append(event)
+    return rows
 
 
 def _leadup_reason(event: Event, leadup: Mapping[str, str], last_deploys: set[str]) -> str | None:
