@@ -258,6 +258,8 @@ def test_a_deploy_and_a_pr_of_another_service_are_a_named_count(tmp_path: Path) 
     assert "no tie to the incident" in note
     assert "- 10:02 acme-deploybot\\[bot\\]: Deployed acme/billing-api 7d3e0b2" in note
     assert "(https://deploy.acme.example/acme/billing-api/runs/501)" in note
+    html = render(tl, RenderOptions(fmt="html", why=True), Config()).split("Not shown", 1)[1]
+    assert '<a href="https://deploy.acme.example/acme/billing-api/runs/501">deploy run</a>' in html
 
 
 def test_window_changes_all_shows_every_one(tmp_path: Path) -> None:
