@@ -274,7 +274,8 @@ def test_the_affected_services_own_deploy_is_a_row(tmp_path: Path) -> None:
     deploys = {"acme/checkout": [deployment("acme/checkout", 77, CHECKOUT_SHA, BILLING_LIVE)]}
     tl = timeline(tmp_path, deployments=deploys)
     assert row(tl, "Deployed acme/checkout").reason == (
-        'deploy to production; tie to the incident: repository named like the affected service "checkout"'
+        "deploy to production; tie to the incident: "
+        'repository named like the affected service "checkout"'
     )
     assert not tl.set_aside
 

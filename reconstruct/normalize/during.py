@@ -146,7 +146,8 @@ def judge(
 
 
 _HEX = re.compile(
-    r"(?<![0-9a-zA-Z])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}(?![0-9a-zA-Z])"
+    r"(?<![0-9a-zA-Z])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}(?![0-9a-zA-Z])",
+    re.IGNORECASE,
 )
 """A commit as people write it: 7 to 40 hex digits, a letter and a digit among them."""
 
