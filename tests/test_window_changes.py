@@ -112,7 +112,9 @@ def deployment(
     return record, statuses
 
 
-def pr_item(repo: str, number: int, title: str, merged: datetime) -> dict[str, Any]:
+def pr_item(
+    repo: str, number: int, title: str, merged: datetime, body: str | None = None
+) -> dict[str, Any]:
     return {
         "number": number,
         "title": title,
@@ -120,7 +122,7 @@ def pr_item(repo: str, number: int, title: str, merged: datetime) -> dict[str, A
         "closed_at": iso(merged),
         "labels": [],
         "user": {"login": "marco"},
-        "body": None,
+        "body": body,
         "pull_request": {
             "url": f"{API}/{repo}/pulls/{number}",
             "html_url": f"https://github.com/{repo}/pull/{number}",
@@ -380,3 +382,26 @@ def test_a_bot_post_about_a_change_set_aside_is_counted_with_other_services(
         config=Config(github=GitHubConfig(window_changes="all")),
     )
     assert row(shown, "Build 512").reason == "bot post about commit 7d3e0b2"
+
+
+def test_the_pr_a_revert_reverts_is_a_row(tmp_path: Path) -> None:
+    """GitHub's revert button writes ``Reverts owner/repo#88`` in the body: the revert ties the
+    PR it reverts, merged during the incident too."""
+    repo = "acme/billing-api"
+    prs = {
+        repo: [
+            pr_item(repo, 88, "Add invoice PDF export", T0 + timedelta(minutes=10)),
+            pr_item(
+                repo,
+                90,
+                'Revert "Add invoice PDF export"',
+                T0 + timedelta(minutes=25),
+                body="Reverts acme/billing-api#88",
+            ),
+        ]
+    }
+    tl = timeline(tmp_path, prs=prs)
+    assert row(tl, "Merged PR #88").reason == (
+        'merged PR; tie to the incident: "PR #88" named by a change tied to the incident'
+    )
+    assert not tl.set_aside

@@ -117,6 +117,7 @@ def normalize(
         people = directory(identities, config.people)
         named, names = resolve([*kept, *(e for e, _ in held)] if held else kept, people)
         alias_warnings = tuple(people_warnings(people))
+        aside = resolve(selection.set_aside, people)[0] if selection.set_aside else []
         stepped, steps = merge_steps(named, config.collapse)
         if held:  # a held-back message that joined no record is left out as selection says
             stepped, joined, left = unjoined(stepped, held)
@@ -136,5 +137,5 @@ def normalize(
         shown=dict(sorted(ledger.shown.items())),
         left_out=ledger.omitted_dict(),
         warnings=alias_warnings,
-        set_aside=tuple(selection.set_aside),
+        set_aside=tuple(aside),
     )
