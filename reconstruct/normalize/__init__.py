@@ -38,6 +38,7 @@ from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import directory, resolve
 from reconstruct.normalize.people import warnings as people_warnings
 from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
+from reconstruct.normalize.repeats import worded_first
 from reconstruct.normalize.select import select
 from reconstruct.normalize.steps import merge_steps
 from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window, outside_of
@@ -131,6 +132,8 @@ def normalize(
         collapsed = 0
         if not config.collapse.expand:
             stepped, collapsed = collapse(stepped, config.collapse, names)
+        else:  # every row its own, the trigger's assignment still worded as its page
+            stepped = worded_first(stepped, names)
         timeline = tuple(ordered(stepped))
     return Normalized(
         events=timeline,
