@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Kind, Link, Timeline
 from reconstruct.normalize.authority import is_chat
+from reconstruct.normalize.during import UNTIED
 from reconstruct.render import coverage as coverage_mod
 from reconstruct.render import lede as lede_mod
 from reconstruct.render import metrics as metrics_mod
@@ -379,4 +380,8 @@ def build(timeline: Timeline, config: Config, *, why: bool) -> dict[str, object]
         "gap_limit": short_duration(config.render.gap),
         "window": timeline.window,
         "why": why,
+        "set_aside": tuple(
+            Row(e, day, config.render.max_summary, most) for e in timeline.set_aside
+        ),
+        "set_aside_why": UNTIED,
     }

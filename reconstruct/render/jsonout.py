@@ -24,7 +24,9 @@ one or a copy was dropped (``"<scope> (<reason>)"``); it counts the same records
 ``omitted`` (one ledger: ``normalize.ledger``), so their sums agree. ``records`` is the
 accounting, per source: every record collected is
 shown (in a row, alone or merged) or counted under a named reason, so ``shown`` plus the sum of
-its ``omitted`` reasons equals ``collected``.
+its ``omitted`` reasons equals ``collected``. ``set_aside`` (only when there are some) lists
+the deploys and merged PRs of the window with no tie to the incident (``normalize.during``),
+each in the event shape above with its links, its ``reason`` the one it is counted under.
 A collapsed series row (``normalize.collapse``) also has ``"members"`` (in the schema): every
 record it stands for, each in the event shape above, in time order; its own ``links`` are the
 first and the last member's.
@@ -89,6 +91,7 @@ def document(timeline: Timeline) -> dict[str, Any]:
         },
         "events": [_event(e) for e in sorted(timeline.events, key=lambda e: e.time)],
         "omitted": dict(sorted(timeline.omitted.items())),
+        **({"set_aside": [_record(e) for e in timeline.set_aside]} if timeline.set_aside else {}),
         "warnings": list(coverage.warning_lines(timeline)),
         **_figures(timeline),
         "records": {
