@@ -150,3 +150,105 @@ def recent_utc(text: str, posted: datetime) -> datetime | None:
         if stated.offset is not None or posted - at <= RECENT:
             return at
     return None
+
+
+# -- when a step was done ----------------------------------------------------------------------
+_SENTENCE = re.compile(r"[.!?;](?=\s|$)|\n")
+"""Where a sentence ends (a sentence mark before a space, not ``v2.3.0``; a line break)."""
+_SEGMENT = re.compile(
+    r"[.!?;,](?=\s|$)|\n|\s[-\u2013\u2014]+\s|\(|\)"
+    r"|\b(?:and|but|then|after|before|because|when|while|which|that|so|until|till|once|as)\b",
+    re.IGNORECASE,
+)
+"""Where the words a time belongs to end: a clause mark, a bracket, or a word handing over to
+another clause ("rolled back at 14:05 | after the alert at 14:01 UTC")."""
+_QUOTED = re.compile(r"\"[^\"\n]*\"|\u201c[^\u201d\n]*\u201d|`[^`]*`|^\s*>.*$", re.MULTILINE)
+"""Quoted words (``"..."``, ``“...”``, code, a ``>`` quote line): someone else's, an alert's or
+a log's words, never the report's own time."""
+_LEAD = frozenset(
+    {"at", "around", "about", "approx", "approx.", "approximately", "circa", "ca."}
+    | {"done", "complete", "completed", "finished"}
+)
+"""The word right before a time that makes it the step's own time ("rolled back at 14:05",
+"restarted the pool ~14:10 UTC", "failover done 14:07Z"); a time opening its clause needs none
+("14:05 UTC: rolled back")."""
+_OPENS = ",:;(-\u2013\u2014~@"
+"""A mark before a time that opens its clause ("rolled back (14:05 UTC)", "update: 14:05Z ...")
+or leads to it ("restarted the pool ~14:10 UTC", "@14:05Z")."""
+_OTHER = re.compile(
+    r"\b(?:alert\w*|alarm\w*|fired|firing|trigger\w*|paged?|pages|paging|errors?|errored|5xx"
+    r"|latency|impact|outage|start(?:s|ed)?|began|begun|spik(?:e|es|ed|ing)|deploy(?:s|ed)?"
+    r"|merged|shipped|released|detected|noticed|reported|seen"
+    r"|will|going to|gonna|plan\w*|schedul\w*|eta|expect\w*|next|tomorrow|later|should|would"
+    r"|could|might|let's|if|unless|want to|need to|yesterday|last (?:time|week|night|month)"
+    r"|usually|previous\w*)\b|'ll\b",
+    re.IGNORECASE,
+)
+"""Words of a time's clause saying it is another event's time (an alert, a page, a symptom, a
+deploy: "alert fired at 14:01 UTC", "errors started 13:58Z") or a plan or another time ("will
+roll back at 14:30 UTC", "ETA 14:30Z", "last time we rolled back at 14:05 UTC")."""
+_DONE_WORD = re.compile(r"\b(?:\w+ed|done|complete|finished|all clear)\b", re.IGNORECASE)
+"""A word saying the step was done, which a time without a zone needs in its clause (as
+``classify`` reads one, from a match saying it was done)."""
+_LOCAL_AFTER = re.compile(r"\s*(?:(?i:local|[ap]\.?m)\b|[A-Z]{2}\b)")
+"""Words after a time without a zone that say it is no UTC clock: "local", a two-letter zone
+("ET", "PT"), "am"/"pm"."""
+_SPACE = re.compile(r"\s+")
+_CLOCK = re.compile(_TIME)
+
+
+def step_utc(text: str, posted: datetime, *, state: bool = False) -> datetime | None:
+    """The UTC time a report of a step (a mitigation, a resolution) states the step was done, or
+    None. ``posted``: the message's time (UTC). ``state``: the step is a state reached (a
+    resolution), so ``since`` gives its time too ("all clear since 15:02 UTC").
+
+    The first time (``stated_times``) that is the report's own, in a sentence that asks
+    nothing, outside quotes (``"..."``, ``“...”``, code, a ``>`` line): right after ``at``,
+    ``~``, ``around``, ``about``, ``approx.``, ``done``, ``complete(d)`` or ``finished``, or
+    opening its clause; whose clause names no other event or time (``_OTHER``: an alert, a page,
+    a symptom, a deploy, a plan: "will roll back at 14:30 UTC", "alert fired at 14:01 UTC").
+    With a zone it reads as ``stated_utc`` does; without one, as ``recent_utc`` does (UTC only
+    within ``RECENT`` before the message), and only when its clause says the step was done ("we
+    rolled back at 14:05") and no word after it names another clock ("14:05 local", "ET", "pm").
+    A time after the message's clock reads as the day before (``Stated.instant``); the caller
+    bounds it (the incident's start)."""
+    if not any(ch.isdigit() for ch in text):
+        return None
+    masked = _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+    for stated in stated_times(masked):
+        clock = _CLOCK.search(masked, stated.start)
+        if clock is None or not _own_time(masked, clock.start(), stated.end, state):
+            continue
+        at = stated.instant(posted)
+        if stated.offset is None:
+            if posted - at > RECENT or _LOCAL_AFTER.match(masked, clock.end()):
+                continue
+            if not _DONE_WORD.search(_segment(masked, clock.start(), clock.end())):
+                continue
+        return at
+    return None
+
+
+def _own_time(text: str, start: int, end: int, state: bool) -> bool:
+    """Whether the time at ``text[start:end]`` (its digits on) is the step's own: its sentence
+    asks nothing, the word before it leads to it (``_LEAD``, ``_OPENS``), its clause names
+    nothing else (``_OTHER``)."""
+    breaks = [m.end() for m in _SENTENCE.finditer(text, 0, start)]
+    sentence_start = breaks[-1] if breaks else 0
+    after = _SENTENCE.search(text, end)
+    tail = text[end : after.end() if after is not None else len(text)]
+    if tail.rstrip().endswith("?"):
+        return False  # "anyone still seeing errors since 14:05?"
+    before = text[sentence_start:start].rstrip()
+    if before and before[-1] not in _OPENS:
+        lead = before.split()[-1].lower()
+        if lead not in _LEAD and not (state and lead == "since"):
+            return False  # "the 13:50 deploy", "by 14:30", "from 13:58", "after 14:05"
+    return _OTHER.search(_SPACE.sub(" ", _segment(text, start, end))) is None
+
+
+def _segment(text: str, start: int, end: int) -> str:
+    """The words of the clause the time at ``text[start:end]`` is in (``_SEGMENT``)."""
+    cuts = [m.end() for m in _SEGMENT.finditer(text, 0, start)]
+    after = _SEGMENT.search(text, end)
+    return text[cuts[-1] if cuts else 0 : after.start() if after is not None else len(text)]

@@ -49,7 +49,7 @@ from typing import Any
 
 from reconstruct.model import Event, Kind, Milestone, Timeline
 from reconstruct.normalize.authority import is_chat
-from reconstruct.normalize.clock import stated_utc
+from reconstruct.normalize.clock import stated_utc, step_utc
 from reconstruct.timeutil import between, ensure_utc, iso_z
 
 CLEARED_STATES = frozenset(
@@ -213,6 +213,45 @@ def impact_time(event: Event) -> datetime:
     return when if stated is None else min(stated, when)
 
 
+STEP_REACH = timedelta(hours=12)
+"""How far before its row a mitigation or resolution's stated time may lie (``step_time``).
+``Stated.instant`` reads a clock time past the message's own as the day before: right for a
+message just after midnight ("rolled back at 23:55 UTC" posted at 00:10), a time to come or a
+slip otherwise ("rolled back at 14:30 UTC" posted at 14:12 is not yesterday's 14:30), so a step's
+time reaches half a day back, not the impact start's whole day (``STATED_REACH``)."""
+_WORDS = frozenset({"note", "written"})
+"""Tags of a tool's record a person wrote (an incident note, an annotation)."""
+
+
+def step_time(event: Event, floor: datetime) -> datetime:
+    """When a mitigation or resolution row says its step was done: the UTC time its words
+    state for it (``normalize.clock.step_utc``: "we rolled back at 14:05", "failover done at
+    14:07Z", "restarted the pool ~14:10 UTC"; "all clear since 15:02 UTC" for a resolution)
+    when that lies before the row, within ``STEP_REACH`` and not before ``floor`` (UTC: the
+    incident's start, or the last reopen); else ``counts_from``. Only a row whose kind comes
+    from a person's words (``mitigate``, ``resolve``); a tool's record (a deploy, PagerDuty's
+    resolve) counts at its own time. The row stays at its own time in the timeline."""
+    when = counts_from(event)
+    if not _worded(event) or not any(ch.isdigit() for ch in event.summary):
+        return when
+    posted = ensure_utc(event.time)
+    stated = step_utc(event.summary, posted, state=event.kind is Kind.RESOLVE)
+    if stated is None or stated < floor or stated >= posted or posted - stated > STEP_REACH:
+        return when
+    return min(stated, when)
+
+
+def _worded(event: Event) -> bool:
+    """A mitigation or resolution row whose kind a person's words gave it (``classify``): every
+    ``mitigate`` row; a ``resolve`` row from chat, an incident note or a person's annotation, not
+    the incident tool's own resolve."""
+    if event.kind is Kind.MITIGATE:
+        return True
+    return event.kind is Kind.RESOLVE and (
+        is_chat(event.sources) or not _WORDS.isdisjoint(event.tags)
+    )
+
+
 def counts_from(event: Event) -> datetime:
     """When a row counts as a milestone: its time, or its edit when the edit may have brought the
     words that gave it its kind and no other tool's record confirms it."""
@@ -296,6 +335,7 @@ def milestones(timeline: Timeline) -> Milestones:
         [*rows.mitigations, *rows.deploys, *_revert_merges(rows)],
         start,
         lambda e: e.kind is not Kind.DEPLOY or is_mitigation(e),
+        time_of=lambda e: step_time(e, start),
     )
     reopened = tuple(
         sorted(
@@ -522,7 +562,7 @@ def _last_resolve(
 ) -> Mark | None:
     """The latest resolve row (by ``counts_from``, then key) at or after ``after`` that
     ``accept`` takes."""
-    found = [(counts_from(e), e.key, e) for e in resolves if accept(e)]
+    found = [(step_time(e, after), e.key, e) for e in resolves if accept(e)]
     found = [item for item in found if item[0] >= after]
     if not found:
         return None
@@ -531,6 +571,20 @@ def _last_resolve(
 
 
 # -- figures -------------------------------------------------------------------------------------
+def record_noun(event: Event) -> str:
+    """What a cited record is, for a figure's note: ``annotation`` (a dashboard annotation),
+    ``note`` (an incident note), ``alert``, else ``message`` (chat)."""
+    if event.kind is Kind.ANNOTATION or (
+        event.kind is not Kind.MESSAGE and event.sources == ("grafana",)
+    ):
+        return "annotation"
+    if (event.kind is Kind.UPDATE or "note" in event.tags) and not is_chat(event.sources):
+        return "note"
+    if event.kind is Kind.ALERT:
+        return "alert"
+    return "message"
+
+
 _FIGURES = (
     ("time_to_ack_s", "Time to acknowledge", Milestone.ACKNOWLEDGED),
     ("time_to_mitigate_s", "Time to mitigate", Milestone.MITIGATED),
@@ -572,8 +626,9 @@ def as_json(metrics: tuple[Metric, ...]) -> dict[str, int | None]:
 
 
 def marks_json(marks: Milestones) -> dict[str, Any]:
-    """Each milestone as ``{"time", "summary", "from_edit", "links"}`` (``summary`` null and
-    ``links`` empty for PagerDuty's own resolve time), or null; ``reopened`` a list of those.
+    """Each milestone as ``{"time", "summary", "from_edit", "stated", "links"}`` (``summary``
+    null and ``links`` empty for PagerDuty's own resolve time; ``stated``: the time is one the
+    row's words state, before the row), or null; ``reopened`` a list of those.
     ``links`` are the cited row's evidence links, so a reader finds the row a figure cites."""
 
     def one(mark: Mark | None) -> dict[str, Any] | None:
@@ -583,6 +638,7 @@ def marks_json(marks: Milestones) -> dict[str, Any]:
             "time": iso_z(mark.time),
             "summary": mark.event.summary if mark.event is not None else None,
             "from_edit": mark.from_edit,
+            "stated": mark.stated,
             "links": [
                 {"source": ln.source, "url": ln.url, "label": ln.label}
                 for ln in (mark.event.links if mark.event is not None else ())
