@@ -13,7 +13,16 @@ A stated time is ``H:MM`` or ``HH:MM`` (optionally ``:SS``), optionally after ``
   puts it within ``RECENT`` before the message (see there).
 
 The day is the message's: the latest such instant not after the message (a time past the message's
-own clock was the day before). Errors: none; an unreadable time is ``None``.
+own clock by more than ``AHEAD``, half a day, was the day before: "23:55 UTC" posted at 00:10); a
+time up to ``AHEAD`` past the message's clock is a time to come or a slip ("14:30 UTC" posted at
+14:12) and is not read. Errors: none; an unreadable time is ``None``.
+
+**When a step was done** (``step_utc``): a report of a mitigation or resolution may state when it
+was done ("we rolled back at 14:05", "failed over at 14:07Z", "restarted the pods ~14:10 UTC",
+"all clear since 15:02 UTC"). Only a time that is the report's own counts: outside quotes, in a
+sentence that asks nothing, led to by ``at``/``~``/``around``/``about``/``approx.``/``done`` or
+opening its clause, in a clause naming no alert, page, symptom, deploy or plan; without a zone,
+only as ``recent_utc`` reads one and in a clause saying the step was done.
 """
 
 from __future__ import annotations
@@ -61,6 +70,10 @@ ABBREVIATIONS: dict[str, float] = {
 database's abbreviations for these offsets). Absent on purpose: ``IST`` (India +5:30, Irish +1,
 Israel +2), ``CST`` (US Central -6, China +8, Cuba -5), ``BST`` (British Summer +1, Bangladesh
 +6), ``AST`` (Atlantic -4, Arabia +3): a time in them is not read."""
+AHEAD = timedelta(hours=12)
+"""A clock time up to this after the message's own clock is a time to come or a slip ("rolled
+back at 14:30 UTC" posted at 14:12), never the day before: it is not read. Further after, it is
+the day before (a message just after midnight: "at 23:55 UTC" posted at 00:10)."""
 RECENT = timedelta(hours=1)
 """``recent_utc``: a time without a zone is read as UTC only within this before the message."""
 
@@ -103,6 +116,12 @@ class Stated:
             at += timedelta(days=1)
         return at
 
+    def past(self, posted: datetime) -> datetime | None:
+        """``instant``, or None when this time lies up to ``AHEAD`` after ``posted`` on its
+        clock (a time to come: "will fail over at 14:30 UTC" posted at 14:12)."""
+        at = self.instant(posted)
+        return None if posted - at > timedelta(days=1) - AHEAD else at
+
 
 def stated_times(text: str) -> list[Stated]:
     """Every clock time ``text`` states, in order; a bracketed UTC time replaces the local one
@@ -133,10 +152,12 @@ def stated_times(text: str) -> list[Stated]:
 
 def stated_utc(text: str, posted: datetime) -> datetime | None:
     """The first time with a zone ``text`` states, as a UTC instant on the message's day (the
-    latest not after ``posted``); None when it states none."""
+    latest not after ``posted``; one up to ``AHEAD`` after it is to come: skipped); None when it
+    states none."""
     for stated in stated_times(text):
-        if stated.offset is not None:
-            return stated.instant(posted)
+        at = stated.past(posted) if stated.offset is not None else None
+        if at is not None:
+            return at
     return None
 
 
@@ -146,8 +167,8 @@ def recent_utc(text: str, posted: datetime) -> datetime | None:
     time of the last hour at least an hour away (a team an hour or more ahead of UTC reads as a
     time after the message, which is not read). None when no time is readable so."""
     for stated in stated_times(text):
-        at = stated.instant(posted)
-        if stated.offset is not None or posted - at <= RECENT:
+        at = stated.past(posted)
+        if at is not None and (stated.offset is not None or posted - at <= RECENT):
             return at
     return None
 
@@ -210,8 +231,9 @@ def step_utc(text: str, posted: datetime, *, state: bool = False) -> datetime | 
     With a zone it reads as ``stated_utc`` does; without one, as ``recent_utc`` does (UTC only
     within ``RECENT`` before the message), and only when its clause says the step was done ("we
     rolled back at 14:05") and no word after it names another clock ("14:05 local", "ET", "pm").
-    A time after the message's clock reads as the day before (``Stated.instant``); the caller
-    bounds it (the incident's start)."""
+    A time up to ``AHEAD`` after the message's clock is a time to come, not read; one further
+    after reads as the day before (``Stated.past``); the caller bounds it (the incident's
+    start)."""
     if not any(ch.isdigit() for ch in text):
         return None
     masked = _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
@@ -219,7 +241,9 @@ def step_utc(text: str, posted: datetime, *, state: bool = False) -> datetime | 
         clock = _CLOCK.search(masked, stated.start)
         if clock is None or not _own_time(masked, clock.start(), stated.end, state):
             continue
-        at = stated.instant(posted)
+        at = stated.past(posted)
+        if at is None:
+            continue
         if stated.offset is None:
             if posted - at > RECENT or _LOCAL_AFTER.match(masked, clock.end()):
                 continue

@@ -213,12 +213,6 @@ def impact_time(event: Event) -> datetime:
     return when if stated is None else min(stated, when)
 
 
-STEP_REACH = timedelta(hours=12)
-"""How far before its row a mitigation or resolution's stated time may lie (``step_time``).
-``Stated.instant`` reads a clock time past the message's own as the day before: right for a
-message just after midnight ("rolled back at 23:55 UTC" posted at 00:10), a time to come or a
-slip otherwise ("rolled back at 14:30 UTC" posted at 14:12 is not yesterday's 14:30), so a step's
-time reaches half a day back, not the impact start's whole day (``STATED_REACH``)."""
 _WORDS = frozenset({"note", "written"})
 """Tags of a tool's record a person wrote (an incident note, an annotation)."""
 
@@ -227,8 +221,9 @@ def step_time(event: Event, floor: datetime) -> datetime:
     """When a mitigation or resolution row says its step was done: the UTC time its words
     state for it (``normalize.clock.step_utc``: "we rolled back at 14:05", "failover done at
     14:07Z", "restarted the pool ~14:10 UTC"; "all clear since 15:02 UTC" for a resolution)
-    when that lies before the row, within ``STEP_REACH`` and not before ``floor`` (UTC: the
-    incident's start, or the last reopen); else ``counts_from``. Only a row whose kind comes
+    when that lies before the row (a time to come, up to half a day after the row's clock, is
+    none: ``clock.AHEAD``) and not before ``floor`` (UTC: the incident's start, or the last
+    reopen); else ``counts_from``. Only a row whose kind comes
     from a person's words (``mitigate``, ``resolve``); a tool's record (a deploy, PagerDuty's
     resolve) counts at its own time. The row stays at its own time in the timeline."""
     when = counts_from(event)
@@ -236,7 +231,7 @@ def step_time(event: Event, floor: datetime) -> datetime:
         return when
     posted = ensure_utc(event.time)
     stated = step_utc(event.summary, posted, state=event.kind is Kind.RESOLVE)
-    if stated is None or stated < floor or stated >= posted or posted - stated > STEP_REACH:
+    if stated is None or stated < floor or stated >= posted:
         return when
     return min(stated, when)
 
