@@ -41,6 +41,9 @@ from tests.test_figures_wire import (
     timeline_of,
     z,
 )
+from tests.test_rows import annotation
+from tests.test_rows import timeline as rows_timeline
+from tests.test_rows import trigger as rows_trigger
 
 START = at(13, 44)
 """PagerDuty triggered the incident; every message below is posted at 14:12."""
@@ -296,3 +299,27 @@ def test_a_stated_impact_start_after_the_message_is_not_yesterdays(tmp_path: Pat
     assert step_utc("rolled back at 23:55 UTC", datetime(2026, 5, 7, 0, 10, tzinfo=UTC)) == (
         datetime(2026, 5, 6, 23, 55, tzinfo=UTC)
     )
+
+
+def test_a_persons_annotation_states_the_mitigation_time(tmp_path: Path) -> None:
+    # Grafana: a person's annotation at 09:50 (T0 09:42, PagerDuty's trigger) on the panel
+    said = annotation(8, "Rolled back checkout at 09:46 UTC", "kim", "kim@a.io")
+    tl = rows_timeline(tmp_path, [rows_trigger()], [], [], [said])
+    assert figures(tl)["time_to_mitigate_s"] == 4 * 60
+    line = next(ln for ln in markdown(tl).splitlines() if "Time to mitigate" in ln)
+    assert line.endswith("(09:42:00 → 09:46:00; mitigation as stated in the 09:50 annotation)")
+
+
+def test_a_deploy_bots_rollback_post_states_its_time(tmp_path: Path) -> None:
+    # Slack: a bot_message; the deploy tool's own record would count at its own time
+    bot = {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B0DEPLOY1",
+        "username": "deploy-bot",
+        "text": "Rolled back checkout to v2.3.0 in production at 14:05 UTC (incident #4711)",
+        "ts": f"{int(POSTED.timestamp())}.000100",
+    }
+    tl = timeline_of(bundle(tmp_path, START, at(15, 0), messages=[bot]))
+    assert [e.kind for e in tl.events if e.summary == bot["text"]] == [Kind.DEPLOY]
+    assert figures(tl)["time_to_mitigate_s"] == 21 * 60

@@ -16,14 +16,18 @@ Milestones (``model.Milestone``), each found on a row of the timeline (rows befo
 - **acknowledged / mitigated**: the first ``ack`` / mitigation row at or after the incident
   start (``Incident.started_at``, when PagerDuty triggered). A mitigation is a ``mitigate`` row, a
   deploy that rolled back (tag ``rollback``, not ``failure``) or a revert going live (a
-  ``change`` tagged ``revert`` when no deploy row ships it);
+  ``change`` tagged ``revert`` when no deploy row ships it). A ``mitigate`` row whose words state
+  when the step was done ("we rolled back at 14:05", "failed over at 14:07Z") counts from that
+  time (``step_time``), the earliest evidence winning as ever; the row stays at its own time;
 - **resolved**: the incident's final resolution, which the incident tool records: its own
   resolve row (a ``resolve`` row from a tool, not chat: PagerDuty's resolve log entry; the last
   one after the last reopen, rows tagged ``reopen``), else its ``Incident.resolved_at``. A
   responder's "all clear" (a chat row of kind ``resolve``) is never the resolution while the tool
   has one: an early "all clear on card-auth, payments still failing" is a row, not the end. Only
   when the tool gives no time (a resolved incident without ``resolved_at``) is the last
-  ``resolve`` row after the last reopen the resolution.
+  ``resolve`` row after the last reopen the resolution, from the time its words state ("all
+  clear since 15:02 UTC", ``step_time``). An acknowledgement is a tool's record (PagerDuty's
+  acknowledge log entry, a bot's post), never a person's words: it counts at its own time.
 
 **Series.** A collapsed series row (``Event.members``) counts through its records, never its
 summed tags: each member is read as its own record (a storm's first firing at 13:57 can be the
@@ -213,6 +217,7 @@ def impact_time(event: Event) -> datetime:
     return when if stated is None else min(stated, when)
 
 
+_WORDED_KINDS = frozenset({Kind.RESOLVE, Kind.DEPLOY})
 _WORDS = frozenset({"note", "written"})
 """Tags of a tool's record a person wrote (an incident note, an annotation)."""
 
@@ -220,12 +225,12 @@ _WORDS = frozenset({"note", "written"})
 def step_time(event: Event, floor: datetime) -> datetime:
     """When a mitigation or resolution row says its step was done: the UTC time its words
     state for it (``normalize.clock.step_utc``: "we rolled back at 14:05", "failover done at
-    14:07Z", "restarted the pool ~14:10 UTC"; "all clear since 15:02 UTC" for a resolution)
+    14:07Z", "restarted the pods ~14:10 UTC"; "all clear since 15:02 UTC" for a resolution)
     when that lies before the row (a time to come, up to half a day after the row's clock, is
     none: ``clock.AHEAD``) and not before ``floor`` (UTC: the incident's start, or the last
-    reopen); else ``counts_from``. Only a row whose kind comes
-    from a person's words (``mitigate``, ``resolve``); a tool's record (a deploy, PagerDuty's
-    resolve) counts at its own time. The row stays at its own time in the timeline."""
+    reopen); else ``counts_from``. Only a row whose kind comes from words (``_worded``: a
+    person's, a chat post's); a tool's own record (a deployment's status, PagerDuty's resolve)
+    counts at its own time. The row stays at its own time in the timeline."""
     when = counts_from(event)
     if not _worded(event) or not any(ch.isdigit() for ch in event.summary):
         return when
@@ -237,12 +242,13 @@ def step_time(event: Event, floor: datetime) -> datetime:
 
 
 def _worded(event: Event) -> bool:
-    """A mitigation or resolution row whose kind a person's words gave it (``classify``): every
-    ``mitigate`` row; a ``resolve`` row from chat, an incident note or a person's annotation, not
-    the incident tool's own resolve."""
+    """A mitigation or resolution row whose kind words gave it (``classify``): every
+    ``mitigate`` row; a ``resolve`` or ``deploy`` row from chat, an incident note or a person's
+    annotation ("Rolled back checkout at 09:46 UTC"), not the incident tool's own resolve or the
+    deploy tool's own record."""
     if event.kind is Kind.MITIGATE:
         return True
-    return event.kind is Kind.RESOLVE and (
+    return event.kind in _WORDED_KINDS and (
         is_chat(event.sources) or not _WORDS.isdisjoint(event.tags)
     )
 
