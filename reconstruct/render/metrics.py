@@ -561,8 +561,8 @@ def _resolution(
 def _last_resolve(
     resolves: list[Event], after: datetime, accept: Callable[[Event], bool]
 ) -> Mark | None:
-    """The latest resolve row (by ``counts_from``, then key) at or after ``after`` that
-    ``accept`` takes."""
+    """The latest resolve row (by ``step_time``: a chat row from the time it states, else
+    ``counts_from``; then key) at or after ``after`` that ``accept`` takes."""
     found = [(step_time(e, after), e.key, e) for e in resolves if accept(e)]
     found = [item for item in found if item[0] >= after]
     if not found:
