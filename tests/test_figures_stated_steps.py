@@ -91,6 +91,7 @@ def test_a_mitigation_stated_in_the_past_counts_from_its_time(tmp_path: Path) ->
         ("14:06 UTC: rolled back checkout to v2.3.0", 22),  # the time opens its clause
         ("rolled back checkout at approx. 14:08 UTC, errors dropping", 24),
         ("rolled back checkout (14:09 UTC)", 25),
+        ("rollback of checkout complete 14:05 UTC", 21),
         ("scaled out payments-api around 14:01 UTC after the alert", 17),
     ],
 )
@@ -124,6 +125,7 @@ def test_stated_mitigation_times(tmp_path: Path, text: str, minutes: int) -> Non
         "rolled back the 14:02 deploy of checkout",
         "rolled back checkout, errors started 13:58 UTC",
         "rolled back checkout by 14:05 UTC",
+        "rolled back checkout, p99 was 3s at 14:00 UTC",  # a value at a time, no step
         # without a zone: only within the hour before the message, and said done
         "rolled back checkout at 13:05",
         "rolling back checkout, at 14:05 we paged the db team",

@@ -186,8 +186,10 @@ another clause ("rolled back at 14:05 | after the alert at 14:01 UTC")."""
 _QUOTED = re.compile(r"\"[^\"\n]*\"|\u201c[^\u201d\n]*\u201d|`[^`]*`|^\s*>.*$", re.MULTILINE)
 """Quoted words (``"..."``, ``“...”``, code, a ``>`` quote line): someone else's, an alert's or
 a log's words, never the report's own time."""
+_ABBREVIATED = re.compile(r"\b(?:approx|ca)\.", re.IGNORECASE)
+"""A word whose dot ends no sentence ("at approx. 14:05 UTC")."""
 _LEAD = frozenset(
-    {"at", "around", "about", "approx", "approx.", "approximately", "circa", "ca."}
+    {"at", "around", "about", "approx", "approximately", "circa", "ca"}
     | {"done", "complete", "completed", "finished"}
 )
 """The word right before a time that makes it the step's own time ("rolled back at 14:05",
@@ -209,8 +211,8 @@ _OTHER = re.compile(
 deploy: "alert fired at 14:01 UTC", "errors started 13:58Z") or a plan or another time ("will
 roll back at 14:30 UTC", "ETA 14:30Z", "last time we rolled back at 14:05 UTC")."""
 _DONE_WORD = re.compile(r"\b(?:\w+ed|done|complete|finished|all clear)\b", re.IGNORECASE)
-"""A word saying the step was done, which a time without a zone needs in its clause (as
-``classify`` reads one, from a match saying it was done)."""
+"""A word saying the step was done, which a time needs in its clause (``classify`` reads a time
+of a step from a match saying it was done: "rolled back", "failed over")."""
 _LOCAL_AFTER = re.compile(r"\s*(?:(?i:local|[ap]\.?m)\b|[A-Z]{2}\b)")
 """Words after a time without a zone that say it is no UTC clock: "local", a two-letter zone
 ("ET", "PT"), "am"/"pm"."""
@@ -228,15 +230,17 @@ def step_utc(text: str, posted: datetime, *, state: bool = False) -> datetime | 
     ``~``, ``around``, ``about``, ``approx.``, ``done``, ``complete(d)`` or ``finished``, or
     opening its clause; whose clause names no other event or time (``_OTHER``: an alert, a page,
     a symptom, a deploy, a plan: "will roll back at 14:30 UTC", "alert fired at 14:01 UTC").
-    With a zone it reads as ``stated_utc`` does; without one, as ``recent_utc`` does (UTC only
-    within ``RECENT`` before the message), and only when its clause says the step was done ("we
-    rolled back at 14:05") and no word after it names another clock ("14:05 local", "ET", "pm").
+    and whose clause says a step was done (``_said_done``: "we rolled back at 14:05", not "p99
+    3s at 14:00 UTC"). With a zone it reads as ``stated_utc`` does; without one, as
+    ``recent_utc`` does (UTC only within ``RECENT`` before the message), when no word after it
+    names another clock ("14:05 local", "ET", "pm").
     A time up to ``AHEAD`` after the message's clock is a time to come, not read; one further
     after reads as the day before (``Stated.past``); the caller bounds it (the incident's
     start)."""
     if not any(ch.isdigit() for ch in text):
         return None
     masked = _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+    masked = _ABBREVIATED.sub(lambda m: m.group(0)[:-1] + " ", masked)
     for stated in stated_times(masked):
         clock = _CLOCK.search(masked, stated.start)
         if clock is None or not _own_time(masked, clock.start(), stated.end, state):
@@ -244,13 +248,30 @@ def step_utc(text: str, posted: datetime, *, state: bool = False) -> datetime | 
         at = stated.past(posted)
         if at is None:
             continue
-        if stated.offset is None:
-            if posted - at > RECENT or _LOCAL_AFTER.match(masked, clock.end()):
-                continue
-            if not _DONE_WORD.search(_segment(masked, clock.start(), clock.end())):
-                continue
-        return at
+        if stated.offset is None and (
+            posted - at > RECENT or _LOCAL_AFTER.match(masked, clock.end())
+        ):
+            continue
+        if _said_done(masked, clock.start(), clock.end()):
+            return at
     return None
+
+
+def _said_done(text: str, start: int, end: int) -> bool:
+    """Whether the clause of the time at ``text[start:end]`` says a step was done
+    (``_DONE_WORD``: "rolled back at 14:05", "failover done at 14:07Z"), or, when the time opens
+    its clause, the clause before it in its sentence does ("rolled back checkout (14:09 UTC)");
+    not a value at a time ("p99 3s at 14:00 UTC")."""
+    lo, hi = _segment(text, start, end)
+    if _DONE_WORD.search(text, lo, hi):
+        return True
+    if any(word.lower() not in _LEAD for word in text[lo:start].split()):
+        return False
+    cut = text[:lo].rstrip(" ,:(-\u2013\u2014")
+    if not cut or _SENTENCE.match(text, len(cut) - 1) is not None or cut.endswith("\n"):
+        return False
+    prev_lo, _ = _segment(text, len(cut) - 1, len(cut))
+    return _DONE_WORD.search(text, prev_lo, len(cut)) is not None
 
 
 def _own_time(text: str, start: int, end: int, state: bool) -> bool:
@@ -268,11 +289,12 @@ def _own_time(text: str, start: int, end: int, state: bool) -> bool:
         lead = before.split()[-1].lower()
         if lead not in _LEAD and not (state and lead == "since"):
             return False  # "the 13:50 deploy", "by 14:30", "from 13:58", "after 14:05"
-    return _OTHER.search(_SPACE.sub(" ", _segment(text, start, end))) is None
+    lo, hi = _segment(text, start, end)
+    return _OTHER.search(_SPACE.sub(" ", text[lo:hi])) is None
 
 
-def _segment(text: str, start: int, end: int) -> str:
-    """The words of the clause the time at ``text[start:end]`` is in (``_SEGMENT``)."""
+def _segment(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the clause the words at ``text[start:end]`` are in begins and ends (``_SEGMENT``)."""
     cuts = [m.end() for m in _SEGMENT.finditer(text, 0, start)]
     after = _SEGMENT.search(text, end)
-    return text[cuts[-1] if cuts else 0 : after.start() if after is not None else len(text)]
+    return (cuts[-1] if cuts else 0), (after.start() if after is not None else len(text))
