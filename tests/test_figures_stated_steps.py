@@ -80,6 +80,9 @@ def test_a_mitigation_stated_in_the_past_counts_from_its_time(tmp_path: Path) ->
     assert mitigated["time"] == "2026-05-06T14:05:00Z" and mitigated["stated"] is True
     assert mitigated["summary"] == "we rolled back at 14:05" and not mitigated["from_edit"]
     assert doc["metrics"]["time_to_mitigate_s"] == 21 * 60
+    for fmt in ("html", "page"):
+        page = render(tl, RenderOptions(fmt=fmt), Config())
+        assert "21m 00s (13:44:00 → 14:05:00; mitigation as stated in the 14:12 message)" in page
 
 
 @pytest.mark.parametrize(
