@@ -95,6 +95,7 @@ def test_a_mitigation_stated_in_the_past_counts_from_its_time(tmp_path: Path) ->
         ("rolled back checkout at approx. 14:08 UTC, errors dropping", 24),
         ("rolled back checkout (14:09 UTC)", 25),
         ("rollback of checkout complete 14:05 UTC", 21),
+        ("impact mitigated at 14:05 UTC by draining eu-west", 21),
         ("scaled out payments-api around 14:01 UTC after the alert", 17),
     ],
 )

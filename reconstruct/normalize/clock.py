@@ -200,7 +200,7 @@ _OPENS = ",:;(-\u2013\u2014~@"
 or leads to it ("restarted the pool ~14:10 UTC", "@14:05Z")."""
 _OTHER = re.compile(
     r"\b(?:alert\w*|alarm\w*|fired|firing|trigger\w*|paged?|pages|paging|errors?|errored|5xx"
-    r"|latency|impact|outage|start(?:s|ed)?|began|begun|spik(?:e|es|ed|ing)|deploy(?:s|ed)?"
+    r"|latency|start(?:s|ed)?|began|begun|spik(?:e|es|ed|ing)|deploy(?:s|ed)?"
     r"|merged|shipped|released|detected|noticed|reported|seen"
     r"|will|going to|gonna|plan\w*|schedul\w*|eta|expect\w*|next|tomorrow|later|should|would"
     r"|could|might|let's|if|unless|want to|need to|yesterday|last (?:time|week|night|month)"
