@@ -28,6 +28,7 @@ only as ``recent_utc`` reads one and in a clause saying the step was done.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -218,6 +219,9 @@ _LOCAL_AFTER = re.compile(r"\s*(?:(?i:local|[ap]\.?m)\b|[A-Z]{2}\b)")
 ("ET", "PT"), "am"/"pm"."""
 _SPACE = re.compile(r"\s+")
 _CLOCK = re.compile(_TIME)
+STEP_TIMES = 10
+"""``step_utc`` reads a message's first this many times: a report states its step's time early,
+and a pasted log of hundreds of times costs no more than ten."""
 
 
 def step_utc(text: str, posted: datetime, *, state: bool = False) -> datetime | None:
@@ -225,76 +229,115 @@ def step_utc(text: str, posted: datetime, *, state: bool = False) -> datetime | 
     None. ``posted``: the message's time (UTC). ``state``: the step is a state reached (a
     resolution), so ``since`` gives its time too ("all clear since 15:02 UTC").
 
-    The first time (``stated_times``) that is the report's own, in a sentence that asks
-    nothing, outside quotes (``"..."``, ``“...”``, code, a ``>`` line): right after ``at``,
-    ``~``, ``around``, ``about``, ``approx.``, ``done``, ``complete(d)`` or ``finished``, or
-    opening its clause; whose clause names no other event or time (``_OTHER``: an alert, a page,
-    a symptom, a deploy, a plan: "will roll back at 14:30 UTC", "alert fired at 14:01 UTC").
-    and whose clause says a step was done (``_said_done``: "we rolled back at 14:05", not "p99
-    3s at 14:00 UTC"). With a zone it reads as ``stated_utc`` does; without one, as
-    ``recent_utc`` does (UTC only within ``RECENT`` before the message), when no word after it
-    names another clock ("14:05 local", "ET", "pm").
-    A time up to ``AHEAD`` after the message's clock is a time to come, not read; one further
-    after reads as the day before (``Stated.past``); the caller bounds it (the incident's
-    start)."""
+    The first time (of the first ``STEP_TIMES``, ``stated_times``) that is the report's own:
+    outside quotes (``"..."``, ``“...”``, code, a ``>`` line), in a sentence that asks nothing;
+    right after ``at``, ``~``, ``around``, ``about``, ``approx.``, ``done``, ``complete(d)`` or
+    ``finished``, or opening its clause; in a clause that names no other event or time
+    (``_OTHER``: an alert, a page, a symptom, a deploy, a plan: "will roll back at 14:30 UTC",
+    "alert fired at 14:01 UTC") and says a step was done (``_said_done``: "we rolled back at
+    14:05", not "p99 3s at 14:00 UTC"). With a zone it reads as ``stated_utc`` does; without
+    one, as ``recent_utc`` does (UTC only within ``RECENT`` before the message), when no word
+    after it names another clock ("14:05 local", "ET", "pm"). A time up to ``AHEAD`` after the
+    message's clock is a time to come, not read; one further after reads as the day before
+    (``Stated.past``); the caller bounds it (the incident's start)."""
     if not any(ch.isdigit() for ch in text):
         return None
     masked = _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
-    masked = _ABBREVIATED.sub(lambda m: m.group(0)[:-1] + " ", masked)
-    for stated in stated_times(masked):
-        clock = _CLOCK.search(masked, stated.start)
-        if clock is None or not _own_time(masked, clock.start(), stated.end, state):
+    marks = _Marks.of(_ABBREVIATED.sub(lambda m: m.group(0)[:-1] + " ", masked))
+    for stated in stated_times(marks.text)[:STEP_TIMES]:
+        clock = _CLOCK.search(marks.text, stated.start)
+        if clock is None or not _own_time(marks, clock.start(), stated.end, state):
             continue
         at = stated.past(posted)
         if at is None:
             continue
         if stated.offset is None and (
-            posted - at > RECENT or _LOCAL_AFTER.match(masked, clock.end())
+            posted - at > RECENT or _LOCAL_AFTER.match(marks.text, clock.end())
         ):
             continue
-        if _said_done(masked, clock.start(), clock.end()):
+        if _said_done(marks, clock.start(), clock.end()):
             return at
     return None
 
 
-def _said_done(text: str, start: int, end: int) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Marks:
+    """A text and where its sentences and clauses end (``_SENTENCE``, ``_SEGMENT``), found once:
+    each time's lookups are a bisection, so a long message with many times stays linear."""
+
+    text: str
+    sentence_starts: list[int]
+    sentence_ends: list[int]
+    segment_starts: list[int]
+    segment_ends: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> _Marks:
+        sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
+        segments = [(m.start(), m.end()) for m in _SEGMENT.finditer(text)]
+        return cls(
+            text,
+            [a for a, _ in sentences],
+            [b for _, b in sentences],
+            [a for a, _ in segments],
+            [b for _, b in segments],
+        )
+
+    def sentence(self, start: int, end: int) -> tuple[int, int]:
+        """Where the sentence holding ``text[start:end]`` begins, and where it ends (after its
+        mark: "?" included)."""
+        i = bisect_right(self.sentence_ends, start)
+        j = bisect_left(self.sentence_starts, end)
+        lo = self.sentence_ends[i - 1] if i else 0
+        return lo, (self.sentence_ends[j] if j < len(self.sentence_starts) else len(self.text))
+
+    def segment(self, start: int, end: int) -> tuple[int, int]:
+        """Where the clause holding ``text[start:end]`` begins and ends (``_SEGMENT``)."""
+        i = bisect_right(self.segment_ends, start)
+        j = bisect_left(self.segment_starts, end)
+        lo = self.segment_ends[i - 1] if i else 0
+        return lo, (self.segment_starts[j] if j < len(self.segment_starts) else len(self.text))
+
+
+def _said_done(marks: _Marks, start: int, end: int) -> bool:
     """Whether the clause of the time at ``text[start:end]`` says a step was done
     (``_DONE_WORD``: "rolled back at 14:05", "failover done at 14:07Z"), or, when the time opens
     its clause, the clause before it in its sentence does ("rolled back checkout (14:09 UTC)");
     not a value at a time ("p99 3s at 14:00 UTC")."""
-    lo, hi = _segment(text, start, end)
+    text = marks.text
+    lo, hi = marks.segment(start, end)
     if _DONE_WORD.search(text, lo, hi):
         return True
     if any(word.lower() not in _LEAD for word in text[lo:start].split()):
         return False
-    cut = text[:lo].rstrip(" ,:(-\u2013\u2014")
-    if not cut or _SENTENCE.match(text, len(cut) - 1) is not None or cut.endswith("\n"):
+    cut = _skip_back(text, lo, " ,:(-\u2013\u2014")
+    if not cut or _SENTENCE.match(text, cut - 1) is not None or text[cut - 1] == "\n":
         return False
-    prev_lo, _ = _segment(text, len(cut) - 1, len(cut))
-    return _DONE_WORD.search(text, prev_lo, len(cut)) is not None
+    prev_lo, _ = marks.segment(cut - 1, cut)
+    return _DONE_WORD.search(text, prev_lo, cut) is not None
 
 
-def _own_time(text: str, start: int, end: int, state: bool) -> bool:
+def _own_time(marks: _Marks, start: int, end: int, state: bool) -> bool:
     """Whether the time at ``text[start:end]`` (its digits on) is the step's own: its sentence
     asks nothing, the word before it leads to it (``_LEAD``, ``_OPENS``), its clause names
     nothing else (``_OTHER``)."""
-    breaks = [m.end() for m in _SENTENCE.finditer(text, 0, start)]
-    sentence_start = breaks[-1] if breaks else 0
-    after = _SENTENCE.search(text, end)
-    tail = text[end : after.end() if after is not None else len(text)]
-    if tail.rstrip().endswith("?"):
+    text = marks.text
+    sentence_start, sentence_end = marks.sentence(start, end)
+    if text[end:sentence_end].rstrip().endswith("?"):
         return False  # "anyone still seeing errors since 14:05?"
-    before = text[sentence_start:start].rstrip()
-    if before and before[-1] not in _OPENS:
-        lead = before.split()[-1].lower()
+    last = _skip_back(text, start, " \t\n\r", sentence_start)
+    if last > sentence_start and text[last - 1] not in _OPENS:
+        words = text[max(sentence_start, last - 40) : last].split()
+        lead = words[-1].lower()
         if lead not in _LEAD and not (state and lead == "since"):
             return False  # "the 13:50 deploy", "by 14:30", "from 13:58", "after 14:05"
-    lo, hi = _segment(text, start, end)
+    lo, hi = marks.segment(start, end)
     return _OTHER.search(_SPACE.sub(" ", text[lo:hi])) is None
 
 
-def _segment(text: str, start: int, end: int) -> tuple[int, int]:
-    """Where the clause the words at ``text[start:end]`` are in begins and ends (``_SEGMENT``)."""
-    cuts = [m.end() for m in _SEGMENT.finditer(text, 0, start)]
-    after = _SEGMENT.search(text, end)
-    return (cuts[-1] if cuts else 0), (after.start() if after is not None else len(text))
+def _skip_back(text: str, end: int, chars: str, lo: int = 0) -> int:
+    """The position before ``end`` (not below ``lo``) once the ``chars`` right before it are
+    skipped (an ``rstrip`` without copying the text)."""
+    while end > lo and text[end - 1] in chars:
+        end -= 1
+    return end
