@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.config import Config
@@ -329,3 +331,51 @@ def test_a_deploy_bots_rollback_post_states_its_time(tmp_path: Path) -> None:
     tl = timeline_of(bundle(tmp_path, START, at(15, 0), messages=[bot]))
     assert [e.kind for e in tl.events if e.summary == bot["text"]] == [Kind.DEPLOY]
     assert figures(tl)["time_to_mitigate_s"] == 21 * 60
+
+
+_WORDS_OF_REPORTS = st.sampled_from(
+    [
+        "rolled back",
+        "we",
+        "at",
+        "since",
+        "~",
+        "UTC",
+        "Z",
+        "CET",
+        "IST",
+        "alert",
+        "will",
+        "done",
+        "?",
+        ",",
+        ".",
+        "(",
+        ")",
+        '"',
+        "\n",
+        ">",
+        "approx.",
+        "all clear",
+    ]
+)
+_CLOCKS = st.builds(
+    lambda h, m, z: f"{h:02d}:{m:02d}{z}",
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.sampled_from(["", "Z", " UTC", " CET", " pm"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(_WORDS_OF_REPORTS, _CLOCKS), max_size=12),
+    st.integers(0, 24 * 60 - 1),
+    st.booleans(),
+)
+def test_a_stated_step_time_is_never_after_the_message_nor_half_a_day_before(
+    words: list[str], minute: int, state: bool
+) -> None:
+    posted = datetime(2026, 5, 6, tzinfo=UTC) + timedelta(minutes=minute, seconds=30)
+    found = step_utc(" ".join(words), posted, state=state)
+    assert found is None or posted - timedelta(hours=12) <= found <= posted
