@@ -191,6 +191,23 @@ def test_a_time_before_the_incident_is_no_mitigation_time(tmp_path: Path) -> Non
     assert figures(tl)["time_to_mitigate_s"] == 36 * 60
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rolled back checkout after the alert fired at 13:40 UTC",
+        "rolled back checkout, errors started at 13:40 UTC",
+        "we rolled back the deploy from 13:40",
+    ],
+)
+def test_another_events_time_before_the_incident_keeps_the_mitigation(
+    tmp_path: Path, text: str
+) -> None:
+    # the time is the alert's, the symptom's, the deploy's: not the step's, so the step is no
+    # report of the cause (``classify``: a step said done at a time before the incident)
+    seconds, line = mitigation_figure(tmp_path, text)
+    assert seconds == 28 * 60, line
+
+
 def test_a_time_past_midnight_reads_as_the_day_before_within_half_a_day(tmp_path: Path) -> None:
     late = datetime(2026, 5, 6, 23, 40, tzinfo=UTC)
     said = slack_message(late + timedelta(minutes=30), "rolled back checkout at 23:55 UTC")

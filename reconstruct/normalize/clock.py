@@ -166,10 +166,18 @@ def recent_utc(text: str, posted: datetime) -> datetime | None:
     """Like ``stated_utc``, and a time without a zone read as UTC when that puts it within
     ``RECENT`` before ``posted``: a local clock of another zone, whole hours off, would put a
     time of the last hour at least an hour away (a team an hour or more ahead of UTC reads as a
-    time after the message, which is not read). None when no time is readable so."""
-    for stated in stated_times(text):
+    time after the message, which is not read). A time whose clause names another event is
+    that event's, not read ("rolled back checkout after the alert fired at 13:40 UTC": the
+    alert's; ``_EVENT``). None when no time is readable so."""
+    marks: _Marks | None = None
+    for stated in stated_times(text)[:STEP_TIMES]:
         at = stated.past(posted)
-        if at is not None and (stated.offset is not None or posted - at <= RECENT):
+        if at is None or (stated.offset is None and posted - at > RECENT):
+            continue
+        marks = marks or _Marks.of(text)
+        clock = _CLOCK.search(text, stated.start)
+        lo, hi = marks.segment(stated.start, clock.end() if clock else stated.end)
+        if _EVENT.search(text, lo, hi) is None:
             return at
     return None
 
@@ -199,18 +207,23 @@ _LEAD = frozenset(
 _OPENS = ",:;(-\u2013\u2014~@"
 """A mark before a time that opens its clause ("rolled back (14:05 UTC)", "update: 14:05Z ...")
 or leads to it ("restarted the pool ~14:10 UTC", "@14:05Z")."""
-_OTHER = re.compile(
-    r"\b(?:alert\w*|alarm\w*|fired|firing|trigger\w*|paged?|pages|paging|errors?|errored|5xx"
+_EVENT_WORDS = (
+    r"alert\w*|alarm\w*|fired|firing|trigger\w*|paged?|pages|paging|errors?|errored|5xx"
     r"|latency|start(?:s|ed)?|began|begun|spik(?:e|es|ed|ing)|deploy(?:s|ed)?"
     r"|merged|shipped|released|detected|noticed|reported|seen"
+)
+_EVENT = re.compile(rf"\b(?:{_EVENT_WORDS})\b", re.IGNORECASE)
+"""Words of a time's clause saying it is another event's time (an alert, a page, a symptom, a
+deploy: "alert fired at 14:01 UTC", "errors started 13:58Z", "the deploy from 13:50")."""
+_OTHER = re.compile(
+    rf"\b(?:{_EVENT_WORDS}"
     r"|will|going to|gonna|plan\w*|schedul\w*|eta|expect\w*|next|tomorrow|later|should|would"
     r"|could|might|let's|if|unless|want to|need to|yesterday|last (?:time|week|night|month)"
     r"|usually|previous\w*)\b|'ll\b",
     re.IGNORECASE,
 )
-"""Words of a time's clause saying it is another event's time (an alert, a page, a symptom, a
-deploy: "alert fired at 14:01 UTC", "errors started 13:58Z") or a plan or another time ("will
-roll back at 14:30 UTC", "ETA 14:30Z", "last time we rolled back at 14:05 UTC")."""
+"""``_EVENT``, or a plan or another time ("will roll back at 14:30 UTC", "ETA 14:30Z", "last
+time we rolled back at 14:05 UTC")."""
 _DONE_WORD = re.compile(r"\b(?:\w+ed|done|complete|finished|all clear)\b", re.IGNORECASE)
 """A word saying the step was done, which a time needs in its clause (``classify`` reads a time
 of a step from a match saying it was done: "rolled back", "failed over")."""
@@ -246,7 +259,7 @@ def step_utc(text: str, posted: datetime, *, state: bool = False) -> datetime | 
     marks = _Marks.of(_ABBREVIATED.sub(lambda m: m.group(0)[:-1] + " ", masked))
     for stated in stated_times(marks.text)[:STEP_TIMES]:
         clock = _CLOCK.search(marks.text, stated.start)
-        if clock is None or not _own_time(marks, clock.start(), stated.end, state):
+        if clock is None or not _own_time(marks, clock.start(), clock.end(), state):
             continue
         at = stated.past(posted)
         if at is None:
