@@ -16,9 +16,10 @@ Milestones (``model.Milestone``), each found on a row of the timeline (rows befo
 - **acknowledged / mitigated**: the first ``ack`` / mitigation row at or after the incident
   start (``Incident.started_at``, when PagerDuty triggered). A mitigation is a ``mitigate`` row, a
   deploy that rolled back (tag ``rollback``, not ``failure``) or a revert going live (a
-  ``change`` tagged ``revert`` when no deploy row ships it). A ``mitigate`` row whose words state
-  when the step was done ("we rolled back at 14:05", "failed over at 14:07Z") counts from that
-  time (``step_time``), the earliest evidence winning as ever; the row stays at its own time;
+  ``change`` tagged ``revert`` when no deploy row ships it). A mitigation row from words (a
+  ``mitigate`` row; a rollback a chat post or annotation reports) that states when the step was
+  done ("we rolled back at 14:05", "failed over at 14:07Z") counts from that time
+  (``step_time``), the earliest evidence winning as ever; the row stays at its own time;
 - **resolved**: the incident's final resolution, which the incident tool records: its own
   resolve row (a ``resolve`` row from a tool, not chat: PagerDuty's resolve log entry; the last
   one after the last reopen, rows tagged ``reopen``), else its ``Incident.resolved_at``. A
@@ -224,7 +225,7 @@ _WORDS = frozenset({"note", "written"})
 
 def step_time(event: Event, floor: datetime) -> datetime:
     """When a mitigation or resolution row says its step was done: the UTC time its words
-    state for it (``normalize.clock.step_utc``: "we rolled back at 14:05", "failover done at
+    state for it (``normalize.clock.step_utc``: "we rolled back at 14:05", "failed over at
     14:07Z", "restarted the pods ~14:10 UTC"; "all clear since 15:02 UTC" for a resolution)
     when that lies before the row (a time to come, up to half a day after the row's clock, is
     none: ``clock.AHEAD``) and not before ``floor`` (UTC: the incident's start, or the last
