@@ -6,6 +6,7 @@ instance labels) and ``refs`` (refs from text) -> ``classify`` (kinds from text)
 (one row per occurrence across tools) -> ``deploystart`` (a deploy bot's start post joins the
 deployment that went live) ->
 ``select`` (what is kept, why; counts of the rest) -> ``people`` (one name and id per person) ->
+``deployer`` (a deploy an app started: the person its bot's post credits) ->
 ``steps`` (one step, one row) -> ``echoes`` (a chat app's post of a record) ->
 ``collapse`` (a series as one row) -> ``order``.
 ``docs/design.md`` has the rules.
@@ -24,6 +25,7 @@ from reconstruct.normalize.classify import classify, compile_classifier
 from reconstruct.normalize.collapse import collapse
 from reconstruct.normalize.copies import Written, unjoined
 from reconstruct.normalize.dedup import dedup_exact
+from reconstruct.normalize.deployer import credit_starters
 from reconstruct.normalize.deploystart import join_deploy_starts
 from reconstruct.normalize.echoes import merge_echoes
 from reconstruct.normalize.gcpause import paused_gc
@@ -108,8 +110,10 @@ def normalize(
         selection = select(rows, incident, window, config, keywords, leadup, written)
         kept, held = selection.kept, selection.held
         ledger.settle(kept, selection.dropped)  # every record of a kept row is shown
-        people = directory(identities, config.people)
+        known = list(identities)
+        people = directory(known, config.people)
         named, names = resolve([*kept, *(e for e, _ in held)] if held else kept, people)
+        named = credit_starters(named, people, known, names)
         alias_warnings = tuple(people_warnings(people))
         stepped, steps = merge_steps(named, config.collapse)
         if held:  # a held-back message that joined no record is left out as selection says
