@@ -11,8 +11,8 @@ in the package (``SCHEMA_FILE``, ``reconstruct/render/schema/timeline-v1.schema.
      "omitted": {"slack:#inc-1234": 400, "slack:#inc-1234 (deleted)": 12}, "warnings": [],
      "metrics": {"time_to_detect_s": 120, "time_to_ack_s": 130, "time_to_mitigate_s": null,
                  "time_to_resolve_s": 2820},
-     "milestones": {"impact_start": {"time", "summary", "from_edit"} | null, "detected": ...,
-                    "acknowledged", "mitigated", "resolved", "reopened": [...]},
+     "milestones": {"impact_start": {"time", "summary", "from_edit", "stated", "links"} | null,
+                    "detected": ..., "acknowledged", "mitigated", "resolved", "reopened": [...]},
      "summary": {"draft": true, "lede": "On 2026-03-14, between ...", "clauses": [{"name",
                  "text", "rows": [{"time", "summary", "links"}]}], "blanks": [...]},
      "records": {"slack": {"collected": 440, "shown": 28, "omitted": {
