@@ -10,8 +10,7 @@ nodes at a time", "the upgrade is evicting", "pods are restarting"); questions, 
 negations, instructions and quotes of a tool's words. Then one figure test through the real
 parsers: PagerDuty ``GET /incidents/{id}/log_entries`` (``trigger_log_entry``, an
 ``annotate_log_entry`` whose ``channel.summary`` is the note's text) and Slack
-``conversations.history`` messages (``user``, ``text``, ``ts``; a blockquote arrives as
-``&gt; `` in ``text``).
+``conversations.history`` messages (``user``, ``text``, ``ts``).
 """
 
 from __future__ import annotations
@@ -123,7 +122,6 @@ NOT_TAKEN = [
     "drained nodes show SchedulingDisabled",
     # a tool's words quoted
     '"drained gke-prod-pool-b-5c1d9e06" is what the upgrade log says',
-    "&gt; drained gke-prod-pool-b-5c1d9e06 (upgrade operation-1795013060)",
     "the log says \u201ccordoned gke-prod-pool-b-5c1d9e06\u201d at 14:02",
 ]
 """A question, a plan, a negation, an instruction, another sense or a quote: no kind."""

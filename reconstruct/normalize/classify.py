@@ -138,9 +138,8 @@ the word "mitigated" itself: "this mitigated it"): the verb's subject in its cla
 noun with an auxiliary ("lag is draining", "pods are restarting", "the HPA keeps scaling up") or a
 resource's name ("kube-controller-manager evicted 24 pods"). No subject ("drained -06", "ok, paused
 the upgrade"), a person ("we", "I'm", "@mei", "Kim is draining -06") or a name ("kim drained -06")
-is a responder's step. A tool's words quoted (a blockquoted line, "&gt; drained ..." in Slack's
-text, or inside double quotes: "\"drained gke-...\" is what the upgrade log says"; ``_quoted``) are
-no step either.
+is a responder's step. A tool's words quoted (inside double quotes: "\"drained gke-...\" is what
+the upgrade log says"; ``_quoted``) are no step either.
 
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
@@ -429,17 +428,13 @@ def _attribute(text: str, start: int) -> bool:
     return verb is not None and _ITS_VERB.match(text, verb.end()) is not None
 
 
-_QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;)")
-"""A quoted line (Slack's blockquote, "&gt; " in the API's text): another tool's words."""
-
-
 def _quoted(text: str, start: int) -> bool:
-    """Whether ``text[start:]`` begins inside a quote: a blockquoted line, or after an odd
-    number of straight double quotes (or an open curly one) on its line ("\"drained
-    gke-prod-pool-b-5c1d9e06\" is what the upgrade log says": the tool's words, no step)."""
+    """Whether ``text[start:]`` begins inside a quote: after an odd number of straight double
+    quotes (or an open curly one) on its line ("\"drained gke-prod-pool-b-5c1d9e06\" is what the
+    upgrade log says": the tool's words, no step). A blockquote is not read: a row's text has
+    its lines joined, so where the quote ends is lost ("> [FIRING:1] ... rolled back
+    checkout")."""
     line = text[:start].rsplit("\n", 1)[-1]
-    if _QUOTE_LINE.match(line) is not None:
-        return True
     return line.count('"') % 2 == 1 or line.count("\u201c") > line.count("\u201d")
 
 
