@@ -43,10 +43,14 @@ quoted or bare value), written here for chat text rather than source files.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
 from collections import Counter
 from enum import IntEnum
+
+from reconstruct.redact import manifests
 
 KEYWORD_TRIGGERS = ("secret", "pass", "pwd", "token", "key", "auth", "cred")
 """Lower-case substrings one of which a text must hold for the keyword rules to run."""
@@ -83,6 +87,12 @@ _WORD_KIND = {
 }
 _DIRECT_WORDS = frozenset(_WORD_KIND) - {"secrets", "passwords", "tokens", "auth"}
 """A last component that names the secret itself."""
+_FIELDS = {("client", "key", "data"): "private key"}
+"""Names that do not say "secret" but whose value always is one, whatever its shape: kubeconfig's
+``client-key-data`` (client-go ``tools/clientcmd/api/v1/types.go``, ``AuthInfo.ClientKeyData``:
+the client certificate's private key, PEM, base64; ``clientKeyData`` in camel case). Its
+neighbours ``token``, ``password``, ``client-secret`` and the ``auth-provider`` ``config`` map's
+``access-token``, ``refresh-token``, ``id-token`` already end in a secret word."""
 _SUFFIXES = ("password", "passwd", "passphrase", "secret", "token", "apikey")
 """A component ending in one of these is that word (``dbpassword``, ``GITHUBTOKEN``)."""
 _NOT_SECRET_KEYS = frozenset(
@@ -164,6 +174,9 @@ def classify(identifier: str) -> tuple[_Level, str] | None:
     parts = components(identifier)
     if not parts:
         return None
+    for field, kind in _FIELDS.items():
+        if tuple(parts[-len(field) :]) == field:
+            return _Level.DIRECT, kind
     last = parts[-1]
     word = _word(last)
     if word == "pass" and len(parts) == 1:
@@ -233,7 +246,24 @@ def secret_value(value: str, level: _Level) -> bool:
             and any(c.isdigit() for c in value)
             and any(c.isalpha() for c in value)
         )
-    return _generated(value)
+    return _generated(value) or basic_pair(value)
+
+
+_BASE64_STD = re.compile(r"(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
+def basic_pair(value: str) -> bool:
+    """Whether ``value`` is base64 of ``user:password`` (printable, a ``:`` after a non-empty
+    user), as HTTP Basic credentials are written (RFC 7617) and so Docker's ``config.json``
+    ``auths.<registry>.auth`` (docker/cli ``cli/config/types/authconfig.go``: ``Auth`` is
+    base64 of ``username:password``) and ``.npmrc``'s legacy ``_auth``: ``dXNlcjpwYXNz``."""
+    if len(value) < 8 or not _BASE64_STD.fullmatch(value):
+        return False
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("ascii")
+    except (binascii.Error, ValueError):
+        return False
+    return decoded.find(":") > 0 and decoded.isprintable()
 
 
 def _identifier_start(text: str, pos: int) -> int:
@@ -402,6 +432,8 @@ def keyword_spans(text: str) -> list[tuple[int, int, str]]:
     found = _assignments(text) + _near(text) + _prose_keys(text)
     if "</" in text:
         found += _elements(text)
+    if "Secret" in text:
+        found += manifests.secret_spans(text)
     return found
 
 
