@@ -427,11 +427,37 @@ def _elements(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+_NAME_VALUE = re.compile(
+    r"""(?i)(?<![\w.-])(?P<q>["']?)name(?P=q)[ \t]*[:=][ \t]*"""
+    r"""(?P<v>["']?)(?P<name>[A-Za-z_][\w.-]{0,80})"""
+    r"""(?P=v)[ \t]*,?\s*(?:-[ \t]+)?(?P<r>["']?)value(?P=r)[ \t]*[:=][ \t]*"""
+)
+"""A variable given as a ``name`` / ``value`` pair, as Kubernetes writes a container's and a
+kubeconfig ``exec`` plugin's environment (core/v1 ``EnvVar``; client-go ``ExecEnvVar``:
+``- name: DB_PASSWORD`` then ``value: ...``), in YAML, JSON or folded onto one line; also a
+CloudFormation or ECS ``{"Name": ..., "Value": ...}``."""
+
+
+def _name_values(text: str) -> list[tuple[int, int, str]]:
+    """The value of each ``name: <secret name>`` / ``value: ...`` pair (graded by the name)."""
+    found: list[tuple[int, int, str]] = []
+    for match in _NAME_VALUE.finditer(text):
+        graded = classify(match.group("name"))
+        if graded is None:
+            continue
+        start, stop = _value(text, match.end())
+        if stop > start and secret_value(text[start:stop], graded[0]):
+            found.append((start, stop, graded[1]))
+    return found
+
+
 def keyword_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of every value assigned to, or written right after, a secret name."""
     found = _assignments(text) + _near(text) + _prose_keys(text)
     if "</" in text:
         found += _elements(text)
+    if "alue" in text:  # value, Value
+        found += _name_values(text)
     if "Secret" in text:
         found += manifests.secret_spans(text)
     return found
