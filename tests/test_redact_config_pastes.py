@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import string
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from click.testing import CliRunner
 from reconstruct.cli import cli
 from reconstruct.logredact import redact_record
 from reconstruct.redact import redact
+from reconstruct.redact.manifests import secret_spans
 from reconstruct.render import FORMATS
 from tests.test_note_echoes import note
 from tests.test_rows import KIM, annotation, bundle, said, trigger
@@ -159,6 +161,19 @@ SECRET_JSON = json.dumps(
     },
     indent=4,
 )
+SERVICE_BINDING = """apiVersion: v1
+kind: Secret
+metadata:
+  name: orders-db-binding
+type: servicebinding.io/postgresql
+data:
+  type: cG9zdGdyZXNxbA==
+  provider: Ymlnc3Fs
+  host: b3JkZXJzLWRiLnByb2Q=
+  password: UGdCMW5kMW5nUGFzcw==
+"""
+"""The Service Binding spec's Secret (servicebinding.io, "Workload Projection"): its keys
+``type`` and ``provider`` are named like a Secret's own fields."""
 SECRET_SECRETS = (
     "ZGItMS5wcm9kLmludGVybmFs",
     "cG9zdGdyZXM6Ly9hcHA6czNjcjN0QGRiLTE6NTQzMi9vcmRlcnM=",
@@ -230,6 +245,11 @@ PASTES = {
     "kubeconfig": (KUBECONFIG, KUBECONFIG_SECRETS, KUBECONFIG_KEPT),
     "secret yaml": (SECRET_YAML + "---\n" + STRING_DATA_YAML, SECRET_SECRETS[:8], SECRET_KEPT[:4]),
     "secret json": (SECRET_JSON, SECRET_SECRETS[8:], SECRET_KEPT[4:]),
+    "service binding secret": (
+        SERVICE_BINDING,
+        ("cG9zdGdyZXNxbA==", "Ymlnc3Fs", "b3JkZXJzLWRiLnByb2Q=", "UGdCMW5kMW5nUGFzcw=="),
+        ("name: orders-db-binding", "type: servicebinding.io/postgresql"),
+    ),
     "docker config.json": (DOCKER_CONFIG, FILE_SECRETS[:3], FILE_KEPT[:1]),
     ".npmrc": (NPMRC, FILE_SECRETS[3:5], FILE_KEPT[1:3]),
     "aws credentials": (AWS_CREDENTIALS, FILE_SECRETS[5:8], FILE_KEPT[3:4]),
@@ -383,3 +403,88 @@ def test_a_log_line_holding_a_kubeconfig_is_redacted() -> None:
     message = redact_record(record).getMessage()
     assert [s for s in KUBECONFIG_SECRETS if s in message] == []
     assert "[redacted: private key]" in message
+
+
+def _manifest(layout: str, data: dict[str, str], string_data: dict[str, str]) -> str:
+    """A Secret as ``kubectl get secret -o yaml`` / ``-o json`` writes it (keys sorted), or
+    the YAML folded onto one line."""
+    if layout == "json":
+        doc: dict[str, Any] = {"apiVersion": "v1", "data": data, "kind": "Secret"}
+        doc |= {"metadata": {"name": "checkout-db"}, "stringData": string_data, "type": "Opaque"}
+        return json.dumps(doc, indent=4)
+    lines = ["apiVersion: v1", "data:", *(f"  {k}: {v}" for k, v in data.items())]
+    lines += ["kind: Secret", "metadata:", "  name: checkout-db", "stringData:"]
+    lines += [f"  {k}: {json.dumps(v)}" for k, v in string_data.items()]
+    text = "\n".join([*lines, "type: Opaque"]) + "\n"
+    return folded(text) if layout == "folded" else text
+
+
+def test_every_value_of_any_secret_manifest_is_redacted_and_a_second_pass_is_a_no_op() -> None:
+    """Whatever its keys (``[-._a-zA-Z0-9]+``, a Secret's rule: ``type`` and ``kind`` too) and
+    values (base64 of any bytes; any string), in each layout."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    keys = st.from_regex(r"[A-Za-z0-9][-._A-Za-z0-9]{0,15}", fullmatch=True)
+    encoded = st.binary(min_size=1, max_size=48).map(lambda b: base64.b64encode(b).decode())
+    plain = st.text(string.ascii_letters + string.digits + " -_./@:", min_size=1, max_size=30)
+
+    @settings(max_examples=150, deadline=None)
+    @given(
+        st.sampled_from(["yaml", "json", "folded"]),
+        st.dictionaries(keys, encoded, min_size=1, max_size=5),
+        st.dictionaries(keys, plain, max_size=3),
+    )
+    def check(layout: str, data: dict[str, str], string_data: dict[str, str]) -> None:
+        text = _manifest(layout, data, string_data)
+        out = redact(text)
+        values = [*data.values(), *(v.strip() for v in string_data.values())]
+        assert [v for v in values if len(v) >= 8 and v in out] == [], out
+        assert "checkout-db" in out
+        assert redact(out) == out
+
+    check()
+
+
+def test_any_mix_of_manifest_pieces_is_read_without_error() -> None:
+    """Unclosed maps, stray quotes, cut block scalars: the scan always ends."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+    def check(text: str) -> None:
+        for start, end, kind in secret_spans(text):
+            assert 0 <= start <= end <= len(text) and kind == "kubernetes secret"
+        assert isinstance(redact(text), str)
+
+    check()
+
+
+_PIECES = [
+    "kind: Secret",
+    '"kind": "Secret"',
+    "data:",
+    "stringData:",
+    '"data": {',
+    "{",
+    "}",
+    '"',
+    "'",
+    ": ",
+    ",",
+    "\n",
+    "  ",
+    " ",
+    "key",
+    "YWRtaW4=",
+    "|",
+    "- ",
+    "name: DB_PASSWORD",
+    "value: ",
+    "LS0tLS1CRUdJTi",
+    "auth: ",
+    "```",
+    "client-key-data: ",
+    "type: Opaque",
+]

@@ -451,8 +451,16 @@ def _name_values(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+_MARKER = re.compile(r"\[redacted: [^\]\n]{1,60}\]")
+"""``redact.MARKER`` (not imported: the package imports this module)."""
+
+
 def keyword_spans(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of every value assigned to, or written right after, a secret name."""
+    """(start, end, kind) of every value assigned to, or written right after, a secret name.
+    A marker an earlier pass wrote is read as the opaque value it replaced (``xxx...``), so
+    that its words (``[redacted: credential]``) name nothing and a second pass finds no more."""
+    if "[redacted: " in text:
+        text = _MARKER.sub(lambda m: "x" * len(m.group()), text)
     found = _assignments(text) + _near(text) + _prose_keys(text)
     if "</" in text:
         found += _elements(text)

@@ -29,9 +29,9 @@ import re
 
 KIND = "kubernetes secret"
 _KIND = re.compile(r"""["']?\bkind["']?[ \t]*:[ \t]*["']?Secret\b(?!-)""")
-_MAP = re.compile(r"""(?<![\w.-])(?P<q>["']?)(?P<name>data|stringData)(?P=q)[ \t]*:""")
+_MAP = re.compile(r"""(?<![\w.\]-])(?P<q>["']?)(?P<name>data|stringData)(?P=q)[ \t]*:""")
 TOP_LEVEL = frozenset({"apiVersion", "kind", "metadata", "type", "immutable", "data", "stringData"})
-"""A Secret's own fields (they end a folded map: ``data: a: YQ== type: Opaque``)."""
+"""A Secret's own fields (they end a folded map: ``data: a: YQ== type: Opaque``, ``_folded``)."""
 _KEY = r"""(?:[-._A-Za-z0-9]+|"[^"\n]*"|'[^'\n]*')"""
 _ENTRY = re.compile(rf"[ \t]*(?P<key>{_KEY})[ \t]*:(?:[ \t]+|$)", re.MULTILINE)
 _FOLDED_ENTRY = re.compile(rf"\s*(?P<key>{_KEY}):\s+")
@@ -167,23 +167,31 @@ def _unquoted(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _folded(text: str, pos: int, base64_only: bool) -> list[tuple[int, int]]:
     """Values of a map whose line breaks were folded to spaces: ``key: value`` pairs from
-    ``pos`` while the key is not a Secret field and, for ``data``, the value is base64."""
+    ``pos`` while the value is base64 (``data``) or the key is not a Secret field. A ``data``
+    key may be named like one (the Service Binding spec's ``type``); its value is base64 padded
+    to four characters (Go's ``base64.StdEncoding``), which ``Secret``, ``Opaque`` and ``v1``
+    are not."""
     spans: list[tuple[int, int]] = []
     n = len(text)
     while pos < n:
         entry = _FOLDED_ENTRY.match(text, pos)
-        if entry is None or entry.group("key").strip("\"'") in TOP_LEVEL:
+        if entry is None:
             break
+        field = entry.group("key").strip("\"'") in TOP_LEVEL
         start = entry.end()
         if start < n and text[start] in "\"'":
+            if field:
+                break
             end = _scalar_end(text, start, "")
             spans.append((start + 1, max(start + 1, end - 1)))
         elif base64_only:
             value = _BASE64.match(text, start)
-            if value is None:
+            if value is None or (field and len(value.group()) % 4):
                 break
             end = value.end()
             spans.append((start, end))
+        elif field:
+            break
         else:
             nxt = _NEXT_KEY.search(text, start, min(n, start + MAX_VALUE))
             end = nxt.start() if nxt is not None else min(n, start + MAX_VALUE)
