@@ -12,23 +12,28 @@ word, and returns the VALUE's span with the kind its marker names. The forms, as
     --password xyz  /  --client-secret=xyz        command-line flags
     Password=...;                                 connection strings
     <password>...</password>                      XML config
+    - name: DB_PASSWORD  value: ...               Kubernetes ``env`` lists (``_name_values``)
 
-and, in prose, a free-standing value right after the words (``the routing key is R0123...``).
+and every value of a Kubernetes Secret's ``data`` / ``stringData`` map, whatever its key
+(``manifests.secret_spans``), and, in prose, a free-standing value right after the words
+(``the routing key is R0123...``).
 Any word before ``key`` in prose counts as its qualifier (``the eab hmac key is qW3e...``,
 ``eab key: qW3e...``, ``cloudflare key 9f8e...``; ``_prose_keys``), graded as ``<word>_key``.
 
 How sure the name is decides what the value must look like (``_Level``):
 
 ``DIRECT``  the identifier's last component is a secret word (``password``, ``DB_PASS``, ``pwd``,
-            ``passphrase``, ``client_secret``, ``token``, ``apiKey``, ``credentials``...): any
-            value of four characters or more that is not plainly a setting (``_setting``).
+            ``passphrase``, ``client_secret``, ``token``, ``apiKey``, ``credentials``...) or it
+            is a field that always holds one (``_FIELDS``: ``client-key-data``): any value of
+            four characters or more that is not plainly a setting (``_setting``).
 ``KEYED``   it ends in ``key`` after a qualifier (``DD_APP_KEY``, ``x-api-key``, ``signing_key``,
             ``AccountKey``), not a data-structure key (``cache_key``, ``dedup_key``,
             ``public_key``, ``sort_key``, ``incident_key``...), or it is a lone ``pass`` (``tests
             pass: green``): eight characters or more, letters and digits.
 ``RELATED`` a secret word is only part of the name (``token_ttl``, ``password_policy``,
             ``SECRET_KEY_BASE``), a plural (``max_tokens``) or ``auth``: only a value that looks
-            generated (mixed case and digits, or a long base64/hex run).
+            generated (mixed case and digits, or a long base64/hex run) or is base64 of
+            ``user:password`` (``basic_pair``: Docker's ``"auth"``, ``.npmrc``'s ``_auth``).
 
 Never a secret, whatever the name: numbers (below eight digits), durations and sizes (``3600s``,
 ``512Mi``), booleans and null, placeholders (``${VAR}``, ``<token>``, ``***``), URLs and paths,

@@ -14,7 +14,8 @@ Three families, tried in this order (on overlap the earlier rule names the kind)
 ``OWN``
     Formats the catalogue (``catalogue.py``) lacks or matches only in part (vendor-prefixed
     tokens, after gitleaks' rule catalogue), basic auth in URLs, bearer and PagerDuty
-    ``Token token=`` headers; then the keyword-anchored rules (``keywords.py``: a value assigned
+    ``Token token=`` headers, private keys and Docker configs encoded in base64 (``PEM_BASE64``,
+    ``DOCKER_CONFIG_BASE64``); then the keyword-anchored rules (``keywords.py``: a value assigned
     to ``password``, ``DB_PASS``, ``client_secret``, ``x-api-key``... or written after
     ``the token is``).
 the catalogue
