@@ -97,7 +97,9 @@ _FIELDS = {("client", "key", "data"): "private key"}
 ``client-key-data`` (client-go ``tools/clientcmd/api/v1/types.go``, ``AuthInfo.ClientKeyData``:
 the client certificate's private key, PEM, base64; ``clientKeyData`` in camel case). Its
 neighbours ``token``, ``password``, ``client-secret`` and the ``auth-provider`` ``config`` map's
-``access-token``, ``refresh-token``, ``id-token`` already end in a secret word."""
+``access-token``, ``refresh-token``, ``id-token`` already end in a secret word. detect-secrets'
+``KeywordDetector`` lists ``client_?key`` (followed by any word characters) for the same reason
+(``detect_secrets/plugins/keyword.py``, ``DENYLIST``)."""
 _SUFFIXES = ("password", "passwd", "passphrase", "secret", "token", "apikey")
 """A component ending in one of these is that word (``dbpassword``, ``GITHUBTOKEN``)."""
 _NOT_SECRET_KEYS = frozenset(
