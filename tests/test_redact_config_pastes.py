@@ -254,6 +254,11 @@ PASTES = {
     ".npmrc": (NPMRC, FILE_SECRETS[3:5], FILE_KEPT[1:3]),
     "aws credentials": (AWS_CREDENTIALS, FILE_SECRETS[5:8], FILE_KEPT[3:4]),
     "urls and headers": (OTHER_PASTES, FILE_SECRETS[8:], FILE_KEPT[4:]),
+    ".env": (
+        "BASIC_AUTH=admin:hunter2x\nREDIS_URL=redis://:s3cretpw@cache:6379/0\nLOG_LEVEL=debug\n",
+        ("admin:hunter2x", "hunter2x", "s3cretpw"),
+        ("LOG_LEVEL=debug", "@cache:6379/0"),
+    ),
 }
 
 
@@ -334,6 +339,9 @@ def test_a_base64_bundle_of_a_certificate_and_its_key_is_redacted() -> None:
         "auth: enabled",
         "auth: ldap",
         "auth: dGVzdA==",  # base64 of "test": no user:password
+        "auth: ldap.internal:389",  # host:port
+        "auth: oauth2:google",
+        "auth: 10:30",
         "env: - name: LOG_LEVEL value: debug - name: token_ttl value: 3600s",
         "postgres://db-1.prod:5432/orders?sslmode=require",
         "user kubernetes-admin@kubernetes on https://10.0.0.10:6443",

@@ -30,6 +30,8 @@ How sure the name is decides what the value must look like (``_Level``):
             ``AccountKey``), not a data-structure key (``cache_key``, ``dedup_key``,
             ``public_key``, ``sort_key``, ``incident_key``...), or it is a lone ``pass`` (``tests
             pass: green``): eight characters or more, letters and digits.
+``AUTH``    it ends in ``auth`` (``"auth"``, ``_auth``, ``BASIC_AUTH``): as ``RELATED``, or a
+            plain ``user:password`` (``_USER_PASSWORD``).
 ``RELATED`` a secret word is only part of the name (``token_ttl``, ``password_policy``,
             ``SECRET_KEY_BASE``), a plural (``max_tokens``) or ``auth``: only a value that looks
             generated (mixed case and digits, or a long base64/hex run) or is base64 of
@@ -65,6 +67,7 @@ class _Level(IntEnum):
     DIRECT = 1
     KEYED = 2
     RELATED = 3
+    AUTH = 4
 
 
 _WORD_KIND = {
@@ -190,6 +193,8 @@ def classify(identifier: str) -> tuple[_Level, str] | None:
         return _Level.KEYED, "password"  # ``pass: Hunter2...``, not ``tests pass: green``
     if word is not None and word in _DIRECT_WORDS:
         return _Level.DIRECT, _WORD_KIND[word]
+    if word == "auth" and last == "auth":
+        return _Level.AUTH, "credential"
     if last == "key" and len(parts) >= 2 and parts[-2] not in _NOT_SECRET_KEYS:
         qualifier = parts[-2]
         return _Level.KEYED, "api key" if qualifier == "api" else f"{qualifier} key"
@@ -253,7 +258,16 @@ def secret_value(value: str, level: _Level) -> bool:
             and any(c.isdigit() for c in value)
             and any(c.isalpha() for c in value)
         )
+    if level is _Level.AUTH and _USER_PASSWORD.fullmatch(value):
+        user, _, password = value.partition(":")
+        return not password.isdigit() and user.lower() not in _SETTING_WORDS
     return _generated(value) or basic_pair(value)
+
+
+_USER_PASSWORD = re.compile(r"[\w.@+-]{1,64}:[^\s:]{4,}")
+"""``user:password`` written plain after an ``auth`` name (``BASIC_AUTH=admin:hunter2``, an
+``htpasswd`` line ``admin:$apr1$...``); a ``host:port`` (digits after the colon) or a
+``scheme:provider`` (``oauth2:google``: a setting word first) is not one."""
 
 
 _BASE64_STD = re.compile(r"(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
