@@ -339,6 +339,8 @@ def test_a_base64_bundle_of_a_certificate_and_its_key_is_redacted() -> None:
         "auth: enabled",
         "auth: ldap",
         "auth: dGVzdA==",  # base64 of "test": no user:password
+        "client-key: /home/omar/.minikube/profiles/prod/client.key",  # a path, not the key
+        "client-key-data: ${CLIENT_KEY_DATA}",  # a placeholder
         "auth: ldap.internal:389",  # host:port
         "auth: oauth2:google",
         "auth: 10:30",
