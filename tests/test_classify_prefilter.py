@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reconstruct.config import ClassifyConfig, Config
@@ -30,6 +30,8 @@ def _any_pattern(config: ClassifyConfig, text: str) -> bool:
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join))
+@example("drained İ SEV-1")  # "İ" lower-cases to "i" and a combining dot: two code points
+@example("flipped İ off")  # ... and the dot is no \w: lower-cased, "flipped i̇ off" matches none
 def test_the_prefilter_lets_through_exactly_the_texts_a_pattern_matches(text: str) -> None:
     config = Config().classify
     prefilter = compile_classifier(config).human_any

@@ -246,6 +246,8 @@ _TALK = re.compile(
     r"|\b(?:is|are|was|looks|seems|sounds|would be) (?:trivial|risky|easy|safe|simple|dangerous"
     r"|an option|off the table|on the table)\b"
     r"|\bhold(?:ing)? off\b|\brather\b|\bprefer\b"
+    # requests
+    r"|\b(?:please|pls|plz)\b"
     # plans, proposals and status
     r"|\b(?:let's|let us|should|need to|needs to|want to|going to|gonna)\b"
     r"|\bpending\b|\b(?:up|ready|open) for review\b|\b(?:pr|pull request|mr) (?:is )?up\b"
@@ -256,8 +258,8 @@ _TALK = re.compile(
     r"|rais(?:e|es|ing))\s+(?:up\s+)?(?:(?:a|an|the)\s+)?(?:revert|rollback)\b",
     re.IGNORECASE,
 )
-"""Words of a clause that only talks about a milestone (a hedge, an offer or opinion, a plan or a
-status), anywhere in the match's clause (before only when the match says it was done)."""
+"""Words of a clause that only talks about a milestone (a hedge, an offer or opinion, a request,
+a plan or a status), anywhere in the match's clause (before only when the match says it was done)."""
 _REFERENCE = re.compile(
     r"(?<!\bper )(?<!\bper the )\b(?:runbook|playbook)s?\b|\bbutton\b"
     r"|\bprevious(?:ly)?\b(?! (?:version|release|build|image|deploy|tag|commit|revision))",
@@ -589,9 +591,15 @@ class _Prefilter:
     when ``lower``): ASCII text holding none of the words cannot match, and holding some, only
     their patterns can (one pass over the text, then a short pattern or two, instead of the
     whole alternation). None: every text needs the search."""
+    anycase: re.Pattern[str] | None = None
+    """``pattern`` with IGNORECASE (when ``lower``), for text outside ASCII: lower-casing it is
+    no case-insensitive match ("İ" lower-cases to two code points, "i" and a combining dot, which
+    no ``\\w`` matches), so that text is searched as written, as each pattern alone would be."""
 
     def search(self, text: str) -> bool:
-        if self.words is not None and text.isascii():
+        if not text.isascii():
+            return (self.anycase or self.pattern).search(text) is not None
+        if self.words is not None:
             lowered = text.lower()
             subject = lowered if self.lower else text
             for _, patterns in self.words.iter(lowered):
@@ -799,8 +807,9 @@ def _any(spec: tuple[tuple[str, tuple[str, ...]], ...]) -> _Prefilter | None:
         pattern = re.compile(joined, flags)
     except re.error:
         return None
+    anycase = re.compile(joined, re.IGNORECASE) if lower else None
     if required_words(patterns) is None:
-        return _Prefilter(pattern, lower)
+        return _Prefilter(pattern, lower, anycase=anycase)
     import ahocorasick
 
     gates: dict[str, list[re.Pattern[str]]] = {}
@@ -812,7 +821,7 @@ def _any(spec: tuple[tuple[str, tuple[str, ...]], ...]) -> _Prefilter | None:
     for word, gated in gates.items():
         automaton.add_word(word, tuple(gated))
     automaton.make_automaton()
-    return _Prefilter(pattern, lower, automaton)
+    return _Prefilter(pattern, lower, automaton, anycase)
 
 
 def classify(
