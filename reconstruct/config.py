@@ -173,6 +173,35 @@ _SETTING = (
 )
 """What raising or expanding acts on: "Raised pool size to 50", "Expanded kafka-broker-2 data
 volume", "bumped the memory limit"; not "raised a ticket", "raised the priority"."""
+_METRIC = (
+    r"(?:latency|latencies|error(?:s|\s+rate)?|(?:5|4)xx|p\d\d|lag|load|traffic|(?:cpu|memory|mem"
+    r"|disk|heap)\s+(?:usage|utili[sz]ation|pressure)|usage|utili[sz]ation|response\s+times?)\b"
+)
+"""What rises by itself: a symptom, no setting ("error rate increased to 5%")."""
+_NEW_VALUE = (
+    rf"\s+(?!(?:to|from|by|up|a|an|the\s+{_METRIC})\b)(?!{_METRIC}|\d)(?:(?:the|our|its)\s+)?"
+    r"[\w./:-]+(?:\s+[\w./:-]+){0,2}?\s+(?:(?:from\s+)?[\w.%]+\s*(?:->|\u2192|=>|to)\s*\d"
+    r"|to\s+\d)"
+)
+"""A setting given a new value after its name, whatever the setting: "raised redis-checkout
+maxmemory 12gb -> 16gb", "increased maxmemory to 16gb", "bumped max_connections from 100 to
+200", "bumped replicas to 2x"; not a metric rising ("error rate increased to 5%", "latency
+bumped to 3s", "traffic increased 3x to 12k rps": no object before the value, a count or
+``_METRIC`` as the object)."""
+_STARTED = (
+    r"\b(?:start(?:ed|ing)|kick(?:ed|ing) off|trigger(?:ed|ing)|initiat(?:ed|ing)|ran|running"
+    r"|began|beginning|execut(?:ed|ing)|issu(?:ed|ing)|perform(?:ed|ing)|did|doing)"
+    r"\s+(?:(?:a|an|the|our)\s+)?(?:[\w./-]+\s+){0,2}?"
+)
+"""A failover or switchover named as a noun and started, said done or under way ("starting
+patronictl failover orders-pg --candidate orders-pg-replica-1", "kicked off patroni failover
+to replica-1", "triggered a switchover"); not "should we start a failover?" (bare verb)."""
+_COMPLETED = (
+    r"\s+(?:(?:is|was|has|has been|got|now|just)\s+)*(?:complete[ds]?|done|finished"
+    r"|succeeded|successful)\b"
+)
+"""A failover or switchover said done after the noun ("failover completed at 10:42 UTC",
+"failover done"); not "failover didn't help", "failover not done yet"."""
 _FLAG = (
     r"\s+(?:the\s+|a\s+|our\s+|all\s+)?(?:[\w./-]+\s+){0,3}?(?:(?:feature[\s-]?)?flags?|toggles?"
     r"|features?|experiments?|kill[\s-]?switch(?:es)?|auto-?upgrades?|autoscal(?:er|ing))\b"
@@ -272,6 +301,10 @@ class ClassifyConfig(_Table):
         rf"\bbump(?:ed|ing){_SETTING}",
         rf"\bexpand(?:ed|ing){_SETTING}",
         rf"\bresiz(?:ed|ing){_SETTING}",
+        rf"\brais(?:ed|ing){_NEW_VALUE}",
+        rf"\bincreas(?:ed|ing){_NEW_VALUE}",
+        rf"\bbump(?:ed|ing){_NEW_VALUE}",
+        rf"\bupp(?:ed|ing){_NEW_VALUE}",
         rf"\bdisabl(?:ed|ing){_FLAG}",
         rf"\bkilled{_FLAG}",
         rf"\bkilling{_FLAG}",
@@ -285,6 +318,10 @@ class ClassifyConfig(_Table):
         r"{0,2}?kill[\s-]?switch\b",
         r"\bfail(?:ing|ed)\s+(?:the\s+|all\s+)?(?:[\w./-]+\s+)?(?:traffic|db|database|primary|writes"
         r"|reads|region|cluster|[\w.-]+-db) over\b",
+        rf"{_STARTED}failover\b",
+        rf"{_STARTED}switchover\b",
+        rf"\bfailover{_COMPLETED}",
+        rf"\bswitchover{_COMPLETED}",
         rf"\bdrain(?:ed|ing){_ANY}",
         rf"\b(?:un)?cordon(?:ed|ing){_ANY}",
         rf"\bblocked{_OFFENDER}",

@@ -293,6 +293,9 @@ _AFTER_NOT = re.compile(
 """After the match, in its clause: a negation ("scaling up won't help"), a failure or block
 ("the rollback failed", "rollback blocked by the freeze", "reverting it is too slow"), an ETA
 ("rollback ETA 5 min") or an opinion ("rollback is the safest option imo")."""
+_TITLE = re.compile(r":(?=\s)")
+"""After a declaration: its title follows ("declaring SEV-1: orders writes failing on
+orders-pg primary" describes the incident, it does not say the declaration failed)."""
 _FAILED_WORD = re.compile(
     r"(?:^|\s)(?:the|a|an|our|that|this|those|these)\s+(?:failed|failing|blocked|stuck)\b",
     re.IGNORECASE,
@@ -632,7 +635,7 @@ def _first(
                 continue
             for match in pattern.finditer(text):
                 start, end = match.start(), match.end()
-                if not states(text, start, end, kind in _ACTIONS):
+                if not states(text, start, end, kind in _ACTIONS, kind is Kind.DECLARE):
                     continue
                 taken = _taken(kind, text, start, end, when)
                 if taken is kind:
@@ -697,12 +700,13 @@ def _taken(
     return kind
 
 
-def states(text: str, start: int, end: int, action: bool = True) -> bool:
+def states(text: str, start: int, end: int, action: bool = True, titled: bool = False) -> bool:
     """Whether ``text[start:end]`` (a milestone pattern's match) is stated: its clause is no
     question and does not negate it (the module's rule). ``action``: the match names a step
     someone takes (mitigate, resolve, declare), so a negation, failure, ETA or opinion after it
     undoes it; a statement of fact (impact, root cause) goes on with such words ("customers are
-    reporting failed payments")."""
+    reporting failed payments"). ``titled``: words after a colon describe the match, they do not
+    undo it (a declaration and its title: "declaring SEV-1: orders writes failing")."""
     text = _masked(text, start, end)
     before = _CLAUSE_END.split(text[:start])[-1]
     after = text[end:]
@@ -722,6 +726,8 @@ def states(text: str, start: int, end: int, action: bool = True) -> bool:
     done = _DONE.search(text[start:end]) is not None
     if action and not done:
         own = rest[: m.start()] if (m := _RELATIVE.search(rest)) is not None else rest
+        if titled and (colon := _TITLE.search(own)) is not None:
+            own = own[: colon.start()]  # "declaring SEV-1: orders writes failing"
         if (hit := _AFTER_NOT.search(own)) is not None and not _FAILED_WORD.search(
             own[: hit.end()]
         ):
