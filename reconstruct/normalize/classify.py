@@ -259,7 +259,8 @@ _TALK = re.compile(
     re.IGNORECASE,
 )
 """Words of a clause that only talks about a milestone (a hedge, an offer or opinion, a request,
-a plan or a status), anywhere in the match's clause (before only when the match says it was done)."""
+a plan or a status), anywhere in the match's clause (before only when the match says it was
+done)."""
 _REFERENCE = re.compile(
     r"(?<!\bper )(?<!\bper the )\b(?:runbook|playbook)s?\b|\bbutton\b"
     r"|\bprevious(?:ly)?\b(?! (?:version|release|build|image|deploy|tag|commit|revision))",
