@@ -22,10 +22,14 @@ REQUESTS_AND_PLANS = [
     "I will bump maxmemory as a stopgap",
     "meanwhile I'll raise the pool size to 50",
     "we will fail over to replica-1 after the backup",
+    "yes, revert PR please. meanwhile I will bump maxmemory to 16gb as a stopgap",
+    "I will be bumping maxmemory to 16gb",
 ]
 STEPS_BESIDE_REQUESTS = [
     "reverted #2291, please keep an eye on p99",
     "rolled back checkout. please confirm errors dropping",
+    "please note we rolled back checkout at 10:40",
+    "yes, revert PR please. meanwhile I'm bumping maxmemory to 16gb as a stopgap",
 ]
 LIMITS_RAISED = [
     "raised redis-checkout maxmemory 12gb -> 16gb",

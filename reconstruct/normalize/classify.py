@@ -27,7 +27,9 @@ attribute: "rolling back the failed deploy"), an ETA ("rollback ETA 5 min") or a
 the clause the words are (links left out), sets none (``_TALK``): a hedge, condition or modal
 (``if``, ``could``, ``would``, ``I'd``, ``might``, ``may``, ``maybe``, ``once``, ``unless``,
 ``whether``, ``in case``), an offer or opinion (``happy to``, ``+1``, ``is trivial``, ``is
-risky``, ``is off the table``, ``holding off``, ``rather``), a plan, proposal or status
+risky``, ``is off the table``, ``holding off``, ``rather``), a request around a step not said
+done (``please``, ``_REQUEST``: "yes, revert PR please. meanwhile I will bump maxmemory as a
+stopgap" sets none; "please note we rolled back checkout" is a step), a plan, proposal or status
 (``let's``, ``should``, ``need to``, ``going to``, ``pending``, ``up for review``, ``PR up``,
 ``plan``, ``propose``, ``suggest``, ``considering``, ``prepping``), a reference (``runbook``
 but "per the runbook", ``button``, ``last time``, ``usually``, ``previous`` but "the previous
@@ -38,7 +40,8 @@ back and lag should drain" and "rolled back, see the runbook" are mitigations, "
 last time" is not. "happy to revert", "revert PR up: #823",
 "the root cause might be the upgrade", "I'd declare a SEV-1 if lag grows", "will post all clear
 once US catches up" get no kind; "rolled back", "reverting", "Rolled back checkout to the
-previous version", "declaring SEV-1" keep theirs.
+previous version", "declaring SEV-1" keep theirs, and so does "declaring SEV-1: orders writes
+failing on orders-pg primary" (words after a declaration's colon are its title: ``_TITLE``).
 
 A bot post classified ``deploy`` that reports a rollback or a revert ("Rolled back checkout to
 v2.3.0", "Deploying revert of #412") gets the tag ``rollback``, as a deploy tool's own rollback
@@ -119,7 +122,12 @@ gke-prod-pool-b-5c1d9e06 and gke-prod-pool-b-5c1d9e07", "drained -06"), a rollou
 deploy, canary, job or consumer paused, suspended, halted or aborted ("paused the pool-b node
 pool upgrade"), stopped, cancelled or frozen ("froze deploys"; not "stopped seeing errors"),
 something restarted, bounced or recycled, scaled up or out ("scaled pool-b from 12 to 18"),
-rolled back, reverted or failed over, a setting raised or increased, a flag (or auto-upgrade,
+rolled back, reverted or failed over, a failover or switchover started or completed ("starting
+patronictl failover orders-pg --candidate orders-pg-replica-1", "kicked off patroni failover to
+replica-1", "failover done"; not "should we start a failover?", "automatic failover is
+disabled"), a setting raised or increased, any setting given a new value ("raised
+redis-checkout maxmemory 12gb -> 16gb", "bumped maxmemory to 16gb"; not a metric rising: "error
+rate increased to 5%", "latency bumped to 3s"), a flag (or auto-upgrade,
 the autoscaler) turned off ("Disabled flag X", "flag X disabled", "flipped X off", "flipped the
 kill switch"), a client blocked, banned or rate-limited, load shed, pods or keys evicted, a cache
 flushed, purged or cleared ("Flushed expired sessions on redis-sessions-2", "CDN cache purged"; not
@@ -246,8 +254,6 @@ _TALK = re.compile(
     r"|\b(?:is|are|was|looks|seems|sounds|would be) (?:trivial|risky|easy|safe|simple|dangerous"
     r"|an option|off the table|on the table)\b"
     r"|\bhold(?:ing)? off\b|\brather\b|\bprefer\b"
-    # requests
-    r"|\b(?:please|pls|plz)\b"
     # plans, proposals and status
     r"|\b(?:let's|let us|should|need to|needs to|want to|going to|gonna)\b"
     r"|\bpending\b|\b(?:up|ready|open) for review\b|\b(?:pr|pull request|mr) (?:is )?up\b"
@@ -258,9 +264,11 @@ _TALK = re.compile(
     r"|rais(?:e|es|ing))\s+(?:up\s+)?(?:(?:a|an|the)\s+)?(?:revert|rollback)\b",
     re.IGNORECASE,
 )
-"""Words of a clause that only talks about a milestone (a hedge, an offer or opinion, a request,
-a plan or a status), anywhere in the match's clause (before only when the match says it was
-done)."""
+"""Words of a clause that only talks about a milestone (a hedge, an offer or opinion, a plan or a
+status), anywhere in the match's clause (before only when the match says it was done)."""
+_REQUEST = re.compile(r"\b(?:please|pls|plz)\b", re.IGNORECASE)
+"""A request, in the clause of a match not saying it was done ("revert PR please", "can someone
+please roll back"): asked for, not taken; "please note: we rolled back checkout" is a step."""
 _REFERENCE = re.compile(
     r"(?<!\bper )(?<!\bper the )\b(?:runbook|playbook)s?\b|\bbutton\b"
     r"|\bprevious(?:ly)?\b(?! (?:version|release|build|image|deploy|tag|commit|revision))",
@@ -736,6 +744,8 @@ def states(text: str, start: int, end: int, action: bool = True, titled: bool = 
     about = clause if not done else before
     if _REFERENCE.search(about) is not None or _TALK.search(about) is not None:
         return False
+    if not done and _REQUEST.search(clause) is not None:
+        return False  # "revert PR please": asked for, not taken
     sentence = _SENTENCE_END.split(text[:start])[-1]
     earlier = sentence[: len(sentence) - len(_CLAUSE_END.split(sentence)[-1])]
     if not done and _CONDITION.search(earlier) is not None:
