@@ -197,11 +197,11 @@ _STARTED = (
 patronictl failover orders-pg --candidate orders-pg-replica-1", "kicked off patroni failover
 to replica-1", "triggered a switchover"); not "should we start a failover?" (bare verb)."""
 _COMPLETED = (
-    r"\s+(?:(?:is|was|has|has been|got|now|just)\s+)*(?:complete[ds]?|done|finished"
-    r"|succeeded|successful)\b"
+    r"(?:\s+(?:to|of|for)\s+[\w./:-]+)?\s+(?:(?:is|was|has|has been|got|now|just)\s+)*"
+    r"(?:complete[ds]?|done|finished|succeeded|successful)\b"
 )
 """A failover or switchover said done after the noun ("failover completed at 10:42 UTC",
-"failover done"); not "failover didn't help", "failover not done yet"."""
+"failover to replica-1 done"); not "failover didn't help", "failover not done yet"."""
 _FLAG = (
     r"\s+(?:the\s+|a\s+|our\s+|all\s+)?(?:[\w./-]+\s+){0,3}?(?:(?:feature[\s-]?)?flags?|toggles?"
     r"|features?|experiments?|kill[\s-]?switch(?:es)?|auto-?upgrades?|autoscal(?:er|ing))\b"

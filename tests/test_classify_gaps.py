@@ -74,6 +74,10 @@ FAILOVERS = [
     "triggered a switchover to orders-pg-replica-1",
     "ran patronictl switchover orders-pg",
     "initiated the failover to us-west-2",
+    "failover to orders-pg-replica-1 completed",
+    "switchover completed successfully",
+    "the failover is done",
+    "manual failover completed, writes are back",
 ]
 NOT_FAILOVERS = [
     "should we start a failover?",
@@ -85,6 +89,8 @@ NOT_FAILOVERS = [
     "the upgrade triggered a failover",
     "it kicked off a failover at 08:10",
     "running a failover drill next week is on my list",
+    "auto failover completed at 08:10, that is what started it",
+    "failover to replica-1 not done yet",
 ]
 
 
