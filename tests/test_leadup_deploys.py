@@ -162,3 +162,32 @@ def test_a_live_run_reads_statuses_only_for_the_latest_deploys(
     rows = shown(events, 1)
     assert set(rows) == {key(4391)}
     assert all(e.key != key(4388) for e in events)
+
+
+def test_a_deploy_row_names_the_pr_only_on_an_exact_commit(
+    server: FakeServer, ca_bundle: Path, tmp_path: Path
+) -> None:
+    # PR #3321 merged inside the window (its single-PR body is read: merge_commit_sha and
+    # head.sha); a branch deploy of its head commit, a deploy of its merge commit, and a deploy
+    # of a commit that merely follows the merge (it holds the PR, but is not its commit)
+    merged = WINDOW.start + timedelta(minutes=10)
+    merge, head, later = "8e41c07" + "4" * 33, "e230bd1" + "5" * 33, "9d9d9d9" + "6" * 33
+    pr = fk.pull(REPO, 3321, "GKE: upgrade pool-b to 1.31", iso(merged), merge_commit_sha=merge)
+    pr["head"] = {"ref": "mei/pool-b-131", "sha": head}
+    plan = [(head, merged - timedelta(minutes=5)), (merge, merged + timedelta(minutes=5))]
+    plan.append((later, merged + timedelta(minutes=30)))
+    gh = fk.FakeGitHub(server, token=TOKEN)
+    deployments, statuses = [], {}
+    for n, (sha, created) in enumerate(plan):
+        deployments.append(fk.deployment(REPO, 70 + n, sha, "main", iso(created)))
+        statuses[70 + n] = [fk.status(REPO, 70 + n, 700 + n, "success", iso(created))]
+    gh.add_repo(REPO, deployments=deployments[::-1], statuses=statuses, pulls=[pr])
+    recorder = Recorder()
+    _, bundle = run(make_ctx(gh.base_url, ca_bundle, recorder), tmp_path, recorder.settings())
+    rows = {e.key: e.summary for e in parse(bundle) if e.kind is Kind.DEPLOY}
+    named = "PR #3321 (GKE: upgrade pool-b to 1.31) to production"
+    assert rows == {
+        key(70): f"Deployed {named}: {REPO} e230bd1 (main)",
+        key(71): f"Deployed {named}: {REPO} 8e41c07 (main)",
+        key(72): f"Deployed {REPO} 9d9d9d9 (main) to production",
+    }

@@ -222,6 +222,10 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
         if number in merged:  # a lead-up PR read from the search only: its merge sha
             pr_by_sha.setdefault(sha, number)
     sha_of = {n: sha for sha, n in sorted(pr_by_sha.items(), reverse=True)}
+    for n, pr in pulls.items():  # a branch deployed before its merge: the PR's head commit
+        head = pr.get("head")
+        if isinstance(head, dict) and (sha := _str(head.get("sha"))) and _SHA.fullmatch(sha):
+            pr_by_sha.setdefault(sha.lower(), n)
 
     rollbacks = _redeploys(deployments)
     reverts = _reverts(search, pulls)
