@@ -51,14 +51,12 @@ from datetime import datetime
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.people import targets_of
-from reconstruct.normalize.steps import FAILED, VIA, failure_of
+from reconstruct.normalize.steps import FAILED, NOTICE, VIA, failure_of
 
 KEY = "repeats:"
 """Key prefix of a joined row: ``repeats:<anchor's key>``."""
 INITIAL = "assignment:first"
 """Tag of the incident's first assignment (made by the trigger, no person): the page's context."""
-NOTICE = "notice:"
-"""Tag of one notification a page row holds: ``notice:<via|failed>:<method>:<record id>``."""
 _SHOWN = {"sms": "SMS"}
 _BOUNDARY_TAGS = frozenset({"reopen", "state:triggered"})
 

@@ -30,7 +30,9 @@ reassignment: "Reassigned to Mei Lin by Raj Patel", "Reassigned to Mei Lin, auto
 
 **Notifications.** Each ``notify_log_entry`` is one notification to one contact method (a
 device, a number, an address); its row carries a tag ``notice:<via|failed>:<method>:<entry id>``
-(``NOTICE``), so a row joining several (``steps``, ``collapse``) counts them exactly.
+(``NOTICE``; a failed one adds ``:<why>``, ``no answer``, ``line busy``, from its notification's
+``status``), so a row joining several (``steps``, ``collapse``) counts them, and their reasons,
+exactly: "all 3 phone pages failed (2 no answer, 1 line busy)".
 """
 
 from __future__ import annotations
@@ -255,7 +257,9 @@ def entry_event(
         tags.add("note")
     tags.update(_target_tags(kind_name, entry))
     if kind_name == "notify" and (sent := [t for t in tags if t.startswith(("via:", "failed:"))]):
-        tags.add(f"{NOTICE}{sent[0]}:{entry_id}")  # one notification, counted by rows joining it
+        why = next((t.rpartition(":")[2] for t in tags if t.startswith("failure:")), "")
+        # one notification, counted by rows joining it, with why it failed when it says
+        tags.add(f"{NOTICE}{sent[0]}:{entry_id}" + (f":{why}" if why else ""))
     return Event(
         time=when,
         kind=kind,
