@@ -310,7 +310,7 @@ def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:
 def _entry_summary(
     kind: str, entry: Mapping[str, Any], ctx: IncidentContext, actor: str | None
 ) -> str:
-    own = one_line(entry.get("summary"))
+    own = _no_stop(one_line(entry.get("summary")))
     label = f"#{ctx.number}" if ctx.number is not None else ctx.id or "incident"
     names = ", ".join(_names(entry.get("assignees")))
     if kind == "trigger":
@@ -342,6 +342,13 @@ def _entry_summary(
     if kind == "status_update" and (said := _status_update_text(entry)) and said not in own:
         return f"Status update: {said}"
     return own or kind.replace("_", " ").capitalize()
+
+
+def _no_stop(text: str) -> str:
+    """PagerDuty's own sentence as a row says it, without its full stop ("Urgency changed to
+    high by Omar Haddad." -> "... Haddad"): rows end with no period, whichever tool wrote them.
+    An ellipsis stays."""
+    return text[:-1].rstrip() if text.endswith(".") and not text.endswith("..") else text
 
 
 def _status_update_text(entry: Mapping[str, Any]) -> str:
