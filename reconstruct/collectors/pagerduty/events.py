@@ -42,6 +42,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from reconstruct.collectors.pagerduty.alertsubject import sender, worded
 from reconstruct.collectors.skips import (
     NOT_UNDERSTOOD,
     UNREADABLE_TIME,
@@ -423,6 +424,12 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
     severity = as_text(alert.get("severity"))
     text = one_line(alert.get("summary")) or key or alert_id
     summary = f"Alert ({severity}): {text}" if severity else f"Alert: {text}"
+    labels = alert_labels(alert)
+    integration = alert.get("integration")
+    by = sender(labels, _name(integration) if isinstance(integration, dict) else "")
+    if (said := worded(text, labels, by)) is not None:  # Grafana's or Alertmanager's subject
+        summary, rule, state = said
+        refs.add(f"rule:{' '.join(rule.split()).lower()}:{state}")
     if (moved := ctx.moved_from(alert) or ctx.other_incident(alert)) is not None:
         summary += f" (moved in from merged incident {moved})"
     return Event(
@@ -433,7 +440,7 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
         links=links_for(ctx, as_text(alert.get("html_url"))),
         key=f"pagerduty:alert:{alert_id}",
         refs=frozenset(refs),
-        tags=frozenset(instance_tags(alert_labels(alert))),
+        tags=frozenset(instance_tags(labels)),
         scope=NAME,
     )
 
