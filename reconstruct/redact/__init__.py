@@ -150,7 +150,8 @@ class Redactor:
             spans = self._segmented_spans(text)
         if not spans:
             return text
-        return _apply(text, _whole_words(text, spans))
+        spans = _whole_words(text, spans)
+        return _apply(text, spans + _copies(text, spans))
 
     def _segmented_spans(self, text: str) -> list[tuple[int, int, str]]:
         """``_spans`` of each stretch between runs of ``LONG_SPACE`` whitespace characters: some
@@ -290,6 +291,29 @@ def _whole_words(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int
             end += 1
         widened.append((start, end, kind))
     return widened
+
+
+COPY_MIN = 8
+"""A found secret this long or longer is also hidden wherever else the text repeats it."""
+
+
+def _copies(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Spans of the other places ``text`` repeats a secret one of ``spans`` found: a password
+    caught in a connection URL is also hidden where the same message passes it to a client
+    (``redis-cli -a <it>``) or quotes it again. Only values of ``COPY_MIN`` characters or more
+    that are not a plain word (one holding a digit, a symbol or a space), so a found value that
+    is an ordinary word never shreds the rest of the text."""
+    found: list[tuple[int, int, str]] = []
+    for start, end, kind in spans:
+        value = text[start:end]
+        if len(value) < COPY_MIN or value.isalpha() or text.count(value) < 2:
+            continue
+        at = text.find(value)
+        while at >= 0:
+            if not any(s < at + len(value) and at < e for s, e, _ in spans):
+                found.append((at, at + len(value), kind))
+            at = text.find(value, at + len(value))
+    return found
 
 
 def _apply(text: str, spans: list[tuple[int, int, str]]) -> str:

@@ -207,6 +207,9 @@ def service_account_span(text: str, match: re.Match[str]) -> tuple[int, int]:
     return start, n
 
 
+_ARG = r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|([^\s\"']+))"
+"""A command-line argument: double-quoted, single-quoted or bare (one group each)."""
+
 OWN: tuple[Rule, ...] = (
     _rule(
         "slack webhook",
@@ -307,11 +310,33 @@ OWN: tuple[Rule, ...] = (
         ("curl",),
         expand=False,
     ),
+    _rule(
+        "password",
+        r"\b(?i:redis|valkey|keydb)-cli\b[^\n]{0,200}?\s(?:-a|--pass)[ \t]+" + _ARG,
+        ("-cli",),
+        expand=False,
+    ),
+    _rule(
+        "password",
+        r"\b(?i:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n]{0,200}?\s-p([^\s\"']+)",
+        ("mysql", "mariadb"),
+        expand=False,
+    ),
+    _rule(
+        "password",
+        r"\bsshpass\s+-p[ \t]*(?:\"([^\"\n]+)\"|'([^'\n]+)'|([^\s\"']+))",
+        ("sshpass",),
+        expand=False,
+    ),
 )
 """Formats the catalogue lacks or only half matches (and ``curl -u user:PASSWORD``, after
-gitleaks' ``curl-auth-user``) (its Stripe pattern stops at 24 characters,
-its JWT one before the signature, its npm one needs ``.npmrc`` context; it has no Grafana,
-Google, OpenAI-style ``sk-``, Vault, DigitalOcean, New Relic, Shopify or Azure AD rule)."""
+gitleaks' ``curl-auth-user``; the password arguments of database and SSH clients, as their
+manuals define them: ``redis-cli -a PASSWORD`` / ``--pass`` (redis.io/docs/latest/develop/tools/
+cli), ``mysql -pPASSWORD``, no space, a bare ``-p`` prompts (dev.mysql.com/doc/refman/8.0/en/
+connection-options.html; ``-P`` is the port), ``sshpass -p PASSWORD`` (sshpass(1))) (its
+Stripe pattern stops at 24 characters, its JWT one before the signature, its npm one needs
+``.npmrc`` context; it has no Grafana, Google, OpenAI-style ``sk-``, Vault, DigitalOcean, New
+Relic, Shopify or Azure AD rule)."""
 
 # Vendor-prefixed tokens, written from gitleaks' rule catalogue (MIT,
 # https://github.com/gitleaks/gitleaks, cmd/generate/config/rules/*.go at b58d3f1, 2026-07): the
