@@ -53,4 +53,3 @@ def _name(refs: set[str]) -> str:
         if ref.startswith("pr:") and "#" in ref:
             return f"PR #{ref.rpartition('#')[2]}"
     return f"commit {min(refs)[4:]}"
-

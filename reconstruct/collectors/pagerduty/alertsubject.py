@@ -37,7 +37,7 @@ _SUBJECT = re.compile(
 
 
 def sender(labels: Mapping[str, str], integration: str) -> str:
-    """"Grafana" when the alert came from Grafana: a Grafana-managed rule's labels always hold
+    """``Grafana`` when the alert came from Grafana: a Grafana-managed rule's labels always hold
     ``grafana_folder``, or the PagerDuty integration is named for it; else ""."""
     return "Grafana" if "grafana_folder" in labels or "grafana" in integration.lower() else ""
 

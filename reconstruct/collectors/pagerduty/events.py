@@ -53,7 +53,8 @@ from reconstruct.collectors.skips import (
 from reconstruct.collectors.textlinks import TEXT_URL, text_links
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.instances import instance_tags, labels_in_text
-from reconstruct.normalize.repeats import INITIAL, NOTICE
+from reconstruct.normalize.repeats import INITIAL
+from reconstruct.normalize.steps import NOTICE
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
 NAME = "pagerduty"
