@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconstruct.collectors.github.parse import parse
 from reconstruct.config import Config, LeadupSettings
-from reconstruct.model import Event, Kind
+from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize import normalize
 from tests.fakes import github as fk
 from tests.fakes.server import FakeServer
@@ -191,3 +193,54 @@ def test_a_deploy_row_names_the_pr_only_on_an_exact_commit(
         key(71): f"Deployed {named}: {REPO} 8e41c07 (main)",
         key(72): f"Deployed {REPO} 9d9d9d9 (main) to production",
     }
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hours=st.lists(st.integers(1, 300), min_size=0, max_size=8, unique=True),
+    ships=st.lists(st.booleans(), min_size=8, max_size=8),
+    limit=st.integers(0, 9),
+)
+def test_raising_the_limit_never_removes_a_row_property(
+    hours: list[int], ships: list[bool], limit: int
+) -> None:
+    """Any lead-up deploys, some shipping a lead-up change that is shown (its merge commit
+    deployed): the rows at N are among the rows at N + 1, every shipping deploy is shown, and
+    N counts the latest."""
+    events: list[Event] = []
+    shipping: set[str] = set()
+    for n, hour in enumerate(hours):
+        sha = f"{n + 1:x}abcdef"[:7]
+        when = WINDOW.start - timedelta(hours=hour)
+        deploy = Event(
+            time=when,
+            kind=Kind.DEPLOY,
+            summary=f"Deployed {REPO} {sha} (main) to production",
+            sources=("github",),
+            links=(Link("github", f"https://github.com/{REPO}/commit/{sha}", f"commit {sha}"),),
+            key=key(n),
+            refs=frozenset({f"sha:{sha}"}),
+            tags=frozenset({"production"}),
+            scope=f"github:{REPO}",
+        )
+        events.append(deploy)
+        if ships[n]:  # a PR merged a minute before, named for the lead-up ("disruption")
+            events.append(
+                Event(
+                    time=when - timedelta(minutes=1),
+                    kind=Kind.CHANGE,
+                    summary=f"Merged PR #{n + 1}: Tune disruption budget {n}",
+                    sources=("github",),
+                    links=(Link("github", f"https://github.com/{REPO}/pull/{n + 1}", "PR"),),
+                    key=f"github:pr:{REPO}#{n + 1}",
+                    refs=frozenset({f"pr:{REPO}#{n + 1}", f"sha:{sha}"}),
+                    scope=f"github:{REPO}",
+                )
+            )
+            shipping.add(key(n))
+    now, more = set(shown(events, limit)), set(shown(events, limit + 1))
+    assert now <= more
+    assert shipping <= now
+    newest = sorted((e for e in events if e.kind is Kind.DEPLOY), key=lambda e: e.time)
+    assert {e.key for e in newest[len(newest) - min(limit, len(newest)) :]} <= now
+    assert len(now - shipping) <= limit
