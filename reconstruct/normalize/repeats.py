@@ -134,7 +134,8 @@ def notices(row: Event) -> Counter[tuple[str, str]]:
 
 def tally(rows: list[Event]) -> str:
     """The notifications of page rows, exact, failed ones said apart: ``32 notifications: 14
-    push, 14 email, 4 SMS; 2 by phone failed, no answer``; ``14 push notifications``."""
+    push, 14 email, 4 SMS; 2 by phone failed, no answer``; for different reasons ``3 by phone
+    failed: 2 no answer, 1 line busy``; ``14 push notifications``."""
     counts: Counter[tuple[str, str]] = Counter()
     seen: dict[str, int] = {}  # method -> order of first mention (rows in time order)
     for row in rows:
@@ -150,7 +151,8 @@ def tally(rows: list[Event]) -> str:
         if prefix == FAILED:
             why = failure_of([r for r in rows if f"{FAILED}{method}" in r.tags], method)
             words = f"{counts[(prefix, method)]} by {_SHOWN.get(method, method)} failed"
-            failed.append(words + (f", {why}" if why else ""))
+            counted = why[:1].isdigit()  # "2 no answer, 1 line busy": each reason counted
+            failed.append(words + (f"{':' if counted else ','} {why}" if why else ""))
     if len(sent) == 1 and not failed:
         return f"{sent[0]} notification{'s' * (total > 1)}"
     return f"{total} notification{'s' * (total > 1)}: " + "; ".join(
