@@ -99,6 +99,13 @@ GRAFANA_LABELS = {
             GRAFANA,
             "Grafana alert IngressNode5xxHigh (critical) firing (3 alerts, 1 resolved)",
         ),
+        # a rule title of several words (Grafana rules are titled freely)
+        (
+            "[FIRING:1] Cache hit ratio Caches (cache-07)",
+            {"alertname": "Cache hit ratio", "grafana_folder": "Caches", "pod": "cache-07"},
+            GRAFANA,
+            "Grafana alert Cache hit ratio (pod=cache-07) firing",
+        ),
         # no labels in the details: the subject's values as written, the one group value its rule
         (
             f"[FIRING:1] IngressNode5xxHigh ({NODE} {ZONE})",
@@ -133,6 +140,10 @@ def test_the_default_subject_reads_as_the_dashboards_rows(
         ("High CPU on web-1", {"host": "web-1"}),
         # several group values and no alertname label: which is the rule cannot be told
         ("[FIRING:1] IngressNode5xxHigh Kubernetes", None),
+        # several words and no labels: which words are the rule cannot be told
+        ("[FIRING:1] Cache hit ratio (cache-07)", None),
+        # a rule title with parentheses: not the template's shape as this reads it
+        ("[FIRING:1] Latency (p99) (cache-07)", {"alertname": "Latency (p99)"}),
         # an alertname the subject does not name: not this subject's rule
         ("[FIRING:1] SomethingElse (web-1)", {"alertname": "IngressNode5xxHigh"}),
     ],

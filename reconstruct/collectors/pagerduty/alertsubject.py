@@ -51,8 +51,8 @@ def worded(summary: str, labels: Mapping[str, str], sender: str) -> tuple[str, s
         return None
     group = match["group"].split()
     rule = labels.get("alertname") or (group[0] if len(group) == 1 else "")
-    said = {*group, *(match["common"] or "").split()}
-    if not rule or rule not in said:  # an alertname the subject does not name: not its rule
+    said = f" {match['group']} {match['common'] or ''} "
+    if not rule or f" {rule} " not in said:  # an alertname the subject does not name
         return None
     state = "firing" if match["status"] == "FIRING" else "resolved"
     instance = [(k, labels[k]) for k in INSTANCE_KEYS if labels.get(k)]
