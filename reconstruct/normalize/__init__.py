@@ -27,7 +27,7 @@ from reconstruct.normalize.dedup import dedup_exact
 from reconstruct.normalize.deploystart import join_deploy_starts
 from reconstruct.normalize.echoes import merge_echoes
 from reconstruct.normalize.gcpause import paused_gc
-from reconstruct.normalize.instances import with_instance
+from reconstruct.normalize.instances import named_instances, with_instance
 from reconstruct.normalize.ledger import OUTSIDE_REASON, Ledger
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
@@ -95,7 +95,8 @@ def normalize(
         candidates, chatter, chatter_why = set_aside(inside, start, classifier, written)
         ledger.omit_counts(chatter_why, chatter)
         memo = TextRefs()
-        with_refs = [with_text_refs(with_instance(event), memo) for event in candidates]
+        labelled = named_instances([with_instance(event) for event in candidates])
+        with_refs = [with_text_refs(event, memo) for event in labelled]
         classified, keywords = classify(with_refs, classifier, ensure_utc(incident.started_at))
         rows = merge_tools(
             classified, config.normalize.merge_window, config.normalize.instance_window

@@ -9,20 +9,26 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   number or address, ``repeats.tally``) exactly per method, the failed ones said apart ("; 2 by
   phone failed, no answer"); when none reached them, "4 phone pages to Kim Nguyen failed (no
   answer), 09:45–09:51", with the notifications counted when a page held more than one.
-- **A flapping alert**: an alert rule that changes state at least ``[collapse] flap_changes``
-  times (default 4) within ``[collapse] flap_window`` (default 1h), whatever the states
-  (Pending and Normal without ever firing too). Elastic calls an alert
+- **A flapping alert**: an alert rule one of whose instances (``instances.instance_of``: its
+  ``label:`` tags; a rule naming none is one instance) changes state at least ``[collapse]
+  flap_changes`` times (default 4) within ``[collapse] flap_window`` (default 1h), whatever the
+  states (Pending and Normal without ever firing too). Elastic calls an alert
   flapping when it changes status at least 4 times in its last 20 rule runs (Kibana's
   ``DEFAULT_FLAPPING_SETTINGS``, https://github.com/elastic/kibana/pull/147774); we have state
   changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
   Y seconds; a repeat of the same state is no change,
-  https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html) ->
-  "CheckoutLatency flapped 60 times 09:45–10:15, last state Normal": the count, span and last
-  state are the rule's, every state change counted (a record repeating the state before it, as
-  Grafana's "Alerting -> Alerting" on a re-evaluation, is a member but not counted: "(2 repeats
-  of a state not counted)"; states named as Grafana writes them: ``NoData``, ``OK``); a
-  milestone among them (below) is a row of its own, named by its time: "(the change at 09:10
-  is a row of its own)".
+  https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html). Changes are counted per instance
+  (pod B firing after pod A is a change of B, no repeat): one instance ->
+  "CheckoutLatency flapped 60 times 09:45–10:15, last state Normal"; several ->
+  "CoreDNSForwardLatency flapped on 1 of 6 pods (coredns-2xkqz), 24 state changes
+  14:01–15:24; last state Normal on all" (the instances that flap, named when not all; every
+  instance's changes; each one's last state: "last state Normal on 5 pods, Alerting on
+  coredns-2xkqz"). A record repeating its instance's state before it (Grafana's "Alerting ->
+  Alerting" on a re-evaluation, a re-notification) is a member but not counted: "(2 repeats
+  of a state not counted)"; a notifier's post of the group naming no instance when others do
+  (``[FIRING:6] X``) is a member, no instance and no repeat; states named as Grafana writes
+  them: ``NoData``, ``OK``; a milestone among them (below) is a row of its own, named by its
+  time: "(the change at 09:10 is a row of its own)".
 - **An alert storm**: the alerts of one rule, each part at the time it happened. Its firings
   (per state that is no clearing) split into waves (a gap over ``[collapse] wave_gap``, default
   5 minutes, starts the next): the wave holding the incident's first firing joins that row:
@@ -451,6 +457,8 @@ _Series = list[tuple[str, str, list[Event]]]
 """Series rows to make: (text, reason, members)."""
 _Joins = list[tuple[str, str, list[Event]]]
 """Parts that join a milestone's row: (its key, the words added, the records joined)."""
+_Stated = tuple[Event, str]
+"""A record of an alert instance and its state (``_state``)."""
 
 
 def _alert_series(
@@ -470,22 +478,11 @@ def _alert_series(
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return [], []
-        repeats = {
-            e.key
-            for e, prev, now in zip(group[1:], states, states[1:], strict=False)
-            if now == prev
-        }
-        changes = len(group) - len(repeats)
-        last = _last_state(group[-1])
-        text = f"{name} flapped {changes} times {_span(group)}, last state {last}"
-        if apart:
-            times = list(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
-            if len(apart) == 1:
-                text += f" (the change at {times[0]} is a row of its own)"
-            else:
-                which = f"{len(apart)} changes" if len(times) == 1 else "changes"
-                text += f" (the {which} at {' and '.join(times)} are rows of their own)"
-        if repeated := len([e for e in members if e.key in repeats]):
+        text = _flapping_words(name, group, states, apart, config)
+        per = _by_instance(group, states)
+        changed = {e.key for records in per.values() for e in _changes(records)}
+        counted = {e.key for records in per.values() for e, _ in records}
+        if repeated := len([e for e in members if e.key in counted and e.key not in changed]):
             text += f" ({repeated} repeat{'s' * (repeated > 1)} of a state not counted)"
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)], []
     if not key.startswith("text:"):
@@ -880,15 +877,87 @@ def _across(members: list[Event]) -> str:
 
 
 def _flaps(group: list[Event], states: list[str], config: CollapseConfig) -> bool:
-    """At least ``flap_changes`` state changes within ``flap_window``."""
-    changes = [
-        e.time for e, prev, now in zip(group[1:], states, states[1:], strict=False) if now != prev
-    ]
+    """An instance of the rule flaps (``_flapping``)."""
+    return any(_flapping(records, config) for records in _by_instance(group, states).values())
+
+
+def _flapping(records: list[tuple[Event, str]], config: CollapseConfig) -> bool:
+    """At least ``flap_changes`` changes of one instance's state within ``flap_window``."""
+    changes = [e.time for e in _changes(records)[1:]]
     need = config.flap_changes
     for n in range(len(changes) - need + 1):
         if changes[n + need - 1] - changes[n] <= config.flap_window:
             return True
     return False
+
+
+def _by_instance(group: list[Event], states: list[str]) -> dict[tuple[str, ...], list[_Stated]]:
+    """The rule's records per instance (``instance_of``: its ``label:`` tags), each with its
+    state, in time order. When any record names an instance, one naming none (a notifier's post
+    of the group, ``[FIRING:6] X``) is no instance's and left out; when none does, the rule is
+    one instance."""
+    labelled = any(instance_of(e.tags) for e in group)
+    out: dict[tuple[str, ...], list[_Stated]] = defaultdict(list)
+    for event, state in zip(group, states, strict=True):
+        instance = instance_of(event.tags)
+        if instance or not labelled:
+            out[instance].append((event, state))
+    return out
+
+
+def _changes(records: list[_Stated]) -> list[Event]:
+    """An instance's records that change its state: its first, and each whose state differs
+    from the one before it; the others repeat a state (a re-evaluation, a re-notification)."""
+    return [e for n, (e, s) in enumerate(records) if n == 0 or s != records[n - 1][1]]
+
+
+def _flapping_words(
+    name: str, group: list[Event], states: list[str], apart: list[Event], config: CollapseConfig
+) -> str:
+    """A flapping rule's row text. One instance: "X flapped 14 times 14:01–15:25, last state
+    Normal". Several: "X flapped on 1 of 6 pods (coredns-2xkqz), 24 state changes 14:01–15:25;
+    last state Normal on all": the instances that flap, the state changes of every instance
+    (each instance's own: another pod's firing is no repeat), the span of the instances'
+    records and each one's last state. Then the milestones among them, each a row of its own."""
+    per = _by_instance(group, states)
+    records = sorted((e for rs in per.values() for e, _ in rs), key=order_key)
+    changes = sum(len(_changes(rs)) for rs in per.values())
+    if len(per) == 1:
+        (only,) = per.values()
+        text = f"{name} flapped {changes} times {_span(records)}, last state "
+        text += _last_state(only[-1][0])
+    else:
+        label = _instance_label(records)
+        noun = _plural(label, 2) if label else "instances"
+        flapping = [rs for rs in per.values() if _flapping(rs, config)]
+        some = f"{len(flapping)} of {len(per)}"
+        if len(flapping) == len(per):
+            some = "both" if len(per) == 2 else f"all {len(per)}"
+        text = f"{name} flapped on {some} {noun}"
+        if len(flapping) < len(per) and (values := _values([rs[0][0] for rs in flapping], label)):
+            text += f" ({_names(values)})"
+        text += f", {changes} state changes {_span(records)}; last state "
+        last: dict[str, list[Event]] = defaultdict(list)
+        for rs in per.values():
+            last[_last_state(rs[-1][0])].append(rs[-1][0])
+        if len(last) == 1:
+            text += f"{next(iter(last))} on all"
+        else:
+            parts = []
+            for state, ends in sorted(last.items(), key=lambda item: (-len(item[1]), item[0])):
+                values = _values(ends, label)
+                many = _plural(label, len(ends)) if label else "instance" + "s" * (len(ends) > 1)
+                where = _names(values) if 0 < len(values) <= 2 else f"{len(ends)} {many}"
+                parts.append(f"{state} on {where}")
+            text += ", ".join(parts)
+    if apart:
+        times = list(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
+        if len(apart) == 1:
+            text += f" (the change at {times[0]} is a row of its own)"
+        else:
+            which = f"{len(apart)} changes" if len(times) == 1 else "changes"
+            text += f" (the {which} at {' and '.join(times)} are rows of their own)"
+    return text
 
 
 def _shown_name(key: str, group: list[Event]) -> str:

@@ -102,7 +102,7 @@ from reconstruct.errors import (
     BundleError,
 )
 from reconstruct.model import Event, Kind, Link
-from reconstruct.normalize.instances import ALERTNAME, INSTANCE_KEYS, WRITTEN
+from reconstruct.normalize.instances import ALERTNAME, INSTANCE_KEYS, WRITTEN, instance_tags
 from reconstruct.timeutil import TimeFormatError, format_duration, iso_z, parse_epoch
 
 if TYPE_CHECKING:
@@ -141,7 +141,6 @@ _SHA_KEY = re.compile(r"sha|commit|revision|^rev$|^git", re.IGNORECASE)
 _SHA_TAG_PREFIX = frozenset({"sha", "commit", "git", "gitsha", "git_sha", "revision", "rev"})
 _LABELS = re.compile(r"^\{[^{}]*\}\s*")
 _LABEL_SET = re.compile(r"\{([^{}]*)\}")
-_INSTANCE_KEYS = INSTANCE_KEYS  # one list for every source (``normalize.instances``)
 
 
 # -- parse ------------------------------------------------------------------------------
@@ -388,7 +387,8 @@ def _alert(
     prev_state = _str(record.get("prevState"))
     new = _base_state(new_state)
     label = f"Grafana alert {name}" if name else "Grafana alert"
-    instance = _instance_labels(record, text)
+    labels = _alert_labels(record, text)
+    instance = [(key, labels[key]) for key in INSTANCE_KEYS if labels.get(key)]
     if instance:
         label += f" ({', '.join(f'{k}={v}' for k, v in instance)})"
     summary, firing, resolved = _state_summary(label, new_state, prev_state)
@@ -405,19 +405,24 @@ def _alert(
     tags = {f"state:{new}"} if new else set()
     if _STOPPED.intersection(_state_reasons(new_state)):
         tags.add("stopped")  # the rule was paused, updated or deleted: news, whatever the state
-    tags.update(f"label:{k}={v}" for k, v in instance)
+    tags.update(instance_tags({k: v for k, v in labels.items() if k != "alertname"}))
     if name:
         tags.add(ALERTNAME + name)  # the rule's name as written, for every state (a series')
     return kind, summary, refs, tags, f":{new}" if new else "", name
 
 
-def _instance_labels(record: Mapping[str, Any], text: str) -> list[tuple[str, str]]:
-    """The instance labels (``_INSTANCE_KEYS``, in that order) of an alert state annotation.
+def _alert_labels(record: Mapping[str, Any], text: str) -> dict[str, str]:
+    """The labels of an alert state annotation that have one value (``{"pod": "web-00",
+    "alertname": "CheckoutErrors", ...}``); the row names those of ``INSTANCE_KEYS``, and
+    ``instances.instance_tags`` tags them (the others for ``named_instances`` to judge per rule).
 
     Unified alerting writes them in ``text``: ``"<rule title> {alertname=X, grafana_folder=Y,
     pod=web-00} - B=1, C=1"`` (``historian.buildAnnotationTextAndData``: ``labels.String()``,
-    ``k=v`` joined by ", "); legacy alerting in ``data.evalMatches[].tags`` (one per series
-    matched). A label with several values across matches is left out (the row is the rule's).
+    ``k=v`` joined by ", ", private ``__``-labels removed); since Grafana 12 also as ``tags``,
+    ``"<key>:<value>"`` with each ``:`` in either made ``_`` (``convertLabelsToTags``; cut when
+    too long), read only when the text has no label set; legacy alerting in
+    ``data.evalMatches[].tags`` (one per series matched). A label with several values across
+    matches is left out (the row is the rule's).
     """
     found: dict[str, set[str]] = {}
     match = _LABEL_SET.search(text)
@@ -426,6 +431,11 @@ def _instance_labels(record: Mapping[str, Any], text: str) -> list[tuple[str, st
             key, sep, value = pair.partition("=")
             if sep:
                 found.setdefault(key.strip(), set()).add(value.strip().strip('"'))
+    else:
+        for tag in tags_of(record):
+            key, sep, value = tag.partition(":")
+            if sep and _LABEL_KEY.fullmatch(key) and value.strip():
+                found.setdefault(key, set()).add(value.strip())
     data = record.get("data")
     matches = data.get("evalMatches") if isinstance(data, dict) else None
     for item in matches if isinstance(matches, list) else []:
@@ -433,11 +443,15 @@ def _instance_labels(record: Mapping[str, Any], text: str) -> list[tuple[str, st
         for key, value in tags.items() if isinstance(tags, dict) else ():
             if isinstance(value, str):
                 found.setdefault(str(key), set()).add(value.strip())
-    return [
-        (key, next(iter(found[key])))
-        for key in _INSTANCE_KEYS
-        if len(found.get(key, ())) == 1 and next(iter(found[key]))
-    ]
+    return {
+        key: next(iter(values))
+        for key, values in sorted(found.items())
+        if key and len(values) == 1 and next(iter(values))
+    }
+
+
+_LABEL_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""A Prometheus label name (``[a-zA-Z_][a-zA-Z0-9_]*``)."""
 
 
 def _tag_tokens(tags: Sequence[str]) -> list[list[str]]:
