@@ -97,7 +97,7 @@ GRAFANA_LABELS = {
             "[FIRING:3, RESOLVED:1] IngressNode5xxHigh Kubernetes (critical)",
             {"alertname": "IngressNode5xxHigh", "grafana_folder": "Kubernetes"},
             GRAFANA,
-            "Grafana alert IngressNode5xxHigh (critical) firing (3 alerts, 1 resolved)",
+            "Grafana alert IngressNode5xxHigh firing (3 alerts, 1 resolved)",
         ),
         # a rule title of several words (Grafana rules are titled freely)
         (

@@ -19,8 +19,10 @@ labels by name (``pagerduty.events.alert_labels``).
 ``worded`` rewrites such a summary in the words the dashboard source's rows use: "Grafana alert
 IngressNode5xxHigh (node=gke-prod-pool-b-00-bmxj, zone=europe-west1-b) firing"; the rule is the
 ``alertname`` label, else the group's only value; the instance labels (``INSTANCE_KEYS``) by
-name when the details carry them, else the subject's values as written. A summary not of that
-form, or one whose rule cannot be told, stays as it is (None).
+name when the details carry them (other labels are judged per rule by
+``instances.named_instances``, as the dashboard's are), the subject's values as written only
+when the details carry no labels. A summary not of that form, or one whose rule cannot be told,
+stays as it is (None).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def worded(summary: str, labels: Mapping[str, str], sender: str) -> tuple[str, s
     text = f"{sender} alert {rule}" if sender else f"Alert {rule}"
     if instance:
         text += f" ({', '.join(f'{k}={v}' for k, v in instance)})"
-    elif match["common"]:
+    elif match["common"] and not labels:  # no labels by name: the values as written
         text += f" ({match['common'].strip()})"
     text += f" {state}"
     firing, resolved = int(match["firing"] or 0), int(match["resolved"] or 0)
