@@ -87,11 +87,13 @@ def collected(
 
 
 def shown(
-    events: list[Event], deploys: int, match: tuple[str, ...] = ("disruption",)
+    events: list[Event], deploys: int, match: tuple[str, ...] = ("disruption",), changes: int = 5
 ) -> dict[str, tuple[str, str]]:
     """Key -> (summary, reason) of the deploy rows before the window, normalized with
     ``deploys`` as ``leadup_deploys`` and ``match`` as the lead-up terms."""
-    settings = LeadupSettings(deploys=deploys, changes=5, match=match, repos=frozenset({REPO}))
+    settings = LeadupSettings(
+        deploys=deploys, changes=changes, match=match, repos=frozenset({REPO})
+    )
     incident = make_ctx("https://x.invalid", None, Recorder()).incident
     rows = normalize(events, incident, WINDOW, Config(), leadup=settings).events
     return {
@@ -238,7 +240,8 @@ def test_raising_the_limit_never_removes_a_row_property(
                 )
             )
             shipping.add(key(n))
-    now, more = set(shown(events, limit)), set(shown(events, limit + 1))
+    # every change is shown (8 at most, the cap here): each one's deploy is a row
+    now, more = set(shown(events, limit, changes=8)), set(shown(events, limit + 1, changes=8))
     assert now <= more
     assert shipping <= now
     newest = sorted((e for e in events if e.kind is Kind.DEPLOY), key=lambda e: e.time)
