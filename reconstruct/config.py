@@ -313,7 +313,10 @@ class ClassifyConfig(_Table):
     a candidate for the impact start (the message keeps its kind)."""
     bot_kinds: dict[str, tuple[str, ...]] = Field(
         default_factory=lambda: {
-            "alert": (r"^\W*\[(?:firing|resolved|alerting|ok)(?::\s*\d+)?\]", r"\btriggered\b"),
+            "alert": (
+                r"^\W*\[(?:firing|resolved|alerting|ok)(?::\s*\d+)?(?:,\s*resolved:\s*\d+)?\]",
+                r"\btriggered\b",
+            ),
             "deploy": (r"\bdeploy(?:ed|ment)\b", r"\brolled back\b", r"\brollback\b"),
             "change": (r"\bmerged\b",),
             "ack": (r"\backnowledged\b",),

@@ -50,10 +50,17 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   firing row, when it stays a row, says so: "... firing again (cleared 14:34) (B=0.6, C=1)".
   A part or wave of fewer than ``min_series`` alerts (a milestone it joins counted)
   stays as its rows. A notifier's chat post of the group (Alertmanager's ``[FIRING:44] X`` /
-  ``[RESOLVED] X`` in Slack: a bot's record naming no instance and holding no state record)
-  is no alert of its own when the tool's own records of the rule exist: a member of the part
-  it falls within ``wave_gap`` of, never counted, never moving a span or a "by" time, never the
-  incident's first firing or last clearing (the last clearing's row links the post). Long
+  ``[RESOLVED] X`` in Slack, Grafana's ``[FIRING:12, RESOLVED:18] X`` listing each alert's
+  ``Labels:``: a bot's record holding no state record that names no instance or reports
+  several alerts, ``groupposts``) is no alert of its own when the tool's own records of the
+  rule exist: a member and a link of the wave it falls within ``wave_gap`` of, of a state it
+  reports (the nearest; a post of both joins the clearing on a tie), never counted, never
+  moving a span or a "by" time, never the incident's first firing or last clearing; the row's
+  reason says "30 rows and 1 chat post". The tool's records count; a post counts only the
+  instances (``label`` values) it lists in the wave's state that no record of the tool has in
+  that state, each once, in the first wave it joins. A notice beside a wave too small for a
+  row joins the row of the nearest record of a state it reports (``_beside``), its words
+  unchanged; notices are no state changes when a rule is judged for flapping. Long
   instance lists there are a count with the first and last: "20 again (ip-10-40-17-40 to
   ip-10-40-19-97)". A joined row keeps the milestone's time, key, kind and links, adds the
   ``first:`` / ``last:`` link of the records joined before / after it, and holds every record as
@@ -109,6 +116,7 @@ from itertools import pairwise
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import evolve, new_event
+from reconstruct.normalize.groupposts import GroupPost, group_post
 from reconstruct.normalize.instances import LABEL, alertnames, instance_of
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.pending import join_pending
@@ -181,11 +189,11 @@ def collapse(
             # every instance of a rule with a pending period goes Pending before it fires: the
             # rule flaps when it does so with its Pending steps joined, never because of them
             joined_group, taken = join_pending(group, config.pending_window, _state)
-            if taken and not _flaps(joined_group, [_state(e) for e in joined_group], config):
+            if taken and not _flaps_recorded(joined_group, config):
                 group = joined_group
                 gone |= taken
                 stepped.update((e.key, e) for e in group if e.members)
-            if not _flaps(group, [_state(e) for e in group], config):
+            if not _flaps_recorded(group, config):
                 # a re-evaluation that changes nothing rides in its root's row
                 group, held = join_reevaluations(group, _state)
                 gone.update(e.key for quiet in held.values() for e in quiet)
@@ -240,12 +248,14 @@ def collapse(
 
 def _refired(group: list[Event]) -> dict[str, Event]:
     """Firings of an instance that cleared since its firing before: firing key -> that
-    clearing (the latest), for the words "firing again (cleared 10:26)"."""
+    clearing (the latest), for the words "firing again (cleared 10:26)". A chat notice of the
+    group (``_notice``) is no instance's firing or clearing when the tool's records exist."""
     out: dict[str, Event] = {}
     fired: set[tuple[str, ...]] = set()
     cleared: dict[tuple[str, ...], Event] = {}  # instance -> its clearing since it last fired
+    recorded = any(not _notice(e) for e in group)
     for event in group:
-        if event.kind is not Kind.ALERT:
+        if event.kind is not Kind.ALERT or (recorded and _notice(event)):
             continue
         instance, state = instance_of(event.tags), _state(event)
         if state == _RESOLVED:
@@ -474,7 +484,7 @@ def _alert_series(
     name = _shown_name(key, group)
     states = [_state(e) for e in group]
     apart = [e for e in group if e.key in keep]
-    if _flaps(group, states, config):
+    if _flaps_recorded(group, config):
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return [], []
@@ -591,74 +601,173 @@ def _storm(
     """One rule's alerts, each part at the time it happened: its firings (per state that is no
     clearing) and its clearings, each in waves ``wave_gap`` apart, each wave a row at its first
     time, the wave holding the incident's first firing or last clearing joined to that row. A
-    wave of fewer than ``min_series`` alerts (a milestone it joins counted) stays as its rows."""
+    wave of fewer than ``min_series`` alerts (a milestone it joins counted) stays as its rows.
+    A chat notice of the group (``_notice``) is a member of a wave of a state it reports
+    (``_place``), uncounted but for the instances it lists that no record of the tool has in
+    that state (``_uncovered``)."""
     series: _Series = []
     joins: _Joins = []
     # a chat notice of a group the tool's own records hold is no alert of its own
     told = {e.key for e in group if _notice(e)} if any(not _notice(e) for e in group) else set()
     label = _instance_label([e for e in group if e.key not in told])
-    every = _values(group, label)
+    waves: dict[str, list[list[Event]]] = {}  # state -> its waves of the tool's records
     for state in dict.fromkeys(states):
-        in_state = [e for e, s in zip(group, states, strict=True) if s == state]
-        of_state = [e for e in in_state if e.key not in told]
-        if len(of_state) < config.min_series:
-            continue
+        of_state = [
+            e for e, s in zip(group, states, strict=True) if s == state and e.key not in told
+        ]
+        if len(of_state) >= config.min_series:
+            waves[state] = _waves(of_state, config.wave_gap)
+    notices = [e for e in group if e.key in told and e.key not in keep]
+    placed = _place(notices, waves, config)
+    extra = _uncovered(placed, group, states, told, label)
+    fired = {v for (state, _), values in extra.items() if state != _RESOLVED for v in values}
+    every = sorted({*_values(group, label), *fired}, key=_natural)
+    for state, state_waves in waves.items():
+        of_state = [e for wave in state_waves for e in wave]
         own = next((e for e in of_state if e.key in keep), None)
+        notes = {n: placed.get((state, n), []) for n in range(len(state_waves))}
+        listed = {n: extra.get((state, n), []) for n in range(len(state_waves))}
         if state == _RESOLVED:
-            series_, joins_ = _clearings(name, of_state, own, label, every, config)
+            series_, joins_ = _clearings(name, of_state, own, label, every, config, notes, listed)
         else:
             cleared = [
                 e
                 for e, s in zip(group, states, strict=True)
                 if s == _RESOLVED and e.key not in told
             ]
-            series_, joins_ = _firings(name, state, of_state, own, cleared, label, config)
-        notices = [e for e in in_state if e.key in told and e.key not in keep]
-        series_, joins_ = _with_notices(series_, joins_, own, notices, config.wave_gap)
+            series_, joins_ = _firings(
+                name, state, of_state, own, cleared, label, config, notes, listed
+            )
         series.extend(series_)
         joins.extend(joins_)
+    joins.extend(_beside(notices, placed, group, states, told, config.wave_gap))
     return series, joins
+
+
+def _beside(
+    notices: list[Event],
+    placed: Mapping[_Wave, list[Event]],
+    group: list[Event],
+    states: list[str],
+    told: set[str],
+    gap: timedelta,
+) -> _Joins:
+    """A notice in no wave (its wave is a few rows) joins the row of the tool's record it is
+    nearest, of a state it reports, within ``gap``: a link of that row, its words unchanged
+    (the post of the last two gateways to clear is no third row beside theirs)."""
+    waved = {id(e) for posts in placed.values() for e in posts}
+    out: _Joins = []
+    for notice in notices:
+        if id(notice) in waved:
+            continue
+        best: tuple[timedelta, int, str] | None = None
+        for rank, state in enumerate(_reports(notice)):
+            for event, s in zip(group, states, strict=True):
+                if s != state or event.key in told or event.kind is not Kind.ALERT:
+                    continue
+                away = abs(event.time - notice.time)
+                if away <= gap and (best is None or (away, rank, event.key) < best):
+                    best = (away, rank, event.key)
+        if best is not None:
+            out.append((best[2], "", [notice]))
+    return out
+
+
+def _flaps_recorded(group: list[Event], config: CollapseConfig) -> bool:
+    """Whether a rule flaps (``_flaps``), judged on the tool's own records: a chat notice of
+    the group (``_notice``: a repeat notification, a post of both firing and resolved alerts)
+    is no state change of the rule."""
+    recorded = [e for e in group if not _notice(e)] or group
+    return _flaps(recorded, [_state(e) for e in recorded], config)
 
 
 def _notice(event: Event) -> bool:
     """A chat post a notifier made of an alert group (Alertmanager's ``[FIRING:12] X`` in
-    Slack): a bot's record of one source that holds no state record of the tool (tag
-    ``state:``) and names no instance (tag ``label:``)."""
-    return (
-        "bot" in event.tags
-        and len(event.sources) == 1
-        and not any(t.startswith(("state:", LABEL)) for t in event.tags)
-    )
+    Slack, Grafana's ``[FIRING:12, RESOLVED:18] X`` listing each alert's labels): a bot's
+    record of one source that holds no state record of the tool (tag ``state:``) and names no
+    instance (tag ``label:``) or reports several alerts (``groupposts``: the labels every one
+    of its alerts shares, a cluster, name none of them)."""
+    if "bot" not in event.tags or len(event.sources) != 1:
+        return False
+    if any(t.startswith("state:") for t in event.tags):
+        return False
+    if not any(t.startswith(LABEL) for t in event.tags):
+        return True
+    post = _group_of(event.summary)
+    return post is not None and post.several
 
 
-def _with_notices(
-    series: _Series,
-    joins: _Joins,
-    own: Event | None,
-    notices: list[Event],
-    gap: timedelta,
-) -> tuple[_Series, _Joins]:
-    """The parts with each chat notice (``_notice``) a member, uncounted, of the part whose
-    records it falls among (within ``gap`` of its first or last record); a notice near no part
-    stays a row."""
-    parts: list[tuple[int, list[Event]]] = [(i, m) for i, (_, _, m) in enumerate(series)]
-    parts += [(-1 - i, [own, *m] if own else m) for i, (_, _, m) in enumerate(joins)]
-    added: dict[int, list[Event]] = defaultdict(list)
+@lru_cache(maxsize=1024)
+def _group_of(summary: str) -> GroupPost | None:
+    return group_post(summary)
+
+
+def _reports(notice: Event) -> tuple[str, ...]:
+    """The states a notice reports (``groupposts``: a mixed post both, the clearing first),
+    else its own state."""
+    post = _group_of(notice.summary)
+    return post.states if post is not None else (_state(notice),)
+
+
+_Wave = tuple[str, int]
+"""A wave of a rule's records: its state and its index among that state's waves."""
+
+
+def _place(
+    notices: list[Event], waves: Mapping[str, list[list[Event]]], config: CollapseConfig
+) -> dict[_Wave, list[Event]]:
+    """Each notice in the wave it falls among (within ``wave_gap`` of its first or last
+    record), of a state it reports, of at least ``min_series`` records: the nearest, then the
+    state it reports first; a notice near no such wave is in none (it stays a row)."""
+    gap = config.wave_gap
+    placed: dict[_Wave, list[Event]] = defaultdict(list)
     for notice in notices:
-        near = [
-            i
-            for i, members in parts
-            if min(e.time for e in members) - gap
-            <= notice.time
-            <= max(e.time for e in members) + gap
-        ]
-        if near:
-            added[near[0]].append(notice)
-    series = [(t, r, sorted([*m, *added[i]], key=order_key)) for i, (t, r, m) in enumerate(series)]
-    joins = [
-        (k, t, sorted([*m, *added[-1 - i]], key=order_key)) for i, (k, t, m) in enumerate(joins)
-    ]
-    return series, joins
+        reported = _reports(notice)
+        best: tuple[timedelta, int, _Wave] | None = None
+        for rank, state in enumerate(reported):
+            for n, wave in enumerate(waves.get(state, ())):
+                if len(wave) < config.min_series:
+                    continue
+                start, end = wave[0].time, wave[-1].time
+                if not start - gap <= notice.time <= end + gap:
+                    continue
+                away = max(start - notice.time, notice.time - end, timedelta(0))
+                if best is None or (away, rank) < best[:2]:
+                    best = (away, rank, (state, n))
+        if best is not None:
+            placed[best[2]].append(notice)
+    return placed
+
+
+def _uncovered(
+    placed: Mapping[_Wave, list[Event]],
+    group: list[Event],
+    states: list[str],
+    told: set[str],
+    label: str,
+) -> dict[_Wave, list[str]]:
+    """Per wave, the ``label`` values of the alerts its notices list in its state (``Labels:``
+    blocks) that no record of the tool has in that state: the tool's own records count, a
+    chat post counts only what they miss, each instance once per state (its first wave)."""
+    if not label:
+        return {}
+    covered: dict[str, set[str]] = defaultdict(set)
+    for event, state in zip(group, states, strict=True):
+        if event.key not in told:
+            covered[state].update(_values([event], label))
+    out: dict[_Wave, list[str]] = {}
+    for (state, n), posts in sorted(placed.items()):
+        found: list[str] = []
+        for notice in posts:
+            post = _group_of(notice.summary)
+            for labels in post.alerts.get(state, ()) if post is not None else ():
+                value = labels.get(label)
+                if value and value not in covered[state]:
+                    covered[state].add(value)
+                    found.append(value)
+        if found:
+            out[(state, n)] = sorted(found, key=_natural)
+    return out
 
 
 def _firings(
@@ -669,6 +778,8 @@ def _firings(
     cleared: list[Event],
     label: str,
     config: CollapseConfig,
+    notes: Mapping[int, list[Event]],
+    extra: Mapping[int, list[str]],
 ) -> tuple[_Series, _Joins]:
     """A rule's firings (of one state) in waves (a gap over ``wave_gap`` starts the next), each
     at its own time: the wave holding the incident's first firing (``own``) joins its row ("8
@@ -676,7 +787,9 @@ def _firings(
     fired across 96 pods, 09:41–09:58"; "X firing again on 25 pods (…), 10:40–10:46" when each
     of its instances fired before and cleared since (``cleared``: the rule's clearings); "X
     still firing on 3 pods (…), notified again at 10:40" when each fired before and has not
-    cleared (a notifier's repeat); "12 more alerts of X fired ..." otherwise."""
+    cleared (a notifier's repeat); "12 more alerts of X fired ..." otherwise. ``notes``: per
+    wave (its index), the chat notices it holds, uncounted; ``extra``: the ``label`` values
+    they list that no record has (``_uncovered``), counted as alerts of the wave."""
     series: _Series = []
     joins: _Joins = []
     word = "firing" if state == "firing" else _STATE_WORDS.get(state, state or "raised")
@@ -698,9 +811,12 @@ def _firings(
                 kinds.add("still")
         for event in wave:
             last_fired[instance_of(event.tags)] = event
+        if extra.get(n):
+            kinds.add("new")
         if len(wave) < config.min_series:
             continue
-        values = _values(wave, label)
+        values = sorted({*_values(wave, label), *extra.get(n, ())}, key=_natural)
+        told = notes.get(n, [])
         where = f"on {len(values)} {_plural(label, len(values))} ({_names(values)})"
         if own is not None and own in wave:
             end = f"{wave[-1].time:%H:%M}"
@@ -708,7 +824,8 @@ def _firings(
                 text = f"{len(values)} {_plural(label, len(values))} {word} by {end}"
             else:
                 text = f"{len(wave)} alerts of the rule {word} by {end}"
-            joins.append((own.key, text, [e for e in wave if e is not own]))
+            rest = sorted([*(e for e in wave if e is not own), *told], key=order_key)
+            joins.append((own.key, text, rest))
             continue
         if kinds == {"again"}:
             text = f"{name} {word} again {where}" if label else f"{name} {word} again"
@@ -717,9 +834,11 @@ def _firings(
             text = f"{name} still {word} {where}" if label else f"{name} still {word}"
             text += f", notified again {_span(wave)}"
         else:
-            more = " more" if n > 0 else ""
-            text = f"{len(wave)}{more} alerts of {name} {verb}{_across(wave)}, {_span(wave)}"
-        series.append((text, _STORM, wave))
+            again = " more" if n > 0 else ""
+            across = f" across {len(values)} {_plural(label, 2)}" if extra.get(n) else _across(wave)
+            count = len(wave) + len(extra.get(n, ()))
+            text = f"{count}{again} alerts of {name} {verb}{across}, {_span(wave)}"
+        series.append((text, _STORM, sorted([*wave, *told], key=order_key)))
     return series, joins
 
 
@@ -730,26 +849,31 @@ def _clearings(
     label: str,
     every: list[str],
     config: CollapseConfig,
+    notes: Mapping[int, list[Event]],
+    extra: Mapping[int, list[str]],
 ) -> tuple[_Series, _Joins]:
     """A rule's clearings in waves (a gap over ``wave_gap`` starts the next): the wave holding
     the incident's last clearing (``own``) joins its row ("the last of 8 instances to clear"),
     every other wave is a row of its own ("X cleared on 5 of 8 instances (gw-1 … gw-5),
-    14:33–14:34")."""
+    14:33–14:34"). ``notes`` and ``extra`` as in ``_firings``; ``every``: the rule's
+    instances."""
     waves = _waves(cleared, config.wave_gap)
     series: _Series = []
     joins: _Joins = []
     back: set[str] = set()  # instances cleared so far
-    total = len(_values(cleared, label)) if label else len(cleared)
+    listed = {v for values in extra.values() for v in values}
+    total = len({*_values(cleared, label), *listed}) if label else len(cleared)
     noun = _plural(label, total) if label else "alerts of the rule"
-    for wave in waves:
-        values = _values(wave, label)
+    for n, wave in enumerate(waves):
+        values = sorted({*_values(wave, label), *extra.get(n, ())}, key=_natural)
+        told = notes.get(n, [])
         again = [v for v in values if v in back]  # cleared in an earlier wave, fired since
         new = [v for v in values if v not in back]
         back.update(values)
         if len(wave) < config.min_series:
             continue
         if own is not None and own in wave:
-            rest = [e for e in wave if e is not own]
+            rest = sorted([*(e for e in wave if e is not own), *told], key=order_key)
             text = f"the last of {total} {noun} to clear"
             if len(waves) == 1:
                 text += f", {_span(wave)}"
@@ -782,7 +906,7 @@ def _clearings(
             )
             text += f" and again on {_names(again)}" if again else ""
             text += f", {_span(wave)}"
-        series.append((text, _STORM, wave))
+        series.append((text, _STORM, sorted([*wave, *told], key=order_key)))
     return series, joins
 
 
@@ -1009,8 +1133,12 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
     if last.links and last is not first:
         ln = last.links[0]
         links.append(Link(ln.source, ln.url, f"last: {ln.label or ln.source}"))
+    kept = {id(e) for e in counted}
+    told = [e for e in members if id(e) not in kept]
+    if reason == _STORM and (posted := [e for e in told if e.links]):
+        if posted[-1].links[0].url not in {ln.url for ln in links}:
+            links.append(posted[-1].links[0])  # the chat's latest notice of the group
     kinds = {m.kind for m in members}
-    rows = len(members)
     members = sorted(_records(members), key=order_key)
     return new_event(
         first.time,
@@ -1023,9 +1151,21 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
         frozenset().union(*(m.refs for m in members)),
         frozenset().union(*(m.tags for m in members)) | {SERIES},
         first.scope,
-        f"{reason}: {rows} rows",
+        f"{reason}: {len(counted)} rows{_posts(told)}",
         tuple(members),
     )
+
+
+def _joined_words(rows: int, told: list[Event]) -> str:
+    """``7 rows joined and 1 chat post``; ``1 chat post joined`` when no row joined."""
+    if rows or not told:
+        return f"{rows} rows joined{_posts(told)}"
+    return f"{len(told)} chat post{'s' * (len(told) > 1)} joined"
+
+
+def _posts(told: list[Event]) -> str:
+    """`` and 2 chat posts`` of the group a row holds, uncounted; "" for none."""
+    return f" and {len(told)} chat post{'s' * (len(told) > 1)}" if told else ""
 
 
 def _counted(rows: list[Event]) -> list[Event]:
@@ -1044,7 +1184,7 @@ def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
     part's words; its links, then the ``first:`` / ``last:`` link of the records joined before /
     after it; every record its ``members`` (time order)."""
     joined = sorted((m for _, members in parts for m in members), key=order_key)
-    summary = row.summary + "".join(f"; {text}" for text, _ in parts)
+    summary = row.summary + "".join(f"; {text}" for text, _ in parts if text)
     links = list(row.links)
     counted = _counted(joined) if _notice(row) else [e for e in joined if not _notice(e)]
     earliest, latest = (counted[0], counted[-1]) if counted else (row, row)
@@ -1054,9 +1194,11 @@ def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
     if latest.time > row.time and latest.links:
         ln = latest.links[0]
         links.append(Link(ln.source, ln.url, f"last: {ln.label or ln.source}"))
-    told = [e for e in joined if e not in counted and e.links]
-    if told and told[-1].links[0].url not in {ln.url for ln in links}:
-        links.append(told[-1].links[0])  # the chat's latest notice of the group
+    kept = {id(e) for e in counted}
+    told = [e for e in joined if id(e) not in kept]
+    posted = [e for e in told if e.links]
+    if posted and posted[-1].links[0].url not in {ln.url for ln in links}:
+        links.append(posted[-1].links[0])  # the chat's latest notice of the group
     members = sorted(_records([row, *joined]), key=order_key)
     return new_event(
         row.time,
@@ -1069,7 +1211,7 @@ def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
         frozenset().union(*(m.refs for m in members)),
         frozenset().union(*(m.tags for m in members)),
         row.scope,
-        f"{row.reason}; {_STORM}: {len(joined)} rows joined",
+        f"{row.reason}; {_STORM}: {_joined_words(len(joined) - len(told), told)}",
         tuple(members),
         row.edited_at,
     )

@@ -34,6 +34,7 @@ from datetime import timedelta
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import event_rank
 from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.groupposts import group_post
 from reconstruct.normalize.instances import LABEL, instance_of
 from reconstruct.normalize.order import argsort
 from reconstruct.normalize.refs import MERGE_PREFIXES, merge_refs
@@ -260,13 +261,16 @@ def _bucket_refs(event: Event) -> list[str]:
 def same_instance(a: Event, b: Event) -> bool:
     """The same instance labels; or one record has none and its text names each of the other's
     instance label values as a word (Grafana's default notification title lists the values
-    only: ``[FIRING:1] Cache hit ratio (cache-07)``)."""
+    only: ``[FIRING:1] Cache hit ratio (cache-07)``), and is no post of several alerts
+    (``groupposts``: ``[RESOLVED] X`` listing twelve pods names each, and is none of them)."""
     ia, ib = instance_of(a.tags), instance_of(b.tags)
     if ia == ib:
         return True
     if ia and ib:
         return False
     labeled, text = (ia, b.summary) if ia else (ib, a.summary)
+    if (post := group_post(text)) is not None and post.several:
+        return False
     return all(_names_value(text, tag.partition("=")[2]) for tag in labeled)
 
 

@@ -17,7 +17,8 @@ _URL = re.compile(r"https?://[^\s<>|\"'`\]\[)(]+", re.IGNORECASE)
 _BRACKET = re.compile(r"\[#(\d+)\]")
 _INCIDENT = re.compile(r"\bincident\s+#(\d+)\b", re.IGNORECASE)
 _RULE = re.compile(
-    r"\[(firing|resolved|alerting|ok)(?::\s*\d+)?\][ \t]*([^\n\r(\[|]*)", re.IGNORECASE
+    r"\[(firing|resolved|alerting|ok)(?::\s*\d+)?(?:,\s*resolved:\s*\d+)?\][ \t]*([^\n\r(\[|]*)",
+    re.IGNORECASE,
 )
 # A version tag (v2.3.1) or a hex word of 7-40 digits; hex needs a digit and a letter (below).
 _TOKEN = re.compile(

@@ -10,6 +10,8 @@ Rendering rules (https://docs.slack.dev/messaging/formatting-message-text):
     <https://x|label>            label          (the URL is kept as a ref, not in the text)
     <https://x> / <mailto:a@b>   https://x / a@b
     *bold* _italic_ ~strike~     bold italic strike   (the markers dropped)
+    **bold**                     bold   (Markdown's strong, as Grafana's default Slack message
+                                 writes "**Firing**", grafana/alerting default_template.go)
     &amp; &lt; &gt;              & < >   (unescaped after the markup is read)
 
 The URLs behind labels would be lost to the normalizer (it reads refs from the summary text), so
@@ -27,6 +29,8 @@ from dataclasses import dataclass, field
 _MARKUP = re.compile(r"<([^<>\n]*)>")
 _EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)([^*_~\n]+?)(?<=\S)\1(?![\w*_~])")
 """``*bold*``, ``_italic_``, ``~strike~`` around words (not inside ``snake_case`` or ``a*b*c``)."""
+_STRONG = re.compile(r"(?<![\w*])\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*(?![\w*])")
+"""Markdown's ``**strong**`` around words (Slack's own bold is one asterisk): markers dropped."""
 _URL = re.compile(r"(?:https?://|mailto:)[^\s\x00]+")
 _HELD = re.compile(r"\x00(\d+)\x00")
 
@@ -93,7 +97,10 @@ def plain(text: str) -> str:
         kept.append(match.group(0))
         return f"\x00{len(kept) - 1}\x00"
 
-    held = _EMPHASIS.sub(r"\2", _URL.sub(hold, text))
+    held = _URL.sub(hold, text)
+    if "**" in held:
+        held = _STRONG.sub(r"\1", held)
+    held = _EMPHASIS.sub(r"\2", held)
     return _HELD.sub(lambda m: kept[int(m.group(1))], held)
 
 
