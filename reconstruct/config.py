@@ -129,6 +129,9 @@ class GitHubConfig(_Table):
     leadup_changes: int = Field(default=5, ge=0)
     """At most this many lead-up changes chosen by relevance (changes named in the evidence are
     always shown)."""
+    window_changes: Literal["related", "all"] = "related"
+    """Deploys and merged PRs during the incident window: ``related``, only those with a tie to
+    the incident are rows (``normalize.during``), the others a named count; ``all``, every one."""
 
     @field_validator("repos")
     @classmethod
@@ -581,6 +584,11 @@ class LeadupSettings:
     default_terms: bool = False
     """``match`` is the default term list, not chosen for this installation: a change matching
     one counts only with a mention tied to the incident (``normalize.leadup`` rule 3)."""
+    service_repos: frozenset[str] = frozenset()
+    """The repositories ``[github.services]`` maps the affected services to, lower case."""
+    window_changes: str = "related"
+    """``[github] window_changes``: ``related`` (the window's changes need a tie to the
+    incident, ``normalize.during``) or ``all``."""
 
 
 class Config(_Table):
@@ -618,8 +626,10 @@ class Config(_Table):
         ``[github] services`` maps those services to."""
         cfg = self.github
         repos = set(cfg.repos)
+        mapped: set[str] = set()
         for service in services:
-            repos.update(cfg.services.get(service, ()))
+            mapped.update(cfg.services.get(service, ()))
+        repos |= mapped
         return LeadupSettings(
             deploys=cfg.leadup_deploys,
             changes=cfg.leadup_changes,
@@ -627,6 +637,8 @@ class Config(_Table):
             repos=frozenset(repo.lower() for repo in repos),
             default_terms={t.casefold() for t in cfg.leadup_match}
             == {t.casefold() for t in DEFAULT_LEADUP_MATCH},
+            service_repos=frozenset(repo.lower() for repo in mapped),
+            window_changes=cfg.window_changes,
         )
 
 

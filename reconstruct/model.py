@@ -186,3 +186,6 @@ class Timeline:
     failed_sources: tuple[str, ...] = ()
     accounts: dict[str, Account] = field(default_factory=dict)
     """Per source: records collected, shown, and left out per reason (the accounting)."""
+    set_aside: tuple[Event, ...] = ()
+    """Changes and deploys of the window with no tie to the incident: counted in ``omitted``,
+    each with the reason it is counted under and its links (``normalize.during``)."""

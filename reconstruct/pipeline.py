@@ -25,6 +25,7 @@ from reconstruct.model import Account, Event, Timeline
 from reconstruct.normalize import Normalized, normalize
 from reconstruct.normalize.classify import Classifier, compile_classifier
 from reconstruct.normalize.copies import is_written
+from reconstruct.normalize.during import mentions
 from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.normalize.leadup import names_anything, names_change
 from reconstruct.normalize.reasons import plain_reason
@@ -98,6 +99,8 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     for name in sorted(names(), key=chat.__contains__):  # tools first, then chat
         if chatter is not None and name in chat and not chatter.written.times:
             chatter.hold_near(e for got in per_source.values() for e in got if is_written(e))
+        if chatter is not None and name in chat and chatter.mentions is None:
+            chatter.mentions = mentions(e for got in per_source.values() for e in got)
         status = bundle.source(name)
         if status is None or status.status == "skipped":
             continue
@@ -227,6 +230,7 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         warnings=tuple(warnings),
         failed_sources=tuple(sorted({*failed, *partial_sources(bundle)})),
         accounts=accounts(parsed, result),
+        set_aside=result.set_aside,
     )
 
 

@@ -230,7 +230,11 @@ def test_pages_leadup_and_exact_request_counts(
     )
     assert live.time == datetime(2026, 3, 14, 7, 32, tzinfo=UTC)
     assert live.refs == {"sha:abc1234", "deploy:v3.229", "pr:acme/checkout#1187"}
-    assert live.tags == {"production", "requested:2026-03-14T07:30:00Z"}  # its created_at
+    assert live.tags == {
+        "production",
+        "requested:2026-03-14T07:30:00Z",  # its created_at
+        "bot-actor:deploy-bot (bot)",  # created by an app (creator type Bot)
+    }
     assert live.links == (
         Link("github", "https://ci.acme.dev/deploys/4999/9999", "deploy run"),
         Link(

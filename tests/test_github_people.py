@@ -327,8 +327,8 @@ def test_bots_are_nobodys_person_and_ask_for_nothing(
     assert server.count("GET", r"/repos/acme/checkout/commits") == 0
     assert not bundle.has("github/acme/checkout/commits.json")
     found = rows(build_timeline(bundle, Config()))
-    assert found["Merged PR #17"][0] == "dependabot[bot]"
-    assert found["Deployed acme/checkout aaaaaaa (main) to production"][0] == "deploy-bot[bot]"
+    assert found["Merged PR #17"][0] == "dependabot (bot)"  # an app's login, read as such
+    assert found["Deployed acme/checkout aaaaaaa (main) to production"][0] == "deploy-bot (bot)"
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,8 @@ INCIDENT = Incident(
     url="https://acme.pagerduty.com/incidents/PABC123",
 )
 INC = "slack:#inc-1234"
+CHECKOUT_TIE = '; tie to the incident: repository named like the affected service "checkout"'
+"""The reason's tail of a change of the window in acme/checkout (``normalize.during``)."""
 PD_URL = "https://acme.pagerduty.com/incidents/PABC123"
 
 
@@ -146,7 +148,7 @@ def test_github_deploy_deploy_bot_post_and_grafana_annotation_are_one_row() -> N
     assert row.summary == "Deploy v2.3.1 (abc1234) to production"
     assert row.time == T0 + timedelta(seconds=30)
     assert len(row.links) == 3
-    assert row.reason == "deploy to production; also seen in grafana, slack"
+    assert row.reason == (f"deploy to production; also seen in grafana, slack{CHECKOUT_TIE}")
     assert result.merged == 2
     assert result.omitted == {}
 
@@ -448,7 +450,7 @@ def test_selection_keeps_what_matters_and_counts_the_rest_per_channel() -> None:
         "pagerduty:log_entry:Q9": "PagerDuty note",
         "pagerduty:log_entry:Q10": "responder paged",
         "grafana:annotation:5": "dashboard annotation",
-        "github:pr:acme/checkout:9": "merged PR",
+        "github:pr:acme/checkout:9": f"merged PR{CHECKOUT_TIE}",
     }
     assert result.omitted == {INC: 3, "slack:#random": 2}
 
@@ -490,10 +492,10 @@ def test_deploy_reasons() -> None:
         ).events
     }
     assert reasons == {
-        "1": "deploy to production",
-        "2": "failed deploy",
-        "3": "rollback",
-        "4": "deploy",
+        "1": f"deploy to production{CHECKOUT_TIE}",
+        "2": f"failed deploy{CHECKOUT_TIE}",
+        "3": "rollback; tie to the incident: a rollback",
+        "4": f"deploy{CHECKOUT_TIE}",
     }
 
 
@@ -596,7 +598,7 @@ def test_the_leadup_settings_are_handed_in_named_for_no_source() -> None:
 
 def test_changes_inside_the_window_are_kept_whatever_their_title() -> None:
     result = run(change(1, "Update README", days=0.01))
-    assert [e.reason for e in result.events] == ["merged PR"]
+    assert [e.reason for e in result.events] == [f"merged PR{CHECKOUT_TIE}"]
     assert "leadup" not in result.events[0].tags
 
 

@@ -31,6 +31,7 @@ TEXTS = (
     "see https://github.com/a/b/pull/1",
     "Reduce cache TTL",
 )
+REPOS = ("scope", "acme/checkout", "acme/billing")
 ZONES = (UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30)))
 
 
@@ -51,7 +52,9 @@ def events(draw: st.DrawFn) -> Event:
         key=key,
         refs=frozenset(draw(st.sets(st.sampled_from(REFS), max_size=3))),
         tags=frozenset(draw(st.sets(st.sampled_from(TAGS), max_size=3))),
-        scope=f"{source}:scope",
+        # A tool's change of the affected service's repository, another's, or no repository:
+        # the window's changes with no tie to the incident are counted (``normalize.during``).
+        scope=f"github:{REPOS[number % 3]}" if source == "github" else f"{source}:scope",
     )
 
 

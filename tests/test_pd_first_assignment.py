@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from reconstruct.config import Config
+from reconstruct.config import CollapseConfig, Config
 from reconstruct.render import RenderOptions, render
 from tests.test_rows import ack, entry, one, texts, timeline, trigger, user
 from tests.test_rows_series import page
@@ -231,3 +231,17 @@ def test_a_first_assignment_whose_pages_reached_no_one_says_so(tmp_path: Path) -
     )
     tl = timeline(tmp_path / "once", [trigger(), assigned(0, DANA), calls[0]])
     assert one(tl, DANA).summary == "Page to Dana Whitfield by phone failed (no answer)"
+
+
+def test_expanded_the_first_assignment_is_worded_as_its_page_too(tmp_path: Path) -> None:
+    """``--expand`` joins no rounds, yet the trigger's own assignment reads as the page it is,
+    as it does collapsed; the later round stays its own row, and a reassignment keeps its
+    words."""
+    expand = Config(collapse=CollapseConfig(expand=True))
+    entries = [trigger(), assigned(0, DANA), *rounds(0.05, 5.05), assigned(15, "Mei Lin")]
+    tl = timeline(tmp_path, entries, config=expand)
+    dana = [t for t in texts(tl) if DANA in t]
+    assert dana[0] == "Paged Dana Whitfield by push; phone page failed (no answer)", dana
+    assert len(dana) == 2, "the second round is its own row when expanded"
+    assert not any(t.startswith("Assigned to") for t in texts(tl)), texts(tl)
+    assert one(tl, "Mei Lin").summary == "Reassigned to Mei Lin, automatically"

@@ -149,7 +149,8 @@ def test_export_round_trip(tmp_path: Path) -> None:
         "slack:#inc-1234 (channel joins and settings)": 1,
     }
     assert got[ts(5)].summary == "Declaring SEV1, @Bo Chen please look"
-    assert got[ts(5)].tags == {"human", "pinned", "incident-channel"}
+    # the mention says whose it is (U2), so the directory can give Bo his one name
+    assert got[ts(5)].tags == {"human", "pinned", "incident-channel", "mention:U2:Bo Chen"}
     assert (
         got[ts(5)].links[0].url
         == f"https://acme.slack.com/archives/{INC}/p{ts(5).replace('.', '')}"

@@ -201,7 +201,7 @@ def test_full_run_request_counts_and_events(run: Run) -> None:
     assert set(got) == {ts(m) for m in (5, 10, 11, 12, 13, 20, 31, 50, 3)}
     assert got[ts(5)].summary == "Declaring a SEV1 for checkout, @Bo please look"
     assert got[ts(5)].actor == "Ana"
-    assert got[ts(5)].tags == {"human", "incident-channel"}
+    assert got[ts(5)].tags == {"human", "incident-channel", "mention:U2:Bo"}  # whom it names
     assert got[ts(12)].tags == {"human", "thread-reply", "broadcast", "incident-channel"}
     assert got[ts(12)].actor == "Di"  # no display name: real name
     assert got[ts(11)].links[0].url == (

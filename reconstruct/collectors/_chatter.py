@@ -72,6 +72,9 @@ class ChatterTally:
     """``[collapse] same_words``."""
     written: Written = NOWHERE
     """The records people wrote in tools (``hold_near``)."""
+    mentions: Callable[[str], bool] | None = None
+    """Does this text name a commit or repository of a change (``normalize.during.mentions``,
+    set by the pipeline from the tools' records)? Such a message is built, not counted."""
 
     def hold_near(self, events: Iterable[Event]) -> None:
         """Build (never count) a message that may copy one of these events' written records."""
@@ -85,6 +88,8 @@ class ChatterTally:
             return True
         if not summary or not self.start <= micros <= self.end or self.says_something(summary):
             return False
+        if self.mentions is not None and self.mentions(summary):
+            return False  # ``normalize.during`` reads it
         if tagged and (self.names is None or self.names(summary)):
             return False
         if self.written.micros and self.written.copies_at(micros, summary):

@@ -5,7 +5,9 @@ person's plain messages, which nothing keeps, counted up front) -> ``instances``
 instance labels) and ``refs`` (refs from text) -> ``classify`` (kinds from text) -> ``merge``
 (one row per occurrence across tools) -> ``deploystart`` (a deploy bot's start post joins the
 deployment that went live) ->
-``select`` (what is kept, why; counts of the rest) -> ``people`` (one name and id per person) ->
+``select`` (what is kept, why; counts of the rest; ``during``: the window's changes tied to the
+incident) -> ``people`` (one name and id per person) ->
+``deployer`` (a deploy an app started: the person its bot's post credits) ->
 ``steps`` (one step, one row) -> ``echoes`` (a chat app's post of a record) ->
 ``collapse`` (a series as one row) -> ``order``.
 ``docs/design.md`` has the rules.
@@ -24,7 +26,9 @@ from reconstruct.normalize.classify import classify, compile_classifier
 from reconstruct.normalize.collapse import collapse
 from reconstruct.normalize.copies import Written, unjoined
 from reconstruct.normalize.dedup import dedup_exact
+from reconstruct.normalize.deployer import credit_starters
 from reconstruct.normalize.deploystart import join_deploy_starts
+from reconstruct.normalize.during import mentions
 from reconstruct.normalize.echoes import merge_echoes
 from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.normalize.instances import named_instances, with_instance
@@ -34,6 +38,7 @@ from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import directory, resolve
 from reconstruct.normalize.people import warnings as people_warnings
 from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
+from reconstruct.normalize.repeats import worded_first
 from reconstruct.normalize.select import select
 from reconstruct.normalize.steps import merge_steps
 from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window, outside_of
@@ -62,6 +67,9 @@ class Normalized:
     """Records not in any row, per source and reason (``ledger``)."""
     warnings: tuple[str, ...] = ()
     """``[people] aliases`` problems, one line each (``people.warnings``)."""
+    set_aside: tuple[Event, ...] = ()
+    """The window's changes with no tie to the incident (``during``), counted in ``omitted``,
+    each with the reason it is counted under and its links."""
 
 
 def normalize(
@@ -92,7 +100,9 @@ def normalize(
             ledger.omit(outside_of(unique, window), OUTSIDE_REASON)
         start = ensure_utc(window.start)
         written = Written.of(inside, config.collapse.step_window, config.collapse.same_words)
-        candidates, chatter, chatter_why = set_aside(inside, start, classifier, written)
+        candidates, chatter, chatter_why = set_aside(
+            inside, start, classifier, written, mentions(inside)
+        )
         ledger.omit_counts(chatter_why, chatter)
         memo = TextRefs()
         labelled = named_instances([with_instance(event) for event in candidates])
@@ -107,10 +117,13 @@ def normalize(
         ledger.fold(merged_rows, rows, started)
         selection = select(rows, incident, window, config, keywords, leadup, written)
         kept, held = selection.kept, selection.held
-        ledger.settle(kept, selection.dropped)  # every record of a kept row is shown
-        people = directory(identities, config.people)
+        ledger.settle(kept, selection.dropped, selection.echoes)  # a kept row's are shown
+        known = list(identities)
+        people = directory(known, config.people)
         named, names = resolve([*kept, *(e for e, _ in held)] if held else kept, people)
+        named = credit_starters(named, people, known, names)
         alias_warnings = tuple(people_warnings(people))
+        aside = resolve(selection.set_aside, people)[0] if selection.set_aside else []
         stepped, steps = merge_steps(named, config.collapse)
         if held:  # a held-back message that joined no record is left out as selection says
             stepped, joined, left = unjoined(stepped, held)
@@ -119,6 +132,8 @@ def normalize(
         collapsed = 0
         if not config.collapse.expand:
             stepped, collapsed = collapse(stepped, config.collapse, names)
+        else:  # every row its own, the trigger's assignment still worded as its page
+            stepped = worded_first(stepped, names)
         timeline = tuple(ordered(stepped))
     return Normalized(
         events=timeline,
@@ -130,4 +145,5 @@ def normalize(
         shown=dict(sorted(ledger.shown.items())),
         left_out=ledger.omitted_dict(),
         warnings=alias_warnings,
+        set_aside=tuple(aside),
     )

@@ -20,7 +20,9 @@ the deployment row:
 
 The joined row keeps the deployment's time (when it went live: a mitigation figure citing it
 does not move), kind, key, text and actor, adds every link (labelled ``(start)``), source, ref and
-tag of the post, and
+tag of the post, a tag ``started-by:<name>`` for each name the post credits with the deploy
+("started by @raj": ``deployer.credits``; ``deployer.credit_starters`` makes that person the
+actor once people are resolved), and
 says when the deploy started ("(started 10:13)", UTC) when that was in an earlier minute.
 
 A start post may say more than the service, commit and environment ("triggered by @marcus",
@@ -52,6 +54,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.deployer import STARTED_BY, credits
 from reconstruct.normalize.evolve import new_event
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
@@ -304,7 +307,10 @@ def _join(row: Event, posts: list[Event], finishes: set[str]) -> Event:
         row.key,
         row.actor,
         frozenset().union(*(r.refs for r in records)),
-        frozenset().union(*(r.tags for r in records)),
+        frozenset().union(
+            *(r.tags for r in records),
+            (STARTED_BY + name for p in posts for name in credits(p.summary)),
+        ),
         row.scope,
         row.reason,
     )

@@ -222,7 +222,7 @@ def vocabulary_identifiers(
 
 
 @dataclass(frozen=True, slots=True)
-class _Named:
+class Named:
     numbers: Mapping[int, str]
     """PR number -> how it was named (``#1187``)."""
     shas: Mapping[str, str]
@@ -264,9 +264,9 @@ def _qualified(text: str) -> set[str]:
     return {f"pr:{m.group(1).lower()}#{int(m.group(2))}" for m in _QUALIFIED.finditer(text)}
 
 
-def _named(
+def named_in(
     events: Iterable[Event], start: datetime, incident: Incident, linked: Iterable[Event] = ()
-) -> _Named:
+) -> Named:
     """What ``events`` name, in every form; ``linked`` add only the names that say their
     repository (``pr:`` refs, ``owner/repo#N``)."""
     numbers: dict[int, str] = {}
@@ -291,10 +291,10 @@ def _named(
             token = match.group(1).lower()
             if any(c.isdigit() for c in token) and any(c.isalpha() for c in token):
                 shas.setdefault(token[:7], token)
-    return _Named(numbers, shas, frozenset(refs))
+    return Named(numbers, shas, frozenset(refs))
 
 
-def _named_as(event: Event, named: _Named) -> str | None:
+def named_as(event: Event, named: Named) -> str | None:
     for ref in sorted(event.refs):
         if ref in named.refs:
             return "linked" if ref.startswith("pr:") else f"commit {ref[4:]} named"
@@ -312,6 +312,75 @@ def _service_forms(incident: Incident) -> list[tuple[str, str]]:
     (``concern.name_forms``: ``checkout api``/``checkout-api``, ``checkout``), longest first."""
     forms = {(word_parts(form), form) for name in incident.services for form in name_forms(name)}
     return sorted(((p, f) for p, f in forms if p), key=lambda pf: (-len(pf[0]), pf))
+
+
+@dataclass(frozen=True, slots=True)
+class Relevance:
+    """Rules 2 to 4 of the module docstring: how a change's title and labels relate to what
+    the incident says about itself (``of``), and the score and words of one change (``judge``)."""
+
+    vocab: Mapping[str, int]
+    idents: Mapping[str, str]
+    matcher: LeadupMatcher
+    services: tuple[tuple[str, str], ...]
+    default_terms: bool
+
+    @classmethod
+    def of(
+        cls,
+        rows: Iterable[Event],
+        incident: Incident,
+        start: datetime,
+        settings: LeadupSettings,
+        places: frozenset[str] = frozenset(),
+    ) -> Relevance:
+        """From ``rows`` (the window's rows, from ``start``), the incident, and the settings;
+        ``places``: more repositories whose names say nothing (the changes' own)."""
+        rows = list(rows)
+        repos = settings.repos | places
+        return cls(
+            vocabulary(rows, incident, start, repos),
+            vocabulary_identifiers(rows, incident, start, repos),
+            compile_leadup(settings.match),
+            tuple(_service_forms(incident)),
+            settings.default_terms,
+        )
+
+    def judge(self, event: Event) -> tuple[int, tuple[str, ...]] | None:
+        """(score, why: ``matching "ttl"``, ``sharing "dns", "resolver" with the incident's
+        title and notes``) of a change scoring at least ``THRESHOLD``, else None."""
+        vocab, idents = self.vocab, self.idents
+        title, _, labels = event.summary.partition("(labels:")
+        text = f"{title} {labels} {' '.join(sorted(event.tags))}"
+        spaced = f" {word_parts(text)} "
+        held = sorted(token for parts, token in idents.items() if f" {parts} " in spaced)
+        shared = sorted(w for w in _words(text, frozenset()) if w in vocab)
+        term = self.matcher.match(event)
+        service = next((form for said_as, form in self.services if f" {said_as} " in spaced), None)
+        if self.default_terms and not (held or shared or service):
+            term = None  # a default term alone says nothing about this incident
+        score = IDENTIFIER_SCORE * len(held)
+        if len(shared) >= 2 or (shared and (held or term is not None)):
+            score += sum(vocab[w] for w in shared)  # one word alone is never enough
+        else:
+            shared = []
+        inside = {p for token in held for p in word_parts(token).split()}
+        shared = [*held, *(w for w in shared if w not in inside)]
+        if term is not None:
+            score += TERM_SCORE
+        if score and DEPENDENCY_WORDS.intersection(word_parts(text).split()):
+            score += 1
+        if score < THRESHOLD:
+            return None
+        parts = []
+        if term is not None:
+            parts.append(f'matching "{term}"')
+            if self.default_terms and service is not None and not shared:
+                parts[-1] += f' and naming the affected service "{service}"'
+        if shared:
+            words = ", ".join(f'"{w}"' for w in shared[:4])
+            parts.append(f"sharing {words} with the incident's title and notes")
+        return score, tuple(parts)
 
 
 _NAMED_REASON = "leadup change "
@@ -342,16 +411,13 @@ def choose(
     ]
     if not changes:
         return {}
-    matcher = compile_leadup(settings.match)
     places = frozenset(p for e in changes if "/" in (p := scope_place(e.scope)))
-    vocab = vocabulary(rows, incident, start, repos | places)
-    idents = vocabulary_identifiers(rows, incident, start, repos | places)
-    named = _named([*rows, *said], start, incident, linked)
-    services = _service_forms(incident)
+    relevance = Relevance.of(rows, incident, start, settings, places)
+    named = named_in([*rows, *said], start, incident, linked)
     chosen: dict[str, str] = {}
     scored: list[tuple[int, datetime, str, str]] = []
     for event in changes:
-        how = _named_as(event, named)
+        how = named_as(event, named)
         if how is not None:
             chosen[event.key] = f"leadup change {how} in the evidence"
             continue
@@ -359,37 +425,11 @@ def choose(
             # a row of a timeline normalized again: the record that named it may be no row
             chosen[event.key] = event.reason
             continue
-        title, _, labels = event.summary.partition("(labels:")
-        text = f"{title} {labels} {' '.join(sorted(event.tags))}"
-        spaced = f" {word_parts(text)} "
-        held = sorted(token for parts, token in idents.items() if f" {parts} " in spaced)
-        shared = sorted(w for w in _words(text, frozenset()) if w in vocab)
-        term = matcher.match(event)
-        service = next((form for said_as, form in services if f" {said_as} " in spaced), None)
-        if settings.default_terms and not (held or shared or service):
-            term = None  # a default term alone says nothing about this incident
-        score = IDENTIFIER_SCORE * len(held)
-        if len(shared) >= 2 or (shared and (held or term is not None)):
-            score += sum(vocab[w] for w in shared)  # one word alone is never enough
-        else:
-            shared = []
-        inside = {p for token in held for p in word_parts(token).split()}
-        shared = [*held, *(w for w in shared if w not in inside)]
-        if term is not None:
-            score += TERM_SCORE
-        if score and DEPENDENCY_WORDS.intersection(word_parts(text).split()):
-            score += 1
-        if score < THRESHOLD:
-            continue
-        parts = []
-        if term is not None:
-            parts.append(f'leadup change matching "{term}"')
-            if settings.default_terms and service is not None and not shared:
-                parts[-1] += f' and naming the affected service "{service}"'
-        if shared:
-            words = ", ".join(f'"{w}"' for w in shared[:4])
-            parts.append(f"leadup change sharing {words} with the incident's title and notes")
-        scored.append((score, event.time, event.key, "; ".join(parts)))
+        found = relevance.judge(event)
+        if found is not None:
+            score, parts = found
+            reason = "; ".join(f"leadup change {part}" for part in parts)
+            scored.append((score, event.time, event.key, reason))
     scored.sort(key=lambda s: (-s[0], -s[1].timestamp(), s[2]))
     for _, _, key, reason in scored[: settings.changes]:
         chosen[key] = reason

@@ -126,9 +126,16 @@ class Ledger:
                 mine = members[found.key] = [(source, weights.get(found.key, 0) + 1)]
             mine.extend(share)
 
-    def settle(self, kept: Iterable[Event], dropped: Iterable[tuple[Event, str]]) -> None:
+    def settle(
+        self,
+        kept: Iterable[Event],
+        dropped: Iterable[tuple[Event, str]],
+        echoes: Mapping[str, str] | None = None,
+    ) -> None:
         """Count the rows selection kept as shown and the rows it dropped under their reason,
-        each with every record merged into it."""
+        each with every record merged into it; ``echoes``: row key -> the reason the records
+        of other sources merged into that dropped row are counted under (a deploy bot's posts
+        of a deploy set aside are no deploys)."""
         shown, members, weights = self.shown, self.members, self.weights
         if not members and not weights:  # the usual case: one record per row
             shown.update(row.sources[0] if row.sources else "unknown" for row in kept)
@@ -145,8 +152,11 @@ class Ledger:
             self.scoped.update(scope_of(row) for row, _ in dropped)
             return
         for row, reason in dropped:
+            echo = echoes.get(row.key) if echoes else None
+            own = scope_of(row).partition(":")[0]
             for source, n in self._records(row):
-                self.omitted[source][reason] += n
+                said = echo if echo is not None and source != own else reason
+                self.omitted[source][said] += n
                 self.scoped[scope_of(row)] += n
 
     def _records(self, row: Event) -> list[tuple[str, int]]:

@@ -32,9 +32,13 @@ email, else the tool's account id).
 added for the actor and ``whom:<person id>`` for each ``target:<name>`` tag (the person paged or
 escalated to); in a tool's own text (not a person's message, nor a bot's post standing alone:
 a merged row speaks with its tool's text) the tool's name for a person is replaced by the
-display name. A person id is ``alias:<key>``, ``email:<address>``, or
-``<tool>:<name>`` for someone no email or alias joins (``<tool>:<name>#<account id>`` when the
-tool shows that name for several accounts).
+display name. In every text, a person's message too, a mention (tag ``mention:<account id>:<name
+shown>``, from a tool that writes whom it mentions: Slack's ``<@U…>``) of an account the
+directory knows reads as that person's display name, without its ``@`` ("triggered by @tomas"
+-> "triggered by Tomás García"); an account it does not know keeps ``@<name>``, and so does a
+name two mentioned people of one text show (the text does not say which is which). A person id
+is ``alias:<key>``, ``email:<address>``, or ``<tool>:<name>`` for someone no email or alias
+joins (``<tool>:<name>#<account id>`` when the tool shows that name for several accounts).
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ from reconstruct.normalize.authority import source_rank
 from reconstruct.normalize.evolve import new_event
 
 TARGET = "target:"
+MENTION = "mention:"
+"""Tag of a person a text mentions: ``mention:<account id>:<name shown after the @>``."""
 WHO = "who:"
 WHOM = "whom:"
 ALIAS = "alias:"
@@ -81,6 +87,8 @@ class People:
     """Person id -> the tool whose login ``handles`` holds (``slack``), for a login only."""
     accounts: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
     """Person id -> their ``(tool, account id)``s: what says two people differ."""
+    by_account: dict[tuple[str, str], Person] = field(default_factory=dict)
+    """``(tool, account id)`` -> the person: whom a mention (``MENTION``) names."""
     matched: set[str] = field(default_factory=set)
     """Alias keys that name at least one identity."""
     refused: set[str] = field(default_factory=set)
@@ -234,6 +242,8 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
         people.accounts[pid] = frozenset((i.source, i.uid) for i in group if i.uid)
         for ident in group:
             person = Person(pid, alias or _display(group, ident, config.display))
+            if ident.uid:
+                people.by_account[(ident.source, ident.uid)] = person
             named = (ident.source, ident.name)
             for record in ident.records:
                 people.by_record.setdefault(record, {})[ident.name] = person
@@ -520,7 +530,43 @@ def _named(event: Event, people: People, names: dict[str, str], shown: Mapping[s
                 renames[name] = display
     own_words = "human" in event.tags or ("bot" in event.tags and len(event.sources) == 1)
     tags = event.tags.union(added) if added else event.tags
-    return actor, tags, {} if own_words else renames
+    said = _mentioned(event, people, sources, names, shown)
+    if own_words:
+        return actor, tags, said
+    return actor, tags, {**renames, **said} if said else renames
+
+
+def _mentioned(
+    event: Event,
+    people: People,
+    sources: list[str],
+    names: dict[str, str],
+    shown: Mapping[str, str],
+) -> dict[str, str]:
+    """``@<name shown>`` -> the display name, for each person the text mentions whom the
+    directory knows by their account (``MENTION`` tags): "triggered by @tomas" reads
+    "triggered by Tomás García", the name every row gives them. Someone it does not know (not
+    in the tool's users) keeps ``@<name>``; so does a name two mentioned people show."""
+    out: dict[str, str] = {}
+    clash: set[str] = set()
+    for tag in event.tags:
+        if not tag.startswith(MENTION):
+            continue
+        uid, _, name = tag[len(MENTION) :].partition(":")
+        person = next(
+            (p for s in sources if (p := people.by_account.get((s, uid))) is not None), None
+        )
+        if person is None or not name:
+            continue
+        display = shown.get(person.id, person.display)
+        names.setdefault(person.id, display)
+        said = "@" + name
+        if out.get(said, display) != display:
+            clash.add(said)
+        out[said] = display
+    for said in clash:
+        del out[said]
+    return out
 
 
 def _lookup(people: People, sources: list[str], name: str, key: str = "") -> Person:
@@ -535,8 +581,10 @@ def _lookup(people: People, sources: list[str], name: str, key: str = "") -> Per
 
 
 def _renamed(text: str, renames: Mapping[str, str]) -> str:
+    """Each name of ``renames`` (a tool name, or ``@<name>`` of a mention) as a whole word,
+    in one pass, so a display name put in is never renamed again."""
     pattern = "|".join(re.escape(n) for n in sorted(renames, key=len, reverse=True))
-    return re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", lambda m: renames[m.group(0)], text)
+    return re.sub(rf"(?<![\w.+-])(?:{pattern})(?!\w)", lambda m: renames[m.group(0)], text)
 
 
 def person_of(event: Event) -> str | None:

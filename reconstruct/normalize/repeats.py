@@ -28,7 +28,8 @@ Its text says each method's times, delivered and failed apart:
   person's; the collector decides) is no news of its own but the page's context: its row is
   worded as its pages, "Paged Dana Whitfield by push at 08:15 and 08:20; both phone pages failed
   (no answer)", and, paged once, "Paged Dana Whitfield by push; phone page failed (no answer)"
-  (``first_pages``). A reassignment a person made, or a later one, keeps its words.
+  (``first_pages``; with ``--expand`` too, ``worded_first``: each later round is then its own
+  row). A reassignment a person made, or a later one, keeps its words.
 
 **Counts are notifications.** A page is one round of a person's notification rules (one row);
 a notification is one record of it (one log entry: one device, number or address; tag
@@ -105,6 +106,14 @@ def first_pages(rows: list[Event], names: Mapping[str, str]) -> list[Event]:
         if _initial(row) and len(whom := targets_of(row)) == 1:
             out.append(replace(row, summary=_text([row], _who(whom, names), True)))
     return out
+
+
+def worded_first(rows: list[Event], names: Mapping[str, str]) -> list[Event]:
+    """``rows`` with the first-assignment row worded as its page (``first_pages``), every row
+    kept where it is: ``[collapse] expand`` (``--expand``) joins nothing, yet the trigger's own
+    assignment reads "Paged Dana Whitfield by push" there too, as it does collapsed."""
+    worded = {row.key: row for row in first_pages(rows, names)}
+    return [worded.get(row.key, row) for row in rows] if worded else rows
 
 
 def _who(whom: frozenset[str], names: Mapping[str, str]) -> str:

@@ -14,17 +14,20 @@ window that may be their copy of what they wrote in a tool (``copies``): it is h
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from reconstruct.config import Config, LeadupSettings
 from reconstruct.model import Event, Incident, Kind, Window
 from reconstruct.normalize.authority import chat_only, is_chat
 from reconstruct.normalize.concern import Concern
 from reconstruct.normalize.copies import NOWHERE, Written, could_copy
+from reconstruct.normalize.during import judge
 from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.leaddeploys import latest, shipping
 from reconstruct.normalize.leadup import choose
+from reconstruct.normalize.order import order_key
 from reconstruct.normalize.reasons import chat_reason, omission, tool_reason
 from reconstruct.normalize.regions import REGION, overlaps
 from reconstruct.timeutil import ensure_utc
@@ -43,6 +46,12 @@ class Selection:
     held: list[tuple[Event, str]] = field(default_factory=list)
     """People's messages that would be left out (with that reason) but may be their copy of a
     record they wrote in a tool (``copies``): neither kept nor counted yet."""
+    set_aside: list[Event] = field(default_factory=list)
+    """The window's changes with no tie to the incident (``during``), in ``dropped`` too, each
+    with the reason it is counted under (JSON lists them with their links)."""
+    echoes: dict[str, str] = field(default_factory=dict)
+    """Key of a row of ``set_aside`` -> the reason the records of other tools merged into it
+    are counted under (``Ledger.settle``)."""
 
 
 def select(
@@ -112,11 +121,21 @@ def select(
             drop(event)
             continue
         kept.append(evolve(event, reason=event.reason or reason) if not event.reason else event)
+    out = [*dropped, *held]
+    said = [e for e, _ in out if "incident-channel" in e.tags and e.time >= start]
+    linked = [e for e, _ in out if "incident-channel" not in e.tags and e.time >= start]
+    kept, set_aside = _during(kept, said, linked, incident, start, settings, omitted, dropped)
+    if set_aside:  # a bot's post about a change set aside is about another service too
+        aside = {e.key for e in set_aside}
+        rest = (e for e in events if e.key not in aside)
+        narrow = Concern.of(rest, incident, start, repos, _chat, frozenset(last_deploys))
+
+        def still(event: Event) -> str | None:
+            return chat_reason(event, keywords.get(event.key), emoji, narrow)
+
+        kept = _about_others(kept, still, drop)
     leadup: dict[str, str] = {}
     if early:  # a change named in a record not shown still names it (``leadup.choose``)
-        out = [*dropped, *held]
-        said = [e for e, _ in out if "incident-channel" in e.tags and e.time >= start]
-        linked = [e for e, _ in out if "incident-channel" not in e.tags and e.time >= start]
         leadup = choose(kept, early, incident, start, settings, said, linked)
     shown = [e for e in early if e.kind is Kind.CHANGE and e.key in leadup]
     shipped = shipping(early_deploys, shown)
@@ -129,7 +148,59 @@ def select(
             drop(event)
             continue
         kept.append(evolve(event, reason=event.reason or reason, tags=event.tags | {"leadup"}))
-    return Selection(kept, dict(omitted), dropped, held)
+    echoes = {e.key: f"records about {e.reason}" for e in set_aside if len(e.sources) > 1}
+    return Selection(kept, dict(omitted), dropped, held, sorted(set_aside, key=order_key), echoes)
+
+
+def _during(
+    kept: list[Event],
+    said: list[Event],
+    linked: list[Event],
+    incident: Incident,
+    start: datetime,
+    settings: LeadupSettings,
+    omitted: Counter[str],
+    dropped: list[tuple[Event, str]],
+) -> tuple[list[Event], list[Event]]:
+    """The rows kept once the window's changes with no tie to the incident are counted
+    (``during.judge``; into ``omitted`` and ``dropped``), and those changes, each with the
+    reason it is counted under."""
+    judged = judge(kept, said, linked, incident, start, settings)
+    if not judged.tied and not judged.unrelated:
+        return kept, []
+    rows: list[Event] = []
+    set_aside: list[Event] = []
+    for event in kept:
+        if (tail := judged.tied.get(event.key)) is not None:
+            rows.append(evolve(event, reason=event.reason + tail))
+        elif (reason := judged.unrelated.get(event.key)) is not None:
+            omitted[scope_of(event)] += 1
+            dropped.append((event, reason))
+            set_aside.append(evolve(event, reason=reason))
+        else:
+            rows.append(event)
+    return rows, set_aside
+
+
+def _about_others(
+    kept: list[Event], still: Callable[[Event], str | None], drop: Callable[[Event], None]
+) -> list[Event]:
+    """``kept`` without the bot posts outside the incident channel that were kept only for a
+    change ``during`` set aside (``still``: their reason without it, None): those are dropped
+    (``drop``) as bot posts about other services."""
+    rows: list[Event] = []
+    for event in kept:
+        tags = event.tags
+        if (
+            "bot" in tags
+            and "incident-channel" not in tags
+            and is_chat(event.sources)
+            and still(event) is None
+        ):
+            drop(event)
+        else:
+            rows.append(event)
+    return rows
 
 
 def _leadup_reason(

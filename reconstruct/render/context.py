@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from reconstruct.config import Config
-from reconstruct.model import Event, Incident, Kind, Link, Timeline
-from reconstruct.normalize.authority import is_chat
+from reconstruct.model import Event, Incident, Link, Timeline
+from reconstruct.normalize.during import UNTIED
 from reconstruct.render import coverage as coverage_mod
 from reconstruct.render import lede as lede_mod
 from reconstruct.render import metrics as metrics_mod
+from reconstruct.render.metrics import record_noun
 from reconstruct.render.table import (
     link_groups,
     md_links,
@@ -294,18 +295,8 @@ class TableLines:
         return text
 
 
-def record_noun(event: Event) -> str:
-    """What a cited record is, for a figure's note: ``annotation`` (a dashboard annotation),
-    ``note`` (an incident note), ``alert``, else ``message`` (chat)."""
-    if event.kind is Kind.ANNOTATION or (
-        event.kind is not Kind.MESSAGE and event.sources == ("grafana",)
-    ):
-        return "annotation"
-    if event.kind is Kind.UPDATE and not is_chat(event.sources):
-        return "note"
-    if event.kind is Kind.ALERT:
-        return "alert"
-    return "message"
+_STEP_NOUNS = {"time_to_mitigate_s": "mitigation", "time_to_resolve_s": "resolution"}
+"""A figure whose end may be a time its row's words state (``metrics.step_time``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +320,8 @@ class MetricView:
     @property
     def text(self) -> str:
         """``2m 10s (09:42:07 → 09:44:17)``, or why there is no figure; says when the end is an
-        edit, when the incident was reopened, and when no symptom came before detection."""
+        edit or a time its row states, when the incident was reopened, and when no symptom came
+        before detection."""
         m = self.metric
         if m.end is None:
             if m.key == "time_to_resolve_s" and self.ongoing:
@@ -346,6 +338,10 @@ class MetricView:
                 posted = time_label(source.time, self.day)
                 notes.append(f"impact start as stated in the {posted} {record_noun(source)}")
         end = m.end_mark
+        step = _STEP_NOUNS.get(m.key)
+        if step is not None and end is not None and end.stated and end.source is not None:
+            posted = time_label(end.source.time, self.day)
+            notes.append(f"{step} as stated in the {posted} {record_noun(end.source)}")
         if end is not None and end.from_edit and end.source is not None:
             posted = time_label(end.source.time, self.day)
             notes.append(f"from the edit of the {posted} message")
@@ -379,4 +375,8 @@ def build(timeline: Timeline, config: Config, *, why: bool) -> dict[str, object]
         "gap_limit": short_duration(config.render.gap),
         "window": timeline.window,
         "why": why,
+        "set_aside": tuple(
+            Row(e, day, config.render.max_summary, most) for e in timeline.set_aside
+        ),
+        "set_aside_why": UNTIED,
     }

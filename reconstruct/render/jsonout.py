@@ -11,8 +11,8 @@ in the package (``SCHEMA_FILE``, ``reconstruct/render/schema/timeline-v1.schema.
      "omitted": {"slack:#inc-1234": 400, "slack:#inc-1234 (deleted)": 12}, "warnings": [],
      "metrics": {"time_to_detect_s": 120, "time_to_ack_s": 130, "time_to_mitigate_s": null,
                  "time_to_resolve_s": 2820},
-     "milestones": {"impact_start": {"time", "summary", "from_edit"} | null, "detected": ...,
-                    "acknowledged", "mitigated", "resolved", "reopened": [...]},
+     "milestones": {"impact_start": {"time", "summary", "from_edit", "stated", "links"} | null,
+                    "detected": ..., "acknowledged", "mitigated", "resolved", "reopened": [...]},
      "summary": {"draft": true, "lede": "On 2026-03-14, between ...", "clauses": [{"name",
                  "text", "rows": [{"time", "summary", "links"}]}], "blanks": [...]},
      "records": {"slack": {"collected": 440, "shown": 28, "omitted": {
@@ -24,7 +24,9 @@ one or a copy was dropped (``"<scope> (<reason>)"``); it counts the same records
 ``omitted`` (one ledger: ``normalize.ledger``), so their sums agree. ``records`` is the
 accounting, per source: every record collected is
 shown (in a row, alone or merged) or counted under a named reason, so ``shown`` plus the sum of
-its ``omitted`` reasons equals ``collected``.
+its ``omitted`` reasons equals ``collected``. ``set_aside`` (only when there are some) lists
+the deploys and merged PRs of the window with no tie to the incident (``normalize.during``),
+each in the event shape above with its links, its ``reason`` the one it is counted under.
 A collapsed series row (``normalize.collapse``) also has ``"members"`` (in the schema): every
 record it stands for, each in the event shape above, in time order; its own ``links`` are the
 first and the last member's.
@@ -89,6 +91,7 @@ def document(timeline: Timeline) -> dict[str, Any]:
         },
         "events": [_event(e) for e in sorted(timeline.events, key=lambda e: e.time)],
         "omitted": dict(sorted(timeline.omitted.items())),
+        **({"set_aside": [_record(e) for e in timeline.set_aside]} if timeline.set_aside else {}),
         "warnings": list(coverage.warning_lines(timeline)),
         **_figures(timeline),
         "records": {

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from reconstruct.model import Event, Kind, Timeline
-from reconstruct.render.metrics import Mark, Milestones, shipped
+from reconstruct.render.metrics import Mark, Milestones, record_noun, shipped
 from reconstruct.render.table import ELLIPSIS, md_said, md_text, one_line, time_label
 from reconstruct.timeutil import between, exact_duration, iso_z
 
@@ -253,6 +253,10 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
         if mitigated.from_edit:
             posted = time_label((mitigated.source or mitigated.event).time, day)
             parts.append(Part(f", an edit of the {posted} message"))
+        elif mitigated.stated:
+            source = mitigated.source or mitigated.event
+            posted = time_label(source.time, day)
+            parts.append(Part(f", as stated in the {posted} {record_noun(source)}"))
         parts.append(Part(")"))
     else:
         parts = [Part("how it was mitigated: no mitigation row in the timeline", blank=True)]

@@ -255,6 +255,7 @@ def values(
     """The full template context, ``timeline`` block included. Expects a scrubbed Timeline."""
     ctx = context.build(timeline, config, why=why)
     ctx["rows"] = tuple(_EscapedRow(row) for row in ctx["rows"])  # type: ignore[attr-defined]
+    ctx["set_aside"] = tuple(_EscapedRow(row) for row in ctx["set_aside"])  # type: ignore[attr-defined]
     ctx["table_lines"] = _md_table_lines(ctx["table_lines"])
     ctx["diagram"] = Md(diagram_block(timeline)) if diagram else ""  # a fenced block, made safe
     ctx["lede_md"] = Md(ctx["lede_md"])  # escaped part by part in ``lede.Lede.markdown``

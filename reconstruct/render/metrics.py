@@ -16,14 +16,19 @@ Milestones (``model.Milestone``), each found on a row of the timeline (rows befo
 - **acknowledged / mitigated**: the first ``ack`` / mitigation row at or after the incident
   start (``Incident.started_at``, when PagerDuty triggered). A mitigation is a ``mitigate`` row, a
   deploy that rolled back (tag ``rollback``, not ``failure``) or a revert going live (a
-  ``change`` tagged ``revert`` when no deploy row ships it);
+  ``change`` tagged ``revert`` when no deploy row ships it). A mitigation row from words (a
+  ``mitigate`` row; a rollback a chat post or annotation reports) that states when the step was
+  done ("we rolled back at 14:05", "failed over at 14:07Z") counts from that time
+  (``step_time``), the earliest evidence winning as ever; the row stays at its own time;
 - **resolved**: the incident's final resolution, which the incident tool records: its own
   resolve row (a ``resolve`` row from a tool, not chat: PagerDuty's resolve log entry; the last
   one after the last reopen, rows tagged ``reopen``), else its ``Incident.resolved_at``. A
   responder's "all clear" (a chat row of kind ``resolve``) is never the resolution while the tool
   has one: an early "all clear on card-auth, payments still failing" is a row, not the end. Only
   when the tool gives no time (a resolved incident without ``resolved_at``) is the last
-  ``resolve`` row after the last reopen the resolution.
+  ``resolve`` row after the last reopen the resolution, from the time its words state ("all
+  clear since 15:02 UTC", ``step_time``). An acknowledgement is a tool's record (PagerDuty's
+  acknowledge log entry, a bot's post), never a person's words: it counts at its own time.
 
 **Series.** A collapsed series row (``Event.members``) counts through its records, never its
 summed tags: each member is read as its own record (a storm's first firing at 13:57 can be the
@@ -49,7 +54,7 @@ from typing import Any
 
 from reconstruct.model import Event, Kind, Milestone, Timeline
 from reconstruct.normalize.authority import is_chat
-from reconstruct.normalize.clock import stated_utc
+from reconstruct.normalize.clock import stated_utc, step_utc
 from reconstruct.timeutil import between, ensure_utc, iso_z
 
 CLEARED_STATES = frozenset(
@@ -213,6 +218,42 @@ def impact_time(event: Event) -> datetime:
     return when if stated is None else min(stated, when)
 
 
+_WORDED_KINDS = frozenset({Kind.RESOLVE, Kind.DEPLOY})
+_WORDS = frozenset({"note", "written"})
+"""Tags of a tool's record a person wrote (an incident note, an annotation)."""
+
+
+def step_time(event: Event, floor: datetime) -> datetime:
+    """When a mitigation or resolution row says its step was done: the UTC time its words
+    state for it (``normalize.clock.step_utc``: "we rolled back at 14:05", "failed over at
+    14:07Z", "restarted the pods ~14:10 UTC"; "all clear since 15:02 UTC" for a resolution)
+    when that lies before the row (a time to come, up to half a day after the row's clock, is
+    none: ``clock.AHEAD``) and not before ``floor`` (UTC: the incident's start, or the last
+    reopen); else ``counts_from``. Only a row whose kind comes from words (``_worded``: a
+    person's, a chat post's); a tool's own record (a deployment's status, PagerDuty's resolve)
+    counts at its own time. The row stays at its own time in the timeline."""
+    when = counts_from(event)
+    if not _worded(event) or not any(ch.isdigit() for ch in event.summary):
+        return when
+    posted = ensure_utc(event.time)
+    stated = step_utc(event.summary, posted, state=event.kind is Kind.RESOLVE)
+    if stated is None or stated < floor or stated >= posted:
+        return when
+    return min(stated, when)
+
+
+def _worded(event: Event) -> bool:
+    """A mitigation or resolution row whose kind words gave it (``classify``): every
+    ``mitigate`` row; a ``resolve`` or ``deploy`` row from chat, an incident note or a person's
+    annotation ("Rolled back checkout at 09:46 UTC"), not the incident tool's own resolve or the
+    deploy tool's own record."""
+    if event.kind is Kind.MITIGATE:
+        return True
+    return event.kind in _WORDED_KINDS and (
+        is_chat(event.sources) or not _WORDS.isdisjoint(event.tags)
+    )
+
+
 def counts_from(event: Event) -> datetime:
     """When a row counts as a milestone: its time, or its edit when the edit may have brought the
     words that gave it its kind and no other tool's record confirms it."""
@@ -296,6 +337,7 @@ def milestones(timeline: Timeline) -> Milestones:
         [*rows.mitigations, *rows.deploys, *_revert_merges(rows)],
         start,
         lambda e: e.kind is not Kind.DEPLOY or is_mitigation(e),
+        time_of=lambda e: step_time(e, start),
     )
     reopened = tuple(
         sorted(
@@ -520,9 +562,9 @@ def _resolution(
 def _last_resolve(
     resolves: list[Event], after: datetime, accept: Callable[[Event], bool]
 ) -> Mark | None:
-    """The latest resolve row (by ``counts_from``, then key) at or after ``after`` that
-    ``accept`` takes."""
-    found = [(counts_from(e), e.key, e) for e in resolves if accept(e)]
+    """The latest resolve row (by ``step_time``: a chat row from the time it states, else
+    ``counts_from``; then key) at or after ``after`` that ``accept`` takes."""
+    found = [(step_time(e, after), e.key, e) for e in resolves if accept(e)]
     found = [item for item in found if item[0] >= after]
     if not found:
         return None
@@ -531,6 +573,20 @@ def _last_resolve(
 
 
 # -- figures -------------------------------------------------------------------------------------
+def record_noun(event: Event) -> str:
+    """What a cited record is, for a figure's note: ``annotation`` (a dashboard annotation),
+    ``note`` (an incident note), ``alert``, else ``message`` (chat)."""
+    if event.kind is Kind.ANNOTATION or (
+        event.kind is not Kind.MESSAGE and event.sources == ("grafana",)
+    ):
+        return "annotation"
+    if (event.kind is Kind.UPDATE or "note" in event.tags) and not is_chat(event.sources):
+        return "note"
+    if event.kind is Kind.ALERT:
+        return "alert"
+    return "message"
+
+
 _FIGURES = (
     ("time_to_ack_s", "Time to acknowledge", Milestone.ACKNOWLEDGED),
     ("time_to_mitigate_s", "Time to mitigate", Milestone.MITIGATED),
@@ -572,8 +628,9 @@ def as_json(metrics: tuple[Metric, ...]) -> dict[str, int | None]:
 
 
 def marks_json(marks: Milestones) -> dict[str, Any]:
-    """Each milestone as ``{"time", "summary", "from_edit", "links"}`` (``summary`` null and
-    ``links`` empty for PagerDuty's own resolve time), or null; ``reopened`` a list of those.
+    """Each milestone as ``{"time", "summary", "from_edit", "stated", "links"}`` (``summary``
+    null and ``links`` empty for PagerDuty's own resolve time; ``stated``: the time is one the
+    row's words state, before the row), or null; ``reopened`` a list of those.
     ``links`` are the cited row's evidence links, so a reader finds the row a figure cites."""
 
     def one(mark: Mark | None) -> dict[str, Any] | None:
@@ -583,6 +640,7 @@ def marks_json(marks: Milestones) -> dict[str, Any]:
             "time": iso_z(mark.time),
             "summary": mark.event.summary if mark.event is not None else None,
             "from_edit": mark.from_edit,
+            "stated": mark.stated,
             "links": [
                 {"source": ln.source, "url": ln.url, "label": ln.label}
                 for ln in (mark.event.links if mark.event is not None else ())

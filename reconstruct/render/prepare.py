@@ -182,4 +182,5 @@ def scrub(
         incident=incident,
         events=tuple(clean_event(e) for e in timeline.events),
         warnings=tuple(clean(w) for w in timeline.warnings),
+        set_aside=tuple(clean_event(e) for e in timeline.set_aside),
     )

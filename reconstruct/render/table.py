@@ -8,7 +8,14 @@ overrides (U+202E...) are removed (``plain``). In what people and bots wrote (``
 mentions that would notify someone when the draft is pasted into Slack or GitHub (``@channel``,
 ``@here``, ``@everyone``, ``@user``, ``@org/team``, Slack's ``<!channel>`` and ``<@U123>``) get a
 zero-width space after the ``@`` or the ``<`` (``@\u200bchannel``, ``<\u200b!channel>``): they
-read the same and ping no one. ``prepare.scrub`` already does this for every format.
+read the same and ping no one. ``prepare.scrub`` already does this for every format. Only
+those: the character is invisible and an author copying the text carries it along, so an ``@``
+GitHub would not link (a host after a password, an email, ``@Über``: ``_MENTION``) keeps no
+such character, and a person the draft names by their one name (``normalize.people``: a
+Slack mention of someone the directory knows reads "Tomás García", no ``@``) needs none.
+GitHub links ``@login`` in issues, pull requests, discussions and comments (table cells
+included, code spans and links not); a Markdown file in a repository links no mention, nor
+do Confluence or Google Docs for pasted text, but a draft is pasted into all of them.
 """
 
 from __future__ import annotations
@@ -45,7 +52,17 @@ _ZERO_WIDTH = re.compile(
 zero-width space and non-joiner, word joiner and invisible operators, BOM, soft hyphen, Mongolian
 vowel separator, combining grapheme joiner, Hangul fillers, Unicode tag characters; the zero-width
 joiner except between two emoji (where it builds one, as in a family emoji)."""
-_MENTION = re.compile(r"(?<![\w.+-])@(?=[\w-])")
+_MENTION = re.compile(
+    r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9][A-Za-z0-9-]*+"
+    r"(?:/[A-Za-z0-9]|\.+(?![A-Za-z0-9_])|[^A-Za-z0-9_./]|$))"
+)
+"""An ``@`` GitHub would link and notify in an issue, pull request or comment (the Markdown a
+person pastes there, or a sink posts): a login (ASCII letters, digits, inner ``-``) or
+``org/team`` after the start or a non-word character, ending at a character that cannot
+continue it; dots continue it only when a word follows (html-pipeline's ``MentionFilter``
+and ``TeamMentionFilter`` patterns, the filters GitHub open-sourced). So ``@here``,
+``@mei``, ``@acme/sre`` and ``@db-3.`` get a zero-width space; ``[redacted]@pg.search.internal``
+(a host), ``ana@acme.example`` and ``@Über`` are no mention anywhere and are left as written."""
 ZWSP = "\u200b"
 _URL_UNSAFE = {
     " ": "%20",

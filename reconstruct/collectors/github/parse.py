@@ -27,6 +27,11 @@ commit going forward, "Deployed revert PR #415 (reverts PR #412) to production: 
 ``render.metrics``). ``transient_environment: true`` adds ``transient``; the deployment's
 ``created_at`` (when it was requested) is the tag ``requested:<ISO 8601 UTC>``, so
 ``normalize.deploystart`` joins a deploy bot's start post however long the rollout took.
+A deployment's actor is its ``creator`` (else the status's): a GitHub App's login reads
+``shipit (bot)`` (``shipit[bot]``, as every login of an app reads in rows), and the row is tagged
+``bot-actor:<name>`` when the creator is an app (``type: "Bot"``), so ``normalize.deployer``
+may credit the person the deploy bot's post names, or the one its ``payload`` names
+(``notify.user_name``, ``notify.user``, ``user``: tag ``started-by:<name>``).
 The parser tags ``production`` and ``rollback`` but never ``leadup``: the normalizer decides that by
 time. Every record is read defensively: a malformed one is counted (``not understood``), never
 fatal; a deployment without a success or failure status is counted as never gone live (or as
@@ -58,6 +63,7 @@ from reconstruct.collectors.skips import (
     unreadable_time,
 )
 from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.deployer import BOT_ACTOR, STARTED_BY, bot_login
 from reconstruct.normalize.deploystart import REQUESTED
 from reconstruct.normalize.utc import OUTSIDE
 from reconstruct.timeutil import TimeFormatError, iso_z, parse_iso
@@ -119,7 +125,36 @@ def _time(value: Any) -> datetime | None:
 
 
 def _login(user: Any) -> str | None:
-    return _str(user.get("login")) if isinstance(user, dict) else None
+    """The account's login as rows show it: a GitHub App's ``shipit[bot]`` reads
+    ``shipit (bot)`` (``deployer.bot_login``)."""
+    login = _str(user.get("login")) if isinstance(user, dict) else None
+    return bot_login(login) if login else None
+
+
+def _requester(payload: Any) -> str | None:
+    """Who asked for a deployment an app created, as its free-form ``payload`` says: chat-ops
+    tools write it (hubot-deploy: ``notify.user_name``, else ``notify.user``; GitHub's API
+    reference example: ``{"user": "atmos"}``); None when it says no one."""
+    if isinstance(payload, str):  # the API also returns a payload given as a JSON string
+        try:
+            payload = json.loads(payload)
+        except ValueError:
+            return None
+    if not isinstance(payload, dict):
+        return None
+    notify = payload.get("notify")
+    notify = notify if isinstance(notify, dict) else {}
+    for value in (notify.get("user_name"), notify.get("user"), payload.get("user")):
+        if (name := _str(value)) is not None:
+            return name
+    return None
+
+
+def _is_bot(user: Any) -> bool:
+    """An app's account: ``type: "Bot"`` (a GitHub App's ``<app>[bot]``), not a person."""
+    return isinstance(user, dict) and (
+        user.get("type") == "Bot" or str(user.get("login") or "").endswith("[bot]")
+    )
 
 
 def _http(url: Any) -> str | None:
@@ -480,7 +515,10 @@ def _deployment_events(
         refs.add(f"deploy:{ref.removeprefix('refs/tags/').removeprefix('refs/heads/').lower()}")
     if pr is not None:
         refs.add(repo.pr_ref(pr))
-    actor = _login(deployment.get("creator"))
+    creator = deployment.get("creator")
+    actor = _login(creator)
+    if _is_bot(creator) and (requester := _requester(deployment.get("payload"))):
+        tags.add(STARTED_BY + requester)  # ``normalize.deployer`` credits them when they resolve
 
     outcomes = (({"success"}, False), ({"failure", "error"}, True))
     states_seen = {(_str(s.get("state")) or "").lower() for s in statuses}
@@ -518,6 +556,8 @@ def _deployment_events(
             summary = f"Deployed {shipping} to {env_text}: {display} {what}"
         else:
             summary = f"Deployed {display} {what} to {env_text}"
+        by_status = status.get("creator")
+        by = actor or _login(by_status)
         links: list[Link] = []
         log = _http(status.get("log_url")) or _http(status.get("target_url"))
         if log:
@@ -533,9 +573,13 @@ def _deployment_events(
             sources=(NAME,),
             links=tuple(links),
             key=f"{NAME}:deployment:{repo.name}:{ident}:{state}",
-            actor=actor or _login(status.get("creator")),
+            actor=by,
             refs=frozenset(refs),
-            tags=frozenset(tags | ({"failure"} if failed else set())),
+            tags=frozenset(
+                tags
+                | ({"failure"} if failed else set())
+                | ({BOT_ACTOR + by} if by and _is_bot(creator if actor else by_status) else set())
+            ),
             scope=repo.scope,
         )
 

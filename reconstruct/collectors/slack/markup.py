@@ -2,7 +2,9 @@
 
 Rendering rules (https://docs.slack.dev/messaging/formatting-message-text):
 
-    <@U123> / <@U123|old>        @display name (users list), else the label, else @U123
+    <@U123> / <@U123|old>        @display name (users list), else the label, else @U123;
+                                 ``mentions`` says whose (user ID, name shown), so the
+                                 normalizer can name a person it knows by their one name
     <#C123|name> / <#C123>       #name (label, else the channel names known), else #C123
     <!here> <!channel> <!everyone>   @here @channel @everyone
     <!subteam^S1|@oncall>        @oncall (the label), else @S1
@@ -39,6 +41,8 @@ _HELD = re.compile(r"\x00(\d+)\x00")
 class Rendered:
     text: str
     urls: list[str] = field(default_factory=list)
+    mentions: list[tuple[str, str]] = field(default_factory=list)
+    """Each user mention: (user ID, the name shown after its ``@``), in order."""
 
 
 def unescape(text: str) -> str:
@@ -54,6 +58,7 @@ def render(
     if "<" not in text and "&" not in text:  # most chatter: nothing to read (the hot path)
         return Rendered(text=plain(text))
     urls: list[str] = []
+    mentions: list[tuple[str, str]] = []
 
     def one(match: re.Match[str]) -> str:
         body = match.group(1)
@@ -62,6 +67,8 @@ def render(
         if target.startswith("@"):
             user_id = target[1:]
             name = users(user_id) or label.lstrip("@") or user_id
+            if user_id:
+                mentions.append((user_id, name))
             return f"@{name}"
         if target.startswith("#"):
             chan = target[1:]
@@ -84,7 +91,7 @@ def render(
         return label or url
 
     rendered = plain(_MARKUP.sub(one, text or ""))
-    return Rendered(text=unescape(rendered), urls=urls)
+    return Rendered(text=unescape(rendered), urls=urls, mentions=mentions)
 
 
 def plain(text: str) -> str:

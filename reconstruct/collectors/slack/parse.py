@@ -20,7 +20,9 @@ repeated within one file (an export listing a message twice) is counted as a cop
 - kind: ``message``; a huddle is ``update`` (the incident's bridge, always a row).
 - tags: ``bot`` (bot_id, subtype bot_message, or a user marked is_bot) else ``human``;
   ``pinned``, ``reaction:<name>`` (skin tones dropped), ``thread-reply``, ``broadcast``,
-  ``edited``, ``file``, ``huddle``, ``incident-channel``.
+  ``edited``, ``file``, ``huddle``, ``incident-channel``; ``mention:<user ID>:<name shown>``
+  for each person a ``<@U…>`` (or a rich-text ``user`` element) names, which
+  ``normalize.people`` turns into that person's one display name.
 - edited_at: ``edited.ts`` (the last edit), when the message was edited after it was posted.
 - counted, not rows (``shapes``; each record once, under ``"<scope> (<reason>)"`` through
   ``skips.left_out``): channel housekeeping (joins, leaves, topic/purpose/name changes, pins
@@ -68,6 +70,7 @@ from reconstruct.collectors.slack.shortcodes import emojize
 from reconstruct.collectors.textlinks import text_links
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.people import MENTION
 from reconstruct.normalize.refs import url_ref
 from reconstruct.normalize.utc import OUTSIDE
 from reconstruct.timeutil import TimeFormatError, parse_slack_ts, slack_ts_micros
@@ -392,6 +395,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         msg.get("bot_id") or subtype == "bot_message" or (user is not None and user.get("is_bot"))
     )
 
+    mentioned: list[tuple[str, str]] = []
     if huddle:
         parts = [huddle_summary(msg, ctx.name_or_id)]
         urls: list[str] = []
@@ -401,6 +405,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
             rendered = render(text, ctx.user_name, ctx.channels)
             parts.append(emojize(rendered.text) if bot else rendered.text)
             urls.extend(rendered.urls)
+            mentioned.extend(rendered.mentions)
     files = file_names(msg)
     if files:
         parts.append(file_summary(files))
@@ -429,6 +434,7 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         tags.add("edited")
     if ctx.incident_channel and channel == ctx.incident_channel:
         tags.add("incident-channel")
+    tags.update(f"{MENTION}{uid}:{name}" for uid, name in mentioned)
 
     refs = {ref for url in urls if (ref := url_ref(url))}
     actor = _actor(ctx, msg, user, bot)
