@@ -176,3 +176,31 @@ def test_two_pods_flapping_are_both(tmp_path: Path) -> None:
             records.append(state(1 + 2 * k + 0.1 * n, pod, *(UP if k % 2 == 0 else DOWN)))
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary.startswith(f"{RULE} flapped on both pods, 12 state changes ")
+
+
+def _flapping_then(later: float) -> list[dict[str, Any]]:
+    """One pod fires and clears 4 times from minute 25 to 39 (8 changes), then fires again at
+    ``later`` and clears 10 minutes after that (the incident resolves at minute 60)."""
+    records = []
+    for k in range(4):
+        records.append(state(25 + 4 * k, PODS[0], *UP))
+        records.append(state(27 + 4 * k, PODS[0], *DOWN))
+    records += [state(later, PODS[0], *UP), state(later + 10, PODS[0], *DOWN)]
+    return records
+
+
+def test_a_firing_long_after_the_flapping_stopped_is_a_row_of_its_own(tmp_path: Path) -> None:
+    """Quiet for longer than ``flap_window`` (1h) ends the flapping episode: the firing 65 min
+    later (the old primary going down in a failover) is its own row, not inside "flapped …"."""
+    tl = timeline(tmp_path, [trigger(0)], [], [], _flapping_then(later=39 + 65))
+    row = flapped(tl)
+    assert "10:07–10:21" in row.summary and "12:" not in row.summary, row.summary
+    later = [e for e in tl.events if e.time.strftime("%H:%M") in ("11:26", "11:36")]
+    assert len(later) == 2 and not any("flapped" in e.summary for e in later), texts(tl)
+
+
+def test_a_pause_shorter_than_the_flap_window_stays_in_the_flapping_row(tmp_path: Path) -> None:
+    tl = timeline(tmp_path, [trigger(0)], [], [], _flapping_then(later=39 + 50))
+    row = flapped(tl)
+    assert "10:07–11:21" in row.summary, row.summary
+    assert not [e for e in tl.events if e.time.strftime("%H:%M") in ("11:11",)]

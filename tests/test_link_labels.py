@@ -108,7 +108,13 @@ def test_url_labels() -> None:
     )
     silence = "https://g.acme.example/alerting/silence/new?alertmanager=grafana&matcher=a%3Db"
     assert url_label(silence) == "Grafana silence"
-    assert url_label("https://g.acme.example/alerting/list") == "g.acme.example"
+    # the rule URL of Grafana's notifiers (a Slack title link, a PagerDuty client_url)
+    assert url_label("https://g.acme.example/alerting/list") == "Grafana alert rules"
+    assert url_label("https://g.acme.example/grafana/alerting/list/?search=x") == (
+        "g.acme.example"  # under a sub-path the path alone no longer says it is Grafana
+    )
+    assert url_label("https://g.acme.example/alerting/groups") == "Grafana alert groups"
+    assert url_label("https://status.acme.example/alerting/lists") == "status.acme.example"
     assert url_label("https://docs.google.com/document/d/1abc/edit") == "docs.google.com"
 
 

@@ -258,7 +258,7 @@ def test_a_deploy_and_a_pr_of_another_service_are_a_named_count(tmp_path: Path) 
     why = render(tl, RenderOptions(fmt="markdown", why=True), Config())
     note = why.split("**Not shown**", 1)[1]
     assert "no tie to the incident" in note
-    assert "- 10:02 acme-deploybot\\[bot\\]: Deployed acme/billing-api 7d3e0b2" in note
+    assert "- 10:02 acme-deploybot (bot): Deployed acme/billing-api 7d3e0b2" in note
     assert "(https://deploy.acme.example/acme/billing-api/runs/501)" in note
     html = render(tl, RenderOptions(fmt="html", why=True), Config()).split("Not shown", 1)[1]
     assert '<a href="https://deploy.acme.example/acme/billing-api/runs/501">deploy run</a>' in html
@@ -405,3 +405,23 @@ def test_the_pr_a_revert_reverts_is_a_row(tmp_path: Path) -> None:
         'merged PR; tie to the incident: "PR #88" named by a change tied to the incident'
     )
     assert not tl.set_aside
+
+
+def test_a_change_during_the_incident_naming_the_affected_service_is_a_row(
+    tmp_path: Path,
+) -> None:
+    """Another repository's PR whose title names the affected service ("checkout") during the
+    incident is part of the response (a status banner); an unrelated title of the same
+    repository is still a count."""
+    at = T0 + timedelta(minutes=28)
+    prs = {
+        "acme/billing-api": [
+            pr_item("acme/billing-api", 88, "Show the web banner for checkout outages", at),
+            pr_item("acme/billing-api", 89, "Add invoice PDF export", at),
+        ]
+    }
+    tl = timeline(tmp_path, prs=prs)
+    (row,) = rows_with(tl, "banner")
+    assert row.reason.endswith('tie to the incident: naming the affected service "checkout"')
+    assert not rows_with(tl, "invoice")
+    check_accounts(tl)

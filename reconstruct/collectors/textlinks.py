@@ -3,7 +3,7 @@
 A chat message's ``<https://meet.example/inc|bridge>`` reads "bridge" in the row; the address
 would be lost to the reader. ``text_links`` turns each http(s) URL of the text into a ``Link``
 after the record's own, labelled for what it opens: ``PR #1203``, ``commit 9c1e7a4``, ``PD
-incident``, ``Grafana dashboard``, ``Grafana alert rule``, else the host
+incident``, ``Grafana dashboard``, ``Grafana alert rule``, ``Grafana alert rules``, else the host
 (``meet.acme.example``). Other schemes (``javascript:``, ``mailto:``) are never links.
 """
 
@@ -24,6 +24,16 @@ _GRAFANA_RULE = re.compile(r"^/alerting/[^/]+/[^/]+/view/?$")
 """A Grafana alert rule's page: ``{{ .GeneratorURL }}`` of a notification,
 ``/alerting/grafana/<rule uid>/view`` (Grafana-managed) or ``/alerting/<data source>/<rule>/view``
 (Grafana docs, "Notification template reference")."""
+
+_GRAFANA_PAGES = {
+    "/alerting/list": "Grafana alert rules",
+    "/alerting/groups": "Grafana alert groups",
+    "/explore": "Grafana Explore",
+}
+"""Grafana pages told apart by their path alone. ``/alerting/list`` is the alert rules list, the
+"rule URL" Grafana's notifiers link (``path.Join(ExternalURL, "/alerting/list")``, grafana/alerting
+``receivers``: email, LINE, Threema, VictorOps; a PagerDuty ``client_url``; a Slack title link);
+the alert groups view and Explore are pasted by people."""
 
 
 def url_label(url: str) -> str:
@@ -47,6 +57,8 @@ def url_label(url: str) -> str:
         return "Grafana alert rule"
     if path.startswith("/alerting/silence/"):  # ``{{ .SilenceURL }}``
         return "Grafana silence"
+    if path.rstrip("/") in _GRAFANA_PAGES:
+        return _GRAFANA_PAGES[path.rstrip("/")]
     return host.removeprefix("www.") or url
 
 

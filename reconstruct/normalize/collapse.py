@@ -183,29 +183,30 @@ def collapse(
             few.append(whom)
     joins: dict[str, list[tuple[str, list[Event]]]] = defaultdict(list)
     refired: dict[str, Event] = {}  # a firing's key -> its instance's clearing before it
-    for key, group in alerts.items():
-        held: dict[str, list[Event]] = {}
-        if not key.startswith("text:"):
-            # every instance of a rule with a pending period goes Pending before it fires: the
-            # rule flaps when it does so with its Pending steps joined, never because of them
-            joined_group, taken = join_pending(group, config.pending_window, _state)
-            if taken and not _flaps_recorded(joined_group, config):
-                group = joined_group
-                gone |= taken
-                stepped.update((e.key, e) for e in group if e.members)
-            if not _flaps_recorded(group, config):
-                # a re-evaluation that changes nothing rides in its root's row
-                group, held = join_reevaluations(group, _state)
-                gone.update(e.key for quiet in held.values() for e in quiet)
-                stepped.update((e.key, e) for e in group if e.key in held)
-                noted.update((k, _still(v, "")) for k, v in held.items())
-        if not key.startswith("text:"):
-            refired.update(_refired(group))
-        found, joined = _alert_series(key, group, keep, config, held)
-        series.extend(found)
-        for milestone, text, members in joined:
-            joins[milestone].append((text, members))
-            gone.update(e.key for e in members)
+    for key, whole in alerts.items():
+        for group in _episodes(key, whole, config):
+            held: dict[str, list[Event]] = {}
+            if not key.startswith("text:"):
+                # every instance of a rule with a pending period goes Pending before it fires: the
+                # rule flaps when it does so with its Pending steps joined, never because of them
+                joined_group, taken = join_pending(group, config.pending_window, _state)
+                if taken and not _flaps_recorded(joined_group, config):
+                    group = joined_group
+                    gone |= taken
+                    stepped.update((e.key, e) for e in group if e.members)
+                if not _flaps_recorded(group, config):
+                    # a re-evaluation that changes nothing rides in its root's row
+                    group, held = join_reevaluations(group, _state)
+                    gone.update(e.key for quiet in held.values() for e in quiet)
+                    stepped.update((e.key, e) for e in group if e.key in held)
+                    noted.update((k, _still(v, "")) for k, v in held.items())
+            if not key.startswith("text:"):
+                refired.update(_refired(group))
+            found, joined = _alert_series(key, group, keep, config, held)
+            series.extend(found)
+            for milestone, text, members in joined:
+                joins[milestone].append((text, members))
+                gone.update(e.key for e in members)
     actors: dict[str, str] = {}
     for group in posts.values():
         if len(group) >= config.min_series:
@@ -998,6 +999,19 @@ def _across(members: list[Event]) -> str:
     if not label:
         return ""
     return f" across {len(_values(members, label))} {_plural(label, 2)}"
+
+
+def _episodes(key: str, group: list[Event], config: CollapseConfig) -> list[list[Event]]:
+    """A flapping rule's records in episodes: the rule recording nothing for longer than
+    ``flap_window`` ends one, so a firing hours after the flapping stopped (the old primary going
+    down during a failover) is judged on its own, a row of its own, not "flapped … 08:25–10:55".
+    A rule that does not flap, or a series of one text, is one episode."""
+    if key.startswith("text:"):
+        return [group]
+    joined, _ = join_pending(group, config.pending_window, _state)  # as the caller judges it
+    if not _flaps_recorded(joined, config):
+        return [group]
+    return _waves(group, config.flap_window)
 
 
 def _flaps(group: list[Event], states: list[str], config: CollapseConfig) -> bool:

@@ -19,7 +19,9 @@ when anything ties it to the incident; the first tie found is its reason's tail
    ``acme/web#3310``, ``acme/web``), and a bot's post outside the incident channel names
    nothing but as an alert (a deploy bot's own post about the deploy is no tie);
 4. its title or labels are **relevant** as a lead-up change's would be (``leadup.Relevance``:
-   words and identifiers shared with the incident's title and notes, ``leadup_match`` terms);
+   words and identifiers shared with the incident's title and notes, ``leadup_match`` terms),
+   or **name an affected service** ("Show the web banner for checkout outages" in a checkout
+   incident: during the incident, one such word is enough; before it, it is not);
 5. it is a **production deploy before the first symptom** (the first alert of the window, or
    the incident's trigger) of one of the incident's repositories (``LeadupSettings.repos``; none
    configured: any): a possible trigger stays, whatever it says;
@@ -119,6 +121,8 @@ def judge(
             found = relevance.judge(event)
             if found is not None:
                 why = "; ".join(found[1])
+            elif (service := relevance.names_service(event)) is not None:
+                why = f'naming the affected service "{service}"'
         if why is None and _possible_trigger(event, first, settings):
             why = "deployed before the first alert (a possible trigger)"
         if why is not None:

@@ -346,6 +346,13 @@ class Relevance:
             settings.default_terms,
         )
 
+    def names_service(self, event: Event) -> str | None:
+        """The affected service's name form a change's title or labels say as words
+        (``checkout`` in "Show the web banner for checkout outages"), else None."""
+        title, _, labels = event.summary.partition("(labels:")
+        spaced = f" {word_parts(f'{title} {labels}')} "
+        return next((form for said_as, form in self.services if f" {said_as} " in spaced), None)
+
     def judge(self, event: Event) -> tuple[int, tuple[str, ...]] | None:
         """(score, why: ``matching "ttl"``, ``sharing "dns", "resolver" with the incident's
         title and notes``) of a change scoring at least ``THRESHOLD``, else None."""

@@ -240,13 +240,17 @@ class Client:
             raise _http_error(status, data, what, repo)
         if wait is not None and wait > self.ctx.policy.max_wait:
             now = now_utc()
-            lifts = now + timedelta(seconds=wait)
+            # to the nearest minute, both: the seconds the request took (or a margin added to
+            # the reset) never turn "in 1d 0h 00m" into "in 23h 59m"
+            within = timedelta(minutes=round(wait / 60))
+            lifts = now.replace(second=0, microsecond=0) + within
+            if now.second >= 30:
+                lifts += timedelta(minutes=1)
             at = f"{lifts:%H:%M}" if lifts.date() == now.date() else f"{lifts:%Y-%m-%d %H:%M}"
             raise RateLimited(
                 NAME,
                 f"GitHub rate limit reached while reading {what}; it lifts at "
-                f"{at} UTC (in {format_duration(timedelta(seconds=round(wait)))}); "
-                "rerun then",
+                f"{at} UTC (in {format_duration(within)}); rerun then",
             )
         raise Retry(
             f"rate limited reading {what}",
