@@ -47,6 +47,15 @@ TEXTS = {
     "holds a secret": "pasted password=Sup3rS3cret! and ghp_R8sT2vX5zB7nM4qW1eY6uI9oP3aS0dF2gH4j",
     "keywords, no secret": "token_ttl: 3600s, max_tokens: 4096; restarted secret-manager-7d9f8b",
     "config line, quoted": 'db: {host: "db-1", password: "correct horse battery", port: 5432}',
+    "kubeconfig, folded": (
+        "users: - name: admin user: client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"
+        "Ck1JSUMvakNDQWVhZ0F3SUJBZ0lCQURBTkJna3Foa2lHOXcwQkFRc0ZBREFWTVJNd0VRWURWUVFERXdwcmRXSmwK "
+        "client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNSUlFb3dJQkFBS0NBUUVBN3Zid3pR"
+    ),
+    "secret manifest, folded": (
+        "apiVersion: v1 kind: Secret metadata: name: checkout-db type: Opaque "
+        "data: username: YWRtaW4= host: ZGItMS5wcm9kLmludGVybmFs"
+    ),
 }
 
 

@@ -22,6 +22,7 @@ from reconstruct.render import FORMATS, RenderOptions, render
 from reconstruct.watch.build import build
 from tests.fakes.demo_world import INCIDENT_CHANNEL, REPO, TOKENS, DemoWorld
 from tests.fakes.server import FakeServer
+from tests.test_redact_config_pastes import KEY_B64, KEY_B64_BODY
 
 PEM_BODY = "MIIEowIBAAKCAQEAq7BFUpkGp3+LQmlQ9Nx2cZKvZ0cwbkFqWX5r1mTgNe4hsC0d"
 GITHUB_PAT = (
@@ -171,6 +172,14 @@ SECRETS: dict[str, tuple[str, str]] = {
         "dp.pt.Zk4Lm8Np2Wv5Ty7Rs4Uo1Ik9Jh6GfZk2Vb8Nm4Qw7E",
         "doppler dp.pt.Zk4Lm8Np2Wv5Ty7Rs4Uo1Ik9Jh6GfZk2Vb8Nm4Qw7E",
     ),
+    # a kubeconfig, a Secret manifest, a docker config (#15): secret by key or by encoding
+    "kubeconfig client key": (KEY_B64_BODY, f"client-key-data: {KEY_B64}"),
+    "kubernetes secret data": (
+        "ZGItMS5wcm9kLmludGVybmFs",
+        "apiVersion: v1 kind: Secret type: Opaque data: DB_HOST: ZGItMS5wcm9kLmludGVybmFs",
+    ),
+    "docker auth, short": ("Y2k6aHVudGVyMg==", '{"auths":{"r.io":{"auth":"Y2k6aHVudGVyMg=="}}}'),
+    "url password with @": ("ssW0rd9x@db", "postgres://app:p@ssW0rd9x@db-1.acme.internal/orders"),
     **{
         name.lower(): (value, f"{name.lower().replace('_', ' ')} {value}")
         for name, value in TOKENS.items()

@@ -9,7 +9,8 @@ shown (that something was pasted is itself a fact of the incident). What is foun
    source's token variable (``Source.token_env``: ``PAGERDUTY_TOKEN``, ``SLACK_TOKEN``,
    ``GITHUB_TOKEN``, ``GRAFANA_TOKEN`` and any source added since; ``token_variables``), read
    once per ``Redactor``; plus any ``extra_secrets`` the caller passes.
-3. Formats and keyword-anchored values (``rules.ALL``, ``keywords.keyword_spans``), then
+3. Formats (base64-encoded private keys among them) and keyword-anchored values (``rules.ALL``,
+   ``keywords.keyword_spans``: also a Kubernetes Secret's ``data`` values, ``manifests``), then
    detect-secrets' catalogue (``catalogue.rules()``), then a team's ``[redact] extra`` patterns.
    A match that one of ``[redact] allow`` matches whole is kept (the tool's own tokens and blocks
    never are).

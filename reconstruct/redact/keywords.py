@@ -12,23 +12,30 @@ word, and returns the VALUE's span with the kind its marker names. The forms, as
     --password xyz  /  --client-secret=xyz        command-line flags
     Password=...;                                 connection strings
     <password>...</password>                      XML config
+    - name: DB_PASSWORD  value: ...               Kubernetes ``env`` lists (``_name_values``)
 
-and, in prose, a free-standing value right after the words (``the routing key is R0123...``).
+and every value of a Kubernetes Secret's ``data`` / ``stringData`` map, whatever its key
+(``manifests.secret_spans``), and, in prose, a free-standing value right after the words
+(``the routing key is R0123...``).
 Any word before ``key`` in prose counts as its qualifier (``the eab hmac key is qW3e...``,
 ``eab key: qW3e...``, ``cloudflare key 9f8e...``; ``_prose_keys``), graded as ``<word>_key``.
 
 How sure the name is decides what the value must look like (``_Level``):
 
 ``DIRECT``  the identifier's last component is a secret word (``password``, ``DB_PASS``, ``pwd``,
-            ``passphrase``, ``client_secret``, ``token``, ``apiKey``, ``credentials``...): any
-            value of four characters or more that is not plainly a setting (``_setting``).
+            ``passphrase``, ``client_secret``, ``token``, ``apiKey``, ``credentials``...) or it
+            is a field that always holds one (``_FIELDS``: ``client-key-data``): any value of
+            four characters or more that is not plainly a setting (``_setting``).
 ``KEYED``   it ends in ``key`` after a qualifier (``DD_APP_KEY``, ``x-api-key``, ``signing_key``,
             ``AccountKey``), not a data-structure key (``cache_key``, ``dedup_key``,
             ``public_key``, ``sort_key``, ``incident_key``...), or it is a lone ``pass`` (``tests
             pass: green``): eight characters or more, letters and digits.
+``AUTH``    it ends in ``auth`` (``"auth"``, ``_auth``, ``BASIC_AUTH``): as ``RELATED``, or a
+            plain ``user:password`` (``_USER_PASSWORD``).
 ``RELATED`` a secret word is only part of the name (``token_ttl``, ``password_policy``,
             ``SECRET_KEY_BASE``), a plural (``max_tokens``) or ``auth``: only a value that looks
-            generated (mixed case and digits, or a long base64/hex run).
+            generated (mixed case and digits, or a long base64/hex run) or is base64 of
+            ``user:password`` (``basic_pair``: Docker's ``"auth"``, ``.npmrc``'s ``_auth``).
 
 Never a secret, whatever the name: numbers (below eight digits), durations and sizes (``3600s``,
 ``512Mi``), booleans and null, placeholders (``${VAR}``, ``<token>``, ``***``), URLs and paths,
@@ -43,10 +50,14 @@ quoted or bare value), written here for chat text rather than source files.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
 from collections import Counter
 from enum import IntEnum
+
+from reconstruct.redact import manifests
 
 KEYWORD_TRIGGERS = ("secret", "pass", "pwd", "token", "key", "auth", "cred")
 """Lower-case substrings one of which a text must hold for the keyword rules to run."""
@@ -56,6 +67,7 @@ class _Level(IntEnum):
     DIRECT = 1
     KEYED = 2
     RELATED = 3
+    AUTH = 4
 
 
 _WORD_KIND = {
@@ -83,6 +95,14 @@ _WORD_KIND = {
 }
 _DIRECT_WORDS = frozenset(_WORD_KIND) - {"secrets", "passwords", "tokens", "auth"}
 """A last component that names the secret itself."""
+_FIELDS = {("client", "key", "data"): "private key"}
+"""Names that do not say "secret" but whose value always is one, whatever its shape: kubeconfig's
+``client-key-data`` (client-go ``tools/clientcmd/api/v1/types.go``, ``AuthInfo.ClientKeyData``:
+the client certificate's private key, PEM, base64; ``clientKeyData`` in camel case). Its
+neighbours ``token``, ``password``, ``client-secret`` and the ``auth-provider`` ``config`` map's
+``access-token``, ``refresh-token``, ``id-token`` already end in a secret word. detect-secrets'
+``KeywordDetector`` lists ``client_?key`` (followed by any word characters) for the same reason
+(``detect_secrets/plugins/keyword.py``, ``DENYLIST``)."""
 _SUFFIXES = ("password", "passwd", "passphrase", "secret", "token", "apikey")
 """A component ending in one of these is that word (``dbpassword``, ``GITHUBTOKEN``)."""
 _NOT_SECRET_KEYS = frozenset(
@@ -164,12 +184,17 @@ def classify(identifier: str) -> tuple[_Level, str] | None:
     parts = components(identifier)
     if not parts:
         return None
+    for field, kind in _FIELDS.items():
+        if tuple(parts[-len(field) :]) == field:
+            return _Level.DIRECT, kind
     last = parts[-1]
     word = _word(last)
     if word == "pass" and len(parts) == 1:
         return _Level.KEYED, "password"  # ``pass: Hunter2...``, not ``tests pass: green``
     if word is not None and word in _DIRECT_WORDS:
         return _Level.DIRECT, _WORD_KIND[word]
+    if word == "auth" and last == "auth":
+        return _Level.AUTH, "credential"
     if last == "key" and len(parts) >= 2 and parts[-2] not in _NOT_SECRET_KEYS:
         qualifier = parts[-2]
         return _Level.KEYED, "api key" if qualifier == "api" else f"{qualifier} key"
@@ -233,7 +258,33 @@ def secret_value(value: str, level: _Level) -> bool:
             and any(c.isdigit() for c in value)
             and any(c.isalpha() for c in value)
         )
-    return _generated(value)
+    if level is _Level.AUTH and _USER_PASSWORD.fullmatch(value):
+        user, _, password = value.partition(":")
+        return not password.isdigit() and user.lower() not in _SETTING_WORDS
+    return _generated(value) or basic_pair(value)
+
+
+_USER_PASSWORD = re.compile(r"[\w.@+-]{1,64}:[^\s:]{4,}")
+"""``user:password`` written plain after an ``auth`` name (``BASIC_AUTH=admin:hunter2``, an
+``htpasswd`` line ``admin:$apr1$...``); a ``host:port`` (digits after the colon) or a
+``scheme:provider`` (``oauth2:google``: a setting word first) is not one."""
+
+
+_BASE64_STD = re.compile(r"(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
+def basic_pair(value: str) -> bool:
+    """Whether ``value`` is base64 of ``user:password`` (printable, a ``:`` after a non-empty
+    user), as HTTP Basic credentials are written (RFC 7617) and so Docker's ``config.json``
+    ``auths.<registry>.auth`` (docker/cli ``cli/config/types/authconfig.go``: ``Auth`` is
+    base64 of ``username:password``) and ``.npmrc``'s legacy ``_auth``: ``dXNlcjpwYXNz``."""
+    if len(value) < 8 or not _BASE64_STD.fullmatch(value):
+        return False
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("ascii")
+    except (binascii.Error, ValueError):
+        return False
+    return decoded.find(":") > 0 and decoded.isprintable()
 
 
 def _identifier_start(text: str, pos: int) -> int:
@@ -397,11 +448,47 @@ def _elements(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+_NAME_VALUE = re.compile(
+    r"""(?i)(?<![\w.-])(?P<q>["']?)name(?P=q)[ \t]*[:=][ \t]*"""
+    r"""(?P<v>["']?)(?P<name>[A-Za-z_][\w.-]{0,80})"""
+    r"""(?P=v)[ \t]*,?\s*(?:-[ \t]+)?(?P<r>["']?)value(?P=r)[ \t]*[:=][ \t]*"""
+)
+"""A variable given as a ``name`` / ``value`` pair, as Kubernetes writes a container's and a
+kubeconfig ``exec`` plugin's environment (core/v1 ``EnvVar``; client-go ``ExecEnvVar``:
+``- name: DB_PASSWORD`` then ``value: ...``), in YAML, JSON or folded onto one line; also a
+CloudFormation or ECS ``{"Name": ..., "Value": ...}``."""
+
+
+def _name_values(text: str) -> list[tuple[int, int, str]]:
+    """The value of each ``name: <secret name>`` / ``value: ...`` pair (graded by the name)."""
+    found: list[tuple[int, int, str]] = []
+    for match in _NAME_VALUE.finditer(text):
+        graded = classify(match.group("name"))
+        if graded is None:
+            continue
+        start, stop = _value(text, match.end())
+        if stop > start and secret_value(text[start:stop], graded[0]):
+            found.append((start, stop, graded[1]))
+    return found
+
+
+_MARKER = re.compile(r"\[redacted: [^\]\n]{1,60}\]")
+"""``redact.MARKER`` (not imported: the package imports this module)."""
+
+
 def keyword_spans(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of every value assigned to, or written right after, a secret name."""
+    """(start, end, kind) of every value assigned to, or written right after, a secret name.
+    A marker an earlier pass wrote is read as the opaque value it replaced (``xxx...``), so
+    that its words (``[redacted: credential]``) name nothing and a second pass finds no more."""
+    if "[redacted: " in text:
+        text = _MARKER.sub(lambda m: "x" * len(m.group()), text)
     found = _assignments(text) + _near(text) + _prose_keys(text)
     if "</" in text:
         found += _elements(text)
+    if "alue" in text:  # value, Value
+        found += _name_values(text)
+    if "Secret" in text:
+        found += manifests.secret_spans(text)
     return found
 
 

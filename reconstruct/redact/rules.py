@@ -14,7 +14,8 @@ Three families, tried in this order (on overlap the earlier rule names the kind)
 ``OWN``
     Formats the catalogue (``catalogue.py``) lacks or matches only in part (vendor-prefixed
     tokens, after gitleaks' rule catalogue), basic auth in URLs, bearer and PagerDuty
-    ``Token token=`` headers; then the keyword-anchored rules (``keywords.py``: a value assigned
+    ``Token token=`` headers, private keys and Docker configs encoded in base64 (``PEM_BASE64``,
+    ``DOCKER_CONFIG_BASE64``); then the keyword-anchored rules (``keywords.py``: a value assigned
     to ``password``, ``DB_PASS``, ``client_secret``, ``x-api-key``... or written after
     ``the token is``).
 the catalogue
@@ -27,6 +28,8 @@ of a secret is left behind.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import importlib
 import re
 from collections.abc import Callable
@@ -207,6 +210,60 @@ def service_account_span(text: str, match: re.Match[str]) -> tuple[int, int]:
     return start, n
 
 
+PEM_BASE64 = "LS0tLS1CRUdJTi"
+"""Base64 of ``-----BEGIN`` (and the first bits of the space after it), as a PEM file encoded
+whole starts: kubeconfig's ``client-key-data`` (client-go ``clientcmd/api/v1`` ``AuthInfo``:
+``ClientKeyData []byte`` written as base64), a Kubernetes Secret's ``tls.key``, a Helm value."""
+_B64 = "[A-Za-z0-9+/]"
+_WRAP = r"(?:\r?\n|[ \t])"
+PEM_BASE64_PATTERN = (
+    rf"{PEM_BASE64}(?:"
+    rf"{_B64}{{62}}{_WRAP}(?:{_B64}{{76}}{_WRAP})*{_B64}{{1,76}}={{0,2}}(?!{_B64})"
+    rf"|{_B64}{{50}}{_WRAP}(?:{_B64}{{64}}{_WRAP})*{_B64}{{1,64}}={{0,2}}(?!{_B64})"
+    rf"|{_B64}*={{0,2}})"
+)
+"""A base64-encoded PEM file: on one line (kubeconfig, ``base64 -w0``, macOS ``base64``), or
+wrapped as ``base64`` writes it (GNU coreutils: 76 columns by default) or ``openssl base64``
+(64 columns), each full line followed by the next, also after the line breaks were folded to
+spaces (a chat message shown on one line)."""
+PUBLIC_PEM = frozenset(
+    {
+        "CERTIFICATE",
+        "TRUSTED CERTIFICATE",
+        "X509 CRL",
+        "CERTIFICATE REQUEST",
+        "NEW CERTIFICATE REQUEST",
+        "PUBLIC KEY",
+        "RSA PUBLIC KEY",
+        "PKCS7",
+        "CMS",
+    }
+)
+"""PEM labels of public material (RFC 7468 section 4; OpenSSL's ``pem.h``): certificates, CRLs,
+requests and public keys. kubeconfig's ``certificate-authority-data`` and
+``client-certificate-data`` hold these: they are kept, a reader can tell which cluster it was."""
+_PEM_LABEL = re.compile(r"-----BEGIN ([A-Z0-9 ]{1,40})-----")
+
+
+def _encoded_private_pem(value: str) -> bool:
+    """Whether a base64-encoded PEM file may hold a secret: anything but blocks that are all
+    public (``PUBLIC_PEM``), so a key, an unknown label, a cut-off label or a text that does not
+    decode is redacted; a CA certificate is kept."""
+    raw = "".join(value.split()).rstrip("=")
+    raw = raw[: len(raw) - len(raw) % 4]
+    try:
+        decoded = base64.b64decode(raw, validate=True).decode("latin-1")
+    except (binascii.Error, ValueError):
+        return True
+    labels = _PEM_LABEL.findall(decoded)
+    return not labels or "PRIVATE" in decoded or any(label not in PUBLIC_PEM for label in labels)
+
+
+DOCKER_CONFIG_BASE64 = r"\b(?:eyJhdXRocyI6|ewoJImF1dGhzIjog)[A-Za-z0-9+/]*={0,2}"
+"""A Docker ``config.json`` encoded whole, as a ``kubernetes.io/dockerconfigjson`` Secret holds
+it (``.dockerconfigjson``): base64 of ``{"auths":`` (``kubectl create secret docker-registry``
+writes it compact) or of ``{\\n\\t"auths": `` (the Docker CLI indents ``config.json`` with tabs)."""
+
 _ARG = r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|([^\s\"']+))"
 """A command-line argument: double-quoted, single-quoted or bare (one group each)."""
 
@@ -288,7 +345,7 @@ OWN: tuple[Rule, ...] = (
     ),
     _rule(
         "password in url",
-        r"://[^\s/:@]*:([^\s/@]+)@",
+        r"://[^\s/:@]*:([^\s/?#]+)@",  # to the authority's last ``@`` (``p@ss`` unencoded)
         ("@",),
         expand=False,
     ),
@@ -303,6 +360,15 @@ OWN: tuple[Rule, ...] = (
         r"(?i)\bauthorization[\"']?\s*[:=]\s*[\"']?basic\s+([A-Za-z0-9+/]{8,}=*)",
         ("basic",),
     ),
+    _rule(
+        "private key",
+        PEM_BASE64_PATTERN,
+        (PEM_BASE64,),
+        _encoded_private_pem,
+        expand=False,
+        exact=True,
+    ),
+    _rule("docker config", DOCKER_CONFIG_BASE64, ("eyJhdXRocyI6", "ewoJImF1dGhzIjog"), exact=True),
     _rule("pagerduty token", r"(?i)\btoken\s+token=[\"']?([^\s\"',;]+)", ("token=",), expand=False),
     _rule(
         "password",
