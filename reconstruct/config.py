@@ -167,16 +167,6 @@ class NormalizeConfig(_Table):
     group_interval (5 m) hold a notification back up to 5 m 30 s; 30 s more for delivery."""
 
 
-_OBJECT = (
-    r"\s+(?:the |all |both |every |each |our |a |an )?(?:[\w./-]+\s+){0,3}?"
-    r"(?:pods?|deploy(?:ment)?s?|services?|workers?|consumers?|containers?|nodes?|brokers?|instances?|process(?:es)?"
-    r"|daemons?|hosts?|servers?|apps?|api|replicas?|tasks?|jobs?|statefulsets?|daemonsets?"
-    r"|[\w.-]+/[\w.-]+|[\w]+-(?:api|service|svc|worker|consumer|server|db|app)(?:-[\w-]+)?)\b"
-)
-"""What a restart acts on, said done or under way (an instruction, "restart the pods", is no
-action): "restarted the pods", "bouncing orders-consumer and
-notifications-worker deployments", "restarted deploy/checkout", "restarting payments-api"; not
-"Pod x restarted (CrashLoopBackOff)" or "restart count" (a pod restarting by itself)."""
 _SETTING = (
     r"\s+(?:the |a |an |our |its )?(?:[\w./-]+\s+){0,3}?(?:pool|size|limits?|volumes?|disks?"
     r"|memory|mem|cpu|capacity|replicas|connections|timeouts?|quota|heap|max_\w+|retention"
@@ -186,7 +176,7 @@ _SETTING = (
 volume", "bumped the memory limit"; not "raised a ticket", "raised the priority"."""
 _FLAG = (
     r"\s+(?:the\s+|a\s+|our\s+|all\s+)?(?:[\w./-]+\s+){0,3}?(?:(?:feature[\s-]?)?flags?|toggles?"
-    r"|features?|experiments?|kill[\s-]?switch(?:es)?)\b"
+    r"|features?|experiments?|kill[\s-]?switch(?:es)?|auto-?upgrades?|autoscal(?:er|ing))\b"
 )
 """A feature flag being turned off, said done or under way (an instruction, "disable the flag",
 is no action): "Disabled flag search_v2_ranking", "disabling the search_v2_ranking flag",
@@ -197,13 +187,6 @@ _FLAG_OFF = (
 )
 """After a flag and its name: "flag search_v2_ranking disabled", "feature flag X was turned off";
 not a state ("flag X is disabled in staging", "the flag was disabled by default")."""
-_DRAINED = (
-    r"\s+(?!(?:from|to|down|out|away|by|in|at|off|on|over|across|slowly|quickly|fast|nicely)\b)"
-    r"(?:the\s+)?(?:[\w./-]+\s+)?"
-    r"(?:nodes?|hosts?|pods?|instances?|brokers?|servers?|traffic|zones?|az|region|[\w.-]+-\d+)\b"
-)
-"""What draining or cordoning acts on: "drained node ip-10-0-3-7", "draining es-data-2"; not
-"lag drained from the brokers" (a recovery, not a step)."""
 _OFFENDER = (
     r"\s+(?!(?:by|on|from|for|until|to)\b)(?:the\s+|a\s+|that\s+|this\s+|those\s+|all\s+)?"
     r"(?:[\w./-]+\s+){0,2}?(?:ips?|ip ranges?|clients?|user[\s-]?agents?|tenants?|customers?|bots?"
@@ -214,11 +197,31 @@ tenant acme-42", "banned 203.0.113.7"; not "rollback blocked by the freeze", "ra
 GitHub" (a limit put on us)."""
 _WORK = (
     r"\s+(?:the\s+|all\s+|our\s+)?(?:[\w./-]+\s+){0,3}?(?:jobs?|consumers?|workers?|queues?"
-    r"|cron(?:job)?s?|batch(?:es)?|backfills?|migrations?|ingestion|replication"
+    r"|cron(?:job)?s?|batch(?:es)?|backfills?|migrations?|ingestion|replication|rollouts?"
+    r"|upgrades?|deploy(?:s|ments?)?|releases?|canar(?:y|ies)|operations?|pipelines?|syncs?"
+    r"|autoscal(?:er|ing)|rebalanc(?:e|es|ing)|reindex(?:ing)?|compactions?"
     r"|[\w.-]+-(?:worker|consumer|job|cron))\b"
 )
-"""What pausing or suspending acts on: "paused the reindex job", "suspending orders-consumer";
-not "paused for a minute"."""
+"""What stopping, cancelling or freezing acts on: "stopped the rollout", "cancelled the
+upgrade operation", "froze deploys"; not "stopped seeing errors", "the UI froze"."""
+_ANY = (
+    r"\s+(?!(?:from|to|down|out|away|by|in|at|off|on|over|across|for|with|within|into|until"
+    r"|till|since|after|before|during|while|as|and|or|but|because|so|then|now|yet|again|too|up"
+    r"|back|slowly|quickly|fast|nicely|automatically|itself|themselves|constantly|repeatedly"
+    r"|continuously|every\s+(?:\d+|few|other|time|minute|hour|second)|twice|once|there|here"
+    r"|my|your|his|her|\d+\s*(?:x|times?))\b)(?!(?:(?:the|all|our)\s+)?(?:\w+\s+)?(?:alerts?"
+    r"|alerting|alarms?|notifications?|pag(?:es|ing|er)|monitors?|monitoring|escalations?"
+    r"|dashboards?|playlists?|calls?|bridge|meetings?|zoom|huddle|laptop)\b)"
+    r"(?:(?:the|a|an|all|both|our|its)\s+)?"
+    r"[\w<@#\"'`.-][\w<>@#./:-]*"
+)
+"""Any object: a word after the verb that is no preposition, adverb or count ("drained
+gke-prod-pool-b-5c1d9e06", "cordoned nodes -06 and -07", "paused the pool-b node pool
+upgrade", "halted the canary"); not "paused for a minute", "lag drained from the brokers", "pod
+restarted 3 times", "restarting my laptop", nor the response's own tools ("paused alerts
+for the maintenance", "aborting the call": not the fault).
+Whose step it is, a responder's or the failing thing's ("it's draining 6 nodes at a time"),
+``classify`` reads from the clause's subject."""
 
 _NOT_STATE = r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbeen )"
 """Before a flush word: not a state of the store ("redis is evicting keys": a symptom)."""
@@ -258,11 +261,13 @@ class ClassifyConfig(_Table):
         r"\broll(?:ing|ed)? ?back\b",
         r"\brevert(?:ed|ing)?\b",
         r"\bscal(?:e|ed|ing) (?:up|out)\b",
+        r"\bscal(?:ed|ing)\s+(?!(?:down|back|in|it)\b)[\w./-]+(?:\s+[\w./-]+){0,2}?\s+(?:up|out"
+        r"|to\s+\d+|from\s+\d+)\b",
         r"\bfail(?:ing|ed)? over\b",
         r"\b(?:rollout|rolling|rolled out an?|did an?|doing an?|ran an?|kicked off an?) restart\b",
-        rf"\brestart(?:ed|ing){_OBJECT}",
-        rf"\bbounc(?:ed|ing){_OBJECT}",
-        rf"\brecycl(?:ed|ing){_OBJECT}",
+        rf"\brestart(?:ed|ing){_ANY}",
+        rf"\bbounc(?:ed|ing){_ANY}",
+        rf"\brecycl(?:ed|ing){_ANY}",
         rf"\brais(?:ed|ing){_SETTING}",
         rf"\bincreas(?:ed|ing){_SETTING}",
         rf"\bbump(?:ed|ing){_SETTING}",
@@ -281,8 +286,8 @@ class ClassifyConfig(_Table):
         r"{0,2}?kill[\s-]?switch\b",
         r"\bfail(?:ing|ed)\s+(?:the\s+|all\s+)?(?:[\w./-]+\s+)?(?:traffic|db|database|primary|writes"
         r"|reads|region|cluster|[\w.-]+-db) over\b",
-        rf"\bdrain(?:ed|ing){_DRAINED}",
-        rf"\bcordon(?:ed|ing){_DRAINED}",
+        rf"\bdrain(?:ed|ing){_ANY}",
+        rf"\b(?:un)?cordon(?:ed|ing){_ANY}",
         rf"\bblocked{_OFFENDER}",
         rf"\bblocking{_OFFENDER}",
         rf"\bban(?:ned|ning){_OFFENDER}",
@@ -290,11 +295,17 @@ class ClassifyConfig(_Table):
         r"\bshedding (?:some |the )?(?:load|traffic)\b",
         r"\bshed load\b",
         r"\bshed traffic\b",
-        rf"\bpaus(?:ed|ing){_WORK}",
-        rf"\bsuspend(?:ed|ing){_WORK}",
+        rf"\bpaus(?:ed|ing){_ANY}",
+        rf"\bsuspend(?:ed|ing){_ANY}",
+        rf"\bhalt(?:ed|ing){_ANY}",
+        rf"\babort(?:ed|ing){_ANY}",
+        rf"\bstopp(?:ed|ing){_WORK}",
+        rf"\bcancel(?:l?ed|l?ing){_WORK}",
+        rf"\bfroze{_WORK}",
+        rf"\bfreezing{_WORK}",
         rf"{_NOT_STATE}\bflush(?:ed|ing){_FLUSHED}",
         rf"{_NOT_STATE}\bpurg(?:ed|ing){_FLUSHED}",
-        rf"{_NOT_STATE}\bevict(?:ed|ing){_FLUSHED}",
+        rf"{_NOT_STATE}\bevict(?:ed|ing){_ANY}",
         rf"{_NOT_STATE}\bcleared{_FLUSHED}",
         rf"{_NOT_STATE}\bclearing{_FLUSHED}",
         *(_FLUSHED_AFTER.replace("{verb}", verb) for verb in ("flushed", "purged", "cleared")),

@@ -28,15 +28,14 @@ from typing import Any
 import pytest
 
 from reconstruct.bundle import Bundle, BundleWriter
-from reconstruct.config import ClassifyConfig, Config
+from reconstruct.config import Config
 from reconstruct.model import Event, Kind, Link, Timeline, Window
-from reconstruct.normalize.classify import compile_classifier
 from reconstruct.normalize.clock import stated_utc
 from reconstruct.pipeline import build_timeline
 from reconstruct.render import metrics
+from tests.classify_table import CLASSIFIER, cases
 from tests.test_figures_wire import CHANNEL, PD_HTML, PD_ID, log_entry, pd_incident, slack_ts
 
-CLASSIFIER = compile_classifier(ClassifyConfig())
 START = datetime(2026, 11, 19, 8, 15, 4, tzinfo=UTC)
 """The incident's start (PagerDuty's trigger)."""
 
@@ -91,16 +90,6 @@ RESPONDER_ACTIONS = [
 """Steps responders took during the incident: mitigations."""
 
 
-@pytest.mark.parametrize("text", CAUSE_REPORTS)
-def test_a_report_of_the_cause_is_no_mitigation(text: str) -> None:
-    assert kind_of(text) is not Kind.MITIGATE, text
-
-
-@pytest.mark.parametrize("text", RESPONDER_ACTIONS)
-def test_a_responders_action_is_a_mitigation(text: str) -> None:
-    assert kind_of(text) is Kind.MITIGATE, text
-
-
 def test_a_time_without_a_zone_is_read_only_within_the_hour_before_the_message() -> None:
     # posted 10:20: "at 08:10" is two hours back, maybe another zone's clock: not read
     assert kind_of("failed over payments-db at 08:10", at(10, 20)) is Kind.MITIGATE
@@ -114,11 +103,6 @@ STATUS_UPDATES = [
     "Status update on #7310 Kafka consumer lag by Mei Lin: Mitigation in progress.",
     "status update - rolled back checkout, monitoring",
 ]
-
-
-@pytest.mark.parametrize("text", STATUS_UPDATES)
-def test_a_status_update_is_an_update_not_a_mitigation(text: str) -> None:
-    assert kind_of(text) is Kind.UPDATE, text
 
 
 def test_words_about_a_status_update_are_no_status_update() -> None:
@@ -148,21 +132,6 @@ PARTIAL = [
 RECOVERED = ["fully recovered", "all pods recovered", "recovered, still watching latency"]
 
 
-@pytest.mark.parametrize("text", PLANS_AND_STATUSES)
-def test_a_plan_or_a_revert_prs_status_sets_no_kind(text: str) -> None:
-    assert kind_of(text) is None, text
-
-
-@pytest.mark.parametrize("text", PARTIAL)
-def test_a_partial_recovery_is_a_status_not_a_resolution(text: str) -> None:
-    assert kind_of(text) is Kind.UPDATE, text
-
-
-@pytest.mark.parametrize("text", RECOVERED)
-def test_a_whole_recovery_is_a_resolution(text: str) -> None:
-    assert kind_of(text) is Kind.RESOLVE, text
-
-
 # -- 4. the actions the default words missed ------------------------------------------------------
 ACTIONS = [
     "restarting orders-consumer and notifications-worker deployments now (rollout restart)",
@@ -189,14 +158,22 @@ NOT_ACTIONS = [
 ]
 
 
-@pytest.mark.parametrize("text", ACTIONS)
-def test_restarts_and_raised_settings_are_mitigations(text: str) -> None:
-    assert kind_of(text) is Kind.MITIGATE, text
-
-
-@pytest.mark.parametrize("text", NOT_ACTIONS)
-def test_a_pod_restarting_by_itself_or_other_raising_is_none(text: str) -> None:
-    assert kind_of(text) is None, text
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        *cases(None, CAUSE_REPORTS),
+        *cases(Kind.MITIGATE, RESPONDER_ACTIONS),
+        *cases(Kind.UPDATE, STATUS_UPDATES),
+        *cases(None, PLANS_AND_STATUSES),
+        *cases(Kind.UPDATE, PARTIAL),
+        *cases(Kind.RESOLVE, RECOVERED),
+        *cases(Kind.MITIGATE, ACTIONS),
+        *cases(None, NOT_ACTIONS),
+    ],
+)
+def test_each_table_gets_its_kind(text: str, kind: Kind | None) -> None:
+    """Causes, statuses, plans, partial and whole recoveries, restarts and raised settings."""
+    assert kind_of(text) is kind
 
 
 # -- 5. stated impact start -----------------------------------------------------------------------

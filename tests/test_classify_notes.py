@@ -12,73 +12,64 @@ from pathlib import Path
 
 import pytest
 
-from reconstruct.config import ClassifyConfig
 from reconstruct.model import Kind
-from reconstruct.normalize.classify import compile_classifier
 from reconstruct.render import metrics
+from tests.classify_table import cases, kind_of
 from tests.test_note_echoes import KIM_PD, app_note_post, note
 from tests.test_rows import KIM, one, said, timeline, trigger
 
-CLASSIFIER = compile_classifier(ClassifyConfig())
 ROLLED = "Rolled back: disabled search_v2_ranking flag and reverted PR #901."
 
 
-def kind_of(text: str) -> Kind | None:
-    found = CLASSIFIER.human_text(text)
-    return found[0] if found is not None else None
+STEPS = [
+    "Disabled flag search_v2_ranking for all tenants",
+    "disabling the search_v2_ranking flag now",
+    "turned off the new-ranking feature flag",
+    "switched off the checkout_v3 toggle",
+    "killed the search_v2_ranking flag",
+    "flag search_v2_ranking disabled for all tenants",
+    "feature flag checkout_v3 was turned off at 10:20",
+    "flipped search_v2_ranking off",
+    "flipped the kill switch on ranking",
+    "failing traffic over to us-west-2",
+    "drained node ip-10-0-3-7",
+    "draining es-data-2 now",
+    "blocked the bad client",
+    "rate-limited tenant acme-42",
+    "banned 203.0.113.7",
+    "shedding load on the edge",
+    "paused the reindex job",
+    "suspending orders-consumer",
+    "scaled out search-api to 12",
+]
+"""A flag, traffic or load step said done or under way: a mitigation."""
+
+NOT_STEPS = [
+    "the flag was disabled by default",
+    "should we disable the flag?",
+    "disable flag search_v2_ranking?",
+    "disable the flag",  # an instruction: counts when someone records it done
+    "flag search_v2_ranking is disabled in staging",  # a state, not a step
+    "consumer lag drained from the brokers",
+    "rollback blocked by the freeze",
+    "we are being rate limited by GitHub",
+    "paused for a minute to think",
+    "disabled alerts for the maintenance",
+    "disabling the flag would be risky",
+    "lag is draining on the brokers",
+    "lag draining slowly across brokers",
+    "impact limited to EU customers",
+    "limited impact to EU customers",
+    "deploys blocked for all tenants",
+]
+"""A question, a state, an instruction or another sense of the words: no kind."""
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Disabled flag search_v2_ranking for all tenants",
-        "disabling the search_v2_ranking flag now",
-        "turned off the new-ranking feature flag",
-        "switched off the checkout_v3 toggle",
-        "killed the search_v2_ranking flag",
-        "flag search_v2_ranking disabled for all tenants",
-        "feature flag checkout_v3 was turned off at 10:20",
-        "flipped search_v2_ranking off",
-        "flipped the kill switch on ranking",
-        "failing traffic over to us-west-2",
-        "drained node ip-10-0-3-7",
-        "draining es-data-2 now",
-        "blocked the bad client",
-        "rate-limited tenant acme-42",
-        "banned 203.0.113.7",
-        "shedding load on the edge",
-        "paused the reindex job",
-        "suspending orders-consumer",
-        "scaled out search-api to 12",
-    ],
-)
-def test_a_flag_traffic_or_load_step_said_done_or_under_way_is_a_mitigation(text: str) -> None:
-    assert kind_of(text) is Kind.MITIGATE
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "the flag was disabled by default",
-        "should we disable the flag?",
-        "disable flag search_v2_ranking?",
-        "disable the flag",  # an instruction: counts when someone records it done
-        "flag search_v2_ranking is disabled in staging",  # a state, not a step
-        "consumer lag drained from the brokers",
-        "rollback blocked by the freeze",
-        "we are being rate limited by GitHub",
-        "paused for a minute to think",
-        "disabled alerts for the maintenance",
-        "disabling the flag would be risky",
-        "lag is draining on the brokers",
-        "lag draining slowly across brokers",
-        "impact limited to EU customers",
-        "limited impact to EU customers",
-        "deploys blocked for all tenants",
-    ],
-)
-def test_a_question_state_or_instruction_about_a_flag_is_no_mitigation(text: str) -> None:
-    assert kind_of(text) is not Kind.MITIGATE
+@pytest.mark.parametrize(("text", "kind"), [*cases(Kind.MITIGATE, STEPS), *cases(None, NOT_STEPS)])
+def test_a_flag_traffic_or_load_step_said_done_or_under_way_is_a_mitigation(
+    text: str, kind: Kind | None
+) -> None:
+    assert kind_of(text) is kind
 
 
 def _mitigated(tmp_path: Path, *entries: dict[str, object]) -> tuple[float | None, str]:

@@ -17,19 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from reconstruct.config import ClassifyConfig
 from reconstruct.model import Kind
-from reconstruct.normalize.classify import compile_classifier
 from reconstruct.render import metrics
+from tests.classify_table import cases, kind_of
 from tests.test_rows import KIM, T0, entry, said, timeline, trigger, user
-
-CLASSIFIER = compile_classifier(ClassifyConfig())
-
-
-def kind_of(text: str) -> Kind | None:
-    found = CLASSIFIER.human_text(text)
-    return found[0] if found is not None else None
-
 
 PLANS = [
     "Revert of #2291 coming.",
@@ -59,16 +50,6 @@ TAKEN = [
 """A step said done or under way, whatever is planned next: a mitigation."""
 
 
-@pytest.mark.parametrize("text", PLANS)
-def test_a_step_to_come_is_a_plan_not_a_mitigation(text: str) -> None:
-    assert kind_of(text) is None, text
-
-
-@pytest.mark.parametrize("text", TAKEN)
-def test_a_step_taken_stays_a_mitigation(text: str) -> None:
-    assert kind_of(text) is Kind.MITIGATE, text
-
-
 ATTRIBUTES = [
     "nodelocaldns still has the stale upstream in its cache on the recovered nodes",
     "errors on recovered nodes are gone",
@@ -84,21 +65,6 @@ PARTIAL = [
 """Part of the service recovered: a status (``update``)."""
 
 RESOLVED = ["checkout recovered", "the service has recovered", "we're fully recovered"]
-
-
-@pytest.mark.parametrize("text", ATTRIBUTES)
-def test_recovered_as_an_attribute_is_no_resolution(text: str) -> None:
-    assert kind_of(text) is None, text
-
-
-@pytest.mark.parametrize("text", PARTIAL)
-def test_a_partial_recovery_is_a_status(text: str) -> None:
-    assert kind_of(text) is Kind.UPDATE, text
-
-
-@pytest.mark.parametrize("text", RESOLVED)
-def test_the_service_said_recovered_is_a_resolution(text: str) -> None:
-    assert kind_of(text) is Kind.RESOLVE, text
 
 
 FLUSHES = [
@@ -123,14 +89,20 @@ NOT_FLUSHES = [
 ]
 
 
-@pytest.mark.parametrize("text", FLUSHES)
-def test_a_cache_or_queue_flushed_is_a_mitigation(text: str) -> None:
-    assert kind_of(text) is Kind.MITIGATE, text
-
-
-@pytest.mark.parametrize("text", NOT_FLUSHES)
-def test_a_flush_not_said_done_is_none(text: str) -> None:
-    assert kind_of(text) is None, text
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        *cases(None, PLANS),
+        *cases(Kind.MITIGATE, TAKEN),
+        *cases(None, ATTRIBUTES),
+        *cases(Kind.UPDATE, PARTIAL),
+        *cases(Kind.RESOLVE, RESOLVED),
+        *cases(Kind.MITIGATE, FLUSHES),
+        *cases(None, NOT_FLUSHES),
+    ],
+)
+def test_each_table_gets_its_kind(text: str, kind: Kind | None) -> None:
+    assert kind_of(text) is kind
 
 
 def test_a_planned_revert_sets_no_time_to_mitigate_the_flush_does(tmp_path: Path) -> None:

@@ -109,15 +109,37 @@ the author's own copy in chat (``steps``: one source each) could no longer join;
 joins the post to the note's row. A post of a note whose tool is not collected so sets no
 milestone (the note's words are the tool's record).
 
-The default ``mitigate`` words (``config.ClassifyConfig``) name the step said done or under way,
-never the bare verb (an instruction, and a cost: a bare "disable" or "block" gate would send
-most messages through the patterns): a flag turned off ("Disabled flag X", "flag X disabled",
-"flipped X off", "flipped the kill switch"), traffic failed over, a node drained or cordoned, a
-client blocked, banned or rate-limited, load shed, a job or consumer paused or suspended, a
-cache or queue flushed, purged, evicted or cleared ("Flushed expired sessions on
-redis-sessions-2", "purging the CDN cache"; not "cache flush is scheduled nightly", "should we
-purge?", "redis is evicting keys"). A state is none: "flag X is disabled in staging", "the flag
-was disabled by default".
+**A mitigation is a responder's step** (a clause: subject, verb, object). The default
+``mitigate`` words (``config.ClassifyConfig``) name an action verb said done or under way
+("-ed", "-ing": "drained", "we're pausing", "I'm draining"), never the bare verb (an
+instruction, and a cost: a bare "disable" or "block" gate would send most messages through the
+patterns), with any object after it (a word that is no preposition, adverb or count: node
+names, pools, services): a node cordoned, uncordoned or drained ("cordoned
+gke-prod-pool-b-5c1d9e06 and gke-prod-pool-b-5c1d9e07", "drained -06"), a rollout, upgrade,
+deploy, canary, job or consumer paused, suspended, halted or aborted ("paused the pool-b node
+pool upgrade"), stopped, cancelled or frozen ("froze deploys"; not "stopped seeing errors"),
+something restarted, bounced or recycled, scaled up or out ("scaled pool-b from 12 to 18"),
+rolled back, reverted or failed over, a setting raised or increased, a flag (or auto-upgrade,
+the autoscaler) turned off ("Disabled flag X", "flag X disabled", "flipped X off", "flipped the
+kill switch"), a client blocked, banned or rate-limited, load shed, pods or keys evicted, a cache
+flushed, purged or cleared ("Flushed expired sessions on redis-sessions-2", "CDN cache purged"; not
+"cache flush is scheduled nightly", "should we purge?"). A state is none: "flag X is disabled in
+staging", "the flag was disabled by default"; so is another sense of the verb, without an
+object ("paused for a minute", "lag drained from the brokers", "the pod restarted 3 times"),
+one on the responders' own things ("restarting my laptop", "paused alerts for the maintenance",
+"aborting the call"), and a participle describing a noun ("evicted pods are piling up",
+"drained nodes show SchedulingDisabled"; ``_attribute``).
+
+**The failing thing's doing is a description, no step** (``_described``, for ``mitigate``; not for
+the word "mitigated" itself: "this mitigated it"): the verb's subject in its clause (through "and":
+"it's draining 6 nodes at a time and evicting everything") is a pronoun for it (``it``, ``they``,
+``this``...), a process (``upgrade``, ``autoscaler``, ``HPA``, ``GKE``, ``kubelet``, ``pods``,
+``nodes``...; ``_PROCESSES``), a noun phrase a determiner opens ("the pool-b upgrade drained"), a
+noun with an auxiliary ("lag is draining", "pods are restarting", "the HPA keeps scaling up") or a
+resource's name ("kube-controller-manager evicted 24 pods"). No subject ("drained -06", "ok, paused
+the upgrade"), a person ("we", "I'm", "@mei", "Kim is draining -06") or a name ("kim drained -06")
+is a responder's step. A tool's words quoted (inside double quotes: "\"drained gke-...\" is what
+the upgrade log says"; ``_quoted``) are no step either.
 
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
@@ -337,6 +359,121 @@ _STILL_BAD = re.compile(
 )
 """After a resolve match, anywhere in the message: part still failing ("half the pods
 recovered, the other 6 still throwing")."""
+_COORDINATED = re.compile(r"(?:\b(?:and|then|or|plus)|&)\s*$", re.IGNORECASE)
+"""A verb coordinated with an earlier one ("it's draining 6 nodes and evicting everything"): its
+subject is the earlier verb's."""
+_VERB_WORD = re.compile(r"\b[a-z]+(?:ing|ed)\b", re.IGNORECASE)
+_AUX = re.compile(
+    r"(?:'s|'re|'m|'ve|\s+(?:is|are|am|was|were|be|been|being|has|have|had|keeps?|kept|got"
+    r"|gets|getting|start(?:s|ed)?|began|begins|continu(?:es|ed)(?:\s+to)?|still|just|already"
+    r"|now|also|actually|currently|again|apparently|automatically|auto|slowly|then|basically))+"
+    r"\s*$",
+    re.IGNORECASE,
+)
+"""Between a subject and its verb: an auxiliary or an adverb ("it's draining", "the HPA keeps
+scaling up", "pods are restarting", "we're also draining")."""
+_SUBJECT = re.compile(r"([\w@<>#./'-]+)\s*$")
+_RESPONDERS = frozenset(
+    "we i you he she us me team oncall on-call ops sre sres ic someone somebody everyone folks"
+    " y'all".split()
+)
+"""Subjects that are people responding ("we drained", "I'm pausing")."""
+_THINGS = frozenset("it they this that which these those something everything".split())
+"""Pronouns that stand for the failing thing ("it's draining 6 nodes at a time")."""
+_NO_SUBJECT = frozenset(
+    "ok okay ack yes yep yeah so and then fyi update done also now first next k right alright"
+    " cool sure thanks the a an our their its his her my your to of for with on in at from by"
+    " into onto".split()
+)
+"""A word before the verb that is no subject (an interjection, a determiner, a preposition):
+the step is the writer's ("ok drained -06", "the cache was purged")."""
+_PROCESSES = frozenset(
+    "upgrade upgrades rollout rollouts autoscaler autoscalers hpa vpa karpenter kubelet kubernetes"
+    " k8s gke eks aks controller operator scheduler cluster node nodes pod pods job jobs cron"
+    " cronjob script automation drain deploy deployment pipeline system terraform argo argocd"
+    " flux spinnaker redis kafka lag queue cache".split()
+)
+"""Things that act by themselves: as a subject they are the failing process ("GKE drained",
+"kubelet is evicting")."""
+_DETERMINED = re.compile(
+    r"\b(?:the|a|an|its|their|this|that|these|those)\s+(?:[\w./#-]+\s+){0,3}$", re.IGNORECASE
+)
+"""A noun phrase a determiner opens ("the pool-b upgrade drained"): a thing, not a person."""
+_NAME = re.compile(r"[A-Z][a-z]+")
+"""A person's name ("Kim is draining -06")."""
+_MENTION = re.compile(r"(?:^|\s)<?@[\u200b\w][\w.'-]*(?:\s+(?:[A-Z][\w.'-]*|\d+)){0,2}>?\s*$")
+"""A person mentioned by a display name of up to three words ("@Kim Nguyen", "@User 16")."""
+
+
+_PARTICIPLE = re.compile(
+    r"(?:evict|drain|cordon|restart|bounc|recycl|paus|suspend|halt|abort|stopp|cancell?|flush"
+    r"|purg)ed",
+    re.IGNORECASE,
+)
+_ITS_VERB = re.compile(
+    r"\s+(?:[\w./-]+\s+){1,2}?(?:are|is|were|was|show|shows|have|has|keep|keeps|look|looks"
+    r"|seem|seems|remain|remains|stay|stays)\b",
+    re.IGNORECASE,
+)
+"""After a participle opening its clause, a noun and its own verb: the participle describes the
+noun ("evicted pods are piling up", "drained nodes show SchedulingDisabled"), no step."""
+
+
+def _attribute(text: str, start: int) -> bool:
+    """Whether the match at ``start`` opens its clause with a participle describing the noun
+    after it ("evicted pods are piling up in pool-b")."""
+    if re.search(r"\w", _CLAUSE_END.split(text[:start])[-1]) is not None:
+        return False
+    verb = _PARTICIPLE.match(text, start)
+    return verb is not None and _ITS_VERB.match(text, verb.end()) is not None
+
+
+def _quoted(text: str, start: int) -> bool:
+    """Whether ``text[start:]`` begins inside a quote: after an odd number of straight double
+    quotes (or an open curly one) on its line ("\"drained gke-prod-pool-b-5c1d9e06\" is what the
+    upgrade log says": the tool's words, no step). A blockquote is not read: a row's text has
+    its lines joined, so where the quote ends is lost ("> [FIRING:1] ... rolled back
+    checkout")."""
+    line = text[:start].rsplit("\n", 1)[-1]
+    return line.count('"') % 2 == 1 or line.count("\u201c") > line.count("\u201d")
+
+
+def _described(before: str) -> bool:
+    """Whether the subject of a mitigation's verb, in ``before`` (its clause up to the match), is
+    the failing thing, not a responder: a description of the fault, no step ("it's draining 6
+    nodes at a time", "the upgrade is evicting everything", "pods are restarting", "the HPA
+    keeps scaling up"). No subject ("drained -06", "ok, paused the upgrade"), a person ("we",
+    "I'm", "Kim is", "@mei") or a name is a responder's step."""
+    head = _APOSTROPHE.sub("'", before)
+    for _ in range(3):  # "it's draining 6 nodes at a time and evicting": the first verb's subject
+        coordinated = _COORDINATED.search(head)
+        if coordinated is None:
+            break
+        verbs = list(_VERB_WORD.finditer(head, 0, coordinated.start()))
+        if not verbs:
+            break
+        head = head[: verbs[-1].start()]
+    aux = _AUX.search(head)
+    rest = head[: aux.start()] if aux is not None else head
+    found = _SUBJECT.search(rest)
+    if found is None:
+        return False
+    word = found.group(1)
+    low = word.lower().strip(".'")
+    if low in _RESPONDERS or _MENTION.search(rest) is not None:
+        return False
+    if low in _THINGS or low in _PROCESSES:
+        return True
+    if low in _NO_SUBJECT:
+        return False
+    if _DETERMINED.search(rest[: found.start()]) is not None:
+        return True  # "the pool-b upgrade drained 6 nodes"
+    if aux is not None:
+        return _NAME.fullmatch(word) is None  # "lag is draining"; "Kim is draining -06"
+    # "orders-consumer restarted" (a resource's name); "kim drained", "14:47 drained" (a time)
+    return re.search(r"[\d_.-]", word) is not None and re.search(r"[a-z]", low) is not None
+
+
 _ACTIONS = frozenset({Kind.MITIGATE, Kind.RESOLVE, Kind.DECLARE})
 """Kinds that name a step someone takes: words after the match can undo them."""
 _DONE = re.compile(r"ed\b", re.IGNORECASE)
@@ -522,6 +659,15 @@ def _taken(
             return None  # "Revert of #2291 coming", "revert first", "we will revert": a plan
     if kind is Kind.DECLARE:
         return kind
+    if kind is Kind.MITIGATE and (
+        (
+            _described(_CLAUSE_END.split(text[:start])[-1])
+            and not text[start:end].lower().startswith("mitigat")  # "this mitigated it"
+        )
+        or _quoted(text, start)
+        or _attribute(text, start)
+    ):
+        return None  # "it's draining 6 nodes at a time": the failing thing's doing, no step
     if _CAUSE.search(after) is not None:
         return None  # "the DB failed over at 08:10 UTC, that's what kicked this off"
     if done and when is not None:
