@@ -75,3 +75,25 @@ def test_a_series_counts_each_reason_of_its_failed_notifications(tmp_path: Path)
     # negative: one reason for all is said once, as before
     tl = timeline(tmp_path / "same", rounds(*["no_answer"] * 8))
     assert one(tl, "paged 7 times").summary.endswith("; 7 by phone failed, no answer)")
+
+
+def test_a_status_other_than_success_is_never_read_as_delivered(tmp_path: Path) -> None:
+    """A carrier's status outside the documented four (``undeliverable``), or a log entry whose
+    own summary is PagerDuty's "Failed to notify …" with no status, is a failed page said in
+    its own words: never "Paged … by SMS" as if it reached the person."""
+    entries: list[dict[str, object]] = [trigger()]
+    entries.append(page(0.2, ANA, "sms_notification", "undeliverable", "+1 555 0188"))
+    entries.append(page(5.2, ANA, "sms_notification", "carrier_blocked", "+1 555 0188"))
+    silent = page(10.2, ANA, "sms_notification", "", "+1 555 0188")
+    silent["summary"] = f"Failed to notify {ANA} on +1 555 0188 by SMS."
+    entries.append(silent)
+    tl = timeline(tmp_path, entries)
+    row = one(tl, ANA)
+    assert "Paged Ana Silva by SMS" not in row.summary, row.summary
+    assert "failed (1 carrier blocked, 1 undeliverable, 1 other)" in row.summary, row.summary
+
+
+def test_a_delivered_sms_stays_a_page(tmp_path: Path) -> None:
+    entries = [trigger(), page(0.2, ANA, "sms_notification", "success", "+1 555 0188")]
+    tl = timeline(tmp_path, entries)
+    assert "failed" not in one(tl, ANA).summary

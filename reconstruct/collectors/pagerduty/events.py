@@ -299,7 +299,7 @@ def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:
         method = _method(entry.get("channel")).removeprefix("by ")
         tags = {f"target:{user}"} if user else set()
         if method:  # a failed notification reached no one: no channel of the page
-            failure = _failure(entry.get("channel"))
+            failure = _failure(entry.get("channel"), as_text(entry.get("summary")))
             tags.add(f"{'via' if failure is None else 'failed'}:{method}")
             if failure:  # why, as a row says it: ``failure:phone:no answer``
                 tags.add(f"failure:{method}:{failure.strip()[1:-1]}")
@@ -327,7 +327,9 @@ def _entry_summary(
         user = _name(entry.get("user"))
         if user:
             method = _method(entry.get("channel"))
-            if (failure := _failure(entry.get("channel"))) is not None:
+            if (
+                failure := _failure(entry.get("channel"), as_text(entry.get("summary")))
+            ) is not None:
                 return f"Page to {user} {method} failed{failure}".replace("  ", " ")
             return f"Paged {user} {method}".rstrip()
     by = f" by {actor}" if actor else ""
@@ -558,16 +560,28 @@ _FAILURES = {"failed": "", "no_answer": " (no answer)", "busy": " (line busy)"}
 PagerDuty's ``notify_log_entry`` carries ``channel.notification`` = ``{type, status, address}``;
 ``status`` is ``success``, ``failed``, ``no_answer`` or ``busy`` (REST API v1 log entries
 reference, "Notification" object; the pagerduty Haskell client's ``NotificationStatus`` has
-Success, Failed and NoAnswer). Any other value (or none) reads as delivered."""
+Success, Failed and NoAnswer). Another value that is not ``success`` (a carrier's
+``undeliverable``) is a failure named by its own words, "(undeliverable)": a page never reads as
+sent when PagerDuty says it was not. No status reads as delivered, unless the entry's own
+summary says "Failed to notify" (PagerDuty's sentence for a failed notification)."""
+_DELIVERED = frozenset({"success", "sent", "delivered", ""})
+_FAILED_SUMMARY = "failed to notify"
 
 
-def _failure(channel: Any) -> str | None:
-    """Why the notification failed ("" for a plain failure, " (no answer)"), None when it was
-    delivered or says nothing (no ``status``: a notification is read as delivered)."""
+def _failure(channel: Any, summary: str = "") -> str | None:
+    """Why the notification failed ("" for a plain failure, " (no answer)", " (undeliverable)"),
+    None when it was delivered or says nothing (no ``status``: read as delivered unless
+    ``summary``, the entry's own, says it failed)."""
     notification = channel.get("notification") if isinstance(channel, dict) else None
-    if not isinstance(notification, dict):
-        return None
-    return _FAILURES.get(as_text(notification.get("status")).strip().lower())
+    status = ""
+    if isinstance(notification, dict):
+        status = as_text(notification.get("status")).strip().lower()
+    if status in _FAILURES:
+        return _FAILURES[status]
+    if status not in _DELIVERED:
+        words = " ".join(re.sub(r"[^a-z0-9]+", " ", status).split())
+        return f" ({words})" if words else ""
+    return "" if summary.lower().startswith(_FAILED_SUMMARY) else None
 
 
 def _user_name(ref: Any) -> str | None:
