@@ -223,7 +223,11 @@ def test_pages_leadup_and_exact_request_counts(
     }, "the lead-up deployments not read are counted"
     assert len(changes) == expected["prs"]
     live = next(e for e in deploys if e.key == "github:deployment:acme/checkout:4999:success")
-    assert live.summary == "Deployed acme/checkout abc1234 (v3.229) to production"
+    # its sha is PR #1187's merge commit: the row names the PR it shipped
+    assert live.summary == (
+        "Deployed PR #1187 (Reduce product cache TTL to 60s) to production: "
+        "acme/checkout abc1234 (v3.229)"
+    )
     assert live.time == datetime(2026, 3, 14, 7, 32, tzinfo=UTC)
     assert live.refs == {"sha:abc1234", "deploy:v3.229", "pr:acme/checkout#1187"}
     assert live.tags == {

@@ -256,7 +256,8 @@ def test_checkout_events(tmp_path: Path) -> None:
     ]
     deploy = events["github:deployment:acme/checkout:44:success"]
     assert deploy.time == datetime(2026, 3, 14, 9, 42, 7, tzinfo=UTC)
-    assert deploy.summary == "Deployed acme/checkout abc1234 (v2.3.1) to production"
+    shipped = "PR #1187 (Reduce product cache TTL to 60s)"  # its sha is the PR's merge_commit_sha
+    assert deploy.summary == f"Deployed {shipped} to production: acme/checkout abc1234 (v2.3.1)"
     assert deploy.tags == {"production", "requested:2026-03-14T09:40:00Z"}  # its created_at
     assert deploy.refs == {"sha:abc1234", "deploy:v2.3.1", "pr:acme/checkout#1187"}
     assert deploy.actor == "deploy-bot"
@@ -282,7 +283,7 @@ def test_checkout_events(tmp_path: Path) -> None:
 
     staging = events["github:deployment:acme/checkout:42:success"]
     assert staging.tags == {"requested:2026-03-14T09:35:00Z"}  # no production, no rollback
-    assert staging.summary == "Deployed acme/checkout abc1234 (main) to staging"
+    assert staging.summary == f"Deployed {shipped} to staging: acme/checkout abc1234 (main)"
 
     pr = events["github:pr:acme/checkout#1187"]
     assert pr.kind is Kind.CHANGE

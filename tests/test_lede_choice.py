@@ -64,9 +64,10 @@ def test_the_change_a_root_cause_row_names_and_the_deploy_that_shipped_it(
     assert change in text
     # the exact span, as the figures write one: 3 days before 14:12, to the second
     assert "preceded the first alert by 3d 0h 00m 00s." in text
-    assert (
-        "The deploy that shipped it, “Deployed acme/checkout 412aaaa (main) to production”" in text
+    shipped = (
+        "“Deployed PR #412 (Raise cache TTL to 600s) to production: acme/checkout 412aaaa (main)”"
     )
+    assert f"The deploy that shipped it, {shipped}" in text
     assert "preceded the first alert by 2d 23h 10m 00s." in text
     assert text.index(change) < text.index("The deploy that shipped it")
     assert "PR #903" not in text and "903bbbb" not in text
@@ -76,8 +77,10 @@ def test_without_such_a_row_the_latest_change_and_deploy(tmp_path: Path) -> None
     text, _ = summary(tmp_path, [slack_message(at(14, 30), "looking into it")])
     assert "A change, “Merged PR #903: Tune checkout batch size (opened by kim)”, at " in text
     assert "preceded the first alert by 32m 00s." in text
-    shipped = "The deploy that shipped it, “Deployed acme/checkout 903bbbb (main) to production”"
-    assert shipped in text
+    shipped = (
+        "“Deployed PR #903 (Tune checkout batch size) to production: acme/checkout 903bbbb (main)”"
+    )
+    assert f"The deploy that shipped it, {shipped}" in text
     assert "preceded the first alert by 21m 30s." in text  # exact: 13:50:30 -> 14:12:00
 
 

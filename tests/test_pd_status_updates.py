@@ -39,9 +39,9 @@ def test_the_row_quotes_the_update_that_was_sent(tmp_path: Path, fields: dict[st
 def test_a_summary_that_already_quotes_it_is_kept(tmp_path: Path) -> None:
     own = f"Status update: {SENT}."
     row = one(timeline(tmp_path, [trigger(), update(summary=own, message=SENT)]), "Orders")
-    assert row.summary == own
+    assert row.summary == own.removesuffix("."), "PagerDuty's words, without its full stop"
 
 
 def test_an_update_without_its_text_keeps_pagerdutys_words(tmp_path: Path) -> None:
     row = one(timeline(tmp_path, [trigger(), update(summary="Status update sent.")]), "sent")
-    assert row.summary == "Status update sent."
+    assert row.summary == "Status update sent"

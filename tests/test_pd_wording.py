@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.test_rows import entry, escalate, notify, one, timeline, trigger, user
 
 GRAFANA = {
@@ -41,7 +43,7 @@ def test_a_persons_resolve_and_an_unknown_channel_keep_their_words(tmp_path: Pat
     assert one(tl, "Resolved").summary == "Resolved by Kim Nguyen"
     odd = resolve({"type": "carrier_pigeon"}, SERVICE, "Resolved by pigeon.")
     tl = timeline(tmp_path / "odd", [trigger(), odd])
-    assert one(tl, "Resolved").summary == "Resolved by pigeon."
+    assert one(tl, "Resolved").summary == "Resolved by pigeon"  # its words, no full stop
 
 
 def test_an_escalations_pages_are_named_in_time_order(tmp_path: Path) -> None:
@@ -53,3 +55,24 @@ def test_an_escalations_pages_are_named_in_time_order(tmp_path: Path) -> None:
     reverse = [notify(5.02, "Lee Turner", "email"), notify(5.3, "Lee Turner", "push")]
     tl = timeline(tmp_path / "b", [trigger(), escalate(5, "Priya Raman", "Lee Turner"), *reverse])
     assert one(tl, "Escalated to Lee Turner").summary.endswith("; paged by email and push")
+
+
+@pytest.mark.parametrize(
+    ("summary", "row"),
+    [
+        ("Urgency changed to high by Omar Haddad.", "Urgency changed to high by Omar Haddad"),
+        ("Priority changed to P1 by Omar Haddad.", "Priority changed to P1 by Omar Haddad"),
+        # negatives: an ellipsis and a sentence with no full stop stay as they are
+        ("Responders requested from Platform...", "Responders requested from Platform..."),
+        ("Urgency changed to high", "Urgency changed to high"),
+    ],
+)
+def test_pagerdutys_own_sentences_lose_their_full_stop(
+    tmp_path: Path, summary: str, row: str
+) -> None:
+    """A log entry PagerDuty words itself (``urgency_change_log_entry``, ``priority_change``...)
+    reads like every other row: no trailing period."""
+    change = entry("urgency_change", 3, agent=user("Omar Haddad"), channel={"type": "website"})
+    change["summary"] = summary
+    tl = timeline(tmp_path, [trigger(), change])
+    assert one(tl, row.split(" ", 1)[0]).summary == row

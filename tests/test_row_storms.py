@@ -179,7 +179,11 @@ def test_a_storm_merges_per_instance_and_is_named_for_its_rule(tmp_path: Path) -
     tl = timeline(tmp_path, entries, posts, [], grafana, alerts)
     rows = [e for e in tl.events if RULE in e.summary]
     fired = one(tl, "30 pods firing by")
-    assert fired.summary.endswith(f"{RULE} payments (payments-000); 30 pods firing by 09:44")
+    # PagerDuty's alert, "[FIRING:1] PaymentsLatencyHigh payments (payments-000)" as Grafana's
+    # notifier wrote it, reads as the dashboard's rows do (its labels from the alert's details)
+    assert (
+        fired.summary == f"Grafana alert {RULE} (pod=payments-000) firing; 30 pods firing by 09:44"
+    )
     assert one(tl, "to clear").summary.endswith("; the last of 30 pods to clear, 10:22–10:24")
     for member in fired.members:
         assert len(pods_of(member)) == 1, f"one instance per merged row: {member.summary}"

@@ -152,7 +152,8 @@ def test_an_instance_firing_again_says_so_and_the_last_clearing_counts_instances
 ) -> None:
     """gw-3 clears with the rollback, fires again alone and is the last to clear: its firing
     row says when it cleared, and the last clearing counts instances (5 + 3 = 8), gw-3's second
-    clearing said apart, never "the last of 8" next to four names after "5 of 8"."""
+    clearing being the row's own (named once, not again in its list), never "the last of 8"
+    next to four names after "5 of 8"."""
     again = [state(37, "gw-3", "Normal", "Alerting"), state(42, "gw-3", "Alerting", "Normal")]
     tl = timeline(tmp_path, [trigger()], [], [], [*tls_storm(late=(41, 41.5, 41.8)), *again])
     assert rows_of(tl)[1:] == [
@@ -164,7 +165,7 @@ def test_an_instance_firing_again_says_so_and_the_last_clearing_counts_instances
         (
             "10:24:00",
             f"Grafana alert {RULE} (instance=gw-3) resolved (B=0, C=0); the last of 8"
-            " instances to clear; 3 more (gw-6 … gw-8) cleared 10:23–10:24, and gw-3 again",
+            " instances to clear; 3 more (gw-6 … gw-8) cleared 10:23–10:24",
         ),
     ], rows_of(tl)
     last = [e for e in tl.events if RULE in e.summary][-1]
@@ -463,3 +464,16 @@ def test_a_long_list_of_instances_in_the_last_clearing_is_a_count_with_first_and
         "; the last of 12 instances to clear; 6 more (db-13 to db-23) cleared at 10:32,"
         " and 6 again (db-1 to db-11)"
     ), rows_of(tl)
+
+
+def test_the_last_clearing_lists_others_cleared_again_but_not_its_own_instance(
+    tmp_path: Path,
+) -> None:
+    """gw-2 and gw-3 clear with the rollback and fire again; gw-3 is the last to clear: its row
+    names gw-3 once (its head) and gw-2 among those cleared again."""
+    again = [state(37, gw, "Normal", "Alerting") for gw in ("gw-2", "gw-3")]
+    again += [state(41.9, "gw-2", "Alerting", "Normal"), state(42, "gw-3", "Alerting", "Normal")]
+    tl = timeline(tmp_path, [trigger()], [], [], [*tls_storm(late=(41, 41.5, 41.8)), *again])
+    last = rows_of(tl)[-1][1]
+    assert last.endswith("cleared 10:23–10:24, and gw-2 again"), last
+    assert last.count("gw-3") == 1, last

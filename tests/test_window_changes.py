@@ -317,7 +317,8 @@ def test_a_deploy_anyone_names_in_the_incident_channel_is_a_row(
         deployments=deploys,
         prs=prs,
     )
-    deploy = row(tl, "Deployed acme/billing-api")
+    # the deployment's payload names PR #88: the row says what it shipped
+    deploy = row(tl, "Deployed PR #88 (Add invoice PDF export) to production: acme/billing-api")
     merged = row(tl, "Merged PR #88")
     assert not rows_with(tl, text)  # the message itself stays counted
     tied = [deploy.reason, merged.reason]

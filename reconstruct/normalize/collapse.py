@@ -46,7 +46,8 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   cleared on 5 of 8 instances (gw-1 … gw-5), 14:33–14:34" ("on all 5 pods" when it is every
   instance). Instances are counted, not clearings: an instance that cleared in an earlier wave
   and fired since is said apart ("...; 3 more (gw-6 … gw-8) cleared 14:41–14:42, and gw-3
-  again", "... cleared on the last 2 of 8 instances (gw-7, gw-8) and again on gw-3"), and its
+  again", never the row's own instance, which its head names; "... cleared on the last 2 of 8
+  instances (gw-7, gw-8) and again on gw-3"), and its
   firing row, when it stays a row, says so: "... firing again (cleared 14:34) (B=0.6, C=1)".
   A part or wave of fewer than ``min_series`` alerts (a milestone it joins counted)
   stays as its rows. A notifier's chat post of the group (Alertmanager's ``[FIRING:44] X`` /
@@ -884,9 +885,13 @@ def _clearings(
                 text += f" ({_names(values)} cleared {_span(wave)})"
             else:  # instances, not clearings, are counted: "3 more" and who cleared again
                 more = f"{len(new)} more ({_brief(new)})" if new else "none new"
-                twice = f"{_brief(again)} again"
-                twice = twice if len(again) < 3 else f"{len(again)} again ({_brief(again)})"
-                text += f"; {more} cleared {_span(wave)}, and {twice}"
+                text += f"; {more} cleared {_span(wave)}"
+                mine = set(_values([own], label))  # the row names its own instance already
+                if others := [v for v in again if v not in mine]:
+                    twice = f"{_brief(others)} again"
+                    if len(others) >= 3:
+                        twice = f"{len(others)} again ({_brief(others)})"
+                    text += f", and {twice}"
             joins.append((own.key, text, rest))
             continue
         if not label:

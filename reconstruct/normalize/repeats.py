@@ -52,14 +52,12 @@ from datetime import datetime
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.people import targets_of
-from reconstruct.normalize.steps import FAILED, VIA, failure_of
+from reconstruct.normalize.steps import FAILED, NOTICE, VIA, failure_of
 
 KEY = "repeats:"
 """Key prefix of a joined row: ``repeats:<anchor's key>``."""
 INITIAL = "assignment:first"
 """Tag of the incident's first assignment (made by the trigger, no person): the page's context."""
-NOTICE = "notice:"
-"""Tag of one notification a page row holds: ``notice:<via|failed>:<method>:<record id>``."""
 _SHOWN = {"sms": "SMS"}
 _BOUNDARY_TAGS = frozenset({"reopen", "state:triggered"})
 
@@ -145,7 +143,8 @@ def notices(row: Event) -> Counter[tuple[str, str]]:
 
 def tally(rows: list[Event]) -> str:
     """The notifications of page rows, exact, failed ones said apart: ``32 notifications: 14
-    push, 14 email, 4 SMS; 2 by phone failed, no answer``; ``14 push notifications``."""
+    push, 14 email, 4 SMS; 2 by phone failed, no answer``; for different reasons ``3 by phone
+    failed: 2 no answer, 1 line busy``; ``14 push notifications``."""
     counts: Counter[tuple[str, str]] = Counter()
     seen: dict[str, int] = {}  # method -> order of first mention (rows in time order)
     for row in rows:
@@ -161,7 +160,8 @@ def tally(rows: list[Event]) -> str:
         if prefix == FAILED:
             why = failure_of([r for r in rows if f"{FAILED}{method}" in r.tags], method)
             words = f"{counts[(prefix, method)]} by {_SHOWN.get(method, method)} failed"
-            failed.append(words + (f", {why}" if why else ""))
+            counted = why[:1].isdigit()  # "2 no answer, 1 line busy": each reason counted
+            failed.append(words + (f"{':' if counted else ','} {why}" if why else ""))
     if len(sent) == 1 and not failed:
         return f"{sent[0]} notification{'s' * (total > 1)}"
     return f"{total} notification{'s' * (total > 1)}: " + "; ".join(

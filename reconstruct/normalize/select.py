@@ -3,8 +3,9 @@
 In the window: every tool event; chat messages only when a bot posted them in the incident
 channel or about this incident (``concern.Concern.about``: its refs, alerts, changes, services),
 they are pinned, reacted to with a ``[select] emoji``, or classified. Before ``window.start``
-(the lead-up): the changes ``leadup.choose`` finds relevant to this incident, and the last
-``LeadupSettings.deploys`` deploys; nothing else. Every row left out gets a reason
+(the lead-up): the changes ``leadup.choose`` finds relevant to this incident, the last
+``LeadupSettings.deploys`` deploys and the deploy that shipped each of those changes
+(``leaddeploys``); nothing else. Every row left out gets a reason
 (``reasons.omission``), counted per scope and per reason, except a person's message in the
 window that may be their copy of what they wrote in a tool (``copies``): it is held back for
 ``steps``, with the reason it would be left out under.
@@ -24,6 +25,7 @@ from reconstruct.normalize.concern import Concern
 from reconstruct.normalize.copies import NOWHERE, Written, could_copy
 from reconstruct.normalize.during import judge
 from reconstruct.normalize.evolve import evolve
+from reconstruct.normalize.leaddeploys import latest, shipping
 from reconstruct.normalize.leadup import choose
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.reasons import chat_reason, omission, tool_reason
@@ -73,11 +75,8 @@ def select(
     settings = leadup_settings or config.leadup(incident.services)
     repos = settings.repos
     emoji = config.select.emoji
-    n = settings.deploys
-    early_deploys = sorted(
-        (e for e in events if e.kind is Kind.DEPLOY and e.time < start), key=order_key
-    )
-    last_deploys = {e.key for e in early_deploys[len(early_deploys) - n :]} if n else set()
+    early_deploys = [e for e in events if e.kind is Kind.DEPLOY and e.time < start]
+    last_deploys = {e.key for e in latest(early_deploys, settings.deploys)}
     concern = Concern.of(events, incident, start, repos, _chat, frozenset(last_deploys))
     kept: list[Event] = []
     early: list[Event] = []
@@ -138,11 +137,13 @@ def select(
     leadup: dict[str, str] = {}
     if early:  # a change named in a record not shown still names it (``leadup.choose``)
         leadup = choose(kept, early, incident, start, settings, said, linked)
+    shown = [e for e in early if e.kind is Kind.CHANGE and e.key in leadup]
+    shipped = shipping(early_deploys, shown)
     for event in early:
         if REGION in event.tags and overlaps(event, start, end):
             reason = "region overlapping the incident (began before the window)"
         else:
-            reason = _leadup_reason(event, leadup, last_deploys)
+            reason = _leadup_reason(event, leadup, last_deploys, shipped)
         if reason is None:
             drop(event)
             continue
@@ -202,7 +203,11 @@ def _about_others(
     return rows
 
 
-def _leadup_reason(event: Event, leadup: Mapping[str, str], last_deploys: set[str]) -> str | None:
+def _leadup_reason(
+    event: Event, leadup: Mapping[str, str], last_deploys: set[str], shipped: Mapping[str, str]
+) -> str | None:
+    if event.kind is Kind.DEPLOY and event.key in shipped:
+        return f"leadup: {tool_reason(event)} that shipped {shipped[event.key]}"
     if event.kind is Kind.DEPLOY and event.key in last_deploys:
         return f"leadup: {tool_reason(event)}"
     if event.kind is not Kind.CHANGE:

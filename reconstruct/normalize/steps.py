@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 from reconstruct.config import CollapseConfig
@@ -62,6 +62,9 @@ from reconstruct.normalize.people import person_of, targets_of
 VIA = "via:"
 FAILED = "failed:"
 """Tag of a page that did not reach the person (``failed:<method>``); it has no ``via:`` tag."""
+NOTICE = "notice:"
+"""Tag of one notification a page row holds: ``notice:<via|failed>:<method>:<record id>``, with
+``:<why>`` after a failed one's id when its status says why (``FAILURE``)."""
 FAILURE = "failure:"
 """Why a failed page did not reach the person, as a row says it (``failure:phone:no answer``,
 ``failure:phone:line busy``); absent for a plain failure."""
@@ -105,15 +108,38 @@ def _methods(methods: list[str]) -> str:
 
 
 def failure_of(events: list[Event], method: str) -> str:
-    """Why the failed ``method`` pages among ``events`` failed (``no answer``), "" when no tag
-    says (a plain failure) or the pages say different things."""
+    """Why the failed ``method`` pages among ``events`` failed: ``no answer`` when every one
+    says so; when they say different things, each reason with its count of notifications,
+    most first: ``2 no answer, 1 line busy`` (a plain failure, PagerDuty's ``failed``, counts as
+    ``1 other``); "" when none says why."""
+    counts = failure_counts(events, method)
+    if len(counts) == 1:
+        return next(iter(counts))
+    ranked = sorted(counts.items(), key=lambda wn: (-wn[1], wn[0] == "", wn[0]))
+    return ", ".join(f"{n} {why or 'other'}" for why, n in ranked)
+
+
+def failure_counts(events: list[Event], method: str) -> Counter[str]:
+    """Failed ``method`` notifications among ``events`` per reason ("" for a plain failure):
+    each ``NOTICE`` tag of a failed one says its own (``notice:failed:phone:<id>:no answer``);
+    a row without such tags counts one for each ``FAILURE`` tag of the method (one plain
+    failure when it has none)."""
+    notice = f"{NOTICE}{FAILED}{method}:"
     prefix = f"{FAILURE}{method}:"
-    whys = {t[len(prefix) :] for e in events for t in e.tags if t.startswith(prefix)}
-    plain = any(
-        f"{FAILED}{method}" in e.tags and not any(t.startswith(prefix) for t in e.tags)
-        for e in events
-    )
-    return whys.pop() if len(whys) == 1 and not plain else ""
+    counts: Counter[str] = Counter()
+    seen: set[str] = set()
+    for event in events:
+        if f"{FAILED}{method}" not in event.tags:
+            continue
+        own = [t for t in event.tags if t.startswith(notice)]
+        for tag in own:
+            if tag not in seen:
+                seen.add(tag)
+                counts[tag[len(notice) :].partition(":")[2]] += 1
+        if not own:
+            whys = [t[len(prefix) :] for t in event.tags if t.startswith(prefix)]
+            counts.update(whys or [""])
+    return counts
 
 
 def failed_words(failed: list[str], events: list[Event]) -> str:
@@ -122,8 +148,12 @@ def failed_words(failed: list[str], events: list[Event]) -> str:
     by_why: dict[str, list[str]] = {}
     for method in dict.fromkeys(failed):
         by_why.setdefault(failure_of(events, method), []).append(method)
+
+    def many(methods: list[str]) -> bool:  # two phone numbers failed: pages
+        return len(methods) > 1 or sum(failure_counts(events, methods[0]).values()) > 1
+
     return ", ".join(
-        f"{_methods(methods)} page{'s' * (len(methods) > 1)} failed" + (f" ({why})" if why else "")
+        f"{_methods(methods)} page{'s' * many(methods)} failed" + (f" ({why})" if why else "")
         for why, methods in by_why.items()
     )
 

@@ -257,9 +257,14 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
         if number in merged:  # a lead-up PR read from the search only: its merge sha
             pr_by_sha.setdefault(sha, number)
     sha_of = {n: sha for sha, n in sorted(pr_by_sha.items(), reverse=True)}
+    for n, pr in pulls.items():  # a branch deployed before its merge: the PR's head commit
+        head = pr.get("head")
+        if isinstance(head, dict) and (sha := _str(head.get("sha"))) and _SHA.fullmatch(sha):
+            pr_by_sha.setdefault(sha.lower(), n)
 
     rollbacks = _redeploys(deployments)
     reverts = _reverts(search, pulls)
+    titles = _titles(search, pulls)
     window = bundle.manifest.window
     for deployment in deployments:
         path = f"{base}statuses/{deployment['id']}.json"
@@ -274,7 +279,7 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
             continue
         statuses = list(iter_records(bundle.pages(path), None))
         yield from _deployment_events(
-            repo, display or name, deployment, statuses, rollbacks, pr_by_sha, reverts
+            repo, display or name, deployment, statuses, rollbacks, pr_by_sha, reverts, titles
         )
     yield from _pr_events(repo, search, pulls, reverts, sha_of)
 
@@ -350,6 +355,17 @@ def _reverts(pages: list[Any], pulls: Mapping[int, dict[str, Any]]) -> dict[int,
     return out
 
 
+def _titles(pages: list[Any], pulls: Mapping[int, dict[str, Any]]) -> dict[int, str]:
+    """PR number -> its title (spaces folded), of the merged PRs read (the single-PR body wins
+    over the search item)."""
+    out: dict[int, str] = {}
+    for record in [*iter_records(pages, "items"), *pulls.values()]:
+        number, title = _int(record.get("number")), _str(record.get("title"))
+        if number is not None and title:
+            out[number] = " ".join(title.split())
+    return out
+
+
 def _mentions(
     deployment: Mapping[str, Any], statuses: list[dict[str, Any]], words: re.Pattern[str]
 ) -> re.Match[str] | None:
@@ -404,6 +420,17 @@ def _reverting(
     return "a revert"
 
 
+def _shipping(pr: int | None, titles: Mapping[int, str]) -> str | None:
+    """What a deployment ships, as a row names it: ``PR #3321 (<title>)`` when its PR is known
+    (``_deploy_pr``: its payload or ref names it, or its sha is the PR's merge commit exactly)
+    and merged in the collection range (its title read), ``PR #3321`` when only the number is
+    known; None when no PR is known."""
+    if pr is None:
+        return None
+    title = titles.get(pr)
+    return f"PR #{pr} ({title})" if title else f"PR #{pr}"
+
+
 def _deploy_pr(deployment: Mapping[str, Any], pr_by_sha: Mapping[str, int]) -> int | None:
     payload = deployment.get("payload")
     if isinstance(payload, dict):
@@ -442,6 +469,7 @@ def _deployment_events(
     rollbacks: set[int],
     pr_by_sha: Mapping[str, int],
     reverts: Mapping[int, int | None],
+    titles: Mapping[int, str],
 ) -> Iterator[Event]:
     ident: int = deployment["id"]
     sha = _str(deployment.get("sha"))
@@ -506,11 +534,14 @@ def _deployment_events(
         status, when = first
         state = (_str(status.get("state")) or "").lower()
         reverting = _reverting(deployment, statuses, pr if reverts_pr else None, reverts)
+        shipping = _shipping(pr, titles)
         if failed:
             if said:
                 summary = f"Rollback of {display} to {what} in {env_text} failed"
             elif revert:
                 summary = f"Deploy of {reverting} to {env_text} failed: {display} {what}"
+            elif shipping:
+                summary = f"Deploy of {shipping} to {env_text} failed: {display} {what}"
             else:
                 summary = f"Deploy of {display} {what} to {env_text} failed"
             if state == "error":
@@ -521,6 +552,8 @@ def _deployment_events(
                 summary += f": {reverting}"
         elif revert:  # a revert is a new commit going forward, no rollback
             summary = f"Deployed {reverting} to {env_text}: {display} {what}"
+        elif shipping:
+            summary = f"Deployed {shipping} to {env_text}: {display} {what}"
         else:
             summary = f"Deployed {display} {what} to {env_text}"
         by_status = status.get("creator")

@@ -30,7 +30,9 @@ reassignment: "Reassigned to Mei Lin by Raj Patel", "Reassigned to Mei Lin, auto
 
 **Notifications.** Each ``notify_log_entry`` is one notification to one contact method (a
 device, a number, an address); its row carries a tag ``notice:<via|failed>:<method>:<entry id>``
-(``NOTICE``), so a row joining several (``steps``, ``collapse``) counts them exactly.
+(``NOTICE``; a failed one adds ``:<why>``, ``no answer``, ``line busy``, from its notification's
+``status``), so a row joining several (``steps``, ``collapse``) counts them, and their reasons,
+exactly: "all 3 phone pages failed (2 no answer, 1 line busy)".
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from reconstruct.collectors.pagerduty.alertsubject import sender, worded
 from reconstruct.collectors.skips import (
     NOT_UNDERSTOOD,
     UNREADABLE_TIME,
@@ -50,7 +53,8 @@ from reconstruct.collectors.skips import (
 from reconstruct.collectors.textlinks import TEXT_URL, text_links
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.instances import instance_tags, labels_in_text
-from reconstruct.normalize.repeats import INITIAL, NOTICE
+from reconstruct.normalize.repeats import INITIAL
+from reconstruct.normalize.steps import NOTICE
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
 NAME = "pagerduty"
@@ -255,7 +259,9 @@ def entry_event(
         tags.add("note")
     tags.update(_target_tags(kind_name, entry))
     if kind_name == "notify" and (sent := [t for t in tags if t.startswith(("via:", "failed:"))]):
-        tags.add(f"{NOTICE}{sent[0]}:{entry_id}")  # one notification, counted by rows joining it
+        why = next((t.rpartition(":")[2] for t in tags if t.startswith("failure:")), "")
+        # one notification, counted by rows joining it, with why it failed when it says
+        tags.add(f"{NOTICE}{sent[0]}:{entry_id}" + (f":{why}" if why else ""))
     return Event(
         time=when,
         kind=kind,
@@ -293,7 +299,7 @@ def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:
         method = _method(entry.get("channel")).removeprefix("by ")
         tags = {f"target:{user}"} if user else set()
         if method:  # a failed notification reached no one: no channel of the page
-            failure = _failure(entry.get("channel"))
+            failure = _failure(entry.get("channel"), as_text(entry.get("summary")))
             tags.add(f"{'via' if failure is None else 'failed'}:{method}")
             if failure:  # why, as a row says it: ``failure:phone:no answer``
                 tags.add(f"failure:{method}:{failure.strip()[1:-1]}")
@@ -306,7 +312,7 @@ def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:
 def _entry_summary(
     kind: str, entry: Mapping[str, Any], ctx: IncidentContext, actor: str | None
 ) -> str:
-    own = one_line(entry.get("summary"))
+    own = _no_stop(one_line(entry.get("summary")))
     label = f"#{ctx.number}" if ctx.number is not None else ctx.id or "incident"
     names = ", ".join(_names(entry.get("assignees")))
     if kind == "trigger":
@@ -321,7 +327,9 @@ def _entry_summary(
         user = _name(entry.get("user"))
         if user:
             method = _method(entry.get("channel"))
-            if (failure := _failure(entry.get("channel"))) is not None:
+            if (
+                failure := _failure(entry.get("channel"), as_text(entry.get("summary")))
+            ) is not None:
                 return f"Page to {user} {method} failed{failure}".replace("  ", " ")
             return f"Paged {user} {method}".rstrip()
     by = f" by {actor}" if actor else ""
@@ -338,6 +346,13 @@ def _entry_summary(
     if kind == "status_update" and (said := _status_update_text(entry)) and said not in own:
         return f"Status update: {said}"
     return own or kind.replace("_", " ").capitalize()
+
+
+def _no_stop(text: str) -> str:
+    """PagerDuty's own sentence as a row says it, without its full stop ("Urgency changed to
+    high by Omar Haddad." -> "... Haddad"): rows end with no period, whichever tool wrote them.
+    An ellipsis stays."""
+    return text[:-1].rstrip() if text.endswith(".") and not text.endswith("..") else text
 
 
 def _status_update_text(entry: Mapping[str, Any]) -> str:
@@ -412,6 +427,12 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
     severity = as_text(alert.get("severity"))
     text = one_line(alert.get("summary")) or key or alert_id
     summary = f"Alert ({severity}): {text}" if severity else f"Alert: {text}"
+    labels = alert_labels(alert)
+    integration = alert.get("integration")
+    by = sender(labels, _name(integration) if isinstance(integration, dict) else "")
+    if (said := worded(text, labels, by)) is not None:  # Grafana's or Alertmanager's subject
+        summary, rule, state = said
+        refs.add(f"rule:{' '.join(rule.split()).lower()}:{state}")
     if (moved := ctx.moved_from(alert) or ctx.other_incident(alert)) is not None:
         summary += f" (moved in from merged incident {moved})"
     return Event(
@@ -422,7 +443,7 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
         links=links_for(ctx, as_text(alert.get("html_url"))),
         key=f"pagerduty:alert:{alert_id}",
         refs=frozenset(refs),
-        tags=frozenset(instance_tags(alert_labels(alert))),
+        tags=frozenset(instance_tags(labels)),
         scope=NAME,
     )
 
@@ -539,16 +560,28 @@ _FAILURES = {"failed": "", "no_answer": " (no answer)", "busy": " (line busy)"}
 PagerDuty's ``notify_log_entry`` carries ``channel.notification`` = ``{type, status, address}``;
 ``status`` is ``success``, ``failed``, ``no_answer`` or ``busy`` (REST API v1 log entries
 reference, "Notification" object; the pagerduty Haskell client's ``NotificationStatus`` has
-Success, Failed and NoAnswer). Any other value (or none) reads as delivered."""
+Success, Failed and NoAnswer). Another value that is not ``success`` (a carrier's
+``undeliverable``) is a failure named by its own words, "(undeliverable)": a page never reads as
+sent when PagerDuty says it was not. No status reads as delivered, unless the entry's own
+summary says "Failed to notify" (PagerDuty's sentence for a failed notification)."""
+_DELIVERED = frozenset({"success", "sent", "delivered", ""})
+_FAILED_SUMMARY = "failed to notify"
 
 
-def _failure(channel: Any) -> str | None:
-    """Why the notification failed ("" for a plain failure, " (no answer)"), None when it was
-    delivered or says nothing (no ``status``: a notification is read as delivered)."""
+def _failure(channel: Any, summary: str = "") -> str | None:
+    """Why the notification failed ("" for a plain failure, " (no answer)", " (undeliverable)"),
+    None when it was delivered or says nothing (no ``status``: read as delivered unless
+    ``summary``, the entry's own, says it failed)."""
     notification = channel.get("notification") if isinstance(channel, dict) else None
-    if not isinstance(notification, dict):
-        return None
-    return _FAILURES.get(as_text(notification.get("status")).strip().lower())
+    status = ""
+    if isinstance(notification, dict):
+        status = as_text(notification.get("status")).strip().lower()
+    if status in _FAILURES:
+        return _FAILURES[status]
+    if status not in _DELIVERED:
+        words = " ".join(re.sub(r"[^a-z0-9]+", " ", status).split())
+        return f" ({words})" if words else ""
+    return "" if summary.lower().startswith(_FAILED_SUMMARY) else None
 
 
 def _user_name(ref: Any) -> str | None:
