@@ -163,3 +163,26 @@ def test_a_post_joining_a_record_never_moves_it_near_other_posts() -> None:
     assert run(list(out)) == out
     (row,) = (e for e in out if "pagerduty" in e.sources)
     assert row.time == T0, "the record's own time"
+
+
+def test_a_chat_post_joined_as_a_link_makes_no_tools_row_a_bots() -> None:
+    # found by the property above: a group post ("[RESOLVED] X", a bot's) joined a Slack alert
+    # row as a link; the row took the post's "bot" tag, so a second run read it as an echo of
+    # PagerDuty's alert of the other state and merged the two
+    def alert(key: str, text: str, refs: set[str], tags: set[str]) -> Event:
+        source = key.partition(":")[0]
+        link = Link(source, f"https://{source}.example/{key}", "")
+        return Event(
+            T0, Kind.ALERT, text, (source,), (link,), key, None, frozenset(refs),
+            frozenset(tags), f"{source}:scope", "", (), None,
+        )  # fmt: skip
+
+    stream = [
+        alert("slack:19", "[RESOLVED] X", set(), {"bot"}),
+        alert("slack:1", "root cause is the ttl", {"pd:pabc123", "rule:x:resolved"}, set()),
+        alert("pagerduty:1", "root cause is the ttl", {"pd:pabc123", "rule:x:firing"}, set()),
+    ]
+    out = run(stream)
+    assert run(list(out)) == out
+    (row,) = [e for e in out if e.key == "slack:1"]
+    assert "bot" not in row.tags and len(row.members) == 2

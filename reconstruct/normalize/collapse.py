@@ -1198,6 +1198,10 @@ def _records(rows: list[Event]) -> list[Event]:
     return [record for row in rows for record in (row.members or (row,))]
 
 
+_AUTHORS = frozenset({"bot", "human"})
+"""Tags that say who wrote a record (a bot, a person)."""
+
+
 def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
     """A milestone's row with the parts of its rule's storm that join it: its text, then each
     part's words; its links, then the ``first:`` / ``last:`` link of the records joined before /
@@ -1219,6 +1223,11 @@ def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
     if posted and posted[-1].links[0].url not in {ln.url for ln in links}:
         links.append(posted[-1].links[0])  # the chat's latest notice of the group
     members = sorted(_records([row, *joined]), key=order_key)
+    tags = frozenset().union(*(m.tags for m in members))
+    # who wrote the row is its own records' (a chat post joined as a link makes no tool's row a
+    # bot's post: normalized again, it would be taken for an echo of another record)
+    own = row.tags.union(*(e.tags for e in counted))
+    tags -= _AUTHORS - own
     return new_event(
         row.time,
         row.kind,
@@ -1228,7 +1237,7 @@ def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
         row.key,
         row.actor,
         frozenset().union(*(m.refs for m in members)),
-        frozenset().union(*(m.tags for m in members)),
+        tags,
         row.scope,
         f"{row.reason}; {_STORM}: {_joined_words(len(joined) - len(told), told)}",
         tuple(members),
