@@ -47,6 +47,7 @@ incident is ongoing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -223,6 +224,30 @@ _WORDS = frozenset({"note", "written"})
 """Tags of a tool's record a person wrote (an incident note, an annotation)."""
 
 
+_KEYWORD = re.compile(r'keyword "([^"]+)"')
+_UNDER_WAY = re.compile(
+    r"^(?:\w+ing\b|(?:just )?(?:started|kicked off|initiated|triggered)\b)|\bin progress\b",
+    re.IGNORECASE,
+)
+
+
+def under_way(event: Event) -> bool:
+    """Whether a mitigation row says its step is under way, not done: a person's message or
+    note whose matched words (its reason's ``keyword "…"``) are a progressive form ("rolling
+    back", "starting patronictl failover", "raising maxmemory") or a start ("kicked off the
+    failover"), or whose text says "in progress". A tool's record (a deployment status, an
+    annotation, an alert) says what happened: never under way. Time to mitigate counts the
+    first step said done, and one under way only when no step is said done."""
+    if "human" not in event.tags and "note" not in event.tags:
+        return False  # a tool's record or a bot's post
+    tools = [s for s in event.sources if not is_chat((s,))]
+    if len(tools) > ("note" in event.tags):
+        return False  # a person's words joined with a tool's record of the step
+    found = _KEYWORD.search(event.reason)
+    said = found.group(1) if found else ""
+    return bool(_UNDER_WAY.search(said)) or "in progress" in event.summary.lower()
+
+
 def step_time(event: Event, floor: datetime) -> datetime:
     """When a mitigation or resolution row says its step was done: the UTC time its words
     state for it (``normalize.clock.step_utc``: "we rolled back at 14:05", "failed over at
@@ -332,12 +357,19 @@ def milestones(timeline: Timeline) -> Milestones:
         )
         impact = earlier or Mark(Milestone.IMPACT_START, detected.time, detected.event)
     acked = _first(Milestone.ACKNOWLEDGED, rows.acks, start)
+    steps = [*rows.mitigations, *rows.deploys, *_revert_merges(rows)]
+
+    def mitigation(e: Event) -> bool:
+        return e.kind is not Kind.DEPLOY or is_mitigation(e)
+
     mitigated = _first(
         Milestone.MITIGATED,
-        [*rows.mitigations, *rows.deploys, *_revert_merges(rows)],
+        steps,
         start,
-        lambda e: e.kind is not Kind.DEPLOY or is_mitigation(e),
+        lambda e: mitigation(e) and not under_way(e),
         time_of=lambda e: step_time(e, start),
+    ) or _first(
+        Milestone.MITIGATED, steps, start, mitigation, time_of=lambda e: step_time(e, start)
     )
     reopened = tuple(
         sorted(
