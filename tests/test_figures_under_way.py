@@ -53,3 +53,12 @@ def test_a_step_said_done_first_counts_at_its_time(tmp_path: Path) -> None:
         tmp_path, (5, "rolled back checkout to v2.3.0"), (12, "restarting the pods too")
     )
     assert seconds == 21 * 60, line
+
+
+@pytest.mark.parametrize(
+    "done",
+    ["finished rolling back checkout to v2.3.0", "done rolling back checkout to v2.3.0"],
+)
+def test_a_step_said_finished_in_an_ing_form_is_done(tmp_path: Path, done: str) -> None:
+    seconds, line = mitigated(tmp_path, (5, done), (12, "rolled back payments to v1.9.0"))
+    assert seconds == 21 * 60, line  # found by a tester: "finished rolling back" was under way

@@ -231,6 +231,10 @@ _UNDER_WAY = re.compile(
 )
 
 
+_DONE = re.compile(r"\b(?:finished|done|completed?)\b", re.IGNORECASE)
+"""Words that say a step is over, whatever verb form names it."""
+
+
 def under_way(event: Event) -> bool:
     """Whether a mitigation row says its step is under way, not done: a person's message or
     note whose matched words (its reason's ``keyword "…"``) are a progressive form ("rolling
@@ -243,6 +247,8 @@ def under_way(event: Event) -> bool:
     tools = [s for s in event.sources if not is_chat((s,))]
     if len(tools) > ("note" in event.tags):
         return False  # a person's words joined with a tool's record of the step
+    if _DONE.search(event.summary):
+        return False  # "finished rolling back", "done scaling out", "rollback completed"
     found = _KEYWORD.search(event.reason)
     said = found.group(1) if found else ""
     return bool(_UNDER_WAY.search(said)) or "in progress" in event.summary.lower()
