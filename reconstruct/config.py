@@ -191,18 +191,21 @@ bumped to 3s", "traffic increased 3x to 12k rps": no object before the value, a 
 ``_METRIC`` as the object)."""
 _STARTED = (
     r"\b(?:start(?:ed|ing)|kick(?:ed|ing) off|trigger(?:ed|ing)|initiat(?:ed|ing)|ran|running"
-    r"|began|beginning|execut(?:ed|ing)|issu(?:ed|ing)|perform(?:ed|ing)|did|doing)"
+    r"|began|beginning|execut(?:ed|ing)|issu(?:ed|ing)|perform(?:ed|ing)|did|doing"
+    r"|complet(?:ed|ing)|finish(?:ed|ing))"
     r"\s+(?:(?:a|an|the|our)\s+)?(?:[\w./-]+\s+){0,2}?"
 )
 """A failover or switchover named as a noun and started, said done or under way ("starting
 patronictl failover orders-pg --candidate orders-pg-replica-1", "kicked off patroni failover
 to replica-1", "triggered a switchover"); not "should we start a failover?" (bare verb)."""
 _COMPLETED = (
-    r"(?:\s+(?:to|of|for)\s+[\w./:-]+)?\s+(?:(?:is|was|has|has been|got|now|just)\s+)*"
+    r"(?:['\u2019]s)?(?:\s+(?:to|of|for)\s+[\w./:-]+)?"
+    r"\s+(?:(?:is|was|has|has been|got|now|just)\s+)*"
     r"(?:complete[ds]?|done|finished|succeeded|successful)\b"
 )
 """A failover or switchover said done after the noun ("failover completed at 10:42 UTC",
-"failover to replica-1 done"); not "failover didn't help", "failover not done yet"."""
+"failover to replica-1 done", "failover's done"); not "failover didn't help", "failover not done
+yet"."""
 _FLAG = (
     r"\s+(?:the\s+|a\s+|our\s+|all\s+)?(?:[\w./-]+\s+){0,3}?(?:(?:feature[\s-]?)?flags?|toggles?"
     r"|features?|experiments?|kill[\s-]?switch(?:es)?|auto-?upgrades?|autoscal(?:er|ing))\b"

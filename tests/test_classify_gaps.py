@@ -66,6 +66,8 @@ NOT_DECLARATIONS = [
     "should we declare SEV-1: orders writes failing?",
 ]
 FAILOVERS = [
+    "completed the failover to redis-checkout-1",  # a last tester's words (nc12f)
+    "failover's done",
     "starting patronictl failover orders-pg --candidate orders-pg-replica-1 now",
     "starting the failover to replica-1 now",
     "kicked off patroni failover to replica-1",
