@@ -225,11 +225,15 @@ _CLAUSE_END = re.compile(r"[.!?;,](?=\s|$)|\n|\s[-\u2013\u2014]+\s")
 """Where a clause ends: a sentence or clause mark before a space (not ``v2.3.0`` or a URL's
 ``?q=``), a line break, a spaced dash."""
 _APOSTROPHE = re.compile("[\u2018\u2019\u02bc]")
+_NEGATIONS = (
+    r"not|no|never|nothing|nobody|without"
+    r"|(?:do|does|did|is|are|was|were|have|has|had|wo|ca|could|should|would|must)n'?t|cannot"
+)
+"""The negation words both clause patterns below share."""
 _NOT_STATED = re.compile(
     r"\b(?:(?:should|shall|can|could|would|do|does|did|are|were|will|have|has) (?:we|you|i|they)"
     r"|(?:is|was|does|did) (?:it|that|this)"
-    r"|not|no|never|nothing|nobody|without"
-    r"|(?:do|does|did|is|are|was|were|have|has|had|wo|ca|could|should|would|must)n'?t|cannot)\b",
+    rf"|{_NEGATIONS})\b",
     re.IGNORECASE,
 )
 """A question opening or a negation before a milestone's words, in the same clause."""
@@ -239,11 +243,7 @@ _URL = re.compile(r"\S+://\S*")
 """A link in the text: its path's words are no talk ("/plan/", "?if=")."""
 _SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|\n")
 """Where a sentence ends (the clause marks but a comma or a dash)."""
-_NEGATION = re.compile(
-    r"\b(?:not|no|nope|never|nothing|nobody|without"
-    r"|(?:do|does|did|is|are|was|were|have|has|had|wo|ca|could|should|would|must)n'?t|cannot)\b",
-    re.IGNORECASE,
-)
+_NEGATION = re.compile(rf"\b(?:nope|{_NEGATIONS})\b", re.IGNORECASE)
 """A negation in an earlier clause of the same sentence: "not yet - rolling back would..."."""
 _TALK = re.compile(
     # hedges, conditionals, modals
