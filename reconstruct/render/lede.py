@@ -119,9 +119,10 @@ def _row_at(event: Event, day: date) -> Part:
 
 
 def _own(row: Event, record: Event | None) -> Event:
-    """What a clause quotes for a mark's row: the record the time comes from when it is the
-    row's own (a first firing its storm joined: its words, not the storm's), else the row."""
-    return record if record is not None and record.key == row.key else row
+    """What a clause quotes for a mark's row: the record the time comes from (a series' first
+    firing: its rule, labels and state in its own words, never the words a storm or a flapping
+    series adds to its row; ``prepare.scrub`` cleans it like a row), else the row."""
+    return record if record is not None else row
 
 
 def _quote(event: Event) -> Part:

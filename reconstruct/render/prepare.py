@@ -74,19 +74,33 @@ def _as_written(text: str) -> str:
     return text
 
 
+def _quoted(timeline: Timeline) -> set[int]:
+    """The series members (by ``id``) the Summary may quote: the records detection and impact
+    start come from (``metrics.milestones``; chosen by kind, tags, refs and time, never by
+    text, so the scrubbed timeline's marks are the same records). Empty without series rows."""
+    if not any(e.members for e in timeline.events):
+        return set()
+    from reconstruct.render.metrics import milestones
+
+    marks = milestones(timeline)
+    return {id(m.record) for m in (marks.detected, marks.impact_start) if m and m.record}
+
+
 def scrub(
     timeline: Timeline, config: Config | None = None, members: bool = True, mentions: bool = True
 ) -> Timeline:
     """The Timeline every renderer reads. ``members=False``: a series row's records are left as
     they are, for a format that never prints them (the built-in Markdown and CSV read only
-    their times), all but the row's own record (the Summary may quote it); JSON, HTML, the page
-    and a ``--template`` (``rows[].members``) get them cleaned like every row.
+    their times), all but the row's own record and the record detection comes from
+    (``metrics.milestones``: the Summary quotes them); JSON, HTML, the page and a
+    ``--template`` (``rows[].members``) get them cleaned like every row.
     ``mentions=False``: mentions are left as written (JSON, CSV: data, not a text a sink posts),
     still redacted."""
     scrub_members = members
     no_mentions = _no_mentions if mentions else _as_written
     clean = cleaner(Redactor.from_config(config) if config is not None else Redactor())
     seen: dict[str, str] = {}
+    quoted = set() if members else _quoted(timeline)
 
     def clean_repeated(text: str) -> str:
         """``clean`` for text that repeats across events (reasons, actors, link labels)."""
@@ -145,7 +159,10 @@ def scrub(
         members = event.members
         if members:  # a row's own record among them (a storm joined to it) is always cleaned
             own = event.key
-            members = tuple(clean_event(m) if scrub_members or m.key == own else m for m in members)
+            members = tuple(
+                clean_event(m) if scrub_members or m.key == own or id(m) in quoted else m
+                for m in members
+            )
         if (
             links is event.links
             and summary == event.summary
