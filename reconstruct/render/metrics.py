@@ -112,11 +112,12 @@ class Milestones:
     last_deploy: Event | None = None
     """The deploy that went live before detection (not failed, not a rollback) the lede names
     (``_preceding``): the one that shipped ``last_change`` when its refs say so, else one a
-    root-cause row names, else the last."""
+    root-cause row or the incident's records name, else (no change named so) the last;
+    production first."""
     last_change: Event | None = None
     """The change merged before detection (leadup included, reverts aside) the lede names
     (``_preceding``): one a root-cause row names, else one the incident's records name (its
-    reason: ``leadup change ... in the evidence``), else the last."""
+    reason: ``... in the evidence``), else the last."""
 
     def get(self, milestone: Milestone) -> Mark | None:
         if milestone is Milestone.REOPENED:
@@ -435,8 +436,10 @@ _NOT_SHIPPED = frozenset({"failure", "rollback"})
 _SPECIAL = frozenset({"reopen", "impact", "state:pending"}) | CLEARED_STATES
 
 
-_IN_EVIDENCE = ("leadup change ", " in the evidence")
-"""The reason ``normalize.leadup`` gives a lead-up change a record of the incident names."""
+_IN_EVIDENCE = " in the evidence"
+"""How a row's reason ends or goes on when a record of the incident names it: a lead-up change
+(``normalize.leadup``: ``leadup change linked in the evidence``) or a change of the window
+(``normalize.during``: ``; tie to the incident: PR #412 named in the evidence``)."""
 _CHANGE_REFS = ("pr:", "sha:")
 
 
@@ -454,14 +457,18 @@ def shipped(deploy: Event, change: Event) -> bool:
 
 
 def _preceding(rows: _Rows, before: datetime | None) -> tuple[Event | None, Event | None]:
-    """The change and the deploy before detection (``before``) the lede says preceded it.
+    """The change and the deploy before detection (``before``) the lede says preceded it: the
+    most relevant the timeline shows, never one only for being the latest.
 
-    Change: of the changes merged before detection (reverts aside), one a root-cause row
-    (``Kind.IDENTIFY``, at any time) names by its PR, commit or link; else one the incident's
-    records name (``leadup change ... in the evidence``); else the latest; the latest of a tier.
-    Deploy (went live before detection, not failed, not a rollback): the first one whose PR or
-    commit refs are the change's (the deploy that shipped it); else one a root-cause row names;
-    else the latest."""
+    Change (merged before detection, reverts aside), by tier, the latest of a tier: one a
+    root-cause row (``Kind.IDENTIFY``, at any time) names by its PR, commit or link; one the
+    incident's records name (its reason: ``... in the evidence``); else the latest shown (every
+    change shown is tied to the incident: ``normalize.leadup``, ``normalize.during``).
+    Deploy (went live before detection, not failed, not a rollback), by tier: the deploy that
+    shipped the change (its PR or commit refs; the first to go live); one a root-cause row
+    names; one the incident's records name; and only when no change is named by a root-cause
+    row or the records, the latest. Within a tier a production deploy (tag ``production``)
+    outranks any other: a staging deploy is no trigger of a production incident."""
     if before is None:
         return None, None
     changes = [e for e in rows.changes if e.time < before and "revert" not in e.tags]
@@ -472,15 +479,29 @@ def _preceding(rows: _Rows, before: datetime | None) -> tuple[Event | None, Even
         return bool(named and _change_refs(event) & named)
 
     def in_evidence(event: Event) -> bool:
-        head, tail = _IN_EVIDENCE
-        return event.reason.startswith(head) and event.reason.endswith(tail)
+        return _IN_EVIDENCE in event.reason
 
-    change = _latest(changes, by_cause) or _latest(changes, in_evidence) or _latest(changes)
-    deploy = None
+    change = _latest(changes, by_cause) or _latest(changes, in_evidence)
+    strong = change is not None
+    change = change or _latest(changes)
     if change is not None:
         found = [e for e in deploys if shipped(e, change)]
-        deploy = min(found, key=lambda e: (e.time, e.key), default=None)
-    return change, deploy or _latest(deploys, by_cause) or _latest(deploys)
+        production = [e for e in found if "production" in e.tags]
+        deploy = min(production or found, key=lambda e: (e.time, e.key), default=None)
+        if deploy is not None:
+            return change, deploy
+    deploy = _latest_live(deploys, by_cause) or _latest_live(deploys, in_evidence)
+    if deploy is None and not strong:
+        deploy = _latest_live(deploys)
+    return change, deploy
+
+
+def _latest_live(
+    deploys: list[Event], accept: Callable[[Event], bool] | None = None
+) -> Event | None:
+    """The latest production deploy ``accept`` takes, else the latest such deploy."""
+    production = [e for e in deploys if "production" in e.tags]
+    return _latest(production, accept) or _latest(deploys, accept)
 
 
 def _latest(events: list[Event], accept: Callable[[Event], bool] | None = None) -> Event | None:
