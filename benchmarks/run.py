@@ -42,6 +42,7 @@ for extra in (ROOT, ROOT / "benchmarks"):
 
 import trustme  # noqa: E402
 
+from reconstruct.collectors.github.parse import reverted_pr  # noqa: E402
 from tests.fakes import github as gh  # noqa: E402
 from tests.fakes import grafana as gf  # noqa: E402
 from tests.fakes import pagerduty as pd  # noqa: E402
@@ -420,7 +421,8 @@ def lower_bounds(world: World) -> dict[str, int]:
     window, and the lead-up ones walked back newest first until ``LEADUP_DEPLOYS`` of them went
     live before the window (a deployment's only way to be known live is its statuses); max(1,
     ceil(PRs merged in [leadup start, window end] / 100)) search pages; one GET pulls/{n} per
-    PR merged inside the incident window (search results carry no merge sha); and the commits of
+    PR merged inside the incident window (search results carry no merge sha) and per lead-up PR
+    one of those reverts ("Reverts o/r#N": who merged it); and the commits of
     the default branch over [leadup start, window end] (newest first, 100 a page), the one source
     of a login's email: page 1, then for the people's logins on those PRs and deployments still
     without an address that is not a noreply one, the cheaper of the remaining pages and one
@@ -451,11 +453,25 @@ def lower_bounds(world: World) -> dict[str, int]:
     merged = [gh_time(p["merged_at"]) for p in world.pulls]
     github += max(1, math.ceil(sum(world.leadup_start <= t <= world.end for t in merged) / 100))
     github += sum(world.start <= t <= world.end for t in merged)
+    github += len(_reverted_leadup(world))
     github += _commits_bound(world)
 
     inside = sum(ms(world.start) <= a["time"] <= ms(world.end) for a in world.annotations)
     grafana = max(1, math.ceil(inside / 1000))
     return {"pagerduty": pd_bound, "slack": slack, "github": github, "grafana": grafana}
+
+
+def _reverted_leadup(world: World) -> set[int]:
+    """The lead-up PRs (merged in [leadup start, window start)) a PR merged in the window
+    reverts: each is read whole too (``github.live`` step 5)."""
+    when = {p["number"]: gh_time(p["merged_at"]) for p in world.pulls}
+    out = set()
+    for p in world.pulls:
+        target = reverted_pr(p.get("body"), REPO)
+        if world.start <= when[p["number"]] <= world.end and target is not None:
+            if target in when and world.leadup_start <= when[target] < world.start:
+                out.add(target)
+    return out
 
 
 def gh_time(text: str) -> datetime:

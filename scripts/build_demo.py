@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from reconstruct.bundle import BundleWriter
+from reconstruct.collectors.github.parse import reverted_pr
 from reconstruct.model import Window
 from reconstruct.timeutil import iso_z
 
@@ -1867,11 +1868,17 @@ def github(out: BundleWriter) -> None:
             {"total_count": len(items), "incomplete_results": False, "items": items[5:]},
         ],
     )
-    # GET /repos/acme/checkout/pulls/{n}: only for the PRs merged inside the incident window,
-    # as a live run asks (``github.live`` step 5); the lead-up PRs are their search items only.
+    # GET /repos/acme/checkout/pulls/{n}: only for the PRs merged inside the incident window and
+    # the lead-up PR each reverts ("Reverts acme/checkout#1187"), as a live run asks
+    # (``github.live`` step 5); the other lead-up PRs are their search items only.
+    read = [pr.number for pr in PRS if WINDOW.contains(pr.merged)]
+    numbers = {pr.number for pr in merged}
     for pr in PRS:
-        if WINDOW.contains(pr.merged):
-            out.add(f"{base}/pulls/{pr.number}.json", [full_pr(pr)])
+        if pr.number in read and (target := reverted_pr(pr.body, FULL)) in numbers:
+            read.append(target)
+    by_number = {pr.number: pr for pr in PRS}
+    for number in read:
+        out.add(f"{base}/pulls/{number}.json", [full_pr(by_number[number])])
     # GET /repos/acme/checkout/commits?since=<leadup start>&until=<window end>&per_page=100: the
     # default branch's commits committed in that range, newest first, in one page.
     commits = [c for pr in PRS for c in pr_commits(pr)]

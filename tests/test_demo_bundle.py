@@ -190,12 +190,13 @@ def test_github_wire_format(demo: Bundle) -> None:
     assert all(i["pull_request"]["merged_at"] for i in items)
     numbers = {i["number"] for i in items}
     assert {1187, 1203} <= numbers
-    # GET /repos/o/r/pulls/{n} only for the PRs merged in the window, as a live run asks.
+    # GET /repos/o/r/pulls/{n} only for the PRs merged in the window and the lead-up PR each
+    # reverts ("Reverts acme/checkout#1187"), as a live run asks.
     window = demo.manifest.window
     in_window = {i["number"] for i in items if window.contains(parse_iso(i["closed_at"]))}
     assert in_window == {1203}
-    assert {p.rsplit("/", 1)[1] for p in demo.files(f"{base}/pulls/")} == {"1203.json"}
-    for number in in_window:
+    assert {p.rsplit("/", 1)[1] for p in demo.files(f"{base}/pulls/")} == {"1187.json", "1203.json"}
+    for number in (*in_window, 1187):
         (pr,) = demo.pages(f"{base}/pulls/{number}.json")
         assert pr["merged"] is True and pr["state"] == "closed"
         assert pr["html_url"] == f"https://github.com/acme/checkout/pull/{number}"

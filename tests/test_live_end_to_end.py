@@ -131,10 +131,10 @@ def test_live_run_writes_the_draft_and_the_bundle_renders_it_again(live: Live) -
 
     leadup = row(out, "Merged PR #1187")
     # marco-bianchi's login joined to Slack's Marco by his commit email (one name per person)
-    # (a lead-up PR is read from the search only: no merged_by, so its author is named as such)
+    # (the lead-up PR the window's revert reverts is read whole: merged_by is its actor)
     assert leadup.startswith(
-        "| 2026-03-03 10:14 | Merged PR #1187: Reduce product cache TTL to 60s "
-        "(opened by Marco Bianchi)"
+        "| 2026-03-03 10:14 | Marco Bianchi: Merged PR #1187: Reduce product cache TTL to 60s "
+        "(labels: config)"
     )
     assert "marco-bianchi" not in out
     assert "(https://github.com/acme/checkout/pull/1187)" in leadup
@@ -291,8 +291,8 @@ def test_each_api_is_asked_only_what_it_must(live: Live) -> None:
 
     # GitHub: the repository, one deployments page, statuses only for the four deployments
     # created since the leadup start (not 2259310876, from 2026-02-24), one search page, the
-    # full PR only for #1203, merged inside the incident window, and one commits page (the PR
-    # authors' commit emails). No PyGithub lazy completion.
+    # full PR only for #1203, merged inside the incident window, and #1187, the lead-up PR it
+    # reverts, and one commits page (the PR authors' commit emails). No lazy completion.
     gh = w.github.server
     paths = [r.path for r in gh.requests]
     assert sorted(paths) == sorted(
@@ -305,6 +305,7 @@ def test_each_api_is_asked_only_what_it_must(live: Live) -> None:
             "/repos/acme/checkout/deployments/2270554108/statuses",
             "/search/issues",
             "/repos/acme/checkout/pulls/1203",
+            "/repos/acme/checkout/pulls/1187",
             "/repos/acme/checkout/commits",
         ]
     )
@@ -319,7 +320,7 @@ def test_each_api_is_asked_only_what_it_must(live: Live) -> None:
     # Grafana: every annotation of the window in one request.
     assert [r.path for r in w.grafana.server.requests] == ["/api/annotations"]
     manifest = live.manifest(dest)
-    assert manifest["sources"]["github"]["meta"]["requests"] == 9
+    assert manifest["sources"]["github"]["meta"]["requests"] == 10
 
 
 # -- one source fails: the draft is still written, exit 3 ------------------------------------------

@@ -214,7 +214,7 @@ def search_item(pr: dict[str, Any], repo: str) -> dict[str, Any]:
             "patch_url": pr["html_url"] + ".patch",
             "merged_at": pr["merged_at"],
         },
-        "body": "",
+        "body": pr.get("body"),  # the body, as the search returns it (null when empty)
         "score": 1.0,
     }
 

@@ -13,8 +13,11 @@ PagerDuty services):
    repository's older deployments stay in ``deployments.json`` without statuses (no events);
 4. ``GET /search/issues?q=repo:o/r is:pr is:merged merged:A..B&per_page=100``: every page, with
    A = leadup start, B = window end -> ``merged_prs.json``;
-5. ``GET /repos/o/r/pulls/{n}``: only for PRs merged inside the incident window (for the merge
-   sha and ``merged_by``, which the search items lack) -> ``pulls/<n>.json``;
+5. ``GET /repos/o/r/pulls/{n}``: only for PRs merged inside the incident window, and the
+   lead-up PR each of them reverts (its body ``Reverts o/r#N``, as GitHub's revert button
+   writes it: the change the incident is about), for the merge sha and ``merged_by``, which the
+   search items lack (https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request; the
+   list and search results carry no ``merged_by``) -> ``pulls/<n>.json``;
 6. ``GET /repos/o/r/commits?since=A&until=B&per_page=100`` (the default branch, newest first), once
    the deployments, the search and the step-5 PRs are read, and only when a person's login (not a
    bot's) created one of those deployments or PRs, or merged one (``merged_by``): page 1; then,
@@ -75,6 +78,7 @@ from reconstruct.collectors.github.http import (
     Listing,
     RateLimited,
 )
+from reconstruct.collectors.github.parse import reverted_pr
 from reconstruct.errors import SourceAuthError, SourceError, SourceTimedOut
 from reconstruct.timeutil import TimeFormatError, parse_iso
 from reconstruct.wording import count_of
@@ -210,6 +214,7 @@ class _Repo:
     """Lead-up statuses requests in flight."""
     search: list[Any] | None = None
     in_window: dict[int, None] = field(default_factory=dict)
+    """The PRs read whole (step 5): merged in the window, then the lead-up PRs they revert."""
     pulls: dict[int, Any] = field(default_factory=dict)
     people: dict[str, None] = field(default_factory=dict)
     """People's logins on the deployments and PRs listed (``github.authors``), in listing order."""
@@ -563,14 +568,32 @@ class _Run:
                     ):
                         continue
                     state.in_window[number] = None
-                    self._submit(
-                        state,
-                        partial(self._pull_body, repo, number),
-                        self._pull_done(state, number),
-                    )
+                    self._pull(state, number)
+            self._reverted(state, listing.pages)
             self._authors(state)
 
         return done
+
+    def _pull(self, state: _Repo, number: int) -> None:
+        self._submit(
+            state, partial(self._pull_body, state.repo, number), self._pull_done(state, number)
+        )
+
+    def _reverted(self, state: _Repo, pages: list[Any]) -> None:
+        """The whole PR of each lead-up PR (in the search, merged before the window) that a PR
+        merged in the window reverts: who merged the change the incident is about."""
+        items = {
+            number: item
+            for page in pages
+            if isinstance(page, dict)
+            for item in page.get("items") or []
+            if (number := _merged(item)[0]) is not None
+        }
+        for number in list(state.in_window):
+            target = reverted_pr(items.get(number, {}).get("body"), state.repo)
+            if target is not None and target in items and target not in state.in_window:
+                state.in_window[target] = None
+                self._pull(state, target)
 
     def _authors(self, state: _Repo) -> None:
         """The commits' first page, once the deployments, the search and the PRs merged in the

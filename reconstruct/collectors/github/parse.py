@@ -87,6 +87,19 @@ _REVERT_TITLE = re.compile(
 ``revert: <title>``; people write ``Revert #1187``."""
 _REVERTS_BODY = re.compile(r"\bReverts\s+(?:[\w.-]+/[\w.-]+)?#(\d+)", re.IGNORECASE)
 """The body GitHub's revert button writes: ``Reverts owner/repo#1187``."""
+_REVERTS_REPO = re.compile(r"\bReverts\s+(?:([\w.-]+/[\w.-]+))?#(\d+)", re.IGNORECASE)
+
+
+def reverted_pr(body: Any, repo: str) -> int | None:
+    """The PR of ``repo`` (``owner/name``) a PR's body says it reverts, as GitHub's revert
+    button writes it (``Reverts acme/checkout#1187``, or ``Reverts #1187``); None when it names
+    none, or names another repository's."""
+    found = _REVERTS_REPO.search(body) if isinstance(body, str) else None
+    if found is None or (found.group(1) and found.group(1).lower() != repo.lower()):
+        return None
+    return int(found.group(2))
+
+
 _MERGE_TITLE = re.compile(r"^Merge pull request #(\d+) from \S")
 _SQUASH_TITLE = re.compile(r"\(#(\d+)\)\s*$")
 """GitHub's merge commit and squash commit titles name the PR they merged."""
