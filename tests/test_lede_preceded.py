@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reconstruct.render import metrics
+from reconstruct.render.lede import fit
 from tests.test_figures_wire import (
     at,
     bundle,
@@ -114,3 +115,24 @@ def test_with_no_change_a_production_deploy_outranks_a_later_staging_one(tmp_pat
     assert marks.last_deploy is not None and "412aaaa" in marks.last_deploy.summary
     assert "A deploy, “Deployed acme/checkout 412aaaa (main) to production”" in text
     assert "903bbbb" not in text
+
+
+SHIPPED = (
+    "Deployed PR #412 (Switch ClusterIssuer to letsencrypt-dns01 (Cloudflare DNS-01)) to "
+    "production: northwind/platform-infra d4e5f60"
+)
+
+
+def test_a_title_with_its_own_brackets_gives_up_whole_before_the_end_is_cut() -> None:
+    """The quote keeps where the deploy went and what (repository, commit): the PR title goes
+    first, its inner group, then the whole title (it was "... (…)) to production: …")."""
+    assert fit(SHIPPED, 100) == (
+        "Deployed PR #412 (…) to production: northwind/platform-infra d4e5f60"
+    )
+    assert fit(SHIPPED, len(SHIPPED) - 5) == (
+        "Deployed PR #412 (Switch ClusterIssuer to letsencrypt-dns01 (…)) to production: "
+        "northwind/platform-infra d4e5f60"
+    )
+    for limit in range(1, len(SHIPPED) + 1):
+        got = fit(SHIPPED, limit)
+        assert len(got) <= limit and got.count("(") == got.count(")"), got

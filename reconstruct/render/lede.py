@@ -26,7 +26,9 @@ from reconstruct.timeutil import between, exact_duration, iso_z
 
 QUOTE_MAX = 100
 """Row text quoted in the lede is fitted to this many characters (``fit``)."""
-_GROUP = re.compile(r"\(([^()]*)\)")
+_GROUP = re.compile(r"\(((?:[^()]|\(…\))*)\)")
+"""A parenthesised group, innermost first: one holding only groups already given up (``(…)``)
+is a group too (a PR title's own brackets: ``(Switch to DNS-01 (…))`` -> ``(…)``)."""
 DRAFT_NOTE = (
     "Draft by reconstruct from the timeline: check each clause against the row it links to, "
     "fill in the blanks, then delete this line."
