@@ -234,6 +234,20 @@ _UNDER_WAY = re.compile(
 
 _DONE = re.compile(r"\b(?:finished|done|completed?)\b", re.IGNORECASE)
 """Words that say a step is over, whatever verb form names it."""
+_STEP = (
+    r"(?:re-?deploy(?:ment)?|deploy(?:ment)?|roll-?out|roll-?back|failover|switchover|revert"
+    r"|restart)"
+)
+_STARTED = re.compile(
+    rf"\b{_STEP}\b(?:\s+(?:of|for|to)\s+(?:the\s+)?[\w./#-]+)?\s+(?:has\s+|is\s+|was\s+)?"
+    r"(?:just\s+)?(?:started|kicked off|initiated|triggered|begun|began|under ?way)\b"
+    r"(?!\s+(?:to\s+)?(?:fail|error))"
+    r"|\b(?:started|starting|kicked off|initiated|triggered)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+)?"
+    rf"{_STEP}\b",
+    re.IGNORECASE,
+)
+"""A step said started, not done, whatever word matched the row: "deploy of the revert started",
+"rollback kicked off", "started the failover", "triggered a redeploy"."""
 
 
 def under_way(event: Event) -> bool:
@@ -252,7 +266,11 @@ def under_way(event: Event) -> bool:
         return False  # "finished rolling back", "done scaling out", "rollback completed"
     found = _KEYWORD.search(event.reason)
     said = found.group(1) if found else ""
-    return bool(_UNDER_WAY.search(said)) or "in progress" in event.summary.lower()
+    return (
+        bool(_UNDER_WAY.search(said))
+        or "in progress" in event.summary.lower()
+        or _STARTED.search(event.summary) is not None
+    )
 
 
 def step_time(event: Event, floor: datetime) -> datetime:
