@@ -91,8 +91,12 @@ def shown(
 ) -> dict[str, tuple[str, str]]:
     """Key -> (summary, reason) of the deploy rows before the window, normalized with
     ``deploys`` as ``leadup_deploys`` and ``match`` as the lead-up terms."""
-    settings = LeadupSettings(
-        deploys=deploys, changes=changes, match=match, repos=frozenset({REPO})
+    settings = LeadupSettings(  # REPO is the affected service's: each deploy has a tie
+        deploys=deploys,
+        changes=changes,
+        match=match,
+        repos=frozenset({REPO}),
+        service_repos=frozenset({REPO}),
     )
     incident = make_ctx("https://x.invalid", None, Recorder()).incident
     rows = normalize(events, incident, WINDOW, Config(), leadup=settings).events
@@ -139,7 +143,8 @@ def test_the_deploy_that_shipped_a_lead_up_change_is_shown_beyond_the_limit(
     assert reason == "leadup: deploy to production that shipped PR #3310"
     assert rows[key(4392)] == (
         f"Deployed {REPO} 0c0ffee (main) to production",  # a direct push: no PR named
-        "leadup: deploy to production",
+        "leadup: deploy to production; tie to the incident: repository of an affected service "
+        f"({REPO})",
     )
     # negative: PR #3317 is not shown, so its deploy (4389) comes only within the count
     assert key(4389) not in rows
