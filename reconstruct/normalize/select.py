@@ -145,10 +145,10 @@ def select(
     for event in early:
         if REGION in event.tags and overlaps(event, start, end):
             reason = "region overlapping the incident (began before the window)"
-        elif (aside := picked.set_aside.get(event.key)) is not None:  # no tie: a named count
+        elif (untied := picked.set_aside.get(event.key)) is not None:  # a named count
             omitted[scope_of(event)] += 1
-            dropped.append((event, aside))
-            set_aside.append(evolve(event, reason=aside))
+            dropped.append((event, untied))
+            set_aside.append(evolve(event, reason=untied))
             continue
         else:
             reason = _leadup_reason(event, leadup, picked.shown, shipped)
