@@ -23,6 +23,7 @@ from tests.test_window_changes import (
     BILLING_SHA,
     CHECKOUT_SHA,
     T0,
+    bot_post,
     check_accounts,
     deployment,
     message,
@@ -118,3 +119,15 @@ def test_the_count_is_of_tied_deploys_and_raising_it_never_removes_a_row(tmp_pat
         assert len(tl.set_aside) == (0 if n == 0 else 1)
     assert rows[0] == set()
     assert rows[1] == rows[2] == {"github:deployment:acme/checkout:602:success"}
+
+
+def test_a_bot_post_about_a_lead_up_deploy_set_aside_is_about_another_service(
+    tmp_path: Path,
+) -> None:
+    """A deploy bot's post in ``#deploys`` during the window naming the commit of another
+    team's lead-up deploy is no row: counted with the bot posts about other services."""
+    post = bot_post(T0 + timedelta(minutes=10), "billing-api 7d3e0b2 canary promoted to 100%")
+    tl = timeline(tmp_path, deploys_channel=[post], deployments=early())  # type: ignore[arg-type]
+    assert not rows_with(tl, "billing-api")
+    assert tl.accounts["slack"].omitted == {"bot posts about other services in slack:#deploys": 1}
+    check_accounts(tl)

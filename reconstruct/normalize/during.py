@@ -33,6 +33,12 @@ with no tie is no row but a named count, per repository and kind: ``1 deploy of 
 during the incident in github:acme/web (91cc0de to production at 16:24)``; JSON lists each one
 with its links (``set_aside``). A row of a timeline normalized again keeps its tie (its
 reason's tail), whatever record named it.
+
+The lead-up's deploys are judged by the same rule (``ties``, through ``judge_leadup``; read by
+``leaddeploys``) but for rule 5 (every lead-up deploy is before the first alert: that says
+nothing) and rule 4's single word naming an affected service; an untied one among the latest
+``leadup_deploys`` is counted ``deploys in the lead-up with no tie to the incident in
+github:acme/search-api (1a2b3c4 to production at 2026-11-16 10:05)``.
 """
 
 from __future__ import annotations

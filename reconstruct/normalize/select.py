@@ -142,6 +142,16 @@ def select(
     ties = judge_leadup(early_deploys, kept, said, linked, incident, start, settings)
     tied = None if ties is None else ties.tied
     picked = pick(early_deploys, settings.deploys, shipped, tied, ties.unrelated if ties else {})
+    if picked.set_aside:  # a bot's post about a lead-up deploy set aside is about another service
+        gone = {e.key for e in set_aside} | set(picked.set_aside)
+        rest = (e for e in events if e.key not in gone)
+        also = frozenset(last_deploys - gone)
+        narrower = Concern.of(rest, incident, start, repos, _chat, also)
+
+        def still_about(event: Event) -> str | None:
+            return chat_reason(event, keywords.get(event.key), emoji, narrower)
+
+        kept = _about_others(kept, still_about, drop)
     for event in early:
         if REGION in event.tags and overlaps(event, start, end):
             reason = "region overlapping the incident (began before the window)"
