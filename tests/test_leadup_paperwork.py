@@ -228,3 +228,15 @@ def test_the_files_are_no_records_of_their_own(tmp_path: Path) -> None:
         f"earlier changes not found relevant to this incident in github:{REPO}": 1
     }
     check_accounts(tl)
+
+
+def test_an_alert_rule_name_is_no_word_but_a_firewall_rule_name_is(tmp_path: Path) -> None:
+    """A name next to "alert" is an alert rule's even when the window has no such rule; next to
+    "rule" alone it may be anything's ("firewall rule")."""
+    prs = [
+        pr_item(2430, "Silence PgWalArchiveStalled alert during backups", 1),
+        pr_item(2431, "Open wal_archiving rule for the object store", 2),
+    ]
+    said = f"{NOTE}; PgWalArchiveStalled never fired: wal_archiving was blocked"
+    tl = timeline(tmp_path, prs, note=said)
+    assert set(leadup(tl)) == {2431}

@@ -47,7 +47,7 @@ repositories) by their relevance to this incident and keeps a few (``LeadupSetti
    (rule 3: the installation asked for it).
 6. **An alert rule's own name says nothing**: the name of an alert rule a change's title
    writes (one of the window's rules, ``rule:`` refs and ``alertname:`` tags, or a name
-   followed by "alert" or "rule": "PostgresReplicaLagHigh alert") is left out of its words
+   next to "alert": "PostgresReplicaLagHigh alert") is left out of its words
    and identifiers, so "Add runbook link to PostgresReplicaLagHigh alert" shares neither
    "postgres" nor "replica" with a PostgresDiskUsageHigh incident whose notes name
    ``orders-pg-replica-1``: every change to the alerts of a system names it.
@@ -191,12 +191,13 @@ def _change_title(text: str, kind: Kind) -> str:
 
 
 _NAME_TOKEN = re.compile(r"[A-Za-z][\w.-]*[\w]")
-_RULE_WORDS = frozenset({"alert", "alerts", "rule", "rules"})
+_RULE_WORDS = frozenset({"alert", "alerts", "alerting"})
+"""Words next to a name that make it an alert rule's ("firewall rule" names none)."""
 
 
 def without_rule_names(text: str, rules: frozenset[str]) -> str:
     """``text`` without the alert rule names it writes (module rule 6): one of ``rules`` (lower
-    case, spaces removed), or a camel-case or snake-case name next to "alert" or "rule"."""
+    case, spaces removed), or a camel-case or snake-case name next to "alert"."""
     tokens = list(_NAME_TOKEN.finditer(text))
     drop: list[tuple[int, int]] = []
     for i, match in enumerate(tokens):
