@@ -124,14 +124,16 @@ class GitHubConfig(_Table):
     """Terms that make a lead-up change relevant: set here, one alone is enough; the default's
     count only with a mention tied to the incident (``LeadupSettings.default_terms``)."""
     leadup_deploys: int = Field(default=3, ge=0)
-    """How many of the latest deploy rows before the window the timeline shows, newest first
-    (``normalize.leaddeploys``); the deploy that shipped a lead-up change shown comes beyond."""
+    """How many of the latest deploy rows before the window with a tie to the incident the
+    timeline shows, newest first (``normalize.leaddeploys``); the deploy that shipped a lead-up
+    change shown comes beyond."""
     leadup_changes: int = Field(default=5, ge=0)
     """At most this many lead-up changes chosen by relevance (changes named in the evidence are
     always shown)."""
     window_changes: Literal["related", "all"] = "related"
     """Deploys and merged PRs during the incident window: ``related``, only those with a tie to
-    the incident are rows (``normalize.during``), the others a named count; ``all``, every one."""
+    the incident are rows (``normalize.during``), the others a named count; ``all``, every one.
+    The lead-up deploys too: ``related``, only those with a tie count toward ``leadup_deploys``."""
 
     @field_validator("repos")
     @classmethod
