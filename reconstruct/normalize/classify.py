@@ -173,7 +173,31 @@ from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.instances import WRITTEN
 from reconstruct.normalize.literals import required_words
 
-HUMAN_KINDS = ("declare", "identify", "mitigate", "resolve")
+HUMAN_KINDS = ("declare", "identify", "mitigate", "resolve", "update")
+UNDER_WAY = "step:under-way"
+"""Tag of a person's mitigation (a message, an incident note) whose words say the step is under
+way, not done (``under_way``): "rolling back", "starting patronictl failover", "revert in
+progress". ``render.metrics`` counts such a step only when none is said done."""
+_PROGRESSIVE = re.compile(
+    r"^(?:\w+ing\b|(?:just )?(?:started|kicked off|initiated|triggered)\b)|\bin progress\b",
+    re.IGNORECASE,
+)
+"""Matched words of a step under way: a progressive form ("rolling back", "raising maxmemory")
+or a start ("kicked off the failover", "started a switchover")."""
+_FINISHED = re.compile(r"\b(?:finished|done|completed?)\b", re.IGNORECASE)
+"""Words that say a step is over, whatever verb form names it ("finished rolling back",
+"scaling done")."""
+
+
+def under_way(words: str, text: str) -> bool:
+    """Whether a mitigation whose matched words are ``words`` in ``text`` (a person's message or
+    note) says the step is under way: its words are a progressive form or a start, or the text
+    says "in progress"; never when the text says the step is over ("finished rolling back",
+    "done scaling out", "rollback completed")."""
+    if _FINISHED.search(text) is not None:
+        return False
+    return _PROGRESSIVE.search(words) is not None or "in progress" in text.lower()
+
 ROLLBACK = re.compile(r"\broll(?:ed|ing|s)?[\s_-]?back\b|\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
 """A deploy tool's post that reports a rollback or a revert (tag ``rollback``: a mitigation)."""
 REVERT = re.compile(r"\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
@@ -405,7 +429,7 @@ _PROCESSES = frozenset(
     "upgrade upgrades rollout rollouts autoscaler autoscalers hpa vpa karpenter kubelet kubernetes"
     " k8s gke eks aks controller operator scheduler cluster node nodes pod pods job jobs cron"
     " cronjob script automation drain deploy deployment pipeline system terraform argo argocd"
-    " flux spinnaker redis kafka lag queue cache".split()
+    " flux spinnaker redis kafka lag queue cache patroni".split()
 )
 """Things that act by themselves: as a subject they are the failing process ("GKE drained",
 "kubelet is evicting")."""
@@ -488,8 +512,37 @@ def _described(before: str) -> bool:
     return re.search(r"[\d_.-]", word) is not None and re.search(r"[a-z]", low) is not None
 
 
-_ACTIONS = frozenset({Kind.MITIGATE, Kind.RESOLVE, Kind.DECLARE})
-"""Kinds that name a step someone takes: words after the match can undo them."""
+_ACTIONS = frozenset({Kind.MITIGATE, Kind.RESOLVE, Kind.DECLARE, Kind.UPDATE})
+"""Kinds that name a step someone takes (an ``update``: a status page post, customer comms
+sent): words after the match can undo them, and a plan for one is none."""
+_FAILOVER = re.compile(r"\bfail(?:ing|ed|s)?[\s-]?over\b|\bswitch(?:ing|ed|es)?[\s-]?over\b", re.I)
+_HA_MANAGER = re.compile(
+    r"(?:^|[^\w-])(?:patroni|stolon|repmgr|pg_auto_failover|orchestrator|sentinel|rds|aurora"
+    r"|cloud ?sql|the ha manager)(?:\s+[\w-]+){0,2}?\s*$",
+    re.IGNORECASE,
+)
+"""The subject of a failover that is a database's HA manager ("patroni triggered a failover",
+"Patroni automatically failed over to replica-1"): the system's own recovery, a mitigation, as
+an automation's own post of its step is ("autoscaler scaled out payments-api"). The failing
+thing's failover ("the upgrade triggered a failover", "it kicked off a failover") is a
+description of the fault; one that set the incident off is a report of the cause (``_CAUSE``, a
+time before the incident's start)."""
+_PASSIVE = re.compile(
+    r"^(?![a-z]+(?:ing|ed)\b)[\w.'-]+(?:\s+\S+)*?\s+(?:[a-z]+ed|done|complete|finished)\b",
+    re.IGNORECASE,
+)
+"""A match naming its object first and the step said done after it ("maxmemory raised to
+16gb", "scale-out done", "flag X disabled", "CDN cache purged"): the words before it are the
+object's, no subject doing it."""
+
+
+def _anyones(matched: str, before: str) -> bool:
+    """Whether a mitigate match (``before``: its clause up to it) is a step whatever words come
+    before it: "this mitigated it"; a passive (``_PASSIVE``), whose words before name no one
+    doing it; a failover an HA manager made (``_HA_MANAGER``)."""
+    if matched[:7].lower() == "mitigat" or _PASSIVE.match(matched) is not None:
+        return True
+    return _FAILOVER.search(matched) is not None and _HA_MANAGER.search(before) is not None
 _DONE = re.compile(r"ed\b", re.IGNORECASE)
 """A match saying it was done ("rolled back", "reverted", "scaled out"): a hedge after it ("rolled
 back and lag should drain") does not undo it."""
@@ -677,12 +730,12 @@ def _taken(
         before = _APOSTROPHE.sub("'", _CLAUSE_END.split(text[:start])[-1])
         if _COMING.search(_APOSTROPHE.sub("'", own)) is not None or _WILL.search(before):
             return None  # "Revert of #2291 coming", "revert first", "we will revert": a plan
-    if kind is Kind.DECLARE:
-        return kind
+    if kind is Kind.DECLARE or kind is Kind.UPDATE:
+        return kind  # a declaration; a status page post, customer comms
     if kind is Kind.MITIGATE and (
         (
-            _described(_CLAUSE_END.split(text[:start])[-1])
-            and not text[start:end].lower().startswith("mitigat")  # "this mitigated it"
+            not _anyones(text[start:end], before := _CLAUSE_END.split(text[:start])[-1])
+            and _described(before)
         )
         or _quoted(text, start)
         or _attribute(text, start)
@@ -870,6 +923,9 @@ def classify(
             out.append(event)  # "Deploying checkout 4f2c9e1, triggered by @marco": no alert
             continue
         keywords[event.key] = words
+        if kind is Kind.MITIGATE and ("human" in event.tags or NOTE in event.tags):
+            if under_way(words, event.summary):
+                event = evolve(event, tags=event.tags | {UNDER_WAY})
         if kind is Kind.DEPLOY and "bot" in event.tags and ROLLBACK.search(event.summary):
             undo = {"rollback", "revert"} if REVERT.search(event.summary) else {"rollback"}
             event = evolve(event, tags=event.tags | undo)
