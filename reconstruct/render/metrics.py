@@ -235,6 +235,8 @@ def under_way(event: Event) -> bool:
     done."""
     if UNDER_WAY not in event.tags:
         return False  # said done, or a tool's record or a bot's post
+    if "human" not in event.tags and "note" not in event.tags:
+        return False  # a tool's record or a bot's post
     tools = [s for s in event.sources if not is_chat((s,))]
     return len(tools) <= ("note" in event.tags)  # else joined with a tool's record of the step
 
