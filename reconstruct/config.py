@@ -210,8 +210,8 @@ _SET_TO = (
     r"\b(?!(?:[\w.-]*(?:latency|error|rate|lag|usage|load|traffic|util)))(?:max[\w.-]*|min[\w.-]*"
     r"|[\w.-]+_[\w.-]+|(?:[\w.-]+\s+)?(?:pool[\s_-]?size|size|limits?|capacity|replicas|connections"
     r"|timeouts?|quota|heap|retention|partitions|threads|workers|shards|concurrency|ttl))"
-    r"\s+(?:(?:was|were|has been|have been|got|is now|now|just)\s+)*{verb}\s+(?:(?:from\s+)?\d[\w.%]*\s*)?"
-    r"(?:to|->|\u2192)\s*\d[\w.%]*"
+    r"\s+(?:(?:was|were|has been|have been|got|is now|now|just)\s+)*{verb}\s+"
+    r"(?:(?:from\s+)?\d[\w.%]*\s*)?(?:to|->|\u2192)\s*\d[\w.%]*"
 )
 """A setting said given a new value, named before the verb (passive: someone did it):
 "maxmemory raised to 16gb", "pool size increased from 20 to 50", "max_connections bumped to

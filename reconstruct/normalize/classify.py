@@ -1,7 +1,8 @@
 """Classification: what a Slack message says it is (``[classify]``).
 
 A person's message (``kind=message``, tag ``human``) matching a ``declare`` / ``identify`` /
-``mitigate`` / ``resolve`` pattern gets that kind (first kind in that order wins); a bot or app post
+``mitigate`` / ``resolve`` / ``update`` pattern gets that kind (first kind in that order wins); a
+bot or app post
 (``kind=message``, tag ``bot``) gets the first kind of ``bot_kinds`` (dict order) with a matching
 pattern; a bot, app or workflow post no ``bot_kinds`` pattern matches is then read like a person's
 message (a workflow's "Declared incident SEV-1", an incident app's "Root cause identified", an
@@ -91,6 +92,15 @@ payments still failing"; ``_STILL_BAD``), and so is a "partial recovery" (the ma
 determiner or preposition before, a noun after; ``_ATTRIBUTE``, ``_NOUN``) is none: a resolution
 says the service recovered.
 
+**The customers' side is a status row** (``[classify] update``, kind ``update``, read as a step:
+a question, plan or negation sets none): a status page post or customer comms said done ("status
+page updated: investigating", "posted to statuspage", "customer comms sent") and support tickets
+stopping ("tickets have stopped coming in"). Never a mitigation (a post tells customers, it fixes
+nothing) nor the resolution (tickets lag the fix); tried after the milestones, so "rolled back
+checkout, status page updated" is a mitigation. "do we need a status page post?", "I'll update the
+status page later", "status page is down" set none. Support seeing tickets is customers reporting
+the failure: an ``impact`` pattern (below).
+
 **A status update keeps its kind.** A message opening with a status update ("Status update:
 ...", "Mei Lin: Status update: ...", PagerDuty's Slack app's "Status update on #7310 ... by Mei
 Lin: ...") is kind ``update`` (``STATUS_UPDATE``): "Mitigation in progress" there names the
@@ -146,8 +156,19 @@ the word "mitigated" itself: "this mitigated it"): the verb's subject in its cla
 noun with an auxiliary ("lag is draining", "pods are restarting", "the HPA keeps scaling up") or a
 resource's name ("kube-controller-manager evicted 24 pods"). No subject ("drained -06", "ok, paused
 the upgrade"), a person ("we", "I'm", "@mei", "Kim is draining -06") or a name ("kim drained -06")
-is a responder's step. A tool's words quoted (inside double quotes: "\"drained gke-...\" is what
-the upgrade log says"; ``_quoted``) are no step either.
+is a responder's step. A match naming its object first and the step said done after it
+(``_PASSIVE``: "maxmemory raised to 16gb", "redis-checkout maxmemory raised to 16gb", "scale-out
+done") has no subject before it: the words before are the object's. A failover a database's HA
+manager made (``_HA_MANAGER``: "patroni triggered a failover") is the system's own recovery, a
+mitigation, as an automation's own post of its step is ("autoscaler scaled out payments-api");
+the failing thing's ("the upgrade triggered a failover") is a description, and one that set the
+incident off a report of the cause. A tool's words quoted (inside double quotes: "\"drained
+gke-...\" is what the upgrade log says"; ``_quoted``) are no step either.
+
+**Under way or done is a tag.** A person's mitigation (a message, a note) whose matched words are
+a progressive form or a start ("rolling back", "archiving manually", "kicked off the failover"),
+or whose text says "in progress", and not "finished", "done" or "completed", gets the tag
+``step:under-way`` (``UNDER_WAY``); ``render.metrics`` reads it, never the reason's words.
 
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
@@ -197,6 +218,7 @@ def under_way(words: str, text: str) -> bool:
     if _FINISHED.search(text) is not None:
         return False
     return _PROGRESSIVE.search(words) is not None or "in progress" in text.lower()
+
 
 ROLLBACK = re.compile(r"\broll(?:ed|ing|s)?[\s_-]?back\b|\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
 """A deploy tool's post that reports a rollback or a revert (tag ``rollback``: a mitigation)."""
@@ -543,6 +565,8 @@ def _anyones(matched: str, before: str) -> bool:
     if matched[:7].lower() == "mitigat" or _PASSIVE.match(matched) is not None:
         return True
     return _FAILOVER.search(matched) is not None and _HA_MANAGER.search(before) is not None
+
+
 _DONE = re.compile(r"ed\b", re.IGNORECASE)
 """A match saying it was done ("rolled back", "reverted", "scaled out"): a hedge after it ("rolled
 back and lag should drain") does not undo it."""
