@@ -206,17 +206,32 @@ _COMPLETED = (
 """A failover or switchover said done after the noun ("failover completed at 10:42 UTC",
 "failover to replica-1 done", "failover's done"); not "failover didn't help", "failover not done
 yet"."""
+_LIMIT_NAME = (
+    r"max[\w.-]*|min[\w.-]*|[\w.-]+_[\w.-]+|(?:[\w.-]+\s+)?(?:pool[\s_-]?size|limits?|capacity"
+    r"|timeouts?|quota|heap|retention|concurrency|ttl)"
+)
+"""A setting's name that is no count of anything: "maxmemory", "max_connections", "memory
+limit", "pool size"."""
 _SET_TO = (
-    r"\b(?!(?:[\w.-]*(?:latency|error|rate|lag|usage|load|traffic|util)))(?:max[\w.-]*|min[\w.-]*"
-    r"|[\w.-]+_[\w.-]+|(?:[\w.-]+\s+)?(?:pool[\s_-]?size|size|limits?|capacity|replicas|connections"
-    r"|timeouts?|quota|heap|retention|partitions|threads|workers|shards|concurrency|ttl))"
+    r"\b(?!(?:[\w.-]*(?:latency|error|rate|lag|usage|load|traffic|util)))(?:{names})"
     r"\s+(?:(?:was|were|has been|have been|got|is now|now|just)\s+)*{verb}\s+"
     r"(?:(?:from\s+)?\d[\w.%]*\s*)?(?:to|->|\u2192)\s*\d[\w.%]*"
 )
 """A setting said given a new value, named before the verb (passive: someone did it):
-"maxmemory raised to 16gb", "pool size increased from 20 to 50", "max_connections bumped to
-200"; not a metric rising ("latency increased to 3s", "error rate bumped to 5%": no setting's
-name). ``{verb}``: one pattern per verb, each with a word the prefilter can require."""
+"maxmemory raised to 16gb", "pool size increased from 20 to 50", "replicas bumped to 12"; not a
+metric rising ("latency increased to 3s", "error rate bumped to 5%": no setting's name), nor a
+count "increased" by itself ("connections increased to 5000", "queue size increased to 10k":
+only ``_LIMIT_NAME`` with "increased"). ``{verb}``, ``{names}``: one pattern per verb, each
+with a word the prefilter can require."""
+_SET_VERBS = (
+    ("raised", rf"{_LIMIT_NAME}|(?:[\w.-]+\s+)?(?:size|replicas|connections|partitions|threads"
+     r"|workers|shards)"),
+    ("bumped", rf"{_LIMIT_NAME}|(?:[\w.-]+\s+)?(?:size|replicas|connections|partitions|threads"
+     r"|workers|shards)"),
+    ("upped", rf"{_LIMIT_NAME}|(?:[\w.-]+\s+)?(?:size|replicas|connections|partitions|threads"
+     r"|workers|shards)"),
+    ("increased", _LIMIT_NAME),
+)  # fmt: skip
 _NOT_FIX = (
     r"(?:pag|escalat|ack|acknowledg|resolv|creat|open|check|look|verif|test|review|inspect"
     r"|confirm|watch|monitor|quer|investigat|debugg|trac|post|updat|writ|ping|call|notif|email"
@@ -394,7 +409,7 @@ class ClassifyConfig(_Table):
         *(_FLUSHED_AFTER.replace("{verb}", verb) for verb in ("flushed", "purged", "cleared")),
         rf"\bscal(?:ing|e[\s-]?(?:up|out)){_COMPLETED}",
         rf"\brestarts?{_COMPLETED}",
-        *(_SET_TO.replace("{verb}", verb) for verb in ("raised", "increased", "bumped", "upped")),
+        *(_SET_TO.replace("{verb}", verb).replace("{names}", names) for verb, names in _SET_VERBS),
         rf"\b(?!{_NOT_FIX})[a-z]+(?:ing|ed)\s+(?:[\w./:-]+\s+){{0,3}}?manually\b",
         rf"\bmanually\s+(?!{_NOT_FIX})[a-z]+(?:ing|ed)\b",
     )

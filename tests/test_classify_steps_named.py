@@ -36,6 +36,7 @@ SET_WITHOUT_DOER = [
     "max_connections bumped to 200",
     "memory limit raised to 4Gi on checkout",
     "redis-checkout maxmemory was raised 12gb -> 16gb",
+    "replicas bumped to 12",
 ]
 BY_HAND = [
     "archiving manually with the new key from a shell, pg_wal down to 81%, replica lag 30s",
@@ -61,6 +62,9 @@ NOT_STEPS = [
     "error rate bumped to 5%",
     "memory usage raised to 95%",
     "p99 latency increased from 300ms to 2s",
+    "connections increased to 5000",
+    "queue size increased to 10k",
+    "threads increased to 500",
     "should we archive manually?",
     "manually paged Kim",
     "checked the replica manually",
