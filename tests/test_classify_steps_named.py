@@ -19,7 +19,9 @@ from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.classify import UNDER_WAY, classify
 from reconstruct.render import metrics
 from tests.classify_table import CLASSIFIER, cases, kind_of
+from tests.test_classify_bots import rows
 from tests.test_figures_under_way import mitigated
+from tests.test_slack_parse import ts
 
 NAMED_DONE = [
     "scaling done",
@@ -147,3 +149,32 @@ def test_a_manual_step_under_way_counts_only_without_one_done(tmp_path: Path) ->
     assert seconds == 28 * 60, line
     seconds, line = mitigated(tmp_path / "alone", (5, "archiving manually with the new key"))
     assert seconds == 21 * 60, line
+
+
+def test_an_ha_managers_post_of_its_failover_is_a_mitigation_not_an_alert(tmp_path: Path) -> None:
+    """Slack ``conversations.history`` bot posts (``subtype: bot_message``): "triggered" with a
+    step as its object names who took the step, as "triggered by @marco" names who started a
+    deploy; neither is an alert firing (``bot_kinds`` alert word ``triggered``)."""
+    patroni = {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B0PATRONI",
+        "username": "patroni",
+        "ts": ts(12),
+        "text": "Patroni triggered a failover of orders-pg to orders-pg-replica-1",
+    }
+    deploying = {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B0SHIPIT1",
+        "username": "shipit",
+        "ts": ts(14),
+        "text": "Deploying checkout 4f2c9e1 to production, triggered by <@U2>",
+    }
+    paged = {**deploying, "ts": ts(16), "text": "HighErrorRate triggered on checkout-api"}
+    got, timeline = rows(tmp_path, [patroni, deploying, paged])
+    assert got[ts(12)].kind is Kind.MITIGATE
+    assert got[ts(14)].kind is Kind.MESSAGE
+    assert got[ts(16)].kind is Kind.ALERT  # an alert triggered: still an alert
+    figures = {m.key: m.seconds for m in metrics.compute(timeline)}
+    assert figures["time_to_mitigate_s"] == 12 * 60

@@ -660,6 +660,11 @@ class Classifier:
             return _first(self.human, self.human_any, event.summary, stated=True, when=when)
         if "bot" in event.tags:  # a more specific tool kind first, else the milestones
             found = _first(self.bot, self.bot_any, event.summary)
+            if found is not None and found[0] is Kind.ALERT:
+                if _deploy_trigger(event.summary, found[1]):
+                    return None  # "Deploying checkout 4f2c9e1, triggered by @marco": no alert
+                if _step_trigger(event.summary, found[1]):
+                    found = None  # "Patroni triggered a failover of orders-pg": its step
             if found is None and _NOTE_POST.search(event.summary):
                 return None  # a chat app's copy of a note: the note's own record is the step
             return found or _first(
@@ -943,9 +948,6 @@ def classify(
             out.append(event)
             continue
         kind, words = found
-        if kind is Kind.ALERT and "bot" in event.tags and _deploy_trigger(event.summary, words):
-            out.append(event)  # "Deploying checkout 4f2c9e1, triggered by @marco": no alert
-            continue
         keywords[event.key] = words
         if kind is Kind.MITIGATE and ("human" in event.tags or NOTE in event.tags):
             if under_way(words, event.summary):
@@ -961,6 +963,21 @@ _TRIGGERED_BY = re.compile(r"\btriggered by\b", re.IGNORECASE)
 _BY_PERSON = re.compile(r"\b(?:triggered|requested|initiated) by\s+<?@", re.IGNORECASE)
 """Who started a deploy, as a deploy bot names them: "(triggered by @tomas)", "triggered by
 <@U14TOMASGA>" (Slack's mention)."""
+
+
+_STEP_TRIGGERED = re.compile(
+    r"\btriggered\s+(?:(?:a|an|the)\s+)?(?:[\w./-]+\s+){0,2}?(?:failover|switchover)\b",
+    re.IGNORECASE,
+)
+"""An automation's post that it started a step ("Patroni triggered a failover of orders-pg to
+replica-1"): "triggered" names who took the step, as in a deploy bot's "triggered by @marco"."""
+
+
+def _step_trigger(text: str, words: str) -> bool:
+    """A bot's post whose only alert word is "triggered" with a step as its object (a failover, a
+    switchover): the automation's own step, read like a person's message (a mitigation), no
+    alert firing."""
+    return words.lower() == "triggered" and _STEP_TRIGGERED.search(text) is not None
 
 
 def _deploy_trigger(text: str, words: str) -> bool:
