@@ -625,7 +625,10 @@ class Classifier:
 
     def impact_words(self, text: str) -> str | None:
         """The words of ``text`` an ``impact`` pattern matches, else None."""
+        can = self.human_any.candidates(text) if self.human_any is not None else None
         for pattern in self.impact:
+            if can is not None and pattern.pattern not in can:
+                continue  # its required word is not in the text
             for match in pattern.finditer(text):
                 if states(text, match.start(), match.end(), action=False):
                     return _words(match.group(0))
@@ -703,6 +706,13 @@ class _Prefilter:
             return False
         return self.pattern.search(text.lower() if self.lower else text) is not None
 
+    def candidates(self, text: str) -> frozenset[str] | None:
+        """The patterns (their source text) that can match ``text``: those whose required word
+        it holds. None: any pattern may (no automaton, or text outside ASCII)."""
+        if self.words is None or not text.isascii():
+            return None
+        return frozenset(p.pattern for _, group in self.words.iter(text.lower()) for p in group)
+
 
 def _first(
     rules: Rules,
@@ -717,9 +727,13 @@ def _first(
     a step reported with a time before the incident."""
     if any_ is not None and not any_.search(text):
         return None
+    # only the patterns whose required word the text holds can match (one automaton pass)
+    can = any_.candidates(text) if any_ is not None and stated else None
     partial: str | None = None
     for kind, patterns in rules:
         for pattern in patterns:
+            if can is not None and pattern.pattern not in can:
+                continue
             if not stated:
                 if match := pattern.search(text):
                     return kind, _words(match.group(0))
