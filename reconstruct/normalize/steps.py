@@ -48,11 +48,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import chat_only, is_chat
+from reconstruct.normalize.clock import step_utc
 from reconstruct.normalize.echoes import NOTE
 from reconstruct.normalize.evolve import evolve, new_event
 from reconstruct.normalize.instances import WRITTEN
@@ -91,7 +93,7 @@ def merge_steps(events: list[Event], config: CollapseConfig) -> tuple[list[Event
     before = len(rows)
     rows = _channels(rows, window)
     rows = _escalations(rows, window)
-    rows = _same_words(rows, window, config.same_words)
+    rows = _same_words(rows, window, config.same_words, config.step_merge_window)
     rows = _bot_reports(rows, window, config.same_words)
     return rows, before - len(rows)
 
@@ -298,7 +300,12 @@ def agree(ia: frozenset[str], ib: frozenset[str]) -> bool:
     return ia <= ib or ib <= ia
 
 
-def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Event]:
+def _same_words(
+    rows: list[Event], window: timedelta, share: float, reach: timedelta
+) -> list[Event]:
+    """Rule 3: one person's records in two or three tools, joined when they have the same words
+    within ``window`` (``step_window``) or record the same step within ``reach``
+    (``step_merge_window``, ``step_of``)."""
     by_person: dict[str, list[int]] = defaultdict(list)
     for index, event in enumerate(rows):
         if len(event.sources) != 1 or "bot" in event.tags:
@@ -307,7 +314,8 @@ def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Even
             continue
         if who := person_of(event):
             by_person[who].append(index)
-    pairs: list[tuple[timedelta, int, int]] = []
+    pairs: list[tuple[timedelta, int, int, bool]] = []
+    steps: dict[int, Step] = {}
     for indices in by_person.values():
         for n, i in enumerate(indices):
             for j in indices[n + 1 : n + 1 + NEIGHBOURS]:
@@ -317,20 +325,166 @@ def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Even
                 if rows[i].sources != rows[j].sources and same_words(
                     rows[i].summary, rows[j].summary, share
                 ):
-                    pairs.append((gap, i, j))
-    clusters = _clusters(rows, sorted(pairs))
+                    pairs.append((gap, i, j, False))
+        pairs += _same_step_pairs(rows, indices, reach, steps)
+    clusters = _clusters(rows, sorted(pairs), steps)
     joined: dict[int, Event] = {}
     taken: set[int] = set()
-    for members in clusters:
+    for members, by_step in clusters:
         taken.update(members)
         records = [rows[i] for i in members]  # in time order
-        primary = max(records, key=lambda e: _SPECIFIC.get(e.kind, 2))  # earliest on a tie
+        if by_step:  # the clearest record of the step: said done, naming most of its objects
+            best = max(members, key=lambda i: (_SPECIFIC.get(rows[i].kind, 2), _clear(steps, i)))
+            primary = rows[best]  # the earliest on a tie
+        else:
+            primary = max(records, key=lambda e: _SPECIFIC.get(e.kind, 2))  # earliest on a tie
         ordered_records = [primary, *(r for r in records if r is not primary)]
         reason = "; ".join(r for r in dict.fromkeys(e.reason for e in ordered_records) if r)
         joined[members[0]] = _joined(records, primary, primary.summary, reason)
     return [
         joined[i] if i in joined else e for i, e in enumerate(rows) if i not in taken or i in joined
     ]
+
+
+_FAMILIES: tuple[tuple[str, str], ...] = (
+    ("failover", r"fail(?:ed|ing|s)?[\s-]?over|switch(?:ed|ing|es)?[\s-]?over"),
+    ("rollback", r"roll(?:ed|ing|s)?[\s_-]?back"),
+    ("revert", r"revert(?:ed|ing|s)?"),
+    ("restart", r"restart(?:ed|ing|s)?|bounc(?:e|ed|ing)|recycl(?:e|ed|ing)"),
+    ("scale", r"scal(?:e|ed|ing)"),
+    ("drain", r"drain(?:ed|ing)?|(?:un)?cordon(?:ed|ing)?"),
+    ("flush", r"flush(?:ed|ing)?|purg(?:e|ed|ing)|evict(?:ed|ing)?|clear(?:ed|ing)"),
+    ("pause", r"paus(?:e|ed|ing)|suspend(?:ed|ing)?|halt(?:ed|ing)?"),
+    (
+        "disable",
+        r"disabl(?:e|ed|ing)|(?:turn(?:ed|ing)?|switch(?:ed|ing)?|flipp(?:ed|ing)) off"
+        r"|kill(?:ed|ing)?",
+    ),
+    ("block", r"block(?:ed|ing)?|ban(?:ned|ning)?|rate[\s-]?limit(?:ed|ing)?"),
+    (
+        "raise",
+        r"rais(?:e|ed|ing)|increas(?:e|ed|ing)|bump(?:ed|ing)?|expand(?:ed|ing)?"
+        r"|resiz(?:e|ed|ing)",
+    ),
+    ("stop", r"stopp(?:ed|ing)|cancel(?:l?ed|l?ing)?|abort(?:ed|ing)?|froze|freez(?:e|ing)"),
+)
+"""The step kinds a mitigation names (``[classify] mitigate`` reads the same verbs), each as one
+alternation of its verb's forms and nouns ("failed over", "failover", "switchover")."""
+_FAMILY = re.compile(
+    "|".join(rf"\b(?P<{name}>{forms})\b" for name, forms in _FAMILIES), re.IGNORECASE
+)
+_PAST = re.compile(r"ed\b|\bfroze\b", re.IGNORECASE)
+"""A step verb's past form ("failed over", "rolled back", "restarted")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What a person's record of a mitigation says was done (``step_of``)."""
+
+    family: str
+    """The step kind: the first step verb or noun of its text (``_FAMILIES``: ``failover``)."""
+    objects: frozenset[str]
+    """What it acted on: its text's ``names`` (``orders-pg``, ``redis-0``); never empty."""
+    under_way: bool
+    """``under_way``: said started or in progress, not done."""
+    at: datetime
+    """When it was done (UTC): the past time its words state (``clock.step_utc``: "failover
+    completed at 10:42 UTC" posted at 10:58 is 10:42), else the record's time."""
+    clear: tuple[bool, int]
+    """How clearly it says the step: said done with its object ("Failed over orders-pg"), then
+    how many objects it names."""
+
+
+def step_of(event: Event) -> Step | None:
+    """The step a person's mitigation record says was done or is under way, or None: a record
+    of kind ``mitigate`` (or a person's own deploy record in a tool, tag ``written``: a
+    rollback annotation) whose text names a step kind (``_FAMILIES``) and at least one object
+    (``names``)."""
+    if event.kind is not Kind.MITIGATE and not (
+        event.kind is Kind.DEPLOY and WRITTEN in event.tags
+    ):
+        return None
+    text = event.summary
+    found = _FAMILY.search(text)
+    if found is None or found.lastgroup is None:
+        return None
+    objects = names(identifiers(text))
+    if not objects:
+        return None
+    posted = event.time
+    stated = step_utc(text, posted)
+    at = stated if stated is not None and stated < posted else posted
+    done = bool(_PAST.search(found.group(0)) or _DONE.search(text))
+    return Step(found.lastgroup, objects, under_way(event), at, (done, len(objects)))
+
+
+def _clear(steps: dict[int, Step], index: int) -> tuple[bool, int]:
+    found = steps.get(index)
+    return found.clear if found is not None else (False, 0)
+
+
+def same_step(a: Step, b: Step) -> bool:
+    """The same step: the same kind and phase (under way or not: a step's start and its end
+    are two moments), objects in common and none different (one's all in the other's)."""
+    return (
+        a.family == b.family
+        and a.under_way == b.under_way
+        and not a.objects.isdisjoint(b.objects)
+        and agree(a.objects, b.objects)
+    )
+
+
+def _same_step_pairs(
+    rows: list[Event], indices: list[int], reach: timedelta, steps: dict[int, Step]
+) -> list[tuple[timedelta, int, int, bool]]:
+    """One person's records of the same step in different tools whose times (``Step.at``, a
+    stated time for a later report) lie at most ``reach`` apart: ``(gap, i, j, True)``, i < j;
+    each record's ``Step`` is put in ``steps``."""
+    signed: list[tuple[datetime, int, Step]] = []
+    for i in indices:
+        found = step_of(rows[i])
+        if found is not None:
+            steps[i] = found
+            signed.append((found.at, i, found))
+    signed.sort(key=lambda s: (s[0], s[1]))
+    pairs: list[tuple[timedelta, int, int, bool]] = []
+    for n, (at, i, step) in enumerate(signed):
+        for later, j, other in signed[n + 1 : n + 1 + NEIGHBOURS]:
+            gap = later - at
+            if gap > reach:
+                break
+            if rows[i].sources != rows[j].sources and same_step(step, other):
+                pairs.append((gap, min(i, j), max(i, j), True))
+    return pairs
+
+
+_KEYWORD = re.compile(r'keyword "([^"]+)"')
+_UNDER_WAY = re.compile(
+    r"^(?:\w+ing\b|(?:just )?(?:started|kicked off|initiated|triggered)\b)|\bin progress\b",
+    re.IGNORECASE,
+)
+_DONE = re.compile(r"\b(?:finished|done|completed?)\b", re.IGNORECASE)
+"""Words that say a step is over, whatever verb form names it."""
+
+
+def under_way(event: Event) -> bool:
+    """Whether a mitigation row says its step is under way, not done: a person's message or
+    note whose matched words (its reason's ``keyword "…"``) are a progressive form ("rolling
+    back", "starting patronictl failover", "raising maxmemory") or a start ("kicked off the
+    failover"), or whose text says "in progress". A tool's record (a deployment status, an
+    annotation, an alert) says what happened: never under way. Time to mitigate counts the
+    first step said done, and one under way only when no step is said done (``render.metrics``);
+    rule 3 never joins a step's start with its end."""
+    if "human" not in event.tags and "note" not in event.tags:
+        return False  # a tool's record or a bot's post
+    tools = [s for s in event.sources if not is_chat((s,))]
+    if len(tools) > ("note" in event.tags):
+        return False  # a person's words joined with a tool's record of the step
+    if _DONE.search(event.summary):
+        return False  # "finished rolling back", "done scaling out", "rollback completed"
+    found = _KEYWORD.search(event.reason)
+    said = found.group(1) if found else ""
+    return bool(_UNDER_WAY.search(said)) or "in progress" in event.summary.lower()
 
 
 def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Event]:
@@ -393,27 +547,40 @@ def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Eve
     return out
 
 
-def _clusters(rows: list[Event], pairs: list[tuple[timedelta, int, int]]) -> list[list[int]]:
-    """The pairs (closest first; each at most ``step_window`` apart) joined into steps: two
-    records' steps become one when they hold no tool in common (one record per tool, so a step
-    of three tools spans at most twice the window) and every record's ``identifiers`` agree
-    with every other's (a record joins a row of two tools through either one's words, never
-    naming a different service than the other)."""
-    step_of: dict[int, list[int]] = {}
-    for _gap, i, j in pairs:
-        a, b = step_of.get(i, [i]), step_of.get(j, [j])
+def _clusters(
+    rows: list[Event], pairs: list[tuple[timedelta, int, int, bool]], steps: dict[int, Step]
+) -> list[tuple[list[int], bool]]:
+    """The pairs (closest first; a pair of the same words at most ``step_window`` apart, one of
+    the same step, ``by_step``, at most ``step_merge_window``) joined into steps, each with
+    whether a pair of the same step joined it: two records' steps become one when they hold no
+    tool in common (one record per tool, so a step of three tools spans at most twice the
+    window) and every record agrees with every other: by words, their ``identifiers`` agree (a
+    record joins a row of two tools through either one's words, never naming a different
+    service than the other); by step, every record is of the same step (``same_step``)."""
+    step_of_row: dict[int, list[int]] = {}
+    stepped: set[int] = set()
+    for _gap, i, j, by_step in pairs:
+        a, b = step_of_row.get(i, [i]), step_of_row.get(j, [j])
         if a is b:
             continue
         both = sorted((*a, *b))
         if {s for k in a for s in rows[k].sources} & {s for k in b for s in rows[k].sources}:
             continue
-        ids = [identifiers(rows[k].summary) for k in both]
-        if not all(agree(x, y) for n, x in enumerate(ids) for y in ids[n + 1 :]):
-            continue
+        if by_step:
+            if not all(k in steps for k in both):
+                continue
+            found = [steps[k] for k in both]
+            if not all(same_step(x, y) for n, x in enumerate(found) for y in found[n + 1 :]):
+                continue
+            stepped.update(both)
+        else:
+            ids = [identifiers(rows[k].summary) for k in both]
+            if not all(agree(x, y) for n, x in enumerate(ids) for y in ids[n + 1 :]):
+                continue
         for k in both:
-            step_of[k] = both
-    unique = {id(step): step for step in step_of.values()}
-    return sorted(unique.values())
+            step_of_row[k] = both
+    unique = {id(step): step for step in step_of_row.values()}
+    return [(step, not stepped.isdisjoint(step)) for step in sorted(unique.values())]
 
 
 def _joined(records: list[Event], primary: Event, summary: str, reason: str) -> Event:
