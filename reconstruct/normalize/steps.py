@@ -30,6 +30,15 @@ within ``[collapse] step_window`` (default 1 minute):
    first). A record a person wrote (tag ``written``: their dashboard annotation) joins
    whatever kind its tags gave it; changes, deploys, alerts, pages and bot posts a tool wrote
    never join here: a person's message never merges with a PR or a deployment record.
+   **The same step, minutes apart**: two such records of the same person from different tools
+   also join when they record the same step (``step_of``, ``same_step``: the same step kind,
+   ``_FAMILIES``; the same phase, ``under_way``; objects, ``names``, in common and none
+   different) within ``[collapse] step_merge_window`` (default 20 minutes), each at the past
+   time its words state for the step ("failover completed at 10:42 UTC" posted at 10:58,
+   ``clock.step_utc``) or its own. Both kinds of pair are joined in one clustering (closest
+   first, one record per tool); a row a same-step pair joined reads as its clearest record
+   (the most specific kind, then said done with its object, then naming most objects, then the
+   earliest), at the earliest record's time. A step's start and its end stay two rows.
 4. **A bot's post of an event a tool recorded.** A bot's post outside the incident channel (a
    database's failover bot in ``#alerts-payments``) within ``step_window`` of a record written
    in a tool (tag ``written`` or ``note``: a service account's annotation "Patroni failover:
@@ -373,6 +382,8 @@ alternation of its verb's forms and nouns ("failed over", "failover", "switchove
 _FAMILY = re.compile(
     "|".join(rf"\b(?P<{name}>{forms})\b" for name, forms in _FAMILIES), re.IGNORECASE
 )
+_WRITTEN_STEPS = frozenset({Kind.ANNOTATION, Kind.DEPLOY})
+"""Kinds of a record a person wrote in a tool that may record a step (with its words)."""
 _PAST = re.compile(r"ed\b|\bfroze\b", re.IGNORECASE)
 """A step verb's past form ("failed over", "rolled back", "restarted")."""
 
@@ -397,11 +408,12 @@ class Step:
 
 def step_of(event: Event) -> Step | None:
     """The step a person's mitigation record says was done or is under way, or None: a record
-    of kind ``mitigate`` (or a person's own deploy record in a tool, tag ``written``: a
-    rollback annotation) whose text names a step kind (``_FAMILIES``) and at least one object
+    of kind ``mitigate``, or a record a person wrote in a tool (tag ``written``: a dashboard
+    annotation, "Failover orders-pg -> orders-pg-replica-1", untagged; a rollback annotation,
+    kind ``deploy``), whose text names a step kind (``_FAMILIES``) and at least one object
     (``names``)."""
     if event.kind is not Kind.MITIGATE and not (
-        event.kind is Kind.DEPLOY and WRITTEN in event.tags
+        event.kind in _WRITTEN_STEPS and WRITTEN in event.tags
     ):
         return None
     text = event.summary
