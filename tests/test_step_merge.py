@@ -140,6 +140,21 @@ def test_a_later_report_joins_at_the_time_it_states(tmp_path: Path) -> None:
     assert [r.sources for r in rows] == [("grafana", "pagerduty"), ("slack",)], texts(tl)
 
 
+def test_a_time_stated_before_every_record_still_counts_for_time_to_mitigate(
+    tmp_path: Path,
+) -> None:
+    """The note at +50, the Slack report at +58 stating +41 (10:23): one row at the stated
+    time, worded as the note (said done, naming both objects); time to mitigate is the stated
+    time, as it was when the report was a row of its own."""
+    report = f"failover to orders-pg-replica-1 completed at {clock(41)} UTC"
+    tl = build(tmp_path, [kim_note(50, NOTED)], [said("U03KIM", 58, report)], [])
+    rows = rows_with(tl, "orders-pg")
+    assert [r.sources for r in rows] == [("pagerduty", "slack")], texts(tl)
+    assert rows[0].time == T0 + timedelta(minutes=41)
+    assert "Failed over orders-pg" in rows[0].summary
+    assert mitigated_at(tl) == timedelta(minutes=41)
+
+
 def test_the_window_is_a_config_key(tmp_path: Path) -> None:
     """The report ten minutes after the annotation, eight after the note: one row by default
     (20 minutes); with ``step_merge_window = 5m`` the annotation and the note (two minutes

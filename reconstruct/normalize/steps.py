@@ -37,8 +37,10 @@ within ``[collapse] step_window`` (default 1 minute):
    time its words state for the step ("failover completed at 10:42 UTC" posted at 10:58,
    ``clock.step_utc``) or its own. Both kinds of pair are joined in one clustering (closest
    first, one record per tool); a row a same-step pair joined reads as its clearest record
-   (the most specific kind, then said done with its object, then naming most objects, then the
-   earliest), at the earliest record's time. A step's start and its end stay two rows.
+   (``_clearest``: the most specific kind, then said done with its object, then naming most
+   objects, then the earliest), at its earliest record's time, a report at the time it states
+   (so the row of a note at 10:44 and a report stating 10:42 is at 10:42, and time to mitigate
+   reads 10:42 whichever record's words it shows). A step's start and its end stay two rows.
 4. **A bot's post of an event a tool recorded.** A bot's post outside the incident channel (a
    database's failover bot in ``#alerts-payments``) within ``step_window`` of a record written
    in a tool (tag ``written`` or ``note``: a service account's annotation "Patroni failover:
@@ -342,14 +344,15 @@ def _same_words(
     for members, by_step in clusters:
         taken.update(members)
         records = [rows[i] for i in members]  # in time order
-        if by_step:  # the clearest record of the step: said done, naming most of its objects
-            best = max(members, key=lambda i: (_SPECIFIC.get(rows[i].kind, 2), _clear(steps, i)))
-            primary = rows[best]  # the earliest on a tie
+        when = None
+        if by_step:
+            primary = rows[_clearest(rows, members, steps)]
+            when = min(steps[i].at if i in steps else rows[i].time for i in members)
         else:
             primary = max(records, key=lambda e: _SPECIFIC.get(e.kind, 2))  # earliest on a tie
         ordered_records = [primary, *(r for r in records if r is not primary)]
         reason = "; ".join(r for r in dict.fromkeys(e.reason for e in ordered_records) if r)
-        joined[members[0]] = _joined(records, primary, primary.summary, reason)
+        joined[members[0]] = _joined(records, primary, primary.summary, reason, when)
     return [
         joined[i] if i in joined else e for i, e in enumerate(rows) if i not in taken or i in joined
     ]
@@ -430,9 +433,16 @@ def step_of(event: Event) -> Step | None:
     return Step(found.lastgroup, objects, under_way(event), at, (done, len(objects)))
 
 
-def _clear(steps: dict[int, Step], index: int) -> tuple[bool, int]:
-    found = steps.get(index)
-    return found.clear if found is not None else (False, 0)
+def _clearest(rows: list[Event], members: list[int], steps: dict[int, Step]) -> int:
+    """The record a row of one step reads as: the most specific kind, then the clearest
+    (``Step.clear``: said done with its object, then naming most objects); the earliest on a
+    tie (``members`` are in time order)."""
+
+    def rank(index: int) -> tuple[int, tuple[bool, int]]:
+        found = steps.get(index)
+        return _SPECIFIC.get(rows[index].kind, 2), found.clear if found is not None else (False, 0)
+
+    return max(members, key=rank)
 
 
 def same_step(a: Step, b: Step) -> bool:
@@ -595,14 +605,17 @@ def _clusters(
     return [(step, not stepped.isdisjoint(step)) for step in sorted(unique.values())]
 
 
-def _joined(records: list[Event], primary: Event, summary: str, reason: str) -> Event:
-    """The records as one row: the earliest time, ``primary``'s kind, key, actor and scope,
-    its links first, then every other link; refs, tags and sources unioned."""
+def _joined(
+    records: list[Event], primary: Event, summary: str, reason: str, when: datetime | None = None
+) -> Event:
+    """The records as one row: ``when`` (default: the earliest record's time), ``primary``'s
+    kind, key, actor and scope, its links first, then every other link; refs, tags and sources
+    unioned."""
     links = list(primary.links)
     for record in records:
         links.extend(link for link in record.links if link not in links)
     return new_event(
-        min(r.time for r in records),
+        when or min(r.time for r in records),
         primary.kind,
         summary,
         tuple(sorted({s for r in records for s in r.sources})),
