@@ -20,7 +20,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from reconstruct.config import CollapseConfig, Config, PeopleConfig
+import pytest
+
+from reconstruct.config import CollapseConfig, Config, PeopleConfig, load_config
+from reconstruct.errors import ConfigError
 from reconstruct.model import Event, Identity, Incident, Kind, Link, Timeline
 from reconstruct.normalize import normalize
 from reconstruct.render.metrics import milestones
@@ -174,6 +177,17 @@ def test_an_untagged_annotation_of_the_step_joins(tmp_path: Path) -> None:
     rows = rows_with(tl, "orders-pg")
     assert [r.sources for r in rows] == [("grafana", "pagerduty")], texts(tl)
     assert rows[0].time == T0 + timedelta(minutes=41)
+
+
+def test_the_key_reads_from_the_file_with_its_default(tmp_path: Path) -> None:
+    """``[collapse] step_merge_window``: 20 minutes unless set; "0s" is one line naming it."""
+    assert Config().collapse.step_merge_window == timedelta(minutes=20)
+    path = tmp_path / "reconstruct.toml"
+    path.write_text('[collapse]\nstep_merge_window = "5m"\n', encoding="utf-8")
+    assert load_config(path, environ={}).collapse.step_merge_window == timedelta(minutes=5)
+    path.write_text('[collapse]\nstep_merge_window = "0s"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="step_merge_window"):
+        load_config(path, environ={})
 
 
 # -- never one row ------------------------------------------------------------------------------
