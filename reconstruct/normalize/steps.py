@@ -415,14 +415,10 @@ def step_of(event: Event) -> Step | None:
     annotation, "Failover orders-pg -> orders-pg-replica-1", untagged; a rollback annotation,
     kind ``deploy``), whose text names a step kind (``_FAMILIES``) and at least one object
     (``names``)."""
-    if event.kind is not Kind.MITIGATE and not (
-        event.kind in _WRITTEN_STEPS and WRITTEN in event.tags
-    ):
-        return None
-    text = event.summary
-    found = _FAMILY.search(text)
+    found = _named_step(event)
     if found is None or found.lastgroup is None:
         return None
+    text = event.summary
     objects = names(identifiers(text))
     if not objects:
         return None
@@ -456,14 +452,26 @@ def same_step(a: Step, b: Step) -> bool:
     )
 
 
+def _named_step(event: Event) -> re.Match[str] | None:
+    """The step kind a record that may record a step names (``step_of``'s cheap first test)."""
+    if event.kind is not Kind.MITIGATE and not (
+        event.kind in _WRITTEN_STEPS and WRITTEN in event.tags
+    ):
+        return None
+    return _FAMILY.search(event.summary)
+
+
 def _same_step_pairs(
     rows: list[Event], indices: list[int], reach: timedelta, steps: dict[int, Step]
 ) -> list[tuple[timedelta, int, int, bool]]:
     """One person's records of the same step in different tools whose times (``Step.at``, a
     stated time for a later report) lie at most ``reach`` apart: ``(gap, i, j, True)``, i < j;
     each record's ``Step`` is put in ``steps``."""
+    named = [i for i in indices if _named_step(rows[i]) is not None]
+    if len({rows[i].sources for i in named}) < 2:
+        return []  # no step in two tools: its objects and times are never read
     signed: list[tuple[datetime, int, Step]] = []
-    for i in indices:
+    for i in named:
         found = step_of(rows[i])
         if found is not None:
             steps[i] = found
