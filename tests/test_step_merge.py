@@ -212,12 +212,16 @@ def test_restarts_of_two_objects_stay_two_rows(tmp_path: Path) -> None:
     assert len(rows_with(tl, "Restarted redis-")) == 2, texts(tl)
 
 
-def test_two_step_kinds_on_one_object_stay_two_rows(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "annotated", ["Restarted orders-pg", "Rolled back orders-pg to the previous config"]
+)
+def test_two_step_kinds_on_one_object_stay_two_rows(tmp_path: Path, annotated: str) -> None:
+    """A restart or a rollback of orders-pg and its failover: two steps, two rows."""
     tl = build(
         tmp_path,
         [kim_note(45, "Failed over orders-pg to orders-pg-replica-1")],
         [],
-        [kim_annotation(41, "Restarted orders-pg", "mitigation")],
+        [kim_annotation(41, annotated, "mitigation")],
     )
     assert len(rows_with(tl, "orders-pg")) == 2, texts(tl)
 
