@@ -128,6 +128,8 @@ def test_one_persons_failover_in_three_tools_minutes_apart_is_one_row(tmp_path: 
     assert "Failed over orders-pg to orders-pg-replica-1" in row.summary
     assert row.kind is Kind.MITIGATE
     assert mitigated_at(tl) == timedelta(minutes=41)
+    mark = milestones(tl).mitigated
+    assert mark is not None and mark.event == row, "time to mitigate cites the joined row"
 
 
 def test_a_later_report_joins_at_the_time_it_states(tmp_path: Path) -> None:
