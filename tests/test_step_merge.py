@@ -192,6 +192,19 @@ def test_the_key_reads_from_the_file_with_its_default(tmp_path: Path) -> None:
         load_config(path, environ={})
 
 
+def test_a_step_on_an_object_named_by_a_plain_word_joins(tmp_path: Path) -> None:
+    """No name with a digit or a dash: the word after the step verb is its object."""
+    tl = build(
+        tmp_path,
+        [kim_note(47, "Rolled back checkout to the previous release")],
+        [],
+        [kim_annotation(41, "Rollback checkout", "mitigation")],
+    )
+    rows = rows_with(tl, "checkout")
+    assert [r.sources for r in rows] == [("grafana", "pagerduty")], texts(tl)
+    assert rows[0].summary.endswith("Rolled back checkout to the previous release")
+
+
 # -- never one row ------------------------------------------------------------------------------
 def test_two_peoples_records_of_one_step_stay_two_rows(tmp_path: Path) -> None:
     tl = build(
@@ -204,14 +217,18 @@ def test_two_peoples_records_of_one_step_stay_two_rows(tmp_path: Path) -> None:
     assert sorted(r.sources for r in rows) == [("grafana",), ("slack",)], texts(tl)
 
 
-def test_restarts_of_two_objects_stay_two_rows(tmp_path: Path) -> None:
-    tl = build(
-        tmp_path,
-        [kim_note(45, "Restarted redis-1 (CONFIG REWRITE then restart)")],
-        [],
-        [kim_annotation(41, "Restarted redis-0", "mitigation")],
-    )
-    assert len(rows_with(tl, "Restarted redis-")) == 2, texts(tl)
+@pytest.mark.parametrize(
+    ("annotated", "noted"),
+    [
+        ("Restarted redis-0", "Restarted redis-1 (CONFIG REWRITE then restart)"),
+        ("Restarted the cache", "Restarted the scheduler"),
+        ("Restarted checkout", "Restarted checkout-api"),
+    ],
+)
+def test_restarts_of_two_objects_stay_two_rows(tmp_path: Path, annotated: str, noted: str) -> None:
+    """Two names, two plain words, or a plain word and a name: never one object."""
+    tl = build(tmp_path, [kim_note(45, noted)], [], [kim_annotation(41, annotated, "mitigation")])
+    assert len(rows_with(tl, "Restarted")) == 2, texts(tl)
 
 
 @pytest.mark.parametrize(

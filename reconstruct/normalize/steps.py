@@ -398,7 +398,9 @@ class Step:
     family: str
     """The step kind: the first step verb or noun of its text (``_FAMILIES``: ``failover``)."""
     objects: frozenset[str]
-    """What it acted on: its text's ``names`` (``orders-pg``, ``redis-0``); never empty."""
+    """What it acted on: its text's ``names`` (``orders-pg``, ``redis-0``); a text naming none,
+    the word after its step verb (``_object_word``: "rolled back checkout" -> ``word:checkout``,
+    never the same as a name); never empty."""
     under_way: bool
     """``under_way``: said started or in progress, not done."""
     at: datetime
@@ -419,7 +421,7 @@ def step_of(event: Event) -> Step | None:
     if found is None or found.lastgroup is None:
         return None
     text = event.summary
-    objects = names(identifiers(text))
+    objects = names(identifiers(text)) or _object_word(text, found.end())
     if not objects:
         return None
     posted = event.time
@@ -450,6 +452,31 @@ def same_step(a: Step, b: Step) -> bool:
         and not a.objects.isdisjoint(b.objects)
         and agree(a.objects, b.objects)
     )
+
+
+_OBJECT_SKIP = frozenset(
+    "the a an our all both its their of to for on in at is was were has have been now just"
+    " back over out up down completed complete done finished successfully again".split()
+)
+"""Words between a step verb and its object ("rolled back the checkout", "scaled up
+checkout", "failover of checkout")."""
+_NO_OBJECT = frozenset("it them this that and but then so as if with from by".split())
+"""Words after a step verb that name no object: it ends the search."""
+OBJECT_WORDS = 4
+"""How many words after the step verb are read for its object."""
+
+
+def _object_word(text: str, start: int) -> frozenset[str]:
+    """A text naming no ``names``: the first word after its step verb (from ``start``) that is
+    no article, preposition or done word, as ``word:<word>``; empty when none within
+    ``OBJECT_WORDS`` or a pronoun or conjunction comes first ("rolled it back")."""
+    for n, match in enumerate(_WORD.finditer(text, start)):
+        word = match.group(0).casefold()
+        if n >= OBJECT_WORDS or word in _NO_OBJECT or word.isdigit():
+            break
+        if word not in _OBJECT_SKIP:
+            return frozenset({f"word:{word}"})
+    return frozenset()
 
 
 def _named_step(event: Event) -> re.Match[str] | None:
