@@ -39,6 +39,7 @@ from tests.test_rows import (
     WS,
     annotation,
     entry,
+    pd_app_post,
     said,
     texts,
     timeline,
@@ -158,6 +159,18 @@ def test_a_time_stated_before_every_record_still_counts_for_time_to_mitigate(
     assert rows[0].time == T0 + timedelta(minutes=41)
     assert "Failed over orders-pg" in rows[0].summary
     assert mitigated_at(tl) == timedelta(minutes=41)
+
+
+def test_the_apps_post_of_the_note_joins_a_row_placed_at_a_stated_time(tmp_path: Path) -> None:
+    """The PagerDuty Slack app's post of the note (+50.3) joins the row of the note, which sits
+    at +41, the time the report states: the post is 18 s from the note itself."""
+    report = f"failover to orders-pg-replica-1 completed at {clock(41)} UTC"
+    app = pd_app_post(50.3, f"Kim Nguyen added a note to #4711: {NOTED}")
+    tl = build(tmp_path, [kim_note(50, NOTED)], [said("U03KIM", 58, report), app], [])
+    rows = rows_with(tl, "orders-pg")
+    assert len(rows) == 1, texts(tl)
+    assert rows[0].time == T0 + timedelta(minutes=41)
+    assert f"p{app['ts'].replace('.', '')}" in " ".join(link.url for link in rows[0].links)
 
 
 def test_the_window_is_a_config_key(tmp_path: Path) -> None:
