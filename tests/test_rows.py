@@ -158,13 +158,14 @@ def bundle(
     annotations: list[dict[str, Any]] = (),  # type: ignore[assignment]
     alerts: list[dict[str, Any]] = (),  # type: ignore[assignment]
     pd_users: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    title: str = "Checkout errors",
 ) -> Bundle:
     writer = BundleWriter(tmp_path / "bundle", INC_ID)
     incident = {
         "id": INC_ID,
         "type": "incident",
         "incident_number": INC_NO,
-        "title": "Checkout errors",
+        "title": title,
         "status": "resolved",
         "created_at": iso(0),
         "resolved_at": iso(60),
