@@ -388,7 +388,7 @@ def test_a_flapping_rule_is_one_row_with_its_last_state(tmp_path: Path) -> None:
     row = one(tl, "flapped")
     assert row.summary == (
         "CheckoutLatency flapped 10 times 09:42–09:51, last state Normal"
-        " (the changes at 09:42 and 09:51 are rows of their own)"
+        "; 09:42 firing and 09:51 clearing shown separately"
     ), "every change counted, the milestone rows named by their times"
     assert len(row.members) == 8 and "state:alerting" in row.members[-1].tags
     rows = [e for e in tl.events if "CheckoutLatency" in e.summary]
@@ -527,7 +527,7 @@ def test_a_rule_flapping_through_pending_is_one_series(tmp_path: Path) -> None:
     row = one(tl, "flapped")
     assert row.summary.endswith(
         "flapped 12 times 09:42–09:53, last state Normal"
-        " (the changes at 09:43 and 09:53 are rows of their own)"
+        "; 09:43 firing and 09:53 clearing shown separately"
     )
     assert row.kind == "alert" and "state:alerting" in row.members[-1].tags
     assert len([m for m in row.members if m.kind == "annotation"]) == 4  # the Pending ones

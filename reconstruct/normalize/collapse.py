@@ -27,8 +27,9 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   Alerting" on a re-evaluation, a re-notification) is a member but not counted: "(2 repeats
   of a state not counted)"; a notifier's post of the group naming no instance when others do
   (``[FIRING:6] X``) is a member, no instance and no repeat; states named as Grafana writes
-  them: ``NoData``, ``OK``; a milestone among them (below) is a row of its own, named by its
-  time: "(the change at 09:10 is a row of its own)".
+  them: ``NoData``, ``OK``; a milestone among them (below) is a row of its own, counted among
+  the changes and named by its time as an author notes it: "...; 09:10 firing shown
+  separately".
 - **An alert storm**: the alerts of one rule, each part at the time it happened. Its firings
   (per state that is no clearing) split into waves (a gap over ``[collapse] wave_gap``, default
   5 minutes, starts the next): the wave holding the incident's first firing joins that row:
@@ -490,12 +491,13 @@ def _alert_series(
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return [], []
-        text = _flapping_words(name, group, states, apart, config)
+        text = _flapping_words(name, group, states, config)
         per = _by_instance(group, states)
         changed = {e.key for records in per.values() for e in _changes(records)}
         counted = {e.key for records in per.values() for e, _ in records}
         if repeated := len([e for e in members if e.key in counted and e.key not in changed]):
             text += f" ({repeated} repeat{'s' * (repeated > 1)} of a state not counted)"
+        text += _apart_words(apart)
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)], []
     if not key.startswith("text:"):
         # a state that is no firing or clearing (Pending, NoData) stays a row when not flapping;
@@ -1055,13 +1057,13 @@ def _changes(records: list[_Stated]) -> list[Event]:
 
 
 def _flapping_words(
-    name: str, group: list[Event], states: list[str], apart: list[Event], config: CollapseConfig
+    name: str, group: list[Event], states: list[str], config: CollapseConfig
 ) -> str:
     """A flapping rule's row text. One instance: "X flapped 14 times 14:01–15:25, last state
     Normal". Several: "X flapped on 1 of 6 pods (coredns-2xkqz), 24 state changes 14:01–15:25;
     last state Normal on all": the instances that flap, the state changes of every instance
     (each instance's own: another pod's firing is no repeat), the span of the instances'
-    records and each one's last state. Then the milestones among them, each a row of its own."""
+    records and each one's last state."""
     per = _by_instance(group, states)
     records = sorted((e for rs in per.values() for e, _ in rs), key=order_key)
     changes = sum(len(_changes(rs)) for rs in per.values())
@@ -1093,14 +1095,30 @@ def _flapping_words(
                 where = _names(values) if 0 < len(values) <= 2 else f"{len(ends)} {many}"
                 parts.append(f"{state} on {where}")
             text += ", ".join(parts)
-    if apart:
-        times = list(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
-        if len(apart) == 1:
-            text += f" (the change at {times[0]} is a row of its own)"
-        else:
-            which = f"{len(apart)} changes" if len(times) == 1 else "changes"
-            text += f" (the {which} at {' and '.join(times)} are rows of their own)"
     return text
+
+
+def _apart_words(apart: list[Event]) -> str:
+    """The milestones among a flapping rule's records (the incident's first firing, its last
+    clearing: counted among its changes, each a row at its time) as an author notes them:
+    ``; 13:00 firing shown separately``, ``; 09:42 firing and 09:51 clearing shown
+    separately``; "" for none."""
+    if not apart:
+        return ""
+    said = []
+    for event in apart:
+        state = _state(event)
+        word = _APART_WORDS.get(state) or f"change to {_last_state(event)}"
+        said.append(f"{event.time:%H:%M} {word}")
+    return f"; {_and(list(dict.fromkeys(said)))} shown separately"
+
+
+_APART_WORDS = {"firing": "firing", "alerting": "firing", _RESOLVED: "clearing"}
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _shown_name(key: str, group: list[Event]) -> str:
@@ -1158,6 +1176,7 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
         if posted[-1].links[0].url not in {ln.url for ln in links}:
             links.append(posted[-1].links[0])  # the chat's latest notice of the group
     kinds = {m.kind for m in members}
+    tags = _row_tags(members, counted) | {SERIES}
     members = sorted(_records(members), key=order_key)
     return new_event(
         first.time,
@@ -1168,7 +1187,7 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
         f"{SERIES}:{first.key}",
         actor or None,
         frozenset().union(*(m.refs for m in members)),
-        frozenset().union(*(m.tags for m in members)) | {SERIES},
+        tags,
         first.scope,
         f"{reason}: {len(counted)} rows{_posts(told)}",
         tuple(members),
@@ -1202,6 +1221,16 @@ _AUTHORS = frozenset({"bot", "human"})
 """Tags that say who wrote a record (a bot, a person)."""
 
 
+def _row_tags(rows: list[Event], own: list[Event]) -> frozenset[str]:
+    """The tags of a row made of ``rows`` (each with the records it holds): every record's,
+    but who wrote it (``_AUTHORS``) only its ``own`` rows' (the rows it counts: a chat notice
+    of the group joined as a member or link makes no tool's row a bot's post; normalized
+    again, it would be taken for an echo of another record)."""
+    tags = frozenset().union(*(m.tags for m in _records(rows)))
+    authors = frozenset().union(*(e.tags for e in own)) & _AUTHORS
+    return (tags - _AUTHORS) | authors
+
+
 def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
     """A milestone's row with the parts of its rule's storm that join it: its text, then each
     part's words; its links, then the ``first:`` / ``last:`` link of the records joined before /
@@ -1223,11 +1252,7 @@ def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
     if posted and posted[-1].links[0].url not in {ln.url for ln in links}:
         links.append(posted[-1].links[0])  # the chat's latest notice of the group
     members = sorted(_records([row, *joined]), key=order_key)
-    tags = frozenset().union(*(m.tags for m in members))
-    # who wrote the row is its own records' (a chat post joined as a link makes no tool's row a
-    # bot's post: normalized again, it would be taken for an echo of another record)
-    own = row.tags.union(*(e.tags for e in counted))
-    tags -= _AUTHORS - own
+    tags = _row_tags([row, *joined], [row, *counted])
     return new_event(
         row.time,
         row.kind,
