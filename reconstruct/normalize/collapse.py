@@ -96,13 +96,18 @@ rule's series by its ``alertname:`` tag, else by the rule its text names, so a r
 through Pending is one series; when the rule does not flap, such states stay rows. A series
 needs ``[collapse] min_series`` rows (default 3); fewer stay as they are, but a person's pages
 too few for a series join the first page of their assignment (``repeats``: "Paged Ana Silva by
-push at 14:00 and 14:05").
+push at 14:00 and 14:05"); a series of them is led by that first page when nothing came between
+(``_page_anchor``: no boundary, no page kept apart): "Dana Okoro paged 5 times, 13:05–13:17 (...)",
+an escalation keeping its words ("Escalated to Kim Nguyen ...; paged again 5 times, ..."). A
+wave of a rule too small for a series whose instances each fired again, once each, is one row:
+"IngressNode5xxHigh firing again on node-a and node-b, 15:02–15:03".
 
 Milestones never collapse: the incident's first firing and its last clearing (of any rule; the
 incident's own trigger is a row anyway), the first page for a person (an escalation row holding
-their page counts, ``steps``) and the last one before each of their acknowledgements (the page
-that led to the ack) stay rows of their own, so a series row holds only the rows around them;
-a storm's part joins a milestone's row (above), never hides it.
+their page counts, ``steps``; it leads the series of its repeats, above) and the last one before
+each of their acknowledgements (the page that led to the ack) stay rows of their own, so a
+series row holds only the rows around them; a storm's part joins a milestone's row (above),
+never hides it.
 ``[collapse] expand`` (``--expand``) leaves every row as it is.
 """
 
@@ -124,7 +129,14 @@ from reconstruct.normalize.order import order_key
 from reconstruct.normalize.pending import join_pending
 from reconstruct.normalize.people import person_of, targets_of
 from reconstruct.normalize.reevaluations import join_reevaluations
-from reconstruct.normalize.repeats import first_pages, notices, repeat_rows, tally
+from reconstruct.normalize.repeats import (
+    INITIAL,
+    boundary,
+    first_pages,
+    notices,
+    repeat_rows,
+    tally,
+)
 from reconstruct.normalize.steps import failure_of
 
 SERIES = "series"
@@ -167,11 +179,20 @@ def collapse(
     stepped: dict[str, Event] = {}  # firing key -> its row with the pending record
     noted: dict[str, str] = {}  # a re-evaluations' root key -> the words its own row adds
     few: list[frozenset[str]] = []  # people paged too few times for a series (``repeats``)
+    anchored: set[str] = set()  # first pages a series of their repeats took in
     for whom, group in pages.items():
         who = " and ".join(sorted(names.get(p, p.partition(":")[2]) for p in whom))
         members = [e for e in group if e.key not in keep]
         if len(members) >= config.min_series:
-            if any(_paged(e) or not _failed(e) for e in members):  # rounds, then notifications
+            anchor = _page_anchor(rows, whom, members)
+            if anchor is not None:  # the first page and its repeats: one row
+                anchored.add(anchor.key)
+                repeats, members = members, [anchor, *members]
+            if anchor is not None and anchor.kind is Kind.ESCALATE and INITIAL not in anchor.tags:
+                # an escalation keeps its words; the pages after it are repeats
+                text = f"{anchor.summary}; paged again {len(repeats)} times, {_span(repeats)}"
+                text += f" ({tally(repeats)})"
+            elif any(_paged(e) or not _failed(e) for e in members):  # rounds, notifications
                 text = f"{who} paged {len(members)} times, {_span(members)} ({tally(members)})"
             else:
                 text = f"{len(members)} {_failed_methods(members)}pages to {who} failed"
@@ -225,7 +246,8 @@ def collapse(
         for member in members:
             folded[member.key] = row
     for row in first_pages(rows, names):  # the trigger's own assignment: worded as its page
-        folded[row.key] = row
+        if row.key not in anchored:
+            folded[row.key] = row
     for row in repeat_rows(rows, few, keep, names):  # paged again before anyone answered
         for member in row.members:
             folded[member.key] = row
@@ -247,6 +269,36 @@ def collapse(
             placed.add(series_row.key)
             out.append(series_row)
     return out, len(rows) - len(out)
+
+
+def _page_anchor(rows: list[Event], whom: frozenset[str], pages: list[Event]) -> Event | None:
+    """The first page of the assignment a series of ``whom``'s repeated ``pages`` (time order)
+    continues, when nothing came between: the latest page to them, or escalation to them that
+    holds its page (``steps``), before the first of ``pages``, with no boundary (``repeats``:
+    an acknowledgement, a resolve, an escalation or reassignment, the incident reopened) and
+    no other page to them kept as a milestone (the page that led to an ack) from it to the last
+    of ``pages``; None when there is none."""
+    first, last = pages[0].key, pages[-1].key
+    candidate: Event | None = None
+    started = False
+    for event in rows:
+        if event.key == first:
+            started = True
+        mine = targets_of(event) == whom
+        if mine and (
+            (event.kind is Kind.PAGE and event.key not in {p.key for p in pages})
+            or (event.kind is Kind.ESCALATE and _tried(event))
+        ):
+            if started:
+                return None  # a milestone page among them: they stay apart
+            candidate = event
+        elif boundary(event):
+            candidate = None
+            if started:
+                return None
+        if event.key == last:
+            break
+    return candidate
 
 
 def _refired(group: list[Event]) -> dict[str, Event]:
@@ -818,6 +870,8 @@ def _firings(
         if extra.get(n):
             kinds.add("new")
         if len(wave) < config.min_series:
+            if kinds == {"again"} and (few := _again_few(name, word, wave, own, label)):
+                series.append(few)
             continue
         values = sorted({*_values(wave, label), *extra.get(n, ())}, key=_natural)
         told = notes.get(n, [])
@@ -844,6 +898,24 @@ def _firings(
             text = f"{count}{again} alerts of {name} {verb}{across}, {_span(wave)}"
         series.append((text, _STORM, sorted([*wave, *told], key=order_key)))
     return series, joins
+
+
+def _again_few(
+    name: str, word: str, wave: list[Event], own: Event | None, label: str
+) -> tuple[str, str, list[Event]] | None:
+    """A wave too small for a series whose instances each fired again (cleared since their
+    firing before), one firing each, none the incident's first: one row, as an author merges
+    them, "IngressNode5xxHigh firing again on node-a and node-b, 15:02–15:03"; None for a
+    single firing, a wave naming no instance, or an instance firing twice in it."""
+    values = _values(wave, label)
+    if len(wave) < 2 or not label or (own is not None and own in wave):
+        return None
+    if len(values) != len(wave) or len({instance_of(e.tags) for e in wave}) != len(wave):
+        return None
+    where = _and(values) if len(values) == 2 else f"{len(values)} {_plural(label, 2)}"
+    if len(values) > 2:
+        where += f" ({_names(values)})"
+    return f"{name} {word} again on {where}, {_span(wave)}", _STORM, wave
 
 
 def _clearings(
