@@ -47,7 +47,6 @@ incident is ongoing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -56,6 +55,7 @@ from typing import Any
 from reconstruct.model import Event, Kind, Milestone, Timeline
 from reconstruct.normalize.authority import is_chat
 from reconstruct.normalize.clock import stated_utc, step_utc
+from reconstruct.normalize.steps import under_way
 from reconstruct.timeutil import between, ensure_utc, iso_z
 
 CLEARED_STATES = frozenset(
@@ -223,54 +223,6 @@ def impact_time(event: Event) -> datetime:
 _WORDED_KINDS = frozenset({Kind.RESOLVE, Kind.DEPLOY})
 _WORDS = frozenset({"note", "written"})
 """Tags of a tool's record a person wrote (an incident note, an annotation)."""
-
-
-_KEYWORD = re.compile(r'keyword "([^"]+)"')
-_UNDER_WAY = re.compile(
-    r"^(?:\w+ing\b|(?:just )?(?:started|kicked off|initiated|triggered)\b)|\bin progress\b",
-    re.IGNORECASE,
-)
-
-
-_DONE = re.compile(r"\b(?:finished|done|completed?)\b", re.IGNORECASE)
-"""Words that say a step is over, whatever verb form names it."""
-_STEP = (
-    r"(?:re-?deploy(?:ment)?|deploy(?:ment)?|roll-?out|roll-?back|failover|switchover|revert"
-    r"|restart)"
-)
-_STARTED = re.compile(
-    rf"\b{_STEP}\b(?:\s+(?:of|for|to)\s+(?:the\s+)?[\w./#-]+)?\s+(?:has\s+|is\s+|was\s+)?"
-    r"(?:just\s+)?(?:started|kicked off|initiated|triggered|begun|began|under ?way)\b"
-    r"(?!\s+(?:to\s+)?(?:fail|error))"
-    r"|\b(?:started|starting|kicked off|initiated|triggered)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+)?"
-    rf"{_STEP}\b",
-    re.IGNORECASE,
-)
-"""A step said started, not done, whatever word matched the row: "deploy of the revert started",
-"rollback kicked off", "started the failover", "triggered a redeploy"."""
-
-
-def under_way(event: Event) -> bool:
-    """Whether a mitigation row says its step is under way, not done: a person's message or
-    note whose matched words (its reason's ``keyword "…"``) are a progressive form ("rolling
-    back", "starting patronictl failover", "raising maxmemory") or a start ("kicked off the
-    failover"), or whose text says "in progress". A tool's record (a deployment status, an
-    annotation, an alert) says what happened: never under way. Time to mitigate counts the
-    first step said done, and one under way only when no step is said done."""
-    if "human" not in event.tags and "note" not in event.tags:
-        return False  # a tool's record or a bot's post
-    tools = [s for s in event.sources if not is_chat((s,))]
-    if len(tools) > ("note" in event.tags):
-        return False  # a person's words joined with a tool's record of the step
-    if _DONE.search(event.summary):
-        return False  # "finished rolling back", "done scaling out", "rollback completed"
-    found = _KEYWORD.search(event.reason)
-    said = found.group(1) if found else ""
-    return (
-        bool(_UNDER_WAY.search(said))
-        or "in progress" in event.summary.lower()
-        or _STARTED.search(event.summary) is not None
-    )
 
 
 def step_time(event: Event, floor: datetime) -> datetime:
