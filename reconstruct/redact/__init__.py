@@ -149,7 +149,10 @@ class Redactor:
             not self._extra
             and _only_words(text)
             and _rules.TOKEN_RUN.search(text) is None
-            and not _words_secret(text)
+            and not (
+                ("pass" in text or "auth" in text or "PASS" in text or "AUTH" in text)
+                and _words_secret(text)
+            )
         ):
             return text
         if _LONG_SPACE.search(text) is None:
@@ -198,8 +201,8 @@ class Redactor:
                 found.extend(_keywords.keyword_spans(text))
                 keywords = False
             rule = index.rules[i]
-            if len(text) >= rule.min_len:
-                found.extend((s, e, rule.kind) for s, e in rule.spans(text))
+            if len(text) >= rule.min_len and (spans := rule.spans(text)):
+                found.extend((s, e, rule.kind) for s, e in spans)
         if keywords:
             found.extend(_keywords.keyword_spans(text))
         for rule in self._extra:
@@ -290,11 +293,10 @@ _WORDS_SECRET = re.compile(r"(?i)requirepass|masterauth|\bpassword\b")
 
 
 def _words_secret(text: str) -> bool:
-    """Whether a text of words only can still hold a secret: the credential files' shapes need
-    no digit or punctuation (``requirepass foobared``, ``machine h login u password p``)."""
-    if "pass" in text or "auth" in text or "PASS" in text or "AUTH" in text:
-        return _WORDS_SECRET.search(text) is not None
-    return False
+    """Whether a text of words only that says ``pass`` or ``auth`` (lower or upper case) can
+    still hold a secret: the credential files' shapes need no digit or punctuation
+    (``requirepass foobared``, ``machine h login u password p``)."""
+    return _WORDS_SECRET.search(text) is not None
 
 
 def _whole_words(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

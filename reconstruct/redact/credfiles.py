@@ -58,7 +58,8 @@ REDIS_AUTH = r"(?i)>[ \t]*auth[ \t]+" + _ARG + r"(?:[ \t]+" + _ARG + r")?"
 
 def directive_value(value: str) -> bool:
     """Whether the word after ``requirepass`` / ``masterauth`` is its value, not prose."""
-    return value.lower() not in PROSE and not setting(value)
+    word = value.rstrip(".,;:!?)")  # a sentence's punctuation
+    return word.lower() not in PROSE and not setting(word)
 
 
 _NETRC_START = re.compile(r"(?<![\w.-])(?:machine[ \t\r\n]+\S+|default)(?=[ \t\r\n])")
@@ -103,6 +104,8 @@ _PGPASS = re.compile(
 )
 PGPASS_QUICK = r":(?:\*|[1-9][0-9]{0,4}):[^\s:]+:[^\s:]+:\S"
 """What a text holding a ``.pgpass`` line must hold (the rule's trigger pattern)."""
+PGPASS_TRIGGERS = (":*", *(f":{d}" for d in "123456789"))
+"""The port field's start: one of these is in every ``.pgpass`` line (a URL's ``://`` is not)."""
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _PG_PORTS = frozenset({"*", "6432", *(str(p) for p in range(5432, 5440))})
 
@@ -141,6 +144,7 @@ def pgpass_spans(text: str) -> list[tuple[int, int]]:
 __all__ = [
     "KIND",
     "PGPASS_QUICK",
+    "PGPASS_TRIGGERS",
     "REDIS_AUTH",
     "REDIS_CONFIG_GET",
     "REDIS_DIRECTIVE",

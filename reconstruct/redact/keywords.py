@@ -63,7 +63,7 @@ from enum import IntEnum
 
 from reconstruct.redact import manifests
 
-KEYWORD_TRIGGERS = ("secret", "pass", "pwd", "token", "key", "auth", "cred")
+KEYWORD_TRIGGERS = ("secret", "pass", "pwd", "token", "key", "auth", "cred", "opaque")
 """Lower-case substrings one of which a text must hold for the keyword rules to run."""
 
 
@@ -529,7 +529,7 @@ def keyword_spans(text: str) -> list[tuple[int, int, str]]:
         found += _elements(text)
     if "alue" in text:  # value, Value
         found += _name_values(text)
-    if "Secret" in text:
+    if "Secret" in text or "metadata" in text:
         found += manifests.secret_spans(text)
     return found
 

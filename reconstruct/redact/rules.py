@@ -427,7 +427,12 @@ OWN: tuple[Rule, ...] = (
         ("machine", "default"),
         find=credfiles.netrc_spans,
     ),
-    _rule(credfiles.KIND, credfiles.PGPASS_QUICK, (":",), find=credfiles.pgpass_spans),
+    _rule(
+        credfiles.KIND,
+        credfiles.PGPASS_QUICK,
+        credfiles.PGPASS_TRIGGERS,
+        find=credfiles.pgpass_spans,
+    ),
 )
 """Formats the catalogue lacks or only half matches (and ``curl -u user:PASSWORD``, after
 gitleaks' ``curl-auth-user``; the password arguments of database and SSH clients, as their
