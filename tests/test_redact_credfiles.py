@@ -51,6 +51,7 @@ maxmemory 2gb
         ('127.0.0.1:6379> config get masterauth 1) "masterauth" 2) "x"', None),
         ("127.0.0.1:6379> auth test123", f"127.0.0.1:6379> auth {PW}"),
         ("127.0.0.1:6379> AUTH default s3cr3t", f"127.0.0.1:6379> AUTH {PW} {PW}"),
+        ("cache-1:6379[2]> auth letmein", f"cache-1:6379[2]> auth {PW}"),
     ],
 )
 def test_redis_passwords_in_its_config_and_console(text: str, expected: str | None) -> None:
@@ -80,6 +81,8 @@ def test_a_pasted_redis_conf_keeps_everything_but_its_passwords() -> None:
         'requirepass ""',
         "masterauth rotated; replicas resynced",
         "we use auth on every redis",
+        "> auth is flapping again",  # a quote, not redis-cli's prompt
+        "10.0.4.17:6379> config get maxmemory",
         "config get maxmemory",
     ],
 )

@@ -9,7 +9,8 @@ Redis (redis.io ``redis.conf``, "SECURITY" and "REPLICATION"; ``CONFIG SET``; ``
     masterauth <master-password>         a replica's password for its master
     sentinel auth-pass mymaster <pw>     Sentinel's password for a monitored master
     1) "requirepass"  2) "foobared"      ``CONFIG GET requirepass`` as redis-cli prints it
-    127.0.0.1:6379> auth foobared        the ``AUTH [username] password`` command at the prompt
+    127.0.0.1:6379> auth foobared        the ``AUTH [username] password`` command at redis-cli's
+                                         ``host:port>`` prompt
 
 (directive names are case-insensitive, a value may be quoted). After ``requirepass`` or
 ``masterauth`` a value that is a word of prose or a setting is not one (``requirepass is set``,
@@ -45,7 +46,7 @@ PROSE = frozenset(
     "its has have had not no now yet too also then only still just will would can could should "
     "must may might set unset directive option setting parameter value config configuration "
     "file line command needs need needed requires required did does do isn't wasn't aren't "
-    "doesn't didn't won't here there so as at by".split()
+    "doesn't didn't won't here there so as at by again yesterday today tomorrow everywhere".split()
 )
 """Words that follow a directive's name in a sentence, not its value."""
 
@@ -53,7 +54,8 @@ _ARG = r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|([^\s\"']+))"
 REDIS_DIRECTIVE = r"(?i)(?<![\w-])(?:requirepass|masterauth)[ \t]+" + _ARG
 REDIS_SENTINEL = r"(?i)\bsentinel[ \t]+auth-pass[ \t]+[^\s\"']+[ \t]+" + _ARG
 REDIS_CONFIG_GET = r"(?i)[\"'](?:requirepass|masterauth)[\"']\s+2\)[ \t]*" + _ARG
-REDIS_AUTH = r"(?i)>[ \t]*auth[ \t]+" + _ARG + r"(?:[ \t]+" + _ARG + r")?"
+REDIS_AUTH = r"(?i):\d{1,5}(?:\[\d+\])?>[ \t]*auth[ \t]+" + _ARG + r"(?:[ \t]+" + _ARG + r")?"
+"""``AUTH`` after redis-cli's ``host:port>`` (or ``host:port[db]>``) prompt, not a quote's ``>``."""
 
 
 def directive_value(value: str) -> bool:
