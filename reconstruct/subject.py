@@ -60,8 +60,8 @@ _SUBJECT = re.compile(
 )
 """The bracket, the group values up to a parenthesis, a bracket, a ``|`` or the line's end, and
 the parenthesised common values."""
-_LEAD = re.compile(r"[^\w\[]*")
-"""Marks before a subject that are not words (``*``, ``>``, an emoji): not its bracket."""
+_AT_START = re.compile(r"\W*?" + _SUBJECT.pattern, re.IGNORECASE)
+"""A subject after marks that are not words (``*``, ``>``, an emoji), as few as need be."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +110,7 @@ def parse_subject(text: str) -> Subject | None:
     """
     if "[" not in text:
         return None
-    lead = _LEAD.match(text)
-    start = lead.end() if lead is not None else 0
-    match = _SUBJECT.match(text, start)
+    match = _AT_START.match(text)
     return _subject(match) if match is not None else None
 
 
@@ -139,7 +137,7 @@ def _subject(match: re.Match[str]) -> Subject:
         resolved=int(resolved) if resolved else None,
         rule=rule,
         common=common.strip() if common is not None else None,
-        start=match.start(),
+        start=match.start("status") - 1,  # its ``[``
         end=end,
     )
 

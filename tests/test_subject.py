@@ -113,6 +113,8 @@ SUBJECTS = [
     "[FIRING:2]  (KafkaLagHigh kafka-2 orders)",
     "[Alerting] High CPU",
     "*[FIRING:1] X*",
+    "[[FIRING:1] X",
+    "([FIRING:1] X)",
     "High CPU on web-1",
     "[Triggered] CPU high",
     "FIRING:1 X",
