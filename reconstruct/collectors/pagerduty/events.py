@@ -43,7 +43,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from reconstruct.collectors.pagerduty.alertsubject import _SUBJECT as SUBJECT
 from reconstruct.collectors.pagerduty.alertsubject import sender, worded
 from reconstruct.collectors.skips import (
     NOT_UNDERSTOOD,
@@ -57,6 +56,7 @@ from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.instances import INSTANCE_KEYS, instance_tags, labels_in_text
 from reconstruct.normalize.repeats import INITIAL
 from reconstruct.normalize.steps import NOTICE
+from reconstruct.subject import parse_subject
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
 NAME = "pagerduty"
@@ -459,12 +459,15 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
 def alert_detail(alert: Mapping[str, Any]) -> str:
     """The alert's link named for what it is among others on a row (``Link.detail``): "PD alert
     RedisMemoryHigh redis-1": its rule (the ``alertname`` label, else the first word of a
-    notifier's default subject, ``alertsubject``: "[FIRING:1] RedisMemoryHigh (redis-1 prod)")
-    and the value of its first instance label (``INSTANCE_KEYS``, in their order); "" when it
-    names neither."""
+    notifier's default subject, ``reconstruct.subject``: "[FIRING:1] RedisMemoryHigh (redis-1
+    prod)") and the value of its first instance label (``INSTANCE_KEYS``, in their order); ""
+    when it names neither."""
     labels = alert_labels(alert)
-    match = SUBJECT.match(one_line(alert.get("summary")))
-    rule = labels.get("alertname") or (match["group"].split()[0] if match is not None else "")
+    summary = one_line(alert.get("summary"))
+    subject = parse_subject(summary)
+    whole = subject is not None and not subject.start and not summary[subject.end :].strip()
+    group = subject.rule.split() if subject is not None and whole else []
+    rule = labels.get("alertname") or (group[0] if group else "")
     words = [rule] if rule else []
     words += [v for k in INSTANCE_KEYS if (v := labels.get(k, ""))][:1]
     return f"{ALERT_LABEL} {' '.join(words)}" if words else ""
