@@ -110,17 +110,18 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
 
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.blips import join_blips
 from reconstruct.normalize.evolve import evolve, new_event
 from reconstruct.normalize.groupposts import GroupPost, group_post
 from reconstruct.normalize.instances import LABEL, alertnames, instance_of
 from reconstruct.normalize.order import order_key
-from reconstruct.normalize.pending import join_pending
+from reconstruct.normalize.pending import NEVER_FIRED, join_steps
 from reconstruct.normalize.people import person_of, targets_of
 from reconstruct.normalize.reevaluations import join_reevaluations
 from reconstruct.normalize.repeats import first_pages, notices, repeat_rows, tally
@@ -134,14 +135,18 @@ _STATE_WORDS = {"firing": "fired", "resolved": "cleared"}
 
 
 def collapse(
-    events: list[Event], config: CollapseConfig, names: Mapping[str, str]
+    events: list[Event],
+    config: CollapseConfig,
+    names: Mapping[str, str],
+    start: datetime | None = None,
 ) -> tuple[list[Event], int]:
     """The rows (in timeline order, as ``steps.merge_steps`` gives them) with each series as
     one row, and how many rows were folded into another row (a series row, a milestone's row a
     storm's part joined, a firing's row its Pending joined).
-    ``names``: person id -> display name."""
+    ``names``: person id -> display name; ``start``: the incident's start (``blips``: an alert
+    that fired and cleared before it is no first firing, and one row)."""
     rows = events
-    keep = _milestones(rows)  # keys
+    keep = _milestones(rows, start)  # keys
     series: list[tuple[str, str, list[Event]]] = []
     pages: dict[frozenset[str], list[Event]] = defaultdict(list)
     alerts: dict[str, list[Event]] = defaultdict(list)
@@ -188,12 +193,17 @@ def collapse(
         for group in _episodes(key, whole, config):
             held: dict[str, list[Event]] = {}
             if not key.startswith("text:"):
-                # every instance of a rule with a pending period goes Pending before it fires: the
-                # rule flaps when it does so with its Pending steps joined, never because of them
-                joined_group, taken = join_pending(group, config.pending_window, _state)
-                if taken and not _flaps_recorded(joined_group, config):
+                # every instance of a rule with a pending period goes Pending before it fires: a
+                # Pending step is one row with its firing (or its return to normal, never fired)
+                joined_group, taken = join_steps(group, config.pending_window, _state)
+                if taken:
                     group = joined_group
                     gone |= taken
+                    stepped.update((e.key, e) for e in group if e.members)
+                if not _flaps_recorded(group, config) and start is not None and _few(group, config):
+                    # a warning that fired and cleared before the incident: one lead-up row
+                    group, quiet = join_blips(group, start, keep, _state)
+                    gone |= quiet
                     stepped.update((e.key, e) for e in group if e.members)
                 if not _flaps_recorded(group, config):
                     # a re-evaluation that changes nothing rides in its root's row
@@ -386,10 +396,18 @@ def _state(event: Event) -> str:
     return _SAME_STATE.get(state, state)
 
 
-def _milestones(rows: list[Event]) -> set[str]:
+def _few(group: list[Event], config: CollapseConfig) -> bool:
+    """Fewer firings (kind ``alert``) than a series needs: no storm to say them."""
+    fired = [e for e in group if e.kind is Kind.ALERT and _state(e) not in (_RESOLVED, "")]
+    return len(fired) < config.min_series
+
+
+def _milestones(rows: list[Event], start: datetime | None = None) -> set[str]:
     """Keys of rows no series takes: the incident's first firing and its last clearing (of any
     rule); the first page for a person (an escalation that paged them counts) and the last one
-    before each of their acknowledgements (the page that led to the ack)."""
+    before each of their acknowledgements (the page that led to the ack). A firing whose rule
+    cleared after it and before the incident's ``start`` is an earlier blip, no first firing
+    (as ``render.metrics`` judges detection): the incident's detecting alert is."""
     keep: set[str] = set()
     first: Event | None = None
     last_clear: Event | None = None
@@ -397,13 +415,19 @@ def _milestones(rows: list[Event]) -> set[str]:
     recorded = {  # rules the tool's own records hold: their chat notices are no milestone
         _series_key(e, known) for e in rows if e.kind is Kind.ALERT and not _notice(e)
     }
+    cleared: dict[str, list[datetime]] = defaultdict(list)  # rule -> clearings before the start
+    for event in rows:
+        name, state = _rule(event)
+        if start is not None and event.time < start and name and state == _RESOLVED:
+            cleared[name].append(event.time)
     for event in rows:
         if event.kind is not Kind.ALERT or _TRIGGERED in event.tags:
             continue  # the incident's own trigger is a row of its own, not an alert's firing
         if _notice(event) and _series_key(event, known) in recorded:
             continue
-        state = _rule(event)[1]
-        if state != _RESOLVED and first is None:
+        name, state = _rule(event)
+        blip = any(t > event.time for t in cleared.get(name, ())) if name else False
+        if state != _RESOLVED and first is None and not blip:
             first = event
         if state == _RESOLVED:
             last_clear = event
@@ -490,12 +514,17 @@ def _alert_series(
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return [], []
+        # a Pending that never fired is no state change of the rule: counted apart
+        quiet = [e for e in members if NEVER_FIRED in e.tags]
+        group = [e for e in group if NEVER_FIRED not in e.tags]
+        states = [_state(e) for e in group]
         text = _flapping_words(name, group, states, apart, config)
         per = _by_instance(group, states)
         changed = {e.key for records in per.values() for e in _changes(records)}
         counted = {e.key for records in per.values() for e, _ in records}
         if repeated := len([e for e in members if e.key in counted and e.key not in changed]):
             text += f" ({repeated} repeat{'s' * (repeated > 1)} of a state not counted)"
+        text += _tally_words(per, len(quiet))
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)], []
     if not key.startswith("text:"):
         # a state that is no firing or clearing (Pending, NoData) stays a row when not flapping;
@@ -503,6 +532,7 @@ def _alert_series(
         pairs = [(e, s) for e, s in zip(group, states, strict=True) if e.kind is Kind.ALERT]
         found, joins = _storm(name, [e for e, _ in pairs], [s for _, s in pairs], keep, config)
         found += _state_waves(name, group, states, config)
+        found += _never_fired(name, group, config)
         if held:
             label = _instance_label(group)
             found = [(t + _held_words(m, held, label), r, m) for t, r, m in found]
@@ -556,6 +586,21 @@ def _state_waves(
                 where = f" ({len(wave)} records)"
             out.append((f"{name} went {shown}{where}, {_span(wave)}", _STORM, wave))
     return out
+
+
+def _never_fired(name: str, group: list[Event], config: CollapseConfig) -> _Series:
+    """A rule's pendings that never fired (``pending.NEVER_FIRED``), ``min_series`` or more: one
+    row at the first, "CardAuthP99 went pending 10 times and never fired, 09:42–10:10" ("... on
+    3 pods (web-0 … web-2)"); fewer stay as their rows."""
+    quiet = [e for e in group if NEVER_FIRED in e.tags]
+    if len(quiet) < config.min_series:
+        return []
+    text = f"{name} went pending {len(quiet)} times and never fired"
+    label = _instance_label(quiet)
+    if values := _values(quiet, label):
+        text += f" on {len(values)} {_plural(label, len(values))} ({_names(values)})"
+    span = _span(sorted(_records(quiet), key=order_key))  # to the last return to normal
+    return [(f"{text}, {span}", "alert pending, never fired", quiet)]
 
 
 def _held_words(
@@ -680,6 +725,7 @@ def _flaps_recorded(group: list[Event], config: CollapseConfig) -> bool:
     the group (``_notice``: a repeat notification, a post of both firing and resolved alerts)
     is no state change of the rule."""
     recorded = [e for e in group if not _notice(e)] or group
+    recorded = [e for e in recorded if NEVER_FIRED not in e.tags]  # no firing, no clearing
     return _flaps(recorded, [_state(e) for e in recorded], config)
 
 
@@ -1013,7 +1059,7 @@ def _episodes(key: str, group: list[Event], config: CollapseConfig) -> list[list
     A rule that does not flap, or a series of one text, is one episode."""
     if key.startswith("text:"):
         return [group]
-    joined, _ = join_pending(group, config.pending_window, _state)  # as the caller judges it
+    joined, _ = join_steps(group, config.pending_window, _state)  # as the caller judges it
     if not _flaps_recorded(joined, config):
         return [group]
     return _waves(group, config.flap_window)
@@ -1052,6 +1098,33 @@ def _changes(records: list[_Stated]) -> list[Event]:
     """An instance's records that change its state: its first, and each whose state differs
     from the one before it; the others repeat a state (a re-evaluation, a re-notification)."""
     return [e for n, (e, s) in enumerate(records) if n == 0 or s != records[n - 1][1]]
+
+
+def _tally_words(per: Mapping[tuple[str, ...], list[_Stated]], quiet: int) -> str:
+    """What a flapping row's state changes were, adding up to their count: `` (6 firings, 6
+    clearings)``, `` (3 firings, 2 clearings, 1 NoData; 2 pending never fired)``; ``quiet``:
+    the rule's returns to normal from Pending, no change of its state."""
+    counts: dict[str, int] = defaultdict(int)
+    shown: dict[str, str] = {}
+    for records in per.values():
+        for event in _changes(records):
+            state = _state(event)
+            counts[state] += 1
+            shown.setdefault(state, _last_state(event))
+    parts = []
+    for state, n in sorted(
+        counts.items(), key=lambda item: (_TALLY_ORDER.get(item[0], 2), item[0])
+    ):
+        noun = _TALLY_NOUNS.get(state)
+        parts.append(f"{n} {noun}{'s' * (n > 1)}" if noun else f"{n} {shown[state]}")
+    text = ", ".join(parts)
+    if quiet:
+        text += f"; {quiet} pending never fired" if text else f"{quiet} pending never fired"
+    return f" ({text})" if text else ""
+
+
+_TALLY_NOUNS = {"firing": "firing", _RESOLVED: "clearing"}
+_TALLY_ORDER = {"firing": 0, _RESOLVED: 1}
 
 
 def _flapping_words(

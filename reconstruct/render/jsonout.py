@@ -27,6 +27,8 @@ shown (in a row, alone or merged) or counted under a named reason, so ``shown`` 
 its ``omitted`` reasons equals ``collected``. ``set_aside`` (only when there are some) lists
 the deploys and merged PRs of the window with no tie to the incident (``normalize.during``),
 each in the event shape above with its links, its ``reason`` the one it is counted under.
+An alert state record whose tool wrote its evaluation's values has ``"values"`` (``["B=0.6,
+C=1"]``, in the schema), which the row's words leave out.
 A collapsed series row (``normalize.collapse``) also has ``"members"`` (in the schema): every
 record it stands for, each in the event shape above, in time order; its own ``links`` are the
 first and the last member's.
@@ -45,6 +47,7 @@ from datetime import date
 from typing import Any
 
 from reconstruct.model import Event, Timeline
+from reconstruct.normalize.instances import VALUES
 from reconstruct.render import coverage, lede, metrics
 from reconstruct.render.table import safe_url
 from reconstruct.timeutil import ensure_utc, iso_z
@@ -62,7 +65,7 @@ def _event(event: Event) -> dict[str, Any]:
 
 
 def _record(event: Event) -> dict[str, Any]:
-    return {
+    out = {
         "time": iso_z(event.time),
         "kind": str(event.kind),
         "summary": event.summary,
@@ -72,6 +75,9 @@ def _record(event: Event) -> dict[str, Any]:
         "links": [{"source": ln.source, "url": ln.url, "label": ln.label} for ln in event.links],
         "edited_at": iso_z(event.edited_at) if event.edited_at is not None else None,
     }
+    if values := sorted(t[len(VALUES) :] for t in event.tags if t.startswith(VALUES)):
+        out["values"] = values  # an alert evaluation's values, no words of the row
+    return out
 
 
 def document(timeline: Timeline) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from dataclasses import replace
 from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Link, Timeline
 from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.instances import VALUES
 from reconstruct.redact import MARKER, Redactor, redact
 from reconstruct.render.table import no_mentions as _no_mentions
 from reconstruct.render.table import one_line, plain, safe_url
@@ -142,6 +143,12 @@ def scrub(
         links = clean_links(event.links)
         actor = clean_repeated(event.actor) if event.actor else None
         reason = clean_repeated(event.reason)
+        tags = event.tags
+        if any(t.startswith(VALUES) for t in tags):  # words JSON shows (``values``)
+            tags = frozenset(
+                VALUES + clean_repeated(t[len(VALUES) :]) if t.startswith(VALUES) else t
+                for t in tags
+            )
         members = event.members
         if members:  # a row's own record among them (a storm joined to it) is always cleaned
             own = event.key
@@ -151,6 +158,7 @@ def scrub(
             and summary == event.summary
             and actor == event.actor
             and reason == event.reason
+            and tags == event.tags
             and members == event.members
         ):
             return event
@@ -163,7 +171,7 @@ def scrub(
             event.key,
             actor,
             event.refs,
-            event.tags,
+            tags,
             event.scope,
             reason,
             members,
