@@ -237,8 +237,8 @@ def test_a_flapping_rule_keeps_its_repeats_in_its_flapping_row(tmp_path: Path) -
     tl = timeline(tmp_path, [trigger()], [], [], [*DISK_ROWS, *flaps, *keep_last(3, [pod])])
     (row,) = [e for e in tl.events if RULE in e.summary]
     assert row.summary == (
-        f"{RULE} flapped 8 times 09:44–09:58, last state Normal (4 firings, 4 clearings; 1 repeat of a state"
-        " not counted)"
+        f"{RULE} flapped 8 times 09:44–09:58, last state Normal"
+        " (4 firings, 4 clearings; 1 repeat of a state not counted)"
     )
     assert len(row.members) == 9
 

@@ -522,9 +522,8 @@ def _alert_series(
         per = _by_instance(group, states)
         changed = {e.key for records in per.values() for e in _changes(records)}
         counted = {e.key for records in per.values() for e, _ in records}
-        if repeated := len([e for e in members if e.key in counted and e.key not in changed]):
-            text += f" ({repeated} repeat{'s' * (repeated > 1)} of a state not counted)"
-        text += _tally_words(per, len(quiet))
+        repeated = len([e for e in members if e.key in counted and e.key not in changed])
+        text += _tally_words(per, repeated, len(quiet))
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)], []
     if not key.startswith("text:"):
         # a state that is no firing or clearing (Pending, NoData) stays a row when not flapping;
@@ -1100,10 +1099,11 @@ def _changes(records: list[_Stated]) -> list[Event]:
     return [e for n, (e, s) in enumerate(records) if n == 0 or s != records[n - 1][1]]
 
 
-def _tally_words(per: Mapping[tuple[str, ...], list[_Stated]], quiet: int) -> str:
-    """What a flapping row's state changes were, adding up to their count: `` (6 firings, 6
-    clearings)``, `` (3 firings, 2 clearings, 1 NoData; 2 pending never fired)``; ``quiet``:
-    the rule's returns to normal from Pending, no change of its state."""
+def _tally_words(per: Mapping[tuple[str, ...], list[_Stated]], repeated: int, quiet: int) -> str:
+    """What a flapping row's state changes were, adding up to their count, then the records
+    that changed nothing: `` (6 firings, 6 clearings)``, `` (3 firings, 2 clearings, 1 NoData;
+    2 repeats of a state not counted; 2 pending never fired)``. ``repeated``: records repeating
+    their instance's state; ``quiet``: the rule's returns to normal from Pending."""
     counts: dict[str, int] = defaultdict(int)
     shown: dict[str, str] = {}
     for records in per.values():
@@ -1117,10 +1117,12 @@ def _tally_words(per: Mapping[tuple[str, ...], list[_Stated]], quiet: int) -> st
     ):
         noun = _TALLY_NOUNS.get(state)
         parts.append(f"{n} {noun}{'s' * (n > 1)}" if noun else f"{n} {shown[state]}")
-    text = ", ".join(parts)
+    said = [", ".join(parts)] if parts else []
+    if repeated:
+        said.append(f"{repeated} repeat{'s' * (repeated > 1)} of a state not counted")
     if quiet:
-        text += f"; {quiet} pending never fired" if text else f"{quiet} pending never fired"
-    return f" ({text})" if text else ""
+        said.append(f"{quiet} pending never fired")
+    return f" ({'; '.join(said)})" if said else ""
 
 
 _TALLY_NOUNS = {"firing": "firing", _RESOLVED: "clearing"}

@@ -28,7 +28,8 @@ its ``omitted`` reasons equals ``collected``. ``set_aside`` (only when there are
 the deploys and merged PRs of the window with no tie to the incident (``normalize.during``),
 each in the event shape above with its links, its ``reason`` the one it is counted under.
 An alert state record whose tool wrote its evaluation's values has ``"values"`` (``["B=0.6,
-C=1"]``, in the schema), which the row's words leave out.
+C=1"]``), a dashboard annotation with tags ``"tags"`` (``["cert-manager", "manual"]``, lower
+case; both in the schema): the row's words leave them out.
 A collapsed series row (``normalize.collapse``) also has ``"members"`` (in the schema): every
 record it stands for, each in the event shape above, in time order; its own ``links`` are the
 first and the last member's.
@@ -47,7 +48,7 @@ from datetime import date
 from typing import Any
 
 from reconstruct.model import Event, Timeline
-from reconstruct.normalize.instances import VALUES
+from reconstruct.normalize.instances import TAG, VALUES
 from reconstruct.render import coverage, lede, metrics
 from reconstruct.render.table import safe_url
 from reconstruct.timeutil import ensure_utc, iso_z
@@ -77,6 +78,8 @@ def _record(event: Event) -> dict[str, Any]:
     }
     if values := sorted(t[len(VALUES) :] for t in event.tags if t.startswith(VALUES)):
         out["values"] = values  # an alert evaluation's values, no words of the row
+    if tags := sorted(t[len(TAG) :] for t in event.tags if t.startswith(TAG)):
+        out["tags"] = tags  # a dashboard annotation's tags, no words of the row
     return out
 
 

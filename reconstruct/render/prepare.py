@@ -20,7 +20,7 @@ from dataclasses import replace
 from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Link, Timeline
 from reconstruct.normalize.evolve import new_event
-from reconstruct.normalize.instances import VALUES
+from reconstruct.normalize.instances import TAG, VALUES
 from reconstruct.redact import MARKER, Redactor, redact
 from reconstruct.render.table import no_mentions as _no_mentions
 from reconstruct.render.table import one_line, plain, safe_url
@@ -73,6 +73,15 @@ def distinct_labels(links: list[Link]) -> tuple[Link, ...]:
 
 def _as_written(text: str) -> str:
     return text
+
+
+_SHOWN_TAGS = (VALUES, TAG)
+"""Tags whose words JSON shows (``jsonout``: ``values``, ``tags``): cleaned like any text."""
+
+
+def _shown_tag(tag: str, clean: Callable[[str], str]) -> str:
+    prefix = next(p for p in _SHOWN_TAGS if tag.startswith(p))
+    return prefix + clean(tag[len(prefix) :])
 
 
 def scrub(
@@ -144,10 +153,9 @@ def scrub(
         actor = clean_repeated(event.actor) if event.actor else None
         reason = clean_repeated(event.reason)
         tags = event.tags
-        if any(t.startswith(VALUES) for t in tags):  # words JSON shows (``values``)
+        if any(t.startswith(_SHOWN_TAGS) for t in tags):  # words JSON shows (values, tags)
             tags = frozenset(
-                VALUES + clean_repeated(t[len(VALUES) :]) if t.startswith(VALUES) else t
-                for t in tags
+                _shown_tag(t, clean_repeated) if t.startswith(_SHOWN_TAGS) else t for t in tags
             )
         members = event.members
         if members:  # a row's own record among them (a storm joined to it) is always cleaned
