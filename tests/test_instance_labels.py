@@ -50,9 +50,7 @@ def test_each_row_names_its_upstream_when_expanded(tmp_path: Path) -> None:
     config = Config(collapse=CollapseConfig(expand=True))
     tl = timeline(tmp_path, [trigger(0)], [], [], storm, config=config)
     rows = [t for t in texts(tl) if RULE in t]
-    assert rows == [
-        f"Grafana alert {RULE} (upstream=10.40.0.{50 + n}) firing" for n in range(4)
-    ]
+    assert rows == [f"Grafana alert {RULE} (upstream=10.40.0.{50 + n}) firing" for n in range(4)]
 
 
 def test_a_label_constant_on_every_record_names_nothing(tmp_path: Path) -> None:

@@ -227,9 +227,7 @@ def test_pending_then_firing_of_one_instance_is_one_row(tmp_path: Path) -> None:
     notes = [state(-2, "gw-1", "Normal", "Pending"), state(-1, "gw-1", "Pending", "Alerting")]
     tl = timeline(tmp_path, [trigger()], [], [], notes)
     (row,) = [e for e in tl.events if RULE in e.summary]
-    assert row.summary == (
-        f"Grafana alert {RULE} (instance=gw-1) firing (pending since 09:40)"
-    )
+    assert row.summary == (f"Grafana alert {RULE} (instance=gw-1) firing (pending since 09:40)")
     assert row.time == T0 - timedelta(minutes=1), "at the firing's time"
     assert [m.time for m in row.members] == [T0 - timedelta(minutes=2), row.time]
     assert all(m.links for m in row.members), "the pending record keeps its link"
