@@ -11,12 +11,12 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   answer), 09:45–09:51", with the notifications counted when a page held more than one.
 - **A flapping alert**: an alert rule one of whose instances (``instances.instance_of``: its
   ``label:`` tags; a rule naming none is one instance) changes state at least ``[collapse]
-  flap_changes`` times (default 4) within ``[collapse] flap_window`` (default 1h), whatever the
-  states (Pending and Normal without ever firing too). Elastic calls an alert
-  flapping when it changes status at least 4 times in its last 20 rule runs (Kibana's
-  ``DEFAULT_FLAPPING_SETTINGS``, https://github.com/elastic/kibana/pull/147774); we have state
-  changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
-  Y seconds; a repeat of the same state is no change,
+  flap_changes`` times (default 4) within ``[collapse] flap_window`` (default 1h), its Pending
+  steps joined (``pending``: Pending -> Alerting one firing, Pending -> Normal no change).
+  Elastic calls an alert flapping when it changes status at least 4 times in its last 20 rule
+  runs (Kibana's ``DEFAULT_FLAPPING_SETTINGS``, https://github.com/elastic/kibana/pull/147774);
+  we have state changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X
+  state changes in Y seconds; a repeat of the same state is no change,
   https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html). Changes are counted per instance
   (pod B firing after pod A is a change of B, no repeat): one instance ->
   "CheckoutLatency flapped 60 times 09:45–10:15, last state Normal"; several ->
@@ -74,9 +74,14 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   rule keeps them in its flapping row, uncounted.
 - **Pending, then firing** (``pending``): before a rule's storm is cut, an instance's Pending
   record and its firing within ``[collapse] pending_window`` are one row, the firing's ("...
-  firing (B=0.6, C=1; pending since 13:58)"). A rule whose every instance goes Pending first
-  (a pending period) is judged for flapping with these steps joined; one that still flaps
-  keeps every record in its flapping row, each state change counted.
+  firing (pending since 13:58)"); a Pending and its return to normal, never fired, one row
+  ("... pending 09:42, back to normal 09:43 without firing"), ``min_series`` of a rule's one
+  row ("CardAuthP99 went pending 10 times and never fired, 09:42–10:10"). A rule is judged for
+  flapping with these steps joined; one that flaps says its changes by state, adding up to
+  their count, and what changed nothing: "(4 firings, 4 clearings; 2 pending never fired)".
+- **Earlier blips** (``blips``): a rule fewer times fired than a series needs, each firing
+  cleared before the incident's start is one lead-up row with its clearing ("... fired (pending
+  since 13:10); cleared 13:28, before the incident began"), never the incident's first firing.
 
 - **A bot's repeated posts**: one bot's plain posts (kind ``message``, tag ``bot``, one tool)
   in one channel with the same shape (``shape``: the text with every URL, chat mention or
@@ -97,8 +102,9 @@ needs ``[collapse] min_series`` rows (default 3); fewer stay as they are, but a 
 too few for a series join the first page of their assignment (``repeats``: "Paged Ana Silva by
 push at 14:00 and 14:05").
 
-Milestones never collapse: the incident's first firing and its last clearing (of any rule; the
-incident's own trigger is a row anyway), the first page for a person (an escalation row holding
+Milestones never collapse: the incident's first firing (of any rule, a firing whose rule cleared
+before the incident's start aside) and its last clearing (of any rule; the incident's own
+trigger is a row anyway), the first page for a person (an escalation row holding
 their page counts, ``steps``) and the last one before each of their acknowledgements (the page
 that led to the ack) stay rows of their own, so a series row holds only the rows around them;
 a storm's part joins a milestone's row (above), never hides it.
