@@ -42,6 +42,13 @@ FIRING, RESOLVED, NOTE = "firing", "resolved", None
         ("Alerting", "Normal (RuleDeleted)", "Lag stopped: rule deleted (was firing)", NOTE),
         ("Normal", "Normal (MissingSeries)", "Lag normal (its series disappeared)", NOTE),
         ("Pending", "Normal", "Lag back to normal without firing (never fired)", NOTE),
+        # a pending series gone (manager.deleteStaleStatesFromCache: Normal, MissingSeries)
+        (
+            "Pending",
+            "Normal (MissingSeries)",
+            "Lag back to normal without firing (never fired)",
+            NOTE,
+        ),
         ("Normal", "Pending", "Lag pending (condition met, not firing yet)", NOTE),
         ("Normal", "NoData", "Lag no data (the query returned no data)", NOTE),
         ("Normal", "Error", "Lag evaluation error (the query or expression failed)", NOTE),
