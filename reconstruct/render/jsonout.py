@@ -29,7 +29,8 @@ the deploys and merged PRs of the window with no tie to the incident (``normaliz
 each in the event shape above with its links, its ``reason`` the one it is counted under.
 An alert state record whose tool wrote its evaluation's values has ``"values"`` (``["B=0.6,
 C=1"]``), a dashboard annotation with tags ``"tags"`` (``["cert-manager", "manual"]``, lower
-case; both in the schema): the row's words leave them out.
+case; both in the schema): the row's words leave them out. A row of several records
+(``members``) leaves them to each member.
 A collapsed series row (``normalize.collapse``) also has ``"members"`` (in the schema): every
 record it stands for, each in the event shape above, in time order; its own ``links`` are the
 first and the last member's.
@@ -76,6 +77,8 @@ def _record(event: Event) -> dict[str, Any]:
         "links": [{"source": ln.source, "url": ln.url, "label": ln.label} for ln in event.links],
         "edited_at": iso_z(event.edited_at) if event.edited_at is not None else None,
     }
+    if event.members:  # a row of several records: each member says its own
+        return out
     if values := sorted(t[len(VALUES) :] for t in event.tags if t.startswith(VALUES)):
         out["values"] = values  # an alert evaluation's values, no words of the row
     if tags := sorted(t[len(TAG) :] for t in event.tags if t.startswith(TAG)):
