@@ -85,6 +85,23 @@ def test_a_flapping_rule_counts_firings_not_its_pending_steps(tmp_path: Path) ->
     assert len(row.members) == len(notes), "every record kept"
 
 
+def test_a_pending_longer_than_the_pending_window_is_no_state_change(tmp_path: Path) -> None:
+    """A rule whose pending period (15 minutes) is longer than ``pending_window``: its Pending
+    records stay rows, but fire twice in 50 minutes and it is no flap (2 firings, 2 clearings,
+    not 6 changes)."""
+    probe = "probe-eu-west-1"
+    notes = []
+    for at in (5, 30):
+        notes.append(state(at, probe, "Normal", "Pending", rule=PROBE))
+        notes.append(state(at + 15, probe, "Pending", "Alerting", rule=PROBE))
+        notes.append(state(at + 20, probe, "Alerting", "Normal", rule=PROBE))
+    other = [state(1, "web-1", "Normal", "Alerting", rule="Other")]
+    other.append(state(80, "web-1", "Alerting", "Normal", rule="Other"))
+    tl = timeline(tmp_path, [trigger()], [], [], [*other, *notes])
+    assert not [t for t in texts(tl) if "flapped" in t], texts(tl)
+    assert len(rows(tl, PROBE)) == 6, "every record its row, as no series takes them"
+
+
 def test_a_rule_that_really_flaps_still_does(tmp_path: Path) -> None:
     """Negative: Alerting and Normal without Pending, 8 changes in 14 minutes."""
     notes = [

@@ -127,7 +127,7 @@ from reconstruct.normalize.evolve import evolve, new_event
 from reconstruct.normalize.groupposts import GroupPost, group_post
 from reconstruct.normalize.instances import LABEL, alertnames, instance_of
 from reconstruct.normalize.order import order_key
-from reconstruct.normalize.pending import NEVER_FIRED, join_steps
+from reconstruct.normalize.pending import NEVER_FIRED, PENDING, join_steps
 from reconstruct.normalize.people import person_of, targets_of
 from reconstruct.normalize.reevaluations import join_reevaluations
 from reconstruct.normalize.repeats import first_pages, notices, repeat_rows, tally
@@ -520,16 +520,18 @@ def _alert_series(
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return [], []
-        # a Pending that never fired is no state change of the rule: counted apart
-        quiet = [e for e in members if NEVER_FIRED in e.tags]
-        group = [e for e in group if NEVER_FIRED not in e.tags]
+        # a Pending (one that never fired, one not joined to its firing) is no state change of
+        # the rule: counted apart
+        quiet = [e for e in members if _waiting(e)]
+        group = [e for e in group if not _waiting(e)]
         states = [_state(e) for e in group]
         text = _flapping_words(name, group, states, apart, config)
         per = _by_instance(group, states)
         changed = {e.key for records in per.values() for e in _changes(records)}
         counted = {e.key for records in per.values() for e, _ in records}
         repeated = len([e for e in members if e.key in counted and e.key not in changed])
-        text += _tally_words(per, repeated, len(quiet))
+        never = sum(NEVER_FIRED in e.tags for e in quiet)
+        text += _tally_words(per, repeated, never, len(quiet) - never)
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)], []
     if not key.startswith("text:"):
         # a state that is no firing or clearing (Pending, NoData) stays a row when not flapping;
@@ -730,8 +732,15 @@ def _flaps_recorded(group: list[Event], config: CollapseConfig) -> bool:
     the group (``_notice``: a repeat notification, a post of both firing and resolved alerts)
     is no state change of the rule."""
     recorded = [e for e in group if not _notice(e)] or group
-    recorded = [e for e in recorded if NEVER_FIRED not in e.tags]  # no firing, no clearing
+    recorded = [e for e in recorded if not _waiting(e)]  # no firing, no clearing
     return _flaps(recorded, [_state(e) for e in recorded], config)
+
+
+def _waiting(event: Event) -> bool:
+    """A Pending in a row of its own (one that never fired, ``pending.NEVER_FIRED``; one its
+    firing did not join, past ``pending_window``): no state change of its rule, which has not
+    fired yet; its firing is the change."""
+    return event.kind is Kind.ANNOTATION and PENDING in event.tags
 
 
 def _notice(event: Event) -> bool:
@@ -1105,11 +1114,14 @@ def _changes(records: list[_Stated]) -> list[Event]:
     return [e for n, (e, s) in enumerate(records) if n == 0 or s != records[n - 1][1]]
 
 
-def _tally_words(per: Mapping[tuple[str, ...], list[_Stated]], repeated: int, quiet: int) -> str:
+def _tally_words(
+    per: Mapping[tuple[str, ...], list[_Stated]], repeated: int, quiet: int, pending: int = 0
+) -> str:
     """What a flapping row's state changes were, adding up to their count, then the records
     that changed nothing: `` (6 firings, 6 clearings)``, `` (3 firings, 2 clearings, 1 NoData;
-    2 repeats of a state not counted; 2 pending never fired)``. ``repeated``: records repeating
-    their instance's state; ``quiet``: the rule's returns to normal from Pending."""
+    2 repeats of a state not counted; 2 pending never fired; 1 pending not counted)``.
+    ``repeated``: records repeating their instance's state; ``quiet``: the rule's Pendings
+    that never fired; ``pending``: its other Pendings in rows of their own."""
     counts: dict[str, int] = defaultdict(int)
     shown: dict[str, str] = {}
     for records in per.values():
@@ -1128,6 +1140,8 @@ def _tally_words(per: Mapping[tuple[str, ...], list[_Stated]], repeated: int, qu
         said.append(f"{repeated} repeat{'s' * (repeated > 1)} of a state not counted")
     if quiet:
         said.append(f"{quiet} pending never fired")
+    if pending:
+        said.append(f"{pending} pending not counted")
     return f" ({'; '.join(said)})" if said else ""
 
 
