@@ -79,9 +79,10 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   row ("CardAuthP99 went pending 10 times and never fired, 09:42–10:10"). A rule is judged for
   flapping with these steps joined; one that flaps says its changes by state, adding up to
   their count, and what changed nothing: "(4 firings, 4 clearings; 2 pending never fired)".
-- **Earlier blips** (``blips``): a rule fewer times fired than a series needs, each firing
-  cleared before the incident's start is one lead-up row with its clearing ("... fired (pending
-  since 13:10); cleared 13:28, before the incident began"), never the incident's first firing.
+- **Earlier blips** (``blips``): of a rule that fired fewer times than a series needs, each
+  firing that cleared before the incident's start is one lead-up row with its clearing ("...
+  fired (pending since 13:10); cleared 13:28, before the incident began"), never the
+  incident's first firing.
 
 - **A bot's repeated posts**: one bot's plain posts (kind ``message``, tag ``bot``, one tool)
   in one channel with the same shape (``shape``: the text with every URL, chat mention or
