@@ -38,7 +38,7 @@ def one_pod_flapping() -> list[dict[str, Any]]:
     return records
 
 
-APART = " (the changes at 09:43 and 10:22 are rows of their own)"
+APART = "; 09:43 firing and 10:22 clearing shown separately"
 """The incident's first firing and last clearing: milestones, rows of their own."""
 
 
@@ -51,7 +51,7 @@ def test_one_pod_flapping_is_said_per_pod_with_every_pods_changes(tmp_path: Path
     row = flapped(tl)
     assert row.summary == (
         f"{RULE} flapped on 1 of 6 pods (coredns-7d9f6c8b5-0), 20 state changes 09:43–10:22; "
-        "last state Normal on all" + APART + " (10 firings, 10 clearings)"
+        "last state Normal on all (10 firings, 10 clearings)" + APART
     ), "10 changes of pod 0, 2 of each other pod; another pod's firing is no repeat"
     assert "repeat" not in row.summary
 
@@ -86,7 +86,7 @@ def test_the_incidents_first_firing_inside_a_flap_stays_a_row(tmp_path: Path) ->
     row = flapped(tl)
     assert "20 state changes 09:42–10:22" in row.summary, row.summary
     assert row.summary.endswith(
-        "(the changes at 09:42 and 10:22 are rows of their own) (10 firings, 10 clearings)"
+        " (10 firings, 10 clearings); 09:42 firing and 10:22 clearing shown separately"
     )
     assert first.key not in {m.key for m in row.members}
 
@@ -99,7 +99,7 @@ def test_a_repeat_is_the_same_instance_in_the_same_state_again(tmp_path: Path) -
     row = flapped(tl)
     assert "20 state changes" in row.summary
     assert row.summary.endswith(
-        APART + " (10 firings, 10 clearings; 1 repeat of a state not counted)"
+        " (10 firings, 10 clearings; 1 repeat of a state not counted)" + APART
     ), row.summary
     assert len(row.members) == 21 - 2, "every record but the two milestones"
 
@@ -111,8 +111,8 @@ def test_pods_left_in_different_states_are_said_apart(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary.endswith(
         "; last state Normal on 5 pods, Alerting on coredns-7d9f6c8b5-0"
-        + APART
         + " (10 firings, 9 clearings)"
+        + APART
     ), flapped(tl).summary
 
 
@@ -124,7 +124,7 @@ def test_every_pod_flapping(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary == (
         f"{RULE} flapped on all 3 pods, 18 state changes 09:43–09:53; last state Normal on all"
-        " (the changes at 09:43 and 09:53 are rows of their own) (9 firings, 9 clearings)"
+        " (9 firings, 9 clearings); 09:43 firing and 09:53 clearing shown separately"
     )
 
 
@@ -134,7 +134,7 @@ def test_a_rule_naming_no_instance_is_one_instance(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary == (
         "QueueDepth flapped 8 times 09:43–09:50, last state Normal"
-        " (the changes at 09:43 and 09:50 are rows of their own) (4 firings, 4 clearings)"
+        " (4 firings, 4 clearings); 09:43 firing and 09:50 clearing shown separately"
     )
 
 
@@ -143,7 +143,7 @@ def test_one_instance_keeps_the_rules_words(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary == (
         f"{RULE} flapped 6 times 09:43–09:48, last state Normal"
-        " (the changes at 09:43 and 09:48 are rows of their own) (3 firings, 3 clearings)"
+        " (3 firings, 3 clearings); 09:43 firing and 09:48 clearing shown separately"
     )
 
 
@@ -170,7 +170,7 @@ def test_a_notifiers_posts_of_the_group_are_no_instance_and_no_repeat(tmp_path: 
     row = flapped(tl)
     assert row.summary == (
         f"{RULE} flapped on 1 of 6 pods (coredns-7d9f6c8b5-0), 20 state changes 09:43–10:22; "
-        "last state Normal on all" + APART + " (10 firings, 10 clearings)"
+        "last state Normal on all (10 firings, 10 clearings)" + APART
     ), "the posts are members, neither an instance of their own nor repeats"
     assert len(row.members) == 20 - 2 + len(posts), [t for t in texts(tl) if "kube-system" in t]
 
@@ -210,3 +210,31 @@ def test_a_pause_shorter_than_the_flap_window_stays_in_the_flapping_row(tmp_path
     row = flapped(tl)
     assert "10:07–11:21" in row.summary, row.summary
     assert not [e for e in tl.events if e.time.strftime("%H:%M") in ("11:11",)]
+
+
+def test_a_series_rows_author_is_its_own_records_not_a_notice_it_holds(tmp_path: Path) -> None:
+    """The flapping row holds Alertmanager's posts of the group (a bot's, in Slack) as members;
+    who wrote the row is its own records', as a milestone's row a storm joins says it
+    (``collapse._row_tags``, one helper for both): no tool's row reads as a bot's post."""
+    posts = [am_post(1.2, "FIRING", 6), am_post(3.1, "RESOLVED", 1), am_post(5.1, "FIRING", 6)]
+    tl = timeline(tmp_path, [trigger(0)], posts, [], one_pod_flapping())
+    row = flapped(tl)
+    held = [m for m in row.members if "kube-system)" in m.summary]
+    assert held and all("bot" in m.tags for m in held), "the posts are members, bots' posts"
+    assert "bot" not in row.tags, sorted(row.tags)
+    # every other tag of its records stays: the pods it names, the series mark
+    assert "series" in row.tags
+    assert {f"label:pod={pod}" for pod in PODS} <= row.tags
+
+
+def test_a_bots_repeated_posts_row_is_the_bots(tmp_path: Path) -> None:
+    """A series of one bot's own posts (no notice of a group the tool recorded) keeps "bot"."""
+    posts = [
+        {"type": "message", "subtype": "bot_message", "bot_id": "B0KUBEEV1",
+         "username": "kube-events", "text": f"Pod payments-api-6d9f-{n:02d} restarted (OOMKilled)",
+         "ts": ts(1 + n)}
+        for n in range(4)
+    ]  # fmt: skip
+    tl = timeline(tmp_path, [trigger(0)], posts, [], [])
+    row = one(tl, "4 posts like")
+    assert "bot" in row.tags and "series" in row.tags
