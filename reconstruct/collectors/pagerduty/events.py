@@ -435,6 +435,7 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
     labels = alert_labels(alert)
     integration = alert.get("integration")
     by = sender(labels, _name(integration) if isinstance(integration, dict) else "")
+    by = by or ("Grafana" if from_grafana(alert) else "")
     if (said := worded(text, labels, by)) is not None:  # Grafana's or Alertmanager's subject
         summary, rule, state = said
         refs.add(f"rule:{' '.join(rule.split()).lower()}:{state}")
@@ -454,6 +455,38 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
         tags=frozenset(instance_tags(labels)),
         scope=NAME,
     )
+
+
+_GRAFANA_URL = re.compile(
+    r"/d/[^/\s?#]+[^\s]*[?&](?:orgId|viewPanel)="  # a dashboard or panel: /d/<uid>?orgId=1
+    r"|/alerting/(?:grafana/|silence/new\?\S*\balertmanager=grafana\b)"  # a rule, a silence
+)
+"""Addresses only Grafana serves: a dashboard or panel (``/d/<uid>/<slug>?orgId=1&viewPanel=2``),
+a Grafana-managed rule's page (``/alerting/grafana/<uid>/view``), the silence link for its own
+Alertmanager (``/alerting/silence/new?alertmanager=grafana&matcher=...``)."""
+
+
+def from_grafana(alert: Mapping[str, Any]) -> bool:
+    """Whether the alert came from Grafana's PagerDuty notifier when its labels do not say so
+    (``alertsubject.sender``: a ``grafana_folder`` label): the event's ``client`` (PD-CEF
+    ``body.cef_details.client``; Grafana sends ``"Grafana"``), or a link it sent (``body.contexts``
+    ``href``) or its details text (``Dashboard:``, ``Panel:``, ``Silence:`` lines of Grafana's
+    ``__text_alert_list``) at an address only Grafana serves (``_GRAFANA_URL``)."""
+    body = alert.get("body")
+    if not isinstance(body, dict):
+        return False
+    cef = body.get("cef_details")
+    if isinstance(cef, dict) and as_text(cef.get("client")).casefold() == "grafana":
+        return True
+    said: list[str] = []
+    contexts = body.get("contexts")
+    for context in contexts if isinstance(contexts, list) else ():
+        if isinstance(context, dict):
+            said.append(as_text(context.get("href")))
+    details = body.get("details")
+    if isinstance(details, dict):
+        said.extend(v for v in details.values() if isinstance(v, str))
+    return any(_GRAFANA_URL.search(text) for text in said)
 
 
 def alert_detail(alert: Mapping[str, Any]) -> str:
