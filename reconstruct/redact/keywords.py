@@ -63,7 +63,7 @@ from enum import IntEnum
 
 from reconstruct.redact import manifests
 
-KEYWORD_TRIGGERS = ("secret", "pass", "pwd", "token", "key", "auth", "cred", "opaque")
+KEYWORD_TRIGGERS = ("secret", "pass", "pw", "token", "key", "auth", "cred", "opaque")
 """Lower-case substrings one of which a text must hold for the keyword rules to run."""
 
 
@@ -83,6 +83,7 @@ _WORD_KIND = {
     "passwd": "password",
     "pass": "password",
     "pwd": "password",
+    "pw": "password",
     "passphrase": "password",
     "token": "token",
     "tokens": "token",
@@ -132,7 +133,7 @@ _SETTING_WORDS = frozenset(
 )
 _SCHEMES = r"(?:bearer|basic|token|apikey|api-key|digest|key|sso-key|otoken|gentoken|splunk)"
 
-_HIT = re.compile(r"(?i)secret|pass|pwd|token|key|auth|cred")
+_HIT = re.compile(r"(?i)secret|pass|pw|token|key|auth|cred")
 _IDENT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _AFTER = re.compile(
     r"(?P<kq>[\"'`]?)[*~]{0,2}\]?"  # a quoted key's closing quote; Slack bold; INI ``]``
@@ -403,11 +404,13 @@ def _assignments(text: str) -> list[tuple[int, int, str]]:
 
 
 _NEAR_WORDS = (
-    r"secret|password|passwd|passphrase|token|api[_ -]?key|apikey|access[_ -]?key"
+    r"secret|password|passwd|passphrase|pwd?|token|api[_ -]?key|apikey|access[_ -]?key"
     r"|private[_ -]?key|routing[_ -]?key|integration[_ -]?key|credentials?"
 )
 _NEAR = re.compile(
     r"(?i)(?<![\w.-])(?P<key>" + _NEAR_WORDS + r")s?(?![\w-])"
+    r"(?:\s+(?:for|of|on)\s+(?:(?:the|our|my|your)\s+)?[\w.-]{1,40}(?:\s+[\w.-]{1,40})?"
+    r"(?=\s*(?:[:=]|is\b|was\b)))?"  # what it is for, before an operator: ``pw for the exporter:``
     r"(?:\s+(?:is|was|are|of|for|to|the|a|new|our|my|your|here|now|set)(?=\s))*"
     r"\s*[:=]?\s*[\"'`]?(?<![\w.+/=~-])(?P<value>[A-Za-z0-9+/_.=~-]{8,})"
 )

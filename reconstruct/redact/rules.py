@@ -377,7 +377,7 @@ OWN: tuple[Rule, ...] = (
     ),
     _rule(
         "password in url",
-        r"://[^\s/:@]*:([^\s/?#]+)@",  # to the authority's last ``@`` (``p@ss`` unencoded)
+        r"://[^\s/:@]*:([^\s/?]+)@",  # to the authority's last ``@`` (``p@ss``, ``p#ss`` unencoded)
         ("@",),
         expand=False,
     ),
@@ -422,6 +422,13 @@ OWN: tuple[Rule, ...] = (
     ),
     _rule(
         "password",
+        r"\b(?i:docker|podman|nerdctl|buildah|skopeo|oc|helm[ \t]+registry)[ \t]+login\b"
+        r"[^\n]{0,200}?\s(?:-p|--password)(?:[ \t]+|=)" + _ARG,
+        ("login",),
+        expand=False,
+    ),
+    _rule(
+        "password",
         r"\bsshpass\s+-p[ \t]*(?:\"([^\"\n]+)\"|'([^'\n]+)'|([^\s\"']+))",
         ("sshpass",),
         expand=False,
@@ -453,7 +460,9 @@ OWN: tuple[Rule, ...] = (
 gitleaks' ``curl-auth-user``; the password arguments of database and SSH clients, as their
 manuals define them: ``redis-cli -a PASSWORD`` / ``--pass`` (redis.io/docs/latest/develop/tools/
 cli), ``mysql -pPASSWORD``, no space, a bare ``-p`` prompts (dev.mysql.com/doc/refman/8.0/en/
-connection-options.html; ``-P`` is the port), ``sshpass -p PASSWORD`` (sshpass(1))) (its
+connection-options.html; ``-P`` is the port), ``sshpass -p PASSWORD`` (sshpass(1)), a registry
+login's ``-p`` / ``--password`` (``docker login``, podman, nerdctl, buildah, skopeo, ``oc login``,
+``helm registry login``: their CLI references)) (its
 Stripe pattern stops at 24 characters, its JWT one before the signature, its npm one needs
 ``.npmrc`` context; it has no Grafana, Google, OpenAI-style ``sk-``, Vault, DigitalOcean, New
 Relic, Shopify or Azure AD rule); and credentials in their own files' and consoles' shapes
