@@ -47,7 +47,8 @@ def _unicode(name: str, tone: str | None = None) -> str | None:
         if tone is not None:
             modifier = _slack(tone)
             variation = found.skin_variations.get(modifier.unified) if modifier else None
-            return variation.char if variation is not None else shown + modifier.char
+            toned: str = variation.char if variation is not None else shown + modifier.char
+            return toned
         return shown
     code = f":{name}:"
     alias = emoji.emojize(code, language="alias")
@@ -55,7 +56,7 @@ def _unicode(name: str, tone: str | None = None) -> str | None:
         return None
     if tone is not None:
         modifier = _slack(tone)
-        return alias + modifier.char if modifier is not None else None
+        return f"{alias}{modifier.char}" if modifier is not None else None
     return alias
 
 
