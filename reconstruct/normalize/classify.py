@@ -266,6 +266,26 @@ _TALK = re.compile(
 )
 """Words of a clause that only talks about a milestone (a hedge, an offer or opinion, a plan or a
 status), anywhere in the match's clause (before only when the match says it was done)."""
+_NOT_LIVE = re.compile(
+    r"\b(?:deploy(?:ment)?|rollout|release|roll-out|ship(?:ping)?|prod(?:uction)?|argo(?:cd)? sync"
+    r"|sync)\s+(?:(?:is|still|not)\s+)*(?:pending|queued|waiting|blocked|on hold|not (?:yet )?"
+    r"(?:started|done|out|live|running))\b"
+    r"|\b(?:pending|awaiting|waiting (?:for|on))\s+(?:the\s+|a\s+)?(?:deploy(?:ment)?|rollout|release"
+    r"|sync|ci|approval)\b"
+    r"|\bnot (?:yet )?(?:deployed|live|out|shipped|rolled out|in prod(?:uction)?)\b"
+    r"|\bin git\b",
+    re.IGNORECASE,
+)
+"""Words saying a step done is not live yet ("reverted in git, deploy pending", "revert merged,
+awaiting deploy", "rolled back, not deployed yet"): the step is under way at most."""
+
+
+def not_live(text: str) -> bool:
+    """Whether a mitigation's text says its step is not live yet (``_NOT_LIVE``):
+    ``metrics.under_way`` counts it under way, never done."""
+    return _NOT_LIVE.search(text) is not None
+
+
 _REQUEST = re.compile(r"\b(?:please|pls|plz)\b", re.IGNORECASE)
 """A request, in the clause of a match not saying it was done ("revert PR please", "can someone
 please roll back"): asked for, not taken; "please note: we rolled back checkout" is a step."""
@@ -280,10 +300,15 @@ _CONDITION = re.compile(r"\b(?:if|unless|once|whether|in case)\b", re.IGNORECASE
 """A condition opening an earlier clause of the match's sentence ("if the error rate stays up,
 we roll back"): the match is a plan, unless it says it was done."""
 _HABIT = re.compile(
-    r"\blast (?:time|week|month|year|incident|outage)\b|\busually\b|\bnormally\b",
+    r"\blast (?:time|week|month|year|incident|outage)\b|\busually\b|\bnormally\b"
+    # another incident's step: "reverting is what we did in INC-6120", "like in INC-6120"
+    r"|\bwhat (?:we|they|you|i|he|she|the team) did\b"
+    r"|\b(?:did|done|used|worked|happened|fixed it|like|as|same as|similar to|back)"
+    r"(?: it)? (?:in|for|during|with)? ?(?:inc(?:ident)?|sev|outage)[-\s#]*\d+",
     re.IGNORECASE,
 )
-"""A milestone of another time ("last time", "usually"), anywhere in the match's clause."""
+"""A milestone of another time ("last time", "usually") or of another incident ("reverting is
+what we did in INC-6120", "rolled back like in INC-6120"), anywhere in the match's clause."""
 _RELATIVE = re.compile(
     r"\b(?:that|which|who|whose|where|because|since|as|so|but|and|while|until|after|before)\b",
     re.IGNORECASE,
@@ -648,11 +673,59 @@ def _first(
                     continue
                 taken = _taken(kind, text, start, end, when)
                 if taken is kind:
+                    if kind is Kind.MITIGATE and _BARE.match(match.group(0)) is not None:
+                        said = _said_of_bare(text, start, end)
+                        if said is None:
+                            continue  # "revert in parallel", "revert #419 approved": no step
+                        return kind, _words(text[said[0] : said[1]])
                     return kind, _words(match.group(0))
                 if taken is Kind.UPDATE and partial is None:
                     partial = _words(match.group(0))
     # a partial recovery and nothing else: a status ("half the pods recovered, ...")
     return (Kind.UPDATE, partial) if partial is not None else None
+
+
+_BARE = re.compile(r"(?:revert|roll[\s-]?back|scale|fail|mitigate)\b", re.IGNORECASE)
+"""A mitigation's words in a bare form, a verb's base or a noun ("revert", "roll back",
+"rollback", "scale up", "fail over", "mitigate"): an instruction ("revert in parallel", "roll
+back ledger-consumer to the previous revision", "Luis restart first, then revert"), an approval
+("revert #419 approved") or a name of the step, unless its clause says it done or under way
+(``_STATE_AFTER``, ``_STATE_BEFORE``)."""
+_STATE_AFTER = re.compile(
+    r"^\W*(?:[\w#./:()'-]+\s+){0,5}?(?:(?:is|was|were|are|has|have|been|got|now|just|already"
+    r"|fully|all|being)\s+)*(?:done|completed?|finished|live|out(?!\s+of\b)|in place|applied"
+    r"|deployed|shipped|rolled out|went out|gone out|landed|succeeded|successful|worked|merged"
+    r"|in progress|under ?way|started|kicked off|running|ongoing)\b",
+    re.IGNORECASE,
+)
+"""After a bare step's words, in its clause: said done or under way ("rollback done", "revert of
+#412 live 14:52", "revert is out", "rollback to v2.3.0 completed", "deploy of the revert
+started", "revert in progress"); not "approved", "pending", "in parallel"."""
+_STATE_BEFORE = re.compile(
+    r"\b(?:did|ran|doing|running|start(?:ed|ing)|kick(?:ed|ing) off|trigger(?:ed|ing)"
+    r"|initiat(?:ed|ing)|began|completed|finished|ship(?:ped|ping)|deploy(?:ed|ing)"
+    r"|appl(?:ied|ying)|execut(?:ed|ing)|perform(?:ed|ing)|merged|push(?:ed|ing)"
+    r"|roll(?:ed|ing) out)\s+(?:(?:a|an|the|our|that|this|its)\s+)?(?:[\w#./-]+\s+){0,2}?$",
+    re.IGNORECASE,
+)
+"""Before a bare step's words, in its clause: a verb saying it done or under way ("did a
+rollback", "started the rollback", "deployed the revert", "kicking off a failover")."""
+
+
+def _said_of_bare(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of a bare step's words with the words saying it done or under way ("did a
+    rollback", "revert started": ``metrics.under_way`` reads a start from them), or None: no
+    step ("revert in parallel", "revert #419 approved", "roll back x to the previous
+    revision")."""
+    before = _CLAUSE_END.split(text[:start])[-1]
+    if (verb := _STATE_BEFORE.search(before)) is not None:
+        return start - len(before) + verb.start(), end
+    after = text[end:]
+    cut = _CLAUSE_END.search(after)
+    rest = after[: cut.start()] if cut is not None else after
+    if (state := _STATE_AFTER.match(rest)) is not None:
+        return start, end + state.end()
+    return None
 
 
 def _taken(

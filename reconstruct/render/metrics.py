@@ -55,6 +55,7 @@ from typing import Any
 
 from reconstruct.model import Event, Kind, Milestone, Timeline
 from reconstruct.normalize.authority import is_chat
+from reconstruct.normalize.classify import not_live
 from reconstruct.normalize.clock import stated_utc, step_utc
 from reconstruct.timeutil import between, ensure_utc, iso_z
 
@@ -226,7 +227,8 @@ _WORDS = frozenset({"note", "written"})
 
 _KEYWORD = re.compile(r'keyword "([^"]+)"')
 _UNDER_WAY = re.compile(
-    r"^(?:\w+ing\b|(?:just )?(?:started|kicked off|initiated|triggered)\b)|\bin progress\b",
+    r"^(?:\w+ing\b|(?:just )?(?:started|kicked off|initiated|triggered)\b)|\bin progress\b"
+    r"|\b(?:started|kicked off|under ?way|ongoing|running)$",
     re.IGNORECASE,
 )
 
@@ -247,6 +249,8 @@ def under_way(event: Event) -> bool:
     tools = [s for s in event.sources if not is_chat((s,))]
     if len(tools) > ("note" in event.tags):
         return False  # a person's words joined with a tool's record of the step
+    if not_live(event.summary):
+        return True  # "reverted in git, deploy pending": not live yet
     if _DONE.search(event.summary):
         return False  # "finished rolling back", "done scaling out", "rollback completed"
     found = _KEYWORD.search(event.reason)
