@@ -270,8 +270,8 @@ _NOT_LIVE = re.compile(
     r"\b(?:deploy(?:ment)?|rollout|release|roll-out|ship(?:ping)?|prod(?:uction)?|argo(?:cd)? sync"
     r"|sync)\s+(?:(?:is|still|not)\s+)*(?:pending|queued|waiting|blocked|on hold|not (?:yet )?"
     r"(?:started|done|out|live|running))\b"
-    r"|\b(?:pending|awaiting|waiting (?:for|on))\s+(?:the\s+|a\s+)?(?:deploy(?:ment)?|rollout|release"
-    r"|sync|ci|approval)\b"
+    r"|\b(?:pending|awaiting|waiting (?:for|on))\s+(?:the\s+|a\s+)?(?:deploy(?:ment)?|rollout"
+    r"|release|sync|ci|approval)\b"
     r"|\bnot (?:yet )?(?:deployed|live|out|shipped|rolled out|in prod(?:uction)?)\b"
     r"|\bin git\b",
     re.IGNORECASE,
