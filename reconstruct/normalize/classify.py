@@ -76,7 +76,14 @@ come is a plan ("revert after", "roll back later"; ``_LATER``), so is a step to 
 will go out"; ``_COMING``), one after ``will`` / ``'ll`` ("we will revert"; ``_WILL``) and any step
 of a sentence opening with "plan:" or "next steps:" (``_PLAN_HEAD``), and an instruction is no
 action ("ok. Rahul raise it now, revert after": the step counts when someone records it done);
-opening a revert or rollback PR is its status ("opening a revert of #2291", ``_TALK``). For
+opening a revert or rollback PR is its status ("opening a revert of #2291", ``_TALK``). A
+step's bare word (``_BARE``: "revert", "roll back", "rollback", "scale up", "fail over") is a
+step only when its clause says it done or under way ("rollback done", "revert of #412 live",
+"did a rollback", "deploy of the revert started"; ``_said_of_bare``): an instruction ("revert in
+parallel", "roll back ledger-consumer to the previous revision") or an approval ("revert #419
+approved") is none, and so is another incident's step ("reverting is what we did in INC-6120";
+``_HABIT``). A step said done but not live ("reverted in git, deploy pending"; ``not_live``) is
+under way for the figures. For
 ``mitigate`` and ``resolve``, a report of the cause is none: words later in the message saying the
 step set the incident off ("FYI the DB failed over at 08:10 UTC, that's what kicked this off", "...,
 that's the trigger"; ``_CAUSE``), or a step said done whose sentence states a time before the
