@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from reconstruct.model import Kind
+from reconstruct.model import Event, Kind
+from reconstruct.normalize.instances import WRITTEN
 from reconstruct.render import metrics
 from tests.classify_table import CLASSIFIER, cases, kind_of
 from tests.test_rows import KIM, T0, said, timeline, trigger
@@ -100,3 +101,27 @@ def test_a_step_not_live_counts_only_when_none_is_done(tmp_path: Path) -> None:
     mark = metrics.milestones(tl).mitigated
     assert mark is not None and mark.time == T0 + timedelta(minutes=10)
     assert mark.event is not None and metrics.under_way(mark.event)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Rollback checkout to v2.3.0", Kind.MITIGATE),
+        ("Revert #412 (tags: edge)", Kind.MITIGATE),
+        ("should we roll back?", None),
+    ],
+)
+def test_a_persons_annotation_marks_the_step_at_its_time(text: str, kind: Kind | None) -> None:
+    """A dashboard annotation a person wrote marks what happened at its time: a bare step word
+    there is the step (a question still is none)."""
+    note = Event(
+        time=T0,
+        kind=Kind.ANNOTATION,
+        summary=text,
+        sources=("grafana",),
+        links=(),
+        key="grafana:annotation:1",
+        tags=frozenset({WRITTEN}),
+    )
+    found = CLASSIFIER.classify(note)
+    assert (found[0] if found is not None else None) is kind

@@ -602,7 +602,7 @@ class Classifier:
             if not event.tags.isdisjoint(MITIGATION_TAGS):
                 return Kind.MITIGATE, next(t for t in sorted(event.tags & MITIGATION_TAGS))[4:]
             text = _TAGS_SUFFIX.sub("", event.summary)
-            found = _first(self.human, self.human_any, text, stated=True, when=when)
+            found = _first(self.human, self.human_any, text, True, when, marked=True)
             return found if found is not None and found[0] is not Kind.MESSAGE else None
         if NOTE in event.tags and event.kind is Kind.UPDATE:
             found = _first(self.human, self.human_any, note_text(event.summary), True, when)
@@ -660,11 +660,14 @@ def _first(
     text: str,
     stated: bool = False,
     when: tuple[datetime, datetime] | None = None,
+    marked: bool = False,
 ) -> tuple[Kind, str] | None:
     """The first rule with a match in ``text``; ``stated``: only a match its clause states (see
     the module's rules on questions, negations, talk, plans, reports of the cause and partial
     recoveries). ``when``: (the message's time, the incident's start), both UTC, for the rule on
-    a step reported with a time before the incident."""
+    a step reported with a time before the incident. ``marked``: the text marks a step at its
+    own time (a dashboard annotation: "Rollback checkout to v2.3.0"), so a bare step word is
+    the step (``_BARE``)."""
     if any_ is not None and not any_.search(text):
         return None
     partial: str | None = None
@@ -680,7 +683,7 @@ def _first(
                     continue
                 taken = _taken(kind, text, start, end, when)
                 if taken is kind:
-                    if kind is Kind.MITIGATE and _BARE.match(match.group(0)) is not None:
+                    if kind is Kind.MITIGATE and not marked and _BARE.match(match.group(0)):
                         said = _said_of_bare(text, start, end)
                         if said is None:
                             continue  # "revert in parallel", "revert #419 approved": no step
