@@ -711,6 +711,12 @@ _STATE_AFTER = re.compile(
 """After a bare step's words, in its clause: said done or under way ("rollback done", "revert of
 #412 live 14:52", "revert is out", "rollback to v2.3.0 completed", "deploy of the revert
 started", "revert in progress"); not "approved", "pending", "in parallel"."""
+_STATE_WORD = re.compile(
+    r"\b(?:done|completed?|finished|live|in place|applied|deployed|shipped|succeeded|successful"
+    r"|in progress|under ?way|started|kicked off|running|ongoing)\b",
+    re.IGNORECASE,
+)
+"""A state word inside a pattern's own match ("scale-out done" where a pattern names it)."""
 _STATE_BEFORE = re.compile(
     r"\b(?:did|ran|doing|running|start(?:ed|ing)|kick(?:ed|ing) off|trigger(?:ed|ing)"
     r"|initiat(?:ed|ing)|began|completed|finished|ship(?:ped|ping)|deploy(?:ed|ing)"
@@ -727,6 +733,8 @@ def _said_of_bare(text: str, start: int, end: int) -> tuple[int, int] | None:
     rollback", "revert started": ``metrics.under_way`` reads a start from them), or None: no
     step ("revert in parallel", "revert #419 approved", "roll back x to the previous
     revision")."""
+    if _STATE_WORD.search(text[start:end]) is not None:
+        return start, end  # the pattern's own words say it: "scale-out done", "rollback done"
     before = _CLAUSE_END.split(text[:start])[-1]
     if (verb := _STATE_BEFORE.search(before)) is not None:
         return start - len(before) + verb.start(), end
