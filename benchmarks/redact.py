@@ -117,6 +117,9 @@ class _Nothing:
     def from_config(cls, config: object) -> _Nothing:
         return cls()
 
+    def learn(self, texts: object) -> None:
+        pass
+
     def __call__(self, text: str) -> str:
         return text
 

@@ -36,7 +36,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -468,9 +468,12 @@ class BundleWriter:
             self.abort()
 
 
-def iter_records(pages: list[Any], key: str | None) -> Iterator[dict[str, Any]]:
+def iter_records(
+    pages: list[Any], key: str | None, on_skip: Callable[[], None] | None = None
+) -> Iterator[dict[str, Any]]:
     """The records inside a list of response bodies: ``body[key]`` per page, or the body itself
-    when it is an array (Grafana, GitHub lists). Non-dict records are skipped."""
+    when it is an array (Grafana, GitHub lists). Records that are not JSON objects are skipped;
+    ``on_skip`` is called once for each (the collectors count them as not understood)."""
     for page in pages:
         items = page if key is None else (page.get(key) if isinstance(page, dict) else None)
         if isinstance(items, dict):
@@ -480,3 +483,5 @@ def iter_records(pages: list[Any], key: str | None) -> Iterator[dict[str, Any]]:
         for item in items:
             if isinstance(item, dict):
                 yield item
+            elif on_skip is not None:
+                on_skip()

@@ -124,14 +124,16 @@ class GitHubConfig(_Table):
     """Terms that make a lead-up change relevant: set here, one alone is enough; the default's
     count only with a mention tied to the incident (``LeadupSettings.default_terms``)."""
     leadup_deploys: int = Field(default=3, ge=0)
-    """How many of the latest deploy rows before the window the timeline shows, newest first
-    (``normalize.leaddeploys``); the deploy that shipped a lead-up change shown comes beyond."""
+    """How many of the latest deploy rows before the window with a tie to the incident the
+    timeline shows, newest first (``normalize.leaddeploys``); the deploy that shipped a lead-up
+    change shown comes beyond."""
     leadup_changes: int = Field(default=5, ge=0)
     """At most this many lead-up changes chosen by relevance (changes named in the evidence are
     always shown)."""
     window_changes: Literal["related", "all"] = "related"
     """Deploys and merged PRs during the incident window: ``related``, only those with a tie to
-    the incident are rows (``normalize.during``), the others a named count; ``all``, every one."""
+    the incident are rows (``normalize.during``), the others a named count; ``all``, every one.
+    The lead-up deploys too: ``related``, only those with a tie count toward ``leadup_deploys``."""
 
     @field_validator("repos")
     @classmethod
@@ -206,6 +208,64 @@ _COMPLETED = (
 """A failover or switchover said done after the noun ("failover completed at 10:42 UTC",
 "failover to replica-1 done", "failover's done"); not "failover didn't help", "failover not done
 yet"."""
+_LIMIT_NAME = (
+    r"max[\w.-]*|min[\w.-]*|[\w.-]+_[\w.-]+|(?:[\w.-]+\s+)?(?:pool[\s_-]?size|limits?|capacity"
+    r"|timeouts?|quota|heap|retention|concurrency|ttl)"
+)
+"""A setting's name that is no count of anything: "maxmemory", "max_connections", "memory
+limit", "pool size"."""
+_SET_TO = (
+    r"\b(?!(?:[\w.-]*(?:latency|error|rate|lag|usage|load|traffic|util)))(?:{names})"
+    r"\s+(?:(?:was|were|has been|have been|got|is now|now|just)\s+)*{verb}\s+"
+    r"(?:(?:from\s+)?\d[\w.%]*\s*)?(?:to|->|\u2192)\s*\d[\w.%]*"
+)
+"""A setting said given a new value, named before the verb (passive: someone did it):
+"maxmemory raised to 16gb", "pool size increased from 20 to 50", "replicas bumped to 12"; not a
+metric rising ("latency increased to 3s", "error rate bumped to 5%": no setting's name), nor a
+count "increased" by itself ("connections increased to 5000", "queue size increased to 10k":
+only ``_LIMIT_NAME`` with "increased"). ``{verb}``, ``{names}``: one pattern per verb, each
+with a word the prefilter can require."""
+_SET_VERBS = (
+    ("raised", rf"{_LIMIT_NAME}|(?:[\w.-]+\s+)?(?:size|replicas|connections|partitions|threads"
+     r"|workers|shards)"),
+    ("bumped", rf"{_LIMIT_NAME}|(?:[\w.-]+\s+)?(?:size|replicas|connections|partitions|threads"
+     r"|workers|shards)"),
+    ("upped", rf"{_LIMIT_NAME}|(?:[\w.-]+\s+)?(?:size|replicas|connections|partitions|threads"
+     r"|workers|shards)"),
+    ("increased", _LIMIT_NAME),
+)  # fmt: skip
+_NOT_FIX = (
+    r"(?:pag|escalat|ack|acknowledg|resolv|creat|open|check|look|verif|test|review|inspect"
+    r"|confirm|watch|monitor|quer|investigat|debugg|trac|post|updat|writ|ping|call|notif|email"
+    r"|messag|fil|assign|tagg|label|link|read|compar|count|measur|search|grepp|tail)\w*\b"
+)
+"""Verbs of looking or of the response's own paperwork: "manually paged Kim", "checked it
+manually" are no step."""
+_SEEING = (
+    r"(?:\s+(?:team|here|folks))?\s*(?:is|are|has been|have been|'s|'re)?\s*"
+    r"(?:seeing|getting|receiving|reporting|fielding|flooded with|swamped with)\b"
+)
+"""Support reporting customers' failures: "support is seeing tickets about failed checkouts"."""
+_PUBLISHED = (
+    r"\s+(?:(?:has been|have been|was|were|is|are|got|now|just)\s+)*(?:updated|posted|published"
+    r"|sent|up|live|out|went out|gone out)\b"
+)
+"""A post or message said published: "status page post is up", "customer comms sent"."""
+_COMMS = ("comms", "communication", "email", "notice", "notification")
+_AUDIENCE = r"(?:customer|external|stakeholder|merchant|user)s?"
+_COMMS_SENT = rf"\b{_AUDIENCE}\s+{{noun}}s?{_PUBLISHED}"
+"""Customer comms said sent, the message named first: "customer comms sent", "external
+communication is out". ``{noun}``: one pattern per noun (a word the prefilter can require)."""
+_SENT_COMMS = (
+    r"\b(?:sent|sending|posted|published|emailed)\s+(?:out\s+)?(?:the\s+|a\s+|an\s+|our\s+)?"
+    rf"{_AUDIENCE}\s+{{noun}}s?\b"
+)
+"""Customer comms said sent, the verb first: "sent the customer comms"."""
+_NOTIFIED = (
+    r"\b{verb}\s+(?:the\s+|all\s+|our\s+)?(?:affected\s+|impacted\s+)?(?:customers|merchants"
+    r"|stakeholders|users)\b"
+)
+"""Customers told: "notified affected customers", "emailed the merchants"."""
 _FLAG = (
     r"\s+(?:the\s+|a\s+|our\s+|all\s+)?(?:[\w./-]+\s+){0,3}?(?:(?:feature[\s-]?)?flags?|toggles?"
     r"|features?|experiments?|kill[\s-]?switch(?:es)?|auto-?upgrades?|autoscal(?:er|ing))\b"
@@ -292,12 +352,12 @@ class ClassifyConfig(_Table):
         r"\bmitigat(?:e|ed|ing|ion)\b",
         r"\broll(?:ing|ed)? ?back\b",
         r"\brevert(?:ed|ing)?\b",
-        r"\bscal(?:e|ed|ing) (?:up|out)\b",
+        rf"\bscal(?:(?:e|ed|ing) (?:up|out)\b|(?:ing|e[\s-]?(?:up|out)){_COMPLETED})",
         r"\bscal(?:ed|ing)\s+(?!(?:down|back|in|it)\b)[\w./-]+(?:\s+[\w./-]+){0,2}?\s+(?:up|out"
         r"|to\s+\d+|from\s+\d+)\b",
         r"\bfail(?:ing|ed)? over\b",
         r"\b(?:rollout|rolling|rolled out an?|did an?|doing an?|ran an?|kicked off an?) restart\b",
-        rf"\brestart(?:ed|ing){_ANY}",
+        rf"\brestart(?:(?:ed|ing){_ANY}|s?{_COMPLETED})",
         rf"\bbounc(?:ed|ing){_ANY}",
         rf"\brecycl(?:ed|ing){_ANY}",
         rf"\brais(?:ed|ing){_SETTING}",
@@ -349,6 +409,9 @@ class ClassifyConfig(_Table):
         rf"{_NOT_STATE}\bcleared{_FLUSHED}",
         rf"{_NOT_STATE}\bclearing{_FLUSHED}",
         *(_FLUSHED_AFTER.replace("{verb}", verb) for verb in ("flushed", "purged", "cleared")),
+        *(_SET_TO.replace("{verb}", verb).replace("{names}", names) for verb, names in _SET_VERBS),
+        rf"\b(?!{_NOT_FIX})[a-z]+(?:ing|ed)\s+(?:[\w./:-]+\s+){{0,3}}?manually\b",
+        rf"\bmanually\s+(?!{_NOT_FIX})[a-z]+(?:ing|ed)\b",
     )
     resolve: tuple[str, ...] = (
         r"\ball clear\b",
@@ -362,9 +425,40 @@ class ClassifyConfig(_Table):
         r"\bcustomers? (?:are |were |started |began )?(?:seeing|reporting|getting)\b",
         r"\busers? (?:are |were |started |began )?(?:seeing|reporting|getting)\b",
         r"\berrors? (?:started|began|spiked|spiking)\b",
+        rf"\bsupport{_SEEING}",
+        rf"\bhelp ?desk{_SEEING}",
+        rf"\bcustomer (?:support|success|care|service){_SEEING}",
+        r"\btickets? (?:are |is |started |starting )?(?:coming|rolling|pouring|flooding) in\b",
     )
     """A person's message or an annotation saying the service started hurting: tag ``impact``,
-    a candidate for the impact start (the message keeps its kind)."""
+    a candidate for the impact start (the message keeps its kind). Support seeing tickets is
+    customers reporting the failure ("support is seeing tickets about failed checkouts",
+    "tickets are coming in about timeouts"): a symptom, so a candidate too (it counts only at or
+    before detection, or from the time its words state). A running tally or a continuation
+    ("support has 40 tickets so far", "customer tickets still coming in") says nothing new: no
+    row."""
+    update: tuple[str, ...] = (
+        rf"\bstatus[\s-]?page(?:\s+(?:post|update|incident|entry|notice)){_PUBLISHED}",
+        r"\bstatus[\s-]?page\s+(?:(?:has been|was|got|is now|now|just)\s+)*(?:updated|posted"
+        r"|published)\b",
+        r"\bstatus[\s-]?page\s*:\s*(?:investigating|identified|monitoring|resolved)\b",
+        r"\bstatus[\s-]?page\s+(?:incident|post|entry)\s+(?:(?:is|was|has been|now)\s+)*(?:closed"
+        r"|resolved|marked resolved)\b",
+        r"\b(?:posted|posting|published|publishing|updated|updating|put|putting)\s+(?:(?:an?|the"
+        r"|our)\s+)?(?:[\w-]+\s+){0,2}?(?:(?:on|to|in)\s+(?:the\s+|our\s+)?)?status[\s-]?page\b",
+        *(_COMMS_SENT.replace("{noun}", noun) for noun in _COMMS),
+        *(_SENT_COMMS.replace("{noun}", noun) for noun in _COMMS),
+        *(_NOTIFIED.replace("{verb}", verb) for verb in ("notified", "notifying", "emailed")),
+        r"\btickets?\s+(?:have\s+|has\s+)?(?:stopped|dried up|slowed down|stopped coming in)\b",
+        r"\bno (?:new|more|further) (?:support |customer )?tickets\b",
+    )
+    """Customer-facing communication and the customers' side of the recovery: a status page
+    post or customer comms said done ("status page updated: investigating", "posted to
+    statuspage", "customer comms sent"; not "do we need a status page post?", "status page is
+    down"), support tickets stopping ("tickets have stopped", "no new tickets"): kind
+    ``update``, a row; never a mitigation (a post tells customers, it fixes nothing) nor the
+    resolution (tickets lag the fix). Tried after the milestones: "rolled back checkout, status
+    page updated" is a mitigation."""
     bot_kinds: dict[str, tuple[str, ...]] = Field(
         default_factory=lambda: {
             "alert": (
@@ -380,7 +474,7 @@ class ClassifyConfig(_Table):
     )
     """Bot and app posts: kind -> patterns, tried in this order."""
 
-    @field_validator("declare", "identify", "mitigate", "resolve", "impact")
+    @field_validator("declare", "identify", "mitigate", "resolve", "impact", "update")
     @classmethod
     def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in patterns:

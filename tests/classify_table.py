@@ -2,7 +2,7 @@
 
 ``cases(kind, texts)`` turns a table of people's messages into pytest parameters (the text as
 the id), so a test file holds its tables and one parametrised test asserting ``kind_of(text) is
-kind`` for all of them.
+kind`` (or ``is_impact(text) is impact``) for all of them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ def kind_of(text: str) -> Kind | None:
     """The kind a person's plain message with this text gets (None: no kind)."""
     found = CLASSIFIER.human_text(text)
     return found[0] if found is not None else None
+
+
+def is_impact(text: str) -> bool:
+    """Whether a person's plain message with this text is a candidate impact start (an
+    ``impact`` pattern its clause states: tag ``impact``)."""
+    return CLASSIFIER.impact_words(text) is not None
 
 
 def cases(kind: Kind | None, texts: Iterable[str]) -> list[Any]:

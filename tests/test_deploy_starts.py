@@ -129,6 +129,9 @@ def test_a_start_post_joins_whatever_words_surround_its_commit(tmp_path: Path) -
         "no service": "Deploying hotfix 4f2c9e1 (requested by <@U03KIM>)",
         "by name": "Deploy started: checkout 4f2c9e1 → production by marco",
         "deployment started": "Deployment of checkout 4f2c9e1 to prod started (by marco)",
+        "argo cd sync running": "The sync operation of application checkout-prod has started "
+        "at 2026-03-14T14:25:04Z. Revision: 4f2c9e1. Sync operation details are available at: "
+        "https://argocd.acme.example/applications/checkout-prod?operation=true .",
         "link": "Deploying checkout <https://github.com/acme/checkout/commit/"
         + SHA
         + "|4f2c9e1> to production",
@@ -169,6 +172,14 @@ def test_the_bot_finish_post_joins_the_deployment_row(tmp_path: Path) -> None:
         "checkout 4f2c9e1 shipped to prod :tada:",
         "Deploy of checkout 4f2c9e1 to production finished",
         "checkout 4f2c9e1: rollout succeeded (production)",
+        # Argo CD notifications' catalog templates (app-sync-succeeded, app-deployed), with the
+        # revision a team adds to the message, and a bot's "synced"
+        "Application checkout-prod has been successfully synced at 2026-03-14T14:31:04Z. "
+        "Revision: 4f2c9e1. Sync operation details are available at: "
+        "https://argocd.acme.example/applications/checkout-prod?operation=true .",
+        ":white_check_mark: Application checkout-prod is now running new version of "
+        "deployments manifests. Revision 4f2c9e1",
+        "checkout 4f2c9e1 synced to production",
     ]
     for n, text in enumerate(wordings):
         post = legacy_bot(at(14, 31, 5), text)

@@ -87,12 +87,21 @@ def collected(
 
 
 def shown(
-    events: list[Event], deploys: int, match: tuple[str, ...] = ("disruption",), changes: int = 5
+    events: list[Event],
+    deploys: int,
+    match: tuple[str, ...] = ("disruption",),
+    changes: int = 5,
+    service: bool = True,
 ) -> dict[str, tuple[str, str]]:
     """Key -> (summary, reason) of the deploy rows before the window, normalized with
-    ``deploys`` as ``leadup_deploys`` and ``match`` as the lead-up terms."""
+    ``deploys`` as ``leadup_deploys`` and ``match`` as the lead-up terms; ``service``: REPO is
+    the affected service's (each of its deploys has a tie), else no deploy has one."""
     settings = LeadupSettings(
-        deploys=deploys, changes=changes, match=match, repos=frozenset({REPO})
+        deploys=deploys,
+        changes=changes,
+        match=match,
+        repos=frozenset({REPO}),
+        service_repos=frozenset({REPO} if service else ()),
     )
     incident = make_ctx("https://x.invalid", None, Recorder()).incident
     rows = normalize(events, incident, WINDOW, Config(), leadup=settings).events
@@ -139,12 +148,30 @@ def test_the_deploy_that_shipped_a_lead_up_change_is_shown_beyond_the_limit(
     assert reason == "leadup: deploy to production that shipped PR #3310"
     assert rows[key(4392)] == (
         f"Deployed {REPO} 0c0ffee (main) to production",  # a direct push: no PR named
-        "leadup: deploy to production",
+        "leadup: deploy to production; tie to the incident: repository of an affected service "
+        f"({REPO})",
     )
     # negative: PR #3317 is not shown, so its deploy (4389) comes only within the count
     assert key(4389) not in rows
     assert set(shown(events, 0)) == {key(4388)}
     assert set(shown(events, 0, match=("nothing-matches",))) == set()
+
+
+def test_a_deploy_that_shipped_a_shown_change_needs_no_tie(
+    server: FakeServer, ca_bundle: Path, tmp_path: Path
+) -> None:
+    # no deploy is tied to this incident (REPO is no affected service's, nothing names them):
+    # the count shows none of them, the deploy that put PR #3310 live stays
+    events = collected(server, ca_bundle, tmp_path, 10, extra_deploys=2)
+    rows = shown(events, 3, service=False)
+    assert rows == {
+        key(4388): (
+            "Deployed PR #3310 (public-api: set PodDisruptionBudget maxUnavailable) to "
+            f"production: {REPO} 5aa0d19 (main)",
+            "leadup: deploy to production that shipped PR #3310",
+        )
+    }
+    assert shown(events, 3, match=("nothing-matches",), service=False) == {}
 
 
 def test_a_live_run_at_the_default_shows_the_deploy_that_shipped_the_root_cause(
@@ -201,32 +228,35 @@ def test_a_deploy_row_names_the_pr_only_on_an_exact_commit(
 @given(
     hours=st.lists(st.integers(1, 300), min_size=0, max_size=8, unique=True),
     ships=st.lists(st.booleans(), min_size=8, max_size=8),
+    others=st.lists(st.booleans(), min_size=8, max_size=8),
     limit=st.integers(0, 9),
 )
 def test_raising_the_limit_never_removes_a_row_property(
-    hours: list[int], ships: list[bool], limit: int
+    hours: list[int], ships: list[bool], others: list[bool], limit: int
 ) -> None:
-    """Any lead-up deploys, some shipping a lead-up change that is shown (its merge commit
-    deployed): the rows at N are among the rows at N + 1, every shipping deploy is shown, and
-    N counts the latest."""
+    """Any lead-up deploys, of the affected service's repository (a tie) or another team's
+    (none), some shipping a lead-up change that is shown (its merge commit deployed): the rows
+    at N are among the rows at N + 1, every shipping deploy is shown, no other team's deploy
+    is, and N counts the latest tied ones."""
     events: list[Event] = []
     shipping: set[str] = set()
     for n, hour in enumerate(hours):
         sha = f"{n + 1:x}abcdef"[:7]
         when = WINDOW.start - timedelta(hours=hour)
+        repo = "acme/search-api" if others[n] else REPO
         deploy = Event(
             time=when,
             kind=Kind.DEPLOY,
-            summary=f"Deployed {REPO} {sha} (main) to production",
+            summary=f"Deployed {repo} {sha} (main) to production",
             sources=("github",),
-            links=(Link("github", f"https://github.com/{REPO}/commit/{sha}", f"commit {sha}"),),
+            links=(Link("github", f"https://github.com/{repo}/commit/{sha}", f"commit {sha}"),),
             key=key(n),
             refs=frozenset({f"sha:{sha}"}),
             tags=frozenset({"production"}),
-            scope=f"github:{REPO}",
+            scope=f"github:{repo}",
         )
         events.append(deploy)
-        if ships[n]:  # a PR merged a minute before, named for the lead-up ("disruption")
+        if ships[n] and not others[n]:  # a PR merged a minute before, named ("disruption")
             events.append(
                 Event(
                     time=when - timedelta(minutes=1),
@@ -244,6 +274,8 @@ def test_raising_the_limit_never_removes_a_row_property(
     now, more = set(shown(events, limit, changes=8)), set(shown(events, limit + 1, changes=8))
     assert now <= more
     assert shipping <= now
-    newest = sorted((e for e in events if e.kind is Kind.DEPLOY), key=lambda e: e.time)
+    tied = [e for e in events if e.kind is Kind.DEPLOY and e.scope == f"github:{REPO}"]
+    newest = sorted(tied, key=lambda e: e.time)
     assert {e.key for e in newest[len(newest) - min(limit, len(newest)) :]} <= now
     assert len(now - shipping) <= limit
+    assert not any(others[int(k.split(":")[-2])] for k in now)

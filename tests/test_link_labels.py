@@ -227,4 +227,4 @@ def test_a_team_template_reads_the_accounting(tmp_path: Path) -> None:
     timeline = build_timeline(Bundle.open(demo_bundle_path()), Config())
     text = render(timeline, RenderOptions(template=template), Config())
     assert "grafana: 5/5\n" in text
-    assert "slack: 14/54; 2 bot posts about other services in slack:#deploys;" in text
+    assert "slack: 16/54; 2 bot posts about other services in slack:#deploys;" in text

@@ -551,8 +551,8 @@ def test_leadup_keeps_matching_changes_and_the_last_deploys() -> None:
         "github:pr:acme/checkout:1": 'leadup change matching "ttl"',
         "github:pr:acme/checkout:3": 'leadup change matching "pool"',
         "github:pr:acme/checkout:5": 'leadup change matching "limit"',
-        "github:deployment:acme/checkout:1:success": "leadup: deploy to production",
-        "github:deployment:acme/checkout:2:success": "leadup: deploy to production",
+        "github:deployment:acme/checkout:1:success": f"leadup: deploy to production{CHECKOUT_TIE}",
+        "github:deployment:acme/checkout:2:success": f"leadup: deploy to production{CHECKOUT_TIE}",
     }
     assert all("leadup" in e.tags for e in result.events)
     assert result.omitted == {"github:acme/checkout": 4, "github:acme/other": 1, INC: 1}

@@ -243,3 +243,18 @@ def test_the_readme_team_template_example_renders(tmp_path: Path) -> None:
     out = render(tl, RenderOptions(template=template), CONFIG)
     assert out.startswith("# #1234 Checkout \\<\u200b!here> \\| @\u200boncall\n")
     assert "| Time (UTC) | Event |" in out and "- 10:" in out
+
+
+def test_a_pattern_anchored_on_a_separator_never_takes_the_word_before_it() -> None:
+    """detect-secrets' Artifactory patterns match the space, ``=``, ``:`` or quote before the
+    value (``(?:\\s|=|:|"|^)AP…``); the value alone is hidden, never the word before it
+    (Hypothesis found ``api key AP000000000a`` -> ``api [redacted: …]``)."""
+    from reconstruct.redact import redact
+
+    for text, kept in (
+        ("api key AP000000000a", "api key "),
+        ("key=AP000000000abc", "key="),
+        ('x "AP61234567890abc" y', 'x "'),
+    ):
+        out = redact(text)
+        assert out.startswith(kept) and "AP0000" not in out and "AP6123" not in out, out

@@ -13,6 +13,7 @@ annotations write the labels in ``text`` (``"<rule> {alertname=X, pod=p} - B=1, 
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -341,3 +342,32 @@ def test_a_person_quoting_an_alert_gets_no_instance(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger()], messages, [LEE], [])
     row = one(tl, "seeing this")
     assert not any(t.startswith(("label:", "alertname:")) for t in row.tags)
+
+
+def test_long_instance_names_never_push_a_clearings_times_out_of_its_row(tmp_path: Path) -> None:
+    """Kubernetes pod names (``<deployment>-<replicaset hash>-<5 random>``, 30 characters and
+    more) in a wave's list: the row names as many as fit and counts the rest, so the times the
+    wave cleared stay in the row, never cut by the renderer's summary limit (nc13a's
+    "…czbjp and 6 more cleared 14…")."""
+    pods = [
+        f"payments-ledger-kafka-consumer-6c9f7b8d4-{c}{c}{n:02d}x"
+        for n in range(2)
+        for c in "bcdfghjklm"
+    ]
+    labels = "alertname=LedgerConsumerLagHigh, pod={}"
+    grafana = [alert_state(1 + i / 60, "LedgerConsumerLagHigh", "Normal", "Alerting",
+                           labels.format(p)) for i, p in enumerate(pods)]  # fmt: skip
+    grafana += [alert_state(30 + i / 60, "LedgerConsumerLagHigh", "Alerting", "Normal",
+                            labels.format(p)) for i, p in enumerate(pods[:10])]  # fmt: skip
+    grafana += [alert_state(60 + i / 60, "LedgerConsumerLagHigh", "Alerting", "Normal",
+                            labels.format(p)) for i, p in enumerate(pods[10:])]  # fmt: skip
+    tl = timeline(tmp_path, [trigger()], [], [], grafana)
+    config = Config()
+    cleared = [e for e in tl.events if "clear" in e.summary]
+    assert cleared, texts(tl)
+    for row in cleared:
+        assert len(row.summary) <= config.render.max_summary, row.summary
+        assert re.search(r"\d\d:\d\d\)?$", row.summary), f"ends with its times: {row.summary}"
+        assert " more" in row.summary, "the names that do not fit are counted"
+    out = render(tl, RenderOptions(), config)
+    assert "…" not in "".join(line for line in out.splitlines() if "clear" in line)

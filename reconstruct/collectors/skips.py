@@ -31,6 +31,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconstruct.bundle import iter_records
 from reconstruct.normalize.ledger import DUPLICATE, OUTSIDE_REASON
 from reconstruct.normalize.utc import OUTSIDE
 
@@ -102,17 +103,7 @@ def absorbed(key: str, count: int = 1) -> None:
 def records(pages: list[Any], key: str | None, scope: str) -> Iterator[dict[str, Any]]:
     """``bundle.iter_records``, with every item that is not a JSON object counted as not
     understood (under ``scope``) instead of skipped unseen."""
-    for page in pages:
-        items = page if key is None else (page.get(key) if isinstance(page, dict) else None)
-        if isinstance(items, dict):
-            items = [items]
-        if not isinstance(items, list):
-            continue
-        for item in items:
-            if isinstance(item, dict):
-                yield item
-            else:
-                left_out(scope, NOT_UNDERSTOOD)
+    return iter_records(pages, key, lambda: left_out(scope, NOT_UNDERSTOOD))
 
 
 def first_copies(

@@ -1,7 +1,8 @@
 """Classification: what a Slack message says it is (``[classify]``).
 
 A person's message (``kind=message``, tag ``human``) matching a ``declare`` / ``identify`` /
-``mitigate`` / ``resolve`` pattern gets that kind (first kind in that order wins); a bot or app post
+``mitigate`` / ``resolve`` / ``update`` pattern gets that kind (first kind in that order wins); a
+bot or app post
 (``kind=message``, tag ``bot``) gets the first kind of ``bot_kinds`` (dict order) with a matching
 pattern; a bot, app or workflow post no ``bot_kinds`` pattern matches is then read like a person's
 message (a workflow's "Declared incident SEV-1", an incident app's "Root cause identified", an
@@ -98,6 +99,15 @@ payments still failing"; ``_STILL_BAD``), and so is a "partial recovery" (the ma
 determiner or preposition before, a noun after; ``_ATTRIBUTE``, ``_NOUN``) is none: a resolution
 says the service recovered.
 
+**The customers' side is a status row** (``[classify] update``, kind ``update``, read as a step:
+a question, plan or negation sets none): a status page post or customer comms said done ("status
+page updated: investigating", "posted to statuspage", "customer comms sent") and support tickets
+stopping ("tickets have stopped coming in"). Never a mitigation (a post tells customers, it fixes
+nothing) nor the resolution (tickets lag the fix); tried after the milestones, so "rolled back
+checkout, status page updated" is a mitigation. "do we need a status page post?", "I'll update the
+status page later", "status page is down" set none. Support seeing tickets is customers reporting
+the failure: an ``impact`` pattern (below).
+
 **A status update keeps its kind.** A message opening with a status update ("Status update:
 ...", "Mei Lin: Status update: ...", PagerDuty's Slack app's "Status update on #7310 ... by Mei
 Lin: ...") is kind ``update`` (``STATUS_UPDATE``): "Mitigation in progress" there names the
@@ -153,8 +163,19 @@ the word "mitigated" itself: "this mitigated it"): the verb's subject in its cla
 noun with an auxiliary ("lag is draining", "pods are restarting", "the HPA keeps scaling up") or a
 resource's name ("kube-controller-manager evicted 24 pods"). No subject ("drained -06", "ok, paused
 the upgrade"), a person ("we", "I'm", "@mei", "Kim is draining -06") or a name ("kim drained -06")
-is a responder's step. A tool's words quoted (inside double quotes: "\"drained gke-...\" is what
-the upgrade log says"; ``_quoted``) are no step either.
+is a responder's step. A match naming its object first and the step said done after it
+(``_PASSIVE``: "maxmemory raised to 16gb", "redis-checkout maxmemory raised to 16gb", "scale-out
+done") has no subject before it: the words before are the object's. A failover a database's HA
+manager made (``_HA_MANAGER``: "patroni triggered a failover") is the system's own recovery, a
+mitigation, as an automation's own post of its step is ("autoscaler scaled out payments-api");
+the failing thing's ("the upgrade triggered a failover") is a description, and one that set the
+incident off a report of the cause. A tool's words quoted (inside double quotes: "\"drained
+gke-...\" is what the upgrade log says"; ``_quoted``) are no step either.
+
+**Under way or done is a tag.** A person's mitigation (a message, a note) whose matched words are
+a progressive form or a start ("rolling back", "archiving manually", "kicked off the failover"),
+or whose text says "in progress", and not "finished", "done" or "completed", gets the tag
+``step:under-way`` (``UNDER_WAY``); ``render.metrics`` reads it, never the reason's words.
 
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
@@ -180,7 +201,37 @@ from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.instances import WRITTEN
 from reconstruct.normalize.literals import required_words
 
-HUMAN_KINDS = ("declare", "identify", "mitigate", "resolve")
+HUMAN_KINDS = ("declare", "identify", "mitigate", "resolve", "update")
+UNDER_WAY = "step:under-way"
+"""Tag of a person's mitigation (a message, an incident note) whose words say the step is under
+way, not done (``under_way``): "rolling back", "starting patronictl failover", "revert in
+progress". ``render.metrics`` counts such a step only when none is said done."""
+_PROGRESSIVE = re.compile(
+    r"^(?:\w+ing\b|(?:just )?(?:started|kicked off|initiated|triggered)\b)|\bin progress\b"
+    r"|\b(?:started|kicked off|under ?way|ongoing|running)$",
+    re.IGNORECASE,
+)
+"""Matched words of a step under way: a progressive form ("rolling back", "raising maxmemory")
+or a start ("kicked off the failover", "started a switchover", a bare step's "revert
+started")."""
+_FINISHED = re.compile(r"\b(?:finished|done|completed?)\b", re.IGNORECASE)
+"""Words that say a step is over, whatever verb form names it ("finished rolling back",
+"scaling done")."""
+
+
+def under_way(words: str, text: str) -> bool:
+    """Whether a mitigation whose matched words are ``words`` in ``text`` (a person's message or
+    note) says the step is under way: its words are a progressive form or a start, or the text
+    says "in progress", or the text says a step done is not live yet (``not_live``: "reverted
+    in git, deploy pending"); else never when the text says the step is over ("finished rolling
+    back", "done scaling out", "rollback completed")."""
+    if not_live(text):
+        return True  # "reverted in git, deploy pending": not live yet
+    if _FINISHED.search(text) is not None:
+        return False
+    return _PROGRESSIVE.search(words) is not None or "in progress" in text.lower()
+
+
 ROLLBACK = re.compile(r"\broll(?:ed|ing|s)?[\s_-]?back\b|\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
 """A deploy tool's post that reports a rollback or a revert (tag ``rollback``: a mitigation)."""
 REVERT = re.compile(r"\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
@@ -288,8 +339,8 @@ awaiting deploy", "rolled back, not deployed yet"): the step is under way at mos
 
 
 def not_live(text: str) -> bool:
-    """Whether a mitigation's text says its step is not live yet (``_NOT_LIVE``):
-    ``metrics.under_way`` counts it under way, never done."""
+    """Whether a mitigation's text says its step is not live yet (``_NOT_LIVE``): ``under_way``
+    tags it under way, never done."""
     return _NOT_LIVE.search(text) is not None
 
 
@@ -437,7 +488,7 @@ _PROCESSES = frozenset(
     "upgrade upgrades rollout rollouts autoscaler autoscalers hpa vpa karpenter kubelet kubernetes"
     " k8s gke eks aks controller operator scheduler cluster node nodes pod pods job jobs cron"
     " cronjob script automation drain deploy deployment pipeline system terraform argo argocd"
-    " flux spinnaker redis kafka lag queue cache".split()
+    " flux spinnaker redis kafka lag queue cache patroni".split()
 )
 """Things that act by themselves: as a subject they are the failing process ("GKE drained",
 "kubelet is evicting")."""
@@ -520,8 +571,39 @@ def _described(before: str) -> bool:
     return re.search(r"[\d_.-]", word) is not None and re.search(r"[a-z]", low) is not None
 
 
-_ACTIONS = frozenset({Kind.MITIGATE, Kind.RESOLVE, Kind.DECLARE})
-"""Kinds that name a step someone takes: words after the match can undo them."""
+_ACTIONS = frozenset({Kind.MITIGATE, Kind.RESOLVE, Kind.DECLARE, Kind.UPDATE})
+"""Kinds that name a step someone takes (an ``update``: a status page post, customer comms
+sent): words after the match can undo them, and a plan for one is none."""
+_FAILOVER = re.compile(r"\bfail(?:ing|ed|s)?[\s-]?over\b|\bswitch(?:ing|ed|es)?[\s-]?over\b", re.I)
+_HA_MANAGER = re.compile(
+    r"(?:^|[^\w-])(?:patroni|stolon|repmgr|pg_auto_failover|orchestrator|sentinel|rds|aurora"
+    r"|cloud ?sql|the ha manager)(?:\s+[\w-]+){0,2}?\s*$",
+    re.IGNORECASE,
+)
+"""The subject of a failover that is a database's HA manager ("patroni triggered a failover",
+"Patroni automatically failed over to replica-1"): the system's own recovery, a mitigation, as
+an automation's own post of its step is ("autoscaler scaled out payments-api"). The failing
+thing's failover ("the upgrade triggered a failover", "it kicked off a failover") is a
+description of the fault; one that set the incident off is a report of the cause (``_CAUSE``, a
+time before the incident's start)."""
+_PASSIVE = re.compile(
+    r"^(?![a-z]+(?:ing|ed)\b)[\w.'-]+(?:\s+\S+)*?\s+(?:[a-z]+ed|done|complete|finished)\b",
+    re.IGNORECASE,
+)
+"""A match naming its object first and the step said done after it ("maxmemory raised to
+16gb", "scale-out done", "flag X disabled", "CDN cache purged"): the words before it are the
+object's, no subject doing it."""
+
+
+def _anyones(matched: str, before: str) -> bool:
+    """Whether a mitigate match (``before``: its clause up to it) is a step whatever words come
+    before it: "this mitigated it"; a passive (``_PASSIVE``), whose words before name no one
+    doing it; a failover an HA manager made (``_HA_MANAGER``)."""
+    if matched[:7].lower() == "mitigat" or _PASSIVE.match(matched) is not None:
+        return True
+    return _FAILOVER.search(matched) is not None and _HA_MANAGER.search(before) is not None
+
+
 _DONE = re.compile(r"ed\b", re.IGNORECASE)
 """A match saying it was done ("rolled back", "reverted", "scaled out"): a hedge after it ("rolled
 back and lag should drain") does not undo it."""
@@ -580,7 +662,10 @@ class Classifier:
 
     def impact_words(self, text: str) -> str | None:
         """The words of ``text`` an ``impact`` pattern matches, else None."""
+        can = self.human_any.candidates(text) if self.human_any is not None else None
         for pattern in self.impact:
+            if can is not None and pattern.pattern not in can:
+                continue  # its required word is not in the text
             for match in pattern.finditer(text):
                 if states(text, match.start(), match.end(), action=False):
                     return _words(match.group(0))
@@ -615,6 +700,11 @@ class Classifier:
             return _first(self.human, self.human_any, event.summary, stated=True, when=when)
         if "bot" in event.tags:  # a more specific tool kind first, else the milestones
             found = _first(self.bot, self.bot_any, event.summary)
+            if found is not None and found[0] is Kind.ALERT:
+                if _deploy_trigger(event.summary, found[1]):
+                    return None  # "Deploying checkout 4f2c9e1, triggered by @marco": no alert
+                if _step_trigger(event.summary, found[1]):
+                    found = None  # "Patroni triggered a failover of orders-pg": its step
             if found is None and _NOTE_POST.search(event.summary):
                 return None  # a chat app's copy of a note: the note's own record is the step
             return found or _first(
@@ -653,6 +743,13 @@ class _Prefilter:
             return False
         return self.pattern.search(text.lower() if self.lower else text) is not None
 
+    def candidates(self, text: str) -> frozenset[str] | None:
+        """The patterns (their source text) that can match ``text``: those whose required word
+        it holds. None: any pattern may (no automaton, or text outside ASCII)."""
+        if self.words is None or not text.isascii():
+            return None
+        return frozenset(p.pattern for _, group in self.words.iter(text.lower()) for p in group)
+
 
 def _first(
     rules: Rules,
@@ -670,9 +767,13 @@ def _first(
     the step (``_BARE``)."""
     if any_ is not None and not any_.search(text):
         return None
+    # only the patterns whose required word the text holds can match (one automaton pass)
+    can = any_.candidates(text) if any_ is not None and stated else None
     partial: str | None = None
     for kind, patterns in rules:
         for pattern in patterns:
+            if can is not None and pattern.pattern not in can:
+                continue
             if not stated:
                 if match := pattern.search(text):
                     return kind, _words(match.group(0))
@@ -768,12 +869,12 @@ def _taken(
         before = _APOSTROPHE.sub("'", _CLAUSE_END.split(text[:start])[-1])
         if _COMING.search(_APOSTROPHE.sub("'", own)) is not None or _WILL.search(before):
             return None  # "Revert of #2291 coming", "revert first", "we will revert": a plan
-    if kind is Kind.DECLARE:
-        return kind
+    if kind is Kind.DECLARE or kind is Kind.UPDATE:
+        return kind  # a declaration; a status page post, customer comms
     if kind is Kind.MITIGATE and (
         (
-            _described(_CLAUSE_END.split(text[:start])[-1])
-            and not text[start:end].lower().startswith("mitigat")  # "this mitigated it"
+            not _anyones(text[start:end], before := _CLAUSE_END.split(text[:start])[-1])
+            and _described(before)
         )
         or _quoted(text, start)
         or _attribute(text, start)
@@ -957,10 +1058,10 @@ def classify(
             out.append(event)
             continue
         kind, words = found
-        if kind is Kind.ALERT and "bot" in event.tags and _deploy_trigger(event.summary, words):
-            out.append(event)  # "Deploying checkout 4f2c9e1, triggered by @marco": no alert
-            continue
         keywords[event.key] = words
+        if kind is Kind.MITIGATE and ("human" in event.tags or NOTE in event.tags):
+            if under_way(words, event.summary):
+                event = evolve(event, tags=event.tags | {UNDER_WAY})
         if kind is Kind.DEPLOY and "bot" in event.tags and ROLLBACK.search(event.summary):
             undo = {"rollback", "revert"} if REVERT.search(event.summary) else {"rollback"}
             event = evolve(event, tags=event.tags | undo)
@@ -972,6 +1073,21 @@ _TRIGGERED_BY = re.compile(r"\btriggered by\b", re.IGNORECASE)
 _BY_PERSON = re.compile(r"\b(?:triggered|requested|initiated) by\s+<?@", re.IGNORECASE)
 """Who started a deploy, as a deploy bot names them: "(triggered by @tomas)", "triggered by
 <@U14TOMASGA>" (Slack's mention)."""
+
+
+_STEP_TRIGGERED = re.compile(
+    r"\btriggered\s+(?:(?:a|an|the)\s+)?(?:[\w./-]+\s+){0,2}?(?:failover|switchover)\b",
+    re.IGNORECASE,
+)
+"""An automation's post that it started a step ("Patroni triggered a failover of orders-pg to
+replica-1"): "triggered" names who took the step, as in a deploy bot's "triggered by @marco"."""
+
+
+def _step_trigger(text: str, words: str) -> bool:
+    """A bot's post whose only alert word is "triggered" with a step as its object (a failover, a
+    switchover): the automation's own step, read like a person's message (a mitigation), no
+    alert firing."""
+    return words.lower() == "triggered" and _STEP_TRIGGERED.search(text) is not None
 
 
 def _deploy_trigger(text: str, words: str) -> bool:

@@ -963,9 +963,9 @@ _NUMBERED = re.compile(r"(.*?)(\d+)")
 
 def _names(values: list[str]) -> str:
     """The values (natural order) by runs: ``gw-1 … gw-5`` for three or more numbered names of
-    one prefix without a gap, each other name as it is; up to four such parts, then how many
-    more names: ``orders-0 … orders-19, search-3 … search-9``, ``db-2, db-7, db-9, db-12 and 3
-    more``."""
+    one prefix without a gap, each other name as it is; up to four such parts within
+    ``NAMES_CHARS`` characters, then how many more names: ``orders-0 … orders-19,
+    search-3 … search-9``, ``db-2, db-7, db-9, db-12 and 3 more``."""
     runs: list[list[str]] = []
     before: tuple[str, int] | None = None  # prefix and number of the name before
     for value in values:
@@ -982,10 +982,22 @@ def _names(values: list[str]) -> str:
             parts.append((f"{run[0]} … {run[-1]}", len(run)))
         else:
             parts.extend((value, 1) for value in run)
-    if len(parts) <= 4:
+    kept = 0  # parts shown: at most four, within NAMES_CHARS (the first always)
+    width = 0
+    for shown, _ in parts[:4]:
+        width += len(shown) + 2
+        if kept and width > NAMES_CHARS:
+            break
+        kept += 1
+    if kept == len(parts):
         return ", ".join(shown for shown, _ in parts)
-    rest = len(values) - sum(n for _, n in parts[:4])
-    return f"{', '.join(shown for shown, _ in parts[:4])} and {rest} more"
+    rest = len(values) - sum(n for _, n in parts[:kept])
+    return f"{', '.join(shown for shown, _ in parts[:kept])} and {rest} more"
+
+
+NAMES_CHARS = 100
+"""Characters of names ``_names`` lists before "and N more": four pod names of 30 characters
+(``ledger-consumer-6c9f7b8d4-2dm84``) would fill a row and push its times past the cut."""
 
 
 def _brief(values: list[str]) -> str:

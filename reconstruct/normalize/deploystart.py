@@ -69,17 +69,25 @@ _RECORDS = {Kind.DEPLOY, Kind.CHANGE, Kind.ALERT, Kind.PAGE}
 STARTING = re.compile(
     r"\b(?:deploying|rolling out|releasing|shipping|promoting)\b"
     r"|\bdeploy(?:ment)?\b.*\b(?:started|starting|in progress|kicked off|began|begun)\b"
-    r"|\bstart(?:ed|ing) (?:a |the )?(?:deploy(?:ment)?|rollout|release)\b",
+    r"|\bstart(?:ed|ing) (?:a |the )?(?:deploy(?:ment)?|rollout|release)\b"
+    r"|\bsync(?:ing)? (?:operation )?of application\b.*\b(?:has )?started\b"
+    r"|\bstart syncing\b",
     re.IGNORECASE,
 )
-"""A deploy bot's words that a deploy is starting."""
+"""A deploy bot's words that a deploy is starting (Argo CD's ``app-sync-running`` template:
+"The sync operation of application X has started at …"; its notifications catalog,
+argo-cd docs/operator-manual/notifications/catalog.md)."""
 FINISHED = re.compile(
     r"\b(?:is|went|now) live\b|\bdeployed\b|\brolled out\b|\breleased\b|\bshipped\b"
-    r"|\b(?:finished|succeeded|successful|completed|complete|done)\b"
+    r"|\b(?:finished|succeeded|successful|successfully|completed|complete|done|synced)\b"
+    r"|\bnow running (?:the |a )?new version\b|\bis up and running\b"
     r"|\u2705|:white_check_mark:|:heavy_check_mark:|\u2714",
     re.IGNORECASE,
 )
-"""A deploy bot's words that a deploy finished (went live)."""
+"""A deploy bot's words that a deploy finished (went live). GitOps tools say it their way: Argo
+CD's ``app-sync-succeeded`` ("Application X has been successfully synced at …") and
+``app-deployed`` ("Application X is now running new version of deployments manifests"; the
+Slack forms start with ``:white_check_mark:``), "X synced to production"."""
 FAILED = re.compile(
     r"\b(?:fail(?:ed|ure|s)?|errored|error|aborted|cancel(?:l)?ed|timed out|rolled back|rollback)\b"
     r"|\u274c|:x:|:rotating_light:",

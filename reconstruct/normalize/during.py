@@ -33,6 +33,12 @@ with no tie is no row but a named count, per repository and kind: ``1 deploy of 
 during the incident in github:acme/web (91cc0de to production at 16:24)``; JSON lists each one
 with its links (``set_aside``). A row of a timeline normalized again keeps its tie (its
 reason's tail), whatever record named it.
+
+The lead-up's deploys are judged by the same rule (``ties``, through ``judge_leadup``; read by
+``leaddeploys``) but for rule 5 (every lead-up deploy is before the first alert: that says
+nothing) and rule 4's single word naming an affected service; an untied one among the latest
+``leadup_deploys`` is counted ``deploys in the lead-up with no tie to the incident in
+github:acme/search-api (1a2b3c4 to production at 2026-11-16 10:05)``.
 """
 
 from __future__ import annotations
@@ -96,6 +102,55 @@ def judge(
     candidates = [e for e in kept if is_candidate(e, start) and TIE not in e.reason]
     if not candidates:
         return Judged({}, {})
+    tied = ties(candidates, kept, said, linked, incident, start, settings)
+    unrelated = _counted([e for e in candidates if e.key not in tied], start)
+    return Judged({k: TIE + why for k, why in tied.items()}, unrelated)
+
+
+def judge_leadup(
+    deploys: Iterable[Event],
+    rows: list[Event],
+    said: Iterable[Event],
+    linked: Iterable[Event],
+    incident: Incident,
+    start: datetime,
+    settings: LeadupSettings,
+) -> Judged | None:
+    """The ties of the deploys before the window (``leaddeploys``), by the rules above but the
+    window's own (rule 5: every one is before the first alert; rule 4's single word naming an
+    affected service), against the window's ``rows``, ``said`` and ``linked`` as ``judge``
+    reads them; the untied ones are counted ``deploys in the lead-up with no tie to the
+    incident in github:acme/search-api (1a2b3c4 to production at 2026-11-16 10:05)``. None
+    with ``[github] window_changes = "all"``: every deploy may be shown. A row of a timeline
+    normalized again keeps its tie."""
+    if settings.window_changes == "all":
+        return None
+    early = [e for e in deploys if e.kind is Kind.DEPLOY and e.time < start]
+    kept = {e.key: e.reason[e.reason.index(TIE) :] for e in early if TIE in e.reason}
+    candidates = [e for e in early if e.key not in kept]
+    tied = ties(candidates, rows, said, linked, incident, start, settings, before=True)
+    unrelated = _counted([e for e in candidates if e.key not in tied], start, before=True)
+    return Judged({**kept, **{k: TIE + why for k, why in tied.items()}}, unrelated)
+
+
+def ties(
+    candidates: list[Event],
+    kept: list[Event],
+    said: Iterable[Event],
+    linked: Iterable[Event],
+    incident: Incident,
+    start: datetime,
+    settings: LeadupSettings,
+    *,
+    before: bool = False,
+) -> dict[str, str]:
+    """Key -> why (the first tie found, rules 1 to 6) of each of ``candidates`` (changes and
+    deploys) tied to the incident, read against ``kept`` (the window's rows), ``said`` and
+    ``linked`` (``judge``); ``before``: the candidates are the lead-up's (rules 5 and 4's
+    single word naming an affected service do not apply). The one rule of what ties a change
+    to this incident, in the window and before it."""
+    if not candidates:
+        return {}
     keys = {e.key for e in candidates}
     evidence = [e for e in kept if e.key not in keys and _speaks(e, start)]
     said = [e for e in said if _speaks(e, start)]
@@ -121,9 +176,9 @@ def judge(
             found = relevance.judge(event)
             if found is not None:
                 why = "; ".join(found[1])
-            elif (service := relevance.names_service(event)) is not None:
+            elif not before and (service := relevance.names_service(event)) is not None:
                 why = f'naming the affected service "{service}"'
-        if why is None and _possible_trigger(event, first, settings):
+        if why is None and not before and _possible_trigger(event, first, settings):
             why = "deployed before the first alert (a possible trigger)"
         if why is not None:
             tied[event.key] = why
@@ -145,8 +200,7 @@ def judge(
             else:
                 continue
             grown = True
-    unrelated = _counted([e for e in candidates if e.key not in tied], start)
-    return Judged({k: TIE + why for k, why in tied.items()}, unrelated)
+    return tied
 
 
 _HEX = re.compile(
@@ -284,10 +338,11 @@ def _named_why(event: Event, named: Named, said: set[str]) -> str | None:
     return None
 
 
-def _counted(unrelated: list[Event], start: datetime) -> dict[str, str]:
+def _counted(unrelated: list[Event], start: datetime, before: bool = False) -> dict[str, str]:
     """Key -> reason, one reason per repository and kind, naming each change (up to
     ``MAX_LISTED``): ``deploys of other services during the incident in github:acme/web
-    (91cc0de to production at 16:24)``."""
+    (91cc0de to production at 16:24)``; ``before``: ``deploys in the lead-up with no tie to the
+    incident in github:acme/search-api (...)``."""
     groups: defaultdict[tuple[str, Kind], list[Event]] = defaultdict(list)
     for event in unrelated:
         groups[(event.scope, event.kind)].append(event)
@@ -298,7 +353,9 @@ def _counted(unrelated: list[Event], start: datetime) -> dict[str, str]:
         listed = ", ".join(items[:MAX_LISTED])
         if len(items) > MAX_LISTED:
             listed += f" and {len(items) - MAX_LISTED} more"
-        if kind is Kind.DEPLOY:
+        if before:
+            reason = f"deploys in the lead-up with no tie to the incident in {scope} ({listed})"
+        elif kind is Kind.DEPLOY:
             reason = f"deploys of other services during the incident in {scope} ({listed})"
         else:
             reason = f"changes of other services merged during the incident in {scope} ({listed})"

@@ -35,6 +35,23 @@ repositories) by their relevance to this incident and keeps a few (``LeadupSetti
 4. **Dependency and config changes** (labels or title words such as ``dependencies``, ``bump``,
    ``upgrade``, ``config``) add 1 to a change that already scored: they rank higher.
 
+5. **Paperwork is no candidate cause by words**: a change whose title says it is about docs, a
+   runbook, a dashboard or an alert rule (``PAPERWORK_WORDS``: "Add runbook link to
+   PostgresReplicaLagHigh alert", "Update README", "Tune the alert rule for disk usage"; a
+   ``docs``/``documentation`` label), or whose changed files are all docs (``*.md``,
+   ``docs/``), alert or recording rules and dashboards (tag ``PAPERWORK_FILES``, when the
+   bundle holds the PR's files: ``paperwork_path``), scores nothing by rules 2 to 4: it
+   changes what people read, not what runs. A change whose files are known and include code
+   or config (tag ``CODE_FILES``) is judged by its words whatever its title says. Named in the
+   evidence, it is shown like any other (rule 1), and a term set in the config still counts
+   (rule 3: the installation asked for it).
+6. **An alert rule's own name says nothing**: the name of an alert rule a change's title
+   writes (one of the window's rules, ``rule:`` refs and ``alertname:`` tags, or a name
+   next to "alert": "PostgresReplicaLagHigh alert") is left out of its words
+   and identifiers, so "Add runbook link to PostgresReplicaLagHigh alert" shares neither
+   "postgres" nor "replica" with a PostgresDiskUsageHigh incident whose notes name
+   ``orders-pg-replica-1``: every change to the alerts of a system names it.
+
 A change needs a score of at least 2 (or to be named). Ties go to the later change. Text and
 terms are split into lower-case word parts (``ReduceCacheTTL`` and ``cache_ttl`` give ``reduce
 cache ttl`` and ``cache ttl``); a term matches at the start of a word part and may end inside
@@ -52,6 +69,7 @@ from functools import lru_cache
 from reconstruct.config import LeadupSettings
 from reconstruct.model import Event, Incident, Kind
 from reconstruct.normalize.concern import name_forms, scope_place
+from reconstruct.normalize.evolve import evolve
 
 _PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _NAMED_NUMBER = re.compile(r"(?:#|\bPR\s*#?\s*|/pulls?/)(\d{1,7})\b", re.IGNORECASE)
@@ -85,6 +103,133 @@ DEPENDENCY_WORDS = frozenset(
         "version",
     }
 )
+PAPERWORK_WORDS = frozenset(
+    {
+        "runbook",
+        "runbooks",
+        "playbook",
+        "playbooks",
+        "doc",
+        "docs",
+        "documentation",
+        "readme",
+        "changelog",
+        "dashboard",
+        "dashboards",
+    }
+)
+"""Title words of a change that changes what people read, not what runs (module rule 5)."""
+_PAPERWORK_PHRASE = re.compile(
+    r"\b(?:alert(?:ing|s)?|recording) (?:rules?|thresholds?|annotations?|labels?|routes?"
+    r"|routing|descriptions?|summar(?:y|ies))\b"
+)
+"""Word parts saying a change is to alert or recording rules (module rule 5)."""
+PAPERWORK_LABELS = frozenset({"doc", "docs", "documentation"})
+PAPERWORK_FILES = "files:paperwork"
+"""Tag of a change whose changed files are all docs, alert rules and dashboards."""
+CODE_FILES = "files:code"
+"""Tag of a change whose changed files include one that is none of those."""
+_DOC_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".adoc", ".txt")
+_DOC_DIRS = frozenset({"docs", "doc", "documentation", "runbooks", "runbook", "playbooks"})
+_DOC_NAMES = ("readme", "changelog", "license", "codeowners", "contributing")
+_RULE_DIRS = frozenset(
+    {"alerts", "alerting", "rules", "alert-rules", "prometheus-rules", "dashboards", "grafana"}
+)
+_RULE_SUFFIXES = (".yml", ".yaml", ".json", ".rules", ".jsonnet", ".libsonnet")
+_RULE_FILE = re.compile(r"(?:^|[._-])(?:alerts?|rules|alerting|dashboards?)(?:[._-]|$)")
+
+
+def paperwork_path(path: str) -> bool:
+    """Whether a changed file is docs (``*.md``, ``docs/...``, ``README``), an alert or
+    recording rule file or a dashboard (``alerts/pg.yaml``, ``prometheus/rules/x.rules.yml``,
+    ``dashboards/pg.json``, ``pg-alerts.yaml``): module rule 5. Code and config are not
+    (``src/pool.py``, ``values.yaml``, ``src/alerts/notify.py``)."""
+    lower = path.lower().strip("/")
+    dirs, _, name = lower.rpartition("/")
+    parts = set(dirs.split("/")) if dirs else set()
+    if name.endswith(_DOC_SUFFIXES) or name.startswith(_DOC_NAMES) or parts & _DOC_DIRS:
+        return True
+    if not name.endswith(_RULE_SUFFIXES):
+        return False
+    return bool(parts & _RULE_DIRS) or bool(_RULE_FILE.search(name.rsplit(".", 1)[0]))
+
+
+def paperwork(event: Event) -> bool:
+    """Whether a change is docs, a runbook, a dashboard or an alert rule only (module rule 5):
+    its files when known (tags ``PAPERWORK_FILES``, ``CODE_FILES``), else its title words and
+    labels."""
+    if PAPERWORK_FILES in event.tags or CODE_FILES in event.tags:
+        return PAPERWORK_FILES in event.tags
+    title, _, labels = event.summary.partition("(labels:")
+    title = _change_title(title, event.kind)
+    parts = word_parts(title)
+    if PAPERWORK_WORDS.intersection(parts.split()) or _PAPERWORK_PHRASE.search(parts):
+        return True
+    said = {word_parts(label) for label in labels.rstrip(" )").split(",")}
+    return bool(PAPERWORK_LABELS & said)
+
+
+_CHANGE_TITLE = re.compile(r"\bPR #\d+(:| \()")
+
+
+def _change_title(text: str, kind: Kind) -> str:
+    """The PR title a change's or deploy's summary holds: ``Merged PR #2420: <title> (opened
+    by ...)``, ``Deployed PR #2420 (<title>) to production: ...`` (its parentheses balanced);
+    else a change's summary, and nothing of a deploy's (its repository is no title)."""
+    match = _CHANGE_TITLE.search(text)
+    if match is None:
+        return text if kind is Kind.CHANGE else ""
+    rest = text[match.end() :]
+    if match.group(1) == ":":
+        return rest.partition(" (opened by ")[0]
+    depth = 1
+    for i, char in enumerate(rest):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return rest[:i]
+    return rest
+
+
+_NAME_TOKEN = re.compile(r"[A-Za-z][\w.-]*[\w]")
+_RULE_WORDS = frozenset({"alert", "alerts", "alerting"})
+"""Words next to a name that make it an alert rule's ("firewall rule" names none)."""
+
+
+def without_rule_names(text: str, rules: frozenset[str]) -> str:
+    """``text`` without the alert rule names it writes (module rule 6): one of ``rules`` (lower
+    case, spaces removed), or a camel-case or snake-case name next to "alert"."""
+    tokens = list(_NAME_TOKEN.finditer(text))
+    drop: list[tuple[int, int]] = []
+    for i, match in enumerate(tokens):
+        token = match.group(0)
+        if token.lower() in rules:
+            drop.append(match.span())
+            continue
+        if not re.search(r"[a-z][A-Z]|_", token):
+            continue
+        near = {t.group(0).lower() for t in tokens[max(i - 1, 0) : i + 2] if t is not match}
+        if near & _RULE_WORDS:
+            drop.append(match.span())
+    for start, end in reversed(drop):
+        text = f"{text[:start]} {text[end:]}"
+    return text
+
+
+def alert_rules(events: Iterable[Event]) -> frozenset[str]:
+    """The alert rule names of ``events`` (``rule:<name>:<state>`` refs, ``alertname:<name>``
+    tags), lower case, spaces removed."""
+    names: set[str] = set()
+    for event in events:
+        for ref in event.refs:
+            if ref.startswith("rule:"):
+                names.add(ref[5:].rsplit(":", 1)[0].replace(" ", "").lower())
+        for tag in event.tags:
+            if tag.startswith("alertname:"):
+                names.add(tag[10:].replace(" ", "").lower())
+    names.discard("")
+    return frozenset(names)
+
+
 STOP_WORDS = frozenset(
     """
     the and for with from into onto that this these those was were are is be been being has have
@@ -324,6 +469,8 @@ class Relevance:
     matcher: LeadupMatcher
     services: tuple[tuple[str, str], ...]
     default_terms: bool
+    rules: frozenset[str] = frozenset()
+    """The window's alert rule names (``alert_rules``): no relevance (module rule 6)."""
 
     @classmethod
     def of(
@@ -344,6 +491,7 @@ class Relevance:
             compile_leadup(settings.match),
             tuple(_service_forms(incident)),
             settings.default_terms,
+            alert_rules(rows),
         )
 
     def names_service(self, event: Event) -> str | None:
@@ -357,12 +505,17 @@ class Relevance:
         """(score, why: ``matching "ttl"``, ``sharing "dns", "resolver" with the incident's
         title and notes``) of a change scoring at least ``THRESHOLD``, else None."""
         vocab, idents = self.vocab, self.idents
-        title, _, labels = event.summary.partition("(labels:")
+        if paperwork(event):  # docs, runbooks, alert rules: no candidate cause by words (rule 5)
+            term = None if self.default_terms else self.matcher.match(event)
+            return None if term is None else (TERM_SCORE, (f'matching "{term}"',))
+        written, sep, labels = event.summary.partition("(labels:")
+        title = without_rule_names(written, self.rules)
         text = f"{title} {labels} {' '.join(sorted(event.tags))}"
         spaced = f" {word_parts(text)} "
         held = sorted(token for parts, token in idents.items() if f" {parts} " in spaced)
         shared = sorted(w for w in _words(text, frozenset()) if w in vocab)
-        term = self.matcher.match(event)
+        stripped = event if title == written else evolve(event, summary=title + sep + labels)
+        term = self.matcher.match(stripped)
         service = next((form for said_as, form in self.services if f" {said_as} " in spaced), None)
         if self.default_terms and not (held or shared or service):
             term = None  # a default term alone says nothing about this incident

@@ -23,9 +23,9 @@ from reconstruct.model import Event, Incident, Kind, Window
 from reconstruct.normalize.authority import chat_only, is_chat
 from reconstruct.normalize.concern import Concern
 from reconstruct.normalize.copies import NOWHERE, Written, could_copy
-from reconstruct.normalize.during import judge
+from reconstruct.normalize.during import judge, judge_leadup
 from reconstruct.normalize.evolve import evolve
-from reconstruct.normalize.leaddeploys import latest, shipping
+from reconstruct.normalize.leaddeploys import latest, pick, shipping
 from reconstruct.normalize.leadup import choose
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.reasons import chat_reason, omission, tool_reason
@@ -139,11 +139,29 @@ def select(
         leadup = choose(kept, early, incident, start, settings, said, linked)
     shown = [e for e in early if e.kind is Kind.CHANGE and e.key in leadup]
     shipped = shipping(early_deploys, shown)
+    ties = judge_leadup(early_deploys, kept, said, linked, incident, start, settings)
+    tied = None if ties is None else ties.tied
+    picked = pick(early_deploys, settings.deploys, shipped, tied, ties.unrelated if ties else {})
+    if picked.set_aside:  # a bot's post about a lead-up deploy set aside is about another service
+        gone = {e.key for e in set_aside} | set(picked.set_aside)
+        rest = (e for e in events if e.key not in gone)
+        also = frozenset(last_deploys - gone)
+        narrower = Concern.of(rest, incident, start, repos, _chat, also)
+
+        def still_about(event: Event) -> str | None:
+            return chat_reason(event, keywords.get(event.key), emoji, narrower)
+
+        kept = _about_others(kept, still_about, drop)
     for event in early:
         if REGION in event.tags and overlaps(event, start, end):
             reason = "region overlapping the incident (began before the window)"
+        elif (untied := picked.set_aside.get(event.key)) is not None:  # a named count
+            omitted[scope_of(event)] += 1
+            dropped.append((event, untied))
+            set_aside.append(evolve(event, reason=untied))
+            continue
         else:
-            reason = _leadup_reason(event, leadup, last_deploys, shipped)
+            reason = _leadup_reason(event, leadup, picked.shown, shipped)
         if reason is None:
             drop(event)
             continue
@@ -204,12 +222,13 @@ def _about_others(
 
 
 def _leadup_reason(
-    event: Event, leadup: Mapping[str, str], last_deploys: set[str], shipped: Mapping[str, str]
+    event: Event, leadup: Mapping[str, str], deploys: Mapping[str, str], shipped: Mapping[str, str]
 ) -> str | None:
+    """``deploys``: key -> the reason's tail (its tie) of the lead-up deploys shown by count."""
     if event.kind is Kind.DEPLOY and event.key in shipped:
         return f"leadup: {tool_reason(event)} that shipped {shipped[event.key]}"
-    if event.kind is Kind.DEPLOY and event.key in last_deploys:
-        return f"leadup: {tool_reason(event)}"
+    if event.kind is Kind.DEPLOY and event.key in deploys:
+        return f"leadup: {tool_reason(event)}{deploys[event.key]}"
     if event.kind is not Kind.CHANGE:
         return None
     return leadup.get(event.key)

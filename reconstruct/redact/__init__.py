@@ -104,7 +104,7 @@ class Redactor:
     secret that one of them matches whole is kept; one that would keep every secret, such as
     ``.*``, is a ``ConfigError``: ``config.allow_problem``)."""
 
-    __slots__ = ("_allow", "_extra", "_index", "_literals")
+    __slots__ = ("_allow", "_extra", "_index", "_learned", "_literals", "_memo")
 
     def __init__(
         self,
@@ -124,6 +124,8 @@ class Redactor:
                 raise ConfigError(f"[redact] allow: {problem}")
         self._allow = _compile_all(allow)
         self._index = _index((*_rules.ALL, *catalogue.rules()))
+        self._learned: tuple[tuple[str, str], ...] = ()
+        self._memo: dict[str, str] = {}
 
     @classmethod
     def from_config(cls, config: object) -> Redactor:
@@ -133,9 +135,36 @@ class Redactor:
         allow = tuple(getattr(settings, "allow", ()) or ())
         return cls(extra=extra, allow=allow)
 
+    def learn(self, texts: Iterable[str]) -> None:
+        """Read every text a render will show before any is redacted: a secret found in one
+        (``CONFLUENT_API_SECRET=<it>``) is then hidden in every other text that repeats it
+        without a keyword (``api-key store <key> <it>``), the way ``_copies`` does within one
+        text. Only values of ``COPY_MIN`` characters or more that are not a plain word are
+        carried over. Deterministic: the carried values are applied longest first."""
+        learned = dict(self._learned)
+        for text in texts:
+            if not text or text in self._memo:
+                continue
+            found: list[tuple[str, str]] = []
+            self._memo[text] = self._redact(text, found)
+            for value, kind in found:
+                if len(value) >= COPY_MIN and not value.isalpha() and not MARKER.search(value):
+                    learned.setdefault(value, kind)
+        self._learned = tuple(sorted(learned.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+
     def __call__(self, text: str) -> str:
         if not text:
             return text
+        done = self._memo.get(text)
+        if done is None:
+            done = self._redact(text, None)
+        for secret, kind in self._learned:
+            if secret in done:
+                done = done.replace(secret, marker(kind))
+        return done
+
+    def _redact(self, text: str, found: list[tuple[str, str]] | None) -> str:
+        """``text`` redacted on its own; each value hidden by a rule is added to ``found``."""
         if "-----BEGIN " in text or "PuTTY-User-Key-File-" in text:
             text = _rules.BLOCK_PEM.sub(marker("private key"), text)
         if "service_account" in text:
@@ -152,6 +181,8 @@ class Redactor:
         if not spans:
             return text
         spans = _whole_words(text, spans)
+        if found is not None:
+            found.extend((text[start:end], kind) for start, end, kind in spans)
         return _apply(text, spans + _copies(text, spans))
 
     def _segmented_spans(self, text: str) -> list[tuple[int, int, str]]:

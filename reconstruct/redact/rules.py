@@ -70,12 +70,27 @@ class Rule:
             groups = [i for i in range(1, (self.pattern.groups or 0) + 1) if match.group(i)]
             parts = [match.span(i) for i in groups] if groups else [match.span()]
             for start, end in parts:
+                start, end = _inner(text, start, end)
                 if end <= start:
                     continue
                 if self.check is not None and not self.check(text[start:end]):
                     continue
                 found.append(expand(text, start, end) if self.expand else (start, end))
         return found
+
+
+_SEPARATORS = frozenset(" \t\r\n=:\"'")
+
+
+def _inner(text: str, start: int, end: int) -> tuple[int, int]:
+    r"""A match without the separators it anchors on: detect-secrets' Artifactory patterns
+    (``(?:\s|=|:|"|^)AP…(?:\s|"|$)``) match the space or quote around the value, and growing
+    the match from that space would take the word before it ("api key AP…" -> "api …")."""
+    while start < end and text[start] in _SEPARATORS:
+        start += 1
+    while end > start and text[end - 1] in _SEPARATORS and text[end - 1] != "=":
+        end -= 1
+    return start, end
 
 
 _TOKEN_LEFT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+")

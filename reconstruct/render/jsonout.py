@@ -26,7 +26,8 @@ accounting, per source: every record collected is
 shown (in a row, alone or merged) or counted under a named reason, so ``shown`` plus the sum of
 its ``omitted`` reasons equals ``collected``. ``set_aside`` (only when there are some) lists
 the deploys and merged PRs of the window with no tie to the incident (``normalize.during``),
-each in the event shape above with its links, its ``reason`` the one it is counted under.
+and the latest lead-up deploys with none (``normalize.leaddeploys``), each in the event shape
+above with its links, its ``reason`` the one it is counted under.
 A collapsed series row (``normalize.collapse``) also has ``"members"`` (in the schema): every
 record it stands for, each in the event shape above, in time order; its own ``links`` are the
 first and the last member's.

@@ -47,7 +47,6 @@ incident is ongoing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -55,7 +54,7 @@ from typing import Any
 
 from reconstruct.model import Event, Kind, Milestone, Timeline
 from reconstruct.normalize.authority import is_chat
-from reconstruct.normalize.classify import not_live
+from reconstruct.normalize.classify import UNDER_WAY
 from reconstruct.normalize.clock import stated_utc, step_utc
 from reconstruct.timeutil import between, ensure_utc, iso_z
 
@@ -225,37 +224,20 @@ _WORDS = frozenset({"note", "written"})
 """Tags of a tool's record a person wrote (an incident note, an annotation)."""
 
 
-_KEYWORD = re.compile(r'keyword "([^"]+)"')
-_UNDER_WAY = re.compile(
-    r"^(?:\w+ing\b|(?:just )?(?:started|kicked off|initiated|triggered)\b)|\bin progress\b"
-    r"|\b(?:started|kicked off|under ?way|ongoing|running)$",
-    re.IGNORECASE,
-)
-
-
-_DONE = re.compile(r"\b(?:finished|done|completed?)\b", re.IGNORECASE)
-"""Words that say a step is over, whatever verb form names it."""
-
-
 def under_way(event: Event) -> bool:
     """Whether a mitigation row says its step is under way, not done: a person's message or
-    note whose matched words (its reason's ``keyword "…"``) are a progressive form ("rolling
-    back", "starting patronictl failover", "raising maxmemory") or a start ("kicked off the
-    failover"), or whose text says "in progress". A tool's record (a deployment status, an
-    annotation, an alert) says what happened: never under way. Time to mitigate counts the
-    first step said done, and one under way only when no step is said done."""
+    note ``classify`` tagged ``step:under-way`` (``classify.UNDER_WAY``: "rolling back",
+    "starting patronictl failover", "kicked off the failover", "revert in progress"; not
+    "finished rolling back"). A tool's record (a deployment status, an annotation, an alert)
+    says what happened: never under way, nor is a person's words joined with one. Time to
+    mitigate counts the first step said done, and one under way only when no step is said
+    done."""
+    if UNDER_WAY not in event.tags:
+        return False  # said done, or a tool's record or a bot's post
     if "human" not in event.tags and "note" not in event.tags:
         return False  # a tool's record or a bot's post
     tools = [s for s in event.sources if not is_chat((s,))]
-    if len(tools) > ("note" in event.tags):
-        return False  # a person's words joined with a tool's record of the step
-    if not_live(event.summary):
-        return True  # "reverted in git, deploy pending": not live yet
-    if _DONE.search(event.summary):
-        return False  # "finished rolling back", "done scaling out", "rollback completed"
-    found = _KEYWORD.search(event.reason)
-    said = found.group(1) if found else ""
-    return bool(_UNDER_WAY.search(said)) or "in progress" in event.summary.lower()
+    return len(tools) <= ("note" in event.tags)  # else joined with a tool's record of the step
 
 
 def step_time(event: Event, floor: datetime) -> datetime:

@@ -14,7 +14,7 @@ The tool's own secrets are read once per scrub (one ``Redactor``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from reconstruct.config import Config
@@ -70,6 +70,16 @@ def distinct_labels(links: list[Link]) -> tuple[Link, ...]:
     return tuple(out)
 
 
+def _texts(timeline: Timeline) -> Iterator[str]:
+    """Every text of ``timeline`` people wrote and a render may show (rows, their members, the
+    rows set aside, the incident's title): what ``Redactor.learn`` reads first."""
+    yield timeline.incident.title
+    for event in (*timeline.events, *timeline.set_aside):
+        yield event.summary
+        for member in event.members:
+            yield member.summary
+
+
 def _as_written(text: str) -> str:
     return text
 
@@ -85,7 +95,9 @@ def scrub(
     still redacted."""
     scrub_members = members
     no_mentions = _no_mentions if mentions else _as_written
-    clean = cleaner(Redactor.from_config(config) if config is not None else Redactor())
+    redactor = Redactor.from_config(config) if config is not None else Redactor()
+    redactor.learn(plain(text) for text in _texts(timeline))
+    clean = cleaner(redactor)
     seen: dict[str, str] = {}
 
     def clean_repeated(text: str) -> str:

@@ -8,7 +8,15 @@ Bundle files (see ``reconstruct.bundle``), per ``github/<owner>/<repo>/``:
   ``inactive``, ``pending``, ``queued``, ``in_progress`` are not events;
 - ``merged_prs.json`` (search pages, ``is:pr is:merged``) + ``pulls/<n>.json``: one ``change``
   event per merged PR, with its title and label names in the summary so that
-  ``[github] leadup_match`` can match them. A revert PR (title ``Revert "..."`` as GitHub's revert
+  ``[github] leadup_match`` can match them. ``pulls/<n>/files.json``, when a bundle holds it
+  (pages of ``GET /repos/o/r/pulls/{n}/files``,
+  https://docs.github.com/en/rest/pulls/pulls#list-pull-requests-files: an array of
+  ``{"sha", "filename", "status", "additions", "deletions", "changes", "blob_url", "raw_url",
+  "contents_url", "patch", "previous_filename"}``), tags the PR ``files:paperwork`` when every
+  ``filename`` is docs, an alert rule or a dashboard (``normalize.leadup.paperwork_path``), else
+  ``files:code``: a lead-up change of docs only is no candidate cause by its words. The live
+  collection does not read it (one request per PR); a file entry is no record of its own.
+  A revert PR (title ``Revert "..."`` as GitHub's revert
   button writes it, ``revert: ...``, or a body ``Reverts owner/repo#123``) is tagged ``revert``.
   The actor is who merged it: ``merged_by`` of the single-PR body (``GET /repos/o/r/pulls/{n}``,
   https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request); the search items and the pulls
@@ -45,6 +53,7 @@ only when it runs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -65,6 +74,7 @@ from reconstruct.collectors.skips import (
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.deployer import BOT_ACTOR, STARTED_BY, bot_login
 from reconstruct.normalize.deploystart import REQUESTED
+from reconstruct.normalize.leadup import CODE_FILES, PAPERWORK_FILES, paperwork_path
 from reconstruct.normalize.utc import OUTSIDE
 from reconstruct.timeutil import TimeFormatError, iso_z, parse_iso
 
@@ -241,7 +251,13 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
     display = _str(repo_json.get("full_name")) if repo_json else None
 
     pulls: dict[int, dict[str, Any]] = {}
+    changed: dict[int, list[str]] = {}
     for path in bundle.files(base + "pulls/"):
+        number_part, slash, rest = path[len(base + "pulls/") :].partition("/")
+        if slash:  # pulls/<n>/files.json: what a PR changed, no record of its own
+            if rest == "files.json" and number_part.isdigit():
+                changed[int(number_part)] = _filenames(bundle.pages(path))
+            continue
         for record in records(bundle.pages(path), None, scope):
             number = _int(record.get("number"))
             if number is not None:
@@ -281,7 +297,18 @@ def parse_repo(bundle: Bundle, name: str) -> Iterator[Event]:
         yield from _deployment_events(
             repo, display or name, deployment, statuses, rollbacks, pr_by_sha, reverts, titles
         )
-    yield from _pr_events(repo, search, pulls, reverts, sha_of)
+    for event in _pr_events(repo, search, pulls, reverts, sha_of):
+        number = int(event.key.rpartition("#")[2])
+        if changed.get(number):
+            files = changed[number]
+            tag = PAPERWORK_FILES if all(map(paperwork_path, files)) else CODE_FILES
+            event = dataclasses.replace(event, tags=event.tags | {tag})
+        yield event
+
+
+def _filenames(pages: list[Any]) -> list[str]:
+    """The ``filename`` of each entry of ``GET /repos/o/r/pulls/{n}/files`` pages."""
+    return [name for entry in iter_records(pages, None) if (name := _str(entry.get("filename")))]
 
 
 def _merge_commits(pages: list[Any]) -> dict[str, int]:
