@@ -32,7 +32,7 @@ from typing import Any
 
 from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.config import CollapseConfig, Config
-from reconstruct.model import Window
+from reconstruct.model import Kind, Window
 from reconstruct.pipeline import build_timeline
 from reconstruct.render import RenderOptions, render
 
@@ -310,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     # a series row's key is ``series:<its first member>``: only a milestone's own row (alone,
     # or with the records joined to it: its storm, its Pending) has the milestone's key
     own_rows = {e.key for e in after.events}
+    # a person's first page leads the row of its repeats when nothing came between (#11): that
+    # row is at the page's time, the page its first member and first link
+    pages = (Kind.PAGE, Kind.ESCALATE)
+    own_rows |= {e.key.removeprefix("series:") for e in after.events if e.kind in pages}
     missing = [key for key in inc.milestones if key not in own_rows]
     print(f"records collected      {records:>6,}")
     print(f"rows before            {len(before.events):>6,}  (every record its own row)")

@@ -531,6 +531,11 @@ class CollapseConfig(_Table):
     step_window: Duration = Field(default=timedelta(minutes=1), gt=timedelta(0))
     """Records of one step (a page over several channels, an escalation and its page, one
     person's words in two tools) lie this close in time."""
+    step_merge_window: Duration = Field(default=timedelta(minutes=20), gt=timedelta(0))
+    """One person's records of the same step (kind and object: "failover orders-pg") in two or
+    three tools lie this close in time, a report's stated time ("failover completed at 10:42
+    UTC") counting for it: an annotation, an incident note minutes later and a Slack report
+    after the dust settled."""
     pending_window: Duration = Field(default=timedelta(minutes=10), gt=timedelta(0))
     """An alert instance's Pending state followed by its firing within this long is one step,
     the firing's row (a Grafana rule's pending period, ``for``, is commonly 1 to 5 minutes)."""

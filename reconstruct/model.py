@@ -46,6 +46,11 @@ class Link:
     source: str
     url: str
     label: str = ""
+    detail: str = field(default="", compare=False)
+    """A label naming this one link among others of its label on a row ("PD alert RedisMemoryHigh
+    redis-1", "PD push notification"), "" when the source has none; the renderer uses it only
+    where two links of a row share a label (``render.prepare.distinct_labels``). Not part of
+    equality: the same link said more closely is the same link."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ def one_pod_flapping() -> list[dict[str, Any]]:
     return records
 
 
-APART = " (the changes at 09:43 and 10:22 are rows of their own)"
+APART = "; 09:43 firing and 10:22 clearing shown separately"
 """The incident's first firing and last clearing: milestones, rows of their own."""
 
 
@@ -85,7 +85,7 @@ def test_the_incidents_first_firing_inside_a_flap_stays_a_row(tmp_path: Path) ->
     assert first.time.strftime("%H:%M") == "09:42"
     row = flapped(tl)
     assert "20 state changes 09:42–10:22" in row.summary, row.summary
-    assert row.summary.endswith("(the changes at 09:42 and 10:22 are rows of their own)")
+    assert row.summary.endswith("; 09:42 firing and 10:22 clearing shown separately")
     assert first.key not in {m.key for m in row.members}
 
 
@@ -96,7 +96,7 @@ def test_a_repeat_is_the_same_instance_in_the_same_state_again(tmp_path: Path) -
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     row = flapped(tl)
     assert "20 state changes" in row.summary
-    assert row.summary.endswith(APART + " (1 repeat of a state not counted)"), row.summary
+    assert row.summary.endswith(" (1 repeat of a state not counted)" + APART), row.summary
     assert len(row.members) == 21 - 2, "every record but the two milestones"
 
 
@@ -118,7 +118,7 @@ def test_every_pod_flapping(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary == (
         f"{RULE} flapped on all 3 pods, 18 state changes 09:43–09:53; last state Normal on all"
-        " (the changes at 09:43 and 09:53 are rows of their own)"
+        "; 09:43 firing and 09:53 clearing shown separately"
     )
 
 
@@ -128,7 +128,7 @@ def test_a_rule_naming_no_instance_is_one_instance(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary == (
         "QueueDepth flapped 8 times 09:43–09:50, last state Normal"
-        " (the changes at 09:43 and 09:50 are rows of their own)"
+        "; 09:43 firing and 09:50 clearing shown separately"
     )
 
 
@@ -137,7 +137,7 @@ def test_one_instance_keeps_the_rules_words(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary == (
         f"{RULE} flapped 6 times 09:43–09:48, last state Normal"
-        " (the changes at 09:43 and 09:48 are rows of their own)"
+        "; 09:43 firing and 09:48 clearing shown separately"
     )
 
 
@@ -204,3 +204,31 @@ def test_a_pause_shorter_than_the_flap_window_stays_in_the_flapping_row(tmp_path
     row = flapped(tl)
     assert "10:07–11:21" in row.summary, row.summary
     assert not [e for e in tl.events if e.time.strftime("%H:%M") in ("11:11",)]
+
+
+def test_a_series_rows_author_is_its_own_records_not_a_notice_it_holds(tmp_path: Path) -> None:
+    """The flapping row holds Alertmanager's posts of the group (a bot's, in Slack) as members;
+    who wrote the row is its own records', as a milestone's row a storm joins says it
+    (``collapse._row_tags``, one helper for both): no tool's row reads as a bot's post."""
+    posts = [am_post(1.2, "FIRING", 6), am_post(3.1, "RESOLVED", 1), am_post(5.1, "FIRING", 6)]
+    tl = timeline(tmp_path, [trigger(0)], posts, [], one_pod_flapping())
+    row = flapped(tl)
+    held = [m for m in row.members if "kube-system)" in m.summary]
+    assert held and all("bot" in m.tags for m in held), "the posts are members, bots' posts"
+    assert "bot" not in row.tags, sorted(row.tags)
+    # every other tag of its records stays: the pods it names, the series mark
+    assert "series" in row.tags
+    assert {f"label:pod={pod}" for pod in PODS} <= row.tags
+
+
+def test_a_bots_repeated_posts_row_is_the_bots(tmp_path: Path) -> None:
+    """A series of one bot's own posts (no notice of a group the tool recorded) keeps "bot"."""
+    posts = [
+        {"type": "message", "subtype": "bot_message", "bot_id": "B0KUBEEV1",
+         "username": "kube-events", "text": f"Pod payments-api-6d9f-{n:02d} restarted (OOMKilled)",
+         "ts": ts(1 + n)}
+        for n in range(4)
+    ]  # fmt: skip
+    tl = timeline(tmp_path, [trigger(0)], posts, [], [])
+    row = one(tl, "4 posts like")
+    assert "bot" in row.tags and "series" in row.tags

@@ -22,6 +22,8 @@ T0 = datetime(2026, 3, 14, 9, 42, tzinfo=UTC)
 WINDOW = Window(T0 - timedelta(hours=1), T0 + timedelta(hours=2), T0 - timedelta(days=14))
 LABELS = re.compile(
     r"^(PD (alert|log entry|note|incident)|#[\w-]+|PR #\d+|deploy run|deployments"
+    r"|PD (push|SMS|phone|email) notification|PD alert [\w.:-]+( [\w.:-]+)?"
+    r"|PD (trigger|assignment|reassignment|escalation|acknowledgement|resolution)"
     r"|commit [0-9a-f]{7}|Grafana (panel|dashboard|annotations|alert rules?|silence)"
     r"|[a-z0-9.-]+\.[a-z]+)( \(start\))?( \(\d+\))?$"
 )
@@ -228,3 +230,76 @@ def test_a_team_template_reads_the_accounting(tmp_path: Path) -> None:
     text = render(timeline, RenderOptions(template=template), Config())
     assert "grafana: 5/5\n" in text
     assert "slack: 16/54; 2 bot posts about other services in slack:#deploys;" in text
+
+
+# -- links of one label named for what each is (#11) ---------------------------------------------
+def _pd_alert(n: int, subject: str, labels: dict[str, str]) -> dict[str, object]:
+    """One alert of ``GET /incidents/{id}/alerts`` as Grafana's PagerDuty notifier sends it: the
+    default ``__subject`` as ``summary``, ``custom_details.firing`` listing the labels."""
+    from tests.test_pd_alert_subject import alert
+
+    record = alert(subject, labels)
+    record.update(
+        id=f"QALRT00{n}",
+        html_url=f"https://acme.pagerduty.com/alerts/QALRT00{n}",
+        alert_key=f"k{n}",
+    )
+    return record
+
+
+def test_links_sharing_a_label_are_named_for_what_each_opens(tmp_path: Path) -> None:
+    """The trigger's row links the incident's alerts: "PD alert RedisMemoryHigh redis-1", not
+    "PD alert (2)"; a page row's log entries by what each is; the number is the last resort."""
+    from tests.test_rows import timeline, trigger
+    from tests.test_rows_series import page
+
+    alerts = [
+        _pd_alert(1, "[FIRING:1] RedisMemoryHigh (redis-1 prod)",
+                  {"alertname": "RedisMemoryHigh", "instance": "redis-1", "cluster": "prod"}),
+        _pd_alert(2, "[FIRING:1] RedisMemoryHigh (redis-2 prod)",
+                  {"alertname": "RedisMemoryHigh", "instance": "redis-2", "cluster": "prod"}),
+        _pd_alert(3, "[FIRING:1] UpstreamTimeouts checkout (critical)",
+                  {"alertname": "UpstreamTimeouts", "service": "checkout"}),
+    ]  # fmt: skip
+    entries = [trigger(), page(0.2, "Priya Raman", "push_notification"),
+               page(0.4, "Priya Raman", "phone_notification")]  # fmt: skip
+    for record in alerts:  # the alerts the trigger opened the incident with
+        record["first_trigger_log_entry"] = {"id": entries[0]["id"], "type": "trigger_log_entry"}
+    tl = timeline(tmp_path, entries, [], [], [], alerts)
+    doc = json.loads(render(tl, RenderOptions(fmt="json"), Config()))
+    rows = {e["summary"]: [ln["label"] for ln in e["links"]] for e in doc["events"]}
+    triggered = next(labels for text, labels in rows.items() if "triggered" in text)
+    assert triggered[1:] == [
+        "PD alert RedisMemoryHigh redis-1",
+        "PD alert RedisMemoryHigh redis-2",
+        "PD alert UpstreamTimeouts",
+    ], triggered
+    assert rows["Paged Priya Raman by push and phone"] == [
+        "PD push notification",
+        "PD phone notification",
+    ]
+    md = render(tl, RenderOptions(timeline_only=True), Config())
+    assert "[PD alert RedisMemoryHigh redis-2](https://acme.pagerduty.com/alerts/QALRT002)" in md
+
+
+def test_links_a_detail_cannot_tell_apart_are_numbered(tmp_path: Path) -> None:
+    """Two alerts of one rule naming no instance, two push devices at one second: their details
+    are the same, so the row numbers them, as before."""
+    from tests.test_rows import timeline, trigger
+    from tests.test_rows_series import page
+
+    alerts = [
+        _pd_alert(1, "[FIRING:1] RedisMemoryHigh (prod)", {"alertname": "RedisMemoryHigh"}),
+        _pd_alert(2, "[FIRING:1] RedisMemoryHigh (prod)", {"alertname": "RedisMemoryHigh"}),
+    ]
+    entries = [trigger(), page(0.2, "Priya Raman", "push_notification", address="Pixel 9"),
+               page(0.2, "Priya Raman", "push_notification", address="iPad")]  # fmt: skip
+    for record in alerts:
+        record["first_trigger_log_entry"] = {"id": entries[0]["id"], "type": "trigger_log_entry"}
+    tl = timeline(tmp_path, entries, [], [], [], alerts)
+    doc = json.loads(render(tl, RenderOptions(fmt="json"), Config()))
+    rows = {e["summary"]: [ln["label"] for ln in e["links"]] for e in doc["events"]}
+    triggered = next(labels for text, labels in rows.items() if "triggered" in text)
+    assert triggered[1:] == ["PD alert", "PD alert (2)"], triggered
+    (paged,) = [labels for text, labels in rows.items() if text.startswith("Paged Priya")]
+    assert paged == ["PD log entry", "PD log entry (2)"], rows

@@ -144,10 +144,15 @@ def test_each_record_joins_within_the_step_window_of_another(tmp_path: Path) -> 
 
 
 def test_a_record_a_minute_and_a_half_from_the_step_stays_its_row(tmp_path: Path) -> None:
+    """The same words alone join within ``step_window``: words naming no mitigation step (no
+    step kind, so ``step_merge_window`` does not apply) a minute and a half apart stay two rows.
+    (The same mitigation, "Raised pool size ... on payments-api", joins within
+    ``step_merge_window``: ``test_step_merge``.)"""
+    did = "Force-renewed cert for api.acme.example via cert-manager"
     tl = timeline(
-        tmp_path, [trigger(), note(42.5, DID)], [], [KIM], [kim_grafana(41.0, DID)], [], [KIM_PD]
+        tmp_path, [trigger(), note(42.5, did)], [], [KIM], [kim_grafana(41.0, did)], [], [KIM_PD]
     )
-    rows = [e for e in tl.events if "pool size" in e.summary]
+    rows = [e for e in tl.events if "Force-renewed" in e.summary]
     assert sorted(e.sources for e in rows) == [("grafana",), ("pagerduty",)], texts(tl)
 
 

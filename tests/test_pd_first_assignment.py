@@ -196,14 +196,13 @@ def test_a_series_counts_pages_and_notifications_exactly(tmp_path: Path) -> None
             later.append(page(minutes + 0.3, DANA, "phone_notification", "no_answer"))
     tl = timeline(tmp_path, [trigger(), assigned(0, DANA), *rounds(0.05), *later])
     row = one(tl, "times")
+    # the first assignment's page and the 14 rounds after it: one row, nothing between them
     assert row.summary == (
-        "Dana Whitfield paged 14 times, 09:44–09:57"
-        " (34 notifications: 14 push, 14 email, 4 SMS; 2 by phone failed, no answer)"
+        "Dana Whitfield paged 15 times, 09:42–09:57"
+        " (36 notifications: 15 push, 14 email, 4 SMS; 3 by phone failed, no answer)"
     )
-    assert len(row.members) == 14
-    assert one(tl, "by push;").summary == (
-        "Paged Dana Whitfield by push; phone page failed (no answer)"
-    )
+    assert len(row.members) == 15
+    assert not [e for e in tl.events if e.summary.startswith("Paged Dana")]
 
 
 def test_a_series_none_reached_counts_its_calls(tmp_path: Path) -> None:
@@ -214,7 +213,7 @@ def test_a_series_none_reached_counts_its_calls(tmp_path: Path) -> None:
     ]
     tl = timeline(tmp_path, [trigger(), *calls])
     assert one(tl, "pages to").summary == (
-        "4 phone pages to Dana Whitfield failed (no answer), 09:45–09:51 (8 notifications)"
+        "5 phone pages to Dana Whitfield failed (no answer), 09:43–09:51 (10 notifications)"
     )
 
 
@@ -245,3 +244,56 @@ def test_expanded_the_first_assignment_is_worded_as_its_page_too(tmp_path: Path)
     assert len(dana) == 2, "the second round is its own row when expanded"
     assert not any(t.startswith("Assigned to") for t in texts(tl)), texts(tl)
     assert one(tl, "Mei Lin").summary == "Reassigned to Mei Lin, automatically"
+
+
+# -- the first page and its repeats (#11): one row when nothing came between ---------------------
+def test_the_first_page_and_a_series_of_repeats_are_one_row(tmp_path: Path) -> None:
+    """nc12a's shape: the trigger's assignment pages Dana (push, an unanswered call), then four
+    more rounds before anyone answers; an author writes one row, not "Paged Dana …" and "Dana
+    paged 4 times" under it. The escalation to someone else and the ack stay rows."""
+    entries = [trigger(), assigned(0, DANA), *rounds(0.05, 3, 6, 9, 12)]
+    entries += [
+        escalate_to(15, "Raj Patel"),
+        *rounds(15.05, name="Raj Patel"),
+        ack(18, "Raj Patel"),
+    ]
+    tl = timeline(tmp_path, entries)
+    dana = [e for e in tl.events if DANA in e.summary]
+    assert [e.summary for e in dana] == [
+        "Dana Whitfield paged 5 times, 09:42–09:54"
+        " (10 notifications: 5 push; 5 by phone failed, no answer)"
+    ]
+    assert dana[0].time == tl.events[0].time, "at the first page's time"
+    assert len(dana[0].members) == 5
+    assert [e.summary.split(",")[0] for e in tl.events[-2:]] == [
+        "Escalated to Raj Patel",
+        "Acknowledged by Raj Patel",
+    ]
+
+
+def test_a_boundary_between_the_first_page_and_its_repeats_keeps_them_apart(
+    tmp_path: Path,
+) -> None:
+    """An escalation to someone else came between: the first page stays its own row, the later
+    rounds are the series they were."""
+    entries = [trigger(), assigned(0, DANA), *rounds(0.05)]
+    entries += [escalate_to(2, "Raj Patel"), *rounds(2.05, name="Raj Patel")]
+    entries += rounds(4, 6, 8, 10)  # Dana paged again (a policy that loops)
+    tl = timeline(tmp_path, entries)
+    assert [e.summary for e in tl.events if DANA in e.summary] == [
+        "Paged Dana Whitfield by push; phone page failed (no answer)",
+        "Dana Whitfield paged 4 times, 09:46–09:52"
+        " (8 notifications: 4 push; 4 by phone failed, no answer)",
+    ]
+
+
+def escalate_to(minutes: float, to: str) -> dict[str, Any]:
+    """PagerDuty's ``escalate_log_entry`` of a timeout: level 2, no person's doing."""
+    return entry(
+        "escalate",
+        minutes,
+        summary=f"Escalated to {to}.",
+        agent=POLICY,
+        assignees=[user(to)],
+        channel={"type": "timeout"},
+    )

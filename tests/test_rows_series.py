@@ -141,9 +141,10 @@ def test_a_second_push_device_at_the_same_second_is_the_same_page(tmp_path: Path
     ]
     repeats = [page(1.5 + i * 0.5, "Priya Raman", "email_notification") for i in range(6)]
     tl = timeline(tmp_path, [trigger(), *first, *repeats])
+    # one round (two push devices at one second), then six more: one row, nothing between
     assert [t for t in texts(tl) if "Priya" in t] == [
-        "Paged Priya Raman by push, SMS, phone and email",
-        "Priya Raman paged 6 times, 09:43–09:46 (6 email notifications)",
+        "Priya Raman paged 7 times, 09:42–09:46"
+        " (11 notifications: 7 email, 2 push, 1 phone, 1 SMS)",
     ]
 
 
@@ -264,15 +265,15 @@ def test_failed_repeats_are_counted_apart_in_a_series(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(), *repeats])
     row = one(tl, "times")
     assert row.summary == (
-        "Priya Raman paged 7 times, 09:43–09:46 (7 notifications: 5 email; 2 by email failed)"
+        "Priya Raman paged 8 times, 09:43–09:46 (8 notifications: 6 email; 2 by email failed)"
     )
-    assert len(row.members) == 7
+    assert len(row.members) == 8
 
 
 def test_only_failed_repeats_say_so(tmp_path: Path) -> None:
     repeats = [page(1 + i * 2, "Priya Raman", "phone_notification", "failed") for i in range(5)]
     tl = timeline(tmp_path, [trigger(), *repeats])
-    assert one(tl, "failed,").summary == "4 phone pages to Priya Raman failed, 09:45–09:51"
+    assert one(tl, "failed,").summary == "5 phone pages to Priya Raman failed, 09:43–09:51"
 
 
 def test_unanswered_phone_pages_inside_a_series_are_said_with_why(tmp_path: Path) -> None:
@@ -285,8 +286,8 @@ def test_unanswered_phone_pages_inside_a_series_are_said_with_why(tmp_path: Path
     tl = timeline(tmp_path, [trigger(), *rounds])
     row = one(tl, "times")
     assert row.summary == (
-        "Alex Chen paged 7 times, 09:44–09:50"
-        " (16 notifications: 7 email, 7 SMS; 2 by phone failed, no answer)"
+        "Alex Chen paged 8 times, 09:43–09:50"
+        " (18 notifications: 8 email, 8 SMS; 2 by phone failed, no answer)"
     )
 
 
@@ -315,7 +316,7 @@ def test_only_unanswered_repeats_say_why(tmp_path: Path) -> None:
     repeats = [page(1 + i * 2, "Priya Raman", "phone_notification", "no_answer") for i in range(5)]
     tl = timeline(tmp_path, [trigger(), *repeats])
     assert one(tl, "pages to").summary == (
-        "4 phone pages to Priya Raman failed (no answer), 09:45–09:51"
+        "5 phone pages to Priya Raman failed (no answer), 09:43–09:51"
     )
 
 

@@ -172,6 +172,28 @@ def test_an_instance_firing_again_says_so_and_the_last_clearing_counts_instances
     assert gateways(last) == ["gw-3", *GATEWAYS[5:]]
 
 
+def test_two_instances_firing_again_a_minute_apart_are_one_row(tmp_path: Path) -> None:
+    """gw-3 and gw-4 cleared with the rollback and fire again a minute apart, too few for a
+    wave's row (``min_series``): one row as an author writes it, not two "firing again (cleared
+    10:15)" rows; every firing a member."""
+    again = [state(37, "gw-3", "Normal", "Alerting"), state(38, "gw-4", "Normal", "Alerting")]
+    again += [state(41.9, "gw-3", "Alerting", "Normal"), state(41.95, "gw-4", "Alerting", "Normal")]
+    tl = timeline(tmp_path, [trigger()], [], [], [*tls_storm(), *again])
+    rows = rows_of(tl)
+    assert ("10:19:00", f"{RULE} firing again on gw-3 and gw-4, 10:19–10:20") in rows, rows
+    assert not [r for r in rows if "(cleared 10:15)" in r[1]], rows
+    (row,) = [e for e in tl.events if "firing again" in e.summary]
+    assert [m.time for m in row.members] == [T0 + timedelta(minutes=m) for m in (37, 38)]
+    # one of them new (never fired before): each stays its own row, in its own words
+    other = [state(37, "gw-3", "Normal", "Alerting"), state(38, "gw-9", "Normal", "Alerting")]
+    other += [state(41.9, "gw-3", "Alerting", "Normal"), state(41.95, "gw-9", "Alerting", "Normal")]
+    rows = rows_of(timeline(tmp_path / "new", [trigger()], [], [], [*tls_storm(), *other]))
+    assert [r[1] for r in rows if r[0] in ("10:19:00", "10:20:00")] == [
+        f"Grafana alert {RULE} (instance=gw-3) firing again (cleared 10:15) (B=0.6, C=1)",
+        f"Grafana alert {RULE} (instance=gw-9) firing (B=0.6, C=1)",
+    ]
+
+
 def test_a_first_firing_or_a_notifiers_repeat_is_never_firing_again(tmp_path: Path) -> None:
     """Firing twice without a clearing between (a repeat) is no "firing again"."""
     notes = [state(-1, "gw-1", "Normal", "Alerting"), state(10, "gw-1", "Alerting", "Alerting"),

@@ -27,8 +27,9 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   Alerting" on a re-evaluation, a re-notification) is a member but not counted: "(2 repeats
   of a state not counted)"; a notifier's post of the group naming no instance when others do
   (``[FIRING:6] X``) is a member, no instance and no repeat; states named as Grafana writes
-  them: ``NoData``, ``OK``; a milestone among them (below) is a row of its own, named by its
-  time: "(the change at 09:10 is a row of its own)".
+  them: ``NoData``, ``OK``; a milestone among them (below) is a row of its own, counted among
+  the changes and named by its time as an author notes it: "...; 09:10 firing shown
+  separately".
 - **An alert storm**: the alerts of one rule, each part at the time it happened. Its firings
   (per state that is no clearing) split into waves (a gap over ``[collapse] wave_gap``, default
   5 minutes, starts the next): the wave holding the incident's first firing joins that row:
@@ -95,13 +96,18 @@ rule's series by its ``alertname:`` tag, else by the rule its text names, so a r
 through Pending is one series; when the rule does not flap, such states stay rows. A series
 needs ``[collapse] min_series`` rows (default 3); fewer stay as they are, but a person's pages
 too few for a series join the first page of their assignment (``repeats``: "Paged Ana Silva by
-push at 14:00 and 14:05").
+push at 14:00 and 14:05"); a series of them is led by that first page when nothing came between
+(``_page_anchor``: no boundary, no page kept apart): "Dana Okoro paged 5 times, 13:05–13:17 (...)",
+an escalation keeping its words ("Escalated to Kim Nguyen ...; paged again 5 times, ..."). A
+wave of a rule too small for a series whose instances each fired again, once each, is one row:
+"IngressNode5xxHigh firing again on node-a and node-b, 15:02–15:03".
 
 Milestones never collapse: the incident's first firing and its last clearing (of any rule; the
 incident's own trigger is a row anyway), the first page for a person (an escalation row holding
-their page counts, ``steps``) and the last one before each of their acknowledgements (the page
-that led to the ack) stay rows of their own, so a series row holds only the rows around them;
-a storm's part joins a milestone's row (above), never hides it.
+their page counts, ``steps``; it leads the series of its repeats, above) and the last one before
+each of their acknowledgements (the page that led to the ack) stay rows of their own, so a
+series row holds only the rows around them; a storm's part joins a milestone's row (above),
+never hides it.
 ``[collapse] expand`` (``--expand``) leaves every row as it is.
 """
 
@@ -123,7 +129,14 @@ from reconstruct.normalize.order import order_key
 from reconstruct.normalize.pending import join_pending
 from reconstruct.normalize.people import person_of, targets_of
 from reconstruct.normalize.reevaluations import join_reevaluations
-from reconstruct.normalize.repeats import first_pages, notices, repeat_rows, tally
+from reconstruct.normalize.repeats import (
+    INITIAL,
+    boundary,
+    first_pages,
+    notices,
+    repeat_rows,
+    tally,
+)
 from reconstruct.normalize.steps import failure_of
 
 SERIES = "series"
@@ -166,11 +179,20 @@ def collapse(
     stepped: dict[str, Event] = {}  # firing key -> its row with the pending record
     noted: dict[str, str] = {}  # a re-evaluations' root key -> the words its own row adds
     few: list[frozenset[str]] = []  # people paged too few times for a series (``repeats``)
+    anchored: set[str] = set()  # first pages a series of their repeats took in
     for whom, group in pages.items():
         who = " and ".join(sorted(names.get(p, p.partition(":")[2]) for p in whom))
         members = [e for e in group if e.key not in keep]
         if len(members) >= config.min_series:
-            if any(_paged(e) or not _failed(e) for e in members):  # rounds, then notifications
+            anchor = _page_anchor(rows, whom, members)
+            if anchor is not None:  # the first page and its repeats: one row
+                anchored.add(anchor.key)
+                repeats, members = members, [anchor, *members]
+            if anchor is not None and anchor.kind is Kind.ESCALATE and INITIAL not in anchor.tags:
+                # an escalation keeps its words; the pages after it are repeats
+                text = f"{anchor.summary}; paged again {len(repeats)} times, {_span(repeats)}"
+                text += f" ({tally(repeats)})"
+            elif any(_paged(e) or not _failed(e) for e in members):  # rounds, notifications
                 text = f"{who} paged {len(members)} times, {_span(members)} ({tally(members)})"
             else:
                 text = f"{len(members)} {_failed_methods(members)}pages to {who} failed"
@@ -224,7 +246,8 @@ def collapse(
         for member in members:
             folded[member.key] = row
     for row in first_pages(rows, names):  # the trigger's own assignment: worded as its page
-        folded[row.key] = row
+        if row.key not in anchored:
+            folded[row.key] = row
     for row in repeat_rows(rows, few, keep, names):  # paged again before anyone answered
         for member in row.members:
             folded[member.key] = row
@@ -246,6 +269,36 @@ def collapse(
             placed.add(series_row.key)
             out.append(series_row)
     return out, len(rows) - len(out)
+
+
+def _page_anchor(rows: list[Event], whom: frozenset[str], pages: list[Event]) -> Event | None:
+    """The first page of the assignment a series of ``whom``'s repeated ``pages`` (time order)
+    continues, when nothing came between: the latest page to them, or escalation to them that
+    holds its page (``steps``), before the first of ``pages``, with no boundary (``repeats``:
+    an acknowledgement, a resolve, an escalation or reassignment, the incident reopened) and
+    no other page to them kept as a milestone (the page that led to an ack) from it to the last
+    of ``pages``; None when there is none."""
+    first, last = pages[0].key, pages[-1].key
+    candidate: Event | None = None
+    started = False
+    for event in rows:
+        if event.key == first:
+            started = True
+        mine = targets_of(event) == whom
+        if mine and (
+            (event.kind is Kind.PAGE and event.key not in {p.key for p in pages})
+            or (event.kind is Kind.ESCALATE and _tried(event))
+        ):
+            if started:
+                return None  # a milestone page among them: they stay apart
+            candidate = event
+        elif boundary(event):
+            candidate = None
+            if started:
+                return None
+        if event.key == last:
+            break
+    return candidate
 
 
 def _refired(group: list[Event]) -> dict[str, Event]:
@@ -490,12 +543,13 @@ def _alert_series(
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return [], []
-        text = _flapping_words(name, group, states, apart, config)
+        text = _flapping_words(name, group, states, config)
         per = _by_instance(group, states)
         changed = {e.key for records in per.values() for e in _changes(records)}
         counted = {e.key for records in per.values() for e, _ in records}
         if repeated := len([e for e in members if e.key in counted and e.key not in changed]):
             text += f" ({repeated} repeat{'s' * (repeated > 1)} of a state not counted)"
+        text += _apart_words(apart)
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)], []
     if not key.startswith("text:"):
         # a state that is no firing or clearing (Pending, NoData) stays a row when not flapping;
@@ -816,6 +870,8 @@ def _firings(
         if extra.get(n):
             kinds.add("new")
         if len(wave) < config.min_series:
+            if kinds == {"again"} and (few := _again_few(name, word, wave, own, label)):
+                series.append(few)
             continue
         values = sorted({*_values(wave, label), *extra.get(n, ())}, key=_natural)
         told = notes.get(n, [])
@@ -842,6 +898,24 @@ def _firings(
             text = f"{count}{again} alerts of {name} {verb}{across}, {_span(wave)}"
         series.append((text, _STORM, sorted([*wave, *told], key=order_key)))
     return series, joins
+
+
+def _again_few(
+    name: str, word: str, wave: list[Event], own: Event | None, label: str
+) -> tuple[str, str, list[Event]] | None:
+    """A wave too small for a series whose instances each fired again (cleared since their
+    firing before), one firing each, none the incident's first: one row, as an author merges
+    them, "IngressNode5xxHigh firing again on node-a and node-b, 15:02–15:03"; None for a
+    single firing, a wave naming no instance, or an instance firing twice in it."""
+    values = _values(wave, label)
+    if len(wave) < 2 or not label or (own is not None and own in wave):
+        return None
+    if len(values) != len(wave) or len({instance_of(e.tags) for e in wave}) != len(wave):
+        return None
+    where = _and(values) if len(values) == 2 else f"{len(values)} {_plural(label, 2)}"
+    if len(values) > 2:
+        where += f" ({_names(values)})"
+    return f"{name} {word} again on {where}, {_span(wave)}", _STORM, wave
 
 
 def _clearings(
@@ -1067,13 +1141,13 @@ def _changes(records: list[_Stated]) -> list[Event]:
 
 
 def _flapping_words(
-    name: str, group: list[Event], states: list[str], apart: list[Event], config: CollapseConfig
+    name: str, group: list[Event], states: list[str], config: CollapseConfig
 ) -> str:
     """A flapping rule's row text. One instance: "X flapped 14 times 14:01–15:25, last state
     Normal". Several: "X flapped on 1 of 6 pods (coredns-2xkqz), 24 state changes 14:01–15:25;
     last state Normal on all": the instances that flap, the state changes of every instance
     (each instance's own: another pod's firing is no repeat), the span of the instances'
-    records and each one's last state. Then the milestones among them, each a row of its own."""
+    records and each one's last state."""
     per = _by_instance(group, states)
     records = sorted((e for rs in per.values() for e, _ in rs), key=order_key)
     changes = sum(len(_changes(rs)) for rs in per.values())
@@ -1105,14 +1179,30 @@ def _flapping_words(
                 where = _names(values) if 0 < len(values) <= 2 else f"{len(ends)} {many}"
                 parts.append(f"{state} on {where}")
             text += ", ".join(parts)
-    if apart:
-        times = list(dict.fromkeys(f"{e.time:%H:%M}" for e in apart))
-        if len(apart) == 1:
-            text += f" (the change at {times[0]} is a row of its own)"
-        else:
-            which = f"{len(apart)} changes" if len(times) == 1 else "changes"
-            text += f" (the {which} at {' and '.join(times)} are rows of their own)"
     return text
+
+
+def _apart_words(apart: list[Event]) -> str:
+    """The milestones among a flapping rule's records (the incident's first firing, its last
+    clearing: counted among its changes, each a row at its time) as an author notes them:
+    ``; 13:00 firing shown separately``, ``; 09:42 firing and 09:51 clearing shown
+    separately``; "" for none."""
+    if not apart:
+        return ""
+    said = []
+    for event in apart:
+        state = _state(event)
+        word = _APART_WORDS.get(state) or f"change to {_last_state(event)}"
+        said.append(f"{event.time:%H:%M} {word}")
+    return f"; {_and(list(dict.fromkeys(said)))} shown separately"
+
+
+_APART_WORDS = {"firing": "firing", "alerting": "firing", _RESOLVED: "clearing"}
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _shown_name(key: str, group: list[Event]) -> str:
@@ -1170,6 +1260,7 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
         if posted[-1].links[0].url not in {ln.url for ln in links}:
             links.append(posted[-1].links[0])  # the chat's latest notice of the group
     kinds = {m.kind for m in members}
+    tags = _row_tags(members, counted) | {SERIES}
     members = sorted(_records(members), key=order_key)
     return new_event(
         first.time,
@@ -1180,7 +1271,7 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
         f"{SERIES}:{first.key}",
         actor or None,
         frozenset().union(*(m.refs for m in members)),
-        frozenset().union(*(m.tags for m in members)) | {SERIES},
+        tags,
         first.scope,
         f"{reason}: {len(counted)} rows{_posts(told)}",
         tuple(members),
@@ -1214,6 +1305,16 @@ _AUTHORS = frozenset({"bot", "human"})
 """Tags that say who wrote a record (a bot, a person)."""
 
 
+def _row_tags(rows: list[Event], own: list[Event]) -> frozenset[str]:
+    """The tags of a row made of ``rows`` (each with the records it holds): every record's,
+    but who wrote it (``_AUTHORS``) only its ``own`` rows' (the rows it counts: a chat notice
+    of the group joined as a member or link makes no tool's row a bot's post; normalized
+    again, it would be taken for an echo of another record)."""
+    tags = frozenset().union(*(m.tags for m in _records(rows)))
+    authors = frozenset().union(*(e.tags for e in own)) & _AUTHORS
+    return (tags - _AUTHORS) | authors
+
+
 def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
     """A milestone's row with the parts of its rule's storm that join it: its text, then each
     part's words; its links, then the ``first:`` / ``last:`` link of the records joined before /
@@ -1235,11 +1336,7 @@ def _joined_row(row: Event, parts: list[tuple[str, list[Event]]]) -> Event:
     if posted and posted[-1].links[0].url not in {ln.url for ln in links}:
         links.append(posted[-1].links[0])  # the chat's latest notice of the group
     members = sorted(_records([row, *joined]), key=order_key)
-    tags = frozenset().union(*(m.tags for m in members))
-    # who wrote the row is its own records' (a chat post joined as a link makes no tool's row a
-    # bot's post: normalized again, it would be taken for an echo of another record)
-    own = row.tags.union(*(e.tags for e in counted))
-    tags -= _AUTHORS - own
+    tags = _row_tags([row, *joined], [row, *counted])
     return new_event(
         row.time,
         row.kind,

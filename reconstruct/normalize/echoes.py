@@ -103,8 +103,9 @@ def merge_echoes(
     candidates.extend((i, e) for i, e in enumerate(rows) if _reportable(e, chat))
     if not candidates:
         return rows, 0
-    candidates.sort(key=lambda c: (rows[c[0]].time, c[0]))
-    times = [rows[i].time for i, _ in candidates]
+    # by the record's own time: a row of one step may sit at an earlier time its report states
+    candidates.sort(key=lambda c: (c[1].time, c[0]))
+    times = [record.time for _, record in candidates]
     said: dict[int, frozenset[str]] = {}
     echoes: dict[int, list[int]] = {}
     for index, incident in posts:
@@ -122,7 +123,7 @@ def merge_echoes(
                 text = said[n] = _said(record)
             if len(text) < MIN_WORDS or not text <= heard:
                 continue
-            rank = (-len(text), abs(post.time - rows[i].time), i)
+            rank = (-len(text), abs(post.time - record.time), i)
             if best is None or rank < best:
                 best = rank
         if best is not None:

@@ -75,7 +75,7 @@ def repeat_rows(
     open_runs: dict[frozenset[str], list[Event]] = {}
     for event in rows:
         whom = targets_of(event)
-        if _boundary(event):
+        if boundary(event):
             open_runs.clear()
             if event.kind is Kind.ESCALATE and whom in wanted and _pages(event):
                 open_runs[whom] = [event]  # the escalation that paged them: a new assignment
@@ -169,7 +169,7 @@ def tally(rows: list[Event]) -> str:
     )
 
 
-def _boundary(event: Event) -> bool:
+def boundary(event: Event) -> bool:
     """An answer or a change of assignment: an ack, a resolve, an escalation or reassignment
     naming anyone, the incident reopened or unacknowledged."""
     if event.kind in (Kind.ACK, Kind.RESOLVE):

@@ -30,6 +30,17 @@ within ``[collapse] step_window`` (default 1 minute):
    first). A record a person wrote (tag ``written``: their dashboard annotation) joins
    whatever kind its tags gave it; changes, deploys, alerts, pages and bot posts a tool wrote
    never join here: a person's message never merges with a PR or a deployment record.
+   **The same step, minutes apart**: two such records of the same person from different tools
+   also join when they record the same step (``step_of``, ``same_step``: the same step kind,
+   ``_FAMILIES``; the same phase, ``under_way``; objects, ``names``, in common and none
+   different) within ``[collapse] step_merge_window`` (default 20 minutes), each at the past
+   time its words state for the step ("failover completed at 10:42 UTC" posted at 10:58,
+   ``clock.step_utc``) or its own. Both kinds of pair are joined in one clustering (closest
+   first, one record per tool); a row a same-step pair joined reads as its clearest record
+   (``_clearest``: the most specific kind, then said done with its object, then naming most
+   objects, then the earliest), at its earliest record's time, a report at the time it states
+   (so the row of a note at 10:44 and a report stating 10:42 is at 10:42, and time to mitigate
+   reads 10:42 whichever record's words it shows). A step's start and its end stay two rows.
 4. **A bot's post of an event a tool recorded.** A bot's post outside the incident channel (a
    database's failover bot in ``#alerts-payments``) within ``step_window`` of a record written
    in a tool (tag ``written`` or ``note``: a service account's annotation "Patroni failover:
@@ -48,11 +59,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import chat_only, is_chat
+from reconstruct.normalize.classify import UNDER_WAY
+from reconstruct.normalize.clock import step_utc
 from reconstruct.normalize.echoes import NOTE
 from reconstruct.normalize.evolve import evolve, new_event
 from reconstruct.normalize.instances import WRITTEN
@@ -91,7 +105,7 @@ def merge_steps(events: list[Event], config: CollapseConfig) -> tuple[list[Event
     before = len(rows)
     rows = _channels(rows, window)
     rows = _escalations(rows, window)
-    rows = _same_words(rows, window, config.same_words)
+    rows = _same_words(rows, window, config.same_words, config.step_merge_window)
     rows = _bot_reports(rows, window, config.same_words)
     return rows, before - len(rows)
 
@@ -298,7 +312,12 @@ def agree(ia: frozenset[str], ib: frozenset[str]) -> bool:
     return ia <= ib or ib <= ia
 
 
-def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Event]:
+def _same_words(
+    rows: list[Event], window: timedelta, share: float, reach: timedelta
+) -> list[Event]:
+    """Rule 3: one person's records in two or three tools, joined when they have the same words
+    within ``window`` (``step_window``) or record the same step within ``reach``
+    (``step_merge_window``, ``step_of``)."""
     by_person: dict[str, list[int]] = defaultdict(list)
     for index, event in enumerate(rows):
         if len(event.sources) != 1 or "bot" in event.tags:
@@ -307,7 +326,8 @@ def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Even
             continue
         if who := person_of(event):
             by_person[who].append(index)
-    pairs: list[tuple[timedelta, int, int]] = []
+    pairs: list[tuple[timedelta, int, int, bool]] = []
+    steps: dict[int, Step] = {}
     for indices in by_person.values():
         for n, i in enumerate(indices):
             for j in indices[n + 1 : n + 1 + NEIGHBOURS]:
@@ -317,20 +337,203 @@ def _same_words(rows: list[Event], window: timedelta, share: float) -> list[Even
                 if rows[i].sources != rows[j].sources and same_words(
                     rows[i].summary, rows[j].summary, share
                 ):
-                    pairs.append((gap, i, j))
-    clusters = _clusters(rows, sorted(pairs))
+                    pairs.append((gap, i, j, False))
+        pairs += _same_step_pairs(rows, indices, reach, steps)
+    clusters = _clusters(rows, sorted(pairs), steps)
     joined: dict[int, Event] = {}
     taken: set[int] = set()
-    for members in clusters:
+    for members, by_step in clusters:
         taken.update(members)
         records = [rows[i] for i in members]  # in time order
-        primary = max(records, key=lambda e: _SPECIFIC.get(e.kind, 2))  # earliest on a tie
+        when = None
+        if by_step:
+            primary = rows[_clearest(rows, members, steps)]
+            when = min(steps[i].at if i in steps else rows[i].time for i in members)
+        else:
+            primary = max(records, key=lambda e: _SPECIFIC.get(e.kind, 2))  # earliest on a tie
         ordered_records = [primary, *(r for r in records if r is not primary)]
         reason = "; ".join(r for r in dict.fromkeys(e.reason for e in ordered_records) if r)
-        joined[members[0]] = _joined(records, primary, primary.summary, reason)
+        joined[members[0]] = _joined(records, primary, primary.summary, reason, when)
     return [
         joined[i] if i in joined else e for i, e in enumerate(rows) if i not in taken or i in joined
     ]
+
+
+_FAMILIES: tuple[tuple[str, str], ...] = (
+    ("failover", r"fail(?:ed|ing|s)?[\s-]?over|switch(?:ed|ing|es)?[\s-]?over"),
+    ("rollback", r"roll(?:ed|ing|s)?[\s_-]?back"),
+    ("revert", r"revert(?:ed|ing|s)?"),
+    ("restart", r"restart(?:ed|ing|s)?|bounc(?:e|ed|ing)|recycl(?:e|ed|ing)"),
+    ("scale", r"scal(?:e|ed|ing)"),
+    ("drain", r"drain(?:ed|ing)?|(?:un)?cordon(?:ed|ing)?"),
+    ("flush", r"flush(?:ed|ing)?|purg(?:e|ed|ing)|evict(?:ed|ing)?|clear(?:ed|ing)"),
+    ("pause", r"paus(?:e|ed|ing)|suspend(?:ed|ing)?|halt(?:ed|ing)?"),
+    (
+        "disable",
+        r"disabl(?:e|ed|ing)|(?:turn(?:ed|ing)?|switch(?:ed|ing)?|flipp(?:ed|ing)) off"
+        r"|kill(?:ed|ing)?",
+    ),
+    ("block", r"block(?:ed|ing)?|ban(?:ned|ning)?|rate[\s-]?limit(?:ed|ing)?"),
+    (
+        "raise",
+        r"rais(?:e|ed|ing)|increas(?:e|ed|ing)|bump(?:ed|ing)?|expand(?:ed|ing)?"
+        r"|resiz(?:e|ed|ing)",
+    ),
+    ("stop", r"stopp(?:ed|ing)|cancel(?:l?ed|l?ing)?|abort(?:ed|ing)?|froze|freez(?:e|ing)"),
+)
+"""The step kinds a mitigation names (``[classify] mitigate`` reads the same verbs), each as one
+alternation of its verb's forms and nouns ("failed over", "failover", "switchover")."""
+_FAMILY = re.compile(
+    "|".join(rf"\b(?P<{name}>{forms})\b" for name, forms in _FAMILIES), re.IGNORECASE
+)
+_WRITTEN_STEPS = frozenset({Kind.ANNOTATION, Kind.DEPLOY})
+"""Kinds of a record a person wrote in a tool that may record a step (with its words)."""
+_PAST = re.compile(r"ed\b|\bfroze\b", re.IGNORECASE)
+"""A step verb's past form ("failed over", "rolled back", "restarted")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What a person's record of a mitigation says was done (``step_of``)."""
+
+    family: str
+    """The step kind: the first step verb or noun of its text (``_FAMILIES``: ``failover``)."""
+    objects: frozenset[str]
+    """What it acted on: its text's ``names`` (``orders-pg``, ``redis-0``); a text naming none,
+    the word after its step verb (``_object_word``: "rolled back checkout" -> ``word:checkout``,
+    never the same as a name); never empty."""
+    under_way: bool
+    """``under_way``: said started or in progress, not done."""
+    at: datetime
+    """When it was done (UTC): the past time its words state (``clock.step_utc``: "failover
+    completed at 10:42 UTC" posted at 10:58 is 10:42), else the record's time."""
+    clear: tuple[bool, int]
+    """How clearly it says the step: said done with its object ("Failed over orders-pg"), then
+    how many objects it names."""
+
+
+def step_of(event: Event) -> Step | None:
+    """The step a person's mitigation record says was done or is under way, or None: a record
+    of kind ``mitigate``, or a record a person wrote in a tool (tag ``written``: a dashboard
+    annotation, "Failover orders-pg -> orders-pg-replica-1", untagged; a rollback annotation,
+    kind ``deploy``), whose text names a step kind (``_FAMILIES``) and at least one object
+    (``names``)."""
+    found = _named_step(event)
+    if found is None or found.lastgroup is None:
+        return None
+    text = event.summary
+    objects = names(identifiers(text)) or _object_word(text, found.end())
+    if not objects:
+        return None
+    posted = event.time
+    stated = step_utc(text, posted)
+    at = stated if stated is not None and stated < posted else posted
+    done = bool(_PAST.search(found.group(0)) or _DONE.search(text))
+    return Step(found.lastgroup, objects, under_way(event), at, (done, len(objects)))
+
+
+def _clearest(rows: list[Event], members: list[int], steps: dict[int, Step]) -> int:
+    """The record a row of one step reads as: the most specific kind, then the clearest
+    (``Step.clear``: said done with its object, then naming most objects); the earliest on a
+    tie (``members`` are in time order)."""
+
+    def rank(index: int) -> tuple[int, tuple[bool, int]]:
+        found = steps.get(index)
+        return _SPECIFIC.get(rows[index].kind, 2), found.clear if found is not None else (False, 0)
+
+    return max(members, key=rank)
+
+
+def same_step(a: Step, b: Step) -> bool:
+    """The same step: the same kind and phase (under way or not: a step's start and its end
+    are two moments), objects in common and none different (one's all in the other's)."""
+    return (
+        a.family == b.family
+        and a.under_way == b.under_way
+        and not a.objects.isdisjoint(b.objects)
+        and agree(a.objects, b.objects)
+    )
+
+
+_OBJECT_SKIP = frozenset(
+    "the a an our all both its their of to for on in at is was were has have been now just"
+    " back over out up down completed complete done finished successfully again".split()
+)
+"""Words between a step verb and its object ("rolled back the checkout", "scaled up
+checkout", "failover of checkout")."""
+_NO_OBJECT = frozenset("it them this that and but then so as if with from by".split())
+"""Words after a step verb that name no object: it ends the search."""
+OBJECT_WORDS = 4
+"""How many words after the step verb are read for its object."""
+
+
+def _object_word(text: str, start: int) -> frozenset[str]:
+    """A text naming no ``names``: the first word after its step verb (from ``start``) that is
+    no article, preposition or done word, as ``word:<word>``; empty when none within
+    ``OBJECT_WORDS`` or a pronoun or conjunction comes first ("rolled it back")."""
+    for n, match in enumerate(_WORD.finditer(text, start)):
+        word = match.group(0).casefold()
+        if n >= OBJECT_WORDS or word in _NO_OBJECT or word.isdigit():
+            break
+        if word not in _OBJECT_SKIP:
+            return frozenset({f"word:{word}"})
+    return frozenset()
+
+
+def _named_step(event: Event) -> re.Match[str] | None:
+    """The step kind a record that may record a step names (``step_of``'s cheap first test)."""
+    if event.kind is not Kind.MITIGATE and not (
+        event.kind in _WRITTEN_STEPS and WRITTEN in event.tags
+    ):
+        return None
+    return _FAMILY.search(event.summary)
+
+
+def _same_step_pairs(
+    rows: list[Event], indices: list[int], reach: timedelta, steps: dict[int, Step]
+) -> list[tuple[timedelta, int, int, bool]]:
+    """One person's records of the same step in different tools whose times (``Step.at``, a
+    stated time for a later report) lie at most ``reach`` apart: ``(gap, i, j, True)``, i < j;
+    each record's ``Step`` is put in ``steps``."""
+    named = [i for i in indices if _named_step(rows[i]) is not None]
+    if len({rows[i].sources for i in named}) < 2:
+        return []  # no step in two tools: its objects and times are never read
+    signed: list[tuple[datetime, int, Step]] = []
+    for i in named:
+        found = step_of(rows[i])
+        if found is not None:
+            steps[i] = found
+            signed.append((found.at, i, found))
+    signed.sort(key=lambda s: (s[0], s[1]))
+    pairs: list[tuple[timedelta, int, int, bool]] = []
+    for n, (at, i, step) in enumerate(signed):
+        for later, j, other in signed[n + 1 : n + 1 + NEIGHBOURS]:
+            gap = later - at
+            if gap > reach:
+                break
+            if rows[i].sources != rows[j].sources and same_step(step, other):
+                pairs.append((gap, min(i, j), max(i, j), True))
+    return pairs
+
+
+_DONE = re.compile(r"\b(?:finished|done|completed?)\b", re.IGNORECASE)
+"""Words that say a step is over, whatever verb form names it."""
+
+
+def under_way(event: Event) -> bool:
+    """Whether a mitigation row says its step is under way, not done: a person's message or
+    note ``classify`` tagged ``step:under-way`` (``classify.UNDER_WAY``: "rolling back",
+    "starting patronictl failover", "kicked off the failover", "revert in progress"; not
+    "finished rolling back"). A tool's record (a deployment status, an annotation, an alert)
+    says what happened: never under way, nor is a person's words joined with one. Time to
+    mitigate counts the first step said done, and one under way only when no step is said done
+    (``render.metrics``); rule 3 never joins a step's start with its end."""
+    if UNDER_WAY not in event.tags:
+        return False  # said done, or a tool's record or a bot's post
+    if "human" not in event.tags and "note" not in event.tags:
+        return False  # a tool's record or a bot's post
+    tools = [s for s in event.sources if not is_chat((s,))]
+    return len(tools) <= ("note" in event.tags)  # else joined with a tool's record of the step
 
 
 def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Event]:
@@ -393,37 +596,53 @@ def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Eve
     return out
 
 
-def _clusters(rows: list[Event], pairs: list[tuple[timedelta, int, int]]) -> list[list[int]]:
-    """The pairs (closest first; each at most ``step_window`` apart) joined into steps: two
-    records' steps become one when they hold no tool in common (one record per tool, so a step
-    of three tools spans at most twice the window) and every record's ``identifiers`` agree
-    with every other's (a record joins a row of two tools through either one's words, never
-    naming a different service than the other)."""
-    step_of: dict[int, list[int]] = {}
-    for _gap, i, j in pairs:
-        a, b = step_of.get(i, [i]), step_of.get(j, [j])
+def _clusters(
+    rows: list[Event], pairs: list[tuple[timedelta, int, int, bool]], steps: dict[int, Step]
+) -> list[tuple[list[int], bool]]:
+    """The pairs (closest first; a pair of the same words at most ``step_window`` apart, one of
+    the same step, ``by_step``, at most ``step_merge_window``) joined into steps, each with
+    whether a pair of the same step joined it: two records' steps become one when they hold no
+    tool in common (one record per tool, so a step of three tools spans at most twice the
+    window) and every record agrees with every other: by words, their ``identifiers`` agree (a
+    record joins a row of two tools through either one's words, never naming a different
+    service than the other); by step, every record is of the same step (``same_step``)."""
+    step_of_row: dict[int, list[int]] = {}
+    stepped: set[int] = set()
+    for _gap, i, j, by_step in pairs:
+        a, b = step_of_row.get(i, [i]), step_of_row.get(j, [j])
         if a is b:
             continue
         both = sorted((*a, *b))
         if {s for k in a for s in rows[k].sources} & {s for k in b for s in rows[k].sources}:
             continue
-        ids = [identifiers(rows[k].summary) for k in both]
-        if not all(agree(x, y) for n, x in enumerate(ids) for y in ids[n + 1 :]):
-            continue
+        if by_step:
+            if not all(k in steps for k in both):
+                continue
+            found = [steps[k] for k in both]
+            if not all(same_step(x, y) for n, x in enumerate(found) for y in found[n + 1 :]):
+                continue
+            stepped.update(both)
+        else:
+            ids = [identifiers(rows[k].summary) for k in both]
+            if not all(agree(x, y) for n, x in enumerate(ids) for y in ids[n + 1 :]):
+                continue
         for k in both:
-            step_of[k] = both
-    unique = {id(step): step for step in step_of.values()}
-    return sorted(unique.values())
+            step_of_row[k] = both
+    unique = {id(step): step for step in step_of_row.values()}
+    return [(step, not stepped.isdisjoint(step)) for step in sorted(unique.values())]
 
 
-def _joined(records: list[Event], primary: Event, summary: str, reason: str) -> Event:
-    """The records as one row: the earliest time, ``primary``'s kind, key, actor and scope,
-    its links first, then every other link; refs, tags and sources unioned."""
+def _joined(
+    records: list[Event], primary: Event, summary: str, reason: str, when: datetime | None = None
+) -> Event:
+    """The records as one row: ``when`` (default: the earliest record's time), ``primary``'s
+    kind, key, actor and scope, its links first, then every other link; refs, tags and sources
+    unioned."""
     links = list(primary.links)
     for record in records:
         links.extend(link for link in record.links if link not in links)
     return new_event(
-        min(r.time for r in records),
+        when or min(r.time for r in records),
         primary.kind,
         summary,
         tuple(sorted({s for r in records for s in r.sources})),

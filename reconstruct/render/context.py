@@ -28,6 +28,7 @@ from reconstruct.render.table import (
     shorten,
     time_label,
 )
+from reconstruct.render.title import written_title
 from reconstruct.timeutil import between, ensure_utc, exact_duration, format_duration, iso_z
 
 
@@ -67,7 +68,9 @@ class IncidentView:
 
     @property
     def title(self) -> str:
-        return one_line(self.incident.title)
+        """The heading: the incident's title as a person writes it (``title.written_title``:
+        no notifier's ``[FIRING:1]`` prefix or label dump)."""
+        return one_line(written_title(self.incident.title))
 
     @property
     def severity(self) -> str | None:

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from reconstruct.model import Event, Kind, Timeline
 from reconstruct.render.story import Milestone, Story, story
 from reconstruct.render.table import names, one_line, shorten
+from reconstruct.render.title import written_title
 from reconstruct.timeutil import ensure_utc
 
 MAX_LABEL = 48
@@ -213,7 +214,7 @@ def mermaid(timeline: Timeline) -> str:
     ref = f"#{incident.number}" if incident.number is not None else incident.id
     lines = [
         "gantt",
-        f"    title {mermaid_text(f'Incident {ref} {incident.title}', 80)} (UTC)",
+        f"    title {mermaid_text(f'Incident {ref} {written_title(incident.title)}', 80)} (UTC)",
         "    dateFormat YYYY-MM-DD HH:mm:ss",
         f"    axisFormat {axis_format(shape)}",
         f"    tickInterval {_tick(shape.span)[1]}",

@@ -54,8 +54,8 @@ from typing import Any
 
 from reconstruct.model import Event, Kind, Milestone, Timeline
 from reconstruct.normalize.authority import is_chat
-from reconstruct.normalize.classify import UNDER_WAY
 from reconstruct.normalize.clock import stated_utc, step_utc
+from reconstruct.normalize.steps import under_way
 from reconstruct.timeutil import between, ensure_utc, iso_z
 
 CLEARED_STATES = frozenset(
@@ -222,22 +222,6 @@ def impact_time(event: Event) -> datetime:
 _WORDED_KINDS = frozenset({Kind.RESOLVE, Kind.DEPLOY})
 _WORDS = frozenset({"note", "written"})
 """Tags of a tool's record a person wrote (an incident note, an annotation)."""
-
-
-def under_way(event: Event) -> bool:
-    """Whether a mitigation row says its step is under way, not done: a person's message or
-    note ``classify`` tagged ``step:under-way`` (``classify.UNDER_WAY``: "rolling back",
-    "starting patronictl failover", "kicked off the failover", "revert in progress"; not
-    "finished rolling back"). A tool's record (a deployment status, an annotation, an alert)
-    says what happened: never under way, nor is a person's words joined with one. Time to
-    mitigate counts the first step said done, and one under way only when no step is said
-    done."""
-    if UNDER_WAY not in event.tags:
-        return False  # said done, or a tool's record or a bot's post
-    if "human" not in event.tags and "note" not in event.tags:
-        return False  # a tool's record or a bot's post
-    tools = [s for s in event.sources if not is_chat((s,))]
-    return len(tools) <= ("note" in event.tags)  # else joined with a tool's record of the step
 
 
 def step_time(event: Event, floor: datetime) -> datetime:

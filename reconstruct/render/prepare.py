@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from reconstruct.config import Config
+from reconstruct.config import CollapseConfig, Config
 from reconstruct.model import Event, Incident, Link, Timeline
 from reconstruct.normalize.evolve import new_event
 from reconstruct.redact import MARKER, Redactor, redact
@@ -58,15 +58,32 @@ def cleaner(redactor: Redactor) -> Callable[[str], str]:
     return clean_with
 
 
-def distinct_labels(links: list[Link]) -> tuple[Link, ...]:
-    """The links with no label twice: a repeated label gets `` (2)``, `` (3)``... in link order
-    (``PD log entry``, ``PD log entry (2)``), so a reader can tell the links of a row apart."""
+def distinct_labels(links: list[Link], most: int | None = None) -> tuple[Link, ...]:
+    """The links with no label twice. Links sharing a label are named for what each is
+    (``Link.detail``: "PD alert RedisMemoryHigh redis-1", "PD push notification") when each has
+    a detail none of the row's other links has, and they are ``most`` or fewer (more are shown
+    grouped, first … last, by their numbers: ``table.link_groups``). Else, the last resort, a
+    repeated label gets `` (2)``, `` (3)``... in link order (``PD log entry``, ``PD log entry
+    (2)``), so a reader can tell the links of a row apart."""
+    groups: dict[str, list[Link]] = {}
+    for link in links:
+        groups.setdefault(link.label or link.source, []).append(link)
+    named: set[str] = set()
+    for base, same in groups.items():
+        details = {link.detail for link in same}
+        if len(same) < 2 or (most is not None and len(same) > most) or "" in details:
+            continue
+        if len(details) == len(same) and not details & groups.keys():
+            named.add(base)
     seen: dict[str, int] = {}
     out = []
     for link in links:
         base = link.label or link.source
+        if base in named:
+            out.append(Link(link.source, link.url, link.detail, link.detail))
+            continue
         n = seen[base] = seen.get(base, 0) + 1
-        out.append(link if n == 1 else Link(link.source, link.url, f"{base} ({n})"))
+        out.append(link if n == 1 else Link(link.source, link.url, f"{base} ({n})", link.detail))
     return tuple(out)
 
 
@@ -98,6 +115,7 @@ def scrub(
     redactor = Redactor.from_config(config) if config is not None else Redactor()
     redactor.learn(plain(text) for text in _texts(timeline))
     clean = cleaner(redactor)
+    most = (config.collapse if config is not None else CollapseConfig()).max_links
     seen: dict[str, str] = {}
 
     def clean_repeated(text: str) -> str:
@@ -138,13 +156,14 @@ def scrub(
                 continue
             urls.add(url)
             label = clean_label(link.label)
-            if url == link.url and label == link.label:
+            detail = clean_label(link.detail) if link.detail else ""
+            if url == link.url and label == link.label and detail == link.detail:
                 kept.append(link)
             else:
                 same = False
-                kept.append(Link(link.source, url, label))
+                kept.append(Link(link.source, url, label, detail))
         if len({link.label or link.source for link in kept}) < len(kept):
-            return distinct_labels(kept)
+            return distinct_labels(kept, most)
         return links if same else tuple(kept)
 
     def clean_event(event: Event) -> Event:

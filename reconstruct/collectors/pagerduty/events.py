@@ -39,9 +39,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from reconstruct.collectors.pagerduty.alertsubject import _SUBJECT as SUBJECT
 from reconstruct.collectors.pagerduty.alertsubject import sender, worded
 from reconstruct.collectors.skips import (
     NOT_UNDERSTOOD,
@@ -52,7 +54,7 @@ from reconstruct.collectors.skips import (
 )
 from reconstruct.collectors.textlinks import TEXT_URL, text_links
 from reconstruct.model import Event, Kind, Link
-from reconstruct.normalize.instances import instance_tags, labels_in_text
+from reconstruct.normalize.instances import INSTANCE_KEYS, instance_tags, labels_in_text
 from reconstruct.normalize.repeats import INITIAL
 from reconstruct.normalize.steps import NOTICE
 from reconstruct.timeutil import TimeFormatError, parse_iso
@@ -262,12 +264,15 @@ def entry_event(
         why = next((t.rpartition(":")[2] for t in tags if t.startswith("failure:")), "")
         # one notification, counted by rows joining it, with why it failed when it says
         tags.add(f"{NOTICE}{sent[0]}:{entry_id}" + (f":{why}" if why else ""))
+    details = {urls[0]: _entry_detail(kind_name, entry)}
+    if kind_name == "trigger":
+        details.update((as_text(a.get("html_url")), alert_detail(a)) for a in alerts)
     return Event(
         time=when,
         kind=kind,
         summary=summary,
         sources=(NAME,),
-        links=links_for(ctx, *urls),
+        links=tuple(replace(ln, detail=details.get(ln.url, "")) for ln in links_for(ctx, *urls)),
         key=f"pagerduty:log_entry:{entry_id}",
         actor=actor,
         refs=frozenset(refs),
@@ -440,12 +445,52 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
         kind=Kind.ALERT,
         summary=summary,
         sources=(NAME,),
-        links=links_for(ctx, as_text(alert.get("html_url"))),
+        links=tuple(
+            replace(ln, detail=alert_detail(alert))
+            for ln in links_for(ctx, as_text(alert.get("html_url")))
+        ),
         key=f"pagerduty:alert:{alert_id}",
         refs=frozenset(refs),
         tags=frozenset(instance_tags(labels)),
         scope=NAME,
     )
+
+
+def alert_detail(alert: Mapping[str, Any]) -> str:
+    """The alert's link named for what it is among others on a row (``Link.detail``): "PD alert
+    RedisMemoryHigh redis-1": its rule (the ``alertname`` label, else the first word of a
+    notifier's default subject, ``alertsubject``: "[FIRING:1] RedisMemoryHigh (redis-1 prod)")
+    and the value of its first instance label (``INSTANCE_KEYS``, in their order); "" when it
+    names neither."""
+    labels = alert_labels(alert)
+    match = SUBJECT.match(one_line(alert.get("summary")))
+    rule = labels.get("alertname") or (match["group"].split()[0] if match is not None else "")
+    words = [rule] if rule else []
+    words += [v for k in INSTANCE_KEYS if (v := labels.get(k, ""))][:1]
+    return f"{ALERT_LABEL} {' '.join(words)}" if words else ""
+
+
+_ENTRY_NOUNS = {
+    "trigger": "trigger",
+    "assign": "assignment",
+    "delegate": "reassignment",
+    "escalate": "escalation",
+    "acknowledge": "acknowledgement",
+    "resolve": "resolution",
+    "annotate": "note",
+}
+"""Log entry types (``<type>_log_entry``) -> what their link is said to open among others."""
+
+
+def _entry_detail(kind_name: str, entry: Mapping[str, Any]) -> str:
+    """A log entry's link named for what it is among others on a row (``Link.detail``): "PD push
+    notification" (a ``notify_log_entry`` by its method), "PD assignment", "PD escalation";
+    "" for another type."""
+    if kind_name == "notify":
+        method = _method(entry.get("channel")).removeprefix("by ")
+        return f"PD {method} notification" if method else ""
+    noun = _ENTRY_NOUNS.get(kind_name, "")
+    return f"PD {noun}" if noun else ""
 
 
 def alert_labels(alert: Mapping[str, Any]) -> dict[str, str]:
