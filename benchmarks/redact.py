@@ -56,6 +56,14 @@ TEXTS = {
         "apiVersion: v1 kind: Secret metadata: name: checkout-db type: Opaque "
         "data: username: YWRtaW4= host: ZGItMS5wcm9kLmludGVybmFs"
     ),
+    "secret manifest, no kind": (
+        "metadata: name: checkout-db-credentials type: Opaque "
+        "data: username: YWRtaW4= host: ZGItMS5wcm9kLmludGVybmFs"
+    ),
+    "redis.conf, folded": "bind 10.0.4.17 port 6379 requirepass foobared maxmemory 2gb",
+    "netrc entry": "machine api.heroku.com login ana@acme.example password hunter2",
+    "pgpass line": "db.internal:5432:app:app_user:Sup3rS3cret",
+    "chat, auth words": "auth is down again, author ana says the password reset page fails",
 }
 
 

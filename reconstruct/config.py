@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from reconstruct.errors import ConfigError
+from reconstruct.subject import BRACKET as SUBJECT_BRACKET
 from reconstruct.timeutil import parse_duration
 
 CONFIG_NAME = "reconstruct.toml"
@@ -462,7 +463,7 @@ class ClassifyConfig(_Table):
     bot_kinds: dict[str, tuple[str, ...]] = Field(
         default_factory=lambda: {
             "alert": (
-                r"^\W*\[(?:firing|resolved|alerting|ok)(?::\s*\d+)?(?:,\s*resolved:\s*\d+)?\]",
+                rf"^\W*{SUBJECT_BRACKET}",  # a notifier's subject: [FIRING:2] X
                 r"\btriggered\b",
             ),
             "deploy": (r"\bdeploy(?:ed|ment)\b", r"\brolled back\b", r"\brollback\b"),

@@ -104,7 +104,7 @@ def test_a_flap_ending_in_nodata_names_the_state_as_grafana_does(tmp_path: Path)
     row = one(tl, "flapped")
     assert row.summary == (
         "PaymentsQueueDepth flapped 11 times 09:42–09:52, last state NoData"
-        "; 09:42 firing and 09:50 clearing shown separately"
+        " (4 firings, 3 clearings, 4 NoData); 09:42 firing and 09:50 clearing shown separately"
     )
     # never back to Normal: only the first firing is a row apart
     cycle = [("Alerting", "NoData"), ("NoData", "Alerting")]
@@ -113,5 +113,5 @@ def test_a_flap_ending_in_nodata_names_the_state_as_grafana_does(tmp_path: Path)
     row = one(timeline(tmp_path / "b", [trigger()], [], [], flaps), "flapped")
     assert row.summary == (
         "PaymentsQueueDepth flapped 10 times 09:42–09:51, last state NoData"
-        "; 09:42 firing shown separately"
+        " (5 firings, 5 NoData); 09:42 firing shown separately"
     )

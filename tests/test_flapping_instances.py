@@ -51,7 +51,7 @@ def test_one_pod_flapping_is_said_per_pod_with_every_pods_changes(tmp_path: Path
     row = flapped(tl)
     assert row.summary == (
         f"{RULE} flapped on 1 of 6 pods (coredns-7d9f6c8b5-0), 20 state changes 09:43–10:22; "
-        "last state Normal on all" + APART
+        "last state Normal on all (10 firings, 10 clearings)" + APART
     ), "10 changes of pod 0, 2 of each other pod; another pod's firing is no repeat"
     assert "repeat" not in row.summary
 
@@ -85,7 +85,9 @@ def test_the_incidents_first_firing_inside_a_flap_stays_a_row(tmp_path: Path) ->
     assert first.time.strftime("%H:%M") == "09:42"
     row = flapped(tl)
     assert "20 state changes 09:42–10:22" in row.summary, row.summary
-    assert row.summary.endswith("; 09:42 firing and 10:22 clearing shown separately")
+    assert row.summary.endswith(
+        " (10 firings, 10 clearings); 09:42 firing and 10:22 clearing shown separately"
+    )
     assert first.key not in {m.key for m in row.members}
 
 
@@ -96,7 +98,9 @@ def test_a_repeat_is_the_same_instance_in_the_same_state_again(tmp_path: Path) -
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     row = flapped(tl)
     assert "20 state changes" in row.summary
-    assert row.summary.endswith(" (1 repeat of a state not counted)" + APART), row.summary
+    assert row.summary.endswith(
+        " (10 firings, 10 clearings; 1 repeat of a state not counted)" + APART
+    ), row.summary
     assert len(row.members) == 21 - 2, "every record but the two milestones"
 
 
@@ -106,7 +110,9 @@ def test_pods_left_in_different_states_are_said_apart(tmp_path: Path) -> None:
     records = [r for r in one_pod_flapping() if r["time"] not in {x["time"] for x in last}]
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary.endswith(
-        "; last state Normal on 5 pods, Alerting on coredns-7d9f6c8b5-0" + APART
+        "; last state Normal on 5 pods, Alerting on coredns-7d9f6c8b5-0"
+        + " (10 firings, 9 clearings)"
+        + APART
     ), flapped(tl).summary
 
 
@@ -118,7 +124,7 @@ def test_every_pod_flapping(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary == (
         f"{RULE} flapped on all 3 pods, 18 state changes 09:43–09:53; last state Normal on all"
-        "; 09:43 firing and 09:53 clearing shown separately"
+        " (9 firings, 9 clearings); 09:43 firing and 09:53 clearing shown separately"
     )
 
 
@@ -128,7 +134,7 @@ def test_a_rule_naming_no_instance_is_one_instance(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary == (
         "QueueDepth flapped 8 times 09:43–09:50, last state Normal"
-        "; 09:43 firing and 09:50 clearing shown separately"
+        " (4 firings, 4 clearings); 09:43 firing and 09:50 clearing shown separately"
     )
 
 
@@ -137,7 +143,7 @@ def test_one_instance_keeps_the_rules_words(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary == (
         f"{RULE} flapped 6 times 09:43–09:48, last state Normal"
-        "; 09:43 firing and 09:48 clearing shown separately"
+        " (3 firings, 3 clearings); 09:43 firing and 09:48 clearing shown separately"
     )
 
 
@@ -164,7 +170,7 @@ def test_a_notifiers_posts_of_the_group_are_no_instance_and_no_repeat(tmp_path: 
     row = flapped(tl)
     assert row.summary == (
         f"{RULE} flapped on 1 of 6 pods (coredns-7d9f6c8b5-0), 20 state changes 09:43–10:22; "
-        "last state Normal on all" + APART
+        "last state Normal on all (10 firings, 10 clearings)" + APART
     ), "the posts are members, neither an instance of their own nor repeats"
     assert len(row.members) == 20 - 2 + len(posts), [t for t in texts(tl) if "kube-system" in t]
 

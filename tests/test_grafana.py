@@ -153,7 +153,7 @@ def test_unified_alert_text_without_alert_name(tmp_path: Path) -> None:
         text="HighLatency {alertname=HighLatency, team=payments} - B=3.2",
     )
     (event,) = events_of(tmp_path, record)
-    assert event.summary == "Grafana alert HighLatency firing (B=3.2)"
+    assert event.summary == "Grafana alert HighLatency firing"
     assert event.refs == {"rule:highlatency:firing"}
     # No dashboard: the alert rule list, searched by the rule's name.
     assert event.links[0].url == f"{ROOT}/alerting/list?search=HighLatency"

@@ -42,6 +42,13 @@ FIRING, RESOLVED, NOTE = "firing", "resolved", None
         ("Alerting", "Normal (RuleDeleted)", "Lag stopped: rule deleted (was firing)", NOTE),
         ("Normal", "Normal (MissingSeries)", "Lag normal (its series disappeared)", NOTE),
         ("Pending", "Normal", "Lag back to normal without firing (never fired)", NOTE),
+        # a pending series gone (manager.deleteStaleStatesFromCache: Normal, MissingSeries)
+        (
+            "Pending",
+            "Normal (MissingSeries)",
+            "Lag back to normal without firing (never fired)",
+            NOTE,
+        ),
         ("Normal", "Pending", "Lag pending (condition met, not firing yet)", NOTE),
         ("Normal", "NoData", "Lag no data (the query returned no data)", NOTE),
         ("Normal", "Error", "Lag evaluation error (the query or expression failed)", NOTE),
@@ -71,8 +78,10 @@ def test_state_is_worded_for_what_it_means(
         assert event.kind is Kind.ALERT and event.refs == {f"rule:lag:{merges_as}"}
     base = new.split("(")[0].strip().lower().replace("_", "")
     stopped = {"stopped"} if any(r in new for r in ("Paused", "Updated", "RuleDeleted")) else set()
-    # the rule's name, every state; a reset of the rule tagged (never a re-evaluation)
-    assert event.tags == {f"state:{base}", "alertname:Lag", *stopped}
+    never = {"never-fired"} if prev.lower() == "pending" and base in ("normal", "ok") else set()
+    # the rule's name, every state; a reset of the rule tagged (never a re-evaluation); a return
+    # to normal from Pending tagged: it never fired
+    assert event.tags == {f"state:{base}", "alertname:Lag", *stopped, *never}
 
 
 def test_a_region_keeps_its_end_for_the_normalizer(tmp_path: Path) -> None:
@@ -96,9 +105,11 @@ def test_a_region_keeps_its_end_for_the_normalizer(tmp_path: Path) -> None:
 def test_a_state_annotations_values_read_as_the_alert_notification_prints_them(
     tmp_path: Path, values: str, shown: str
 ) -> None:
+    """The values are no words of the row (an author deletes ``(A=0)``): a tag JSON keeps."""
     text = f"Lag {{alertname=Lag, grafana_folder=Kafka, instance=broker-3}} - {values}"
     (event,) = events_of(tmp_path, alert(1, MS0, "Lag", "Alerting", "Normal", text=text))
-    assert event.summary == f"Grafana alert Lag (instance=broker-3) firing ({shown})"
+    assert event.summary == "Grafana alert Lag (instance=broker-3) firing"
+    assert f"values:{shown}" in event.tags
 
 
 @pytest.mark.parametrize(
@@ -116,4 +127,4 @@ def test_a_rows_instance_names_the_place_its_labels_name(
 ) -> None:
     text = f"ImgCheck {{{labels}}} - B=1.000000"
     (event,) = events_of(tmp_path, alert(1, MS0, "ImgCheck", "Alerting", "Normal", text=text))
-    assert event.summary == f"Grafana alert ImgCheck ({shown}) firing (B=1)"
+    assert event.summary == f"Grafana alert ImgCheck ({shown}) firing"

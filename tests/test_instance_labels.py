@@ -39,7 +39,7 @@ def test_a_storm_labelled_by_service_is_named_per_service(tmp_path: Path) -> Non
     tl = timeline(tmp_path, [trigger(0)], [], [], storm)
     first = one(tl, "firing by")
     assert first.summary == (
-        f"Grafana alert {RULE} (service=checkout-api) firing (B=0.12); 6 services firing by 09:43"
+        f"Grafana alert {RULE} (service=checkout-api) firing; 6 services firing by 09:43"
     )
     assert one(tl, "to clear").summary.endswith("; the last of 6 services to clear, at 10:12")
 
@@ -50,9 +50,7 @@ def test_each_row_names_its_upstream_when_expanded(tmp_path: Path) -> None:
     config = Config(collapse=CollapseConfig(expand=True))
     tl = timeline(tmp_path, [trigger(0)], [], [], storm, config=config)
     rows = [t for t in texts(tl) if RULE in t]
-    assert rows == [
-        f"Grafana alert {RULE} (upstream=10.40.0.{50 + n}) firing (B=0.12)" for n in range(4)
-    ]
+    assert rows == [f"Grafana alert {RULE} (upstream=10.40.0.{50 + n}) firing" for n in range(4)]
 
 
 def test_a_label_constant_on_every_record_names_nothing(tmp_path: Path) -> None:
@@ -60,7 +58,7 @@ def test_a_label_constant_on_every_record_names_nothing(tmp_path: Path) -> None:
     config = Config(collapse=CollapseConfig(expand=True))
     tl = timeline(tmp_path, [trigger(0)], [], [], storm, config=config)
     rows = [e for e in tl.events if RULE in e.summary]
-    assert [e.summary for e in rows] == [f"Grafana alert {RULE} firing (B=0.12)"] * 4
+    assert [e.summary for e in rows] == [f"Grafana alert {RULE} firing"] * 4
     assert not any(t.startswith(("label:", "alertlabel:")) for e in rows for t in e.tags)
 
 
@@ -78,7 +76,7 @@ def test_a_measured_value_in_a_label_names_nothing(tmp_path: Path) -> None:
     storm = [state(1 + 0.1 * n, f"ratio=0.9{n}") for n in range(4)]
     config = Config(collapse=CollapseConfig(expand=True))
     tl = timeline(tmp_path, [trigger(0)], [], [], storm, config=config)
-    assert [t for t in texts(tl) if RULE in t] == [f"Grafana alert {RULE} firing (B=0.12)"] * 4
+    assert [t for t in texts(tl) if RULE in t] == [f"Grafana alert {RULE} firing"] * 4
 
 
 def test_grafana_12s_label_tags_name_the_instance_when_the_text_has_none(tmp_path: Path) -> None:
@@ -91,7 +89,7 @@ def test_grafana_12s_label_tags_name_the_instance_when_the_text_has_none(tmp_pat
     config = Config(collapse=CollapseConfig(expand=True))
     tl = timeline(tmp_path, [trigger(0)], [], [], records, config=config)
     rows = [t for t in texts(tl) if RULE in t]
-    assert rows[0] == f"Grafana alert {RULE} (service=checkout-api) firing (B=0.12)", rows
+    assert rows[0] == f"Grafana alert {RULE} (service=checkout-api) firing", rows
 
 
 def pd_alert(n: int, minutes: float, upstream: str) -> dict[str, Any]:

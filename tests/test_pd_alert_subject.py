@@ -120,6 +120,13 @@ GRAFANA_LABELS = {
             {"id": "PAM1", "type": "events_api_v2_inbound_integration_reference", "summary": "AM"},
             "Alert KafkaLagHigh (instance=kafka-2) resolved",
         ),
+        # Alertmanager's default route has no group_by: no group values, all in parentheses
+        (
+            "[FIRING:2]  (KafkaLagHigh kafka-2 orders)",
+            {"alertname": "KafkaLagHigh", "instance": "kafka-2", "topic": "orders"},
+            {"id": "PAM1", "type": "events_api_v2_inbound_integration_reference", "summary": "AM"},
+            "Alert KafkaLagHigh (instance=kafka-2) firing (2 alerts)",
+        ),
     ],
 )
 def test_the_default_subject_reads_as_the_dashboards_rows(

@@ -27,6 +27,14 @@ URL_AND_CLI = (
         ("sshpass -p 'open sesame1' ssh ops@bastion", "sesame1"),
         (URL_AND_CLI, "Zq8vN3xLr2WpT6yKb4"),
         ("password=Qw3rtyUi0p then later ssh -o Qw3rtyUi0p", "Qw3rtyUi0p"),
+        # a registry login's -p / --password (docker login, podman, oc login: their CLI docs)
+        ("docker login -u ledger -p Mv5Rk8Wq2Zt6 registry.acme.example", "Mv5Rk8Wq2Zt6"),
+        ('podman login -u ci -p "Mv5Rk8 Wq2Zt6" quay.io', "Wq2Zt6"),
+        ("oc login -u dev -p Mv5Rk8Wq2Zt6 https://api.ocp.acme.example:6443", "Mv5Rk8Wq2Zt6"),
+        # "pw" and a password named by what it is for (a tester's "pw for the exporter: …")
+        ("pw for the exporter: Gq3Rz8Lx5Tn1 (same as staging)", "Gq3Rz8Lx5Tn1"),
+        ("pw: Gq3Rz8Lx5Tn1", "Gq3Rz8Lx5Tn1"),
+        ("the password for prod db is Gq3Rz8Lx5Tn1", "Gq3Rz8Lx5Tn1"),
     ],
 )
 def test_a_client_password_and_its_copies_are_hidden(text: str, gone: str) -> None:
@@ -44,6 +52,11 @@ def test_a_client_password_and_its_copies_are_hidden(text: str, gone: str) -> No
         "redis-cli --latency -h cache-1",
         "sshpass is not installed on the bastion",
         "tests pass; pass rate 98.2%, then pass rate 98.2% again",
+        "docker login -u ledger registry.acme.example -p",  # -p with nothing after it prompts
+        "docker login ghcr.io --password-stdin < token.txt",
+        "the password for the exporter was rotated yesterday",
+        "pw for staging: same as prod",
+        "upwards of 20 pw changes; the pwd is /home/deploy",
     ],
 )
 def test_client_commands_without_a_password_are_untouched(text: str) -> None:

@@ -258,3 +258,14 @@ def test_a_pattern_anchored_on_a_separator_never_takes_the_word_before_it() -> N
     ):
         out = redact(text)
         assert out.startswith(kept) and "AP0000" not in out and "AP6123" not in out, out
+
+
+def test_a_url_password_holding_a_hash_is_hidden_whole() -> None:
+    """People paste connection URLs with the password unencoded (``#`` should be ``%23``,
+    RFC 3986 section 3.2.1); the userinfo still ends at the authority's ``@``."""
+    from reconstruct.redact import redact
+
+    got = redact("db is postgres://ledger_rw:Wq8#zL2vNp5@ledger-db.internal:5432/ledger")
+    assert "zL2vNp5" not in got and "Wq8" not in got and "ledger-db.internal:5432" in got
+    kept = "see https://docs.acme.example/page#section@v2"
+    assert redact(kept) == kept, "a fragment with an @ is no password"

@@ -391,7 +391,7 @@ def test_a_flapping_rule_is_one_row_with_its_last_state(tmp_path: Path) -> None:
     row = one(tl, "flapped")
     assert row.summary == (
         "CheckoutLatency flapped 10 times 09:42–09:51, last state Normal"
-        "; 09:42 firing and 09:51 clearing shown separately"
+        " (5 firings, 5 clearings); 09:42 firing and 09:51 clearing shown separately"
     ), "every change counted, the milestone rows named by their times"
     assert len(row.members) == 8 and "state:alerting" in row.members[-1].tags
     rows = [e for e in tl.events if "CheckoutLatency" in e.summary]
@@ -521,19 +521,21 @@ def test_demo_timeline_snapshot() -> None:
 
 
 def test_a_rule_flapping_through_pending_is_one_series(tmp_path: Path) -> None:
-    """Grafana writes Normal → Pending → Alerting → Normal: the Pending annotations (no rule
-    ref, so they never merge with a chat post) join the rule's flapping series."""
+    """Grafana writes Normal → Pending → Alerting → Normal: each Pending annotation (no rule
+    ref, so it never merges with a chat post) is one step with its firing, in the rule's
+    flapping series: firings and clearings counted, never the Pending."""
     cycle = [("Normal", "Pending"), ("Pending", "Alerting"), ("Alerting", "Normal")]
     flaps = [alert_state(i, "CheckoutLatency", *cycle[i % 3]) for i in range(12)]
     other = [alert_state(3.5, "Disk full", "Normal", "Pending")]
     tl = timeline(tmp_path, [trigger()], [], [], [*flaps, *other])
     row = one(tl, "flapped")
     assert row.summary.endswith(
-        "flapped 12 times 09:42–09:53, last state Normal"
-        "; 09:43 firing and 09:53 clearing shown separately"
+        "flapped 8 times 09:43–09:53, last state Normal"
+        " (4 firings, 4 clearings); 09:43 firing and 09:53 clearing shown separately"
     )
     assert row.kind == "alert" and "state:alerting" in row.members[-1].tags
-    assert len([m for m in row.members if m.kind == "annotation"]) == 4  # the Pending ones
+    # the Pending ones, but the first firing's (a row of its own, with its pending)
+    assert len([m for m in row.members if m.kind == "annotation"]) == 3
     rows = [e for e in tl.events if "CheckoutLatency" in e.summary]
     assert len(rows) == 3, [e.summary for e in rows]  # the series, first firing, last clearing
     assert any("Disk full" in e.summary and not e.members for e in tl.events), "another rule"

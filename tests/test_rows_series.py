@@ -204,7 +204,7 @@ def test_a_repeated_state_is_no_state_change(tmp_path: Path) -> None:
     row = one(tl, "flapped")
     assert len(row.members) == 8
     assert row.summary.startswith("SettlementBacklog flapped 6 times 10:02–10:30")
-    assert row.summary.endswith("(2 repeats of a state not counted)")
+    assert row.summary.endswith("(3 firings, 3 clearings; 2 repeats of a state not counted)")
 
 
 def test_a_flap_without_repeats_says_none(tmp_path: Path) -> None:

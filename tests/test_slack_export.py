@@ -128,7 +128,8 @@ def test_export_round_trip(tmp_path: Path) -> None:
     assert meta["warnings"] == []
     history = bundle.pages(f"slack/{INC}/conversations.history.json")
     # the day file of the window: every message is collected, those before and after the
-    # window for the parser and normalizer to count (``outside window``); yesterday's file is
+    # window for the parser and normalizer to count (before it, "records before the incident
+    # window"; after it, ``outside window``); yesterday's file is
     # read only for thread parents
     assert [m["ts"] for m in history[0]["messages"]] == [
         ts(200),
@@ -145,7 +146,7 @@ def test_export_round_trip(tmp_path: Path) -> None:
         got = by_ts(list(parse(bundle)))
     assert set(got) == {ts(5), ts(10), ts(11), ts(12), ts(3), ts(200)}  # 200: the normalizer's
     assert left == {
-        "slack:#inc-1234 (outside window)": 1,  # "just before"
+        "slack:#inc-1234 (records before the incident window)": 1,  # "just before"
         "slack:#inc-1234 (channel joins and settings)": 1,
     }
     assert got[ts(5)].summary == "Declaring SEV1, @Bo Chen please look"

@@ -1,7 +1,8 @@
 """Every message of a Slack export day file that holds the window is collected and ends in a row
 or a named count: a ``ts`` Slack never writes (``"garbage"``, none at all) is counted under
 ``time not readable as UTC`` with the warning line every source gives; a message posted before
-the window (or after it) in that day file is counted ``outside the collection window``.
+the window in that day file is counted "records before the incident window", as every source's
+records before it are (one after it ``outside the collection window``).
 
 The export is written the way Slack's exporter writes it: ``channels.json``, ``users.json`` and
 ``<channel>/<YYYY-MM-DD>.json`` day files holding arrays of messages
@@ -37,7 +38,7 @@ def test_unreadable_and_out_of_window_messages_of_a_day_file_are_counted(
     assert parsed.counts["slack"] == 4
     assert [e.summary for e in parsed.events] == ["rolled back checkout, error rate recovering"]
     assert parsed.left_out["slack"] == {
-        "outside the collection window": 1,
+        "records before the incident window in slack:#inc-1234": 1,
         "time not readable as UTC in slack:#inc-1234": 2,
     }
     assert parsed.warnings == [

@@ -89,7 +89,7 @@ def test_live_reply_inside_the_window_to_an_earlier_thread(run: Run) -> None:
     with counting() as left:
         got = keyed(list(parse(bundle)))
     assert set(got) == {ts(25), ts(10)}  # the parent and the reply before the window: counted
-    assert dict(left) == {"slack:#inc-1234 (outside window)": 2}
+    assert dict(left) == {"slack:#inc-1234 (records before the incident window)": 2}
     reply = got[ts(25)]
     assert reply.tags == {"human", "pinned", "thread-reply", "incident-channel"}
     assert reply.links[0].url.endswith(f"?thread_ts={ts(-60)}&cid={INC}")
@@ -143,7 +143,7 @@ def test_export_reply_inside_the_window_to_an_earlier_thread(tmp_path: Path) -> 
     with counting() as left:
         got = keyed(list(parse(bundle)))
     assert ets(-600) not in got and ets(-590) not in got
-    assert dict(left) == {"slack:#inc-1234 (outside window)": 2}
+    assert dict(left) == {"slack:#inc-1234 (records before the incident window)": 2}
     assert got[ets(20)].tags == {"human", "pinned", "thread-reply", "incident-channel"}
     assert got[ets(30)].summary == "reply to the old thread"
     assert got[ets(30)].links[0].url.endswith(f"?thread_ts={ets(-old)}&cid={EXPORT_INC}")
@@ -188,10 +188,11 @@ def test_live_resolves_everyone_a_row_names(run: Run) -> None:
     assert got[ts(2)].summary.endswith("with Di") and got[ts(2)].actor == "Ana"
 
 
-def test_thread_messages_before_the_window_are_counted_outside_the_window(tmp_path: Path) -> None:
+def test_thread_messages_before_the_window_are_counted_before_the_window(tmp_path: Path) -> None:
     """Through the pipeline: the parent and an early reply of a thread begun an hour before the
-    window are in ``outside window`` (the coverage note's "outside the collection window"), not
-    in the channel's "other messages"; the in-window reply is a row; nothing is lost."""
+    window are "records before the incident window in slack:#inc-4821" (the words every source's
+    records before it get, Grafana's too), not in the channel's "other messages"; the in-window
+    reply is a row; nothing is lost."""
     from reconstruct.pipeline import build_timeline
     from reconstruct.render.coverage import compute
     from tests.test_bad_input import Pages, write_bundle
@@ -213,14 +214,16 @@ def test_thread_messages_before_the_window_are_counted_outside_the_window(tmp_pa
 
     base = build_timeline(Bundle.open(write_bundle(tmp_path / "a", None)), Config())
     timeline = build_timeline(Bundle.open(write_bundle(tmp_path / "b", add_thread)), Config())
-    assert timeline.omitted["outside window"] == base.omitted.get("outside window", 0) + 2
+    early = "slack:#inc-4821 (records before the incident window)"
+    assert timeline.omitted[early] == base.omitted.get(early, 0) + 2
     for scope, count in base.omitted.items():
-        if scope != "outside window":
+        if scope != early:
             assert timeline.omitted.get(scope) == count  # no "other messages" added
     assert timeline.collected["slack"] == base.collected["slack"] + 3
     reply = next(e for e in timeline.events if e.key == f"slack:{chan}:1773482400.000200")
     assert reply.kind.value == "identify"
-    # The accounting: Slack's two early thread messages are outside the collection window.
-    assert timeline.accounts["slack"].omitted["outside the collection window"] == 2
+    # The accounting: Slack's two early thread messages are before the incident window.
+    reason = "records before the incident window in slack:#inc-4821"
+    assert timeline.accounts["slack"].omitted[reason] == 2
     (note,) = [s for s in compute(timeline, timedelta(minutes=15)).omitted if s.startswith("slack")]
-    assert "; 2 outside the collection window" in note
+    assert f"2 {reason}" in note and "outside the collection window" not in note

@@ -219,7 +219,7 @@ def test_a_post_beside_a_wave_too_small_for_a_row_links_the_nearest_record(
     tl = timeline(tmp_path, [trigger()], posts, [], notes)
     assert posts_in(tl) == []
     row = one(tl, f"Grafana alert {RULE} (instance=gw-8) resolved")
-    assert row.summary == f"Grafana alert {RULE} (instance=gw-8) resolved (B=0, C=0)"
+    assert row.summary == f"Grafana alert {RULE} (instance=gw-8) resolved"
     assert row.reason.endswith("; alert storm (one rule): 1 chat post joined"), row.reason
     assert [ln.label for ln in row.links] == ["Grafana panel", "#inc-4711"]
     assert one(tl, "(instance=gw-7) resolved").links[-1].label == "Grafana panel"

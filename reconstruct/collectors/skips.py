@@ -16,10 +16,12 @@ adds these counts to what the normalizer shows and omits, per source (``Timeline
 ``counting()`` collects the same ``left_out`` counts as ``"<scope> (<reason>)"`` -> records
 (what a test of one parser reads).
 
-A record a parser knows lies outside the collection window (a thread's messages posted before the
-window, read because a reply falls inside it) is counted with ``left_out(scope, OUTSIDE)``: it
-joins the normalizer's ``outside the collection window`` count (``omitted_key``,
-``ParseLedger.reasons``), like every other out-of-window record.
+A record a parser knows lies outside the collection window is counted with ``left_out(scope,
+OUTSIDE)``: it joins the normalizer's ``outside the collection window`` count (``omitted_key``,
+``ParseLedger.reasons``), like every other out-of-window record. One it knows lies before the
+incident window (a thread's messages posted before it, read because a reply falls inside it) is
+counted with ``left_out(scope, BEFORE_REASON)``: "records before the incident window in
+<scope>", the normalizer's words for every source's records before it.
 """
 
 from __future__ import annotations

@@ -131,7 +131,9 @@ def normalize(
         stepped, echoed = merge_echoes(stepped, config.normalize.merge_window, named)
         collapsed = 0
         if not config.collapse.expand:
-            stepped, collapsed = collapse(stepped, config.collapse, names)
+            stepped, collapsed = collapse(
+                stepped, config.collapse, names, ensure_utc(incident.started_at)
+            )
         else:  # every row its own, the trigger's assignment still worded as its page
             stepped = worded_first(stepped, names)
         timeline = tuple(ordered(stepped))

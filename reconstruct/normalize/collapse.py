@@ -11,12 +11,12 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   answer), 09:45–09:51", with the notifications counted when a page held more than one.
 - **A flapping alert**: an alert rule one of whose instances (``instances.instance_of``: its
   ``label:`` tags; a rule naming none is one instance) changes state at least ``[collapse]
-  flap_changes`` times (default 4) within ``[collapse] flap_window`` (default 1h), whatever the
-  states (Pending and Normal without ever firing too). Elastic calls an alert
-  flapping when it changes status at least 4 times in its last 20 rule runs (Kibana's
-  ``DEFAULT_FLAPPING_SETTINGS``, https://github.com/elastic/kibana/pull/147774); we have state
-  changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X state changes in
-  Y seconds; a repeat of the same state is no change,
+  flap_changes`` times (default 4) within ``[collapse] flap_window`` (default 1h), its Pending
+  steps joined (``pending``: Pending -> Alerting one firing, Pending -> Normal no change).
+  Elastic calls an alert flapping when it changes status at least 4 times in its last 20 rule
+  runs (Kibana's ``DEFAULT_FLAPPING_SETTINGS``, https://github.com/elastic/kibana/pull/147774);
+  we have state changes, not runs, so the window is time, as in Moogsoft's ``xinyState`` (X
+  state changes in Y seconds; a repeat of the same state is no change,
   https://docs.moogsoft.com/Enterprise.8.0.0/xinystate.html). Changes are counted per instance
   (pod B firing after pod A is a change of B, no repeat): one instance ->
   "CheckoutLatency flapped 60 times 09:45–10:15, last state Normal"; several ->
@@ -75,9 +75,15 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   rule keeps them in its flapping row, uncounted.
 - **Pending, then firing** (``pending``): before a rule's storm is cut, an instance's Pending
   record and its firing within ``[collapse] pending_window`` are one row, the firing's ("...
-  firing (B=0.6, C=1; pending since 13:58)"). A rule whose every instance goes Pending first
-  (a pending period) is judged for flapping with these steps joined; one that still flaps
-  keeps every record in its flapping row, each state change counted.
+  firing (pending since 13:58)"); a Pending and its return to normal, never fired, one row
+  ("... pending 09:42, back to normal 09:43 without firing"), ``min_series`` of a rule's one
+  row ("CardAuthP99 went pending 10 times and never fired, 09:42–10:10"). A rule is judged for
+  flapping with these steps joined; one that flaps says its changes by state, adding up to
+  their count, and what changed nothing: "(4 firings, 4 clearings; 2 pending never fired)".
+- **Earlier blips** (``blips``): of a rule that fired fewer times than a series needs, each
+  firing that cleared before the incident's start is one lead-up row with its clearing ("...
+  fired (pending since 13:10); cleared 13:28, before the incident began"), never the
+  incident's first firing.
 
 - **A bot's repeated posts**: one bot's plain posts (kind ``message``, tag ``bot``, one tool)
   in one channel with the same shape (``shape``: the text with every URL, chat mention or
@@ -102,12 +108,12 @@ an escalation keeping its words ("Escalated to Kim Nguyen ...; paged again 5 tim
 wave of a rule too small for a series whose instances each fired again, once each, is one row:
 "IngressNode5xxHigh firing again on node-a and node-b, 15:02–15:03".
 
-Milestones never collapse: the incident's first firing and its last clearing (of any rule; the
-incident's own trigger is a row anyway), the first page for a person (an escalation row holding
-their page counts, ``steps``; it leads the series of its repeats, above) and the last one before
-each of their acknowledgements (the page that led to the ack) stay rows of their own, so a
-series row holds only the rows around them; a storm's part joins a milestone's row (above),
-never hides it.
+Milestones never collapse: the incident's first firing (of any rule, a firing whose rule cleared
+before the incident's start aside) and its last clearing (of any rule; the incident's own
+trigger is a row anyway), the first page for a person (an escalation row holding their page
+counts, ``steps``; it leads the series of its repeats, above) and the last one before each of
+their acknowledgements (the page that led to the ack) stay rows of their own, so a series row
+holds only the rows around them; a storm's part joins a milestone's row (above), never hides it.
 ``[collapse] expand`` (``--expand``) leaves every row as it is.
 """
 
@@ -116,17 +122,18 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
 
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind, Link
+from reconstruct.normalize.blips import join_blips
 from reconstruct.normalize.evolve import evolve, new_event
 from reconstruct.normalize.groupposts import GroupPost, group_post
 from reconstruct.normalize.instances import LABEL, alertnames, instance_of
 from reconstruct.normalize.order import order_key
-from reconstruct.normalize.pending import join_pending
+from reconstruct.normalize.pending import NEVER_FIRED, PENDING, join_steps
 from reconstruct.normalize.people import person_of, targets_of
 from reconstruct.normalize.reevaluations import join_reevaluations
 from reconstruct.normalize.repeats import (
@@ -147,14 +154,18 @@ _STATE_WORDS = {"firing": "fired", "resolved": "cleared"}
 
 
 def collapse(
-    events: list[Event], config: CollapseConfig, names: Mapping[str, str]
+    events: list[Event],
+    config: CollapseConfig,
+    names: Mapping[str, str],
+    start: datetime | None = None,
 ) -> tuple[list[Event], int]:
     """The rows (in timeline order, as ``steps.merge_steps`` gives them) with each series as
     one row, and how many rows were folded into another row (a series row, a milestone's row a
     storm's part joined, a firing's row its Pending joined).
-    ``names``: person id -> display name."""
+    ``names``: person id -> display name; ``start``: the incident's start (``blips``: an alert
+    that fired and cleared before it is no first firing, and one row)."""
     rows = events
-    keep = _milestones(rows)  # keys
+    keep = _milestones(rows, start)  # keys
     series: list[tuple[str, str, list[Event]]] = []
     pages: dict[frozenset[str], list[Event]] = defaultdict(list)
     alerts: dict[str, list[Event]] = defaultdict(list)
@@ -210,12 +221,17 @@ def collapse(
         for group in _episodes(key, whole, config):
             held: dict[str, list[Event]] = {}
             if not key.startswith("text:"):
-                # every instance of a rule with a pending period goes Pending before it fires: the
-                # rule flaps when it does so with its Pending steps joined, never because of them
-                joined_group, taken = join_pending(group, config.pending_window, _state)
-                if taken and not _flaps_recorded(joined_group, config):
+                # every instance of a rule with a pending period goes Pending before it fires: a
+                # Pending step is one row with its firing (or its return to normal, never fired)
+                joined_group, taken = join_steps(group, config.pending_window, _state)
+                if taken:
                     group = joined_group
                     gone |= taken
+                    stepped.update((e.key, e) for e in group if e.members)
+                if not _flaps_recorded(group, config) and start is not None and _few(group, config):
+                    # a warning that fired and cleared before the incident: one lead-up row
+                    group, quiet = join_blips(group, start, keep, _state)
+                    gone |= quiet
                     stepped.update((e.key, e) for e in group if e.members)
                 if not _flaps_recorded(group, config):
                     # a re-evaluation that changes nothing rides in its root's row
@@ -439,10 +455,18 @@ def _state(event: Event) -> str:
     return _SAME_STATE.get(state, state)
 
 
-def _milestones(rows: list[Event]) -> set[str]:
+def _few(group: list[Event], config: CollapseConfig) -> bool:
+    """Fewer firings (kind ``alert``) than a series needs: no storm to say them."""
+    fired = [e for e in group if e.kind is Kind.ALERT and _state(e) not in (_RESOLVED, "")]
+    return len(fired) < config.min_series
+
+
+def _milestones(rows: list[Event], start: datetime | None = None) -> set[str]:
     """Keys of rows no series takes: the incident's first firing and its last clearing (of any
     rule); the first page for a person (an escalation that paged them counts) and the last one
-    before each of their acknowledgements (the page that led to the ack)."""
+    before each of their acknowledgements (the page that led to the ack). A firing whose rule
+    cleared after it and before the incident's ``start`` is an earlier blip, no first firing
+    (as ``render.metrics`` judges detection): the incident's detecting alert is."""
     keep: set[str] = set()
     first: Event | None = None
     last_clear: Event | None = None
@@ -450,13 +474,19 @@ def _milestones(rows: list[Event]) -> set[str]:
     recorded = {  # rules the tool's own records hold: their chat notices are no milestone
         _series_key(e, known) for e in rows if e.kind is Kind.ALERT and not _notice(e)
     }
+    cleared: dict[str, list[datetime]] = defaultdict(list)  # rule -> clearings before the start
+    for event in rows:
+        name, state = _rule(event)
+        if start is not None and event.time < start and name and state == _RESOLVED:
+            cleared[name].append(event.time)
     for event in rows:
         if event.kind is not Kind.ALERT or _TRIGGERED in event.tags:
             continue  # the incident's own trigger is a row of its own, not an alert's firing
         if _notice(event) and _series_key(event, known) in recorded:
             continue
-        state = _rule(event)[1]
-        if state != _RESOLVED and first is None:
+        name, state = _rule(event)
+        blip = any(t > event.time for t in cleared.get(name, ())) if name else False
+        if state != _RESOLVED and first is None and not blip:
             first = event
         if state == _RESOLVED:
             last_clear = event
@@ -543,12 +573,18 @@ def _alert_series(
         members = [e for e in group if e.key not in keep]
         if len(members) < config.min_series:
             return [], []
+        # a Pending (one that never fired, one not joined to its firing) is no state change of
+        # the rule: counted apart
+        quiet = [e for e in members if _waiting(e)]
+        group = [e for e in group if not _waiting(e)]
+        states = [_state(e) for e in group]
         text = _flapping_words(name, group, states, config)
         per = _by_instance(group, states)
         changed = {e.key for records in per.values() for e in _changes(records)}
         counted = {e.key for records in per.values() for e, _ in records}
-        if repeated := len([e for e in members if e.key in counted and e.key not in changed]):
-            text += f" ({repeated} repeat{'s' * (repeated > 1)} of a state not counted)"
+        repeated = len([e for e in members if e.key in counted and e.key not in changed])
+        never = sum(NEVER_FIRED in e.tags for e in quiet)
+        text += _tally_words(per, repeated, never, len(quiet) - never)
         text += _apart_words(apart)
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)], []
     if not key.startswith("text:"):
@@ -557,6 +593,7 @@ def _alert_series(
         pairs = [(e, s) for e, s in zip(group, states, strict=True) if e.kind is Kind.ALERT]
         found, joins = _storm(name, [e for e, _ in pairs], [s for _, s in pairs], keep, config)
         found += _state_waves(name, group, states, config)
+        found += _never_fired(name, group, config)
         if held:
             label = _instance_label(group)
             found = [(t + _held_words(m, held, label), r, m) for t, r, m in found]
@@ -610,6 +647,21 @@ def _state_waves(
                 where = f" ({len(wave)} records)"
             out.append((f"{name} went {shown}{where}, {_span(wave)}", _STORM, wave))
     return out
+
+
+def _never_fired(name: str, group: list[Event], config: CollapseConfig) -> _Series:
+    """A rule's pendings that never fired (``pending.NEVER_FIRED``), ``min_series`` or more: one
+    row at the first, "CardAuthP99 went pending 10 times and never fired, 09:42–10:10" ("... on
+    3 pods (web-0 … web-2)"); fewer stay as their rows."""
+    quiet = [e for e in group if NEVER_FIRED in e.tags]
+    if len(quiet) < config.min_series:
+        return []
+    text = f"{name} went pending {len(quiet)} times and never fired"
+    label = _instance_label(quiet)
+    if values := _values(quiet, label):
+        text += f" on {len(values)} {_plural(label, len(values))} ({_names(values)})"
+    span = _span(sorted(_records(quiet), key=order_key))  # to the last return to normal
+    return [(f"{text}, {span}", "alert pending, never fired", quiet)]
 
 
 def _held_words(
@@ -734,7 +786,15 @@ def _flaps_recorded(group: list[Event], config: CollapseConfig) -> bool:
     the group (``_notice``: a repeat notification, a post of both firing and resolved alerts)
     is no state change of the rule."""
     recorded = [e for e in group if not _notice(e)] or group
+    recorded = [e for e in recorded if not _waiting(e)]  # no firing, no clearing
     return _flaps(recorded, [_state(e) for e in recorded], config)
+
+
+def _waiting(event: Event) -> bool:
+    """A Pending in a row of its own (one that never fired, ``pending.NEVER_FIRED``; one its
+    firing did not join, past ``pending_window``): no state change of its rule, which has not
+    fired yet; its firing is the change."""
+    return event.kind is Kind.ANNOTATION and PENDING in event.tags
 
 
 def _notice(event: Event) -> bool:
@@ -1099,7 +1159,7 @@ def _episodes(key: str, group: list[Event], config: CollapseConfig) -> list[list
     A rule that does not flap, or a series of one text, is one episode."""
     if key.startswith("text:"):
         return [group]
-    joined, _ = join_pending(group, config.pending_window, _state)  # as the caller judges it
+    joined, _ = join_steps(group, config.pending_window, _state)  # as the caller judges it
     if not _flaps_recorded(joined, config):
         return [group]
     return _waves(group, config.flap_window)
@@ -1138,6 +1198,41 @@ def _changes(records: list[_Stated]) -> list[Event]:
     """An instance's records that change its state: its first, and each whose state differs
     from the one before it; the others repeat a state (a re-evaluation, a re-notification)."""
     return [e for n, (e, s) in enumerate(records) if n == 0 or s != records[n - 1][1]]
+
+
+def _tally_words(
+    per: Mapping[tuple[str, ...], list[_Stated]], repeated: int, quiet: int, pending: int = 0
+) -> str:
+    """What a flapping row's state changes were, adding up to their count, then the records
+    that changed nothing: `` (6 firings, 6 clearings)``, `` (3 firings, 2 clearings, 1 NoData;
+    2 repeats of a state not counted; 2 pending never fired; 1 pending not counted)``.
+    ``repeated``: records repeating their instance's state; ``quiet``: the rule's Pendings
+    that never fired; ``pending``: its other Pendings in rows of their own."""
+    counts: dict[str, int] = defaultdict(int)
+    shown: dict[str, str] = {}
+    for records in per.values():
+        for event in _changes(records):
+            state = _state(event)
+            counts[state] += 1
+            shown.setdefault(state, _last_state(event))
+    parts = []
+    for state, n in sorted(
+        counts.items(), key=lambda item: (_TALLY_ORDER.get(item[0], 2), item[0])
+    ):
+        noun = _TALLY_NOUNS.get(state)
+        parts.append(f"{n} {noun}{'s' * (n > 1)}" if noun else f"{n} {shown[state]}")
+    said = [", ".join(parts)] if parts else []
+    if repeated:
+        said.append(f"{repeated} repeat{'s' * (repeated > 1)} of a state not counted")
+    if quiet:
+        said.append(f"{quiet} pending never fired")
+    if pending:
+        said.append(f"{pending} pending not counted")
+    return f" ({'; '.join(said)})" if said else ""
+
+
+_TALLY_NOUNS = {"firing": "firing", _RESOLVED: "clearing"}
+_TALLY_ORDER = {"firing": 0, _RESOLVED: 1}
 
 
 def _flapping_words(

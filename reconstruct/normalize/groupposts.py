@@ -19,7 +19,7 @@ Labels: - alertname = X - pod = p-1 Labels: ...``) or kept (``**Firing**``).
 
 ``collapse`` reads a post of a group of several alerts as a notice of its rule's storm, never
 one more alert: ``group_post`` gives its counts, the states it reports and, per state, the
-labels of each alert it lists.
+labels of each alert it lists. The title is read by ``reconstruct.subject.parse_subject``.
 """
 
 from __future__ import annotations
@@ -28,15 +28,8 @@ import re
 from dataclasses import dataclass, field
 
 from reconstruct.normalize.instances import labels_in_text
+from reconstruct.subject import FIRING, RESOLVED, parse_subject
 
-FIRING = "firing"
-RESOLVED = "resolved"
-
-_TITLE = re.compile(
-    r"^\W*\[(firing|resolved|alerting|ok)(?::\s*(\d+))?(?:,\s*resolved:\s*(\d+))?\]",
-    re.IGNORECASE,
-)
-"""A notifier's title: status, firing count, resolved count (Grafana's ``__subject``)."""
 _SECTION = re.compile(r"(?<![\w*])\**(Firing|Resolved)\**(?=\s+(?:Value|Labels):)")
 """``**Firing**`` / ``**Resolved**`` (or the words left once the bold is read) heading an alert
 list: the word right before an alert's ``Value:`` or ``Labels:``."""
@@ -68,12 +61,10 @@ class GroupPost:
 def group_post(text: str) -> GroupPost | None:
     """The group a post's text reports; None when the text does not start with a notifier's
     ``[FIRING...]`` / ``[RESOLVED...]`` title."""
-    title = _TITLE.match(text)
+    title = parse_subject(text)
     if title is None:
         return None
-    status = FIRING if title.group(1).lower() in (FIRING, "alerting") else RESOLVED
-    firing = int(title.group(2)) if title.group(2) else None
-    resolved = int(title.group(3)) if title.group(3) else None
+    status, firing, resolved = title.status, title.firing, title.resolved
     alerts: dict[str, list[dict[str, str]]] = {}
     sections = list(_SECTION.finditer(text))
     if sections:
@@ -81,7 +72,7 @@ def group_post(text: str) -> GroupPost | None:
             end = sections[n + 1].start() if n + 1 < len(sections) else len(text)
             state = head.group(1).lower()
             alerts.setdefault(state, []).extend(_blocks(text[head.end() : end]))
-    elif blocks := _blocks(text[title.end() :]):
+    elif blocks := _blocks(text[title.start :]):  # the bracket holds no ``Labels:``
         alerts[status] = blocks
     states = {status, *alerts}
     if resolved:

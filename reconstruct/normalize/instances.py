@@ -39,6 +39,12 @@ LABEL = "label:"
 """An alert's instance label, ``label:<key>=<value>`` (``label:pod=web-00``)."""
 ALERTNAME = "alertname:"
 """The alert rule's name as a tool wrote it (``alertname:PaymentsLatencyHigh``)."""
+VALUES = "values:"
+"""The values an alert's evaluation returned, as the tool wrote them (``values:B=0.6, C=1``):
+JSON keeps them (``values``); a row's words do not."""
+TAG = "tag:"
+"""A tag a dashboard annotation carries (``tag:cert-manager``, lower case): JSON keeps them
+(``tags``); a row's words do not."""
 WRITTEN = "written"
 """Tag of a tool's record whose text a person wrote (a dashboard annotation they added): their
 own words in that tool, whatever kind its tags give it (``steps`` joins it with their message)."""

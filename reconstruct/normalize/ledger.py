@@ -32,6 +32,10 @@ from reconstruct.normalize.utc import OUTSIDE
 
 DUPLICATE = "copies of a record already read"
 OUTSIDE_REASON = "outside the collection window"
+BEFORE_REASON = "records before the incident window"
+"""A record of the collection window older than the incident window (``Window.start``) that no
+lead-up rule keeps; named ``"<reason> in <scope>"`` alike for every source (a Grafana state
+annotation, a Slack thread's early message)."""
 NO_ROW = "merged into a row that was not found"
 """Never expected (``fold`` finds every folded record's row); counted rather than lost."""
 

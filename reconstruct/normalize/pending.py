@@ -17,10 +17,21 @@ its ``members`` (time order). Another instance's firing, a firing past the windo
 record that is no firing (back to Normal, NoData) leaves the pending record a row of its own.
 The instance is the record's ``label:`` tags, all of them: two records without any are one
 instance of a rule without instance labels.
+
+**Never fired.** A pending record whose instance's next record is its return to normal without
+firing (tag ``never-fired``: Grafana's ``Pending`` -> ``Normal``, any reason: ``Normal
+(MissingSeries)``, ``Normal (Updated)``; it ends that pending, however long after) is one row
+with it, at the pending record's time: "Grafana alert X (pod=web-00) pending 13:10, back to
+normal 13:14 without firing" (tags ``state:pending`` and ``never-fired``, no ``state:normal``: no
+clearing). It is neither a firing nor a clearing, nor a re-evaluation: ``collapse`` leaves it out
+of a rule's flapping and counts it, in a flapping row ("2 pending never fired"), or, ``min_series``
+of them, in a row of their own ("CardAuthP99 went pending 10 times and never fired,
+09:42–10:10").
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -30,6 +41,84 @@ from reconstruct.normalize.instances import instance_of
 
 PENDING = "state:pending"
 """Tag of a pre-firing state record (Grafana's ``Pending``)."""
+NEVER_FIRED = "never-fired"
+"""Tag of a return to normal from Pending (the condition cleared before the pending period
+ended: the alert never fired), and of the row joining it to its pending record."""
+_NORMAL = "state:normal"
+
+
+def join_steps(
+    group: list[Event], window: timedelta, state: Callable[[Event], str]
+) -> tuple[list[Event], set[str]]:
+    """``join_pending``, then ``join_never_fired``: one rule's records (time order) with each
+    instance's pending record in the row of what followed it, and the keys of the records
+    joined."""
+    group, taken = join_pending(group, window, state)
+    group, quiet = join_never_fired(group)
+    return group, taken | quiet
+
+
+def join_never_fired(group: list[Event]) -> tuple[list[Event], set[str]]:
+    """One rule's records (time order) with each pending record whose instance's next record is
+    its return to normal without firing (``NEVER_FIRED``) joined with it into one row at the
+    pending record's time; and the keys of those returns."""
+    next_of: dict[tuple[str, ...], Event] = {}
+    pairs: dict[str, Event] = {}  # pending key -> its return to normal
+    for event in reversed(group):
+        instance = instance_of(event.tags)
+        later = next_of.get(instance)
+        if (
+            later is not None
+            and event.kind is Kind.ANNOTATION
+            and PENDING in event.tags
+            and not event.members
+            and NEVER_FIRED in later.tags
+        ):
+            pairs[event.key] = later
+        next_of[instance] = event
+    if not pairs:
+        return group, set()
+    taken = {e.key for e in pairs.values()}
+    out = []
+    for event in group:
+        if event.key in taken:
+            continue
+        normal = pairs.get(event.key)
+        out.append(event if normal is None else _never_fired(event, normal))
+    return out, taken
+
+
+_PENDING_WORDS = re.compile(r"\bpending\b(?: \([^()]*\))?")
+"""The state in a pending record's words, with what it means (``pending (condition met, not
+firing yet)``)."""
+
+
+def _never_fired(pending: Event, normal: Event) -> Event:
+    """The row of a pending record and its return to normal without firing."""
+    back = (
+        f"{normal.time:%H:%M}"
+        if normal.time.date() == pending.time.date()
+        else (f"{normal.time:%Y-%m-%d %H:%M}")
+    )
+    words = f"pending {pending.time:%H:%M}, back to normal {back} without firing"
+    summary, n = _PENDING_WORDS.subn(words, pending.summary, count=1)
+    if not n:
+        summary = f"{pending.summary}; back to normal {back} without firing"
+    return new_event(
+        pending.time,
+        pending.kind,
+        summary,
+        tuple(sorted({*pending.sources, *normal.sources})),
+        pending.links,
+        pending.key,
+        pending.actor,
+        pending.refs | normal.refs,
+        (pending.tags | normal.tags | {NEVER_FIRED}) - {_NORMAL},
+        pending.scope,
+        pending.reason,
+        (pending, normal),
+        pending.edited_at,
+    )
 
 
 def join_pending(

@@ -8,6 +8,7 @@ from datetime import datetime
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import primary_source, source_rank, source_reason
 from reconstruct.normalize.concern import Concern
+from reconstruct.normalize.ledger import BEFORE_REASON
 
 
 def tool_reason(event: Event) -> str:
@@ -79,7 +80,7 @@ def omission(event: Event, start: datetime) -> str:
             return f"earlier changes not found relevant to this incident in {scope}"
         if event.kind is Kind.DEPLOY:
             return f"earlier deploys in {scope}"
-        return f"records before the incident window in {scope}"
+        return f"{BEFORE_REASON} in {scope}"
     if "bot" in event.tags:
         return f"bot posts about other services in {scope}"
     if event.kind is Kind.MESSAGE:

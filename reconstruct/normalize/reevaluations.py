@@ -16,8 +16,9 @@ that record's row, the **root** (the first record of a chain of re-evaluations):
 its time, key, kind, text and links, and holds the re-evaluations as ``members`` after its own
 records, so a storm's row, a series row or the root's own row counts them and JSON keeps each
 one. Never a re-evaluation: a record tagged ``stopped`` (the rule paused, updated or deleted:
-"still firing, rule paused" is news); a record whose instance has no earlier record (the only
-record of its instance, say the firing began before the window: it stays a row); a change of
+"still firing, rule paused" is news); a pending that never fired (``pending.NEVER_FIRED``);
+a record whose instance has no earlier record (the only record of its instance, say the firing
+began before the window: it stays a row); a change of
 state (``Alerting`` -> ``NoData``, a rule going NoData, or ``Error``: a row, and ``collapse``
 puts many at once in a wave row). A flapping rule keeps its repeats in its flapping row
 (``collapse``), uncounted.
@@ -30,6 +31,7 @@ from collections.abc import Callable
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.instances import instance_of
+from reconstruct.normalize.pending import NEVER_FIRED
 
 STOPPED = "stopped"
 """Tag of a state record of a rule a person paused, updated or deleted (Grafana's reasons
@@ -53,6 +55,7 @@ def join_reevaluations(
             before is None
             or event.kind is not Kind.ANNOTATION
             or STOPPED in event.tags
+            or NEVER_FIRED in event.tags
             or state(event) != state(before)
         ):
             continue

@@ -12,14 +12,11 @@ import re
 
 from reconstruct.model import Event
 from reconstruct.normalize.evolve import evolve
+from reconstruct.subject import FIRING, subjects_in
 
 _URL = re.compile(r"https?://[^\s<>|\"'`\]\[)(]+", re.IGNORECASE)
 _BRACKET = re.compile(r"\[#(\d+)\]")
 _INCIDENT = re.compile(r"\bincident\s+#(\d+)\b", re.IGNORECASE)
-_RULE = re.compile(
-    r"\[(firing|resolved|alerting|ok)(?::\s*\d+)?(?:,\s*resolved:\s*\d+)?\][ \t]*([^\n\r(\[|]*)",
-    re.IGNORECASE,
-)
 # A version tag (v2.3.1) or a hex word of 7-40 digits; hex needs a digit and a letter (below).
 _TOKEN = re.compile(
     r"(?<![\w.])(?:(?P<version>[vV]\d+(?:\.\d+){1,3}(?:-[0-9A-Za-z][0-9A-Za-z.]*)?)(?![\w.]*\w)"
@@ -59,8 +56,8 @@ def refs_in_text(text: str, *, tokens: bool = True) -> set[str]:
     if not tokens:
         return found
     if "[" in text:
-        for state, name in _RULE.findall(text):
-            found.update(_rule_refs(state, name))
+        for subject in subjects_in(text):
+            found.update(_rule_refs(subject.status, subject.rule))
     if not any(digit in text for digit in "0123456789"):
         return found  # a SHA or version without a digit is no SHA or version
     for match in _TOKEN.finditer(text):
@@ -88,12 +85,13 @@ def url_ref(url: str) -> str | None:
 
 
 def _rule_refs(state: str, raw_name: str) -> list[str]:
-    """``rule:<name>:<state>`` for the title's name and for each shorter run of its leading words:
-    Grafana's title puts the group's other label values after the rule name
-    (``[FIRING:1] CheckoutErrorRate checkout``), so ``checkouterrorrate`` must be among them."""
+    """``rule:<name>:<state>`` for the subject's name (``reconstruct.subject``: the group values
+    up to a parenthesis) and for each shorter run of its leading words: Grafana's title puts the
+    group's other label values after the rule name (``[FIRING:1] CheckoutErrorRate checkout``),
+    so ``checkouterrorrate`` must be among them."""
     name = _RULE_END.split(raw_name, maxsplit=1)[0]
     words = name.strip(_TRAILING + " ").lower().split()
-    suffix = "firing" if state.lower() in ("firing", "alerting") else "resolved"
+    suffix = "firing" if state == FIRING else "resolved"
     return [f"rule:{' '.join(words[:n])}:{suffix}" for n in range(len(words), 0, -1)]
 
 

@@ -21,9 +21,11 @@ one with the built-in rules only (logs, sinks without a config).
 Cost: a text of letters and spaces only, with no word of ``rules.RUN`` (16) letters or more, is
 returned after the literal checks: the formats need a digit, punctuation or a long run of
 letters (the one exception, the catalogue's Artifactory ``AP...`` pattern, would match 11-letter
-words that are not keys). Otherwise a rule runs only when the text holds one of its triggers
-(``_Index``: one Aho-Corasick pass per case) and, for the rules whose every match holds 16 token
-characters in a row, such a run. ``benchmarks/redact.py`` measures it.
+words that are not keys), unless it says ``requirepass``, ``masterauth`` or ``password``
+(``credfiles``: ``requirepass foobared``, a ``.netrc`` entry). Otherwise a rule runs only when
+the text holds one of its triggers (``_Index``: one Aho-Corasick pass per case) and, for the
+rules whose every match holds 16 token characters in a row, such a run.
+``benchmarks/redact.py`` measures it.
 """
 
 from __future__ import annotations
@@ -172,7 +174,15 @@ class Redactor:
         for secret, kind in self._literals:
             if secret in text:
                 text = text.replace(secret, marker(kind))
-        if not self._extra and _only_words(text) and _rules.TOKEN_RUN.search(text) is None:
+        if (
+            not self._extra
+            and _only_words(text)
+            and _rules.TOKEN_RUN.search(text) is None
+            and not (
+                ("pass" in text or "auth" in text or "PASS" in text or "AUTH" in text)
+                and _words_secret(text)
+            )
+        ):
             return text
         if _LONG_SPACE.search(text) is None:
             spans = self._spans(text)
@@ -222,8 +232,8 @@ class Redactor:
                 found.extend(_keywords.keyword_spans(text))
                 keywords = False
             rule = index.rules[i]
-            if len(text) >= rule.min_len:
-                found.extend((s, e, rule.kind) for s, e in rule.spans(text))
+            if len(text) >= rule.min_len and (spans := rule.spans(text)):
+                found.extend((s, e, rule.kind) for s, e in spans)
         if keywords:
             found.extend(_keywords.keyword_spans(text))
         for rule in self._extra:
@@ -308,6 +318,16 @@ def _index(rules: tuple[Rule, ...]) -> _Index:
 def _only_words(text: str) -> bool:
     """True when ``text`` holds nothing but letters and spaces (no digit, no punctuation)."""
     return text.replace(" ", "").isalpha()
+
+
+_WORDS_SECRET = re.compile(r"(?i)requirepass|masterauth|\bpassword\b")
+
+
+def _words_secret(text: str) -> bool:
+    """Whether a text of words only that says ``pass`` or ``auth`` (lower or upper case) can
+    still hold a secret: the credential files' shapes need no digit or punctuation
+    (``requirepass foobared``, ``machine h login u password p``)."""
+    return _WORDS_SECRET.search(text) is not None
 
 
 def _whole_words(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

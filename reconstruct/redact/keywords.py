@@ -25,13 +25,17 @@ How sure the name is decides what the value must look like (``_Level``):
 ``DIRECT``  the identifier's last component is a secret word (``password``, ``DB_PASS``, ``pwd``,
             ``passphrase``, ``client_secret``, ``token``, ``apiKey``, ``credentials``...) or it
             is a field that always holds one (``_FIELDS``: ``client-key-data``): any value of
-            four characters or more that is not plainly a setting (``_setting``).
+            four characters or more that is not plainly a setting (``setting``).
 ``KEYED``   it ends in ``key`` after a qualifier (``DD_APP_KEY``, ``x-api-key``, ``signing_key``,
             ``AccountKey``), not a data-structure key (``cache_key``, ``dedup_key``,
             ``public_key``, ``sort_key``, ``incident_key``...), or it is a lone ``pass`` (``tests
             pass: green``): eight characters or more, letters and digits.
-``AUTH``    it ends in ``auth`` (``"auth"``, ``_auth``, ``BASIC_AUTH``): as ``RELATED``, or a
-            plain ``user:password`` (``_USER_PASSWORD``).
+``AUTH``    it is ``auth`` alone (``"auth"``, ``.npmrc``'s ``_auth``, a log line's ``auth=ok``):
+            as ``RELATED``, or a plain ``user:password`` (``_USER_PASSWORD``).
+``NAMED_AUTH`` it ends in ``auth`` after a qualifier (``REDIS_AUTH``, ``BASIC_AUTH``,
+            ``masterAuth``): as ``AUTH``, or a plain word of four characters or more that names
+            no authentication method or outcome (``_auth_password``: ``REDIS_AUTH=letmein`` is
+            found, ``SMTP_AUTH=login``, ``REGISTRY_AUTH=htpasswd``, ``ldap_auth: failed`` stay).
 ``RELATED`` a secret word is only part of the name (``token_ttl``, ``password_policy``,
             ``SECRET_KEY_BASE``), a plural (``max_tokens``) or ``auth``: only a value that looks
             generated (mixed case and digits, or a long base64/hex run) or is base64 of
@@ -59,7 +63,7 @@ from enum import IntEnum
 
 from reconstruct.redact import manifests
 
-KEYWORD_TRIGGERS = ("secret", "pass", "pwd", "token", "key", "auth", "cred")
+KEYWORD_TRIGGERS = ("secret", "pass", "pw", "token", "key", "auth", "cred", "opaque")
 """Lower-case substrings one of which a text must hold for the keyword rules to run."""
 
 
@@ -68,6 +72,7 @@ class _Level(IntEnum):
     KEYED = 2
     RELATED = 3
     AUTH = 4
+    NAMED_AUTH = 5
 
 
 _WORD_KIND = {
@@ -78,6 +83,7 @@ _WORD_KIND = {
     "passwd": "password",
     "pass": "password",
     "pwd": "password",
+    "pw": "password",
     "passphrase": "password",
     "token": "token",
     "tokens": "token",
@@ -127,7 +133,7 @@ _SETTING_WORDS = frozenset(
 )
 _SCHEMES = r"(?:bearer|basic|token|apikey|api-key|digest|key|sso-key|otoken|gentoken|splunk)"
 
-_HIT = re.compile(r"(?i)secret|pass|pwd|token|key|auth|cred")
+_HIT = re.compile(r"(?i)secret|pass|pw|token|key|auth|cred")
 _IDENT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _AFTER = re.compile(
     r"(?P<kq>[\"'`]?)[*~]{0,2}\]?"  # a quoted key's closing quote; Slack bold; INI ``]``
@@ -194,7 +200,7 @@ def classify(identifier: str) -> tuple[_Level, str] | None:
     if word is not None and word in _DIRECT_WORDS:
         return _Level.DIRECT, _WORD_KIND[word]
     if word == "auth" and last == "auth":
-        return _Level.AUTH, "credential"
+        return (_Level.NAMED_AUTH if len(parts) >= 2 else _Level.AUTH), "credential"
     if last == "key" and len(parts) >= 2 and parts[-2] not in _NOT_SECRET_KEYS:
         qualifier = parts[-2]
         return _Level.KEYED, "api key" if qualifier == "api" else f"{qualifier} key"
@@ -205,7 +211,7 @@ def classify(identifier: str) -> tuple[_Level, str] | None:
     return None
 
 
-def _setting(value: str) -> bool:
+def setting(value: str) -> bool:
     """True for a value that is plainly not a secret: a small number, a duration or size, a
     boolean, a placeholder, a URL or path, a setting word, a mask."""
     low = value.lower().strip()
@@ -247,7 +253,7 @@ def _generated(value: str) -> bool:
 
 def secret_value(value: str, level: _Level) -> bool:
     """Whether ``value``, assigned to a name of ``level``, is the secret."""
-    if _setting(value):
+    if setting(value):
         return False
     if level is _Level.DIRECT:
         return len(value.strip()) >= 4
@@ -258,10 +264,47 @@ def secret_value(value: str, level: _Level) -> bool:
             and any(c.isdigit() for c in value)
             and any(c.isalpha() for c in value)
         )
-    if level is _Level.AUTH and _USER_PASSWORD.fullmatch(value):
+    if level >= _Level.AUTH and _USER_PASSWORD.fullmatch(value):
         user, _, password = value.partition(":")
         return not password.isdigit() and user.lower() not in _SETTING_WORDS
+    if level is _Level.NAMED_AUTH and _auth_password(value):
+        return True
     return _generated(value) or basic_pair(value)
+
+
+_AUTH_WORDS = frozenset(
+    # HTTP authentication schemes (IANA registry)
+    "basic bearer digest hoba mutual negotiate vapid dpop concealed privatetoken gnap "
+    # SASL mechanisms (IANA registry), Kafka's security.protocol values
+    "plain login cram-md5 digest-md5 gssapi gs2-krb5 external anonymous oauthbearer xoauth2 "
+    "scram scram-sha-1 scram-sha-256 scram-sha-512 ntlm otp skey plaintext ssl sasl sasl_ssl "
+    "sasl_plaintext "
+    # PostgreSQL pg_hba.conf methods
+    "trust reject md5 password gss sspi ident peer ldap radius cert pam bsd "
+    # Docker registry REGISTRY_AUTH, Vault auth methods, common identity providers
+    "htpasswd token silly approle kubernetes k8s userpass github gitlab aws gcp azure okta "
+    "keycloak auth0 cognito dex google azuread entra oauth oauth2 oidc openid saml sso jwt "
+    "kerberos krb5 spnego tls mtls x509 iam sigv4 hmac apikey api-key api_key session cookie "
+    "header headers form native internal builtin proxy passthrough guest public anonymous "
+    # outcomes a log line or a status says
+    "success succeeded successful passed pass fail failure failed denied granted allowed "
+    "rejected blocked forbidden unauthorized unauthenticated authenticated authorized error "
+    "errors timeout skipped bypass bypassed down up degraded healthy unhealthy".split()
+)
+"""Values of a ``*_AUTH`` name that choose or report an authentication, not a password:
+``SMTP_AUTH=login``, ``REGISTRY_AUTH=htpasswd``, ``KAFKA_AUTH=sasl_ssl``, ``ldap_auth: failed``."""
+
+
+def _auth_password(value: str) -> bool:
+    """A plain password after a ``*_AUTH`` name (``REDIS_AUTH=letmein``): one word of four
+    characters or more that is no method or outcome word (``_AUTH_WORDS``) and no host name."""
+    low = value.lower()
+    return (
+        len(value) >= 4
+        and not any(c.isspace() for c in value)
+        and low not in _AUTH_WORDS
+        and not ("." in value and _RESOURCE_NAME.fullmatch(value))
+    )
 
 
 _USER_PASSWORD = re.compile(r"[\w.@+-]{1,64}:[^\s:]{4,}")
@@ -361,11 +404,13 @@ def _assignments(text: str) -> list[tuple[int, int, str]]:
 
 
 _NEAR_WORDS = (
-    r"secret|password|passwd|passphrase|token|api[_ -]?key|apikey|access[_ -]?key"
+    r"secret|password|passwd|passphrase|pwd?|token|api[_ -]?key|apikey|access[_ -]?key"
     r"|private[_ -]?key|routing[_ -]?key|integration[_ -]?key|credentials?"
 )
 _NEAR = re.compile(
     r"(?i)(?<![\w.-])(?P<key>" + _NEAR_WORDS + r")s?(?![\w-])"
+    r"(?:\s+(?:for|of|on)\s+(?:(?:the|our|my|your)\s+)?[\w.-]{1,40}(?:\s+[\w.-]{1,40})?"
+    r"(?=\s*(?:[:=]|is\b|was\b)))?"  # what it is for, before an operator: ``pw for the exporter:``
     r"(?:\s+(?:is|was|are|of|for|to|the|a|new|our|my|your|here|now|set)(?=\s))*"
     r"\s*[:=]?\s*[\"'`]?(?<![\w.+/=~-])(?P<value>[A-Za-z0-9+/_.=~-]{8,})"
 )
@@ -487,9 +532,9 @@ def keyword_spans(text: str) -> list[tuple[int, int, str]]:
         found += _elements(text)
     if "alue" in text:  # value, Value
         found += _name_values(text)
-    if "Secret" in text:
+    if "Secret" in text or "metadata" in text:
         found += manifests.secret_spans(text)
     return found
 
 
-__all__ = ["KEYWORD_TRIGGERS", "classify", "components", "keyword_spans", "secret_value"]
+__all__ = ["KEYWORD_TRIGGERS", "classify", "components", "keyword_spans", "secret_value", "setting"]

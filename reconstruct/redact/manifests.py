@@ -18,6 +18,15 @@ those maps, in the three shapes a paste arrives in:
                               while the values are base64 (``data``) or up to the next
                               ``key:`` (``stringData``)
 
+A Secret pasted without its ``kind: Secret`` line (the paste started below it, or at
+``metadata:``) is read as one when nothing names another kind, it holds ``metadata:``, and its
+``type`` is a Secret type (``Opaque``, ``kubernetes.io/tls``, ``kubernetes.io/basic-auth``...:
+core/v1 ``SecretType``) or its ``metadata.name`` says secret (``secret``, ``cred``, ``pass``,
+``token``, ``key``, ``auth``, ``tls``, ``cert``); then its ``stringData`` values go (only a
+Secret has that map) and its ``data`` values when every one is base64 padded to four characters
+(Go's ``base64.StdEncoding``, as the API server writes them) and one decodes to printable text.
+A ConfigMap's ``data`` (plain strings: ``PORT: "8080"``, ``enabled``) is not that.
+
 gitleaks has a ``kubernetes-secret`` rule (MIT, https://github.com/gitleaks/gitleaks,
 ``cmd/generate/config/rules/kubernetes.go``) that flags the ``kind: Secret`` line of a ``.yaml``
 file; detect-secrets has none. Neither finds the values, which is what redaction needs.
@@ -25,6 +34,8 @@ file; detect-secrets has none. Neither finds the values, which is what redaction
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 
 KIND = "kubernetes secret"
@@ -42,10 +53,32 @@ MAX_VALUE = 4000
 """The most characters one folded ``stringData`` value runs over (to its next key)."""
 
 
+_OTHER_KIND = re.compile(r"""["']?\bkind["']?[ \t]*:[ \t]*["']?(?!Secret\b)[A-Z]\w*""")
+_METADATA = re.compile(r"""(?<![\w.-])["']?metadata["']?[ \t]*:""")
+_SECRET_TYPE = re.compile(
+    r"""(?<![\w.-])["']?type["']?[ \t]*:[ \t]*["']?(?:Opaque|kubernetes\.io/"""
+    r"""(?:service-account-token|dockercfg|dockerconfigjson|basic-auth|ssh-auth|tls)"""
+    r"""|bootstrap\.kubernetes\.io/token)\b"""
+)
+"""core/v1 ``SecretType``: the types only a Secret has."""
+_NAME = re.compile(r"""["']?\bname["']?[ \t]*:[ \t]*["']?([\w.-]+)""")
+_SECRET_NAME = re.compile(r"(?i)secret|cred|pass|token|key|auth|tls|cert")
+_PADDED = re.compile(
+    r"(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?|[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}="
+)
+METADATA_SPAN = 2000
+"""How far after ``metadata:`` its ``name`` is looked for (``kubectl -o json`` sorts the
+annotations and the creation time before it)."""
+
+
 def secret_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, ``KIND``) of every ``data`` / ``stringData`` value in ``text``; empty when
-    it holds no ``kind: Secret``."""
-    if "Secret" not in text or _KIND.search(text) is None:
+    it holds no Secret (``kind: Secret``, or a Secret without that line: ``_unlabelled``)."""
+    if "Secret" in text and _KIND.search(text) is not None:
+        labelled = True
+    elif "metadata" in text and _unlabelled(text):
+        labelled = False
+    else:
         return []
     found: list[tuple[int, int, str]] = []
     for match in _MAP.finditer(text):
@@ -59,8 +92,37 @@ def secret_spans(text: str) -> list[tuple[int, int, str]]:
             spans = _block(text, match.start())
         else:
             spans = _folded(text, pos, match.group("name") == "data")
+        if not labelled and match.group("name") == "data" and not _encoded(text, spans):
+            continue
         found.extend((start, end, KIND) for start, end in spans)
     return found
+
+
+def _unlabelled(text: str) -> bool:
+    """A Secret pasted without its ``kind`` line: no other kind named, a ``metadata`` map, and a
+    Secret type or a name that says secret."""
+    metadata = _METADATA.search(text)
+    if metadata is None or _OTHER_KIND.search(text) is not None:
+        return False
+    if _SECRET_TYPE.search(text) is not None:
+        return True
+    name = _NAME.search(text, metadata.end(), metadata.end() + METADATA_SPAN)
+    return name is not None and _SECRET_NAME.search(name.group(1)) is not None
+
+
+def _encoded(text: str, spans: list[tuple[int, int]]) -> bool:
+    """Every value is base64 padded to four characters and one decodes to printable text."""
+    printable = False
+    for start, end in spans:
+        value = text[start:end]
+        if not _PADDED.fullmatch(value):
+            return False
+        if not printable:
+            try:
+                printable = base64.b64decode(value, validate=True).decode("utf-8").isprintable()
+            except (binascii.Error, ValueError):
+                pass
+    return printable
 
 
 def _flow(text: str, brace: int) -> list[tuple[int, int]]:

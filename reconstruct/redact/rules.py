@@ -36,6 +36,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from reconstruct.redact import credfiles
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
@@ -54,6 +56,10 @@ class Rule:
     """The shortest text the pattern can match (a shorter text is not searched)."""
     run: int = 0
     """Every match holds this many token characters in a row (``TOKEN_RUN``; 0: not known)."""
+    find: Callable[[str], list[tuple[int, int]]] | None = None
+    """Finds the secrets itself, where what makes one is the shape around it (a ``.pgpass``
+    line's five fields, a ``.netrc`` entry's tokens: ``credfiles``); ``pattern`` is then only
+    what such a text must hold."""
 
     def wanted(self, text: str, lowered: str) -> bool:
         """Whether the rule can match: one of its triggers is in the text (always, without)."""
@@ -65,6 +71,8 @@ class Rule:
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each secret in ``text``: the rule's groups that matched, else the
         whole match."""
+        if self.find is not None:
+            return self.find(text) if self.pattern.search(text) else []
         found: list[tuple[int, int]] = []
         for match in self.pattern.finditer(text):
             groups = [i for i in range(1, (self.pattern.groups or 0) + 1) if match.group(i)]
@@ -131,10 +139,19 @@ def _rule(
     *,
     expand: bool = True,
     exact: bool = False,
+    find: Callable[[str], list[tuple[int, int]]] | None = None,
 ) -> Rule:
     compiled = re.compile(pattern)
     return Rule(
-        kind, compiled, triggers, check, expand, exact, min_width(compiled), token_run(compiled)
+        kind,
+        compiled,
+        triggers,
+        check,
+        expand,
+        exact,
+        min_width(compiled),
+        token_run(compiled),
+        find,
     )
 
 
@@ -360,7 +377,7 @@ OWN: tuple[Rule, ...] = (
     ),
     _rule(
         "password in url",
-        r"://[^\s/:@]*:([^\s/?#]+)@",  # to the authority's last ``@`` (``p@ss`` unencoded)
+        r"://[^\s/:@]*:([^\s/?]+)@",  # to the authority's last ``@`` (``p@ss``, ``p#ss`` unencoded)
         ("@",),
         expand=False,
     ),
@@ -405,19 +422,52 @@ OWN: tuple[Rule, ...] = (
     ),
     _rule(
         "password",
+        r"\b(?i:docker|podman|nerdctl|buildah|skopeo|oc|helm[ \t]+registry)[ \t]+login\b"
+        r"[^\n]{0,200}?\s(?:-p|--password)(?:[ \t]+|=)" + _ARG,
+        ("login",),
+        expand=False,
+    ),
+    _rule(
+        "password",
         r"\bsshpass\s+-p[ \t]*(?:\"([^\"\n]+)\"|'([^'\n]+)'|([^\s\"']+))",
         ("sshpass",),
         expand=False,
+    ),
+    _rule(
+        credfiles.KIND,
+        credfiles.REDIS_DIRECTIVE,
+        ("requirepass", "masterauth"),
+        credfiles.directive_value,
+        expand=False,
+    ),
+    _rule(credfiles.KIND, credfiles.REDIS_SENTINEL, ("auth-pass",), expand=False),
+    _rule(credfiles.KIND, credfiles.REDIS_CONFIG_GET, ("requirepass", "masterauth"), expand=False),
+    _rule(credfiles.KIND, credfiles.REDIS_AUTH, ("auth",), expand=False),
+    _rule(
+        credfiles.KIND,
+        r"(?<![\w.-])(?:machine|default)\s",
+        ("machine", "default"),
+        find=credfiles.netrc_spans,
+    ),
+    _rule(
+        credfiles.KIND,
+        credfiles.PGPASS_QUICK,
+        credfiles.PGPASS_TRIGGERS,
+        find=credfiles.pgpass_spans,
     ),
 )
 """Formats the catalogue lacks or only half matches (and ``curl -u user:PASSWORD``, after
 gitleaks' ``curl-auth-user``; the password arguments of database and SSH clients, as their
 manuals define them: ``redis-cli -a PASSWORD`` / ``--pass`` (redis.io/docs/latest/develop/tools/
 cli), ``mysql -pPASSWORD``, no space, a bare ``-p`` prompts (dev.mysql.com/doc/refman/8.0/en/
-connection-options.html; ``-P`` is the port), ``sshpass -p PASSWORD`` (sshpass(1))) (its
+connection-options.html; ``-P`` is the port), ``sshpass -p PASSWORD`` (sshpass(1)), a registry
+login's ``-p`` / ``--password`` (``docker login``, podman, nerdctl, buildah, skopeo, ``oc login``,
+``helm registry login``: their CLI references)) (its
 Stripe pattern stops at 24 characters, its JWT one before the signature, its npm one needs
 ``.npmrc`` context; it has no Grafana, Google, OpenAI-style ``sk-``, Vault, DigitalOcean, New
-Relic, Shopify or Azure AD rule)."""
+Relic, Shopify or Azure AD rule); and credentials in their own files' and consoles' shapes
+(``credfiles``: Redis's ``requirepass``, ``masterauth``, ``sentinel auth-pass``, ``CONFIG GET``
+output and ``AUTH`` at the prompt; ``.netrc`` entries; ``.pgpass`` lines)."""
 
 # Vendor-prefixed tokens, written from gitleaks' rule catalogue (MIT,
 # https://github.com/gitleaks/gitleaks, cmd/generate/config/rules/*.go at b58d3f1, 2026-07): the

@@ -28,6 +28,10 @@ its ``omitted`` reasons equals ``collected``. ``set_aside`` (only when there are
 the deploys and merged PRs of the window with no tie to the incident (``normalize.during``),
 and the latest lead-up deploys with none (``normalize.leaddeploys``), each in the event shape
 above with its links, its ``reason`` the one it is counted under.
+An alert state record whose tool wrote its evaluation's values has ``"values"`` (``["B=0.6,
+C=1"]``), a dashboard annotation with tags ``"tags"`` (``["cert-manager", "manual"]``, lower
+case; both in the schema): the row's words leave them out. A row of several records
+(``members``) leaves them to each member.
 A collapsed series row (``normalize.collapse``) also has ``"members"`` (in the schema): every
 record it stands for, each in the event shape above, in time order; its own ``links`` are the
 first and the last member's.
@@ -46,6 +50,7 @@ from datetime import date
 from typing import Any
 
 from reconstruct.model import Event, Timeline
+from reconstruct.normalize.instances import TAG, VALUES
 from reconstruct.render import coverage, lede, metrics
 from reconstruct.render.table import safe_url
 from reconstruct.timeutil import ensure_utc, iso_z
@@ -63,7 +68,7 @@ def _event(event: Event) -> dict[str, Any]:
 
 
 def _record(event: Event) -> dict[str, Any]:
-    return {
+    out = {
         "time": iso_z(event.time),
         "kind": str(event.kind),
         "summary": event.summary,
@@ -73,6 +78,13 @@ def _record(event: Event) -> dict[str, Any]:
         "links": [{"source": ln.source, "url": ln.url, "label": ln.label} for ln in event.links],
         "edited_at": iso_z(event.edited_at) if event.edited_at is not None else None,
     }
+    if event.members:  # a row of several records: each member says its own
+        return out
+    if values := sorted(t[len(VALUES) :] for t in event.tags if t.startswith(VALUES)):
+        out["values"] = values  # an alert evaluation's values, no words of the row
+    if tags := sorted(t[len(TAG) :] for t in event.tags if t.startswith(TAG)):
+        out["tags"] = tags  # a dashboard annotation's tags, no words of the row
+    return out
 
 
 def document(timeline: Timeline) -> dict[str, Any]:

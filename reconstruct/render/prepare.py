@@ -20,6 +20,7 @@ from dataclasses import replace
 from reconstruct.config import CollapseConfig, Config
 from reconstruct.model import Event, Incident, Link, Timeline
 from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.instances import TAG, VALUES
 from reconstruct.redact import MARKER, Redactor, redact
 from reconstruct.render.table import no_mentions as _no_mentions
 from reconstruct.render.table import one_line, plain, safe_url
@@ -101,6 +102,15 @@ def _as_written(text: str) -> str:
     return text
 
 
+_SHOWN_TAGS = (VALUES, TAG)
+"""Tags whose words JSON shows (``jsonout``: ``values``, ``tags``): cleaned like any text."""
+
+
+def _shown_tag(tag: str, clean: Callable[[str], str]) -> str:
+    prefix = next(p for p in _SHOWN_TAGS if tag.startswith(p))
+    return prefix + clean(tag[len(prefix) :])
+
+
 def scrub(
     timeline: Timeline, config: Config | None = None, members: bool = True, mentions: bool = True
 ) -> Timeline:
@@ -173,6 +183,11 @@ def scrub(
         links = clean_links(event.links)
         actor = clean_repeated(event.actor) if event.actor else None
         reason = clean_repeated(event.reason)
+        tags = event.tags
+        if any(t.startswith(_SHOWN_TAGS) for t in tags):  # words JSON shows (values, tags)
+            tags = frozenset(
+                _shown_tag(t, clean_repeated) if t.startswith(_SHOWN_TAGS) else t for t in tags
+            )
         members = event.members
         if members:  # a row's own record among them (a storm joined to it) is always cleaned
             own = event.key
@@ -182,6 +197,7 @@ def scrub(
             and summary == event.summary
             and actor == event.actor
             and reason == event.reason
+            and tags == event.tags
             and members == event.members
         ):
             return event
@@ -194,7 +210,7 @@ def scrub(
             event.key,
             actor,
             event.refs,
-            event.tags,
+            tags,
             event.scope,
             reason,
             members,

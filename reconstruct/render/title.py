@@ -13,16 +13,17 @@ keeps the title as PagerDuty shows it (it is evidence).
 
 from __future__ import annotations
 
-# One parser of a notifier's subject (``alertsubject``); this module adds no pattern of its own.
-from reconstruct.collectors.pagerduty.alertsubject import _SUBJECT as SUBJECT
+# One parser of a notifier's subject (``reconstruct.subject``); no pattern of its own here.
+from reconstruct.subject import parse_subject
 
 
 def written_title(title: str) -> str:
     """``title`` without a notifier's ``[FIRING:n]`` / ``[FIRING:n, RESOLVED:m]`` /
     ``[RESOLVED]`` prefix and, when it is the default subject, the label values in parentheses
     after the group's (``[FIRING:1] RedisMemoryHigh (redis-1 prod)`` -> ``RedisMemoryHigh``);
-    ``title`` itself when it is not such a subject."""
-    match = SUBJECT.match(title.strip())
-    if match is None:
+    ``title`` itself when it is not such a subject (or one with no group values)."""
+    text = title.strip()
+    subject = parse_subject(text)
+    if subject is None or subject.start or not subject.rule or text[subject.end :].strip():
         return title
-    return " ".join(match["group"].split())
+    return " ".join(subject.rule.split())

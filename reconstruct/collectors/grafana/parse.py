@@ -50,6 +50,9 @@ Parsing (``parse``), one event per annotation id:
   and unknown states are kind ``annotation`` with no rule ref, so they never merge with a chat
   bot's ``[FIRING]`` post. Tag ``state:<new state, lower case, without "(reason)" or "_">``,
   and ``stopped`` when the reason is a reset (Paused, Updated, RuleDeleted);
+  ``never-fired`` on a return to normal from Pending (``Pending`` -> ``Normal``, any reason);
+  the evaluation's values (``B=0.6, C=1``, ``_alert_detail``) are no words of the row (an
+  author deletes them) but a tag ``values:<values>`` that JSON keeps;
   the instance labels (pod, instance, host…: ``_instance_labels``) follow the rule name,
   ``Grafana alert CheckoutErrors (pod=web-00) firing``, each also a tag ``label:<key>=<value>``,
   and the rule's name a tag ``alertname:<name>`` (every state: a flapping rule is one series);
@@ -102,7 +105,14 @@ from reconstruct.errors import (
     BundleError,
 )
 from reconstruct.model import Event, Kind, Link
-from reconstruct.normalize.instances import ALERTNAME, INSTANCE_KEYS, WRITTEN, instance_tags
+from reconstruct.normalize.instances import (
+    ALERTNAME,
+    INSTANCE_KEYS,
+    VALUES,
+    WRITTEN,
+    instance_tags,
+)
+from reconstruct.normalize.pending import NEVER_FIRED
 from reconstruct.timeutil import TimeFormatError, format_duration, iso_z, parse_epoch
 
 if TYPE_CHECKING:
@@ -393,8 +403,6 @@ def _alert(
         label += f" ({', '.join(f'{k}={v}' for k, v in instance)})"
     summary, firing, resolved = _state_summary(label, new_state, prev_state)
     detail = _alert_detail(text, name)
-    if detail:
-        summary += f" ({detail})"
     refs: set[str] = set()
     rule_ref = " ".join(name.split()).lower()
     kind = Kind.ANNOTATION
@@ -403,6 +411,10 @@ def _alert(
         if name:
             refs.add(f"rule:{rule_ref}:{'firing' if firing else 'resolved'}")
     tags = {f"state:{new}"} if new else set()
+    if detail:  # the evaluation's values, for JSON: an author deletes them from a row
+        tags.add(VALUES + detail)
+    if new in _RESOLVED and _base_state(prev_state) == "pending":
+        tags.add(NEVER_FIRED)  # the condition cleared before the pending period ended
     if _STOPPED.intersection(_state_reasons(new_state)):
         tags.add("stopped")  # the rule was paused, updated or deleted: news, whatever the state
     tags.update(instance_tags({k: v for k, v in labels.items() if k != "alertname"}))

@@ -1,18 +1,9 @@
 """A PagerDuty alert's summary written by an alerting tool's default template, as a row says it.
 
 Grafana's and Alertmanager's PagerDuty notifiers send the Events API v2 ``payload.summary`` from
-the default ``__subject`` template (``default.title``; Grafana
-``pkg/services/ngalert/notifier/channels_config/default_template.go``, Alertmanager
-``template/default.tmpl``)::
-
-    [{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ if gt
-    (.Alerts.Resolved | len) 0 }}, RESOLVED:{{ .Alerts.Resolved | len }}{{ end }}{{ end }}]
-    {{ .GroupLabels.SortedPairs.Values | join " " }} {{ if gt (len .CommonLabels) (len
-    .GroupLabels) }}({{ with .CommonLabels.Remove .GroupLabels.Names }}{{ .Values | join " "
-    }}{{ end }}){{ end }}
-
-so "[FIRING:1] IngressNode5xxHigh (gke-prod-pool-b-00-bmxj europe-west1-b)": the state, the
-group labels' values (the rule name among them), the other common labels' values, no names.
+the default ``__subject`` template (``reconstruct.subject`` reads it), so
+"[FIRING:1] IngressNode5xxHigh (gke-prod-pool-b-00-bmxj europe-west1-b)": the state, the group
+labels' values (the rule name among them), the other common labels' values, no names.
 Their ``custom_details.firing`` (PagerDuty: the alert's ``body.details``) lists each alert's
 labels by name (``pagerduty.events.alert_labels``).
 
@@ -27,15 +18,10 @@ stays as it is (None).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from reconstruct.normalize.instances import INSTANCE_KEYS
-
-_SUBJECT = re.compile(
-    r"^\[(?P<status>FIRING|RESOLVED)(?::(?P<firing>\d+))?(?:,\s*RESOLVED:(?P<resolved>\d+))?\]"
-    r"\s+(?P<group>[^()]+?)(?:\s+\((?P<common>[^()]*)\))?\s*$"
-)
+from reconstruct.subject import parse_subject
 
 
 def sender(labels: Mapping[str, str], integration: str) -> str:
@@ -48,23 +34,23 @@ def worded(summary: str, labels: Mapping[str, str], sender: str) -> tuple[str, s
     """(row text, rule name, ``firing``/``resolved``) for a ``__subject`` summary; ``sender``
     names the tool ("Grafana", "" for none known). None when ``summary`` is not of that form or
     names no rule this can tell."""
-    match = _SUBJECT.match(summary)
-    if match is None:
+    subject = parse_subject(summary)
+    if subject is None or summary[subject.end :].strip():  # not a subject, or more than one
         return None
-    group = match["group"].split()
+    group = subject.rule.split()
     rule = labels.get("alertname") or (group[0] if len(group) == 1 else "")
-    said = f" {match['group']} {match['common'] or ''} "
+    said = f" {subject.rule} {subject.common or ''} "
     if not rule or f" {rule} " not in said:  # an alertname the subject does not name
         return None
-    state = "firing" if match["status"] == "FIRING" else "resolved"
+    state = subject.status
     instance = [(k, labels[k]) for k in INSTANCE_KEYS if labels.get(k)]
     text = f"{sender} alert {rule}" if sender else f"Alert {rule}"
     if instance:
         text += f" ({', '.join(f'{k}={v}' for k, v in instance)})"
-    elif match["common"] and not labels:  # no labels by name: the values as written
-        text += f" ({match['common'].strip()})"
+    elif subject.common and not labels:  # no labels by name: the values as written
+        text += f" ({subject.common})"
     text += f" {state}"
-    firing, resolved = int(match["firing"] or 0), int(match["resolved"] or 0)
+    firing, resolved = subject.firing or 0, subject.resolved or 0
     if firing > 1 or resolved:
         counts = [f"{firing} alerts" if firing > 1 else f"{firing} alert"]
         if resolved:

@@ -43,7 +43,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from reconstruct.collectors.pagerduty.alertsubject import _SUBJECT as SUBJECT
 from reconstruct.collectors.pagerduty.alertsubject import sender, worded
 from reconstruct.collectors.skips import (
     NOT_UNDERSTOOD,
@@ -57,6 +56,7 @@ from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.instances import INSTANCE_KEYS, instance_tags, labels_in_text
 from reconstruct.normalize.repeats import INITIAL
 from reconstruct.normalize.steps import NOTICE
+from reconstruct.subject import parse_subject
 from reconstruct.timeutil import TimeFormatError, parse_iso
 
 NAME = "pagerduty"
@@ -435,6 +435,7 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
     labels = alert_labels(alert)
     integration = alert.get("integration")
     by = sender(labels, _name(integration) if isinstance(integration, dict) else "")
+    by = by or ("Grafana" if from_grafana(alert) else "")
     if (said := worded(text, labels, by)) is not None:  # Grafana's or Alertmanager's subject
         summary, rule, state = said
         refs.add(f"rule:{' '.join(rule.split()).lower()}:{state}")
@@ -456,15 +457,50 @@ def alert_event(alert: Mapping[str, Any], ctx: IncidentContext) -> Event | None:
     )
 
 
+_GRAFANA_URL = re.compile(
+    r"/d/[^/\s?#]+[^\s]*[?&](?:orgId|viewPanel)="  # a dashboard or panel: /d/<uid>?orgId=1
+    r"|/alerting/(?:grafana/|silence/new\?\S*\balertmanager=grafana\b)"  # a rule, a silence
+)
+"""Addresses only Grafana serves: a dashboard or panel (``/d/<uid>/<slug>?orgId=1&viewPanel=2``),
+a Grafana-managed rule's page (``/alerting/grafana/<uid>/view``), the silence link for its own
+Alertmanager (``/alerting/silence/new?alertmanager=grafana&matcher=...``)."""
+
+
+def from_grafana(alert: Mapping[str, Any]) -> bool:
+    """Whether the alert came from Grafana's PagerDuty notifier when its labels do not say so
+    (``alertsubject.sender``: a ``grafana_folder`` label): the event's ``client`` (PD-CEF
+    ``body.cef_details.client``; Grafana sends ``"Grafana"``), or a link it sent (``body.contexts``
+    ``href``) or its details text (``Dashboard:``, ``Panel:``, ``Silence:`` lines of Grafana's
+    ``__text_alert_list``) at an address only Grafana serves (``_GRAFANA_URL``)."""
+    body = alert.get("body")
+    if not isinstance(body, dict):
+        return False
+    cef = body.get("cef_details")
+    if isinstance(cef, dict) and as_text(cef.get("client")).casefold() == "grafana":
+        return True
+    said: list[str] = []
+    contexts = body.get("contexts")
+    for context in contexts if isinstance(contexts, list) else ():
+        if isinstance(context, dict):
+            said.append(as_text(context.get("href")))
+    details = body.get("details")
+    if isinstance(details, dict):
+        said.extend(v for v in details.values() if isinstance(v, str))
+    return any(_GRAFANA_URL.search(text) for text in said)
+
+
 def alert_detail(alert: Mapping[str, Any]) -> str:
     """The alert's link named for what it is among others on a row (``Link.detail``): "PD alert
     RedisMemoryHigh redis-1": its rule (the ``alertname`` label, else the first word of a
-    notifier's default subject, ``alertsubject``: "[FIRING:1] RedisMemoryHigh (redis-1 prod)")
-    and the value of its first instance label (``INSTANCE_KEYS``, in their order); "" when it
-    names neither."""
+    notifier's default subject, ``reconstruct.subject``: "[FIRING:1] RedisMemoryHigh (redis-1
+    prod)") and the value of its first instance label (``INSTANCE_KEYS``, in their order); ""
+    when it names neither."""
     labels = alert_labels(alert)
-    match = SUBJECT.match(one_line(alert.get("summary")))
-    rule = labels.get("alertname") or (match["group"].split()[0] if match is not None else "")
+    summary = one_line(alert.get("summary"))
+    subject = parse_subject(summary)
+    whole = subject is not None and not subject.start and not summary[subject.end :].strip()
+    group = subject.rule.split() if subject is not None and whole else []
+    rule = labels.get("alertname") or (group[0] if group else "")
     words = [rule] if rule else []
     words += [v for k in INSTANCE_KEYS if (v := labels.get(k, ""))][:1]
     return f"{ALERT_LABEL} {' '.join(words)}" if words else ""

@@ -29,8 +29,9 @@ repeated within one file (an export listing a message twice) is counted as a cop
   notices...), deleted messages (``tombstone``, ``message_deleted``), Events API notices, EKM
   hidden messages, records with nothing readable ("not understood"), and records whose ts is
   not a Slack timestamp ("time not readable as UTC"). Messages posted before the window (the
-  parent and early replies of a thread begun earlier with a reply inside it) are counted under
-  ``outside window``, like every other record outside the collection window.
+  parent and early replies of a thread begun earlier with a reply inside it) are counted as
+  "records before the incident window in slack:#inc-4711", as every source's records before the
+  incident window are (``ledger.BEFORE_REASON``).
 - links: the permalink, labelled with the channel (``#inc-4711``), then every http(s) URL the
   text links (``textlinks``: a bridge, a runbook, a PR). The permalink is built locally, never
   asked of Slack:
@@ -70,9 +71,9 @@ from reconstruct.collectors.slack.shortcodes import emojize
 from reconstruct.collectors.textlinks import text_links
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.ledger import BEFORE_REASON
 from reconstruct.normalize.people import MENTION
 from reconstruct.normalize.refs import url_ref
-from reconstruct.normalize.utc import OUTSIDE
 from reconstruct.timeutil import TimeFormatError, parse_slack_ts, slack_ts_micros
 
 NAME = "slack"
@@ -220,7 +221,7 @@ def parse(bundle: Bundle) -> Iterator[Event]:
                 reason = left_out_reason(message)
                 event = None if reason is not None else _event(ctx, channel, message)
                 if event is not None and event.time < start:
-                    event, reason = None, OUTSIDE  # a thread's message posted before the window
+                    event, reason = None, BEFORE_REASON  # a thread's message before the window
                 if event is None:
                     if reason is None:
                         reason = NOT_UNDERSTOOD if _readable_time(message) else UNREADABLE_TIME
