@@ -180,6 +180,10 @@ def test_the_bot_finish_post_joins_the_deployment_row(tmp_path: Path) -> None:
         ":white_check_mark: Application checkout-prod is now running new version of "
         "deployments manifests. Revision 4f2c9e1",
         "checkout 4f2c9e1 synced to production",
+        # a status word before the commit names no service; a word that gave the post another
+        # kind (a revert reads as a mitigation, "healthy" as a resolution) changes nothing
+        "deploy finished: 4f2c9e1 healthy in prod",
+        "checkout 4f2c9e1 rolled out to production (revert #512)",
     ]
     for n, text in enumerate(wordings):
         post = legacy_bot(at(14, 31, 5), text)

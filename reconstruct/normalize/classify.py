@@ -77,7 +77,14 @@ come is a plan ("revert after", "roll back later"; ``_LATER``), so is a step to 
 will go out"; ``_COMING``), one after ``will`` / ``'ll`` ("we will revert"; ``_WILL``) and any step
 of a sentence opening with "plan:" or "next steps:" (``_PLAN_HEAD``), and an instruction is no
 action ("ok. Rahul raise it now, revert after": the step counts when someone records it done);
-opening a revert or rollback PR is its status ("opening a revert of #2291", ``_TALK``). For
+opening a revert or rollback PR is its status ("opening a revert of #2291", ``_TALK``). A
+step's bare word (``_BARE``: "revert", "roll back", "rollback", "scale up", "fail over") is a
+step only when its clause says it done or under way ("rollback done", "revert of #412 live",
+"did a rollback", "deploy of the revert started"; ``_said_of_bare``): an instruction ("revert in
+parallel", "roll back ledger-consumer to the previous revision") or an approval ("revert #419
+approved") is none, and so is another incident's step ("reverting is what we did in INC-6120";
+``_HABIT``). A step said done but not live ("reverted in git, deploy pending"; ``not_live``) is
+under way for the figures. For
 ``mitigate`` and ``resolve``, a report of the cause is none: words later in the message saying the
 step set the incident off ("FYI the DB failed over at 08:10 UTC, that's what kicked this off", "...,
 that's the trigger"; ``_CAUSE``), or a step said done whose sentence states a time before the
@@ -200,11 +207,13 @@ UNDER_WAY = "step:under-way"
 way, not done (``under_way``): "rolling back", "starting patronictl failover", "revert in
 progress". ``render.metrics`` counts such a step only when none is said done."""
 _PROGRESSIVE = re.compile(
-    r"^(?:\w+ing\b|(?:just )?(?:started|kicked off|initiated|triggered)\b)|\bin progress\b",
+    r"^(?:\w+ing\b|(?:just )?(?:started|kicked off|initiated|triggered)\b)|\bin progress\b"
+    r"|\b(?:started|kicked off|under ?way|ongoing|running)$",
     re.IGNORECASE,
 )
 """Matched words of a step under way: a progressive form ("rolling back", "raising maxmemory")
-or a start ("kicked off the failover", "started a switchover")."""
+or a start ("kicked off the failover", "started a switchover", a bare step's "revert
+started")."""
 _FINISHED = re.compile(r"\b(?:finished|done|completed?)\b", re.IGNORECASE)
 """Words that say a step is over, whatever verb form names it ("finished rolling back",
 "scaling done")."""
@@ -213,8 +222,11 @@ _FINISHED = re.compile(r"\b(?:finished|done|completed?)\b", re.IGNORECASE)
 def under_way(words: str, text: str) -> bool:
     """Whether a mitigation whose matched words are ``words`` in ``text`` (a person's message or
     note) says the step is under way: its words are a progressive form or a start, or the text
-    says "in progress"; never when the text says the step is over ("finished rolling back",
-    "done scaling out", "rollback completed")."""
+    says "in progress", or the text says a step done is not live yet (``not_live``: "reverted
+    in git, deploy pending"); else never when the text says the step is over ("finished rolling
+    back", "done scaling out", "rollback completed")."""
+    if not_live(text):
+        return True  # "reverted in git, deploy pending": not live yet
     if _FINISHED.search(text) is not None:
         return False
     return _PROGRESSIVE.search(words) is not None or "in progress" in text.lower()
@@ -312,6 +324,26 @@ _TALK = re.compile(
 )
 """Words of a clause that only talks about a milestone (a hedge, an offer or opinion, a plan or a
 status), anywhere in the match's clause (before only when the match says it was done)."""
+_NOT_LIVE = re.compile(
+    r"\b(?:deploy(?:ment)?|rollout|release|roll-out|ship(?:ping)?|prod(?:uction)?|argo(?:cd)? sync"
+    r"|sync)\s+(?:(?:is|still|not)\s+)*(?:pending|queued|waiting|blocked|on hold|not (?:yet )?"
+    r"(?:started|done|out|live|running))\b"
+    r"|\b(?:pending|awaiting|waiting (?:for|on))\s+(?:the\s+|a\s+)?(?:deploy(?:ment)?|rollout"
+    r"|release|sync|ci|approval)\b"
+    r"|\bnot (?:yet )?(?:deployed|live|out|shipped|rolled out|in prod(?:uction)?)\b"
+    r"|\bin git\b",
+    re.IGNORECASE,
+)
+"""Words saying a step done is not live yet ("reverted in git, deploy pending", "revert merged,
+awaiting deploy", "rolled back, not deployed yet"): the step is under way at most."""
+
+
+def not_live(text: str) -> bool:
+    """Whether a mitigation's text says its step is not live yet (``_NOT_LIVE``): ``under_way``
+    tags it under way, never done."""
+    return _NOT_LIVE.search(text) is not None
+
+
 _REQUEST = re.compile(r"\b(?:please|pls|plz)\b", re.IGNORECASE)
 """A request, in the clause of a match not saying it was done ("revert PR please", "can someone
 please roll back"): asked for, not taken; "please note: we rolled back checkout" is a step."""
@@ -326,10 +358,15 @@ _CONDITION = re.compile(r"\b(?:if|unless|once|whether|in case)\b", re.IGNORECASE
 """A condition opening an earlier clause of the match's sentence ("if the error rate stays up,
 we roll back"): the match is a plan, unless it says it was done."""
 _HABIT = re.compile(
-    r"\blast (?:time|week|month|year|incident|outage)\b|\busually\b|\bnormally\b",
+    r"\blast (?:time|week|month|year|incident|outage)\b|\busually\b|\bnormally\b"
+    # another incident's step: "reverting is what we did in INC-6120", "like in INC-6120"
+    r"|\bwhat (?:we|they|you|i|he|she|the team) did\b"
+    r"|\b(?:did|done|used|worked|happened|fixed it|like|as|same as|similar to|back)"
+    r"(?: it)? (?:in|for|during|with)? ?(?:inc(?:ident)?|sev|outage)[-\s#]*\d+",
     re.IGNORECASE,
 )
-"""A milestone of another time ("last time", "usually"), anywhere in the match's clause."""
+"""A milestone of another time ("last time", "usually") or of another incident ("reverting is
+what we did in INC-6120", "rolled back like in INC-6120"), anywhere in the match's clause."""
 _RELATIVE = re.compile(
     r"\b(?:that|which|who|whose|where|because|since|as|so|but|and|while|until|after|before)\b",
     re.IGNORECASE,
@@ -650,7 +687,7 @@ class Classifier:
             if not event.tags.isdisjoint(MITIGATION_TAGS):
                 return Kind.MITIGATE, next(t for t in sorted(event.tags & MITIGATION_TAGS))[4:]
             text = _TAGS_SUFFIX.sub("", event.summary)
-            found = _first(self.human, self.human_any, text, stated=True, when=when)
+            found = _first(self.human, self.human_any, text, True, when, marked=True)
             return found if found is not None and found[0] is not Kind.MESSAGE else None
         if NOTE in event.tags and event.kind is Kind.UPDATE:
             found = _first(self.human, self.human_any, note_text(event.summary), True, when)
@@ -720,11 +757,14 @@ def _first(
     text: str,
     stated: bool = False,
     when: tuple[datetime, datetime] | None = None,
+    marked: bool = False,
 ) -> tuple[Kind, str] | None:
     """The first rule with a match in ``text``; ``stated``: only a match its clause states (see
     the module's rules on questions, negations, talk, plans, reports of the cause and partial
     recoveries). ``when``: (the message's time, the incident's start), both UTC, for the rule on
-    a step reported with a time before the incident."""
+    a step reported with a time before the incident. ``marked``: the text marks a step at its
+    own time (a dashboard annotation: "Rollback checkout to v2.3.0"), so a bare step word is
+    the step (``_BARE``)."""
     if any_ is not None and not any_.search(text):
         return None
     # only the patterns whose required word the text holds can match (one automaton pass)
@@ -744,11 +784,67 @@ def _first(
                     continue
                 taken = _taken(kind, text, start, end, when)
                 if taken is kind:
+                    if kind is Kind.MITIGATE and not marked and _BARE.match(match.group(0)):
+                        said = _said_of_bare(text, start, end)
+                        if said is None:
+                            continue  # "revert in parallel", "revert #419 approved": no step
+                        return kind, _words(text[said[0] : said[1]])
                     return kind, _words(match.group(0))
                 if taken is Kind.UPDATE and partial is None:
                     partial = _words(match.group(0))
     # a partial recovery and nothing else: a status ("half the pods recovered, ...")
     return (Kind.UPDATE, partial) if partial is not None else None
+
+
+_BARE = re.compile(r"(?:revert|roll[\s-]?back|scale|fail|mitigate)\b", re.IGNORECASE)
+"""A mitigation's words in a bare form, a verb's base or a noun ("revert", "roll back",
+"rollback", "scale up", "fail over", "mitigate"): an instruction ("revert in parallel", "roll
+back ledger-consumer to the previous revision", "Luis restart first, then revert"), an approval
+("revert #419 approved") or a name of the step, unless its clause says it done or under way
+(``_STATE_AFTER``, ``_STATE_BEFORE``)."""
+_STATE_AFTER = re.compile(
+    r"^\W*(?:[\w#./:()'-]+\s+){0,5}?(?:(?:is|was|were|are|has|have|been|got|now|just|already"
+    r"|fully|all|being)\s+)*(?:done|completed?|finished|live|out(?!\s+of\b)|in place|applied"
+    r"|deployed|shipped|rolled out|went out|gone out|landed|succeeded|successful|worked|merged"
+    r"|in progress|under ?way|started|kicked off|running|ongoing)\b",
+    re.IGNORECASE,
+)
+"""After a bare step's words, in its clause: said done or under way ("rollback done", "revert of
+#412 live 14:52", "revert is out", "rollback to v2.3.0 completed", "deploy of the revert
+started", "revert in progress"); not "approved", "pending", "in parallel"."""
+_STATE_WORD = re.compile(
+    r"\b(?:done|completed?|finished|live|in place|applied|deployed|shipped|succeeded|successful"
+    r"|in progress|under ?way|started|kicked off|running|ongoing)\b",
+    re.IGNORECASE,
+)
+"""A state word inside a pattern's own match ("scale-out done" where a pattern names it)."""
+_STATE_BEFORE = re.compile(
+    r"\b(?:did|ran|doing|running|start(?:ed|ing)|kick(?:ed|ing) off|trigger(?:ed|ing)"
+    r"|initiat(?:ed|ing)|began|completed|finished|ship(?:ped|ping)|deploy(?:ed|ing)"
+    r"|appl(?:ied|ying)|execut(?:ed|ing)|perform(?:ed|ing)|merged|push(?:ed|ing)"
+    r"|roll(?:ed|ing) out)\s+(?:(?:a|an|the|our|that|this|its)\s+)?(?:[\w#./-]+\s+){0,2}?$",
+    re.IGNORECASE,
+)
+"""Before a bare step's words, in its clause: a verb saying it done or under way ("did a
+rollback", "started the rollback", "deployed the revert", "kicking off a failover")."""
+
+
+def _said_of_bare(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of a bare step's words with the words saying it done or under way ("did a
+    rollback", "revert started": ``metrics.under_way`` reads a start from them), or None: no
+    step ("revert in parallel", "revert #419 approved", "roll back x to the previous
+    revision")."""
+    if _STATE_WORD.search(text[start:end]) is not None:
+        return start, end  # the pattern's own words say it: "scale-out done", "rollback done"
+    before = _CLAUSE_END.split(text[:start])[-1]
+    if (verb := _STATE_BEFORE.search(before)) is not None:
+        return start - len(before) + verb.start(), end
+    after = text[end:]
+    cut = _CLAUSE_END.search(after)
+    rest = after[: cut.start()] if cut is not None else after
+    if (state := _STATE_AFTER.match(rest)) is not None:
+        return start, end + state.end()
+    return None
 
 
 def _taken(

@@ -11,8 +11,10 @@ the window (and the lead-up deploys shown, ``also``) and the config, never from 
 - ``repos``: ``LeadupSettings.repos``, the incident's repositories (none
   configured: the repositories the change and deploy events came from);
 - ``names``: the affected services' names (``name_forms``: ``Checkout API``, ``checkout-api``,
-  ``checkout``) and the repositories' names (``checkout`` for ``acme/checkout``), matched as
-  whole words.
+  ``checkout``), the repositories' names (``checkout`` for ``acme/checkout``) and the affected
+  hosts (``hosts``: ``api.northwind.example`` in the incident's title or its alerts' words,
+  "BlackboxProbeFailed: https://api.northwind.example probe failing"; not a tool's own host its
+  links point to), matched as whole words.
 
 A bot post in a shared channel concerns the incident when it carries one of these refs, names a
 repository's pull request, or names an affected service or repository (``about``).
@@ -24,10 +26,33 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from reconstruct.model import Event, Incident, Kind
 
 _CHANGE_PREFIXES = ("sha:", "pr:", "deploy:")
+
+_HOST = re.compile(
+    r"(?<![\w@.-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z])(?![\w-])"
+)
+"""A DNS name (``api.northwind.example``; lower case), not an address's domain (``a@b.com``)."""
+_FILE_ENDINGS = frozenset("json yaml yml toml txt log py go js ts md csv html conf ini sh".split())
+"""A last label that makes a dotted word a file name (``values.yaml``), no host."""
+
+
+def hosts(texts: Iterable[str], tools: Iterable[str] = ()) -> set[str]:
+    """The DNS names (two labels or more, ``api.northwind.example``) in ``texts``, lower case,
+    but for file names (``values.yaml``) and ``tools`` (the hosts of the records' own links:
+    ``grafana.acme.example``, ``acme.pagerduty.com``)."""
+    skip = {t.lower() for t in tools}
+    found: set[str] = set()
+    for text in texts:
+        for match in _HOST.finditer(text.lower()):
+            name = match.group(1)
+            if name.rpartition(".")[2] not in _FILE_ENDINGS and name not in skip:
+                found.add(name)
+    return found
+
 
 GENERIC = frozenset(
     """api apis app apps service services svc server servers backend frontend web prod
@@ -88,6 +113,9 @@ class Concern:
         if incident.number is not None:
             incident_refs.add(f"pd#{incident.number}")
         alerts: set[str] = set()
+        said: list[str] = [incident.title]
+        """The incident's own words: its title, its alerts' summaries (for ``hosts``)."""
+        linked: set[str] = set()
         changes: list[Event] = []
         seen: set[frozenset[str]] = set()
         """Ref sets already read (alert records repeat them)."""
@@ -98,6 +126,8 @@ class Concern:
                 if event.refs not in seen and event.time >= start and not is_chat(event):
                     seen.add(event.refs)
                     alerts.update(a for ref in event.refs if (a := alert_ref(ref)))
+                    said.append(event.summary)
+                    linked.update(urlsplit(link.url).hostname or "" for link in event.links)
             elif (kind is change or kind is deploy) and not is_chat(event):
                 if event.time >= start or event.key in also:
                     changes.append(event)
@@ -110,6 +140,7 @@ class Concern:
         names: set[str] = set()
         for service in incident.services:
             names.update(name_forms(service))
+        names.update(hosts(said, linked))
         for repo in repos:
             names.add(repo.lower())
             names.add(repo.rpartition("/")[2].lower())

@@ -66,6 +66,10 @@ REQUESTED = "requested:"
 deploy tool recorded it (GitHub: the deployment's ``created_at``); absent when unknown."""
 _SHA = "sha:"
 _RECORDS = {Kind.DEPLOY, Kind.CHANGE, Kind.ALERT, Kind.PAGE}
+_POSTS = {Kind.MESSAGE, Kind.MITIGATE, Kind.RESOLVE, Kind.UPDATE}
+"""Kinds a bot's finish post may have been given by a word of it ("… rolled out (revert #512)"
+reads as a mitigation, "… healthy in prod" as a resolution): it is the deploy's post all the
+same."""
 STARTING = re.compile(
     r"\b(?:deploying|rolling out|releasing|shipping|promoting)\b"
     r"|\bdeploy(?:ment)?\b.*\b(?:started|starting|in progress|kicked off|began|begun)\b"
@@ -155,7 +159,7 @@ def _finish_post(event: Event) -> bool:
     text = event.summary
     return (
         _bot_post(event)
-        and event.kind in {Kind.MESSAGE, Kind.DEPLOY}
+        and (event.kind in _POSTS or event.kind is Kind.DEPLOY)
         and FINISHED.search(text) is not None
         and FAILED.search(text) is None
         and STARTING.search(text) is None
@@ -183,13 +187,22 @@ _NO_SERVICE = frozenset(
 """Words before a commit that name no service ("Deploying hotfix c0ffee1", "commit c0ffee1")."""
 
 
+def _no_service(word: str) -> bool:
+    """A word before a commit that says what happened, not which service ("deploy finished:
+    8a3394c", "succeeded: 8a3394c"): ``_NO_SERVICE`` or a word of the start, finish or failure
+    patterns."""
+    return word in _NO_SERVICE or any(
+        pattern.fullmatch(word) for pattern in (STARTING, FINISHED, FAILED)
+    )
+
+
 def _services(text: str, shas: set[str]) -> set[str]:
     """The service names the post puts right before its commits ("search-api c0ffee1",
     "search-api@c0ffee1", "search-api:c0ffee1"), lower-case."""
     found = set()
     for match in _BEFORE_SHA.finditer(text):
         word = match.group(1).lower().rstrip(".-")
-        if f"{_SHA}{match.group(2)[:7].lower()}" in shas and word not in _NO_SERVICE:
+        if f"{_SHA}{match.group(2)[:7].lower()}" in shas and not _no_service(word):
             found.add(word)
     return found
 
@@ -249,7 +262,7 @@ def join_deploy_starts(
     limit = START_WINDOW.total_seconds()
     near = merge_window.total_seconds()
     for i, post in enumerate(rows):
-        finish = post.kind is Kind.MESSAGE and _finish_post(post)
+        finish = post.kind in _POSTS and _finish_post(post)
         if not finish and (not _start_post(post) or _deployment(post)):
             continue
         shas = _shas(post)

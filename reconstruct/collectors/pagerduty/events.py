@@ -291,7 +291,7 @@ def _reopen_summary(kind: str, ctx: IncidentContext, actor: str | None) -> str:
 def _incident_title(entry: Mapping[str, Any]) -> str:
     inc = entry.get("incident")
     title = _NUMBER_IN_SUMMARY.sub("", _text(inc)).strip() if isinstance(inc, dict) else ""
-    return title or one_line(entry.get("summary"))
+    return title or _no_stop(one_line(entry.get("summary")))  # PagerDuty's own sentence
 
 
 def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:

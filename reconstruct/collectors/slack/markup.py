@@ -43,6 +43,42 @@ class Rendered:
     urls: list[str] = field(default_factory=list)
     mentions: list[tuple[str, str]] = field(default_factory=list)
     """Each user mention: (user ID, the name shown after its ``@``), in order."""
+    labels: list[str] = field(default_factory=list)
+    """Each web link's label as shown (``<https://x|View incident>``: "View incident"), in
+    order."""
+
+
+CALL_TO_ACTION = re.compile(
+    r"^(?:(?:view|open|see|show|visit|check|go to|jump to|read|learn|manage|track|follow)"
+    r"(?:\s+[\w.'\u2019-]+){0,4}|click here|details|more(?: info| details)?|link)"
+    r"\s*(?:[>\u00bb\u2192\u203a]+|\.{3}|\u2026)?$",
+    re.IGNORECASE,
+)
+"""A link label that only asks the reader to follow it ("View incident", "View in PagerDuty",
+"Open in Grafana", "See details »", "Click here"): a button, not words of the post."""
+_BEFORE_CTA = re.compile(r"[\s|\u00b7\u2022:\-\u2013\u2014(\[]*$")
+"""Separators a bot puts before its trailing button ("... | View incident", "... - Open in
+Grafana", "(View incident")."""
+
+
+def without_call_to_action(rendered: Rendered) -> str:
+    """A bot post's text without the label of its trailing link when that label is only a call
+    to follow it (``CALL_TO_ACTION``: Statuspage's "... We are investigating. <https://status.
+    acme.example/incidents/k2x9|View incident>"): the URL is already the row's link (``urls``),
+    so the words would read as the post's own. A label with words of the post ("<https://x|the
+    fix>"), one not at the end, or a text that is only the label stays."""
+    if not rendered.labels:
+        return rendered.text
+    label = " ".join(rendered.labels[-1].split())
+    text = rendered.text.rstrip()
+    body = text[:-1].rstrip() if text.endswith((")", "]")) else text  # "(View incident)"
+    if not label or not body.endswith(label) or CALL_TO_ACTION.match(label) is None:
+        return rendered.text
+    head = body[: -len(label)]
+    if head and (head[-1].isalnum() or head[-1] == "_"):
+        return rendered.text  # inside a word: "Preview incident"
+    kept = _BEFORE_CTA.sub("", head)
+    return kept if kept else rendered.text
 
 
 def unescape(text: str) -> str:
@@ -59,6 +95,7 @@ def render(
         return Rendered(text=plain(text))
     urls: list[str] = []
     mentions: list[tuple[str, str]] = []
+    labels: list[str] = []
 
     def one(match: re.Match[str]) -> str:
         body = match.group(1)
@@ -88,10 +125,12 @@ def render(
             return label or url.removeprefix("mailto:")
         if url.startswith(("http://", "https://")):
             urls.append(url)
+            if label:
+                labels.append(label)
         return label or url
 
     rendered = plain(_MARKUP.sub(one, text or ""))
-    return Rendered(text=unescape(rendered), urls=urls, mentions=mentions)
+    return Rendered(text=unescape(rendered), urls=urls, mentions=mentions, labels=labels)
 
 
 def plain(text: str) -> str:

@@ -56,7 +56,7 @@ from typing import Any
 from reconstruct.bundle import Bundle, iter_records
 from reconstruct.collectors._chatter import ChatterTally, plain_chatter
 from reconstruct.collectors.skips import COPY, UNREADABLE_TIME, left_out, unreadable_time
-from reconstruct.collectors.slack.markup import one_line, plain, render
+from reconstruct.collectors.slack.markup import one_line, plain, render, without_call_to_action
 from reconstruct.collectors.slack.shapes import (
     HUDDLES,
     NOT_UNDERSTOOD,
@@ -404,7 +404,8 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         parts, urls = [], attachment_links(msg) if "attachments" in msg else []
         for text in visible(msg, bot):
             rendered = render(text, ctx.user_name, ctx.channels)
-            parts.append(emojize(rendered.text) if bot else rendered.text)
+            shown = without_call_to_action(rendered) if bot else rendered.text
+            parts.append(emojize(shown) if bot else shown)
             urls.extend(rendered.urls)
             mentioned.extend(rendered.mentions)
     files = file_names(msg)
