@@ -103,7 +103,7 @@ def test_the_production_deploy_that_shipped_the_change_outranks_staging(tmp_path
         "The deploy that shipped it, “Deployed PR #412 (Raise cache TTL to 600s) to production"
         in (text)
     )
-    assert "preceded the first alert by 2d 0h 00m 00s." in text
+    assert "preceded the first alert by 2d 0h 00m." in text
     assert "to staging" not in text
 
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from reconstruct.model import Event, Kind, Timeline
 from reconstruct.render.metrics import Mark, Milestones, record_noun, shipped
 from reconstruct.render.table import ELLIPSIS, md_said, md_text, one_line, time_label
-from reconstruct.timeutil import between, exact_duration, iso_z
+from reconstruct.timeutil import between, exact_duration, format_duration, iso_z
 
 QUOTE_MAX = 100
 """Row text quoted in the lede is fitted to this many characters (``fit``)."""
@@ -236,7 +236,10 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
             nouns["deploy"] = "The deploy that shipped it"
         found = [(e, nouns[name]) for e, name in ((deploy, "deploy"), (change, "change")) if e]
         for event, noun in sorted(found, key=lambda pair: (pair[0].time, pair[0].key)):
-            gap = exact_duration(between(event.time, detected.time))  # as the figures give it
+            delta = between(event.time, detected.time)
+            # as the figures give it, to the second; days before, to the minute ("10d 19h 32m":
+            # no author counts the seconds of a change made a week earlier)
+            gap = exact_duration(delta) if delta < timedelta(days=1) else format_duration(delta)
             parts = [Part(f"{noun}, "), _quote(event), Part(", at "), _row_at(event, day)]
             parts.append(Part(f" preceded {first} by {gap}."))
             clauses.append(Clause("preceded", tuple(parts)))
