@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reconstruct.model import Kind, Timeline
+from reconstruct.normalize.deploystart import FINISHED
 from tests.test_figures_wire import at, bundle, deployment, figures, slack_ts, timeline_of
 
 SHA = "4f2c9e1a83b07d5562e9c4f1a0d7b3e8c26f9a15"
@@ -284,3 +285,49 @@ def test_an_alert_triggered_by_a_check_with_done_words_stays_an_alert(tmp_path: 
     tl = timeline_of(bundle(tmp_path, at(14, 0), at(15, 0), messages=posts))
     (alert,) = rows_naming(tl, "health check")
     assert alert.kind is Kind.ALERT, alert
+
+
+def test_a_finish_post_worded_as_the_environments_new_state_joins(tmp_path: Path) -> None:
+    """A bot that reports where production now is ("checkout: production now at 4f2c9e1") says
+    the deploy went live: the post joins the deploy row of that commit, one row."""
+    wordings = [
+        "checkout: production now at 4f2c9e1",
+        "Production for checkout is on 4f2c9e1 now :rocket:",
+        "platform-infra: production now at 4f2c9e1",
+        "prod is running 4f2c9e1",
+        "production is now on `4f2c9e1`",
+        "checkout: production now at <https://github.com/acme/checkout/commit/" + SHA + "|4f2c9e1>",
+    ]
+    for n, text in enumerate(wordings):
+        tl = run(tmp_path / str(n), [legacy_bot(at(14, 31, 5), text)], at(14, 30, 20))
+        rows = [e for e in tl.events if "4f2c9e1" in e.summary]
+        assert len(rows) == 1 and rows[0].kind is Kind.DEPLOY, (text, rows)
+        post_url = "p" + slack_ts(at(14, 31, 5)).replace(".", "")
+        assert any(post_url in link.url for link in rows[0].links), (text, rows[0].links)
+
+
+def test_a_state_post_of_another_environment_or_a_past_state_stays_a_row(
+    tmp_path: Path,
+) -> None:
+    cases = {
+        "another environment": "staging now at 4f2c9e1",
+        "a past state": "production was at 4f2c9e1 before the deploy",
+        "another sha": "checkout: production now at 9c1e7a4",
+        "failed": "Deploy of checkout failed, production is on 4f2c9e1",
+    }
+    for name, text in cases.items():
+        messages = [legacy_bot(at(14, 31), text)]
+        deploys = [deployment(7, SHA, at(14, 30))]  # a deploy forward, not a rollback
+        tl = timeline_of(
+            bundle(tmp_path / name, at(14, 0), at(15, 0), messages=messages, deployments=deploys)
+        )
+        (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY and "(main)" in e.summary]
+        assert len(row.links) == 2, (name, row.links)  # deploy run and commit only
+        assert rows_naming(tl, text), name  # the post stays a row of its own
+
+
+def test_a_rollback_or_failure_worded_as_a_state_is_no_finish() -> None:
+    """ "rollback: production back on 4f2c9e1" says no deploy went live (``merge`` may still
+    join a rollback record of that commit: it is one of the same kind)."""
+    for text in ["rollback: production back on 4f2c9e1", "production was at 4f2c9e1"]:
+        assert FINISHED.search(text) is None, text

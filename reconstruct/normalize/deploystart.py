@@ -85,13 +85,18 @@ FINISHED = re.compile(
     r"\b(?:is|went|now) live\b|\bdeployed\b|\brolled out\b|\breleased\b|\bshipped\b"
     r"|\b(?:finished|succeeded|successful|successfully|completed|complete|done|synced)\b"
     r"|\bnow running (?:the |a )?new version\b|\bis up and running\b"
+    r"|\b(?:is|now|is now)[ \t]+(?:at|on|running|serving)[ \t]*[@:`*]*[ \t]*"
+    r"(?:<[^|>\s]*\|)?[0-9a-fA-F]{7,40}(?!\w)"
     r"|\u2705|:white_check_mark:|:heavy_check_mark:|\u2714",
     re.IGNORECASE,
 )
 """A deploy bot's words that a deploy finished (went live). GitOps tools say it their way: Argo
 CD's ``app-sync-succeeded`` ("Application X has been successfully synced at …") and
 ``app-deployed`` ("Application X is now running new version of deployments manifests"; the
-Slack forms start with ``:white_check_mark:``), "X synced to production"."""
+Slack forms start with ``:white_check_mark:``), "X synced to production". A bot may word it as
+the environment's new state, the commit right after: "checkout: production now at 9e3b1c2",
+"Production for checkout is on 9e3b1c2 now", "prod is running 9e3b1c2" (a past state, "was
+at 9e3b1c2", is not)."""
 FAILED = re.compile(
     r"\b(?:fail(?:ed|ure|s)?|errored|error|aborted|cancel(?:l)?ed|timed out|rolled back|rollback)\b"
     r"|\u274c|:x:|:rotating_light:",
@@ -182,9 +187,10 @@ _NO_SERVICE = frozenset(
     "deploying deploy deployed deployment rolling out releasing release released shipping "
     "promoting commit sha revision rev version build image tag branch ref at of to for with on "
     "from main master head is the a new latest hotfix fix patch revert reverting rollback "
-    "production prod prd staging stage canary".split()
+    "production prod prd staging stage canary running serving now back was".split()
 )
-"""Words before a commit that name no service ("Deploying hotfix c0ffee1", "commit c0ffee1")."""
+"""Words before a commit that name no service ("Deploying hotfix c0ffee1", "commit c0ffee1",
+"prod is running c0ffee1")."""
 
 
 def _no_service(word: str) -> bool:
