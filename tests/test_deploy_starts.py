@@ -331,3 +331,49 @@ def test_a_rollback_or_failure_worded_as_a_state_is_no_finish() -> None:
     join a rollback record of that commit: it is one of the same kind)."""
     for text in ["rollback: production back on 4f2c9e1", "production was at 4f2c9e1"]:
         assert FINISHED.search(text) is None, text
+
+
+ORDERS_SHA = "9c1e4d27b5a0e3f8c6d1b2a4e7f90c3d5b8a1e26"
+
+
+def run_repo(tmp_path: Path, repo: str, messages: list[dict[str, Any]]) -> Timeline:
+    """A deploy of ``repo`` (GitHub deployment and status) of ``ORDERS_SHA`` live at 14:30:20."""
+    api = f"https://api.github.com/repos/{repo}"
+    record = deployment(7, ORDERS_SHA, at(14, 30, 20), url=f"{api}/deployments/7", task="rollback")
+    record[0]["repository_url"] = api
+    return timeline_of(
+        bundle(tmp_path, at(14, 0), at(15, 0), messages=messages, deployments=[record], repo=repo)
+    )
+
+
+def test_posts_naming_a_part_of_the_repository_join_its_deploy(tmp_path: Path) -> None:
+    """The bot names the service it deploys, a part of the repository's deploy ("orders-batch"
+    of repository ``acme/orders``) or the whole of it ("checkout" of ``acme/checkout-service``):
+    its start and finish posts join the deploy row, one row."""
+    cases = {
+        "acme/orders": "orders-batch",
+        "acme/payments": "payments_worker",
+        "acme/checkout-service": "checkout",
+    }
+    for repo, service in cases.items():
+        posts = [
+            legacy_bot(at(14, 25), f"Deploying {service} 9c1e4d2 to production"),
+            bot_post(at(14, 30, 40), f"✅ {service} 9c1e4d2 is live in production"),
+        ]
+        tl = run_repo(tmp_path / service, repo, posts)
+        rows = [e for e in tl.events if "9c1e4d2" in e.summary]
+        assert len(rows) == 1 and rows[0].kind is Kind.DEPLOY, (repo, rows)
+        assert rows[0].summary.endswith("(started 14:25)"), rows[0].summary
+        assert len(rows[0].links) == 4, rows[0].links  # deploy run, commit, start, finish
+
+
+def test_posts_naming_another_service_like_the_repository_stay_rows(tmp_path: Path) -> None:
+    for service in ["order", "reorders", "billing-orders", "ordersbatch"]:
+        posts = [
+            legacy_bot(at(14, 25), f"Deploying {service} 9c1e4d2 to production"),
+            bot_post(at(14, 30, 40), f"✅ {service} 9c1e4d2 is live in production"),
+        ]
+        tl = run_repo(tmp_path / service, "acme/orders", posts)
+        (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY and "(main)" in e.summary]
+        assert "(started" not in row.summary and len(row.links) == 2, (service, row)
+        assert len(rows_naming(tl, f"{service} 9c1e4d2")) == 2, service

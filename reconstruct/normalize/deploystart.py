@@ -41,9 +41,13 @@ failed (``FAILED``) joins nothing.
 
 A post naming a service or environment picks among the rows of its commit: when it names the
 repository of some of them ("search-api", a monorepo deploying one sha as several services),
-only those; when it names production ("production", "prod", "prd"), no row of another
-environment it names ("staging", "canary", ...); when it names another environment, no row
-tagged ``production`` or naming it.
+only those; when it names none of them exactly, the rows whose repository it names a part of or
+the whole of ("orders-batch" for repository ``orders``, "checkout" for ``checkout-service``: the
+name-parts split at ``-``, ``_``, ``.`` of one begin with those of the other), and no row of
+another service ("billing 4f2c9e1" for a ``checkout`` deploy stays a row); when it names
+production ("production", "prod", "prd"), no row of another environment it names ("staging",
+"canary", ...); when it names another environment, no row tagged ``production`` or naming it.
+A post that names where production now is ("production now at 9e3b1c2") names no service.
 """
 
 from __future__ import annotations
@@ -215,11 +219,14 @@ def _services(text: str, shas: set[str]) -> set[str]:
 
 def _aimed(post: Event, rows: list[Event], candidates: list[int]) -> list[int]:
     """The candidates (indices into ``rows``) the post's service and environment words allow:
-    a service it names before the commit is the row's (``_serves``)."""
+    a service it names before the commit is the row's (``_serves``) or, when it is no row's,
+    a part of the row's repository or the whole of it (``_part_of``)."""
     text = post.summary
     found = candidates
     for service in _services(text, _shas(post)):
-        found = [i for i in found if _serves(rows[i], service)]
+        found = [i for i in found if _serves(rows[i], service)] or [
+            i for i in found if _part_of(service, _repo(rows[i]))
+        ]
     if _PRODUCTION.search(text):
         found = [i for i in found if not _elsewhere(rows[i])]
     elif _OTHER_ENV.search(text):
@@ -235,6 +242,20 @@ def _serves(row: Event, service: str) -> bool:
         or _names(row.summary, service)
         or any(_names(link.url, service) for link in row.links)
     )
+
+
+_PARTS = re.compile(r"[-_.]")
+
+
+def _part_of(service: str, repo: str) -> bool:
+    """The service is a part of the repository's deploy or the reverse: the name-parts of one
+    (split at ``-``, ``_``, ``.``) begin with all those of the other ("orders-batch" of repo
+    ``orders``, "checkout" of repo ``checkout-service``; not "order" of ``orders``)."""
+    if not service or not repo:
+        return False
+    ours, theirs = _PARTS.split(service), _PARTS.split(repo)
+    n = min(len(ours), len(theirs))
+    return ours[:n] == theirs[:n]
 
 
 def _in_production(row: Event) -> bool:
