@@ -377,3 +377,32 @@ def test_posts_naming_another_service_like_the_repository_stay_rows(tmp_path: Pa
         (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY and "(main)" in e.summary]
         assert "(started" not in row.summary and len(row.links) == 2, (service, row)
         assert len(rows_naming(tl, f"{service} 9c1e4d2")) == 2, service
+
+
+def test_a_service_one_row_names_exactly_picks_that_row(tmp_path: Path) -> None:
+    """A monorepo deploys one sha as two services (deploy runs ``…/orders-batch/runs/7`` and
+    ``…/orders-api/runs/8``): "orders-batch" joins its own row, though the other row, of a
+    service named a part of the same repository too, lies nearer the post."""
+    api = "https://api.github.com/repos/acme/orders"
+    deploys = []
+    for ident, service, live in [
+        (7, "orders-batch", at(14, 30, 20)),
+        (8, "orders-api", at(14, 31)),
+    ]:
+        record, statuses = deployment(
+            ident, ORDERS_SHA, live, url=f"{api}/deployments/{ident}", task="rollback"
+        )
+        record["repository_url"] = api
+        statuses[0]["log_url"] = f"https://deploy.acme.example/{service}/runs/{ident}"
+        deploys.append((record, statuses))
+    posts = [bot_post(at(14, 31, 10), "✅ orders-batch 9c1e4d2 is live in production")]
+    tl = timeline_of(
+        bundle(
+            tmp_path, at(14, 0), at(15, 0), messages=posts, deployments=deploys, repo="acme/orders"
+        )
+    )
+    rows = [e for e in tl.events if e.kind is Kind.DEPLOY]
+    assert len(rows) == 2 and not rows_naming(tl, "orders-batch 9c1e4d2"), tl.events
+    post_url = "p" + slack_ts(at(14, 31, 10)).replace(".", "")
+    (joined,) = [e for e in rows if any(post_url in link.url for link in e.links)]
+    assert any("/orders-batch/runs/7" in link.url for link in joined.links), joined.links
