@@ -74,6 +74,9 @@ class Judged:
     """Key -> the reason's tail (``TIE`` + why) of each change kept for a tie found now."""
     unrelated: Mapping[str, str]
     """Key -> the reason it is counted under (``... in github:acme/web (...)``)."""
+    repository_only: frozenset[str] = frozenset()
+    """Keys of the lead-up deploys (``judge_leadup``) whose only tie is their repository (rule
+    2): no revert, named by nothing, no words in common (``leaddeploys.not_relevant``)."""
 
 
 def is_candidate(event: Event, start: datetime) -> bool:
@@ -128,9 +131,10 @@ def judge_leadup(
     early = [e for e in deploys if e.kind is Kind.DEPLOY and e.time < start]
     kept = {e.key: e.reason[e.reason.index(TIE) :] for e in early if TIE in e.reason}
     candidates = [e for e in early if e.key not in kept]
-    tied = ties(candidates, rows, said, linked, incident, start, settings, before=True)
+    weak: set[str] = set()
+    tied = _ties(candidates, rows, said, linked, incident, start, settings, before=True, weak=weak)
     unrelated = _counted([e for e in candidates if e.key not in tied], start, before=True)
-    return Judged({**kept, **{k: TIE + why for k, why in tied.items()}}, unrelated)
+    return Judged({**kept, **{k: TIE + why for k, why in tied.items()}}, unrelated, frozenset(weak))
 
 
 def ties(
@@ -149,6 +153,24 @@ def ties(
     ``linked`` (``judge``); ``before``: the candidates are the lead-up's (rules 5 and 4's
     single word naming an affected service do not apply). The one rule of what ties a change
     to this incident, in the window and before it."""
+    return _ties(candidates, kept, said, linked, incident, start, settings, before=before)
+
+
+def _ties(
+    candidates: list[Event],
+    kept: list[Event],
+    said: Iterable[Event],
+    linked: Iterable[Event],
+    incident: Incident,
+    start: datetime,
+    settings: LeadupSettings,
+    *,
+    before: bool = False,
+    weak: set[str] | None = None,
+) -> dict[str, str]:
+    """``ties``; ``weak``, when given: filled with the keys tied only by their repository (rule
+    2, or rule 3 naming their repository, not their PR or commit; rules 3, 4 and 6 are read for
+    them too, the reason stays the first tie found)."""
     if not candidates:
         return {}
     keys = {e.key for e in candidates}
@@ -156,9 +178,12 @@ def ties(
     said = [e for e in said if _speaks(e, start)]
     linked = [e for e in linked if e.time >= start and _speaks(e, start) and "bot" not in e.tags]
     tied: dict[str, str] = {}
+    repository: set[str] = set()
     for event in candidates:  # rules 1, 2
         if (why := _own_tie(event, settings, incident)) is not None:
             tied[event.key] = why
+            if weak is not None and "revert" not in event.tags and "rollback" not in event.tags:
+                repository.add(event.key)
     texts = [*evidence, *said]
     repos = _RepoNames.of(candidates)
     places = repos.said(texts, qualified_only=False) | repos.said(linked, qualified_only=True)
@@ -166,21 +191,30 @@ def ties(
     first = _first_symptom(kept, incident, start)
     relevance: Relevance | None = None
     for event in candidates:  # rules 3, 4, 5
-        if event.key in tied:
+        if event.key in tied and event.key not in repository:
             continue
         why = _named_why(event, named, places)
-        if why is None:
+        # its repository named is no stronger a tie than rule 2 (``weak``): its words are read too
+        by_place = weak is not None and why is not None and named_as(event, named) is None
+        if why is None or by_place:
             relevance = relevance or Relevance.of(
                 kept, incident, start, settings, frozenset(_places(candidates))
             )
             found = relevance.judge(event)
             if found is not None:
-                why = "; ".join(found[1])
+                why, by_place = why or "; ".join(found[1]), False
             elif not before and (service := relevance.names_service(event)) is not None:
-                why = f'naming the affected service "{service}"'
+                why = why or f'naming the affected service "{service}"'
         if why is None and not before and _possible_trigger(event, first, settings):
             why = "deployed before the first alert (a possible trigger)"
-        if why is not None:
+        if why is None:
+            continue
+        if by_place:
+            tied.setdefault(event.key, why)
+            repository.add(event.key)
+        elif event.key in repository:
+            repository.discard(event.key)  # a stronger tie than its repository
+        else:
             tied[event.key] = why
     grown = bool(tied)
     while grown:  # rule 6: a tied change's PR, commit, or text (a revert names what it reverts)
@@ -200,6 +234,15 @@ def ties(
             else:
                 continue
             grown = True
+    if weak is not None:  # rule 6 for those tied by their repository: a strongly tied PR/commit
+        strong = {
+            r
+            for e in candidates
+            if e.key in tied and e.key not in repository
+            for r in e.refs
+            if r.startswith(("pr:", "sha:"))
+        }
+        weak.update(e.key for e in candidates if e.key in repository and not strong & e.refs)
     return tied
 
 

@@ -23,6 +23,16 @@ when it is among the latest N deploys (those rule 1 would show untied: ``pick``)
 rule 2 needs no tie: the change it shipped is shown. With ``[github] window_changes = "all"``
 no tie is asked for. Ties never depend on N (every lead-up deploy is judged at once), so
 raising N never removes a row.
+
+A deploy tied **only by its repository** (an affected service's, or named like it: no revert,
+named by no record of the incident, no words in common with it) whose shipped change is known
+and was judged no lead-up change (``not_relevant``: its ``pr:`` or ``sha:`` ref is that of a
+lead-up change ``leadup.choose`` did not show, "docs: fix README typo") is set aside like an
+untied one: "1 deploy in the lead-up in github:acme/checkout that shipped PR #2288, not found
+relevant to this incident". It stays a row when it also shipped a lead-up change shown, and
+when what it shipped is unknown (its sha is no collected PR's merge commit, or its PR was
+merged before the collection range): a deploy of the affected service that may have shipped
+anything is what an SRE asks about first.
 """
 
 from __future__ import annotations
@@ -65,6 +75,53 @@ def _name(refs: set[str]) -> str:
         if ref.startswith("pr:") and "#" in ref:
             return f"PR #{ref.rpartition('#')[2]}"
     return f"commit {min(refs)[4:]}"
+
+
+NOT_RELEVANT = ", not found relevant to this incident"
+"""The end of the reason a deploy tied only by its repository is counted under
+(``not_relevant``)."""
+
+
+def not_relevant(
+    deploys: Iterable[Event],
+    repository_only: Iterable[str],
+    changes: Iterable[Event],
+    shown: Iterable[str],
+) -> dict[str, str]:
+    """Deploy key -> the reason it is counted under, of each of ``deploys`` whose only tie is
+    its repository (``repository_only``: keys, ``during.Judged``) and which shipped a lead-up
+    change (among ``changes``: its ``pr:`` or ``sha:`` ref) but none of those ``shown`` (keys):
+    ``deploys in the lead-up in github:acme/checkout that shipped PR #2288, not found relevant
+    to this incident``. A deploy whose change is unknown is none of them."""
+    weak = set(repository_only)
+    shown = set(shown)
+    by_ref: dict[str, list[Event]] = {}
+    for change in changes:
+        if change.kind is Kind.CHANGE:
+            for ref in change.refs:
+                if ref.startswith(_CHANGE_REFS):
+                    by_ref.setdefault(ref, []).append(change)
+    out: dict[str, str] = {}
+    for deploy in deploys:
+        if deploy.key not in weak or deploy.kind is not Kind.DEPLOY:
+            continue
+        found = {c.key: c for ref in deploy.refs for c in by_ref.get(ref, ())}
+        if not found or shown.intersection(found):
+            continue
+        refs = {r for c in found.values() for r in c.refs if r.startswith(_CHANGE_REFS)}
+        name = _name(refs)
+        out[deploy.key] = (
+            f"deploys in the lead-up in {deploy.scope} that shipped {name}{NOT_RELEVANT}"
+        )
+    return out
+
+
+def shipped_note(reason: str) -> str | None:
+    """``shipped PR #2288, not found relevant to this incident`` of a reason ``not_relevant``
+    gave, else None (``--why``'s list of the rows not shown)."""
+    if not reason.endswith(NOT_RELEVANT) or " that shipped " not in reason:
+        return None
+    return "shipped " + reason.rpartition(" that shipped ")[2]
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from reconstruct.normalize.concern import Concern
 from reconstruct.normalize.copies import NOWHERE, Written, could_copy
 from reconstruct.normalize.during import judge, judge_leadup
 from reconstruct.normalize.evolve import evolve
-from reconstruct.normalize.leaddeploys import latest, pick, shipping
+from reconstruct.normalize.leaddeploys import latest, not_relevant, pick, shipping
 from reconstruct.normalize.leadup import choose
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.reasons import chat_reason, omission, tool_reason
@@ -141,7 +141,12 @@ def select(
     shipped = shipping(early_deploys, shown)
     ties = judge_leadup(early_deploys, kept, said, linked, incident, start, settings)
     tied = None if ties is None else ties.tied
-    picked = pick(early_deploys, settings.deploys, shipped, tied, ties.unrelated if ties else {})
+    unrelated = ties.unrelated if ties else {}
+    if ties is not None and ties.repository_only:  # tied by its repository, shipped no change shown
+        shipped_aside = not_relevant(early_deploys, ties.repository_only, early, leadup)
+        tied = {k: v for k, v in ties.tied.items() if k not in shipped_aside}
+        unrelated = {**unrelated, **shipped_aside}
+    picked = pick(early_deploys, settings.deploys, shipped, tied, unrelated)
     if picked.set_aside:  # a bot's post about a lead-up deploy set aside is about another service
         gone = {e.key for e in set_aside} | set(picked.set_aside)
         rest = (e for e in events if e.key not in gone)

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Link, Timeline
 from reconstruct.normalize.during import UNTIED
+from reconstruct.normalize.leaddeploys import shipped_note
 from reconstruct.render import coverage as coverage_mod
 from reconstruct.render import lede as lede_mod
 from reconstruct.render import metrics as metrics_mod
@@ -181,6 +182,12 @@ class Row:
     @property
     def time_text(self) -> str:
         return time_label(self.event.time, self.day)
+
+    @property
+    def aside_note(self) -> str:
+        """Of a row set aside as a lead-up deploy tied only by its repository: ``shipped PR
+        #2288, not found relevant to this incident`` (``leaddeploys.not_relevant``); else ``""``."""
+        return shipped_note(self.event.reason) or ""
 
     @property
     def time_iso(self) -> str:
@@ -381,5 +388,10 @@ def build(timeline: Timeline, config: Config, *, why: bool) -> dict[str, object]
         "set_aside": tuple(
             Row(e, day, config.render.max_summary, most) for e in timeline.set_aside
         ),
-        "set_aside_why": UNTIED,
+        "set_aside_why": (
+            f"{UNTIED}; or, as each says, a deploy tied only by its repository that shipped a "
+            "change not found relevant"
+            if any(shipped_note(e.reason) for e in timeline.set_aside)
+            else UNTIED
+        ),
     }
