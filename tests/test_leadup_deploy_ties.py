@@ -27,6 +27,7 @@ from tests.test_window_changes import (
     check_accounts,
     deployment,
     message,
+    pr_item,
     row,
     rows_with,
     timeline,
@@ -131,3 +132,117 @@ def test_a_bot_post_about_a_lead_up_deploy_set_aside_is_about_another_service(
     assert not rows_with(tl, "billing-api")
     assert tl.accounts["slack"].omitted == {"bot posts about other services in slack:#deploys": 1}
     check_accounts(tl)
+
+
+# A tester's case (nc14b): "Deployed PR #2288 (docs: fix README typo)" was a lead-up row, tied
+# only by its repository (the affected service's), while PR #2288 itself was counted "not found
+# relevant". The deployment names its PR in its ``payload`` (any JSON the creator sets, GitHub's
+# ``POST /repos/{owner}/{repo}/deployments``), as a deploy bot writes it.
+TYPO_SHA = "4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f"
+TYPO_MERGED = T0 - timedelta(days=1, minutes=30)
+SHIPPED_UNRELATED = (
+    "deploys in the lead-up in github:acme/checkout that shipped PR #2288, not found relevant "
+    "to this incident"
+)
+
+
+def checkout_deploy(
+    title: str = "docs: fix README typo", pr: int | None = 2288, sha: str = TYPO_SHA
+) -> tuple[
+    dict[str, list[tuple[dict[str, object], list[object]]]], dict[str, list[dict[str, object]]]
+]:
+    """(deployments, PRs): PR #2288 (``title``) merged 30 minutes before a deploy of
+    ``acme/checkout`` whose payload names ``pr`` (none: its sha is all that is known)."""
+    record, statuses = deployment("acme/checkout", 700, sha, T0 - timedelta(days=1))
+    if pr is not None:
+        record["payload"] = {"pr": pr, "environment": "production"}
+    prs = {"acme/checkout": [pr_item("acme/checkout", 2288, title, TYPO_MERGED)]}
+    return {"acme/checkout": [(record, statuses)]}, prs  # type: ignore[dict-item]
+
+
+def test_a_deploy_tied_only_by_its_repository_that_shipped_a_pr_not_relevant_is_set_aside(
+    tmp_path: Path,
+) -> None:
+    deployments, prs = checkout_deploy()
+    tl = timeline(tmp_path, deployments=deployments, prs=prs)  # type: ignore[arg-type]
+    assert not rows_with(tl, "PR #2288")  # neither the PR nor the deploy that shipped it
+    assert tl.accounts["github"].omitted == {
+        SHIPPED_UNRELATED: 1,
+        "earlier changes not found relevant to this incident in github:acme/checkout": 1,
+    }
+    check_accounts(tl)
+    document = json.loads(render(tl, RenderOptions(fmt="json"), Config()))
+    (aside,) = document["set_aside"]
+    assert aside["summary"].startswith("Deployed PR #2288 (docs: fix README typo) to production")
+    assert aside["reason"] == SHIPPED_UNRELATED
+    markdown = render(tl, RenderOptions(fmt="markdown"), Config())
+    assert (
+        "1 deploy in the lead-up in github:acme/checkout that shipped PR #2288, not found "
+        "relevant to this incident" in markdown
+    )
+    why = render(tl, RenderOptions(fmt="markdown", why=True), Config()).split("**Not shown**")[1]
+    (line,) = [x for x in why.splitlines() if "Deployed PR #2288" in x]
+    assert line.endswith("(shipped PR #2288, not found relevant to this incident)")
+    html = render(tl, RenderOptions(fmt="html", why=True), Config())
+    assert "(shipped PR #2288, not found relevant to this incident)</li>" in html
+    again = normalize(tl.events, tl.incident, tl.window, Config())
+    assert again.events == tl.events
+
+
+def test_a_deploy_of_the_repository_whose_change_is_unknown_stays_a_row(tmp_path: Path) -> None:
+    """No PR is known for its sha (a direct push, or merged before the collection range): it
+    may have shipped anything, so the affected service's repository is tie enough."""
+    deployments, prs = checkout_deploy(pr=None)
+    tl = timeline(tmp_path, deployments=deployments, prs=prs)  # type: ignore[arg-type]
+    assert row(tl, "Deployed acme/checkout 4e5f6a7").reason == (
+        "leadup: deploy to production; tie to the incident: "
+        'repository named like the affected service "checkout"'
+    )
+    assert not tl.set_aside
+
+
+def test_a_deploy_whose_pr_is_named_in_the_evidence_stays_a_row(tmp_path: Path) -> None:
+    said = message(T0 + timedelta(minutes=20), "could yesterday's #2288 be it?")
+    deployments, prs = checkout_deploy()
+    tl = timeline(tmp_path, messages=[said], deployments=deployments, prs=prs)  # type: ignore[arg-type]
+    assert row(tl, "Merged PR #2288").reason == 'leadup change "#2288" named in the evidence'
+    assert row(tl, "Deployed PR #2288").reason == (
+        "leadup: deploy to production that shipped PR #2288"
+    )
+    assert not tl.set_aside
+
+
+def test_a_deploy_whose_pr_has_words_in_common_stays_a_row(tmp_path: Path) -> None:
+    """A term of the installation's ``leadup_match``: the PR is a lead-up change shown, and the
+    deploy that shipped it a row."""
+    config = Config(github=GitHubConfig(leadup_match=("ttl",)))
+    deployments, prs = checkout_deploy(title="Reduce cart cache TTL to 60s")
+    tl = timeline(tmp_path, deployments=deployments, prs=prs, config=config)  # type: ignore[arg-type]
+    assert rows_with(tl, "Merged PR #2288")
+    assert row(tl, "Deployed PR #2288").reason == (
+        "leadup: deploy to production that shipped PR #2288"
+    )
+    assert not tl.set_aside
+
+
+def test_setting_aside_what_a_deploy_shipped_keeps_the_count_monotonic(tmp_path: Path) -> None:
+    """The typo deploy (newest) is never a row, whatever ``leadup_deploys``; the older deploy
+    of an unknown change is one from 1 up; another team's is counted from 2 up (the latest 2
+    of all hold it)."""
+    typo, prs = checkout_deploy()
+    unknown = deployment("acme/checkout", 602, CHECKOUT_SHA, T0 - timedelta(days=3))
+    billing = deployment("acme/billing-api", 601, BILLING_SHA, T0 - timedelta(days=2))
+    deployments = {
+        "acme/checkout": [*typo["acme/checkout"], unknown],
+        "acme/billing-api": [billing],
+    }
+    rows = {}
+    for n in range(4):
+        config = Config(github=GitHubConfig(leadup_deploys=n))
+        tl = timeline(tmp_path / str(n), deployments=deployments, prs=prs, config=config)  # type: ignore[arg-type]
+        check_accounts(tl)
+        rows[n] = {e.key for e in tl.events if "leadup" in e.tags}
+        assert not rows_with(tl, "PR #2288")
+        assert len(tl.set_aside) == min(n, 2)
+    assert rows[0] == set()
+    assert rows[1] == rows[2] == rows[3] == {"github:deployment:acme/checkout:602:success"}
