@@ -38,7 +38,10 @@ The lead-up's deploys are judged by the same rule (``ties``, through ``judge_lea
 ``leaddeploys``) but for rule 5 (every lead-up deploy is before the first alert: that says
 nothing) and rule 4's single word naming an affected service; an untied one among the latest
 ``leadup_deploys`` is counted ``deploys in the lead-up with no tie to the incident in
-github:acme/search-api (1a2b3c4 to production at 2026-11-16 10:05)``.
+github:acme/search-api (1a2b3c4 to production at 2026-11-16 10:05)``. Those tied only by their
+repository (rule 2, or rule 3 naming the repository, not the PR or commit) are marked
+(``Judged.repository_only``): ``leaddeploys.not_relevant`` sets aside the ones that shipped a
+lead-up change not found relevant.
 """
 
 from __future__ import annotations

@@ -26,8 +26,10 @@ accounting, per source: every record collected is
 shown (in a row, alone or merged) or counted under a named reason, so ``shown`` plus the sum of
 its ``omitted`` reasons equals ``collected``. ``set_aside`` (only when there are some) lists
 the deploys and merged PRs of the window with no tie to the incident (``normalize.during``),
-and the latest lead-up deploys with none (``normalize.leaddeploys``), each in the event shape
-above with its links, its ``reason`` the one it is counted under.
+and the latest lead-up deploys with none or tied only by their repository while what they
+shipped was not found relevant (``normalize.leaddeploys``: ``... that shipped PR #2288, not found
+relevant to this incident``), each in the event shape above with its links, its ``reason`` the
+one it is counted under.
 An alert state record whose tool wrote its evaluation's values has ``"values"`` (``["B=0.6,
 C=1"]``), a dashboard annotation with tags ``"tags"`` (``["cert-manager", "manual"]``, lower
 case; both in the schema): the row's words leave them out. A row of several records
