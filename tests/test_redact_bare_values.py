@@ -105,7 +105,7 @@ def test_prose_with_setting_to_stays(text: str) -> None:
 
 
 def _md5_verifier(password: str, user: str) -> str:
-    return "md5" + hashlib.md5((password + user).encode()).hexdigest()  # noqa: S324 - the format
+    return "md5" + hashlib.md5((password + user).encode()).hexdigest()
 
 
 SCRAM = (
