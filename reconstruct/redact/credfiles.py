@@ -31,6 +31,11 @@ its port ``*`` or a number, and something says PostgreSQL: a host that is ``*``,
 an IP address or a dotted name; a port of ``*``, 5432-5439 or 6432 (PgBouncer); a ``*`` in
 database or user; or the text naming ``pgpass``. So ``host:5432:*:*`` (four fields) and a cache
 key ``session:4242:user:data:abc`` (no host, no PostgreSQL port) are not.
+
+PostgreSQL password verifiers (``PG_MD5``, ``PG_SCRAM``) anywhere, and PgBouncer's ``auth_file``
+(``userlist.txt``; PgBouncer "Authentication file format"): ``"username" "password"`` per line,
+whose second field is read as a password when the text names ``userlist``, ``auth_file`` or
+``pgbouncer`` (``userlist_spans``).
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ word, and returns the VALUE's span with the kind its marker names. The forms, as
 
 and every value of a Kubernetes Secret's ``data`` / ``stringData`` map, whatever its key
 (``manifests.secret_spans``), and, in prose, a free-standing value right after the words
-(``the routing key is R0123...``).
+(``the routing key is R0123...``), or after ``<credential setting> to`` (``set REDIS_AUTH to
+Jd8F...``; ``_to_values``).
 Any word before ``key`` in prose counts as its qualifier (``the eab hmac key is qW3e...``,
 ``eab key: qW3e...``, ``cloudflare key 9f8e...``; ``_prose_keys``), graded as ``<word>_key``.
 
