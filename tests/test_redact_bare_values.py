@@ -98,6 +98,8 @@ def test_a_value_after_setting_to(text: str, expected: str) -> None:
         "moved the api key to vault-prod-2",
         "the password rotation moved to 2026-12-01",
         "scaled checkout to 12 replicas",
+        "sent the password to ana.smith2@acme.example",
+        "handed the token to @oncall2026",
     ],
 )
 def test_prose_with_setting_to_stays(text: str) -> None:

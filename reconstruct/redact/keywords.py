@@ -426,6 +426,8 @@ _NEAR_QUOTED = re.compile(
 )
 """``the password is "correct horse battery staple"``: a quoted value after the words."""
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_RECIPIENT = re.compile(r"@[\w.-]+|[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+"""A mention or an e-mail address."""
 _NEXT_PARAM = re.compile(r"&(?=[\w.-]+=)")
 
 
@@ -465,10 +467,11 @@ def _to_values(text: str) -> list[tuple[int, int, str]]:
             or setting(value)
             or _SHA.fullmatch(value)
             or _RESOURCE_NAME.fullmatch(value)
+            or _RECIPIENT.fullmatch(value)
             or "=" in value.rstrip("=")
             or not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value))
         ):
-            continue
+            continue  # ``sent the token to ana2@acme.example``: where it went, not what it is
         start = match.start("value")
         found.append((start, start + len(value), kind))
     return found
@@ -482,7 +485,7 @@ def _near(text: str) -> list[tuple[int, int, str]]:
         value = _bare(match.group("value"))
         if value.startswith(("http", "[redacted")) or _SHA.fullmatch(value):
             continue
-        if _RESOURCE_NAME.fullmatch(value):
+        if _RESOURCE_NAME.fullmatch(value) or _RECIPIENT.fullmatch(value):
             continue  # ``kubectl describe secret checkout-db-v2``: a name, not a value
         if "=" in value.rstrip("=") or not (
             any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
