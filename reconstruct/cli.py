@@ -340,6 +340,7 @@ def _reconstruct(**opts: object) -> int:
 def _save_shipped_bundle(source: Path, dest: Path) -> None:
     """``--save-bundle`` with evidence already on disk (the demo, ``--bundle``): copy it there,
     so the option never silently writes nothing. A ``dest`` already there is left alone."""
+    import os
     import shutil
 
     if source.resolve() == dest.resolve():
@@ -347,7 +348,16 @@ def _save_shipped_bundle(source: Path, dest: Path) -> None:
     if dest.exists():
         raise UsageError(f"--save-bundle {dest}: already exists; give a new folder")
     try:
-        shutil.copytree(source, dest)
+        # owner-only like every bundle the tool writes (folders 0700, files 0600, whatever the
+        # umask): the folder is made private first, so no copied file is ever readable by others
+        for folder, _, files in os.walk(source):
+            target = dest / Path(folder).relative_to(source)
+            target.mkdir(mode=0o700)
+            os.chmod(target, 0o700)  # the umask may have taken bits off, never added: exact
+            for name in files:
+                fd = os.open(target / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with open(os.path.join(folder, name), "rb") as src, os.fdopen(fd, "wb") as out:
+                    shutil.copyfileobj(src, out)
     except OSError as exc:
         raise UsageError(f"--save-bundle {dest}: cannot copy the bundle ({exc})") from exc
     _err(f"reconstruct: evidence bundle copied to {dest}")

@@ -280,6 +280,34 @@ _FLAG_OFF = (
 )
 """After a flag and its name: "flag search_v2_ranking disabled", "feature flag X was turned off";
 not a state ("flag X is disabled in staging", "the flag was disabled by default")."""
+_OFF_OBJECT = (
+    r"(?!(?:it|them|this|that)?\s*off\b)(?:the\s+|a\s+|our\s+|it\s+|that\s+)?(?!(?:alerts?|alerting"
+    r"|notifications?|pag\w+|monitors?|monitoring|dashboards?|laptop|phone)\b)"
+)
+"""What a flag or a job is turned, switched, dialled or rolled on, not the response's own tools
+("turned the flag off", "dialled checkout-pricing-v2 back to 25%"; not "turned alerts off")."""
+_FLAG_NAMED_OFF = (
+    r"\b(?:[\w.-]+[_-][\w.-]+|(?:feature[\s-]?)?flags?|toggles?|kill[\s-]?switch)\s+"
+    r"(?:(?:has been|have been|got|was|were|is now|now|just)\s+)?{verb}\b"
+    r"(?=\s*(?:[,.;:!()\n\u2014-]|$|\s(?:at|around|now|as of|since|for (?:all|everyone|prod))\b))"
+)
+"""A flag's key said turned off after it, ending its clause or before a time ("checkout-pricing-v2
+disabled", "checkout-pricing-v2 turned off at 14:20"): no subject doing it, so not "orders-api
+disabled streaming" (an object after the verb: a system's doing). ``{verb}``: one pattern per
+verb."""
+_JOB_NOUN = (
+    r"(?:cron ?jobs?|jobs?|crons?|consumers?|workers?|backfills?|migrations?|syncs?|pipelines?"
+    r"|rollouts?|upgrades?|queues?|[\w.-]+-(?:worker|consumer|job|cron|reconcile)|cronjob/[\w.-]+)"
+)
+_JOB_SUSPENDED = (
+    rf"\b(?:[\w./-]+\s+)?{_JOB_NOUN}\s+(?:(?:has been|have been|got|was|were|is now|now|just)\s+)?"
+    r"{verb}\b(?=\s*(?:[,.;:!()\n\u2014-]|$|\s(?:at|around|now|as of|since|until|for now|so|and"
+    r"|to (?:stop|halt|prevent))\b))"
+)
+"""A job said suspended or paused after its name ("reconcile cronjob suspended", "cronjob
+suspended (14:29 UTC)", "orders-reconcile was paused at 14:29"), ending its clause or before a
+time; not "the job was suspended last week", "the upgrade paused itself" (its own doing).
+``{verb}``: one pattern per verb."""
 _OFFENDER = (
     r"\s+(?!(?:by|on|from|for|until|to)\b)(?:the\s+|a\s+|that\s+|this\s+|those\s+|all\s+)?"
     r"(?:[\w./-]+\s+){0,2}?(?:ips?|ip ranges?|clients?|user[\s-]?agents?|tenants?|customers?|bots?"
@@ -373,6 +401,29 @@ class ClassifyConfig(_Table):
         rf"\bdisabl(?:ed|ing){_FLAG}",
         rf"\bkilled{_FLAG}",
         rf"\bkilling{_FLAG}",
+        rf"\bturned off{_ANY}",
+        rf"\bturning off{_ANY}",
+        rf"\bswitched off{_ANY}",
+        rf"\bswitching off{_ANY}",
+        rf"\bdisabl(?:ed|ing){_ANY}",
+        rf"\b(?:turn|switch)(?:ed|ing)\s+{_OFF_OBJECT}(?:[\w./-]+\s+){{0,3}}?off\b",
+        rf"\bdial(?:l?ed|l?ing)\s+{_OFF_OBJECT}(?!back\b)(?:[\w./-]+\s+){{1,3}}?(?:back|down)\b",
+        rf"\broll(?:ed|ing)\s+{_OFF_OBJECT}(?!back\b)(?:[\w./-]+\s+){{1,3}}?back\b",
+        r"(?:^|(?<=[,;:.!\n]))\W*(?:the\s+)?(?:[\w./-]+\s+)?(?:feature[\s-]?)?flags?\s+(?:(?:is\s+)?now"
+        r"\s+)?off\b(?!\s+(?:in|by|for|on)\b)",
+        *(_FLAG_NAMED_OFF.replace("{verb}", verb) for verb in ("disabled", "killed")),
+        *(_JOB_SUSPENDED.replace("{verb}", verb) for verb in ("suspended", "paused", "halted")),
+        r"\b(?:set|setting|patched|patching)\b[^\n.;?]{0,60}?\bsuspend[\"']?\s*[:=]\s*true\b",
+        r"\bpromot(?:ed|ing)\s+(?:the\s+)?(?:[\w./-]+\s+){0,2}?(?:[\w.-]*replica[\w.-]*|standby"
+        r"|secondary|follower)\b",
+        r"\bpromot(?:ed|ing)\s+(?:the\s+)?[\w./-]+(?:\s+[\w./-]+)?\s+to\s+(?:be\s+)?(?:the\s+)?"
+        r"(?:new\s+)?(?:primary|leader|master|writer)\b",
+        r"\b[\w./-]+\s+(?:(?:has been|was|got|is now|now|just)\s+)?promoted\s+to\s+(?:be\s+)?"
+        r"(?:the\s+)?(?:new\s+)?(?:primary|leader|master|writer)\b",
+        *(
+            rf"\b(?:leader|primary|master)(?:ship)?\s+(?:has\s+)?{verb}\s+(?:over\s+)?to\b"
+            for verb in ("moved", "switched", "changed", "passed")
+        ),
         rf"\bturned off{_FLAG}",
         rf"\bturning off{_FLAG}",
         rf"\bswitched off{_FLAG}",

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reconstruct.model import Kind, Timeline
+from reconstruct.normalize.deploystart import FINISHED
 from tests.test_figures_wire import at, bundle, deployment, figures, slack_ts, timeline_of
 
 SHA = "4f2c9e1a83b07d5562e9c4f1a0d7b3e8c26f9a15"
@@ -284,3 +285,124 @@ def test_an_alert_triggered_by_a_check_with_done_words_stays_an_alert(tmp_path: 
     tl = timeline_of(bundle(tmp_path, at(14, 0), at(15, 0), messages=posts))
     (alert,) = rows_naming(tl, "health check")
     assert alert.kind is Kind.ALERT, alert
+
+
+def test_a_finish_post_worded_as_the_environments_new_state_joins(tmp_path: Path) -> None:
+    """A bot that reports where production now is ("checkout: production now at 4f2c9e1") says
+    the deploy went live: the post joins the deploy row of that commit, one row."""
+    wordings = [
+        "checkout: production now at 4f2c9e1",
+        "Production for checkout is on 4f2c9e1 now :rocket:",
+        "platform-infra: production now at 4f2c9e1",
+        "prod is running 4f2c9e1",
+        "production is now on `4f2c9e1`",
+        "checkout: production now at <https://github.com/acme/checkout/commit/" + SHA + "|4f2c9e1>",
+    ]
+    for n, text in enumerate(wordings):
+        tl = run(tmp_path / str(n), [legacy_bot(at(14, 31, 5), text)], at(14, 30, 20))
+        rows = [e for e in tl.events if "4f2c9e1" in e.summary]
+        assert len(rows) == 1 and rows[0].kind is Kind.DEPLOY, (text, rows)
+        post_url = "p" + slack_ts(at(14, 31, 5)).replace(".", "")
+        assert any(post_url in link.url for link in rows[0].links), (text, rows[0].links)
+
+
+def test_a_state_post_of_another_environment_or_a_past_state_stays_a_row(
+    tmp_path: Path,
+) -> None:
+    cases = {
+        "another environment": "staging now at 4f2c9e1",
+        "a past state": "production was at 4f2c9e1 before the deploy",
+        "another sha": "checkout: production now at 9c1e7a4",
+        "failed": "Deploy of checkout failed, production is on 4f2c9e1",
+    }
+    for name, text in cases.items():
+        messages = [legacy_bot(at(14, 31), text)]
+        deploys = [deployment(7, SHA, at(14, 30))]  # a deploy forward, not a rollback
+        tl = timeline_of(
+            bundle(tmp_path / name, at(14, 0), at(15, 0), messages=messages, deployments=deploys)
+        )
+        (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY and "(main)" in e.summary]
+        assert len(row.links) == 2, (name, row.links)  # deploy run and commit only
+        assert rows_naming(tl, text), name  # the post stays a row of its own
+
+
+def test_a_rollback_or_failure_worded_as_a_state_is_no_finish() -> None:
+    """ "rollback: production back on 4f2c9e1" says no deploy went live (``merge`` may still
+    join a rollback record of that commit: it is one of the same kind)."""
+    for text in ["rollback: production back on 4f2c9e1", "production was at 4f2c9e1"]:
+        assert FINISHED.search(text) is None, text
+
+
+ORDERS_SHA = "9c1e4d27b5a0e3f8c6d1b2a4e7f90c3d5b8a1e26"
+
+
+def run_repo(tmp_path: Path, repo: str, messages: list[dict[str, Any]]) -> Timeline:
+    """A deploy of ``repo`` (GitHub deployment and status) of ``ORDERS_SHA`` live at 14:30:20."""
+    api = f"https://api.github.com/repos/{repo}"
+    record = deployment(7, ORDERS_SHA, at(14, 30, 20), url=f"{api}/deployments/7", task="rollback")
+    record[0]["repository_url"] = api
+    return timeline_of(
+        bundle(tmp_path, at(14, 0), at(15, 0), messages=messages, deployments=[record], repo=repo)
+    )
+
+
+def test_posts_naming_a_part_of_the_repository_join_its_deploy(tmp_path: Path) -> None:
+    """The bot names the service it deploys, a part of the repository's deploy ("orders-batch"
+    of repository ``acme/orders``) or the whole of it ("checkout" of ``acme/checkout-service``):
+    its start and finish posts join the deploy row, one row."""
+    cases = {
+        "acme/orders": "orders-batch",
+        "acme/payments": "payments_worker",
+        "acme/checkout-service": "checkout",
+    }
+    for repo, service in cases.items():
+        posts = [
+            legacy_bot(at(14, 25), f"Deploying {service} 9c1e4d2 to production"),
+            bot_post(at(14, 30, 40), f"✅ {service} 9c1e4d2 is live in production"),
+        ]
+        tl = run_repo(tmp_path / service, repo, posts)
+        rows = [e for e in tl.events if "9c1e4d2" in e.summary]
+        assert len(rows) == 1 and rows[0].kind is Kind.DEPLOY, (repo, rows)
+        assert rows[0].summary.endswith("(started 14:25)"), rows[0].summary
+        assert len(rows[0].links) == 4, rows[0].links  # deploy run, commit, start, finish
+
+
+def test_posts_naming_another_service_like_the_repository_stay_rows(tmp_path: Path) -> None:
+    for service in ["order", "reorders", "billing-orders", "ordersbatch"]:
+        posts = [
+            legacy_bot(at(14, 25), f"Deploying {service} 9c1e4d2 to production"),
+            bot_post(at(14, 30, 40), f"✅ {service} 9c1e4d2 is live in production"),
+        ]
+        tl = run_repo(tmp_path / service, "acme/orders", posts)
+        (row,) = [e for e in tl.events if e.kind is Kind.DEPLOY and "(main)" in e.summary]
+        assert "(started" not in row.summary and len(row.links) == 2, (service, row)
+        assert len(rows_naming(tl, f"{service} 9c1e4d2")) == 2, service
+
+
+def test_a_service_one_row_names_exactly_picks_that_row(tmp_path: Path) -> None:
+    """A monorepo deploys one sha as two services (deploy runs ``…/orders-batch/runs/7`` and
+    ``…/orders-api/runs/8``): "orders-batch" joins its own row, though the other row, of a
+    service named a part of the same repository too, lies nearer the post."""
+    api = "https://api.github.com/repos/acme/orders"
+    deploys = []
+    for ident, service, live in [
+        (7, "orders-batch", at(14, 30, 20)),
+        (8, "orders-api", at(14, 31)),
+    ]:
+        record, statuses = deployment(
+            ident, ORDERS_SHA, live, url=f"{api}/deployments/{ident}", task="rollback"
+        )
+        record["repository_url"] = api
+        statuses[0]["log_url"] = f"https://deploy.acme.example/{service}/runs/{ident}"
+        deploys.append((record, statuses))
+    posts = [bot_post(at(14, 31, 10), "✅ orders-batch 9c1e4d2 is live in production")]
+    tl = timeline_of(
+        bundle(
+            tmp_path, at(14, 0), at(15, 0), messages=posts, deployments=deploys, repo="acme/orders"
+        )
+    )
+    rows = [e for e in tl.events if e.kind is Kind.DEPLOY]
+    assert len(rows) == 2 and not rows_naming(tl, "orders-batch 9c1e4d2"), tl.events
+    post_url = "p" + slack_ts(at(14, 31, 10)).replace(".", "")
+    (joined,) = [e for e in rows if any(post_url in link.url for link in e.links)]
+    assert any("/orders-batch/runs/7" in link.url for link in joined.links), joined.links

@@ -159,6 +159,7 @@ def bundle(
     messages: list[dict[str, Any]] | None = None,
     deployments: list[tuple[dict[str, Any], list[dict[str, Any]]]] | None = None,
     prs: list[dict[str, Any]] | None = None,
+    repo: str = "acme/checkout",
 ) -> Bundle:
     writer = BundleWriter(tmp_path / "bundle", PD_ID)
     entries = entries if entries is not None else [log_entry("RTRIG", "trigger", start)]
@@ -185,10 +186,10 @@ def bundle(
             },
         )
     if deployments is not None or prs is not None:
-        base = "github/acme/checkout/"
+        base = f"github/{repo}/"
         writer.add(
             base + "repo.json",
-            [{"full_name": "acme/checkout", "html_url": "https://github.com/acme/checkout"}],
+            [{"full_name": repo, "html_url": f"https://github.com/{repo}"}],
         )
         writer.add(base + "deployments.json", [[d for d, _ in deployments or []]])
         for record, statuses in deployments or []:

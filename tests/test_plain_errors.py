@@ -101,6 +101,26 @@ def test_demo_with_save_bundle_copies_the_demo_bundle(tmp_path: Path) -> None:
     assert "| Time (UTC) | Event |" in out
 
 
+def test_a_saved_copy_of_a_bundle_is_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    """The evidence holds what people pasted, unredacted: a copy is written as the collector
+    writes a bundle (folders 0700, files 0600), also under a permissive umask (a tester's
+    ``umask 022`` gave 0755/0644)."""
+    import os
+
+    dest = tmp_path / "sb"
+    old = os.umask(0o022)
+    try:
+        code, _, err = run("--incident", "demo", "--timeline-only", "--save-bundle", str(dest))
+    finally:
+        os.umask(old)
+    assert code == 0, err
+    modes = {p.relative_to(dest).as_posix(): p.stat().st_mode & 0o777 for p in dest.rglob("*")}
+    assert dest.stat().st_mode & 0o777 == 0o700
+    assert modes and all(
+        mode == (0o700 if (dest / name).is_dir() else 0o600) for name, mode in modes.items()
+    ), modes
+
+
 def test_save_bundle_already_there_is_refused_before_any_output(tmp_path: Path) -> None:
     dest = tmp_path / "sb"
     dest.mkdir()

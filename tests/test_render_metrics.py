@@ -161,6 +161,22 @@ def test_gaps_inside_the_window_only() -> None:
     assert [g.start.strftime("%H:%M") for g in five] == ["09:51", "10:14", "10:20"]
 
 
+def test_a_silence_of_exactly_the_limit_to_the_second_is_no_gap() -> None:
+    """A Slack ``ts`` carries microseconds: 15m 00.4s after the row before reads "15m 00s",
+    which is not "longer than 15m" (a tester saw exactly that note)."""
+    base = timeline()
+    start = base.window.start + timedelta(minutes=5)
+    link = Link("chat", "https://chat.example/p1", "chat")
+    rows = (
+        ev(start, Kind.MESSAGE, "a", (link,), "g:1"),
+        ev(start + timedelta(minutes=15, microseconds=400_000), Kind.MESSAGE, "b", (link,), "g:2"),
+        ev(start + timedelta(minutes=31, seconds=1), Kind.MESSAGE, "c", (link,), "g:3"),
+    )
+    tl = replace(base, events=rows)
+    gaps = coverage.find_gaps(tl, timedelta(minutes=15))
+    assert [g.duration for g in gaps] == ["16m 01s"], "the second one only, to the second"
+
+
 def test_gap_note_in_markdown_and_setting() -> None:
     text = render(timeline(), RenderOptions(timeline_only=True), Config())
     assert (

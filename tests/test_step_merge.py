@@ -322,3 +322,19 @@ def test_a_persons_message_never_joins_a_deployment_or_a_pr() -> None:
     result = normalize([message, deployment, pr], incident, WINDOW, config, ident)
     assert len(result.events) == 3, [e.summary for e in result.events]
     assert result.steps == 0
+
+
+def test_a_job_suspended_in_chat_and_in_a_note_minutes_apart_is_one_row(tmp_path: Path) -> None:
+    """Kim's Slack "suspended the reconcile cronjob" at +41 and her PagerDuty note "Suspended
+    CronJob orders-reconcile" four minutes later: one step (a pause; the plain word is the
+    name's qualifier), one row, time to mitigate from the first."""
+    tl = build(
+        tmp_path,
+        [kim_note(45, "Suspended CronJob orders-reconcile")],
+        [said("U03KIM", 41, "suspended the reconcile cronjob")],
+        [],
+    )
+    rows = [e for e in tl.events if "uspended" in e.summary]
+    assert [sorted(r.sources) for r in rows] == [["pagerduty", "slack"]], texts(tl)
+    assert rows[0].kind is Kind.MITIGATE
+    assert mitigated_at(tl) == timedelta(minutes=41)

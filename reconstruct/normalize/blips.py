@@ -22,6 +22,7 @@ from datetime import datetime
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.evolve import new_event
 from reconstruct.normalize.instances import instance_of
+from reconstruct.normalize.pending import fold_pairs, moment
 
 _FIRING = re.compile(r"\bfiring\b")
 
@@ -58,22 +59,11 @@ def join_blips(
     """One rule's records with each earlier blip (``blips``) one row, and the keys of the
     clearings joined into their firing's row."""
     pairs = {fired.key: cleared for fired, cleared in blips(group, start, keep, state)}
-    if not pairs:
-        return group, set()
-    taken = {e.key for e in pairs.values()}
-    out = []
-    for event in group:
-        if event.key in taken:
-            continue
-        cleared = pairs.get(event.key)
-        out.append(event if cleared is None else _blip(event, cleared))
-    return out, taken
+    return fold_pairs(group, pairs, _blip)
 
 
 def _blip(fired: Event, cleared: Event) -> Event:
-    at = f"{cleared.time:%H:%M}"
-    if cleared.time.date() != fired.time.date():
-        at = f"{cleared.time:%Y-%m-%d %H:%M}"
+    at = moment(cleared.time, fired.time)
     summary = _FIRING.sub("fired", fired.summary, count=1)
     summary += f"; cleared {at}, before the incident began"
     members = (*(fired.members or (fired,)), *(cleared.members or (cleared,)))

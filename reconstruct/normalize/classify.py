@@ -146,7 +146,11 @@ disabled"), a setting raised or increased, any setting given a new value ("raise
 redis-checkout maxmemory 12gb -> 16gb", "bumped maxmemory to 16gb"; not a metric rising: "error
 rate increased to 5%", "latency bumped to 3s"), a flag (or auto-upgrade,
 the autoscaler) turned off ("Disabled flag X", "flag X disabled", "flipped X off", "flipped the
-kill switch"), a client blocked, banned or rate-limited, load shed, pods or keys evicted, a cache
+kill switch", "flag off", "turned the flag off") or dialled back ("dialled X back to 25%",
+"rolled X back to 25%"), a job suspended ("reconcile cronjob suspended (14:29 UTC)", "set
+suspend: true on cronjob/x"), a replica promoted ("replica-1 promoted to primary", "promoted
+replica-1"; an HA manager's "Patroni leader moved to replica-1" is the system's failover), a
+client blocked, banned or rate-limited, load shed, pods or keys evicted, a cache
 flushed, purged or cleared ("Flushed expired sessions on redis-sessions-2", "CDN cache purged"; not
 "cache flush is scheduled nightly", "should we purge?"). A state is none: "flag X is disabled in
 staging", "the flag was disabled by default"; so is another sense of the verb, without an

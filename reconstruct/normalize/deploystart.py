@@ -41,9 +41,13 @@ failed (``FAILED``) joins nothing.
 
 A post naming a service or environment picks among the rows of its commit: when it names the
 repository of some of them ("search-api", a monorepo deploying one sha as several services),
-only those; when it names production ("production", "prod", "prd"), no row of another
-environment it names ("staging", "canary", ...); when it names another environment, no row
-tagged ``production`` or naming it.
+only those; when it names none of them exactly, the rows whose repository it names a part of or
+the whole of ("orders-batch" for repository ``orders``, "checkout" for ``checkout-service``: the
+name-parts split at ``-``, ``_``, ``.`` of one begin with those of the other), and no row of
+another service ("billing 4f2c9e1" for a ``checkout`` deploy stays a row); when it names
+production ("production", "prod", "prd"), no row of another environment it names ("staging",
+"canary", ...); when it names another environment, no row tagged ``production`` or naming it.
+A post that names where production now is ("production now at 9e3b1c2") names no service.
 """
 
 from __future__ import annotations
@@ -85,13 +89,18 @@ FINISHED = re.compile(
     r"\b(?:is|went|now) live\b|\bdeployed\b|\brolled out\b|\breleased\b|\bshipped\b"
     r"|\b(?:finished|succeeded|successful|successfully|completed|complete|done|synced)\b"
     r"|\bnow running (?:the |a )?new version\b|\bis up and running\b"
+    r"|\b(?:is|now|is now)[ \t]+(?:at|on|running|serving)[ \t]*[@:`*]*[ \t]*"
+    r"(?:<[^|>\s]*\|)?[0-9a-fA-F]{7,40}(?!\w)"
     r"|\u2705|:white_check_mark:|:heavy_check_mark:|\u2714",
     re.IGNORECASE,
 )
 """A deploy bot's words that a deploy finished (went live). GitOps tools say it their way: Argo
 CD's ``app-sync-succeeded`` ("Application X has been successfully synced at …") and
 ``app-deployed`` ("Application X is now running new version of deployments manifests"; the
-Slack forms start with ``:white_check_mark:``), "X synced to production"."""
+Slack forms start with ``:white_check_mark:``), "X synced to production". A bot may word it as
+the environment's new state, the commit right after: "checkout: production now at 9e3b1c2",
+"Production for checkout is on 9e3b1c2 now", "prod is running 9e3b1c2" (a past state, "was
+at 9e3b1c2", is not)."""
 FAILED = re.compile(
     r"\b(?:fail(?:ed|ure|s)?|errored|error|aborted|cancel(?:l)?ed|timed out|rolled back|rollback)\b"
     r"|\u274c|:x:|:rotating_light:",
@@ -182,9 +191,10 @@ _NO_SERVICE = frozenset(
     "deploying deploy deployed deployment rolling out releasing release released shipping "
     "promoting commit sha revision rev version build image tag branch ref at of to for with on "
     "from main master head is the a new latest hotfix fix patch revert reverting rollback "
-    "production prod prd staging stage canary".split()
+    "production prod prd staging stage canary running serving now back was".split()
 )
-"""Words before a commit that name no service ("Deploying hotfix c0ffee1", "commit c0ffee1")."""
+"""Words before a commit that name no service ("Deploying hotfix c0ffee1", "commit c0ffee1",
+"prod is running c0ffee1")."""
 
 
 def _no_service(word: str) -> bool:
@@ -209,11 +219,14 @@ def _services(text: str, shas: set[str]) -> set[str]:
 
 def _aimed(post: Event, rows: list[Event], candidates: list[int]) -> list[int]:
     """The candidates (indices into ``rows``) the post's service and environment words allow:
-    a service it names before the commit is the row's (``_serves``)."""
+    a service it names before the commit is the row's (``_serves``) or, when it is no row's,
+    a part of the row's repository or the whole of it (``_part_of``)."""
     text = post.summary
     found = candidates
     for service in _services(text, _shas(post)):
-        found = [i for i in found if _serves(rows[i], service)]
+        found = [i for i in found if _serves(rows[i], service)] or [
+            i for i in found if _part_of(service, _repo(rows[i]))
+        ]
     if _PRODUCTION.search(text):
         found = [i for i in found if not _elsewhere(rows[i])]
     elif _OTHER_ENV.search(text):
@@ -229,6 +242,20 @@ def _serves(row: Event, service: str) -> bool:
         or _names(row.summary, service)
         or any(_names(link.url, service) for link in row.links)
     )
+
+
+_PARTS = re.compile(r"[-_.]")
+
+
+def _part_of(service: str, repo: str) -> bool:
+    """The service is a part of the repository's deploy or the reverse: the name-parts of one
+    (split at ``-``, ``_``, ``.``) begin with all those of the other ("orders-batch" of repo
+    ``orders``, "checkout" of repo ``checkout-service``; not "order" of ``orders``)."""
+    if not service or not repo:
+        return False
+    ours, theirs = _PARTS.split(service), _PARTS.split(repo)
+    n = min(len(ours), len(theirs))
+    return ours[:n] == theirs[:n]
 
 
 def _in_production(row: Event) -> bool:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.evolve import new_event
@@ -76,6 +76,15 @@ def join_never_fired(group: list[Event]) -> tuple[list[Event], set[str]]:
         ):
             pairs[event.key] = later
         next_of[instance] = event
+    return fold_pairs(group, pairs, _never_fired)
+
+
+def fold_pairs(
+    group: list[Event], pairs: dict[str, Event], join: Callable[[Event, Event], Event]
+) -> tuple[list[Event], set[str]]:
+    """``group`` with each record whose key ``pairs`` names joined with the record it is paired
+    with (``join(kept, taken)``, in the kept record's place) and the taken records left out;
+    and the keys taken. ``group`` itself when nothing pairs."""
     if not pairs:
         return group, set()
     taken = {e.key for e in pairs.values()}
@@ -83,9 +92,14 @@ def join_never_fired(group: list[Event]) -> tuple[list[Event], set[str]]:
     for event in group:
         if event.key in taken:
             continue
-        normal = pairs.get(event.key)
-        out.append(event if normal is None else _never_fired(event, normal))
+        other = pairs.get(event.key)
+        out.append(event if other is None else join(event, other))
     return out, taken
+
+
+def moment(when: datetime, day: datetime) -> str:
+    """``HH:MM`` of ``when``, with its date when it is another day than ``day``'s."""
+    return f"{when:%H:%M}" if when.date() == day.date() else f"{when:%Y-%m-%d %H:%M}"
 
 
 _PENDING_WORDS = re.compile(r"\bpending\b(?: \([^()]*\))?")
@@ -95,11 +109,7 @@ firing yet)``)."""
 
 def _never_fired(pending: Event, normal: Event) -> Event:
     """The row of a pending record and its return to normal without firing."""
-    back = (
-        f"{normal.time:%H:%M}"
-        if normal.time.date() == pending.time.date()
-        else (f"{normal.time:%Y-%m-%d %H:%M}")
-    )
+    back = moment(normal.time, pending.time)
     words = f"pending {pending.time:%H:%M}, back to normal {back} without firing"
     summary, n = _PENDING_WORDS.subn(words, pending.summary, count=1)
     if not n:
@@ -143,22 +153,11 @@ def join_pending(
         ):
             pairs[later.key] = event
         next_of[instance] = event
-    if not pairs:
-        return group, set()
-    taken = {p.key for p in pairs.values()}
-    out = []
-    for event in group:
-        if event.key in taken:
-            continue
-        pending = pairs.get(event.key)
-        out.append(event if pending is None else _joined(pending, event))
-    return out, taken
+    return fold_pairs(group, pairs, lambda firing, pending: _joined(pending, firing))
 
 
 def _joined(pending: Event, firing: Event) -> Event:
-    since = f"pending since {pending.time:%H:%M}"
-    if pending.time.date() != firing.time.date():
-        since = f"pending since {pending.time:%Y-%m-%d %H:%M}"
+    since = f"pending since {moment(pending.time, firing.time)}"
     summary = firing.summary
     summary = f"{summary[:-1]}; {since})" if summary.endswith(")") else f"{summary} ({since})"
     return new_event(

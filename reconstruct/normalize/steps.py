@@ -360,8 +360,16 @@ def _same_words(
 
 
 _FAMILIES: tuple[tuple[str, str], ...] = (
-    ("failover", r"fail(?:ed|ing|s)?[\s-]?over|switch(?:ed|ing|es)?[\s-]?over"),
-    ("rollback", r"roll(?:ed|ing|s)?[\s_-]?back"),
+    (
+        "failover",
+        r"fail(?:ed|ing|s)?[\s-]?over|switch(?:ed|ing|es)?[\s-]?over|promot(?:e|ed|ing|ion)"
+        r"|(?:leader|primary|master)(?:ship)?\s+(?:has\s+)?(?:moved|switched|changed|passed)",
+    ),
+    (
+        "rollback",
+        r"roll(?:ed|ing|s)?[\s_-]?back|dial(?:l?ed|l?ing)(?=\s+(?:[\w./%-]+\s+){0,3}?(?:back|down)\b)"
+        r"|roll(?:ed|ing)(?=\s+(?:[\w./-]+\s+){1,3}?back\b)",
+    ),
     ("revert", r"revert(?:ed|ing|s)?"),
     ("restart", r"restart(?:ed|ing|s)?|bounc(?:e|ed|ing)|recycl(?:e|ed|ing)"),
     ("scale", r"scal(?:e|ed|ing)"),
@@ -371,7 +379,7 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
     (
         "disable",
         r"disabl(?:e|ed|ing)|(?:turn(?:ed|ing)?|switch(?:ed|ing)?|flipp(?:ed|ing)) off"
-        r"|kill(?:ed|ing)?",
+        r"|(?:turn|switch|flipp)(?:ed|ing)(?=\s+(?:[\w./-]+\s+){1,3}?off\b)|kill(?:ed|ing)?",
     ),
     ("block", r"block(?:ed|ing)?|ban(?:ned|ning)?|rate[\s-]?limit(?:ed|ing)?"),
     (
@@ -382,7 +390,9 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
     ("stop", r"stopp(?:ed|ing)|cancel(?:l?ed|l?ing)?|abort(?:ed|ing)?|froze|freez(?:e|ing)"),
 )
 """The step kinds a mitigation names (``[classify] mitigate`` reads the same verbs), each as one
-alternation of its verb's forms and nouns ("failed over", "failover", "switchover")."""
+alternation of its verb's forms and nouns ("failed over", "failover", "switchover"; a replica
+promoted or the leader moved is a failover, a flag dialled or rolled back to a share a rollback,
+a flag turned or switched off a ``disable``, ``suspend: true`` a pause)."""
 _FAMILY = re.compile(
     "|".join(rf"\b(?P<{name}>{forms})\b" for name, forms in _FAMILIES), re.IGNORECASE
 )
@@ -450,9 +460,28 @@ def same_step(a: Step, b: Step) -> bool:
     return (
         a.family == b.family
         and a.under_way == b.under_way
-        and not a.objects.isdisjoint(b.objects)
-        and agree(a.objects, b.objects)
+        and (
+            (not a.objects.isdisjoint(b.objects) and agree(a.objects, b.objects))
+            or _word_in_name(a.objects, b.objects)
+            or _word_in_name(b.objects, a.objects)
+        )
     )
+
+
+def _word_in_name(word: frozenset[str], named: frozenset[str]) -> bool:
+    """A step whose object is a plain word (``word:reconcile``, "suspended the reconcile
+    cronjob") and one naming a single object whose last part, not its first, is that word
+    (``orders-reconcile``, "Suspended CronJob orders-reconcile"): the same object, said by its
+    qualifier and in full. A name's first part is a family of objects ("Restarted checkout" and
+    "Restarted checkout-api" are two)."""
+    if len(word) != 1 or len(named) != 1:
+        return False
+    (plain,) = word
+    (name,) = named
+    if not plain.startswith(_WORD_OBJECT) or name.startswith(_WORD_OBJECT):
+        return False
+    parts = re.split(r"[-./_:]", name)
+    return len(parts) > 1 and parts[-1] == plain[len(_WORD_OBJECT) :] != parts[0]
 
 
 _OBJECT_SKIP = frozenset(
@@ -463,6 +492,8 @@ _OBJECT_SKIP = frozenset(
 checkout", "failover of checkout")."""
 _NO_OBJECT = frozenset("it them this that and but then so as if with from by".split())
 """Words after a step verb that name no object: it ends the search."""
+_WORD_OBJECT = "word:"
+"""The prefix of an object named by a plain word (``_object_word``)."""
 OBJECT_WORDS = 4
 """How many words after the step verb are read for its object."""
 
@@ -476,7 +507,7 @@ def _object_word(text: str, start: int) -> frozenset[str]:
         if n >= OBJECT_WORDS or word in _NO_OBJECT or word.isdigit():
             break
         if word not in _OBJECT_SKIP:
-            return frozenset({f"word:{word}"})
+            return frozenset({f"{_WORD_OBJECT}{word}"})
     return frozenset()
 
 
