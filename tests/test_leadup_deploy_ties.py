@@ -246,3 +246,16 @@ def test_setting_aside_what_a_deploy_shipped_keeps_the_count_monotonic(tmp_path:
         assert len(tl.set_aside) == min(n, 2)
     assert rows[0] == set()
     assert rows[1] == rows[2] == rows[3] == {"github:deployment:acme/checkout:602:success"}
+
+
+def test_a_deploys_repository_in_its_text_is_no_word_in_common(tmp_path: Path) -> None:
+    """ "Deployed PR #2288 (Raise billing client timeout to 5s) to production: acme/checkout ..."
+    names "checkout" only as its repository: with a default term ("timeout") that is no
+    mention of the affected service, as the PR's own "Merged PR #2288: ..." is none (a tester's
+    nc12c: "Deployed PR #886 (Increase DB connection pool timeout to 5s) ... shopco/orders-api"
+    was shown while PR #886 was not found relevant)."""
+    deployments, prs = checkout_deploy(title="Raise billing client timeout to 5s")
+    tl = timeline(tmp_path, deployments=deployments, prs=prs)  # type: ignore[arg-type]
+    assert not rows_with(tl, "PR #2288")
+    assert [e.reason for e in tl.set_aside] == [SHIPPED_UNRELATED]
+    check_accounts(tl)

@@ -503,18 +503,24 @@ class Relevance:
 
     def judge(self, event: Event) -> tuple[int, tuple[str, ...]] | None:
         """(score, why: ``matching "ttl"``, ``sharing "dns", "resolver" with the incident's
-        title and notes``) of a change scoring at least ``THRESHOLD``, else None."""
+        title and notes``) of a change scoring at least ``THRESHOLD``, else None. A deploy is
+        judged by its PR's title only (``_change_title``): the repository its row names is no
+        word of it, so it relates as its PR does."""
         vocab, idents = self.vocab, self.idents
         if paperwork(event):  # docs, runbooks, alert rules: no candidate cause by words (rule 5)
             term = None if self.default_terms else self.matcher.match(event)
             return None if term is None else (TERM_SCORE, (f'matching "{term}"',))
-        written, sep, labels = event.summary.partition("(labels:")
+        if event.kind is Kind.DEPLOY:  # its PR's title: its repository is no word of it
+            written, sep, labels = _change_title(event.summary, Kind.DEPLOY), "", ""
+        else:
+            written, sep, labels = event.summary.partition("(labels:")
         title = without_rule_names(written, self.rules)
         text = f"{title} {labels} {' '.join(sorted(event.tags))}"
         spaced = f" {word_parts(text)} "
         held = sorted(token for parts, token in idents.items() if f" {parts} " in spaced)
         shared = sorted(w for w in _words(text, frozenset()) if w in vocab)
-        stripped = event if title == written else evolve(event, summary=title + sep + labels)
+        said = title + sep + labels
+        stripped = event if said == event.summary else evolve(event, summary=said)
         term = self.matcher.match(stripped)
         service = next((form for said_as, form in self.services if f" {said_as} " in spaced), None)
         if self.default_terms and not (held or shared or service):
