@@ -29,7 +29,10 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   (``[FIRING:6] X``) is a member, no instance and no repeat; states named as Grafana writes
   them: ``NoData``, ``OK``; a milestone among them (below) is a row of its own, counted among
   the changes and named by its time as an author notes it: "...; 09:10 firing shown
-  separately".
+  separately", but for the incident's last clearing when it is the rule's last record and
+  leaves every instance cleared: the rule's resolution ends the row's story, a member said
+  in its words, "OrdersApiP99Latency flapped 8 times 14:03–14:41 (4 firings, 4 clearings);
+  resolved 14:41" ("resolved on all by 14:41" for several instances).
 - **An alert storm**: the alerts of one rule, each part at the time it happened. Its firings
   (per state that is no clearing) split into waves (a gap over ``[collapse] wave_gap``, default
   5 minutes, starts the next): the wave holding the incident's first firing joins that row:
@@ -570,7 +573,11 @@ def _alert_series(
     states = [_state(e) for e in group]
     apart = [e for e in group if e.key in keep]
     if _flaps_recorded(group, config):
-        members = [e for e in group if e.key not in keep]
+        # the incident's last clearing, when it is the rule's last record, ends the flapping
+        # row's story ("...; resolved 14:41"): a member (figures read it there), no row
+        closing = _closing(group, states, keep)
+        apart = [e for e in apart if e is not closing]
+        members = [e for e in group if e.key not in keep or e is closing]
         if len(members) < config.min_series:
             return [], []
         # a Pending (one that never fired, one not joined to its firing) is no state change of
@@ -578,13 +585,15 @@ def _alert_series(
         quiet = [e for e in members if _waiting(e)]
         group = [e for e in group if not _waiting(e)]
         states = [_state(e) for e in group]
-        text = _flapping_words(name, group, states, config)
+        text = _flapping_words(name, group, states, config, closing is None)
         per = _by_instance(group, states)
         changed = {e.key for records in per.values() for e in _changes(records)}
         counted = {e.key for records in per.values() for e, _ in records}
         repeated = len([e for e in members if e.key in counted and e.key not in changed])
         never = sum(NEVER_FIRED in e.tags for e in quiet)
         text += _tally_words(per, repeated, never, len(quiet) - never)
+        if closing is not None:  # the rule's resolution: every instance's last clearing
+            text += f"; resolved{' on all by' * (len(per) > 1)} {closing.time:%H:%M}"
         text += _apart_words(apart)
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)], []
     if not key.startswith("text:"):
@@ -1235,21 +1244,38 @@ _TALLY_NOUNS = {"firing": "firing", _RESOLVED: "clearing"}
 _TALLY_ORDER = {"firing": 0, _RESOLVED: 1}
 
 
+def _closing(group: list[Event], states: list[str], keep: set[str]) -> Event | None:
+    """The incident's last clearing (a milestone in ``keep``) when it is the flapping rule's
+    last record (a chat notice of the group aside) and every instance's last state is a
+    clearing: the rule's resolution, said in its flapping row ("...; resolved 14:41") and a
+    member of it, no row of its own (a figure reads it there, ``render.metrics``: a member
+    cites its series row at the member's time). None otherwise."""
+    own = [(e, s) for e, s in zip(group, states, strict=True) if not _notice(e)]
+    if not own:
+        return None
+    last, state = own[-1]  # a notifier's post of the group after it is no record of the rule
+    if last.key not in keep or state != _RESOLVED:
+        return None
+    per = _by_instance(group, states)
+    return last if all(records[-1][1] == _RESOLVED for records in per.values()) else None
+
+
 def _flapping_words(
-    name: str, group: list[Event], states: list[str], config: CollapseConfig
+    name: str, group: list[Event], states: list[str], config: CollapseConfig, open_end: bool = True
 ) -> str:
     """A flapping rule's row text. One instance: "X flapped 14 times 14:01–15:25, last state
     Normal". Several: "X flapped on 1 of 6 pods (coredns-2xkqz), 24 state changes 14:01–15:25;
     last state Normal on all": the instances that flap, the state changes of every instance
     (each instance's own: another pod's firing is no repeat), the span of the instances'
-    records and each one's last state."""
+    records and each one's last state; no last state when not ``open_end`` (the row says the
+    rule's resolution, ``_closing``)."""
     per = _by_instance(group, states)
     records = sorted((e for rs in per.values() for e, _ in rs), key=order_key)
     changes = sum(len(_changes(rs)) for rs in per.values())
     if len(per) == 1:
         (only,) = per.values()
-        text = f"{name} flapped {changes} times {_span(records)}, last state "
-        text += _last_state(only[-1][0])
+        text = f"{name} flapped {changes} times {_span(records)}"
+        text += f", last state {_last_state(only[-1][0])}" if open_end else ""
     else:
         label = _instance_label(records)
         noun = _plural(label, 2) if label else "instances"
@@ -1260,7 +1286,10 @@ def _flapping_words(
         text = f"{name} flapped on {some} {noun}"
         if len(flapping) < len(per) and (values := _values([rs[0][0] for rs in flapping], label)):
             text += f" ({_names(values)})"
-        text += f", {changes} state changes {_span(records)}; last state "
+        text += f", {changes} state changes {_span(records)}"
+        if not open_end:
+            return text
+        text += "; last state "
         last: dict[str, list[Event]] = defaultdict(list)
         for rs in per.values():
             last[_last_state(rs[-1][0])].append(rs[-1][0])
