@@ -348,7 +348,7 @@ def test_an_alert_storm_of_one_rule_joins_its_first_firing_and_last_clearing(
         ("09:42:00", "Grafana alert Cache hit ratio (pod=c0) firing; 12 pods firing by 09:44"),
         (
             "10:14:12",
-            "Grafana alert Cache hit ratio (pod=c11) resolved; the last of 12 pods to clear,"
+            "Grafana alert Cache hit ratio (pod=c11) resolved; all 12 pods cleared, this one last,"
             " 10:12–10:14",
         ),
     ], "each part at its own time, in the row of the milestone it joins"

@@ -44,14 +44,16 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   alerts of ..." when some are new. NoData and Error (a change of state) on ``min_series``
   instances or more within a wave are a row, "KafkaLag went NoData on 12 pods (...),
   10:30–10:31"; fewer stay rows. Its clearings split into waves too, each at its own time: the
-  wave holding the incident's last clearing joins that row ("...resolved; the last of 8
-  instances to clear (gw-6 … gw-8 cleared 14:41–14:42)", or "..., 14:33–14:42" for one wave);
+  wave holding the incident's last clearing joins that row ("...resolved; the last 3 of 8
+  instances (gw-6 … gw-8) cleared, this one last, 14:41–14:42", "...; all 8 instances cleared,
+  this one last, 14:33–14:42" for one wave, ``_last_wave_words``);
   every other wave is a row at its first clearing, a partial recovery: "EdgeTLSHandshakeErrors
   cleared on 5 of 8 instances (gw-1 … gw-5), 14:33–14:34" ("on all 5 pods" when it is every
   instance). Instances are counted, not clearings: an instance that cleared in an earlier wave
-  and fired since is said apart ("...; 3 more (gw-6 … gw-8) cleared 14:41–14:42, and gw-3
-  again", never the row's own instance, which its head names; "... cleared on the last 2 of 8
-  instances (gw-7, gw-8) and again on gw-3"), and its
+  and fired since is said apart ("...; the last 3 of 8 instances (gw-6 … gw-8) cleared, gw-3
+  again, this one last, 14:41–14:42"; the row's own instance, which its head names, "this one
+  again and last"; "... cleared on the last 2 of 8 instances (gw-7, gw-8) and again on gw-3"),
+  and its
   firing row, when it stays a row, says so: "... firing again (cleared 14:34) (B=0.6, C=1)".
   A part or wave of fewer than ``min_series`` alerts (a milestone it joins counted)
   stays as its rows. A notifier's chat post of the group (Alertmanager's ``[FIRING:44] X`` /
@@ -998,7 +1000,7 @@ def _clearings(
     extra: Mapping[int, list[str]],
 ) -> tuple[_Series, _Joins]:
     """A rule's clearings in waves (a gap over ``wave_gap`` starts the next): the wave holding
-    the incident's last clearing (``own``) joins its row ("the last of 8 instances to clear"),
+    the incident's last clearing (``own``) joins its row (``_last_wave_words``),
     every other wave is a row of its own ("X cleared on 5 of 8 instances (gw-1 … gw-5),
     14:33–14:34"). ``notes`` and ``extra`` as in ``_firings``; ``every``: the rule's
     instances."""
@@ -1019,22 +1021,7 @@ def _clearings(
             continue
         if own is not None and own in wave:
             rest = sorted([*(e for e in wave if e is not own), *told], key=order_key)
-            text = f"the last of {total} {noun} to clear"
-            if len(waves) == 1:
-                text += f", {_span(wave)}"
-            elif not label:
-                text += f" ({len(wave)} cleared {_span(wave)})"
-            elif not again:
-                text += f" ({_names(values)} cleared {_span(wave)})"
-            else:  # instances, not clearings, are counted: "3 more" and who cleared again
-                more = f"{len(new)} more ({_brief(new)})" if new else "none new"
-                text += f"; {more} cleared {_span(wave)}"
-                mine = set(_values([own], label))  # the row names its own instance already
-                if others := [v for v in again if v not in mine]:
-                    twice = f"{_brief(others)} again"
-                    if len(others) >= 3:
-                        twice = f"{len(others)} again ({_brief(others)})"
-                    text += f", and {twice}"
+            text = _last_wave_words(label, total, noun, wave, new, again, own)
             joins.append((own.key, text, rest))
             continue
         if not label:
@@ -1057,6 +1044,46 @@ def _clearings(
             text += f", {_span(wave)}"
         series.append((text, _STORM, sorted([*wave, *told], key=order_key)))
     return series, joins
+
+
+def _last_wave_words(
+    label: str,
+    total: int,
+    noun: str,
+    wave: list[Event],
+    new: list[str],
+    again: list[str],
+    own: Event,
+) -> str:
+    """The words the wave holding the incident's last clearing adds to that clearing's row
+    ("Grafana alert X (node=c) resolved", which names the rule and its own instance): what
+    cleared, that the row's instance was last, and when (last, so the renderer's summary limit
+    never cuts the times). One wave: "all 14 nodes cleared, this one last, 15:38–15:41" ("all 8
+    alerts of the rule cleared, ..." when no label names the instances); a later wave: "the last
+    6 of 14 nodes (a … f) cleared, this one last, 15:38–15:41". Instances are counted, not
+    clearings: those that cleared before and fired since are said apart, "the last 5 of 14
+    nodes (e to i) cleared, b again, this one again and last, 15:38–15:41" ("b and d cleared
+    again, ..." when none is new)."""
+    span = _span(wave)
+    if not label:
+        some = f"all {total}" if len(wave) == total else f"the last {len(wave)} of {total}"
+        return f"{some} {noun} cleared, this one last, {span}"
+    if not again:
+        if len(new) == total:
+            return f"all {total} {noun} cleared, this one last, {span}"
+        return (
+            f"the last {len(new)} of {total} {noun} ({_names(new)}) cleared, this one last, {span}"
+        )
+    mine = set(_values([own], label))  # the row names its own instance already
+    others = [v for v in again if v not in mine]
+    twice = _brief(others)
+    if len(others) >= 3:
+        twice = f"{len(others)} {_plural(label, 2)} ({twice})"
+    last = "this one again and last" if mine & set(again) else "this one last"
+    if not new:
+        return f"{twice} cleared again, {last}, {span}" if others else f"cleared again, {span}"
+    text = f"the last {len(new)} of {total} {noun} ({_brief(new)}) cleared"
+    return f"{text}, {twice} again, {last}, {span}" if others else f"{text}, {last}, {span}"
 
 
 def _waves(events: list[Event], gap: timedelta) -> list[list[Event]]:
