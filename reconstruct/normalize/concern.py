@@ -14,7 +14,9 @@ the window (and the lead-up deploys shown, ``also``) and the config, never from 
   ``checkout``), the repositories' names (``checkout`` for ``acme/checkout``) and the affected
   hosts (``hosts``: ``api.northwind.example`` in the incident's title or its alerts' words,
   "BlackboxProbeFailed: https://api.northwind.example probe failing"; not a tool's own host its
-  links point to), matched as whole words.
+  links point to), matched as whole words; and the hyphenated names people in the incident
+  channel wrote that hold an affected service's name as a part (``compounds``:
+  ``checkout-pricing-v2``, the feature flag the responders turned off).
 
 A bot post in a shared channel concerns the incident when it carries one of these refs, names a
 repository's pull request, or names an affected service or repository (``about``).
@@ -50,6 +52,28 @@ def hosts(texts: Iterable[str], tools: Iterable[str] = ()) -> set[str]:
         for match in _HOST.finditer(text.lower()):
             name = match.group(1)
             if name.rpartition(".")[2] not in _FILE_ENDINGS and name not in skip:
+                found.add(name)
+    return found
+
+
+_COMPOUND = re.compile(r"(?<![\w.-])([a-z0-9]+(?:[-_][a-z0-9]+)+)(?![\w-])")
+
+
+def compounds(texts: Iterable[str], names: Iterable[str]) -> set[str]:
+    """The hyphenated names people in the incident channel wrote that hold an affected
+    service's name as a part (``checkout-pricing-v2``, a feature flag of checkout): a tool's
+    post elsewhere naming one concerns the incident, though a name written inside a longer one
+    is otherwise no mention of the service (another team's ``checkout-worker`` deploys)."""
+    words = {n for n in names if n.isalnum()}
+    if not words:
+        return set()
+    found: set[str] = set()
+    for text in texts:
+        if "-" not in text and "_" not in text:
+            continue
+        for match in _COMPOUND.finditer(text.lower()):
+            name = match.group(1)
+            if not words.isdisjoint(re.split(r"[-_]", name)):
                 found.add(name)
     return found
 
@@ -120,8 +144,13 @@ class Concern:
         seen: set[frozenset[str]] = set()
         """Ref sets already read (alert records repeat them)."""
         alert, change, deploy = Kind.ALERT, Kind.CHANGE, Kind.DEPLOY
+        spoken: list[str] = []
+        """What people wrote in the incident channel (for ``compounds``)."""
         for event in events:
             kind = event.kind
+            tags = event.tags
+            if "human" in tags and "incident-channel" in tags:
+                spoken.append(event.summary)
             if kind is alert:
                 if event.refs not in seen and event.time >= start and not is_chat(event):
                     seen.add(event.refs)
@@ -141,6 +170,7 @@ class Concern:
         for service in incident.services:
             names.update(name_forms(service))
         names.update(hosts(said, linked))
+        names.update(compounds(spoken, names))
         for repo in repos:
             names.add(repo.lower())
             names.add(repo.rpartition("/")[2].lower())

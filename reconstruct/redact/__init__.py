@@ -229,13 +229,13 @@ class Redactor:
             if i == _KEYWORD:
                 continue
             if keywords and i >= index.keyword_at:
-                found.extend(_keywords.keyword_spans(text))
+                found.extend(_fitted(text, _keywords.keyword_spans(text), found))
                 keywords = False
             rule = index.rules[i]
             if len(text) >= rule.min_len and (spans := rule.spans(text)):
                 found.extend((s, e, rule.kind) for s, e in spans)
         if keywords:
-            found.extend(_keywords.keyword_spans(text))
+            found.extend(_fitted(text, _keywords.keyword_spans(text), found))
         for rule in self._extra:
             found.extend((s, e, rule.kind) for s, e in rule.spans(text))
         if not found:
@@ -313,6 +313,29 @@ def _index(rules: tuple[Rule, ...]) -> _Index:
         keyword_at=len(_rules.ALL),
         need_run=frozenset(i for i, r in enumerate(rules) if r.run >= _rules.RUN),
     )
+
+
+_SYMBOLS = "!#$%&*@^"
+"""Symbols a password may end in, and a sentence too (``keywords._VALUE_CHARS``)."""
+
+
+def _fitted(
+    text: str, spans: list[tuple[int, int, str]], formats: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """Keyword spans without trailing symbols where a format rule found the value up to them:
+    ``token xoxb-...!`` is a Slack token and an exclamation mark (the format's alphabet has no
+    ``!``); ``pw is Hunter2-Pr1cing!`` keeps its ``!`` in the password (no format knows it)."""
+    if not formats:
+        return spans
+    fitted: list[tuple[int, int, str]] = []
+    for start, end, kind in spans:
+        cut = end
+        while cut > start and text[cut - 1] in _SYMBOLS:
+            cut -= 1
+        if cut < end and any(s <= start and e == cut for s, e, _ in formats):
+            end = cut
+        fitted.append((start, end, kind))
+    return fitted
 
 
 def _only_words(text: str) -> bool:

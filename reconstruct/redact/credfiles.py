@@ -31,6 +31,11 @@ its port ``*`` or a number, and something says PostgreSQL: a host that is ``*``,
 an IP address or a dotted name; a port of ``*``, 5432-5439 or 6432 (PgBouncer); a ``*`` in
 database or user; or the text naming ``pgpass``. So ``host:5432:*:*`` (four fields) and a cache
 key ``session:4242:user:data:abc`` (no host, no PostgreSQL port) are not.
+
+PostgreSQL password verifiers (``PG_MD5``, ``PG_SCRAM``) anywhere, and PgBouncer's ``auth_file``
+(``userlist.txt``; PgBouncer "Authentication file format"): ``"username" "password"`` per line,
+whose second field is read as a password when the text names ``userlist``, ``auth_file`` or
+``pgbouncer`` (``userlist_spans``).
 """
 
 from __future__ import annotations
@@ -62,6 +67,29 @@ def directive_value(value: str) -> bool:
     """Whether the word after ``requirepass`` / ``masterauth`` is its value, not prose."""
     word = value.rstrip(".,;:!?)")  # a sentence's punctuation
     return word.lower() not in PROSE and not setting(word)
+
+
+_DIRECTIVE = re.compile(REDIS_DIRECTIVE)
+_NEXT_WORD = re.compile(r"[ \t]+([A-Za-z']+)")
+
+
+def directive_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each ``requirepass`` / ``masterauth`` value (``directive_value``). A bare
+    lower-case word followed by a word of prose is the sentence's own noun, not a value:
+    ``changed requirepass handling to match upstream``; ``requirepass foobared`` (alone, or
+    followed by the next directive of a folded ``redis.conf``) is one."""
+    found: list[tuple[int, int]] = []
+    for match in _DIRECTIVE.finditer(text):
+        group = next(i for i in (1, 2, 3) if match.group(i) is not None)
+        value = match.group(group)
+        if not directive_value(value):
+            continue
+        if group == 3 and value.isalpha() and value.islower():
+            after = _NEXT_WORD.match(text, match.end())
+            if after is not None and after.group(1).lower() in PROSE:
+                continue
+        found.append(match.span(group))
+    return found
 
 
 _NETRC_START = re.compile(r"(?<![\w.-])(?:machine[ \t\r\n]+\S+|default)(?=[ \t\r\n])")
@@ -143,15 +171,54 @@ def pgpass_spans(text: str) -> list[tuple[int, int]]:
     return found
 
 
+PG_MD5 = r"(?<![\w$])md5[0-9a-f]{32}(?![0-9A-Za-z_])"
+"""A PostgreSQL md5 password verifier: ``md5`` glued to 32 hex digits, md5 of the password and
+the user name (PostgreSQL "Password Authentication"; ``pg_authid.rolpassword``; PgBouncer's
+``auth_file``). Whoever holds it can log in as the user over md5 authentication, so it is a
+password. A file's checksum (``md5sum`` prints the hex alone) has no ``md5`` glued to it."""
+PG_SCRAM = r"SCRAM-SHA-256\$\d{1,7}:[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}:[A-Za-z0-9+/]+={0,2}"
+"""A SCRAM-SHA-256 verifier as PostgreSQL stores it and PgBouncer's ``auth_file`` holds it:
+``SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`` (base64 parts; RFC 5803's shape)."""
+
+USERLIST_WORDS = ("userlist", "auth_file", "pgbouncer")
+"""A text naming one of these is about PgBouncer's ``auth_file`` (``userlist.txt``)."""
+_USERLIST = re.compile(
+    r'(?:^|(?<=[:`>])|(?<=[:`>][ \t]))[ \t]*"(?:[^"\s]|"")+"[ \t]+"((?:[^"\n]|"")+)"'
+    r'(?=[ \t]*(?:$|[\s`]|"))',
+    re.MULTILINE,
+)
+USERLIST_QUICK = r"(?i)userlist|auth_file|pgbouncer"
+"""What a text holding an ``auth_file`` line must hold to be read as one (the rule's pattern)."""
+
+
+def userlist_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the password field of each PgBouncer ``auth_file`` line in a text that
+    names ``userlist``, ``auth_file`` or ``pgbouncer`` (PgBouncer "Authentication file format":
+    ``"username" "password"`` per line, each field in double quotes, a ``"`` written ``""``,
+    fields after the second ignored; the password plain, ``md5...`` or ``SCRAM-SHA-256$...``).
+    A line is one only at its start or after a ``:``, backtick or ``>`` (a paste), so a quoted
+    pair in the middle of a sentence is not."""
+    low = text.lower()
+    if not any(word in low for word in USERLIST_WORDS):
+        return []
+    return [match.span(1) for match in _USERLIST.finditer(text)]
+
+
 __all__ = [
     "KIND",
     "PGPASS_QUICK",
     "PGPASS_TRIGGERS",
+    "PG_MD5",
+    "PG_SCRAM",
     "REDIS_AUTH",
     "REDIS_CONFIG_GET",
     "REDIS_DIRECTIVE",
     "REDIS_SENTINEL",
+    "USERLIST_QUICK",
+    "USERLIST_WORDS",
+    "directive_spans",
     "directive_value",
     "netrc_spans",
     "pgpass_spans",
+    "userlist_spans",
 ]

@@ -16,7 +16,8 @@ word, and returns the VALUE's span with the kind its marker names. The forms, as
 
 and every value of a Kubernetes Secret's ``data`` / ``stringData`` map, whatever its key
 (``manifests.secret_spans``), and, in prose, a free-standing value right after the words
-(``the routing key is R0123...``).
+(``the routing key is R0123...``), or after ``<credential setting> to`` (``set REDIS_AUTH to
+Jd8F...``; ``_to_values``).
 Any word before ``key`` in prose counts as its qualifier (``the eab hmac key is qW3e...``,
 ``eab key: qW3e...``, ``cloudflare key 9f8e...``; ``_prose_keys``), graded as ``<word>_key``.
 
@@ -403,6 +404,9 @@ def _assignments(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+_VALUE_CHARS = r"[A-Za-z0-9+/_.=~!#$%&*@^-]"
+"""What a bare value written in prose may hold: a token's characters and the symbols passwords
+hold (``Hunter2-Pr1cing!``); a sentence's full stop at its end is dropped (``_bare``)."""
 _NEAR_WORDS = (
     r"secret|password|passwd|passphrase|pwd?|token|api[_ -]?key|apikey|access[_ -]?key"
     r"|private[_ -]?key|routing[_ -]?key|integration[_ -]?key|credentials?"
@@ -412,7 +416,7 @@ _NEAR = re.compile(
     r"(?:\s+(?:for|of|on)\s+(?:(?:the|our|my|your)\s+)?[\w.-]{1,40}(?:\s+[\w.-]{1,40})?"
     r"(?=\s*(?:[:=]|is\b|was\b)))?"  # what it is for, before an operator: ``pw for the exporter:``
     r"(?:\s+(?:is|was|are|of|for|to|the|a|new|our|my|your|here|now|set)(?=\s))*"
-    r"\s*[:=]?\s*[\"'`]?(?<![\w.+/=~-])(?P<value>[A-Za-z0-9+/_.=~-]{8,})"
+    r"\s*[:=]?\s*[\"'`]?(?<![\w.+/=~-])(?P<value>" + _VALUE_CHARS + r"{8,})"
 )
 _NEAR_QUOTED = re.compile(
     r"(?i)(?<![\w.-])(?P<key>" + _NEAR_WORDS + r")(?![\w-])"
@@ -422,6 +426,55 @@ _NEAR_QUOTED = re.compile(
 )
 """``the password is "correct horse battery staple"``: a quoted value after the words."""
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_RECIPIENT = re.compile(r"@[\w.-]+|[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+"""A mention or an e-mail address."""
+_NEXT_PARAM = re.compile(r"&(?=[\w.-]+=)")
+
+
+def _bare(value: str) -> str:
+    """A bare value read in prose without what follows it: the next query parameter
+    (``abc&x=1``) and a sentence's full stop."""
+    return _NEXT_PARAM.split(value, 1)[0].rstrip(".")
+
+
+_TO = re.compile(r"[ \t]+to[ \t]+[\"'`]?(?P<value>" + _VALUE_CHARS + r"{8,})")
+_TO_NAMES = {"requirepass": "password", "masterauth": "password"}
+"""Redis's password directives (``credfiles``), which ``classify`` does not read as names."""
+
+
+def _to_values(text: str) -> list[tuple[int, int, str]]:
+    """``changed requirepass to VALUE``, ``set REDIS_AUTH to VALUE``, ``rotated the db password
+    to VALUE``: a value of letters and digits (8+, symbols allowed) right after ``<name> to``,
+    where the name is a credential setting (``DIRECT``, ``KEYED`` or ``NAMED_AUTH``, or a Redis
+    password directive). A word between them (``requirepass handling to match``) or a value of
+    words (``to the vault path``) is prose."""
+    found: list[tuple[int, int, str]] = []
+    for match in _TO.finditer(text):
+        end = match.start()
+        begin = _identifier_start(text, end)
+        name = text[begin:end]
+        if not name or (begin > 0 and text[begin - 1] == "-" and name[:1].isalpha()):
+            continue
+        kind = _TO_NAMES.get(name.lower())
+        if kind is None:
+            graded = classify(name)
+            if graded is None or graded[0] not in (_Level.DIRECT, _Level.KEYED, _Level.NAMED_AUTH):
+                continue
+            kind = graded[1]
+        value = _bare(match.group("value"))
+        if (
+            len(value) < 8
+            or setting(value)
+            or _SHA.fullmatch(value)
+            or _RESOURCE_NAME.fullmatch(value)
+            or _RECIPIENT.fullmatch(value)
+            or "=" in value.rstrip("=")
+            or not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value))
+        ):
+            continue  # ``sent the token to ana2@acme.example``: where it went, not what it is
+        start = match.start("value")
+        found.append((start, start + len(value), kind))
+    return found
 
 
 def _near(text: str) -> list[tuple[int, int, str]]:
@@ -429,10 +482,10 @@ def _near(text: str) -> list[tuple[int, int, str]]:
     words, not a SHA, a URL or an assignment of its own."""
     found: list[tuple[int, int, str]] = []
     for match in _NEAR.finditer(text):
-        value = match.group("value").rstrip(".")
+        value = _bare(match.group("value"))
         if value.startswith(("http", "[redacted")) or _SHA.fullmatch(value):
             continue
-        if _RESOURCE_NAME.fullmatch(value):
+        if _RESOURCE_NAME.fullmatch(value) or _RECIPIENT.fullmatch(value):
             continue  # ``kubectl describe secret checkout-db-v2``: a name, not a value
         if "=" in value.rstrip("=") or not (
             any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
@@ -453,7 +506,7 @@ def _near(text: str) -> list[tuple[int, int, str]]:
 _PROSE_KEY = re.compile(
     r"(?i)(?<![\w.-])(?P<qual>[a-z][a-z0-9]*)[ \t]+key(?![\w-])"
     r"(?:(?P<op>[ \t]+(?:is|was)[ \t]+|[ \t]*[:=][ \t]*)|[ \t]+)"
-    r"[\"'`]?(?<![\w.+/=~-])(?P<value>[A-Za-z0-9+/_.=~-]{8,})"
+    r"[\"'`]?(?<![\w.+/=~-])(?P<value>" + _VALUE_CHARS + r"{8,})"
 )
 """``the eab hmac key is qW3e...``, ``eab key: qW3e...``, ``cloudflare key 9f8e...``: any word
 before ``key`` in prose (the word next to ``key`` graded as ``classify`` grades ``<word>_key``,
@@ -468,7 +521,7 @@ def _prose_keys(text: str) -> list[tuple[int, int, str]]:
         graded = classify(f"{match.group('qual')}_key")
         if graded is None or graded[0] is not _Level.KEYED:
             continue
-        value = match.group("value").rstrip(".")
+        value = _bare(match.group("value"))
         if value.lower().startswith(("http", "[redacted")) or _SHA.fullmatch(value):
             continue
         if _RESOURCE_NAME.fullmatch(value) or "=" in value.rstrip("="):
@@ -528,6 +581,8 @@ def keyword_spans(text: str) -> list[tuple[int, int, str]]:
     if "[redacted: " in text:
         text = _MARKER.sub(lambda m: "x" * len(m.group()), text)
     found = _assignments(text) + _near(text) + _prose_keys(text)
+    if " to" in text:
+        found += _to_values(text)
     if "</" in text:
         found += _elements(text)
     if "alue" in text:  # value, Value

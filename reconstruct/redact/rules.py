@@ -437,8 +437,8 @@ OWN: tuple[Rule, ...] = (
         credfiles.KIND,
         credfiles.REDIS_DIRECTIVE,
         ("requirepass", "masterauth"),
-        credfiles.directive_value,
         expand=False,
+        find=credfiles.directive_spans,
     ),
     _rule(credfiles.KIND, credfiles.REDIS_SENTINEL, ("auth-pass",), expand=False),
     _rule(credfiles.KIND, credfiles.REDIS_CONFIG_GET, ("requirepass", "masterauth"), expand=False),
@@ -455,6 +455,14 @@ OWN: tuple[Rule, ...] = (
         credfiles.PGPASS_TRIGGERS,
         find=credfiles.pgpass_spans,
     ),
+    _rule(credfiles.KIND, credfiles.PG_MD5, ("md5",), expand=False),
+    _rule(credfiles.KIND, credfiles.PG_SCRAM, ("SCRAM-SHA-256$",), expand=False, exact=True),
+    _rule(
+        credfiles.KIND,
+        credfiles.USERLIST_QUICK,
+        credfiles.USERLIST_WORDS,
+        find=credfiles.userlist_spans,
+    ),
 )
 """Formats the catalogue lacks or only half matches (and ``curl -u user:PASSWORD``, after
 gitleaks' ``curl-auth-user``; the password arguments of database and SSH clients, as their
@@ -468,6 +476,11 @@ Stripe pattern stops at 24 characters, its JWT one before the signature, its npm
 Relic, Shopify or Azure AD rule); and credentials in their own files' and consoles' shapes
 (``credfiles``: Redis's ``requirepass``, ``masterauth``, ``sentinel auth-pass``, ``CONFIG GET``
 output and ``AUTH`` at the prompt; ``.netrc`` entries; ``.pgpass`` lines)."""
+
+_UUID_BODY = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+"""A UUID's lower-case hex body: LaunchDarkly's keys are a prefix and a UUID (docs.launchdarkly.com
+"Keys": a server-side SDK key ``sdk-<uuid>``, a mobile key ``mob-<uuid>``, an API access token
+``api-<uuid>``); its client-side ID (24 hex characters) is public and a bare UUID is an ID."""
 
 # Vendor-prefixed tokens, written from gitleaks' rule catalogue (MIT,
 # https://github.com/gitleaks/gitleaks, cmd/generate/config/rules/*.go at b58d3f1, 2026-07): the
@@ -561,6 +574,9 @@ VENDOR: tuple[Rule, ...] = (
     _rule("langsmith key", r"\blsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}", ("lsv2_",)),
     _rule("mapbox secret token", r"\bsk\.eyJ[A-Za-z0-9_-]{40,}\.[A-Za-z0-9_-]{20,}", ("sk.eyj",)),
     _rule("gitlab session cookie", r"_gitlab_session=([0-9a-z]{32})", ("_gitlab_session=",)),
+    _rule("launchdarkly sdk key", r"(?<![\w.-])sdk-" + _UUID_BODY + r"(?![\w-])", ("sdk-",)),
+    _rule("launchdarkly mobile key", r"(?<![\w.-])mob-" + _UUID_BODY + r"(?![\w-])", ("mob-",)),
+    _rule("launchdarkly api token", r"(?<![\w.-])api-" + _UUID_BODY + r"(?![\w-])", ("api-",)),
 )
 """Prefixed formats from gitleaks' catalogue that neither detect-secrets nor the rules above
 have (kinds named after the vendor)."""
