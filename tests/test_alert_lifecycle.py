@@ -58,7 +58,7 @@ def test_a_regional_storm_through_pending_is_its_first_firing_and_a_clearing(
         " 6 instances firing by 09:41"
     )
     assert len(first.members) == 12, "six Pending records, six firings"
-    assert last.summary.endswith("the last of 6 instances to clear, 10:22–10:23")
+    assert last.summary.endswith("; all 6 instances cleared, this one last, 10:22–10:23")
 
 
 def test_a_flapping_rule_counts_firings_not_its_pending_steps(tmp_path: Path) -> None:

@@ -38,8 +38,9 @@ def one_pod_flapping() -> list[dict[str, Any]]:
     return records
 
 
-APART = "; 09:43 firing and 10:22 clearing shown separately"
-"""The incident's first firing and last clearing: milestones, rows of their own."""
+APART = "; resolved on all by 10:22; 09:43 firing shown separately"
+"""The incident's first firing, a row of its own; its last clearing, the rule's last record
+with every pod cleared: the rule's resolution, said in the row."""
 
 
 def flapped(tl: Any) -> Event:
@@ -50,8 +51,8 @@ def test_one_pod_flapping_is_said_per_pod_with_every_pods_changes(tmp_path: Path
     tl = timeline(tmp_path, [trigger(0)], [], [], one_pod_flapping())
     row = flapped(tl)
     assert row.summary == (
-        f"{RULE} flapped on 1 of 6 pods (coredns-7d9f6c8b5-0), 20 state changes 09:43–10:22; "
-        "last state Normal on all (10 firings, 10 clearings)" + APART
+        f"{RULE} flapped on 1 of 6 pods (coredns-7d9f6c8b5-0), 20 state changes 09:43–10:22 "
+        "(10 firings, 10 clearings)" + APART
     ), "10 changes of pod 0, 2 of each other pod; another pod's firing is no repeat"
     assert "repeat" not in row.summary
 
@@ -86,7 +87,7 @@ def test_the_incidents_first_firing_inside_a_flap_stays_a_row(tmp_path: Path) ->
     row = flapped(tl)
     assert "20 state changes 09:42–10:22" in row.summary, row.summary
     assert row.summary.endswith(
-        " (10 firings, 10 clearings); 09:42 firing and 10:22 clearing shown separately"
+        " (10 firings, 10 clearings); resolved on all by 10:22; 09:42 firing shown separately"
     )
     assert first.key not in {m.key for m in row.members}
 
@@ -101,7 +102,7 @@ def test_a_repeat_is_the_same_instance_in_the_same_state_again(tmp_path: Path) -
     assert row.summary.endswith(
         " (10 firings, 10 clearings; 1 repeat of a state not counted)" + APART
     ), row.summary
-    assert len(row.members) == 21 - 2, "every record but the two milestones"
+    assert len(row.members) == 21 - 1, "every record but the first firing"
 
 
 def test_pods_left_in_different_states_are_said_apart(tmp_path: Path) -> None:
@@ -112,8 +113,8 @@ def test_pods_left_in_different_states_are_said_apart(tmp_path: Path) -> None:
     assert flapped(tl).summary.endswith(
         "; last state Normal on 5 pods, Alerting on coredns-7d9f6c8b5-0"
         + " (10 firings, 9 clearings)"
-        + APART
-    ), flapped(tl).summary
+        + "; 09:43 firing and 10:22 clearing shown separately"
+    ), "pod 0 still firing: no resolution, the last clearing a row of its own"
 
 
 def test_every_pod_flapping(tmp_path: Path) -> None:
@@ -123,8 +124,8 @@ def test_every_pod_flapping(tmp_path: Path) -> None:
             records.append(state(1 + 2 * k + 0.1 * n, pod, *(UP if k % 2 == 0 else DOWN)))
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary == (
-        f"{RULE} flapped on all 3 pods, 18 state changes 09:43–09:53; last state Normal on all"
-        " (9 firings, 9 clearings); 09:43 firing and 09:53 clearing shown separately"
+        f"{RULE} flapped on all 3 pods, 18 state changes 09:43–09:53"
+        " (9 firings, 9 clearings); resolved on all by 09:53; 09:43 firing shown separately"
     )
 
 
@@ -133,8 +134,8 @@ def test_a_rule_naming_no_instance_is_one_instance(tmp_path: Path) -> None:
     records = [alert_state(1 + k, "QueueDepth", *(UP if k % 2 == 0 else DOWN)) for k in range(8)]
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary == (
-        "QueueDepth flapped 8 times 09:43–09:50, last state Normal"
-        " (4 firings, 4 clearings); 09:43 firing and 09:50 clearing shown separately"
+        "QueueDepth flapped 8 times 09:43–09:50 (4 firings, 4 clearings); resolved 09:50;"
+        " 09:43 firing shown separately"
     )
 
 
@@ -142,8 +143,8 @@ def test_one_instance_keeps_the_rules_words(tmp_path: Path) -> None:
     records = [state(1 + k, PODS[2], *(UP if k % 2 == 0 else DOWN)) for k in range(6)]
     tl = timeline(tmp_path, [trigger(0)], [], [], records)
     assert flapped(tl).summary == (
-        f"{RULE} flapped 6 times 09:43–09:48, last state Normal"
-        " (3 firings, 3 clearings); 09:43 firing and 09:48 clearing shown separately"
+        f"{RULE} flapped 6 times 09:43–09:48 (3 firings, 3 clearings); resolved 09:48;"
+        " 09:43 firing shown separately"
     )
 
 
@@ -169,10 +170,10 @@ def test_a_notifiers_posts_of_the_group_are_no_instance_and_no_repeat(tmp_path: 
     tl = timeline(tmp_path, [trigger(0)], posts, [], one_pod_flapping())
     row = flapped(tl)
     assert row.summary == (
-        f"{RULE} flapped on 1 of 6 pods (coredns-7d9f6c8b5-0), 20 state changes 09:43–10:22; "
-        "last state Normal on all (10 firings, 10 clearings)" + APART
+        f"{RULE} flapped on 1 of 6 pods (coredns-7d9f6c8b5-0), 20 state changes 09:43–10:22 "
+        "(10 firings, 10 clearings)" + APART
     ), "the posts are members, neither an instance of their own nor repeats"
-    assert len(row.members) == 20 - 2 + len(posts), [t for t in texts(tl) if "kube-system" in t]
+    assert len(row.members) == 20 - 1 + len(posts), [t for t in texts(tl) if "kube-system" in t]
 
 
 def test_two_pods_flapping_are_both(tmp_path: Path) -> None:

@@ -41,7 +41,9 @@ def test_a_storm_labelled_by_service_is_named_per_service(tmp_path: Path) -> Non
     assert first.summary == (
         f"Grafana alert {RULE} (service=checkout-api) firing; 6 services firing by 09:43"
     )
-    assert one(tl, "to clear").summary.endswith("; the last of 6 services to clear, at 10:12")
+    assert one(tl, "this one last").summary.endswith(
+        "; all 6 services cleared, this one last, at 10:12"
+    )
 
 
 def test_each_row_names_its_upstream_when_expanded(tmp_path: Path) -> None:

@@ -185,7 +185,9 @@ def test_a_storm_merges_per_instance_and_is_named_for_its_rule(tmp_path: Path) -
     assert (
         fired.summary == f"Grafana alert {RULE} (pod=payments-000) firing; 30 pods firing by 09:44"
     )
-    assert one(tl, "to clear").summary.endswith("; the last of 30 pods to clear, 10:22–10:24")
+    assert one(tl, "this one last").summary.endswith(
+        "; all 30 pods cleared, this one last, 10:22–10:24"
+    )
     for member in fired.members:
         assert len(pods_of(member)) == 1, f"one instance per merged row: {member.summary}"
     merged = [m for m in fired.members if len(m.sources) == 3]

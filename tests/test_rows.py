@@ -348,7 +348,7 @@ def test_an_alert_storm_of_one_rule_joins_its_first_firing_and_last_clearing(
         ("09:42:00", "Grafana alert Cache hit ratio (pod=c0) firing; 12 pods firing by 09:44"),
         (
             "10:14:12",
-            "Grafana alert Cache hit ratio (pod=c11) resolved; the last of 12 pods to clear,"
+            "Grafana alert Cache hit ratio (pod=c11) resolved; all 12 pods cleared, this one last,"
             " 10:12–10:14",
         ),
     ], "each part at its own time, in the row of the milestone it joins"
@@ -381,7 +381,7 @@ def test_a_storm_rule_that_is_no_milestone_fires_and_clears_at_its_own_times(
     assert [e.members for e in cache] == [(), ()], "the milestones stay rows"
 
 
-def test_a_flapping_rule_is_one_row_with_its_last_state(tmp_path: Path) -> None:
+def test_a_flapping_rule_is_one_row_with_its_final_clearing(tmp_path: Path) -> None:
     flaps = [
         alert_state(i, "CheckoutLatency", *(("Normal", "Alerting") if i % 2 == 0 else
                                             ("Alerting", "Normal")))
@@ -390,10 +390,29 @@ def test_a_flapping_rule_is_one_row_with_its_last_state(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger()], [], [], flaps)
     row = one(tl, "flapped")
     assert row.summary == (
-        "CheckoutLatency flapped 10 times 09:42–09:51, last state Normal"
-        " (5 firings, 5 clearings); 09:42 firing and 09:51 clearing shown separately"
-    ), "every change counted, the milestone rows named by their times"
-    assert len(row.members) == 8 and "state:alerting" in row.members[-1].tags
+        "CheckoutLatency flapped 10 times 09:42–09:51 (5 firings, 5 clearings); resolved 09:51;"
+        " 09:42 firing shown separately"
+    ), "every change counted, the rule's final clearing said in its row, detection apart"
+    assert len(row.members) == 9 and "state:normal" in row.members[-1].tags
+    rows = [e for e in tl.events if "CheckoutLatency" in e.summary]
+    assert [f"{e.time:%H:%M}" for e in rows] == ["09:42", "09:43"]
+
+
+def test_a_flapping_rule_firing_last_keeps_its_last_state(tmp_path: Path) -> None:
+    """The incident's last clearing is no end of a rule that fired again after it: it stays a
+    row of its own, and the flapping row says the rule's last state."""
+    flaps = [
+        alert_state(i, "CheckoutLatency", *(("Normal", "Alerting") if i % 2 == 0 else
+                                            ("Alerting", "Normal")))
+        for i in range(11)
+    ]  # fmt: skip
+    tl = timeline(tmp_path, [trigger()], [], [], flaps)
+    row = one(tl, "flapped")
+    assert row.summary == (
+        "CheckoutLatency flapped 11 times 09:42–09:52, last state Alerting"
+        " (6 firings, 5 clearings); 09:42 firing and 09:51 clearing shown separately"
+    )
+    assert len(row.members) == 9 and "state:alerting" in row.members[-1].tags
     rows = [e for e in tl.events if "CheckoutLatency" in e.summary]
     assert [f"{e.time:%H:%M}" for e in rows] == ["09:42", "09:43", "09:51"]
 
@@ -530,14 +549,14 @@ def test_a_rule_flapping_through_pending_is_one_series(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger()], [], [], [*flaps, *other])
     row = one(tl, "flapped")
     assert row.summary.endswith(
-        "flapped 8 times 09:43–09:53, last state Normal"
-        " (4 firings, 4 clearings); 09:43 firing and 09:53 clearing shown separately"
+        "flapped 8 times 09:43–09:53 (4 firings, 4 clearings); resolved 09:53;"
+        " 09:43 firing shown separately"
     )
-    assert row.kind == "alert" and "state:alerting" in row.members[-1].tags
+    assert row.kind == "alert" and "state:normal" in row.members[-1].tags
     # the Pending ones, but the first firing's (a row of its own, with its pending)
     assert len([m for m in row.members if m.kind == "annotation"]) == 3
     rows = [e for e in tl.events if "CheckoutLatency" in e.summary]
-    assert len(rows) == 3, [e.summary for e in rows]  # the series, first firing, last clearing
+    assert len(rows) == 2, [e.summary for e in rows]  # the series (its resolution), first firing
     assert any("Disk full" in e.summary and not e.members for e in tl.events), "another rule"
 
 

@@ -137,8 +137,8 @@ def test_two_clearing_waves_are_a_partial_recovery_row_and_the_last_clearing_row
         ("10:15:00", f"{RULE} cleared on 5 of 8 instances (gw-1 … gw-5), 10:15–10:16"),
         (
             "10:24:00",
-            f"Grafana alert {RULE} (instance=gw-8) resolved; the last"
-            " of 8 instances to clear (gw-6 … gw-8 cleared 10:23–10:24)",
+            f"Grafana alert {RULE} (instance=gw-8) resolved; the last 3 of 8 instances"
+            " (gw-6 … gw-8) cleared, this one last, 10:23–10:24",
         ),
     ], rows
     partial, last = [e for e in tl.events if RULE in e.summary][1:]
@@ -164,8 +164,8 @@ def test_an_instance_firing_again_says_so_and_the_last_clearing_counts_instances
         ),
         (
             "10:24:00",
-            f"Grafana alert {RULE} (instance=gw-3) resolved; the last of 8"
-            " instances to clear; 3 more (gw-6 … gw-8) cleared 10:23–10:24",
+            f"Grafana alert {RULE} (instance=gw-3) resolved; the last 3 of 8 instances"
+            " (gw-6 … gw-8) cleared, this one again and last, 10:23–10:24",
         ),
     ], rows_of(tl)
     last = [e for e in tl.events if RULE in e.summary][-1]
@@ -207,8 +207,8 @@ def test_one_clearing_wave_joins_the_last_clearing(tmp_path: Path) -> None:
     assert rows_of(tl)[1:] == [
         (
             "10:18:00",
-            f"Grafana alert {RULE} (instance=gw-8) resolved; the last"
-            " of 8 instances to clear, 10:15–10:18",
+            f"Grafana alert {RULE} (instance=gw-8) resolved; all 8 instances cleared,"
+            " this one last, 10:15–10:18",
         )
     ]
 
@@ -216,7 +216,7 @@ def test_one_clearing_wave_joins_the_last_clearing(tmp_path: Path) -> None:
 def test_the_wave_gap_is_a_config_key(tmp_path: Path) -> None:
     config = Config(collapse=CollapseConfig(wave_gap=timedelta(minutes=10)))
     tl = timeline(tmp_path, [trigger()], [], [], tls_storm(), config=config)
-    assert rows_of(tl)[1][1].endswith("the last of 8 instances to clear, 10:15–10:24")
+    assert rows_of(tl)[1][1].endswith("; all 8 instances cleared, this one last, 10:15–10:24")
 
 
 def test_a_wave_smaller_than_a_series_stays_as_its_rows(tmp_path: Path) -> None:
@@ -339,8 +339,8 @@ def test_alertmanager_style_chat_posts_place_their_clearings_in_waves(tmp_path: 
     assert (
         rows[1].summary == f"{PAY} cleared on 3 of 6 pods (payments-000 … payments-002), at 10:02"
     )
-    assert rows[2].summary.endswith("the last of 6 pods to clear (payments-003 … payments-005"
-                                    " cleared at 10:12)")  # fmt: skip
+    assert rows[2].summary.endswith("; the last 3 of 6 pods (payments-003 … payments-005)"
+                                    " cleared, this one last, at 10:12")  # fmt: skip
 
 
 def test_a_rule_firing_again_later_is_a_row_at_that_time(tmp_path: Path) -> None:
@@ -380,8 +380,8 @@ def test_a_partial_recovery_names_instances_that_are_no_run_one_by_one(tmp_path:
     rows = rows_of(tl)
     assert rows[1] == ("10:12:00", f"{RULE} cleared on 4 of 8 instances (gw-1, gw-3, gw-4, gw-7),"
                                    " at 10:12")  # fmt: skip
-    assert rows[2][1].endswith("the last of 8 instances to clear (gw-2, gw-5, gw-6, gw-8"
-                               " cleared at 10:27)")  # fmt: skip
+    assert rows[2][1].endswith("; the last 4 of 8 instances (gw-2, gw-5, gw-6, gw-8)"
+                               " cleared, this one last, at 10:27")  # fmt: skip
 
 
 def test_the_first_firings_words_quoted_in_the_summary_are_redacted(tmp_path: Path) -> None:
@@ -487,8 +487,8 @@ def test_a_long_list_of_instances_in_the_last_clearing_is_a_count_with_first_and
     notes += [state(50 + 0.05 * k, db, "Alerting", "Normal") for k, db in enumerate(dbs)]
     tl = timeline(tmp_path, [trigger()], [], [], notes)
     assert rows_of(tl)[-1][1].endswith(
-        "; the last of 12 instances to clear; 6 more (db-13 to db-23) cleared at 10:32,"
-        " and 6 again (db-1 to db-11)"
+        "; the last 6 of 12 instances (db-13 to db-23) cleared, 6 instances (db-1 to db-11)"
+        " again, this one last, at 10:32"
     ), rows_of(tl)
 
 
@@ -501,5 +501,32 @@ def test_the_last_clearing_lists_others_cleared_again_but_not_its_own_instance(
     again += [state(41.9, "gw-2", "Alerting", "Normal"), state(42, "gw-3", "Alerting", "Normal")]
     tl = timeline(tmp_path, [trigger()], [], [], [*tls_storm(late=(41, 41.5, 41.8)), *again])
     last = rows_of(tl)[-1][1]
-    assert last.endswith("cleared 10:23–10:24, and gw-2 again"), last
+    assert last.endswith(
+        "; the last 3 of 8 instances (gw-6 … gw-8) cleared, gw-2 again, this one again and last,"
+        " 10:23–10:24"
+    ), "gw-2 and the row's own gw-3 said to clear again, gw-3 last"
     assert last.count("gw-3") == 1, last
+
+
+def unlabelled(minutes: float, prev: str, new: str) -> dict[str, Any]:
+    """A state annotation of a rule whose labels name no instance (only its own name)."""
+    record = state(minutes, "", prev, new)
+    record["text"] = f"{RULE} {{alertname={RULE}, grafana_folder=Edge}} - B=0, C=0"
+    return record
+
+
+def test_the_last_clearing_of_a_rule_naming_no_instance_counts_alerts(tmp_path: Path) -> None:
+    """No label tells the alerts apart: the last clearing's wave counts clearings, in one wave
+    ("all 6 alerts of the rule") or the last of several ("the last 3 of 6")."""
+    fired = [unlabelled(-1 + 0.2 * k, "Normal", "Alerting") for k in range(6)]
+    cleared = [unlabelled(30 + 0.2 * k, "Alerting", "Normal") for k in range(3)]
+    cleared += [unlabelled(41 + 0.2 * k, "Alerting", "Normal") for k in range(3)]
+    tl = timeline(tmp_path, [trigger()], [], [], [*fired, *cleared])
+    assert rows_of(tl)[-1][1].endswith(
+        "; the last 3 of 6 alerts of the rule cleared, this one last, at 10:23"
+    ), rows_of(tl)
+    cleared = [unlabelled(41 + 0.2 * k, "Alerting", "Normal") for k in range(6)]
+    tl = timeline(tmp_path, [trigger()], [], [], [*fired, *cleared])
+    assert rows_of(tl)[-1][1].endswith(
+        "; all 6 alerts of the rule cleared, this one last, 10:23–10:24"
+    ), rows_of(tl)

@@ -29,7 +29,10 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   (``[FIRING:6] X``) is a member, no instance and no repeat; states named as Grafana writes
   them: ``NoData``, ``OK``; a milestone among them (below) is a row of its own, counted among
   the changes and named by its time as an author notes it: "...; 09:10 firing shown
-  separately".
+  separately", but for the incident's last clearing when it is the rule's last record and
+  leaves every instance cleared: the rule's resolution ends the row's story, a member said
+  in its words, "OrdersApiP99Latency flapped 8 times 14:03–14:41 (4 firings, 4 clearings);
+  resolved 14:41" ("resolved on all by 14:41" for several instances).
 - **An alert storm**: the alerts of one rule, each part at the time it happened. Its firings
   (per state that is no clearing) split into waves (a gap over ``[collapse] wave_gap``, default
   5 minutes, starts the next): the wave holding the incident's first firing joins that row:
@@ -41,14 +44,16 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   alerts of ..." when some are new. NoData and Error (a change of state) on ``min_series``
   instances or more within a wave are a row, "KafkaLag went NoData on 12 pods (...),
   10:30–10:31"; fewer stay rows. Its clearings split into waves too, each at its own time: the
-  wave holding the incident's last clearing joins that row ("...resolved; the last of 8
-  instances to clear (gw-6 … gw-8 cleared 14:41–14:42)", or "..., 14:33–14:42" for one wave);
+  wave holding the incident's last clearing joins that row ("...resolved; the last 3 of 8
+  instances (gw-6 … gw-8) cleared, this one last, 14:41–14:42", "...; all 8 instances cleared,
+  this one last, 14:33–14:42" for one wave, ``_last_wave_words``);
   every other wave is a row at its first clearing, a partial recovery: "EdgeTLSHandshakeErrors
   cleared on 5 of 8 instances (gw-1 … gw-5), 14:33–14:34" ("on all 5 pods" when it is every
   instance). Instances are counted, not clearings: an instance that cleared in an earlier wave
-  and fired since is said apart ("...; 3 more (gw-6 … gw-8) cleared 14:41–14:42, and gw-3
-  again", never the row's own instance, which its head names; "... cleared on the last 2 of 8
-  instances (gw-7, gw-8) and again on gw-3"), and its
+  and fired since is said apart ("...; the last 3 of 8 instances (gw-6 … gw-8) cleared, gw-3
+  again, this one last, 14:41–14:42"; the row's own instance, which its head names, "this one
+  again and last"; "... cleared on the last 2 of 8 instances (gw-7, gw-8) and again on gw-3"),
+  and its
   firing row, when it stays a row, says so: "... firing again (cleared 14:34) (B=0.6, C=1)".
   A part or wave of fewer than ``min_series`` alerts (a milestone it joins counted)
   stays as its rows. A notifier's chat post of the group (Alertmanager's ``[FIRING:44] X`` /
@@ -570,7 +575,11 @@ def _alert_series(
     states = [_state(e) for e in group]
     apart = [e for e in group if e.key in keep]
     if _flaps_recorded(group, config):
-        members = [e for e in group if e.key not in keep]
+        # the incident's last clearing, when it is the rule's last record, ends the flapping
+        # row's story ("...; resolved 14:41"): a member (figures read it there), no row
+        closing = _closing(group, states, keep)
+        apart = [e for e in apart if e is not closing]
+        members = [e for e in group if e.key not in keep or e is closing]
         if len(members) < config.min_series:
             return [], []
         # a Pending (one that never fired, one not joined to its firing) is no state change of
@@ -578,13 +587,15 @@ def _alert_series(
         quiet = [e for e in members if _waiting(e)]
         group = [e for e in group if not _waiting(e)]
         states = [_state(e) for e in group]
-        text = _flapping_words(name, group, states, config)
+        text = _flapping_words(name, group, states, config, closing is None)
         per = _by_instance(group, states)
         changed = {e.key for records in per.values() for e in _changes(records)}
         counted = {e.key for records in per.values() for e, _ in records}
         repeated = len([e for e in members if e.key in counted and e.key not in changed])
         never = sum(NEVER_FIRED in e.tags for e in quiet)
         text += _tally_words(per, repeated, never, len(quiet) - never)
+        if closing is not None:  # the rule's resolution: every instance's last clearing
+            text += f"; resolved{' on all by' * (len(per) > 1)} {closing.time:%H:%M}"
         text += _apart_words(apart)
         return [(text, f"flapping alert ({config.flap_changes}+ state changes)", members)], []
     if not key.startswith("text:"):
@@ -989,7 +1000,7 @@ def _clearings(
     extra: Mapping[int, list[str]],
 ) -> tuple[_Series, _Joins]:
     """A rule's clearings in waves (a gap over ``wave_gap`` starts the next): the wave holding
-    the incident's last clearing (``own``) joins its row ("the last of 8 instances to clear"),
+    the incident's last clearing (``own``) joins its row (``_last_wave_words``),
     every other wave is a row of its own ("X cleared on 5 of 8 instances (gw-1 … gw-5),
     14:33–14:34"). ``notes`` and ``extra`` as in ``_firings``; ``every``: the rule's
     instances."""
@@ -1010,22 +1021,7 @@ def _clearings(
             continue
         if own is not None and own in wave:
             rest = sorted([*(e for e in wave if e is not own), *told], key=order_key)
-            text = f"the last of {total} {noun} to clear"
-            if len(waves) == 1:
-                text += f", {_span(wave)}"
-            elif not label:
-                text += f" ({len(wave)} cleared {_span(wave)})"
-            elif not again:
-                text += f" ({_names(values)} cleared {_span(wave)})"
-            else:  # instances, not clearings, are counted: "3 more" and who cleared again
-                more = f"{len(new)} more ({_brief(new)})" if new else "none new"
-                text += f"; {more} cleared {_span(wave)}"
-                mine = set(_values([own], label))  # the row names its own instance already
-                if others := [v for v in again if v not in mine]:
-                    twice = f"{_brief(others)} again"
-                    if len(others) >= 3:
-                        twice = f"{len(others)} again ({_brief(others)})"
-                    text += f", and {twice}"
+            text = _last_wave_words(label, total, noun, wave, new, again, own)
             joins.append((own.key, text, rest))
             continue
         if not label:
@@ -1048,6 +1044,46 @@ def _clearings(
             text += f", {_span(wave)}"
         series.append((text, _STORM, sorted([*wave, *told], key=order_key)))
     return series, joins
+
+
+def _last_wave_words(
+    label: str,
+    total: int,
+    noun: str,
+    wave: list[Event],
+    new: list[str],
+    again: list[str],
+    own: Event,
+) -> str:
+    """The words the wave holding the incident's last clearing adds to that clearing's row
+    ("Grafana alert X (node=c) resolved", which names the rule and its own instance): what
+    cleared, that the row's instance was last, and when (last, so the renderer's summary limit
+    never cuts the times). One wave: "all 14 nodes cleared, this one last, 15:38–15:41" ("all 8
+    alerts of the rule cleared, ..." when no label names the instances); a later wave: "the last
+    6 of 14 nodes (a … f) cleared, this one last, 15:38–15:41". Instances are counted, not
+    clearings: those that cleared before and fired since are said apart, "the last 5 of 14
+    nodes (e to i) cleared, b again, this one again and last, 15:38–15:41" ("b and d cleared
+    again, ..." when none is new)."""
+    span = _span(wave)
+    if not label:
+        some = f"all {total}" if len(wave) == total else f"the last {len(wave)} of {total}"
+        return f"{some} {noun} cleared, this one last, {span}"
+    if not again:
+        if len(new) == total:
+            return f"all {total} {noun} cleared, this one last, {span}"
+        return (
+            f"the last {len(new)} of {total} {noun} ({_names(new)}) cleared, this one last, {span}"
+        )
+    mine = set(_values([own], label))  # the row names its own instance already
+    others = [v for v in again if v not in mine]
+    twice = _brief(others)
+    if len(others) >= 3:
+        twice = f"{len(others)} {_plural(label, 2)} ({twice})"
+    last = "this one again and last" if mine & set(again) else "this one last"
+    if not new:
+        return f"{twice} cleared again, {last}, {span}" if others else f"cleared again, {span}"
+    text = f"the last {len(new)} of {total} {noun} ({_brief(new)}) cleared"
+    return f"{text}, {twice} again, {last}, {span}" if others else f"{text}, {last}, {span}"
 
 
 def _waves(events: list[Event], gap: timedelta) -> list[list[Event]]:
@@ -1235,21 +1271,38 @@ _TALLY_NOUNS = {"firing": "firing", _RESOLVED: "clearing"}
 _TALLY_ORDER = {"firing": 0, _RESOLVED: 1}
 
 
+def _closing(group: list[Event], states: list[str], keep: set[str]) -> Event | None:
+    """The incident's last clearing (a milestone in ``keep``) when it is the flapping rule's
+    last record (a chat notice of the group aside) and every instance's last state is a
+    clearing: the rule's resolution, said in its flapping row ("...; resolved 14:41") and a
+    member of it, no row of its own (a figure reads it there, ``render.metrics``: a member
+    cites its series row at the member's time). None otherwise."""
+    own = [(e, s) for e, s in zip(group, states, strict=True) if not _notice(e)]
+    if not own:
+        return None
+    last, state = own[-1]  # a notifier's post of the group after it is no record of the rule
+    if last.key not in keep or state != _RESOLVED:
+        return None
+    per = _by_instance(group, states)
+    return last if all(records[-1][1] == _RESOLVED for records in per.values()) else None
+
+
 def _flapping_words(
-    name: str, group: list[Event], states: list[str], config: CollapseConfig
+    name: str, group: list[Event], states: list[str], config: CollapseConfig, open_end: bool = True
 ) -> str:
     """A flapping rule's row text. One instance: "X flapped 14 times 14:01–15:25, last state
     Normal". Several: "X flapped on 1 of 6 pods (coredns-2xkqz), 24 state changes 14:01–15:25;
     last state Normal on all": the instances that flap, the state changes of every instance
     (each instance's own: another pod's firing is no repeat), the span of the instances'
-    records and each one's last state."""
+    records and each one's last state; no last state when not ``open_end`` (the row says the
+    rule's resolution, ``_closing``)."""
     per = _by_instance(group, states)
     records = sorted((e for rs in per.values() for e, _ in rs), key=order_key)
     changes = sum(len(_changes(rs)) for rs in per.values())
     if len(per) == 1:
         (only,) = per.values()
-        text = f"{name} flapped {changes} times {_span(records)}, last state "
-        text += _last_state(only[-1][0])
+        text = f"{name} flapped {changes} times {_span(records)}"
+        text += f", last state {_last_state(only[-1][0])}" if open_end else ""
     else:
         label = _instance_label(records)
         noun = _plural(label, 2) if label else "instances"
@@ -1260,7 +1313,10 @@ def _flapping_words(
         text = f"{name} flapped on {some} {noun}"
         if len(flapping) < len(per) and (values := _values([rs[0][0] for rs in flapping], label)):
             text += f" ({_names(values)})"
-        text += f", {changes} state changes {_span(records)}; last state "
+        text += f", {changes} state changes {_span(records)}"
+        if not open_end:
+            return text
+        text += "; last state "
         last: dict[str, list[Event]] = defaultdict(list)
         for rs in per.values():
             last[_last_state(rs[-1][0])].append(rs[-1][0])
