@@ -135,7 +135,7 @@ def judge_leadup(
     kept = {e.key: e.reason[e.reason.index(TIE) :] for e in early if TIE in e.reason}
     candidates = [e for e in early if e.key not in kept]
     weak: set[str] = set()
-    tied = _ties(candidates, rows, said, linked, incident, start, settings, before=True, weak=weak)
+    tied = ties(candidates, rows, said, linked, incident, start, settings, before=True, weak=weak)
     unrelated = _counted([e for e in candidates if e.key not in tied], start, before=True)
     return Judged({**kept, **{k: TIE + why for k, why in tied.items()}}, unrelated, frozenset(weak))
 
@@ -150,30 +150,15 @@ def ties(
     settings: LeadupSettings,
     *,
     before: bool = False,
+    weak: set[str] | None = None,
 ) -> dict[str, str]:
     """Key -> why (the first tie found, rules 1 to 6) of each of ``candidates`` (changes and
     deploys) tied to the incident, read against ``kept`` (the window's rows), ``said`` and
     ``linked`` (``judge``); ``before``: the candidates are the lead-up's (rules 5 and 4's
     single word naming an affected service do not apply). The one rule of what ties a change
-    to this incident, in the window and before it."""
-    return _ties(candidates, kept, said, linked, incident, start, settings, before=before)
-
-
-def _ties(
-    candidates: list[Event],
-    kept: list[Event],
-    said: Iterable[Event],
-    linked: Iterable[Event],
-    incident: Incident,
-    start: datetime,
-    settings: LeadupSettings,
-    *,
-    before: bool = False,
-    weak: set[str] | None = None,
-) -> dict[str, str]:
-    """``ties``; ``weak``, when given: filled with the keys tied only by their repository (rule
-    2, or rule 3 naming their repository, not their PR or commit; rules 3, 4 and 6 are read for
-    them too, the reason stays the first tie found)."""
+    to this incident, in the window and before it. ``weak``, when given: filled with the keys
+    tied only by their repository (rule 2, or rule 3 naming their repository, not their PR or
+    commit; rules 3, 4 and 6 are read for them too, the reason stays the first tie found)."""
     if not candidates:
         return {}
     keys = {e.key for e in candidates}
