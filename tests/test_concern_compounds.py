@@ -9,18 +9,16 @@ service's. Slack messages as ``conversations.history`` returns them; the PagerDu
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from reconstruct.bundle import Bundle, BundleWriter
+from reconstruct.bundle import Bundle
 from reconstruct.config import Config
-from reconstruct.model import Window
 from reconstruct.pipeline import build_timeline
 from reconstruct.render import RenderOptions, render
-from tests.test_figures_wire import PD_ID, at, log_entry, pd_incident, slack_ts
+from tests.test_concern_hosts import shared_channel_bundle
+from tests.test_figures_wire import at, pd_incident, slack_ts
 
-INC = "C0INC4711"
 FLAGS = "C0FLAGS001"
 
 
@@ -46,33 +44,16 @@ def said(minute: int, text: str) -> dict[str, Any]:
 
 
 def bundle(tmp_path: Path, words: str) -> Bundle:
-    start, resolved = at(14, 0), at(15, 0)
-    writer = BundleWriter(tmp_path / "bundle", PD_ID)
-    incident = pd_incident(start, resolved)
+    incident = pd_incident(at(14, 0), at(15, 0))
     incident["title"] = "Checkout 5xx above 5%"
     incident["service"] = {"id": "PSVC1", "type": "service_reference", "summary": "checkout"}
-    writer.add("pagerduty/incident.json", [{"incident": incident}])
-    entries = [log_entry("RTRIG", "trigger", start), log_entry("RRES", "resolve", resolved)]
-    writer.add("pagerduty/log_entries.json", [{"log_entries": entries, "more": False}])
-    writer.add("pagerduty/alerts.json", [{"alerts": [], "more": False}])
-    writer.add("pagerduty/notes.json", [{"notes": []}])
-    writer.set_source("pagerduty", "ok")
-    people = [said(20, words)]
-    writer.add(f"slack/{INC}/conversations.history.json", [{"ok": True, "messages": people}])
     posts = [
         flag_post(5, "Raj updated the flag checkout-pricing-v2 in Production: rollout 25% to 100%"),
         flag_post(9, "Kim updated the flag checkout-worker-batching in Production: on"),
     ]
-    writer.add(f"slack/{FLAGS}/conversations.history.json", [{"ok": True, "messages": posts}])
-    meta = {
-        "incident_channel": INC,
-        "channels": {INC: "inc-4711", FLAGS: "feature-flags"},
-        "workspace_url": "https://acme.slack.com/",
-    }
-    writer.set_source("slack", "ok", meta=meta)
-    end = resolved + timedelta(minutes=30)
-    window = Window(start - timedelta(hours=1), end, start - timedelta(days=14))
-    return Bundle.open(writer.finish(window, end))
+    return shared_channel_bundle(
+        tmp_path, incident, [said(20, words)], (FLAGS, "feature-flags"), posts
+    )
 
 
 def _doc(tmp_path: Path, words: str) -> dict[str, Any]:

@@ -38,30 +38,43 @@ def ticket(minute: int, number: int, subject: str) -> dict[str, Any]:
     }
 
 
-def bundle(tmp_path: Path) -> Bundle:
+def shared_channel_bundle(
+    tmp_path: Path,
+    incident: dict[str, Any],
+    said: list[dict[str, Any]],
+    channel: tuple[str, str],
+    posts: list[dict[str, Any]],
+) -> Bundle:
+    """A bundle of ``incident`` (14:00-15:00, triggered and resolved), the incident channel's
+    messages ``said`` and ``posts`` in the shared ``channel`` (id, name)."""
     start, resolved = at(14, 0), at(15, 0)
     writer = BundleWriter(tmp_path / "bundle", PD_ID)
-    incident = pd_incident(start, resolved)
-    incident["title"] = "BlackboxProbeFailed: https://api.acme.example probe failing"
     writer.add("pagerduty/incident.json", [{"incident": incident}])
     entries = [log_entry("RTRIG", "trigger", start), log_entry("RRES", "resolve", resolved)]
     writer.add("pagerduty/log_entries.json", [{"log_entries": entries, "more": False}])
     writer.add("pagerduty/alerts.json", [{"alerts": [], "more": False}])
     writer.add("pagerduty/notes.json", [{"notes": []}])
     writer.set_source("pagerduty", "ok")
-    writer.add(f"slack/{INC}/conversations.history.json", [{"ok": True, "messages": []}])
-    posts = [ticket(5 + k, 88120 + k, "SSL error calling api.acme.example") for k in range(3)]
-    posts.append(ticket(9, 88199, "Invoice PDF missing"))
-    writer.add(f"slack/{SUPPORT}/conversations.history.json", [{"ok": True, "messages": posts}])
+    writer.add(f"slack/{INC}/conversations.history.json", [{"ok": True, "messages": said}])
+    shared, name = channel
+    writer.add(f"slack/{shared}/conversations.history.json", [{"ok": True, "messages": posts}])
     meta = {
         "incident_channel": INC,
-        "channels": {INC: "inc-4711", SUPPORT: "support-escalations"},
+        "channels": {INC: "inc-4711", shared: name},
         "workspace_url": "https://acme.slack.com/",
     }
     writer.set_source("slack", "ok", meta=meta)
     end = resolved + timedelta(minutes=30)
     window = Window(start - timedelta(hours=1), end, start - timedelta(days=14))
     return Bundle.open(writer.finish(window, end))
+
+
+def bundle(tmp_path: Path) -> Bundle:
+    incident = pd_incident(at(14, 0), at(15, 0))
+    incident["title"] = "BlackboxProbeFailed: https://api.acme.example probe failing"
+    posts = [ticket(5 + k, 88120 + k, "SSL error calling api.acme.example") for k in range(3)]
+    posts.append(ticket(9, 88199, "Invoice PDF missing"))
+    return shared_channel_bundle(tmp_path, incident, [], (SUPPORT, "support-escalations"), posts)
 
 
 def test_tickets_naming_the_affected_host_are_this_incidents(tmp_path: Path) -> None:

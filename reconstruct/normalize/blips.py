@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from reconstruct.model import Event, Kind
-from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.instances import instance_of
 from reconstruct.normalize.pending import fold_pairs, moment
 
@@ -67,18 +67,11 @@ def _blip(fired: Event, cleared: Event) -> Event:
     summary = _FIRING.sub("fired", fired.summary, count=1)
     summary += f"; cleared {at}, before the incident began"
     members = (*(fired.members or (fired,)), *(cleared.members or (cleared,)))
-    return new_event(
-        fired.time,
-        fired.kind,
-        summary,
-        tuple(sorted({*fired.sources, *cleared.sources})),
-        fired.links,
-        fired.key,
-        fired.actor,
-        fired.refs | {r for r in cleared.refs if not r.startswith("rule:")},  # a firing's row
-        fired.tags | {t for t in cleared.tags if not t.startswith("state:")},
-        fired.scope,
-        fired.reason,
-        members,
-        fired.edited_at,
+    return evolve(
+        fired,
+        summary=summary,
+        sources=tuple(sorted({*fired.sources, *cleared.sources})),
+        refs=fired.refs | {r for r in cleared.refs if not r.startswith("rule:")},  # a firing's row
+        tags=fired.tags | {t for t in cleared.tags if not t.startswith("state:")},
+        members=members,
     )

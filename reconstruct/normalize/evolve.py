@@ -75,6 +75,7 @@ def evolve(
     refs: frozenset[str] | None = None,
     tags: frozenset[str] | None = None,
     reason: str | None = None,
+    members: tuple[Event, ...] | None = None,
 ) -> Event:
     return new_event(
         event.time if time is None else time,
@@ -88,6 +89,6 @@ def evolve(
         event.tags if tags is None else tags,
         event.scope,
         event.reason if reason is None else reason,
-        event.members,
+        event.members if members is None else members,
         event.edited_at,
     )

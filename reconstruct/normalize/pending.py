@@ -36,7 +36,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from reconstruct.model import Event, Kind
-from reconstruct.normalize.evolve import new_event
+from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.instances import instance_of
 
 PENDING = "state:pending"
@@ -114,20 +114,13 @@ def _never_fired(pending: Event, normal: Event) -> Event:
     summary, n = _PENDING_WORDS.subn(words, pending.summary, count=1)
     if not n:
         summary = f"{pending.summary}; back to normal {back} without firing"
-    return new_event(
-        pending.time,
-        pending.kind,
-        summary,
-        tuple(sorted({*pending.sources, *normal.sources})),
-        pending.links,
-        pending.key,
-        pending.actor,
-        pending.refs | normal.refs,
-        (pending.tags | normal.tags | {NEVER_FIRED}) - {_NORMAL},
-        pending.scope,
-        pending.reason,
-        (pending, normal),
-        pending.edited_at,
+    return evolve(
+        pending,
+        summary=summary,
+        sources=tuple(sorted({*pending.sources, *normal.sources})),
+        refs=pending.refs | normal.refs,
+        tags=(pending.tags | normal.tags | {NEVER_FIRED}) - {_NORMAL},
+        members=(pending, normal),
     )
 
 
@@ -160,18 +153,11 @@ def _joined(pending: Event, firing: Event) -> Event:
     since = f"pending since {moment(pending.time, firing.time)}"
     summary = firing.summary
     summary = f"{summary[:-1]}; {since})" if summary.endswith(")") else f"{summary} ({since})"
-    return new_event(
-        firing.time,
-        firing.kind,
-        summary,
-        tuple(sorted({*firing.sources, *pending.sources})),
-        firing.links,
-        firing.key,
-        firing.actor,
-        firing.refs | pending.refs,
-        firing.tags | pending.tags,
-        firing.scope,
-        firing.reason,
-        (pending, firing),
-        firing.edited_at,
+    return evolve(
+        firing,
+        summary=summary,
+        sources=tuple(sorted({*firing.sources, *pending.sources})),
+        refs=firing.refs | pending.refs,
+        tags=firing.tags | pending.tags,
+        members=(pending, firing),
     )
