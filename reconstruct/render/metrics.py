@@ -296,13 +296,20 @@ def _key(mark: Mark) -> str:
 
 
 # -- milestones ----------------------------------------------------------------------------------
-def milestones(timeline: Timeline) -> Milestones:
-    start = ensure_utc(timeline.incident.started_at)
-    window_start = ensure_utc(timeline.window.start)
-    lo = min(start, window_start)
+def detection(timeline: Timeline) -> tuple[Mark | None, Mark | None]:
+    """Detection and impact start alone (``milestones`` reads them the same way), their marks
+    naming the records themselves (series members, not their rows): what the Summary quotes,
+    without the cost of the other milestones (mitigation reads every step's stated time)."""
     series = _series(timeline.events)
-    rows = _Rows.of(_records(timeline.events, series) if series else timeline.events)
+    return _detection(
+        timeline, _Rows.of(_records(timeline.events, series) if series else timeline.events)
+    )
 
+
+def _detection(timeline: Timeline, rows: _Rows) -> tuple[Mark | None, Mark | None]:
+    """``detection`` of ``rows`` (the records of ``timeline``'s rows)."""
+    start = ensure_utc(timeline.incident.started_at)
+    lo = min(start, ensure_utc(timeline.window.start))
     cleared = _clearings(rows.alerts, start)
 
     def fired(event: Event) -> bool:
@@ -333,6 +340,14 @@ def milestones(timeline: Timeline) -> Milestones:
             impact_time,
         )
         impact = earlier or Mark(Milestone.IMPACT_START, detected.time, detected.event)
+    return detected, impact
+
+
+def milestones(timeline: Timeline) -> Milestones:
+    start = ensure_utc(timeline.incident.started_at)
+    series = _series(timeline.events)
+    rows = _Rows.of(_records(timeline.events, series) if series else timeline.events)
+    detected, impact = _detection(timeline, rows)
     acked = _first(Milestone.ACKNOWLEDGED, rows.acks, start)
     steps = [*rows.mitigations, *rows.deploys, *_revert_merges(rows)]
 

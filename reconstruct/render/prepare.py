@@ -104,14 +104,13 @@ def _as_written(text: str) -> str:
 
 def _quoted(timeline: Timeline) -> set[int]:
     """The series members (by ``id``) the Summary may quote: the records detection and impact
-    start come from (``metrics.milestones``; chosen by kind, tags, refs and time, never by
+    start come from (``metrics.detection``; chosen by kind, tags, refs and time, never by
     text, so the scrubbed timeline's marks are the same records). Empty without series rows."""
     if not any(e.members for e in timeline.events):
         return set()
-    from reconstruct.render.metrics import milestones
+    from reconstruct.render.metrics import detection
 
-    marks = milestones(timeline)
-    return {id(m.record) for m in (marks.detected, marks.impact_start) if m and m.record}
+    return {id(m.event) for m in detection(timeline) if m is not None and m.event is not None}
 
 
 _SHOWN_TAGS = (VALUES, TAG)
