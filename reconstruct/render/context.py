@@ -390,6 +390,7 @@ def build(timeline: Timeline, config: Config, *, why: bool) -> dict[str, object]
             Row(e, day, config.render.max_summary, most) for e in timeline.set_aside
         ),
         "set_aside_why": _set_aside_why(timeline.set_aside),
+        "hints": timeline.hints,
     }
 
 
