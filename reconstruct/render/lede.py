@@ -3,9 +3,11 @@
 "On 2026-03-14, between 09:40 and 10:29 UTC, checkout ___ for ___." -- what was affected and
 between when and when (impact start to resolution, UTC); how it was detected; the deploy or change
 that preceded it (``preceded ... by``, never ``caused``: the evidence orders events, it does not
-prove causes); how it was mitigated and resolved. Every time is the time of a timeline row and
-links to that row's first evidence link. What no tool knows (what users saw, how many, revenue)
-is a blank for the author. The whole is a draft, marked as such where it is rendered.
+prove causes), or a feature flag change a tool's app posted when it is the latest tied change
+before impact start (``flags.preceding``); how it was mitigated and resolved. Every time is the
+time of a timeline row and links to that row's first evidence link. What no tool knows (what
+users saw, how many, revenue) is a blank for the author. The whole is a draft, marked as such
+where it is rendered.
 
 ``build(timeline, marks, day)`` gives ``Lede``: clauses made of ``Part``s; ``markdown`` and
 ``plain`` render them, ``as_json`` gives the JSON ``summary`` object. Expects a scrubbed Timeline
