@@ -18,15 +18,17 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from reconstruct.config import Config
+from reconstruct.config import Config, GitHubConfig
 from reconstruct.normalize import normalize
 from reconstruct.render import RenderOptions, render
+from tests.test_leadup_deploy_ties import OLD_SHA
 from tests.test_window_changes import (
     CHECKOUT_SHA,
     T0,
     check_accounts,
     deployment,
     message,
+    pr_item,
     row,
     rows_with,
     timeline,
@@ -124,3 +126,27 @@ def test_a_deploy_of_unknown_content_during_the_window_is_a_row(tmp_path: Path) 
     tl = timeline(tmp_path, deployments={"acme/checkout": [(record, statuses)]})  # type: ignore[dict-item]
     assert rows_with(tl, "Deployed acme/checkout 9c1e7a4")
     assert not tl.set_aside
+
+
+def test_the_first_deploy_after_a_shown_change_no_deploy_names_stays_a_row(
+    tmp_path: Path,
+) -> None:
+    """PR #2288 (a search result: its merge commit unknown, so no deploy says it shipped it) is
+    a lead-up change shown; the deploy of its repository 20 minutes after its merge, three days
+    before the incident, may have shipped it: a row, though what it shipped is unknown. A later
+    deploy of unknown content, two days before, is set aside."""
+    first_live = T0 - timedelta(days=3)
+    later = deployment("acme/checkout", 603, OLD_SHA, T0 - timedelta(days=2))
+    merged = T0 - timedelta(days=3, minutes=20)
+    prs = {"acme/checkout": [pr_item("acme/checkout", 2288, "Reduce cart cache TTL", merged)]}
+    deployments = {
+        "acme/checkout": [deployment("acme/checkout", 602, CHECKOUT_SHA, first_live), later]
+    }
+    config = Config(github=GitHubConfig(leadup_match=("ttl",)))
+    tl = timeline(tmp_path, deployments=deployments, prs=prs, config=config)  # type: ignore[arg-type]
+    assert rows_with(tl, "Merged PR #2288")
+    assert row(tl, "Deployed acme/checkout 9c1e7a4").reason.startswith("leadup: deploy to")
+    assert [e.summary for e in tl.set_aside] == [
+        "Deployed acme/checkout 3b7c9d1 (main) to production"
+    ]
+    check_accounts(tl)

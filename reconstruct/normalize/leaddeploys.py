@@ -36,7 +36,9 @@ collected PR's merge commit nor a collected commit, or its PR was merged before 
 range: ``unknown_content``) may have shipped anything, so it stays a row when it is what an SRE
 asks about first: a deploy to production (tag ``production``, not ``transient``: the
 environment the incident is in) that went live at most ``CLOSE`` (a day) before the first
-symptom (``during.first_symptom``: the window's first alert, or the trigger). Any other (days
+symptom (``during.first_symptom``: the window's first alert, or the trigger), and when it is
+the first deploy of its repository after a lead-up change shown that no deploy says it shipped
+(``may_have_shipped``: a PR read from the search, its merge commit unknown). Any other (days
 earlier, or to another environment) is set aside like an untied one: "1 deploy in the lead-up
 in github:acme/checkout of unknown content, tied only by the repository (3b7c9d1 to production
 at 2026-11-13 11:06)"; ``--why`` says why under the table. A stronger tie (its PR or commit
@@ -153,18 +155,24 @@ def unknown_content(
     changes: Iterable[Event],
     first: datetime,
     start: datetime,
+    shown: Iterable[Event] = (),
 ) -> dict[str, str]:
     """Deploy key -> the reason it is counted under, of each of ``deploys`` whose only tie is
     its repository (``repository_only``), whose ``pr:``/``sha:`` refs are no collected change's
     (among ``changes``) and which is no production deploy at most ``CLOSE`` before ``first``
-    (the first symptom): ``deploys in the lead-up in github:acme/checkout of unknown content,
-    tied only by the repository (3b7c9d1 to production at 2026-11-13 11:06)``, one reason per
-    repository (``start``: the window's start, for the times' day)."""
+    (the first symptom), nor the deploy that may have shipped a lead-up change ``shown``
+    (``may_have_shipped``): ``deploys in the lead-up in github:acme/checkout of unknown
+    content, tied only by the repository (3b7c9d1 to production at 2026-11-13 11:06)``, one
+    reason per repository (``start``: the window's start, for the times' day)."""
+    deploys = list(deploys)
     weak = set(repository_only)
     known = known_refs(changes)
+    maybe = may_have_shipped(deploys, shown)
     groups: defaultdict[str, list[Event]] = defaultdict(list)
     for deploy in deploys:
         if deploy.key not in weak or deploy.kind is not Kind.DEPLOY or known & deploy.refs:
+            continue
+        if deploy.key in maybe:
             continue
         close = deploy.time < first and first - deploy.time <= CLOSE
         if close and "production" in deploy.tags and "transient" not in deploy.tags:
@@ -179,6 +187,27 @@ def unknown_content(
             listed += f" and {len(items) - MAX_LISTED} more"
         reason = f"deploys in the lead-up in {scope}{UNKNOWN}{listed})"
         out.update((e.key, reason) for e in events)
+    return out
+
+
+def may_have_shipped(deploys: Iterable[Event], shown: Iterable[Event]) -> set[str]:
+    """Keys of the deploys that may have put a lead-up change ``shown`` live when no deploy
+    says it did (none carries its ``pr:`` or ``sha:`` ref: a PR read from the search, its merge
+    commit unknown): the first deploy row of its repository, not failed, at or after its merge.
+    Such a deploy is no "deploy that shipped" it (never a guess from time alone), but it stays
+    a row: what it shipped is unknown and may be that change."""
+    candidates = sorted(
+        (e for e in deploys if e.kind is Kind.DEPLOY and "failure" not in e.tags), key=order_key
+    )
+    said = {r for d in candidates for r in d.refs if r.startswith(_CHANGE_REFS)}
+    out: set[str] = set()
+    for change in shown:
+        refs = {r for r in change.refs if r.startswith(_CHANGE_REFS)}
+        if change.kind is not Kind.CHANGE or refs & said:
+            continue
+        after = (d for d in candidates if d.scope == change.scope and d.time >= change.time)
+        if (deploy := next(after, None)) is not None:
+            out.add(deploy.key)
     return out
 
 

@@ -151,7 +151,9 @@ def select(
     if ties is not None and ties.repository_only:  # tied by its repository, shipped no change shown
         shipped_aside = not_relevant(early_deploys, ties.repository_only, early, leadup)
         first = first_symptom(kept, incident, start)  # of unknown content, not just before
-        shipped_aside |= unknown_content(early_deploys, ties.repository_only, early, first, start)
+        shipped_aside |= unknown_content(
+            early_deploys, ties.repository_only, early, first, start, shown
+        )
         tied = {k: v for k, v in ties.tied.items() if k not in shipped_aside}
         unrelated = {**unrelated, **shipped_aside}
     weakly = set(ties.tied) - set(tied) if ties is not None and tied is not None else set()
