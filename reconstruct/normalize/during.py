@@ -41,7 +41,9 @@ nothing) and rule 4's single word naming an affected service; an untied one amon
 github:acme/search-api (1a2b3c4 to production at 2026-11-16 10:05)``. Those tied only by their
 repository (rule 2, or rule 3 naming the repository, not the PR or commit) are marked
 (``Judged.repository_only``): ``leaddeploys.not_relevant`` sets aside the ones that shipped a
-lead-up change not found relevant.
+lead-up change not found relevant, ``leaddeploys.unknown_content`` those whose content is
+unknown and that are no production deploy of the day before the first symptom
+(``first_symptom``).
 """
 
 from __future__ import annotations
