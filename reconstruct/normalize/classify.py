@@ -492,7 +492,9 @@ _PROCESSES = frozenset(
     "upgrade upgrades rollout rollouts autoscaler autoscalers hpa vpa karpenter kubelet kubernetes"
     " k8s gke eks aks controller operator scheduler cluster node nodes pod pods job jobs cron"
     " cronjob script automation drain deploy deployment pipeline system terraform argo argocd"
-    " flux spinnaker redis kafka lag queue cache patroni".split()
+    " flux spinnaker redis kafka lag queue cache patroni"
+    # a store's own housekeeping: "ILM deleted the index at 02:00", "curator deleted logs-x"
+    " ilm curator retention lifecycle policy ttl logrotate janitor elasticsearch opensearch".split()
 )
 """Things that act by themselves: as a subject they are the failing process ("GKE drained",
 "kubelet is evicting")."""
@@ -886,6 +888,8 @@ def _taken(
         return None  # "it's draining 6 nodes at a time": the failing thing's doing, no step
     if _CAUSE.search(after) is not None:
         return None  # "the DB failed over at 08:10 UTC, that's what kicked this off"
+    if kind is Kind.MITIGATE and _mishap(text, start, end):
+        return None  # "indices got deleted by accident": data lost, an impact, no step
     if done and when is not None:
         posted, incident_start = when
         sentence_start = len(text[:start]) - len(_SENTENCE_END.split(text[:start])[-1])
@@ -903,6 +907,28 @@ def _taken(
         if _PARTIAL.search(before) is not None or _STILL_BAD.search(after) is not None:
             return Kind.UPDATE  # "half the pods recovered, the other 6 still throwing"
     return kind
+
+
+_MISHAP = re.compile(
+    r"\b(?:by (?:accident|mistake)|accidental(?:ly)?|mistaken(?:ly)?|unintentional(?:ly)?"
+    r"|inadvertent(?:ly)?|in error|oops|whoops|wrong (?:index|indices|table|topic|database|db"
+    r"|bucket|snapshot|cluster|one))\b",
+    re.IGNORECASE,
+)
+"""In a mitigation's sentence: the step was a mistake ("indices got deleted by accident",
+"someone accidentally dropped the table", "oops, deleted the wrong index"): data lost, an
+impact to report, not a responder's step that reduces it."""
+
+
+def _mishap(text: str, start: int, end: int) -> bool:
+    """Whether the sentence of ``text[start:end]`` says the step was a mistake (``_MISHAP``)."""
+    if _MISHAP.search(text) is None:
+        return False  # most texts: one search
+    head = _SENTENCE_END.split(text[:start])[-1]
+    after = text[end:]
+    ends = _SENTENCE_END.search(after)
+    tail = after[: ends.start()] if ends is not None else after
+    return _MISHAP.search(f"{head}{text[start:end]}{tail}") is not None
 
 
 def states(text: str, start: int, end: int, action: bool = True, titled: bool = False) -> bool:
