@@ -394,7 +394,7 @@ _BLOCK = (
     r"(?:\s+(?:(?:the|all|our|a|an)\s+)?(?:[\w./:-]+\s+){0,3}?(?:blocks?|read[\s_-]?only(?:[\w.-]*)"
     r"|watermarks?|settings?|overrides?|rate[\s-]?limits?|limits?|throttl(?:e|es|ing)|quotas?"
     r"|restrictions?|bans?|locks?|maintenance(?:[\s-]mode)?|flags?)\b"
-    r"|\s+(?:(?:the|all)\s+)?[a-z][a-z-]*(?:[._][a-z-]+)+\b)"
+    r"|\s+(?:(?:the|all)\s+)?[a-z][a-z-]*(?:[._][a-z-]+)+\b(?![/*]))"
 )
 """A block, limit or setting being cleared, removed, reset, unset or lifted, said done or under
 way: "cleared read_only_allow_delete on all indices", "removed the index.blocks.write block",
@@ -513,6 +513,7 @@ class ClassifyConfig(_Table):
         rf"{_NOT_STATE}\bpurg(?:ed|ing){_DATA}",
         rf"\bremov(?:ed|ing){_DATA}",
         rf"\bclean(?:ed|ing)[\s-]?up{_DATA}",
+        rf"{_NOT_STATE}\bclear(?:ed|ing){_DATA}",
         rf"\bexpir(?:ed|ing){_DATA}",
         rf"\bforce[\s-]?merg(?:ed|ing){_DATA}",
         rf"\bshr(?:unk|ank|inking){_DATA}",

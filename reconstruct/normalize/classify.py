@@ -210,6 +210,9 @@ UNDER_WAY = "step:under-way"
 """Tag of a person's mitigation (a message, an incident note) whose words say the step is under
 way, not done (``under_way``): "rolling back", "starting patronictl failover", "revert in
 progress". ``render.metrics`` counts such a step only when none is said done."""
+SAID_DONE = "step:said-done"
+"""Tag of a person's bare "done" read as their step under way said done (``saiddone``): its
+row is joined by ``saiddone.join_said_done``, never by the words it shares (``steps``)."""
 _PROGRESSIVE = re.compile(
     r"^(?:\w+ing\b|(?:just )?(?:started|kicked off|initiated|triggered)\b)|\bin progress\b"
     r"|\b(?:started|kicked off|under ?way|ongoing|running)$",

@@ -39,19 +39,13 @@ from datetime import timedelta
 
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import is_chat
-from reconstruct.normalize.classify import Classifier, under_way
+from reconstruct.normalize.classify import SAID_DONE, Classifier, under_way
 from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.people import person_of
-from reconstruct.normalize.steps import (
-    joined_rows,
-    same_step,
-    step_kind,
-    step_of,
-    words,
-)
+from reconstruct.normalize.steps import joined_rows, same_step, step_kind, step_of, words
 
-SAID_DONE = "step:said-done"
-"""Tag of a bare "done" reply read as its author's step under way said done."""
+__all__ = ["DONE_OF", "SAID_DONE", "join_said_done", "result_of", "said_done"]
+
 DONE_OF = "step:done-of:"
 """Tag prefix: ``step:done-of:<key>``, the key of the record of the step under way it closes."""
 

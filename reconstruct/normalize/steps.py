@@ -65,7 +65,7 @@ from datetime import datetime, timedelta
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import chat_only, is_chat
-from reconstruct.normalize.classify import UNDER_WAY
+from reconstruct.normalize.classify import SAID_DONE, UNDER_WAY
 from reconstruct.normalize.clock import step_utc
 from reconstruct.normalize.echoes import NOTE
 from reconstruct.normalize.evolve import evolve, new_event
@@ -339,8 +339,8 @@ def _same_words(
     (``step_merge_window``, ``step_of``)."""
     by_person: dict[str, list[int]] = defaultdict(list)
     for index, event in enumerate(rows):
-        if len(event.sources) != 1 or "bot" in event.tags:
-            continue
+        if len(event.sources) != 1 or "bot" in event.tags or SAID_DONE in event.tags:
+            continue  # a bare "done": ``saiddone`` joins it to its step
         if event.kind in TOOL_KINDS and WRITTEN not in event.tags:
             continue
         if who := person_of(event):
@@ -479,12 +479,20 @@ def step_of(event: Event) -> Step | None:
     return Step(found.lastgroup, objects, under_way(event), at, (done, len(objects)))
 
 
+_SENTENCE = re.compile(r"[.!?;](?:\s+|$)|\n")
+
+
 def _recap(text: str, family: str) -> bool:
-    """Whether the text names steps of two kinds or more (``_FAMILIES``): a recap of several
-    steps ("Deleted indices logs-2026.11.20..24 (1.2TB freed) and cleared read_only_allow_delete
-    on all indices. ... Revert of #4412 deploying.", a note a quarter of an hour later), which
-    is no record of one step: it joins none by step, its own row at its own time."""
-    return any(m.lastgroup != family for m in _FAMILY.finditer(text))
+    """Whether the text names steps of two kinds or more (``_FAMILIES``) in two sentences or
+    more: a recap of several steps ("Deleted indices logs-2026.11.20..24 (1.2TB freed) and
+    cleared read_only_allow_delete on all indices. ... Revert of #4412 deploying.", a note a
+    quarter of an hour later), which is no record of one step: it joins none by step, its own
+    row at its own time. One sentence naming two ("suspended the reconcile cronjob, deleting
+    the running job too") is its first step's record."""
+    if not any(m.lastgroup != family for m in _FAMILY.finditer(text)):
+        return False  # one step kind: most texts
+    said = [s for s in _SENTENCE.split(text) if _FAMILY.search(s) is not None]
+    return len(said) > 1
 
 
 _AMOUNT = re.compile(r"~?\d[\d.,]*(?:[kmgtpe]i?b|bytes?|b|k|%)", re.IGNORECASE)
