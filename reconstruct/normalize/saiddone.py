@@ -78,13 +78,16 @@ def said_done(events: Iterable[Event], classifier: Classifier, window: timedelta
     """The events with each bare done that closes its author's one step under way read as that
     step said done (rule 1 of the module). Events in any order; the order is kept."""
     events = list(events)
+    said = [
+        i
+        for i, e in enumerate(events)
+        if e.kind is Kind.MESSAGE and "human" in e.tags and e.actor and is_chat(e.sources)
+    ]
+    closers = {events[i].actor for i in said if result_of(events[i].summary) is not None}
+    if not closers:
+        return events  # no bare done: most incidents, nothing to read
     chat = sorted(
-        (
-            i
-            for i, e in enumerate(events)
-            if e.kind is Kind.MESSAGE and "human" in e.tags and is_chat(e.sources) and e.actor
-        ),
-        key=lambda i: (events[i].time, i),
+        (i for i in said if events[i].actor in closers), key=lambda i: (events[i].time, i)
     )
     open_steps: dict[str, dict[str, Event]] = defaultdict(dict)
     out = list(events)
