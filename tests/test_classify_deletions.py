@@ -61,6 +61,7 @@ NOT_DELETED = [
     "ILM deleted the index at 02:00",
     "curator deleted logs-2026.11.19 overnight",
     "index deleted by ILM",
+    "the cronjob deleted old snapshots at 02:00",
     "indices got deleted by accident",
     "someone accidentally deleted logs-2026.11.20",
     "oops, I deleted the wrong index logs-2026.11.26",

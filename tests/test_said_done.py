@@ -21,10 +21,12 @@ from typing import Any
 
 import pytest
 
+from reconstruct.config import Config
 from reconstruct.model import Kind, Timeline
 from reconstruct.normalize.saiddone import result_of
+from reconstruct.pipeline import build_timeline
 from reconstruct.render import metrics
-from tests.test_rows import KIM, LEE, T0, annotation, said, timeline, trigger
+from tests.test_rows import KIM, LEE, T0, annotation, bundle, said, timeline, trigger, ts
 
 STARTED = "deleting old indices now: logs-2026.11.20 .. logs-2026.11.24"
 MARKED = "deleted indices logs-2026.11.20..24"
@@ -88,6 +90,27 @@ def test_done_after_the_persons_step_under_way_is_that_step_said_done(tmp_path: 
     assert not any(e.summary.startswith("done") for e in tl.events)
     assert chatter(tl) == 0
     assert [e.summary for e in tl.events if e.summary.startswith("deleting")] == [STARTED]
+
+
+def test_done_in_the_steps_thread_closes_it(tmp_path: Path) -> None:
+    """Kim's "done, 1.2TB freed" as a reply in the thread of her "deleting old indices now"
+    (``conversations.replies``: the parent, then the reply with ``thread_ts`` and
+    ``parent_user_id``): the same step said done, joined to her annotation's row."""
+    parent = said("U03KIM", 33.2, STARTED, thread_ts=ts(33.2), reply_count=1)
+    reply = said("U03KIM", 39.1, "done, 1.2TB freed", thread_ts=ts(33.2), parent_user_id="U03KIM")
+    found = bundle(
+        tmp_path,
+        [trigger()],
+        [parent],
+        [KIM, LEE],
+        [kim_annotation(39.4, MARKED)],
+        replies={ts(33.2): [parent, reply]},
+    )
+    tl = build_timeline(found, Config())
+    assert mitigated(tl) == timedelta(minutes=39.1)
+    (row,) = [e for e in tl.events if e.summary.startswith(MARKED)]
+    assert row.summary == f"{MARKED}, 1.2TB freed"
+    assert any("thread_ts=" in link.url for link in row.links)
 
 
 def test_done_with_no_record_of_the_step_is_its_own_row(tmp_path: Path) -> None:

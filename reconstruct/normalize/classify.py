@@ -152,12 +152,17 @@ suspend: true on cronjob/x"), a replica promoted ("replica-1 promoted to primary
 replica-1"; an HA manager's "Patroni leader moved to replica-1" is the system's failover), a
 client blocked, banned or rate-limited, load shed, pods or keys evicted, a cache
 flushed, purged or cleared ("Flushed expired sessions on redis-sessions-2", "CDN cache purged"; not
-"cache flush is scheduled nightly", "should we purge?"). A state is none: "flag X is disabled in
-staging", "the flag was disabled by default"; so is another sense of the verb, without an
-object ("paused for a minute", "lag drained from the brokers", "the pod restarted 3 times"),
-one on the responders' own things ("restarting my laptop", "paused alerts for the maintenance",
-"aborting the call"), and a participle describing a noun ("evicted pods are piling up",
-"drained nodes show SchedulingDisabled"; ``_attribute``).
+"cache flush is scheduled nightly", "should we purge?"), capacity freed by deleting data
+("deleted indices logs-2026.11.20..24, 1.2TB freed", "truncated the audit table", "old indices
+gone"), a block, limit or setting lifted ("cleared read_only_allow_delete on all indices",
+"lifted the rate limit"). A store's own housekeeping is the failing thing's doing ("ILM deleted
+the index at 02:00": ``_PROCESSES``), and a step said a mistake is data lost, an impact, no
+step ("indices got deleted by accident", "oops, deleted the wrong index": ``_MISHAP``). A
+state is none: "flag X is disabled in staging", "the flag was disabled by default"; so is
+another sense of the verb, without an object ("paused for a minute", "lag drained from the
+brokers", "the pod restarted 3 times"), one on the responders' own things ("restarting my
+laptop", "paused alerts for the maintenance", "aborting the call"), and a participle describing
+a noun ("evicted pods are piling up", "drained nodes show SchedulingDisabled"; ``_attribute``).
 
 **The failing thing's doing is a description, no step** (``_described``, for ``mitigate``; not for
 the word "mitigated" itself: "this mitigated it"): the verb's subject in its clause (through "and":
