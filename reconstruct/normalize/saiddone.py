@@ -155,7 +155,9 @@ def join_said_done(rows: list[Event], window: timedelta) -> tuple[list[Event], i
         summary = base.summary
         if result and not words(result) <= words(summary):
             summary = f"{summary.rstrip(' .')}, {result}"
-        joined[target] = joined_rows([base, reply], base, summary, min(base.time, reply.time))
+        row = joined_rows([base, reply], base, summary, min(base.time, reply.time))
+        reasons = dict.fromkeys(r for r in (base.reason, reply.reason) if r)
+        joined[target] = evolve(row, reason="; ".join(reasons))
         taken.add(index)
     out = [joined.get(i, e) for i, e in enumerate(rows) if i not in taken]
     return out, len(taken)
