@@ -557,6 +557,8 @@ _Series = list[tuple[str, str, list[Event]]]
 """Series rows to make: (text, reason, members)."""
 _Joins = list[tuple[str, str, list[Event]]]
 """Parts that join a milestone's row: (its key, the words added, the records joined)."""
+_SeriesRow = tuple[str, str, list[Event]]
+"""One series row to make: (text, reason, members)."""
 _Stated = tuple[Event, str]
 """A record of an alert instance and its state (``_state``)."""
 
@@ -734,7 +736,7 @@ def _storm(
         of_state = [
             e for e, s in zip(group, states, strict=True) if s == state and e.key not in told
         ]
-        if len(of_state) >= config.min_series:
+        if len(of_state) >= 2:  # a wave too small for a series may still be one row (``_small_wave``)
             waves[state] = _waves(of_state, config.wave_gap)
     notices = [e for e in group if e.key in told and e.key not in keep]
     placed = _place(notices, waves, config)
@@ -759,8 +761,27 @@ def _storm(
             )
         series.extend(series_)
         joins.extend(joins_)
-    joins.extend(_beside(notices, placed, group, states, told, config.wave_gap))
-    return series, joins
+    beside = _beside(notices, placed, group, states, told, config.wave_gap)
+    return _taken_in(series, joins, beside)
+
+
+def _taken_in(series: _Series, joins: _Joins, beside: _Joins) -> tuple[_Series, _Joins]:
+    """The series and joins with each notice ``_beside`` puts next to a record that a series
+    row or a milestone's row took in moved to that row (a member and a link of it): the record
+    is no row of its own any more, and the notice must not vanish with it."""
+    rows: dict[str, int] = {}  # a record's key -> the series row holding it
+    for n, (_, _, members) in enumerate(series):
+        rows.update((e.key, n) for e in members)
+    milestone = {e.key: key for key, _, members in joins for e in members}
+    out = list(series)
+    for key, text, notices in beside:
+        if key in rows:
+            n = rows[key]
+            words, reason, members = out[n]
+            out[n] = (words, reason, sorted([*members, *notices], key=order_key))
+        else:
+            joins.append((milestone.get(key, key), text, notices))
+    return out, joins
 
 
 def _beside(
@@ -926,23 +947,27 @@ def _firings(
     for event in cleared:
         clearings[instance_of(event.tags)].append(event)
     for n, wave in enumerate(_waves(fired, config.wave_gap)):
-        kinds = set()  # "again", "still" or "new" per firing
+        each: list[str] = []  # "again", "still" or "new" per firing
         for event in wave:
             instance = instance_of(event.tags)
             before = last_fired.get(instance)
             if before is None:
-                kinds.add("new")
+                each.append("new")
             elif any(before.time <= c.time <= event.time for c in clearings[instance]):
-                kinds.add("again")
+                each.append("again")
             else:
-                kinds.add("still")
+                each.append("still")
         for event in wave:
             last_fired[instance_of(event.tags)] = event
+        kinds = set(each)
         if extra.get(n):
             kinds.add("new")
         if len(wave) < config.min_series:
-            if kinds == {"again"} and (few := _again_few(name, word, wave, own, label)):
-                series.append(few)
+            if state == "firing" and not extra.get(n) and _small_wave(wave, own, label, state):
+                if own is not None and own in wave:
+                    joins.append(_few_first(wave, own, label))
+                elif kinds <= {"new", "again"}:
+                    series.append(_few_fired(name, wave, each, label))
             continue
         values = sorted({*_values(wave, label), *extra.get(n, ())}, key=_natural)
         told = notes.get(n, [])
@@ -971,22 +996,55 @@ def _firings(
     return series, joins
 
 
-def _again_few(
-    name: str, word: str, wave: list[Event], own: Event | None, label: str
-) -> tuple[str, str, list[Event]] | None:
-    """A wave too small for a series whose instances each fired again (cleared since their
-    firing before), one firing each, none the incident's first: one row, as an author merges
-    them, "IngressNode5xxHigh firing again on node-a and node-b, 15:02–15:03"; None for a
-    single firing, a wave naming no instance, or an instance firing twice in it."""
-    values = _values(wave, label)
-    if len(wave) < 2 or not label or (own is not None and own in wave):
-        return None
-    if len(values) != len(wave) or len({instance_of(e.tags) for e in wave}) != len(wave):
-        return None
-    where = _and(values) if len(values) == 2 else f"{len(values)} {_plural(label, 2)}"
-    if len(values) > 2:
-        where += f" ({_names(values)})"
-    return f"{name} {word} again on {where}, {_span(wave)}", _STORM, wave
+def _small_wave(wave: list[Event], own: Event | None, label: str, state: str) -> bool:
+    """Whether a wave too small for a series (``min_series``) is one row, as an author writes
+    it: at least two records, each of its own instance named by ``label`` (one record each),
+    none the incident's trigger nor a row holding a record of another state (an earlier blip's
+    firing and clearing), a milestone only as ``own`` (its row takes the others in)."""
+    if len(wave) < 2 or not label:
+        return False
+    if len(_values(wave, label)) != len(wave) or any(len(_values([e], label)) != 1 for e in wave):
+        return False
+    if len({instance_of(e.tags) for e in wave}) != len(wave):
+        return False
+    return not any(
+        _TRIGGERED in e.tags
+        or any(m.kind is Kind.ALERT and _state(m) not in (state, "") for m in e.members)
+        for e in wave
+    )
+
+
+def _few_fired(name: str, wave: list[Event], each: list[str], label: str) -> _SeriesRow:
+    """A few firings of one rule on as many instances within ``wave_gap`` (``_small_wave``), none the
+    incident's first: one row at the first, "ReplicationLag fired on replica-1 and replica-2,
+    14:02–14:03"; "... firing again on node-a and node-b, ..." when each cleared since it
+    fired before; "... fired on node-c and again on node-a, ..." for both."""
+    new = _values([e for e, k in zip(wave, each, strict=True) if k == "new"], label)
+    again = _values([e for e, k in zip(wave, each, strict=True) if k == "again"], label)
+    if not again:
+        text = f"{name} fired on {_few_names(new, label)}"
+    elif not new:
+        text = f"{name} firing again on {_few_names(again, label)}"
+    else:
+        text = f"{name} fired on {_and(new)} and again on {_and(again)}"
+    return f"{text}, {_span(wave)}", _STORM, wave
+
+
+def _few_first(wave: list[Event], own: Event, label: str) -> tuple[str, str, list[Event]]:
+    """The incident's first firing (``own``) and a few firings of its rule on other instances
+    within ``wave_gap`` (``_small_wave``): they join its row, which keeps its time and key (the
+    figures cite it), "Grafana alert X (instance=replica-1) firing; also on replica-2 at 14:03"
+    ("...; also on b and c by 14:04")."""
+    rest = [e for e in wave if e is not own]
+    when = f"at {rest[0].time:%H:%M}" if len(rest) == 1 else f"by {rest[-1].time:%H:%M}"
+    return own.key, f"also on {_few_names(_values(rest, label), label)} {when}", rest
+
+
+def _few_names(values: list[str], label: str) -> str:
+    """``a and b``; three or more: ``3 pods (a, b, c)``."""
+    if len(values) <= 2:
+        return _and(values)
+    return f"{len(values)} {_plural(label, len(values))} ({_names(values)})"
 
 
 def _clearings(
@@ -1017,7 +1075,8 @@ def _clearings(
         again = [v for v in values if v in back]  # cleared in an earlier wave, fired since
         new = [v for v in values if v not in back]
         back.update(values)
-        if len(wave) < config.min_series:
+        few = len(wave) < config.min_series  # one row only as ``_small_wave`` allows
+        if few and (extra.get(n) or not _small_wave(wave, own, label, _RESOLVED)):
             continue
         if own is not None and own in wave:
             rest = sorted([*(e for e in wave if e is not own), *told], key=order_key)
@@ -1027,12 +1086,12 @@ def _clearings(
         if not label:
             text = f"{len(wave)} alerts of {name} cleared, {_span(wave)}"
         elif not new:
-            text = (
-                f"{name} cleared again on {len(again)} {_plural(label, len(again))}"
-                f" ({_names(again)}), {_span(wave)}"
-            )
+            where = f"{len(again)} {_plural(label, len(again))} ({_names(again)})"
+            text = f"{name} cleared again on {_few_names(again, label) if few else where}"
+            text += f", {_span(wave)}"
         elif len(values) == len(every) and not again:
-            text = f"{name} cleared on all {len(values)} {_plural(label, 2)}, {_span(wave)}"
+            where = _few_names(values, label) if few else f"all {len(values)} {_plural(label, 2)}"
+            text = f"{name} cleared on {where}, {_span(wave)}"
         else:
             last = " the last" if len(waves) > 1 and back >= set(every) else ""
             more = " more" if again and not last else ""
