@@ -165,7 +165,7 @@ def test_an_instance_firing_again_says_so_and_the_last_clearing_counts_instances
         (
             "10:24:00",
             f"Grafana alert {RULE} (instance=gw-3) resolved; the last 3 of 8 instances"
-            " (gw-6 … gw-8) cleared, this one again and last, 10:23–10:24",
+            " (gw-6 … gw-8) cleared, then this one again, 10:23–10:24",
         ),
     ], rows_of(tl)
     last = [e for e in tl.events if RULE in e.summary][-1]
@@ -495,7 +495,7 @@ def test_a_long_list_of_instances_in_the_last_clearing_is_a_count_with_first_and
     notes += [state(50 + 0.05 * k, db, "Alerting", "Normal") for k, db in enumerate(dbs)]
     tl = timeline(tmp_path, [trigger()], [], [], notes)
     assert rows_of(tl)[-1][1].endswith(
-        "; the last 6 of 12 instances (db-13 to db-23) cleared, 6 instances (db-1 to db-11)"
+        "; the last 6 of 12 instances (db-13 to db-23) cleared, and 6 instances (db-1 to db-11)"
         " again, this one last, at 10:32"
     ), rows_of(tl)
 
@@ -510,7 +510,7 @@ def test_the_last_clearing_lists_others_cleared_again_but_not_its_own_instance(
     tl = timeline(tmp_path, [trigger()], [], [], [*tls_storm(late=(41, 41.5, 41.8)), *again])
     last = rows_of(tl)[-1][1]
     assert last.endswith(
-        "; the last 3 of 8 instances (gw-6 … gw-8) cleared, gw-2 again, this one again and last,"
+        "; the last 3 of 8 instances (gw-6 … gw-8) cleared, and gw-2 again, then this one again,"
         " 10:23–10:24"
     ), "gw-2 and the row's own gw-3 said to clear again, gw-3 last"
     assert last.count("gw-3") == 1, last

@@ -1115,34 +1115,39 @@ def _last_wave_words(
     own: Event,
 ) -> str:
     """The words the wave holding the incident's last clearing adds to that clearing's row
-    ("Grafana alert X (node=c) resolved", which names the rule and its own instance): what
-    cleared, that the row's instance was last, and when (last, so the renderer's summary limit
-    never cuts the times). One wave: "all 14 nodes cleared, this one last, 15:38–15:41" ("all 8
-    alerts of the rule cleared, ..." when no label names the instances); a later wave: "the last
-    6 of 14 nodes (a … f) cleared, this one last, 15:38–15:41". Instances are counted, not
-    clearings: those that cleared before and fired since are said apart, "the last 5 of 14
-    nodes (e to i) cleared, b again, this one again and last, 15:38–15:41" ("b and d cleared
-    again, ..." when none is new)."""
+    ("Grafana alert X (node=c) resolved", which names the rule and its own instance, "this
+    one"): what cleared, that the row's instance was last, and when (last, so the renderer's
+    summary limit never cuts the times). One wave: "all 14 nodes cleared, this one last,
+    15:38–15:41" ("both instances (a, b) cleared, ..." for two; "all 8 alerts of the rule
+    cleared, ..." when no label names the instances); a later wave: "the last 6 of 14 nodes (a …
+    f) cleared, this one last, 15:38–15:41". Instances are counted, not clearings: those that
+    cleared in an earlier wave and fired since are said apart, as cleared again: "the last 5 of
+    14 nodes (e to i) cleared, and b again, this one last, 15:38–15:41"; the row's own instance
+    (the last to clear) among them, "..., and b again, then this one again, ..." ("the last 3 of
+    8 instances (gw-6 … gw-8) cleared, then this one again, ..."); none new, "b and d cleared
+    again, then this one again, ..."."""
     span = _span(wave)
     if not label:
         some = f"all {total}" if len(wave) == total else f"the last {len(wave)} of {total}"
         return f"{some} {noun} cleared, this one last, {span}"
     if not again:
+        if len(new) == total == 2:
+            return f"both {noun} ({_names(new)}) cleared, this one last, {span}"
         if len(new) == total:
             return f"all {total} {noun} cleared, this one last, {span}"
         return (
             f"the last {len(new)} of {total} {noun} ({_names(new)}) cleared, this one last, {span}"
         )
-    mine = set(_values([own], label))  # the row names its own instance already
+    mine = set(_values([own], label))  # the row names its own instance already: "this one"
     others = [v for v in again if v not in mine]
-    twice = _brief(others)
+    named = _brief(others)
     if len(others) >= 3:
-        twice = f"{len(others)} {_plural(label, 2)} ({twice})"
-    last = "this one again and last" if mine & set(again) else "this one last"
+        named = f"{len(others)} {_plural(label, 2)} ({named})"
+    last = "then this one again" if mine & set(again) else "this one last"
     if not new:
-        return f"{twice} cleared again, {last}, {span}" if others else f"cleared again, {span}"
+        return f"{named} cleared again, {last}, {span}" if others else f"cleared again, {span}"
     text = f"the last {len(new)} of {total} {noun} ({_brief(new)}) cleared"
-    return f"{text}, {twice} again, {last}, {span}" if others else f"{text}, {last}, {span}"
+    return f"{text}, and {named} again, {last}, {span}" if others else f"{text}, {last}, {span}"
 
 
 def _waves(events: list[Event], gap: timedelta) -> list[list[Event]]:
