@@ -736,7 +736,7 @@ def _storm(
         of_state = [
             e for e, s in zip(group, states, strict=True) if s == state and e.key not in told
         ]
-        if len(of_state) >= 2:  # a wave too small for a series may still be one row (``_small_wave``)
+        if len(of_state) >= 2:  # a wave too small for a series may be one row (``_small_wave``)
             waves[state] = _waves(of_state, config.wave_gap)
     notices = [e for e in group if e.key in told and e.key not in keep]
     placed = _place(notices, waves, config)
@@ -774,13 +774,13 @@ def _taken_in(series: _Series, joins: _Joins, beside: _Joins) -> tuple[_Series, 
         rows.update((e.key, n) for e in members)
     milestone = {e.key: key for key, _, members in joins for e in members}
     out = list(series)
-    for key, text, notices in beside:
+    for key, text, posts in beside:
         if key in rows:
             n = rows[key]
             words, reason, members = out[n]
-            out[n] = (words, reason, sorted([*members, *notices], key=order_key))
+            out[n] = (words, reason, sorted([*members, *posts], key=order_key))
         else:
-            joins.append((milestone.get(key, key), text, notices))
+            joins.append((milestone.get(key, key), text, posts))
     return out, joins
 
 
@@ -1015,10 +1015,10 @@ def _small_wave(wave: list[Event], own: Event | None, label: str, state: str) ->
 
 
 def _few_fired(name: str, wave: list[Event], each: list[str], label: str) -> _SeriesRow:
-    """A few firings of one rule on as many instances within ``wave_gap`` (``_small_wave``), none the
-    incident's first: one row at the first, "ReplicationLag fired on replica-1 and replica-2,
-    14:02–14:03"; "... firing again on node-a and node-b, ..." when each cleared since it
-    fired before; "... fired on node-c and again on node-a, ..." for both."""
+    """A few firings of one rule on as many instances within ``wave_gap`` (``_small_wave``),
+    none the incident's first: one row at the first, "ReplicationLag fired on replica-1 and
+    replica-2, 14:02–14:03"; "... firing again on node-a and node-b, ..." when each cleared
+    since it fired before; "... fired on node-c and again on node-a, ..." for both."""
     new = _values([e for e, k in zip(wave, each, strict=True) if k == "new"], label)
     again = _values([e for e, k in zip(wave, each, strict=True) if k == "again"], label)
     if not again:
