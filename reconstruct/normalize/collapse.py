@@ -50,13 +50,19 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   every other wave is a row at its first clearing, a partial recovery: "EdgeTLSHandshakeErrors
   cleared on 5 of 8 instances (gw-1 … gw-5), 14:33–14:34" ("on all 5 pods" when it is every
   instance). Instances are counted, not clearings: an instance that cleared in an earlier wave
-  and fired since is said apart ("...; the last 3 of 8 instances (gw-6 … gw-8) cleared, gw-3
-  again, this one last, 14:41–14:42"; the row's own instance, which its head names, "this one
-  again and last"; "... cleared on the last 2 of 8 instances (gw-7, gw-8) and again on gw-3"),
-  and its
-  firing row, when it stays a row, says so: "... firing again (cleared 14:34) (B=0.6, C=1)".
-  A part or wave of fewer than ``min_series`` alerts (a milestone it joins counted)
-  stays as its rows. A notifier's chat post of the group (Alertmanager's ``[FIRING:44] X`` /
+  and fired since is said apart, as cleared again ("...; the last 3 of 8 instances (gw-6 …
+  gw-8) cleared, and gw-3 again, this one last, 14:41–14:42"; the row's own instance, which its
+  head names, "..., then this one again, ..."; "... cleared on the last 2 of 8 instances (gw-7,
+  gw-8) and again on gw-3"), and its firing row, when it stays a row, says so: "... firing
+  again (cleared 14:34) (B=0.6, C=1)". A wave of fewer than ``min_series`` alerts (a
+  milestone it joins counted) of two or more instances, one record each (``_small_wave``), is
+  one row naming them, as an author merges them: "ReplicationLag fired on replica-1 and
+  replica-2, 14:02–14:03" (``_few_fired``), "... cleared on replica-1 and replica-2, ...", "...
+  cleared on 2 of 8 instances (gw-1, gw-2), ..."; holding the incident's first firing or last
+  clearing, it joins that row, which keeps its time: "...; also on replica-2 at 14:03"
+  (``_few_first``), "...; both instances (replica-1, replica-2) cleared, this one last, ...".
+  Any other part or wave that small stays as its rows. A notifier's chat post of the group
+  (Alertmanager's ``[FIRING:44] X`` /
   ``[RESOLVED] X`` in Slack, Grafana's ``[FIRING:12, RESOLVED:18] X`` listing each alert's
   ``Labels:``: a bot's record holding no state record that names no instance or reports
   several alerts, ``groupposts``) is no alert of its own when the tool's own records of the
@@ -67,7 +73,8 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   instances (``label`` values) it lists in the wave's state that no record of the tool has in
   that state, each once, in the first wave it joins. A notice beside a wave too small for a
   row joins the row of the nearest record of a state it reports (``_beside``), its words
-  unchanged; notices are no state changes when a rule is judged for flapping. Long
+  unchanged, or the row that record is in (``_taken_in``); notices are no state changes when
+  a rule is judged for flapping. Long
   instance lists there are a count with the first and last: "20 again (ip-10-40-17-40 to
   ip-10-40-19-97)". A joined row keeps the milestone's time, key, kind and links, adds the
   ``first:`` / ``last:`` link of the records joined before / after it, and holds every record as
@@ -110,7 +117,7 @@ too few for a series join the first page of their assignment (``repeats``: "Page
 push at 14:00 and 14:05"); a series of them is led by that first page when nothing came between
 (``_page_anchor``: no boundary, no page kept apart): "Dana Okoro paged 5 times, 13:05–13:17 (...)",
 an escalation keeping its words ("Escalated to Kim Nguyen ...; paged again 5 times, ..."). A
-wave of a rule too small for a series whose instances each fired again, once each, is one row:
+wave of a rule too small for a series, one record each of two or more instances, is one row:
 "IngressNode5xxHigh firing again on node-a and node-b, 15:02–15:03".
 
 Milestones never collapse: the incident's first firing (of any rule, a firing whose rule cleared
