@@ -206,14 +206,15 @@ def test_the_last_clearing_names_what_cleared_again_in_plain_words(tmp_path: Pat
     words = {name: said(last_row(tmp_path / name.replace(" ", "-"), notes))
              for name, notes in cases.items()}  # fmt: skip
     for name, text in words.items():
-        assert text.startswith("the last 3 of 8 instances (gw-6 … gw-8) cleared"), (name, text)
-        assert re.search(r", 10:23–10:24$", text), (name, text)
+        assert text.startswith("the last 3 of 8 instances (gw-6 … gw-8) cleared, "), (name, text)
         assert not _CLUMSY.search(text), (name, text)
-        assert "this one" in text, (name, text)
+        assert re.search(r"cleared, (?:this one last|then this one again), 10:23–10:24", text)
+        times = text.index("10:23–10:24")
+        assert "gw-2" not in text[:times], ("the times before the names cleared again", text)
     assert words["new"].endswith("cleared, this one last, 10:23–10:24")
-    assert ", and gw-2 again, this one last," in words["others again"]
+    assert words["others again"].endswith(", this one last, 10:23–10:24; gw-2 cleared again")
     assert words["own again"].endswith("cleared, then this one again, 10:23–10:24")
-    assert ", and gw-2 again, then this one again," in words["both again"]
+    assert words["both again"].endswith(", then this one again, 10:23–10:24; gw-2 cleared again")
     assert all("gw-3" not in words[n] for n in ("own again", "both again")), "the head names it"
 
 

@@ -495,8 +495,8 @@ def test_a_long_list_of_instances_in_the_last_clearing_is_a_count_with_first_and
     notes += [state(50 + 0.05 * k, db, "Alerting", "Normal") for k, db in enumerate(dbs)]
     tl = timeline(tmp_path, [trigger()], [], [], notes)
     assert rows_of(tl)[-1][1].endswith(
-        "; the last 6 of 12 instances (db-13 to db-23) cleared, and 6 instances (db-1 to db-11)"
-        " again, this one last, at 10:32"
+        "; the last 6 of 12 instances (db-13 to db-23) cleared, this one last, at 10:32;"
+        " 6 instances (db-1 to db-11) cleared again"
     ), rows_of(tl)
 
 
@@ -510,8 +510,8 @@ def test_the_last_clearing_lists_others_cleared_again_but_not_its_own_instance(
     tl = timeline(tmp_path, [trigger()], [], [], [*tls_storm(late=(41, 41.5, 41.8)), *again])
     last = rows_of(tl)[-1][1]
     assert last.endswith(
-        "; the last 3 of 8 instances (gw-6 … gw-8) cleared, and gw-2 again, then this one again,"
-        " 10:23–10:24"
+        "; the last 3 of 8 instances (gw-6 … gw-8) cleared, then this one again, 10:23–10:24;"
+        " gw-2 cleared again"
     ), "gw-2 and the row's own gw-3 said to clear again, gw-3 last"
     assert last.count("gw-3") == 1, last
 

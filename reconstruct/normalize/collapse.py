@@ -51,9 +51,9 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   cleared on 5 of 8 instances (gw-1 … gw-5), 14:33–14:34" ("on all 5 pods" when it is every
   instance). Instances are counted, not clearings: an instance that cleared in an earlier wave
   and fired since is said apart, as cleared again ("...; the last 3 of 8 instances (gw-6 …
-  gw-8) cleared, and gw-3 again, this one last, 14:41–14:42"; the row's own instance, which its
-  head names, "..., then this one again, ..."; "... cleared on the last 2 of 8 instances (gw-7,
-  gw-8) and again on gw-3"), and its firing row, when it stays a row, says so: "... firing
+  gw-8) cleared, this one last, 14:41–14:42; gw-3 cleared again"; the row's own instance, which
+  its head names, "..., then this one again, ..."; "... cleared on the last 2 of 8 instances
+  (gw-7, gw-8) and again on gw-3"), and its firing row, when it stays a row, says so: "... firing
   again (cleared 14:34) (B=0.6, C=1)". A wave of fewer than ``min_series`` alerts (a
   milestone it joins counted) of two or more instances, one record each (``_small_wave``), is
   one row naming them, as an author merges them: "ReplicationLag fired on replica-1 and
@@ -1128,11 +1128,12 @@ def _last_wave_words(
     15:38–15:41" ("both instances (a, b) cleared, ..." for two; "all 8 alerts of the rule
     cleared, ..." when no label names the instances); a later wave: "the last 6 of 14 nodes (a …
     f) cleared, this one last, 15:38–15:41". Instances are counted, not clearings: those that
-    cleared in an earlier wave and fired since are said apart, as cleared again: "the last 5 of
-    14 nodes (e to i) cleared, and b again, this one last, 15:38–15:41"; the row's own instance
-    (the last to clear) among them, "..., and b again, then this one again, ..." ("the last 3 of
-    8 instances (gw-6 … gw-8) cleared, then this one again, ..."); none new, "b and d cleared
-    again, then this one again, ..."."""
+    cleared in an earlier wave and fired since are said apart, as cleared again, after the
+    times (a row too long for ``[render] max_summary`` loses its end, not its times): "the last
+    5 of 14 nodes (e to i) cleared, this one last, 15:38–15:41; b cleared again"; the row's own
+    instance (the last to clear) among them, "the last 3 of 8 instances (gw-6 … gw-8) cleared,
+    then this one again, 10:23–10:24" ("...; b cleared again" after it); none new, "b and d
+    cleared again, then this one again, ..."."""
     span = _span(wave)
     if not label:
         some = f"all {total}" if len(wave) == total else f"the last {len(wave)} of {total}"
@@ -1153,8 +1154,9 @@ def _last_wave_words(
     last = "then this one again" if mine & set(again) else "this one last"
     if not new:
         return f"{named} cleared again, {last}, {span}" if others else f"cleared again, {span}"
-    text = f"the last {len(new)} of {total} {noun} ({_brief(new)}) cleared"
-    return f"{text}, and {named} again, {last}, {span}" if others else f"{text}, {last}, {span}"
+    text = f"the last {len(new)} of {total} {noun} ({_brief(new)}) cleared, {last}, {span}"
+    # the times before the names of those cleared again: a long row loses only its end
+    return f"{text}; {named} cleared again" if others else text
 
 
 def _waves(events: list[Event], gap: timedelta) -> list[list[Event]]:
