@@ -621,7 +621,8 @@ class CollapseConfig(_Table):
     wave_gap: Duration = Field(default=timedelta(minutes=5), gt=timedelta(0))
     """A rule's firings or clearings further apart than this are two waves, each said at its own
     time (5 of 8 instances back at 14:33, the last 3 at 14:42: a partial recovery; 25 pods
-    firing again at 10:40)."""
+    firing again at 10:40); closer, a few instances (fewer than ``min_series``) are one row
+    naming them (two replicas' lag alerts a minute apart)."""
     same_words: float = Field(default=0.6, gt=0, le=1)
     """One person's two records are one step when this share of the shorter one's words are in
     the other."""
