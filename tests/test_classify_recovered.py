@@ -33,6 +33,7 @@ RECOVERED = [
     "all 12 brokers are back up",
     "5xx are back to baseline after the rollback",
     "partial recovery: 18 of 30 pods healthy",
+    "5xx until 14:05, back to baseline since",
 ]
 NOT_RECOVERED = [
     # questions
@@ -62,6 +63,7 @@ NOT_RECOVERED = [
 ]
 MILESTONES_FIRST = [
     ("rolled back checkout, error rate back to normal", Kind.MITIGATE),
+    ("errors until 14:05, all clear since 14:06", Kind.RESOLVE),
     ("checkout recovered", Kind.RESOLVE),
     ("all clear, 5xx back to baseline", Kind.RESOLVE),
 ]

@@ -487,7 +487,7 @@ _ELSEWHERE = re.compile(
 was back to 0 in minutes"), no status of this incident."""
 _HOPE = re.compile(
     r"\b(?:hope|hopes|hoping|hopefully|expect|expects|expecting|expected to|fingers crossed"
-    r"|wait(?:ing)? (?:for|until|till)|until|till|eta|by the time)\b",
+    r"|wait(?:ing)? (?:for|until|till)|eta)\b",
     re.IGNORECASE,
 )
 """Before a recovery (an ``update`` or ``resolve`` match), in its sentence: a hope or a wait
