@@ -136,6 +136,7 @@ def test_the_detecting_alerts_first_firing_takes_the_other_in_at_its_own_time(
         f"Grafana alert {LAG} (instance={REPLICAS[0]}) firing; also on {REPLICAS[1]} at 09:41"
     )
     assert first.time == T0 - timedelta(minutes=2)
+    assert first.reason.endswith("alert storm (one rule): 1 row joined"), first.reason
     assert [ln.label for ln in first.links] == ["Grafana panel", "last: Grafana panel"]
     detected = milestones(tl).detected
     assert detected is not None and detected.time == first.time

@@ -1503,9 +1503,10 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
 
 
 def _joined_words(rows: int, told: list[Event]) -> str:
-    """``7 rows joined and 1 chat post``; ``1 chat post joined`` when no row joined."""
+    """``7 rows joined and 1 chat post``, ``1 row joined``; ``1 chat post joined`` when no
+    row joined."""
     if rows or not told:
-        return f"{rows} rows joined{_posts(told)}"
+        return f"{rows} row{'s' * (rows != 1)} joined{_posts(told)}"
     return f"{len(told)} chat post{'s' * (len(told) > 1)} joined"
 
 
