@@ -294,6 +294,25 @@ def names(found: frozenset[str]) -> frozenset[str]:
     return frozenset(i for i in found if _NAME.search(i) and re.search(r"\w[-./]\w", i))
 
 
+_NUMBERED = re.compile(
+    r"\b(rule|job|flag|check|policy|monitor|node|shard|partition|replica|pool|queue|worker|"
+    r"broker|zone|region|cluster|pod|instance|vm|host|server|ticket|step|stage|test)"
+    r"\s+(?:(?:id|no\.?|number)\s+)?#?(\d+)\b",
+    re.IGNORECASE,
+)
+"""A thing a console or a tool names by its number: "rule 1002", "WAF rule 1002", "shard 7",
+"node #3"."""
+
+
+def numbered(text: str) -> frozenset[str]:
+    """The things ``text`` names by a noun and its number, lower case (``rule 1002``): an object
+    of a step as a name is ("disabled WAF rule 1002" and "rule 1002 disabled" act on one thing),
+    which ``names`` leaves out, a bare number being no name."""
+    if not any(ch.isdigit() for ch in text):
+        return frozenset()
+    return frozenset(f"{m.group(1).lower()} {m.group(2)}" for m in _NUMBERED.finditer(text))
+
+
 _SPAN = re.compile(r"(?P<head>.*?)(?P<first>\d+)\.\.(?P<last>\d+)$")
 
 
@@ -472,7 +491,10 @@ def step_of(event: Event) -> Step | None:
     text = event.summary
     if _recap(text, found.lastgroup):
         return None
-    objects = _amountless(spans(names(identifiers(text)))) or _object_word(text, found.end())
+    objects = (
+        _amountless(spans(names(identifiers(text)))) | numbered(text)
+        or _object_word(text, found.end())
+    )
     if not objects:
         return None
     posted = event.time
