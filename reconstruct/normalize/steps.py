@@ -491,9 +491,8 @@ def step_of(event: Event) -> Step | None:
     text = event.summary
     if _recap(text, found.lastgroup):
         return None
-    objects = (
-        _amountless(spans(names(identifiers(text)))) | numbered(text)
-        or _object_word(text, found.end())
+    objects = _amountless(spans(names(identifiers(text)))) | numbered(text) or _object_word(
+        text, found.end()
     )
     if not objects:
         return None
