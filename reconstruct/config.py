@@ -322,11 +322,21 @@ ending its clause or before a time ("checkout-pricing-v2 disabled", "checkout-pr
 off at 14:20", "rule 1002 disabled, 403s dropping"): no subject doing it, so not "orders-api
 disabled streaming" (an object after the verb: a system's doing). ``{verb}``: one pattern per
 verb."""
-_TO_LOG_ONLY = (
+_TO_LOG_ONLY = tuple(
     r"\b(?:set|setting|switched|switching|changed|changing|moved|moving|flipped|flipping|put"
     r"|putting)\b(?![^\n.;?]{0,60}?\bback\b)[^\n.;?]{0,60}?\b(?:from\s+block\s+)?(?:to|into|in)\s+"
-    r"(?:log|log[\s-]only|monitor(?:ing)?|simulate|count|dry[\s-]?run|report[\s-]only"
-    r"|detection[\s-]?only|permissive)(?:\s+mode)?\b"
+    + mode
+    + r"(?:\s+mode)?\b"
+    for mode in (
+        r"log(?:[\s-]only)?",
+        r"monitor(?:ing)?",
+        "simulate",
+        "count",
+        r"dry[\s-]?run",
+        r"report[\s-]only",
+        r"detection[\s-]?only",
+        "permissive",
+    )
 )
 """A blocking rule switched to only watch, said done or under way (Cloudflare WAF's Log action,
 AWS WAF's Count, ModSecurity's DetectionOnly, a policy's report-only or permissive mode):
@@ -495,7 +505,7 @@ class ClassifyConfig(_Table):
         r"(?:^|(?<=[,;:.!\n]))\W*(?:the\s+)?(?:[\w./-]+\s+)?(?:feature[\s-]?)?flags?\s+(?:(?:is\s+)?now"
         r"\s+)?off\b(?!\s+(?:in|by|for|on)\b)",
         *(_FLAG_NAMED_OFF.replace("{verb}", verb) for verb in ("disabled", "killed")),
-        _TO_LOG_ONLY,
+        *_TO_LOG_ONLY,
         *(_JOB_SUSPENDED.replace("{verb}", verb) for verb in ("suspended", "paused", "halted")),
         r"\b(?:set|setting|patched|patching)\b[^\n.;?]{0,60}?\bsuspend[\"']?\s*[:=]\s*true\b",
         r"\bpromot(?:ed|ing)\s+(?:the\s+)?(?:[\w./-]+\s+){0,2}?(?:[\w.-]*replica[\w.-]*|standby"
