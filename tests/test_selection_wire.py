@@ -24,6 +24,7 @@ from tests.builders_selection import (
     pr_item,
     row,
 )
+from tests.builders_selection import ts as ts  # tests.test_chatter_count reads it here
 
 SHA = "9c1e7a4f0b2d83c6e5a17f9d0c4b8e2a6d3f5b71"
 OPS = "C0OPSBOTS"
