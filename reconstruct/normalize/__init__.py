@@ -8,7 +8,9 @@ deployment that went live) ->
 ``select`` (what is kept, why; counts of the rest; ``during``: the window's changes tied to the
 incident) -> ``people`` (one name and id per person) ->
 ``deployer`` (a deploy an app started: the person its bot's post credits) ->
-``steps`` (one step, one row) -> ``echoes`` (a chat app's post of a record) ->
+``steps`` (one step, one row; ``saiddone``: a bare "done" after a person's step under way,
+read before the chatter is counted, joins that step's row) -> ``echoes`` (a chat app's post of a
+record) ->
 ``collapse`` (a series as one row) -> ``order``.
 ``docs/design.md`` has the rules.
 """
@@ -35,10 +37,11 @@ from reconstruct.normalize.instances import named_instances, with_instance
 from reconstruct.normalize.ledger import OUTSIDE_REASON, Ledger
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
-from reconstruct.normalize.people import directory, resolve
+from reconstruct.normalize.people import directory, resolve, unjoined_people
 from reconstruct.normalize.people import warnings as people_warnings
 from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
 from reconstruct.normalize.repeats import worded_first
+from reconstruct.normalize.saiddone import join_said_done, said_done
 from reconstruct.normalize.select import select
 from reconstruct.normalize.steps import merge_steps
 from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window, outside_of
@@ -70,6 +73,8 @@ class Normalized:
     set_aside: tuple[Event, ...] = ()
     """The window's changes with no tie to the incident (``during``), counted in ``omitted``,
     each with the reason it is counted under and its links."""
+    hints: tuple[str, ...] = ()
+    """Lines for the author, no fault of the evidence (``people.unjoined_people``)."""
 
 
 def normalize(
@@ -99,6 +104,7 @@ def normalize(
         if outside:
             ledger.omit(outside_of(unique, window), OUTSIDE_REASON)
         start = ensure_utc(window.start)
+        inside = said_done(inside, classifier, config.collapse.step_merge_window)
         written = Written.of(inside, config.collapse.step_window, config.collapse.same_words)
         candidates, chatter, chatter_why = set_aside(
             inside, start, classifier, written, mentions(inside)
@@ -125,6 +131,8 @@ def normalize(
         alias_warnings = tuple(people_warnings(people))
         aside = resolve(selection.set_aside, people)[0] if selection.set_aside else []
         stepped, steps = merge_steps(named, config.collapse)
+        stepped, closed = join_said_done(stepped, config.collapse.step_merge_window)
+        steps += closed
         if held:  # a held-back message that joined no record is left out as selection says
             stepped, joined, left = unjoined(stepped, held)
             ledger.settle(joined, left)
@@ -137,6 +145,7 @@ def normalize(
         else:  # every row its own, the trigger's assignment still worded as its page
             stepped = worded_first(stepped, names)
         timeline = tuple(ordered(stepped))
+        hint = unjoined_people(timeline, people, names)
     return Normalized(
         events=timeline,
         omitted=ledger.scoped_dict(),  # the records of ``left_out``, per scope: one ledger
@@ -148,4 +157,5 @@ def normalize(
         left_out=ledger.omitted_dict(),
         warnings=alias_warnings,
         set_aside=tuple(aside),
+        hints=(hint,) if hint else (),
     )
