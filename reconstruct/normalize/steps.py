@@ -353,7 +353,7 @@ def _same_words(
             primary = max(records, key=lambda e: _SPECIFIC.get(e.kind, 2))  # earliest on a tie
         ordered_records = [primary, *(r for r in records if r is not primary)]
         reason = "; ".join(r for r in dict.fromkeys(e.reason for e in ordered_records) if r)
-        joined[members[0]] = _joined(records, primary, primary.summary, reason, when)
+        joined[members[0]] = _joined(records, primary, primary.summary, reason, when, kept=True)
     return [
         joined[i] if i in joined else e for i, e in enumerate(rows) if i not in taken or i in joined
     ]
@@ -379,7 +379,8 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
     (
         "disable",
         r"disabl(?:e|ed|ing)|(?:turn(?:ed|ing)?|switch(?:ed|ing)?|flipp(?:ed|ing)) off"
-        r"|(?:turn|switch|flipp)(?:ed|ing)(?=\s+(?:[\w./-]+\s+){1,3}?off\b)|kill(?:ed|ing)?",
+        r"|(?:turn|switch|flipp)(?:ed|ing)(?=\s+(?:[\w./-]+\s+){1,3}?off\b)|kill(?:ed|ing)?"
+        r"|flags?\s+(?:(?:is\s+)?now\s+)?off",
     ),
     ("block", r"block(?:ed|ing)?|ban(?:ned|ning)?|rate[\s-]?limit(?:ed|ing)?"),
     (
@@ -392,7 +393,7 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
 """The step kinds a mitigation names (``[classify] mitigate`` reads the same verbs), each as one
 alternation of its verb's forms and nouns ("failed over", "failover", "switchover"; a replica
 promoted or the leader moved is a failover, a flag dialled or rolled back to a share a rollback,
-a flag turned or switched off a ``disable``, ``suspend: true`` a pause)."""
+a flag turned or switched off, or "flag off", a ``disable``, ``suspend: true`` a pause)."""
 _FAMILY = re.compile(
     "|".join(rf"\b(?P<{name}>{forms})\b" for name, forms in _FAMILIES), re.IGNORECASE
 )
@@ -411,7 +412,8 @@ class Step:
     objects: frozenset[str]
     """What it acted on: its text's ``names`` (``orders-pg``, ``redis-0``); a text naming none,
     the word after its step verb (``_object_word``: "rolled back checkout" -> ``word:checkout``,
-    never the same as a name); never empty."""
+    never the same as a name); empty only for a step said with no object ("flag off",
+    ``said_step``), never from ``step_of``."""
     under_way: bool
     """``under_way``: said started or in progress, not done."""
     at: datetime
@@ -428,13 +430,19 @@ def step_of(event: Event) -> Step | None:
     annotation, "Failover orders-pg -> orders-pg-replica-1", untagged; a rollback annotation,
     kind ``deploy``), whose text names a step kind (``_FAMILIES``) and at least one object
     (``names``)."""
+    found = said_step(event)
+    return found if found is not None and found.objects else None
+
+
+def said_step(event: Event) -> Step | None:
+    """``step_of`` without its object: a record saying a step kind with no object ("flag off",
+    "rolled it back") has a ``Step`` whose ``objects`` are empty (a bare step: rule 3 joins it
+    with its author's one step of that kind that names its object, ``_bare_pairs``)."""
     found = _named_step(event)
     if found is None or found.lastgroup is None:
         return None
     text = event.summary
     objects = names(identifiers(text)) or _object_word(text, found.end())
-    if not objects:
-        return None
     posted = event.time
     stated = step_utc(text, posted)
     at = stated if stated is not None and stated < posted else posted
@@ -530,11 +538,12 @@ def _same_step_pairs(
     if len({rows[i].sources for i in named}) < 2:
         return []  # no step in two tools: its objects and times are never read
     signed: list[tuple[datetime, int, Step]] = []
+    bare: list[tuple[datetime, int, Step]] = []
     for i in named:
-        found = step_of(rows[i])
+        found = said_step(rows[i])
         if found is not None:
             steps[i] = found
-            signed.append((found.at, i, found))
+            (signed if found.objects else bare).append((found.at, i, found))
     signed.sort(key=lambda s: (s[0], s[1]))
     pairs: list[tuple[timedelta, int, int, bool]] = []
     for n, (at, i, step) in enumerate(signed):
@@ -544,6 +553,37 @@ def _same_step_pairs(
                 break
             if rows[i].sources != rows[j].sources and same_step(step, other):
                 pairs.append((gap, min(i, j), max(i, j), True))
+    return pairs + _bare_pairs(rows, bare, signed, reach) if bare else pairs
+
+
+def _bare_pairs(
+    rows: list[Event],
+    bare: list[tuple[datetime, int, Step]],
+    signed: list[tuple[datetime, int, Step]],
+    reach: timedelta,
+) -> list[tuple[timedelta, int, int, bool]]:
+    """One person's steps said with no object ("flag off") each paired with the records of
+    their one step of that kind and phase that names its object, at most ``reach`` from it
+    (either side), in another tool: ``(gap, i, j, True)``. When the person's records in that
+    reach name two different steps of the kind (two flags turned off), which one the bare words
+    mean is unknown: no pair."""
+    times = [at for at, _, _ in signed]
+    pairs: list[tuple[timedelta, int, int, bool]] = []
+    for at, i, step in bare:
+        low, high = bisect_left(times, at - reach), bisect_right(times, at + reach)
+        near = [
+            (abs(other_at - at), j, other)
+            for other_at, j, other in signed[low:high]
+            if other.family == step.family and other.under_way == step.under_way
+        ]
+        found = [other for _, _, other in near]
+        if not all(same_step(x, y) for n, x in enumerate(found) for y in found[n + 1 :]):
+            continue  # two objects: which one is unknown
+        pairs += [
+            (gap, min(i, j), max(i, j), True)
+            for gap, j, _ in near
+            if rows[j].sources != rows[i].sources
+        ]
     return pairs
 
 
@@ -621,7 +661,7 @@ def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Eve
         if i in taken:
             continue
         if i in posts:
-            joined = _joined([e, *(rows[k] for k in posts[i])], e, e.summary, e.reason)
+            joined = _joined([e, *(rows[k] for k in posts[i])], e, e.summary, e.reason, kept=True)
             e = evolve(joined, tags=e.tags)  # the record's tags, never the bot's
         out.append(e)
     return out
@@ -636,7 +676,8 @@ def _clusters(
     tool in common (one record per tool, so a step of three tools spans at most twice the
     window) and every record agrees with every other: by words, their ``identifiers`` agree (a
     record joins a row of two tools through either one's words, never naming a different
-    service than the other); by step, every record is of the same step (``same_step``)."""
+    service than the other); by step, every record is of the same step (``same_step``; a step
+    said with no object, one of its kind and phase: ``_joinable``)."""
     step_of_row: dict[int, list[int]] = {}
     stepped: set[int] = set()
     for _gap, i, j, by_step in pairs:
@@ -650,7 +691,7 @@ def _clusters(
             if not all(k in steps for k in both):
                 continue
             found = [steps[k] for k in both]
-            if not all(same_step(x, y) for n, x in enumerate(found) for y in found[n + 1 :]):
+            if not all(_joinable(x, y) for n, x in enumerate(found) for y in found[n + 1 :]):
                 continue
             stepped.update(both)
         else:
@@ -663,12 +704,26 @@ def _clusters(
     return [(step, not stepped.isdisjoint(step)) for step in sorted(unique.values())]
 
 
+def _joinable(a: Step, b: Step) -> bool:
+    """Two records of one step in a row: the same step (``same_step``), or a step said with no
+    object and one of the same kind and phase (``_bare_pairs`` chose which)."""
+    if a.objects and b.objects:
+        return same_step(a, b)
+    return a.family == b.family and a.under_way == b.under_way
+
+
 def _joined(
-    records: list[Event], primary: Event, summary: str, reason: str, when: datetime | None = None
+    records: list[Event],
+    primary: Event,
+    summary: str,
+    reason: str,
+    when: datetime | None = None,
+    kept: bool = False,
 ) -> Event:
     """The records as one row: ``when`` (default: the earliest record's time), ``primary``'s
     kind, key, actor and scope, its links first, then every other link; refs, tags and sources
-    unioned."""
+    unioned; with ``kept``, every record (a joined record's own members) as its ``members``, in
+    time order (JSON lists each with its text and links)."""
     links = list(primary.links)
     for record in records:
         links.extend(link for link in record.links if link not in links)
@@ -684,4 +739,11 @@ def _joined(
         frozenset().union(*(r.tags for r in records)),
         primary.scope,
         reason,
+        _members(records) if kept else (),
     )
+
+
+def _members(records: list[Event]) -> tuple[Event, ...]:
+    """Every record of ``records``, a row's members in its place, in time order."""
+    found = [m for r in records for m in (r.members or (r,))]
+    return tuple(sorted(found, key=lambda m: (m.time, m.key)))
