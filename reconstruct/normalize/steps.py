@@ -41,6 +41,11 @@ within ``[collapse] step_window`` (default 1 minute):
    objects, then the earliest), at its earliest record's time, a report at the time it states
    (so the row of a note at 10:44 and a report stating 10:42 is at 10:42, and time to mitigate
    reads 10:42 whichever record's words it shows). A step's start and its end stay two rows.
+   **A step said with no object** ("flag off" in Slack beside the annotation "flag off:
+   checkout-pricing-v2 (LaunchDarkly, Production)": ``said_step``) joins its author's records of
+   the one step of that kind and phase naming its object within ``step_merge_window`` of it
+   (``_bare_pairs``); when their records there name two different steps of that kind (two
+   flags), which one it means is unknown and it stays a row.
 4. **A bot's post of an event a tool recorded.** A bot's post outside the incident channel (a
    database's failover bot in ``#alerts-payments``) within ``step_window`` of a record written
    in a tool (tag ``written`` or ``note``: a service account's annotation "Patroni failover:
@@ -50,8 +55,16 @@ within ``[collapse] step_window`` (default 1 minute):
    (``TOOL_KINDS``: an alert's notification, a deploy) -> the post is the row's link; the row keeps
    its kind, text, actor and tags. ``copies`` holds such a post back from selection's count
    ("bot posts about other services"); one that joins nothing is counted there as before.
+5. **A tool's audit post of a person's step.** A tool's post in chat that opens with a
+   person's name and a verb ("Samantha Ortiz updated the flag checkout-pricing-v2 in
+   Production: percentage rollout changed from 100% to 25%", LaunchDarkly's Slack app) joins
+   that person's row of a step whose objects it names (``_audit_posts``): one row, the person's
+   kind, actor and phase, read as the tool's words when the person's say the step under way. A
+   PR, commit or incident post (a ref ``merge`` joins by) never joins a person's row.
 
-Every link, ref, tag and source of the joined records is kept.
+Every link, ref, tag and source of the joined records is kept; a row of one person's step
+(rules 3 to 5) holds every record it joined as its ``members`` (JSON lists each with its own
+text, time and links).
 """
 
 from __future__ import annotations
@@ -59,6 +72,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -72,6 +86,7 @@ from reconstruct.normalize.evolve import evolve, new_event
 from reconstruct.normalize.instances import WRITTEN
 from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import person_of, targets_of
+from reconstruct.normalize.refs import MERGE_PREFIXES
 
 VIA = "via:"
 FAILED = "failed:"
@@ -98,8 +113,14 @@ NEIGHBOURS = 16
 """Per record: how many of the same person's next records are compared (a bound on the work)."""
 
 
-def merge_steps(events: list[Event], config: CollapseConfig) -> tuple[list[Event], int]:
-    """The rows with each step's records joined, and how many records were folded away."""
+def merge_steps(
+    events: list[Event],
+    config: CollapseConfig,
+    written: Mapping[str, frozenset[str]] | None = None,
+) -> tuple[list[Event], int]:
+    """The rows with each step's records joined, and how many records were folded away.
+    ``written``: each person id -> how a tool's text writes them (``people.written_names``),
+    for rule 5; without it, rule 5 reads each person's display name off their rows."""
     window = config.step_window
     rows = ordered(events)
     before = len(rows)
@@ -107,6 +128,7 @@ def merge_steps(events: list[Event], config: CollapseConfig) -> tuple[list[Event
     rows = _escalations(rows, window)
     rows = _same_words(rows, window, config.same_words, config.step_merge_window)
     rows = _bot_reports(rows, window, config.same_words)
+    rows = _audit_posts(rows, window, config.step_merge_window, written)
     return rows, before - len(rows)
 
 
@@ -665,6 +687,135 @@ def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Eve
             e = evolve(joined, tags=e.tags)  # the record's tags, never the bot's
         out.append(e)
     return out
+
+
+_LEAD_MARKS = re.compile(r"^[\s*_`'\"@]+")
+"""Marks before an audit post's first word (Slack bold ``*Jane Doe* disabled ...``)."""
+_DID = re.compile(r"[*_`'\"]*(?:\s+\([^()\s]+\))?\s+(?:has\s+|have\s+)?[a-z]+\b")
+"""What follows the name an audit post opens with: an optional ``(email)``, then a lower-case
+word, its verb ("updated", "turned", "has disabled")."""
+
+
+def _audit_posts(
+    rows: list[Event],
+    window: timedelta,
+    reach: timedelta,
+    written: Mapping[str, frozenset[str]] | None,
+) -> list[Event]:
+    """Rule 5: a tool's audit post of a person's step joins that person's row of the step.
+
+    A tool's post in chat (tag ``bot``, one chat source; not an alert, deploy, change or page,
+    and no ref a tool's record joins by, ``refs.MERGE_PREFIXES``: a PR, a commit, the incident)
+    that opens with a person's name and a verb (LaunchDarkly's "Samantha Ortiz updated the flag
+    checkout-pricing-v2 in Production: ...", Unleash's "*Kim Nguyen* disabled *checkout-v2* for
+    the *production* environment ...", "Kim Nguyen turned off ...": ``written``) is that
+    person's step recorded by a tool when that person has a row of a step (``step_of``) whose
+    every object the post names, at most ``step_merge_window`` from the post; a row whose words
+    say the step under way (``under_way``: "dialling checkout-pricing-v2 back to 25%") only
+    within ``step_window`` (a step started minutes earlier is the start, not this change). The
+    post joins the closest such row: the row keeps its kind, actor, key, tags (its phase: time to
+    mitigate reads as before) and time when earlier, gains the post's links, refs and sources,
+    and holds both as ``members``. It reads as the post when its own words say the step under
+    way (the tool's record says what changed: "... percentage rollout changed from 100% to
+    25%"), else as its own words. A post naming another person, or no object of the row's step,
+    joins nothing here."""
+    posts = [i for i, e in enumerate(rows) if _audit_post(e)]
+    if not posts:
+        return rows
+    stepped: dict[str, list[tuple[int, Step]]] = defaultdict(list)
+    for i, e in enumerate(rows):
+        if "bot" in e.tags or (e.kind in TOOL_KINDS and WRITTEN not in e.tags):
+            continue
+        if (who := person_of(e)) is None or _named_step(e) is None:
+            continue
+        if (found := step_of(e)) is not None:
+            stepped[who].append((i, found))
+    if not stepped:
+        return rows
+    forms = written if written is not None else _shown_names(rows)
+    owner: dict[str, str] = {}
+    for pid, names_of in forms.items():
+        if pid in stepped:
+            for name in names_of:
+                owner[name] = pid
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(owner, key=lambda n: (-len(n), n)):  # the longest name first
+        if name.split():
+            by_first[name.split()[0]].append(name)
+    joins: dict[int, list[int]] = defaultdict(list)
+    for p in posts:
+        post = rows[p]
+        who = _opening_person(post.summary, by_first, owner)
+        if who is None:
+            continue
+        said = identifiers(post.summary)
+        heard = words(post.summary)
+        best: tuple[timedelta, int] | None = None
+        for i, step in stepped[who]:
+            gap = abs(post.time - rows[i].time)
+            if gap > (window if step.under_way else reach):
+                continue
+            if not all(_named_in(o, said, heard) for o in step.objects):
+                continue
+            if best is None or (gap, i) < best:
+                best = (gap, i)
+        if best is not None:
+            joins[best[1]].append(p)
+    if not joins:
+        return rows
+    taken = {p for found in joins.values() for p in found}
+    out = []
+    for i, e in enumerate(rows):
+        if i in taken:
+            continue
+        if i in joins:
+            records = [e, *(rows[p] for p in joins[i])]
+            summary = rows[joins[i][0]].summary if under_way(e) else e.summary
+            reason = "; ".join(r for r in dict.fromkeys(x.reason for x in records) if r)
+            joined = _joined(records, e, summary, reason, kept=True)
+            e = evolve(joined, tags=e.tags)  # the person's tags (phase), never the bot's
+        out.append(e)
+    return out
+
+
+def _audit_post(event: Event) -> bool:
+    """A tool's post in chat that may record a person's step (``_audit_posts``)."""
+    return (
+        "bot" in event.tags
+        and len(event.sources) == 1
+        and event.kind not in TOOL_KINDS
+        and is_chat(event.sources)
+        and not any(ref.startswith(MERGE_PREFIXES) for ref in event.refs)
+    )
+
+
+def _shown_names(rows: list[Event]) -> dict[str, frozenset[str]]:
+    """Each person id -> their display name as their rows show it (no directory given)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for e in rows:
+        if e.actor and "bot" not in e.tags and (who := person_of(e)):
+            found[who].add(e.actor.casefold())
+    return {pid: frozenset(n) for pid, n in found.items()}
+
+
+def _opening_person(
+    text: str, by_first: Mapping[str, list[str]], owner: Mapping[str, str]
+) -> str | None:
+    """The person id whose name ``text`` opens with, followed by a verb (``_DID``), or None."""
+    body = _LEAD_MARKS.sub("", text)
+    folded = body.casefold()
+    first = folded.split(maxsplit=1)[0] if folded.split() else ""
+    for name in by_first.get(first.strip("*_`'\""), ()):
+        if folded.startswith(name) and _DID.match(body, len(name)):
+            return owner[name]
+    return None
+
+
+def _named_in(obj: str, said: frozenset[str], heard: frozenset[str]) -> bool:
+    """A step's object is named in a text with these ``identifiers`` and ``words``."""
+    if obj.startswith(_WORD_OBJECT):
+        return obj[len(_WORD_OBJECT) :] in heard
+    return obj in said
 
 
 def _clusters(
