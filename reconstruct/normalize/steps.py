@@ -108,6 +108,10 @@ _STOP = frozenset(
     "a an and are as at be by for from in is it of on or so the this to was we with tags".split()
 )
 _WRITTEN = frozenset({WRITTEN, NOTE})
+ONE_STEP = "step:joined"
+"""Tag of a row that joined one step's records (rules 3 to 5): its ``members`` are those
+records, for the formats that list them (JSON, HTML), while the row itself, at its own time and
+with its kind, is what the figures and the gap notes count (``series_members``)."""
 MIN_WORDS = 3
 NEIGHBOURS = 16
 """Per record: how many of the same person's next records are compared (a bound on the work)."""
@@ -684,7 +688,7 @@ def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Eve
             continue
         if i in posts:
             joined = _joined([e, *(rows[k] for k in posts[i])], e, e.summary, e.reason, kept=True)
-            e = evolve(joined, tags=e.tags)  # the record's tags, never the bot's
+            e = evolve(joined, tags=e.tags | {ONE_STEP})  # the record's tags, never the bot's
         out.append(e)
     return out
 
@@ -773,7 +777,7 @@ def _audit_posts(
             summary = rows[joins[i][0]].summary if under_way(e) else e.summary
             reason = "; ".join(r for r in dict.fromkeys(x.reason for x in records) if r)
             joined = _joined(records, e, summary, reason, kept=True)
-            e = evolve(joined, tags=e.tags)  # the person's tags (phase), never the bot's
+            e = evolve(joined, tags=e.tags | {ONE_STEP})  # the person's (phase), never the bot's
         out.append(e)
     return out
 
@@ -887,11 +891,18 @@ def _joined(
         primary.key,
         primary.actor or next((r.actor for r in records if r.actor), None),
         frozenset().union(*(r.refs for r in records)),
-        frozenset().union(*(r.tags for r in records)),
+        frozenset().union(*(r.tags for r in records)) | ({ONE_STEP} if kept else set()),
         primary.scope,
         reason,
         _members(records) if kept else (),
     )
+
+
+def series_members(event: Event) -> tuple[Event, ...]:
+    """The records a row stands for all along its span, each counted at its own time (a
+    collapsed series, a Pending step with its firing): its ``members``; none for a row of one
+    step (``ONE_STEP``), which counts as itself."""
+    return () if ONE_STEP in event.tags else event.members
 
 
 def _members(records: list[Event]) -> tuple[Event, ...]:
