@@ -81,6 +81,7 @@ from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import chat_only, is_chat
 from reconstruct.normalize.classify import UNDER_WAY
 from reconstruct.normalize.clock import step_utc
+from reconstruct.normalize.deploystart import started_at
 from reconstruct.normalize.echoes import NOTE
 from reconstruct.normalize.evolve import evolve, new_event
 from reconstruct.normalize.instances import WRITTEN
@@ -133,6 +134,7 @@ def merge_steps(
     rows = _same_words(rows, window, config.same_words, config.step_merge_window)
     rows = _bot_reports(rows, window, config.same_words)
     rows = _audit_posts(rows, window, config.step_merge_window, written)
+    rows = _deploy_start_words(rows, window)
     return rows, before - len(rows)
 
 
@@ -780,6 +782,83 @@ def _audit_posts(
             e = evolve(joined, tags=e.tags | {ONE_STEP})  # the person's (phase), never the bot's
         out.append(e)
     return out
+
+
+_PR_NUMBER = re.compile(r"(?:(?<![\w/&])#|\bPR\s*#?\s*|\bpull/)(\d+)\b", re.IGNORECASE)
+"""A PR number as people write it: ``#512``, ``PR 512``, ``PR #512``, ``.../pull/512``."""
+_SHA_WORD = re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b")
+"""A commit as people write it: seven to forty hex digits, a digit and a letter among them."""
+_REVERTED = re.compile(r"\breverts? (?:PR )?#(\d+)\b", re.IGNORECASE)
+"""The PR a revert deploy's row says it reverts ("(reverts PR #512)")."""
+_REVERT_WORD = re.compile(r"\b(?:revert|rollback|roll(?:ing)?[\s-]?back)\b", re.IGNORECASE)
+"""Words that name a revert or rollback as a thing ("deploy of the revert started")."""
+_UNDOES = frozenset({"revert", "rollback"})
+"""Tags of a deploy row that undoes a change (a revert's deploy, a rollback)."""
+
+
+def _deploy_start_words(rows: list[Event], window: timedelta) -> list[Event]:
+    """Rule 6: a person's words that a revert or rollback deploy is under way join its row.
+
+    A person's record said under way (``UNDER_WAY``: "reverting #512 now, #515 merged",
+    "deploy of the revert started", "rollback of checkout to 5a1c9f0 started") joins the row
+    of a deploy that reverts or rolls back (kind ``deploy``, tag ``revert`` or ``rollback``, not
+    ``failure``) when it lies in that deploy's span, from ``step_window`` before it started
+    (``deploystart.started_at``: requested, or its bot's start post) to when it went live, and
+    names it: every PR number it writes is the deploy's or the one it reverts, every commit is
+    the deploy's, and it writes at least one; or it writes none and names the revert or
+    rollback itself. When it names several such deploys it joins none. The deploy's row keeps
+    its time (when it went live), kind, text, actor, key and tags (time to mitigate does not
+    move: the deploy was a step said done already) and gains the words' links, refs and
+    sources; both are its ``members``. A plan ("will revert #512 after lunch") is no step under
+    way; words about another PR, or outside the span, stay their row."""
+    deploys = [
+        i
+        for i, e in enumerate(rows)
+        if e.kind is Kind.DEPLOY and not _UNDOES.isdisjoint(e.tags) and "failure" not in e.tags
+    ]
+    if not deploys:
+        return rows
+    spans = {i: (started_at(rows[i]) - window, rows[i].time) for i in deploys}
+    joins: dict[int, list[int]] = defaultdict(list)
+    for m, e in enumerate(rows):
+        if UNDER_WAY not in e.tags or "bot" in e.tags or e.kind in TOOL_KINDS:
+            continue
+        if "human" not in e.tags and "note" not in e.tags:
+            continue
+        found = [
+            d for d in deploys if spans[d][0] <= e.time <= spans[d][1] and _names_deploy(e, rows[d])
+        ]
+        if len(found) == 1:
+            joins[found[0]].append(m)
+    if not joins:
+        return rows
+    taken = {m for found in joins.values() for m in found}
+    out = []
+    for i, e in enumerate(rows):
+        if i in taken:
+            continue
+        if i in joins:
+            words_of = [rows[m] for m in joins[i]]
+            joined = _joined([e, *words_of], e, e.summary, e.reason, e.time, kept=True)
+            e = evolve(joined, tags=e.tags | {ONE_STEP})  # the deploy's tags, not the words'
+        out.append(e)
+    return out
+
+
+def _names_deploy(words_of: Event, deploy: Event) -> bool:
+    """The words name this deploy (``_deploy_start_words``): its PR numbers, the PR it reverts,
+    its commits, or, naming none of those, the revert or rollback itself."""
+    text = words_of.summary
+    numbers = {int(n) for n in _PR_NUMBER.findall(text)}
+    numbers |= {int(r.rpartition("#")[2]) for r in words_of.refs if r.startswith("pr:")}
+    shas = {s.casefold()[:7] for s in _SHA_WORD.findall(text)}
+    shas |= {r[len("sha:") :] for r in words_of.refs if r.startswith("sha:")}
+    own = {int(r.rpartition("#")[2]) for r in deploy.refs if r.startswith("pr:")}
+    own |= {int(n) for n in _REVERTED.findall(deploy.summary)}
+    commits = {r[len("sha:") :] for r in deploy.refs if r.startswith("sha:")}
+    if numbers or shas:
+        return numbers <= own and shas <= commits
+    return _REVERT_WORD.search(text) is not None
 
 
 def _audit_post(event: Event) -> bool:
