@@ -29,7 +29,8 @@ within ``[collapse] step_window`` (default 1 minute):
    own, and every record's identifiers agree with every other's (pairs are taken closest
    first). A record a person wrote (tag ``written``: their dashboard annotation) joins
    whatever kind its tags gave it; changes, deploys, alerts, pages and bot posts a tool wrote
-   never join here: a person's message never merges with a PR or a deployment record.
+   never join here: a person's message never merges with a PR or a deployment record (but as
+   the start words of rule 6).
    **The same step, minutes apart**: two such records of the same person from different tools
    also join when they record the same step (``step_of``, ``same_step``: the same step kind,
    ``_FAMILIES``; the same phase, ``under_way``; objects, ``names``, in common and none
@@ -61,9 +62,12 @@ within ``[collapse] step_window`` (default 1 minute):
    that person's row of a step whose objects it names (``_audit_posts``): one row, the person's
    kind, actor and phase, read as the tool's words when the person's say the step under way. A
    PR, commit or incident post (a ref ``merge`` joins by) never joins a person's row.
+6. **A person's words that a revert's deploy is under way.** "reverting #512 now", "deploy of
+   the revert started", in the deploy's span and naming it, join the row of that revert or
+   rollback deploy, which keeps its time (``_deploy_start_words``).
 
 Every link, ref, tag and source of the joined records is kept; a row of one person's step
-(rules 3 to 5) holds every record it joined as its ``members`` (JSON lists each with its own
+(rules 3 to 6) holds every record it joined as its ``members`` (JSON lists each with its own
 text, time and links).
 """
 
