@@ -100,9 +100,7 @@ def test_a_persons_start_words_join_the_deploy_row(
     ],
     ids=["another-pr", "before-the-span", "after-going-live", "a-plan", "another-sha"],
 )
-def test_other_words_leave_the_deploy_row_alone(
-    tmp_path: Path, text: str, when: datetime
-) -> None:
+def test_other_words_leave_the_deploy_row_alone(tmp_path: Path, text: str, when: datetime) -> None:
     tl = run(tmp_path, [person(when, text)])
     row = deploy_row(tl)
     assert not any(link_of(when) in link.url for link in row.links), row.links

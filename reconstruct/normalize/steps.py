@@ -114,7 +114,7 @@ _STOP = frozenset(
 )
 _WRITTEN = frozenset({WRITTEN, NOTE})
 ONE_STEP = "step:joined"
-"""Tag of a row that joined one step's records (rules 3 to 5): its ``members`` are those
+"""Tag of a row that joined one step's records (rules 3 to 6): its ``members`` are those
 records, for the formats that list them (JSON, HTML), while the row itself, at its own time and
 with its kind, is what the figures and the gap notes count (``series_members``)."""
 MIN_WORDS = 3
