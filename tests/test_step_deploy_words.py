@@ -97,8 +97,9 @@ def test_a_persons_start_words_join_the_deploy_row(
         ("reverting #512 now, #515 merged", at(14, 40)),
         ("will revert #512 after lunch", at(14, 26)),
         ("rolling back checkout to 9c1e7a4 now", at(14, 26)),
+        ("revert of #512 in progress, raising the pool size meanwhile", at(14, 26)),
     ],
-    ids=["another-pr", "before-the-span", "after-going-live", "a-plan", "another-sha"],
+    ids=["another-pr", "before-the-span", "after-going-live", "a-plan", "another-sha", "more"],
 )
 def test_other_words_leave_the_deploy_row_alone(tmp_path: Path, text: str, when: datetime) -> None:
     tl = run(tmp_path, [person(when, text)])

@@ -798,6 +798,8 @@ _REVERT_WORD = re.compile(r"\b(?:revert|rollback|roll(?:ing)?[\s-]?back)\b", re.
 """Words that name a revert or rollback as a thing ("deploy of the revert started")."""
 _UNDOES = frozenset({"revert", "rollback"})
 """Tags of a deploy row that undoes a change (a revert's deploy, a rollback)."""
+_UNDO_STEPS = frozenset({"revert", "rollback"})
+"""The step kinds (``_FAMILIES``) words joining such a deploy may name, and no other."""
 
 
 def _deploy_start_words(rows: list[Event], window: timedelta) -> list[Event]:
@@ -806,7 +808,9 @@ def _deploy_start_words(rows: list[Event], window: timedelta) -> list[Event]:
     A person's record said under way (``UNDER_WAY``: "reverting #512 now, #515 merged",
     "deploy of the revert started", "rollback of checkout to 5a1c9f0 started") joins the row
     of a deploy that reverts or rolls back (kind ``deploy``, tag ``revert`` or ``rollback``, not
-    ``failure``) when it lies in that deploy's span, from ``step_window`` before it started
+    ``failure``; a deploy tool's record of a commit, not a person's rollback annotation) when it
+    names no other step kind than a revert or rollback ("revert in progress, raising maxmemory"
+    stays a row), lies in that deploy's span, from ``step_window`` before it started
     (``deploystart.started_at``: requested, or its bot's start post) to when it went live, and
     names it: every PR number it writes is the deploy's or the one it reverts, every commit is
     the deploy's, and it writes at least one; or it writes none and names the revert or
@@ -818,7 +822,11 @@ def _deploy_start_words(rows: list[Event], window: timedelta) -> list[Event]:
     deploys = [
         i
         for i, e in enumerate(rows)
-        if e.kind is Kind.DEPLOY and not _UNDOES.isdisjoint(e.tags) and "failure" not in e.tags
+        if e.kind is Kind.DEPLOY
+        and not _UNDOES.isdisjoint(e.tags)
+        and "failure" not in e.tags
+        and "human" not in e.tags
+        and any(ref.startswith("sha:") for ref in e.refs)  # a deploy tool's, not an annotation
     ]
     if not deploys:
         return rows
@@ -829,6 +837,8 @@ def _deploy_start_words(rows: list[Event], window: timedelta) -> list[Event]:
             continue
         if "human" not in e.tags and "note" not in e.tags:
             continue
+        if not {m.lastgroup for m in _FAMILY.finditer(e.summary)} <= _UNDO_STEPS:
+            continue  # the words say another step too ("revert in progress, raising maxmemory")
         found = [
             d for d in deploys if spans[d][0] <= e.time <= spans[d][1] and _names_deploy(e, rows[d])
         ]
@@ -891,6 +901,8 @@ def _opening_person(
     """The person id whose name ``text`` opens with, followed by a verb (``_DID``), or None."""
     body = _LEAD_MARKS.sub("", text)
     folded = body.casefold()
+    if len(folded) != len(body):  # a letter that folds to two ("ß"): read it as written
+        folded = body.lower()
     first = folded.split(maxsplit=1)[0] if folded.split() else ""
     for name in by_first.get(first.strip("*_`'\""), ()):
         if folded.startswith(name) and _DID.match(body, len(name)):
