@@ -216,3 +216,38 @@ def test_a_pr_post_never_joins_a_persons_message(tmp_path: Path) -> None:
     tl = build(tmp_path, [said("U03KIM", 48, "rolled checkout-pricing-v2 back to 25%")], [pr])
     (row,) = rows_of(tl, "rolled checkout-pricing-v2 back")
     assert len(row.links) == 1 and not row.members, texts(tl)
+
+
+TURNED_OFF = "{who} turned off targeting for the flag <{url}|{flag}> in *Production*"
+
+
+def turned_off(minutes: float, flag: str = "checkout-pricing-v2") -> dict[str, Any]:
+    url = f"https://app.launchdarkly.com/default/production/features/{flag}"
+    return app_post(minutes, TURNED_OFF.format(who="Kim Nguyen", url=url, flag=flag))
+
+
+def test_a_bare_flag_off_joins_the_tools_post_of_the_flag_turned_off(tmp_path: Path) -> None:
+    """Kim's "flag off" (no object) and LaunchDarkly's "Kim Nguyen turned off targeting for
+    the flag checkout-pricing-v2" 5 s later: one row, read as the post (it names the flag)."""
+    suspect = said("U02LEE", 50, "errors started with the checkout-pricing-v2 ramp to 100%")
+    tl = build(tmp_path, [suspect, said("U03KIM", 55, "flag off")], [turned_off(55 + 5 / 60)])
+    rows = [e for e in tl.events if "flag off" in e.summary or "turned off" in e.summary]
+    assert [r.summary for r in rows] == [
+        "Kim Nguyen turned off targeting for the flag checkout-pricing-v2 in Production"
+    ], texts(tl)
+    assert rows[0].time == T0 + timedelta(minutes=55) and rows[0].kind is Kind.MITIGATE
+    assert len(rows[0].members) == 2
+
+
+def test_a_bare_flag_off_between_two_flags_turned_off_stays_apart(tmp_path: Path) -> None:
+    suspect = said(
+        "U02LEE", 50, "errors started with the checkout-pricing-v2 and checkout-tax-v3 ramps"
+    )
+    tl = build(
+        tmp_path,
+        [suspect, said("U03KIM", 55, "flag off")],
+        [turned_off(54.5), turned_off(55.5, "checkout-tax-v3")],
+    )
+    assert "flag off" in texts(tl)
+    assert len([e for e in tl.events if "turned off" in e.summary]) == 2, texts(tl)
+    assert not any(e.members for e in tl.events), texts(tl)

@@ -720,15 +720,17 @@ def _audit_posts(
     checkout-pricing-v2 in Production: ...", Unleash's "*Kim Nguyen* disabled *checkout-v2* for
     the *production* environment ...", "Kim Nguyen turned off ...": ``written``) is that
     person's step recorded by a tool when that person has a row of a step (``step_of``) whose
-    every object the post names, at most ``step_merge_window`` from the post; a row whose words
+    every object the post names (a step said with no object, "flag off", ``said_step``: a post
+    whose first step verb is of that kind, "turned off", when that person's posts of that kind
+    there name one object), at most ``step_merge_window`` from the post; a row whose words
     say the step under way (``under_way``: "dialling checkout-pricing-v2 back to 25%") only
     within ``step_window`` (a step started minutes earlier is the start, not this change). The
     post joins the closest such row: the row keeps its kind, actor, key, tags (its phase: time to
     mitigate reads as before) and time when earlier, gains the post's links, refs and sources,
     and holds both as ``members``. It reads as the post when its own words say the step under
-    way (the tool's record says what changed: "... percentage rollout changed from 100% to
-    25%"), else as its own words. A post naming another person, or no object of the row's step,
-    joins nothing here."""
+    way or name no object (the tool's record says what changed: "... percentage rollout changed
+    from 100% to 25%"), else as its own words. A post naming another person, or no object of
+    the row's step, joins nothing here."""
     posts = [i for i, e in enumerate(rows) if _audit_post(e)]
     if not posts:
         return rows
@@ -738,7 +740,7 @@ def _audit_posts(
             continue
         if (who := person_of(e)) is None or _named_step(e) is None:
             continue
-        if (found := step_of(e)) is not None:
+        if (found := said_step(e)) is not None:
             stepped[who].append((i, found))
     if not stepped:
         return rows
@@ -753,6 +755,8 @@ def _audit_posts(
         if name.split():
             by_first[name.split()[0]].append(name)
     joins: dict[int, list[int]] = defaultdict(list)
+    bare: dict[int, set[frozenset[str]]] = defaultdict(set)
+    """A step said with no object -> the objects its author's posts of that kind name."""
     for p in posts:
         post = rows[p]
         who = _opening_person(post.summary, by_first, owner)
@@ -760,27 +764,37 @@ def _audit_posts(
             continue
         said = identifiers(post.summary)
         heard = words(post.summary)
+        kind = _FAMILY.search(post.summary)
         best: tuple[timedelta, int] | None = None
         for i, step in stepped[who]:
             gap = abs(post.time - rows[i].time)
             if gap > (window if step.under_way else reach):
                 continue
-            if not all(_named_in(o, said, heard) for o in step.objects):
+            if not step.objects:  # "flag off": a post of that step kind, one object (below)
+                if kind is None or kind.lastgroup != step.family:
+                    continue
+                bare[i].add(names(said) or frozenset({post.key}))
+            elif not all(_named_in(o, said, heard) for o in step.objects):
                 continue
             if best is None or (gap, i) < best:
                 best = (gap, i)
         if best is not None:
             joins[best[1]].append(p)
+    for i, objects in bare.items():
+        if len(objects) > 1:  # posts of two objects of that kind: which one is unknown
+            joins.pop(i, None)
     if not joins:
         return rows
     taken = {p for found in joins.values() for p in found}
+    stepped_objects = {i: bool(step.objects) for found in stepped.values() for i, step in found}
     out = []
     for i, e in enumerate(rows):
         if i in taken:
             continue
         if i in joins:
             records = [e, *(rows[p] for p in joins[i])]
-            summary = rows[joins[i][0]].summary if under_way(e) else e.summary
+            said_all = stepped_objects.get(i, True)
+            summary = rows[joins[i][0]].summary if under_way(e) or not said_all else e.summary
             reason = "; ".join(r for r in dict.fromkeys(x.reason for x in records) if r)
             joined = _joined(records, e, summary, reason, kept=True)
             e = evolve(joined, tags=e.tags | {ONE_STEP})  # the person's (phase), never the bot's
