@@ -68,14 +68,8 @@ def join_starts(rows: list[Event], window: timedelta) -> tuple[list[Event], int]
             for link in row.links
         )
         reasons = dict.fromkeys(r for r in (done.reason, *(e.reason for e in records)) if r)
-        members = sorted(
-            (m for record in (done, *records) for m in (record.members or (record,))),
-            key=lambda m: (m.time, m.key),
-        )
         tags = row.tags if UNDER_WAY in done.tags else row.tags - {UNDER_WAY}  # said done
-        joined[end] = evolve(
-            row, reason="; ".join(reasons), members=tuple(members), tags=tags, links=links
-        )
+        joined[end] = evolve(row, reason="; ".join(reasons), tags=tags, links=links)
     taken = {i for begun in ends.values() for i in begun}
     return [joined.get(i, e) for i, e in enumerate(rows) if i not in taken], len(taken)
 

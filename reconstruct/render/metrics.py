@@ -55,7 +55,7 @@ from typing import Any
 from reconstruct.model import Event, Kind, Milestone, Timeline
 from reconstruct.normalize.authority import is_chat
 from reconstruct.normalize.clock import stated_utc, step_utc
-from reconstruct.normalize.steps import under_way
+from reconstruct.normalize.steps import series_members, under_way
 from reconstruct.timeutil import between, ensure_utc, iso_z
 
 CLEARED_STATES = frozenset(
@@ -409,10 +409,10 @@ def milestones(timeline: Timeline) -> Milestones:
 def _series(events: Iterable[Event]) -> dict[int, Event]:
     """Each series member (by ``id``) -> its series row; members that are also their own row
     (same key) left out: they count as that row."""
-    collapsed = [e for e in events if e.members]
+    collapsed = [e for e in events if series_members(e)]  # a row of one step counts as itself
     if not collapsed:
         return {}
-    own = {e.key for e in events if not e.members}
+    own = {e.key for e in events if not series_members(e)}
     return {id(m): row for row in collapsed for m in row.members if m.key not in own}
 
 
@@ -420,7 +420,7 @@ def _records(events: Iterable[Event], series: dict[int, Event]) -> list[Event]:
     """The rows with each series row replaced by its members (``_series``)."""
     out: list[Event] = []
     for event in events:
-        if event.members:
+        if series_members(event):
             out.extend(m for m in event.members if id(m) in series)
         else:
             out.append(event)
