@@ -23,7 +23,8 @@ A name is what ``during`` and ``leadup`` read as one: a PR (``#2219``, ``PR 2219
 change's commit starts with them), a repository (``acme/search-api``, ``search-api``; with
 "deploy" next to it, the deploy of that repository nearest the record), or a deploy by its time
 ("the 14:31 deploy", "deploy at 14:31", UTC). A clause is a sentence (``.``, ``!``, ``?``,
-``;``, a dash, "but"), or a comma's part that names a change of its own.
+``;``, a dash, "but"), or a comma's part that begins with a name of its own ("#2220 looks bad,
+#2219 is a red herring").
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ _CLOCK = re.compile(
 )
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|\s[-–—]+\s|\s+(?:but|however|though|although)\s+")
 _COMMA = re.compile(r",\s+")
+_LEAD = re.compile(r"(?:(?:and|while|whereas|then|so|also|the|that)\s+)+", re.IGNORECASE)
+"""Words a comma's part may begin with before the name that makes it a clause of its own."""
 _MARK = "\x00"
 """Stands for a name in a clause while its verdict is read (``_verdicts``)."""
 _NAME = f"{_MARK}(?:\\s*(?:,|and|or|nor|/)?\\s*{_MARK})*"
@@ -393,7 +396,9 @@ def _clauses(text: str, names: list[_Name]) -> list[tuple[int, int, bool]]:
         starts = [pos]
         for c in _COMMA.finditer(sentence):
             after = pos + c.end()
-            if any(after <= n.start < end for n in names) and any(
+            lead = _LEAD.match(text, after)
+            head = lead.end() if lead is not None else after
+            if any(n.start == head for n in names) and any(
                 starts[-1] <= n.start < pos + c.start() for n in names
             ):
                 starts.append(after)
