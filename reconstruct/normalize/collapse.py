@@ -183,7 +183,8 @@ def collapse(
             posts[(bot, event.scope or "", shape(event.summary))].append(event)
         elif event.kind is Kind.PAGE and (whom := targets_of(event)):
             pages[whom].append(event)
-        elif event.kind is Kind.ALERT:
+        elif event.kind is Kind.ALERT and _TRIGGERED not in event.tags:
+            # the incident's own trigger is a row of its own, never a part of its rule's series
             alerts[_series_key(event, known)].append(event)
         elif event.kind is Kind.ANNOTATION and any(t.startswith("state:") for t in event.tags):
             if key := _rule_key(event, known):
