@@ -58,6 +58,7 @@ _CLOCK = re.compile(
 )
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|\s[-–—]+\s|\s+(?:but|however|though|although)\s+")
 _COMMA = re.compile(r",\s+")
+_DIGIT = re.compile(r"\d")
 _LEAD = re.compile(r"(?:(?:and|while|whereas|then|so|also|the|that)\s+)+", re.IGNORECASE)
 """Words a comma's part may begin with before the name that makes it a clause of its own."""
 _MARK = "\x00"
@@ -110,6 +111,12 @@ _ALL_OURS = re.compile(
     re.IGNORECASE,
 )
 """A clause that clears every change of ours: "No change on our side lines up", "not us"."""
+_CUES = (
+    "not", "n't", "isnt", "wasnt", "never", "unrelated", "irrelevant", "innocent", "herring",
+    " out", "exclud", "fine", "clear", "none of", "roll", "revert", "undo", "undid",
+)  # fmt: skip
+"""A word every ruling holds (``_PREFIX``, ``_POSTFIX``, ``_FUTILE``, ``_ALL_OURS``): a record
+without one is read for its names alone."""
 _HEDGE = re.compile(
     r"\b(?:not\s+sure|unsure|no\s+idea|maybe|might|perhaps|possibly|could\s+be|wonder|"
     r"can't\s+rule\s+out|cannot\s+rule\s+out|not\s+(?:yet\s+)?ruled\s+out|suspect|what\s+about)\b",
@@ -223,6 +230,36 @@ def _say(
         verdicts[key] = (order, stance, event)
 
 
+def _numbered(text: str, index: _Index, number: int | None) -> Iterable[_Name]:
+    """The names holding digits that name a collected change: PRs, commits, deploy times."""
+    for m in _PR.finditer(text):
+        if m.group(3):
+            ref = f"pr:{m.group(1).lower()}/{m.group(2).lower()}#{int(m.group(3))}"
+        elif m.group(5):
+            ref = f"pr:{m.group(4).lower()}#{int(m.group(5))}"
+        else:
+            ref = ""
+        if ref:
+            keys = index.by_ref.get(ref, frozenset())
+        elif int(m.group(6)) != number:
+            keys = index.numbers.get(int(m.group(6)), frozenset())
+        else:
+            continue
+        if keys:
+            yield _Name(m.start(), m.end(), keys, frozenset({ref}) if ref else frozenset())
+    for m in _CLOCK.finditer(text):
+        hour, minute = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        keys = index.deploys_at(int(hour), int(minute))
+        if keys:
+            yield _Name(m.start(), m.end(), keys, frozenset())
+    for m in _HEX.finditer(text):
+        token = m.group(1)
+        if any(c.isdigit() for c in token) and any(c.isalpha() for c in token):
+            keys = index.sha(token)
+            if keys:
+                yield _Name(m.start(), m.end(), keys, frozenset({f"sha:{token[:7].lower()}"}))
+
+
 @dataclass(frozen=True, slots=True)
 class _Index:
     by_ref: Mapping[str, frozenset[str]]
@@ -306,35 +343,12 @@ class _Index:
 
 
 def _names(event: Event, index: _Index, number: int | None) -> list[_Name]:
-    """Every name of a change in the record's text, in order, none overlapping."""
+    """Every name of a collected change in the record's text (a PR, a commit, a deploy's time),
+    and every repository name, in order, none overlapping."""
     text = event.summary
     found: list[_Name] = []
-    for m in _PR.finditer(text):
-        if m.group(3):
-            ref = f"pr:{m.group(1).lower()}/{m.group(2).lower()}#{int(m.group(3))}"
-            found.append(
-                _Name(m.start(), m.end(), index.by_ref.get(ref, frozenset()), frozenset({ref}))
-            )
-        elif m.group(5):
-            ref = f"pr:{m.group(4).lower()}#{int(m.group(5))}"
-            found.append(
-                _Name(m.start(), m.end(), index.by_ref.get(ref, frozenset()), frozenset({ref}))
-            )
-        elif int(m.group(6)) != number:
-            keys = index.numbers.get(int(m.group(6)), frozenset())
-            found.append(_Name(m.start(), m.end(), keys, frozenset()))
-    for m in _CLOCK.finditer(text):
-        hour, minute = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        keys = index.deploys_at(int(hour), int(minute))
-        if keys:
-            found.append(_Name(m.start(), m.end(), keys, frozenset()))
-    for m in _HEX.finditer(text):
-        token = m.group(1)
-        if any(c.isdigit() for c in token) and any(c.isalpha() for c in token):
-            keys = index.sha(token)
-            if keys or len(token) >= 7:
-                refs = frozenset({f"sha:{token[:7].lower()}"})
-                found.append(_Name(m.start(), m.end(), keys, refs))
+    if _DIGIT.search(text):  # a PR, a commit and a time hold digits
+        found.extend(_numbered(text, index, number))
     if index.repos is not None:
         for m in index.repos.finditer(text):
             deploy = re.match(r"(?:'s)?\s+deploy(?:ment)?s?\b", text[m.end() :], re.I)
@@ -359,12 +373,19 @@ def _verdicts(
     hedged, else ``_NAMED``; whether a clause rules out all our changes)."""
     text = event.summary
     names = _names(event, index, number)
+    lower = text.lower()
+    cue = any(word in lower for word in _CUES)
+    if not cue and not any(n.keys for n in names):
+        return [], False  # most people's records: no verdict, no change named
     every = False
     out: list[tuple[_Name, str | None]] = []
     for lo, hi, asked in _clauses(text, names):
         clause = text[lo:hi]
         inside = [n for n in names if lo <= n.start and n.end <= hi]
         hedged = asked or bool(_HEDGE.search(clause)) or bool(_ASKS.search(clause))
+        if not cue:
+            out.extend((n, None if hedged else _NAMED) for n in inside)
+            continue
         if not hedged and _ALL_OURS.search(_marked(clause, inside, lo).replace(_MARK, " ")):
             every = True
         if not inside:
