@@ -200,6 +200,8 @@ def test_a_later_naming_overrides_an_earlier_ruling_out(tmp_path: Path) -> None:
         "not sure it's #2219",
         "#2219 is not reverted yet",
         "should we roll back #2219 just in case?",
+        "#2219 looks fine on staging",
+        "not us-east-1 only, every region: #2219 again?",
     ],
 )
 def test_a_question_a_hedge_or_a_plain_fact_rules_nothing_out(tmp_path: Path, text: str) -> None:

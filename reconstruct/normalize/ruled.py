@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.authority import is_chat
@@ -77,12 +77,12 @@ _PREFIX = re.compile(
 """A negation or a ruling right before the names: "not #2219", "ruled out the 14:31 deploy"."""
 _POSTFIX = re.compile(
     rf"{_NAME}[^?{_MARK}]*?(?:"
-    r"\b(?:unrelated|irrelevant|innocent|a\s+red\s+herring|ruled\s+out|in\s+the\s+clear)\b"
+    r"\b(?:unrelated|irrelevant|innocent|a\s+red\s+herring|ruled\s+out)\b"
     r"|\bnot\s+(?:related|relevant|involved|it|the\s+(?:cause|culprit|problem|issue|trigger)"
     r"|to\s+blame|ours)\b"
     r"|\b(?:isn't|wasn't|isnt|wasnt)\s+(?:related|relevant|involved|it|the\s+(?:cause|culprit"
     r"|problem|issue|trigger)|to\s+blame)\b"
-    r"|\b(?:has|have)\s+been\s+fine\b|\b(?:is|was|looks?|seems?)\s+fine\b"
+    r"|\b(?:has|have)\s+been\s+fine\b"
     r"|\b(?:didn't|did\s+not|doesn't|does\s+not|can't|cannot|couldn't|could\s+not|won't|wouldn't)"
     r"\s+(?:have\s+)?(?:cause[sd]?|be\s+it|be\s+the\s+cause|explain|be\s+related)\b)",
     re.IGNORECASE,
@@ -104,7 +104,7 @@ _ALL_OURS = re.compile(
     r"(?:side|end)"
     r"|\bnothing\s+(?:\w+\s+)?(?:on|from)\s+our\s+(?:side|end)"
     r"|\bnot\s+(?:on\s+)?our\s+(?:side|end|change|changes|deploy|deploys|code)\b"
-    r"|\bnot\s+us\b"
+    r"|\bnot\s+us(?![\w-])"
     r"|\bnone\s+of\s+our\s+(?:changes|deploys|releases)\b"
     r"|\bwe\s+(?:didn't|did\s+not|haven't|have\s+not)\s+(?:ship|shipped|deploy|deployed|change|"
     r"changed|release|released)\s+anything\b",
@@ -113,7 +113,7 @@ _ALL_OURS = re.compile(
 """A clause that clears every change of ours: "No change on our side lines up", "not us"."""
 _CUES = (
     "not", "n't", "isnt", "wasnt", "never", "unrelated", "irrelevant", "innocent", "herring",
-    " out", "exclud", "fine", "clear", "none of", "roll", "revert", "undo", "undid",
+    " out", "exclud", "fine", "none of", "roll", "revert", "undo", "undid",
 )  # fmt: skip
 """A word every ruling holds (``_PREFIX``, ``_POSTFIX``, ``_FUTILE``, ``_ALL_OURS``): a record
 without one is read for its names alone."""
@@ -128,6 +128,7 @@ _ASKS = re.compile(
 )
 
 _OUT, _NAMED = "out", "named"
+_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +231,7 @@ def _say(
         verdicts[key] = (order, stance, event)
 
 
-def _numbered(text: str, index: _Index, number: int | None) -> Iterable[_Name]:
+def _numbered(text: str, when: datetime, index: _Index, number: int | None) -> Iterable[_Name]:
     """The names holding digits that name a collected change: PRs, commits, deploy times."""
     for m in _PR.finditer(text):
         if m.group(3):
@@ -249,7 +250,7 @@ def _numbered(text: str, index: _Index, number: int | None) -> Iterable[_Name]:
             yield _Name(m.start(), m.end(), keys, frozenset({ref}) if ref else frozenset())
     for m in _CLOCK.finditer(text):
         hour, minute = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        keys = index.deploys_at(int(hour), int(minute))
+        keys = index.deploys_at(int(hour), int(minute), when)
         if keys:
             yield _Name(m.start(), m.end(), keys, frozenset())
     for m in _HEX.finditer(text):
@@ -336,9 +337,12 @@ class _Index:
         best = min(found, key=lambda e: (abs((e.time - when).total_seconds()), e.key))
         return frozenset({best.key})
 
-    def deploys_at(self, hour: int, minute: int) -> frozenset[str]:
+    def deploys_at(self, hour: int, minute: int, when: datetime) -> frozenset[str]:
+        """The deploys that went live at that minute (UTC) within a day of ``when``."""
         return frozenset(
-            e.key for e in self.deploys if e.time.hour == hour and e.time.minute == minute
+            e.key
+            for e in self.deploys
+            if e.time.hour == hour and e.time.minute == minute and abs(e.time - when) < _DAY
         )
 
 
@@ -348,7 +352,7 @@ def _names(event: Event, index: _Index, number: int | None) -> list[_Name]:
     text = event.summary
     found: list[_Name] = []
     if _DIGIT.search(text):  # a PR, a commit and a time hold digits
-        found.extend(_numbered(text, index, number))
+        found.extend(_numbered(text, event.time, index, number))
     if index.repos is not None:
         for m in index.repos.finditer(text):
             deploy = re.match(r"(?:'s)?\s+deploy(?:ment)?s?\b", text[m.end() :], re.I)
