@@ -348,7 +348,9 @@ def _same_words(
         when = None
         if by_step:
             primary = rows[_clearest(rows, members, steps)]
-            when = min(steps[i].at if i in steps else rows[i].time for i in members)
+            when = _to_the_second(
+                min(steps[i].at if i in steps else rows[i].time for i in members), records
+            )
         else:
             primary = max(records, key=lambda e: _SPECIFIC.get(e.kind, 2))  # earliest on a tie
         ordered_records = [primary, *(r for r in records if r is not primary)]
@@ -661,6 +663,19 @@ def _clusters(
             step_of_row[k] = both
     unique = {id(step): step for step in step_of_row.values()}
     return [(step, not stepped.isdisjoint(step)) for step in sorted(unique.values())]
+
+
+_MINUTE = timedelta(minutes=1)
+
+
+def _to_the_second(when: datetime, records: list[Event]) -> datetime:
+    """``when``, or the earliest record's own time within the minute ``when`` starts when
+    ``when`` is a stated time said to the minute ("turned off at 15:31 UTC": 15:31:00, while
+    the annotation of the same step was recorded at 15:31:35): the record is the exact one."""
+    if when.second or when.microsecond:
+        return when
+    own = [r.time for r in records if when <= r.time < when + _MINUTE]
+    return min(own, default=when)
 
 
 def _joined(
