@@ -232,7 +232,7 @@ def test_clauses_that_rule_a_pr_out(tmp_path: Path, text: str, when: str) -> Non
 
 def test_no_change_on_our_side_rules_out_every_change_before_it(tmp_path: Path) -> None:
     """A PagerDuty note clears all our changes; the PR was named before it."""
-    notes = [note(at(14, 31, 20), f"{NOTE}. No change on our side lines up.")]
+    notes = [note(at(14, 20), NOTE), note(at(14, 31, 20), "No change on our side lines up.")]
     tl = timeline(tmp_path, [said(at(14, 27), "did #2219 go out today?")], notes=notes)
     for kind in (Kind.CHANGE, Kind.DEPLOY):
         shown = row(tl, kind, "PR #2219")

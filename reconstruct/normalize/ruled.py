@@ -113,7 +113,7 @@ _ALL_OURS = re.compile(
 """A clause that clears every change of ours: "No change on our side lines up", "not us"."""
 _CUES = (
     "not", "n't", "isnt", "wasnt", "never", "unrelated", "irrelevant", "innocent", "herring",
-    " out", "exclud", "fine", "none of", "roll", "revert", "undo", "undid",
+    " out", "exclud", "fine", "none of", "roll", "revert", "undo", "undid", "our ",
 )  # fmt: skip
 """A word every ruling holds (``_PREFIX``, ``_POSTFIX``, ``_FUTILE``, ``_ALL_OURS``): a record
 without one is read for its names alone."""
