@@ -35,7 +35,7 @@ from reconstruct.normalize.instances import named_instances, with_instance
 from reconstruct.normalize.ledger import OUTSIDE_REASON, Ledger
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
-from reconstruct.normalize.people import directory, resolve
+from reconstruct.normalize.people import directory, resolve, unjoined_people
 from reconstruct.normalize.people import warnings as people_warnings
 from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
 from reconstruct.normalize.repeats import worded_first
@@ -71,6 +71,8 @@ class Normalized:
     set_aside: tuple[Event, ...] = ()
     """The window's changes with no tie to the incident (``during``), counted in ``omitted``,
     each with the reason it is counted under and its links."""
+    hints: tuple[str, ...] = ()
+    """Lines for the author, no fault of the evidence (``people.unjoined_people``)."""
 
 
 def normalize(
@@ -146,6 +148,7 @@ def normalize(
             ruled = {k: said.get(r.key, r) for k, r in selection.ruled.items()}
             stepped = noted(stepped, ruled, ensure_utc(incident.started_at).date())
         timeline = tuple(ordered(stepped))
+        hint = unjoined_people(timeline, people, names)
     return Normalized(
         events=timeline,
         omitted=ledger.scoped_dict(),  # the records of ``left_out``, per scope: one ledger
@@ -157,6 +160,7 @@ def normalize(
         left_out=ledger.omitted_dict(),
         warnings=alias_warnings,
         set_aside=tuple(aside),
+        hints=(hint,) if hint else (),
     )
 
 
