@@ -349,6 +349,7 @@ def _same_words(
         if by_step:
             primary = rows[_clearest(rows, members, steps)]
             when = min(steps[i].at if i in steps else rows[i].time for i in members)
+            when = _to_the_second(when, [rows[i].time for i in members])
         else:
             primary = max(records, key=lambda e: _SPECIFIC.get(e.kind, 2))  # earliest on a tie
         ordered_records = [primary, *(r for r in records if r is not primary)]
@@ -357,6 +358,15 @@ def _same_words(
     return [
         joined[i] if i in joined else e for i, e in enumerate(rows) if i not in taken or i in joined
     ]
+
+
+def _to_the_second(at: datetime, times: list[datetime]) -> datetime:
+    """A step's time ``at``; when it is a time stated to the minute ("(14:41 UTC)", read as
+    14:41:00) and a record of the step was made within that minute (an annotation at 14:41:05),
+    that record's time: the same moment, said exactly."""
+    if at.second or at.microsecond:
+        return at
+    return min((t for t in times if at <= t < at + timedelta(minutes=1)), default=at)
 
 
 _FAMILIES: tuple[tuple[str, str], ...] = (
@@ -388,11 +398,20 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
         r"|resiz(?:e|ed|ing)",
     ),
     ("stop", r"stopp(?:ed|ing)|cancel(?:l?ed|l?ing)?|abort(?:ed|ing)?|froze|freez(?:e|ing)"),
+    (
+        "fallback",
+        r"enabl(?:e|ed|ing)|activat(?:e|ed|ing)|engag(?:e|ed|ing)|(?:turn|switch|flipp)(?:ed|ing)"
+        r"\s+on|switch(?:ed|ing)(?!\s+(?:back|over|off|on)\b)(?=\s+(?:[\w./'-]+\s+){0,3}?to\b)"
+        r"|(?:re-?)?rout(?:e|ed|ing)|redirect(?:ed|ing)|divert(?:ed|ing)|shift(?:ed|ing)",
+    ),
 )
 """The step kinds a mitigation names (``[classify] mitigate`` reads the same verbs), each as one
 alternation of its verb's forms and nouns ("failed over", "failover", "switchover"; a replica
 promoted or the leader moved is a failover, a flag dialled or rolled back to a share a rollback,
-a flag turned or switched off a ``disable``, ``suspend: true`` a pause)."""
+a flag turned or switched off a ``disable``, ``suspend: true`` a pause; a fallback turned on,
+traffic or a provider switched to another path a ``fallback``: "Enabled flag
+payments-fallback-backuppay" and "Switched payment provider to BackupPay via flag
+payments-fallback-backuppay")."""
 _FAMILY = re.compile(
     "|".join(rf"\b(?P<{name}>{forms})\b" for name, forms in _FAMILIES), re.IGNORECASE
 )
