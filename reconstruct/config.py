@@ -429,9 +429,7 @@ _REENABLED = (
 )
 """Something re-enabled ("re-enabled payments-primary after PayGate recovered"): a step, and
 after a recovery the switch back (``classify`` tags it ``step:restore``)."""
-_SWITCHED_BACK = (
-    r"\b{verb}\s+(?:(?:the|all|our)\s+)?(?:{what}\s+)?back\s+(?:to|on(?:to)?)\b"
-)
+_SWITCHED_BACK = r"\b{verb}\s+(?:(?:the|all|our)\s+)?(?:{what}\s+)?back\s+(?:to|on(?:to)?)\b"
 """A switch back to the normal path, said done or under way ("switched back to PayGate",
 "failed back to the primary", "moved traffic back to eu-west-1"): a step, which ``classify``
 tags ``step:restore``. ``{verb}``, ``{what}``: a switch or failback names anything moved, any

@@ -181,6 +181,18 @@ a progressive form or a start ("rolling back", "archiving manually", "kicked off
 or whose text says "in progress", and not "finished", "done" or "completed", gets the tag
 ``step:under-way`` (``UNDER_WAY``); ``render.metrics`` reads it, never the reason's words.
 
+**A step that did not help, and the switch back, are tags.** A mitigation whose message goes on
+to say it did not help ("restarted 3 checkout-api pods, no change", "bounced the pods, still
+timing out", "rollback done but 5xx still at 8%"; not "no change on our side", "no errors
+since") gets the tag ``step:no-effect`` (``NO_EFFECT``); one that switches back to the normal
+path after a fallback ("Disabled flag payments-fallback-backuppay, back on PayGate", "switched
+back to PayGate", "re-enabled payments-primary after the provider recovered"; never a rollback
+or a revert) the tag ``step:restore`` (``RESTORE``; ``outcome``). Each stays a row (what was
+tried, what was done); ``render.metrics`` never counts either as the mitigation. A fallback
+turned on or traffic switched to another path ("Enabled flag payments-fallback-backuppay",
+"Switched payment provider to BackupPay", "shifted traffic to us-east-1") is a mitigation
+(``config.ClassifyConfig.mitigate``).
+
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
 figures) and keeps its kind; a person's message kept only for that has the reason
