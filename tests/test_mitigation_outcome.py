@@ -82,6 +82,7 @@ HELPED = [
     "restarted checkout-api, no change on our side",  # no change shipped: not the step's effect
     "restarted checkout-api pods, no change?",  # asked, not said
     "restarted checkout-api pods, no change at first, now errors dropping",
+    "rolled back checkout-api, no change in the error rate yet",  # too early to tell
 ]
 
 

@@ -290,6 +290,8 @@ _BETTER = re.compile(
     re.IGNORECASE,
 )
 """After a "no change", the step worked after all ("no change at first, now errors dropping")."""
+_YET = re.compile(r"\byet\b", re.IGNORECASE)
+"""In the clause of a "no change": too early to tell ("rolled back, no change yet")."""
 _ROLLBACK_WORDS = re.compile(r"\broll[\s-]?(?:ed|ing)?\s?back|\brevert", re.IGNORECASE)
 _OFF_WORDS = re.compile(
     r"\b(?:disabl|turn(?:ed|ing) off|switch(?:ed|ing) off|flipp(?:ed|ing) off|kill|deactivat)"
@@ -321,9 +323,10 @@ _RECOVERED = re.compile(
 def outcome(words: str, text: str) -> frozenset[str]:
     """The tags a mitigation whose matched words are ``words`` in ``text`` (a message, a note, an
     annotation) gets from what its text says of it: ``NO_EFFECT`` when the words after the step
-    say it did not help (``_NO_EFFECT``, unless a clause asks it, "no change?", or better news
-    follows, ``_BETTER``); ``RESTORE`` for a switch back to the normal path, never a rollback
-    or a revert: a fallback, failover or maintenance mode turned off ("Disabled flag
+    say it did not help (``_NO_EFFECT``, unless a clause asks it, "no change?", it is too early
+    to tell, "no change yet", or better news follows, ``_BETTER``); ``RESTORE`` for a switch
+    back to the normal path, never a rollback or a revert: a fallback, failover or maintenance
+    mode turned off ("Disabled flag
     payments-fallback-backuppay", "fallback disabled, back on primary"), words naming the way
     back (``_BACK``: "switched back to PayGate", "failed back to the primary"), or something
     re-enabled once the failing thing recovered ("re-enabled payments-primary after PayGate
@@ -334,7 +337,8 @@ def outcome(words: str, text: str) -> frozenset[str]:
     if found is not None:
         clause = _CLAUSE_END.search(rest, found.end())
         asked = clause is not None and clause.group(0).startswith("?")
-        if not asked and _BETTER.search(rest, found.end()) is None:
+        waiting = _YET.search(rest, found.start(), clause.start() if clause else len(rest))
+        if not asked and waiting is None and _BETTER.search(rest, found.end()) is None:
             tags.add(NO_EFFECT)
     cut = _CLAUSE_END.search(rest)
     step = f"{words} {rest[: cut.start()] if cut is not None else rest}"  # the step's clause
