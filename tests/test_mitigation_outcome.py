@@ -177,6 +177,8 @@ STILL_A_FIX = [
     "rolled back to v2.3.0, back on v2.3.0",  # going back to the previous version is the fix
     "re-enabled the cache, errors dropping",  # undoing the cause, no recovery before it
     "disabled the circuit breaker",
+    "failing over payments to BackupPay, we'll switch back later",  # the way back to come
+    "failed over to us-west-2, switching back once PayGate is stable?",
 ]
 
 

@@ -303,7 +303,7 @@ _FALLBACK_WORD = re.compile(
     re.IGNORECASE,
 )
 _BACK = re.compile(
-    r"\b(?:switch|fail|mov|rout|re-?rout|shift|point|cut|direct|flipp)(?:ed|ing|es|s)?\s+"
+    r"\b(?:switch|fail|mov|rout|re-?rout|shift|point|cut|direct|flipp)(?:ed|ing)\s+"
     r"(?:[\w./'%-]+\s+){0,3}?back\b(?!\s+(?:down|up|off|in)\b)|\bfail-?back\b"
     r"|\bback (?:on|to) (?:the )?(?:primary|main|original|usual|normal (?:path|provider|routing"
     r"|config))\b"
@@ -311,8 +311,29 @@ _BACK = re.compile(
     r"(?:the\s+)?[\w.-]+",
     re.IGNORECASE,
 )
-"""Words naming the switch back to the normal path ("switched back to PayGate", "failed back",
-"back on the primary", "..., back on PayGate")."""
+"""Words naming the switch back to the normal path, done or under way ("switched back to
+PayGate", "failed back", "back on the primary", "..., back on PayGate"; not the bare verb,
+"switch back?")."""
+_PLANNED = re.compile(
+    r"\b(?:will|shall|going to|gonna|should|could|would|let's|if|unless|plan\w*)\b|'ll\b",
+    re.IGNORECASE,
+)
+_LATER_ON = re.compile(r"\b(?:later|tomorrow|afterwards|next)\b", re.IGNORECASE)
+
+
+def _said_back(text: str) -> bool:
+    """``_BACK`` in a clause that is no plan or question ("failing over to us-west, we'll switch
+    back later" names the way back to come, not taken)."""
+    for found in _BACK.finditer(_APOSTROPHE.sub("'", text)):
+        before = _CLAUSE_END.split(text[: found.start()])[-1]
+        cut = _CLAUSE_END.search(text, found.end())
+        after = text[found.end() : cut.start() if cut is not None else len(text)]
+        asked = cut is not None and cut.group(0).startswith("?")
+        if not asked and _PLANNED.search(before) is None and _LATER_ON.search(after) is None:
+            return True
+    return False
+
+
 _REENABLE = re.compile(r"\bre-?enabl(?:ed|ing)\b|\bturn(?:ed|ing)\s+\S+\s+back on\b", re.I)
 _RECOVERED = re.compile(
     r"\b(?:recovered|healthy|stable|resolved|fixed|is back|are back|back up|back to normal)\b",
@@ -345,7 +366,7 @@ def outcome(words: str, text: str) -> frozenset[str]:
     if _ROLLBACK_WORDS.search(words) is None:
         if (
             (_OFF_WORDS.search(words) and _FALLBACK_WORD.search(step))
-            or _BACK.search(text) is not None
+            or _said_back(text)
             or (_REENABLE.search(text) and _RECOVERED.search(text))
         ):
             tags.add(RESTORE)
