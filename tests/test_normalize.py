@@ -715,3 +715,32 @@ def test_the_garbage_collector_is_back_on_after_a_run_even_a_failed_one() -> Non
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_the_incidents_trigger_naming_a_storms_rule_stays_its_own_row() -> None:
+    """A trigger whose records name the storm's rule (PagerDuty titles the incident with the
+    alert's "[FIRING:3] DiskHigh es-prod" subject; the PagerDuty app's post carries it too) and
+    falls inside the storm's span is the incident's own milestone: a row of its own with its
+    links, never a member of the storm row that Markdown shows only by its first and last
+    links."""
+    storm = [
+        ev(f"grafana:ann:{k}", f"Grafana alert DiskHigh (node=es-{k:02d}) firing", at=6 * k,
+           kind=Kind.ALERT, tags=("alertname:DiskHigh", f"label:node=es-{k:02d}",
+                                  "state:alerting"), refs=("rule:diskhigh:firing",))
+        for k in range(10)
+    ]  # fmt: skip
+    trigger = ev(
+        "pagerduty:log_entry:Q1",
+        "Incident #1234 triggered: DiskHigh es-prod (search critical)",
+        at=31,
+        kind=Kind.ALERT,
+        tags=("state:triggered",),
+        refs=("pd:pabc123", "pd#1234", "rule:diskhigh es-prod:firing", "rule:diskhigh:firing"),
+        url=PD_URL,
+    )
+    rows = run(*storm, trigger).events
+    (own,) = [e for e in rows if "triggered" in e.summary]
+    assert own.key == trigger.key and own.links[0].url == PD_URL
+    (fired,) = [e for e in rows if "firing by" in e.summary]
+    assert trigger.key not in {m.key for m in fired.members}
+    assert len(fired.members) == 10

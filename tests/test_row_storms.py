@@ -21,6 +21,7 @@ from typing import Any
 from reconstruct.config import CollapseConfig, Config
 from reconstruct.model import Event, Identity, Incident, Kind, Link
 from reconstruct.normalize import normalize
+from reconstruct.pipeline import build_timeline
 from reconstruct.render import RenderOptions, render
 from tests.test_rows import (
     CHANNEL,
@@ -34,6 +35,7 @@ from tests.test_rows import (
     WS,
     alert_state,
     annotation,
+    bundle,
     escalate,
     iso,
     notify,
@@ -380,3 +382,34 @@ def test_long_instance_names_never_push_a_clearings_times_out_of_its_row(tmp_pat
         assert " more" in row.summary, "the names that do not fit are counted"
     out = render(tl, RenderOptions(), config)
     assert "…" not in "".join(line for line in out.splitlines() if "clear" in line)
+
+
+def test_the_incidents_trigger_stays_a_row_of_its_own_inside_its_rules_storm(
+    tmp_path: Path,
+) -> None:
+    """PagerDuty titles the incident with the first alert's ``payload.summary``, which Grafana's
+    notifier writes "[FIRING:3] <rule> <group>" (Events API v2): the trigger names the storm's
+    rule and falls inside the storm's span, yet it is the incident's own milestone, a row with
+    its PagerDuty links (never a member a storm row shows only by its first and last links),
+    titled without the status bracket that only counted alerts at that moment."""
+    first = trigger(1.5)
+    notes = [grafana_state(0.2 * k, f"payments-{k:03d}", "Normal", "Alerting") for k in range(12)]
+    alerts = [pd_alert(k, 1.5, first["id"], f"payments-{k:03d}") for k in range(3)]
+    title = f"[FIRING:3] {RULE} payments"
+    group = slack_alert_post(1.51, "payments-000")  # Grafana's Slack post of the same group
+    group["attachments"][0]["title"] = group["attachments"][0]["fallback"] = title
+    group["attachments"][0]["text"] = "**Firing**\n" + "".join(
+        f"\nValue: B=2.1\nLabels:\n - alertname = {RULE}\n - pod = payments-{k:03d}\n"
+        for k in range(3)
+    )
+    made = bundle(tmp_path, [first], [group], [], notes, alerts, title=title)
+    tl = build_timeline(made, Config())
+    row = one(tl, "triggered")
+    assert row.summary == f"Incident #{INC_NO} triggered: {RULE} payments"
+    assert any(link.url == first["html_url"] for link in row.links)
+    assert not row.members or all("triggered" not in m.summary for m in row.members)
+    storm_rows = [e for e in tl.events if "pods firing by" in e.summary]
+    assert len(storm_rows) == 1, texts(tl)
+    assert all("triggered" not in m.summary for m in storm_rows[0].members)
+    line = next(ln for ln in markdown(tl).splitlines() if "triggered" in ln)
+    assert first["html_url"] in line, "the trigger's log entry is linked in Markdown"

@@ -291,6 +291,46 @@ def test_bot_detection_and_bot_text(tmp_path: Path) -> None:
     assert "human" in blocks.tags and "url:x.io/a" in blocks.refs
 
 
+def test_app_post_shows_the_apps_name_not_its_bot_users_handle(tmp_path: Path) -> None:
+    """An app's post (``bot_id``) carries ``user`` = the app's bot user, whose users.list
+    handle ("launchdarkly") is not what Slack shows: Slack shows ``username`` if the post set
+    one, else ``bot_profile.name``. A bot user posting with no ``bot_id`` keeps its user name."""
+    ld = {
+        "id": "U9LD",
+        "name": "launchdarkly",
+        "is_bot": True,
+        "profile": {"display_name": "launchdarkly", "real_name": "LaunchDarkly"},
+    }
+    users = {**USERS, "members": [*USERS["members"], ld]}
+    messages = [
+        {
+            "type": "message",
+            "user": "U9LD",
+            "bot_id": "B9LD",
+            "ts": ts(1),
+            "bot_profile": {"id": "B9LD", "name": "LaunchDarkly Prod"},
+            "text": "Sam turned off targeting for the flag checkout-v2 in *Production*",
+        },
+        {
+            "type": "message",
+            "user": "U9LD",
+            "bot_id": "B9LD",
+            "ts": ts(2),
+            "username": "Flag Audit",
+            "bot_profile": {"id": "B9LD", "name": "LaunchDarkly Prod"},
+            "text": "Sam turned on targeting for the flag checkout-v2",
+        },
+        {"type": "message", "user": "U9LD", "ts": ts(3), "text": "posted as the bot user"},
+    ]
+    got = by_ts(
+        list(parse(fixture_bundle(tmp_path, messages, **{"slack__users.list.json": [users]})))
+    )
+    assert got[ts(1)].actor == "LaunchDarkly Prod"
+    assert got[ts(2)].actor == "Flag Audit"
+    assert got[ts(3)].actor == "launchdarkly"
+    assert all("bot" in event.tags for event in got.values())
+
+
 def test_pins_reactions_edited_tags(tmp_path: Path) -> None:
     messages = [
         {

@@ -294,3 +294,22 @@ def test_markdown_strong_in_slack_text_is_read_words_and_urls_kept() -> None:
     assert plain("**Firing**\n\nValue: B=1") == "Firing\n\nValue: B=1"
     assert plain("a **b c** and *d*") == "a b c and d"
     assert plain("2**10**3 and https://x.example/**a**") == "2**10**3 and https://x.example/**a**"
+
+
+def test_alertmanagers_firing_post_resent_as_others_clear_joins_that_clearing(
+    tmp_path: Path,
+) -> None:
+    """Alertmanager's default Slack title has no resolved count (``slack.default.title``:
+    ``[FIRING:3] X``): the group's post re-sent when five of eight cleared (``group_interval``)
+    lists the three still firing. It reports no firing of its own: a member and link of the
+    partial recovery's row, never a row of labels and values."""
+    post = grafana_post(34.5, GATEWAYS[5:])
+    tl = timeline(tmp_path, [trigger()], [post], [], tls_storm())
+    assert posts_in(tl) == [], texts(tl)
+    row = one(tl, "cleared on 5 of 8")
+    assert any(m.summary.startswith("[FIRING:3]") for m in row.members)
+    assert row.links[-1].url.endswith("p" + ts(34.5).replace(".", ""))
+    # far from every wave of its rule (20 minutes after the partial recovery), it stays a row
+    tl = timeline(tmp_path / "far", [trigger()], [grafana_post(20, GATEWAYS[5:])], [],
+                  tls_storm())  # fmt: skip
+    assert len(posts_in(tl)) == 1

@@ -5,7 +5,9 @@ default ``__subject`` (``[{{ .Status | toUpper }}:{{ .Alerts.Firing | len }}{{ i
 (.Alerts.Resolved | len) 0 }}, RESOLVED:n{{ end }}] {{ .GroupLabels.SortedPairs.Values | join " "
 }} ({{ other common label values }})``, Grafana ``default_template.go``, Alertmanager
 ``template/default.tmpl``): PagerDuty's ``GET /incidents/{id}`` ``title`` is that summary as
-sent. The heading keeps the group's words; the trigger's row keeps the title as written.
+sent. The heading keeps the group's words; the trigger's row keeps the subject without its
+status bracket (a count of that moment, "\\[FIRING:3\\]" in Markdown); the data keeps the title as
+PagerDuty sent it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 from reconstruct.config import Config
 from reconstruct.pipeline import build_timeline
 from reconstruct.render import RenderOptions, render
+from reconstruct.subject import parse_subject
 from tests.test_rows import bundle, trigger
 
 
@@ -44,6 +47,10 @@ def test_the_heading_drops_a_notifiers_state_prefix_and_label_dump(
     assert first.replace("\\", "") == f"# Post-mortem: {heading}"
     html = render(tl, RenderOptions(fmt="html"), Config())
     assert f"<h1>Post-mortem: {heading}</h1>" in html
-    # the data keeps PagerDuty's title as written, and so does the trigger's row
+    # the data keeps PagerDuty's title as written; the trigger's row drops the status bracket
     assert json.loads(render(tl, RenderOptions(fmt="json"), Config()))["incident"]["title"] == title
-    assert any(title in e.summary for e in tl.events)
+    subject = parse_subject(title)
+    said = subject.title if subject is not None else title
+    (row,) = [e for e in tl.events if "triggered" in e.summary]
+    assert row.summary == f"Incident #4711 triggered: {said}"
+    assert "[" not in said or title.startswith("[SEV")

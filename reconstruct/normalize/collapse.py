@@ -183,7 +183,8 @@ def collapse(
             posts[(bot, event.scope or "", shape(event.summary))].append(event)
         elif event.kind is Kind.PAGE and (whom := targets_of(event)):
             pages[whom].append(event)
-        elif event.kind is Kind.ALERT:
+        elif event.kind is Kind.ALERT and _TRIGGERED not in event.tags:
+            # the incident's own trigger is a row of its own, never a part of its rule's series
             alerts[_series_key(event, known)].append(event)
         elif event.kind is Kind.ANNOTATION and any(t.startswith("state:") for t in event.tags):
             if key := _rule_key(event, known):
@@ -845,13 +846,20 @@ def _place(
 ) -> dict[_Wave, list[Event]]:
     """Each notice in the wave it falls among (within ``wave_gap`` of its first or last
     record), of a state it reports, of at least ``min_series`` records: the nearest, then the
-    state it reports first; a notice near no such wave is in none (it stays a row)."""
+    state it reports first. Among no such wave, the wave of another state it falls among: a
+    notifier re-sends a group's post when the group changes (Alertmanager's and Grafana's
+    ``group_interval``), so "[FIRING:11] X" sent while the others clear lists the alerts still
+    firing, a notice of that clearing. A notice near no wave is in none (``_beside``, else it
+    stays a row)."""
     gap = config.wave_gap
     placed: dict[_Wave, list[Event]] = defaultdict(list)
     for notice in notices:
         reported = _reports(notice)
+        others = [state for state in waves if state not in reported]
         best: tuple[timedelta, int, _Wave] | None = None
-        for rank, state in enumerate(reported):
+        for rank, state in enumerate((*reported, *others)):
+            if rank == len(reported) and best is not None:
+                break  # a wave of a state it reports: that one
             for n, wave in enumerate(waves.get(state, ())):
                 if len(wave) < config.min_series:
                     continue

@@ -348,8 +348,9 @@ def _same_words(
         when = None
         if by_step:
             primary = rows[_clearest(rows, members, steps)]
-            when = min(steps[i].at if i in steps else rows[i].time for i in members)
-            when = _to_the_second(when, [rows[i].time for i in members])
+            when = _to_the_second(
+                min(steps[i].at if i in steps else rows[i].time for i in members), records
+            )
         else:
             primary = max(records, key=lambda e: _SPECIFIC.get(e.kind, 2))  # earliest on a tie
         ordered_records = [primary, *(r for r in records if r is not primary)]
@@ -358,15 +359,6 @@ def _same_words(
     return [
         joined[i] if i in joined else e for i, e in enumerate(rows) if i not in taken or i in joined
     ]
-
-
-def _to_the_second(at: datetime, times: list[datetime]) -> datetime:
-    """A step's time ``at``; when it is a time stated to the minute ("(14:41 UTC)", read as
-    14:41:00) and a record of the step was made within that minute (an annotation at 14:41:05),
-    that record's time: the same moment, said exactly."""
-    if at.second or at.microsecond:
-        return at
-    return min((t for t in times if at <= t < at + timedelta(minutes=1)), default=at)
 
 
 _FAMILIES: tuple[tuple[str, str], ...] = (
@@ -680,6 +672,19 @@ def _clusters(
             step_of_row[k] = both
     unique = {id(step): step for step in step_of_row.values()}
     return [(step, not stepped.isdisjoint(step)) for step in sorted(unique.values())]
+
+
+_MINUTE = timedelta(minutes=1)
+
+
+def _to_the_second(when: datetime, records: list[Event]) -> datetime:
+    """``when``, or the earliest record's own time within the minute ``when`` starts when
+    ``when`` is a stated time said to the minute ("turned off at 15:31 UTC": 15:31:00, while
+    the annotation of the same step was recorded at 15:31:35): the record is the exact one."""
+    if when.second or when.microsecond:
+        return when
+    own = [r.time for r in records if when <= r.time < when + _MINUTE]
+    return min(own, default=when)
 
 
 def _joined(

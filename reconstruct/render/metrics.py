@@ -235,6 +235,9 @@ _WORDS = frozenset({"note", "written"})
 """Tags of a tool's record a person wrote (an incident note, an annotation)."""
 
 
+_MINUTE = timedelta(minutes=1)
+
+
 def step_time(event: Event, floor: datetime) -> datetime:
     """When a mitigation or resolution row says its step was done: the UTC time its words
     state for it (``normalize.clock.step_utc``: "we rolled back at 14:05", "failed over at
@@ -243,7 +246,9 @@ def step_time(event: Event, floor: datetime) -> datetime:
     none: ``clock.AHEAD``) and not before ``floor`` (UTC: the incident's start, or the last
     reopen); else ``counts_from``. Only a row whose kind comes from words (``_worded``: a
     person's, a chat post's); a tool's own record (a deployment's status, PagerDuty's resolve)
-    counts at its own time. The row stays at its own time in the timeline."""
+    counts at its own time. A time said to the minute the row's own record lies in is the
+    record's time ("turned off at 15:31 UTC" on a row recorded at 15:31:35: 15:31:35). The row
+    stays at its own time in the timeline."""
     when = counts_from(event)
     if not _worded(event) or not any(ch.isdigit() for ch in event.summary):
         return when
@@ -251,6 +256,8 @@ def step_time(event: Event, floor: datetime) -> datetime:
     stated = step_utc(event.summary, posted, state=event.kind is Kind.RESOLVE)
     if stated is None or stated < floor or stated >= posted:
         return when
+    if not stated.second and posted - stated < _MINUTE:
+        return when  # said to the minute the row's own record lies in: the record is exact
     return min(stated, when)
 
 

@@ -314,6 +314,19 @@ def _target_tags(kind: str, entry: Mapping[str, Any]) -> set[str]:
     return set()
 
 
+def _untallied(title: str) -> str:
+    """An incident title that is a whole notifier subject without its status bracket, which only
+    counts the group's alerts when the incident opened ("[FIRING:3] ESDiskWatermarkHigh
+    es-prod-search (search critical)" -> "ESDiskWatermarkHigh es-prod-search (search
+    critical)"); any other title as it is. PagerDuty titles an incident with the triggering
+    alert's ``payload.summary`` (Events API v2), which Grafana and Alertmanager fill from their
+    default ``__subject`` template (``reconstruct.subject``)."""
+    subject = parse_subject(title)
+    if subject is None or subject.start or title[subject.end :].strip() or not subject.title:
+        return title
+    return subject.title
+
+
 def _entry_summary(
     kind: str, entry: Mapping[str, Any], ctx: IncidentContext, actor: str | None
 ) -> str:
@@ -322,8 +335,8 @@ def _entry_summary(
     names = ", ".join(_names(entry.get("assignees")))
     if kind == "trigger":
         details = entry.get("event_details")
-        what = ctx.title or (
-            one_line(details.get("description")) if isinstance(details, dict) else ""
+        what = _untallied(
+            ctx.title or (one_line(details.get("description")) if isinstance(details, dict) else "")
         )
         return (
             f"Incident {label} triggered: {what}" if what else own or f"Incident {label} triggered"

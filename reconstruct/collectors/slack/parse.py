@@ -15,8 +15,9 @@ repeated within one file (an export listing a message twice) is counted as a cop
   labels become refs.
 - actor and names in the text (``<@U123>``, block user elements, huddle participants): the user's
   display name (profile.display_name, else real name, else name; users.list / users.info, else
-  the ``user_profile`` Slack puts on that person's messages); bots: ``username``, else
-  ``bot_profile.name``. Only a person no evidence names is shown by ID.
+  the ``user_profile`` Slack puts on that person's messages); an app's post (``bot_id``):
+  ``username``, else ``bot_profile.name``, the name Slack shows on it, before its bot user's
+  handle ("LaunchDarkly", not "launchdarkly"). Only a person no evidence names is shown by ID.
 - kind: ``message``; a huddle is ``update`` (the incident's bridge, always a row).
 - tags: ``bot`` (bot_id, subtype bot_message, or a user marked is_bot) else ``human``;
   ``pinned``, ``reaction:<name>`` (skin tones dropped), ``thread-reply``, ``broadcast``,
@@ -478,9 +479,24 @@ def _edited_at(edited: Any, posted: datetime) -> datetime | None:
     return when if when is not None and when > posted else None
 
 
+def _app_name(msg: Mapping[str, Any]) -> str | None:
+    """The name Slack shows on an app's post: ``username`` (the ``chat.postMessage`` override),
+    else ``bot_profile.name`` (the app's name), stripped; None when neither is set."""
+    bot_profile = msg.get("bot_profile")
+    for value in (
+        msg.get("username"),
+        bot_profile.get("name") if isinstance(bot_profile, dict) else None,
+    ):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
 def _actor(
     ctx: _Context, msg: Mapping[str, Any], user: Mapping[str, Any] | None, bot: bool
 ) -> str | None:
+    if msg.get("bot_id") and (name := _app_name(msg)):
+        return name  # an app's post: Slack shows the app's name, not its bot user's handle
     if user is not None:
         user_id = msg.get("user")
         name = ctx.listed_name(user_id, user) if isinstance(user_id, str) else display_name(user)
@@ -491,14 +507,8 @@ def _actor(
         name = display_name({"profile": profile, "real_name": profile.get("real_name")})
         if name:
             return name
-    bot_profile = msg.get("bot_profile")
-    if bot or bot_profile or msg.get("username"):
-        for value in (
-            msg.get("username"),
-            bot_profile.get("name") if isinstance(bot_profile, dict) else None,
-        ):
-            if isinstance(value, str) and value.strip():
-                return value.strip()
+    if (bot or msg.get("bot_profile") or msg.get("username")) and (name := _app_name(msg)):
+        return name
     user_id = msg.get("user")
     if not isinstance(user_id, str) or not user_id:
         room = msg.get("room")
