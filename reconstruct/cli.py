@@ -334,6 +334,8 @@ def _reconstruct(**opts: object) -> int:
 
     for warning in result.timeline.warnings:
         _err(f"reconstruct: warning: {redact(warning)}")  # as the draft shows it
+    for hint in result.timeline.hints:
+        _err(f"reconstruct: hint: {redact(hint)}")
     return EXIT_PARTIAL if result.timeline.failed_sources else EXIT_OK
 
 

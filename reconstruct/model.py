@@ -194,3 +194,7 @@ class Timeline:
     set_aside: tuple[Event, ...] = ()
     """Changes and deploys of the window with no tie to the incident: counted in ``omitted``,
     each with the reason it is counted under and its links (``normalize.during``)."""
+    hints: tuple[str, ...] = ()
+    """Lines for the author that are no fault of the evidence (people no email or alias joins
+    across tools: ``normalize.people.unjoined_people``): on stderr, and under the table with
+    ``--why``."""

@@ -231,6 +231,7 @@ def build_timeline(bundle: Bundle, config: Config) -> Timeline:
         failed_sources=tuple(sorted({*failed, *partial_sources(bundle)})),
         accounts=accounts(parsed, result),
         set_aside=result.set_aside,
+        hints=result.hints,
     )
 
 

@@ -139,6 +139,7 @@ def test_a_bot_post_about_a_lead_up_deploy_set_aside_is_about_another_service(
 # relevant". The deployment names its PR in its ``payload`` (any JSON the creator sets, GitHub's
 # ``POST /repos/{owner}/{repo}/deployments``), as a deploy bot writes it.
 TYPO_SHA = "4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f"
+OLD_SHA = "3b7c9d1e2f4a6b8c0d2e4f6a8b0c2d4e6f8a0b2c"
 TYPO_MERGED = T0 - timedelta(days=1, minutes=30)
 SHIPPED_UNRELATED = (
     "deploys in the lead-up in github:acme/checkout that shipped PR #2288, not found relevant "
@@ -226,26 +227,37 @@ def test_a_deploy_whose_pr_has_words_in_common_stays_a_row(tmp_path: Path) -> No
 
 
 def test_setting_aside_what_a_deploy_shipped_keeps_the_count_monotonic(tmp_path: Path) -> None:
-    """The typo deploy (newest) is never a row, whatever ``leadup_deploys``; the older deploy
-    of an unknown change is one from 1 up; another team's is counted from 2 up (the latest 2
-    of all hold it)."""
+    """The typo deploy is never a row, whatever ``leadup_deploys``; the newest deploy, of an
+    unknown change to production 20 hours before the first alert, is one from 1 up; another
+    team's is counted from 3 up (the latest 3 of all hold it), and so is an older deploy of an
+    unknown change (3 days before: it would be among the latest 3 rows but for its rule)."""
     typo, prs = checkout_deploy()
-    unknown = deployment("acme/checkout", 602, CHECKOUT_SHA, T0 - timedelta(days=3))
+    close = deployment("acme/checkout", 602, CHECKOUT_SHA, T0 - timedelta(hours=20))
+    old = deployment("acme/checkout", 603, OLD_SHA, T0 - timedelta(days=3))
     billing = deployment("acme/billing-api", 601, BILLING_SHA, T0 - timedelta(days=2))
     deployments = {
-        "acme/checkout": [*typo["acme/checkout"], unknown],
+        "acme/checkout": [*typo["acme/checkout"], close, old],
         "acme/billing-api": [billing],
     }
-    rows = {}
-    for n in range(4):
+    rows, aside = {}, {}
+    for n in range(5):
         config = Config(github=GitHubConfig(leadup_deploys=n))
         tl = timeline(tmp_path / str(n), deployments=deployments, prs=prs, config=config)  # type: ignore[arg-type]
         check_accounts(tl)
         rows[n] = {e.key for e in tl.events if "leadup" in e.tags}
+        aside[n] = {e.key.split(":")[3] for e in tl.set_aside}
         assert not rows_with(tl, "PR #2288")
-        assert len(tl.set_aside) == min(n, 2)
     assert rows[0] == set()
-    assert rows[1] == rows[2] == rows[3] == {"github:deployment:acme/checkout:602:success"}
+    assert (
+        rows[1] == rows[2] == rows[3] == rows[4] == {"github:deployment:acme/checkout:602:success"}
+    )
+    assert [aside[n] for n in range(5)] == [
+        set(),
+        set(),
+        {"700"},
+        {"700", "601", "603"},
+        {"700", "601", "603"},
+    ]
 
 
 def test_a_deploys_repository_in_its_text_is_no_word_in_common(tmp_path: Path) -> None:

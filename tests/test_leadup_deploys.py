@@ -25,6 +25,7 @@ from reconstruct.collectors.github.parse import parse
 from reconstruct.config import Config, LeadupSettings
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize import normalize
+from reconstruct.normalize.leaddeploys import CLOSE
 from tests.fakes import github as fk
 from tests.fakes.server import FakeServer
 from tests.test_github_live import REPO, TOKEN, WINDOW, Recorder, iso, make_ctx, run
@@ -243,7 +244,8 @@ def test_raising_the_limit_never_removes_a_row_property(
     """Any lead-up deploys, of the affected service's repository (a tie) or another team's
     (none), some shipping a lead-up change that is shown (its merge commit deployed): the rows
     at N are among the rows at N + 1, every shipping deploy is shown, no other team's deploy
-    is, and N counts the latest tied ones."""
+    is, and N counts the latest tied ones (of the repository's deploys of unknown content,
+    those to production within a day before the trigger: ``leaddeploys.CLOSE``)."""
     events: list[Event] = []
     shipping: set[str] = set()
     for n, hour in enumerate(hours):
@@ -280,7 +282,14 @@ def test_raising_the_limit_never_removes_a_row_property(
     now, more = set(shown(events, limit, changes=8)), set(shown(events, limit + 1, changes=8))
     assert now <= more
     assert shipping <= now
-    tied = [e for e in events if e.kind is Kind.DEPLOY and e.scope == f"github:{REPO}"]
+    first = make_ctx("https://x.invalid", None, Recorder()).incident.started_at
+    tied = [
+        e
+        for e in events
+        if e.kind is Kind.DEPLOY
+        and e.scope == f"github:{REPO}"
+        and (e.key in shipping or first - e.time <= CLOSE)
+    ]
     newest = sorted(tied, key=lambda e: e.time)
     assert {e.key for e in newest[len(newest) - min(limit, len(newest)) :]} <= now
     assert len(now - shipping) <= limit

@@ -70,7 +70,7 @@ def test_the_triggers_own_assignment_is_worded_as_its_pages(
 def test_paged_once_the_first_assignment_is_the_page(tmp_path: Path) -> None:
     tl = timeline(tmp_path, [trigger(), assigned(0, DANA), *rounds(0.05)])
     assert one(tl, DANA).summary == "Paged Dana Whitfield by push; phone page failed (no answer)"
-    assert one(tl, DANA).kind == "escalate"
+    assert one(tl, DANA).kind == "page", "the trigger's assignment is no escalation"
 
 
 def test_a_first_assignment_without_pages_says_assigned_not_reassigned(tmp_path: Path) -> None:
@@ -265,6 +265,8 @@ def test_the_first_page_and_a_series_of_repeats_are_one_row(tmp_path: Path) -> N
     ]
     assert dana[0].time == tl.events[0].time, "at the first page's time"
     assert len(dana[0].members) == 5
+    assert dana[0].kind == "page", "led by the trigger's assignment: pages, no escalation"
+    assert [e.kind for e in tl.events].count("escalate") == 1, "the one escalation (to Raj)"
     assert [e.summary.split(",")[0] for e in tl.events[-2:]] == [
         "Escalated to Raj Patel",
         "Acknowledged by Raj Patel",

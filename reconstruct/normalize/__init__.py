@@ -35,7 +35,7 @@ from reconstruct.normalize.instances import named_instances, with_instance
 from reconstruct.normalize.ledger import OUTSIDE_REASON, Ledger
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
-from reconstruct.normalize.people import directory, resolve
+from reconstruct.normalize.people import directory, resolve, unjoined_people
 from reconstruct.normalize.people import warnings as people_warnings
 from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
 from reconstruct.normalize.repeats import worded_first
@@ -70,6 +70,8 @@ class Normalized:
     set_aside: tuple[Event, ...] = ()
     """The window's changes with no tie to the incident (``during``), counted in ``omitted``,
     each with the reason it is counted under and its links."""
+    hints: tuple[str, ...] = ()
+    """Lines for the author, no fault of the evidence (``people.unjoined_people``)."""
 
 
 def normalize(
@@ -137,6 +139,7 @@ def normalize(
         else:  # every row its own, the trigger's assignment still worded as its page
             stepped = worded_first(stepped, names)
         timeline = tuple(ordered(stepped))
+        hint = unjoined_people(timeline, people, names)
     return Normalized(
         events=timeline,
         omitted=ledger.scoped_dict(),  # the records of ``left_out``, per scope: one ledger
@@ -148,4 +151,5 @@ def normalize(
         left_out=ledger.omitted_dict(),
         warnings=alias_warnings,
         set_aside=tuple(aside),
+        hints=(hint,) if hint else (),
     )

@@ -1419,11 +1419,14 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
         if posted[-1].links[0].url not in {ln.url for ln in links}:
             links.append(posted[-1].links[0])  # the chat's latest notice of the group
     kinds = {m.kind for m in members}
+    kind = Kind.ALERT if Kind.ALERT in kinds else first.kind
+    if kind is Kind.ESCALATE and INITIAL in first.tags:
+        kind = Kind.PAGE  # led by the trigger's own assignment: pages, no escalation
     tags = _row_tags(members, counted) | {SERIES}
     members = sorted(_records(members), key=order_key)
     return new_event(
         first.time,
-        Kind.ALERT if Kind.ALERT in kinds else first.kind,
+        kind,
         summary,
         tuple(sorted({s for m in members for s in m.sources})),
         tuple(links),

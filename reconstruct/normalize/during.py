@@ -41,7 +41,9 @@ nothing) and rule 4's single word naming an affected service; an untied one amon
 github:acme/search-api (1a2b3c4 to production at 2026-11-16 10:05)``. Those tied only by their
 repository (rule 2, or rule 3 naming the repository, not the PR or commit) are marked
 (``Judged.repository_only``): ``leaddeploys.not_relevant`` sets aside the ones that shipped a
-lead-up change not found relevant.
+lead-up change not found relevant, ``leaddeploys.unknown_content`` those whose content is
+unknown and that are no production deploy of the day before the first symptom
+(``first_symptom``).
 """
 
 from __future__ import annotations
@@ -176,7 +178,7 @@ def ties(
     repos = _RepoNames.of(candidates)
     places = repos.said(texts, qualified_only=False) | repos.said(linked, qualified_only=True)
     named = named_in(texts, start, incident, linked)
-    first = _first_symptom(kept, incident, start)
+    first = first_symptom(kept, incident, start)
     relevance: Relevance | None = None
     for event in candidates:  # rules 3, 4, 5
         if event.key in tied and event.key not in repository:
@@ -276,7 +278,7 @@ def _speaks(event: Event, start: datetime) -> bool:
     return not ("bot" in tags and "incident-channel" not in tags and event.kind is not Kind.ALERT)
 
 
-def _first_symptom(kept: Iterable[Event], incident: Incident, start: datetime) -> datetime:
+def first_symptom(kept: Iterable[Event], incident: Incident, start: datetime) -> datetime:
     """The first alert of the window, or the incident's trigger when earlier."""
     first = incident.started_at
     for event in kept:
@@ -380,7 +382,7 @@ def _counted(unrelated: list[Event], start: datetime, before: bool = False) -> d
     out: dict[str, str] = {}
     for (scope, kind), events in groups.items():
         events.sort(key=lambda e: (e.time, e.key))
-        items = [_item(e, start) for e in events]
+        items = [item(e, start) for e in events]
         listed = ", ".join(items[:MAX_LISTED])
         if len(items) > MAX_LISTED:
             listed += f" and {len(items) - MAX_LISTED} more"
@@ -395,7 +397,7 @@ def _counted(unrelated: list[Event], start: datetime, before: bool = False) -> d
     return out
 
 
-def _item(event: Event, start: datetime) -> str:
+def item(event: Event, start: datetime) -> str:
     """``91cc0de to production at 16:24``, ``PR #3312 at 14:40`` (the day too when it is not
     the window's first)."""
     day = event.time.date() == start.date()

@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reconstruct.config import PeopleConfig
-from reconstruct.model import Event, Identity
+from reconstruct.model import Event, Identity, Kind
 from reconstruct.normalize.authority import source_rank
 from reconstruct.normalize.evolve import new_event
 
@@ -96,6 +96,11 @@ class People:
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     """Alias problems found by ``directory`` (see ``warnings``)."""
+    tools: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Person id -> the tools whose identities are theirs (``unjoined_people``)."""
+    forms: dict[str, str] = field(default_factory=dict)
+    """Person id -> the ``[people] aliases`` entry that names their account of one tool
+    (``github:marco-bianchi``, ``slack:samuel.lee``, ``pagerduty:PKIM001``)."""
 
     def person(self, source: str, name: str) -> Person:
         found = self.known.get((source, name)) or self.by_name.get(name.casefold())
@@ -240,6 +245,8 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
         if tool:
             people.handle_tools[pid] = tool
         people.accounts[pid] = frozenset((i.source, i.uid) for i in group if i.uid)
+        people.tools[pid] = frozenset(i.source for i in group)
+        people.forms[pid] = _form(group[0])
         for ident in group:
             person = Person(pid, alias or _display(group, ident, config.display))
             if ident.uid:
@@ -252,6 +259,9 @@ def directory(identities: Iterable[Identity], config: PeopleConfig) -> People:
             people.known[named] = person
     for name, key in bare.items():
         person = Person(ALIAS + key, key)
+        tool = name.partition(":")[0] if ":" in name else ""
+        if tool:  # an account the alias names, an identity or not (a login with no email)
+            people.tools[person.id] = people.tools.get(person.id, frozenset()) | {tool}
         if ":" in name:
             tool, _, tool_name = name.partition(":")
             people.known.setdefault((tool, tool_name), person)
@@ -280,6 +290,85 @@ def _forms(found: list[Identity]) -> str:
         elif ident.email:
             out.append(ident.email)
     return ", ".join(dict.fromkeys(out)) or "none known"
+
+
+def _form(ident: Identity) -> str:
+    """The alias entry naming this identity's account alone: its login (Slack, GitHub,
+    Grafana), else the tool's account id, else its email, else the name it shows."""
+    if ident.login:
+        return f"{ident.source}:{ident.login}"
+    if ident.uid:
+        return f"{ident.source}:{ident.uid}"
+    return ident.email or f"{ident.source}:{ident.name}"
+
+
+MAX_UNJOINED = 6
+"""People ``unjoined_people`` names by their entry; more are "and N more"."""
+_LOGIN_ONLY = ("github",)
+"""Tools whose records name people by a login that is an identity only with an email (GitHub:
+a commit's), so a person of the rows may be no identity at all."""
+
+
+def unjoined_people(
+    events: Iterable[Event], people: People, names: Mapping[str, str] | None = None
+) -> str | None:
+    """One line for the author when the rows show a person known by one tool's handle only
+    (no email to join them by, no alias: a GitHub login without a commit email on a merged PR's
+    row, a Slack or PagerDuty user whose email the token could not read) while another person
+    of the rows has no identity in that tool (they may be the same person): the entry of each
+    such person (``github:lferreira-acme``, after the name the rows give them, ``names``: person
+    id -> display name; up to ``MAX_UNJOINED``) and the ``[people] aliases`` line to add.
+    Nothing is guessed from names: it lists, never joins. A bot (a ``bot`` row's actor, a
+    ``[bot]`` login, a Grafana service account ``sa-...``) is no one. None when no such
+    person."""
+    shown: dict[str, frozenset[str]] = {}
+    for event in events:
+        for tag in event.tags:
+            if not (tag.startswith(WHO) or tag.startswith(WHOM)):
+                continue
+            pid = tag.partition(":")[2]
+            if _machine(pid) or (tag.startswith(WHO) and "bot" in event.tags):
+                continue
+            if pid in people.tools:
+                shown[pid] = people.tools[pid]
+            elif _login_only(pid) and event.kind is Kind.CHANGE:  # who merged or opened a PR
+                shown[pid] = frozenset({pid.partition(":")[0]})
+    lone = sorted(
+        pid
+        for pid, tools in shown.items()
+        if len(tools) == 1
+        and not pid.startswith((ALIAS, "email:"))  # an alias, or an email no one else holds
+        and any(not tools <= others for other, others in shown.items() if other != pid)
+    )
+    if not lone:
+        return None
+    named = sorted((people.forms.get(pid, pid), (names or {}).get(pid, "")) for pid in lone)
+    items = [
+        form if not name or form.endswith(f":{name}") else f"{name} ({form})"
+        for form, name in named
+    ]
+    listed = ", ".join(items[:MAX_UNJOINED])
+    if len(items) > MAX_UNJOINED:
+        listed += f" and {len(items) - MAX_UNJOINED} more"
+    who = "1 person" if len(items) == 1 else f"{len(items)} people"
+    return (
+        f"{who} of the rows known to one tool only, joined to no other tool's by an email or "
+        f"[people] aliases: {listed}; if one is someone another tool names, add under "
+        f'[people.aliases]: "<their name>" = ["{named[0][0]}", "<their email>"]'
+    )
+
+
+def _login_only(pid: str) -> bool:
+    tool, _, name = pid.partition(":")
+    return tool in _LOGIN_ONLY and bool(name)
+
+
+def _machine(pid: str) -> bool:
+    """A bot's or service account's person id: a ``[bot]`` login (``(bot)`` as rows show it),
+    a Grafana service account (its login ``sa-<name>`` or ``sa-<org id>-<name>``)."""
+    tool, _, name = pid.partition(":")
+    low = name.lower()
+    return low.endswith(("[bot]", "(bot)")) or (tool == "grafana" and low.startswith("sa-"))
 
 
 def _check_join(key: str, members: list[Identity], warnings: list[str]) -> None:

@@ -99,12 +99,13 @@ def repeat_rows(
 
 def first_pages(rows: list[Event], names: Mapping[str, str]) -> list[Event]:
     """Each first-assignment row (tag ``INITIAL``, one person, holding its pages) worded as the
-    page it is: "Paged Dana Whitfield by push; phone page failed (no answer)"; same key, time and
-    evidence. Rows of several people keep their words ("Assigned to A, B; paged by push")."""
+    page it is, of kind ``page`` (the trigger's assignment is no escalation): "Paged Dana
+    Whitfield by push; phone page failed (no answer)"; same key, time and evidence. Rows of
+    several people keep their words ("Assigned to A, B; paged by push")."""
     out = []
     for row in rows:
         if _initial(row) and len(whom := targets_of(row)) == 1:
-            out.append(replace(row, summary=_text([row], _who(whom, names), True)))
+            out.append(replace(row, kind=Kind.PAGE, summary=_text([row], _who(whom, names), True)))
     return out
 
 

@@ -23,9 +23,15 @@ from reconstruct.model import Event, Incident, Kind, Window
 from reconstruct.normalize.authority import chat_only, is_chat
 from reconstruct.normalize.concern import Concern
 from reconstruct.normalize.copies import NOWHERE, Written, could_copy
-from reconstruct.normalize.during import judge, judge_leadup
+from reconstruct.normalize.during import first_symptom, judge, judge_leadup
 from reconstruct.normalize.evolve import evolve
-from reconstruct.normalize.leaddeploys import latest, not_relevant, pick, shipping
+from reconstruct.normalize.leaddeploys import (
+    latest,
+    not_relevant,
+    pick,
+    shipping,
+    unknown_content,
+)
 from reconstruct.normalize.leadup import choose
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.reasons import chat_reason, omission, tool_reason
@@ -144,9 +150,14 @@ def select(
     unrelated = ties.unrelated if ties else {}
     if ties is not None and ties.repository_only:  # tied by its repository, shipped no change shown
         shipped_aside = not_relevant(early_deploys, ties.repository_only, early, leadup)
+        first = first_symptom(kept, incident, start)  # of unknown content, not just before
+        shipped_aside |= unknown_content(
+            early_deploys, ties.repository_only, early, first, start, shown
+        )
         tied = {k: v for k, v in ties.tied.items() if k not in shipped_aside}
         unrelated = {**unrelated, **shipped_aside}
-    picked = pick(early_deploys, settings.deploys, shipped, tied, unrelated)
+    weakly = set(ties.tied) - set(tied) if ties is not None and tied is not None else set()
+    picked = pick(early_deploys, settings.deploys, shipped, tied, unrelated, weakly)
     if picked.set_aside:  # a bot's post about a lead-up deploy set aside is about another service
         gone = {e.key for e in set_aside} | set(picked.set_aside)
         rest = (e for e in events if e.key not in gone)

@@ -7,13 +7,14 @@ them through the ``md`` filter before putting them in Markdown).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Link, Timeline
 from reconstruct.normalize.during import UNTIED
-from reconstruct.normalize.leaddeploys import shipped_note
+from reconstruct.normalize.leaddeploys import UNKNOWN_NOTE, shipped_note
 from reconstruct.render import coverage as coverage_mod
 from reconstruct.render import lede as lede_mod
 from reconstruct.render import metrics as metrics_mod
@@ -388,10 +389,24 @@ def build(timeline: Timeline, config: Config, *, why: bool) -> dict[str, object]
         "set_aside": tuple(
             Row(e, day, config.render.max_summary, most) for e in timeline.set_aside
         ),
-        "set_aside_why": (
-            f"{UNTIED}; or, as each says, a deploy tied only by its repository that shipped a "
-            "change not found relevant"
-            if any(shipped_note(e.reason) for e in timeline.set_aside)
-            else UNTIED
-        ),
+        "set_aside_why": _set_aside_why(timeline.set_aside),
+        "hints": timeline.hints,
     }
+
+
+def _set_aside_why(set_aside: Iterable[Event]) -> str:
+    """Why the rows under "Not shown" are not rows: ``UNTIED``, and the lead-up deploys' own
+    reasons when some are there (``leaddeploys``: tied only by their repository, they shipped
+    a change not found relevant, or what they shipped is unknown)."""
+    notes = {shipped_note(e.reason) for e in set_aside} - {None}
+    unknown = UNKNOWN_NOTE in notes
+    if not notes:
+        return UNTIED
+    what = []
+    if notes - {UNKNOWN_NOTE}:
+        what.append("that shipped a change not found relevant")
+    if unknown:
+        what.append(
+            "whose content is unknown, not to production within a day before the first symptom"
+        )
+    return f"{UNTIED}; or, as each says, a deploy tied only by its repository {', or '.join(what)}"

@@ -3,9 +3,11 @@
 "On 2026-03-14, between 09:40 and 10:29 UTC, checkout ___ for ___." -- what was affected and
 between when and when (impact start to resolution, UTC); how it was detected; the deploy or change
 that preceded it (``preceded ... by``, never ``caused``: the evidence orders events, it does not
-prove causes); how it was mitigated and resolved. Every time is the time of a timeline row and
-links to that row's first evidence link. What no tool knows (what users saw, how many, revenue)
-is a blank for the author. The whole is a draft, marked as such where it is rendered.
+prove causes), or a feature flag change a tool's app posted when it is the latest tied change
+before impact start (``flags.preceding``); how it was mitigated and resolved. Every time is the
+time of a timeline row and links to that row's first evidence link. What no tool knows (what
+users saw, how many, revenue) is a blank for the author. The whole is a draft, marked as such
+where it is rendered.
 
 ``build(timeline, marks, day)`` gives ``Lede``: clauses made of ``Part``s; ``markdown`` and
 ``plain`` render them, ``as_json`` gives the JSON ``summary`` object. Expects a scrubbed Timeline
@@ -20,6 +22,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from reconstruct.model import Event, Kind, Timeline
+from reconstruct.render import flags
 from reconstruct.render.metrics import Mark, Milestones, record_noun, shipped
 from reconstruct.render.table import ELLIPSIS, md_said, md_text, one_line, time_label
 from reconstruct.timeutil import between, exact_duration, format_duration, iso_z
@@ -235,11 +238,17 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
         if deploy is not None and change is not None and shipped(deploy, change):
             nouns["deploy"] = "The deploy that shipped it"
         found = [(e, nouns[name]) for e, name in ((deploy, "deploy"), (change, "change")) if e]
+        before = impact.time if impact is not None else detected.time
+        flag = flags.preceding(timeline.events, before, timeline.incident.services)
+        if flag is not None and all(flag.event.time > e.time for e, _ in found):
+            gap = _gap(between(flag.event.time, detected.time))
+            noun = flag.noun()
+            parts = [Part(f"{noun[0].upper()}{noun[1:]} at "), _row_at(flag.event, day)]
+            parts.append(Part(f" preceded {first} by {gap}."))
+            clauses.append(Clause("preceded", tuple(parts)))
+            found = []  # the latest change before impact: the one the lede names
         for event, noun in sorted(found, key=lambda pair: (pair[0].time, pair[0].key)):
-            delta = between(event.time, detected.time)
-            # as the figures give it, to the second; days before, to the minute ("10d 19h 32m":
-            # no author counts the seconds of a change made a week earlier)
-            gap = exact_duration(delta) if delta < timedelta(days=1) else format_duration(delta)
+            gap = _gap(between(event.time, detected.time))
             parts = [Part(f"{noun}, "), _quote(event), Part(", at "), _row_at(event, day)]
             parts.append(Part(f" preceded {first} by {gap}."))
             clauses.append(Clause("preceded", tuple(parts)))
@@ -280,6 +289,13 @@ def build(timeline: Timeline, marks: Milestones, day: date) -> Lede:
         Clause("impact", (Part("Revenue impact: "), Part(BLANKS["revenue"], blank=True), Part(".")))
     )
     return Lede(tuple(clauses))
+
+
+def _gap(delta: timedelta) -> str:
+    """How long a change preceded detection: as the figures give it, to the second; days
+    before, to the minute ("10d 19h 32m": no author counts the seconds of a change made a week
+    earlier)."""
+    return exact_duration(delta) if delta < timedelta(days=1) else format_duration(delta)
 
 
 def as_json(lede: Lede) -> dict[str, Any]:

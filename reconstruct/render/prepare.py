@@ -245,5 +245,6 @@ def scrub(
         incident=incident,
         events=tuple(clean_event(e) for e in timeline.events),
         warnings=tuple(clean(w) for w in timeline.warnings),
+        hints=tuple(clean(h) for h in timeline.hints),
         set_aside=tuple(clean_event(e) for e in timeline.set_aside),
     )
