@@ -443,6 +443,52 @@ _BACK_VERBS = (
 )  # fmt: skip
 
 
+_DATA = (
+    r"(?:\s+(?!(?:it|them|this|that|nothing|anything|everything)\b)(?:(?:the|all|our|some|a few"
+    r"|several|most|\d+)\s+)?(?:[\w./:*-]+\s+){0,3}?(?:indices|indexes|index|tables?|partitions?"
+    r"|snapshots?|backups?|logs?|log files|files|dumps?|core ?dumps?|heap ?dumps?|topics?"
+    r"|segments?|rows|records|data|databases?|collections?|keyspaces?|buckets?|blobs|volumes?"
+    r"|images|artifacts|wal|binlogs?|dead[\s-]?letter[\s-]?queues?|dlqs?|tmp|temp files)\b"
+    r"|\s+(?:(?:the|index|table|topic|snapshot|partition|database|db|directory|dir|folder)\s+)*"
+    r"(?=[a-z/])[\w/*~-]*[\d./_*-][\w./*~-]*\w)"
+)
+"""What deleting, dropping, truncating, purging, cleaning up, expiring, shrinking or force-merging
+acts on, said done or under way: data that takes space (indices, tables, snapshots, logs,
+files) or a name of one ("deleted indices logs-2026.11.20..24", "dropped logs-2026.11.20 to
+logs-2026.11.24", "truncated the audit table", "cleaned up /var/log on db-3", "expired old
+snapshots", "force-merged index logs-2026.11.19"); not "dropped the ball", "errors dropped to
+1%", "deleted my message" (no data), "didn't delete anything yet" (a bare verb)."""
+_DATA_GONE = (
+    r"\b(?:(?:old|older|stale|expired|unused|obsolete|debug)\s+(?:[\w.-]+\s+){0,2}?(?:indices"
+    r"|indexes|snapshots|backups|partitions|tables|logs|files)|(?=[a-z])[\w*-]*\d[\w./*-]*\w)"
+    r"\s+(?:(?:have been|has been|were|was|got|are|is|now|all|just|been)\s+)*{verb}\b"
+    r"(?!\s+(?:by|automatically|nightly|daily|hourly|weekly|every|accidentally|in error"
+    r"|last|on (?:a )?schedule)\b)"
+)
+"""Data said deleted after its name, old data or a name with a digit ("old log indices deleted,
+1.2TB freed", "old indices gone", "logs-2026.11.20..24 dropped"); not a system's or an
+accident's doing ("deleted by ILM", "got deleted accidentally"), nor "the logs are gone" (data
+lost). ``{verb}``: one pattern per verb."""
+_BLOCK = (
+    r"(?:\s+(?:(?:the|all|our|a|an)\s+)?(?:[\w./:-]+\s+){0,3}?(?:blocks?|read[\s_-]?only(?:[\w.-]*)"
+    r"|watermarks?|settings?|overrides?|rate[\s-]?limits?|limits?|throttl(?:e|es|ing)|quotas?"
+    r"|restrictions?|bans?|locks?|maintenance(?:[\s-]mode)?|flags?)\b"
+    r"|\s+(?:(?:the|all)\s+)?[a-z][a-z-]*(?:[._][a-z-]+)+\b(?![/*]))"
+)
+"""A block, limit or setting being cleared, removed, reset, unset or lifted, said done or under
+way: "cleared read_only_allow_delete on all indices", "removed the index.blocks.write block",
+"reset cluster.routing.allocation.disk.watermark", "unset the maintenance flag", "lifted the
+rate limit" (a setting's name: letters, ``_`` or ``.`` inside, no digit)."""
+_BLOCK_LIFTED = (
+    r"\b(?:blocks?|read[\s_-]?only[\w.-]*|[a-z][a-z-]*(?:[._][a-z-]+)+|watermarks?|rate[\s-]?limits?"
+    r"|throttl(?:e|es|ing)|quotas?|restrictions?|bans?)\s+(?:(?:have been|has been|were|was|got"
+    r"|is now|now|just|all)\s+)*{verb}\b(?!\s+(?:by|automatically|itself|on its own)\b)"
+)
+"""A block or limit said lifted after its name ("read_only_allow_delete cleared", "write block
+removed", "rate limit lifted"); not the store's own doing ("the block was removed
+automatically", "removed by Elasticsearch"). ``{verb}``: one pattern per verb."""
+
+
 class ClassifyConfig(_Table):
     """Regular expressions (case-insensitive) that give a message its kind; first kind wins."""
 
@@ -540,6 +586,23 @@ class ClassifyConfig(_Table):
         rf"{_NOT_STATE}\bcleared{_FLUSHED}",
         rf"{_NOT_STATE}\bclearing{_FLUSHED}",
         *(_FLUSHED_AFTER.replace("{verb}", verb) for verb in ("flushed", "purged", "cleared")),
+        rf"\bdelet(?:ed|ing){_DATA}",
+        rf"\bdropp(?:ed|ing){_DATA}",
+        rf"\btruncat(?:ed|ing){_DATA}",
+        rf"{_NOT_STATE}\bpurg(?:ed|ing){_DATA}",
+        rf"\bremov(?:ed|ing){_DATA}",
+        rf"\bclean(?:ed|ing)[\s-]?up{_DATA}",
+        rf"{_NOT_STATE}\bclear(?:ed|ing){_DATA}",
+        rf"\bexpir(?:ed|ing){_DATA}",
+        rf"\bforce[\s-]?merg(?:ed|ing){_DATA}",
+        rf"\bshr(?:unk|ank|inking){_DATA}",
+        *(_DATA_GONE.replace("{verb}", verb) for verb in ("deleted", "dropped", "purged", "gone")),
+        rf"{_NOT_STATE}\bclear(?:ed|ing){_BLOCK}",
+        rf"\bremov(?:ed|ing){_BLOCK}",
+        rf"\breset(?:ting)?{_BLOCK}",
+        rf"\bunset(?:ting)?{_BLOCK}",
+        rf"\blift(?:ed|ing){_BLOCK}",
+        *(_BLOCK_LIFTED.replace("{verb}", verb) for verb in ("cleared", "removed", "lifted")),
         *(_SET_TO.replace("{verb}", verb).replace("{names}", names) for verb, names in _SET_VERBS),
         rf"\b(?!{_NOT_FIX})[a-z]+(?:ing|ed)\s+(?:[\w./:-]+\s+){{0,3}}?manually\b",
         rf"\bmanually\s+(?!{_NOT_FIX})[a-z]+(?:ing|ed)\b",

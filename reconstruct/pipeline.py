@@ -29,6 +29,7 @@ from reconstruct.normalize.during import mentions
 from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.normalize.leadup import names_anything, names_change
 from reconstruct.normalize.reasons import plain_reason
+from reconstruct.normalize.saiddone import result_of
 from reconstruct.render import RenderOptions, render
 
 DEMO_INCIDENT = "demo"
@@ -167,11 +168,14 @@ def accounts(parsed: Parsed, result: Normalized) -> dict[str, Account]:
 
 def _says_something(classifier: Classifier) -> Callable[[str], bool]:
     """Would a person's message with this text be kept for it: a ``[classify]`` pattern
-    (``human_text``), or a PR it names (``leadup.names_change``)? Most texts fail the
+    (``human_text``), a PR it names (``leadup.names_change``), or a bare "done" that may close
+    its author's step (``saiddone.result_of``)? Most texts fail the
     classifier's prefilter: that answer first, in one call (the chatter hot path)."""
     prefilter = classifier.human_any
 
     def says(text: str) -> bool:
+        if result_of(text) is not None:
+            return True  # a bare "done": ``normalize.saiddone`` reads it, else it is counted
         if prefilter is not None and not prefilter.search(text):
             return names_change(text)  # ``human_text`` is None: the prefilter found no pattern
         return classifier.human_text(text) is not None or names_change(text)

@@ -17,6 +17,7 @@ from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Kind, Link, Timeline, Window
 from reconstruct.pipeline import build_timeline, demo_bundle_path
 from reconstruct.render import RenderOptions, render
+from reconstruct.render.prepare import distinct_labels
 
 T0 = datetime(2026, 3, 14, 9, 42, tzinfo=UTC)
 WINDOW = Window(T0 - timedelta(hours=1), T0 + timedelta(hours=2), T0 - timedelta(days=14))
@@ -303,3 +304,31 @@ def test_links_a_detail_cannot_tell_apart_are_numbered(tmp_path: Path) -> None:
     assert triggered[1:] == ["PD alert", "PD alert (2)"], triggered
     (paged,) = [labels for text, labels in rows.items() if text.startswith("Paged Priya")]
     assert paged == ["PD log entry", "PD log entry (2)"], rows
+
+
+def test_two_links_to_one_channel_on_a_row_say_whose_post_each_is(tmp_path: Path) -> None:
+    """A person's message and the PagerDuty app's post of the same note (``bot_id``,
+    ``bot_profile.name``), one row: "#inc-4711 message" and "#inc-4711 PagerDuty post", never
+    "#inc-4711" and "#inc-4711 (2)"; a thread reply says so."""
+    messages = [
+        {"type": "message", "ts": "1773481700.328011", "user": "U1", "text": "declaring SEV-1"},
+        {"type": "message", "ts": "1773481702.000100", "bot_id": "B0PD", "text": "note added",
+         "bot_profile": {"id": "B0PD", "name": "PagerDuty"}},
+        {"type": "message", "ts": "1773481703.000200", "user": "U2", "text": "on it",
+         "thread_ts": "1773481700.328011"},
+    ]  # fmt: skip
+    bundle = _write(
+        tmp_path,
+        {"slack/C0INC/conversations.history.json": [{"messages": messages}]},
+        {"workspace_url": "https://acme.slack.com/", "channels": {"C0INC": "inc-4711"}},
+    )
+    events = sorted(parse_slack(bundle), key=lambda e: e.time)
+    links = [e.links[0] for e in events]
+    assert [ln.label for ln in links] == ["#inc-4711"] * 3
+    assert [ln.detail for ln in links] == [
+        "#inc-4711 message",
+        "#inc-4711 PagerDuty post",
+        "#inc-4711 thread reply",
+    ]
+    shown = distinct_labels(links[:2])
+    assert [ln.label for ln in shown] == ["#inc-4711 message", "#inc-4711 PagerDuty post"]

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from reconstruct.cli import cli as main
 from reconstruct.config import Config
+from reconstruct.model import Kind
 from reconstruct.render import RenderOptions, render
 from reconstruct.render.diagram import mermaid, mermaid_text
 from reconstruct.render.story import story
@@ -261,3 +262,35 @@ def test_page_is_deterministic() -> None:
     assert render(tl, RenderOptions(fmt="page"), Config()) == render(
         tl, RenderOptions(fmt="page"), Config()
     )
+
+
+def test_a_deploy_or_step_is_drawn_in_the_phase_it_happened_in() -> None:
+    """Another service's deploy while responders still investigate is no mitigation (Response);
+    a switch back after the recovery is Recovery; in the mitigation phase, Mitigation."""
+    tl = data.demo()
+    phases = {p.name: p for p in story(tl).phases}
+    assert {"response", "mitigation", "recovery"} <= set(phases), phases
+    inside = {
+        name: phases[name].start + (phases[name].end - phases[name].start) / 2
+        for name in ("response", "mitigation", "recovery")
+    }
+    extra = (
+        data.event(inside["response"], Kind.DEPLOY, "unrelated deploy of search", ("github",), 901),
+        data.event(inside["mitigation"], Kind.MITIGATE, "scaled out workers", ("slack",), 902),
+        data.event(inside["recovery"], Kind.MITIGATE, "switched back to primary", ("slack",), 903),
+    )
+    rows = tuple(sorted((*tl.events, *extra), key=lambda e: e.time))
+    text = mermaid(type(tl)(tl.incident, tl.window, rows))
+    section = ""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.strip().startswith("section "):
+            section = line.strip().removeprefix("section ")
+        for said in ("unrelated deploy", "scaled out workers", "switched back"):
+            if said in line:
+                found[said] = section
+    assert found == {
+        "unrelated deploy": "Response",
+        "scaled out workers": "Mitigation",
+        "switched back": "Recovery",
+    }

@@ -159,7 +159,10 @@ def bundle(
     alerts: list[dict[str, Any]] = (),  # type: ignore[assignment]
     pd_users: list[dict[str, Any]] = (),  # type: ignore[assignment]
     title: str = "Checkout errors",
+    replies: dict[str, list[dict[str, Any]]] | None = None,
 ) -> Bundle:
+    """``replies``: per thread parent ts, the thread's messages as ``conversations.replies``
+    returns them (the parent first)."""
     writer = BundleWriter(tmp_path / "bundle", INC_ID)
     incident = {
         "id": INC_ID,
@@ -188,6 +191,11 @@ def bundle(
         f"slack/{CHANNEL}/conversations.history.json",
         [{"ok": True, "messages": list(messages), "has_more": False}],
     )
+    for parent, thread in (replies or {}).items():
+        writer.add(
+            f"slack/{CHANNEL}/replies/{parent}.json",
+            [{"ok": True, "messages": thread, "has_more": False}],
+        )
     meta = {"workspace_url": WS, "incident_channel": CHANNEL, "channels": {CHANNEL: "inc-4711"}}
     writer.set_source("slack", "ok", meta=meta)
     writer.add("grafana/annotations.json", [list(annotations)])

@@ -8,7 +8,9 @@ deployment that went live) ->
 ``select`` (what is kept, why; counts of the rest; ``during``: the window's changes tied to the
 incident) -> ``people`` (one name and id per person) ->
 ``deployer`` (a deploy an app started: the person its bot's post credits) ->
-``steps`` (one step, one row) -> ``echoes`` (a chat app's post of a record) ->
+``steps`` (one step, one row; ``saiddone``: a bare "done" after a person's step under way,
+read before the chatter is counted, joins that step's row) -> ``echoes`` (a chat app's post of a
+record) ->
 ``collapse`` (a series as one row) -> ``order``.
 ``docs/design.md`` has the rules.
 """
@@ -39,6 +41,7 @@ from reconstruct.normalize.people import directory, resolve, unjoined_people
 from reconstruct.normalize.people import warnings as people_warnings
 from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
 from reconstruct.normalize.repeats import worded_first
+from reconstruct.normalize.saiddone import join_said_done, said_done
 from reconstruct.normalize.select import select
 from reconstruct.normalize.steps import merge_steps
 from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window, outside_of
@@ -101,6 +104,7 @@ def normalize(
         if outside:
             ledger.omit(outside_of(unique, window), OUTSIDE_REASON)
         start = ensure_utc(window.start)
+        inside = said_done(inside, classifier, config.collapse.step_merge_window)
         written = Written.of(inside, config.collapse.step_window, config.collapse.same_words)
         candidates, chatter, chatter_why = set_aside(
             inside, start, classifier, written, mentions(inside)
@@ -127,6 +131,8 @@ def normalize(
         alias_warnings = tuple(people_warnings(people))
         aside = resolve(selection.set_aside, people)[0] if selection.set_aside else []
         stepped, steps = merge_steps(named, config.collapse)
+        stepped, closed = join_said_done(stepped, config.collapse.step_merge_window)
+        steps += closed
         if held:  # a held-back message that joined no record is left out as selection says
             stepped, joined, left = unjoined(stepped, held)
             ledger.settle(joined, left)

@@ -152,12 +152,17 @@ suspend: true on cronjob/x"), a replica promoted ("replica-1 promoted to primary
 replica-1"; an HA manager's "Patroni leader moved to replica-1" is the system's failover), a
 client blocked, banned or rate-limited, load shed, pods or keys evicted, a cache
 flushed, purged or cleared ("Flushed expired sessions on redis-sessions-2", "CDN cache purged"; not
-"cache flush is scheduled nightly", "should we purge?"). A state is none: "flag X is disabled in
-staging", "the flag was disabled by default"; so is another sense of the verb, without an
-object ("paused for a minute", "lag drained from the brokers", "the pod restarted 3 times"),
-one on the responders' own things ("restarting my laptop", "paused alerts for the maintenance",
-"aborting the call"), and a participle describing a noun ("evicted pods are piling up",
-"drained nodes show SchedulingDisabled"; ``_attribute``).
+"cache flush is scheduled nightly", "should we purge?"), capacity freed by deleting data
+("deleted indices logs-2026.11.20..24, 1.2TB freed", "truncated the audit table", "old indices
+gone"), a block, limit or setting lifted ("cleared read_only_allow_delete on all indices",
+"lifted the rate limit"). A store's own housekeeping is the failing thing's doing ("ILM deleted
+the index at 02:00": ``_PROCESSES``), and a step said a mistake is data lost, an impact, no
+step ("indices got deleted by accident", "oops, deleted the wrong index": ``_MISHAP``). A
+state is none: "flag X is disabled in staging", "the flag was disabled by default"; so is
+another sense of the verb, without an object ("paused for a minute", "lag drained from the
+brokers", "the pod restarted 3 times"), one on the responders' own things ("restarting my
+laptop", "paused alerts for the maintenance", "aborting the call"), and a participle describing
+a noun ("evicted pods are piling up", "drained nodes show SchedulingDisabled"; ``_attribute``).
 
 **The failing thing's doing is a description, no step** (``_described``, for ``mitigate``; not for
 the word "mitigated" itself: "this mitigated it"): the verb's subject in its clause (through "and":
@@ -222,6 +227,9 @@ UNDER_WAY = "step:under-way"
 """Tag of a person's mitigation (a message, an incident note) whose words say the step is under
 way, not done (``under_way``): "rolling back", "starting patronictl failover", "revert in
 progress". ``render.metrics`` counts such a step only when none is said done."""
+SAID_DONE = "step:said-done"
+"""Tag of a person's bare "done" read as their step under way said done (``saiddone``): its
+row is joined by ``saiddone.join_said_done``, never by the words it shares (``steps``)."""
 _PROGRESSIVE = re.compile(
     r"^(?:\w+ing\b|(?:just )?(?:started|kicked off|initiated|triggered)\b)|\bin progress\b"
     r"|\b(?:started|kicked off|under ?way|ongoing|running)$",
@@ -639,7 +647,9 @@ _PROCESSES = frozenset(
     "upgrade upgrades rollout rollouts autoscaler autoscalers hpa vpa karpenter kubelet kubernetes"
     " k8s gke eks aks controller operator scheduler cluster node nodes pod pods job jobs cron"
     " cronjob script automation drain deploy deployment pipeline system terraform argo argocd"
-    " flux spinnaker redis kafka lag queue cache patroni".split()
+    " flux spinnaker redis kafka lag queue cache patroni"
+    # a store's own housekeeping: "ILM deleted the index at 02:00", "curator deleted logs-x"
+    " ilm curator retention lifecycle policy ttl logrotate janitor elasticsearch opensearch".split()
 )
 """Things that act by themselves: as a subject they are the failing process ("GKE drained",
 "kubelet is evicting")."""
@@ -1033,6 +1043,8 @@ def _taken(
         return None  # "it's draining 6 nodes at a time": the failing thing's doing, no step
     if _CAUSE.search(after) is not None:
         return None  # "the DB failed over at 08:10 UTC, that's what kicked this off"
+    if kind is Kind.MITIGATE and _mishap(text, start, end):
+        return None  # "indices got deleted by accident": data lost, an impact, no step
     if done and when is not None:
         posted, incident_start = when
         sentence_start = len(text[:start]) - len(_SENTENCE_END.split(text[:start])[-1])
@@ -1050,6 +1062,28 @@ def _taken(
         if _PARTIAL.search(before) is not None or _STILL_BAD.search(after) is not None:
             return Kind.UPDATE  # "half the pods recovered, the other 6 still throwing"
     return kind
+
+
+_MISHAP = re.compile(
+    r"\b(?:by (?:accident|mistake)|accidental(?:ly)?|mistaken(?:ly)?|unintentional(?:ly)?"
+    r"|inadvertent(?:ly)?|in error|oops|whoops|wrong (?:index|indices|table|topic|database|db"
+    r"|bucket|snapshot|cluster|one))\b",
+    re.IGNORECASE,
+)
+"""In a mitigation's sentence: the step was a mistake ("indices got deleted by accident",
+"someone accidentally dropped the table", "oops, deleted the wrong index"): data lost, an
+impact to report, not a responder's step that reduces it."""
+
+
+def _mishap(text: str, start: int, end: int) -> bool:
+    """Whether the sentence of ``text[start:end]`` says the step was a mistake (``_MISHAP``)."""
+    if _MISHAP.search(text) is None:
+        return False  # most texts: one search
+    head = _SENTENCE_END.split(text[:start])[-1]
+    after = text[end:]
+    ends = _SENTENCE_END.search(after)
+    tail = after[: ends.start()] if ends is not None else after
+    return _MISHAP.search(f"{head}{text[start:end]}{tail}") is not None
 
 
 def states(text: str, start: int, end: int, action: bool = True, titled: bool = False) -> bool:

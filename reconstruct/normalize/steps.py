@@ -65,7 +65,7 @@ from datetime import datetime, timedelta
 from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import chat_only, is_chat
-from reconstruct.normalize.classify import UNDER_WAY
+from reconstruct.normalize.classify import SAID_DONE, UNDER_WAY
 from reconstruct.normalize.clock import step_utc
 from reconstruct.normalize.echoes import NOTE
 from reconstruct.normalize.evolve import evolve, new_event
@@ -293,6 +293,25 @@ def names(found: frozenset[str]) -> frozenset[str]:
     return frozenset(i for i in found if _NAME.search(i) and re.search(r"\w[-./]\w", i))
 
 
+_SPAN = re.compile(r"(?P<head>.*?)(?P<first>\d+)\.\.(?P<last>\d+)$")
+
+
+def spans(found: frozenset[str]) -> frozenset[str]:
+    """``names`` with a range written as a name and its last number (``logs-2026.11.20..24``)
+    as the two names it spans (``logs-2026.11.20``, ``logs-2026.11.24``): the same objects as
+    "logs-2026.11.20 .. logs-2026.11.24" or "logs-2026.11.20 to logs-2026.11.24" name."""
+    out = set()
+    for name in found:
+        if ".." in name and (span := _SPAN.match(name)) is not None:
+            head, first, last = span.group("head", "first", "last")
+            if len(last) <= len(first):
+                out.add(f"{head}{first}")
+                out.add(f"{head}{first[: len(first) - len(last)]}{last}")
+                continue
+        out.add(name)
+    return frozenset(out)
+
+
 def same_words(a: str, b: str, share: float) -> bool:
     """At least ``share`` of the shorter text's words (and ``MIN_WORDS``) are in the other, and
     their identifiers agree: one text's are all in the other's (it may name more, never a
@@ -320,8 +339,8 @@ def _same_words(
     (``step_merge_window``, ``step_of``)."""
     by_person: dict[str, list[int]] = defaultdict(list)
     for index, event in enumerate(rows):
-        if len(event.sources) != 1 or "bot" in event.tags:
-            continue
+        if len(event.sources) != 1 or "bot" in event.tags or SAID_DONE in event.tags:
+            continue  # a bare "done": ``saiddone`` joins it to its step
         if event.kind in TOOL_KINDS and WRITTEN not in event.tags:
             continue
         if who := person_of(event):
@@ -391,6 +410,19 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
     ),
     ("stop", r"stopp(?:ed|ing)|cancel(?:l?ed|l?ing)?|abort(?:ed|ing)?|froze|freez(?:e|ing)"),
     (
+        "unblock",
+        r"lift(?:ed|ing)?|unset(?:ting)?|reset(?:ting)?|unblock(?:ed|ing)?"
+        r"|remov(?:e|ed|ing)(?=\s+(?:(?:the|all)\s+)?(?:[\w./:-]+\s+){0,3}?(?:blocks?|read[\s_-]?only"
+        r"|watermarks?|settings?|limits?|rate[\s-]?limits?|quotas?|bans?)\b"
+        r"|\s+(?:(?:the|all)\s+)?[a-z][a-z-]*(?:[._][a-z-]+)+\b)",
+    ),
+    (
+        "delete",
+        r"delet(?:e|ed|ing)|dropp(?:ed|ing)|drop|truncat(?:e|ed|ing)|remov(?:e|ed|ing)"
+        r"|clean(?:ed|ing)?[\s-]?up|expir(?:e|ed|ing)|force[\s-]?merg(?:e|ed|ing)"
+        r"|shr(?:ink|inking|ank|unk)",
+    ),
+    (
         "fallback",
         r"enabl(?:e|ed|ing)|activat(?:e|ed|ing)|engag(?:e|ed|ing)|(?:turn|switch|flipp)(?:ed|ing)"
         r"\s+on|switch(?:ed|ing)(?!\s+(?:back|over|off|on)\b)(?=\s+(?:[\w./'-]+\s+){0,3}?to\b)"
@@ -400,9 +432,11 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
 """The step kinds a mitigation names (``[classify] mitigate`` reads the same verbs), each as one
 alternation of its verb's forms and nouns ("failed over", "failover", "switchover"; a replica
 promoted or the leader moved is a failover, a flag dialled or rolled back to a share a rollback,
-a flag turned or switched off a ``disable``, ``suspend: true`` a pause; a fallback turned on,
-traffic or a provider switched to another path a ``fallback``: "Enabled flag
-payments-fallback-backuppay" and "Switched payment provider to BackupPay via flag
+a flag turned or switched off a ``disable``, ``suspend: true`` a pause; a block, limit or
+setting lifted, unset, reset or removed an ``unblock``, never a ``block``; data deleted, dropped,
+truncated, removed, cleaned up, expired, force-merged or shrunk a ``delete``, data purged a
+``flush``; a fallback turned on, traffic or a provider switched to another path a ``fallback``:
+"Enabled flag payments-fallback-backuppay" and "Switched payment provider to BackupPay via flag
 payments-fallback-backuppay")."""
 _FAMILY = re.compile(
     "|".join(rf"\b(?P<{name}>{forms})\b" for name, forms in _FAMILIES), re.IGNORECASE
@@ -443,7 +477,9 @@ def step_of(event: Event) -> Step | None:
     if found is None or found.lastgroup is None:
         return None
     text = event.summary
-    objects = names(identifiers(text)) or _object_word(text, found.end())
+    if _recap(text, found.lastgroup):
+        return None
+    objects = _amountless(spans(names(identifiers(text)))) or _object_word(text, found.end())
     if not objects:
         return None
     posted = event.time
@@ -451,6 +487,32 @@ def step_of(event: Event) -> Step | None:
     at = stated if stated is not None and stated < posted else posted
     done = bool(_PAST.search(found.group(0)) or _DONE.search(text))
     return Step(found.lastgroup, objects, under_way(event), at, (done, len(objects)))
+
+
+_SENTENCE = re.compile(r"[.!?;](?:\s+|$)|\n")
+
+
+def _recap(text: str, family: str) -> bool:
+    """Whether the text names steps of two kinds or more (``_FAMILIES``) in two sentences or
+    more: a recap of several steps ("Deleted indices logs-2026.11.20..24 (1.2TB freed) and
+    cleared read_only_allow_delete on all indices. ... Revert of #4412 deploying.", a note a
+    quarter of an hour later), which is no record of one step: it joins none by step, its own
+    row at its own time. One sentence naming two ("suspended the reconcile cronjob, deleting
+    the running job too") is its first step's record."""
+    if not any(m.lastgroup != family for m in _FAMILY.finditer(text)):
+        return False  # one step kind: most texts
+    said = [s for s in _SENTENCE.split(text) if _FAMILY.search(s) is not None]
+    return len(said) > 1
+
+
+_AMOUNT = re.compile(r"~?\d[\d.,]*(?:[kmgtpe]i?b|bytes?|b|k|%)", re.IGNORECASE)
+"""A size or share a step freed or reached ("1.2tb", "40gb", "82%"): a result, no object."""
+
+
+def _amountless(found: frozenset[str]) -> frozenset[str]:
+    """``found`` without amounts (``_AMOUNT``): "deleted indices ..., 1.2TB freed" names the
+    indices, not "1.2TB"."""
+    return frozenset(name for name in found if _AMOUNT.fullmatch(name) is None)
 
 
 def _clearest(rows: list[Event], members: list[int], steps: dict[int, Step]) -> int:
@@ -709,3 +771,16 @@ def _joined(
         primary.scope,
         reason,
     )
+
+
+def step_kind(text: str) -> str:
+    """The step kind a mitigation's text names first (``_FAMILIES``: ``delete`` for "deleting
+    old indices now"), or ``""`` when it names none."""
+    found = _FAMILY.search(text)
+    return found.lastgroup or "" if found is not None else ""
+
+
+def joined_rows(records: list[Event], primary: Event, summary: str, when: datetime) -> Event:
+    """``records`` as one row at ``when`` reading as ``primary`` with ``summary`` (its kind, key,
+    actor, reason), every link, ref, tag and source kept."""
+    return _joined(records, primary, summary, primary.reason, when)

@@ -196,6 +196,8 @@ def _section_rows(timeline: Timeline, shape: Story) -> dict[str, list[tuple[date
         kind_section = _ROW_KINDS.get(event.kind)
         if kind_section is None or i in used or i in earlier or i in lead:
             continue
+        if kind_section == "Mitigation":  # a step or deploy is in the phase it happened in
+            kind_section = _phase_at(shape, ensure_utc(event.time)) or kind_section
         if len(out[kind_section]) < MAX_PER_SECTION:
             out[kind_section].append((ensure_utc(event.time), _row_label(event)))
         else:
@@ -205,6 +207,18 @@ def _section_rows(timeline: Timeline, shape: Story) -> dict[str, list[tuple[date
             noun = "row" if len(times) == 1 else "rows"
             out[section].append((max(times), f"{len(times)} more {noun} (see the table)"))
     return out
+
+
+def _phase_at(shape: Story, when: datetime) -> str | None:
+    """The section of the drawn phase (response, mitigation, recovery) ``when`` falls in: a
+    deploy of another service while responders investigate is in Response, a switch back after
+    the recovery in Recovery; None when no such phase holds it."""
+    for phase in shape.phases:
+        if phase.name in ("response", "mitigation", "recovery") and (
+            phase.start <= when < phase.end
+        ):
+            return _PHASE_SECTION[phase.name]
+    return None
 
 
 def mermaid(timeline: Timeline) -> str:

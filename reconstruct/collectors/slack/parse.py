@@ -455,7 +455,12 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         summary,
         _SOURCES,
         (
-            Link(NAME, permalink(ctx.workspace, channel, ts, thread_ts), f"#{_name(ctx, channel)}"),
+            Link(
+                NAME,
+                permalink(ctx.workspace, channel, ts, thread_ts),
+                label := f"#{_name(ctx, channel)}",
+                _detail(label, actor if bot else None, "thread-reply" in tags),
+            ),
             *(text_links(NAME, urls) if urls else ()),
         ),
         f"slack:{channel}:{ts}",
@@ -466,6 +471,15 @@ def _event(ctx: _Context, channel: str, msg: Mapping[str, Any]) -> Event | None:
         "",
         edited_at=edited_at,
     )
+
+
+def _detail(label: str, bot: str | None, reply: bool) -> str:
+    """The message's link named for what it is among a row's other links to the same channel
+    (``Link.detail``): "#inc-7734 PagerDuty post" (an app's, by the name Slack shows), "#inc-7734
+    thread reply", "#inc-7734 message"."""
+    if bot:
+        return f"{label} {bot} post"
+    return f"{label} thread reply" if reply else f"{label} message"
 
 
 def _edited_at(edited: Any, posted: datetime) -> datetime | None:
