@@ -252,6 +252,31 @@ _PUBLISHED = (
     r"|sent|up|live|out|went out|gone out)\b"
 )
 """A post or message said published: "status page post is up", "customer comms sent"."""
+_BACK = r"(?:(?:is|are|was|were|has|have|been|now|all|fully|finally|mostly|just)\s+)*"
+"""Between a metric and the words saying it recovered: "lag is back to 0", "p99 has been back
+under 200ms"."""
+_RECOVERED = (
+    r"\bback (?:to|at) (?:normal|baseline|nominal|green|healthy|zero|0(?![\d.,:])"
+    r"|pre-incident|usual|expected|steady)\b",
+    r"\bback (?:under|below|down to|down under|down below|within)\s+(?:the\s+)?(?:~\s*)?"
+    r"(?:\d[\d.,]*\s*(?:ms|s|%|k|m|rps|qps)?(?!\w)|slos?\b|slas?\b|thresholds?\b|budget\b)",
+    *(
+        rf"\b(?:queues?|backlogs?|lag|dlqs?|dead[\s-]letter queues?)\s+{_BACK}{verb}\b"
+        for verb in ("drained", "empty", "emptied", "caught up")
+    ),  # one pattern per word: the prefilter requires it
+    rf"\b(?:consumers?|replicas?|replication|followers?|workers?)\s+{_BACK}caught up\b",
+    rf"\ball\s+(?:\d+\s+)?(?:of\s+(?:the\s+)?)?(?:[\w-]+\s+)?(?:pods|nodes|hosts|instances|replicas"
+    rf"|brokers|workers|backends|targets|shards|members|probes|checks|regions)\s+{_BACK}"
+    r"(?:back\s+)?(?:healthy|green|ready|up|serving|passing|in service)\b",
+)
+"""A responder's observation that the service recovered, a metric back where it belongs: "5xx
+back to baseline", "error rate back to normal", "p99 back under 200ms", "lag is back to 0",
+"queue drained", "consumers caught up", "all 30 pods healthy". A status row (kind ``update``),
+no milestone: a metric recovering is no mitigation (nobody did anything) nor the resolution
+(the incident tool resolves it); a question, plan, hope or negation about it ("is latency
+back to normal?", "should be back to baseline once the cache warms", "not back to normal
+yet"), another environment's or an earlier incident's ("staging is back to normal", "last
+time lag was back to 0 in minutes") set none (``classify``)."""
 _COMMS = ("comms", "communication", "email", "notice", "notification")
 _AUDIENCE = r"(?:customer|external|stakeholder|merchant|user)s?"
 _COMMS_SENT = rf"\b{_AUDIENCE}\s+{{noun}}s?{_PUBLISHED}"
@@ -656,14 +681,16 @@ class ClassifyConfig(_Table):
         *(_NOTIFIED.replace("{verb}", verb) for verb in ("notified", "notifying", "emailed")),
         r"\btickets?\s+(?:have\s+|has\s+)?(?:stopped|dried up|slowed down|stopped coming in)\b",
         r"\bno (?:new|more|further) (?:support |customer )?tickets\b",
+        *_RECOVERED,
     )
     """Customer-facing communication and the customers' side of the recovery: a status page
     post or customer comms said done ("status page updated: investigating", "posted to
     statuspage", "customer comms sent"; not "do we need a status page post?", "status page is
-    down"), support tickets stopping ("tickets have stopped", "no new tickets"): kind
-    ``update``, a row; never a mitigation (a post tells customers, it fixes nothing) nor the
-    resolution (tickets lag the fix). Tried after the milestones: "rolled back checkout, status
-    page updated" is a mitigation."""
+    down"), support tickets stopping ("tickets have stopped", "no new tickets"), a metric back
+    where it belongs ("5xx back to baseline", "lag is back to 0", "queue drained", "all 30 pods
+    healthy": ``_RECOVERED``): kind ``update``, a row; never a mitigation (a post tells
+    customers, it fixes nothing) nor the resolution (tickets lag the fix). Tried after the
+    milestones: "rolled back checkout, status page updated" is a mitigation."""
     bot_kinds: dict[str, tuple[str, ...]] = Field(
         default_factory=lambda: {
             "alert": (
@@ -747,7 +774,8 @@ class CollapseConfig(_Table):
     wave_gap: Duration = Field(default=timedelta(minutes=5), gt=timedelta(0))
     """A rule's firings or clearings further apart than this are two waves, each said at its own
     time (5 of 8 instances back at 14:33, the last 3 at 14:42: a partial recovery; 25 pods
-    firing again at 10:40)."""
+    firing again at 10:40); closer, a few instances (fewer than ``min_series``) are one row
+    naming them (two replicas' lag alerts a minute apart)."""
     same_words: float = Field(default=0.6, gt=0, le=1)
     """One person's two records are one step when this share of the shorter one's words are in
     the other."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from reconstruct.config import Config, NormalizeConfig
+from reconstruct.config import CollapseConfig, Config, NormalizeConfig
 from reconstruct.model import Event
 from tests.test_row_storms import RULE, grafana_state, pods_of, slack_alert_post
 from tests.test_rows import texts, timeline, trigger
@@ -36,7 +36,14 @@ def test_a_post_five_and_a_half_minutes_late_joins_its_instances_firing(tmp_path
 
 
 def test_a_late_post_of_another_instance_never_joins(tmp_path: Path) -> None:
-    rows = rows_of(tmp_path, 5 + 1, "payments-b")
+    """Never one alert: the row names both instances (``collapse._small_wave``), each record a
+    member of its own; expanded, two rows."""
+    (row,) = rows_of(tmp_path, 5 + 1, "payments-b")
+    assert row.summary.endswith("(pod=payments-a) firing; also on payments-b at 09:48"), row
+    assert [m.sources for m in row.members] == [("grafana",), ("slack",)]
+    assert [pods_of(m) for m in row.members] == [{"payments-a"}, {"payments-b"}]
+    expand = Config(collapse=CollapseConfig(expand=True))
+    rows = rows_of(tmp_path / "expand", 5 + 1, "payments-b", expand)
     assert len(rows) == 2, [e.summary for e in rows]
     assert all(len(e.sources) == 1 for e in rows)
 

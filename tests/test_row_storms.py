@@ -207,7 +207,8 @@ def test_without_the_chat_posts_the_storm_is_still_one_rule(tmp_path: Path) -> N
 
 
 def test_alerts_of_two_pods_never_merge_on_the_rule_and_time(tmp_path: Path) -> None:
-    """Grafana's annotation for pod A and the PagerDuty alert for pod B, 10 s apart: two rows;
+    """Grafana's annotation for pod A and the PagerDuty alert for pod B, 10 s apart: two
+    records of two instances, never one alert (the row names both, ``collapse._small_wave``);
     a chat title naming the pod by value only joins its own pod's annotation."""
     alerts = [pd_alert(1, 5.2, "RTRIGB", "payments-b")]
     entries = [trigger()]
@@ -215,11 +216,15 @@ def test_alerts_of_two_pods_never_merge_on_the_rule_and_time(tmp_path: Path) -> 
     post = slack_alert_post(5.05, "payments-a")
     post["attachments"][0]["text"] = "**Firing**\n\nValue: B=2.1\n"  # no labels: values only
     tl = timeline(tmp_path, entries, [post], [], notes, alerts)
-    rows = [e for e in tl.events if RULE in e.summary]
-    assert len(rows) == 2, texts(tl)
-    (a,) = [e for e in rows if "grafana" in e.sources]
+    (row,) = [e for e in tl.events if RULE in e.summary]
+    assert row.summary.endswith("(pod=payments-a) firing; also on payments-b at 09:47"), row
+    a, b = row.members
     assert sorted(a.sources) == ["grafana", "slack"], "the title names payments-a"
-    assert pods_of(a) == {"payments-a"}
+    assert pods_of(a) == {"payments-a"} and pods_of(b) == {"payments-b"}
+    assert b.sources == ("pagerduty",)
+    expand = Config(collapse=CollapseConfig(expand=True))
+    tl = timeline(tmp_path / "expand", entries, [post], [], notes, alerts, config=expand)
+    assert len([e for e in tl.events if RULE in e.summary]) == 2, "two records, two alerts"
 
 
 # -- F4: flapping whatever the states -----------------------------------------------------------

@@ -25,7 +25,7 @@ from reconstruct.config import Config
 from reconstruct.model import Kind, Timeline
 from reconstruct.normalize.groupposts import group_post
 from reconstruct.render import RenderOptions, render
-from tests.test_rows import GRAFANA, T0, one, texts, timeline, trigger, ts
+from tests.test_rows import GRAFANA, T0, ms, one, texts, timeline, trigger, ts
 from tests.test_storm_times import GATEWAYS, RULE, rows_of, state, tls_storm
 
 RULE_URL = f"{GRAFANA}/alerting/grafana/edge301/view?orgId=1"
@@ -210,19 +210,38 @@ def test_a_storms_mixed_posts_between_its_recoveries_are_no_flapping(tmp_path: P
     ]
 
 
-def test_a_post_beside_a_wave_too_small_for_a_row_links_the_nearest_record(
-    tmp_path: Path,
-) -> None:
-    """The last two gateways' clearings stay rows (fewer than ``min_series``): their post is a
-    link of the nearest one's row, never a third row, and the row's words stay its own."""
+def test_a_post_beside_a_wave_of_two_is_a_link_of_its_row(tmp_path: Path) -> None:
+    """The last two gateways' clearings are one row (too few for a series, one each of two
+    instances: ``_small_wave``): their post is a link and a member of it, uncounted, never a
+    third row, and the row's words stay the tool's."""
     posts, notes = recoveries()
+    tl = timeline(tmp_path, [trigger()], posts, [], notes)
+    assert posts_in(tl) == []
+    row = one(tl, "(gw-7, gw-8)")
+    assert row.summary == f"{RULE} cleared on the last 2 of 8 instances (gw-7, gw-8), at 10:22"
+    assert row.reason == "alert storm (one rule): 2 rows and 1 chat post", row.reason
+    assert [ln.label for ln in row.links] == [
+        "first: Grafana panel",
+        "last: Grafana panel",
+        "#inc-4711",
+    ]
+    assert len(row.members) == 3, "both clearings and the post"
+    assert not [t for t in texts(tl) if "(instance=gw-7) resolved" in t], texts(tl)
+
+
+def test_a_post_beside_a_single_clearing_links_that_records_row(tmp_path: Path) -> None:
+    """A wave of one clearing stays its row: the post beside it is a link of that row, its
+    words unchanged."""
+    posts, notes = recoveries()
+    for note in notes:  # gw-7 clears with the wave before: gw-8 clears alone
+        if "instance=gw-7," in note["text"] and note["newState"] == "Normal":
+            note["time"] = note["timeEnd"] = ms(30.4)
     tl = timeline(tmp_path, [trigger()], posts, [], notes)
     assert posts_in(tl) == []
     row = one(tl, f"Grafana alert {RULE} (instance=gw-8) resolved")
     assert row.summary == f"Grafana alert {RULE} (instance=gw-8) resolved"
     assert row.reason.endswith("; alert storm (one rule): 1 chat post joined"), row.reason
     assert [ln.label for ln in row.links] == ["Grafana panel", "#inc-4711"]
-    assert one(tl, "(instance=gw-7) resolved").links[-1].label == "Grafana panel"
 
 
 def test_two_rules_group_posts_never_join_each_others_storm(tmp_path: Path) -> None:

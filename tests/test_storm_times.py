@@ -165,7 +165,7 @@ def test_an_instance_firing_again_says_so_and_the_last_clearing_counts_instances
         (
             "10:24:00",
             f"Grafana alert {RULE} (instance=gw-3) resolved; the last 3 of 8 instances"
-            " (gw-6 … gw-8) cleared, this one again and last, 10:23–10:24",
+            " (gw-6 … gw-8) cleared, then this one again, 10:23–10:24",
         ),
     ], rows_of(tl)
     last = [e for e in tl.events if RULE in e.summary][-1]
@@ -184,13 +184,12 @@ def test_two_instances_firing_again_a_minute_apart_are_one_row(tmp_path: Path) -
     assert not [r for r in rows if "(cleared 10:15)" in r[1]], rows
     (row,) = [e for e in tl.events if "firing again" in e.summary]
     assert [m.time for m in row.members] == [T0 + timedelta(minutes=m) for m in (37, 38)]
-    # one of them new (never fired before): each stays its own row, in its own words
+    # one of them new (never fired before): one row that says which fired again
     other = [state(37, "gw-3", "Normal", "Alerting"), state(38, "gw-9", "Normal", "Alerting")]
     other += [state(41.9, "gw-3", "Alerting", "Normal"), state(41.95, "gw-9", "Alerting", "Normal")]
     rows = rows_of(timeline(tmp_path / "new", [trigger()], [], [], [*tls_storm(), *other]))
     assert [r[1] for r in rows if r[0] in ("10:19:00", "10:20:00")] == [
-        f"Grafana alert {RULE} (instance=gw-3) firing again (cleared 10:15)",
-        f"Grafana alert {RULE} (instance=gw-9) firing",
+        f"{RULE} fired on gw-9 and again on gw-3, 10:19–10:20",
     ]
 
 
@@ -219,13 +218,22 @@ def test_the_wave_gap_is_a_config_key(tmp_path: Path) -> None:
     assert rows_of(tl)[1][1].endswith("; all 8 instances cleared, this one last, 10:15–10:24")
 
 
-def test_a_wave_smaller_than_a_series_stays_as_its_rows(tmp_path: Path) -> None:
-    """The last three clear in two waves: gw-6 at 10:23, gw-7 and gw-8 ten minutes later."""
+def test_a_wave_of_two_joins_the_last_clearing_and_a_wave_of_one_stays_its_row(
+    tmp_path: Path,
+) -> None:
+    """The last three clear in two waves: gw-6 at 10:23 (a row of its own), gw-7 and gw-8 ten
+    minutes later, too few for a series: the incident's last clearing (gw-8) keeps its row and
+    time and names gw-7 with it, never a row of two."""
     tl = timeline(tmp_path, [trigger()], [], [], tls_storm(late=(41, 51, 51.5)))
     rows = rows_of(tl)
-    assert [t for t, _ in rows] == ["09:41:00", "10:15:00", "10:23:00", "10:33:00", "10:33:30"]
+    assert [t for t, _ in rows] == ["09:41:00", "10:15:00", "10:23:00", "10:33:30"]
     assert rows[2][1] == f"Grafana alert {RULE} (instance=gw-6) resolved"
-    assert rows[4][1].endswith("resolved"), "no series of two"
+    assert rows[3][1] == (
+        f"Grafana alert {RULE} (instance=gw-8) resolved; the last 2 of 8 instances (gw-7, gw-8)"
+        " cleared, this one last, at 10:33"
+    )
+    last = one(tl, "(instance=gw-8) resolved")
+    assert gateways(last) == ["gw-7", "gw-8"]
 
 
 def test_two_rules_storming_together_never_join(tmp_path: Path) -> None:
@@ -487,8 +495,8 @@ def test_a_long_list_of_instances_in_the_last_clearing_is_a_count_with_first_and
     notes += [state(50 + 0.05 * k, db, "Alerting", "Normal") for k, db in enumerate(dbs)]
     tl = timeline(tmp_path, [trigger()], [], [], notes)
     assert rows_of(tl)[-1][1].endswith(
-        "; the last 6 of 12 instances (db-13 to db-23) cleared, 6 instances (db-1 to db-11)"
-        " again, this one last, at 10:32"
+        "; the last 6 of 12 instances (db-13 to db-23) cleared, this one last, at 10:32;"
+        " 6 instances (db-1 to db-11) cleared again"
     ), rows_of(tl)
 
 
@@ -502,8 +510,8 @@ def test_the_last_clearing_lists_others_cleared_again_but_not_its_own_instance(
     tl = timeline(tmp_path, [trigger()], [], [], [*tls_storm(late=(41, 41.5, 41.8)), *again])
     last = rows_of(tl)[-1][1]
     assert last.endswith(
-        "; the last 3 of 8 instances (gw-6 … gw-8) cleared, gw-2 again, this one again and last,"
-        " 10:23–10:24"
+        "; the last 3 of 8 instances (gw-6 … gw-8) cleared, then this one again, 10:23–10:24;"
+        " gw-2 cleared again"
     ), "gw-2 and the row's own gw-3 said to clear again, gw-3 last"
     assert last.count("gw-3") == 1, last
 

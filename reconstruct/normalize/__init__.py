@@ -9,7 +9,8 @@ deployment that went live) ->
 incident) -> ``people`` (one name and id per person) ->
 ``deployer`` (a deploy an app started: the person its bot's post credits) ->
 ``steps`` (one step, one row; ``saiddone``: a bare "done" after a person's step under way,
-read before the chatter is counted, joins that step's row) -> ``echoes`` (a chat app's post of a
+read before the chatter is counted, joins that step's row; ``startdone``: a person's step under
+way joins their row saying it done) -> ``echoes`` (a chat app's post of a
 record) ->
 ``collapse`` (a series as one row) -> ``order``.
 ``docs/design.md`` has the rules.
@@ -43,6 +44,7 @@ from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
 from reconstruct.normalize.repeats import worded_first
 from reconstruct.normalize.saiddone import join_said_done, said_done
 from reconstruct.normalize.select import select
+from reconstruct.normalize.startdone import join_starts
 from reconstruct.normalize.steps import merge_steps
 from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window, outside_of
 from reconstruct.timeutil import ensure_utc
@@ -133,6 +135,8 @@ def normalize(
         stepped, steps = merge_steps(named, config.collapse)
         stepped, closed = join_said_done(stepped, config.collapse.step_merge_window)
         steps += closed
+        stepped, begun = join_starts(stepped, config.collapse.step_merge_window)
+        steps += begun
         if held:  # a held-back message that joined no record is left out as selection says
             stepped, joined, left = unjoined(stepped, held)
             ledger.settle(joined, left)

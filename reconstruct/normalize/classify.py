@@ -97,7 +97,8 @@ or part still failing after them ("..., the other 6 still throwing", "all clear 
 payments still failing"; ``_STILL_BAD``), and so is a "partial recovery" (the match itself);
 "recovered" describing some things ("on the recovered nodes", "the recovered pods are serving": a
 determiner or preposition before, a noun after; ``_ATTRIBUTE``, ``_NOUN``) is none: a resolution
-says the service recovered.
+says the service recovered. A metric recovered ("latency recovered", "p99 has recovered";
+``_METRIC``) is an observation, a status too.
 
 **The customers' side is a status row** (``[classify] update``, kind ``update``, read as a step:
 a question, plan or negation sets none): a status page post or customer comms said done ("status
@@ -106,7 +107,14 @@ stopping ("tickets have stopped coming in"). Never a mitigation (a post tells cu
 nothing) nor the resolution (tickets lag the fix); tried after the milestones, so "rolled back
 checkout, status page updated" is a mitigation. "do we need a status page post?", "I'll update the
 status page later", "status page is down" set none. Support seeing tickets is customers reporting
-the failure: an ``impact`` pattern (below).
+the failure: an ``impact`` pattern (below). So is a responder's observation that the service
+recovered (``config._RECOVERED``: "5xx back to baseline", "lag is back to 0", "queue drained",
+"all 30 pods healthy"): a status, no milestone. A recovery (``update`` or ``resolve``) in a
+sentence naming another place or time ("staging is back to normal", "unrelated, but search is
+back to baseline", "in INC-6120 lag was back to 0", "yesterday"; ``_ELSEWHERE``), or after a
+hope or a wait in its sentence ("hopefully back to normal", "waiting for lag to get back to 0";
+``_HOPE``) sets none; "... back to baseline after the rollback" is an observation, not a plan
+for after it.
 
 **A status update keeps its kind.** A message opening with a status update ("Status update:
 ...", "Mei Lin: Status update: ...", PagerDuty's Slack app's "Status update on #7310 ... by Mei
@@ -615,6 +623,30 @@ _STILL_BAD = re.compile(
 )
 """After a resolve match, anywhere in the message: part still failing ("half the pods
 recovered, the other 6 still throwing")."""
+_METRIC = re.compile(
+    r"\b(?:latency|latencies|p\d{2,3}|error rate|errors|5xx|4xx|success rate|throughput|lag"
+    r"|queue depth|apdex|saturation|hit ratio|hit rate)\s+(?:(?:has|have|is|are|now|mostly)\s+)*$",
+    re.IGNORECASE,
+)
+"""Before a resolve match, in its clause: a metric ("latency recovered", "p99 has recovered"):
+an observation of the service, a status (kind ``update``), not its resolution."""
+_ELSEWHERE = re.compile(
+    r"\b(?:staging|stage|dev|qa|sandbox|canary env(?:ironment)?|test env(?:ironment)?"
+    r"|unrelated|(?:an)?other (?:service|team|cluster|region|incident)"
+    r"|different (?:service|team|cluster|incident)|yesterday"
+    r"|(?:in|during|for|like) (?:inc(?:ident)?|outage)[-\s#]*\d+)\b",
+    re.IGNORECASE,
+)
+"""In the sentence of an ``update`` or ``resolve`` match: another place's or time's recovery
+("staging is back to normal", "unrelated, but search is back to baseline", "in INC-6120 lag
+was back to 0 in minutes"), no status of this incident."""
+_HOPE = re.compile(
+    r"\b(?:hope|hopes|hoping|hopefully|expect|expects|expecting|expected to|fingers crossed"
+    r"|wait(?:ing)? (?:for|until|till)|eta)\b",
+    re.IGNORECASE,
+)
+"""Before a recovery (an ``update`` or ``resolve`` match), in its sentence: a hope or a wait
+("hopefully back to normal", "waiting for lag to get back to 0"), no observation."""
 _COORDINATED = re.compile(r"(?:\b(?:and|then|or|plus)|&)\s*$", re.IGNORECASE)
 """A verb coordinated with an earlier one ("it's draining 6 nodes and evicting everything"): its
 subject is the earlier verb's."""
@@ -1021,8 +1053,9 @@ def _taken(
     cut = _CLAUSE_END.search(after)
     rest = after[: cut.start()] if cut is not None else after
     done = _DONE.search(text[start:end]) is not None
-    if not done and _LATER.search(rest) is not None:
-        return None  # "revert after", "roll back later": a plan
+    later = _LATER.search(rest) if not done else None
+    if later is not None and not (kind is Kind.UPDATE and later.group(0)[:5].lower() == "after"):
+        return None  # "revert after", "roll back later": a plan (a status "after the rollback")
     if _PLAN_HEAD.search(_SENTENCE_END.split(text[:start])[-1]) is not None:
         return None  # "plan: revert #2291, then scale out"
     if not done:
@@ -1030,6 +1063,14 @@ def _taken(
         before = _APOSTROPHE.sub("'", _CLAUSE_END.split(text[:start])[-1])
         if _COMING.search(_APOSTROPHE.sub("'", own)) is not None or _WILL.search(before):
             return None  # "Revert of #2291 coming", "revert first", "we will revert": a plan
+    if kind is Kind.UPDATE or kind is Kind.RESOLVE:
+        ends = _SENTENCE_END.search(after)
+        sentence = _SENTENCE_END.split(text[:start])[-1] + text[start:end]
+        sentence += after[: ends.start()] if ends is not None else after
+        if _ELSEWHERE.search(sentence) is not None:
+            return None  # "staging is back to normal": another place's recovery
+        if _HOPE.search(_SENTENCE_END.split(text[:start])[-1]) is not None:
+            return None  # "hopefully back to normal", "waiting for lag to get back to 0"
     if kind is Kind.DECLARE or kind is Kind.UPDATE:
         return kind  # a declaration; a status page post, customer comms
     if kind is Kind.MITIGATE and (
@@ -1061,6 +1102,8 @@ def _taken(
             return Kind.UPDATE  # "partial recovery: 30 of 44 nodes resolving cleanly"
         if _PARTIAL.search(before) is not None or _STILL_BAD.search(after) is not None:
             return Kind.UPDATE  # "half the pods recovered, the other 6 still throwing"
+        if _METRIC.search(before) is not None:
+            return Kind.UPDATE  # "latency recovered": a metric's, an observation
     return kind
 
 

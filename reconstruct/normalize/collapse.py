@@ -50,13 +50,19 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   every other wave is a row at its first clearing, a partial recovery: "EdgeTLSHandshakeErrors
   cleared on 5 of 8 instances (gw-1 … gw-5), 14:33–14:34" ("on all 5 pods" when it is every
   instance). Instances are counted, not clearings: an instance that cleared in an earlier wave
-  and fired since is said apart ("...; the last 3 of 8 instances (gw-6 … gw-8) cleared, gw-3
-  again, this one last, 14:41–14:42"; the row's own instance, which its head names, "this one
-  again and last"; "... cleared on the last 2 of 8 instances (gw-7, gw-8) and again on gw-3"),
-  and its
-  firing row, when it stays a row, says so: "... firing again (cleared 14:34) (B=0.6, C=1)".
-  A part or wave of fewer than ``min_series`` alerts (a milestone it joins counted)
-  stays as its rows. A notifier's chat post of the group (Alertmanager's ``[FIRING:44] X`` /
+  and fired since is said apart, as cleared again ("...; the last 3 of 8 instances (gw-6 …
+  gw-8) cleared, this one last, 14:41–14:42; gw-3 cleared again"; the row's own instance, which
+  its head names, "..., then this one again, ..."; "... cleared on the last 2 of 8 instances
+  (gw-7, gw-8) and again on gw-3"), and its firing row, when it stays a row, says so: "... firing
+  again (cleared 14:34) (B=0.6, C=1)". A wave of fewer than ``min_series`` alerts (a
+  milestone it joins counted) of two or more instances, one record each (``_small_wave``), is
+  one row naming them, as an author merges them: "ReplicationLag fired on replica-1 and
+  replica-2, 14:02–14:03" (``_few_fired``), "... cleared on replica-1 and replica-2, ...", "...
+  cleared on 2 of 8 instances (gw-1, gw-2), ..."; holding the incident's first firing or last
+  clearing, it joins that row, which keeps its time: "...; also on replica-2 at 14:03"
+  (``_few_first``), "...; both instances (replica-1, replica-2) cleared, this one last, ...".
+  Any other part or wave that small stays as its rows. A notifier's chat post of the group
+  (Alertmanager's ``[FIRING:44] X`` /
   ``[RESOLVED] X`` in Slack, Grafana's ``[FIRING:12, RESOLVED:18] X`` listing each alert's
   ``Labels:``: a bot's record holding no state record that names no instance or reports
   several alerts, ``groupposts``) is no alert of its own when the tool's own records of the
@@ -67,7 +73,8 @@ Runs last (after ``steps``), on the kept rows. Three kinds of series:
   instances (``label`` values) it lists in the wave's state that no record of the tool has in
   that state, each once, in the first wave it joins. A notice beside a wave too small for a
   row joins the row of the nearest record of a state it reports (``_beside``), its words
-  unchanged; notices are no state changes when a rule is judged for flapping. Long
+  unchanged, or the row that record is in (``_taken_in``); notices are no state changes when
+  a rule is judged for flapping. Long
   instance lists there are a count with the first and last: "20 again (ip-10-40-17-40 to
   ip-10-40-19-97)". A joined row keeps the milestone's time, key, kind and links, adds the
   ``first:`` / ``last:`` link of the records joined before / after it, and holds every record as
@@ -110,7 +117,7 @@ too few for a series join the first page of their assignment (``repeats``: "Page
 push at 14:00 and 14:05"); a series of them is led by that first page when nothing came between
 (``_page_anchor``: no boundary, no page kept apart): "Dana Okoro paged 5 times, 13:05–13:17 (...)",
 an escalation keeping its words ("Escalated to Kim Nguyen ...; paged again 5 times, ..."). A
-wave of a rule too small for a series whose instances each fired again, once each, is one row:
+wave of a rule too small for a series, one record each of two or more instances, is one row:
 "IngressNode5xxHigh firing again on node-a and node-b, 15:02–15:03".
 
 Milestones never collapse: the incident's first firing (of any rule, a firing whose rule cleared
@@ -558,6 +565,8 @@ _Series = list[tuple[str, str, list[Event]]]
 """Series rows to make: (text, reason, members)."""
 _Joins = list[tuple[str, str, list[Event]]]
 """Parts that join a milestone's row: (its key, the words added, the records joined)."""
+_SeriesRow = tuple[str, str, list[Event]]
+"""One series row to make: (text, reason, members)."""
 _Stated = tuple[Event, str]
 """A record of an alert instance and its state (``_state``)."""
 
@@ -735,7 +744,7 @@ def _storm(
         of_state = [
             e for e, s in zip(group, states, strict=True) if s == state and e.key not in told
         ]
-        if len(of_state) >= config.min_series:
+        if len(of_state) >= 2:  # a wave too small for a series may be one row (``_small_wave``)
             waves[state] = _waves(of_state, config.wave_gap)
     notices = [e for e in group if e.key in told and e.key not in keep]
     placed = _place(notices, waves, config)
@@ -760,8 +769,27 @@ def _storm(
             )
         series.extend(series_)
         joins.extend(joins_)
-    joins.extend(_beside(notices, placed, group, states, told, config.wave_gap))
-    return series, joins
+    beside = _beside(notices, placed, group, states, told, config.wave_gap)
+    return _taken_in(series, joins, beside)
+
+
+def _taken_in(series: _Series, joins: _Joins, beside: _Joins) -> tuple[_Series, _Joins]:
+    """The series and joins with each notice ``_beside`` puts next to a record that a series
+    row or a milestone's row took in moved to that row (a member and a link of it): the record
+    is no row of its own any more, and the notice must not vanish with it."""
+    rows: dict[str, int] = {}  # a record's key -> the series row holding it
+    for n, (_, _, members) in enumerate(series):
+        rows.update((e.key, n) for e in members)
+    milestone = {e.key: key for key, _, members in joins for e in members}
+    out = list(series)
+    for key, text, posts in beside:
+        if key in rows:
+            n = rows[key]
+            words, reason, members = out[n]
+            out[n] = (words, reason, sorted([*members, *posts], key=order_key))
+        else:
+            joins.append((milestone.get(key, key), text, posts))
+    return out, joins
 
 
 def _beside(
@@ -934,23 +962,27 @@ def _firings(
     for event in cleared:
         clearings[instance_of(event.tags)].append(event)
     for n, wave in enumerate(_waves(fired, config.wave_gap)):
-        kinds = set()  # "again", "still" or "new" per firing
+        each: list[str] = []  # "again", "still" or "new" per firing
         for event in wave:
             instance = instance_of(event.tags)
             before = last_fired.get(instance)
             if before is None:
-                kinds.add("new")
+                each.append("new")
             elif any(before.time <= c.time <= event.time for c in clearings[instance]):
-                kinds.add("again")
+                each.append("again")
             else:
-                kinds.add("still")
+                each.append("still")
         for event in wave:
             last_fired[instance_of(event.tags)] = event
+        kinds = set(each)
         if extra.get(n):
             kinds.add("new")
         if len(wave) < config.min_series:
-            if kinds == {"again"} and (few := _again_few(name, word, wave, own, label)):
-                series.append(few)
+            if state == "firing" and not extra.get(n) and _small_wave(wave, own, label, state):
+                if own is not None and own in wave:
+                    joins.append(_few_first(wave, own, label))
+                elif kinds <= {"new", "again"}:
+                    series.append(_few_fired(name, wave, each, label))
             continue
         values = sorted({*_values(wave, label), *extra.get(n, ())}, key=_natural)
         told = notes.get(n, [])
@@ -979,22 +1011,55 @@ def _firings(
     return series, joins
 
 
-def _again_few(
-    name: str, word: str, wave: list[Event], own: Event | None, label: str
-) -> tuple[str, str, list[Event]] | None:
-    """A wave too small for a series whose instances each fired again (cleared since their
-    firing before), one firing each, none the incident's first: one row, as an author merges
-    them, "IngressNode5xxHigh firing again on node-a and node-b, 15:02–15:03"; None for a
-    single firing, a wave naming no instance, or an instance firing twice in it."""
-    values = _values(wave, label)
-    if len(wave) < 2 or not label or (own is not None and own in wave):
-        return None
-    if len(values) != len(wave) or len({instance_of(e.tags) for e in wave}) != len(wave):
-        return None
-    where = _and(values) if len(values) == 2 else f"{len(values)} {_plural(label, 2)}"
-    if len(values) > 2:
-        where += f" ({_names(values)})"
-    return f"{name} {word} again on {where}, {_span(wave)}", _STORM, wave
+def _small_wave(wave: list[Event], own: Event | None, label: str, state: str) -> bool:
+    """Whether a wave too small for a series (``min_series``) is one row, as an author writes
+    it: at least two records, each of its own instance named by ``label`` (one record each),
+    none the incident's trigger nor a row holding a record of another state (an earlier blip's
+    firing and clearing), a milestone only as ``own`` (its row takes the others in)."""
+    if len(wave) < 2 or not label:
+        return False
+    if len(_values(wave, label)) != len(wave) or any(len(_values([e], label)) != 1 for e in wave):
+        return False
+    if len({instance_of(e.tags) for e in wave}) != len(wave):
+        return False
+    return not any(
+        _TRIGGERED in e.tags
+        or any(m.kind is Kind.ALERT and _state(m) not in (state, "") for m in e.members)
+        for e in wave
+    )
+
+
+def _few_fired(name: str, wave: list[Event], each: list[str], label: str) -> _SeriesRow:
+    """A few firings of one rule on as many instances within ``wave_gap`` (``_small_wave``),
+    none the incident's first: one row at the first, "ReplicationLag fired on replica-1 and
+    replica-2, 14:02–14:03"; "... firing again on node-a and node-b, ..." when each cleared
+    since it fired before; "... fired on node-c and again on node-a, ..." for both."""
+    new = _values([e for e, k in zip(wave, each, strict=True) if k == "new"], label)
+    again = _values([e for e, k in zip(wave, each, strict=True) if k == "again"], label)
+    if not again:
+        text = f"{name} fired on {_few_names(new, label)}"
+    elif not new:
+        text = f"{name} firing again on {_few_names(again, label)}"
+    else:
+        text = f"{name} fired on {_and(new)} and again on {_and(again)}"
+    return f"{text}, {_span(wave)}", _STORM, wave
+
+
+def _few_first(wave: list[Event], own: Event, label: str) -> tuple[str, str, list[Event]]:
+    """The incident's first firing (``own``) and a few firings of its rule on other instances
+    within ``wave_gap`` (``_small_wave``): they join its row, which keeps its time and key (the
+    figures cite it), "Grafana alert X (instance=replica-1) firing; also on replica-2 at 14:03"
+    ("...; also on b and c by 14:04")."""
+    rest = [e for e in wave if e is not own]
+    when = f"at {rest[0].time:%H:%M}" if len(rest) == 1 else f"by {rest[-1].time:%H:%M}"
+    return own.key, f"also on {_few_names(_values(rest, label), label)} {when}", rest
+
+
+def _few_names(values: list[str], label: str) -> str:
+    """``a and b``; three or more: ``3 pods (a, b, c)``."""
+    if len(values) <= 2:
+        return _and(values)
+    return f"{len(values)} {_plural(label, len(values))} ({_names(values)})"
 
 
 def _clearings(
@@ -1025,7 +1090,8 @@ def _clearings(
         again = [v for v in values if v in back]  # cleared in an earlier wave, fired since
         new = [v for v in values if v not in back]
         back.update(values)
-        if len(wave) < config.min_series:
+        few = len(wave) < config.min_series  # one row only as ``_small_wave`` allows
+        if few and (extra.get(n) or not _small_wave(wave, own, label, _RESOLVED)):
             continue
         if own is not None and own in wave:
             rest = sorted([*(e for e in wave if e is not own), *told], key=order_key)
@@ -1035,12 +1101,12 @@ def _clearings(
         if not label:
             text = f"{len(wave)} alerts of {name} cleared, {_span(wave)}"
         elif not new:
-            text = (
-                f"{name} cleared again on {len(again)} {_plural(label, len(again))}"
-                f" ({_names(again)}), {_span(wave)}"
-            )
+            where = f"{len(again)} {_plural(label, len(again))} ({_names(again)})"
+            text = f"{name} cleared again on {_few_names(again, label) if few else where}"
+            text += f", {_span(wave)}"
         elif len(values) == len(every) and not again:
-            text = f"{name} cleared on all {len(values)} {_plural(label, 2)}, {_span(wave)}"
+            where = _few_names(values, label) if few else f"all {len(values)} {_plural(label, 2)}"
+            text = f"{name} cleared on {where}, {_span(wave)}"
         else:
             last = " the last" if len(waves) > 1 and back >= set(every) else ""
             more = " more" if again and not last else ""
@@ -1064,34 +1130,41 @@ def _last_wave_words(
     own: Event,
 ) -> str:
     """The words the wave holding the incident's last clearing adds to that clearing's row
-    ("Grafana alert X (node=c) resolved", which names the rule and its own instance): what
-    cleared, that the row's instance was last, and when (last, so the renderer's summary limit
-    never cuts the times). One wave: "all 14 nodes cleared, this one last, 15:38–15:41" ("all 8
-    alerts of the rule cleared, ..." when no label names the instances); a later wave: "the last
-    6 of 14 nodes (a … f) cleared, this one last, 15:38–15:41". Instances are counted, not
-    clearings: those that cleared before and fired since are said apart, "the last 5 of 14
-    nodes (e to i) cleared, b again, this one again and last, 15:38–15:41" ("b and d cleared
-    again, ..." when none is new)."""
+    ("Grafana alert X (node=c) resolved", which names the rule and its own instance, "this
+    one"): what cleared, that the row's instance was last, and when (last, so the renderer's
+    summary limit never cuts the times). One wave: "all 14 nodes cleared, this one last,
+    15:38–15:41" ("both instances (a, b) cleared, ..." for two; "all 8 alerts of the rule
+    cleared, ..." when no label names the instances); a later wave: "the last 6 of 14 nodes (a …
+    f) cleared, this one last, 15:38–15:41". Instances are counted, not clearings: those that
+    cleared in an earlier wave and fired since are said apart, as cleared again, after the
+    times (a row too long for ``[render] max_summary`` loses its end, not its times): "the last
+    5 of 14 nodes (e to i) cleared, this one last, 15:38–15:41; b cleared again"; the row's own
+    instance (the last to clear) among them, "the last 3 of 8 instances (gw-6 … gw-8) cleared,
+    then this one again, 10:23–10:24" ("...; b cleared again" after it); none new, "b and d
+    cleared again, then this one again, ..."."""
     span = _span(wave)
     if not label:
         some = f"all {total}" if len(wave) == total else f"the last {len(wave)} of {total}"
         return f"{some} {noun} cleared, this one last, {span}"
     if not again:
+        if len(new) == total == 2:
+            return f"both {noun} ({_names(new)}) cleared, this one last, {span}"
         if len(new) == total:
             return f"all {total} {noun} cleared, this one last, {span}"
         return (
             f"the last {len(new)} of {total} {noun} ({_names(new)}) cleared, this one last, {span}"
         )
-    mine = set(_values([own], label))  # the row names its own instance already
+    mine = set(_values([own], label))  # the row names its own instance already: "this one"
     others = [v for v in again if v not in mine]
-    twice = _brief(others)
+    named = _brief(others)
     if len(others) >= 3:
-        twice = f"{len(others)} {_plural(label, 2)} ({twice})"
-    last = "this one again and last" if mine & set(again) else "this one last"
+        named = f"{len(others)} {_plural(label, 2)} ({named})"
+    last = "then this one again" if mine & set(again) else "this one last"
     if not new:
-        return f"{twice} cleared again, {last}, {span}" if others else f"cleared again, {span}"
-    text = f"the last {len(new)} of {total} {noun} ({_brief(new)}) cleared"
-    return f"{text}, {twice} again, {last}, {span}" if others else f"{text}, {last}, {span}"
+        return f"{named} cleared again, {last}, {span}" if others else f"cleared again, {span}"
+    text = f"the last {len(new)} of {total} {noun} ({_brief(new)}) cleared, {last}, {span}"
+    # the times before the names of those cleared again: a long row loses only its end
+    return f"{text}; {named} cleared again" if others else text
 
 
 def _waves(events: list[Event], gap: timedelta) -> list[list[Event]]:
@@ -1441,9 +1514,10 @@ def _series_row(members: list[Event], summary: str, reason: str, actor: str | No
 
 
 def _joined_words(rows: int, told: list[Event]) -> str:
-    """``7 rows joined and 1 chat post``; ``1 chat post joined`` when no row joined."""
+    """``7 rows joined and 1 chat post``, ``1 row joined``; ``1 chat post joined`` when no
+    row joined."""
     if rows or not told:
-        return f"{rows} rows joined{_posts(told)}"
+        return f"{rows} row{'s' * (rows != 1)} joined{_posts(told)}"
     return f"{len(told)} chat post{'s' * (len(told) > 1)} joined"
 
 

@@ -40,7 +40,8 @@ within ``[collapse] step_window`` (default 1 minute):
    (``_clearest``: the most specific kind, then said done with its object, then naming most
    objects, then the earliest), at its earliest record's time, a report at the time it states
    (so the row of a note at 10:44 and a report stating 10:42 is at 10:42, and time to mitigate
-   reads 10:42 whichever record's words it shows). A step's start and its end stay two rows.
+   reads 10:42 whichever record's words it shows). A step's start and its end stay two rows
+   here (``startdone`` joins them after).
 4. **A bot's post of an event a tool recorded.** A bot's post outside the incident channel (a
    database's failover bot in ``#alerts-payments``) within ``step_window`` of a record written
    in a tool (tag ``written`` or ``note``: a service account's annotation "Patroni failover:
@@ -631,7 +632,8 @@ def under_way(event: Event) -> bool:
     "finished rolling back"). A tool's record (a deployment status, an annotation, an alert)
     says what happened: never under way, nor is a person's words joined with one. Time to
     mitigate counts the first step said done, and one under way only when no step is said done
-    (``render.metrics``); rule 3 never joins a step's start with its end."""
+    (``render.metrics``); rule 3 never joins a step's start with its end (``startdone`` does,
+    after)."""
     if UNDER_WAY not in event.tags:
         return False  # said done, or a tool's record or a bot's post
     if "human" not in event.tags and "note" not in event.tags:

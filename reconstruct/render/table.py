@@ -3,7 +3,9 @@
 A cell holds one line. Message text must not be able to break the table (``|``, newlines), open a
 code span (`````), forge a link or image (``[x](javascript:...)``, ``![x](http://evil)``), inject
 HTML (``<script>``) or an entity (``&#8238;``): those characters are backslash-escaped, which every
-CommonMark/GFM renderer shows as the plain character. Control characters and bidirectional
+CommonMark/GFM renderer shows as the plain character; but a balanced pair of backticks in what
+people and bots wrote, Slack's inline code, is a code span (``md_said``: nothing in one is
+Markdown). Control characters and bidirectional
 overrides (U+202E...) are removed (``plain``). In what people and bots wrote (``md_said``),
 mentions that would notify someone when the draft is pasted into Slack or GitHub (``@channel``,
 ``@here``, ``@everyone``, ``@user``, ``@org/team``, Slack's ``<!channel>`` and ``<@U123>``) get a
@@ -152,8 +154,33 @@ def md_text(text: str) -> str:
 
 def md_said(text: str) -> str:
     """What people and bots wrote (event text, link labels), for a cell: ``md_text`` with the
-    mentions neutralised (``no_mentions``). The tool's own lines (warnings) keep theirs."""
-    return md_text(no_mentions(text))
+    mentions neutralised (``no_mentions``), and Slack's inline code (mrkdwn's `` `code` ``) a
+    Markdown code span (``_CODE``). The tool's own lines (warnings) keep theirs."""
+    text = no_mentions(text)
+    if "`" not in text:
+        return md_text(text)
+    text = one_line(text)
+    out: list[str] = []
+    at = 0
+    for match in _CODE.finditer(text):
+        out.append(_escaped(text[at : match.start()]))
+        out.append(match.group(0))  # shown as written: nothing in a code span is Markdown
+        at = match.end()
+    out.append(_escaped(text[at:]))
+    return "".join(out)
+
+
+_CODE = re.compile(r"(?<!`)`([^`|]*[^`|\s][^`|]*)`(?!`)")
+"""A balanced pair of single backticks around text (Slack mrkdwn's inline code, "serving
+`true`"): a Markdown code span, whose content CommonMark shows literally (no link, image, HTML,
+entity, emphasis or escape inside one), so it needs no escaping, and an author pastes it as
+written. Never one holding a pipe (a table cell needs it escaped, a backslash before it, which
+a code span outside a table would show) nor a blank one; a lone backtick, or a run of two or
+more, stays escaped."""
+
+
+def _escaped(text: str) -> str:
+    return text.translate(_MD_ESCAPES) if _MD_ANY.search(text) else text
 
 
 def safe_url(url: str) -> str | None:
