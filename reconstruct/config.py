@@ -410,6 +410,85 @@ _FLUSHED_AFTER = (
 not a schedule ("cache cleared nightly"). ``{verb}``: one pattern per verb, each with a word the
 prefilter can require."""
 
+_FALLBACK = (
+    r"[\w./'-]*(?:fall[\s-]?back|fail-?over|backup|standby|secondary|maintenance|degraded"
+    r"|read[\s-]?only|safe[\s-]?mode|circuit[\s-]?breaker)[\w./'-]*"
+)
+"""A fallback's name, or a word of one: "payments-fallback-backuppay", "BackupPay", "the
+fallback provider", "maintenance mode", "the circuit breaker's fallback"."""
+_NOT_OURS = r"(?!(?:alert|monitor|log|debug|notif|pag|dashboard|metric)\w*\b)"
+"""Before a word between a step verb and its fallback: not the response's own tools ("enabled
+alerts for the backup job")."""
+_FALLBACK_ON = (
+    r"\b{verb}\s+(?:(?:the|a|an|our|all)\s+)?(?:" + _NOT_OURS + r"[\w./'-]+\s+){0,3}?" + _FALLBACK
+)
+"""A fallback turned on, said done or under way (``{verb}``: one pattern per verb, a word the
+prefilter can require): "Enabled flag payments-fallback-backuppay", "enabled the circuit
+breaker's fallback", "turned on maintenance mode", "activated the DR standby"; not a feature
+flag turned on ("enabled flag new-checkout-flow": a change, no step), nor the bare verb ("enable
+the fallback?")."""
+_FALLBACK_VERBS = (
+    "enabled", "enabling", "activated", "activating", "engaged", "engaging", "turned on",
+    "turning on", "switched on", "switching on", "flipped on", "flipping on",
+)  # fmt: skip
+_FALLBACK_SAID = (
+    r"\b{noun}[\w./'-]*\s+(?:(?:flag\s+)?(?:is\s+)?now\s+|(?:has been|was|got)\s+)?(?:{state})\b"
+    r"(?!\s+(?:in|by|for|on|since|the|a|our|staging|dev|test)\b)"
+)
+"""A fallback said on or off after its name ("fallback enabled", "maintenance mode on", "flag
+payments-fallback-backuppay on", "fallback disabled": the switch back, which ``classify`` tags
+``step:restore``); not a state ("the fallback is enabled in staging": no "now"). ``{noun}``,
+``{state}``: one pattern per noun and state."""
+_FALLBACK_STATES = (
+    "enabled|on|active|activated|engaged|live",
+    "disabled|off|turned off|switched off|deactivated",
+)
+_TRAFFIC = (
+    r"(?:traffic|requests|load|payments?|authori[sz]ations|writes|reads|users|checkouts?"
+    r"|queries|dns|routing|provider|vendor|upstream|backend)"
+)
+"""What a traffic shift or a provider switch moves: "shifted traffic to us-east", "routing 100%
+of authorizations to BackupPay", "Switched payment provider to BackupPay"."""
+_SHIFTED = (
+    r"\b{verb}\s+(?:(?:all|the|our|some|most|remaining|\d+\s*%\s+of(?:\s+the)?)\s+)*"
+    rf"(?:[\w./'-]+\s+){{0,2}}?{_TRAFFIC}\s+(?:(?:from|off|away from)\s+[\w./'-]+\s+)?"
+    r"(?:to|over to|onto|away from|off)\b"
+)
+"""Traffic moved to another path, said done or under way (``{verb}``): "shifted traffic to
+us-east", "routed traffic to the fallback provider", "redirecting traffic from ap-southeast-1 to
+ap-northeast-1", "Switched payment provider to BackupPay"; not "switched to the zoom bridge",
+"moved the payments sync to tomorrow" (no traffic moved), nor a switch back (``classify``
+tags it ``step:restore``)."""
+_SHIFT_VERBS = (
+    "routed", "routing", "rerouted", "rerouting", "re-routed", "re-routing", "redirected",
+    "redirecting", "diverted", "diverting", "shifted", "shifting", "moved", "moving", "steered",
+    "steering", "switched", "switching", "cut over", "cutting over",
+)  # fmt: skip
+_SWITCHED_TO = (
+    r"\bswitch(?:ed|ing)\s+(?!back\b|over\b|off\b|on\b)(?:(?:the|all|our)\s+)?"
+    rf"(?:[\w./'-]+\s+){{0,3}}?(?:to|over to)\s+(?:the\s+)?{_FALLBACK}"
+)
+"""Something switched to a fallback ("Switched payments to BackupPay", "switching checkout to the
+backup provider"); not "switched back to PayGate" (``step:restore``)."""
+_REENABLED = (
+    r"\bre-?enabl(?:ed|ing)\s+(?!(?:alert|monitor|log|notif|pag|dashboard)\w*\b)(?:the\s+|our\s+)?"
+    r"[\w<@#\"'`.-][\w<>@#./:-]*"
+)
+"""Something re-enabled ("re-enabled payments-primary after PayGate recovered"): a step, and
+after a recovery the switch back (``classify`` tags it ``step:restore``)."""
+_SWITCHED_BACK = r"\b{verb}\s+(?:(?:the|all|our)\s+)?(?:{what}\s+)?back\s+(?:to|on(?:to)?)\b"
+"""A switch back to the normal path, said done or under way ("switched back to PayGate",
+"failed back to the primary", "moved traffic back to eu-west-1"): a step, which ``classify``
+tags ``step:restore``. ``{verb}``, ``{what}``: a switch or failback names anything moved, any
+other verb what traffic it moves (``_TRAFFIC``: not "moved back to the office")."""
+_BACK_VERBS = (
+    *((verb, r"[\w./'-]+(?:\s+[\w./'-]+)?") for verb in ("switched", "switching", "failed",
+                                                         "failing")),
+    *((verb, rf"(?:[\w./'-]+\s+)?{_TRAFFIC}") for verb in ("routed", "routing", "moved",
+                                                           "moving", "shifted", "shifting",
+                                                           "pointed", "pointing")),
+)  # fmt: skip
+
 
 _DATA = (
     r"(?:\s+(?!(?:it|them|this|that|nothing|anything|everything)\b)(?:(?:the|all|our|some|a few"
@@ -575,6 +654,17 @@ class ClassifyConfig(_Table):
         *(_SET_TO.replace("{verb}", verb).replace("{names}", names) for verb, names in _SET_VERBS),
         rf"\b(?!{_NOT_FIX})[a-z]+(?:ing|ed)\s+(?:[\w./:-]+\s+){{0,3}}?manually\b",
         rf"\bmanually\s+(?!{_NOT_FIX})[a-z]+(?:ing|ed)\b",
+        # a fallback turned on, traffic shifted, something re-enabled
+        *(_FALLBACK_ON.replace("{verb}", verb) for verb in _FALLBACK_VERBS),
+        *(
+            _FALLBACK_SAID.replace("{noun}", noun).replace("{state}", state)
+            for noun in ("fall-?back", "maintenance[\\s-]mode")
+            for state in _FALLBACK_STATES
+        ),
+        _SWITCHED_TO,
+        *(_SHIFTED.replace("{verb}", verb) for verb in _SHIFT_VERBS),
+        _REENABLED,
+        *(_SWITCHED_BACK.replace("{verb}", v).replace("{what}", w) for v, w in _BACK_VERBS),
     )
     resolve: tuple[str, ...] = (
         r"\ball clear\b",

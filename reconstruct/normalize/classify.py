@@ -194,6 +194,18 @@ a progressive form or a start ("rolling back", "archiving manually", "kicked off
 or whose text says "in progress", and not "finished", "done" or "completed", gets the tag
 ``step:under-way`` (``UNDER_WAY``); ``render.metrics`` reads it, never the reason's words.
 
+**A step that did not help, and the switch back, are tags.** A mitigation whose message goes on
+to say it did not help ("restarted 3 checkout-api pods, no change", "bounced the pods, still
+timing out", "rollback done but 5xx still at 8%"; not "no change on our side", "no errors
+since") gets the tag ``step:no-effect`` (``NO_EFFECT``); one that switches back to the normal
+path after a fallback ("Disabled flag payments-fallback-backuppay, back on PayGate", "switched
+back to PayGate", "re-enabled payments-primary after the provider recovered"; never a rollback
+or a revert) the tag ``step:restore`` (``RESTORE``; ``outcome``). Each stays a row (what was
+tried, what was done); ``render.metrics`` never counts either as the mitigation. A fallback
+turned on or traffic switched to another path ("Enabled flag payments-fallback-backuppay",
+"Switched payment provider to BackupPay", "shifted traffic to us-east-1") is a mitigation
+(``config.ClassifyConfig.mitigate``).
+
 A person's message or a dashboard annotation matching an ``impact`` pattern ("impact started",
 "customers are reporting errors") gets the tag ``impact`` (a candidate impact start for the
 figures) and keeps its kind; a person's message kept only for that has the reason
@@ -252,6 +264,141 @@ def under_way(words: str, text: str) -> bool:
     if _FINISHED.search(text) is not None:
         return False
     return _PROGRESSIVE.search(words) is not None or "in progress" in text.lower()
+
+
+NO_EFFECT = "step:no-effect"
+"""Tag of a mitigation whose own message says it did not help ("restarted 3 checkout-api pods,
+no change", "bounced the pods, still timing out", "rollback done but 5xx still at 8%";
+``outcome``): a row, what they tried, never the mitigation ``render.metrics`` counts."""
+RESTORE = "step:restore"
+"""Tag of a switch back to the normal path after a fallback (``outcome``: "Disabled flag
+payments-fallback-backuppay, back on PayGate", "switched back to PayGate", "re-enabled
+payments-primary after PayGate recovered"): a row, never the mitigation ``render.metrics``
+counts; a rollback or a revert never is one (going back to the previous version is the fix)."""
+_NO_EFFECT = re.compile(
+    # "no change", "no improvement", "no luck"; not a change shipped: "no change on our side"
+    r"\b(?:no|zero)\s+(?:real\s+|visible\s+|noticeable\s+|obvious\s+|measurable\s+)?(?:change"
+    r"|difference|effect|improvement|movement|luck|dice|joy)s?\b"
+    r"(?!\s+(?:on|from|by|at|in|to|for)\s+(?:our|their|your|the|my|his|her|any)\s+(?:[\w-]+\s+)?"
+    r"(?:side|end|part|team|code|config|repo|deploys?)\b)"
+    r"(?!\s+(?:needed|required|planned|shipped|deployed|merged|pushed|made|went|window|freeze"
+    r"|request)\b)"
+    r"|\bnothing\s+(?:changed|improved|moved)\b(?!\s+on\s+(?:our|their|the)\b)"
+    r"|\b(?:(?:did|does|has|have|is|was)(?:\s+not|n'?t)|not)\s+(?:seem\s+to\s+|really\s+"
+    r"|actually\s+)?(?:help(?:ed|ing|s)?|fix(?:ed)?\s+(?:it|anything)|work(?:ed)?|improve[ds]?"
+    r"|do anything|change anything|make (?:a|any) difference|move the needle|budg(?:e|ed|ing))\b"
+    r"|\b(?:made|makes|had|has)\s+no\s+(?:real\s+)?(?:difference|effect|impact)\b"
+    r"|\bdid nothing\b|\bno better\b"
+    r"|\bstill\s+(?:\w+\s+)?(?:timing out|failing|erroring|throwing|down|broken|bad|red|elevated"
+    r"|spiking|degraded|unhealthy|crash(?:ing|looping)|flapping|5\d\d|5xx|at\s+\d[\d.]*\s*%"
+    r"|(?:seeing|getting)\s+(?:errors|timeouts|5\d\ds?|5xx|failures))"
+    r"|\b(?:errors?|error rate|5xx|5\d\ds?|latency|p\d\d|timeouts?|failures?)\s+(?:(?:is|are|was"
+    r"|were|remain|remains|stayed|stays|looks?)\s+)?(?:still\s+)?(?:unchanged|the same|flat"
+    r"|high|not (?:dropping|improving|recovering|moving|down|better|budging))\b"
+    r"|\bsame\s+(?:errors?|error rate|timeouts|5xx|5\d\ds?|latency|symptoms?|result)\b",
+    re.IGNORECASE,
+)
+"""After a mitigation's words, in its message: the step did not help ("..., no change",
+"didn't help", "still timing out", "no improvement", "errors unchanged", "5xx still at 8%"); not
+"no change on our side" (no change shipped, not the step's effect), nor good news ("no errors
+since", "errors dropping")."""
+_BETTER = re.compile(
+    r"\b(?:dropp(?:ed|ing)|recover(?:ed|ing)|improv(?:ed|ing)|back to (?:normal|baseline)"
+    r"|better now|coming down|going down|subsid(?:ed|ing)|cleared|green)\b",
+    re.IGNORECASE,
+)
+"""After a "no change", the step worked after all ("no change at first, now errors dropping")."""
+_YET = re.compile(r"\byet\b", re.IGNORECASE)
+"""In the clause of a "no change": too early to tell ("rolled back, no change yet")."""
+_ROLLBACK_WORDS = re.compile(r"\broll[\s-]?(?:ed|ing)?\s?back|\brevert", re.IGNORECASE)
+_OFF_WORDS = re.compile(
+    r"\b(?:disabl|turn(?:ed|ing) off|switch(?:ed|ing) off|flipp(?:ed|ing) off|kill|deactivat)"
+    r"|\boff\b",
+    re.IGNORECASE,
+)
+_FALLBACK_WORD = re.compile(
+    r"fall[\s-]?back|fail-?over|backup|standby|maintenance|degraded|read[\s-]?only",
+    re.IGNORECASE,
+)
+_BACK = re.compile(
+    r"\b(?:switch|fail|mov|rout|re-?rout|shift|point|cut|direct|flipp)(?:ed|ing)\s+"
+    r"(?:[\w./'%-]+\s+){0,3}?back\b(?!\s+(?:down|up|off|in)\b)|\bfail-?back\b"
+    r"|\bback (?:on|to) (?:the )?(?:primary|main|original|usual|normal (?:path|provider|routing"
+    r"|config))\b"
+    r"|(?:^|[,;:(]\s*|\b(?:and|now|we're|we are|are|is)\s+)back on\s+(?!track\b|it\b|call\b)"
+    r"(?:the\s+)?[\w.-]+",
+    re.IGNORECASE,
+)
+"""Words naming the switch back to the normal path, done or under way ("switched back to
+PayGate", "failed back", "back on the primary", "..., back on PayGate"; not the bare verb,
+"switch back?")."""
+_PLANNED = re.compile(
+    r"\b(?:will|shall|going to|gonna|should|could|would|let's|if|unless|plan\w*)\b|'ll\b",
+    re.IGNORECASE,
+)
+_LATER_ON = re.compile(r"\b(?:later|tomorrow|afterwards|next)\b", re.IGNORECASE)
+
+
+def _said_back(text: str) -> bool:
+    """``_BACK`` in a clause that is no plan or question ("failing over to us-west, we'll switch
+    back later" names the way back to come, not taken)."""
+    for found in _BACK.finditer(_APOSTROPHE.sub("'", text)):
+        before = _CLAUSE_END.split(text[: found.start()])[-1]
+        cut = _CLAUSE_END.search(text, found.end())
+        after = text[found.end() : cut.start() if cut is not None else len(text)]
+        asked = cut is not None and cut.group(0).startswith("?")
+        if not asked and _PLANNED.search(before) is None and _LATER_ON.search(after) is None:
+            return True
+    return False
+
+
+_REENABLE = re.compile(r"\bre-?enabl(?:ed|ing)\b|\bturn(?:ed|ing)\s+\S+\s+back on\b", re.I)
+_RECOVERED = re.compile(
+    r"\b(?:recovered|healthy|stable|resolved|fixed|is back|are back|back up|back to normal)\b",
+    re.IGNORECASE,
+)
+
+
+def outcome(words: str, text: str) -> frozenset[str]:
+    """The tags a mitigation whose matched words are ``words`` in ``text`` (a message, a note, an
+    annotation) gets from what its text says of it: ``NO_EFFECT`` when the words after the step
+    say it did not help (``_NO_EFFECT``, unless a clause asks it, "no change?", it is too early
+    to tell, "no change yet", or better news follows, ``_BETTER``); ``RESTORE`` for a switch
+    back to the normal path, never a rollback or a revert: a fallback, failover or maintenance
+    mode turned off ("Disabled flag
+    payments-fallback-backuppay", "fallback disabled, back on primary"), words naming the way
+    back (``_BACK``: "switched back to PayGate", "failed back to the primary"), or something
+    re-enabled once the failing thing recovered ("re-enabled payments-primary after PayGate
+    recovered")."""
+    tags: set[str] = set()
+    rest = _after_words(words, text)
+    found = _NO_EFFECT.search(_APOSTROPHE.sub("'", rest))
+    if found is not None:
+        clause = _CLAUSE_END.search(rest, found.end())
+        asked = clause is not None and clause.group(0).startswith("?")
+        waiting = _YET.search(rest, found.start(), clause.start() if clause else len(rest))
+        if not asked and waiting is None and _BETTER.search(rest, found.end()) is None:
+            tags.add(NO_EFFECT)
+    cut = _CLAUSE_END.search(rest)
+    step = f"{words} {rest[: cut.start()] if cut is not None else rest}"  # the step's clause
+    if _ROLLBACK_WORDS.search(words) is None:
+        if (
+            (_OFF_WORDS.search(words) and _FALLBACK_WORD.search(step))
+            or _said_back(text)
+            or (_REENABLE.search(text) and _RECOVERED.search(text))
+        ):
+            tags.add(RESTORE)
+    return frozenset(tags)
+
+
+def _after_words(words: str, text: str) -> str:
+    """``text`` after the matched ``words`` (``_words``' form: lower case, spaces joined, maybe
+    cut with "…"); all of it when they cannot be found (a tag's word: "mitigation")."""
+    core = words.rstrip("…").split()
+    if not core:
+        return text
+    found = re.search(r"\s+".join(map(re.escape, core)), text, re.IGNORECASE)
+    return text[found.end() :] if found is not None else text
 
 
 ROLLBACK = re.compile(r"\broll(?:ed|ing|s)?[\s_-]?back\b|\brevert(?:ed|ing|s)?\b", re.IGNORECASE)
@@ -1145,6 +1292,8 @@ def classify(
         if kind is Kind.MITIGATE and ("human" in event.tags or NOTE in event.tags):
             if under_way(words, event.summary):
                 event = evolve(event, tags=event.tags | {UNDER_WAY})
+        if kind is Kind.MITIGATE and (said := outcome(words, _TAGS_SUFFIX.sub("", event.summary))):
+            event = evolve(event, tags=event.tags | said)  # "..., no change": tried, no help
         if kind is Kind.DEPLOY and "bot" in event.tags and ROLLBACK.search(event.summary):
             undo = {"rollback", "revert"} if REVERT.search(event.summary) else {"rollback"}
             event = evolve(event, tags=event.tags | undo)

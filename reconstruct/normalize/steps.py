@@ -475,6 +475,12 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
         r"|clean(?:ed|ing)?[\s-]?up|expir(?:e|ed|ing)|force[\s-]?merg(?:e|ed|ing)"
         r"|shr(?:ink|inking|ank|unk)",
     ),
+    (
+        "fallback",
+        r"enabl(?:e|ed|ing)|activat(?:e|ed|ing)|engag(?:e|ed|ing)|(?:turn|switch|flipp)(?:ed|ing)"
+        r"\s+on|switch(?:ed|ing)(?!\s+(?:back|over|off|on)\b)(?=\s+(?:[\w./'-]+\s+){0,3}?to\b)"
+        r"|(?:re-?)?rout(?:e|ed|ing)|redirect(?:ed|ing)|divert(?:ed|ing)|shift(?:ed|ing)",
+    ),
 )
 """The step kinds a mitigation names (``[classify] mitigate`` reads the same verbs), each as one
 alternation of its verb's forms and nouns ("failed over", "failover", "switchover"; a replica
@@ -482,7 +488,9 @@ promoted or the leader moved is a failover, a flag dialled or rolled back to a s
 a flag turned or switched off, or "flag off", a ``disable``, ``suspend: true`` a pause; a block,
 limit or setting lifted, unset, reset or removed an ``unblock``, never a ``block``; data deleted,
 dropped, truncated, removed, cleaned up, expired, force-merged or shrunk a ``delete``, data purged
-a ``flush``)."""
+a ``flush``; a fallback turned on, traffic or a provider switched to another path a
+``fallback``: "Enabled flag payments-fallback-backuppay" and "Switched payment provider to
+BackupPay via flag payments-fallback-backuppay")."""
 _FAMILY = re.compile(
     "|".join(rf"\b(?P<{name}>{forms})\b" for name, forms in _FAMILIES), re.IGNORECASE
 )

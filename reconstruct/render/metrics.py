@@ -16,7 +16,10 @@ Milestones (``model.Milestone``), each found on a row of the timeline (rows befo
 - **acknowledged / mitigated**: the first ``ack`` / mitigation row at or after the incident
   start (``Incident.started_at``, when PagerDuty triggered). A mitigation is a ``mitigate`` row, a
   deploy that rolled back (tag ``rollback``, not ``failure``) or a revert going live (a
-  ``change`` tagged ``revert`` when no deploy row ships it). A mitigation row from words (a
+  ``change`` tagged ``revert`` when no deploy row ships it); never a step its own words say
+  did not help (tag ``step:no-effect``: "restarted 3 pods, no change") nor a switch back to the
+  normal path after a fallback (tag ``step:restore``: "switched back to PayGate"), each a row
+  all the same. A mitigation row from words (a
   ``mitigate`` row; a rollback a chat post or annotation reports) that states when the step was
   done ("we rolled back at 14:05", "failed over at 14:07Z") counts from that time
   (``step_time``), the earliest evidence winning as ever; the row stays at its own time;
@@ -54,6 +57,7 @@ from typing import Any
 
 from reconstruct.model import Event, Kind, Milestone, Timeline
 from reconstruct.normalize.authority import is_chat
+from reconstruct.normalize.classify import NO_EFFECT, RESTORE
 from reconstruct.normalize.clock import stated_utc, step_utc
 from reconstruct.normalize.leadup import WORDS_ONLY
 from reconstruct.normalize.ruled import RULED_OUT
@@ -175,6 +179,12 @@ def is_symptom(event: Event) -> bool:
     """Evidence that the service was already hurting: a firing or pending alert, or a row tagged
     ``impact``."""
     return is_firing(event) or "impact" in event.tags or not event.tags.isdisjoint(PENDING_STATES)
+
+
+NOT_THE_MITIGATION = frozenset({NO_EFFECT, RESTORE})
+"""Tags of a step that is a row but never the mitigation: its message says it did not help
+(``step:no-effect``), or it switches back to the normal path after a fallback
+(``step:restore``; ``classify.outcome``)."""
 
 
 def is_mitigation(event: Event) -> bool:
@@ -363,6 +373,8 @@ def milestones(timeline: Timeline) -> Milestones:
     stated = {id(e): step_time(e, start) for e in steps}
 
     def mitigation(e: Event) -> bool:
+        if not e.tags.isdisjoint(NOT_THE_MITIGATION):
+            return False  # "restarted the pods, no change"; "switched back to PayGate"
         return e.kind is not Kind.DEPLOY or is_mitigation(e)
 
     def step_at(e: Event) -> datetime:
