@@ -74,7 +74,7 @@ def test_inline_code_reads_as_code_in_the_table_and_nothing_else_does() -> None:
     time, event = cells(draft(text), "checkout-pricing-v2")
     assert re.fullmatch(r"\d\d:\d\d", time), "the pipe outside code stays inside the cell"
     assert "<code>true</code>" in event and "<code>checkout-pricing-v2</code>" in event
-    assert "<code>&lt;img src=x onerror=alert(1)&gt;</code>" in event, "shown, never run"
+    assert "`&lt;img src=x onerror=alert(1)&gt;`" in event, "shown escaped, never run"
     assert "<img" not in event.replace("&lt;img", "") and 'href="javascript' not in event
     assert "[x](javascript:y)" in event
     assert '<a href="https://acme.slack.com/archives/C1/p1">#inc-4711</a>' in event
@@ -103,3 +103,16 @@ def test_a_secret_in_inline_code_is_redacted_in_every_format(
         assert "`true`" in out and "\\`" not in out
     else:
         assert "`true`" in out and "\\`true" not in out
+
+
+def test_a_pair_holding_html_or_link_marks_stays_escaped() -> None:
+    """CommonMark: raw HTML and autolinks bind tighter than a code span, so "`<img ... `>" is a
+    tag; such a pair (and one holding a bracket) stays escaped, every mark inert (Hypothesis
+    found `` `<` `` and `` `](` `` in a row's reason)."""
+    from reconstruct.render.table import md_said
+
+    for text in ("`<img src=x onerror=alert(1) `>", "`<`", "`](`", "run `[x](javascript:1)`"):
+        said = md_said(text)
+        assert "\\`" in said, said
+        assert not re.search(r"(?<!\\)<", said) and not re.search(r"(?<!\\)\]\(", said), said
+    assert md_said("serving `true`") == "serving `true`"

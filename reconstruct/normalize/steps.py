@@ -348,12 +348,25 @@ def numbered(text: str) -> frozenset[str]:
 _SPAN = re.compile(r"(?P<head>.*?)(?P<first>\d+)\.\.(?P<last>\d+)$")
 
 
+_RESOURCE_KINDS = frozenset(
+    {"deploy", "deployment", "deployments", "sts", "statefulset", "ds", "daemonset", "rs",
+     "replicaset", "pod", "po", "svc", "service", "cronjob", "cj", "job", "hpa", "ing",
+     "ingress", "cm", "configmap", "node", "no"}
+)  # fmt: skip
+"""kubectl's resource kinds and short names (``kubectl api-resources``), as in "deploy/x"."""
+
+
 def spans(found: frozenset[str]) -> frozenset[str]:
     """``names`` with a range written as a name and its last number (``logs-2026.11.20..24``)
     as the two names it spans (``logs-2026.11.20``, ``logs-2026.11.24``): the same objects as
-    "logs-2026.11.20 .. logs-2026.11.24" or "logs-2026.11.20 to logs-2026.11.24" name."""
+    "logs-2026.11.20 .. logs-2026.11.24" or "logs-2026.11.20 to logs-2026.11.24" name. A
+    Kubernetes resource written kind/name (``deploy/ledger-consumer``, kubectl's form) is its
+    name, as "restarting the ledger-consumer deployment" names it."""
     out = set()
     for name in found:
+        kind, slash, bare = name.partition("/")
+        if slash and kind in _RESOURCE_KINDS and bare and "/" not in bare:
+            name = bare  # kubectl's "deploy/ledger-consumer" is the "ledger-consumer" deployment
         if ".." in name and (span := _SPAN.match(name)) is not None:
             head, first, last = span.group("head", "first", "last")
             if len(last) <= len(first):

@@ -164,7 +164,8 @@ def md_said(text: str) -> str:
     at = 0
     for match in _CODE.finditer(text):
         out.append(_escaped(text[at : match.start()]))
-        out.append(match.group(0))  # shown as written: nothing in a code span is Markdown
+        code = match.group(0)  # shown as written: nothing in a code span is Markdown
+        out.append(_escaped(code) if _BINDS_TIGHTER.search(code) else code)
         at = match.end()
     out.append(_escaped(text[at:]))
     return "".join(out)
@@ -175,8 +176,14 @@ _CODE = re.compile(r"(?<!`)`([^`|]*[^`|\s][^`|]*)`(?!`)")
 `true`"): a Markdown code span, whose content CommonMark shows literally (no link, image, HTML,
 entity, emphasis or escape inside one), so it needs no escaping, and an author pastes it as
 written. Never one holding a pipe (a table cell needs it escaped, a backslash before it, which
-a code span outside a table would show) nor a blank one; a lone backtick, or a run of two or
-more, stays escaped."""
+a code span outside a table would show) nor a blank one, nor one holding ``<`` or ``>`` (raw
+HTML and autolinks bind tighter than code spans in CommonMark: "`<img src=x onerror=... `>" is a
+tag) or a bracket (a link's text); a lone backtick, or a run of two or more, stays escaped."""
+
+
+_BINDS_TIGHTER = re.compile(r"[<>\[\]]")
+"""What a code span may not hold: raw HTML and autolinks bind tighter than a code span in
+CommonMark, so "`<img src=x onerror=... `>" is a tag; a bracket is kept out too (a link's text)."""
 
 
 def _escaped(text: str) -> str:
