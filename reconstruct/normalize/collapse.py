@@ -1095,7 +1095,8 @@ def _clearings(
             continue
         if own is not None and own in wave:
             rest = sorted([*(e for e in wave if e is not own), *told], key=order_key)
-            text = _last_wave_words(label, total, noun, wave, new, again, own)
+            whole = total == len(every)  # every instance that fired has cleared
+            text = _last_wave_words(label, total, noun, wave, new, again, own, whole)
             joins.append((own.key, text, rest))
             continue
         if not label:
@@ -1128,6 +1129,7 @@ def _last_wave_words(
     new: list[str],
     again: list[str],
     own: Event,
+    whole: bool = False,
 ) -> str:
     """The words the wave holding the incident's last clearing adds to that clearing's row
     ("Grafana alert X (node=c) resolved", which names the rule and its own instance, "this
@@ -1141,7 +1143,8 @@ def _last_wave_words(
     5 of 14 nodes (e to i) cleared, this one last, 15:38–15:41; b cleared again"; the row's own
     instance (the last to clear) among them, "the last 3 of 8 instances (gw-6 … gw-8) cleared,
     then this one again, 10:23–10:24" ("...; b cleared again" after it); none new, "b and d
-    cleared again, then this one again, ..."."""
+    cleared again, then this one again, ..."; every instance among them, "all 25 pods cleared,
+    this one last, 14:43–14:46 (9 after firing again)" (``whole``: none still firing)."""
     span = _span(wave)
     if not label:
         some = f"all {total}" if len(wave) == total else f"the last {len(wave)} of {total}"
@@ -1160,6 +1163,8 @@ def _last_wave_words(
     if len(others) >= 3:
         named = f"{len(others)} {_plural(label, 2)} ({named})"
     last = "then this one again" if mine & set(again) else "this one last"
+    if whole and new and len({*new, *again}) == total:  # every instance cleared in this wave
+        return f"all {total} {noun} cleared, {last}, {span} ({len(set(again))} after firing again)"
     if not new:
         return f"{named} cleared again, {last}, {span}" if others else f"cleared again, {span}"
     text = f"the last {len(new)} of {total} {noun} ({_brief(new)}) cleared, {last}, {span}"
