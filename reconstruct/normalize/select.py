@@ -36,6 +36,8 @@ from reconstruct.normalize.leadup import choose
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.reasons import chat_reason, omission, tool_reason
 from reconstruct.normalize.regions import REGION, overlaps
+from reconstruct.normalize.untied import NOTHING, Heard
+from reconstruct.normalize.untied import untied as untied_rules
 from reconstruct.timeutil import ensure_utc
 
 PLAIN_TAGS = frozenset({"human", "incident-channel"})
@@ -68,6 +70,7 @@ def select(
     keywords: Mapping[str, str],
     leadup_settings: LeadupSettings | None = None,
     written: Written = NOWHERE,
+    heard: Heard = NOTHING,
 ) -> Selection:
     """The kept events (each with a reason) and what was left out, per scope and per row.
 
@@ -75,7 +78,9 @@ def select(
     lead-up deploys say what concerns the incident (``Concern``); the rows kept in the window
     then say which lead-up changes are relevant (``leadup.choose``). So normalizing the result
     again keeps the same rows. ``leadup_settings``: default ``config.leadup`` of the incident's
-    services. ``written``: the records people wrote in tools (``copies``)."""
+    services. ``written``: the records people wrote in tools (``copies``). ``heard``: what
+    people wrote naming an alert rule and the rules whose labels name an affected service
+    (``untied.Heard``, read before ``chatter`` and ``named_instances`` drop them)."""
     events = list(events)
     start, end = ensure_utc(window.start), ensure_utc(window.end)
     settings = leadup_settings or config.leadup(incident.services)
@@ -131,6 +136,18 @@ def select(
     said = [e for e, _ in out if "incident-channel" in e.tags and e.time >= start]
     linked = [e for e, _ in out if "incident-channel" not in e.tags and e.time >= start]
     kept, set_aside = _during(kept, said, linked, incident, start, settings, omitted, dropped)
+    if other_rules := untied_rules(
+        kept, events, heard, incident, concern
+    ):  # another service's alert
+        rows = []
+        for event in kept:
+            if (why := other_rules.get(event.key)) is None:
+                rows.append(event)
+                continue
+            omitted[scope_of(event)] += 1
+            dropped.append((event, why))
+            set_aside.append(evolve(event, reason=why))
+        kept = rows
     if set_aside:  # a bot's post about a change set aside is about another service too
         aside = {e.key for e in set_aside}
         rest = (e for e in events if e.key not in aside)
