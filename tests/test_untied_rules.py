@@ -6,6 +6,7 @@ PagerDuty ``GET /incidents/{id}/alerts`` (``body.details`` with the Grafana labe
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.config import Config
 from reconstruct.model import Milestone, Timeline, Window
 from reconstruct.pipeline import build_timeline
+from reconstruct.render import RenderOptions, render
 from reconstruct.render.metrics import milestones
 
 T0 = datetime(2026, 11, 24, 9, 5, 2, tzinfo=UTC)
@@ -207,3 +209,32 @@ def test_a_rule_a_responder_names_stays_a_row(tmp_path: Path) -> None:
     tl = timeline(tmp_path, storm(flapping()), slack={INC: [said]})
     assert kafka_rows(tl) != []
     assert tl.set_aside == ()
+
+
+def test_a_rule_whose_pods_are_named_after_the_service_stays_a_row(tmp_path: Path) -> None:
+    labels = "pod=edge-gateway-7c9d8f-00, severity=warning"
+    tl = timeline(tmp_path, storm(flapping(labels=labels)))
+    assert kafka_rows(tl) != []
+
+
+def test_a_rule_whose_bot_notification_names_the_service_stays_a_row(tmp_path: Path) -> None:
+    post = {
+        "type": "message",
+        "subtype": "bot_message",
+        "ts": f"{int((T0 - timedelta(seconds=100)).timestamp())}.000100",
+        "bot_id": "B0GRAFANA",
+        "username": "Grafana",
+        "text": "[FIRING:1] KafkaConsumerLagWarning edge-gateway (Billing warning)",
+    }
+    tl = timeline(tmp_path, storm(flapping()), slack={ALERTS: [post]})
+    assert kafka_rows(tl) != []
+
+
+def test_the_count_is_explained_in_why_and_listed_in_json(tmp_path: Path) -> None:
+    tl = timeline(tmp_path, storm(flapping()))
+    why = render(tl, RenderOptions(fmt="markdown", why=True), Config())
+    assert "no incident alert carries it, on no dashboard" in why
+    assert why.count("Grafana alert KafkaConsumerLagWarning") == 4
+    doc = json.loads(render(tl, RenderOptions(fmt="json"), Config()))
+    assert [r["reason"] for r in doc["set_aside"]] == [KAFKA] * 4
+    assert "KafkaConsumerLagWarning" not in json.dumps(doc["events"])
