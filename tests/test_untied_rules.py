@@ -233,7 +233,8 @@ def test_a_rule_whose_bot_notification_names_the_service_stays_a_row(tmp_path: P
 def test_the_count_is_explained_in_why_and_listed_in_json(tmp_path: Path) -> None:
     tl = timeline(tmp_path, storm(flapping()))
     why = render(tl, RenderOptions(fmt="markdown", why=True), Config())
-    assert "no incident alert carries it, on no dashboard" in why
+    assert "(alerts of a rule not tied to the incident: no incident alert carries it" in why
+    assert "window_changes" not in why  # no setting shows them
     assert why.count("Grafana alert KafkaConsumerLagWarning") == 4
     doc = json.loads(render(tl, RenderOptions(fmt="json"), Config()))
     assert [r["reason"] for r in doc["set_aside"]] == [KAFKA] * 4

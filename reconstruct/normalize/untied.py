@@ -68,7 +68,7 @@ def _words(name: str) -> re.Pattern[str]:
 _REASON = "alerts of {}, a rule not tied to this incident"
 
 WHY = (
-    "alerts of a rule not tied to the incident: no incident alert carries it, on no dashboard "
+    "a rule not tied to the incident: no incident alert carries it, on no dashboard "
     "of the incident's alerts, naming no affected service or instance, named by no responder "
     "but to dismiss it"
 )

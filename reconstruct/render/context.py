@@ -392,6 +392,7 @@ def build(timeline: Timeline, config: Config, *, why: bool) -> dict[str, object]
             Row(e, day, config.render.max_summary, most) for e in timeline.set_aside
         ),
         "set_aside_why": _set_aside_why(timeline.set_aside),
+        "set_aside_changes": any(not is_untied(e.reason) for e in timeline.set_aside),
         "hints": timeline.hints,
     }
 
@@ -404,7 +405,11 @@ def _set_aside_why(set_aside: Iterable[Event]) -> str:
     alerts = [e for e in set_aside if is_untied(e.reason)]  # another service's alert rule
     if alerts:
         rest = [e for e in set_aside if not is_untied(e.reason)]
-        return f"{_set_aside_why(rest)}; or, for alerts, {ALERTS_WHY}" if rest else ALERTS_WHY
+        return (
+            f"{_set_aside_why(rest)}; or, for alerts, {ALERTS_WHY}"
+            if rest
+            else f"alerts of {ALERTS_WHY}"
+        )
     notes = {shipped_note(e.reason) for e in set_aside} - {None}
     unknown = UNKNOWN_NOTE in notes
     if not notes:
