@@ -312,14 +312,36 @@ _OFF_OBJECT = (
 """What a flag or a job is turned, switched, dialled or rolled on, not the response's own tools
 ("turned the flag off", "dialled checkout-pricing-v2 back to 25%"; not "turned alerts off")."""
 _FLAG_NAMED_OFF = (
-    r"\b(?:[\w.-]+[_-][\w.-]+|(?:feature[\s-]?)?flags?|toggles?|kill[\s-]?switch)\s+"
+    r"\b(?:[\w.-]+[_-][\w.-]+|(?:feature[\s-]?)?flags?|toggles?|kill[\s-]?switch"
+    r"|(?:rules?|polic(?:y|ies)|checks?|monitors?)\s+#?\d+)\s+"
     r"(?:(?:has been|have been|got|was|were|is now|now|just)\s+)?{verb}\b"
     r"(?=\s*(?:[,.;:!()\n\u2014-]|$|\s(?:at|around|now|as of|since|for (?:all|everyone|prod))\b))"
 )
-"""A flag's key said turned off after it, ending its clause or before a time ("checkout-pricing-v2
-disabled", "checkout-pricing-v2 turned off at 14:20"): no subject doing it, so not "orders-api
+"""A flag's key (or a rule a console names by number: "rule 1002") said turned off after it,
+ending its clause or before a time ("checkout-pricing-v2 disabled", "checkout-pricing-v2 turned
+off at 14:20", "rule 1002 disabled, 403s dropping"): no subject doing it, so not "orders-api
 disabled streaming" (an object after the verb: a system's doing). ``{verb}``: one pattern per
 verb."""
+_TO_LOG_ONLY = tuple(
+    r"\b(?:set|setting|switched|switching|changed|changing|moved|moving|flipped|flipping|put"
+    r"|putting)\b(?![^\n.;?]{0,60}?\bback\b)[^\n.;?]{0,60}?\b(?:from\s+block\s+)?(?:to|into|in)\s+"
+    + mode
+    + r"(?:\s+mode)?\b"
+    for mode in (
+        r"log(?:[\s-]only)?",
+        r"monitor(?:ing)?",
+        "simulate",
+        "count",
+        r"dry[\s-]?run",
+        r"report[\s-]only",
+        r"detection[\s-]?only",
+        "permissive",
+    )
+)
+"""A blocking rule switched to only watch, said done or under way (Cloudflare WAF's Log action,
+AWS WAF's Count, ModSecurity's DetectionOnly, a policy's report-only or permissive mode):
+"switched rule 1002 from block to log", "set rule 1002 to log-only", "putting the WAF in
+monitor mode"; not a return ("set it back to log"), which names no new state."""
 _JOB_NOUN = (
     r"(?:cron ?jobs?|jobs?|crons?|consumers?|workers?|backfills?|migrations?|syncs?|pipelines?"
     r"|rollouts?|upgrades?|queues?|[\w.-]+-(?:worker|consumer|job|cron|reconcile)|cronjob/[\w.-]+)"
@@ -483,6 +505,7 @@ class ClassifyConfig(_Table):
         r"(?:^|(?<=[,;:.!\n]))\W*(?:the\s+)?(?:[\w./-]+\s+)?(?:feature[\s-]?)?flags?\s+(?:(?:is\s+)?now"
         r"\s+)?off\b(?!\s+(?:in|by|for|on)\b)",
         *(_FLAG_NAMED_OFF.replace("{verb}", verb) for verb in ("disabled", "killed")),
+        *_TO_LOG_ONLY,
         *(_JOB_SUSPENDED.replace("{verb}", verb) for verb in ("suspended", "paused", "halted")),
         r"\b(?:set|setting|patched|patching)\b[^\n.;?]{0,60}?\bsuspend[\"']?\s*[:=]\s*true\b",
         r"\bpromot(?:ed|ing)\s+(?:the\s+)?(?:[\w./-]+\s+){0,2}?(?:[\w.-]*replica[\w.-]*|standby"

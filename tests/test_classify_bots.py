@@ -95,7 +95,8 @@ def rows(tmp_path: Path, messages: list[dict[str, Any]]) -> tuple[dict[str, Even
     timeline = Timeline(
         incident=INCIDENT, window=WINDOW, events=result.events, omitted=result.omitted
     )
-    return {e.key.rsplit(":", 1)[1]: e for e in result.events}, timeline
+    members = {m.key.rsplit(":", 1)[1]: m for e in result.events for m in e.members}
+    return {**members, **{e.key.rsplit(":", 1)[1]: e for e in result.events}}, timeline
 
 
 def test_bot_posts_get_milestone_kinds_from_text_blocks_and_nested_attachment_blocks(

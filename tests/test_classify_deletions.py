@@ -126,7 +126,7 @@ def test_the_deletion_said_done_in_slack_sets_time_to_mitigate(tmp_path: Path) -
     """nc16b (VARIANT=order): "deleting old indices now" at +33.5, "deleted indices
     logs-2026.11.20..24, 1.2TB freed" at +36.4 in Slack, Kim's annotation of the deletion at
     +50.3 (14 minutes later): one row at +36.4 with both links, and time to mitigate is the
-    Slack record's, not the annotation's; the start stays its own row."""
+    Slack record's, not the annotation's; the start joins it (``startdone``)."""
     messages = [
         said("U03KIM", 33.5, "deleting old indices now: logs-2026.11.20 .. logs-2026.11.24"),
         said("U03KIM", 36.4, "deleted indices logs-2026.11.20..24, 1.2TB freed"),
@@ -139,10 +139,8 @@ def test_the_deletion_said_done_in_slack_sets_time_to_mitigate(tmp_path: Path) -
     done = [e for e in tl.events if e.summary.startswith("deleted indices")]
     assert len(done) == 1
     assert done[0].sources == ("grafana", "slack")
-    assert done[0].summary == "deleted indices logs-2026.11.20..24, 1.2TB freed"
-    assert [e.summary for e in tl.events if e.summary.startswith("deleting")] == [
-        "deleting old indices now: logs-2026.11.20 .. logs-2026.11.24"
-    ]
+    assert done[0].summary == "deleted indices logs-2026.11.20..24, 1.2TB freed (started 10:15)"
+    assert not [e.summary for e in tl.events if e.summary.startswith("deleting")]
 
 
 def test_a_block_cleared_in_slack_joins_the_annotation_a_minute_later(tmp_path: Path) -> None:

@@ -23,22 +23,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconstruct.bundle import Bundle, BundleWriter
+from reconstruct.bundle import Bundle
 from reconstruct.config import Config
-from reconstruct.model import Event, Kind, Window
+from reconstruct.model import Event, Kind
 from reconstruct.normalize.clock import step_utc
 from reconstruct.render import RenderOptions, render
 from reconstruct.render.metrics import step_time
 from tests.test_figures_wire import (
-    CHANNEL,
-    PD_ID,
     at,
     bundle,
-    deployment,
     figures,
     log_entry,
     markdown,
-    pd_incident,
+    rollback,
     slack_message,
     timeline_of,
     z,
@@ -158,12 +155,8 @@ def test_a_bare_time_is_read_only_as_the_project_reads_one_elsewhere() -> None:
 
 # -- the earliest evidence wins -------------------------------------------------------------------
 def test_an_earlier_tool_record_of_the_same_mitigation_wins(tmp_path: Path) -> None:
-    old, suspect = "a" * 40, "b" * 40
-    deploys = [
-        deployment(1, old, at(12, 0)),
-        deployment(2, suspect, at(13, 30)),
-        deployment(3, old, at(14, 3)),  # GitHub's rollback went live at 14:03
-    ]
+    # GitHub's rollback went live at 14:03
+    deploys = rollback(at(12, 0), at(13, 30), at(14, 3))
     said = slack_message(POSTED, "rolled back checkout at 14:05 UTC")
     tl = timeline_of(bundle(tmp_path, START, at(15, 0), messages=[said], deployments=deploys))
     assert figures(tl)["time_to_mitigate_s"] == 19 * 60  # 14:03, the deploy
@@ -171,12 +164,7 @@ def test_an_earlier_tool_record_of_the_same_mitigation_wins(tmp_path: Path) -> N
 
 
 def test_a_stated_time_before_a_later_tool_record_wins(tmp_path: Path) -> None:
-    old, suspect = "a" * 40, "b" * 40
-    deploys = [
-        deployment(1, old, at(12, 0)),
-        deployment(2, suspect, at(13, 30)),
-        deployment(3, old, at(14, 9)),
-    ]
+    deploys = rollback(at(12, 0), at(13, 30), at(14, 9))
     said = slack_message(POSTED, "rolled back checkout at 14:05 UTC")
     tl = timeline_of(bundle(tmp_path, START, at(15, 0), messages=[said], deployments=deploys))
     assert figures(tl)["time_to_mitigate_s"] == 21 * 60
@@ -241,27 +229,17 @@ def pd_bundle(
     messages: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> Bundle:
     """A resolved PagerDuty incident (``resolved_at`` may be null) with notes and Slack."""
-    writer = BundleWriter(tmp_path / "bundle", PD_ID)
-    incident = pd_incident(START, resolved_at)
-    incident["status"] = "resolved"
-    writer.add("pagerduty/incident.json", [{"incident": incident}])
-    log = [log_entry("RTRIG", "trigger", START), *entries]
-    writer.add("pagerduty/log_entries.json", [{"log_entries": log, "more": False}])
-    writer.add("pagerduty/alerts.json", [{"alerts": [], "more": False}])
-    writer.add("pagerduty/notes.json", [{"notes": list(notes)}])
-    writer.set_source("pagerduty", "ok")
-    meta = {
-        "incident_channel": CHANNEL,
-        "channels": {CHANNEL: "inc-4711"},
-        "workspace_url": "https://acme.slack.com/",
-    }
-    writer.add(
-        f"slack/{CHANNEL}/conversations.history.json",
-        [{"ok": True, "messages": list(messages), "has_more": False}],
+    return bundle(
+        tmp_path,
+        START,
+        resolved_at,
+        status="resolved",
+        entries=[log_entry("RTRIG", "trigger", START), *entries],
+        notes=list(notes),
+        messages=list(messages),
+        end=at(16, 0),
+        leadup=timedelta(0),
     )
-    writer.set_source("slack", "ok", meta=meta)
-    window = Window(start=START - timedelta(hours=1), end=at(16, 0), leadup_start=START)
-    return Bundle.open(writer.finish(window, at(16, 0)))
 
 
 def note(ident: str, when: datetime, content: str) -> dict[str, Any]:

@@ -123,6 +123,16 @@ def deployment(
     return record, statuses
 
 
+def rollback(
+    first: datetime, suspect: datetime, back: datetime, shas: tuple[str, str] = ("a" * 40, "b" * 40)
+) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Three production deploys (ids 1 to 3): the old SHA (``shas[0]``) live at ``first``, the
+    suspect one (``shas[1]``) at ``suspect``, and the old SHA again at ``back``: a redeploy of
+    the previous SHA, which is GitHub's record of a rollback."""
+    old, new = shas
+    return [deployment(1, old, first), deployment(2, new, suspect), deployment(3, old, back)]
+
+
 def merged_pr(number: int, title: str, body: str, merged: datetime, sha: str) -> dict[str, Any]:
     return {
         "number": number,
@@ -160,16 +170,26 @@ def bundle(
     deployments: list[tuple[dict[str, Any], list[dict[str, Any]]]] | None = None,
     prs: list[dict[str, Any]] | None = None,
     repo: str = "acme/checkout",
+    notes: list[dict[str, Any]] | None = None,
+    status: str | None = None,
+    end: datetime | None = None,
+    leadup: timedelta = timedelta(days=14),
 ) -> Bundle:
+    """The incident PagerDuty triggered at ``start`` (``entries``: its log entries, else the
+    trigger alone) and resolved at ``resolved`` (None: acknowledged, unless ``status`` says
+    otherwise), with the Slack and GitHub records given; the window ends at ``end`` (else half
+    an hour after the resolution) and reaches ``leadup`` back."""
     writer = BundleWriter(tmp_path / "bundle", PD_ID)
     entries = entries if entries is not None else [log_entry("RTRIG", "trigger", start)]
-    writer.add("pagerduty/incident.json", [{"incident": pd_incident(start, resolved)}])
+    incident = pd_incident(start, resolved)
+    incident["status"] = status or incident["status"]
+    writer.add("pagerduty/incident.json", [{"incident": incident}])
     writer.add(
         "pagerduty/log_entries.json",
         [{"log_entries": entries, "limit": 100, "offset": 0, "more": False}],
     )
     writer.add("pagerduty/alerts.json", [{"alerts": alerts or [], "more": False}])
-    writer.add("pagerduty/notes.json", [{"notes": []}])
+    writer.add("pagerduty/notes.json", [{"notes": notes or []}])
     writer.set_source("pagerduty", "ok")
     if messages is not None:
         writer.add(
@@ -201,12 +221,12 @@ def bundle(
         for pr in prs or []:
             writer.add(f"{base}pulls/{pr['number']}.json", [pr])
         writer.set_source("github", "ok")
-    end = (resolved or start) + timedelta(minutes=30)
+    end = end or (resolved or start) + timedelta(minutes=30)
     window = Window(
         start=start - timedelta(hours=1),
         end=end,
-        leadup_start=start - timedelta(days=14),
-        ongoing=resolved is None,
+        leadup_start=start - leadup,
+        ongoing=incident["status"] != "resolved",
     )
     return Bundle.open(writer.finish(window, end))
 
@@ -259,12 +279,8 @@ def test_an_unedited_message_and_an_edit_of_nothing_count_from_the_post(tmp_path
 def test_another_record_confirms_an_earlier_mitigation(tmp_path: Path) -> None:
     start = at(14, 13)
     msg = slack_message(at(14, 16), "mitigation: rolled back", edited=at(14, 50))
-    old, suspect = "a" * 40, "b" * 40
-    deploys = [
-        deployment(1, old, at(12, 0)),
-        deployment(2, suspect, at(14, 0)),
-        deployment(3, old, at(14, 31)),  # the sha live before the suspect deploy, back again
-    ]
+    # the sha live before the suspect deploy, back again
+    deploys = rollback(at(12, 0), at(14, 0), at(14, 31))
     tl = timeline_of(bundle(tmp_path, start, at(15, 10), messages=[msg], deployments=deploys))
     assert figures(tl)["time_to_mitigate_s"] == 18 * 60  # the GitHub rollback at 14:31
     assert "- **Time to mitigate:** 18m 00s (14:13:00 → 14:31:00)\n" in markdown(tl)
@@ -272,12 +288,7 @@ def test_another_record_confirms_an_earlier_mitigation(tmp_path: Path) -> None:
 
 # -- rollbacks and reverts ------------------------------------------------------------------------
 def test_a_github_redeploy_of_the_previous_sha_is_the_mitigation(tmp_path: Path) -> None:
-    old, suspect = "1" * 40, "2" * 40
-    deploys = [
-        deployment(1, old, at(11, 0)),
-        deployment(2, suspect, at(13, 58)),
-        deployment(3, old, at(14, 40)),
-    ]
+    deploys = rollback(at(11, 0), at(13, 58), at(14, 40), shas=("1" * 40, "2" * 40))
     tl = timeline_of(bundle(tmp_path, at(14, 12), at(15, 0), deployments=deploys))
     assert figures(tl)["time_to_mitigate_s"] == 28 * 60
     mark = metrics.milestones(tl).mitigated
@@ -542,12 +553,8 @@ def test_a_note_after_the_resolution_is_no_reopen(tmp_path: Path) -> None:
 def test_the_pictures_show_the_figures_milestones(tmp_path: Path) -> None:
     from reconstruct.render.story import story
 
-    old, suspect = "1" * 40, "2" * 40
-    deploys = [
-        deployment(1, old, at(11, 0)),
-        deployment(2, suspect, at(13, 58)),
-        deployment(3, old, at(14, 40)),  # the only mitigation: a GitHub rollback
-    ]
+    # the only mitigation: a GitHub rollback
+    deploys = rollback(at(11, 0), at(13, 58), at(14, 40), shas=("1" * 40, "2" * 40))
     entries = [
         log_entry("R1", "trigger", at(14, 12)),
         log_entry("R3", "resolve", at(14, 50)),

@@ -82,14 +82,16 @@ def test_done_after_the_persons_step_under_way_is_that_step_said_done(tmp_path: 
     assert mitigated(tl) == timedelta(minutes=39.1)
     done = [e for e in tl.events if e.summary.startswith(MARKED)]
     assert len(done) == 1
-    assert done[0].summary == f"{MARKED}, 1.2TB freed"
+    # the start joins too (``startdone``): one row saying when it began
+    assert done[0].summary == f"{MARKED}, 1.2TB freed (started 10:15)"
     assert done[0].kind is Kind.MITIGATE
     assert done[0].sources == ("grafana", "slack")
     assert done[0].time == T0 + timedelta(minutes=39.1)
-    assert [link.label for link in done[0].links if link.label.startswith("#")] == ["#inc-4711"]
+    details = [link.detail for link in done[0].links if link.label.startswith("#")]
+    assert details == ["#inc-4711 message", "#inc-4711 start"]
     assert not any(e.summary.startswith("done") for e in tl.events)
     assert chatter(tl) == 0
-    assert [e.summary for e in tl.events if e.summary.startswith("deleting")] == [STARTED]
+    assert not [e.summary for e in tl.events if e.summary.startswith("deleting")]
 
 
 def test_done_in_the_steps_thread_closes_it(tmp_path: Path) -> None:
@@ -109,7 +111,7 @@ def test_done_in_the_steps_thread_closes_it(tmp_path: Path) -> None:
     tl = build_timeline(found, Config())
     assert mitigated(tl) == timedelta(minutes=39.1)
     (row,) = [e for e in tl.events if e.summary.startswith(MARKED)]
-    assert row.summary == f"{MARKED}, 1.2TB freed"
+    assert row.summary == f"{MARKED}, 1.2TB freed (started 10:15)"  # the parent joins too
     assert any("thread_ts=" in link.url for link in row.links)
 
 
@@ -127,7 +129,7 @@ def test_the_result_words_the_row_already_says_are_not_repeated(tmp_path: Path) 
     messages = [said("U03KIM", 33.2, STARTED), said("U03KIM", 39.1, "done, 1.2TB freed")]
     tl = build(tmp_path, messages, [kim_annotation(39.4, f"{MARKED} (1.2TB freed)")])
     (row,) = [e for e in tl.events if e.summary.startswith(MARKED)]
-    assert row.summary == f"{MARKED} (1.2TB freed)"
+    assert row.summary == f"{MARKED} (1.2TB freed) (started 10:15)"
 
 
 @pytest.mark.parametrize(

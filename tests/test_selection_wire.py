@@ -4,62 +4,30 @@ accounting of everything else (issue #10)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.config import Config, GitHubConfig
-from reconstruct.model import Event, Timeline, Window
-from reconstruct.pipeline import build_timeline
+from reconstruct.model import Timeline
+from tests import builders_selection as wire
+from tests.builders_selection import (
+    ALERT,
+    DEPLOYS,
+    INC,
+    T0,
+    absent,
+    check_accounts,
+    iso,
+    message,
+    ms,
+    pr_item,
+    row,
+)
+from tests.builders_selection import ts as ts  # tests.test_chatter_count reads it here
 
-T0 = datetime(2026, 3, 14, 9, 42, tzinfo=UTC)
-WINDOW = Window(T0 - timedelta(hours=1), T0 + timedelta(hours=2), T0 - timedelta(days=14))
 SHA = "9c1e7a4f0b2d83c6e5a17f9d0c4b8e2a6d3f5b71"
-INC, DEPLOYS, OPS = "C0INC4711", "C0DEPLOYS", "C0OPSBOTS"
-
-
-def iso(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def ts(when: datetime, n: int = 0) -> str:
-    return f"{int(when.timestamp())}.{n:06d}"
-
-
-def ms(when: datetime) -> int:
-    return int(when.timestamp() * 1000)
-
-
-def message(when: datetime, text: str, *, bot: bool = False, n: int = 0) -> dict[str, Any]:
-    """A conversations.history message: a person's (``user``) or an app's (``bot_message``)."""
-    if bot:
-        return {
-            "type": "message",
-            "subtype": "bot_message",
-            "ts": ts(when, n),
-            "bot_id": "B0BOT1",
-            "username": "deploybot",
-            "text": text,
-        }
-    return {"type": "message", "ts": ts(when, n), "user": "U0PRIYA", "text": text}
-
-
-def pr_item(number: int, title: str, merged: datetime, labels: tuple[str, ...] = ()) -> Any:
-    """One result of GET /search/issues?q=is:pr+is:merged (a PR is an issue with pull_request)."""
-    return {
-        "number": number,
-        "title": title,
-        "html_url": f"https://github.com/acme/checkout/pull/{number}",
-        "closed_at": iso(merged),
-        "labels": [{"name": name} for name in labels],
-        "user": {"login": "marco"},
-        "pull_request": {
-            "url": f"https://api.github.com/repos/acme/checkout/pulls/{number}",
-            "html_url": f"https://github.com/acme/checkout/pull/{number}",
-            "merged_at": iso(merged),
-        },
-    }
+OPS = "C0OPSBOTS"
 
 
 def timeline(
@@ -69,66 +37,25 @@ def timeline(
     notes: list[dict[str, Any]] | None = None,
     log_entries: list[Any] | None = None,
     prs: list[Any] | None = None,
-    deployments: list[tuple[dict[str, Any], list[dict[str, Any]] | None]] = (),  # type: ignore[assignment]
+    deployments: list[wire.Deployment] = (),  # type: ignore[assignment]
     annotations: list[dict[str, Any]] | None = None,
     config: Config | None = None,
     service: str = "checkout",
 ) -> Timeline:
-    writer = BundleWriter(tmp_path / "bundle", "Q1INC47")
-    incident = {
-        "id": "Q1INC47",
-        "incident_number": 4711,
-        "title": "Checkout returning 5xx",
-        "status": "resolved",
-        "created_at": iso(T0),
-        "resolved_at": iso(T0 + timedelta(minutes=50)),
-        "html_url": "https://acme.pagerduty.com/incidents/Q1INC47",
-        "service": {"id": "PSVC", "type": "service_reference", "summary": service},
-    }
-    writer.add("pagerduty/incident.json", [{"incident": incident}])
-    writer.add("pagerduty/log_entries.json", [{"log_entries": log_entries or []}])
-    writer.add("pagerduty/alerts.json", [{"alerts": []}])
-    writer.add("pagerduty/notes.json", [{"notes": notes or []}])
-    writer.set_source("pagerduty", "ok")
-    names = {INC: "inc-4711", DEPLOYS: "deploys", OPS: "ops-bots"}
-    for channel, messages in (slack or {}).items():
-        writer.add(f"slack/{channel}/conversations.history.json", [{"messages": messages}])
-    writer.set_source(
-        "slack",
-        "ok",
-        meta={
-            "workspace_url": "https://acme.slack.com/",
-            "incident_channel": INC,
-            "channels": names,
-        },
+    """The incident resolved at 10:32, with the ``acme/checkout`` repository and the incident,
+    deploys and ops-bots channels (those ``slack`` holds read)."""
+    return wire.timeline(
+        tmp_path,
+        resolved=timedelta(minutes=50),
+        channels={INC: "inc-4711", DEPLOYS: "deploys", OPS: "ops-bots"},
+        slack=slack or {},
+        repos={"acme/checkout": (prs or [], deployments)},
+        annotations=annotations or [],
+        notes=notes or [],
+        log_entries=log_entries or [],
+        service=service,
+        config=config,
     )
-    base = "github/acme/checkout/"
-    writer.add(base + "repo.json", [{"full_name": "acme/checkout"}])
-    writer.add(base + "merged_prs.json", [{"items": prs or []}])
-    writer.add(base + "deployments.json", [[d for d, _ in deployments]])
-    for deployment, statuses in deployments:
-        if statuses is not None:  # None: not read (a live run skips old deployments)
-            writer.add(f"{base}statuses/{deployment['id']}.json", [statuses])
-    writer.set_source("github", "ok", meta={"repos": ["acme/checkout"]})
-    writer.add("grafana/annotations.json", [annotations or []])
-    writer.set_source("grafana", "ok", meta={"url": "https://grafana.acme.example"})
-    path = writer.finish(WINDOW, T0 + timedelta(days=1))
-    return build_timeline(Bundle.open(path), config or Config())
-
-
-def row(tl: Timeline, text: str) -> Event:
-    found = [e for e in tl.events if text in e.summary]
-    assert len(found) == 1, [e.summary for e in tl.events]
-    return found[0]
-
-
-def absent(tl: Timeline, text: str) -> bool:
-    return not any(text in e.summary for e in tl.events)
-
-
-def check_accounts(tl: Timeline) -> None:
-    for account in tl.accounts.values():
-        assert account.shown + sum(account.omitted.values()) == account.collected
 
 
 # -- B: bot posts in shared channels ------------------------------------------------------------
@@ -146,18 +73,6 @@ def test_bot_posts_about_this_incident_are_rows_and_other_services_are_counted(
         "created_at": iso(deployed - timedelta(minutes=2)),
     }
     statuses = [{"id": 1, "state": "success", "created_at": iso(deployed)}]
-    annotation = {
-        "id": 900,
-        "alertId": 12,
-        "alertName": "CheckoutErrorRate",
-        "dashboardUID": "chk",
-        "panelId": 4,
-        "newState": "Alerting",
-        "prevState": "Normal",
-        "time": ms(T0 - timedelta(minutes=1)),
-        "timeEnd": ms(T0 - timedelta(minutes=1)),
-        "text": "CheckoutErrorRate {alertname=CheckoutErrorRate} - B=0.91",
-    }
     slack = {
         INC: [message(T0 + timedelta(minutes=1), "looking")],
         DEPLOYS: [
@@ -184,9 +99,7 @@ def test_bot_posts_about_this_incident_are_rows_and_other_services_are_counted(
             message(T0 + timedelta(minutes=31), "[FIRING:1] DiskFull search-db", bot=True),
         ],
     }
-    tl = timeline(
-        tmp_path, slack=slack, deployments=[(deployment, statuses)], annotations=[annotation]
-    )
+    tl = timeline(tmp_path, slack=slack, deployments=[(deployment, statuses)], annotations=[ALERT])
     assert row(tl, "Build 512").reason == "bot post about commit 9c1e7a4"
     assert row(tl, "pull/1203").reason == "bot post (change) about PR #1203"
     assert row(tl, "Failover of checkout").reason == "bot post about checkout"

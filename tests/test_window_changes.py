@@ -15,54 +15,40 @@ live); PRs are ``GET /search/issues?q=is:pr+is:merged`` results; messages are Sl
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from reconstruct.bundle import Bundle, BundleWriter
 from reconstruct.config import Config, GitHubConfig
-from reconstruct.model import Event, Timeline, Window
+from reconstruct.model import Timeline
 from reconstruct.normalize import normalize
-from reconstruct.pipeline import build_timeline
 from reconstruct.render import RenderOptions, render
+from tests import builders_selection as wire
+from tests.builders_selection import (
+    ALERT,
+    API,
+    DEPLOYS,
+    INC,
+    T0,
+    check_accounts,
+    iso,
+    row,
+    rows_with,
+)
 
-T0 = datetime(2026, 3, 14, 9, 42, tzinfo=UTC)
-WINDOW = Window(T0 - timedelta(hours=1), T0 + timedelta(hours=2), T0 - timedelta(days=14))
-INC, DEPLOYS = "C0INC4711", "C0DEPLOYS"
 BILLING_SHA = "7d3e0b2a9c4f61e08b5d2c7a3f9e1b4d6c8a0e52"
 CHECKOUT_SHA = "9c1e7a4f0b2d83c6e5a17f9d0c4b8e2a6d3f5b71"
-API = "https://api.github.com/repos"
-
-
-def iso(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def ms(when: datetime) -> int:
-    return int(when.timestamp() * 1000)
 
 
 def bot_post(when: datetime, text: str) -> dict[str, Any]:
     """A deploy bot's post (``bot_message``) in a shared channel."""
-    return {
-        "type": "message",
-        "subtype": "bot_message",
-        "ts": f"{int(when.timestamp())}.000100",
-        "bot_id": "B0BOT1",
-        "username": "deploybot",
-        "text": text,
-    }
+    return wire.message(when, text, bot=True, n=100)
 
 
 def message(when: datetime, text: str, n: int = 0) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "ts": f"{int(when.timestamp())}.{n:06d}",
-        "user": "U0PRIYA",
-        "text": text,
-    }
+    return wire.message(when, text, n=n)
 
 
 def deployment(
@@ -115,34 +101,7 @@ def deployment(
 def pr_item(
     repo: str, number: int, title: str, merged: datetime, body: str | None = None
 ) -> dict[str, Any]:
-    return {
-        "number": number,
-        "title": title,
-        "html_url": f"https://github.com/{repo}/pull/{number}",
-        "closed_at": iso(merged),
-        "labels": [],
-        "user": {"login": "marco"},
-        "body": body,
-        "pull_request": {
-            "url": f"{API}/{repo}/pulls/{number}",
-            "html_url": f"https://github.com/{repo}/pull/{number}",
-            "merged_at": iso(merged),
-        },
-    }
-
-
-ALERT = {
-    "id": 900,
-    "alertId": 12,
-    "alertName": "CheckoutErrorRate",
-    "dashboardUID": "chk",
-    "panelId": 4,
-    "newState": "Alerting",
-    "prevState": "Normal",
-    "time": ms(T0 - timedelta(minutes=1)),
-    "timeEnd": ms(T0 - timedelta(minutes=1)),
-    "text": "CheckoutErrorRate {alertname=CheckoutErrorRate} - B=0.91",
-}
+    return wire.pr_item(number, title, merged, repo=repo, body=body)
 
 
 def timeline(
@@ -154,64 +113,21 @@ def timeline(
     prs: dict[str, list[dict[str, Any]]] | None = None,
     config: Config | None = None,
 ) -> Timeline:
-    writer = BundleWriter(tmp_path / "bundle", "Q1INC47")
-    incident = {
-        "id": "Q1INC47",
-        "incident_number": 4711,
-        "title": "Checkout returning 5xx",
-        "status": "resolved",
-        "created_at": iso(T0),
-        "resolved_at": iso(T0 + timedelta(minutes=70)),
-        "html_url": "https://acme.pagerduty.com/incidents/Q1INC47",
-        "service": {"id": "PSVC", "type": "service_reference", "summary": "checkout"},
-    }
-    writer.add("pagerduty/incident.json", [{"incident": incident}])
-    writer.add("pagerduty/log_entries.json", [{"log_entries": []}])
-    writer.add("pagerduty/alerts.json", [{"alerts": []}])
-    writer.add("pagerduty/notes.json", [{"notes": []}])
-    writer.set_source("pagerduty", "ok")
-    writer.add(f"slack/{INC}/conversations.history.json", [{"messages": list(messages)}])
+    """The incident resolved at 10:52 with Grafana's alert at 09:41, the repositories
+    ``acme/billing-api`` and ``acme/checkout``, the incident channel and ``#deploys``."""
+    slack = {INC: list(messages)}
     if deploys_channel:
-        history = [{"messages": list(deploys_channel)}]
-        writer.add(f"slack/{DEPLOYS}/conversations.history.json", history)
-    writer.set_source(
-        "slack",
-        "ok",
-        meta={
-            "workspace_url": "https://acme.slack.com/",
-            "incident_channel": INC,
-            "channels": {INC: "inc-4711", DEPLOYS: "deploys"},
-        },
-    )
+        slack[DEPLOYS] = list(deploys_channel)
     repos = ["acme/billing-api", "acme/checkout"]
-    for repo in repos:
-        base = f"github/{repo}/"
-        writer.add(base + "repo.json", [{"full_name": repo, "url": f"{API}/{repo}"}])
-        writer.add(base + "merged_prs.json", [{"items": (prs or {}).get(repo, [])}])
-        deploys = (deployments or {}).get(repo, [])
-        writer.add(base + "deployments.json", [[d for d, _ in deploys]])
-        for record, statuses in deploys:
-            writer.add(f"{base}statuses/{record['id']}.json", [statuses])
-    writer.set_source("github", "ok", meta={"repos": repos})
-    writer.add("grafana/annotations.json", [[ALERT]])
-    writer.set_source("grafana", "ok", meta={"url": "https://grafana.acme.example"})
-    path = writer.finish(WINDOW, T0 + timedelta(days=1))
-    return build_timeline(Bundle.open(path), config or Config())
-
-
-def rows_with(tl: Timeline, text: str) -> list[Event]:
-    return [e for e in tl.events if text in e.summary]
-
-
-def row(tl: Timeline, text: str) -> Event:
-    found = rows_with(tl, text)
-    assert len(found) == 1, [e.summary for e in tl.events]
-    return found[0]
-
-
-def check_accounts(tl: Timeline) -> None:
-    for account in tl.accounts.values():
-        assert account.shown + sum(account.omitted.values()) == account.collected
+    return wire.timeline(
+        tmp_path,
+        resolved=timedelta(minutes=70),
+        channels={INC: "inc-4711", DEPLOYS: "deploys"},
+        slack=slack,
+        repos={r: ((prs or {}).get(r, []), (deployments or {}).get(r, [])) for r in repos},
+        annotations=[ALERT],
+        config=config,
+    )
 
 
 BILLING_LIVE = T0 + timedelta(minutes=20)  # 10:02, after the first alert (09:41)

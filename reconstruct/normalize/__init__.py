@@ -38,7 +38,7 @@ from reconstruct.normalize.instances import named_instances, with_instance
 from reconstruct.normalize.ledger import OUTSIDE_REASON, Ledger
 from reconstruct.normalize.merge import merge_tools
 from reconstruct.normalize.order import ordered
-from reconstruct.normalize.people import directory, resolve, unjoined_people
+from reconstruct.normalize.people import directory, resolve, unjoined_people, written_names
 from reconstruct.normalize.people import warnings as people_warnings
 from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
 from reconstruct.normalize.repeats import worded_first
@@ -135,7 +135,8 @@ def normalize(
         named = credit_starters(named, people, known, names)
         alias_warnings = tuple(people_warnings(people))
         aside = resolve(selection.set_aside, people)[0] if selection.set_aside else []
-        stepped, steps = merge_steps(named, config.collapse)
+        as_written = written_names(people, known, names)  # how tools' posts write each person
+        stepped, steps = merge_steps(named, config.collapse, as_written)
         stepped, closed = join_said_done(stepped, config.collapse.step_merge_window)
         steps += closed
         stepped, begun = join_starts(stepped, config.collapse.step_merge_window)

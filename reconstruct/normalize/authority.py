@@ -44,9 +44,10 @@ def chat_only() -> frozenset[tuple[str, ...]]:
 
 def is_chat(sources: tuple[str, ...]) -> bool:
     """Whether a record comes from chat alone (or from nowhere known)."""
-    if sources in chat_only():
+    chat = chat_only()
+    if sources in chat:
         return True
-    return not sources or all((s,) in chat_only() for s in sources)
+    return not sources or all((s,) in chat for s in sources)
 
 
 def source_rank(source: str) -> tuple[int, str]:

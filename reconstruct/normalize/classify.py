@@ -227,11 +227,13 @@ SAID_DONE = "step:said-done"
 """Tag of a person's bare "done" read as their step under way said done (``saiddone``): its
 row is joined by ``saiddone.join_said_done``, never by the words it shares (``steps``)."""
 _PROGRESSIVE = re.compile(
-    r"^(?:\w+ing\b|(?:just )?(?:started|kicked off|initiated|triggered)\b)|\bin progress\b"
+    r"^(?:[^\W\d_]+ing\b(?![-./]\w)|(?:just )?(?:started|kicked off|initiated|triggered)\b)"
+    r"|\bin progress\b"
     r"|\b(?:started|kicked off|under ?way|ongoing|running)$",
     re.IGNORECASE,
 )
-"""Matched words of a step under way: a progressive form ("rolling back", "raising maxmemory")
+"""Matched words of a step under way: a progressive form ("rolling back", "raising maxmemory";
+a name ending in "ing" is none: "search_v2_ranking disabled", "ranking-svc restarted")
 or a start ("kicked off the failover", "started a switchover", a bare step's "revert
 started")."""
 _FINISHED = re.compile(r"\b(?:finished|done|completed?)\b", re.IGNORECASE)

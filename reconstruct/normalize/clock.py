@@ -253,8 +253,8 @@ def step_utc(text: str, posted: datetime, *, state: bool = False) -> datetime | 
     after it names another clock ("14:05 local", "ET", "pm"). A time up to ``AHEAD`` after the
     message's clock is a time to come, not read; one further after reads as the day before
     (``Stated.past``); the caller bounds it (the incident's start)."""
-    if not any(ch.isdigit() for ch in text):
-        return None
+    if ":" not in text or not any(ch.isdigit() for ch in text):
+        return None  # every time it reads is digits and a colon (``_TIME``)
     masked = _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
     marks = _Marks.of(_ABBREVIATED.sub(lambda m: m.group(0)[:-1] + " ", masked))
     for stated in stated_times(marks.text)[:STEP_TIMES]:

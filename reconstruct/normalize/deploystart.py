@@ -20,7 +20,9 @@ the deployment row:
 
 The joined row keeps the deployment's time (when it went live: a mitigation figure citing it
 does not move), kind, key, text and actor, adds every link (labelled ``(start)``), source, ref and
-tag of the post, a tag ``started-by:<name>`` for each name the post credits with the deploy
+tag of the post, a tag ``started:<ISO 8601 UTC>`` (``STARTED``: when the post said it started;
+``started_at`` reads the deploy's start from it and ``requested:``), a tag
+``started-by:<name>`` for each name the post credits with the deploy
 ("started by @raj": ``deployer.credits``; ``deployer.credit_starters`` makes that person the
 actor once people are resolved), and
 says when the deploy started ("(started 10:13)", UTC) when that was in an earlier minute.
@@ -55,12 +57,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from reconstruct.model import Event, Kind, Link
 from reconstruct.normalize.deployer import STARTED_BY, credits
 from reconstruct.normalize.evolve import new_event
-from reconstruct.timeutil import TimeFormatError, parse_iso
+from reconstruct.timeutil import TimeFormatError, iso_z, parse_iso
 
 START_WINDOW = timedelta(minutes=30)
 """How long before a deployment went live the bot's start post may lie: a build and rollout
@@ -68,6 +70,9 @@ START_WINDOW = timedelta(minutes=30)
 REQUESTED = "requested:"
 """Tag of a deploy row: when the deploy was requested (``requested:2026-11-20T14:24:35Z``), as the
 deploy tool recorded it (GitHub: the deployment's ``created_at``); absent when unknown."""
+STARTED = "started:"
+"""Tag of a deploy row a start post joined: when that post says the deploy started
+(``started:2026-11-20T14:24:41Z``, UTC)."""
 _SHA = "sha:"
 _RECORDS = {Kind.DEPLOY, Kind.CHANGE, Kind.ALERT, Kind.PAGE}
 _POSTS = {Kind.MESSAGE, Kind.MITIGATE, Kind.RESOLVE, Kind.UPDATE}
@@ -140,6 +145,19 @@ def _since(event: Event) -> float:
             except TimeFormatError:
                 continue
     return live
+
+
+def started_at(event: Event) -> datetime:
+    """When a deploy row's deploy started (UTC): the earliest of its ``requested:`` and
+    ``started:`` times, else the row's own time (an unreadable tag is no time)."""
+    found = event.time
+    for tag in event.tags:
+        if tag.startswith((REQUESTED, STARTED)):
+            try:
+                found = min(found, parse_iso(tag.partition(":")[2]))
+            except TimeFormatError:
+                continue
+    return found
 
 
 def _bot_post(event: Event) -> bool:
@@ -358,6 +376,7 @@ def _join(row: Event, posts: list[Event], finishes: set[str]) -> Event:
         frozenset().union(
             *(r.tags for r in records),
             (STARTED_BY + name for p in posts for name in credits(p.summary)),
+            {f"{STARTED}{iso_z(start)}"} if starts else (),
         ),
         row.scope,
         row.reason,

@@ -65,15 +65,18 @@ class _Row:
 def merge_tools(
     events: list[Event], merge_window: timedelta, instance_window: timedelta | None = None
 ) -> list[Event]:
-    """The events with every cross-tool occurrence folded into one row (keys must be unique).
+    """The events with every cross-tool occurrence folded into one row. Keys must be unique
+    for the result not to depend on the input's order (records of one time are ordered by key).
 
     ``instance_window`` (at least ``merge_window``): how far apart two records of one alert
     instance may lie, both with its instance labels and the same rule and state
     (``INSTANCE_WINDOW``: a chat notification Alertmanager held back by its grouping).
 
     Records that cannot merge come first, unchanged: a person's message, a record without a merge
-    ref, and a finished row (several sources: normalizing twice changes nothing). The order of
-    the result is not the timeline's (``order`` sorts it).
+    ref, and a finished row (several sources: normalizing twice changes nothing, repeated keys
+    or not: ``tests/test_merge_properties.py``; unless more than ``NEIGHBOURS`` records of one
+    source at one time crowd a record's candidates, and joining rows leaves it fewer on the
+    second pass). The order of the result is not the timeline's (``order`` sorts it).
     """
     out: list[Event] = []
     evs: list[Event] = []

@@ -676,6 +676,26 @@ def _renamed(text: str, renames: Mapping[str, str]) -> str:
     return re.sub(rf"(?<![\w.+-])(?:{pattern})(?!\w)", lambda m: renames[m.group(0)], text)
 
 
+def written_names(
+    people: People, identities: Iterable[Identity], names: Mapping[str, str]
+) -> dict[str, frozenset[str]]:
+    """Each person id -> how a tool's text may write that person, case-folded: their display
+    name (``names``, from ``resolve``) and each of their identities' name, real name and email
+    (a flag tool's audit post: "Samantha Ortiz updated the flag ..."). Handles and logins are
+    left out (a short login reads as a word). A name two people show is left out of both."""
+    found: dict[str, set[str]] = {pid: {display.casefold()} for pid, display in names.items()}
+    for ident in identities:
+        person = people.known.get((ident.source, ident.name))
+        if person is None:
+            continue
+        forms = (person.display, ident.name, ident.real_name, ident.email)
+        found.setdefault(person.id, set()).update(f.casefold() for f in forms if f.strip())
+    owners: Counter[str] = Counter(name for forms in found.values() for name in forms)
+    return {
+        pid: frozenset(f for f in forms if owners[f] == 1) for pid, forms in sorted(found.items())
+    }
+
+
 def person_of(event: Event) -> str | None:
     """The actor's person id (``who:``), when ``resolve`` gave one."""
     return min((tag[len(WHO) :] for tag in event.tags if tag.startswith(WHO)), default=None)

@@ -29,6 +29,7 @@ from reconstruct.model import Event
 from reconstruct.normalize.classify import UNDER_WAY
 from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.people import person_of
+from reconstruct.normalize.saiddone import DONE_OF
 from reconstruct.normalize.steps import joined_rows, same_step, step_kind, step_of, under_way
 
 __all__ = ["join_starts"]
@@ -56,7 +57,7 @@ def join_starts(rows: list[Event], window: timedelta) -> tuple[list[Event], int]
         records = [rows[i] for i in begun]
         first = min(r.time for r in records)
         summary = done.summary
-        if not _SAYS_STARTED.search(summary):
+        if not _SAYS_STARTED.search(summary) and not _names_its_start(done):
             summary = f"{summary.rstrip(' .')} (started {first:%H:%M})"
         row = joined_rows([done, *records], done, summary, done.time)
         began_at = {link.url for record in records for link in record.links[:1]}
@@ -67,16 +68,16 @@ def join_starts(rows: list[Event], window: timedelta) -> tuple[list[Event], int]
             for link in row.links
         )
         reasons = dict.fromkeys(r for r in (done.reason, *(e.reason for e in records)) if r)
-        members = sorted(
-            (m for record in (done, *records) for m in (record.members or (record,))),
-            key=lambda m: (m.time, m.key),
-        )
         tags = row.tags if UNDER_WAY in done.tags else row.tags - {UNDER_WAY}  # said done
-        joined[end] = evolve(
-            row, reason="; ".join(reasons), members=tuple(members), tags=tags, links=links
-        )
+        joined[end] = evolve(row, reason="; ".join(reasons), tags=tags, links=links)
     taken = {i for begun in ends.values() for i in begun}
     return [joined.get(i, e) for i, e in enumerate(rows) if i not in taken], len(taken)
+
+
+def _names_its_start(done: Event) -> bool:
+    """A bare "done" row that already names the step it closes and when ("done, 1.2TB freed (of
+    “deleting old indices now”, 02:38)", ``saiddone``): its words say when it began."""
+    return "(of \u201c" in done.summary and any(tag.startswith(DONE_OF) for tag in done.tags)
 
 
 def _end_of(rows: list[Event], index: int, window: timedelta, starts: set[int]) -> int | None:

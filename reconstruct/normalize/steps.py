@@ -29,7 +29,8 @@ within ``[collapse] step_window`` (default 1 minute):
    own, and every record's identifiers agree with every other's (pairs are taken closest
    first). A record a person wrote (tag ``written``: their dashboard annotation) joins
    whatever kind its tags gave it; changes, deploys, alerts, pages and bot posts a tool wrote
-   never join here: a person's message never merges with a PR or a deployment record.
+   never join here: a person's message never merges with a PR or a deployment record (but as
+   the start words of rule 6).
    **The same step, minutes apart**: two such records of the same person from different tools
    also join when they record the same step (``step_of``, ``same_step``: the same step kind,
    ``_FAMILIES``; the same phase, ``under_way``; objects, ``names``, in common and none
@@ -42,6 +43,11 @@ within ``[collapse] step_window`` (default 1 minute):
    (so the row of a note at 10:44 and a report stating 10:42 is at 10:42, and time to mitigate
    reads 10:42 whichever record's words it shows). A step's start and its end stay two rows
    here (``startdone`` joins them after).
+   **A step said with no object** ("flag off" in Slack beside the annotation "flag off:
+   checkout-pricing-v2 (LaunchDarkly, Production)": ``said_step``) joins its author's records of
+   the one step of that kind and phase naming its object within ``step_merge_window`` of it
+   (``_bare_pairs``); when their records there name two different steps of that kind (two
+   flags), which one it means is unknown and it stays a row.
 4. **A bot's post of an event a tool recorded.** A bot's post outside the incident channel (a
    database's failover bot in ``#alerts-payments``) within ``step_window`` of a record written
    in a tool (tag ``written`` or ``note``: a service account's annotation "Patroni failover:
@@ -51,8 +57,19 @@ within ``[collapse] step_window`` (default 1 minute):
    (``TOOL_KINDS``: an alert's notification, a deploy) -> the post is the row's link; the row keeps
    its kind, text, actor and tags. ``copies`` holds such a post back from selection's count
    ("bot posts about other services"); one that joins nothing is counted there as before.
+5. **A tool's audit post of a person's step.** A tool's post in chat that opens with a
+   person's name and a verb ("Samantha Ortiz updated the flag checkout-pricing-v2 in
+   Production: percentage rollout changed from 100% to 25%", LaunchDarkly's Slack app) joins
+   that person's row of a step whose objects it names (``_audit_posts``): one row, the person's
+   kind, actor and phase, read as the tool's words when the person's say the step under way. A
+   PR, commit or incident post (a ref ``merge`` joins by) never joins a person's row.
+6. **A person's words that a revert's deploy is under way.** "reverting #512 now", "deploy of
+   the revert started", in the deploy's span and naming it, join the row of that revert or
+   rollback deploy, which keeps its time (``_deploy_start_words``).
 
-Every link, ref, tag and source of the joined records is kept.
+Every link, ref, tag and source of the joined records is kept; a row of one person's step
+(rules 3 to 6) holds every record it joined as its ``members`` (JSON lists each with its own
+text, time and links).
 """
 
 from __future__ import annotations
@@ -60,6 +77,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,11 +86,13 @@ from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import chat_only, is_chat
 from reconstruct.normalize.classify import SAID_DONE, UNDER_WAY
 from reconstruct.normalize.clock import step_utc
+from reconstruct.normalize.deploystart import started_at
 from reconstruct.normalize.echoes import NOTE
 from reconstruct.normalize.evolve import evolve, new_event
 from reconstruct.normalize.instances import WRITTEN
 from reconstruct.normalize.order import ordered
 from reconstruct.normalize.people import person_of, targets_of
+from reconstruct.normalize.refs import MERGE_PREFIXES
 
 VIA = "via:"
 FAILED = "failed:"
@@ -94,13 +114,23 @@ _STOP = frozenset(
     "a an and are as at be by for from in is it of on or so the this to was we with tags".split()
 )
 _WRITTEN = frozenset({WRITTEN, NOTE})
+ONE_STEP = "step:joined"
+"""Tag of a row that joined one step's records (rules 3 to 6): its ``members`` are those
+records, for the formats that list them (JSON, HTML), while the row itself, at its own time and
+with its kind, is what the figures and the gap notes count (``series_members``)."""
 MIN_WORDS = 3
 NEIGHBOURS = 16
 """Per record: how many of the same person's next records are compared (a bound on the work)."""
 
 
-def merge_steps(events: list[Event], config: CollapseConfig) -> tuple[list[Event], int]:
-    """The rows with each step's records joined, and how many records were folded away."""
+def merge_steps(
+    events: list[Event],
+    config: CollapseConfig,
+    written: Mapping[str, frozenset[str]] | None = None,
+) -> tuple[list[Event], int]:
+    """The rows with each step's records joined, and how many records were folded away.
+    ``written``: each person id -> how a tool's text writes them (``people.written_names``),
+    for rule 5; without it, rule 5 reads each person's display name off their rows."""
     window = config.step_window
     rows = ordered(events)
     before = len(rows)
@@ -108,6 +138,8 @@ def merge_steps(events: list[Event], config: CollapseConfig) -> tuple[list[Event
     rows = _escalations(rows, window)
     rows = _same_words(rows, window, config.same_words, config.step_merge_window)
     rows = _bot_reports(rows, window, config.same_words)
+    rows = _audit_posts(rows, window, config.step_merge_window, written)
+    rows = _deploy_start_words(rows, window)
     return rows, before - len(rows)
 
 
@@ -294,6 +326,25 @@ def names(found: frozenset[str]) -> frozenset[str]:
     return frozenset(i for i in found if _NAME.search(i) and re.search(r"\w[-./]\w", i))
 
 
+_NUMBERED = re.compile(
+    r"\b(rule|job|flag|check|policy|monitor|node|shard|partition|replica|pool|queue|worker|"
+    r"broker|zone|region|cluster|pod|instance|vm|host|server|ticket|step|stage|test)"
+    r"\s+(?:(?:id|no\.?|number)\s+)?#?(\d+)\b",
+    re.IGNORECASE,
+)
+"""A thing a console or a tool names by its number: "rule 1002", "WAF rule 1002", "shard 7",
+"node #3"."""
+
+
+def numbered(text: str) -> frozenset[str]:
+    """The things ``text`` names by a noun and its number, lower case (``rule 1002``): an object
+    of a step as a name is ("disabled WAF rule 1002" and "rule 1002 disabled" act on one thing),
+    which ``names`` leaves out, a bare number being no name."""
+    if not any(ch.isdigit() for ch in text):
+        return frozenset()
+    return frozenset(f"{m.group(1).lower()} {m.group(2)}" for m in _NUMBERED.finditer(text))
+
+
 _SPAN = re.compile(r"(?P<head>.*?)(?P<first>\d+)\.\.(?P<last>\d+)$")
 
 
@@ -375,7 +426,7 @@ def _same_words(
             primary = max(records, key=lambda e: _SPECIFIC.get(e.kind, 2))  # earliest on a tie
         ordered_records = [primary, *(r for r in records if r is not primary)]
         reason = "; ".join(r for r in dict.fromkeys(e.reason for e in ordered_records) if r)
-        joined[members[0]] = _joined(records, primary, primary.summary, reason, when)
+        joined[members[0]] = _joined(records, primary, primary.summary, reason, when, kept=True)
     return [
         joined[i] if i in joined else e for i, e in enumerate(rows) if i not in taken or i in joined
     ]
@@ -401,7 +452,8 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
     (
         "disable",
         r"disabl(?:e|ed|ing)|(?:turn(?:ed|ing)?|switch(?:ed|ing)?|flipp(?:ed|ing)) off"
-        r"|(?:turn|switch|flipp)(?:ed|ing)(?=\s+(?:[\w./-]+\s+){1,3}?off\b)|kill(?:ed|ing)?",
+        r"|(?:turn|switch|flipp)(?:ed|ing)(?=\s+(?:[\w./-]+\s+){1,3}?off\b)|kill(?:ed|ing)?"
+        r"|flags?\s+(?:(?:is\s+)?now\s+)?off",
     ),
     ("block", r"block(?:ed|ing)?|ban(?:ned|ning)?|rate[\s-]?limit(?:ed|ing)?"),
     (
@@ -427,10 +479,10 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
 """The step kinds a mitigation names (``[classify] mitigate`` reads the same verbs), each as one
 alternation of its verb's forms and nouns ("failed over", "failover", "switchover"; a replica
 promoted or the leader moved is a failover, a flag dialled or rolled back to a share a rollback,
-a flag turned or switched off a ``disable``, ``suspend: true`` a pause; a block, limit or
-setting lifted, unset, reset or removed an ``unblock``, never a ``block``; data deleted, dropped,
-truncated, removed, cleaned up, expired, force-merged or shrunk a ``delete``, data purged a
-``flush``)."""
+a flag turned or switched off, or "flag off", a ``disable``, ``suspend: true`` a pause; a block,
+limit or setting lifted, unset, reset or removed an ``unblock``, never a ``block``; data deleted,
+dropped, truncated, removed, cleaned up, expired, force-merged or shrunk a ``delete``, data purged
+a ``flush``)."""
 _FAMILY = re.compile(
     "|".join(rf"\b(?P<{name}>{forms})\b" for name, forms in _FAMILIES), re.IGNORECASE
 )
@@ -449,7 +501,8 @@ class Step:
     objects: frozenset[str]
     """What it acted on: its text's ``names`` (``orders-pg``, ``redis-0``); a text naming none,
     the word after its step verb (``_object_word``: "rolled back checkout" -> ``word:checkout``,
-    never the same as a name); never empty."""
+    never the same as a name); empty only for a step said with no object ("flag off",
+    ``said_step``), never from ``step_of``."""
     under_way: bool
     """``under_way``: said started or in progress, not done."""
     at: datetime
@@ -466,15 +519,23 @@ def step_of(event: Event) -> Step | None:
     annotation, "Failover orders-pg -> orders-pg-replica-1", untagged; a rollback annotation,
     kind ``deploy``), whose text names a step kind (``_FAMILIES``) and at least one object
     (``names``)."""
+    found = said_step(event)
+    return found if found is not None and found.objects else None
+
+
+def said_step(event: Event) -> Step | None:
+    """``step_of`` without its object: a record saying a step kind with no object ("flag off",
+    "rolled it back") has a ``Step`` whose ``objects`` are empty (a bare step: rule 3 joins it
+    with its author's one step of that kind that names its object, ``_bare_pairs``)."""
     found = _named_step(event)
     if found is None or found.lastgroup is None:
         return None
     text = event.summary
     if _recap(text, found.lastgroup):
         return None
-    objects = _amountless(spans(names(identifiers(text)))) or _object_word(text, found.end())
-    if not objects:
-        return None
+    objects = _amountless(spans(names(identifiers(text)))) | numbered(text) or _object_word(
+        text, found.end()
+    )
     posted = event.time
     stated = step_utc(text, posted)
     at = stated if stated is not None and stated < posted else posted
@@ -596,11 +657,12 @@ def _same_step_pairs(
     if len({rows[i].sources for i in named}) < 2:
         return []  # no step in two tools: its objects and times are never read
     signed: list[tuple[datetime, int, Step]] = []
+    bare: list[tuple[datetime, int, Step]] = []
     for i in named:
-        found = step_of(rows[i])
+        found = said_step(rows[i])
         if found is not None:
             steps[i] = found
-            signed.append((found.at, i, found))
+            (signed if found.objects else bare).append((found.at, i, found))
     signed.sort(key=lambda s: (s[0], s[1]))
     pairs: list[tuple[timedelta, int, int, bool]] = []
     for n, (at, i, step) in enumerate(signed):
@@ -610,6 +672,37 @@ def _same_step_pairs(
                 break
             if rows[i].sources != rows[j].sources and same_step(step, other):
                 pairs.append((gap, min(i, j), max(i, j), True))
+    return pairs + _bare_pairs(rows, bare, signed, reach) if bare else pairs
+
+
+def _bare_pairs(
+    rows: list[Event],
+    bare: list[tuple[datetime, int, Step]],
+    signed: list[tuple[datetime, int, Step]],
+    reach: timedelta,
+) -> list[tuple[timedelta, int, int, bool]]:
+    """One person's steps said with no object ("flag off") each paired with the records of
+    their one step of that kind and phase that names its object, at most ``reach`` from it
+    (either side), in another tool: ``(gap, i, j, True)``. When the person's records in that
+    reach name two different steps of the kind (two flags turned off), which one the bare words
+    mean is unknown: no pair."""
+    times = [at for at, _, _ in signed]
+    pairs: list[tuple[timedelta, int, int, bool]] = []
+    for at, i, step in bare:
+        low, high = bisect_left(times, at - reach), bisect_right(times, at + reach)
+        near = [
+            (abs(other_at - at), j, other)
+            for other_at, j, other in signed[low:high]
+            if other.family == step.family and other.under_way == step.under_way
+        ]
+        found = [other for _, _, other in near]
+        if not all(same_step(x, y) for n, x in enumerate(found) for y in found[n + 1 :]):
+            continue  # two objects: which one is unknown
+        pairs += [
+            (gap, min(i, j), max(i, j), True)
+            for gap, j, _ in near
+            if rows[j].sources != rows[i].sources
+        ]
     return pairs
 
 
@@ -688,10 +781,242 @@ def _bot_reports(rows: list[Event], window: timedelta, share: float) -> list[Eve
         if i in taken:
             continue
         if i in posts:
-            joined = _joined([e, *(rows[k] for k in posts[i])], e, e.summary, e.reason)
-            e = evolve(joined, tags=e.tags)  # the record's tags, never the bot's
+            joined = _joined([e, *(rows[k] for k in posts[i])], e, e.summary, e.reason, kept=True)
+            e = evolve(joined, tags=e.tags | {ONE_STEP})  # the record's tags, never the bot's
         out.append(e)
     return out
+
+
+_LEAD_MARKS = re.compile(r"^[\s*_`'\"@]+")
+"""Marks before an audit post's first word (Slack bold ``*Jane Doe* disabled ...``)."""
+_DID = re.compile(r"[*_`'\"]*(?:\s+\([^()\s]+\))?\s+(?:has\s+|have\s+)?[a-z]+\b")
+"""What follows the name an audit post opens with: an optional ``(email)``, then a lower-case
+word, its verb ("updated", "turned", "has disabled")."""
+
+
+def _audit_posts(
+    rows: list[Event],
+    window: timedelta,
+    reach: timedelta,
+    written: Mapping[str, frozenset[str]] | None,
+) -> list[Event]:
+    """Rule 5: a tool's audit post of a person's step joins that person's row of the step.
+
+    A tool's post in chat (tag ``bot``, one chat source; not an alert, deploy, change or page,
+    and no ref a tool's record joins by, ``refs.MERGE_PREFIXES``: a PR, a commit, the incident)
+    that opens with a person's name and a verb (LaunchDarkly's "Samantha Ortiz updated the flag
+    checkout-pricing-v2 in Production: ...", Unleash's "*Kim Nguyen* disabled *checkout-v2* for
+    the *production* environment ...", "Kim Nguyen turned off ...": ``written``) is that
+    person's step recorded by a tool when that person has a row of a step (``step_of``) whose
+    every object the post names (a step said with no object, "flag off", ``said_step``: a post
+    whose first step verb is of that kind, "turned off", when that person's posts of that kind
+    there name one object), at most ``step_merge_window`` from the post; a row whose words
+    say the step under way (``under_way``: "dialling checkout-pricing-v2 back to 25%") only
+    within ``step_window`` (a step started minutes earlier is the start, not this change). The
+    post joins the closest such row: the row keeps its kind, actor, key, tags (its phase: time to
+    mitigate reads as before) and time when earlier, gains the post's links, refs and sources,
+    and holds both as ``members``. It reads as the post when its own words say the step under
+    way or name no object (the tool's record says what changed: "... percentage rollout changed
+    from 100% to 25%"), else as its own words. A post naming another person, or no object of
+    the row's step, joins nothing here."""
+    posts = [i for i, e in enumerate(rows) if _audit_post(e)]
+    if not posts:
+        return rows
+    stepped: dict[str, list[tuple[int, Step]]] = defaultdict(list)
+    for i, e in enumerate(rows):
+        if "bot" in e.tags or (e.kind in TOOL_KINDS and WRITTEN not in e.tags):
+            continue
+        if (who := person_of(e)) is None or _named_step(e) is None:
+            continue
+        if (found := said_step(e)) is not None:
+            stepped[who].append((i, found))
+    if not stepped:
+        return rows
+    forms = written if written is not None else _shown_names(rows)
+    owner: dict[str, str] = {}
+    for pid, names_of in forms.items():
+        if pid in stepped:
+            for name in names_of:
+                owner[name] = pid
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(owner, key=lambda n: (-len(n), n)):  # the longest name first
+        if name.split():
+            by_first[name.split()[0]].append(name)
+    joins: dict[int, list[int]] = defaultdict(list)
+    bare: dict[int, set[frozenset[str]]] = defaultdict(set)
+    """A step said with no object -> the objects its author's posts of that kind name."""
+    for p in posts:
+        post = rows[p]
+        who = _opening_person(post.summary, by_first, owner)
+        if who is None:
+            continue
+        said = identifiers(post.summary)
+        heard = words(post.summary)
+        kind = _FAMILY.search(post.summary)
+        best: tuple[timedelta, int] | None = None
+        for i, step in stepped[who]:
+            gap = abs(post.time - rows[i].time)
+            if gap > (window if step.under_way else reach):
+                continue
+            if not step.objects:  # "flag off": a post of that step kind, one object (below)
+                if kind is None or kind.lastgroup != step.family:
+                    continue
+                bare[i].add(names(said) or frozenset({post.key}))
+            elif not all(_named_in(o, said, heard) for o in step.objects):
+                continue
+            if best is None or (gap, i) < best:
+                best = (gap, i)
+        if best is not None:
+            joins[best[1]].append(p)
+    for i, objects in bare.items():
+        if len(objects) > 1:  # posts of two objects of that kind: which one is unknown
+            joins.pop(i, None)
+    if not joins:
+        return rows
+    taken = {p for found in joins.values() for p in found}
+    stepped_objects = {i: bool(step.objects) for found in stepped.values() for i, step in found}
+    out = []
+    for i, e in enumerate(rows):
+        if i in taken:
+            continue
+        if i in joins:
+            records = [e, *(rows[p] for p in joins[i])]
+            said_all = stepped_objects.get(i, True)
+            summary = rows[joins[i][0]].summary if under_way(e) or not said_all else e.summary
+            reason = "; ".join(r for r in dict.fromkeys(x.reason for x in records) if r)
+            joined = _joined(records, e, summary, reason, kept=True)
+            e = evolve(joined, tags=e.tags | {ONE_STEP})  # the person's (phase), never the bot's
+        out.append(e)
+    return out
+
+
+_PR_NUMBER = re.compile(r"(?:(?<![\w/&])#|\bPR\s*#?\s*|\bpull/)(\d+)\b", re.IGNORECASE)
+"""A PR number as people write it: ``#512``, ``PR 512``, ``PR #512``, ``.../pull/512``."""
+_SHA_WORD = re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b")
+"""A commit as people write it: seven to forty hex digits, a digit and a letter among them."""
+_REVERTED = re.compile(r"\breverts? (?:PR )?#(\d+)\b", re.IGNORECASE)
+"""The PR a revert deploy's row says it reverts ("(reverts PR #512)")."""
+_REVERT_WORD = re.compile(r"\b(?:revert|rollback|roll(?:ing)?[\s-]?back)\b", re.IGNORECASE)
+"""Words that name a revert or rollback as a thing ("deploy of the revert started")."""
+_UNDOES = frozenset({"revert", "rollback"})
+"""Tags of a deploy row that undoes a change (a revert's deploy, a rollback)."""
+_UNDO_STEPS = frozenset({"revert", "rollback"})
+"""The step kinds (``_FAMILIES``) words joining such a deploy may name, and no other."""
+
+
+def _deploy_start_words(rows: list[Event], window: timedelta) -> list[Event]:
+    """Rule 6: a person's words that a revert or rollback deploy is under way join its row.
+
+    A person's record said under way (``UNDER_WAY``: "reverting #512 now, #515 merged",
+    "deploy of the revert started", "rollback of checkout to 5a1c9f0 started") joins the row
+    of a deploy that reverts or rolls back (kind ``deploy``, tag ``revert`` or ``rollback``, not
+    ``failure``; a deploy tool's record of a commit, not a person's rollback annotation) when it
+    names no other step kind than a revert or rollback ("revert in progress, raising maxmemory"
+    stays a row), lies in that deploy's span, from ``step_window`` before it started
+    (``deploystart.started_at``: requested, or its bot's start post) to when it went live, and
+    names it: every PR number it writes is the deploy's or the one it reverts, every commit is
+    the deploy's, and it writes at least one; or it writes none and names the revert or
+    rollback itself. When it names several such deploys it joins none. The deploy's row keeps
+    its time (when it went live), kind, text, actor, key and tags (time to mitigate does not
+    move: the deploy was a step said done already) and gains the words' links, refs and
+    sources; both are its ``members``. A plan ("will revert #512 after lunch") is no step under
+    way; words about another PR, or outside the span, stay their row."""
+    deploys = [
+        i
+        for i, e in enumerate(rows)
+        if e.kind is Kind.DEPLOY
+        and not _UNDOES.isdisjoint(e.tags)
+        and "failure" not in e.tags
+        and "human" not in e.tags
+        and any(ref.startswith("sha:") for ref in e.refs)  # a deploy tool's, not an annotation
+    ]
+    if not deploys:
+        return rows
+    spans = {i: (started_at(rows[i]) - window, rows[i].time) for i in deploys}
+    joins: dict[int, list[int]] = defaultdict(list)
+    for m, e in enumerate(rows):
+        if UNDER_WAY not in e.tags or "bot" in e.tags or e.kind in TOOL_KINDS:
+            continue
+        if "human" not in e.tags and "note" not in e.tags:
+            continue
+        if not {m.lastgroup for m in _FAMILY.finditer(e.summary)} <= _UNDO_STEPS:
+            continue  # the words say another step too ("revert in progress, raising maxmemory")
+        found = [
+            d for d in deploys if spans[d][0] <= e.time <= spans[d][1] and _names_deploy(e, rows[d])
+        ]
+        if len(found) == 1:
+            joins[found[0]].append(m)
+    if not joins:
+        return rows
+    taken = {m for found in joins.values() for m in found}
+    out = []
+    for i, e in enumerate(rows):
+        if i in taken:
+            continue
+        if i in joins:
+            words_of = [rows[m] for m in joins[i]]
+            joined = _joined([e, *words_of], e, e.summary, e.reason, e.time, kept=True)
+            e = evolve(joined, tags=e.tags | {ONE_STEP})  # the deploy's tags, not the words'
+        out.append(e)
+    return out
+
+
+def _names_deploy(words_of: Event, deploy: Event) -> bool:
+    """The words name this deploy (``_deploy_start_words``): its PR numbers, the PR it reverts,
+    its commits, or, naming none of those, the revert or rollback itself."""
+    text = words_of.summary
+    numbers = {int(n) for n in _PR_NUMBER.findall(text)}
+    numbers |= {int(r.rpartition("#")[2]) for r in words_of.refs if r.startswith("pr:")}
+    shas = {s.casefold()[:7] for s in _SHA_WORD.findall(text)}
+    shas |= {r[len("sha:") :] for r in words_of.refs if r.startswith("sha:")}
+    own = {int(r.rpartition("#")[2]) for r in deploy.refs if r.startswith("pr:")}
+    own |= {int(n) for n in _REVERTED.findall(deploy.summary)}
+    commits = {r[len("sha:") :] for r in deploy.refs if r.startswith("sha:")}
+    if numbers or shas:
+        return numbers <= own and shas <= commits
+    return _REVERT_WORD.search(text) is not None
+
+
+def _audit_post(event: Event) -> bool:
+    """A tool's post in chat that may record a person's step (``_audit_posts``)."""
+    return (
+        "bot" in event.tags
+        and len(event.sources) == 1
+        and event.kind not in TOOL_KINDS
+        and is_chat(event.sources)
+        and not any(ref.startswith(MERGE_PREFIXES) for ref in event.refs)
+    )
+
+
+def _shown_names(rows: list[Event]) -> dict[str, frozenset[str]]:
+    """Each person id -> their display name as their rows show it (no directory given)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for e in rows:
+        if e.actor and "bot" not in e.tags and (who := person_of(e)):
+            found[who].add(e.actor.casefold())
+    return {pid: frozenset(n) for pid, n in found.items()}
+
+
+def _opening_person(
+    text: str, by_first: Mapping[str, list[str]], owner: Mapping[str, str]
+) -> str | None:
+    """The person id whose name ``text`` opens with, followed by a verb (``_DID``), or None."""
+    body = _LEAD_MARKS.sub("", text)
+    folded = body.casefold()
+    if len(folded) != len(body):  # a letter that folds to two ("ß"): read it as written
+        folded = body.lower()
+    first = folded.split(maxsplit=1)[0] if folded.split() else ""
+    for name in by_first.get(first.strip("*_`'\""), ()):
+        if folded.startswith(name) and _DID.match(body, len(name)):
+            return owner[name]
+    return None
+
+
+def _named_in(obj: str, said: frozenset[str], heard: frozenset[str]) -> bool:
+    """A step's object is named in a text with these ``identifiers`` and ``words``."""
+    if obj.startswith(_WORD_OBJECT):
+        return obj[len(_WORD_OBJECT) :] in heard
+    return obj in said
 
 
 def _clusters(
@@ -703,7 +1028,8 @@ def _clusters(
     tool in common (one record per tool, so a step of three tools spans at most twice the
     window) and every record agrees with every other: by words, their ``identifiers`` agree (a
     record joins a row of two tools through either one's words, never naming a different
-    service than the other); by step, every record is of the same step (``same_step``)."""
+    service than the other); by step, every record is of the same step (``same_step``; a step
+    said with no object, one of its kind and phase: ``_joinable``)."""
     step_of_row: dict[int, list[int]] = {}
     stepped: set[int] = set()
     for _gap, i, j, by_step in pairs:
@@ -717,7 +1043,7 @@ def _clusters(
             if not all(k in steps for k in both):
                 continue
             found = [steps[k] for k in both]
-            if not all(same_step(x, y) for n, x in enumerate(found) for y in found[n + 1 :]):
+            if not all(_joinable(x, y) for n, x in enumerate(found) for y in found[n + 1 :]):
                 continue
             stepped.update(both)
         else:
@@ -728,6 +1054,14 @@ def _clusters(
             step_of_row[k] = both
     unique = {id(step): step for step in step_of_row.values()}
     return [(step, not stepped.isdisjoint(step)) for step in sorted(unique.values())]
+
+
+def _joinable(a: Step, b: Step) -> bool:
+    """Two records of one step in a row: the same step (``same_step``), or a step said with no
+    object and one of the same kind and phase (``_bare_pairs`` chose which)."""
+    if a.objects and b.objects:
+        return same_step(a, b)
+    return a.family == b.family and a.under_way == b.under_way
 
 
 _MINUTE = timedelta(minutes=1)
@@ -744,11 +1078,17 @@ def _to_the_second(when: datetime, records: list[Event]) -> datetime:
 
 
 def _joined(
-    records: list[Event], primary: Event, summary: str, reason: str, when: datetime | None = None
+    records: list[Event],
+    primary: Event,
+    summary: str,
+    reason: str,
+    when: datetime | None = None,
+    kept: bool = False,
 ) -> Event:
     """The records as one row: ``when`` (default: the earliest record's time), ``primary``'s
     kind, key, actor and scope, its links first, then every other link; refs, tags and sources
-    unioned."""
+    unioned; with ``kept``, every record (a joined record's own members) as its ``members``, in
+    time order (JSON lists each with its text and links)."""
     links = list(primary.links)
     for record in records:
         links.extend(link for link in record.links if link not in links)
@@ -761,10 +1101,24 @@ def _joined(
         primary.key,
         primary.actor or next((r.actor for r in records if r.actor), None),
         frozenset().union(*(r.refs for r in records)),
-        frozenset().union(*(r.tags for r in records)),
+        frozenset().union(*(r.tags for r in records)) | ({ONE_STEP} if kept else set()),
         primary.scope,
         reason,
+        _members(records) if kept else (),
     )
+
+
+def series_members(event: Event) -> tuple[Event, ...]:
+    """The records a row stands for all along its span, each counted at its own time (a
+    collapsed series, a Pending step with its firing): its ``members``; none for a row of one
+    step (``ONE_STEP``), which counts as itself."""
+    return () if ONE_STEP in event.tags else event.members
+
+
+def _members(records: list[Event]) -> tuple[Event, ...]:
+    """Every record of ``records``, a row's members in its place, in time order."""
+    found = [m for r in records for m in (r.members or (r,))]
+    return tuple(sorted(found, key=lambda m: (m.time, m.key)))
 
 
 def step_kind(text: str) -> str:
@@ -776,5 +1130,5 @@ def step_kind(text: str) -> str:
 
 def joined_rows(records: list[Event], primary: Event, summary: str, when: datetime) -> Event:
     """``records`` as one row at ``when`` reading as ``primary`` with ``summary`` (its kind, key,
-    actor, reason), every link, ref, tag and source kept."""
-    return _joined(records, primary, summary, primary.reason, when)
+    actor, reason), every link, ref, tag and source kept, every record one of its ``members``."""
+    return _joined(records, primary, summary, primary.reason, when, kept=True)

@@ -315,8 +315,8 @@ def _index(rules: tuple[Rule, ...]) -> _Index:
     )
 
 
-_SYMBOLS = "!#$%&*@^"
-"""Symbols a password may end in, and a sentence too (``keywords._VALUE_CHARS``)."""
+_SYMBOLS = _keywords.VALUE_SYMBOLS
+"""Symbols a password may end in, and a sentence too."""
 
 
 def _fitted(

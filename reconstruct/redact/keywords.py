@@ -404,9 +404,12 @@ def _assignments(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-_VALUE_CHARS = r"[A-Za-z0-9+/_.=~!#$%&*@^-]"
-"""What a bare value written in prose may hold: a token's characters and the symbols passwords
-hold (``Hunter2-Pr1cing!``); a sentence's full stop at its end is dropped (``_bare``)."""
+VALUE_SYMBOLS = "!#$%&*@^"
+"""The symbols a password may hold and end in (``Hunter2-Pr1cing!``), beyond a token's
+characters; a sentence may end in them too (the redactor's ``_fitted`` reads them there)."""
+_VALUE_CHARS = r"[A-Za-z0-9+/_.=~" + VALUE_SYMBOLS + "-]"
+"""What a bare value written in prose may hold: a token's characters and ``VALUE_SYMBOLS``; a
+sentence's full stop at its end is dropped (``_bare``)."""
 _NEAR_WORDS = (
     r"secret|password|passwd|passphrase|pwd?|token|api[_ -]?key|apikey|access[_ -]?key"
     r"|private[_ -]?key|routing[_ -]?key|integration[_ -]?key|credentials?"

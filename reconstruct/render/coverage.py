@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 
 from reconstruct.model import Account, Timeline
+from reconstruct.normalize.steps import series_members
 from reconstruct.timeutil import between, format_duration
 
 _OUTSIDE = "outside window"
@@ -113,7 +114,8 @@ def counted(reason: str, count: int) -> str:
 def find_gaps(timeline: Timeline, longer_than: timedelta) -> tuple[Gap, ...]:
     window = timeline.window
     # A collapsed series row stands for records all along its span: their times count.
-    every = (t for e in timeline.events for t in (e.time, *(m.time for m in e.members)))
+    # (a row of one step, ``steps.ONE_STEP``, stands at its own time)
+    every = (t for e in timeline.events for t in (e.time, *(m.time for m in series_members(e))))
     times = sorted(t for t in every if window.contains(t))
     # to the second, as the note writes it: a Slack ``ts`` 15m 00.4s after the row before is
     # no gap "longer than 15m" (``between`` drops the sub-second part of both times)

@@ -36,7 +36,9 @@ case; both in the schema): the row's words leave them out. A row of several reco
 (``members``) leaves them to each member.
 A collapsed series row (``normalize.collapse``) also has ``"members"`` (in the schema): every
 record it stands for, each in the event shape above, in time order; its own ``links`` are the
-first and the last member's.
+first and the last member's. So has a row of one step joined from several records
+(``normalize.steps``: a person's message, annotation and note of it, a tool's audit post of
+it): each record with its own time, text, actor and links; the row's ``links`` are all of them.
 
 Times are ISO 8601 UTC with ``Z``; events in time order; text redacted but not shortened or
 escaped; links http(s) only. ``warnings`` also names failed sources no warning mentions.

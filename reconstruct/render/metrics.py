@@ -55,7 +55,7 @@ from typing import Any
 from reconstruct.model import Event, Kind, Milestone, Timeline
 from reconstruct.normalize.authority import is_chat
 from reconstruct.normalize.clock import stated_utc, step_utc
-from reconstruct.normalize.steps import under_way
+from reconstruct.normalize.steps import series_members, under_way
 from reconstruct.timeutil import between, ensure_utc, iso_z
 
 CLEARED_STATES = frozenset(
@@ -240,7 +240,7 @@ def step_time(event: Event, floor: datetime) -> datetime:
     record's time ("turned off at 15:31 UTC" on a row recorded at 15:31:35: 15:31:35). The row
     stays at its own time in the timeline."""
     when = counts_from(event)
-    if not _worded(event) or not any(ch.isdigit() for ch in event.summary):
+    if ":" not in event.summary or not _worded(event):  # no clock time without a colon
         return when
     posted = ensure_utc(event.time)
     stated = step_utc(event.summary, posted, state=event.kind is Kind.RESOLVE)
@@ -357,19 +357,22 @@ def milestones(timeline: Timeline) -> Milestones:
     detected, impact = _detection(timeline, rows)
     acked = _first(Milestone.ACKNOWLEDGED, rows.acks, start)
     steps = [*rows.mitigations, *rows.deploys, *_revert_merges(rows)]
+    # each step's stated time read once for both passes (this call's own memo, by identity)
+    stated = {id(e): step_time(e, start) for e in steps}
 
     def mitigation(e: Event) -> bool:
         return e.kind is not Kind.DEPLOY or is_mitigation(e)
+
+    def step_at(e: Event) -> datetime:
+        return stated[id(e)]
 
     mitigated = _first(
         Milestone.MITIGATED,
         steps,
         start,
         lambda e: mitigation(e) and not under_way(e),
-        time_of=lambda e: step_time(e, start),
-    ) or _first(
-        Milestone.MITIGATED, steps, start, mitigation, time_of=lambda e: step_time(e, start)
-    )
+        time_of=step_at,
+    ) or _first(Milestone.MITIGATED, steps, start, mitigation, time_of=step_at)
     reopened = tuple(
         sorted(
             (Mark(Milestone.REOPENED, counts_from(e), e) for e in rows.reopens),
@@ -406,10 +409,10 @@ def milestones(timeline: Timeline) -> Milestones:
 def _series(events: Iterable[Event]) -> dict[int, Event]:
     """Each series member (by ``id``) -> its series row; members that are also their own row
     (same key) left out: they count as that row."""
-    collapsed = [e for e in events if e.members]
+    collapsed = [e for e in events if series_members(e)]  # a row of one step counts as itself
     if not collapsed:
         return {}
-    own = {e.key for e in events if not e.members}
+    own = {e.key for e in events if not series_members(e)}
     return {id(m): row for row in collapsed for m in row.members if m.key not in own}
 
 
@@ -417,7 +420,7 @@ def _records(events: Iterable[Event], series: dict[int, Event]) -> list[Event]:
     """The rows with each series row replaced by its members (``_series``)."""
     out: list[Event] = []
     for event in events:
-        if event.members:
+        if series_members(event):
             out.extend(m for m in event.members if id(m) in series)
         else:
             out.append(event)

@@ -32,6 +32,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from reconstruct.config import Config
 from reconstruct.errors import RenderError
 from reconstruct.model import Event, Timeline
+from reconstruct.normalize.steps import series_members
 from reconstruct.render import context
 from reconstruct.render import metrics as metrics_mod
 from reconstruct.render.diagram import axis_format, tick_step
@@ -243,7 +244,7 @@ def layout(timeline: Timeline) -> dict[str, object]:
     marks = []
     for i, event in enumerate(timeline.events):
         x = scale.gutter_x(earlier[i]) if i in earlier else scale.x(event.time)
-        members = event.members
+        members = series_members(event)  # a row of one step is a point, not a span
         span_end = scale.x(max(m.time for m in members)) if members and i not in earlier else None
         marks.append(
             Mark(

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reconstruct.model import Event, Kind, Timeline
+from reconstruct.normalize.steps import series_members
 from reconstruct.render import metrics as figures
 from reconstruct.timeutil import ensure_utc
 
@@ -119,7 +120,7 @@ def _last_clearing(
     summed tags)."""
     best: tuple[int, datetime] | None = None
     for i, event in enumerate(events):
-        for record in event.members or (event,):
+        for record in series_members(event) or (event,):
             when = ensure_utc(record.time)
             if when < start or (end is not None and when > end):
                 continue
