@@ -42,6 +42,7 @@ from reconstruct.normalize.people import directory, resolve, unjoined_people, wr
 from reconstruct.normalize.people import warnings as people_warnings
 from reconstruct.normalize.refs import TextRefs, refs_in_text, with_text_refs
 from reconstruct.normalize.repeats import worded_first
+from reconstruct.normalize.ruled import noted
 from reconstruct.normalize.saiddone import join_said_done, said_done
 from reconstruct.normalize.select import select
 from reconstruct.normalize.startdone import join_starts
@@ -115,7 +116,7 @@ def normalize(
         ledger.omit_counts(chatter_why, chatter)
         memo = TextRefs()
         instanced = [with_instance(event) for event in candidates]
-        heard = Heard.of(instanced)  # read before ``named_instances`` (``untied``)
+        rule_talk = Heard.of(instanced)  # read before ``named_instances`` (``untied``)
         labelled = named_instances(instanced)
         with_refs = [with_text_refs(event, memo) for event in labelled]
         classified, keywords = classify(with_refs, classifier, ensure_utc(incident.started_at))
@@ -126,12 +127,16 @@ def normalize(
         merged_rows = rows
         rows, started = join_deploy_starts(rows, config.normalize.merge_window)
         ledger.fold(merged_rows, rows, started)
-        selection = select(rows, incident, window, config, keywords, leadup, written, heard)
+        selection = select(rows, incident, window, config, keywords, leadup, written, rule_talk)
         kept, held = selection.kept, selection.held
         ledger.settle(kept, selection.dropped, selection.echoes)  # a kept row's are shown
         known = list(identities)
         people = directory(known, config.people)
-        named, names = resolve([*kept, *(e for e, _ in held)] if held else kept, people)
+        rows_and_held = [*kept, *(e for e, _ in held)] if held else kept
+        rulers = _rulers(selection.ruled, rows_and_held)  # their names too (``ruled.noted``)
+        named, names = resolve([*rows_and_held, *rulers], people)
+        if rulers:
+            named, rulers = named[: len(named) - len(rulers)], named[len(named) - len(rulers) :]
         named = credit_starters(named, people, known, names)
         alias_warnings = tuple(people_warnings(people))
         aside = resolve(selection.set_aside, people)[0] if selection.set_aside else []
@@ -152,6 +157,10 @@ def normalize(
             )
         else:  # every row its own, the trigger's assignment still worded as its page
             stepped = worded_first(stepped, names)
+        if selection.ruled:  # a change a responder ruled out says so in its row
+            said = {e.key: e for e in (*named, *rulers) if e.key in _keys(selection.ruled)}
+            ruled = {k: said.get(r.key, r) for k, r in selection.ruled.items()}
+            stepped = noted(stepped, ruled, ensure_utc(incident.started_at).date())
         timeline = tuple(ordered(stepped))
         hint = unjoined_people(timeline, people, names)
     return Normalized(
@@ -167,3 +176,18 @@ def normalize(
         set_aside=tuple(aside),
         hints=(hint,) if hint else (),
     )
+
+
+def _keys(ruled: Mapping[str, Event]) -> set[str]:
+    return {e.key for e in ruled.values()}
+
+
+def _rulers(ruled: Mapping[str, Event], rows: Iterable[Event]) -> list[Event]:
+    """The records that ruled a change out (``select``'s ``ruled``) that are no row: resolved
+    with the rows, so their authors read as everywhere else in the draft."""
+    shown = {e.key for e in rows}
+    return sorted({e.key: e for e in ruled.values() if e.key not in shown}.values(), key=_order)
+
+
+def _order(event: Event) -> tuple[object, str]:
+    return (event.time, event.key)

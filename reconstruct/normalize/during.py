@@ -82,6 +82,9 @@ class Judged:
     repository_only: frozenset[str] = frozenset()
     """Keys of the lead-up deploys (``judge_leadup``) whose only tie is their repository (rule
     2): no revert, named by nothing, no words in common (``leaddeploys.not_relevant``)."""
+    worded: frozenset[str] = frozenset()
+    """Keys of those tied by words alone (``ties``' ``worded``): no row the lede may name as
+    the change that preceded (``leadup.WORDS_ONLY``)."""
 
 
 def is_candidate(event: Event, start: datetime) -> bool:
@@ -110,9 +113,10 @@ def judge(
     candidates = [e for e in kept if is_candidate(e, start) and TIE not in e.reason]
     if not candidates:
         return Judged({}, {})
-    tied = ties(candidates, kept, said, linked, incident, start, settings)
+    worded: set[str] = set()
+    tied = ties(candidates, kept, said, linked, incident, start, settings, worded=worded)
     unrelated = _counted([e for e in candidates if e.key not in tied], start)
-    return Judged({k: TIE + why for k, why in tied.items()}, unrelated)
+    return Judged({k: TIE + why for k, why in tied.items()}, unrelated, worded=frozenset(worded))
 
 
 def judge_leadup(
@@ -137,9 +141,18 @@ def judge_leadup(
     kept = {e.key: e.reason[e.reason.index(TIE) :] for e in early if TIE in e.reason}
     candidates = [e for e in early if e.key not in kept]
     weak: set[str] = set()
-    tied = ties(candidates, rows, said, linked, incident, start, settings, before=True, weak=weak)
+    worded: set[str] = set()
+    tied = ties(
+        candidates, rows, said, linked, incident, start, settings, before=True, weak=weak,
+        worded=worded,
+    )  # fmt: skip
     unrelated = _counted([e for e in candidates if e.key not in tied], start, before=True)
-    return Judged({**kept, **{k: TIE + why for k, why in tied.items()}}, unrelated, frozenset(weak))
+    return Judged(
+        {**kept, **{k: TIE + why for k, why in tied.items()}},
+        unrelated,
+        frozenset(weak),
+        frozenset(worded),
+    )
 
 
 def ties(
@@ -153,6 +166,7 @@ def ties(
     *,
     before: bool = False,
     weak: set[str] | None = None,
+    worded: set[str] | None = None,
 ) -> dict[str, str]:
     """Key -> why (the first tie found, rules 1 to 6) of each of ``candidates`` (changes and
     deploys) tied to the incident, read against ``kept`` (the window's rows), ``said`` and
@@ -160,7 +174,10 @@ def ties(
     single word naming an affected service do not apply). The one rule of what ties a change
     to this incident, in the window and before it. ``weak``, when given: filled with the keys
     tied only by their repository (rule 2, or rule 3 naming their repository, not their PR or
-    commit; rules 3, 4 and 6 are read for them too, the reason stays the first tie found)."""
+    commit; rules 3, 4 and 6 are read for them too, the reason stays the first tie found).
+    ``worded``, when given: filled with the keys tied by words alone (rule 4, its repository
+    too before the window; or rule 6 from such a change only): words in common say a change may
+    be relevant, not that anything ties it to the incident (the lede names none of them)."""
     if not candidates:
         return {}
     keys = {e.key for e in candidates}
@@ -186,19 +203,25 @@ def ties(
         why = _named_why(event, named, places)
         # its repository named is no stronger a tie than rule 2 (``weak``): its words are read too
         by_place = weak is not None and why is not None and named_as(event, named) is None
+        words = False
         if why is None or by_place:
             relevance = relevance or Relevance.of(
                 kept, incident, start, settings, frozenset(_places(candidates))
             )
             found = relevance.judge(event)
             if found is not None:
+                words = why is None or before
                 why, by_place = why or "; ".join(found[1]), False
             elif not before and (service := relevance.names_service(event)) is not None:
+                words = why is None
                 why = why or f'naming the affected service "{service}"'
-        if why is None and not before and _possible_trigger(event, first, settings):
-            why = "deployed before the first alert (a possible trigger)"
+        if not before and _possible_trigger(event, first, settings):
+            words = False
+            why = why or "deployed before the first alert (a possible trigger)"
         if why is None:
             continue
+        if words and worded is not None:
+            worded.add(event.key)
         if by_place:
             tied.setdefault(event.key, why)
             repository.add(event.key)
@@ -214,6 +237,7 @@ def ties(
         tied_refs = frozenset(
             r for e in tied_events for r in e.refs if r.startswith(("pr:", "sha:"))
         )
+        firm = [e for e in tied_events if worded is None or e.key not in worded]
         for event in candidates:
             if event.key in tied:
                 continue
@@ -224,6 +248,8 @@ def ties(
             else:
                 continue
             grown = True
+            if worded is not None and not _from_any(event, firm, start, incident):
+                worded.add(event.key)  # only words tie what ties it
     if weak is not None:  # rule 6 for those tied by their repository: a strongly tied PR/commit
         strong = {
             r
@@ -234,6 +260,12 @@ def ties(
         }
         weak.update(e.key for e in candidates if e.key in repository and not strong & e.refs)
     return tied
+
+
+def _from_any(event: Event, tied: list[Event], start: datetime, incident: Incident) -> bool:
+    """Rule 6 from one of ``tied``: a PR or commit shared, or named by its text."""
+    refs = {r for e in tied for r in e.refs if r.startswith(("pr:", "sha:"))}
+    return bool(refs & event.refs) or named_as(event, named_in(tied, start, incident)) is not None
 
 
 _HEX = re.compile(

@@ -549,6 +549,11 @@ class Relevance:
         return score, tuple(parts)
 
 
+WORDS_ONLY = "tied-by-words"
+"""Tag of a row shown for its words alone (rules 2 to 4 here; ``during``'s rule 4): no
+responder named it, nothing undid it, no deploy of it is tied otherwise. It may be relevant;
+the lede never names it as the change that preceded the incident (``render.metrics``)."""
+
 _NAMED_REASON = "leadup change "
 _IN_EVIDENCE = " in the evidence"
 
@@ -561,12 +566,14 @@ def choose(
     settings: LeadupSettings,
     said: Iterable[Event] = (),
     linked: Iterable[Event] = (),
+    worded: set[str] | None = None,
 ) -> dict[str, str]:
     """Key -> reason of the lead-up changes (among ``early``, the events before ``start``) to
     show, judged against ``rows``, the window's rows; ``said``: records of the window not shown
     but about this incident (every name they hold counts), ``linked``: other records not shown
     (only a name with its repository counts); ``settings``: the incident's repositories, the
-    terms and how many to show."""
+    terms and how many to show. ``worded``, when given: filled with the keys of those shown
+    for their words alone (rules 2 to 4, not named: ``WORDS_ONLY``)."""
     repos = settings.repos
     changes = [
         e
@@ -599,4 +606,6 @@ def choose(
     scored.sort(key=lambda s: (-s[0], -s[1].timestamp(), s[2]))
     for _, _, key, reason in scored[: settings.changes]:
         chosen[key] = reason
+        if worded is not None:
+            worded.add(key)
     return chosen

@@ -23,7 +23,7 @@ from reconstruct.model import Event, Incident, Kind, Window
 from reconstruct.normalize.authority import chat_only, is_chat
 from reconstruct.normalize.concern import Concern
 from reconstruct.normalize.copies import NOWHERE, Written, could_copy
-from reconstruct.normalize.during import first_symptom, judge, judge_leadup
+from reconstruct.normalize.during import Judged, first_symptom, judge, judge_leadup
 from reconstruct.normalize.evolve import evolve
 from reconstruct.normalize.leaddeploys import (
     latest,
@@ -32,10 +32,11 @@ from reconstruct.normalize.leaddeploys import (
     shipping,
     unknown_content,
 )
-from reconstruct.normalize.leadup import choose
+from reconstruct.normalize.leadup import WORDS_ONLY, choose
 from reconstruct.normalize.order import order_key
 from reconstruct.normalize.reasons import chat_reason, omission, tool_reason
 from reconstruct.normalize.regions import REGION, overlaps
+from reconstruct.normalize.ruled import Rulings, read
 from reconstruct.normalize.untied import NOTHING, Heard
 from reconstruct.normalize.untied import untied as untied_rules
 from reconstruct.timeutil import ensure_utc
@@ -60,6 +61,9 @@ class Selection:
     echoes: dict[str, str] = field(default_factory=dict)
     """Key of a row of ``set_aside`` -> the reason the records of other tools merged into it
     are counted under (``Ledger.settle``)."""
+    ruled: dict[str, Event] = field(default_factory=dict)
+    """Key of a change or deploy a responder ruled out -> the record that ruled it out
+    (``ruled``): no naming of it is a tie; its row, if it shows, says so (``ruled.noted``)."""
 
 
 def select(
@@ -70,7 +74,7 @@ def select(
     keywords: Mapping[str, str],
     leadup_settings: LeadupSettings | None = None,
     written: Written = NOWHERE,
-    heard: Heard = NOTHING,
+    rule_talk: Heard = NOTHING,
 ) -> Selection:
     """The kept events (each with a reason) and what was left out, per scope and per row.
 
@@ -78,7 +82,7 @@ def select(
     lead-up deploys say what concerns the incident (``Concern``); the rows kept in the window
     then say which lead-up changes are relevant (``leadup.choose``). So normalizing the result
     again keeps the same rows. ``leadup_settings``: default ``config.leadup`` of the incident's
-    services. ``written``: the records people wrote in tools (``copies``). ``heard``: what
+    services. ``written``: the records people wrote in tools (``copies``). ``rule_talk``: what
     people wrote naming an alert rule and the rules whose labels name an affected service
     (``untied.Heard``, read before ``chatter`` and ``named_instances`` drop them)."""
     events = list(events)
@@ -135,19 +139,21 @@ def select(
     out = [*dropped, *held]
     said = [e for e, _ in out if "incident-channel" in e.tags and e.time >= start]
     linked = [e for e, _ in out if "incident-channel" not in e.tags and e.time >= start]
-    kept, set_aside = _during(kept, said, linked, incident, start, settings, omitted, dropped)
-    if other_rules := untied_rules(
-        kept, events, heard, incident, concern
-    ):  # another service's alert
-        rows = []
+    rulings = read([*kept, *said, *linked], [*kept, *early], start, incident.number)
+    kept, set_aside = _during(
+        kept, said, linked, incident, start, settings, omitted, dropped, rulings
+    )
+    other_rules = untied_rules(kept, events, rule_talk, incident, concern)
+    if other_rules:  # alerts of another service's rule: a named count
+        shown: list[Event] = []
         for event in kept:
             if (why := other_rules.get(event.key)) is None:
-                rows.append(event)
+                shown.append(event)
                 continue
             omitted[scope_of(event)] += 1
             dropped.append((event, why))
             set_aside.append(evolve(event, reason=why))
-        kept = rows
+        kept = shown
     if set_aside:  # a bot's post about a change set aside is about another service too
         aside = {e.key for e in set_aside}
         rest = (e for e in events if e.key not in aside)
@@ -158,11 +164,13 @@ def select(
 
         kept = _about_others(kept, still, drop)
     leadup: dict[str, str] = {}
+    worded: set[str] = set()  # lead-up changes shown for their words alone
+    rows, heard, elsewhere = rulings.read_as(kept), rulings.read_as(said), rulings.read_as(linked)
     if early:  # a change named in a record not shown still names it (``leadup.choose``)
-        leadup = choose(kept, early, incident, start, settings, said, linked)
+        leadup = choose(rows, early, incident, start, settings, heard, elsewhere, worded)
     shown = [e for e in early if e.kind is Kind.CHANGE and e.key in leadup]
     shipped = shipping(early_deploys, shown)
-    ties = judge_leadup(early_deploys, kept, said, linked, incident, start, settings)
+    ties = judge_leadup(early_deploys, rows, heard, elsewhere, incident, start, settings)
     tied = None if ties is None else ties.tied
     unrelated = ties.unrelated if ties else {}
     if ties is not None and ties.repository_only:  # tied by its repository, shipped no change shown
@@ -198,9 +206,35 @@ def select(
         if reason is None:
             drop(event)
             continue
-        kept.append(evolve(event, reason=event.reason or reason, tags=event.tags | {"leadup"}))
+        tags = event.tags | {"leadup"}
+        if _by_words(event, worded, shown, shipped, ties):
+            tags |= {WORDS_ONLY}
+        kept.append(evolve(event, reason=event.reason or reason, tags=tags))
     echoes = {e.key: f"records about {e.reason}" for e in set_aside if len(e.sources) > 1}
-    return Selection(kept, dict(omitted), dropped, held, sorted(set_aside, key=order_key), echoes)
+    listed = sorted(set_aside, key=order_key)
+    return Selection(kept, dict(omitted), dropped, held, listed, echoes, dict(rulings.out))
+
+
+def _by_words(
+    event: Event,
+    worded: set[str],
+    shown: list[Event],
+    shipped: Mapping[str, str],
+    ties: Judged | None,
+) -> bool:
+    """Whether a lead-up row is shown for words alone (``WORDS_ONLY``): a change ``choose``
+    found relevant by its words (``worded``); a deploy whose own tie is its words or its
+    repository (``ties``), shown as one of the latest or for shipping changes shown only so."""
+    if event.kind is Kind.CHANGE:
+        return event.key in worded
+    if event.kind is not Kind.DEPLOY or ties is None:
+        return False
+    if event.key in ties.tied and event.key not in ties.worded | ties.repository_only:
+        return False  # named, a rollback, or shipping a change so tied
+    if event.key not in shipped:
+        return event.key in ties.worded
+    refs = {r for r in event.refs if r.startswith(("pr:", "sha:"))}
+    return all(c.key in worded for c in shown if refs & c.refs)
 
 
 def _during(
@@ -212,18 +246,22 @@ def _during(
     settings: LeadupSettings,
     omitted: Counter[str],
     dropped: list[tuple[Event, str]],
+    rulings: Rulings,
 ) -> tuple[list[Event], list[Event]]:
     """The rows kept once the window's changes with no tie to the incident are counted
-    (``during.judge``; into ``omitted`` and ``dropped``), and those changes, each with the
-    reason it is counted under."""
-    judged = judge(kept, said, linked, incident, start, settings)
+    (``during.judge``, reading the records as ``rulings`` leave them: a naming that rules a
+    change out is no tie; into ``omitted`` and ``dropped``), and those changes, each with the
+    reason it is counted under; one tied by its words alone is tagged ``WORDS_ONLY``."""
+    read_as = rulings.read_as
+    judged = judge(read_as(kept), read_as(said), read_as(linked), incident, start, settings)
     if not judged.tied and not judged.unrelated:
         return kept, []
     rows: list[Event] = []
     set_aside: list[Event] = []
     for event in kept:
         if (tail := judged.tied.get(event.key)) is not None:
-            rows.append(evolve(event, reason=event.reason + tail))
+            tags = event.tags | {WORDS_ONLY} if event.key in judged.worded else event.tags
+            rows.append(evolve(event, reason=event.reason + tail, tags=tags))
         elif (reason := judged.unrelated.get(event.key)) is not None:
             omitted[scope_of(event)] += 1
             dropped.append((event, reason))

@@ -55,6 +55,8 @@ from typing import Any
 from reconstruct.model import Event, Kind, Milestone, Timeline
 from reconstruct.normalize.authority import is_chat
 from reconstruct.normalize.clock import stated_utc, step_utc
+from reconstruct.normalize.leadup import WORDS_ONLY
+from reconstruct.normalize.ruled import RULED_OUT
 from reconstruct.normalize.steps import series_members, under_way
 from reconstruct.timeutil import between, ensure_utc, iso_z
 
@@ -455,19 +457,22 @@ def _preceding(rows: _Rows, before: datetime | None) -> tuple[Event | None, Even
     """The change and the deploy before detection (``before``) the lede says preceded it: the
     most relevant the timeline shows, never one only for being the latest.
 
-    Change (merged before detection, reverts aside), by tier, the latest of a tier: one a
-    root-cause row (``Kind.IDENTIFY``, at any time) names by its PR, commit or link; one the
-    incident's records name (its reason: ``... in the evidence``); else the latest shown (every
-    change shown is tied to the incident: ``normalize.leadup``, ``normalize.during``).
+    Change (merged before detection, reverts and those a responder ruled out aside: tag
+    ``RULED_OUT``), by tier, the latest of a tier: one a root-cause row (``Kind.IDENTIFY``, at
+    any time) names by its PR, commit or link; one the incident's records name (its reason:
+    ``... in the evidence``); else the latest shown not for its words alone (``WORDS_ONLY``:
+    words in common make a change relevant, not tied: ``normalize.leadup``,
+    ``normalize.during``).
     Deploy (went live before detection, not failed, not a rollback), by tier: the deploy that
     shipped the change (its PR or commit refs; the first to go live); one a root-cause row
     names; one the incident's records name; and only when no change is named by a root-cause
-    row or the records, the latest. Within a tier a production deploy (tag ``production``)
-    outranks any other: a staging deploy is no trigger of a production incident."""
+    row or the records, the latest not shown for its words alone (none ruled out). Within a
+    tier a production deploy (tag ``production``) outranks any other: a staging deploy is no
+    trigger of a production incident."""
     if before is None:
         return None, None
-    changes = [e for e in rows.changes if e.time < before and "revert" not in e.tags]
-    deploys = [e for e in rows.deploys if e.time < before and not e.tags & _NOT_SHIPPED]
+    changes = [e for e in rows.changes if e.time < before and not e.tags & _NOT_PRECEDING]
+    deploys = [e for e in rows.deploys if e.time < before and not e.tags & _NOT_LIVE]
     named = frozenset().union(*(_change_refs(e) for e in rows.causes))
 
     def by_cause(event: Event) -> bool:
@@ -478,7 +483,7 @@ def _preceding(rows: _Rows, before: datetime | None) -> tuple[Event | None, Even
 
     change = _latest(changes, by_cause) or _latest(changes, in_evidence)
     strong = change is not None
-    change = change or _latest(changes)
+    change = change or _latest(changes, _tied)
     if change is not None:
         found = [e for e in deploys if shipped(e, change)]
         production = [e for e in found if "production" in e.tags]
@@ -487,8 +492,20 @@ def _preceding(rows: _Rows, before: datetime | None) -> tuple[Event | None, Even
             return change, deploy
     deploy = _latest_live(deploys, by_cause) or _latest_live(deploys, in_evidence)
     if deploy is None and not strong:
-        deploy = _latest_live(deploys)
+        deploy = _latest_live(deploys, _tied)
     return change, deploy
+
+
+_NOT_PRECEDING = frozenset({"revert", RULED_OUT})
+"""A revert, or a change a responder ruled out (``normalize.ruled``), is never named."""
+_NOT_LIVE = _NOT_SHIPPED | {RULED_OUT}
+
+
+def _tied(event: Event) -> bool:
+    """Not shown for its words alone (``normalize.leadup.WORDS_ONLY``): the weakest tier names
+    a change or deploy only when something ties it to the incident (an affected service's
+    repository during the window, a revert, a deploy before the first alert)."""
+    return WORDS_ONLY not in event.tags
 
 
 def _latest_live(
