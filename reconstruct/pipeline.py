@@ -30,6 +30,7 @@ from reconstruct.normalize.gcpause import paused_gc
 from reconstruct.normalize.leadup import names_anything, names_change
 from reconstruct.normalize.reasons import plain_reason
 from reconstruct.normalize.saiddone import result_of
+from reconstruct.normalize.untied import either, names_rule
 from reconstruct.render import RenderOptions, render
 
 DEMO_INCIDENT = "demo"
@@ -101,7 +102,8 @@ def parse_bundle(bundle: Bundle) -> Parsed:
         if chatter is not None and name in chat and not chatter.written.times:
             chatter.hold_near(e for got in per_source.values() for e in got if is_written(e))
         if chatter is not None and name in chat and chatter.mentions is None:
-            chatter.mentions = mentions(e for got in per_source.values() for e in got)
+            tools = [e for got in per_source.values() for e in got]
+            chatter.mentions = either(mentions(tools), names_rule(tools))  # read, if no row
         status = bundle.source(name)
         if status is None or status.status == "skipped":
             continue

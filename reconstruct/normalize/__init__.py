@@ -47,6 +47,7 @@ from reconstruct.normalize.saiddone import join_said_done, said_done
 from reconstruct.normalize.select import select
 from reconstruct.normalize.startdone import join_starts
 from reconstruct.normalize.steps import merge_steps
+from reconstruct.normalize.untied import Heard, either, names_rule
 from reconstruct.normalize.utc import OUTSIDE, as_utc, in_window, outside_of
 from reconstruct.timeutil import ensure_utc
 
@@ -110,11 +111,13 @@ def normalize(
         inside = said_done(inside, classifier, config.collapse.step_merge_window)
         written = Written.of(inside, config.collapse.step_window, config.collapse.same_words)
         candidates, chatter, chatter_why = set_aside(
-            inside, start, classifier, written, mentions(inside)
+            inside, start, classifier, written, either(mentions(inside), names_rule(inside))
         )
         ledger.omit_counts(chatter_why, chatter)
         memo = TextRefs()
-        labelled = named_instances([with_instance(event) for event in candidates])
+        instanced = [with_instance(event) for event in candidates]
+        rule_talk = Heard.of(instanced)  # read before ``named_instances`` (``untied``)
+        labelled = named_instances(instanced)
         with_refs = [with_text_refs(event, memo) for event in labelled]
         classified, keywords = classify(with_refs, classifier, ensure_utc(incident.started_at))
         rows = merge_tools(
@@ -124,7 +127,7 @@ def normalize(
         merged_rows = rows
         rows, started = join_deploy_starts(rows, config.normalize.merge_window)
         ledger.fold(merged_rows, rows, started)
-        selection = select(rows, incident, window, config, keywords, leadup, written)
+        selection = select(rows, incident, window, config, keywords, leadup, written, rule_talk)
         kept, held = selection.kept, selection.held
         ledger.settle(kept, selection.dropped, selection.echoes)  # a kept row's are shown
         known = list(identities)

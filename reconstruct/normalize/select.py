@@ -37,6 +37,8 @@ from reconstruct.normalize.order import order_key
 from reconstruct.normalize.reasons import chat_reason, omission, tool_reason
 from reconstruct.normalize.regions import REGION, overlaps
 from reconstruct.normalize.ruled import Rulings, read
+from reconstruct.normalize.untied import NOTHING, Heard
+from reconstruct.normalize.untied import untied as untied_rules
 from reconstruct.timeutil import ensure_utc
 
 PLAIN_TAGS = frozenset({"human", "incident-channel"})
@@ -72,6 +74,7 @@ def select(
     keywords: Mapping[str, str],
     leadup_settings: LeadupSettings | None = None,
     written: Written = NOWHERE,
+    rule_talk: Heard = NOTHING,
 ) -> Selection:
     """The kept events (each with a reason) and what was left out, per scope and per row.
 
@@ -79,7 +82,9 @@ def select(
     lead-up deploys say what concerns the incident (``Concern``); the rows kept in the window
     then say which lead-up changes are relevant (``leadup.choose``). So normalizing the result
     again keeps the same rows. ``leadup_settings``: default ``config.leadup`` of the incident's
-    services. ``written``: the records people wrote in tools (``copies``)."""
+    services. ``written``: the records people wrote in tools (``copies``). ``rule_talk``: what
+    people wrote naming an alert rule and the rules whose labels name an affected service
+    (``untied.Heard``, read before ``chatter`` and ``named_instances`` drop them)."""
     events = list(events)
     start, end = ensure_utc(window.start), ensure_utc(window.end)
     settings = leadup_settings or config.leadup(incident.services)
@@ -138,6 +143,17 @@ def select(
     kept, set_aside = _during(
         kept, said, linked, incident, start, settings, omitted, dropped, rulings
     )
+    other_rules = untied_rules(kept, events, rule_talk, incident, concern)
+    if other_rules:  # alerts of another service's rule: a named count
+        shown: list[Event] = []
+        for event in kept:
+            if (why := other_rules.get(event.key)) is None:
+                shown.append(event)
+                continue
+            omitted[scope_of(event)] += 1
+            dropped.append((event, why))
+            set_aside.append(evolve(event, reason=why))
+        kept = shown
     if set_aside:  # a bot's post about a change set aside is about another service too
         aside = {e.key for e in set_aside}
         rest = (e for e in events if e.key not in aside)

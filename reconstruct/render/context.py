@@ -15,6 +15,8 @@ from reconstruct.config import Config
 from reconstruct.model import Event, Incident, Link, Timeline
 from reconstruct.normalize.during import UNTIED
 from reconstruct.normalize.leaddeploys import UNKNOWN_NOTE, shipped_note
+from reconstruct.normalize.untied import WHY as ALERTS_WHY
+from reconstruct.normalize.untied import is_untied
 from reconstruct.render import coverage as coverage_mod
 from reconstruct.render import lede as lede_mod
 from reconstruct.render import metrics as metrics_mod
@@ -390,6 +392,7 @@ def build(timeline: Timeline, config: Config, *, why: bool) -> dict[str, object]
             Row(e, day, config.render.max_summary, most) for e in timeline.set_aside
         ),
         "set_aside_why": _set_aside_why(timeline.set_aside),
+        "set_aside_changes": any(not is_untied(e.reason) for e in timeline.set_aside),
         "hints": timeline.hints,
     }
 
@@ -398,6 +401,15 @@ def _set_aside_why(set_aside: Iterable[Event]) -> str:
     """Why the rows under "Not shown" are not rows: ``UNTIED``, and the lead-up deploys' own
     reasons when some are there (``leaddeploys``: tied only by their repository, they shipped
     a change not found relevant, or what they shipped is unknown)."""
+    set_aside = list(set_aside)
+    alerts = [e for e in set_aside if is_untied(e.reason)]  # another service's alert rule
+    if alerts:
+        rest = [e for e in set_aside if not is_untied(e.reason)]
+        return (
+            f"{_set_aside_why(rest)}; or, for alerts, {ALERTS_WHY}"
+            if rest
+            else f"alerts of {ALERTS_WHY}"
+        )
     notes = {shipped_note(e.reason) for e in set_aside} - {None}
     unknown = UNKNOWN_NOTE in notes
     if not notes:
