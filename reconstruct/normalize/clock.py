@@ -237,6 +237,16 @@ STEP_TIMES = 10
 and a pasted log of hundreds of times costs no more than ten."""
 
 
+_MINUTE = timedelta(minutes=1)
+
+
+def in_said_minute(stated: datetime, recorded: datetime) -> bool:
+    """Whether ``recorded`` (UTC) lies in the minute ``stated`` names when ``stated`` is said to
+    the minute, no seconds ("turned off at 15:31 UTC": 15:31:00, the annotation recorded at
+    15:31:35): the record is then the exact time of what the words state."""
+    return not stated.second and not stated.microsecond and stated <= recorded < stated + _MINUTE
+
+
 def step_utc(text: str, posted: datetime, *, state: bool = False) -> datetime | None:
     """The UTC time a report of a step (a mitigation, a resolution) states the step was done, or
     None. ``posted``: the message's time (UTC). ``state``: the step is a state reached (a

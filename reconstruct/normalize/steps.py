@@ -85,7 +85,7 @@ from reconstruct.config import CollapseConfig
 from reconstruct.model import Event, Kind
 from reconstruct.normalize.authority import chat_only, is_chat
 from reconstruct.normalize.classify import SAID_DONE, UNDER_WAY
-from reconstruct.normalize.clock import step_utc
+from reconstruct.normalize.clock import in_said_minute, step_utc
 from reconstruct.normalize.deploystart import started_at
 from reconstruct.normalize.echoes import NOTE
 from reconstruct.normalize.evolve import evolve, new_event
@@ -1085,17 +1085,10 @@ def _joinable(a: Step, b: Step) -> bool:
     return a.family == b.family and a.under_way == b.under_way
 
 
-_MINUTE = timedelta(minutes=1)
-
-
 def _to_the_second(when: datetime, records: list[Event]) -> datetime:
-    """``when``, or the earliest record's own time within the minute ``when`` starts when
-    ``when`` is a stated time said to the minute ("turned off at 15:31 UTC": 15:31:00, while
-    the annotation of the same step was recorded at 15:31:35): the record is the exact one."""
-    if when.second or when.microsecond:
-        return when
-    own = [r.time for r in records if when <= r.time < when + _MINUTE]
-    return min(own, default=when)
+    """``when``, or the earliest record's own time within the minute ``when`` names when it is
+    a stated time said to the minute (``clock.in_said_minute``)."""
+    return min((r.time for r in records if in_said_minute(when, r.time)), default=when)
 
 
 def _joined(

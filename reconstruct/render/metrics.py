@@ -58,7 +58,7 @@ from typing import Any
 from reconstruct.model import Event, Kind, Milestone, Timeline
 from reconstruct.normalize.authority import is_chat
 from reconstruct.normalize.classify import NO_EFFECT, RESTORE
-from reconstruct.normalize.clock import stated_utc, step_utc
+from reconstruct.normalize.clock import in_said_minute, stated_utc, step_utc
 from reconstruct.normalize.leadup import WORDS_ONLY
 from reconstruct.normalize.ruled import RULED_OUT
 from reconstruct.normalize.steps import series_members, under_way
@@ -237,9 +237,6 @@ _WORDS = frozenset({"note", "written"})
 """Tags of a tool's record a person wrote (an incident note, an annotation)."""
 
 
-_MINUTE = timedelta(minutes=1)
-
-
 def step_time(event: Event, floor: datetime) -> datetime:
     """When a mitigation or resolution row says its step was done: the UTC time its words
     state for it (``normalize.clock.step_utc``: "we rolled back at 14:05", "failed over at
@@ -258,7 +255,7 @@ def step_time(event: Event, floor: datetime) -> datetime:
     stated = step_utc(event.summary, posted, state=event.kind is Kind.RESOLVE)
     if stated is None or stated < floor or stated >= posted:
         return when
-    if not stated.second and posted - stated < _MINUTE:
+    if in_said_minute(stated, posted):
         return when  # said to the minute the row's own record lies in: the record is exact
     return min(stated, when)
 
